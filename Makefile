@@ -1,0 +1,34 @@
+# The two commands a person needs: `make run` and `make test`. Both set up a fresh
+# Debian 12 machine first (as root), so they work on a bare checkout.
+BUILD_DIR ?= build
+ASAN_DIR  ?= build-asan
+JOBS      ?= $(shell nproc)
+
+.PHONY: all deps build build-asan run test test-unit test-interop clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+	@scripts/npm-deps.sh
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+$(ASAN_DIR)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DDROVER_SANITIZE=ON
+
+build-asan: deps $(ASAN_DIR)/CMakeCache.txt
+	cmake --build $(ASAN_DIR) -j $(JOBS) --target drover_tests
+
+run: build
+	@scripts/run.sh $(BUILD_DIR)
+
+test: build build-asan
+	@scripts/test.sh $(BUILD_DIR) $(ASAN_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

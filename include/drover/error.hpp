@@ -1,0 +1,57 @@
+// error.hpp - the errors drover reports: one error_code category and one exception type.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace drover {
+
+// Why an operation failed. Absence (no such job) is never an error: functions that
+// look something up return std::optional instead.
+enum class errc {
+  redis_unavailable = 1,  // cannot connect, or the connection was lost
+  redis_timeout,          // no reply within the command timeout
+  redis_error,            // Redis answered with an error reply
+  protocol_error,         // a reply had a shape we did not expect
+  script_error,           // a Lua script failed or returned an error code
+  invalid_argument,       // bad input from the caller; nothing was written
+  job_not_found,          // the job (or its key) does not exist (-1)
+  lock_missing,           // the job's lock is gone (-2)
+  not_in_state,           // the job is not in the state the command needs (-3)
+  pending_children,       // the job still has pending children (-4)
+  parent_missing,         // the parent job does not exist (-5)
+  lock_mismatch,          // the lock belongs to another worker (-6)
+  closed,                 // the object was closed
+  cancelled,              // the operation was cancelled
+};
+
+const std::error_category& drover_category() noexcept;
+
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), drover_category()};
+}
+
+// Thrown by every drover operation that fails. what() says what was being done
+// and to what ("Missing lock for job 42. moveToFinished"), code() says why.
+class error : public std::runtime_error {
+ public:
+  error(errc code, const std::string& what) : std::runtime_error(what), code_(make_error_code(code)) {}
+  const std::error_code& code() const noexcept { return code_; }
+  bool is(errc e) const noexcept { return code_ == make_error_code(e); }
+
+ private:
+  std::error_code code_;
+};
+
+// Thrown by a processor to fail the job at once, whatever attempts remain
+// (BullMQ's UnrecoverableError).
+class unrecoverable_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace drover
+
+template <>
+struct std::is_error_code_enum<drover::errc> : std::true_type {};

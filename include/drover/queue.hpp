@@ -1,0 +1,115 @@
+// queue.hpp - the producer and admin side of a queue: add jobs, look at them, manage them.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drover/job.hpp"
+#include "drover/job_options.hpp"
+#include "drover/redis_options.hpp"
+
+namespace drover {
+
+struct queue_options {
+  std::string prefix = "bull";  // key prefix; "{bull}" puts every queue in one cluster slot
+  redis_options redis = redis_options::from_env();
+};
+
+// One job of an add_bulk() call.
+struct new_job {
+  std::string name;
+  boost::json::value data = boost::json::object();
+  job_options opts;
+};
+
+// A named queue of jobs in Redis, laid out as BullMQ 6.7.0 lays it out, so that
+// Node's `bullmq` and drover can share it.
+//
+// Thread safety: none. Call it from coroutines running on the executor it was made
+// with. Programs without an Asio event loop use blocking_queue instead.
+class queue {
+ public:
+  // Throws drover::error(invalid_argument) for an empty name or one holding ':'.
+  queue(boost::asio::any_io_executor ex, std::string name, queue_options opts = {});
+  ~queue();
+  queue(queue&&) noexcept;
+  queue& operator=(queue&&) noexcept;
+
+  const std::string& name() const;
+  const std::string& prefix() const;
+
+  // Adds a job and returns it with its id. A custom jobId that already exists
+  // returns the existing job's id and writes nothing. Throws drover::error:
+  // invalid_argument (bad options; nothing written) or a Redis failure.
+  boost::asio::awaitable<job> add(std::string name, boost::json::value data, job_options opts = {});
+  // Adds many jobs in one pipeline; returns them in the same order.
+  boost::asio::awaitable<std::vector<job>> add_bulk(std::vector<new_job> jobs);
+
+  // std::nullopt when no job has this id.
+  boost::asio::awaitable<std::optional<job>> get_job(std::string id);
+  // "completed", "failed", "delayed", "active", "waiting", "prioritized",
+  // "waiting-children", or "unknown" when there is no such job.
+  boost::asio::awaitable<std::string> get_job_state(std::string id);
+  // Counts per state; no types means BullMQ's defaults (active, completed, delayed,
+  // failed, paused, prioritized, waiting, waiting-children).
+  boost::asio::awaitable<std::map<std::string, std::int64_t>> get_job_counts(std::vector<std::string> types = {});
+  // Jobs of the given states, [start, end] inclusive over all of them (end -1: all);
+  // newest first unless asc.
+  boost::asio::awaitable<std::vector<job>> get_jobs(std::vector<std::string> types, std::int64_t start = 0,
+                                                    std::int64_t end = -1, bool asc = false);
+  // Log lines of a job, oldest first, and how many there are in all.
+  boost::asio::awaitable<std::pair<std::vector<std::string>, std::int64_t>> get_job_logs(
+      std::string id, std::int64_t start = 0, std::int64_t end = -1);
+
+  boost::asio::awaitable<void> pause();
+  boost::asio::awaitable<void> resume();
+  boost::asio::awaitable<bool> is_paused();
+
+  // Removes a job that is not being processed. Returns false when the job did not
+  // exist or is locked by a worker.
+  boost::asio::awaitable<bool> remove(std::string id);
+  // Moves a failed (or completed) job back to wait. Throws job_not_found or not_in_state.
+  boost::asio::awaitable<void> retry_job(std::string id, std::string state = "failed");
+  // Moves every failed (or completed) job back to wait.
+  boost::asio::awaitable<void> retry_jobs(std::string state = "failed");
+  // Moves a delayed job to wait now. Throws job_not_found or not_in_state.
+  boost::asio::awaitable<void> promote(std::string id);
+  // Moves every delayed job to wait now.
+  boost::asio::awaitable<void> promote_jobs();
+  // Changes a delayed job's delay (ms from now).
+  boost::asio::awaitable<void> change_delay(std::string id, std::int64_t delay_ms);
+  // Deletes the waiting and prioritized jobs (and the delayed ones with `delayed`).
+  boost::asio::awaitable<void> drain(bool delayed = false);
+  // Deletes up to `limit` (0: all) jobs in `state` older than `grace`; returns their ids.
+  boost::asio::awaitable<std::vector<std::string>> clean(std::chrono::milliseconds grace, std::int64_t limit,
+                                                         std::string state = "completed");
+  // Deletes the queue and everything in it. Refused unless paused, and while jobs
+  // are active unless `force`.
+  boost::asio::awaitable<void> obliterate(bool force = false);
+
+  // Sets a job's progress (any JSON; a number or an object by convention).
+  boost::asio::awaitable<void> update_progress(std::string id, boost::json::value progress);
+  // Appends a log line; returns how many lines the job has.
+  boost::asio::awaitable<std::int64_t> add_log(std::string id, std::string line);
+  // Replaces a job's data.
+  boost::asio::awaitable<void> update_data(std::string id, boost::json::value data);
+
+  // Closes the connection; later calls fail with errc::closed.
+  void close();
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace drover

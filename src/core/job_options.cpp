@@ -1,0 +1,313 @@
+// job_options.cpp - parsing, checking and storing job options with BullMQ's names.
+#include "drover/job_options.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+
+#include "drover/error.hpp"
+
+namespace json = boost::json;
+
+namespace drover {
+
+namespace {
+
+constexpr std::int64_t priority_limit = 2097151;  // 2^21 - 1, as BullMQ
+
+[[noreturn]] void bad(std::string_view option, std::string_view why) {
+  throw error(errc::invalid_argument, fmt::format("invalid job option '{}': {}", option, why));
+}
+
+std::optional<std::int64_t> as_integer(const json::value& v) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    return static_cast<std::int64_t>(v.get_uint64());
+  }
+  if (v.is_double()) {
+    double d = v.get_double();
+    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.007199254740992e15) {
+      return static_cast<std::int64_t>(d);
+    }
+  }
+  return std::nullopt;
+}
+
+std::int64_t need_integer(const json::value& v, std::string_view name, std::int64_t min = 0) {
+  auto i = as_integer(v);
+  if (!i) bad(name, "expected an integer, got " + json::serialize(v));
+  if (*i < min) bad(name, fmt::format("must be at least {}, got {}", min, *i));
+  return *i;
+}
+
+double need_number(const json::value& v, std::string_view name) {
+  if (v.is_double()) return v.get_double();
+  if (auto i = as_integer(v)) return static_cast<double>(*i);
+  bad(name, "expected a number, got " + json::serialize(v));
+}
+
+bool need_bool(const json::value& v, std::string_view name) {
+  if (!v.is_bool()) bad(name, "expected true or false, got " + json::serialize(v));
+  return v.get_bool();
+}
+
+backoff_options parse_backoff(const json::value& v, bool strict) {
+  backoff_options b;
+  if (auto i = as_integer(v)) {  // a number means a fixed delay
+    b.type = "fixed";
+    b.delay = *i;
+    if (strict && b.delay < 0) bad("backoff", "the delay must not be negative");
+    return b;
+  }
+  if (!v.is_object()) bad("backoff", "expected a number of ms or {type, delay[, jitter]}");
+  const auto& o = v.get_object();
+  for (const auto& kv : o) {
+    if (kv.key() == "type") {
+      if (!kv.value().is_string()) bad("backoff.type", "expected \"fixed\" or \"exponential\"");
+      b.type = std::string(kv.value().get_string());
+    } else if (kv.key() == "delay") {
+      b.delay = strict ? need_integer(kv.value(), "backoff.delay") : as_integer(kv.value()).value_or(0);
+    } else if (kv.key() == "jitter") {
+      b.jitter = need_number(kv.value(), "backoff.jitter");
+    } else if (strict) {
+      bad("backoff", fmt::format("unknown field '{}'", std::string_view(kv.key())));
+    }
+  }
+  return b;
+}
+
+json::value backoff_json(const backoff_options& b) {
+  json::object o{{"type", b.type}, {"delay", b.delay}};
+  if (b.jitter) o["jitter"] = *b.jitter;
+  return o;
+}
+
+void check_keep_jobs(const json::value& v, std::string_view name) {
+  if (v.is_null() || v.is_bool()) return;
+  if (as_integer(v)) {
+    need_integer(v, name);
+    return;
+  }
+  if (!v.is_object()) bad(name, "expected true, false, a count, or {age, count, limit}");
+  for (const auto& kv : v.get_object()) {
+    if (kv.key() != "age" && kv.key() != "count" && kv.key() != "limit") {
+      bad(name, fmt::format("unknown field '{}' (expected age, count, limit)", std::string_view(kv.key())));
+    }
+    need_integer(kv.value(), fmt::format("{}.{}", name, std::string_view(kv.key())));
+  }
+}
+
+// BullMQ options that drover stores and passes on without acting on them yet.
+constexpr std::array passthrough{"parent",         "failParentOnFailure", "continueParentOnFailure",
+                                 "ignoreDependencyOnFailure", "removeDependencyOnFailure", "repeat",
+                                 "repeatJobKey",   "prevMillis",          "telemetry"};
+
+// Node stores these under short names (optsAsJSON).
+struct short_name {
+  const char* name;
+  const char* stored;
+};
+constexpr std::array short_names{short_name{"failParentOnFailure", "fpof"},
+                                 short_name{"continueParentOnFailure", "cpof"},
+                                 short_name{"ignoreDependencyOnFailure", "idof"},
+                                 short_name{"removeDependencyOnFailure", "rdof"}};
+
+}  // namespace
+
+job_options job_options::from_json(const json::value& v) {
+  job_options o;
+  if (v.is_null()) return o;
+  if (!v.is_object()) throw error(errc::invalid_argument, "job options must be a JSON object");
+  for (const auto& kv : v.get_object()) {
+    std::string_view k = kv.key();
+    const auto& val = kv.value();
+    if (k == "jobId") {
+      if (val.is_string()) {
+        o.job_id = std::string(val.get_string());
+      } else if (as_integer(val)) {
+        bad(k, "Custom Id cannot be integers");
+      } else {
+        bad(k, "expected a string");
+      }
+    } else if (k == "timestamp") {
+      o.timestamp = need_integer(val, k);
+    } else if (k == "delay") {
+      o.delay = need_integer(val, k);
+    } else if (k == "priority") {
+      if (val.is_double() && !as_integer(val)) bad(k, "Priority should not be float");
+      o.priority = need_integer(val, k);
+    } else if (k == "lifo") {
+      o.lifo = need_bool(val, k);
+    } else if (k == "attempts") {
+      o.attempts = need_integer(val, k);
+    } else if (k == "backoff") {
+      o.backoff = parse_backoff(val, true);
+    } else if (k == "removeOnComplete") {
+      check_keep_jobs(val, k);
+      o.remove_on_complete = val;
+    } else if (k == "removeOnFail") {
+      check_keep_jobs(val, k);
+      o.remove_on_fail = val;
+    } else if (k == "stackTraceLimit") {
+      o.stack_trace_limit = need_integer(val, k);
+    } else if (k == "keepLogs") {
+      o.keep_logs = need_integer(val, k);
+    } else if (k == "sizeLimit") {
+      o.size_limit = need_integer(val, k);
+    } else if (k == "timeout") {
+      o.timeout = need_integer(val, k, 1);
+    } else if (k == "deduplication") {
+      if (!val.is_object()) bad(k, "expected {id[, ttl]}");
+      o.deduplication = val.get_object();
+    } else if (k == "debounce") {
+      bad(k, "Debounce option has been removed. Use deduplication option instead");
+    } else if (std::find(passthrough.begin(), passthrough.end(), k) != passthrough.end()) {
+      o.extra[k] = val;
+    } else {
+      bad(k, "unknown option");
+    }
+  }
+  o.validate();
+  return o;
+}
+
+void job_options::validate() const {
+  if (job_id) {
+    const std::string& id = *job_id;
+    if (id.empty()) bad("jobId", "must not be empty");
+    std::int64_t n = 0;
+    auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
+    if (ec == std::errc() && p == id.data() + id.size() && std::to_string(n) == id) {
+      bad("jobId", "Custom Id cannot be integers");
+    }
+    if (id == "0" || id.starts_with("0:")) bad("jobId", "JobId cannot be '0' or start with '0:'");
+    if (id.find(':') != std::string::npos && std::count(id.begin(), id.end(), ':') != 2) {
+      bad("jobId", "Custom Id cannot contain :");
+    }
+  }
+  if (priority && (*priority < 0 || *priority > priority_limit)) {
+    bad("priority", fmt::format("Priority should be between 0 and {}", priority_limit));
+  }
+  if (delay && *delay < 0) bad("delay", "must not be negative");
+  if (attempts && *attempts < 0) bad("attempts", "must not be negative");
+  if (backoff) {
+    if (backoff->delay < 0) bad("backoff.delay", "must not be negative");
+    if (backoff->jitter && (*backoff->jitter < 0 || *backoff->jitter > 1)) {
+      bad("backoff.jitter", "Jitter should be between 0 and 1");
+    }
+  }
+  if (!deduplication.empty()) {
+    auto it = deduplication.find("id");
+    if (it == deduplication.end() || !it->value().is_string() || it->value().get_string().empty()) {
+      bad("deduplication", "Deduplication id must be provided");
+    }
+    if (extra.contains("parent")) bad("deduplication", "Deduplication and parent options cannot be used together");
+  }
+}
+
+json::object job_options::to_stored() const {
+  json::object o;
+  if (job_id) o["jobId"] = *job_id;
+  if (timestamp) o["timestamp"] = *timestamp;
+  if (delay) o["delay"] = *delay;
+  if (priority) o["priority"] = *priority;
+  if (lifo) o["lifo"] = *lifo;
+  o["attempts"] = attempts.value_or(0);
+  if (backoff) o["backoff"] = backoff_json(*backoff);
+  if (!remove_on_complete.is_null()) o["removeOnComplete"] = remove_on_complete;
+  if (!remove_on_fail.is_null()) o["removeOnFail"] = remove_on_fail;
+  if (stack_trace_limit) o["stackTraceLimit"] = *stack_trace_limit;
+  if (keep_logs) o["kl"] = *keep_logs;
+  if (size_limit) o["sizeLimit"] = *size_limit;
+  if (timeout) o["timeout"] = *timeout;
+  if (!deduplication.empty()) o["de"] = deduplication;
+  for (const auto& kv : extra) {
+    std::string_view key = kv.key();
+    for (const auto& s : short_names) {
+      if (key == s.name) key = s.stored;
+    }
+    if (key == "telemetry" && kv.value().is_object()) {
+      const auto& t = kv.value().get_object();
+      if (auto* m = t.if_contains("metadata")) o["tm"] = *m;
+      if (auto* c = t.if_contains("omitContext")) o["omc"] = *c;
+      continue;
+    }
+    o[key] = kv.value();
+  }
+  return o;
+}
+
+json::object job_options::to_json() const {
+  json::object o = to_stored();
+  if (auto* kl = o.if_contains("kl")) {
+    o["keepLogs"] = *kl;
+    o.erase("kl");
+  }
+  if (auto* de = o.if_contains("de")) {
+    o["deduplication"] = *de;
+    o.erase("de");
+  }
+  for (const auto& s : short_names) {
+    if (auto* v = o.if_contains(s.stored)) {
+      o[s.name] = *v;
+      o.erase(s.stored);
+    }
+  }
+  return o;
+}
+
+job_options job_options::from_stored(const json::object& stored) {
+  job_options o;
+  for (const auto& kv : stored) {
+    std::string_view k = kv.key();
+    const auto& val = kv.value();
+    if (k == "jobId" && val.is_string()) {
+      o.job_id = std::string(val.get_string());
+    } else if (k == "timestamp") {
+      o.timestamp = as_integer(val);
+    } else if (k == "delay") {
+      o.delay = as_integer(val);
+    } else if (k == "priority") {
+      o.priority = as_integer(val);
+    } else if (k == "lifo" && val.is_bool()) {
+      o.lifo = val.get_bool();
+    } else if (k == "attempts") {
+      o.attempts = as_integer(val);
+    } else if (k == "backoff") {
+      try {
+        o.backoff = parse_backoff(val, false);
+      } catch (const error&) {
+        o.extra[k] = val;
+      }
+    } else if (k == "removeOnComplete") {
+      o.remove_on_complete = val;
+    } else if (k == "removeOnFail") {
+      o.remove_on_fail = val;
+    } else if (k == "stackTraceLimit") {
+      o.stack_trace_limit = as_integer(val);
+    } else if (k == "kl") {
+      o.keep_logs = as_integer(val);
+    } else if (k == "sizeLimit") {
+      o.size_limit = as_integer(val);
+    } else if (k == "timeout") {
+      o.timeout = as_integer(val);
+    } else if (k == "de" && val.is_object()) {
+      o.deduplication = val.get_object();
+    } else {
+      bool renamed = false;
+      for (const auto& s : short_names) {
+        if (k == s.stored) {
+          o.extra[s.name] = val;
+          renamed = true;
+        }
+      }
+      if (!renamed) o.extra[k] = val;
+    }
+  }
+  return o;
+}
+
+}  // namespace drover

@@ -1,0 +1,42 @@
+// keys.hpp - every Redis key name of a queue, spelled once (BullMQ's layout).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace drover::detail {
+
+// Keys are "<prefix>:<queue>:<suffix>"; a job's hash is "<prefix>:<queue>:<id>".
+// Braces in the prefix or the queue name are kept as given: that is how a
+// Redis Cluster hash tag puts all of a queue's keys in one slot.
+class queue_keys {
+ public:
+  queue_keys(std::string prefix, std::string queue);
+
+  const std::string& prefix() const { return prefix_; }
+  const std::string& queue() const { return queue_; }
+  // "<prefix>:<queue>:" - what the scripts call the key prefix.
+  const std::string& base() const { return base_; }
+  // "<prefix>:<queue>" - the qualified name (parent's queueKey in flows).
+  std::string qualified() const { return prefix_ + ":" + queue_; }
+
+  std::string key(std::string_view suffix) const { return base_ + std::string(suffix); }
+  std::string job(std::string_view id) const { return key(id); }
+  std::string lock(std::string_view id) const { return job(id) + ":lock"; }
+  std::string logs(std::string_view id) const { return job(id) + ":logs"; }
+
+  std::string wait, paused, meta, id, completed, failed, delayed, active, events, marker,
+      prioritized, pc, stalled, stalled_check, limiter, repeat, waiting_children;
+
+  // The key of a job state's list or set ("waiting" is stored in "wait").
+  std::string state(std::string_view name) const;
+
+ private:
+  std::string prefix_, queue_, base_;
+};
+
+// The CLIENT SETNAME value BullMQ's getWorkers() looks for:
+// "<prefix>:<base64(queue)>" plus an optional suffix such as ":w:<name>" or ":qe".
+std::string client_name(std::string_view prefix, std::string_view queue, std::string_view suffix = {});
+
+}  // namespace drover::detail

@@ -1,0 +1,236 @@
+// queue.cpp - adding jobs and reading them back.
+#include "drover/queue.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "core/msgpack.hpp"
+#include "core/queue_impl.hpp"
+#include "core/script_errors.hpp"
+#include "drover/error.hpp"
+
+namespace json = boost::json;
+namespace net = boost::asio;
+
+namespace drover {
+
+using detail::script_args;
+namespace lua = detail::lua;
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void check_queue_name(std::string_view name) {
+  if (name.empty()) throw error(errc::invalid_argument, "queue name must not be empty");
+  if (name.find(':') != std::string_view::npos) {
+    throw error(errc::invalid_argument, fmt::format("queue name '{}' must not contain ':'", name));
+  }
+}
+
+net::awaitable<std::int64_t> queue::impl::run_for_code(const lua::script& s, script_args args,
+                                                      std::string_view job_id, std::string_view state) {
+  auto r = co_await detail::run_script(*conn, s, std::move(args));
+  auto code = r.as_int();
+  if (!code) throw error(errc::protocol_error, fmt::format("{} answered '{}', expected a number", s.name, r.as_string()));
+  if (*code < 0) throw detail::script_code_error(*code, job_id, s.name, state);
+  co_return *code;
+}
+
+queue::queue(net::any_io_executor ex, std::string name, queue_options opts) {
+  check_queue_name(name);
+  impl_ = std::make_unique<impl>(std::move(ex), std::move(name), std::move(opts));
+}
+queue::~queue() {
+  if (impl_) impl_->conn->close();
+}
+queue::queue(queue&&) noexcept = default;
+queue& queue::operator=(queue&&) noexcept = default;
+
+const std::string& queue::name() const { return impl_->keys.queue(); }
+const std::string& queue::prefix() const { return impl_->keys.prefix(); }
+void queue::close() { impl_->conn->close(); }
+
+namespace {
+
+struct prepared_add {
+  job j;
+  const lua::script* script;
+  script_args args;
+};
+
+// Packs an add the way Node's addJob does: the script is chosen by delay and
+// priority; ARGV[1] is the msgpacked [prefix, customId, name, timestamp, parentKey,
+// parentDependenciesKey, parent, repeatJobKey, deduplicationKey, deferParentRelease].
+prepared_add prepare_add(const detail::queue_keys& keys, new_job nj) {
+  nj.opts.validate();
+  std::string data = json::serialize(nj.data);
+  if (nj.opts.size_limit && static_cast<std::int64_t>(data.size()) > *nj.opts.size_limit) {
+    throw error(errc::invalid_argument,
+                fmt::format("The size of job {} exceeds the limit {} bytes", nj.name, *nj.opts.size_limit));
+  }
+  job j;
+  j.name = std::move(nj.name);
+  j.data = std::move(nj.data);
+  j.opts = std::move(nj.opts);
+  j.timestamp = j.opts.timestamp.value_or(now_ms());
+  j.delay = j.opts.delay.value_or(0);
+  j.priority = j.opts.priority.value_or(0);
+  if (!j.opts.deduplication.empty()) j.deduplication_id = std::string(j.opts.deduplication.at("id").as_string());
+
+  detail::msgpack_writer args;
+  args.array(10).str(keys.base()).str(j.opts.job_id.value_or("")).str(j.name).integer(j.timestamp);
+  args.nil().nil().nil().nil();
+  if (j.deduplication_id) {
+    args.str(keys.key("de:" + *j.deduplication_id));
+  } else {
+    args.nil();
+  }
+  args.nil();
+  detail::msgpack_writer packed_opts;
+  packed_opts.json(j.opts.to_stored());
+
+  prepared_add p{std::move(j), nullptr, {}};
+  if (p.j.delay > 0) {
+    p.script = &lua::add_delayed_job;
+    p.args = {keys.marker, keys.meta, keys.id, keys.delayed, keys.completed, keys.events};
+  } else if (p.j.priority > 0) {
+    p.script = &lua::add_prioritized_job;
+    p.args = {keys.marker, keys.meta,   keys.id, keys.prioritized, keys.delayed,
+              keys.completed, keys.active, keys.events, keys.pc};
+  } else {
+    p.script = &lua::add_standard_job;
+    p.args = {keys.wait,   keys.paused, keys.meta,   keys.id,    keys.completed,
+              keys.delayed, keys.active, keys.events, keys.marker};
+  }
+  p.args.push_back(args.take());
+  p.args.push_back(std::move(data));
+  p.args.push_back(packed_opts.take());
+  return p;
+}
+
+void take_id(prepared_add& p, const redis::reply& r) {
+  if (r.is_error()) throw error(errc::script_error, fmt::format("script {} failed: {}", p.script->name, r.str));
+  if (auto code = r.as_int(); code && *code < 0 && r.is_integer()) {
+    throw detail::script_code_error(*code, p.j.opts.job_id.value_or(""), "addJob");
+  }
+  p.j.id = r.as_string();
+  if (p.j.id.empty()) throw error(errc::protocol_error, "addJob answered no job id");
+}
+
+}  // namespace
+
+net::awaitable<job> queue::add(std::string name, json::value data, job_options opts) {
+  auto p = prepare_add(impl_->keys, new_job{std::move(name), std::move(data), std::move(opts)});
+  auto r = co_await detail::run_script(*impl_->conn, *p.script, std::move(p.args));
+  take_id(p, r);
+  co_return std::move(p.j);
+}
+
+net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
+  std::vector<prepared_add> prepared;
+  prepared.reserve(jobs.size());
+  for (auto& nj : jobs) prepared.push_back(prepare_add(impl_->keys, std::move(nj)));
+  std::vector<std::pair<const lua::script*, script_args>> calls;
+  calls.reserve(prepared.size());
+  for (auto& p : prepared) calls.emplace_back(p.script, std::move(p.args));
+  auto replies = co_await detail::run_scripts(*impl_->conn, std::move(calls));
+  std::vector<job> out;
+  out.reserve(prepared.size());
+  for (std::size_t i = 0; i < prepared.size(); ++i) {
+    take_id(prepared[i], replies[i]);
+    out.push_back(std::move(prepared[i].j));
+  }
+  co_return out;
+}
+
+net::awaitable<std::optional<job>> queue::get_job(std::string id) {
+  auto r = co_await impl_->conn->exec(redis::command{"HGETALL", impl_->keys.job(id)});
+  if (r.is_error()) throw error(errc::redis_error, "HGETALL " + impl_->keys.job(id) + ": " + r.str);
+  if (r.elements.empty()) co_return std::nullopt;
+  std::vector<std::string> fv;
+  fv.reserve(r.elements.size());
+  for (auto& e : r.elements) fv.push_back(std::move(e.str));
+  co_return job::from_hash(std::move(id), fv);
+}
+
+net::awaitable<std::string> queue::get_job_state(std::string id) {
+  const auto& k = impl_->keys;
+  auto r = co_await detail::run_script(
+      *impl_->conn, lua::get_state_v2,
+      {k.completed, k.failed, k.delayed, k.active, k.wait, k.paused, k.waiting_children, k.prioritized, id});
+  co_return r.as_string();
+}
+
+net::awaitable<std::map<std::string, std::int64_t>> queue::get_job_counts(std::vector<std::string> types) {
+  if (types.empty()) types = {"active", "completed", "delayed", "failed", "prioritized", "waiting", "waiting-children"};
+  script_args args{impl_->keys.base()};
+  for (const auto& t : types) args.push_back(t == "waiting" ? "wait" : t);
+  auto r = co_await detail::run_script(*impl_->conn, lua::get_counts, std::move(args));
+  std::map<std::string, std::int64_t> counts;
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    counts[types[i]] = i < r.elements.size() ? r.elements[i].as_int().value_or(0) : 0;
+  }
+  co_return counts;
+}
+
+net::awaitable<std::vector<job>> queue::get_jobs(std::vector<std::string> types, std::int64_t start,
+                                                 std::int64_t end, bool asc) {
+  if (types.empty()) types = {"active", "completed", "delayed", "failed", "prioritized", "waiting", "waiting-children"};
+  script_args args{impl_->keys.base(), std::to_string(start), std::to_string(end), asc ? "1" : "0", "5"};
+  std::vector<std::string> seen_types;
+  for (const auto& t : types) {
+    auto name = t == "waiting" ? std::string("wait") : t;
+    if (std::find(seen_types.begin(), seen_types.end(), name) == seen_types.end()) seen_types.push_back(name);
+  }
+  args.insert(args.end(), seen_types.begin(), seen_types.end());
+  auto r = co_await detail::run_script(*impl_->conn, lua::get_jobs, std::move(args));
+  std::vector<job> out;
+  std::vector<std::string> ids;
+  for (auto& per_type : r.elements) {
+    for (auto& entry : per_type.elements) {
+      if (entry.elements.size() < 2) continue;
+      auto id = entry.elements[0].as_string();
+      if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
+      ids.push_back(id);
+      std::vector<std::string> fv;
+      for (auto& e : entry.elements[1].elements) fv.push_back(std::move(e.str));
+      out.push_back(job::from_hash(std::move(id), fv));
+    }
+  }
+  co_return out;
+}
+
+net::awaitable<std::pair<std::vector<std::string>, std::int64_t>> queue::get_job_logs(std::string id,
+                                                                                     std::int64_t start,
+                                                                                     std::int64_t end) {
+  auto key = impl_->keys.logs(id);
+  std::vector<redis::command> cmds;
+  cmds.push_back(redis::command{"LRANGE", key}.push(start).push(end));
+  cmds.push_back(redis::command{"LLEN", key});
+  auto r = co_await impl_->conn->exec(std::move(cmds));
+  std::vector<std::string> lines;
+  for (auto& e : r[0].elements) lines.push_back(std::move(e.str));
+  co_return std::make_pair(std::move(lines), r[1].as_int().value_or(0));
+}
+
+net::awaitable<void> queue::update_progress(std::string id, json::value progress) {
+  const auto& k = impl_->keys;
+  co_await impl_->run_for_code(lua::update_progress, {k.job(id), k.events, k.meta, id, json::serialize(progress)}, id);
+}
+
+net::awaitable<std::int64_t> queue::add_log(std::string id, std::string line) {
+  const auto& k = impl_->keys;
+  co_return co_await impl_->run_for_code(lua::add_log, {k.job(id), k.logs(id), id, std::move(line), ""}, id);
+}
+
+net::awaitable<void> queue::update_data(std::string id, json::value data) {
+  const auto& k = impl_->keys;
+  co_await impl_->run_for_code(lua::update_data, {k.job(id), json::serialize(data)}, id);
+}
+
+}  // namespace drover

@@ -1,0 +1,34 @@
+// queue_impl.hpp - what a queue holds: its keys and its connection.
+#pragma once
+
+#include <memory>
+
+#include "core/keys.hpp"
+#include "core/script_runner.hpp"
+#include "drover/queue.hpp"
+#include "redis/connection.hpp"
+
+namespace drover {
+
+struct queue::impl {
+  impl(boost::asio::any_io_executor ex, std::string name, queue_options o)
+      : opts(std::move(o)),
+        keys(opts.prefix, name),
+        conn(redis::connection::create(ex, opts.redis)) {}
+
+  // Runs a script that answers a number; a negative one becomes the error BullMQ raises.
+  boost::asio::awaitable<std::int64_t> run_for_code(const detail::lua::script& s, detail::script_args args,
+                                                    std::string_view job_id, std::string_view state = {});
+
+  queue_options opts;
+  detail::queue_keys keys;
+  std::shared_ptr<redis::connection> conn;
+};
+
+// Checks a queue name as BullMQ's constructor does; throws invalid_argument.
+void check_queue_name(std::string_view name);
+
+// Milliseconds since the Unix epoch.
+std::int64_t now_ms();
+
+}  // namespace drover

@@ -1,0 +1,26 @@
+// script_errors.cpp - one table from script return codes to drover errors.
+#include "core/script_errors.hpp"
+
+#include <fmt/format.h>
+
+namespace drover::detail {
+
+error script_code_error(std::int64_t code, std::string_view id, std::string_view cmd, std::string_view state) {
+  switch (code) {
+    case -1: return {errc::job_not_found, fmt::format("Missing key for job {}. {}", id, cmd)};
+    case -2: return {errc::lock_missing, fmt::format("Missing lock for job {}. {}", id, cmd)};
+    case -3:
+      return {errc::not_in_state, fmt::format("Job {} is not in the {} state. {}", id,
+                                              state.empty() ? std::string_view("expected") : state, cmd)};
+    case -4: return {errc::pending_children, fmt::format("Job {} has pending dependencies. {}", id, cmd)};
+    case -5: return {errc::parent_missing, fmt::format("Missing key for parent job of {}. {}", id, cmd)};
+    case -6: return {errc::lock_mismatch, fmt::format("Lock mismatch for job {}. Cmd {} from {}", id, cmd, state)};
+    case -8:
+      return {errc::invalid_argument,
+              fmt::format("Job {} belongs to a job scheduler and cannot be removed directly. {}", id, cmd)};
+    case -9: return {errc::pending_children, fmt::format("Job {} has failed children. {}", id, cmd)};
+    default: return {errc::script_error, fmt::format("Unknown code {} error for {}. {}", code, id, cmd)};
+  }
+}
+
+}  // namespace drover::detail

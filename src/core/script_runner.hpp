@@ -1,0 +1,30 @@
+// script_runner.hpp - calls BullMQ's scripts by SHA, loading them when Redis lacks them.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+#include <vector>
+
+#include "core/lua_scripts.hpp"
+#include "redis/connection.hpp"
+
+namespace drover::detail {
+
+// KEYS then ARGV, as one list of strings (the script says how many are keys).
+using script_args = std::vector<std::string>;
+
+redis::command script_command(const lua::script& s, const script_args& keys_and_args);
+
+// Runs one script: EVALSHA, and after NOSCRIPT (a restarted or flushed Redis)
+// SCRIPT LOAD and once more. Throws drover::error(script_error) naming the script
+// when it raises a Lua error.
+boost::asio::awaitable<redis::reply> run_script(redis::connection& conn, const lua::script& s,
+                                                script_args keys_and_args);
+
+// Runs several scripts as one pipeline; only the calls that met NOSCRIPT are sent
+// again. Error replies are returned in place, not thrown.
+boost::asio::awaitable<std::vector<redis::reply>> run_scripts(
+    redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls);
+
+}  // namespace drover::detail

@@ -1,0 +1,326 @@
+// connection.cpp - the pipelined Redis connection: connect, write, read, watch, fail.
+#include "redis/connection.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <functional>
+
+namespace net = boost::asio;
+using net::ip::tcp;
+
+namespace drover::redis {
+
+struct connection::op {
+  std::size_t expected = 0;
+  std::vector<reply> replies;
+  clock::time_point deadline;
+  std::string what;  // the first command's name, for timeout messages
+  virtual ~op() = default;
+  virtual void complete(std::exception_ptr e) = 0;
+};
+
+namespace {
+
+template <class Handler>
+struct handler_op final : connection::op {
+  Handler handler;
+  connection::executor_type fallback;
+  handler_op(Handler h, connection::executor_type ex) : handler(std::move(h)), fallback(std::move(ex)) {}
+  void complete(std::exception_ptr e) override {
+    auto ex = net::get_associated_executor(handler, fallback);
+    net::post(ex, [h = std::move(handler), e, r = std::move(replies)]() mutable { h(e, std::move(r)); });
+  }
+};
+
+// Internal commands (the handshake) check their own replies.
+struct callback_op final : connection::op {
+  std::function<void(std::exception_ptr, std::vector<reply>&)> fn;
+  void complete(std::exception_ptr e) override { fn(e, replies); }
+};
+
+redisReader* as_reader(void* p) { return static_cast<redisReader*>(p); }
+
+}  // namespace
+
+std::shared_ptr<connection> connection::create(executor_type ex, redis_options opts, std::string name) {
+  return std::shared_ptr<connection>(new connection(std::move(ex), std::move(opts), std::move(name)));
+}
+
+connection::connection(executor_type ex, redis_options opts, std::string name)
+    : ex_(std::move(ex)),
+      opts_(std::move(opts)),
+      client_name_(std::move(name)),
+      socket_(ex_),
+      backoff_(opts_.reconnect_min) {}
+
+connection::~connection() {
+  if (reader_) redisReaderFree(as_reader(reader_));
+}
+
+std::exception_ptr connection::make_error(errc code, const std::string& why) const {
+  return std::make_exception_ptr(error(code, fmt::format("redis at {}: {}", opts_.endpoint(), why)));
+}
+
+net::awaitable<std::vector<reply>> connection::exec(std::vector<command> cmds,
+                                                    std::chrono::milliseconds extra_timeout) {
+  std::string payload;
+  for (const auto& c : cmds) encode(c, payload);
+  auto self = shared_from_this();
+  std::size_t expected = cmds.size();
+  std::string what = cmds.empty() ? std::string() : std::string(cmds.front().name());
+  co_return co_await net::async_initiate<decltype(net::use_awaitable),
+                                         void(std::exception_ptr, std::vector<reply>)>(
+      [self, expected, what, extra_timeout](auto handler, std::string payload) {
+        auto o = std::make_unique<handler_op<decltype(handler)>>(std::move(handler), self->ex_);
+        o->expected = expected;
+        o->deadline = clock::now() + self->opts_.command_timeout + extra_timeout;
+        o->what = what;
+        self->submit(std::move(o), std::move(payload));
+      },
+      net::use_awaitable, std::move(payload));
+}
+
+net::awaitable<reply> connection::exec(command cmd, std::chrono::milliseconds extra_timeout) {
+  std::vector<command> cmds;
+  cmds.push_back(std::move(cmd));
+  auto replies = co_await exec(std::move(cmds), extra_timeout);
+  co_return std::move(replies.front());
+}
+
+void connection::submit(std::unique_ptr<op> o, std::string payload) {
+  if (o->expected == 0) {
+    o->complete(nullptr);
+    return;
+  }
+  switch (state_) {
+    case state::closed:
+      o->complete(make_error(errc::closed, "connection closed"));
+      return;
+    case state::backoff:
+      if (clock::now() < retry_at_) {
+        o->complete(make_error(errc::redis_unavailable, "unavailable (" + last_error_ + ")"));
+        return;
+      }
+      [[fallthrough]];
+    case state::idle:
+      pending_.emplace_back(std::move(o), std::move(payload));
+      start_connect();
+      return;
+    case state::connecting:
+      pending_.emplace_back(std::move(o), std::move(payload));
+      return;
+    case state::ready:
+      outbox_ += payload;
+      inflight_.push_back(std::move(o));
+      start_write();
+      return;
+  }
+}
+
+void connection::start_connect() {
+  state_ = state::connecting;
+  auto gen = ++generation_;
+  net::co_spawn(ex_, do_connect(gen), [self = shared_from_this(), gen](std::exception_ptr e) {
+    if (!e || self->generation_ != gen) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      self->fail(errc::redis_unavailable, std::string("cannot connect: ") + ex.what(), true);
+    }
+  });
+}
+
+net::awaitable<void> connection::do_connect(std::uint64_t gen) {
+  tcp::resolver resolver(ex_);
+  net::steady_timer timer(ex_);
+  bool timed_out = false;
+  timer.expires_after(opts_.connect_timeout);
+  timer.async_wait([&, self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) {
+      timed_out = true;
+      resolver.cancel();
+      boost::system::error_code ignored;
+      socket_.close(ignored);
+    }
+  });
+  boost::system::error_code ec;
+  auto endpoints = co_await resolver.async_resolve(opts_.host, std::to_string(opts_.port),
+                                                   net::redirect_error(net::use_awaitable, ec));
+  if (!ec && generation_ == gen) {
+    socket_ = tcp::socket(ex_);
+    co_await net::async_connect(socket_, endpoints, net::redirect_error(net::use_awaitable, ec));
+  }
+  timer.cancel();
+  if (generation_ != gen) co_return;
+  if (timed_out) throw std::runtime_error(fmt::format("timed out after {} ms", opts_.connect_timeout.count()));
+  if (ec) throw boost::system::system_error(ec);
+
+  socket_.set_option(tcp::no_delay(true));
+  if (reader_) redisReaderFree(as_reader(reader_));
+  reader_ = redisReaderCreate();
+
+  // The handshake goes first, ahead of whatever callers queued meanwhile.
+  std::vector<command> hello;
+  if (!opts_.password.empty()) {
+    command auth{"AUTH"};
+    if (!opts_.username.empty()) auth.push(opts_.username);
+    hello.push_back(std::move(auth.push(opts_.password)));
+  }
+  if (opts_.db != 0) hello.push_back(command{"SELECT"}.push(opts_.db));
+  if (!client_name_.empty()) hello.push_back(command{"CLIENT", "SETNAME"}.push(client_name_));
+  state_ = state::ready;
+  if (!hello.empty()) {
+    auto o = std::make_unique<callback_op>();
+    o->expected = hello.size();
+    o->deadline = clock::now() + opts_.command_timeout;
+    o->what = "handshake";
+    o->fn = [self = shared_from_this(), gen](std::exception_ptr e, std::vector<reply>& replies) {
+      if (e || self->generation_ != gen) return;
+      for (const auto& r : replies) {
+        if (r.is_error()) {
+          self->fail(errc::redis_unavailable, "handshake refused: " + r.str, true);
+          return;
+        }
+      }
+    };
+    for (const auto& c : hello) encode(c, outbox_);
+    inflight_.push_back(std::move(o));
+  }
+  on_ready(gen);
+}
+
+void connection::on_ready(std::uint64_t gen) {
+  backoff_ = opts_.reconnect_min;
+  for (auto& [o, payload] : pending_) {
+    outbox_ += payload;
+    inflight_.push_back(std::move(o));
+  }
+  pending_.clear();
+  auto self = shared_from_this();
+  net::co_spawn(ex_, read_loop(gen), net::detached);
+  net::co_spawn(ex_, watchdog(gen), net::detached);
+  start_write();
+}
+
+void connection::start_write() {
+  if (writing_ || outbox_.empty() || state_ != state::ready) return;
+  writing_ = true;
+  writing_buf_.clear();
+  writing_buf_.swap(outbox_);
+  auto gen = generation_;
+  net::async_write(socket_, net::buffer(writing_buf_),
+                   [self = shared_from_this(), gen](boost::system::error_code ec, std::size_t) {
+                     self->writing_ = false;
+                     if (self->generation_ != gen) return;
+                     if (ec) {
+                       self->fail(errc::redis_unavailable, "write failed: " + ec.message(), true);
+                       return;
+                     }
+                     self->start_write();
+                   });
+}
+
+// Reading never throws: every failure ends in fail(), which fails the callers.
+net::awaitable<void> connection::read_loop(std::uint64_t gen) {
+  auto self = shared_from_this();
+  char buf[16384];
+  for (;;) {
+    boost::system::error_code ec;
+    auto n = co_await socket_.async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
+    if (generation_ != gen) co_return;
+    if (ec) {
+      fail(errc::redis_unavailable,
+           ec == net::error::eof ? std::string("connection closed by server") : "read failed: " + ec.message(), true);
+      co_return;
+    }
+    auto* reader = as_reader(reader_);
+    if (redisReaderFeed(reader, buf, n) != REDIS_OK) {
+      fail(errc::protocol_error, std::string("bad reply: ") + reader->errstr, true);
+      co_return;
+    }
+    for (;;) {
+      void* raw = nullptr;
+      if (redisReaderGetReply(reader, &raw) != REDIS_OK) {
+        fail(errc::protocol_error, std::string("bad reply: ") + reader->errstr, true);
+        co_return;
+      }
+      if (!raw) break;
+      reply r = from_hiredis(raw);
+      freeReplyObject(raw);
+      if (inflight_.empty()) {
+        fail(errc::protocol_error, "reply without a command", true);
+        co_return;
+      }
+      auto& front = inflight_.front();
+      front->replies.push_back(std::move(r));
+      if (front->replies.size() == front->expected) {
+        auto done = std::move(front);
+        inflight_.pop_front();
+        done->complete(nullptr);
+        if (generation_ != gen) co_return;  // the completion failed the connection
+      }
+    }
+  }
+}
+
+// Replies come in order, so one late reply holds up all the others: when the
+// oldest command is past its deadline, the connection is dropped and rebuilt.
+net::awaitable<void> connection::watchdog(std::uint64_t gen) {
+  auto self = shared_from_this();
+  net::steady_timer timer(ex_);
+  while (generation_ == gen && state_ == state::ready) {
+    timer.expires_after(std::chrono::milliseconds(100));
+    boost::system::error_code ec;
+    co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    if (generation_ != gen || state_ != state::ready) co_return;
+    if (!inflight_.empty() && clock::now() > inflight_.front()->deadline) {
+      fail(errc::redis_timeout, "no reply to " + inflight_.front()->what + " in time", false);
+      co_return;
+    }
+  }
+}
+
+void connection::fail(errc code, const std::string& why, bool back_off) {
+  if (state_ == state::closed) return;
+  ++generation_;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  last_error_ = why;
+  if (back_off) {
+    state_ = state::backoff;
+    retry_at_ = clock::now() + backoff_;
+    backoff_ = std::min(backoff_ * 2, opts_.reconnect_max);
+  } else {
+    state_ = state::idle;
+  }
+  outbox_.clear();
+  auto inflight = std::move(inflight_);
+  auto pending = std::move(pending_);
+  inflight_.clear();
+  pending_.clear();
+  auto e = make_error(code, why);
+  for (auto& o : inflight) o->complete(e);
+  for (auto& p : pending) p.first->complete(e);
+}
+
+void connection::interrupt() {
+  if (state_ == state::ready || state_ == state::connecting) fail(errc::cancelled, "interrupted", false);
+}
+
+void connection::close() {
+  if (state_ == state::closed) return;
+  fail(errc::closed, "connection closed", false);
+  state_ = state::closed;
+}
+
+}  // namespace drover::redis

@@ -1,0 +1,97 @@
+// connection.hpp - one Redis connection: pipelined, asynchronous, reconnecting.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drover/error.hpp"
+#include "drover/redis_options.hpp"
+#include "redis/command.hpp"
+#include "redis/reply.hpp"
+
+namespace drover::redis {
+
+// A connection to one Redis server.
+//
+// Lifecycle:
+//  1. The first exec() connects (AUTH, SELECT, CLIENT SETNAME as configured).
+//  2. Every exec() is written at once behind whatever is in flight (pipelining);
+//     replies are matched to callers in order.
+//  3. When the socket fails, every caller waiting gets errc::redis_unavailable;
+//     calls during the back-off that follows fail at once with the last error,
+//     and the first call after it reconnects. Nothing is retried here: only the
+//     caller knows whether a command is safe to send twice.
+//
+// Thread safety: not thread-safe. Use it from the executor it was made with
+// (a single-threaded io_context or a strand).
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  using executor_type = boost::asio::any_io_executor;
+
+  static std::shared_ptr<connection> create(executor_type ex, redis_options opts,
+                                            std::string client_name = {});
+  ~connection();
+
+  // Sends the commands as one pipeline and returns one reply per command; Redis
+  // error replies are returned, not thrown. Throws drover::error with
+  // redis_unavailable, redis_timeout or closed. extra_timeout extends the
+  // command timeout for blocking commands.
+  boost::asio::awaitable<std::vector<reply>> exec(std::vector<command> cmds,
+                                                  std::chrono::milliseconds extra_timeout = {});
+  boost::asio::awaitable<reply> exec(command cmd, std::chrono::milliseconds extra_timeout = {});
+
+  // Fails what is in flight with errc::closed and refuses later calls.
+  void close();
+  // Drops the socket (callers get redis_unavailable) but allows reconnecting at once:
+  // how a blocking command is interrupted.
+  void interrupt();
+
+  bool is_connected() const { return state_ == state::ready; }
+  const redis_options& options() const { return opts_; }
+  const std::string& client_name() const { return client_name_; }
+
+  struct op;  // one exec() waiting for its replies
+
+ private:
+  enum class state { idle, connecting, ready, backoff, closed };
+  using clock = std::chrono::steady_clock;
+
+  connection(executor_type ex, redis_options opts, std::string client_name);
+
+  void submit(std::unique_ptr<op> o, std::string payload);
+  void start_connect();
+  boost::asio::awaitable<void> do_connect(std::uint64_t gen);
+  boost::asio::awaitable<void> read_loop(std::uint64_t gen);
+  boost::asio::awaitable<void> watchdog(std::uint64_t gen);
+  void start_write();
+  void on_ready(std::uint64_t gen);
+  void fail(errc code, const std::string& why, bool back_off);
+  std::exception_ptr make_error(errc code, const std::string& why) const;
+
+  executor_type ex_;
+  redis_options opts_;
+  std::string client_name_;
+  boost::asio::ip::tcp::socket socket_;
+  state state_ = state::idle;
+  std::uint64_t generation_ = 0;
+  std::deque<std::unique_ptr<op>> inflight_;                          // written, awaiting replies
+  std::deque<std::pair<std::unique_ptr<op>, std::string>> pending_;  // waiting for the connection
+  std::string outbox_;
+  std::string writing_buf_;
+  bool writing_ = false;
+  void* reader_ = nullptr;  // redisReader*
+  clock::time_point retry_at_{};
+  std::chrono::milliseconds backoff_;
+  std::string last_error_;
+};
+
+}  // namespace drover::redis
