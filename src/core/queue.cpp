@@ -149,7 +149,8 @@ net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
 }
 
 net::awaitable<std::optional<job>> queue::get_job(std::string id) {
-  auto r = co_await impl_->conn->exec(redis::command{"HGETALL", impl_->keys.job(id)});
+  redis::command r_cmd{"HGETALL", impl_->keys.job(id)};
+  auto r = co_await impl_->conn->exec(std::move(r_cmd));
   if (r.is_error()) throw error(errc::redis_error, "HGETALL " + impl_->keys.job(id) + ": " + r.str);
   if (r.elements.empty()) co_return std::nullopt;
   std::vector<std::string> fv;
@@ -160,9 +161,10 @@ net::awaitable<std::optional<job>> queue::get_job(std::string id) {
 
 net::awaitable<std::string> queue::get_job_state(std::string id) {
   const auto& k = impl_->keys;
+  detail::script_args args1{k.completed, k.failed, k.delayed, k.active, k.wait, k.paused, k.waiting_children, k.prioritized, id};
   auto r = co_await detail::run_script(
       *impl_->conn, lua::get_state_v2,
-      {k.completed, k.failed, k.delayed, k.active, k.wait, k.paused, k.waiting_children, k.prioritized, id});
+      std::move(args1));
   co_return r.as_string();
 }
 
@@ -220,17 +222,20 @@ net::awaitable<std::pair<std::vector<std::string>, std::int64_t>> queue::get_job
 
 net::awaitable<void> queue::update_progress(std::string id, json::value progress) {
   const auto& k = impl_->keys;
-  co_await impl_->run_for_code(lua::update_progress, {k.job(id), k.events, k.meta, id, json::serialize(progress)}, id);
+  detail::script_args args2{k.job(id), k.events, k.meta, id, json::serialize(progress)};
+  co_await impl_->run_for_code(lua::update_progress, std::move(args2), id);
 }
 
 net::awaitable<std::int64_t> queue::add_log(std::string id, std::string line) {
   const auto& k = impl_->keys;
-  co_return co_await impl_->run_for_code(lua::add_log, {k.job(id), k.logs(id), id, std::move(line), ""}, id);
+  detail::script_args args3{k.job(id), k.logs(id), id, std::move(line), ""};
+  co_return co_await impl_->run_for_code(lua::add_log, std::move(args3), id);
 }
 
 net::awaitable<void> queue::update_data(std::string id, json::value data) {
   const auto& k = impl_->keys;
-  co_await impl_->run_for_code(lua::update_data, {k.job(id), json::serialize(data)}, id);
+  detail::script_args args4{k.job(id), json::serialize(data)};
+  co_await impl_->run_for_code(lua::update_data, std::move(args4), id);
 }
 
 }  // namespace drover

@@ -28,8 +28,9 @@ void check_finished_state(std::string_view state) {
 
 net::awaitable<void> queue::pause() {
   const auto& k = impl_->keys;
+  detail::script_args args1{k.wait, k.paused, k.meta, k.prioritized, k.events, k.delayed, k.marker, "paused", "1"};
   co_await detail::run_script(*impl_->conn, lua::pause,
-                              {k.wait, k.paused, k.meta, k.prioritized, k.events, k.delayed, k.marker, "paused", "1"});
+                              std::move(args1));
 }
 
 net::awaitable<void> queue::resume() {
@@ -37,22 +38,25 @@ net::awaitable<void> queue::resume() {
   // A legacy `paused` list (from BullMQ before v6) is merged back in batches.
   bool emit = true;
   for (;;) {
+    detail::script_args args2{k.paused, k.wait, k.meta, k.prioritized, k.events, k.delayed, k.marker, "resumed", emit ? "1" : "0"};
     auto r = co_await detail::run_script(
         *impl_->conn, lua::pause,
-        {k.paused, k.wait, k.meta, k.prioritized, k.events, k.delayed, k.marker, "resumed", emit ? "1" : "0"});
+        std::move(args2));
     emit = false;
     if (r.as_int().value_or(0) <= 0) break;
   }
 }
 
 net::awaitable<bool> queue::is_paused() {
-  auto r = co_await impl_->conn->exec(redis::command{"HEXISTS", impl_->keys.meta, "paused"});
+  redis::command r_cmd{"HEXISTS", impl_->keys.meta, "paused"};
+  auto r = co_await impl_->conn->exec(std::move(r_cmd));
   co_return r.as_int().value_or(0) == 1;
 }
 
 net::awaitable<bool> queue::remove(std::string id) {
   const auto& k = impl_->keys;
-  auto code = co_await impl_->run_for_code(lua::remove_job, {k.job(id), k.repeat, id, "1", k.base()}, id);
+  detail::script_args args3{k.job(id), k.repeat, id, "1", k.base()};
+  auto code = co_await impl_->run_for_code(lua::remove_job, std::move(args3), id);
   co_return code == 1;
 }
 
@@ -61,10 +65,11 @@ net::awaitable<void> queue::retry_job(std::string id, std::string state) {
   auto j = co_await get_job(id);
   if (!j) throw error(errc::job_not_found, fmt::format("Missing key for job {}. reprocessJob", id));
   const auto& k = impl_->keys;
-  co_await impl_->run_for_code(lua::reprocess_job,
-                               {k.job(id), k.events, k.state(state), k.wait, k.meta, k.active, k.marker,
+  detail::script_args args4{k.job(id), k.events, k.state(state), k.wait, k.meta, k.active, k.marker,
                                 k.prioritized, k.pc, id, j->opts.lifo.value_or(false) ? "RPUSH" : "LPUSH",
-                                state == "failed" ? "failedReason" : "returnvalue", state, "0", "0"},
+                                state == "failed" ? "failedReason" : "returnvalue", state, "0", "0"};
+  co_await impl_->run_for_code(lua::reprocess_job,
+                               std::move(args4),
                                id, state);
 }
 
@@ -73,10 +78,11 @@ net::awaitable<void> queue::retry_jobs(std::string state) {
   const auto& k = impl_->keys;
   auto ts = std::to_string(now_ms());
   for (;;) {
+    detail::script_args args5{k.base(), k.events, k.state(state), k.wait, k.paused, k.meta, k.active, k.marker, std::to_string(batch), ts,
+         state};
     auto more = co_await impl_->run_for_code(
         lua::move_jobs_to_wait,
-        {k.base(), k.events, k.state(state), k.wait, k.paused, k.meta, k.active, k.marker, std::to_string(batch), ts,
-         state},
+        std::move(args5),
         "");
     if (more == 0) break;
   }
@@ -84,9 +90,10 @@ net::awaitable<void> queue::retry_jobs(std::string state) {
 
 net::awaitable<void> queue::promote(std::string id) {
   const auto& k = impl_->keys;
+  detail::script_args args6{k.delayed, k.wait, k.paused, k.meta, k.prioritized, k.active, k.pc, k.events, k.marker, k.base(), id};
   co_await impl_->run_for_code(
       lua::promote,
-      {k.delayed, k.wait, k.paused, k.meta, k.prioritized, k.active, k.pc, k.events, k.marker, k.base(), id}, id,
+      std::move(args6), id,
       "delayed");
 }
 
@@ -94,9 +101,10 @@ net::awaitable<void> queue::promote_jobs() {
   const auto& k = impl_->keys;
   for (;;) {
     // Node passes Number.MAX_VALUE: every delayed job is due.
+    detail::script_args args7{k.base(), k.events, k.delayed, k.wait, k.paused, k.meta, k.active,
+                                              k.marker, std::to_string(batch), "1.7976931348623157e+308", "delayed"};
     auto more = co_await impl_->run_for_code(lua::move_jobs_to_wait,
-                                             {k.base(), k.events, k.delayed, k.wait, k.paused, k.meta, k.active,
-                                              k.marker, std::to_string(batch), "1.7976931348623157e+308", "delayed"},
+                                             std::move(args7),
                                              "");
     if (more == 0) break;
   }
@@ -105,16 +113,18 @@ net::awaitable<void> queue::promote_jobs() {
 net::awaitable<void> queue::change_delay(std::string id, std::int64_t delay_ms) {
   if (delay_ms < 0) throw error(errc::invalid_argument, "delay must not be negative");
   const auto& k = impl_->keys;
+  detail::script_args args8{k.delayed, k.meta, k.marker, k.events, std::to_string(delay_ms),
+                                std::to_string(now_ms()), id, k.job(id)};
   co_await impl_->run_for_code(lua::change_delay,
-                               {k.delayed, k.meta, k.marker, k.events, std::to_string(delay_ms),
-                                std::to_string(now_ms()), id, k.job(id)},
+                               std::move(args8),
                                id, "delayed");
 }
 
 net::awaitable<void> queue::drain(bool delayed) {
   const auto& k = impl_->keys;
+  detail::script_args args9{k.wait, k.paused, k.delayed, k.prioritized, k.repeat, k.base(), delayed ? "1" : "0"};
   co_await detail::run_script(*impl_->conn, lua::drain,
-                              {k.wait, k.paused, k.delayed, k.prioritized, k.repeat, k.base(), delayed ? "1" : "0"});
+                              std::move(args9));
 }
 
 net::awaitable<std::vector<std::string>> queue::clean(std::chrono::milliseconds grace, std::int64_t limit,
@@ -131,9 +141,10 @@ net::awaitable<std::vector<std::string>> queue::clean(std::chrono::milliseconds 
   auto ts = std::to_string(now_ms() - grace.count());
   std::vector<std::string> removed;
   while (static_cast<std::int64_t>(removed.size()) < max_count) {
+    detail::script_args args10{k.key(state), k.events, k.repeat, k.base(), ts, std::to_string(per_call), state};
     auto r = co_await detail::run_script(
         *impl_->conn, lua::clean_jobs_in_set,
-        {k.key(state), k.events, k.repeat, k.base(), ts, std::to_string(per_call), state});
+        std::move(args10));
     for (auto& e : r.elements) removed.push_back(e.as_string());
     if (static_cast<std::int64_t>(r.elements.size()) < per_call) break;
   }
@@ -143,8 +154,9 @@ net::awaitable<std::vector<std::string>> queue::clean(std::chrono::milliseconds 
 net::awaitable<void> queue::obliterate(bool force) {
   const auto& k = impl_->keys;
   for (;;) {
+    detail::script_args args11{k.meta, k.base(), std::to_string(batch), force ? "force" : ""};
     auto r = co_await detail::run_script(*impl_->conn, lua::obliterate,
-                                         {k.meta, k.base(), std::to_string(batch), force ? "force" : ""});
+                                         std::move(args11));
     auto code = r.as_int().value_or(0);
     if (code == -1) throw error(errc::not_in_state, "Cannot obliterate non-paused queue " + name());
     if (code == -2) throw error(errc::not_in_state, "Cannot obliterate queue with active jobs " + name());

@@ -71,23 +71,31 @@ std::exception_ptr connection::make_error(errc code, const std::string& why) con
   return std::make_exception_ptr(error(code, fmt::format("redis at {}: {}", opts_.endpoint(), why)));
 }
 
+// A named initiation with no owning members: GCC 12 destroys the state of a
+// capturing lambda twice when it is handed to use_awaitable (a compiler bug), so
+// everything that owns memory travels as an argument instead.
+struct connection::exec_initiation {
+  connection* self;
+  template <class Handler>
+  void operator()(Handler handler, std::string payload, std::size_t expected, std::string what,
+                  std::chrono::milliseconds extra) const {
+    auto o = std::make_unique<handler_op<Handler>>(std::move(handler), self->ex_);
+    o->expected = expected;
+    o->deadline = clock::now() + self->opts_.command_timeout + extra;
+    o->what = std::move(what);
+    self->submit(std::move(o), std::move(payload));
+  }
+};
+
 net::awaitable<std::vector<reply>> connection::exec(std::vector<command> cmds,
                                                     std::chrono::milliseconds extra_timeout) {
   std::string payload;
   for (const auto& c : cmds) encode(c, payload);
-  auto self = shared_from_this();
-  std::size_t expected = cmds.size();
+  auto self = shared_from_this();  // alive until the reply arrives
   std::string what = cmds.empty() ? std::string() : std::string(cmds.front().name());
   co_return co_await net::async_initiate<decltype(net::use_awaitable),
                                          void(std::exception_ptr, std::vector<reply>)>(
-      [self, expected, what, extra_timeout](auto handler, std::string payload) {
-        auto o = std::make_unique<handler_op<decltype(handler)>>(std::move(handler), self->ex_);
-        o->expected = expected;
-        o->deadline = clock::now() + self->opts_.command_timeout + extra_timeout;
-        o->what = what;
-        self->submit(std::move(o), std::move(payload));
-      },
-      net::use_awaitable, std::move(payload));
+      exec_initiation{this}, net::use_awaitable, std::move(payload), cmds.size(), std::move(what), extra_timeout);
 }
 
 net::awaitable<reply> connection::exec(command cmd, std::chrono::milliseconds extra_timeout) {

@@ -60,6 +60,7 @@ class connection : public std::enable_shared_from_this<connection> {
   const std::string& client_name() const { return client_name_; }
 
   struct op;  // one exec() waiting for its replies
+  struct exec_initiation;
 
  private:
   enum class state { idle, connecting, ready, backoff, closed };

@@ -1,0 +1,53 @@
+// commands.hpp - the subcommands of `drover`, each run to completion on an io_context.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <drover/redis_options.hpp>
+
+namespace drover::cli {
+
+struct common_options {
+  std::string queue;
+  std::string prefix = "bull";
+  std::string redis_url;  // --redis; wins over REDIS_URL and REDIS_HOST/PORT/PASSWORD
+
+  redis_options redis() const;
+};
+
+struct worker_command {
+  common_options common;
+  int concurrency = 1;
+  std::string processor = "echo";
+  std::string name;
+  long lock_duration_ms = 30000;
+  long stalled_interval_ms = 30000;
+  int max_stalled = 1;
+  long drain_delay_ms = 5000;
+  long limit_max = 0;
+  long limit_duration_ms = 0;
+  long shutdown_grace_ms = 30000;
+};
+
+struct add_command {
+  common_options common;
+  std::string name;
+  std::string data = "{}";
+  std::string opts = "{}";
+};
+
+struct events_command {
+  common_options common;
+  std::string from = "$";
+};
+
+// Each returns the process exit code; failures throw drover::error.
+int run_worker(const worker_command& c);
+int run_add(const add_command& c);
+int run_counts(const common_options& c);
+int run_job(const common_options& c, const std::string& id);
+int run_events(const events_command& c);
+
+}  // namespace drover::cli

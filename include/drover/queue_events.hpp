@@ -1,0 +1,59 @@
+// queue_events.hpp - follows a queue's event stream (added, active, completed, failed, ...).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drover/redis_options.hpp"
+
+namespace drover {
+
+// One entry of the stream `<prefix>:<queue>:events`.
+struct queue_event {
+  std::string stream_id;  // Redis stream entry id, e.g. "1700000000000-0"
+  std::string event;      // "added", "waiting", "active", "progress", "completed", "failed", "delayed",
+                          // "retries-exhausted", "stalled", "removed", "drained", "paused", "resumed", ...
+  std::string job_id;     // empty for queue-wide events (drained, paused, resumed, cleaned)
+  // Every other field. `returnvalue` (completed) and `data` (progress) are parsed
+  // JSON, `delay` (delayed) and `attemptsMade` are numbers, the rest strings.
+  boost::json::object fields;
+
+  boost::json::object to_json() const;  // {"event", "jobId", ...fields}
+};
+
+struct queue_events_options {
+  std::string prefix = "bull";
+  redis_options redis = redis_options::from_env();
+  std::string last_event_id = "$";  // "$": only new events; "0": from the start of the stream
+  std::chrono::milliseconds block{10000};  // longest wait of one read
+};
+
+// Reads a queue's events in order. After a lost connection it resumes from the
+// last event it returned, so nothing in between is missed (as long as the stream
+// still holds it).
+// Thread safety: none; use it from the executor it was made with.
+class queue_events {
+ public:
+  queue_events(boost::asio::any_io_executor ex, std::string queue, queue_events_options opts = {});
+  ~queue_events();
+
+  // Waits for the next events (up to `block`); returns an empty list on timeout.
+  // Throws drover::error when Redis is unreachable; call again to resume.
+  boost::asio::awaitable<std::vector<queue_event>> next();
+  // Interrupts a waiting next() and closes the connection.
+  void close();
+  const std::string& last_event_id() const;
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace drover

@@ -1,0 +1,117 @@
+// worker.hpp - takes jobs off a queue and runs them, as BullMQ's Worker does.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "drover/job.hpp"
+#include "drover/redis_options.hpp"
+
+namespace drover {
+
+struct rate_limiter_options {
+  std::int64_t max = 0;                 // jobs started per window
+  std::chrono::milliseconds duration{0};  // the window
+};
+
+// Defaults match BullMQ's Worker.
+struct worker_options {
+  std::string prefix = "bull";
+  redis_options redis = redis_options::from_env();
+  int concurrency = 1;                                // jobs run at once in this process
+  std::chrono::milliseconds lock_duration{30000};     // a job's lock lives this long unless renewed
+  std::chrono::milliseconds lock_renew_time{0};       // renewed this often; 0: half of lock_duration
+  std::chrono::milliseconds stalled_interval{30000};  // how often the stalled check runs
+  int max_stalled_count = 1;                          // stalls before a job fails
+  std::chrono::milliseconds drain_delay{5000};        // longest wait on an empty queue before re-checking
+  std::optional<rate_limiter_options> limiter;        // jobs per window, shared by the queue's workers
+  std::string name;                                   // shown as processedBy and in CLIENT LIST
+  boost::json::value remove_on_complete;              // as job_options; a job's own option wins
+  boost::json::value remove_on_fail;
+  bool skip_stalled_check = false;                    // leave the stalled check to other workers
+  unsigned cpu_threads = 0;                           // threads for blocking processors; 0: one per core
+};
+
+// What an asynchronous processor sees of its job.
+// Thread safety: use it from the processor's coroutine only.
+class job_context {
+ public:
+  virtual ~job_context() = default;
+  virtual const drover::job& job() const = 0;
+  // Sets the job's progress and emits a `progress` event.
+  virtual boost::asio::awaitable<void> update_progress(boost::json::value progress) = 0;
+  // Appends a line to the job's log.
+  virtual boost::asio::awaitable<void> log(std::string line) = 0;
+};
+
+// What a blocking (CPU-bound) processor sees; it runs on the worker's thread pool.
+// Thread safety: its calls may be made from the pool thread running the job.
+class blocking_job_context {
+ public:
+  virtual ~blocking_job_context() = default;
+  virtual const drover::job& job() const = 0;
+  // Both wait until Redis has the update; they throw drover::error on failure.
+  virtual void update_progress(boost::json::value progress) = 0;
+  virtual void log(std::string line) = 0;
+};
+
+// The code that runs a job. It returns the job's result (stored as its return
+// value) or throws to fail the attempt; unrecoverable_error fails the job for good.
+struct processor {
+  using async_fn = std::function<boost::asio::awaitable<boost::json::value>(job_context&)>;
+  using blocking_fn = std::function<boost::json::value(blocking_job_context&)>;
+
+  // I/O-bound work: a coroutine on the worker's executor. It must not block.
+  static processor async(async_fn fn) { return processor{std::move(fn), {}}; }
+  // CPU-bound work: runs on a thread pool so that lock renewal and the other jobs go on.
+  static processor blocking(blocking_fn fn) { return processor{{}, std::move(fn)}; }
+
+  async_fn async_;
+  blocking_fn blocking_;
+};
+
+// A worker of one queue.
+//
+// Lifecycle:
+//  1. start(): runs the stalled check at once and then every stalled_interval,
+//     renews the locks of running jobs, and fetches jobs while it has free slots;
+//     on an empty queue it blocks on the queue's marker, not polling.
+//  2. Each job: fail at once if the stalled check marked it, else run the processor,
+//     then record the result, or retry with the job's backoff, or fail it.
+//  3. close(grace): stop fetching, wait for running jobs up to `grace`, hand the
+//     rest back to the wait list, release the connections.
+// When Redis goes away the worker keeps retrying with back-off and resumes by
+// itself; a result that cannot be recorded is retried until the lock would expire.
+//
+// Thread safety: none; call it from the executor it was made with.
+class worker {
+ public:
+  // Throws drover::error(invalid_argument) for a bad queue name or options.
+  worker(boost::asio::any_io_executor ex, std::string queue, processor proc, worker_options opts = {});
+  ~worker();
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+
+  void start();
+  boost::asio::awaitable<void> close(std::chrono::milliseconds grace = std::chrono::seconds(30));
+
+  // Jobs running now.
+  std::size_t running() const;
+  // Jobs this worker finished (completed, failed, or sent to retry) since start.
+  std::uint64_t processed() const;
+
+  struct impl;
+
+ private:
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace drover

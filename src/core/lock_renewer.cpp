@@ -1,0 +1,59 @@
+// lock_renewer.cpp - keeps the locks of running jobs alive until they finish.
+//
+// It runs on the worker's executor, never on a processor's thread, so a processor
+// that burns CPU on the pool cannot starve it (the way a busy Node event loop
+// starves BullMQ's renewal timer).
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/msgpack.hpp"
+#include "core/worker_impl.hpp"
+#include "drover/error.hpp"
+
+namespace net = boost::asio;
+
+namespace drover {
+
+net::awaitable<void> worker::impl::lock_renewer() {
+  auto self = shared_from_this();
+  const auto half = renew_time() / 2;
+  // Wakes every half renew time and renews the locks older than that, as BullMQ does.
+  while (co_await sleep(half)) {
+    std::vector<std::string> ids, tokens;
+    auto due = clock::now() - half;
+    for (const auto& [id, r] : running) {
+      if (r.renewed_at <= due && !r.lock_lost) {
+        ids.push_back(id);
+        tokens.push_back(r.token);
+      }
+    }
+    if (ids.empty()) continue;
+    detail::msgpack_writer packed_tokens, packed_ids;
+    packed_tokens.array(static_cast<std::uint32_t>(tokens.size()));
+    for (const auto& t : tokens) packed_tokens.str(t);
+    packed_ids.array(static_cast<std::uint32_t>(ids.size()));
+    for (const auto& i : ids) packed_ids.str(i);
+    auto started = clock::now();
+    try {
+      detail::script_args args{keys.stalled, keys.base(), packed_tokens.take(), packed_ids.take(),
+                               std::to_string(opts.lock_duration.count())};
+      auto r = co_await detail::run_script(*conn, detail::lua::extend_locks, std::move(args));
+      std::vector<std::string> failed;
+      for (const auto& e : r.elements) failed.push_back(e.as_string());
+      for (const auto& id : ids) {
+        auto it = running.find(id);
+        if (it == running.end()) continue;
+        if (std::find(failed.begin(), failed.end(), id) != failed.end()) {
+          it->second.lock_lost = true;
+          spdlog::warn("queue {}: lock lost for job {}: another worker may run it again", keys.queue(), id);
+        } else {
+          it->second.renewed_at = started;
+        }
+      }
+    } catch (const error& e) {
+      spdlog::warn("queue {}: cannot renew {} lock(s): {}", keys.queue(), ids.size(), e.what());
+    }
+  }
+}
+
+}  // namespace drover

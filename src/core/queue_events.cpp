@@ -1,0 +1,110 @@
+// queue_events.cpp - XREAD BLOCK over the events stream, resuming from the last id.
+#include "drover/queue_events.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+
+#include "core/keys.hpp"
+#include "drover/error.hpp"
+#include "redis/connection.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover {
+
+void check_queue_name(std::string_view name);  // queue.cpp
+
+struct queue_events::impl {
+  impl(net::any_io_executor ex, std::string queue, queue_events_options o)
+      : opts(std::move(o)),
+        keys(opts.prefix, std::move(queue)),
+        conn(redis::connection::create(ex, opts.redis, detail::client_name(opts.prefix, keys.queue(), ":qe"))),
+        last_id(opts.last_event_id) {}
+  queue_events_options opts;
+  detail::queue_keys keys;
+  std::shared_ptr<redis::connection> conn;
+  std::string last_id;
+};
+
+namespace {
+
+json::value typed(std::string_view event, std::string_view field, const std::string& v) {
+  if ((event == "completed" && field == "returnvalue") || (event == "progress" && field == "data")) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(v, ec);
+    if (!ec) return parsed;
+  }
+  if ((event == "delayed" && field == "delay") || field == "attemptsMade" || field == "count") {
+    char* end = nullptr;
+    long long n = std::strtoll(v.c_str(), &end, 10);
+    if (end && *end == '\0' && !v.empty()) return n;
+  }
+  return json::string(v);
+}
+
+}  // namespace
+
+json::object queue_event::to_json() const {
+  json::object o;
+  o["event"] = event;
+  if (!job_id.empty()) o["jobId"] = job_id;
+  for (const auto& kv : fields) o[kv.key()] = kv.value();
+  return o;
+}
+
+queue_events::queue_events(net::any_io_executor ex, std::string queue, queue_events_options opts) {
+  check_queue_name(queue);
+  impl_ = std::make_unique<impl>(std::move(ex), std::move(queue), std::move(opts));
+}
+queue_events::~queue_events() {
+  if (impl_) impl_->conn->close();
+}
+
+void queue_events::close() { impl_->conn->close(); }
+const std::string& queue_events::last_event_id() const { return impl_->last_id; }
+
+net::awaitable<std::vector<queue_event>> queue_events::next() {
+  auto& i = *impl_;
+  if (i.last_id == "$") {
+    // Pin "$" to the stream's current last id, so that events added between two
+    // reads are not skipped.
+    redis::command last_cmd{"XREVRANGE", i.keys.events, "+", "-", "COUNT", "1"};
+    auto last = co_await i.conn->exec(std::move(last_cmd));
+    i.last_id = (last.is_array() && !last.elements.empty() && !last.elements[0].elements.empty())
+                    ? last.elements[0].elements[0].as_string()
+                    : "0-0";
+  }
+  redis::command cmd{"XREAD", "BLOCK"};
+  cmd.push(static_cast<std::int64_t>(i.opts.block.count())).push("STREAMS").push(i.keys.events).push(i.last_id);
+  auto r = co_await i.conn->exec(std::move(cmd), i.opts.block + std::chrono::seconds(1));
+  if (r.is_error()) throw error(errc::redis_error, "XREAD " + i.keys.events + ": " + r.str);
+  std::vector<queue_event> out;
+  // [[stream, [[id, [field, value, ...]], ...]]]
+  if (!r.is_array() || r.elements.empty()) co_return out;
+  auto& stream = r.elements[0];
+  if (stream.elements.size() < 2) co_return out;
+  for (auto& entry : stream.elements[1].elements) {
+    if (entry.elements.size() < 2) continue;
+    queue_event ev;
+    ev.stream_id = entry.elements[0].as_string();
+    auto& fv = entry.elements[1].elements;
+    for (std::size_t k = 0; k + 1 < fv.size(); k += 2) {
+      if (fv[k].str == "event") ev.event = fv[k + 1].str;
+    }
+    for (std::size_t k = 0; k + 1 < fv.size(); k += 2) {
+      const auto& f = fv[k].str;
+      if (f == "event") continue;
+      if (f == "jobId") {
+        ev.job_id = fv[k + 1].str;
+        continue;
+      }
+      ev.fields[f] = typed(ev.event, f, fv[k + 1].str);
+    }
+    i.last_id = ev.stream_id;
+    out.push_back(std::move(ev));
+  }
+  co_return out;
+}
+
+}  // namespace drover

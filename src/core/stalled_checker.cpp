@@ -1,0 +1,42 @@
+// stalled_checker.cpp - puts back the jobs of workers that died.
+//
+// Each check moves to wait the active jobs that were already suspected at the
+// previous check and still have no lock, then suspects every active job anew; the
+// script throttles itself queue-wide (stalled-check key), so many workers running it
+// cost no more than one.
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/worker_impl.hpp"
+#include "drover/error.hpp"
+
+namespace net = boost::asio;
+
+namespace drover {
+
+std::int64_t now_ms();  // queue.cpp
+
+net::awaitable<void> worker::impl::check_stalled() {
+  const auto& k = keys;
+  detail::script_args args{k.stalled, k.wait, k.active, k.stalled_check, k.meta, k.paused, k.marker, k.events,
+                           k.repeat, std::to_string(opts.max_stalled_count), k.base(), std::to_string(now_ms()),
+                           std::to_string(opts.stalled_interval.count())};
+  auto r = co_await detail::run_script(*conn, detail::lua::move_stalled_jobs_to_wait, std::move(args));
+  for (const auto& e : r.elements) {
+    spdlog::warn("queue {}: job {} stalled (its worker stopped renewing the lock); moved back to wait", k.queue(),
+                 e.as_string());
+  }
+}
+
+net::awaitable<void> worker::impl::stalled_checker() {
+  auto self = shared_from_this();
+  do {
+    try {
+      co_await check_stalled();
+    } catch (const error& e) {
+      if (!closing) spdlog::warn("queue {}: stalled check failed: {}", keys.queue(), e.what());
+    }
+  } while (co_await sleep(opts.stalled_interval));
+}
+
+}  // namespace drover

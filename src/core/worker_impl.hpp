@@ -1,0 +1,75 @@
+// worker_impl.hpp - the state a worker's actors share: fetcher, job runner, lock renewer, stalled checker.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "core/keys.hpp"
+#include "core/script_runner.hpp"
+#include "drover/worker.hpp"
+#include "redis/connection.hpp"
+
+namespace drover {
+
+struct worker::impl : std::enable_shared_from_this<worker::impl> {
+  using clock = std::chrono::steady_clock;
+
+  struct running_job {
+    std::string token;
+    clock::time_point renewed_at;
+    bool lock_lost = false;
+  };
+
+  impl(boost::asio::any_io_executor ex, std::string queue, processor proc, worker_options opts);
+
+  // fetcher.cpp
+  boost::asio::awaitable<void> fetch_loop();
+  boost::asio::awaitable<void> wait_for_job();
+  boost::asio::awaitable<std::optional<job>> move_to_active(const std::string& token);
+  std::optional<job> take_fetch_reply(redis::reply& r);
+  // job_runner.cpp
+  boost::asio::awaitable<void> run_job(job j, std::string token);
+  boost::asio::awaitable<boost::json::value> call_processor(const job& j);
+  boost::asio::awaitable<void> complete(const job& j, const std::string& token, const boost::json::value& result);
+  boost::asio::awaitable<void> fail(const job& j, const std::string& token, const std::string& reason,
+                                    bool unrecoverable);
+  boost::asio::awaitable<void> record(const job& j, const char* what, detail::lua::script const& s,
+                                      detail::script_args args);
+  // lock_renewer.cpp
+  boost::asio::awaitable<void> lock_renewer();
+  // stalled_checker.cpp
+  boost::asio::awaitable<void> stalled_checker();
+  boost::asio::awaitable<void> check_stalled();
+
+  // Sleeps, waking early when the worker closes. Returns false when closing.
+  boost::asio::awaitable<bool> sleep(std::chrono::milliseconds d);
+  void wake();  // wakes the fetcher (a slot freed up, or closing)
+  std::chrono::milliseconds renew_time() const;
+  std::string next_token();
+
+  boost::asio::any_io_executor ex;
+  processor proc;
+  worker_options opts;
+  detail::queue_keys keys;
+  std::shared_ptr<redis::connection> conn;      // scripts and commands
+  std::shared_ptr<redis::connection> blocking;  // BZPOPMIN on the marker; named for getWorkers()
+  std::unique_ptr<boost::asio::thread_pool> pool;
+  boost::asio::steady_timer wakeup;
+  boost::asio::steady_timer closed_signal;
+  std::map<std::string, running_job> running;
+  std::string worker_id;
+  std::uint64_t token_counter = 0;
+  std::uint64_t processed = 0;
+  bool started = false;
+  bool closing = false;
+  bool drained = false;
+  std::int64_t next_delayed_ms = 0;   // when the next delayed job is due, if known
+  clock::time_point rate_limited_until{};
+  std::chrono::milliseconds error_backoff{0};
+};
+
+}  // namespace drover
