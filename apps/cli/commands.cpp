@@ -142,6 +142,74 @@ int run_events(const events_command& c) {
   return 0;
 }
 
+int run_queue(const queue_command& c) {
+  net::io_context io;
+  queue q(io.get_executor(), c.common.queue, queue_opts(c.common));
+  const auto& a = c.action;
+  auto need_id = [&] {
+    if (c.id.empty()) throw error(errc::invalid_argument, fmt::format("queue {} needs --id", a));
+  };
+  int rc = 0;
+  run_to_end(io, [&]() -> net::awaitable<void> {
+    if (a == "pause") {
+      co_await q.pause();
+    } else if (a == "resume") {
+      co_await q.resume();
+    } else if (a == "is-paused") {
+      std::cout << (co_await q.is_paused() ? "true" : "false") << std::endl;
+    } else if (a == "drain") {
+      co_await q.drain(c.delayed);
+    } else if (a == "clean") {
+      auto ids = co_await q.clean(std::chrono::milliseconds(c.grace_ms), c.limit,
+                                  c.state.empty() ? std::string("completed") : c.state);
+      json::array out;
+      for (auto& id : ids) out.emplace_back(id);
+      std::cout << json::serialize(out) << std::endl;
+    } else if (a == "obliterate") {
+      co_await q.obliterate(c.force);
+    } else if (a == "retry") {
+      auto state = c.state.empty() ? std::string("failed") : c.state;
+      if (c.id.empty()) {
+        co_await q.retry_jobs(state);
+      } else {
+        co_await q.retry_job(c.id, state);
+      }
+    } else if (a == "promote") {
+      if (c.id.empty()) {
+        co_await q.promote_jobs();
+      } else {
+        co_await q.promote(c.id);
+      }
+    } else if (a == "remove") {
+      need_id();
+      auto removed = co_await q.remove(c.id);
+      std::cout << (removed ? "true" : "false") << std::endl;
+      if (!removed) rc = 3;
+    } else if (a == "jobs") {
+      std::vector<std::string> states;
+      if (!c.state.empty()) states.push_back(c.state);
+      auto jobs = co_await q.get_jobs(std::move(states), c.start, c.end, c.asc);
+      json::array out;
+      for (const auto& j : jobs) out.push_back(j.to_json());
+      std::cout << json::serialize(out) << std::endl;
+    } else if (a == "counts") {
+      auto counts = co_await q.get_job_counts();
+      json::object o;
+      for (const auto& [k, v] : counts) o[k] = v;
+      std::cout << json::serialize(o) << std::endl;
+    } else if (a == "progress") {
+      need_id();
+      co_await q.update_progress(c.id, parse_json(c.value, "--value"));
+    } else if (a == "log") {
+      need_id();
+      std::cout << co_await q.add_log(c.id, c.line) << std::endl;
+    } else {
+      throw error(errc::invalid_argument, fmt::format("unknown queue action '{}'", a));
+    }
+  });
+  return rc;
+}
+
 int run_worker(const worker_command& c) {
   auto proc = builtin_processor(c.processor);
   if (!proc) {

@@ -69,6 +69,26 @@ int main(int argc, char** argv) {
   e->add_option("--from", events.from, "stream id to start after ($: only new events, 0: all kept)")
       ->capture_default_str();
 
+  drover::cli::queue_command qc;
+  auto* q = app.add_subcommand("queue", "inspect and manage a queue");
+  q->add_option("action", qc.action,
+                "pause, resume, is-paused, drain, clean, obliterate, retry, promote, remove, jobs, counts, progress, log")
+      ->required()
+      ->check(CLI::IsMember({"pause", "resume", "is-paused", "drain", "clean", "obliterate", "retry", "promote", "remove",
+                             "jobs", "counts", "progress", "log"}));
+  add_common(q, qc.common);
+  q->add_option("--id", qc.id, "job id (retry, promote, remove, progress, log)");
+  q->add_option("--state", qc.state, "job state (clean, retry, jobs)");
+  q->add_option("--grace", qc.grace_ms, "clean: only jobs older than this, ms")->check(CLI::NonNegativeNumber);
+  q->add_option("--limit", qc.limit, "clean: at most this many jobs (0: all)")->check(CLI::NonNegativeNumber);
+  q->add_flag("--force", qc.force, "obliterate: even with active jobs");
+  q->add_flag("--delayed", qc.delayed, "drain: delayed jobs too");
+  q->add_option("--start", qc.start, "jobs: first index");
+  q->add_option("--end", qc.end, "jobs: last index (-1: all)");
+  q->add_flag("--asc", qc.asc, "jobs: oldest first");
+  q->add_option("--value", qc.value, "progress: JSON value");
+  q->add_option("--line", qc.line, "log: the line to append");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -81,6 +101,7 @@ int main(int argc, char** argv) {
     if (*c) return drover::cli::run_counts(counts);
     if (*j) return drover::cli::run_job(job, job_id);
     if (*e) return drover::cli::run_events(events);
+    if (*q) return drover::cli::run_queue(qc);
   } catch (const std::exception& ex) {
     std::cerr << "drover: error: " << ex.what() << std::endl;
     return 1;

@@ -55,6 +55,9 @@ net::awaitable<bool> queue::is_paused() {
 
 net::awaitable<bool> queue::remove(std::string id) {
   const auto& k = impl_->keys;
+  // removeJob answers 1 for a job that does not exist too; say "not removed" instead.
+  redis::command exists{"EXISTS", k.job(id)};
+  if ((co_await impl_->conn->exec(std::move(exists))).as_int().value_or(0) == 0) co_return false;
   detail::script_args args3{k.job(id), k.repeat, id, "1", k.base()};
   auto code = co_await impl_->run_for_code(lua::remove_job, std::move(args3), id);
   co_return code == 1;

@@ -1,0 +1,309 @@
+// queue_test.cpp - the producer and admin side against Redis: what each call leaves in Redis
+// must be what BullMQ 6.7.0 leaves (key names, scores, fields, events).
+#include <drover/error.hpp>
+#include <drover/queue.hpp>
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "support/async.hpp"
+#include "support/redis_server.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace drover {
+namespace {
+
+using test::redis_server;
+using test::run_async;
+
+class queue_test : public ::testing::Test {
+ protected:
+  redis_server& server = redis_server::shared();
+  std::string name = test::unique_queue("queue-test");
+  std::string key(const std::string& suffix) const { return "bull:" + name + ":" + suffix; }
+  std::string cli(const std::string& args) const { return server.cli(args); }
+  queue_options opts() const { return queue_options{"bull", server.options()}; }
+
+  template <class F>
+  void with_queue(F&& f) {
+    run_async([&](net::io_context& io) -> net::awaitable<void> {
+      queue q(io.get_executor(), name, opts());
+      co_await f(q);
+      q.close();
+    });
+  }
+};
+
+TEST_F(queue_test, add_writes_bullmq_layout) {
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    auto j = co_await q.add("plain", json::parse(R"({"a":1,"s":"x"})"));
+    EXPECT_EQ(j.id, "1");
+    EXPECT_EQ(j.name, "plain");
+  });
+  EXPECT_EQ(cli("LRANGE " + key("wait") + " 0 -1"), "1");
+  EXPECT_EQ(cli("HGET " + key("1") + " name"), "plain");
+  EXPECT_EQ(cli("HGET " + key("1") + " data"), R"({"a":1,"s":"x"})");
+  EXPECT_EQ(json::parse(cli("HGET " + key("1") + " opts")), json::parse(R"({"attempts":0})"));
+  EXPECT_EQ(cli("HGET " + key("1") + " delay"), "0");
+  EXPECT_EQ(cli("HGET " + key("1") + " priority"), "0");
+  EXPECT_EQ(cli("ZSCORE " + key("marker") + " 0"), "0");
+  EXPECT_EQ(cli("GET " + key("id")), "1");
+  // Events: added then waiting.
+  auto events = cli("XRANGE " + key("events") + " - +");
+  EXPECT_NE(events.find("added"), std::string::npos);
+  EXPECT_NE(events.find("waiting"), std::string::npos);
+}
+
+TEST_F(queue_test, delayed_and_prioritized_scores) {
+  std::int64_t ts = 1795883237088;
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    job_options delayed;
+    delayed.delay = 60000;
+    delayed.timestamp = ts;
+    co_await q.add("d", json::object(), delayed);
+    job_options p1;
+    p1.priority = 1;
+    co_await q.add("p", json::object(), p1);
+    job_options p5;
+    p5.priority = 5;
+    co_await q.add("p", json::object(), p5);
+  });
+  // delayed score = (timestamp + delay) * 4096; the delayed event carries the due time.
+  EXPECT_EQ(cli("ZSCORE " + key("delayed") + " 1"), std::to_string((ts + 60000) * 4096));
+  EXPECT_EQ(cli("HGET " + key("1") + " delay"), "60000");
+  EXPECT_NE(cli("XRANGE " + key("events") + " - +").find(std::to_string(ts + 60000)), std::string::npos);
+  // prioritized score = priority * 2^32 + counter.
+  EXPECT_EQ(cli("ZSCORE " + key("prioritized") + " 2"), std::to_string((1ll << 32) + 1));
+  EXPECT_EQ(cli("ZSCORE " + key("prioritized") + " 3"), std::to_string(5 * (1ll << 32) + 2));
+}
+
+TEST_F(queue_test, lifo_adds_to_the_front) {
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    co_await q.add("a", json::object());
+    job_options lifo;
+    lifo.lifo = true;
+    co_await q.add("b", json::object(), lifo);
+    co_await q.add("c", json::object());
+  });
+  // Workers take from the right: 2 (lifo) first, then 1, then 3.
+  EXPECT_EQ(cli("LRANGE " + key("wait") + " 0 -1"), "3\n1\n2");
+}
+
+TEST_F(queue_test, custom_id_is_kept_and_a_duplicate_writes_nothing) {
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    job_options o;
+    o.job_id = "my-id-1";
+    json::value first = json::parse(R"({"n":1})"), second = json::parse(R"({"n":2})");
+    auto a = co_await q.add("x", first, o);
+    auto b = co_await q.add("x", second, o);
+    EXPECT_EQ(a.id, "my-id-1");
+    EXPECT_EQ(b.id, "my-id-1");
+    auto j = co_await q.get_job("my-id-1");
+    DROVER_CO_ASSERT_TRUE(j.has_value());
+    EXPECT_EQ(j->data, (json::object{{"n", 1}}));
+  });
+  EXPECT_EQ(cli("LLEN " + key("wait")), "1");
+  EXPECT_EQ(cli("GET " + key("id")), "2");  // BullMQ counts every add
+  EXPECT_NE(cli("XRANGE " + key("events") + " - +").find("duplicated"), std::string::npos);
+}
+
+TEST_F(queue_test, bad_options_are_refused_before_anything_is_written) {
+  const char* bad[] = {R"({"jobId":"123"})", R"({"jobId":"a:b"})", R"({"priority":1.5})",
+                       R"({"priority":3000000})", R"({"delay":-1})", R"({"backoff":{"type":"fixed","jitter":2}})",
+                       R"({"nope":1})"};
+  for (const char* text : bad) {
+    EXPECT_THROW(job_options::from_json(json::parse(text)), drover::error) << text;
+  }
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    job_options o;
+    o.job_id = "42";
+    bool refused = false;
+    try {
+      co_await q.add("x", json::object(), o);
+    } catch (const error& e) {
+      refused = e.is(errc::invalid_argument);
+    }
+    EXPECT_TRUE(refused);
+    job_options sized;
+    sized.size_limit = 5;
+    refused = false;
+    try {
+      json::value data = json::parse(R"({"long":"0123456789"})");
+      co_await q.add("x", data, sized);
+    } catch (const error& e) {
+      refused = e.is(errc::invalid_argument);
+    }
+    EXPECT_TRUE(refused);
+  });
+  EXPECT_EQ(cli("EXISTS " + key("id")), "0");
+}
+
+TEST_F(queue_test, reads_jobs_states_counts_and_listings) {
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    co_await q.add("w1", json::object());
+    co_await q.add("w2", json::object());
+    job_options d;
+    d.delay = 100000;
+    co_await q.add("d", json::object(), d);
+    job_options p;
+    p.priority = 3;
+    co_await q.add("p", json::object(), p);
+
+    EXPECT_EQ(co_await q.get_job_state("1"), "waiting");
+    EXPECT_EQ(co_await q.get_job_state("3"), "delayed");
+    EXPECT_EQ(co_await q.get_job_state("4"), "prioritized");
+    EXPECT_EQ(co_await q.get_job_state("nope"), "unknown");
+    EXPECT_FALSE((co_await q.get_job("nope")).has_value());
+
+    auto counts = co_await q.get_job_counts();
+    EXPECT_EQ(counts["waiting"], 2);
+    EXPECT_EQ(counts["delayed"], 1);
+    EXPECT_EQ(counts["prioritized"], 1);
+    EXPECT_EQ(counts["active"], 0);
+
+    std::vector<std::string> waiting{"waiting"};
+    auto jobs = co_await q.get_jobs(waiting, 0, -1, true);
+    DROVER_CO_ASSERT_TRUE(jobs.size() == 2);
+    EXPECT_EQ(jobs[0].id, "1");  // oldest first with asc
+    EXPECT_EQ(jobs[1].name, "w2");
+  });
+}
+
+TEST_F(queue_test, add_bulk_adds_in_order) {
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    std::vector<new_job> batch;
+    for (int i = 0; i < 50; ++i) {
+      json::object data;
+      data["i"] = i;
+      batch.push_back(new_job{"bulk", data, {}});
+    }
+    auto jobs = co_await q.add_bulk(std::move(batch));
+    DROVER_CO_ASSERT_TRUE(jobs.size() == 50);
+    EXPECT_EQ(jobs.front().id, "1");
+    EXPECT_EQ(jobs.back().id, "50");
+  });
+  EXPECT_EQ(cli("LLEN " + key("wait")), "50");
+}
+
+TEST_F(queue_test, pause_resume_and_is_paused) {
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    co_await q.add("x", json::object());
+    co_await q.pause();
+    EXPECT_TRUE(co_await q.is_paused());
+    co_await q.add("y", json::object());
+  });
+  // Paused: jobs stay in wait (v6 layout), meta.paused is set and there is no marker.
+  EXPECT_EQ(cli("HGET " + key("meta") + " paused"), "1");
+  EXPECT_EQ(cli("LLEN " + key("wait")), "2");
+  EXPECT_EQ(cli("EXISTS " + key("marker")), "0");
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    co_await q.resume();
+    EXPECT_FALSE(co_await q.is_paused());
+  });
+  EXPECT_EQ(cli("ZSCORE " + key("marker") + " 0"), "0");
+  auto events = cli("XRANGE " + key("events") + " - +");
+  EXPECT_NE(events.find("paused"), std::string::npos);
+  EXPECT_NE(events.find("resumed"), std::string::npos);
+}
+
+TEST_F(queue_test, remove_promote_change_delay_and_drain) {
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    co_await q.add("a", json::object());
+    job_options d;
+    d.delay = 100000;
+    co_await q.add("b", json::object(), d);
+    co_await q.add("c", json::object(), d);
+    EXPECT_TRUE(co_await q.remove("1"));
+    EXPECT_FALSE(co_await q.remove("1"));
+    co_await q.promote("2");
+    EXPECT_EQ(co_await q.get_job_state("2"), "waiting");
+    bool refused = false;
+    try {
+      co_await q.promote("2");
+    } catch (const error& e) {
+      refused = e.is(errc::not_in_state);
+    }
+    EXPECT_TRUE(refused);
+    co_await q.change_delay("3", 5000);
+    auto j = co_await q.get_job("3");
+    DROVER_CO_ASSERT_TRUE(j.has_value());
+    EXPECT_EQ(j->delay, 5000);
+    co_await q.drain(true);
+    auto counts = co_await q.get_job_counts();
+    EXPECT_EQ(counts["waiting"], 0);
+    EXPECT_EQ(counts["delayed"], 0);
+  });
+  EXPECT_EQ(cli("EXISTS " + key("1")), "0");
+  EXPECT_NE(cli("XRANGE " + key("events") + " - +").find("removed"), std::string::npos);
+}
+
+TEST_F(queue_test, progress_logs_and_data) {
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    co_await q.add("a", json::object());
+    json::value pct = json::parse(R"({"pct":50})");
+    co_await q.update_progress("1", pct);
+    co_await q.add_log("1", "first");
+    EXPECT_EQ(co_await q.add_log("1", "second"), 2);
+    json::value updated = json::parse(R"({"updated":true})");
+    co_await q.update_data("1", updated);
+    auto j = co_await q.get_job("1");
+    DROVER_CO_ASSERT_TRUE(j.has_value());
+    EXPECT_EQ(j->progress, (json::object{{"pct", 50}}));
+    EXPECT_EQ(j->data, (json::object{{"updated", true}}));
+    auto [lines, total] = co_await q.get_job_logs("1");
+    EXPECT_EQ(total, 2);
+    EXPECT_EQ(lines, (std::vector<std::string>{"first", "second"}));
+    bool missing = false;
+    try {
+      co_await q.update_progress("nope", 1);
+    } catch (const error& e) {
+      missing = e.is(errc::job_not_found);
+    }
+    EXPECT_TRUE(missing);
+  });
+  EXPECT_NE(cli("XRANGE " + key("events") + " - +").find("progress"), std::string::npos);
+}
+
+TEST_F(queue_test, clean_and_obliterate) {
+  // Completed jobs written as BullMQ's finish leaves them (set score = finish time).
+  for (int i = 1; i <= 3; ++i) {
+    cli("HSET " + key("c" + std::to_string(i)) + " name x data {} opts {} timestamp 1 finishedOn 1");
+    cli("ZADD " + key("completed") + " " + std::to_string(i) + " c" + std::to_string(i));
+  }
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    auto removed = co_await q.clean(0ms, 2, "completed");
+    EXPECT_EQ(removed.size(), 2u);
+    bool refused = false;
+    try {
+      co_await q.obliterate();
+    } catch (const error& e) {
+      refused = e.is(errc::not_in_state);
+    }
+    EXPECT_TRUE(refused);  // not paused
+    co_await q.pause();
+    co_await q.obliterate();
+  });
+  EXPECT_EQ(cli("KEYS bull:" + name + ":*"), "");
+}
+
+TEST_F(queue_test, queue_names_are_checked) {
+  net::io_context io;
+  EXPECT_THROW(queue(io.get_executor(), "", opts()), drover::error);
+  EXPECT_THROW(queue(io.get_executor(), "a:b", opts()), drover::error);
+}
+
+TEST_F(queue_test, hash_tags_in_the_prefix_are_kept) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, queue_options{"{bull}", server.options()});
+    co_await q.add("x", json::object());
+    q.close();
+  });
+  EXPECT_EQ(cli("LLEN {bull}:" + name + ":wait"), "1");
+}
+
+}  // namespace
+}  // namespace drover

@@ -1,0 +1,223 @@
+// connection_test.cpp - the pipelined connection against a real redis-server: replies in
+// order, errors as values, outages as errors, reconnection, timeouts, script reloads.
+#include "redis/connection.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "core/lua_scripts.hpp"
+#include "core/script_runner.hpp"
+#include "support/async.hpp"
+#include "support/redis_server.hpp"
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+
+namespace drover::redis {
+namespace {
+
+using test::redis_server;
+using test::run_async;
+
+TEST(connection, pipelines_concurrent_commands_and_keeps_their_order) {
+  auto& server = redis_server::shared();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), server.options());
+    // Many coroutines in flight at once on one connection: each must get its own reply.
+    int done = 0;
+    for (int i = 0; i < 200; ++i) {
+      net::co_spawn(
+          io,
+          [conn, i, &done]() -> net::awaitable<void> {
+            command set{"SET"};
+            set.push("conn-test:" + std::to_string(i)).push(static_cast<std::int64_t>(i));
+            co_await conn->exec(std::move(set));
+            command get{"GET"};
+            get.push("conn-test:" + std::to_string(i));
+            auto r = co_await conn->exec(std::move(get));
+            EXPECT_EQ(r.as_string(), std::to_string(i));
+            ++done;
+          },
+          net::detached);
+    }
+    while (done < 200) co_await test::sleep_ms(5);
+    std::vector<command> batch;
+    batch.push_back(command{"INCR", "conn-test:counter"});
+    batch.push_back(command{"INCR", "conn-test:counter"});
+    batch.push_back(command{"GET", "conn-test:counter"});
+    auto replies = co_await conn->exec(std::move(batch));
+    DROVER_CO_ASSERT_TRUE(replies.size() == 3u);
+    EXPECT_EQ(replies[2].as_int().value() - replies[0].as_int().value(), 1);
+    conn->close();
+  });
+}
+
+TEST(connection, returns_error_replies_as_values) {
+  auto& server = redis_server::shared();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), server.options());
+    command bad{"NOSUCHCOMMAND"};
+    auto r = co_await conn->exec(std::move(bad));
+    EXPECT_TRUE(r.is_error());
+    EXPECT_NE(r.str.find("unknown command"), std::string::npos);
+    // The connection is still usable afterwards.
+    command ping{"PING"};
+    EXPECT_EQ((co_await conn->exec(std::move(ping))).as_string(), "PONG");
+    conn->close();
+  });
+}
+
+TEST(connection, fails_fast_with_a_clear_error_when_redis_is_away) {
+  redis_server server;
+  server.stop();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), server.options());
+    auto started = std::chrono::steady_clock::now();
+    try {
+      command ping{"PING"};
+      co_await conn->exec(std::move(ping));
+      ADD_FAILURE() << "PING succeeded with no server";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::redis_unavailable)) << e.what();
+      EXPECT_NE(std::string(e.what()).find(std::to_string(server.port())), std::string::npos) << e.what();
+    }
+    // Within the back-off, calls fail at once rather than wait.
+    try {
+      command ping{"PING"};
+      co_await conn->exec(std::move(ping));
+      ADD_FAILURE() << "PING succeeded with no server";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::redis_unavailable)) << e.what();
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+    conn->close();
+  });
+}
+
+TEST(connection, reconnects_after_redis_restarts) {
+  redis_server server;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), server.options());
+    command ping{"PING"};
+    EXPECT_EQ((co_await conn->exec(ping)).as_string(), "PONG");
+    server.kill();
+    bool failed = false;
+    try {
+      co_await conn->exec(ping);
+    } catch (const error& e) {
+      failed = e.is(errc::redis_unavailable);
+    }
+    EXPECT_TRUE(failed);
+    server.start();
+    // The back-off is short; the first call after it reconnects.
+    std::string answer;
+    for (int i = 0; i < 100 && answer != "PONG"; ++i) {
+      try {
+        answer = (co_await conn->exec(ping)).as_string();
+      } catch (const error&) {
+      }
+      if (answer != "PONG") co_await test::sleep_ms(50);
+    }
+    EXPECT_EQ(answer, "PONG");
+    conn->close();
+  });
+}
+
+TEST(connection, times_out_a_command_that_gets_no_reply) {
+  redis_server server;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto opts = server.options();
+    opts.command_timeout = 300ms;
+    auto conn = connection::create(io.get_executor(), opts);
+    command ping{"PING"};
+    co_await conn->exec(ping);
+    server.freeze();
+    auto started = std::chrono::steady_clock::now();
+    try {
+      co_await conn->exec(ping);
+      ADD_FAILURE() << "PING to a frozen server did not time out";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::redis_timeout)) << e.what();
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
+    server.thaw();
+    // After the timeout the connection is rebuilt and works again.
+    std::string answer;
+    for (int i = 0; i < 50 && answer != "PONG"; ++i) {
+      try {
+        answer = (co_await conn->exec(ping)).as_string();
+      } catch (const error&) {
+      }
+      if (answer != "PONG") co_await test::sleep_ms(50);
+    }
+    EXPECT_EQ(answer, "PONG");
+    conn->close();
+  });
+}
+
+TEST(connection, authenticates_and_selects_the_database) {
+  redis_server server;
+  server.cli("CONFIG SET requirepass s3cret");
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto opts = server.options();
+    opts.password = "s3cret";
+    opts.db = 3;
+    auto conn = connection::create(io.get_executor(), opts, "drover-test-client");
+    command set{"SET", "in-db-3", "yes"};
+    co_await conn->exec(std::move(set));
+    command name{"CLIENT", "GETNAME"};
+    EXPECT_EQ((co_await conn->exec(std::move(name))).as_string(), "drover-test-client");
+    conn->close();
+
+    auto wrong = server.options();
+    wrong.password = "nope";
+    auto bad = connection::create(io.get_executor(), wrong);
+    try {
+      command ping{"PING"};
+      auto r = co_await bad->exec(std::move(ping));
+      EXPECT_TRUE(r.is_error()) << "PING with a wrong password answered " << r.as_string();
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::redis_unavailable)) << e.what();
+    }
+    bad->close();
+  });
+  EXPECT_EQ(server.cli("-a s3cret --no-auth-warning -n 3 GET in-db-3"), "yes");
+}
+
+TEST(script_runner, reloads_scripts_after_script_flush) {
+  auto& server = redis_server::shared();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), server.options());
+    command flush{"SCRIPT", "FLUSH"};
+    co_await conn->exec(std::move(flush));
+    // getCounts on a queue that does not exist: every count is 0.
+    detail::script_args args{"bull:nothing-here:", "wait", "active"};
+    auto r = co_await detail::run_script(*conn, detail::lua::get_counts, std::move(args));
+    DROVER_CO_ASSERT_TRUE(r.is_array());
+    EXPECT_EQ(r.elements.size(), 2u);
+    EXPECT_EQ(r.elements[0].as_int(), 0);
+    conn->close();
+  });
+}
+
+TEST(script_runner, names_the_script_when_it_raises_an_error) {
+  auto& server = redis_server::shared();
+  server.cli("SET bull:wrongtype:wait not-a-list");
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), server.options());
+    try {
+      // getCounts runs LLEN on the wait key, which holds a string: WRONGTYPE inside the script.
+      detail::script_args args{"bull:wrongtype:", "wait"};
+      co_await detail::run_script(*conn, detail::lua::get_counts, std::move(args));
+      ADD_FAILURE() << "no error";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::script_error)) << e.what();
+      EXPECT_NE(std::string(e.what()).find("script "), std::string::npos) << e.what();
+    }
+    conn->close();
+  });
+}
+
+}  // namespace
+}  // namespace drover::redis

@@ -1,0 +1,155 @@
+// redis_server.cpp - starting and stopping redis-server for the tests.
+#include "support/redis_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace drover::test {
+
+namespace {
+
+std::uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("bind failed");
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool can_connect(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+redis_server::redis_server(bool appendonly) : appendonly_(appendonly) {
+  char tmpl[] = "/tmp/drover-test-redis-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  port_ = free_port();
+  start();
+}
+
+redis_server::~redis_server() {
+  if (pid_ > 0) kill();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+void redis_server::start() {
+  if (pid_ > 0) return;
+  std::vector<std::string> args{"redis-server", "--port",      std::to_string(port_), "--bind", "127.0.0.1",
+                                "--dir",        dir_,          "--save",              "",       "--daemonize",
+                                "no",           "--logfile",   dir_ + "/redis.log",   "--appendonly",
+                                appendonly_ ? "yes" : "no",    "--appendfsync",       "always"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (::posix_spawnp(&pid, "redis-server", nullptr, nullptr, argv.data(), environ) != 0) {
+    throw std::runtime_error("cannot start redis-server (is it installed?)");
+  }
+  pid_ = pid;
+  wait_ready();
+}
+
+void redis_server::wait_ready() const {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (can_connect(port_) && cli("PING") == "PONG") return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error("redis-server did not start on port " + std::to_string(port_));
+}
+
+void redis_server::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+void redis_server::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+void redis_server::freeze() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void redis_server::thaw() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
+redis_options redis_server::options() const {
+  redis_options o;
+  o.port = port_;
+  o.connect_timeout = std::chrono::milliseconds(1000);
+  o.command_timeout = std::chrono::milliseconds(5000);
+  return o;
+}
+
+std::string redis_server::cli(const std::string& args) const {
+  std::string cmd = "redis-cli -p " + std::to_string(port_) + " " + args + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), ::pclose);
+  if (!pipe) throw std::runtime_error("popen failed");
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (auto n = std::fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+redis_server& redis_server::shared() {
+  static redis_server server;
+  return server;
+}
+
+}  // namespace drover::test
+
+#include "support/async.hpp"
+
+#include <atomic>
+#include <random>
+
+namespace drover::test {
+
+std::string unique_queue(const std::string& stem) {
+  static std::atomic<int> n{0};
+  static const auto run = std::random_device{}();
+  return stem + "-" + std::to_string(run % 100000) + "-" + std::to_string(++n);
+}
+
+}  // namespace drover::test

@@ -1,0 +1,47 @@
+// redis_server.hpp - a private redis-server for one test program: free port, temp dir, stopped at the end.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include <drover/redis_options.hpp>
+
+namespace drover::test {
+
+class redis_server {
+ public:
+  // Starts redis-server (Debian's, from PATH) on a free loopback port in a new
+  // temporary directory; with `appendonly`, AOF is on (fsync every write).
+  explicit redis_server(bool appendonly = false);
+  ~redis_server();  // stops the server and removes its directory
+  redis_server(const redis_server&) = delete;
+  redis_server& operator=(const redis_server&) = delete;
+
+  void stop();   // SIGTERM and wait: a clean shutdown (AOF flushed)
+  void kill();   // SIGKILL and wait: a crash
+  void start();  // starts again on the same port and directory
+  void freeze();  // SIGSTOP: a server that accepts bytes but never answers
+  void thaw();    // SIGCONT
+  bool running() const { return pid_ > 0; }
+
+  std::uint16_t port() const { return port_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  redis_options options() const;
+
+  // One command over a fresh connection (for setup and checks); the reply as text.
+  std::string cli(const std::string& args) const;
+
+  // The server shared by the tests of this program, started on first use.
+  static redis_server& shared();
+
+ private:
+  void wait_ready() const;
+  std::uint16_t port_ = 0;
+  std::string dir_;
+  bool appendonly_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace drover::test
