@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "drover/error.hpp"
 #include "drover/job.hpp"
 #include "drover/queue.hpp"
 

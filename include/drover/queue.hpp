@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "drover/error.hpp"
 #include "drover/job.hpp"
 #include "drover/job_options.hpp"
 #include "drover/redis_options.hpp"

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "drover/error.hpp"
 #include "drover/job.hpp"
 #include "drover/redis_options.hpp"
 

@@ -30,26 +30,33 @@ job job::from_hash(std::string id, const std::vector<std::string>& fv) {
   job j;
   j.id = std::move(id);
   j.data = json::object();
+  bool legacy_attempts = false;
   for (std::size_t i = 0; i + 1 < fv.size(); i += 2) {
     const std::string& k = fv[i];
     const std::string& v = fv[i + 1];
     if (k == "name") {
       j.name = v;
     } else if (k == "data") {
-      j.data = parse_or_string(v);
+      j.data = v.empty() ? json::value(json::object()) : parse_or_string(v);
     } else if (k == "opts") {
       auto o = parse_or_string(v);
       if (o.is_object()) j.opts = job_options::from_stored(o.get_object());
     } else if (k == "progress") {
-      j.progress = parse_or_string(v);
+      j.progress = v.empty() ? json::value(0) : parse_or_string(v);
     } else if (k == "timestamp") {
       j.timestamp = to_int(v);
     } else if (k == "delay") {
       j.delay = to_int(v);
     } else if (k == "priority") {
       j.priority = to_int(v);
-    } else if (k == "atm" || k == "attemptsMade") {
-      j.attempts_made = to_int(v);
+    } else if (k == "atm") {
+      if (!legacy_attempts) j.attempts_made = to_int(v);
+    } else if (k == "attemptsMade") {
+      // Node reads `attemptsMade || atm`: the legacy field wins when present.
+      if (!v.empty()) {
+        legacy_attempts = true;
+        j.attempts_made = to_int(v);
+      }
     } else if (k == "ats") {
       j.attempts_started = to_int(v);
     } else if (k == "stc") {

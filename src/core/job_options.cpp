@@ -161,6 +161,7 @@ job_options job_options::from_json(const json::value& v) {
       o.timeout = need_integer(val, k, 1);
     } else if (k == "deduplication") {
       if (!val.is_object()) bad(k, "expected {id[, ttl]}");
+      if (val.get_object().empty()) bad(k, "Deduplication id must be provided");
       o.deduplication = val.get_object();
     } else if (k == "debounce") {
       bad(k, "Debounce option has been removed. Use deduplication option instead");
@@ -198,6 +199,14 @@ void job_options::validate() const {
     if (backoff->jitter && (*backoff->jitter < 0 || *backoff->jitter > 1)) {
       bad("backoff.jitter", "Jitter should be between 0 and 1");
     }
+  }
+  std::string together;
+  for (const auto& s : short_names) {
+    auto* v = extra.if_contains(s.name);
+    if (v && v->is_bool() && v->get_bool()) together += together.empty() ? s.name : std::string(", ") + s.name;
+  }
+  if (together.find(',') != std::string::npos) {
+    throw error(errc::invalid_argument, "The following options cannot be used together: " + together);
   }
   if (!deduplication.empty()) {
     auto it = deduplication.find("id");
@@ -256,6 +265,14 @@ json::object job_options::to_json() const {
       o.erase(s.stored);
     }
   }
+  json::object telemetry;
+  if (auto* tm = o.if_contains("tm")) telemetry["metadata"] = *tm;
+  if (auto* omc = o.if_contains("omc")) telemetry["omitContext"] = *omc;
+  if (!telemetry.empty()) {
+    o.erase("tm");
+    o.erase("omc");
+    o["telemetry"] = std::move(telemetry);
+  }
   return o;
 }
 
@@ -296,6 +313,10 @@ job_options job_options::from_stored(const json::object& stored) {
       o.timeout = as_integer(val);
     } else if (k == "de" && val.is_object()) {
       o.deduplication = val.get_object();
+    } else if (k == "tm" || k == "omc") {
+      auto& t = o.extra["telemetry"];
+      if (!t.is_object()) t = json::object();
+      t.as_object()[k == "tm" ? "metadata" : "omitContext"] = val;
     } else {
       bool renamed = false;
       for (const auto& s : short_names) {

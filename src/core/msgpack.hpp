@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace drover::detail {
 
@@ -24,7 +25,10 @@ class msgpack_writer {
   msgpack_writer& json(const boost::json::value& v);
 
   const std::string& bytes() const { return buf_; }
-  std::string take() { return std::move(buf_); }
+  std::string take() {
+    used_ = 0;
+    return std::exchange(buf_, {});
+  }
 
  private:
   char* reserve(std::size_t n);

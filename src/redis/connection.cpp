@@ -171,7 +171,7 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
   timer.cancel();
   if (generation_ != gen) co_return;
   if (timed_out) throw std::runtime_error(fmt::format("timed out after {} ms", opts_.connect_timeout.count()));
-  if (ec) throw boost::system::system_error(ec);
+  if (ec) throw std::runtime_error(ec.message());
 
   socket_.set_option(tcp::no_delay(true));
   if (reader_) redisReaderFree(as_reader(reader_));

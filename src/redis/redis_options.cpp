@@ -49,8 +49,16 @@ redis_options redis_options::from_url(std::string_view text) {
     o.password = u.password();
   }
   std::string path = u.path();
+  if (!path.empty() && path.front() != '/') {
+    // Boost.URL reads "host:12x" as port "12" and path "x": the port was not a number.
+    throw error(errc::invalid_argument, fmt::format("invalid port in Redis URL '{}'", text));
+  }
+  if (u.has_port() && u.port().empty()) {
+    throw error(errc::invalid_argument, fmt::format("invalid port in Redis URL '{}'", text));
+  }
   if (!path.empty() && path != "/") {
     o.db = parse_number<int>(std::string_view(path).substr(1), "database number", "Redis URL");
+    if (o.db < 0) throw error(errc::invalid_argument, fmt::format("invalid database number in Redis URL '{}'", text));
   }
   return o;
 }

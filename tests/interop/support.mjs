@@ -40,8 +40,8 @@ function pickClient() {
   return 'mini';
 }
 export const redisClientKind = pickClient();
+const { MiniRedis } = await import('./mini-redis.mjs');
 if (redisClientKind === 'mini') {
-  const { MiniRedis } = await import('./mini-redis.mjs');
   bullmq.RedisConnection.clientFactory = (opts) => new MiniRedis(opts);
 }
 
@@ -179,6 +179,17 @@ export async function startRedis() {
       connection: { host: '127.0.0.1', port },
       dir,
       proc,
+    };
+    let raw;
+    // A plain client for inspecting Redis directly (independent of bullmq's connections).
+    server.raw = async () => {
+      if (!raw) {
+        raw = new MiniRedis(server.connection);
+        raw.on('error', () => {});
+        onCleanup(() => raw.quit());
+        await raw.connect();
+      }
+      return raw;
     };
     cleanups.push(async () => {
       if (!exited) {
@@ -401,11 +412,23 @@ export async function startDroverEvents(redis, queue) {
   return ev;
 }
 
-/** Runs a one-shot drover command; resolves { code, stdout, stderr } (never rejects on exit code). */
+/**
+ * Runs a one-shot drover command; resolves { code, stdout, stderr } where code is the exit
+ * code, or the signal name if it crashed (never rejects on exit code; rejects on timeout).
+ */
 export function runDrover(args, { timeout = 15000 } = {}) {
   if (!existsSync(DROVER_BIN)) throw new Error(`drover binary not found at ${DROVER_BIN} (set DROVER_BIN)`);
   return new Promise((resolve, reject) => {
     execFile(DROVER_BIN, args, { timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err && err.killed && err.signal === 'SIGTERM') {
+        reject(new Error(`drover ${args.join(' ')}: no exit within ${timeout} ms\n${stderr}`));
+        return;
+      }
+      if (err && err.signal) {
+        // Crashed (SIGABRT, SIGSEGV, ...): report it as the "exit code".
+        resolve({ code: err.signal, stdout, stderr });
+        return;
+      }
       if (err && typeof err.code !== 'number') {
         reject(new Error(`drover ${args.join(' ')}: ${err.message}\n${stderr}`));
         return;

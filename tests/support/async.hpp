@@ -48,3 +48,18 @@ std::string unique_queue(const std::string& stem);
       co_return;                               \
     }                                          \
   } while (0)
+
+namespace drover::test {
+
+// Polls `pred` (a coroutine returning bool) every 20 ms until it holds or `timeout` passes.
+template <class Pred>
+boost::asio::awaitable<bool> eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (co_await pred()) co_return true;
+    co_await sleep_ms(20);
+  }
+  co_return co_await pred();
+}
+
+}  // namespace drover::test

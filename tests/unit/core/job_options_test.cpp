@@ -213,7 +213,7 @@ TEST(job_options, from_json_rejects_what_is_not_an_object) {
   }
 }
 
-// BUG: Node's validateOptions() tests `if (this.opts.deduplication)`, and {} is truthy,
+// Regression (was a bug): Node's validateOptions() tests `if (this.opts.deduplication)`, and {} is truthy,
 // so {"deduplication":{}} fails there with "Deduplication id must be provided".
 // job_options::validate() (src/core/job_options.cpp, `if (!deduplication.empty())`)
 // skips the check for an empty object and accepts it.
@@ -222,7 +222,7 @@ TEST(job_options, from_json_rejects_empty_deduplication) {
                  "empty deduplication object");
 }
 
-// BUG: BullMQ 6.7.0's validateOptions() refuses more than one of failParentOnFailure,
+// Regression (was a bug): BullMQ 6.7.0's validateOptions() refuses more than one of failParentOnFailure,
 // continueParentOnFailure, ignoreDependencyOnFailure, removeDependencyOnFailure
 // ("The following options cannot be used together: ..."); job_options::validate()
 // does not check this.
@@ -325,17 +325,17 @@ TEST(job_options, to_stored_writes_only_what_was_set_with_stored_names) {
 TEST(job_options, to_json_uses_public_names) {
   auto o = job_options::from_json(json::parse(R"({
     "jobId": "j1", "keepLogs": 3, "deduplication": {"id": "d"}, "failParentOnFailure": true,
-    "continueParentOnFailure": false, "ignoreDependencyOnFailure": true, "removeDependencyOnFailure": false,
+    "continueParentOnFailure": false, "ignoreDependencyOnFailure": false, "removeDependencyOnFailure": false,
     "backoff": 20})"));
   EXPECT_EQ(json::value(o.to_json()), json::parse(R"({
     "jobId": "j1", "attempts": 0, "keepLogs": 3, "deduplication": {"id": "d"},
     "failParentOnFailure": true, "continueParentOnFailure": false,
-    "ignoreDependencyOnFailure": true, "removeDependencyOnFailure": false,
+    "ignoreDependencyOnFailure": false, "removeDependencyOnFailure": false,
     "backoff": {"type": "fixed", "delay": 20}})"))
       << json::serialize(o.to_json());
 }
 
-// BUG: Node's optsFromJSON turns the stored "tm"/"omc" back into
+// Regression (was a bug): Node's optsFromJSON turns the stored "tm"/"omc" back into
 // telemetry: {metadata, omitContext}; job_options::to_json() (src/core/job_options.cpp)
 // renames kl, de and the parent flags but leaves "tm" and "omc" as they are stored.
 TEST(job_options, to_json_shows_telemetry_with_public_names) {
@@ -433,7 +433,7 @@ TEST(job_options, from_stored_of_to_stored_round_trips) {
   }
 }
 
-// BUG: same cause as to_json_shows_telemetry_with_public_names: from_stored() keeps
+// Regression (was a bug): same cause as to_json_shows_telemetry_with_public_names: from_stored() keeps
 // "tm"/"omc" as extra options instead of rebuilding "telemetry", so the options read
 // back differ from the ones written.
 TEST(job_options, from_stored_rebuilds_telemetry) {

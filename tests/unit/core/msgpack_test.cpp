@@ -155,7 +155,8 @@ TEST(msgpack_writer, json_values) {
       // Objects keep their key order.
       {"nested", [](msgpack_writer& w) { w.json(json::parse(R"({"a":1,"b":[true,{"c":null}],"d":{}})")); },
        "83 a1 61 01 a1 62 92 c3 81 a1 63 c0 a1 64 80"},
-      {"opts", [](msgpack_writer& w) { w.json(json::parse(R"({"attempts":3,"backoff":{"type":"fixed","delay":1000}})")); },
+      {"opts",
+       [](msgpack_writer& w) { w.json(json::parse(R"({"attempts":3,"backoff":{"type":"fixed","delay":1000}})")); },
        "82 a8 61 74 74 65 6d 70 74 73 03 a7 62 61 63 6b 6f 66 66 82 a4 74 79 70 65 a5 66 69 78 65 64 a5 64 65 "
        "6c 61 79 cd 03 e8"},
   };
@@ -179,7 +180,7 @@ TEST(msgpack_writer, take_returns_the_bytes) {
   EXPECT_EQ(hex(w.take()), "92 01 a1 61");
 }
 
-// BUG: take() moves buf_ out but leaves used_ (src/core/msgpack.hpp, take()), so a
+// Regression (was a bug): take() moves buf_ out but leaves used_ (src/core/msgpack.hpp, take()), so a
 // writer used again after take() writes at the old offset and bytes() starts with
 // that many zero bytes. No caller reuses a writer today.
 TEST(msgpack_writer, is_empty_again_after_take) {

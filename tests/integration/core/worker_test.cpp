@@ -1,0 +1,334 @@
+// worker_test.cpp - the worker against Redis: results, retries, concurrency, locks, stalls,
+// rate limits, pause, close, and a Redis restart under load.
+#include <drover/queue.hpp>
+#include <drover/worker.hpp>
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "support/async.hpp"
+#include "support/redis_server.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace drover {
+namespace {
+
+using test::eventually;
+using test::redis_server;
+using test::run_async;
+
+processor echo() {
+  return processor::async([](job_context& ctx) -> net::awaitable<json::value> { co_return ctx.job().data; });
+}
+
+processor failing(std::string message) {
+  return processor::async([message](job_context&) -> net::awaitable<json::value> {
+    throw std::runtime_error(message);
+    co_return nullptr;
+  });
+}
+
+processor sleeping(long ms) {
+  return processor::async([ms](job_context&) -> net::awaitable<json::value> {
+    co_await test::sleep_ms(ms);
+    co_return json::value(ms);
+  });
+}
+
+class worker_test : public ::testing::Test {
+ protected:
+  redis_server& server = redis_server::shared();
+  std::string name = test::unique_queue("worker-test");
+  std::string key(const std::string& suffix) const { return "bull:" + name + ":" + suffix; }
+  queue_options qopts() const { return queue_options{"bull", server.options()}; }
+  worker_options wopts() const {
+    worker_options o;
+    o.redis = server.options();
+    o.drain_delay = 200ms;
+    return o;
+  }
+  net::awaitable<bool> counts_are(queue& q, const char* state, std::int64_t n) {
+    auto c = co_await q.get_job_counts();
+    co_return c[state] == n;
+  }
+  net::awaitable<bool> counts_at_least(queue& q, const char* state, std::int64_t n) {
+    auto c = co_await q.get_job_counts();
+    co_return c[state] >= n;
+  }
+};
+
+TEST_F(worker_test, completes_jobs_and_records_what_bullmq_records) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    json::value data = json::parse(R"({"hello":"world"})");
+    auto added = co_await q.add("greet", data);
+    worker w(io.get_executor(), name, echo(), wopts());
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", 1); }));
+    co_await w.close();
+    auto j = co_await q.get_job(added.id);
+    DROVER_CO_ASSERT_TRUE(j.has_value());
+    EXPECT_EQ(j->returnvalue, data);
+    EXPECT_EQ(j->attempts_made, 1);
+    EXPECT_EQ(j->attempts_started, 1);
+    EXPECT_TRUE(j->processed_on.has_value());
+    EXPECT_TRUE(j->finished_on.has_value());
+    EXPECT_EQ(co_await q.get_job_state(added.id), "completed");
+    q.close();
+  });
+  auto events = server.cli("XRANGE " + key("events") + " - +");
+  for (const char* e : {"added", "waiting", "active", "completed", "drained"}) {
+    EXPECT_NE(events.find(e), std::string::npos) << e;
+  }
+  EXPECT_EQ(server.cli("EXISTS " + key("1:lock")), "0");
+  EXPECT_EQ(server.cli("LLEN " + key("active")), "0");
+}
+
+TEST_F(worker_test, runs_up_to_concurrency_jobs_at_once) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    for (int i = 0; i < 8; ++i) co_await q.add("s", json::object());
+    int now_running = 0, most = 0;
+    auto proc = processor::async([&](job_context&) -> net::awaitable<json::value> {
+      most = std::max(most, ++now_running);
+      co_await test::sleep_ms(150);
+      --now_running;
+      co_return nullptr;
+    });
+    auto o = wopts();
+    o.concurrency = 4;
+    worker w(io.get_executor(), name, proc, o);
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", 8); }));
+    co_await w.close();
+    EXPECT_EQ(most, 4);
+    q.close();
+  });
+}
+
+TEST_F(worker_test, retries_with_backoff_then_fails) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto opts = job_options::from_json(json::parse(R"({"attempts":3,"backoff":{"type":"fixed","delay":100}})"));
+    auto added = co_await q.add("f", json::object(), opts);
+    worker w(io.get_executor(), name, failing("it broke"), wopts());
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "failed", 1); }));
+    co_await w.close();
+    auto j = co_await q.get_job(added.id);
+    DROVER_CO_ASSERT_TRUE(j.has_value());
+    EXPECT_EQ(j->attempts_made, 3);
+    EXPECT_EQ(j->attempts_started, 3);
+    EXPECT_EQ(j->failed_reason, "it broke");
+    EXPECT_EQ(j->stacktrace.size(), 3u);
+    // Three attempts with two 100 ms back-offs between them.
+    EXPECT_GE(*j->finished_on - j->timestamp, 200);
+    q.close();
+  });
+  auto events = server.cli("XRANGE " + key("events") + " - +");
+  EXPECT_NE(events.find("retries-exhausted"), std::string::npos);
+  EXPECT_NE(events.find("delayed"), std::string::npos);
+}
+
+TEST_F(worker_test, unrecoverable_errors_and_deferred_failures_skip_retries) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto opts = job_options::from_json(json::parse(R"({"attempts":5})"));
+    co_await q.add("u", json::object(), opts);
+    auto proc = processor::async([](job_context&) -> net::awaitable<json::value> {
+      throw unrecoverable_error("no point retrying");
+      co_return nullptr;
+    });
+    worker w(io.get_executor(), name, proc, wopts());
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "failed", 1); }));
+    co_await w.close();
+    auto j = co_await q.get_job("1");
+    DROVER_CO_ASSERT_TRUE(j.has_value());
+    EXPECT_EQ(j->attempts_made, 1);
+    EXPECT_EQ(j->failed_reason, "no point retrying");
+    q.close();
+  });
+}
+
+TEST_F(worker_test, a_cpu_bound_processor_keeps_its_lock) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    co_await q.add("cpu", json::object());
+    co_await q.add("cpu", json::object());
+    std::atomic<int> runs{0};
+    auto proc = processor::blocking([&](blocking_job_context&) -> json::value {
+      ++runs;
+      auto until = std::chrono::steady_clock::now() + 1500ms;
+      volatile std::uint64_t x = 0;
+      while (std::chrono::steady_clock::now() < until) x = x + 1;
+      return true;
+    });
+    auto o = wopts();
+    o.concurrency = 2;
+    o.cpu_threads = 2;
+    o.lock_duration = 400ms;
+    o.stalled_interval = 150ms;
+    worker w(io.get_executor(), name, proc, o);
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", 2); }));
+    co_await w.close();
+    EXPECT_EQ(runs.load(), 2);
+    for (const char* id : {"1", "2"}) {
+      auto j = co_await q.get_job(id);
+      DROVER_CO_ASSERT_TRUE(j.has_value());
+      EXPECT_EQ(j->stalled_counter, 0) << id;
+      EXPECT_EQ(j->attempts_started, 1) << id;
+    }
+    q.close();
+  });
+}
+
+TEST_F(worker_test, recovers_a_job_whose_worker_died) {
+  // A job taken by a worker that died: active, no lock.
+  server.cli("HSET " + key("dead") + " name d data {} opts {\"attempts\":0} timestamp 1 delay 0 priority 0");
+  server.cli("LPUSH " + key("active") + " dead");
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto o = wopts();
+    o.stalled_interval = 100ms;
+    worker w(io.get_executor(), name, echo(), o);
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", 1); }));
+    co_await w.close();
+    auto j = co_await q.get_job("dead");
+    DROVER_CO_ASSERT_TRUE(j.has_value());
+    EXPECT_EQ(j->stalled_counter, 1);
+    q.close();
+  });
+  EXPECT_NE(server.cli("XRANGE " + key("events") + " - +").find("stalled"), std::string::npos);
+}
+
+TEST_F(worker_test, fails_a_job_stalled_more_than_allowed) {
+  server.cli("HSET " + key("dead") + " name d data {} opts {\"attempts\":0} timestamp 1 delay 0 priority 0");
+  server.cli("LPUSH " + key("active") + " dead");
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto o = wopts();
+    o.stalled_interval = 100ms;
+    o.max_stalled_count = 0;
+    worker w(io.get_executor(), name, echo(), o);
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "failed", 1); }));
+    co_await w.close();
+    auto j = co_await q.get_job("dead");
+    DROVER_CO_ASSERT_TRUE(j.has_value());
+    EXPECT_EQ(j->failed_reason, "job stalled more than allowable limit");
+    q.close();
+  });
+}
+
+TEST_F(worker_test, honours_the_rate_limit) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    for (int i = 0; i < 6; ++i) co_await q.add("r", json::object());
+    auto o = wopts();
+    o.concurrency = 6;
+    o.limiter = rate_limiter_options{2, 400ms};
+    worker w(io.get_executor(), name, echo(), o);
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", 6); }));
+    co_await w.close();
+    std::vector<std::string> done{"completed"};
+    auto jobs = co_await q.get_jobs(done);
+    std::int64_t first = INT64_MAX, last = 0;
+    for (const auto& j : jobs) {
+      first = std::min(first, *j.processed_on);
+      last = std::max(last, *j.processed_on);
+    }
+    // Three windows of two jobs: the last starts at least two windows after the first.
+    EXPECT_GE(last - first, 700);
+    q.close();
+  });
+}
+
+TEST_F(worker_test, does_not_take_jobs_while_the_queue_is_paused) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    co_await q.pause();
+    co_await q.add("p", json::object());
+    worker w(io.get_executor(), name, echo(), wopts());
+    w.start();
+    co_await test::sleep_ms(500);
+    EXPECT_TRUE(co_await counts_are(q, "waiting", 1));
+    co_await q.resume();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", 1); }));
+    co_await w.close();
+    q.close();
+  });
+}
+
+TEST_F(worker_test, close_hands_running_jobs_back) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    co_await q.add("slow", json::object());
+    worker w(io.get_executor(), name, sleeping(3000), wopts());
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "active", 1); }));
+    co_await w.close(100ms);
+    EXPECT_TRUE(co_await counts_are(q, "waiting", 1));
+    EXPECT_TRUE(co_await counts_are(q, "active", 0));
+    q.close();
+  });
+}
+
+TEST_F(worker_test, remove_on_complete_keeps_the_newest) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto opts = job_options::from_json(json::parse(R"({"removeOnComplete":2})"));
+    for (int i = 0; i < 5; ++i) co_await q.add("k", json::object(), opts);
+    worker w(io.get_executor(), name, echo(), wopts());
+    w.start();
+    EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> {
+      co_return w.processed() == 5;
+    }));
+    co_await w.close();
+    EXPECT_TRUE(co_await counts_are(q, "completed", 2));
+    EXPECT_FALSE((co_await q.get_job("1")).has_value());
+    EXPECT_TRUE((co_await q.get_job("5")).has_value());
+    q.close();
+  });
+}
+
+TEST_F(worker_test, survives_a_redis_restart_without_losing_jobs) {
+  redis_server own(true);  // AOF on: accepted jobs survive the restart
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, queue_options{"bull", own.options()});
+    for (int i = 0; i < 30; ++i) co_await q.add("j", json::object());
+    auto o = wopts();
+    o.redis = own.options();
+    o.concurrency = 2;
+    worker w(io.get_executor(), name, sleeping(30), o);
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_at_least(q, "completed", 5); }, 5s));
+    own.stop();
+    co_await test::sleep_ms(300);
+    own.start();
+    EXPECT_TRUE(co_await eventually(
+        [&]() -> net::awaitable<bool> {
+          try {
+            co_return co_await counts_are(q, "completed", 30);
+          } catch (const drover::error&) {
+            co_return false;
+          }
+        },
+        30s));
+    co_await w.close();
+    q.close();
+  });
+}
+
+}  // namespace
+}  // namespace drover

@@ -1,0 +1,142 @@
+// Scenario 1: a job produced on one side is processed on the other, and both sides read the
+// same finished job (state, returnvalue, processedOn, finishedOn, attemptsMade...).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  bullmq, startRedis, queueName, newQueue, newWorker, newQueueEvents, startDroverWorker,
+  droverAdd, droverJob, waitForDroverState,
+} from './support.mjs';
+
+const redis = await startRedis();
+
+// The fields of job.toJSON() both sides must agree on, as plain JSON (undefined dropped).
+const SHARED_FIELDS = [
+  'id', 'name', 'data', 'progress', 'returnvalue', 'stacktrace', 'delay', 'priority', 'attemptsStarted',
+  'attemptsMade', 'stalledCounter', 'timestamp', 'finishedOn', 'processedOn', 'failedReason',
+];
+
+function assertSameJob(nodeJob, droverJobJson, what) {
+  const n = JSON.parse(JSON.stringify(nodeJob.toJSON()));
+  for (const f of SHARED_FIELDS) {
+    assert.deepEqual(droverJobJson[f] ?? null, n[f] ?? null, `${what}: field ${f} differs (drover vs bullmq)`);
+  }
+  // opts are stored with short names and decoded by both; compare the decoded objects.
+  assert.deepEqual(stripUndefined(droverJobJson.opts), stripUndefined(n.opts), `${what}: opts differ`);
+}
+
+const stripUndefined = (o) => JSON.parse(JSON.stringify(o ?? {}));
+
+test('Node Queue.add -> drover worker (echo): Node reads the completed job', async () => {
+  const name = queueName();
+  const queue = newQueue(redis, name);
+  const qe = await newQueueEvents(redis, name);
+  const worker = await startDroverWorker(redis, name, { processor: 'echo', name: 'cpp-echo' });
+
+  const data = { hello: 'world', n: 42, nested: { list: [1, 2, 3], s: 'ünïcødé / "quoted"' } };
+  const before = Date.now();
+  const job = await queue.add('greet', data, { attempts: 2 });
+  const result = await job.waitUntilFinished(qe, 15000);
+  assert.deepEqual(result, data, 'waitUntilFinished resolves with the echoed data');
+
+  for (const loaded of [await bullmq.Job.fromId(queue, job.id), await queue.getJob(job.id)]) {
+    assert.ok(loaded, `job ${job.id} still exists`);
+    assert.equal(await loaded.getState(), 'completed');
+    assert.deepEqual(loaded.returnvalue, data);
+    assert.equal(loaded.attemptsMade, 1, 'attemptsMade');
+    assert.equal(loaded.attemptsStarted, 1, 'attemptsStarted');
+    assert.equal(loaded.stalledCounter, 0, 'stalledCounter');
+    assert.equal(typeof loaded.processedOn, 'number', 'processedOn is set');
+    assert.equal(typeof loaded.finishedOn, 'number', 'finishedOn is set');
+    assert.ok(loaded.processedOn >= loaded.timestamp && loaded.processedOn >= before - 1000, 'processedOn after creation');
+    assert.ok(loaded.finishedOn >= loaded.processedOn, 'finishedOn >= processedOn');
+    assert.ok(loaded.finishedOn <= Date.now() + 1000, 'finishedOn not in the future');
+    assert.equal(loaded.failedReason, undefined);
+    assert.deepEqual(loaded.stacktrace, []);
+    assert.equal(loaded.processedBy, 'cpp-echo', 'processedBy (pb) is the drover worker name');
+  }
+
+  // Redis bookkeeping left by the finish step is what BullMQ leaves.
+  const client = await redis.raw();
+  assert.equal(await client.zscore(`bull:${name}:completed`, job.id), String((await queue.getJob(job.id)).finishedOn),
+    'completed zset score = finishedOn');
+  assert.equal(await client.get(`bull:${name}:${job.id}:lock`), null, 'lock released');
+  assert.deepEqual(await client.lrange(`bull:${name}:active`, 0, -1), [], 'active list empty');
+
+  // drover reads the same job the same way.
+  const dj = await droverJob(redis, name, job.id);
+  assert.equal(dj.state, 'completed');
+  assertSameJob(await queue.getJob(job.id), dj, 'Node-added job processed by drover');
+  assert.ok(worker.running, 'drover worker still running');
+});
+
+test('drover add -> Node Worker: drover job reads the completed job', async () => {
+  const name = queueName();
+  const queue = newQueue(redis, name);
+  const processed = [];
+  newWorker(redis, name, async (job) => {
+    processed.push({ id: job.id, name: job.name, data: job.data, opts: job.opts });
+    return { by: 'node', got: job.data, name: job.name };
+  });
+
+  const data = { hello: 'node', n: 7, arr: ['a', { b: null }] };
+  const id = await droverAdd(redis, name, 'greet', data, { attempts: 2 });
+  const dj = await waitForDroverState(redis, name, id, 'completed');
+
+  assert.equal(processed.length, 1, 'processed exactly once');
+  assert.equal(processed[0].id, id);
+  assert.equal(processed[0].name, 'greet');
+  assert.deepEqual(processed[0].data, data, 'Node worker sees the data drover wrote');
+  assert.equal(processed[0].opts.attempts, 2, 'Node worker sees opts.attempts');
+
+  assert.equal(dj.id, id);
+  assert.equal(dj.name, 'greet');
+  assert.deepEqual(dj.data, data);
+  assert.deepEqual(dj.returnvalue, { by: 'node', got: data, name: 'greet' });
+  assert.equal(dj.attemptsMade, 1, 'attemptsMade');
+  assert.equal(dj.attemptsStarted, 1, 'attemptsStarted');
+  assert.equal(dj.stalledCounter, 0);
+  assert.equal(typeof dj.processedOn, 'number');
+  assert.equal(typeof dj.finishedOn, 'number');
+  assert.ok(dj.finishedOn >= dj.processedOn && dj.processedOn >= dj.timestamp);
+  assert.deepEqual(dj.stacktrace, []);
+  assert.deepEqual(dj.logs, []);
+  assert.equal(dj.opts.attempts, 2);
+
+  assertSameJob(await queue.getJob(id), dj, 'drover-added job processed by Node');
+});
+
+test('drover add and Queue.add store the same job hash', async () => {
+  const name = queueName();
+  const queue = newQueue(redis, name);
+  const client = await redis.raw();
+  const cases = [
+    { data: { a: 1 }, opts: {} },
+    { data: { a: 2 }, opts: { attempts: 3, backoff: { type: 'exponential', delay: 200 } } },
+    { data: { a: 3 }, opts: { priority: 5, removeOnComplete: 2, removeOnFail: { age: 60, count: 3 } } },
+    { data: { a: 4 }, opts: { delay: 60000, lifo: true, jobId: 'custom-4' } },
+    { data: [1, 'two', null], opts: { backoff: 500, attempts: 2 } },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const nodeOpts = c.opts.jobId ? { ...c.opts, jobId: `${c.opts.jobId}-node` } : c.opts;
+    const droverOpts = c.opts.jobId ? { ...c.opts, jobId: `${c.opts.jobId}-drover` } : c.opts;
+    const nodeJob = await queue.add(`case${i}`, c.data, nodeOpts);
+    const droverId = await droverAdd(redis, name, `case${i}`, c.data, droverOpts);
+    const nh = await client.hgetall(`bull:${name}:${nodeJob.id}`);
+    const dh = await client.hgetall(`bull:${name}:${droverId}`);
+    const what = `case ${i} ${JSON.stringify(c)}`;
+    assert.deepEqual(Object.keys(dh).sort(), Object.keys(nh).sort(), `${what}: same hash fields`);
+    assert.equal(dh.name, nh.name, `${what}: name`);
+    assert.deepEqual(JSON.parse(dh.data), JSON.parse(nh.data), `${what}: data`);
+    const nOpts = JSON.parse(nh.opts);
+    const dOpts = JSON.parse(dh.opts);
+    if (c.opts.jobId) {
+      assert.equal(dOpts.jobId, droverOpts.jobId);
+      delete nOpts.jobId;
+      delete dOpts.jobId;
+    }
+    assert.deepEqual(dOpts, nOpts, `${what}: opts JSON`);
+    assert.equal(dh.delay, nh.delay, `${what}: delay`);
+    assert.equal(dh.priority, nh.priority, `${what}: priority`);
+    assert.equal(await queue.getJobState(droverId), await queue.getJobState(nodeJob.id), `${what}: state`);
+  }
+});

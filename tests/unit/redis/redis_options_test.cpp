@@ -1,0 +1,219 @@
+// redis_options_test.cpp - where Redis is: URLs, the environment, and the endpoint text.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <initializer_list>
+#include <utility>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <drover/error.hpp>
+#include <drover/redis_options.hpp>
+
+namespace drover {
+namespace {
+
+struct url_case {
+  const char* url;
+  const char* host;
+  std::uint16_t port;
+  const char* username;
+  const char* password;
+  int db;
+};
+
+TEST(redis_options, from_url_parses) {
+  const url_case cases[] = {
+      {"redis://localhost", "localhost", 6379, "", "", 0},
+      {"redis://localhost:6380", "localhost", 6380, "", "", 0},
+      {"redis://127.0.0.1:7000/2", "127.0.0.1", 7000, "", "", 2},
+      {"redis://redis.example.com:65535", "redis.example.com", 65535, "", "", 0},
+      {"redis://user:secret@redis.example.com:6390/5", "redis.example.com", 6390, "user", "secret", 5},
+      {"redis://:secret@h", "h", 6379, "", "secret", 0},
+      {"redis://default:p%40ss%3Aw@h:1", "h", 1, "default", "p@ss:w", 0},
+      {"redis://[::1]:6380", "::1", 6380, "", "", 0},
+      {"redis://[::1]", "::1", 6379, "", "", 0},
+      {"redis://[2001:db8::7]:7001/3", "2001:db8::7", 7001, "", "", 3},
+      {"redis://h/", "h", 6379, "", "", 0},
+      {"redis://h/15", "h", 6379, "", "", 15},
+      {"redis://h:6379/0", "h", 6379, "", "", 0},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.url);
+    redis_options o;
+    ASSERT_NO_THROW(o = redis_options::from_url(c.url));
+    EXPECT_EQ(o.host, c.host);
+    EXPECT_EQ(o.port, c.port);
+    EXPECT_EQ(o.username, c.username);
+    EXPECT_EQ(o.password, c.password);
+    EXPECT_EQ(o.db, c.db);
+  }
+}
+
+struct bad_url_case {
+  const char* url;
+  const char* named;  // what the message must contain
+};
+
+TEST(redis_options, from_url_rejects) {
+  const bad_url_case cases[] = {
+      {"http://localhost:6379", "scheme"},
+      {"rediss://localhost:6379", "scheme"},
+      {"localhost:6379", "scheme"},  // parses as scheme "localhost"
+      {"localhost", "localhost"},    // no scheme at all
+      {"", "URL"},
+      {"redis://h:99999", "port"},
+      {"redis://h:65536", "port"},
+      {"redis://h:abc", "port"},
+      {"redis://h:6379db", "port"},
+      {"redis://h/x", "database"},
+      {"redis://h/1/2", "database"},
+      {"redis://h/2x", "database"},
+  };
+  for (const auto& c : cases) {
+    try {
+      redis_options::from_url(c.url);
+      ADD_FAILURE() << c.url << ": accepted";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::invalid_argument)) << c.url << ": " << e.code().message();
+      EXPECT_NE(std::string(e.what()).find(c.named), std::string::npos) << c.url << ": " << e.what();
+    }
+  }
+}
+
+// Regression (was a bug): a negative database number is accepted (src/redis/redis_options.cpp parses the
+// path with from_chars<int>, which takes the sign), and SELECT -1 then fails on every
+// connection with "DB index is out of range" instead of at configuration time.
+TEST(redis_options, from_url_rejects_negative_db) {
+  try {
+    auto o = redis_options::from_url("redis://h/-1");
+    ADD_FAILURE() << "accepted, db = " << o.db;
+  } catch (const error& e) {
+    EXPECT_TRUE(e.is(errc::invalid_argument));
+  }
+}
+
+// Regression (was a bug): Boost.URL 1.81's parse_uri reads "redis://h:1x5" as port "1" and path "x5"
+// (no leading '/'), and from_url (src/redis/redis_options.cpp) drops the path's first
+// character without checking that it is '/', so this URL becomes port 1, db 5.
+TEST(redis_options, from_url_rejects_text_after_the_port) {
+  for (const char* url : {"redis://h:1x5", "redis://h:6379x0"}) {
+    try {
+      auto o = redis_options::from_url(url);
+      ADD_FAILURE() << url << ": accepted as port " << o.port << ", db " << o.db;
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::invalid_argument)) << url;
+    }
+  }
+}
+
+TEST(redis_options, endpoint_is_host_and_port_without_password) {
+  redis_options o;
+  EXPECT_EQ(o.endpoint(), "127.0.0.1:6379");
+  o.host = "redis.example.com";
+  o.port = 6390;
+  o.password = "hunter2";
+  o.username = "admin";
+  EXPECT_EQ(o.endpoint(), "redis.example.com:6390");
+  o.host = "::1";
+  o.port = 6380;
+  EXPECT_EQ(o.endpoint(), "[::1]:6380");
+  EXPECT_EQ(redis_options::from_url("redis://u:pw@[::1]:7000").endpoint(), "[::1]:7000");
+}
+
+// Sets or unsets the variables for one test and puts the old values back after it.
+class scoped_env {
+ public:
+  explicit scoped_env(std::initializer_list<std::pair<const char*, const char*>> vars) {
+    for (const char* name : {"REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"}) {
+      const char* old = std::getenv(name);
+      saved_.push_back({name, old ? std::optional<std::string>(old) : std::nullopt});
+      ::unsetenv(name);
+    }
+    for (const auto& [name, value] : vars) ::setenv(name, value, 1);
+  }
+  ~scoped_env() {
+    for (const auto& [name, value] : saved_) {
+      if (value) {
+        ::setenv(name, value->c_str(), 1);
+      } else {
+        ::unsetenv(name);
+      }
+    }
+  }
+  scoped_env(const scoped_env&) = delete;
+  scoped_env& operator=(const scoped_env&) = delete;
+
+ private:
+  std::vector<std::pair<const char*, std::optional<std::string>>> saved_;
+};
+
+TEST(redis_options, from_env_defaults) {
+  scoped_env env({});
+  auto o = redis_options::from_env();
+  EXPECT_EQ(o.host, "127.0.0.1");
+  EXPECT_EQ(o.port, 6379);
+  EXPECT_EQ(o.password, "");
+  EXPECT_EQ(o.db, 0);
+}
+
+TEST(redis_options, from_env_url_wins) {
+  scoped_env env({{"REDIS_URL", "redis://u:pw@envhost:6381/4"}, {"REDIS_HOST", "ignored"}, {"REDIS_PORT", "1"}});
+  auto o = redis_options::from_env();
+  EXPECT_EQ(o.host, "envhost");
+  EXPECT_EQ(o.port, 6381);
+  EXPECT_EQ(o.username, "u");
+  EXPECT_EQ(o.password, "pw");
+  EXPECT_EQ(o.db, 4);
+}
+
+TEST(redis_options, from_env_host_port_password) {
+  scoped_env env({{"REDIS_HOST", "cache.internal"}, {"REDIS_PORT", "6390"}, {"REDIS_PASSWORD", "s3cret"}});
+  auto o = redis_options::from_env();
+  EXPECT_EQ(o.host, "cache.internal");
+  EXPECT_EQ(o.port, 6390);
+  EXPECT_EQ(o.password, "s3cret");
+  EXPECT_EQ(o.username, "");
+  EXPECT_EQ(o.db, 0);
+}
+
+TEST(redis_options, from_env_empty_url_is_unset) {
+  scoped_env env({{"REDIS_URL", ""}, {"REDIS_HOST", "h2"}});
+  auto o = redis_options::from_env();
+  EXPECT_EQ(o.host, "h2");
+  EXPECT_EQ(o.port, 6379);
+}
+
+TEST(redis_options, from_env_rejects_bad_values) {
+  for (const char* port : {"abc", "70000", "63 79", "-1"}) {
+    scoped_env env({{"REDIS_PORT", port}});
+    try {
+      redis_options::from_env();
+      ADD_FAILURE() << "REDIS_PORT=" << port << " accepted";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::invalid_argument)) << port;
+      EXPECT_NE(std::string(e.what()).find("REDIS_PORT"), std::string::npos) << e.what();
+    }
+  }
+  scoped_env env({{"REDIS_URL", "http://h"}});
+  try {
+    redis_options::from_env();
+    ADD_FAILURE() << "REDIS_URL=http://h accepted";
+  } catch (const error& e) {
+    EXPECT_TRUE(e.is(errc::invalid_argument));
+  }
+}
+
+TEST(redis_options, scoped_env_restores) {
+  scoped_env outer({{"REDIS_HOST", "before"}});
+  {
+    scoped_env inner({{"REDIS_HOST", "during"}, {"REDIS_PORT", "1"}});
+    EXPECT_STREQ(std::getenv("REDIS_HOST"), "during");
+  }
+  EXPECT_STREQ(std::getenv("REDIS_HOST"), "before");
+  EXPECT_EQ(std::getenv("REDIS_PORT"), nullptr);
+}
+
+}  // namespace
+}  // namespace drover

@@ -1,0 +1,83 @@
+// reply_test.cpp - reading a reply as an integer or as text.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "redis/reply.hpp"
+
+namespace drover::redis {
+namespace {
+
+reply make(reply::kind type, std::string str = {}, std::int64_t integer = 0) {
+  reply r;
+  r.type = type;
+  r.str = std::move(str);
+  r.integer = integer;
+  return r;
+}
+
+struct reply_case {
+  const char* what;
+  reply r;
+  std::optional<std::int64_t> as_int;
+  std::string as_string;
+};
+
+TEST(reply, as_int_and_as_string) {
+  using k = reply::kind;
+  const reply_case cases[] = {
+      {"integer", make(k::integer, {}, 42), 42, "42"},
+      {"negative integer", make(k::integer, {}, -3), -3, "-3"},
+      {"zero", make(k::integer, {}, 0), 0, "0"},
+      {"int64 max", make(k::integer, {}, INT64_MAX), INT64_MAX, "9223372036854775807"},
+      {"numeric string", make(k::string, "17"), 17, "17"},
+      {"negative string", make(k::string, "-6"), -6, "-6"},
+      {"status number", make(k::status, "5"), 5, "5"},
+      {"status OK", make(k::status, "OK"), std::nullopt, "OK"},
+      {"text", make(k::string, "abc"), std::nullopt, "abc"},
+      {"number then text", make(k::string, "12abc"), std::nullopt, "12abc"},
+      {"float", make(k::string, "1.5"), std::nullopt, "1.5"},
+      {"space", make(k::string, " 1"), std::nullopt, " 1"},
+      {"empty string", make(k::string, ""), std::nullopt, ""},
+      {"too large", make(k::string, "9223372036854775808"), std::nullopt, "9223372036854775808"},
+      {"binary", make(k::string, std::string("a\0b", 3)), std::nullopt, std::string("a\0b", 3)},
+      {"error", make(k::error, "ERR wrong"), std::nullopt, "ERR wrong"},
+      // An error's text is never a number, even when it looks like one.
+      {"numeric error", make(k::error, "7"), std::nullopt, "7"},
+      {"nil", make(k::nil), std::nullopt, ""},
+      {"array", make(k::array), std::nullopt, ""},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(c.r.as_int(), c.as_int) << c.what;
+    EXPECT_EQ(c.r.as_string(), c.as_string) << c.what;
+  }
+}
+
+TEST(reply, kind_predicates) {
+  using k = reply::kind;
+  EXPECT_TRUE(reply{}.is_nil());
+  EXPECT_TRUE(make(k::error, "ERR").is_error());
+  EXPECT_TRUE(make(k::integer).is_integer());
+  EXPECT_TRUE(make(k::array).is_array());
+  EXPECT_TRUE(make(k::string).is_string());
+  EXPECT_TRUE(make(k::status).is_string());
+  EXPECT_FALSE(make(k::error).is_string());
+  EXPECT_FALSE(make(k::integer).is_string());
+}
+
+TEST(reply, array_elements_keep_their_values) {
+  reply r = make(reply::kind::array);
+  r.elements.push_back(make(reply::kind::string, "1"));
+  r.elements.push_back(make(reply::kind::nil));
+  r.elements.push_back(make(reply::kind::integer, {}, -2));
+  ASSERT_EQ(r.elements.size(), 3u);
+  EXPECT_EQ(r.elements[0].as_int(), 1);
+  EXPECT_TRUE(r.elements[1].is_nil());
+  EXPECT_EQ(r.elements[2].as_string(), "-2");
+  EXPECT_EQ(r.as_int(), std::nullopt);
+}
+
+}  // namespace
+}  // namespace drover::redis
