@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# test.sh - runs every test: C++ unit and integration tests (release and sanitizer
+# builds), the installed-package example, and the Node BullMQ interop suite.
+# The C++ tests start their own redis-server processes; this script starts one more
+# for the example and stops everything it started, whatever happens.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+asan=${2:-build-asan}
+
+work=$(mktemp -d /tmp/drover-test-XXXXXX)
+redis_pid=""
+cleanup() {
+  [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+failed=()
+step() {
+  local name=$1; shift
+  echo
+  echo "==> $name"
+  if "$@"; then echo "==> $name: ok"; else echo "==> $name: FAILED"; failed+=("$name"); fi
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+example() {
+  local port
+  port=$(free_port)
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$work" --save "" --appendonly no --daemonize no \
+    --logfile "$work/redis.log" &
+  redis_pid=$!
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  cmake --install "$build" --prefix "$work/prefix" >/dev/null &&
+    cmake -S examples/consumer -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null &&
+    cmake --build "$work/consumer" -j 2 >/dev/null &&
+    PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs drover >/dev/null &&
+    REDIS_URL="redis://127.0.0.1:$port" "$work/consumer/consumer" | tee "$work/consumer.out" &&
+    grep -q '"greeting":"hello, drover"' "$work/consumer.out"
+}
+
+export DROVER_BIN="$PWD/$build/apps/cli/drover"
+step "C++ tests" ctest --test-dir "$build" --output-on-failure -j 2 --timeout 180
+step "C++ tests under AddressSanitizer and UBSan" \
+  env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$asan" --output-on-failure -j 2 --timeout 300
+step "installed package example" example
+step "BullMQ interop (Node bullmq@6.7.0 and drover on one Redis)" \
+  node --test --test-concurrency=1 tests/interop/
+
+echo
+if [ ${#failed[@]} -eq 0 ]; then
+  echo "all test steps passed"
+  exit 0
+fi
+echo "failed steps: ${failed[*]}"
+exit 1
