@@ -225,6 +225,7 @@ int run_worker(const worker_command& c) {
   o.stalled_interval = std::chrono::milliseconds(c.stalled_interval_ms);
   o.max_stalled_count = c.max_stalled;
   o.drain_delay = std::chrono::milliseconds(c.drain_delay_ms);
+  o.metrics_max_data_points = c.metrics_points;
   if (c.limit_max > 0) o.limiter = rate_limiter_options{c.limit_max, std::chrono::milliseconds(c.limit_duration_ms)};
 
   net::io_context io(1);

@@ -29,6 +29,7 @@ struct worker_command {
   long limit_max = 0;
   long limit_duration_ms = 0;
   long shutdown_grace_ms = 30000;
+  long metrics_points = 0;
 };
 
 struct add_command {

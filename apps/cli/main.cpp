@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   w->add_option("--drain-delay", worker.drain_delay_ms, "longest wait on an empty queue, ms")->check(CLI::PositiveNumber)->capture_default_str();
   w->add_option("--limit-max", worker.limit_max, "rate limit: jobs per window (0: none)")->check(CLI::NonNegativeNumber);
   w->add_option("--limit-duration", worker.limit_duration_ms, "rate limit: window, ms")->check(CLI::NonNegativeNumber);
+  w->add_option("--metrics", worker.metrics_points, "keep BullMQ's per-minute metrics with this many points (0: off)")
+      ->check(CLI::NonNegativeNumber);
   w->add_option("--shutdown-grace", worker.shutdown_grace_ms, "on SIGTERM/SIGINT, wait this long for running jobs, ms")
       ->capture_default_str();
 

@@ -38,6 +38,9 @@ struct worker_options {
   boost::json::value remove_on_complete;              // as job_options; a job's own option wins
   boost::json::value remove_on_fail;
   bool skip_stalled_check = false;                    // leave the stalled check to other workers
+  // Keep BullMQ's per-minute metrics (metrics:completed / metrics:failed) with this
+  // many data points, as Node's `metrics: {maxDataPoints}`; 0: keep none.
+  std::int64_t metrics_max_data_points = 0;
   unsigned cpu_threads = 0;                           // threads for blocking processors; 0: one per core
 };
 

@@ -85,6 +85,16 @@ std::string pack_fields(std::initializer_list<std::string_view> fv) {
   return w.take();
 }
 
+// moveToFinished collects metrics only when maxMetricsSize is not "".
+void metrics_size(detail::msgpack_writer& o, const worker_options& opts) {
+  o.str("maxMetricsSize");
+  if (opts.metrics_max_data_points > 0) {
+    o.integer(opts.metrics_max_data_points);
+  } else {
+    o.str("");
+  }
+}
+
 bool is_redis_failure(const error& e) {
   return e.is(errc::redis_unavailable) || e.is(errc::redis_timeout) || e.is(errc::cancelled);
 }
@@ -165,7 +175,7 @@ net::awaitable<void> worker::impl::complete(const job& j, const std::string& tok
   o.str("keepJobs").json(keep_jobs(j.opts.remove_on_complete, opts.remove_on_complete));
   o.str("lockDuration").integer(opts.lock_duration.count());
   o.str("attempts").integer(j.opts.attempts.value_or(0));
-  o.str("maxMetricsSize").str("");
+  metrics_size(o, opts);
   o.str("name").str(opts.name);
   o.str("fpof").boolean(false);
   script_args args{k.wait, k.active, k.prioritized, k.events, k.stalled, k.limiter, k.delayed, k.paused, k.meta, k.pc,
@@ -216,7 +226,7 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
     o.str("keepJobs").json(keep_jobs(j.opts.remove_on_fail, opts.remove_on_fail));
     o.str("lockDuration").integer(opts.lock_duration.count());
     o.str("attempts").integer(attempts);
-    o.str("maxMetricsSize").str("");
+    metrics_size(o, opts);
     o.str("name").str(opts.name);
     o.str("fpof").boolean(false);
     script_args args{k.wait, k.active, k.prioritized, k.events, k.stalled, k.limiter, k.delayed, k.paused, k.meta,

@@ -201,7 +201,10 @@ export class MiniRedis extends EventEmitter {
     this.status = 'reconnecting';
     this.emit('close');
     this.emit('reconnecting');
+    // unref: a client left open by a failed close must not keep the test process alive
+    // once its server is gone.
     this.reconnectTimer = setTimeout(() => this._open(), 200);
+    this.reconnectTimer.unref();
   }
 
   _end() {

@@ -72,9 +72,7 @@ function registerAfter() {
     while (cleanups.length) {
       const fn = cleanups.pop();
       try {
-        const t0 = Date.now();
-        await withTimeout(fn(), 10000, "cleanup step");
-        if (process.env.INTEROP_DEBUG) console.error("cleanup", fn.toString().slice(0, 60), Date.now() - t0);
+        await withTimeout(fn(), 10000, 'cleanup step');
       } catch (err) {
         errors.push(err);
       }
@@ -205,16 +203,6 @@ export async function startRedis() {
   throw lastErr;
 }
 
-/** Runs one redis-cli command against the private server; resolves with its trimmed stdout. */
-export function redisCli(port, ...args) {
-  return new Promise((resolve, reject) => {
-    execFile('redis-cli', ['-p', String(port), '--no-raw', ...args], { timeout: 10000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`redis-cli ${args.join(' ')}: ${err.message} ${stderr}`));
-      else resolve(stdout.trim());
-    });
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Names
 // ---------------------------------------------------------------------------------------------
@@ -315,6 +303,12 @@ export class DroverProcess {
         this.exitCode = code;
         this.signal = signal;
         resolve({ code, signal });
+      });
+      // Spawn failures (binary missing or being relinked: ENOENT/EACCES) arrive here.
+      proc.on('error', (err) => {
+        this.stderr += `spawn error: ${err.message}\n`;
+        if (this.exitCode === undefined) this.exitCode = -1;
+        resolve({ code: -1, signal: null, error: err });
       });
     });
     proc.stdout.on('data', (d) => (this.stdout += d));

@@ -302,6 +302,23 @@ TEST_F(worker_test, remove_on_complete_keeps_the_newest) {
   });
 }
 
+TEST_F(worker_test, keeps_bullmq_metrics_when_asked) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    co_await q.add("m", json::object());
+    co_await q.add("m", json::object());
+    auto o = wopts();
+    o.metrics_max_data_points = 10;
+    worker w(io.get_executor(), name, echo(), o);
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", 2); }));
+    co_await w.close();
+    q.close();
+  });
+  EXPECT_EQ(server.cli("HGET " + key("metrics:completed") + " count"), "2");
+  EXPECT_EQ(server.cli("EXISTS " + key("metrics:failed")), "0");
+}
+
 TEST_F(worker_test, survives_a_redis_restart_without_losing_jobs) {
   redis_server own(true);  // AOF on: accepted jobs survive the restart
   run_async([&](net::io_context& io) -> net::awaitable<void> {
