@@ -160,8 +160,9 @@ int run_queue(const queue_command& c) {
     } else if (a == "drain") {
       co_await q.drain(c.delayed);
     } else if (a == "clean") {
-      auto ids = co_await q.clean(std::chrono::milliseconds(c.grace_ms), c.limit,
-                                  c.state.empty() ? std::string("completed") : c.state);
+      std::string state = c.state.empty() ? std::string("completed") : c.state;
+      std::chrono::milliseconds grace(c.grace_ms);
+      auto ids = co_await q.clean(grace, c.limit, state);
       json::array out;
       for (auto& id : ids) out.emplace_back(id);
       std::cout << json::serialize(out) << std::endl;

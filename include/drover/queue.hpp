@@ -93,8 +93,8 @@ class queue {
   // Deletes up to `limit` (0: all) jobs in `state` older than `grace`; returns their ids.
   boost::asio::awaitable<std::vector<std::string>> clean(std::chrono::milliseconds grace, std::int64_t limit,
                                                          std::string state = "completed");
-  // Deletes the queue and everything in it. Refused unless paused, and while jobs
-  // are active unless `force`.
+  // Pauses the queue, then deletes it and everything in it. Refused (errc::not_in_state,
+  // leaving the queue paused) while jobs are active, unless `force`.
   boost::asio::awaitable<void> obliterate(bool force = false);
 
   // Sets a job's progress (any JSON; a number or an object by convention).

@@ -130,24 +130,33 @@ net::awaitable<void> queue::drain(bool delayed) {
                               std::move(args9));
 }
 
-net::awaitable<std::vector<std::string>> queue::clean(std::chrono::milliseconds grace, std::int64_t limit,
-                                                      std::string state) {
-  static constexpr std::string_view states[] = {"completed", "failed", "delayed", "wait", "waiting",
-                                                "active",    "paused", "prioritized"};
-  if (std::find(std::begin(states), std::end(states), state) == std::end(states)) {
+namespace {
+
+// The key suffix of a state clean() accepts; throws invalid_argument for others.
+// Kept out of the coroutine: GCC 12 miscompiles a static array or a reassigned
+// parameter inside a coroutine frame (it crashed `drover queue clean`).
+std::string clean_state(const std::string& state) {
+  static const std::vector<std::string> states{"completed", "failed", "delayed",    "wait",
+                                               "waiting",   "active", "paused",     "prioritized"};
+  if (std::find(states.begin(), states.end(), state) == states.end()) {
     throw error(errc::invalid_argument, fmt::format("cannot clean jobs in state '{}'", state));
   }
-  if (state == "waiting") state = "wait";
+  return state == "waiting" ? std::string("wait") : state;
+}
+
+}  // namespace
+
+net::awaitable<std::vector<std::string>> queue::clean(std::chrono::milliseconds grace, std::int64_t limit,
+                                                      std::string state) {
+  std::string set = clean_state(state);
   const auto& k = impl_->keys;
   const std::int64_t max_count = limit > 0 ? limit : INT64_MAX;
   const std::int64_t per_call = std::min<std::int64_t>(10000, max_count);
-  auto ts = std::to_string(now_ms() - grace.count());
+  std::string ts = std::to_string(now_ms() - grace.count());
   std::vector<std::string> removed;
   while (static_cast<std::int64_t>(removed.size()) < max_count) {
-    detail::script_args args10{k.key(state), k.events, k.repeat, k.base(), ts, std::to_string(per_call), state};
-    auto r = co_await detail::run_script(
-        *impl_->conn, lua::clean_jobs_in_set,
-        std::move(args10));
+    detail::script_args args{k.key(set), k.events, k.repeat, k.base(), ts, std::to_string(per_call), set};
+    auto r = co_await detail::run_script(*impl_->conn, lua::clean_jobs_in_set, std::move(args));
     for (auto& e : r.elements) removed.push_back(e.as_string());
     if (static_cast<std::int64_t>(r.elements.size()) < per_call) break;
   }
@@ -156,6 +165,8 @@ net::awaitable<std::vector<std::string>> queue::clean(std::chrono::milliseconds 
 
 net::awaitable<void> queue::obliterate(bool force) {
   const auto& k = impl_->keys;
+  // As BullMQ's Queue.obliterate: pause first, so that no worker takes another job.
+  co_await pause();
   for (;;) {
     detail::script_args args11{k.meta, k.base(), std::to_string(batch), force ? "force" : ""};
     auto r = co_await detail::run_script(*impl_->conn, lua::obliterate,

@@ -25,25 +25,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
 export const DROVER_BIN = process.env.DROVER_BIN || path.join(repoRoot, 'build', 'apps', 'cli', 'drover');
 
-// bullmq 6.7.0 has no hard dependency on a Redis driver. Use ioredis when it is installed
-// (INTEROP_REDIS_CLIENT=ioredis forces it), else the small built-in client in mini-redis.mjs.
-function pickClient() {
-  const wanted = process.env.INTEROP_REDIS_CLIENT;
-  if (wanted !== 'mini') {
-    try {
-      require.resolve('ioredis');
-      return 'ioredis';
-    } catch (err) {
-      if (wanted === 'ioredis') throw err;
-    }
-  }
-  return 'mini';
-}
-export const redisClientKind = pickClient();
-const { MiniRedis } = await import('./mini-redis.mjs');
-if (redisClientKind === 'mini') {
-  bullmq.RedisConnection.clientFactory = (opts) => new MiniRedis(opts);
-}
+// bullmq 6.7.0 declares its Redis driver as an optional peer dependency; a Node BullMQ
+// user installs ioredis beside it, and so does package.json.
+const Redis = require('ioredis');
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -182,7 +166,7 @@ export async function startRedis() {
     // A plain client for inspecting Redis directly (independent of bullmq's connections).
     server.raw = async () => {
       if (!raw) {
-        raw = new MiniRedis(server.connection);
+        raw = new Redis({ ...server.connection, lazyConnect: true, maxRetriesPerRequest: 1 });
         raw.on('error', () => {});
         onCleanup(() => raw.quit());
         await raw.connect();
