@@ -277,15 +277,18 @@ TEST_F(queue_test, clean_and_obliterate) {
   with_queue([&](queue& q) -> net::awaitable<void> {
     auto removed = co_await q.clean(0ms, 2, "completed");
     EXPECT_EQ(removed.size(), 2u);
+    // An active job stops obliterate (leaving the queue paused, as BullMQ does) unless forced.
+    cli("HSET " + key("busy") + " name b data {} opts {} timestamp 1");
+    cli("LPUSH " + key("active") + " busy");
     bool refused = false;
     try {
       co_await q.obliterate();
     } catch (const error& e) {
       refused = e.is(errc::not_in_state);
     }
-    EXPECT_TRUE(refused);  // not paused
-    co_await q.pause();
-    co_await q.obliterate();
+    EXPECT_TRUE(refused);
+    EXPECT_TRUE(co_await q.is_paused());
+    co_await q.obliterate(true);
   });
   EXPECT_EQ(cli("KEYS bull:" + name + ":*"), "");
 }

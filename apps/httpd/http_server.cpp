@@ -1,0 +1,149 @@
+// http_server.cpp - the Beast listener and session loop; the only file that reads and writes HTTP.
+#include "httpd/http_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace json = boost::json;
+using net::ip::tcp;
+
+namespace drover::httpd {
+
+response json_response(const request& req, http::status status, const json::value& body) {
+  response res{status, req.version()};
+  res.set(http::field::content_type, "application/json; charset=utf-8");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = json::serialize(body);
+  res.prepare_payload();
+  return res;
+}
+
+response error_response(const request& req, http::status status, const std::string& message) {
+  json::object o;
+  o["error"] = message;
+  return json_response(req, status, o);
+}
+
+http_server::http_server(net::any_io_executor ex, server_options opts, handler h, upgrade_filter wants_upgrade,
+                         upgrade_handler on_upgrade)
+    : ex_(ex),
+      opts_(std::move(opts)),
+      handler_(std::move(h)),
+      wants_upgrade_(std::move(wants_upgrade)),
+      on_upgrade_(std::move(on_upgrade)),
+      acceptor_(ex) {}
+
+http_server::~http_server() { stop(); }
+
+void http_server::start() {
+  tcp::endpoint ep(net::ip::make_address(opts_.bind), opts_.port);
+  acceptor_.open(ep.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  acceptor_.bind(ep);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+  net::co_spawn(ex_, accept_loop(), net::detached);
+}
+
+void http_server::stop() {
+  stopped_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+std::uint16_t http_server::port() const { return acceptor_.local_endpoint().port(); }
+
+net::awaitable<void> http_server::accept_loop() {
+  while (!stopped_) {
+    boost::system::error_code ec;
+    auto socket = co_await acceptor_.async_accept(net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      if (stopped_) co_return;
+      spdlog::warn("http: accept failed: {}", ec.message());
+      continue;
+    }
+    net::co_spawn(ex_, session(std::move(socket)), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::warn("http: session ended: {}", ex.what());
+      }
+    });
+  }
+}
+
+namespace {
+
+// The reply to a request the parser refused; the connection closes after it.
+response parse_error_reply(const boost::system::error_code& ec) {
+  request dummy;
+  dummy.version(11);
+  dummy.keep_alive(false);
+  if (ec == http::error::body_limit) return error_response(dummy, http::status::payload_too_large, "Request body too large");
+  if (ec == http::error::header_limit) {
+    return error_response(dummy, http::status::request_header_fields_too_large, "Request headers too large");
+  }
+  return error_response(dummy, http::status::bad_request, "Malformed HTTP request: " + ec.message());
+}
+
+}  // namespace
+
+net::awaitable<void> http_server::session(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(opts_.body_limit);
+    parser.header_limit(16 * 1024);
+    // The first request must come promptly; later ones may wait for the idle timeout.
+    stream.expires_after(first ? opts_.read_timeout : opts_.idle_timeout);
+    first = false;
+    boost::system::error_code ec;
+    co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted) {
+      break;
+    }
+    if (ec) {
+      auto res = parse_error_reply(ec);
+      stream.expires_after(opts_.read_timeout);
+      co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+      break;
+    }
+    request req = parser.release();
+    if (on_upgrade_ && beast::websocket::is_upgrade(req) && wants_upgrade_ && wants_upgrade_(req)) {
+      stream.expires_never();
+      co_await on_upgrade_(std::move(stream), std::move(req));
+      co_return;
+    }
+    // The handler may take long (a long-poll); the read deadline does not apply to it.
+    stream.expires_never();
+    const bool keep_alive = req.keep_alive();
+    const auto version = req.version();
+    response res = co_await handler_(std::move(req));
+    res.version(version);
+    if (!keep_alive) res.keep_alive(false);
+    stream.expires_after(opts_.read_timeout);
+    co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+    if (ec || !res.keep_alive()) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace drover::httpd

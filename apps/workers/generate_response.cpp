@@ -1,0 +1,146 @@
+// generate_response.cpp - the ai-processing processor: prompt, streamed answer, webhook.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <memory>
+
+#include "workers/processors.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover::workers {
+
+namespace {
+
+std::string text_field(const json::object& o, const char* name) {
+  auto* v = o.if_contains(name);
+  if (!v) return {};
+  if (v->is_string()) return std::string(v->get_string());
+  if (v->is_null()) return {};
+  return json::serialize(*v);
+}
+
+std::vector<chat_message> build_prompt(const json::object& data) {
+  std::vector<chat_message> messages;
+  std::string system = "You are a helpful assistant. Answer clearly and concisely.";
+  const json::object* context = nullptr;
+  if (auto* c = data.if_contains("context"); c && c->is_object()) context = &c->get_object();
+  if (context) {
+    if (auto* a = context->if_contains("assessment"); a && !a->is_null()) {
+      system += "\nWhat we know about the user (their assessment): " + json::serialize(*a);
+    }
+  }
+  messages.push_back({"system", system});
+  if (context) {
+    if (auto* h = context->if_contains("history"); h && h->is_array()) {
+      for (const auto& m : h->get_array()) {
+        if (!m.is_object()) continue;
+        auto role = text_field(m.get_object(), "role");
+        if (role != "user" && role != "assistant") continue;
+        messages.push_back({role, text_field(m.get_object(), "content")});
+      }
+    }
+  }
+  messages.push_back({"user", text_field(data, "message")});
+  return messages;
+}
+
+// Progress updates while the answer streams in: at most one in flight and one per
+// interval, so that a fast model does not flood Redis; the last one carries the whole text.
+struct progress_pump {
+  explicit progress_pump(job_context& c) : ctx(c) {}
+  job_context& ctx;
+  std::string text;
+  int chunks = 0;
+  bool in_flight = false;
+  std::chrono::steady_clock::time_point last{};
+  static constexpr std::chrono::milliseconds interval{100};
+
+  json::value value() const {
+    json::object o;
+    o["text"] = text;
+    o["chunks"] = chunks;
+    return o;
+  }
+};
+
+net::awaitable<void> send_progress(std::shared_ptr<progress_pump> p) {
+  try {
+    co_await p->ctx.update_progress(p->value());
+  } catch (const std::exception&) {
+    // A lost progress update is not worth failing the answer for.
+  }
+  p->in_flight = false;
+}
+
+}  // namespace
+
+processor generate_response_processor(ai_provider& ai, queue& webhooks) {
+  return processor::async([&ai, &webhooks](job_context& ctx) -> net::awaitable<json::value> {
+    const auto& j = ctx.job();
+    if (j.name != "generate-response") {
+      throw unrecoverable_error(fmt::format("ai-processing has no processor for jobs named '{}'", j.name));
+    }
+    if (!j.data.is_object()) throw unrecoverable_error("generate-response needs an object as job data");
+    const auto& data = j.data.get_object();
+    if (text_field(data, "message").empty()) throw unrecoverable_error("generate-response needs data.message");
+
+    auto ex = co_await net::this_coro::executor;
+    auto pump = std::make_shared<progress_pump>(ctx);
+    auto result = co_await ai.complete(build_prompt(data), [pump, ex](const std::string& piece) {
+      pump->text += piece;
+      ++pump->chunks;
+      auto now = std::chrono::steady_clock::now();
+      if (pump->in_flight || now - pump->last < progress_pump::interval) return;
+      pump->in_flight = true;
+      pump->last = now;
+      net::co_spawn(ex, send_progress(pump), net::detached);
+    });
+    // The final progress holds the whole answer; wait for any update still in flight first.
+    net::steady_timer t(ex);
+    while (pump->in_flight) {
+      t.expires_after(std::chrono::milliseconds(5));
+      co_await t.async_wait(net::use_awaitable);
+    }
+    pump->text = result.text;
+    co_await ctx.update_progress(pump->value());
+
+    json::object out;
+    out["response"] = result.text;
+    out["provider"] = result.provider;
+    out["model"] = result.model;
+    json::value out_value = out;
+
+    // Option C of the seed: tell the API through a webhook, queued so that it survives an
+    // API restart. The job id makes a second completion of this job queue it only once.
+    auto url = text_field(data, "webhookUrl");
+    if (!url.empty()) {
+      json::object payload;
+      payload["jobId"] = j.id;
+      payload["conversationId"] = text_field(data, "conversationId");
+      payload["userId"] = text_field(data, "userId");
+      payload["status"] = "completed";
+      payload["result"] = out_value;
+      json::object delivery;
+      delivery["url"] = url;
+      delivery["payload"] = std::move(payload);
+      job_options opts;
+      opts.job_id = "job-completed-" + j.id;
+      opts.attempts = 5;
+      opts.backoff = backoff_options{"exponential", 1000, std::nullopt};
+      opts.remove_on_complete = 1000;
+      json::value delivery_value = std::move(delivery);
+      co_await webhooks.add("job-completed", delivery_value, opts);
+    }
+    co_return out_value;
+  });
+}
+
+}  // namespace drover::workers

@@ -1,0 +1,47 @@
+// http_client.hpp - outbound HTTP(S) for the workers: the AI provider and webhooks.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace drover::workers {
+
+struct http_request {
+  std::string method = "POST";
+  std::string url;  // http:// or https://
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds read_timeout{30000};  // longest silence while reading
+};
+
+struct http_response {
+  unsigned status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;                            // empty when streamed to on_data
+};
+
+// A failure before a status line arrived (DNS, connect, TLS, timeout, reset).
+class transport_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Sends the request and reads the answer; with on_data a successful (2xx) body is handed
+// over as it arrives (for server-sent events) instead of being collected; other bodies
+// are always collected, to report them. Asynchronous: it never
+// blocks the executor. TLS certificates are verified against the system's store.
+// Throws transport_error; any HTTP status is a normal return.
+boost::asio::awaitable<http_response> fetch(boost::asio::any_io_executor ex, http_request req,
+                                            std::function<void(std::string_view)> on_data = {});
+
+}  // namespace drover::workers

@@ -1,0 +1,180 @@
+// openai_provider.cpp - Chat Completions with streaming (server-sent events), retrying 429
+// and 5xx with backoff that honours Retry-After.
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "workers/ai_provider.hpp"
+#include "workers/http_client.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover::workers {
+
+namespace {
+
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return (v && *v) ? v : nullptr;
+}
+
+// Splits an SSE stream into `data:` payloads; lines may arrive split across reads.
+class sse_reader {
+ public:
+  template <class F>
+  void feed(std::string_view bytes, F&& on_data) {
+    buffer_.append(bytes);
+    std::size_t start = 0;
+    for (;;) {
+      auto nl = buffer_.find('\n', start);
+      if (nl == std::string::npos) break;
+      std::string_view line(buffer_.data() + start, nl - start);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.starts_with("data:")) {
+        line.remove_prefix(5);
+        if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+        on_data(line);
+      }
+      start = nl + 1;
+    }
+    buffer_.erase(0, start);
+  }
+
+ private:
+  std::string buffer_;
+};
+
+std::string provider_message(const std::string& body) {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (!ec && v.is_object()) {
+    if (auto* e = v.get_object().if_contains("error")) {
+      if (e->is_object() && e->get_object().contains("message") && e->get_object().at("message").is_string()) {
+        return std::string(e->get_object().at("message").get_string());
+      }
+      if (e->is_string()) return std::string(e->get_string());
+    }
+  }
+  return body.substr(0, 300);
+}
+
+class openai_provider final : public ai_provider {
+ public:
+  openai_provider(net::any_io_executor ex, ai_settings s) : ex_(ex), s_(std::move(s)) {
+    while (!s_.base_url.empty() && s_.base_url.back() == '/') s_.base_url.pop_back();
+  }
+
+  net::awaitable<completion> complete(std::vector<chat_message> messages,
+                                      std::function<void(const std::string&)> on_delta) override {
+    json::array msgs;
+    for (const auto& m : messages) {
+      json::object o;
+      o["role"] = m.role;
+      o["content"] = m.content;
+      msgs.push_back(std::move(o));
+    }
+    json::object body;
+    body["model"] = s_.model;
+    body["messages"] = std::move(msgs);
+    body["stream"] = true;
+    const std::string payload = json::serialize(body);
+
+    for (int attempt = 1;; ++attempt) {
+      http_request req;
+      req.url = s_.base_url + "/chat/completions";
+      req.headers.emplace_back("Content-Type", "application/json");
+      req.headers.emplace_back("Accept", "text/event-stream");
+      if (!s_.api_key.empty()) req.headers.emplace_back("Authorization", "Bearer " + s_.api_key);
+      req.body = payload;
+      req.read_timeout = s_.read_timeout;
+
+      completion out;
+      out.provider = "openai-compatible";
+      out.model = s_.model;
+      sse_reader sse;
+      bool done = false;
+      std::string bad_chunk;
+      auto res = co_await fetch(ex_, std::move(req), [&](std::string_view bytes) {
+        sse.feed(bytes, [&](std::string_view data) {
+          if (done || !bad_chunk.empty()) return;
+          if (data == "[DONE]") {
+            done = true;
+            return;
+          }
+          boost::system::error_code ec;
+          auto v = json::parse(data, ec);
+          const json::value* delta = nullptr;
+          if (!ec && v.is_object()) {
+            if (auto* choices = v.get_object().if_contains("choices"); choices && choices->is_array() &&
+                                                                       !choices->get_array().empty()) {
+              const auto& c0 = choices->get_array()[0];
+              if (c0.is_object()) {
+                if (auto* d = c0.get_object().if_contains("delta"); d && d->is_object()) {
+                  delta = d->get_object().if_contains("content");
+                }
+              }
+            }
+            if (auto* m = v.get_object().if_contains("model"); m && m->is_string()) out.model = std::string(m->get_string());
+          }
+          if (ec || !v.is_object()) {
+            bad_chunk = std::string(data.substr(0, 200));
+            return;
+          }
+          if (delta && delta->is_string() && !delta->get_string().empty()) {
+            std::string piece(delta->get_string());
+            out.text += piece;
+            ++out.chunks;
+            on_delta(piece);
+          }
+        });
+      });
+      if (res.status >= 200 && res.status < 300) {
+        if (!bad_chunk.empty()) throw ai_error("the model server sent a malformed stream chunk: " + bad_chunk);
+        if (!done && out.text.empty()) throw ai_error("the model server ended the stream without an answer");
+        co_return out;
+      }
+      auto message = provider_message(res.body);
+      const bool retryable = res.status == 429 || res.status >= 500;
+      if (!retryable || attempt >= s_.max_tries) {
+        throw ai_error(fmt::format("the model server answered {}: {}", res.status, message));
+      }
+      auto wait = std::min(s_.retry_cap, s_.retry_base * (1 << (attempt - 1)));
+      if (auto it = res.headers.find("retry-after"); it != res.headers.end()) {
+        char* end = nullptr;
+        double secs = std::strtod(it->second.c_str(), &end);
+        if (end && *end == '\0' && secs >= 0) {
+          wait = std::min(s_.retry_cap, std::chrono::milliseconds(static_cast<long>(secs * 1000)));
+        }
+      }
+      spdlog::warn("ai: the model server answered {} ({}); try {} of {} in {} ms", res.status, message, attempt + 1,
+                   s_.max_tries, wait.count());
+      net::steady_timer t(ex_, wait);
+      co_await t.async_wait(net::use_awaitable);
+    }
+  }
+
+ private:
+  net::any_io_executor ex_;
+  ai_settings s_;
+};
+
+}  // namespace
+
+ai_settings ai_settings::from_env() {
+  ai_settings s;
+  if (const char* v = env("AI_BASE_URL")) s.base_url = v;
+  if (const char* v = env("AI_API_KEY")) s.api_key = v;
+  if (const char* v = env("AI_MODEL")) s.model = v;
+  return s;
+}
+
+std::unique_ptr<ai_provider> make_openai_provider(net::any_io_executor ex, const ai_settings& s) {
+  return std::make_unique<openai_provider>(ex, s);
+}
+
+}  // namespace drover::workers

@@ -1,0 +1,135 @@
+// workers_app.cpp - wiring of the Workers app.
+#include "workers/workers_app.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cstdlib>
+
+#include <drover/error.hpp>
+#include <drover/queue.hpp>
+#include <drover/worker.hpp>
+
+#include "httpd/http_server.hpp"
+#include "workers/processors.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover::workers {
+
+namespace {
+
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return (v && *v) ? v : nullptr;
+}
+
+int positive(const char* name, const char* text) {
+  int v = 0;
+  std::string_view s(text);
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < 1) {
+    throw error(errc::invalid_argument, fmt::format("{} must be a positive number, got '{}'", name, text));
+  }
+  return v;
+}
+
+}  // namespace
+
+workers_config workers_config::from_env() {
+  workers_config c;
+  if (const char* v = env("AI_CONCURRENCY")) c.ai_concurrency = positive("AI_CONCURRENCY", v);
+  if (const char* v = env("DOCUMENT_CONCURRENCY")) c.document_concurrency = positive("DOCUMENT_CONCURRENCY", v);
+  if (const char* v = env("WEBHOOK_CONCURRENCY")) c.webhook_concurrency = positive("WEBHOOK_CONCURRENCY", v);
+  if (const char* v = env("WORKERS_PORT")) c.port = static_cast<std::uint16_t>(positive("WORKERS_PORT", v));
+  if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
+  if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
+  return c;
+}
+
+struct workers_app::impl {
+  impl(net::any_io_executor ex, workers_config c)
+      : ex(ex),
+        cfg(std::move(c)),
+        ai(make_ai_provider(ex, cfg.ai)),
+        webhooks(ex, "webhook-delivery", queue_options{cfg.prefix, cfg.redis}) {}
+
+  worker_options options(int concurrency, const std::string& queue_name) const {
+    worker_options o;
+    o.prefix = cfg.prefix;
+    o.redis = cfg.redis;
+    o.concurrency = concurrency;
+    o.name = (cfg.name.empty() ? std::string("drover-workers") : cfg.name) + "-" + queue_name;
+    o.metrics_max_data_points = 60 * 24 * 7;  // a week of per-minute points, for dashboards
+    return o;
+  }
+
+  net::awaitable<httpd::response> health(httpd::request req) {
+    std::string target(req.target());
+    if (target == "/healthz") {
+      json::object ok;
+      ok["status"] = "ok";
+      co_return httpd::json_response(req, httpd::http::status::ok, ok);
+    }
+    if (target == "/readyz") {
+      std::string redis_state = "ok";
+      try {
+        co_await webhooks.is_paused();
+      } catch (const std::exception& e) {
+        redis_state = e.what();
+      }
+      json::object o;
+      o["status"] = redis_state == "ok" ? "ready" : "unavailable";
+      o["redis"] = redis_state;
+      co_return httpd::json_response(
+          req, redis_state == "ok" ? httpd::http::status::ok : httpd::http::status::service_unavailable, o);
+    }
+    co_return httpd::error_response(req, httpd::http::status::not_found, "Not found");
+  }
+
+  net::any_io_executor ex;
+  workers_config cfg;
+  std::unique_ptr<ai_provider> ai;
+  queue webhooks;
+  std::vector<std::unique_ptr<worker>> workers;
+  std::unique_ptr<httpd::http_server> http;
+};
+
+workers_app::workers_app(net::any_io_executor ex, workers_config cfg)
+    : impl_(std::make_unique<impl>(ex, std::move(cfg))) {}
+
+workers_app::~workers_app() = default;
+
+void workers_app::start() {
+  auto& i = *impl_;
+  i.workers.push_back(std::make_unique<worker>(i.ex, "ai-processing", generate_response_processor(*i.ai, i.webhooks),
+                                               i.options(i.cfg.ai_concurrency, "ai-processing")));
+  i.workers.push_back(std::make_unique<worker>(i.ex, "document-processing", document_processing_processor(),
+                                               i.options(i.cfg.document_concurrency, "document-processing")));
+  i.workers.push_back(std::make_unique<worker>(i.ex, "webhook-delivery",
+                                               webhook_delivery_processor(i.cfg.webhook_secret),
+                                               i.options(i.cfg.webhook_concurrency, "webhook-delivery")));
+  for (auto& w : i.workers) w->start();
+  httpd::server_options ho;
+  ho.bind = i.cfg.bind;
+  ho.port = i.cfg.port;
+  i.http = std::make_unique<httpd::http_server>(i.ex, ho, [&i](httpd::request req) { return i.health(std::move(req)); });
+  i.http->start();
+  spdlog::info("workers: ai-processing x{}, document-processing x{}, webhook-delivery x{}; AI provider: {}",
+               i.cfg.ai_concurrency, i.cfg.document_concurrency, i.cfg.webhook_concurrency,
+               i.cfg.ai.base_url.empty() ? std::string("echo (set AI_BASE_URL for a real model)") : i.cfg.ai.base_url);
+}
+
+net::awaitable<void> workers_app::stop(std::chrono::milliseconds grace) {
+  auto& i = *impl_;
+  if (i.http) i.http->stop();
+  for (auto& w : i.workers) co_await w->close(grace);
+  i.webhooks.close();
+}
+
+std::uint16_t workers_app::port() const { return impl_->http ? impl_->http->port() : 0; }
+
+}  // namespace drover::workers

@@ -1,0 +1,50 @@
+// workers_app.hpp - the Workers app: one worker per seed queue, and health endpoints.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <drover/redis_options.hpp>
+
+#include "workers/ai_provider.hpp"
+
+namespace drover::workers {
+
+struct workers_config {
+  std::string prefix = "bull";
+  redis_options redis = redis_options::from_env();
+  int ai_concurrency = 5;         // AI_CONCURRENCY
+  int document_concurrency = 2;   // DOCUMENT_CONCURRENCY
+  int webhook_concurrency = 10;   // WEBHOOK_CONCURRENCY
+  std::string bind = "0.0.0.0";
+  std::uint16_t port = 5001;      // WORKERS_PORT: /healthz, /readyz
+  std::string webhook_secret = "dev-webhook-secret";  // WEBHOOK_SECRET
+  std::string name;               // worker name prefix (processedBy, CLIENT LIST)
+  ai_settings ai = ai_settings::from_env();
+
+  static workers_config from_env();
+};
+
+// Lifecycle: start() starts the three workers and the health server; stop(grace) closes
+// them in BullMQ's order (stop fetching, let running jobs finish up to grace, hand back).
+// Scaling out is starting more processes, on any machine, against the same Redis.
+// Thread safety: one executor.
+class workers_app {
+ public:
+  workers_app(boost::asio::any_io_executor ex, workers_config cfg);
+  ~workers_app();
+  void start();
+  boost::asio::awaitable<void> stop(std::chrono::milliseconds grace);
+  std::uint16_t port() const;
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace drover::workers
