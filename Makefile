@@ -4,12 +4,12 @@ BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 
-.PHONY: all deps build build-asan run test test-unit test-interop clean
+.PHONY: all deps build build-asan run test clean
 
 all: build
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh $(DEPS_FOR)
 	@scripts/npm-deps.sh
 
 $(BUILD_DIR)/CMakeCache.txt:
@@ -19,7 +19,7 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 $(ASAN_DIR)/CMakeCache.txt:
-	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DDROVER_SANITIZE=ON
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DDROVER_SANITIZE=ON -DDROVER_BUILD_APPS=OFF
 
 build-asan: deps $(ASAN_DIR)/CMakeCache.txt
 	cmake --build $(ASAN_DIR) -j $(JOBS) --target drover_tests
@@ -27,6 +27,7 @@ build-asan: deps $(ASAN_DIR)/CMakeCache.txt
 run: build
 	@scripts/run.sh $(BUILD_DIR)
 
+test: DEPS_FOR = test
 test: build build-asan
 	@scripts/test.sh $(BUILD_DIR) $(ASAN_DIR)
 

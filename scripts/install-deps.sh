@@ -2,23 +2,24 @@
 # install-deps.sh - installs the Debian 12 packages drover builds, runs and tests with.
 # Idempotent and quick when everything is present: it asks dpkg first and calls
 # apt-get (update once, then install) only for what is missing.
+# usage: install-deps.sh [run|test]   (test adds what only the tests need: a browser)
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git ca-certificates
+  build-essential cmake pkg-config git ca-certificates curl
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   # msgpuck for msgpack: Debian 12's libmsgpack-cxx-dev (and libmsgpack-dev, which pulls it in)
   # depends on Boost 1.74, which cannot be installed beside Boost 1.81.
   libhiredis-dev libmsgpuck-dev libpqxx-dev libsqlite3-dev
   libspdlog-dev libfmt-dev libcli11-dev libssl-dev libpoppler-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  redis-server redis-tools postgresql-15
+  redis-server redis-tools postgresql-15 sqlite3
 )
 # Node.js (with npm) may come from elsewhere, e.g. NodeSource, whose nodejs conflicts with
 # Debian's npm: only when there is no node at all do we take Debian's.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 # The browser is only needed by the browser tests.
-if [ "${DROVER_WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi
+if [ "${1:-run}" = test ]; then packages+=(chromium); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# run.sh - `make run`: starts Redis (unless REDIS_URL points elsewhere) and drover's
-# workers for the seed's queues, prints how to use them, and stops it all on Ctrl-C.
+# run.sh - `make run`: starts Redis (unless REDIS_URL points elsewhere), migrates the
+# database (SQLite under ./var unless DATABASE_URL is set), runs the API and the Workers
+# app, prints the URLs, and stops it all cleanly on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -33,20 +34,27 @@ else
   echo "redis:   $REDIS_URL"
 fi
 
-for queue in ai-processing document-processing webhook-delivery; do
-  "$drover" worker --queue "$queue" --processor echo --concurrency 10 --name "run-$queue" \
-    2>>"var/log/worker-$queue.log" &
-  pids+=($!)
-  echo "worker:  $queue (log in var/log/worker-$queue.log)"
-done
+export DATABASE_URL="${DATABASE_URL:-sqlite://$PWD/var/drover.db}"
+"$drover" migrate >/dev/null
+echo "database: ${DATABASE_URL%%\?*}" | sed -E 's#(postgres(ql)?://[^:/@]*):[^@]*@#\1:***@#'
+
+"$drover" api 2> >(tee -a var/log/api.log >&2) &
+pids+=($!)
+"$drover" workers 2> >(tee -a var/log/workers.log >&2) &
+pids+=($!)
+port=${PORT:-5000}
+for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 cat <<EOT
 
-Try it in another terminal:
-  $build/apps/cli/drover add --queue ai-processing --name generate-response --data '{"message":"hi"}'
-  $build/apps/cli/drover job --queue ai-processing --id 1
-  $build/apps/cli/drover events --queue ai-processing
-  redis-cli -u $REDIS_URL LLEN bull:ai-processing:wait
+drover is running:
+  chat page:  http://localhost:$port/
+  API:        curl -X POST http://localhost:$port/api/chat/send -H 'Content-Type: application/json' \\
+                -d '{"conversationId":"c1","userId":"u1","message":"Hello"}'
+              curl http://localhost:$port/api/chat/job/1
+  queue:      redis-cli -u $REDIS_URL LLEN bull:ai-processing:wait
+  AI model:   ${AI_BASE_URL:-the built-in echo provider (set AI_BASE_URL, AI_API_KEY, AI_MODEL for a real one)}
+  logs:       var/log/
 
 Ctrl-C stops everything.
 EOT

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # test.sh - runs every test: C++ unit and integration tests (release and sanitizer
-# builds), the installed-package example, and the Node BullMQ interop suite.
+# builds; ctest also runs the apps' tests, among them socket.io-client against drover's
+# Socket.IO server), the installed-package example, the Node BullMQ interop suite, and
+# the end-to-end tests of the whole system.
 # The C++ tests start their own redis-server processes; this script starts one more
 # for the example and stops everything it started, whatever happens.
 set -uo pipefail
@@ -51,6 +53,8 @@ step "C++ tests under AddressSanitizer and UBSan" \
 step "installed package example" example
 step "BullMQ interop (Node bullmq@6.7.0 and drover on one Redis)" \
   node --test --test-concurrency=1 tests/interop/
+step "the system end to end (API, workers, Redis, SQLite and PostgreSQL, Chromium)" \
+  node --test --test-concurrency=1 tests/e2e/
 
 echo
 if [ ${#failed[@]} -eq 0 ]; then

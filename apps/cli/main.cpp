@@ -7,6 +7,7 @@
 
 #include <drover/error.hpp>
 
+#include "app_commands.hpp"
 #include "commands.hpp"
 
 namespace {
@@ -91,6 +92,9 @@ int main(int argc, char** argv) {
   q->add_option("--value", qc.value, "progress: JSON value");
   q->add_option("--line", qc.line, "log: the line to append");
 
+  std::function<int()> app_run;
+  drover::cli::add_app_commands(app, app_run);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -98,6 +102,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (app_run) return app_run();
     if (*w) return drover::cli::run_worker(worker);
     if (*a) return drover::cli::run_add(add);
     if (*c) return drover::cli::run_counts(counts);

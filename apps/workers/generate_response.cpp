@@ -94,7 +94,10 @@ processor generate_response_processor(ai_provider& ai, queue& webhooks) {
 
     auto ex = co_await net::this_coro::executor;
     auto pump = std::make_shared<progress_pump>(ctx);
-    auto result = co_await ai.complete(build_prompt(data), [pump, ex](const std::string& piece) {
+    // Named locals, not temporaries, go into the coroutine call: GCC 12 destroys a
+    // temporary converted into a by-value coroutine parameter twice.
+    auto prompt = build_prompt(data);
+    std::function<void(const std::string&)> on_delta = [pump, ex](const std::string& piece) {
       pump->text += piece;
       ++pump->chunks;
       auto now = std::chrono::steady_clock::now();
@@ -102,7 +105,8 @@ processor generate_response_processor(ai_provider& ai, queue& webhooks) {
       pump->in_flight = true;
       pump->last = now;
       net::co_spawn(ex, send_progress(pump), net::detached);
-    });
+    };
+    auto result = co_await ai.complete(std::move(prompt), on_delta);
     // The final progress holds the whole answer; wait for any update still in flight first.
     net::steady_timer t(ex);
     while (pump->in_flight) {

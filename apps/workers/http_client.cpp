@@ -39,8 +39,11 @@ target parse_target(const std::string& url) {
   } else if (u->scheme() != "http") {
     throw transport_error(fmt::format("unsupported URL scheme '{}' (http or https only)", std::string(u->scheme())));
   }
-  t.host = u->host_type() == boost::urls::host_type::ipv6 ? u->host_ipv6_address().to_string()
-                                                          : std::string(u->host_name());
+  switch (u->host_type()) {
+    case boost::urls::host_type::ipv4: t.host = u->host_ipv4_address().to_string(); break;
+    case boost::urls::host_type::ipv6: t.host = u->host_ipv6_address().to_string(); break;
+    default: t.host = std::string(u->host_name());
+  }
   if (t.host.empty()) throw transport_error(fmt::format("URL '{}' has no host", url));
   t.port = u->has_port() ? std::string(u->port()) : (t.tls ? "443" : "80");
   t.path = std::string(u->encoded_path());

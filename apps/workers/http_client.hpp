@@ -41,7 +41,9 @@ class transport_error : public std::runtime_error {
 // are always collected, to report them. Asynchronous: it never
 // blocks the executor. TLS certificates are verified against the system's store.
 // Throws transport_error; any HTTP status is a normal return.
+// (No default for on_data: a defaulted temporary argument of a coroutine is destroyed
+// twice by GCC 12; pass an empty std::function to collect the body.)
 boost::asio::awaitable<http_response> fetch(boost::asio::any_io_executor ex, http_request req,
-                                            std::function<void(std::string_view)> on_data = {});
+                                            std::function<void(std::string_view)> on_data);
 
 }  // namespace drover::workers

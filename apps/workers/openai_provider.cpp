@@ -99,7 +99,7 @@ class openai_provider final : public ai_provider {
       sse_reader sse;
       bool done = false;
       std::string bad_chunk;
-      auto res = co_await fetch(ex_, std::move(req), [&](std::string_view bytes) {
+      std::function<void(std::string_view)> on_data = [&](std::string_view bytes) {
         sse.feed(bytes, [&](std::string_view data) {
           if (done || !bad_chunk.empty()) return;
           if (data == "[DONE]") {
@@ -132,7 +132,8 @@ class openai_provider final : public ai_provider {
             on_delta(piece);
           }
         });
-      });
+      };
+      auto res = co_await fetch(ex_, std::move(req), on_data);
       if (res.status >= 200 && res.status < 300) {
         if (!bad_chunk.empty()) throw ai_error("the model server sent a malformed stream chunk: " + bad_chunk);
         if (!done && out.text.empty()) throw ai_error("the model server ended the stream without an answer");

@@ -35,7 +35,8 @@ processor webhook_delivery_processor(std::string secret) {
     std::optional<http_response> res;
     std::string network_error;
     try {
-      res = co_await fetch(ex, std::move(req));
+      std::function<void(std::string_view)> collect_body;  // empty: collect the body
+      res = co_await fetch(ex, std::move(req), collect_body);
     } catch (const transport_error& e) {
       network_error = e.what();
     }

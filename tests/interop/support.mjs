@@ -162,6 +162,13 @@ export async function startRedis() {
       dir,
       proc,
     };
+    // Stops the server (for outage tests); the cleanup below copes with a stopped server.
+    server.stop = async () => {
+      if (exited) return;
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await raceTimeout(gone, 5000);
+    };
     let raw;
     // A plain client for inspecting Redis directly (independent of bullmq's connections).
     server.raw = async () => {

@@ -1,0 +1,33 @@
+// api_config.hpp - everything `drover api` can be told, with the seed's defaults.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <drover/redis_options.hpp>
+
+namespace drover::api {
+
+struct api_config {
+  std::string bind = "0.0.0.0";
+  std::uint16_t port = 5000;                      // PORT
+  std::size_t body_limit = 1024 * 1024;           // BODY_LIMIT: larger requests get 413
+  std::chrono::milliseconds read_timeout{15000};  // a request must arrive within this
+  std::chrono::milliseconds idle_timeout{60000};  // keep-alive connections close after this
+  std::string prefix = "bull";
+  redis_options redis = redis_options::from_env();
+  std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL
+  // Where workers deliver the job-completed webhook by default (the API's own receiver).
+  std::string public_url;                                // PUBLIC_URL; default http://127.0.0.1:<port>
+  std::string webhook_secret = "dev-webhook-secret";     // WEBHOOK_SECRET
+  std::size_t history_limit = 20;                        // previous messages put into the AI context
+  unsigned db_threads = 4;
+
+  // Reads the environment over the defaults; throws drover::error(invalid_argument).
+  static api_config from_env();
+  std::string own_webhook_url() const;
+};
+
+}  // namespace drover::api

@@ -1,0 +1,204 @@
+// api_server.cpp - wiring of the API app and its request router.
+#include "api/api_server.hpp"
+
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+#include <drover/error.hpp>
+
+#include "api/blocking_call.hpp"
+#include "api/chat_routes.hpp"
+#include "api/http_error.hpp"
+#include "api/job_event_relay.hpp"
+#include "api/socketio/server.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover::api {
+
+using httpd::error_response;
+using httpd::json_response;
+
+std::optional<std::string_view> web_asset(std::string_view path);  // generated
+
+namespace {
+
+// The API answers callers within about a second even when Redis is away.
+redis_options fast_fail(redis_options o) {
+  o.connect_timeout = std::chrono::milliseconds(800);
+  o.command_timeout = std::chrono::milliseconds(1000);
+  return o;
+}
+
+queue_options ai_queue_options(const api_config& cfg) { return queue_options{cfg.prefix, fast_fail(cfg.redis)}; }
+
+response static_asset(const request& req, std::string_view name, const char* type) {
+  auto body = web_asset(name);
+  if (!body) return error_response(req, http::status::not_found, "Not found");
+  response res{http::status::ok, req.version()};
+  res.set(http::field::content_type, type);
+  res.set(http::field::cache_control, "no-cache");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::string(*body);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+api_server::api_server(net::any_io_executor ex, api_config cfg)
+    : ex_(ex), cfg_(std::move(cfg)), db_pool_(cfg_.db_threads), ai_queue_(ex, "ai-processing", ai_queue_options(cfg_)) {}
+
+api_server::~api_server() {
+  stop();
+  db_pool_.join();
+}
+
+void api_server::start() {
+  db_ = app::open_database(cfg_.database_url);
+  auto applied = db_->migrate();
+  if (!applied.empty()) spdlog::info("database: applied {} migration(s)", applied.size());
+
+  socketio::options so;
+  sio_ = std::make_unique<socketio::server>(ex_, so);
+  auto* sio = sio_.get();
+  sio_->on("subscribe-job", [sio](socketio::client_id id, json::array args, auto) {
+    if (!args.empty() && args[0].is_string()) sio->join(id, "job:" + std::string(args[0].get_string()));
+  });
+  sio_->on("unsubscribe-job", [sio](socketio::client_id id, json::array args, auto) {
+    if (!args.empty() && args[0].is_string()) sio->leave(id, "job:" + std::string(args[0].get_string()));
+  });
+  for (const char* name : {"join-conversation", "join"}) {
+    sio_->on(name, [sio](socketio::client_id id, json::array args, auto) {
+      if (!args.empty() && args[0].is_string()) sio->join(id, "conversation:" + std::string(args[0].get_string()));
+    });
+  }
+
+  queue_events_options eo;
+  eo.prefix = cfg_.prefix;
+  eo.redis = cfg_.redis;
+  relay_ = std::make_unique<job_event_relay>(ex_, "ai-processing", eo, sio_.get(), db_.get(), db_pool_);
+  relay_->start();
+
+  httpd::server_options ho;
+  ho.bind = cfg_.bind;
+  ho.port = cfg_.port;
+  ho.body_limit = cfg_.body_limit;
+  ho.read_timeout = cfg_.read_timeout;
+  ho.idle_timeout = cfg_.idle_timeout;
+  http_ = std::make_unique<httpd::http_server>(
+      ex_, ho, [this](request req) { return handle(std::move(req)); },
+      [](const request& req) { return socketio::server::handles(req.target()); },
+      [sio](boost::beast::tcp_stream stream, request req) { return sio->run_websocket(std::move(stream), std::move(req)); });
+  http_->start();
+}
+
+void api_server::stop() {
+  if (http_) http_->stop();
+  if (sio_) sio_->close_all();
+  if (relay_) relay_->stop();
+  ai_queue_.close();
+}
+
+std::uint16_t api_server::port() const { return http_ ? http_->port() : 0; }
+
+net::awaitable<response> api_server::handle(request req) {
+  std::optional<response> res;
+  std::exception_ptr failure;
+  try {
+    res = co_await route(req);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (res) co_return std::move(*res);
+  try {
+    std::rethrow_exception(failure);
+  } catch (const http_error& e) {
+    co_return error_response(req, e.status(), e.what());
+  } catch (const error& e) {
+    if (e.is(errc::invalid_argument)) co_return error_response(req, http::status::bad_request, e.what());
+    spdlog::warn("{} {}: queue unavailable: {}", std::string(req.method_string()), std::string(req.target()), e.what());
+    co_return error_response(req, http::status::service_unavailable, std::string("Queue unavailable: ") + e.what());
+  } catch (const app::database_error& e) {
+    spdlog::warn("{} {}: database unavailable: {}", std::string(req.method_string()), std::string(req.target()), e.what());
+    co_return error_response(req, http::status::service_unavailable, std::string("Database unavailable: ") + e.what());
+  } catch (const deadline_exceeded&) {
+    co_return error_response(req, http::status::service_unavailable, "Database unavailable: no answer in time");
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", std::string(req.method_string()), std::string(req.target()), e.what());
+    co_return error_response(req, http::status::internal_server_error, "Internal error");
+  }
+}
+
+net::awaitable<response> api_server::route(request& req) {
+  if (sio_ && socketio::server::handles(req.target())) {
+    request copy = req;
+    co_return co_await sio_->handle_polling(std::move(copy));
+  }
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (!url) co_return error_response(req, http::status::bad_request, "Malformed request target");
+  std::vector<std::string> seg;
+  for (auto s : url->segments()) seg.push_back(s);
+  const auto method = req.method();
+  auto is = [&](std::initializer_list<const char*> parts) {
+    if (parts.size() != seg.size()) return false;
+    std::size_t i = 0;
+    for (const char* p : parts) {
+      if (*p != ':' && seg[i] != p) return false;
+      ++i;
+    }
+    return true;
+  };
+  auto only = [&](http::verb v) -> std::optional<response> {
+    if (method == v || (v == http::verb::get && method == http::verb::head)) return std::nullopt;
+    auto res = error_response(req, http::status::method_not_allowed, "Method not allowed");
+    res.set(http::field::allow, std::string(http::to_string(v)));
+    return res;
+  };
+  std::optional<response> wrong;
+
+  if (seg.empty() || (seg.size() == 1 && seg[0].empty())) {
+    if ((wrong = only(http::verb::get))) co_return *wrong;
+    co_return static_asset(req, "index.html", "text/html; charset=utf-8");
+  }
+  if (is({"assets", ":"})) {
+    if ((wrong = only(http::verb::get))) co_return *wrong;
+    co_return static_asset(req, seg[1], seg[1].ends_with(".js") ? "text/javascript" : "application/octet-stream");
+  }
+  if (is({"healthz"})) {
+    json::object ok;
+    ok["status"] = "ok";
+    co_return json_response(req, http::status::ok, ok);
+  }
+  if (is({"readyz"})) co_return co_await chat_routes::ready(*this, req);
+  if (is({"api", "chat", "send"})) {
+    if ((wrong = only(http::verb::post))) co_return *wrong;
+    co_return co_await chat_routes::send(*this, req);
+  }
+  if (is({"api", "chat", "job", ":"})) {
+    if ((wrong = only(http::verb::get))) co_return *wrong;
+    std::string id = seg[3];
+    co_return co_await chat_routes::job_status(*this, req, std::move(id));
+  }
+  if (is({"api", "conversations", ":", "messages"})) {
+    if ((wrong = only(http::verb::get))) co_return *wrong;
+    std::string id = seg[2];
+    co_return co_await chat_routes::history(*this, req, std::move(id));
+  }
+  if (is({"api", "users", ":", "assessment"})) {
+    if ((wrong = only(http::verb::put))) co_return *wrong;
+    std::string id = seg[2];
+    co_return co_await chat_routes::put_assessment(*this, req, std::move(id));
+  }
+  if (is({"api", "webhooks", "job-completed"})) {
+    if ((wrong = only(http::verb::post))) co_return *wrong;
+    co_return co_await chat_routes::job_completed_webhook(*this, req);
+  }
+  co_return error_response(req, http::status::not_found, "Not found");
+}
+
+}  // namespace drover::api

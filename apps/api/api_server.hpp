@@ -1,0 +1,58 @@
+// api_server.hpp - the API app: HTTP routes, Socket.IO, the queue and the database together.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <memory>
+
+#include <drover/queue.hpp>
+#include <drover_app/db/database.hpp>
+
+#include "api/api_config.hpp"
+#include "httpd/http_server.hpp"
+#include "httpd/http_types.hpp"
+
+namespace drover::api {
+
+using httpd::request;
+using httpd::response;
+namespace http = httpd::http;
+
+namespace socketio {
+class server;
+}
+class job_event_relay;
+
+// Lifecycle: start() opens the database (migrating it), listens, and starts relaying
+// job events; stop() closes the listener, Socket.IO sessions and connections.
+// Thread safety: one executor (a single-threaded io_context); database calls run on
+// a private thread pool.
+class api_server {
+ public:
+  api_server(boost::asio::any_io_executor ex, api_config cfg);
+  ~api_server();
+
+  void start();
+  void stop();
+  std::uint16_t port() const;
+
+  // Routes one request (also used directly by tests).
+  boost::asio::awaitable<response> handle(request req);
+
+ private:
+  friend struct chat_routes;
+  boost::asio::awaitable<response> route(request& req);
+
+  boost::asio::any_io_executor ex_;
+  api_config cfg_;
+  boost::asio::thread_pool db_pool_;
+  std::unique_ptr<app::database> db_;
+  queue ai_queue_;
+  std::unique_ptr<socketio::server> sio_;
+  std::unique_ptr<job_event_relay> relay_;
+  std::unique_ptr<httpd::http_server> http_;
+};
+
+}  // namespace drover::api

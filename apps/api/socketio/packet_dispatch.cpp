@@ -1,0 +1,119 @@
+// packet_dispatch.cpp - what each packet from a client does, at the Engine.IO layer
+// and then at the Socket.IO layer (the default namespace only).
+#include <spdlog/spdlog.h>
+
+#include <boost/json/object.hpp>
+
+#include "api/socketio/random_id.hpp"
+#include "api/socketio/server_state.hpp"
+#include "api/socketio/socketio_packet.hpp"
+
+namespace drover::api::socketio::detail {
+namespace json = boost::json;
+
+namespace {
+
+// Logs at most this much of a bad packet: enough to recognise it, not a megabyte.
+std::string_view excerpt(std::string_view text) { return text.substr(0, 80); }
+
+std::string encode_socketio(const sio::packet& p) { return sio::encode_packet(p); }
+
+}  // namespace
+
+void server_state::on_engine_packet(const std::shared_ptr<session>& s, engineio::packet p) {
+  using engineio::packet_type;
+  switch (p.type) {
+    case packet_type::pong:
+      s->on_pong();
+      return;
+    case packet_type::message:
+      on_socketio_packet(s, p.data);
+      return;
+    case packet_type::close:
+      close_session(s, "transport close");
+      return;
+    case packet_type::noop:
+      return;
+    case packet_type::ping:  // v4 clients never ping; the reference calls it "invalid heartbeat direction"
+    case packet_type::open:
+    case packet_type::upgrade:  // only valid on a WebSocket being probed, handled there
+      spdlog::warn("socket.io: session {}: unexpected Engine.IO packet '{}'", s->sid(), static_cast<char>(p.type));
+      close_session(s, "transport error");
+      return;
+  }
+}
+
+void server_state::on_socketio_packet(const std::shared_ptr<session>& s, std::string_view text) {
+  auto p = sio::decode_packet(text);
+  if (!p) {
+    spdlog::warn("socket.io: session {}: malformed packet '{}'", s->sid(), excerpt(text));
+    close_session(s, "parse error");
+    return;
+  }
+  if (p->nsp != "/") {
+    // Only "/" exists. Refuse joins like the reference; drop anything else for a
+    // namespace the client cannot have joined.
+    if (p->type == sio::packet_type::connect) {
+      sio::packet refusal{sio::packet_type::connect_error, p->nsp, std::nullopt,
+                          json::object{{"message", "Invalid namespace"}}};
+      s->send(engineio::packet_type::message, encode_socketio(refusal));
+    }
+    return;
+  }
+  switch (p->type) {
+    case sio::packet_type::connect:
+      // A second CONNECT while connected is ignored, as the reference does.
+      if (!s->client) connect_client(s);
+      return;
+    case sio::packet_type::disconnect:
+      disconnect_client(*s, "client namespace disconnect");
+      return;
+    case sio::packet_type::event:
+      if (s->client) dispatch_event(s, p->id, std::move(p->data.as_array()));
+      return;
+    case sio::packet_type::ack:  // the server emits no events with acks, so none are awaited
+    case sio::packet_type::connect_error:
+    case sio::packet_type::binary_event:
+    case sio::packet_type::binary_ack:
+      return;
+  }
+}
+
+void server_state::connect_client(const std::shared_ptr<session>& s) {
+  const client_id id = random_id();
+  s->client = id;
+  s->on_connected();
+  clients.emplace(id, s);
+  sio::packet accepted{sio::packet_type::connect, "/", std::nullopt, json::object{{"sid", id}}};
+  s->send(engineio::packet_type::message, encode_socketio(accepted));
+  if (connect_hook) run_hook("on_connect", [&] { connect_hook(id); });
+}
+
+void server_state::dispatch_event(const std::shared_ptr<session>& s, std::optional<std::uint64_t> ack_id,
+                                  json::array data) {
+  const std::string name(data.front().as_string());  // decode_packet checked the shape
+  auto handler = event_handlers.find(name);
+  if (handler == event_handlers.end()) {
+    spdlog::debug("socket.io: client {}: no handler for event '{}'", *s->client, excerpt(name));
+    return;
+  }
+  data.erase(data.begin());
+
+  std::optional<ack_fn> ack;
+  if (ack_id) {
+    auto answered = std::make_shared<bool>(false);
+    ack = [weak = std::weak_ptr<session>(s), client = *s->client, id = *ack_id, answered](json::array args) {
+      auto target = weak.lock();
+      if (*answered || !target || target->closed() || target->client != client) return;
+      *answered = true;
+      sio::packet reply{sio::packet_type::ack, "/", id, std::move(args)};
+      target->send(engineio::packet_type::message, encode_socketio(reply));
+    };
+  }
+  // Copy the handler: it may replace itself (on() again) while it runs.
+  const auto fn = handler->second;
+  const client_id id = *s->client;
+  run_hook(name, [&] { fn(id, std::move(data), std::move(ack)); });
+}
+
+}  // namespace drover::api::socketio::detail

@@ -1,0 +1,36 @@
+// room_registry.hpp - which clients are in which rooms, both ways round.
+//
+// Rooms exist while they have members: the last leave deletes the room, so a
+// server that saw a million job ids does not keep a million empty rooms.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "api/socketio/client_id.hpp"
+
+namespace drover::api::socketio {
+
+class room_registry {
+ public:
+  void join(const client_id& client, const std::string& room);
+  void leave(const client_id& client, const std::string& room);
+  // Removes the client from every room; called when it disconnects.
+  void leave_all(const client_id& client);
+
+  // Returns a copy of the members, so the caller may join, leave or disconnect
+  // clients while it walks them. Empty for an unknown room.
+  std::vector<client_id> members(const std::string& room) const;
+  // Returns the rooms of a client, empty for an unknown one.
+  std::vector<std::string> rooms_of(const client_id& client) const;
+  std::size_t room_count() const { return rooms_.size(); }
+
+ private:
+  std::unordered_map<std::string, std::unordered_set<client_id>> rooms_;
+  std::unordered_map<client_id, std::unordered_set<std::string>> memberships_;
+};
+
+}  // namespace drover::api::socketio

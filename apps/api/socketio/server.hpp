@@ -1,0 +1,138 @@
+// server.hpp - a Socket.IO v5 server (over Engine.IO v4) for the API's Beast HTTP server.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json/array.hpp>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/socketio/client_id.hpp"
+
+namespace drover::api::socketio {
+
+namespace detail {
+class server_state;
+}
+
+// Answers an event the client emitted with an ack callback; calling it more than
+// once, or after the client left, does nothing.
+using ack_fn = std::function<void(boost::json::array)>;
+
+struct options {
+  // How often the server pings each client; engine.io's default.
+  std::chrono::milliseconds ping_interval{25000};
+  // How long a client has to answer a ping before its session is closed.
+  std::chrono::milliseconds ping_timeout{20000};
+  // How long an Engine.IO session may stay without joining the default namespace
+  // (socket.io's connectTimeout).
+  std::chrono::milliseconds connect_timeout{45000};
+  // Largest POST body and WebSocket message a client may send (maxHttpBufferSize).
+  // Also announced to the client, which splits its polling POSTs to fit.
+  std::size_t max_payload = 1'000'000;
+  // Bytes that may wait for one client before it counts as too slow and is dropped.
+  std::size_t max_buffered = 16'000'000;
+  // Web origins allowed besides the server's own, e.g. "https://app.example.com";
+  // "*" allows any. Requests from other browsers' origins get 403 (see cors.hpp).
+  std::vector<std::string> cors_origins;
+};
+
+// The Socket.IO endpoint under /socket.io/. The HTTP server hands it requests; the
+// application registers hooks and pushes events to clients and rooms.
+//
+// Lifecycle of a client:
+//  1. Handshake: a polling GET without sid (handle_polling) or a WebSocket without
+//     sid (run_websocket) opens an Engine.IO session.
+//  2. socket.io-client sends CONNECT for "/"; on_connect runs with its client_id.
+//     Other namespaces are refused with CONNECT_ERROR "Invalid namespace".
+//  3. A polling client usually upgrades: it opens a WebSocket with its sid, probes,
+//     and from then on everything flows over run_websocket.
+//  4. Events from the client reach the handler registered with on(); the
+//     application emits to the client or its rooms at any time.
+//  5. It ends when the client disconnects, its transport closes, it misses a pong,
+//     it sends a malformed packet, or the server disconnects it; on_disconnect runs
+//     once, after it has left all its rooms.
+//
+// Thread safety: none. Every member, and every coroutine it returns, must run on
+// one thread: the API's single-threaded io_context. Hooks run on that thread too,
+// from inside handle_polling/run_websocket and the server's timers, and they may
+// call any member (emit, join, disconnect...).
+//
+// Lifetime: the server must outlive the coroutines it returns. At shutdown call
+// close_all(); pending polls then answer and WebSockets close within moments.
+class server {
+ public:
+  explicit server(boost::asio::any_io_executor ex, options o = {});
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // True for targets under /socket.io/; the rest of the request (EIO=4, transport,
+  // sid) is checked by the handlers, which answer Engine.IO's JSON errors.
+  static bool handles(std::string_view target);
+
+  // The body limit to give the HTTP parser for /socket.io/ requests. A larger
+  // POST should be answered 413, as handle_polling does itself.
+  std::size_t body_limit() const;
+
+  // Long-polling transport, for a request that is not a WebSocket upgrade.
+  // A GET returns when packets are queued for the client (at the latest at the
+  // next ping, so within ping_interval), a POST as soon as its packets are
+  // handled, an OPTIONS preflight at once. Never throws for a bad request: it
+  // returns Engine.IO's error response (400 with {"code":..,"message":..}, 403 for
+  // a forbidden Origin, 413 for a body over max_payload).
+  boost::asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>> handle_polling(
+      boost::beast::http::request<boost::beast::http::string_body> req);
+
+  // WebSocket transport, for a request for which websocket::is_upgrade(req) is
+  // true: a fresh session (no sid), or the upgrade of a polling session (sid plus
+  // the "2probe"/"3probe"/"5" exchange). Takes the connection over and returns
+  // when its session has ended; a refused request is answered with Engine.IO's
+  // error response and the connection closed. Ignores the stream's expiry: the
+  // WebSocket's own timeouts apply (idle for ping_interval + ping_timeout).
+  boost::asio::awaitable<void> run_websocket(boost::beast::tcp_stream stream,
+                                             boost::beast::http::request<boost::beast::http::string_body> req);
+
+  // Application hooks; one handler per event name (a second one replaces the first).
+  // An exception from a hook is logged and otherwise ignored.
+  void on_connect(std::function<void(client_id)> fn);
+  void on_disconnect(std::function<void(client_id, std::string reason)> fn);
+  void on(std::string event, std::function<void(client_id, boost::json::array args, std::optional<ack_fn> ack)> fn);
+
+  // Room membership; ignored for a client that is not connected.
+  void join(const client_id& client, const std::string& room);
+  void leave(const client_id& client, const std::string& room);
+
+  // Sends an event. Returns false when the client is not connected; emit_to_room
+  // returns how many clients it was queued for.
+  bool emit(const client_id& client, std::string_view event, boost::json::array args);
+  std::size_t emit_to_room(const std::string& room, std::string_view event, boost::json::array args);
+
+  // Sends DISCONNECT and forgets the client (reason "server namespace disconnect").
+  // socket.io-client then closes and does not reconnect by itself.
+  bool disconnect(const client_id& client);
+  // Closes the client's connection without a DISCONNECT (reason "forced close"),
+  // as a network failure would; socket.io-client reconnects.
+  bool drop(const client_id& client);
+
+  // Clients connected to "/".
+  std::size_t connection_count() const;
+
+  // Closes every session (reason "server shutting down"); clients see the
+  // transport close and will try to reconnect, as with the reference's io.close().
+  void close_all();
+
+ private:
+  std::unique_ptr<detail::server_state> state_;
+};
+
+}  // namespace drover::api::socketio

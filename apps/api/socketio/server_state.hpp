@@ -1,0 +1,67 @@
+// server_state.hpp - what the transports and the public server share: the sessions,
+// the connected clients, their rooms and the application's hooks.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/json/array.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "api/socketio/cors.hpp"
+#include "api/socketio/engineio_packet.hpp"
+#include "api/socketio/room_registry.hpp"
+#include "api/socketio/server.hpp"
+#include "api/socketio/session.hpp"
+
+namespace drover::api::socketio::detail {
+
+// The server's state. Its members are public because only this folder sees it. Single
+// thread, like the server.
+class server_state {
+ public:
+  using event_handler = std::function<void(client_id, boost::json::array, std::optional<ack_fn>)>;
+
+  server_state(boost::asio::any_io_executor ex, options o);
+  // Closes what is left without calling hooks: the application may be half gone.
+  ~server_state();
+
+  // Creates a session, registers it, queues the open packet and starts its timers.
+  std::shared_ptr<session> open_session(transport_kind transport);
+  // Returns nullptr for an unknown (or already closed) sid.
+  std::shared_ptr<session> find_session(const std::string& sid) const;
+  std::shared_ptr<session> find_client(const client_id& client) const;
+
+  // Ends a session: closes it (its transport says goodbye), forgets it, and
+  // disconnects its client with `reason`. Idempotent.
+  void close_session(const std::shared_ptr<session>& s, std::string_view reason);
+  // Forgets the session's Socket.IO client: rooms first, then on_disconnect.
+  void disconnect_client(session& s, std::string_view reason);
+
+  // What a packet from the client does (packet_dispatch.cpp).
+  void on_engine_packet(const std::shared_ptr<session>& s, engineio::packet p);
+
+  // Runs an application hook, logging (not propagating) what it throws, so one
+  // bad handler cannot take a transport down.
+  void run_hook(std::string_view what, const std::function<void()>& hook);
+
+  boost::asio::any_io_executor ex;
+  options opts;
+  cors_policy cors;
+  std::function<void(client_id)> connect_hook;
+  std::function<void(client_id, std::string)> disconnect_hook;
+  std::unordered_map<std::string, event_handler> event_handlers;
+  std::unordered_map<std::string, std::shared_ptr<session>> sessions;  // by Engine.IO sid
+  std::unordered_map<client_id, std::shared_ptr<session>> clients;     // by Socket.IO id
+  room_registry rooms;
+
+ private:
+  void on_socketio_packet(const std::shared_ptr<session>& s, std::string_view text);
+  void connect_client(const std::shared_ptr<session>& s);
+  void dispatch_event(const std::shared_ptr<session>& s, std::optional<std::uint64_t> ack_id, boost::json::array data);
+};
+
+}  // namespace drover::api::socketio::detail

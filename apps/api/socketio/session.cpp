@@ -1,0 +1,107 @@
+// session.cpp - Engine.IO session state: outbox, wakeups and heartbeat.
+#include "api/socketio/session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "api/socketio/server_state.hpp"
+
+namespace drover::api::socketio::detail {
+namespace net = boost::asio;
+
+session::session(net::any_io_executor ex, std::string sid, transport_kind transport, timing t, server_state& owner)
+    : sid_(std::move(sid)),
+      transport_(transport),
+      timing_(t),
+      owner_(owner),
+      wake_(ex, net::steady_timer::time_point::max()),
+      heartbeat_(ex),
+      connect_deadline_(ex) {}
+
+void session::send(engineio::packet_type type, std::string_view data) {
+  if (closed_) return;
+  outbox_.push_back(engineio::encode_packet(type, data));
+  outbox_bytes_ += outbox_.back().size();
+  if (outbox_bytes_ > timing_.max_buffered && !overflowed_) {
+    overflowed_ = true;
+    net::post(wake_.get_executor(), [weak = weak_from_this()] {
+      if (auto self = weak.lock(); self && !self->closed_) self->owner_.close_session(self, "forced close");
+    });
+  }
+  wake();
+}
+
+std::vector<std::string> session::take_outbox() {
+  outbox_bytes_ = 0;
+  return std::exchange(outbox_, {});
+}
+
+net::awaitable<void> session::wait() {
+  // Cancellation is the wakeup, so the error code is expected and ignored.
+  co_await wake_.async_wait(net::as_tuple(net::use_awaitable));
+}
+
+void session::wake() { wake_.cancel(); }
+
+void session::start_timers() {
+  schedule_ping();
+  connect_deadline_.expires_after(timing_.connect_timeout);
+  connect_deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto self = weak.lock();
+    // The reference closes a connection that joined no namespace in time (socket.io client.ts).
+    if (ec || !self || self->closed_ || self->client) return;
+    self->owner_.close_session(self, "connect timeout");
+  });
+}
+
+void session::on_connected() { connect_deadline_.cancel(); }
+
+void session::schedule_ping() {
+  const auto generation = ++heartbeat_generation_;
+  awaiting_pong_ = false;
+  heartbeat_.expires_after(timing_.ping_interval);
+  heartbeat_.async_wait([weak = weak_from_this(), generation](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->closed_ || generation != self->heartbeat_generation_) return;
+    self->send(engineio::packet_type::ping);
+    self->await_pong(generation);
+  });
+}
+
+void session::await_pong(std::uint64_t generation) {
+  awaiting_pong_ = true;
+  heartbeat_.expires_after(timing_.ping_timeout);
+  heartbeat_.async_wait([weak = weak_from_this(), generation](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->closed_ || generation != self->heartbeat_generation_) return;
+    self->owner_.close_session(self, "ping timeout");
+  });
+}
+
+void session::on_pong() {
+  // An unsolicited pong must not postpone the next ping forever.
+  if (closed_ || !awaiting_pong_) return;
+  schedule_ping();
+}
+
+void session::close() {
+  if (closed_) return;
+  closed_ = true;
+  ++heartbeat_generation_;
+  heartbeat_.cancel();
+  connect_deadline_.cancel();
+  wake();
+}
+
+void session::set_transport(transport_kind t) {
+  transport_ = t;
+  wake();
+}
+
+void session::set_upgrading(bool u) {
+  upgrading_ = u;
+  wake();
+}
+
+}  // namespace drover::api::socketio::detail

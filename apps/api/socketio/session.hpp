@@ -1,0 +1,119 @@
+// session.hpp - one Engine.IO session: its outgoing packets, its transport and its heartbeat.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/socketio/client_id.hpp"
+#include "api/socketio/engineio_packet.hpp"
+
+namespace drover::api::socketio::detail {
+
+class server_state;
+
+enum class transport_kind { polling, websocket };
+
+// The state of one Engine.IO connection, whatever carries it.
+//
+// Lifecycle:
+//  1. The server creates it on a handshake (a polling GET, or a WebSocket without
+//     sid) and queues the open packet.
+//  2. The heartbeat queues a ping every ping_interval; when no pong arrives within
+//     ping_timeout, or no Socket.IO CONNECT within connect_timeout, it asks the
+//     server to close the session.
+//  3. Packets for the client wait in the outbox. One consumer at a time drains it:
+//     the pending polling GET, or after an upgrade the WebSocket writer. wait()
+//     parks that consumer until send(), close() or a transport change wakes it.
+//  4. A polling session may upgrade: while `upgrading`, a GET is answered at once
+//     (with a noop if nothing is queued) so the client can pause polling; then the
+//     transport becomes websocket and the WebSocket writer takes the outbox over.
+//  5. close() marks it closed, stops the timers and wakes the consumer, which says
+//     goodbye (polling answers "1", the WebSocket sends a close frame). The server
+//     has already dropped it from its maps; coroutines still holding it see closed().
+//
+// Not thread-safe: it lives on the server's single thread like everything here.
+class session : public std::enable_shared_from_this<session> {
+ public:
+  struct timing {
+    std::chrono::milliseconds ping_interval;
+    std::chrono::milliseconds ping_timeout;
+    std::chrono::milliseconds connect_timeout;
+    std::size_t max_buffered;  // bytes in the outbox before the client counts as too slow
+  };
+
+  // `owner` is told (close_session) when a timer or an overflow ends the session;
+  // it must outlive the session's timers, which close() cancels.
+  session(boost::asio::any_io_executor ex, std::string sid, transport_kind transport, timing t, server_state& owner);
+
+  const std::string& sid() const { return sid_; }
+
+  // Queues a packet for the client and wakes the consumer. Ignored once closed.
+  // A client that lets more than max_buffered bytes pile up is closed ("forced
+  // close"), soon after rather than inside this call, so emit() never re-enters
+  // the application's hooks.
+  void send(engineio::packet_type type, std::string_view data = {});
+  bool has_outbox() const { return !outbox_.empty(); }
+  // Returns the queued packets, oldest first, and empties the outbox.
+  std::vector<std::string> take_outbox();
+
+  // Waits until something may have changed for the consumer. Wakeups can be
+  // spurious: callers loop on their own condition.
+  boost::asio::awaitable<void> wait();
+  void wake();
+
+  // Starts the ping cycle and the connect deadline (step 2).
+  void start_timers();
+  // A pong from the client: the next ping is due in ping_interval.
+  void on_pong();
+  // The client joined the default namespace; the connect deadline no longer applies.
+  void on_connected();
+
+  bool closed() const { return closed_; }
+  // Step 5. Idempotent. Does not touch the server: callers use server_state::close_session.
+  void close();
+
+  transport_kind transport() const { return transport_; }
+  void set_transport(transport_kind t);
+  bool upgrading() const { return upgrading_; }
+  void set_upgrading(bool u);
+
+  // A polling GET is waiting for packets; a second one closes the session.
+  bool poll_pending = false;
+  // A WebSocket is probing this polling session; a second one is refused.
+  bool probing = false;
+  // The client's Socket.IO id while it is connected to "/".
+  std::optional<client_id> client;
+
+ private:
+  void schedule_ping();
+  void await_pong(std::uint64_t generation);
+
+  std::string sid_;
+  transport_kind transport_;
+  timing timing_;
+  server_state& owner_;
+  bool closed_ = false;
+  bool upgrading_ = false;
+  std::vector<std::string> outbox_;
+  std::size_t outbox_bytes_ = 0;
+  bool overflowed_ = false;
+  // Never expires: cancel() is the signal, so waiters never re-arm it and cannot
+  // cancel each other.
+  boost::asio::steady_timer wake_;
+  boost::asio::steady_timer heartbeat_;
+  boost::asio::steady_timer connect_deadline_;
+  // Each ping cycle has a number, so a timer handler that was already queued when
+  // a pong rescheduled the cycle sees it is stale and does nothing.
+  std::uint64_t heartbeat_generation_ = 0;
+  bool awaiting_pong_ = false;
+};
+
+}  // namespace drover::api::socketio::detail

@@ -1,0 +1,83 @@
+// socketio_packet.cpp - Socket.IO v5 packet codec, following socket.io-parser 4.2's
+// decodeString and isPayloadValid.
+#include "api/socketio/socketio_packet.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace drover::api::socketio::sio {
+namespace json = boost::json;
+
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool valid_data(const packet& p, bool has_data) {
+  switch (p.type) {
+    case packet_type::connect:
+      return !has_data || p.data.is_object();
+    case packet_type::disconnect:
+      return !has_data;
+    case packet_type::event: {
+      const auto* a = p.data.if_array();
+      return a && !a->empty() && a->front().is_string();
+    }
+    case packet_type::ack:
+      return p.data.is_array() && p.id.has_value();
+    case packet_type::connect_error:
+      return p.data.is_object() || p.data.is_string();
+    case packet_type::binary_event:
+    case packet_type::binary_ack:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string encode_packet(const packet& p) {
+  std::string out(1, static_cast<char>(p.type));
+  if (p.nsp != "/") {
+    out += p.nsp;
+    out += ',';
+  }
+  if (p.id) out += std::to_string(*p.id);
+  if (!p.data.is_null()) out += json::serialize(p.data);
+  return out;
+}
+
+std::optional<packet> decode_packet(std::string_view text) {
+  if (text.empty() || text.front() < '0' || text.front() > '6') return std::nullopt;
+  packet p;
+  p.type = static_cast<packet_type>(text.front());
+  text.remove_prefix(1);
+
+  // Namespace: from a leading '/' up to ',' (or the end, as in "1/admin").
+  if (!text.empty() && text.front() == '/') {
+    const auto comma = text.find(',');
+    p.nsp = std::string(text.substr(0, comma));
+    text.remove_prefix(comma == std::string_view::npos ? text.size() : comma + 1);
+  }
+
+  // Ack id: the digits before the data.
+  std::size_t digits = 0;
+  while (digits < text.size() && is_digit(text[digits])) ++digits;
+  if (digits > max_ack_id_digits) return std::nullopt;
+  if (digits > 0) {
+    std::uint64_t id = 0;
+    for (std::size_t i = 0; i < digits; ++i) id = id * 10 + static_cast<std::uint64_t>(text[i] - '0');
+    p.id = id;
+    text.remove_prefix(digits);
+  }
+
+  const bool has_data = !text.empty();
+  if (has_data) {
+    boost::system::error_code ec;
+    p.data = json::parse(text, ec);
+    if (ec) return std::nullopt;
+  }
+  if (!valid_data(p, has_data)) return std::nullopt;
+  return p;
+}
+
+}  // namespace drover::api::socketio::sio

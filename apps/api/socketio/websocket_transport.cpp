@@ -1,0 +1,236 @@
+// websocket_transport.cpp - Engine.IO's WebSocket transport: fresh sessions, and
+// upgrades of polling sessions.
+//
+// Each connection has two coroutines: the reader (run_websocket itself) and one
+// writer that drains the session's outbox, so only one write is ever in flight.
+// Every read has a deadline: Beast's idle timeout closes a connection that sends
+// nothing for ping_interval + ping_timeout (a live client pongs every
+// ping_interval), and an upgrade must complete within upgrade_timeout.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "api/socketio/engineio_error.hpp"
+#include "api/socketio/request_query.hpp"
+#include "api/socketio/server.hpp"
+#include "api/socketio/server_state.hpp"
+
+namespace drover::api::socketio {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+
+namespace {
+
+using request = http::request<http::string_body>;
+using ws_stream = websocket::stream<beast::tcp_stream>;
+
+// engine.io's upgradeTimeout: the probe and the "5" must arrive within it.
+constexpr std::chrono::seconds upgrade_timeout{10};
+// For the opening handshake, the closing handshake, and writing a refusal.
+constexpr std::chrono::seconds handshake_timeout{10};
+
+// Checks the upgrade request in the reference's order: origin, transport,
+// protocol, session. On success `sid` is the session to upgrade, empty for a new one.
+std::optional<engineio_error> check(const detail::server_state& st, const request& req, std::string& sid) {
+  if (!st.cors.allows(req[http::field::origin], req[http::field::host])) return engineio_error::forbidden;
+  const auto query = parse_request_query(req.target());
+  if (!query) return engineio_error::bad_request;
+  if (query->transport != "websocket") {
+    return query->transport == "polling" ? engineio_error::bad_request : engineio_error::unknown_transport;
+  }
+  if (query->eio != "4") return engineio_error::unsupported_protocol_version;
+  if (!query->sid.empty()) {
+    const auto s = st.find_session(query->sid);
+    if (!s) return engineio_error::unknown_sid;
+    // Already upgraded, or another WebSocket is probing it.
+    if (s->transport() != detail::transport_kind::polling || s->probing) return engineio_error::bad_request;
+  }
+  sid = query->sid;
+  return std::nullopt;
+}
+
+net::awaitable<void> refuse(beast::tcp_stream& stream, const request& req, engineio_error e) {
+  auto res = error_response(e, req.version(), false);
+  stream.expires_after(handshake_timeout);
+  co_await http::async_write(stream, res, net::as_tuple(net::use_awaitable));
+  boost::system::error_code ignored;
+  stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+}
+
+void configure(ws_stream& ws, const options& opts) {
+  // The WebSocket keeps its own time from here; a leftover HTTP expiry would cut it.
+  beast::get_lowest_layer(ws).expires_never();
+  websocket::stream_base::timeout timeout{};
+  timeout.handshake_timeout = handshake_timeout;
+  timeout.idle_timeout = opts.ping_interval + opts.ping_timeout;
+  timeout.keep_alive_pings = false;  // Engine.IO's heartbeat is the keep-alive
+  ws.set_option(timeout);
+  ws.read_message_max(opts.max_payload);
+  ws.text(true);
+}
+
+// Reads one message. Returns std::nullopt when the connection failed or closed,
+// or the message was binary, which drover does not support.
+net::awaitable<std::optional<std::string>> read_text(ws_stream& ws, beast::flat_buffer& buffer,
+                                                     boost::system::error_code& ec) {
+  buffer.clear();
+  auto result = co_await ws.async_read(buffer, net::as_tuple(net::use_awaitable));
+  ec = std::get<0>(result);
+  if (ec || !ws.got_text()) co_return std::nullopt;
+  co_return beast::buffers_to_string(buffer.data());
+}
+
+// Engine.IO's upgrade: "2probe" -> "3probe", the polling transport pauses (a
+// pending GET is answered with a noop), then "5" and the WebSocket takes over.
+// Returns the session, or nullptr when the probe failed; the session then stays
+// on polling, as the reference leaves it.
+net::awaitable<std::shared_ptr<detail::session>> upgrade(detail::server_state& st, std::shared_ptr<ws_stream> ws,
+                                                         std::string sid) {
+  auto s = st.find_session(sid);  // again: it may have closed during the WebSocket handshake
+  if (!s || s->transport() != detail::transport_kind::polling || s->probing) co_return nullptr;
+  s->probing = true;
+
+  net::steady_timer deadline(ws->get_executor());
+  deadline.expires_after(upgrade_timeout);
+  deadline.async_wait([weak_ws = std::weak_ptr<ws_stream>(ws),
+                       weak_s = std::weak_ptr<detail::session>(s)](boost::system::error_code ec) {
+    auto w = weak_ws.lock();
+    auto session = weak_s.lock();
+    if (ec || !w || !session || !session->probing) return;
+    beast::get_lowest_layer(*w).close();  // fails the pending read
+  });
+
+  bool upgraded = false;
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  auto probe = co_await read_text(*ws, buffer, ec);
+  if (probe && *probe == "2probe" && !s->closed()) {
+    const std::string answer = engineio::encode_packet(engineio::packet_type::pong, "probe");
+    auto written = co_await ws->async_write(net::buffer(answer), net::as_tuple(net::use_awaitable));
+    if (!std::get<0>(written)) {
+      s->set_upgrading(true);  // from now on polls are answered at once
+      auto confirm = co_await read_text(*ws, buffer, ec);
+      upgraded = confirm && *confirm == "5" && !s->closed();
+    }
+  }
+  s->probing = false;
+  deadline.cancel();
+  s->set_upgrading(false);
+  if (!upgraded) {
+    spdlog::debug("socket.io: session {}: WebSocket upgrade failed", sid);
+    co_return nullptr;
+  }
+  s->set_transport(detail::transport_kind::websocket);
+  co_return s;
+}
+
+// The single writer: sends the outbox in order, one frame per packet, and closes
+// the WebSocket once the session has ended.
+net::awaitable<void> write_loop(detail::server_state& st, std::shared_ptr<ws_stream> ws,
+                                std::shared_ptr<detail::session> s) {
+  for (;;) {
+    auto batch = s->take_outbox();
+    for (const auto& text : batch) {
+      auto written = co_await ws->async_write(net::buffer(text), net::as_tuple(net::use_awaitable));
+      if (std::get<0>(written)) {
+        // The reader sees the same failure; whoever is first closes the session.
+        if (!s->closed()) st.close_session(s, "transport error");
+        co_return;
+      }
+    }
+    if (s->closed() && !s->has_outbox()) break;
+    if (!s->has_outbox()) co_await s->wait();
+  }
+  co_await ws->async_close(websocket::close_code::normal, net::as_tuple(net::use_awaitable));
+}
+
+// Lets run_websocket wait for its writer, so that it returns only when the
+// connection is finished.
+struct writer_done {
+  explicit writer_done(const net::any_io_executor& ex) : signal(ex, net::steady_timer::time_point::max()) {}
+  net::steady_timer signal;
+  bool finished = false;
+};
+
+std::string_view close_reason(const boost::system::error_code& ec) {
+  if (ec == websocket::error::closed || ec == net::error::eof) return "transport close";
+  if (ec == beast::error::timeout) return "ping timeout";
+  return "transport error";
+}
+
+}  // namespace
+
+net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::request<http::string_body> req) {
+  detail::server_state& st = *state_;
+  std::string sid;
+  const auto refused = check(st, req, sid);
+  if (refused) {
+    co_await refuse(stream, req, *refused);
+    co_return;
+  }
+
+  auto ws = std::make_shared<ws_stream>(std::move(stream));
+  configure(*ws, st.opts);
+  ws->set_option(
+      websocket::stream_base::decorator([](websocket::response_type& res) { res.set(http::field::server, "drover"); }));
+  auto accepted = co_await ws->async_accept(req, net::as_tuple(net::use_awaitable));
+  if (std::get<0>(accepted)) co_return;
+
+  std::shared_ptr<detail::session> s;
+  if (sid.empty()) {
+    s = st.open_session(detail::transport_kind::websocket);
+  } else {
+    s = co_await upgrade(st, ws, sid);
+    if (!s) {
+      co_await ws->async_close(websocket::close_code::normal, net::as_tuple(net::use_awaitable));
+      co_return;
+    }
+  }
+
+  auto done = std::make_shared<writer_done>(ws->get_executor());
+  net::co_spawn(ws->get_executor(), write_loop(st, ws, s), [done, sid = s->sid()](std::exception_ptr e) {
+    done->finished = true;
+    done->signal.cancel();
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("socket.io: session {}: WebSocket writer failed: {}", sid, ex.what());
+    }
+  });
+
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  std::string_view reason;
+  while (reason.empty() && !s->closed()) {
+    auto text = co_await read_text(*ws, buffer, ec);
+    if (s->closed()) break;
+    if (!text) {
+      // A binary frame reads fine but is not ours to parse.
+      reason = ec ? close_reason(ec) : "parse error";
+      break;
+    }
+    auto p = engineio::decode_packet(*text);
+    if (!p) {
+      spdlog::warn("socket.io: session {}: malformed Engine.IO packet on WebSocket", s->sid());
+      reason = "parse error";
+      break;
+    }
+    st.on_engine_packet(s, std::move(*p));
+  }
+  if (!reason.empty()) st.close_session(s, reason);
+
+  // The writer now says goodbye (or has already failed); wait for it.
+  while (!done->finished) co_await done->signal.async_wait(net::as_tuple(net::use_awaitable));
+}
+
+}  // namespace drover::api::socketio

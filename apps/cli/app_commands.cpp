@@ -1,0 +1,130 @@
+// app_commands.cpp - runs the API app, the Workers app, or the database migrations.
+#include "app_commands.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <memory>
+
+#include <drover/redis_options.hpp>
+#include <drover_app/db/database.hpp>
+
+#include "api/api_config.hpp"
+#include "api/api_server.hpp"
+#include "workers/workers_app.hpp"
+
+namespace net = boost::asio;
+
+namespace drover::cli {
+
+namespace {
+
+struct app_flags {
+  std::string redis_url;
+  std::string database_url;
+  std::string prefix;
+  int port = 0;
+  std::string bind;
+  int ai_concurrency = 0, document_concurrency = 0, webhook_concurrency = 0;
+  long shutdown_grace_ms = 30000;
+};
+
+// Runs until SIGINT/SIGTERM, then calls stop.
+template <class Stop>
+void run_until_signal(net::io_context& io, Stop stop) {
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", sig);
+    stop();
+  });
+  io.run();
+}
+
+}  // namespace
+
+void add_app_commands(CLI::App& app, std::function<int()>& run) {
+  auto flags = std::make_shared<app_flags>();
+
+  auto* api = app.add_subcommand("api", "run the API app: chat API, Socket.IO live updates, webhook receiver, web page");
+  api->add_option("--port", flags->port, "HTTP port (default: PORT or 5000)")->check(CLI::Range(1, 65535));
+  api->add_option("--bind", flags->bind, "address to listen on (default 0.0.0.0)");
+  api->add_option("--redis", flags->redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
+  api->add_option("--database-url", flags->database_url,
+                  "sqlite://var/drover.db (default) or postgres://user@host/db (default: DATABASE_URL)");
+  api->add_option("--prefix", flags->prefix, "queue key prefix (default bull)");
+  api->callback([&run, flags] {
+    run = [flags] {
+      auto cfg = api::api_config::from_env();
+      if (flags->port) cfg.port = static_cast<std::uint16_t>(flags->port);
+      if (!flags->bind.empty()) cfg.bind = flags->bind;
+      if (!flags->redis_url.empty()) cfg.redis = redis_options::from_url(flags->redis_url);
+      if (!flags->database_url.empty()) cfg.database_url = flags->database_url;
+      if (!flags->prefix.empty()) cfg.prefix = flags->prefix;
+      net::io_context io(1);
+      api::api_server server(io.get_executor(), cfg);
+      server.start();
+      spdlog::info("api: listening on http://{}:{} (database {})", cfg.bind, server.port(),
+                   cfg.database_url.starts_with("postgres") ? "postgres" : cfg.database_url);
+      run_until_signal(io, [&] {
+        server.stop();
+        io.stop();
+      });
+      return 0;
+    };
+  });
+
+  auto* workers = app.add_subcommand("workers", "run the Workers app: ai-processing, document-processing, webhook-delivery");
+  workers->add_option("--redis", flags->redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
+  workers->add_option("--prefix", flags->prefix, "queue key prefix (default bull)");
+  workers->add_option("--port", flags->port, "health port, /healthz and /readyz (default: WORKERS_PORT or 5001)")
+      ->check(CLI::Range(0, 65535));
+  workers->add_option("--ai-concurrency", flags->ai_concurrency, "ai-processing jobs at once (default: AI_CONCURRENCY or 5)")
+      ->check(CLI::PositiveNumber);
+  workers->add_option("--document-concurrency", flags->document_concurrency,
+                      "document-processing jobs at once (default: DOCUMENT_CONCURRENCY or 2)")
+      ->check(CLI::PositiveNumber);
+  workers->add_option("--webhook-concurrency", flags->webhook_concurrency,
+                      "webhook-delivery jobs at once (default: WEBHOOK_CONCURRENCY or 10)")
+      ->check(CLI::PositiveNumber);
+  workers->add_option("--shutdown-grace", flags->shutdown_grace_ms, "on SIGTERM, wait this long for running jobs, ms");
+  workers->callback([&run, flags] {
+    run = [flags] {
+      auto cfg = workers::workers_config::from_env();
+      if (!flags->redis_url.empty()) cfg.redis = redis_options::from_url(flags->redis_url);
+      if (!flags->prefix.empty()) cfg.prefix = flags->prefix;
+      if (flags->port) cfg.port = static_cast<std::uint16_t>(flags->port);
+      if (flags->ai_concurrency) cfg.ai_concurrency = flags->ai_concurrency;
+      if (flags->document_concurrency) cfg.document_concurrency = flags->document_concurrency;
+      if (flags->webhook_concurrency) cfg.webhook_concurrency = flags->webhook_concurrency;
+      net::io_context io(1);
+      workers::workers_app app(io.get_executor(), cfg);
+      app.start();
+      spdlog::info("workers: health on port {}", app.port());
+      run_until_signal(io, [&] {
+        net::co_spawn(io, app.stop(std::chrono::milliseconds(flags->shutdown_grace_ms)),
+                      [&](std::exception_ptr) { io.stop(); });
+      });
+      return 0;
+    };
+  });
+
+  auto* migrate = app.add_subcommand("migrate", "apply the database migrations and exit");
+  migrate->add_option("--database-url", flags->database_url, "default: DATABASE_URL or sqlite://var/drover.db");
+  migrate->callback([&run, flags] {
+    run = [flags] {
+      auto url = flags->database_url;
+      if (url.empty()) url = api::api_config::from_env().database_url;
+      auto db = app::open_database(url);
+      auto applied = db->migrate();
+      std::cout << "applied " << applied.size() << " migration(s)" << std::endl;
+      return 0;
+    };
+  });
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,45 @@
+// backend_support.hpp - what both database backends share: the clock, the order
+// of job statuses, and checking a job log batch before it is written.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <drover_app/db/database.hpp>
+
+namespace drover::app::detail {
+
+inline std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// A job log row only moves forward in this order; -1 for an unknown status. The
+// SQL of both backends spells the same order as a CASE over the stored status.
+inline int job_status_rank(std::string_view status) {
+  if (status == "pending") return 0;
+  if (status == "processing") return 1;
+  if (status == "completed" || status == "failed") return 2;
+  return -1;
+}
+
+// Throws std::invalid_argument naming the first bad update. Checked up front
+// because an unknown status would otherwise be dropped by the rank comparison
+// of an existing row instead of failing.
+inline void check_job_log_batch(const std::vector<job_log_update>& batch) {
+  for (const auto& u : batch) {
+    if (job_status_rank(u.status) < 0) {
+      throw std::invalid_argument("record_job_logs: unknown status '" + u.status + "' for job " + u.queue + "/" +
+                                  u.job_id + " (pending|processing|completed|failed)");
+    }
+    if (u.queue.empty() || u.job_id.empty()) {
+      throw std::invalid_argument("record_job_logs: an update has an empty queue or job id");
+    }
+  }
+}
+
+}  // namespace drover::app::detail

@@ -1,0 +1,73 @@
+// database.cpp - open_database(): reads the URL and picks the backend.
+#include <drover_app/db/database.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+#include "db/backends.hpp"
+
+namespace drover::app {
+
+namespace {
+
+// RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). Checked before a scheme
+// is quoted in an error, so that a mangled URL never leaks its password there.
+bool valid_scheme(std::string_view s) {
+  if (s.empty() || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+  });
+}
+
+std::string lowercase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::unique_ptr<database> open_sqlite_path(const std::string& url, std::string path) {
+  if (path.empty()) throw std::invalid_argument("open_database: no file path in SQLite URL '" + url + "'");
+  if (path == "memory:") path = ":memory:";  // sqlite::memory: after its "sqlite:"
+  return detail::open_sqlite(path);
+}
+
+}  // namespace
+
+std::unique_ptr<database> open_database(const std::string& url) {
+  if (url.empty()) throw std::invalid_argument("open_database: the database URL is empty");
+  if (auto sep = url.find("://"); sep != std::string::npos) {
+    std::string scheme = lowercase(url.substr(0, sep));
+    if (!valid_scheme(scheme)) throw std::invalid_argument("open_database: malformed database URL (bad scheme)");
+    if (scheme == "postgres" || scheme == "postgresql") return detail::open_postgres(url);
+    // sqlite:///abs/path.db keeps its leading slash; sqlite://rel/path.db is relative.
+    if (scheme == "sqlite") return open_sqlite_path(url, url.substr(sep + 3));
+    throw std::invalid_argument("open_database: unknown database URL scheme '" + scheme +
+                                "' (expected postgres://, postgresql://, sqlite:// or a file path)");
+  }
+  if (url.starts_with("sqlite:")) return open_sqlite_path(url, url.substr(7));
+  return detail::open_sqlite(url);
+}
+
+std::string redact_url(const std::string& url) {
+  std::string out = url;
+  // user:password@ in the authority.
+  if (auto sep = out.find("://"); sep != std::string::npos) {
+    auto begin = sep + 3;
+    auto end = out.find_first_of("/?#", begin);
+    if (end == std::string::npos) end = out.size();
+    auto at = out.rfind('@', end == 0 ? 0 : end - 1);
+    if (at != std::string::npos && at >= begin) {
+      auto colon = out.find(':', begin);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // password=... among the query parameters (libpq accepts it there too).
+  for (std::size_t pos = 0; (pos = out.find("password=", pos)) != std::string::npos;) {
+    pos += 9;
+    auto end = out.find_first_of("&#", pos);
+    if (end == std::string::npos) end = out.size();
+    out.replace(pos, end - pos, "***");
+  }
+  return out;
+}
+
+}  // namespace drover::app

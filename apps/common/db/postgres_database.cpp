@@ -1,0 +1,385 @@
+// postgres_database.cpp - drover::app::database over one PostgreSQL connection
+// (libpqxx 6.4), re-established after it is lost.
+#include <poll.h>
+
+#include <pqxx/pqxx>
+
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "db/backend_support.hpp"
+#include "db/backends.hpp"
+#include "db/migrations.hpp"
+
+namespace drover::app::detail {
+
+namespace {
+
+// Times cross the wire as integer milliseconds; these convert at the column.
+#define DROVER_PG_TS(param) "(TIMESTAMPTZ 'epoch' + (" param ")::bigint * INTERVAL '1 millisecond')"
+#define DROVER_PG_MS(column) "(EXTRACT(EPOCH FROM " column ") * 1000)::bigint"
+#define DROVER_PG_RANK(status) "(CASE " status " WHEN 'pending' THEN 0 WHEN 'processing' THEN 1 ELSE 2 END)"
+
+constexpr const char* job_log_columns =
+    "id, queue, job_id, job_type, status, user_id, payload::text, result::text, error_message, error_stack, "
+    "attempts, " DROVER_PG_MS("created_at") ", " DROVER_PG_MS("started_at") ", " DROVER_PG_MS(
+        "completed_at") ", " DROVER_PG_MS("updated_at");
+
+// Session-wide prepared statements, prepared again on every new connection.
+struct statement {
+  const char* name;
+  std::string sql;
+};
+
+const std::vector<statement>& statements() {
+  static const std::vector<statement> all = {
+      {"ping", "SELECT 1"},
+      {"ensure_conversation",
+       "INSERT INTO conversations (id, user_id, created_at) VALUES ($1, $2, " DROVER_PG_TS("$3") ") "
+       "ON CONFLICT (id) DO NOTHING"},
+      // ON CONFLICT DO NOTHING returns no row when the key exists: the UNIQUE
+      // index decides (a concurrent insert of the same key waits for the first
+      // transaction, then does nothing), not a prior SELECT.
+      {"insert_message",
+       "INSERT INTO messages (conversation_id, role, content, job_id, idempotency_key, created_at) "
+       "VALUES ($1, $2, $3, $4, $5, " DROVER_PG_TS("$6") ") ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"},
+      {"list_messages",
+       "SELECT id, conversation_id, role, content, job_id, " DROVER_PG_MS("created_at") " FROM ("
+       " SELECT * FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2::bigint"
+       ") AS newest ORDER BY id ASC"},
+      {"put_assessment",
+       "INSERT INTO user_assessments (user_id, data, updated_at) VALUES ($1, $2::jsonb, " DROVER_PG_TS("$3") ") "
+       "ON CONFLICT (user_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"},
+      {"get_assessment", "SELECT data::text FROM user_assessments WHERE user_id = $1"},
+      // $1 job_id $2 queue $3 job_type $4 user_id $5 status $6 payload $7 result
+      // $8 error_message $9 error_stack $10 attempts (NULL keeps) $11 at_ms $12 rank
+      // of $5. The WHERE of DO UPDATE is the no-going-backwards rule: a lower
+      // rank, or the same rank but older than the stored row, leaves it alone.
+      {"upsert_job_log",
+       "INSERT INTO job_logs (job_id, queue, job_type, user_id, status, payload, result, error_message, "
+       "error_stack, attempts, created_at, started_at, completed_at, updated_at) "
+       "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, COALESCE($10::integer, 0), " DROVER_PG_TS("$11") ", "
+       "CASE WHEN $5::text = 'processing' THEN " DROVER_PG_TS("$11") " END, "
+       "CASE WHEN $5::text IN ('completed', 'failed') THEN " DROVER_PG_TS("$11") " END, " DROVER_PG_TS("$11") ") "
+       "ON CONFLICT (queue, job_id) DO UPDATE SET "
+       "job_type = CASE WHEN excluded.job_type = '' THEN job_logs.job_type ELSE excluded.job_type END, "
+       "user_id = COALESCE(excluded.user_id, job_logs.user_id), "
+       "status = excluded.status, "
+       "payload = COALESCE(excluded.payload, job_logs.payload), "
+       "result = COALESCE(excluded.result, job_logs.result), "
+       "error_message = COALESCE(excluded.error_message, job_logs.error_message), "
+       "error_stack = COALESCE(excluded.error_stack, job_logs.error_stack), "
+       "attempts = COALESCE($10::integer, job_logs.attempts), "
+       "started_at = COALESCE(excluded.started_at, job_logs.started_at), "
+       "completed_at = COALESCE(excluded.completed_at, job_logs.completed_at), "
+       "updated_at = excluded.updated_at "
+       "WHERE $12::integer > " DROVER_PG_RANK("job_logs.status") " OR ($12::integer = " DROVER_PG_RANK(
+           "job_logs.status") " AND " DROVER_PG_TS("$11") " >= job_logs.updated_at)"},
+      {"get_job_log", std::string("SELECT ") + job_log_columns + " FROM job_logs WHERE queue = $1 AND job_id = $2"},
+      {"list_job_logs", std::string("SELECT ") + job_log_columns + " FROM job_logs ORDER BY id DESC LIMIT $1::bigint"},
+      {"list_job_logs_by_status", std::string("SELECT ") + job_log_columns +
+                                      " FROM job_logs WHERE status = $2 ORDER BY id DESC LIMIT $1::bigint"},
+  };
+  return all;
+}
+
+#undef DROVER_PG_TS
+#undef DROVER_PG_MS
+#undef DROVER_PG_RANK
+
+// Serializes migrate() across processes (pg_advisory_xact_lock); "drvr".
+constexpr std::int64_t migration_lock_key = 0x64727672;
+
+std::int64_t clamp_limit(std::size_t limit) {
+  constexpr auto max = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(limit > max ? max : limit);
+}
+
+// NULL as std::nullopt (pqxx 6's field::get needs a configure-time flag).
+template <class T>
+std::optional<T> optional_as(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<T>();
+}
+
+// libpq's messages end in newlines and sometimes hold several lines.
+std::string one_line(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  for (auto& c : s) {
+    if (c == '\n') c = ' ';
+  }
+  return s;
+}
+
+// True when the server wrote to or closed a connection we left idle. It only does
+// that to end it (shutdown, restart, idle_session_timeout: a FATAL message, then
+// EOF), so the connection is replaced before use. Besides saving a failed
+// statement, this avoids a leak in libpqxx 6.4: a statement that finds the
+// connection broken loses its PGresult (make_result asks the dead connection for
+// its encoding and throws before taking ownership).
+bool closed_by_server(const pqxx::connection& c) {
+  pollfd p{};
+  p.fd = c.sock();
+  if (p.fd < 0) return true;
+  p.events = POLLIN;
+  return ::poll(&p, 1, 0) != 0;  // readable, hung up, or an error: do not trust it
+}
+
+// libpq waits forever for a connection by default; an unreachable database
+// must be an error within seconds.
+std::string with_connect_timeout(std::string url) {
+  if (url.find("connect_timeout=") != std::string::npos) return url;
+  url += url.find('?') == std::string::npos ? "?" : "&";
+  url += "connect_timeout=10";
+  return url;
+}
+
+class postgres_database final : public database {
+ public:
+  explicit postgres_database(const std::string& url) : url_(with_connect_timeout(url)), redacted_(redact_url(url)) {
+    run("connecting", [](pqxx::connection&) {});
+  }
+
+  std::string_view backend() const override { return "postgres"; }
+  std::vector<int> migrate() override;
+  void ping() override;
+  void ensure_conversation(const std::string& id, const std::string& user_id) override;
+  std::int64_t add_message(const std::string& conversation_id, const std::string& role, const std::string& content,
+                           std::optional<std::string> job_id) override;
+  std::optional<std::int64_t> add_message_once(const std::string& idempotency_key, const std::string& conversation_id,
+                                               const std::string& role, const std::string& content,
+                                               std::optional<std::string> job_id) override;
+  std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit) override;
+  void put_assessment(const std::string& user_id, const std::string& json) override;
+  std::optional<std::string> get_assessment(const std::string& user_id) override;
+  void record_job_logs(const std::vector<job_log_update>& batch) override;
+  std::optional<job_log> get_job_log(const std::string& queue, const std::string& job_id) override;
+  std::vector<job_log> list_job_logs(std::optional<std::string> status, std::size_t limit) override;
+
+ private:
+  // Runs f(connection) under the mutex, connecting first when needed, and turns
+  // driver exceptions into database_error naming `what`. A lost connection is
+  // dropped so that the next call reconnects. When a connection that had been
+  // idle turns out dead (the server restarted meanwhile), f is retried once on a
+  // fresh one: the failed transaction never committed, so this is safe; a loss
+  // during COMMIT is pqxx::in_doubt_error and is never retried.
+  template <class F>
+  auto run(std::string_view what, F&& f) -> decltype(f(std::declval<pqxx::connection&>()));
+
+  std::optional<std::int64_t> insert_message(const std::optional<std::string>& idempotency_key,
+                                             const std::string& conversation_id, const std::string& role,
+                                             const std::string& content, const std::optional<std::string>& job_id);
+  static job_log read_job_log(const pqxx::row& r);
+
+  std::string url_;       // as given, plus connect_timeout
+  std::string redacted_;  // for messages
+  std::mutex mutex_;
+  std::unique_ptr<pqxx::connection> conn_;  // DROVER_GUARDED_BY(mutex_); null after a loss
+};
+
+template <class F>
+auto postgres_database::run(std::string_view what, F&& f) -> decltype(f(std::declval<pqxx::connection&>())) {
+  std::lock_guard lock(mutex_);
+  for (int attempt = 1;; ++attempt) {
+    if (conn_ && closed_by_server(*conn_)) conn_.reset();
+    bool reused = conn_ != nullptr;
+    try {
+      if (!conn_) {
+        auto conn = std::make_unique<pqxx::connection>(url_);
+        // Keeps NOTICEs ("relation already exists, skipping") off stderr.
+        conn->set_variable("client_min_messages", "WARNING");
+        for (const auto& s : statements()) conn->prepare(s.name, s.sql);
+        conn_ = std::move(conn);
+      }
+      return f(*conn_);
+    } catch (const pqxx::in_doubt_error& e) {
+      conn_.reset();
+      throw database_error(fmt::format("{}: connection lost during COMMIT, outcome unknown: {} (PostgreSQL {})", what,
+                                       one_line(e.what()), redacted_));
+    } catch (const pqxx::failure& e) {
+      // A server going down may answer with a FATAL error (sql_error) rather than
+      // a closed socket; either way the connection is gone when !is_open().
+      bool broken = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr || !conn_ || !conn_->is_open();
+      if (!broken) throw database_error(fmt::format("{}: {} (PostgreSQL {})", what, one_line(e.what()), redacted_));
+      conn_.reset();
+      if (reused && attempt == 1) continue;
+      throw database_error(fmt::format("{}: cannot reach PostgreSQL {}: {}", what, redacted_, one_line(e.what())));
+    } catch (const database_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw database_error(fmt::format("{}: {} (PostgreSQL {})", what, one_line(e.what()), redacted_));
+    }
+  }
+}
+
+std::vector<int> postgres_database::migrate() {
+  return run("migrating", [](pqxx::connection& c) {
+    {
+      pqxx::work tx(c);
+      tx.exec_params("SELECT pg_advisory_xact_lock($1)", migration_lock_key);
+      tx.exec(
+          "CREATE TABLE IF NOT EXISTS schema_migrations "
+          "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+      tx.commit();
+    }
+    std::vector<int> applied;
+    for (const auto& m : migrations()) {
+      // The advisory lock makes a second process wait here, then see the version.
+      pqxx::work tx(c);
+      tx.exec_params("SELECT pg_advisory_xact_lock($1)", migration_lock_key);
+      if (!tx.exec_params("SELECT 1 FROM schema_migrations WHERE version = $1", m.version).empty()) continue;
+      try {
+        tx.exec(m.postgres_sql);
+      } catch (const pqxx::sql_error& e) {
+        if (!c.is_open()) throw;  // a lost connection: run() reconnects
+        throw database_error(fmt::format("applying migration {} ({}): {}", m.version, m.description,
+                                         one_line(e.what())));
+      }
+      tx.exec_params("INSERT INTO schema_migrations (version) VALUES ($1)", m.version);
+      tx.commit();
+      applied.push_back(m.version);
+    }
+    return applied;
+  });
+}
+
+void postgres_database::ping() {
+  run("ping", [](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    tx.exec_prepared("ping");
+  });
+}
+
+void postgres_database::ensure_conversation(const std::string& id, const std::string& user_id) {
+  run(fmt::format("creating conversation '{}'", id), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_prepared("ensure_conversation", id, user_id, now_ms());
+    tx.commit();
+  });
+}
+
+std::optional<std::int64_t> postgres_database::insert_message(const std::optional<std::string>& idempotency_key,
+                                                              const std::string& conversation_id,
+                                                              const std::string& role, const std::string& content,
+                                                              const std::optional<std::string>& job_id) {
+  return run(fmt::format("adding a message to conversation '{}'", conversation_id), [&](pqxx::connection& c) {
+    auto now = now_ms();
+    pqxx::work tx(c);
+    tx.exec_prepared("ensure_conversation", conversation_id, "unknown", now);
+    auto r = tx.exec_prepared("insert_message", conversation_id, role, content, job_id, idempotency_key, now);
+    tx.commit();
+    return r.empty() ? std::nullopt : std::optional<std::int64_t>(r[0][0].as<std::int64_t>());
+  });
+}
+
+std::int64_t postgres_database::add_message(const std::string& conversation_id, const std::string& role,
+                                            const std::string& content, std::optional<std::string> job_id) {
+  return *insert_message(std::nullopt, conversation_id, role, content, job_id);
+}
+
+std::optional<std::int64_t> postgres_database::add_message_once(const std::string& idempotency_key,
+                                                                const std::string& conversation_id,
+                                                                const std::string& role, const std::string& content,
+                                                                std::optional<std::string> job_id) {
+  return insert_message(idempotency_key, conversation_id, role, content, job_id);
+}
+
+std::vector<message> postgres_database::list_messages(const std::string& conversation_id, std::size_t limit) {
+  return run(fmt::format("listing the messages of conversation '{}'", conversation_id), [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    std::vector<message> out;
+    for (const auto& row : tx.exec_prepared("list_messages", conversation_id, clamp_limit(limit))) {
+      out.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                     row[3].as<std::string>(), optional_as<std::string>(row[4]), row[5].as<std::int64_t>()});
+    }
+    return out;
+  });
+}
+
+void postgres_database::put_assessment(const std::string& user_id, const std::string& json) {
+  run(fmt::format("storing the assessment of user '{}'", user_id), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_prepared("put_assessment", user_id, json, now_ms());
+    tx.commit();
+  });
+}
+
+std::optional<std::string> postgres_database::get_assessment(const std::string& user_id) {
+  return run(fmt::format("reading the assessment of user '{}'", user_id), [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec_prepared("get_assessment", user_id);
+    return r.empty() ? std::nullopt : std::optional<std::string>(r[0][0].as<std::string>());
+  });
+}
+
+void postgres_database::record_job_logs(const std::vector<job_log_update>& batch) {
+  check_job_log_batch(batch);
+  if (batch.empty()) return;
+  run(fmt::format("recording {} job log update(s)", batch.size()), [&](pqxx::connection& c) {
+    auto now = now_ms();
+    pqxx::work tx(c);
+    for (const auto& u : batch) {
+      try {
+        tx.exec_prepared("upsert_job_log", u.job_id, u.queue, u.job_type, u.user_id, u.status, u.payload_json,
+                         u.result_json, u.error_message, u.error_stack, u.attempts, u.at_ms != 0 ? u.at_ms : now,
+                         job_status_rank(u.status));
+      } catch (const pqxx::sql_error& e) {
+        if (!c.is_open()) throw;  // a lost connection: run() reconnects
+        // Name the update that failed; the whole batch is rolled back.
+        throw database_error(fmt::format("recording job log {}/{} as {} (batch of {} rolled back): {}", u.queue,
+                                         u.job_id, u.status, batch.size(), one_line(e.what())));
+      }
+    }
+    tx.commit();
+  });
+}
+
+job_log postgres_database::read_job_log(const pqxx::row& r) {
+  job_log j;
+  j.id = r[0].as<std::int64_t>();
+  j.queue = r[1].as<std::string>();
+  j.job_id = r[2].as<std::string>();
+  j.job_type = r[3].as<std::string>();
+  j.status = r[4].as<std::string>();
+  j.user_id = optional_as<std::string>(r[5]);
+  j.payload_json = optional_as<std::string>(r[6]);
+  j.result_json = optional_as<std::string>(r[7]);
+  j.error_message = optional_as<std::string>(r[8]);
+  j.error_stack = optional_as<std::string>(r[9]);
+  j.attempts = r[10].as<int>();
+  j.created_at_ms = r[11].as<std::int64_t>();
+  j.started_at_ms = optional_as<std::int64_t>(r[12]);
+  j.completed_at_ms = optional_as<std::int64_t>(r[13]);
+  j.updated_at_ms = r[14].as<std::int64_t>();
+  return j;
+}
+
+std::optional<job_log> postgres_database::get_job_log(const std::string& queue, const std::string& job_id) {
+  return run(fmt::format("reading job log {}/{}", queue, job_id), [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec_prepared("get_job_log", queue, job_id);
+    return r.empty() ? std::nullopt : std::optional<job_log>(read_job_log(r[0]));
+  });
+}
+
+std::vector<job_log> postgres_database::list_job_logs(std::optional<std::string> status, std::size_t limit) {
+  return run("listing job logs", [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    auto r = status ? tx.exec_prepared("list_job_logs_by_status", clamp_limit(limit), *status)
+                    : tx.exec_prepared("list_job_logs", clamp_limit(limit));
+    std::vector<job_log> out;
+    for (const auto& row : r) out.push_back(read_job_log(row));
+    return out;
+  });
+}
+
+}  // namespace
+
+std::unique_ptr<database> open_postgres(const std::string& url) { return std::make_unique<postgres_database>(url); }
+
+}  // namespace drover::app::detail

@@ -1,0 +1,65 @@
+// sqlite_connection.cpp - opening, configuring and closing one sqlite3 handle.
+#include "db/sqlite_connection.hpp"
+
+#include <filesystem>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include <drover_app/db/database.hpp>
+
+namespace drover::app::detail {
+
+sqlite_connection::sqlite_connection(std::string path) : path_(std::move(path)) {
+  if (path_ != ":memory:") {
+    auto dir = std::filesystem::path(path_).parent_path();
+    std::error_code ec;
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      throw database_error(
+          fmt::format("opening SQLite database {}: cannot create directory {}: {}", path_, dir.string(), ec.message()));
+    }
+  }
+  int rc =
+      ::sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db_ ? ::sqlite3_errmsg(db_) : ::sqlite3_errstr(rc);
+    ::sqlite3_close(db_);
+    throw database_error(fmt::format("opening SQLite database {}: {}", path_, msg));
+  }
+  try {
+    ::sqlite3_extended_result_codes(db_, 1);
+    // busy_timeout first: switching to WAL needs a lock another connection may hold.
+    ::sqlite3_busy_timeout(db_, 5000);
+    exec("PRAGMA journal_mode = WAL", "enabling WAL");
+    exec("PRAGMA foreign_keys = ON", "enabling foreign keys");
+  } catch (...) {
+    ::sqlite3_close(db_);
+    throw;
+  }
+}
+
+sqlite_connection::~sqlite_connection() {
+  for (auto& [sql, stmt] : cache_) ::sqlite3_finalize(stmt);
+  ::sqlite3_close(db_);
+}
+
+void sqlite_connection::fail(std::string_view what) const {
+  throw database_error(
+      fmt::format("{}: {} (SQLite {}, code {})", what, ::sqlite3_errmsg(db_), path_, ::sqlite3_extended_errcode(db_)));
+}
+
+void sqlite_connection::exec(const char* sql, std::string_view what) {
+  if (::sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(what);
+}
+
+sqlite3_stmt* sqlite_connection::prepare(const char* sql, std::string_view what) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  if (::sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) fail(what);
+  cache_.emplace(sql, stmt);
+  return stmt;
+}
+
+}  // namespace drover::app::detail

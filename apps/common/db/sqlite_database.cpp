@@ -1,0 +1,269 @@
+// sqlite_database.cpp - drover::app::database over one SQLite connection: the
+// SQL of each operation (the connection itself is sqlite_connection).
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "db/backend_support.hpp"
+#include "db/backends.hpp"
+#include "db/migrations.hpp"
+#include "db/sqlite_connection.hpp"
+
+namespace drover::app::detail {
+
+namespace {
+
+constexpr const char* job_log_columns =
+    "id, queue, job_id, job_type, status, user_id, payload, result, error_message, error_stack, attempts, "
+    "created_at, started_at, completed_at, updated_at";
+
+// ?1 job_id ?2 queue ?3 job_type ?4 user_id ?5 status ?6 payload ?7 result
+// ?8 error_message ?9 error_stack ?10 attempts (NULL keeps) ?11 at_ms ?12 rank of ?5.
+// The WHERE of DO UPDATE is the no-going-backwards rule: a lower rank, or the
+// same rank but older than the stored row, leaves the row alone.
+constexpr const char* upsert_job_log_sql = R"sql(
+INSERT INTO job_logs (job_id, queue, job_type, user_id, status, payload, result, error_message, error_stack,
+                      attempts, created_at, started_at, completed_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, COALESCE(?10, 0), ?11,
+        CASE WHEN ?5 = 'processing' THEN ?11 END,
+        CASE WHEN ?5 IN ('completed', 'failed') THEN ?11 END, ?11)
+ON CONFLICT (queue, job_id) DO UPDATE SET
+  job_type = CASE WHEN excluded.job_type = '' THEN job_logs.job_type ELSE excluded.job_type END,
+  user_id = COALESCE(excluded.user_id, job_logs.user_id),
+  status = excluded.status,
+  payload = COALESCE(excluded.payload, job_logs.payload),
+  result = COALESCE(excluded.result, job_logs.result),
+  error_message = COALESCE(excluded.error_message, job_logs.error_message),
+  error_stack = COALESCE(excluded.error_stack, job_logs.error_stack),
+  attempts = COALESCE(?10, job_logs.attempts),
+  started_at = COALESCE(excluded.started_at, job_logs.started_at),
+  completed_at = COALESCE(excluded.completed_at, job_logs.completed_at),
+  updated_at = excluded.updated_at
+WHERE ?12 > (CASE job_logs.status WHEN 'pending' THEN 0 WHEN 'processing' THEN 1 ELSE 2 END)
+   OR (?12 = (CASE job_logs.status WHEN 'pending' THEN 0 WHEN 'processing' THEN 1 ELSE 2 END)
+       AND ?11 >= job_logs.updated_at)
+)sql";
+
+std::int64_t clamp_limit(std::size_t limit) {
+  constexpr auto max = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(limit > max ? max : limit);
+}
+
+class sqlite_database final : public database {
+ public:
+  explicit sqlite_database(std::string path) : conn_(std::move(path)) {}
+
+  std::string_view backend() const override { return "sqlite"; }
+  std::vector<int> migrate() override;
+  void ping() override;
+  void ensure_conversation(const std::string& id, const std::string& user_id) override;
+  std::int64_t add_message(const std::string& conversation_id, const std::string& role, const std::string& content,
+                           std::optional<std::string> job_id) override;
+  std::optional<std::int64_t> add_message_once(const std::string& idempotency_key, const std::string& conversation_id,
+                                               const std::string& role, const std::string& content,
+                                               std::optional<std::string> job_id) override;
+  std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit) override;
+  void put_assessment(const std::string& user_id, const std::string& json) override;
+  std::optional<std::string> get_assessment(const std::string& user_id) override;
+  void record_job_logs(const std::vector<job_log_update>& batch) override;
+  std::optional<job_log> get_job_log(const std::string& queue, const std::string& job_id) override;
+  std::vector<job_log> list_job_logs(std::optional<std::string> status, std::size_t limit) override;
+
+ private:
+  // REQUIRES: mutex_ is held.
+  std::optional<std::int64_t> insert_message(const std::optional<std::string>& idempotency_key,
+                                             const std::string& conversation_id, const std::string& role,
+                                             const std::string& content, const std::optional<std::string>& job_id);
+  static job_log read_job_log(sqlite_query& q);
+
+  std::mutex mutex_;
+  sqlite_connection conn_;  // DROVER_GUARDED_BY(mutex_)
+};
+
+std::vector<int> sqlite_database::migrate() {
+  std::lock_guard lock(mutex_);
+  conn_.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+             "creating schema_migrations");
+  std::vector<int> applied;
+  for (const auto& m : migrations()) {
+    auto what = fmt::format("applying migration {} ({})", m.version, m.description);
+    // Checked inside the write transaction, so two processes migrating at once
+    // apply each version once.
+    sqlite_transaction tx(conn_, what);
+    {
+      sqlite_query q(conn_, "SELECT 1 FROM schema_migrations WHERE version = ?1", what);
+      if (q.bind(m.version).next()) continue;
+    }
+    conn_.exec(m.sqlite_sql, what);
+    sqlite_query(conn_, "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", what)
+        .bind(m.version, now_ms())
+        .run();
+    tx.commit();
+    applied.push_back(m.version);
+  }
+  return applied;
+}
+
+void sqlite_database::ping() {
+  std::lock_guard lock(mutex_);
+  sqlite_query(conn_, "SELECT 1", "ping").run();
+}
+
+void sqlite_database::ensure_conversation(const std::string& id, const std::string& user_id) {
+  std::lock_guard lock(mutex_);
+  auto what = fmt::format("creating conversation '{}'", id);
+  sqlite_query(conn_,
+               "INSERT INTO conversations (id, user_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
+               what)
+      .bind(id, user_id, now_ms())
+      .run();
+}
+
+std::optional<std::int64_t> sqlite_database::insert_message(const std::optional<std::string>& idempotency_key,
+                                                            const std::string& conversation_id, const std::string& role,
+                                                            const std::string& content,
+                                                            const std::optional<std::string>& job_id) {
+  auto what = fmt::format("adding a message to conversation '{}'", conversation_id);
+  auto now = now_ms();
+  sqlite_transaction tx(conn_, what);
+  sqlite_query(
+      conn_,
+      "INSERT INTO conversations (id, user_id, created_at) VALUES (?1, 'unknown', ?2) ON CONFLICT (id) DO NOTHING",
+      what)
+      .bind(conversation_id, now)
+      .run();
+  std::optional<std::int64_t> id;
+  {
+    // ON CONFLICT DO NOTHING returns no row when the key exists: the UNIQUE
+    // index decides, not a prior SELECT, so concurrent deliveries insert once.
+    sqlite_query q(conn_,
+                   "INSERT INTO messages (conversation_id, role, content, job_id, idempotency_key, created_at) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+                   what);
+    if (q.bind(conversation_id, role, content, job_id, idempotency_key, now).next()) id = q.int64(0);
+    q.run();
+  }
+  tx.commit();
+  return id;
+}
+
+std::int64_t sqlite_database::add_message(const std::string& conversation_id, const std::string& role,
+                                          const std::string& content, std::optional<std::string> job_id) {
+  std::lock_guard lock(mutex_);
+  return *insert_message(std::nullopt, conversation_id, role, content, job_id);
+}
+
+std::optional<std::int64_t> sqlite_database::add_message_once(const std::string& idempotency_key,
+                                                              const std::string& conversation_id,
+                                                              const std::string& role, const std::string& content,
+                                                              std::optional<std::string> job_id) {
+  std::lock_guard lock(mutex_);
+  return insert_message(idempotency_key, conversation_id, role, content, job_id);
+}
+
+std::vector<message> sqlite_database::list_messages(const std::string& conversation_id, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  sqlite_query q(conn_,
+                 "SELECT id, conversation_id, role, content, job_id, created_at FROM ("
+                 " SELECT * FROM messages WHERE conversation_id = ?1 ORDER BY id DESC LIMIT ?2"
+                 ") ORDER BY id ASC",
+                 fmt::format("listing the messages of conversation '{}'", conversation_id));
+  q.bind(conversation_id, clamp_limit(limit));
+  std::vector<message> out;
+  while (q.next()) {
+    out.push_back({q.int64(0), q.text(1), q.text(2), q.text(3), q.optional_text(4), q.int64(5)});
+  }
+  return out;
+}
+
+void sqlite_database::put_assessment(const std::string& user_id, const std::string& json) {
+  std::lock_guard lock(mutex_);
+  sqlite_query(conn_,
+               "INSERT INTO user_assessments (user_id, data, updated_at) VALUES (?1, ?2, ?3) "
+               "ON CONFLICT (user_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+               fmt::format("storing the assessment of user '{}'", user_id))
+      .bind(user_id, json, now_ms())
+      .run();
+}
+
+std::optional<std::string> sqlite_database::get_assessment(const std::string& user_id) {
+  std::lock_guard lock(mutex_);
+  sqlite_query q(conn_, "SELECT data FROM user_assessments WHERE user_id = ?1",
+                 fmt::format("reading the assessment of user '{}'", user_id));
+  if (!q.bind(user_id).next()) return std::nullopt;
+  return q.text(0);
+}
+
+void sqlite_database::record_job_logs(const std::vector<job_log_update>& batch) {
+  check_job_log_batch(batch);
+  if (batch.empty()) return;
+  std::lock_guard lock(mutex_);
+  auto what = fmt::format("recording {} job log update(s)", batch.size());
+  sqlite_transaction tx(conn_, what);
+  auto now = now_ms();
+  for (const auto& u : batch) {
+    auto job_what = fmt::format("recording job log {}/{} as {}", u.queue, u.job_id, u.status);
+    sqlite_query(conn_, upsert_job_log_sql, job_what)
+        .bind(u.job_id, u.queue, u.job_type, u.user_id, u.status, u.payload_json, u.result_json, u.error_message,
+              u.error_stack, u.attempts, u.at_ms != 0 ? u.at_ms : now, job_status_rank(u.status))
+        .run();
+  }
+  tx.commit();
+}
+
+job_log sqlite_database::read_job_log(sqlite_query& q) {
+  job_log j;
+  j.id = q.int64(0);
+  j.queue = q.text(1);
+  j.job_id = q.text(2);
+  j.job_type = q.text(3);
+  j.status = q.text(4);
+  j.user_id = q.optional_text(5);
+  j.payload_json = q.optional_text(6);
+  j.result_json = q.optional_text(7);
+  j.error_message = q.optional_text(8);
+  j.error_stack = q.optional_text(9);
+  j.attempts = static_cast<int>(q.int64(10));
+  j.created_at_ms = q.int64(11);
+  j.started_at_ms = q.optional_int64(12);
+  j.completed_at_ms = q.optional_int64(13);
+  j.updated_at_ms = q.int64(14);
+  return j;
+}
+
+std::optional<job_log> sqlite_database::get_job_log(const std::string& queue, const std::string& job_id) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql =
+      fmt::format("SELECT {} FROM job_logs WHERE queue = ?1 AND job_id = ?2", job_log_columns);
+  sqlite_query q(conn_, sql.c_str(), fmt::format("reading job log {}/{}", queue, job_id));
+  if (!q.bind(queue, job_id).next()) return std::nullopt;
+  return read_job_log(q);
+}
+
+std::vector<job_log> sqlite_database::list_job_logs(std::optional<std::string> status, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  // Two statements rather than "?1 IS NULL OR status = ?1", which would keep the
+  // planner off idx_job_logs_status.
+  static const std::string all_sql = fmt::format("SELECT {} FROM job_logs ORDER BY id DESC LIMIT ?1", job_log_columns);
+  static const std::string by_status_sql =
+      fmt::format("SELECT {} FROM job_logs WHERE status = ?2 ORDER BY id DESC LIMIT ?1", job_log_columns);
+  sqlite_query q(conn_, (status ? by_status_sql : all_sql).c_str(), "listing job logs");
+  if (status) {
+    q.bind(clamp_limit(limit), *status);
+  } else {
+    q.bind(clamp_limit(limit));
+  }
+  std::vector<job_log> out;
+  while (q.next()) out.push_back(read_job_log(q));
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<database> open_sqlite(const std::string& path) { return std::make_unique<sqlite_database>(path); }
+
+}  // namespace drover::app::detail

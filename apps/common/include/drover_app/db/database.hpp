@@ -1,0 +1,157 @@
+// database.hpp - the apps' relational store (chat history, assessments, job logs)
+// over SQLite or PostgreSQL, chosen by URL.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace drover::app {
+
+// Thrown when the database fails: cannot connect, connection lost, a constraint
+// violated, a statement failed. what() names the operation and its subject, then
+// the driver's message ("adding a message to conversation 'c1': FOREIGN KEY ...").
+// URLs in messages are redacted (no passwords).
+class database_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One chat message. Timestamps are milliseconds since the Unix epoch.
+struct message {
+  std::int64_t id = 0;
+  std::string conversation_id;
+  std::string role;  // user | assistant | system
+  std::string content;
+  std::optional<std::string> job_id;  // the job that produced or consumes it
+  std::int64_t created_at_ms = 0;
+};
+
+// One step in a job's life, as the workers report it. Fields left empty keep the
+// value stored by an earlier update.
+struct job_log_update {
+  std::string queue;
+  std::string job_id;
+  std::string job_type;  // the job's name
+  std::string status;    // pending | processing | completed | failed
+  std::optional<std::string> user_id;
+  std::optional<std::string> payload_json;  // must be valid JSON
+  std::optional<std::string> result_json;   // must be valid JSON
+  std::optional<std::string> error_message;
+  std::optional<std::string> error_stack;
+  std::optional<int> attempts;
+  std::int64_t at_ms = 0;  // when it happened; 0 means now
+};
+
+// A job_logs row.
+struct job_log {
+  std::int64_t id = 0;
+  std::string queue;
+  std::string job_id;
+  std::string job_type;
+  std::string status;
+  std::optional<std::string> user_id;
+  std::optional<std::string> payload_json;  // PostgreSQL returns JSONB's normal form
+  std::optional<std::string> result_json;
+  std::optional<std::string> error_message;
+  std::optional<std::string> error_stack;
+  int attempts = 0;
+  std::int64_t created_at_ms = 0;
+  std::optional<std::int64_t> started_at_ms;    // last time it became processing
+  std::optional<std::int64_t> completed_at_ms;  // when it became completed or failed
+  std::int64_t updated_at_ms = 0;
+};
+
+// A connection to the apps' database. Make one with open_database().
+// Thread safety: every method may be called from any thread; calls on one object
+// are serialized by its mutex (one connection each), so a thread pool that wants
+// parallel queries opens one object per thread.
+// Every method throws database_error when the database fails. PostgreSQL outages:
+// while the server is down every call throws; the first call after it is back
+// reconnects and succeeds (a connection the server closed while idle is replaced
+// before use). Limit: connect_timeout bounds connecting only, so a server that
+// hangs without closing its sockets blocks a call until TCP gives up.
+class database {
+ public:
+  virtual ~database() = default;
+
+  // "sqlite" or "postgres".
+  virtual std::string_view backend() const = 0;
+
+  // Applies the migrations not yet recorded in schema_migrations, each in its own
+  // transaction, in version order; returns the versions applied by this call
+  // (empty when the schema is current). Safe to run from several processes at once.
+  virtual std::vector<int> migrate() = 0;
+
+  // A trivial query; throws database_error when the database is unreachable.
+  virtual void ping() = 0;
+
+  // Creates the conversation unless it exists (an existing owner is kept).
+  virtual void ensure_conversation(const std::string& id, const std::string& user_id) = 0;
+
+  // Appends a message and returns its id. Creates the conversation, owned by
+  // "unknown", when it is missing. A role outside user|assistant|system throws.
+  virtual std::int64_t add_message(const std::string& conversation_id, const std::string& role,
+                                   const std::string& content, std::optional<std::string> job_id) = 0;
+
+  // add_message, unless a message with this idempotency key exists: then nothing
+  // is written and std::nullopt is returned. Race-free across threads and
+  // processes (the key is UNIQUE), so a webhook delivered twice saves once.
+  virtual std::optional<std::int64_t> add_message_once(const std::string& idempotency_key,
+                                                       const std::string& conversation_id, const std::string& role,
+                                                       const std::string& content,
+                                                       std::optional<std::string> job_id) = 0;
+
+  // The newest `limit` messages of the conversation, oldest first; empty when the
+  // conversation has none or does not exist.
+  virtual std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit = 100) = 0;
+
+  // Stores the user's assessment (a JSON document), replacing an earlier one.
+  virtual void put_assessment(const std::string& user_id, const std::string& json) = 0;
+
+  // The stored JSON (PostgreSQL returns JSONB's normal form: same value, its own
+  // spacing and key order), or std::nullopt when the user has none.
+  virtual std::optional<std::string> get_assessment(const std::string& user_id) = 0;
+
+  // Applies the updates in order, in one transaction (all or nothing). Each one
+  // upserts the row keyed by (queue, job_id):
+  //   1. a new row gets created_at = at;
+  //   2. processing sets started_at, completed and failed set completed_at, and
+  //      updated_at is always set;
+  //   3. a row never moves backwards (pending < processing < completed|failed): an
+  //      update whose status ranks below the stored one is dropped whole, so a late
+  //      "processing" cannot undo "completed". Equal ranks apply (a retry's second
+  //      "processing", or "completed" after "failed").
+  // An unknown status throws std::invalid_argument before anything is written.
+  virtual void record_job_logs(const std::vector<job_log_update>& batch) = 0;
+
+  // std::nullopt when no row has this (queue, job_id).
+  virtual std::optional<job_log> get_job_log(const std::string& queue, const std::string& job_id) = 0;
+
+  // The newest rows first (by insertion), only those with `status` when given.
+  virtual std::vector<job_log> list_job_logs(std::optional<std::string> status, std::size_t limit = 100) = 0;
+};
+
+// Opens the database named by `url`:
+//   postgres://user:pass@host:port/db?params, postgresql://...  PostgreSQL (libpq's
+//     URI syntax; connect_timeout=10 is added unless given);
+//   sqlite:///abs/path.db, sqlite://relative/path.db, sqlite:path.db,
+//   sqlite::memory:, or a plain file path                        SQLite (WAL,
+//     busy_timeout 5000 ms, foreign keys on; the file's directory is created).
+// Does not migrate: call migrate() once at startup. Throws std::invalid_argument
+// for an empty URL or an unknown scheme, and database_error when the database
+// cannot be opened or reached.
+std::unique_ptr<database> open_database(const std::string& url);
+
+// The URL the apps use when none is configured.
+inline constexpr std::string_view default_database_url = "sqlite://var/drover.db";
+
+// `url` with any password replaced by "***", for logs and error messages.
+std::string redact_url(const std::string& url);
+
+}  // namespace drover::app

@@ -1,0 +1,306 @@
+// socketio_client.test.mjs - npm's socket.io-client 4.8, unchanged, against drover's
+// Socket.IO server (drover_socketio_demo, see socketio_demo.cpp for its events).
+//
+// Run: node --test tests/apps/api/socketio/socketio_client.test.mjs
+// The demo is $DROVER_SOCKETIO_DEMO or build/tests/apps/api/socketio/drover_socketio_demo.
+// It runs with a 300 ms ping interval and timeout, so heartbeats happen during the tests.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { io } from 'socket.io-client';
+import WebSocket from 'ws'; // engine.io-client's own dependency, for the raw-protocol tests
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const demoPath =
+  process.env.DROVER_SOCKETIO_DEMO ?? path.join(root, 'build/tests/apps/api/socketio/drover_socketio_demo');
+const PING_MS = 300;
+
+// Rejects when `promise` takes longer than `ms`.
+function within(ms, promise, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Starts the demo; resolves once it prints "listening <port>". Its other output
+// lines ("connect <id>", "disconnect <id> <reason>") are collected in `lines`.
+async function startDemo(port = 0) {
+  const proc = spawn(demoPath, [String(port), String(PING_MS), String(PING_MS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = [];
+  const listening = new Promise((resolve, reject) => {
+    proc.once('error', reject);
+    proc.once('exit', (code) => reject(new Error(`demo exited with ${code}`)));
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      const m = /^listening (\d+)$/.exec(line);
+      if (m) resolve(Number(m[1]));
+      else lines.push(line);
+    });
+  });
+  const actualPort = await within(5000, listening, `start ${demoPath}`);
+  return {
+    proc,
+    lines,
+    port: actualPort,
+    url: `http://127.0.0.1:${actualPort}`,
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = once(proc, 'exit');
+      proc.kill('SIGTERM');
+      await within(5000, exited, 'demo exit').catch(() => proc.kill('SIGKILL'));
+    },
+  };
+}
+
+let demo;
+const sockets = [];
+
+before(async () => {
+  demo = await startDemo();
+});
+
+after(async () => {
+  for (const s of sockets) s.disconnect();
+  await demo?.stop();
+});
+
+// Connects a new client (no automatic reconnection unless asked) and waits for it.
+async function connect(opts = {}, nsp = '/') {
+  const socket = io(demo.url + (nsp === '/' ? '' : nsp), {
+    forceNew: true,
+    reconnection: false,
+    timeout: 3000,
+    ...opts,
+  });
+  sockets.push(socket);
+  await within(
+    4000,
+    new Promise((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    }),
+    'connect',
+  );
+  return socket;
+}
+
+// Emits with an ack and resolves with every argument of the server's ack.
+function request(socket, event, ...args) {
+  return new Promise((resolve, reject) => {
+    socket.timeout(3000).emit(event, ...args, (err, ...response) => (err ? reject(err) : resolve(response)));
+  });
+}
+
+function nextEvent(socket, event, ms = 3000) {
+  return within(ms, new Promise((resolve) => socket.once(event, (...args) => resolve(args))), `event ${event}`);
+}
+
+async function stats(socket) {
+  const [s] = await request(socket, 'stats');
+  return s;
+}
+
+async function eventually(ms, check, what) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`not true after ${ms} ms: ${what}`);
+    await sleep(50);
+  }
+}
+
+test('default transports: connects over polling, then upgrades to websocket', async () => {
+  const socket = await connect();
+  const engine = socket.io.engine;
+  const [echoed] = await Promise.all([
+    request(socket, 'echo', 'during polling', { n: 1 }),
+    engine.transport.name === 'websocket' ? Promise.resolve() : nextEvent(engine, 'upgrade'),
+  ]);
+  assert.deepEqual(echoed, ['during polling', { n: 1 }]);
+  assert.equal(engine.transport.name, 'websocket');
+  assert.deepEqual(await request(socket, 'echo', 'after upgrade', [1, 2, 3], null, true), [
+    'after upgrade',
+    [1, 2, 3],
+    null,
+    true,
+  ]);
+  socket.disconnect();
+});
+
+test("transports: ['websocket'] connects straight over a WebSocket", async () => {
+  const socket = await connect({ transports: ['websocket'] });
+  assert.equal(socket.io.engine.transport.name, 'websocket');
+  assert.deepEqual(await request(socket, 'echo', 'ws'), ['ws']);
+  const progress = nextEvent(socket, 'job-progress');
+  assert.deepEqual(await request(socket, 'subscribe-job', 'ws-1'), [{ ok: true }]);
+  assert.deepEqual(await progress, [{ jobId: 'ws-1', progress: 42 }]);
+  socket.disconnect();
+});
+
+test("transports: ['polling'] works and survives several heartbeats", async () => {
+  const socket = await connect({ transports: ['polling'] });
+  assert.equal(socket.io.engine.transport.name, 'polling');
+  assert.deepEqual(await request(socket, 'echo', 'poll', { deep: { a: [1] } }), ['poll', { deep: { a: [1] } }]);
+  const progress = nextEvent(socket, 'job-progress');
+  socket.emit('subscribe-job', { jobId: 'poll-1' }); // no ack: the push alone must arrive
+  assert.deepEqual(await progress, [{ jobId: 'poll-1', progress: 42 }]);
+
+  let disconnected = false;
+  socket.on('disconnect', () => (disconnected = true));
+  await sleep(4 * PING_MS); // pings every 300 ms; a missed one would close within 600 ms
+  assert.equal(disconnected, false);
+  assert.equal(socket.io.engine.transport.name, 'polling');
+  assert.deepEqual(await request(socket, 'echo', 'still here'), ['still here']);
+  socket.disconnect();
+});
+
+test('a room push reaches every subscriber of that job and no one else', async () => {
+  const [a, b, c] = await Promise.all([
+    connect(),
+    connect({ transports: ['websocket'] }),
+    connect({ transports: ['polling'] }),
+  ]);
+  const seen = { a: [], b: [], c: [] };
+  a.on('job-progress', (p) => seen.a.push(p.jobId));
+  b.on('job-progress', (p) => seen.b.push(p.jobId));
+  c.on('job-progress', (p) => seen.c.push(p.jobId));
+  await request(a, 'subscribe-job', 'room-1');
+  await request(c, 'subscribe-job', 'room-2');
+  await request(b, 'subscribe-job', 'room-1'); // pushes to a and b
+  await eventually(2000, () => seen.a.length === 2 && seen.b.length === 1, 'pushes arrive');
+  await sleep(100);
+  assert.deepEqual(seen, { a: ['room-1', 'room-1'], b: ['room-1'], c: ['room-2'] });
+  for (const s of [a, b, c]) s.disconnect();
+});
+
+test('the server sees a client disconnect', async () => {
+  const watcher = await connect({ transports: ['websocket'] });
+  for (const transports of [['polling'], ['websocket']]) {
+    const before = await stats(watcher);
+    const leaving = await connect({ transports });
+    const id = leaving.id;
+    assert.equal((await stats(watcher)).connections, before.connections + 1);
+    leaving.disconnect();
+    await eventually(3000, async () => (await stats(watcher)).disconnects > before.disconnects, 'disconnect seen');
+    const after = await stats(watcher);
+    assert.equal(after.connections, before.connections);
+    assert.equal(after.reasons.at(-1), 'client namespace disconnect');
+    assert.ok(demo.lines.includes(`disconnect ${id} client namespace disconnect`), `demo output names ${id}`);
+  }
+  watcher.disconnect();
+});
+
+test('a client reconnects after the server drops its connection', async () => {
+  for (const transports of [['polling', 'websocket'], ['polling'], ['websocket']]) {
+    const socket = await connect({ transports, reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 100 });
+    const firstId = socket.id;
+    const dropped = nextEvent(socket, 'disconnect');
+    const reconnected = dropped.then(() => nextEvent(socket, 'connect'));
+    socket.emit('drop-me');
+    assert.deepEqual((await dropped)[0], 'transport close', `${transports}`);
+    await reconnected;
+    assert.notEqual(socket.id, firstId);
+    assert.deepEqual(await request(socket, 'echo', 'back'), ['back']);
+    socket.disconnect();
+  }
+});
+
+test('a client disconnected by the server stays disconnected', async () => {
+  const socket = await connect({ reconnection: true, reconnectionDelay: 50 });
+  const gone = nextEvent(socket, 'disconnect');
+  socket.emit('disconnect-me');
+  assert.deepEqual((await gone)[0], 'io server disconnect');
+  await sleep(300);
+  assert.equal(socket.connected, false);
+  assert.equal(socket.active, false);
+});
+
+test('a namespace other than "/" is refused with connect_error', async () => {
+  await assert.rejects(connect({}, '/admin'), { message: 'Invalid namespace' });
+});
+
+test('an unknown sid gets Engine.IO\'s JSON error', async () => {
+  const res = await within(3000, fetch(`${demo.url}/socket.io/?EIO=4&transport=polling&sid=nope`), 'fetch');
+  assert.equal(res.status, 400);
+  assert.deepEqual(await res.json(), { code: 1, message: 'Session ID unknown' });
+  const old = await within(3000, fetch(`${demo.url}/socket.io/?EIO=3&transport=polling`), 'fetch');
+  assert.deepEqual(await old.json(), { code: 5, message: 'Unsupported protocol version' });
+});
+
+// Opens a raw Engine.IO WebSocket and joins "/"; resolves with the socket and a
+// queue of the text messages that follow.
+async function rawWebSocket() {
+  const ws = new WebSocket(`ws://127.0.0.1:${demo.port}/socket.io/?EIO=4&transport=websocket`);
+  const messages = [];
+  let wake = () => {};
+  ws.on('message', (data, binary) => {
+    messages.push(binary ? data : data.toString());
+    wake();
+  });
+  const closed = once(ws, 'close');
+  const next = async (what) => {
+    while (messages.length === 0) await within(3000, new Promise((r) => (wake = r)), what);
+    return messages.shift();
+  };
+  await within(3000, once(ws, 'open'), 'raw websocket open');
+  const open = await next('open packet');
+  assert.match(open, /^0\{"sid":"[\w-]{20}","upgrades":\[\],"pingInterval":300,"pingTimeout":300,"maxPayload":1000000\}$/);
+  ws.send('40');
+  assert.match(await next('connect reply'), /^40\{"sid":"[\w-]{20}"\}$/);
+  return { ws, next, closed };
+}
+
+test('the server closes a WebSocket client that stops answering pings', async () => {
+  const { next, closed } = await rawWebSocket();
+  assert.equal(await next('ping'), '2');
+  const started = Date.now();
+  await within(3000, closed, 'server closes the connection');
+  assert.ok(Date.now() - started >= PING_MS - 50, 'closed only after the ping timeout');
+  const watcher = await connect({ transports: ['websocket'] });
+  assert.equal((await stats(watcher)).reasons.at(-1), 'ping timeout');
+  watcher.disconnect();
+});
+
+test('the server closes a WebSocket client that sends a malformed or binary packet', async () => {
+  for (const bad of ['42not json', '9', Buffer.from([4, 1, 2, 3])]) {
+    const { ws, closed } = await rawWebSocket();
+    ws.send(bad);
+    await within(3000, closed, `close after ${bad}`);
+  }
+  const watcher = await connect({ transports: ['websocket'] });
+  assert.deepEqual((await stats(watcher)).reasons.slice(-3), ['parse error', 'parse error', 'parse error']);
+  watcher.disconnect();
+});
+
+test('clients reconnect when the server restarts', async () => {
+  const own = await startDemo();
+  const port = own.port;
+  const socket = io(own.url, { forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
+  try {
+    await within(4000, once(socket, 'connect'), 'first connect');
+    await within(4000, socket.io.engine.transport.name === 'websocket' ? Promise.resolve() : once(socket.io.engine, 'upgrade'), 'upgrade');
+    const dropped = nextEvent(socket, 'disconnect');
+    await own.stop(); // SIGTERM: close_all(), as the API does at shutdown
+    assert.equal((await dropped)[0], 'transport close');
+    const again = await startDemo(port);
+    try {
+      await within(5000, once(socket, 'connect'), 'reconnect to the new server');
+      assert.deepEqual(await request(socket, 'echo', 'restarted'), ['restarted']);
+    } finally {
+      socket.disconnect();
+      await again.stop();
+    }
+  } finally {
+    socket.disconnect();
+    await own.stop();
+  }
+});

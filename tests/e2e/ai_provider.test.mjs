@@ -1,0 +1,33 @@
+// ai_provider.test.mjs - the OpenAI-compatible provider against the fake model server:
+// streaming into progress, 429 with Retry-After, 4xx, malformed chunks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSystem, postJSON, getJSON, waitForJob } from './system.mjs';
+import { CHUNKS } from './fake_openai.mjs';
+
+test('the provider streams, retries 429 after Retry-After, and reports 4xx and malformed streams', { timeout: 120000 }, async () => {
+  const sys = await startSystem();
+
+  const limited = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c1', userId: 'u', message: 'busy [429]' });
+  const t0 = Date.now();
+  const ok = await waitForJob(sys.base, limited.body.jobId);
+  assert.equal(ok.status, 'completed');
+  assert.equal(ok.result.response, CHUNKS.join(''));
+  const tries = sys.ai.requests.filter((r) => r.body.messages?.at(-1)?.content === 'busy [429]');
+  assert.equal(tries.length, 2, 'one 429, then one success within the same attempt');
+  assert.ok(Date.now() - t0 >= 900, 'waited for Retry-After');
+
+  const bad = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c1', userId: 'u', message: 'oops [400]' });
+  const failed = await waitForJob(sys.base, bad.body.jobId, 60000);
+  assert.equal(failed.status, 'failed');
+  assert.match(failed.error, /400.*bad model name/);
+
+  const broken = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c1', userId: 'u', message: 'garbled [malformed]' });
+  const garbled = await waitForJob(sys.base, broken.body.jobId, 60000);
+  assert.equal(garbled.status, 'failed');
+  assert.match(garbled.error, /malformed stream chunk/);
+
+  // Progress during streaming ends with the whole text.
+  const job = (await getJSON(sys.base, `/api/chat/job/${limited.body.jobId}`)).body;
+  assert.equal(job.status, 'completed');
+});

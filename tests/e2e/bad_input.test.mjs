@@ -1,0 +1,58 @@
+// bad_input.test.mjs - every bad request gets its status code and a JSON error, and the
+// API answers 503 within a second when Redis is away.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startSystem, postJSON, getJSON } from './system.mjs';
+
+test('bad requests get 4xx JSON errors, never a crash', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  const send = (body, headers = { 'content-type': 'application/json' }) =>
+    fetch(`${sys.base}/api/chat/send`, { method: 'POST', headers, body });
+
+  const cases = [
+    ['malformed JSON', await send('{"conversationId": '), 400, /Malformed JSON/],
+    ['not an object', await send('[1,2]'), 400, /JSON object/],
+    ['wrong content type', await send('conversationId=1', { 'content-type': 'application/x-www-form-urlencoded' }), 415, /application\/json/],
+    ['missing message', await send(JSON.stringify({ conversationId: 'c', userId: 'u' })), 400, /'message'/],
+    ['missing conversationId', await send(JSON.stringify({ message: 'm', userId: 'u' })), 400, /'conversationId'/],
+    ['missing userId', await send(JSON.stringify({ message: 'm', conversationId: 'c' })), 400, /'userId'/],
+    ['message not a string', await send(JSON.stringify({ message: 5, conversationId: 'c', userId: 'u' })), 400, /'message'/],
+    ['conversationId an object', await send(JSON.stringify({ message: 'm', conversationId: {}, userId: 'u' })), 400, /'conversationId'/],
+    ['bad priority', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', priority: 0 })), 400, /'priority'/],
+    ['bad webhookUrl', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: 'ftp://x' })), 400, /'webhookUrl'/],
+    ['too large', await send(JSON.stringify({ message: 'x'.repeat(1100 * 1024), conversationId: 'c', userId: 'u' })), 413, /too large/],
+    ['unknown route', await fetch(`${sys.base}/api/nope`), 404, /Not found/],
+    ['wrong method', await fetch(`${sys.base}/api/chat/send`), 405, /Method not allowed/],
+    ['unknown job', await fetch(`${sys.base}/api/chat/job/does-not-exist`), 404, /^Job not found$/],
+    ['webhook without secret', await fetch(`${sys.base}/api/webhooks/job-completed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 401, /secret/],
+  ];
+  for (const [what, res, status, pattern] of cases) {
+    assert.equal(res.status, status, what);
+    assert.match(res.headers.get('content-type') || '', /application\/json/, what);
+    const body = await res.json();
+    assert.match(body.error, pattern, what);
+  }
+
+  // A connection that sends half a request and stalls is closed by the server's timeout;
+  // meanwhile other requests are served.
+  const stalled = net.connect(sys.apiPort, '127.0.0.1');
+  stalled.write('POST /api/chat/send HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"a"');
+  assert.equal((await getJSON(sys.base, '/healthz')).status, 200);
+  stalled.destroy();
+
+  // The server is still alive after all of that.
+  assert.equal((await getJSON(sys.base, '/healthz')).body.status, 'ok');
+});
+
+test('with Redis away the API answers 503 within a second, and recovers', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  await sys.redis.stop();
+  const t0 = Date.now();
+  const res = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c', userId: 'u', message: 'hello' });
+  assert.equal(res.status, 503);
+  assert.match(res.body.error, /unavailable/i);
+  assert.ok(Date.now() - t0 < 1500, `took ${Date.now() - t0} ms`);
+  const ready = await getJSON(sys.base, '/readyz');
+  assert.equal(ready.status, 503);
+});

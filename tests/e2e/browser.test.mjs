@@ -1,0 +1,81 @@
+// browser.test.mjs - the chat page in headless Chromium (Debian's, driven by playwright-core):
+// the answer streams in over Socket.IO, polling takes over when the socket is blocked, and a
+// failed job shows as a failure.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { startSystem } from './system.mjs';
+import { onCleanup, repoRoot } from '../interop/support.mjs';
+import { CHUNKS } from './fake_openai.mjs';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+async function openBrowser() {
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  onCleanup(() => browser.close());
+  return browser;
+}
+
+async function ask(page, text) {
+  await page.fill('#text', text);
+  await page.click('#send');
+}
+
+test('the chat page shows the streamed answer, falls back to polling, and shows failures', { timeout: 120000 }, async () => {
+  const sys = await startSystem();
+  const browser = await openBrowser();
+
+  // 1. Live over Socket.IO.
+  const page = await browser.newPage();
+  await page.goto(`${sys.base}/?conversation=browser-1&user=b1`);
+  await page.waitForSelector('#conn.live', { timeout: 10000 });
+  await ask(page, 'Hello page');
+  const answer = page.locator('.msg.assistant').last();
+  await answer.waitFor();
+  await page.waitForFunction((text) => {
+    const all = document.querySelectorAll('.msg.assistant');
+    const el = all[all.length - 1];
+    return el && el.dataset.status === 'completed' && el.textContent === text;
+  }, CHUNKS.join(''), { timeout: 20000 });
+  const shots = path.join(repoRoot, 'build', 'screenshots');
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: path.join(shots, 'chat.png') });
+
+  // 2. Socket blocked: the page polls the job endpoint instead.
+  const polling = await browser.newPage();
+  await polling.route('**/socket.io/**', (route) => route.abort());
+  await polling.goto(`${sys.base}/?conversation=browser-2&user=b2`);
+  await ask(polling, 'Hello without a socket');
+  await polling.waitForFunction((text) => {
+    const all = document.querySelectorAll('.msg.assistant');
+    const el = all[all.length - 1];
+    return el && el.dataset.status === 'completed' && el.textContent === text;
+  }, CHUNKS.join(''), { timeout: 20000 });
+  assert.equal(await polling.textContent('#conn'), 'offline');
+
+  // 3. A failing job shows as a failure.
+  await ask(page, 'break it [400]');
+  await page.waitForFunction(() => {
+    const all = document.querySelectorAll('.msg.assistant');
+    const el = all[all.length - 1];
+    return el && el.dataset.status === 'failed';
+  }, null, { timeout: 60000 });
+  const failedText = await page.locator('.msg.assistant').last().textContent();
+  assert.match(failedText, /^Failed: .*400/);
+
+  // 4. A reload shows the history.
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll('.msg').length >= 2, null, { timeout: 10000 });
+  const texts = await page.locator('.msg').allTextContents();
+  assert.ok(texts.includes('Hello page'));
+  assert.ok(texts.includes(CHUNKS.join('')));
+});

@@ -1,0 +1,71 @@
+// chat_flow.test.mjs - the seed's flow end to end on SQLite and on PostgreSQL: send, poll,
+// webhook, history, assessment in the AI context, job_logs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSystem, postJSON, getJSON, waitForJob, waitFor } from './system.mjs';
+import { CHUNKS } from './fake_openai.mjs';
+
+for (const database of ['sqlite', 'postgres']) {
+  test(`chat flow on ${database}: send, poll, webhook, history, job_logs`, { timeout: 90000 }, async () => {
+    const sys = await startSystem({ database });
+    const conversationId = `conv-${database}`;
+
+    const put = await fetch(`${sys.base}/api/users/u1/assessment`, {
+      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ level: 'beginner', goal: 'learn C++' }),
+    });
+    assert.equal(put.status, 200);
+
+    const first = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u1', message: 'What is a queue?' });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.status, 'processing');
+    assert.ok(first.body.jobId);
+    assert.equal(typeof first.body.message, 'string');
+    // The seed's check: the job is in Redis as BullMQ lays it out.
+    assert.ok(['waiting', 'active', 'completed'].includes((await getJSON(sys.base, `/api/chat/job/${first.body.jobId}`)).body.status));
+
+    const done = await waitForJob(sys.base, first.body.jobId);
+    assert.equal(done.status, 'completed', JSON.stringify(done));
+    assert.equal(done.result.response, CHUNKS.join(''));
+    assert.equal(done.result.provider, 'openai-compatible');
+    assert.equal(done.result.model, 'fake-model');
+
+    // The model saw the assessment in the system prompt and the user's message.
+    const prompt = sys.ai.requests.at(-1).body.messages;
+    assert.equal(prompt[0].role, 'system');
+    assert.match(prompt[0].content, /beginner/);
+    assert.equal(prompt.at(-1).content, 'What is a queue?');
+
+    // The webhook stored the answer: the history has both messages.
+    await waitFor(async () => (await getJSON(sys.base, `/api/conversations/${conversationId}/messages`)).body.messages.length === 2,
+      { what: 'the assistant message from the webhook' });
+    const history = (await getJSON(sys.base, `/api/conversations/${conversationId}/messages`)).body.messages;
+    assert.deepEqual(history.map((m) => m.role), ['user', 'assistant']);
+    assert.equal(history[1].content, CHUNKS.join(''));
+    assert.equal(history[1].jobId, first.body.jobId);
+
+    // A second message carries the previous ones as context.
+    const second = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u1', message: 'And a worker?' });
+    await waitForJob(sys.base, second.body.jobId);
+    const prompt2 = sys.ai.requests.at(-1).body.messages.map((m) => m.content);
+    assert.ok(prompt2.includes('What is a queue?'));
+    assert.ok(prompt2.includes(CHUNKS.join('')));
+
+    // job_logs followed the job: pending -> processing -> completed, written in batches.
+    await waitFor(() => sys.db.query(`select status from job_logs where job_id = '${first.body.jobId}'`) === 'completed',
+      { what: 'job_logs to say completed' });
+    const row = sys.db.query(`select queue, job_type, user_id, started_at is not null, completed_at is not null from job_logs where job_id = '${first.body.jobId}'`);
+    assert.match(row, /^ai-processing\|generate-response\|u1\|(1|t)\|(1|t)$/);
+  });
+}
+
+test('a failing model fails the job with the provider\'s message, after the seed\'s 3 attempts', { timeout: 90000 }, async () => {
+  const sys = await startSystem();
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-fail', userId: 'u2', message: 'please [500]' });
+  const done = await waitForJob(sys.base, sent.body.jobId, 60000);
+  assert.equal(done.status, 'failed');
+  assert.match(done.error, /500.*upstream exploded/);
+  await waitFor(() => sys.db.query(`select status from job_logs where job_id = '${sent.body.jobId}'`) === 'failed',
+    { what: 'job_logs to say failed' });
+  const err = sys.db.query(`select error_message from job_logs where job_id = '${sent.body.jobId}'`);
+  assert.match(err, /upstream exploded/);
+});

@@ -1,0 +1,133 @@
+// system.mjs - starts the whole system for a test file: Redis, optionally PostgreSQL, the
+// fake model server, `drover api` and `drover workers`, all on free ports, all stopped at
+// the end (by the `after` hooks of tests/interop/support.mjs).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, chownSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { startRedis, onCleanup, waitFor, sleep, DROVER_BIN } from '../interop/support.mjs';
+import { startFakeOpenAI } from './fake_openai.mjs';
+
+export { waitFor, sleep };
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+class AppProcess {
+  constructor(name, args, env) {
+    this.name = name;
+    this.output = '';
+    this.proc = spawn(DROVER_BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc.stdout.on('data', (d) => (this.output += d));
+    this.proc.stderr.on('data', (d) => (this.output += d));
+    this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => r({ code, signal })));
+    onCleanup(() => this.stop());
+  }
+  async stop(signal = 'SIGTERM') {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    this.proc.kill(signal);
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), 10000);
+    await this.exited;
+    clearTimeout(t);
+  }
+  tail() { return `--- ${this.name} output ---\n${this.output.slice(-3000)}`; }
+}
+
+// A private PostgreSQL: initdb into a temp dir and run it there. PostgreSQL refuses to run
+// as root, so as root the server runs as `nobody` (the spawn's uid/gid, so that signals
+// reach the server itself).
+export async function startPostgres() {
+  const bin = existsSync('/usr/lib/postgresql/15/bin') ? '/usr/lib/postgresql/15/bin' : '';
+  const exe = (n) => (bin ? path.join(bin, n) : n);
+  const dir = mkdtempSync(path.join(tmpdir(), 'drover-e2e-pg-'));
+  const asRoot = process.getuid && process.getuid() === 0;
+  const ids = asRoot ? { uid: 65534, gid: 65534 } : {};
+  if (asRoot) chownSync(dir, 65534, 65534);
+  const data = path.join(dir, 'data');
+  execFileSync(exe('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], { stdio: 'pipe', ...ids });
+  const port = await freePort();
+  const proc = spawn(exe('postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
+    '-c', 'fsync=off'], { stdio: 'ignore', ...ids });
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  onCleanup(async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGINT');  // fast shutdown
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(t);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await waitFor(() => {
+    try { execFileSync('psql', [url, '-tAc', 'select 1'], { stdio: 'pipe' }); return true; } catch { return false; }
+  }, { timeout: 20000, what: 'PostgreSQL accepting connections' });
+  return { url, port, psql: (sql) => execFileSync('psql', [url, '-tAc', sql], { encoding: 'utf8' }).trim() };
+}
+
+// Starts Redis, the fake model, the API and the workers. `database`: 'sqlite' or 'postgres'.
+export async function startSystem({ database = 'sqlite', env = {} } = {}) {
+  const redis = await startRedis();
+  const ai = await startFakeOpenAI();
+  onCleanup(() => ai.close());
+  const dir = mkdtempSync(path.join(tmpdir(), 'drover-e2e-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  let db;
+  if (database === 'postgres') {
+    const pg = await startPostgres();
+    db = { url: pg.url, query: pg.psql };
+  } else {
+    const file = path.join(dir, 'drover.db');
+    db = { url: `sqlite://${file}`, query: (sql) => execFileSync('sqlite3', [file, sql], { encoding: 'utf8' }).trim() };
+  }
+  const apiPort = await freePort();
+  const workersPort = await freePort();
+  const common = {
+    REDIS_URL: redis.url,
+    DATABASE_URL: db.url,
+    WEBHOOK_SECRET: 'e2e-secret',
+    AI_BASE_URL: ai.url,
+    AI_MODEL: 'fake-model',
+    PORT: String(apiPort),
+    WORKERS_PORT: String(workersPort),
+    ...env,
+  };
+  const api = new AppProcess('api', ['api'], common);
+  const base = `http://127.0.0.1:${apiPort}`;
+  await waitFor(async () => {
+    try { return (await fetch(`${base}/readyz`)).status === 200; } catch { return false; }
+  }, { timeout: 20000, what: `the API on ${base} to be ready` }).catch((e) => { throw new Error(`${e.message}\n${api.tail()}`); });
+  const workers = new AppProcess('workers', ['workers'], common);
+  await waitFor(async () => {
+    try { return (await fetch(`http://127.0.0.1:${workersPort}/readyz`)).status === 200; } catch { return false; }
+  }, { timeout: 20000, what: 'the workers to be ready' }).catch((e) => { throw new Error(`${e.message}\n${workers.tail()}`); });
+  return { redis, ai, db, api, workers, base, apiPort, workersPort, env: common };
+}
+
+export async function postJSON(base, path, body, headers = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+export async function getJSON(base, path) {
+  const res = await fetch(`${base}${path}`);
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+// Polls GET /api/chat/job/:id until the job is completed or failed.
+export async function waitForJob(base, jobId, timeout = 20000) {
+  let last;
+  await waitFor(async () => {
+    last = await getJSON(base, `/api/chat/job/${jobId}`);
+    return last.body && (last.body.status === 'completed' || last.body.status === 'failed');
+  }, { timeout, what: `job ${jobId} to finish (last: ${JSON.stringify(last?.body)})` });
+  return last.body;
+}
