@@ -133,7 +133,16 @@ class openai_provider final : public ai_provider {
           }
         });
       };
-      auto res = co_await fetch(ex_, std::move(req), on_data);
+      http_response res;
+      std::string transport_failure;
+      try {
+        res = co_await fetch(ex_, std::move(req), on_data);
+      } catch (const transport_error& e) {
+        transport_failure = e.what();
+      }
+      if (!transport_failure.empty()) {
+        throw ai_error(fmt::format("the model server at {}: {}", s_.base_url, transport_failure));
+      }
       if (res.status >= 200 && res.status < 300) {
         if (!bad_chunk.empty()) throw ai_error("the model server sent a malformed stream chunk: " + bad_chunk);
         if (!done && out.text.empty()) throw ai_error("the model server ended the stream without an answer");
@@ -171,6 +180,12 @@ ai_settings ai_settings::from_env() {
   if (const char* v = env("AI_BASE_URL")) s.base_url = v;
   if (const char* v = env("AI_API_KEY")) s.api_key = v;
   if (const char* v = env("AI_MODEL")) s.model = v;
+  if (const char* v = env("AI_TIMEOUT_MS")) {
+    char* end = nullptr;
+    long ms = std::strtol(v, &end, 10);
+    if (!end || *end != '\0' || ms < 1) throw ai_error(std::string("AI_TIMEOUT_MS must be a positive number, got ") + v);
+    s.read_timeout = std::chrono::milliseconds(ms);
+  }
   return s;
 }
 

@@ -31,3 +31,11 @@ test('the provider streams, retries 429 after Retry-After, and reports 4xx and m
   const job = (await getJSON(sys.base, `/api/chat/job/${limited.body.jobId}`)).body;
   assert.equal(job.status, 'completed');
 });
+
+test('a model server that hangs fails the attempt after AI_TIMEOUT_MS, not forever', { timeout: 90000 }, async () => {
+  const sys = await startSystem({ env: { AI_TIMEOUT_MS: '500' } });
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-hang', userId: 'u', message: 'wait [hang]' });
+  const done = await waitForJob(sys.base, sent.body.jobId, 60000);
+  assert.equal(done.status, 'failed');
+  assert.match(done.error, /stalled|no answer in time/);
+});

@@ -69,3 +69,19 @@ test('a failing model fails the job with the provider\'s message, after the seed
   const err = sys.db.query(`select error_message from job_logs where job_id = '${sent.body.jobId}'`);
   assert.match(err, /upstream exploded/);
 });
+
+test('with PostgreSQL away the API answers 503 within about a second, and jobs already accepted still complete', { timeout: 90000 }, async () => {
+  const sys = await startSystem({ database: 'postgres' });
+  const accepted = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-db', userId: 'u', message: 'before the outage' });
+  assert.equal(accepted.status, 200);
+  await sys.db.stop();
+  const t0 = Date.now();
+  const res = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-db', userId: 'u', message: 'during the outage' });
+  assert.equal(res.status, 503, JSON.stringify(res.body));
+  assert.match(res.body.error, /Database unavailable/);
+  assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+  assert.equal((await getJSON(sys.base, '/readyz')).status, 503);
+  // The queue does not depend on the database: the accepted job completes.
+  const done = await waitForJob(sys.base, accepted.body.jobId);
+  assert.equal(done.status, 'completed');
+});

@@ -55,7 +55,7 @@ export async function startPostgres() {
   const proc = spawn(exe('postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
     '-c', 'fsync=off'], { stdio: 'ignore', ...ids });
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  onCleanup(async () => {
+  const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       const gone = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGINT');  // fast shutdown
@@ -63,12 +63,15 @@ export async function startPostgres() {
       await gone;
       clearTimeout(t);
     }
+  };
+  onCleanup(async () => {
+    await stop();
     rmSync(dir, { recursive: true, force: true });
   });
   await waitFor(() => {
     try { execFileSync('psql', [url, '-tAc', 'select 1'], { stdio: 'pipe' }); return true; } catch { return false; }
   }, { timeout: 20000, what: 'PostgreSQL accepting connections' });
-  return { url, port, psql: (sql) => execFileSync('psql', [url, '-tAc', sql], { encoding: 'utf8' }).trim() };
+  return { url, port, stop, psql: (sql) => execFileSync('psql', [url, '-tAc', sql], { encoding: 'utf8' }).trim() };
 }
 
 // Starts Redis, the fake model, the API and the workers. `database`: 'sqlite' or 'postgres'.
@@ -81,7 +84,7 @@ export async function startSystem({ database = 'sqlite', env = {} } = {}) {
   let db;
   if (database === 'postgres') {
     const pg = await startPostgres();
-    db = { url: pg.url, query: pg.psql };
+    db = { url: pg.url, query: pg.psql, stop: pg.stop };
   } else {
     const file = path.join(dir, 'drover.db');
     db = { url: `sqlite://${file}`, query: (sql) => execFileSync('sqlite3', [file, sql], { encoding: 'utf8' }).trim() };
