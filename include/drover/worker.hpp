@@ -54,6 +54,9 @@ class job_context {
   virtual boost::asio::awaitable<void> update_progress(boost::json::value progress) = 0;
   // Appends a line to the job's log.
   virtual boost::asio::awaitable<void> log(std::string line) = 0;
+  // True once the job's `timeout` passed: the attempt has already failed and the
+  // processor should stop. (Its pending timer and socket waits are cancelled too.)
+  virtual bool cancelled() const = 0;
 };
 
 // What a blocking (CPU-bound) processor sees; it runs on the worker's thread pool.
@@ -65,6 +68,8 @@ class blocking_job_context {
   // Both wait until Redis has the update; they throw drover::error on failure.
   virtual void update_progress(boost::json::value progress) = 0;
   virtual void log(std::string line) = 0;
+  // True once the job's `timeout` passed; a long computation should check it and stop.
+  virtual bool cancelled() const = 0;
 };
 
 // The code that runs a job. It returns the job's result (stored as its return
@@ -89,7 +94,9 @@ struct processor {
 //     renews the locks of running jobs, and fetches jobs while it has free slots;
 //     on an empty queue it blocks on the queue's marker, not polling.
 //  2. Each job: fail at once if the stalled check marked it, else run the processor,
-//     then record the result, or retry with the job's backoff, or fail it.
+//     then record the result, or retry with the job's backoff, or fail it. A job
+//     with a `timeout` option fails its attempt when the time is up ("job timed out
+//     after N ms"); the processor is told through job_context::cancelled().
 //  3. close(grace): stop fetching, wait for running jobs up to `grace`, hand the
 //     rest back to the wait list, release the connections.
 // When Redis goes away the worker keeps retrying with back-off and resumes by

@@ -2,11 +2,17 @@
 //
 // The retry decision is the worker's, as in BullMQ: retry while attemptsMade + 1 <
 // attempts and the error is recoverable, after the job's backoff delay.
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+
+#include <atomic>
 #include <spdlog/spdlog.h>
 
 #include "core/msgpack.hpp"
@@ -29,8 +35,10 @@ namespace lua = detail::lua;
 
 class async_context final : public job_context {
  public:
-  async_context(worker::impl& w, const drover::job& j) : w_(w), job_(j) {}
+  async_context(worker::impl& w, const drover::job& j, const std::atomic<bool>& cancelled)
+      : w_(w), job_(j), cancelled_(cancelled) {}
   const drover::job& job() const override { return job_; }
+  bool cancelled() const override { return cancelled_.load(); }
   net::awaitable<void> update_progress(json::value progress) override {
     const auto& k = w_.keys;
     script_args args{k.job(job_.id), k.events, k.meta, job_.id, json::serialize(progress)};
@@ -48,13 +56,16 @@ class async_context final : public job_context {
  private:
   worker::impl& w_;
   const drover::job& job_;
+  const std::atomic<bool>& cancelled_;
 };
 
 // Runs on a pool thread; each call hops to the worker's executor and waits there.
 class pool_context final : public blocking_job_context {
  public:
-  pool_context(worker::impl& w, const drover::job& j) : inner_(w, j), ex_(w.ex) {}
+  pool_context(worker::impl& w, const drover::job& j, const std::atomic<bool>& cancelled)
+      : inner_(w, j, cancelled), ex_(w.ex) {}
   const drover::job& job() const override { return inner_.job(); }
+  bool cancelled() const override { return inner_.cancelled(); }
   void update_progress(json::value progress) override {
     net::co_spawn(ex_, inner_.update_progress(std::move(progress)), net::use_future).get();
   }
@@ -101,20 +112,31 @@ bool is_redis_failure(const error& e) {
 
 }  // namespace
 
-net::awaitable<json::value> worker::impl::call_processor(const job& j) {
+// One run of a processor, shared by the job runner and the processor's coroutine, which
+// may outlive the runner's interest in it (after a timeout).
+struct worker::impl::processor_run {
+  processor_run(net::any_io_executor ex, const job& jb) : finished(ex), j(jb) {}
+  net::steady_timer finished;  // cancelled when the processor returns or throws
+  job j;
+  std::atomic<bool> cancelled{false};
+  bool done = false;
+  json::value result;
+  std::exception_ptr error;
+  net::cancellation_signal stop;
+};
+
+net::awaitable<json::value> worker::impl::call_processor(std::shared_ptr<processor_run> run) {
   if (proc.async_) {
-    async_context ctx(*this, j);
+    async_context ctx(*this, run->j, run->cancelled);
     co_return co_await proc.async_(ctx);
   }
   auto fn = proc.blocking_;
   auto* self = this;
-  co_return co_await net::co_spawn(
-      pool->get_executor(),
-      [fn, self, &j]() -> net::awaitable<json::value> {
-        pool_context ctx(*self, j);
-        co_return fn(ctx);
-      },
-      net::use_awaitable);
+  auto on_pool = [fn, self, run]() -> net::awaitable<json::value> {
+    pool_context ctx(*self, run->j, run->cancelled);
+    co_return fn(ctx);
+  };
+  co_return co_await net::co_spawn(pool->get_executor(), std::move(on_pool), net::use_awaitable);
 }
 
 net::awaitable<void> worker::impl::run_job(job j, std::string token) {
@@ -122,16 +144,45 @@ net::awaitable<void> worker::impl::run_job(job j, std::string token) {
   std::optional<std::string> failure;
   bool unrecoverable = false;
   json::value result;
-  try {
-    if (j.deferred_failure) throw unrecoverable_error(*j.deferred_failure);
-    result = co_await call_processor(j);
-  } catch (const unrecoverable_error& e) {
-    failure = e.what();
+  if (j.deferred_failure) {
+    failure = *j.deferred_failure;
     unrecoverable = true;
-  } catch (const std::exception& e) {
-    failure = e.what();
-  } catch (...) {
-    failure = "unknown error";
+  } else {
+    auto run = std::make_shared<processor_run>(ex, j);
+    // The processor runs as its own coroutine so that a timeout can give up on it
+    // (and cancel what it waits for) without waiting for it to notice.
+    net::co_spawn(ex, call_processor(run),
+                  net::bind_cancellation_slot(run->stop.slot(), [run](std::exception_ptr e, json::value v) {
+                    run->done = true;
+                    run->error = e;
+                    run->result = std::move(v);
+                    run->finished.cancel();
+                  }));
+    if (j.opts.timeout && *j.opts.timeout > 0) {
+      run->finished.expires_after(std::chrono::milliseconds(*j.opts.timeout));
+    } else {
+      run->finished.expires_at(clock::time_point::max());
+    }
+    boost::system::error_code ec;
+    co_await run->finished.async_wait(net::redirect_error(net::use_awaitable, ec));
+    if (!run->done) {
+      run->cancelled = true;
+      run->stop.emit(net::cancellation_type::terminal);
+      failure = fmt::format("job timed out after {} ms", *j.opts.timeout);
+    } else if (run->error) {
+      try {
+        std::rethrow_exception(run->error);
+      } catch (const unrecoverable_error& e) {
+        failure = e.what();
+        unrecoverable = true;
+      } catch (const std::exception& e) {
+        failure = e.what();
+      } catch (...) {
+        failure = "unknown error";
+      }
+    } else {
+      result = std::move(run->result);
+    }
   }
   if (failure) {
     co_await fail(j, token, *failure, unrecoverable);

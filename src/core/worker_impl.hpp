@@ -32,8 +32,9 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   boost::asio::awaitable<std::optional<job>> move_to_active(const std::string& token);
   std::optional<job> take_fetch_reply(redis::reply& r);
   // job_runner.cpp
+  struct processor_run;
   boost::asio::awaitable<void> run_job(job j, std::string token);
-  boost::asio::awaitable<boost::json::value> call_processor(const job& j);
+  boost::asio::awaitable<boost::json::value> call_processor(std::shared_ptr<processor_run> run);
   boost::asio::awaitable<void> complete(const job& j, const std::string& token, const boost::json::value& result);
   boost::asio::awaitable<void> fail(const job& j, const std::string& token, const std::string& reason,
                                     bool unrecoverable);

@@ -302,6 +302,68 @@ TEST_F(worker_test, remove_on_complete_keeps_the_newest) {
   });
 }
 
+TEST_F(worker_test, a_job_timeout_fails_the_attempt_and_stops_the_processor) {
+  std::atomic<int> noticed{0};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto opts = job_options::from_json(json::parse(R"({"timeout":200,"attempts":2})"));
+    co_await q.add("slow", json::object(), opts);
+    co_await q.add("cpu", json::object(), opts);
+    // An async processor waiting on a timer (cancelled at the timeout) and a blocking
+    // one polling cancelled().
+    auto async_proc = processor::async([&](job_context& ctx) -> net::awaitable<json::value> {
+      if (ctx.job().name == "slow") {
+        bool aborted = false;
+        try {
+          co_await test::sleep_ms(5000);
+        } catch (const boost::system::system_error&) {
+          aborted = true;
+        }
+        if (aborted && ctx.cancelled()) ++noticed;
+        co_return nullptr;
+      }
+      co_return nullptr;
+    });
+    auto o = wopts();
+    o.concurrency = 2;
+    worker w(io.get_executor(), name, async_proc, o);
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "failed", 1); }));
+    co_await w.close();
+    auto j = co_await q.get_job("1");
+    DROVER_CO_ASSERT_TRUE(j.has_value());
+    EXPECT_EQ(j->failed_reason, "job timed out after 200 ms");
+    EXPECT_EQ(j->attempts_made, 2);  // the timeout is an ordinary failure: the job retried
+    EXPECT_EQ(co_await q.get_job_state("2"), "completed");
+    q.close();
+  });
+  EXPECT_EQ(noticed.load(), 2);
+
+  auto cpu_queue = test::unique_queue("timeout-cpu");
+  std::atomic<bool> stopped_early{false};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), cpu_queue, qopts());
+    auto opts = job_options::from_json(json::parse(R"({"timeout":200})"));
+    co_await q.add("spin", json::object(), opts);
+    auto proc = processor::blocking([&](blocking_job_context& ctx) -> json::value {
+      auto until = std::chrono::steady_clock::now() + 5s;
+      while (std::chrono::steady_clock::now() < until) {
+        if (ctx.cancelled()) {
+          stopped_early = true;
+          break;
+        }
+      }
+      return nullptr;
+    });
+    worker w(io.get_executor(), cpu_queue, proc, wopts());
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "failed", 1); }));
+    co_await w.close();
+    q.close();
+  });
+  EXPECT_TRUE(stopped_early.load());
+}
+
 TEST_F(worker_test, keeps_bullmq_metrics_when_asked) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
