@@ -106,6 +106,8 @@ void api_server::stop() {
 
 std::uint16_t api_server::port() const { return http_ ? http_->port() : 0; }
 
+std::size_t api_server::pending_logs() const { return relay_ ? relay_->buffered() : 0; }
+
 net::awaitable<response> api_server::handle(request req) {
   std::optional<response> res;
   std::exception_ptr failure;

@@ -37,6 +37,8 @@ class api_server {
   void start();
   void stop();
   std::uint16_t port() const;
+  // job_logs updates not yet written (the relay keeps them while the database is away).
+  std::size_t pending_logs() const;
 
   // Routes one request (also used directly by tests).
   boost::asio::awaitable<response> handle(request req);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <drover/queue.hpp>
+#include <drover/webhook_signature.hpp>
 
 #include "api/api_server.hpp"
 #include "api/blocking_call.hpp"
@@ -57,13 +58,6 @@ std::string id_field(const json::object& o, const char* name, bool required = tr
   if (v->is_int64()) return std::to_string(v->get_int64());
   if (v->is_uint64()) return std::to_string(v->get_uint64());
   throw bad_request(http::status::bad_request, fmt::format("'{}' must be a non-empty string or an integer", name));
-}
-
-bool same_secret(std::string_view a, std::string_view b) {
-  // Constant time: the comparison must not tell an attacker how much of a guess was right.
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i % std::max<std::size_t>(1, b.size())]);
-  return diff == 0;
 }
 
 json::object message_json(const app::message& m) {
@@ -153,7 +147,8 @@ net::awaitable<response> chat_routes::send(api_server& app, const request& req) 
     data["webhookUrl"] = webhook;
 
     json::value job_data = std::move(data);
-    auto j = co_await app.ai_queue_.add("generate-response", job_data, opts);
+    std::string job_name = "generate-response";
+    auto j = co_await app.ai_queue_.add(job_name, job_data, opts);
     app.relay_->record_pending(j, user_id);
 
     json::object out;
@@ -210,8 +205,10 @@ net::awaitable<response> chat_routes::put_assessment(api_server& app, const requ
 
 net::awaitable<response> chat_routes::job_completed_webhook(api_server& app, const request& req) {
   {
-    if (!same_secret(req["x-webhook-secret"], app.cfg_.webhook_secret)) {
-      throw bad_request(http::status::unauthorized, "Invalid or missing webhook secret");
+    auto check = verify_webhook(app.cfg_.webhook_secret, req["webhook-id"], req["webhook-timestamp"],
+                                req["webhook-signature"], req.body());
+    if (check != webhook_check::ok) {
+      throw bad_request(http::status::unauthorized, std::string("Invalid webhook: ") + to_string(check));
     }
     auto body = json_body(req);
     auto job_id = id_field(body, "jobId");

@@ -5,6 +5,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -33,16 +36,36 @@ struct app_flags {
   long shutdown_grace_ms = 30000;
 };
 
-// Runs until SIGINT/SIGTERM, then calls stop.
+// Runs until SIGINT/SIGTERM, then calls stop (which ends by stopping io); a second
+// signal stops at once, whatever is still pending.
 template <class Stop>
 void run_until_signal(net::io_context& io, Stop stop) {
   net::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    spdlog::info("signal {}: shutting down", sig);
-    stop();
-  });
+  int received = 0;
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        if (++received == 1) {
+          spdlog::info("signal {}: shutting down (again to stop at once)", sig);
+          stop();
+        } else {
+          spdlog::warn("signal {}: stopping now", sig);
+          io.stop();
+          return;
+        }
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
   io.run();
+}
+
+// Waits (up to a deadline) for the API's buffered job_logs to reach the database.
+net::awaitable<void> drain_logs(api::api_server& server) {
+  net::steady_timer t(co_await net::this_coro::executor);
+  for (int i = 0; i < 100 && server.pending_logs() > 0; ++i) {
+    t.expires_after(std::chrono::milliseconds(30));
+    co_await t.async_wait(net::use_awaitable);
+  }
 }
 
 }  // namespace
@@ -72,7 +95,7 @@ void add_app_commands(CLI::App& app, std::function<int()>& run) {
                    cfg.database_url.starts_with("postgres") ? "postgres" : cfg.database_url);
       run_until_signal(io, [&] {
         server.stop();
-        io.stop();
+        net::co_spawn(io, drain_logs(server), [&](std::exception_ptr) { io.stop(); });
       });
       return 0;
     };

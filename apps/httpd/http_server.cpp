@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -73,6 +74,9 @@ net::awaitable<void> http_server::accept_loop() {
     if (ec) {
       if (stopped_) co_return;
       spdlog::warn("http: accept failed: {}", ec.message());
+      // Out of descriptors, typically: retrying at once would spin.
+      net::steady_timer pause(ex_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
       continue;
     }
     net::co_spawn(ex_, session(std::move(socket)), [](std::exception_ptr e) {
@@ -135,9 +139,16 @@ net::awaitable<void> http_server::session(tcp::socket socket) {
     stream.expires_never();
     const bool keep_alive = req.keep_alive();
     const auto version = req.version();
+    const bool head = req.method() == http::verb::head;
     response res = co_await handler_(std::move(req));
     res.version(version);
     if (!keep_alive) res.keep_alive(false);
+    if (head) {
+      // A HEAD reply announces the body's length but must not carry it.
+      auto length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
+    }
     stream.expires_after(opts_.read_timeout);
     co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
     if (ec || !res.keep_alive()) break;

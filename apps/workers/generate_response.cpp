@@ -73,7 +73,8 @@ struct progress_pump {
 
 net::awaitable<void> send_progress(std::shared_ptr<progress_pump> p) {
   try {
-    co_await p->ctx.update_progress(p->value());
+    auto value = p->value();
+    co_await p->ctx.update_progress(value);
   } catch (const std::exception&) {
     // A lost progress update is not worth failing the answer for.
   }
@@ -106,15 +107,25 @@ processor generate_response_processor(ai_provider& ai, queue& webhooks) {
       pump->last = now;
       net::co_spawn(ex, send_progress(pump), net::detached);
     };
-    auto result = co_await ai.complete(std::move(prompt), on_delta);
-    // The final progress holds the whole answer; wait for any update still in flight first.
+    completion result;
+    std::exception_ptr failed;
+    try {
+      result = co_await ai.complete(std::move(prompt), on_delta);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    // A progress update still in flight uses ctx: wait for it, whatever happened, before
+    // returning or rethrowing (ctx dies with this coroutine).
     net::steady_timer t(ex);
     while (pump->in_flight) {
       t.expires_after(std::chrono::milliseconds(5));
       co_await t.async_wait(net::use_awaitable);
     }
+    if (failed) std::rethrow_exception(failed);
+    // The final progress holds the whole answer.
     pump->text = result.text;
-    co_await ctx.update_progress(pump->value());
+    auto final_progress = pump->value();
+    co_await ctx.update_progress(final_progress);
 
     json::object out;
     out["response"] = result.text;
@@ -141,7 +152,8 @@ processor generate_response_processor(ai_provider& ai, queue& webhooks) {
       opts.backoff = backoff_options{"exponential", 1000, std::nullopt};
       opts.remove_on_complete = 1000;
       json::value delivery_value = std::move(delivery);
-      co_await webhooks.add("job-completed", delivery_value, opts);
+      std::string delivery_name = "job-completed";
+      co_await webhooks.add(delivery_name, delivery_value, opts);
     }
     co_return out_value;
   });

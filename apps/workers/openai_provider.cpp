@@ -158,7 +158,8 @@ class openai_provider final : public ai_provider {
         char* end = nullptr;
         double secs = std::strtod(it->second.c_str(), &end);
         if (end && *end == '\0' && secs >= 0) {
-          wait = std::min(s_.retry_cap, std::chrono::milliseconds(static_cast<long>(secs * 1000)));
+          double capped = std::min(secs * 1000.0, static_cast<double>(s_.retry_cap.count()));
+          wait = std::chrono::milliseconds(static_cast<long>(capped));
         }
       }
       spdlog::warn("ai: the model server answered {} ({}); try {} of {} in {} ms", res.status, message, attempt + 1,

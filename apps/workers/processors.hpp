@@ -16,8 +16,8 @@ namespace drover::workers {
 // webhook-delivery. Other job names fail at once (unrecoverable).
 processor generate_response_processor(ai_provider& ai, queue& webhooks);
 
-// webhook-delivery: POSTs data.payload as JSON to data.url with the shared secret in
-// X-Webhook-Secret; 2xx succeeds; 408, 429, 5xx and network errors fail the attempt
+// webhook-delivery: POSTs data.payload as JSON to data.url, signed with the shared secret
+// as Standard Webhooks signs (webhook-id, webhook-timestamp, webhook-signature); 2xx succeeds; 408, 429, 5xx and network errors fail the attempt
 // (retried with the job's backoff); other statuses fail the job for good. Each attempt
 // is written to the job's log.
 processor webhook_delivery_processor(std::string secret);

@@ -6,6 +6,8 @@
 
 #include <chrono>
 
+#include <drover/webhook_signature.hpp>
+
 #include "workers/http_client.hpp"
 #include "workers/processors.hpp"
 
@@ -24,9 +26,15 @@ processor webhook_delivery_processor(std::string secret) {
     http_request req;
     req.url = std::string(url->get_string());
     req.headers.emplace_back("Content-Type", "application/json");
-    req.headers.emplace_back("X-Webhook-Secret", secret);
-    req.headers.emplace_back("X-Webhook-Id", j.id);
     req.body = data.contains("payload") ? json::serialize(data.at("payload")) : std::string("{}");
+    // Signed (Standard Webhooks), never the secret itself: a webhook URL may belong to
+    // anyone. The delivery job's id is the webhook id, so retries carry the same one.
+    const auto timestamp = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    req.headers.emplace_back("webhook-id", j.id);
+    req.headers.emplace_back("webhook-timestamp", std::to_string(timestamp));
+    req.headers.emplace_back("webhook-signature", sign_webhook(secret, j.id, timestamp, req.body));
     req.connect_timeout = std::chrono::seconds(5);
     req.read_timeout = std::chrono::seconds(10);
 
@@ -43,10 +51,12 @@ processor webhook_delivery_processor(std::string secret) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     const auto attempt = j.attempts_made + 1;
     if (!res) {
-      co_await ctx.log(fmt::format("attempt {}: network error after {} ms: {}", attempt, ms, network_error));
+      std::string line = fmt::format("attempt {}: network error after {} ms: {}", attempt, ms, network_error);
+      co_await ctx.log(line);
       throw std::runtime_error("webhook delivery failed: " + network_error);
     }
-    co_await ctx.log(fmt::format("attempt {}: HTTP {} in {} ms", attempt, res->status, ms));
+    std::string line = fmt::format("attempt {}: HTTP {} in {} ms", attempt, res->status, ms);
+    co_await ctx.log(line);
     if (res->status >= 200 && res->status < 300) {
       json::object out;
       out["status"] = res->status;

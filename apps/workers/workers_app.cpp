@@ -1,6 +1,9 @@
 // workers_app.cpp - wiring of the Workers app.
 #include "workers/workers_app.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -44,7 +47,11 @@ workers_config workers_config::from_env() {
   if (const char* v = env("AI_CONCURRENCY")) c.ai_concurrency = positive("AI_CONCURRENCY", v);
   if (const char* v = env("DOCUMENT_CONCURRENCY")) c.document_concurrency = positive("DOCUMENT_CONCURRENCY", v);
   if (const char* v = env("WEBHOOK_CONCURRENCY")) c.webhook_concurrency = positive("WEBHOOK_CONCURRENCY", v);
-  if (const char* v = env("WORKERS_PORT")) c.port = static_cast<std::uint16_t>(positive("WORKERS_PORT", v));
+  if (const char* v = env("WORKERS_PORT")) {
+    int port = positive("WORKERS_PORT", v);
+    if (port > 65535) throw error(errc::invalid_argument, fmt::format("WORKERS_PORT must be at most 65535, got {}", port));
+    c.port = static_cast<std::uint16_t>(port);
+  }
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
   if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
   return c;
@@ -126,7 +133,18 @@ void workers_app::start() {
 net::awaitable<void> workers_app::stop(std::chrono::milliseconds grace) {
   auto& i = *impl_;
   if (i.http) i.http->stop();
-  for (auto& w : i.workers) co_await w->close(grace);
+  // The three workers close side by side, so that the whole shutdown takes one grace
+  // period, not three.
+  int closing = 0;
+  for (auto& w : i.workers) {
+    ++closing;
+    net::co_spawn(i.ex, w->close(grace), [&closing](std::exception_ptr) { --closing; });
+  }
+  net::steady_timer t(i.ex);
+  while (closing > 0) {
+    t.expires_after(std::chrono::milliseconds(20));
+    co_await t.async_wait(net::use_awaitable);
+  }
   i.webhooks.close();
 }
 

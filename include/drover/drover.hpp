@@ -9,4 +9,5 @@
 #include "drover/queue.hpp"
 #include "drover/queue_events.hpp"
 #include "drover/redis_options.hpp"
+#include "drover/webhook_signature.hpp"
 #include "drover/worker.hpp"

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { createHmac } from 'node:crypto';
 import { startSystem, postJSON, waitFor } from './system.mjs';
 import { onCleanup } from '../interop/support.mjs';
 import { CHUNKS } from './fake_openai.mjs';
@@ -41,18 +42,34 @@ for (const transports of [['websocket'], ['polling'], ['polling', 'websocket']])
   });
 }
 
-test('the job-completed webhook saves once when delivered twice, and checks its secret', { timeout: 60000 }, async () => {
+function signed(secret, id, body, timestamp = Math.floor(Date.now() / 1000)) {
+  const text = JSON.stringify(body);
+  const sig = createHmac('sha256', secret).update(`${id}.${timestamp}.${text}`).digest('base64');
+  return { text, headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${sig}` } };
+}
+
+test('the job-completed webhook verifies its Standard Webhooks signature and saves once when delivered twice', { timeout: 60000 }, async () => {
   const sys = await startSystem();
   const body = { jobId: 'manual-1', conversationId: 'hook', userId: 'u', status: 'completed', result: { response: 'hi there' } };
-  const headers = { 'x-webhook-secret': 'e2e-secret' };
-  const a = await postJSON(sys.base, '/api/webhooks/job-completed', body, headers);
-  const b = await postJSON(sys.base, '/api/webhooks/job-completed', body, headers);
+  const post = (msg) => fetch(`${sys.base}/api/webhooks/job-completed`, { method: 'POST', headers: msg.headers, body: msg.text });
+  const a = await post(signed('e2e-secret', 'msg-1', body));
+  const b = await post(signed('e2e-secret', 'msg-1', body));
   assert.equal(a.status, 200);
-  assert.equal(a.body.duplicate, false);
+  assert.equal((await a.json()).duplicate, false);
   assert.equal(b.status, 200);
-  assert.equal(b.body.duplicate, true);
-  const wrong = await postJSON(sys.base, '/api/webhooks/job-completed', body, { 'x-webhook-secret': 'nope' });
-  assert.equal(wrong.status, 401);
+  assert.equal((await b.json()).duplicate, true);
+
+  const wrongKey = await post(signed('not-the-secret', 'msg-2', body));
+  assert.equal(wrongKey.status, 401);
+  assert.match((await wrongKey.json()).error, /signature/);
+  const replay = await post(signed('e2e-secret', 'msg-3', body, Math.floor(Date.now() / 1000) - 600));
+  assert.equal(replay.status, 401);
+  assert.match((await replay.json()).error, /5 minutes/);
+  const tampered = signed('e2e-secret', 'msg-4', body);
+  tampered.text = tampered.text.replace('hi there', 'forged');
+  assert.equal((await post(tampered)).status, 401);
+
   const history = await (await fetch(`${sys.base}/api/conversations/hook/messages`)).json();
   assert.equal(history.messages.length, 1);
+  assert.equal(history.messages[0].content, 'hi there');
 });
