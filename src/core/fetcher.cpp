@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/msgpack.hpp"
+#include "core/clock.hpp"
 #include "core/worker_impl.hpp"
 #include "drover/error.hpp"
 
@@ -17,17 +18,11 @@ namespace net = boost::asio;
 
 namespace drover {
 
-std::int64_t now_ms();  // queue.cpp
-
 namespace {
 
 constexpr std::chrono::milliseconds max_block{10000};         // BullMQ's cap on one marker wait
 constexpr std::chrono::milliseconds max_rate_limit_wait{30000}; // BullMQ's maximumRateLimitDelay
 constexpr std::chrono::milliseconds max_error_backoff{5000};
-
-bool is_redis_failure(const error& e) {
-  return e.is(errc::redis_unavailable) || e.is(errc::redis_timeout) || e.is(errc::cancelled);
-}
 
 }  // namespace
 
@@ -89,7 +84,7 @@ net::awaitable<void> worker::impl::fetch_loop() {
 // (ms) when a delayed job becomes due.
 net::awaitable<void> worker::impl::wait_for_job() {
   while (!closing) {
-    auto now = now_ms();
+    auto now = detail::now_ms();
     std::chrono::milliseconds timeout = opts.drain_delay;
     if (next_delayed_ms > 0) {
       timeout = std::min(max_block, std::chrono::milliseconds(std::max<std::int64_t>(1, next_delayed_ms - now)));
@@ -103,7 +98,7 @@ net::awaitable<void> worker::impl::wait_for_job() {
       co_return;
     }
     double score = std::strtod(r.elements[2].str.c_str(), nullptr);
-    if (score <= static_cast<double>(now_ms() + 1)) co_return;
+    if (score <= static_cast<double>(detail::now_ms() + 1)) co_return;
     next_delayed_ms = static_cast<std::int64_t>(score);
   }
 }
@@ -119,7 +114,7 @@ net::awaitable<std::optional<job>> worker::impl::move_to_active(const std::strin
   if (!opts.name.empty()) o.str("name").str(opts.name);
   detail::script_args args{k.wait,   k.active, k.prioritized, k.events, k.stalled, k.limiter, k.delayed,
                           k.paused, k.meta,   k.pc,          k.marker, k.base()};
-  args.push_back(std::to_string(now_ms()));
+  args.push_back(std::to_string(detail::now_ms()));
   args.push_back(o.take());
   auto r = co_await detail::run_script(*conn, detail::lua::move_to_active, std::move(args));
   co_return take_fetch_reply(r);

@@ -17,6 +17,7 @@
 
 #include "core/msgpack.hpp"
 #include "core/script_errors.hpp"
+#include "core/clock.hpp"
 #include "core/worker_impl.hpp"
 #include "drover/backoff.hpp"
 #include "drover/error.hpp"
@@ -25,8 +26,6 @@ namespace net = boost::asio;
 namespace json = boost::json;
 
 namespace drover {
-
-std::int64_t now_ms();  // queue.cpp
 
 namespace {
 
@@ -104,10 +103,6 @@ void metrics_size(detail::msgpack_writer& o, const worker_options& opts) {
   } else {
     o.str("");
   }
-}
-
-bool is_redis_failure(const error& e) {
-  return e.is(errc::redis_unavailable) || e.is(errc::redis_timeout) || e.is(errc::cancelled);
 }
 
 }  // namespace
@@ -219,19 +214,48 @@ net::awaitable<void> worker::impl::record(const job& j, const char* what, const 
   }
 }
 
-net::awaitable<void> worker::impl::complete(const job& j, const std::string& token, const json::value& result) {
+// moveToFinished's keys and arguments, packed as Node's worker packs them; `fields`
+// is the msgpacked list of extra job fields ("" for none).
+script_args worker::impl::move_to_finished_args(const job& j, const std::string& token, bool completed,
+                                                std::string value, std::string fields) const {
   const auto& k = keys;
   detail::msgpack_writer o;
   o.map(7).str("token").str(token);
-  o.str("keepJobs").json(keep_jobs(j.opts.remove_on_complete, opts.remove_on_complete));
+  o.str("keepJobs").json(completed ? keep_jobs(j.opts.remove_on_complete, opts.remove_on_complete)
+                                   : keep_jobs(j.opts.remove_on_fail, opts.remove_on_fail));
   o.str("lockDuration").integer(opts.lock_duration.count());
   o.str("attempts").integer(j.opts.attempts.value_or(0));
   metrics_size(o, opts);
   o.str("name").str(opts.name);
   o.str("fpof").boolean(false);
-  script_args args{k.wait, k.active, k.prioritized, k.events, k.stalled, k.limiter, k.delayed, k.paused, k.meta, k.pc,
-                   k.completed, k.job(j.id), k.key("metrics:completed"), k.marker, j.id, std::to_string(now_ms()),
-                   "returnvalue", json::serialize(result), "completed", "0", k.base(), o.take(), ""};
+  const char* target = completed ? "completed" : "failed";
+  return {k.wait,
+          k.active,
+          k.prioritized,
+          k.events,
+          k.stalled,
+          k.limiter,
+          k.delayed,
+          k.paused,
+          k.meta,
+          k.pc,
+          completed ? k.completed : k.failed,
+          k.job(j.id),
+          k.key(std::string("metrics:") + target),
+          k.marker,
+          j.id,
+          std::to_string(detail::now_ms()),
+          completed ? "returnvalue" : "failedReason",
+          std::move(value),
+          target,
+          "0",
+          k.base(),
+          o.take(),
+          std::move(fields)};
+}
+
+net::awaitable<void> worker::impl::complete(const job& j, const std::string& token, const json::value& result) {
+  auto args = move_to_finished_args(j, token, true, json::serialize(result), "");
   co_await record(j, "completion", lua::move_to_finished, std::move(args));
 }
 
@@ -257,7 +281,7 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
       spdlog::error("queue {}: job {}: unknown backoff type '{}'; failing it", k.queue(), j.id, j.opts.backoff->type);
     }
   }
-  auto now = std::to_string(now_ms());
+  auto now = std::to_string(detail::now_ms());
   if (delay && *delay > 0) {
     spdlog::info("queue {}: job {} failed attempt {} ({}); retrying in {} ms", k.queue(), j.id, j.attempts_made + 1,
                  reason, *delay);
@@ -272,17 +296,7 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
     co_await record(j, "retry", lua::retry_job, std::move(args));
   } else {
     spdlog::warn("queue {}: job {} failed after {} attempt(s): {}", k.queue(), j.id, j.attempts_made + 1, reason);
-    detail::msgpack_writer o;
-    o.map(7).str("token").str(token);
-    o.str("keepJobs").json(keep_jobs(j.opts.remove_on_fail, opts.remove_on_fail));
-    o.str("lockDuration").integer(opts.lock_duration.count());
-    o.str("attempts").integer(attempts);
-    metrics_size(o, opts);
-    o.str("name").str(opts.name);
-    o.str("fpof").boolean(false);
-    script_args args{k.wait, k.active, k.prioritized, k.events, k.stalled, k.limiter, k.delayed, k.paused, k.meta,
-                     k.pc, k.failed, k.job(j.id), k.key("metrics:failed"), k.marker, j.id, now, "failedReason", reason,
-                     "failed", "0", k.base(), o.take(), fields};
+    auto args = move_to_finished_args(j, token, false, reason, fields);
     co_await record(j, "failure", lua::move_to_finished, std::move(args));
   }
 }

@@ -2,6 +2,9 @@
 #include "core/keys.hpp"
 
 #include <boost/beast/core/detail/base64.hpp>
+#include <fmt/format.h>
+
+#include "drover/error.hpp"
 
 namespace drover::detail {
 
@@ -28,6 +31,13 @@ queue_keys::queue_keys(std::string prefix, std::string queue)
 
 std::string queue_keys::state(std::string_view name) const {
   return name == "waiting" ? wait : key(name);
+}
+
+void check_queue_name(std::string_view name) {
+  if (name.empty()) throw error(errc::invalid_argument, "queue name must not be empty");
+  if (name.find(':') != std::string_view::npos) {
+    throw error(errc::invalid_argument, fmt::format("queue name '{}' must not contain ':'", name));
+  }
 }
 
 std::string client_name(std::string_view prefix, std::string_view queue, std::string_view suffix) {

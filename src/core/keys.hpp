@@ -35,6 +35,10 @@ class queue_keys {
   std::string prefix_, queue_, base_;
 };
 
+// Checks a queue name as BullMQ's constructor does (not empty, no ':', which would
+// break the key layout); throws drover::error(invalid_argument).
+void check_queue_name(std::string_view name);
+
 // The CLIENT SETNAME value BullMQ's getWorkers() looks for:
 // "<prefix>:<base64(queue)>" plus an optional suffix such as ":w:<name>" or ":qe".
 std::string client_name(std::string_view prefix, std::string_view queue, std::string_view suffix = {});

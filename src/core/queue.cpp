@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "core/clock.hpp"
 #include "core/msgpack.hpp"
 #include "core/queue_impl.hpp"
 #include "core/script_errors.hpp"
@@ -20,18 +21,6 @@ namespace drover {
 using detail::script_args;
 namespace lua = detail::lua;
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-void check_queue_name(std::string_view name) {
-  if (name.empty()) throw error(errc::invalid_argument, "queue name must not be empty");
-  if (name.find(':') != std::string_view::npos) {
-    throw error(errc::invalid_argument, fmt::format("queue name '{}' must not contain ':'", name));
-  }
-}
-
 net::awaitable<std::int64_t> queue::impl::run_for_code(const lua::script& s, script_args args,
                                                       std::string_view job_id, std::string_view state) {
   auto r = co_await detail::run_script(*conn, s, std::move(args));
@@ -42,7 +31,7 @@ net::awaitable<std::int64_t> queue::impl::run_for_code(const lua::script& s, scr
 }
 
 queue::queue(net::any_io_executor ex, std::string name, queue_options opts) {
-  check_queue_name(name);
+  detail::check_queue_name(name);
   impl_ = std::make_unique<impl>(std::move(ex), std::move(name), std::move(opts));
 }
 queue::~queue() {
@@ -77,7 +66,7 @@ prepared_add prepare_add(const detail::queue_keys& keys, new_job nj) {
   j.name = std::move(nj.name);
   j.data = std::move(nj.data);
   j.opts = std::move(nj.opts);
-  j.timestamp = j.opts.timestamp.value_or(now_ms());
+  j.timestamp = j.opts.timestamp.value_or(detail::now_ms());
   j.delay = j.opts.delay.value_or(0);
   j.priority = j.opts.priority.value_or(0);
   if (!j.opts.deduplication.empty()) j.deduplication_id = std::string(j.opts.deduplication.at("id").as_string());

@@ -2,6 +2,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include "core/clock.hpp"
 #include "core/queue_impl.hpp"
 #include "drover/error.hpp"
 
@@ -79,7 +80,7 @@ net::awaitable<void> queue::retry_job(std::string id, std::string state) {
 net::awaitable<void> queue::retry_jobs(std::string state) {
   check_finished_state(state);
   const auto& k = impl_->keys;
-  auto ts = std::to_string(now_ms());
+  auto ts = std::to_string(detail::now_ms());
   for (;;) {
     detail::script_args args5{k.base(), k.events, k.state(state), k.wait, k.paused, k.meta, k.active, k.marker, std::to_string(batch), ts,
          state};
@@ -117,7 +118,7 @@ net::awaitable<void> queue::change_delay(std::string id, std::int64_t delay_ms) 
   if (delay_ms < 0) throw error(errc::invalid_argument, "delay must not be negative");
   const auto& k = impl_->keys;
   detail::script_args args8{k.delayed, k.meta, k.marker, k.events, std::to_string(delay_ms),
-                                std::to_string(now_ms()), id, k.job(id)};
+                                std::to_string(detail::now_ms()), id, k.job(id)};
   co_await impl_->run_for_code(lua::change_delay,
                                std::move(args8),
                                id, "delayed");
@@ -152,7 +153,7 @@ net::awaitable<std::vector<std::string>> queue::clean(std::chrono::milliseconds 
   const auto& k = impl_->keys;
   const std::int64_t max_count = limit > 0 ? limit : INT64_MAX;
   const std::int64_t per_call = std::min<std::int64_t>(10000, max_count);
-  std::string ts = std::to_string(now_ms() - grace.count());
+  std::string ts = std::to_string(detail::now_ms() - grace.count());
   std::vector<std::string> removed;
   while (static_cast<std::int64_t>(removed.size()) < max_count) {
     detail::script_args args{k.key(set), k.events, k.repeat, k.base(), ts, std::to_string(per_call), set};

@@ -13,8 +13,6 @@ namespace json = boost::json;
 
 namespace drover {
 
-void check_queue_name(std::string_view name);  // queue.cpp
-
 struct queue_events::impl {
   impl(net::any_io_executor ex, std::string queue, queue_events_options o)
       : opts(std::move(o)),
@@ -54,7 +52,7 @@ json::object queue_event::to_json() const {
 }
 
 queue_events::queue_events(net::any_io_executor ex, std::string queue, queue_events_options opts) {
-  check_queue_name(queue);
+  detail::check_queue_name(queue);
   impl_ = std::make_unique<impl>(std::move(ex), std::move(queue), std::move(opts));
 }
 queue_events::~queue_events() {

@@ -25,10 +25,4 @@ struct queue::impl {
   std::shared_ptr<redis::connection> conn;
 };
 
-// Checks a queue name as BullMQ's constructor does; throws invalid_argument.
-void check_queue_name(std::string_view name);
-
-// Milliseconds since the Unix epoch.
-std::int64_t now_ms();
-
 }  // namespace drover

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/clock.hpp"
 #include "core/worker_impl.hpp"
 #include "drover/error.hpp"
 
@@ -14,12 +15,10 @@ namespace net = boost::asio;
 
 namespace drover {
 
-std::int64_t now_ms();  // queue.cpp
-
 net::awaitable<void> worker::impl::check_stalled() {
   const auto& k = keys;
   detail::script_args args{k.stalled, k.wait, k.active, k.stalled_check, k.meta, k.paused, k.marker, k.events,
-                           k.repeat, std::to_string(opts.max_stalled_count), k.base(), std::to_string(now_ms()),
+                           k.repeat, std::to_string(opts.max_stalled_count), k.base(), std::to_string(detail::now_ms()),
                            std::to_string(opts.stalled_interval.count())};
   auto r = co_await detail::run_script(*conn, detail::lua::move_stalled_jobs_to_wait, std::move(args));
   for (const auto& e : r.elements) {

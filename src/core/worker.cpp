@@ -17,8 +17,6 @@ namespace net = boost::asio;
 
 namespace drover {
 
-void check_queue_name(std::string_view name);  // queue.cpp
-
 namespace {
 
 std::string random_id() {
@@ -90,7 +88,7 @@ net::awaitable<bool> worker::impl::sleep(std::chrono::milliseconds d) {
 }
 
 worker::worker(net::any_io_executor ex, std::string queue, processor proc, worker_options opts) {
-  check_queue_name(queue);
+  detail::check_queue_name(queue);
   check_options(opts);
   if (!proc.async_ && !proc.blocking_) throw error(errc::invalid_argument, "worker needs a processor");
   impl_ = std::make_shared<impl>(std::move(ex), std::move(queue), std::move(proc), std::move(opts));

@@ -15,6 +15,11 @@
 
 namespace drover {
 
+// Redis away or the connection interrupted: worth waiting and trying again.
+inline bool is_redis_failure(const error& e) {
+  return e.is(errc::redis_unavailable) || e.is(errc::redis_timeout) || e.is(errc::cancelled);
+}
+
 struct worker::impl : std::enable_shared_from_this<worker::impl> {
   using clock = std::chrono::steady_clock;
 
@@ -40,6 +45,8 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
                                     bool unrecoverable);
   boost::asio::awaitable<void> record(const job& j, const char* what, detail::lua::script const& s,
                                       detail::script_args args);
+  detail::script_args move_to_finished_args(const job& j, const std::string& token, bool completed,
+                                            std::string value, std::string fields) const;
   // lock_renewer.cpp
   boost::asio::awaitable<void> lock_renewer();
   // stalled_checker.cpp
