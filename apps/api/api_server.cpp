@@ -11,6 +11,7 @@
 
 #include "api/blocking_call.hpp"
 #include "api/chat_routes.hpp"
+#include "api/webhook_routes.hpp"
 #include "api/http_error.hpp"
 #include "api/job_event_relay.hpp"
 #include "api/socketio/server.hpp"
@@ -34,7 +35,7 @@ redis_options fast_fail(redis_options o) {
   return o;
 }
 
-queue_options ai_queue_options(const api_config& cfg) { return queue_options{cfg.prefix, fast_fail(cfg.redis)}; }
+queue_options queue_options_for(const api_config& cfg) { return queue_options{cfg.prefix, fast_fail(cfg.redis)}; }
 
 response static_asset(const request& req, std::string_view name, const char* type) {
   auto body = web_asset(name);
@@ -51,7 +52,8 @@ response static_asset(const request& req, std::string_view name, const char* typ
 }  // namespace
 
 api_server::api_server(net::any_io_executor ex, api_config cfg)
-    : ex_(ex), cfg_(std::move(cfg)), db_pool_(cfg_.db_threads), ai_queue_(ex, "ai-processing", ai_queue_options(cfg_)) {}
+    : ex_(ex), cfg_(std::move(cfg)), db_pool_(cfg_.db_threads), ai_queue_(ex, "ai-processing", queue_options_for(cfg_)),
+      webhook_queue_(ex, "webhook-delivery", queue_options_for(cfg_)) {}
 
 api_server::~api_server() {
   stop();
@@ -102,6 +104,7 @@ void api_server::stop() {
   if (sio_) sio_->close_all();
   if (relay_) relay_->stop();
   ai_queue_.close();
+  webhook_queue_.close();
 }
 
 std::uint16_t api_server::port() const { return http_ ? http_->port() : 0; }
@@ -199,6 +202,11 @@ net::awaitable<response> api_server::route(request& req) {
   if (is({"api", "webhooks", "job-completed"})) {
     if ((wrong = only(http::verb::post))) co_return *wrong;
     co_return co_await chat_routes::job_completed_webhook(*this, req);
+  }
+  if (is({"api", "webhooks", "deliveries", ":"})) {
+    if ((wrong = only(http::verb::get))) co_return *wrong;
+    std::string id = seg[3];
+    co_return co_await webhook_routes::delivery(*this, req, std::move(id));
   }
   co_return error_response(req, http::status::not_found, "Not found");
 }

@@ -16,11 +16,15 @@ namespace drover::workers {
 // webhook-delivery. Other job names fail at once (unrecoverable).
 processor generate_response_processor(ai_provider& ai, queue& webhooks);
 
+class address_policy;
+
 // webhook-delivery: POSTs data.payload as JSON to data.url, signed with the shared secret
-// as Standard Webhooks signs (webhook-id, webhook-timestamp, webhook-signature); 2xx succeeds; 408, 429, 5xx and network errors fail the attempt
-// (retried with the job's backoff); other statuses fail the job for good. Each attempt
-// is written to the job's log.
-processor webhook_delivery_processor(std::string secret);
+// as Standard Webhooks signs (webhook-id, webhook-timestamp, webhook-signature), within
+// 10 s. 2xx succeeds; 408, 429, 5xx and network errors fail the attempt (retried with
+// the job's backoff); other statuses, a malformed URL and a destination the policy
+// refuses fail the job for good. Each attempt is a JSON line of the job's log
+// ({"attempt", "at", "durationMs", "status"?, "error"?}).
+processor webhook_delivery_processor(std::string secret, const address_policy& destinations);
 
 // document-processing: its processors come with the documents feature; until then a
 // job there fails at once with a reason that says so, rather than waiting forever.

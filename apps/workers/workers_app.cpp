@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -16,6 +17,7 @@
 #include <drover/worker.hpp>
 
 #include "httpd/http_server.hpp"
+#include "workers/address_policy.hpp"
 #include "workers/processors.hpp"
 
 namespace net = boost::asio;
@@ -40,6 +42,21 @@ int positive(const char* name, const char* text) {
   return v;
 }
 
+// host:port of the API's job-completed webhook, as the API derives it (PUBLIC_URL, else
+// 127.0.0.1 and PORT), for the default allowlist.
+std::string api_own_address() {
+  if (const char* v = env("PUBLIC_URL")) {
+    auto u = boost::urls::parse_absolute_uri(v);
+    if (!u || !u->has_authority()) throw error(errc::invalid_argument, fmt::format("PUBLIC_URL is not a URL: '{}'", v));
+    auto port = u->has_port() ? std::string(u->port()) : std::string(u->scheme() == "https" ? "443" : "80");
+    return std::string(u->encoded_host()) + ":" + port;
+  }
+  const char* port = env("PORT");
+  if (port) positive("PORT", port);
+  auto p = std::string(port ? port : "5000");
+  return "127.0.0.1:" + p + ",localhost:" + p;
+}
+
 }  // namespace
 
 workers_config workers_config::from_env() {
@@ -53,6 +70,14 @@ workers_config workers_config::from_env() {
     c.port = static_cast<std::uint16_t>(port);
   }
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
+  // The API's own receiver is a destination by configuration, so it is always allowed.
+  c.webhook_allowed_hosts = api_own_address();
+  if (const char* v = env("WEBHOOK_ALLOWED_HOSTS")) c.webhook_allowed_hosts += std::string(",") + v;
+  try {
+    address_policy check(c.webhook_allowed_hosts);
+  } catch (const std::invalid_argument& e) {
+    throw error(errc::invalid_argument, fmt::format("WEBHOOK_ALLOWED_HOSTS: {}", e.what()));
+  }
   if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
   return c;
 }
@@ -62,6 +87,7 @@ struct workers_app::impl {
       : ex(ex),
         cfg(std::move(c)),
         ai(make_ai_provider(ex, cfg.ai)),
+        destinations(cfg.webhook_allowed_hosts),
         webhooks(ex, "webhook-delivery", queue_options{cfg.prefix, cfg.redis}) {}
 
   worker_options options(int concurrency, const std::string& queue_name) const {
@@ -100,6 +126,7 @@ struct workers_app::impl {
   net::any_io_executor ex;
   workers_config cfg;
   std::unique_ptr<ai_provider> ai;
+  address_policy destinations;
   queue webhooks;
   std::vector<std::unique_ptr<worker>> workers;
   std::unique_ptr<httpd::http_server> http;
@@ -117,7 +144,7 @@ void workers_app::start() {
   i.workers.push_back(std::make_unique<worker>(i.ex, "document-processing", document_processing_processor(),
                                                i.options(i.cfg.document_concurrency, "document-processing")));
   i.workers.push_back(std::make_unique<worker>(i.ex, "webhook-delivery",
-                                               webhook_delivery_processor(i.cfg.webhook_secret),
+                                               webhook_delivery_processor(i.cfg.webhook_secret, i.destinations),
                                                i.options(i.cfg.webhook_concurrency, "webhook-delivery")));
   for (auto& w : i.workers) w->start();
   httpd::server_options ho;

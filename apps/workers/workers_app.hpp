@@ -23,6 +23,10 @@ struct workers_config {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 5001;      // WORKERS_PORT: /healthz, /readyz
   std::string webhook_secret = "dev-webhook-secret";  // WEBHOOK_SECRET
+  // Destinations the SSRF guard lets through although they are loopback or private (see
+  // address_policy.hpp): the API's own address, from PUBLIC_URL or PORT as the API
+  // derives it (so the dev setup works as is), and WEBHOOK_ALLOWED_HOSTS.
+  std::string webhook_allowed_hosts;
   std::string name;               // worker name prefix (processedBy, CLIENT LIST)
   ai_settings ai = ai_settings::from_env();
 
