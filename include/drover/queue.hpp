@@ -104,6 +104,15 @@ class queue {
   // Replaces a job's data.
   boost::asio::awaitable<void> update_data(std::string id, boost::json::value data);
 
+  // Deduplication (job_options::deduplication, as BullMQ's `deduplication` option): while
+  // a deduplication id is held, adding another job with it returns the holding job instead
+  // of a new one. The id is held until that job finishes, or for `ttl` ms when given.
+  // The id of the job holding deduplication id `dedup_id`, if any.
+  boost::asio::awaitable<std::optional<std::string>> get_deduplication_job_id(std::string dedup_id);
+  // Releases `dedup_id` at once, so that the next add with it creates a job. Returns
+  // whether it was held.
+  boost::asio::awaitable<bool> remove_deduplication_key(std::string dedup_id);
+
   // Closes the connection; later calls fail with errc::closed.
   void close();
 
