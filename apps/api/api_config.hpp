@@ -8,6 +8,8 @@
 
 #include <drover/redis_options.hpp>
 
+#include "api/priority_policy.hpp"
+
 namespace drover::api {
 
 struct api_config {
@@ -24,6 +26,7 @@ struct api_config {
   std::string webhook_secret = "dev-webhook-secret";     // WEBHOOK_SECRET
   std::size_t history_limit = 20;                        // previous messages put into the AI context
   unsigned db_threads = 4;
+  priority_policy priorities;  // PRIORITY_TIERS, USER_TIERS, DEFAULT_TIER
 
   // Reads the environment over the defaults; throws drover::error(invalid_argument).
   static api_config from_env();

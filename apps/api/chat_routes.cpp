@@ -89,12 +89,14 @@ net::awaitable<response> chat_routes::send(api_server& app, const request& req) 
     opts.attempts = 3;
     opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
     opts.timeout = 30000;
+    std::optional<std::int64_t> requested_priority;
     if (const auto* p = body.if_contains("priority"); p && !p->is_null()) {
       if (!p->is_int64() || p->get_int64() < 1 || p->get_int64() > 2097151) {
         throw bad_request(http::status::bad_request, "'priority' must be an integer from 1 (highest) to 2097151");
       }
-      opts.priority = p->get_int64();
+      requested_priority = p->get_int64();
     }
+    opts.priority = app.cfg_.priorities.priority_for(user_id, requested_priority);
     std::string webhook = app.cfg_.own_webhook_url();
     if (const auto* w = body.if_contains("webhookUrl"); w && !w->is_null()) {
       auto parsed = w->is_string() ? boost::urls::parse_absolute_uri(w->get_string()) : boost::urls::parse_absolute_uri("");
