@@ -127,10 +127,11 @@ net::awaitable<response> api_server::handle(request req) {
   } catch (const error& e) {
     if (e.is(errc::invalid_argument)) co_return error_response(req, http::status::bad_request, e.what());
     spdlog::warn("{} {}: queue unavailable: {}", std::string(req.method_string()), std::string(req.target()), e.what());
-    co_return error_response(req, http::status::service_unavailable, std::string("Queue unavailable: ") + e.what());
+    // The details (hosts, driver messages) go to the log, not to callers.
+    co_return error_response(req, http::status::service_unavailable, "Queue unavailable: Redis did not answer; try again shortly");
   } catch (const app::database_error& e) {
     spdlog::warn("{} {}: database unavailable: {}", std::string(req.method_string()), std::string(req.target()), e.what());
-    co_return error_response(req, http::status::service_unavailable, std::string("Database unavailable: ") + e.what());
+    co_return error_response(req, http::status::service_unavailable, "Database unavailable; try again shortly");
   } catch (const deadline_exceeded&) {
     co_return error_response(req, http::status::service_unavailable, "Database unavailable: no answer in time");
   } catch (const std::exception& e) {
