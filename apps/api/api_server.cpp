@@ -61,6 +61,10 @@ api_server::~api_server() {
 }
 
 void api_server::start() {
+  if (cfg_.webhook_secret == api_config{}.webhook_secret) {
+    spdlog::warn("WEBHOOK_SECRET is the development default: anyone who knows it can forge job-completed webhooks; "
+                 "set your own outside development");
+  }
   db_ = app::open_database(cfg_.database_url);
   auto applied = db_->migrate();
   if (!applied.empty()) spdlog::info("database: applied {} migration(s)", applied.size());

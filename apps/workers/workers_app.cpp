@@ -139,6 +139,10 @@ workers_app::~workers_app() = default;
 
 void workers_app::start() {
   auto& i = *impl_;
+  if (i.cfg.webhook_secret == workers_config{}.webhook_secret) {
+    spdlog::warn("WEBHOOK_SECRET is the development default: receivers cannot trust the signatures; "
+                 "set your own outside development");
+  }
   i.workers.push_back(std::make_unique<worker>(i.ex, "ai-processing", generate_response_processor(*i.ai, i.webhooks),
                                                i.options(i.cfg.ai_concurrency, "ai-processing")));
   i.workers.push_back(std::make_unique<worker>(i.ex, "document-processing", document_processing_processor(),
