@@ -42,4 +42,38 @@ inline void check_job_log_batch(const std::vector<job_log_update>& batch) {
   }
 }
 
+// The words of a search query, lowercased, for a query that matches any of them:
+// runs of ASCII letters and digits and of non-ASCII bytes (UTF-8 letters), so that
+// no operator of FTS5 or tsquery syntax ever reaches the database. At most 32,
+// without repeats.
+inline std::vector<std::string> search_words(std::string_view query) {
+  std::vector<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty() && words.size() < 32) {
+      bool seen = false;
+      for (const auto& w : words) seen = seen || w == word;
+      if (!seen) words.push_back(word);
+    }
+    word.clear();
+  };
+  for (unsigned char c : query) {
+    if (c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')) {
+      word += static_cast<char>(c);
+    } else if (c >= 'A' && c <= 'Z') {
+      word += static_cast<char>(c - 'A' + 'a');
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return words;
+}
+
+inline void check_document_status(const std::string& status) {
+  if (status != "queued" && status != "processing" && status != "ready" && status != "failed") {
+    throw std::invalid_argument("unknown document status '" + status + "' (queued|processing|ready|failed)");
+  }
+}
+
 }  // namespace drover::app::detail
