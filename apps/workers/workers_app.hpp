@@ -23,13 +23,15 @@ struct workers_config {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 5001;      // WORKERS_PORT: /healthz, /readyz
   std::string webhook_secret = "dev-webhook-secret";  // WEBHOOK_SECRET
+  std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL: uploads and their chunks
   std::string name;               // worker name prefix (processedBy, CLIENT LIST)
   ai_settings ai = ai_settings::from_env();
 
   static workers_config from_env();
 };
 
-// Lifecycle: start() starts the three workers and the health server; stop(grace) closes
+// Lifecycle: start() opens the database (migrating it), starts the three workers and
+// the health server; stop(grace) closes
 // them in BullMQ's order (stop fetching, let running jobs finish up to grace, hand back).
 // Scaling out is starting more processes, on any machine, against the same Redis.
 // Thread safety: one executor.
