@@ -219,9 +219,10 @@ net::awaitable<response> document_routes::get(api_server& app, const request& re
     // above does not depend on it, so Redis being away only leaves this out.
     json::value job_json = nullptr;
     try {
-      auto j = co_await app.documents_queue_.get_job(doc->job_id);
+      std::string job_id = doc->job_id;
+      auto j = co_await app.documents_queue_.get_job(job_id);
       if (j) {
-        auto state = co_await app.documents_queue_.get_job_state(doc->job_id);
+        auto state = co_await app.documents_queue_.get_job_state(job_id);
         json::object o;
         o["id"] = j->id;
         o["state"] = state;
