@@ -40,6 +40,19 @@ TEST(chunking, paragraphs_stay_whole_when_they_fit) {
   EXPECT_EQ(chunks[2], paragraph(6, 3));
 }
 
+TEST(chunking, a_half_full_chunk_closes_at_a_paragraph_boundary) {
+  // The first sentence of the second paragraph would still fit, but the paragraph would
+  // not: the chunk closes after the first paragraph rather than splitting the second.
+  chunking_options o{200, 300, 0};
+  auto first = paragraph(0, 3);   // ~113 bytes, over half the target
+  auto second = paragraph(3, 4);  // ~153 bytes
+  ASSERT_LE(first.size() + 2 + sentence(3).size(), o.target_chars);
+  auto chunks = split_into_chunks(first + "\n\n" + second, o);
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_EQ(chunks[0], first);
+  EXPECT_EQ(chunks[1], second);
+}
+
 TEST(chunking, long_paragraphs_split_at_sentences_with_overlap) {
   chunking_options o{150, 200, 60};
   auto text = paragraph(0, 20);
