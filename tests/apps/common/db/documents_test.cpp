@@ -153,10 +153,13 @@ TEST_P(documents_test, search_ignores_query_syntax) {
   db_->add_document(upload("d1", "c1"), "x");
   ready("d1", {"Quotes \"and\" operators: NEAR AND OR NOT * ^ are plain text here."});
   // Operators of FTS5 and tsquery, quotes and parentheses must not break the query.
-  for (const char* q : {"\"", "(operators", "NOT operators*", "a & b | !c", "col:operators", "''", "-- ;"}) {
+  for (const char* q : {"\"", "(operators", "NOT operators*", "a & b | !c", "col:operators", "''", "-- ;",
+                        "\u201coperators\u201d \u2014 here", "caf\u00e9 \u00b7 na\u00efve", "\u00a0\u2003"}) {
     EXPECT_NO_THROW(db_->search_document_chunks("c1", q, 5)) << q;
   }
   EXPECT_EQ(db_->search_document_chunks("c1", "(operators)!", 5).size(), 1u);
+  // Typographic quotes and dashes around a word (non-ASCII punctuation) still find it.
+  EXPECT_EQ(db_->search_document_chunks("c1", "\u201coperators\u201d \u2014", 5).size(), 1u);
   EXPECT_TRUE(db_->search_document_chunks("c1", "?!", 5).empty());
 }
 
