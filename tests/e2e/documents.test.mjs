@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSystem, postJSON, getJSON, waitForJob, waitFor } from './system.mjs';
 import { makePdf, encryptPdf } from './pdf_maker.mjs';
-import { newQueueEvents, recordQueueEvents } from '../interop/support.mjs';
+import { spawn } from 'node:child_process';
+import { newQueueEvents, recordQueueEvents, onCleanup, sleep, DROVER_BIN } from '../interop/support.mjs';
 
 async function upload(base, body, contentType, query = '') {
   const res = await fetch(`${base}/api/documents${query}`, {
@@ -211,4 +212,24 @@ test('damaged and encrypted PDFs fail at once with a reason, not retried', { tim
   assert.equal((await fetch(`http://127.0.0.1:${sys.workersPort}/healthz`)).status, 200);
   const after = await upload(sys.base, good, 'application/pdf');
   assert.equal((await waitForDocument(sys.base, after.body.documentId)).status, 'ready');
+});
+
+test('an upload waits in the database and the queue while no worker runs, then is processed', { timeout: 90000 }, async () => {
+  const sys = await startSystem({ database: 'postgres' });
+  await sys.workers.stop();
+  const sent = await upload(sys.base, makePdf(PAGES, 'Patient Handbook'), 'application/pdf');
+  assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  await sleep(500);
+  const waiting = await getJSON(sys.base, `/api/documents/${sent.body.documentId}`);
+  assert.equal(waiting.body.status, 'queued');
+  assert.equal(waiting.body.job.state, 'waiting');
+
+  // A fresh workers process (as after a restart or on another machine) picks it up.
+  const proc = spawn(DROVER_BIN, ['workers'], { env: { ...process.env, ...sys.env }, stdio: 'ignore' });
+  const exited = new Promise((r) => proc.on('exit', r));
+  onCleanup(async () => { if (proc.exitCode === null && proc.signalCode === null) { proc.kill('SIGTERM'); await exited; } });
+  const doc = await waitForDocument(sys.base, sent.body.documentId);
+  assert.equal(doc.status, 'ready', JSON.stringify(doc));
+  assert.equal(doc.title, 'Patient Handbook');
+  assert.equal(doc.pageCount, 3);
 });
