@@ -104,8 +104,6 @@ const std::vector<statement>& statements() {
        "FROM document_chunks c JOIN documents d ON d.id = c.document_id "
        "WHERE d.conversation_id = $1 AND d.status = 'ready' AND c.tsv @@ to_tsquery('english', $2) "
        "ORDER BY score DESC, c.document_id, c.seq LIMIT $3::bigint"},
-      {"conversation_has_documents",
-       "SELECT 1 FROM documents WHERE conversation_id = $1 AND status = 'ready' LIMIT 1"},
       {"get_job_log", std::string("SELECT ") + job_log_columns + " FROM job_logs WHERE queue = $1 AND job_id = $2"},
       {"list_job_logs", std::string("SELECT ") + job_log_columns + " FROM job_logs ORDER BY id DESC LIMIT $1::bigint"},
       {"list_job_logs_by_status", std::string("SELECT ") + job_log_columns +
@@ -194,7 +192,6 @@ class postgres_database final : public database {
   bool store_document_extraction(const std::string& id, const document_extraction& x) override;
   std::vector<chunk_match> search_document_chunks(const std::string& conversation_id, const std::string& query,
                                                   std::size_t limit) override;
-  bool conversation_has_documents(const std::string& conversation_id) override;
 
  private:
   // Runs f(connection) under the mutex, connecting first when needed, and turns
@@ -505,13 +502,6 @@ std::vector<chunk_match> postgres_database::search_document_chunks(const std::st
                      row[4].as<double>()});
     }
     return out;
-  });
-}
-
-bool postgres_database::conversation_has_documents(const std::string& conversation_id) {
-  return run(fmt::format("looking for documents of conversation '{}'", conversation_id), [&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
-    return !tx.exec_prepared("conversation_has_documents", conversation_id).empty();
   });
 }
 

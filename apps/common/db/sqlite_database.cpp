@@ -80,7 +80,6 @@ class sqlite_database final : public database {
   bool store_document_extraction(const std::string& id, const document_extraction& x) override;
   std::vector<chunk_match> search_document_chunks(const std::string& conversation_id, const std::string& query,
                                                   std::size_t limit) override;
-  bool conversation_has_documents(const std::string& conversation_id) override;
 
  private:
   // REQUIRES: mutex_ is held.
@@ -378,15 +377,6 @@ std::vector<chunk_match> sqlite_database::search_document_chunks(const std::stri
   q.bind(match, conversation_id, clamp_limit(limit));
   while (q.next()) out.push_back({q.text(0), q.text(1), static_cast<int>(q.int64(2)), q.text(3), q.real(4)});
   return out;
-}
-
-bool sqlite_database::conversation_has_documents(const std::string& conversation_id) {
-  std::lock_guard lock(mutex_);
-  sqlite_query q(conn_, "SELECT 1 FROM documents WHERE conversation_id = ?1 AND status = 'ready' LIMIT 1",
-                 fmt::format("looking for documents of conversation '{}'", conversation_id));
-  bool found = q.bind(conversation_id).next();
-  q.run();
-  return found;
 }
 
 }  // namespace

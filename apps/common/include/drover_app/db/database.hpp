@@ -195,9 +195,6 @@ class database {
   virtual std::vector<chunk_match> search_document_chunks(const std::string& conversation_id,
                                                           const std::string& query, std::size_t limit) = 0;
 
-  // True when the conversation has at least one ready document.
-  virtual bool conversation_has_documents(const std::string& conversation_id) = 0;
-
   // std::nullopt when no row has this (queue, job_id).
   virtual std::optional<job_log> get_job_log(const std::string& queue, const std::string& job_id) = 0;
 
