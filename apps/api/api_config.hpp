@@ -16,6 +16,7 @@ struct api_config {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 5000;                      // PORT
   std::size_t body_limit = 1024 * 1024;           // BODY_LIMIT: larger requests get 413
+  std::size_t document_limit = 20 * 1024 * 1024;  // DOCUMENT_MAX_BYTES: larger uploads get 413
   std::chrono::milliseconds read_timeout{15000};  // a request must arrive within this
   std::chrono::milliseconds idle_timeout{60000};  // keep-alive connections close after this
   std::string prefix = "bull";

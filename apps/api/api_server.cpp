@@ -11,6 +11,7 @@
 
 #include "api/blocking_call.hpp"
 #include "api/chat_routes.hpp"
+#include "api/document_routes.hpp"
 #include "api/webhook_routes.hpp"
 #include "api/http_error.hpp"
 #include "api/job_event_relay.hpp"
@@ -52,8 +53,12 @@ response static_asset(const request& req, std::string_view name, const char* typ
 }  // namespace
 
 api_server::api_server(net::any_io_executor ex, api_config cfg)
-    : ex_(ex), cfg_(std::move(cfg)), db_pool_(cfg_.db_threads), ai_queue_(ex, "ai-processing", queue_options_for(cfg_)),
-      webhook_queue_(ex, "webhook-delivery", queue_options_for(cfg_)) {}
+    : ex_(ex),
+      cfg_(std::move(cfg)),
+      db_pool_(cfg_.db_threads),
+      ai_queue_(ex, "ai-processing", queue_options_for(cfg_)),
+      webhook_queue_(ex, "webhook-delivery", queue_options_for(cfg_)),
+      documents_queue_(ex, "document-processing", queue_options_for(cfg_)) {}
 
 api_server::~api_server() {
   stop();
@@ -94,6 +99,13 @@ void api_server::start() {
   ho.bind = cfg_.bind;
   ho.port = cfg_.port;
   ho.body_limit = cfg_.body_limit;
+  // Uploads have their own limit, independent of (and usually above) the JSON routes'.
+  ho.body_limit_for = [chat = cfg_.body_limit, upload = document_routes::upload_body_limit(cfg_.document_limit)](
+                          const request& header) {
+    auto target = header.target();
+    auto path = target.substr(0, target.find('?'));
+    return header.method() == http::verb::post && path == "/api/documents" ? upload : chat;
+  };
   ho.read_timeout = cfg_.read_timeout;
   ho.idle_timeout = cfg_.idle_timeout;
   http_ = std::make_unique<httpd::http_server>(
@@ -109,6 +121,7 @@ void api_server::stop() {
   if (relay_) relay_->stop();
   ai_queue_.close();
   webhook_queue_.close();
+  documents_queue_.close();
 }
 
 std::uint16_t api_server::port() const { return http_ ? http_->port() : 0; }
@@ -203,6 +216,15 @@ net::awaitable<response> api_server::route(request& req) {
     if ((wrong = only(http::verb::put))) co_return *wrong;
     std::string id = seg[2];
     co_return co_await chat_routes::put_assessment(*this, req, std::move(id));
+  }
+  if (is({"api", "documents"})) {
+    if ((wrong = only(http::verb::post))) co_return *wrong;
+    co_return co_await document_routes::upload(*this, req);
+  }
+  if (is({"api", "documents", ":"})) {
+    if ((wrong = only(http::verb::get))) co_return *wrong;
+    std::string id = seg[2];
+    co_return co_await document_routes::get(*this, req, std::move(id));
   }
   if (is({"api", "webhooks", "job-completed"})) {
     if ((wrong = only(http::verb::post))) co_return *wrong;

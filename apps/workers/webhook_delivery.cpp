@@ -103,12 +103,4 @@ processor webhook_delivery_processor(std::string secret, const address_policy& d
   });
 }
 
-processor document_processing_processor() {
-  return processor::async([](job_context& ctx) -> net::awaitable<json::value> {
-    throw unrecoverable_error(fmt::format(
-        "document-processing: no processor for '{}' jobs in this version of drover", ctx.job().name));
-    co_return nullptr;
-  });
-}
-
 }  // namespace drover::workers

@@ -16,6 +16,10 @@
 #include <drover/queue.hpp>
 #include <drover/worker.hpp>
 
+#include <boost/asio/thread_pool.hpp>
+
+#include <drover_app/db/database.hpp>
+
 #include "httpd/http_server.hpp"
 #include "workers/address_policy.hpp"
 #include "workers/processors.hpp"
@@ -79,6 +83,7 @@ workers_config workers_config::from_env() {
     throw error(errc::invalid_argument, fmt::format("WEBHOOK_ALLOWED_HOSTS: {}", e.what()));
   }
   if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
+  if (const char* v = env("DATABASE_URL")) c.database_url = v;
   return c;
 }
 
@@ -128,6 +133,12 @@ struct workers_app::impl {
   std::unique_ptr<ai_provider> ai;
   address_policy destinations;
   queue webhooks;
+  // One connection each: document processing writes chunks in long transactions that
+  // prompt searches should not queue behind.
+  std::unique_ptr<app::database> documents_db;
+  std::unique_ptr<app::database> search_db;
+  net::thread_pool search_pool{2};
+  std::unique_ptr<document_search> search;
   std::vector<std::unique_ptr<worker>> workers;
   std::unique_ptr<httpd::http_server> http;
 };
@@ -143,9 +154,15 @@ void workers_app::start() {
     spdlog::warn("WEBHOOK_SECRET is the development default: receivers cannot trust the signatures; "
                  "set your own outside development");
   }
-  i.workers.push_back(std::make_unique<worker>(i.ex, "ai-processing", generate_response_processor(*i.ai, i.webhooks),
+  i.documents_db = app::open_database(i.cfg.database_url);
+  i.documents_db->migrate();  // safe beside the API doing the same
+  i.search_db = app::open_database(i.cfg.database_url);
+  i.search = std::make_unique<document_search>(document_search{*i.search_db, i.search_pool});
+  i.workers.push_back(std::make_unique<worker>(i.ex, "ai-processing",
+                                               generate_response_processor(*i.ai, i.webhooks, i.search.get()),
                                                i.options(i.cfg.ai_concurrency, "ai-processing")));
-  i.workers.push_back(std::make_unique<worker>(i.ex, "document-processing", document_processing_processor(),
+  i.workers.push_back(std::make_unique<worker>(i.ex, "document-processing",
+                                               document_processing_processor(*i.documents_db),
                                                i.options(i.cfg.document_concurrency, "document-processing")));
   i.workers.push_back(std::make_unique<worker>(i.ex, "webhook-delivery",
                                                webhook_delivery_processor(i.cfg.webhook_secret, i.destinations),

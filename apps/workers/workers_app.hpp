@@ -27,13 +27,15 @@ struct workers_config {
   // address_policy.hpp): the API's own address, from PUBLIC_URL or PORT as the API
   // derives it (so the dev setup works as is), and WEBHOOK_ALLOWED_HOSTS.
   std::string webhook_allowed_hosts;
+  std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL: uploads and their chunks
   std::string name;               // worker name prefix (processedBy, CLIENT LIST)
   ai_settings ai = ai_settings::from_env();
 
   static workers_config from_env();
 };
 
-// Lifecycle: start() starts the three workers and the health server; stop(grace) closes
+// Lifecycle: start() opens the database (migrating it), starts the three workers and
+// the health server; stop(grace) closes
 // them in BullMQ's order (stop fetching, let running jobs finish up to grace, hand back).
 // Scaling out is starting more processes, on any machine, against the same Redis.
 // Thread safety: one executor.
