@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/serialize.hpp>
@@ -124,6 +125,11 @@ struct worker::impl::processor_run {
 };
 
 net::awaitable<json::value> worker::impl::call_processor(std::shared_ptr<processor_run> run) {
+  // Once stopped, only the wait in flight is cancelled: later awaits must not throw on
+  // their own, because Asio's co_spawn (1.81) rethrows such an error from its final
+  // hand-off when it happens after the function returned, which ends the process.
+  auto keep_going = net::this_coro::throw_if_cancelled(false);
+  co_await keep_going;
   if (proc.async_) {
     async_context ctx(*this, run->j, run->why);
     co_return co_await proc.async_(ctx);
@@ -134,7 +140,10 @@ net::awaitable<json::value> worker::impl::call_processor(std::shared_ptr<process
     pool_context ctx(*self, run->j, run->why);
     co_return fn(ctx);
   };
-  co_return co_await net::co_spawn(pool->get_executor(), std::move(on_pool), net::use_awaitable);
+  // A pool thread cannot be interrupted: the processor learns of a stop by polling
+  // cancelled(), so the stop signal is not passed on to this spawn (an empty slot).
+  auto on_result = net::bind_cancellation_slot(net::cancellation_slot(), net::use_awaitable);
+  co_return co_await net::co_spawn(pool->get_executor(), std::move(on_pool), on_result);
 }
 
 void worker::impl::stop_run(processor_run& run, cancellation why, std::string request) {
