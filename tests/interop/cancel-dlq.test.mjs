@@ -69,7 +69,7 @@ test('a Node-produced job running in a drover worker fails "cancelled" within a 
   assert.deepEqual(await droverCancel(name, job.id), { code: 3, outcome: 'already_finished' });
 
   // Node can retry the cancelled job, and drover then runs it to the end.
-  await queue.updateData(job.id, { ms: 10 });
+  await failed.updateData({ ms: 10 });
   await failed.retry();
   await waitForState(queue, job.id, 'completed');
 });
@@ -167,8 +167,10 @@ test('dead letters from a drover worker are readable by Node and requeued by dro
   assert.equal(again.name, 'mail');
   assert.deepEqual(again.data, { message: 'smtp down', to: 'ada' });
   assert.equal(again.opts.attempts, 2);
-  assert.equal(await dlq.getWaitingCount(), 0);
+  assert.equal(await dlq.getJob(entry.id), undefined, 'the entry is gone');
   // It fails again (the processor always fails) and comes back as a new dead letter.
   await waitForState(queue, again.id, 'failed');
-  await waitFor(async () => (await dlq.getWaitingCount()) === 1, { what: 'the second dead letter' });
+  await waitFor(async () => (await dlq.getWaiting()).some((e) => e.data.deadLetter.jobId === again.id),
+    { what: 'the second dead letter' });
+  assert.equal(await dlq.getWaitingCount(), 1);
 });
