@@ -28,12 +28,17 @@ net::awaitable<void> worker::impl::cancel_watcher() {
     boost::system::error_code ec;
     co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));
     if (runs.empty()) continue;
+    bool gone = false;
     try {
       co_await check_cancel_requests();
     } catch (const error& e) {
       // The next tick tries again; a Redis outage is reported by the fetcher already.
-      if (!is_redis_failure(e)) spdlog::error("queue {}: cannot check for cancellations: {}", keys.queue(), e.what());
+      gone = e.is(errc::closed);  // the worker was destroyed without close()
+      if (!gone && !is_redis_failure(e)) {
+        spdlog::error("queue {}: cannot check for cancellations: {}", keys.queue(), e.what());
+      }
     }
+    if (gone) break;
   }
 }
 
