@@ -1,7 +1,8 @@
 // cancel.test.mjs - DELETE /api/chat/job/:jobId against the running system: a job the
 // model is still answering is stopped and fails "cancelled" (not retried, no dead
-// letter); a waiting one is removed; unknown 404, finished 409, Redis away 503. And a
-// job that fails for good lands in ai-processing-dlq.
+// letter); a waiting one is removed; unknown 404, finished 409, Redis away 503. A job
+// that fails for good lands in ai-processing-dlq, and the Workers app's per-queue
+// default timeout bounds jobs that bring none.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSystem, postJSON, getJSON, waitForJob, waitFor } from './system.mjs';
@@ -51,6 +52,9 @@ test('DELETE /api/chat/job/:id stops a running job within a second; it fails "ca
   const unknown = await del(sys.base, '/api/chat/job/999999');
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body.outcome, 'not_found');
+  const put = await fetch(`${sys.base}/api/chat/job/${id}`, { method: 'PUT' });
+  assert.equal(put.status, 405);
+  assert.equal(put.headers.get('allow'), 'GET, DELETE');
 });
 
 test('DELETE on a waiting job removes it; with Redis away the API answers 503', { timeout: 60000 }, async () => {
@@ -89,4 +93,19 @@ test('a chat job that fails for good is copied to ai-processing-dlq with its ori
   assert.equal(entry.data.deadLetter.attemptsMade, 3);
   assert.equal(entry.data.deadLetter.failedReason, done.error);
   assert.equal(entry.data.deadLetter.worker, 'drover-workers-ai-processing');
+});
+
+test('the Workers app applies AI_JOB_TIMEOUT_MS to ai-processing jobs without their own timeout', { timeout: 60000 }, async () => {
+  const sys = await startSystem({ env: { AI_JOB_TIMEOUT_MS: '500' } });
+  const ai = queueOf(sys, 'ai-processing');
+  // A job added by another producer (Node here), without the chat route's 30 s timeout.
+  const job = await ai.add('generate-response', { message: 'think forever [hang]' });
+  const t0 = Date.now();
+  await waitFor(async () => (await ai.getJobState(job.id)) === 'failed', { what: 'the timeout', timeout: 10000 });
+  assert.ok(Date.now() - t0 < 5000, `failed after ${Date.now() - t0} ms`);
+  assert.equal((await ai.getJob(job.id)).failedReason, 'job timed out after 500 ms');
+  // A timed-out job that has no attempts left is a dead letter.
+  const dlq = queueOf(sys, 'ai-processing-dlq');
+  await waitFor(async () => (await dlq.getWaitingCount()) === 1, { what: 'the dead letter' });
+  assert.equal((await dlq.getWaiting())[0].data.deadLetter.failedReason, 'job timed out after 500 ms');
 });
