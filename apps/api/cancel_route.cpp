@@ -8,6 +8,8 @@
 
 #include <drover/queue.hpp>
 
+#include <string>
+
 #include "api/api_server.hpp"
 #include "api/chat_routes.hpp"
 
@@ -17,7 +19,8 @@ namespace json = boost::json;
 namespace drover::api {
 
 net::awaitable<response> chat_routes::cancel_job(api_server& app, const request& req, std::string job_id) {
-  auto outcome = co_await app.ai_queue_.cancel(job_id, "cancelled through the API");
+  std::string reason = "cancelled through the API";
+  auto outcome = co_await app.ai_queue_.cancel(job_id, std::move(reason));
   json::object out;
   out["jobId"] = job_id;
   out["outcome"] = to_string(outcome);
