@@ -203,8 +203,12 @@ net::awaitable<response> api_server::route(request& req) {
     co_return co_await chat_routes::send(*this, req);
   }
   if (is({"api", "chat", "job", ":"})) {
-    if ((wrong = only(http::verb::get))) co_return *wrong;
     std::string id = seg[3];
+    if (method == http::verb::delete_) co_return co_await chat_routes::cancel_job(*this, req, std::move(id));
+    if ((wrong = only(http::verb::get))) {
+      wrong->set(http::field::allow, "GET, DELETE");
+      co_return *wrong;
+    }
     co_return co_await chat_routes::job_status(*this, req, std::move(id));
   }
   if (is({"api", "conversations", ":", "messages"})) {

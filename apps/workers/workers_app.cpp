@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include <drover/dead_letter_queue.hpp>
 #include <drover/error.hpp>
 #include <drover/queue.hpp>
 #include <drover/worker.hpp>
@@ -61,6 +62,16 @@ std::string api_own_address() {
   return "127.0.0.1:" + p + ",localhost:" + p;
 }
 
+std::chrono::milliseconds timeout_ms(const char* name, const char* text) {
+  long v = 0;
+  std::string_view s(text);
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < 0) {
+    throw error(errc::invalid_argument, fmt::format("{} must be a number of ms (0: none), got '{}'", name, text));
+  }
+  return std::chrono::milliseconds(v);
+}
+
 }  // namespace
 
 workers_config workers_config::from_env() {
@@ -84,6 +95,10 @@ workers_config workers_config::from_env() {
   }
   if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
   if (const char* v = env("DATABASE_URL")) c.database_url = v;
+  if (const char* v = env("AI_JOB_TIMEOUT_MS")) c.ai_job_timeout = timeout_ms("AI_JOB_TIMEOUT_MS", v);
+  if (const char* v = env("DOCUMENT_JOB_TIMEOUT_MS")) c.document_job_timeout = timeout_ms("DOCUMENT_JOB_TIMEOUT_MS", v);
+  if (const char* v = env("WEBHOOK_JOB_TIMEOUT_MS")) c.webhook_job_timeout = timeout_ms("WEBHOOK_JOB_TIMEOUT_MS", v);
+  if (const char* v = env("DEAD_LETTERS")) c.dead_letters = std::string_view(v) != "off" && std::string_view(v) != "0";
   return c;
 }
 
@@ -102,6 +117,10 @@ struct workers_app::impl {
     o.concurrency = concurrency;
     o.name = (cfg.name.empty() ? std::string("drover-workers") : cfg.name) + "-" + queue_name;
     o.metrics_max_data_points = 60 * 24 * 7;  // a week of per-minute points, for dashboards
+    o.default_timeout = queue_name == "ai-processing"         ? cfg.ai_job_timeout
+                        : queue_name == "document-processing" ? cfg.document_job_timeout
+                                                              : cfg.webhook_job_timeout;
+    if (cfg.dead_letters) o.dead_letter_queue = dead_letter_queue::name_for(queue_name);
     return o;
   }
 

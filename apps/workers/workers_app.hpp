@@ -29,6 +29,12 @@ struct workers_config {
   std::string webhook_allowed_hosts;
   std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL: uploads and their chunks
   std::string name;               // worker name prefix (processedBy, CLIENT LIST)
+  // Per-queue default timeouts, for jobs without a `timeout` of their own (0: none).
+  std::chrono::milliseconds ai_job_timeout{120000};        // AI_JOB_TIMEOUT_MS
+  std::chrono::milliseconds document_job_timeout{300000};  // DOCUMENT_JOB_TIMEOUT_MS
+  std::chrono::milliseconds webhook_job_timeout{60000};    // WEBHOOK_JOB_TIMEOUT_MS
+  // Jobs that fail for good are copied to "<queue>-dlq"; DEAD_LETTERS=off turns it off.
+  bool dead_letters = true;
   ai_settings ai = ai_settings::from_env();
 
   static workers_config from_env();
