@@ -12,6 +12,8 @@ packages=(
   # depends on Boost 1.74, which cannot be installed beside Boost 1.81.
   libhiredis-dev libmsgpuck-dev libpqxx-dev libsqlite3-dev
   libspdlog-dev libfmt-dev libcli11-dev libssl-dev libpoppler-cpp-dev
+  # time zones for cron schedules (HowardHinnant date, reading the system tzdata)
+  libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools postgresql-15 sqlite3
 )
