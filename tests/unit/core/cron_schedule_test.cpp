@@ -38,7 +38,11 @@ std::int64_t ms(const char* iso) {
 }
 
 std::string iso(std::int64_t v) {
-  return date::format("%FT%TZ", date::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(v)));
+  auto t = date::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(v));
+  auto out = date::format("%FT%TZ", t);
+  // Runs fall on whole seconds: print those without the ".000".
+  if (v % 1000 == 0) out = date::format("%FT%TZ", date::floor<std::chrono::seconds>(t));
+  return out;
 }
 
 }  // namespace
