@@ -2,11 +2,14 @@
 // running by the other's worker, and both read and list it the same way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import {
   startRedis, queueName, newQueue, newWorker, startDroverWorker, drover, droverJSON, runDrover, waitFor,
 } from './support.mjs';
 
 const redis = await startRedis();
+// The cron parser Node's bullmq schedules with (a dependency of bullmq).
+const { CronExpressionParser } = createRequire(import.meta.url)('cron-parser');
 
 const droverSchedule = (queue, action, id, ...extra) => drover(redis, queue, ['schedule', action], '--id', id, ...extra);
 const droverSchedulers = (queue) => droverJSON(redis, queue, ['queue', 'schedulers']);
@@ -104,6 +107,31 @@ test('drover upserts -> Redis holds what Node\'s upsert writes; both read and li
   assert.deepEqual(await droverJSON(redis, name, ['schedule', 'get'], '--id', 'from-node'), nodeList.find((s) => s.key === 'from-node'));
 });
 
+test('drover schedules cron patterns when cron-parser says, around DST changes too', async () => {
+  const name = queueName();
+  const client = await redis.raw();
+  const cases = [
+    ['30 2 * * *', 'Europe/Berlin', '2027-03-27T22:00:00Z'], // Berlin springs forward 28 March
+    ['30 2 * * *', 'Europe/Berlin', '2027-10-30T22:00:00Z'], // and falls back 31 October
+    ['*/20 1 * * *', 'America/New_York', '2027-11-07T05:30:00Z'],
+    ['0 9 * * MON-FRI', 'Asia/Kolkata', '2027-01-01T00:00:00Z'],
+    ['0 0 L * *', 'Australia/Sydney', '2027-02-01T00:00:00Z'],
+    ['0 18 * * 5L', 'UTC', '2027-06-01T00:00:00Z'],
+    ['15 10 * * 2#2', 'Europe/London', '2027-06-01T00:00:00Z'],
+    ['@weekly', 'America/Los_Angeles', '2027-06-01T00:00:00Z'],
+  ];
+  for (const [i, [pattern, tz, start]] of cases.entries()) {
+    const startDate = Date.parse(start);
+    await droverSchedule(name, 'upsert', `c${i}`, '--repeat', JSON.stringify({ pattern, tz, startDate }));
+    // bullmq's repeat strategy: the first run strictly after max(now, startDate).
+    const expected = CronExpressionParser.parse(pattern, { tz, startDate, currentDate: new Date(startDate) })
+      .next()
+      .getTime();
+    const got = Number(await client.zscore(`bull:${name}:repeat`, `c${i}`));
+    assert.equal(got, expected, `${pattern} in ${tz} from ${start}`);
+  }
+});
+
 test('drover upserts an every scheduler -> Node workers keep it running', async () => {
   const name = queueName();
   const queue = newQueue(redis, name);
@@ -124,8 +152,12 @@ test('drover upserts an every scheduler -> Node workers keep it running', async 
 test('removal on either side is seen by the other', async () => {
   const name = queueName();
   const queue = newQueue(redis, name);
-  await queue.upsertJobScheduler('a', { every: 60000 });
-  await droverSchedule(name, 'upsert', 'b', '--repeat', JSON.stringify({ every: 60000 }));
+  // Starting later keeps the first iterations delayed: removal takes a delayed next job along
+  // (in BullMQ one already waiting stays).
+  const startDate = Date.now() + 60000;
+  await queue.upsertJobScheduler('a', { every: 60000, startDate });
+  await droverSchedule(name, 'upsert', 'b', '--repeat', JSON.stringify({ every: 60000, startDate }));
+  assert.equal((await queue.getJobCounts('delayed')).delayed, 2);
   assert.equal(await queue.getJobSchedulersCount(), 2);
 
   assert.equal((await droverSchedule(name, 'remove', 'a')).trim(), 'true');
