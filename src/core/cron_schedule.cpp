@@ -9,6 +9,8 @@
 #include <date/tz.h>
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include "drover/error.hpp"
 
 namespace drover::detail {
@@ -25,7 +27,14 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b 
 
 const date::time_zone* find_time_zone(std::string_view name) {
   try {
-    if (name.empty()) return date::current_zone();
+    if (name.empty()) {
+      // Node (luxon) takes the local zone from TZ first; date::current_zone() reads only
+      // /etc/localtime.
+      const char* env = std::getenv("TZ");
+      std::string_view tz = env ? env : "";
+      if (!tz.empty() && tz.front() == ':') tz.remove_prefix(1);
+      return tz.empty() ? date::current_zone() : date::locate_zone(tz);
+    }
     return date::locate_zone(name);
   } catch (const std::exception& e) {
     throw error(errc::invalid_argument,

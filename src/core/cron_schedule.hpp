@@ -15,7 +15,8 @@ class time_zone;
 namespace drover::detail {
 
 // An IANA zone from the system's tz database (Debian's tzdata); an empty name is the
-// process's local zone, as cron-parser uses when bullmq is given no `tz`. Throws
+// process's local zone (TZ, else /etc/localtime), as cron-parser uses when bullmq is given
+// no `tz`. Throws
 // drover::error(invalid_argument) for an unknown name.
 const date::time_zone* find_time_zone(std::string_view name);
 

@@ -25,7 +25,8 @@ net::awaitable<void> worker::impl::schedule_next_iteration(const job& j) {
       if (!is_scheduler) {
         // A scheduler id may look like a BullMQ 5 repeat key; its hash has `ic`, theirs not.
         redis::command probe{"HEXISTS", keys.key("repeat:" + scheduler), "ic"};
-        is_scheduler = (co_await conn->exec(std::move(probe))).as_int().value_or(0) == 1;
+        auto has_ic = co_await conn->exec(std::move(probe));
+        is_scheduler = has_ic.as_int().value_or(0) == 1;
       }
       if (!is_scheduler) {
         spdlog::error(

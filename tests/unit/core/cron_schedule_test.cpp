@@ -143,3 +143,15 @@ TEST(cron_schedule, no_run_within_the_horizon_is_none) {
   EXPECT_EQ(next_cron_run(leap_day, find_time_zone("UTC"), ms("2096-03-01T00:00:00.000Z")),
             ms("2104-02-29T00:00:00.000Z"));  // 2100 is no leap year: eight years on, still found
 }
+
+TEST(cron_schedule, no_zone_is_the_local_zone_from_tz) {
+  const char* old = std::getenv("TZ");
+  std::string saved = old ? old : "";
+  ::setenv("TZ", "Asia/Kolkata", 1);
+  EXPECT_EQ(find_time_zone(""), find_time_zone("Asia/Kolkata"));
+  if (old) {
+    ::setenv("TZ", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TZ");
+  }
+}

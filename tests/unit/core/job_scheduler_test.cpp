@@ -31,7 +31,7 @@ TEST(job_scheduler, pattern_runs_next_in_its_zone) {
   auto plan = plan_next_iteration(request(R"({"pattern":"0 9 * * *","tz":"Europe/Berlin"})"), jan_1_2026, 0);
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->next_millis, jan_1_2026 + 8 * 3600000);  // 09:00 CET is 08:00 UTC
-  EXPECT_EQ(plan->job_opts.at("jobId"), "repeat:s:" + std::to_string(jan_1_2026 + 8 * 3600000));
+  EXPECT_EQ(plan->job_opts.at("jobId").as_string(), "repeat:s:" + std::to_string(jan_1_2026 + 8 * 3600000));
   EXPECT_EQ(plan->job_opts.at("delay"), 8 * 3600000);
   EXPECT_EQ(plan->job_opts.at("prevMillis"), jan_1_2026 + 8 * 3600000);
   EXPECT_EQ(plan->job_opts.at("repeatJobKey"), "s");
