@@ -78,6 +78,30 @@ test('Node upserts with a limit -> drover stops after the last iteration', async
   await worker.stop();
 });
 
+test('a drover worker and a Node worker on one queue make each iteration once', async () => {
+  const name = queueName();
+  const queue = newQueue(redis, name);
+  await queue.upsertJobScheduler('shared', { every: 250 }, { name: 'both' });
+  const nodeRan = [];
+  newWorker(redis, name, async (job) => {
+    nodeRan.push(job.id);
+    return 'node';
+  });
+  const worker = await startDroverWorker(redis, name, { processor: 'echo' });
+  await waitFor(async () => (await completedJobs(queue)).length >= 8, { what: '8 iterations', timeout: 20000 });
+  await worker.stop();
+  const done = await completedJobs(queue);
+  const slots = done.map((j) => Number(j.id.split(':').pop())).sort((a, b) => a - b);
+  for (let i = 1; i < slots.length; i++) {
+    assert.ok(slots[i] - slots[i - 1] >= 250, `iterations ${slots[i - 1]} and ${slots[i]} are one interval apart or more`);
+  }
+  const s = await queue.getJobScheduler('shared');
+  // Every iteration was made once: the count of made jobs covers the finished ones and the one
+  // still to come, nothing twice.
+  const counts = await queue.getJobCounts('completed', 'active', 'delayed', 'waiting');
+  assert.equal(s.iterationCount, counts.completed + counts.active + counts.delayed + counts.waiting);
+});
+
 test('drover upserts -> Redis holds what Node\'s upsert writes; both read and list it alike', async () => {
   const name = queueName();
   const queue = newQueue(redis, name);

@@ -212,6 +212,29 @@ TEST_F(job_scheduler_test, end_date_is_honoured) {
   });
 }
 
+// A job of a BullMQ 5 repeatable job (rjk shaped name:id:endDate:tz:every) runs, but makes no
+// next iteration: that metadata is not supported, as in BullMQ 6.
+TEST_F(job_scheduler_test, legacy_repeatable_job_runs_once_and_makes_no_next_iteration) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    job_options o;
+    o.delay = 300;
+    std::string job_name = "legacy";
+    json::value data = json::object();
+    auto j = co_await q.add(job_name, data, o);
+    server.cli("HSET " + key(j.id) + " rjk legacy:x::UTC:5000");
+    worker w(io.get_executor(), name, echo(), wopts());
+    w.start();
+    auto one_done = [&]() -> net::awaitable<bool> { co_return co_await completed(q) == 1; };
+    EXPECT_TRUE(co_await eventually(one_done));
+    co_await test::sleep_ms(300);
+    auto c = co_await q.get_job_counts();
+    EXPECT_EQ(c["delayed"] + c["waiting"] + c["active"], 0);
+    EXPECT_EQ(co_await q.get_job_schedulers_count(), 0);
+    co_await w.close();
+  });
+}
+
 TEST_F(job_scheduler_test, limit_zero_adds_nothing) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
