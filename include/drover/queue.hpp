@@ -98,13 +98,6 @@ class queue {
   // leaving the queue paused) while jobs are active, unless `force`.
   boost::asio::awaitable<void> obliterate(bool force = false);
 
-  // Sets a job's progress (any JSON; a number or an object by convention).
-  boost::asio::awaitable<void> update_progress(std::string id, boost::json::value progress);
-  // Appends a log line; returns how many lines the job has.
-  boost::asio::awaitable<std::int64_t> add_log(std::string id, std::string line);
-  // Replaces a job's data.
-  boost::asio::awaitable<void> update_data(std::string id, boost::json::value data);
-
   // Job schedulers (job_scheduler.hpp), as Node's upsertJobScheduler & co.
   //
   // Creates the scheduler `id` or replaces its options and template, and adds its next job
@@ -122,6 +115,13 @@ class queue {
   boost::asio::awaitable<std::int64_t> get_job_schedulers_count();
   // Removes the scheduler and its delayed next job; false when there was no such scheduler.
   boost::asio::awaitable<bool> remove_job_scheduler(std::string id);
+
+  // Sets a job's progress (any JSON; a number or an object by convention).
+  boost::asio::awaitable<void> update_progress(std::string id, boost::json::value progress);
+  // Appends a log line; returns how many lines the job has.
+  boost::asio::awaitable<std::int64_t> add_log(std::string id, std::string line);
+  // Replaces a job's data.
+  boost::asio::awaitable<void> update_data(std::string id, boost::json::value data);
 
   // Closes the connection; later calls fail with errc::closed.
   void close();
