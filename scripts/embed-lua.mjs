@@ -7,13 +7,16 @@
 // checks the pinned version, computes each script's SHA1 (the name EVALSHA uses)
 // and writes the definitions declared in src/core/lua_scripts.hpp.
 //
-// usage: embed-lua.mjs <node_modules dir> <output .cpp>
+// drover's own scripts, for what BullMQ lacks, are files `<name>-<numkeys>.lua` in
+// the optional third directory (src/lua); they are embedded the same way.
+//
+// usage: embed-lua.mjs <node_modules dir> <output .cpp> [own scripts dir]
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-const [nodeModules, output] = process.argv.slice(2);
+const [nodeModules, output, ownDir] = process.argv.slice(2);
 if (!nodeModules || !output) {
   console.error('usage: embed-lua.mjs <node_modules dir> <output .cpp>');
   process.exit(2);
@@ -42,6 +45,16 @@ for (const file of readdirSync(scriptsDir).sort()) {
     }
     const sha1 = createHash('sha1').update(script.content).digest('hex');
     entries.push({ name, ident: snake(name), keys: script.keys, content: script.content, sha1 });
+  }
+}
+if (ownDir) {
+  for (const file of readdirSync(ownDir).sort()) {
+    const m = /^([A-Za-z]+)-(\d+)\.lua$/.exec(file);
+    if (!m) continue;
+    const content = readFileSync(join(ownDir, file), 'utf8');
+    if (content.includes(')lua"')) throw new Error(`${file}: cannot be embedded as a raw string literal`);
+    const sha1 = createHash('sha1').update(content).digest('hex');
+    entries.push({ name: m[1], ident: snake(m[1]), keys: Number(m[2]), content, sha1 });
   }
 }
 if (entries.length < 40) throw new Error(`embed-lua: only ${entries.length} scripts found in ${scriptsDir}`);

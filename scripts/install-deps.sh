@@ -11,7 +11,9 @@ packages=(
   # msgpuck for msgpack: Debian 12's libmsgpack-cxx-dev (and libmsgpack-dev, which pulls it in)
   # depends on Boost 1.74, which cannot be installed beside Boost 1.81.
   libhiredis-dev libmsgpuck-dev libpqxx-dev libsqlite3-dev
-  libspdlog-dev libfmt-dev libcli11-dev libssl-dev libpoppler-cpp-dev
+  libspdlog-dev libfmt-dev libcli11-dev libssl-dev
+  # documents: PDF, HTML and Markdown text
+  libpoppler-cpp-dev libxml2-dev libcmark-dev
   # time zones for cron schedules (HowardHinnant date, reading the system tzdata)
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -20,8 +22,8 @@ packages=(
 # Node.js (with npm) may come from elsewhere, e.g. NodeSource, whose nodejs conflicts with
 # Debian's npm: only when there is no node at all do we take Debian's.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
-# The browser is only needed by the browser tests.
-if [ "${1:-run}" = test ]; then packages+=(chromium); fi
+# The browser is only needed by the browser tests; qpdf encrypts the test PDFs.
+if [ "${1:-run}" = test ]; then packages+=(chromium qpdf); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -52,6 +52,9 @@ drover is running:
   API:        curl -X POST http://localhost:$port/api/chat/send -H 'Content-Type: application/json' \\
                 -d '{"conversationId":"c1","userId":"u1","message":"Hello"}'
               curl http://localhost:$port/api/chat/job/1
+  documents:  curl -X POST 'http://localhost:$port/api/documents?conversationId=c1&filename=README.md' \\
+                -H 'Content-Type: text/markdown' --data-binary @README.md
+              curl http://localhost:$port/api/documents/<documentId>
   queue:      redis-cli -u $REDIS_URL LLEN bull:ai-processing:wait
   AI model:   ${AI_BASE_URL:-the built-in echo provider (set AI_BASE_URL, AI_API_KEY, AI_MODEL for a real one)}
   logs:       var/log/

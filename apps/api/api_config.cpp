@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <stdexcept>
 
 #include <drover/error.hpp>
 
@@ -35,10 +36,19 @@ api_config api_config::from_env() {
   if (const char* v = env("PORT")) c.port = number<std::uint16_t>("PORT", v);
   if (const char* v = env("BIND")) c.bind = v;
   if (const char* v = env("BODY_LIMIT")) c.body_limit = number<std::size_t>("BODY_LIMIT", v);
+  if (const char* v = env("DOCUMENT_MAX_BYTES")) c.document_limit = number<std::size_t>("DOCUMENT_MAX_BYTES", v);
   if (const char* v = env("DATABASE_URL")) c.database_url = v;
   if (const char* v = env("PUBLIC_URL")) c.public_url = v;
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
   if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
+  try {
+    const char* tiers = env("PRIORITY_TIERS");
+    const char* users = env("USER_TIERS");
+    const char* fallback = env("DEFAULT_TIER");
+    c.priorities = priority_policy(tiers ? tiers : "", users ? users : "", fallback ? fallback : "");
+  } catch (const std::invalid_argument& e) {
+    throw error(errc::invalid_argument, e.what());
+  }
   return c;
 }
 

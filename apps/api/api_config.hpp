@@ -8,12 +8,15 @@
 
 #include <drover/redis_options.hpp>
 
+#include "api/priority_policy.hpp"
+
 namespace drover::api {
 
 struct api_config {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 5000;                      // PORT
   std::size_t body_limit = 1024 * 1024;           // BODY_LIMIT: larger requests get 413
+  std::size_t document_limit = 20 * 1024 * 1024;  // DOCUMENT_MAX_BYTES: larger uploads get 413
   std::chrono::milliseconds read_timeout{15000};  // a request must arrive within this
   std::chrono::milliseconds idle_timeout{60000};  // keep-alive connections close after this
   std::string prefix = "bull";
@@ -24,6 +27,7 @@ struct api_config {
   std::string webhook_secret = "dev-webhook-secret";     // WEBHOOK_SECRET
   std::size_t history_limit = 20;                        // previous messages put into the AI context
   unsigned db_threads = 4;
+  priority_policy priorities;  // PRIORITY_TIERS, USER_TIERS, DEFAULT_TIER
 
   // Reads the environment over the defaults; throws drover::error(invalid_argument).
   static api_config from_env();

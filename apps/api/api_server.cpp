@@ -11,6 +11,8 @@
 
 #include "api/blocking_call.hpp"
 #include "api/chat_routes.hpp"
+#include "api/document_routes.hpp"
+#include "api/webhook_routes.hpp"
 #include "api/http_error.hpp"
 #include "api/job_event_relay.hpp"
 #include "api/socketio/server.hpp"
@@ -34,7 +36,7 @@ redis_options fast_fail(redis_options o) {
   return o;
 }
 
-queue_options ai_queue_options(const api_config& cfg) { return queue_options{cfg.prefix, fast_fail(cfg.redis)}; }
+queue_options queue_options_for(const api_config& cfg) { return queue_options{cfg.prefix, fast_fail(cfg.redis)}; }
 
 response static_asset(const request& req, std::string_view name, const char* type) {
   auto body = web_asset(name);
@@ -51,7 +53,12 @@ response static_asset(const request& req, std::string_view name, const char* typ
 }  // namespace
 
 api_server::api_server(net::any_io_executor ex, api_config cfg)
-    : ex_(ex), cfg_(std::move(cfg)), db_pool_(cfg_.db_threads), ai_queue_(ex, "ai-processing", ai_queue_options(cfg_)) {}
+    : ex_(ex),
+      cfg_(std::move(cfg)),
+      db_pool_(cfg_.db_threads),
+      ai_queue_(ex, "ai-processing", queue_options_for(cfg_)),
+      webhook_queue_(ex, "webhook-delivery", queue_options_for(cfg_)),
+      documents_queue_(ex, "document-processing", queue_options_for(cfg_)) {}
 
 api_server::~api_server() {
   stop();
@@ -59,6 +66,10 @@ api_server::~api_server() {
 }
 
 void api_server::start() {
+  if (cfg_.webhook_secret == api_config{}.webhook_secret) {
+    spdlog::warn("WEBHOOK_SECRET is the development default: anyone who knows it can forge job-completed webhooks; "
+                 "set your own outside development");
+  }
   db_ = app::open_database(cfg_.database_url);
   auto applied = db_->migrate();
   if (!applied.empty()) spdlog::info("database: applied {} migration(s)", applied.size());
@@ -88,6 +99,13 @@ void api_server::start() {
   ho.bind = cfg_.bind;
   ho.port = cfg_.port;
   ho.body_limit = cfg_.body_limit;
+  // Uploads have their own limit, independent of (and usually above) the JSON routes'.
+  ho.body_limit_for = [chat = cfg_.body_limit, upload = document_routes::upload_body_limit(cfg_.document_limit)](
+                          const request& header) {
+    auto target = header.target();
+    auto path = target.substr(0, target.find('?'));
+    return header.method() == http::verb::post && path == "/api/documents" ? upload : chat;
+  };
   ho.read_timeout = cfg_.read_timeout;
   ho.idle_timeout = cfg_.idle_timeout;
   http_ = std::make_unique<httpd::http_server>(
@@ -102,6 +120,8 @@ void api_server::stop() {
   if (sio_) sio_->close_all();
   if (relay_) relay_->stop();
   ai_queue_.close();
+  webhook_queue_.close();
+  documents_queue_.close();
 }
 
 std::uint16_t api_server::port() const { return http_ ? http_->port() : 0; }
@@ -124,10 +144,11 @@ net::awaitable<response> api_server::handle(request req) {
   } catch (const error& e) {
     if (e.is(errc::invalid_argument)) co_return error_response(req, http::status::bad_request, e.what());
     spdlog::warn("{} {}: queue unavailable: {}", std::string(req.method_string()), std::string(req.target()), e.what());
-    co_return error_response(req, http::status::service_unavailable, std::string("Queue unavailable: ") + e.what());
+    // The details (hosts, driver messages) go to the log, not to callers.
+    co_return error_response(req, http::status::service_unavailable, "Queue unavailable: Redis did not answer; try again shortly");
   } catch (const app::database_error& e) {
     spdlog::warn("{} {}: database unavailable: {}", std::string(req.method_string()), std::string(req.target()), e.what());
-    co_return error_response(req, http::status::service_unavailable, std::string("Database unavailable: ") + e.what());
+    co_return error_response(req, http::status::service_unavailable, "Database unavailable; try again shortly");
   } catch (const deadline_exceeded&) {
     co_return error_response(req, http::status::service_unavailable, "Database unavailable: no answer in time");
   } catch (const std::exception& e) {
@@ -182,8 +203,12 @@ net::awaitable<response> api_server::route(request& req) {
     co_return co_await chat_routes::send(*this, req);
   }
   if (is({"api", "chat", "job", ":"})) {
-    if ((wrong = only(http::verb::get))) co_return *wrong;
     std::string id = seg[3];
+    if (method == http::verb::delete_) co_return co_await chat_routes::cancel_job(*this, req, std::move(id));
+    if ((wrong = only(http::verb::get))) {
+      wrong->set(http::field::allow, "GET, DELETE");
+      co_return *wrong;
+    }
     co_return co_await chat_routes::job_status(*this, req, std::move(id));
   }
   if (is({"api", "conversations", ":", "messages"})) {
@@ -196,9 +221,23 @@ net::awaitable<response> api_server::route(request& req) {
     std::string id = seg[2];
     co_return co_await chat_routes::put_assessment(*this, req, std::move(id));
   }
+  if (is({"api", "documents"})) {
+    if ((wrong = only(http::verb::post))) co_return *wrong;
+    co_return co_await document_routes::upload(*this, req);
+  }
+  if (is({"api", "documents", ":"})) {
+    if ((wrong = only(http::verb::get))) co_return *wrong;
+    std::string id = seg[2];
+    co_return co_await document_routes::get(*this, req, std::move(id));
+  }
   if (is({"api", "webhooks", "job-completed"})) {
     if ((wrong = only(http::verb::post))) co_return *wrong;
     co_return co_await chat_routes::job_completed_webhook(*this, req);
+  }
+  if (is({"api", "webhooks", "deliveries", ":"})) {
+    if ((wrong = only(http::verb::get))) co_return *wrong;
+    std::string id = seg[3];
+    co_return co_await webhook_routes::delivery(*this, req, std::move(id));
   }
   co_return error_response(req, http::status::not_found, "Not found");
 }

@@ -45,6 +45,8 @@ class api_server {
 
  private:
   friend struct chat_routes;
+  friend struct webhook_routes;
+  friend struct document_routes;
   boost::asio::awaitable<response> route(request& req);
 
   boost::asio::any_io_executor ex_;
@@ -52,6 +54,8 @@ class api_server {
   boost::asio::thread_pool db_pool_;
   std::unique_ptr<app::database> db_;
   queue ai_queue_;
+  queue webhook_queue_;  // read only: deliveries and their attempts
+  queue documents_queue_;
   std::unique_ptr<socketio::server> sio_;
   std::unique_ptr<job_event_relay> relay_;
   std::unique_ptr<httpd::http_server> http_;

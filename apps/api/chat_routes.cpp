@@ -54,7 +54,12 @@ std::string id_field(const json::object& o, const char* name, bool required = tr
     if (!required) return {};
     throw bad_request(http::status::bad_request, fmt::format("'{}' is required", name));
   }
-  if (v->is_string() && !v->get_string().empty()) return std::string(v->get_string());
+  if (v->is_string() && !v->get_string().empty()) {
+    if (v->get_string().find('\0') != json::string::npos) {
+      throw bad_request(http::status::bad_request, fmt::format("'{}' must not contain NUL characters", name));
+    }
+    return std::string(v->get_string());
+  }
   if (v->is_int64()) return std::to_string(v->get_int64());
   if (v->is_uint64()) return std::to_string(v->get_uint64());
   throw bad_request(http::status::bad_request, fmt::format("'{}' must be a non-empty string or an integer", name));
@@ -82,6 +87,10 @@ net::awaitable<response> chat_routes::send(api_server& app, const request& req) 
       throw bad_request(http::status::bad_request, "'message' is required and must be a non-empty string");
     }
     std::string message(msg->get_string());
+    // PostgreSQL cannot store NUL in text; refusing it here keeps both databases alike.
+    if (message.find('\0') != std::string::npos) {
+      throw bad_request(http::status::bad_request, "'message' must not contain NUL characters");
+    }
     if (message.size() > max_message_chars) {
       throw bad_request(http::status::bad_request, fmt::format("'message' is longer than {} characters", max_message_chars));
     }
@@ -89,12 +98,14 @@ net::awaitable<response> chat_routes::send(api_server& app, const request& req) 
     opts.attempts = 3;
     opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
     opts.timeout = 30000;
+    std::optional<std::int64_t> requested_priority;
     if (const auto* p = body.if_contains("priority"); p && !p->is_null()) {
       if (!p->is_int64() || p->get_int64() < 1 || p->get_int64() > 2097151) {
         throw bad_request(http::status::bad_request, "'priority' must be an integer from 1 (highest) to 2097151");
       }
-      opts.priority = p->get_int64();
+      requested_priority = p->get_int64();
     }
+    opts.priority = app.cfg_.priorities.priority_for(user_id, requested_priority);
     std::string webhook = app.cfg_.own_webhook_url();
     if (const auto* w = body.if_contains("webhookUrl"); w && !w->is_null()) {
       auto parsed = w->is_string() ? boost::urls::parse_absolute_uri(w->get_string()) : boost::urls::parse_absolute_uri("");

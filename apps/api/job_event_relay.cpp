@@ -137,6 +137,33 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
   }
 }
 
+namespace {
+
+// Writes the batch. When the database answers but refuses the batch, one bad row must not
+// hold back every later one: the rows go one by one and the refused ones are returned
+// (dropped). Throws when the database is away, so that the caller keeps the batch.
+std::vector<std::pair<std::string, std::string>> write_job_logs(app::database& db,
+                                                                const std::vector<app::job_log_update>& batch) {
+  try {
+    db.record_job_logs(batch);
+    return {};
+  } catch (const std::exception&) {
+    db.ping();
+  }
+  std::vector<std::pair<std::string, std::string>> refused;
+  for (const auto& u : batch) {
+    try {
+      db.record_job_logs({u});
+    } catch (const std::exception& e) {
+      db.ping();  // gone in the meantime: keep the rest for later
+      refused.emplace_back(u.job_id, e.what());
+    }
+  }
+  return refused;
+}
+
+}  // namespace
+
 net::awaitable<void> job_event_relay::flush_loop() {
   net::steady_timer t(ex_);
   bool warned = false;
@@ -151,13 +178,18 @@ net::awaitable<void> job_event_relay::flush_loop() {
     std::vector<app::job_log_update> batch(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
     bool ok = true;
     std::string why;
+    std::vector<std::pair<std::string, std::string>> dropped;  // job id, reason
     try {
       auto* db = db_;
-      auto work = [db, batch]() { db->record_job_logs(batch); };
-      co_await blocking_call(ex_, db_pool_, work, std::chrono::seconds(5));
+      auto work = [db, batch]() { return write_job_logs(*db, batch); };
+      dropped = co_await blocking_call(ex_, db_pool_, work, std::chrono::seconds(5));
     } catch (const std::exception& e) {
       ok = false;
       why = e.what();
+    }
+    for (const auto& [job_id, reason] : dropped) {
+      spdlog::error("relay {}: dropping a job_logs update of job {} that the database refuses: {}", queue_name_, job_id,
+                    reason);
     }
     if (ok) {
       pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));

@@ -104,6 +104,8 @@ void add_app_commands(CLI::App& app, std::function<int()>& run) {
   auto* workers = app.add_subcommand("workers", "run the Workers app: ai-processing, document-processing, webhook-delivery");
   workers->add_option("--redis", flags->redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
   workers->add_option("--prefix", flags->prefix, "queue key prefix (default bull)");
+  workers->add_option("--database-url", flags->database_url,
+                      "where uploads and their chunks are (default: DATABASE_URL or sqlite://var/drover.db)");
   workers->add_option("--port", flags->port, "health port, /healthz and /readyz (default: WORKERS_PORT or 5001)")
       ->check(CLI::Range(0, 65535));
   workers->add_option("--ai-concurrency", flags->ai_concurrency, "ai-processing jobs at once (default: AI_CONCURRENCY or 5)")
@@ -120,6 +122,7 @@ void add_app_commands(CLI::App& app, std::function<int()>& run) {
       auto cfg = workers::workers_config::from_env();
       if (!flags->redis_url.empty()) cfg.redis = redis_options::from_url(flags->redis_url);
       if (!flags->prefix.empty()) cfg.prefix = flags->prefix;
+      if (!flags->database_url.empty()) cfg.database_url = flags->database_url;
       if (flags->port) cfg.port = static_cast<std::uint16_t>(flags->port);
       if (flags->ai_concurrency) cfg.ai_concurrency = flags->ai_concurrency;
       if (flags->document_concurrency) cfg.document_concurrency = flags->document_concurrency;

@@ -186,6 +186,12 @@ int run_queue(const queue_command& c) {
       auto removed = co_await q.remove(c.id);
       std::cout << (removed ? "true" : "false") << std::endl;
       if (!removed) rc = 3;
+    } else if (a == "cancel") {
+      need_id();
+      auto outcome = co_await q.cancel(c.id, c.reason);
+      json::object out{{"jobId", c.id}, {"outcome", to_string(outcome)}};
+      std::cout << json::serialize(out) << std::endl;
+      if (outcome == cancel_outcome::not_found || outcome == cancel_outcome::already_finished) rc = 3;
     } else if (a == "jobs") {
       std::vector<std::string> states;
       if (!c.state.empty()) states.push_back(c.state);
@@ -259,6 +265,8 @@ int run_worker(const worker_command& c) {
   o.max_stalled_count = c.max_stalled;
   o.drain_delay = std::chrono::milliseconds(c.drain_delay_ms);
   o.metrics_max_data_points = c.metrics_points;
+  o.default_timeout = std::chrono::milliseconds(c.default_timeout_ms);
+  o.dead_letter_queue = c.dead_letter_queue;
   if (c.limit_max > 0) o.limiter = rate_limiter_options{c.limit_max, std::chrono::milliseconds(c.limit_duration_ms)};
 
   net::io_context io(1);

@@ -30,6 +30,8 @@ struct worker_command {
   long limit_duration_ms = 0;
   long shutdown_grace_ms = 30000;
   long metrics_points = 0;
+  long default_timeout_ms = 0;    // jobs without a timeout of their own; 0: none
+  std::string dead_letter_queue;  // where jobs that fail for good are copied; "": nowhere
 };
 
 struct add_command {
@@ -59,6 +61,7 @@ struct queue_command {
   bool asc = false;
   std::string value;  // progress, JSON
   std::string line;   // log line
+  std::string reason;  // cancel: why (goes to the job's stack trace)
 };
 
 // `drover schedule ACTION`: job schedulers (repeatable jobs).

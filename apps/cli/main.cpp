@@ -9,6 +9,7 @@
 
 #include "app_commands.hpp"
 #include "commands.hpp"
+#include "dlq_command.hpp"
 
 namespace {
 
@@ -44,6 +45,10 @@ int main(int argc, char** argv) {
   w->add_option("--limit-duration", worker.limit_duration_ms, "rate limit: window, ms")->check(CLI::NonNegativeNumber);
   w->add_option("--metrics", worker.metrics_points, "keep BullMQ's per-minute metrics with this many points (0: off)")
       ->check(CLI::NonNegativeNumber);
+  w->add_option("--default-timeout", worker.default_timeout_ms, "time allowed to a job without a timeout of its own, ms (0: none)")
+      ->check(CLI::NonNegativeNumber);
+  w->add_option("--dead-letter-queue", worker.dead_letter_queue,
+                "copy jobs that fail for good to this queue (usually <queue>-dlq; default: none)");
   w->add_option("--shutdown-grace", worker.shutdown_grace_ms, "on SIGTERM/SIGINT, wait this long for running jobs, ms")
       ->capture_default_str();
 
@@ -75,13 +80,14 @@ int main(int argc, char** argv) {
   drover::cli::queue_command qc;
   auto* q = app.add_subcommand("queue", "inspect and manage a queue");
   q->add_option("action", qc.action,
-                "pause, resume, is-paused, drain, clean, obliterate, retry, promote, remove, jobs, counts, progress, log, "
-                "schedulers")
+                "pause, resume, is-paused, drain, clean, obliterate, retry, promote, remove, cancel, jobs, counts, progress, "
+                "log, schedulers")
       ->required()
       ->check(CLI::IsMember({"pause", "resume", "is-paused", "drain", "clean", "obliterate", "retry", "promote", "remove",
-                             "jobs", "counts", "progress", "log", "schedulers"}));
+                             "cancel", "jobs", "counts", "progress", "log", "schedulers"}));
   add_common(q, qc.common);
-  q->add_option("--id", qc.id, "job id (retry, promote, remove, progress, log)");
+  q->add_option("--id", qc.id, "job id (retry, promote, remove, cancel, progress, log)");
+  q->add_option("--reason", qc.reason, "cancel: why (kept in the cancelled job's stack trace)");
   q->add_option("--state", qc.state, "job state (clean, retry, jobs)");
   q->add_option("--grace", qc.grace_ms, "clean: only jobs older than this, ms")->check(CLI::NonNegativeNumber);
   q->add_option("--limit", qc.limit, "clean: at most this many jobs (0: all)")->check(CLI::NonNegativeNumber);
@@ -106,6 +112,7 @@ int main(int argc, char** argv) {
 
   std::function<int()> app_run;
   drover::cli::add_app_commands(app, app_run);
+  drover::cli::add_dlq_command(app, app_run);
 
   try {
     app.parse(argc, argv);

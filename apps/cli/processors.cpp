@@ -69,7 +69,7 @@ json::value cpu(blocking_job_context& ctx) {
   auto ms = int_field(ctx.job().data, "ms", 0);
   auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   volatile std::uint64_t x = 0;
-  while (std::chrono::steady_clock::now() < until) {
+  while (std::chrono::steady_clock::now() < until && !ctx.cancelled()) {
     for (int i = 0; i < 10000; ++i) x = x + static_cast<std::uint64_t>(i);
   }
   return json::object{{"spun", ms}};

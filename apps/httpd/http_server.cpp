@@ -92,6 +92,23 @@ net::awaitable<void> http_server::accept_loop() {
 
 namespace {
 
+// After refusing an upload that is too large: stop sending, then read and drop what
+// the client still sends, for at most two seconds and 64 MiB. Closing a socket with
+// unread data makes the kernel reset the connection, and the client, busy sending,
+// would see the reset instead of the 413.
+net::awaitable<void> drain(beast::tcp_stream& stream) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::seconds(2));
+  std::vector<char> sink(64 * 1024);
+  auto into = net::buffer(sink);
+  std::size_t total = 0;
+  while (!ec && total < 64 * 1024 * 1024) {
+    std::size_t n = co_await stream.async_read_some(into, net::redirect_error(net::use_awaitable, ec));
+    total += n;
+  }
+}
+
 // The reply to a request the parser refused; the connection closes after it.
 response parse_error_reply(const boost::system::error_code& ec) {
   request dummy;
@@ -112,21 +129,35 @@ net::awaitable<void> http_server::session(tcp::socket socket) {
   bool first = true;
   for (;;) {
     http::request_parser<http::string_body> parser;
-    parser.body_limit(opts_.body_limit);
+    parser.body_limit(boost::none);  // decided below, once the header says where it goes
     parser.header_limit(16 * 1024);
     // The first request must come promptly; later ones may wait for the idle timeout.
     stream.expires_after(first ? opts_.read_timeout : opts_.idle_timeout);
     first = false;
     boost::system::error_code ec;
-    co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (!ec) {
+      const std::size_t limit = opts_.body_limit_for ? opts_.body_limit_for(parser.get()) : opts_.body_limit;
+      auto length = parser.content_length();
+      if (length && *length > limit) {
+        ec = http::error::body_limit;
+      } else {
+        parser.body_limit(limit);
+        if (!parser.is_done()) {
+          co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+        }
+      }
+    }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof ||
         ec == net::error::connection_reset || ec == net::error::operation_aborted) {
       break;
     }
     if (ec) {
+      const bool too_large = ec == http::error::body_limit;
       auto res = parse_error_reply(ec);
       stream.expires_after(opts_.read_timeout);
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+      if (too_large && !ec) co_await drain(stream);
       break;
     }
     request req = parser.release();

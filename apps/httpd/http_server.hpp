@@ -21,13 +21,18 @@ struct server_options {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 0;
   std::size_t body_limit = 1024 * 1024;           // larger bodies get 413
+  // When set, the body limit of each request, decided from its header (method and
+  // target); body_limit is then unused. Lets one route take larger bodies than the rest.
+  std::function<std::size_t(const request& header)> body_limit_for;
   std::chrono::milliseconds read_timeout{15000};  // a request must arrive within this
   std::chrono::milliseconds idle_timeout{60000};  // idle keep-alive connections close
 };
 
 // Session loop (one coroutine per connection):
-//  1. read a request within read_timeout (idle_timeout between keep-alive requests),
-//     with the body limited to body_limit (413 beyond it);
+//  1. read a request within read_timeout (idle_timeout between keep-alive requests):
+//     the header, then the body limited to body_limit or body_limit_for(header); beyond
+//     it 413, and the rest of the upload is read and dropped for a moment so that the
+//     client, still sending, sees the answer rather than a reset connection;
 //  2. a WebSocket upgrade the upgrade hook accepts takes the connection over;
 //     everything else goes to the handler;
 //  3. write the reply and loop while keep-alive.

@@ -7,8 +7,12 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <memory>
+
+#include <drover_app/blocking_call.hpp>
 
 #include "workers/processors.hpp"
 
@@ -52,6 +56,23 @@ std::vector<chat_message> build_prompt(const json::object& data) {
   return messages;
 }
 
+// The best-matching chunks of the conversation's documents go into the system prompt,
+// best first, within the size budget (a chunk that does not fit whole is left out).
+void add_document_excerpts(std::vector<chat_message>& prompt, const std::vector<app::chunk_match>& hits,
+                           std::size_t max_chars) {
+  std::string excerpts;
+  for (const auto& h : hits) {
+    auto piece = fmt::format("[{}, part {}]\n{}\n\n", h.document_name, h.seq + 1, h.content);
+    if (excerpts.size() + piece.size() > max_chars) continue;
+    excerpts += piece;
+  }
+  if (excerpts.empty()) return;
+  prompt.front().content +=
+      "\n\nExcerpts from documents the user shared in this conversation; use them when they are relevant and "
+      "say which document you rely on:\n\n" +
+      excerpts;
+}
+
 // Progress updates while the answer streams in: at most one in flight and one per
 // interval, so that a fast model does not flood Redis; the last one carries the whole text.
 struct progress_pump {
@@ -83,8 +104,8 @@ net::awaitable<void> send_progress(std::shared_ptr<progress_pump> p) {
 
 }  // namespace
 
-processor generate_response_processor(ai_provider& ai, queue& webhooks) {
-  return processor::async([&ai, &webhooks](job_context& ctx) -> net::awaitable<json::value> {
+processor generate_response_processor(ai_provider& ai, queue& webhooks, document_search* documents) {
+  return processor::async([&ai, &webhooks, documents](job_context& ctx) -> net::awaitable<json::value> {
     const auto& j = ctx.job();
     if (j.name != "generate-response") {
       throw unrecoverable_error(fmt::format("ai-processing has no processor for jobs named '{}'", j.name));
@@ -98,6 +119,32 @@ processor generate_response_processor(ai_provider& ai, queue& webhooks) {
     // Named locals, not temporaries, go into the coroutine call: GCC 12 destroys a
     // temporary converted into a by-value coroutine parameter twice.
     auto prompt = build_prompt(data);
+
+    auto conversation = text_field(data, "conversationId");
+    if (documents && !conversation.empty()) {
+      auto* db = &documents->db;
+      auto message = text_field(data, "message");
+      std::size_t limit = documents->max_chunks;
+      auto search = [db, conversation, message, limit]() {
+        return db->search_document_chunks(conversation, message, limit);
+      };
+      const std::chrono::milliseconds deadline{5000};
+      std::vector<app::chunk_match> hits;
+      std::string search_failure;
+      try {
+        hits = co_await app::blocking_call(ex, documents->pool, search, deadline);
+      } catch (const std::exception& e) {
+        search_failure = e.what();
+      }
+      if (!search_failure.empty()) {
+        // The answer is still worth giving without the documents.
+        spdlog::warn("generate-response {}: searching the documents of conversation '{}' failed: {}", j.id,
+                     conversation, search_failure);
+        auto line = "document search failed, answering without documents: " + search_failure;
+        co_await ctx.log(line);
+      }
+      add_document_excerpts(prompt, hits, documents->max_chars);
+    }
     std::function<void(const std::string&)> on_delta = [pump, ex](const std::string& piece) {
       pump->text += piece;
       ++pump->chunks;

@@ -1,10 +1,13 @@
 // http_client.cpp - Beast client over TCP or TLS with deadlines, streaming the body on request.
 #include "workers/http_client.hpp"
 
+#include "workers/address_policy.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -14,6 +17,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
+#include <optional>
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -32,19 +37,19 @@ struct target {
 
 target parse_target(const std::string& url) {
   auto u = boost::urls::parse_absolute_uri(url);
-  if (!u) throw transport_error(fmt::format("invalid URL '{}'", url));
+  if (!u) throw bad_destination(fmt::format("invalid URL '{}'", url));
   target t;
   if (u->scheme() == "https") {
     t.tls = true;
   } else if (u->scheme() != "http") {
-    throw transport_error(fmt::format("unsupported URL scheme '{}' (http or https only)", std::string(u->scheme())));
+    throw bad_destination(fmt::format("unsupported URL scheme '{}' (http or https only)", std::string(u->scheme())));
   }
   switch (u->host_type()) {
     case boost::urls::host_type::ipv4: t.host = u->host_ipv4_address().to_string(); break;
     case boost::urls::host_type::ipv6: t.host = u->host_ipv6_address().to_string(); break;
     default: t.host = std::string(u->host_name());
   }
-  if (t.host.empty()) throw transport_error(fmt::format("URL '{}' has no host", url));
+  if (t.host.empty()) throw bad_destination(fmt::format("URL '{}' has no host", url));
   t.port = u->has_port() ? std::string(u->port()) : (t.tls ? "443" : "80");
   t.path = std::string(u->encoded_path());
   if (t.path.empty()) t.path = "/";
@@ -62,8 +67,18 @@ ssl::context& tls_context() {
   return ctx;
 }
 
+using clock = std::chrono::steady_clock;
+
+// The time the next step may take: its own limit, cut short by the whole exchange's.
+std::chrono::milliseconds budget(std::chrono::milliseconds step, std::optional<clock::time_point> deadline) {
+  if (!deadline) return step;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - clock::now());
+  return std::max(std::chrono::milliseconds(1), std::min(step, left));
+}
+
 template <class Stream>
 net::awaitable<http_response> exchange(Stream& stream, beast::tcp_stream& tcp, const target& t, http_request& req,
+                                       std::optional<clock::time_point> deadline,
                                        const std::function<void(std::string_view)>& on_data) {
   http::request<http::string_body> msg{http::string_to_verb(req.method), t.path, 11};
   msg.set(http::field::host, t.host);
@@ -73,14 +88,14 @@ net::awaitable<http_response> exchange(Stream& stream, beast::tcp_stream& tcp, c
   msg.prepare_payload();
 
   boost::system::error_code ec;
-  tcp.expires_after(req.read_timeout);
+  tcp.expires_after(budget(req.read_timeout, deadline));
   co_await http::async_write(stream, msg, net::redirect_error(net::use_awaitable, ec));
   if (ec) throw transport_error("sending the request failed: " + ec.message());
 
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(64 * 1024 * 1024);
-  tcp.expires_after(req.read_timeout);
+  tcp.expires_after(budget(req.read_timeout, deadline));
   co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
   if (ec) throw transport_error(ec == beast::error::timeout ? std::string("no answer in time") : "reading the answer failed: " + ec.message());
 
@@ -95,7 +110,7 @@ net::awaitable<http_response> exchange(Stream& stream, beast::tcp_stream& tcp, c
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
-    tcp.expires_after(req.read_timeout);  // a silent server times out; a slow stream does not
+    tcp.expires_after(budget(req.read_timeout, deadline));  // a silent server times out; a slow stream does not
     co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
@@ -112,22 +127,60 @@ net::awaitable<http_response> exchange(Stream& stream, beast::tcp_stream& tcp, c
   co_return out;
 }
 
+// getaddrinfo has no deadline of its own; a timer cancels the lookup instead. The
+// resolver is shared with the timer's handler, which may run after this returns.
+net::awaitable<std::vector<tcp::endpoint>> resolve(net::any_io_executor ex, const target& t,
+                                                   std::chrono::milliseconds deadline) {
+  auto resolver = std::make_shared<tcp::resolver>(ex);
+  net::steady_timer timer(ex);
+  timer.expires_after(deadline);
+  auto timed_out = std::make_shared<bool>(false);
+  timer.async_wait([resolver, timed_out](boost::system::error_code ec) {
+    if (ec) return;
+    *timed_out = true;
+    resolver->cancel();
+  });
+  boost::system::error_code ec;
+  auto results = co_await resolver->async_resolve(t.host, t.port, net::redirect_error(net::use_awaitable, ec));
+  timer.cancel();
+  if (*timed_out) throw transport_error(fmt::format("cannot resolve {}: no answer in {} ms", t.host, deadline.count()));
+  if (ec) throw transport_error(fmt::format("cannot resolve {}: {}", t.host, ec.message()));
+  std::vector<tcp::endpoint> out;
+  for (const auto& r : results) out.push_back(r.endpoint());
+  co_return out;
+}
+
+// Every address must pass: a name that resolves to a public and a private address is
+// treated as pointing inside.
+void check_destination(const address_policy& policy, const target& t, const std::vector<tcp::endpoint>& endpoints) {
+  if (policy.host_allowed(t.host, t.port)) return;
+  for (const auto& e : endpoints) {
+    if (auto why = policy.refusal(e.address())) {
+      throw bad_destination(fmt::format("refusing to connect to {} ({} is {}); allowlist it in "
+                                              "WEBHOOK_ALLOWED_HOSTS if this is intended",
+                                              t.host, e.address().to_string(), *why));
+    }
+  }
+}
+
 }  // namespace
 
 net::awaitable<http_response> fetch(net::any_io_executor ex, http_request req,
                                     std::function<void(std::string_view)> on_data) {
   auto t = parse_target(req.url);
-  tcp::resolver resolver(ex);
+  std::optional<clock::time_point> deadline;
+  if (req.total_timeout.count() > 0) deadline = clock::now() + req.total_timeout;
+  const auto resolve_budget = budget(req.connect_timeout, deadline);  // named: no temporaries in co_await (GCC 12)
+  auto endpoints = co_await resolve(ex, t, resolve_budget);
+  if (req.destinations) check_destination(*req.destinations, t, endpoints);
   boost::system::error_code ec;
-  auto endpoints = co_await resolver.async_resolve(t.host, t.port, net::redirect_error(net::use_awaitable, ec));
-  if (ec) throw transport_error(fmt::format("cannot resolve {}: {}", t.host, ec.message()));
 
   if (!t.tls) {
     beast::tcp_stream stream(ex);
-    stream.expires_after(req.connect_timeout);
+    stream.expires_after(budget(req.connect_timeout, deadline));
     co_await stream.async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
     if (ec) throw transport_error(fmt::format("cannot connect to {}:{}: {}", t.host, t.port, ec.message()));
-    auto res = co_await exchange(stream, stream, t, req, on_data);
+    auto res = co_await exchange(stream, stream, t, req, deadline, on_data);
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     co_return res;
   }
@@ -137,12 +190,12 @@ net::awaitable<http_response> fetch(net::any_io_executor ex, http_request req,
   }
   stream.set_verify_callback(ssl::host_name_verification(t.host));
   auto& tcp = beast::get_lowest_layer(stream);
-  tcp.expires_after(req.connect_timeout);
+  tcp.expires_after(budget(req.connect_timeout, deadline));
   co_await tcp.async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
   if (ec) throw transport_error(fmt::format("cannot connect to {}:{}: {}", t.host, t.port, ec.message()));
   co_await stream.async_handshake(ssl::stream_base::client, net::redirect_error(net::use_awaitable, ec));
   if (ec) throw transport_error(fmt::format("TLS handshake with {} failed: {}", t.host, ec.message()));
-  auto res = co_await exchange(stream, tcp, t, req, on_data);
+  auto res = co_await exchange(stream, tcp, t, req, deadline, on_data);
   co_return res;
 }
 

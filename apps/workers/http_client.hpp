@@ -15,13 +15,19 @@
 
 namespace drover::workers {
 
+class address_policy;
+
 struct http_request {
   std::string method = "POST";
   std::string url;  // http:// or https://
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds connect_timeout{5000};  // for resolving and connecting each
   std::chrono::milliseconds read_timeout{30000};  // longest silence while reading
+  std::chrono::milliseconds total_timeout{0};     // the whole exchange; 0: no limit
+  // When set, the host must be allowlisted or resolve only to addresses the policy
+  // accepts (URLs chosen by clients); the connection goes to those addresses.
+  const address_policy* destinations = nullptr;
 };
 
 struct http_response {
@@ -36,11 +42,18 @@ class transport_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The URL is unusable (malformed, not http/https) or points where the destination
+// policy forbids: trying again will not help.
+class bad_destination : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Sends the request and reads the answer; with on_data a successful (2xx) body is handed
 // over as it arrives (for server-sent events) instead of being collected; other bodies
 // are always collected, to report them. Asynchronous: it never
 // blocks the executor. TLS certificates are verified against the system's store.
-// Throws transport_error; any HTTP status is a normal return.
+// Throws transport_error or bad_destination; any HTTP status is a normal return.
 // (No default for on_data: a defaulted temporary argument of a coroutine is destroyed
 // twice by GCC 12; pass an empty std::function to collect the body.)
 boost::asio::awaitable<http_response> fetch(boost::asio::any_io_executor ex, http_request req,

@@ -6,24 +6,50 @@
 #include <drover/queue.hpp>
 #include <drover/worker.hpp>
 
+#include <boost/asio/thread_pool.hpp>
+
+#include <drover_app/db/database.hpp>
+
+#include "documents/chunking.hpp"
 #include "workers/ai_provider.hpp"
 
 namespace drover::workers {
 
+// Where generate-response finds the conversation's documents: the database, read on
+// `pool` (its calls block).
+struct document_search {
+  app::database& db;
+  boost::asio::thread_pool& pool;
+  std::size_t max_chunks = 4;         // chunks added to the prompt at most
+  std::size_t max_chars = 6000;       // their total size at most
+};
+
 // ai-processing: `generate-response` builds the prompt from the job's context, streams
 // the model's answer into the job's progress ({"text": ..., "chunks": n}), returns
 // {"response", "provider", "model"}, and queues the job-completed webhook on
-// webhook-delivery. Other job names fail at once (unrecoverable).
-processor generate_response_processor(ai_provider& ai, queue& webhooks);
+// webhook-delivery. Other job names fail at once (unrecoverable). With `documents`, the
+// chunks of the conversation's documents that best match the user's message (full-text
+// search) go into the system prompt; a failed search is logged and the answer goes on
+// without them.
+processor generate_response_processor(ai_provider& ai, queue& webhooks, document_search* documents = nullptr);
+
+class address_policy;
 
 // webhook-delivery: POSTs data.payload as JSON to data.url, signed with the shared secret
-// as Standard Webhooks signs (webhook-id, webhook-timestamp, webhook-signature); 2xx succeeds; 408, 429, 5xx and network errors fail the attempt
-// (retried with the job's backoff); other statuses fail the job for good. Each attempt
-// is written to the job's log.
-processor webhook_delivery_processor(std::string secret);
+// as Standard Webhooks signs (webhook-id, webhook-timestamp, webhook-signature), within
+// 10 s. 2xx succeeds; 408, 429, 5xx and network errors fail the attempt (retried with
+// the job's backoff); other statuses, a malformed URL and a destination the policy
+// refuses fail the job for good. Each attempt is a JSON line of the job's log
+// ({"attempt", "at", "durationMs", "status"?, "error"?}).
+processor webhook_delivery_processor(std::string secret, const address_policy& destinations);
 
-// document-processing: its processors come with the documents feature; until then a
-// job there fails at once with a reason that says so, rather than waiting forever.
-processor document_processing_processor();
+// document-processing: `process-document` ({documentId}) reads the upload from the
+// database, extracts its text (progress {page, pages, percent} after each PDF page),
+// splits it into chunks and stores text, title, page and word counts and chunks, which
+// makes the document ready. An unreadable upload (damaged or encrypted PDF, no text)
+// marks the document failed with the reason and fails the job for good; other errors
+// fail the attempt (retried), and the document is marked failed after the last one.
+// Runs on the worker's thread pool.
+processor document_processing_processor(app::database& db, documents::chunking_options chunking = {});
 
 }  // namespace drover::workers

@@ -8,6 +8,7 @@
 
 #include <drover/webhook_signature.hpp>
 
+#include "workers/address_policy.hpp"
 #include "workers/http_client.hpp"
 #include "workers/processors.hpp"
 
@@ -16,8 +17,30 @@ namespace json = boost::json;
 
 namespace drover::workers {
 
-processor webhook_delivery_processor(std::string secret) {
-  return processor::async([secret](job_context& ctx) -> net::awaitable<json::value> {
+namespace {
+
+// One attempt as a line of the job's log: JSON, so that the API can show the attempts
+// and a dashboard still shows readable text.
+std::string attempt_record(int attempt, std::int64_t at_ms, std::int64_t duration_ms, unsigned status,
+                           const std::string& error) {
+  json::object o;
+  o["attempt"] = attempt;
+  o["at"] = at_ms;
+  o["durationMs"] = duration_ms;
+  if (status != 0) o["status"] = status;
+  if (!error.empty()) o["error"] = error;
+  return json::serialize(o);
+}
+
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+processor webhook_delivery_processor(std::string secret, const address_policy& destinations) {
+  return processor::async([secret, &destinations](job_context& ctx) -> net::awaitable<json::value> {
     const auto& j = ctx.job();
     if (!j.data.is_object()) throw unrecoverable_error("webhook-delivery needs an object as job data");
     const auto& data = j.data.get_object();
@@ -29,53 +52,54 @@ processor webhook_delivery_processor(std::string secret) {
     req.body = data.contains("payload") ? json::serialize(data.at("payload")) : std::string("{}");
     // Signed (Standard Webhooks), never the secret itself: a webhook URL may belong to
     // anyone. The delivery job's id is the webhook id, so retries carry the same one.
-    const auto timestamp = std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+    const auto timestamp = epoch_ms() / 1000;
     req.headers.emplace_back("webhook-id", j.id);
     req.headers.emplace_back("webhook-timestamp", std::to_string(timestamp));
     req.headers.emplace_back("webhook-signature", sign_webhook(secret, j.id, timestamp, req.body));
     req.connect_timeout = std::chrono::seconds(5);
     req.read_timeout = std::chrono::seconds(10);
+    req.total_timeout = std::chrono::seconds(10);
+    req.destinations = &destinations;
 
+    const auto attempt = j.attempts_made + 1;
+    const auto at = epoch_ms();
     auto started = std::chrono::steady_clock::now();
     auto ex = co_await net::this_coro::executor;
     std::optional<http_response> res;
-    std::string network_error;
+    std::string network_error, refused;
     try {
       std::function<void(std::string_view)> collect_body;  // empty: collect the body
       res = co_await fetch(ex, std::move(req), collect_body);
     } catch (const transport_error& e) {
       network_error = e.what();
+    } catch (const bad_destination& e) {
+      refused = e.what();
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-    const auto attempt = j.attempts_made + 1;
+    if (!refused.empty()) {
+      auto line = attempt_record(attempt, at, ms, 0, refused);
+      co_await ctx.log(line);
+      throw unrecoverable_error("webhook not sent: " + refused);
+    }
     if (!res) {
-      std::string line = fmt::format("attempt {}: network error after {} ms: {}", attempt, ms, network_error);
+      auto line = attempt_record(attempt, at, ms, 0, network_error);
       co_await ctx.log(line);
       throw std::runtime_error("webhook delivery failed: " + network_error);
     }
-    std::string line = fmt::format("attempt {}: HTTP {} in {} ms", attempt, res->status, ms);
+    const bool ok = res->status >= 200 && res->status < 300;
+    auto detail = res->body.substr(0, 200);
+    auto line = attempt_record(attempt, at, ms, res->status, ok ? std::string() : detail);
     co_await ctx.log(line);
-    if (res->status >= 200 && res->status < 300) {
+    if (ok) {
       json::object out;
       out["status"] = res->status;
       out["durationMs"] = ms;
       co_return out;
     }
-    auto detail = res->body.substr(0, 200);
     if (res->status == 408 || res->status == 429 || res->status >= 500) {
       throw std::runtime_error(fmt::format("webhook answered {}: {}", res->status, detail));
     }
     throw unrecoverable_error(fmt::format("webhook answered {}: {}", res->status, detail));
-  });
-}
-
-processor document_processing_processor() {
-  return processor::async([](job_context& ctx) -> net::awaitable<json::value> {
-    throw unrecoverable_error(fmt::format(
-        "document-processing: no processor for '{}' jobs in this version of drover", ctx.job().name));
-    co_return nullptr;
   });
 }
 

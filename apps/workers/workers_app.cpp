@@ -5,17 +5,24 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <cstdlib>
 
+#include <drover/dead_letter_queue.hpp>
 #include <drover/error.hpp>
 #include <drover/queue.hpp>
 #include <drover/worker.hpp>
 
+#include <boost/asio/thread_pool.hpp>
+
+#include <drover_app/db/database.hpp>
+
 #include "httpd/http_server.hpp"
+#include "workers/address_policy.hpp"
 #include "workers/processors.hpp"
 
 namespace net = boost::asio;
@@ -40,6 +47,31 @@ int positive(const char* name, const char* text) {
   return v;
 }
 
+// host:port of the API's job-completed webhook, as the API derives it (PUBLIC_URL, else
+// 127.0.0.1 and PORT), for the default allowlist.
+std::string api_own_address() {
+  if (const char* v = env("PUBLIC_URL")) {
+    auto u = boost::urls::parse_absolute_uri(v);
+    if (!u || !u->has_authority()) throw error(errc::invalid_argument, fmt::format("PUBLIC_URL is not a URL: '{}'", v));
+    auto port = u->has_port() ? std::string(u->port()) : std::string(u->scheme() == "https" ? "443" : "80");
+    return std::string(u->encoded_host()) + ":" + port;
+  }
+  const char* port = env("PORT");
+  if (port) positive("PORT", port);
+  auto p = std::string(port ? port : "5000");
+  return "127.0.0.1:" + p + ",localhost:" + p;
+}
+
+std::chrono::milliseconds timeout_ms(const char* name, const char* text) {
+  long v = 0;
+  std::string_view s(text);
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < 0) {
+    throw error(errc::invalid_argument, fmt::format("{} must be a number of ms (0: none), got '{}'", name, text));
+  }
+  return std::chrono::milliseconds(v);
+}
+
 }  // namespace
 
 workers_config workers_config::from_env() {
@@ -53,7 +85,20 @@ workers_config workers_config::from_env() {
     c.port = static_cast<std::uint16_t>(port);
   }
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
+  // The API's own receiver is a destination by configuration, so it is always allowed.
+  c.webhook_allowed_hosts = api_own_address();
+  if (const char* v = env("WEBHOOK_ALLOWED_HOSTS")) c.webhook_allowed_hosts += std::string(",") + v;
+  try {
+    address_policy check(c.webhook_allowed_hosts);
+  } catch (const std::invalid_argument& e) {
+    throw error(errc::invalid_argument, fmt::format("WEBHOOK_ALLOWED_HOSTS: {}", e.what()));
+  }
   if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
+  if (const char* v = env("DATABASE_URL")) c.database_url = v;
+  if (const char* v = env("AI_JOB_TIMEOUT_MS")) c.ai_job_timeout = timeout_ms("AI_JOB_TIMEOUT_MS", v);
+  if (const char* v = env("DOCUMENT_JOB_TIMEOUT_MS")) c.document_job_timeout = timeout_ms("DOCUMENT_JOB_TIMEOUT_MS", v);
+  if (const char* v = env("WEBHOOK_JOB_TIMEOUT_MS")) c.webhook_job_timeout = timeout_ms("WEBHOOK_JOB_TIMEOUT_MS", v);
+  if (const char* v = env("DEAD_LETTERS")) c.dead_letters = std::string_view(v) != "off" && std::string_view(v) != "0";
   return c;
 }
 
@@ -62,6 +107,7 @@ struct workers_app::impl {
       : ex(ex),
         cfg(std::move(c)),
         ai(make_ai_provider(ex, cfg.ai)),
+        destinations(cfg.webhook_allowed_hosts),
         webhooks(ex, "webhook-delivery", queue_options{cfg.prefix, cfg.redis}) {}
 
   worker_options options(int concurrency, const std::string& queue_name) const {
@@ -71,6 +117,10 @@ struct workers_app::impl {
     o.concurrency = concurrency;
     o.name = (cfg.name.empty() ? std::string("drover-workers") : cfg.name) + "-" + queue_name;
     o.metrics_max_data_points = 60 * 24 * 7;  // a week of per-minute points, for dashboards
+    o.default_timeout = queue_name == "ai-processing"         ? cfg.ai_job_timeout
+                        : queue_name == "document-processing" ? cfg.document_job_timeout
+                                                              : cfg.webhook_job_timeout;
+    if (cfg.dead_letters) o.dead_letter_queue = dead_letter_queue::name_for(queue_name);
     return o;
   }
 
@@ -100,7 +150,14 @@ struct workers_app::impl {
   net::any_io_executor ex;
   workers_config cfg;
   std::unique_ptr<ai_provider> ai;
+  address_policy destinations;
   queue webhooks;
+  // One connection each: document processing writes chunks in long transactions that
+  // prompt searches should not queue behind.
+  std::unique_ptr<app::database> documents_db;
+  std::unique_ptr<app::database> search_db;
+  net::thread_pool search_pool{2};
+  std::unique_ptr<document_search> search;
   std::vector<std::unique_ptr<worker>> workers;
   std::unique_ptr<httpd::http_server> http;
 };
@@ -112,12 +169,22 @@ workers_app::~workers_app() = default;
 
 void workers_app::start() {
   auto& i = *impl_;
-  i.workers.push_back(std::make_unique<worker>(i.ex, "ai-processing", generate_response_processor(*i.ai, i.webhooks),
+  if (i.cfg.webhook_secret == workers_config{}.webhook_secret) {
+    spdlog::warn("WEBHOOK_SECRET is the development default: receivers cannot trust the signatures; "
+                 "set your own outside development");
+  }
+  i.documents_db = app::open_database(i.cfg.database_url);
+  i.documents_db->migrate();  // safe beside the API doing the same
+  i.search_db = app::open_database(i.cfg.database_url);
+  i.search = std::make_unique<document_search>(document_search{*i.search_db, i.search_pool});
+  i.workers.push_back(std::make_unique<worker>(i.ex, "ai-processing",
+                                               generate_response_processor(*i.ai, i.webhooks, i.search.get()),
                                                i.options(i.cfg.ai_concurrency, "ai-processing")));
-  i.workers.push_back(std::make_unique<worker>(i.ex, "document-processing", document_processing_processor(),
+  i.workers.push_back(std::make_unique<worker>(i.ex, "document-processing",
+                                               document_processing_processor(*i.documents_db),
                                                i.options(i.cfg.document_concurrency, "document-processing")));
   i.workers.push_back(std::make_unique<worker>(i.ex, "webhook-delivery",
-                                               webhook_delivery_processor(i.cfg.webhook_secret),
+                                               webhook_delivery_processor(i.cfg.webhook_secret, i.destinations),
                                                i.options(i.cfg.webhook_concurrency, "webhook-delivery")));
   for (auto& w : i.workers) w->start();
   httpd::server_options ho;

@@ -23,13 +23,25 @@ struct workers_config {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 5001;      // WORKERS_PORT: /healthz, /readyz
   std::string webhook_secret = "dev-webhook-secret";  // WEBHOOK_SECRET
+  // Destinations the SSRF guard lets through although they are loopback or private (see
+  // address_policy.hpp): the API's own address, from PUBLIC_URL or PORT as the API
+  // derives it (so the dev setup works as is), and WEBHOOK_ALLOWED_HOSTS.
+  std::string webhook_allowed_hosts;
+  std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL: uploads and their chunks
   std::string name;               // worker name prefix (processedBy, CLIENT LIST)
+  // Per-queue default timeouts, for jobs without a `timeout` of their own (0: none).
+  std::chrono::milliseconds ai_job_timeout{120000};        // AI_JOB_TIMEOUT_MS
+  std::chrono::milliseconds document_job_timeout{300000};  // DOCUMENT_JOB_TIMEOUT_MS
+  std::chrono::milliseconds webhook_job_timeout{60000};    // WEBHOOK_JOB_TIMEOUT_MS
+  // Jobs that fail for good are copied to "<queue>-dlq"; DEAD_LETTERS=off turns it off.
+  bool dead_letters = true;
   ai_settings ai = ai_settings::from_env();
 
   static workers_config from_env();
 };
 
-// Lifecycle: start() starts the three workers and the health server; stop(grace) closes
+// Lifecycle: start() opens the database (migrating it), starts the three workers and
+// the health server; stop(grace) closes
 // them in BullMQ's order (stop fetching, let running jobs finish up to grace, hand back).
 // Scaling out is starting more processes, on any machine, against the same Redis.
 // Thread safety: one executor.

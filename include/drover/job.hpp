@@ -38,6 +38,8 @@ struct job {
   boost::json::value parent;
   std::optional<std::string> repeat_job_key;
   std::optional<std::string> deduplication_id;
+  // A cancellation request left by queue::cancel (JSON {"reason", "at"}), not yet acted on.
+  std::optional<std::string> cancel_requested;
 
   // Builds a job from HGETALL's field/value list. Fields that are not valid JSON
   // where JSON is expected are kept as strings rather than refused.

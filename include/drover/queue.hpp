@@ -26,6 +26,16 @@ struct queue_options {
   redis_options redis = redis_options::from_env();
 };
 
+// What queue::cancel did.
+enum class cancel_outcome {
+  removed,           // the job was waiting, delayed or prioritized and is gone
+  signalled,         // a worker holds it; drover workers stop it and fail it "cancelled"
+  not_found,         // no job has this id
+  already_finished,  // it completed or failed before the request
+};
+// "removed", "signalled", "not_found", "already_finished".
+const char* to_string(cancel_outcome o);
+
 // One job of an add_bulk() call.
 struct new_job {
   std::string name;
@@ -79,6 +89,13 @@ class queue {
   // Removes a job that is not being processed. Returns false when the job did not
   // exist or is locked by a worker.
   boost::asio::awaitable<bool> remove(std::string id);
+  // Cancels a job. One that no worker holds is removed, as remove() removes it; for
+  // one a worker holds, a request is left in the job's hash, which drover workers
+  // anywhere notice within worker_options::cancel_check_interval: they stop the
+  // processor and fail the job with the reason "cancelled", without retrying it.
+  // Node bullmq workers ignore the request and finish the job as usual. `reason`
+  // goes to the failed job's stack trace.
+  boost::asio::awaitable<cancel_outcome> cancel(std::string id, std::string reason = {});
   // Moves a failed (or completed) job back to wait. Throws job_not_found or not_in_state.
   boost::asio::awaitable<void> retry_job(std::string id, std::string state = "failed");
   // Moves every failed (or completed) job back to wait.
@@ -122,6 +139,15 @@ class queue {
   boost::asio::awaitable<std::int64_t> add_log(std::string id, std::string line);
   // Replaces a job's data.
   boost::asio::awaitable<void> update_data(std::string id, boost::json::value data);
+
+  // Deduplication (job_options::deduplication, as BullMQ's `deduplication` option): while
+  // a deduplication id is held, adding another job with it returns the holding job instead
+  // of a new one. The id is held until that job finishes, or for `ttl` ms when given.
+  // The id of the job holding deduplication id `dedup_id`, if any.
+  boost::asio::awaitable<std::optional<std::string>> get_deduplication_job_id(std::string dedup_id);
+  // Releases `dedup_id` at once, so that the next add with it creates a job. Returns
+  // whether it was held.
+  boost::asio::awaitable<bool> remove_deduplication_key(std::string dedup_id);
 
   // Closes the connection; later calls fail with errc::closed.
   void close();

@@ -42,6 +42,21 @@ struct worker_options {
   // many data points, as Node's `metrics: {maxDataPoints}`; 0: keep none.
   std::int64_t metrics_max_data_points = 0;
   unsigned cpu_threads = 0;                           // threads for blocking processors; 0: one per core
+  // Time allowed to one attempt of a job that has no `timeout` of its own; 0: none.
+  std::chrono::milliseconds default_timeout{0};
+  // How often the worker looks for cancellation requests (queue::cancel) of the jobs it
+  // runs; a request reaches the processor within this plus one round trip to Redis.
+  std::chrono::milliseconds cancel_check_interval{250};
+  // Where jobs that fail for good are copied (a queue name, usually "<queue>-dlq";
+  // see dead_letter_queue.hpp); empty: nowhere. Cancelled jobs are never copied.
+  std::string dead_letter_queue;
+};
+
+// Why a processor is asked to stop.
+enum class cancellation {
+  none,       // it is not: carry on
+  timeout,    // the attempt ran out of time; the job's retry policy applies
+  cancelled,  // queue::cancel was called; the job ends failed "cancelled", not retried
 };
 
 // What an asynchronous processor sees of its job.
@@ -54,9 +69,12 @@ class job_context {
   virtual boost::asio::awaitable<void> update_progress(boost::json::value progress) = 0;
   // Appends a line to the job's log.
   virtual boost::asio::awaitable<void> log(std::string line) = 0;
-  // True once the job's `timeout` passed: the attempt has already failed and the
-  // processor should stop. (Its pending timer and socket waits are cancelled too.)
-  virtual bool cancelled() const = 0;
+  // True once the processor is asked to stop: the attempt timed out or the job was
+  // cancelled. The attempt has already failed and whatever the processor returns is
+  // ignored. (Its pending timer and socket waits are cancelled too.)
+  bool cancelled() const { return cancel_reason() != cancellation::none; }
+  // Why it is asked to stop, or cancellation::none.
+  virtual cancellation cancel_reason() const = 0;
 };
 
 // What a blocking (CPU-bound) processor sees; it runs on the worker's thread pool.
@@ -68,8 +86,10 @@ class blocking_job_context {
   // Both wait until Redis has the update; they throw drover::error on failure.
   virtual void update_progress(boost::json::value progress) = 0;
   virtual void log(std::string line) = 0;
-  // True once the job's `timeout` passed; a long computation should check it and stop.
-  virtual bool cancelled() const = 0;
+  // True once the attempt timed out or the job was cancelled; a long computation
+  // should check it and stop. Safe to call from any thread.
+  bool cancelled() const { return cancel_reason() != cancellation::none; }
+  virtual cancellation cancel_reason() const = 0;
 };
 
 // The code that runs a job. It returns the job's result (stored as its return
@@ -95,8 +115,11 @@ struct processor {
 //     on an empty queue it blocks on the queue's marker, not polling.
 //  2. Each job: fail at once if the stalled check marked it, else run the processor,
 //     then record the result, or retry with the job's backoff, or fail it. A job
-//     with a `timeout` option fails its attempt when the time is up ("job timed out
-//     after N ms"); the processor is told through job_context::cancelled().
+//     with a `timeout` option (or, without one, worker_options::default_timeout)
+//     fails its attempt when the time is up ("job timed out after N ms"). A job
+//     cancelled through queue::cancel fails with the reason "cancelled" and is not
+//     retried. Either way the processor is told through job_context::cancel_reason().
+//     A job that fails for good is copied to worker_options::dead_letter_queue.
 //  3. close(grace): stop fetching, wait for running jobs up to `grace`, hand the
 //     rest back to the wait list, release the connections.
 // When Redis goes away the worker keeps retrying with back-off and resumes by

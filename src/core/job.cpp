@@ -5,6 +5,8 @@
 
 #include <charconv>
 
+#include "core/cancellation.hpp"
+
 namespace json = boost::json;
 
 namespace drover {
@@ -88,6 +90,8 @@ job job::from_hash(std::string id, const std::vector<std::string>& fv) {
       j.repeat_job_key = v;
     } else if (k == "deid") {
       j.deduplication_id = v;
+    } else if (k == detail::cancel_field) {
+      j.cancel_requested = v;
     }
   }
   return j;

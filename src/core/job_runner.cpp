@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/serialize.hpp>
@@ -15,6 +16,7 @@
 #include <atomic>
 #include <spdlog/spdlog.h>
 
+#include "core/cancellation.hpp"
 #include "core/msgpack.hpp"
 #include "core/script_errors.hpp"
 #include "core/clock.hpp"
@@ -34,10 +36,10 @@ namespace lua = detail::lua;
 
 class async_context final : public job_context {
  public:
-  async_context(worker::impl& w, const drover::job& j, const std::atomic<bool>& cancelled)
-      : w_(w), job_(j), cancelled_(cancelled) {}
+  async_context(worker::impl& w, const drover::job& j, const std::atomic<cancellation>& why)
+      : w_(w), job_(j), why_(why) {}
   const drover::job& job() const override { return job_; }
-  bool cancelled() const override { return cancelled_.load(); }
+  cancellation cancel_reason() const override { return why_.load(); }
   net::awaitable<void> update_progress(json::value progress) override {
     const auto& k = w_.keys;
     script_args args{k.job(job_.id), k.events, k.meta, job_.id, json::serialize(progress)};
@@ -55,16 +57,16 @@ class async_context final : public job_context {
  private:
   worker::impl& w_;
   const drover::job& job_;
-  const std::atomic<bool>& cancelled_;
+  const std::atomic<cancellation>& why_;
 };
 
 // Runs on a pool thread; each call hops to the worker's executor and waits there.
 class pool_context final : public blocking_job_context {
  public:
-  pool_context(worker::impl& w, const drover::job& j, const std::atomic<bool>& cancelled)
-      : inner_(w, j, cancelled), ex_(w.ex) {}
+  pool_context(worker::impl& w, const drover::job& j, const std::atomic<cancellation>& why)
+      : inner_(w, j, why), ex_(w.ex) {}
   const drover::job& job() const override { return inner_.job(); }
-  bool cancelled() const override { return inner_.cancelled(); }
+  cancellation cancel_reason() const override { return inner_.cancel_reason(); }
   void update_progress(json::value progress) override {
     net::co_spawn(ex_, inner_.update_progress(std::move(progress)), net::use_future).get();
   }
@@ -107,13 +109,15 @@ void metrics_size(detail::msgpack_writer& o, const worker_options& opts) {
 
 }  // namespace
 
-// One run of a processor, shared by the job runner and the processor's coroutine, which
-// may outlive the runner's interest in it (after a timeout).
+// One run of a processor, shared by the job runner, the cancel watcher and the
+// processor's coroutine, which may outlive the runner's interest in it (after a
+// timeout or a cancellation).
 struct worker::impl::processor_run {
   processor_run(net::any_io_executor ex, const job& jb) : finished(ex), j(jb) {}
-  net::steady_timer finished;  // cancelled when the processor returns or throws
+  net::steady_timer finished;  // cancelled when the processor returns or throws, or is stopped
   job j;
-  std::atomic<bool> cancelled{false};
+  std::atomic<cancellation> why{cancellation::none};  // read by pool threads too
+  std::string cancel_request;  // the request's JSON when why is cancelled
   bool done = false;
   json::value result;
   std::exception_ptr error;
@@ -121,31 +125,54 @@ struct worker::impl::processor_run {
 };
 
 net::awaitable<json::value> worker::impl::call_processor(std::shared_ptr<processor_run> run) {
+  // Once stopped, only the wait in flight is cancelled: later awaits must not throw on
+  // their own, because Asio's co_spawn (1.81) rethrows such an error from its final
+  // hand-off when it happens after the function returned, which ends the process.
+  auto keep_going = net::this_coro::throw_if_cancelled(false);
+  co_await keep_going;
   if (proc.async_) {
-    async_context ctx(*this, run->j, run->cancelled);
+    async_context ctx(*this, run->j, run->why);
     co_return co_await proc.async_(ctx);
   }
   auto fn = proc.blocking_;
   auto* self = this;
   auto on_pool = [fn, self, run]() -> net::awaitable<json::value> {
-    pool_context ctx(*self, run->j, run->cancelled);
+    pool_context ctx(*self, run->j, run->why);
     co_return fn(ctx);
   };
-  co_return co_await net::co_spawn(pool->get_executor(), std::move(on_pool), net::use_awaitable);
+  // A pool thread cannot be interrupted: the processor learns of a stop by polling
+  // cancelled(), so the stop signal is not passed on to this spawn (an empty slot).
+  auto on_result = net::bind_cancellation_slot(net::cancellation_slot(), net::use_awaitable);
+  co_return co_await net::co_spawn(pool->get_executor(), std::move(on_pool), on_result);
+}
+
+void worker::impl::stop_run(processor_run& run, cancellation why, std::string request) {
+  if (run.done || run.why.load() != cancellation::none) return;
+  run.cancel_request = std::move(request);
+  run.why = why;
+  run.stop.emit(net::cancellation_type::terminal);
+  run.finished.cancel();
+}
+
+std::chrono::milliseconds worker::impl::timeout_of(const job& j) const {
+  if (j.opts.timeout && *j.opts.timeout > 0) return std::chrono::milliseconds(*j.opts.timeout);
+  return opts.default_timeout;
 }
 
 net::awaitable<void> worker::impl::run_job(job j, std::string token) {
   auto self = shared_from_this();
   std::optional<std::string> failure;
   bool unrecoverable = false;
+  std::optional<std::string> cancel_request = j.cancel_requested;  // made before the job started
   json::value result;
   if (j.deferred_failure) {
     failure = *j.deferred_failure;
     unrecoverable = true;
-  } else {
+  } else if (!cancel_request) {
     auto run = std::make_shared<processor_run>(ex, j);
-    // The processor runs as its own coroutine so that a timeout can give up on it
-    // (and cancel what it waits for) without waiting for it to notice.
+    runs[j.id] = run;  // for the cancel watcher
+    // The processor runs as its own coroutine so that a timeout or a cancellation can
+    // give up on it (and cancel what it waits for) without waiting for it to notice.
     net::co_spawn(ex, call_processor(run),
                   net::bind_cancellation_slot(run->stop.slot(), [run](std::exception_ptr e, json::value v) {
                     run->done = true;
@@ -153,33 +180,43 @@ net::awaitable<void> worker::impl::run_job(job j, std::string token) {
                     run->result = std::move(v);
                     run->finished.cancel();
                   }));
-    if (j.opts.timeout && *j.opts.timeout > 0) {
-      run->finished.expires_after(std::chrono::milliseconds(*j.opts.timeout));
+    const auto timeout = timeout_of(j);
+    if (timeout.count() > 0) {
+      run->finished.expires_after(timeout);
     } else {
       run->finished.expires_at(clock::time_point::max());
     }
     boost::system::error_code ec;
     co_await run->finished.async_wait(net::redirect_error(net::use_awaitable, ec));
-    if (!run->done) {
-      run->cancelled = true;
-      run->stop.emit(net::cancellation_type::terminal);
-      failure = fmt::format("job timed out after {} ms", *j.opts.timeout);
-    } else if (run->error) {
-      try {
-        std::rethrow_exception(run->error);
-      } catch (const unrecoverable_error& e) {
-        failure = e.what();
-        unrecoverable = true;
-      } catch (const std::exception& e) {
-        failure = e.what();
-      } catch (...) {
-        failure = "unknown error";
-      }
+    runs.erase(j.id);
+    if (run->why.load() == cancellation::cancelled) {
+      cancel_request = run->cancel_request;
+    } else if (!run->done) {
+      stop_run(*run, cancellation::timeout, {});
+      failure = fmt::format("job timed out after {} ms", timeout.count());
     } else {
-      result = std::move(run->result);
+      // A request may have come after the last check: it wins over the outcome, so
+      // that a job reported "signalled" never ends completed by a drover worker.
+      cancel_request = co_await find_cancel_request(j.id);
+      if (!cancel_request && run->error) {
+        try {
+          std::rethrow_exception(run->error);
+        } catch (const unrecoverable_error& e) {
+          failure = e.what();
+          unrecoverable = true;
+        } catch (const std::exception& e) {
+          failure = e.what();
+        } catch (...) {
+          failure = "unknown error";
+        }
+      } else if (!cancel_request) {
+        result = std::move(run->result);
+      }
     }
   }
-  if (failure) {
+  if (cancel_request) {
+    co_await fail_cancelled(j, token, *cancel_request);
+  } else if (failure) {
     co_await fail(j, token, *failure, unrecoverable);
   } else {
     co_await complete(j, token, result);
@@ -191,7 +228,7 @@ net::awaitable<void> worker::impl::run_job(job j, std::string token) {
 
 // Records an outcome. While Redis is away it keeps trying until the lock would have
 // expired: after that the stalled check owns the job and will run it again.
-net::awaitable<void> worker::impl::record(const job& j, const char* what, const lua::script& s, script_args args) {
+net::awaitable<bool> worker::impl::record(const job& j, const char* what, const lua::script& s, script_args args) {
   auto give_up = clock::now() + opts.lock_duration;
   std::chrono::milliseconds pause{100};
   for (;;) {
@@ -200,16 +237,16 @@ net::awaitable<void> worker::impl::record(const job& j, const char* what, const 
       if (auto code = r.as_int(); code && *code < 0 && r.is_integer()) {
         throw detail::script_code_error(*code, j.id, s.name, "active");
       }
-      co_return;
+      co_return true;
     } catch (const error& e) {
       if (!is_redis_failure(e) || clock::now() + pause > give_up) {
         spdlog::error("queue {}: job {} (attempt {}): cannot record {}: {}", keys.queue(), j.id,
                       j.attempts_made + 1, what, e.what());
-        co_return;
+        co_return false;
       }
     }
     co_await sleep(pause);
-    if (closing && clock::now() + pause > give_up) co_return;
+    if (closing && clock::now() + pause > give_up) co_return false;
     pause = std::min(pause * 2, std::chrono::milliseconds(2000));
   }
 }
@@ -259,18 +296,23 @@ net::awaitable<void> worker::impl::complete(const job& j, const std::string& tok
   co_await record(j, "completion", lua::move_to_finished, std::move(args));
 }
 
-net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, const std::string& reason,
-                                        bool unrecoverable) {
-  const auto& k = keys;
-  // BullMQ keeps one stack trace per failed attempt; C++ exceptions carry no stack,
-  // so the entry names the error and the job.
+// BullMQ keeps one stack trace per failed attempt; C++ exceptions carry no stack,
+// so the entry names the error and the job.
+json::array worker::impl::stack_traces(const job& j, std::string_view text) const {
   json::array traces;
   for (const auto& s : j.stacktrace) traces.emplace_back(s);
-  traces.emplace_back(fmt::format("Error: {}\n    at {} (drover worker, queue {})", reason, j.name, k.queue()));
+  traces.emplace_back(fmt::format("Error: {}\n    at {} (drover worker, queue {})", text, j.name, keys.queue()));
   if (j.opts.stack_trace_limit) {
     auto limit = static_cast<std::size_t>(std::max<std::int64_t>(0, *j.opts.stack_trace_limit));
     while (traces.size() > limit) traces.erase(traces.begin());
   }
+  return traces;
+}
+
+net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, const std::string& reason,
+                                        bool unrecoverable) {
+  const auto& k = keys;
+  auto traces = stack_traces(j, reason);
   auto fields = pack_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
 
   const auto attempts = j.opts.attempts.value_or(0);
@@ -297,7 +339,34 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
   } else {
     spdlog::warn("queue {}: job {} failed after {} attempt(s): {}", k.queue(), j.id, j.attempts_made + 1, reason);
     auto args = move_to_finished_args(j, token, false, reason, fields);
-    co_await record(j, "failure", lua::move_to_finished, std::move(args));
+    const auto finished_on = detail::now_ms();
+    bool recorded = co_await record(j, "failure", lua::move_to_finished, std::move(args));
+    if (recorded && !opts.dead_letter_queue.empty()) {
+      co_await send_to_dead_letter(j, reason, std::move(traces), finished_on);
+    }
+  }
+}
+
+// A cancelled job fails for good with the reason "cancelled" (the request's own
+// reason goes to the stack trace), is not copied to the dead-letter queue, and loses
+// the request, so that retrying it by hand runs it again.
+net::awaitable<void> worker::impl::fail_cancelled(const job& j, const std::string& token, const std::string& request) {
+  const std::string reason(detail::cancelled_reason);
+  auto why = detail::cancel_request_reason(request);
+  auto traces = stack_traces(j, why.empty() ? reason : fmt::format("{}: {}", reason, why));
+  auto fields = pack_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
+  spdlog::info("queue {}: job {} cancelled{}{}", keys.queue(), j.id, why.empty() ? "" : ": ", why);
+  auto args = move_to_finished_args(j, token, false, reason, fields);
+  if (!co_await record(j, "cancellation", lua::move_to_finished, std::move(args))) co_return;
+  redis::command forget{"HDEL", keys.job(j.id), std::string(detail::cancel_field)};
+  std::string problem;
+  try {
+    co_await conn->exec(std::move(forget));
+  } catch (const std::exception& e) {
+    problem = e.what();
+  }
+  if (!problem.empty()) {
+    spdlog::warn("queue {}: job {}: cannot clear its cancellation request: {}", keys.queue(), j.id, problem);
   }
 }
 

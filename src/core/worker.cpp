@@ -33,6 +33,8 @@ void check_options(const worker_options& o) {
   if (o.limiter && (o.limiter->max < 1 || o.limiter->duration.count() < 1)) {
     throw error(errc::invalid_argument, "rate limiter needs max >= 1 and a positive duration");
   }
+  if (o.default_timeout.count() < 0) throw error(errc::invalid_argument, "default timeout must not be negative");
+  if (o.cancel_check_interval.count() < 1) throw error(errc::invalid_argument, "cancel check interval must be positive");
 }
 
 // Every actor runs under this: a failure is logged with what the worker was doing.
@@ -90,6 +92,10 @@ net::awaitable<bool> worker::impl::sleep(std::chrono::milliseconds d) {
 worker::worker(net::any_io_executor ex, std::string queue, processor proc, worker_options opts) {
   detail::check_queue_name(queue);
   check_options(opts);
+  if (!opts.dead_letter_queue.empty()) {
+    detail::check_queue_name(opts.dead_letter_queue);
+    if (opts.dead_letter_queue == queue) throw error(errc::invalid_argument, "a queue cannot be its own dead-letter queue");
+  }
   if (!proc.async_ && !proc.blocking_) throw error(errc::invalid_argument, "worker needs a processor");
   impl_ = std::make_shared<impl>(std::move(ex), std::move(queue), std::move(proc), std::move(opts));
 }
@@ -111,6 +117,7 @@ void worker::start() {
   if (!i->opts.skip_stalled_check) net::co_spawn(i->ex, i->stalled_checker(), log_failure("stalled check of " + q));
   net::co_spawn(i->ex, i->lock_renewer(), log_failure("lock renewal of " + q));
   net::co_spawn(i->ex, i->fetch_loop(), log_failure("fetch loop of " + q));
+  net::co_spawn(i->ex, i->cancel_watcher(), log_failure("cancel watcher of " + q));
 }
 
 net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
@@ -142,6 +149,7 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
     }
   }
   i->running.clear();
+  if (i->dead_letters) i->dead_letters->close();
   i->conn->close();
   i->blocking->close();
 }

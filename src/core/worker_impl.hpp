@@ -3,6 +3,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/json/array.hpp>
 
 #include <chrono>
 #include <map>
@@ -10,6 +11,7 @@
 
 #include "core/keys.hpp"
 #include "core/script_runner.hpp"
+#include "drover/queue.hpp"
 #include "drover/worker.hpp"
 #include "redis/connection.hpp"
 
@@ -22,6 +24,7 @@ inline bool is_redis_failure(const error& e) {
 
 struct worker::impl : std::enable_shared_from_this<worker::impl> {
   using clock = std::chrono::steady_clock;
+  struct processor_run;  // job_runner.cpp
 
   struct running_job {
     std::string token;
@@ -37,13 +40,18 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   boost::asio::awaitable<std::optional<job>> move_to_active(const std::string& token);
   std::optional<job> take_fetch_reply(redis::reply& r);
   // job_runner.cpp
-  struct processor_run;
   boost::asio::awaitable<void> run_job(job j, std::string token);
+  // Asks a running processor to stop (timeout or cancellation); the first reason wins.
+  void stop_run(processor_run& run, cancellation why, std::string request);
+  std::chrono::milliseconds timeout_of(const job& j) const;  // 0: none
+  boost::json::array stack_traces(const job& j, std::string_view text) const;
+  boost::asio::awaitable<void> fail_cancelled(const job& j, const std::string& token, const std::string& request);
   boost::asio::awaitable<boost::json::value> call_processor(std::shared_ptr<processor_run> run);
   boost::asio::awaitable<void> complete(const job& j, const std::string& token, const boost::json::value& result);
   boost::asio::awaitable<void> fail(const job& j, const std::string& token, const std::string& reason,
                                     bool unrecoverable);
-  boost::asio::awaitable<void> record(const job& j, const char* what, detail::lua::script const& s,
+  // Returns false when the outcome could not be recorded (logged).
+  boost::asio::awaitable<bool> record(const job& j, const char* what, detail::lua::script const& s,
                                       detail::script_args args);
   detail::script_args move_to_finished_args(const job& j, const std::string& token, bool completed,
                                             std::string value, std::string fields) const;
@@ -51,6 +59,14 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   boost::asio::awaitable<void> schedule_next_iteration(const job& j);
   // lock_renewer.cpp
   boost::asio::awaitable<void> lock_renewer();
+  // cancel_watcher.cpp
+  boost::asio::awaitable<void> cancel_watcher();
+  boost::asio::awaitable<void> check_cancel_requests();
+  // The job's pending cancellation request, if any. A Redis failure counts as none.
+  boost::asio::awaitable<std::optional<std::string>> find_cancel_request(std::string id);
+  // dead_letter_sink.cpp
+  boost::asio::awaitable<void> send_to_dead_letter(const job& j, std::string reason, boost::json::array traces,
+                                                   std::int64_t finished_on);
   // stalled_checker.cpp
   boost::asio::awaitable<void> stalled_checker();
   boost::asio::awaitable<void> check_stalled();
@@ -68,9 +84,12 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   std::shared_ptr<redis::connection> conn;      // scripts and commands
   std::shared_ptr<redis::connection> blocking;  // BZPOPMIN on the marker; named for getWorkers()
   std::unique_ptr<boost::asio::thread_pool> pool;
+  std::unique_ptr<queue> dead_letters;  // made on first use (dead_letter_sink.cpp)
   boost::asio::steady_timer wakeup;
   boost::asio::steady_timer closed_signal;
   std::map<std::string, running_job> running;
+  // The processors running now, by job id, for the cancel watcher to stop.
+  std::map<std::string, std::shared_ptr<processor_run>> runs;
   std::string worker_id;
   std::uint64_t token_counter = 0;
   std::uint64_t processed = 0;

@@ -19,6 +19,8 @@ test('bad requests get 4xx JSON errors, never a crash', { timeout: 60000 }, asyn
     ['missing userId', await send(JSON.stringify({ message: 'm', conversationId: 'c' })), 400, /'userId'/],
     ['message not a string', await send(JSON.stringify({ message: 5, conversationId: 'c', userId: 'u' })), 400, /'message'/],
     ['conversationId an object', await send(JSON.stringify({ message: 'm', conversationId: {}, userId: 'u' })), 400, /'conversationId'/],
+    ['NUL in message', await send(JSON.stringify({ message: 'a\u0000b', conversationId: 'c', userId: 'u' })), 400, /'message' must not contain NUL/],
+    ['NUL in userId', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u\u0000' })), 400, /'userId'/],
     ['bad priority', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', priority: 0 })), 400, /'priority'/],
     ['bad webhookUrl', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: 'ftp://x' })), 400, /'webhookUrl'/],
     ['too large', await send(JSON.stringify({ message: 'x'.repeat(1100 * 1024), conversationId: 'c', userId: 'u' })), 413, /too large/],

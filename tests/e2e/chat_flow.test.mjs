@@ -85,3 +85,19 @@ test('with PostgreSQL away the API answers 503 within about a second, and jobs a
   const done = await waitForJob(sys.base, accepted.body.jobId);
   assert.equal(done.status, 'completed');
 });
+
+test('a job_logs update PostgreSQL refuses is dropped with a log line and does not hold back later ones', { timeout: 90000 }, async () => {
+  const sys = await startSystem({ database: 'postgres' });
+  const first = await postJSON(sys.base, '/api/chat/send', { conversationId: 'poison', userId: 'u1', message: 'one' });
+  await waitForJob(sys.base, first.body.jobId);
+  // A completed event whose return value PostgreSQL's jsonb cannot hold (\u0000), as a
+  // producer or worker elsewhere could write it.
+  const raw = await sys.redis.raw();
+  await raw.xadd('bull:ai-processing:events', '*', 'event', 'completed', 'jobId', first.body.jobId,
+    'returnvalue', JSON.stringify({ response: 'nul \u0000 here' }), 'prev', 'active');
+  const second = await postJSON(sys.base, '/api/chat/send', { conversationId: 'poison', userId: 'u1', message: 'two' });
+  await waitForJob(sys.base, second.body.jobId);
+  await waitFor(() => sys.db.query(`select status from job_logs where job_id = '${second.body.jobId}'`) === 'completed',
+    { timeout: 20000, what: 'the later job_logs row to be written' });
+  await waitFor(() => /dropping a job_logs update of job/.test(sys.api.output), { what: 'the error line about the dropped update' });
+});

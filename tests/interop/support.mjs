@@ -359,7 +359,7 @@ export function spawnDrover(args) {
 /**
  * Starts `drover worker` on `queue` and waits until it logs that it started.
  * `opts` maps to flags: { processor, concurrency, name, lockDuration, stalledInterval,
- * maxStalled, drainDelay, limitMax, limitDuration, shutdownGrace }.
+ * maxStalled, drainDelay, limitMax, limitDuration, shutdownGrace, defaultTimeout, deadLetterQueue }.
  */
 export async function startDroverWorker(redis, queue, opts = {}) {
   const flags = {
@@ -373,6 +373,8 @@ export async function startDroverWorker(redis, queue, opts = {}) {
     limitMax: '--limit-max',
     limitDuration: '--limit-duration',
     shutdownGrace: '--shutdown-grace',
+    defaultTimeout: '--default-timeout',
+    deadLetterQueue: '--dead-letter-queue',
   };
   const args = ['worker', ...common(redis, queue)];
   for (const [k, v] of Object.entries({ drainDelay: 500, shutdownGrace: 2000, ...opts })) {

@@ -1,5 +1,6 @@
 // migrations.cpp - the migrations themselves. Version 1 is the chat system's
-// schema plus job_logs (the seed's table, keyed by queue and job id).
+// schema plus job_logs (the seed's table, keyed by queue and job id); version 2
+// adds documents.
 #include "db/migrations.hpp"
 
 #include <array>
@@ -56,6 +57,47 @@ CREATE INDEX idx_job_logs_status ON job_logs(status);
 CREATE INDEX idx_job_logs_user_id ON job_logs(user_id);
 )sql";
 
+// Version 2: uploaded documents and their chunks. The upload's bytes live in the row
+// (BLOB/BYTEA) so that API and workers on different machines share them through the
+// database; chunks get a full-text index: an FTS5 table over document_chunks kept in
+// step by triggers (SQLite), a generated tsvector column with a GIN index (PostgreSQL).
+constexpr const char* sqlite_v2 = R"sql(
+CREATE TABLE documents (
+  id TEXT PRIMARY KEY,
+  conversation_id TEXT,
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  content BLOB,
+  job_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('queued', 'processing', 'ready', 'failed')),
+  error TEXT,
+  title TEXT,
+  page_count INTEGER,
+  word_count INTEGER,
+  chunk_count INTEGER,
+  text TEXT,
+  created_at INTEGER NOT NULL DEFAULT )sql" DROVER_SQLITE_NOW_MS R"sql(,
+  updated_at INTEGER NOT NULL DEFAULT )sql" DROVER_SQLITE_NOW_MS R"sql(
+);
+CREATE INDEX idx_documents_conversation_id ON documents(conversation_id);
+CREATE TABLE document_chunks (
+  id INTEGER PRIMARY KEY,
+  document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  content TEXT NOT NULL,
+  UNIQUE (document_id, seq)
+);
+CREATE VIRTUAL TABLE document_chunks_fts USING fts5(content, content='document_chunks', content_rowid='id',
+                                                     tokenize='porter unicode61');
+CREATE TRIGGER document_chunks_ai AFTER INSERT ON document_chunks BEGIN
+  INSERT INTO document_chunks_fts (rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER document_chunks_ad AFTER DELETE ON document_chunks BEGIN
+  INSERT INTO document_chunks_fts (document_chunks_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+)sql";
+
 #undef DROVER_SQLITE_NOW_MS
 
 constexpr const char* postgres_v1 = R"sql(
@@ -101,8 +143,40 @@ CREATE INDEX idx_job_logs_status ON job_logs(status);
 CREATE INDEX idx_job_logs_user_id ON job_logs(user_id);
 )sql";
 
+constexpr const char* postgres_v2 = R"sql(
+CREATE TABLE documents (
+  id TEXT PRIMARY KEY,
+  conversation_id TEXT,
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  content BYTEA,
+  job_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('queued', 'processing', 'ready', 'failed')),
+  error TEXT,
+  title TEXT,
+  page_count INTEGER,
+  word_count BIGINT,
+  chunk_count INTEGER,
+  text TEXT,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX idx_documents_conversation_id ON documents(conversation_id);
+CREATE TABLE document_chunks (
+  id BIGSERIAL PRIMARY KEY,
+  document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  content TEXT NOT NULL,
+  tsv TSVECTOR GENERATED ALWAYS AS (to_tsvector('english', content)) STORED,
+  UNIQUE (document_id, seq)
+);
+CREATE INDEX idx_document_chunks_tsv ON document_chunks USING GIN (tsv);
+)sql";
+
 constexpr std::array all = {
     migration{1, "conversations, messages, user_assessments, job_logs", sqlite_v1, postgres_v1},
+    migration{2, "documents, document_chunks with a full-text index", sqlite_v2, postgres_v2},
 };
 
 }  // namespace

@@ -80,6 +80,30 @@ const std::vector<statement>& statements() {
        "updated_at = excluded.updated_at "
        "WHERE $12::integer > " DROVER_PG_RANK("job_logs.status") " OR ($12::integer = " DROVER_PG_RANK(
            "job_logs.status") " AND " DROVER_PG_TS("$11") " >= job_logs.updated_at)"},
+      {"add_document",
+       "INSERT INTO documents (id, conversation_id, filename, content_type, size_bytes, content, job_id, status, "
+       "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', " DROVER_PG_TS("$8") ", "
+       DROVER_PG_TS("$8") ")"},
+      {"get_document",
+       "SELECT id, conversation_id, filename, content_type, size_bytes, job_id, status, error, title, page_count, "
+       "word_count, chunk_count, text, " DROVER_PG_MS("created_at") ", " DROVER_PG_MS("updated_at") " "
+       "FROM documents WHERE id = $1"},
+      {"get_document_content", "SELECT content FROM documents WHERE id = $1"},
+      {"set_document_status",
+       "UPDATE documents SET status = $2, error = $3, updated_at = " DROVER_PG_TS("$4") " WHERE id = $1 RETURNING 1"},
+      {"finish_document",
+       "UPDATE documents SET status = 'ready', error = NULL, title = $2, page_count = $3::integer, "
+       "word_count = $4::bigint, chunk_count = $5::integer, text = $6, updated_at = " DROVER_PG_TS("$7") " "
+       "WHERE id = $1 RETURNING 1"},
+      {"delete_document_chunks", "DELETE FROM document_chunks WHERE document_id = $1"},
+      {"insert_document_chunk", "INSERT INTO document_chunks (document_id, seq, content) VALUES ($1, $2, $3)"},
+      // $2 is a tsquery of words joined by | (any word matches); ts_rank orders.
+      {"search_document_chunks",
+       "SELECT c.document_id, COALESCE(d.title, d.filename), c.seq, c.content, "
+       "ts_rank(c.tsv, to_tsquery('english', $2))::float8 AS score "
+       "FROM document_chunks c JOIN documents d ON d.id = c.document_id "
+       "WHERE d.conversation_id = $1 AND d.status = 'ready' AND c.tsv @@ to_tsquery('english', $2) "
+       "ORDER BY score DESC, c.document_id, c.seq LIMIT $3::bigint"},
       {"get_job_log", std::string("SELECT ") + job_log_columns + " FROM job_logs WHERE queue = $1 AND job_id = $2"},
       {"list_job_logs", std::string("SELECT ") + job_log_columns + " FROM job_logs ORDER BY id DESC LIMIT $1::bigint"},
       {"list_job_logs_by_status", std::string("SELECT ") + job_log_columns +
@@ -160,6 +184,14 @@ class postgres_database final : public database {
   void record_job_logs(const std::vector<job_log_update>& batch) override;
   std::optional<job_log> get_job_log(const std::string& queue, const std::string& job_id) override;
   std::vector<job_log> list_job_logs(std::optional<std::string> status, std::size_t limit) override;
+  void add_document(const document& doc, const std::string& content) override;
+  std::optional<document> get_document(const std::string& id) override;
+  std::optional<std::string> get_document_content(const std::string& id) override;
+  bool set_document_status(const std::string& id, const std::string& status,
+                           std::optional<std::string> error) override;
+  bool store_document_extraction(const std::string& id, const document_extraction& x) override;
+  std::vector<chunk_match> search_document_chunks(const std::string& conversation_id, const std::string& query,
+                                                  std::size_t limit) override;
 
  private:
   // Runs f(connection) under the mutex, connecting first when needed, and turns
@@ -374,6 +406,101 @@ std::vector<job_log> postgres_database::list_job_logs(std::optional<std::string>
                     : tx.exec_prepared("list_job_logs", clamp_limit(limit));
     std::vector<job_log> out;
     for (const auto& row : r) out.push_back(read_job_log(row));
+    return out;
+  });
+}
+
+void postgres_database::add_document(const document& doc, const std::string& content) {
+  run(fmt::format("storing document '{}'", doc.id), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    pqxx::binarystring bytes(content);
+    tx.exec_prepared("add_document", doc.id, doc.conversation_id, doc.filename, doc.content_type, doc.size_bytes,
+                     bytes, doc.job_id, now_ms());
+    tx.commit();
+  });
+}
+
+std::optional<document> postgres_database::get_document(const std::string& id) {
+  return run(fmt::format("reading document '{}'", id), [&](pqxx::connection& c) -> std::optional<document> {
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec_prepared("get_document", id);
+    if (r.empty()) return std::nullopt;
+    const auto& row = r[0];
+    document d;
+    d.id = row[0].as<std::string>();
+    d.conversation_id = optional_as<std::string>(row[1]);
+    d.filename = row[2].as<std::string>();
+    d.content_type = row[3].as<std::string>();
+    d.size_bytes = row[4].as<std::int64_t>();
+    d.job_id = row[5].as<std::string>();
+    d.status = row[6].as<std::string>();
+    d.error = optional_as<std::string>(row[7]);
+    d.title = optional_as<std::string>(row[8]);
+    d.page_count = optional_as<int>(row[9]);
+    d.word_count = optional_as<std::int64_t>(row[10]);
+    d.chunk_count = optional_as<int>(row[11]);
+    d.text = optional_as<std::string>(row[12]);
+    d.created_at_ms = row[13].as<std::int64_t>();
+    d.updated_at_ms = row[14].as<std::int64_t>();
+    return d;
+  });
+}
+
+std::optional<std::string> postgres_database::get_document_content(const std::string& id) {
+  return run(fmt::format("reading the upload of document '{}'", id), [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec_prepared("get_document_content", id);
+    if (r.empty()) return std::optional<std::string>();
+    if (r[0][0].is_null()) return std::optional<std::string>(std::string());
+    return std::optional<std::string>(pqxx::binarystring(r[0][0]).str());
+  });
+}
+
+bool postgres_database::set_document_status(const std::string& id, const std::string& status,
+                                            std::optional<std::string> error) {
+  check_document_status(status);
+  return run(fmt::format("marking document '{}' {}", id, status), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_prepared("set_document_status", id, status, error, now_ms());
+    tx.commit();
+    return !r.empty();
+  });
+}
+
+bool postgres_database::store_document_extraction(const std::string& id, const document_extraction& x) {
+  auto what = fmt::format("storing the text and {} chunk(s) of document '{}'", x.chunks.size(), id);
+  return run(what, [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_prepared("finish_document", id, x.title, x.page_count, x.word_count,
+                              static_cast<int>(x.chunks.size()), x.text, now_ms());
+    if (r.empty()) return false;
+    // A retry replaces what an earlier attempt stored.
+    tx.exec_prepared("delete_document_chunks", id);
+    for (std::size_t i = 0; i < x.chunks.size(); ++i) {
+      tx.exec_prepared("insert_document_chunk", id, static_cast<int>(i), x.chunks[i]);
+    }
+    tx.commit();
+    return true;
+  });
+}
+
+std::vector<chunk_match> postgres_database::search_document_chunks(const std::string& conversation_id,
+                                                                   const std::string& query, std::size_t limit) {
+  std::vector<chunk_match> out;
+  auto words = search_words(query);
+  if (words.empty() || limit == 0) return out;
+  // Only letters and digits reach to_tsquery (search_words), so the | list is valid.
+  std::string tsquery;
+  for (const auto& w : words) {
+    if (!tsquery.empty()) tsquery += " | ";
+    tsquery += w;
+  }
+  return run(fmt::format("searching the documents of conversation '{}'", conversation_id), [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    for (const auto& row : tx.exec_prepared("search_document_chunks", conversation_id, tsquery, clamp_limit(limit))) {
+      out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int>(), row[3].as<std::string>(),
+                     row[4].as<double>()});
+    }
     return out;
   });
 }

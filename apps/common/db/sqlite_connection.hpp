@@ -37,6 +37,11 @@ class sqlite_connection {
   std::unordered_map<std::string, sqlite3_stmt*> cache_;  // by SQL text
 };
 
+// Bytes to bind as a BLOB rather than TEXT (uploads, which need not be UTF-8).
+struct sqlite_blob {
+  const std::string& bytes;
+};
+
 // One use of a cached statement: binds, steps, reads columns, and resets the
 // statement when it goes out of scope (so it never holds a read snapshot open).
 class sqlite_query {
@@ -79,6 +84,11 @@ class sqlite_query {
     auto p = reinterpret_cast<const char*>(::sqlite3_column_text(stmt_, col));
     return p ? std::string(p, static_cast<std::size_t>(::sqlite3_column_bytes(stmt_, col))) : std::string();
   }
+  std::string blob(int col) {
+    auto p = static_cast<const char*>(::sqlite3_column_blob(stmt_, col));
+    return p ? std::string(p, static_cast<std::size_t>(::sqlite3_column_bytes(stmt_, col))) : std::string();
+  }
+  double real(int col) { return ::sqlite3_column_double(stmt_, col); }
   std::optional<std::string> optional_text(int col) {
     if (::sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
     return text(col);
@@ -90,6 +100,9 @@ class sqlite_query {
   }
   void bind_one(int i, const std::string& v) {
     check(::sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
+  void bind_one(int i, const sqlite_blob& v) {
+    check(::sqlite3_bind_blob64(stmt_, i, v.bytes.data(), v.bytes.size(), SQLITE_TRANSIENT));
   }
   void bind_one(int i, std::int64_t v) { check(::sqlite3_bind_int64(stmt_, i, v)); }
   void bind_one(int i, int v) { check(::sqlite3_bind_int(stmt_, i, v)); }

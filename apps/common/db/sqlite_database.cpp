@@ -72,6 +72,14 @@ class sqlite_database final : public database {
   void record_job_logs(const std::vector<job_log_update>& batch) override;
   std::optional<job_log> get_job_log(const std::string& queue, const std::string& job_id) override;
   std::vector<job_log> list_job_logs(std::optional<std::string> status, std::size_t limit) override;
+  void add_document(const document& doc, const std::string& content) override;
+  std::optional<document> get_document(const std::string& id) override;
+  std::optional<std::string> get_document_content(const std::string& id) override;
+  bool set_document_status(const std::string& id, const std::string& status,
+                           std::optional<std::string> error) override;
+  bool store_document_extraction(const std::string& id, const document_extraction& x) override;
+  std::vector<chunk_match> search_document_chunks(const std::string& conversation_id, const std::string& query,
+                                                  std::size_t limit) override;
 
  private:
   // REQUIRES: mutex_ is held.
@@ -259,6 +267,115 @@ std::vector<job_log> sqlite_database::list_job_logs(std::optional<std::string> s
   }
   std::vector<job_log> out;
   while (q.next()) out.push_back(read_job_log(q));
+  return out;
+}
+
+void sqlite_database::add_document(const document& doc, const std::string& content) {
+  std::lock_guard lock(mutex_);
+  auto now = now_ms();
+  sqlite_query(conn_,
+               "INSERT INTO documents (id, conversation_id, filename, content_type, size_bytes, content, job_id, "
+               "status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?8)",
+               fmt::format("storing document '{}'", doc.id))
+      .bind(doc.id, doc.conversation_id, doc.filename, doc.content_type, doc.size_bytes, sqlite_blob{content},
+            doc.job_id, now)
+      .run();
+}
+
+std::optional<document> sqlite_database::get_document(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  sqlite_query q(conn_,
+                 "SELECT id, conversation_id, filename, content_type, size_bytes, job_id, status, error, title, "
+                 "page_count, word_count, chunk_count, text, created_at, updated_at FROM documents WHERE id = ?1",
+                 fmt::format("reading document '{}'", id));
+  if (!q.bind(id).next()) return std::nullopt;
+  document d;
+  d.id = q.text(0);
+  d.conversation_id = q.optional_text(1);
+  d.filename = q.text(2);
+  d.content_type = q.text(3);
+  d.size_bytes = q.int64(4);
+  d.job_id = q.text(5);
+  d.status = q.text(6);
+  d.error = q.optional_text(7);
+  d.title = q.optional_text(8);
+  if (auto v = q.optional_int64(9)) d.page_count = static_cast<int>(*v);
+  d.word_count = q.optional_int64(10);
+  if (auto v = q.optional_int64(11)) d.chunk_count = static_cast<int>(*v);
+  d.text = q.optional_text(12);
+  d.created_at_ms = q.int64(13);
+  d.updated_at_ms = q.int64(14);
+  return d;
+}
+
+std::optional<std::string> sqlite_database::get_document_content(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  sqlite_query q(conn_, "SELECT content FROM documents WHERE id = ?1",
+                 fmt::format("reading the upload of document '{}'", id));
+  if (!q.bind(id).next()) return std::nullopt;
+  return q.blob(0);
+}
+
+bool sqlite_database::set_document_status(const std::string& id, const std::string& status,
+                                          std::optional<std::string> error) {
+  check_document_status(status);
+  std::lock_guard lock(mutex_);
+  sqlite_query q(conn_, "UPDATE documents SET status = ?2, error = ?3, updated_at = ?4 WHERE id = ?1 RETURNING 1",
+                 fmt::format("marking document '{}' {}", id, status));
+  bool found = q.bind(id, status, error, now_ms()).next();
+  q.run();
+  return found;
+}
+
+bool sqlite_database::store_document_extraction(const std::string& id, const document_extraction& x) {
+  std::lock_guard lock(mutex_);
+  auto what = fmt::format("storing the text and {} chunk(s) of document '{}'", x.chunks.size(), id);
+  sqlite_transaction tx(conn_, what);
+  {
+    sqlite_query q(conn_,
+                   "UPDATE documents SET status = 'ready', error = NULL, title = ?2, page_count = ?3, "
+                   "word_count = ?4, chunk_count = ?5, text = ?6, updated_at = ?7 WHERE id = ?1 RETURNING 1",
+                   what);
+    std::optional<std::int64_t> pages;
+    if (x.page_count) pages = *x.page_count;
+    bool found = q.bind(id, x.title, pages, x.word_count, static_cast<std::int64_t>(x.chunks.size()), x.text,
+                        now_ms())
+                     .next();
+    q.run();
+    if (!found) return false;
+  }
+  // A retry replaces what an earlier attempt stored.
+  sqlite_query(conn_, "DELETE FROM document_chunks WHERE document_id = ?1", what).bind(id).run();
+  for (std::size_t i = 0; i < x.chunks.size(); ++i) {
+    sqlite_query(conn_, "INSERT INTO document_chunks (document_id, seq, content) VALUES (?1, ?2, ?3)", what)
+        .bind(id, static_cast<std::int64_t>(i), x.chunks[i])
+        .run();
+  }
+  tx.commit();
+  return true;
+}
+
+std::vector<chunk_match> sqlite_database::search_document_chunks(const std::string& conversation_id,
+                                                                 const std::string& query, std::size_t limit) {
+  std::vector<chunk_match> out;
+  auto words = search_words(query);
+  if (words.empty() || limit == 0) return out;
+  // Each word as an FTS5 string ("..."), joined by OR: any word matches, bm25 ranks.
+  std::string match;
+  for (const auto& w : words) {
+    if (!match.empty()) match += " OR ";
+    match += '"' + w + '"';
+  }
+  std::lock_guard lock(mutex_);
+  sqlite_query q(conn_,
+                 "SELECT c.document_id, COALESCE(d.title, d.filename), c.seq, c.content, -bm25(document_chunks_fts) "
+                 "FROM document_chunks_fts JOIN document_chunks c ON c.id = document_chunks_fts.rowid "
+                 "JOIN documents d ON d.id = c.document_id "
+                 "WHERE document_chunks_fts MATCH ?1 AND d.conversation_id = ?2 AND d.status = 'ready' "
+                 "ORDER BY bm25(document_chunks_fts), c.document_id, c.seq LIMIT ?3",
+                 fmt::format("searching the documents of conversation '{}'", conversation_id));
+  q.bind(match, conversation_id, clamp_limit(limit));
+  while (q.next()) out.push_back({q.text(0), q.text(1), static_cast<int>(q.int64(2)), q.text(3), q.real(4)});
   return out;
 }
 

@@ -1,4 +1,5 @@
-// database.hpp - the apps' relational store (chat history, assessments, job logs)
+// database.hpp - the apps' relational store (chat history, assessments, job logs,
+// uploaded documents and their searchable chunks)
 // over SQLite or PostgreSQL, chosen by URL.
 #pragma once
 
@@ -67,6 +68,44 @@ struct job_log {
   std::int64_t updated_at_ms = 0;
 };
 
+// An uploaded document and what processing learned about it (documents table).
+// Status moves queued -> processing -> ready | failed; `error` says why it failed.
+struct document {
+  std::string id;
+  std::optional<std::string> conversation_id;  // the conversation whose prompts may cite it
+  std::string filename;
+  std::string content_type;  // the normalized media type, e.g. application/pdf
+  std::int64_t size_bytes = 0;
+  std::string job_id;  // its document-processing job
+  std::string status = "queued";
+  std::optional<std::string> error;
+  std::optional<std::string> title;
+  std::optional<int> page_count;
+  std::optional<std::int64_t> word_count;
+  std::optional<int> chunk_count;
+  std::optional<std::string> text;  // the extracted text, once ready
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+};
+
+// What processing produced: the metadata and the chunks, stored in one go.
+struct document_extraction {
+  std::optional<std::string> title;
+  std::optional<int> page_count;
+  std::int64_t word_count = 0;
+  std::string text;
+  std::vector<std::string> chunks;  // in document order
+};
+
+// A chunk found by full-text search, best first.
+struct chunk_match {
+  std::string document_id;
+  std::string document_name;  // the title, else the filename
+  int seq = 0;                // its position in the document, from 0
+  std::string content;
+  double score = 0;           // higher is better (backend-specific scale)
+};
+
 // A connection to the apps' database. Make one with open_database().
 // Thread safety: every method may be called from any thread; calls on one object
 // are serialized by its mutex (one connection each), so a thread pool that wants
@@ -129,6 +168,32 @@ class database {
   //      "processing", or "completed" after "failed").
   // An unknown status throws std::invalid_argument before anything is written.
   virtual void record_job_logs(const std::vector<job_log_update>& batch) = 0;
+
+  // Stores an upload (status queued, its bytes kept until processing has read them)
+  // under doc.id, which the caller chose. Timestamps are set here.
+  virtual void add_document(const document& doc, const std::string& content) = 0;
+
+  // The document without its bytes, or std::nullopt when no document has this id.
+  virtual std::optional<document> get_document(const std::string& id) = 0;
+
+  // The bytes of the upload; std::nullopt when the document does not exist.
+  virtual std::optional<std::string> get_document_content(const std::string& id) = 0;
+
+  // Sets status processing (clearing an earlier error) or failed (with `error`).
+  // Returns false when the document does not exist.
+  virtual bool set_document_status(const std::string& id, const std::string& status,
+                                   std::optional<std::string> error) = 0;
+
+  // Replaces the document's chunks and metadata with `x` and marks it ready, in one
+  // transaction. Returns false when the document does not exist.
+  virtual bool store_document_extraction(const std::string& id, const document_extraction& x) = 0;
+
+  // The chunks of the conversation's ready documents that best match the words of
+  // `query` (any of them; SQLite FTS5 bm25, PostgreSQL ts_rank over an English
+  // tsvector), best first, at most `limit`. Empty when nothing matches or the query
+  // has no words; punctuation and search operators in `query` are ignored.
+  virtual std::vector<chunk_match> search_document_chunks(const std::string& conversation_id,
+                                                          const std::string& query, std::size_t limit) = 0;
 
   // std::nullopt when no row has this (queue, job_id).
   virtual std::optional<job_log> get_job_log(const std::string& queue, const std::string& job_id) = 0;

@@ -1,0 +1,242 @@
+// document_routes.cpp - the documents API. Uploads are stored in the database (so that
+// workers on any machine read them) and processed by a document-processing job.
+#include "api/document_routes.hpp"
+
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include <drover/queue.hpp>
+
+#include "api/api_server.hpp"
+#include "api/blocking_call.hpp"
+#include "api/http_error.hpp"
+#include "api/multipart.hpp"
+#include "documents/extracted_text.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover::api {
+
+using httpd::json_response;
+
+namespace {
+
+constexpr std::chrono::milliseconds db_deadline{1000};
+constexpr std::chrono::milliseconds upload_deadline{15000};  // writing up to the limit in bytes
+constexpr std::size_t max_id_chars = 200;
+
+struct upload_input {
+  std::string filename = "upload";
+  std::string content_type;
+  std::string_view bytes;
+  std::optional<std::string> conversation_id;
+};
+
+std::optional<std::string> query_param(const request& req, std::string_view name) {
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (!url) return std::nullopt;
+  auto params = url->params();
+  auto it = params.find(name);
+  if (it == params.end()) return std::nullopt;
+  return std::string((*it).value);
+}
+
+// Ids we hand out are hex; conversation ids are the chat's (any printable text).
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > max_id_chars) return false;
+  return std::all_of(id.begin(), id.end(), [](unsigned char c) { return c > 0x20 && c != 0x7f; });
+}
+
+std::string new_document_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("{:016x}{:016x}", rng(), rng());
+}
+
+// The file name from a Content-Disposition header: filename="..." or filename=...
+std::optional<std::string> disposition_filename(std::string_view header) {
+  auto pos = header.find("filename=");
+  if (pos == std::string_view::npos) return std::nullopt;
+  auto v = header.substr(pos + 9);
+  if (!v.empty() && v.front() == '"') {
+    v.remove_prefix(1);
+    return std::string(v.substr(0, v.find('"')));
+  }
+  return std::string(v.substr(0, v.find(';')));
+}
+
+// Only the last path component, without control characters, at most 255 bytes.
+std::string safe_filename(std::string name) {
+  if (auto slash = name.find_last_of("/\\"); slash != std::string::npos) name.erase(0, slash + 1);
+  std::erase_if(name, [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+  if (name.size() > 255) name.resize(255);
+  return name.empty() ? "upload" : name;
+}
+
+upload_input read_upload(const request& req) {
+  upload_input in;
+  std::string content_type(req[http::field::content_type]);
+  std::optional<std::string> boundary;
+  try {
+    boundary = multipart_boundary(content_type);
+  } catch (const multipart_error& e) {
+    throw http_error(http::status::bad_request, e.what());
+  }
+  if (boundary) {
+    std::vector<multipart_part> parts;
+    try {
+      parts = parse_multipart(req.body(), *boundary);
+    } catch (const multipart_error& e) {
+      throw http_error(http::status::bad_request, std::string("Malformed multipart body: ") + e.what());
+    }
+    const multipart_part* file = nullptr;
+    for (const auto& p : parts) {
+      if (p.filename || p.name == "file") {
+        if (file) throw http_error(http::status::bad_request, "Send one file per request");
+        file = &p;
+      } else if (p.name == "conversationId") {
+        in.conversation_id = std::string(p.body);
+      }
+    }
+    if (!file) throw http_error(http::status::bad_request, "The multipart body has no file part");
+    in.filename = file->filename.value_or("upload");
+    in.content_type = file->content_type;
+    in.bytes = file->body;
+  } else {
+    in.content_type = content_type;
+    in.bytes = req.body();
+    if (auto name = query_param(req, "filename")) {
+      in.filename = *name;
+    } else if (auto name = disposition_filename(req[http::field::content_disposition])) {
+      in.filename = *name;
+    }
+  }
+  if (auto c = query_param(req, "conversationId"); c && !in.conversation_id) in.conversation_id = *c;
+  in.filename = safe_filename(in.filename);
+  return in;
+}
+
+json::value optional_json(const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); }
+
+template <class Int>
+json::value optional_json(const std::optional<Int>& v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
+
+}  // namespace
+
+net::awaitable<response> document_routes::upload(api_server& app, const request& req) {
+  {
+    auto in = read_upload(req);
+    if (in.bytes.empty()) throw http_error(http::status::bad_request, "The upload is empty");
+    if (in.bytes.size() > app.cfg_.document_limit) {
+      throw http_error(http::status::payload_too_large,
+                       fmt::format("The document is larger than the limit of {} bytes", app.cfg_.document_limit));
+    }
+    if (in.conversation_id && !valid_id(*in.conversation_id)) {
+      throw http_error(http::status::bad_request,
+                       fmt::format("'conversationId' must be 1 to {} printable characters", max_id_chars));
+    }
+    auto type = documents::readable_media_type(in.content_type, in.filename, in.bytes);
+    if (!type) {
+      throw http_error(http::status::unsupported_media_type,
+                       fmt::format("Cannot read documents of type '{}'; send PDF, HTML, Markdown or plain text",
+                                   in.content_type.empty() ? std::string("unknown") : in.content_type));
+    }
+
+    app::document doc;
+    doc.id = new_document_id();
+    doc.conversation_id = in.conversation_id;
+    doc.filename = in.filename;
+    doc.content_type = *type;
+    doc.size_bytes = static_cast<std::int64_t>(in.bytes.size());
+    doc.job_id = "doc-" + doc.id;
+    auto* db = app.db_.get();
+    std::string bytes(in.bytes);
+    auto store = [db, doc, bytes = std::move(bytes)]() { db->add_document(doc, bytes); };
+    co_await blocking_call(app.ex_, app.db_pool_, std::move(store), upload_deadline);  // no copy of the bytes
+
+    job_options opts;
+    opts.job_id = doc.job_id;  // one job per document, and the document names it before it exists
+    opts.attempts = 3;
+    opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
+    opts.timeout = 300000;
+    json::object data;
+    data["documentId"] = doc.id;
+    json::value job_data = std::move(data);
+    std::string job_name = "process-document";
+    std::string queue_failure;
+    try {
+      co_await app.documents_queue_.add(job_name, job_data, opts);
+    } catch (const std::exception& e) {
+      queue_failure = e.what();
+    }
+    if (!queue_failure.empty()) {
+      // The document would wait forever: say why it will not be processed.
+      auto reason = "could not queue processing: " + queue_failure;
+      auto id = doc.id;
+      auto mark = [db, id, reason]() { db->set_document_status(id, "failed", reason); };
+      co_await blocking_call(app.ex_, app.db_pool_, mark, db_deadline);
+      throw http_error(http::status::service_unavailable, "Queue unavailable: " + queue_failure);
+    }
+
+    json::object out;
+    out["documentId"] = doc.id;
+    out["jobId"] = doc.job_id;
+    out["status"] = "queued";
+    co_return json_response(req, http::status::accepted, out);
+  }
+}
+
+net::awaitable<response> document_routes::get(api_server& app, const request& req, std::string id) {
+  {
+    if (!valid_id(id)) throw http_error(http::status::bad_request, "Malformed document id");
+    auto* db = app.db_.get();
+    auto read = [db, id]() { return db->get_document(id); };
+    auto doc = co_await blocking_call(app.ex_, app.db_pool_, read, db_deadline);
+    if (!doc) throw http_error(http::status::not_found, "Document not found");
+
+    json::object out;
+    out["id"] = doc->id;
+    out["status"] = doc->status;
+    out["error"] = optional_json(doc->error);
+    out["conversationId"] = optional_json(doc->conversation_id);
+    out["filename"] = doc->filename;
+    out["contentType"] = doc->content_type;
+    out["sizeBytes"] = doc->size_bytes;
+    out["title"] = optional_json(doc->title);
+    out["pageCount"] = optional_json(doc->page_count);
+    out["wordCount"] = optional_json(doc->word_count);
+    out["chunkCount"] = optional_json(doc->chunk_count);
+    out["text"] = optional_json(doc->text);
+    out["createdAt"] = doc->created_at_ms;
+    out["updatedAt"] = doc->updated_at_ms;
+
+    // The job's side (attempts, per-page progress) from Redis; the document's status
+    // above does not depend on it, so Redis being away only leaves this out.
+    json::value job_json = nullptr;
+    try {
+      std::string job_id = doc->job_id;
+      auto j = co_await app.documents_queue_.get_job(job_id);
+      if (j) {
+        auto state = co_await app.documents_queue_.get_job_state(job_id);
+        json::object o;
+        o["id"] = j->id;
+        o["state"] = state;
+        o["attemptsMade"] = j->attempts_made;
+        o["progress"] = j->progress;
+        o["failedReason"] = optional_json(j->failed_reason);
+        job_json = std::move(o);
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("GET /api/documents/{}: job {} unavailable: {}", id, doc->job_id, e.what());
+    }
+    out["job"] = std::move(job_json);
+    co_return json_response(req, http::status::ok, out);
+  }
+}
+
+}  // namespace drover::api

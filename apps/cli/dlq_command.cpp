@@ -1,0 +1,103 @@
+// dlq_command.cpp - `drover dlq ACTION --queue <queue>`: the dead-letter queue of
+// <queue> ("<queue>-dlq" unless --dlq names another), listed, shown and requeued.
+#include "dlq_command.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+
+#include <drover/dead_letter_queue.hpp>
+#include <drover/error.hpp>
+
+#include "commands.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover::cli {
+
+namespace {
+
+struct dlq_flags {
+  common_options common;
+  std::string action;
+  std::string dlq;  // default: <queue>-dlq
+  std::string id;
+  long start = 0;
+  long end = -1;
+};
+
+// Exit codes: 0 done, 3 no such entry, 1 an error (printed by main).
+int run_dlq(const dlq_flags& f) {
+  net::io_context io;
+  queue_options qo;
+  qo.prefix = f.common.prefix;
+  qo.redis = f.common.redis();
+  dead_letter_queue d(io.get_executor(), f.dlq.empty() ? dead_letter_queue::name_for(f.common.queue) : f.dlq, qo);
+  if ((f.action == "show" || f.action == "requeue") && f.id.empty()) {
+    throw error(errc::invalid_argument, fmt::format("dlq {} needs --id", f.action));
+  }
+  int rc = 0;
+  std::exception_ptr failure;
+  auto body = [&]() -> net::awaitable<void> {
+    if (f.action == "list") {
+      auto entries = co_await d.list(f.start, f.end);
+      json::array out;
+      for (const auto& e : entries) out.push_back(e.to_json());
+      std::cout << json::serialize(out) << std::endl;
+    } else if (f.action == "show") {
+      auto e = co_await d.get(f.id);
+      if (!e) {
+        std::cerr << fmt::format("drover: no dead letter {} in {}", f.id, d.name()) << std::endl;
+        rc = 3;
+        co_return;
+      }
+      std::cout << json::serialize(e->to_json()) << std::endl;
+    } else if (f.action == "requeue") {
+      auto j = co_await d.requeue(f.id);
+      if (!j) {
+        std::cerr << fmt::format("drover: no dead letter {} in {}", f.id, d.name()) << std::endl;
+        rc = 3;
+        co_return;
+      }
+      json::object out{{"deadLetterId", f.id}, {"jobId", j->id}};
+      std::cout << json::serialize(out) << std::endl;
+    } else {  // requeue-all
+      auto jobs = co_await d.requeue_all();
+      json::array ids;
+      for (const auto& j : jobs) ids.emplace_back(j.id);
+      std::cout << json::serialize(ids) << std::endl;
+    }
+  };
+  net::co_spawn(io, body(), [&](std::exception_ptr e) {
+    failure = e;
+    d.close();
+  });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return rc;
+}
+
+}  // namespace
+
+void add_dlq_command(CLI::App& app, std::function<int()>& run) {
+  auto f = std::make_shared<dlq_flags>();
+  auto* cmd = app.add_subcommand("dlq", "look at a queue's dead letters (jobs that failed for good) and requeue them");
+  cmd->add_option("action", f->action, "list, show, requeue or requeue-all")
+      ->required()
+      ->check(CLI::IsMember({"list", "show", "requeue", "requeue-all"}));
+  cmd->add_option("--queue,-q", f->common.queue, "the source queue")->required();
+  cmd->add_option("--dlq", f->dlq, "the dead-letter queue (default: <queue>-dlq)");
+  cmd->add_option("--prefix", f->common.prefix, "key prefix")->capture_default_str();
+  cmd->add_option("--redis", f->common.redis_url, "redis://[user:password@]host:port/db (default: REDIS_URL, ...)");
+  cmd->add_option("--id", f->id, "show, requeue: the dead letter's id");
+  cmd->add_option("--start", f->start, "list: first index (oldest first)");
+  cmd->add_option("--end", f->end, "list: last index (-1: all)");
+  cmd->callback([f, &run] { run = [f] { return run_dlq(*f); }; });
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,124 @@
+// html_text.cpp - text of an HTML page through libxml2's HTML parser (the forgiving
+// one browsers' error recovery inspired): visible text only, blocks as paragraphs.
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstring>
+#include <memory>
+
+#include "documents/extracted_text.hpp"
+#include "documents/text_cleanup.hpp"
+
+namespace drover::documents {
+
+namespace {
+
+// Elements whose content is not shown as text.
+constexpr std::array skipped = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"};
+// Elements that start a new paragraph.
+constexpr std::array blocks = {"p",  "div",     "section", "article", "header", "footer",     "nav",
+                               "h1", "h2",      "h3",      "h4",      "h5",     "h6",         "li",
+                               "ul", "ol",      "dl",      "dt",      "dd",     "blockquote", "pre",
+                               "tr", "table",   "hr",      "main",    "aside",  "figure",     "figcaption",
+                               "form", "fieldset", "address", "body"};
+
+bool named(const xmlNode* n, const char* name) {
+  return n->name && std::strcmp(reinterpret_cast<const char*>(n->name), name) == 0;
+}
+
+template <std::size_t N>
+bool in(const xmlNode* n, const std::array<const char*, N>& names) {
+  return std::any_of(names.begin(), names.end(), [n](const char* name) { return named(n, name); });
+}
+
+std::string node_text(xmlNode* n) {
+  std::unique_ptr<xmlChar, decltype(xmlFree)> s(xmlNodeGetContent(n), xmlFree);
+  return s ? std::string(reinterpret_cast<const char*>(s.get())) : std::string();
+}
+
+struct walker {
+  std::string text;
+  std::optional<std::string> first_h1;
+  int pre_depth = 0;
+
+  void walk(xmlNode* n) {
+    for (; n; n = n->next) {
+      if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+        append(reinterpret_cast<const char*>(n->content));
+        continue;
+      }
+      if (n->type != XML_ELEMENT_NODE || in(n, skipped)) continue;
+      if (named(n, "br")) {
+        text += '\n';
+        continue;
+      }
+      bool block = in(n, blocks);
+      if (block) text += "\n\n";
+      if (!first_h1 && named(n, "h1")) first_h1 = clean_inline(node_text(n));
+      bool pre = named(n, "pre");
+      pre_depth += pre;
+      walk(n->children);
+      pre_depth -= pre;
+      if (block) text += "\n\n";
+    }
+  }
+
+  // Inside <pre> line breaks are kept; elsewhere whitespace collapses as browsers do.
+  void append(const char* s) {
+    if (!s) return;
+    if (pre_depth > 0) {
+      text += s;
+      return;
+    }
+    for (; *s; ++s) {
+      unsigned char c = static_cast<unsigned char>(*s);
+      if (std::isspace(c)) {
+        if (!text.empty() && text.back() != ' ' && text.back() != '\n') text += ' ';
+      } else {
+        text += static_cast<char>(c);
+      }
+    }
+  }
+};
+
+xmlNode* find_element(xmlNode* n, const char* name) {
+  for (; n; n = n->next) {
+    if (n->type == XML_ELEMENT_NODE && named(n, name)) return n;
+    if (auto* found = find_element(n->children, name)) return found;
+  }
+  return nullptr;
+}
+
+// libxml2 assumes ISO-8859-1 when a page names no charset; uploads are UTF-8 unless
+// they say otherwise.
+const char* assumed_encoding(const std::string& bytes) {
+  std::string head = bytes.substr(0, 2048);
+  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+  return head.find("charset") == std::string::npos ? "UTF-8" : nullptr;
+}
+
+}  // namespace
+
+extracted_text extract_html(const std::string& bytes) {
+  if (bytes.find_first_not_of(" \t\r\n") == std::string::npos) throw unreadable_document("the HTML document is empty");
+  std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
+      htmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr, assumed_encoding(bytes),
+                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET),
+      &xmlFreeDoc);
+  if (!doc) throw unreadable_document("the HTML document could not be parsed");
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  extracted_text out;
+  walker w;
+  w.walk(root);
+  out.text = clean_block(w.text);
+  if (xmlNode* title = find_element(root, "title")) {
+    if (auto t = clean_inline(node_text(title)); !t.empty()) out.title = t;
+  }
+  if (!out.title && w.first_h1 && !w.first_h1->empty()) out.title = w.first_h1;
+  return out;
+}
+
+}  // namespace drover::documents

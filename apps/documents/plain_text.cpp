@@ -1,0 +1,88 @@
+// plain_text.cpp - plain text as it is (whitespace tidied), and the dispatch by type.
+#include <algorithm>
+#include <cctype>
+
+#include "documents/extracted_text.hpp"
+#include "documents/text_cleanup.hpp"
+
+namespace drover::documents {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+bool ends_with(const std::string& s, std::string_view suffix) { return s.ends_with(suffix); }
+
+// Invalid UTF-8 would make the database refuse the text (PostgreSQL) or the JSON
+// writer escape garbage; each bad byte becomes U+FFFD.
+std::string valid_utf8(const std::string& in) {
+  std::string out;
+  out.reserve(in.size());
+  std::size_t i = 0;
+  while (i < in.size()) {
+    unsigned char c = static_cast<unsigned char>(in[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = len > 0 && i + len <= in.size() && c != 0;
+    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(in[i + k]) >> 6) == 0x2;
+    if (ok && len == 2) ok = c >= 0xc2;  // no overlong forms
+    if (ok) {
+      out.append(in, i, len);
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+extracted_text extract_plain_text(const std::string& bytes) {
+  extracted_text out;
+  out.text = clean_block(valid_utf8(bytes));
+  return out;
+}
+
+std::optional<std::string> readable_media_type(std::string_view content_type, std::string_view filename,
+                                               std::string_view bytes) {
+  auto type = lower(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  while (!type.empty() && type.front() == ' ') type.erase(0, 1);
+  if (type == "application/pdf" || type == "application/x-pdf") return "application/pdf";
+  if (type == "text/html" || type == "application/xhtml+xml") return "text/html";
+  if (type == "text/markdown" || type == "text/x-markdown") return "text/markdown";
+  if (type == "text/plain") return "text/plain";
+  if (!type.empty() && type != "application/octet-stream") return std::nullopt;
+  // No useful type: the file name, then the bytes.
+  auto name = lower(filename);
+  if (ends_with(name, ".pdf")) return "application/pdf";
+  if (ends_with(name, ".html") || ends_with(name, ".htm") || ends_with(name, ".xhtml")) return "text/html";
+  if (ends_with(name, ".md") || ends_with(name, ".markdown")) return "text/markdown";
+  if (ends_with(name, ".txt") || ends_with(name, ".text")) return "text/plain";
+  if (bytes.starts_with("%PDF-")) return "application/pdf";
+  return std::nullopt;
+}
+
+extracted_text extract_text(const std::string& media_type, const std::string& bytes, const page_progress& progress) {
+  extracted_text out;
+  if (media_type == "application/pdf") {
+    out = extract_pdf(bytes, progress);
+  } else if (media_type == "text/html") {
+    out = extract_html(bytes);  // libxml2 decodes the page's own charset
+  } else if (media_type == "text/markdown") {
+    out = extract_markdown(bytes);  // cmark replaces invalid UTF-8 itself
+  } else if (media_type == "text/plain") {
+    out = extract_plain_text(bytes);
+  } else {
+    throw unreadable_document("documents of type '" + media_type + "' cannot be read");
+  }
+  if (out.text.empty()) throw unreadable_document("the document has no text to extract");
+  return out;
+}
+
+}  // namespace drover::documents

@@ -1,0 +1,111 @@
+// document_processing.cpp - the document-processing processor: reads an upload from the
+// database, extracts its text (per page for PDFs, reporting progress), chunks it and
+// stores text, metadata and chunks. CPU-bound, so it runs on the worker's thread pool
+// (processor::blocking) while the event loop keeps renewing the job's lock.
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "documents/chunking.hpp"
+#include "documents/extracted_text.hpp"
+#include "documents/text_cleanup.hpp"
+#include "workers/processors.hpp"
+
+namespace json = boost::json;
+
+namespace drover::workers {
+
+namespace {
+
+// Thrown from the progress callback to leave extraction when the job timed out.
+struct stop_extraction {};
+
+std::string document_id_of(const job& j) {
+  if (j.name != "process-document") {
+    throw unrecoverable_error(fmt::format("document-processing has no processor for jobs named '{}'", j.name));
+  }
+  const auto* id = j.data.is_object() ? j.data.get_object().if_contains("documentId") : nullptr;
+  if (!id || !id->is_string() || id->get_string().empty()) {
+    throw unrecoverable_error("process-document needs data.documentId (a string)");
+  }
+  return std::string(id->get_string());
+}
+
+// Marks the document failed; a database that fails here must not hide the real reason.
+void mark_failed(app::database& db, const std::string& id, const std::string& reason) {
+  try {
+    db.set_document_status(id, "failed", reason);
+  } catch (const std::exception& e) {
+    spdlog::warn("document {}: could not record the failure ({}): {}", id, reason, e.what());
+  }
+}
+
+json::value process(app::database& db, const documents::chunking_options& chunking, blocking_job_context& ctx) {
+  const auto& j = ctx.job();
+  auto id = document_id_of(j);
+  auto doc = db.get_document(id);
+  if (!doc) throw unrecoverable_error(fmt::format("document '{}' does not exist", id));
+  auto bytes = db.get_document_content(id);
+  if (!bytes) throw unrecoverable_error(fmt::format("document '{}' was deleted", id));
+  db.set_document_status(id, "processing", std::nullopt);
+
+  documents::extracted_text text;
+  try {
+    text = documents::extract_text(doc->content_type, *bytes, [&ctx](int done, int total) {
+      json::object p;
+      p["page"] = done;
+      p["pages"] = total;
+      p["percent"] = total > 0 ? done * 100 / total : 100;
+      ctx.update_progress(p);
+      if (ctx.cancelled()) throw stop_extraction{};
+    });
+  } catch (const documents::unreadable_document& e) {
+    // The same bytes will fail the same way: fail the job for good.
+    auto reason = fmt::format("cannot read '{}': {}", doc->filename, e.what());
+    mark_failed(db, id, reason);
+    throw unrecoverable_error(reason);
+  } catch (const stop_extraction&) {
+    throw std::runtime_error(fmt::format("extraction of document '{}' stopped: the job timed out", id));
+  }
+
+  app::document_extraction x;
+  x.title = text.title;
+  x.page_count = text.page_count;
+  x.word_count = documents::count_words(text.text);
+  x.chunks = documents::split_into_chunks(text.text, chunking);
+  x.text = std::move(text.text);
+  if (!db.store_document_extraction(id, x)) throw unrecoverable_error(fmt::format("document '{}' was deleted", id));
+
+  json::object out;
+  out["documentId"] = id;
+  out["status"] = "ready";
+  out["title"] = x.title ? json::value(*x.title) : json::value(nullptr);
+  out["pageCount"] = x.page_count ? json::value(*x.page_count) : json::value(nullptr);
+  out["wordCount"] = x.word_count;
+  out["chunkCount"] = x.chunks.size();
+  return out;
+}
+
+}  // namespace
+
+processor document_processing_processor(app::database& db, documents::chunking_options chunking) {
+  return processor::blocking([&db, chunking](blocking_job_context& ctx) -> json::value {
+    try {
+      return process(db, chunking, ctx);
+    } catch (const unrecoverable_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      // A retry may succeed (the database was away); after the last attempt the
+      // document says why it failed.
+      const auto& j = ctx.job();
+      if (j.attempts_made + 1 >= j.opts.attempts.value_or(1) && j.data.is_object()) {
+        if (const auto* id = j.data.get_object().if_contains("documentId"); id && id->is_string()) {
+          mark_failed(db, std::string(id->get_string()), e.what());
+        }
+      }
+      throw;
+    }
+  });
+}
+
+}  // namespace drover::workers

@@ -1,0 +1,19 @@
+// dead_letter_format.hpp - the shape of a dead-letter entry, shared by the worker that
+// writes it and dead_letter_queue that reads it (documented in dead_letter_queue.hpp).
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace drover::detail {
+
+inline constexpr std::string_view dead_letter_data_key = "data";
+inline constexpr std::string_view dead_letter_origin_key = "deadLetter";
+
+// One id per failure: copying the same failure again finds the entry and adds nothing.
+std::string dead_letter_id(std::string_view source_queue, std::string_view job_id, std::int64_t finished_on);
+
+}  // namespace drover::detail

@@ -1,0 +1,109 @@
+// dead_letter_queue.cpp - reading a dead-letter queue and sending its entries back.
+#include "drover/dead_letter_queue.hpp"
+
+#include <fmt/format.h>
+
+#include "core/dead_letter_format.hpp"
+#include "drover/error.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover {
+
+namespace {
+
+// Where an entry stays once written: nothing processes a dead-letter queue, but a
+// paused one keeps its entries in "paused".
+std::vector<std::string> entry_states() { return {"waiting", "paused"}; }
+
+struct dead_letter {
+  std::string source_queue;
+  std::string name;
+  json::value data;
+  job_options opts;
+};
+
+dead_letter read_entry(const job& e) {
+  const json::object* envelope = e.data.if_object();
+  const json::value* origin = envelope ? envelope->if_contains(detail::dead_letter_origin_key) : nullptr;
+  const json::value* queue_name = origin && origin->is_object() ? origin->get_object().if_contains("queue") : nullptr;
+  if (!queue_name || !queue_name->is_string()) {
+    throw error(errc::invalid_argument, fmt::format("job {} holds no dead letter (no deadLetter.queue in its data)", e.id));
+  }
+  dead_letter d;
+  d.source_queue = std::string(queue_name->get_string());
+  d.name = e.name;
+  if (const auto* data = envelope->if_contains(detail::dead_letter_data_key)) d.data = *data;
+  if (const auto* o = origin->get_object().if_contains("opts"); o && o->is_object()) {
+    d.opts = job_options::from_json(*o);
+  }
+  // A new run of the job: a new id, now, and no deduplication that would swallow it.
+  d.opts.job_id.reset();
+  d.opts.timestamp.reset();
+  d.opts.delay.reset();
+  d.opts.deduplication = {};
+  return d;
+}
+
+}  // namespace
+
+std::string dead_letter_queue::name_for(std::string_view source_queue) {
+  return std::string(source_queue) + "-dlq";
+}
+
+dead_letter_queue::dead_letter_queue(net::any_io_executor ex, std::string name, queue_options opts)
+    : ex_(ex), opts_(opts), dlq_(ex, std::move(name), std::move(opts)) {}
+
+const std::string& dead_letter_queue::name() const { return dlq_.name(); }
+
+void dead_letter_queue::close() { dlq_.close(); }
+
+net::awaitable<std::vector<job>> dead_letter_queue::list(std::int64_t start, std::int64_t end) {
+  auto states = entry_states();
+  co_return co_await dlq_.get_jobs(std::move(states), start, end, true);
+}
+
+net::awaitable<std::int64_t> dead_letter_queue::count() {
+  auto states = entry_states();
+  auto counts = co_await dlq_.get_job_counts(std::move(states));
+  std::int64_t n = 0;
+  for (const auto& [state, c] : counts) n += c;
+  co_return n;
+}
+
+net::awaitable<std::optional<job>> dead_letter_queue::get(std::string id) {
+  co_return co_await dlq_.get_job(std::move(id));
+}
+
+net::awaitable<std::optional<job>> dead_letter_queue::requeue(std::string id) {
+  auto entry = co_await dlq_.get_job(id);
+  if (!entry) co_return std::nullopt;
+  auto d = read_entry(*entry);
+  queue source(ex_, d.source_queue, opts_);
+  auto added = co_await source.add(std::move(d.name), std::move(d.data), std::move(d.opts));
+  source.close();
+  bool removed = co_await dlq_.remove(id);
+  if (!removed) {
+    throw error(errc::not_in_state, fmt::format("dead letter {} was requeued to {} as job {} but stays in {} "
+                                                "(it is locked or gone)", id, added.id, d.source_queue, dlq_.name()));
+  }
+  co_return added;
+}
+
+net::awaitable<std::vector<job>> dead_letter_queue::requeue_all() {
+  std::vector<job> added;
+  // Oldest first, in pages, until none is left; an entry that cannot be requeued
+  // stops the run with its error rather than being skipped in silence.
+  for (;;) {
+    auto page = co_await list(0, 99);
+    if (page.empty()) break;
+    for (auto& e : page) {
+      auto j = co_await requeue(e.id);
+      if (j) added.push_back(std::move(*j));
+    }
+  }
+  co_return added;
+}
+
+}  // namespace drover

@@ -1,0 +1,83 @@
+// dead_letter_sink.cpp - copies a job that failed for good to the worker's
+// dead-letter queue (worker_options::dead_letter_queue).
+//
+// The copy is made after the failure is recorded, so a crash in between loses the
+// copy, never the failure; it is retried while Redis is away (as long as recording
+// an outcome is), and its id is derived from the failure, so a retried copy that did
+// land the first time adds nothing.
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/dead_letter_format.hpp"
+#include "core/worker_impl.hpp"
+#include "drover/error.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover {
+
+namespace detail {
+
+std::string dead_letter_id(std::string_view source_queue, std::string_view job_id, std::int64_t finished_on) {
+  return fmt::format("{}-{}-{}", source_queue, job_id, finished_on);
+}
+
+}  // namespace detail
+
+net::awaitable<void> worker::impl::send_to_dead_letter(const job& j, std::string reason, json::array traces,
+                                                       std::int64_t finished_on) {
+  if (!dead_letters) {
+    dead_letters = std::make_unique<queue>(ex, opts.dead_letter_queue, queue_options{opts.prefix, opts.redis});
+  }
+  json::object origin{{"queue", keys.queue()},
+                      {"jobId", j.id},
+                      {"name", j.name},
+                      {"opts", j.opts.to_json()},
+                      {"failedReason", reason},
+                      {"stacktrace", std::move(traces)},
+                      {"attemptsMade", j.attempts_made + 1},
+                      {"timestamp", j.timestamp},
+                      {"processedOn", j.processed_on ? json::value(*j.processed_on) : json::value(nullptr)},
+                      {"finishedOn", finished_on},
+                      {"worker", opts.name}};
+  json::object data;
+  data[detail::dead_letter_data_key] = j.data;
+  data[detail::dead_letter_origin_key] = std::move(origin);
+  job_options o;
+  o.job_id = detail::dead_letter_id(keys.queue(), j.id, finished_on);
+  const std::string id = *o.job_id;
+
+  auto give_up = clock::now() + opts.lock_duration;
+  std::chrono::milliseconds pause{100};
+  for (;;) {
+    std::string problem;
+    bool retry = false;
+    try {
+      json::value payload = data;
+      std::string name = j.name;
+      job_options add_opts = o;
+      co_await dead_letters->add(std::move(name), std::move(payload), std::move(add_opts));
+      spdlog::info("queue {}: job {} copied to dead-letter queue {} as {}", keys.queue(), j.id,
+                   opts.dead_letter_queue, id);
+      co_return;
+    } catch (const error& e) {
+      problem = e.what();
+      retry = is_redis_failure(e) && clock::now() + pause <= give_up;
+    }
+    if (!retry) {
+      spdlog::error("queue {}: job {}: cannot copy it to dead-letter queue {}: {}", keys.queue(), j.id,
+                    opts.dead_letter_queue, problem);
+      co_return;
+    }
+    if (!co_await sleep(pause)) {
+      spdlog::error("queue {}: job {}: closing before it could be copied to dead-letter queue {}: {}", keys.queue(),
+                    j.id, opts.dead_letter_queue, problem);
+      co_return;
+    }
+    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+  }
+}
+
+}  // namespace drover

@@ -1,0 +1,47 @@
+// multipart_test.cpp - the multipart/form-data reader of the documents route.
+#include "api/multipart.hpp"
+
+#include <gtest/gtest.h>
+
+namespace drover::api {
+namespace {
+
+TEST(multipart_boundary, from_the_content_type) {
+  EXPECT_EQ(multipart_boundary("multipart/form-data; boundary=abc"), "abc");
+  EXPECT_EQ(multipart_boundary("Multipart/Form-Data; charset=x; boundary=\"a b:c\""), "a b:c");
+  EXPECT_EQ(multipart_boundary("text/plain"), std::nullopt);
+  EXPECT_THROW(multipart_boundary("multipart/form-data"), multipart_error);
+  EXPECT_THROW(multipart_boundary("multipart/form-data; boundary="), multipart_error);
+}
+
+TEST(parse_multipart, fields_and_files_in_order) {
+  std::string body =
+      "preamble\r\n--XyZ\r\n"
+      "Content-Disposition: form-data; name=\"conversationId\"\r\n\r\n"
+      "conv-1\r\n--XyZ\r\n"
+      "content-disposition: form-data; name=\"file\"; filename=\"a \\\"q\\\".pdf\"\r\n"
+      "Content-Type: application/pdf\r\n\r\n"
+      "%PDF-\r\n--not the boundary\r\n";
+  body += std::string("\0bytes", 6) + "\r\n--XyZ--\r\nepilogue";
+  auto parts = parse_multipart(body, "XyZ");
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].name, "conversationId");
+  EXPECT_FALSE(parts[0].filename);
+  EXPECT_EQ(parts[0].body, "conv-1");
+  EXPECT_EQ(parts[1].name, "file");
+  EXPECT_EQ(parts[1].filename, "a \"q\".pdf");
+  EXPECT_EQ(parts[1].content_type, "application/pdf");
+  EXPECT_EQ(parts[1].body, std::string_view("%PDF-\r\n--not the boundary\r\n\0bytes", 33));
+}
+
+TEST(parse_multipart, malformed_bodies_are_refused) {
+  EXPECT_THROW(parse_multipart("no delimiter at all", "b"), multipart_error);
+  EXPECT_THROW(parse_multipart("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nno end", "b"), multipart_error);
+  EXPECT_THROW(parse_multipart("--b\r\nContent-Disposition: form-data; name=\"x\"", "b"), multipart_error);
+  EXPECT_THROW(parse_multipart("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--", "b"), multipart_error);
+  EXPECT_THROW(parse_multipart("--bjunk", "b"), multipart_error);
+  EXPECT_TRUE(parse_multipart("--b--\r\n", "b").empty());
+}
+
+}  // namespace
+}  // namespace drover::api

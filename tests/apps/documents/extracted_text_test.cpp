@@ -1,0 +1,146 @@
+// extracted_text_test.cpp - text, title and pages of each format, from documents the
+// test writes itself; damaged and encrypted PDFs are refused with a reason.
+#include "documents/extracted_text.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "support/pdf_writer.hpp"
+
+namespace drover::documents {
+namespace {
+
+std::string pdf_three_pages() {
+  return test::make_pdf({{"Drover moves jobs between lists.", "Workers renew their locks."},
+                         {"The second page mentions zeppelins."},
+                         {"Page three closes the story."}},
+                        "Queue Handbook");
+}
+
+TEST(extract_pdf, text_title_and_pages_with_progress_per_page) {
+  std::vector<std::pair<int, int>> progress;
+  auto out = extract_pdf(pdf_three_pages(), [&](int done, int total) { progress.emplace_back(done, total); });
+  EXPECT_EQ(out.page_count, 3);
+  EXPECT_EQ(out.title, "Queue Handbook");
+  EXPECT_NE(out.text.find("Drover moves jobs between lists."), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("zeppelins"), std::string::npos) << out.text;
+  EXPECT_LT(out.text.find("lists"), out.text.find("zeppelins"));
+  EXPECT_LT(out.text.find("zeppelins"), out.text.find("Page three"));
+  EXPECT_EQ(progress, (std::vector<std::pair<int, int>>{{1, 3}, {2, 3}, {3, 3}}));
+}
+
+TEST(extract_pdf, without_a_title_has_none) {
+  auto out = extract_pdf(test::make_pdf({{"Only text."}}), {});
+  EXPECT_FALSE(out.title);
+  EXPECT_EQ(out.page_count, 1);
+}
+
+TEST(extract_pdf, a_damaged_pdf_is_refused_with_a_reason) {
+  try {
+    extract_pdf("%PDF-1.4\nthis is not really a PDF at all\n%%EOF\n", {});
+    FAIL() << "no exception";
+  } catch (const unreadable_document& e) {
+    EXPECT_NE(std::string(e.what()).find("damaged"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(extract_pdf("", {}), unreadable_document);
+  // Cut in the middle: the cross-reference table and the pages are gone.
+  auto pdf = pdf_three_pages();
+  EXPECT_THROW(extract_pdf(pdf.substr(0, 40), {}), unreadable_document);
+}
+
+TEST(extract_pdf, an_encrypted_pdf_is_refused_with_a_reason) {
+  // qpdf (a test dependency, scripts/install-deps.sh test) encrypts a PDF we wrote.
+  if (std::system("command -v qpdf >/dev/null 2>&1") != 0) GTEST_SKIP() << "qpdf is not installed";
+  auto dir = std::filesystem::temp_directory_path() / ("drover-pdf-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "plain.pdf", std::ios::binary) << pdf_three_pages();
+  }
+  auto cmd = "qpdf --encrypt user-secret owner-secret 256 -- " + (dir / "plain.pdf").string() + " " +
+             (dir / "locked.pdf").string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::ifstream in(dir / "locked.pdf", std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  std::filesystem::remove_all(dir);
+  try {
+    extract_pdf(bytes.str(), {});
+    FAIL() << "no exception";
+  } catch (const unreadable_document& e) {
+    EXPECT_NE(std::string(e.what()).find("encrypted"), std::string::npos) << e.what();
+  }
+}
+
+TEST(extract_html, visible_text_without_scripts_and_styles) {
+  auto out = extract_html(R"(<!doctype html><html><head><title> The  Title </title>
+    <style>body { color: red }</style><script>var hidden = "secret";</script></head>
+    <body><h1>Heading</h1><p>First   paragraph with <b>bold</b> text.</p>
+    <div>Second<br>line</div><noscript>no script</noscript><pre>keep
+  this</pre><ul><li>item one</li><li>item &amp; two</li></ul></body></html>)");
+  EXPECT_EQ(out.title, "The Title");
+  EXPECT_FALSE(out.page_count);
+  EXPECT_EQ(out.text.find("secret"), std::string::npos) << out.text;
+  EXPECT_EQ(out.text.find("color"), std::string::npos) << out.text;
+  EXPECT_EQ(out.text.find("no script"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("Heading\n\nFirst paragraph with bold text.\n\nSecond\nline"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("keep\nthis"), std::string::npos) << out.text;  // line breaks kept, indentation not
+  EXPECT_NE(out.text.find("item one\n\nitem & two"), std::string::npos) << out.text;
+}
+
+TEST(extract_html, broken_markup_is_recovered_and_h1_is_the_fallback_title) {
+  auto out = extract_html("<p>Unclosed <i>tags<p>Next <h1>Café</h1> and <b>more");
+  EXPECT_EQ(out.title, "Café");
+  EXPECT_NE(out.text.find("Unclosed tags"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("more"), std::string::npos) << out.text;
+}
+
+TEST(extract_html, empty_is_refused) { EXPECT_THROW(extract_html("  \n"), unreadable_document); }
+
+TEST(extract_markdown, plain_text_without_markup) {
+  auto out = extract_markdown("# Guide *to* queues\n\nSome **bold** and `code` with a [link](http://x.y).\n"
+                              "Soft break here.\n\n- item one\n- item two\n\n```\nint main() {}\n```\n\n## Later\n");
+  EXPECT_EQ(out.title, "Guide to queues");
+  EXPECT_EQ(out.text,
+            "Guide to queues\n\nSome bold and code with a link. Soft break here.\n\nitem one\n\nitem two\n\n"
+            "int main() {}\n\nLater");
+}
+
+TEST(extract_markdown, no_level_one_heading_no_title) {
+  EXPECT_FALSE(extract_markdown("## Second level\n\ntext").title);
+}
+
+TEST(extract_plain_text, as_is_with_invalid_utf8_replaced) {
+  auto out = extract_plain_text("Line one\r\nline two\n\n\n\nPara \xff two");
+  EXPECT_EQ(out.text, "Line one\nline two\n\nPara \xEF\xBF\xBD two");
+  EXPECT_FALSE(out.title);
+}
+
+TEST(extract_text, dispatches_and_refuses_empty_results_and_unknown_types) {
+  EXPECT_EQ(extract_text("text/plain", "hi", {}).text, "hi");
+  EXPECT_EQ(extract_text("text/markdown", "*hi*", {}).text, "hi");
+  EXPECT_EQ(extract_text("text/html", "<p>hi</p>", {}).text, "hi");
+  EXPECT_EQ(extract_text("application/pdf", test::make_pdf({{"hi"}}), {}).text, "hi");
+  EXPECT_THROW(extract_text("text/plain", " \n ", {}), unreadable_document);
+  EXPECT_THROW(extract_text("image/png", "x", {}), unreadable_document);
+}
+
+TEST(readable_media_type, by_type_then_name_then_bytes) {
+  EXPECT_EQ(readable_media_type("application/pdf", "", ""), "application/pdf");
+  EXPECT_EQ(readable_media_type("Text/HTML; charset=utf-8", "", ""), "text/html");
+  EXPECT_EQ(readable_media_type("application/xhtml+xml", "", ""), "text/html");
+  EXPECT_EQ(readable_media_type("text/x-markdown", "", ""), "text/markdown");
+  EXPECT_EQ(readable_media_type("text/plain;charset=us-ascii", "", ""), "text/plain");
+  EXPECT_EQ(readable_media_type("image/png", "x.pdf", "%PDF-"), std::nullopt);
+  EXPECT_EQ(readable_media_type("application/octet-stream", "Notes.MD", ""), "text/markdown");
+  EXPECT_EQ(readable_media_type("", "page.htm", ""), "text/html");
+  EXPECT_EQ(readable_media_type("", "a.txt", ""), "text/plain");
+  EXPECT_EQ(readable_media_type("application/octet-stream", "blob", "%PDF-1.7"), "application/pdf");
+  EXPECT_EQ(readable_media_type("application/octet-stream", "blob", "PK\x03\x04"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace drover::documents

@@ -1,0 +1,235 @@
+// documents.test.mjs - document uploads end to end: raw and multipart uploads of PDF,
+// HTML, Markdown and text become ready with metadata and text (on SQLite and
+// PostgreSQL), PDFs report progress per page, the best-matching chunks reach the model's
+// prompt, and every refusal has its status: 413, 415, 404, 400, and damaged or
+// encrypted PDFs fail at once with a reason.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSystem, postJSON, getJSON, waitForJob, waitFor } from './system.mjs';
+import { makePdf, encryptPdf } from './pdf_maker.mjs';
+import { spawn } from 'node:child_process';
+import { newQueueEvents, recordQueueEvents, onCleanup, sleep, DROVER_BIN } from '../interop/support.mjs';
+
+async function upload(base, body, contentType, query = '') {
+  const res = await fetch(`${base}/api/documents${query}`, {
+    method: 'POST', headers: contentType ? { 'content-type': contentType } : {}, body,
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+async function uploadMultipart(base, { bytes, filename, type, conversationId }) {
+  const form = new FormData();
+  if (conversationId) form.append('conversationId', conversationId);
+  form.append('file', new Blob([bytes], { type }), filename);
+  const res = await fetch(`${base}/api/documents`, { method: 'POST', body: form });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+// Polls until the document is ready or failed and its job has finished.
+async function waitForDocument(base, id, timeout = 30000) {
+  let last;
+  await waitFor(async () => {
+    last = await getJSON(base, `/api/documents/${id}`);
+    const b = last.body;
+    return b && (b.status === 'ready' || b.status === 'failed') && b.job && ['completed', 'failed'].includes(b.job.state);
+  }, { timeout, what: `document ${id} to be processed (last: ${JSON.stringify(last?.body)?.slice(0, 400)})` });
+  return last.body;
+}
+
+const PAGES = [
+  ['Drover keeps every queue in Redis lists.', 'Workers renew their locks while they run.'],
+  ['The stalled checker returns abandoned jobs to the wait list.'],
+  ['Zeppelin maintenance schedules are planned with cron expressions.'],
+];
+
+for (const database of ['sqlite', 'postgres']) {
+  test(`documents on ${database}: PDF and HTML become ready, and chunks reach the model`, { timeout: 120000 }, async () => {
+    const sys = await startSystem({ database });
+    const conversationId = `docs-${database}`;
+    const events = await newQueueEvents(sys.redis, 'document-processing');
+    const progress = recordQueueEvents(events, ['progress']);
+
+    // A raw PDF upload, file name and conversation in the query.
+    const pdf = makePdf(PAGES, 'Operations Handbook');
+    const sent = await upload(sys.base, pdf, 'application/pdf', `?filename=handbook.pdf&conversationId=${conversationId}`);
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    assert.match(sent.body.documentId, /^[0-9a-f]{32}$/);
+    assert.equal(sent.body.jobId, `doc-${sent.body.documentId}`);
+    assert.equal(sent.body.status, 'queued');
+
+    const doc = await waitForDocument(sys.base, sent.body.documentId);
+    assert.equal(doc.status, 'ready', JSON.stringify(doc));
+    assert.equal(doc.error, null);
+    assert.equal(doc.filename, 'handbook.pdf');
+    assert.equal(doc.contentType, 'application/pdf');
+    assert.equal(doc.sizeBytes, pdf.length);
+    assert.equal(doc.conversationId, conversationId);
+    assert.equal(doc.title, 'Operations Handbook');
+    assert.equal(doc.pageCount, 3);
+    assert.equal(doc.wordCount, PAGES.flat().join(' ').split(/\s+/).length);
+    assert.ok(doc.chunkCount >= 1);
+    assert.match(doc.text, /Workers renew their locks/);
+    assert.match(doc.text, /Zeppelin maintenance/);
+    assert.equal(doc.job.state, 'completed');
+    assert.deepEqual(doc.job.progress, { page: 3, pages: 3, percent: 100 });
+
+    // One progress event per page, in order.
+    await waitFor(() => progress.filter((e) => e.jobId === sent.body.jobId).length === 3, { what: 'three progress events' });
+    assert.deepEqual(progress.filter((e) => e.jobId === sent.body.jobId).map((e) => e.data.page), [1, 2, 3]);
+
+    // A multipart upload of HTML, conversation as a form field.
+    const html = '<html><head><title>Cron Notes</title><script>var leaked = "scriptsecret";</script></head>' +
+      '<body><h1>Notes</h1><p>Schedules fire at <b>midnight</b> in the configured time zone.</p></body></html>';
+    const form = await uploadMultipart(sys.base, { bytes: html, filename: 'notes.html', type: 'text/html', conversationId });
+    assert.equal(form.status, 202, JSON.stringify(form.body));
+    const htmlDoc = await waitForDocument(sys.base, form.body.documentId);
+    assert.equal(htmlDoc.status, 'ready', JSON.stringify(htmlDoc));
+    assert.equal(htmlDoc.filename, 'notes.html');
+    assert.equal(htmlDoc.contentType, 'text/html');
+    assert.equal(htmlDoc.title, 'Cron Notes');
+    assert.equal(htmlDoc.pageCount, null);
+    assert.equal(htmlDoc.conversationId, conversationId);
+    assert.match(htmlDoc.text, /Schedules fire at midnight in the configured time zone\./);
+    assert.doesNotMatch(htmlDoc.text, /scriptsecret/);
+
+    // A chat message in the conversation: the model's prompt holds the matching chunk.
+    const chat = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u1', message: 'How are zeppelin maintenance schedules planned?' });
+    assert.equal(chat.status, 200, JSON.stringify(chat.body));
+    const done = await waitForJob(sys.base, chat.body.jobId);
+    assert.equal(done.status, 'completed', JSON.stringify(done));
+    const system = sys.ai.requests.at(-1).body.messages[0];
+    assert.equal(system.role, 'system');
+    assert.match(system.content, /Zeppelin maintenance schedules are planned with cron expressions\./);
+    assert.match(system.content, /\[Operations Handbook, part 1\]/);
+
+    // Another conversation does not see these documents.
+    const other = await postJSON(sys.base, '/api/chat/send', { conversationId: 'elsewhere', userId: 'u1', message: 'zeppelin maintenance?' });
+    await waitForJob(sys.base, other.body.jobId);
+    assert.doesNotMatch(sys.ai.requests.at(-1).body.messages[0].content, /Zeppelin/);
+  });
+}
+
+test('Markdown and plain text uploads, file type from the name', { timeout: 90000 }, async () => {
+  const sys = await startSystem();
+  const md = await upload(sys.base, '# Release Guide\n\nShip **carefully** with `make test`.\n', 'text/markdown');
+  assert.equal(md.status, 202, JSON.stringify(md.body));
+  const mdDoc = await waitForDocument(sys.base, md.body.documentId);
+  assert.equal(mdDoc.status, 'ready', JSON.stringify(mdDoc));
+  assert.equal(mdDoc.title, 'Release Guide');
+  assert.equal(mdDoc.text, 'Release Guide\n\nShip carefully with make test.');
+  assert.equal(mdDoc.conversationId, null);
+  assert.equal(mdDoc.wordCount, 7);
+
+  // application/octet-stream with a .txt name in Content-Disposition: plain text.
+  const res = await fetch(`${sys.base}/api/documents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="notes.txt"' },
+    body: 'Plain words.\n\nSecond paragraph.',
+  });
+  assert.equal(res.status, 202);
+  const txt = await waitForDocument(sys.base, (await res.json()).documentId);
+  assert.equal(txt.status, 'ready', JSON.stringify(txt));
+  assert.equal(txt.filename, 'notes.txt');
+  assert.equal(txt.contentType, 'text/plain');
+  assert.equal(txt.text, 'Plain words.\n\nSecond paragraph.');
+  assert.equal(txt.title, null);
+});
+
+test('limits: 413 over DOCUMENT_MAX_BYTES, independent of the chat body limit', { timeout: 90000 }, async () => {
+  const sys = await startSystem({ env: { DOCUMENT_MAX_BYTES: String(2 * 1024 * 1024) } });
+  // 1.5 MiB: over the JSON routes' 1 MiB, within the documents' 2 MiB.
+  const ok = await upload(sys.base, 'word '.repeat(300 * 1024), 'text/plain');
+  assert.equal(ok.status, 202, JSON.stringify(ok.body));
+  const big = await upload(sys.base, 'x'.repeat(3 * 1024 * 1024), 'text/plain');
+  assert.equal(big.status, 413);
+  assert.match(big.body.error, /too large/i);
+  // Within the HTTP limit (which leaves room for multipart framing), the file itself is over.
+  const framed = await uploadMultipart(sys.base, { bytes: 'y'.repeat(2 * 1024 * 1024 + 10), filename: 'a.txt', type: 'text/plain' });
+  assert.equal(framed.status, 413);
+  assert.match(framed.body.error, /larger than the limit of 2097152 bytes/);
+  // The chat route keeps its own limit.
+  const chat = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c', userId: 'u', message: 'z'.repeat(1500 * 1024) });
+  assert.equal(chat.status, 413);
+  // The 1.5 MiB document is processed.
+  const doc = await waitForDocument(sys.base, ok.body.documentId);
+  assert.equal(doc.status, 'ready', JSON.stringify({ ...doc, text: undefined }));
+  assert.equal(doc.wordCount, 300 * 1024);
+  assert.ok(doc.chunkCount > 100);
+});
+
+test('refusals: 415, 404, 400 with JSON errors', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  const png = await upload(sys.base, Buffer.from([0x89, 0x50, 0x4e, 0x47]), 'image/png');
+  assert.equal(png.status, 415);
+  assert.match(png.body.error, /image\/png/);
+  const unknown = await upload(sys.base, 'PK\x03\x04', 'application/octet-stream', '?filename=archive.zip');
+  assert.equal(unknown.status, 415);
+
+  const missing = await getJSON(sys.base, '/api/documents/0123456789abcdef0123456789abcdef');
+  assert.equal(missing.status, 404);
+  assert.equal(missing.body.error, 'Document not found');
+
+  const empty = await upload(sys.base, '', 'text/plain');
+  assert.equal(empty.status, 400);
+  assert.match(empty.body.error, /empty/);
+  const broken = await upload(sys.base, '--xyz\r\nno headers end', 'multipart/form-data; boundary=xyz');
+  assert.equal(broken.status, 400);
+  assert.match(broken.body.error, /multipart/i);
+  const noBoundary = await upload(sys.base, 'x', 'multipart/form-data');
+  assert.equal(noBoundary.status, 400);
+  const form = new FormData();
+  form.append('conversationId', 'c1');
+  const noFile = await fetch(`${sys.base}/api/documents`, { method: 'POST', body: form });
+  assert.equal(noFile.status, 400);
+  assert.match((await noFile.json()).error, /no file part/);
+  const badConversation = await upload(sys.base, 'text', 'text/plain', `?conversationId=${'c'.repeat(300)}`);
+  assert.equal(badConversation.status, 400);
+  const wrongMethod = await fetch(`${sys.base}/api/documents`);
+  assert.equal(wrongMethod.status, 405);
+});
+
+test('damaged and encrypted PDFs fail at once with a reason, not retried', { timeout: 90000 }, async () => {
+  const sys = await startSystem();
+  const good = makePdf(PAGES, 'Secret Handbook');
+  const cases = [
+    { name: 'damaged.pdf', bytes: Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage without xref\n%%EOF\n'), reason: /damaged/ },
+    { name: 'truncated.pdf', bytes: good.subarray(0, 60), reason: /damaged|no pages/ },
+    { name: 'locked.pdf', bytes: encryptPdf(good), reason: /encrypted/ },
+  ];
+  for (const c of cases) {
+    const sent = await upload(sys.base, c.bytes, 'application/pdf', `?filename=${c.name}`);
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    const doc = await waitForDocument(sys.base, sent.body.documentId);
+    assert.equal(doc.status, 'failed', `${c.name}: ${JSON.stringify(doc)}`);
+    assert.match(doc.error, c.reason, c.name);
+    assert.match(doc.error, new RegExp(`cannot read '${c.name}'`));
+    assert.equal(doc.text, null);
+    assert.equal(doc.job.state, 'failed');
+    assert.equal(doc.job.attemptsMade, 1, `${c.name} was retried`);
+    assert.equal(doc.job.failedReason, doc.error);
+  }
+  // The workers survived all of them.
+  assert.equal((await fetch(`http://127.0.0.1:${sys.workersPort}/healthz`)).status, 200);
+  const after = await upload(sys.base, good, 'application/pdf');
+  assert.equal((await waitForDocument(sys.base, after.body.documentId)).status, 'ready');
+});
+
+test('an upload waits in the database and the queue while no worker runs, then is processed', { timeout: 90000 }, async () => {
+  const sys = await startSystem({ database: 'postgres' });
+  await sys.workers.stop();
+  const sent = await upload(sys.base, makePdf(PAGES, 'Patient Handbook'), 'application/pdf');
+  assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  await sleep(500);
+  const waiting = await getJSON(sys.base, `/api/documents/${sent.body.documentId}`);
+  assert.equal(waiting.body.status, 'queued');
+  assert.equal(waiting.body.job.state, 'waiting');
+
+  // A fresh workers process (as after a restart or on another machine) picks it up.
+  const proc = spawn(DROVER_BIN, ['workers'], { env: { ...process.env, ...sys.env }, stdio: 'ignore' });
+  const exited = new Promise((r) => proc.on('exit', r));
+  onCleanup(async () => { if (proc.exitCode === null && proc.signalCode === null) { proc.kill('SIGTERM'); await exited; } });
+  const doc = await waitForDocument(sys.base, sent.body.documentId);
+  assert.equal(doc.status, 'ready', JSON.stringify(doc));
+  assert.equal(doc.title, 'Patient Handbook');
+  assert.equal(doc.pageCount, 3);
+});

@@ -1,0 +1,186 @@
+// The webhook-delivery queue end to end: signing, the retry policy by status, the 10 s
+// timeout, TLS verification, every attempt visible through the API, and the guard against
+// server-side request forgery. Deliveries are queued directly with Node's bullmq (as any
+// producer could), so each test chooses its attempts and backoff.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import https from 'node:https';
+import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startSystem, freePort, getJSON, postJSON, waitFor, waitForJob } from './system.mjs';
+import { bullmq, onCleanup } from '../interop/support.mjs';
+
+// A receiver that answers each path with the next status of its script (the last one
+// repeats), records what it got, and can hang.
+async function startReceiver(secret) {
+  const scripts = new Map();
+  const seen = [];
+  const handler = (req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const id = req.headers['webhook-id'];
+      const ts = req.headers['webhook-timestamp'];
+      const expected = `v1,${createHmac('sha256', secret).update(`${id}.${ts}.${body}`).digest('base64')}`;
+      seen.push({ path: req.url, id, signatureValid: req.headers['webhook-signature'] === expected, body });
+      const script = scripts.get(req.url) ?? [200];
+      const status = script.length > 1 ? script.shift() : script[0];
+      if (status === 'hang') return;  // never answers
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status }));
+    });
+  };
+  const server = http.createServer(handler);
+  const port = await freePort();
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  onCleanup(() => new Promise((r) => { server.closeAllConnections(); server.close(r); }));
+  return { port, url: (p) => `http://127.0.0.1:${port}${p}`, script: (p, s) => scripts.set(p, [...s]), seen };
+}
+
+// An HTTPS server with a certificate no one signed.
+async function startSelfSignedServer() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'drover-e2e-tls-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'pipe' });
+  const server = https.createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) },
+    (req, res) => { res.writeHead(200); res.end('{}'); });
+  const port = await freePort();
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  onCleanup(() => new Promise((r) => { server.closeAllConnections(); server.close(r); }));
+  return port;
+}
+
+let sys, receiver, tlsPort, deliveries, closedPort;
+
+before(async () => {
+  receiver = await startReceiver('e2e-secret');
+  tlsPort = await startSelfSignedServer();
+  closedPort = await freePort();
+  sys = await startSystem({
+    env: { WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port},127.0.0.1:${tlsPort} 127.0.0.1:${closedPort}` },
+  });
+  deliveries = new bullmq.Queue('webhook-delivery', { connection: sys.redis.connection });
+  onCleanup(() => deliveries.close());
+});
+
+async function deliver(id, url, { attempts = 5, delay = 100 } = {}) {
+  await deliveries.add('test-hook', { url, payload: { hello: id } },
+    { jobId: id, attempts, backoff: { type: 'exponential', delay } });
+}
+
+async function finished(id, timeout = 30000) {
+  let last;
+  await waitFor(async () => {
+    last = await getJSON(sys.base, `/api/webhooks/deliveries/${id}`);
+    return last.status === 200 && (last.body.state === 'completed' || last.body.state === 'failed');
+  }, { timeout, what: `delivery ${id} to finish (last: ${JSON.stringify(last?.body)})` });
+  return last.body;
+}
+
+test('5xx and 429 are retried with backoff until a 2xx; every attempt is signed with one id and visible', { timeout: 60000 }, async () => {
+  receiver.script('/flaky', [503, 429, 200]);
+  await deliver('d-flaky', receiver.url('/flaky'));
+  const d = await finished('d-flaky');
+  assert.equal(d.state, 'completed', JSON.stringify(d));
+  assert.deepEqual(d.attempts.map((a) => a.status), [503, 429, 200]);
+  assert.deepEqual(d.attempts.map((a) => a.attempt), [1, 2, 3]);
+  for (const a of d.attempts) {
+    assert.equal(typeof a.durationMs, 'number');
+    assert.ok(a.at > Date.now() - 60000);
+  }
+  assert.match(d.attempts[0].error, /503/);
+  assert.equal(d.url, receiver.url('/flaky'));
+  const got = receiver.seen.filter((s) => s.path === '/flaky');
+  assert.equal(got.length, 3);
+  assert.ok(got.every((s) => s.id === 'd-flaky' && s.signatureValid), JSON.stringify(got));
+  assert.deepEqual(JSON.parse(got[0].body), { hello: 'd-flaky' });
+});
+
+test('408 is retried; another 4xx fails the delivery at once', { timeout: 60000 }, async () => {
+  receiver.script('/timeout-then-ok', [408, 204]);
+  receiver.script('/gone', [410]);
+  await deliver('d-408', receiver.url('/timeout-then-ok'));
+  await deliver('d-410', receiver.url('/gone'));
+  const ok = await finished('d-408');
+  assert.equal(ok.state, 'completed');
+  assert.deepEqual(ok.attempts.map((a) => a.status), [408, 204]);
+  const gone = await finished('d-410');
+  assert.equal(gone.state, 'failed');
+  assert.equal(gone.attemptsMade, 1);
+  assert.match(gone.failedReason, /410/);
+  assert.equal(gone.attempts.length, 1);
+});
+
+test('network errors are retried and recorded; the attempts run out into a failure', { timeout: 60000 }, async () => {
+  await deliver('d-refused', `http://127.0.0.1:${closedPort}/nobody-home`, { attempts: 2 });
+  const d = await finished('d-refused');
+  assert.equal(d.state, 'failed');
+  assert.equal(d.attemptsMade, 2);
+  assert.equal(d.attempts.length, 2);
+  for (const a of d.attempts) {
+    assert.equal(a.status, undefined);
+    assert.match(a.error, /connect/);
+  }
+});
+
+test('a receiver that does not answer fails the attempt after 10 s', { timeout: 60000 }, async () => {
+  receiver.script('/hang', ['hang']);
+  const started = Date.now();
+  await deliver('d-hang', receiver.url('/hang'), { attempts: 1 });
+  const d = await finished('d-hang', 40000);
+  const took = Date.now() - started;
+  assert.equal(d.state, 'failed');
+  assert.match(d.failedReason, /no answer in time/);
+  assert.ok(d.attempts[0].durationMs >= 9500 && d.attempts[0].durationMs < 12000, JSON.stringify(d.attempts));
+  assert.ok(took < 20000, `took ${took} ms`);
+});
+
+test('TLS certificates are verified', { timeout: 60000 }, async () => {
+  await deliver('d-tls', `https://127.0.0.1:${tlsPort}/hook`, { attempts: 1 });
+  const d = await finished('d-tls');
+  assert.equal(d.state, 'failed');
+  assert.match(d.failedReason, /TLS handshake .*certificate verify failed/);
+});
+
+test('the guard refuses loopback, private, link-local, metadata and mapped addresses, and names that resolve to them', { timeout: 60000 }, async () => {
+  const before = receiver.seen.length;
+  const targets = {
+    'ssrf-metadata': 'http://169.254.169.254/latest/meta-data/',
+    'ssrf-private': 'http://10.0.0.1/hook',
+    'ssrf-private-172': 'http://172.16.5.4/hook',
+    'ssrf-mapped': `http://[::ffff:127.0.0.1]:${receiver.port}/hook`,
+    'ssrf-v6-loopback': `http://[::1]:${receiver.port}/hook`,
+    'ssrf-name': `http://localhost:${receiver.port}/hook`,
+    'ssrf-zero': `http://0.0.0.0:${receiver.port}/hook`,
+    'ssrf-other-port': 'http://127.0.0.1:6379/',
+    'ssrf-decimal': `http://2130706433:${receiver.port}/hook`,
+    'ssrf-scheme': 'file:///etc/passwd',
+  };
+  for (const [id, url] of Object.entries(targets)) await deliver(id, url);
+  for (const id of Object.keys(targets)) {
+    const d = await finished(id);
+    assert.equal(d.state, 'failed', id);
+    assert.equal(d.attemptsMade, 1, `${id} must not be retried`);
+    assert.match(d.failedReason, id === 'ssrf-scheme' ? /unsupported URL scheme/ : /refusing to connect/, `${id}: ${d.failedReason}`);
+  }
+  assert.match((await finished('ssrf-metadata')).failedReason, /cloud metadata/);
+  assert.match((await finished('ssrf-mapped')).failedReason, /IPv4-mapped loopback/);
+  assert.equal(receiver.seen.length, before, 'nothing reached the receiver');
+});
+
+test('the chat flow\'s job-completed webhook reaches the API (allowed by default) and shows its attempt', { timeout: 60000 }, async () => {
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'hooked', userId: 'u1', message: 'Hi' });
+  assert.equal(sent.status, 200);
+  const job = await waitForJob(sys.base, sent.body.jobId);
+  assert.equal(job.status, 'completed');
+  const d = await finished(`job-completed-${sent.body.jobId}`);
+  assert.equal(d.state, 'completed');
+  assert.equal(d.attempts.length, 1);
+  assert.equal(d.attempts[0].status, 200);
+  assert.equal((await getJSON(sys.base, '/api/webhooks/deliveries/no-such-delivery')).status, 404);
+});

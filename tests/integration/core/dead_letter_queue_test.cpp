@@ -1,0 +1,206 @@
+// dead_letter_queue_test.cpp - what a worker copies to its dead-letter queue, what it
+// leaves out, and sending entries back with dead_letter_queue.
+#include <drover/dead_letter_queue.hpp>
+#include <drover/queue.hpp>
+#include <drover/worker.hpp>
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include <atomic>
+
+#include "support/async.hpp"
+#include "support/redis_server.hpp"
+#include "support/worker_thread.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace drover {
+namespace {
+
+using test::eventually;
+using test::redis_server;
+using test::run_async;
+
+class dead_letter_queue_test : public ::testing::Test {
+ protected:
+  redis_server& server = redis_server::shared();
+  std::string name = test::unique_queue("dlq-test");
+  std::string dlq_name = dead_letter_queue::name_for(name);
+  queue_options qopts() const { return queue_options{"bull", server.options()}; }
+  worker_options wopts() const {
+    worker_options o;
+    o.redis = server.options();
+    o.drain_delay = 200ms;
+    o.dead_letter_queue = dlq_name;
+    o.name = "dlq-tester";
+    return o;
+  }
+  net::awaitable<bool> count_is(dead_letter_queue& d, std::int64_t n) { co_return co_await d.count() == n; }
+  net::awaitable<bool> state_is(queue& q, std::string id, const char* state) {
+    co_return co_await q.get_job_state(std::move(id)) == state;
+  }
+};
+
+// Fails every job whose data says {"fail": true}; "fatal" ones unrecoverably.
+processor judge(std::atomic<int>& runs) {
+  return processor::async([&](job_context& ctx) -> net::awaitable<json::value> {
+    ++runs;
+    const auto& d = ctx.job().data;
+    if (d.is_object() && d.get_object().contains("fatal")) throw unrecoverable_error("fatal input");
+    if (d.is_object() && d.get_object().contains("fail")) throw std::runtime_error("boom");
+    co_return "ok";
+  });
+}
+
+TEST_F(dead_letter_queue_test, a_job_that_exhausts_its_attempts_is_copied_with_its_origin) {
+  std::atomic<int> runs{0};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    dead_letter_queue dlq(io.get_executor(), dlq_name, qopts());
+    auto opts = job_options::from_json(json::parse(R"({"attempts":2,"backoff":{"type":"fixed","delay":10},"priority":3})"));
+    auto data = json::parse(R"({"fail":true,"user":"ada"})");
+    auto j = co_await q.add("send-mail", data, opts);
+    test::worker_thread w(name, judge(runs), wopts());
+    EXPECT_TRUE(co_await eventually([&] { return count_is(dlq, 1); }));
+    auto failed = co_await q.get_job(j.id);
+    DROVER_CO_ASSERT_TRUE(failed.has_value());
+    EXPECT_EQ(failed->failed_reason, "boom");  // the source job stays failed as BullMQ leaves it
+
+    auto entries = co_await dlq.list();
+    DROVER_CO_ASSERT_TRUE(entries.size() == 1u);
+    const auto& e = entries.front();
+    EXPECT_EQ(e.name, "send-mail");
+    EXPECT_TRUE(e.id.starts_with(name + "-" + j.id + "-")) << e.id;
+    EXPECT_EQ(e.data.at("data"), data);
+    const auto& origin = e.data.at("deadLetter").as_object();
+    EXPECT_EQ(origin.at("queue").as_string(), name);
+    EXPECT_EQ(origin.at("jobId").as_string(), j.id);
+    EXPECT_EQ(origin.at("name").as_string(), "send-mail");
+    EXPECT_EQ(origin.at("failedReason").as_string(), "boom");
+    EXPECT_EQ(origin.at("stacktrace").as_array().size(), 2u);
+    EXPECT_EQ(origin.at("attemptsMade").to_number<int>(), 2);
+    EXPECT_EQ(origin.at("worker").as_string(), "dlq-tester");
+    EXPECT_EQ(origin.at("timestamp").to_number<std::int64_t>(), j.timestamp);
+    EXPECT_TRUE(origin.at("processedOn").is_number());
+    EXPECT_GE(origin.at("finishedOn").to_number<std::int64_t>(), *failed->finished_on);
+    EXPECT_EQ(origin.at("opts").at("attempts").to_number<int>(), 2);
+    EXPECT_EQ(origin.at("opts").at("priority").to_number<int>(), 3);
+    EXPECT_EQ(origin.at("opts").at("backoff").at("delay").to_number<int>(), 10);
+    auto again = co_await dlq.get(e.id);
+    EXPECT_TRUE(again.has_value());
+    dlq.close();
+    q.close();
+  });
+  EXPECT_EQ(runs.load(), 2);
+}
+
+TEST_F(dead_letter_queue_test, unrecoverable_failures_are_copied_but_cancellations_and_retries_are_not) {
+  std::atomic<int> runs{0};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    dead_letter_queue dlq(io.get_executor(), dlq_name, qopts());
+    auto opts = job_options::from_json(json::parse(R"({"attempts":3})"));
+    auto fatal = co_await q.add("f", json::parse(R"({"fatal":true})"), opts);
+    // Fails once, then (data changed) succeeds: a retried attempt is not a dead letter.
+    auto flaky = co_await q.add("r", json::parse(R"({"fail":true})"), opts);
+    auto slow = co_await q.add("slow", json::object());
+    auto judged = judge(runs);
+    auto proc = processor::async([&](job_context& ctx) -> net::awaitable<json::value> {
+      if (ctx.job().name == "slow") {
+        co_await test::sleep_ms(30000);
+        co_return nullptr;
+      }
+      if (ctx.job().name == "r" && ctx.job().attempts_made > 0) co_return "second time lucky";
+      co_return co_await judged.async_(ctx);
+    });
+    auto o = wopts();
+    o.concurrency = 3;
+    test::worker_thread w(name, proc, o);
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, fatal.id, "failed"); }));
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, flaky.id, "completed"); }));
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, slow.id, "active"); }));
+    EXPECT_EQ(co_await q.cancel(slow.id), cancel_outcome::signalled);
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, slow.id, "failed"); }));
+    co_await test::sleep_ms(300);
+    auto entries = co_await dlq.list();
+    DROVER_CO_ASSERT_TRUE(entries.size() == 1u);
+    EXPECT_EQ(entries.front().data.at("deadLetter").at("jobId").as_string(), fatal.id);
+    EXPECT_EQ(entries.front().data.at("deadLetter").at("failedReason").as_string(), "fatal input");
+    EXPECT_EQ(entries.front().data.at("deadLetter").at("attemptsMade").to_number<int>(), 1);
+    dlq.close();
+    q.close();
+  });
+}
+
+TEST_F(dead_letter_queue_test, without_a_dead_letter_queue_nothing_is_copied) {
+  std::atomic<int> runs{0};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    dead_letter_queue dlq(io.get_executor(), dlq_name, qopts());
+    auto j = co_await q.add("f", json::parse(R"({"fail":true})"));
+    auto o = wopts();
+    o.dead_letter_queue.clear();
+    test::worker_thread w(name, judge(runs), o);
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, "failed"); }));
+    co_await test::sleep_ms(200);
+    EXPECT_EQ(co_await dlq.count(), 0);
+    dlq.close();
+    q.close();
+  });
+}
+
+TEST_F(dead_letter_queue_test, requeue_sends_an_entry_back_to_its_source_queue) {
+  std::atomic<int> runs{0};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    dead_letter_queue dlq(io.get_executor(), dlq_name, qopts());
+    auto opts = job_options::from_json(json::parse(R"({"attempts":1,"jobId":"custom-7"})"));
+    co_await q.add("again", json::parse(R"({"fail":true})"), opts);
+    for (int i = 0; i < 3; ++i) co_await q.add("many", json::parse(R"({"fail":true})"));
+    {
+      test::worker_thread w(name, judge(runs), wopts());
+      EXPECT_TRUE(co_await eventually([&] { return count_is(dlq, 4); }));
+    }
+    auto entries = co_await dlq.list();
+    DROVER_CO_ASSERT_TRUE(entries.size() == 4u);
+    EXPECT_EQ(entries.front().data.at("deadLetter").at("jobId").as_string(), "custom-7");
+
+    auto requeued = co_await dlq.requeue(entries.front().id);
+    DROVER_CO_ASSERT_TRUE(requeued.has_value());
+    EXPECT_NE(requeued->id, "custom-7");  // a new run gets a new id; the failed job stays
+    EXPECT_EQ(requeued->name, "again");
+    EXPECT_EQ(requeued->data, json::parse(R"({"fail":true})"));
+    EXPECT_EQ(co_await q.get_job_state(requeued->id), "waiting");
+    EXPECT_EQ(co_await q.get_job_state("custom-7"), "failed");
+    EXPECT_FALSE((co_await dlq.get(entries.front().id)).has_value());
+    EXPECT_EQ(co_await dlq.count(), 3);
+    EXPECT_FALSE((co_await dlq.requeue("no-such-entry")).has_value());
+
+    auto rest = co_await dlq.requeue_all();
+    EXPECT_EQ(rest.size(), 3u);
+    EXPECT_EQ(co_await dlq.count(), 0);
+    auto counts = co_await q.get_job_counts();
+    EXPECT_EQ(counts["waiting"], 4);
+
+    // An entry that is not a dead letter is refused, not guessed at.
+    queue raw(io.get_executor(), dlq_name, qopts());
+    auto odd = co_await raw.add("odd", json::parse(R"({"x":1})"));
+    bool refused = false;
+    try {
+      co_await dlq.requeue(odd.id);
+    } catch (const error& e) {
+      refused = e.is(errc::invalid_argument);
+    }
+    EXPECT_TRUE(refused);
+    raw.close();
+    dlq.close();
+    q.close();
+  });
+}
+
+}  // namespace
+}  // namespace drover
