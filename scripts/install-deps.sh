@@ -14,6 +14,8 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libssl-dev
   # documents: PDF, HTML and Markdown text
   libpoppler-cpp-dev libxml2-dev libcmark-dev
+  # time zones for cron schedules (HowardHinnant date, reading the system tzdata)
+  libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools postgresql-15 sqlite3
 )

@@ -199,6 +199,11 @@ int run_queue(const queue_command& c) {
       json::array out;
       for (const auto& j : jobs) out.push_back(j.to_json());
       std::cout << json::serialize(out) << std::endl;
+    } else if (a == "schedulers") {
+      auto schedulers = co_await q.get_job_schedulers(c.start, c.end, c.asc);
+      json::array out;
+      for (const auto& s : schedulers) out.push_back(s.to_json());
+      std::cout << json::serialize(out) << std::endl;
     } else if (a == "counts") {
       auto counts = co_await q.get_job_counts();
       json::object o;
@@ -212,6 +217,33 @@ int run_queue(const queue_command& c) {
       std::cout << co_await q.add_log(c.id, c.line) << std::endl;
     } else {
       throw error(errc::invalid_argument, fmt::format("unknown queue action '{}'", a));
+    }
+  });
+  return rc;
+}
+
+int run_schedule(const schedule_command& c) {
+  if (c.id.empty()) throw error(errc::invalid_argument, "schedule needs --id");
+  net::io_context io;
+  queue q(io.get_executor(), c.common.queue, queue_opts(c.common));
+  int rc = 0;
+  run_to_end(io, [&]() -> net::awaitable<void> {
+    if (c.action == "upsert") {
+      auto repeat = repeat_options::from_json(parse_json(c.repeat, "--repeat"));
+      job_template t;
+      if (!c.name.empty()) t.name = c.name;
+      t.data = parse_json(c.data, "--data");
+      t.opts = job_options::from_json(parse_json(c.opts, "--opts"));
+      auto next = co_await q.upsert_job_scheduler(c.id, std::move(repeat), std::move(t));
+      std::cout << (next ? json::serialize(next->to_json()) : std::string("null")) << std::endl;
+    } else if (c.action == "remove") {
+      auto removed = co_await q.remove_job_scheduler(c.id);
+      std::cout << (removed ? "true" : "false") << std::endl;
+      if (!removed) rc = 3;
+    } else {
+      auto s = co_await q.get_job_scheduler(c.id);
+      std::cout << (s ? json::serialize(s->to_json()) : std::string("null")) << std::endl;
+      if (!s) rc = 3;
     }
   });
   return rc;

@@ -64,6 +64,17 @@ struct queue_command {
   std::string reason;  // cancel: why (goes to the job's stack trace)
 };
 
+// `drover schedule ACTION`: job schedulers (repeatable jobs).
+struct schedule_command {
+  common_options common;
+  std::string action;  // upsert, remove, get
+  std::string id;
+  std::string repeat = "{}";  // BullMQ's repeat options as JSON
+  std::string name;           // the jobs' name; default: the id
+  std::string data = "{}";
+  std::string opts = "{}";
+};
+
 // Each returns the process exit code; failures throw drover::error.
 int run_worker(const worker_command& c);
 int run_add(const add_command& c);
@@ -71,5 +82,6 @@ int run_counts(const common_options& c);
 int run_job(const common_options& c, const std::string& id);
 int run_events(const events_command& c);
 int run_queue(const queue_command& c);
+int run_schedule(const schedule_command& c);
 
 }  // namespace drover::cli

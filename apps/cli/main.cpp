@@ -81,10 +81,10 @@ int main(int argc, char** argv) {
   auto* q = app.add_subcommand("queue", "inspect and manage a queue");
   q->add_option("action", qc.action,
                 "pause, resume, is-paused, drain, clean, obliterate, retry, promote, remove, cancel, jobs, counts, progress, "
-                "log")
+                "log, schedulers")
       ->required()
       ->check(CLI::IsMember({"pause", "resume", "is-paused", "drain", "clean", "obliterate", "retry", "promote", "remove",
-                             "cancel", "jobs", "counts", "progress", "log"}));
+                             "cancel", "jobs", "counts", "progress", "log", "schedulers"}));
   add_common(q, qc.common);
   q->add_option("--id", qc.id, "job id (retry, promote, remove, cancel, progress, log)");
   q->add_option("--reason", qc.reason, "cancel: why (kept in the cancelled job's stack trace)");
@@ -93,11 +93,22 @@ int main(int argc, char** argv) {
   q->add_option("--limit", qc.limit, "clean: at most this many jobs (0: all)")->check(CLI::NonNegativeNumber);
   q->add_flag("--force", qc.force, "obliterate: even with active jobs");
   q->add_flag("--delayed", qc.delayed, "drain: delayed jobs too");
-  q->add_option("--start", qc.start, "jobs: first index");
-  q->add_option("--end", qc.end, "jobs: last index (-1: all)");
-  q->add_flag("--asc", qc.asc, "jobs: oldest first");
+  q->add_option("--start", qc.start, "jobs, schedulers: first index");
+  q->add_option("--end", qc.end, "jobs, schedulers: last index (-1: all)");
+  q->add_flag("--asc", qc.asc, "jobs: oldest first; schedulers: soonest first");
   q->add_option("--value", qc.value, "progress: JSON value");
   q->add_option("--line", qc.line, "log: the line to append");
+
+  drover::cli::schedule_command sc;
+  auto* s = app.add_subcommand("schedule", "create, replace, show or remove a job scheduler (repeatable job)");
+  s->add_option("action", sc.action, "upsert, remove, get")->required()->check(CLI::IsMember({"upsert", "remove", "get"}));
+  add_common(s, sc.common);
+  s->add_option("--id", sc.id, "the scheduler's id")->required();
+  s->add_option("--repeat", sc.repeat,
+                "upsert: JSON {pattern | every, tz, startDate, endDate, limit, immediately, offset}");
+  s->add_option("--name", sc.name, "upsert: the jobs' name (default: the id)");
+  s->add_option("--data", sc.data, "upsert: the jobs' data, JSON")->capture_default_str();
+  s->add_option("--opts", sc.opts, "upsert: the jobs' options, JSON")->capture_default_str();
 
   std::function<int()> app_run;
   drover::cli::add_app_commands(app, app_run);
@@ -117,6 +128,7 @@ int main(int argc, char** argv) {
     if (*j) return drover::cli::run_job(job, job_id);
     if (*e) return drover::cli::run_events(events);
     if (*q) return drover::cli::run_queue(qc);
+    if (*s) return drover::cli::run_schedule(sc);
   } catch (const std::exception& ex) {
     std::cerr << "drover: error: " << ex.what() << std::endl;
     return 1;

@@ -15,6 +15,7 @@
 
 #include "drover/error.hpp"
 #include "drover/job.hpp"
+#include "drover/job_scheduler.hpp"
 #include "drover/job_options.hpp"
 #include "drover/redis_options.hpp"
 
@@ -113,6 +114,24 @@ class queue {
   // Pauses the queue, then deletes it and everything in it. Refused (errc::not_in_state,
   // leaving the queue paused) while jobs are active, unless `force`.
   boost::asio::awaitable<void> obliterate(bool force = false);
+
+  // Job schedulers (job_scheduler.hpp), as Node's upsertJobScheduler & co.
+  //
+  // Creates the scheduler `id` or replaces its options and template, and adds its next job
+  // (delayed until due, replacing a waiting or delayed one of the old options). Returns that
+  // job, or std::nullopt when none is due any more (limit 0, or no run before end_date).
+  // Throws drover::error(invalid_argument) for bad options (nothing written).
+  boost::asio::awaitable<std::optional<job>> upsert_job_scheduler(std::string id, repeat_options repeat,
+                                                                  job_template tmpl = {});
+  // std::nullopt when there is no scheduler `id`.
+  boost::asio::awaitable<std::optional<job_scheduler_info>> get_job_scheduler(std::string id);
+  // [start, end] (inclusive; end -1: all) by next run time, latest first unless asc.
+  boost::asio::awaitable<std::vector<job_scheduler_info>> get_job_schedulers(std::int64_t start = 0,
+                                                                             std::int64_t end = -1,
+                                                                             bool asc = false);
+  boost::asio::awaitable<std::int64_t> get_job_schedulers_count();
+  // Removes the scheduler and its delayed next job; false when there was no such scheduler.
+  boost::asio::awaitable<bool> remove_job_scheduler(std::string id);
 
   // Sets a job's progress (any JSON; a number or an object by convention).
   boost::asio::awaitable<void> update_progress(std::string id, boost::json::value progress);

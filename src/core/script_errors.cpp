@@ -21,6 +21,14 @@ error script_code_error(std::int64_t code, std::string_view id, std::string_view
       return {errc::invalid_argument,
               fmt::format("Job {} belongs to a job scheduler and cannot be removed directly. {}", id, cmd)};
     case -9: return {errc::pending_children, fmt::format("Job {} has failed children. {}", id, cmd)};
+    // Job schedulers (addJobScheduler): the iteration's id is taken.
+    case -10:
+      return {errc::script_error,
+              fmt::format("Cannot create job scheduler iteration {} - job ID already exists. {}", id, cmd)};
+    case -11:
+      return {errc::script_error,
+              fmt::format("Cannot create job scheduler iteration {} - current and next time slots already have jobs. {}",
+                          id, cmd)};
     default: return {errc::script_error, fmt::format("Unknown code {} error for {}. {}", code, id, cmd)};
   }
 }

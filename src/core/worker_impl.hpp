@@ -55,6 +55,8 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
                                       detail::script_args args);
   detail::script_args move_to_finished_args(const job& j, const std::string& token, bool completed,
                                             std::string value, std::string fields) const;
+  // scheduler_iteration.cpp: a job of a job scheduler adds the scheduler's next job.
+  boost::asio::awaitable<void> schedule_next_iteration(const job& j);
   // lock_renewer.cpp
   boost::asio::awaitable<void> lock_renewer();
   // cancel_watcher.cpp

@@ -1,0 +1,66 @@
+// scheduler_iteration.cpp - keeps job schedulers going: when the worker takes a job that a
+// scheduler made (its hash has `rjk`), it adds the scheduler's next job, as Node's worker
+// does in nextJobFromJobData. updateJobScheduler only accepts the call from the scheduler's
+// current iteration, so two workers (Node or C++) never add the same iteration twice.
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/clock.hpp"
+#include "core/job_scheduler.hpp"
+#include "core/worker_impl.hpp"
+
+namespace json = boost::json;
+namespace net = boost::asio;
+
+namespace drover {
+
+net::awaitable<void> worker::impl::schedule_next_iteration(const job& j) {
+  const std::string& scheduler = *j.repeat_job_key;
+  std::chrono::milliseconds pause{100};
+  const auto give_up = clock::now() + opts.lock_duration;
+  for (;;) {
+    std::optional<error> failure;
+    try {
+      bool is_scheduler = !detail::has_legacy_repeat_key_shape(scheduler);
+      if (!is_scheduler) {
+        // A scheduler id may look like a BullMQ 5 repeat key; its hash has `ic`, theirs not.
+        redis::command probe{"HEXISTS", keys.key("repeat:" + scheduler), "ic"};
+        auto has_ic = co_await conn->exec(std::move(probe));
+        is_scheduler = has_ic.as_int().value_or(0) == 1;
+      }
+      if (!is_scheduler) {
+        spdlog::error(
+            "queue {}: job {}: cannot add the next iteration of legacy repeatable job '{}': BullMQ 5 repeatable "
+            "jobs are not supported; migrate them to job schedulers",
+            keys.queue(), j.id, scheduler);
+        co_return;
+      }
+      detail::scheduler_request req;
+      req.id = scheduler;
+      req.name = j.name;
+      req.data = json::serialize(j.data);
+      req.opts = j.opts.to_stored();
+      if (auto* r = req.opts.if_contains("repeat"); r && r->is_object()) req.repeat = r->get_object();
+      std::int64_t prev_millis = 0;
+      if (auto* p = req.opts.if_contains("prevMillis"); p && p->is_number()) prev_millis = p->to_number<std::int64_t>();
+      auto plan = detail::plan_next_iteration(req, detail::now_ms(), prev_millis);
+      if (!plan) co_return;  // limit reached or past the end date: the schedule ends here
+      auto next = co_await detail::update_job_scheduler(*conn, keys, req, *plan, j.id);
+      if (next) spdlog::debug("queue {}: scheduler {}: next job {}", keys.queue(), scheduler, *next);
+      co_return;
+    } catch (const error& e) {
+      failure = e;
+    } catch (const std::exception& e) {
+      failure = error(errc::script_error, e.what());
+    }
+    if (!is_redis_failure(*failure) || closing || clock::now() + pause > give_up) {
+      spdlog::error("queue {}: job {}: failed to add the next iteration of job scheduler '{}': {}", keys.queue(), j.id,
+                    scheduler, failure->what());
+      co_return;
+    }
+    co_await sleep(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+  }
+}
+
+}  // namespace drover
