@@ -8,35 +8,18 @@
 #include <stdexcept>
 
 #include <drover/error.hpp>
+#include <drover_app/env.hpp>
 
 namespace drover::api {
 
-namespace {
-
-const char* env(const char* name) {
-  const char* v = std::getenv(name);
-  return (v && *v) ? v : nullptr;
-}
-
-template <class Int>
-Int number(const char* name, const char* text) {
-  Int v{};
-  std::string_view s(text);
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) {
-    throw error(errc::invalid_argument, fmt::format("{} must be a number, got '{}'", name, text));
-  }
-  return v;
-}
-
-}  // namespace
+using app::env;
 
 api_config api_config::from_env() {
   api_config c;
-  if (const char* v = env("PORT")) c.port = number<std::uint16_t>("PORT", v);
+  if (const char* v = env("PORT")) c.port = app::env_number<std::uint16_t>("PORT", v);
   if (const char* v = env("BIND")) c.bind = v;
-  if (const char* v = env("BODY_LIMIT")) c.body_limit = number<std::size_t>("BODY_LIMIT", v);
-  if (const char* v = env("DOCUMENT_MAX_BYTES")) c.document_limit = number<std::size_t>("DOCUMENT_MAX_BYTES", v);
+  if (const char* v = env("BODY_LIMIT")) c.body_limit = app::env_number<std::size_t>("BODY_LIMIT", v);
+  if (const char* v = env("DOCUMENT_MAX_BYTES")) c.document_limit = app::env_number<std::size_t>("DOCUMENT_MAX_BYTES", v);
   if (const char* v = env("DATABASE_URL")) c.database_url = v;
   if (const char* v = env("PUBLIC_URL")) c.public_url = v;
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;

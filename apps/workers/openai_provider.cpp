@@ -8,6 +8,8 @@
 
 #include <cstdlib>
 
+#include <drover_app/env.hpp>
+
 #include "workers/ai_provider.hpp"
 #include "workers/http_client.hpp"
 
@@ -16,12 +18,9 @@ namespace json = boost::json;
 
 namespace drover::workers {
 
-namespace {
+using app::env;
 
-const char* env(const char* name) {
-  const char* v = std::getenv(name);
-  return (v && *v) ? v : nullptr;
-}
+namespace {
 
 // Splits an SSE stream into `data:` payloads; lines may arrive split across reads.
 class sse_reader {
@@ -181,12 +180,7 @@ ai_settings ai_settings::from_env() {
   if (const char* v = env("AI_BASE_URL")) s.base_url = v;
   if (const char* v = env("AI_API_KEY")) s.api_key = v;
   if (const char* v = env("AI_MODEL")) s.model = v;
-  if (const char* v = env("AI_TIMEOUT_MS")) {
-    char* end = nullptr;
-    long ms = std::strtol(v, &end, 10);
-    if (!end || *end != '\0' || ms < 1) throw ai_error(std::string("AI_TIMEOUT_MS must be a positive number, got ") + v);
-    s.read_timeout = std::chrono::milliseconds(ms);
-  }
+  if (const char* v = env("AI_TIMEOUT_MS")) s.read_timeout = std::chrono::milliseconds(app::env_number<long>("AI_TIMEOUT_MS", v, 1));
   return s;
 }
 

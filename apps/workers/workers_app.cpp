@@ -21,6 +21,8 @@
 
 #include <drover_app/db/database.hpp>
 
+#include <drover_app/env.hpp>
+
 #include "httpd/http_server.hpp"
 #include "workers/address_policy.hpp"
 #include "workers/processors.hpp"
@@ -30,22 +32,11 @@ namespace json = boost::json;
 
 namespace drover::workers {
 
+using app::env;
+
 namespace {
 
-const char* env(const char* name) {
-  const char* v = std::getenv(name);
-  return (v && *v) ? v : nullptr;
-}
-
-int positive(const char* name, const char* text) {
-  int v = 0;
-  std::string_view s(text);
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < 1) {
-    throw error(errc::invalid_argument, fmt::format("{} must be a positive number, got '{}'", name, text));
-  }
-  return v;
-}
+int positive(const char* name, const char* text) { return app::env_number<int>(name, text, 1); }
 
 // host:port of the API's job-completed webhook, as the API derives it (PUBLIC_URL, else
 // 127.0.0.1 and PORT), for the default allowlist.
@@ -60,16 +51,6 @@ std::string api_own_address() {
   if (port) positive("PORT", port);
   auto p = std::string(port ? port : "5000");
   return "127.0.0.1:" + p + ",localhost:" + p;
-}
-
-std::chrono::milliseconds timeout_ms(const char* name, const char* text) {
-  long v = 0;
-  std::string_view s(text);
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < 0) {
-    throw error(errc::invalid_argument, fmt::format("{} must be a number of ms (0: none), got '{}'", name, text));
-  }
-  return std::chrono::milliseconds(v);
 }
 
 }  // namespace
@@ -95,9 +76,9 @@ workers_config workers_config::from_env() {
   }
   if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
   if (const char* v = env("DATABASE_URL")) c.database_url = v;
-  if (const char* v = env("AI_JOB_TIMEOUT_MS")) c.ai_job_timeout = timeout_ms("AI_JOB_TIMEOUT_MS", v);
-  if (const char* v = env("DOCUMENT_JOB_TIMEOUT_MS")) c.document_job_timeout = timeout_ms("DOCUMENT_JOB_TIMEOUT_MS", v);
-  if (const char* v = env("WEBHOOK_JOB_TIMEOUT_MS")) c.webhook_job_timeout = timeout_ms("WEBHOOK_JOB_TIMEOUT_MS", v);
+  if (const char* v = env("AI_JOB_TIMEOUT_MS")) c.ai_job_timeout = app::env_ms("AI_JOB_TIMEOUT_MS", v);
+  if (const char* v = env("DOCUMENT_JOB_TIMEOUT_MS")) c.document_job_timeout = app::env_ms("DOCUMENT_JOB_TIMEOUT_MS", v);
+  if (const char* v = env("WEBHOOK_JOB_TIMEOUT_MS")) c.webhook_job_timeout = app::env_ms("WEBHOOK_JOB_TIMEOUT_MS", v);
   if (const char* v = env("DEAD_LETTERS")) c.dead_letters = std::string_view(v) != "off" && std::string_view(v) != "0";
   return c;
 }

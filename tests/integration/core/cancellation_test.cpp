@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "support/async.hpp"
+#include "support/queue_fixture.hpp"
 #include "support/redis_server.hpp"
 #include "support/worker_thread.hpp"
 
@@ -26,18 +27,9 @@ using test::eventually;
 using test::redis_server;
 using test::run_async;
 
-class cancellation_test : public ::testing::Test {
+class cancellation_test : public test::queue_fixture {
  public:
-  redis_server& server = redis_server::shared();
-  std::string name = test::unique_queue("cancel-test");
-  std::string key(const std::string& suffix) const { return "bull:" + name + ":" + suffix; }
-  queue_options qopts() const { return queue_options{"bull", server.options()}; }
-  worker_options wopts() const {
-    worker_options o;
-    o.redis = server.options();
-    o.drain_delay = 200ms;
-    return o;
-  }
+  cancellation_test() : queue_fixture("cancel-test") {}
   net::awaitable<bool> state_is(queue& q, std::string id, const char* state) {
     co_return co_await q.get_job_state(std::move(id)) == state;
   }

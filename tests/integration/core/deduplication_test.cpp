@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 
 #include "support/async.hpp"
+#include "support/queue_fixture.hpp"
 #include "support/redis_server.hpp"
 
 namespace net = boost::asio;
@@ -21,13 +22,9 @@ using test::eventually;
 using test::redis_server;
 using test::run_async;
 
-class deduplication_test : public ::testing::Test {
+class deduplication_test : public test::queue_fixture {
  protected:
-  redis_server& server = redis_server::shared();
-  std::string name = test::unique_queue("dedup-test");
-  std::string key(const std::string& suffix) const { return "bull:" + name + ":" + suffix; }
-  std::string cli(const std::string& args) const { return server.cli(args); }
-  queue_options qopts() const { return queue_options{"bull", server.options()}; }
+  deduplication_test() : queue_fixture("dedup-test") {}
 
   static job_options dedup(const char* spec) {
     job_options o;
@@ -85,9 +82,7 @@ TEST_F(deduplication_test, a_ttl_holds_the_id_for_that_long_only) {
 TEST_F(deduplication_test, finishing_the_holding_job_releases_the_id) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
-    worker_options wo;
-    wo.redis = server.options();
-    wo.drain_delay = 200ms;
+    auto wo = wopts();
     auto proc = processor::async([](job_context&) -> net::awaitable<json::value> { co_return json::value("done"); });
     auto opts = dedup(R"({"id":"once-at-a-time"})");
     json::value data = nullptr;

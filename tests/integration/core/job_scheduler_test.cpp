@@ -11,6 +11,7 @@
 
 #include "core/clock.hpp"
 #include "support/async.hpp"
+#include "support/queue_fixture.hpp"
 #include "support/redis_server.hpp"
 
 namespace net = boost::asio;
@@ -24,18 +25,9 @@ using test::eventually;
 using test::redis_server;
 using test::run_async;
 
-class job_scheduler_test : public ::testing::Test {
+class job_scheduler_test : public test::queue_fixture {
  protected:
-  redis_server& server = redis_server::shared();
-  std::string name = test::unique_queue("scheduler-test");
-  std::string key(const std::string& suffix) const { return "bull:" + name + ":" + suffix; }
-  queue_options qopts() const { return queue_options{"bull", server.options()}; }
-  worker_options wopts() const {
-    worker_options o;
-    o.redis = server.options();
-    o.drain_delay = 200ms;
-    return o;
-  }
+  job_scheduler_test() : queue_fixture("scheduler-test") {}
   static processor echo() {
     return processor::async([](job_context& ctx) -> net::awaitable<json::value> { co_return ctx.job().data; });
   }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "support/async.hpp"
+#include "support/queue_fixture.hpp"
 #include "support/redis_server.hpp"
 
 namespace net = boost::asio;
@@ -42,18 +43,9 @@ processor sleeping(long ms) {
   });
 }
 
-class worker_test : public ::testing::Test {
+class worker_test : public test::queue_fixture {
  protected:
-  redis_server& server = redis_server::shared();
-  std::string name = test::unique_queue("worker-test");
-  std::string key(const std::string& suffix) const { return "bull:" + name + ":" + suffix; }
-  queue_options qopts() const { return queue_options{"bull", server.options()}; }
-  worker_options wopts() const {
-    worker_options o;
-    o.redis = server.options();
-    o.drain_delay = 200ms;
-    return o;
-  }
+  worker_test() : queue_fixture("worker-test") {}
   net::awaitable<bool> counts_are(queue& q, const char* state, std::int64_t n) {
     auto c = co_await q.get_job_counts();
     co_return c[state] == n;

@@ -1,0 +1,40 @@
+// env.hpp - reading the apps' settings from the environment, with errors that name them.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <limits>
+#include <string_view>
+
+#include <drover/error.hpp>
+
+namespace drover::app {
+
+// The variable's value, or nullptr when it is unset or empty (empty means "default").
+inline const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return (v && *v) ? v : nullptr;
+}
+
+// `text` as a whole number in [min, max]; throws drover::error(invalid_argument) naming
+// the setting otherwise.
+template <class Int>
+Int env_number(const char* name, std::string_view text, Int min = std::numeric_limits<Int>::min(),
+               Int max = std::numeric_limits<Int>::max()) {
+  Int v{};
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v < min || v > max) {
+    throw error(errc::invalid_argument, fmt::format("{} must be a number from {} to {}, got '{}'", name, min, max, text));
+  }
+  return v;
+}
+
+// A duration in milliseconds, 0 allowed (by convention: none).
+inline std::chrono::milliseconds env_ms(const char* name, std::string_view text) {
+  return std::chrono::milliseconds(env_number<long long>(name, text, 0));
+}
+
+}  // namespace drover::app

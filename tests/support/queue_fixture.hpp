@@ -1,0 +1,37 @@
+// queue_fixture.hpp - the base of the engine's integration tests: a fresh queue name on the
+// shared redis-server, its keys, and queue/worker options that reach that server.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include <drover/queue.hpp>
+#include <drover/worker.hpp>
+
+#include "support/redis_server.hpp"
+
+namespace drover::test {
+
+class queue_fixture : public ::testing::Test {
+ public:
+  std::string key(const std::string& suffix) const { return "bull:" + name + ":" + suffix; }
+  std::string cli(const std::string& args) const { return server.cli(args); }
+  queue_options qopts() const { return queue_options{"bull", server.options()}; }
+  // Short drain delay: tests wait for empty queues to be noticed.
+  worker_options wopts() const {
+    worker_options o;
+    o.redis = server.options();
+    o.drain_delay = std::chrono::milliseconds(200);
+    return o;
+  }
+
+  redis_server& server = redis_server::shared();
+  std::string name;
+
+ protected:
+  explicit queue_fixture(const char* label) : name(unique_queue(label)) {}
+};
+
+}  // namespace drover::test
