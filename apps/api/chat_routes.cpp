@@ -47,6 +47,13 @@ json::object json_body(const request& req) {
   return std::move(v.get_object());
 }
 
+// PostgreSQL cannot store NUL in text; refusing it here keeps both databases alike.
+void reject_nul(const char* name, std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) {
+    throw bad_request(http::status::bad_request, fmt::format("'{}' must not contain NUL characters", name));
+  }
+}
+
 // An id may be given as a string or an integer (the seed's clients send both).
 std::string id_field(const json::object& o, const char* name, bool required = true) {
   const auto* v = o.if_contains(name);
@@ -55,9 +62,7 @@ std::string id_field(const json::object& o, const char* name, bool required = tr
     throw bad_request(http::status::bad_request, fmt::format("'{}' is required", name));
   }
   if (v->is_string() && !v->get_string().empty()) {
-    if (v->get_string().find('\0') != json::string::npos) {
-      throw bad_request(http::status::bad_request, fmt::format("'{}' must not contain NUL characters", name));
-    }
+    reject_nul(name, v->get_string());
     return std::string(v->get_string());
   }
   if (v->is_int64()) return std::to_string(v->get_int64());
@@ -87,10 +92,7 @@ net::awaitable<response> chat_routes::send(api_server& app, const request& req) 
       throw bad_request(http::status::bad_request, "'message' is required and must be a non-empty string");
     }
     std::string message(msg->get_string());
-    // PostgreSQL cannot store NUL in text; refusing it here keeps both databases alike.
-    if (message.find('\0') != std::string::npos) {
-      throw bad_request(http::status::bad_request, "'message' must not contain NUL characters");
-    }
+    reject_nul("message", message);
     if (message.size() > max_message_chars) {
       throw bad_request(http::status::bad_request, fmt::format("'message' is longer than {} characters", max_message_chars));
     }

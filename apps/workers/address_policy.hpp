@@ -22,8 +22,9 @@ namespace drover::workers {
 //   address/prefix-length     a CIDR range that resolved addresses may fall in
 class address_policy {
  public:
+  address_policy() = default;  // no allowlist: every special-purpose address is refused
   // Throws std::invalid_argument naming the entry that cannot be read.
-  explicit address_policy(std::string_view allowlist = {});
+  explicit address_policy(std::string_view allowlist);
 
   // True when the URL's host (and port) is allowlisted by name: no address check then.
   bool host_allowed(std::string_view host, std::string_view port) const;

@@ -67,10 +67,10 @@ workers_config workers_config::from_env() {
   }
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
   // The API's own receiver is a destination by configuration, so it is always allowed.
-  c.webhook_allowed_hosts = api_own_address();
-  if (const char* v = env("WEBHOOK_ALLOWED_HOSTS")) c.webhook_allowed_hosts += std::string(",") + v;
+  auto allowed = api_own_address();
+  if (const char* v = env("WEBHOOK_ALLOWED_HOSTS")) allowed += std::string(",") + v;
   try {
-    address_policy check(c.webhook_allowed_hosts);
+    c.webhook_destinations = address_policy(allowed);
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, fmt::format("WEBHOOK_ALLOWED_HOSTS: {}", e.what()));
   }
@@ -88,7 +88,6 @@ struct workers_app::impl {
       : ex(ex),
         cfg(std::move(c)),
         ai(make_ai_provider(ex, cfg.ai)),
-        destinations(cfg.webhook_allowed_hosts),
         webhooks(ex, "webhook-delivery", queue_options{cfg.prefix, cfg.redis}) {}
 
   worker_options options(int concurrency, const std::string& queue_name) const {
@@ -131,7 +130,6 @@ struct workers_app::impl {
   net::any_io_executor ex;
   workers_config cfg;
   std::unique_ptr<ai_provider> ai;
-  address_policy destinations;
   queue webhooks;
   // One connection each: document processing writes chunks in long transactions that
   // prompt searches should not queue behind.
@@ -165,7 +163,7 @@ void workers_app::start() {
                                                document_processing_processor(*i.documents_db),
                                                i.options(i.cfg.document_concurrency, "document-processing")));
   i.workers.push_back(std::make_unique<worker>(i.ex, "webhook-delivery",
-                                               webhook_delivery_processor(i.cfg.webhook_secret, i.destinations),
+                                               webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations),
                                                i.options(i.cfg.webhook_concurrency, "webhook-delivery")));
   for (auto& w : i.workers) w->start();
   httpd::server_options ho;

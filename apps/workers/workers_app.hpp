@@ -10,6 +10,7 @@
 
 #include <drover/redis_options.hpp>
 
+#include "workers/address_policy.hpp"
 #include "workers/ai_provider.hpp"
 
 namespace drover::workers {
@@ -26,7 +27,7 @@ struct workers_config {
   // Destinations the SSRF guard lets through although they are loopback or private (see
   // address_policy.hpp): the API's own address, from PUBLIC_URL or PORT as the API
   // derives it (so the dev setup works as is), and WEBHOOK_ALLOWED_HOSTS.
-  std::string webhook_allowed_hosts;
+  address_policy webhook_destinations;
   std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL: uploads and their chunks
   std::string name;               // worker name prefix (processedBy, CLIENT LIST)
   // Per-queue default timeouts, for jobs without a `timeout` of their own (0: none).

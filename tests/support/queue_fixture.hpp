@@ -2,6 +2,7 @@
 // shared redis-server, its keys, and queue/worker options that reach that server.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -25,6 +26,10 @@ class queue_fixture : public ::testing::Test {
     o.redis = server.options();
     o.drain_delay = std::chrono::milliseconds(200);
     return o;
+  }
+
+  boost::asio::awaitable<bool> state_is(queue& q, std::string id, const char* state) {
+    co_return co_await q.get_job_state(std::move(id)) == state;
   }
 
   redis_server& server = redis_server::shared();

@@ -30,9 +30,6 @@ using test::run_async;
 class cancellation_test : public test::queue_fixture {
  public:
   cancellation_test() : queue_fixture("cancel-test") {}
-  net::awaitable<bool> state_is(queue& q, std::string id, const char* state) {
-    co_return co_await q.get_job_state(std::move(id)) == state;
-  }
 };
 
 // An async processor that waits (up to 30 s) until it is stopped, and says why.

@@ -11,6 +11,7 @@
 #include <atomic>
 
 #include "support/async.hpp"
+#include "support/queue_fixture.hpp"
 #include "support/redis_server.hpp"
 #include "support/worker_thread.hpp"
 
@@ -25,24 +26,17 @@ using test::eventually;
 using test::redis_server;
 using test::run_async;
 
-class dead_letter_queue_test : public ::testing::Test {
+class dead_letter_queue_test : public test::queue_fixture {
  protected:
-  redis_server& server = redis_server::shared();
-  std::string name = test::unique_queue("dlq-test");
+  dead_letter_queue_test() : queue_fixture("dlq-test") {}
   std::string dlq_name = dead_letter_queue::name_for(name);
-  queue_options qopts() const { return queue_options{"bull", server.options()}; }
   worker_options wopts() const {
-    worker_options o;
-    o.redis = server.options();
-    o.drain_delay = 200ms;
+    auto o = queue_fixture::wopts();
     o.dead_letter_queue = dlq_name;
     o.name = "dlq-tester";
     return o;
   }
   net::awaitable<bool> count_is(dead_letter_queue& d, std::int64_t n) { co_return co_await d.count() == n; }
-  net::awaitable<bool> state_is(queue& q, std::string id, const char* state) {
-    co_return co_await q.get_job_state(std::move(id)) == state;
-  }
 };
 
 // Fails every job whose data says {"fail": true}; "fatal" ones unrecoverably.
