@@ -7,7 +7,10 @@
 
 #include <optional>
 
+#include <drover/discovery.hpp>
 #include <drover/error.hpp>
+#include <drover_app/alert_state.hpp>
+#include <drover_app/logging/redact.hpp>
 
 #include "api/blocking_call.hpp"
 #include "api/chat_routes.hpp"
@@ -55,6 +58,15 @@ response static_asset(const request& req, std::string_view name, const char* typ
 api_server::api_server(net::any_io_executor ex, api_config cfg)
     : ex_(ex),
       cfg_(std::move(cfg)),
+      socketio_connections_(registry_.add_gauge("drover_socketio_connections",
+                                                "Socket.IO clients connected now (WebSocket or long-polling).")),
+      connectivity_(ex, registry_, cfg_.redis, ""),
+      // Every queue under the prefix, with BullMQ's totals: the API sees all the workers.
+      queue_stats_(
+          ex, registry_, queue_options_for(cfg_),
+          [ex, redis = fast_fail(cfg_.redis), prefix = cfg_.prefix]() { return discover_queues(ex, redis, prefix); },
+          true),
+      alert_reader_(ex, fast_fail(cfg_.redis)),
       db_pool_(cfg_.db_threads),
       ai_queue_(ex, "ai-processing", queue_options_for(cfg_)),
       webhook_queue_(ex, "webhook-delivery", queue_options_for(cfg_)),
@@ -94,6 +106,8 @@ void api_server::start() {
   eo.redis = cfg_.redis;
   relay_ = std::make_unique<job_event_relay>(ex_, "ai-processing", eo, sio_.get(), db_.get(), db_pool_);
   relay_->start();
+  connectivity_.watch_database(*db_, db_pool_);
+  connectivity_.start();
 
   httpd::server_options ho;
   ho.bind = cfg_.bind;
@@ -117,6 +131,9 @@ void api_server::start() {
 
 void api_server::stop() {
   if (http_) http_->stop();
+  connectivity_.stop();
+  queue_stats_.close();
+  alert_reader_.close();
   if (sio_) sio_->close_all();
   if (relay_) relay_->stop();
   ai_queue_.close();
@@ -129,10 +146,52 @@ std::uint16_t api_server::port() const { return http_ ? http_->port() : 0; }
 std::size_t api_server::pending_logs() const { return relay_ ? relay_->buffered() : 0; }
 
 net::awaitable<response> api_server::handle(request req) {
+  const auto started = std::chrono::steady_clock::now();
+  std::string pattern = "unmatched";
+  auto res = co_await respond(req, pattern);
+  http_stats_.observe(req.method(), pattern, res.result_int(), std::chrono::steady_clock::now() - started);
+  co_return res;
+}
+
+net::awaitable<response> api_server::metrics_page(const request& req) {
+  co_await connectivity_.probe();
+  co_await queue_stats_.refresh();
+  socketio_connections_.with({}).set(sio_ ? static_cast<double>(sio_->connection_count()) : 0);
+  response res{http::status::ok, req.version()};
+  res.set(http::field::content_type, app::metrics::registry::content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = registry_.expose();
+  res.prepare_payload();
+  co_return res;
+}
+
+// The open incidents as the Workers app's alert evaluator stored them (alert_state.hpp);
+// no incidents and "evaluatedAt": null when no evaluator has written any.
+net::awaitable<response> api_server::alerts(const request& req) {
+  auto key = app::alert_state_key(cfg_.prefix);
+  auto text = co_await alert_reader_.get(key);
+  json::object out;
+  out["incidents"] = json::array();
+  out["evaluatedAt"] = nullptr;
+  if (text) {
+    boost::system::error_code ec;
+    auto doc = json::parse(*text, ec);
+    if (!ec && doc.is_object()) {
+      const auto& o = doc.get_object();
+      if (auto* list = o.if_contains("incidents"); list && list->is_array()) out["incidents"] = *list;
+      if (auto* at = o.if_contains("updatedAt")) out["evaluatedAt"] = *at;
+      if (auto* rules = o.if_contains("rules")) out["rules"] = *rules;
+    }
+  }
+  co_return json_response(req, http::status::ok, out);
+}
+
+net::awaitable<response> api_server::respond(request& req, std::string& pattern) {
   std::optional<response> res;
   std::exception_ptr failure;
   try {
-    res = co_await route(req);
+    res = co_await route(req, pattern);
   } catch (...) {
     failure = std::current_exception();
   }
@@ -157,8 +216,9 @@ net::awaitable<response> api_server::handle(request req) {
   }
 }
 
-net::awaitable<response> api_server::route(request& req) {
+net::awaitable<response> api_server::route(request& req, std::string& pattern) {
   if (sio_ && socketio::server::handles(req.target())) {
+    pattern = "/socket.io/";
     request copy = req;
     co_return co_await sio_->handle_polling(std::move(copy));
   }
@@ -167,6 +227,8 @@ net::awaitable<response> api_server::route(request& req) {
   std::vector<std::string> seg;
   for (auto s : url->segments()) seg.push_back(s);
   const auto method = req.method();
+  // Matches the path against a pattern ("api", "chat", "job", ":jobId"), and on a match
+  // names the route for the metrics.
   auto is = [&](std::initializer_list<const char*> parts) {
     if (parts.size() != seg.size()) return false;
     std::size_t i = 0;
@@ -174,6 +236,8 @@ net::awaitable<response> api_server::route(request& req) {
       if (*p != ':' && seg[i] != p) return false;
       ++i;
     }
+    pattern.clear();
+    for (const char* p : parts) pattern += std::string("/") + p;
     return true;
   };
   auto only = [&](http::verb v) -> std::optional<response> {
@@ -185,10 +249,11 @@ net::awaitable<response> api_server::route(request& req) {
   std::optional<response> wrong;
 
   if (seg.empty() || (seg.size() == 1 && seg[0].empty())) {
+    pattern = "/";
     if ((wrong = only(http::verb::get))) co_return *wrong;
     co_return static_asset(req, "index.html", "text/html; charset=utf-8");
   }
-  if (is({"assets", ":"})) {
+  if (is({"assets", ":name"})) {
     if ((wrong = only(http::verb::get))) co_return *wrong;
     co_return static_asset(req, seg[1], seg[1].ends_with(".js") ? "text/javascript" : "application/octet-stream");
   }
@@ -198,11 +263,19 @@ net::awaitable<response> api_server::route(request& req) {
     co_return json_response(req, http::status::ok, ok);
   }
   if (is({"readyz"})) co_return co_await chat_routes::ready(*this, req);
+  if (is({"metrics"})) {
+    if ((wrong = only(http::verb::get))) co_return *wrong;
+    co_return co_await metrics_page(req);
+  }
+  if (is({"api", "alerts"})) {
+    if ((wrong = only(http::verb::get))) co_return *wrong;
+    co_return co_await alerts(req);
+  }
   if (is({"api", "chat", "send"})) {
     if ((wrong = only(http::verb::post))) co_return *wrong;
     co_return co_await chat_routes::send(*this, req);
   }
-  if (is({"api", "chat", "job", ":"})) {
+  if (is({"api", "chat", "job", ":jobId"})) {
     std::string id = seg[3];
     if (method == http::verb::delete_) co_return co_await chat_routes::cancel_job(*this, req, std::move(id));
     if ((wrong = only(http::verb::get))) {
@@ -211,12 +284,12 @@ net::awaitable<response> api_server::route(request& req) {
     }
     co_return co_await chat_routes::job_status(*this, req, std::move(id));
   }
-  if (is({"api", "conversations", ":", "messages"})) {
+  if (is({"api", "conversations", ":conversationId", "messages"})) {
     if ((wrong = only(http::verb::get))) co_return *wrong;
     std::string id = seg[2];
     co_return co_await chat_routes::history(*this, req, std::move(id));
   }
-  if (is({"api", "users", ":", "assessment"})) {
+  if (is({"api", "users", ":userId", "assessment"})) {
     if ((wrong = only(http::verb::put))) co_return *wrong;
     std::string id = seg[2];
     co_return co_await chat_routes::put_assessment(*this, req, std::move(id));
@@ -225,7 +298,7 @@ net::awaitable<response> api_server::route(request& req) {
     if ((wrong = only(http::verb::post))) co_return *wrong;
     co_return co_await document_routes::upload(*this, req);
   }
-  if (is({"api", "documents", ":"})) {
+  if (is({"api", "documents", ":documentId"})) {
     if ((wrong = only(http::verb::get))) co_return *wrong;
     std::string id = seg[2];
     co_return co_await document_routes::get(*this, req, std::move(id));
@@ -234,11 +307,12 @@ net::awaitable<response> api_server::route(request& req) {
     if ((wrong = only(http::verb::post))) co_return *wrong;
     co_return co_await chat_routes::job_completed_webhook(*this, req);
   }
-  if (is({"api", "webhooks", "deliveries", ":"})) {
+  if (is({"api", "webhooks", "deliveries", ":deliveryId"})) {
     if ((wrong = only(http::verb::get))) co_return *wrong;
     std::string id = seg[3];
     co_return co_await webhook_routes::delivery(*this, req, std::move(id));
   }
+  pattern = "unmatched";
   co_return error_response(req, http::status::not_found, "Not found");
 }
 

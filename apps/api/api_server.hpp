@@ -8,9 +8,14 @@
 #include <memory>
 
 #include <drover/queue.hpp>
+#include <drover/redis_client.hpp>
+#include <drover_app/connectivity_monitor.hpp>
 #include <drover_app/db/database.hpp>
+#include <drover_app/metrics/queue_collector.hpp>
+#include <drover_app/metrics/registry.hpp>
 
 #include "api/api_config.hpp"
+#include "httpd/http_metrics.hpp"
 #include "httpd/http_server.hpp"
 #include "httpd/http_types.hpp"
 
@@ -47,10 +52,21 @@ class api_server {
   friend struct chat_routes;
   friend struct webhook_routes;
   friend struct document_routes;
-  boost::asio::awaitable<response> route(request& req);
+  // Answers one request; `pattern` is set to the route that matched (/api/chat/job/:jobId),
+  // "unmatched" when none did.
+  boost::asio::awaitable<response> route(request& req, std::string& pattern);
+  boost::asio::awaitable<response> respond(request& req, std::string& pattern);
+  boost::asio::awaitable<response> metrics_page(const request& req);
+  boost::asio::awaitable<response> alerts(const request& req);
 
   boost::asio::any_io_executor ex_;
   api_config cfg_;
+  app::metrics::registry registry_;
+  httpd::http_metrics http_stats_{registry_};
+  app::metrics::family<app::metrics::gauge>& socketio_connections_;
+  app::connectivity_monitor connectivity_;
+  app::metrics::queue_collector queue_stats_;
+  redis_client alert_reader_;  // GET /api/alerts
   boost::asio::thread_pool db_pool_;
   std::unique_ptr<app::database> db_;
   queue ai_queue_;

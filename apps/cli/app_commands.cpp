@@ -15,6 +15,8 @@
 
 #include <drover/redis_options.hpp>
 #include <drover_app/db/database.hpp>
+#include <drover_app/logging/log_setup.hpp>
+#include <drover_app/logging/redact.hpp>
 
 #include "api/api_config.hpp"
 #include "api/api_server.hpp"
@@ -34,7 +36,17 @@ struct app_flags {
   std::string bind;
   int ai_concurrency = 0, document_concurrency = 0, webhook_concurrency = 0;
   long shutdown_grace_ms = 30000;
+  std::string log_format;  // empty: LOG_FORMAT, else text
+  std::string log_level;   // empty: LOG_LEVEL, else info
 };
+
+void add_log_options(CLI::App* cmd, app_flags& flags) {
+  cmd->add_option("--log-format", flags.log_format, "text (default) or json, one object per line (default: LOG_FORMAT)")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--log-level", flags.log_level,
+                  "trace, debug, info (default), warn, error, critical or off (default: LOG_LEVEL)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}));
+}
 
 // Runs until SIGINT/SIGTERM, then calls stop (which ends by stopping io); a second
 // signal stops at once, whatever is still pending.
@@ -80,8 +92,10 @@ void add_app_commands(CLI::App& app, std::function<int()>& run) {
   api->add_option("--database-url", flags->database_url,
                   "sqlite://var/drover.db (default) or postgres://user@host/db (default: DATABASE_URL)");
   api->add_option("--prefix", flags->prefix, "queue key prefix (default bull)");
+  add_log_options(api, *flags);
   api->callback([&run, flags] {
     run = [flags] {
+      app::configure_logging_from(flags->log_format, flags->log_level);
       auto cfg = api::api_config::from_env();
       if (flags->port) cfg.port = static_cast<std::uint16_t>(flags->port);
       if (!flags->bind.empty()) cfg.bind = flags->bind;
@@ -92,7 +106,7 @@ void add_app_commands(CLI::App& app, std::function<int()>& run) {
       api::api_server server(io.get_executor(), cfg);
       server.start();
       spdlog::info("api: listening on http://{}:{} (database {})", cfg.bind, server.port(),
-                   cfg.database_url.starts_with("postgres") ? "postgres" : cfg.database_url);
+                   app::redact_url(cfg.database_url));
       run_until_signal(io, [&] {
         server.stop();
         net::co_spawn(io, drain_logs(server), [&](std::exception_ptr) { io.stop(); });
@@ -117,8 +131,10 @@ void add_app_commands(CLI::App& app, std::function<int()>& run) {
                       "webhook-delivery jobs at once (default: WEBHOOK_CONCURRENCY or 10)")
       ->check(CLI::PositiveNumber);
   workers->add_option("--shutdown-grace", flags->shutdown_grace_ms, "on SIGTERM, wait this long for running jobs, ms");
+  add_log_options(workers, *flags);
   workers->callback([&run, flags] {
     run = [flags] {
+      app::configure_logging_from(flags->log_format, flags->log_level);
       auto cfg = workers::workers_config::from_env();
       if (!flags->redis_url.empty()) cfg.redis = redis_options::from_url(flags->redis_url);
       if (!flags->prefix.empty()) cfg.prefix = flags->prefix;
@@ -130,7 +146,7 @@ void add_app_commands(CLI::App& app, std::function<int()>& run) {
       net::io_context io(1);
       workers::workers_app app(io.get_executor(), cfg);
       app.start();
-      spdlog::info("workers: health on port {}", app.port());
+      spdlog::info("workers: health and metrics on port {} (/healthz, /readyz, /metrics)", app.port());
       run_until_signal(io, [&] {
         net::co_spawn(io, app.stop(std::chrono::milliseconds(flags->shutdown_grace_ms)),
                       [&](std::exception_ptr) { io.stop(); });

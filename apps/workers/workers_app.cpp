@@ -13,6 +13,7 @@
 #include <cstdlib>
 
 #include <drover/dead_letter_queue.hpp>
+#include <drover/discovery.hpp>
 #include <drover/error.hpp>
 #include <drover/queue.hpp>
 #include <drover/worker.hpp>
@@ -21,10 +22,19 @@
 
 #include <drover_app/db/database.hpp>
 
+#include <drover_app/connectivity_monitor.hpp>
 #include <drover_app/env.hpp>
+#include <drover_app/logging/redact.hpp>
+#include <drover_app/metrics/queue_collector.hpp>
+#include <drover_app/metrics/registry.hpp>
 
+#include <unistd.h>
+
+#include "httpd/http_metrics.hpp"
 #include "httpd/http_server.hpp"
 #include "workers/address_policy.hpp"
+#include "workers/alerts/alert_evaluator.hpp"
+#include "workers/job_metrics.hpp"
 #include "workers/processors.hpp"
 
 namespace net = boost::asio;
@@ -80,6 +90,7 @@ workers_config workers_config::from_env() {
   if (const char* v = env("DOCUMENT_JOB_TIMEOUT_MS")) c.document_job_timeout = app::env_ms("DOCUMENT_JOB_TIMEOUT_MS", v);
   if (const char* v = env("WEBHOOK_JOB_TIMEOUT_MS")) c.webhook_job_timeout = app::env_ms("WEBHOOK_JOB_TIMEOUT_MS", v);
   if (const char* v = env("DEAD_LETTERS")) c.dead_letters = std::string_view(v) != "off" && std::string_view(v) != "0";
+  c.alerts = alert_settings::from_env();
   return c;
 }
 
@@ -104,8 +115,44 @@ struct workers_app::impl {
     return o;
   }
 
+  // host:pid, this process among the fleet (the alert evaluators' lock holder).
+  static std::string process_id() {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return fmt::format("{}:{}", host, getpid());
+  }
+
+  // Every request, timed and counted by route.
+  net::awaitable<httpd::response> handle(httpd::request req) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto method = req.method();
+    std::string target(req.target());
+    std::string route = target.substr(0, target.find('?'));
+    if (route != "/healthz" && route != "/readyz" && route != "/metrics") route = "unmatched";
+    auto res = co_await health(std::move(req));
+    http_stats.observe(method, route, res.result_int(), std::chrono::steady_clock::now() - started);
+    co_return res;
+  }
+
+  net::awaitable<httpd::response> metrics_page(const httpd::request& req) {
+    co_await connectivity.probe();
+    co_await queue_stats.refresh();
+    std::vector<std::pair<std::string, const worker*>> list;
+    for (std::size_t k = 0; k < workers.size(); ++k) list.emplace_back(worker_queues[k], workers[k].get());
+    jobs.sample(list);
+    httpd::response res{httpd::http::status::ok, req.version()};
+    res.set(httpd::http::field::content_type, app::metrics::registry::content_type);
+    res.set(httpd::http::field::cache_control, "no-store");
+    res.keep_alive(req.keep_alive());
+    res.body() = registry.expose();
+    res.prepare_payload();
+    co_return res;
+  }
+
   net::awaitable<httpd::response> health(httpd::request req) {
     std::string target(req.target());
+    target = target.substr(0, target.find('?'));
+    if (target == "/metrics") co_return co_await metrics_page(req);
     if (target == "/healthz") {
       json::object ok;
       ok["status"] = "ok";
@@ -129,8 +176,18 @@ struct workers_app::impl {
 
   net::any_io_executor ex;
   workers_config cfg;
+  app::metrics::registry registry;
+  httpd::http_metrics http_stats{registry};
+  job_metrics jobs{registry};
+  app::connectivity_monitor connectivity{ex, registry, cfg.redis, ""};
+  // Every queue under the prefix, so that a queue worked by another program shows too.
+  app::metrics::queue_collector queue_stats{
+      ex, registry, queue_options{cfg.prefix, cfg.redis},
+      [ex = ex, redis = cfg.redis, prefix = cfg.prefix]() { return discover_queues(ex, redis, prefix); }, false};
   std::unique_ptr<ai_provider> ai;
   queue webhooks;
+  std::unique_ptr<alert_evaluator> alerts;
+  std::vector<std::string> worker_queues;  // the queue of workers[k]
   // One connection each: document processing writes chunks in long transactions that
   // prompt searches should not queue behind.
   std::unique_ptr<app::database> documents_db;
@@ -156,29 +213,39 @@ void workers_app::start() {
   i.documents_db->migrate();  // safe beside the API doing the same
   i.search_db = app::open_database(i.cfg.database_url);
   i.search = std::make_unique<document_search>(document_search{*i.search_db, i.search_pool});
-  i.workers.push_back(std::make_unique<worker>(i.ex, "ai-processing",
-                                               generate_response_processor(*i.ai, i.webhooks, i.search.get()),
-                                               i.options(i.cfg.ai_concurrency, "ai-processing")));
-  i.workers.push_back(std::make_unique<worker>(i.ex, "document-processing",
-                                               document_processing_processor(*i.documents_db),
-                                               i.options(i.cfg.document_concurrency, "document-processing")));
-  i.workers.push_back(std::make_unique<worker>(i.ex, "webhook-delivery",
-                                               webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations),
-                                               i.options(i.cfg.webhook_concurrency, "webhook-delivery")));
+  auto add = [&i](const std::string& name, processor p, int concurrency) {
+    i.workers.push_back(std::make_unique<worker>(i.ex, name, i.jobs.timed(std::move(p), name), i.options(concurrency, name)));
+    i.worker_queues.push_back(name);
+  };
+  add("ai-processing", generate_response_processor(*i.ai, i.webhooks, i.search.get()), i.cfg.ai_concurrency);
+  add("document-processing", document_processing_processor(*i.documents_db), i.cfg.document_concurrency);
+  add("webhook-delivery", webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations),
+      i.cfg.webhook_concurrency);
   for (auto& w : i.workers) w->start();
+  i.connectivity.watch_database(*i.search_db, i.search_pool);
+  i.connectivity.start();
+  if (!i.cfg.alerts.rules.empty()) {
+    i.alerts = std::make_unique<alert_evaluator>(i.ex, i.cfg.alerts, queue_options{i.cfg.prefix, i.cfg.redis}, i.webhooks,
+                                                 impl::process_id());
+    i.alerts->start();
+  }
   httpd::server_options ho;
   ho.bind = i.cfg.bind;
   ho.port = i.cfg.port;
-  i.http = std::make_unique<httpd::http_server>(i.ex, ho, [&i](httpd::request req) { return i.health(std::move(req)); });
+  i.http = std::make_unique<httpd::http_server>(i.ex, ho, [&i](httpd::request req) { return i.handle(std::move(req)); });
   i.http->start();
   spdlog::info("workers: ai-processing x{}, document-processing x{}, webhook-delivery x{}; AI provider: {}",
                i.cfg.ai_concurrency, i.cfg.document_concurrency, i.cfg.webhook_concurrency,
-               i.cfg.ai.base_url.empty() ? std::string("echo (set AI_BASE_URL for a real model)") : i.cfg.ai.base_url);
+               i.cfg.ai.base_url.empty() ? std::string("echo (set AI_BASE_URL for a real model)")
+                                         : app::redact_url(i.cfg.ai.base_url));
 }
 
 net::awaitable<void> workers_app::stop(std::chrono::milliseconds grace) {
   auto& i = *impl_;
   if (i.http) i.http->stop();
+  if (i.alerts) i.alerts->stop();
+  i.connectivity.stop();
+  i.queue_stats.close();
   // The three workers close side by side, so that the whole shutdown takes one grace
   // period, not three.
   int closing = 0;

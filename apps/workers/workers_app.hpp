@@ -12,6 +12,7 @@
 
 #include "workers/address_policy.hpp"
 #include "workers/ai_provider.hpp"
+#include "workers/alerts/alert_rules.hpp"
 
 namespace drover::workers {
 
@@ -22,7 +23,7 @@ struct workers_config {
   int document_concurrency = 2;   // DOCUMENT_CONCURRENCY
   int webhook_concurrency = 10;   // WEBHOOK_CONCURRENCY
   std::string bind = "0.0.0.0";
-  std::uint16_t port = 5001;      // WORKERS_PORT: /healthz, /readyz
+  std::uint16_t port = 5001;      // WORKERS_PORT: /healthz, /readyz, /metrics
   std::string webhook_secret = "dev-webhook-secret";  // WEBHOOK_SECRET
   // Destinations the SSRF guard lets through although they are loopback or private (see
   // address_policy.hpp): the API's own address, from PUBLIC_URL or PORT as the API
@@ -37,12 +38,14 @@ struct workers_config {
   // Jobs that fail for good are copied to "<queue>-dlq"; DEAD_LETTERS=off turns it off.
   bool dead_letters = true;
   ai_settings ai = ai_settings::from_env();
+  alert_settings alerts;          // ALERT_RULES / ALERT_RULES_FILE, ALERT_WEBHOOK_URL, ALERT_INTERVAL_MS
 
   static workers_config from_env();
 };
 
-// Lifecycle: start() opens the database (migrating it), starts the three workers and
-// the health server; stop(grace) closes
+// Lifecycle: start() opens the database (migrating it), starts the three workers, the
+// HTTP server (/healthz, /readyz, /metrics), the connectivity monitor and the alert
+// evaluator (when there are rules); stop(grace) closes
 // them in BullMQ's order (stop fetching, let running jobs finish up to grace, hand back).
 // Scaling out is starting more processes, on any machine, against the same Redis.
 // Thread safety: one executor.

@@ -9,6 +9,7 @@
 #include "drover/job_options.hpp"
 #include "drover/queue.hpp"
 #include "drover/queue_events.hpp"
+#include "drover/redis_client.hpp"
 #include "drover/redis_options.hpp"
 #include "drover/webhook_signature.hpp"
 #include "drover/worker.hpp"

@@ -55,7 +55,9 @@ net::awaitable<void> worker::impl::check_cancel_requests() {
     if (!replies[i].is_string()) continue;
     auto it = runs.find(ids[i]);  // the job may have ended while we waited
     if (it == runs.end()) continue;
-    spdlog::info("queue {}: job {} is cancelled; stopping its processor", keys.queue(), ids[i]);
+    auto job_run = running.find(ids[i]);
+    spdlog::info("queue {}: job {} (attempt {}) is cancelled; stopping its processor", keys.queue(), ids[i],
+                 job_run == running.end() ? std::int64_t{0} : job_run->second.attempt);
     stop_run(*it->second, cancellation::cancelled, std::move(replies[i].str));
   }
 }

@@ -59,21 +59,21 @@ net::awaitable<void> worker::impl::send_to_dead_letter(const job& j, std::string
       std::string name = j.name;
       job_options add_opts = o;
       co_await dead_letters->add(std::move(name), std::move(payload), std::move(add_opts));
-      spdlog::info("queue {}: job {} copied to dead-letter queue {} as {}", keys.queue(), j.id,
-                   opts.dead_letter_queue, id);
+      spdlog::info("queue {}: job {} (attempt {}) copied to dead-letter queue {} as {}", keys.queue(), j.id,
+                   j.attempts_made + 1, opts.dead_letter_queue, id);
       co_return;
     } catch (const error& e) {
       problem = e.what();
       retry = is_redis_failure(e) && clock::now() + pause <= give_up;
     }
     if (!retry) {
-      spdlog::error("queue {}: job {}: cannot copy it to dead-letter queue {}: {}", keys.queue(), j.id,
-                    opts.dead_letter_queue, problem);
+      spdlog::error("queue {}: job {} (attempt {}): cannot copy it to dead-letter queue {}: {}", keys.queue(), j.id,
+                    j.attempts_made + 1, opts.dead_letter_queue, problem);
       co_return;
     }
     if (!co_await sleep(pause)) {
-      spdlog::error("queue {}: job {}: closing before it could be copied to dead-letter queue {}: {}", keys.queue(),
-                    j.id, opts.dead_letter_queue, problem);
+      spdlog::error("queue {}: job {} (attempt {}): closing before it could be copied to dead-letter queue {}: {}",
+                    keys.queue(), j.id, j.attempts_made + 1, opts.dead_letter_queue, problem);
       co_return;
     }
     pause = std::min(pause * 2, std::chrono::milliseconds(2000));

@@ -320,24 +320,25 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
   if (!unrecoverable && j.attempts_made + 1 < attempts) {
     delay = j.opts.backoff ? backoff_delay(*j.opts.backoff, j.attempts_made + 1) : std::int64_t{0};
     if (!delay) {
-      spdlog::error("queue {}: job {}: unknown backoff type '{}'; failing it", k.queue(), j.id, j.opts.backoff->type);
+      spdlog::error("queue {}: job {} (attempt {}): unknown backoff type '{}'; failing it", k.queue(), j.id,
+                    j.attempts_made + 1, j.opts.backoff->type);
     }
   }
   auto now = std::to_string(detail::now_ms());
   if (delay && *delay > 0) {
-    spdlog::info("queue {}: job {} failed attempt {} ({}); retrying in {} ms", k.queue(), j.id, j.attempts_made + 1,
+    spdlog::info("queue {}: job {} (attempt {}) failed: {}; retrying in {} ms", k.queue(), j.id, j.attempts_made + 1,
                  reason, *delay);
     script_args args{k.marker, k.active, k.prioritized, k.delayed, k.job(j.id), k.events, k.meta, k.stalled, k.wait,
                      k.limiter, k.pc, k.base(), now, j.id, token, std::to_string(*delay), "0", fields, "0", ""};
     co_await record(j, "retry", lua::move_to_delayed, std::move(args));
   } else if (delay) {
-    spdlog::info("queue {}: job {} failed attempt {} ({}); retrying now", k.queue(), j.id, j.attempts_made + 1, reason);
+    spdlog::info("queue {}: job {} (attempt {}) failed: {}; retrying now", k.queue(), j.id, j.attempts_made + 1, reason);
     script_args args{k.active, k.wait, k.paused, k.job(j.id), k.meta, k.events, k.delayed, k.prioritized, k.pc,
                      k.marker, k.stalled, k.base(), now, j.opts.lifo.value_or(false) ? "RPUSH" : "LPUSH", j.id, token,
                      fields};
     co_await record(j, "retry", lua::retry_job, std::move(args));
   } else {
-    spdlog::warn("queue {}: job {} failed after {} attempt(s): {}", k.queue(), j.id, j.attempts_made + 1, reason);
+    spdlog::warn("queue {}: job {} (attempt {}) failed for good: {}", k.queue(), j.id, j.attempts_made + 1, reason);
     auto args = move_to_finished_args(j, token, false, reason, fields);
     const auto finished_on = detail::now_ms();
     bool recorded = co_await record(j, "failure", lua::move_to_finished, std::move(args));
@@ -355,7 +356,8 @@ net::awaitable<void> worker::impl::fail_cancelled(const job& j, const std::strin
   auto why = detail::cancel_request_reason(request);
   auto traces = stack_traces(j, why.empty() ? reason : fmt::format("{}: {}", reason, why));
   auto fields = pack_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
-  spdlog::info("queue {}: job {} cancelled{}{}", keys.queue(), j.id, why.empty() ? "" : ": ", why);
+  spdlog::info("queue {}: job {} (attempt {}) cancelled{}{}", keys.queue(), j.id, j.attempts_made + 1,
+               why.empty() ? "" : ": ", why);
   auto args = move_to_finished_args(j, token, false, reason, fields);
   if (!co_await record(j, "cancellation", lua::move_to_finished, std::move(args))) co_return;
   redis::command forget{"HDEL", keys.job(j.id), std::string(detail::cancel_field)};
@@ -366,7 +368,8 @@ net::awaitable<void> worker::impl::fail_cancelled(const job& j, const std::strin
     problem = e.what();
   }
   if (!problem.empty()) {
-    spdlog::warn("queue {}: job {}: cannot clear its cancellation request: {}", keys.queue(), j.id, problem);
+    spdlog::warn("queue {}: job {} (attempt {}): cannot clear its cancellation request: {}", keys.queue(), j.id,
+                 j.attempts_made + 1, problem);
   }
 }
 

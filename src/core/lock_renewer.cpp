@@ -45,7 +45,8 @@ net::awaitable<void> worker::impl::lock_renewer() {
         if (it == running.end()) continue;
         if (std::find(failed.begin(), failed.end(), id) != failed.end()) {
           it->second.lock_lost = true;
-          spdlog::warn("queue {}: lock lost for job {}: another worker may run it again", keys.queue(), id);
+          spdlog::warn("queue {}: job {} (attempt {}): lock lost: another worker may run it again", keys.queue(), id,
+                       it->second.attempt);
         } else {
           it->second.renewed_at = started;
         }

@@ -22,8 +22,18 @@ net::awaitable<void> worker::impl::check_stalled() {
                            std::to_string(opts.stalled_interval.count())};
   auto r = co_await detail::run_script(*conn, detail::lua::move_stalled_jobs_to_wait, std::move(args));
   for (const auto& e : r.elements) {
-    spdlog::warn("queue {}: job {} stalled (its worker stopped renewing the lock); moved back to wait", k.queue(),
-                 e.as_string());
+    // The attempt that stalled, for the log: one more round trip, only when a job stalled.
+    auto id = e.as_string();
+    std::string attempt = "?";
+    try {
+      redis::command started{"HGET", k.job(id), "ats"};
+      auto ats = co_await conn->exec(std::move(started));
+      if (ats.is_string()) attempt = ats.as_string();
+    } catch (const error&) {
+    }
+    spdlog::warn("queue {}: job {} (attempt {}) stalled (its worker stopped renewing the lock); recovered: moved back "
+                 "to wait",
+                 k.queue(), id, attempt);
   }
 }
 

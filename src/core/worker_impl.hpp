@@ -30,6 +30,7 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
     std::string token;
     clock::time_point renewed_at;
     bool lock_lost = false;
+    std::int64_t attempt = 1;  // this run's attempt, for log lines
   };
 
   impl(boost::asio::any_io_executor ex, std::string queue, processor proc, worker_options opts);

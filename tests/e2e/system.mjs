@@ -75,8 +75,17 @@ export async function startPostgres() {
 }
 
 // Starts Redis, the fake model, the API and the workers. `database`: 'sqlite' or 'postgres'.
-export async function startSystem({ database = 'sqlite', env = {} } = {}) {
+// `secrets`: Redis then requires a password and the PostgreSQL URL carries one (its
+// server trusts any), for tests that check no secret is logged. `apiArgs`, `workersArgs`:
+// extra command-line flags of each app.
+export async function startSystem({ database = 'sqlite', env = {}, secrets = null, apiArgs = [], workersArgs = [] } = {}) {
   const redis = await startRedis();
+  if (secrets?.redisPassword) {
+    const raw = await redis.raw();
+    await raw.config('SET', 'requirepass', secrets.redisPassword);
+    redis.url = `redis://:${encodeURIComponent(secrets.redisPassword)}@127.0.0.1:${redis.port}`;
+    redis.connection = { ...redis.connection, password: secrets.redisPassword };
+  }
   const ai = await startFakeOpenAI();
   onCleanup(() => ai.close());
   const dir = mkdtempSync(path.join(tmpdir(), 'drover-e2e-'));
@@ -84,7 +93,9 @@ export async function startSystem({ database = 'sqlite', env = {} } = {}) {
   let db;
   if (database === 'postgres') {
     const pg = await startPostgres();
-    db = { url: pg.url, query: pg.psql, stop: pg.stop };
+    const url = secrets?.databasePassword
+      ? pg.url.replace('postgres@', `postgres:${encodeURIComponent(secrets.databasePassword)}@`) : pg.url;
+    db = { url, query: pg.psql, stop: pg.stop };
   } else {
     const file = path.join(dir, 'drover.db');
     db = { url: `sqlite://${file}`, query: (sql) => execFileSync('sqlite3', [file, sql], { encoding: 'utf8' }).trim() };
@@ -101,12 +112,12 @@ export async function startSystem({ database = 'sqlite', env = {} } = {}) {
     WORKERS_PORT: String(workersPort),
     ...env,
   };
-  const api = new AppProcess('api', ['api'], common);
+  const api = new AppProcess('api', ['api', ...apiArgs], common);
   const base = `http://127.0.0.1:${apiPort}`;
   await waitFor(async () => {
     try { return (await fetch(`${base}/readyz`)).status === 200; } catch { return false; }
   }, { timeout: 20000, what: `the API on ${base} to be ready` }).catch((e) => { throw new Error(`${e.message}\n${api.tail()}`); });
-  const workers = new AppProcess('workers', ['workers'], common);
+  const workers = new AppProcess('workers', ['workers', ...workersArgs], common);
   await waitFor(async () => {
     try { return (await fetch(`http://127.0.0.1:${workersPort}/readyz`)).status === 200; } catch { return false; }
   }, { timeout: 20000, what: 'the workers to be ready' }).catch((e) => { throw new Error(`${e.message}\n${workers.tail()}`); });

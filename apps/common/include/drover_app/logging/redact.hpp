@@ -1,0 +1,34 @@
+// redact.hpp - keeping secrets out of logs: URLs with their password masked, and a
+// process-wide list of secret values that the log formatters mask wherever they appear.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace drover::app {
+
+// The mask that replaces a secret.
+inline constexpr std::string_view redacted = "***";
+
+// `url` with the password of its user info masked: redis://:pw@h:6379/0 ->
+// redis://:***@h:6379/0, postgres://u:pw@h/db -> postgres://u:***@h/db. Also masks the
+// values of query parameters named like secrets (password, token, key, secret).
+// Text that is not a URL comes back unchanged.
+std::string redact_url(std::string_view url);
+
+// Adds a value that must never be written to a log (a password, an API key, a webhook
+// secret). Values shorter than 4 characters are ignored: masking "a" everywhere would
+// garble every line, and such a secret guards nothing anyway.
+// Thread safety: may be called from any thread.
+void add_secret(std::string value);
+
+// Reads the secrets of the apps' environment: the passwords in REDIS_URL, REDIS_PASSWORD
+// and DATABASE_URL, AI_API_KEY, WEBHOOK_SECRET, ALERT_WEBHOOK_URL (a Slack webhook URL is
+// itself a credential) and API_TOKEN / DASHBOARD_TOKEN / DASHBOARD_PASSWORD.
+void add_secrets_from_env();
+
+// `text` with every registered secret replaced by the mask.
+// Thread safety: may be called from any thread.
+std::string scrub_secrets(std::string_view text);
+
+}  // namespace drover::app

@@ -1,0 +1,57 @@
+// queue_collector.hpp - the queues' job counts as metrics, read from Redis when scraped.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <drover/queue.hpp>
+
+#include "drover_app/metrics/registry.hpp"
+
+namespace drover::app::metrics {
+
+// Series:
+//   drover_queue_jobs{queue,state}  gauge  jobs per state (waiting, active, delayed,
+//                                          prioritized, waiting-children, completed, failed)
+// and, with `bullmq_totals`, from BullMQ's metrics keys (kept by the workers, whichever
+// language they are written in):
+//   drover_queue_jobs_completed_total{queue}, drover_queue_jobs_failed_total{queue}
+// A refresh reads Redis at most once per `max_age`; scrapes in between see the last
+// values. A queue that can no longer be read keeps its last values until it reads again.
+// Thread safety: one executor (the app's).
+class queue_collector {
+ public:
+  // The queue names to report, asked at each refresh.
+  using lister = std::function<boost::asio::awaitable<std::vector<std::string>>()>;
+
+  queue_collector(boost::asio::any_io_executor ex, registry& r, queue_options opts, lister list, bool bullmq_totals,
+                  std::chrono::milliseconds max_age = std::chrono::seconds(2));
+  ~queue_collector();
+
+  boost::asio::awaitable<void> refresh();
+  void close();
+
+ private:
+  queue& queue_for(const std::string& name);
+
+  boost::asio::any_io_executor ex_;
+  queue_options opts_;
+  lister list_;
+  bool bullmq_totals_;
+  std::chrono::milliseconds max_age_;
+  family<gauge>& jobs_;
+  family<counter>* completed_ = nullptr;
+  family<counter>* failed_ = nullptr;
+  std::map<std::string, std::unique_ptr<queue>> queues_;
+  std::chrono::steady_clock::time_point last_{};
+  bool refreshing_ = false;
+};
+
+}  // namespace drover::app::metrics

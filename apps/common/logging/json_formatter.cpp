@@ -1,0 +1,154 @@
+// json_formatter.cpp - JSON log lines and secret scrubbing for spdlog.
+#include "drover_app/logging/json_formatter.hpp"
+
+#include <spdlog/details/log_msg.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "drover_app/logging/redact.hpp"
+
+namespace drover::app {
+
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto b = static_cast<unsigned char>(s[i]);
+  std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return 0;
+  }
+  // Overlong forms and surrogates are not valid either.
+  if (n == 2 && b < 0xC2) return 0;
+  auto b1 = static_cast<unsigned char>(s[i + 1]);
+  if (n == 3 && ((b == 0xE0 && b1 < 0xA0) || (b == 0xED && b1 >= 0xA0))) return 0;
+  if (n == 4 && ((b == 0xF0 && b1 < 0x90) || b > 0xF4 || (b == 0xF4 && b1 >= 0x90))) return 0;
+  return n;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (std::size_t i = 0; i < s.size();) {
+    char c = s[i];
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+      ++i;
+    } else if (c == '\n') {
+      out += "\\n", ++i;
+    } else if (c == '\r') {
+      out += "\\r", ++i;
+    } else if (c == '\t') {
+      out += "\\t", ++i;
+    } else if (u < 0x20 || u == 0x7F) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+      ++i;
+    } else if (auto n = utf8_sequence(s, i)) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += "\\ufffd";
+      ++i;
+    }
+  }
+  out += '"';
+}
+
+// The fields of a job line: "queue <q>: job <id> (attempt <n>) ...", the form of every
+// line the library and the apps write about a job. Anything else has none.
+struct job_fields {
+  std::string_view queue, job_id, attempt;
+};
+
+job_fields parse_job_line(std::string_view text) {
+  job_fields f;
+  if (!text.starts_with("queue ")) return f;
+  auto rest = text.substr(6);
+  auto colon = rest.find(": ");
+  if (colon == std::string_view::npos || colon == 0 || rest.substr(0, colon).find(' ') != std::string_view::npos) return f;
+  f.queue = rest.substr(0, colon);
+  rest = rest.substr(colon + 2);
+  if (!rest.starts_with("job ")) return f;
+  rest = rest.substr(4);
+  auto end = rest.find_first_of(" :,;");
+  f.job_id = rest.substr(0, end);
+  if (end == std::string_view::npos) return f;
+  rest = rest.substr(end);
+  if (rest.starts_with(" (attempt ")) {
+    rest = rest.substr(10);
+    auto close = rest.find(')');
+    auto n = rest.substr(0, close);
+    if (close != std::string_view::npos && !n.empty() && n.find_first_not_of("0123456789") == std::string_view::npos) {
+      f.attempt = n;
+    }
+  }
+  return f;
+}
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+  auto secs = std::chrono::system_clock::to_time_t(t);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+}  // namespace
+
+std::string json_log_line(std::string_view time, std::string_view level, std::string_view message) {
+  std::string out = "{\"time\":";
+  append_json_string(out, time);
+  out += ",\"level\":";
+  append_json_string(out, level);
+  out += ",\"msg\":";
+  append_json_string(out, message);
+  // The job a line is about, as fields a log pipeline can filter on. The library's job
+  // lines read "queue <q>: job <id> ... attempt <n> ...".
+  auto f = parse_job_line(message);
+  if (!f.queue.empty()) {
+    out += ",\"queue\":";
+    append_json_string(out, f.queue);
+  }
+  if (!f.job_id.empty()) {
+    out += ",\"jobId\":";
+    append_json_string(out, f.job_id);
+  }
+  if (!f.attempt.empty()) {
+    out += ",\"attempt\":";
+    out += f.attempt;
+  }
+  out += '}';
+  return out;
+}
+
+void json_formatter::format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) {
+  auto level = spdlog::level::to_string_view(msg.level);
+  auto text = scrub_secrets(std::string_view(msg.payload.data(), msg.payload.size()));
+  auto line = json_log_line(iso_time(msg.time), std::string_view(level.data(), level.size()), text);
+  line += '\n';
+  dest.append(line.data(), line.data() + line.size());
+}
+
+std::unique_ptr<spdlog::formatter> json_formatter::clone() const { return std::make_unique<json_formatter>(); }
+
+void scrubbing_formatter::format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) {
+  spdlog::memory_buf_t raw;
+  inner_->format(msg, raw);
+  auto clean = scrub_secrets(std::string_view(raw.data(), raw.size()));
+  dest.append(clean.data(), clean.data() + clean.size());
+}
+
+std::unique_ptr<spdlog::formatter> scrubbing_formatter::clone() const {
+  return std::make_unique<scrubbing_formatter>(inner_->clone());
+}
+
+}  // namespace drover::app

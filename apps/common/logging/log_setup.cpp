@@ -1,0 +1,54 @@
+// log_setup.cpp - choosing the apps' log format and level.
+#include "drover_app/logging/log_setup.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/spdlog.h>
+
+#include <drover/error.hpp>
+
+#include "drover_app/env.hpp"
+#include "drover_app/logging/json_formatter.hpp"
+#include "drover_app/logging/redact.hpp"
+
+namespace drover::app {
+
+log_format parse_log_format(std::string_view name) {
+  if (name == "text") return log_format::text;
+  if (name == "json") return log_format::json;
+  throw error(errc::invalid_argument, fmt::format("log format must be text or json, got '{}'", name));
+}
+
+spdlog::level::level_enum parse_log_level(std::string_view name) {
+  if (name == "warning" || name == "warn") return spdlog::level::warn;
+  for (auto l : {spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn,
+                 spdlog::level::err, spdlog::level::critical, spdlog::level::off}) {
+    auto n = spdlog::level::to_string_view(l);
+    if (name == std::string_view(n.data(), n.size())) return l;
+  }
+  if (name == "error") return spdlog::level::err;
+  throw error(errc::invalid_argument,
+              fmt::format("log level must be trace, debug, info, warn, error, critical or off, got '{}'", name));
+}
+
+void configure_logging(log_format format, spdlog::level::level_enum level) {
+  std::unique_ptr<spdlog::formatter> f;
+  if (format == log_format::json) {
+    f = std::make_unique<json_formatter>();
+  } else {
+    // The pattern main() sets for every subcommand, scrubbed.
+    f = std::make_unique<scrubbing_formatter>(std::make_unique<spdlog::pattern_formatter>(
+        "%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v"));
+  }
+  spdlog::set_formatter(std::move(f));
+  spdlog::set_level(level);
+}
+
+void configure_logging_from(std::string_view format_flag, std::string_view level_flag) {
+  add_secrets_from_env();
+  std::string_view format = !format_flag.empty() ? format_flag : env("LOG_FORMAT") ? env("LOG_FORMAT") : "text";
+  std::string_view level = !level_flag.empty() ? level_flag : env("LOG_LEVEL") ? env("LOG_LEVEL") : "info";
+  configure_logging(parse_log_format(format), parse_log_level(level));
+}
+
+}  // namespace drover::app

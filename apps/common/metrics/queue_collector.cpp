@@ -1,0 +1,70 @@
+// queue_collector.cpp - job counts per queue and state, cached for a moment.
+#include "drover_app/metrics/queue_collector.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace net = boost::asio;
+
+namespace drover::app::metrics {
+
+queue_collector::queue_collector(net::any_io_executor ex, registry& r, queue_options opts, lister list,
+                                 bool bullmq_totals, std::chrono::milliseconds max_age)
+    : ex_(ex),
+      opts_(std::move(opts)),
+      list_(std::move(list)),
+      bullmq_totals_(bullmq_totals),
+      max_age_(max_age),
+      jobs_(r.add_gauge("drover_queue_jobs", "Jobs in a queue, by state, read from Redis when scraped.",
+                        {"queue", "state"})) {
+  if (bullmq_totals_) {
+    completed_ = &r.add_counter("drover_queue_jobs_completed_total",
+                                "Jobs completed in a queue by any worker, from BullMQ's metrics keys.", {"queue"});
+    failed_ = &r.add_counter("drover_queue_jobs_failed_total",
+                             "Jobs failed in a queue by any worker, from BullMQ's metrics keys.", {"queue"});
+  }
+}
+
+queue_collector::~queue_collector() { close(); }
+
+void queue_collector::close() {
+  for (auto& [name, q] : queues_) q->close();
+}
+
+queue& queue_collector::queue_for(const std::string& name) {
+  auto& slot = queues_[name];
+  if (!slot) slot = std::make_unique<queue>(ex_, name, opts_);
+  return *slot;
+}
+
+net::awaitable<void> queue_collector::refresh() {
+  const auto now = std::chrono::steady_clock::now();
+  if (refreshing_ || now - last_ < max_age_) co_return;
+  refreshing_ = true;
+  last_ = now;
+  std::vector<std::string> names;
+  try {
+    names = co_await list_();
+  } catch (const std::exception& e) {
+    spdlog::debug("metrics: cannot list the queues: {}", e.what());
+  }
+  for (const auto& name : names) {
+    try {
+      auto& q = queue_for(name);
+      std::vector<std::string> every_state;  // BullMQ's default list
+      auto counts = co_await q.get_job_counts(std::move(every_state));
+      for (const auto& [state, n] : counts) jobs_.with({name, state}).set(static_cast<double>(n));
+      if (bullmq_totals_) {
+        std::string completed_kind = "completed", failed_kind = "failed";
+        auto done = co_await q.get_metrics(std::move(completed_kind), 0, 0);
+        auto failed = co_await q.get_metrics(std::move(failed_kind), 0, 0);
+        completed_->with({name}).set_total(static_cast<double>(done.count));
+        failed_->with({name}).set_total(static_cast<double>(failed.count));
+      }
+    } catch (const std::exception& e) {
+      spdlog::debug("metrics: cannot read queue {}: {}", name, e.what());
+    }
+  }
+  refreshing_ = false;
+}
+
+}  // namespace drover::app::metrics

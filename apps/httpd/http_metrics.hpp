@@ -1,0 +1,38 @@
+// http_metrics.hpp - counts and times the requests an app answers, by route pattern, and
+// logs the slow ones.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include <drover_app/metrics/registry.hpp>
+
+#include "httpd/http_types.hpp"
+
+namespace drover::httpd {
+
+// Series (labels method, route, status):
+//   drover_http_requests_total                counter
+//   drover_http_request_duration_seconds      histogram
+// `route` is the pattern that matched (/api/chat/job/:jobId), never the raw path: raw
+// paths would make one series per job id, and may carry tokens.
+// Thread safety: any thread.
+class http_metrics {
+ public:
+  // Registers the series in `r`; requests slower than `slow` are logged (warn).
+  explicit http_metrics(app::metrics::registry& r, std::chrono::milliseconds slow = std::chrono::seconds(1));
+
+  void observe(http::verb method, std::string_view route, unsigned status, std::chrono::steady_clock::duration took);
+
+  // The label of a method: its name for the standard ones, "other" for the rest (a
+  // client may send any token there).
+  static std::string method_label(http::verb method);
+
+ private:
+  app::metrics::family<app::metrics::counter>& requests_;
+  app::metrics::family<app::metrics::histogram>& durations_;
+  std::chrono::milliseconds slow_;
+};
+
+}  // namespace drover::httpd

@@ -1,0 +1,371 @@
+// alert_evaluator.cpp - reading the rules' conditions, the incidents' lifecycle, and
+// their notifications.
+#include "workers/alerts/alert_evaluator.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <deque>
+
+#include <drover/dead_letter_queue.hpp>
+#include <drover_app/alert_state.hpp>
+
+namespace net = boost::asio;
+namespace json = boost::json;
+using steady = std::chrono::steady_clock;
+
+namespace drover::workers {
+
+struct alert_evaluator::stall_watch {
+  stall_watch(net::any_io_executor ex, std::string queue, queue_events_options o) : events(ex, queue, std::move(o)) {}
+  queue_events events;
+  std::deque<std::pair<steady::time_point, std::string>> seen;  // stalled job ids, oldest first
+};
+
+struct alert_evaluator::run_state {
+  explicit run_state(net::any_io_executor ex) : timer(ex) {}
+  net::steady_timer timer;
+  bool stopped = false;
+};
+
+namespace {
+
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "90 s", "5 min", "2 h": durations in messages.
+std::string spoken(std::chrono::milliseconds d) {
+  auto s = d.count() / 1000.0;
+  if (s < 120) return fmt::format("{:g} s", s);
+  if (s < 7200) return fmt::format("{:g} min", std::round(s / 6) / 10);
+  return fmt::format("{:g} h", std::round(s / 360) / 10);
+}
+
+// A rule name as part of a job id: letters and digits, the rest '-'.
+std::string slug(std::string_view name) {
+  std::string out;
+  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  return out;
+}
+
+}  // namespace
+
+alert_evaluator::alert_evaluator(net::any_io_executor ex, alert_settings settings, queue_options qo, queue& webhooks,
+                                 std::string owner)
+    : ex_(ex),
+      settings_(std::move(settings)),
+      qo_(std::move(qo)),
+      webhooks_(webhooks),
+      owner_(std::move(owner)),
+      redis_(ex, qo_.redis),
+      states_(settings_.rules.size()) {}
+
+alert_evaluator::~alert_evaluator() { stop(); }
+
+queue& alert_evaluator::queue_for(const std::string& name) {
+  auto& slot = queues_[name];
+  if (!slot) slot = std::make_unique<queue>(ex_, name, qo_);
+  return *slot;
+}
+
+void alert_evaluator::start() {
+  if (settings_.rules.empty()) return;
+  run_ = std::make_shared<run_state>(ex_);
+  auto on_end = [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("alerts: evaluator stopped: {}", ex.what());
+    }
+  };
+  for (const auto& r : settings_.rules) {
+    if (r.kind != alert_kind::stalled || stalls_.contains(r.queue)) continue;
+    queue_events_options o;
+    o.prefix = qo_.prefix;
+    o.redis = qo_.redis;
+    o.block = std::chrono::seconds(5);
+    auto w = std::make_shared<stall_watch>(ex_, r.queue, o);
+    stalls_[r.queue] = w;
+    net::co_spawn(ex_, watch_stalls(w, run_), on_end);
+  }
+  net::co_spawn(ex_, loop(run_), on_end);
+  spdlog::info("alerts: {} rule(s), evaluated every {} ms{}", settings_.rules.size(), settings_.interval.count(),
+               settings_.webhook_url.empty() ? "; ALERT_WEBHOOK_URL unset: incidents are logged, not posted" : "");
+}
+
+void alert_evaluator::stop() {
+  if (run_) {
+    run_->stopped = true;
+    run_->timer.cancel();
+    run_.reset();
+  }
+  for (auto& [name, w] : stalls_) w->events.close();
+  for (auto& [name, q] : queues_) q->close();
+  redis_.close();
+}
+
+net::awaitable<void> alert_evaluator::watch_stalls(std::shared_ptr<stall_watch> w, std::shared_ptr<run_state> s) {
+  net::steady_timer pause(ex_);
+  while (!s->stopped) {
+    std::vector<queue_event> events;
+    bool failed = false;
+    try {
+      events = co_await w->events.next();
+    } catch (const std::exception&) {
+      failed = true;  // Redis away: the connectivity monitor says so; try again shortly
+    }
+    if (s->stopped) break;
+    if (failed) {
+      pause.expires_after(std::chrono::seconds(1));
+      boost::system::error_code ec;
+      co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
+      continue;
+    }
+    for (const auto& e : events) {
+      if (e.event == "stalled") w->seen.emplace_back(steady::now(), e.job_id);
+    }
+  }
+}
+
+net::awaitable<void> alert_evaluator::loop(std::shared_ptr<run_state> s) {
+  while (!s->stopped) {
+    bool lead = false;
+    try {
+      lead = co_await hold_lock();
+      if (lead && !leader_) co_await adopt_stored_incidents();
+    } catch (const std::exception& e) {
+      spdlog::debug("alerts: cannot take the evaluators' lock: {}", e.what());
+    }
+    if (s->stopped) break;
+    leader_ = lead;
+    if (lead) {
+      co_await evaluate();
+      try {
+        co_await save();
+      } catch (const std::exception& e) {
+        spdlog::debug("alerts: cannot store the incidents: {}", e.what());
+      }
+    }
+    if (s->stopped) break;
+    s->timer.expires_after(settings_.interval);
+    boost::system::error_code ec;
+    co_await s->timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+  }
+}
+
+net::awaitable<bool> alert_evaluator::hold_lock() {
+  redis_set_options o;
+  o.ttl = std::max<std::chrono::milliseconds>(settings_.interval * 3, std::chrono::seconds(3));
+  o.only_if_absent = true;
+  auto key = app::alert_lock_key(qo_.prefix);
+  if (co_await redis_.set(key, owner_, o)) co_return true;
+  auto holder = co_await redis_.get(key);
+  if (!holder || *holder != owner_) co_return false;
+  o.only_if_absent = false;  // ours: renew it
+  co_await redis_.set(key, owner_, o);
+  co_return true;
+}
+
+net::awaitable<void> alert_evaluator::adopt_stored_incidents() {
+  auto key = app::alert_state_key(qo_.prefix);
+  auto text = co_await redis_.get(key);
+  if (!text) co_return;
+  boost::system::error_code ec;
+  auto doc = json::parse(*text, ec);
+  if (ec || !doc.is_object()) co_return;
+  auto* list = doc.get_object().if_contains("incidents");
+  if (!list || !list->is_array()) co_return;
+  for (const auto& v : list->get_array()) {
+    if (!v.is_object()) continue;
+    const auto& o = v.get_object();
+    auto* rule = o.if_contains("rule");
+    if (!rule || !rule->is_string()) continue;
+    for (std::size_t i = 0; i < settings_.rules.size(); ++i) {
+      if (settings_.rules[i].name != rule->get_string() || states_[i].open) continue;
+      incident inc;
+      if (auto* id = o.if_contains("id"); id && id->is_string()) inc.id = std::string(id->get_string());
+      if (auto* since = o.if_contains("since"); since && since->is_int64()) inc.since = since->get_int64();
+      if (auto* m = o.if_contains("message"); m && m->is_string()) inc.message = std::string(m->get_string());
+      if (inc.id.empty()) inc.id = fmt::format("{}-{}", slug(settings_.rules[i].name), inc.since);
+      states_[i].open = std::move(inc);
+    }
+  }
+}
+
+net::awaitable<alert_evaluator::reading> alert_evaluator::read(const alert_rule& r, rule_state& st) {
+  reading out;
+  const auto now = steady::now();
+  // Keeps the samples of the window, plus the newest one before it as the baseline.
+  auto keep_window = [&](double a, double b) {
+    st.samples.push_back(sample{now, a, b});
+    auto start = now - r.window;
+    auto first_inside = std::find_if(st.samples.begin(), st.samples.end(), [&](const sample& s) { return s.at >= start; });
+    if (first_inside != st.samples.begin()) st.samples.erase(st.samples.begin(), first_inside - 1);
+    return st.samples.front();
+  };
+  auto held_for = [&](bool raw) {
+    if (!raw) {
+      st.breached_since.reset();
+      return false;
+    }
+    if (!st.breached_since) st.breached_since = now;
+    return now - *st.breached_since >= r.for_duration;
+  };
+  switch (r.kind) {
+    case alert_kind::failure_rate: {
+      auto& q = queue_for(r.queue);
+      std::string completed_kind = "completed", failed_kind = "failed";
+      auto done = co_await q.get_metrics(std::move(completed_kind), 0, 0);
+      auto failed = co_await q.get_metrics(std::move(failed_kind), 0, 0);
+      auto base = keep_window(static_cast<double>(done.count), static_cast<double>(failed.count));
+      const double d_done = static_cast<double>(done.count) - base.a;
+      const double d_failed = static_cast<double>(failed.count) - base.b;
+      const double total = d_done + d_failed;
+      out.value = total > 0 ? d_failed / total : 0;
+      out.breached = total >= static_cast<double>(r.min_jobs) && out.value > r.threshold;
+      out.detail = fmt::format("{:g} of {:g} jobs failed in the last {} ({:.0f}%, threshold {:.0f}%)", d_failed, total,
+                               spoken(r.window), out.value * 100, r.threshold * 100);
+      break;
+    }
+    case alert_kind::waiting: {
+      std::vector<std::string> states{"waiting", "prioritized"};
+      auto counts = co_await queue_for(r.queue).get_job_counts(std::move(states));
+      out.value = static_cast<double>(counts["waiting"] + counts["prioritized"]);
+      out.breached = held_for(out.value > r.threshold);
+      out.detail = fmt::format("{:g} jobs waiting (threshold {:g}{})", out.value, r.threshold,
+                               r.for_duration.count() ? ", for " + spoken(r.for_duration) : std::string());
+      break;
+    }
+    case alert_kind::stalled: {
+      auto& seen = stalls_.at(r.queue)->seen;
+      while (!seen.empty() && seen.front().first < now - r.window) seen.pop_front();
+      out.value = static_cast<double>(seen.size());
+      out.breached = !seen.empty();
+      std::string ids;
+      for (const auto& [at, id] : seen) ids += (ids.empty() ? "" : ", ") + id;
+      out.detail = fmt::format("{} job(s) stalled in the last {}{}{}", seen.size(), spoken(r.window),
+                               ids.empty() ? "" : ": ", ids);
+      break;
+    }
+    case alert_kind::dead_letter_growing: {
+      auto dlq = dead_letter_queue::name_for(r.queue);
+      std::vector<std::string> every_state;
+      auto counts = co_await queue_for(dlq).get_job_counts(std::move(every_state));
+      double size = 0;
+      for (const auto& [state, n] : counts) size += static_cast<double>(n);
+      auto base = keep_window(size, 0);
+      out.value = size;
+      out.breached = size > base.a;
+      out.detail = fmt::format("dead-letter queue {} grew by {:g} to {:g} jobs in the last {}", dlq, size - base.a, size,
+                               spoken(r.window));
+      break;
+    }
+    case alert_kind::no_worker: {
+      auto workers = co_await queue_for(r.queue).get_workers();
+      out.value = static_cast<double>(workers.size());
+      out.breached = held_for(workers.empty());
+      out.detail = workers.empty() ? fmt::format("no worker connected to queue {}", r.queue)
+                                   : fmt::format("{} worker(s) connected", workers.size());
+      break;
+    }
+  }
+  co_return out;
+}
+
+net::awaitable<void> alert_evaluator::evaluate() {
+  for (std::size_t i = 0; i < settings_.rules.size(); ++i) {
+    const auto& r = settings_.rules[i];
+    auto& st = states_[i];
+    reading now;
+    try {
+      now = co_await read(r, st);
+    } catch (const std::exception& e) {
+      spdlog::debug("alerts: rule '{}': cannot read queue {}: {}", r.name, r.queue, e.what());
+      continue;  // no reading is no news: the incident stays as it is
+    }
+    if (now.breached && !st.open) {
+      incident inc;
+      inc.since = epoch_ms();
+      inc.id = fmt::format("{}-{}", slug(r.name), inc.since);
+      inc.message = now.detail;
+      inc.value = now.value;
+      spdlog::warn("alert firing: {} (queue {}): {}", r.name, r.queue, now.detail);
+      st.open = inc;
+      auto text = fmt::format("[FIRING] {} (queue {}): {}", r.name, r.queue, now.detail);
+      co_await post(r, inc, true, std::move(text));
+    } else if (now.breached) {
+      st.open->message = now.detail;
+      st.open->value = now.value;
+    } else if (st.open) {
+      auto inc = *st.open;
+      st.open.reset();
+      auto lasted = spoken(std::chrono::milliseconds(epoch_ms() - inc.since));
+      spdlog::info("alert resolved: {} (queue {}) after {}: {}", r.name, r.queue, lasted, now.detail);
+      auto text = fmt::format("[RESOLVED] {} (queue {}) after {}: {}", r.name, r.queue, lasted, now.detail);
+      co_await post(r, inc, false, std::move(text));
+    }
+  }
+}
+
+net::awaitable<void> alert_evaluator::post(const alert_rule& r, const incident& i, bool firing, std::string text) {
+  if (settings_.webhook_url.empty()) co_return;
+  json::object payload;
+  payload["text"] = std::move(text);
+  json::object delivery;
+  delivery["url"] = settings_.webhook_url;
+  delivery["payload"] = std::move(payload);
+  job_options opts;
+  opts.job_id = fmt::format("alert-{}-{}", i.id, firing ? "firing" : "resolved");
+  opts.attempts = 5;
+  opts.backoff = backoff_options{"exponential", 1000, std::nullopt};
+  opts.remove_on_complete = 1000;
+  json::value data = std::move(delivery);
+  std::string name = firing ? "alert-firing" : "alert-resolved";
+  try {
+    co_await webhooks_.add(std::move(name), std::move(data), std::move(opts));
+  } catch (const std::exception& e) {
+    spdlog::error("alerts: rule '{}': cannot queue the {} message: {}", r.name, firing ? "firing" : "resolved",
+                  e.what());
+  }
+}
+
+net::awaitable<void> alert_evaluator::save() {
+  json::array incidents;
+  for (std::size_t i = 0; i < settings_.rules.size(); ++i) {
+    const auto& st = states_[i];
+    if (!st.open) continue;
+    const auto& r = settings_.rules[i];
+    json::object o;
+    o["id"] = st.open->id;
+    o["rule"] = r.name;
+    o["type"] = to_string(r.kind);
+    o["queue"] = r.queue;
+    o["since"] = st.open->since;
+    o["message"] = st.open->message;
+    o["value"] = st.open->value;
+    incidents.push_back(std::move(o));
+  }
+  json::object doc;
+  doc["updatedAt"] = epoch_ms();
+  doc["evaluator"] = owner_;
+  doc["rules"] = settings_.rules.size();
+  doc["incidents"] = std::move(incidents);
+  redis_set_options o;
+  o.ttl = std::max<std::chrono::milliseconds>(settings_.interval * 6, std::chrono::seconds(60));
+  auto key = app::alert_state_key(qo_.prefix);
+  auto text = json::serialize(doc);
+  co_await redis_.set(key, std::move(text), o);
+}
+
+}  // namespace drover::workers

@@ -1,0 +1,96 @@
+// alert_evaluator.hpp - evaluates the alert rules every few seconds and tells a
+// Slack-compatible webhook once when an incident opens and once when it resolves.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <drover/queue.hpp>
+#include <drover/queue_events.hpp>
+#include <drover/redis_client.hpp>
+
+#include "workers/alerts/alert_rules.hpp"
+
+namespace drover::workers {
+
+// Each interval, while this process holds the evaluators' lock (one evaluating process
+// per Redis and prefix, so that a fleet of Workers apps alerts once):
+//  1. reads each rule's queue: BullMQ's completed/failed totals (failure_rate), the
+//     waiting count (waiting), the stalled events seen (stalled), the dead-letter
+//     queue's size (dead_letter_growing), the connected workers (no_worker);
+//  2. opens an incident when a rule is breached (for its `for_duration`, where it has
+//     one), logs it and queues {"text": "[FIRING] ..."} on webhook-delivery; resolves it,
+//     with a "[RESOLVED] ..." message, when the rule no longer holds. The delivery's job
+//     id names the incident, so one incident is posted once whatever happens;
+//  3. writes the open incidents to Redis (app::alert_state_key) for the API and the
+//     dashboard. A process that takes the lock over adopts the incidents found there
+//     without posting them again.
+// Without ALERT_WEBHOOK_URL, incidents are logged and stored but not posted.
+// Lifecycle: start(), stop(). Thread safety: one executor (the app's).
+class alert_evaluator {
+ public:
+  alert_evaluator(boost::asio::any_io_executor ex, alert_settings settings, queue_options qo, queue& webhooks,
+                  std::string owner);
+  ~alert_evaluator();
+  void start();
+  void stop();
+
+  struct incident {
+    incident() = default;
+    std::string id;        // "<rule slug>-<since>", part of the delivery jobs' ids
+    std::int64_t since = 0;  // epoch ms
+    std::string message;
+    double value = 0;
+  };
+
+ private:
+  struct sample {
+    std::chrono::steady_clock::time_point at;
+    double a = 0, b = 0;
+  };
+  struct rule_state {
+    rule_state() = default;
+    std::vector<sample> samples;  // failure_rate: totals; dead_letter_growing: size
+    std::optional<std::chrono::steady_clock::time_point> breached_since;
+    std::optional<incident> open;
+  };
+  struct reading {
+    reading() = default;
+    bool breached = false;
+    double value = 0;
+    std::string detail;
+  };
+  struct stall_watch;
+  struct run_state;
+
+  boost::asio::awaitable<void> loop(std::shared_ptr<run_state> s);
+  boost::asio::awaitable<void> watch_stalls(std::shared_ptr<stall_watch> w, std::shared_ptr<run_state> s);
+  boost::asio::awaitable<bool> hold_lock();
+  boost::asio::awaitable<void> adopt_stored_incidents();
+  boost::asio::awaitable<void> evaluate();
+  boost::asio::awaitable<reading> read(const alert_rule& r, rule_state& st);
+  boost::asio::awaitable<void> post(const alert_rule& r, const incident& i, bool firing, std::string text);
+  boost::asio::awaitable<void> save();
+  queue& queue_for(const std::string& name);
+
+  boost::asio::any_io_executor ex_;
+  alert_settings settings_;
+  queue_options qo_;
+  queue& webhooks_;
+  std::string owner_;
+  redis_client redis_;
+  std::vector<rule_state> states_;
+  std::map<std::string, std::unique_ptr<queue>> queues_;
+  std::map<std::string, std::shared_ptr<stall_watch>> stalls_;
+  std::shared_ptr<run_state> run_;
+  bool leader_ = false;
+};
+
+}  // namespace drover::workers

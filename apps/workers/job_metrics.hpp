@@ -1,0 +1,45 @@
+// job_metrics.hpp - the Workers app's job series: processing and wait times (measured
+// by wrapping each processor), and its workers' slots and totals.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <drover/worker.hpp>
+#include <drover_app/metrics/registry.hpp>
+
+namespace drover::workers {
+
+// Series (label queue; the histograms also outcome = completed | failed):
+//   drover_job_processing_seconds        histogram  one processor call (one attempt)
+//   drover_job_wait_seconds              histogram  from when a job could run (its timestamp
+//                                                   plus its delay) to when a worker took it
+//   drover_worker_busy_slots             gauge      jobs running now in this process
+//   drover_worker_concurrency            gauge      jobs this process may run at once
+//   drover_worker_utilization            gauge      busy slots over concurrency, 0 to 1
+//   drover_worker_jobs_completed_total   counter    jobs this process completed
+//   drover_worker_jobs_failed_total      counter    attempts this process failed
+// Thread safety: any thread (blocking processors run on the worker's pool).
+class job_metrics {
+ public:
+  explicit job_metrics(app::metrics::registry& r);
+
+  // `p`, timed: each call observes its processing time, and its wait time once.
+  processor timed(processor p, const std::string& queue);
+  // Reads the workers' slots and totals; called when /metrics is scraped.
+  void sample(const std::vector<std::pair<std::string, const worker*>>& workers);
+
+ private:
+  void observe_start(const job& j, const std::string& queue);
+  void observe_end(const std::string& queue, std::chrono::steady_clock::time_point started, bool ok);
+
+  app::metrics::family<app::metrics::histogram>& processing_;
+  app::metrics::family<app::metrics::histogram>& wait_;
+  app::metrics::family<app::metrics::gauge>& busy_;
+  app::metrics::family<app::metrics::gauge>& concurrency_;
+  app::metrics::family<app::metrics::gauge>& utilization_;
+  app::metrics::family<app::metrics::counter>& completed_;
+  app::metrics::family<app::metrics::counter>& failed_;
+};
+
+}  // namespace drover::workers

@@ -1,0 +1,26 @@
+// redact_test.cpp - secrets masked in URLs and in any text.
+#include <gtest/gtest.h>
+
+#include <drover_app/logging/redact.hpp>
+
+using drover::app::redact_url;
+
+TEST(RedactUrl, MasksThePassword) {
+  EXPECT_EQ(redact_url("redis://:s3cret@redis:6379/0"), "redis://:***@redis:6379/0");
+  EXPECT_EQ(redact_url("postgres://app:p%40ss@db.local:5432/drover"), "postgres://app:***@db.local:5432/drover");
+  EXPECT_EQ(redact_url("redis://user@host:6379"), "redis://user@host:6379");
+  EXPECT_EQ(redact_url("sqlite://var/drover.db"), "sqlite://var/drover.db");
+  EXPECT_EQ(redact_url("not a url"), "not a url");
+}
+
+TEST(RedactUrl, MasksSecretQueryParameters) {
+  EXPECT_EQ(redact_url("https://h/x?token=abc&page=2&api_key=zz"), "https://h/x?token=***&page=2&api_key=***");
+  EXPECT_EQ(redact_url("https://h/x?password=&q=1"), "https://h/x?password=&q=1");
+}
+
+TEST(ScrubSecrets, MasksEveryRegisteredValue) {
+  drover::app::add_secret("abc");  // too short to mask
+  drover::app::add_secret("topsecret");
+  drover::app::add_secret("topsecret-longer");
+  EXPECT_EQ(drover::app::scrub_secrets("x topsecret-longer y topsecret abc"), "x *** y *** abc");
+}

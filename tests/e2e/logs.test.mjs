@@ -1,0 +1,75 @@
+// logs.test.mjs - the apps' logs: JSON lines that parse, job lines that name the queue,
+// job and attempt, a lost database connection reported, and no secret anywhere, with
+// secrets in every variable that holds one.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSystem, postJSON, waitFor, waitForJob } from './system.mjs';
+
+const SECRETS = {
+  redisPassword: 'redis-pw-Zq81x',
+  databasePassword: 'pg-pw-Kd02m',
+  aiKey: 'sk-e2e-ai-key-7Hq3',
+  webhookSecret: 'whsec-e2e-Pp45r',
+  alertUrlToken: 'alert-token-Mm92v',
+};
+
+let sys;
+before(async () => {
+  sys = await startSystem({
+    database: 'postgres',
+    secrets: { redisPassword: SECRETS.redisPassword, databasePassword: SECRETS.databasePassword },
+    env: {
+      AI_API_KEY: SECRETS.aiKey,
+      WEBHOOK_SECRET: SECRETS.webhookSecret,
+      ALERT_WEBHOOK_URL: `http://127.0.0.1:9/hooks/${SECRETS.alertUrlToken}`,
+      ALERT_RULES: JSON.stringify([{ type: 'no_worker', queue: 'nobody-works-here' }]),
+      ALERT_INTERVAL_MS: '500',
+      LOG_LEVEL: 'debug',
+    },
+    apiArgs: ['--log-format', 'json'],
+    workersArgs: ['--log-format', 'json', '--log-level', 'debug'],
+  });
+});
+
+function jsonLines(output) {
+  return output.split('\n').filter((l) => l.trim() !== '').map((line) => {
+    try {
+      return JSON.parse(line);
+    } catch (e) {
+      throw new Error(`not a JSON line: ${line}`);
+    }
+  });
+}
+
+test('JSON logs: every line parses, failed jobs name queue, job and attempt; no secret is ever written', { timeout: 120000 }, async () => {
+  const ok = await postJSON(sys.base, '/api/chat/send', { conversationId: 'l-1', userId: 'u', message: 'hello' });
+  const bad = await postJSON(sys.base, '/api/chat/send', { conversationId: 'l-2', userId: 'u', message: 'please [500]' });
+  assert.equal((await waitForJob(sys.base, ok.body.jobId, 30000)).status, 'completed');
+  assert.equal((await waitForJob(sys.base, bad.body.jobId, 90000)).status, 'failed');
+  await waitFor(() => /alert firing/.test(sys.workers.output), { what: 'the no_worker alert to fire' });
+
+  // The database goes away: the API says so once.
+  await sys.db.stop();
+  await waitFor(() => /database: connection lost/.test(sys.api.output), { timeout: 20000, what: 'the lost database line' });
+
+  const workerLines = jsonLines(sys.workers.output);
+  const apiLines = jsonLines(sys.api.output);
+  for (const l of [...workerLines, ...apiLines]) {
+    assert.equal(typeof l.time, 'string');
+    assert.equal(typeof l.level, 'string');
+    assert.equal(typeof l.msg, 'string');
+  }
+  const failures = workerLines.filter((l) => l.jobId === bad.body.jobId && /failed/.test(l.msg));
+  assert.ok(failures.length >= 1, JSON.stringify(workerLines.slice(-20)));
+  for (const l of failures) {
+    assert.equal(l.queue, 'ai-processing');
+    assert.ok(Number.isInteger(l.attempt) && l.attempt >= 1, JSON.stringify(l));
+  }
+  assert.ok(failures.some((l) => /failed for good: .*upstream exploded/.test(l.msg)), JSON.stringify(failures));
+  assert.equal(apiLines.filter((l) => /database: connection lost/.test(l.msg)).length, 1);
+
+  for (const [name, secret] of Object.entries(SECRETS)) {
+    assert.ok(!sys.api.output.includes(secret), `api output holds ${name}`);
+    assert.ok(!sys.workers.output.includes(secret), `workers output holds ${name}`);
+  }
+});

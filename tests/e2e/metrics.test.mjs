@@ -1,0 +1,89 @@
+// metrics.test.mjs - GET /metrics of both apps: strictly valid Prometheus text, and the
+// values move once jobs have run. (The parser's own rules are tested first.)
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSystem, postJSON, getJSON, waitFor, waitForJob } from './system.mjs';
+import { parsePrometheus, samples, value } from './prometheus_text.mjs';
+
+test('the strict parser refuses what Prometheus would', () => {
+  const ok = '# HELP a_total A.\n# TYPE a_total counter\na_total{q="x\\"y\\\\z\\n"} 1\n';
+  assert.equal(value(parsePrometheus(ok), 'a_total', { q: 'x"y\\z\n' }), 1);
+  for (const bad of [
+    'a 1\n',                                                       // no TYPE
+    '# TYPE a gauge\na{q="x\\t"} 1\n',                             // bad escape
+    '# TYPE a gauge\na{q="x} 1\n',                                 // unterminated
+    '# TYPE a gauge\na 1',                                         // no final newline
+    '# TYPE a gauge\na one\n',                                     // not a number
+    '# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n',  // not cumulative
+    '# TYPE h histogram\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 3\n',                      // +Inf != count
+  ]) {
+    assert.throws(() => parsePrometheus(bad), undefined, JSON.stringify(bad));
+  }
+});
+
+let sys;
+before(async () => {
+  sys = await startSystem();
+});
+
+async function scrape(base) {
+  const res = await fetch(`${base}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+  return parsePrometheus(await res.text());
+}
+
+test('both apps expose valid metrics that move when jobs run', { timeout: 90000 }, async () => {
+  const workersBase = `http://127.0.0.1:${sys.workersPort}`;
+  const apiBefore = await scrape(sys.base);
+  const workersBefore = await scrape(workersBase);
+  for (const name of ['drover_queue_jobs', 'drover_redis_roundtrip_seconds', 'drover_http_requests_total',
+    'drover_socketio_connections', 'drover_queue_jobs_completed_total']) {
+    assert.ok(apiBefore.has(name), `api: ${name} missing`);
+  }
+  for (const name of ['drover_job_processing_seconds', 'drover_job_wait_seconds', 'drover_worker_utilization',
+    'drover_worker_jobs_completed_total', 'drover_queue_jobs']) {
+    assert.ok(workersBefore.has(name), `workers: ${name} missing`);
+  }
+  assert.equal(value(workersBefore, 'drover_worker_concurrency', { queue: 'ai-processing' }), 5);
+  assert.equal(value(apiBefore, 'drover_redis_up'), 1);
+  const completedBefore = value(workersBefore, 'drover_worker_jobs_completed_total', { queue: 'ai-processing' });
+
+  const ids = [];
+  for (let i = 0; i < 3; i++) {
+    const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: `m-${i}`, userId: 'u', message: `hello ${i}` });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    ids.push(sent.body.jobId);
+  }
+  for (const id of ids) assert.equal((await waitForJob(sys.base, id)).status, 'completed');
+  await getJSON(sys.base, '/no/such/route');
+
+  // The counts are cached for two seconds, so the next scrapes may still show the old ones.
+  let api, workers;
+  await waitFor(async () => {
+    api = await scrape(sys.base);
+    workers = await scrape(workersBase);
+    return value(api, 'drover_queue_jobs', { queue: 'ai-processing', state: 'completed' }) >= 3 &&
+      value(api, 'drover_queue_jobs_completed_total', { queue: 'ai-processing' }) >= 3 &&
+      value(workers, 'drover_worker_jobs_completed_total', { queue: 'ai-processing' }) >= completedBefore + 3;
+  }, { timeout: 20000, what: 'the job counts to reach the metrics' });
+
+  assert.ok(value(workers, 'drover_job_processing_seconds_count', { queue: 'ai-processing', outcome: 'completed' }) >= 3);
+  assert.ok(value(workers, 'drover_job_wait_seconds_count', { queue: 'ai-processing' }) >= 3);
+  const utilization = value(workers, 'drover_worker_utilization', { queue: 'ai-processing' });
+  assert.ok(utilization >= 0 && utilization <= 1, String(utilization));
+  assert.ok(value(api, 'drover_redis_roundtrip_seconds_count') >= 1);
+
+  // Requests are counted by route pattern, never by raw path.
+  const polled = samples(api, 'drover_http_requests_total', { method: 'GET', route: '/api/chat/job/:jobId', status: '200' });
+  assert.equal(polled.length, 1);
+  assert.ok(polled[0].value >= 3);
+  assert.ok(value(api, 'drover_http_requests_total', { method: 'POST', route: '/api/chat/send', status: '200' }) >= 3);
+  assert.ok(value(api, 'drover_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' }) >= 1);
+  for (const s of samples(api, 'drover_http_requests_total')) {
+    assert.ok(!ids.some((id) => s.labels.route.includes(`/${id}`)), `raw path in ${JSON.stringify(s.labels)}`);
+  }
+  assert.ok(value(api, 'drover_http_request_duration_seconds_count',
+    { method: 'POST', route: '/api/chat/send', status: '200' }) >= 3);
+  assert.ok(value(workers, 'drover_http_requests_total', { method: 'GET', route: '/readyz', status: '200' }) >= 1);
+});
