@@ -118,8 +118,9 @@ net::awaitable<void> connectivity_monitor::probe_database() {
   std::string problem;
   auto* db = db_;
   auto ping = [db] { db->ping(); };
+  const std::chrono::milliseconds deadline(3000);
   try {
-    co_await blocking_call(ex_, *pool_, ping, std::chrono::milliseconds(3000));
+    co_await blocking_call(ex_, *pool_, ping, deadline);
   } catch (const deadline_exceeded&) {
     problem = "no answer within 3 s";
   } catch (const std::exception& e) {

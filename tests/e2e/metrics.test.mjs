@@ -87,3 +87,15 @@ test('both apps expose valid metrics that move when jobs run', { timeout: 90000 
     { method: 'POST', route: '/api/chat/send', status: '200' }) >= 3);
   assert.ok(value(workers, 'drover_http_requests_total', { method: 'GET', route: '/readyz', status: '200' }) >= 1);
 });
+
+test('the example Grafana dashboard only queries series the apps expose', { timeout: 30000 }, async () => {
+  const { readFileSync } = await import('node:fs');
+  const dashboard = JSON.parse(readFileSync(new URL('../../docs/grafana-dashboard.json', import.meta.url), 'utf8'));
+  const exposed = new Set([...(await scrape(sys.base)).keys(), ...(await scrape(`http://127.0.0.1:${sys.workersPort}`)).keys()]);
+  const used = new Set();
+  for (const panel of dashboard.panels) {
+    for (const t of panel.targets) for (const m of t.expr.matchAll(/drover_[a-z_]+/g)) used.add(m[0].replace(/_bucket$/, ''));
+  }
+  assert.ok(used.size >= 10);
+  for (const name of used) assert.ok(exposed.has(name), `the dashboard queries ${name}, which no app exposes`);
+});

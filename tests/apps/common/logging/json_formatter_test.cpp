@@ -8,6 +8,7 @@
 
 #include <sstream>
 
+#include <drover/error.hpp>
 #include <drover_app/logging/json_formatter.hpp>
 #include <drover_app/logging/log_setup.hpp>
 #include <drover_app/logging/redact.hpp>
