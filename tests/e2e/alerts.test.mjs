@@ -1,11 +1,11 @@
-// alerts.test.mjs - an alert rule fires once and resolves once: each posted as Slack-
-// compatible JSON through the webhook-delivery queue to a local receiver, and the open
-// incident shown by GET /api/alerts meanwhile.
+// alerts.test.mjs - alert rules fire once and resolve once: each posted as Slack-compatible
+// JSON through the webhook-delivery queue to a local receiver, and the open incident shown
+// by GET /api/alerts meanwhile. Rules: waiting jobs, failure rate, stalled jobs.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startSystem, freePort, getJSON, waitFor, sleep } from './system.mjs';
-import { bullmq, onCleanup } from '../interop/support.mjs';
+import { bullmq, onCleanup, newWorker, startDroverWorker, waitForState } from '../interop/support.mjs';
 
 async function startReceiver() {
   const messages = [];
@@ -24,9 +24,15 @@ async function startReceiver() {
 }
 
 let sys, receiver;
+// The messages of one rule, by the name in their text.
+const about = (rule) => receiver.messages.filter((m) => m.body.text.includes(`] ${rule} (`));
 before(async () => {
   receiver = await startReceiver();
-  const rules = [{ type: 'waiting', queue: 'alert-backlog', threshold: 2, name: 'Backlog' }];
+  const rules = [
+    { type: 'waiting', queue: 'alert-backlog', threshold: 2, name: 'Backlog' },
+    { type: 'failure_rate', queue: 'alert-failing', threshold: 0.5, windowSeconds: 3, minJobs: 2, name: 'Failing' },
+    { type: 'stalled', queue: 'alert-stalling', windowSeconds: 3, name: 'Stalls' },
+  ];
   sys = await startSystem({
     env: {
       ALERT_RULES: JSON.stringify(rules),
@@ -45,8 +51,8 @@ test('a waiting-jobs rule fires once, shows on /api/alerts, and resolves once', 
   assert.deepEqual(none.body.incidents, []);
 
   for (let i = 0; i < 3; i++) await backlog.add('piled-up', { i });
-  await waitFor(() => receiver.messages.length >= 1, { timeout: 20000, what: 'the firing message' });
-  const firing = receiver.messages[0];
+  await waitFor(() => about('Backlog').length >= 1, { timeout: 20000, what: 'the firing message' });
+  const firing = about('Backlog')[0];
   assert.equal(firing.path, '/services/T0/B0/slack-token');
   assert.match(firing.contentType, /application\/json/);
   assert.deepEqual(Object.keys(firing.body), ['text']);
@@ -55,9 +61,9 @@ test('a waiting-jobs rule fires once, shows on /api/alerts, and resolves once', 
   let shown;
   await waitFor(async () => {
     shown = await getJSON(sys.base, '/api/alerts');
-    return shown.body.incidents.length === 1;
+    return shown.body.incidents.some((i) => i.rule === 'Backlog');
   }, { what: 'the incident on /api/alerts' });
-  const incident = shown.body.incidents[0];
+  const incident = shown.body.incidents.find((i) => i.rule === 'Backlog');
   assert.equal(incident.rule, 'Backlog');
   assert.equal(incident.type, 'waiting');
   assert.equal(incident.queue, 'alert-backlog');
@@ -66,17 +72,48 @@ test('a waiting-jobs rule fires once, shows on /api/alerts, and resolves once', 
   // Still firing for many evaluations: still one message.
   await backlog.add('piled-up', { i: 3 });
   await sleep(1500);
-  assert.equal(receiver.messages.length, 1, JSON.stringify(receiver.messages));
+  assert.equal(about('Backlog').length, 1, JSON.stringify(receiver.messages));
 
   await backlog.drain();
-  await waitFor(() => receiver.messages.length >= 2, { timeout: 20000, what: 'the resolved message' });
-  assert.match(receiver.messages[1].body.text, /^\[RESOLVED\] Backlog \(queue alert-backlog\) after .*: 0 jobs waiting/);
-  await waitFor(async () => (await getJSON(sys.base, '/api/alerts')).body.incidents.length === 0,
+  await waitFor(() => about('Backlog').length >= 2, { timeout: 20000, what: 'the resolved message' });
+  assert.match(about('Backlog')[1].body.text, /^\[RESOLVED\] Backlog \(queue alert-backlog\) after .*: 0 jobs waiting/);
+  await waitFor(async () => !(await getJSON(sys.base, '/api/alerts')).body.incidents.some((i) => i.rule === 'Backlog'),
     { what: 'the incident to leave /api/alerts' });
   await sleep(1500);
-  assert.equal(receiver.messages.length, 2, JSON.stringify(receiver.messages));
+  assert.equal(about('Backlog').length, 2, JSON.stringify(receiver.messages));
   assert.match(sys.workers.output, /alert firing: Backlog/);
   assert.match(sys.workers.output, /alert resolved: Backlog/);
   // The webhook URL is a credential: it is never logged.
   assert.ok(!sys.workers.output.includes('slack-token'));
+});
+
+test('a failure-rate rule fires when most jobs fail, and resolves once the window is quiet', { timeout: 60000 }, async () => {
+  const failing = new bullmq.Queue('alert-failing', { connection: sys.redis.connection });
+  onCleanup(() => failing.close());
+  // A Node worker keeping BullMQ's metrics, as the rule's totals come from them.
+  newWorker(sys.redis, 'alert-failing', async () => { throw new Error('always broken'); },
+    { metrics: { maxDataPoints: 100 } });
+  for (let i = 0; i < 3; i++) await failing.add('doomed', { i });
+  await waitFor(() => about('Failing').length >= 1, { timeout: 20000, what: 'the failure-rate message' });
+  assert.match(about('Failing')[0].body.text, /^\[FIRING\] Failing \(queue alert-failing\): [23] of [23] jobs failed in the last 3 s \(100%, threshold 50%\)/);
+  await waitFor(() => about('Failing').length >= 2, { timeout: 20000, what: 'the failure-rate resolution' });
+  assert.match(about('Failing')[1].body.text, /^\[RESOLVED\] Failing/);
+  await sleep(1000);
+  assert.equal(about('Failing').length, 2, JSON.stringify(about('Failing')));
+});
+
+test('a stalled job fires the stalled rule once; it resolves when the window passes', { timeout: 60000 }, async () => {
+  const stalling = new bullmq.Queue('alert-stalling', { connection: sys.redis.connection });
+  onCleanup(() => stalling.close());
+  const victim = await startDroverWorker(sys.redis, 'alert-stalling', { processor: 'sleep', lockDuration: 1000, stalledInterval: 1000 });
+  const job = await stalling.add('stuck', { ms: 60000 }, { attempts: 1 });
+  await waitForState(stalling, job.id, 'active');
+  await victim.kill();
+  const rescuer = await startDroverWorker(sys.redis, 'alert-stalling', { processor: 'echo', stalledInterval: 1000, lockDuration: 1000 });
+  await waitFor(() => about('Stalls').length >= 1, { timeout: 20000, what: 'the stalled message' });
+  assert.match(about('Stalls')[0].body.text, new RegExp(`^\\[FIRING\\] Stalls \\(queue alert-stalling\\): 1 job\\(s\\) stalled in the last 3 s: ${job.id}`));
+  // The worker that recovered it says so, naming the queue, the job and the attempt.
+  assert.match(rescuer.stderr, new RegExp(`queue alert-stalling: job ${job.id} \\(attempt 1\\) stalled .*recovered`));
+  await waitFor(() => about('Stalls').length >= 2, { timeout: 20000, what: 'the stalled resolution' });
+  assert.match(about('Stalls')[1].body.text, /^\[RESOLVED\] Stalls/);
 });
