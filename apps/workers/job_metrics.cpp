@@ -23,7 +23,7 @@ job_metrics::job_metrics(m::registry& r)
       utilization_(r.add_gauge("drover_worker_utilization", "Busy slots over concurrency (0 to 1), by queue.", {"queue"})),
       completed_(r.add_counter("drover_worker_jobs_completed_total", "Jobs this process completed, by queue.", {"queue"})),
       failed_(r.add_counter("drover_worker_jobs_failed_total",
-                            "Job attempts this process failed (retried or failed for good), by queue.", {"queue"})) {}
+                            "Jobs this process failed for good (retried attempts not counted), by queue.", {"queue"})) {}
 
 void job_metrics::observe_start(const job& j, const std::string& queue) {
   // The first attempt only: a retry's wait is its backoff, which is not queueing.

@@ -18,7 +18,7 @@ namespace drover::workers {
 //   drover_worker_concurrency            gauge      jobs this process may run at once
 //   drover_worker_utilization            gauge      busy slots over concurrency, 0 to 1
 //   drover_worker_jobs_completed_total   counter    jobs this process completed
-//   drover_worker_jobs_failed_total      counter    attempts this process failed
+//   drover_worker_jobs_failed_total      counter    jobs this process failed for good
 // Thread safety: any thread (blocking processors run on the worker's pool).
 class job_metrics {
  public:
