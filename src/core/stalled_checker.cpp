@@ -22,13 +22,15 @@ net::awaitable<void> worker::impl::check_stalled() {
                            std::to_string(opts.stalled_interval.count())};
   auto r = co_await detail::run_script(*conn, detail::lua::move_stalled_jobs_to_wait, std::move(args));
   for (const auto& e : r.elements) {
-    // The attempt that stalled, for the log: one more round trip, only when a job stalled.
+    // The attempt that stalled, numbered as the job runner numbers them (attempts made,
+    // plus one; a stall is not an attempt): one more round trip, only when a job stalled.
+    // Not "ats": another worker may already have started the job again.
     auto id = e.as_string();
     std::string attempt = "?";
     try {
-      redis::command started{"HGET", k.job(id), "ats"};
-      auto ats = co_await conn->exec(std::move(started));
-      if (ats.is_string()) attempt = ats.as_string();
+      redis::command made{"HGET", k.job(id), "atm"};
+      auto atm = co_await conn->exec(std::move(made));
+      attempt = std::to_string(atm.as_int().value_or(0) + 1);
     } catch (const error&) {
     }
     spdlog::warn("queue {}: job {} (attempt {}) stalled (its worker stopped renewing the lock); recovered: moved back "
