@@ -3,7 +3,12 @@
 // secrets in every variable that holds one.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startSystem, postJSON, waitFor, waitForJob } from './system.mjs';
+import { onCleanup } from '../interop/support.mjs';
 
 const SECRETS = {
   redisPassword: 'redis-pw-Zq81x',
@@ -71,5 +76,31 @@ test('JSON logs: every line parses, failed jobs name queue, job and attempt; no 
   for (const [name, secret] of Object.entries(SECRETS)) {
     assert.ok(!sys.api.output.includes(secret), `api output holds ${name}`);
     assert.ok(!sys.workers.output.includes(secret), `workers output holds ${name}`);
+  }
+});
+
+test('Redis lost and regained: each app logs one line for each', { timeout: 90000 }, async () => {
+  const s2 = await startSystem();
+  await s2.redis.stop();
+  for (const app of [s2.api, s2.workers]) {
+    await waitFor(() => /redis: connection lost/.test(app.output), { timeout: 20000, what: `${app.name}: the lost line` });
+  }
+  // Redis again, on the same port.
+  const dir = mkdtempSync(path.join(tmpdir(), 'drover-e2e-redis-again-'));
+  const again = spawn('redis-server', ['--port', String(s2.redis.port), '--bind', '127.0.0.1', '--save', '',
+    '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  onCleanup(async () => {
+    if (again.exitCode === null) {
+      const gone = new Promise((r) => again.once('exit', r));
+      again.kill('SIGTERM');
+      await gone;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  for (const app of [s2.api, s2.workers]) {
+    await waitFor(() => /redis: connection regained \(127\.0\.0\.1:\d+\) after [\d.]+ s/.test(app.output),
+      { timeout: 20000, what: `${app.name}: the regained line` });
+    assert.equal(app.output.match(/redis: connection lost/g).length, 1, app.tail());
+    assert.equal(app.output.match(/redis: connection regained/g).length, 1, app.tail());
   }
 });
