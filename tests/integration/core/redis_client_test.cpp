@@ -1,6 +1,8 @@
 // redis_client_test.cpp - the public plain-key client against a real redis-server.
 #include "drover/redis_client.hpp"
 
+#include "drover/error.hpp"
+
 #include <gtest/gtest.h>
 
 #include "support/async.hpp"
