@@ -157,13 +157,7 @@ net::awaitable<response> api_server::metrics_page(const request& req) {
   co_await connectivity_.probe();
   co_await queue_stats_.refresh();
   socketio_connections_.with({}).set(sio_ ? static_cast<double>(sio_->connection_count()) : 0);
-  response res{http::status::ok, req.version()};
-  res.set(http::field::content_type, app::metrics::registry::content_type);
-  res.set(http::field::cache_control, "no-store");
-  res.keep_alive(req.keep_alive());
-  res.body() = registry_.expose();
-  res.prepare_payload();
-  co_return res;
+  co_return httpd::metrics_response(req, registry_);
 }
 
 // The open incidents as the Workers app's alert evaluator stored them (alert_state.hpp);

@@ -41,4 +41,14 @@ void http_metrics::observe(http::verb method, std::string_view route, unsigned s
   }
 }
 
+response metrics_response(const request& req, const m::registry& r) {
+  response res{http::status::ok, req.version()};
+  res.set(http::field::content_type, m::registry::content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = r.expose();
+  res.prepare_payload();
+  return res;
+}
+
 }  // namespace drover::httpd

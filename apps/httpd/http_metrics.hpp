@@ -35,4 +35,7 @@ class http_metrics {
   std::chrono::milliseconds slow_;
 };
 
+// The 200 reply of GET /metrics: r.expose() as the text exposition format.
+response metrics_response(const request& req, const app::metrics::registry& r);
+
 }  // namespace drover::httpd

@@ -140,13 +140,7 @@ struct workers_app::impl {
     std::vector<std::pair<std::string, const worker*>> list;
     for (std::size_t k = 0; k < workers.size(); ++k) list.emplace_back(worker_queues[k], workers[k].get());
     jobs.sample(list);
-    httpd::response res{httpd::http::status::ok, req.version()};
-    res.set(httpd::http::field::content_type, app::metrics::registry::content_type);
-    res.set(httpd::http::field::cache_control, "no-store");
-    res.keep_alive(req.keep_alive());
-    res.body() = registry.expose();
-    res.prepare_payload();
-    co_return res;
+    co_return httpd::metrics_response(req, registry);
   }
 
   net::awaitable<httpd::response> health(httpd::request req) {
