@@ -25,6 +25,10 @@
     }
     return e;
   }
+  // Replaces a node's children, skipping the null/false of conditional parts.
+  function put(node, ...kids) {
+    node.replaceChildren(...kids.flat(Infinity).filter((k) => k !== null && k !== undefined && k !== false));
+  }
   const svgNS = 'http://www.w3.org/2000/svg';
   function svg(tag, attrs = {}, ...children) {
     const e = document.createElementNS(svgNS, tag);
@@ -107,7 +111,7 @@
     session = null;
     document.getElementById('who').textContent = '';
     document.getElementById('signout').hidden = true;
-    document.getElementById('crumbs').replaceChildren();
+    put(document.getElementById('crumbs'));
     const token = el('input', { id: 'login-token', type: 'password', autocomplete: 'off' });
     const user = el('input', { id: 'login-user', autocomplete: 'username' });
     const pass = el('input', { id: 'login-password', type: 'password', autocomplete: 'current-password' });
@@ -127,7 +131,7 @@
     el('label', { for: 'login-user' }, 'User'), user,
     el('label', { for: 'login-password' }, 'Password'), pass,
     el('div', { class: 'row end', style: 'margin-top:14px' }, el('button', { type: 'submit', id: 'login-submit' }, 'Sign in')));
-    view.replaceChildren(form);
+    put(view, form);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -261,7 +265,7 @@
   let cleanupView = () => {};
   function setCrumbs(...parts) {
     const c = document.getElementById('crumbs');
-    c.replaceChildren(...parts.flatMap((p, i) => [i ? el('span', {}, '›') : null,
+    put(c, ...parts.flatMap((p, i) => [i ? el('span', {}, '›') : null,
       p.href ? el('a', { href: p.href }, p.text) : el('span', {}, p.text)]));
   }
   function onOverview(fn) { overviewListeners.add(fn); return () => overviewListeners.delete(fn); }
@@ -299,13 +303,13 @@
       el('th', { class: 'num' }, 'workers'), el('th', {}, 'state'))), body);
     const chartBox = el('div');
     const alertsCard = el('section', { class: 'card', id: 'alerts', hidden: true }, el('h2', {}, 'Alerts'), el('div'));
-    view.replaceChildren(
+    put(view, 
       el('h1', {}, 'Queues', el('span', { class: 'muted', style: 'font-size:13px;font-weight:400' }, `prefix ${session.prefix}`)),
       alertsCard,
       el('section', { class: 'card' }, table),
       el('section', { class: 'card' }, el('h2', {}, 'Jobs waiting over time (sampled by this page)'), chartBox));
     const fill = (list) => {
-      body.replaceChildren(...(list.length ? list.map((q) => {
+      put(body, ...(list.length ? list.map((q) => {
         const c = q.counts || {};
         return el('tr', { class: 'click', 'data-queue': q.name, onclick: () => (location.hash = qhref(q.name)) },
           el('td', {}, el('a', { href: qhref(q.name) }, q.name)),
@@ -318,7 +322,7 @@
       }) : [el('tr', {}, el('td', { colspan: 11, class: 'muted' }, 'No queues under this prefix yet.'))]));
       const colors = ['#2f5fd0', '#c0362c', '#1f8a4c', '#b7791f', '#7a3fc0', '#0f8b8d'];
       const busiest = [...samples.entries()].sort((a, b) => b[1].at(-1).waiting - a[1].at(-1).waiting).slice(0, 6);
-      chartBox.replaceChildren(lineChart(busiest.map(([name, arr], i) => ({
+      put(chartBox, lineChart(busiest.map(([name, arr], i) => ({
         name, color: colors[i % colors.length], points: arr.map((s) => ({ x: s.at, y: s.waiting })) }))));
     };
     fill(overview);
@@ -337,7 +341,7 @@
       const json = await res.json();
       const list = Array.isArray(json) ? json : (json.alerts || json.firing || []);
       card.hidden = false;
-      card.lastChild.replaceChildren(...(list.length ? list.map((a) => el('div', {
+      put(card.lastChild, ...(list.length ? list.map((a) => el('div', {
         class: `alert${/resolv|ok/i.test(a.state || a.status || '') ? ' resolved' : ''}`,
       }, el('strong', {}, a.rule || a.name || a.id || 'alert'), a.queue ? ` · ${a.queue}` : '',
       ` · ${a.message || a.summary || a.text || ''}`,
@@ -365,10 +369,10 @@
 
     const drawHeader = () => {
       const q = info();
-      title.replaceChildren(name, q.paused ? el('span', { class: 'badge paused', id: 'paused-badge' }, 'paused') : null,
+      put(title, name, q.paused ? el('span', { class: 'badge paused', id: 'paused-badge' }, 'paused') : null,
         q.deadLetter ? el('span', { class: 'badge dlq' }, 'dead letters') : null);
       const reload = () => { loadJobs(); };
-      actions.replaceChildren(
+      put(actions, 
         q.paused
           ? actionButton('Resume', 'resume', () => runAction('Resume', `/api/admin/queues/${encodeURIComponent(name)}/resume`, { after: reload }))
           : actionButton('Pause', 'pause', () => runAction('Pause', `/api/admin/queues/${encodeURIComponent(name)}/pause`,
@@ -382,7 +386,7 @@
         { danger: true, show: ['completed', 'failed', 'delayed', 'waiting', 'prioritized', 'paused'].includes(state) }),
         actionButton('Drain', 'drain', () => runAction('Drain', `/api/admin/queues/${encodeURIComponent(name)}/drain`,
           { body: { delayed: false }, confirm: `Delete every waiting job of ${name} (delayed ones stay)? This cannot be undone.`, after: reload }), { danger: true }));
-      tabs.replaceChildren(...STATES.map((s) => el('a', {
+      put(tabs, ...STATES.map((s) => el('a', {
         href: qhref(name, { state: s }), class: s === state ? 'active' : '', 'data-state': s,
       }, s, el('span', { class: 'n' }, q.counts[s] || 0))));
     };
@@ -392,13 +396,13 @@
       try {
         const r = await api(`/api/admin/queues/${encodeURIComponent(name)}/jobs?${new URLSearchParams({ state, page, pageSize: 20, search })}`);
         lastTotal = r.total;
-        rows.replaceChildren(...(r.jobs.length ? r.jobs.map((j) => el('tr', { class: 'click', 'data-job': j.id, onclick: () => (location.hash = jhref(name, j.id)) },
+        put(rows, ...(r.jobs.length ? r.jobs.map((j) => el('tr', { class: 'click', 'data-job': j.id, onclick: () => (location.hash = jhref(name, j.id)) },
           el('td', {}, el('a', { href: jhref(name, j.id) }, j.id)), el('td', {}, j.name), el('td', {}, fmtTime(j.timestamp)),
           el('td', {}, fmtTime(j.finishedOn || j.processedOn)), el('td', { class: 'num' }, j.attemptsMade),
           el('td', {}, j.failedReason ? el('span', { class: 'warn' }, j.failedReason) : (typeof j.progress === 'number' ? `${j.progress}%` : pretty(j.progress))))) :
           [el('tr', {}, el('td', { colspan: 6, class: 'muted' }, search ? `No ${state} job matches “${search}”.` : `No ${state} jobs.`))]));
         const pages = Math.max(1, Math.ceil(r.total / r.pageSize));
-        pager.replaceChildren(el('span', { class: 'muted', id: 'page-info' }, `${r.total} job${r.total === 1 ? '' : 's'} · page ${r.page} of ${pages}`),
+        put(pager, el('span', { class: 'muted', id: 'page-info' }, `${r.total} job${r.total === 1 ? '' : 's'} · page ${r.page} of ${pages}`),
           el('button', { class: 'secondary', id: 'prev', disabled: r.page <= 1, onclick: () => go({ page: r.page - 1 }) }, '‹ Newer'),
           el('button', { class: 'secondary', id: 'next', disabled: r.page >= pages, onclick: () => go({ page: r.page + 1 }) }, 'Older ›'));
       } catch (err) { handleError(err); }
@@ -409,10 +413,10 @@
         const m = await api(`/api/admin/queues/${encodeURIComponent(name)}/metrics?points=60`);
         // data[0] is the newest minute.
         const toPoints = (d) => d.data.map((y, i) => ({ x: m.at - i * 60000, y })).reverse();
-        charts.throughput.replaceChildren(lineChart([
+        put(charts.throughput, lineChart([
           { name: 'completed', color: '#1f8a4c', points: toPoints(m.completed) },
           { name: 'failed', color: '#c0362c', points: toPoints(m.failed) }], { yLabel: 'jobs per minute' }));
-      } catch (err) { charts.throughput.replaceChildren(el('p', { class: 'muted' }, `Metrics unavailable: ${err.message}`)); }
+      } catch (err) { put(charts.throughput, el('p', { class: 'muted' }, `Metrics unavailable: ${err.message}`)); }
       try {
         const r = await api(`/api/admin/queues/${encodeURIComponent(name)}/jobs?state=completed&pageSize=100`);
         const proc = r.jobs.filter((j) => j.processedOn && j.finishedOn).map((j) => j.finishedOn - j.processedOn).sort((a, b) => a - b);
@@ -420,11 +424,11 @@
         const line = (label, arr) => el('tr', {}, el('td', {}, label),
           ...[0.5, 0.9, 0.95, 0.99].map((p) => el('td', { class: 'num' }, fmtDuration(percentile(arr, p)))),
           el('td', { class: 'num' }, fmtDuration(arr.length ? arr.at(-1) : null)));
-        charts.timing.replaceChildren(el('table', { id: 'percentiles' },
+        put(charts.timing, el('table', { id: 'percentiles' },
           el('thead', {}, el('tr', {}, el('th', {}, ''), ...['p50', 'p90', 'p95', 'p99', 'max'].map((h) => el('th', { class: 'num' }, h)))),
           el('tbody', {}, line('processing', proc), line('waiting', wait))),
         el('p', { class: 'muted' }, `from the ${proc.length} newest completed jobs`));
-      } catch (err) { charts.timing.replaceChildren(el('p', { class: 'muted' }, err.message)); }
+      } catch (err) { put(charts.timing, el('p', { class: 'muted' }, err.message)); }
       try {
         const w = await api(`/api/admin/queues/${encodeURIComponent(name)}/workers`);
         const drover = w.drover.map((s) => el('tr', { 'data-worker': s.name },
@@ -434,21 +438,21 @@
           el('td', { class: 'num' }, s.completed), el('td', { class: 'num' }, s.failed)));
         const conns = w.connections.map((c) => el('tr', {}, el('td', {}, c.name || '–'), el('td', {}, c.addr),
           el('td', { class: 'num' }, fmtDuration((c.age ?? c.ageSeconds ?? 0) * 1000)), el('td', { class: 'num' }, fmtDuration((c.idle ?? c.idleSeconds ?? 0) * 1000))));
-        charts.workers.replaceChildren(
+        put(charts.workers, 
           el('p', {}, `${w.connections.length} connection${w.connections.length === 1 ? '' : 's'}; drover workers: ${w.busy} busy of ${w.concurrency} slots`),
           drover.length ? el('table', { id: 'drover-workers' }, el('thead', {}, el('tr', {}, ...['worker', 'host', 'busy', '', 'completed', 'failed'].map((h) => el('th', {}, h)))), el('tbody', {}, drover)) : null,
           conns.length ? el('table', { id: 'worker-connections', style: 'margin-top:10px' }, el('thead', {}, el('tr', {}, ...['client name', 'address', 'age', 'idle'].map((h) => el('th', {}, h)))), el('tbody', {}, conns)) : el('p', { class: 'muted' }, 'No worker is connected to this queue.'));
-      } catch (err) { charts.workers.replaceChildren(el('p', { class: 'muted' }, err.message)); }
+      } catch (err) { put(charts.workers, el('p', { class: 'muted' }, err.message)); }
     }
     const drawLength = () => {
       const arr = samples.get(name) || [];
-      charts.length.replaceChildren(lineChart([
+      put(charts.length, lineChart([
         { name: 'waiting', color: '#2f5fd0', points: arr.map((s) => ({ x: s.at, y: s.waiting })) },
         { name: 'active', color: '#1f8a4c', points: arr.map((s) => ({ x: s.at, y: s.active })) },
         { name: 'delayed', color: '#b7791f', points: arr.map((s) => ({ x: s.at, y: s.delayed })) }]));
     };
 
-    view.replaceChildren(
+    put(view, 
       title, actions,
       el('section', { class: 'card', style: 'margin-top:12px' }, tabs,
         el('form', { class: 'row', style: 'margin-bottom:8px', onsubmit: (ev) => { ev.preventDefault(); go({ search: searchInput.value.trim() }); } },
@@ -460,7 +464,7 @@
         el('section', { class: 'card' }, el('h2', {}, 'Throughput (last hour)'), charts.throughput),
         el('section', { class: 'card' }, el('h2', {}, 'Queue length (sampled by this page)'), charts.length),
         el('section', { class: 'card' }, el('h2', {}, 'Processing and waiting time'), charts.timing),
-        el('section', { class: 'card', id: 'workers' }, el('h2', {}, 'Workers'), charts.workers)));
+        el('section', { class: 'card wide', id: 'workers' }, el('h2', {}, 'Workers'), charts.workers)));
     drawHeader();
     drawLength();
     loadJobs();
@@ -492,13 +496,13 @@
     setCrumbs({ text: 'Queues', href: '#/' }, { text: name, href: qhref(name) }, { text: `job ${id}` });
     startStream(name);
     const box = el('div');
-    view.replaceChildren(box);
+    put(view, box);
     const base = `/api/admin/queues/${encodeURIComponent(name)}/jobs/${encodeURIComponent(id)}`;
     async function load() {
       let j;
       try { j = await api(base); } catch (err) {
         if (err instanceof Unauthorized) return showLogin(err.message);
-        box.replaceChildren(el('h1', {}, `Job ${id}`), el('p', { class: 'muted', id: 'job-missing' }, err.message),
+        put(box, el('h1', {}, `Job ${id}`), el('p', { class: 'muted', id: 'job-missing' }, err.message),
           el('a', { href: qhref(name) }, `back to ${name}`));
         return;
       }
@@ -527,7 +531,7 @@
         ['wait time', fmtDuration(j.waitTime)], ['processing time', fmtDuration(j.processingTime)],
         ['processed by', j.processedBy || '–'], ['stalled', j.stalledCounter || 0],
       ];
-      box.replaceChildren(
+      put(box, 
         el('h1', {}, `Job ${j.id}`, el('span', { class: 'muted', style: 'font-weight:400' }, j.name)), actions,
         el('div', { class: 'grid', style: 'margin-top:12px' },
           el('section', { class: 'card' }, el('h2', {}, 'Summary'), el('dl', { id: 'job-fields' }, fields.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]))),
