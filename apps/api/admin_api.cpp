@@ -595,7 +595,11 @@ net::awaitable<void> admin_api::stream_events(boost::beast::tcp_stream stream, r
     eo.prefix = opts_.prefix;
     eo.redis = opts_.redis;
     eo.block = std::chrono::milliseconds(1000);
-    events = std::make_unique<queue_events>(ex_, name, eo);
+    try {
+      events = std::make_unique<queue_events>(ex_, name, eo);
+    } catch (const std::exception&) {
+      // Not a queue name: the stream carries the counts alone.
+    }
   }
   net::steady_timer timer(ex_);
   auto next_counts = std::chrono::steady_clock::now();
