@@ -21,6 +21,7 @@
 #include <drover/discovery.hpp>
 #include <drover/queue_events.hpp>
 
+#include "api/admin_views.hpp"
 #include "api/http_error.hpp"
 
 namespace net = boost::asio;
@@ -75,12 +76,6 @@ DASHBOARD_USERS='alice:s3cret:admin,bob:pw:viewer'  # basic auth; viewer = read 
 </body></html>
 )";
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 std::int64_t int_param(const boost::urls::url_view& url, std::string_view name, std::int64_t fallback,
                        std::int64_t lo, std::int64_t hi) {
   auto it = url.params().find(name);
@@ -108,32 +103,6 @@ json::object body_object(const request& req) {
   if (ec) throw http_error(http::status::bad_request, "Malformed JSON: " + ec.message());
   if (!v.is_object()) throw http_error(http::status::bad_request, "Request body must be a JSON object");
   return std::move(v.get_object());
-}
-
-// One line of a jobs list: what a table shows, without the payload.
-json::object job_summary(const job& j) {
-  json::object o;
-  o["id"] = j.id;
-  o["name"] = j.name;
-  o["timestamp"] = j.timestamp;
-  o["delay"] = j.delay;
-  o["priority"] = j.priority;
-  o["attemptsMade"] = j.attempts_made;
-  o["progress"] = j.progress;
-  o["processedOn"] = j.processed_on ? json::value(*j.processed_on) : json::value(nullptr);
-  o["finishedOn"] = j.finished_on ? json::value(*j.finished_on) : json::value(nullptr);
-  std::string reason = j.failed_reason.value_or("");
-  if (reason.size() > 300) reason = reason.substr(0, 300) + "...";
-  o["failedReason"] = reason.empty() ? json::value(nullptr) : json::value(reason);
-  return o;
-}
-
-// Waiting time (created or due -> picked up) and processing time (picked up -> finished), ms.
-void add_durations(json::object& o, const job& j) {
-  o["waitTime"] = j.processed_on ? json::value(std::max<std::int64_t>(0, *j.processed_on - j.timestamp - j.delay))
-                                 : json::value(nullptr);
-  o["processingTime"] =
-      j.processed_on && j.finished_on ? json::value(*j.finished_on - *j.processed_on) : json::value(nullptr);
 }
 
 std::string sse_event(std::string_view name, const json::value& data) {
@@ -175,7 +144,7 @@ struct admin_api::routes {
       total = counts[state];
       const std::int64_t start = (page - 1) * size;
       auto list = co_await q.get_jobs(types, start, start + size - 1);
-      for (const auto& j : list) rows.push_back(job_summary(j));
+      for (const auto& j : list) rows.push_back(job_row(j));
     } else {
       // The exact id first, then ids and names containing the text among the newest jobs.
       std::vector<json::object> found;
@@ -183,14 +152,12 @@ struct admin_api::routes {
       auto exact = co_await q.get_job(exact_id);
       std::string exact_state;
       if (exact) exact_state = co_await q.get_job_state(exact_id);
-      if (exact && exact_state == state) found.push_back(job_summary(*exact));
+      if (exact && exact_state == state) found.push_back(job_row(*exact));
       auto list = co_await q.get_jobs(types, 0, search_window - 1);
       const std::string needle = lower(search);
       for (const auto& j : list) {
         if (exact && j.id == exact->id) continue;
-        if (lower(j.id).find(needle) != std::string::npos || lower(j.name).find(needle) != std::string::npos) {
-          found.push_back(job_summary(j));
-        }
+        if (job_matches(j, needle)) found.push_back(job_row(j));
       }
       total = static_cast<std::int64_t>(found.size());
       for (auto i = (page - 1) * size; i < total && i < page * size; ++i) rows.push_back(std::move(found[i]));
