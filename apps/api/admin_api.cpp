@@ -177,9 +177,11 @@ struct admin_api::routes {
   net::awaitable<response> job_detail(const std::string& name, const std::string& id) {
     auto& q = self.queue_for(name);
     std::string job_id = id;
+    // The state first: a job finishing between the two reads then shows its result with
+    // the older state (and the next event refreshes it), never a finished state without it.
+    auto state = co_await q.get_job_state(job_id);
     auto j = co_await q.get_job(job_id);
     if (!j) throw http_error(http::status::not_found, fmt::format("No job {} in queue {}", id, name));
-    auto state = co_await q.get_job_state(job_id);
     auto logs = co_await q.get_job_logs(job_id, 0, 999);
     json::object out = j->to_json();
     out["queue"] = name;
@@ -587,6 +589,13 @@ net::awaitable<void> admin_api::stream_events(boost::beast::tcp_stream stream, r
         out += sse_event("unavailable", o);
         failed = true;
       }
+    }
+    // The counts go out at once, before waiting for job events.
+    if (!out.empty()) {
+      stream.expires_after(std::chrono::seconds(10));
+      co_await net::async_write(stream, net::buffer(out), net::redirect_error(net::use_awaitable, ec));
+      out.clear();
+      if (ec) break;
     }
     if (events && !failed) {
       try {

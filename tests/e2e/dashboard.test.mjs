@@ -210,8 +210,8 @@ test('the dashboard page: overview, queue, job, retry, pause, live counts, viewe
 
   // 3. Retry it: the drover worker runs it again, and the open page shows it completed.
   await page.click('#job-actions button[data-action="retry"]');
-  await page.waitForFunction(() => document.querySelector('#job-state')?.textContent === 'completed', null, { timeout: 15000 });
-  assert.match(await page.textContent('#job-return'), /"attempts": 2/);
+  await page.waitForFunction(() => document.querySelector('#job-state')?.textContent === 'completed' &&
+    /"attempts": 2/.test(document.querySelector('#job-return')?.textContent), null, { timeout: 15000 });
   assert.equal(await reports.getJobState(failed[0]), 'completed');
 
   // 4. Pause the queue, with a confirmation; the header shows it, and Redis has it.

@@ -17,6 +17,7 @@
       if (v === undefined || v === null || v === false) continue;
       if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
       else if (k === 'class') e.className = v;
+      else if (k === 'style') e.style.cssText = v;  // through the CSSOM: the page's CSP refuses style attributes
       else e.setAttribute(k, v === true ? '' : String(v));
     }
     for (const c of children.flat()) {
@@ -413,10 +414,20 @@
         const m = await api(`/api/admin/queues/${encodeURIComponent(name)}/metrics?points=60`);
         // data[0] is the newest minute.
         const toPoints = (d) => d.data.map((y, i) => ({ x: m.at - i * 60000, y })).reverse();
+        if (!m.completed.data.length && !m.failed.data.length) {
+          put(charts.throughput, el('p', { class: 'muted', id: 'throughput-empty' },
+            `${m.completed.meta.count} completed and ${m.failed.meta.count} failed so far. `,
+            'The per-minute points appear as minutes pass (a minute is written when the next one starts), ',
+            'for queues whose workers keep metrics.'));
+          return loadTimingAndWorkers();
+        }
         put(charts.throughput, lineChart([
           { name: 'completed', color: '#1f8a4c', points: toPoints(m.completed) },
           { name: 'failed', color: '#c0362c', points: toPoints(m.failed) }], { yLabel: 'jobs per minute' }));
       } catch (err) { put(charts.throughput, el('p', { class: 'muted' }, `Metrics unavailable: ${err.message}`)); }
+      return loadTimingAndWorkers();
+    }
+    async function loadTimingAndWorkers() {
       try {
         const r = await api(`/api/admin/queues/${encodeURIComponent(name)}/jobs?state=completed&pageSize=100`);
         const proc = r.jobs.filter((j) => j.processedOn && j.finishedOn).map((j) => j.finishedOn - j.processedOn).sort((a, b) => a - b);
