@@ -191,6 +191,14 @@ test('the dashboard page: overview, queue, job, retry, pause, live counts, viewe
   await reports.add('monthly-live', { failures: 0 });
   await page.waitForFunction(() => document.querySelector('#queues tr[data-queue="reports"] td[data-count="completed"]')?.textContent === '6',
     null, { timeout: 10000 });
+  // A queue nobody works fills up: the overview shows it (and its missing worker) as it grows.
+  const emails = newQueue(sys.redis, 'emails');
+  for (let round = 1; round <= 4; round++) {
+    await emails.addBulk(Array.from({ length: 3 * round }, (_, i) => ({ name: 'welcome', data: { to: `user${round}-${i}@example.com` } })));
+    await new Promise((r) => setTimeout(r, 1100));
+  }
+  await page.waitForFunction(() => document.querySelector('#queues tr[data-queue="emails"] td[data-count="waiting"]')?.textContent === '30',
+    null, { timeout: 10000 });
   await shot(page, 'overview');
 
   // 2. The queue, failed tab, then a failed job.

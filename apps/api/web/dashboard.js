@@ -243,7 +243,7 @@
       g.append(svg('text', { x: 2, y: y + 3 }, Number.isInteger(ymax * f) ? ymax * f : (ymax * f).toFixed(1)));
     }
     g.append(svg('text', { x: pad.l, y: H - 4 }, fmtClock(x0)));
-    g.append(svg('text', { x: W - pad.r - 30, y: H - 4 }, fmtClock(x1)));
+    g.append(svg('text', { x: W - pad.r, y: H - 4, 'text-anchor': 'end' }, fmtClock(x1)));
     for (const s of series) {
       if (!s.points.length) continue;
       const d = s.points.map((p, i) => `${i ? 'L' : 'M'}${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' ');
