@@ -222,6 +222,7 @@ net::awaitable<void> worker::impl::run_job(job j, std::string token) {
     co_await complete(j, token, result);
   }
   running.erase(j.id);
+  note_running();
   ++processed;
   wake();
 }
@@ -293,7 +294,7 @@ script_args worker::impl::move_to_finished_args(const job& j, const std::string&
 
 net::awaitable<void> worker::impl::complete(const job& j, const std::string& token, const json::value& result) {
   auto args = move_to_finished_args(j, token, true, json::serialize(result), "");
-  co_await record(j, "completion", lua::move_to_finished, std::move(args));
+  if (co_await record(j, "completion", lua::move_to_finished, std::move(args))) ++completed_count;
 }
 
 // BullMQ keeps one stack trace per failed attempt; C++ exceptions carry no stack,
@@ -341,6 +342,7 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
     auto args = move_to_finished_args(j, token, false, reason, fields);
     const auto finished_on = detail::now_ms();
     bool recorded = co_await record(j, "failure", lua::move_to_finished, std::move(args));
+    if (recorded) ++failed_count;
     if (recorded && !opts.dead_letter_queue.empty()) {
       co_await send_to_dead_letter(j, reason, std::move(traces), finished_on);
     }
@@ -358,6 +360,7 @@ net::awaitable<void> worker::impl::fail_cancelled(const job& j, const std::strin
   spdlog::info("queue {}: job {} cancelled{}{}", keys.queue(), j.id, why.empty() ? "" : ": ", why);
   auto args = move_to_finished_args(j, token, false, reason, fields);
   if (!co_await record(j, "cancellation", lua::move_to_finished, std::move(args))) co_return;
+  ++failed_count;
   redis::command forget{"HDEL", keys.job(j.id), std::string(detail::cancel_field)};
   std::string problem;
   try {
