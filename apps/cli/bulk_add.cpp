@@ -71,7 +71,9 @@ int run_bulk_add(const bulk_add_command& c) {
     json::object o{{"queue", c.common.queue}, {"added", added}};
     std::cout << json::serialize(o) << std::endl;
   } else {
-    std::cout << fmt::format("added {} job(s) to queue {} from {}", added, c.common.queue, c.file) << std::endl;
+    std::cout << fmt::format("added {} job(s) to queue {} from {}", added, c.common.queue,
+                             c.file == "-" ? std::string("stdin") : c.file)
+              << std::endl;
   }
   return 0;
 }

@@ -61,7 +61,7 @@ void print_job_detail(std::ostream& out, const job& j, const std::string& state,
   t.add_row({"finished", format_time(j.finished_on)});
   auto due = j.timestamp + j.delay;
   if (j.processed_on) t.add_row({"wait time", format_duration(*j.processed_on - due)});
-  t.add_row({"run time", elapsed(j, now_ms)});
+  t.add_row({j.processed_on ? "run time" : "due", elapsed(j, now_ms)});
   if (j.processed_by) t.add_row({"processed by", *j.processed_by});
   if (j.stalled_counter > 0) t.add_row({"stalled", fmt::format("{} time(s)", j.stalled_counter)});
   if (j.failed_reason) t.add_row({"failed reason", shorten(*j.failed_reason, 200)});

@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "dlq_command.hpp"
 #include "queue_commands.hpp"
+#include "top_command.hpp"
 
 using drover::cli::add_common;
 using drover::cli::add_json_flag;
@@ -102,6 +103,7 @@ int main(int argc, char** argv) {
   drover::cli::add_app_commands(app, app_run);
   drover::cli::add_dlq_command(app, app_run);
   drover::cli::add_queue_commands(app, app_run);
+  drover::cli::add_top_commands(app, app_run);  // after queue: adds `queue list`
   drover::cli::add_completion_command(app, app_run);
 
   try {

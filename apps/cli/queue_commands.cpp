@@ -49,6 +49,7 @@ struct queue_flags {
   long page = 1;
   long per_page = 20;
   bool paged = false;  // jobs: --page/--per-page/--search given
+  bool with_paused = false;  // counts: "paused" too, as the top-level `drover counts` always printed
 };
 
 std::int64_t now_ms() {
@@ -70,7 +71,10 @@ void done(const queue_flags& f, const std::string& human, json::object facts) {
 }
 
 net::awaitable<void> print_counts(const queue_flags& f, queue& q) {
-  auto counts = co_await q.get_job_counts();
+  // Without types: Node's getJobCounts() defaults, which leave out "paused".
+  std::vector<std::string> types;
+  if (f.with_paused) types = job_states();
+  auto counts = co_await q.get_job_counts(std::move(types));
   if (f.json) {
     json::object o;
     for (const auto& [k, v] : counts) o[k] = v;
@@ -264,6 +268,7 @@ int run_queue_view(const common_options& c, const std::string& action, const std
   f.common = c;
   f.id = id;
   f.json = json;
+  f.with_paused = true;
   return run_queue(f, action);
 }
 
