@@ -8,9 +8,9 @@
 //   4. on q, Ctrl-C or SIGTERM: restore the terminal exactly as it was.
 #include "top_command.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -140,8 +140,10 @@ net::awaitable<void> live_view(const top_flags& f, overview_reader& reader, net:
     std::cout << redraw << std::flush;
 
     tick.expires_after(std::chrono::milliseconds(f.interval_ms));
-    auto token = net::as_tuple(net::use_awaitable);  // named: no temporaries in a co_await (GCC 12)
-    auto [ec] = co_await tick.async_wait(token);
+    // A cancelled wait (q, Ctrl-C) is how the loop ends, not an error.
+    boost::system::error_code ec;
+    auto token = net::redirect_error(net::use_awaitable, ec);  // named: no temporaries in a co_await (GCC 12)
+    co_await tick.async_wait(token);
     if (quit) break;
     bool failed = false;
     try {
