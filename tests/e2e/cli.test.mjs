@@ -1,17 +1,18 @@
 // cli.test.mjs - the `drover` command as people and scripts use it, run as a process
 // against a private redis-server: human tables and --json of queue counts|jobs|job|list,
-// `add --file` (good and bad lines), `top --once`/`--json`, the completion scripts,
-// --help everywhere, and a one-line error with a non-zero exit when Redis is away.
+// `add --file` (good and bad lines), `top --once`/`--json` and live on a pseudo-terminal,
+// the completion scripts, --help everywhere, and a one-line error with a non-zero exit
+// when Redis is away.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import {
-  startRedis, queueName, newQueue, newWorker, runDrover, onCleanup, waitFor,
+  startRedis, queueName, newQueue, newWorker, runDrover, onCleanup, waitFor, DROVER_BIN,
 } from '../interop/support.mjs';
 
 const redis = await startRedis();
@@ -265,4 +266,28 @@ test('queue list and top: every queue under the prefix, with workers and paused 
   const live = await runDrover(['top', ...where]);
   assert.equal(live.code, 1);
   assert.match(live.stderr, /^drover: error: drover top needs a terminal; use --once or --json/);
+});
+
+test('top on a terminal redraws until q and gives the terminal back', async (t) => {
+  // `script` (util-linux) runs drover on a pseudo-terminal; what we type goes to its stdin.
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+  } catch {
+    t.skip('no script(1) to make a terminal');
+    return;
+  }
+  const name = queueName();
+  await newQueue(redis, name).add('x', {});
+  const proc = spawn('script', ['-qfec', `${DROVER_BIN} top --redis ${redis.url}`, '/dev/null'],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  onCleanup(() => proc.exitCode === null && proc.kill('SIGKILL'));
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  const exited = new Promise((r) => proc.on('exit', (code) => r(code)));
+  await waitFor(() => (out.match(/drover top - redis/g) || []).length >= 2, { what: 'two frames of drover top' });
+  proc.stdin.write('q');
+  assert.equal(await exited, 0, out.slice(-500));
+  assert.ok(out.includes('\x1b[?1049h'), 'switched to the alternate screen');
+  assert.ok(out.includes(name), 'the queue is on the screen');
+  assert.ok(out.trimEnd().endsWith('\x1b[?25h\x1b[?1049l'), 'cursor shown and screen restored at the end');
 });

@@ -51,7 +51,9 @@ TEST(completion, bash_script_knows_every_path_option_and_choice) {
   EXPECT_TRUE(contains(script, "--state) choices='active failed'")) << script;
   EXPECT_TRUE(contains(script, "words='bash zsh --help'")) << script;
   EXPECT_TRUE(contains(script, "files=' --file '")) << script;
-  if (std::system("command -v bash >/dev/null 2>&1") == 0) EXPECT_EQ(syntax_check("bash", script), 0) << script;
+  if (std::system("command -v bash >/dev/null 2>&1") == 0) {
+    EXPECT_EQ(syntax_check("bash", script), 0) << script;
+  }
 }
 
 TEST(completion, zsh_script_describes_subcommands_and_options) {
@@ -62,7 +64,9 @@ TEST(completion, zsh_script_describes_subcommands_and_options) {
   EXPECT_TRUE(contains(script, "'add:add jobs; it'\\''s quoted'")) << script;
   EXPECT_TRUE(contains(script, "'--json:JSON output'")) << script;
   EXPECT_TRUE(contains(script, "(--state) choices=(active failed)")) << script;
-  if (std::system("command -v zsh >/dev/null 2>&1") == 0) EXPECT_EQ(syntax_check("zsh", script), 0) << script;
+  if (std::system("command -v zsh >/dev/null 2>&1") == 0) {
+    EXPECT_EQ(syntax_check("zsh", script), 0) << script;
+  }
 }
 
 TEST(completion, refuses_an_unknown_shell) {
