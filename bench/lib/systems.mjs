@@ -7,7 +7,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const benchDir = path.resolve(here, '..');
 export const rootDir = path.resolve(benchDir, '..');
 const buildDir = process.env.BUILD_DIR ? path.resolve(process.env.BUILD_DIR) : path.join(rootDir, 'build');
-export const droverBin = process.env.DROVER_BIN ?? path.join(buildDir, 'apps/cli/drover');
 export const droverBenchBin = path.join(buildDir, 'bench/drover_bench');
 const node = process.execPath;
 const script = (rel) => path.join(benchDir, rel);
@@ -22,10 +21,17 @@ export function completedKey(system, queue) {
 // Starts one worker process. processor: noop | cpu | clock (bee-queue's lateness probe).
 export function startWorker(system, redis, queue, { concurrency, processor = 'noop', lockDuration, stalledInterval, delayed } = {}) {
   if (system === 'drover') {
-    const args = ['worker', '-q', queue, '-p', processor === 'clock' ? 'noop' : processor, '-c', String(concurrency), '--redis', redis.url];
-    if (lockDuration) args.push('--lock-duration', String(lockDuration));
-    if (stalledInterval) args.push('--stalled-interval', String(stalledInterval));
-    return start(droverBin, args);
+    const proc = processor === 'clock' ? 'noop' : processor;
+    if (process.env.DROVER_BIN) {
+      // The `drover` command instead (for instance another build's, to compare).
+      const args = ['worker', '-q', queue, '-p', proc, '-c', String(concurrency), '--redis', redis.url];
+      if (lockDuration) args.push('--lock-duration', String(lockDuration));
+      if (stalledInterval) args.push('--stalled-interval', String(stalledInterval));
+      return start(process.env.DROVER_BIN, args);
+    }
+    const args = ['worker', redis.url, queue, proc, String(concurrency)];
+    if (lockDuration || stalledInterval) args.push(String(lockDuration ?? 0), String(stalledInterval ?? 0));
+    return start(droverBenchBin, args);
   }
   if (system === 'bullmq') {
     const args = [script('workers/bullmq-worker.mjs'), '--port', String(redis.port), '--queue', queue, '--concurrency', String(concurrency),
