@@ -3,6 +3,7 @@
 // redis-server of its own, systems alternating, median of the repetitions.
 //   node bench/run.mjs [--quick] [--mode none|aof|both] [--reps N] [--jobs N]
 //                      [--only enqueue,processing,latency,delayed,cpu] [--out DIR]
+//                      [--aof-reps N] [--aof-only SECTIONS]   (the AOF pass: fewer repetitions or parts)
 // Writes <out>/<date>.json (every raw figure), <date>.md (tables with drover's ratio to
 // each peer) and SVG charts; see docs/benchmarks.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,9 @@ const quick = Boolean(a.quick);
 const reps = Number(a.reps ?? (quick ? 1 : 3));
 const jobs = Number(a.jobs ?? (quick ? 10000 : 50000));
 const modes = a.mode === 'both' || !a.mode ? (quick && !a.mode ? ['none'] : ['none', 'aof']) : [a.mode];
-const sections = new Set((a.only ?? 'enqueue,processing,latency,delayed,cpu').split(','));
+const allSections = new Set((a.only ?? 'enqueue,processing,latency,delayed,cpu').split(','));
+const aofReps = Number(a['aof-reps'] ?? reps);
+const aofSections = new Set((a['aof-only'] ?? [...allSections].join(',')).split(','));
 const outDir = path.resolve(a.out ?? path.join(benchDir, 'results'));
 
 const PROCESSING = [
@@ -37,7 +40,7 @@ const log = (...m) => console.error(new Date().toISOString().slice(11, 19), ...m
 const order = (rep) => SYSTEMS.map((_, i) => SYSTEMS[(i + rep) % SYSTEMS.length]);
 
 // Runs fn(system) reps times per system, alternating; returns {system: {runs, median-of-each-figure}}.
-async function repeated(what, fn, n = reps) {
+async function repeated(what, fn, n) {
   const runs = Object.fromEntries(SYSTEMS.map((s) => [s, []]));
   for (let rep = 0; rep < n; ++rep) {
     for (const system of order(rep)) {
@@ -58,29 +61,31 @@ const results = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(),
     node: process.version, loadavgAtStart: os.loadavg(), note: 'shared machine: other jobs were compiling during the run' },
-  options: { quick, reps, jobs, modes },
+  options: { quick, reps, aofReps, jobs, modes },
   modes: {},
 };
 
 async function runMode(mode) {
+  const reps = mode === 'aof' ? aofReps : results.options.reps;
+  const sections = mode === 'aof' ? aofSections : allSections;
   const redis = await startRedis(mode);
   const info = await redis.client.info('server');
   results.redisVersion = /redis_version:(\S+)/.exec(info)?.[1];
   const r = (results.modes[mode] = {});
   try {
-    if (sections.has('enqueue')) r.enqueue = await repeated(`[${mode}] enqueue`, (s) => enqueueRun(s, redis, jobs));
+    if (sections.has('enqueue')) r.enqueue = await repeated(`[${mode}] enqueue`, (s) => enqueueRun(s, redis, jobs), reps);
     if (sections.has('processing')) {
       r.processing = {};
-      for (const p of PROCESSING) r.processing[p.label] = await repeated(`[${mode}] processing ${p.label}`, (s) => processingRun(s, redis, p));
+      for (const p of PROCESSING) r.processing[p.label] = await repeated(`[${mode}] processing ${p.label}`, (s) => processingRun(s, redis, p), reps);
     }
     if (sections.has('latency')) {
       r.latency = {};
       for (const rate of RATES) {
-        r.latency[rate] = await repeated(`[${mode}] latency ${rate}/s`, (s) => latencyRun(s, redis, { rate, seconds: quick ? 2 : 5, concurrency: 100 }));
+        r.latency[rate] = await repeated(`[${mode}] latency ${rate}/s`, (s) => latencyRun(s, redis, { rate, seconds: quick ? 2 : 5, concurrency: 100 }), reps);
       }
     }
     if (mode === 'none' && sections.has('delayed')) {
-      r.delayed = await repeated('delayed', (s) => delayedRun(s, redis, { jobs: 200, concurrency: 100 }));
+      r.delayed = await repeated('delayed', (s) => delayedRun(s, redis, { jobs: 200, concurrency: 100 }), reps);
     }
     if (mode === 'none' && sections.has('cpu')) r.cpu = await repeated('cpu-heavy', (s) => cpuRun(s, redis, {}), 1);
   } finally {
