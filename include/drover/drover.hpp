@@ -4,6 +4,7 @@
 #include "drover/backoff.hpp"
 #include "drover/blocking_queue.hpp"
 #include "drover/dead_letter_queue.hpp"
+#include "drover/discovery.hpp"
 #include "drover/error.hpp"
 #include "drover/job.hpp"
 #include "drover/job_options.hpp"

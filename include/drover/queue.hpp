@@ -3,6 +3,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <chrono>
@@ -41,6 +42,44 @@ struct new_job {
   std::string name;
   boost::json::value data = boost::json::object();
   job_options opts;
+};
+
+// BullMQ's per-minute job counts (queue.getMetrics), kept by workers that have
+// worker_options::metrics_max_data_points set.
+struct queue_metrics {
+  std::int64_t count = 0;       // jobs counted since the metrics began
+  std::int64_t prev_ts = 0;     // epoch ms of the last counted job
+  std::int64_t prev_count = 0;  // `count` when the newest data point was written
+  std::vector<std::int64_t> data;  // jobs per minute, newest minute first
+  std::int64_t points = 0;         // data points kept in Redis
+  // BullMQ's shape: {meta: {count, prevTS, prevCount}, data, count}.
+  boost::json::object to_json() const;
+};
+
+// A connection named after BullMQ's worker convention ("<prefix>:<base64(queue)>" with an
+// optional ":w:<name>"): a Node or drover worker of the queue.
+struct worker_client {
+  std::string name;  // the worker's name (after ":w:"); empty for an unnamed worker
+  std::string addr;  // ip:port as Redis sees it
+  std::int64_t age_seconds = 0;
+  std::int64_t idle_seconds = 0;
+  boost::json::object to_json() const;
+};
+
+// What a running drover worker says about itself (a heartbeat every
+// worker_options::heartbeat_interval). Node workers publish none.
+struct worker_status {
+  std::string id;    // unique per worker object
+  std::string name;  // worker_options::name
+  std::string host;
+  std::int64_t pid = 0;
+  std::int64_t concurrency = 0;
+  std::int64_t busy = 0;  // jobs running at the last heartbeat
+  std::uint64_t completed = 0, failed = 0;  // since the worker started
+  std::int64_t started_at = 0, updated_at = 0;  // epoch ms
+  std::int64_t heartbeat_ms = 0;  // the worker's heartbeat interval
+  boost::json::object to_json() const;
+  static worker_status from_json(const boost::json::value& v);  // throws drover::error(protocol)
 };
 
 // A named queue of jobs in Redis, laid out as BullMQ 6.7.0 lays it out, so that
@@ -148,6 +187,17 @@ class queue {
   // Releases `dedup_id` at once, so that the next add with it creates a job. Returns
   // whether it was held.
   boost::asio::awaitable<bool> remove_deduplication_key(std::string dedup_id);
+
+  // Operations.
+  // BullMQ's per-minute metrics; `type` is "completed" or "failed"; [start, end] over
+  // the data points, newest first (end -1: all).
+  boost::asio::awaitable<queue_metrics> get_metrics(std::string type, std::int64_t start = 0, std::int64_t end = -1);
+  // The queue's workers as BullMQ's getWorkers() finds them (CLIENT LIST): Node and
+  // drover workers alike.
+  boost::asio::awaitable<std::vector<worker_client>> get_workers();
+  // The live drover workers' own reports (concurrency, busy slots, counts); reports
+  // older than three heartbeats are dropped.
+  boost::asio::awaitable<std::vector<worker_status>> get_worker_statuses();
 
   // Closes the connection; later calls fail with errc::closed.
   void close();

@@ -50,6 +50,16 @@ struct worker_options {
   // Where jobs that fail for good are copied (a queue name, usually "<queue>-dlq";
   // see dead_letter_queue.hpp); empty: nowhere. Cancelled jobs are never copied.
   std::string dead_letter_queue;
+  // How often the worker reports itself (queue::get_worker_statuses); 0: never.
+  std::chrono::milliseconds heartbeat_interval{5000};
+};
+
+// A worker's counters.
+struct worker_stats {
+  std::uint64_t completed = 0;  // jobs recorded completed
+  std::uint64_t failed = 0;     // jobs recorded failed for good (not retried attempts)
+  std::size_t running = 0;      // jobs running now
+  std::size_t concurrency = 0;
 };
 
 // Why a processor is asked to stop.
@@ -141,6 +151,8 @@ class worker {
   std::size_t running() const;
   // Jobs this worker finished (completed, failed, or sent to retry) since start.
   std::uint64_t processed() const;
+  // Safe to call from any thread.
+  worker_stats stats() const;
 
   struct impl;
 

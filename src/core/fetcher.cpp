@@ -52,6 +52,7 @@ net::awaitable<void> worker::impl::fetch_loop() {
       error_backoff = {};
       if (j) {
         running[j->id] = running_job{token, clock::now()};
+        note_running();
         // As Node's worker does, before the job runs: its scheduler's next job.
         if (j->repeat_job_key) co_await schedule_next_iteration(*j);
         net::co_spawn(ex, run_job(std::move(*j), token), [self](std::exception_ptr e) {

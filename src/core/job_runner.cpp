@@ -175,6 +175,7 @@ net::awaitable<void> worker::impl::run_job(job first, std::string token) {
     if (!next) break;
     // The finish locked it with the same token, as Node's worker does.
     running[next->id] = running_job{token, clock::now()};
+    note_running();
     if (next->repeat_job_key) co_await schedule_next_iteration(*next);
   }
   wake();
@@ -243,6 +244,7 @@ net::awaitable<std::optional<job>> worker::impl::run_one(job j, const std::strin
     next = co_await complete(j, token, result, fetch_with_finish());
   }
   running.erase(j.id);
+  note_running();
   ++processed;
   co_return next;
 }
@@ -319,6 +321,7 @@ net::awaitable<std::optional<job>> worker::impl::complete(const job& j, const st
                                                           const json::value& result, bool fetch_next) {
   auto args = move_to_finished_args(j, token, true, json::serialize(result), "", fetch_next);
   auto r = co_await record(j, "completion", lua::move_to_finished, std::move(args));
+  if (r) ++completed_count;
   if (!fetch_next || !r) co_return std::nullopt;
   // 0: nothing to fetch now (the script found no job and no delayed one).
   if (!r->is_array()) {
@@ -374,6 +377,7 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
     auto args = move_to_finished_args(j, token, false, reason, fields);
     const auto finished_on = detail::now_ms();
     auto recorded = co_await record(j, "failure", lua::move_to_finished, std::move(args));
+    if (recorded) ++failed_count;
     if (recorded && !opts.dead_letter_queue.empty()) {
       co_await send_to_dead_letter(j, reason, std::move(traces), finished_on);
     }
@@ -391,6 +395,7 @@ net::awaitable<void> worker::impl::fail_cancelled(const job& j, const std::strin
   spdlog::info("queue {}: job {} cancelled{}{}", keys.queue(), j.id, why.empty() ? "" : ": ", why);
   auto args = move_to_finished_args(j, token, false, reason, fields);
   if (!co_await record(j, "cancellation", lua::move_to_finished, std::move(args))) co_return;
+  ++failed_count;
   redis::command forget{"HDEL", keys.job(j.id), std::string(detail::cancel_field)};
   std::string problem;
   try {

@@ -27,6 +27,7 @@ queue_keys::queue_keys(std::string prefix, std::string queue)
   limiter = key("limiter");
   repeat = key("repeat");
   waiting_children = key("waiting-children");
+  worker_statuses = key("drover:workers");
 }
 
 std::string queue_keys::state(std::string_view name) const {

@@ -27,6 +27,9 @@ class queue_keys {
 
   std::string wait, paused, meta, id, completed, failed, delayed, active, events, marker,
       prioritized, pc, stalled, stalled_check, limiter, repeat, waiting_children;
+  // drover's own: a hash of the live drover workers' heartbeats (worker id -> JSON).
+  // Not part of BullMQ's layout; BullMQ ignores it.
+  std::string worker_statuses;
 
   // The key of a job state's list or set ("waiting" is stored in "wait").
   std::string state(std::string_view name) const;

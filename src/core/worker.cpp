@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "core/clock.hpp"
 #include "core/worker_impl.hpp"
 #include "drover/error.hpp"
 
@@ -28,6 +29,7 @@ std::string random_id() {
 void check_options(const worker_options& o) {
   if (o.concurrency < 1) throw error(errc::invalid_argument, "worker concurrency must be at least 1");
   if (o.lock_duration.count() < 1) throw error(errc::invalid_argument, "lock duration must be positive");
+  if (o.heartbeat_interval.count() < 0) throw error(errc::invalid_argument, "heartbeat interval must not be negative");
   if (o.stalled_interval.count() < 1) throw error(errc::invalid_argument, "stalled interval must be positive");
   if (o.max_stalled_count < 0) throw error(errc::invalid_argument, "max stalled count must not be negative");
   if (o.limiter && (o.limiter->max < 1 || o.limiter->duration.count() < 1)) {
@@ -118,6 +120,8 @@ void worker::start() {
   net::co_spawn(i->ex, i->lock_renewer(), log_failure("lock renewal of " + q));
   net::co_spawn(i->ex, i->fetch_loop(), log_failure("fetch loop of " + q));
   net::co_spawn(i->ex, i->cancel_watcher(), log_failure("cancel watcher of " + q));
+  i->started_at_ms = detail::now_ms();
+  if (i->opts.heartbeat_interval.count() > 0) net::co_spawn(i->ex, i->heartbeat(), log_failure("heartbeat of " + q));
 }
 
 net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
@@ -149,6 +153,8 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
     }
   }
   i->running.clear();
+  i->note_running();
+  if (i->started) co_await i->forget_heartbeat();
   if (i->dead_letters) i->dead_letters->close();
   i->conn->close();
   i->blocking->close();
@@ -156,5 +162,14 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
 
 std::size_t worker::running() const { return impl_->running.size(); }
 std::uint64_t worker::processed() const { return impl_->processed; }
+
+worker_stats worker::stats() const {
+  worker_stats s;
+  s.completed = impl_->completed_count.load();
+  s.failed = impl_->failed_count.load();
+  s.running = impl_->busy.load();
+  s.concurrency = static_cast<std::size_t>(impl_->opts.concurrency);
+  return s;
+}
 
 }  // namespace drover

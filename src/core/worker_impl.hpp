@@ -5,6 +5,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json/array.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -74,6 +75,12 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   // dead_letter_sink.cpp
   boost::asio::awaitable<void> send_to_dead_letter(const job& j, std::string reason, boost::json::array traces,
                                                    std::int64_t finished_on);
+  // worker_heartbeat.cpp
+  worker_status status() const;
+  boost::asio::awaitable<void> heartbeat();
+  boost::asio::awaitable<void> forget_heartbeat();
+  // Keeps the thread-safe copy of running.size() (stats()) current.
+  void note_running() { busy = running.size(); }
   // stalled_checker.cpp
   boost::asio::awaitable<void> stalled_checker();
   boost::asio::awaitable<void> check_stalled();
@@ -100,6 +107,10 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   std::string worker_id;
   std::uint64_t token_counter = 0;
   std::uint64_t processed = 0;
+  // Read by stats() from other threads.
+  std::atomic<std::uint64_t> completed_count{0}, failed_count{0};
+  std::atomic<std::size_t> busy{0};
+  std::int64_t started_at_ms = 0;
   bool started = false;
   bool closing = false;
   bool drained = false;

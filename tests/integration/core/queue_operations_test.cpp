@@ -1,0 +1,205 @@
+// queue_operations_test.cpp - what operators look at: discovered queues, BullMQ's
+// metrics, the workers CLIENT LIST shows, and drover workers' own reports.
+#include <drover/discovery.hpp>
+#include <drover/queue.hpp>
+#include <drover/worker.hpp>
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <atomic>
+
+#include "support/async.hpp"
+#include "support/queue_fixture.hpp"
+#include "support/redis_server.hpp"
+#include "support/worker_thread.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace drover {
+namespace {
+
+using test::eventually;
+using test::run_async;
+
+class queue_operations_test : public test::queue_fixture {
+ protected:
+  queue_operations_test() : queue_fixture("ops-test") {}
+  worker_options wopts() const {
+    auto o = queue_fixture::wopts();
+    o.heartbeat_interval = 100ms;
+    return o;
+  }
+};
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// Completes jobs at once, fails the ones whose data says {"fail": true}, and holds the
+// ones that say {"hold": true} until `release` is set.
+processor judge(std::atomic<bool>& release) {
+  return processor::async([&](job_context& ctx) -> net::awaitable<json::value> {
+    const auto& d = ctx.job().data.as_object();
+    if (d.contains("fail")) throw std::runtime_error("boom");
+    if (d.contains("hold")) {
+      net::steady_timer t(co_await net::this_coro::executor);
+      while (!release) {
+        t.expires_after(10ms);
+        co_await t.async_wait(net::use_awaitable);
+      }
+    }
+    co_return "ok";
+  });
+}
+
+TEST_F(queue_operations_test, discovers_the_queues_under_a_prefix_whoever_wrote_them) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue with_jobs(io.get_executor(), name + "-a", qopts());
+    co_await with_jobs.add("x", json::object());
+    queue paused_only(io.get_executor(), name + "-b", qopts());
+    co_await paused_only.pause();
+    queue_options other_prefix = qopts();
+    other_prefix.prefix = "ops-elsewhere";
+    queue elsewhere(io.get_executor(), name + "-c", other_prefix);
+    co_await elsewhere.add("x", json::object());
+    // A job whose id looks like a key suffix is not a queue.
+    job_options odd;
+    odd.job_id = "meta";
+    co_await with_jobs.add("x", json::object(), odd);
+
+    auto names = co_await discover_queues(io.get_executor(), server.options(), "bull");
+    EXPECT_TRUE(contains(names, name + "-a"));
+    EXPECT_TRUE(contains(names, name + "-b"));
+    EXPECT_FALSE(contains(names, name + "-c"));
+    EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+    for (const auto& n : names) EXPECT_EQ(n.find(':'), std::string::npos) << n;
+
+    auto others = co_await discover_queues(io.get_executor(), server.options(), "ops-elsewhere");
+    EXPECT_EQ(others, std::vector<std::string>{name + "-c"});
+  });
+}
+
+TEST_F(queue_operations_test, reads_the_metrics_a_worker_keeps_as_bullmq_does) {
+  std::atomic<bool> release{true};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    for (int i = 0; i < 3; ++i) co_await q.add("ok", json::object());
+    auto failing = json::parse(R"({"fail":true})");
+    co_await q.add("bad", failing);
+    auto o = wopts();
+    o.metrics_max_data_points = 60;
+    test::worker_thread w(name, judge(release), o);
+    auto all_done = [&]() -> net::awaitable<bool> {
+      auto c = co_await q.get_metrics("completed");
+      auto f = co_await q.get_metrics("failed");
+      co_return c.count == 3 && f.count == 1;
+    };
+    EXPECT_TRUE(co_await eventually(all_done));
+    auto m = co_await q.get_metrics("completed");
+    EXPECT_GT(m.prev_ts, 0);
+    auto shape = m.to_json();
+    EXPECT_EQ(shape.at("meta").at("count").to_number<int>(), 3);
+    EXPECT_TRUE(shape.at("data").is_array());
+
+    bool refused = false;
+    try {
+      co_await q.get_metrics("waiting");
+    } catch (const error& e) {
+      refused = e.is(errc::invalid_argument);
+    }
+    EXPECT_TRUE(refused);
+  });
+}
+
+TEST_F(queue_operations_test, an_empty_queue_has_zero_metrics) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto m = co_await q.get_metrics("failed");
+    EXPECT_EQ(m.count, 0);
+    EXPECT_EQ(m.points, 0);
+    EXPECT_TRUE(m.data.empty());
+  });
+}
+
+TEST_F(queue_operations_test, lists_workers_by_bullmq_client_names_and_their_reports) {
+  std::atomic<bool> release{false};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto o = wopts();
+    o.name = "reporter";
+    o.concurrency = 3;
+    auto w = std::make_unique<test::worker_thread>(name, judge(release), o);
+    auto hold = json::parse(R"({"hold":true})");
+    co_await q.add("held", hold);
+    co_await q.add("done", json::object());
+
+    auto named = [&]() -> net::awaitable<bool> {
+      auto clients = co_await q.get_workers();
+      co_return std::any_of(clients.begin(), clients.end(), [](const auto& c) { return c.name == "reporter"; });
+    };
+    EXPECT_TRUE(co_await eventually(named));
+
+    auto busy_one = [&]() -> net::awaitable<bool> {
+      auto reports = co_await q.get_worker_statuses();
+      co_return reports.size() == 1 && reports[0].busy == 1 && reports[0].completed == 1;
+    };
+    EXPECT_TRUE(co_await eventually(busy_one));
+    auto reports = co_await q.get_worker_statuses();
+    DROVER_CO_ASSERT_TRUE(reports.size() == 1u);
+    EXPECT_EQ(reports[0].name, "reporter");
+    EXPECT_EQ(reports[0].concurrency, 3);
+    EXPECT_GT(reports[0].pid, 0);
+    EXPECT_FALSE(reports[0].host.empty());
+    auto round_trip = worker_status::from_json(reports[0].to_json());
+    EXPECT_EQ(round_trip.id, reports[0].id);
+    EXPECT_EQ(round_trip.updated_at, reports[0].updated_at);
+
+    release = true;
+    w->stop();
+    auto none = [&]() -> net::awaitable<bool> { co_return (co_await q.get_worker_statuses()).empty(); };
+    EXPECT_TRUE(co_await eventually(none));
+    EXPECT_EQ(cli("HLEN " + key("drover:workers")), "0");
+  });
+}
+
+TEST_F(queue_operations_test, drops_the_reports_of_workers_that_died) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    cli("HSET " + key("drover:workers") +
+        R"( ghost '{"id":"ghost","updatedAt":1000,"heartbeatMs":5000}' junk not-json)");
+    EXPECT_TRUE((co_await q.get_worker_statuses()).empty());
+    EXPECT_EQ(cli("HLEN " + key("drover:workers")), "0");
+  });
+}
+
+TEST_F(queue_operations_test, worker_stats_count_finished_jobs) {
+  std::atomic<bool> release{true};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto o = wopts();
+    o.concurrency = 2;
+    worker w(io.get_executor(), name, judge(release), o);
+    w.start();
+    co_await q.add("ok", json::object());
+    auto failing = json::parse(R"({"fail":true})");
+    co_await q.add("bad", failing);
+    auto counted = [&]() -> net::awaitable<bool> {
+      auto s = w.stats();
+      co_return s.completed == 1 && s.failed == 1;
+    };
+    EXPECT_TRUE(co_await eventually(counted));
+    EXPECT_EQ(w.stats().concurrency, 2u);
+    EXPECT_EQ(w.stats().running, 0u);
+    co_await w.close(1s);
+  });
+}
+
+}  // namespace
+}  // namespace drover
