@@ -4,9 +4,10 @@
 //   node bench/run.mjs [--quick] [--mode none|aof|both] [--reps N] [--jobs N]
 //                      [--only enqueue,processing,latency,delayed,cpu] [--out DIR]
 //                      [--aof-reps N] [--aof-only SECTIONS]   (the AOF pass: fewer repetitions or parts)
+//                      [--update RESULTS.json]   (re-run the --only parts into an earlier result)
 // Writes <out>/<date>.json (every raw figure), <date>.md (tables with drover's ratio to
 // each peer) and SVG charts; see docs/benchmarks.md.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from './lib/args.mjs';
@@ -102,9 +103,18 @@ process.on('SIGTERM', cleanup);
 
 try {
   for (const mode of modes) await runMode(mode);
-  mkdirSync(outDir, { recursive: true });
-  const stamp = results.date.slice(0, 16).replace(':', '');
-  const base = path.join(outDir, stamp);
+  let base;
+  if (a.update) {
+    // The earlier result keeps its date and name; the parts run now replace its own.
+    const earlier = JSON.parse(readFileSync(a.update, 'utf8'));
+    for (const [mode, parts] of Object.entries(results.modes)) Object.assign((earlier.modes[mode] ??= {}), parts);
+    (earlier.updates ??= []).push({ date: results.date, parts: [...allSections], reps, loadavgAtStart: results.machine.loadavgAtStart });
+    Object.assign(results, earlier);
+    base = a.update.replace(/\.json$/, '');
+  } else {
+    mkdirSync(outDir, { recursive: true });
+    base = path.join(outDir, results.date.slice(0, 16).replace(':', ''));
+  }
   writeFileSync(`${base}.json`, JSON.stringify(results, null, 2) + '\n');
   writeReport(results, base);
   log(`results: ${base}.json, ${base}.md, ${base}-*.svg`);

@@ -116,6 +116,7 @@ export function writeReport(results, base) {
     `Node ${results.machine.node}, Redis ${results.redisVersion}; ${results.machine.note} ` +
     `(load average at start ${results.machine.loadavgAtStart.map((x) => x.toFixed(1)).join(', ')}). ` +
     `${results.options.jobs.toLocaleString('en-US')} no-op jobs per run, median of ${results.options.reps}.`, ''];
+  for (const u of results.updates ?? []) lines.push(`Re-run on ${u.date} (median of ${u.reps}): ${u.parts.join(', ')}.`, '');
   lines.push(...targets(results), '');
   for (const [mode, m] of Object.entries(results.modes)) lines.push(...modeTables(mode, m));
   const charts = [];

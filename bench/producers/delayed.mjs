@@ -2,7 +2,7 @@
 //   --system bullmq|bee --port P --queue Q --jobs N
 // Adds N jobs at once with delays spread evenly over 100 ms..2 s. Lateness of a job =
 // when its processing started minus when it was due: BullMQ/drover: the job hash's
-// processedOn - (timestamp + delay), set by the worker and the producer (epoch ms,
+// processedOn - (timestamp + the delay given), set by the worker and the producer (epoch ms,
 // same machine, ms resolution); bee-queue: the processor returns Date.now() at start,
 // compared with the job's delayUntil.
 import { Queue } from 'bullmq';
@@ -24,9 +24,11 @@ async function bullmq() {
   const deadline = Date.now() + 30000;
   while ((await r.zcard(`bull:${a.queue}:completed`)) < jobs && Date.now() < deadline) await sleep(100);
   const late = [];
-  for (const j of added) {
-    const [ts, delay, processedOn] = await r.hmget(`bull:${a.queue}:${j.id}`, 'timestamp', 'delay', 'processedOn');
-    if (processedOn) late.push(Number(processedOn) - (Number(ts) + Number(delay)));
+  // The job's own delay field is not read back: the scripts set it to 0 when they
+  // promote the job, so the delay is the one this producer gave.
+  for (const [i, j] of added.entries()) {
+    const [ts, processedOn] = await r.hmget(`bull:${a.queue}:${j.id}`, 'timestamp', 'processedOn');
+    if (processedOn) late.push(Number(processedOn) - (Number(ts) + delayOf(i)));
   }
   await q.close();
   r.disconnect();
