@@ -101,23 +101,36 @@ const cleanup = async () => {
 process.on('SIGINT', cleanup);
 process.on('SIGTERM', cleanup);
 
-try {
-  for (const mode of modes) await runMode(mode);
+// Writes the JSON, the tables and the charts; called after each persistence mode, so
+// that a failure in the second pass keeps the first one's figures.
+function save() {
   let base;
   if (a.update) {
     // The earlier result keeps its date and name; the parts run now replace its own.
     const earlier = JSON.parse(readFileSync(a.update, 'utf8'));
     for (const [mode, parts] of Object.entries(results.modes)) Object.assign((earlier.modes[mode] ??= {}), parts);
     (earlier.updates ??= []).push({ date: results.date, parts: [...allSections], reps, loadavgAtStart: results.machine.loadavgAtStart });
-    Object.assign(results, earlier);
     base = a.update.replace(/\.json$/, '');
-  } else {
-    mkdirSync(outDir, { recursive: true });
-    base = path.join(outDir, results.date.slice(0, 16).replace(':', ''));
+    writeFileSync(`${base}.json`, JSON.stringify(earlier, null, 2) + '\n');
+    writeReport(earlier, base);
+    log(`results: ${base}.json, ${base}.md, ${base}-*.svg`);
+    return;
   }
+  mkdirSync(outDir, { recursive: true });
+  base = path.join(outDir, results.date.slice(0, 16).replace(':', ''));
   writeFileSync(`${base}.json`, JSON.stringify(results, null, 2) + '\n');
   writeReport(results, base);
   log(`results: ${base}.json, ${base}.md, ${base}-*.svg`);
+}
+
+try {
+  for (const mode of modes) {
+    try {
+      await runMode(mode);
+    } finally {
+      if (Object.keys(results.modes).length) save();
+    }
+  }
 } finally {
   await killAll();
 }

@@ -12,14 +12,18 @@ export async function startRedis(mode) {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no',
     '--appendonly', mode === 'aof' ? 'yes' : 'no', '--appendfsync', 'everysec', '--loglevel', 'warning'];
   const proc = start('redis-server', args);
-  const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+  // A new client per attempt: one that failed to connect keeps reconnecting on its own.
+  let client;
   for (let i = 0; ; ++i) {
+    client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    client.on('error', () => {});
     try {
       await client.connect();
       await client.ping();
       break;
     } catch (e) {
-      if (i > 100) throw new Error(`redis-server on port ${port} did not answer: ${e.message}\n${proc.output}`);
+      client.disconnect();
+      if (i > 200) throw new Error(`redis-server on port ${port} did not answer: ${e.message}\n${proc.output}`);
       await sleep(50);
     }
   }

@@ -114,7 +114,7 @@ export function writeReport(results, base) {
   const lines = [`# drover benchmark, ${results.date}`, '',
     `Machine: ${results.machine.cpus} cores (${results.machine.model}), ${results.machine.memGB} GB, Linux ${results.machine.kernel}, ` +
     `Node ${results.machine.node}, Redis ${results.redisVersion}; ${results.machine.note} ` +
-    `(load average at start ${results.machine.loadavgAtStart.map((x) => x.toFixed(1)).join(', ')}). ` +
+    (results.machine.loadavgAtStart.length ? `(load average at start ${results.machine.loadavgAtStart.map((x) => x.toFixed(1)).join(', ')}). ` : '') +
     `${results.options.jobs.toLocaleString('en-US')} no-op jobs per run, median of ${results.options.reps}.`, ''];
   for (const u of results.updates ?? []) lines.push(`Re-run on ${u.date} (median of ${u.reps}): ${u.parts.join(', ')}.`, '');
   lines.push(...targets(results), '');
