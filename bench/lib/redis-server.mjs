@@ -23,7 +23,11 @@ export async function startRedis(mode) {
       break;
     } catch (e) {
       client.disconnect();
-      if (i > 200) throw new Error(`redis-server on port ${port} did not answer: ${e.message}\n${proc.output}`);
+      if (i > 200) {
+        await stop(proc);
+        rmSync(dir, { recursive: true, force: true });
+        throw new Error(`redis-server on port ${port} did not answer: ${e.message}\n${proc.output}`);
+      }
       await sleep(50);
     }
   }
