@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 
-.PHONY: all deps build build-asan run test clean
+.PHONY: all deps build build-asan run test bench clean
 
 all: build
 
@@ -30,6 +30,12 @@ run: build
 test: DEPS_FOR = test
 test: build build-asan
 	@scripts/test.sh $(BUILD_DIR) $(ASAN_DIR)
+
+# The side-by-side benchmark against BullMQ and bee-queue (docs/benchmarks.md); not a
+# test. BENCH_ARGS passes options, e.g. `make bench BENCH_ARGS=--quick`.
+bench: build
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target drover_bench
+	BUILD_DIR=$(BUILD_DIR) node bench/run.mjs $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)

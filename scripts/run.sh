@@ -38,6 +38,13 @@ export DATABASE_URL="${DATABASE_URL:-sqlite://$PWD/var/drover.db}"
 "$drover" migrate >/dev/null
 echo "database: ${DATABASE_URL%%\?*}" | sed -E 's#(postgres(ql)?://[^:/@]*):[^@]*@#\1:***@#'
 
+# The dashboard needs credentials; for local use make one up (printed below, never logged).
+if [ -z "${DASHBOARD_TOKEN:-}" ] && [ -z "${DASHBOARD_USERS:-}" ]; then
+  DASHBOARD_TOKEN=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+  export DASHBOARD_TOKEN
+  dashboard_url_token="#token=$DASHBOARD_TOKEN"
+fi
+
 "$drover" api 2> >(tee -a var/log/api.log >&2) &
 pids+=($!)
 "$drover" workers 2> >(tee -a var/log/workers.log >&2) &
@@ -56,6 +63,7 @@ drover is running:
                 -H 'Content-Type: text/markdown' --data-binary @README.md
               curl http://localhost:$port/api/documents/<documentId>
   queue:      redis-cli -u $REDIS_URL LLEN bull:ai-processing:wait
+  dashboard:  http://localhost:$port/dashboard${dashboard_url_token:-}
   AI model:   ${AI_BASE_URL:-the built-in echo provider (set AI_BASE_URL, AI_API_KEY, AI_MODEL for a real one)}
   logs:       var/log/
 

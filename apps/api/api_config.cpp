@@ -14,6 +14,12 @@ namespace drover::api {
 
 using app::env;
 
+admin_access dashboard_access_from_env() {
+  const char* token = env("DASHBOARD_TOKEN");
+  const char* users = env("DASHBOARD_USERS");
+  return admin_access(token ? token : "", users ? users : "");
+}
+
 api_config api_config::from_env() {
   api_config c;
   if (const char* v = env("PORT")) c.port = app::env_number<std::uint16_t>("PORT", v);
@@ -29,6 +35,7 @@ api_config api_config::from_env() {
     const char* users = env("USER_TIERS");
     const char* fallback = env("DEFAULT_TIER");
     c.priorities = priority_policy(tiers ? tiers : "", users ? users : "", fallback ? fallback : "");
+    c.dashboard = dashboard_access_from_env();
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, e.what());
   }

@@ -8,6 +8,7 @@
 
 #include <drover/redis_options.hpp>
 
+#include "api/admin_access.hpp"
 #include "api/priority_policy.hpp"
 
 namespace drover::api {
@@ -28,10 +29,15 @@ struct api_config {
   std::size_t history_limit = 20;                        // previous messages put into the AI context
   unsigned db_threads = 4;
   priority_policy priorities;  // PRIORITY_TIERS, USER_TIERS, DEFAULT_TIER
+  admin_access dashboard;      // DASHBOARD_TOKEN, DASHBOARD_USERS (none: the dashboard is refused)
 
   // Reads the environment over the defaults; throws drover::error(invalid_argument).
   static api_config from_env();
   std::string own_webhook_url() const;
 };
+
+// The dashboard's credentials from DASHBOARD_TOKEN and DASHBOARD_USERS (also used by
+// `drover dashboard`). Throws std::invalid_argument for a malformed DASHBOARD_USERS.
+admin_access dashboard_access_from_env();
 
 }  // namespace drover::api

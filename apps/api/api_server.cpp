@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <memory>
 #include <optional>
 
 #include <drover/discovery.hpp>
@@ -12,6 +13,7 @@
 #include <drover_app/alert_state.hpp>
 #include <drover_app/logging/redact.hpp>
 
+#include "api/admin_api.hpp"
 #include "api/blocking_call.hpp"
 #include "api/chat_routes.hpp"
 #include "api/document_routes.hpp"
@@ -70,7 +72,8 @@ api_server::api_server(net::any_io_executor ex, api_config cfg)
       db_pool_(cfg_.db_threads),
       ai_queue_(ex, "ai-processing", queue_options_for(cfg_)),
       webhook_queue_(ex, "webhook-delivery", queue_options_for(cfg_)),
-      documents_queue_(ex, "document-processing", queue_options_for(cfg_)) {}
+      documents_queue_(ex, "document-processing", queue_options_for(cfg_)),
+      admin_(std::make_unique<admin_api>(ex, queue_options_for(cfg_), cfg_.dashboard)) {}
 
 api_server::~api_server() {
   stop();
@@ -126,7 +129,15 @@ void api_server::start() {
       ex_, ho, [this](request req) { return handle(std::move(req)); },
       [](const request& req) { return socketio::server::handles(req.target()); },
       [sio](boost::beast::tcp_stream stream, request req) { return sio->run_websocket(std::move(stream), std::move(req)); });
+  auto* admin = admin_.get();
+  http_->set_stream_hook([](const request& req) { return admin_api::streams(req); },
+                         [admin](boost::beast::tcp_stream stream, request req) {
+                           return admin->stream_events(std::move(stream), std::move(req));
+                         });
   http_->start();
+  if (!cfg_.dashboard.configured()) {
+    spdlog::info("dashboard: off (set DASHBOARD_TOKEN or DASHBOARD_USERS to open /dashboard)");
+  }
 }
 
 void api_server::stop() {
@@ -136,6 +147,7 @@ void api_server::stop() {
   alert_reader_.close();
   if (sio_) sio_->close_all();
   if (relay_) relay_->stop();
+  if (admin_) admin_->close();
   ai_queue_.close();
   webhook_queue_.close();
   documents_queue_.close();
@@ -216,6 +228,7 @@ net::awaitable<response> api_server::route(request& req, std::string& pattern) {
     request copy = req;
     co_return co_await sio_->handle_polling(std::move(copy));
   }
+  if (admin_api::handles(req.target())) co_return co_await admin_->handle(req);
   auto url = boost::urls::parse_origin_form(req.target());
   if (!url) co_return error_response(req, http::status::bad_request, "Malformed request target");
   std::vector<std::string> seg;

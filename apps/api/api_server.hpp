@@ -29,6 +29,7 @@ namespace socketio {
 class server;
 }
 class job_event_relay;
+class admin_api;
 
 // Lifecycle: start() opens the database (migrating it), listens, and starts relaying
 // job events; stop() closes the listener, Socket.IO sessions and connections.
@@ -74,6 +75,7 @@ class api_server {
   queue documents_queue_;
   std::unique_ptr<socketio::server> sio_;
   std::unique_ptr<job_event_relay> relay_;
+  std::unique_ptr<admin_api> admin_;
   std::unique_ptr<httpd::http_server> http_;
 };
 

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -18,8 +19,10 @@
 #include <drover_app/logging/log_setup.hpp>
 #include <drover_app/logging/redact.hpp>
 
+#include "api/admin_api.hpp"
 #include "api/api_config.hpp"
 #include "api/api_server.hpp"
+#include "httpd/http_server.hpp"
 #include "workers/workers_app.hpp"
 
 namespace net = boost::asio;
@@ -78,6 +81,55 @@ net::awaitable<void> drain_logs(api::api_server& server) {
     t.expires_after(std::chrono::milliseconds(30));
     co_await t.async_wait(net::use_awaitable);
   }
+}
+
+// `drover dashboard`: the admin_api on its own listener, nothing else.
+int run_dashboard(const app_flags& flags) {
+  auto access = api::dashboard_access_from_env();
+  queue_options qo;
+  if (!flags.redis_url.empty()) qo.redis = redis_options::from_url(flags.redis_url);
+  qo.prefix = flags.prefix;
+  if (qo.prefix.empty()) qo.prefix = std::getenv("QUEUE_PREFIX") ? std::getenv("QUEUE_PREFIX") : "bull";
+  qo.redis.connect_timeout = std::chrono::milliseconds(800);
+  qo.redis.command_timeout = std::chrono::milliseconds(1000);
+  net::io_context io(1);
+  api::admin_api admin(io.get_executor(), qo, access);
+  httpd::server_options ho;
+  ho.bind = flags.bind.empty() ? "127.0.0.1" : flags.bind;
+  ho.port = 5050;
+  if (const char* p = std::getenv("DASHBOARD_PORT")) ho.port = static_cast<std::uint16_t>(std::stoi(p));
+  if (flags.port) ho.port = static_cast<std::uint16_t>(flags.port);
+  httpd::http_server http(
+      io.get_executor(), ho,
+      [&admin](httpd::request req) -> net::awaitable<httpd::response> {
+        if (api::admin_api::handles(req.target())) co_return co_await admin.handle(req);
+        if (req.target() == "/healthz") {
+          boost::json::object ok;
+          ok["status"] = "ok";
+          co_return httpd::json_response(req, httpd::http::status::ok, ok);
+        }
+        if (req.target() == "/") {
+          httpd::response res{httpd::http::status::found, req.version()};
+          res.set(httpd::http::field::location, "/dashboard");
+          res.keep_alive(req.keep_alive());
+          res.prepare_payload();
+          co_return res;
+        }
+        co_return httpd::error_response(req, httpd::http::status::not_found, "Not found");
+      });
+  http.set_stream_hook([](const httpd::request& req) { return api::admin_api::streams(req); },
+                       [&admin](boost::beast::tcp_stream stream, httpd::request req) {
+                         return admin.stream_events(std::move(stream), std::move(req));
+                       });
+  http.start();
+  spdlog::info("dashboard: http://{}:{}/dashboard (prefix {}){}", ho.bind, http.port(), qo.prefix,
+               access.configured() ? "" : "; no credentials: set DASHBOARD_TOKEN or DASHBOARD_USERS");
+  run_until_signal(io, [&] {
+    http.stop();
+    admin.close();
+    io.stop();
+  });
+  return 0;
 }
 
 }  // namespace
@@ -153,6 +205,15 @@ void add_app_commands(CLI::App& app, std::function<int()>& run) {
       });
       return 0;
     };
+  });
+
+  auto* dashboard = app.add_subcommand("dashboard", "serve only the dashboard and its admin API (/dashboard)");
+  dashboard->add_option("--port", flags->port, "HTTP port (default: DASHBOARD_PORT or 5050)")->check(CLI::Range(0, 65535));
+  dashboard->add_option("--bind", flags->bind, "address to listen on (default 127.0.0.1)");
+  dashboard->add_option("--redis", flags->redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
+  dashboard->add_option("--prefix", flags->prefix, "queue key prefix (default: QUEUE_PREFIX or bull)");
+  dashboard->callback([&run, flags] {
+    run = [flags] { return run_dashboard(*flags); };
   });
 
   auto* migrate = app.add_subcommand("migrate", "apply the database migrations and exit");

@@ -46,24 +46,6 @@ struct events_command {
   std::string from = "$";
 };
 
-// `drover queue ACTION`: inspecting and managing a queue.
-struct queue_command {
-  common_options common;
-  std::string action;
-  std::string id;
-  std::string state;
-  long grace_ms = 0;
-  long limit = 0;
-  bool force = false;
-  bool delayed = false;
-  long start = 0;
-  long end = -1;
-  bool asc = false;
-  std::string value;  // progress, JSON
-  std::string line;   // log line
-  std::string reason;  // cancel: why (goes to the job's stack trace)
-};
-
 // `drover schedule ACTION`: job schedulers (repeatable jobs).
 struct schedule_command {
   common_options common;
@@ -78,10 +60,7 @@ struct schedule_command {
 // Each returns the process exit code; failures throw drover::error.
 int run_worker(const worker_command& c);
 int run_add(const add_command& c);
-int run_counts(const common_options& c);
-int run_job(const common_options& c, const std::string& id);
 int run_events(const events_command& c);
-int run_queue(const queue_command& c);
 int run_schedule(const schedule_command& c);
 
 }  // namespace drover::cli

@@ -29,6 +29,7 @@ struct dlq_flags {
   std::string id;
   long start = 0;
   long end = -1;
+  bool json = true;  // dlq always prints JSON; --json is accepted for uniform scripts
 };
 
 // Exit codes: 0 done, 3 no such entry, 1 an error (printed by main).
@@ -97,6 +98,7 @@ void add_dlq_command(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--id", f->id, "show, requeue: the dead letter's id");
   cmd->add_option("--start", f->start, "list: first index (oldest first)");
   cmd->add_option("--end", f->end, "list: last index (-1: all)");
+  cmd->add_flag("--json", f->json, "JSON output (the only output of dlq)");
   cmd->callback([f, &run] { run = [f] { return run_dlq(*f); }; });
 }
 

@@ -8,20 +8,16 @@
 #include <drover/error.hpp>
 
 #include "app_commands.hpp"
+#include "bulk_add.hpp"
+#include "cli_support.hpp"
+#include "completion.hpp"
 #include "commands.hpp"
 #include "dlq_command.hpp"
+#include "queue_commands.hpp"
+#include "top_command.hpp"
 
-namespace {
-
-void add_common(CLI::App* cmd, drover::cli::common_options& c) {
-  cmd->add_option("--queue,-q", c.queue, "queue name")->required();
-  cmd->add_option("--prefix", c.prefix, "key prefix")->capture_default_str();
-  cmd->add_option("--redis", c.redis_url,
-                  "redis://[user:password@]host:port/db (default: REDIS_URL, or REDIS_HOST, REDIS_PORT, "
-                  "REDIS_PASSWORD, or 127.0.0.1:6379)");
-}
-
-}  // namespace
+using drover::cli::add_common;
+using drover::cli::add_json_flag;
 
 int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_st("drover"));
@@ -52,52 +48,44 @@ int main(int argc, char** argv) {
   w->add_option("--shutdown-grace", worker.shutdown_grace_ms, "on SIGTERM/SIGINT, wait this long for running jobs, ms")
       ->capture_default_str();
 
+  bool always_json = true;  // counts, job, events, schedule: JSON is their only output
   drover::cli::add_command add;
-  auto* a = app.add_subcommand("add", "add a job and print its id");
+  drover::cli::bulk_add_command bulk;
+  auto* a = app.add_subcommand("add", "add a job and print its id, or every job of a JSON Lines file (--file)");
   add_common(a, add.common);
-  a->add_option("--name,-n", add.name, "job name")->required();
+  auto* name = a->add_option("--name,-n", add.name, "job name");
   a->add_option("--data,-d", add.data, "job data, JSON")->capture_default_str();
   a->add_option("--opts,-o", add.opts, "job options, JSON with BullMQ's names (jobId, delay, priority, attempts, "
                                        "backoff, lifo, removeOnComplete, removeOnFail, ...)")
       ->capture_default_str();
+  auto* file = a->add_option("--file,-f", bulk.file,
+                             "add every job of this file ('-': stdin), one JSON object a line: "
+                             "{\"name\": ..., \"data\": {...}, \"opts\": {...}}");
+  a->add_option("--chunk", bulk.chunk, "--file: jobs per round trip")->check(CLI::PositiveNumber)->capture_default_str();
+  a->add_flag("--json", bulk.json, "--file: print the summary as JSON");
+  file->excludes(name);
+  a->callback([name, file] {
+    if (!name->count() && !file->count()) throw CLI::RequiredError("--name or --file");
+  });
 
   drover::cli::common_options counts;
-  auto* c = app.add_subcommand("counts", "print the number of jobs per state as JSON");
+  auto* c = app.add_subcommand("counts", "print the number of jobs per state as JSON (`queue counts`: a table)");
   add_common(c, counts);
+  add_json_flag(c, always_json);
 
   drover::cli::common_options job;
   std::string job_id;
-  auto* j = app.add_subcommand("job", "print a job as JSON (the fields of BullMQ's job.toJSON(), state and logs)");
+  auto* j = app.add_subcommand("job", "print a job as JSON: BullMQ's job.toJSON(), state and logs (`queue job`: for people)");
   add_common(j, job);
+  add_json_flag(j, always_json);
   j->add_option("--id", job_id, "job id")->required();
 
   drover::cli::events_command events;
   auto* e = app.add_subcommand("events", "print the queue's events, one JSON object per line, until interrupted");
   add_common(e, events.common);
+  add_json_flag(e, always_json);
   e->add_option("--from", events.from, "stream id to start after ($: only new events, 0: all kept)")
       ->capture_default_str();
-
-  drover::cli::queue_command qc;
-  auto* q = app.add_subcommand("queue", "inspect and manage a queue");
-  q->add_option("action", qc.action,
-                "pause, resume, is-paused, drain, clean, obliterate, retry, promote, remove, cancel, jobs, counts, progress, "
-                "log, schedulers")
-      ->required()
-      ->check(CLI::IsMember({"pause", "resume", "is-paused", "drain", "clean", "obliterate", "retry", "promote", "remove",
-                             "cancel", "jobs", "counts", "progress", "log", "schedulers"}));
-  add_common(q, qc.common);
-  q->add_option("--id", qc.id, "job id (retry, promote, remove, cancel, progress, log)");
-  q->add_option("--reason", qc.reason, "cancel: why (kept in the cancelled job's stack trace)");
-  q->add_option("--state", qc.state, "job state (clean, retry, jobs)");
-  q->add_option("--grace", qc.grace_ms, "clean: only jobs older than this, ms")->check(CLI::NonNegativeNumber);
-  q->add_option("--limit", qc.limit, "clean: at most this many jobs (0: all)")->check(CLI::NonNegativeNumber);
-  q->add_flag("--force", qc.force, "obliterate: even with active jobs");
-  q->add_flag("--delayed", qc.delayed, "drain: delayed jobs too");
-  q->add_option("--start", qc.start, "jobs, schedulers: first index");
-  q->add_option("--end", qc.end, "jobs, schedulers: last index (-1: all)");
-  q->add_flag("--asc", qc.asc, "jobs: oldest first; schedulers: soonest first");
-  q->add_option("--value", qc.value, "progress: JSON value");
-  q->add_option("--line", qc.line, "log: the line to append");
 
   drover::cli::schedule_command sc;
   auto* s = app.add_subcommand("schedule", "create, replace, show or remove a job scheduler (repeatable job)");
@@ -109,10 +97,14 @@ int main(int argc, char** argv) {
   s->add_option("--name", sc.name, "upsert: the jobs' name (default: the id)");
   s->add_option("--data", sc.data, "upsert: the jobs' data, JSON")->capture_default_str();
   s->add_option("--opts", sc.opts, "upsert: the jobs' options, JSON")->capture_default_str();
+  add_json_flag(s, always_json);
 
   std::function<int()> app_run;
   drover::cli::add_app_commands(app, app_run);
   drover::cli::add_dlq_command(app, app_run);
+  drover::cli::add_queue_commands(app, app_run);
+  drover::cli::add_top_commands(app, app_run);  // after queue: adds `queue list`
+  drover::cli::add_completion_command(app, app_run);
 
   try {
     app.parse(argc, argv);
@@ -123,11 +115,16 @@ int main(int argc, char** argv) {
   try {
     if (app_run) return app_run();
     if (*w) return drover::cli::run_worker(worker);
-    if (*a) return drover::cli::run_add(add);
-    if (*c) return drover::cli::run_counts(counts);
-    if (*j) return drover::cli::run_job(job, job_id);
+    if (*a) {
+      if (!bulk.file.empty()) {
+        bulk.common = add.common;
+        return drover::cli::run_bulk_add(bulk);
+      }
+      return drover::cli::run_add(add);
+    }
+    if (*c) return drover::cli::run_queue_view(counts, "counts", {}, true);
+    if (*j) return drover::cli::run_queue_view(job, "job", job_id, true);
     if (*e) return drover::cli::run_events(events);
-    if (*q) return drover::cli::run_queue(qc);
     if (*s) return drover::cli::run_schedule(sc);
   } catch (const std::exception& ex) {
     std::cerr << "drover: error: " << ex.what() << std::endl;

@@ -50,6 +50,11 @@ http_server::http_server(net::any_io_executor ex, server_options opts, handler h
 
 http_server::~http_server() { stop(); }
 
+void http_server::set_stream_hook(upgrade_filter wants_stream, upgrade_handler on_stream) {
+  wants_stream_ = std::move(wants_stream);
+  on_stream_ = std::move(on_stream);
+}
+
 void http_server::start() {
   tcp::endpoint ep(net::ip::make_address(opts_.bind), opts_.port);
   acceptor_.open(ep.protocol());
@@ -164,6 +169,11 @@ net::awaitable<void> http_server::session(tcp::socket socket) {
     if (on_upgrade_ && beast::websocket::is_upgrade(req) && wants_upgrade_ && wants_upgrade_(req)) {
       stream.expires_never();
       co_await on_upgrade_(std::move(stream), std::move(req));
+      co_return;
+    }
+    if (on_stream_ && wants_stream_ && wants_stream_(req)) {
+      stream.expires_never();
+      co_await on_stream_(std::move(stream), std::move(req));
       co_return;
     }
     // The handler may take long (a long-poll); the read deadline does not apply to it.

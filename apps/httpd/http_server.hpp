@@ -33,8 +33,8 @@ struct server_options {
 //     the header, then the body limited to body_limit or body_limit_for(header); beyond
 //     it 413, and the rest of the upload is read and dropped for a moment so that the
 //     client, still sending, sees the answer rather than a reset connection;
-//  2. a WebSocket upgrade the upgrade hook accepts takes the connection over;
-//     everything else goes to the handler;
+//  2. a WebSocket upgrade the upgrade hook accepts, or a request the stream hook
+//     accepts, takes the connection over; everything else goes to the handler;
 //  3. write the reply and loop while keep-alive.
 // Malformed requests get a JSON 400 and the connection is closed.
 // Thread safety: runs on one executor; not thread-safe.
@@ -48,6 +48,10 @@ class http_server {
   http_server(boost::asio::any_io_executor ex, server_options opts, handler h, upgrade_filter wants_upgrade = {},
               upgrade_handler on_upgrade = {});
   ~http_server();
+
+  // Lets `on_stream` take over the connection of a plain request `wants_stream` accepts,
+  // for replies that go on for long, such as a server-sent event stream.
+  void set_stream_hook(upgrade_filter wants_stream, upgrade_handler on_stream);
 
   // Binds and listens; throws when the address is taken.
   void start();
@@ -63,6 +67,8 @@ class http_server {
   handler handler_;
   upgrade_filter wants_upgrade_;
   upgrade_handler on_upgrade_;
+  upgrade_filter wants_stream_;
+  upgrade_handler on_stream_;
   boost::asio::ip::tcp::acceptor acceptor_;
   bool stopped_ = false;
 };

@@ -159,8 +159,30 @@ std::chrono::milliseconds worker::impl::timeout_of(const job& j) const {
   return opts.default_timeout;
 }
 
-net::awaitable<void> worker::impl::run_job(job j, std::string token) {
+bool worker::impl::fetch_with_finish() const {
+  // A rate limiter's options would have to travel with the finish: leave that case to
+  // the fetcher, as while closing or rate limited.
+  return !closing && !opts.limiter && clock::now() >= rate_limited_until;
+}
+
+net::awaitable<void> worker::impl::run_job(job first, std::string token) {
   auto self = shared_from_this();
+  std::optional<job> next(std::move(first));
+  while (next) {
+    job j = std::move(*next);
+    next.reset();
+    next = co_await run_one(std::move(j), token);
+    if (!next) break;
+    // The finish locked it with the same token, as Node's worker does.
+    running[next->id] = running_job{token, clock::now()};
+    note_running();
+    if (next->repeat_job_key) co_await schedule_next_iteration(*next);
+  }
+  wake();
+}
+
+net::awaitable<std::optional<job>> worker::impl::run_one(job j, const std::string& token) {
+  std::optional<job> next;
   std::optional<std::string> failure;
   bool unrecoverable = false;
   std::optional<std::string> cancel_request = j.cancel_requested;  // made before the job started
@@ -219,17 +241,18 @@ net::awaitable<void> worker::impl::run_job(job j, std::string token) {
   } else if (failure) {
     co_await fail(j, token, *failure, unrecoverable);
   } else {
-    co_await complete(j, token, result);
+    next = co_await complete(j, token, result, fetch_with_finish());
   }
   running.erase(j.id);
   note_running();
   ++processed;
-  wake();
+  co_return next;
 }
 
 // Records an outcome. While Redis is away it keeps trying until the lock would have
 // expired: after that the stalled check owns the job and will run it again.
-net::awaitable<bool> worker::impl::record(const job& j, const char* what, const lua::script& s, script_args args) {
+net::awaitable<std::optional<redis::reply>> worker::impl::record(const job& j, const char* what, const lua::script& s,
+                                                                 script_args args) {
   auto give_up = clock::now() + opts.lock_duration;
   std::chrono::milliseconds pause{100};
   for (;;) {
@@ -238,16 +261,16 @@ net::awaitable<bool> worker::impl::record(const job& j, const char* what, const 
       if (auto code = r.as_int(); code && *code < 0 && r.is_integer()) {
         throw detail::script_code_error(*code, j.id, s.name, "active");
       }
-      co_return true;
+      co_return r;
     } catch (const error& e) {
       if (!is_redis_failure(e) || clock::now() + pause > give_up) {
         spdlog::error("queue {}: job {} (attempt {}): cannot record {}: {}", keys.queue(), j.id,
                       j.attempts_made + 1, what, e.what());
-        co_return false;
+        co_return std::nullopt;
       }
     }
     co_await sleep(pause);
-    if (closing && clock::now() + pause > give_up) co_return false;
+    if (closing && clock::now() + pause > give_up) co_return std::nullopt;
     pause = std::min(pause * 2, std::chrono::milliseconds(2000));
   }
 }
@@ -255,16 +278,18 @@ net::awaitable<bool> worker::impl::record(const job& j, const char* what, const 
 // moveToFinished's keys and arguments, packed as Node's worker packs them; `fields`
 // is the msgpacked list of extra job fields ("" for none).
 script_args worker::impl::move_to_finished_args(const job& j, const std::string& token, bool completed,
-                                                std::string value, std::string fields) const {
+                                                std::string value, std::string fields, bool fetch_next) const {
   const auto& k = keys;
   detail::msgpack_writer o;
-  o.map(7).str("token").str(token);
+  // "name" only when the worker has one: a fetched job gets it as processedBy, as
+  // moveToActive gives it.
+  o.map(opts.name.empty() ? 6 : 7).str("token").str(token);
   o.str("keepJobs").json(completed ? keep_jobs(j.opts.remove_on_complete, opts.remove_on_complete)
                                    : keep_jobs(j.opts.remove_on_fail, opts.remove_on_fail));
   o.str("lockDuration").integer(opts.lock_duration.count());
   o.str("attempts").integer(j.opts.attempts.value_or(0));
   metrics_size(o, opts);
-  o.str("name").str(opts.name);
+  if (!opts.name.empty()) o.str("name").str(opts.name);
   o.str("fpof").boolean(false);
   const char* target = completed ? "completed" : "failed";
   return {k.wait,
@@ -286,15 +311,25 @@ script_args worker::impl::move_to_finished_args(const job& j, const std::string&
           completed ? "returnvalue" : "failedReason",
           std::move(value),
           target,
-          "0",
+          fetch_next ? "1" : "0",
           k.base(),
           o.take(),
           std::move(fields)};
 }
 
-net::awaitable<void> worker::impl::complete(const job& j, const std::string& token, const json::value& result) {
-  auto args = move_to_finished_args(j, token, true, json::serialize(result), "");
-  if (co_await record(j, "completion", lua::move_to_finished, std::move(args))) ++completed_count;
+net::awaitable<std::optional<job>> worker::impl::complete(const job& j, const std::string& token,
+                                                          const json::value& result, bool fetch_next) {
+  auto args = move_to_finished_args(j, token, true, json::serialize(result), "", fetch_next);
+  auto r = co_await record(j, "completion", lua::move_to_finished, std::move(args));
+  if (r) ++completed_count;
+  if (!fetch_next || !r) co_return std::nullopt;
+  // 0: nothing to fetch now (the script found no job and no delayed one).
+  if (!r->is_array()) {
+    drained = true;
+    next_delayed_ms = 0;
+    co_return std::nullopt;
+  }
+  co_return take_fetch_reply(*r);
 }
 
 // BullMQ keeps one stack trace per failed attempt; C++ exceptions carry no stack,
@@ -342,7 +377,7 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
     spdlog::warn("queue {}: job {} (attempt {}) failed for good: {}", k.queue(), j.id, j.attempts_made + 1, reason);
     auto args = move_to_finished_args(j, token, false, reason, fields);
     const auto finished_on = detail::now_ms();
-    bool recorded = co_await record(j, "failure", lua::move_to_finished, std::move(args));
+    auto recorded = co_await record(j, "failure", lua::move_to_finished, std::move(args));
     if (recorded) ++failed_count;
     if (recorded && !opts.dead_letter_queue.empty()) {
       co_await send_to_dead_letter(j, reason, std::move(traces), finished_on);

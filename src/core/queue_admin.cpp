@@ -177,6 +177,10 @@ net::awaitable<void> queue::obliterate(bool force) {
     if (code == -2) throw error(errc::not_in_state, "Cannot obliterate queue with active jobs " + name());
     if (code == 0) break;
   }
+  // BullMQ's script knows nothing of drover's worker reports; a live worker writes its
+  // report again at its next heartbeat, a dead one's would linger a minute.
+  redis::command forget_reports{"DEL", k.worker_statuses};
+  co_await impl_->conn->exec(std::move(forget_reports));
 }
 
 }  // namespace drover

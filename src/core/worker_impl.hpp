@@ -42,21 +42,28 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   boost::asio::awaitable<std::optional<job>> move_to_active(const std::string& token);
   std::optional<job> take_fetch_reply(redis::reply& r);
   // job_runner.cpp
+  // Runs a job, then the jobs its finishing call fetched (BullMQ's fetchNext), in one slot.
   boost::asio::awaitable<void> run_job(job j, std::string token);
+  // Runs one job and records its outcome; returns the next job when the finish fetched one.
+  boost::asio::awaitable<std::optional<job>> run_one(job j, const std::string& token);
+  // Whether a finishing call should fetch the next job too (one call per job, not two).
+  bool fetch_with_finish() const;
   // Asks a running processor to stop (timeout or cancellation); the first reason wins.
   void stop_run(processor_run& run, cancellation why, std::string request);
   std::chrono::milliseconds timeout_of(const job& j) const;  // 0: none
   boost::json::array stack_traces(const job& j, std::string_view text) const;
   boost::asio::awaitable<void> fail_cancelled(const job& j, const std::string& token, const std::string& request);
   boost::asio::awaitable<boost::json::value> call_processor(std::shared_ptr<processor_run> run);
-  boost::asio::awaitable<void> complete(const job& j, const std::string& token, const boost::json::value& result);
+  // Returns the next job when fetch_next and one was there.
+  boost::asio::awaitable<std::optional<job>> complete(const job& j, const std::string& token,
+                                                      const boost::json::value& result, bool fetch_next);
   boost::asio::awaitable<void> fail(const job& j, const std::string& token, const std::string& reason,
                                     bool unrecoverable);
-  // Returns false when the outcome could not be recorded (logged).
-  boost::asio::awaitable<bool> record(const job& j, const char* what, detail::lua::script const& s,
+  // The script's reply, or nothing when the outcome could not be recorded (logged).
+  boost::asio::awaitable<std::optional<redis::reply>> record(const job& j, const char* what, detail::lua::script const& s,
                                       detail::script_args args);
   detail::script_args move_to_finished_args(const job& j, const std::string& token, bool completed,
-                                            std::string value, std::string fields) const;
+                                            std::string value, std::string fields, bool fetch_next = false) const;
   // scheduler_iteration.cpp: a job of a job scheduler adds the scheduler's next job.
   boost::asio::awaitable<void> schedule_next_iteration(const job& j);
   // lock_renewer.cpp

@@ -1,27 +1,39 @@
-// command.cpp - RESP encoding through hiredis, so that no hand-written encoder exists.
+// command.cpp - RESP encoding of a command: an array of bulk strings.
+//
+// Written out here rather than through hiredis's redisFormatCommandArgv, which formats
+// every length with sprintf and mallocs a buffer per command: on a worker's hot path
+// (a 23-argument moveToFinished per job) that was a tenth of its CPU.
 #include "redis/command.hpp"
 
-#include <hiredis/hiredis.h>
-
-#include <new>
+#include <charconv>
 
 namespace drover::redis {
 
+namespace {
+
+void append_header(char kind, std::size_t n, std::string& out) {
+  char buf[24];
+  buf[0] = kind;
+  auto [end, ec] = std::to_chars(buf + 1, buf + sizeof(buf) - 2, n);
+  (void)ec;  // 20 digits always fit
+  *end++ = '\r';
+  *end++ = '\n';
+  out.append(buf, static_cast<std::size_t>(end - buf));
+}
+
+}  // namespace
+
 void encode(const command& cmd, std::string& out) {
   const auto& args = cmd.args();
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
+  std::size_t size = 16;
+  for (const auto& a : args) size += a.size() + 16;
+  out.reserve(out.size() + size);
+  append_header('*', args.size(), out);
   for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
+    append_header('$', a.size(), out);
+    out.append(a);
+    out.append("\r\n", 2);
   }
-  char* buf = nullptr;
-  int n = redisFormatCommandArgv(&buf, static_cast<int>(argv.size()), argv.data(), lens.data());
-  if (n < 0 || buf == nullptr) throw std::bad_alloc();
-  out.append(buf, static_cast<size_t>(n));
-  redisFreeCommand(buf);
 }
 
 }  // namespace drover::redis

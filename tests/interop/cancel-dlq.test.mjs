@@ -16,7 +16,7 @@ const redis = await startRedis();
 /** `drover queue cancel`; resolves { code, outcome }. */
 async function droverCancel(name, id, reason = 'interop') {
   const r = await runDrover(['queue', 'cancel', '--queue', name, '--redis', redis.url, '--id', String(id),
-    '--reason', reason]);
+    '--reason', reason, '--json']);
   assert.ok(r.code === 0 || r.code === 3, `drover queue cancel exited ${r.code}: ${r.stderr}`);
   const out = JSON.parse(r.stdout);
   assert.equal(out.jobId, String(id));

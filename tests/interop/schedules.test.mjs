@@ -12,7 +12,7 @@ const redis = await startRedis();
 const { CronExpressionParser } = createRequire(import.meta.url)('cron-parser');
 
 const droverSchedule = (queue, action, id, ...extra) => drover(redis, queue, ['schedule', action], '--id', id, ...extra);
-const droverSchedulers = (queue) => droverJSON(redis, queue, ['queue', 'schedulers']);
+const droverSchedulers = (queue) => droverJSON(redis, queue, ['queue', 'schedulers'], '--json');
 
 async function completedJobs(queue) {
   return (await queue.getJobs(['completed'], 0, -1, true)).filter(Boolean);

@@ -466,9 +466,10 @@ export async function droverJob(redis, queue, id) {
 
 export const droverCounts = (redis, queue) => droverJSON(redis, queue, 'counts');
 
-/** `drover queue ACTION ...`. */
+/** `drover queue ACTION ...`; droverQueueJSON asks for --json (the default output is for people). */
 export const droverQueue = (redis, queue, action, ...extra) => drover(redis, queue, ['queue', action], ...extra);
-export const droverQueueJSON = (redis, queue, action, ...extra) => droverJSON(redis, queue, ['queue', action], ...extra);
+export const droverQueueJSON = (redis, queue, action, ...extra) =>
+  droverJSON(redis, queue, ['queue', action], ...extra, '--json');
 
 let queueSubcommand;
 /**

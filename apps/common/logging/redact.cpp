@@ -111,6 +111,18 @@ void add_secrets_from_env() {
                           "DASHBOARD_TOKEN", "DASHBOARD_PASSWORD"}) {
     if (const char* v = env(var)) add_secret(v);
   }
+  // DASHBOARD_USERS: name:password:role, comma-separated.
+  if (const char* v = env("DASHBOARD_USERS")) {
+    std::string_view rest(v);
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      auto entry = rest.substr(0, comma);
+      auto first = entry.find(':');
+      auto last = entry.rfind(':');
+      if (first != std::string_view::npos && last > first) add_secret(std::string(entry.substr(first + 1, last - first - 1)));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
 }
 
 std::string scrub_secrets(std::string_view text) {

@@ -24,7 +24,8 @@ void add_secret(std::string value);
 
 // Reads the secrets of the apps' environment: the passwords in REDIS_URL, REDIS_PASSWORD
 // and DATABASE_URL, AI_API_KEY, WEBHOOK_SECRET, ALERT_WEBHOOK_URL (a Slack webhook URL is
-// itself a credential) and API_TOKEN / DASHBOARD_TOKEN / DASHBOARD_PASSWORD.
+// itself a credential), API_TOKEN / DASHBOARD_TOKEN / DASHBOARD_PASSWORD and the passwords
+// of DASHBOARD_USERS (name:password:role,...).
 void add_secrets_from_env();
 
 // `text` with every registered secret replaced by the mask.

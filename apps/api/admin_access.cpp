@@ -1,0 +1,151 @@
+// admin_access.cpp - dashboard credentials, their checks, and the cross-site guard.
+#include "api/admin_access.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+namespace drover::api {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// "Scheme rest" with a case-insensitive scheme; the rest, or nullopt.
+std::optional<std::string_view> after_scheme(std::string_view header, std::string_view scheme) {
+  header = trim(header);
+  if (header.size() <= scheme.size() || !iequals(header.substr(0, scheme.size()), scheme) ||
+      header[scheme.size()] != ' ') {
+    return std::nullopt;
+  }
+  return trim(header.substr(scheme.size() + 1));
+}
+
+}  // namespace
+
+const char* to_string(admin_role r) { return r == admin_role::admin ? "admin" : "viewer"; }
+
+admin_access::admin_access(std::string token, std::string_view users) : token_(std::string(trim(token))) {
+  std::size_t index = 0;
+  while (!users.empty()) {
+    auto comma = users.find(',');
+    auto entry = trim(users.substr(0, comma));
+    users = comma == std::string_view::npos ? std::string_view{} : users.substr(comma + 1);
+    ++index;
+    if (entry.empty()) continue;
+    auto first = entry.find(':');
+    auto last = entry.rfind(':');
+    if (first == std::string_view::npos || first == last || first == 0 || last == first + 1) {
+      throw std::invalid_argument("DASHBOARD_USERS entry " + std::to_string(index) +
+                                  " must be name:password:role (admin or viewer)");
+    }
+    user u;
+    u.name = std::string(entry.substr(0, first));
+    u.password = std::string(entry.substr(first + 1, last - first - 1));
+    auto role = entry.substr(last + 1);
+    if (role == "admin") {
+      u.role = admin_role::admin;
+    } else if (role == "viewer") {
+      u.role = admin_role::viewer;
+    } else {
+      throw std::invalid_argument("DASHBOARD_USERS entry " + std::to_string(index) + " (user '" + u.name +
+                                  "'): role must be admin or viewer, not '" + std::string(role) + "'");
+    }
+    users_.push_back(std::move(u));
+  }
+}
+
+std::optional<admin_identity> admin_access::authenticate(std::string_view authorization) const {
+  if (auto bearer = after_scheme(authorization, "Bearer")) {
+    if (!token_.empty() && constant_time_equal(*bearer, token_)) return admin_identity{"token", admin_role::admin};
+    return std::nullopt;
+  }
+  auto basic = after_scheme(authorization, "Basic");
+  if (!basic) return std::nullopt;
+  auto decoded = base64_decode(*basic);
+  if (!decoded) return std::nullopt;
+  auto colon = decoded->find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string_view name(decoded->data(), colon);
+  std::string_view password = std::string_view(*decoded).substr(colon + 1);
+  std::optional<admin_identity> found;
+  for (const auto& u : users_) {
+    // Both comparisons run for every user: no early exit to time.
+    const bool name_ok = constant_time_equal(name, u.name);
+    const bool password_ok = constant_time_equal(password, u.password);
+    if (name_ok && password_ok && !found) found = admin_identity{u.name, u.role};
+  }
+  return found;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  // Runs over the longer input whatever the contents; only the lengths leak.
+  const std::size_t n = std::max(a.size(), b.size());
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+std::optional<std::string> base64_decode(std::string_view in) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  if (in.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  unsigned bits = 0;
+  int count = 0;
+  for (char c : in) {
+    int v = value(c);
+    if (v < 0) return std::nullopt;
+    bits = (bits << 6) | static_cast<unsigned>(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out.push_back(static_cast<char>((bits >> count) & 0xff));
+    }
+  }
+  return out;
+}
+
+std::string cross_site_refusal(const action_request& r) {
+  if (r.method != "POST" && r.method != "DELETE") return "actions must be POST or DELETE";
+  auto type = trim(r.content_type);
+  const bool json_body = type.size() >= 16 && iequals(type.substr(0, 16), "application/json");
+  if (r.action_header.empty() && !json_body) {
+    return "actions need the header X-Drover-Action or a JSON body (Content-Type: application/json)";
+  }
+  if (!r.sec_fetch_site.empty() && r.sec_fetch_site != "same-origin" && r.sec_fetch_site != "none") {
+    return "cross-site request refused (Sec-Fetch-Site: " + std::string(r.sec_fetch_site) + ")";
+  }
+  if (!r.origin.empty()) {
+    auto origin = r.origin;
+    auto scheme_end = origin.find("://");
+    auto authority = scheme_end == std::string_view::npos ? std::string_view{} : origin.substr(scheme_end + 3);
+    if (authority.empty() || !iequals(authority, trim(r.host))) {
+      return "cross-site request refused (Origin " + std::string(origin) + " is not this server)";
+    }
+  }
+  return {};
+}
+
+}  // namespace drover::api

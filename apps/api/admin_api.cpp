@@ -1,0 +1,626 @@
+// admin_api.cpp - the routes of the dashboard's admin API and its event stream.
+#include "api/admin_api.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <set>
+
+#include <drover/dead_letter_queue.hpp>
+#include <drover/discovery.hpp>
+#include <drover/queue_events.hpp>
+
+#include "api/admin_views.hpp"
+#include "api/http_error.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+namespace http = boost::beast::http;
+
+namespace drover::api {
+
+using httpd::error_response;
+using httpd::json_response;
+
+std::optional<std::string_view> web_asset(std::string_view path);  // generated
+
+namespace {
+
+constexpr std::int64_t max_page_size = 200;
+constexpr std::int64_t search_window = 1000;  // a search looks at this many newest jobs of the state
+constexpr std::size_t max_cached_queues = 256;
+
+const std::set<std::string, std::less<>> job_states{"waiting", "active",  "delayed", "prioritized",
+                                                    "completed", "failed", "paused", "waiting-children"};
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+response html_reply(const request& req, http::status status, std::string body) {
+  response res{status, req.version()};
+  res.set(http::field::content_type, "text/html; charset=utf-8");
+  res.set(http::field::cache_control, "no-store");
+  res.set(http::field::x_frame_options, "DENY");
+  res.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+const char* not_configured_page = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>drover dashboard: not configured</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;color:#222}
+code,pre{background:#f3f3f3;padding:.1rem .3rem;border-radius:3px}pre{padding:.6rem}</style></head>
+<body><h1>The dashboard is not configured</h1>
+<p>The dashboard can pause queues and remove jobs, so it needs credentials, and none are set.
+Set one or both of these in the environment of <code>drover api</code> (or <code>drover dashboard</code>) and restart it:</p>
+<pre>DASHBOARD_TOKEN=$(openssl rand -hex 24)          # bearer token, full access
+DASHBOARD_USERS='alice:s3cret:admin,bob:pw:viewer'  # basic auth; viewer = read only</pre>
+<p>Then open <code>/dashboard#token=&lt;token&gt;</code>, or <code>/dashboard</code> and sign in.
+<code>make run</code> sets a random token and prints the address with it.</p>
+</body></html>
+)";
+
+std::int64_t int_param(const boost::urls::url_view& url, std::string_view name, std::int64_t fallback,
+                       std::int64_t lo, std::int64_t hi) {
+  auto it = url.params().find(name);
+  if (it == url.params().end() || !(*it).has_value || (*it).value.empty()) return fallback;
+  std::int64_t v = 0;
+  const auto& s = (*it).value;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) {
+    throw http_error(http::status::bad_request,
+                     fmt::format("'{}' must be an integer from {} to {}", std::string(name), lo, hi));
+  }
+  return v;
+}
+
+std::string str_param(const boost::urls::url_view& url, std::string_view name) {
+  auto it = url.params().find(name);
+  if (it == url.params().end() || !(*it).has_value) return {};
+  return (*it).value;
+}
+
+json::object body_object(const request& req) {
+  if (req.body().empty()) return {};
+  boost::system::error_code ec;
+  auto v = json::parse(req.body(), ec);
+  if (ec) throw http_error(http::status::bad_request, "Malformed JSON: " + ec.message());
+  if (!v.is_object()) throw http_error(http::status::bad_request, "Request body must be a JSON object");
+  return std::move(v.get_object());
+}
+
+std::string sse_event(std::string_view name, const json::value& data) {
+  return fmt::format("event: {}\ndata: {}\n\n", name, json::serialize(data));
+}
+
+}  // namespace
+
+// The route handlers, with access to the admin_api's queues.
+struct admin_api::routes {
+  admin_api& self;
+  const request& req;
+
+  net::awaitable<response> queues() {
+    auto list = co_await self.overview();
+    json::object out;
+    out["prefix"] = self.opts_.prefix;
+    out["queues"] = std::move(list);
+    out["at"] = now_ms();
+    co_return json_response(req, http::status::ok, out);
+  }
+
+  net::awaitable<response> jobs(const std::string& name, const boost::urls::url_view& url) {
+    std::string state = str_param(url, "state");
+    if (state.empty()) state = "failed";
+    if (!job_states.contains(state)) {
+      throw http_error(http::status::bad_request, "'state' must be one of waiting, active, delayed, prioritized, "
+                                                  "completed, failed, paused, waiting-children");
+    }
+    const auto page = int_param(url, "page", 1, 1, 1000000);
+    const auto size = int_param(url, "pageSize", 20, 1, max_page_size);
+    const std::string search = str_param(url, "search");
+    auto& q = self.queue_for(name);
+    std::vector<std::string> types{state};
+    json::array rows;
+    std::int64_t total = 0;
+    if (search.empty()) {
+      auto counts = co_await q.get_job_counts(types);
+      total = counts[state];
+      const std::int64_t start = (page - 1) * size;
+      auto list = co_await q.get_jobs(types, start, start + size - 1);
+      for (const auto& j : list) rows.push_back(job_row(j));
+    } else {
+      // The exact id first, then ids and names containing the text among the newest jobs.
+      std::vector<json::object> found;
+      std::string exact_id = search;
+      auto exact = co_await q.get_job(exact_id);
+      std::string exact_state;
+      if (exact) exact_state = co_await q.get_job_state(exact_id);
+      if (exact && exact_state == state) found.push_back(job_row(*exact));
+      auto list = co_await q.get_jobs(types, 0, search_window - 1);
+      const std::string needle = lower(search);
+      for (const auto& j : list) {
+        if (exact && j.id == exact->id) continue;
+        if (job_matches(j, needle)) found.push_back(job_row(j));
+      }
+      total = static_cast<std::int64_t>(found.size());
+      for (auto i = (page - 1) * size; i < total && i < page * size; ++i) rows.push_back(std::move(found[i]));
+    }
+    json::object out;
+    out["queue"] = name;
+    out["state"] = state;
+    out["page"] = page;
+    out["pageSize"] = size;
+    out["total"] = total;
+    out["search"] = search;
+    if (!search.empty()) out["searchWindow"] = search_window;
+    out["jobs"] = std::move(rows);
+    co_return json_response(req, http::status::ok, out);
+  }
+
+  net::awaitable<response> job_detail(const std::string& name, const std::string& id) {
+    auto& q = self.queue_for(name);
+    std::string job_id = id;
+    // The state first: a job finishing between the two reads then shows its result with
+    // the older state (and the next event refreshes it), never a finished state without it.
+    auto state = co_await q.get_job_state(job_id);
+    auto j = co_await q.get_job(job_id);
+    if (!j) throw http_error(http::status::not_found, fmt::format("No job {} in queue {}", id, name));
+    auto logs = co_await q.get_job_logs(job_id, 0, 999);
+    json::object out = j->to_json();
+    out["queue"] = name;
+    out["state"] = state;
+    add_durations(out, *j);
+    json::array lines;
+    for (auto& l : logs.first) lines.emplace_back(l);
+    out["logs"] = std::move(lines);
+    out["logCount"] = logs.second;
+    out["deadLetter"] = j->data.is_object() && j->data.get_object().contains("deadLetter");
+    co_return json_response(req, http::status::ok, out);
+  }
+
+  net::awaitable<response> workers(const std::string& name) {
+    auto& q = self.queue_for(name);
+    auto clients = co_await q.get_workers();
+    auto statuses = co_await q.get_worker_statuses();
+    json::array c, s;
+    std::int64_t concurrency = 0, busy = 0;
+    for (const auto& w : clients) c.push_back(w.to_json());
+    for (const auto& w : statuses) {
+      s.push_back(w.to_json());
+      concurrency += w.concurrency;
+      busy += w.busy;
+    }
+    json::object out;
+    out["queue"] = name;
+    out["connections"] = std::move(c);
+    out["drover"] = std::move(s);
+    out["concurrency"] = concurrency;
+    out["busy"] = busy;
+    co_return json_response(req, http::status::ok, out);
+  }
+
+  net::awaitable<response> metrics(const std::string& name, const boost::urls::url_view& url) {
+    const auto points = int_param(url, "points", 60, 1, 24 * 60 * 14);
+    auto& q = self.queue_for(name);
+    std::string completed_type = "completed";
+    std::string failed_type = "failed";
+    auto completed = co_await q.get_metrics(completed_type, 0, points - 1);
+    auto failed = co_await q.get_metrics(failed_type, 0, points - 1);
+    json::object out;
+    out["queue"] = name;
+    out["completed"] = completed.to_json();
+    out["failed"] = failed.to_json();
+    out["at"] = now_ms();
+    co_return json_response(req, http::status::ok, out);
+  }
+
+  // POST /api/admin/queues/:q/<action>
+  net::awaitable<response> queue_action(const std::string& name, const std::string& action) {
+    auto& q = self.queue_for(name);
+    auto body = body_object(req);
+    json::object out;
+    out["queue"] = name;
+    out["action"] = action;
+    if (action == "pause") {
+      co_await q.pause();
+    } else if (action == "resume") {
+      co_await q.resume();
+    } else if (action == "retry-failed") {
+      std::string state = "failed";
+      co_await q.retry_jobs(state);
+    } else if (action == "promote-delayed") {
+      co_await q.promote_jobs();
+    } else if (action == "drain") {
+      const auto* d = body.if_contains("delayed");
+      const bool delayed = d && d->is_bool() && d->get_bool();
+      co_await q.drain(delayed);
+    } else if (action == "clean") {
+      std::string state = "completed";
+      if (const auto* s = body.if_contains("state"); s && s->is_string()) state = std::string(s->get_string());
+      if (state == "waiting") state = "wait";
+      static const std::set<std::string, std::less<>> cleanable{"completed", "failed", "delayed", "wait",
+                                                                "active", "paused", "prioritized"};
+      if (!cleanable.contains(state)) {
+        throw http_error(http::status::bad_request,
+                         "'state' must be completed, failed, delayed, waiting, active, paused or prioritized");
+      }
+      std::int64_t grace = 0, limit = 0;
+      if (const auto* g = body.if_contains("graceMs"); g && !g->is_null()) {
+        if (!g->is_int64() || g->get_int64() < 0) throw http_error(http::status::bad_request, "'graceMs' must be >= 0");
+        grace = g->get_int64();
+      }
+      if (const auto* l = body.if_contains("limit"); l && !l->is_null()) {
+        if (!l->is_int64() || l->get_int64() < 0) throw http_error(http::status::bad_request, "'limit' must be >= 0");
+        limit = l->get_int64();
+      }
+      std::chrono::milliseconds grace_ms(grace);
+      auto removed = co_await q.clean(grace_ms, limit, state);
+      out["removed"] = static_cast<std::int64_t>(removed.size());
+    } else {
+      throw http_error(http::status::not_found, "Unknown queue action '" + action + "'");
+    }
+    self.overview_at_ = {};  // the next overview shows the change
+    out["ok"] = true;
+    co_return json_response(req, http::status::ok, out);
+  }
+
+  // POST /api/admin/queues/:q/jobs/:id/<action>, DELETE /api/admin/queues/:q/jobs/:id
+  net::awaitable<response> job_action(const std::string& name, const std::string& id, const std::string& action) {
+    auto& q = self.queue_for(name);
+    std::string job_id = id;
+    json::object out;
+    out["queue"] = name;
+    out["jobId"] = id;
+    out["action"] = action;
+    if (action == "requeue") {
+      // A dead-letter entry goes back to the queue it came from.
+      dead_letter_queue dlq(self.ex_, name, self.opts_);
+      std::optional<job> added;
+      std::exception_ptr failure;
+      try {
+        added = co_await dlq.requeue(job_id);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      dlq.close();
+      if (failure) std::rethrow_exception(failure);
+      if (!added) throw http_error(http::status::not_found, fmt::format("No dead-letter entry {} in {}", id, name));
+      out["newJobId"] = added->id;
+    } else {
+      auto existing = co_await q.get_job(job_id);
+      if (!existing) throw http_error(http::status::not_found, fmt::format("No job {} in queue {}", id, name));
+      if (action == "retry") {
+        auto state = co_await q.get_job_state(job_id);
+        if (state != "failed" && state != "completed") {
+          throw http_error(http::status::conflict, fmt::format("Job {} is {}, only failed or completed jobs retry", id, state));
+        }
+        co_await q.retry_job(job_id, state);
+      } else if (action == "promote") {
+        co_await q.promote(job_id);
+      } else if (action == "cancel") {
+        std::string reason = "cancelled from the dashboard";
+        auto outcome = co_await q.cancel(job_id, reason);
+        out["outcome"] = to_string(outcome);
+      } else if (action == "remove") {
+        const bool removed = co_await q.remove(job_id);
+        if (!removed) {
+          throw http_error(http::status::conflict, fmt::format("Job {} is being processed; cancel it instead", id));
+        }
+      } else {
+        throw http_error(http::status::not_found, "Unknown job action '" + action + "'");
+      }
+    }
+    self.overview_at_ = {};
+    out["ok"] = true;
+    co_return json_response(req, http::status::ok, out);
+  }
+};
+
+admin_api::admin_api(net::any_io_executor ex, queue_options opts, admin_access access)
+    : ex_(ex), opts_(std::move(opts)), access_(std::move(access)) {}
+
+admin_api::~admin_api() { close(); }
+
+void admin_api::close() {
+  closed_ = true;
+  for (auto& [name, q] : queues_) q->close();
+}
+
+bool admin_api::handles(std::string_view target) {
+  auto path = target.substr(0, target.find_first_of("?#"));
+  return path == "/dashboard" || path.starts_with("/dashboard/") || path == "/api/admin" ||
+         path.starts_with("/api/admin/");
+}
+
+bool admin_api::streams(const request& req) {
+  auto target = std::string_view(req.target());
+  return req.method() == http::verb::get && target.substr(0, target.find('?')) == "/api/admin/events";
+}
+
+queue& admin_api::queue_for(const std::string& name) {
+  auto it = queues_.find(name);
+  if (it != queues_.end()) return *it->second;
+  if (name.empty() || name.size() > 200) throw http_error(http::status::bad_request, "Bad queue name");
+  if (queues_.size() >= max_cached_queues) {
+    for (auto& [n, q] : queues_) q->close();
+    queues_.clear();
+  }
+  auto q = std::make_unique<queue>(ex_, name, opts_);  // throws invalid_argument for ':' in names
+  return *queues_.emplace(name, std::move(q)).first->second;
+}
+
+net::awaitable<json::array> admin_api::overview() {
+  if (std::chrono::steady_clock::now() - overview_at_ < std::chrono::milliseconds(900)) co_return overview_cache_;
+  auto names = co_await discover_queues(ex_, opts_.redis, opts_.prefix);
+  json::array list;
+  for (const auto& name : names) {
+    auto& q = queue_for(name);
+    auto counts = co_await q.get_job_counts();
+    auto paused = co_await q.is_paused();
+    std::string completed_type = "completed";
+    std::string failed_type = "failed";
+    auto completed = co_await q.get_metrics(completed_type, 0, 0);
+    auto failed = co_await q.get_metrics(failed_type, 0, 0);
+    auto workers = co_await q.get_workers();
+    json::object o;
+    o["name"] = name;
+    json::object c;
+    for (const auto& [state, n] : counts) c[state] = n;
+    o["counts"] = std::move(c);
+    o["paused"] = paused;
+    o["deadLetter"] = name.ends_with("-dlq");
+    o["completedPerMinute"] = completed.data.empty() ? 0 : completed.data.front();
+    o["failedPerMinute"] = failed.data.empty() ? 0 : failed.data.front();
+    o["workers"] = static_cast<std::int64_t>(workers.size());
+    list.push_back(std::move(o));
+  }
+  overview_cache_ = list;
+  overview_at_ = std::chrono::steady_clock::now();
+  co_return list;
+}
+
+net::awaitable<response> admin_api::handle(const request& req) {
+  std::optional<response> res;
+  std::exception_ptr failure;
+  try {
+    auto url = boost::urls::parse_origin_form(req.target());
+    if (!url) throw http_error(http::status::bad_request, "Malformed request target");
+    std::vector<std::string> seg;
+    for (auto s : url->segments()) seg.push_back(s);
+    const auto method = req.method();
+    const bool reading = method == http::verb::get || method == http::verb::head;
+
+    // The page and its assets: static, without data.
+    if (!seg.empty() && seg[0] == "dashboard") {
+      if (!reading) throw http_error(http::status::method_not_allowed, "Method not allowed");
+      if (seg.size() == 1 || (seg.size() == 2 && seg[1].empty())) {
+        if (!access_.configured()) {
+          res = html_reply(req, http::status::unauthorized, not_configured_page);
+        } else {
+          auto page = web_asset("dashboard.html");
+          res = html_reply(req, http::status::ok, std::string(page.value_or("")));
+        }
+      } else if (seg.size() == 3 && seg[1] == "assets" && (seg[2] == "dashboard.js" || seg[2] == "dashboard.css")) {
+        auto body = web_asset(seg[2]);
+        res = response{http::status::ok, req.version()};
+        res->set(http::field::content_type, seg[2].ends_with(".js") ? "text/javascript; charset=utf-8" : "text/css");
+        res->set(http::field::cache_control, "no-cache");
+        res->set("X-Content-Type-Options", "nosniff");
+        res->keep_alive(req.keep_alive());
+        res->body() = std::string(body.value_or(""));
+        res->prepare_payload();
+      } else {
+        throw http_error(http::status::not_found, "Not found");
+      }
+      co_return std::move(*res);
+    }
+
+    // The API: who is asking, and may they?
+    if (!access_.configured()) {
+      throw http_error(http::status::unauthorized,
+                       "The dashboard is not configured: set DASHBOARD_TOKEN or DASHBOARD_USERS (see docs/dashboard.md)");
+    }
+    auto who = access_.authenticate(std::string_view(req[http::field::authorization]));
+    if (!who) {
+      auto r = error_response(req, http::status::unauthorized, "Authentication required: a bearer token or basic credentials");
+      r.set(http::field::www_authenticate, "Bearer realm=\"drover dashboard\"");
+      co_return r;
+    }
+    if (!reading) {
+      action_request a;
+      a.method = std::string_view(req.method_string());
+      a.host = std::string_view(req[http::field::host]);
+      a.origin = std::string_view(req[http::field::origin]);
+      a.sec_fetch_site = std::string_view(req["Sec-Fetch-Site"]);
+      a.content_type = std::string_view(req[http::field::content_type]);
+      a.action_header = std::string_view(req["X-Drover-Action"]);
+      if (method != http::verb::post && method != http::verb::delete_) {
+        throw http_error(http::status::method_not_allowed, "Method not allowed");
+      }
+      if (who->role != admin_role::admin) {
+        throw http_error(http::status::forbidden, "Read-only access: the viewer role cannot act");
+      }
+      auto refusal = cross_site_refusal(a);
+      if (!refusal.empty()) throw http_error(http::status::forbidden, refusal);
+    }
+
+    routes r{*this, req};
+    auto is = [&](std::initializer_list<const char*> parts) {
+      if (parts.size() != seg.size()) return false;
+      std::size_t i = 0;
+      for (const char* p : parts) {
+        if (*p != ':' && seg[i] != p) return false;
+        ++i;
+      }
+      return true;
+    };
+    auto want = [&](http::verb v) {
+      if (method == v || (v == http::verb::get && reading)) return;
+      throw http_error(http::status::method_not_allowed, "Method not allowed");
+    };
+    if (is({"api", "admin", "session"})) {
+      want(http::verb::get);
+      json::object out;
+      out["user"] = who->name;
+      out["role"] = to_string(who->role);
+      out["prefix"] = opts_.prefix;
+      res = json_response(req, http::status::ok, out);
+    } else if (is({"api", "admin", "queues"})) {
+      want(http::verb::get);
+      res = co_await r.queues();
+    } else if (is({"api", "admin", "queues", ":", "jobs"})) {
+      want(http::verb::get);
+      res = co_await r.jobs(seg[3], *url);
+    } else if (is({"api", "admin", "queues", ":", "workers"})) {
+      want(http::verb::get);
+      res = co_await r.workers(seg[3]);
+    } else if (is({"api", "admin", "queues", ":", "metrics"})) {
+      want(http::verb::get);
+      res = co_await r.metrics(seg[3], *url);
+    } else if (is({"api", "admin", "queues", ":", ":"})) {
+      want(http::verb::post);
+      res = co_await r.queue_action(seg[3], seg[4]);
+    } else if (is({"api", "admin", "queues", ":", "jobs", ":"})) {
+      if (method == http::verb::delete_) {
+        std::string action = "remove";
+        res = co_await r.job_action(seg[3], seg[5], action);
+      } else {
+        want(http::verb::get);
+        res = co_await r.job_detail(seg[3], seg[5]);
+      }
+    } else if (is({"api", "admin", "queues", ":", "jobs", ":", ":"})) {
+      want(http::verb::post);
+      res = co_await r.job_action(seg[3], seg[5], seg[6]);
+    } else {
+      throw http_error(http::status::not_found, "Not found");
+    }
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (res) co_return std::move(*res);
+  try {
+    std::rethrow_exception(failure);
+  } catch (const http_error& e) {
+    co_return error_response(req, e.status(), e.what());
+  } catch (const error& e) {
+    if (e.is(errc::invalid_argument)) co_return error_response(req, http::status::bad_request, e.what());
+    if (e.is(errc::job_not_found)) co_return error_response(req, http::status::not_found, e.what());
+    if (e.is(errc::not_in_state) || e.is(errc::lock_missing) || e.is(errc::lock_mismatch)) {
+      co_return error_response(req, http::status::conflict, e.what());
+    }
+    spdlog::warn("{} {}: queue unavailable: {}", std::string(req.method_string()),
+                 std::string(req.target().substr(0, req.target().find('?'))), e.what());
+    co_return error_response(req, http::status::service_unavailable, "Queue unavailable: Redis did not answer; try again shortly");
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", std::string(req.method_string()), std::string(req.target().substr(0, req.target().find('?'))),
+                  e.what());
+    co_return error_response(req, http::status::internal_server_error, "Internal error");
+  }
+}
+
+net::awaitable<void> admin_api::stream_events(boost::beast::tcp_stream stream, request req) {
+  boost::system::error_code ec;
+  std::optional<admin_identity> who;
+  if (access_.configured()) who = access_.authenticate(std::string_view(req[http::field::authorization]));
+  if (!who) {
+    auto res = error_response(req, http::status::unauthorized,
+                              access_.configured() ? "Authentication required: a bearer token or basic credentials"
+                                                   : "The dashboard is not configured: set DASHBOARD_TOKEN or DASHBOARD_USERS");
+    res.keep_alive(false);
+    stream.expires_after(std::chrono::seconds(10));
+    co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+    co_return;
+  }
+  std::string name;
+  if (auto url = boost::urls::parse_origin_form(req.target())) name = str_param(*url, "queue");
+
+  // The reply has no length: the stream ends when the connection does.
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+      "X-Accel-Buffering: no\r\nConnection: close\r\n\r\nretry: 2000\n\n";
+  stream.expires_after(std::chrono::seconds(10));
+  co_await net::async_write(stream, net::buffer(head), net::redirect_error(net::use_awaitable, ec));
+
+  std::unique_ptr<queue_events> events;
+  if (!name.empty() && name.find(':') == std::string::npos) {
+    queue_events_options eo;
+    eo.prefix = opts_.prefix;
+    eo.redis = opts_.redis;
+    eo.block = std::chrono::milliseconds(1000);
+    try {
+      events = std::make_unique<queue_events>(ex_, name, eo);
+    } catch (const std::exception&) {
+      // Not a queue name: the stream carries the counts alone.
+    }
+  }
+  net::steady_timer timer(ex_);
+  auto next_counts = std::chrono::steady_clock::now();
+  while (!ec && !closed_) {
+    std::string out;
+    bool failed = false;
+    if (std::chrono::steady_clock::now() >= next_counts) {
+      next_counts = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      try {
+        auto list = co_await overview();
+        json::object o;
+        o["queues"] = std::move(list);
+        o["at"] = now_ms();
+        out += sse_event("counts", o);
+      } catch (const std::exception&) {
+        json::object o;
+        o["error"] = "Queue unavailable: Redis did not answer";
+        out += sse_event("unavailable", o);
+        failed = true;
+      }
+    }
+    // The counts go out at once, before waiting for job events.
+    if (!out.empty()) {
+      stream.expires_after(std::chrono::seconds(10));
+      co_await net::async_write(stream, net::buffer(out), net::redirect_error(net::use_awaitable, ec));
+      out.clear();
+      if (ec) break;
+    }
+    if (events && !failed) {
+      try {
+        auto batch = co_await events->next();
+        for (const auto& e : batch) {
+          auto o = e.to_json();
+          o["queue"] = name;
+          out += sse_event("job", o);
+        }
+      } catch (const std::exception&) {
+        failed = true;
+      }
+    }
+    if (!out.empty()) {
+      stream.expires_after(std::chrono::seconds(10));
+      co_await net::async_write(stream, net::buffer(out), net::redirect_error(net::use_awaitable, ec));
+    }
+    if (!events || failed) {
+      timer.expires_at(next_counts);
+      co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+      ec = {};
+    }
+  }
+  if (events) events->close();
+  stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+}
+
+}  // namespace drover::api

@@ -1,0 +1,26 @@
+// admin_views.hpp - how the admin API shows jobs: list rows, durations, search matches.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <string_view>
+
+#include <drover/job.hpp>
+
+namespace drover::api {
+
+// One row of a jobs list: what a table shows, without data, options or stack traces
+// (a failed reason is cut at 300 characters).
+boost::json::object job_row(const job& j);
+
+// waitTime (created, or due when delayed -> picked up) and processingTime (picked up ->
+// finished), in ms; null when the job has not reached that point.
+void add_durations(boost::json::object& o, const job& j);
+
+// Whether a job's id or name contains `needle_lower` (already lower-case).
+bool job_matches(const job& j, std::string_view needle_lower);
+
+std::string lower(std::string_view s);
+
+}  // namespace drover::api

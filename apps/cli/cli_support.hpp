@@ -1,0 +1,46 @@
+// cli_support.hpp - what every one-shot `drover` command needs: run a coroutine to its
+// end, parse a JSON flag, and turn the common flags into queue options.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/value.hpp>
+
+#include <exception>
+#include <string>
+#include <utility>
+
+#include <drover/queue.hpp>
+
+#include "commands.hpp"
+
+namespace drover::cli {
+
+// Adds --queue (required unless queue_required is false), --prefix and --redis.
+void add_common(CLI::App* cmd, common_options& c, bool queue_required = true);
+// Adds --prefix and --redis alone (commands over every queue under the prefix).
+void add_connection(CLI::App* cmd, common_options& c);
+// Adds --json: machine-readable output instead of the human one.
+void add_json_flag(CLI::App* cmd, bool& json);
+
+// Parses `text` as JSON; throws drover::error (invalid_argument) naming `what`
+// (e.g. "--data") when it is not.
+boost::json::value parse_json(const std::string& text, const char* what);
+
+// The queue options (prefix, Redis with a short command timeout) of the common flags.
+queue_options queue_opts(const common_options& c);
+
+// Runs one coroutine to its end on `io` and rethrows what it threw.
+template <class F>
+void run_to_end(boost::asio::io_context& io, F&& f) {
+  std::exception_ptr failure;
+  boost::asio::co_spawn(io, std::forward<F>(f), [&](std::exception_ptr e) {
+    failure = e;
+    io.stop();
+  });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace drover::cli

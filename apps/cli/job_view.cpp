@@ -1,0 +1,85 @@
+// job_view.cpp - the human forms of jobs; --json prints job::to_json() instead.
+#include "job_view.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include "text_table.hpp"
+
+namespace json = boost::json;
+
+namespace drover::cli {
+
+namespace {
+
+// How long the job ran, or has waited/run so far when it has not finished.
+std::string elapsed(const job& j, std::int64_t now_ms) {
+  if (j.processed_on && j.finished_on) return format_duration(*j.finished_on - *j.processed_on);
+  if (j.processed_on) return format_duration(now_ms - *j.processed_on) + " running";
+  auto due = j.timestamp + j.delay;
+  if (due > now_ms) return "in " + format_duration(due - now_ms);
+  return format_duration(now_ms - due) + " waiting";
+}
+
+std::string detail(const job& j) {
+  if (j.failed_reason && !j.failed_reason->empty()) return *j.failed_reason;
+  if (!(j.progress.is_int64() && j.progress.as_int64() == 0)) return "progress " + json::serialize(j.progress);
+  return {};
+}
+
+std::string attempts(const job& j) {
+  if (j.opts.attempts.value_or(0) > 1) return fmt::format("{}/{}", j.attempts_made, *j.opts.attempts);
+  return fmt::format("{}", j.attempts_made);
+}
+
+}  // namespace
+
+void print_job_table(std::ostream& out, const std::vector<listed_job>& jobs, std::int64_t now_ms) {
+  using a = text_table::align;
+  text_table t({"ID", "NAME", "STATE", "ATTEMPTS", "CREATED", "TIME", "DETAIL"},
+               {a::left, a::left, a::left, a::right, a::left, a::right, a::left});
+  for (const auto& [j, state] : jobs) {
+    t.add_row({shorten(j.id, 36), shorten(j.name, 30), state, attempts(j), format_time(j.timestamp), elapsed(j, now_ms),
+               shorten(detail(j), 60)});
+  }
+  t.print(out);
+}
+
+void print_job_detail(std::ostream& out, const job& j, const std::string& state, const std::vector<std::string>& logs,
+                      std::int64_t now_ms) {
+  using a = text_table::align;
+  text_table t({"FIELD", "VALUE"}, {a::left, a::left});
+  t.add_row({"id", j.id});
+  t.add_row({"name", j.name});
+  t.add_row({"state", state});
+  t.add_row({"attempts", attempts(j)});
+  t.add_row({"progress", json::serialize(j.progress)});
+  t.add_row({"created", format_time(j.timestamp)});
+  if (j.delay > 0) t.add_row({"delay", format_duration(j.delay)});
+  if (j.priority > 0) t.add_row({"priority", fmt::format("{}", j.priority)});
+  t.add_row({"processed", format_time(j.processed_on)});
+  t.add_row({"finished", format_time(j.finished_on)});
+  auto due = j.timestamp + j.delay;
+  if (j.processed_on) t.add_row({"wait time", format_duration(*j.processed_on - due)});
+  t.add_row({j.processed_on ? "run time" : "due", elapsed(j, now_ms)});
+  if (j.processed_by) t.add_row({"processed by", *j.processed_by});
+  if (j.stalled_counter > 0) t.add_row({"stalled", fmt::format("{} time(s)", j.stalled_counter)});
+  if (j.failed_reason) t.add_row({"failed reason", shorten(*j.failed_reason, 200)});
+  if (j.deduplication_id) t.add_row({"deduplication id", *j.deduplication_id});
+  if (j.repeat_job_key) t.add_row({"scheduler", *j.repeat_job_key});
+  if (j.parent_key) t.add_row({"parent", *j.parent_key});
+  t.print(out);
+  out << "\ndata:    " << json::serialize(j.data) << '\n';
+  out << "options: " << json::serialize(j.opts.to_json()) << '\n';
+  if (!j.returnvalue.is_null()) out << "return:  " << json::serialize(j.returnvalue) << '\n';
+  if (!j.stacktrace.empty()) {
+    out << "\nstack trace (last attempt first):\n";
+    for (auto it = j.stacktrace.rbegin(); it != j.stacktrace.rend(); ++it) out << "  " << *it << '\n';
+  }
+  if (!logs.empty()) {
+    out << "\nlogs:\n";
+    for (const auto& l : logs) out << "  " << l << '\n';
+  }
+}
+
+}  // namespace drover::cli

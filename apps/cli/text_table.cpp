@@ -1,0 +1,88 @@
+// text_table.cpp - column widths, alignment and the small formatters of human output.
+#include "text_table.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+#include <stdexcept>
+
+namespace drover::cli {
+
+namespace {
+
+// Display width of a UTF-8 string: one column per code point (no wide characters here).
+std::size_t columns(const std::string& s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+}  // namespace
+
+text_table::text_table(std::vector<std::string> headers, std::vector<align> aligns)
+    : headers_(std::move(headers)), aligns_(std::move(aligns)) {
+  aligns_.resize(headers_.size(), align::left);
+}
+
+void text_table::add_row(std::vector<std::string> cells) {
+  if (cells.size() > headers_.size()) {
+    throw std::invalid_argument(fmt::format("text_table: {} cells for {} columns", cells.size(), headers_.size()));
+  }
+  cells.resize(headers_.size());
+  rows_.push_back(std::move(cells));
+}
+
+void text_table::print(std::ostream& out) const {
+  std::vector<std::size_t> widths(headers_.size());
+  for (std::size_t c = 0; c < headers_.size(); ++c) {
+    widths[c] = columns(headers_[c]);
+    for (const auto& row : rows_) widths[c] = std::max(widths[c], columns(row[c]));
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string text;
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      std::string pad(widths[c] - columns(cells[c]), ' ');
+      if (c > 0) text += "  ";
+      text += aligns_[c] == align::right ? pad + cells[c] : cells[c] + pad;
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out << text << '\n';
+  };
+  line(headers_);
+  for (const auto& row : rows_) line(row);
+}
+
+std::string format_time(std::optional<std::int64_t> epoch_ms) {
+  if (!epoch_ms || *epoch_ms <= 0) return "-";
+  // fmt::gmtime: UTC whatever the version of fmt (time_point formatting changed zone in 10).
+  return fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::gmtime(static_cast<std::time_t>(*epoch_ms / 1000)));
+}
+
+std::string format_duration(std::int64_t ms) {
+  if (ms < 0) return "-";
+  if (ms < 1000) return fmt::format("{}ms", ms);
+  if (ms < 60'000) return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+  auto s = ms / 1000;
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  if (s < 86400) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+  return fmt::format("{}d{:02}h", s / 86400, (s % 86400) / 3600);
+}
+
+std::string shorten(const std::string& text, std::size_t width) {
+  std::string flat = text;
+  std::replace(flat.begin(), flat.end(), '\n', ' ');
+  std::replace(flat.begin(), flat.end(), '\r', ' ');
+  if (columns(flat) <= width) return flat;
+  if (width == 0) return {};
+  // Keep width-1 code points, then the ellipsis.
+  std::size_t kept = 0, i = 0;
+  for (; i < flat.size(); ++i) {
+    bool starts_code_point = (static_cast<unsigned char>(flat[i]) & 0xC0) != 0x80;
+    if (starts_code_point && ++kept > width - 1) break;
+  }
+  return flat.substr(0, i) + "…";
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,27 @@
+// top_command.hpp - `drover top`: every queue under a prefix, redrawn every second in
+// the terminal until q or Ctrl-C; --once prints one plain frame, --json one snapshot.
+// Also `drover queue list`, which is one frame of the same table.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "queue_overview.hpp"
+
+namespace drover::cli {
+
+// Adds `top` and `queue list` (under the existing `queue` subcommand).
+void add_top_commands(CLI::App& app, std::function<int()>& run);
+
+// The text of one frame: a title line (prefix, Redis endpoint, time, queue count) and
+// the table; `rates` as for print_overview_table. No ANSI codes.
+std::string render_top_frame(const std::vector<queue_overview>& queues, const std::string& prefix,
+                             const std::string& endpoint, std::int64_t now_ms,
+                             const std::map<std::string, measured_rate>& rates = {});
+
+}  // namespace drover::cli

@@ -1,0 +1,129 @@
+// admin_access_test.cpp - dashboard credentials, roles and the cross-site guard.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "api/admin_access.hpp"
+
+using drover::api::action_request;
+using drover::api::admin_access;
+using drover::api::admin_role;
+using drover::api::base64_decode;
+using drover::api::constant_time_equal;
+using drover::api::cross_site_refusal;
+
+namespace {
+
+// "Basic " + base64("user:password"), written out so that the test does not trust the decoder.
+constexpr const char* alice_ok = "Basic YWxpY2U6czNjcjp0";   // alice:s3cr:t
+constexpr const char* bob_ok = "Basic Ym9iOnB3";             // bob:pw
+constexpr const char* alice_bad = "Basic YWxpY2U6d3Jvbmc=";  // alice:wrong
+
+action_request same_site_post() {
+  action_request r;
+  r.method = "POST";
+  r.host = "127.0.0.1:5000";
+  r.origin = "http://127.0.0.1:5000";
+  r.sec_fetch_site = "same-origin";
+  r.content_type = "application/json";
+  r.action_header = "1";
+  return r;
+}
+
+}  // namespace
+
+TEST(AdminAccess, NothingConfiguredLetsNobodyIn) {
+  admin_access a("", "");
+  EXPECT_FALSE(a.configured());
+  EXPECT_FALSE(a.authenticate("Bearer "));
+  EXPECT_FALSE(a.authenticate(""));
+  EXPECT_FALSE(a.authenticate("Basic Og=="));  // ":" - empty user and password
+}
+
+TEST(AdminAccess, BearerTokenIsAdmin) {
+  admin_access a("tok-123", "");
+  ASSERT_TRUE(a.configured());
+  auto who = a.authenticate("Bearer tok-123");
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->role, admin_role::admin);
+  EXPECT_TRUE(a.authenticate("bearer   tok-123 "));  // scheme is case-insensitive
+  EXPECT_FALSE(a.authenticate("Bearer tok-12"));
+  EXPECT_FALSE(a.authenticate("Bearer tok-1234"));
+  EXPECT_FALSE(a.authenticate("tok-123"));
+  EXPECT_FALSE(a.authenticate("Basic dG9rLTEyMw=="));  // the token as a basic password is not the token
+}
+
+TEST(AdminAccess, UsersWithRoles) {
+  admin_access a("", " alice:s3cr:t:admin , bob:pw:viewer,");
+  ASSERT_TRUE(a.has_users());
+  EXPECT_FALSE(a.has_token());
+  auto alice = a.authenticate(alice_ok);
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice->name, "alice");
+  EXPECT_EQ(alice->role, admin_role::admin);  // a password may hold ':'
+  auto bob = a.authenticate(bob_ok);
+  ASSERT_TRUE(bob);
+  EXPECT_EQ(bob->role, admin_role::viewer);
+  EXPECT_FALSE(a.authenticate(alice_bad));
+  EXPECT_FALSE(a.authenticate("Basic !!!"));
+  EXPECT_FALSE(a.authenticate("Bearer pw"));  // no token configured
+}
+
+TEST(AdminAccess, MalformedUsersAreRefusedWithoutThePassword) {
+  EXPECT_THROW(admin_access("", "alice"), std::invalid_argument);
+  EXPECT_THROW(admin_access("", "alice:pw"), std::invalid_argument);
+  EXPECT_THROW(admin_access("", ":pw:admin"), std::invalid_argument);
+  EXPECT_THROW(admin_access("", "alice::admin"), std::invalid_argument);
+  try {
+    admin_access("", "alice:hunter2:root");
+    FAIL() << "a bad role must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("alice"), std::string::npos);
+    EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos);
+  }
+}
+
+TEST(AdminAccess, ConstantTimeEqualAndBase64) {
+  EXPECT_TRUE(constant_time_equal("abc", "abc"));
+  EXPECT_FALSE(constant_time_equal("abc", "abd"));
+  EXPECT_FALSE(constant_time_equal("abc", "abcd"));
+  EXPECT_FALSE(constant_time_equal("", "a"));
+  EXPECT_TRUE(constant_time_equal("", ""));
+  EXPECT_EQ(base64_decode("Ym9iOnB3").value(), "bob:pw");
+  EXPECT_EQ(base64_decode("YQ==").value(), "a");
+  EXPECT_FALSE(base64_decode("Y"));
+  EXPECT_FALSE(base64_decode("Y*Y="));
+}
+
+TEST(CrossSiteGuard, SameSiteActionPasses) {
+  EXPECT_EQ(cross_site_refusal(same_site_post()), "");
+  auto r = same_site_post();
+  r.origin = "";
+  r.sec_fetch_site = "";  // curl and other non-browser clients send neither
+  EXPECT_EQ(cross_site_refusal(r), "");
+  r.method = "DELETE";
+  r.content_type = "";
+  EXPECT_EQ(cross_site_refusal(r), "");  // the custom header alone is enough
+}
+
+TEST(CrossSiteGuard, RefusesWhatAnotherSiteCanSend) {
+  auto r = same_site_post();
+  r.sec_fetch_site = "cross-site";
+  EXPECT_NE(cross_site_refusal(r), "");
+  r = same_site_post();
+  r.sec_fetch_site = "same-site";  // a sibling subdomain is another origin
+  EXPECT_NE(cross_site_refusal(r), "");
+  r = same_site_post();
+  r.origin = "http://evil.example";
+  EXPECT_NE(cross_site_refusal(r), "");
+  r.origin = "null";
+  EXPECT_NE(cross_site_refusal(r), "");
+  // A plain form post: no custom header, no JSON type.
+  r = same_site_post();
+  r.action_header = "";
+  r.content_type = "application/x-www-form-urlencoded";
+  EXPECT_NE(cross_site_refusal(r), "");
+  r = same_site_post();
+  r.method = "GET";
+  EXPECT_NE(cross_site_refusal(r), "");
+}

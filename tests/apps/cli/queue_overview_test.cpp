@@ -1,0 +1,127 @@
+// queue_overview_test.cpp - `drover queue list` and `drover top` read every queue under a
+// prefix from a real redis-server: names, counts, paused, workers and their slots; and
+// the frame they print.
+#include "queue_overview.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <drover/worker.hpp>
+
+#include "support/async.hpp"
+#include "support/redis_server.hpp"
+#include "top_command.hpp"
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+
+namespace drover::cli {
+namespace {
+
+class queue_overview_test : public ::testing::Test {
+ protected:
+  test::redis_server& server = test::redis_server::shared();
+  std::string prefix = test::unique_queue("cli-overview");
+
+  common_options where() const {
+    common_options c;
+    c.prefix = prefix;
+    c.redis_url = server.url();
+    return c;
+  }
+  queue_options qopts() const { return queue_options{prefix, server.options()}; }
+};
+
+const queue_overview* find(const std::vector<queue_overview>& all, const std::string& name) {
+  for (const auto& o : all) {
+    if (o.name == name) return &o;
+  }
+  return nullptr;
+}
+
+TEST_F(queue_overview_test, reads_every_queue_with_counts_paused_and_workers) {
+  test::run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue orders(io.get_executor(), "orders", qopts());
+    queue reports(io.get_executor(), "reports", qopts());
+    boost::json::value data = boost::json::object();
+    co_await orders.add("o", data);
+    co_await orders.add("o", data);
+    job_options later;
+    later.delay = 60'000;
+    co_await reports.add("r", data, later);
+    co_await reports.pause();
+
+    // A drover worker on orders that holds both its jobs while we look.
+    worker_options wo;
+    wo.prefix = prefix;
+    wo.redis = server.options();
+    wo.concurrency = 3;
+    wo.heartbeat_interval = 100ms;
+    wo.drain_delay = 200ms;
+    auto hold = processor::async([](job_context&) -> net::awaitable<boost::json::value> {
+      net::steady_timer t(co_await net::this_coro::executor, 30s);
+      boost::system::error_code ec;
+      auto token = net::redirect_error(net::use_awaitable, ec);
+      co_await t.async_wait(token);
+      co_return nullptr;
+    });
+    worker w(io.get_executor(), "orders", hold, wo);
+    w.start();
+
+    overview_reader reader(io.get_executor(), where());
+    std::vector<queue_overview> seen;
+    auto both_jobs_running = [&]() -> net::awaitable<bool> {
+      seen = co_await reader.read();
+      auto* o = find(seen, "orders");
+      co_return o && o->workers >= 1 && o->busy == 2 && o->concurrency == 3;
+    };
+    bool settled = co_await test::eventually(both_jobs_running);
+    EXPECT_TRUE(settled);
+    DROVER_CO_ASSERT_TRUE(seen.size() == 2u);
+    EXPECT_EQ(seen[0].name, "orders");
+    EXPECT_EQ(seen[1].name, "reports");
+    EXPECT_FALSE(seen[0].paused);
+    EXPECT_EQ(seen[0].count("active") + seen[0].count("waiting"), 2);
+    EXPECT_TRUE(seen[1].paused);
+    EXPECT_EQ(seen[1].count("delayed"), 1);
+    EXPECT_EQ(seen[1].workers, 0u);
+    EXPECT_FALSE(seen[1].completed_per_minute.has_value()) << "no metrics kept";
+
+    auto j = seen[1].to_json();
+    EXPECT_EQ(j.at("name").as_string(), "reports");
+    EXPECT_TRUE(j.at("paused").as_bool());
+    EXPECT_TRUE(j.at("completedPerMinute").is_null());
+
+    reader.close();
+    co_await w.close(0ms);
+    orders.close();
+    reports.close();
+  });
+}
+
+TEST_F(queue_overview_test, prints_a_frame_without_terminal_codes) {
+  queue_overview a;
+  a.name = "emails";
+  a.counts = {{"waiting", 4}, {"paused", 1}, {"active", 2}, {"completed", 10}, {"failed", 1}};
+  a.workers = 2;
+  a.busy = 2;
+  a.concurrency = 8;
+  a.completed_per_minute = 12;
+  queue_overview b;
+  b.name = "slow";
+  b.paused = true;
+  std::map<std::string, measured_rate> rates{{"slow", {30.4, 0}}};
+  auto frame = render_top_frame({a, b}, "bull", "127.0.0.1:6379", 1'700'000'000'000, rates);
+  EXPECT_EQ(frame,
+            "drover top - redis 127.0.0.1:6379 - prefix bull - 2 queue(s) - 2023-11-14 22:13:20 UTC\n"
+            "\n"
+            "QUEUE   STATUS   WAITING  PRIORITIZED  DELAYED  ACTIVE  COMPLETED  FAILED  WORKERS  BUSY  DONE/MIN  FAILED/MIN\n"
+            "emails  running        5            0        0       2         10       1        2   2/8        12           -\n"
+            "slow    paused         0            0        0       0          0       0        0     -        30           0\n");
+  EXPECT_EQ(render_top_frame({}, "bull", "h:1", 0, {}), "drover top - redis h:1 - prefix bull - 0 queue(s) - - UTC\n\nno queues yet\n");
+}
+
+}  // namespace
+}  // namespace drover::cli

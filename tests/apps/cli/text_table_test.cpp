@@ -1,0 +1,52 @@
+// text_table_test.cpp - column widths, alignment, and the small formatters.
+#include "text_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace drover::cli {
+namespace {
+
+TEST(text_table, pads_columns_and_right_aligns_numbers) {
+  text_table t({"QUEUE", "JOBS"}, {text_table::align::left, text_table::align::right});
+  t.add_row({"emails", "7"});
+  t.add_row({"a", "1234"});
+  std::ostringstream out;
+  t.print(out);
+  EXPECT_EQ(out.str(),
+            "QUEUE   JOBS\n"
+            "emails     7\n"
+            "a       1234\n");
+}
+
+TEST(text_table, counts_utf8_as_one_column_and_fills_missing_cells) {
+  text_table t({"A", "B", "C"});
+  t.add_row({"é", "x"});
+  std::ostringstream out;
+  t.print(out);
+  EXPECT_EQ(out.str(), "A  B  C\né  x\n");
+  EXPECT_THROW(t.add_row({"1", "2", "3", "4"}), std::invalid_argument);
+}
+
+TEST(text_table, formats_times_and_durations) {
+  EXPECT_EQ(format_time(std::nullopt), "-");
+  EXPECT_EQ(format_time(0), "-");
+  EXPECT_EQ(format_time(1'700'000'000'123), "2023-11-14 22:13:20");
+  struct {
+    std::int64_t ms;
+    const char* text;
+  } cases[] = {{-1, "-"},          {0, "0ms"},          {999, "999ms"},       {1500, "1.5s"},
+               {65'000, "1m05s"}, {7'800'000, "2h10m"}, {277'200'000, "3d05h"}};
+  for (const auto& c : cases) EXPECT_EQ(format_duration(c.ms), c.text) << c.ms;
+}
+
+TEST(text_table, shortens_with_an_ellipsis_and_flattens_lines) {
+  EXPECT_EQ(shorten("short", 10), "short");
+  EXPECT_EQ(shorten("a\nb", 10), "a b");
+  EXPECT_EQ(shorten("abcdefghij", 5), "abcd…");
+  EXPECT_EQ(shorten("ééééé", 3), "éé…");
+}
+
+}  // namespace
+}  // namespace drover::cli

@@ -1,0 +1,293 @@
+// cli.test.mjs - the `drover` command as people and scripts use it, run as a process
+// against a private redis-server: human tables and --json of queue counts|jobs|job|list,
+// `add --file` (good and bad lines), `top --once`/`--json` and live on a pseudo-terminal,
+// the completion scripts, --help everywhere, and a one-line error with a non-zero exit
+// when Redis is away.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import {
+  startRedis, queueName, newQueue, newWorker, runDrover, onCleanup, waitFor, DROVER_BIN,
+} from '../interop/support.mjs';
+
+const redis = await startRedis();
+const dir = mkdtempSync(path.join(tmpdir(), 'drover-cli-test-'));
+onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs drover and requires exit 0; returns stdout. */
+async function ok(args) {
+  const r = await runDrover(args);
+  assert.equal(r.code, 0, `drover ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+const on = (queue) => ['--queue', queue, '--redis', redis.url];
+const jobsFile = (name, lines) => {
+  const file = path.join(dir, name);
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+};
+
+/** A port nothing listens on. */
+async function deadPort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test('queue counts, jobs and job: tables for people, --json for scripts', async () => {
+  const name = queueName();
+  const q = newQueue(redis, name);
+  await q.add('resize', { n: 1 }, { jobId: 'img-1' });
+  await q.add('resize', { n: 2 }, { jobId: 'img-2' });
+  await q.add('email', { to: 'a@example.com' }, { jobId: 'mail-1', delay: 60000 });
+
+  const table = await ok(['queue', 'counts', ...on(name)]);
+  assert.match(table, new RegExp(`^queue ${name}\\n`));
+  assert.match(table, /^STATE\s+JOBS$/m);
+  assert.match(table, /^waiting\s+2$/m);
+  assert.match(table, /^delayed\s+1$/m);
+  const counts = JSON.parse(await ok(['queue', 'counts', ...on(name), '--json']));
+  assert.equal(counts.waiting, 2);
+  assert.equal(counts.delayed, 1);
+  // The top-level `counts` stays JSON (scripts have used it so), with or without --json,
+  // and counts "paused" too (`queue counts --json` has Node's default getJobCounts() types).
+  assert.deepEqual(JSON.parse(await ok(['counts', ...on(name)])), { ...counts, paused: 0 });
+  assert.deepEqual(JSON.parse(await ok(['counts', ...on(name), '--json'])), { ...counts, paused: 0 });
+
+  const jobs = await ok(['queue', 'jobs', ...on(name)]);
+  const lines = jobs.trim().split('\n');
+  assert.match(lines[0], /^ID\s+NAME\s+STATE\s+ATTEMPTS\s+CREATED\s+TIME\s+DETAIL$/);
+  assert.deepEqual(lines.slice(1, 4).map((l) => l.split(/\s+/)[0]), ['mail-1', 'img-2', 'img-1'], 'newest first');
+  assert.match(lines[1], /mail-1\s+email\s+delayed/);
+  assert.match(lines.at(-1), /^jobs 1-3 of 3, newest first$/);
+
+  const page1 = await ok(['queue', 'jobs', ...on(name), '--per-page', '2']);
+  assert.match(page1, /jobs 1-2 of 3, newest first \(--page 2 for more\)/);
+  const page2 = await ok(['queue', 'jobs', ...on(name), '--per-page', '2', '--page', '2']);
+  assert.match(page2, /^img-1\s/m);
+  assert.match(page2, /jobs 3-3 of 3/);
+
+  const found = JSON.parse(await ok(['queue', 'jobs', ...on(name), '--search', 'resize', '--json']));
+  assert.deepEqual(found.map((j) => [j.id, j.state]), [['img-2', 'waiting'], ['img-1', 'waiting']]);
+  const byId = JSON.parse(await ok(['queue', 'jobs', ...on(name), '--search', 'mail', '--json']));
+  assert.deepEqual(byId.map((j) => j.id), ['mail-1']);
+  const none = await ok(['queue', 'jobs', ...on(name), '--search', 'nothing-like-this']);
+  assert.match(none, /no jobs matching 'nothing-like-this'/);
+  // Without paging flags --json is BullMQ's getJobs as before: every job, no state field.
+  const raw = JSON.parse(await ok(['queue', 'jobs', ...on(name), '--state', 'waiting', '--json']));
+  assert.deepEqual(raw.map((j) => j.id).sort(), ['img-1', 'img-2']);
+
+  const detail = await ok(['queue', 'job', ...on(name), '--id', 'img-1']);
+  assert.match(detail, /^id\s+img-1$/m);
+  assert.match(detail, /^state\s+waiting$/m);
+  assert.match(detail, /^data: {4}\{"n":1\}$/m);
+  const one = JSON.parse(await ok(['queue', 'job', ...on(name), '--id', 'img-1', '--json']));
+  assert.equal(one.id, 'img-1');
+  assert.equal(one.state, 'waiting');
+  assert.deepEqual(one.data, { n: 1 });
+  assert.deepEqual(JSON.parse(await ok(['job', ...on(name), '--id', 'img-1'])), one);
+
+  const missing = await runDrover(['queue', 'job', ...on(name), '--id', 'nope']);
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /job nope not found/);
+});
+
+test('a failed job shows its reason in the table and its stack trace in the detail', async () => {
+  const name = queueName();
+  const q = newQueue(redis, name);
+  newWorker(redis, name, async () => { throw new Error('disk full'); });
+  await q.add('backup', {}, { jobId: 'b-1' });
+  await waitFor(async () => (await q.getJobState('b-1')) === 'failed', { what: 'b-1 to fail' });
+  const table = await ok(['queue', 'jobs', ...on(name), '--state', 'failed', '--page', '1']);
+  assert.match(table, /^b-1\s+backup\s+failed\s+1\s.*disk full$/m);
+  const detail = await ok(['queue', 'job', ...on(name), '--id', 'b-1']);
+  assert.match(detail, /^failed reason\s+disk full$/m);
+  assert.match(detail, /stack trace \(last attempt first\):\n {2}Error: disk full/);
+});
+
+test('add --file adds every line in chunks and says how many', async () => {
+  const name = queueName();
+  const lines = [];
+  for (let i = 1; i <= 120; i++) lines.push(JSON.stringify({ name: 'import', data: { i }, opts: { jobId: `row-${i}` } }));
+  lines.splice(60, 0, '');  // blank lines are skipped
+  lines.push(JSON.stringify({ name: 'later', opts: { delay: 60000 } }));
+  const file = jobsFile('good.jsonl', lines);
+  const out = await ok(['add', ...on(name), '--file', file, '--chunk', '50']);
+  assert.equal(out.trim(), `added 121 job(s) to queue ${name} from ${file}`);
+  const q = newQueue(redis, name);
+  const counts = await q.getJobCounts('waiting', 'delayed');
+  assert.deepEqual(counts, { waiting: 120, delayed: 1 });
+  assert.deepEqual((await q.getJob('row-77')).data, { i: 77 });
+
+  const again = JSON.parse(await ok(['add', ...on(queueName()), '--file', file, '--json']));
+  assert.equal(again.added, 121);
+});
+
+test('add --file with a bad line adds nothing and names the line', async () => {
+  const name = queueName();
+  const file = jobsFile('bad.jsonl', [
+    JSON.stringify({ name: 'a' }),
+    JSON.stringify({ name: 'b' }),
+    '{"name": "c", "data": ',
+    JSON.stringify({ name: 'd' }),
+  ]);
+  const r = await runDrover(['add', ...on(name), '--file', file]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`^drover: error: ${file.replace(/[.]/g, '\\.')} line 3: not valid JSON`));
+  assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+  const q = newQueue(redis, name);
+  assert.equal((await q.getJobCounts('waiting')).waiting, 0);
+
+  const noName = await runDrover(['add', ...on(name), '--file', jobsFile('noname.jsonl', ['{"data":{}}'])]);
+  assert.equal(noName.code, 1);
+  assert.match(noName.stderr, /line 1: "name" must be a non-empty string/);
+  const missing = await runDrover(['add', ...on(name), '--file', path.join(dir, 'missing.jsonl')]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /cannot open/);
+  const both = await runDrover(['add', ...on(name), '--file', file, '--name', 'x']);
+  assert.notEqual(both.code, 0);
+  const neither = await runDrover(['add', ...on(name)]);
+  assert.notEqual(neither.code, 0);
+  assert.match(neither.stderr, /--name or --file/);
+});
+
+test('completion scripts are generated from the command line itself', async () => {
+  const bash = await ok(['completion', 'bash']);
+  assert.match(bash, /complete -F _drover drover/);
+  for (const p of ["'drover queue list'", "'drover queue jobs'", "'drover top'", "'drover add'", "'drover dlq'"]) {
+    assert.ok(bash.includes(p), `bash completion knows ${p}`);
+  }
+  assert.match(bash, /--search/);
+  assert.match(bash, /files=' --file -f '/);
+  const file = path.join(dir, 'drover.bash');
+  writeFileSync(file, bash);
+  execFileSync('bash', ['-n', file]);
+  // The script completes: `drover queue j<TAB>` offers job and jobs.
+  const offered = execFileSync('bash', ['-c',
+    `source ${file}; COMP_WORDS=(drover queue j); COMP_CWORD=2; _drover; echo "\${COMPREPLY[@]}"`]).toString().trim();
+  assert.deepEqual(offered.split(' ').sort(), ['job', 'jobs']);
+  const states = execFileSync('bash', ['-c',
+    `source ${file}; COMP_WORDS=(drover completion ''); COMP_CWORD=2; _drover; echo "\${COMPREPLY[@]}"`]).toString().trim();
+  assert.match(states, /bash zsh/);
+
+  const zsh = await ok(['completion', 'zsh']);
+  assert.match(zsh, /^#compdef drover/);
+  assert.match(zsh, /compdef _drover drover/);
+  assert.match(zsh, /'list:every queue under the prefix/);
+  const bad = await runDrover(['completion', 'fish']);
+  assert.notEqual(bad.code, 0);
+});
+
+test('--help works for every command the completion knows', async () => {
+  const bash = await ok(['completion', 'bash']);
+  const paths = [...bash.matchAll(/^ {4}'(drover[^']*)'\)$/gm)].map((m) => m[1].split(' ').slice(1));
+  assert.ok(paths.length > 25, `found ${paths.length} command paths`);
+  for (const p of paths) {
+    const r = await runDrover([...p, '--help']);
+    assert.equal(r.code, 0, `drover ${p.join(' ')} --help: ${r.stderr}`);
+    assert.match(r.stdout, /Usage:|Options:/, `drover ${p.join(' ')} --help`);
+  }
+});
+
+test('Redis unreachable: exit 1 and one line "drover: error: ..."', async () => {
+  const url = `redis://127.0.0.1:${await deadPort()}`;
+  const file = jobsFile('one.jsonl', [JSON.stringify({ name: 'x' })]);
+  const commands = [
+    ['counts', '--queue', 'q', '--redis', url],
+    ['job', '--queue', 'q', '--id', '1', '--redis', url],
+    ['add', '--queue', 'q', '--name', 'x', '--redis', url],
+    ['add', '--queue', 'q', '--file', file, '--redis', url],
+    ['queue', 'counts', '--queue', 'q', '--redis', url],
+    ['queue', 'jobs', '--queue', 'q', '--redis', url],
+    ['queue', 'pause', '--queue', 'q', '--redis', url],
+    ['queue', 'list', '--redis', url],
+    ['top', '--once', '--redis', url],
+    ['top', '--json', '--redis', url],
+    ['dlq', 'list', '--queue', 'q', '--redis', url],
+  ];
+  for (const args of commands) {
+    const r = await runDrover(args);
+    assert.equal(r.code, 1, `drover ${args.join(' ')} exited ${r.code}`);
+    assert.match(r.stderr, /^drover: error: .+\n$/, `drover ${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '', `drover ${args.join(' ')} printed nothing`);
+  }
+});
+
+test('queue list and top: every queue under the prefix, with workers and paused state', async () => {
+  const prefix = `cli-${randomBytes(4).toString('hex')}`;
+  const busy = newQueue(redis, 'orders', { prefix });
+  const idle = newQueue(redis, 'reports', { prefix });
+  await busy.add('o', {});
+  await busy.add('o', {});
+  await idle.add('r', {}, { delay: 60000 });
+  await idle.pause();
+  const worker = newWorker(redis, 'orders', async () => 'done', { prefix });
+  await worker.waitUntilReady();
+  await waitFor(async () => (await busy.getJobCounts('completed')).completed === 2, { what: 'orders done' });
+  const where = ['--prefix', prefix, '--redis', redis.url];
+
+  const list = JSON.parse(await ok(['queue', 'list', ...where, '--json']));
+  assert.deepEqual(list.map((q) => q.name), ['orders', 'reports']);
+  const [orders, reports] = list;
+  assert.equal(orders.paused, false);
+  assert.equal(orders.counts.completed, 2);
+  assert.ok(orders.workers >= 1, `a worker on orders (${orders.workers})`);
+  assert.equal(reports.paused, true);
+  assert.equal(reports.counts.delayed, 1);
+  assert.equal(reports.workers, 0);
+  for (const q of list) assert.ok(q.completedPerMinute === null || Number.isInteger(q.completedPerMinute));
+
+  const table = await ok(['queue', 'list', ...where]);
+  assert.match(table, /^QUEUE\s+STATUS\s+WAITING\s+PRIORITIZED\s+DELAYED\s+ACTIVE\s+COMPLETED\s+FAILED\s+WORKERS\s+BUSY\s+DONE\/MIN\s+FAILED\/MIN$/m);
+  assert.match(table, /^orders\s+running\s+0\s+0\s+0\s+0\s+2\s+0\s+[1-9]/m);
+  assert.match(table, /^reports\s+paused\s+0\s+0\s+1\s/m);
+  const empty = await ok(['queue', 'list', '--prefix', 'nothing-here', '--redis', redis.url]);
+  assert.match(empty, /no queues under prefix nothing-here/);
+
+  const frame = await ok(['top', '--once', ...where]);
+  assert.match(frame, new RegExp(`^drover top - redis 127\\.0\\.0\\.1:${redis.port} - prefix ${prefix} - 2 queue\\(s\\)`));
+  assert.match(frame, /^orders\s+running/m);
+  assert.ok(!frame.includes('\x1b'), 'no terminal codes in --once');
+  const snap = JSON.parse(await ok(['top', '--json', ...where]));
+  assert.equal(snap.prefix, prefix);
+  assert.ok(Number.isInteger(snap.time));
+  assert.deepEqual(snap.queues.map((q) => q.name), ['orders', 'reports']);
+
+  // The live view needs a terminal; in a pipe it says what to use instead.
+  const live = await runDrover(['top', ...where]);
+  assert.equal(live.code, 1);
+  assert.match(live.stderr, /^drover: error: drover top needs a terminal; use --once or --json/);
+});
+
+test('top on a terminal redraws until q and gives the terminal back', async (t) => {
+  // `script` (util-linux) runs drover on a pseudo-terminal; what we type goes to its stdin.
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+  } catch {
+    t.skip('no script(1) to make a terminal');
+    return;
+  }
+  const name = queueName();
+  await newQueue(redis, name).add('x', {});
+  const proc = spawn('script', ['-qfec', `${DROVER_BIN} top --redis ${redis.url}`, '/dev/null'],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  onCleanup(() => proc.exitCode === null && proc.kill('SIGKILL'));
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  const exited = new Promise((r) => proc.on('exit', (code) => r(code)));
+  await waitFor(() => (out.match(/drover top - redis/g) || []).length >= 2, { what: 'two frames of drover top' });
+  proc.stdin.write('q');
+  assert.equal(await exited, 0, out.slice(-500));
+  assert.ok(out.includes('\x1b[?1049h'), 'switched to the alternate screen');
+  assert.ok(out.includes(name), 'the queue is on the screen');
+  assert.ok(out.trimEnd().endsWith('\x1b[?25h\x1b[?1049l'), 'cursor shown and screen restored at the end');
+});

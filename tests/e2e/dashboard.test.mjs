@@ -1,0 +1,274 @@
+// dashboard.test.mjs - the dashboard in headless Chromium (Debian's, driven by playwright-core)
+// on the whole system, and the access rules of its admin API.
+//
+// DASHBOARD_SCREENSHOTS=1 writes the screenshots to docs/images/dashboard-*.png (committed);
+// otherwise they go to build/screenshots/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { startSystem, freePort } from './system.mjs';
+import { onCleanup, repoRoot, newQueue, startDroverWorker, spawnDrover, waitFor } from '../interop/support.mjs';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+const TOKEN = 'e2e-dashboard-token-0123456789';
+const USERS = 'watcher:look-only:viewer,ops:ops-pass:admin';
+const basic = (user, pass) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+
+const shotsDir = process.env.DASHBOARD_SCREENSHOTS ? path.join(repoRoot, 'docs', 'images') : path.join(repoRoot, 'build', 'screenshots');
+async function shot(page, name) {
+  mkdirSync(shotsDir, { recursive: true });
+  await page.screenshot({ path: path.join(shotsDir, `dashboard-${name}.png`), fullPage: true });
+}
+
+async function openBrowser() {
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  onCleanup(() => browser.close());
+  return browser;
+}
+
+async function call(base, method, p, { auth, headers = {}, body } = {}) {
+  const h = { ...headers };
+  if (auth) h.Authorization = auth;
+  const res = await fetch(`${base}${p}`, { method, headers: h, body });
+  let json = null;
+  try { json = await res.json(); } catch { /* not JSON */ }
+  return { status: res.status, body: json };
+}
+const act = (base, p, auth, extra = {}) => call(base, 'POST', p, {
+  auth, headers: { 'Content-Type': 'application/json', 'X-Drover-Action': '1', ...extra }, body: '{}',
+});
+
+// A queue of our own, worked by drover's `flaky` processor: a job with {failures: 1} and one
+// attempt fails, and succeeds when retried.
+async function feedReports(sys) {
+  const reports = newQueue(sys.redis, 'reports');
+  await startDroverWorker(sys.redis, 'reports', { processor: 'flaky', concurrency: 4, name: 'reports-cpp' });
+  for (let i = 0; i < 5; i++) await reports.add(`monthly-${i}`, { failures: 0, customer: `c-${i}` });
+  const failed = [];
+  for (let i = 0; i < 2; i++) failed.push((await reports.add('flaky-export', { failures: 1, customer: `f-${i}` }, { attempts: 1 })).id);
+  await reports.add('next-month', { failures: 0 }, { delay: 3600000 });
+  await waitFor(async () => {
+    const c = await reports.getJobCounts('completed', 'failed');
+    return c.completed === 5 && c.failed === 2;
+  }, { timeout: 20000, what: '5 completed and 2 failed report jobs' });
+  return { reports, failed };
+}
+
+test('the admin API refuses the unauthenticated, read-only acting and cross-site requests', { timeout: 90000 }, async () => {
+  const sys = await startSystem({ env: { DASHBOARD_TOKEN: TOKEN, DASHBOARD_USERS: USERS } });
+  const { reports } = await feedReports(sys);
+  const base = sys.base;
+
+  assert.equal((await call(base, 'GET', '/api/admin/queues')).status, 401);
+  assert.equal((await call(base, 'GET', '/api/admin/queues', { auth: 'Bearer wrong' })).status, 401);
+  assert.equal((await call(base, 'GET', '/api/admin/queues', { auth: basic('ops', 'nope') })).status, 401);
+  assert.equal((await act(base, '/api/admin/queues/reports/pause')).status, 401, 'no action without credentials');
+  assert.equal((await call(base, 'GET', '/api/admin/events')).status, 401);
+
+  const listed = await call(base, 'GET', '/api/admin/queues', { auth: basic('watcher', 'look-only') });
+  assert.equal(listed.status, 200);
+  const r = listed.body.queues.find((q) => q.name === 'reports');
+  assert.equal(r.counts.completed, 5);
+  assert.equal(r.counts.failed, 2);
+  assert.equal(r.counts.delayed, 1);
+  assert.ok(r.workers >= 1, 'the drover worker is counted');
+
+  const viewerActs = await act(base, '/api/admin/queues/reports/pause', basic('watcher', 'look-only'));
+  assert.equal(viewerActs.status, 403);
+  assert.match(viewerActs.body.error, /viewer/);
+  assert.equal(await reports.isPaused(), false);
+
+  // What another site can make a browser send: a form post (no custom header, no JSON) and
+  // requests marked as cross-site by the browser.
+  const form = await call(base, 'POST', '/api/admin/queues/reports/pause', {
+    auth: `Bearer ${TOKEN}`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'a=1',
+  });
+  assert.equal(form.status, 403);
+  assert.equal((await act(base, '/api/admin/queues/reports/pause', `Bearer ${TOKEN}`, { Origin: 'http://evil.example' })).status, 403);
+  assert.equal((await act(base, '/api/admin/queues/reports/pause', `Bearer ${TOKEN}`, { 'Sec-Fetch-Site': 'cross-site' })).status, 403);
+  assert.equal((await call(base, 'GET', '/api/admin/queues/reports/pause', { auth: `Bearer ${TOKEN}` })).status, 405);
+  assert.equal(await reports.isPaused(), false, 'nothing refused took effect');
+
+  // The admin user and the token act.
+  assert.equal((await act(base, '/api/admin/queues/reports/pause', basic('ops', 'ops-pass'))).status, 200);
+  assert.equal(await reports.isPaused(), true);
+  assert.equal((await act(base, '/api/admin/queues/reports/resume', `Bearer ${TOKEN}`)).status, 200);
+  assert.equal(await reports.isPaused(), false);
+
+  // Bad input gets clear 4xx answers.
+  const auth = `Bearer ${TOKEN}`;
+  assert.equal((await call(base, 'GET', '/api/admin/queues/reports/jobs?state=nope', { auth })).status, 400);
+  assert.equal((await call(base, 'GET', '/api/admin/queues/reports/jobs?pageSize=0', { auth })).status, 400);
+  assert.equal((await call(base, 'GET', '/api/admin/queues/bad:name/jobs', { auth })).status, 400);
+  assert.equal((await call(base, 'GET', '/api/admin/queues/reports/jobs/no-such-job', { auth })).status, 404);
+  assert.equal((await act(base, '/api/admin/queues/reports/jobs/no-such-job/retry', auth)).status, 404);
+  assert.equal((await act(base, '/api/admin/queues/reports/explode', auth)).status, 404);
+
+  // Search by name, paging newest first, a job's detail.
+  const search = await call(base, 'GET', '/api/admin/queues/reports/jobs?state=completed&search=MONTHLY-3', { auth });
+  assert.deepEqual(search.body.jobs.map((j) => j.name), ['monthly-3']);
+  const page1 = await call(base, 'GET', '/api/admin/queues/reports/jobs?state=completed&pageSize=2&page=1', { auth });
+  const page3 = await call(base, 'GET', '/api/admin/queues/reports/jobs?state=completed&pageSize=2&page=3', { auth });
+  assert.equal(page1.body.total, 5);
+  assert.equal(page1.body.jobs.length, 2);
+  assert.equal(page3.body.jobs.length, 1);
+  assert.ok(page1.body.jobs[0].finishedOn >= page3.body.jobs[0].finishedOn, 'newest first');
+  const detail = await call(base, 'GET', `/api/admin/queues/reports/jobs/${page1.body.jobs[0].id}`, { auth });
+  assert.equal(detail.body.state, 'completed');
+  assert.ok(detail.body.processingTime >= 0 && detail.body.waitTime >= 0);
+  assert.deepEqual(detail.body.returnvalue, { attempts: 1 });
+
+  // The event stream sends counts.
+  const res = await fetch(`${base}/api/admin/events?queue=reports`, { headers: { Authorization: auth } });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /text\/event-stream/);
+  const reader = res.body.getReader();
+  let text = '';
+  while (!text.includes('event: counts')) text += new TextDecoder().decode((await reader.read()).value);
+  await reader.cancel();
+});
+
+test('without credentials the dashboard is refused and says how to configure it; drover dashboard runs alone', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  const page = await fetch(`${sys.base}/dashboard`);
+  assert.equal(page.status, 401);
+  assert.match(await page.text(), /DASHBOARD_TOKEN/);
+  assert.equal((await call(sys.base, 'GET', '/api/admin/queues', { auth: 'Bearer anything' })).status, 401);
+
+  // `drover dashboard` alone: refused without credentials, serving with them.
+  const port = await freePort();
+  spawnDrover(['dashboard', '--port', String(port), '--redis', sys.redis.url]);
+  const bare = `http://127.0.0.1:${port}`;
+  await waitFor(async () => { try { return (await fetch(`${bare}/healthz`)).ok; } catch { return false; } },
+    { timeout: 10000, what: 'drover dashboard to listen' });
+  assert.equal((await fetch(`${bare}/dashboard`)).status, 401);
+
+  await newQueue(sys.redis, 'alone-check').add('x', {});
+  const port2 = await freePort();
+  process.env.DASHBOARD_TOKEN = TOKEN;  // the spawned process takes it from its environment
+  try {
+    spawnDrover(['dashboard', '--port', String(port2), '--redis', sys.redis.url]);
+  } finally {
+    delete process.env.DASHBOARD_TOKEN;
+  }
+  const served = `http://127.0.0.1:${port2}`;
+  await waitFor(async () => { try { return (await fetch(`${served}/healthz`)).ok; } catch { return false; } },
+    { timeout: 10000, what: 'drover dashboard with a token to listen' });
+  assert.equal((await fetch(`${served}/dashboard`)).status, 200);
+  const listed = await call(served, 'GET', '/api/admin/queues', { auth: `Bearer ${TOKEN}` });
+  assert.equal(listed.status, 200);
+  assert.equal(listed.body.queues.find((q) => q.name === 'alone-check')?.counts.waiting, 1);
+  assert.equal((await act(served, '/api/admin/queues/alone-check/pause', `Bearer ${TOKEN}`)).status, 200);
+});
+
+test('the dashboard page: overview, queue, job, retry, pause, live counts, viewer', { timeout: 150000 }, async () => {
+  const sys = await startSystem({ env: { DASHBOARD_TOKEN: TOKEN, DASHBOARD_USERS: USERS } });
+  const { reports, failed } = await feedReports(sys);
+  const browser = await openBrowser();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+
+  // 1. Overview, signed in by the token in the address (which the page then removes).
+  await page.goto(`${sys.base}/dashboard#token=${TOKEN}`);
+  await page.waitForSelector('#queues tr[data-queue="reports"]');
+  await page.waitForSelector('#live.on', { timeout: 10000 });
+  assert.ok(!page.url().includes(TOKEN), 'the token leaves the address bar');
+  const failedCell = page.locator('#queues tr[data-queue="reports"] td[data-count="failed"]');
+  assert.equal(await failedCell.textContent(), '2');
+
+  // Live: a new job shows up in the counts without a reload.
+  await reports.add('monthly-live', { failures: 0 });
+  await page.waitForFunction(() => document.querySelector('#queues tr[data-queue="reports"] td[data-count="completed"]')?.textContent === '6',
+    null, { timeout: 10000 });
+  // A queue nobody works fills up: the overview shows it (and its missing worker) as it grows.
+  const emails = newQueue(sys.redis, 'emails');
+  for (let round = 1; round <= 4; round++) {
+    await emails.addBulk(Array.from({ length: 3 * round }, (_, i) => ({ name: 'welcome', data: { to: `user${round}-${i}@example.com` } })));
+    await new Promise((r) => setTimeout(r, 1100));
+  }
+  await page.waitForFunction(() => document.querySelector('#queues tr[data-queue="emails"] td[data-count="waiting"]')?.textContent === '30',
+    null, { timeout: 10000 });
+  await shot(page, 'overview');
+
+  // 2. The queue, failed tab, then a failed job.
+  await page.click('#queues tr[data-queue="reports"] a');
+  await page.waitForSelector('#state-tabs a.active[data-state="failed"]');
+  await page.waitForSelector(`#jobs tr[data-job="${failed[0]}"]`);
+  assert.equal(await page.locator('#jobs tbody tr').count(), 2);
+  await page.waitForSelector('#percentiles', { timeout: 10000 });
+  await shot(page, 'queue');
+
+  await page.click(`#jobs tr[data-job="${failed[0]}"] a`);
+  await page.waitForSelector('#job-state');
+  assert.equal(await page.textContent('#job-state'), 'failed');
+  assert.match(await page.textContent('#job-failed-reason'), /flaky failure 1 of 1/);
+  assert.match(await page.textContent('#job-data'), /"customer": "f-0"/);
+  await shot(page, 'job');
+
+  // 3. Retry it: the drover worker runs it again, and the open page shows it completed.
+  await page.click('#job-actions button[data-action="retry"]');
+  await page.waitForFunction(() => document.querySelector('#job-state')?.textContent === 'completed' &&
+    /"attempts": 2/.test(document.querySelector('#job-return')?.textContent), null, { timeout: 15000 });
+  assert.equal(await reports.getJobState(failed[0]), 'completed');
+
+  // 4. Pause the queue, with a confirmation; the header shows it, and Redis has it.
+  await page.goto(`${sys.base}/dashboard#/queue/reports?state=completed`);
+  await page.waitForSelector('#queue-actions button[data-action="pause"]');
+  await page.click('#queue-actions button[data-action="pause"]');
+  await page.waitForSelector('#confirm[open]');
+  await page.click('#confirm-ok');
+  await page.waitForSelector('#paused-badge', { timeout: 10000 });
+  assert.equal(await reports.isPaused(), true);
+  await page.waitForSelector('#queue-actions button[data-action="resume"]');
+  await page.click('#queue-actions button[data-action="resume"]');
+  await waitFor(async () => (await reports.isPaused()) === false, { what: 'resume' });
+  // Cancelling the confirmation changes nothing.
+  await page.waitForSelector('#queue-actions button[data-action="pause"]');
+  await page.click('#queue-actions button[data-action="pause"]');
+  await page.click('#confirm-cancel');
+  assert.equal(await reports.isPaused(), false);
+
+  // 5. Search.
+  await page.fill('#search', 'monthly-2');
+  await page.click('#search-go');
+  await page.waitForFunction(() => document.querySelectorAll('#jobs tbody tr[data-job]').length === 1, null, { timeout: 10000 });
+
+  // 6. A read-only user signs in with the form: sees everything, every action disabled.
+  const viewer = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await viewer.goto(`${sys.base}/dashboard#/queue/reports`);
+  await viewer.waitForSelector('#login');
+  await viewer.fill('#login-user', 'watcher');
+  await viewer.fill('#login-password', 'look-only');
+  await viewer.click('#login-submit');
+  await viewer.waitForSelector('#queue-actions button[data-action="pause"]');
+  assert.equal(await viewer.isDisabled('#queue-actions button[data-action="pause"]'), true);
+  assert.match(await viewer.textContent('#who'), /watcher \(viewer\)/);
+
+  // 7. A page of another origin (localhost vs 127.0.0.1) cannot make the browser act.
+  const other = await browser.newPage();
+  await other.goto(`http://localhost:${sys.apiPort}/healthz`);
+  const outcome = await other.evaluate(async ({ url, token }) => {
+    const results = [];
+    try {
+      const r = await fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'X-Drover-Action': '1' } });
+      results.push(r.status);
+    } catch (e) { results.push('blocked'); }
+    await fetch(url, { method: 'POST', mode: 'no-cors', body: 'x' }).catch(() => {});
+    return results;
+  }, { url: `http://127.0.0.1:${sys.apiPort}/api/admin/queues/reports/pause`, token: TOKEN });
+  assert.deepEqual(outcome, ['blocked']);
+  assert.equal(await reports.isPaused(), false);
+
+  assert.deepEqual(problems, [], 'no script errors on the page');
+});
