@@ -333,6 +333,16 @@ struct admin_api::routes {
   }
 };
 
+void admin_api::require_reader(const request& req) const {
+  if (!access_.configured()) {
+    throw http_error(http::status::unauthorized,
+                     "The dashboard is not configured: set DASHBOARD_TOKEN or DASHBOARD_USERS (see docs/dashboard.md)");
+  }
+  if (!access_.authenticate(std::string_view(req[http::field::authorization]))) {
+    throw http_error(http::status::unauthorized, "Authentication required: a bearer token or basic credentials");
+  }
+}
+
 admin_api::admin_api(net::any_io_executor ex, queue_options opts, admin_access access)
     : ex_(ex), opts_(std::move(opts)), access_(std::move(access)) {}
 

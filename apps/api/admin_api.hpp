@@ -51,6 +51,9 @@ class admin_api {
   // Runs the event stream until the client goes away or close().
   boost::asio::awaitable<void> stream_events(boost::beast::tcp_stream stream, request req);
   void close();
+  // Throws http_error 401 unless the request carries dashboard credentials (any role):
+  // for the operator routes served outside /api/admin, such as /api/alerts.
+  void require_reader(const request& req) const;
 
   struct routes;  // admin_api.cpp
 

@@ -276,6 +276,7 @@ net::awaitable<response> api_server::route(request& req, std::string& pattern) {
   }
   if (is({"api", "alerts"})) {
     if ((wrong = only(http::verb::get))) co_return *wrong;
+    admin_->require_reader(req);  // incidents name queues and counts: operators only
     co_return co_await alerts(req);
   }
   if (is({"api", "chat", "send"})) {

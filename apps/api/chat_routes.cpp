@@ -173,11 +173,13 @@ net::awaitable<response> chat_routes::send(api_server& app, const request& req) 
 }
 
 net::awaitable<response> chat_routes::job_status(api_server& app, const request& req, std::string job_id) {
+  // The state first: a job seen finished already holds its result or reason (one script
+  // writes both), whereas a job read first could finish before its state is read.
+  auto state = co_await app.ai_queue_.get_job_state(job_id);
   auto j = co_await app.ai_queue_.get_job(job_id);
   if (!j) {
     co_return error_response(req, http::status::not_found, "Job not found");
   }
-  auto state = co_await app.ai_queue_.get_job_state(job_id);
   json::object out;
   out["status"] = state;
   if (state == "completed") {

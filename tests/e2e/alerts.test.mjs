@@ -24,6 +24,12 @@ async function startReceiver() {
 }
 
 let sys, receiver;
+const TOKEN = 'alerts-test-token';
+// GET /api/alerts with the dashboard's credentials (incidents are for operators only).
+const getAlerts = async () => {
+  const res = await fetch(`${sys.base}/api/alerts`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+  return { status: res.status, body: await res.json().catch(() => null) };
+};
 // The messages of one rule, by the name in their text.
 const about = (rule) => receiver.messages.filter((m) => m.body.text.includes(`] ${rule} (`));
 before(async () => {
@@ -39,6 +45,7 @@ before(async () => {
       ALERT_WEBHOOK_URL: `http://127.0.0.1:${receiver.port}/services/T0/B0/slack-token`,
       ALERT_INTERVAL_MS: '200',
       WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}`,
+      DASHBOARD_TOKEN: TOKEN,
     },
   });
 });
@@ -46,7 +53,8 @@ before(async () => {
 test('a waiting-jobs rule fires once, shows on /api/alerts, and resolves once', { timeout: 60000 }, async () => {
   const backlog = new bullmq.Queue('alert-backlog', { connection: sys.redis.connection });
   onCleanup(() => backlog.close());
-  const none = await getJSON(sys.base, '/api/alerts');
+  assert.equal((await getJSON(sys.base, '/api/alerts')).status, 401, 'no credentials, no incidents');
+  const none = await getAlerts();
   assert.equal(none.status, 200);
   assert.deepEqual(none.body.incidents, []);
 
@@ -60,7 +68,7 @@ test('a waiting-jobs rule fires once, shows on /api/alerts, and resolves once', 
 
   let shown;
   await waitFor(async () => {
-    shown = await getJSON(sys.base, '/api/alerts');
+    shown = await getAlerts();
     return shown.body.incidents.some((i) => i.rule === 'Backlog');
   }, { what: 'the incident on /api/alerts' });
   const incident = shown.body.incidents.find((i) => i.rule === 'Backlog');
@@ -77,7 +85,7 @@ test('a waiting-jobs rule fires once, shows on /api/alerts, and resolves once', 
   await backlog.drain();
   await waitFor(() => about('Backlog').length >= 2, { timeout: 20000, what: 'the resolved message' });
   assert.match(about('Backlog')[1].body.text, /^\[RESOLVED\] Backlog \(queue alert-backlog\) after .*: 0 jobs waiting/);
-  await waitFor(async () => !(await getJSON(sys.base, '/api/alerts')).body.incidents.some((i) => i.rule === 'Backlog'),
+  await waitFor(async () => !(await getAlerts()).body.incidents.some((i) => i.rule === 'Backlog'),
     { what: 'the incident to leave /api/alerts' });
   await sleep(1500);
   assert.equal(about('Backlog').length, 2, JSON.stringify(receiver.messages));

@@ -340,7 +340,7 @@
       const res = await fetch('/api/alerts', { headers: { Authorization: auth.get() } });
       if (!res.ok) return;
       const json = await res.json();
-      const list = Array.isArray(json) ? json : (json.alerts || json.firing || []);
+      const list = Array.isArray(json.incidents) ? json.incidents : [];
       card.hidden = false;
       put(card.lastChild, ...(list.length ? list.map((a) => el('div', {
         class: `alert${/resolv|ok/i.test(a.state || a.status || '') ? ' resolved' : ''}`,
