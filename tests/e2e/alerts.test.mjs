@@ -1,6 +1,7 @@
 // alerts.test.mjs - alert rules fire once and resolve once: each posted as Slack-compatible
 // JSON through the webhook-delivery queue to a local receiver, and the open incident shown
-// by GET /api/alerts meanwhile. Rules: waiting jobs, failure rate, stalled jobs.
+// by GET /api/alerts meanwhile. Rules: waiting jobs, failure rate, stalled jobs, a growing
+// dead-letter queue, no worker.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -38,6 +39,8 @@ before(async () => {
     { type: 'waiting', queue: 'alert-backlog', threshold: 2, name: 'Backlog' },
     { type: 'failure_rate', queue: 'alert-failing', threshold: 0.5, windowSeconds: 3, minJobs: 2, name: 'Failing' },
     { type: 'stalled', queue: 'alert-stalling', windowSeconds: 3, name: 'Stalls' },
+    { type: 'dead_letter_growing', queue: 'alert-letters', windowSeconds: 2, name: 'Letters' },
+    { type: 'no_worker', queue: 'alert-lonely', name: 'Lonely' },
   ];
   sys = await startSystem({
     env: {
@@ -56,7 +59,7 @@ test('a waiting-jobs rule fires once, shows on /api/alerts, and resolves once', 
   assert.equal((await getJSON(sys.base, '/api/alerts')).status, 401, 'no credentials, no incidents');
   const none = await getAlerts();
   assert.equal(none.status, 200);
-  assert.deepEqual(none.body.incidents, []);
+  assert.ok(!none.body.incidents.some((i) => i.rule === 'Backlog'), JSON.stringify(none.body));
 
   for (let i = 0; i < 3; i++) await backlog.add('piled-up', { i });
   await waitFor(() => about('Backlog').length >= 1, { timeout: 20000, what: 'the firing message' });
@@ -124,4 +127,28 @@ test('a stalled job fires the stalled rule once; it resolves when the window pas
   assert.match(rescuer.stderr, new RegExp(`queue alert-stalling: job ${job.id} \\(attempt 1\\) stalled .*recovered`));
   await waitFor(() => about('Stalls').length >= 2, { timeout: 20000, what: 'the stalled resolution' });
   assert.match(about('Stalls')[1].body.text, /^\[RESOLVED\] Stalls/);
+});
+
+test('a dead-letter queue that grows fires once; it resolves once it stays put for a window', { timeout: 60000 }, async () => {
+  const letters = new bullmq.Queue('alert-letters', { connection: sys.redis.connection });
+  onCleanup(() => letters.close());
+  const worker = await startDroverWorker(sys.redis, 'alert-letters', { processor: 'fail', deadLetterQueue: 'alert-letters-dlq' });
+  await letters.add('hopeless', {}, { attempts: 1 });
+  await waitFor(() => about('Letters').length >= 1, { timeout: 20000, what: 'the dead-letter message' });
+  assert.match(about('Letters')[0].body.text,
+    /^\[FIRING\] Letters \(queue alert-letters\): dead-letter queue alert-letters-dlq grew by 1 to 1 jobs/);
+  await waitFor(() => about('Letters').length >= 2, { timeout: 20000, what: 'the dead-letter resolution' });
+  assert.match(about('Letters')[1].body.text, /^\[RESOLVED\] Letters/);
+  await sleep(1000);
+  assert.equal(about('Letters').length, 2, JSON.stringify(about('Letters')));
+});
+
+test('a queue without a worker fires the no-worker rule once; a worker connecting resolves it', { timeout: 60000 }, async () => {
+  await waitFor(() => about('Lonely').length >= 1, { timeout: 20000, what: 'the no-worker message' });
+  assert.match(about('Lonely')[0].body.text, /^\[FIRING\] Lonely \(queue alert-lonely\): no worker connected to queue alert-lonely/);
+  const worker = await startDroverWorker(sys.redis, 'alert-lonely', { processor: 'noop' });
+  await waitFor(() => about('Lonely').length >= 2, { timeout: 20000, what: 'the no-worker resolution' });
+  assert.match(about('Lonely')[1].body.text, /^\[RESOLVED\] Lonely/);
+  await sleep(1000);
+  assert.equal(about('Lonely').length, 2, JSON.stringify(about('Lonely')));
 });
