@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 
-.PHONY: all deps build build-asan run test bench clean
+.PHONY: all deps build build-asan run test bench bench-micro clean
 
 all: build
 
@@ -32,10 +32,23 @@ test: build build-asan
 	@scripts/test.sh $(BUILD_DIR) $(ASAN_DIR)
 
 # The side-by-side benchmark against BullMQ and bee-queue (docs/benchmarks.md); not a
-# test. BENCH_ARGS passes options, e.g. `make bench BENCH_ARGS=--quick`.
+# test. BENCH_ARGS passes options, e.g. `make bench BENCH_ARGS=--quick`. The pieces of
+# the hot path alone: `make bench-micro`.
 bench: build
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target drover_bench
 	BUILD_DIR=$(BUILD_DIR) node bench/run.mjs $(BENCH_ARGS)
+
+# Google Benchmark micro-benchmarks of the hot path's pieces (bench/micro/): packing,
+# encoding, reply parsing, JSON. Not a test either; needs only the library. 3 repetitions:
+# their mean, median and spread on the console, each one in bench/results/micro-<date>.json
+# (docs/benchmarks.md quotes the median CPU time). MICRO_ARGS passes
+# options, e.g. `make bench-micro MICRO_ARGS=--benchmark_filter=json`.
+bench-micro: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake -S . -B $(BUILD_DIR) >/dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target drover_micro_bench
+	@out=bench/results/micro-$$(date -u +%Y-%m-%dT%H%M).json; \
+	$(BUILD_DIR)/bench/drover_micro_bench --benchmark_repetitions=3 --benchmark_display_aggregates_only=true \
+	  --benchmark_out=$$out --benchmark_out_format=json $(MICRO_ARGS) && echo "bench-micro: results in $$out"
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -16,7 +16,9 @@ packages=(
   libpoppler-cpp-dev libxml2-dev libcmark-dev
   # time zones for cron schedules (HowardHinnant date, reading the system tzdata)
   libhowardhinnant-date-dev tzdata
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev
+  # Google Benchmark, for `make bench-micro` only (the build works without it)
+  libbenchmark-dev
   redis-server redis-tools postgresql-15 sqlite3
 )
 # Node.js (with npm) may come from elsewhere, e.g. NodeSource, whose nodejs conflicts with

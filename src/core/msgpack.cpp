@@ -6,7 +6,10 @@
 namespace drover::detail {
 
 char* msgpack_writer::reserve(std::size_t n) {
-  if (buf_.size() < used_ + n) buf_.resize(std::max(buf_.size() * 2, used_ + n));
+  // Only the n bytes about to be written: commit() shrinks the buffer back to what was
+  // written, so growing it further would zero-fill bytes that are cut off again; the
+  // string's capacity still grows geometrically.
+  buf_.resize(used_ + n);
   return buf_.data() + used_;
 }
 

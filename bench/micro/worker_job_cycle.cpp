@@ -1,0 +1,46 @@
+// worker_job_cycle.cpp - the worker's whole client-side cost of one job in steady state,
+// all but the processor and the socket: read moveToFinished's reply that carries the next
+// job, decode the job, serialize its result, pack and encode the next moveToFinished.
+// The pieces are measured one by one in the other files.
+#include <benchmark/benchmark.h>
+#include <boost/json/serialize.hpp>
+#include <hiredis/hiredis.h>
+
+#include "bench_worker.hpp"
+#include "core/script_runner.hpp"
+#include "inputs.hpp"
+#include "redis/command.hpp"
+#include "redis/reply.hpp"
+
+namespace drover::micro {
+namespace {
+
+// `chat`: a 1 KB chat job answered with ~600 characters; `noop`: one of `make bench`'s
+// no-op jobs, whose processor returns null.
+void worker_job_cycle(benchmark::State& state, job_hash_fn hash, const boost::json::value* result) {
+  bench_worker w;
+  redisReader* reader = redisReaderCreate();
+  const auto bytes = fetch_reply_bytes(hash());
+  const auto token = w.impl().next_token();
+  for (auto _ : state) {
+    redisReaderFeed(reader, bytes.data(), bytes.size());
+    void* raw = nullptr;
+    redisReaderGetReply(reader, &raw);
+    auto r = redis::from_hiredis(raw);
+    freeReplyObject(raw);
+    auto j = w.impl().take_fetch_reply(r);
+    auto args = w.impl().move_to_finished_args(*j, token, true, boost::json::serialize(*result), "", true);
+    std::vector<redis::command> cmds;
+    cmds.push_back(detail::script_command(detail::lua::move_to_finished, args));
+    std::string payload;
+    for (const auto& c : cmds) redis::encode(c, payload);
+    benchmark::DoNotOptimize(payload);
+  }
+  redisReaderFree(reader);
+}
+const boost::json::value null_result;
+BENCHMARK_CAPTURE(worker_job_cycle, chat, chat_job_hash, &chat_result());
+BENCHMARK_CAPTURE(worker_job_cycle, noop, noop_job_hash, &null_result);
+
+}  // namespace
+}  // namespace drover::micro
