@@ -1,14 +1,17 @@
-// postgres_database.cpp - drover::app::database over one PostgreSQL connection
-// (libpqxx 6.4), re-established after it is lost.
+// postgres_database.cpp - drover::app::database over a few PostgreSQL connections
+// (libpqxx 6.4), each re-established after it is lost.
 #include <poll.h>
 
 #include <pqxx/pqxx>
 
+#include <condition_variable>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -163,6 +166,41 @@ std::string with_connect_timeout(std::string url) {
   return url;
 }
 
+// The connections of one postgres_database. Calls from several threads (the API runs
+// its database work on a pool of threads) each take a connection of their own instead
+// of queueing behind one: a request's statements are round trips, and with a single
+// connection they were serialised across all requests. A slot is connected lazily, so
+// a single-threaded user never opens more than one; the most recently returned
+// connection is taken first.
+class connection_slots {
+ public:
+  static constexpr std::size_t size = 4;
+
+  connection_slots() : idle_(size) {}
+
+  // Blocks until a slot is free; the slot's connection is null until first used.
+  std::unique_ptr<pqxx::connection> take() {
+    std::unique_lock lock(mutex_);
+    freed_.wait(lock, [this] { return !idle_.empty(); });
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    return c;
+  }
+
+  void give_back(std::unique_ptr<pqxx::connection> c) {
+    {
+      std::lock_guard lock(mutex_);
+      idle_.push_back(std::move(c));
+    }
+    freed_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;  // guarded by mutex_
+};
+
 class postgres_database final : public database {
  public:
   explicit postgres_database(const std::string& url) : url_(with_connect_timeout(url)), redacted_(redact_url(url)) {
@@ -194,7 +232,7 @@ class postgres_database final : public database {
                                                   std::size_t limit) override;
 
  private:
-  // Runs f(connection) under the mutex, connecting first when needed, and turns
+  // Runs f(connection) on a connection of its own, connecting first when needed, and turns
   // driver exceptions into database_error naming `what`. A lost connection is
   // dropped so that the next call reconnects. When a connection that had been
   // idle turns out dead (the server restarted meanwhile), f is retried once on a
@@ -210,35 +248,40 @@ class postgres_database final : public database {
 
   std::string url_;       // as given, plus connect_timeout
   std::string redacted_;  // for messages
-  std::mutex mutex_;
-  std::unique_ptr<pqxx::connection> conn_;  // DROVER_GUARDED_BY(mutex_); null after a loss
+  connection_slots slots_;
 };
 
 template <class F>
 auto postgres_database::run(std::string_view what, F&& f) -> decltype(f(std::declval<pqxx::connection&>())) {
-  std::lock_guard lock(mutex_);
+  // The slot goes back when this call ends, however it ends; null after a loss.
+  struct held {
+    connection_slots& slots;
+    std::unique_ptr<pqxx::connection> conn;
+    ~held() { slots.give_back(std::move(conn)); }
+  } slot{slots_, slots_.take()};
+  auto& conn = slot.conn;
   for (int attempt = 1;; ++attempt) {
-    if (conn_ && closed_by_server(*conn_)) conn_.reset();
-    bool reused = conn_ != nullptr;
+    if (conn && closed_by_server(*conn)) conn.reset();
+    bool reused = conn != nullptr;
     try {
-      if (!conn_) {
-        auto conn = std::make_unique<pqxx::connection>(url_);
+      if (!conn) {
+        auto fresh = std::make_unique<pqxx::connection>(url_);
         // Keeps NOTICEs ("relation already exists, skipping") off stderr.
-        conn->set_variable("client_min_messages", "WARNING");
-        for (const auto& s : statements()) conn->prepare(s.name, s.sql);
-        conn_ = std::move(conn);
+        fresh->set_variable("client_min_messages", "WARNING");
+        for (const auto& s : statements()) fresh->prepare(s.name, s.sql);
+        conn = std::move(fresh);
       }
-      return f(*conn_);
+      return f(*conn);
     } catch (const pqxx::in_doubt_error& e) {
-      conn_.reset();
+      conn.reset();
       throw database_error(fmt::format("{}: connection lost during COMMIT, outcome unknown: {} (PostgreSQL {})", what,
                                        one_line(e.what()), redacted_));
     } catch (const pqxx::failure& e) {
       // A server going down may answer with a FATAL error (sql_error) rather than
       // a closed socket; either way the connection is gone when !is_open().
-      bool broken = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr || !conn_ || !conn_->is_open();
+      bool broken = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr || !conn || !conn->is_open();
       if (!broken) throw database_error(fmt::format("{}: {} (PostgreSQL {})", what, one_line(e.what()), redacted_));
-      conn_.reset();
+      conn.reset();
       if (reused && attempt == 1) continue;
       throw database_error(fmt::format("{}: cannot reach PostgreSQL {}: {}", what, redacted_, one_line(e.what())));
     } catch (const database_error&) {
