@@ -48,7 +48,11 @@ const std::vector<statement>& statements() {
       // ON CONFLICT DO NOTHING returns no row when the key exists: the UNIQUE
       // index decides (a concurrent insert of the same key waits for the first
       // transaction, then does nothing), not a prior SELECT.
+      // The conversation is made sure of in the same statement (one round trip, not
+      // two): the foreign key is checked at the end of the statement, after the CTE.
       {"insert_message",
+       "WITH conversation AS (INSERT INTO conversations (id, user_id, created_at) VALUES ($1, 'unknown', "
+       DROVER_PG_TS("$6") ") ON CONFLICT (id) DO NOTHING) "
        "INSERT INTO messages (conversation_id, role, content, job_id, idempotency_key, created_at) "
        "VALUES ($1, $2, $3, $4, $5, " DROVER_PG_TS("$6") ") ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"},
       {"list_messages",
@@ -331,10 +335,11 @@ void postgres_database::ping() {
 }
 
 void postgres_database::ensure_conversation(const std::string& id, const std::string& user_id) {
+  // One idempotent statement: no BEGIN/COMMIT round trips, and a retry after a lost
+  // connection is harmless.
   run(fmt::format("creating conversation '{}'", id), [&](pqxx::connection& c) {
-    pqxx::work tx(c);
+    pqxx::nontransaction tx(c);
     tx.exec_prepared("ensure_conversation", id, user_id, now_ms());
-    tx.commit();
   });
 }
 
@@ -343,10 +348,10 @@ std::optional<std::int64_t> postgres_database::insert_message(const std::optiona
                                                               const std::string& role, const std::string& content,
                                                               const std::optional<std::string>& job_id) {
   return run(fmt::format("adding a message to conversation '{}'", conversation_id), [&](pqxx::connection& c) {
-    auto now = now_ms();
+    // A transaction although it is one statement: a connection lost before COMMIT
+    // means nothing was stored, so run() may retry it without a duplicate.
     pqxx::work tx(c);
-    tx.exec_prepared("ensure_conversation", conversation_id, "unknown", now);
-    auto r = tx.exec_prepared("insert_message", conversation_id, role, content, job_id, idempotency_key, now);
+    auto r = tx.exec_prepared("insert_message", conversation_id, role, content, job_id, idempotency_key, now_ms());
     tx.commit();
     return r.empty() ? std::nullopt : std::optional<std::int64_t>(r[0][0].as<std::int64_t>());
   });
