@@ -76,7 +76,7 @@ const results = {
 async function runMode(mode) {
   const reps = mode === 'aof' ? aofReps : results.options.reps;
   const sections = mode === 'aof' ? aofSections : allSections;
-  if (mode === 'aof' && [...sections].every((s) => NONE_ONLY.has(s))) return; // nothing of it runs with AOF
+  if (mode === 'aof' && [...sections].every((s) => NONE_ONLY.has(s))) return false; // nothing of it runs with AOF
   const redis = await startRedis(mode);
   const info = await redis.client.info('server');
   results.redisVersion = /redis_version:(\S+)/.exec(info)?.[1];
@@ -101,6 +101,7 @@ async function runMode(mode) {
   } finally {
     await redis.stop();
   }
+  return true;
 }
 
 // `drover api` against the Express peer; a PostgreSQL of its own for this part only.
@@ -148,10 +149,11 @@ function save() {
 
 try {
   for (const mode of modes) {
+    let ran = true;
     try {
-      await runMode(mode);
+      ran = await runMode(mode);
     } finally {
-      if (Object.keys(results.modes).length) save();
+      if (ran && Object.keys(results.modes).length) save();
     }
   }
 } finally {

@@ -122,10 +122,13 @@ export async function apiRun(system, env, { seconds, connections, rate, workers 
   const load = workers > 1 ? { workers } : {};
   try {
     await cannon({ ...send, connections: 16, duration: Math.max(1, Math.round(seconds / 3)) });
-    const first = await (await fetch(send.url, { method: 'POST', headers: JSON_HEADERS, body: SEND_BODY })).json();
-    if (!first.jobId) throw new Error(`${system}: POST /api/chat/send answered ${JSON.stringify(first)}`);
     const sendSat = await phase(server, env, { ...send, ...load, connections, duration: seconds });
-    const jobSat = await phase(server, env, { url: `${server.base}/api/chat/job/${first.jobId}`, ...load, connections, duration: seconds });
+    // The job polled is the newest: reading a waiting job's state searches the wait list
+    // (LPOS, from the newest end), so an older job would cost the system that accepted
+    // more jobs in the phase before more Redis time.
+    const newest = await (await fetch(send.url, { method: 'POST', headers: JSON_HEADERS, body: SEND_BODY })).json();
+    if (!newest.jobId) throw new Error(`${system}: POST /api/chat/send answered ${JSON.stringify(newest)}`);
+    const jobSat = await phase(server, env, { url: `${server.base}/api/chat/job/${newest.jobId}`, ...load, connections, duration: seconds });
     await sleep(500);
     const fixed = await phase(server, env, { ...send, connections: 100, overallRate: rate, duration: seconds });
     return {
