@@ -10,7 +10,8 @@ import { freePort, run, sleep, start, stop } from './proc.mjs';
 const binDir = ['/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find((d) => existsSync(d));
 const exe = (name) => (binDir ? path.join(binDir, name) : name);
 
-export async function startPostgres(databases) {
+// settings: more `-c name=value` server settings (for instance to profile it).
+export async function startPostgres(databases, settings = []) {
   const dir = mkdtempSync(path.join(tmpdir(), 'drover-bench-pg-'));
   const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
   if (as) chownSync(dir, as.uid, as.gid);
@@ -18,7 +19,7 @@ export async function startPostgres(databases) {
   await run(exe('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], { as });
   const port = await freePort();
   const proc = start(exe('postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'max_connections=200'], { as });
+    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'max_connections=200', ...settings.flatMap((x) => ['-c', x])], { as });
   const url = (db) => `postgres://postgres@127.0.0.1:${port}/${db}`;
   const cleanup = async () => {
     await stop(proc, 5000, 'SIGINT'); // SIGINT: PostgreSQL's fast shutdown
