@@ -55,6 +55,20 @@ const std::vector<statement>& statements() {
        DROVER_PG_TS("$6") ") ON CONFLICT (id) DO NOTHING) "
        "INSERT INTO messages (conversation_id, role, content, job_id, idempotency_key, created_at) "
        "VALUES ($1, $2, $3, $4, $5, " DROVER_PG_TS("$6") ") ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"},
+      // POST /api/chat/send's work in one statement. The CTEs share one snapshot, so
+      // the history does not include the message added beside it; the foreign key
+      // is checked at the end, after the conversation's insert. One row per history
+      // message (none: one row of NULLs), each carrying the new id and the assessment.
+      {"save_user_message",
+       "WITH conversation AS (INSERT INTO conversations (id, user_id, created_at) VALUES ($1, $2, " DROVER_PG_TS("$5") ") "
+       "ON CONFLICT (id) DO NOTHING), "
+       "history AS (SELECT id, conversation_id, role, content, job_id, " DROVER_PG_MS("created_at") " AS created_ms "
+       "FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $4::bigint), "
+       "added AS (INSERT INTO messages (conversation_id, role, content, created_at) VALUES ($1, 'user', $3, "
+       DROVER_PG_TS("$5") ") RETURNING id) "
+       "SELECT (SELECT id FROM added), (SELECT data::text FROM user_assessments WHERE user_id = $2), "
+       "h.id, h.conversation_id, h.role, h.content, h.job_id, h.created_ms "
+       "FROM (SELECT 1) AS one LEFT JOIN history AS h ON true ORDER BY h.id"},
       {"list_messages",
        "SELECT id, conversation_id, role, content, job_id, " DROVER_PG_MS("created_at") " FROM ("
        " SELECT * FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2::bigint"
@@ -221,6 +235,8 @@ class postgres_database final : public database {
                                                const std::string& role, const std::string& content,
                                                std::optional<std::string> job_id) override;
   std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit) override;
+  saved_user_message save_user_message(const std::string& conversation_id, const std::string& user_id,
+                                       const std::string& content, std::size_t history_limit) override;
   void put_assessment(const std::string& user_id, const std::string& json) override;
   std::optional<std::string> get_assessment(const std::string& user_id) override;
   void record_job_logs(const std::vector<job_log_update>& batch) override;
@@ -379,6 +395,29 @@ std::vector<message> postgres_database::list_messages(const std::string& convers
     }
     return out;
   });
+}
+
+saved_user_message postgres_database::save_user_message(const std::string& conversation_id, const std::string& user_id,
+                                                        const std::string& content, std::size_t history_limit) {
+  return run(fmt::format("saving a message of user '{}' to conversation '{}'", user_id, conversation_id),
+             [&](pqxx::connection& c) {
+               // A transaction although it is one statement: a connection lost before
+               // COMMIT means nothing was stored, so run() may retry it.
+               pqxx::work tx(c);
+               auto rows = tx.exec_prepared("save_user_message", conversation_id, user_id, content,
+                                            clamp_limit(history_limit), now_ms());
+               tx.commit();
+               saved_user_message out;
+               out.message_id = rows.at(0)[0].as<std::int64_t>();
+               out.assessment = optional_as<std::string>(rows.at(0)[1]);
+               for (const auto& row : rows) {
+                 if (row[2].is_null()) continue;
+                 out.history.push_back({row[2].as<std::int64_t>(), row[3].as<std::string>(), row[4].as<std::string>(),
+                                        row[5].as<std::string>(), optional_as<std::string>(row[6]),
+                                        row[7].as<std::int64_t>()});
+               }
+               return out;
+             });
 }
 
 void postgres_database::put_assessment(const std::string& user_id, const std::string& json) {
