@@ -257,9 +257,11 @@ class postgres_database final : public database {
   // dropped so that the next call reconnects. When a connection that had been
   // idle turns out dead (the server restarted meanwhile), f is retried once on a
   // fresh one: the failed transaction never committed, so this is safe; a loss
-  // during COMMIT is pqxx::in_doubt_error and is never retried.
+  // during COMMIT is pqxx::in_doubt_error and is never retried. `retry` false: f
+  // writes outside a transaction, where a loss leaves the outcome unknown, so it is
+  // never retried (the caller gets the error, as for a loss during COMMIT).
   template <class F>
-  auto run(std::string_view what, F&& f) -> decltype(f(std::declval<pqxx::connection&>()));
+  auto run(std::string_view what, F&& f, bool retry = true) -> decltype(f(std::declval<pqxx::connection&>()));
 
   std::optional<std::int64_t> insert_message(const std::optional<std::string>& idempotency_key,
                                              const std::string& conversation_id, const std::string& role,
@@ -272,7 +274,7 @@ class postgres_database final : public database {
 };
 
 template <class F>
-auto postgres_database::run(std::string_view what, F&& f) -> decltype(f(std::declval<pqxx::connection&>())) {
+auto postgres_database::run(std::string_view what, F&& f, bool retry) -> decltype(f(std::declval<pqxx::connection&>())) {
   // The slot goes back when this call ends, however it ends; null after a loss.
   struct held {
     connection_slots& slots;
@@ -302,7 +304,7 @@ auto postgres_database::run(std::string_view what, F&& f) -> decltype(f(std::dec
       bool broken = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr || !conn || !conn->is_open();
       if (!broken) throw database_error(fmt::format("{}: {} (PostgreSQL {})", what, one_line(e.what()), redacted_));
       conn.reset();
-      if (reused && attempt == 1) continue;
+      if (retry && reused && attempt == 1) continue;
       throw database_error(fmt::format("{}: cannot reach PostgreSQL {}: {}", what, redacted_, one_line(e.what())));
     } catch (const database_error&) {
       throw;
@@ -401,12 +403,12 @@ saved_user_message postgres_database::save_user_message(const std::string& conve
                                                         const std::string& content, std::size_t history_limit) {
   return run(fmt::format("saving a message of user '{}' to conversation '{}'", user_id, conversation_id),
              [&](pqxx::connection& c) {
-               // A transaction although it is one statement: a connection lost before
-               // COMMIT means nothing was stored, so run() may retry it.
-               pqxx::work tx(c);
+               // One statement is atomic on its own: no BEGIN/COMMIT round trips (this
+               // is the hot path of the API). Hence no retry below: a connection lost
+               // during it leaves unknown whether the message was stored.
+               pqxx::nontransaction tx(c);
                auto rows = tx.exec_prepared("save_user_message", conversation_id, user_id, content,
                                             clamp_limit(history_limit), now_ms());
-               tx.commit();
                saved_user_message out;
                out.message_id = rows.at(0)[0].as<std::int64_t>();
                out.assessment = optional_as<std::string>(rows.at(0)[1]);
@@ -417,7 +419,8 @@ saved_user_message postgres_database::save_user_message(const std::string& conve
                                         row[7].as<std::int64_t>()});
                }
                return out;
-             });
+             },
+             false);
 }
 
 void postgres_database::put_assessment(const std::string& user_id, const std::string& json) {
