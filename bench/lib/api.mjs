@@ -8,6 +8,7 @@ import pg from 'pg';
 import { cpuMicros, freePort, peakRssMB, sleep, start, stop } from './proc.mjs';
 import { benchDir, droverBin } from './systems.mjs';
 import { summarize } from './stats.mjs';
+import { paced } from './paced.mjs';
 
 export const API_SYSTEMS = ['drover', 'express'];
 const SEND_BODY = JSON.stringify({ conversationId: 'bench-c1', userId: 'bench-u1', message: 'Hello! What is a message queue good for?' });
@@ -81,26 +82,40 @@ function cannon(opts) {
   });
 }
 
-// One load phase: autocannon against `url`, with the CPU of the server, Redis and
-// PostgreSQL and of this process (the load generator) over the same window.
-async function phase(server, env, opts) {
-  const cpu = () => ({ server: cpuMicros(server.proc.pid), redis: cpuMicros(env.redis.pid), pg: pgCpuMicros(env.pg.pid), gen: process.cpuUsage() });
-  const before = cpu();
-  const t0 = performance.now();
+// autocannon at full concurrency: {reqPerSec, ok, non2xx, errors, p50, p99, max}.
+async function saturate(opts) {
   const { result, latencies } = await cannon(opts);
-  const seconds = (performance.now() - t0) / 1000;
-  const after = cpu();
-  const ok = result['2xx'];
-  const genCpu = process.cpuUsage(before.gen);
   const lat = summarize(latencies);
   return {
-    reqPerSec: ok / result.duration,
-    ok,
+    reqPerSec: result['2xx'] / result.duration,
+    ok: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     p50: lat.n ? lat.p50 : result.latency.p50,
     p99: lat.n ? lat.p99 : result.latency.p99,
     max: lat.n ? lat.max : result.latency.max,
+  };
+}
+
+// A fixed rate, evenly spaced (bench/lib/paced.mjs): the same figures.
+async function fixedRate(opts) {
+  const r = await paced(opts);
+  return { reqPerSec: r.reqPerSec, ok: r.ok, non2xx: r.failed, errors: 0, p50: r.p50, p99: r.p99, max: r.max };
+}
+
+// One load phase, with the CPU of the server, Redis and PostgreSQL and of this
+// process (the load generator) over the same window.
+async function phase(server, env, load) {
+  const cpu = () => ({ server: cpuMicros(server.proc.pid), redis: cpuMicros(env.redis.pid), pg: pgCpuMicros(env.pg.pid), gen: process.cpuUsage() });
+  const before = cpu();
+  const t0 = performance.now();
+  const r = await load();
+  const seconds = (performance.now() - t0) / 1000;
+  const after = cpu();
+  const { ok } = r;
+  const genCpu = process.cpuUsage(before.gen);
+  return {
+    ...r,
     serverCpuUsPerReq: (after.server - before.server) / ok,
     redisCpuUsPerReq: (after.redis - before.redis) / ok,
     pgCpuUsPerReq: (after.pg - before.pg) / ok,
@@ -111,8 +126,8 @@ async function phase(server, env, opts) {
 
 const prefixed = (p, o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [p + k[0].toUpperCase() + k.slice(1), v]));
 
-// One repetition for one system: a fresh server, a warm-up, then POST send and GET job at
-// saturation and POST send at a fixed rate. Figures are flat, for the medians.
+// One repetition for one system: a fresh server, a warm-up, then POST send at a fixed
+// rate, POST send and GET job at saturation. Figures are flat, for the medians.
 export async function apiRun(system, env, { seconds, connections, rate, workers }) {
   await env.redis.client.flushall();
   if (env.tablesExist?.has(system)) await emptyTables(env.pg, system);
@@ -121,16 +136,20 @@ export async function apiRun(system, env, { seconds, connections, rate, workers 
   const send = { url: `${server.base}/api/chat/send`, method: 'POST', headers: JSON_HEADERS, body: SEND_BODY };
   const load = workers > 1 ? { workers } : {};
   try {
-    await cannon({ ...send, connections: 16, duration: Math.max(1, Math.round(seconds / 3)) });
-    const sendSat = await phase(server, env, { ...send, ...load, connections, duration: seconds });
+    // Warm-up below both systems' saturation, so that it leaves no backlog behind.
+    await paced({ ...send, rate: 200, seconds: Math.max(1, Math.round(seconds / 3)) });
+    await sleep(1000);
+    // The fixed rate first: after the saturation phases the server would still be
+    // working off their backlog (drover's job log rows, the peer's queue events).
+    const fixed = await phase(server, env, () => fixedRate({ ...send, rate, seconds }));
+    await sleep(500);
+    const sendSat = await phase(server, env, () => saturate({ ...send, ...load, connections, duration: seconds }));
     // The job polled is the newest: reading a waiting job's state searches the wait list
     // (LPOS, from the newest end), so an older job would cost the system that accepted
     // more jobs in the phase before more Redis time.
     const newest = await (await fetch(send.url, { method: 'POST', headers: JSON_HEADERS, body: SEND_BODY })).json();
     if (!newest.jobId) throw new Error(`${system}: POST /api/chat/send answered ${JSON.stringify(newest)}`);
-    const jobSat = await phase(server, env, { url: `${server.base}/api/chat/job/${newest.jobId}`, ...load, connections, duration: seconds });
-    await sleep(500);
-    const fixed = await phase(server, env, { ...send, connections: 100, overallRate: rate, duration: seconds });
+    const jobSat = await phase(server, env, () => saturate({ url: `${server.base}/api/chat/job/${newest.jobId}`, ...load, connections, duration: seconds }));
     return {
       ...prefixed('send', sendSat),
       ...prefixed('job', jobSat),

@@ -86,7 +86,7 @@ function apiTable(api) {
   const o = api.options ?? {};
   const out = [`## API: \`drover api\` vs the Express + BullMQ + Socket.IO peer (PostgreSQL, no workers running)`, '',
     `autocannon, ${o.connections} connections at saturation, ${o.seconds} s per phase; ` +
-    `the fixed rate is autocannon's overallRate over 100 connections. Ratio: > 1× means drover is better.`, '',
+    `the fixed rate is open-loop, evenly spaced (bench/lib/paced.mjs), on a fresh server. Ratio: > 1× means drover is better.`, '',
     `| figure | drover | express peer | drover vs express |`, '|---|---:|---:|---:|'];
   for (const [label, key, digits, lowerIsBetter] of API_ROWS) {
     const v = apiPick(api, key);
