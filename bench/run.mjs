@@ -2,9 +2,12 @@
 // run.mjs - `make bench`: drover against BullMQ 6.7.0 and bee-queue 2.0 on one fresh
 // redis-server of its own, systems alternating, median of the repetitions.
 //   node bench/run.mjs [--quick] [--mode none|aof|both] [--reps N] [--jobs N]
-//                      [--only enqueue,processing,latency,delayed,cpu] [--out DIR]
+//                      [--only enqueue,processing,latency,delayed,cpu,api] [--out DIR]
+//                      [--api-connections N] [--api-workers N]   (autocannon's, for the API part)
 //                      [--aof-reps N] [--aof-only SECTIONS]   (the AOF pass: fewer repetitions or parts)
 //                      [--update RESULTS.json]   (re-run the --only parts into an earlier result)
+// The API part compares `drover api` with an Express peer (bench/peers/express-api) on
+// the same Redis and a PostgreSQL of the benchmark's own.
 // Writes <out>/<date>.json (every raw figure), <date>.md (tables with drover's ratio to
 // each peer) and SVG charts; see docs/benchmarks.md.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +16,8 @@ import path from 'node:path';
 import { parseArgs } from './lib/args.mjs';
 import { killAll } from './lib/proc.mjs';
 import { startRedis } from './lib/redis-server.mjs';
+import { startPostgres } from './lib/postgres.mjs';
+import { API_SYSTEMS, apiDatabase, apiRun } from './lib/api.mjs';
 import { SYSTEMS, benchDir } from './lib/systems.mjs';
 import { cpuRun, delayedRun, enqueueRun, latencyRun, processingRun } from './lib/measure.mjs';
 import { median } from './lib/stats.mjs';
@@ -23,7 +28,7 @@ const quick = Boolean(a.quick);
 const reps = Number(a.reps ?? (quick ? 1 : 3));
 const jobs = Number(a.jobs ?? (quick ? 10000 : 50000));
 const modes = a.mode === 'both' || !a.mode ? (quick && !a.mode ? ['none'] : ['none', 'aof']) : [a.mode];
-const allSections = new Set((a.only ?? 'enqueue,processing,latency,delayed,cpu').split(','));
+const allSections = new Set((a.only ?? 'enqueue,processing,latency,delayed,cpu,api').split(','));
 const aofReps = Number(a['aof-reps'] ?? reps);
 const aofSections = new Set((a['aof-only'] ?? [...allSections].join(',')).split(','));
 const outDir = path.resolve(a.out ?? path.join(benchDir, 'results'));
@@ -35,23 +40,25 @@ const PROCESSING = [
   { label: '2 × 50', procs: 2, concurrency: 50, jobs },
 ];
 const RATES = [1000, 5000];
+// Parts measured without Redis persistence only.
+const NONE_ONLY = new Set(['delayed', 'cpu', 'api']);
 
 const log = (...m) => console.error(new Date().toISOString().slice(11, 19), ...m);
 // Rotates the order of the systems every repetition, so none always runs first.
-const order = (rep) => SYSTEMS.map((_, i) => SYSTEMS[(i + rep) % SYSTEMS.length]);
+const order = (rep, systems) => systems.map((_, i) => systems[(i + rep) % systems.length]);
 
 // Runs fn(system) reps times per system, alternating; returns {system: {runs, median-of-each-figure}}.
-async function repeated(what, fn, n) {
-  const runs = Object.fromEntries(SYSTEMS.map((s) => [s, []]));
+async function repeated(what, fn, n, systems = SYSTEMS) {
+  const runs = Object.fromEntries(systems.map((s) => [s, []]));
   for (let rep = 0; rep < n; ++rep) {
-    for (const system of order(rep)) {
+    for (const system of order(rep, systems)) {
       const r = await fn(system);
       log(what, system, JSON.stringify(r));
       runs[system].push(r);
     }
   }
   const out = {};
-  for (const s of SYSTEMS) {
+  for (const s of systems) {
     const keys = Object.keys(runs[s][0] ?? {});
     out[s] = { median: Object.fromEntries(keys.map((k) => [k, median(runs[s].map((r) => r[k]))])), runs: runs[s] };
   }
@@ -69,6 +76,7 @@ const results = {
 async function runMode(mode) {
   const reps = mode === 'aof' ? aofReps : results.options.reps;
   const sections = mode === 'aof' ? aofSections : allSections;
+  if (mode === 'aof' && [...sections].every((s) => NONE_ONLY.has(s))) return false; // nothing of it runs with AOF
   const redis = await startRedis(mode);
   const info = await redis.client.info('server');
   results.redisVersion = /redis_version:(\S+)/.exec(info)?.[1];
@@ -89,8 +97,24 @@ async function runMode(mode) {
       r.delayed = await repeated('delayed', (s) => delayedRun(s, redis, { jobs: 200, concurrency: 100 }), reps);
     }
     if (mode === 'none' && sections.has('cpu')) r.cpu = await repeated('cpu-heavy', (s) => cpuRun(s, redis, {}), 1);
+    if (mode === 'none' && sections.has('api')) r.api = await apiSection(redis, reps);
   } finally {
     await redis.stop();
+  }
+  return true;
+}
+
+// `drover api` against the Express peer; a PostgreSQL of its own for this part only.
+async function apiSection(redis, reps) {
+  const pg = await startPostgres(API_SYSTEMS.map(apiDatabase));
+  const opts = { seconds: Number(a['api-seconds'] ?? (quick ? 4 : 10)), connections: Number(a['api-connections'] ?? 64),
+    rate: 1000, workers: Number(a['api-workers'] ?? 1) };
+  try {
+    const env = { redis, pg };
+    const block = await repeated('api', (s) => apiRun(s, env, opts), reps, API_SYSTEMS);
+    return { options: opts, ...block };
+  } finally {
+    await pg.stop();
   }
 }
 
@@ -125,10 +149,11 @@ function save() {
 
 try {
   for (const mode of modes) {
+    let ran = true;
     try {
-      await runMode(mode);
+      ran = await runMode(mode);
     } finally {
-      if (Object.keys(results.modes).length) save();
+      if (ran && Object.keys(results.modes).length) save();
     }
   }
 } finally {

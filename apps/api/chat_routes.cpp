@@ -118,20 +118,10 @@ net::awaitable<response> chat_routes::send(api_server& app, const request& req) 
     }
 
     // Save the user's message and gather the context in one trip to the database.
-    struct context {
-      std::int64_t message_id = 0;
-      std::vector<app::message> history;
-      std::optional<std::string> assessment;
-    };
     auto* db = app.db_.get();
     const std::size_t limit = app.cfg_.history_limit;
     auto work = [db, conversation_id, user_id, message, limit]() {
-      context c;
-      db->ensure_conversation(conversation_id, user_id);
-      c.history = db->list_messages(conversation_id, limit);
-      c.message_id = db->add_message(conversation_id, "user", message, std::nullopt);
-      c.assessment = db->get_assessment(user_id);
-      return c;
+      return db->save_user_message(conversation_id, user_id, message, limit);
     };
     auto ctx = co_await blocking_call(app.ex_, app.db_pool_, work, db_deadline);
 

@@ -5,9 +5,10 @@ import net from 'node:net';
 
 const children = new Set();
 
-// Starts a process and remembers it so that killAll() can end it.
-export function start(cmd, args, { env, quiet = true, onLine } = {}) {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+// Starts a process and remembers it so that killAll() can end it. `as`: {uid, gid} to run
+// it as another user (PostgreSQL refuses to run as root).
+export function start(cmd, args, { env, quiet = true, onLine, as } = {}) {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...as });
   children.add(child);
   child.output = '';
   const take = (chunk) => {
@@ -26,10 +27,10 @@ export function start(cmd, args, { env, quiet = true, onLine } = {}) {
   return child;
 }
 
-// Ends one process: SIGTERM, then SIGKILL if it is still there after `graceMs`.
-export async function stop(child, graceMs = 3000) {
+// Ends one process: `signal` (SIGTERM), then SIGKILL if it is still there after `graceMs`.
+export async function stop(child, graceMs = 3000, signal = 'SIGTERM') {
   if (!children.has(child)) return;
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await child.exited;
   clearTimeout(timer);

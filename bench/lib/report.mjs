@@ -46,12 +46,57 @@ function modeTables(name, m) {
     for (const k of ['p50', 'p99', 'max']) out.push(row(k, pick(m.delayed, k), { digits: 1, lowerIsBetter: true }));
     out.push('');
   }
+  if (m.api) out.push(...apiTable(m.api));
   if (m.cpu) {
     out.push('| CPU-heavy case (8 jobs × 3 s CPU, lock 2 s, concurrency 4, a Node stalled check every 1 s) | ' + SYSTEMS.join(' | ') + ' |');
     out.push(`|---|${SYSTEMS.map(() => '---:').join('|')}|`);
     for (const k of ['lostLocks', 'doubleExecutions', 'completed']) out.push(`| ${k} | ${SYSTEMS.map((s) => num(m.cpu[s]?.median?.[k])).join(' | ')} |`);
     out.push('');
   }
+  return out;
+}
+
+// The API part: drover api against the Express peer.
+const API_PEER = 'express';
+const API_SYSTEMS = ['drover', API_PEER];
+const apiPick = (block, key) => Object.fromEntries(API_SYSTEMS.map((s) => [s, block?.[s]?.median?.[key]]));
+const API_ROWS = [
+  ['POST /api/chat/send at saturation, req/s', 'sendReqPerSec', 0, false],
+  ['  its latency p50, ms', 'sendP50', 2, true],
+  ['  its latency p99, ms', 'sendP99', 2, true],
+  ['  API process CPU µs per request', 'sendServerCpuUsPerReq', 0, true],
+  ['  API process CPU, cores in use', 'sendServerCores', 2, undefined],
+  ['  Redis CPU µs per request', 'sendRedisCpuUsPerReq', 0, true],
+  ['  PostgreSQL CPU µs per request', 'sendPgCpuUsPerReq', 0, true],
+  ['  load generator (autocannon) CPU, cores', 'sendLoadGenCores', 2, undefined],
+  ['GET /api/chat/job/:id at saturation, req/s', 'jobReqPerSec', 0, false],
+  ['  its latency p99, ms', 'jobP99', 2, true],
+  ['  API process CPU µs per request', 'jobServerCpuUsPerReq', 0, true],
+  ['  Redis CPU µs per request', 'jobRedisCpuUsPerReq', 0, true],
+  ['  load generator (autocannon) CPU, cores', 'jobLoadGenCores', 2, undefined],
+  ['POST /api/chat/send offered 1,000 req/s: achieved req/s', 'fixedReqPerSec', 0, false],
+  ['  latency p50, ms', 'fixedP50', 2, true],
+  ['  latency p99, ms', 'fixedP99', 2, true],
+  ['  API process CPU µs per request', 'fixedServerCpuUsPerReq', 0, true],
+  ['API process peak RSS, MB', 'peakRssMB', 1, true],
+  ['failed requests (non-2xx + errors, all phases)', 'failed', 0, undefined],
+];
+
+function apiTable(api) {
+  const o = api.options ?? {};
+  const out = [`## API: \`drover api\` vs the Express + BullMQ + Socket.IO peer (PostgreSQL, no workers running)`, '',
+    `autocannon, ${o.connections} connections at saturation, ${o.seconds} s per phase; ` +
+    `the fixed rate is open-loop, evenly spaced (bench/lib/paced.mjs), on a fresh server. Ratio: > 1× means drover is better.`, '',
+    `| figure | drover | express peer | drover vs express |`, '|---|---:|---:|---:|'];
+  for (const [label, key, digits, lowerIsBetter] of API_ROWS) {
+    const v = apiPick(api, key);
+    if (key === 'failed') {
+      for (const s of API_SYSTEMS) v[s] = (api[s]?.runs ?? []).reduce((n, r) => n + r.sendNon2xx + r.sendErrors + r.jobNon2xx + r.jobErrors + r.fixedNon2xx + r.fixedErrors, 0);
+    }
+    const ratioCell = lowerIsBetter === undefined ? '' : ratio(v.drover, v[API_PEER], lowerIsBetter);
+    out.push(`| ${label} | ${num(v.drover, digits)} | ${num(v[API_PEER], digits)} | ${ratioCell} |`);
+  }
+  out.push('');
   return out;
 }
 
@@ -101,6 +146,14 @@ function targets(results) {
       add('delayed jobs: median lateness < 5 ms', `${num(d.p50, 1)} ms`, d.p50 < 5);
       add('delayed jobs: p99 lateness < 20 ms', `${num(d.p99, 1)} ms`, d.p99 < 20);
     }
+    if (m.api) {
+      const d = m.api.drover.median;
+      const e = m.api[API_PEER].median;
+      add('API: POST /api/chat/send ≥ 5× the Express peer\'s req/s', `${num(d.sendReqPerSec)} vs ${num(e.sendReqPerSec)} req/s = ${(d.sendReqPerSec / e.sendReqPerSec).toFixed(2)}×`,
+        d.sendReqPerSec >= 5 * e.sendReqPerSec);
+      const kept = d.fixedReqPerSec >= 0.98 * m.api.options.rate;
+      add('API: p99 < 5 ms at 1,000 req/s', `${num(d.fixedP99, 2)} ms` + (kept ? '' : ` (only ${num(d.fixedReqPerSec)} req/s achieved)`), kept && d.fixedP99 < 5);
+    }
     if (m.cpu) {
       const d = m.cpu.drover.median;
       add('CPU-heavy case: zero lost locks, zero double executions', `${d.lostLocks} lost, ${d.doubleExecutions} double`, d.lostLocks === 0 && d.doubleExecutions === 0);
@@ -136,6 +189,24 @@ export function writeReport(results, base) {
       writeFileSync(path.join(path.dirname(base), file), barChart({ title: `add → complete latency, persistence: ${mode}`, unit: 'ms', groups, systems: SYSTEMS }));
       charts.push(file);
     }
+  }
+  const api = results.modes.none?.api;
+  if (api) {
+    const groups = [
+      { label: 'POST send, req/s', values: apiPick(api, 'sendReqPerSec') },
+      { label: 'GET job, req/s', values: apiPick(api, 'jobReqPerSec') },
+    ];
+    const file = `${name}-api-throughput.svg`;
+    writeFileSync(path.join(path.dirname(base), file), barChart({ title: 'API at saturation (no workers running)', unit: 'requests/s', groups, systems: API_SYSTEMS }));
+    charts.push(file);
+    const lat = [
+      { label: 'send p50 at 1,000/s', values: apiPick(api, 'fixedP50') },
+      { label: 'send p99 at 1,000/s', values: apiPick(api, 'fixedP99') },
+      { label: 'send p99 at saturation', values: apiPick(api, 'sendP99') },
+    ];
+    const latFile = `${name}-api-latency.svg`;
+    writeFileSync(path.join(path.dirname(base), latFile), barChart({ title: 'POST /api/chat/send latency', unit: 'ms', groups: lat, systems: API_SYSTEMS }));
+    charts.push(latFile);
   }
   lines.push('## Charts', '', ...charts.map((c) => `![${c}](${c})`), '');
   writeFileSync(`${base}.md`, lines.join('\n'));

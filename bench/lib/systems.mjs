@@ -8,6 +8,8 @@ export const benchDir = path.resolve(here, '..');
 export const rootDir = path.resolve(benchDir, '..');
 const buildDir = process.env.BUILD_DIR ? path.resolve(process.env.BUILD_DIR) : path.join(rootDir, 'build');
 export const droverBenchBin = path.join(buildDir, 'bench/drover_bench');
+// The `drover` command (its `api` is measured): DROVER_BIN, else the build's.
+export const droverBin = process.env.DROVER_BIN ? path.resolve(process.env.DROVER_BIN) : path.join(buildDir, 'apps/cli/drover');
 const node = process.execPath;
 const script = (rel) => path.join(benchDir, rel);
 

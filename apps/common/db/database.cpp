@@ -32,6 +32,16 @@ std::unique_ptr<database> open_sqlite_path(const std::string& url, std::string p
 
 }  // namespace
 
+saved_user_message database::save_user_message(const std::string& conversation_id, const std::string& user_id,
+                                               const std::string& content, std::size_t history_limit) {
+  saved_user_message out;
+  ensure_conversation(conversation_id, user_id);
+  out.history = list_messages(conversation_id, history_limit);
+  out.message_id = add_message(conversation_id, "user", content, std::nullopt);
+  out.assessment = get_assessment(user_id);
+  return out;
+}
+
 std::unique_ptr<database> open_database(const std::string& url) {
   if (url.empty()) throw std::invalid_argument("open_database: the database URL is empty");
   if (auto sep = url.find("://"); sep != std::string::npos) {

@@ -1,14 +1,17 @@
-// postgres_database.cpp - drover::app::database over one PostgreSQL connection
-// (libpqxx 6.4), re-established after it is lost.
+// postgres_database.cpp - drover::app::database over a few PostgreSQL connections
+// (libpqxx 6.4), each re-established after it is lost.
 #include <poll.h>
 
 #include <pqxx/pqxx>
 
+#include <condition_variable>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -45,9 +48,27 @@ const std::vector<statement>& statements() {
       // ON CONFLICT DO NOTHING returns no row when the key exists: the UNIQUE
       // index decides (a concurrent insert of the same key waits for the first
       // transaction, then does nothing), not a prior SELECT.
+      // The conversation is made sure of in the same statement (one round trip, not
+      // two): the foreign key is checked at the end of the statement, after the CTE.
       {"insert_message",
+       "WITH conversation AS (INSERT INTO conversations (id, user_id, created_at) VALUES ($1, 'unknown', "
+       DROVER_PG_TS("$6") ") ON CONFLICT (id) DO NOTHING) "
        "INSERT INTO messages (conversation_id, role, content, job_id, idempotency_key, created_at) "
        "VALUES ($1, $2, $3, $4, $5, " DROVER_PG_TS("$6") ") ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"},
+      // POST /api/chat/send's work in one statement. The CTEs share one snapshot, so
+      // the history does not include the message added beside it; the foreign key
+      // is checked at the end, after the conversation's insert. One row per history
+      // message (none: one row of NULLs), each carrying the new id and the assessment.
+      {"save_user_message",
+       "WITH conversation AS (INSERT INTO conversations (id, user_id, created_at) VALUES ($1, $2, " DROVER_PG_TS("$5") ") "
+       "ON CONFLICT (id) DO NOTHING), "
+       "history AS (SELECT id, conversation_id, role, content, job_id, " DROVER_PG_MS("created_at") " AS created_ms "
+       "FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $4::bigint), "
+       "added AS (INSERT INTO messages (conversation_id, role, content, created_at) VALUES ($1, 'user', $3, "
+       DROVER_PG_TS("$5") ") RETURNING id) "
+       "SELECT (SELECT id FROM added), (SELECT data::text FROM user_assessments WHERE user_id = $2), "
+       "h.id, h.conversation_id, h.role, h.content, h.job_id, h.created_ms "
+       "FROM (SELECT 1) AS one LEFT JOIN history AS h ON true ORDER BY h.id"},
       {"list_messages",
        "SELECT id, conversation_id, role, content, job_id, " DROVER_PG_MS("created_at") " FROM ("
        " SELECT * FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2::bigint"
@@ -163,6 +184,41 @@ std::string with_connect_timeout(std::string url) {
   return url;
 }
 
+// The connections of one postgres_database. Calls from several threads (the API runs
+// its database work on a pool of threads) each take a connection of their own instead
+// of queueing behind one: a request's statements are round trips, and with a single
+// connection they were serialised across all requests. A slot is connected lazily, so
+// a single-threaded user never opens more than one; the most recently returned
+// connection is taken first.
+class connection_slots {
+ public:
+  static constexpr std::size_t size = 4;
+
+  connection_slots() : idle_(size) {}
+
+  // Blocks until a slot is free; the slot's connection is null until first used.
+  std::unique_ptr<pqxx::connection> take() {
+    std::unique_lock lock(mutex_);
+    freed_.wait(lock, [this] { return !idle_.empty(); });
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    return c;
+  }
+
+  void give_back(std::unique_ptr<pqxx::connection> c) {
+    {
+      std::lock_guard lock(mutex_);
+      idle_.push_back(std::move(c));
+    }
+    freed_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;  // guarded by mutex_
+};
+
 class postgres_database final : public database {
  public:
   explicit postgres_database(const std::string& url) : url_(with_connect_timeout(url)), redacted_(redact_url(url)) {
@@ -179,6 +235,8 @@ class postgres_database final : public database {
                                                const std::string& role, const std::string& content,
                                                std::optional<std::string> job_id) override;
   std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit) override;
+  saved_user_message save_user_message(const std::string& conversation_id, const std::string& user_id,
+                                       const std::string& content, std::size_t history_limit) override;
   void put_assessment(const std::string& user_id, const std::string& json) override;
   std::optional<std::string> get_assessment(const std::string& user_id) override;
   void record_job_logs(const std::vector<job_log_update>& batch) override;
@@ -194,14 +252,16 @@ class postgres_database final : public database {
                                                   std::size_t limit) override;
 
  private:
-  // Runs f(connection) under the mutex, connecting first when needed, and turns
+  // Runs f(connection) on a connection of its own, connecting first when needed, and turns
   // driver exceptions into database_error naming `what`. A lost connection is
   // dropped so that the next call reconnects. When a connection that had been
   // idle turns out dead (the server restarted meanwhile), f is retried once on a
   // fresh one: the failed transaction never committed, so this is safe; a loss
-  // during COMMIT is pqxx::in_doubt_error and is never retried.
+  // during COMMIT is pqxx::in_doubt_error and is never retried. `retry` false: f
+  // writes outside a transaction, where a loss leaves the outcome unknown, so it is
+  // never retried (the caller gets the error, as for a loss during COMMIT).
   template <class F>
-  auto run(std::string_view what, F&& f) -> decltype(f(std::declval<pqxx::connection&>()));
+  auto run(std::string_view what, F&& f, bool retry = true) -> decltype(f(std::declval<pqxx::connection&>()));
 
   std::optional<std::int64_t> insert_message(const std::optional<std::string>& idempotency_key,
                                              const std::string& conversation_id, const std::string& role,
@@ -210,36 +270,41 @@ class postgres_database final : public database {
 
   std::string url_;       // as given, plus connect_timeout
   std::string redacted_;  // for messages
-  std::mutex mutex_;
-  std::unique_ptr<pqxx::connection> conn_;  // DROVER_GUARDED_BY(mutex_); null after a loss
+  connection_slots slots_;
 };
 
 template <class F>
-auto postgres_database::run(std::string_view what, F&& f) -> decltype(f(std::declval<pqxx::connection&>())) {
-  std::lock_guard lock(mutex_);
+auto postgres_database::run(std::string_view what, F&& f, bool retry) -> decltype(f(std::declval<pqxx::connection&>())) {
+  // The slot goes back when this call ends, however it ends; null after a loss.
+  struct held {
+    connection_slots& slots;
+    std::unique_ptr<pqxx::connection> conn;
+    ~held() { slots.give_back(std::move(conn)); }
+  } slot{slots_, slots_.take()};
+  auto& conn = slot.conn;
   for (int attempt = 1;; ++attempt) {
-    if (conn_ && closed_by_server(*conn_)) conn_.reset();
-    bool reused = conn_ != nullptr;
+    if (conn && closed_by_server(*conn)) conn.reset();
+    bool reused = conn != nullptr;
     try {
-      if (!conn_) {
-        auto conn = std::make_unique<pqxx::connection>(url_);
+      if (!conn) {
+        auto fresh = std::make_unique<pqxx::connection>(url_);
         // Keeps NOTICEs ("relation already exists, skipping") off stderr.
-        conn->set_variable("client_min_messages", "WARNING");
-        for (const auto& s : statements()) conn->prepare(s.name, s.sql);
-        conn_ = std::move(conn);
+        fresh->set_variable("client_min_messages", "WARNING");
+        for (const auto& s : statements()) fresh->prepare(s.name, s.sql);
+        conn = std::move(fresh);
       }
-      return f(*conn_);
+      return f(*conn);
     } catch (const pqxx::in_doubt_error& e) {
-      conn_.reset();
+      conn.reset();
       throw database_error(fmt::format("{}: connection lost during COMMIT, outcome unknown: {} (PostgreSQL {})", what,
                                        one_line(e.what()), redacted_));
     } catch (const pqxx::failure& e) {
       // A server going down may answer with a FATAL error (sql_error) rather than
       // a closed socket; either way the connection is gone when !is_open().
-      bool broken = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr || !conn_ || !conn_->is_open();
+      bool broken = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr || !conn || !conn->is_open();
       if (!broken) throw database_error(fmt::format("{}: {} (PostgreSQL {})", what, one_line(e.what()), redacted_));
-      conn_.reset();
-      if (reused && attempt == 1) continue;
+      conn.reset();
+      if (retry && reused && attempt == 1) continue;
       throw database_error(fmt::format("{}: cannot reach PostgreSQL {}: {}", what, redacted_, one_line(e.what())));
     } catch (const database_error&) {
       throw;
@@ -288,10 +353,11 @@ void postgres_database::ping() {
 }
 
 void postgres_database::ensure_conversation(const std::string& id, const std::string& user_id) {
+  // One idempotent statement: no BEGIN/COMMIT round trips, and a retry after a lost
+  // connection is harmless.
   run(fmt::format("creating conversation '{}'", id), [&](pqxx::connection& c) {
-    pqxx::work tx(c);
+    pqxx::nontransaction tx(c);
     tx.exec_prepared("ensure_conversation", id, user_id, now_ms());
-    tx.commit();
   });
 }
 
@@ -300,10 +366,10 @@ std::optional<std::int64_t> postgres_database::insert_message(const std::optiona
                                                               const std::string& role, const std::string& content,
                                                               const std::optional<std::string>& job_id) {
   return run(fmt::format("adding a message to conversation '{}'", conversation_id), [&](pqxx::connection& c) {
-    auto now = now_ms();
+    // A transaction although it is one statement: a connection lost before COMMIT
+    // means nothing was stored, so run() may retry it without a duplicate.
     pqxx::work tx(c);
-    tx.exec_prepared("ensure_conversation", conversation_id, "unknown", now);
-    auto r = tx.exec_prepared("insert_message", conversation_id, role, content, job_id, idempotency_key, now);
+    auto r = tx.exec_prepared("insert_message", conversation_id, role, content, job_id, idempotency_key, now_ms());
     tx.commit();
     return r.empty() ? std::nullopt : std::optional<std::int64_t>(r[0][0].as<std::int64_t>());
   });
@@ -331,6 +397,30 @@ std::vector<message> postgres_database::list_messages(const std::string& convers
     }
     return out;
   });
+}
+
+saved_user_message postgres_database::save_user_message(const std::string& conversation_id, const std::string& user_id,
+                                                        const std::string& content, std::size_t history_limit) {
+  return run(fmt::format("saving a message of user '{}' to conversation '{}'", user_id, conversation_id),
+             [&](pqxx::connection& c) {
+               // One statement is atomic on its own: no BEGIN/COMMIT round trips (this
+               // is the hot path of the API). Hence no retry below: a connection lost
+               // during it leaves unknown whether the message was stored.
+               pqxx::nontransaction tx(c);
+               auto rows = tx.exec_prepared("save_user_message", conversation_id, user_id, content,
+                                            clamp_limit(history_limit), now_ms());
+               saved_user_message out;
+               out.message_id = rows.at(0)[0].as<std::int64_t>();
+               out.assessment = optional_as<std::string>(rows.at(0)[1]);
+               for (const auto& row : rows) {
+                 if (row[2].is_null()) continue;
+                 out.history.push_back({row[2].as<std::int64_t>(), row[3].as<std::string>(), row[4].as<std::string>(),
+                                        row[5].as<std::string>(), optional_as<std::string>(row[6]),
+                                        row[7].as<std::int64_t>()});
+               }
+               return out;
+             },
+             false);
 }
 
 void postgres_database::put_assessment(const std::string& user_id, const std::string& json) {

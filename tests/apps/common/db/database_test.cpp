@@ -161,6 +161,38 @@ TEST_P(database_test, messages_round_trip_oldest_first) {
   EXPECT_TRUE(db_->list_messages("nobody-here").empty());
 }
 
+// POST /api/chat/send's call: the history before the new message, the new message
+// stored after it, and the user's assessment.
+TEST_P(database_test, save_user_message_returns_the_history_before_it_and_the_assessment) {
+  auto first = db_->save_user_message("c1", "alice", "one", 2);  // a new conversation
+  EXPECT_TRUE(first.history.empty());
+  EXPECT_EQ(first.assessment, std::nullopt);
+  db_->add_message("c1", "assistant", "two", std::string("job-1"));
+  db_->add_message("c1", "user", "three", std::nullopt);
+  db_->add_message("c2", "user", "elsewhere", std::nullopt);
+  db_->put_assessment("alice", R"({"level":"beginner"})");
+
+  auto saved = db_->save_user_message("c1", "alice", "four", 2);
+  ASSERT_EQ(saved.history.size(), 2u);
+  EXPECT_EQ(saved.history[0].content, "two");
+  EXPECT_EQ(saved.history[0].role, "assistant");
+  EXPECT_EQ(saved.history[0].job_id, std::optional<std::string>("job-1"));
+  EXPECT_EQ(saved.history[0].conversation_id, "c1");
+  EXPECT_EQ(saved.history[1].content, "three");
+  EXPECT_LT(saved.history[0].id, saved.history[1].id);
+  EXPECT_GT(saved.history[1].created_at_ms, 0);
+  ASSERT_TRUE(saved.assessment);
+  EXPECT_TRUE(same_json(*saved.assessment, R"({"level":"beginner"})")) << *saved.assessment;
+
+  auto all = db_->list_messages("c1");
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].id, first.message_id);
+  EXPECT_EQ(all[3].id, saved.message_id);
+  EXPECT_EQ(all[3].role, "user");
+  EXPECT_EQ(all[3].content, "four");
+  EXPECT_EQ(all[3].job_id, std::nullopt);
+}
+
 TEST_P(database_test, message_content_keeps_unicode_and_quotes) {
   const std::string content = "it's \"quoted\"; DROP TABLE messages; -- \xC3\xA9\xE2\x82\xAC\n2nd line";
   db_->add_message("c1", "user", content, std::nullopt);

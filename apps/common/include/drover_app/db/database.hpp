@@ -106,10 +106,17 @@ struct chunk_match {
   double score = 0;           // higher is better (backend-specific scale)
 };
 
+// What POST /api/chat/send stores and reads: see database::save_user_message.
+struct saved_user_message {
+  std::int64_t message_id = 0;
+  std::vector<message> history;           // the newest messages before it, oldest first
+  std::optional<std::string> assessment;  // as get_assessment
+};
+
 // A connection to the apps' database. Make one with open_database().
-// Thread safety: every method may be called from any thread; calls on one object
-// are serialized by its mutex (one connection each), so a thread pool that wants
-// parallel queries opens one object per thread.
+// Thread safety: every method may be called from any thread. SQLite serializes the
+// calls on one object (one connection); PostgreSQL runs up to 4 at once, each on a
+// connection of its own.
 // Every method throws database_error when the database fails. PostgreSQL outages:
 // while the server is down every call throws; the first call after it is back
 // reconnects and succeeds (a connection the server closed while idle is replaced
@@ -149,6 +156,13 @@ class database {
   // The newest `limit` messages of the conversation, oldest first; empty when the
   // conversation has none or does not exist.
   virtual std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit = 100) = 0;
+
+  // POST /api/chat/send's database work in one call, so that a backend can do it in
+  // one round trip: makes sure of the conversation (owned by user_id when new), reads
+  // its newest `history_limit` messages, appends the user's message after them and
+  // reads the user's assessment. The default makes the four calls above in turn.
+  virtual saved_user_message save_user_message(const std::string& conversation_id, const std::string& user_id,
+                                               const std::string& content, std::size_t history_limit);
 
   // Stores the user's assessment (a JSON document), replacing an earlier one.
   virtual void put_assessment(const std::string& user_id, const std::string& json) = 0;
