@@ -22,6 +22,7 @@
 #include <drover/queue_events.hpp>
 
 #include "api/admin_views.hpp"
+#include "api/error_reply.hpp"
 #include "api/http_error.hpp"
 
 namespace net = boost::asio;
@@ -525,24 +526,9 @@ net::awaitable<response> admin_api::handle(const request& req) {
     failure = std::current_exception();
   }
   if (res) co_return std::move(*res);
-  try {
-    std::rethrow_exception(failure);
-  } catch (const http_error& e) {
-    co_return error_response(req, e.status(), e.what());
-  } catch (const error& e) {
-    if (e.is(errc::invalid_argument)) co_return error_response(req, http::status::bad_request, e.what());
-    if (e.is(errc::job_not_found)) co_return error_response(req, http::status::not_found, e.what());
-    if (e.is(errc::not_in_state) || e.is(errc::lock_missing) || e.is(errc::lock_mismatch)) {
-      co_return error_response(req, http::status::conflict, e.what());
-    }
-    spdlog::warn("{} {}: queue unavailable: {}", std::string(req.method_string()),
-                 std::string(req.target().substr(0, req.target().find('?'))), e.what());
-    co_return error_response(req, http::status::service_unavailable, "Queue unavailable: Redis did not answer; try again shortly");
-  } catch (const std::exception& e) {
-    spdlog::error("{} {}: {}", std::string(req.method_string()), std::string(req.target().substr(0, req.target().find('?'))),
-                  e.what());
-    co_return error_response(req, http::status::internal_server_error, "Internal error");
-  }
+  error_reply_policy policy;
+  policy.job_state_errors = true;
+  co_return error_reply(req, failure, policy);
 }
 
 net::awaitable<void> admin_api::stream_events(boost::beast::tcp_stream stream, request req) {

@@ -1,6 +1,7 @@
 // api_server.cpp - wiring of the API app and its request router.
 #include "api/api_server.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -17,6 +18,7 @@
 #include "api/blocking_call.hpp"
 #include "api/chat_routes.hpp"
 #include "api/document_routes.hpp"
+#include "api/error_reply.hpp"
 #include "api/webhook_routes.hpp"
 #include "api/http_error.hpp"
 #include "api/job_event_relay.hpp"
@@ -202,24 +204,7 @@ net::awaitable<response> api_server::respond(request& req, std::string& pattern)
     failure = std::current_exception();
   }
   if (res) co_return std::move(*res);
-  try {
-    std::rethrow_exception(failure);
-  } catch (const http_error& e) {
-    co_return error_response(req, e.status(), e.what());
-  } catch (const error& e) {
-    if (e.is(errc::invalid_argument)) co_return error_response(req, http::status::bad_request, e.what());
-    spdlog::warn("{} {}: queue unavailable: {}", std::string(req.method_string()), std::string(req.target()), e.what());
-    // The details (hosts, driver messages) go to the log, not to callers.
-    co_return error_response(req, http::status::service_unavailable, "Queue unavailable: Redis did not answer; try again shortly");
-  } catch (const app::database_error& e) {
-    spdlog::warn("{} {}: database unavailable: {}", std::string(req.method_string()), std::string(req.target()), e.what());
-    co_return error_response(req, http::status::service_unavailable, "Database unavailable; try again shortly");
-  } catch (const deadline_exceeded&) {
-    co_return error_response(req, http::status::service_unavailable, "Database unavailable: no answer in time");
-  } catch (const std::exception& e) {
-    spdlog::error("{} {}: {}", std::string(req.method_string()), std::string(req.target()), e.what());
-    co_return error_response(req, http::status::internal_server_error, "Internal error");
-  }
+  co_return error_reply(req, failure);
 }
 
 net::awaitable<response> api_server::route(request& req, std::string& pattern) {

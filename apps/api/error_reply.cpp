@@ -1,0 +1,56 @@
+// error_reply.cpp - failures to JSON answers, shared by the chat API and the dashboard API.
+#include "api/error_reply.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+
+#include <drover/error.hpp>
+#include <drover_app/blocking_call.hpp>
+#include <drover_app/db/database.hpp>
+
+#include "api/http_error.hpp"
+
+namespace drover::api {
+
+namespace http = httpd::http;
+using httpd::error_response;
+
+namespace {
+
+// The query string is left out of logs: it can carry search terms and paging cursors
+// nobody needs in an incident timeline.
+std::string route_of(const httpd::request& req) {
+  std::string_view target = req.target();
+  return std::string(req.method_string()) + " " + std::string(target.substr(0, target.find('?')));
+}
+
+}  // namespace
+
+httpd::response error_reply(const httpd::request& req, std::exception_ptr failure, error_reply_policy policy) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const http_error& e) {
+    return error_response(req, e.status(), e.what());
+  } catch (const error& e) {
+    if (e.is(errc::invalid_argument)) return error_response(req, http::status::bad_request, e.what());
+    if (policy.job_state_errors) {
+      if (e.is(errc::job_not_found)) return error_response(req, http::status::not_found, e.what());
+      if (e.is(errc::not_in_state) || e.is(errc::lock_missing) || e.is(errc::lock_mismatch)) {
+        return error_response(req, http::status::conflict, e.what());
+      }
+    }
+    spdlog::warn("{}: queue unavailable: {}", route_of(req), e.what());
+    return error_response(req, http::status::service_unavailable, "Queue unavailable: Redis did not answer; try again shortly");
+  } catch (const app::database_error& e) {
+    spdlog::warn("{}: database unavailable: {}", route_of(req), e.what());
+    return error_response(req, http::status::service_unavailable, "Database unavailable; try again shortly");
+  } catch (const app::deadline_exceeded&) {
+    return error_response(req, http::status::service_unavailable, "Database unavailable: no answer in time");
+  } catch (const std::exception& e) {
+    spdlog::error("{}: {}", route_of(req), e.what());
+    return error_response(req, http::status::internal_server_error, "Internal error");
+  }
+}
+
+}  // namespace drover::api

@@ -1,0 +1,22 @@
+// error_reply.hpp - the one place a failure that escaped a route becomes an HTTP answer.
+#pragma once
+
+#include <exception>
+
+#include "httpd/http_types.hpp"
+
+namespace drover::api {
+
+// The chat API answers an engine refusal about a job as 503/400 only: its callers see
+// job ids they were given, so "not found" there means Redis lost data. The dashboard's
+// operators act on jobs that can vanish or move between two clicks, so it tells them.
+struct error_reply_policy {
+  bool job_state_errors = false;  // job_not_found -> 404, not_in_state / lock errors -> 409
+};
+
+// The reply for `failure`: an http_error keeps its status; invalid arguments are 400;
+// Redis and database outages are 503 with a message that names no host (details go to
+// the log); anything else is a logged 500.
+httpd::response error_reply(const httpd::request& req, std::exception_ptr failure, error_reply_policy policy = {});
+
+}  // namespace drover::api
