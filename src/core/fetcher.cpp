@@ -4,6 +4,7 @@
 // on the queue's marker (BZPOPMIN) until a producer signals a new job or the next
 // delayed job is due, instead of polling.
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
@@ -23,6 +24,8 @@ namespace {
 constexpr std::chrono::milliseconds max_block{10000};         // BullMQ's cap on one marker wait
 constexpr std::chrono::milliseconds max_rate_limit_wait{30000}; // BullMQ's maximumRateLimitDelay
 constexpr std::chrono::milliseconds max_error_backoff{5000};
+// How much longer than the local due timer Redis's own timeout of a marker wait is.
+constexpr std::chrono::milliseconds unblock_fallback{1000};
 
 }  // namespace
 
@@ -90,19 +93,62 @@ net::awaitable<void> worker::impl::wait_for_job() {
     auto now = detail::now_ms();
     std::chrono::milliseconds timeout = opts.drain_delay;
     if (next_delayed_ms > 0) {
-      timeout = std::min(max_block, std::chrono::milliseconds(std::max<std::int64_t>(1, next_delayed_ms - now)));
+      auto due_in = std::chrono::milliseconds(std::max<std::int64_t>(1, next_delayed_ms - now));
+      timeout = std::min(max_block, due_in);
+      // With the local timer armed, Redis's own timeout is only the fallback.
+      if (arm_due_timer(due_in)) timeout = due_in + unblock_fallback;
     }
     redis::command cmd{"BZPOPMIN", keys.marker};
     cmd.push(fmt::format("{:.3f}", static_cast<double>(timeout.count()) / 1000.0));
-    auto r = co_await blocking->exec(std::move(cmd), timeout + std::chrono::seconds(1));
+    redis::reply r;
+    try {
+      r = co_await blocking->exec(std::move(cmd), timeout + std::chrono::seconds(1));
+    } catch (const error&) {
+      due_timer.cancel();
+      throw;
+    }
+    due_timer.cancel();
     if (r.is_error()) throw error(errc::redis_error, "BZPOPMIN " + keys.marker + ": " + r.str);
     if (!r.is_array() || r.elements.size() < 3) {
-      next_delayed_ms = 0;  // timed out: fetch anyway (it also promotes due delayed jobs)
+      next_delayed_ms = 0;  // timed out or unblocked: fetch (it also promotes due delayed jobs)
       co_return;
     }
     double score = std::strtod(r.elements[2].str.c_str(), nullptr);
     if (score <= static_cast<double>(detail::now_ms() + 1)) co_return;
     next_delayed_ms = static_cast<std::int64_t>(score);
+  }
+}
+
+// Redis checks the timeouts of blocked clients only when its event loop wakes, about
+// every 100 ms on an idle server (hz 10), so a delayed job would start up to that late.
+// A local timer ends the wait on time instead: CLIENT UNBLOCK, sent on the other
+// connection, makes BZPOPMIN return as if it had timed out. An unblock that lands after
+// the wait ended only ends a later wait early, which costs one empty fetch.
+bool worker::impl::arm_due_timer(std::chrono::milliseconds due_in) {
+  if (unblock_refused || due_in > max_block || blocking->client_id() == 0) return false;
+  due_timer.expires_after(due_in);
+  due_timer.async_wait([self = shared_from_this(), id = blocking->client_id()](boost::system::error_code ec) {
+    if (ec || self->closing) return;
+    net::co_spawn(self->ex, self->unblock(id), net::detached);
+  });
+  return true;
+}
+
+net::awaitable<void> worker::impl::unblock(std::int64_t client_id) {
+  redis::command cmd{"CLIENT", "UNBLOCK"};
+  cmd.push(client_id).push("TIMEOUT");
+  try {
+    auto r = co_await conn->exec(std::move(cmd));
+    if (r.is_error()) {
+      // An ACL without CLIENT, or a proxy: end this wait the hard way, once, and leave
+      // later waits to Redis's own timeout.
+      spdlog::warn("queue {}: CLIENT UNBLOCK refused ({}); delayed jobs may start up to 100 ms late",
+                   keys.queue(), r.str);
+      unblock_refused = true;
+      blocking->interrupt();
+    }
+  } catch (const error&) {
+    // Redis is away: the blocked wait fails too, and the fetch loop handles that.
   }
 }
 

@@ -63,6 +63,7 @@ worker::impl::impl(net::any_io_executor ex_, std::string queue, processor p, wor
           ex_, opts.redis,
           detail::client_name(opts.prefix, keys.queue(), opts.name.empty() ? "" : ":w:" + opts.name))),
       wakeup(ex_),
+      due_timer(ex_),
       closed_signal(ex_),
       worker_id(random_id()) {
   if (proc.blocking_) {
@@ -130,6 +131,7 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
   // 1. quiet: stop fetching (interrupting a blocked BZPOPMIN).
   i->closing = true;
   i->wake();
+  i->due_timer.cancel();
   i->blocking->interrupt();
   // 2. stop: give the running jobs until the deadline.
   net::steady_timer t(i->ex);

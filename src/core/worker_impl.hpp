@@ -39,6 +39,10 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   // fetcher.cpp
   boost::asio::awaitable<void> fetch_loop();
   boost::asio::awaitable<void> wait_for_job();
+  // Ends the marker wait when the next delayed job is due (see fetcher.cpp).
+  // Returns whether it armed the timer.
+  bool arm_due_timer(std::chrono::milliseconds due_in);
+  boost::asio::awaitable<void> unblock(std::int64_t client_id);
   boost::asio::awaitable<std::optional<job>> move_to_active(const std::string& token);
   std::optional<job> take_fetch_reply(redis::reply& r);
   // job_runner.cpp
@@ -101,6 +105,7 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   std::unique_ptr<boost::asio::thread_pool> pool;
   std::unique_ptr<queue> dead_letters;  // made on first use (dead_letter_sink.cpp)
   boost::asio::steady_timer wakeup;
+  boost::asio::steady_timer due_timer;  // the next delayed job is due: end the marker wait
   boost::asio::steady_timer closed_signal;
   std::map<std::string, running_job> running;
   // The processors running now, by job id, for the cancel watcher to stop.
@@ -116,6 +121,7 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   bool closing = false;
   bool drained = false;
   std::int64_t next_delayed_ms = 0;   // when the next delayed job is due, if known
+  bool unblock_refused = false;       // CLIENT UNBLOCK is not allowed: no due timer
   clock::time_point rate_limited_until{};
   std::chrono::milliseconds error_backoff{0};
 };

@@ -186,24 +186,26 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
   }
   if (opts_.db != 0) hello.push_back(command{"SELECT"}.push(opts_.db));
   if (!client_name_.empty()) hello.push_back(command{"CLIENT", "SETNAME"}.push(client_name_));
+  // Last, and optional: without it only the early end of blocking waits is lost.
+  hello.push_back(command{"CLIENT", "ID"});
+  client_id_ = 0;
   state_ = state::ready;
-  if (!hello.empty()) {
-    auto o = std::make_unique<callback_op>();
-    o->expected = hello.size();
-    o->deadline = clock::now() + opts_.command_timeout;
-    o->what = "handshake";
-    o->fn = [self = shared_from_this(), gen](std::exception_ptr e, std::vector<reply>& replies) {
-      if (e || self->generation_ != gen) return;
-      for (const auto& r : replies) {
-        if (r.is_error()) {
-          self->fail(errc::redis_unavailable, "handshake refused: " + r.str, true);
-          return;
-        }
+  auto o = std::make_unique<callback_op>();
+  o->expected = hello.size();
+  o->deadline = clock::now() + opts_.command_timeout;
+  o->what = "handshake";
+  o->fn = [self = shared_from_this(), gen](std::exception_ptr e, std::vector<reply>& replies) {
+    if (e || self->generation_ != gen || replies.empty()) return;
+    for (std::size_t i = 0; i + 1 < replies.size(); ++i) {
+      if (replies[i].is_error()) {
+        self->fail(errc::redis_unavailable, "handshake refused: " + replies[i].str, true);
+        return;
       }
-    };
-    for (const auto& c : hello) encode(c, outbox_);
-    inflight_.push_back(std::move(o));
-  }
+    }
+    self->client_id_ = replies.back().as_int().value_or(0);
+  };
+  for (const auto& c : hello) encode(c, outbox_);
+  inflight_.push_back(std::move(o));
   on_ready(gen);
 }
 

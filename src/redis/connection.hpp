@@ -56,6 +56,10 @@ class connection : public std::enable_shared_from_this<connection> {
   void interrupt();
 
   bool is_connected() const { return state_ == state::ready; }
+  // This connection's CLIENT ID on the server (asked in the handshake), or 0 while
+  // unknown or when the server refuses CLIENT ID (some proxies). A blocking command on
+  // this connection can be ended early by CLIENT UNBLOCK <id> sent on another one.
+  std::int64_t client_id() const { return client_id_; }
   const redis_options& options() const { return opts_; }
   const std::string& client_name() const { return client_name_; }
 
@@ -93,6 +97,7 @@ class connection : public std::enable_shared_from_this<connection> {
   clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_;
   std::string last_error_;
+  std::int64_t client_id_ = 0;
 };
 
 }  // namespace drover::redis

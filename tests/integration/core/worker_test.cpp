@@ -83,6 +83,37 @@ TEST_F(worker_test, completes_jobs_and_records_what_bullmq_records) {
   EXPECT_EQ(server.cli("LLEN " + key("active")), "0");
 }
 
+// How often Redis ran `command` ("client|unblock"), from INFO commandstats.
+std::int64_t command_calls(const redis_server& server, const std::string& command) {
+  auto stats = server.cli("INFO commandstats");
+  auto at = stats.find("cmdstat_" + command + ":calls=");
+  if (at == std::string::npos) return 0;
+  return std::stoll(stats.substr(at + command.size() + 15));
+}
+
+TEST_F(worker_test, ends_its_marker_wait_itself_when_a_delayed_job_is_due) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    worker w(io.get_executor(), name, echo(), wopts());
+    w.start();
+    co_await test::sleep_ms(300);  // the worker is waiting on the marker
+    auto unblocks_before = command_calls(server, "client|unblock");
+    job_options o;
+    o.delay = 700;
+    auto added = co_await q.add("later", json::object(), o);
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", 1); }));
+    co_await w.close();
+    auto j = co_await q.get_job(added.id);
+    DROVER_CO_ASSERT_TRUE(j.has_value());
+    DROVER_CO_ASSERT_TRUE(j->processed_on.has_value());
+    EXPECT_GE(*j->processed_on, j->timestamp + 700);
+    // Redis's own timeout of that wait was a second after the due time: the worker's
+    // CLIENT UNBLOCK is what ended it.
+    EXPECT_GE(command_calls(server, "client|unblock"), unblocks_before + 1);
+    q.close();
+  });
+}
+
 TEST_F(worker_test, runs_up_to_concurrency_jobs_at_once) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/detached.hpp>
+
 #include <chrono>
 
 #include "core/lua_scripts.hpp"
@@ -153,6 +155,45 @@ TEST(connection, times_out_a_command_that_gets_no_reply) {
     }
     EXPECT_EQ(answer, "PONG");
     conn->close();
+  });
+}
+
+TEST(connection, knows_its_client_id_so_another_connection_can_end_a_blocking_wait) {
+  auto& server = redis_server::shared();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto blocked = connection::create(io.get_executor(), server.options());
+    auto other = connection::create(io.get_executor(), server.options());
+    command ping{"PING"};
+    co_await blocked->exec(ping);
+    command id{"CLIENT", "ID"};
+    auto asked = co_await blocked->exec(std::move(id));
+    EXPECT_GT(blocked->client_id(), 0);
+    EXPECT_EQ(asked.as_int().value_or(-1), blocked->client_id());
+
+    // A 30 s wait that only CLIENT UNBLOCK can end within this test.
+    bool ended = false;
+    reply answer;
+    net::co_spawn(
+        io,
+        [&]() -> net::awaitable<void> {
+          command wait{"BZPOPMIN", "conn-test:never-filled", "30"};
+          answer = co_await blocked->exec(std::move(wait), 31s);
+          ended = true;
+        },
+        net::detached);
+    command unblock{"CLIENT", "UNBLOCK"};
+    unblock.push(blocked->client_id()).push("TIMEOUT");
+    std::int64_t unblocked = 0;
+    for (int i = 0; i < 100 && unblocked == 0; ++i) {
+      co_await test::sleep_ms(20);  // until the wait has reached the server
+      unblocked = (co_await other->exec(unblock)).as_int().value_or(0);
+    }
+    EXPECT_EQ(unblocked, 1);
+    for (int i = 0; i < 100 && !ended; ++i) co_await test::sleep_ms(20);
+    EXPECT_TRUE(ended);
+    EXPECT_TRUE(answer.is_nil());
+    blocked->close();
+    other->close();
   });
 }
 
