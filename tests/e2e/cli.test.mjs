@@ -46,8 +46,13 @@ async function deadPort() {
 test('queue counts, jobs and job: tables for people, --json for scripts', async () => {
   const name = queueName();
   const q = newQueue(redis, name);
+  // "Newest first" orders by creation time in ms: jobs added within one millisecond tie,
+  // so the three are added a few ms apart.
+  const apart = () => new Promise((resolve) => setTimeout(resolve, 3));
   await q.add('resize', { n: 1 }, { jobId: 'img-1' });
+  await apart();
   await q.add('resize', { n: 2 }, { jobId: 'img-2' });
+  await apart();
   await q.add('email', { to: 'a@example.com' }, { jobId: 'mail-1', delay: 60000 });
 
   const table = await ok(['queue', 'counts', ...on(name)]);
