@@ -1,11 +1,11 @@
 // argument_packing.cpp - the arguments of the scripts on the hot path, packed as Node's
 // client packs them (msgpack through msgpuck, core/msgpack.cpp): moveToFinished's
 // (worker::impl::move_to_finished_args, core/job_runner.cpp) and addStandardJob's
-// (queue::add and add_bulk, see add_job_packing.hpp).
+// (queue::add and add_bulk, detail::prepare_add in src/core/add_job.cpp).
 #include <benchmark/benchmark.h>
 #include <boost/json/serialize.hpp>
 
-#include "add_job_packing.hpp"
+#include "core/add_job.hpp"
 #include "bench_worker.hpp"
 #include "core/msgpack.hpp"
 #include "inputs.hpp"
@@ -41,14 +41,14 @@ BENCHMARK(pack_job_options);
 // jobs to its caller) are left out of the time.
 void pack_add_bulk(benchmark::State& state) {
   const detail::queue_keys keys("bull", queue_name);
-  std::vector<packed_add> packed;
+  std::vector<detail::prepared_add> packed;
   packed.reserve(bulk_size);
   for (auto _ : state) {
     state.PauseTiming();
     packed.clear();
     std::vector<new_job> jobs(bulk_size, new_job{"generate-response", chat_payload(), chat_job_options()});
     state.ResumeTiming();
-    for (auto& nj : jobs) packed.push_back(pack_add(keys, std::move(nj)));
+    for (auto& nj : jobs) packed.push_back(detail::prepare_add(keys, std::move(nj)));
     benchmark::DoNotOptimize(packed.data());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * bulk_size));

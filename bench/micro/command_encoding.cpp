@@ -5,7 +5,7 @@
 #include <benchmark/benchmark.h>
 #include <boost/json/serialize.hpp>
 
-#include "add_job_packing.hpp"
+#include "core/add_job.hpp"
 #include "bench_worker.hpp"
 #include "core/script_runner.hpp"
 #include "inputs.hpp"
@@ -51,7 +51,7 @@ void encode_add_bulk(benchmark::State& state) {
   const detail::queue_keys keys("bull", queue_name);
   std::vector<redis::command> cmds;
   for (std::size_t i = 0; i < bulk_size; ++i) {
-    auto p = pack_add(keys, new_job{"generate-response", chat_payload(), chat_job_options()});
+    auto p = detail::prepare_add(keys, new_job{"generate-response", chat_payload(), chat_job_options()});
     cmds.push_back(detail::script_command(*p.script, p.args));
   }
   std::size_t bytes = 0;
