@@ -4,8 +4,9 @@
 // Requests live in the job hashes (see cancellation.hpp), so the watcher polls: every
 // cancel_check_interval, one pipelined HGET per running job, and nothing at all while
 // the worker is idle. A request made before the job started is seen by the job runner
-// (the job hash comes with the job), and one made after the last poll is seen by the
-// runner's check before it records the outcome.
+// (the job hash comes with the job), and one made after the last poll is seen when the
+// runner records the outcome: a completion goes through moveToFinished behind drover's
+// guard (src/lua), which checks in the same atomic call; a failure checks first.
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>

@@ -216,11 +216,12 @@ net::awaitable<std::optional<job>> worker::impl::run_one(job j, const std::strin
     } else if (!run->done) {
       stop_run(*run, cancellation::timeout, {});
       failure = fmt::format("job timed out after {} ms", timeout.count());
-    } else {
+    } else if (run->error) {
       // A request may have come after the last check: it wins over the outcome, so
-      // that a job reported "signalled" never ends completed by a drover worker.
+      // that a job reported "signalled" never ends failed for another reason (nor
+      // retried). A completion checks in the same call that records it (complete()).
       cancel_request = co_await find_cancel_request(j.id);
-      if (!cancel_request && run->error) {
+      if (!cancel_request) {
         try {
           std::rethrow_exception(run->error);
         } catch (const unrecoverable_error& e) {
@@ -231,17 +232,18 @@ net::awaitable<std::optional<job>> worker::impl::run_one(job j, const std::strin
         } catch (...) {
           failure = "unknown error";
         }
-      } else if (!cancel_request) {
-        result = std::move(run->result);
       }
+    } else {
+      result = std::move(run->result);
     }
+  }
+  if (!cancel_request && !failure) {
+    next = co_await complete(j, token, result, fetch_with_finish(), cancel_request);
   }
   if (cancel_request) {
     co_await fail_cancelled(j, token, *cancel_request);
   } else if (failure) {
     co_await fail(j, token, *failure, unrecoverable);
-  } else {
-    next = co_await complete(j, token, result, fetch_with_finish());
   }
   running.erase(j.id);
   note_running();
@@ -318,9 +320,16 @@ script_args worker::impl::move_to_finished_args(const job& j, const std::string&
 }
 
 net::awaitable<std::optional<job>> worker::impl::complete(const job& j, const std::string& token,
-                                                          const json::value& result, bool fetch_next) {
+                                                          const json::value& result, bool fetch_next,
+                                                          std::optional<std::string>& cancel_request) {
   auto args = move_to_finished_args(j, token, true, json::serialize(result), "", fetch_next);
-  auto r = co_await record(j, "completion", lua::move_to_finished, std::move(args));
+  auto r = co_await record(j, "completion", lua::move_to_finished_unless_cancelled, std::move(args));
+  // The guard's answer: a cancellation request was waiting, and nothing was recorded.
+  if (r && r->is_array() && r->elements.size() == 2 && r->elements[0].is_string() &&
+      r->elements[0].str == detail::cancel_field) {
+    cancel_request = std::move(r->elements[1].str);
+    co_return std::nullopt;
+  }
   if (r) ++completed_count;
   if (!fetch_next || !r) co_return std::nullopt;
   // 0: nothing to fetch now (the script found no job and no delayed one).

@@ -58,9 +58,11 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   boost::json::array stack_traces(const job& j, std::string_view text) const;
   boost::asio::awaitable<void> fail_cancelled(const job& j, const std::string& token, const std::string& request);
   boost::asio::awaitable<boost::json::value> call_processor(std::shared_ptr<processor_run> run);
-  // Returns the next job when fetch_next and one was there.
+  // Returns the next job when fetch_next and one was there. When a cancellation request
+  // was waiting in the job's hash, records nothing and sets cancel_request instead.
   boost::asio::awaitable<std::optional<job>> complete(const job& j, const std::string& token,
-                                                      const boost::json::value& result, bool fetch_next);
+                                                      const boost::json::value& result, bool fetch_next,
+                                                      std::optional<std::string>& cancel_request);
   boost::asio::awaitable<void> fail(const job& j, const std::string& token, const std::string& reason,
                                     bool unrecoverable);
   // The script's reply, or nothing when the outcome could not be recorded (logged).
