@@ -69,6 +69,8 @@ net::awaitable<void> worker::impl::fetch_loop() {
       }
     } catch (const error& e) {
       if (closing) break;
+      // The marker wait was ended by dropping its connection (unblock() refused): fetch.
+      if (e.is(errc::cancelled)) continue;
       // Redis is away: back off, then try again; the connection reconnects by itself.
       error_backoff = std::min(max_error_backoff, std::max(std::chrono::milliseconds(100), error_backoff * 2));
       if (is_redis_failure(e)) {

@@ -114,6 +114,32 @@ TEST_F(worker_test, ends_its_marker_wait_itself_when_a_delayed_job_is_due) {
   });
 }
 
+TEST_F(worker_test, delayed_jobs_still_run_where_an_acl_refuses_client_unblock) {
+  // Quoted: cli() goes through a shell.
+  server.cli("ACL SETUSER no-unblock on '>pw' '~*' '&*' '+@all' '-client|unblock'");
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto o = wopts();
+    o.redis.username = "no-unblock";
+    o.redis.password = "pw";
+    worker w(io.get_executor(), name, echo(), o);
+    w.start();
+    co_await test::sleep_ms(300);
+    // The first due timer meets the refusal (the wait is ended by dropping the blocking
+    // connection, once); the second job is left to Redis's own timeout.
+    for (std::int64_t delay : {400, 800}) {
+      job_options jo;
+      jo.delay = delay;
+      co_await q.add("later", json::object(), jo);
+    }
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", 2); }));
+    co_await w.close();
+    q.close();
+  });
+  // The worker did try, and Redis refused it.
+  EXPECT_NE(server.cli("ACL LOG").find("client|unblock"), std::string::npos);
+}
+
 TEST_F(worker_test, runs_up_to_concurrency_jobs_at_once) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());

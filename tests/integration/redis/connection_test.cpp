@@ -197,6 +197,23 @@ TEST(connection, knows_its_client_id_so_another_connection_can_end_a_blocking_wa
   });
 }
 
+TEST(connection, works_without_a_client_id_where_an_acl_refuses_client_id) {
+  redis_server server;
+  // Quoted: cli() goes through a shell.
+  server.cli("ACL SETUSER no-client-id on '>pw' '~*' '&*' '+@all' '-client|id'");
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto opts = server.options();
+    opts.username = "no-client-id";
+    opts.password = "pw";
+    auto conn = connection::create(io.get_executor(), opts, "drover-test-client");
+    command ping{"PING"};
+    EXPECT_EQ((co_await conn->exec(ping)).as_string(), "PONG");
+    EXPECT_EQ(conn->client_id(), 0);
+    EXPECT_TRUE(conn->is_connected());
+    conn->close();
+  });
+}
+
 TEST(connection, authenticates_and_selects_the_database) {
   redis_server server;
   server.cli("CONFIG SET requirepass s3cret");
