@@ -24,6 +24,7 @@
 #include "api/admin_views.hpp"
 #include "api/error_reply.hpp"
 #include "api/http_error.hpp"
+#include "api/path_pattern.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -473,15 +474,7 @@ net::awaitable<response> admin_api::handle(const request& req) {
     }
 
     routes r{*this, req};
-    auto is = [&](std::initializer_list<const char*> parts) {
-      if (parts.size() != seg.size()) return false;
-      std::size_t i = 0;
-      for (const char* p : parts) {
-        if (*p != ':' && seg[i] != p) return false;
-        ++i;
-      }
-      return true;
-    };
+    auto is = [&](std::initializer_list<const char*> parts) { return matches_pattern(seg, parts); };
     auto want = [&](http::verb v) {
       if (method == v || (v == http::verb::get && reading)) return;
       throw http_error(http::status::method_not_allowed, "Method not allowed");

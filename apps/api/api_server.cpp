@@ -22,6 +22,7 @@
 #include "api/webhook_routes.hpp"
 #include "api/http_error.hpp"
 #include "api/job_event_relay.hpp"
+#include "api/path_pattern.hpp"
 #include "api/socketio/server.hpp"
 
 namespace net = boost::asio;
@@ -222,12 +223,7 @@ net::awaitable<response> api_server::route(request& req, std::string& pattern) {
   // Matches the path against a pattern ("api", "chat", "job", ":jobId"), and on a match
   // names the route for the metrics.
   auto is = [&](std::initializer_list<const char*> parts) {
-    if (parts.size() != seg.size()) return false;
-    std::size_t i = 0;
-    for (const char* p : parts) {
-      if (*p != ':' && seg[i] != p) return false;
-      ++i;
-    }
+    if (!matches_pattern(seg, parts)) return false;
     pattern.clear();
     for (const char* p : parts) pattern += std::string("/") + p;
     return true;
