@@ -38,6 +38,16 @@ export DATABASE_URL="${DATABASE_URL:-sqlite://$PWD/var/drover.db}"
 "$drover" migrate >/dev/null
 echo "database: ${DATABASE_URL%%\?*}" | sed -E 's#(postgres(ql)?://[^:/@]*):[^@]*@#\1:***@#'
 
+# `make run` is the development mode, and says so: no authentication on the chat API
+# (every caller is one development user). A production start (`drover api` alone) wants a
+# JWT key and refuses the development webhook secret; see docs/security.md.
+export AUTH_MODE="${AUTH_MODE:-none}"
+# Both apps share a webhook secret; make up a random one unless one is given.
+if [ -z "${WEBHOOK_SECRET:-}" ]; then
+  WEBHOOK_SECRET="whsec_$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
+  export WEBHOOK_SECRET
+fi
+
 # The dashboard needs credentials; for local use make one up (printed below, never logged).
 if [ -z "${DASHBOARD_TOKEN:-}" ] && [ -z "${DASHBOARD_USERS:-}" ]; then
   DASHBOARD_TOKEN=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
@@ -50,11 +60,15 @@ pids+=($!)
 "$drover" workers 2> >(tee -a var/log/workers.log >&2) &
 pids+=($!)
 port=${PORT:-5000}
+AUTH_MODE_NOTE=""
+if [ "$AUTH_MODE" = "none" ]; then
+  AUTH_MODE_NOTE=" in DEVELOPMENT MODE (AUTH_MODE=none: no authentication; never expose this port)"
+fi
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 cat <<EOT
 
-drover is running:
+drover is running${AUTH_MODE_NOTE}:
   chat page:  http://localhost:$port/
   API:        curl -X POST http://localhost:$port/api/chat/send -H 'Content-Type: application/json' \\
                 -d '{"conversationId":"c1","userId":"u1","message":"Hello"}'

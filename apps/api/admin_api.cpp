@@ -22,9 +22,10 @@
 #include <drover/queue_events.hpp>
 
 #include "api/admin_views.hpp"
-#include "api/error_reply.hpp"
 #include "api/http_error.hpp"
-#include "api/path_pattern.hpp"
+#include "api/routing/gatekeeper.hpp"
+#include "api/routing/request_body.hpp"
+#include "api/routing/static_asset.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -34,8 +35,6 @@ namespace drover::api {
 
 using httpd::error_response;
 using httpd::json_response;
-
-std::optional<std::string_view> web_asset(std::string_view path);  // generated
 
 namespace {
 
@@ -49,19 +48,6 @@ const std::set<std::string, std::less<>> job_states{"waiting", "active",  "delay
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-response html_reply(const request& req, http::status status, std::string body) {
-  response res{status, req.version()};
-  res.set(http::field::content_type, "text/html; charset=utf-8");
-  res.set(http::field::cache_control, "no-store");
-  res.set(http::field::x_frame_options, "DENY");
-  res.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
-  res.set("X-Content-Type-Options", "nosniff");
-  res.keep_alive(req.keep_alive());
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
 }
 
 const char* not_configured_page = R"(<!doctype html>
@@ -96,15 +82,6 @@ std::string str_param(const boost::urls::url_view& url, std::string_view name) {
   auto it = url.params().find(name);
   if (it == url.params().end() || !(*it).has_value) return {};
   return (*it).value;
-}
-
-json::object body_object(const request& req) {
-  if (req.body().empty()) return {};
-  boost::system::error_code ec;
-  auto v = json::parse(req.body(), ec);
-  if (ec) throw http_error(http::status::bad_request, "Malformed JSON: " + ec.message());
-  if (!v.is_object()) throw http_error(http::status::bad_request, "Request body must be a JSON object");
-  return std::move(v.get_object());
 }
 
 std::string sse_event(std::string_view name, const json::value& data) {
@@ -236,7 +213,7 @@ struct admin_api::routes {
   // POST /api/admin/queues/:q/<action>
   net::awaitable<response> queue_action(const std::string& name, const std::string& action) {
     auto& q = self.queue_for(name);
-    auto body = body_object(req);
+    auto body = json_object_body(req, body_presence::optional);
     json::object out;
     out["queue"] = name;
     out["action"] = action;
@@ -335,30 +312,14 @@ struct admin_api::routes {
   }
 };
 
-void admin_api::require_reader(const request& req) const {
-  if (!access_.configured()) {
-    throw http_error(http::status::unauthorized,
-                     "The dashboard is not configured: set DASHBOARD_TOKEN or DASHBOARD_USERS (see docs/dashboard.md)");
-  }
-  if (!access_.authenticate(std::string_view(req[http::field::authorization]))) {
-    throw http_error(http::status::unauthorized, "Authentication required: a bearer token or basic credentials");
-  }
-}
-
-admin_api::admin_api(net::any_io_executor ex, queue_options opts, admin_access access)
-    : ex_(ex), opts_(std::move(opts)), access_(std::move(access)) {}
+admin_api::admin_api(net::any_io_executor ex, queue_options opts, gatekeeper& gate)
+    : ex_(ex), opts_(std::move(opts)), gate_(gate) {}
 
 admin_api::~admin_api() { close(); }
 
 void admin_api::close() {
   closed_ = true;
   for (auto& [name, q] : queues_) q->close();
-}
-
-bool admin_api::handles(std::string_view target) {
-  auto path = target.substr(0, target.find_first_of("?#"));
-  return path == "/dashboard" || path.starts_with("/dashboard/") || path == "/api/admin" ||
-         path.starts_with("/api/admin/");
 }
 
 bool admin_api::streams(const request& req) {
@@ -408,130 +369,81 @@ net::awaitable<json::array> admin_api::overview() {
   co_return list;
 }
 
-net::awaitable<response> admin_api::handle(const request& req) {
-  std::optional<response> res;
-  std::exception_ptr failure;
-  try {
-    auto url = boost::urls::parse_origin_form(req.target());
-    if (!url) throw http_error(http::status::bad_request, "Malformed request target");
-    std::vector<std::string> seg;
-    for (auto s : url->segments()) seg.push_back(s);
-    const auto method = req.method();
-    const bool reading = method == http::verb::get || method == http::verb::head;
-
-    // The page and its assets: static, without data.
-    if (!seg.empty() && seg[0] == "dashboard") {
-      if (!reading) throw http_error(http::status::method_not_allowed, "Method not allowed");
-      if (seg.size() == 1 || (seg.size() == 2 && seg[1].empty())) {
-        if (!access_.configured()) {
-          res = html_reply(req, http::status::unauthorized, not_configured_page);
-        } else {
-          auto page = web_asset("dashboard.html");
-          res = html_reply(req, http::status::ok, std::string(page.value_or("")));
-        }
-      } else if (seg.size() == 3 && seg[1] == "assets" && (seg[2] == "dashboard.js" || seg[2] == "dashboard.css")) {
-        auto body = web_asset(seg[2]);
-        res = response{http::status::ok, req.version()};
-        res->set(http::field::content_type, seg[2].ends_with(".js") ? "text/javascript; charset=utf-8" : "text/css");
-        res->set(http::field::cache_control, "no-cache");
-        res->set("X-Content-Type-Options", "nosniff");
-        res->keep_alive(req.keep_alive());
-        res->body() = std::string(body.value_or(""));
-        res->prepare_payload();
-      } else {
-        throw http_error(http::status::not_found, "Not found");
-      }
-      co_return std::move(*res);
-    }
-
-    // The API: who is asking, and may they?
-    if (!access_.configured()) {
-      throw http_error(http::status::unauthorized,
-                       "The dashboard is not configured: set DASHBOARD_TOKEN or DASHBOARD_USERS (see docs/dashboard.md)");
-    }
-    auto who = access_.authenticate(std::string_view(req[http::field::authorization]));
-    if (!who) {
-      auto r = error_response(req, http::status::unauthorized, "Authentication required: a bearer token or basic credentials");
-      r.set(http::field::www_authenticate, "Bearer realm=\"drover dashboard\"");
-      co_return r;
-    }
-    if (!reading) {
-      action_request a;
-      a.method = std::string_view(req.method_string());
-      a.host = std::string_view(req[http::field::host]);
-      a.origin = std::string_view(req[http::field::origin]);
-      a.sec_fetch_site = std::string_view(req["Sec-Fetch-Site"]);
-      a.content_type = std::string_view(req[http::field::content_type]);
-      a.action_header = std::string_view(req["X-Drover-Action"]);
-      if (method != http::verb::post && method != http::verb::delete_) {
-        throw http_error(http::status::method_not_allowed, "Method not allowed");
-      }
-      if (who->role != admin_role::admin) {
-        throw http_error(http::status::forbidden, "Read-only access: the viewer role cannot act");
-      }
-      auto refusal = cross_site_refusal(a);
-      if (!refusal.empty()) throw http_error(http::status::forbidden, refusal);
-    }
-
-    routes r{*this, req};
-    auto is = [&](std::initializer_list<const char*> parts) { return matches_pattern(seg, parts); };
-    auto want = [&](http::verb v) {
-      if (method == v || (v == http::verb::get && reading)) return;
-      throw http_error(http::status::method_not_allowed, "Method not allowed");
-    };
-    if (is({"api", "admin", "session"})) {
-      want(http::verb::get);
-      json::object out;
-      out["user"] = who->name;
-      out["role"] = to_string(who->role);
-      out["prefix"] = opts_.prefix;
-      res = json_response(req, http::status::ok, out);
-    } else if (is({"api", "admin", "queues"})) {
-      want(http::verb::get);
-      res = co_await r.queues();
-    } else if (is({"api", "admin", "queues", ":", "jobs"})) {
-      want(http::verb::get);
-      res = co_await r.jobs(seg[3], *url);
-    } else if (is({"api", "admin", "queues", ":", "workers"})) {
-      want(http::verb::get);
-      res = co_await r.workers(seg[3]);
-    } else if (is({"api", "admin", "queues", ":", "metrics"})) {
-      want(http::verb::get);
-      res = co_await r.metrics(seg[3], *url);
-    } else if (is({"api", "admin", "queues", ":", ":"})) {
-      want(http::verb::post);
-      res = co_await r.queue_action(seg[3], seg[4]);
-    } else if (is({"api", "admin", "queues", ":", "jobs", ":"})) {
-      if (method == http::verb::delete_) {
-        std::string action = "remove";
-        res = co_await r.job_action(seg[3], seg[5], action);
-      } else {
-        want(http::verb::get);
-        res = co_await r.job_detail(seg[3], seg[5]);
-      }
-    } else if (is({"api", "admin", "queues", ":", "jobs", ":", ":"})) {
-      want(http::verb::post);
-      res = co_await r.job_action(seg[3], seg[5], seg[6]);
-    } else {
-      throw http_error(http::status::not_found, "Not found");
-    }
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (res) co_return std::move(*res);
-  error_reply_policy policy;
-  policy.job_state_errors = true;
-  co_return error_reply(req, failure, policy);
+void admin_api::add_routes(route_table& table) {
+  using v = http::verb;
+  const auto page = [this](route_request& r) -> net::awaitable<response> {
+    if (!gate_.dashboard().configured()) co_return html_page(r.req, http::status::unauthorized, not_configured_page, page_policy::strict);
+    co_return static_asset(r.req, "dashboard.html", page_policy::strict);
+  };
+  table.add(v::get, "/dashboard", route_access::open, page);
+  table.add(v::get, "/dashboard/", route_access::open, page);
+  table.add(v::get, "/dashboard/assets/:name", route_access::open, [](route_request& r) -> net::awaitable<response> {
+    const auto& name = r.param("name");
+    if (name != "dashboard.js" && name != "dashboard.css") throw http_error(http::status::not_found, "Not found");
+    co_return static_asset(r.req, name, page_policy::strict);
+  });
+  table.add(v::get, "/api/admin/session", route_access::operator_read, [this](route_request& r) -> net::awaitable<response> {
+    json::object out;
+    out["user"] = r.who.user;
+    out["role"] = r.who.admin ? "admin" : "viewer";
+    out["prefix"] = opts_.prefix;
+    co_return json_response(r.req, http::status::ok, out);
+  });
+  table.add(v::get, "/api/admin/queues", route_access::operator_read,
+            [this](route_request& r) -> net::awaitable<response> {
+              routes h{*this, r.req};
+              co_return co_await h.queues();
+            });
+  table.add(v::get, "/api/admin/queues/:queue/jobs", route_access::operator_read,
+            [this](route_request& r) -> net::awaitable<response> {
+              routes h{*this, r.req};
+              co_return co_await h.jobs(r.param("queue"), r.url);
+            });
+  table.add(v::get, "/api/admin/queues/:queue/workers", route_access::operator_read,
+            [this](route_request& r) -> net::awaitable<response> {
+              routes h{*this, r.req};
+              co_return co_await h.workers(r.param("queue"));
+            });
+  table.add(v::get, "/api/admin/queues/:queue/metrics", route_access::operator_read,
+            [this](route_request& r) -> net::awaitable<response> {
+              routes h{*this, r.req};
+              co_return co_await h.metrics(r.param("queue"), r.url);
+            });
+  table.add(v::post, "/api/admin/queues/:queue/:action", route_access::operator_act,
+            [this](route_request& r) -> net::awaitable<response> {
+              routes h{*this, r.req};
+              co_return co_await h.queue_action(r.param("queue"), r.param("action"));
+            });
+  table.add(v::get, "/api/admin/queues/:queue/jobs/:jobId", route_access::operator_read,
+            [this](route_request& r) -> net::awaitable<response> {
+              routes h{*this, r.req};
+              co_return co_await h.job_detail(r.param("queue"), r.param("jobId"));
+            });
+  table.add(v::delete_, "/api/admin/queues/:queue/jobs/:jobId", route_access::operator_act, [this](route_request& r) -> net::awaitable<response> {
+    routes h{*this, r.req};
+    std::string action = "remove";
+    co_return co_await h.job_action(r.param("queue"), r.param("jobId"), action);
+  });
+  table.add(v::post, "/api/admin/queues/:queue/jobs/:jobId/:action", route_access::operator_act, [this](route_request& r) -> net::awaitable<response> {
+    routes h{*this, r.req};
+    co_return co_await h.job_action(r.param("queue"), r.param("jobId"), r.param("action"));
+  });
 }
 
 net::awaitable<void> admin_api::stream_events(boost::beast::tcp_stream stream, request req) {
+  boost::system::error_code peer_ec;
+  const auto peer = stream.socket().remote_endpoint(peer_ec);
+  const std::string client_address = peer_ec ? std::string() : peer.address().to_string();
   boost::system::error_code ec;
-  std::optional<admin_identity> who;
-  if (access_.configured()) who = access_.authenticate(std::string_view(req[http::field::authorization]));
-  if (!who) {
-    auto res = error_response(req, http::status::unauthorized,
-                              access_.configured() ? "Authentication required: a bearer token or basic credentials"
-                                                   : "The dashboard is not configured: set DASHBOARD_TOKEN or DASHBOARD_USERS");
+  std::optional<response> refusal;
+  try {
+    gate_.admit_operator(req, false, client_address);
+  } catch (const http_error& e) {
+    refusal = error_response(req, e.status(), e.what());
+    for (const auto& [name, value] : e.headers()) refusal->set(name, value);
+  }
+  if (refusal) {
+    auto& res = *refusal;
     res.keep_alive(false);
     stream.expires_after(std::chrono::seconds(10));
     co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));

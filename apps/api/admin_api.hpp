@@ -14,22 +14,23 @@
 
 #include <drover/queue.hpp>
 
-#include "api/admin_access.hpp"
+#include "api/routing/route_table.hpp"
 #include "httpd/http_types.hpp"
 
 namespace drover::api {
 
 using httpd::request;
 using httpd::response;
+class gatekeeper;
 
 // Serves the dashboard and the JSON API it reads and acts through, for every queue under
 // the prefix (discovered in Redis, not configured). Mounted by `drover api` and run alone
 // by `drover dashboard`.
 //
-// Access: GET /dashboard and its assets are a page without data; every /api/admin call
-// needs an Authorization header admin_access accepts, and every action (POST/DELETE) the
-// admin role and a same-site request (cross_site_refusal). Without configured credentials
-// everything answers 401 with how to configure them.
+// Access: GET /dashboard and its assets are a page without data (open routes); every
+// /api/admin call is an operator route (the gatekeeper asks for dashboard credentials, and
+// for actions the admin role and a same-site request). Without configured credentials
+// the page says how to configure them and the API answers 401.
 //
 // Live updates: GET /api/admin/events[?queue=<name>] is a server-sent event stream taking
 // over its connection: `counts` (the overview) every second, and `job` (the queue's events,
@@ -38,22 +39,18 @@ using httpd::response;
 // Thread safety: one executor, as queue.
 class admin_api {
  public:
-  admin_api(boost::asio::any_io_executor ex, queue_options opts, admin_access access);
+  // `gate` must outlive this object.
+  admin_api(boost::asio::any_io_executor ex, queue_options opts, gatekeeper& gate);
   ~admin_api();
 
-  // Whether a request target belongs here ("/dashboard..." or "/api/admin/...").
-  static bool handles(std::string_view target);
-  // Whether the request is the event stream (served by stream_events, not handle).
+  // Adds the page and the admin API's routes to `table`; the handlers keep `this`.
+  void add_routes(route_table& table);
+  // Whether the request is the event stream (served by stream_events, not the table).
   static bool streams(const request& req);
-
-  // Answers one request; errors become JSON (or, for the page, HTML) replies.
-  boost::asio::awaitable<response> handle(const request& req);
-  // Runs the event stream until the client goes away or close().
+  // Runs the event stream until the client goes away or close(); admits the caller
+  // through the gatekeeper first.
   boost::asio::awaitable<void> stream_events(boost::beast::tcp_stream stream, request req);
   void close();
-  // Throws http_error 401 unless the request carries dashboard credentials (any role):
-  // for the operator routes served outside /api/admin, such as /api/alerts.
-  void require_reader(const request& req) const;
 
   struct routes;  // admin_api.cpp
 
@@ -63,7 +60,7 @@ class admin_api {
 
   boost::asio::any_io_executor ex_;
   queue_options opts_;
-  admin_access access_;
+  gatekeeper& gate_;
   std::map<std::string, std::unique_ptr<queue>> queues_;
   boost::json::array overview_cache_;
   std::chrono::steady_clock::time_point overview_at_{};

@@ -30,7 +30,22 @@ api_config api_config::from_env() {
   if (const char* v = env("PUBLIC_URL")) c.public_url = v;
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
   if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
+  if (const char* v = env("METRICS_TOKEN")) c.metrics_token = v;
+  if (const char* v = env("METRICS_BIND")) c.metrics_bind = v;
+  if (const char* v = env("METRICS_PORT")) c.metrics_port = app::env_number<std::uint16_t>("METRICS_PORT", v);
+  if (const char* v = env("AUTH_MODE")) {
+    std::string mode = v;
+    if (mode == "jwt") {
+      c.auth = auth_mode::jwt;
+    } else if (mode == "none") {
+      c.auth = auth_mode::none;
+    } else {
+      throw error(errc::invalid_argument, "AUTH_MODE must be jwt or none (got '" + mode + "')");
+    }
+  }
+  if (c.auth == auth_mode::none && c.webhook_secret.empty()) c.webhook_secret = development_webhook_secret;
   try {
+    c.jwt = auth::jwt_settings::from_env();
     const char* tiers = env("PRIORITY_TIERS");
     const char* users = env("USER_TIERS");
     const char* fallback = env("DEFAULT_TIER");
@@ -40,6 +55,20 @@ api_config api_config::from_env() {
     throw error(errc::invalid_argument, e.what());
   }
   return c;
+}
+
+void api_config::check_safe() const {
+  if (auth == auth_mode::none) return;
+  if (webhook_secret.empty()) {
+    throw error(errc::invalid_argument,
+                "WEBHOOK_SECRET is not set: set it (the same value for drover api and drover workers), "
+                "e.g. WEBHOOK_SECRET=whsec_$(openssl rand -base64 32), or run with AUTH_MODE=none for development");
+  }
+  if (webhook_secret == development_webhook_secret) {
+    throw error(errc::invalid_argument,
+                "WEBHOOK_SECRET is the development default, with which anyone can forge job-completed webhooks; "
+                "set a secret of your own, or run with AUTH_MODE=none for development");
+  }
 }
 
 std::string api_config::own_webhook_url() const {

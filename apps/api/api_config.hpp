@@ -9,7 +9,9 @@
 #include <drover/redis_options.hpp>
 
 #include "api/admin_access.hpp"
+#include "api/auth/jwt_verifier.hpp"
 #include "api/priority_policy.hpp"
+#include "api/routing/gatekeeper.hpp"
 
 namespace drover::api {
 
@@ -25,19 +27,34 @@ struct api_config {
   std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL
   // Where workers deliver the job-completed webhook by default (the API's own receiver).
   std::string public_url;                                // PUBLIC_URL; default http://127.0.0.1:<port>
-  std::string webhook_secret = "dev-webhook-secret";     // WEBHOOK_SECRET
+  // WEBHOOK_SECRET: signs job-completed webhooks (Standard Webhooks). No default outside
+  // AUTH_MODE=none: the development one would let anyone forge answers.
+  std::string webhook_secret;
   std::size_t history_limit = 20;                        // previous messages put into the AI context
   unsigned db_threads = 4;
   priority_policy priorities;  // PRIORITY_TIERS, USER_TIERS, DEFAULT_TIER
   admin_access dashboard;      // DASHBOARD_TOKEN, DASHBOARD_USERS (none: the dashboard is refused)
+  auth_mode auth = auth_mode::jwt;  // AUTH_MODE: jwt, or none for development only
+  auth::jwt_settings jwt;           // AUTH_JWT_SECRET | AUTH_JWT_PUBLIC_KEY_FILE | AUTH_JWKS_FILE, ...
+  std::string metrics_token;        // METRICS_TOKEN: /metrics wants it as a bearer token when set
+  // METRICS_BIND, METRICS_PORT: /metrics on a listener of its own (and not on the API's)
+  // when METRICS_PORT is set.
+  std::string metrics_bind = "127.0.0.1";
+  std::uint16_t metrics_port = 0;
 
   // Reads the environment over the defaults; throws drover::error(invalid_argument).
   static api_config from_env();
+  // Refuses settings that are unsafe outside development: in AUTH_MODE=jwt a missing or
+  // development WEBHOOK_SECRET. Throws drover::error(invalid_argument) saying what to set.
+  void check_safe() const;
   std::string own_webhook_url() const;
 };
 
 // The dashboard's credentials from DASHBOARD_TOKEN and DASHBOARD_USERS (also used by
 // `drover dashboard`). Throws std::invalid_argument for a malformed DASHBOARD_USERS.
 admin_access dashboard_access_from_env();
+
+// The development webhook secret, accepted in AUTH_MODE=none only.
+inline constexpr const char* development_webhook_secret = "dev-webhook-secret";
 
 }  // namespace drover::api

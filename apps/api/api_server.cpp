@@ -1,8 +1,9 @@
-// api_server.cpp - wiring of the API app and its request router.
+// api_server.cpp - wiring of the API app: its settings, services, route table and listeners.
 #include "api/api_server.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -12,28 +13,25 @@
 #include <drover/discovery.hpp>
 #include <drover/error.hpp>
 #include <drover_app/alert_state.hpp>
-#include <drover_app/logging/redact.hpp>
 
 #include "api/admin_api.hpp"
-#include "api/blocking_call.hpp"
+#include "api/api_context.hpp"
 #include "api/chat_routes.hpp"
 #include "api/document_routes.hpp"
-#include "api/error_reply.hpp"
-#include "api/webhook_routes.hpp"
-#include "api/http_error.hpp"
 #include "api/job_event_relay.hpp"
-#include "api/path_pattern.hpp"
+#include "api/job_owner.hpp"
+#include "api/routing/gatekeeper.hpp"
+#include "api/routing/router.hpp"
+#include "api/routing/static_asset.hpp"
 #include "api/socketio/server.hpp"
+#include "api/webhook_routes.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
 
 namespace drover::api {
 
-using httpd::error_response;
 using httpd::json_response;
-
-std::optional<std::string_view> web_asset(std::string_view path);  // generated
 
 namespace {
 
@@ -46,16 +44,20 @@ redis_options fast_fail(redis_options o) {
 
 queue_options queue_options_for(const api_config& cfg) { return queue_options{cfg.prefix, fast_fail(cfg.redis)}; }
 
-response static_asset(const request& req, std::string_view name, const char* type) {
-  auto body = web_asset(name);
-  if (!body) return error_response(req, http::status::not_found, "Not found");
-  response res{http::status::ok, req.version()};
-  res.set(http::field::content_type, type);
-  res.set(http::field::cache_control, "no-cache");
-  res.keep_alive(req.keep_alive());
-  res.body() = std::string(*body);
-  res.prepare_payload();
-  return res;
+std::unique_ptr<gatekeeper> make_gatekeeper(const api_config& cfg) {
+  cfg.check_safe();
+  std::shared_ptr<const auth::jwt_verifier> verifier;
+  if (cfg.auth == auth_mode::jwt) {
+    try {
+      verifier = std::make_shared<const auth::jwt_verifier>(cfg.jwt);
+    } catch (const std::invalid_argument& e) {
+      throw error(errc::invalid_argument,
+                  fmt::format("AUTH_MODE=jwt (the default) cannot verify tokens: {}. Set AUTH_JWT_SECRET, "
+                              "AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE, or AUTH_MODE=none for development",
+                              e.what()));
+    }
+  }
+  return std::make_unique<gatekeeper>(cfg.auth, std::move(verifier), cfg.dashboard, cfg.metrics_token);
 }
 
 }  // namespace
@@ -76,7 +78,8 @@ api_server::api_server(net::any_io_executor ex, api_config cfg)
       ai_queue_(ex, "ai-processing", queue_options_for(cfg_)),
       webhook_queue_(ex, "webhook-delivery", queue_options_for(cfg_)),
       documents_queue_(ex, "document-processing", queue_options_for(cfg_)),
-      admin_(std::make_unique<admin_api>(ex, queue_options_for(cfg_), cfg_.dashboard)) {}
+      gate_(make_gatekeeper(cfg_)),
+      admin_(std::make_unique<admin_api>(ex, queue_options_for(cfg_), *gate_)) {}
 
 api_server::~api_server() {
   stop();
@@ -84,9 +87,9 @@ api_server::~api_server() {
 }
 
 void api_server::start() {
-  if (cfg_.webhook_secret == api_config{}.webhook_secret) {
-    spdlog::warn("WEBHOOK_SECRET is the development default: anyone who knows it can forge job-completed webhooks; "
-                 "set your own outside development");
+  if (cfg_.auth == auth_mode::none) {
+    spdlog::warn("AUTH_MODE=none: no authentication, every caller is the development user and sees everything; "
+                 "for development only");
   }
   db_ = app::open_database(cfg_.database_url);
   auto applied = db_->migrate();
@@ -94,18 +97,6 @@ void api_server::start() {
 
   socketio::options so;
   sio_ = std::make_unique<socketio::server>(ex_, so);
-  auto* sio = sio_.get();
-  sio_->on("subscribe-job", [sio](socketio::client_id id, json::array args, auto) {
-    if (!args.empty() && args[0].is_string()) sio->join(id, "job:" + std::string(args[0].get_string()));
-  });
-  sio_->on("unsubscribe-job", [sio](socketio::client_id id, json::array args, auto) {
-    if (!args.empty() && args[0].is_string()) sio->leave(id, "job:" + std::string(args[0].get_string()));
-  });
-  for (const char* name : {"join-conversation", "join"}) {
-    sio_->on(name, [sio](socketio::client_id id, json::array args, auto) {
-      if (!args.empty() && args[0].is_string()) sio->join(id, "conversation:" + std::string(args[0].get_string()));
-    });
-  }
 
   queue_events_options eo;
   eo.prefix = cfg_.prefix;
@@ -115,21 +106,33 @@ void api_server::start() {
   connectivity_.watch_database(*db_, db_pool_);
   connectivity_.start();
 
+  context_ = std::unique_ptr<api_context>(new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_,
+                                                          documents_queue_, *sio_, *relay_, *gate_});
+  add_socketio_events();
+
+  route_table table;
+  add_own_routes(table);
+  add_chat_routes(table, *context_);
+  add_document_routes(table, *context_);
+  add_webhook_routes(table, *context_);
+  admin_->add_routes(table);
+  router_ = std::make_unique<router>(std::move(table), *gate_, &http_stats_);
+
   httpd::server_options ho;
   ho.bind = cfg_.bind;
   ho.port = cfg_.port;
   ho.body_limit = cfg_.body_limit;
   // Uploads have their own limit, independent of (and usually above) the JSON routes'.
-  ho.body_limit_for = [chat = cfg_.body_limit, upload = document_routes::upload_body_limit(cfg_.document_limit)](
-                          const request& header) {
+  ho.body_limit_for = [chat = cfg_.body_limit, upload = upload_body_limit(cfg_.document_limit)](const request& header) {
     auto target = header.target();
     auto path = target.substr(0, target.find('?'));
     return header.method() == http::verb::post && path == "/api/documents" ? upload : chat;
   };
   ho.read_timeout = cfg_.read_timeout;
   ho.idle_timeout = cfg_.idle_timeout;
+  auto* sio = sio_.get();
   http_ = std::make_unique<httpd::http_server>(
-      ex_, ho, [this](request req) { return handle(std::move(req)); },
+      ex_, ho, [this](request req) -> net::awaitable<response> { co_return co_await handle(req, ""); },
       [](const request& req) { return socketio::server::handles(req.target()); },
       [sio](boost::beast::tcp_stream stream, request req) { return sio->run_websocket(std::move(stream), std::move(req)); });
   auto* admin = admin_.get();
@@ -138,13 +141,154 @@ void api_server::start() {
                            return admin->stream_events(std::move(stream), std::move(req));
                          });
   http_->start();
+
+  if (cfg_.metrics_port) {
+    // /metrics alone, on an address operators choose (often a private interface).
+    route_table metrics_table;
+    metrics_table.add(http::verb::get, "/metrics", route_access::metrics,
+                      [this](route_request& r) { return metrics_page(r.req); });
+    metrics_router_ = std::make_unique<router>(std::move(metrics_table), *gate_, nullptr);
+    httpd::server_options mo;
+    mo.bind = cfg_.metrics_bind;
+    mo.port = cfg_.metrics_port;
+    mo.body_limit = 4096;
+    auto* mr = metrics_router_.get();
+    metrics_http_ = std::make_unique<httpd::http_server>(
+        ex_, mo, [mr](request req) -> net::awaitable<response> { co_return co_await mr->handle(req, ""); });
+    metrics_http_->start();
+    spdlog::info("metrics: http://{}:{}/metrics", cfg_.metrics_bind, metrics_http_->port());
+  }
   if (!cfg_.dashboard.configured()) {
     spdlog::info("dashboard: off (set DASHBOARD_TOKEN or DASHBOARD_USERS to open /dashboard)");
   }
 }
 
+// The API's own routes: the chat page, health, metrics, alerts, and Socket.IO's polling.
+void api_server::add_own_routes(route_table& table) {
+  using v = http::verb;
+  table.add(v::get, "/", route_access::open,
+            [](route_request& r) -> net::awaitable<response> { co_return static_asset(r.req, "index.html"); });
+  table.add(v::get, "/assets/:name", route_access::open,
+            [](route_request& r) -> net::awaitable<response> { co_return static_asset(r.req, r.param("name")); });
+  table.add(v::get, "/healthz", route_access::open, [](route_request& r) -> net::awaitable<response> {
+    json::object ok;
+    ok["status"] = "ok";
+    co_return json_response(r.req, http::status::ok, ok);
+  });
+  if (!cfg_.metrics_port) {
+    table.add(v::get, "/metrics", route_access::metrics, [this](route_request& r) { return metrics_page(r.req); });
+  }
+  // Incidents name queues and counts: operators only.
+  table.add(v::get, "/api/alerts", route_access::operator_read, [this](route_request& r) { return alerts(r.req); });
+  // Socket.IO checks its own CONNECT packets (gatekeeper::admit_socket).
+  for (auto method : {v::get, v::post, v::options}) {
+    table.add(method, "/socket.io/", route_access::open, [this](route_request& r) -> net::awaitable<response> {
+      request copy = r.req;
+      co_return co_await sio_->handle_polling(std::move(copy));
+    });
+  }
+}
+
+void api_server::add_socketio_events() {
+  auto* sio = sio_.get();
+  // Joining a job's or a conversation's room is checked against its owner first; a room
+  // someone else owns is refused exactly like one that does not exist.
+  auto refuse = [sio](const socketio::client_id& id, const std::optional<socketio::ack_fn>& ack, const char* event,
+                      const std::string& subject) {
+    json::object o;
+    o["event"] = event;
+    o["id"] = subject;
+    o["status"] = 404;
+    o["error"] = "Not found";
+    if (ack) {
+      json::array a;
+      a.push_back(o);
+      (*ack)(std::move(a));
+    } else {
+      json::array a;
+      a.push_back(std::move(o));
+      sio->emit(id, "subscribe-failed", std::move(a));
+    }
+  };
+  auto accept = [](const std::optional<socketio::ack_fn>& ack) {
+    if (!ack) return;
+    json::object o;
+    o["ok"] = true;
+    json::array a;
+    a.push_back(std::move(o));
+    (*ack)(std::move(a));
+  };
+  auto caller_of = [this](const socketio::client_id& id) {
+    caller c;
+    if (gate_->mode() == auth_mode::none) {
+      c.development = true;
+    } else if (auto user = sio_->user_of(id)) {
+      c.user = *user;
+    }
+    return c;
+  };
+
+  sio_->on("subscribe-job", [this, sio, refuse, accept, caller_of](socketio::client_id id, json::array args,
+                                                                  std::optional<socketio::ack_fn> ack) {
+    if (args.empty() || !args[0].is_string()) return;
+    std::string job_id(args[0].get_string());
+    auto who = caller_of(id);
+    auto check = [this, sio, refuse, accept, id, who, job_id, ack]() -> net::awaitable<void> {
+      bool allowed = who.development;
+      if (!allowed) {
+        try {
+          std::string wanted = job_id;
+          auto j = co_await ai_queue_.get_job(wanted);
+          allowed = j && who.owns(user_of_job_data(j->data));
+        } catch (const std::exception& e) {
+          spdlog::debug("subscribe-job {}: {}", job_id, e.what());
+        }
+      }
+      if (!allowed) {
+        refuse(id, ack, "subscribe-job", job_id);
+        co_return;
+      }
+      sio->join(id, "job:" + job_id);
+      accept(ack);
+    };
+    net::co_spawn(ex_, check, net::detached);
+  });
+  sio_->on("unsubscribe-job", [sio](socketio::client_id id, json::array args, auto) {
+    if (!args.empty() && args[0].is_string()) sio->leave(id, "job:" + std::string(args[0].get_string()));
+  });
+  for (const char* name : {"join-conversation", "join"}) {
+    sio_->on(name, [this, sio, refuse, accept, caller_of, name](socketio::client_id id, json::array args,
+                                                                 std::optional<socketio::ack_fn> ack) {
+      if (args.empty() || !args[0].is_string()) return;
+      std::string conversation_id(args[0].get_string());
+      auto who = caller_of(id);
+      auto* db = db_.get();
+      auto check = [this, sio, refuse, accept, id, who, conversation_id, ack, db, name]() -> net::awaitable<void> {
+        bool allowed = who.development;
+        if (!allowed) {
+          try {
+            auto work = [db, conversation_id]() { return db->conversation_owner(conversation_id); };
+            auto owner = co_await context_->in_db(work);
+            allowed = owner && who.owns(*owner);
+          } catch (const std::exception& e) {
+            spdlog::debug("{} {}: {}", name, conversation_id, e.what());
+          }
+        }
+        if (!allowed) {
+          refuse(id, ack, name, conversation_id);
+          co_return;
+        }
+        sio->join(id, "conversation:" + conversation_id);
+        accept(ack);
+      };
+      net::co_spawn(ex_, check, net::detached);
+    });
+  }
+}
+
 void api_server::stop() {
   if (http_) http_->stop();
+  if (metrics_http_) metrics_http_->stop();
   connectivity_.stop();
   queue_stats_.close();
   alert_reader_.close();
@@ -158,14 +302,12 @@ void api_server::stop() {
 
 std::uint16_t api_server::port() const { return http_ ? http_->port() : 0; }
 
+std::uint16_t api_server::metrics_port() const { return metrics_http_ ? metrics_http_->port() : 0; }
+
 std::size_t api_server::pending_logs() const { return relay_ ? relay_->buffered() : 0; }
 
-net::awaitable<response> api_server::handle(request req) {
-  const auto started = std::chrono::steady_clock::now();
-  std::string pattern = "unmatched";
-  auto res = co_await respond(req, pattern);
-  http_stats_.observe(req.method(), pattern, res.result_int(), std::chrono::steady_clock::now() - started);
-  co_return res;
+net::awaitable<response> api_server::handle(const request& req, std::string_view client_address) {
+  co_return co_await router_->handle(req, client_address);
 }
 
 net::awaitable<response> api_server::metrics_page(const request& req) {
@@ -194,115 +336,6 @@ net::awaitable<response> api_server::alerts(const request& req) {
     }
   }
   co_return json_response(req, http::status::ok, out);
-}
-
-net::awaitable<response> api_server::respond(request& req, std::string& pattern) {
-  std::optional<response> res;
-  std::exception_ptr failure;
-  try {
-    res = co_await route(req, pattern);
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (res) co_return std::move(*res);
-  co_return error_reply(req, failure);
-}
-
-net::awaitable<response> api_server::route(request& req, std::string& pattern) {
-  if (sio_ && socketio::server::handles(req.target())) {
-    pattern = "/socket.io/";
-    request copy = req;
-    co_return co_await sio_->handle_polling(std::move(copy));
-  }
-  if (admin_api::handles(req.target())) co_return co_await admin_->handle(req);
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) co_return error_response(req, http::status::bad_request, "Malformed request target");
-  std::vector<std::string> seg;
-  for (auto s : url->segments()) seg.push_back(s);
-  const auto method = req.method();
-  // Matches the path against a pattern ("api", "chat", "job", ":jobId"), and on a match
-  // names the route for the metrics.
-  auto is = [&](std::initializer_list<const char*> parts) {
-    if (!matches_pattern(seg, parts)) return false;
-    pattern.clear();
-    for (const char* p : parts) pattern += std::string("/") + p;
-    return true;
-  };
-  auto only = [&](http::verb v) -> std::optional<response> {
-    if (method == v || (v == http::verb::get && method == http::verb::head)) return std::nullopt;
-    auto res = error_response(req, http::status::method_not_allowed, "Method not allowed");
-    res.set(http::field::allow, std::string(http::to_string(v)));
-    return res;
-  };
-  std::optional<response> wrong;
-
-  if (seg.empty() || (seg.size() == 1 && seg[0].empty())) {
-    pattern = "/";
-    if ((wrong = only(http::verb::get))) co_return *wrong;
-    co_return static_asset(req, "index.html", "text/html; charset=utf-8");
-  }
-  if (is({"assets", ":name"})) {
-    if ((wrong = only(http::verb::get))) co_return *wrong;
-    co_return static_asset(req, seg[1], seg[1].ends_with(".js") ? "text/javascript" : "application/octet-stream");
-  }
-  if (is({"healthz"})) {
-    json::object ok;
-    ok["status"] = "ok";
-    co_return json_response(req, http::status::ok, ok);
-  }
-  if (is({"readyz"})) co_return co_await chat_routes::ready(*this, req);
-  if (is({"metrics"})) {
-    if ((wrong = only(http::verb::get))) co_return *wrong;
-    co_return co_await metrics_page(req);
-  }
-  if (is({"api", "alerts"})) {
-    if ((wrong = only(http::verb::get))) co_return *wrong;
-    admin_->require_reader(req);  // incidents name queues and counts: operators only
-    co_return co_await alerts(req);
-  }
-  if (is({"api", "chat", "send"})) {
-    if ((wrong = only(http::verb::post))) co_return *wrong;
-    co_return co_await chat_routes::send(*this, req);
-  }
-  if (is({"api", "chat", "job", ":jobId"})) {
-    std::string id = seg[3];
-    if (method == http::verb::delete_) co_return co_await chat_routes::cancel_job(*this, req, std::move(id));
-    if ((wrong = only(http::verb::get))) {
-      wrong->set(http::field::allow, "GET, DELETE");
-      co_return *wrong;
-    }
-    co_return co_await chat_routes::job_status(*this, req, std::move(id));
-  }
-  if (is({"api", "conversations", ":conversationId", "messages"})) {
-    if ((wrong = only(http::verb::get))) co_return *wrong;
-    std::string id = seg[2];
-    co_return co_await chat_routes::history(*this, req, std::move(id));
-  }
-  if (is({"api", "users", ":userId", "assessment"})) {
-    if ((wrong = only(http::verb::put))) co_return *wrong;
-    std::string id = seg[2];
-    co_return co_await chat_routes::put_assessment(*this, req, std::move(id));
-  }
-  if (is({"api", "documents"})) {
-    if ((wrong = only(http::verb::post))) co_return *wrong;
-    co_return co_await document_routes::upload(*this, req);
-  }
-  if (is({"api", "documents", ":documentId"})) {
-    if ((wrong = only(http::verb::get))) co_return *wrong;
-    std::string id = seg[2];
-    co_return co_await document_routes::get(*this, req, std::move(id));
-  }
-  if (is({"api", "webhooks", "job-completed"})) {
-    if ((wrong = only(http::verb::post))) co_return *wrong;
-    co_return co_await chat_routes::job_completed_webhook(*this, req);
-  }
-  if (is({"api", "webhooks", "deliveries", ":deliveryId"})) {
-    if ((wrong = only(http::verb::get))) co_return *wrong;
-    std::string id = seg[3];
-    co_return co_await webhook_routes::delivery(*this, req, std::move(id));
-  }
-  pattern = "unmatched";
-  co_return error_response(req, http::status::not_found, "Not found");
 }
 
 }  // namespace drover::api

@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <memory>
+#include <string_view>
 
 #include <drover/queue.hpp>
 #include <drover/redis_client.hpp>
@@ -30,9 +31,15 @@ class server;
 }
 class job_event_relay;
 class admin_api;
+class gatekeeper;
+class router;
+class route_table;
+struct api_context;
 
-// Lifecycle: start() opens the database (migrating it), listens, and starts relaying
-// job events; stop() closes the listener, Socket.IO sessions and connections.
+// Lifecycle: the constructor checks the settings (throws drover::error(invalid_argument)
+// for unsafe or unusable ones: see api_config::check_safe and AUTH_MODE); start() opens
+// the database (migrating it), listens, and starts relaying job events; stop() closes
+// the listener, Socket.IO sessions and connections.
 // Thread safety: one executor (a single-threaded io_context); database calls run on
 // a private thread pool.
 class api_server {
@@ -43,20 +50,17 @@ class api_server {
   void start();
   void stop();
   std::uint16_t port() const;
+  // The port of the metrics listener, 0 when /metrics is served on port().
+  std::uint16_t metrics_port() const;
   // job_logs updates not yet written (the relay keeps them while the database is away).
   std::size_t pending_logs() const;
 
-  // Routes one request (also used directly by tests).
-  boost::asio::awaitable<response> handle(request req);
+  // Answers one request through the route table (also used directly by tests).
+  boost::asio::awaitable<response> handle(const request& req, std::string_view client_address);
 
  private:
-  friend struct chat_routes;
-  friend struct webhook_routes;
-  friend struct document_routes;
-  // Answers one request; `pattern` is set to the route that matched (/api/chat/job/:jobId),
-  // "unmatched" when none did.
-  boost::asio::awaitable<response> route(request& req, std::string& pattern);
-  boost::asio::awaitable<response> respond(request& req, std::string& pattern);
+  void add_own_routes(route_table& table);
+  void add_socketio_events();
   boost::asio::awaitable<response> metrics_page(const request& req);
   boost::asio::awaitable<response> alerts(const request& req);
 
@@ -73,10 +77,15 @@ class api_server {
   queue ai_queue_;
   queue webhook_queue_;  // read only: deliveries and their attempts
   queue documents_queue_;
+  std::unique_ptr<gatekeeper> gate_;
   std::unique_ptr<socketio::server> sio_;
   std::unique_ptr<job_event_relay> relay_;
   std::unique_ptr<admin_api> admin_;
+  std::unique_ptr<api_context> context_;
+  std::unique_ptr<router> router_;
+  std::unique_ptr<router> metrics_router_;
   std::unique_ptr<httpd::http_server> http_;
+  std::unique_ptr<httpd::http_server> metrics_http_;
 };
 
 }  // namespace drover::api

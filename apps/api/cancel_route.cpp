@@ -2,25 +2,33 @@
 //
 // 200 {jobId, outcome: "removed" | "signalled"}: the job was removed before it ran, or
 // the worker running it was asked to stop (it then fails with reason "cancelled");
-// 404 no such job; 409 it already finished. A Redis outage gives 503 through
-// api_server::handle, as on every route.
+// 404 no such job, or not the caller's; 409 it already finished. A Redis outage gives
+// 503 through the router, as on every route.
 #include <boost/json/object.hpp>
 
 #include <drover/queue.hpp>
 
 #include <string>
 
-#include "api/api_server.hpp"
 #include "api/chat_routes.hpp"
+#include "api/http_error.hpp"
+#include "api/job_owner.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
 
 namespace drover::api {
 
-net::awaitable<response> chat_routes::cancel_job(api_server& app, const request& req, std::string job_id) {
+namespace http = httpd::http;
+
+net::awaitable<httpd::response> cancel_chat_job(api_context& app, route_request& r) {
+  std::string job_id = r.param("jobId");
+  // The owner is read from the job before anything is touched. A job that ends between
+  // the read and the cancel is answered 409 below, as it would be anyway.
+  auto j = co_await app.ai_queue.get_job(job_id);
+  if (!j || !r.who.owns(user_of_job_data(j->data))) throw http_error(http::status::not_found, "Job not found");
   std::string reason = "cancelled through the API";
-  auto outcome = co_await app.ai_queue_.cancel(job_id, std::move(reason));
+  auto outcome = co_await app.ai_queue.cancel(job_id, std::move(reason));
   json::object out;
   out["jobId"] = job_id;
   out["outcome"] = to_string(outcome);
@@ -32,7 +40,7 @@ net::awaitable<response> chat_routes::cancel_job(api_server& app, const request&
     status = http::status::conflict;
     out["error"] = "Job already finished";
   }
-  co_return httpd::json_response(req, status, out);
+  co_return httpd::json_response(r.req, status, out);
 }
 
 }  // namespace drover::api

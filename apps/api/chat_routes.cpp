@@ -11,10 +11,10 @@
 #include <drover/queue.hpp>
 #include <drover/webhook_signature.hpp>
 
-#include "api/api_server.hpp"
-#include "api/blocking_call.hpp"
 #include "api/http_error.hpp"
 #include "api/job_event_relay.hpp"
+#include "api/job_owner.hpp"
+#include "api/routing/request_body.hpp"
 #include "api/socketio/server.hpp"
 
 namespace net = boost::asio;
@@ -22,36 +22,21 @@ namespace json = boost::json;
 
 namespace drover::api {
 
+namespace http = httpd::http;
 using httpd::error_response;
 using httpd::json_response;
+using httpd::response;
 
 namespace {
 
-constexpr std::chrono::milliseconds db_deadline{1000};
 constexpr std::size_t max_message_chars = 32 * 1024;
+constexpr std::size_t max_id_chars = 200;
 
-using bad_request = http_error;
-
-bool is_json_content(const request& req) {
-  auto ct = std::string(req[http::field::content_type]);
-  std::transform(ct.begin(), ct.end(), ct.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ct.starts_with("application/json");
-}
-
-json::object json_body(const request& req) {
-  if (!is_json_content(req)) throw bad_request(http::status::unsupported_media_type, "Content-Type must be application/json");
-  boost::system::error_code ec;
-  auto v = json::parse(req.body(), ec);
-  if (ec) throw bad_request(http::status::bad_request, "Malformed JSON: " + ec.message());
-  if (!v.is_object()) throw bad_request(http::status::bad_request, "Request body must be a JSON object");
-  return std::move(v.get_object());
-}
+http_error bad_request(const std::string& message) { return http_error(http::status::bad_request, message); }
 
 // PostgreSQL cannot store NUL in text; refusing it here keeps both databases alike.
 void reject_nul(const char* name, std::string_view text) {
-  if (text.find('\0') != std::string_view::npos) {
-    throw bad_request(http::status::bad_request, fmt::format("'{}' must not contain NUL characters", name));
-  }
+  if (text.find('\0') != std::string_view::npos) throw bad_request(fmt::format("'{}' must not contain NUL characters", name));
 }
 
 // An id may be given as a string or an integer (the seed's clients send both).
@@ -59,15 +44,27 @@ std::string id_field(const json::object& o, const char* name, bool required = tr
   const auto* v = o.if_contains(name);
   if (!v || v->is_null()) {
     if (!required) return {};
-    throw bad_request(http::status::bad_request, fmt::format("'{}' is required", name));
+    throw bad_request(fmt::format("'{}' is required", name));
   }
   if (v->is_string() && !v->get_string().empty()) {
     reject_nul(name, v->get_string());
+    if (v->get_string().size() > max_id_chars) throw bad_request(fmt::format("'{}' is longer than {} bytes", name, max_id_chars));
     return std::string(v->get_string());
   }
   if (v->is_int64()) return std::to_string(v->get_int64());
   if (v->is_uint64()) return std::to_string(v->get_uint64());
-  throw bad_request(http::status::bad_request, fmt::format("'{}' must be a non-empty string or an integer", name));
+  throw bad_request(fmt::format("'{}' must be a non-empty string or an integer", name));
+}
+
+// The user a request acts for. With a verified identity a userId the request names must
+// be that identity's (403: the caller knows who they are, so nothing leaks); the
+// development caller acts for whoever the request names.
+std::string acting_user(const caller& who, const std::string& named) {
+  if (who.development) return named.empty() ? std::string("dev") : named;
+  if (!named.empty() && named != who.user) {
+    throw http_error(http::status::forbidden, "'userId' must be the authenticated user");
+  }
+  return who.user;
 }
 
 json::object message_json(const app::message& m) {
@@ -80,96 +77,97 @@ json::object message_json(const app::message& m) {
   return o;
 }
 
-}  // namespace
+http_error job_not_found() { return http_error(http::status::not_found, "Job not found"); }
 
-net::awaitable<response> chat_routes::send(api_server& app, const request& req) {
-  {
-    auto body = json_body(req);
-    auto conversation_id = id_field(body, "conversationId");
-    auto user_id = id_field(body, "userId");
-    const auto* msg = body.if_contains("message");
-    if (!msg || !msg->is_string() || msg->get_string().empty()) {
-      throw bad_request(http::status::bad_request, "'message' is required and must be a non-empty string");
-    }
-    std::string message(msg->get_string());
-    reject_nul("message", message);
-    if (message.size() > max_message_chars) {
-      throw bad_request(http::status::bad_request, fmt::format("'message' is longer than {} characters", max_message_chars));
-    }
-    job_options opts;
-    opts.attempts = 3;
-    opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
-    opts.timeout = 30000;
-    std::optional<std::int64_t> requested_priority;
-    if (const auto* p = body.if_contains("priority"); p && !p->is_null()) {
-      if (!p->is_int64() || p->get_int64() < 1 || p->get_int64() > 2097151) {
-        throw bad_request(http::status::bad_request, "'priority' must be an integer from 1 (highest) to 2097151");
-      }
-      requested_priority = p->get_int64();
-    }
-    opts.priority = app.cfg_.priorities.priority_for(user_id, requested_priority);
-    std::string webhook = app.cfg_.own_webhook_url();
-    if (const auto* w = body.if_contains("webhookUrl"); w && !w->is_null()) {
-      auto parsed = w->is_string() ? boost::urls::parse_absolute_uri(w->get_string()) : boost::urls::parse_absolute_uri("");
-      if (!w->is_string() || !parsed || (parsed->scheme() != "http" && parsed->scheme() != "https")) {
-        throw bad_request(http::status::bad_request, "'webhookUrl' must be an http or https URL");
-      }
-      webhook = std::string(w->get_string());
-    }
-
-    // Save the user's message and gather the context in one trip to the database.
-    auto* db = app.db_.get();
-    const std::size_t limit = app.cfg_.history_limit;
-    auto work = [db, conversation_id, user_id, message, limit]() {
-      return db->save_user_message(conversation_id, user_id, message, limit);
-    };
-    auto ctx = co_await blocking_call(app.ex_, app.db_pool_, work, db_deadline);
-
-    json::array history;
-    for (const auto& m : ctx.history) {
-      json::object h;
-      h["role"] = m.role;
-      h["content"] = m.content;
-      history.push_back(std::move(h));
-    }
-    json::value assessment = nullptr;
-    if (ctx.assessment) {
-      boost::system::error_code ec;
-      assessment = json::parse(*ctx.assessment, ec);
-      if (ec) assessment = nullptr;
-    }
-    json::object data;
-    data["conversationId"] = conversation_id;
-    data["userId"] = user_id;
-    data["message"] = message;
-    data["messageId"] = ctx.message_id;
-    json::object context_json;
-    context_json["history"] = std::move(history);
-    context_json["assessment"] = std::move(assessment);
-    data["context"] = std::move(context_json);
-    data["webhookUrl"] = webhook;
-
-    json::value job_data = std::move(data);
-    std::string job_name = "generate-response";
-    auto j = co_await app.ai_queue_.add(job_name, job_data, opts);
-    app.relay_->record_pending(j, user_id);
-
-    json::object out;
-    out["status"] = "processing";
-    out["jobId"] = j.id;
-    out["message"] = "Your message was received; the answer is being generated";
-    co_return json_response(req, http::status::ok, out);
+net::awaitable<response> send(api_context& app, route_request& r) {
+  const auto& req = r.req;
+  auto body = json_object_body(req);
+  auto conversation_id = id_field(body, "conversationId");
+  auto user_id = acting_user(r.who, id_field(body, "userId", r.who.development));
+  const auto* msg = body.if_contains("message");
+  if (!msg || !msg->is_string() || msg->get_string().empty()) {
+    throw bad_request("'message' is required and must be a non-empty string");
   }
+  std::string message(msg->get_string());
+  reject_nul("message", message);
+  if (message.size() > max_message_chars) throw bad_request(fmt::format("'message' is longer than {} characters", max_message_chars));
+  job_options opts;
+  opts.attempts = 3;
+  opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
+  opts.timeout = 30000;
+  std::optional<std::int64_t> requested_priority;
+  if (const auto* p = body.if_contains("priority"); p && !p->is_null()) {
+    if (!p->is_int64() || p->get_int64() < 1 || p->get_int64() > 2097151) {
+      throw bad_request("'priority' must be an integer from 1 (highest) to 2097151");
+    }
+    requested_priority = p->get_int64();
+  }
+  // The tier follows the verified user; a request can only ask for less urgency.
+  opts.priority = app.cfg.priorities.priority_for(user_id, requested_priority);
+  std::string webhook = app.cfg.own_webhook_url();
+  if (const auto* w = body.if_contains("webhookUrl"); w && !w->is_null()) {
+    auto parsed = w->is_string() ? boost::urls::parse_absolute_uri(w->get_string()) : boost::urls::parse_absolute_uri("");
+    if (!w->is_string() || !parsed || (parsed->scheme() != "http" && parsed->scheme() != "https")) {
+      throw bad_request("'webhookUrl' must be an http or https URL");
+    }
+    webhook = std::string(w->get_string());
+  }
+
+  // Save the user's message and gather the context in one trip to the database; a
+  // conversation someone else started is refused without writing anything.
+  auto* db = &app.db;
+  const std::size_t limit = app.cfg.history_limit;
+  const bool require_owner = !r.who.development;
+  auto work = [db, conversation_id, user_id, message, limit, require_owner]() {
+    return db->save_user_message(conversation_id, user_id, message, limit, require_owner);
+  };
+  auto saved = co_await app.in_db(work);
+  if (!saved) throw http_error(http::status::not_found, "Conversation not found");
+  auto& ctx = *saved;
+
+  json::array history;
+  for (const auto& m : ctx.history) {
+    json::object h;
+    h["role"] = m.role;
+    h["content"] = m.content;
+    history.push_back(std::move(h));
+  }
+  json::value assessment = nullptr;
+  if (ctx.assessment) {
+    boost::system::error_code ec;
+    assessment = json::parse(*ctx.assessment, ec);
+    if (ec) assessment = nullptr;
+  }
+  json::object data;
+  data["conversationId"] = conversation_id;
+  data["userId"] = user_id;
+  data["message"] = message;
+  data["messageId"] = ctx.message_id;
+  json::object context_json;
+  context_json["history"] = std::move(history);
+  context_json["assessment"] = std::move(assessment);
+  data["context"] = std::move(context_json);
+  data["webhookUrl"] = webhook;
+
+  json::value job_data = std::move(data);
+  std::string job_name = "generate-response";
+  auto j = co_await app.ai_queue.add(job_name, job_data, opts);
+  app.relay.record_pending(j, user_id);
+
+  json::object out;
+  out["status"] = "processing";
+  out["jobId"] = j.id;
+  out["message"] = "Your message was received; the answer is being generated";
+  co_return json_response(req, http::status::ok, out);
 }
 
-net::awaitable<response> chat_routes::job_status(api_server& app, const request& req, std::string job_id) {
+net::awaitable<response> job_status(api_context& app, route_request& r) {
+  std::string job_id = r.param("jobId");
   // The state first: a job seen finished already holds its result or reason (one script
   // writes both), whereas a job read first could finish before its state is read.
-  auto state = co_await app.ai_queue_.get_job_state(job_id);
-  auto j = co_await app.ai_queue_.get_job(job_id);
-  if (!j) {
-    co_return error_response(req, http::status::not_found, "Job not found");
-  }
+  auto state = co_await app.ai_queue.get_job_state(job_id);
+  auto j = co_await app.ai_queue.get_job(job_id);
+  if (!j || !r.who.owns(user_of_job_data(j->data))) throw job_not_found();
   json::object out;
   out["status"] = state;
   if (state == "completed") {
@@ -179,102 +177,126 @@ net::awaitable<response> chat_routes::job_status(api_server& app, const request&
   } else {
     out["progress"] = j->progress;
   }
-  co_return json_response(req, http::status::ok, out);
+  co_return json_response(r.req, http::status::ok, out);
 }
 
-net::awaitable<response> chat_routes::history(api_server& app, const request& req, std::string conversation_id) {
-  auto* db = app.db_.get();
+net::awaitable<response> history(api_context& app, route_request& r) {
+  std::string conversation_id = r.param("conversationId");
+  auto* db = &app.db;
+  if (!r.who.development) {
+    // Missing and someone else's look alike: no oracle for which ids exist.
+    auto owner_work = [db, conversation_id]() { return db->conversation_owner(conversation_id); };
+    auto owner = co_await app.in_db(owner_work);
+    if (!owner || !r.who.owns(*owner)) throw http_error(http::status::not_found, "Conversation not found");
+  }
   auto work = [db, conversation_id]() { return db->list_messages(conversation_id, 1000); };
-  auto messages = co_await blocking_call(app.ex_, app.db_pool_, work, db_deadline);
+  auto messages = co_await app.in_db(work);
   json::array list;
   for (const auto& m : messages) list.push_back(message_json(m));
   json::object out;
   out["conversationId"] = conversation_id;
   out["messages"] = std::move(list);
+  co_return json_response(r.req, http::status::ok, out);
+}
+
+net::awaitable<response> put_assessment(api_context& app, route_request& r) {
+  auto user_id = acting_user(r.who, r.param("userId"));
+  auto body = json_object_body(r.req);
+  auto text = json::serialize(body);
+  auto* db = &app.db;
+  auto work = [db, user_id, text]() { db->put_assessment(user_id, text); };
+  co_await app.in_db(work);
+  json::object out;
+  out["status"] = "saved";
+  out["userId"] = user_id;
+  co_return json_response(r.req, http::status::ok, out);
+}
+
+net::awaitable<response> job_completed_webhook(api_context& app, route_request& r) {
+  const auto& req = r.req;
+  auto check = verify_webhook(app.cfg.webhook_secret, req["webhook-id"], req["webhook-timestamp"], req["webhook-signature"],
+                              req.body());
+  if (check != webhook_check::ok) {
+    throw http_error(http::status::unauthorized, std::string("Invalid webhook: ") + to_string(check));
+  }
+  auto body = json_object_body(req);
+  auto job_id = id_field(body, "jobId");
+  auto conversation_id = id_field(body, "conversationId");
+  std::string content;
+  if (const auto* res = body.if_contains("result")) {
+    if (res->is_object() && res->get_object().contains("response") && res->get_object().at("response").is_string()) {
+      content = std::string(res->get_object().at("response").get_string());
+    } else if (res->is_string()) {
+      content = std::string(res->get_string());
+    } else {
+      content = json::serialize(*res);
+    }
+  }
+  if (content.empty()) throw bad_request("'result' with the AI response is required");
+
+  auto* db = &app.db;
+  auto work = [db, job_id, conversation_id, content]() -> std::optional<app::message> {
+    auto id = db->add_message_once("job-completed:" + job_id, conversation_id, "assistant", content, job_id);
+    if (!id) return std::nullopt;
+    return app::message{*id, conversation_id, "assistant", content, job_id, 0};
+  };
+  auto saved = co_await app.in_db(work);
+  if (saved) {
+    json::object payload;
+    payload["conversationId"] = conversation_id;
+    payload["jobId"] = job_id;
+    payload["message"] = message_json(*saved);
+    json::array args;
+    args.push_back(std::move(payload));
+    app.sio.emit_to_room("conversation:" + conversation_id, "ai-response", std::move(args));
+  }
+  json::object out;
+  out["status"] = "ok";
+  out["duplicate"] = !saved.has_value();
   co_return json_response(req, http::status::ok, out);
 }
 
-net::awaitable<response> chat_routes::put_assessment(api_server& app, const request& req, std::string user_id) {
-  {
-    auto body = json_body(req);
-    auto text = json::serialize(body);
-    auto* db = app.db_.get();
-    auto work = [db, user_id, text]() { db->put_assessment(user_id, text); };
-    co_await blocking_call(app.ex_, app.db_pool_, work, db_deadline);
-    json::object out;
-    out["status"] = "saved";
-    out["userId"] = user_id;
-    co_return json_response(req, http::status::ok, out);
-  }
-}
-
-net::awaitable<response> chat_routes::job_completed_webhook(api_server& app, const request& req) {
-  {
-    auto check = verify_webhook(app.cfg_.webhook_secret, req["webhook-id"], req["webhook-timestamp"],
-                                req["webhook-signature"], req.body());
-    if (check != webhook_check::ok) {
-      throw bad_request(http::status::unauthorized, std::string("Invalid webhook: ") + to_string(check));
-    }
-    auto body = json_body(req);
-    auto job_id = id_field(body, "jobId");
-    auto conversation_id = id_field(body, "conversationId");
-    std::string content;
-    if (const auto* r = body.if_contains("result")) {
-      if (r->is_object() && r->get_object().contains("response") && r->get_object().at("response").is_string()) {
-        content = std::string(r->get_object().at("response").get_string());
-      } else if (r->is_string()) {
-        content = std::string(r->get_string());
-      } else {
-        content = json::serialize(*r);
-      }
-    }
-    if (content.empty()) throw bad_request(http::status::bad_request, "'result' with the AI response is required");
-
-    auto* db = app.db_.get();
-    auto work = [db, job_id, conversation_id, content]() -> std::optional<app::message> {
-      auto id = db->add_message_once("job-completed:" + job_id, conversation_id, "assistant", content, job_id);
-      if (!id) return std::nullopt;
-      return app::message{*id, conversation_id, "assistant", content, job_id, 0};
-    };
-    auto saved = co_await blocking_call(app.ex_, app.db_pool_, work, db_deadline);
-    if (saved) {
-      json::object payload;
-      payload["conversationId"] = conversation_id;
-      payload["jobId"] = job_id;
-      payload["message"] = message_json(*saved);
-      json::array args;
-      args.push_back(std::move(payload));
-      app.sio_->emit_to_room("conversation:" + conversation_id, "ai-response", std::move(args));
-    }
-    json::object out;
-    out["status"] = "ok";
-    out["duplicate"] = !saved.has_value();
-    co_return json_response(req, http::status::ok, out);
-  }
-}
-
-net::awaitable<response> chat_routes::ready(api_server& app, const request& req) {
+// Which dependency is away, never why: driver messages name hosts and users.
+net::awaitable<response> ready(api_context& app, route_request& r) {
   json::object out;
   bool ok = true;
   std::string redis_state = "ok", db_state = "ok";
   try {
-    co_await app.ai_queue_.is_paused();
+    co_await app.ai_queue.is_paused();
   } catch (const std::exception& e) {
     ok = false;
-    redis_state = e.what();
+    redis_state = "unavailable";
+    spdlog::debug("readyz: redis: {}", e.what());
   }
   try {
-    auto* db = app.db_.get();
+    auto* db = &app.db;
     auto work = [db]() { db->ping(); };
-    co_await blocking_call(app.ex_, app.db_pool_, work, db_deadline);
+    co_await app.in_db(work);
   } catch (const std::exception& e) {
     ok = false;
-    db_state = e.what();
+    db_state = "unavailable";
+    spdlog::debug("readyz: database: {}", e.what());
   }
   out["status"] = ok ? "ready" : "unavailable";
   out["redis"] = redis_state;
   out["database"] = db_state;
-  co_return json_response(req, ok ? http::status::ok : http::status::service_unavailable, out);
+  co_return json_response(r.req, ok ? http::status::ok : http::status::service_unavailable, out);
+}
+
+}  // namespace
+
+void add_chat_routes(route_table& table, api_context& app) {
+  using v = http::verb;
+  auto bind = [&app](net::awaitable<response> (*fn)(api_context&, route_request&)) {
+    return [&app, fn](route_request& r) { return fn(app, r); };
+  };
+  table.add(v::get, "/readyz", route_access::open, bind(ready));
+  table.add(v::post, "/api/chat/send", route_access::user, bind(send)).budget = route_budget::send;
+  table.add(v::get, "/api/chat/job/:jobId", route_access::user, bind(job_status));
+  table.add(v::delete_, "/api/chat/job/:jobId", route_access::user, bind(cancel_chat_job));
+  table.add(v::get, "/api/conversations/:conversationId/messages", route_access::user, bind(history));
+  table.add(v::put, "/api/users/:userId/assessment", route_access::user, bind(put_assessment));
+  table.add(v::post, "/api/webhooks/job-completed", route_access::signed_hook, bind(job_completed_webhook));
 }
 
 }  // namespace drover::api

@@ -1,27 +1,23 @@
-// chat_routes.hpp - the handlers of the chat API, one function per route.
+// chat_routes.hpp - the chat API: send a message, poll or cancel its job, read the
+// history, store an assessment, receive the job-completed webhook, readiness.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
-
-#include <string>
-
-#include "httpd/http_types.hpp"
+#include "api/api_context.hpp"
+#include "api/routing/route_table.hpp"
 
 namespace drover::api {
 
-class api_server;
-using httpd::request;
-using httpd::response;
+// Adds the chat API's routes to `table`; the handlers keep a reference to `app`.
+//   POST   /api/chat/send                          user; the body's userId must be the caller
+//   GET    /api/chat/job/:jobId                    user; the job's owner only (404 otherwise)
+//   DELETE /api/chat/job/:jobId                    user; the job's owner only (cancel_route.cpp)
+//   GET    /api/conversations/:conversationId/messages  user; the conversation's owner only
+//   PUT    /api/users/:userId/assessment           user; the caller's own only (403)
+//   POST   /api/webhooks/job-completed             signed (WEBHOOK_SECRET)
+//   GET    /readyz                                 open; says which dependency is away
+void add_chat_routes(route_table& table, api_context& app);
 
-struct chat_routes {
-  static boost::asio::awaitable<response> send(api_server& app, const request& req);
-  static boost::asio::awaitable<response> job_status(api_server& app, const request& req, std::string job_id);
-  // cancel_route.cpp
-  static boost::asio::awaitable<response> cancel_job(api_server& app, const request& req, std::string job_id);
-  static boost::asio::awaitable<response> history(api_server& app, const request& req, std::string conversation_id);
-  static boost::asio::awaitable<response> put_assessment(api_server& app, const request& req, std::string user_id);
-  static boost::asio::awaitable<response> job_completed_webhook(api_server& app, const request& req);
-  static boost::asio::awaitable<response> ready(api_server& app, const request& req);
-};
+// DELETE /api/chat/job/:jobId (cancel_route.cpp).
+boost::asio::awaitable<httpd::response> cancel_chat_job(api_context& app, route_request& r);
 
 }  // namespace drover::api

@@ -6,12 +6,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <random>
-
 #include <drover/queue.hpp>
+#include <drover_app/random_token.hpp>
 
-#include "api/api_server.hpp"
-#include "api/blocking_call.hpp"
 #include "api/http_error.hpp"
 #include "api/multipart.hpp"
 #include "documents/extracted_text.hpp"
@@ -21,7 +18,10 @@ namespace json = boost::json;
 
 namespace drover::api {
 
+namespace http = httpd::http;
 using httpd::json_response;
+using httpd::request;
+using httpd::response;
 
 namespace {
 
@@ -51,10 +51,9 @@ bool valid_id(std::string_view id) {
   return std::all_of(id.begin(), id.end(), [](unsigned char c) { return c > 0x20 && c != 0x7f; });
 }
 
-std::string new_document_id() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("{:016x}{:016x}", rng(), rng());
-}
+// 128 bits from the OS's CSPRNG: an id is all a reader needs besides their token, so
+// it must not be guessable from another.
+std::string new_document_id() { return app::random_hex(16); }
 
 // The file name from a Content-Disposition header: filename="..." or filename=...
 std::optional<std::string> disposition_filename(std::string_view header) {
@@ -126,15 +125,16 @@ json::value optional_json(const std::optional<Int>& v) {
   return v ? json::value(*v) : json::value(nullptr);
 }
 
-}  // namespace
+http_error document_not_found() { return http_error(http::status::not_found, "Document not found"); }
 
-net::awaitable<response> document_routes::upload(api_server& app, const request& req) {
+net::awaitable<response> upload(api_context& app, route_request& r) {
   {
+    const auto& req = r.req;
     auto in = read_upload(req);
     if (in.bytes.empty()) throw http_error(http::status::bad_request, "The upload is empty");
-    if (in.bytes.size() > app.cfg_.document_limit) {
+    if (in.bytes.size() > app.cfg.document_limit) {
       throw http_error(http::status::payload_too_large,
-                       fmt::format("The document is larger than the limit of {} bytes", app.cfg_.document_limit));
+                       fmt::format("The document is larger than the limit of {} bytes", app.cfg.document_limit));
     }
     if (in.conversation_id && !valid_id(*in.conversation_id)) {
       throw http_error(http::status::bad_request,
@@ -147,17 +147,31 @@ net::awaitable<response> document_routes::upload(api_server& app, const request&
                                    in.content_type.empty() ? std::string("unknown") : in.content_type));
     }
 
+    auto* db = &app.db;
+    std::string owner = r.who.development ? std::string() : r.who.user;
+    if (in.conversation_id && !r.who.development) {
+      // Uploading into a conversation makes it the caller's when it is new; someone
+      // else's is refused as if it did not exist.
+      auto conversation_id = *in.conversation_id;
+      auto claim = [db, conversation_id, owner]() {
+        db->ensure_conversation(conversation_id, owner);
+        return db->conversation_owner(conversation_id);
+      };
+      auto holder = co_await app.in_db(claim);
+      if (!holder || !r.who.owns(*holder)) throw http_error(http::status::not_found, "Conversation not found");
+    }
+
     app::document doc;
     doc.id = new_document_id();
+    if (!owner.empty()) doc.user_id = owner;
     doc.conversation_id = in.conversation_id;
     doc.filename = in.filename;
     doc.content_type = *type;
     doc.size_bytes = static_cast<std::int64_t>(in.bytes.size());
     doc.job_id = "doc-" + doc.id;
-    auto* db = app.db_.get();
     std::string bytes(in.bytes);
     auto store = [db, doc, bytes = std::move(bytes)]() { db->add_document(doc, bytes); };
-    co_await blocking_call(app.ex_, app.db_pool_, std::move(store), upload_deadline);  // no copy of the bytes
+    co_await app.in_db(std::move(store), upload_deadline);  // no copy of the bytes
 
     job_options opts;
     opts.job_id = doc.job_id;  // one job per document, and the document names it before it exists
@@ -170,17 +184,19 @@ net::awaitable<response> document_routes::upload(api_server& app, const request&
     std::string job_name = "process-document";
     std::string queue_failure;
     try {
-      co_await app.documents_queue_.add(job_name, job_data, opts);
+      co_await app.documents_queue.add(job_name, job_data, opts);
     } catch (const std::exception& e) {
       queue_failure = e.what();
     }
     if (!queue_failure.empty()) {
       // The document would wait forever: say why it will not be processed.
-      auto reason = "could not queue processing: " + queue_failure;
+      // The reason is shown to the uploader: the driver's message (hosts, ports) goes to the log.
+      spdlog::warn("POST /api/documents: queueing document {} failed: {}", doc.id, queue_failure);
+      std::string reason = "could not queue processing: the queue was unavailable";
       auto id = doc.id;
       auto mark = [db, id, reason]() { db->set_document_status(id, "failed", reason); };
-      co_await blocking_call(app.ex_, app.db_pool_, mark, db_deadline);
-      throw http_error(http::status::service_unavailable, "Queue unavailable: " + queue_failure);
+      co_await app.in_db(mark, db_deadline);
+      throw http_error(http::status::service_unavailable, "Queue unavailable: Redis did not answer; try again shortly");
     }
 
     json::object out;
@@ -191,13 +207,15 @@ net::awaitable<response> document_routes::upload(api_server& app, const request&
   }
 }
 
-net::awaitable<response> document_routes::get(api_server& app, const request& req, std::string id) {
+net::awaitable<response> get(api_context& app, route_request& r) {
   {
+    const auto& req = r.req;
+    std::string id = r.param("documentId");
     if (!valid_id(id)) throw http_error(http::status::bad_request, "Malformed document id");
-    auto* db = app.db_.get();
+    auto* db = &app.db;
     auto read = [db, id]() { return db->get_document(id); };
-    auto doc = co_await blocking_call(app.ex_, app.db_pool_, read, db_deadline);
-    if (!doc) throw http_error(http::status::not_found, "Document not found");
+    auto doc = co_await app.in_db(read, db_deadline);
+    if (!doc || !r.who.owns(doc->user_id.value_or(""))) throw document_not_found();
 
     json::object out;
     out["id"] = doc->id;
@@ -220,9 +238,9 @@ net::awaitable<response> document_routes::get(api_server& app, const request& re
     json::value job_json = nullptr;
     try {
       std::string job_id = doc->job_id;
-      auto j = co_await app.documents_queue_.get_job(job_id);
+      auto j = co_await app.documents_queue.get_job(job_id);
       if (j) {
-        auto state = co_await app.documents_queue_.get_job_state(job_id);
+        auto state = co_await app.documents_queue.get_job_state(job_id);
         json::object o;
         o["id"] = j->id;
         o["state"] = state;
@@ -237,6 +255,15 @@ net::awaitable<response> document_routes::get(api_server& app, const request& re
     out["job"] = std::move(job_json);
     co_return json_response(req, http::status::ok, out);
   }
+}
+
+}  // namespace
+
+void add_document_routes(route_table& table, api_context& app) {
+  using v = http::verb;
+  table.add(v::post, "/api/documents", route_access::user, [&app](route_request& r) { return upload(app, r); }).budget =
+      route_budget::upload;
+  table.add(v::get, "/api/documents/:documentId", route_access::user, [&app](route_request& r) { return get(app, r); });
 }
 
 }  // namespace drover::api

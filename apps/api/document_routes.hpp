@@ -2,29 +2,25 @@
 // status, metadata and text.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
+#include <cstddef>
 
-#include <string>
-
-#include "httpd/http_types.hpp"
+#include "api/api_context.hpp"
+#include "api/routing/route_table.hpp"
 
 namespace drover::api {
 
-class api_server;
-using httpd::request;
-using httpd::response;
+// Adds the documents API's routes to `table`; the handlers keep a reference to `app`.
+//   POST /api/documents  user: a raw body with its Content-Type (file name from
+//     ?filename= or Content-Disposition), or multipart/form-data with one file part;
+//     conversationId as a form field or query parameter (the caller's conversation: a
+//     new id starts one, someone else's is 404). 202 {documentId, jobId, status}; 400
+//     malformed, 413 over the limit, 415 a type we cannot read.
+//   GET /api/documents/:documentId  user, the uploader only: status, metadata,
+//     extracted text, and the job's state.
+void add_document_routes(route_table& table, api_context& app);
 
-struct document_routes {
-  // POST /api/documents: a raw body with its Content-Type (file name from ?filename= or
-  // Content-Disposition), or multipart/form-data with one file part; conversationId as
-  // a form field or query parameter. 202 {documentId, jobId, status}; 400 malformed,
-  // 413 over the limit, 415 a type we cannot read.
-  static boost::asio::awaitable<response> upload(api_server& app, const request& req);
-  // GET /api/documents/:id: status, metadata, extracted text, and the job's state.
-  static boost::asio::awaitable<response> get(api_server& app, const request& req, std::string id);
-  // The body limit the HTTP layer applies to an upload: the document limit plus room
-  // for multipart framing.
-  static std::size_t upload_body_limit(std::size_t document_limit) { return document_limit + 64 * 1024; }
-};
+// The body limit the HTTP layer applies to an upload: the document limit plus room for
+// multipart framing.
+constexpr std::size_t upload_body_limit(std::size_t document_limit) { return document_limit + 64 * 1024; }
 
 }  // namespace drover::api

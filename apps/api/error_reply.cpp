@@ -31,7 +31,9 @@ httpd::response error_reply(const httpd::request& req, std::exception_ptr failur
   try {
     std::rethrow_exception(failure);
   } catch (const http_error& e) {
-    return error_response(req, e.status(), e.what());
+    auto res = error_response(req, e.status(), e.what());
+    for (const auto& [name, value] : e.headers()) res.set(name, value);
+    return res;
   } catch (const error& e) {
     if (e.is(errc::invalid_argument)) return error_response(req, http::status::bad_request, e.what());
     if (policy.job_state_errors) {

@@ -7,23 +7,38 @@
 
 #include <algorithm>
 
-#include "api/api_server.hpp"
+#include "api/http_error.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
 
 namespace drover::api {
 
-using httpd::error_response;
+namespace http = httpd::http;
 using httpd::json_response;
+using httpd::response;
 
-net::awaitable<response> webhook_routes::delivery(api_server& app, const request& req, std::string delivery_id) {
-  auto j = co_await app.webhook_queue_.get_job(delivery_id);
-  if (!j) co_return error_response(req, http::status::not_found, "Delivery not found");
-  auto state = co_await app.webhook_queue_.get_job_state(delivery_id);
+namespace {
+
+// The user a delivery reports to: the userId of the payload it carries.
+std::string owner_of_delivery(const json::value& data) {
+  const auto* o = data.if_object();
+  if (!o) return {};
+  const auto* payload = o->if_contains("payload");
+  if (!payload || !payload->is_object()) return {};
+  const auto* user = payload->get_object().if_contains("userId");
+  return user && user->is_string() ? std::string(user->get_string()) : std::string();
+}
+
+net::awaitable<response> delivery(api_context& app, route_request& r) {
+  const auto& req = r.req;
+  std::string delivery_id = r.param("deliveryId");
+  auto j = co_await app.webhook_queue.get_job(delivery_id);
+  if (!j || !r.who.owns(owner_of_delivery(j->data))) throw http_error(http::status::not_found, "Delivery not found");
+  auto state = co_await app.webhook_queue.get_job_state(delivery_id);
   // Attempts come from the job's log; lines that are not attempt records (written by
   // someone else) are left out rather than failing the request.
-  auto logs = co_await app.webhook_queue_.get_job_logs(delivery_id, 0, -1);
+  auto logs = co_await app.webhook_queue.get_job_logs(delivery_id, 0, -1);
   const auto& lines = logs.first;
   json::array attempts;
   for (const auto& line : lines) {
@@ -46,6 +61,13 @@ net::awaitable<response> webhook_routes::delivery(api_server& app, const request
   out["createdAt"] = j->timestamp;
   if (j->finished_on) out["finishedAt"] = *j->finished_on;
   co_return json_response(req, http::status::ok, out);
+}
+
+}  // namespace
+
+void add_webhook_routes(route_table& table, api_context& app) {
+  table.add(http::verb::get, "/api/webhooks/deliveries/:deliveryId", route_access::user,
+            [&app](route_request& r) { return delivery(app, r); });
 }
 
 }  // namespace drover::api

@@ -1,23 +1,13 @@
-// webhook_routes.hpp - what the API shows of outbound webhook deliveries.
+// webhook_routes.hpp - a webhook delivery and its attempts, read from the webhook-delivery queue.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
-
-#include <string>
-
-#include "httpd/http_types.hpp"
+#include "api/api_context.hpp"
+#include "api/routing/route_table.hpp"
 
 namespace drover::api {
 
-class api_server;
-using httpd::request;
-using httpd::response;
-
-struct webhook_routes {
-  // GET /api/webhooks/deliveries/:deliveryId - a webhook-delivery job with its state and
-  // every attempt (the JSON lines its processor logs). The job-completed webhook of chat
-  // job N is delivery `job-completed-N`.
-  static boost::asio::awaitable<response> delivery(api_server& app, const request& req, std::string delivery_id);
-};
+// Adds GET /api/webhooks/deliveries/:deliveryId (user): the delivery's state, URL and
+// attempts, for the user whose job it reports on (404 for anyone else).
+void add_webhook_routes(route_table& table, api_context& app);
 
 }  // namespace drover::api

@@ -20,6 +20,8 @@
 #include <drover_app/logging/redact.hpp>
 
 #include "api/admin_api.hpp"
+#include "api/routing/gatekeeper.hpp"
+#include "api/routing/router.hpp"
 #include "api/api_config.hpp"
 #include "api/api_server.hpp"
 #include "httpd/http_server.hpp"
@@ -93,7 +95,26 @@ int run_dashboard(const app_flags& flags) {
   qo.redis.connect_timeout = std::chrono::milliseconds(800);
   qo.redis.command_timeout = std::chrono::milliseconds(1000);
   net::io_context io(1);
-  api::admin_api admin(io.get_executor(), qo, access);
+  // The dashboard alone has operator routes only: no chat user to authenticate.
+  api::gatekeeper gate(api::auth_mode::none, nullptr, access, "");
+  api::admin_api admin(io.get_executor(), qo, gate);
+  api::route_table table;
+  admin.add_routes(table);
+  table.add(httpd::http::verb::get, "/healthz", api::route_access::open,
+            [](api::route_request& r) -> net::awaitable<httpd::response> {
+              boost::json::object ok;
+              ok["status"] = "ok";
+              co_return httpd::json_response(r.req, httpd::http::status::ok, ok);
+            });
+  table.add(httpd::http::verb::get, "/", api::route_access::open,
+            [](api::route_request& r) -> net::awaitable<httpd::response> {
+              httpd::response res{httpd::http::status::found, r.req.version()};
+              res.set(httpd::http::field::location, "/dashboard");
+              res.keep_alive(r.req.keep_alive());
+              res.prepare_payload();
+              co_return res;
+            });
+  api::router routes(std::move(table), gate, nullptr);
   httpd::server_options ho;
   ho.bind = flags.bind.empty() ? "127.0.0.1" : flags.bind;
   ho.port = 5050;
@@ -101,22 +122,7 @@ int run_dashboard(const app_flags& flags) {
   if (flags.port) ho.port = static_cast<std::uint16_t>(flags.port);
   httpd::http_server http(
       io.get_executor(), ho,
-      [&admin](httpd::request req) -> net::awaitable<httpd::response> {
-        if (api::admin_api::handles(req.target())) co_return co_await admin.handle(req);
-        if (req.target() == "/healthz") {
-          boost::json::object ok;
-          ok["status"] = "ok";
-          co_return httpd::json_response(req, httpd::http::status::ok, ok);
-        }
-        if (req.target() == "/") {
-          httpd::response res{httpd::http::status::found, req.version()};
-          res.set(httpd::http::field::location, "/dashboard");
-          res.keep_alive(req.keep_alive());
-          res.prepare_payload();
-          co_return res;
-        }
-        co_return httpd::error_response(req, httpd::http::status::not_found, "Not found");
-      });
+      [&routes](httpd::request req) -> net::awaitable<httpd::response> { co_return co_await routes.handle(req, ""); });
   http.set_stream_hook([](const httpd::request& req) { return api::admin_api::streams(req); },
                        [&admin](boost::beast::tcp_stream stream, httpd::request req) {
                          return admin.stream_events(std::move(stream), std::move(req));

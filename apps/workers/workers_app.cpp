@@ -30,6 +30,7 @@
 
 #include <unistd.h>
 
+#include "httpd/bearer_token.hpp"
 #include "httpd/http_metrics.hpp"
 #include "httpd/http_server.hpp"
 #include "workers/address_policy.hpp"
@@ -75,6 +76,8 @@ workers_config workers_config::from_env() {
     if (port > 65535) throw error(errc::invalid_argument, fmt::format("WORKERS_PORT must be at most 65535, got {}", port));
     c.port = static_cast<std::uint16_t>(port);
   }
+  if (const char* v = env("WORKERS_BIND")) c.bind = v;
+  if (const char* v = env("METRICS_TOKEN")) c.metrics_token = v;
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
   // The API's own receiver is a destination by configuration, so it is always allowed.
   auto allowed = api_own_address();
@@ -146,7 +149,16 @@ struct workers_app::impl {
   net::awaitable<httpd::response> health(httpd::request req) {
     std::string target(req.target());
     target = target.substr(0, target.find('?'));
-    if (target == "/metrics") co_return co_await metrics_page(req);
+    if (target == "/metrics") {
+      if (!cfg.metrics_token.empty() &&
+          !httpd::bearer_token_matches(std::string_view(req[httpd::http::field::authorization]), cfg.metrics_token)) {
+        auto res = httpd::error_response(req, httpd::http::status::unauthorized,
+                                         "Authentication required: Authorization: Bearer <METRICS_TOKEN>");
+        res.set(httpd::http::field::www_authenticate, "Bearer realm=\"metrics\"");
+        co_return res;
+      }
+      co_return co_await metrics_page(req);
+    }
     if (target == "/healthz") {
       json::object ok;
       ok["status"] = "ok";
@@ -157,7 +169,9 @@ struct workers_app::impl {
       try {
         co_await webhooks.is_paused();
       } catch (const std::exception& e) {
-        redis_state = e.what();
+        // Which dependency is away, never why: driver messages name hosts.
+        redis_state = "unavailable";
+        spdlog::debug("readyz: redis: {}", e.what());
       }
       json::object o;
       o["status"] = redis_state == "ok" ? "ready" : "unavailable";

@@ -22,8 +22,9 @@ struct workers_config {
   int ai_concurrency = 5;         // AI_CONCURRENCY
   int document_concurrency = 2;   // DOCUMENT_CONCURRENCY
   int webhook_concurrency = 10;   // WEBHOOK_CONCURRENCY
-  std::string bind = "0.0.0.0";
+  std::string bind = "0.0.0.0";   // WORKERS_BIND
   std::uint16_t port = 5001;      // WORKERS_PORT: /healthz, /readyz, /metrics
+  std::string metrics_token;      // METRICS_TOKEN: /metrics wants it as a bearer token when set
   std::string webhook_secret = "dev-webhook-secret";  // WEBHOOK_SECRET
   // Destinations the SSRF guard lets through although they are loopback or private (see
   // address_policy.hpp): the API's own address, from PUBLIC_URL or PORT as the API

@@ -102,7 +102,10 @@ export async function startSystem({ database = 'sqlite', env = {}, secrets = nul
   }
   const apiPort = await freePort();
   const workersPort = await freePort();
+  // The development mode unless a test asks for tokens (AUTH_MODE=jwt and a key in `env`):
+  // most suites exercise the system, and the security suite exercises identity.
   const common = {
+    AUTH_MODE: 'none',
     REDIS_URL: redis.url,
     DATABASE_URL: db.url,
     WEBHOOK_SECRET: 'e2e-secret',

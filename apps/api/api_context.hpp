@@ -1,0 +1,46 @@
+// api_context.hpp - what the API's route handlers work with: settings, the database,
+// the queues and live updates. Handlers get this, not the server.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <chrono>
+#include <utility>
+
+#include <drover/queue.hpp>
+#include <drover_app/db/database.hpp>
+
+#include "api/api_config.hpp"
+#include "api/blocking_call.hpp"
+
+namespace drover::api {
+
+namespace socketio {
+class server;
+}
+class job_event_relay;
+class gatekeeper;
+
+// Thread safety: one executor, as the server that made it; the database calls run on
+// db_pool through in_db().
+struct api_context {
+  boost::asio::any_io_executor ex;
+  const api_config& cfg;
+  app::database& db;
+  boost::asio::thread_pool& db_pool;
+  queue& ai_queue;
+  queue& webhook_queue;  // read only: deliveries and their attempts
+  queue& documents_queue;
+  socketio::server& sio;
+  job_event_relay& relay;
+  gatekeeper& gate;
+
+  // Runs `work` (a named callable: see blocking_call.hpp) on the database pool.
+  template <class F>
+  auto in_db(F&& work, std::chrono::milliseconds deadline = std::chrono::milliseconds(1000)) {
+    return blocking_call(ex, db_pool, std::forward<F>(work), deadline);
+  }
+};
+
+}  // namespace drover::api

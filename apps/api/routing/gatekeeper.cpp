@@ -1,0 +1,142 @@
+// gatekeeper.cpp - authentication and admission for every route and Socket.IO connection.
+#include "api/routing/gatekeeper.hpp"
+
+#include <fmt/format.h>
+
+#include "api/auth/jwt_verifier.hpp"
+#include "api/http_error.hpp"
+#include "httpd/bearer_token.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover::api {
+
+namespace http = httpd::http;
+
+const char* to_string(auth_mode m) { return m == auth_mode::jwt ? "jwt" : "none"; }
+
+namespace {
+
+http_error unauthorized(const std::string& message, const char* challenge) {
+  return http_error(http::status::unauthorized, message).with_header("WWW-Authenticate", challenge);
+}
+
+const char* user_challenge = "Bearer realm=\"drover\"";
+const char* dashboard_challenge = "Bearer realm=\"drover dashboard\"";
+
+}  // namespace
+
+gatekeeper::gatekeeper(auth_mode mode, std::shared_ptr<const auth::jwt_verifier> verifier, admin_access dashboard,
+                       std::string metrics_token)
+    : mode_(mode), verifier_(std::move(verifier)), dashboard_(std::move(dashboard)), metrics_token_(std::move(metrics_token)) {
+  if (mode_ == auth_mode::jwt && !verifier_) throw std::invalid_argument("AUTH_MODE=jwt needs a JWT key");
+}
+
+gatekeeper::~gatekeeper() = default;
+
+net::awaitable<caller> gatekeeper::admit(const route& r, const httpd::request& req, std::string_view client_address) {
+  switch (r.access) {
+    case route_access::open:
+    case route_access::signed_hook:
+      co_return caller{};
+    case route_access::user:
+      co_return admit_user(req);
+    case route_access::metrics:
+      admit_metrics(req);
+      co_return caller{};
+    case route_access::operator_read:
+      co_return admit_operator(req, false, client_address);
+    case route_access::operator_act:
+      co_return admit_operator(req, true, client_address);
+  }
+  throw http_error(http::status::internal_server_error, "Internal error");
+}
+
+caller gatekeeper::verify_token(std::string_view authorization, std::string& refusal) const {
+  auto v = verifier_->verify_bearer(authorization);
+  if (!v.who) {
+    refusal = v.error;
+    return {};
+  }
+  caller c;
+  c.user = std::move(v.who->user);
+  return c;
+}
+
+caller gatekeeper::admit_user(const httpd::request& req) const {
+  if (mode_ == auth_mode::none) {
+    caller c;
+    c.development = true;
+    return c;
+  }
+  auto header = std::string_view(req[http::field::authorization]);
+  if (header.empty()) throw unauthorized("Authentication required: send Authorization: Bearer <token>", user_challenge);
+  std::string refusal;
+  auto c = verify_token(header, refusal);
+  if (!refusal.empty()) throw unauthorized("Invalid token: " + refusal, "Bearer realm=\"drover\", error=\"invalid_token\"");
+  return c;
+}
+
+void gatekeeper::admit_metrics(const httpd::request& req) const {
+  if (metrics_token_.empty()) return;
+  if (!httpd::bearer_token_matches(std::string_view(req[http::field::authorization]), metrics_token_)) {
+    throw unauthorized("Authentication required: Authorization: Bearer <METRICS_TOKEN>", "Bearer realm=\"metrics\"");
+  }
+}
+
+caller gatekeeper::admit_operator(const httpd::request& req, bool act, std::string_view) {
+  if (!dashboard_.configured()) {
+    throw http_error(http::status::unauthorized,
+                     "The dashboard is not configured: set DASHBOARD_TOKEN or DASHBOARD_USERS (see docs/dashboard.md)");
+  }
+  auto who = dashboard_.authenticate(std::string_view(req[http::field::authorization]));
+  if (!who) throw unauthorized("Authentication required: a bearer token or basic credentials", dashboard_challenge);
+  caller c;
+  c.user = who->name;
+  c.admin = who->role == admin_role::admin;
+  if (act) {
+    if (!c.admin) throw http_error(http::status::forbidden, "Read-only access: the viewer role cannot act");
+    action_request a;
+    a.method = std::string_view(req.method_string());
+    a.host = std::string_view(req[http::field::host]);
+    a.origin = std::string_view(req[http::field::origin]);
+    a.sec_fetch_site = std::string_view(req["Sec-Fetch-Site"]);
+    a.content_type = std::string_view(req[http::field::content_type]);
+    a.action_header = std::string_view(req["X-Drover-Action"]);
+    auto refusal = cross_site_refusal(a);
+    if (!refusal.empty()) throw http_error(http::status::forbidden, refusal);
+  }
+  return c;
+}
+
+socket_admission gatekeeper::admit_socket(const json::value& auth_payload, std::string_view authorization) const {
+  socket_admission out;
+  if (mode_ == auth_mode::none) {
+    caller c;
+    c.development = true;
+    out.who = c;
+    return out;
+  }
+  std::string header;
+  if (const auto* o = auth_payload.if_object()) {
+    if (const auto* t = o->if_contains("token"); t && t->is_string()) {
+      header = "Bearer " + std::string(t->get_string());
+    }
+  }
+  if (header.empty()) header = std::string(authorization);
+  if (header.empty()) {
+    out.refusal = "Authentication required: connect with auth: {token}";
+    return out;
+  }
+  std::string refusal;
+  auto c = verify_token(header, refusal);
+  if (!refusal.empty()) {
+    out.refusal = "Invalid token: " + refusal;
+    return out;
+  }
+  out.who = std::move(c);
+  return out;
+}
+
+}  // namespace drover::api

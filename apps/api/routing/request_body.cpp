@@ -1,0 +1,38 @@
+// request_body.cpp - JSON request bodies, read and refused the same way on every route.
+#include "api/routing/request_body.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "api/http_error.hpp"
+
+namespace drover::api {
+
+namespace http = httpd::http;
+
+namespace {
+
+bool is_json_content(const httpd::request& req) {
+  auto ct = std::string(req[http::field::content_type]);
+  std::transform(ct.begin(), ct.end(), ct.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ct.starts_with("application/json");
+}
+
+}  // namespace
+
+boost::json::object json_object_body(const httpd::request& req, body_presence presence) {
+  if (presence == body_presence::optional && req.body().empty()) return {};
+  if (presence == body_presence::required && !is_json_content(req)) {
+    throw http_error(http::status::unsupported_media_type, "Content-Type must be application/json");
+  }
+  boost::system::error_code ec;
+  auto v = boost::json::parse(req.body(), ec);
+  if (ec) throw http_error(http::status::bad_request, "Malformed JSON: " + ec.message());
+  if (!v.is_object()) throw http_error(http::status::bad_request, "Request body must be a JSON object");
+  return std::move(v.get_object());
+}
+
+}  // namespace drover::api

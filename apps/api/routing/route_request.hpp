@@ -1,0 +1,43 @@
+// route_request.hpp - what a route handler receives: the request, its parsed URL, the
+// pattern's parameters and who is calling.
+#pragma once
+
+#include <boost/url/url_view.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "httpd/http_types.hpp"
+
+namespace drover::api {
+
+// The verified caller of a route. For a user route: `user` is the JWT's `sub`, or empty
+// in AUTH_MODE=none, where the one development user may act on everything (owns()).
+// For an operator route: `user` is the dashboard user ("token" for the bearer token).
+struct caller {
+  std::string user;
+  bool development = false;  // AUTH_MODE=none: no identity, no ownership checks
+  bool admin = false;        // operator routes: the admin role
+
+  // Whether this caller may see and touch what `owner` owns. An empty owner (data made
+  // before ownership existed, or by a producer that named no user) belongs to nobody
+  // but the development user.
+  bool owns(std::string_view owner) const { return development || (!owner.empty() && owner == user); }
+};
+
+struct route_request {
+  const httpd::request& req;
+  boost::urls::url_view url;
+  std::vector<std::pair<std::string, std::string>> params;  // ":name" parts and their values
+  caller who;
+
+  // The value of the pattern part ":name"; throws std::out_of_range when the route has none.
+  const std::string& param(std::string_view name) const;
+  // A query-string parameter, or std::nullopt.
+  std::optional<std::string> query(std::string_view name) const;
+};
+
+}  // namespace drover::api

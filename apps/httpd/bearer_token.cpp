@@ -1,0 +1,40 @@
+// bearer_token.cpp - a constant-time comparison of bearer tokens over their digests.
+#include "httpd/bearer_token.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include <array>
+
+namespace drover::httpd {
+
+namespace {
+
+std::array<unsigned char, SHA256_DIGEST_LENGTH> digest(std::string_view s) {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), out.data());
+  return out;
+}
+
+}  // namespace
+
+bool bearer_token_matches(std::string_view authorization, std::string_view token) {
+  if (token.empty()) return false;
+  constexpr std::string_view scheme = "Bearer ";
+  while (!authorization.empty() && authorization.front() == ' ') authorization.remove_prefix(1);
+  if (authorization.size() < scheme.size()) return false;
+  for (std::size_t i = 0; i < scheme.size(); ++i) {
+    char c = authorization[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    char want = scheme[i];
+    if (want >= 'A' && want <= 'Z') want = static_cast<char>(want - 'A' + 'a');
+    if (c != want) return false;
+  }
+  auto given = authorization.substr(scheme.size());
+  while (!given.empty() && given.back() == ' ') given.remove_suffix(1);
+  const auto a = digest(given);
+  const auto b = digest(token);
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace drover::httpd

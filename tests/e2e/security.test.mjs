@@ -1,0 +1,216 @@
+// security.test.mjs - identity and ownership from outside, as a security reviewer tries it:
+// every user route and Socket.IO event with no token, a forged signature, a wrong
+// algorithm, an expired token, another user's token and the owner's, on SQLite and
+// PostgreSQL, with jobs added by the API and by a Node BullMQ producer; RS256 keys from a
+// PEM file and ES256 keys from a JWKS file that is rotated while the API runs; and a
+// production start that refuses unsafe settings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { startSystem, waitFor, freePort } from './system.mjs';
+import { bullmq, onCleanup, DROVER_BIN } from '../interop/support.mjs';
+import { HsIssuer, AsymmetricIssuer, unsignedToken, confusedToken, bearer, nowS } from './tokens.mjs';
+
+const require = createRequire(import.meta.url);
+const { io } = require('socket.io-client');
+
+async function call(base, method, route, { token, body, headers = {}, raw } = {}) {
+  const h = { ...headers };
+  if (token) h.authorization = `Bearer ${token}`;
+  let payload;
+  if (raw !== undefined) {
+    payload = raw;
+  } else if (body !== undefined) {
+    h['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(`${base}${route}`, { method, headers: h, body: payload });
+  return { status: res.status, headers: res.headers, body: await res.json().catch(() => null) };
+}
+
+function tempDir() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'drover-security-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+// Waits until the job has finished, as its owner sees it.
+async function finished(base, jobId, token) {
+  let last;
+  await waitFor(async () => {
+    last = await call(base, 'GET', `/api/chat/job/${jobId}`, { token });
+    return last.body && ['completed', 'failed'].includes(last.body.status);
+  }, { timeout: 20000, what: `job ${jobId} to finish (last ${JSON.stringify(last?.body)})` });
+  return last.body;
+}
+
+function connect(base, auth, extra = {}) {
+  const socket = io(base, { transports: ['websocket'], reconnection: false, auth, ...extra });
+  onCleanup(() => socket.close());
+  return new Promise((resolve) => {
+    socket.once('connect', () => resolve({ socket, error: null }));
+    socket.once('connect_error', (err) => resolve({ socket, error: err }));
+  });
+}
+
+const emitWithAck = (socket, event, arg) => new Promise((resolve) => socket.emit(event, arg, resolve));
+
+for (const database of ['sqlite', 'postgres']) {
+  test(`authorization matrix on ${database}: every route and event, six kinds of caller`, { timeout: 120000 }, async () => {
+    const hs = new HsIssuer();
+    const rsa = new AsymmetricIssuer('rsa');
+    const sys = await startSystem({ database, env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'whsec_' + Buffer.from('e2e-security-secret-0123456789ab').toString('base64') } });
+    const alice = hs.token('alice');
+    const bob = hs.token('bob');
+    const conv = `conv-${database}`;
+
+    // What alice owns: a conversation with a job, a document, a delivery; a job a Node
+    // producer added for her.
+    const sent = await call(sys.base, 'POST', '/api/chat/send', { token: alice, body: { conversationId: conv, message: 'hello' } });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    const jobId = sent.body.jobId;
+    assert.equal((await finished(sys.base, jobId, alice)).status, 'completed');
+    const doc = await call(sys.base, 'POST', `/api/documents?conversationId=${conv}&filename=a.txt`,
+      { token: alice, raw: 'alice private notes', headers: { 'content-type': 'text/plain' } });
+    assert.equal(doc.status, 202, JSON.stringify(doc.body));
+    assert.match(doc.body.documentId, /^[0-9a-f]{32}$/, 'a 128-bit random document id');
+    const nodeQueue = new bullmq.Queue('ai-processing', { connection: sys.redis.connection });
+    onCleanup(() => nodeQueue.close());
+    const nodeJob = await nodeQueue.add('generate-response', { conversationId: conv, userId: 'alice', message: 'from node' });
+    let delivery;
+    const deliveries = new bullmq.Queue('webhook-delivery', { connection: sys.redis.connection });
+    onCleanup(() => deliveries.close());
+    await waitFor(async () => {
+      const jobs = await deliveries.getJobs(['completed', 'waiting', 'active', 'delayed', 'failed']);
+      delivery = jobs.find((j) => j.data?.payload?.jobId === jobId);
+      return !!delivery;
+    }, { timeout: 20000, what: 'the job-completed delivery' });
+
+    const routes = [
+      // [name, method, path, body/raw, owner's status, other user's status]
+      ['send into the conversation', 'POST', '/api/chat/send', { body: { conversationId: conv, message: 'again' } }, 200, 404],
+      ['poll the job', 'GET', `/api/chat/job/${jobId}`, {}, 200, 404],
+      ['poll the Node-added job', 'GET', `/api/chat/job/${nodeJob.id}`, {}, 200, 404],
+      ['read the history', 'GET', `/api/conversations/${conv}/messages`, {}, 200, 404],
+      ['upload into the conversation', 'POST', `/api/documents?conversationId=${conv}&filename=b.txt`,
+        { raw: 'more', headers: { 'content-type': 'text/plain' } }, 202, 404],
+      ['read the document', 'GET', `/api/documents/${doc.body.documentId}`, {}, 200, 404],
+      ['read the delivery', 'GET', `/api/webhooks/deliveries/${delivery.id}`, {}, 200, 404],
+      ['write the assessment', 'PUT', '/api/users/alice/assessment', { body: { level: 'expert' } }, 200, 403],
+      ['cancel the finished job', 'DELETE', `/api/chat/job/${jobId}`, {}, 409, 404],
+    ];
+    const expired = hs.token('alice', { exp: nowS() - 3600, iat: nowS() - 7200 });
+    const callers = [
+      ['no token', undefined],
+      ['a forged signature', hs.forged('alice')],
+      ['alg none', unsignedToken('alice')],
+      ['an RS256 token', rsa.token('alice')],
+      ['algorithm confusion', confusedToken(rsa, 'alice')],
+      ['an expired token', expired],
+    ];
+    for (const [name, method, route, opts, ownerStatus, otherStatus] of routes) {
+      for (const [who, token] of callers) {
+        const r = await call(sys.base, method, route, { ...opts, token });
+        assert.equal(r.status, 401, `${name} with ${who}: ${JSON.stringify(r.body)}`);
+        assert.match(r.headers.get('www-authenticate') || '', /^Bearer/, `${name} with ${who} names the scheme`);
+      }
+      const other = await call(sys.base, method, route, { ...opts, token: bob });
+      assert.equal(other.status, otherStatus, `${name} as another user: ${JSON.stringify(other.body)}`);
+      const owner = await call(sys.base, method, route, { ...opts, token: alice });
+      assert.equal(owner.status, ownerStatus, `${name} as the owner: ${JSON.stringify(owner.body)}`);
+    }
+    // A body userId that is not the token's user; a missing conversation looks like someone else's.
+    const spoof = await call(sys.base, 'POST', '/api/chat/send', { token: bob, body: { conversationId: 'bob-1', userId: 'alice', message: 'x' } });
+    assert.equal(spoof.status, 403);
+    assert.equal((await call(sys.base, 'GET', '/api/conversations/nobody-has-this/messages', { token: bob })).status, 404);
+    // Bob cannot cancel alice's waiting job either: the job stays.
+    const waiting = await nodeQueue.add('generate-response', { conversationId: conv, userId: 'alice', message: 'later' }, { delay: 60000 });
+    assert.equal((await call(sys.base, 'DELETE', `/api/chat/job/${waiting.id}`, { token: bob })).status, 404);
+    assert.equal(await (await nodeQueue.getJob(waiting.id)).getState(), 'delayed');
+    assert.equal((await call(sys.base, 'DELETE', `/api/chat/job/${waiting.id}`, { token: alice })).status, 200);
+    // Bob's own things work for him.
+    const own = await call(sys.base, 'POST', '/api/chat/send', { token: bob, body: { conversationId: 'bob-1', message: 'mine' } });
+    assert.equal(own.status, 200);
+    assert.equal((await call(sys.base, 'GET', `/api/chat/job/${own.body.jobId}`, { token: bob })).status, 200);
+
+    // Socket.IO: the CONNECT is refused with a reason for every bad token.
+    for (const [who, token] of callers) {
+      const { socket, error } = await connect(sys.base, token ? { token } : {});
+      assert.ok(error, `socket with ${who} is refused`);
+      assert.match(error.message, /token|Authentication/i, `socket with ${who}: ${error.message}`);
+      socket.close();
+    }
+    const { socket: bobSocket, error: bobError } = await connect(sys.base, { token: bob });
+    assert.equal(bobError, null);
+    assert.equal((await emitWithAck(bobSocket, 'subscribe-job', jobId)).status, 404);
+    assert.equal((await emitWithAck(bobSocket, 'join-conversation', conv)).status, 404);
+    const { socket: aliceSocket, error: aliceError } = await connect(sys.base, {}, { extraHeaders: bearer(alice) });
+    assert.equal(aliceError, null, 'the Authorization header works too');
+    assert.equal((await emitWithAck(aliceSocket, 'subscribe-job', jobId)).ok, true);
+    assert.equal((await emitWithAck(aliceSocket, 'join-conversation', conv)).ok, true);
+    // Only alice hears alice's answer.
+    const heard = { alice: [], bob: [] };
+    aliceSocket.on('ai-response', (m) => heard.alice.push(m));
+    bobSocket.on('ai-response', (m) => heard.bob.push(m));
+    const next = await call(sys.base, 'POST', '/api/chat/send', { token: alice, body: { conversationId: conv, message: 'live' } });
+    await waitFor(() => heard.alice.some((m) => m.jobId === next.body.jobId), { timeout: 20000, what: 'alice hears her answer' });
+    assert.equal(heard.bob.length, 0);
+  });
+}
+
+test('RS256 from a PEM file and ES256 from a JWKS file, rotated while the API runs', { timeout: 90000 }, async () => {
+  const dir = tempDir();
+  const rsa = new AsymmetricIssuer('rsa');
+  writeFileSync(path.join(dir, 'key.pem'), rsa.publicPem());
+  const pem = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_PUBLIC_KEY_FILE: path.join(dir, 'key.pem'), WEBHOOK_SECRET: 'rs-secret-not-dev', AUTH_JWT_ISSUER: 'https://issuer.test', AUTH_JWT_AUDIENCE: 'drover' } });
+  const good = rsa.token('carol', { iss: 'https://issuer.test', aud: ['other', 'drover'] });
+  const send = (base, token) => call(base, 'POST', '/api/chat/send', { token, body: { conversationId: `c-${Math.random()}`, message: 'hi' } });
+  assert.equal((await send(pem.base, good)).status, 200);
+  assert.equal((await send(pem.base, rsa.token('carol', { iss: 'https://evil.test', aud: 'drover' }))).status, 401);
+  assert.equal((await send(pem.base, rsa.token('carol', { iss: 'https://issuer.test', aud: 'other' }))).status, 401);
+  assert.equal((await send(pem.base, new AsymmetricIssuer('rsa').token('carol', { iss: 'https://issuer.test', aud: 'drover' }))).status, 401);
+  await pem.api.stop();
+
+  const first = new AsymmetricIssuer('ec', 'k1');
+  const second = new AsymmetricIssuer('ec', 'k2');
+  const jwks = path.join(dir, 'jwks.json');
+  writeFileSync(jwks, JSON.stringify({ keys: [first.jwk()] }));
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWKS_FILE: jwks, WEBHOOK_SECRET: 'es-secret-not-dev' } });
+  assert.equal((await send(sys.base, first.token('dave'))).status, 200);
+  assert.equal((await send(sys.base, second.token('dave'))).status, 401, 'unknown kid');
+  writeFileSync(jwks, JSON.stringify({ keys: [second.jwk()] }));
+  await waitFor(async () => (await send(sys.base, second.token('dave'))).status === 200, { timeout: 10000, what: 'the rotated key' });
+  assert.equal((await send(sys.base, first.token('dave'))).status, 401, 'the retired key');
+});
+
+test('a production start refuses unsafe settings; make run opts into development explicitly', { timeout: 30000 }, async () => {
+  const port = String(await freePort());
+  const start = (env) => spawnSync(DROVER_BIN, ['api'], {
+    env: { PATH: process.env.PATH, PORT: port, REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: 'sqlite::memory:', ...env },
+    encoding: 'utf8', timeout: 15000,
+  });
+  const noKey = start({ WEBHOOK_SECRET: 'a-real-secret' });
+  assert.notEqual(noKey.status, 0);
+  assert.match(noKey.stderr + noKey.stdout, /AUTH_JWT_SECRET|AUTH_MODE=none/);
+  const devSecret = start({ AUTH_JWT_SECRET: 'x'.repeat(32), WEBHOOK_SECRET: 'dev-webhook-secret' });
+  assert.notEqual(devSecret.status, 0);
+  assert.match(devSecret.stderr + devSecret.stdout, /WEBHOOK_SECRET is the development default/);
+  const noSecret = start({ AUTH_JWT_SECRET: 'x'.repeat(32) });
+  assert.notEqual(noSecret.status, 0);
+  assert.match(noSecret.stderr + noSecret.stdout, /WEBHOOK_SECRET is not set/);
+  // The forged webhook the issue describes: with the development secret the API never
+  // starts outside AUTH_MODE=none, so nobody can sign with it.
+  const hs = new HsIssuer();
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'the-real-one' } });
+  const { createHmac } = await import('node:crypto');
+  const body = JSON.stringify({ jobId: 'x', conversationId: 'victim', userId: 'v', result: { response: 'forged' } });
+  const ts = Math.floor(Date.now() / 1000);
+  const sig = createHmac('sha256', 'dev-webhook-secret').update(`m1.${ts}.${body}`).digest('base64');
+  const forged = await fetch(`${sys.base}/api/webhooks/job-completed`, { method: 'POST', body,
+    headers: { 'content-type': 'application/json', 'webhook-id': 'm1', 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${sig}` } });
+  assert.equal(forged.status, 401);
+});
