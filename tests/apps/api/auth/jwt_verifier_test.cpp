@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -231,6 +232,31 @@ TEST(JwtVerifier, AcceptsRs256AndEs256WithAPemKey) {
   temp_dir dir;
   expect_ok(jwt_verifier(with_pem(dir, k().rsa1.get())).verify(pk_token(k().rsa1.get(), claims()), now));
   expect_ok(jwt_verifier(with_pem(dir, k().ec1.get())).verify(pk_token(k().ec1.get(), claims()), now));
+}
+
+TEST(JwtVerifier, APemCertificateLendsItsKey) {
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  X509_set_pubkey(cert, k().ec1.get());
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC, bytes("idp"), -1, -1, 0);
+  X509_set_issuer_name(cert, X509_get_subject_name(cert));
+  ASSERT_GT(X509_sign(cert, k().ec1.get(), EVP_sha256()), 0);
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert);
+  char* data = nullptr;
+  std::string pem(data, static_cast<std::size_t>(BIO_get_mem_data(bio, &data)));
+  BIO_free(bio);
+  X509_free(cert);
+
+  temp_dir dir;
+  jwt_settings s;
+  s.public_key_file = dir.write("cert.pem", pem);
+  jwt_verifier v(s);
+  expect_ok(v.verify(pk_token(k().ec1.get(), claims()), now));
+  expect_refused(v.verify(pk_token(k().ec2.get(), claims()), now), "bad signature");
 }
 
 TEST(JwtVerifier, JwksPicksTheKeyByKid) {
@@ -605,20 +631,25 @@ TEST(JwtVerifier, UnusableKeyFilesAreRefusedWithoutQuotingThem) {
   auto no_kid = jwk_of(k().rsa1.get(), "e");
   no_kid.erase("kid");
   auto weak = jwk_of(k().rsa_weak.get(), "f");
+  auto exponent_one = jwk_of(k().rsa1.get(), "h");
+  exponent_one["e"] = "AQ";
   jwt_settings s;
   s.jwks_file = dir.write("jwks.json", jwks_of({wrong_alg, for_encryption, p384, off_curve, no_kid, weak,
-                                                json::object{{"kid", "g"}, {"kty", "oct"}, {"k", "c2VjcmV0"}}}));
+                                                json::object{{"kid", "g"}, {"kty", "oct"}, {"k", "c2VjcmV0"}}, exponent_one}));
   auto msg = thrown_by([&] { jwt_verifier v(s); });
   EXPECT_NE(msg.find("AUTH_JWKS_FILE"), std::string::npos) << msg;
   EXPECT_NE(msg.find("no usable"), std::string::npos) << msg;
   s.jwks_file = dir.write("jwks.json", "[]");
   EXPECT_NE(thrown_by([&] { jwt_verifier v(s); }).find("AUTH_JWKS_FILE"), std::string::npos);
 
-  // The usable keys of a mixed set still load, and a matching `alg` is fine.
+  // The usable keys of a mixed set still load, a matching `alg` is fine, and of two keys
+  // with one kid the first is kept.
   auto good = jwk_of(k().ec1.get(), "good");
   good["alg"] = "ES256";
-  s.jwks_file = dir.write("jwks.json", jwks_of({wrong_alg, good}));
-  expect_ok(jwt_verifier(s).verify(pk_token(k().ec1.get(), claims(), "good"), now));
+  s.jwks_file = dir.write("jwks.json", jwks_of({wrong_alg, good, jwk_of(k().ec2.get(), "good")}));
+  jwt_verifier mixed(s);
+  expect_ok(mixed.verify(pk_token(k().ec1.get(), claims(), "good"), now));
+  expect_refused(mixed.verify(pk_token(k().ec2.get(), claims(), "good"), now), "bad signature");
 }
 
 TEST(JwtSettings, FromEnvironment) {
