@@ -53,9 +53,16 @@ int no_passphrase(char*, int, int, void*) { return 0; }
 // The algorithm this key type verifies; refuses every other type and weak sizes.
 jwt_alg alg_of(EVP_PKEY* key) {
   switch (EVP_PKEY_get_base_id(key)) {
-    case EVP_PKEY_RSA:
+    case EVP_PKEY_RSA: {
       if (EVP_PKEY_get_bits(key) < min_rsa_bits) refuse("RSA key is shorter than 2048 bits");
+      // With e = 1 a "signature" is the padded hash itself: anyone could forge one.
+      BIGNUM* e = nullptr;
+      const bool usable_e = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e) == 1 && BN_is_odd(e) &&
+                            BN_num_bits(e) > 1;
+      BN_free(e);
+      if (!usable_e) refuse("RSA public exponent is not an odd number of at least 3");
       return jwt_alg::rs256;
+    }
     case EVP_PKEY_EC: {
       char group[64] = {};
       std::size_t len = 0;

@@ -30,7 +30,8 @@ class jwt_key {
   // The public key in PEM text: a SubjectPublicKeyInfo ("BEGIN PUBLIC KEY") or, failing
   // that, the key of a certificate ("BEGIN CERTIFICATE"; the certificate itself is not
   // checked). Throws std::invalid_argument with a reason that never quotes the text:
-  // no key, a type other than RSA or EC P-256, or an RSA modulus under 2048 bits.
+  // no key, a type other than RSA or EC P-256, an RSA modulus under 2048 bits or an RSA
+  // exponent that is not odd and at least 3.
   static jwt_key from_pem(std::string_view pem);
 
   // A JSON Web Key (RFC 7517/7518 section 6): kty RSA (n, e) or EC with crv P-256 (x, y).

@@ -74,8 +74,9 @@ class jwt_verifier {
   static constexpr std::size_t max_subject_bytes = 256;
 
   // Loads the key. Throws std::invalid_argument when no key setting is set or more than
-  // one is, when the secret is too short, or when a key file cannot be read or holds no
-  // usable key; the message names the setting and the file, never the key material.
+  // one is, when the secret is too short, when the leeway is outside 0..86400 s, or when a
+  // key file cannot be read or holds no usable key; the message names the setting and the
+  // file, never the key material.
   explicit jwt_verifier(jwt_settings s);
 
   // Checks `token` against the system clock.

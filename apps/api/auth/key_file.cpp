@@ -39,7 +39,8 @@ file_stamp stamp_of(const std::string& path) {
 }
 
 key_file read_key_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO by mistake must not hang the API; regular files ignore it.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) fail(path, "open", errno);
   fd_guard guard{fd};
   struct stat st {};

@@ -1,222 +1,11 @@
-// jwt_verifier_test.cpp - bearer tokens: keys, algorithms, signatures, claims, JWKS reload.
-#include <gtest/gtest.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/pem.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+// jwt_verifier_test.cpp - bearer tokens: keys, algorithms, signatures, claims, the Authorization header.
+#include <openssl/x509.h>
 
-#include <boost/json.hpp>
-
-#include <atomic>
-#include <functional>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <memory>
-#include <stdexcept>
-#include <thread>
-#include <vector>
 
-#include "api/auth/jwt_verifier.hpp"
+#include "jwt_test_tokens.hpp"
 
-namespace json = boost::json;
-using drover::api::auth::jwt_settings;
-using drover::api::auth::jwt_verifier;
-using drover::api::auth::verification;
-
-namespace {
-
-constexpr std::int64_t now = 1'800'000'000;
-const std::string secret = "a-test-secret-that-is-32-bytes-long!!";
-
-// --- Keys and signatures, made here with OpenSSL so that the test does not trust the code under test.
-
-struct pkey_free {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_free>;
-
-struct keys {
-  pkey_ptr rsa1{EVP_RSA_gen(2048)};
-  pkey_ptr rsa2{EVP_RSA_gen(2048)};
-  pkey_ptr rsa_weak{EVP_RSA_gen(1024)};
-  pkey_ptr ec1{EVP_EC_gen("P-256")};
-  pkey_ptr ec2{EVP_EC_gen("P-256")};
-  pkey_ptr ec384{EVP_EC_gen("P-384")};
-};
-
-const keys& k() {
-  static const keys all;  // RSA generation is slow: once per run
-  return all;
-}
-
-const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
-
-std::string b64url(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(in), static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return out;
-}
-
-std::string bn_bytes(const BIGNUM* bn, int pad = 0) {
-  std::string out(static_cast<std::size_t>(pad ? pad : BN_num_bytes(bn)), '\0');
-  BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(out.size()));
-  return out;
-}
-
-std::string hs256(std::string_view key, std::string_view input) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes(input), input.size(), mac, &len);
-  return std::string(reinterpret_cast<char*>(mac), len);
-}
-
-// RS256 (PKCS #1 v1.5) or ES256 (converted from DER to the raw r||s of JWS).
-std::string sign_with(EVP_PKEY* key, std::string_view input) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  std::size_t len = 0;
-  EXPECT_EQ(EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key), 1);
-  EVP_DigestSign(ctx, nullptr, &len, bytes(input), input.size());
-  std::string sig(len, '\0');
-  EXPECT_EQ(EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, bytes(input), input.size()), 1);
-  EVP_MD_CTX_free(ctx);
-  sig.resize(len);
-  if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return sig;
-  const unsigned char* p = bytes(sig);
-  ECDSA_SIG* der = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
-  std::string raw = bn_bytes(ECDSA_SIG_get0_r(der), 32) + bn_bytes(ECDSA_SIG_get0_s(der), 32);
-  ECDSA_SIG_free(der);
-  return raw;
-}
-
-std::string pem_of(EVP_PKEY* key) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PUBKEY(bio, key);
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  std::string out(data, static_cast<std::size_t>(n));
-  BIO_free(bio);
-  return out;
-}
-
-std::string bn_param(EVP_PKEY* key, const char* name) {
-  BIGNUM* bn = nullptr;
-  EXPECT_EQ(EVP_PKEY_get_bn_param(key, name, &bn), 1);
-  const bool ec_coordinate = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
-  std::string out = bn_bytes(bn, ec_coordinate ? 32 : 0);
-  BN_free(bn);
-  return b64url(out);
-}
-
-json::object jwk_of(EVP_PKEY* key, std::string kid) {
-  json::object jwk{{"kid", kid}, {"use", "sig"}};
-  if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {
-    jwk["kty"] = "RSA";
-    jwk["n"] = bn_param(key, OSSL_PKEY_PARAM_RSA_N);
-    jwk["e"] = bn_param(key, OSSL_PKEY_PARAM_RSA_E);
-  } else {
-    jwk["kty"] = "EC";
-    jwk["crv"] = "P-256";
-    jwk["x"] = bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X);
-    jwk["y"] = bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y);
-  }
-  return jwk;
-}
-
-std::string jwks_of(std::vector<json::object> jwks) {
-  json::array all;
-  for (auto& j : jwks) all.push_back(std::move(j));
-  return json::serialize(json::object{{"keys", std::move(all)}});
-}
-
-json::object claims(json::object extra = {}) {
-  json::object c{{"sub", "alice"}, {"exp", now + 600}, {"iat", now}};
-  for (auto& [name, value] : extra) c[name] = value;
-  return c;
-}
-
-// A token with these header and payload JSON texts; `sign` gets the signing input.
-template <class Sign>
-std::string token_of(std::string_view header, std::string_view payload, Sign sign) {
-  std::string input = b64url(header) + "." + b64url(payload);
-  return input + "." + b64url(sign(input));
-}
-
-std::string hs_token(const json::object& payload, std::string_view key = secret) {
-  return token_of(R"({"alg":"HS256","typ":"JWT"})", json::serialize(payload),
-                  [&](std::string_view in) { return hs256(key, in); });
-}
-
-std::string pk_token(EVP_PKEY* key, const json::object& payload, std::string kid = "") {
-  json::object header{{"alg", EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? "ES256" : "RS256"}, {"typ", "JWT"}};
-  if (!kid.empty()) header["kid"] = kid;
-  return token_of(json::serialize(header), json::serialize(payload),
-                  [&](std::string_view in) { return sign_with(key, in); });
-}
-
-// --- Files.
-
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "drover-jwt-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-  std::string write(const std::string& name, std::string_view text) const {
-    auto p = path / name;
-    std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
-    return p.string();
-  }
-};
-
-// Moves a file's mtime, so that a rewrite is seen even on a coarse-grained file system.
-void set_mtime(const std::string& path, std::int64_t seconds) {
-  timespec times[2] = {{seconds, 0}, {seconds, 0}};
-  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
-}
-
-jwt_settings with_secret() {
-  jwt_settings s;
-  s.hs256_secret = secret;
-  return s;
-}
-
-jwt_settings with_pem(const temp_dir& dir, EVP_PKEY* key) {
-  jwt_settings s;
-  s.public_key_file = dir.write("key.pem", pem_of(key));
-  return s;
-}
-
-void expect_ok(const verification& v, const char* user = "alice") {
-  ASSERT_TRUE(v) << v.error;
-  EXPECT_EQ(v.who->user, user);
-  EXPECT_TRUE(v.error.empty());
-}
-
-void expect_refused(const verification& v, std::string_view error) {
-  EXPECT_FALSE(v.who);
-  EXPECT_EQ(v.error, error);
-}
-
-std::string thrown_by(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(nothing thrown)";
-}
-
-}  // namespace
+using namespace jwt_test;
 
 // --- Good tokens.
 
@@ -233,17 +22,29 @@ TEST(JwtVerifier, AcceptsRs256AndEs256WithAPemKey) {
   expect_ok(jwt_verifier(with_pem(dir, k().ec1.get())).verify(pk_token(k().ec1.get(), claims()), now));
 }
 
-TEST(JwtVerifier, JwksPicksTheKeyByKid) {
+TEST(JwtVerifier, APemCertificateLendsItsKey) {
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  X509_set_pubkey(cert, k().ec1.get());
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC, bytes("idp"), -1, -1, 0);
+  X509_set_issuer_name(cert, X509_get_subject_name(cert));
+  ASSERT_GT(X509_sign(cert, k().ec1.get(), EVP_sha256()), 0);
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert);
+  char* data = nullptr;
+  std::string pem(data, static_cast<std::size_t>(BIO_get_mem_data(bio, &data)));
+  BIO_free(bio);
+  X509_free(cert);
+
   temp_dir dir;
   jwt_settings s;
-  s.jwks_file = dir.write("jwks.json", jwks_of({jwk_of(k().rsa1.get(), "r1"), jwk_of(k().ec1.get(), "e1")}));
+  s.public_key_file = dir.write("cert.pem", pem);
   jwt_verifier v(s);
-  expect_ok(v.verify(pk_token(k().rsa1.get(), claims(), "r1"), now));
-  expect_ok(v.verify(pk_token(k().ec1.get(), claims(), "e1"), now));
-  expect_refused(v.verify(pk_token(k().rsa1.get(), claims(), "e1"), now), "algorithm not allowed");
-  expect_refused(v.verify(pk_token(k().rsa1.get(), claims(), "nope"), now), "unknown key id");
-  expect_refused(v.verify(pk_token(k().rsa1.get(), claims()), now), "missing key id");
-  expect_refused(v.verify(pk_token(k().rsa2.get(), claims(), "r1"), now), "bad signature");
+  expect_ok(v.verify(pk_token(k().ec1.get(), claims()), now));
+  expect_refused(v.verify(pk_token(k().ec2.get(), claims()), now), "bad signature");
 }
 
 TEST(JwtVerifier, AcceptsTheTypValuesOfJwtAndAccessTokens) {
@@ -483,77 +284,6 @@ TEST(JwtVerifier, BearerHeader) {
   expect_refused(v.verify_bearer("Bearer " + token + " x"), "malformed token");
 }
 
-// --- JWKS reload.
-
-TEST(JwtVerifier, JwksFileIsReloadedWhenItChanges) {
-  temp_dir dir;
-  jwt_settings s;
-  s.jwks_check_interval = std::chrono::milliseconds(0);
-  s.jwks_file = dir.write("jwks.json", jwks_of({jwk_of(k().rsa1.get(), "old")}));
-  set_mtime(s.jwks_file, now);
-  jwt_verifier v(s);
-  const auto old_token = pk_token(k().rsa1.get(), claims(), "old");
-  const auto new_token = pk_token(k().ec2.get(), claims(), "new");
-  expect_ok(v.verify(old_token, now));
-  expect_refused(v.verify(new_token, now), "unknown key id");
-
-  // Rotation: the old key is gone, the new one works.
-  dir.write("jwks.json", jwks_of({jwk_of(k().ec2.get(), "new")}));
-  set_mtime(s.jwks_file, now + 10);
-  expect_ok(v.verify(new_token, now));
-  expect_refused(v.verify(old_token, now), "unknown key id");
-
-  // A broken, an empty or a missing file keeps the keys there were.
-  dir.write("jwks.json", "{\"keys\": [");
-  set_mtime(s.jwks_file, now + 20);
-  expect_ok(v.verify(new_token, now));
-  dir.write("jwks.json", R"({"keys":[]})");
-  set_mtime(s.jwks_file, now + 30);
-  expect_ok(v.verify(new_token, now));
-  std::filesystem::remove(s.jwks_file);
-  expect_ok(v.verify(new_token, now));
-
-  // And a good file after that is taken again.
-  dir.write("jwks.json", jwks_of({jwk_of(k().rsa1.get(), "old")}));
-  set_mtime(s.jwks_file, now + 40);
-  expect_ok(v.verify(old_token, now));
-}
-
-TEST(JwtVerifier, JwksFileIsLookedAtOncePerInterval) {
-  temp_dir dir;
-  jwt_settings s;
-  s.jwks_check_interval = std::chrono::hours(1);
-  s.jwks_file = dir.write("jwks.json", jwks_of({jwk_of(k().rsa1.get(), "old")}));
-  jwt_verifier v(s);
-  dir.write("jwks.json", jwks_of({jwk_of(k().ec2.get(), "new")}));
-  set_mtime(s.jwks_file, now + 10);
-  expect_ok(v.verify(pk_token(k().rsa1.get(), claims(), "old"), now));
-  expect_refused(v.verify(pk_token(k().ec2.get(), claims(), "new"), now), "unknown key id");
-}
-
-TEST(JwtVerifier, JwksReloadWhileOtherThreadsVerify) {
-  temp_dir dir;
-  jwt_settings s;
-  s.jwks_check_interval = std::chrono::milliseconds(0);
-  s.jwks_file = dir.write("jwks.json", jwks_of({jwk_of(k().ec1.get(), "a"), jwk_of(k().ec2.get(), "b")}));
-  jwt_verifier v(s);
-  const auto token = pk_token(k().ec1.get(), claims(), "a");
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 3; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 100; ++i) failures += v.verify(token, now) ? 0 : 1;
-    });
-  }
-  for (int i = 0; i < 20; ++i) {
-    // Each version keeps key "a"; write to a new file and rename, as deployment tools do.
-    auto tmp = dir.write("jwks.json.tmp", jwks_of({jwk_of(k().ec1.get(), "a"), jwk_of(k().ec2.get(), "b" + std::to_string(i))}));
-    std::filesystem::rename(tmp, s.jwks_file);
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(failures, 0);
-}
-
 // --- Configuration.
 
 TEST(JwtVerifier, ExactlyOneKeySetting) {
@@ -592,33 +322,6 @@ TEST(JwtVerifier, UnusableKeyFilesAreRefusedWithoutQuotingThem) {
   jwt_settings missing;
   missing.public_key_file = (dir.path / "absent.pem").string();
   EXPECT_NE(thrown_by([&] { jwt_verifier v(missing); }).find("AUTH_JWT_PUBLIC_KEY_FILE"), std::string::npos);
-
-  // A JWKS whose every key is unusable: wrong alg, encryption use, another curve, no kid.
-  auto wrong_alg = jwk_of(k().rsa1.get(), "a");
-  wrong_alg["alg"] = "ES256";
-  auto for_encryption = jwk_of(k().rsa1.get(), "b");
-  for_encryption["use"] = "enc";
-  auto p384 = jwk_of(k().ec1.get(), "c");
-  p384["crv"] = "P-384";
-  auto off_curve = jwk_of(k().ec1.get(), "d");
-  off_curve["y"] = jwk_of(k().ec2.get(), "d").at("y");
-  auto no_kid = jwk_of(k().rsa1.get(), "e");
-  no_kid.erase("kid");
-  auto weak = jwk_of(k().rsa_weak.get(), "f");
-  jwt_settings s;
-  s.jwks_file = dir.write("jwks.json", jwks_of({wrong_alg, for_encryption, p384, off_curve, no_kid, weak,
-                                                json::object{{"kid", "g"}, {"kty", "oct"}, {"k", "c2VjcmV0"}}}));
-  auto msg = thrown_by([&] { jwt_verifier v(s); });
-  EXPECT_NE(msg.find("AUTH_JWKS_FILE"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("no usable"), std::string::npos) << msg;
-  s.jwks_file = dir.write("jwks.json", "[]");
-  EXPECT_NE(thrown_by([&] { jwt_verifier v(s); }).find("AUTH_JWKS_FILE"), std::string::npos);
-
-  // The usable keys of a mixed set still load, and a matching `alg` is fine.
-  auto good = jwk_of(k().ec1.get(), "good");
-  good["alg"] = "ES256";
-  s.jwks_file = dir.write("jwks.json", jwks_of({wrong_alg, good}));
-  expect_ok(jwt_verifier(s).verify(pk_token(k().ec1.get(), claims(), "good"), now));
 }
 
 TEST(JwtSettings, FromEnvironment) {
