@@ -32,10 +32,16 @@ std::unique_ptr<database> open_sqlite_path(const std::string& url, std::string p
 
 }  // namespace
 
-saved_user_message database::save_user_message(const std::string& conversation_id, const std::string& user_id,
-                                               const std::string& content, std::size_t history_limit) {
+// Separate calls, not one transaction, and still race-free: once a conversation
+// exists its owner never changes, so the owner checked here is the owner when the
+// message is added. Two users creating the same id at once both run the INSERT,
+// one of them creates the row, and the other reads that owner and is refused.
+std::optional<saved_user_message> database::save_user_message(const std::string& conversation_id,
+                                                               const std::string& user_id, const std::string& content,
+                                                               std::size_t history_limit, bool require_owner) {
   saved_user_message out;
   ensure_conversation(conversation_id, user_id);
+  if (require_owner && conversation_owner(conversation_id) != user_id) return std::nullopt;
   out.history = list_messages(conversation_id, history_limit);
   out.message_id = add_message(conversation_id, "user", content, std::nullopt);
   out.assessment = get_assessment(user_id);

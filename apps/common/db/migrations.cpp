@@ -1,6 +1,6 @@
 // migrations.cpp - the migrations themselves. Version 1 is the chat system's
 // schema plus job_logs (the seed's table, keyed by queue and job id); version 2
-// adds documents.
+// adds documents; version 3 records who uploaded each document.
 #include "db/migrations.hpp"
 
 #include <array>
@@ -98,6 +98,14 @@ CREATE TRIGGER document_chunks_ad AFTER DELETE ON document_chunks BEGIN
 END;
 )sql";
 
+// Version 3: who uploaded each document, so that an upload outside any conversation
+// has an owner too. Earlier rows keep NULL: their uploader was never recorded, and
+// guessing it from the conversation would state what nobody knows. No index: the
+// owner is read with the row, by its primary key, and nothing lists by owner yet.
+constexpr const char* sqlite_v3 = R"sql(
+ALTER TABLE documents ADD COLUMN user_id TEXT;
+)sql";
+
 #undef DROVER_SQLITE_NOW_MS
 
 constexpr const char* postgres_v1 = R"sql(
@@ -174,9 +182,14 @@ CREATE TABLE document_chunks (
 CREATE INDEX idx_document_chunks_tsv ON document_chunks USING GIN (tsv);
 )sql";
 
+constexpr const char* postgres_v3 = R"sql(
+ALTER TABLE documents ADD COLUMN user_id TEXT;
+)sql";
+
 constexpr std::array all = {
     migration{1, "conversations, messages, user_assessments, job_logs", sqlite_v1, postgres_v1},
     migration{2, "documents, document_chunks with a full-text index", sqlite_v2, postgres_v2},
+    migration{3, "documents.user_id, who uploaded each document", sqlite_v3, postgres_v3},
 };
 
 }  // namespace

@@ -57,18 +57,30 @@ const std::vector<statement>& statements() {
        "VALUES ($1, $2, $3, $4, $5, " DROVER_PG_TS("$6") ") ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"},
       // POST /api/chat/send's work in one statement. The CTEs share one snapshot, so
       // the history does not include the message added beside it; the foreign key
-      // is checked at the end, after the conversation's insert. One row per history
-      // message (none: one row of NULLs), each carrying the new id and the assessment.
+      // is checked at the end, after the conversation's insert. $6 require_owner.
+      // The owner is the user just inserted, else the one stored; the history, the
+      // message and the assessment are read or written only when allowed, so a refusal
+      // (first column NULL) writes nothing. The owner is NULL when another statement
+      // created the conversation after this one's snapshot was taken (the INSERT waited
+      // for it, then did nothing, but the snapshot cannot see its row): unknown owner,
+      // refused, and the caller runs the statement again to learn who won.
+      // One row per history message (none: one row of NULLs), each carrying the new
+      // id, the assessment and the owner.
       {"save_user_message",
        "WITH conversation AS (INSERT INTO conversations (id, user_id, created_at) VALUES ($1, $2, " DROVER_PG_TS("$5") ") "
-       "ON CONFLICT (id) DO NOTHING), "
+       "ON CONFLICT (id) DO NOTHING RETURNING user_id), "
+       "owner AS (SELECT COALESCE((SELECT user_id FROM conversation), "
+       "(SELECT user_id FROM conversations WHERE id = $1)) AS user_id), "
+       "allowed AS (SELECT NOT $6::boolean OR COALESCE(user_id = $2, false) AS ok FROM owner), "
        "history AS (SELECT id, conversation_id, role, content, job_id, " DROVER_PG_MS("created_at") " AS created_ms "
-       "FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $4::bigint), "
-       "added AS (INSERT INTO messages (conversation_id, role, content, created_at) VALUES ($1, 'user', $3, "
-       DROVER_PG_TS("$5") ") RETURNING id) "
-       "SELECT (SELECT id FROM added), (SELECT data::text FROM user_assessments WHERE user_id = $2), "
-       "h.id, h.conversation_id, h.role, h.content, h.job_id, h.created_ms "
+       "FROM messages WHERE conversation_id = $1 AND (SELECT ok FROM allowed) ORDER BY id DESC LIMIT $4::bigint), "
+       "added AS (INSERT INTO messages (conversation_id, role, content, created_at) SELECT $1, 'user', $3::text, "
+       DROVER_PG_TS("$5") " WHERE (SELECT ok FROM allowed) RETURNING id) "
+       "SELECT (SELECT id FROM added), "
+       "(SELECT data::text FROM user_assessments WHERE user_id = $2 AND (SELECT ok FROM allowed)), "
+       "(SELECT user_id FROM owner), h.id, h.conversation_id, h.role, h.content, h.job_id, h.created_ms "
        "FROM (SELECT 1) AS one LEFT JOIN history AS h ON true ORDER BY h.id"},
+      {"conversation_owner", "SELECT user_id FROM conversations WHERE id = $1"},
       {"list_messages",
        "SELECT id, conversation_id, role, content, job_id, " DROVER_PG_MS("created_at") " FROM ("
        " SELECT * FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2::bigint"
@@ -102,12 +114,12 @@ const std::vector<statement>& statements() {
        "WHERE $12::integer > " DROVER_PG_RANK("job_logs.status") " OR ($12::integer = " DROVER_PG_RANK(
            "job_logs.status") " AND " DROVER_PG_TS("$11") " >= job_logs.updated_at)"},
       {"add_document",
-       "INSERT INTO documents (id, conversation_id, filename, content_type, size_bytes, content, job_id, status, "
-       "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', " DROVER_PG_TS("$8") ", "
-       DROVER_PG_TS("$8") ")"},
+       "INSERT INTO documents (id, conversation_id, user_id, filename, content_type, size_bytes, content, job_id, "
+       "status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', " DROVER_PG_TS("$9") ", "
+       DROVER_PG_TS("$9") ")"},
       {"get_document",
        "SELECT id, conversation_id, filename, content_type, size_bytes, job_id, status, error, title, page_count, "
-       "word_count, chunk_count, text, " DROVER_PG_MS("created_at") ", " DROVER_PG_MS("updated_at") " "
+       "word_count, chunk_count, text, " DROVER_PG_MS("created_at") ", " DROVER_PG_MS("updated_at") ", user_id "
        "FROM documents WHERE id = $1"},
       {"get_document_content", "SELECT content FROM documents WHERE id = $1"},
       {"set_document_status",
@@ -235,8 +247,10 @@ class postgres_database final : public database {
                                                const std::string& role, const std::string& content,
                                                std::optional<std::string> job_id) override;
   std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit) override;
-  saved_user_message save_user_message(const std::string& conversation_id, const std::string& user_id,
-                                       const std::string& content, std::size_t history_limit) override;
+  std::optional<std::string> conversation_owner(const std::string& id) override;
+  std::optional<saved_user_message> save_user_message(const std::string& conversation_id, const std::string& user_id,
+                                                      const std::string& content, std::size_t history_limit,
+                                                      bool require_owner) override;
   void put_assessment(const std::string& user_id, const std::string& json) override;
   std::optional<std::string> get_assessment(const std::string& user_id) override;
   void record_job_logs(const std::vector<job_log_update>& batch) override;
@@ -399,24 +413,43 @@ std::vector<message> postgres_database::list_messages(const std::string& convers
   });
 }
 
-saved_user_message postgres_database::save_user_message(const std::string& conversation_id, const std::string& user_id,
-                                                        const std::string& content, std::size_t history_limit) {
+std::optional<std::string> postgres_database::conversation_owner(const std::string& id) {
+  return run(fmt::format("reading the owner of conversation '{}'", id), [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec_prepared("conversation_owner", id);
+    return r.empty() ? std::nullopt : std::optional<std::string>(r[0][0].as<std::string>());
+  });
+}
+
+std::optional<saved_user_message> postgres_database::save_user_message(const std::string& conversation_id,
+                                                                       const std::string& user_id,
+                                                                       const std::string& content,
+                                                                       std::size_t history_limit, bool require_owner) {
   return run(fmt::format("saving a message of user '{}' to conversation '{}'", user_id, conversation_id),
-             [&](pqxx::connection& c) {
+             [&](pqxx::connection& c) -> std::optional<saved_user_message> {
                // One statement is atomic on its own: no BEGIN/COMMIT round trips (this
                // is the hot path of the API). Hence no retry below: a connection lost
                // during it leaves unknown whether the message was stored.
                pqxx::nontransaction tx(c);
-               auto rows = tx.exec_prepared("save_user_message", conversation_id, user_id, content,
-                                            clamp_limit(history_limit), now_ms());
+               auto exec = [&] {
+                 return tx.exec_prepared("save_user_message", conversation_id, user_id, content,
+                                         clamp_limit(history_limit), now_ms(), require_owner);
+               };
+               auto rows = exec();
+               // Refused with no owner seen: another user's statement created the
+               // conversation after this one's snapshot. Nothing was written, and the
+               // second statement's snapshot sees that row: refused again unless the
+               // winner was this same user (a client sending twice at once).
+               if (rows.at(0)[0].is_null() && rows.at(0)[2].is_null()) rows = exec();
+               if (rows.at(0)[0].is_null()) return std::nullopt;
                saved_user_message out;
                out.message_id = rows.at(0)[0].as<std::int64_t>();
                out.assessment = optional_as<std::string>(rows.at(0)[1]);
                for (const auto& row : rows) {
-                 if (row[2].is_null()) continue;
-                 out.history.push_back({row[2].as<std::int64_t>(), row[3].as<std::string>(), row[4].as<std::string>(),
-                                        row[5].as<std::string>(), optional_as<std::string>(row[6]),
-                                        row[7].as<std::int64_t>()});
+                 if (row[3].is_null()) continue;
+                 out.history.push_back({row[3].as<std::int64_t>(), row[4].as<std::string>(), row[5].as<std::string>(),
+                                        row[6].as<std::string>(), optional_as<std::string>(row[7]),
+                                        row[8].as<std::int64_t>()});
                }
                return out;
              },
@@ -504,8 +537,8 @@ void postgres_database::add_document(const document& doc, const std::string& con
   run(fmt::format("storing document '{}'", doc.id), [&](pqxx::connection& c) {
     pqxx::work tx(c);
     pqxx::binarystring bytes(content);
-    tx.exec_prepared("add_document", doc.id, doc.conversation_id, doc.filename, doc.content_type, doc.size_bytes,
-                     bytes, doc.job_id, now_ms());
+    tx.exec_prepared("add_document", doc.id, doc.conversation_id, doc.user_id, doc.filename, doc.content_type,
+                     doc.size_bytes, bytes, doc.job_id, now_ms());
     tx.commit();
   });
 }
@@ -532,6 +565,7 @@ std::optional<document> postgres_database::get_document(const std::string& id) {
     d.text = optional_as<std::string>(row[12]);
     d.created_at_ms = row[13].as<std::int64_t>();
     d.updated_at_ms = row[14].as<std::int64_t>();
+    d.user_id = optional_as<std::string>(row[15]);
     return d;
   });
 }

@@ -61,6 +61,7 @@ class sqlite_database final : public database {
   std::vector<int> migrate() override;
   void ping() override;
   void ensure_conversation(const std::string& id, const std::string& user_id) override;
+  std::optional<std::string> conversation_owner(const std::string& id) override;
   std::int64_t add_message(const std::string& conversation_id, const std::string& role, const std::string& content,
                            std::optional<std::string> job_id) override;
   std::optional<std::int64_t> add_message_once(const std::string& idempotency_key, const std::string& conversation_id,
@@ -129,6 +130,14 @@ void sqlite_database::ensure_conversation(const std::string& id, const std::stri
                what)
       .bind(id, user_id, now_ms())
       .run();
+}
+
+std::optional<std::string> sqlite_database::conversation_owner(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  sqlite_query q(conn_, "SELECT user_id FROM conversations WHERE id = ?1",
+                 fmt::format("reading the owner of conversation '{}'", id));
+  if (!q.bind(id).next()) return std::nullopt;
+  return q.text(0);
 }
 
 std::optional<std::int64_t> sqlite_database::insert_message(const std::optional<std::string>& idempotency_key,
@@ -274,11 +283,11 @@ void sqlite_database::add_document(const document& doc, const std::string& conte
   std::lock_guard lock(mutex_);
   auto now = now_ms();
   sqlite_query(conn_,
-               "INSERT INTO documents (id, conversation_id, filename, content_type, size_bytes, content, job_id, "
-               "status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?8)",
+               "INSERT INTO documents (id, conversation_id, user_id, filename, content_type, size_bytes, content, "
+               "job_id, status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?9)",
                fmt::format("storing document '{}'", doc.id))
-      .bind(doc.id, doc.conversation_id, doc.filename, doc.content_type, doc.size_bytes, sqlite_blob{content},
-            doc.job_id, now)
+      .bind(doc.id, doc.conversation_id, doc.user_id, doc.filename, doc.content_type, doc.size_bytes,
+            sqlite_blob{content}, doc.job_id, now)
       .run();
 }
 
@@ -286,7 +295,8 @@ std::optional<document> sqlite_database::get_document(const std::string& id) {
   std::lock_guard lock(mutex_);
   sqlite_query q(conn_,
                  "SELECT id, conversation_id, filename, content_type, size_bytes, job_id, status, error, title, "
-                 "page_count, word_count, chunk_count, text, created_at, updated_at FROM documents WHERE id = ?1",
+                 "page_count, word_count, chunk_count, text, created_at, updated_at, user_id FROM documents "
+                 "WHERE id = ?1",
                  fmt::format("reading document '{}'", id));
   if (!q.bind(id).next()) return std::nullopt;
   document d;
@@ -305,6 +315,7 @@ std::optional<document> sqlite_database::get_document(const std::string& id) {
   d.text = q.optional_text(12);
   d.created_at_ms = q.int64(13);
   d.updated_at_ms = q.int64(14);
+  d.user_id = q.optional_text(15);
   return d;
 }
 

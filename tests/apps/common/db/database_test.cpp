@@ -93,7 +93,7 @@ TEST_P(database_test, reports_its_backend) {
 }
 
 TEST_P(database_test, migrate_applies_each_version_once) {
-  EXPECT_EQ(first_migration_, (std::vector<int>{1, 2}));
+  EXPECT_EQ(first_migration_, (std::vector<int>{1, 2, 3}));
   EXPECT_TRUE(db_->migrate().empty());
   EXPECT_TRUE(open_database(url_)->migrate().empty());  // another connection sees the record
 }
@@ -115,7 +115,7 @@ TEST_P(database_test, migrate_from_several_connections_at_once_applies_once) {
     threads.emplace_back([&] { applied += static_cast<int>(db->migrate().size()); });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(applied, 2);  // each of the two versions once
+  EXPECT_EQ(applied, 3);  // each of the three versions once
 }
 
 TEST_P(database_test, schema_has_the_tables_and_indexes) {
@@ -165,32 +165,186 @@ TEST_P(database_test, messages_round_trip_oldest_first) {
 // stored after it, and the user's assessment.
 TEST_P(database_test, save_user_message_returns_the_history_before_it_and_the_assessment) {
   auto first = db_->save_user_message("c1", "alice", "one", 2);  // a new conversation
-  EXPECT_TRUE(first.history.empty());
-  EXPECT_EQ(first.assessment, std::nullopt);
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->history.empty());
+  EXPECT_EQ(first->assessment, std::nullopt);
   db_->add_message("c1", "assistant", "two", std::string("job-1"));
   db_->add_message("c1", "user", "three", std::nullopt);
   db_->add_message("c2", "user", "elsewhere", std::nullopt);
   db_->put_assessment("alice", R"({"level":"beginner"})");
 
   auto saved = db_->save_user_message("c1", "alice", "four", 2);
-  ASSERT_EQ(saved.history.size(), 2u);
-  EXPECT_EQ(saved.history[0].content, "two");
-  EXPECT_EQ(saved.history[0].role, "assistant");
-  EXPECT_EQ(saved.history[0].job_id, std::optional<std::string>("job-1"));
-  EXPECT_EQ(saved.history[0].conversation_id, "c1");
-  EXPECT_EQ(saved.history[1].content, "three");
-  EXPECT_LT(saved.history[0].id, saved.history[1].id);
-  EXPECT_GT(saved.history[1].created_at_ms, 0);
-  ASSERT_TRUE(saved.assessment);
-  EXPECT_TRUE(same_json(*saved.assessment, R"({"level":"beginner"})")) << *saved.assessment;
+  ASSERT_TRUE(saved);
+  ASSERT_EQ(saved->history.size(), 2u);
+  EXPECT_EQ(saved->history[0].content, "two");
+  EXPECT_EQ(saved->history[0].role, "assistant");
+  EXPECT_EQ(saved->history[0].job_id, std::optional<std::string>("job-1"));
+  EXPECT_EQ(saved->history[0].conversation_id, "c1");
+  EXPECT_EQ(saved->history[1].content, "three");
+  EXPECT_LT(saved->history[0].id, saved->history[1].id);
+  EXPECT_GT(saved->history[1].created_at_ms, 0);
+  ASSERT_TRUE(saved->assessment);
+  EXPECT_TRUE(same_json(*saved->assessment, R"({"level":"beginner"})")) << *saved->assessment;
 
   auto all = db_->list_messages("c1");
   ASSERT_EQ(all.size(), 4u);
-  EXPECT_EQ(all[0].id, first.message_id);
-  EXPECT_EQ(all[3].id, saved.message_id);
+  EXPECT_EQ(all[0].id, first->message_id);
+  EXPECT_EQ(all[3].id, saved->message_id);
   EXPECT_EQ(all[3].role, "user");
   EXPECT_EQ(all[3].content, "four");
   EXPECT_EQ(all[3].job_id, std::nullopt);
+}
+
+TEST_P(database_test, conversation_owner_is_who_created_it) {
+  EXPECT_EQ(db_->conversation_owner("c1"), std::nullopt);
+  db_->ensure_conversation("c1", "alice");
+  db_->ensure_conversation("c1", "bob");  // exists: alice keeps it
+  EXPECT_EQ(db_->conversation_owner("c1"), "alice");
+  db_->add_message("c2", "assistant", "x", std::nullopt);  // created without a user
+  EXPECT_EQ(db_->conversation_owner("c2"), "unknown");
+  EXPECT_EQ(db_->conversation_owner("missing"), std::nullopt);
+}
+
+TEST_P(database_test, save_user_message_creates_the_conversation_owned_by_the_sender) {
+  auto saved = db_->save_user_message("c1", "alice", "hello", 10);
+  ASSERT_TRUE(saved);
+  EXPECT_EQ(db_->conversation_owner("c1"), "alice");
+  auto again = db_->save_user_message("c1", "alice", "again", 10);  // the owner may go on
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->history.size(), 1u);
+  EXPECT_EQ(again->history[0].id, saved->message_id);
+  EXPECT_EQ(db_->list_messages("c1").size(), 2u);
+}
+
+// Refused means nothing written: no message, no change of owner, and neither the
+// history nor the owner's assessment comes back.
+TEST_P(database_test, save_user_message_refuses_another_users_conversation) {
+  ASSERT_TRUE(db_->save_user_message("c1", "alice", "mine", 10));
+  db_->put_assessment("alice", R"({"secret":true})");
+  db_->put_assessment("bob", R"({"level":"beginner"})");
+  EXPECT_EQ(db_->save_user_message("c1", "bob", "let me in", 10), std::nullopt);
+  auto all = db_->list_messages("c1");
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].content, "mine");
+  EXPECT_EQ(db_->conversation_owner("c1"), "alice");
+
+  db_->ensure_conversation("c2", "alice");  // exists, still empty
+  EXPECT_EQ(db_->save_user_message("c2", "bob", "x", 10), std::nullopt);
+  EXPECT_TRUE(db_->list_messages("c2").empty());
+}
+
+TEST_P(database_test, save_user_message_without_require_owner_appends_to_any_conversation) {
+  ASSERT_TRUE(db_->save_user_message("c1", "alice", "mine", 10));
+  auto saved = db_->save_user_message("c1", "bob", "appended", 10, false);
+  ASSERT_TRUE(saved);
+  ASSERT_EQ(saved->history.size(), 1u);
+  EXPECT_EQ(saved->history[0].content, "mine");
+  EXPECT_EQ(db_->list_messages("c1").size(), 2u);
+  EXPECT_EQ(db_->conversation_owner("c1"), "alice");  // the owner is kept
+  ASSERT_TRUE(db_->save_user_message("c2", "bob", "new", 10, false));
+  EXPECT_EQ(db_->conversation_owner("c2"), "bob");
+}
+
+// Two users send to the same new conversation id at the same moment, each on a
+// connection of its own, three messages each, 50 times. On PostgreSQL the loser's
+// statement may not see the winner's row (READ COMMITTED snapshot); it must still
+// be refused, never appended. Exactly one sender wins each id, and every message
+// there is the winner's.
+TEST_P(database_test, save_user_message_race_for_a_new_conversation_has_one_owner) {
+  constexpr int rounds = 50, per_round = 3;
+  const std::vector<std::string> users = {"alice", "bob"};
+  std::vector<std::unique_ptr<database>> dbs;
+  for (std::size_t i = 0; i < users.size(); ++i) dbs.push_back(open_database(url_));
+  std::barrier start(static_cast<std::ptrdiff_t>(users.size()));
+  std::vector<std::vector<int>> saved(users.size(), std::vector<int>(rounds));  // per user, per round
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (std::size_t u = 0; u < users.size(); ++u) {
+    threads.emplace_back([&, u] {
+      for (int r = 0; r < rounds; ++r) {
+        start.arrive_and_wait();
+        for (int i = 0; i < per_round; ++i) {
+          try {
+            if (dbs[u]->save_user_message("race-" + std::to_string(r), users[u], users[u], 10)) ++saved[u][r];
+          } catch (const database_error&) {
+            ++failed;
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  for (int r = 0; r < rounds; ++r) {
+    auto id = "race-" + std::to_string(r);
+    auto owner = db_->conversation_owner(id);
+    ASSERT_TRUE(owner) << id;
+    int winners = 0;
+    for (std::size_t u = 0; u < users.size(); ++u) {
+      EXPECT_EQ(saved[u][r], users[u] == *owner ? per_round : 0) << id << " " << users[u];
+      winners += saved[u][r] > 0;
+    }
+    EXPECT_EQ(winners, 1) << id;
+    auto all = db_->list_messages(id);
+    EXPECT_EQ(all.size(), std::size_t{per_round}) << id;
+    for (const auto& m : all) EXPECT_EQ(m.content, *owner) << id;
+  }
+}
+
+// The same user twice at once (a double click) to a new conversation: both are
+// saved, although on PostgreSQL one statement may not see the row the other made.
+TEST_P(database_test, save_user_message_same_user_racing_for_a_new_conversation_saves_both) {
+  constexpr int rounds = 50;
+  std::vector<std::unique_ptr<database>> dbs;
+  for (int i = 0; i < 2; ++i) dbs.push_back(open_database(url_));
+  std::barrier start(2);
+  std::atomic<int> saved{0}, refused{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (auto& db : dbs) {
+    threads.emplace_back([&] {
+      for (int r = 0; r < rounds; ++r) {
+        start.arrive_and_wait();
+        try {
+          if (db->save_user_message("twice-" + std::to_string(r), "alice", "x", 10)) {
+            ++saved;
+          } else {
+            ++refused;
+          }
+        } catch (const database_error&) {
+          ++failed;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(saved, 2 * rounds);
+  EXPECT_EQ(refused, 0);
+  EXPECT_EQ(failed, 0);
+  for (int r = 0; r < rounds; ++r) EXPECT_EQ(db_->list_messages("twice-" + std::to_string(r)).size(), 2u);
+}
+
+TEST_P(database_test, documents_keep_who_uploaded_them) {
+  document d;
+  d.id = "d1";
+  d.conversation_id = "c1";
+  d.user_id = "alice";
+  d.filename = "notes.txt";
+  d.content_type = "text/plain";
+  d.size_bytes = 3;
+  d.job_id = "doc-d1";
+  db_->add_document(d, "abc");
+  d.id = "d2";
+  d.conversation_id = std::nullopt;
+  d.user_id = std::nullopt;  // as rows stored before migration 3
+  d.job_id = "doc-d2";
+  db_->add_document(d, "abc");
+  auto got = db_->get_document("d1");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->user_id, "alice");
+  EXPECT_EQ(got->conversation_id, "c1");
+  got = db_->get_document("d2");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->user_id, std::nullopt);
 }
 
 TEST_P(database_test, message_content_keeps_unicode_and_quotes) {

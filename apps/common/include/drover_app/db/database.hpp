@@ -73,6 +73,7 @@ struct job_log {
 struct document {
   std::string id;
   std::optional<std::string> conversation_id;  // the conversation whose prompts may cite it
+  std::optional<std::string> user_id;          // who uploaded it; none for uploads before migration 3
   std::string filename;
   std::string content_type;  // the normalized media type, e.g. application/pdf
   std::int64_t size_bytes = 0;
@@ -140,6 +141,10 @@ class database {
   // Creates the conversation unless it exists (an existing owner is kept).
   virtual void ensure_conversation(const std::string& id, const std::string& user_id) = 0;
 
+  // The user who owns the conversation (conversations.user_id: who created it, or
+  // "unknown" when add_message created it), or std::nullopt when it does not exist.
+  virtual std::optional<std::string> conversation_owner(const std::string& id) = 0;
+
   // Appends a message and returns its id. Creates the conversation, owned by
   // "unknown", when it is missing. A role outside user|assistant|system throws.
   virtual std::int64_t add_message(const std::string& conversation_id, const std::string& role,
@@ -160,9 +165,15 @@ class database {
   // POST /api/chat/send's database work in one call, so that a backend can do it in
   // one round trip: makes sure of the conversation (owned by user_id when new), reads
   // its newest `history_limit` messages, appends the user's message after them and
-  // reads the user's assessment. The default makes the four calls above in turn.
-  virtual saved_user_message save_user_message(const std::string& conversation_id, const std::string& user_id,
-                                               const std::string& content, std::size_t history_limit);
+  // reads the user's assessment.
+  // Returns std::nullopt, having written nothing, when `require_owner` and the
+  // conversation belongs to another user; also when another user creates the same new
+  // id at the same moment: exactly one of them gets it, and the other's message never
+  // lands in it. With `require_owner` false an existing owner is kept and the message
+  // appended whoever owns it. The default makes the calls above in turn.
+  virtual std::optional<saved_user_message> save_user_message(const std::string& conversation_id,
+                                                              const std::string& user_id, const std::string& content,
+                                                              std::size_t history_limit, bool require_owner = true);
 
   // Stores the user's assessment (a JSON document), replacing an earlier one.
   virtual void put_assessment(const std::string& user_id, const std::string& json) = 0;
