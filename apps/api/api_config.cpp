@@ -20,6 +20,36 @@ admin_access dashboard_access_from_env() {
   return admin_access(token ? token : "", users ? users : "");
 }
 
+api_limits api_limits::from_env() {
+  api_limits l;
+  const auto read = [](const char* name, std::size_t& field, std::size_t min) {
+    if (const char* v = env(name)) field = app::env_number<std::size_t>(name, v, min);
+  };
+  read("MAX_CONNECTIONS", l.max_connections, 0);
+  read("MAX_CONNECTIONS_PER_IP", l.max_connections_per_ip, 0);
+  read("MAX_UPLOAD_BYTES_IN_FLIGHT", l.max_upload_bytes_in_flight, 0);
+  read("SOCKETIO_MAX_SESSIONS", l.socketio_max_sessions, 1);
+  read("SOCKETIO_MAX_SESSIONS_PER_USER", l.socketio_max_sessions_per_user, 1);
+  read("SOCKETIO_MAX_ROOMS_PER_SOCKET", l.socketio_max_rooms_per_socket, 1);
+  read("SOCKETIO_MAX_ROOM_NAME_BYTES", l.socketio_max_room_name_bytes, 1);
+  read("SOCKETIO_MAX_BUFFERED_BYTES", l.socketio_max_buffered_bytes, 1024);
+  return l;
+}
+
+void api_limits::apply_to(httpd::server_options& http) const {
+  http.max_connections = max_connections;
+  http.max_connections_per_address = max_connections_per_ip;
+  http.max_body_bytes_in_flight = max_upload_bytes_in_flight;
+}
+
+void api_limits::apply_to(socketio::options& sio) const {
+  sio.max_sessions = socketio_max_sessions;
+  sio.max_sessions_per_user = socketio_max_sessions_per_user;
+  sio.max_rooms_per_client = socketio_max_rooms_per_socket;
+  sio.max_room_name = socketio_max_room_name_bytes;
+  sio.max_buffered = socketio_max_buffered_bytes;
+}
+
 api_config api_config::from_env() {
   api_config c;
   if (const char* v = env("PORT")) c.port = app::env_number<std::uint16_t>("PORT", v);
@@ -44,6 +74,7 @@ api_config api_config::from_env() {
     }
   }
   if (c.auth == auth_mode::none && c.webhook_secret.empty()) c.webhook_secret = development_webhook_secret;
+  c.limits = api_limits::from_env();
   try {
     c.jwt = auth::jwt_settings::from_env();
     const char* tiers = env("PRIORITY_TIERS");

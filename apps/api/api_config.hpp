@@ -10,10 +10,31 @@
 
 #include "api/admin_access.hpp"
 #include "api/auth/jwt_verifier.hpp"
+#include "api/socketio/server.hpp"
+#include "httpd/http_server.hpp"
 #include "api/priority_policy.hpp"
 #include "api/routing/gatekeeper.hpp"
 
 namespace drover::api {
+
+// What one client may hold of the server; 0 means no limit for the connection and
+// upload caps. Defaults hold on a 2-core machine (docs/configuration.md, "Limits").
+struct api_limits {
+  std::size_t max_connections = 1000;                          // MAX_CONNECTIONS
+  std::size_t max_connections_per_ip = 100;                    // MAX_CONNECTIONS_PER_IP
+  std::size_t max_upload_bytes_in_flight = 256 * 1024 * 1024;  // MAX_UPLOAD_BYTES_IN_FLIGHT
+  std::size_t socketio_max_sessions = 10'000;                  // SOCKETIO_MAX_SESSIONS
+  std::size_t socketio_max_sessions_per_user = 20;             // SOCKETIO_MAX_SESSIONS_PER_USER
+  std::size_t socketio_max_rooms_per_socket = 100;             // SOCKETIO_MAX_ROOMS_PER_SOCKET
+  std::size_t socketio_max_room_name_bytes = 256;              // SOCKETIO_MAX_ROOM_NAME_BYTES
+  std::size_t socketio_max_buffered_bytes = 1024 * 1024;       // SOCKETIO_MAX_BUFFERED_BYTES
+
+  // Reads the variables above over the defaults; throws drover::error(invalid_argument).
+  static api_limits from_env();
+  // Copies the limits into the HTTP server's and the Socket.IO server's options.
+  void apply_to(httpd::server_options& http) const;
+  void apply_to(socketio::options& sio) const;
+};
 
 struct api_config {
   std::string bind = "0.0.0.0";
@@ -41,6 +62,7 @@ struct api_config {
   // when METRICS_PORT is set.
   std::string metrics_bind = "127.0.0.1";
   std::uint16_t metrics_port = 0;
+  api_limits limits;           // MAX_CONNECTIONS..., SOCKETIO_MAX_... (see api_limits)
 
   // Reads the environment over the defaults; throws drover::error(invalid_argument).
   static api_config from_env();

@@ -1,6 +1,8 @@
 // http_server.cpp - the Beast listener and session loop; the only file that reads and writes HTTP.
 #include "httpd/http_server.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -8,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -46,7 +49,9 @@ http_server::http_server(net::any_io_executor ex, server_options opts, handler h
       handler_(std::move(h)),
       wants_upgrade_(std::move(wants_upgrade)),
       on_upgrade_(std::move(on_upgrade)),
-      acceptor_(ex) {}
+      acceptor_(ex),
+      connections_(opts_.max_connections, opts_.max_connections_per_address),
+      uploads_(opts_.max_body_bytes_in_flight) {}
 
 http_server::~http_server() { stop(); }
 
@@ -84,7 +89,14 @@ net::awaitable<void> http_server::accept_loop() {
       co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
       continue;
     }
-    net::co_spawn(ex_, session(std::move(socket)), [](std::exception_ptr e) {
+    boost::system::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec);
+    if (peer_ec) continue;  // already gone
+    connection_limits::slot slot;
+    const auto verdict = connections_.admit(peer.address().to_string(), slot);
+    auto work = verdict == connection_limits::verdict::admitted ? session(std::move(socket), std::move(slot))
+                                                                : refuse(std::move(socket), verdict);
+    net::co_spawn(ex_, std::move(work), [](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -97,18 +109,19 @@ net::awaitable<void> http_server::accept_loop() {
 
 namespace {
 
-// After refusing an upload that is too large: stop sending, then read and drop what
-// the client still sends, for at most two seconds and 64 MiB. Closing a socket with
-// unread data makes the kernel reset the connection, and the client, busy sending,
-// would see the reset instead of the 413.
-net::awaitable<void> drain(beast::tcp_stream& stream) {
+// After refusing an upload: stop sending, then read and drop what the client still
+// sends, for at most `limit` and `max_bytes`. Closing a socket with unread data makes
+// the kernel reset the connection, and the client, busy sending, would see the reset
+// instead of the answer.
+net::awaitable<void> drain(beast::tcp_stream& stream, std::chrono::milliseconds limit = std::chrono::seconds(2),
+                           std::size_t max_bytes = 64 * 1024 * 1024) {
   boost::system::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.expires_after(std::chrono::seconds(2));
+  stream.expires_after(limit);
   std::vector<char> sink(64 * 1024);
   auto into = net::buffer(sink);
   std::size_t total = 0;
-  while (!ec && total < 64 * 1024 * 1024) {
+  while (!ec && total < max_bytes) {
     std::size_t n = co_await stream.async_read_some(into, net::redirect_error(net::use_awaitable, ec));
     total += n;
   }
@@ -126,9 +139,44 @@ response parse_error_reply(const boost::system::error_code& ec) {
   return error_response(dummy, http::status::bad_request, "Malformed HTTP request: " + ec.message());
 }
 
+// A reply to a request that was not (or not fully) read; the connection closes after it.
+response refusal(http::status status, const std::string& message) {
+  request dummy;
+  dummy.version(11);
+  dummy.keep_alive(false);
+  auto res = error_response(dummy, status, message);
+  if (status == http::status::service_unavailable || status == http::status::too_many_requests) {
+    res.set(http::field::retry_after, "5");
+  }
+  return res;
+}
+
 }  // namespace
 
-net::awaitable<void> http_server::session(tcp::socket socket) {
+// A connection over a cap: read its request header (so that the client, which has
+// sent it, reads the answer instead of a reset), answer, and close. Bounded in time
+// (2 s to read, 1 s to drain) and bytes, so refused connections cannot pile up.
+net::awaitable<void> http_server::refuse(tcp::socket socket, connection_limits::verdict why) {
+  const bool total = why == connection_limits::verdict::too_many_total;
+  spdlog::debug("http: connection refused: {}", total ? "too many connections" : "too many from one address");
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer(8 * 1024);
+  http::request_parser<http::empty_body> parser;
+  parser.header_limit(8 * 1024);
+  const std::chrono::milliseconds header_time = std::min<std::chrono::milliseconds>(opts_.read_timeout, std::chrono::seconds(2));
+  stream.expires_after(header_time);
+  boost::system::error_code ec;
+  co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+  auto res = total ? refusal(http::status::service_unavailable, "Too many connections; retry later")
+                   : refusal(http::status::too_many_requests, "Too many connections from your address");
+  stream.expires_after(std::chrono::seconds(2));
+  co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+  const std::chrono::milliseconds linger{1000};
+  if (!ec) co_await drain(stream, linger, 64 * 1024);
+}
+
+// `slot` counts the connection against the caps for as long as this coroutine runs.
+net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] connection_limits::slot slot) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   bool first = true;
@@ -140,12 +188,23 @@ net::awaitable<void> http_server::session(tcp::socket socket) {
     stream.expires_after(first ? opts_.read_timeout : opts_.idle_timeout);
     first = false;
     boost::system::error_code ec;
+    // The body's bytes, held from before its read until the reply is written.
+    upload_budget::reservation body_bytes;
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (!ec) {
       const std::size_t limit = opts_.body_limit_for ? opts_.body_limit_for(parser.get()) : opts_.body_limit;
       auto length = parser.content_length();
+      const std::size_t wanted = parser.is_done() ? 0 : length ? *length : limit;
       if (length && *length > limit) {
         ec = http::error::body_limit;
+      } else if (!uploads_.try_reserve(wanted, body_bytes)) {
+        spdlog::warn("http: refused a {}-byte body: {} of {} bytes in flight", wanted, uploads_.used(),
+                     opts_.max_body_bytes_in_flight);
+        auto res = refusal(http::status::service_unavailable, "Too many uploads in progress; retry later");
+        stream.expires_after(opts_.read_timeout);
+        co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+        if (!ec) co_await drain(stream);
+        break;
       } else {
         parser.body_limit(limit);
         if (!parser.is_done()) {
@@ -168,11 +227,13 @@ net::awaitable<void> http_server::session(tcp::socket socket) {
     request req = parser.release();
     if (on_upgrade_ && beast::websocket::is_upgrade(req) && wants_upgrade_ && wants_upgrade_(req)) {
       stream.expires_never();
+      body_bytes = {};  // what it holds from now on is its own business
       co_await on_upgrade_(std::move(stream), std::move(req));
       co_return;
     }
     if (on_stream_ && wants_stream_ && wants_stream_(req)) {
       stream.expires_never();
+      body_bytes = {};
       co_await on_stream_(std::move(stream), std::move(req));
       co_return;
     }

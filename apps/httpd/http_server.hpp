@@ -13,7 +13,9 @@
 
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "httpd/connection_limits.hpp"
 #include "httpd/http_types.hpp"
+#include "httpd/upload_budget.hpp"
 
 namespace drover::httpd {
 
@@ -26,6 +28,17 @@ struct server_options {
   std::function<std::size_t(const request& header)> body_limit_for;
   std::chrono::milliseconds read_timeout{15000};  // a request must arrive within this
   std::chrono::milliseconds idle_timeout{60000};  // idle keep-alive connections close
+  // Connections served at once (WebSockets and streams included), in total and from
+  // one client address. Beyond them a new connection gets 503 (total) or 429 (its
+  // address) with {"error": ...} and is closed; its body is never read. 0: no limit.
+  // Behind a reverse proxy every client has the proxy's address: raise the second.
+  std::size_t max_connections = 1000;
+  std::size_t max_connections_per_address = 100;
+  // Bytes that request bodies may hold in memory together, from the start of their
+  // read until their reply is written. A body that does not fit in what is left (its
+  // Content-Length, or its body limit when chunked) gets 503 with Retry-After.
+  // 0: no limit. Keep it at least as large as the largest body limit.
+  std::size_t max_body_bytes_in_flight = 256 * 1024 * 1024;
 };
 
 // Session loop (one coroutine per connection):
@@ -37,6 +50,9 @@ struct server_options {
 //     accepts, takes the connection over; everything else goes to the handler;
 //  3. write the reply and loop while keep-alive.
 // Malformed requests get a JSON 400 and the connection is closed.
+// Before step 1 a connection over max_connections or max_connections_per_address is
+// answered 503 or 429 and closed; between the header and the body, a body that does
+// not fit in max_body_bytes_in_flight is answered 503 and the connection closed.
 // Thread safety: runs on one executor; not thread-safe.
 class http_server {
  public:
@@ -58,9 +74,14 @@ class http_server {
   void stop();
   std::uint16_t port() const;
 
+  // Connections being served, and request-body bytes reserved, right now.
+  std::size_t connection_count() const { return connections_.open(); }
+  std::size_t body_bytes_in_flight() const { return uploads_.used(); }
+
  private:
   boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, connection_limits::slot slot);
+  boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket, connection_limits::verdict why);
 
   boost::asio::any_io_executor ex_;
   server_options opts_;
@@ -70,6 +91,8 @@ class http_server {
   upgrade_filter wants_stream_;
   upgrade_handler on_stream_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  connection_limits connections_;
+  upload_budget uploads_;
   bool stopped_ = false;
 };
 

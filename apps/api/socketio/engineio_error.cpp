@@ -25,16 +25,31 @@ std::string_view message(engineio_error e) {
   return "Bad request";
 }
 
-http::response<http::string_body> error_response(engineio_error e, unsigned version, bool keep_alive) {
-  const auto status = e == engineio_error::forbidden ? http::status::forbidden : http::status::bad_request;
+namespace {
+
+http::response<http::string_body> json_error(http::status status, engineio_error e, std::string_view text,
+                                             unsigned version, bool keep_alive) {
   http::response<http::string_body> res{status, version};
   res.set(http::field::content_type, "application/json");
   boost::json::object body;
   body["code"] = static_cast<int>(e);
-  body["message"] = message(e);
+  body["message"] = text;
   res.body() = boost::json::serialize(body);
   res.keep_alive(keep_alive);
   res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+http::response<http::string_body> error_response(engineio_error e, unsigned version, bool keep_alive) {
+  const auto status = e == engineio_error::forbidden ? http::status::forbidden : http::status::bad_request;
+  return json_error(status, e, message(e), version, keep_alive);
+}
+
+http::response<http::string_body> server_full_response(unsigned version, bool keep_alive) {
+  auto res = json_error(http::status::service_unavailable, engineio_error::forbidden, "Server full", version, keep_alive);
+  res.set(http::field::retry_after, "5");
   return res;
 }
 

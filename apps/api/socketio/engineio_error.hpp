@@ -30,4 +30,10 @@ std::string_view message(engineio_error e);
 boost::beast::http::response<boost::beast::http::string_body> error_response(engineio_error e, unsigned version,
                                                                              bool keep_alive);
 
+// The refusal of a handshake when max_sessions are open: 503 with
+// {"code":4,"message":"Server full"} and Retry-After. The body is what engine.io
+// sends when its allowRequest hook refuses a request with a reason (code 4,
+// Forbidden, the reason as message); the status says that it may work later.
+boost::beast::http::response<boost::beast::http::string_body> server_full_response(unsigned version, bool keep_alive);
+
 }  // namespace drover::api::socketio

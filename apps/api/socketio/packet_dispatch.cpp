@@ -18,6 +18,10 @@ std::string_view excerpt(std::string_view text) { return text.substr(0, 80); }
 
 std::string encode_socketio(const sio::packet& p) { return sio::encode_packet(p); }
 
+// CONNECTs an Engine.IO session may have refused before it is closed. A real
+// client tries once per session; socket.io-client opens a new session to retry.
+constexpr unsigned max_refused_connects = 3;
+
 }  // namespace
 
 void server_state::on_engine_packet(const std::shared_ptr<session>& s, engineio::packet p) {
@@ -63,7 +67,7 @@ void server_state::on_socketio_packet(const std::shared_ptr<session>& s, std::st
   switch (p->type) {
     case sio::packet_type::connect:
       // A second CONNECT while connected is ignored, as the reference does.
-      if (!s->client) connect_client(s);
+      if (!s->client) connect_client(s, p->data);
       return;
     case sio::packet_type::disconnect:
       disconnect_client(*s, "client namespace disconnect");
@@ -79,9 +83,50 @@ void server_state::on_socketio_packet(const std::shared_ptr<session>& s, std::st
   }
 }
 
-void server_state::connect_client(const std::shared_ptr<session>& s) {
+auth_result server_state::authenticate(const session& s, const json::value& auth) {
+  if (!opts.authenticate) return auth_result{};
+  auth_result result;
+  try {
+    result = opts.authenticate(auth, s.authorization);
+  } catch (const std::exception& e) {
+    spdlog::error("socket.io: session {}: the authenticator threw: {}", s.sid(), e.what());
+    return auth_result::refuse("Authentication failed");
+  }
+  if (!result.user) {
+    if (result.reason.empty()) result.reason = "Authentication failed";
+    return result;
+  }
+  auto count = clients_per_user.find(*result.user);
+  if (count != clients_per_user.end() && count->second >= opts.max_sessions_per_user) {
+    return auth_result::refuse("Too many connections for this user");
+  }
+  return result;
+}
+
+void server_state::connect_client(const std::shared_ptr<session>& s, const json::value& auth) {
+  auto verdict = authenticate(*s, auth);
+  if (opts.authenticate && !verdict.user) {
+    // What socket.io's middleware does with next(new Error(reason)): the session
+    // stays open and the connect deadline keeps running, so a client that never
+    // gets in is closed by it.
+    spdlog::debug("socket.io: session {}: CONNECT refused: {}", s->sid(), excerpt(verdict.reason));
+    if (++s->refused_connects > max_refused_connects) {
+      // Each attempt runs the authenticator (a signature check): a POST full of
+      // CONNECTs must not buy unbounded CPU.
+      close_session(s, "too many refused connects");
+      return;
+    }
+    sio::packet refusal{sio::packet_type::connect_error, "/", std::nullopt,
+                        json::object{{"message", std::move(verdict.reason)}}};
+    s->send(engineio::packet_type::message, encode_socketio(refusal));
+    return;
+  }
   const client_id id = random_id();
   s->client = id;
+  if (verdict.user) {
+    ++clients_per_user[*verdict.user];
+    s->user = std::move(verdict.user);
+  }
   s->on_connected();
   clients.emplace(id, s);
   sio::packet accepted{sio::packet_type::connect, "/", std::nullopt, json::object{{"sid", id}}};

@@ -131,8 +131,10 @@ net::awaitable<http::response<http::string_body>> server::handle_polling(http::r
   auto target = check(st, req);
   if (target.error) {
     res = error_response(*target.error, req.version(), req.keep_alive());
+  } else if (!target.session && st.full()) {
+    res = server_full_response(req.version(), req.keep_alive());
   } else if (!target.session) {
-    auto s = st.open_session(detail::transport_kind::polling);
+    auto s = st.open_session(detail::transport_kind::polling, req[http::field::authorization]);
     res = text_response(req, http::status::ok, engineio::encode_payload(s->take_outbox()), "text/plain; charset=UTF-8");
   } else if (req.method() == http::verb::get) {
     auto body = co_await poll(st, target.session);

@@ -43,4 +43,14 @@ std::vector<std::string> room_registry::rooms_of(const client_id& client) const 
   return {it->second.begin(), it->second.end()};
 }
 
+std::size_t room_registry::room_count_of(const client_id& client) const {
+  auto it = memberships_.find(client);
+  return it == memberships_.end() ? 0 : it->second.size();
+}
+
+bool room_registry::contains(const client_id& client, const std::string& room) const {
+  auto it = memberships_.find(client);
+  return it != memberships_.end() && it->second.contains(room);
+}
+
 }  // namespace drover::api::socketio

@@ -27,6 +27,9 @@ class room_registry {
   // Returns the rooms of a client, empty for an unknown one.
   std::vector<std::string> rooms_of(const client_id& client) const;
   std::size_t room_count() const { return rooms_.size(); }
+  // How many rooms the client is in; limits are checked by the server, not here.
+  std::size_t room_count_of(const client_id& client) const;
+  bool contains(const client_id& client, const std::string& room) const;
 
  private:
   std::unordered_map<std::string, std::unordered_set<client_id>> rooms_;

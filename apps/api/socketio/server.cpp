@@ -40,8 +40,12 @@ void server::on(std::string event, std::function<void(client_id, json::array, st
   state_->event_handlers.insert_or_assign(std::move(event), std::move(fn));
 }
 
-void server::join(const client_id& client, const std::string& room) {
-  if (state_->find_client(client)) state_->rooms.join(client, room);
+bool server::join(const client_id& client, const std::string& room) {
+  if (!state_->find_client(client) || room.size() > state_->opts.max_room_name) return false;
+  if (state_->rooms.contains(client, room)) return true;
+  if (state_->rooms.room_count_of(client) >= state_->opts.max_rooms_per_client) return false;
+  state_->rooms.join(client, room);
+  return true;
 }
 
 void server::leave(const client_id& client, const std::string& room) { state_->rooms.leave(client, room); }
@@ -83,7 +87,15 @@ bool server::drop(const client_id& client) {
   return true;
 }
 
+std::optional<std::string> server::user_of(const client_id& client) const {
+  auto s = state_->find_client(client);
+  if (!s) return std::nullopt;
+  return s->user;
+}
+
 std::size_t server::connection_count() const { return state_->clients.size(); }
+
+std::size_t server::session_count() const { return state_->sessions.size(); }
 
 void server::close_all() {
   std::vector<std::shared_ptr<detail::session>> all;

@@ -7,6 +7,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -28,6 +29,29 @@ class server_state;
 // once, or after the client left, does nothing.
 using ack_fn = std::function<void(boost::json::array)>;
 
+// What an authenticator decides about one Socket.IO CONNECT.
+struct auth_result {
+  // Set: the client is accepted as this user.
+  std::optional<std::string> user;
+  // Otherwise, why not: the client gets CONNECT_ERROR {"message": reason}, which
+  // socket.io-client reports as connect_error with err.message == reason.
+  std::string reason;
+
+  static auth_result accept(std::string user) { return {std::move(user), {}}; }
+  static auth_result refuse(std::string reason) { return {std::nullopt, std::move(reason)}; }
+};
+
+// Decides who a client is when it joins "/". `auth` is the CONNECT packet's data
+// (socket.io-client's `auth` option, e.g. {"token":"..."}; null when it sent
+// none); `authorization` is the Authorization header of the request that opened
+// the Engine.IO session (the polling handshake or the WebSocket upgrade), empty
+// when there was none. It runs on the server's thread and must not block; an
+// exception counts as a refusal ("Authentication failed") and is logged.
+using authenticator = std::function<auth_result(const boost::json::value& auth, std::string_view authorization)>;
+
+// Every limit below protects the server from one client; over a limit that client
+// is refused or dropped and everyone else is served as before. The defaults hold
+// on a 2-core machine.
 struct options {
   // How often the server pings each client; engine.io's default.
   std::chrono::milliseconds ping_interval{25000};
@@ -39,8 +63,23 @@ struct options {
   // Largest POST body and WebSocket message a client may send (maxHttpBufferSize).
   // Also announced to the client, which splits its polling POSTs to fit.
   std::size_t max_payload = 1'000'000;
-  // Bytes that may wait for one client before it counts as too slow and is dropped.
-  std::size_t max_buffered = 16'000'000;
+  // Bytes that may wait for one client before it counts as too slow and is dropped
+  // ("forced close"): its queue is freed at once, its connection closed, and the
+  // client reconnects. A WebSocket may hold one more message in the write in flight.
+  std::size_t max_buffered = 1024 * 1024;
+  // Engine.IO sessions open at once; a handshake beyond it gets 503 with
+  // {"code":4,"message":"Server full"} (engine.io's allowRequest refusal, see
+  // engineio_error.hpp). Idle sessions cost a few kilobytes each.
+  std::size_t max_sessions = 10'000;
+  // When set, every CONNECT to "/" goes through it, and a user may have at most
+  // max_sessions_per_user clients connected at once (beyond it: CONNECT_ERROR
+  // "Too many connections for this user"). Unset: everyone is accepted, with no user.
+  authenticator authenticate;
+  std::size_t max_sessions_per_user = 20;
+  // Rooms one client may be in, and the longest room name in bytes; join()
+  // refuses beyond. They bound what a flood of join events can cost.
+  std::size_t max_rooms_per_client = 100;
+  std::size_t max_room_name = 256;
   // Web origins allowed besides the server's own, e.g. "https://app.example.com";
   // "*" allows any. Requests from other browsers' origins get 403 (see cors.hpp).
   std::vector<std::string> cors_origins;
@@ -52,8 +91,10 @@ struct options {
 // Lifecycle of a client:
 //  1. Handshake: a polling GET without sid (handle_polling) or a WebSocket without
 //     sid (run_websocket) opens an Engine.IO session.
-//  2. socket.io-client sends CONNECT for "/"; on_connect runs with its client_id.
-//     Other namespaces are refused with CONNECT_ERROR "Invalid namespace".
+//  2. socket.io-client sends CONNECT for "/"; the authenticator, if any, accepts
+//     it as a user or refuses it with CONNECT_ERROR {"message": reason} (the
+//     session stays open, and the client may try again); on_connect runs with its
+//     client_id. Other namespaces are refused with CONNECT_ERROR "Invalid namespace".
 //  3. A polling client usually upgrades: it opens a WebSocket with its sid, probes,
 //     and from then on everything flows over run_websocket.
 //  4. Events from the client reach the handler registered with on(); the
@@ -108,8 +149,10 @@ class server {
   void on_disconnect(std::function<void(client_id, std::string reason)> fn);
   void on(std::string event, std::function<void(client_id, boost::json::array args, std::optional<ack_fn> ack)> fn);
 
-  // Room membership; ignored for a client that is not connected.
-  void join(const client_id& client, const std::string& room);
+  // Room membership. join returns true when the client is in the room afterwards;
+  // false, and nothing changes, for a client that is not connected, a room name
+  // longer than max_room_name, or a client already in max_rooms_per_client rooms.
+  bool join(const client_id& client, const std::string& room);
   void leave(const client_id& client, const std::string& room);
 
   // Sends an event. Returns false when the client is not connected; emit_to_room
@@ -124,8 +167,14 @@ class server {
   // as a network failure would; socket.io-client reconnects.
   bool drop(const client_id& client);
 
+  // The user the authenticator accepted the client as; std::nullopt for a client
+  // that is not connected or was accepted with no authenticator set.
+  std::optional<std::string> user_of(const client_id& client) const;
+
   // Clients connected to "/".
   std::size_t connection_count() const;
+  // Engine.IO sessions open, connected to "/" or not.
+  std::size_t session_count() const;
 
   // Closes every session (reason "server shutting down"); clients see the
   // transport close and will try to reconnect, as with the reference's io.close().

@@ -18,9 +18,10 @@ server_state::~server_state() {
   for (auto& [sid, s] : sessions) s->close();
 }
 
-std::shared_ptr<session> server_state::open_session(transport_kind transport) {
+std::shared_ptr<session> server_state::open_session(transport_kind transport, std::string_view authorization) {
   const session::timing timing{opts.ping_interval, opts.ping_timeout, opts.connect_timeout, opts.max_buffered};
   auto s = std::make_shared<session>(ex, random_id(), transport, timing, *this);
+  s->authorization = authorization;
   sessions.emplace(s->sid(), s);
 
   json::object handshake;
@@ -59,6 +60,11 @@ void server_state::disconnect_client(session& s, std::string_view reason) {
   const client_id id = std::move(*s.client);
   s.client.reset();
   clients.erase(id);
+  if (s.user) {
+    auto it = clients_per_user.find(*s.user);
+    if (it != clients_per_user.end() && --it->second == 0) clients_per_user.erase(it);
+    s.user.reset();
+  }
   rooms.leave_all(id);
   if (disconnect_hook) {
     const std::string why(reason);

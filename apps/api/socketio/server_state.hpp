@@ -30,7 +30,10 @@ class server_state {
   ~server_state();
 
   // Creates a session, registers it, queues the open packet and starts its timers.
-  std::shared_ptr<session> open_session(transport_kind transport);
+  // `authorization` is the opening request's Authorization header (may be empty).
+  std::shared_ptr<session> open_session(transport_kind transport, std::string_view authorization);
+  // True when max_sessions are open: handshakes are refused.
+  bool full() const { return sessions.size() >= opts.max_sessions; }
   // Returns nullptr for an unknown (or already closed) sid.
   std::shared_ptr<session> find_session(const std::string& sid) const;
   std::shared_ptr<session> find_client(const client_id& client) const;
@@ -56,11 +59,14 @@ class server_state {
   std::unordered_map<std::string, event_handler> event_handlers;
   std::unordered_map<std::string, std::shared_ptr<session>> sessions;  // by Engine.IO sid
   std::unordered_map<client_id, std::shared_ptr<session>> clients;     // by Socket.IO id
+  std::unordered_map<std::string, std::size_t> clients_per_user;      // only users with clients
   room_registry rooms;
 
  private:
   void on_socketio_packet(const std::shared_ptr<session>& s, std::string_view text);
-  void connect_client(const std::shared_ptr<session>& s);
+  void connect_client(const std::shared_ptr<session>& s, const boost::json::value& auth);
+  // Runs the authenticator; returns the user, or the reason for CONNECT_ERROR.
+  auth_result authenticate(const session& s, const boost::json::value& auth);
   void dispatch_event(const std::shared_ptr<session>& s, std::optional<std::uint64_t> ack_id, boost::json::array data);
 };
 

@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <iterator>
 
 #include "api/socketio/server_state.hpp"
 
@@ -20,13 +21,22 @@ session::session(net::any_io_executor ex, std::string sid, transport_kind transp
       connect_deadline_(ex) {}
 
 void session::send(engineio::packet_type type, std::string_view data) {
-  if (closed_) return;
+  // An overflowed session is doomed: keep nothing more for it, so that a burst of
+  // emits before the close below runs cannot grow it again.
+  if (closed_ || overflowed_) return;
   outbox_.push_back(engineio::encode_packet(type, data));
   outbox_bytes_ += outbox_.back().size();
-  if (outbox_bytes_ > timing_.max_buffered && !overflowed_) {
+  if (outbox_bytes_ > timing_.max_buffered) {
     overflowed_ = true;
+    outbox_ = {};  // frees the memory now, not when the transport notices
+    outbox_bytes_ = 0;
     net::post(wake_.get_executor(), [weak = weak_from_this()] {
-      if (auto self = weak.lock(); self && !self->closed_) self->owner_.close_session(self, "forced close");
+      auto self = weak.lock();
+      if (!self || self->closed_) return;
+      self->owner_.close_session(self, "forced close");
+      // A WebSocket writer may be stuck on the full TCP window: only closing the
+      // connection ends that write and frees the message it holds.
+      if (self->abort_transport) self->abort_transport();
     });
   }
   wake();
@@ -34,7 +44,17 @@ void session::send(engineio::packet_type type, std::string_view data) {
 
 std::vector<std::string> session::take_outbox() {
   outbox_bytes_ = 0;
-  return std::exchange(outbox_, {});
+  std::vector<std::string> packets(std::make_move_iterator(outbox_.begin()), std::make_move_iterator(outbox_.end()));
+  outbox_.clear();
+  return packets;
+}
+
+std::optional<std::string> session::take_next() {
+  if (outbox_.empty()) return std::nullopt;
+  std::string next = std::move(outbox_.front());
+  outbox_.pop_front();
+  outbox_bytes_ -= next.size();
+  return next;
 }
 
 net::awaitable<void> session::wait() {

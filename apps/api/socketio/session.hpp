@@ -6,6 +6,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +34,8 @@ enum class transport_kind { polling, websocket };
 //  3. Packets for the client wait in the outbox. One consumer at a time drains it:
 //     the pending polling GET, or after an upgrade the WebSocket writer. wait()
 //     parks that consumer until send(), close() or a transport change wakes it.
+//     When more than max_buffered bytes wait, the client is too slow: the outbox
+//     is freed at once, the session closed and its transport aborted.
 //  4. A polling session may upgrade: while `upgrading`, a GET is answered at once
 //     (with a noop if nothing is queued) so the client can pause polling; then the
 //     transport becomes websocket and the WebSocket writer takes the outbox over.
@@ -56,13 +60,16 @@ class session : public std::enable_shared_from_this<session> {
   const std::string& sid() const { return sid_; }
 
   // Queues a packet for the client and wakes the consumer. Ignored once closed.
-  // A client that lets more than max_buffered bytes pile up is closed ("forced
-  // close"), soon after rather than inside this call, so emit() never re-enters
-  // the application's hooks.
+  // A client that lets more than max_buffered bytes pile up loses its outbox and
+  // every later packet at once, and is closed ("forced close") soon after rather
+  // than inside this call, so emit() never re-enters the application's hooks.
   void send(engineio::packet_type type, std::string_view data = {});
   bool has_outbox() const { return !outbox_.empty(); }
-  // Returns the queued packets, oldest first, and empties the outbox.
+  // Returns the queued packets, oldest first, and empties the outbox (polling).
   std::vector<std::string> take_outbox();
+  // Returns the oldest queued packet (the WebSocket writer, one frame at a time,
+  // so that what waits behind a slow write still counts against max_buffered).
+  std::optional<std::string> take_next();
 
   // Waits until something may have changed for the consumer. Wakeups can be
   // spurious: callers loop on their own condition.
@@ -91,6 +98,16 @@ class session : public std::enable_shared_from_this<session> {
   bool probing = false;
   // The client's Socket.IO id while it is connected to "/".
   std::optional<client_id> client;
+  // The user the authenticator accepted the client as, while connected.
+  std::optional<std::string> user;
+  // CONNECTs the authenticator refused in this session.
+  unsigned refused_connects = 0;
+  // The Authorization header of the request that opened the session, for the
+  // authenticator.
+  std::string authorization;
+  // Set by the WebSocket transport: closes the connection at once, failing a
+  // write stuck on a client that does not read. Called after a forced close.
+  std::function<void()> abort_transport;
 
  private:
   void schedule_ping();
@@ -102,7 +119,7 @@ class session : public std::enable_shared_from_this<session> {
   server_state& owner_;
   bool closed_ = false;
   bool upgrading_ = false;
-  std::vector<std::string> outbox_;
+  std::deque<std::string> outbox_;
   std::size_t outbox_bytes_ = 0;
   bool overflowed_ = false;
   // Never expires: cancel() is the signal, so waiters never re-arm it and cannot

@@ -58,8 +58,7 @@ std::optional<engineio_error> check(const detail::server_state& st, const reques
   return std::nullopt;
 }
 
-net::awaitable<void> refuse(beast::tcp_stream& stream, const request& req, engineio_error e) {
-  auto res = error_response(e, req.version(), false);
+net::awaitable<void> refuse(beast::tcp_stream& stream, http::response<http::string_body> res) {
   stream.expires_after(handshake_timeout);
   co_await http::async_write(stream, res, net::as_tuple(net::use_awaitable));
   boost::system::error_code ignored;
@@ -138,17 +137,18 @@ net::awaitable<std::shared_ptr<detail::session>> upgrade(detail::server_state& s
 net::awaitable<void> write_loop(detail::server_state& st, std::shared_ptr<ws_stream> ws,
                                 std::shared_ptr<detail::session> s) {
   for (;;) {
-    auto batch = s->take_outbox();
-    for (const auto& text : batch) {
-      auto written = co_await ws->async_write(net::buffer(text), net::as_tuple(net::use_awaitable));
+    // One packet at a time: what waits behind a slow write stays in the outbox,
+    // where it counts against max_buffered.
+    while (auto text = s->take_next()) {
+      auto written = co_await ws->async_write(net::buffer(*text), net::as_tuple(net::use_awaitable));
       if (std::get<0>(written)) {
         // The reader sees the same failure; whoever is first closes the session.
         if (!s->closed()) st.close_session(s, "transport error");
         co_return;
       }
     }
-    if (s->closed() && !s->has_outbox()) break;
-    if (!s->has_outbox()) co_await s->wait();
+    if (s->closed()) break;
+    co_await s->wait();
   }
   co_await ws->async_close(websocket::close_code::normal, net::as_tuple(net::use_awaitable));
 }
@@ -174,7 +174,13 @@ net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::reque
   std::string sid;
   const auto refused = check(st, req, sid);
   if (refused) {
-    co_await refuse(stream, req, *refused);
+    auto res = error_response(*refused, req.version(), false);
+    co_await refuse(stream, std::move(res));
+    co_return;
+  }
+  if (sid.empty() && st.full()) {
+    auto res = server_full_response(req.version(), false);
+    co_await refuse(stream, std::move(res));
     co_return;
   }
 
@@ -187,7 +193,7 @@ net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::reque
 
   std::shared_ptr<detail::session> s;
   if (sid.empty()) {
-    s = st.open_session(detail::transport_kind::websocket);
+    s = st.open_session(detail::transport_kind::websocket, req[http::field::authorization]);
   } else {
     s = co_await upgrade(st, ws, sid);
     if (!s) {
@@ -195,6 +201,10 @@ net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::reque
       co_return;
     }
   }
+
+  s->abort_transport = [weak_ws = std::weak_ptr<ws_stream>(ws)] {
+    if (auto w = weak_ws.lock()) beast::get_lowest_layer(*w).close();
+  };
 
   auto done = std::make_shared<writer_done>(ws->get_executor());
   net::co_spawn(ws->get_executor(), write_loop(st, ws, s), [done, sid = s->sid()](std::exception_ptr e) {

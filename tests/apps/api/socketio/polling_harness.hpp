@@ -98,9 +98,11 @@ class polling_harness {
     return std::move(p->res);
   }
 
-  // The handshake; returns the sid.
-  std::string open() {
-    auto res = send(make_request(http::verb::get, "/socket.io/?EIO=4&transport=polling&t=x"));
+  // The handshake, with an Authorization header when one is given; returns the sid.
+  std::string open(std::string_view authorization = {}) {
+    auto req = make_request(http::verb::get, "/socket.io/?EIO=4&transport=polling&t=x");
+    if (!authorization.empty()) req.set(http::field::authorization, authorization);
+    auto res = send(std::move(req));
     const std::string& body = res.body();
     if (body.empty() || body[0] != '0') throw std::runtime_error("bad handshake: " + body);
     return std::string(boost::json::parse(body.substr(1)).at("sid").as_string());

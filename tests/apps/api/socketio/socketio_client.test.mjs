@@ -32,8 +32,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Starts the demo; resolves once it prints "listening <port>". Its other output
 // lines ("connect <id>", "disconnect <id> <reason>") are collected in `lines`.
-async function startDemo(port = 0) {
-  const proc = spawn(demoPath, [String(port), String(PING_MS), String(PING_MS)], {
+async function startDemo(port = 0, pingMs = PING_MS) {
+  const proc = spawn(demoPath, [String(port), String(pingMs), String(pingMs)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = [];
@@ -253,7 +253,7 @@ async function rawWebSocket() {
   };
   await within(3000, once(ws, 'open'), 'raw websocket open');
   const open = await next('open packet');
-  assert.match(open, /^0\{"sid":"[\w-]{20}","upgrades":\[\],"pingInterval":300,"pingTimeout":300,"maxPayload":1000000\}$/);
+  assert.match(open, /^0\{"sid":"[\w-]{20}","upgrades":\[\],"pingInterval":\d+,"pingTimeout":\d+,"maxPayload":1000000\}$/);
   ws.send('40');
   assert.match(await next('connect reply'), /^40\{"sid":"[\w-]{20}"\}$/);
   return { ws, next, closed };
@@ -303,4 +303,181 @@ test('clients reconnect when the server restarts', async () => {
     socket.disconnect();
     await own.stop();
   }
+});
+
+// --- Authentication and limits (issue 12). The demo's authenticator: token "good"
+// is alice, "user:<name>" is <name>, none is a fresh anonymous user, anything else
+// is refused with "invalid token".
+
+test('auth: a good token in the auth payload connects, a bad one gets connect_error with the reason', async () => {
+  for (const transports of [['polling', 'websocket'], ['websocket']]) {
+    const socket = await connect({ transports, auth: { token: 'good' } });
+    assert.deepEqual(await request(socket, 'whoami'), ['alice']);
+    socket.disconnect();
+    const refused = connect({ transports, auth: { token: 'forged' } });
+    await assert.rejects(refused, (err) => {
+      assert.equal(err.message, 'invalid token');
+      return true;
+    });
+  }
+});
+
+test('auth: the Authorization header of the opening request is used when the payload has no token', async () => {
+  for (const transports of [['polling'], ['websocket']]) {
+    const socket = await connect({ transports, extraHeaders: { Authorization: 'Bearer user:zed' } });
+    assert.deepEqual(await request(socket, 'whoami'), ['zed'], `${transports}`);
+    socket.disconnect();
+  }
+});
+
+test('limits: one user gets 20 connections, the 21st is refused, other users are not', async () => {
+  const mine = [];
+  for (let i = 0; i < 20; i++) mine.push(connect({ transports: ['websocket'], auth: { token: 'user:many' } }));
+  const sockets20 = await Promise.all(mine);
+  await assert.rejects(connect({ transports: ['websocket'], auth: { token: 'user:many' } }), {
+    message: 'Too many connections for this user',
+  });
+  const other = await connect({ transports: ['websocket'], auth: { token: 'user:other' } });
+  assert.deepEqual(await request(other, 'whoami'), ['other']);
+  sockets20[0].disconnect();
+  await eventually(3000, async () => {
+    const s = io(demo.url, { forceNew: true, reconnection: false, transports: ['websocket'], auth: { token: 'user:many' } });
+    sockets.push(s);
+    const ok = await new Promise((resolve) => {
+      s.once('connect', () => resolve(true));
+      s.once('connect_error', () => resolve(false));
+    });
+    s.disconnect();
+    return ok;
+  }, 'a place frees up when one of the 20 leaves');
+  for (const s of [...sockets20, other]) s.disconnect();
+});
+
+// VmRSS of the demo in kB, from /proc.
+async function demoRssKb() {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${demo.proc.pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)[1]);
+}
+// The bound the floods below must keep the demo under: the queues of dropped clients
+// are freed, and caps keep the rest small. Measured: about 6 MB after the slow-reader
+// flood, 15 MB with 501 clients connected.
+const RSS_BOUND_KB = 64 * 1024;
+
+// Opens a raw Engine.IO polling session, joins "/" and returns a poster for it.
+async function rawPolling() {
+  const base = `${demo.url}/socket.io/?EIO=4&transport=polling`;
+  const open = await within(3000, fetch(base), 'handshake');
+  const { sid } = JSON.parse((await open.text()).slice(1));
+  const url = `${base}&sid=${sid}`;
+  const post = async (body) => (await within(5000, fetch(url, { method: 'POST', body }), 'POST')).text();
+  // Answers pings on the way, and returns what else came.
+  const get = async () => {
+    for (;;) {
+      const packets = (await (await within(5000, fetch(url), 'GET')).text()).split('\x1e');
+      if (packets.includes('2')) await post('3');
+      const rest = packets.filter((p) => p !== '2' && p !== '6');
+      if (rest.length > 0) return rest.join('\x1e');
+    }
+  };
+  assert.equal(await post('40'), 'ok');
+  assert.match(await get(), /^40\{"sid":/);
+  return { sid, post, get };
+}
+
+test('limits: 10,000 joins in one polling POST are capped at 100 rooms, quickly, and others are served', async (t) => {
+  const honest = await connect({ transports: ['websocket'] });
+  const flooder = await rawPolling();
+  const joins = Array.from({ length: 10000 }, (_, i) => `42["join-room","room-${i}"]`).join('\x1e');
+  const started = Date.now();
+  assert.equal(await flooder.post(joins), 'ok');
+  const took = Date.now() - started;
+  t.diagnostic(`10,000 joins in one POST answered in ${took} ms`);
+  assert.ok(took < 3000, `10,000 joins took ${took} ms`);
+  // The flooder is still connected, and in exactly 100 rooms: the 101st join is refused.
+  assert.equal(await flooder.post('421["join-room","room-0"]'), 'ok');
+  assert.equal(await flooder.get(), '431[true]');
+  assert.equal(await flooder.post('422["join-room","one-more"]'), 'ok');
+  assert.equal(await flooder.get(), '432[false]');
+  assert.deepEqual(await request(honest, 'join-room', 'x'.repeat(257)), [false]); // over 256 bytes
+  assert.deepEqual(await request(honest, 'echo', 'served'), ['served']);
+  assert.ok((await demoRssKb()) < RSS_BOUND_KB);
+  await flooder.post('1');
+  honest.disconnect();
+});
+
+test('limits: a slow reader on a busy room is dropped, its memory freed, while a fast one keeps receiving', async (t) => {
+  // A demo of its own with a long heartbeat: the slow readers must be dropped for
+  // their queues, not for missing pongs.
+  const shared = demo;
+  demo = await startDemo(0, 20000);
+  try {
+    await slowReaderFlood(t);
+  } finally {
+    await demo.stop();
+    demo = shared;
+  }
+});
+
+async function slowReaderFlood(t) {
+  const fast = await connect({ transports: ['websocket'] });
+  let ticks = 0;
+  fast.on('tick', () => ticks++);
+  assert.deepEqual(await request(fast, 'join-room', 'busy'), [true]);
+
+  // A WebSocket client that stops reading: its TCP window fills, then its queue.
+  const slowWs = await rawWebSocket();
+  slowWs.ws.send('42["join-room","busy"]');
+  // A polling client that stops polling: everything waits in its queue.
+  const slowPoll = await rawPolling();
+  assert.equal(await slowPoll.post('42["join-room","busy"]'), 'ok');
+  await sleep(100);
+  slowWs.ws._socket.pause();
+
+  const before = await stats(fast);
+  // 8 KiB every 2 ms (about 4 MB/s) until only the fast client is left, at most 24 MB.
+  const [result] = await within(
+    20000,
+    new Promise((resolve, reject) =>
+      fast.timeout(19000).emit('flood', { bytes: 8192, intervalMs: 2, max: 3000, until: 1 }, (err, ...r) =>
+        err ? reject(err) : resolve(r),
+      ),
+    ),
+    'flood until the slow readers are dropped',
+  );
+  assert.equal(result.members, 1, `both slow readers dropped after ${result.sent} ticks`);
+  await eventually(5000, () => ticks === result.sent, `the fast client got all ${result.sent} ticks (has ${ticks})`);
+  const after = await stats(fast);
+  assert.equal(after.connections, before.connections - 2);
+  assert.deepEqual(after.reasons.slice(-2), ['forced close', 'forced close']);
+  const rss = await demoRssKb();
+  t.diagnostic(`slow readers dropped after ${result.sent} ticks of 8 KiB; demo RSS ${rss} kB`);
+  assert.ok(rss < RSS_BOUND_KB, `demo RSS ${rss} kB`);
+
+  // The WebSocket was closed by the server; the polling session is gone.
+  slowWs.ws._socket.resume();
+  await within(5000, slowWs.closed, 'the slow WebSocket is closed');
+  assert.deepEqual(JSON.parse(await slowPoll.get()), { code: 1, message: 'Session ID unknown' });
+  assert.deepEqual(await request(fast, 'echo', 'still served'), ['still served']);
+  fast.disconnect();
+}
+
+test('limits: 500 idle sockets stay connected and an honest client is still served', async (t) => {
+  const idle = [];
+  for (let batch = 0; batch < 10; batch++) {
+    const opening = [];
+    for (let i = 0; i < 50; i++) opening.push(connect({ transports: ['websocket'], timeout: 10000 }));
+    idle.push(...(await within(15000, Promise.all(opening), `batch ${batch} of 50 idle sockets`)));
+  }
+  const honest = await connect();
+  await sleep(4 * PING_MS); // several heartbeats for all of them
+  assert.deepEqual(await request(honest, 'echo', 'served'), ['served']);
+  assert.ok(idle.every((s) => s.connected), 'every idle socket is still connected');
+  const s = await stats(honest);
+  assert.ok(s.connections >= 501, `${s.connections} connections`);
+  const rss = await demoRssKb();
+  t.diagnostic(`demo RSS ${rss} kB with 501 clients`);
+  assert.ok(rss < RSS_BOUND_KB, `demo RSS ${rss} kB with 500 idle sockets`);
+  for (const socket of idle) socket.disconnect();
+  honest.disconnect();
 });

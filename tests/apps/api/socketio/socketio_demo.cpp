@@ -11,10 +11,29 @@
 //   stats                 -> ack({connections, connects, disconnects, reasons: [...]})
 //   drop-me               -> the server drops the connection (the client reconnects)
 //   disconnect-me         -> the server disconnects the client (no reconnection)
+//   whoami                -> ack(user or null)
+//   join-room <name>      -> ack(join's answer: true, or false over the rooms cap / name length)
+//   flood {bytes, intervalMs, max, until}
+//                         -> every intervalMs emits tick [n, <bytes of x>] to room "busy",
+//                            until at most `until` members are left or `max` were sent;
+//                            then ack({sent, members})
+//
+// Authentication (the authenticator hook): the token is auth.token, or the
+// Authorization header's "Bearer <token>". "good" is user alice, "user:<name>" is
+// <name>, no token at all is a fresh anonymous user (so that token-less tests are
+// not limited per user); anything else is refused with "invalid token".
+//
+// Limits are the defaults of socketio::options and httpd::server_options, except the
+// connections per address: every test client comes from 127.0.0.1.
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <iostream>
 #include <string>
@@ -42,6 +61,49 @@ std::string job_id_of(const json::array& args) {
   return {};
 }
 
+socketio::auth_result authenticate(const json::value& auth, std::string_view authorization) {
+  static std::size_t anonymous = 0;
+  std::string token;
+  if (auth.is_object() && auth.as_object().contains("token")) {
+    const auto& t = auth.at("token");
+    if (!t.is_string()) return socketio::auth_result::refuse("invalid token");
+    token = std::string(t.get_string());
+  } else if (authorization.starts_with("Bearer ")) {
+    token = std::string(authorization.substr(7));
+  } else {
+    return socketio::auth_result::accept("anonymous-" + std::to_string(++anonymous));
+  }
+  if (token == "good") return socketio::auth_result::accept("alice");
+  if (token.starts_with("user:") && token.size() > 5) return socketio::auth_result::accept(token.substr(5));
+  return socketio::auth_result::refuse("invalid token");
+}
+
+std::int64_t int_field(const json::array& args, std::string_view key, std::int64_t fallback) {
+  if (args.empty() || !args[0].is_object()) return fallback;
+  const auto* v = args[0].as_object().if_contains(key);
+  return v && v->is_int64() ? v->get_int64() : fallback;
+}
+
+// The flood event: pushes ticks to room "busy" at a steady pace.
+net::awaitable<void> flood(socketio::server& sio, json::array args, std::optional<socketio::ack_fn> ack) {
+  const auto bytes = static_cast<std::size_t>(int_field(args, "bytes", 8192));
+  const auto interval = std::chrono::milliseconds(int_field(args, "intervalMs", 2));
+  const auto max = int_field(args, "max", 1000);
+  const auto until = static_cast<std::size_t>(int_field(args, "until", 0));
+  const std::string payload(bytes, 'x');
+  net::steady_timer timer(co_await net::this_coro::executor);
+  std::int64_t sent = 0;
+  std::size_t members = 0;
+  while (sent < max) {
+    members = sio.emit_to_room("busy", "tick", {sent, payload});
+    ++sent;
+    if (members <= until) break;
+    timer.expires_after(interval);
+    co_await timer.async_wait(net::as_tuple(net::use_awaitable));  // cancelled only at exit
+  }
+  if (ack) (*ack)({json::object{{"sent", sent}, {"members", members}}});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,6 +117,7 @@ int main(int argc, char** argv) {
     opts.ping_interval = std::chrono::milliseconds(std::stoi(argv[2]));
     opts.ping_timeout = std::chrono::milliseconds(std::stoi(argv[3]));
   }
+  opts.authenticate = authenticate;
 
   net::io_context io;
   socketio::server sio(io.get_executor(), opts);
@@ -87,10 +150,23 @@ int main(int argc, char** argv) {
   sio.on("stats", [&](socketio::client_id, json::array, std::optional<socketio::ack_fn> ack) {
     if (!ack) return;
     json::object stats{{"connections", sio.connection_count()},
+                       {"sessions", sio.session_count()},
                        {"connects", connects},
                        {"disconnects", disconnects},
                        {"reasons", reasons}};
     (*ack)({stats});
+  });
+  sio.on("whoami", [&](socketio::client_id id, json::array, std::optional<socketio::ack_fn> ack) {
+    if (!ack) return;
+    const auto user = sio.user_of(id);
+    (*ack)({user ? json::value(*user) : json::value(nullptr)});
+  });
+  sio.on("join-room", [&](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
+    const bool joined = !args.empty() && args[0].is_string() && sio.join(id, std::string(args[0].get_string()));
+    if (ack) (*ack)({joined});
+  });
+  sio.on("flood", [&](socketio::client_id, json::array args, std::optional<socketio::ack_fn> ack) {
+    net::co_spawn(io, flood(sio, std::move(args), std::move(ack)), net::detached);
   });
   sio.on("drop-me", [&](socketio::client_id id, json::array, std::optional<socketio::ack_fn>) { sio.drop(id); });
   sio.on("disconnect-me",
@@ -102,6 +178,7 @@ int main(int argc, char** argv) {
   ho.bind = "127.0.0.1";
   ho.port = static_cast<std::uint16_t>(std::stoi(argv[1]));
   ho.body_limit = sio.body_limit();
+  ho.max_connections_per_address = 1000;  // the tests' 500 idle sockets all come from 127.0.0.1
   httpd::http_server http(
       io.get_executor(), ho,
       [&sio](httpd::request req) -> net::awaitable<httpd::response> {
