@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <drover/queue.hpp>
-#include <drover/webhook_signature.hpp>
+#include <drover_app/webhook_signature.hpp>
 
 #include "api/api_server.hpp"
 #include "api/blocking_call.hpp"
@@ -210,9 +210,9 @@ net::awaitable<response> chat_routes::put_assessment(api_server& app, const requ
 
 net::awaitable<response> chat_routes::job_completed_webhook(api_server& app, const request& req) {
   {
-    auto check = verify_webhook(app.cfg_.webhook_secret, req["webhook-id"], req["webhook-timestamp"],
+    auto check = drover::app::verify_webhook(app.cfg_.webhook_secret, req["webhook-id"], req["webhook-timestamp"],
                                 req["webhook-signature"], req.body());
-    if (check != webhook_check::ok) {
+    if (check != drover::app::webhook_check::ok) {
       throw bad_request(http::status::unauthorized, std::string("Invalid webhook: ") + to_string(check));
     }
     auto body = json_body(req);
