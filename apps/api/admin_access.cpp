@@ -88,6 +88,18 @@ std::optional<admin_identity> admin_access::authenticate(std::string_view author
   return found;
 }
 
+std::string claimed_login(std::string_view authorization) {
+  if (after_scheme(authorization, "Bearer")) return "token";
+  auto basic = after_scheme(authorization, "Basic");
+  if (!basic) return {};
+  auto decoded = base64_decode(*basic);
+  if (!decoded) return {};
+  auto colon = decoded->find(':');
+  if (colon == std::string::npos) return {};
+  // A long name is still one name to throttle; the cap keeps the throttle's table small.
+  return decoded->substr(0, std::min<std::size_t>(colon, 64));
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
   // Runs over the longer input whatever the contents; only the lengths leak.
   const std::size_t n = std::max(a.size(), b.size());

@@ -46,6 +46,12 @@ class admin_access {
   std::vector<user> users_;
 };
 
+// Who an Authorization header claims to be, right or wrong: "token" for a bearer token,
+// the user name of basic credentials (at most 64 bytes of it), or an empty string when
+// the header is missing or malformed. For throttling failed logins per user name
+// (login_throttle), before and after authenticate().
+std::string claimed_login(std::string_view authorization);
+
 // The headers of a request that wants to act, as they came.
 struct action_request {
   std::string_view method;          // only POST and DELETE act

@@ -96,6 +96,14 @@ void api_server::start() {
   if (!applied.empty()) spdlog::info("database: applied {} migration(s)", applied.size());
 
   socketio::options so;
+  cfg_.limits.apply_to(so);
+  if (gate_->mode() == auth_mode::jwt) {
+    so.authenticate = [gate = gate_.get()](const json::value& auth, std::string_view authorization) {
+      auto admitted = gate->admit_socket(auth, authorization);
+      return admitted.who ? socketio::auth_result::accept(admitted.who->user)
+                          : socketio::auth_result::refuse(admitted.refusal);
+    };
+  }
   sio_ = std::make_unique<socketio::server>(ex_, so);
 
   queue_events_options eo;
@@ -130,6 +138,7 @@ void api_server::start() {
   };
   ho.read_timeout = cfg_.read_timeout;
   ho.idle_timeout = cfg_.idle_timeout;
+  cfg_.limits.apply_to(ho);
   auto* sio = sio_.get();
   http_ = std::make_unique<httpd::http_server>(
       ex_, ho, [this](request req) -> net::awaitable<response> { co_return co_await handle(req, ""); },

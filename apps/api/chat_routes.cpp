@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <drover/queue.hpp>
-#include <drover/webhook_signature.hpp>
+#include <drover_app/webhook_signature.hpp>
 
 #include "api/http_error.hpp"
 #include "api/job_event_relay.hpp"
@@ -67,7 +67,7 @@ std::string acting_user(const caller& who, const std::string& named) {
   return who.user;
 }
 
-json::object message_json(const app::message& m) {
+json::object message_json(const drover::app::message& m) {
   json::object o;
   o["id"] = m.id;
   o["role"] = m.role;
@@ -214,9 +214,9 @@ net::awaitable<response> put_assessment(api_context& app, route_request& r) {
 
 net::awaitable<response> job_completed_webhook(api_context& app, route_request& r) {
   const auto& req = r.req;
-  auto check = verify_webhook(app.cfg.webhook_secret, req["webhook-id"], req["webhook-timestamp"], req["webhook-signature"],
+  auto check = drover::app::verify_webhook(app.cfg.webhook_secret, req["webhook-id"], req["webhook-timestamp"], req["webhook-signature"],
                               req.body());
-  if (check != webhook_check::ok) {
+  if (check != drover::app::webhook_check::ok) {
     throw http_error(http::status::unauthorized, std::string("Invalid webhook: ") + to_string(check));
   }
   auto body = json_object_body(req);
@@ -235,10 +235,10 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   if (content.empty()) throw bad_request("'result' with the AI response is required");
 
   auto* db = &app.db;
-  auto work = [db, job_id, conversation_id, content]() -> std::optional<app::message> {
+  auto work = [db, job_id, conversation_id, content]() -> std::optional<drover::app::message> {
     auto id = db->add_message_once("job-completed:" + job_id, conversation_id, "assistant", content, job_id);
     if (!id) return std::nullopt;
-    return app::message{*id, conversation_id, "assistant", content, job_id, 0};
+    return drover::app::message{*id, conversation_id, "assistant", content, job_id, 0};
   };
   auto saved = co_await app.in_db(work);
   if (saved) {

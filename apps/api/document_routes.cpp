@@ -53,7 +53,7 @@ bool valid_id(std::string_view id) {
 
 // 128 bits from the OS's CSPRNG: an id is all a reader needs besides their token, so
 // it must not be guessable from another.
-std::string new_document_id() { return app::random_hex(16); }
+std::string new_document_id() { return drover::app::random_hex(16); }
 
 // The file name from a Content-Disposition header: filename="..." or filename=...
 std::optional<std::string> disposition_filename(std::string_view header) {
@@ -161,7 +161,7 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
       if (!holder || !r.who.owns(*holder)) throw http_error(http::status::not_found, "Conversation not found");
     }
 
-    app::document doc;
+    drover::app::document doc;
     doc.id = new_document_id();
     if (!owner.empty()) doc.user_id = owner;
     doc.conversation_id = in.conversation_id;

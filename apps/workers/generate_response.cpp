@@ -13,6 +13,7 @@
 #include <memory>
 
 #include <drover_app/blocking_call.hpp>
+#include <drover_app/random_token.hpp>
 
 #include "workers/processors.hpp"
 
@@ -22,6 +23,9 @@ namespace json = boost::json;
 namespace drover::workers {
 
 namespace {
+
+// How long a second completion of a chat job is kept from queueing its webhook again.
+constexpr std::int64_t delivery_dedup_ttl_ms = 24 * 3600 * 1000;
 
 std::string text_field(const json::object& o, const char* name) {
   auto* v = o.if_contains(name);
@@ -181,7 +185,11 @@ processor generate_response_processor(ai_provider& ai, queue& webhooks, document
     json::value out_value = out;
 
     // Option C of the seed: tell the API through a webhook, queued so that it survives an
-    // API restart. The job id makes a second completion of this job queue it only once.
+    // API restart. The delivery's id (also its webhook-id) is 128 random bits, so nobody can
+    // guess another user's delivery (issue 12); BullMQ's deduplication on
+    // job-completed-<jobId> makes a second completion of this job (a stalled job run again)
+    // queue it only once. The TTL keeps that promise after the delivery finishes, for as
+    // long as a job can be run twice in practice.
     auto url = text_field(data, "webhookUrl");
     if (!url.empty()) {
       json::object payload;
@@ -194,7 +202,9 @@ processor generate_response_processor(ai_provider& ai, queue& webhooks, document
       delivery["url"] = url;
       delivery["payload"] = std::move(payload);
       job_options opts;
-      opts.job_id = "job-completed-" + j.id;
+      opts.job_id = app::random_hex(16);
+      opts.deduplication["id"] = "job-completed-" + j.id;
+      opts.deduplication["ttl"] = delivery_dedup_ttl_ms;
       opts.attempts = 5;
       opts.backoff = backoff_options{"exponential", 1000, std::nullopt};
       opts.remove_on_complete = 1000;

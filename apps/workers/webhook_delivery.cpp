@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-#include <drover/webhook_signature.hpp>
+#include <drover_app/webhook_signature.hpp>
 
 #include "workers/address_policy.hpp"
 #include "workers/http_client.hpp"
@@ -55,7 +55,7 @@ processor webhook_delivery_processor(std::string secret, const address_policy& d
     const auto timestamp = epoch_ms() / 1000;
     req.headers.emplace_back("webhook-id", j.id);
     req.headers.emplace_back("webhook-timestamp", std::to_string(timestamp));
-    req.headers.emplace_back("webhook-signature", sign_webhook(secret, j.id, timestamp, req.body));
+    req.headers.emplace_back("webhook-signature", app::sign_webhook(secret, j.id, timestamp, req.body));
     req.connect_timeout = std::chrono::seconds(5);
     req.read_timeout = std::chrono::seconds(10);
     req.total_timeout = std::chrono::seconds(10);

@@ -27,6 +27,7 @@
 #include <drover_app/logging/redact.hpp>
 #include <drover_app/metrics/queue_collector.hpp>
 #include <drover_app/metrics/registry.hpp>
+#include <drover_app/webhook_signature.hpp>
 
 #include <unistd.h>
 
@@ -79,6 +80,12 @@ workers_config workers_config::from_env() {
   if (const char* v = env("WORKERS_BIND")) c.bind = v;
   if (const char* v = env("METRICS_TOKEN")) c.metrics_token = v;
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
+  // A "whsec_" secret that is not base64 would fail every delivery: refuse it now.
+  try {
+    app::webhook_key(c.webhook_secret);
+  } catch (const std::invalid_argument& e) {
+    throw error(errc::invalid_argument, fmt::format("WEBHOOK_SECRET: {}", e.what()));
+  }
   // The API's own receiver is a destination by configuration, so it is always allowed.
   auto allowed = api_own_address();
   if (const char* v = env("WEBHOOK_ALLOWED_HOSTS")) allowed += std::string(",") + v;

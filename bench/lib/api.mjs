@@ -21,7 +21,10 @@ async function startServer(system, { redis, pg: pgServer }) {
   const port = await freePort();
   const env = { PORT: String(port), REDIS_URL: redis.url, DATABASE_URL: pgServer.url(apiDatabase(system)) };
   const proc = system === 'drover'
-    ? start(droverBin, ['api'], { env: { ...env, BIND: '127.0.0.1', WEBHOOK_SECRET: 'bench-webhook-secret', LOG_LEVEL: 'warn' } })
+    ? start(droverBin, ['api'], { env: { ...env, BIND: '127.0.0.1', WEBHOOK_SECRET: 'bench-webhook-secret', LOG_LEVEL: 'warn',
+      // One load generator on one address, one user: the per-user and per-address limits
+      // would measure themselves, not the API.
+      RATE_LIMIT_SEND_USER: 'off', RATE_LIMIT_SEND_ADDRESS: 'off', RATE_LIMIT_UPLOAD_USER: 'off', RATE_LIMIT_UPLOAD_ADDRESS: 'off' } })
     : start(process.execPath, [path.join(benchDir, 'peers/express-api/server.mjs')], { env });
   const base = `http://127.0.0.1:${port}`;
   const ready = system === 'drover' ? '/readyz' : '/healthz';

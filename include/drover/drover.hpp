@@ -12,5 +12,4 @@
 #include "drover/queue_events.hpp"
 #include "drover/redis_client.hpp"
 #include "drover/redis_options.hpp"
-#include "drover/webhook_signature.hpp"
 #include "drover/worker.hpp"

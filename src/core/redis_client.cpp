@@ -1,15 +1,61 @@
 // redis_client.cpp - a thin public face of redis::connection for plain keys.
 #include "drover/redis_client.hpp"
 
+#include <openssl/evp.h>
+
+#include <boost/json/array.hpp>
+
+#include "core/script_runner.hpp"
 #include "redis/connection.hpp"
 
 namespace net = boost::asio;
+namespace json = boost::json;
 
 namespace drover {
 
 struct redis_client::impl {
   std::shared_ptr<redis::connection> conn;
 };
+
+namespace {
+
+std::string sha1_hex(std::string_view text) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(text.data(), text.size(), md, &len, EVP_sha1(), nullptr) != 1) {
+    throw error(errc::invalid_argument, "redis_script: cannot compute SHA1 (OpenSSL)");
+  }
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(digits[md[i] >> 4]);
+    out.push_back(digits[md[i] & 0x0f]);
+  }
+  return out;
+}
+
+// What a script returned, as JSON (Lua's conversion rules already made it RESP).
+json::value to_json(const redis::reply& r) {
+  switch (r.type) {
+    case redis::reply::kind::nil: return nullptr;
+    case redis::reply::kind::integer: return r.integer;
+    case redis::reply::kind::string:
+    case redis::reply::kind::status: return json::string(r.str);
+    case redis::reply::kind::error: break;  // run_script threw already
+    case redis::reply::kind::array: {
+      json::array a;
+      a.reserve(r.elements.size());
+      for (const auto& e : r.elements) a.push_back(to_json(e));
+      return a;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+redis_script::redis_script(std::string name, std::string source)
+    : name_(std::move(name)), source_(std::move(source)), sha1_(sha1_hex(source_)) {}
 
 redis_client::redis_client(net::any_io_executor ex, redis_options opts, std::string client_name)
     : impl_(std::make_unique<impl>(impl{redis::connection::create(ex, std::move(opts), std::move(client_name))})) {}
@@ -59,6 +105,16 @@ net::awaitable<void> redis_client::del(std::string key) {
   redis::command cmd{"DEL", key};
   auto r = co_await impl_->conn->exec(std::move(cmd));
   throw_if_error(r, "DEL");
+}
+
+net::awaitable<json::value> redis_client::eval(const redis_script& script, std::vector<std::string> keys,
+                                               std::vector<std::string> args) {
+  // The engine's runner, with a description of this script in its terms.
+  const detail::lua::script s{script.name(), static_cast<int>(keys.size()), script.sha1(), script.source()};
+  detail::script_args keys_and_args = std::move(keys);
+  keys_and_args.insert(keys_and_args.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
+  auto r = co_await detail::run_script(*impl_->conn, s, std::move(keys_and_args));
+  co_return to_json(r);
 }
 
 void redis_client::close() {

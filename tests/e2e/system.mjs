@@ -113,6 +113,11 @@ export async function startSystem({ database = 'sqlite', env = {}, secrets = nul
     AI_MODEL: 'fake-model',
     PORT: String(apiPort),
     WORKERS_PORT: String(workersPort),
+    // The tests send from one address in bursts; a test of the limits sets its own.
+    RATE_LIMIT_SEND_USER: 'off',
+    RATE_LIMIT_SEND_ADDRESS: 'off',
+    RATE_LIMIT_UPLOAD_USER: 'off',
+    RATE_LIMIT_UPLOAD_ADDRESS: 'off',
     ...env,
   };
   const api = new AppProcess('api', ['api', ...apiArgs], common);

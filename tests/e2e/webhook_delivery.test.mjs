@@ -178,8 +178,21 @@ test('the chat flow\'s job-completed webhook reaches the API (allowed by default
   assert.equal(sent.status, 200);
   const job = await waitForJob(sys.base, sent.body.jobId);
   assert.equal(job.status, 'completed');
-  const d = await finished(`job-completed-${sent.body.jobId}`);
+  // The delivery's id is 128 random bits (issue 12); BullMQ's deduplication id names the
+  // chat job, and still holds after the delivery finished, so a second completion of the
+  // job would not queue it again.
+  let deliveryId;
+  await waitFor(async () => {
+    deliveryId = await deliveries.getDeduplicationJobId(`job-completed-${sent.body.jobId}`);
+    return Boolean(deliveryId);
+  }, { what: `the delivery of job ${sent.body.jobId}` });
+  assert.match(deliveryId, /^[0-9a-f]{32}$/);
+  const d = await finished(deliveryId);
   assert.equal(d.state, 'completed');
+  assert.equal(await deliveries.getDeduplicationJobId(`job-completed-${sent.body.jobId}`), deliveryId);
+  const delivery = await deliveries.getJob(deliveryId);
+  assert.equal(delivery.data.payload.jobId, sent.body.jobId);
+  assert.equal(delivery.data.payload.userId, 'u1');
   assert.equal(d.attempts.length, 1);
   assert.equal(d.attempts[0].status, 200);
   assert.equal((await getJSON(sys.base, '/api/webhooks/deliveries/no-such-delivery')).status, 404);

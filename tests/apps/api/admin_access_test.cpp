@@ -9,6 +9,7 @@ using drover::api::action_request;
 using drover::api::admin_access;
 using drover::api::admin_role;
 using drover::api::base64_decode;
+using drover::api::claimed_login;
 using drover::api::constant_time_equal;
 using drover::api::cross_site_refusal;
 
@@ -93,6 +94,40 @@ TEST(AdminAccess, ConstantTimeEqualAndBase64) {
   EXPECT_EQ(base64_decode("YQ==").value(), "a");
   EXPECT_FALSE(base64_decode("Y"));
   EXPECT_FALSE(base64_decode("Y*Y="));
+}
+
+TEST(AdminAccess, ClaimedLoginNamesWhoTriedRightOrWrong) {
+  struct row {
+    const char* header;
+    const char* expected;
+  };
+  const row rows[] = {
+      {alice_ok, "alice"},
+      {alice_bad, "alice"},
+      {bob_ok, "bob"},
+      {"Bearer anything", "token"},
+      {"bearer anything", "token"},
+      {"", ""},
+      {"Basic !!!", ""},
+      {"Basic Ym9i", ""},  // "bob", no colon
+      {"Digest x", ""},
+  };
+  for (const auto& r : rows) EXPECT_EQ(claimed_login(r.header), r.expected) << r.header;
+  // base64("<100 x>:pw"): a long name is cut to 64 bytes.
+  std::string name(100, 'x');
+  std::string raw = name + ":pw";
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string b64;
+  for (std::size_t i = 0; i < raw.size(); i += 3) {
+    unsigned v = static_cast<unsigned char>(raw[i]) << 16;
+    if (i + 1 < raw.size()) v |= static_cast<unsigned char>(raw[i + 1]) << 8;
+    if (i + 2 < raw.size()) v |= static_cast<unsigned char>(raw[i + 2]);
+    b64 += alphabet[(v >> 18) & 63];
+    b64 += alphabet[(v >> 12) & 63];
+    b64 += i + 1 < raw.size() ? alphabet[(v >> 6) & 63] : '=';
+    b64 += i + 2 < raw.size() ? alphabet[v & 63] : '=';
+  }
+  EXPECT_EQ(claimed_login("Basic " + b64), std::string(64, 'x'));
 }
 
 TEST(CrossSiteGuard, SameSiteActionPasses) {

@@ -3,6 +3,7 @@
 
 #include "drover/error.hpp"
 
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 #include "support/async.hpp"
@@ -48,6 +49,46 @@ TEST(redis_client, pings_and_reads_and_writes_plain_keys) {
     co_await client.del(key);
     client.close();
   });
+}
+
+TEST(redis_client, evaluates_a_script_of_the_application_and_reloads_it_after_a_flush) {
+  auto& server = redis_server::shared();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    redis_client client(io.get_executor(), server.options(), "redis-client-test");
+    // Every kind of reply: integer, string, nil (false), status, nested table.
+    static const redis_script script("echo-kinds", R"lua(
+      redis.call('SET', KEYS[1], ARGV[1])
+      return {tonumber(ARGV[2]), redis.call('GET', KEYS[1]), false, redis.status_reply('OK'), {1, 'x'}}
+    )lua");
+    std::string key = "redis-client-test:script";
+    std::vector<std::string> keys{key};
+    std::vector<std::string> args{"hello", "42"};
+    auto v = co_await client.eval(script, keys, args);
+    EXPECT_EQ(boost::json::serialize(v), R"([42,"hello",null,"OK",[1,"x"]])");
+    // After SCRIPT FLUSH (as after a restart) the script is loaded again, unseen.
+    EXPECT_EQ(server.cli("SCRIPT FLUSH"), "OK");
+    auto again = co_await client.eval(script, keys, args);
+    EXPECT_EQ(boost::json::serialize(again), R"([42,"hello",null,"OK",[1,"x"]])");
+    co_await client.del(key);
+    // A script error is a drover::error naming the script.
+    static const redis_script broken("broken", "return redis.call('NOSUCHCOMMAND')");
+    std::string what;
+    try {
+      std::vector<std::string> none;
+      co_await client.eval(broken, none, none);
+    } catch (const error& e) {
+      if (e.is(errc::script_error)) what = e.what();
+    }
+    EXPECT_NE(what.find("broken"), std::string::npos) << what;
+    client.close();
+  });
+}
+
+TEST(redis_client, script_sha1_is_what_redis_computes) {
+  // SCRIPT LOAD answers the SHA1 Redis names the script by; EVALSHA needs the same.
+  auto& server = redis_server::shared();
+  redis_script s("sha", "return 1");
+  EXPECT_EQ(server.cli("SCRIPT LOAD \"return 1\""), s.sha1());
 }
 
 TEST(redis_client, fails_with_a_drover_error_when_redis_is_away) {

@@ -1,16 +1,44 @@
-// webhook_signature_test.cpp - Standard Webhooks signatures: a known vector and the checks.
+// webhook_signature_test.cpp - Standard Webhooks signatures: known vectors (raw and whsec_
+// secrets) and the checks.
 #include <gtest/gtest.h>
 
 #include <chrono>
 
-#include <drover/webhook_signature.hpp>
+#include <stdexcept>
 
-namespace drover {
+#include <drover_app/webhook_signature.hpp>
+
+namespace drover::app {
 namespace {
 
 TEST(webhook_signature, matches_a_known_vector) {
   // Computed independently with Node's crypto.createHmac('sha256', ...).
   EXPECT_EQ(sign_webhook("test-secret", "msg_1", 1700000000, R"({"a":1})"), "v1,48vSnQLf8QsDtt1WVkwPDSJg2o8xjtDiajoPCjBZ1SM=");
+}
+
+TEST(webhook_signature, whsec_secrets_use_the_decoded_key) {
+  // Computed once with npm standardwebhooks@1.1.1: new Webhook(secret).sign('msg_1',
+  // new Date(1700000000 * 1000), '{"a":1}').
+  EXPECT_EQ(sign_webhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_1", 1700000000, R"({"a":1})"),
+            "v1,hVsFLpmw4Ib/Xm0eZLt3KqYBZdt0U8gdGeuz0EsGv78=");
+  // "whsec_" + base64("test-secret") is the same key as the raw secret "test-secret".
+  EXPECT_EQ(sign_webhook("whsec_dGVzdC1zZWNyZXQ=", "msg_1", 1700000000, R"({"a":1})"),
+            sign_webhook("test-secret", "msg_1", 1700000000, R"({"a":1})"));
+  // Padding may be left out.
+  EXPECT_EQ(webhook_key("whsec_dGVzdC1zZWNyZXQ"), "test-secret");
+}
+
+TEST(webhook_signature, malformed_whsec_secrets_are_refused) {
+  const char* bad[] = {"whsec_", "whsec_not base64!", "whsec_a", "whsec_@@@@"};
+  for (const char* s : bad) {
+    EXPECT_THROW(webhook_key(s), std::invalid_argument) << s;
+    EXPECT_THROW(sign_webhook(s, "id", 1, "{}"), std::invalid_argument) << s;
+  }
+  try {
+    webhook_key("whsec_s3cret!!");
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << "the message shows the secret";
+  }
 }
 
 TEST(webhook_signature, verification_table) {
@@ -36,6 +64,8 @@ TEST(webhook_signature, verification_table) {
       {"timestamp not a number", "s3cret", "id-1", "soon", good, body, webhook_check::bad_timestamp},
       {"no signature", "s3cret", "id-1", ts, "", body, webhook_check::missing_headers},
       {"no id", "s3cret", "", ts, good, body, webhook_check::missing_headers},
+      {"whsec_ form of the same key", "whsec_czNjcmV0", "id-1", ts, good, body, webhook_check::ok},
+      {"whsec_ of another key", "whsec_b3RoZXI=", "id-1", ts, good, body, webhook_check::bad_signature},
   };
   for (const auto& r : rows) {
     EXPECT_EQ(verify_webhook(r.secret, r.id, r.timestamp, r.signature, r.body), r.expected) << r.what;
@@ -43,4 +73,4 @@ TEST(webhook_signature, verification_table) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::app

@@ -1,0 +1,114 @@
+// rate_limiter.cpp - the token-bucket script called through redis_client::eval, failing open.
+#include "api/rate_limiter.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <drover/error.hpp>
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover::api {
+
+// generated from lua/token_bucket.lua by cmake/embed_text.cmake
+extern const std::string_view token_bucket_lua;
+
+namespace {
+
+const redis_script& token_bucket() {
+  static const redis_script script("token-bucket", std::string(token_bucket_lua));
+  return script;
+}
+
+// A limiter that waits on Redis slows every limited request; it answers within this or
+// lets the request through.
+redis_options quick(redis_options o) {
+  o.connect_timeout = std::chrono::milliseconds(250);
+  o.command_timeout = std::chrono::milliseconds(250);
+  return o;
+}
+
+// Lua turns numbers into integers on the way out; the script returns {allowed, wait ms}.
+rate_decision decision_from(const json::value& v) {
+  const auto* a = v.if_array();
+  if (!a || a->size() != 2 || !(*a)[0].is_int64() || !(*a)[1].is_int64()) {
+    throw error(errc::protocol_error, "token-bucket: unexpected reply " + json::serialize(v));
+  }
+  return rate_decision{(*a)[0].as_int64() == 1, std::chrono::milliseconds((*a)[1].as_int64())};
+}
+
+}  // namespace
+
+const char* to_string(limited_route r) {
+  switch (r) {
+    case limited_route::send: return "send";
+    case limited_route::upload: return "upload";
+  }
+  return "unknown";
+}
+
+rate_limiter::rate_limiter(net::any_io_executor ex, redis_options redis, rate_limits limits, std::string scope)
+    : limits_(limits), scope_(std::move(scope)), redis_(ex, quick(std::move(redis)), "drover-api-ratelimit") {}
+
+rate_limiter::~rate_limiter() { close(); }
+
+const rate_limit& rate_limiter::limit_for(limited_route route, bool per_user) const {
+  if (route == limited_route::send) return per_user ? limits_.send_per_user : limits_.send_per_address;
+  return per_user ? limits_.upload_per_user : limits_.upload_per_address;
+}
+
+net::awaitable<rate_decision> rate_limiter::take(limited_route route, std::string_view user, std::string_view address) {
+  std::vector<bucket> buckets;
+  if (!user.empty()) {
+    buckets.push_back({fmt::format("drover:ratelimit:{}:{}:user:{}", scope_, to_string(route), user), limit_for(route, true)});
+  }
+  if (!address.empty()) {
+    buckets.push_back(
+        {fmt::format("drover:ratelimit:{}:{}:address:{}", scope_, to_string(route), address), limit_for(route, false)});
+  }
+  auto decision = co_await take(std::move(buckets));
+  co_return decision;
+}
+
+net::awaitable<rate_decision> rate_limiter::take(std::vector<bucket> buckets) {
+  std::vector<std::string> keys;
+  std::vector<std::string> args{"1"};  // the cost
+  for (auto& b : buckets) {
+    if (!b.limit.enabled()) continue;
+    keys.push_back(std::move(b.key));
+    args.push_back(std::to_string(b.limit.burst));
+    args.push_back(fmt::format("{:.17g}", b.limit.per_second));
+  }
+  if (keys.empty()) co_return rate_decision{};
+  try {
+    auto reply = co_await redis_.eval(token_bucket(), std::move(keys), std::move(args));
+    co_return decision_from(reply);
+  } catch (const std::exception& e) {
+    // Fail open (see the header); say so, but not once per request.
+    ++failures_;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_warning_ >= std::chrono::seconds(10)) {
+      last_warning_ = now;
+      spdlog::warn("rate limiter: Redis did not answer, requests are not limited meanwhile ({} so far): {}",
+                   failures_, e.what());
+    }
+  }
+  co_return rate_decision{};
+}
+
+void rate_limiter::close() { redis_.close(); }
+
+httpd::response too_many_requests(const httpd::request& req, std::chrono::milliseconds retry_after) {
+  const auto ms = std::max<std::int64_t>(retry_after.count(), 0);
+  const auto seconds = std::max<std::int64_t>((ms + 999) / 1000, 1);
+  json::object body;
+  body["error"] = "Too many requests";
+  body["retryAfterMs"] = ms;
+  auto res = httpd::json_response(req, httpd::http::status::too_many_requests, body);
+  res.set(httpd::http::field::retry_after, std::to_string(seconds));
+  return res;
+}
+
+}  // namespace drover::api

@@ -1,0 +1,84 @@
+// rate_limiter.hpp - request limits per user and per client address, shared by every API
+// process through Redis (one token-bucket script, apps/api/lua/token_bucket.lua).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <drover/redis_client.hpp>
+#include <drover/redis_options.hpp>
+
+#include "api/rate_limit.hpp"
+#include "httpd/http_types.hpp"
+
+namespace drover::api {
+
+enum class limited_route { send, upload };  // POST /api/chat/send, POST /api/documents
+const char* to_string(limited_route r);
+
+struct rate_decision {
+  bool allowed = true;
+  std::chrono::milliseconds retry_after{0};  // when refused: until the next token is back
+};
+
+// Token buckets in Redis, one per (route, user) and one per (route, client address); a
+// request spends one token from both or from neither, in one script call that reads
+// Redis's clock, so that any number of API processes enforce one limit together.
+//
+// When Redis does not answer, the limiter lets the request through (fails open), within
+// 250 ms, and logs a warning at most every 10 s. The limited routes need Redis themselves
+// (a send queues a job, an upload queues its processing), so they answer 503 anyway;
+// refusing with 429 would only blame the client for the outage, and the limits that keep
+// the server alive (connections, bytes in flight) do not depend on Redis.
+//
+// Thread safety: none; use it from coroutines on the executor it was made with (the
+// API's single-threaded io_context), like redis_client.
+class rate_limiter {
+ public:
+  struct bucket {
+    std::string key;   // the Redis key
+    rate_limit limit;  // a disabled limit is skipped
+  };
+
+  // `scope` separates deployments sharing a Redis (the queue prefix): keys are
+  // "drover:ratelimit:<scope>:<route>:<user|address>:<id>". The connection is made on
+  // first use with short timeouts.
+  rate_limiter(boost::asio::any_io_executor ex, redis_options redis, rate_limits limits, std::string scope = "bull");
+  ~rate_limiter();
+  rate_limiter(const rate_limiter&) = delete;
+  rate_limiter& operator=(const rate_limiter&) = delete;
+
+  // Takes a token for `route` from the user's bucket and the address's. An empty user or
+  // address, or a disabled limit, has no bucket; with none, the answer is "allowed" at
+  // once. Never throws for Redis failures (see above).
+  boost::asio::awaitable<rate_decision> take(limited_route route, std::string_view user, std::string_view address);
+  // The same for explicit buckets (tests, other routes).
+  boost::asio::awaitable<rate_decision> take(std::vector<bucket> buckets);
+
+  const rate_limits& limits() const { return limits_; }
+  // Requests let through because Redis did not answer, since construction.
+  std::uint64_t failures() const { return failures_; }
+  // Fails calls in flight (they are allowed) and refuses later ones.
+  void close();
+
+ private:
+  const rate_limit& limit_for(limited_route route, bool per_user) const;
+
+  rate_limits limits_;
+  std::string scope_;
+  redis_client redis_;
+  std::uint64_t failures_ = 0;
+  std::chrono::steady_clock::time_point last_warning_{};
+};
+
+// The 429 reply for a refused request: `Retry-After` in whole seconds (rounded up, at
+// least 1) and {"error": "Too many requests", "retryAfterMs": N}.
+httpd::response too_many_requests(const httpd::request& req, std::chrono::milliseconds retry_after);
+
+}  // namespace drover::api

@@ -1,0 +1,38 @@
+// webhook_signature.hpp - signs and verifies webhooks as the Standard Webhooks
+// specification does (https://www.standardwebhooks.com), so that receivers using its
+// reference libraries (npm `standardwebhooks` and its siblings) verify what the workers
+// sign, and the API accepts what those libraries sign.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace drover::app {
+
+// The HMAC key a secret stands for. A secret in the specification's form, "whsec_"
+// followed by base64, stands for the decoded bytes after the prefix (what the reference
+// libraries use); any other secret is used as it is, byte for byte, as drover always did.
+// Throws std::invalid_argument when a "whsec_" secret is not valid base64 or decodes to
+// nothing; the message never contains the secret. Call it once at startup to refuse a
+// malformed WEBHOOK_SECRET before the first delivery.
+std::string webhook_key(std::string_view secret);
+
+// "v1," + base64(HMAC-SHA256(webhook_key(secret), id + "." + timestamp + "." + body)): the
+// value of the `webhook-signature` header. `timestamp` is in seconds since the epoch.
+// Throws std::invalid_argument as webhook_key does.
+std::string sign_webhook(std::string_view secret, std::string_view id, std::int64_t timestamp, std::string_view body);
+
+enum class webhook_check { ok, missing_headers, bad_timestamp, too_old_or_new, bad_signature };
+
+// Checks a delivery: the signature (one of the space-separated `v1,...` entries must
+// match, compared in constant time) and the timestamp (within `tolerance` of now, which
+// refuses replays of old deliveries). Throws std::invalid_argument as webhook_key does.
+webhook_check verify_webhook(std::string_view secret, std::string_view id, std::string_view timestamp,
+                             std::string_view signature_header, std::string_view body,
+                             std::chrono::seconds tolerance = std::chrono::minutes(5));
+
+const char* to_string(webhook_check c);
+
+}  // namespace drover::app

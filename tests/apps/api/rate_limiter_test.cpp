@@ -1,0 +1,163 @@
+// rate_limiter_test.cpp - the token buckets against a real redis-server: bursts, refill,
+// both-or-neither, several limiters sharing one limit, the 429 reply, and failing open.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+
+#include "api/rate_limiter.hpp"
+#include "support/async.hpp"
+#include "support/redis_server.hpp"
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+using drover::api::limited_route;
+using drover::api::rate_decision;
+using drover::api::rate_limit;
+using drover::api::rate_limiter;
+using drover::api::rate_limits;
+using drover::test::redis_server;
+using drover::test::run_async;
+using drover::test::unique_queue;
+
+namespace {
+
+// Only the send route limited: 2 at once, then 10 per second, per user and per address.
+rate_limits sends(rate_limit user, rate_limit address) {
+  rate_limits l;
+  l.send_per_user = user;
+  l.send_per_address = address;
+  return l;
+}
+
+}  // namespace
+
+TEST(RateLimiter, ABurstIsAllowedThenRefusedWithTheTimeToWait) {
+  auto& server = redis_server::shared();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    rate_limiter limiter(io.get_executor(), server.options(), sends({10, 2}, {}), unique_queue("rl"));
+    auto a = co_await limiter.take(limited_route::send, "alice", "10.0.0.1");
+    auto b = co_await limiter.take(limited_route::send, "alice", "10.0.0.1");
+    auto c = co_await limiter.take(limited_route::send, "alice", "10.0.0.1");
+    EXPECT_TRUE(a.allowed);
+    EXPECT_TRUE(b.allowed);
+    EXPECT_FALSE(c.allowed);
+    // 10 per second: a token every 100 ms.
+    EXPECT_GT(c.retry_after, 0ms);
+    EXPECT_LE(c.retry_after, 100ms);
+    // Another user is not affected.
+    auto bob = co_await limiter.take(limited_route::send, "bob", "10.0.0.1");
+    EXPECT_TRUE(bob.allowed);
+    // After the wait, alice may send again.
+    co_await drover::test::sleep_ms(c.retry_after.count() + 20);
+    auto d = co_await limiter.take(limited_route::send, "alice", "10.0.0.1");
+    EXPECT_TRUE(d.allowed);
+    EXPECT_EQ(limiter.failures(), 0u);
+  });
+}
+
+TEST(RateLimiter, ARefusalSpendsNothingFromTheOtherBucket) {
+  auto& server = redis_server::shared();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    // The address allows 3, each user 1 (and barely refills).
+    rate_limiter limiter(io.get_executor(), server.options(), sends({0.001, 1}, {0.001, 3}), unique_queue("rl"));
+    auto first = co_await limiter.take(limited_route::send, "carol", "10.0.0.2");
+    EXPECT_TRUE(first.allowed);
+    // carol is out: these are refused by her bucket and must not spend the address's.
+    for (int i = 0; i < 5; ++i) {
+      auto r = co_await limiter.take(limited_route::send, "carol", "10.0.0.2");
+      EXPECT_FALSE(r.allowed);
+    }
+    auto dave = co_await limiter.take(limited_route::send, "dave", "10.0.0.2");
+    auto erin = co_await limiter.take(limited_route::send, "erin", "10.0.0.2");
+    auto frank = co_await limiter.take(limited_route::send, "frank", "10.0.0.2");
+    EXPECT_TRUE(dave.allowed);
+    EXPECT_TRUE(erin.allowed);
+    EXPECT_FALSE(frank.allowed) << "the address allowed 3 in all";
+  });
+}
+
+TEST(RateLimiter, SeveralProcessesShareOneLimit) {
+  auto& server = redis_server::shared();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    const auto scope = unique_queue("rl");
+    // Two limiters, two connections: as two API processes.
+    rate_limiter one(io.get_executor(), server.options(), sends({0.001, 5}, {}), scope);
+    rate_limiter two(io.get_executor(), server.options(), sends({0.001, 5}, {}), scope);
+    int allowed = 0;
+    for (int i = 0; i < 10; ++i) {
+      auto& limiter = i % 2 ? one : two;
+      auto r = co_await limiter.take(limited_route::send, "gina", "");
+      allowed += r.allowed ? 1 : 0;
+    }
+    EXPECT_EQ(allowed, 5);
+  });
+}
+
+TEST(RateLimiter, DisabledLimitsAndEmptyIdsCostNothing) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    // No Redis at all: nothing may be asked of it.
+    drover::redis_options nowhere;
+    nowhere.port = 1;
+    rate_limiter limiter(io.get_executor(), nowhere, sends({}, {}), "x");
+    for (int i = 0; i < 3; ++i) {
+      auto r = co_await limiter.take(limited_route::send, "alice", "10.0.0.1");
+      EXPECT_TRUE(r.allowed);
+    }
+    rate_limiter ids(io.get_executor(), nowhere, sends({1, 1}, {1, 1}), "x");
+    auto r = co_await ids.take(limited_route::send, "", "");
+    EXPECT_TRUE(r.allowed);
+    EXPECT_EQ(limiter.failures() + ids.failures(), 0u) << "Redis was asked";
+  });
+}
+
+TEST(RateLimiter, FailsOpenQuicklyWhenRedisDoesNotAnswer) {
+  redis_server frozen;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    rate_limiter limiter(io.get_executor(), frozen.options(), sends({0.001, 1}, {}), unique_queue("rl"));
+    auto warm = co_await limiter.take(limited_route::send, "hank", "");
+    EXPECT_TRUE(warm.allowed);
+    frozen.freeze();
+    for (int i = 0; i < 3; ++i) {
+      auto started = std::chrono::steady_clock::now();
+      auto r = co_await limiter.take(limited_route::send, "hank", "");
+      auto took = std::chrono::steady_clock::now() - started;
+      EXPECT_TRUE(r.allowed) << "fails open";
+      EXPECT_LT(took, 1s);
+    }
+    EXPECT_EQ(limiter.failures(), 3u);
+    frozen.thaw();
+    limiter.close();
+  });
+}
+
+TEST(RateLimiter, IdleBucketsExpire) {
+  auto& server = redis_server::shared();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    const auto scope = unique_queue("rl");
+    rate_limiter limiter(io.get_executor(), server.options(), sends({10, 5}, {}), scope);
+    auto r = co_await limiter.take(limited_route::send, "ivan", "");
+    EXPECT_TRUE(r.allowed);
+    // Full again after 500 ms; the key lives that long plus a second.
+    auto ttl = std::stoll(server.cli("PTTL drover:ratelimit:" + scope + ":send:user:ivan"));
+    EXPECT_GT(ttl, 0);
+    EXPECT_LE(ttl, 1500);
+  });
+}
+
+TEST(RateLimiter, TooManyRequestsReply) {
+  drover::httpd::request req{drover::httpd::http::verb::post, "/api/chat/send", 11};
+  struct row {
+    std::chrono::milliseconds wait;
+    const char* retry_after;
+  };
+  const row rows[] = {{1ms, "1"}, {1000ms, "1"}, {1001ms, "2"}, {0ms, "1"}, {59'500ms, "60"}};
+  for (const auto& r : rows) {
+    auto res = drover::api::too_many_requests(req, r.wait);
+    EXPECT_EQ(res.result(), drover::httpd::http::status::too_many_requests);
+    EXPECT_EQ(res[drover::httpd::http::field::retry_after], r.retry_after) << r.wait.count();
+    auto body = boost::json::parse(res.body()).as_object();
+    EXPECT_EQ(body.at("error").as_string(), "Too many requests");
+    EXPECT_EQ(body.at("retryAfterMs").as_int64(), r.wait.count());
+  }
+}
