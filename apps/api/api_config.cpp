@@ -77,6 +77,7 @@ api_config api_config::from_env() {
   c.limits = api_limits::from_env();
   try {
     c.jwt = auth::jwt_settings::from_env();
+    c.rates = rate_limits::from_env();
     const char* tiers = env("PRIORITY_TIERS");
     const char* users = env("USER_TIERS");
     const char* fallback = env("DEFAULT_TIER");

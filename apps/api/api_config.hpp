@@ -13,6 +13,7 @@
 #include "api/socketio/server.hpp"
 #include "httpd/http_server.hpp"
 #include "api/priority_policy.hpp"
+#include "api/rate_limit.hpp"
 #include "api/routing/gatekeeper.hpp"
 
 namespace drover::api {
@@ -63,6 +64,7 @@ struct api_config {
   std::string metrics_bind = "127.0.0.1";
   std::uint16_t metrics_port = 0;
   api_limits limits;           // MAX_CONNECTIONS..., SOCKETIO_MAX_... (see api_limits)
+  rate_limits rates;           // RATE_LIMIT_SEND_USER, ... (see rate_limit.hpp)
 
   // Reads the environment over the defaults; throws drover::error(invalid_argument).
   static api_config from_env();

@@ -20,6 +20,7 @@
 #include "api/document_routes.hpp"
 #include "api/job_event_relay.hpp"
 #include "api/job_owner.hpp"
+#include "api/rate_limiter.hpp"
 #include "api/routing/gatekeeper.hpp"
 #include "api/routing/router.hpp"
 #include "api/routing/static_asset.hpp"
@@ -44,7 +45,7 @@ redis_options fast_fail(redis_options o) {
 
 queue_options queue_options_for(const api_config& cfg) { return queue_options{cfg.prefix, fast_fail(cfg.redis)}; }
 
-std::unique_ptr<gatekeeper> make_gatekeeper(const api_config& cfg) {
+std::unique_ptr<gatekeeper> make_gatekeeper(net::any_io_executor ex, const api_config& cfg) {
   cfg.check_safe();
   std::shared_ptr<const auth::jwt_verifier> verifier;
   if (cfg.auth == auth_mode::jwt) {
@@ -57,7 +58,9 @@ std::unique_ptr<gatekeeper> make_gatekeeper(const api_config& cfg) {
                               e.what()));
     }
   }
-  return std::make_unique<gatekeeper>(cfg.auth, std::move(verifier), cfg.dashboard, cfg.metrics_token);
+  auto limiter = std::make_unique<rate_limiter>(ex, fast_fail(cfg.redis), cfg.rates, cfg.prefix);
+  return std::make_unique<gatekeeper>(cfg.auth, std::move(verifier), cfg.dashboard, cfg.metrics_token,
+                                      std::move(limiter));
 }
 
 }  // namespace
@@ -78,7 +81,7 @@ api_server::api_server(net::any_io_executor ex, api_config cfg)
       ai_queue_(ex, "ai-processing", queue_options_for(cfg_)),
       webhook_queue_(ex, "webhook-delivery", queue_options_for(cfg_)),
       documents_queue_(ex, "document-processing", queue_options_for(cfg_)),
-      gate_(make_gatekeeper(cfg_)),
+      gate_(make_gatekeeper(ex, cfg_)),
       admin_(std::make_unique<admin_api>(ex, queue_options_for(cfg_), *gate_)) {}
 
 api_server::~api_server() {
@@ -304,6 +307,7 @@ void api_server::stop() {
   if (sio_) sio_->close_all();
   if (relay_) relay_->stop();
   if (admin_) admin_->close();
+  if (gate_) gate_->close();
   ai_queue_.close();
   webhook_queue_.close();
   documents_queue_.close();

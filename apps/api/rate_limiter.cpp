@@ -100,15 +100,11 @@ net::awaitable<rate_decision> rate_limiter::take(std::vector<bucket> buckets) {
 
 void rate_limiter::close() { redis_.close(); }
 
-httpd::response too_many_requests(const httpd::request& req, std::chrono::milliseconds retry_after) {
+http_error too_many_requests(std::chrono::milliseconds retry_after) {
   const auto ms = std::max<std::int64_t>(retry_after.count(), 0);
   const auto seconds = std::max<std::int64_t>((ms + 999) / 1000, 1);
-  json::object body;
-  body["error"] = "Too many requests";
-  body["retryAfterMs"] = ms;
-  auto res = httpd::json_response(req, httpd::http::status::too_many_requests, body);
-  res.set(httpd::http::field::retry_after, std::to_string(seconds));
-  return res;
+  return http_error(httpd::http::status::too_many_requests, fmt::format("Too many requests; retry in {} s", seconds))
+      .with_header("Retry-After", std::to_string(seconds));
 }
 
 }  // namespace drover::api

@@ -14,6 +14,7 @@
 #include <drover/redis_client.hpp>
 #include <drover/redis_options.hpp>
 
+#include "api/http_error.hpp"
 #include "api/rate_limit.hpp"
 #include "httpd/http_types.hpp"
 
@@ -77,8 +78,8 @@ class rate_limiter {
   std::chrono::steady_clock::time_point last_warning_{};
 };
 
-// The 429 reply for a refused request: `Retry-After` in whole seconds (rounded up, at
-// least 1) and {"error": "Too many requests", "retryAfterMs": N}.
-httpd::response too_many_requests(const httpd::request& req, std::chrono::milliseconds retry_after);
+// The 429 refusal of a request over a limit, with `Retry-After` in whole seconds
+// (rounded up, at least 1); thrown by the gatekeeper.
+http_error too_many_requests(std::chrono::milliseconds retry_after);
 
 }  // namespace drover::api

@@ -22,6 +22,8 @@ async function startServer(system, { redis, pg: pgServer }) {
   const env = { PORT: String(port), REDIS_URL: redis.url, DATABASE_URL: pgServer.url(apiDatabase(system)) };
   const proc = system === 'drover'
     ? start(droverBin, ['api'], { env: { ...env, BIND: '127.0.0.1', WEBHOOK_SECRET: 'bench-webhook-secret', LOG_LEVEL: 'warn',
+      // The Express peer authenticates nobody, so neither does drover here.
+      AUTH_MODE: 'none',
       // One load generator on one address, one user: the per-user and per-address limits
       // would measure themselves, not the API.
       RATE_LIMIT_SEND_USER: 'off', RATE_LIMIT_SEND_ADDRESS: 'off', RATE_LIMIT_UPLOAD_USER: 'off', RATE_LIMIT_UPLOAD_ADDRESS: 'off' } })

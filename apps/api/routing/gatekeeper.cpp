@@ -5,6 +5,7 @@
 
 #include "api/auth/jwt_verifier.hpp"
 #include "api/http_error.hpp"
+#include "api/rate_limiter.hpp"
 #include "httpd/bearer_token.hpp"
 
 namespace net = boost::asio;
@@ -28,20 +29,37 @@ const char* dashboard_challenge = "Bearer realm=\"drover dashboard\"";
 }  // namespace
 
 gatekeeper::gatekeeper(auth_mode mode, std::shared_ptr<const auth::jwt_verifier> verifier, admin_access dashboard,
-                       std::string metrics_token)
-    : mode_(mode), verifier_(std::move(verifier)), dashboard_(std::move(dashboard)), metrics_token_(std::move(metrics_token)) {
+                       std::string metrics_token, std::unique_ptr<rate_limiter> limiter, login_throttle_options throttle)
+    : mode_(mode),
+      verifier_(std::move(verifier)),
+      dashboard_(std::move(dashboard)),
+      metrics_token_(std::move(metrics_token)),
+      limiter_(std::move(limiter)),
+      throttle_(throttle) {
   if (mode_ == auth_mode::jwt && !verifier_) throw std::invalid_argument("AUTH_MODE=jwt needs a JWT key");
 }
 
 gatekeeper::~gatekeeper() = default;
+
+void gatekeeper::close() {
+  if (limiter_) limiter_->close();
+}
 
 net::awaitable<caller> gatekeeper::admit(const route& r, const httpd::request& req, std::string_view client_address) {
   switch (r.access) {
     case route_access::open:
     case route_access::signed_hook:
       co_return caller{};
-    case route_access::user:
-      co_return admit_user(req);
+    case route_access::user: {
+      auto who = admit_user(req);
+      if (limiter_ && r.budget != route_budget::none) {
+        const auto route = r.budget == route_budget::send ? limited_route::send : limited_route::upload;
+        std::string address(client_address);
+        auto decision = co_await limiter_->take(route, who.user, address);
+        if (!decision.allowed) throw too_many_requests(decision.retry_after);
+      }
+      co_return who;
+    }
     case route_access::metrics:
       admit_metrics(req);
       co_return caller{};
@@ -85,13 +103,24 @@ void gatekeeper::admit_metrics(const httpd::request& req) const {
   }
 }
 
-caller gatekeeper::admit_operator(const httpd::request& req, bool act, std::string_view) {
+caller gatekeeper::admit_operator(const httpd::request& req, bool act, std::string_view client_address) {
   if (!dashboard_.configured()) {
     throw http_error(http::status::unauthorized,
                      "The dashboard is not configured: set DASHBOARD_TOKEN or DASHBOARD_USERS (see docs/dashboard.md)");
   }
-  auto who = dashboard_.authenticate(std::string_view(req[http::field::authorization]));
-  if (!who) throw unauthorized("Authentication required: a bearer token or basic credentials", dashboard_challenge);
+  const auto authorization = std::string_view(req[http::field::authorization]);
+  // A blocked guesser is refused before its credentials are looked at, so it learns
+  // nothing while blocked; a request without credentials is a prompt, not a failure.
+  const auto claimed = claimed_login(authorization);
+  if (!authorization.empty()) {
+    auto wait = throttle_.blocked(client_address, claimed);
+    if (wait.count() > 0) throw too_many_requests(wait);
+  }
+  auto who = dashboard_.authenticate(authorization);
+  if (!who) {
+    if (!authorization.empty()) throttle_.failed(client_address, claimed);
+    throw unauthorized("Authentication required: a bearer token or basic credentials", dashboard_challenge);
+  }
   caller c;
   c.user = who->name;
   c.admin = who->role == admin_role::admin;

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "api/admin_access.hpp"
+#include "api/login_throttle.hpp"
 #include "api/routing/route_request.hpp"
 #include "api/routing/route_table.hpp"
 #include "httpd/http_types.hpp"
@@ -19,6 +20,7 @@ namespace drover::api {
 namespace auth {
 class jwt_verifier;
 }
+class rate_limiter;
 
 // AUTH_MODE: jwt (the default) verifies a bearer JWT on every user route and every
 // Socket.IO connection; none makes every caller the one development user, who owns
@@ -35,18 +37,23 @@ struct socket_admission {
 // Admission by route_access (route_table.hpp):
 //   open, signed_hook  everyone (a signed hook's handler checks the signature);
 //   user               jwt: "Authorization: Bearer <JWT>" verified (401 otherwise), the
-//                      caller is its `sub`; none: the development caller;
+//                      caller is its `sub`; none: the development caller. A route with a
+//                      budget then spends a token of the caller's and of the client
+//                      address's (rate_limiter.hpp; 429 with Retry-After when empty);
 //   metrics            "Authorization: Bearer <METRICS_TOKEN>" when one is set (401);
-//   operator_read/act  dashboard credentials (401; 429 after repeated failures), and to
-//                      act the admin role and a same-site request (403).
+//   operator_read/act  dashboard credentials (401; 429 while the address or the user name
+//                      has failed too often: login_throttle.hpp), and to act the admin
+//                      role and a same-site request (403).
 // 401s carry WWW-Authenticate. Refusals never say more than the client needs: which
 // check failed, never a key, token or driver message.
 // Thread safety: one executor.
 class gatekeeper {
  public:
-  // `verifier` is required in jwt mode and ignored in none.
+  // `verifier` is required in jwt mode and ignored in none; without `limiter` routes
+  // spend no budget.
   gatekeeper(auth_mode mode, std::shared_ptr<const auth::jwt_verifier> verifier, admin_access dashboard,
-             std::string metrics_token);
+             std::string metrics_token, std::unique_ptr<rate_limiter> limiter = nullptr,
+             login_throttle_options throttle = {});
   ~gatekeeper();
 
   // The caller of route `r`, or throws http_error.
@@ -62,6 +69,8 @@ class gatekeeper {
   socket_admission admit_socket(const boost::json::value& auth_payload, std::string_view authorization) const;
 
   auth_mode mode() const { return mode_; }
+  // Stops the rate limiter's Redis connection (at shutdown).
+  void close();
   const admin_access& dashboard() const { return dashboard_; }
 
  private:
@@ -73,6 +82,8 @@ class gatekeeper {
   std::shared_ptr<const auth::jwt_verifier> verifier_;
   admin_access dashboard_;
   std::string metrics_token_;
+  std::unique_ptr<rate_limiter> limiter_;
+  login_throttle throttle_;
 };
 
 }  // namespace drover::api
