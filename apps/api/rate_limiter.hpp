@@ -48,8 +48,9 @@ class rate_limiter {
   };
 
   // `scope` separates deployments sharing a Redis (the queue prefix): keys are
-  // "drover:ratelimit:<scope>:<route>:<user|address>:<id>". The connection is made on
-  // first use with short timeouts.
+  // "drover:ratelimit:<scope>:<route>:<user|address>:<id>". One script call touches a
+  // user's and an address's key, so on Redis Cluster the scope needs a hash tag, as the
+  // queue prefix does ("{bull}"). The connection is made on first use with short timeouts.
   rate_limiter(boost::asio::any_io_executor ex, redis_options redis, rate_limits limits, std::string scope = "bull");
   ~rate_limiter();
   rate_limiter(const rate_limiter&) = delete;
