@@ -9,6 +9,7 @@
 
 #include <drover/error.hpp>
 #include <drover_app/env.hpp>
+#include <drover_app/webhook_signature.hpp>
 
 namespace drover::api {
 
@@ -78,6 +79,8 @@ api_config api_config::from_env() {
   try {
     c.jwt = auth::jwt_settings::from_env();
     c.rates = rate_limits::from_env();
+    // A malformed whsec_ secret stops the start, not every webhook later.
+    if (!c.webhook_secret.empty()) drover::app::webhook_key(c.webhook_secret);
     const char* tiers = env("PRIORITY_TIERS");
     const char* users = env("USER_TIERS");
     const char* fallback = env("DEFAULT_TIER");
