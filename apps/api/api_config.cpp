@@ -10,6 +10,9 @@
 #include <drover/error.hpp>
 #include <drover_app/env.hpp>
 
+#include "api/socketio/server.hpp"
+#include "httpd/http_server.hpp"
+
 namespace drover::api {
 
 using app::env;

@@ -9,9 +9,14 @@
 #include <drover/redis_options.hpp>
 
 #include "api/admin_access.hpp"
-#include "api/socketio/server.hpp"
-#include "httpd/http_server.hpp"
 #include "api/priority_policy.hpp"
+
+namespace drover::httpd {
+struct server_options;
+}
+namespace drover::api::socketio {
+struct options;
+}
 
 namespace drover::api {
 
