@@ -11,6 +11,9 @@
 #include <drover_app/env.hpp>
 #include <drover_app/webhook_signature.hpp>
 
+#include "api/socketio/server.hpp"
+#include "httpd/http_server.hpp"
+
 namespace drover::api {
 
 using app::env;

@@ -10,11 +10,16 @@
 
 #include "api/admin_access.hpp"
 #include "api/auth/jwt_verifier.hpp"
-#include "api/socketio/server.hpp"
-#include "httpd/http_server.hpp"
 #include "api/priority_policy.hpp"
 #include "api/rate_limit.hpp"
 #include "api/routing/gatekeeper.hpp"
+
+namespace drover::httpd {
+struct server_options;
+}
+namespace drover::api::socketio {
+struct options;
+}
 
 namespace drover::api {
 

@@ -94,6 +94,11 @@ net::awaitable<void> http_server::accept_loop() {
     if (peer_ec) continue;  // already gone
     connection_limits::slot slot;
     const auto verdict = connections_.admit(peer.address().to_string(), slot);
+    if (verdict != connection_limits::verdict::admitted && refusing_ >= max_refusing()) {
+      // A flood: answering each one would hold a descriptor for seconds; just close.
+      socket.close(peer_ec);
+      continue;
+    }
     auto work = verdict == connection_limits::verdict::admitted ? session(std::move(socket), std::move(slot))
                                                                 : refuse(std::move(socket), verdict);
     net::co_spawn(ex_, std::move(work), [](std::exception_ptr e) {
@@ -155,15 +160,21 @@ response refusal(http::status status, const std::string& message) {
 
 // A connection over a cap: read its request header (so that the client, which has
 // sent it, reads the answer instead of a reset), answer, and close. Bounded in time
-// (2 s to read, 1 s to drain) and bytes, so refused connections cannot pile up.
+// (2 s to read, 2 s to write, 1 s to drain) and bytes; beyond max_refusing() of them
+// at once, accept_loop closes new ones without an answer.
 net::awaitable<void> http_server::refuse(tcp::socket socket, connection_limits::verdict why) {
+  ++refusing_;
+  struct done_guard {
+    std::size_t& count;
+    ~done_guard() { --count; }
+  } done{refusing_};
   const bool total = why == connection_limits::verdict::too_many_total;
   spdlog::debug("http: connection refused: {}", total ? "too many connections" : "too many from one address");
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer(8 * 1024);
   http::request_parser<http::empty_body> parser;
   parser.header_limit(8 * 1024);
-  const std::chrono::milliseconds header_time = std::min<std::chrono::milliseconds>(opts_.read_timeout, std::chrono::seconds(2));
+  const auto header_time = std::min<std::chrono::milliseconds>(opts_.read_timeout, std::chrono::seconds(2));
   stream.expires_after(header_time);
   boost::system::error_code ec;
   co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
@@ -198,7 +209,7 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       if (length && *length > limit) {
         ec = http::error::body_limit;
       } else if (!uploads_.try_reserve(wanted, body_bytes)) {
-        spdlog::warn("http: refused a {}-byte body: {} of {} bytes in flight", wanted, uploads_.used(),
+        spdlog::debug("http: refused a {}-byte body: {} of {} bytes in flight", wanted, uploads_.used(),
                      opts_.max_body_bytes_in_flight);
         auto res = refusal(http::status::service_unavailable, "Too many uploads in progress; retry later");
         stream.expires_after(opts_.read_timeout);

@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -82,6 +83,8 @@ class http_server {
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, connection_limits::slot slot);
   boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket, connection_limits::verdict why);
+  // Refusals answered at once; beyond, refused connections are closed unanswered.
+  std::size_t max_refusing() const { return std::max<std::size_t>(opts_.max_connections, 64); }
 
   boost::asio::any_io_executor ex_;
   server_options opts_;
@@ -93,6 +96,7 @@ class http_server {
   boost::asio::ip::tcp::acceptor acceptor_;
   connection_limits connections_;
   upload_budget uploads_;
+  std::size_t refusing_ = 0;  // refuse() coroutines running
   bool stopped_ = false;
 };
 

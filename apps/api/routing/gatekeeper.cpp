@@ -6,6 +6,7 @@
 #include "api/auth/jwt_verifier.hpp"
 #include "api/http_error.hpp"
 #include "api/rate_limiter.hpp"
+#include "api/socketio/auth_token.hpp"
 #include "httpd/bearer_token.hpp"
 
 namespace net = boost::asio;
@@ -147,19 +148,13 @@ socket_admission gatekeeper::admit_socket(const json::value& auth_payload, std::
     out.who = c;
     return out;
   }
-  std::string header;
-  if (const auto* o = auth_payload.if_object()) {
-    if (const auto* t = o->if_contains("token"); t && t->is_string()) {
-      header = "Bearer " + std::string(t->get_string());
-    }
-  }
-  if (header.empty()) header = std::string(authorization);
-  if (header.empty()) {
+  auto token = socketio::bearer_token(auth_payload, authorization);
+  if (!token) {
     out.refusal = "Authentication required: connect with auth: {token}";
     return out;
   }
   std::string refusal;
-  auto c = verify_token(header, refusal);
+  auto c = verify_token("Bearer " + *token, refusal);
   if (!refusal.empty()) {
     out.refusal = "Invalid token: " + refusal;
     return out;

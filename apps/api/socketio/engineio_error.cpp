@@ -48,7 +48,8 @@ http::response<http::string_body> error_response(engineio_error e, unsigned vers
 }
 
 http::response<http::string_body> server_full_response(unsigned version, bool keep_alive) {
-  auto res = json_error(http::status::service_unavailable, engineio_error::forbidden, "Server full", version, keep_alive);
+  auto res =
+      json_error(http::status::service_unavailable, engineio_error::forbidden, "Server full", version, keep_alive);
   res.set(http::field::retry_after, "5");
   return res;
 }

@@ -341,7 +341,12 @@ test('limits: one user gets 20 connections, the 21st is refused, other users are
   assert.deepEqual(await request(other, 'whoami'), ['other']);
   sockets20[0].disconnect();
   await eventually(3000, async () => {
-    const s = io(demo.url, { forceNew: true, reconnection: false, transports: ['websocket'], auth: { token: 'user:many' } });
+    const s = io(demo.url, {
+      forceNew: true,
+      reconnection: false,
+      transports: ['websocket'],
+      auth: { token: 'user:many' },
+    });
     sockets.push(s);
     const ok = await new Promise((resolve) => {
       s.once('connect', () => resolve(true));

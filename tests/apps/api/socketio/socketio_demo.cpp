@@ -38,6 +38,7 @@
 #include <iostream>
 #include <string>
 
+#include "api/socketio/auth_token.hpp"
 #include "api/socketio/server.hpp"
 #include "httpd/http_server.hpp"
 
@@ -63,18 +64,11 @@ std::string job_id_of(const json::array& args) {
 
 socketio::auth_result authenticate(const json::value& auth, std::string_view authorization) {
   static std::size_t anonymous = 0;
-  std::string token;
-  if (auth.is_object() && auth.as_object().contains("token")) {
-    const auto& t = auth.at("token");
-    if (!t.is_string()) return socketio::auth_result::refuse("invalid token");
-    token = std::string(t.get_string());
-  } else if (authorization.starts_with("Bearer ")) {
-    token = std::string(authorization.substr(7));
-  } else {
-    return socketio::auth_result::accept("anonymous-" + std::to_string(++anonymous));
-  }
+  const bool offered = (auth.is_object() && auth.as_object().contains("token")) || !authorization.empty();
+  if (!offered) return socketio::auth_result::accept("anonymous-" + std::to_string(++anonymous));
+  const auto token = socketio::bearer_token(auth, authorization);
   if (token == "good") return socketio::auth_result::accept("alice");
-  if (token.starts_with("user:") && token.size() > 5) return socketio::auth_result::accept(token.substr(5));
+  if (token && token->starts_with("user:") && token->size() > 5) return socketio::auth_result::accept(token->substr(5));
   return socketio::auth_result::refuse("invalid token");
 }
 
