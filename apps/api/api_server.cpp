@@ -144,7 +144,8 @@ void api_server::start() {
   cfg_.limits.apply_to(ho);
   auto* sio = sio_.get();
   http_ = std::make_unique<httpd::http_server>(
-      ex_, ho, [this](request req) -> net::awaitable<response> { co_return co_await handle(req, ""); },
+      ex_, ho,
+      [this](request req, std::string client) -> net::awaitable<response> { co_return co_await handle(req, client); },
       [](const request& req) { return socketio::server::handles(req.target()); },
       [sio](boost::beast::tcp_stream stream, request req) { return sio->run_websocket(std::move(stream), std::move(req)); });
   auto* admin = admin_.get();
@@ -166,7 +167,9 @@ void api_server::start() {
     mo.body_limit = 4096;
     auto* mr = metrics_router_.get();
     metrics_http_ = std::make_unique<httpd::http_server>(
-        ex_, mo, [mr](request req) -> net::awaitable<response> { co_return co_await mr->handle(req, ""); });
+        ex_, mo, [mr](request req, std::string client) -> net::awaitable<response> {
+          co_return co_await mr->handle(req, client);
+        });
     metrics_http_->start();
     spdlog::info("metrics: http://{}:{}/metrics", cfg_.metrics_bind, metrics_http_->port());
   }

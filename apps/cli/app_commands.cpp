@@ -122,7 +122,9 @@ int run_dashboard(const app_flags& flags) {
   if (flags.port) ho.port = static_cast<std::uint16_t>(flags.port);
   httpd::http_server http(
       io.get_executor(), ho,
-      [&routes](httpd::request req) -> net::awaitable<httpd::response> { co_return co_await routes.handle(req, ""); });
+      [&routes](httpd::request req, std::string client) -> net::awaitable<httpd::response> {
+        co_return co_await routes.handle(req, client);
+      });
   http.set_stream_hook([](const httpd::request& req) { return api::admin_api::streams(req); },
                        [&admin](boost::beast::tcp_stream stream, httpd::request req) {
                          return admin.stream_events(std::move(stream), std::move(req));

@@ -99,7 +99,7 @@ net::awaitable<void> http_server::accept_loop() {
       socket.close(peer_ec);
       continue;
     }
-    auto work = verdict == connection_limits::verdict::admitted ? session(std::move(socket), std::move(slot))
+    auto work = verdict == connection_limits::verdict::admitted ? session(std::move(socket), std::move(slot), peer.address().to_string())
                                                                 : refuse(std::move(socket), verdict);
     net::co_spawn(ex_, std::move(work), [](std::exception_ptr e) {
       if (!e) return;
@@ -187,7 +187,8 @@ net::awaitable<void> http_server::refuse(tcp::socket socket, connection_limits::
 }
 
 // `slot` counts the connection against the caps for as long as this coroutine runs.
-net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] connection_limits::slot slot) {
+net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] connection_limits::slot slot,
+                                          std::string client_address) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   bool first = true;
@@ -253,7 +254,7 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     const bool keep_alive = req.keep_alive();
     const auto version = req.version();
     const bool head = req.method() == http::verb::head;
-    response res = co_await handler_(std::move(req));
+    response res = co_await handler_(std::move(req), client_address);
     res.version(version);
     if (!keep_alive) res.keep_alive(false);
     if (head) {

@@ -57,7 +57,9 @@ struct server_options {
 // Thread safety: runs on one executor; not thread-safe.
 class http_server {
  public:
-  using handler = std::function<boost::asio::awaitable<response>(request)>;
+  // Answers one request; `client_address` is the peer's IP address as text (the
+  // connection's, not a header's), for per-client limits and logs.
+  using handler = std::function<boost::asio::awaitable<response>(request, std::string client_address)>;
   // Returns true when it takes over a WebSocket upgrade request.
   using upgrade_filter = std::function<bool(const request&)>;
   using upgrade_handler = std::function<boost::asio::awaitable<void>(boost::beast::tcp_stream, request)>;
@@ -81,7 +83,8 @@ class http_server {
 
  private:
   boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, connection_limits::slot slot);
+  boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, connection_limits::slot slot,
+                                       std::string client_address);
   boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket, connection_limits::verdict why);
   // Refusals answered at once; beyond, refused connections are closed unanswered.
   std::size_t max_refusing() const { return std::max<std::size_t>(opts_.max_connections, 64); }

@@ -247,7 +247,7 @@ void workers_app::start() {
   httpd::server_options ho;
   ho.bind = i.cfg.bind;
   ho.port = i.cfg.port;
-  i.http = std::make_unique<httpd::http_server>(i.ex, ho, [&i](httpd::request req) { return i.handle(std::move(req)); });
+  i.http = std::make_unique<httpd::http_server>(i.ex, ho, [&i](httpd::request req, std::string) { return i.handle(std::move(req)); });
   i.http->start();
   spdlog::info("workers: ai-processing x{}, document-processing x{}, webhook-delivery x{}; AI provider: {}",
                i.cfg.ai_concurrency, i.cfg.document_concurrency, i.cfg.webhook_concurrency,

@@ -32,7 +32,7 @@ class running_server {
   explicit running_server(httpd::server_options o) {
     o.bind = "127.0.0.1";
     o.port = 0;
-    server_.emplace(io_.get_executor(), o, [](httpd::request req) -> net::awaitable<httpd::response> {
+    server_.emplace(io_.get_executor(), o, [](httpd::request req, std::string) -> net::awaitable<httpd::response> {
       boost::json::object body{{"size", req.body().size()}};
       co_return httpd::json_response(req, http::status::ok, body);
     });

@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
   ho.max_connections_per_address = 1000;  // the tests' 500 idle sockets all come from 127.0.0.1
   httpd::http_server http(
       io.get_executor(), ho,
-      [&sio](httpd::request req) -> net::awaitable<httpd::response> {
+      [&sio](httpd::request req, std::string) -> net::awaitable<httpd::response> {
         if (socketio::server::handles(req.target())) co_return co_await sio.handle_polling(std::move(req));
         co_return httpd::error_response(req, http::status::not_found, "not found");
       },
