@@ -20,6 +20,7 @@
 #include <drover_app/logging/redact.hpp>
 
 #include "api/admin_api.hpp"
+#include "api/rate_limiter.hpp"
 #include "api/routing/gatekeeper.hpp"
 #include "api/routing/router.hpp"
 #include "api/api_config.hpp"
