@@ -204,99 +204,93 @@ void api_server::add_own_routes(route_table& table) {
   }
 }
 
+// Joining a job's or a conversation's room is checked against its owner first (Redis or
+// the database), and a room someone else owns is refused exactly like one that does not
+// exist. The checks a socket may have running at once are capped: without it, one
+// polling POST of 10,000 joins would start 10,000 lookups.
 void api_server::add_socketio_events() {
   auto* sio = sio_.get();
-  // Joining a job's or a conversation's room is checked against its owner first; a room
-  // someone else owns is refused exactly like one that does not exist.
-  auto refuse = [sio](const socketio::client_id& id, const std::optional<socketio::ack_fn>& ack, const char* event,
-                      const std::string& subject) {
-    json::object o;
-    o["event"] = event;
-    o["id"] = subject;
-    o["status"] = 404;
-    o["error"] = "Not found";
-    if (ack) {
-      json::array a;
-      a.push_back(o);
-      (*ack)(std::move(a));
-    } else {
+  sio_->on_disconnect([this](const socketio::client_id& id, const std::string&) { checks_in_flight_.erase(id); });
+
+  // Runs `lookup` (returns whether the caller may join) and then joins `room`, or refuses.
+  auto checked_join = [this, sio](const socketio::client_id& id, std::optional<socketio::ack_fn> ack, const char* event,
+                                  std::string subject, std::string room,
+                                  std::function<net::awaitable<bool>(const caller&)> lookup) {
+    auto answer = [sio, id, ack, event, subject](bool ok) {
+      json::object o;
+      if (ok) {
+        o["ok"] = true;
+      } else {
+        o["event"] = event;
+        o["id"] = subject;
+        o["status"] = 404;
+        o["error"] = "Not found";
+      }
       json::array a;
       a.push_back(std::move(o));
-      sio->emit(id, "subscribe-failed", std::move(a));
-    }
-  };
-  auto accept = [](const std::optional<socketio::ack_fn>& ack) {
-    if (!ack) return;
-    json::object o;
-    o["ok"] = true;
-    json::array a;
-    a.push_back(std::move(o));
-    (*ack)(std::move(a));
-  };
-  auto caller_of = [this](const socketio::client_id& id) {
-    caller c;
+      if (ack) {
+        (*ack)(std::move(a));
+      } else if (!ok) {
+        sio->emit(id, "subscribe-failed", std::move(a));
+      }
+    };
+    caller who;
     if (gate_->mode() == auth_mode::none) {
-      c.development = true;
+      who.development = true;
     } else if (auto user = sio_->user_of(id)) {
-      c.user = *user;
+      who.user = *user;
+    } else {
+      answer(false);
+      return;
     }
-    return c;
-  };
-
-  sio_->on("subscribe-job", [this, sio, refuse, accept, caller_of](socketio::client_id id, json::array args,
-                                                                  std::optional<socketio::ack_fn> ack) {
-    if (args.empty() || !args[0].is_string()) return;
-    std::string job_id(args[0].get_string());
-    auto who = caller_of(id);
-    auto check = [this, sio, refuse, accept, id, who, job_id, ack]() -> net::awaitable<void> {
-      bool allowed = who.development;
-      if (!allowed) {
-        try {
-          std::string wanted = job_id;
-          auto j = co_await ai_queue_.get_job(wanted);
-          allowed = j && who.owns(user_of_job_data(j->data));
-        } catch (const std::exception& e) {
-          spdlog::debug("subscribe-job {}: {}", job_id, e.what());
-        }
+    if (who.development) {
+      answer(sio->join(id, room));
+      return;
+    }
+    auto& in_flight = checks_in_flight_[id];
+    if (in_flight >= max_checks_in_flight) {
+      answer(false);
+      return;
+    }
+    ++in_flight;
+    auto check = [this, sio, id, who, room, answer, lookup]() -> net::awaitable<void> {
+      bool allowed = false;
+      try {
+        allowed = co_await lookup(who);
+      } catch (const std::exception& e) {
+        spdlog::debug("socket.io room {}: {}", room, e.what());
       }
-      if (!allowed) {
-        refuse(id, ack, "subscribe-job", job_id);
-        co_return;
-      }
-      sio->join(id, "job:" + job_id);
-      accept(ack);
+      if (auto it = checks_in_flight_.find(id); it != checks_in_flight_.end() && it->second > 0) --it->second;
+      answer(allowed && sio->join(id, room));
     };
     net::co_spawn(ex_, check, net::detached);
+  };
+
+  sio_->on("subscribe-job", [this, checked_join](socketio::client_id id, json::array args,
+                                                 std::optional<socketio::ack_fn> ack) {
+    if (args.empty() || !args[0].is_string()) return;
+    std::string job_id(args[0].get_string());
+    auto lookup = [this, job_id](const caller& who) -> net::awaitable<bool> {
+      std::string wanted = job_id;
+      auto j = co_await ai_queue_.get_job(wanted);
+      co_return j && who.owns(user_of_job_data(j->data));
+    };
+    checked_join(id, std::move(ack), "subscribe-job", job_id, "job:" + job_id, lookup);
   });
   sio_->on("unsubscribe-job", [sio](socketio::client_id id, json::array args, auto) {
     if (!args.empty() && args[0].is_string()) sio->leave(id, "job:" + std::string(args[0].get_string()));
   });
   for (const char* name : {"join-conversation", "join"}) {
-    sio_->on(name, [this, sio, refuse, accept, caller_of, name](socketio::client_id id, json::array args,
-                                                                 std::optional<socketio::ack_fn> ack) {
+    sio_->on(name, [this, checked_join, name](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
       if (args.empty() || !args[0].is_string()) return;
       std::string conversation_id(args[0].get_string());
-      auto who = caller_of(id);
-      auto* db = db_.get();
-      auto check = [this, sio, refuse, accept, id, who, conversation_id, ack, db, name]() -> net::awaitable<void> {
-        bool allowed = who.development;
-        if (!allowed) {
-          try {
-            auto work = [db, conversation_id]() { return db->conversation_owner(conversation_id); };
-            auto owner = co_await context_->in_db(work);
-            allowed = owner && who.owns(*owner);
-          } catch (const std::exception& e) {
-            spdlog::debug("{} {}: {}", name, conversation_id, e.what());
-          }
-        }
-        if (!allowed) {
-          refuse(id, ack, name, conversation_id);
-          co_return;
-        }
-        sio->join(id, "conversation:" + conversation_id);
-        accept(ack);
+      auto lookup = [this, conversation_id](const caller& who) -> net::awaitable<bool> {
+        auto* db = db_.get();
+        auto work = [db, conversation_id]() { return db->conversation_owner(conversation_id); };
+        auto owner = co_await context_->in_db(work);
+        co_return owner && who.owns(*owner);
       };
-      net::co_spawn(ex_, check, net::detached);
+      checked_join(id, std::move(ack), name, conversation_id, "conversation:" + conversation_id, lookup);
     });
   }
 }

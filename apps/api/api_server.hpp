@@ -5,7 +5,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include <drover/queue.hpp>
@@ -86,6 +88,9 @@ class api_server {
   std::unique_ptr<router> metrics_router_;
   std::unique_ptr<httpd::http_server> http_;
   std::unique_ptr<httpd::http_server> metrics_http_;
+  // Room-join ownership checks running per Socket.IO client (add_socketio_events).
+  std::map<std::string, int> checks_in_flight_;
+  static constexpr int max_checks_in_flight = 8;
 };
 
 }  // namespace drover::api

@@ -11,7 +11,6 @@
 #include <string>
 
 #include "api/chat_routes.hpp"
-#include "api/http_error.hpp"
 #include "api/job_owner.hpp"
 
 namespace net = boost::asio;
@@ -26,9 +25,11 @@ net::awaitable<httpd::response> cancel_chat_job(api_context& app, route_request&
   // The owner is read from the job before anything is touched. A job that ends between
   // the read and the cancel is answered 409 below, as it would be anyway.
   auto j = co_await app.ai_queue.get_job(job_id);
-  if (!j || !r.who.owns(user_of_job_data(j->data))) throw http_error(http::status::not_found, "Job not found");
-  std::string reason = "cancelled through the API";
-  auto outcome = co_await app.ai_queue.cancel(job_id, std::move(reason));
+  auto outcome = cancel_outcome::not_found;
+  if (j && r.who.owns(user_of_job_data(j->data))) {
+    std::string reason = "cancelled through the API";
+    outcome = co_await app.ai_queue.cancel(job_id, std::move(reason));
+  }
   json::object out;
   out["jobId"] = job_id;
   out["outcome"] = to_string(outcome);

@@ -1,0 +1,124 @@
+// floods.test.mjs - no single client exhausts the API: a burst over the rate limit, 10,000
+// Socket.IO joins in one polling POST, 500 idle sockets, 50 parallel maximum-size uploads.
+// Each flood is bounded in count and time, the API's memory stays under a stated bound,
+// and an honest client is served throughout.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { startSystem, waitFor } from './system.mjs';
+import { onCleanup } from '../interop/support.mjs';
+import { HsIssuer } from './tokens.mjs';
+
+const require = createRequire(import.meta.url);
+const { io } = require('socket.io-client');
+
+const MiB = 1024 * 1024;
+const RSS_BOUND = 256 * MiB;  // the API's resident memory, whatever a flood does
+const rssOf = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+
+async function send(base, token, conversationId, message = 'hi') {
+  const res = await fetch(`${base}/api/chat/send`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ conversationId, message }),
+  });
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json().catch(() => null) };
+}
+
+function socketFor(base, token, opts = {}) {
+  const socket = io(base, { transports: ['websocket'], reconnection: false, auth: { token }, ...opts });
+  onCleanup(() => socket.close());
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+// An honest user: their own socket joins their own conversation and hears their answer.
+async function honestRoundTrip(base, token, conversationId) {
+  const first = await send(base, token, conversationId, 'start');
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  const socket = await socketFor(base, token);
+  const joined = await new Promise((resolve) => socket.emit('join-conversation', conversationId, resolve));
+  assert.equal(joined.ok, true);
+  const heard = [];
+  socket.on('ai-response', (m) => heard.push(m));
+  const sent = await send(base, token, conversationId, 'are you there?');
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  await waitFor(() => heard.some((m) => m.jobId === sent.body.jobId), { timeout: 20000, what: 'the honest answer' });
+  socket.close();
+}
+
+test('no single client exhausts the API', { timeout: 180000 }, async () => {
+  const hs = new HsIssuer();
+  const sys = await startSystem({
+    env: {
+      AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'flood-secret-not-dev',
+      RATE_LIMIT_SEND_USER: '1/m,5', RATE_LIMIT_SEND_ADDRESS: 'off',
+      DOCUMENT_MAX_BYTES: String(2 * MiB), MAX_UPLOAD_BYTES_IN_FLIGHT: String(24 * MiB),
+      MAX_CONNECTIONS_PER_IP: '1000', MAX_CONNECTIONS: '1000',
+    },
+  });
+  const pid = sys.api.proc.pid;
+  let peak = rssOf(pid);
+  const sample = () => { peak = Math.max(peak, rssOf(pid)); };
+  const sampler = setInterval(sample, 50);
+  onCleanup(() => clearInterval(sampler));
+
+  // 1. A burst over the rate limit: the first 5 pass, the rest are 429 with Retry-After;
+  //    another user is not affected.
+  const burst = [];
+  for (let i = 0; i < 12; i++) burst.push(await send(sys.base, hs.token('eager'), 'eager-1', `m${i}`));
+  assert.deepEqual(burst.map((r) => r.status), [200, 200, 200, 200, 200, 429, 429, 429, 429, 429, 429, 429]);
+  for (const r of burst.slice(5)) assert.ok(Number(r.retryAfter) >= 1, `Retry-After ${r.retryAfter}`);
+  await honestRoundTrip(sys.base, hs.token('honest-1'), 'honest-1');
+
+  // 2. 10,000 joins in one polling POST: at most a few lookups run, the rest are refused.
+  const mallory = hs.token('mallory');
+  const eio = `${sys.base}/socket.io/?EIO=4&transport=polling`;
+  const open = await (await fetch(eio)).text();
+  const sid = JSON.parse(open.slice(1)).sid;
+  const post = (body) => fetch(`${eio}&sid=${sid}`, { method: 'POST', body, headers: { 'content-type': 'text/plain;charset=UTF-8' } });
+  assert.equal((await post(`40${JSON.stringify({ token: mallory })}`)).status, 200);
+  assert.match(await (await fetch(`${eio}&sid=${sid}`)).text(), /^40/);
+  const joins = Array.from({ length: 10000 }, (_, i) => `42${JSON.stringify(['join-conversation', `victim-${i}`])}`).join('\x1e');
+  const started = Date.now();
+  const flooded = await post(joins);
+  assert.ok([200, 400, 413].includes(flooded.status), `the flood's POST: ${flooded.status}`);
+  assert.ok(Date.now() - started < 5000, 'the flood is answered at once');
+  await honestRoundTrip(sys.base, hs.token('honest-2'), 'honest-2');
+
+  // 3. 500 idle sockets (25 users x 20, the per-user cap), then an honest client.
+  const idle = [];
+  for (let u = 0; u < 25; u++) {
+    const token = hs.token(`idle-${u}`);
+    const batch = [];
+    for (let k = 0; k < 20; k++) batch.push(socketFor(sys.base, token));
+    idle.push(...(await Promise.all(batch)));
+  }
+  assert.equal(idle.filter((s) => s.connected).length, 500);
+  await assert.rejects(socketFor(sys.base, hs.token('idle-0')), /Too many connections/, 'the 21st socket of one user');
+  await honestRoundTrip(sys.base, hs.token('honest-3'), 'honest-3');
+  for (const s of idle) s.close();
+
+  // 4. 50 parallel maximum-size uploads: the ones beyond the bytes-in-flight budget get 503
+  //    with Retry-After at once, the rest are stored; an honest upload then goes through.
+  const body = Buffer.alloc(2 * MiB - 1024, 'a');
+  const uploads = await Promise.all(Array.from({ length: 50 }, (_, i) => fetch(
+    `${sys.base}/api/documents?conversationId=big-${i}&filename=big.txt`,
+    { method: 'POST', headers: { 'content-type': 'text/plain', authorization: `Bearer ${hs.token(`uploader-${i}`)}` }, body },
+  ).then((r) => ({ status: r.status, retryAfter: r.headers.get('retry-after') })).catch((e) => ({ status: 0, error: e.message }))));
+  const counts = {};
+  for (const u of uploads) counts[u.status] = (counts[u.status] || 0) + 1;
+  assert.ok(counts[202] >= 1, `some uploads are stored: ${JSON.stringify(counts)}`);
+  for (const u of uploads) assert.ok([202, 503, 0].includes(u.status), `upload answered ${JSON.stringify(u)}`);
+  const honest = await fetch(`${sys.base}/api/documents?conversationId=honest-doc&filename=a.txt`, {
+    method: 'POST', headers: { 'content-type': 'text/plain', authorization: `Bearer ${hs.token('honest-4')}` }, body: 'small',
+  });
+  assert.equal(honest.status, 202);
+
+  sample();
+  clearInterval(sampler);
+  assert.ok(peak < RSS_BOUND, `the API's RSS peaked at ${(peak / MiB).toFixed(1)} MiB, over ${RSS_BOUND / MiB} MiB`);
+  console.log(`# floods: API RSS peak ${(peak / MiB).toFixed(1)} MiB; uploads ${JSON.stringify(counts)}`);
+});
