@@ -79,3 +79,34 @@ test('the chat page shows the streamed answer, falls back to polling, and shows 
   assert.ok(texts.includes('Hello page'));
   assert.ok(texts.includes(CHUNKS.join('')));
 });
+
+test('with AUTH_MODE=jwt the chat page asks for a token, keeps it for the tab, and chats as its user', { timeout: 120000 }, async () => {
+  const { HsIssuer } = await import('./tokens.mjs');
+  const hs = new HsIssuer();
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'browser-secret-not-dev' } });
+  const browser = await openBrowser();
+
+  // Without a token the page offers the sign-in field.
+  const anonymous = await browser.newPage();
+  await anonymous.goto(`${sys.base}/?conversation=jwt-page-0`);
+  await anonymous.waitForSelector('#signin.shown', { timeout: 10000 });
+
+  // A token in the address: taken, removed from the address, used for the socket and the API.
+  const page = await browser.newPage();
+  await page.goto(`${sys.base}/?conversation=jwt-page-1#token=${hs.token('paula')}`);
+  await page.waitForSelector('#conn.live', { timeout: 10000 });
+  assert.equal(new URL(page.url()).hash, '', 'the token is gone from the address');
+  await ask(page, 'Hello with a token');
+  await page.waitForFunction((text) => {
+    const all = document.querySelectorAll('.msg.assistant');
+    const el = all[all.length - 1];
+    return el && el.dataset.status === 'completed' && el.textContent === text;
+  }, CHUNKS.join(''), { timeout: 20000 });
+  // The conversation is paula's: the API stored it under her token's subject.
+  const owner = sys.db.query("SELECT user_id FROM conversations WHERE id = 'jwt-page-1'");
+  assert.equal(owner, 'paula');
+  // A reload keeps the token (sessionStorage) and shows the history.
+  await page.reload();
+  await page.waitForSelector('#conn.live', { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelectorAll('.msg.user').length >= 1, null, { timeout: 10000 });
+});

@@ -54,7 +54,7 @@ test('DELETE /api/chat/job/:id stops a running job within a second; it fails "ca
   assert.equal(unknown.body.outcome, 'not_found');
   const put = await fetch(`${sys.base}/api/chat/job/${id}`, { method: 'PUT' });
   assert.equal(put.status, 405);
-  assert.equal(put.headers.get('allow'), 'GET, DELETE');
+  assert.equal(put.headers.get('allow'), 'GET, HEAD, DELETE');
 });
 
 test('DELETE on a waiting job removes it; with Redis away the API answers 503', { timeout: 60000 }, async () => {

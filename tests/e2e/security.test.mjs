@@ -214,3 +214,53 @@ test('a production start refuses unsafe settings; make run opts into development
     headers: { 'content-type': 'application/json', 'webhook-id': 'm1', 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${sig}` } });
   assert.equal(forged.status, 401);
 });
+
+test('metrics behind METRICS_TOKEN and on a port of their own; readiness and errors name no host', { timeout: 60000 }, async () => {
+  const hs = new HsIssuer();
+  const metricsPort = String(await freePort());
+  const sys = await startSystem({
+    env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'metrics-secret-not-dev', METRICS_TOKEN: 'scrape-me', METRICS_PORT: metricsPort },
+  });
+  // The API: /metrics moved to its own listener, which wants the token.
+  assert.equal((await fetch(`${sys.base}/metrics`)).status, 404);
+  const moved = `http://127.0.0.1:${metricsPort}/metrics`;
+  assert.equal((await fetch(moved)).status, 401);
+  assert.equal((await fetch(moved, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+  const scraped = await fetch(moved, { headers: { authorization: 'Bearer scrape-me' } });
+  assert.equal(scraped.status, 200);
+  assert.match(await scraped.text(), /drover_http_requests_total/);
+  // The workers: the same token.
+  const workers = `http://127.0.0.1:${sys.workersPort}/metrics`;
+  assert.equal((await fetch(workers)).status, 401);
+  assert.equal((await fetch(workers, { headers: { authorization: 'Bearer scrape-me' } })).status, 200);
+
+  // Redis away: /readyz and the refusals say what is away, never where.
+  await sys.redis.stop();
+  const host = `127.0.0.1:${sys.redis.port}`;
+  for (const base of [sys.base, `http://127.0.0.1:${sys.workersPort}`]) {
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 503);
+    const text = await ready.text();
+    assert.ok(!text.includes(host) && !text.includes(String(sys.redis.port)), `readyz names no host: ${text}`);
+  }
+  const refused = await call(sys.base, 'GET', '/api/chat/job/1', { token: hs.token('erin') });
+  assert.equal(refused.status, 503);
+  assert.ok(!JSON.stringify(refused.body).includes(String(sys.redis.port)), JSON.stringify(refused.body));
+});
+
+test('failed dashboard logins are throttled per address and per user name', { timeout: 60000 }, async () => {
+  const sys = await startSystem({ env: { DASHBOARD_USERS: 'olga:right-password:admin' } });
+  const login = (user, password) => fetch(`${sys.base}/api/admin/session`, {
+    headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+  });
+  assert.equal((await login('olga', 'right-password')).status, 200);
+  const statuses = [];
+  for (let i = 0; i < 12; i++) statuses.push((await login('olga', `guess-${i}`)).status);
+  assert.deepEqual(statuses.slice(0, 10), Array(10).fill(401));
+  assert.deepEqual(statuses.slice(10), [429, 429], 'past 10 failures from one address');
+  const blocked = await login('olga', 'right-password');
+  assert.equal(blocked.status, 429, 'a blocked address is refused before its credentials are checked');
+  assert.ok(Number(blocked.headers.get('retry-after')) >= 1);
+  // No credentials at all is a prompt, not a failure.
+  assert.equal((await fetch(`${sys.base}/api/admin/session`)).status, 401);
+});
