@@ -1,6 +1,8 @@
 // admin_access.cpp - dashboard credentials, their checks, and the cross-site guard.
 #include "api/admin_access.hpp"
 
+#include <drover_app/base64.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
@@ -72,7 +74,7 @@ std::optional<admin_identity> admin_access::authenticate(std::string_view author
   }
   auto basic = after_scheme(authorization, "Basic");
   if (!basic) return std::nullopt;
-  auto decoded = base64_decode(*basic);
+  auto decoded = drover::app::base64_decode(*basic);
   if (!decoded) return std::nullopt;
   auto colon = decoded->find(':');
   if (colon == std::string::npos) return std::nullopt;
@@ -92,7 +94,7 @@ std::string claimed_login(std::string_view authorization) {
   if (after_scheme(authorization, "Bearer")) return "token";
   auto basic = after_scheme(authorization, "Basic");
   if (!basic) return {};
-  auto decoded = base64_decode(*basic);
+  auto decoded = drover::app::base64_decode(*basic);
   if (!decoded) return {};
   auto colon = decoded->find(':');
   if (colon == std::string::npos) return {};
@@ -110,33 +112,6 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
     diff |= static_cast<unsigned char>(x ^ y);
   }
   return diff == 0;
-}
-
-std::optional<std::string> base64_decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
-  if (in.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  unsigned bits = 0;
-  int count = 0;
-  for (char c : in) {
-    int v = value(c);
-    if (v < 0) return std::nullopt;
-    bits = (bits << 6) | static_cast<unsigned>(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out.push_back(static_cast<char>((bits >> count) & 0xff));
-    }
-  }
-  return out;
 }
 
 std::string cross_site_refusal(const action_request& r) {

@@ -70,6 +70,5 @@ struct action_request {
 std::string cross_site_refusal(const action_request& r);
 
 bool constant_time_equal(std::string_view a, std::string_view b);
-std::optional<std::string> base64_decode(std::string_view in);
 
 }  // namespace drover::api

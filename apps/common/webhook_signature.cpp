@@ -2,6 +2,8 @@
 // with the specification's "whsec_" secrets.
 #include "drover_app/webhook_signature.hpp"
 
+#include "drover_app/base64.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -15,43 +17,14 @@ namespace {
 
 constexpr std::string_view secret_prefix = "whsec_";
 
-std::string base64_encode(const unsigned char* data, std::size_t n) {
-  std::string out(4 * ((n + 2) / 3) + 1, '\0');  // EVP_EncodeBlock writes a NUL after
-  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-  out.resize(static_cast<std::size_t>(len));
-  return out;
-}
-
-// Standard base64; padding may be left out (the specification's examples keep it, Node's
-// Buffer does not need it). Throws std::invalid_argument on anything else.
-std::string base64_decode(std::string in) {
-  if (in.size() % 4 == 1) throw std::invalid_argument("whsec_ secret: the part after the prefix is not base64");
-  while (in.size() % 4 != 0) in.push_back('=');
-  std::size_t padding = 0;
-  if (!in.empty() && in.back() == '=') ++padding;
-  if (in.size() > 1 && in[in.size() - 2] == '=') ++padding;
-  // EVP_DecodeBlock skips surrounding whitespace, which a secret must not have.
-  for (char c : in) {
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      throw std::invalid_argument("whsec_ secret: the part after the prefix is not base64 (whitespace)");
-    }
-  }
-  std::string out(in.size() / 4 * 3, '\0');
-  int len = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(in.data()),
-                            static_cast<int>(in.size()));
-  if (len < 0) throw std::invalid_argument("whsec_ secret: the part after the prefix is not base64");
-  // EVP_DecodeBlock counts the padding as zero bytes.
-  out.resize(static_cast<std::size_t>(len) - padding);
-  return out;
-}
-
 }  // namespace
 
 std::string webhook_key(std::string_view secret) {
   if (!secret.starts_with(secret_prefix)) return std::string(secret);
-  auto key = base64_decode(std::string(secret.substr(secret_prefix.size())));
-  if (key.empty()) throw std::invalid_argument("whsec_ secret: no key after the prefix");
-  return key;
+  auto key = base64_decode(secret.substr(secret_prefix.size()));
+  if (!key) throw std::invalid_argument("whsec_ secret: the part after the prefix is not base64");
+  if (key->empty()) throw std::invalid_argument("whsec_ secret: no key after the prefix");
+  return *key;
 }
 
 std::string sign_webhook(std::string_view secret, std::string_view id, std::int64_t timestamp, std::string_view body) {
@@ -63,7 +36,7 @@ std::string sign_webhook(std::string_view secret, std::string_view id, std::int6
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
        message.size(), mac, &len);
-  return "v1," + base64_encode(mac, len);
+  return "v1," + base64_encode(std::string_view(reinterpret_cast<const char*>(mac), len));
 }
 
 webhook_check verify_webhook(std::string_view secret, std::string_view id, std::string_view timestamp,

@@ -80,6 +80,21 @@ workers_config workers_config::from_env() {
   if (const char* v = env("WORKERS_BIND")) c.bind = v;
   if (const char* v = env("METRICS_TOKEN")) c.metrics_token = v;
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
+  // As the API: receivers could not trust a signature made with a secret everyone knows,
+  // so outside the development mode there is no default and the known one is refused.
+  constexpr std::string_view development_secret = "dev-webhook-secret";
+  const char* mode = env("AUTH_MODE");
+  const bool development = mode && std::string_view(mode) == "none";
+  if (development && c.webhook_secret.empty()) c.webhook_secret = development_secret;
+  if (!development && c.webhook_secret.empty()) {
+    throw error(errc::invalid_argument,
+                "WEBHOOK_SECRET is not set: set the same secret as drover api's, or AUTH_MODE=none for development");
+  }
+  if (!development && c.webhook_secret == development_secret) {
+    throw error(errc::invalid_argument,
+                "WEBHOOK_SECRET is the development default, with which anyone could sign webhooks; set a secret of "
+                "your own, or AUTH_MODE=none for development");
+  }
   // A "whsec_" secret that is not base64 would fail every delivery: refuse it now.
   try {
     app::webhook_key(c.webhook_secret);
@@ -220,10 +235,6 @@ workers_app::~workers_app() = default;
 
 void workers_app::start() {
   auto& i = *impl_;
-  if (i.cfg.webhook_secret == workers_config{}.webhook_secret) {
-    spdlog::warn("WEBHOOK_SECRET is the development default: receivers cannot trust the signatures; "
-                 "set your own outside development");
-  }
   i.documents_db = app::open_database(i.cfg.database_url);
   i.documents_db->migrate();  // safe beside the API doing the same
   i.search_db = app::open_database(i.cfg.database_url);

@@ -25,7 +25,9 @@ struct workers_config {
   std::string bind = "0.0.0.0";   // WORKERS_BIND
   std::uint16_t port = 5001;      // WORKERS_PORT: /healthz, /readyz, /metrics
   std::string metrics_token;      // METRICS_TOKEN: /metrics wants it as a bearer token when set
-  std::string webhook_secret = "dev-webhook-secret";  // WEBHOOK_SECRET
+  // WEBHOOK_SECRET: signs every delivery. Required, and not the development one, unless
+  // AUTH_MODE=none (the development mode, where it defaults to "dev-webhook-secret").
+  std::string webhook_secret;
   // Destinations the SSRF guard lets through although they are loopback or private (see
   // address_policy.hpp): the API's own address, from PUBLIC_URL or PORT as the API
   // derives it (so the dev setup works as is), and WEBHOOK_ALLOWED_HOSTS.

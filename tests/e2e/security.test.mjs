@@ -202,6 +202,13 @@ test('a production start refuses unsafe settings; make run opts into development
   const noSecret = start({ AUTH_JWT_SECRET: 'x'.repeat(32) });
   assert.notEqual(noSecret.status, 0);
   assert.match(noSecret.stderr + noSecret.stdout, /WEBHOOK_SECRET is not set/);
+  // The Workers app, which signs the webhooks, refuses the same.
+  const workers = (env) => spawnSync(DROVER_BIN, ['workers'], {
+    env: { PATH: process.env.PATH, WORKERS_PORT: port, REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: 'sqlite::memory:', ...env },
+    encoding: 'utf8', timeout: 15000,
+  });
+  assert.match(workers({}).stderr + workers({}).stdout, /WEBHOOK_SECRET is not set/);
+  assert.notEqual(workers({ WEBHOOK_SECRET: 'dev-webhook-secret' }).status, 0);
   // The forged webhook the issue describes: with the development secret the API never
   // starts outside AUTH_MODE=none, so nobody can sign with it.
   const hs = new HsIssuer();

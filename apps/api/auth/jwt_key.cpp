@@ -17,7 +17,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "api/auth/base64url.hpp"
+#include <drover_app/base64.hpp>
 
 namespace drover::api::auth {
 
@@ -82,7 +82,7 @@ std::shared_ptr<EVP_PKEY> share(pkey_ptr key) { return {key.release(), EVP_PKEY_
 std::string jwk_bytes(const boost::json::object& jwk, const char* name) {
   const auto* v = jwk.if_contains(name);
   if (v == nullptr || !v->is_string()) refuse(std::string("JWK has no '") + name + "' string");
-  auto decoded = base64url_decode(v->get_string());
+  auto decoded = drover::app::base64url_decode(v->get_string());
   if (!decoded || decoded->empty()) refuse(std::string("JWK member '") + name + "' is not base64url");
   return *decoded;
 }

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "api/auth/base64url.hpp"
+#include <drover_app/base64.hpp>
 #include "api/auth/jwks_file.hpp"
 #include "api/auth/jwt_key.hpp"
 #include "api/auth/key_file.hpp"
@@ -42,7 +42,7 @@ std::string env(const char* name) {
 
 // A base64url part that must decode to a JSON object.
 std::optional<json::object> json_part(std::string_view part) {
-  auto text = base64url_decode(part);
+  auto text = drover::app::base64url_decode(part);
   if (!text) return std::nullopt;
   boost::system::error_code ec;
   auto v = json::parse(*text, ec);
@@ -212,7 +212,7 @@ verification jwt_verifier::verify(std::string_view token, std::int64_t now_s) co
   if (alg->get_string() != to_string(key->alg())) return refused("algorithm not allowed");
 
   // 3. Signature over the first two parts exactly as sent.
-  auto signature = base64url_decode(token.substr(dot2 + 1));
+  auto signature = drover::app::base64url_decode(token.substr(dot2 + 1));
   if (!signature) return refused("malformed token");
   if (!key->verify(token.substr(0, dot2), *signature)) return refused("bad signature");
 
