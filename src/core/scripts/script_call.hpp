@@ -4,7 +4,7 @@
 // A wrapper is a struct that names each key and argument of one script, a pack() that
 // puts them in the order the script reads them, and a parse() that turns the reply into
 // a type. Its header restates the script's contract. Only the wrappers build KEYS and
-// ARGV lists; everything else goes through them (see docs/contributing.md).
+// ARGV lists; everything else goes through them.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
