@@ -2,7 +2,6 @@
 // holding it to stop.
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 #include "core/cancellation.hpp"
 #include "core/clock.hpp"
