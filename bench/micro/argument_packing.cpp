@@ -1,13 +1,15 @@
 // argument_packing.cpp - the arguments of the scripts on the hot path, packed as Node's
 // client packs them (msgpack through msgpuck, core/msgpack.cpp): moveToFinished's
-// (worker::impl::move_to_finished_args, core/job_runner.cpp) and addStandardJob's
+// (detail::scripts::move_to_finished, core/scripts/move_to_finished.cpp) and addStandardJob's
 // (queue::add and add_bulk, detail::prepare_add in src/core/add_job.cpp).
 #include <benchmark/benchmark.h>
 #include <boost/json/serialize.hpp>
 
 #include "core/add_job.hpp"
 #include "bench_worker.hpp"
+#include "core/clock.hpp"
 #include "core/msgpack.hpp"
+#include "core/scripts/move_to_finished.hpp"
 #include "inputs.hpp"
 
 namespace drover::micro {
@@ -19,8 +21,11 @@ void pack_move_to_finished(benchmark::State& state) {
   auto j = job::from_hash(job_id, chat_job_hash());
   auto token = w.impl().next_token();
   for (auto _ : state) {
-    auto args = w.impl().move_to_finished_args(j, token, true, boost::json::serialize(chat_result()), "", true);
-    benchmark::DoNotOptimize(args);
+    auto call = detail::scripts::move_to_finished::of(w.impl().keys, j, token, true,
+                                                      boost::json::serialize(chat_result()), "", true, w.impl().opts,
+                                                      detail::now_ms())
+                    .pack();
+    benchmark::DoNotOptimize(call);
   }
 }
 BENCHMARK(pack_move_to_finished);

@@ -7,26 +7,31 @@
 
 #include "core/add_job.hpp"
 #include "bench_worker.hpp"
+#include "core/clock.hpp"
 #include "core/script_runner.hpp"
+#include "core/scripts/move_to_finished.hpp"
 #include "inputs.hpp"
 #include "redis/command.hpp"
 
 namespace drover::micro {
 namespace {
 
-namespace lua = detail::lua;
+namespace scripts = detail::scripts;
 
-detail::script_args finish_args(bench_worker& w) {
+scripts::script_call finish_call(bench_worker& w) {
   auto j = job::from_hash(job_id, chat_job_hash());
-  return w.impl().move_to_finished_args(j, w.impl().next_token(), true, boost::json::serialize(chat_result()), "", true);
+  auto& i = w.impl();
+  return scripts::move_to_finished::of(i.keys, j, i.next_token(), true, boost::json::serialize(chat_result()), "",
+                                       true, i.opts, detail::now_ms())
+      .pack();
 }
 
 // moveToFinished with fetch-next: the worker's one call per job in steady state.
 void script_command_move_to_finished(benchmark::State& state) {
   bench_worker w;
-  auto args = finish_args(w);
+  auto call = finish_call(w);
   for (auto _ : state) {
-    auto cmd = detail::script_command(lua::move_to_finished, args);
+    auto cmd = detail::script_command(*call.script, call.args);
     benchmark::DoNotOptimize(cmd);
   }
 }
@@ -34,7 +39,8 @@ BENCHMARK(script_command_move_to_finished);
 
 void encode_move_to_finished(benchmark::State& state) {
   bench_worker w;
-  auto cmd = detail::script_command(lua::move_to_finished, finish_args(w));
+  auto call = finish_call(w);
+  auto cmd = detail::script_command(*call.script, call.args);
   std::size_t bytes = 0;
   for (auto _ : state) {
     std::string payload;
@@ -52,7 +58,7 @@ void encode_add_bulk(benchmark::State& state) {
   std::vector<redis::command> cmds;
   for (std::size_t i = 0; i < bulk_size; ++i) {
     auto p = detail::prepare_add(keys, new_job{"generate-response", chat_payload(), chat_job_options()});
-    cmds.push_back(detail::script_command(*p.script, p.args));
+    cmds.push_back(detail::script_command(*p.call.script, p.call.args));
   }
   std::size_t bytes = 0;
   for (auto _ : state) {

@@ -7,7 +7,9 @@
 #include <hiredis/hiredis.h>
 
 #include "bench_worker.hpp"
+#include "core/clock.hpp"
 #include "core/script_runner.hpp"
+#include "core/scripts/move_to_finished.hpp"
 #include "inputs.hpp"
 #include "redis/command.hpp"
 #include "redis/reply.hpp"
@@ -29,9 +31,11 @@ void worker_job_cycle(benchmark::State& state, job_hash_fn hash, const boost::js
     auto r = redis::from_hiredis(raw);
     freeReplyObject(raw);
     auto j = w.impl().take_fetch_reply(r);
-    auto args = w.impl().move_to_finished_args(*j, token, true, boost::json::serialize(*result), "", true);
+    auto call = detail::scripts::move_to_finished::of(w.impl().keys, *j, token, true, boost::json::serialize(*result),
+                                                      "", true, w.impl().opts, detail::now_ms())
+                    .pack();
     std::vector<redis::command> cmds;
-    cmds.push_back(detail::script_command(detail::lua::move_to_finished, args));
+    cmds.push_back(detail::script_command(*call.script, call.args));
     std::string payload;
     for (const auto& c : cmds) redis::encode(c, payload);
     benchmark::DoNotOptimize(payload);

@@ -1,11 +1,10 @@
-// add_job.hpp - the client side of adding one job: which of BullMQ's add scripts, with
-// which keys and packed arguments (queue::add and add_bulk send it; the micro-benchmarks
-// time it without Redis).
+// add_job.hpp - the client side of adding one job: its checks, the job as stored, and the
+// add script packed for it (scripts/add_job.hpp). queue::add and add_bulk send it; the
+// micro-benchmarks time it without Redis.
 #pragma once
 
 #include "core/keys.hpp"
-#include "core/lua_scripts.hpp"
-#include "core/script_runner.hpp"
+#include "core/scripts/add_job.hpp"
 #include "drover/queue.hpp"
 #include "redis/reply.hpp"
 
@@ -13,15 +12,12 @@ namespace drover::detail {
 
 struct prepared_add {
   job j;
-  const lua::script* script = nullptr;
-  script_args args;
+  scripts::script_call call;
 };
 
 // Packs an add the way Node's addJob does: the script is chosen by delay and
-// priority; ARGV[1] is the msgpacked [prefix, customId, name, timestamp, parentKey,
-// parentDependenciesKey, parent, repeatJobKey, deduplicationKey, deferParentRelease].
-// Throws error(invalid_argument) for options that fail validation or data over the
-// job's size limit.
+// priority (scripts::pack_add). Throws error(invalid_argument) for options that fail
+// validation or data over the job's size limit.
 prepared_add prepare_add(const queue_keys& keys, new_job nj);
 
 // Takes the new job's id from the script's reply into p.j; throws on an error reply.

@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "core/msgpack.hpp"
 #include "core/clock.hpp"
+#include "core/scripts/move_to_active.hpp"
 #include "core/worker_impl.hpp"
 #include "drover/error.hpp"
 
@@ -155,42 +155,23 @@ net::awaitable<void> worker::impl::unblock(std::int64_t client_id) {
 }
 
 net::awaitable<std::optional<job>> worker::impl::move_to_active(const std::string& token) {
-  const auto& k = keys;
-  detail::msgpack_writer o;
-  std::uint32_t n = 2 + (opts.limiter ? 1 : 0) + (opts.name.empty() ? 0 : 1);
-  o.map(n).str("token").str(token).str("lockDuration").integer(opts.lock_duration.count());
-  if (opts.limiter) {
-    o.str("limiter").map(2).str("max").integer(opts.limiter->max).str("duration").integer(opts.limiter->duration.count());
-  }
-  if (!opts.name.empty()) o.str("name").str(opts.name);
-  detail::script_args args{k.wait,   k.active, k.prioritized, k.events, k.stalled, k.limiter, k.delayed,
-                          k.paused, k.meta,   k.pc,          k.marker, k.base()};
-  args.push_back(std::to_string(detail::now_ms()));
-  args.push_back(o.take());
-  auto r = co_await detail::run_script(*conn, detail::lua::move_to_active, std::move(args));
-  co_return take_fetch_reply(r);
+  auto call = detail::scripts::move_to_active::of(keys, token, opts, detail::now_ms());
+  auto fetched = co_await detail::scripts::run(*conn, std::move(call));
+  co_return take_fetched(std::move(fetched));
 }
 
-// The reply of moveToActive (and of a finish that fetches the next job):
-// [job fields | 0, job id | 0, rate limit ttl ms, next delayed due ms].
 std::optional<job> worker::impl::take_fetch_reply(redis::reply& r) {
-  if (!r.is_array() || r.elements.size() < 4) {
-    throw error(errc::protocol_error, "moveToActive answered an unexpected reply");
-  }
-  auto& fields = r.elements[0];
-  if (fields.is_array() && !fields.elements.empty()) {
-    std::vector<std::string> fv;
-    fv.reserve(fields.elements.size());
-    for (auto& e : fields.elements) fv.push_back(std::move(e.str));
-    return job::from_hash(r.elements[1].as_string(), fv);
-  }
-  auto ttl = r.elements[2].as_int().value_or(0);
-  if (ttl > 0) {
-    rate_limited_until = clock::now() + std::min(max_rate_limit_wait, std::chrono::milliseconds(ttl));
+  return take_fetched(detail::scripts::parse_fetch_reply(r));
+}
+
+std::optional<job> worker::impl::take_fetched(detail::scripts::fetched f) {
+  if (f.next) return std::move(f.next);
+  if (f.rate_limit_ttl_ms > 0) {
+    rate_limited_until = clock::now() + std::min(max_rate_limit_wait, std::chrono::milliseconds(f.rate_limit_ttl_ms));
     return std::nullopt;
   }
   drained = true;
-  next_delayed_ms = r.elements[3].as_int().value_or(0);
+  next_delayed_ms = f.next_delayed_ms;
   return std::nullopt;
 }
 

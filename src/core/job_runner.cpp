@@ -17,9 +17,13 @@
 #include <spdlog/spdlog.h>
 
 #include "core/cancellation.hpp"
-#include "core/msgpack.hpp"
-#include "core/script_errors.hpp"
 #include "core/clock.hpp"
+#include "core/scripts/add_log.hpp"
+#include "core/scripts/move_to_delayed.hpp"
+#include "core/scripts/move_to_finished.hpp"
+#include "core/scripts/retry_job.hpp"
+#include "core/scripts/update_progress.hpp"
+#include "core/script_errors.hpp"
 #include "core/worker_impl.hpp"
 #include "drover/backoff.hpp"
 #include "drover/error.hpp"
@@ -31,8 +35,7 @@ namespace drover {
 
 namespace {
 
-using detail::script_args;
-namespace lua = detail::lua;
+namespace scripts = detail::scripts;
 
 class async_context final : public job_context {
  public:
@@ -41,17 +44,12 @@ class async_context final : public job_context {
   const drover::job& job() const override { return job_; }
   cancellation cancel_reason() const override { return why_.load(); }
   net::awaitable<void> update_progress(json::value progress) override {
-    const auto& k = w_.keys;
-    script_args args{k.job(job_.id), k.events, k.meta, job_.id, json::serialize(progress)};
-    auto r = co_await detail::run_script(*w_.conn, lua::update_progress, std::move(args));
-    if (auto code = r.as_int(); code && *code < 0) throw detail::script_code_error(*code, job_.id, "updateProgress");
+    auto call = scripts::update_progress::of(w_.keys, job_.id, json::serialize(progress));
+    co_await scripts::run(*w_.conn, std::move(call));
   }
   net::awaitable<void> log(std::string line) override {
-    const auto& k = w_.keys;
-    auto keep = job_.opts.keep_logs ? std::to_string(*job_.opts.keep_logs) : std::string();
-    script_args args{k.job(job_.id), k.logs(job_.id), job_.id, std::move(line), std::move(keep)};
-    auto r = co_await detail::run_script(*w_.conn, lua::add_log, std::move(args));
-    if (auto code = r.as_int(); code && *code < 0) throw detail::script_code_error(*code, job_.id, "addLog");
+    auto call = scripts::add_log::of(w_.keys, job_.id, std::move(line), job_.opts.keep_logs);
+    co_await scripts::run(*w_.conn, std::move(call));
   }
 
  private:
@@ -76,36 +74,6 @@ class pool_context final : public blocking_job_context {
   async_context inner_;
   net::any_io_executor ex_;
 };
-
-// removeOnComplete/removeOnFail as the keepJobs object moveToFinished expects.
-json::object keep_jobs(const json::value& job_option, const json::value& worker_option) {
-  const json::value& v = job_option.is_null() ? worker_option : job_option;
-  if (v.is_bool()) return {{"count", v.get_bool() ? 0 : -1}};
-  if (v.is_number()) return {{"count", v.to_number<std::int64_t>()}};
-  if (v.is_object()) {
-    json::object o = v.get_object();
-    if (!o.contains("count")) o["count"] = -1;  // the script reads count unconditionally
-    return o;
-  }
-  return {{"count", -1}};
-}
-
-std::string pack_fields(std::initializer_list<std::string_view> fv) {
-  detail::msgpack_writer w;
-  w.array(static_cast<std::uint32_t>(fv.size()));
-  for (auto f : fv) w.str(f);
-  return w.take();
-}
-
-// moveToFinished collects metrics only when maxMetricsSize is not "".
-void metrics_size(detail::msgpack_writer& o, const worker_options& opts) {
-  o.str("maxMetricsSize");
-  if (opts.metrics_max_data_points > 0) {
-    o.integer(opts.metrics_max_data_points);
-  } else {
-    o.str("");
-  }
-}
 
 }  // namespace
 
@@ -253,15 +221,15 @@ net::awaitable<std::optional<job>> worker::impl::run_one(job j, const std::strin
 
 // Records an outcome. While Redis is away it keeps trying until the lock would have
 // expired: after that the stalled check owns the job and will run it again.
-net::awaitable<std::optional<redis::reply>> worker::impl::record(const job& j, const char* what, const lua::script& s,
-                                                                 script_args args) {
+net::awaitable<std::optional<redis::reply>> worker::impl::record(const job& j, const char* what,
+                                                                 scripts::script_call call) {
   auto give_up = clock::now() + opts.lock_duration;
   std::chrono::milliseconds pause{100};
   for (;;) {
     try {
-      auto r = co_await detail::run_script(*conn, s, args);
+      auto r = co_await detail::run_script(*conn, *call.script, call.args);
       if (auto code = r.as_int(); code && *code < 0 && r.is_integer()) {
-        throw detail::script_code_error(*code, j.id, s.name, "active");
+        throw detail::script_code_error(*code, j.id, call.script->name, "active");
       }
       co_return r;
     } catch (const error& e) {
@@ -277,68 +245,24 @@ net::awaitable<std::optional<redis::reply>> worker::impl::record(const job& j, c
   }
 }
 
-// moveToFinished's keys and arguments, packed as Node's worker packs them; `fields`
-// is the msgpacked list of extra job fields ("" for none).
-script_args worker::impl::move_to_finished_args(const job& j, const std::string& token, bool completed,
-                                                std::string value, std::string fields, bool fetch_next) const {
-  const auto& k = keys;
-  detail::msgpack_writer o;
-  // "name" only when the worker has one: a fetched job gets it as processedBy, as
-  // moveToActive gives it.
-  o.map(opts.name.empty() ? 6 : 7).str("token").str(token);
-  o.str("keepJobs").json(completed ? keep_jobs(j.opts.remove_on_complete, opts.remove_on_complete)
-                                   : keep_jobs(j.opts.remove_on_fail, opts.remove_on_fail));
-  o.str("lockDuration").integer(opts.lock_duration.count());
-  o.str("attempts").integer(j.opts.attempts.value_or(0));
-  metrics_size(o, opts);
-  if (!opts.name.empty()) o.str("name").str(opts.name);
-  o.str("fpof").boolean(false);
-  const char* target = completed ? "completed" : "failed";
-  return {k.wait,
-          k.active,
-          k.prioritized,
-          k.events,
-          k.stalled,
-          k.limiter,
-          k.delayed,
-          k.paused,
-          k.meta,
-          k.pc,
-          completed ? k.completed : k.failed,
-          k.job(j.id),
-          k.key(std::string("metrics:") + target),
-          k.marker,
-          j.id,
-          std::to_string(detail::now_ms()),
-          completed ? "returnvalue" : "failedReason",
-          std::move(value),
-          target,
-          fetch_next ? "1" : "0",
-          k.base(),
-          o.take(),
-          std::move(fields)};
-}
-
 net::awaitable<std::optional<job>> worker::impl::complete(const job& j, const std::string& token,
                                                           const json::value& result, bool fetch_next,
                                                           std::optional<std::string>& cancel_request) {
-  auto args = move_to_finished_args(j, token, true, json::serialize(result), "", fetch_next);
-  auto r = co_await record(j, "completion", lua::move_to_finished_unless_cancelled, std::move(args));
+  auto finish = scripts::move_to_finished::of(keys, j, token, true, json::serialize(result), "", fetch_next, opts,
+                                              detail::now_ms());
+  finish.unless_cancelled = true;
+  auto call = std::move(finish).pack();
+  auto r = co_await record(j, "completion", std::move(call));
+  if (!r) co_return std::nullopt;
+  auto outcome = finish.parse(*r);
   // The guard's answer: a cancellation request was waiting, and nothing was recorded.
-  if (r && r->is_array() && r->elements.size() == 2 && r->elements[0].is_string() &&
-      r->elements[0].str == detail::cancel_field) {
-    cancel_request = std::move(r->elements[1].str);
+  if (outcome.cancel_request) {
+    cancel_request = std::move(outcome.cancel_request);
     co_return std::nullopt;
   }
-  if (r) ++completed_count;
-  if (!fetch_next || !r) co_return std::nullopt;
-  // 0: nothing to fetch now (the script found no job and no delayed one).
-  if (!r->is_array()) {
-    drained = true;
-    next_delayed_ms = 0;
-    co_return std::nullopt;
-  }
-  co_return take_fetch_reply(*r);
+  ++completed_count;
+  if (!outcome.next) co_return std::nullopt;
+  co_return take_fetched(std::move(*outcome.next));
 }
 
 // BullMQ keeps one stack trace per failed attempt; C++ exceptions carry no stack,
@@ -358,7 +282,7 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
                                         bool unrecoverable) {
   const auto& k = keys;
   auto traces = stack_traces(j, reason);
-  auto fields = pack_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
+  auto fields = scripts::job_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
 
   const auto attempts = j.opts.attempts.value_or(0);
   std::optional<std::int64_t> delay;
@@ -369,24 +293,22 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
                     j.attempts_made + 1, j.opts.backoff->type);
     }
   }
-  auto now = std::to_string(detail::now_ms());
+  const auto now = detail::now_ms();
   if (delay && *delay > 0) {
     spdlog::info("queue {}: job {} (attempt {}) failed: {}; retrying in {} ms", k.queue(), j.id, j.attempts_made + 1,
                  reason, *delay);
-    script_args args{k.marker, k.active, k.prioritized, k.delayed, k.job(j.id), k.events, k.meta, k.stalled, k.wait,
-                     k.limiter, k.pc, k.base(), now, j.id, token, std::to_string(*delay), "0", fields, "0", ""};
-    co_await record(j, "retry", lua::move_to_delayed, std::move(args));
+    auto call = scripts::move_to_delayed::of(k, j.id, token, *delay, std::move(fields), now).pack();
+    co_await record(j, "retry", std::move(call));
   } else if (delay) {
     spdlog::info("queue {}: job {} (attempt {}) failed: {}; retrying now", k.queue(), j.id, j.attempts_made + 1, reason);
-    script_args args{k.active, k.wait, k.paused, k.job(j.id), k.meta, k.events, k.delayed, k.prioritized, k.pc,
-                     k.marker, k.stalled, k.base(), now, j.opts.lifo.value_or(false) ? "RPUSH" : "LPUSH", j.id, token,
-                     fields};
-    co_await record(j, "retry", lua::retry_job, std::move(args));
+    auto call = scripts::retry_job::of(k, j.id, token, j.opts.lifo.value_or(false), std::move(fields), now).pack();
+    co_await record(j, "retry", std::move(call));
   } else {
     spdlog::warn("queue {}: job {} (attempt {}) failed for good: {}", k.queue(), j.id, j.attempts_made + 1, reason);
-    auto args = move_to_finished_args(j, token, false, reason, fields);
     const auto finished_on = detail::now_ms();
-    auto recorded = co_await record(j, "failure", lua::move_to_finished, std::move(args));
+    auto call = scripts::move_to_finished::of(k, j, token, false, reason, std::move(fields), false, opts, finished_on)
+                    .pack();
+    auto recorded = co_await record(j, "failure", std::move(call));
     if (recorded) ++failed_count;
     if (recorded && !opts.dead_letter_queue.empty()) {
       co_await send_to_dead_letter(j, reason, std::move(traces), finished_on);
@@ -401,11 +323,13 @@ net::awaitable<void> worker::impl::fail_cancelled(const job& j, const std::strin
   const std::string reason(detail::cancelled_reason);
   auto why = detail::cancel_request_reason(request);
   auto traces = stack_traces(j, why.empty() ? reason : fmt::format("{}: {}", reason, why));
-  auto fields = pack_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
+  auto fields = scripts::job_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
   spdlog::info("queue {}: job {} (attempt {}) cancelled{}{}", keys.queue(), j.id, j.attempts_made + 1,
                why.empty() ? "" : ": ", why);
-  auto args = move_to_finished_args(j, token, false, reason, fields);
-  if (!co_await record(j, "cancellation", lua::move_to_finished, std::move(args))) co_return;
+  auto call =
+      scripts::move_to_finished::of(keys, j, token, false, reason, std::move(fields), false, opts, detail::now_ms())
+          .pack();
+  if (!co_await record(j, "cancellation", std::move(call))) co_return;
   ++failed_count;
   redis::command forget{"HDEL", keys.job(j.id), std::string(detail::cancel_field)};
   std::string problem;

@@ -1,5 +1,6 @@
 // job_scheduler.cpp - the next iteration of a job scheduler, computed as BullMQ's JobScheduler
-// computes it in Node, and the two scripts that store it (addJobScheduler, updateJobScheduler).
+// computes it in Node (the scripts that store it: scripts/add_job_scheduler.hpp and
+// scripts/update_job_scheduler.hpp).
 #include "core/job_scheduler.hpp"
 
 #include <fmt/format.h>
@@ -7,13 +8,9 @@
 #include <algorithm>
 
 #include "core/cron_schedule.hpp"
-#include "core/msgpack.hpp"
-#include "core/script_errors.hpp"
-#include "core/script_runner.hpp"
 #include "drover/error.hpp"
 
 namespace json = boost::json;
-namespace net = boost::asio;
 
 namespace drover::detail {
 
@@ -32,12 +29,6 @@ std::optional<std::string> string_field(const json::object& o, std::string_view 
   const auto* v = o.if_contains(key);
   if (!v || !v->is_string() || v->get_string().empty()) return std::nullopt;
   return std::string(v->get_string());
-}
-
-std::string pack(const json::object& o) {
-  msgpack_writer w;
-  w.json(o);
-  return w.take();
 }
 
 }  // namespace
@@ -104,46 +95,6 @@ std::optional<scheduler_plan> plan_next_iteration(const scheduler_request& req, 
   if (auto limit = int_field(r, "limit")) s["limit"] = *limit;
   if (every && offset) s["offset"] = offset;
   return plan;
-}
-
-net::awaitable<std::pair<std::string, std::int64_t>> add_job_scheduler(redis::connection& conn, const queue_keys& k,
-                                                                       const scheduler_request& req,
-                                                                       const scheduler_plan& plan) {
-  script_args args{k.repeat, k.delayed, k.wait, k.paused, k.meta, k.prioritized, k.marker, k.id, k.events, k.pc, k.active};
-  args.push_back(plan.next_millis ? std::to_string(*plan.next_millis) : std::string());
-  args.push_back(pack(plan.scheduler_opts));
-  args.push_back(req.id);
-  args.push_back(req.data);
-  args.push_back(pack(req.opts));
-  args.push_back(pack(plan.job_opts));
-  args.push_back(std::to_string(plan.job_opts.at("timestamp").as_int64()));
-  args.push_back(k.base());
-  args.push_back("");
-  auto r = co_await run_script(conn, lua::add_job_scheduler, std::move(args));
-  if (r.is_integer()) throw script_code_error(r.as_int().value_or(0), "repeat:" + req.id, "addJobScheduler");
-  if (!r.is_array() || r.elements.size() < 2) {
-    throw error(errc::protocol_error, fmt::format("addJobScheduler for scheduler {} answered an unexpected reply", req.id));
-  }
-  co_return std::make_pair(r.elements[0].as_string(), r.elements[1].as_int().value_or(0));
-}
-
-net::awaitable<std::optional<std::string>> update_job_scheduler(redis::connection& conn, const queue_keys& k,
-                                                                const scheduler_request& req,
-                                                                const scheduler_plan& plan,
-                                                                const std::string& producer_id) {
-  script_args args{k.repeat, k.delayed, k.wait, k.paused, k.meta, k.prioritized, k.marker, k.id, k.events, k.pc,
-                   k.job(producer_id), k.active};
-  args.push_back(plan.next_millis ? std::to_string(*plan.next_millis) : std::string());
-  args.push_back(req.id);
-  args.push_back(req.data);
-  args.push_back(pack(plan.job_opts));
-  args.push_back(std::to_string(plan.job_opts.at("timestamp").as_int64()));
-  args.push_back(k.base());
-  args.push_back(producer_id);
-  auto r = co_await run_script(conn, lua::update_job_scheduler, std::move(args));
-  if (r.is_integer()) throw script_code_error(r.as_int().value_or(0), producer_id, "updateJobScheduler");
-  if (r.is_nil() || r.as_string().empty()) co_return std::nullopt;
-  co_return r.as_string();
 }
 
 void cron_pattern_check(std::string_view pattern, std::string_view tz) {

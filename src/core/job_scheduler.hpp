@@ -1,16 +1,14 @@
 // job_scheduler.hpp (internal) - what BullMQ's JobScheduler computes in Node before it calls
-// addJobScheduler (a queue's upsert) or updateJobScheduler (a worker taking an iteration).
+// addJobScheduler (a queue's upsert) or updateJobScheduler (a worker taking an iteration);
+// the calls themselves are in scripts/add_job_scheduler.hpp and scripts/update_job_scheduler.hpp.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include "core/keys.hpp"
-#include "redis/connection.hpp"
+#include <string_view>
 
 namespace drover::detail {
 
@@ -40,20 +38,6 @@ std::optional<scheduler_plan> plan_next_iteration(const scheduler_request& req, 
 // Parses a pattern and finds its zone, to refuse bad ones before anything is written.
 // Throws drover::error(invalid_argument).
 void cron_pattern_check(std::string_view pattern, std::string_view tz);
-
-// Runs addJobScheduler; returns the new job's id and delay. Throws on a script error code.
-boost::asio::awaitable<std::pair<std::string, std::int64_t>> add_job_scheduler(redis::connection& conn,
-                                                                               const queue_keys& keys,
-                                                                               const scheduler_request& req,
-                                                                               const scheduler_plan& plan);
-
-// Runs updateJobScheduler for the iteration `producer_id` that a worker took; returns the id
-// of the next job, or std::nullopt when another worker made it already or the scheduler is gone.
-boost::asio::awaitable<std::optional<std::string>> update_job_scheduler(redis::connection& conn,
-                                                                        const queue_keys& keys,
-                                                                        const scheduler_request& req,
-                                                                        const scheduler_plan& plan,
-                                                                        const std::string& producer_id);
 
 // BullMQ 5's repeatable jobs had keys `name:id:endDate:tz:pattern|every`; BullMQ 6 no longer
 // runs them (and neither does drover), but tells them apart from schedulers by this shape.

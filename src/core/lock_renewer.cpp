@@ -6,7 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "core/msgpack.hpp"
+#include "core/scripts/extend_locks.hpp"
 #include "core/worker_impl.hpp"
 #include "drover/error.hpp"
 
@@ -28,18 +28,10 @@ net::awaitable<void> worker::impl::lock_renewer() {
       }
     }
     if (ids.empty()) continue;
-    detail::msgpack_writer packed_tokens, packed_ids;
-    packed_tokens.array(static_cast<std::uint32_t>(tokens.size()));
-    for (const auto& t : tokens) packed_tokens.str(t);
-    packed_ids.array(static_cast<std::uint32_t>(ids.size()));
-    for (const auto& i : ids) packed_ids.str(i);
     auto started = clock::now();
     try {
-      detail::script_args args{keys.stalled, keys.base(), packed_tokens.take(), packed_ids.take(),
-                               std::to_string(opts.lock_duration.count())};
-      auto r = co_await detail::run_script(*conn, detail::lua::extend_locks, std::move(args));
-      std::vector<std::string> failed;
-      for (const auto& e : r.elements) failed.push_back(e.as_string());
+      auto call = detail::scripts::extend_locks::of(keys, ids, std::move(tokens), opts.lock_duration.count());
+      auto failed = co_await detail::scripts::run(*conn, std::move(call));
       for (const auto& id : ids) {
         auto it = running.find(id);
         if (it == running.end()) continue;

@@ -4,14 +4,22 @@
 
 #include "core/clock.hpp"
 #include "core/queue_impl.hpp"
+#include "core/scripts/change_delay.hpp"
+#include "core/scripts/clean_jobs_in_set.hpp"
+#include "core/scripts/drain.hpp"
+#include "core/scripts/move_jobs_to_wait.hpp"
+#include "core/scripts/obliterate.hpp"
+#include "core/scripts/pause.hpp"
+#include "core/scripts/promote.hpp"
+#include "core/scripts/remove_job.hpp"
+#include "core/scripts/reprocess_job.hpp"
 #include "drover/error.hpp"
 
 namespace net = boost::asio;
 
 namespace drover {
 
-using detail::script_args;
-namespace lua = detail::lua;
+namespace scripts = detail::scripts;
 
 namespace {
 
@@ -28,23 +36,18 @@ void check_finished_state(std::string_view state) {
 }  // namespace
 
 net::awaitable<void> queue::pause() {
-  const auto& k = impl_->keys;
-  detail::script_args args1{k.wait, k.paused, k.meta, k.prioritized, k.events, k.delayed, k.marker, "paused", "1"};
-  co_await detail::run_script(*impl_->conn, lua::pause,
-                              std::move(args1));
+  auto call = scripts::pause::of(impl_->keys, true);
+  co_await scripts::run(*impl_->conn, std::move(call));
 }
 
 net::awaitable<void> queue::resume() {
-  const auto& k = impl_->keys;
   // A legacy `paused` list (from BullMQ before v6) is merged back in batches.
   bool emit = true;
   for (;;) {
-    detail::script_args args2{k.paused, k.wait, k.meta, k.prioritized, k.events, k.delayed, k.marker, "resumed", emit ? "1" : "0"};
-    auto r = co_await detail::run_script(
-        *impl_->conn, lua::pause,
-        std::move(args2));
+    auto call = scripts::pause::of(impl_->keys, false, emit);
+    auto left = co_await scripts::run(*impl_->conn, std::move(call));
     emit = false;
-    if (r.as_int().value_or(0) <= 0) break;
+    if (left <= 0) break;
   }
 }
 
@@ -59,76 +62,51 @@ net::awaitable<bool> queue::remove(std::string id) {
   // removeJob answers 1 for a job that does not exist too; say "not removed" instead.
   redis::command exists{"EXISTS", k.job(id)};
   if ((co_await impl_->conn->exec(std::move(exists))).as_int().value_or(0) == 0) co_return false;
-  detail::script_args args3{k.job(id), k.repeat, id, "1", k.base()};
-  auto code = co_await impl_->run_for_code(lua::remove_job, std::move(args3), id);
-  co_return code == 1;
+  auto call = scripts::remove_job::of(k, std::move(id));
+  co_return co_await scripts::run(*impl_->conn, std::move(call));
 }
 
 net::awaitable<void> queue::retry_job(std::string id, std::string state) {
   check_finished_state(state);
   auto j = co_await get_job(id);
   if (!j) throw error(errc::job_not_found, fmt::format("Missing key for job {}. reprocessJob", id));
-  const auto& k = impl_->keys;
-  detail::script_args args4{k.job(id), k.events, k.state(state), k.wait, k.meta, k.active, k.marker,
-                                k.prioritized, k.pc, id, j->opts.lifo.value_or(false) ? "RPUSH" : "LPUSH",
-                                state == "failed" ? "failedReason" : "returnvalue", state, "0", "0"};
-  co_await impl_->run_for_code(lua::reprocess_job,
-                               std::move(args4),
-                               id, state);
+  auto call = scripts::reprocess_job::of(impl_->keys, std::move(id), std::move(state), j->opts.lifo.value_or(false));
+  co_await scripts::run(*impl_->conn, std::move(call));
 }
 
 net::awaitable<void> queue::retry_jobs(std::string state) {
   check_finished_state(state);
-  const auto& k = impl_->keys;
   auto ts = std::to_string(detail::now_ms());
   for (;;) {
-    detail::script_args args5{k.base(), k.events, k.state(state), k.wait, k.paused, k.meta, k.active, k.marker, std::to_string(batch), ts,
-         state};
-    auto more = co_await impl_->run_for_code(
-        lua::move_jobs_to_wait,
-        std::move(args5),
-        "");
-    if (more == 0) break;
+    auto call = scripts::move_jobs_to_wait::of(impl_->keys, state, batch, ts);
+    bool more = co_await scripts::run(*impl_->conn, std::move(call));
+    if (!more) break;
   }
 }
 
 net::awaitable<void> queue::promote(std::string id) {
-  const auto& k = impl_->keys;
-  detail::script_args args6{k.delayed, k.wait, k.paused, k.meta, k.prioritized, k.active, k.pc, k.events, k.marker, k.base(), id};
-  co_await impl_->run_for_code(
-      lua::promote,
-      std::move(args6), id,
-      "delayed");
+  auto call = scripts::promote::of(impl_->keys, std::move(id));
+  co_await scripts::run(*impl_->conn, std::move(call));
 }
 
 net::awaitable<void> queue::promote_jobs() {
-  const auto& k = impl_->keys;
   for (;;) {
     // Node passes Number.MAX_VALUE: every delayed job is due.
-    detail::script_args args7{k.base(), k.events, k.delayed, k.wait, k.paused, k.meta, k.active,
-                                              k.marker, std::to_string(batch), "1.7976931348623157e+308", "delayed"};
-    auto more = co_await impl_->run_for_code(lua::move_jobs_to_wait,
-                                             std::move(args7),
-                                             "");
-    if (more == 0) break;
+    auto call = scripts::move_jobs_to_wait::of(impl_->keys, "delayed", batch, "1.7976931348623157e+308");
+    bool more = co_await scripts::run(*impl_->conn, std::move(call));
+    if (!more) break;
   }
 }
 
 net::awaitable<void> queue::change_delay(std::string id, std::int64_t delay_ms) {
   if (delay_ms < 0) throw error(errc::invalid_argument, "delay must not be negative");
-  const auto& k = impl_->keys;
-  detail::script_args args8{k.delayed, k.meta, k.marker, k.events, std::to_string(delay_ms),
-                                std::to_string(detail::now_ms()), id, k.job(id)};
-  co_await impl_->run_for_code(lua::change_delay,
-                               std::move(args8),
-                               id, "delayed");
+  auto call = scripts::change_delay::of(impl_->keys, std::move(id), delay_ms, detail::now_ms());
+  co_await scripts::run(*impl_->conn, std::move(call));
 }
 
 net::awaitable<void> queue::drain(bool delayed) {
-  const auto& k = impl_->keys;
-  detail::script_args args9{k.wait, k.paused, k.delayed, k.prioritized, k.repeat, k.base(), delayed ? "1" : "0"};
-  co_await detail::run_script(*impl_->conn, lua::drain,
-                              std::move(args9));
+  auto call = scripts::drain::of(impl_->keys, delayed);
+  co_await scripts::run(*impl_->conn, std::move(call));
 }
 
 namespace {
@@ -150,16 +128,15 @@ std::string clean_state(const std::string& state) {
 net::awaitable<std::vector<std::string>> queue::clean(std::chrono::milliseconds grace, std::int64_t limit,
                                                       std::string state) {
   std::string set = clean_state(state);
-  const auto& k = impl_->keys;
   const std::int64_t max_count = limit > 0 ? limit : INT64_MAX;
   const std::int64_t per_call = std::min<std::int64_t>(10000, max_count);
-  std::string ts = std::to_string(detail::now_ms() - grace.count());
+  const std::int64_t ts = detail::now_ms() - grace.count();
   std::vector<std::string> removed;
   while (static_cast<std::int64_t>(removed.size()) < max_count) {
-    detail::script_args args{k.key(set), k.events, k.repeat, k.base(), ts, std::to_string(per_call), set};
-    auto r = co_await detail::run_script(*impl_->conn, lua::clean_jobs_in_set, std::move(args));
-    for (auto& e : r.elements) removed.push_back(e.as_string());
-    if (static_cast<std::int64_t>(r.elements.size()) < per_call) break;
+    auto call = scripts::clean_jobs_in_set::of(impl_->keys, set, ts, per_call);
+    auto ids = co_await scripts::run(*impl_->conn, std::move(call));
+    removed.insert(removed.end(), ids.begin(), ids.end());
+    if (static_cast<std::int64_t>(ids.size()) < per_call) break;
   }
   co_return removed;
 }
@@ -168,14 +145,13 @@ net::awaitable<void> queue::obliterate(bool force) {
   const auto& k = impl_->keys;
   // As BullMQ's Queue.obliterate: pause first, so that no worker takes another job.
   co_await pause();
+  using outcome = scripts::obliterate::result;
   for (;;) {
-    detail::script_args args11{k.meta, k.base(), std::to_string(batch), force ? "force" : ""};
-    auto r = co_await detail::run_script(*impl_->conn, lua::obliterate,
-                                         std::move(args11));
-    auto code = r.as_int().value_or(0);
-    if (code == -1) throw error(errc::not_in_state, "Cannot obliterate non-paused queue " + name());
-    if (code == -2) throw error(errc::not_in_state, "Cannot obliterate queue with active jobs " + name());
-    if (code == 0) break;
+    auto call = scripts::obliterate::of(k, batch, force);
+    auto r = co_await scripts::run(*impl_->conn, std::move(call));
+    if (r == outcome::not_paused) throw error(errc::not_in_state, "Cannot obliterate non-paused queue " + name());
+    if (r == outcome::active_jobs) throw error(errc::not_in_state, "Cannot obliterate queue with active jobs " + name());
+    if (r == outcome::done) break;
   }
   // BullMQ's script knows nothing of drover's worker reports; a live worker writes its
   // report again at its next heartbeat, a dead one's would linger a minute.

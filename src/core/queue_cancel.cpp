@@ -2,11 +2,12 @@
 // holding it to stop.
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 #include "core/cancellation.hpp"
 #include "core/clock.hpp"
 #include "core/queue_impl.hpp"
+#include "core/scripts/cancel_job.hpp"
+#include "core/scripts/remove_job.hpp"
 #include "drover/error.hpp"
 
 namespace net = boost::asio;
@@ -42,18 +43,17 @@ const char* to_string(cancel_outcome o) {
 //    two calls, removeJob refuses (the lock), and the worker finds the request when it
 //    starts the job: the outcome is then "signalled".
 net::awaitable<cancel_outcome> queue::cancel(std::string id, std::string reason) {
-  const auto& k = impl_->keys;
+  namespace scripts = detail::scripts;
+  using found = scripts::cancel_job::result;
   json::object request{{"reason", reason}, {"at", detail::now_ms()}};
-  detail::script_args mark{k.job(id), k.lock(id), std::string(detail::cancel_field), json::serialize(request)};
-  auto r = co_await detail::run_script(*impl_->conn, detail::lua::cancel_job, std::move(mark));
-  auto code = r.as_int();
-  if (!code) throw error(errc::protocol_error, fmt::format("cancelJob answered no number for job {}", id));
-  if (*code == -1) co_return cancel_outcome::not_found;
-  if (*code == 1) co_return cancel_outcome::already_finished;
-  if (*code == 2) co_return cancel_outcome::signalled;
-  detail::script_args args{k.job(id), k.repeat, id, "1", k.base()};
-  auto removed = co_await impl_->run_for_code(detail::lua::remove_job, std::move(args), id);
-  co_return removed == 1 ? cancel_outcome::removed : cancel_outcome::signalled;
+  auto mark = scripts::cancel_job::of(impl_->keys, id, json::serialize(request));
+  auto r = co_await scripts::run(*impl_->conn, std::move(mark));
+  if (r == found::not_found) co_return cancel_outcome::not_found;
+  if (r == found::finished) co_return cancel_outcome::already_finished;
+  if (r == found::locked) co_return cancel_outcome::signalled;
+  auto remove = scripts::remove_job::of(impl_->keys, std::move(id));
+  bool removed = co_await scripts::run(*impl_->conn, std::move(remove));
+  co_return removed ? cancel_outcome::removed : cancel_outcome::signalled;
 }
 
 }  // namespace drover

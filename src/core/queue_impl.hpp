@@ -16,10 +16,6 @@ struct queue::impl {
         keys(opts.prefix, name),
         conn(redis::connection::create(ex, opts.redis)) {}
 
-  // Runs a script that answers a number; a negative one becomes the error BullMQ raises.
-  boost::asio::awaitable<std::int64_t> run_for_code(const detail::lua::script& s, detail::script_args args,
-                                                    std::string_view job_id, std::string_view state = {});
-
   queue_options opts;
   detail::queue_keys keys;
   std::shared_ptr<redis::connection> conn;

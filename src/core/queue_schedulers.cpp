@@ -6,6 +6,9 @@
 #include "core/clock.hpp"
 #include "core/job_scheduler.hpp"
 #include "core/queue_impl.hpp"
+#include "core/scripts/add_job_scheduler.hpp"
+#include "core/scripts/get_job_scheduler.hpp"
+#include "core/scripts/remove_job_scheduler.hpp"
 #include "drover/error.hpp"
 #include "drover/queue.hpp"
 
@@ -111,7 +114,8 @@ net::awaitable<std::optional<job>> queue::upsert_job_scheduler(std::string id, r
 
   auto plan = detail::plan_next_iteration(req, detail::now_ms(), 0);
   if (!plan) co_return std::nullopt;
-  auto [job_id, delay] = co_await detail::add_job_scheduler(*impl_->conn, impl_->keys, req, *plan);
+  auto add = detail::scripts::add_job_scheduler::of(impl_->keys, req, *plan);
+  auto [job_id, delay] = co_await detail::scripts::run(*impl_->conn, std::move(add));
 
   job j;
   j.id = std::move(job_id);
@@ -127,9 +131,9 @@ net::awaitable<std::optional<job>> queue::upsert_job_scheduler(std::string id, r
 }
 
 net::awaitable<std::optional<job_scheduler_info>> queue::get_job_scheduler(std::string id) {
-  detail::script_args args{impl_->keys.repeat, id};
-  auto r = co_await detail::run_script(*impl_->conn, detail::lua::get_job_scheduler, std::move(args));
-  if (!r.is_array() || r.elements.size() < 2 || r.elements[0].elements.empty()) {
+  auto call = detail::scripts::get_job_scheduler::of(impl_->keys, id);
+  auto r = co_await detail::scripts::run(*impl_->conn, std::move(call));
+  if (!r) {
     if (detail::has_legacy_repeat_key_shape(id)) {
       redis::command zscore{"ZSCORE", impl_->keys.repeat, id};
       auto s = co_await impl_->conn->exec(std::move(zscore));
@@ -137,8 +141,8 @@ net::awaitable<std::optional<job_scheduler_info>> queue::get_job_scheduler(std::
     }
     co_return std::nullopt;
   }
-  auto next = parse_int(&r.elements[1].str);
-  co_return to_info(std::move(id), r.elements[0].elements, next);
+  auto next = parse_int(&r->next);
+  co_return to_info(std::move(id), r->fields_and_values, next);
 }
 
 net::awaitable<std::vector<job_scheduler_info>> queue::get_job_schedulers(std::int64_t start, std::int64_t end,
@@ -180,10 +184,8 @@ net::awaitable<std::int64_t> queue::get_job_schedulers_count() {
 }
 
 net::awaitable<bool> queue::remove_job_scheduler(std::string id) {
-  const auto& k = impl_->keys;
-  detail::script_args args{k.repeat, k.delayed, k.events, id, k.base()};
-  auto code = co_await impl_->run_for_code(detail::lua::remove_job_scheduler, std::move(args), id);
-  co_return code == 0;  // 0: removed, 1: no such scheduler
+  auto call = detail::scripts::remove_job_scheduler::of(impl_->keys, std::move(id));
+  co_return co_await detail::scripts::run(*impl_->conn, std::move(call));
 }
 
 }  // namespace drover

@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "core/job_scheduler.hpp"
+#include "core/scripts/update_job_scheduler.hpp"
 #include "core/worker_impl.hpp"
 
 namespace json = boost::json;
@@ -45,7 +46,8 @@ net::awaitable<void> worker::impl::schedule_next_iteration(const job& j) {
       if (auto* p = req.opts.if_contains("prevMillis"); p && p->is_number()) prev_millis = p->to_number<std::int64_t>();
       auto plan = detail::plan_next_iteration(req, detail::now_ms(), prev_millis);
       if (!plan) co_return;  // limit reached or past the end date: the schedule ends here
-      auto next = co_await detail::update_job_scheduler(*conn, keys, req, *plan, j.id);
+      auto update = detail::scripts::update_job_scheduler::of(keys, req, *plan, j.id);
+      auto next = co_await detail::scripts::run(*conn, std::move(update));
       if (next) spdlog::debug("queue {}: scheduler {}: next job {}", keys.queue(), scheduler, *next);
       co_return;
     } catch (const error& e) {

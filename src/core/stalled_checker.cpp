@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
+#include "core/scripts/move_stalled_jobs_to_wait.hpp"
 #include "core/worker_impl.hpp"
 #include "drover/error.hpp"
 
@@ -17,15 +18,13 @@ namespace drover {
 
 net::awaitable<void> worker::impl::check_stalled() {
   const auto& k = keys;
-  detail::script_args args{k.stalled, k.wait, k.active, k.stalled_check, k.meta, k.paused, k.marker, k.events,
-                           k.repeat, std::to_string(opts.max_stalled_count), k.base(), std::to_string(detail::now_ms()),
-                           std::to_string(opts.stalled_interval.count())};
-  auto r = co_await detail::run_script(*conn, detail::lua::move_stalled_jobs_to_wait, std::move(args));
-  for (const auto& e : r.elements) {
+  auto call = detail::scripts::move_stalled_jobs_to_wait::of(k, opts.max_stalled_count, opts.stalled_interval.count(),
+                                                              detail::now_ms());
+  auto stalled = co_await detail::scripts::run(*conn, std::move(call));
+  for (const auto& id : stalled) {
     // The attempt that stalled, numbered as the job runner numbers them (attempts made,
     // plus one; a stall is not an attempt): one more round trip, only when a job stalled.
     // Not "ats": another worker may already have started the job again.
-    auto id = e.as_string();
     std::string attempt = "?";
     try {
       redis::command made{"HGET", k.job(id), "atm"};

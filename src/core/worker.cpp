@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/clock.hpp"
+#include "core/scripts/move_job_from_active_to_wait.hpp"
 #include "core/worker_impl.hpp"
 #include "drover/error.hpp"
 
@@ -146,9 +147,8 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
   for (auto& [id, r] : i->running) {
     const auto& k = i->keys;
     try {
-      detail::script_args args{k.active, k.wait,   k.stalled, k.paused, k.meta,    k.limiter,
-                               k.prioritized, k.marker, k.events, id,       r.token, k.job(id)};
-      co_await detail::run_script(*i->conn, detail::lua::move_job_from_active_to_wait, std::move(args));
+      auto call = detail::scripts::move_job_from_active_to_wait::of(k, id, r.token);
+      co_await detail::scripts::run(*i->conn, std::move(call));
       spdlog::warn("queue {}: job {} still running at close, handed back to wait", k.queue(), id);
     } catch (const std::exception& e) {
       spdlog::warn("queue {}: job {} still running at close; its lock will expire ({})", k.queue(), id, e.what());

@@ -11,7 +11,8 @@
 #include <memory>
 
 #include "core/keys.hpp"
-#include "core/script_runner.hpp"
+#include "core/scripts/move_to_active.hpp"
+#include "core/scripts/script_call.hpp"
 #include "drover/queue.hpp"
 #include "drover/worker.hpp"
 #include "redis/connection.hpp"
@@ -44,7 +45,10 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   bool arm_due_timer(std::chrono::milliseconds due_in);
   boost::asio::awaitable<void> unblock(std::int64_t client_id);
   boost::asio::awaitable<std::optional<job>> move_to_active(const std::string& token);
-  std::optional<job> take_fetch_reply(redis::reply& r);
+  // What a fetch (moveToActive, or a finish that fetched) answered: the job, or why
+  // there was none (rate limited, or drained until the next delayed job is due).
+  std::optional<job> take_fetched(detail::scripts::fetched f);
+  std::optional<job> take_fetch_reply(redis::reply& r);  // parses, then take_fetched
   // job_runner.cpp
   // Runs a job, then the jobs its finishing call fetched (BullMQ's fetchNext), in one slot.
   boost::asio::awaitable<void> run_job(job j, std::string token);
@@ -65,11 +69,11 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
                                                       std::optional<std::string>& cancel_request);
   boost::asio::awaitable<void> fail(const job& j, const std::string& token, const std::string& reason,
                                     bool unrecoverable);
-  // The script's reply, or nothing when the outcome could not be recorded (logged).
-  boost::asio::awaitable<std::optional<redis::reply>> record(const job& j, const char* what, detail::lua::script const& s,
-                                      detail::script_args args);
-  detail::script_args move_to_finished_args(const job& j, const std::string& token, bool completed,
-                                            std::string value, std::string fields, bool fetch_next = false) const;
+  // Runs a finishing script (moveToFinished, moveToDelayed, retryJob): its reply, or
+  // nothing when the outcome could not be recorded (logged). A negative code counts as
+  // not recorded.
+  boost::asio::awaitable<std::optional<redis::reply>> record(const job& j, const char* what,
+                                                             detail::scripts::script_call call);
   // scheduler_iteration.cpp: a job of a job scheduler adds the scheduler's next job.
   boost::asio::awaitable<void> schedule_next_iteration(const job& j);
   // lock_renewer.cpp

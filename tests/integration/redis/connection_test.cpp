@@ -8,8 +8,8 @@
 
 #include <chrono>
 
-#include "core/lua_scripts.hpp"
-#include "core/script_runner.hpp"
+#include "core/keys.hpp"
+#include "core/scripts/get_counts.hpp"
 #include "support/async.hpp"
 #include "support/redis_server.hpp"
 
@@ -250,8 +250,9 @@ TEST(script_runner, reloads_scripts_after_script_flush) {
     command flush{"SCRIPT", "FLUSH"};
     co_await conn->exec(std::move(flush));
     // getCounts on a queue that does not exist: every count is 0.
-    detail::script_args args{"bull:nothing-here:", "wait", "active"};
-    auto r = co_await detail::run_script(*conn, detail::lua::get_counts, std::move(args));
+    auto call = detail::scripts::get_counts::of(detail::queue_keys("bull", "nothing-here"), {"waiting", "active"});
+    auto packed = std::move(call).pack();
+    auto r = co_await detail::run_script(*conn, *packed.script, std::move(packed.args));
     DROVER_CO_ASSERT_TRUE(r.is_array());
     EXPECT_EQ(r.elements.size(), 2u);
     EXPECT_EQ(r.elements[0].as_int(), 0);
@@ -266,8 +267,8 @@ TEST(script_runner, names_the_script_when_it_raises_an_error) {
     auto conn = connection::create(io.get_executor(), server.options());
     try {
       // getCounts runs LLEN on the wait key, which holds a string: WRONGTYPE inside the script.
-      detail::script_args args{"bull:wrongtype:", "wait"};
-      co_await detail::run_script(*conn, detail::lua::get_counts, std::move(args));
+      auto call = detail::scripts::get_counts::of(detail::queue_keys("bull", "wrongtype"), {"waiting"});
+      co_await detail::scripts::run(*conn, std::move(call));
       ADD_FAILURE() << "no error";
     } catch (const error& e) {
       EXPECT_TRUE(e.is(errc::script_error)) << e.what();

@@ -1,0 +1,121 @@
+// move_to_finished.cpp - see move_to_finished.hpp.
+#include "core/scripts/move_to_finished.hpp"
+
+#include "core/cancellation.hpp"
+#include "core/msgpack.hpp"
+
+namespace json = boost::json;
+
+namespace drover::detail::scripts {
+
+std::string job_fields(std::initializer_list<std::string_view> fields_and_values) {
+  msgpack_writer w;
+  w.array(static_cast<std::uint32_t>(fields_and_values.size()));
+  for (auto f : fields_and_values) w.str(f);
+  return w.take();
+}
+
+json::object keep_jobs(const json::value& job_option, const json::value& worker_option) {
+  const json::value& v = job_option.is_null() ? worker_option : job_option;
+  if (v.is_bool()) return {{"count", v.get_bool() ? 0 : -1}};
+  if (v.is_number()) return {{"count", v.to_number<std::int64_t>()}};
+  if (v.is_object()) {
+    json::object o = v.get_object();
+    if (!o.contains("count")) o["count"] = -1;  // the script reads count unconditionally
+    return o;
+  }
+  return {{"count", -1}};
+}
+
+move_to_finished move_to_finished::of(const queue_keys& k, const job& j, std::string token, bool completed,
+                                      std::string value, std::string fields, bool fetch_next,
+                                      const worker_options& opts, std::int64_t now) {
+  move_to_finished m{k.wait,
+                     k.active,
+                     k.prioritized,
+                     k.events,
+                     k.stalled,
+                     k.limiter,
+                     k.delayed,
+                     k.paused,
+                     k.meta,
+                     k.pc,
+                     completed ? k.completed : k.failed,
+                     k.job(j.id),
+                     k.key(completed ? "metrics:completed" : "metrics:failed"),
+                     k.marker,
+                     j.id,
+                     now,
+                     completed,
+                     std::move(value),
+                     fetch_next,
+                     k.base(),
+                     std::move(token),
+                     completed ? keep_jobs(j.opts.remove_on_complete, opts.remove_on_complete)
+                               : keep_jobs(j.opts.remove_on_fail, opts.remove_on_fail),
+                     opts.lock_duration.count(),
+                     j.opts.attempts.value_or(0),
+                     opts.metrics_max_data_points,
+                     opts.name,
+                     std::move(fields),
+                     false};
+  return m;
+}
+
+script_call move_to_finished::pack() && {
+  msgpack_writer o;
+  // "name" only when the worker has one: a fetched job gets it as processedBy, as
+  // moveToActive gives it.
+  o.map(worker_name.empty() ? 6 : 7).str("token").str(token);
+  o.str("keepJobs").json(keep);
+  o.str("lockDuration").integer(lock_duration_ms);
+  o.str("attempts").integer(attempts);
+  // moveToFinished collects metrics only when maxMetricsSize is not "".
+  o.str("maxMetricsSize");
+  if (max_metrics_size > 0) {
+    o.integer(max_metrics_size);
+  } else {
+    o.str("");
+  }
+  if (!worker_name.empty()) o.str("name").str(worker_name);
+  o.str("fpof").boolean(false);
+  return {unless_cancelled ? &lua::move_to_finished_unless_cancelled : &lua::move_to_finished,
+          {std::move(wait),
+           std::move(active),
+           std::move(prioritized),
+           std::move(events),
+           std::move(stalled),
+           std::move(limiter),
+           std::move(delayed),
+           std::move(paused),
+           std::move(meta),
+           std::move(pc),
+           std::move(finished_set),
+           std::move(job_key),
+           std::move(metrics),
+           std::move(marker),
+           job_id,
+           std::to_string(timestamp),
+           completed ? "returnvalue" : "failedReason",
+           std::move(value),
+           completed ? "completed" : "failed",
+           flag(fetch_next),
+           std::move(prefix),
+           o.take(),
+           std::move(fields)}};
+}
+
+move_to_finished::result move_to_finished::parse(redis::reply& r) const {
+  result out;
+  if (unless_cancelled && r.is_array() && r.elements.size() == 2 && r.elements[0].is_string() &&
+      r.elements[0].str == cancel_field) {
+    out.cancel_request = std::move(r.elements[1].str);
+    return out;
+  }
+  if (!fetch_next) return out;
+  // 0: nothing to fetch now (the script found no job and no delayed one).
+  out.next = r.is_array() ? parse_fetch_reply(r) : fetched{};
+  return out;
+}
+
+}  // namespace drover::detail::scripts
