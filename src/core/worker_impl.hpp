@@ -11,17 +11,13 @@
 #include <memory>
 
 #include "core/keys.hpp"
+#include "core/redis_retry.hpp"
 #include "core/script_runner.hpp"
 #include "drover/queue.hpp"
 #include "drover/worker.hpp"
 #include "redis/connection.hpp"
 
 namespace drover {
-
-// Redis away or the connection interrupted: worth waiting and trying again.
-inline bool is_redis_failure(const error& e) {
-  return e.is(errc::redis_unavailable) || e.is(errc::redis_timeout) || e.is(errc::cancelled);
-}
 
 struct worker::impl : std::enable_shared_from_this<worker::impl> {
   using clock = std::chrono::steady_clock;
