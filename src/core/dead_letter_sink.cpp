@@ -3,8 +3,8 @@
 //
 // The copy is made after the failure is recorded, so a crash in between loses the
 // copy, never the failure; it is retried while Redis is away (as long as recording
-// an outcome is, but not past close), and its id is derived from the failure, so a retried copy that did
-// land the first time adds nothing.
+// an outcome is, but not past close), and its id is derived from the failure, so a
+// retried copy that did land the first time adds nothing.
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
