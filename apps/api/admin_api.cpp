@@ -20,6 +20,7 @@
 #include <drover/dead_letter_queue.hpp>
 #include <drover/discovery.hpp>
 #include <drover/queue_events.hpp>
+#include <drover_app/clock.hpp>
 
 #include "api/admin_views.hpp"
 #include "api/http_error.hpp"
@@ -35,6 +36,7 @@ namespace drover::api {
 
 using httpd::error_response;
 using httpd::json_response;
+using app::now_ms;
 
 namespace {
 
@@ -44,11 +46,6 @@ constexpr std::size_t max_cached_queues = 256;
 
 const std::set<std::string, std::less<>> job_states{"waiting", "active",  "delayed", "prioritized",
                                                     "completed", "failed", "paused", "waiting-children"};
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 const char* not_configured_page = R"(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>drover dashboard: not configured</title>

@@ -8,6 +8,8 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include <drover_app/clock.hpp>
+
 #include "api/blocking_call.hpp"
 #include "api/socketio/server.hpp"
 
@@ -16,12 +18,9 @@ namespace json = boost::json;
 
 namespace drover::api {
 
-namespace {
+using app::now_ms;
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+namespace {
 
 constexpr std::chrono::milliseconds flush_interval{500};
 constexpr std::size_t flush_batch = 500;

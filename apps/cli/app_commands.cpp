@@ -1,6 +1,5 @@
-// app_commands.cpp - runs the API app, the Workers app, or the database migrations.
-#include "app_commands.hpp"
-
+// app_commands.cpp - `drover api`, `workers`, `dashboard` and `migrate`: runs the API
+// app, the Workers app, the dashboard alone, or the database migrations.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -27,6 +26,8 @@
 #include "api/api_server.hpp"
 #include "httpd/http_server.hpp"
 #include "workers/workers_app.hpp"
+
+#include "commands.hpp"
 
 namespace net = boost::asio;
 
@@ -141,102 +142,111 @@ int run_dashboard(const app_flags& flags) {
   return 0;
 }
 
+// The bodies of the four app commands: each runs until a signal (migrate: once).
+int run_api(const app_flags& flags) {
+  app::configure_logging_from(flags.log_format, flags.log_level);
+  auto cfg = api::api_config::from_env();
+  if (flags.port) cfg.port = static_cast<std::uint16_t>(flags.port);
+  if (!flags.bind.empty()) cfg.bind = flags.bind;
+  if (!flags.redis_url.empty()) cfg.redis = redis_options::from_url(flags.redis_url);
+  if (!flags.database_url.empty()) cfg.database_url = flags.database_url;
+  if (!flags.prefix.empty()) cfg.prefix = flags.prefix;
+  net::io_context io(1);
+  api::api_server server(io.get_executor(), cfg);
+  server.start();
+  spdlog::info("api: listening on http://{}:{} (database {})", cfg.bind, server.port(),
+               app::redact_url(cfg.database_url));
+  run_until_signal(io, [&] {
+    server.stop();
+    net::co_spawn(io, drain_logs(server), [&](std::exception_ptr) { io.stop(); });
+  });
+  return 0;
+}
+
+int run_workers(const app_flags& flags) {
+  app::configure_logging_from(flags.log_format, flags.log_level);
+  auto cfg = workers::workers_config::from_env();
+  if (!flags.redis_url.empty()) cfg.redis = redis_options::from_url(flags.redis_url);
+  if (!flags.prefix.empty()) cfg.prefix = flags.prefix;
+  if (!flags.database_url.empty()) cfg.database_url = flags.database_url;
+  if (flags.port) cfg.port = static_cast<std::uint16_t>(flags.port);
+  if (flags.ai_concurrency) cfg.ai_concurrency = flags.ai_concurrency;
+  if (flags.document_concurrency) cfg.document_concurrency = flags.document_concurrency;
+  if (flags.webhook_concurrency) cfg.webhook_concurrency = flags.webhook_concurrency;
+  net::io_context io(1);
+  workers::workers_app app(io.get_executor(), cfg);
+  app.start();
+  spdlog::info("workers: health and metrics on port {} (/healthz, /readyz, /metrics)", app.port());
+  run_until_signal(io, [&] {
+    net::co_spawn(io, app.stop(std::chrono::milliseconds(flags.shutdown_grace_ms)),
+                  [&](std::exception_ptr) { io.stop(); });
+  });
+  return 0;
+}
+
+int run_migrate(const app_flags& flags) {
+  auto url = flags.database_url;
+  if (url.empty()) url = api::api_config::from_env().database_url;
+  auto db = app::open_database(url);
+  auto applied = db->migrate();
+  std::cout << "applied " << applied.size() << " migration(s)" << std::endl;
+  return 0;
+}
+
+void add_api_options(CLI::App& api, app_flags& flags) {
+  api.add_option("--port", flags.port, "HTTP port (default: PORT or 5000)")->check(CLI::Range(1, 65535));
+  api.add_option("--bind", flags.bind, "address to listen on (default 0.0.0.0)");
+  api.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
+  api.add_option("--database-url", flags.database_url,
+                 "sqlite://var/drover.db (default) or postgres://user@host/db (default: DATABASE_URL)");
+  api.add_option("--prefix", flags.prefix, "queue key prefix (default bull)");
+  add_log_options(&api, flags);
+}
+
+void add_workers_options(CLI::App& workers, app_flags& flags) {
+  workers.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
+  workers.add_option("--prefix", flags.prefix, "queue key prefix (default bull)");
+  workers.add_option("--database-url", flags.database_url,
+                     "where uploads and their chunks are (default: DATABASE_URL or sqlite://var/drover.db)");
+  workers.add_option("--port", flags.port, "health port, /healthz and /readyz (default: WORKERS_PORT or 5001)")
+      ->check(CLI::Range(0, 65535));
+  workers.add_option("--ai-concurrency", flags.ai_concurrency, "ai-processing jobs at once (default: AI_CONCURRENCY or 5)")
+      ->check(CLI::PositiveNumber);
+  workers.add_option("--document-concurrency", flags.document_concurrency,
+                     "document-processing jobs at once (default: DOCUMENT_CONCURRENCY or 2)")
+      ->check(CLI::PositiveNumber);
+  workers.add_option("--webhook-concurrency", flags.webhook_concurrency,
+                     "webhook-delivery jobs at once (default: WEBHOOK_CONCURRENCY or 10)")
+      ->check(CLI::PositiveNumber);
+  workers.add_option("--shutdown-grace", flags.shutdown_grace_ms, "on SIGTERM, wait this long for running jobs, ms");
+  add_log_options(&workers, flags);
+}
+
+void add_dashboard_options(CLI::App& dashboard, app_flags& flags) {
+  dashboard.add_option("--port", flags.port, "HTTP port (default: DASHBOARD_PORT or 5050)")->check(CLI::Range(0, 65535));
+  dashboard.add_option("--bind", flags.bind, "address to listen on (default 127.0.0.1)");
+  dashboard.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
+  dashboard.add_option("--prefix", flags.prefix, "queue key prefix (default: QUEUE_PREFIX or bull)");
+}
+
+void add_migrate_options(CLI::App& migrate, app_flags& flags) {
+  migrate.add_option("--database-url", flags.database_url, "default: DATABASE_URL or sqlite://var/drover.db");
+}
+
 }  // namespace
 
-void add_app_commands(CLI::App& app, std::function<int()>& run) {
-  auto flags = std::make_shared<app_flags>();
-
-  auto* api = app.add_subcommand("api", "run the API app: chat API, Socket.IO live updates, webhook receiver, web page");
-  api->add_option("--port", flags->port, "HTTP port (default: PORT or 5000)")->check(CLI::Range(1, 65535));
-  api->add_option("--bind", flags->bind, "address to listen on (default 0.0.0.0)");
-  api->add_option("--redis", flags->redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
-  api->add_option("--database-url", flags->database_url,
-                  "sqlite://var/drover.db (default) or postgres://user@host/db (default: DATABASE_URL)");
-  api->add_option("--prefix", flags->prefix, "queue key prefix (default bull)");
-  add_log_options(api, *flags);
-  api->callback([&run, flags] {
-    run = [flags] {
-      app::configure_logging_from(flags->log_format, flags->log_level);
-      auto cfg = api::api_config::from_env();
-      if (flags->port) cfg.port = static_cast<std::uint16_t>(flags->port);
-      if (!flags->bind.empty()) cfg.bind = flags->bind;
-      if (!flags->redis_url.empty()) cfg.redis = redis_options::from_url(flags->redis_url);
-      if (!flags->database_url.empty()) cfg.database_url = flags->database_url;
-      if (!flags->prefix.empty()) cfg.prefix = flags->prefix;
-      net::io_context io(1);
-      api::api_server server(io.get_executor(), cfg);
-      server.start();
-      spdlog::info("api: listening on http://{}:{} (database {})", cfg.bind, server.port(),
-                   app::redact_url(cfg.database_url));
-      run_until_signal(io, [&] {
-        server.stop();
-        net::co_spawn(io, drain_logs(server), [&](std::exception_ptr) { io.stop(); });
-      });
-      return 0;
-    };
-  });
-
-  auto* workers = app.add_subcommand("workers", "run the Workers app: ai-processing, document-processing, webhook-delivery");
-  workers->add_option("--redis", flags->redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
-  workers->add_option("--prefix", flags->prefix, "queue key prefix (default bull)");
-  workers->add_option("--database-url", flags->database_url,
-                      "where uploads and their chunks are (default: DATABASE_URL or sqlite://var/drover.db)");
-  workers->add_option("--port", flags->port, "health port, /healthz and /readyz (default: WORKERS_PORT or 5001)")
-      ->check(CLI::Range(0, 65535));
-  workers->add_option("--ai-concurrency", flags->ai_concurrency, "ai-processing jobs at once (default: AI_CONCURRENCY or 5)")
-      ->check(CLI::PositiveNumber);
-  workers->add_option("--document-concurrency", flags->document_concurrency,
-                      "document-processing jobs at once (default: DOCUMENT_CONCURRENCY or 2)")
-      ->check(CLI::PositiveNumber);
-  workers->add_option("--webhook-concurrency", flags->webhook_concurrency,
-                      "webhook-delivery jobs at once (default: WEBHOOK_CONCURRENCY or 10)")
-      ->check(CLI::PositiveNumber);
-  workers->add_option("--shutdown-grace", flags->shutdown_grace_ms, "on SIGTERM, wait this long for running jobs, ms");
-  add_log_options(workers, *flags);
-  workers->callback([&run, flags] {
-    run = [flags] {
-      app::configure_logging_from(flags->log_format, flags->log_level);
-      auto cfg = workers::workers_config::from_env();
-      if (!flags->redis_url.empty()) cfg.redis = redis_options::from_url(flags->redis_url);
-      if (!flags->prefix.empty()) cfg.prefix = flags->prefix;
-      if (!flags->database_url.empty()) cfg.database_url = flags->database_url;
-      if (flags->port) cfg.port = static_cast<std::uint16_t>(flags->port);
-      if (flags->ai_concurrency) cfg.ai_concurrency = flags->ai_concurrency;
-      if (flags->document_concurrency) cfg.document_concurrency = flags->document_concurrency;
-      if (flags->webhook_concurrency) cfg.webhook_concurrency = flags->webhook_concurrency;
-      net::io_context io(1);
-      workers::workers_app app(io.get_executor(), cfg);
-      app.start();
-      spdlog::info("workers: health and metrics on port {} (/healthz, /readyz, /metrics)", app.port());
-      run_until_signal(io, [&] {
-        net::co_spawn(io, app.stop(std::chrono::milliseconds(flags->shutdown_grace_ms)),
-                      [&](std::exception_ptr) { io.stop(); });
-      });
-      return 0;
-    };
-  });
-
-  auto* dashboard = app.add_subcommand("dashboard", "serve only the dashboard and its admin API (/dashboard)");
-  dashboard->add_option("--port", flags->port, "HTTP port (default: DASHBOARD_PORT or 5050)")->check(CLI::Range(0, 65535));
-  dashboard->add_option("--bind", flags->bind, "address to listen on (default 127.0.0.1)");
-  dashboard->add_option("--redis", flags->redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
-  dashboard->add_option("--prefix", flags->prefix, "queue key prefix (default: QUEUE_PREFIX or bull)");
-  dashboard->callback([&run, flags] {
-    run = [flags] { return run_dashboard(*flags); };
-  });
-
-  auto* migrate = app.add_subcommand("migrate", "apply the database migrations and exit");
-  migrate->add_option("--database-url", flags->database_url, "default: DATABASE_URL or sqlite://var/drover.db");
-  migrate->callback([&run, flags] {
-    run = [flags] {
-      auto url = flags->database_url;
-      if (url.empty()) url = api::api_config::from_env().database_url;
-      auto db = app::open_database(url);
-      auto applied = db->migrate();
-      std::cout << "applied " << applied.size() << " migration(s)" << std::endl;
-      return 0;
-    };
-  });
+std::vector<command> app_commands() {
+  std::vector<command> out;
+  out.push_back(make_command<app_flags>(
+      "api", "run the API app: chat API, Socket.IO live updates, webhook receiver, web page", add_api_options, run_api));
+  out.push_back(make_command<app_flags>("workers",
+                                        "run the Workers app: ai-processing, document-processing, webhook-delivery",
+                                        add_workers_options, run_workers));
+  out.push_back(make_command<app_flags>("dashboard", "serve only the dashboard and its admin API (/dashboard)",
+                                        add_dashboard_options, run_dashboard));
+  out.push_back(make_command<app_flags>("migrate", "apply the database migrations and exit", add_migrate_options,
+                                        run_migrate));
+  return out;
 }
 
 }  // namespace drover::cli

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "commands.hpp"
+#include "common_options.hpp"
 
 namespace drover::cli {
 

@@ -13,7 +13,7 @@
 
 #include <drover/queue.hpp>
 
-#include "commands.hpp"
+#include "common_options.hpp"
 
 namespace drover::cli {
 

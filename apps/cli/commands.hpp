@@ -1,66 +1,27 @@
-// commands.hpp - the subcommands of `drover`, each run to completion on an io_context.
+// commands.hpp - every `drover` command, one factory each (see command.hpp). To add a
+// command: write its factory in a file of its own and list it in command_list.cpp.
 #pragma once
 
-#include <chrono>
-#include <optional>
-#include <string>
+#include <vector>
 
-#include <drover/redis_options.hpp>
+#include "command.hpp"
 
 namespace drover::cli {
 
-struct common_options {
-  std::string queue;
-  std::string prefix = "bull";
-  std::string redis_url;  // --redis; wins over REDIS_URL and REDIS_HOST/PORT/PASSWORD
+// Every command, in the order `drover --help` lists them (command_list.cpp).
+std::vector<command> drover_commands();
 
-  redis_options redis() const;
-};
-
-struct worker_command {
-  common_options common;
-  int concurrency = 1;
-  std::string processor = "echo";
-  std::string name;
-  long lock_duration_ms = 30000;
-  long stalled_interval_ms = 30000;
-  int max_stalled = 1;
-  long drain_delay_ms = 5000;
-  long limit_max = 0;
-  long limit_duration_ms = 0;
-  long shutdown_grace_ms = 30000;
-  long metrics_points = 0;
-  long default_timeout_ms = 0;    // jobs without a timeout of their own; 0: none
-  std::string dead_letter_queue;  // where jobs that fail for good are copied; "": nowhere
-};
-
-struct add_command {
-  common_options common;
-  std::string name;
-  std::string data = "{}";
-  std::string opts = "{}";
-};
-
-struct events_command {
-  common_options common;
-  std::string from = "$";
-};
-
-// `drover schedule ACTION`: job schedulers (repeatable jobs).
-struct schedule_command {
-  common_options common;
-  std::string action;  // upsert, remove, get
-  std::string id;
-  std::string repeat = "{}";  // BullMQ's repeat options as JSON
-  std::string name;           // the jobs' name; default: the id
-  std::string data = "{}";
-  std::string opts = "{}";
-};
-
-// Each returns the process exit code; failures throw drover::error.
-int run_worker(const worker_command& c);
-int run_add(const add_command& c);
-int run_events(const events_command& c);
-int run_schedule(const schedule_command& c);
+command worker_command();      // worker_command.cpp
+command add_command();         // add_command.cpp (with bulk_add.cpp for --file)
+command counts_command();      // queue_commands.cpp: `queue counts`, always JSON
+command job_command();         // queue_commands.cpp: `queue job`, always JSON
+command events_command();      // events_command.cpp
+command schedule_command();    // schedule_command.cpp
+std::vector<command> app_commands();    // app_commands.cpp: api, workers, dashboard, migrate
+command dlq_command();         // dlq_command.cpp
+std::vector<command> queue_commands();  // queue_commands.cpp: `queue` and its actions
+command queue_list_command();  // top_command.cpp: one frame of `top`
+command top_command();         // top_command.cpp
+command completion_command();  // completion.cpp
 
 }  // namespace drover::cli

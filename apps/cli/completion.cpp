@@ -11,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "commands.hpp"
+
 namespace drover::cli {
 
 namespace {
@@ -224,16 +226,28 @@ std::string completion_script(CLI::App& app, const std::string& program, const s
   throw std::invalid_argument(fmt::format("no completion for shell '{}' (known: bash, zsh)", shell));
 }
 
-void add_completion_command(CLI::App& app, std::function<int()>& run) {
-  auto shell = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("completion", "print a shell completion script: source <(drover completion bash)");
-  cmd->add_option("shell", *shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
-  cmd->callback([&app, &run, shell] {
-    run = [&app, shell] {
-      std::cout << completion_script(app, "drover", *shell);
-      return 0;
-    };
-  });
+namespace {
+
+struct completion_flags {
+  std::string shell;
+  CLI::App* app = nullptr;  // the app the command is added to: the one it describes
+};
+
+void add_completion_options(CLI::App& cmd, completion_flags& f) {
+  f.app = cmd.get_parent();
+  cmd.add_option("shell", f.shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+}
+
+int run_completion(const completion_flags& f) {
+  std::cout << completion_script(*f.app, "drover", f.shell);
+  return 0;
+}
+
+}  // namespace
+
+command completion_command() {
+  return make_command<completion_flags>("completion", "print a shell completion script: source <(drover completion bash)",
+                                        add_completion_options, run_completion);
 }
 
 }  // namespace drover::cli

@@ -5,7 +5,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <functional>
 #include <string>
 
 namespace drover::cli {
@@ -13,8 +12,5 @@ namespace drover::cli {
 // The script for `shell` ("bash" or "zsh") completing `program`; throws
 // std::invalid_argument for another shell.
 std::string completion_script(CLI::App& app, const std::string& program, const std::string& shell);
-
-// Adds `completion SHELL`, printing the script for the app it is added to.
-void add_completion_command(CLI::App& app, std::function<int()>& run);
 
 }  // namespace drover::cli

@@ -1,7 +1,5 @@
 // dlq_command.cpp - `drover dlq ACTION --queue <queue>`: the dead-letter queue of
 // <queue> ("<queue>-dlq" unless --dlq names another), listed, shown and requeued.
-#include "dlq_command.hpp"
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json/serialize.hpp>
@@ -14,6 +12,7 @@
 #include <drover/error.hpp>
 
 #include "commands.hpp"
+#include "common_options.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -83,23 +82,25 @@ int run_dlq(const dlq_flags& f) {
   return rc;
 }
 
-}  // namespace
-
-void add_dlq_command(CLI::App& app, std::function<int()>& run) {
-  auto f = std::make_shared<dlq_flags>();
-  auto* cmd = app.add_subcommand("dlq", "look at a queue's dead letters (jobs that failed for good) and requeue them");
-  cmd->add_option("action", f->action, "list, show, requeue or requeue-all")
+void add_dlq_options(CLI::App& cmd, dlq_flags& f) {
+  cmd.add_option("action", f.action, "list, show, requeue or requeue-all")
       ->required()
       ->check(CLI::IsMember({"list", "show", "requeue", "requeue-all"}));
-  cmd->add_option("--queue,-q", f->common.queue, "the source queue")->required();
-  cmd->add_option("--dlq", f->dlq, "the dead-letter queue (default: <queue>-dlq)");
-  cmd->add_option("--prefix", f->common.prefix, "key prefix")->capture_default_str();
-  cmd->add_option("--redis", f->common.redis_url, "redis://[user:password@]host:port/db (default: REDIS_URL, ...)");
-  cmd->add_option("--id", f->id, "show, requeue: the dead letter's id");
-  cmd->add_option("--start", f->start, "list: first index (oldest first)");
-  cmd->add_option("--end", f->end, "list: last index (-1: all)");
-  cmd->add_flag("--json", f->json, "JSON output (the only output of dlq)");
-  cmd->callback([f, &run] { run = [f] { return run_dlq(*f); }; });
+  cmd.add_option("--queue,-q", f.common.queue, "the source queue")->required();
+  cmd.add_option("--dlq", f.dlq, "the dead-letter queue (default: <queue>-dlq)");
+  cmd.add_option("--prefix", f.common.prefix, "key prefix")->capture_default_str();
+  cmd.add_option("--redis", f.common.redis_url, "redis://[user:password@]host:port/db (default: REDIS_URL, ...)");
+  cmd.add_option("--id", f.id, "show, requeue: the dead letter's id");
+  cmd.add_option("--start", f.start, "list: first index (oldest first)");
+  cmd.add_option("--end", f.end, "list: last index (-1: all)");
+  cmd.add_flag("--json", f.json, "JSON output (the only output of dlq)");
+}
+
+}  // namespace
+
+command dlq_command() {
+  return make_command<dlq_flags>("dlq", "look at a queue's dead letters (jobs that failed for good) and requeue them",
+                                 add_dlq_options, run_dlq);
 }
 
 }  // namespace drover::cli

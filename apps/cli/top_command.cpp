@@ -25,8 +25,10 @@
 #include <sstream>
 
 #include <drover/error.hpp>
+#include <drover_app/clock.hpp>
 
 #include "cli_support.hpp"
+#include "commands.hpp"
 #include "text_table.hpp"
 
 namespace net = boost::asio;
@@ -42,11 +44,6 @@ struct top_flags {
   bool json = false;
   long interval_ms = 1000;
 };
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Puts the terminal in the live view's mode and back, whatever ends the view.
 class terminal_mode {
@@ -95,7 +92,7 @@ std::map<std::string, measured_rate> rates_between(const std::vector<queue_overv
 json::object snapshot_json(const std::vector<queue_overview>& queues, const std::string& prefix) {
   json::array qs;
   for (const auto& q : queues) qs.push_back(q.to_json());
-  return {{"time", now_ms()}, {"prefix", prefix}, {"queues", std::move(qs)}};
+  return {{"time", app::now_ms()}, {"prefix", prefix}, {"queues", std::move(qs)}};
 }
 
 net::awaitable<void> live_view(const top_flags& f, overview_reader& reader, net::io_context& io) {
@@ -133,7 +130,7 @@ net::awaitable<void> live_view(const top_flags& f, overview_reader& reader, net:
 
   auto current = previous;
   while (!quit) {
-    auto frame = render_top_frame(current, f.common.prefix, endpoint, now_ms(), rates);
+    auto frame = render_top_frame(current, f.common.prefix, endpoint, app::now_ms(), rates);
     std::string redraw = "\x1b[H\x1b[2J" + frame;
     if (!problem.empty()) redraw += "\n" + problem + "\n";
     redraw += "\npress q to quit\n";
@@ -193,7 +190,7 @@ int run_top(const top_flags& f, bool list) {
       }
       std::cout.flush();
     } else {
-      std::cout << render_top_frame(queues, f.common.prefix, f.common.redis().endpoint(), now_ms()) << std::flush;
+      std::cout << render_top_frame(queues, f.common.prefix, f.common.redis().endpoint(), app::now_ms()) << std::flush;
     }
   });
   return 0;
@@ -215,21 +212,30 @@ std::string render_top_frame(const std::vector<queue_overview>& queues, const st
   return out.str();
 }
 
-void add_top_commands(CLI::App& app, std::function<int()>& run) {
-  auto f = std::make_shared<top_flags>();
-  auto* top = app.add_subcommand("top", "live view of every queue: counts, jobs per minute, workers (q to quit)");
-  add_connection(top, f->common);
-  top->add_flag("--once", f->once, "print one frame and exit (no terminal codes)");
-  add_json_flag(top, f->json);
-  top->add_option("--interval", f->interval_ms, "ms between redraws")->check(CLI::Range(100, 60000))->capture_default_str();
-  top->callback([&run, f] { run = [f] { return run_top(*f, false); }; });
+namespace {
 
-  auto* queue = app.get_subcommand("queue");
-  auto lf = std::make_shared<top_flags>();
-  auto* list = queue->add_subcommand("list", "every queue under the prefix: counts, paused, workers, jobs per minute");
-  add_connection(list, lf->common);
-  add_json_flag(list, lf->json);
-  list->callback([&run, lf] { run = [lf] { return run_top(*lf, true); }; });
+void add_top_options(CLI::App& top, top_flags& f) {
+  add_connection(&top, f.common);
+  top.add_flag("--once", f.once, "print one frame and exit (no terminal codes)");
+  add_json_flag(&top, f.json);
+  top.add_option("--interval", f.interval_ms, "ms between redraws")->check(CLI::Range(100, 60000))->capture_default_str();
+}
+
+void add_list_options(CLI::App& list, top_flags& f) {
+  add_connection(&list, f.common);
+  add_json_flag(&list, f.json);
+}
+
+}  // namespace
+
+command top_command() {
+  return make_command<top_flags>("top", "live view of every queue: counts, jobs per minute, workers (q to quit)",
+                                 add_top_options, [](const top_flags& f) { return run_top(f, false); });
+}
+
+command queue_list_command() {
+  return make_command<top_flags>("queue list", "every queue under the prefix: counts, paused, workers, jobs per minute",
+                                 add_list_options, [](const top_flags& f) { return run_top(f, true); });
 }
 
 }  // namespace drover::cli

@@ -3,10 +3,7 @@
 // Also `drover queue list`, which is one frame of the same table.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -14,9 +11,6 @@
 #include "queue_overview.hpp"
 
 namespace drover::cli {
-
-// Adds `top` and `queue list` (under the existing `queue` subcommand).
-void add_top_commands(CLI::App& app, std::function<int()>& run);
 
 // The text of one frame: a title line (prefix, Redis endpoint, time, queue count) and
 // the table; `rates` as for print_overview_table. No ANSI codes.

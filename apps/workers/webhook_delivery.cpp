@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include <drover_app/clock.hpp>
 #include <drover_app/webhook_signature.hpp>
 
 #include "workers/address_policy.hpp"
@@ -32,11 +33,6 @@ std::string attempt_record(int attempt, std::int64_t at_ms, std::int64_t duratio
   return json::serialize(o);
 }
 
-std::int64_t epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 processor webhook_delivery_processor(std::string secret, const address_policy& destinations) {
@@ -52,7 +48,7 @@ processor webhook_delivery_processor(std::string secret, const address_policy& d
     req.body = data.contains("payload") ? json::serialize(data.at("payload")) : std::string("{}");
     // Signed (Standard Webhooks), never the secret itself: a webhook URL may belong to
     // anyone. The delivery job's id is the webhook id, so retries carry the same one.
-    const auto timestamp = epoch_ms() / 1000;
+    const auto timestamp = app::now_ms() / 1000;
     req.headers.emplace_back("webhook-id", j.id);
     req.headers.emplace_back("webhook-timestamp", std::to_string(timestamp));
     req.headers.emplace_back("webhook-signature", app::sign_webhook(secret, j.id, timestamp, req.body));
@@ -62,7 +58,7 @@ processor webhook_delivery_processor(std::string secret, const address_policy& d
     req.destinations = &destinations;
 
     const auto attempt = j.attempts_made + 1;
-    const auto at = epoch_ms();
+    const auto at = app::now_ms();
     auto started = std::chrono::steady_clock::now();
     auto ex = co_await net::this_coro::executor;
     std::optional<http_response> res;

@@ -3,8 +3,8 @@
 //
 // The copy is made after the failure is recorded, so a crash in between loses the
 // copy, never the failure; it is retried while Redis is away (as long as recording
-// an outcome is), and its id is derived from the failure, so a retried copy that did
-// land the first time adds nothing.
+// an outcome is, but not past close), and its id is derived from the failure, so a
+// retried copy that did land the first time adds nothing.
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -49,34 +49,24 @@ net::awaitable<void> worker::impl::send_to_dead_letter(const job& j, std::string
   o.job_id = detail::dead_letter_id(keys.queue(), j.id, finished_on);
   const std::string id = *o.job_id;
 
-  auto give_up = clock::now() + opts.lock_duration;
-  std::chrono::milliseconds pause{100};
-  for (;;) {
-    std::string problem;
-    bool retry = false;
-    try {
-      json::value payload = data;
-      std::string name = j.name;
-      job_options add_opts = o;
-      co_await dead_letters->add(std::move(name), std::move(payload), std::move(add_opts));
-      spdlog::info("queue {}: job {} (attempt {}) copied to dead-letter queue {} as {}", keys.queue(), j.id,
-                   j.attempts_made + 1, opts.dead_letter_queue, id);
-      co_return;
-    } catch (const error& e) {
-      problem = e.what();
-      retry = is_redis_failure(e) && clock::now() + pause <= give_up;
-    }
-    if (!retry) {
-      spdlog::error("queue {}: job {} (attempt {}): cannot copy it to dead-letter queue {}: {}", keys.queue(), j.id,
-                    j.attempts_made + 1, opts.dead_letter_queue, problem);
-      co_return;
-    }
-    if (!co_await sleep(pause)) {
-      spdlog::error("queue {}: job {} (attempt {}): closing before it could be copied to dead-letter queue {}: {}",
-                    keys.queue(), j.id, j.attempts_made + 1, opts.dead_letter_queue, problem);
-      co_return;
-    }
-    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+  // Each attempt adds fresh copies: add() takes its arguments by value.
+  auto attempt = [&]() -> net::awaitable<void> {
+    json::value payload = data;
+    std::string name = j.name;
+    job_options add_opts = o;
+    co_await dead_letters->add(std::move(name), std::move(payload), std::move(add_opts));
+  };
+  const auto deadline = clock::now() + opts.lock_duration;
+  auto r = co_await detail::retry_while_redis_away(*this, deadline, detail::on_close::give_up, attempt);
+  if (r.value) {
+    spdlog::info("queue {}: job {} (attempt {}) copied to dead-letter queue {} as {}", keys.queue(), j.id,
+                 j.attempts_made + 1, opts.dead_letter_queue, id);
+  } else if (r.stop == detail::retry_stop::closing) {
+    spdlog::error("queue {}: job {} (attempt {}): closing before it could be copied to dead-letter queue {}: {}",
+                  keys.queue(), j.id, j.attempts_made + 1, opts.dead_letter_queue, r.last_error->what());
+  } else {
+    spdlog::error("queue {}: job {} (attempt {}): cannot copy it to dead-letter queue {}: {}", keys.queue(), j.id,
+                  j.attempts_made + 1, opts.dead_letter_queue, r.last_error->what());
   }
 }
 

@@ -220,29 +220,25 @@ net::awaitable<std::optional<job>> worker::impl::run_one(job j, const std::strin
 }
 
 // Records an outcome. While Redis is away it keeps trying until the lock would have
-// expired: after that the stalled check owns the job and will run it again.
+// expired, closing or not: after that the stalled check owns the job and will run it
+// again. Giving up on the way out of a close is not logged (close() says what it hands
+// back).
 net::awaitable<std::optional<redis::reply>> worker::impl::record(const job& j, const char* what,
                                                                  scripts::script_call call) {
-  auto give_up = clock::now() + opts.lock_duration;
-  std::chrono::milliseconds pause{100};
-  for (;;) {
-    try {
-      auto r = co_await detail::run_script(*conn, *call.script, call.args);
-      if (auto code = r.as_int(); code && *code < 0 && r.is_integer()) {
-        throw detail::script_code_error(*code, j.id, call.script->name, "active");
-      }
-      co_return r;
-    } catch (const error& e) {
-      if (!is_redis_failure(e) || clock::now() + pause > give_up) {
-        spdlog::error("queue {}: job {} (attempt {}): cannot record {}: {}", keys.queue(), j.id,
-                      j.attempts_made + 1, what, e.what());
-        co_return std::nullopt;
-      }
+  auto attempt = [&]() -> net::awaitable<redis::reply> {
+    auto r = co_await detail::run_script(*conn, *call.script, call.args);
+    if (auto code = r.as_int(); code && *code < 0 && r.is_integer()) {
+      throw detail::script_code_error(*code, j.id, call.script->name, "active");
     }
-    co_await sleep(pause);
-    if (closing && clock::now() + pause > give_up) co_return std::nullopt;
-    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+    co_return r;
+  };
+  const auto deadline = clock::now() + opts.lock_duration;
+  auto r = co_await detail::retry_while_redis_away(*this, deadline, detail::on_close::keep_trying, attempt);
+  if (!r.value && r.stop == detail::retry_stop::failed) {
+    spdlog::error("queue {}: job {} (attempt {}): cannot record {}: {}", keys.queue(), j.id, j.attempts_made + 1,
+                  what, r.last_error->what());
   }
+  co_return std::move(r.value);
 }
 
 net::awaitable<std::optional<job>> worker::impl::complete(const job& j, const std::string& token,

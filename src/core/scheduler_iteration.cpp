@@ -17,10 +17,7 @@ namespace drover {
 
 net::awaitable<void> worker::impl::schedule_next_iteration(const job& j) {
   const std::string& scheduler = *j.repeat_job_key;
-  std::chrono::milliseconds pause{100};
-  const auto give_up = clock::now() + opts.lock_duration;
-  for (;;) {
-    std::optional<error> failure;
+  auto attempt = [&]() -> net::awaitable<void> {
     try {
       bool is_scheduler = !detail::has_legacy_repeat_key_shape(scheduler);
       if (!is_scheduler) {
@@ -49,19 +46,21 @@ net::awaitable<void> worker::impl::schedule_next_iteration(const job& j) {
       auto update = detail::scripts::update_job_scheduler::of(keys, req, *plan, j.id);
       auto next = co_await detail::scripts::run(*conn, std::move(update));
       if (next) spdlog::debug("queue {}: scheduler {}: next job {}", keys.queue(), scheduler, *next);
-      co_return;
-    } catch (const error& e) {
-      failure = e;
+    } catch (const error&) {
+      throw;
     } catch (const std::exception& e) {
-      failure = error(errc::script_error, e.what());
+      // Anything else (reading the stored options, planning) is not Redis being away:
+      // reported as a script error, and not retried.
+      throw error(errc::script_error, e.what());
     }
-    if (!is_redis_failure(*failure) || closing || clock::now() + pause > give_up) {
-      spdlog::error("queue {}: job {}: failed to add the next iteration of job scheduler '{}': {}", keys.queue(), j.id,
-                    scheduler, failure->what());
-      co_return;
-    }
-    co_await sleep(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+  };
+  // A missed iteration ends the schedule, but it is a follow-up of the job just taken:
+  // it is retried while Redis is away, not past close.
+  const auto deadline = clock::now() + opts.lock_duration;
+  auto r = co_await detail::retry_while_redis_away(*this, deadline, detail::on_close::give_up, attempt);
+  if (!r.value) {
+    spdlog::error("queue {}: job {}: failed to add the next iteration of job scheduler '{}': {}", keys.queue(), j.id,
+                  scheduler, r.last_error->what());
   }
 }
 

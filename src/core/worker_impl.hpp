@@ -11,6 +11,8 @@
 #include <memory>
 
 #include "core/keys.hpp"
+#include "core/redis_retry.hpp"
+#include "core/script_runner.hpp"
 #include "core/scripts/move_to_active.hpp"
 #include "core/scripts/script_call.hpp"
 #include "drover/queue.hpp"
@@ -18,11 +20,6 @@
 #include "redis/connection.hpp"
 
 namespace drover {
-
-// Redis away or the connection interrupted: worth waiting and trying again.
-inline bool is_redis_failure(const error& e) {
-  return e.is(errc::redis_unavailable) || e.is(errc::redis_timeout) || e.is(errc::cancelled);
-}
 
 struct worker::impl : std::enable_shared_from_this<worker::impl> {
   using clock = std::chrono::steady_clock;

@@ -1,5 +1,6 @@
-// backend_support.hpp - what both database backends share: the clock, the order
-// of job statuses, and checking a job log batch before it is written.
+// backend_support.hpp - what both database backends share: the order of job
+// statuses, and checking a job log batch before it is written (the clock is
+// drover_app/clock.hpp).
 #pragma once
 
 #include <chrono>
@@ -9,14 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include <drover_app/clock.hpp>
 #include <drover_app/db/database.hpp>
 
 namespace drover::app::detail {
-
-inline std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // A job log row only moves forward in this order; -1 for an unknown status. The
 // SQL of both backends spells the same order as a CASE over the stored status.

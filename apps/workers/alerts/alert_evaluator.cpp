@@ -17,6 +17,7 @@
 
 #include <drover/dead_letter_queue.hpp>
 #include <drover_app/alert_state.hpp>
+#include <drover_app/clock.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -37,11 +38,6 @@ struct alert_evaluator::run_state {
 };
 
 namespace {
-
-std::int64_t epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // "90 s", "5 min", "2 h": durations in messages.
 std::string spoken(std::chrono::milliseconds d) {
@@ -296,7 +292,7 @@ net::awaitable<void> alert_evaluator::evaluate() {
     }
     if (now.breached && !st.open) {
       incident inc;
-      inc.since = epoch_ms();
+      inc.since = app::now_ms();
       inc.id = fmt::format("{}-{}", slug(r.name), inc.since);
       inc.message = now.detail;
       inc.value = now.value;
@@ -310,7 +306,7 @@ net::awaitable<void> alert_evaluator::evaluate() {
     } else if (st.open) {
       auto inc = *st.open;
       st.open.reset();
-      auto lasted = spoken(std::chrono::milliseconds(epoch_ms() - inc.since));
+      auto lasted = spoken(std::chrono::milliseconds(app::now_ms() - inc.since));
       spdlog::info("alert resolved: {} (queue {}) after {}: {}", r.name, r.queue, lasted, now.detail);
       auto text = fmt::format("[RESOLVED] {} (queue {}) after {}: {}", r.name, r.queue, lasted, now.detail);
       co_await post(r, inc, false, std::move(text));
@@ -357,7 +353,7 @@ net::awaitable<void> alert_evaluator::save() {
     incidents.push_back(std::move(o));
   }
   json::object doc;
-  doc["updatedAt"] = epoch_ms();
+  doc["updatedAt"] = app::now_ms();
   doc["evaluator"] = owner_;
   doc["rules"] = settings_.rules.size();
   doc["incidents"] = std::move(incidents);

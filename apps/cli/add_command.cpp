@@ -1,0 +1,69 @@
+// add_command.cpp - `drover add`: one job from --name/--data/--opts, printing its id,
+// or every job of a JSON Lines file with --file (bulk_add.cpp).
+#include <boost/asio/io_context.hpp>
+
+#include <iostream>
+
+#include <drover/queue.hpp>
+
+#include "bulk_add.hpp"
+#include "cli_support.hpp"
+#include "commands.hpp"
+
+namespace net = boost::asio;
+
+namespace drover::cli {
+
+namespace {
+
+struct add_flags {
+  common_options common;
+  std::string name;
+  std::string data = "{}";
+  std::string opts = "{}";
+  bulk_add_command bulk;  // --file, --chunk, --json
+};
+
+void add_add_options(CLI::App& a, add_flags& f) {
+  add_common(&a, f.common);
+  auto* name = a.add_option("--name,-n", f.name, "job name");
+  a.add_option("--data,-d", f.data, "job data, JSON")->capture_default_str();
+  a.add_option("--opts,-o", f.opts, "job options, JSON with BullMQ's names (jobId, delay, priority, attempts, "
+                                    "backoff, lifo, removeOnComplete, removeOnFail, ...)")
+      ->capture_default_str();
+  auto* file = a.add_option("--file,-f", f.bulk.file,
+                            "add every job of this file ('-': stdin), one JSON object a line: "
+                            "{\"name\": ..., \"data\": {...}, \"opts\": {...}}");
+  a.add_option("--chunk", f.bulk.chunk, "--file: jobs per round trip")->check(CLI::PositiveNumber)->capture_default_str();
+  a.add_flag("--json", f.bulk.json, "--file: print the summary as JSON");
+  file->excludes(name);
+  a.callback([name, file] {
+    if (!name->count() && !file->count()) throw CLI::RequiredError("--name or --file");
+  });
+}
+
+int run_add(const add_flags& f) {
+  if (!f.bulk.file.empty()) {
+    auto bulk = f.bulk;
+    bulk.common = f.common;
+    return run_bulk_add(bulk);
+  }
+  auto data = parse_json(f.data, "--data");
+  auto opts = job_options::from_json(parse_json(f.opts, "--opts"));
+  net::io_context io;
+  queue q(io.get_executor(), f.common.queue, queue_opts(f.common));
+  run_to_end(io, [&]() -> net::awaitable<void> {
+    auto j = co_await q.add(f.name, std::move(data), std::move(opts));
+    std::cout << j.id << std::endl;
+  });
+  return 0;
+}
+
+}  // namespace
+
+command add_command() {
+  return make_command<add_flags>("add", "add a job and print its id, or every job of a JSON Lines file (--file)",
+                                 add_add_options, run_add);
+}
+
+}  // namespace drover::cli

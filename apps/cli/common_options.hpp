@@ -1,0 +1,21 @@
+// common_options.hpp - the flags every queue command shares: which queue, under which
+// key prefix, on which Redis.
+#pragma once
+
+#include <string>
+
+#include <drover/redis_options.hpp>
+
+namespace drover::cli {
+
+struct common_options {
+  std::string queue;
+  std::string prefix = "bull";
+  std::string redis_url;  // --redis; wins over REDIS_URL and REDIS_HOST/PORT/PASSWORD
+
+  // The Redis options of --redis or the environment, with short timeouts: a command
+  // line tool should say quickly that Redis is not there.
+  redis_options redis() const;
+};
+
+}  // namespace drover::cli

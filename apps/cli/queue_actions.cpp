@@ -1,0 +1,255 @@
+// queue_actions.cpp - the bodies of `drover queue pause|resume|...|jobs|job|counts`.
+#include "queue_actions.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+
+#include <drover/error.hpp>
+#include <drover_app/clock.hpp>
+
+#include "cli_support.hpp"
+#include "job_page.hpp"
+#include "job_view.hpp"
+#include "text_table.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover::cli {
+
+namespace {
+
+// --id is required by the command line, but may still be given empty.
+void need_id(const queue_flags& f, const char* action) {
+  if (f.id.empty()) throw error(errc::invalid_argument, fmt::format("queue {} needs --id", action));
+}
+
+// A one-line confirmation, or the same facts as a JSON object.
+void done(const queue_flags& f, const std::string& human, json::object facts) {
+  if (f.json) {
+    std::cout << json::serialize(facts) << std::endl;
+  } else {
+    std::cout << human << std::endl;
+  }
+}
+
+}  // namespace
+
+net::awaitable<int> pause_queue(const queue_flags& f, queue& q) {
+  co_await q.pause();
+  done(f, fmt::format("queue {} paused", f.common.queue), {{"queue", f.common.queue}, {"paused", true}});
+  co_return 0;
+}
+
+net::awaitable<int> resume_queue(const queue_flags& f, queue& q) {
+  co_await q.resume();
+  done(f, fmt::format("queue {} resumed", f.common.queue), {{"queue", f.common.queue}, {"paused", false}});
+  co_return 0;
+}
+
+net::awaitable<int> print_is_paused(const queue_flags&, queue& q) {
+  // "true"/"false" is both the human and the JSON answer.
+  std::cout << (co_await q.is_paused() ? "true" : "false") << std::endl;
+  co_return 0;
+}
+
+net::awaitable<int> drain_queue(const queue_flags& f, queue& q) {
+  co_await q.drain(f.delayed);
+  done(f, fmt::format("queue {} drained{}", f.common.queue, f.delayed ? " (delayed jobs too)" : ""),
+       {{"queue", f.common.queue}});
+  co_return 0;
+}
+
+net::awaitable<int> clean_queue(const queue_flags& f, queue& q) {
+  std::string state = f.state.empty() ? std::string("completed") : f.state;
+  std::chrono::milliseconds grace(f.grace_ms);
+  auto ids = co_await q.clean(grace, f.limit, state);
+  if (f.json) {
+    json::array out;
+    for (auto& id : ids) out.emplace_back(id);
+    std::cout << json::serialize(out) << std::endl;
+  } else {
+    std::cout << fmt::format("removed {} {} job(s) from queue {}", ids.size(), state, f.common.queue) << std::endl;
+  }
+  co_return 0;
+}
+
+net::awaitable<int> obliterate_queue(const queue_flags& f, queue& q) {
+  co_await q.obliterate(f.force);
+  done(f, fmt::format("queue {} obliterated", f.common.queue), {{"queue", f.common.queue}, {"obliterated", true}});
+  co_return 0;
+}
+
+net::awaitable<int> retry_jobs(const queue_flags& f, queue& q) {
+  const auto& name = f.common.queue;
+  auto state = f.state.empty() ? std::string("failed") : f.state;
+  if (f.id.empty()) {
+    co_await q.retry_jobs(state);
+    done(f, fmt::format("every {} job of queue {} moved back to wait", state, name), {{"queue", name}, {"state", state}});
+  } else {
+    co_await q.retry_job(f.id, state);
+    done(f, fmt::format("job {} moved back to wait", f.id), {{"queue", name}, {"jobId", f.id}});
+  }
+  co_return 0;
+}
+
+net::awaitable<int> promote_jobs(const queue_flags& f, queue& q) {
+  const auto& name = f.common.queue;
+  if (f.id.empty()) {
+    co_await q.promote_jobs();
+    done(f, fmt::format("every delayed job of queue {} promoted", name), {{"queue", name}});
+  } else {
+    co_await q.promote(f.id);
+    done(f, fmt::format("job {} promoted", f.id), {{"queue", name}, {"jobId", f.id}});
+  }
+  co_return 0;
+}
+
+net::awaitable<int> remove_job(const queue_flags& f, queue& q) {
+  need_id(f, "remove");
+  auto removed = co_await q.remove(f.id);
+  std::cout << (removed ? "true" : "false") << std::endl;
+  co_return removed ? 0 : 3;
+}
+
+net::awaitable<int> cancel_job(const queue_flags& f, queue& q) {
+  need_id(f, "cancel");
+  auto outcome = co_await q.cancel(f.id, f.reason);
+  done(f, fmt::format("job {}: {}", f.id, to_string(outcome)), {{"jobId", f.id}, {"outcome", to_string(outcome)}});
+  co_return outcome == cancel_outcome::not_found || outcome == cancel_outcome::already_finished ? 3 : 0;
+}
+
+net::awaitable<int> print_counts(const queue_flags& f, queue& q) {
+  // Without types: Node's getJobCounts() defaults, which leave out "paused".
+  std::vector<std::string> types;
+  if (f.with_paused) types = job_states();
+  auto counts = co_await q.get_job_counts(std::move(types));
+  if (f.json) {
+    json::object o;
+    for (const auto& [k, v] : counts) o[k] = v;
+    std::cout << json::serialize(o) << std::endl;
+    co_return 0;
+  }
+  auto paused = co_await q.is_paused();
+  text_table t({"STATE", "JOBS"}, {text_table::align::left, text_table::align::right});
+  for (const auto& state : job_states()) t.add_row({state, fmt::format("{}", counts[state])});
+  std::cout << fmt::format("queue {}{}\n", f.common.queue, paused ? " (paused)" : "");
+  t.print(std::cout);
+  std::cout.flush();
+  co_return 0;
+}
+
+net::awaitable<int> print_jobs(const queue_flags& f, queue& q) {
+  std::vector<std::string> states;
+  if (!f.state.empty()) states.push_back(f.state);
+  if (f.ranged || (f.json && !f.paged)) {
+    // BullMQ's getJobs(types, start, end, asc) as it is, for scripts.
+    auto jobs = co_await q.get_jobs(std::move(states), f.start, f.end, f.asc);
+    json::array out;
+    for (const auto& j : jobs) out.push_back(j.to_json());
+    std::cout << json::serialize(out) << std::endl;
+    co_return 0;
+  }
+  job_page_request r;
+  r.states = std::move(states);
+  r.search = f.search;
+  r.page = f.page;
+  r.per_page = f.per_page;
+  auto page = co_await read_job_page(q, std::move(r));
+  if (f.json) {
+    json::array out;
+    for (const auto& [j, state] : page.jobs) {
+      auto o = j.to_json();
+      o["state"] = state;
+      out.push_back(std::move(o));
+    }
+    std::cout << json::serialize(out) << std::endl;
+    co_return 0;
+  }
+  if (page.jobs.empty()) {
+    std::cout << fmt::format("no {}jobs{} in queue {}{}\n", f.state.empty() ? "" : f.state + " ",
+                             f.search.empty() ? "" : " matching '" + f.search + "'", f.common.queue,
+                             f.page > 1 ? fmt::format(" on page {}", f.page) : "");
+    std::cout.flush();
+    co_return 0;
+  }
+  print_job_table(std::cout, page.jobs, app::now_ms());
+  auto first = (f.page - 1) * f.per_page + 1;
+  auto last = first + static_cast<long>(page.jobs.size()) - 1;
+  std::cout << fmt::format("jobs {}-{} of {}, newest first{}\n", first, last, page.total,
+                           last < page.total ? fmt::format(" (--page {} for more)", f.page + 1) : "");
+  std::cout.flush();
+  co_return 0;
+}
+
+net::awaitable<int> print_job(const queue_flags& f, queue& q) {
+  need_id(f, "job");
+  auto j = co_await q.get_job(f.id);
+  if (!j) {
+    std::cerr << fmt::format("drover: job {} not found in queue {}", f.id, f.common.queue) << std::endl;
+    co_return 3;
+  }
+  auto state = co_await q.get_job_state(f.id);
+  auto [logs, count] = co_await q.get_job_logs(f.id);
+  if (f.json) {
+    auto o = j->to_json();
+    o["state"] = state;
+    json::array lines;
+    for (auto& l : logs) lines.emplace_back(l);
+    o["logs"] = std::move(lines);
+    std::cout << json::serialize(o) << std::endl;
+  } else {
+    print_job_detail(std::cout, *j, state, logs, app::now_ms());
+    std::cout.flush();
+  }
+  co_return 0;
+}
+
+net::awaitable<int> set_progress(const queue_flags& f, queue& q) {
+  need_id(f, "progress");
+  auto value = parse_json(f.value, "--value");
+  co_await q.update_progress(f.id, std::move(value));
+  done(f, fmt::format("job {} progress {}", f.id, f.value), {{"jobId", f.id}});
+  co_return 0;
+}
+
+net::awaitable<int> add_log_line(const queue_flags& f, queue& q) {
+  need_id(f, "log");
+  // The number of log lines, as Node's job.log() returns it.
+  auto lines = co_await q.add_log(f.id, f.line);
+  std::cout << lines << std::endl;
+  co_return 0;
+}
+
+net::awaitable<int> print_schedulers(const queue_flags& f, queue& q) {
+  auto schedulers = co_await q.get_job_schedulers(f.start, f.end, f.asc);
+  if (f.json) {
+    json::array out;
+    for (const auto& s : schedulers) out.push_back(s.to_json());
+    std::cout << json::serialize(out) << std::endl;
+    co_return 0;
+  }
+  text_table t({"ID", "JOB NAME", "REPEAT", "NEXT", "RUNS"});
+  for (const auto& s : schedulers) {
+    auto repeat = s.pattern ? *s.pattern + (s.tz ? " " + *s.tz : "")
+                            : (s.every ? "every " + format_duration(*s.every) : std::string("-"));
+    t.add_row({s.key, s.name, repeat, format_time(s.next), fmt::format("{}", s.iteration_count.value_or(0))});
+  }
+  t.print(std::cout);
+  std::cout.flush();
+  co_return 0;
+}
+
+int run_queue_action(const queue_flags& f, queue_action action) {
+  net::io_context io;
+  queue q(io.get_executor(), f.common.queue, queue_opts(f.common));
+  int rc = 0;
+  run_to_end(io, [&]() -> net::awaitable<void> { rc = co_await action(f, q); });
+  return rc;
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,66 @@
+// queue_actions.hpp - what each `drover queue ACTION` does once its flags are parsed:
+// one coroutine per action, on a queue the caller opened. Human output by default,
+// --json for scripts (the JSON shapes are those of Node's Queue methods, and the ones
+// earlier drover versions printed).
+//
+// Each returns the exit code: 0 done, 3 no such job (or nothing to do, as for remove);
+// failures throw (printed by main as "drover: error: ...", exit 1).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+
+#include <drover/queue.hpp>
+
+#include "common_options.hpp"
+
+namespace drover::cli {
+
+struct queue_flags {
+  common_options common;
+  bool json = false;
+  std::string id;
+  std::string state;
+  std::string reason;  // cancel: why (goes to the job's stack trace)
+  std::string value;   // progress, JSON
+  std::string line;    // log line
+  std::string search;  // jobs: id or name contains this
+  long grace_ms = 0;
+  long limit = 0;
+  bool force = false;
+  bool delayed = false;
+  long start = 0;
+  long end = -1;
+  bool asc = false;
+  bool ranged = false;  // jobs: --start/--end/--asc given: BullMQ's raw getJobs range
+  long page = 1;
+  long per_page = 20;
+  bool paged = false;        // jobs: --page/--per-page/--search given
+  bool with_paused = false;  // counts: "paused" too, as the top-level `drover counts` always printed
+};
+
+// The flags outlive the coroutine: callers await it in the frame that owns them.
+using queue_action = boost::asio::awaitable<int> (*)(const queue_flags& f, queue& q);
+
+boost::asio::awaitable<int> pause_queue(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> resume_queue(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> print_is_paused(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> drain_queue(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> clean_queue(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> obliterate_queue(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> retry_jobs(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> promote_jobs(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> remove_job(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> cancel_job(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> print_jobs(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> print_job(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> print_counts(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> set_progress(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> add_log_line(const queue_flags& f, queue& q);
+boost::asio::awaitable<int> print_schedulers(const queue_flags& f, queue& q);
+
+// Opens the queue of f.common, runs `action` to its end and returns its exit code.
+int run_queue_action(const queue_flags& f, queue_action action);
+
+}  // namespace drover::cli

@@ -1,0 +1,77 @@
+// schedule_command.cpp - `drover schedule upsert|remove|get`: one job scheduler
+// (repeatable job). Exit codes: 0 done, 3 no such scheduler, 1 an error.
+#include <boost/asio/io_context.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <iostream>
+
+#include <drover/error.hpp>
+#include <drover/queue.hpp>
+
+#include "cli_support.hpp"
+#include "commands.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover::cli {
+
+namespace {
+
+struct schedule_flags {
+  common_options common;
+  std::string action;  // upsert, remove, get
+  std::string id;
+  std::string repeat = "{}";  // BullMQ's repeat options as JSON
+  std::string name;           // the jobs' name; default: the id
+  std::string data = "{}";
+  std::string opts = "{}";
+  bool json = true;  // JSON is the only output; --json is accepted for uniform scripts
+};
+
+void add_schedule_options(CLI::App& s, schedule_flags& f) {
+  s.add_option("action", f.action, "upsert, remove, get")->required()->check(CLI::IsMember({"upsert", "remove", "get"}));
+  add_common(&s, f.common);
+  s.add_option("--id", f.id, "the scheduler's id")->required();
+  s.add_option("--repeat", f.repeat, "upsert: JSON {pattern | every, tz, startDate, endDate, limit, immediately, offset}");
+  s.add_option("--name", f.name, "upsert: the jobs' name (default: the id)");
+  s.add_option("--data", f.data, "upsert: the jobs' data, JSON")->capture_default_str();
+  s.add_option("--opts", f.opts, "upsert: the jobs' options, JSON")->capture_default_str();
+  add_json_flag(&s, f.json);
+}
+
+int run_schedule(const schedule_flags& c) {
+  if (c.id.empty()) throw error(errc::invalid_argument, "schedule needs --id");
+  net::io_context io;
+  queue q(io.get_executor(), c.common.queue, queue_opts(c.common));
+  int rc = 0;
+  run_to_end(io, [&]() -> net::awaitable<void> {
+    if (c.action == "upsert") {
+      auto repeat = repeat_options::from_json(parse_json(c.repeat, "--repeat"));
+      job_template t;
+      if (!c.name.empty()) t.name = c.name;
+      t.data = parse_json(c.data, "--data");
+      t.opts = job_options::from_json(parse_json(c.opts, "--opts"));
+      auto next = co_await q.upsert_job_scheduler(c.id, std::move(repeat), std::move(t));
+      std::cout << (next ? json::serialize(next->to_json()) : std::string("null")) << std::endl;
+    } else if (c.action == "remove") {
+      auto removed = co_await q.remove_job_scheduler(c.id);
+      std::cout << (removed ? "true" : "false") << std::endl;
+      if (!removed) rc = 3;
+    } else {
+      auto s = co_await q.get_job_scheduler(c.id);
+      std::cout << (s ? json::serialize(s->to_json()) : std::string("null")) << std::endl;
+      if (!s) rc = 3;
+    }
+  });
+  return rc;
+}
+
+}  // namespace
+
+command schedule_command() {
+  return make_command<schedule_flags>("schedule", "create, replace, show or remove a job scheduler (repeatable job)",
+                                      add_schedule_options, run_schedule);
+}
+
+}  // namespace drover::cli

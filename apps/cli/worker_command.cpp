@@ -1,0 +1,110 @@
+// worker_command.cpp - `drover worker`: processes the jobs of a queue with a built-in
+// processor until SIGINT/SIGTERM, then closes within --shutdown-grace.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include <drover/error.hpp>
+#include <drover/worker.hpp>
+
+#include "cli_support.hpp"
+#include "commands.hpp"
+#include "processors.hpp"
+
+namespace net = boost::asio;
+
+namespace drover::cli {
+
+namespace {
+
+struct worker_flags {
+  common_options common;
+  int concurrency = 1;
+  std::string processor = "echo";
+  std::string name;
+  long lock_duration_ms = 30000;
+  long stalled_interval_ms = 30000;
+  int max_stalled = 1;
+  long drain_delay_ms = 5000;
+  long limit_max = 0;
+  long limit_duration_ms = 0;
+  long shutdown_grace_ms = 30000;
+  long metrics_points = 0;
+  long default_timeout_ms = 0;    // jobs without a timeout of their own; 0: none
+  std::string dead_letter_queue;  // where jobs that fail for good are copied; "": nowhere
+};
+
+void add_worker_options(CLI::App& w, worker_flags& f) {
+  add_common(&w, f.common);
+  w.add_option("--concurrency,-c", f.concurrency, "jobs run at once")->check(CLI::PositiveNumber)->capture_default_str();
+  w.add_option("--processor,-p", f.processor, "noop, echo, sleep, fail, flaky, progress or cpu")->capture_default_str();
+  w.add_option("--name", f.name, "worker name (processedBy, CLIENT LIST)");
+  w.add_option("--lock-duration", f.lock_duration_ms, "lock duration, ms")->check(CLI::PositiveNumber)->capture_default_str();
+  w.add_option("--stalled-interval", f.stalled_interval_ms, "stalled check interval, ms")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  w.add_option("--max-stalled", f.max_stalled, "stalls before a job fails")->check(CLI::NonNegativeNumber)->capture_default_str();
+  w.add_option("--drain-delay", f.drain_delay_ms, "longest wait on an empty queue, ms")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  w.add_option("--limit-max", f.limit_max, "rate limit: jobs per window (0: none)")->check(CLI::NonNegativeNumber);
+  w.add_option("--limit-duration", f.limit_duration_ms, "rate limit: window, ms")->check(CLI::NonNegativeNumber);
+  w.add_option("--metrics", f.metrics_points, "keep BullMQ's per-minute metrics with this many points (0: off)")
+      ->check(CLI::NonNegativeNumber);
+  w.add_option("--default-timeout", f.default_timeout_ms, "time allowed to a job without a timeout of its own, ms (0: none)")
+      ->check(CLI::NonNegativeNumber);
+  w.add_option("--dead-letter-queue", f.dead_letter_queue,
+               "copy jobs that fail for good to this queue (usually <queue>-dlq; default: none)");
+  w.add_option("--shutdown-grace", f.shutdown_grace_ms, "on SIGTERM/SIGINT, wait this long for running jobs, ms")
+      ->capture_default_str();
+}
+
+int run_worker(const worker_flags& c) {
+  auto proc = builtin_processor(c.processor);
+  if (!proc) {
+    throw error(errc::invalid_argument, fmt::format("unknown processor '{}' (known: {})", c.processor,
+                                                    fmt::join(builtin_processor_names(), ", ")));
+  }
+  worker_options o;
+  o.prefix = c.common.prefix;
+  o.redis = c.common.redis();
+  o.concurrency = c.concurrency;
+  o.name = c.name;
+  o.lock_duration = std::chrono::milliseconds(c.lock_duration_ms);
+  o.stalled_interval = std::chrono::milliseconds(c.stalled_interval_ms);
+  o.max_stalled_count = c.max_stalled;
+  o.drain_delay = std::chrono::milliseconds(c.drain_delay_ms);
+  o.metrics_max_data_points = c.metrics_points;
+  o.default_timeout = std::chrono::milliseconds(c.default_timeout_ms);
+  o.dead_letter_queue = c.dead_letter_queue;
+  if (c.limit_max > 0) o.limiter = rate_limiter_options{c.limit_max, std::chrono::milliseconds(c.limit_duration_ms)};
+
+  net::io_context io(1);
+  worker w(io.get_executor(), c.common.queue, std::move(*proc), o);
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: closing the worker of queue {} (up to {} ms for running jobs)", sig, c.common.queue,
+                 c.shutdown_grace_ms);
+    net::co_spawn(io, w.close(std::chrono::milliseconds(c.shutdown_grace_ms)), [&](std::exception_ptr) { io.stop(); });
+  });
+  w.start();
+  spdlog::info("worker of queue {} started: processor {}, concurrency {}", c.common.queue, c.processor,
+               c.concurrency);
+  io.run();
+  spdlog::info("worker of queue {} stopped after {} job(s)", c.common.queue, w.processed());
+  return 0;
+}
+
+}  // namespace
+
+command worker_command() {
+  return make_command<worker_flags>("worker", "process jobs of a queue with a built-in processor", add_worker_options,
+                                    run_worker);
+}
+
+}  // namespace drover::cli
