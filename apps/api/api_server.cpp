@@ -1,8 +1,6 @@
 // api_server.cpp - wiring of the API app: its settings, services, route table and listeners.
 #include "api/api_server.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -19,8 +17,8 @@
 #include "api/chat_routes.hpp"
 #include "api/document_routes.hpp"
 #include "api/job_event_relay.hpp"
-#include "api/job_owner.hpp"
 #include "api/rate_limiter.hpp"
+#include "api/room_access.hpp"
 #include "api/routing/gatekeeper.hpp"
 #include "api/routing/router.hpp"
 #include "api/routing/static_asset.hpp"
@@ -119,7 +117,7 @@ void api_server::start() {
 
   context_ = std::unique_ptr<api_context>(new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_,
                                                           documents_queue_, *sio_, *relay_, *gate_});
-  add_socketio_events();
+  rooms_ = std::make_unique<room_access>(*context_);
 
   route_table table;
   add_own_routes(table);
@@ -200,97 +198,6 @@ void api_server::add_own_routes(route_table& table) {
     table.add(method, "/socket.io/", route_access::open, [this](route_request& r) -> net::awaitable<response> {
       request copy = r.req;
       co_return co_await sio_->handle_polling(std::move(copy));
-    });
-  }
-}
-
-// Joining a job's or a conversation's room is checked against its owner first (Redis or
-// the database), and a room someone else owns is refused exactly like one that does not
-// exist. The checks a socket may have running at once are capped: without it, one
-// polling POST of 10,000 joins would start 10,000 lookups.
-void api_server::add_socketio_events() {
-  auto* sio = sio_.get();
-  sio_->on_disconnect([this](const socketio::client_id& id, const std::string&) { checks_in_flight_.erase(id); });
-
-  // Runs `lookup` (returns whether the caller may join) and then joins `room`, or refuses.
-  auto checked_join = [this, sio](const socketio::client_id& id, std::optional<socketio::ack_fn> ack, const char* event,
-                                  std::string subject, std::string room,
-                                  std::function<net::awaitable<bool>(const caller&)> lookup) {
-    auto answer = [sio, id, ack, event, subject](bool ok) {
-      json::object o;
-      if (ok) {
-        o["ok"] = true;
-      } else {
-        o["event"] = event;
-        o["id"] = subject;
-        o["status"] = 404;
-        o["error"] = "Not found";
-      }
-      json::array a;
-      a.push_back(std::move(o));
-      if (ack) {
-        (*ack)(std::move(a));
-      } else if (!ok) {
-        sio->emit(id, "subscribe-failed", std::move(a));
-      }
-    };
-    caller who;
-    if (gate_->mode() == auth_mode::none) {
-      who.development = true;
-    } else if (auto user = sio_->user_of(id)) {
-      who.user = *user;
-    } else {
-      answer(false);
-      return;
-    }
-    if (who.development) {
-      answer(sio->join(id, room));
-      return;
-    }
-    auto& in_flight = checks_in_flight_[id];
-    if (in_flight >= max_checks_in_flight) {
-      answer(false);
-      return;
-    }
-    ++in_flight;
-    auto check = [this, sio, id, who, room, answer, lookup]() -> net::awaitable<void> {
-      bool allowed = false;
-      try {
-        allowed = co_await lookup(who);
-      } catch (const std::exception& e) {
-        spdlog::debug("socket.io room {}: {}", room, e.what());
-      }
-      if (auto it = checks_in_flight_.find(id); it != checks_in_flight_.end() && it->second > 0) --it->second;
-      answer(allowed && sio->join(id, room));
-    };
-    net::co_spawn(ex_, check, net::detached);
-  };
-
-  sio_->on("subscribe-job", [this, checked_join](socketio::client_id id, json::array args,
-                                                 std::optional<socketio::ack_fn> ack) {
-    if (args.empty() || !args[0].is_string()) return;
-    std::string job_id(args[0].get_string());
-    auto lookup = [this, job_id](const caller& who) -> net::awaitable<bool> {
-      std::string wanted = job_id;
-      auto j = co_await ai_queue_.get_job(wanted);
-      co_return j && who.owns(user_of_job_data(j->data));
-    };
-    checked_join(id, std::move(ack), "subscribe-job", job_id, "job:" + job_id, lookup);
-  });
-  sio_->on("unsubscribe-job", [sio](socketio::client_id id, json::array args, auto) {
-    if (!args.empty() && args[0].is_string()) sio->leave(id, "job:" + std::string(args[0].get_string()));
-  });
-  for (const char* name : {"join-conversation", "join"}) {
-    sio_->on(name, [this, checked_join, name](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
-      if (args.empty() || !args[0].is_string()) return;
-      std::string conversation_id(args[0].get_string());
-      auto lookup = [this, conversation_id](const caller& who) -> net::awaitable<bool> {
-        auto* db = db_.get();
-        auto work = [db, conversation_id]() { return db->conversation_owner(conversation_id); };
-        auto owner = co_await context_->in_db(work);
-        co_return owner && who.owns(*owner);
-      };
-      checked_join(id, std::move(ack), name, conversation_id, "conversation:" + conversation_id, lookup);
     });
   }
 }

@@ -5,7 +5,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +36,7 @@ class gatekeeper;
 class router;
 class route_table;
 struct api_context;
+class room_access;
 
 // Lifecycle: the constructor checks the settings (throws drover::error(invalid_argument)
 // for unsafe or unusable ones: see api_config::check_safe and AUTH_MODE); start() opens
@@ -62,7 +62,6 @@ class api_server {
 
  private:
   void add_own_routes(route_table& table);
-  void add_socketio_events();
   boost::asio::awaitable<response> metrics_page(const request& req);
   boost::asio::awaitable<response> alerts(const request& req);
 
@@ -84,13 +83,11 @@ class api_server {
   std::unique_ptr<job_event_relay> relay_;
   std::unique_ptr<admin_api> admin_;
   std::unique_ptr<api_context> context_;
+  std::unique_ptr<room_access> rooms_;
   std::unique_ptr<router> router_;
   std::unique_ptr<router> metrics_router_;
   std::unique_ptr<httpd::http_server> http_;
   std::unique_ptr<httpd::http_server> metrics_http_;
-  // Room-join ownership checks running per Socket.IO client (add_socketio_events).
-  std::map<std::string, int> checks_in_flight_;
-  static constexpr int max_checks_in_flight = 8;
 };
 
 }  // namespace drover::api

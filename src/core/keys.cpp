@@ -1,8 +1,8 @@
 // keys.cpp - the key names of BullMQ 6.7.0's layout.
 #include "core/keys.hpp"
 
-#include <boost/beast/core/detail/base64.hpp>
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include "drover/error.hpp"
 
@@ -42,9 +42,11 @@ void check_queue_name(std::string_view name) {
 }
 
 std::string client_name(std::string_view prefix, std::string_view queue, std::string_view suffix) {
-  namespace b64 = boost::beast::detail::base64;
-  std::string encoded(b64::encoded_size(queue.size()), '\0');
-  encoded.resize(b64::encode(encoded.data(), queue.data(), queue.size()));
+  // The queue's name in base64, as BullMQ names its connections (CLIENT SETNAME).
+  std::string encoded(4 * ((queue.size() + 2) / 3) + 1, '\0');  // EVP_EncodeBlock writes a NUL after
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                reinterpret_cast<const unsigned char*>(queue.data()), static_cast<int>(queue.size()));
+  encoded.resize(static_cast<std::size_t>(n));
   return std::string(prefix) + ":" + encoded + std::string(suffix);
 }
 

@@ -271,3 +271,24 @@ test('failed dashboard logins are throttled per address and per user name', { ti
   // No credentials at all is a prompt, not a failure.
   assert.equal((await fetch(`${sys.base}/api/admin/session`)).status, 401);
 });
+
+test('a job that has already finished sends its final event on subscribe-job; an unstarted conversation is claimed by its first joiner', { timeout: 60000 }, async () => {
+  const hs = new HsIssuer();
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'late-secret-not-dev' } });
+  const frank = hs.token('frank');
+  const sent = await call(sys.base, 'POST', '/api/chat/send', { token: frank, body: { conversationId: 'late-1', message: 'hi' } });
+  await finished(sys.base, sent.body.jobId, frank);
+  const { socket } = await connect(sys.base, { token: frank });
+  const final = new Promise((resolve) => socket.once('job-completed', resolve));
+  assert.equal((await emitWithAck(socket, 'subscribe-job', sent.body.jobId)).ok, true);
+  const event = await final;
+  assert.equal(event.jobId, sent.body.jobId);
+  assert.ok(event.result.response.length > 0);
+
+  // Grace joins a conversation nobody started: it is hers, and Frank cannot take it.
+  const { socket: grace } = await connect(sys.base, { token: hs.token('grace') });
+  assert.equal((await emitWithAck(grace, 'join-conversation', 'fresh-1')).ok, true);
+  assert.equal((await emitWithAck(socket, 'join-conversation', 'fresh-1')).status, 404);
+  const taken = await call(sys.base, 'POST', '/api/chat/send', { token: frank, body: { conversationId: 'fresh-1', message: 'mine?' } });
+  assert.equal(taken.status, 404);
+});

@@ -1,0 +1,137 @@
+// room_access.cpp - ownership checks in front of the Socket.IO rooms, and a finished job's
+// final event sent at once.
+#include "api/room_access.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/job_owner.hpp"
+#include "api/routing/gatekeeper.hpp"
+#include "api/socketio/server.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover::api {
+
+room_access::room_access(api_context& app) : app_(app) {
+  auto& sio = app_.sio;
+  sio.on_disconnect([this](const socketio::client_id& id, const std::string&) { in_flight_.erase(id); });
+  sio.on("subscribe-job", [this](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
+    if (args.empty() || !args[0].is_string()) return;
+    std::string job_id(args[0].get_string());
+    auto check = [this, job_id](const caller& who) { return job_verdict(who, job_id); };
+    checked_join(id, std::move(ack), "subscribe-job", job_id, "job:" + job_id, check);
+  });
+  sio.on("unsubscribe-job", [&sio](socketio::client_id id, json::array args, auto) {
+    if (!args.empty() && args[0].is_string()) sio.leave(id, "job:" + std::string(args[0].get_string()));
+  });
+  for (const char* name : {"join-conversation", "join"}) {
+    sio.on(name, [this, name](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
+      if (args.empty() || !args[0].is_string()) return;
+      std::string conversation_id(args[0].get_string());
+      auto check = [this, conversation_id](const caller& who) { return conversation_verdict(who, conversation_id); };
+      checked_join(id, std::move(ack), name, conversation_id, "conversation:" + conversation_id, check);
+    });
+  }
+}
+
+caller room_access::caller_of(const std::string& client) const {
+  caller c;
+  if (app_.gate.mode() == auth_mode::none) {
+    c.development = true;
+  } else if (auto user = app_.sio.user_of(client)) {
+    c.user = *user;
+  }
+  return c;
+}
+
+void room_access::checked_join(const std::string& client, std::optional<std::function<void(json::array)>> ack,
+                               const char* event, std::string subject, std::string room, lookup check) {
+  auto* sio = &app_.sio;
+  auto answer = [sio, client, ack, event, subject](bool ok) {
+    json::object o;
+    if (ok) {
+      o["ok"] = true;
+    } else {
+      o["event"] = event;
+      o["id"] = subject;
+      o["status"] = 404;
+      o["error"] = "Not found";
+    }
+    json::array a;
+    a.push_back(std::move(o));
+    if (ack) {
+      (*ack)(std::move(a));
+    } else if (!ok) {
+      sio->emit(client, "subscribe-failed", std::move(a));
+    }
+  };
+  auto who = caller_of(client);
+  if (!who.development && who.user.empty()) {
+    answer(false);
+    return;
+  }
+  auto& running = in_flight_[client];
+  if (running >= max_checks_in_flight) {
+    answer(false);
+    return;
+  }
+  ++running;
+  auto run = [this, sio, client, who, room, answer, check]() -> net::awaitable<void> {
+    verdict v;
+    try {
+      v = co_await check(who);
+    } catch (const std::exception& e) {
+      // Redis or the database away: refused for now, the client may ask again.
+      spdlog::debug("socket.io room {}: {}", room, e.what());
+    }
+    if (auto it = in_flight_.find(client); it != in_flight_.end() && it->second > 0) --it->second;
+    const bool joined = v.allowed && sio->join(client, room);
+    answer(joined);
+    if (joined && !v.event.empty()) sio->emit(client, v.event, std::move(v.args));
+  };
+  net::co_spawn(app_.ex, run, net::detached);
+}
+
+net::awaitable<room_access::verdict> room_access::job_verdict(const caller& who, std::string job_id) {
+  verdict v;
+  // The state first: a job seen finished already holds its result or reason.
+  auto state = co_await app_.ai_queue.get_job_state(job_id);
+  auto j = co_await app_.ai_queue.get_job(job_id);
+  v.allowed = who.development || (j && who.owns(user_of_job_data(j->data)));
+  if (!v.allowed || !j) co_return v;
+  json::object payload;
+  payload["jobId"] = j->id;
+  if (state == "completed") {
+    v.event = "job-completed";
+    payload["result"] = j->returnvalue;
+  } else if (state == "failed") {
+    v.event = "job-failed";
+    payload["error"] = j->failed_reason.value_or("");
+  } else {
+    co_return v;
+  }
+  v.args.push_back(std::move(payload));
+  co_return v;
+}
+
+net::awaitable<room_access::verdict> room_access::conversation_verdict(const caller& who, std::string conversation_id) {
+  verdict v;
+  if (who.development) {
+    v.allowed = true;
+    co_return v;
+  }
+  auto* db = &app_.db;
+  auto user = who.user;
+  auto claim = [db, conversation_id, user]() {
+    db->ensure_conversation(conversation_id, user);
+    return db->conversation_owner(conversation_id);
+  };
+  auto owner = co_await app_.in_db(claim);
+  v.allowed = owner && who.owns(*owner);
+  co_return v;
+}
+
+}  // namespace drover::api

@@ -1,0 +1,58 @@
+// room_access.hpp - who may join which Socket.IO room: a job's or a conversation's owner.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "api/api_context.hpp"
+#include "api/routing/route_request.hpp"
+
+namespace drover::api {
+
+// Handles the room events of the API's Socket.IO server:
+//   subscribe-job <jobId>          joins "job:<id>" (job-progress, job-completed, job-failed);
+//                                  a job that has already finished sends its final event at
+//                                  once, so nobody waits for an answer that exists
+//   unsubscribe-job <jobId>        leaves it
+//   join-conversation <id>, join   joins "conversation:<id>" (ai-response); a conversation
+//                                  nobody has started yet becomes the caller's, so nobody
+//                                  can wait in a room before its owner arrives
+// Each join is checked against the owner (the job's data, or the database) before the
+// client is let in; someone else's room is refused exactly like one that does not exist:
+// the ack gets {status: 404, error}, or without an ack a `subscribe-failed` event. In
+// AUTH_MODE=none every room is open to everyone.
+// A client may have at most max_checks_in_flight checks running: one polling POST of
+// 10,000 joins would otherwise start 10,000 lookups.
+// Thread safety: one executor, as the Socket.IO server.
+class room_access {
+ public:
+  static constexpr int max_checks_in_flight = 8;
+
+  // Registers the event handlers on app.sio; `app` must outlive this object.
+  explicit room_access(api_context& app);
+
+ private:
+  // What a check found: whether the client may join, and the event to send it once it
+  // has (a finished job's final state).
+  struct verdict {
+    bool allowed = false;
+    std::string event;
+    boost::json::array args;
+  };
+  using lookup = std::function<boost::asio::awaitable<verdict>(const caller&)>;
+
+  void checked_join(const std::string& client, std::optional<std::function<void(boost::json::array)>> ack,
+                    const char* event, std::string subject, std::string room, lookup check);
+  boost::asio::awaitable<verdict> job_verdict(const caller& who, std::string job_id);
+  boost::asio::awaitable<verdict> conversation_verdict(const caller& who, std::string conversation_id);
+  caller caller_of(const std::string& client) const;
+
+  api_context& app_;
+  std::map<std::string, int> in_flight_;  // checks running, per client
+};
+
+}  // namespace drover::api
