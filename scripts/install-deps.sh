@@ -24,8 +24,9 @@ packages=(
 # Node.js (with npm) may come from elsewhere, e.g. NodeSource, whose nodejs conflicts with
 # Debian's npm: only when there is no node at all do we take Debian's.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
-# The browser is only needed by the browser tests; qpdf encrypts the test PDFs.
-if [ "${1:-run}" = test ]; then packages+=(chromium qpdf); fi
+# The browser is only needed by the browser tests; qpdf encrypts the test PDFs;
+# clang-format checks the format of the C++ files.
+if [ "${1:-run}" = test ]; then packages+=(chromium qpdf clang-format); fi
 
 missing=()
 for p in "${packages[@]}"; do
