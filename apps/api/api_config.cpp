@@ -82,6 +82,7 @@ api_config api_config::from_env() {
   try {
     c.jwt = auth::jwt_settings::from_env();
     c.rates = rate_limits::from_env();
+    if (const char* v = env("TRUSTED_PROXIES")) c.proxies = client_address_policy(v);
     // A malformed whsec_ secret stops the start, not every webhook later.
     if (!c.webhook_secret.empty()) drover::app::webhook_key(c.webhook_secret);
     const char* tiers = env("PRIORITY_TIERS");

@@ -10,6 +10,7 @@
 
 #include "api/admin_access.hpp"
 #include "api/auth/jwt_verifier.hpp"
+#include "api/client_address.hpp"
 #include "api/priority_policy.hpp"
 #include "api/rate_limit.hpp"
 #include "api/routing/gatekeeper.hpp"
@@ -70,6 +71,7 @@ struct api_config {
   std::uint16_t metrics_port = 0;
   api_limits limits;           // MAX_CONNECTIONS..., SOCKETIO_MAX_... (see api_limits)
   rate_limits rates;           // RATE_LIMIT_SEND_USER, ... (see rate_limit.hpp)
+  client_address_policy proxies;  // TRUSTED_PROXIES: whose X-Forwarded-For names the client
 
   // Reads the environment over the defaults; throws drover::error(invalid_argument).
   static api_config from_env();

@@ -143,7 +143,10 @@ void api_server::start() {
   auto* sio = sio_.get();
   http_ = std::make_unique<httpd::http_server>(
       ex_, ho,
-      [this](request req, std::string client) -> net::awaitable<response> { co_return co_await handle(req, client); },
+      [this](request req, std::string peer) -> net::awaitable<response> {
+        const auto client = cfg_.proxies.client_of(peer, req["X-Forwarded-For"]);
+        co_return co_await handle(req, client);
+      },
       [](const request& req) { return socketio::server::handles(req.target()); },
       [sio](boost::beast::tcp_stream stream, request req) { return sio->run_websocket(std::move(stream), std::move(req)); });
   auto* admin = admin_.get();

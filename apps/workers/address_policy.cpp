@@ -1,6 +1,8 @@
 // address_policy.cpp - special-purpose address ranges (RFC 6890 and friends) and the allowlist.
 #include "workers/address_policy.hpp"
 
+#include <drover_app/ip_range.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -47,23 +49,8 @@ constexpr std::array<v4_range, 18> kV4Ranges{{
     {v4(240, 0, 0, 0), 4, "reserved"},  // includes 255.255.255.255, broadcast
 }};
 
-bool in_v4(std::uint32_t addr, std::uint32_t base, unsigned prefix) {
-  if (prefix == 0) return true;
-  std::uint32_t mask = prefix >= 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
-  return (addr & mask) == (base & mask);
-}
-
-bool in_v6(const ip::address_v6::bytes_type& a, const ip::address_v6::bytes_type& base, unsigned prefix) {
-  unsigned full = prefix / 8;
-  for (unsigned i = 0; i < full && i < 16; ++i) {
-    if (a[i] != base[i]) return false;
-  }
-  if (full < 16 && prefix % 8 != 0) {
-    auto mask = static_cast<unsigned char>(0xff << (8 - prefix % 8));
-    if ((a[full] & mask) != (base[full] & mask)) return false;
-  }
-  return true;
-}
+using app::same_prefix_v4;
+using app::same_prefix_v6;
 
 ip::address_v6::bytes_type v6_bytes(const char* text) { return ip::make_address_v6(text).to_bytes(); }
 
@@ -74,7 +61,7 @@ std::uint32_t v4_at(const ip::address_v6::bytes_type& b, unsigned offset) {
 
 std::optional<std::string> v4_range_of(std::uint32_t addr) {
   for (const auto& r : kV4Ranges) {
-    if (in_v4(addr, r.base, r.prefix)) return std::string(r.what);
+    if (same_prefix_v4(addr, r.base, r.prefix)) return std::string(r.what);
   }
   return std::nullopt;
 }
@@ -94,7 +81,7 @@ std::optional<std::string> v6_range_of(const ip::address_v6& a) {
       {"2002::", 16, 2, "6to4"},
   };
   for (const auto& e : kEmbedded) {
-    if (!in_v6(b, v6_bytes(e.base), e.prefix)) continue;
+    if (!same_prefix_v6(b, v6_bytes(e.base), e.prefix)) continue;
     if (auto r = v4_range_of(v4_at(b, e.offset))) return fmt::format("{} {}", e.what, *r);
     return std::nullopt;
   }
@@ -119,7 +106,7 @@ std::optional<std::string> v6_range_of(const ip::address_v6& a) {
       {"ff00::", 8, "multicast"},
   };
   for (const auto& r : kV6Ranges) {
-    if (in_v6(b, v6_bytes(r.base), r.prefix)) return std::string(r.what);
+    if (same_prefix_v6(b, v6_bytes(r.base), r.prefix)) return std::string(r.what);
   }
   return std::nullopt;
 }
@@ -154,17 +141,12 @@ address_policy::address_policy(std::string_view allowlist) {
     auto bad = [&](const char* why) {
       return std::invalid_argument(fmt::format("allowlist entry '{}': {}", entry, why));
     };
-    if (auto slash = entry.find('/'); slash != std::string_view::npos) {
-      boost::system::error_code ec;
-      auto base = ip::make_address(std::string(entry.substr(0, slash)), ec);
-      if (ec) throw bad("not an IP address before '/'");
-      unsigned prefix = 0;
-      auto len = entry.substr(slash + 1);
-      auto [p, perr] = std::from_chars(len.data(), len.data() + len.size(), prefix);
-      if (perr != std::errc() || p != len.data() + len.size() || prefix > (base.is_v4() ? 32u : 128u)) {
-        throw bad("the prefix length is not a number in range");
+    if (entry.find('/') != std::string_view::npos) {
+      try {
+        ranges_.push_back(app::ip_range::parse(entry));
+      } catch (const std::invalid_argument& e) {
+        throw bad(e.what());
       }
-      ranges_.push_back({base, prefix});
       continue;
     }
     host_entry h;
@@ -202,12 +184,7 @@ std::optional<std::string> address_policy::refusal(const ip::address& a) const {
   auto range = special_purpose_range(a);
   if (!range) return std::nullopt;
   for (const auto& r : ranges_) {
-    if (r.base.is_v4() && a.is_v4() && in_v4(a.to_v4().to_uint(), r.base.to_v4().to_uint(), r.prefix)) {
-      return std::nullopt;
-    }
-    if (r.base.is_v6() && a.is_v6() && in_v6(a.to_v6().to_bytes(), r.base.to_v6().to_bytes(), r.prefix)) {
-      return std::nullopt;
-    }
+    if (r.contains(a)) return std::nullopt;
   }
   return range;
 }

@@ -3,6 +3,8 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <drover_app/ip_range.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,12 +39,8 @@ class address_policy {
     std::string host;  // lower-case; IPv6 without brackets
     std::string port;  // empty: any
   };
-  struct range_entry {
-    boost::asio::ip::address base;
-    unsigned prefix = 0;
-  };
   std::vector<host_entry> hosts_;
-  std::vector<range_entry> ranges_;
+  std::vector<app::ip_range> ranges_;
 };
 
 // The special-purpose range an address is in ("loopback", "link-local (cloud metadata)",

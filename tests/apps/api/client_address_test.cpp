@@ -1,0 +1,38 @@
+// client_address_test.cpp - the client's address behind trusted proxies, and only them.
+#include "api/client_address.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+using drover::api::client_address_policy;
+
+TEST(ClientAddress, WithoutTrustedProxiesThePeerIsTheClient) {
+  client_address_policy none;
+  EXPECT_EQ(none.client_of("203.0.113.7", "198.51.100.1"), "203.0.113.7");
+}
+
+TEST(ClientAddress, AnUntrustedPeerCannotClaimAnotherAddress) {
+  client_address_policy p("10.0.0.0/8");
+  EXPECT_EQ(p.client_of("203.0.113.7", "198.51.100.1"), "203.0.113.7");
+}
+
+TEST(ClientAddress, ATrustedProxyNamesTheClient) {
+  client_address_policy p("127.0.0.1, 10.0.0.0/8 fd00::/8");
+  EXPECT_EQ(p.client_of("127.0.0.1", "198.51.100.1"), "198.51.100.1");
+  EXPECT_EQ(p.client_of("::ffff:127.0.0.1", "198.51.100.1"), "198.51.100.1");
+  // The right-most untrusted entry: what the client put left of it is not believed.
+  EXPECT_EQ(p.client_of("10.1.1.1", "6.6.6.6, 198.51.100.1, 10.2.2.2"), "198.51.100.1");
+  EXPECT_EQ(p.client_of("fd00::1", "2001:db8::5"), "2001:db8::5");
+  // All trusted: the left-most.
+  EXPECT_EQ(p.client_of("10.1.1.1", "10.9.9.9, 10.2.2.2"), "10.9.9.9");
+  // No header: the proxy itself.
+  EXPECT_EQ(p.client_of("10.1.1.1", ""), "10.1.1.1");
+  EXPECT_EQ(p.client_of("10.1.1.1", " , "), "10.1.1.1");
+}
+
+TEST(ClientAddress, RefusesEntriesItCannotRead) {
+  EXPECT_THROW(client_address_policy("10.0.0.0/33"), std::invalid_argument);
+  EXPECT_THROW(client_address_policy("proxy.example"), std::invalid_argument);
+  EXPECT_THROW(client_address_policy("10.0.0.0/"), std::invalid_argument);
+}
