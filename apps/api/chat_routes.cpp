@@ -234,9 +234,17 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   }
   if (content.empty()) throw bad_request("'result' with the AI response is required");
 
+  // Job ids start again at 1 when Redis loses its data, so the id alone would take a new
+  // answer for a duplicate of an old one and drop it (issue 13). The job's creation time
+  // (ms) with it cannot repeat; a payload without it (from workers older than this)
+  // keeps the old key.
+  std::string idempotency_key = "job-completed:" + job_id;
+  if (const auto* ts = body.if_contains("timestamp"); ts && (ts->is_int64() || ts->is_uint64())) {
+    idempotency_key += ":" + json::serialize(*ts);
+  }
   auto* db = &app.db;
-  auto work = [db, job_id, conversation_id, content]() -> std::optional<drover::app::message> {
-    auto id = db->add_message_once("job-completed:" + job_id, conversation_id, "assistant", content, job_id);
+  auto work = [db, idempotency_key, job_id, conversation_id, content]() -> std::optional<drover::app::message> {
+    auto id = db->add_message_once(idempotency_key, conversation_id, "assistant", content, job_id);
     if (!id) return std::nullopt;
     return drover::app::message{*id, conversation_id, "assistant", content, job_id, 0};
   };

@@ -65,6 +65,9 @@ json::value process(app::database& db, const documents::chunking_options& chunki
     mark_failed(db, id, reason);
     throw unrecoverable_error(reason);
   } catch (const stop_extraction&) {
+    if (ctx.cancel_reason() == cancellation::shutdown) {
+      throw std::runtime_error(fmt::format("extraction of document '{}' stopped: the worker is shutting down", id));
+    }
     throw std::runtime_error(fmt::format("extraction of document '{}' stopped: the job timed out", id));
   }
 
@@ -97,8 +100,10 @@ processor document_processing_processor(app::database& db, documents::chunking_o
     } catch (const std::exception& e) {
       // A retry may succeed (the database was away); after the last attempt the
       // document says why it failed.
+      // Not after a shutdown: the job was handed back and runs again.
       const auto& j = ctx.job();
-      if (j.attempts_made + 1 >= j.opts.attempts.value_or(1) && j.data.is_object()) {
+      const bool last = j.attempts_made + 1 >= j.opts.attempts.value_or(1);
+      if (last && ctx.cancel_reason() != cancellation::shutdown && j.data.is_object()) {
         if (const auto* id = j.data.get_object().if_contains("documentId"); id && id->is_string()) {
           mark_failed(db, std::string(id->get_string()), e.what());
         }

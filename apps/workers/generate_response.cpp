@@ -194,6 +194,9 @@ processor generate_response_processor(ai_provider& ai, queue& webhooks, document
     if (!url.empty()) {
       json::object payload;
       payload["jobId"] = j.id;
+      // With the id, the identity of this job that survives a Redis data loss (ids
+      // start again at 1): the API keys its idempotency on both.
+      payload["timestamp"] = j.timestamp;
       payload["conversationId"] = text_field(data, "conversationId");
       payload["userId"] = text_field(data, "userId");
       payload["status"] = "completed";

@@ -67,6 +67,8 @@ enum class cancellation {
   none,       // it is not: carry on
   timeout,    // the attempt ran out of time; the job's retry policy applies
   cancelled,  // queue::cancel was called; the job ends failed "cancelled", not retried
+  shutdown,   // the worker closed past its grace period and handed the job back to wait:
+              // it will run again, and nothing of this attempt is recorded
 };
 
 // What an asynchronous processor sees of its job.
@@ -96,8 +98,10 @@ class blocking_job_context {
   // Both wait until Redis has the update; they throw drover::error on failure.
   virtual void update_progress(boost::json::value progress) = 0;
   virtual void log(std::string line) = 0;
-  // True once the attempt timed out or the job was cancelled; a long computation
-  // should check it and stop. Safe to call from any thread.
+  // True once the attempt timed out, the job was cancelled or the worker closed; a long
+  // computation should check it and stop (the worker's close waits for the thread
+  // pool). Safe to call from any thread. After a shutdown, update_progress and log
+  // may return without waiting: the event loop may no longer run them.
   bool cancelled() const { return cancel_reason() != cancellation::none; }
   virtual cancellation cancel_reason() const = 0;
 };
@@ -130,8 +134,9 @@ struct processor {
 //     cancelled through queue::cancel fails with the reason "cancelled" and is not
 //     retried. Either way the processor is told through job_context::cancel_reason().
 //     A job that fails for good is copied to worker_options::dead_letter_queue.
-//  3. close(grace): stop fetching, wait for running jobs up to `grace`, hand the
-//     rest back to the wait list, release the connections.
+//  3. close(grace): stop fetching, wait for running jobs up to `grace`, stop the rest
+//     (cancellation::shutdown) and hand them back to the wait list, release the
+//     connections. The destructor waits for blocking processors still on the pool.
 // When Redis goes away the worker keeps retrying with back-off and resumes by
 // itself; a result that cannot be recorded is retried until the lock would expire.
 //

@@ -14,6 +14,9 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <future>
+#include <memory>
+#include <optional>
 #include <spdlog/spdlog.h>
 
 #include "core/cancellation.hpp"
@@ -58,21 +61,46 @@ class async_context final : public job_context {
   const std::atomic<cancellation>& why_;
 };
 
+// The calls of pool_context, made of values they own: after a shutdown the pool thread
+// may stop waiting for them and go on (see pool_context::hop).
+net::awaitable<void> send_progress(std::shared_ptr<worker::impl> w, std::string id, std::string progress) {
+  auto call = scripts::update_progress::of(w->keys, std::move(id), std::move(progress));
+  co_await scripts::run(*w->conn, std::move(call));
+}
+
+net::awaitable<void> send_log(std::shared_ptr<worker::impl> w, std::string id, std::string line,
+                              std::optional<std::int64_t> keep_logs) {
+  auto call = scripts::add_log::of(w->keys, std::move(id), std::move(line), keep_logs);
+  co_await scripts::run(*w->conn, std::move(call));
+}
+
 // Runs on a pool thread; each call hops to the worker's executor and waits there.
 class pool_context final : public blocking_job_context {
  public:
   pool_context(worker::impl& w, const drover::job& j, const std::atomic<cancellation>& why)
-      : inner_(w, j, why), ex_(w.ex) {}
-  const drover::job& job() const override { return inner_.job(); }
-  cancellation cancel_reason() const override { return inner_.cancel_reason(); }
+      : w_(w.shared_from_this()), job_(j), why_(why) {}
+  const drover::job& job() const override { return job_; }
+  cancellation cancel_reason() const override { return why_.load(); }
   void update_progress(json::value progress) override {
-    net::co_spawn(ex_, inner_.update_progress(std::move(progress)), net::use_future).get();
+    hop(send_progress(w_, job_.id, json::serialize(progress)));
   }
-  void log(std::string line) override { net::co_spawn(ex_, inner_.log(std::move(line)), net::use_future).get(); }
+  void log(std::string line) override { hop(send_log(w_, job_.id, std::move(line), job_.opts.keep_logs)); }
 
  private:
-  async_context inner_;
-  net::any_io_executor ex_;
+  // Waits for `call` on the worker's executor. After a close past its grace the event
+  // loop may stop before it runs the call, and the job is back in wait anyway: the
+  // wait then ends without it instead of never.
+  void hop(net::awaitable<void> call) {
+    auto done = net::co_spawn(w_->ex, std::move(call), net::use_future);
+    while (done.wait_for(std::chrono::milliseconds(50)) == std::future_status::timeout) {
+      if (why_.load() == cancellation::shutdown) return;
+    }
+    done.get();
+  }
+
+  std::shared_ptr<worker::impl> w_;
+  const drover::job& job_;
+  const std::atomic<cancellation>& why_;
 };
 
 }  // namespace
@@ -179,6 +207,10 @@ net::awaitable<std::optional<job>> worker::impl::run_one(job j, const std::strin
     boost::system::error_code ec;
     co_await run->finished.async_wait(net::redirect_error(net::use_awaitable, ec));
     runs.erase(j.id);
+    // close() handed the job back to wait: it runs again, and this attempt records
+    // nothing (the lock is gone; a record would only be refused). close() forgets the
+    // job in `running` itself.
+    if (run->why.load() == cancellation::shutdown) co_return std::nullopt;
     if (run->why.load() == cancellation::cancelled) {
       cancel_request = run->cancel_request;
     } else if (!run->done) {

@@ -143,8 +143,14 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
     co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));
   }
   // 3. hand back: jobs still running go back to wait now rather than after their
-  // lock expires; whatever they record later is refused by the lock check.
-  for (auto& [id, r] : i->running) {
+  // lock expires; whatever they record later is refused by the lock check. Their
+  // processors are told to stop first: an asynchronous one's waits are cancelled, and
+  // a blocking one stops at its next check of cancelled(), so that the destructor's
+  // wait for the pool ends (issue 13: SIGTERM during a PDF job hung).
+  for (auto& [id, run] : i->runs) i->stop_run(*run, cancellation::shutdown, {});
+  // A copy: a job that finishes during a hand-back's round trip leaves `running`.
+  const auto still_running = i->running;
+  for (const auto& [id, r] : still_running) {
     const auto& k = i->keys;
     try {
       auto call = detail::scripts::move_job_from_active_to_wait::of(k, id, r.token);

@@ -15,6 +15,8 @@
 
 #include <functional>
 
+#include "redis/eviction_policy.hpp"
+
 namespace net = boost::asio;
 using net::ip::tcp;
 
@@ -186,7 +188,12 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
   }
   if (opts_.db != 0) hello.push_back(command{"SELECT"}.push(opts_.db));
   if (!client_name_.empty()) hello.push_back(command{"CLIENT", "SETNAME"}.push(client_name_));
-  // Last, and optional: without it only the early end of blocking waits is lost.
+  const std::size_t required = hello.size();
+  // Optional from here on. The first connection of the process to this server also
+  // asks for its eviction policy, to warn at start-up as BullMQ does.
+  const bool ask_policy = eviction_policy::claim(opts_.endpoint());
+  if (ask_policy) hello.push_back(command{"INFO", "memory"});
+  // Last: without it only the early end of blocking waits is lost.
   hello.push_back(command{"CLIENT", "ID"});
   client_id_ = 0;
   state_ = state::ready;
@@ -194,14 +201,20 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
   o->expected = hello.size();
   o->deadline = clock::now() + opts_.command_timeout;
   o->what = "handshake";
-  o->fn = [self = shared_from_this(), gen](std::exception_ptr e, std::vector<reply>& replies) {
-    if (e || self->generation_ != gen || replies.empty()) return;
-    for (std::size_t i = 0; i + 1 < replies.size(); ++i) {
+  o->fn = [self = shared_from_this(), gen, required, ask_policy](std::exception_ptr e, std::vector<reply>& replies) {
+    const auto& endpoint = self->opts_.endpoint();
+    if (e || self->generation_ != gen || replies.size() <= required) {
+      if (ask_policy) eviction_policy::release(endpoint);
+      return;
+    }
+    for (std::size_t i = 0; i < required; ++i) {
       if (replies[i].is_error()) {
+        if (ask_policy) eviction_policy::release(endpoint);  // NOAUTH would answer INFO too
         self->fail(errc::redis_unavailable, "handshake refused: " + replies[i].str, true);
         return;
       }
     }
+    if (ask_policy) eviction_policy::report(endpoint, replies[required]);
     self->client_id_ = replies.back().as_int().value_or(0);
   };
   for (const auto& c : hello) encode(c, outbox_);

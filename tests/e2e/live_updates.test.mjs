@@ -73,3 +73,50 @@ test('the job-completed webhook verifies its Standard Webhooks signature and sav
   assert.equal(history.messages.length, 1);
   assert.equal(history.messages[0].content, 'hi there');
 });
+
+// Issue 13: job ids start again at 1 after Redis loses its data, so the receiver keys a
+// delivery by the job's id and creation time (the payload's `timestamp`), not the id alone.
+test('the job-completed webhook keys its idempotency by job id and creation time', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  const post = (id, body) => {
+    const msg = signed('e2e-secret', id, body);
+    return fetch(`${sys.base}/api/webhooks/job-completed`, { method: 'POST', headers: msg.headers, body: msg.text });
+  };
+  const base = { jobId: '1', conversationId: 'reset', userId: 'u', status: 'completed' };
+  const before = { ...base, timestamp: 1767225600000, result: { response: 'before the reset' } };
+  const after = { ...base, timestamp: 1767229200000, result: { response: 'after the reset' } };
+  const answers = [];
+  for (const [id, body] of [['d-1', before], ['d-2', before], ['d-3', after], ['d-4', after]]) {
+    const res = await post(id, body);
+    assert.equal(res.status, 200);
+    answers.push((await res.json()).duplicate);
+  }
+  assert.deepEqual(answers, [false, true, false, true]);
+  // Without a timestamp (an older workers app): the id alone, as before.
+  const legacy = { ...base, jobId: '7', result: { response: 'legacy' } };
+  assert.equal((await (await post('d-5', legacy)).json()).duplicate, false);
+  assert.equal((await (await post('d-6', legacy)).json()).duplicate, true);
+
+  const history = await (await fetch(`${sys.base}/api/conversations/reset/messages`)).json();
+  assert.deepEqual(history.messages.map((m) => m.content), ['before the reset', 'after the reset', 'legacy']);
+});
+
+test('an answer after Redis lost its data is stored although its job id repeats', { timeout: 90000 }, async () => {
+  const sys = await startSystem();
+  const conversationId = 'flushed';
+  const assistantReplies = async () => {
+    const h = await (await fetch(`${sys.base}/api/conversations/${conversationId}/messages`)).json();
+    return h.messages.filter((m) => m.role === 'assistant');
+  };
+  const first = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u', message: 'one' });
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  await waitFor(async () => (await assistantReplies()).length === 1, { timeout: 20000, what: 'the first answer' });
+
+  const raw = await sys.redis.raw();
+  await raw.flushall();  // the data loss: the next job gets the same id again
+  const second = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u', message: 'two' });
+  assert.equal(second.status, 200, JSON.stringify(second.body));
+  assert.equal(second.body.jobId, first.body.jobId);
+  await waitFor(async () => (await assistantReplies()).length === 2, { timeout: 20000, what: 'the second answer' })
+    .catch((e) => { throw new Error(`${e.message}\n${sys.workers.tail()}\n${sys.api.tail()}`); });
+});

@@ -132,6 +132,16 @@ export async function startSystem({ database = 'sqlite', env = {}, secrets = nul
   return { redis, ai, db, api, workers, base, apiPort, workersPort, env: common };
 }
 
+// Starts another `drover workers` for a running system (after the first one stopped), with
+// the same environment; resolves when it is ready.
+export async function startWorkers(sys, args = []) {
+  const workers = new AppProcess('workers', ['workers', ...args], sys.env);
+  await waitFor(async () => {
+    try { return (await fetch(`http://127.0.0.1:${sys.workersPort}/readyz`)).status === 200; } catch { return false; }
+  }, { timeout: 20000, what: 'the new workers to be ready' }).catch((e) => { throw new Error(`${e.message}\n${workers.tail()}`); });
+  return workers;
+}
+
 export async function postJSON(base, path, body, headers = {}) {
   const res = await fetch(`${base}${path}`, {
     method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),

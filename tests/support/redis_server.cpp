@@ -51,7 +51,8 @@ bool can_connect(std::uint16_t port) {
 
 }  // namespace
 
-redis_server::redis_server(bool appendonly) : appendonly_(appendonly) {
+redis_server::redis_server(bool appendonly, std::vector<std::string> extra_args)
+    : appendonly_(appendonly), extra_args_(std::move(extra_args)) {
   char tmpl[] = "/tmp/drover-test-redis-XXXXXX";
   if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
@@ -71,6 +72,7 @@ void redis_server::start() {
                                 "--dir",        dir_,          "--save",              "",       "--daemonize",
                                 "no",           "--logfile",   dir_ + "/redis.log",   "--appendonly",
                                 appendonly_ ? "yes" : "no",    "--appendfsync",       "always"};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <drover/redis_options.hpp>
 
@@ -13,8 +14,9 @@ namespace drover::test {
 class redis_server {
  public:
   // Starts redis-server (Debian's, from PATH) on a free loopback port in a new
-  // temporary directory; with `appendonly`, AOF is on (fsync every write).
-  explicit redis_server(bool appendonly = false);
+  // temporary directory; with `appendonly`, AOF is on (fsync every write). `extra_args`
+  // go last on its command line ("--maxmemory-policy", "allkeys-lru").
+  explicit redis_server(bool appendonly = false, std::vector<std::string> extra_args = {});
   ~redis_server();  // stops the server and removes its directory
   redis_server(const redis_server&) = delete;
   redis_server& operator=(const redis_server&) = delete;
@@ -41,6 +43,7 @@ class redis_server {
   std::uint16_t port_ = 0;
   std::string dir_;
   bool appendonly_;
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
 };
 

@@ -4,11 +4,13 @@
 
 #include <pqxx/pqxx>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "db/backend_support.hpp"
 #include "db/backends.hpp"
 #include "db/migrations.hpp"
+#include "db/postgres_settings.hpp"
 
 namespace drover::app::detail {
 
@@ -187,15 +190,6 @@ bool closed_by_server(const pqxx::connection& c) {
   return ::poll(&p, 1, 0) != 0;  // readable, hung up, or an error: do not trust it
 }
 
-// libpq waits forever for a connection by default; an unreachable database
-// must be an error within seconds.
-std::string with_connect_timeout(std::string url) {
-  if (url.find("connect_timeout=") != std::string::npos) return url;
-  url += url.find('?') == std::string::npos ? "?" : "&";
-  url += "connect_timeout=10";
-  return url;
-}
-
 // The connections of one postgres_database. Calls from several threads (the API runs
 // its database work on a pool of threads) each take a connection of their own instead
 // of queueing behind one: a request's statements are round trips, and with a single
@@ -208,10 +202,13 @@ class connection_slots {
 
   connection_slots() : idle_(size) {}
 
-  // Blocks until a slot is free; the slot's connection is null until first used.
-  std::unique_ptr<pqxx::connection> take() {
+  // Waits up to `wait` for a free slot: its connection, null until first used, or
+  // std::nullopt when none came free in time. Bounded because a caller is a request
+  // with a deadline of its own, and statements stuck on a lock would otherwise queue
+  // every later caller behind them without end.
+  std::optional<std::unique_ptr<pqxx::connection>> take(std::chrono::milliseconds wait) {
     std::unique_lock lock(mutex_);
-    freed_.wait(lock, [this] { return !idle_.empty(); });
+    if (!freed_.wait_for(lock, wait, [this] { return !idle_.empty(); })) return std::nullopt;
     auto c = std::move(idle_.back());
     idle_.pop_back();
     return c;
@@ -233,7 +230,7 @@ class connection_slots {
 
 class postgres_database final : public database {
  public:
-  explicit postgres_database(const std::string& url) : url_(with_connect_timeout(url)), redacted_(redact_url(url)) {
+  explicit postgres_database(const std::string& url) : settings_(read_postgres_url(url)), redacted_(redact_url(url)) {
     run("connecting", [](pqxx::connection&) {});
   }
 
@@ -282,28 +279,36 @@ class postgres_database final : public database {
                                              const std::string& content, const std::optional<std::string>& job_id);
   static job_log read_job_log(const pqxx::row& r);
 
-  std::string url_;       // as given, plus connect_timeout
-  std::string redacted_;  // for messages
+  postgres_settings settings_;  // the URL for libpq, the timeouts
+  std::string redacted_;        // the URL as given, for messages
   connection_slots slots_;
 };
 
 template <class F>
 auto postgres_database::run(std::string_view what, F&& f, bool retry) -> decltype(f(std::declval<pqxx::connection&>())) {
+  auto taken = slots_.take(settings_.pool_timeout);
+  if (!taken) {
+    throw database_error(fmt::format("{}: no database connection free within {} ms (all {} busy; PostgreSQL {})", what,
+                                     settings_.pool_timeout.count(), connection_slots::size, redacted_));
+  }
   // The slot goes back when this call ends, however it ends; null after a loss.
   struct held {
     connection_slots& slots;
     std::unique_ptr<pqxx::connection> conn;
     ~held() { slots.give_back(std::move(conn)); }
-  } slot{slots_, slots_.take()};
+  } slot{slots_, std::move(*taken)};
   auto& conn = slot.conn;
   for (int attempt = 1;; ++attempt) {
     if (conn && closed_by_server(*conn)) conn.reset();
     bool reused = conn != nullptr;
     try {
       if (!conn) {
-        auto fresh = std::make_unique<pqxx::connection>(url_);
+        auto fresh = std::make_unique<pqxx::connection>(settings_.libpq_url);
         // Keeps NOTICEs ("relation already exists, skipping") off stderr.
         fresh->set_variable("client_min_messages", "WARNING");
+        if (settings_.statement_timeout) {
+          fresh->set_variable("statement_timeout", std::to_string(settings_.statement_timeout->count()));
+        }
         for (const auto& s : statements()) fresh->prepare(s.name, s.sql);
         conn = std::move(fresh);
       }
@@ -330,8 +335,11 @@ auto postgres_database::run(std::string_view what, F&& f, bool retry) -> decltyp
 
 std::vector<int> postgres_database::migrate() {
   return run("migrating", [](pqxx::connection& c) {
+    // Migrations are exempt from statement_timeout: building an index over a large
+    // table, or waiting for another process's migration lock, may take longer.
     {
       pqxx::work tx(c);
+      tx.exec("SET LOCAL statement_timeout = 0");
       tx.exec_params("SELECT pg_advisory_xact_lock($1)", migration_lock_key);
       tx.exec(
           "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -342,6 +350,7 @@ std::vector<int> postgres_database::migrate() {
     for (const auto& m : migrations()) {
       // The advisory lock makes a second process wait here, then see the version.
       pqxx::work tx(c);
+      tx.exec("SET LOCAL statement_timeout = 0");
       tx.exec_params("SELECT pg_advisory_xact_lock($1)", migration_lock_key);
       if (!tx.exec_params("SELECT 1 FROM schema_migrations WHERE version = $1", m.version).empty()) continue;
       try {

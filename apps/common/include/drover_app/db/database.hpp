@@ -117,12 +117,14 @@ struct saved_user_message {
 // A connection to the apps' database. Make one with open_database().
 // Thread safety: every method may be called from any thread. SQLite serializes the
 // calls on one object (one connection); PostgreSQL runs up to 4 at once, each on a
-// connection of its own.
+// connection of its own, and a call that finds all 4 busy waits at most pool_timeout
+// for one (then database_error "no database connection free within ...").
 // Every method throws database_error when the database fails. PostgreSQL outages:
 // while the server is down every call throws; the first call after it is back
 // reconnects and succeeds (a connection the server closed while idle is replaced
-// before use). Limit: connect_timeout bounds connecting only, so a server that
-// hangs without closing its sockets blocks a call until TCP gives up.
+// before use). A statement running past statement_timeout fails with database_error;
+// a server that vanishes without closing its sockets is noticed by TCP keepalives
+// (about 60 s of silence) or by the statement timeout, whichever comes first.
 class database {
  public:
   virtual ~database() = default;
@@ -229,12 +231,15 @@ class database {
 
 // Opens the database named by `url`:
 //   postgres://user:pass@host:port/db?params, postgresql://...  PostgreSQL (libpq's
-//     URI syntax; connect_timeout=10 is added unless given);
+//     URI syntax; connect_timeout=10, keepalives=1, keepalives_idle=30,
+//     keepalives_interval=10 and keepalives_count=3 are added unless given; drover's
+//     own statement_timeout=<ms>, default 5000, 0 for none, and pool_timeout=<ms>,
+//     default 5000, are taken off before libpq sees the URL);
 //   sqlite:///abs/path.db, sqlite://relative/path.db, sqlite:path.db,
 //   sqlite::memory:, or a plain file path                        SQLite (WAL,
 //     busy_timeout 5000 ms, foreign keys on; the file's directory is created).
 // Does not migrate: call migrate() once at startup. Throws std::invalid_argument
-// for an empty URL or an unknown scheme, and database_error when the database
+// for an empty URL, an unknown scheme or a malformed statement_timeout or pool_timeout, and database_error when the database
 // cannot be opened or reached.
 std::unique_ptr<database> open_database(const std::string& url);
 
