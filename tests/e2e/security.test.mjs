@@ -292,3 +292,15 @@ test('a job that has already finished sends its final event on subscribe-job; an
   const taken = await call(sys.base, 'POST', '/api/chat/send', { token: frank, body: { conversationId: 'fresh-1', message: 'mine?' } });
   assert.equal(taken.status, 404);
 });
+
+test('behind a trusted proxy each client has its own address budget; nobody else can claim an address', { timeout: 60000 }, async () => {
+  const hs = new HsIssuer();
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'proxy-secret-not-dev',
+    TRUSTED_PROXIES: '127.0.0.1', RATE_LIMIT_SEND_ADDRESS: '1/m,2' } });
+  const send = (forwarded, i) => call(sys.base, 'POST', '/api/chat/send',
+    { token: hs.token(`p-${forwarded}-${i}`), body: { conversationId: `p-${forwarded}-${i}`, message: 'x' }, headers: { 'x-forwarded-for': `6.6.6.6, ${forwarded}` } });
+  const first = [];
+  for (let i = 0; i < 3; i++) first.push((await send('198.51.100.1', i)).status);
+  assert.deepEqual(first, [200, 200, 429]);
+  assert.equal((await send('198.51.100.2', 0)).status, 200, 'another client behind the same proxy');
+});
