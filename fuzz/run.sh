@@ -19,6 +19,11 @@ corpus=${FUZZ_CORPUS:-$build/corpus}
 
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < "$build/targets.txt"; fi
 mkdir -p "$build/artifacts" "$build/logs"
+# Reports name functions and lines only with a symbolizer; llvm-15's, else Debian's default.
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ]; then
+  ASAN_SYMBOLIZER_PATH=$(command -v llvm-symbolizer-15 || command -v llvm-symbolizer || true)
+  export ASAN_SYMBOLIZER_PATH
+fi
 
 run_one() {
   local t=$1 work="$corpus/$1" log="$build/logs/$1.log"
