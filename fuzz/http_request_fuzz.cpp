@@ -73,6 +73,7 @@ std::optional<drover::httpd::request> parse(std::string_view bytes, std::size_t 
   std::size_t used = 0;     // bytes the parser consumed
   std::size_t arrived = 0;  // bytes read from the "socket" so far
   bool limited = false;
+  bool need_more = true;
   for (;;) {
     if (parser.is_header_done() && !limited) {
       // http_server decides the body limit once the header is in (api_server's body_limit_for).
@@ -86,17 +87,17 @@ std::optional<drover::httpd::request> parse(std::string_view bytes, std::size_t 
       limited = true;
     }
     if (parser.is_done()) break;
-    std::size_t n = 0;
-    if (used < arrived) {
-      boost::beast::error_code ec;
-      n = parser.put(boost::asio::buffer(bytes.data() + used, arrived - used), ec);
-      used += n;
-      if (ec && ec != http::error::need_more) return std::nullopt;
-    }
-    if (n == 0 && !parser.is_done()) {
+    // As Beast's read: after need_more, put() sees the unconsumed bytes again only with
+    // more behind them (it asserts as much in the chunk parser).
+    if (need_more) {
       if (arrived == bytes.size()) return std::nullopt;  // the peer stopped sending
       arrived = std::min(bytes.size(), arrived + step);
     }
+    boost::beast::error_code ec;
+    const auto n = parser.put(boost::asio::buffer(bytes.data() + used, arrived - used), ec);
+    used += n;
+    need_more = ec == http::error::need_more || n == 0;
+    if (ec && ec != http::error::need_more) return std::nullopt;
   }
   return parser.release();
 }

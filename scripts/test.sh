@@ -10,7 +10,7 @@
 # takes only the CPU the release build and the tests leave idle (link steps, the Node
 # suites waiting on timers); its tests run last, once it is done. On two cores this
 # saves about five minutes over building both trees before testing. The fuzz harnesses
-# (clang, a few sources each) build the same way, after it.
+# (clang, a few sources each) build the same way once it is done, beside its tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -23,9 +23,11 @@ fuzz_seconds=${FUZZ_TEST_SECONDS:-5}
 work=$(mktemp -d /tmp/drover-test-XXXXXX)
 redis_pid=""
 asan_pid=""
+fuzz_pid=""
 cleanup() {
   [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
   [ -n "$asan_pid" ] && kill -- -"$asan_pid" 2>/dev/null && wait "$asan_pid" 2>/dev/null
+  [ -n "$fuzz_pid" ] && kill -- -"$fuzz_pid" 2>/dev/null && wait "$fuzz_pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -60,13 +62,8 @@ example() {
 # In a process group of its own, so that cleanup stops the compilers too; not in a session
 # of its own (setsid), which would put it in its own scheduler autogroup where nice has
 # no effect against the release build. perl is part of every Debian system.
-# The fuzz build follows in the same job, so that it never slows the sanitizer build; it
-# runs while the sanitizer tests do.
 nice -n 19 perl -e 'setpgrp(0, 0); exec @ARGV or die "exec $ARGV[0]: $!"' \
-  sh -c 'cmake --build "$1" -j "$3" --target drover_tests >"$4/asan-build.log" 2>&1; rc=$?
-         echo "$rc" >"$4/asan-build.rc"
-         cmake --build "$2" -j "$3" >"$4/fuzz-build.log" 2>&1; echo $? >"$4/fuzz-build.rc"' \
-  sh "$asan" "$fuzz" "$jobs" "$work" &
+  cmake --build "$asan" -j "$jobs" --target drover_tests >"$work/asan-build.log" 2>&1 &
 asan_pid=$!
 
 echo "==> release build"
@@ -75,22 +72,28 @@ if ! cmake --build "$build" -j "$jobs"; then
   exit 1
 fi
 
-# Waits until the job above has written <name>.rc; returns that status.
-build_done() {
-  local name=$1 rc
-  while [ ! -s "$work/$name.rc" ]; do
-    if ! kill -0 "$asan_pid" 2>/dev/null && [ ! -s "$work/$name.rc" ]; then return 1; fi
-    sleep 1
-  done
-  rc=$(cat "$work/$name.rc")
-  [ "$rc" -eq 0 ] || tail -n 60 "$work/$name.log"
+asan_build() {
+  local rc=0
+  wait "$asan_pid" || rc=$?
+  asan_pid=""
+  [ "$rc" -eq 0 ] || tail -n 60 "$work/asan-build.log"
   return "$rc"
 }
-asan_build() { build_done asan-build; }
+
+# The fuzz build, in the background like the sanitizer build, starts once that one is
+# done, so that it never slows it; it takes the CPU the sanitizer tests leave idle.
+start_fuzz_build() {
+  nice -n 19 perl -e 'setpgrp(0, 0); exec @ARGV or die "exec $ARGV[0]: $!"' \
+    cmake --build "$fuzz" -j "$jobs" >"$work/fuzz-build.log" 2>&1 &
+  fuzz_pid=$!
+}
+
 fuzz_build() {
-  build_done fuzz-build || return 1
-  wait "$asan_pid" 2>/dev/null
-  asan_pid=""
+  local rc=0
+  wait "$fuzz_pid" || rc=$?
+  fuzz_pid=""
+  [ "$rc" -eq 0 ] || tail -n 60 "$work/fuzz-build.log"
+  return "$rc"
 }
 
 export DROVER_BIN="$PWD/$build/apps/cli/drover"
@@ -100,7 +103,10 @@ step "BullMQ interop (Node bullmq@6.7.0 and drover on one Redis)" \
   node --test --test-concurrency=1 tests/interop/
 step "the system end to end (API, workers, Redis, SQLite and PostgreSQL, Chromium)" \
   node --test --test-concurrency=1 tests/e2e/
-if step "sanitizer build (AddressSanitizer and UBSan)" asan_build; then
+asan_ok=0
+step "sanitizer build (AddressSanitizer and UBSan)" asan_build && asan_ok=1
+start_fuzz_build
+if [ "$asan_ok" -eq 1 ]; then
   step "C++ tests under AddressSanitizer and UBSan" \
     env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$asan" --output-on-failure -j 2 --timeout 300
