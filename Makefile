@@ -2,9 +2,12 @@
 # Debian 12 machine first (as root), so they work on a bare checkout.
 BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
+FUZZ_DIR  ?= build-fuzz
 JOBS      ?= $(shell nproc)
+# Seconds each fuzz harness runs in `make fuzz` (make test gives each a few).
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build build-asan run test bench bench-micro clean
+.PHONY: all deps build build-asan build-fuzz run test fuzz bench bench-micro clean
 
 all: build
 
@@ -27,14 +30,28 @@ $(ASAN_DIR)/CMakeCache.txt:
 build-asan: deps $(ASAN_DIR)/CMakeCache.txt
 	cmake --build $(ASAN_DIR) -j $(JOBS) --target drover_tests
 
+# The libFuzzer harnesses (fuzz/): a project of their own, built by clang-15.
+$(FUZZ_DIR)/CMakeCache.txt:
+	cmake -S fuzz -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++-15
+
+build-fuzz: DEPS_FOR = test
+build-fuzz: deps $(FUZZ_DIR)/CMakeCache.txt
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+
 run: build
 	@scripts/run.sh $(BUILD_DIR)
 
 # test.sh builds both trees itself: the sanitizer build runs at the lowest priority
 # beside the release build and the tests, on the CPU they leave idle.
 test: DEPS_FOR = test
-test: deps $(BUILD_DIR)/CMakeCache.txt $(ASAN_DIR)/CMakeCache.txt
-	@scripts/test.sh $(BUILD_DIR) $(ASAN_DIR) $(JOBS)
+test: deps $(BUILD_DIR)/CMakeCache.txt $(ASAN_DIR)/CMakeCache.txt $(FUZZ_DIR)/CMakeCache.txt
+	@scripts/test.sh $(BUILD_DIR) $(ASAN_DIR) $(JOBS) $(FUZZ_DIR)
+
+# Every fuzz harness for FUZZ_SECONDS, FUZZ_JOBS at once (default: all CPUs); new inputs
+# collect in $(FUZZ_DIR)/corpus, crashes in $(FUZZ_DIR)/artifacts. One target:
+# `make fuzz FUZZ_TARGETS=multipart`. docs/contributing.md says how to keep what they find.
+fuzz: build-fuzz
+	@fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The side-by-side benchmark against BullMQ and bee-queue (docs/benchmarks.md); not a
 # test. BENCH_ARGS passes options, e.g. `make bench BENCH_ARGS=--quick`. The pieces of
@@ -56,4 +73,4 @@ bench-micro: deps $(BUILD_DIR)/CMakeCache.txt
 	  --benchmark_out=$$out --benchmark_out_format=json $(MICRO_ARGS) && echo "bench-micro: results in $$out"
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

@@ -2,7 +2,7 @@
 # install-deps.sh - installs the Debian 12 packages drover builds, runs and tests with.
 # Idempotent and quick when everything is present: it asks dpkg first and calls
 # apt-get (update once, then install) only for what is missing.
-# usage: install-deps.sh [run|test]   (test adds what only the tests need: a browser)
+# usage: install-deps.sh [run|test]   (test adds what only the tests need: a browser, clang)
 set -euo pipefail
 
 packages=(
@@ -24,9 +24,11 @@ packages=(
 # Node.js (with npm) may come from elsewhere, e.g. NodeSource, whose nodejs conflicts with
 # Debian's npm: only when there is no node at all do we take Debian's.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
-# The browser is only needed by the browser tests; qpdf encrypts the test PDFs;
-# clang-format checks the format of the C++ files.
-if [ "${1:-run}" = test ]; then packages+=(chromium qpdf clang-format); fi
+# The browser is only needed by the browser tests; qpdf encrypts the test PDFs; clang 15
+# with libFuzzer builds the fuzz harnesses (fuzz/), and llvm-15 has the symbolizer that
+# puts function names and lines in their crash reports; clang-format checks the format
+# of the C++ files.
+if [ "${1:-run}" = test ]; then packages+=(chromium qpdf clang-15 libfuzzer-15-dev llvm-15 clang-format); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,27 +1,33 @@
 #!/usr/bin/env bash
 # test.sh - runs every test: C++ unit and integration tests (release and sanitizer
 # builds; ctest also runs the apps' tests, among them socket.io-client against drover's
-# Socket.IO server), the installed-package example, the Node BullMQ interop suite, and
-# the end-to-end tests of the whole system.
+# Socket.IO server), the installed-package example, the Node BullMQ interop suite, the
+# end-to-end tests of the whole system, and a few seconds of each fuzz harness (fuzz/).
 # The C++ tests start their own redis-server processes; this script starts one more
 # for the example and stops everything it started, whatever happens.
 #
 # Both builds happen here. The sanitizer build starts first, at the lowest priority, and
 # takes only the CPU the release build and the tests leave idle (link steps, the Node
 # suites waiting on timers); its tests run last, once it is done. On two cores this
-# saves about five minutes over building both trees before testing.
+# saves about five minutes over building both trees before testing. The fuzz harnesses
+# (clang, a few sources each) build the same way once it is done, beside its tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 asan=${2:-build-asan}
 jobs=${3:-$(nproc)}
+fuzz=${4:-build-fuzz}
+# Seconds of fuzzing per harness, after its committed corpus has run.
+fuzz_seconds=${FUZZ_TEST_SECONDS:-5}
 
 work=$(mktemp -d /tmp/drover-test-XXXXXX)
 redis_pid=""
 asan_pid=""
+fuzz_pid=""
 cleanup() {
   [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
   [ -n "$asan_pid" ] && kill -- -"$asan_pid" 2>/dev/null && wait "$asan_pid" 2>/dev/null
+  [ -n "$fuzz_pid" ] && kill -- -"$fuzz_pid" 2>/dev/null && wait "$fuzz_pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -74,6 +80,22 @@ asan_build() {
   return "$rc"
 }
 
+# The fuzz build, in the background like the sanitizer build, starts once that one is
+# done, so that it never slows it; it takes the CPU the sanitizer tests leave idle.
+start_fuzz_build() {
+  nice -n 19 perl -e 'setpgrp(0, 0); exec @ARGV or die "exec $ARGV[0]: $!"' \
+    cmake --build "$fuzz" -j "$jobs" >"$work/fuzz-build.log" 2>&1 &
+  fuzz_pid=$!
+}
+
+fuzz_build() {
+  local rc=0
+  wait "$fuzz_pid" || rc=$?
+  fuzz_pid=""
+  [ "$rc" -eq 0 ] || tail -n 60 "$work/fuzz-build.log"
+  return "$rc"
+}
+
 export DROVER_BIN="$PWD/$build/apps/cli/drover"
 step "C++ tests" ctest --test-dir "$build" --output-on-failure -j 2 --timeout 180
 step "installed package example" example
@@ -81,10 +103,17 @@ step "BullMQ interop (Node bullmq@6.7.0 and drover on one Redis)" \
   node --test --test-concurrency=1 tests/interop/
 step "the system end to end (API, workers, Redis, SQLite and PostgreSQL, Chromium)" \
   node --test --test-concurrency=1 tests/e2e/
-if step "sanitizer build (AddressSanitizer and UBSan)" asan_build; then
+asan_ok=0
+step "sanitizer build (AddressSanitizer and UBSan)" asan_build && asan_ok=1
+start_fuzz_build
+if [ "$asan_ok" -eq 1 ]; then
   step "C++ tests under AddressSanitizer and UBSan" \
     env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$asan" --output-on-failure -j 2 --timeout 300
+fi
+if step "fuzz build (clang-15, libFuzzer)" fuzz_build; then
+  step "fuzz harnesses: each committed corpus, then ${fuzz_seconds} s of fuzzing each" \
+    env FUZZ_JOBS="$jobs" FUZZ_CORPUS="$work/fuzz-corpus" fuzz/run.sh "$fuzz" "$fuzz_seconds"
 fi
 
 echo

@@ -17,34 +17,11 @@ std::string lower(std::string_view s) {
 
 bool ends_with(const std::string& s, std::string_view suffix) { return s.ends_with(suffix); }
 
-// Invalid UTF-8 would make the database refuse the text (PostgreSQL) or the JSON
-// writer escape garbage; each bad byte becomes U+FFFD.
-std::string valid_utf8(const std::string& in) {
-  std::string out;
-  out.reserve(in.size());
-  std::size_t i = 0;
-  while (i < in.size()) {
-    unsigned char c = static_cast<unsigned char>(in[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    bool ok = len > 0 && i + len <= in.size() && c != 0;
-    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(in[i + k]) >> 6) == 0x2;
-    if (ok && len == 2) ok = c >= 0xc2;  // no overlong forms
-    if (ok) {
-      out.append(in, i, len);
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 extracted_text extract_plain_text(const std::string& bytes) {
   extracted_text out;
-  out.text = clean_block(valid_utf8(bytes));
+  out.text = clean_block(bytes);  // which also replaces invalid UTF-8
   return out;
 }
 

@@ -1,4 +1,4 @@
-// text_cleanup.cpp - whitespace normalization shared by the extractors.
+// text_cleanup.cpp - whitespace normalization and UTF-8 repair shared by the extractors.
 #include "documents/text_cleanup.hpp"
 
 namespace drover::documents {
@@ -12,9 +12,55 @@ void trim_back(std::string& s, bool newlines) {
   while (!s.empty() && (s.back() == ' ' || (newlines && s.back() == '\n'))) s.pop_back();
 }
 
+// The length of the well-formed sequence at the start of s, or 0 (Unicode's table 3-7
+// of well-formed byte sequences: the second byte's range depends on the first).
+std::size_t sequence_length(std::string_view s) {
+  auto at = [&s](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = at(0);
+  if (c < 0x80) return 1;
+  std::size_t len = 0;
+  unsigned char low = 0x80, high = 0xbf;  // the second byte's range
+  if (c >= 0xc2 && c <= 0xdf) {
+    len = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    len = 3;
+    if (c == 0xe0) low = 0xa0;   // overlong below U+0800
+    if (c == 0xed) high = 0x9f;  // surrogates U+D800..U+DFFF
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    len = 4;
+    if (c == 0xf0) low = 0x90;   // overlong below U+10000
+    if (c == 0xf4) high = 0x8f;  // past U+10FFFF
+  } else {
+    return 0;  // a continuation byte, an overlong lead (C0, C1), or F5..FF
+  }
+  if (s.size() < len || at(1) < low || at(1) > high) return 0;
+  for (std::size_t i = 2; i < len; ++i) {
+    if (at(i) < 0x80 || at(i) > 0xbf) return 0;
+  }
+  return len;
+}
+
 }  // namespace
 
-std::string clean_inline(std::string_view s) {
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  while (!s.empty()) {
+    const std::size_t len = sequence_length(s);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      s.remove_prefix(1);
+    } else {
+      out.append(s.substr(0, len));
+      s.remove_prefix(len);
+    }
+  }
+  return out;
+}
+
+std::string clean_inline(std::string_view text) {
+  const std::string valid = valid_utf8(text);
+  const std::string_view s = valid;
   std::string out;
   for (unsigned char c : s) {
     if (is_space(c) || is_control(c) || c == '\n' || c == '\r' || c == '\f') {
@@ -27,7 +73,9 @@ std::string clean_inline(std::string_view s) {
   return out;
 }
 
-std::string clean_block(std::string_view s) {
+std::string clean_block(std::string_view text) {
+  const std::string valid = valid_utf8(text);
+  const std::string_view s = valid;
   std::string out;
   int newlines = 0;  // line breaks since the last visible character
   for (std::size_t i = 0; i < s.size(); ++i) {

@@ -1,4 +1,5 @@
-// text_cleanup.hpp - the whitespace rules every extractor applies to its output.
+// text_cleanup.hpp - the rules every extractor applies to its output: whitespace, and
+// well-formed UTF-8.
 #pragma once
 
 #include <cstdint>
@@ -6,6 +7,12 @@
 #include <string_view>
 
 namespace drover::documents {
+
+// Well-formed UTF-8 (RFC 3629): each byte that does not begin a well-formed sequence
+// (a stray or truncated byte, an overlong form, a surrogate, a code point past
+// U+10FFFF) becomes U+FFFD. PostgreSQL refuses text with any of them, and JSON
+// replies would carry them on. clean_inline and clean_block apply it first.
+std::string valid_utf8(std::string_view s);
 
 // One line: every run of whitespace (and control characters) becomes one space;
 // trimmed. For titles.

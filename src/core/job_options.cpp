@@ -251,20 +251,18 @@ json::object job_options::to_stored() const {
 
 json::object job_options::to_json() const {
   json::object o = to_stored();
-  if (auto* kl = o.if_contains("kl")) {
-    o["keepLogs"] = *kl;
-    o.erase("kl");
-  }
-  if (auto* de = o.if_contains("de")) {
-    o["deduplication"] = *de;
-    o.erase("de");
-  }
-  for (const auto& s : short_names) {
-    if (auto* v = o.if_contains(s.stored)) {
-      o[s.name] = *v;
-      o.erase(s.stored);
-    }
-  }
+  // The value is moved out before the new key goes in: inserting may reallocate the
+  // object, and a pointer into it would then read freed memory (issue 13, fuzzing).
+  auto rename = [&o](std::string_view from, std::string_view to) {
+    auto* v = o.if_contains(from);
+    if (!v) return;
+    json::value moved = std::move(*v);
+    o.erase(from);
+    o[to] = std::move(moved);
+  };
+  rename("kl", "keepLogs");
+  rename("de", "deduplication");
+  for (const auto& s : short_names) rename(s.stored, s.name);
   json::object telemetry;
   if (auto* tm = o.if_contains("tm")) telemetry["metadata"] = *tm;
   if (auto* omc = o.if_contains("omc")) telemetry["omitContext"] = *omc;

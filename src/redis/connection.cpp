@@ -177,7 +177,7 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
 
   socket_.set_option(tcp::no_delay(true));
   if (reader_) redisReaderFree(as_reader(reader_));
-  reader_ = redisReaderCreate();
+  reader_ = create_reader();
 
   // The handshake goes first, ahead of whatever callers queued meanwhile.
   std::vector<command> hello;

@@ -1,4 +1,5 @@
-// reply.cpp - conversion of hiredis replies into drover's own value type.
+// reply.cpp - conversion of hiredis replies into drover's own value type, and the reader
+// with drover's limit on array headers.
 #include "redis/reply.hpp"
 
 #include <hiredis/hiredis.h>
@@ -26,6 +27,42 @@ std::string reply::as_string() const {
     default: return {};
   }
 }
+
+namespace {
+
+// hiredis's own array constructor, which the limited one calls.
+decltype(redisReplyObjectFunctions::createArray) hiredis_create_array = nullptr;
+
+// The count's type differs between hiredis versions (int in 0.14, size_t in 1.x).
+template <class Count>
+void* create_limited_array(const redisReadTask* task, Count elements) {
+  // A negative count (hiredis answers -1 with nil before asking) converts to a huge one.
+  if (static_cast<unsigned long long>(elements) > max_reply_elements) return nullptr;
+  return hiredis_create_array(task, elements);
+}
+
+template <class Object, class Task, class Count>
+constexpr auto limited(Object (*)(const Task*, Count)) {
+  return &create_limited_array<Count>;
+}
+
+// hiredis's default object functions (static inside hiredis: copied from a reader made
+// with them), with the array constructor replaced.
+redisReplyObjectFunctions* limited_functions() {
+  static redisReplyObjectFunctions functions = [] {
+    redisReader* probe = redisReaderCreate();
+    redisReplyObjectFunctions f = *probe->fn;
+    redisReaderFree(probe);
+    hiredis_create_array = f.createArray;
+    f.createArray = limited(f.createArray);
+    return f;
+  }();
+  return &functions;
+}
+
+}  // namespace
+
+void* create_reader() { return redisReaderCreateWithFunctions(limited_functions()); }
 
 reply from_hiredis(const void* raw) {
   const auto* r = static_cast<const redisReply*>(raw);

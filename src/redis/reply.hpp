@@ -1,6 +1,8 @@
-// reply.hpp - one Redis reply (RESP2), decoded from hiredis's reply tree.
+// reply.hpp - one Redis reply (RESP2), decoded from hiredis's reply tree, and the reader
+// that builds those trees.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,5 +33,16 @@ struct reply {
 
 // Decodes a tree built by hiredis's default reader functions (redisReply*).
 reply from_hiredis(const void* redis_reply);
+
+// The most elements an array reply may announce. hiredis allocates an array's element
+// table when its header arrives, before any element does, so without a limit the 14
+// bytes "*2000000000\r\n" make it ask for 16 GB (found by fuzzing, issue 13). 2^24
+// elements (128 MiB of pointers) is far above any reply drover asks for.
+inline constexpr std::size_t max_reply_elements = std::size_t{1} << 24;
+
+// A hiredis reader (a redisReader*; free it with redisReaderFree) that builds the trees
+// from_hiredis decodes, and refuses an array header over max_reply_elements: the reader
+// then fails, with hiredis's "Out of memory" as its error text.
+void* create_reader();
 
 }  // namespace drover::redis

@@ -5,12 +5,35 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 namespace drover::api::socketio::sio {
 namespace json = boost::json;
 
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Boost.JSON 1.81 reads a number beyond the range of a double ("1e999") as infinity, and
+// would write it back as "Infinity", which no JSON parser reads (issue 13, fuzzing). The
+// parser's depth limit (32) bounds the recursion.
+bool finite_numbers(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      return std::isfinite(v.get_double());
+    case json::kind::array: {
+      const auto& a = v.get_array();
+      return std::all_of(a.begin(), a.end(), finite_numbers);
+    }
+    case json::kind::object: {
+      const auto& o = v.get_object();
+      return std::all_of(o.begin(), o.end(), [](const json::key_value_pair& kv) { return finite_numbers(kv.value()); });
+    }
+    default:
+      return true;
+  }
+}
 
 bool valid_data(const packet& p, bool has_data) {
   switch (p.type) {
@@ -74,7 +97,7 @@ std::optional<packet> decode_packet(std::string_view text) {
   if (has_data) {
     boost::system::error_code ec;
     p.data = json::parse(text, ec);
-    if (ec) return std::nullopt;
+    if (ec || !finite_numbers(p.data)) return std::nullopt;
   }
   if (!valid_data(p, has_data)) return std::nullopt;
   return p;

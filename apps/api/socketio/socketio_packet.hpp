@@ -42,7 +42,8 @@ struct packet {
 std::string encode_packet(const packet& p);
 
 // Parses one packet. Returns std::nullopt when the text is malformed: unknown or
-// binary type, bad namespace or id, data that is not JSON, or data of the wrong
+// binary type, bad namespace or id, data that is not JSON (or holds a number beyond
+// the range of a double, which could not be written back as JSON), or data of the wrong
 // shape for the type (an event must be a non-empty array starting with its name,
 // an ack an array with an id, a connect an object or nothing, a disconnect nothing).
 std::optional<packet> decode_packet(std::string_view text);

@@ -119,6 +119,17 @@ TEST(extract_plain_text, as_is_with_invalid_utf8_replaced) {
   EXPECT_FALSE(out.title);
 }
 
+// Issue 13 (fuzzing): a page that names no charset is read as UTF-8, and libxml2 passed
+// its invalid bytes through; an unclosed <title> took the rest of the page with them.
+TEST(extract_html, issue13_invalid_utf8_is_replaced_in_title_and_text) {
+  auto out = extract_html("<html><head><title>A \x8C\xC1 page</title></head><body><p>caf\xFF ok</p></body></html>");
+  EXPECT_EQ(out.title, "A \xEF\xBF\xBD\xEF\xBF\xBD page");
+  EXPECT_EQ(out.text, "caf\xEF\xBF\xBD ok");
+  auto unclosed = extract_html("<title> A page </</h1><p>One.</p>\x8C\xC1\xC3 end");
+  ASSERT_TRUE(unclosed.title);
+  EXPECT_EQ(unclosed.title->find("\xC1"), std::string::npos);
+}
+
 TEST(extract_text, dispatches_and_refuses_empty_results_and_unknown_types) {
   EXPECT_EQ(extract_text("text/plain", "hi", {}).text, "hi");
   EXPECT_EQ(extract_text("text/markdown", "*hi*", {}).text, "hi");

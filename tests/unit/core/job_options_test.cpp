@@ -443,5 +443,26 @@ TEST(job_options, from_stored_rebuilds_telemetry) {
   EXPECT_EQ(y.to_stored(), x.to_stored());
 }
 
+// Issue 13 (fuzzing): to_json() renamed a stored key by inserting the public name while
+// holding a pointer to the stored value; the insertion could reallocate the object, and
+// the value was then read from freed memory (AddressSanitizer: heap-use-after-free).
+TEST(job_options, issue13_to_json_renames_without_reading_freed_memory) {
+  const struct {
+    const char* stored;
+    const char* shown;
+  } cases[] = {
+      // The fuzzer's input, as stored options.
+      {R"({"priority":{"id":"x"},"fpof":"meta","backoff":7,"timestamp":1700000000000.0})",
+       R"({"attempts":0,"timestamp":1700000000000,"backoff":{"type":"fixed","delay":7},"failParentOnFailure":"meta"})"},
+      {R"({"kl":5,"de":{"id":"d","ttl":10},"fpof":true,"cpof":false,"idof":true,"rdof":false})",
+       R"({"attempts":0,"keepLogs":5,"deduplication":{"id":"d","ttl":10},"failParentOnFailure":true,)"
+       R"("continueParentOnFailure":false,"ignoreDependencyOnFailure":true,"removeDependencyOnFailure":false})"},
+  };
+  for (const auto& c : cases) {
+    const auto shown = job_options::from_stored(parse_object(c.stored)).to_json();
+    EXPECT_EQ(shown, parse_object(c.shown)) << c.stored << " -> " << json::serialize(shown);
+  }
+}
+
 }  // namespace
 }  // namespace drover

@@ -1,9 +1,11 @@
-// reply_test.cpp - reading a reply as an integer or as text.
+// reply_test.cpp - reading a reply as an integer or as text, and the reader's limits.
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "redis/reply.hpp"
 
@@ -77,6 +79,48 @@ TEST(reply, array_elements_keep_their_values) {
   EXPECT_TRUE(r.elements[1].is_nil());
   EXPECT_EQ(r.elements[2].as_string(), "-2");
   EXPECT_EQ(r.as_int(), std::nullopt);
+}
+
+// Feeds `bytes` to a reader from create_reader(); the first reply, or the reader's error.
+struct read_result {
+  std::optional<reply> r;
+  std::string error;
+};
+read_result read_one(std::string_view bytes) {
+  auto* reader = static_cast<redisReader*>(create_reader());
+  read_result out;
+  void* raw = nullptr;
+  if (redisReaderFeed(reader, bytes.data(), bytes.size()) != REDIS_OK || redisReaderGetReply(reader, &raw) != REDIS_OK) {
+    out.error = reader->errstr;
+  } else if (raw) {
+    out.r = from_hiredis(raw);
+    freeReplyObject(raw);
+  }
+  redisReaderFree(reader);
+  return out;
+}
+
+TEST(reply, reader_builds_the_tree_from_hiredis) {
+  auto got = read_one("*3\r\n$2\r\nab\r\n:-4\r\n*1\r\n$-1\r\n");
+  ASSERT_TRUE(got.r) << got.error;
+  ASSERT_EQ(got.r->elements.size(), 3u);
+  EXPECT_EQ(got.r->elements[0].str, "ab");
+  EXPECT_EQ(got.r->elements[1].integer, -4);
+  EXPECT_TRUE(got.r->elements[2].elements.at(0).is_nil());
+}
+
+// Issue 13 (fuzzing): an array header alone made hiredis allocate its element table,
+// 8 bytes per announced element, before any element arrived.
+TEST(reply, issue13_reader_refuses_an_array_header_over_the_limit) {
+  for (const char* header : {"*300000001\r\n", "*2147483647\r\n", "*16777217\r\n", "*1\r\n*16777217\r\n"}) {
+    auto got = read_one(header);
+    EXPECT_FALSE(got.r) << header;
+    EXPECT_FALSE(got.error.empty()) << header;
+  }
+  // Up to the limit, a header only waits for its elements.
+  auto waiting = read_one("*16777216\r\n");
+  EXPECT_FALSE(waiting.r);
+  EXPECT_TRUE(waiting.error.empty()) << waiting.error;
 }
 
 }  // namespace
