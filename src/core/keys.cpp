@@ -1,7 +1,6 @@
 // keys.cpp - the key names of BullMQ 6.7.0's layout.
 #include "core/keys.hpp"
 
-#include <boost/beast/core/detail/base64.hpp>
 #include <fmt/format.h>
 
 #include "drover/error.hpp"
@@ -41,11 +40,38 @@ void check_queue_name(std::string_view name) {
   }
 }
 
+namespace {
+
+// Standard base64 (RFC 4648 section 4) with padding, as Buffer.toString('base64') in BullMQ.
+std::string base64(std::string_view in) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const auto n = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16 |
+                   static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8 |
+                   static_cast<unsigned>(static_cast<unsigned char>(in[i + 2]));
+    out += alphabet[n >> 18 & 63];
+    out += alphabet[n >> 12 & 63];
+    out += alphabet[n >> 6 & 63];
+    out += alphabet[n & 63];
+  }
+  if (const auto rest = in.size() - i; rest > 0) {
+    auto n = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16;
+    if (rest == 2) n |= static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8;
+    out += alphabet[n >> 18 & 63];
+    out += alphabet[n >> 12 & 63];
+    out += rest == 2 ? alphabet[n >> 6 & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string client_name(std::string_view prefix, std::string_view queue, std::string_view suffix) {
-  namespace b64 = boost::beast::detail::base64;
-  std::string encoded(b64::encoded_size(queue.size()), '\0');
-  encoded.resize(b64::encode(encoded.data(), queue.data(), queue.size()));
-  return std::string(prefix) + ":" + encoded + std::string(suffix);
+  return std::string(prefix) + ":" + base64(queue) + std::string(suffix);
 }
 
 }  // namespace drover::detail
