@@ -1,5 +1,6 @@
 // websocket_transport.cpp - Engine.IO's WebSocket transport: fresh sessions, and
-// upgrades of polling sessions.
+// upgrades of polling sessions. The frames, the writer and the upgrade are in
+// websocket_io.cpp.
 //
 // Each connection has two coroutines: the reader (run_websocket itself) and one
 // writer that drains the session's outbox, so only one write is ever in flight.
@@ -12,7 +13,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket.hpp>
@@ -21,6 +21,7 @@
 #include "api/socketio/request_query.hpp"
 #include "api/socketio/server.hpp"
 #include "api/socketio/server_state.hpp"
+#include "api/socketio/websocket_io.hpp"
 
 namespace drover::api::socketio {
 namespace net = boost::asio;
@@ -31,10 +32,8 @@ namespace websocket = beast::websocket;
 namespace {
 
 using request = http::request<http::string_body>;
-using ws_stream = websocket::stream<beast::tcp_stream>;
+using detail::ws_stream;
 
-// engine.io's upgradeTimeout: the probe and the "5" must arrive within it.
-constexpr std::chrono::seconds upgrade_timeout{10};
 // For the opening handshake, the closing handshake, and writing a refusal.
 constexpr std::chrono::seconds handshake_timeout{10};
 
@@ -75,82 +74,6 @@ void configure(ws_stream& ws, const options& opts) {
   ws.set_option(timeout);
   ws.read_message_max(opts.max_payload);
   ws.text(true);
-}
-
-// Reads one message. Returns std::nullopt when the connection failed or closed,
-// or the message was binary, which drover does not support.
-net::awaitable<std::optional<std::string>> read_text(ws_stream& ws, beast::flat_buffer& buffer,
-                                                     boost::system::error_code& ec) {
-  buffer.clear();
-  auto result = co_await ws.async_read(buffer, net::as_tuple(net::use_awaitable));
-  ec = std::get<0>(result);
-  if (ec || !ws.got_text()) co_return std::nullopt;
-  co_return beast::buffers_to_string(buffer.data());
-}
-
-// Engine.IO's upgrade: "2probe" -> "3probe", the polling transport pauses (a
-// pending GET is answered with a noop), then "5" and the WebSocket takes over.
-// Returns the session, or nullptr when the probe failed; the session then stays
-// on polling, as the reference leaves it.
-net::awaitable<std::shared_ptr<detail::session>> upgrade(detail::server_state& st, std::shared_ptr<ws_stream> ws,
-                                                         std::string sid) {
-  auto s = st.find_session(sid);  // again: it may have closed during the WebSocket handshake
-  if (!s || s->transport() != detail::transport_kind::polling || s->probing) co_return nullptr;
-  s->probing = true;
-
-  net::steady_timer deadline(ws->get_executor());
-  deadline.expires_after(upgrade_timeout);
-  deadline.async_wait([weak_ws = std::weak_ptr<ws_stream>(ws),
-                       weak_s = std::weak_ptr<detail::session>(s)](boost::system::error_code ec) {
-    auto w = weak_ws.lock();
-    auto session = weak_s.lock();
-    if (ec || !w || !session || !session->probing) return;
-    beast::get_lowest_layer(*w).close();  // fails the pending read
-  });
-
-  bool upgraded = false;
-  beast::flat_buffer buffer;
-  boost::system::error_code ec;
-  auto probe = co_await read_text(*ws, buffer, ec);
-  if (probe && *probe == "2probe" && !s->closed()) {
-    const std::string answer = engineio::encode_packet(engineio::packet_type::pong, "probe");
-    auto written = co_await ws->async_write(net::buffer(answer), net::as_tuple(net::use_awaitable));
-    if (!std::get<0>(written)) {
-      s->set_upgrading(true);  // from now on polls are answered at once
-      auto confirm = co_await read_text(*ws, buffer, ec);
-      upgraded = confirm && *confirm == "5" && !s->closed();
-    }
-  }
-  s->probing = false;
-  deadline.cancel();
-  s->set_upgrading(false);
-  if (!upgraded) {
-    spdlog::debug("socket.io: session {}: WebSocket upgrade failed", sid);
-    co_return nullptr;
-  }
-  s->set_transport(detail::transport_kind::websocket);
-  co_return s;
-}
-
-// The single writer: sends the outbox in order, one frame per packet, and closes
-// the WebSocket once the session has ended.
-net::awaitable<void> write_loop(detail::server_state& st, std::shared_ptr<ws_stream> ws,
-                                std::shared_ptr<detail::session> s) {
-  for (;;) {
-    // One packet at a time: what waits behind a slow write stays in the outbox,
-    // where it counts against max_buffered.
-    while (auto text = s->take_next()) {
-      auto written = co_await ws->async_write(net::buffer(*text), net::as_tuple(net::use_awaitable));
-      if (std::get<0>(written)) {
-        // The reader sees the same failure; whoever is first closes the session.
-        if (!s->closed()) st.close_session(s, "transport error");
-        co_return;
-      }
-    }
-    if (s->closed()) break;
-    co_await s->wait();
-  }
-  co_await ws->async_close(websocket::close_code::normal, net::as_tuple(net::use_awaitable));
 }
 
 // Lets run_websocket wait for its writer, so that it returns only when the
@@ -195,9 +118,9 @@ net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::reque
   if (sid.empty()) {
     s = st.open_session(detail::transport_kind::websocket, req[http::field::authorization]);
   } else {
-    s = co_await upgrade(st, ws, sid);
+    s = co_await detail::upgrade(st, ws, sid);
     if (!s) {
-      co_await ws->async_close(websocket::close_code::normal, net::as_tuple(net::use_awaitable));
+      co_await detail::close_normally(*ws);
       co_return;
     }
   }
@@ -207,7 +130,7 @@ net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::reque
   };
 
   auto done = std::make_shared<writer_done>(ws->get_executor());
-  net::co_spawn(ws->get_executor(), write_loop(st, ws, s), [done, sid = s->sid()](std::exception_ptr e) {
+  net::co_spawn(ws->get_executor(), detail::write_loop(st, ws, s), [done, sid = s->sid()](std::exception_ptr e) {
     done->finished = true;
     done->signal.cancel();
     if (!e) return;
@@ -222,7 +145,7 @@ net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::reque
   boost::system::error_code ec;
   std::string_view reason;
   while (reason.empty() && !s->closed()) {
-    auto text = co_await read_text(*ws, buffer, ec);
+    auto text = co_await detail::read_text(*ws, buffer, ec);
     if (s->closed()) break;
     if (!text) {
       // A binary frame reads fine but is not ours to parse.
