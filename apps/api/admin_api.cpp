@@ -126,9 +126,9 @@ struct admin_api::routes {
       std::vector<json::object> found;
       std::string exact_id = search;
       auto exact = co_await q.get_job(exact_id);
-      std::string exact_state;
+      std::optional<job_state> exact_state;
       if (exact) exact_state = co_await q.get_job_state(exact_id);
-      if (exact && exact_state == state) found.push_back(job_row(*exact));
+      if (exact_state && exact_state == parse_job_state(state)) found.push_back(job_row(*exact));
       auto list = co_await q.get_jobs(types, 0, search_window - 1);
       const std::string needle = lower(search);
       for (const auto& j : list) {
@@ -161,7 +161,7 @@ struct admin_api::routes {
     auto logs = co_await q.get_job_logs(job_id, 0, 999);
     json::object out = j->to_json();
     out["queue"] = name;
-    out["state"] = state;
+    out["state"] = to_string(state);
     add_durations(out, *j);
     json::array lines;
     for (auto& l : logs.first) lines.emplace_back(l);
@@ -284,10 +284,11 @@ struct admin_api::routes {
       if (!existing) throw http_error(http::status::not_found, fmt::format("No job {} in queue {}", id, name));
       if (action == "retry") {
         auto state = co_await q.get_job_state(job_id);
-        if (state != "failed" && state != "completed") {
-          throw http_error(http::status::conflict, fmt::format("Job {} is {}, only failed or completed jobs retry", id, state));
+        if (state != job_state::failed && state != job_state::completed) {
+          throw http_error(http::status::conflict,
+                           fmt::format("Job {} is {}, only failed or completed jobs retry", id, to_string(state)));
         }
-        co_await q.retry_job(job_id, state);
+        co_await q.retry_job(job_id, to_string(state));
       } else if (action == "promote") {
         co_await q.promote(job_id);
       } else if (action == "cancel") {

@@ -169,10 +169,10 @@ net::awaitable<response> job_status(api_context& app, route_request& r) {
   auto j = co_await app.ai_queue.get_job(job_id);
   if (!j || !r.who.owns(user_of_job_data(j->data))) throw job_not_found();
   json::object out;
-  out["status"] = state;
-  if (state == "completed") {
+  out["status"] = to_string(state);
+  if (state == job_state::completed) {
     out["result"] = j->returnvalue;
-  } else if (state == "failed") {
+  } else if (state == job_state::failed) {
     out["error"] = j->failed_reason.value_or("");
   } else {
     out["progress"] = j->progress;

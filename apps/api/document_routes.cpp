@@ -243,7 +243,7 @@ net::awaitable<response> get(api_context& app, route_request& r) {
         auto state = co_await app.documents_queue.get_job_state(job_id);
         json::object o;
         o["id"] = j->id;
-        o["state"] = state;
+        o["state"] = to_string(state);
         o["attemptsMade"] = j->attempts_made;
         o["progress"] = j->progress;
         o["failedReason"] = optional_json(j->failed_reason);

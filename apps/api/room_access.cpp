@@ -104,10 +104,10 @@ net::awaitable<room_access::verdict> room_access::job_verdict(const caller& who,
   if (!v.allowed || !j) co_return v;
   json::object payload;
   payload["jobId"] = j->id;
-  if (state == "completed") {
+  if (state == job_state::completed) {
     v.event = "job-completed";
     payload["result"] = j->returnvalue;
-  } else if (state == "failed") {
+  } else if (state == job_state::failed) {
     v.event = "job-failed";
     payload["error"] = j->failed_reason.value_or("");
   } else {

@@ -49,7 +49,7 @@ net::awaitable<response> delivery(api_context& app, route_request& r) {
   json::object out;
   out["id"] = j->id;
   out["name"] = j->name;
-  out["state"] = state;
+  out["state"] = to_string(state);
   if (j->data.is_object()) {
     if (const auto* url = j->data.get_object().if_contains("url")) out["url"] = *url;
   }
@@ -57,7 +57,7 @@ net::awaitable<response> delivery(api_context& app, route_request& r) {
   out["maxAttempts"] = std::max<std::int64_t>(1, j->opts.attempts.value_or(1));
   out["attempts"] = std::move(attempts);
   if (j->failed_reason) out["failedReason"] = *j->failed_reason;
-  if (state == "completed") out["result"] = j->returnvalue;
+  if (state == job_state::completed) out["result"] = j->returnvalue;
   out["createdAt"] = j->timestamp;
   if (j->finished_on) out["finishedAt"] = *j->finished_on;
   co_return json_response(req, http::status::ok, out);

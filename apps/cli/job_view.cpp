@@ -45,13 +45,13 @@ void print_job_table(std::ostream& out, const std::vector<listed_job>& jobs, std
   t.print(out);
 }
 
-void print_job_detail(std::ostream& out, const job& j, const std::string& state, const std::vector<std::string>& logs,
+void print_job_detail(std::ostream& out, const job& j, std::optional<job_state> state, const std::vector<std::string>& logs,
                       std::int64_t now_ms) {
   using a = text_table::align;
   text_table t({"FIELD", "VALUE"}, {a::left, a::left});
   t.add_row({"id", j.id});
   t.add_row({"name", j.name});
-  t.add_row({"state", state});
+  t.add_row({"state", to_string(state)});
   t.add_row({"attempts", attempts(j)});
   t.add_row({"progress", json::serialize(j.progress)});
   t.add_row({"created", format_time(j.timestamp)});

@@ -197,7 +197,7 @@ net::awaitable<int> print_job(const queue_flags& f, queue& q) {
   auto [logs, count] = co_await q.get_job_logs(f.id);
   if (f.json) {
     auto o = j->to_json();
-    o["state"] = state;
+    o["state"] = to_string(state);
     json::array lines;
     for (auto& l : logs) lines.emplace_back(l);
     o["logs"] = std::move(lines);

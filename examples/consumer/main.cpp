@@ -35,7 +35,7 @@ int main() {
     auto job = co_await queue.add("greet", data);
     // Poll until the worker is done (a real program would use queue_events).
     for (int i = 0; i < 200; ++i) {
-      if (co_await queue.get_job_state(job.id) == "completed") break;
+      if (co_await queue.get_job_state(job.id) == drover::job_state::completed) break;
       net::steady_timer t(io, std::chrono::milliseconds(25));
       co_await t.async_wait(net::use_awaitable);
     }

@@ -32,7 +32,7 @@ class blocking_queue {
   job add(std::string name, boost::json::value data, job_options opts = {});
   std::vector<job> add_bulk(std::vector<new_job> jobs);
   std::optional<job> get_job(std::string id);
-  std::string get_job_state(std::string id);
+  std::optional<job_state> get_job_state(std::string id);
   std::map<std::string, std::int64_t> get_job_counts(std::vector<std::string> types = {});
   std::vector<job> get_jobs(std::vector<std::string> types, std::int64_t start = 0, std::int64_t end = -1,
                             bool asc = false);

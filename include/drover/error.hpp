@@ -7,8 +7,11 @@
 
 namespace drover {
 
-// Why an operation failed. Absence (no such job) is never an error: functions that
-// look something up return std::optional instead.
+// Why an operation failed. One convention for absence across the API: a lookup
+// (get_job, get_job_state, get_job_scheduler, dead_letter_queue::get, ...) returns
+// std::nullopt, a removal returns whether there was something to remove, and only a
+// command on one job (retry_job, promote, change_delay, update_progress, add_log,
+// update_data, dead_letter_queue::requeue) throws errc::job_not_found.
 enum class errc {
   redis_unavailable = 1,  // cannot connect, or the connection was lost
   redis_timeout,          // no reply within the command timeout

@@ -18,6 +18,7 @@
 #include "drover/job.hpp"
 #include "drover/job_scheduler.hpp"
 #include "drover/job_options.hpp"
+#include "drover/job_state.hpp"
 #include "drover/redis_options.hpp"
 
 namespace drover {
@@ -107,9 +108,8 @@ class queue {
 
   // std::nullopt when no job has this id.
   boost::asio::awaitable<std::optional<job>> get_job(std::string id);
-  // "completed", "failed", "delayed", "active", "waiting", "prioritized",
-  // "waiting-children", or "unknown" when there is no such job.
-  boost::asio::awaitable<std::string> get_job_state(std::string id);
+  // std::nullopt when no job has this id.
+  boost::asio::awaitable<std::optional<job_state>> get_job_state(std::string id);
   // Counts per state; no types means BullMQ's defaults (active, completed, delayed,
   // failed, paused, prioritized, waiting, waiting-children).
   boost::asio::awaitable<std::map<std::string, std::int64_t>> get_job_counts(std::vector<std::string> types = {});

@@ -77,7 +77,7 @@ net::awaitable<std::optional<job>> queue::get_job(std::string id) {
   co_return job::from_hash(std::move(id), fv);
 }
 
-net::awaitable<std::string> queue::get_job_state(std::string id) {
+net::awaitable<std::optional<job_state>> queue::get_job_state(std::string id) {
   auto call = scripts::get_state::of(impl_->keys, std::move(id));
   co_return co_await scripts::run(*impl_->conn, std::move(call));
 }

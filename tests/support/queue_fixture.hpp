@@ -28,7 +28,7 @@ class queue_fixture : public ::testing::Test {
     return o;
   }
 
-  boost::asio::awaitable<bool> state_is(queue& q, std::string id, const char* state) {
+  boost::asio::awaitable<bool> state_is(queue& q, std::string id, job_state state) {
     co_return co_await q.get_job_state(std::move(id)) == state;
   }
 

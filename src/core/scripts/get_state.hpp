@@ -3,11 +3,13 @@
 // Contract: read-only; looks for the job id in the state sets and lists in a fixed
 // order. KEYS (8): completed, failed, delayed, active, wait, paused, waiting-children,
 // prioritized. ARGV (1): job id. Returns the state's name ("completed", "failed",
-// "delayed", "active", "waiting", "waiting-children", "prioritized") or "unknown".
+// "delayed", "active", "waiting", "waiting-children", "prioritized") or "unknown",
+// parsed into a job_state (std::nullopt for "unknown": no such job).
 #pragma once
 
 #include "core/keys.hpp"
 #include "core/scripts/script_call.hpp"
+#include "drover/job_state.hpp"
 
 namespace drover::detail::scripts {
 
@@ -26,8 +28,8 @@ struct get_state {
             {std::move(completed), std::move(failed), std::move(delayed), std::move(active), std::move(wait),
              std::move(paused), std::move(waiting_children), std::move(prioritized), std::move(job_id)}};
   }
-  using result = std::string;
-  result parse(const redis::reply& r) const { return r.as_string(); }
+  using result = std::optional<job_state>;
+  result parse(const redis::reply& r) const { return parse_job_state(r.as_string()); }
 };
 
 }  // namespace drover::detail::scripts

@@ -70,7 +70,7 @@ class document_processing_test : public ::testing::Test {
       auto finished = [&]() -> net::awaitable<bool> {
         for (const auto& id : ids) {
           auto state = co_await q.get_job_state("doc-" + id);
-          if (state != "completed" && state != "failed") co_return false;
+          if (state != job_state::completed && state != job_state::failed) co_return false;
         }
         co_return true;
       };

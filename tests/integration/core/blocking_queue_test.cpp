@@ -36,7 +36,7 @@ TEST(blocking_queue, adds_and_reads_from_several_threads) {
   q.pause();
   EXPECT_TRUE(q.is_paused());
   EXPECT_TRUE(q.remove("1"));
-  EXPECT_EQ(q.get_job_state("2"), "waiting");
+  EXPECT_EQ(q.get_job_state("2"), job_state::waiting);
 }
 
 TEST(blocking_queue, reports_an_unreachable_redis_as_an_error) {

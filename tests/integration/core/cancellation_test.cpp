@@ -64,7 +64,7 @@ TEST_F(cancellation_test, removes_waiting_delayed_and_prioritized_jobs) {
     auto delayed = co_await q.add("d", json::object(), delayed_opts);
     auto prio_opts = job_options::from_json(json::parse(R"({"priority":5})"));
     auto prioritized = co_await q.add("p", json::object(), prio_opts);
-    EXPECT_EQ(co_await q.get_job_state(prioritized.id), "prioritized");
+    EXPECT_EQ(co_await q.get_job_state(prioritized.id), job_state::prioritized);
     std::vector<std::string> ids{waiting.id, delayed.id, prioritized.id};
     for (const auto& id : ids) {
       EXPECT_EQ(co_await q.cancel(id, "not needed"), cancel_outcome::removed) << id;
@@ -89,10 +89,10 @@ TEST_F(cancellation_test, a_finished_job_is_left_alone) {
     {
       test::worker_thread w(name, processor::async([](job_context&) -> net::awaitable<json::value> { co_return 1; }),
                             wopts());
-      EXPECT_TRUE(co_await eventually([&] { return state_is(q, done.id, "completed"); }));
+      EXPECT_TRUE(co_await eventually([&] { return state_is(q, done.id, job_state::completed); }));
     }
     EXPECT_EQ(co_await q.cancel(done.id), cancel_outcome::already_finished);
-    EXPECT_EQ(co_await q.get_job_state(done.id), "completed");
+    EXPECT_EQ(co_await q.get_job_state(done.id), job_state::completed);
     q.close();
   });
   EXPECT_EQ(server.cli("HEXISTS " + key("1") + " drover:cancel"), "0");
@@ -111,12 +111,12 @@ void cancels_an_active_job(cancellation_test& t, const std::string& name, bool b
     auto o = t.wopts();
     o.cpu_threads = 1;
     test::worker_thread w(name, proc, o);
-    EXPECT_TRUE(co_await eventually([&] { return t.state_is(q, j.id, "active"); }));
+    EXPECT_TRUE(co_await eventually([&] { return t.state_is(q, j.id, job_state::active); }));
     EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> { co_return started.load() == 1; }));
 
     auto asked = std::chrono::steady_clock::now();
     EXPECT_EQ(co_await q.cancel(j.id, "user pressed stop"), cancel_outcome::signalled);
-    EXPECT_TRUE(co_await eventually([&] { return t.state_is(q, j.id, "failed"); }, 2s));
+    EXPECT_TRUE(co_await eventually([&] { return t.state_is(q, j.id, job_state::failed); }, 2s));
     auto took = std::chrono::steady_clock::now() - asked;
     EXPECT_LT(took, 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
 
@@ -139,7 +139,7 @@ void cancels_an_active_job(cancellation_test& t, const std::string& name, bool b
     co_await q.retry_job(j.id);
     EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> { co_return started.load() == 2; }));
     EXPECT_EQ(co_await q.cancel(j.id), cancel_outcome::signalled);
-    EXPECT_TRUE(co_await eventually([&] { return t.state_is(q, j.id, "failed"); }, 2s));
+    EXPECT_TRUE(co_await eventually([&] { return t.state_is(q, j.id, job_state::failed); }, 2s));
     w.stop();
     q.close();
   });
@@ -167,7 +167,7 @@ TEST_F(cancellation_test, a_request_made_before_the_job_starts_stops_it_from_run
       co_return nullptr;
     });
     test::worker_thread w(name, proc, wopts());
-    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, "failed"); }));
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::failed); }));
     auto failed = co_await q.get_job(j.id);
     DROVER_CO_ASSERT_TRUE(failed.has_value());
     EXPECT_EQ(failed->failed_reason, "cancelled");
@@ -192,10 +192,10 @@ TEST_F(cancellation_test, a_request_made_after_the_last_check_still_wins_at_the_
     o.cancel_check_interval = 60s;
     o.cpu_threads = 1;
     test::worker_thread w(name, proc, o);
-    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, "active"); }));
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::active); }));
     EXPECT_EQ(co_await q.cancel(j.id), cancel_outcome::signalled);
     release = true;
-    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, "failed"); }));
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::failed); }));
     auto failed = co_await q.get_job(j.id);
     DROVER_CO_ASSERT_TRUE(failed.has_value());
     EXPECT_EQ(failed->failed_reason, "cancelled");
@@ -232,7 +232,7 @@ TEST_F(cancellation_test, cancelling_while_workers_take_jobs_never_lets_one_comp
       }
       ++signalled;
       EXPECT_EQ(outcome, cancel_outcome::signalled) << id;
-      EXPECT_TRUE(co_await eventually([&] { return state_is(q, id, "failed"); })) << id;
+      EXPECT_TRUE(co_await eventually([&] { return state_is(q, id, job_state::failed); })) << id;
       auto j = co_await q.get_job(id);
       if (j) {
         EXPECT_EQ(j->failed_reason, "cancelled") << id;
@@ -272,8 +272,8 @@ TEST_F(cancellation_test, a_per_queue_default_timeout_applies_to_jobs_without_th
     o.default_timeout = 200ms;
     o.concurrency = 2;
     test::worker_thread w(name, proc, o);
-    EXPECT_TRUE(co_await eventually([&] { return state_is(q, bounded.id, "failed"); }));
-    EXPECT_TRUE(co_await eventually([&] { return state_is(q, patient.id, "completed"); }));
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, bounded.id, job_state::failed); }));
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, patient.id, job_state::completed); }));
     auto failed = co_await q.get_job(bounded.id);
     DROVER_CO_ASSERT_TRUE(failed.has_value());
     EXPECT_EQ(failed->failed_reason, "job timed out after 200 ms");
@@ -294,7 +294,7 @@ TEST_F(cancellation_test, a_blocking_processor_tells_a_timeout_from_a_cancellati
     o.default_timeout = 200ms;
     o.cpu_threads = 1;
     test::worker_thread w(name, spins_until_stopped(started, seen), o);
-    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, "failed"); }));
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::failed); }));
     auto failed = co_await q.get_job(j.id);
     DROVER_CO_ASSERT_TRUE(failed.has_value());
     EXPECT_EQ(failed->failed_reason, "job timed out after 200 ms");

@@ -114,11 +114,11 @@ TEST_F(dead_letter_queue_test, unrecoverable_failures_are_copied_but_cancellatio
     auto o = wopts();
     o.concurrency = 3;
     test::worker_thread w(name, proc, o);
-    EXPECT_TRUE(co_await eventually([&] { return state_is(q, fatal.id, "failed"); }));
-    EXPECT_TRUE(co_await eventually([&] { return state_is(q, flaky.id, "completed"); }));
-    EXPECT_TRUE(co_await eventually([&] { return state_is(q, slow.id, "active"); }));
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, fatal.id, job_state::failed); }));
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, flaky.id, job_state::completed); }));
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, slow.id, job_state::active); }));
     EXPECT_EQ(co_await q.cancel(slow.id), cancel_outcome::signalled);
-    EXPECT_TRUE(co_await eventually([&] { return state_is(q, slow.id, "failed"); }));
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, slow.id, job_state::failed); }));
     co_await test::sleep_ms(300);
     auto entries = co_await dlq.list();
     DROVER_CO_ASSERT_TRUE(entries.size() == 1u);
@@ -139,7 +139,7 @@ TEST_F(dead_letter_queue_test, without_a_dead_letter_queue_nothing_is_copied) {
     auto o = wopts();
     o.dead_letter_queue.clear();
     test::worker_thread w(name, judge(runs), o);
-    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, "failed"); }));
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::failed); }));
     co_await test::sleep_ms(200);
     EXPECT_EQ(co_await dlq.count(), 0);
     dlq.close();
@@ -168,8 +168,8 @@ TEST_F(dead_letter_queue_test, requeue_sends_an_entry_back_to_its_source_queue) 
     EXPECT_NE(requeued->id, "custom-7");  // a new run gets a new id; the failed job stays
     EXPECT_EQ(requeued->name, "again");
     EXPECT_EQ(requeued->data, json::parse(R"({"fail":true})"));
-    EXPECT_EQ(co_await q.get_job_state(requeued->id), "waiting");
-    EXPECT_EQ(co_await q.get_job_state("custom-7"), "failed");
+    EXPECT_EQ(co_await q.get_job_state(requeued->id), job_state::waiting);
+    EXPECT_EQ(co_await q.get_job_state("custom-7"), job_state::failed);
     EXPECT_FALSE((co_await dlq.get(entries.front().id)).has_value());
     EXPECT_EQ(co_await dlq.count(), 3);
     EXPECT_FALSE((co_await dlq.requeue("no-such-entry")).has_value());

@@ -60,7 +60,7 @@ TEST_F(job_scheduler_test, cron_upsert_stores_the_scheduler_and_its_delayed_job)
     auto next_ms = std::stoll(server.cli("ZSCORE " + key("repeat") + " new-year"));
     EXPECT_EQ(next_ms % 86400000, 23 * 3600000);
     EXPECT_EQ(j->id, "repeat:new-year:" + std::to_string(next_ms));
-    EXPECT_EQ(co_await q.get_job_state(j->id), "delayed");
+    EXPECT_EQ(co_await q.get_job_state(j->id), job_state::delayed);
     EXPECT_EQ(server.cli("HGET " + key("repeat:new-year") + " pattern"), "0 0 1 1 *");
     EXPECT_EQ(server.cli("HGET " + key("repeat:new-year") + " tz"), "Europe/Berlin");
     EXPECT_EQ(server.cli("HGET " + key("repeat:new-year") + " ic"), "1");

@@ -153,10 +153,10 @@ TEST_F(queue_test, reads_jobs_states_counts_and_listings) {
     p.priority = 3;
     co_await q.add("p", json::object(), p);
 
-    EXPECT_EQ(co_await q.get_job_state("1"), "waiting");
-    EXPECT_EQ(co_await q.get_job_state("3"), "delayed");
-    EXPECT_EQ(co_await q.get_job_state("4"), "prioritized");
-    EXPECT_EQ(co_await q.get_job_state("nope"), "unknown");
+    EXPECT_EQ(co_await q.get_job_state("1"), job_state::waiting);
+    EXPECT_EQ(co_await q.get_job_state("3"), job_state::delayed);
+    EXPECT_EQ(co_await q.get_job_state("4"), job_state::prioritized);
+    EXPECT_EQ(co_await q.get_job_state("nope"), std::nullopt);
     EXPECT_FALSE((co_await q.get_job("nope")).has_value());
 
     auto counts = co_await q.get_job_counts();
@@ -220,7 +220,7 @@ TEST_F(queue_test, remove_promote_change_delay_and_drain) {
     EXPECT_TRUE(co_await q.remove("1"));
     EXPECT_FALSE(co_await q.remove("1"));
     co_await q.promote("2");
-    EXPECT_EQ(co_await q.get_job_state("2"), "waiting");
+    EXPECT_EQ(co_await q.get_job_state("2"), job_state::waiting);
     bool refused = false;
     try {
       co_await q.promote("2");

@@ -72,7 +72,7 @@ TEST_F(worker_test, completes_jobs_and_records_what_bullmq_records) {
     EXPECT_EQ(j->attempts_started, 1);
     EXPECT_TRUE(j->processed_on.has_value());
     EXPECT_TRUE(j->finished_on.has_value());
-    EXPECT_EQ(co_await q.get_job_state(added.id), "completed");
+    EXPECT_EQ(co_await q.get_job_state(added.id), job_state::completed);
     q.close();
   });
   auto events = server.cli("XRANGE " + key("events") + " - +");
@@ -383,7 +383,7 @@ TEST_F(worker_test, a_job_timeout_fails_the_attempt_and_stops_the_processor) {
     DROVER_CO_ASSERT_TRUE(j.has_value());
     EXPECT_EQ(j->failed_reason, "job timed out after 200 ms");
     EXPECT_EQ(j->attempts_made, 2);  // the timeout is an ordinary failure: the job retried
-    EXPECT_EQ(co_await q.get_job_state("2"), "completed");
+    EXPECT_EQ(co_await q.get_job_state("2"), job_state::completed);
     q.close();
   });
   EXPECT_EQ(noticed.load(), 2);
