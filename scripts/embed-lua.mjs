@@ -12,6 +12,12 @@
 // `<name>+<bullmqName>.lua` there is a guard: it makes script <name> out of the guard
 // followed by BullMQ's <bullmqName>, unchanged.
 //
+// An own script may also call BullMQ's scripts inside its one atomic call: a line
+// `-- drover:calls <bullmqName> ...` in it puts each named script in front of it as a
+// function `bullmq_<bullmqName>(KEYS, ARGV)` whose body is BullMQ's script, unchanged
+// (its parameters shadow the globals, so the body reads the keys and arguments it is
+// given), and the own script calls them with slices of its own KEYS and ARGV.
+//
 // usage: embed-lua.mjs <node_modules dir> <output .cpp> [own scripts dir]
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
@@ -49,11 +55,23 @@ for (const file of readdirSync(scriptsDir).sort()) {
     entries.push({ name, ident: snake(name), keys: script.keys, content: script.content, sha1 });
   }
 }
+// BullMQ's scripts named by `-- drover:calls` lines, each as a local function, then the
+// own script.
+function withCalledScripts(file, own) {
+  const names = [...own.matchAll(/^-- drover:calls ([A-Za-z ]+)$/gm)].flatMap((m) => m[1].trim().split(/ +/));
+  let prelude = '';
+  for (const name of names) {
+    const base = entries.find((e) => e.name === name);
+    if (!base) throw new Error(`${file}: no BullMQ script ${name} to call`);
+    prelude += `local function bullmq_${name}(KEYS, ARGV)\n${base.content}\nend\n`;
+  }
+  return prelude + own;
+}
 if (ownDir) {
   for (const file of readdirSync(ownDir).sort()) {
     const m = /^([A-Za-z]+)-(\d+)\.lua$/.exec(file);
     if (!m) continue;
-    const content = readFileSync(join(ownDir, file), 'utf8');
+    const content = withCalledScripts(file, readFileSync(join(ownDir, file), 'utf8'));
     if (content.includes(')lua"')) throw new Error(`${file}: cannot be embedded as a raw string literal`);
     const sha1 = createHash('sha1').update(content).digest('hex');
     entries.push({ name: m[1], ident: snake(m[1]), keys: Number(m[2]), content, sha1 });

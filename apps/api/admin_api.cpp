@@ -270,6 +270,7 @@ struct admin_api::routes {
       dead_letter_queue dlq(self.ex_, name, self.opts_);
       std::optional<job> added;
       std::exception_ptr failure;
+      // job_not_found becomes a 404 naming the entry (error_reply.cpp).
       try {
         added = co_await dlq.requeue(job_id);
       } catch (...) {
@@ -277,7 +278,6 @@ struct admin_api::routes {
       }
       dlq.close();
       if (failure) std::rethrow_exception(failure);
-      if (!added) throw http_error(http::status::not_found, fmt::format("No dead-letter entry {} in {}", id, name));
       out["newJobId"] = added->id;
     } else {
       auto existing = co_await q.get_job(job_id);

@@ -58,7 +58,12 @@ int run_dlq(const dlq_flags& f) {
       }
       std::cout << json::serialize(e->to_json()) << std::endl;
     } else if (f.action == "requeue") {
-      auto j = co_await d.requeue(f.id);
+      std::optional<job> j;
+      try {
+        j = co_await d.requeue(f.id);
+      } catch (const error& e) {
+        if (!e.is(errc::job_not_found)) throw;
+      }
       if (!j) {
         std::cerr << fmt::format("drover: no dead letter {} in {}", f.id, d.name()) << std::endl;
         rc = 3;

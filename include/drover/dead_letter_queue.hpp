@@ -46,18 +46,18 @@ class dead_letter_queue {
   // std::nullopt when there is no such entry.
   boost::asio::awaitable<std::optional<job>> get(std::string id);
   // Adds the entry's job back to its source queue (same name, data and options, a new
-  // id, no delay) and then removes the entry. Returns the new job, or std::nullopt
-  // when there is no such entry. Throws drover::error(invalid_argument) for an entry
-  // that does not hold a dead letter, or the add's errors. Should the removal fail
-  // after the add, the entry stays and a second requeue would add the job again.
-  boost::asio::awaitable<std::optional<job>> requeue(std::string id);
+  // id, no delay) and removes the entry, both in one atomic call: a crash can neither
+  // add the job twice nor lose it, and two requeues of one entry add it once. Returns
+  // the new job. Throws drover::error: job_not_found when there is no such entry (or
+  // another requeue took it first), not_in_state when it is locked, invalid_argument
+  // for an entry that does not hold a dead letter, or the add's errors.
+  boost::asio::awaitable<job> requeue(std::string id);
   // Requeues every entry; returns the new jobs.
   boost::asio::awaitable<std::vector<job>> requeue_all();
 
   void close();
 
  private:
-  boost::asio::any_io_executor ex_;
   queue_options opts_;
   queue dlq_;
 };

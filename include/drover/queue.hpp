@@ -205,6 +205,9 @@ class queue {
   struct impl;
 
  private:
+  // Requeues a dead letter with its add and the entry's removal in one script call on
+  // the dead-letter queue's connection (src/core/dead_letter_queue.cpp).
+  friend class dead_letter_queue;
   std::unique_ptr<impl> impl_;
 };
 

@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include "core/add_job.hpp"
 #include "core/dead_letter_format.hpp"
+#include "core/queue_impl.hpp"
+#include "core/scripts/requeue_dead_letter.hpp"
 #include "drover/error.hpp"
 
 namespace net = boost::asio;
@@ -53,7 +56,7 @@ std::string dead_letter_queue::name_for(std::string_view source_queue) {
 }
 
 dead_letter_queue::dead_letter_queue(net::any_io_executor ex, std::string name, queue_options opts)
-    : ex_(ex), opts_(opts), dlq_(ex, std::move(name), std::move(opts)) {}
+    : opts_(opts), dlq_(ex, std::move(name), std::move(opts)) {}
 
 const std::string& dead_letter_queue::name() const { return dlq_.name(); }
 
@@ -76,19 +79,18 @@ net::awaitable<std::optional<job>> dead_letter_queue::get(std::string id) {
   co_return co_await dlq_.get_job(std::move(id));
 }
 
-net::awaitable<std::optional<job>> dead_letter_queue::requeue(std::string id) {
+net::awaitable<job> dead_letter_queue::requeue(std::string id) {
   auto entry = co_await dlq_.get_job(id);
-  if (!entry) co_return std::nullopt;
+  if (!entry) throw error(errc::job_not_found, fmt::format("no dead letter {} in {}", id, dlq_.name()));
   auto d = read_entry(*entry);
-  queue source(ex_, d.source_queue, opts_);
-  auto added = co_await source.add(std::move(d.name), std::move(d.data), std::move(d.opts));
-  source.close();
-  bool removed = co_await dlq_.remove(id);
-  if (!removed) {
-    throw error(errc::not_in_state, fmt::format("dead letter {} was requeued to {} as job {} but stays in {} "
-                                                "(it is locked or gone)", id, added.id, d.source_queue, dlq_.name()));
-  }
-  co_return added;
+  const detail::queue_keys source_keys(opts_.prefix, d.source_queue);
+  auto add = detail::prepare_add(source_keys, {std::move(d.name), std::move(d.data), std::move(d.opts)});
+  auto call = detail::scripts::requeue_dead_letter::of(std::move(add.call), dlq_.impl_->keys, id);
+  auto new_id = co_await detail::scripts::run(*dlq_.impl_->conn, std::move(call));
+  // Requeued by someone else since it was read: the job is in its queue once, by them.
+  if (!new_id) throw error(errc::job_not_found, fmt::format("no dead letter {} in {}", id, dlq_.name()));
+  add.j.id = std::move(*new_id);
+  co_return std::move(add.j);
 }
 
 net::awaitable<std::vector<job>> dead_letter_queue::requeue_all() {
@@ -99,8 +101,13 @@ net::awaitable<std::vector<job>> dead_letter_queue::requeue_all() {
     auto page = co_await list(0, 99);
     if (page.empty()) break;
     for (auto& e : page) {
-      auto j = co_await requeue(e.id);
-      if (j) added.push_back(std::move(*j));
+      try {
+        auto j = co_await requeue(e.id);
+        added.push_back(std::move(j));
+      } catch (const error& ex) {
+        // Requeued by someone else meanwhile: nothing to do for it here.
+        if (ex.code() != make_error_code(errc::job_not_found)) throw;
+      }
     }
   }
   co_return added;

@@ -26,6 +26,9 @@ extern const script add_delayed_job, add_job_scheduler, get_job_scheduler, remov
 
 // drover's own scripts (src/lua), for what BullMQ lacks.
 extern const script cancel_job;
+// A dead-letter entry back to its source queue, with BullMQ's add and removeJob inside
+// one call (src/lua/requeueDeadLetter-11.lua).
+extern const script requeue_dead_letter;
 // BullMQ's moveToFinished behind drover's guard: a pending cancellation request wins
 // (src/lua/moveToFinishedUnlessCancelled+moveToFinished.lua).
 extern const script move_to_finished_unless_cancelled;

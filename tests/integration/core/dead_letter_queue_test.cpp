@@ -2,6 +2,7 @@
 // leaves out, and sending entries back with dead_letter_queue.
 #include <drover/dead_letter_queue.hpp>
 #include <drover/queue.hpp>
+#include <drover/redis_client.hpp>
 #include <drover/worker.hpp>
 
 #include <gtest/gtest.h>
@@ -164,15 +165,36 @@ TEST_F(dead_letter_queue_test, requeue_sends_an_entry_back_to_its_source_queue) 
     EXPECT_EQ(entries.front().data.at("deadLetter").at("jobId").as_string(), "custom-7");
 
     auto requeued = co_await dlq.requeue(entries.front().id);
-    DROVER_CO_ASSERT_TRUE(requeued.has_value());
-    EXPECT_NE(requeued->id, "custom-7");  // a new run gets a new id; the failed job stays
-    EXPECT_EQ(requeued->name, "again");
-    EXPECT_EQ(requeued->data, json::parse(R"({"fail":true})"));
-    EXPECT_EQ(co_await q.get_job_state(requeued->id), job_state::waiting);
+    EXPECT_NE(requeued.id, "custom-7");  // a new run gets a new id; the failed job stays
+    EXPECT_EQ(requeued.name, "again");
+    EXPECT_EQ(requeued.data, json::parse(R"({"fail":true})"));
+    EXPECT_EQ(co_await q.get_job_state(requeued.id), job_state::waiting);
     EXPECT_EQ(co_await q.get_job_state("custom-7"), job_state::failed);
     EXPECT_FALSE((co_await dlq.get(entries.front().id)).has_value());
     EXPECT_EQ(co_await dlq.count(), 3);
-    EXPECT_FALSE((co_await dlq.requeue("no-such-entry")).has_value());
+    auto requeue_error = [&](std::string id) -> net::awaitable<std::optional<errc>> {
+      try {
+        co_await dlq.requeue(std::move(id));
+      } catch (const error& e) {
+        for (auto c : {errc::job_not_found, errc::not_in_state}) {
+          if (e.is(c)) co_return c;
+        }
+        throw;
+      }
+      co_return std::nullopt;
+    };
+    EXPECT_EQ(co_await requeue_error("no-such-entry"), errc::job_not_found);
+    // The same entry twice: the second finds it gone and adds nothing.
+    EXPECT_EQ(co_await requeue_error(entries.front().id), errc::job_not_found);
+    EXPECT_EQ((co_await q.get_job_counts())["waiting"], 1);
+    // A locked entry stays where it is, and nothing is added for it.
+    redis_client raw_redis(io.get_executor(), server.options());
+    const std::string lock_key = "bull:" + dlq_name + ":" + entries[1].id + ":lock";
+    co_await raw_redis.set(lock_key, "someone");
+    EXPECT_EQ(co_await requeue_error(entries[1].id), errc::not_in_state);
+    EXPECT_EQ((co_await q.get_job_counts())["waiting"], 1);
+    co_await raw_redis.del(lock_key);
+    raw_redis.close();
 
     auto rest = co_await dlq.requeue_all();
     EXPECT_EQ(rest.size(), 3u);
