@@ -16,7 +16,8 @@
 // `-- drover:calls <bullmqName> ...` in it puts each named script in front of it as a
 // function `bullmq_<bullmqName>(KEYS, ARGV)` whose body is BullMQ's script, unchanged
 // (its parameters shadow the globals, so the body reads the keys and arguments it is
-// given), and the own script calls them with slices of its own KEYS and ARGV.
+// given), and the own script calls them with slices of its own KEYS and ARGV, cut by
+// `slice` (src/lua/include/slice.lua, put in front too).
 //
 // usage: embed-lua.mjs <node_modules dir> <output .cpp> [own scripts dir]
 import { createRequire } from 'node:module';
@@ -59,7 +60,8 @@ for (const file of readdirSync(scriptsDir).sort()) {
 // own script.
 function withCalledScripts(file, own) {
   const names = [...own.matchAll(/^-- drover:calls ([A-Za-z ]+)$/gm)].flatMap((m) => m[1].trim().split(/ +/));
-  let prelude = '';
+  if (names.length === 0) return own;
+  let prelude = readFileSync(join(ownDir, 'include', 'slice.lua'), 'utf8');
   for (const name of names) {
     const base = entries.find((e) => e.name === name);
     if (!base) throw new Error(`${file}: no BullMQ script ${name} to call`);

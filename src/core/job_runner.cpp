@@ -20,7 +20,9 @@
 #include <spdlog/spdlog.h>
 
 #include "core/cancellation.hpp"
+#include "core/add_job.hpp"
 #include "core/clock.hpp"
+#include "core/dead_letter_format.hpp"
 #include "core/scripts/add_log.hpp"
 #include "core/scripts/move_to_delayed.hpp"
 #include "core/scripts/move_to_finished.hpp"
@@ -334,12 +336,20 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
   } else {
     spdlog::warn("queue {}: job {} (attempt {}) failed for good: {}", k.queue(), j.id, j.attempts_made + 1, reason);
     const auto finished_on = detail::now_ms();
-    auto call = scripts::move_to_finished::of(k, j, token, false, reason, std::move(fields), false, opts, finished_on)
-                    .pack();
+    auto finish = scripts::move_to_finished::of(k, j, token, false, reason, std::move(fields), false, opts, finished_on);
+    // The copy goes in the same atomic call as the failure: a crash cannot keep one
+    // without the other, and a repeated call finds the failure recorded and adds nothing.
+    if (!opts.dead_letter_queue.empty()) {
+      const detail::queue_keys dead_letters(opts.prefix, opts.dead_letter_queue);
+      auto entry = detail::dead_letter_entry(j, k.queue(), opts.name, reason, std::move(traces), finished_on);
+      finish.dead_letter = detail::prepare_add(dead_letters, std::move(entry)).call;
+    }
+    auto call = std::move(finish).pack();
     auto recorded = co_await record(j, "failure", std::move(call));
     if (recorded) ++failed_count;
     if (recorded && !opts.dead_letter_queue.empty()) {
-      co_await send_to_dead_letter(j, reason, std::move(traces), finished_on);
+      spdlog::info("queue {}: job {} (attempt {}) copied to dead-letter queue {} as {}", k.queue(), j.id,
+                   j.attempts_made + 1, opts.dead_letter_queue, detail::dead_letter_id(k.queue(), j.id, finished_on));
     }
   }
 }

@@ -32,6 +32,9 @@ extern const script requeue_dead_letter;
 // BullMQ's moveToFinished behind drover's guard: a pending cancellation request wins
 // (src/lua/moveToFinishedUnlessCancelled+moveToFinished.lua).
 extern const script move_to_finished_unless_cancelled;
+// A final failure and its dead-letter copy: BullMQ's moveToFinished and addStandardJob
+// inside one call (src/lua/moveToFinishedWithDeadLetter-23.lua).
+extern const script move_to_finished_with_dead_letter;
 
 const std::vector<const script*>& all_scripts();
 

@@ -3,9 +3,9 @@
 // where the work may be skipped, until the worker closes.
 //
 // Used by recording an outcome (job_runner.cpp: keep_trying, as the job's lock still
-// holds and losing the outcome would run the job twice), copying a failed job to the
-// dead-letter queue (dead_letter_sink.cpp: give_up) and adding a scheduler's next job
-// (scheduler_iteration.cpp: give_up). Their deadline is one lock duration: after it the
+// holds and losing the outcome would run the job twice; a final failure's dead-letter
+// copy rides in the same call) and adding a scheduler's next job (scheduler_iteration.cpp:
+// give_up). Their deadline is one lock duration: after it the
 // stalled check owns the job.
 //
 // Coroutine rules (GCC 12 and lifetimes; also in docs/contributing.md):

@@ -163,7 +163,6 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
   i->running.clear();
   i->note_running();
   if (i->started) co_await i->forget_heartbeat();
-  if (i->dead_letters) i->dead_letters->close();
   i->conn->close();
   i->blocking->close();
 }

@@ -80,9 +80,6 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   boost::asio::awaitable<void> check_cancel_requests();
   // The job's pending cancellation request, if any. A Redis failure counts as none.
   boost::asio::awaitable<std::optional<std::string>> find_cancel_request(std::string id);
-  // dead_letter_sink.cpp
-  boost::asio::awaitable<void> send_to_dead_letter(const job& j, std::string reason, boost::json::array traces,
-                                                   std::int64_t finished_on);
   // worker_heartbeat.cpp
   worker_status status() const;
   boost::asio::awaitable<void> heartbeat();
@@ -106,7 +103,6 @@ struct worker::impl : std::enable_shared_from_this<worker::impl> {
   std::shared_ptr<redis::connection> conn;      // scripts and commands
   std::shared_ptr<redis::connection> blocking;  // BZPOPMIN on the marker; named for getWorkers()
   std::unique_ptr<boost::asio::thread_pool> pool;
-  std::unique_ptr<queue> dead_letters;  // made on first use (dead_letter_sink.cpp)
   boost::asio::steady_timer wakeup;
   boost::asio::steady_timer due_timer;  // the next delayed job is due: end the marker wait
   boost::asio::steady_timer closed_signal;

@@ -27,14 +27,6 @@ if redis.call("EXISTS", entryKey .. ":lock") == 1 then
   return 0
 end
 
-local function slice(t, first, last)
-  local out = {}
-  for i = first, last do
-    out[#out + 1] = t[i]
-  end
-  return out
-end
-
 local add = ARGV[1] == "prioritized" and bullmq_addPrioritizedJob or bullmq_addStandardJob
 local added = add(slice(KEYS, 1, 9), slice(ARGV, 2, 4))
 if type(added) == "number" and added < 0 then

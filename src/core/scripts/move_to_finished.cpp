@@ -3,6 +3,7 @@
 
 #include "core/cancellation.hpp"
 #include "core/msgpack.hpp"
+#include "drover/error.hpp"
 
 namespace json = boost::json;
 
@@ -26,6 +27,27 @@ json::object keep_jobs(const json::value& job_option, const json::value& worker_
   }
   return {{"count", -1}};
 }
+
+namespace {
+
+// moveToFinished's call followed by the entry's add: its keys after the 14 keys, its
+// arguments after the 9 arguments.
+void with_dead_letter(script_call& finish, script_call entry) {
+  if (finish.script != &lua::move_to_finished || finish.args[18] != "failed" ||
+      entry.script != &lua::add_standard_job) {
+    throw error(errc::invalid_argument, "a dead-letter entry goes with a failure, added as a standard job");
+  }
+  const auto finish_keys = static_cast<std::ptrdiff_t>(finish.script->num_keys);
+  const auto entry_keys = static_cast<std::ptrdiff_t>(entry.script->num_keys);
+  auto& args = finish.args;
+  args.insert(args.begin() + finish_keys, std::make_move_iterator(entry.args.begin()),
+              std::make_move_iterator(entry.args.begin() + entry_keys));
+  args.insert(args.end(), std::make_move_iterator(entry.args.begin() + entry_keys),
+              std::make_move_iterator(entry.args.end()));
+  finish.script = &lua::move_to_finished_with_dead_letter;
+}
+
+}  // namespace
 
 move_to_finished move_to_finished::of(const queue_keys& k, const job& j, std::string token, bool completed,
                                       std::string value, std::string fields, bool fetch_next,
@@ -58,7 +80,8 @@ move_to_finished move_to_finished::of(const queue_keys& k, const job& j, std::st
                      opts.metrics_max_data_points,
                      opts.name,
                      std::move(fields),
-                     false};
+                     false,
+                     std::nullopt};
   return m;
 }
 
@@ -79,7 +102,7 @@ script_call move_to_finished::pack() && {
   }
   if (!worker_name.empty()) o.str("name").str(worker_name);
   o.str("fpof").boolean(false);
-  return {unless_cancelled ? &lua::move_to_finished_unless_cancelled : &lua::move_to_finished,
+  script_call call{unless_cancelled ? &lua::move_to_finished_unless_cancelled : &lua::move_to_finished,
           {std::move(wait),
            std::move(active),
            std::move(prioritized),
@@ -103,6 +126,8 @@ script_call move_to_finished::pack() && {
            std::move(prefix),
            o.take(),
            std::move(fields)}};
+  if (dead_letter) with_dead_letter(call, std::move(*dead_letter));
+  return call;
 }
 
 move_to_finished::result move_to_finished::parse(redis::reply& r) const {

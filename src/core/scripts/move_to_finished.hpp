@@ -16,7 +16,9 @@
 //
 // drover's moveToFinishedUnlessCancelled (src/lua) takes the same KEYS and ARGV and
 // first answers {"drover:cancel", request} when a cancellation request waits in the job
-// hash; then nothing is recorded.
+// hash; then nothing is recorded. drover's moveToFinishedWithDeadLetter (src/lua) takes
+// the same KEYS and ARGV followed by addStandardJob's for the dead-letter entry
+// (add_job.hpp), and writes the entry in the same call when the failure is recorded.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -62,6 +64,10 @@ struct move_to_finished {
   std::string fields;  // job_fields(...), or "" for none
   // Not sent: run drover's moveToFinishedUnlessCancelled instead of BullMQ's script.
   bool unless_cancelled = false;
+  // A failure's dead-letter entry, as prepare_add packs it for the dead-letter queue (a
+  // standard add): run drover's moveToFinishedWithDeadLetter, which adds it in the same
+  // atomic call.
+  std::optional<script_call> dead_letter;
 
   static move_to_finished of(const queue_keys& k, const job& j, std::string token, bool completed,
                              std::string value, std::string fields, bool fetch_next, const worker_options& opts,

@@ -93,6 +93,36 @@ TEST_F(dead_letter_queue_test, a_job_that_exhausts_its_attempts_is_copied_with_i
   EXPECT_EQ(runs.load(), 2);
 }
 
+// The copy rides in the failure's own script call: a failure that is not recorded (its
+// lock is gone, so the stalled check owns the job) leaves no entry either.
+TEST_F(dead_letter_queue_test, a_failure_that_cannot_be_recorded_writes_no_copy) {
+  std::atomic<int> runs{0};
+  std::atomic<bool> lock_gone{false};
+  auto proc = processor::async([&](job_context&) -> net::awaitable<json::value> {
+    ++runs;
+    while (!lock_gone) co_await test::sleep_ms(10);
+    throw std::runtime_error("boom");
+  });
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    dead_letter_queue dlq(io.get_executor(), dlq_name, qopts());
+    redis_client raw_redis(io.get_executor(), server.options());
+    auto j = co_await q.add("x", json::object{});
+    auto o = wopts();
+    o.skip_stalled_check = true;
+    test::worker_thread w(name, proc, o);
+    EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> { co_return runs.load() == 1; }));
+    co_await raw_redis.del("bull:" + name + ":" + j.id + ":lock");
+    lock_gone = true;
+    co_await test::sleep_ms(500);
+    EXPECT_EQ(co_await dlq.count(), 0);
+    EXPECT_EQ(co_await q.get_job_state(j.id), job_state::active);
+    raw_redis.close();
+    dlq.close();
+    q.close();
+  });
+}
+
 TEST_F(dead_letter_queue_test, unrecoverable_failures_are_copied_but_cancellations_and_retries_are_not) {
   std::atomic<int> runs{0};
   run_async([&](net::io_context& io) -> net::awaitable<void> {

@@ -1,6 +1,8 @@
 // move_to_finished_test.cpp - moveToFinished's keys and arguments as Node's worker packs them, and its replies.
 #include "core/scripts/move_to_finished.hpp"
 
+#include "core/scripts/add_job.hpp"
+#include "drover/error.hpp"
 #include "packing.hpp"
 
 namespace drover::detail::scripts {
@@ -63,6 +65,35 @@ TEST(move_to_finished, the_guard_takes_the_same_arguments) {
   EXPECT_EQ(call.script, &lua::move_to_finished_unless_cancelled);
   EXPECT_EQ(lua::move_to_finished_unless_cancelled.num_keys, 14);
   EXPECT_EQ(call.args.size(), 23u);
+}
+
+TEST(move_to_finished, a_failure_with_its_dead_letter_puts_the_entrys_add_after_each_half) {
+  auto m = move_to_finished::of(keys(), a_job(), "tok", false, "boom", "", false, a_worker(), 1000);
+  static const queue_keys dlq("bull", "q-dlq");
+  add_job_args entry;
+  entry.prefix = dlq.base();
+  entry.custom_id = "q-42-1000";
+  entry.data = "{}";
+  entry.opts = "o";
+  m.dead_letter = add_standard_job::of(dlq, std::move(entry)).pack();
+  auto call = std::move(m).pack();
+  EXPECT_EQ(call.script, &lua::move_to_finished_with_dead_letter);
+  EXPECT_EQ(lua::move_to_finished_with_dead_letter.num_keys, 23);
+  ASSERT_EQ(call.args.size(), 35u);
+  EXPECT_EQ(call.args[13], "bull:q:marker");      // moveToFinished's last key
+  EXPECT_EQ(call.args[14], "bull:q-dlq:wait");    // then the entry's add's keys
+  EXPECT_EQ(call.args[22], "bull:q-dlq:marker");
+  EXPECT_EQ(call.args[23], "42");                 // then moveToFinished's arguments
+  EXPECT_EQ(call.args[27], "failed");
+  EXPECT_EQ(call.args[33], "{}");                 // then the add's: its data, its options
+  EXPECT_EQ(call.args[34], "o");
+}
+
+TEST(move_to_finished, a_completion_takes_no_dead_letter) {
+  auto m = move_to_finished::of(keys(), a_job(), "tok", true, "null", "", false, a_worker(), 1000);
+  static const queue_keys dlq("bull", "q-dlq");
+  m.dead_letter = add_standard_job::of(dlq, add_job_args{}).pack();
+  EXPECT_THROW(std::move(m).pack(), error);
 }
 
 TEST(keep_jobs, the_jobs_option_wins_over_the_workers) {
