@@ -23,16 +23,7 @@ std::string millis(const std::optional<std::int64_t>& m) { return m ? std::to_st
 
 add_job_scheduler add_job_scheduler::of(const queue_keys& k, const scheduler_request& req,
                                         const scheduler_plan& plan) {
-  return {k.repeat,
-          k.delayed,
-          k.wait,
-          k.paused,
-          k.meta,
-          k.prioritized,
-          k.marker,
-          k.id,
-          k.events,
-          k.pc,
+  return {scheduler_keys::of(k),
           k.active,
           plan.next_millis,
           packed(plan.scheduler_opts),
@@ -46,12 +37,12 @@ add_job_scheduler add_job_scheduler::of(const queue_keys& k, const scheduler_req
 }
 
 script_call add_job_scheduler::pack() && {
-  return {&lua::add_job_scheduler,
-          {std::move(repeat), std::move(delayed), std::move(wait), std::move(paused), std::move(meta),
-           std::move(prioritized), std::move(marker), std::move(id), std::move(events), std::move(pc),
-           std::move(active), millis(next_millis), std::move(scheduler_opts), scheduler_id, std::move(data),
-           std::move(template_opts), std::move(job_opts), std::to_string(timestamp), std::move(prefix),
-           std::move(producer_key)}};
+  script_call call{&lua::add_job_scheduler, {}};
+  std::move(scheduler).append_to(call.args);
+  call.args.insert(call.args.end(), {std::move(active), millis(next_millis), std::move(scheduler_opts), scheduler_id,
+                                     std::move(data), std::move(template_opts), std::move(job_opts),
+                                     std::to_string(timestamp), std::move(prefix), std::move(producer_key)});
+  return call;
 }
 
 add_job_scheduler::result add_job_scheduler::parse(const redis::reply& r) const {
@@ -65,16 +56,7 @@ add_job_scheduler::result add_job_scheduler::parse(const redis::reply& r) const 
 
 update_job_scheduler update_job_scheduler::of(const queue_keys& k, const scheduler_request& req,
                                               const scheduler_plan& plan, const std::string& producer_id) {
-  return {k.repeat,
-          k.delayed,
-          k.wait,
-          k.paused,
-          k.meta,
-          k.prioritized,
-          k.marker,
-          k.id,
-          k.events,
-          k.pc,
+  return {scheduler_keys::of(k),
           k.job(producer_id),
           k.active,
           plan.next_millis,
@@ -87,11 +69,12 @@ update_job_scheduler update_job_scheduler::of(const queue_keys& k, const schedul
 }
 
 script_call update_job_scheduler::pack() && {
-  return {&lua::update_job_scheduler,
-          {std::move(repeat), std::move(delayed), std::move(wait), std::move(paused), std::move(meta),
-           std::move(prioritized), std::move(marker), std::move(id), std::move(events), std::move(pc),
-           std::move(producer_key), std::move(active), millis(next_millis), std::move(scheduler_id), std::move(data),
-           std::move(job_opts), std::to_string(timestamp), std::move(prefix), producer_id}};
+  script_call call{&lua::update_job_scheduler, {}};
+  std::move(scheduler).append_to(call.args);
+  call.args.insert(call.args.end(), {std::move(producer_key), std::move(active), millis(next_millis),
+                                     std::move(scheduler_id), std::move(data), std::move(job_opts),
+                                     std::to_string(timestamp), std::move(prefix), producer_id});
+  return call;
 }
 
 update_job_scheduler::result update_job_scheduler::parse(const redis::reply& r) const {

@@ -15,13 +15,15 @@
 
 #include "core/job_scheduler.hpp"
 #include "core/keys.hpp"
+#include "core/scripts/scheduler_keys.hpp"
 #include "core/scripts/script_call.hpp"
 
 namespace drover::detail::scripts {
 
 struct update_job_scheduler {
   // KEYS
-  std::string repeat, delayed, wait, paused, meta, prioritized, marker, id, events, pc, producer_key, active;
+  scheduler_keys scheduler;
+  std::string producer_key, active;
   // ARGV
   std::optional<std::int64_t> next_millis;  // unset for `every`: the script computes it
   std::string scheduler_id;
