@@ -2,9 +2,6 @@
 #include "drover/worker.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"

@@ -2,9 +2,6 @@
 // (the heartbeat, src/core/worker/heartbeat.cpp), as JSON, and when it is out of date.
 #include "core/worker_heartbeat.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <spdlog/spdlog.h>
-
 #include "drover/error.hpp"
 #include "drover/queue.hpp"
 
