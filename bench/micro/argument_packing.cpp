@@ -19,11 +19,11 @@ namespace {
 void pack_move_to_finished(benchmark::State& state) {
   bench_worker w;
   auto j = job::from_hash(job_id, chat_job_hash());
-  auto token = w.impl().next_token();
+  auto token = w.impl().runner->next_token();
   for (auto _ : state) {
-    auto call = detail::scripts::move_to_finished::of(w.impl().keys, j, token, true,
-                                                      boost::json::serialize(chat_result()), "", true, w.impl().opts,
-                                                      detail::now_ms())
+    auto call = detail::scripts::move_to_finished::of(w.impl().state->keys, j, token, true,
+                                                      boost::json::serialize(chat_result()), "", true,
+                                                      w.impl().state->opts, detail::now_ms())
                     .pack();
     benchmark::DoNotOptimize(call);
   }

@@ -1,12 +1,12 @@
 // bench_worker.hpp - a worker's internals, made without connecting, so the benchmarks
-// can call the worker's own packing and reply handling (worker_impl.hpp).
+// can call the worker's own packing and reply handling (core/worker/worker_impl.hpp).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 
 #include <memory>
 
-#include "core/worker_impl.hpp"
+#include "core/worker/worker_impl.hpp"
 
 namespace drover::micro {
 

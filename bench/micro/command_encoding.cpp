@@ -21,8 +21,8 @@ namespace scripts = detail::scripts;
 scripts::script_call finish_call(bench_worker& w) {
   auto j = job::from_hash(job_id, chat_job_hash());
   auto& i = w.impl();
-  return scripts::move_to_finished::of(i.keys, j, i.next_token(), true, boost::json::serialize(chat_result()), "",
-                                       true, i.opts, detail::now_ms())
+  return scripts::move_to_finished::of(i.state->keys, j, i.runner->next_token(), true,
+                                       boost::json::serialize(chat_result()), "", true, i.state->opts, detail::now_ms())
       .pack();
 }
 

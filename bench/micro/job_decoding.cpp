@@ -1,5 +1,5 @@
 // job_decoding.cpp - a job from its hash (job::from_hash, core/job.cpp): how the worker
-// reads each job it fetches (worker::impl::take_fetch_reply, core/fetcher.cpp) and how
+// reads each job it fetches (fetcher::take_fetch_reply, core/worker/fetcher.cpp) and how
 // queue::get_job reads one; and job::to_json, how the API shows one.
 #include <benchmark/benchmark.h>
 #include <hiredis/hiredis.h>
@@ -32,7 +32,7 @@ void fetch_reply_to_job(benchmark::State& state, job_hash_fn hash) {
   redisReaderGetReply(reader, &raw);
   for (auto _ : state) {
     auto r = redis::from_hiredis(raw);
-    auto j = w.impl().take_fetch_reply(r);
+    auto j = w.impl().fetcher->take_fetch_reply(r);
     benchmark::DoNotOptimize(j);
   }
   freeReplyObject(raw);

@@ -23,17 +23,18 @@ void worker_job_cycle(benchmark::State& state, job_hash_fn hash, const boost::js
   bench_worker w;
   redisReader* reader = redisReaderCreate();
   const auto bytes = fetch_reply_bytes(hash());
-  const auto token = w.impl().next_token();
+  const auto token = w.impl().runner->next_token();
   for (auto _ : state) {
     redisReaderFeed(reader, bytes.data(), bytes.size());
     void* raw = nullptr;
     redisReaderGetReply(reader, &raw);
     auto r = redis::from_hiredis(raw);
     freeReplyObject(raw);
-    auto j = w.impl().take_fetch_reply(r);
-    auto call = detail::scripts::move_to_finished::of(w.impl().keys, *j, token, true, boost::json::serialize(*result),
-                                                      "", true, w.impl().opts, detail::now_ms())
-                    .pack();
+    auto j = w.impl().fetcher->take_fetch_reply(r);
+    auto call =
+        detail::scripts::move_to_finished::of(w.impl().state->keys, *j, token, true, boost::json::serialize(*result),
+                                              "", true, w.impl().state->opts, detail::now_ms())
+            .pack();
     std::vector<redis::command> cmds;
     cmds.push_back(detail::script_command(*call.script, call.args));
     std::string payload;

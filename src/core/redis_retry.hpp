@@ -2,17 +2,17 @@
 // Redis failure wait (100 ms, doubling up to 2 s) and try again, until a deadline or,
 // where the work may be skipped, until the worker closes.
 //
-// Used by recording an outcome (job_runner.cpp: keep_trying, as the job's lock still
-// holds and losing the outcome would run the job twice; a final failure's dead-letter
-// copy rides in the same call) and adding a scheduler's next job (scheduler_iteration.cpp:
-// give_up). Their deadline is one lock duration: after it the
-// stalled check owns the job.
+// Used by recording an outcome (worker/job_runner.cpp: keep_trying, as the job's lock
+// still holds and losing the outcome would run the job twice; a final failure's
+// dead-letter copy rides in the same call) and adding a scheduler's next job
+// (worker/scheduler_iteration.cpp: give_up). Their deadline is one lock duration: after
+// it the stalled check owns the job.
 //
 // Coroutine rules (GCC 12 and lifetimes; also in docs/contributing.md):
 // - The attempt is taken by lvalue reference, so it must be a named local: GCC 12
 //   miscompiles temporaries inside a co_await full-expression (we met a lambda
 //   temporary destroyed twice). Write `auto attempt = [&]() -> awaitable<T> {...};`
-//   and then `co_await retry_while_redis_away(*this, deadline, policy, attempt)`.
+//   and then `co_await retry_while_redis_away(state.stop, deadline, policy, attempt)`.
 // - A coroutine taking a reference must be awaited while the referent lives: here the
 //   owner and the attempt belong to the awaiting frame, which outlives the call.
 // - The attempt lambda takes no parameters, so the coroutine it returns cannot refer
@@ -55,21 +55,21 @@ enum class retry_stop {
 
 template <class T>
 struct retry_result {
-  std::optional<T> value;           // the attempt's result, when one succeeded
+  std::optional<T> value;                // the attempt's result, when one succeeded
   retry_stop stop = retry_stop::failed;  // otherwise, why the retries ended
-  std::optional<error> last_error;  // the last attempt's error, when there was one
+  std::optional<error> last_error;       // the last attempt's error, when there was one
 };
 
 // Returns the first successful attempt's value (std::monostate for a void attempt), or
 // why it stopped. Only drover::error is caught; other exceptions propagate at once.
-// Owner has `bool closing` and `awaitable<bool> sleep(ms)`, which wakes early when the
-// owner closes and returns false then (worker::impl).
+// Owner has `bool stopped()` and `awaitable<bool> sleep(ms)`, which wakes early when the
+// owner stops and returns false then (the worker's stop_signal).
 template <class Owner, class Attempt>
 auto retry_while_redis_away(Owner& owner, std::chrono::steady_clock::time_point deadline, on_close policy,
                             Attempt& attempt)
-    -> boost::asio::awaitable<retry_result<std::conditional_t<
-        std::is_void_v<typename std::invoke_result_t<Attempt&>::value_type>, std::monostate,
-        typename std::invoke_result_t<Attempt&>::value_type>>> {
+    -> boost::asio::awaitable<
+        retry_result<std::conditional_t<std::is_void_v<typename std::invoke_result_t<Attempt&>::value_type>,
+                                        std::monostate, typename std::invoke_result_t<Attempt&>::value_type>>> {
   using attempt_value = typename std::invoke_result_t<Attempt&>::value_type;
   using clock = std::chrono::steady_clock;
   retry_result<std::conditional_t<std::is_void_v<attempt_value>, std::monostate, attempt_value>> out;
@@ -92,7 +92,7 @@ auto retry_while_redis_away(Owner& owner, std::chrono::steady_clock::time_point 
       co_return out;
     }
     out.stop = retry_stop::closing;
-    if (policy == on_close::give_up && owner.closing) co_return out;
+    if (policy == on_close::give_up && owner.stopped()) co_return out;
     // While closing, the owner's sleep returns at once: keep_trying then tries again
     // without waiting, until the deadline is within one pause.
     const bool awake = co_await owner.sleep(pause);

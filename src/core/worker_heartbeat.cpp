@@ -1,28 +1,15 @@
-// worker_heartbeat.cpp - a drover worker reports itself to the queue's status hash, so
-// that dashboards see its concurrency and busy slots (CLIENT LIST cannot say them).
+// worker_heartbeat.cpp - the report a drover worker writes to the queue's status hash
+// (the heartbeat, src/core/worker/heartbeat.cpp), as JSON, and when it is out of date.
 #include "core/worker_heartbeat.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <spdlog/spdlog.h>
-#include <unistd.h>
+#include "drover/error.hpp"
+#include "drover/queue.hpp"
 
-#include <array>
-
-#include "core/clock.hpp"
-#include "core/worker_impl.hpp"
-
-namespace net = boost::asio;
 namespace json = boost::json;
 
 namespace drover {
 
 namespace {
-
-std::string host_name() {
-  std::array<char, 256> buf{};
-  if (gethostname(buf.data(), buf.size() - 1) != 0) return "unknown";
-  return buf.data();
-}
 
 std::int64_t int_field(const json::object& o, std::string_view k) {
   auto* v = o.if_contains(k);
@@ -80,53 +67,5 @@ bool heartbeat_is_stale(const worker_status& s, std::int64_t now_ms) {
 }
 
 }  // namespace detail
-
-worker_status worker::impl::status() const {
-  worker_status s;
-  s.id = worker_id;
-  s.name = opts.name;
-  s.host = host_name();
-  s.pid = static_cast<std::int64_t>(getpid());
-  s.concurrency = opts.concurrency;
-  s.busy = static_cast<std::int64_t>(running.size());
-  s.completed = completed_count.load();
-  s.failed = failed_count.load();
-  s.started_at = started_at_ms;
-  s.updated_at = detail::now_ms();
-  s.heartbeat_ms = opts.heartbeat_interval.count();
-  return s;
-}
-
-net::awaitable<void> worker::impl::heartbeat() {
-  auto self = shared_from_this();
-  const auto& key = keys.worker_statuses;
-  // The hash outlives its last worker by a minute at most.
-  const auto keep = std::max<std::int64_t>(60000, 4 * opts.heartbeat_interval.count());
-  bool warned = false;
-  do {
-    auto report = json::serialize(status().to_json());
-    std::vector<redis::command> cmds;
-    cmds.push_back(redis::command{"HSET", key, worker_id, std::move(report)});
-    cmds.push_back(redis::command{"PEXPIRE", key}.push(keep));
-    try {
-      co_await conn->exec(std::move(cmds));
-      warned = false;
-    } catch (const error& e) {
-      // The fetcher reports Redis failures; one line here is enough.
-      if (!warned) spdlog::debug("queue {}: cannot write the worker report: {}", keys.queue(), e.what());
-      warned = true;
-    }
-  } while (co_await sleep(opts.heartbeat_interval));
-}
-
-net::awaitable<void> worker::impl::forget_heartbeat() {
-  if (opts.heartbeat_interval.count() <= 0) co_return;
-  try {
-    redis::command forget{"HDEL", keys.worker_statuses, worker_id};
-    co_await conn->exec(std::move(forget));
-  } catch (const error&) {
-    // Readers drop the report once it is stale.
-  }
-}
 
 }  // namespace drover

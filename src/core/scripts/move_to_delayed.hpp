@@ -27,7 +27,7 @@ struct move_to_delayed {
   bool skip_attempt = false;
   std::string fields;  // job_fields(...)
   // drover never fetches with this script: fetch next "0", options "".
-  // No parse(): the reply, a code, is checked by worker::impl::record for every
+  // No parse(): the reply, a code, is checked by job_runner::record for every
   // finishing script.
 
   static move_to_delayed of(const queue_keys& k, std::string id, std::string token, std::int64_t delay_ms,

@@ -78,7 +78,7 @@ struct move_to_finished {
     std::optional<std::string> cancel_request;  // the guard's answer: nothing was recorded
     std::optional<fetched> next;                // with fetch_next: what the finish fetched
   };
-  // Negative codes are the caller's (worker::impl::record checks them for every
+  // Negative codes are the caller's (job_runner::record checks them for every
   // finishing script).
   result parse(redis::reply& r) const;
 };

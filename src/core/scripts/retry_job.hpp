@@ -23,7 +23,7 @@ struct retry_job {
   std::string job_id;
   std::string token;
   std::string fields;  // job_fields(...)
-  // No parse(): the reply, a code, is checked by worker::impl::record for every
+  // No parse(): the reply, a code, is checked by job_runner::record for every
   // finishing script.
 
   static retry_job of(const queue_keys& k, std::string id, std::string token, bool lifo, std::string fields,

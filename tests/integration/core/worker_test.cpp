@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "support/async.hpp"
@@ -329,6 +330,52 @@ TEST_F(worker_test, close_hands_running_jobs_back) {
     co_await w.close(100ms);
     EXPECT_TRUE(co_await counts_are(q, "waiting", 1));
     EXPECT_TRUE(co_await counts_are(q, "active", 0));
+    q.close();
+  });
+}
+
+// close() waits by events, not by polling (issue 17): with nothing running it has
+// nothing to wait for, and once it returns every actor of the worker has ended, so the
+// event loop runs out of work. The bounds are generous; they only tell an event from
+// waiting out the grace period (or a tick of some forgotten loop).
+TEST_F(worker_test, close_with_nothing_running_returns_at_once_and_ends_every_actor) {
+  using clock = std::chrono::steady_clock;
+  net::io_context io;
+  std::optional<clock::duration> close_took;
+  std::exception_ptr failure;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        worker w(io.get_executor(), name, echo(), wopts());
+        w.start();
+        co_await test::sleep_ms(300);  // the fetcher is blocked on the marker
+        const auto started = clock::now();
+        co_await w.close(30s);
+        close_took = clock::now() - started;
+      },
+      [&](std::exception_ptr e) { failure = e; });
+  io.run_for(20s);
+  if (failure) std::rethrow_exception(failure);
+  ASSERT_TRUE(close_took.has_value());
+  EXPECT_LT(*close_took, 5s);
+  EXPECT_TRUE(io.stopped()) << "something of the worker still runs after close()";
+}
+
+TEST_F(worker_test, close_returns_when_the_last_running_job_ends_not_at_the_grace_deadline) {
+  using clock = std::chrono::steady_clock;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    co_await q.add("slow", json::object());
+    worker w(io.get_executor(), name, sleeping(1500), wopts());
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "active", 1); }));
+    const auto started = clock::now();
+    co_await w.close(120s);
+    const auto took = clock::now() - started;
+    EXPECT_LT(took, 30s);  // the job's end, not the grace of two minutes
+    // It ran to its end: completed, not handed back.
+    EXPECT_TRUE(co_await counts_are(q, "completed", 1));
+    EXPECT_TRUE(co_await counts_are(q, "waiting", 0));
     q.close();
   });
 }

@@ -23,6 +23,7 @@ struct fake_owner {
   bool closing = false;
   std::vector<std::chrono::milliseconds> pauses;
   std::function<void()> during_sleep;  // e.g. close while asleep
+  bool stopped() const { return closing; }
   net::awaitable<bool> sleep(std::chrono::milliseconds d) {
     pauses.push_back(d);
     if (during_sleep) during_sleep();

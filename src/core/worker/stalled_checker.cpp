@@ -4,23 +4,26 @@
 // previous check and still have no lock, then suspects every active job anew; the
 // script throttles itself queue-wide (stalled-check key), so many workers running it
 // cost no more than one.
+#include "core/worker/stalled_checker.hpp"
+
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
 #include "core/scripts/move_stalled_jobs_to_wait.hpp"
-#include "core/worker_impl.hpp"
+#include "core/script_runner.hpp"
 #include "drover/error.hpp"
 
 namespace net = boost::asio;
 
-namespace drover {
+namespace drover::detail {
 
-net::awaitable<void> worker::impl::check_stalled() {
-  const auto& k = keys;
-  auto call = detail::scripts::move_stalled_jobs_to_wait::of(k, opts.max_stalled_count, opts.stalled_interval.count(),
-                                                              detail::now_ms());
-  auto stalled = co_await detail::scripts::run(*conn, std::move(call));
+net::awaitable<void> stalled_checker::check() {
+  const auto& k = state_->keys;
+  const auto& o = state_->opts;
+  const auto& conn = state_->conn;
+  auto call = scripts::move_stalled_jobs_to_wait::of(k, o.max_stalled_count, o.stalled_interval.count(), now_ms());
+  auto stalled = co_await scripts::run(*conn, std::move(call));
   for (const auto& id : stalled) {
     // The attempt that stalled, numbered as the job runner numbers them (attempts made,
     // plus one; a stall is not an attempt): one more round trip, only when a job stalled.
@@ -32,21 +35,23 @@ net::awaitable<void> worker::impl::check_stalled() {
       attempt = std::to_string(atm.as_int().value_or(0) + 1);
     } catch (const error&) {
     }
-    spdlog::warn("queue {}: job {} (attempt {}) stalled (its worker stopped renewing the lock); recovered: moved back "
-                 "to wait",
-                 k.queue(), id, attempt);
+    spdlog::warn(
+        "queue {}: job {} (attempt {}) stalled (its worker stopped renewing the lock); recovered: moved back "
+        "to wait",
+        k.queue(), id, attempt);
   }
 }
 
-net::awaitable<void> worker::impl::stalled_checker() {
+net::awaitable<void> stalled_checker::run() {
   auto self = shared_from_this();
+  auto& s = *state_;
   do {
     try {
-      co_await check_stalled();
+      co_await check();
     } catch (const error& e) {
-      if (!closing) spdlog::warn("queue {}: stalled check failed: {}", keys.queue(), e.what());
+      if (!s.stop.stopped()) spdlog::warn("queue {}: stalled check failed: {}", s.keys.queue(), e.what());
     }
-  } while (co_await sleep(opts.stalled_interval));
+  } while (co_await s.stop.sleep(s.opts.stalled_interval));
 }
 
-}  // namespace drover
+}  // namespace drover::detail

@@ -2,6 +2,8 @@
 //
 // The retry decision is the worker's, as in BullMQ: retry while attemptsMade + 1 <
 // attempts and the error is recoverable, after the job's backoff delay.
+#include "core/worker/job_runner.hpp"
+
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -12,39 +14,38 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
-
-#include <atomic>
-#include <future>
-#include <memory>
-#include <optional>
 #include <spdlog/spdlog.h>
+
+#include <future>
+#include <thread>
 
 #include "core/cancellation.hpp"
 #include "core/add_job.hpp"
 #include "core/clock.hpp"
 #include "core/dead_letter_format.hpp"
+#include "core/redis_retry.hpp"
+#include "core/script_errors.hpp"
+#include "core/script_runner.hpp"
 #include "core/scripts/add_log.hpp"
 #include "core/scripts/move_to_delayed.hpp"
 #include "core/scripts/move_to_finished.hpp"
 #include "core/scripts/retry_job.hpp"
 #include "core/scripts/update_progress.hpp"
-#include "core/script_errors.hpp"
-#include "core/worker_impl.hpp"
 #include "drover/backoff.hpp"
 #include "drover/error.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
 
-namespace drover {
+namespace drover::detail {
 
 namespace {
 
-namespace scripts = detail::scripts;
+using clock = std::chrono::steady_clock;
 
 class async_context final : public job_context {
  public:
-  async_context(worker::impl& w, const drover::job& j, const std::atomic<cancellation>& why)
+  async_context(worker_state& w, const drover::job& j, const std::atomic<cancellation>& why)
       : w_(w), job_(j), why_(why) {}
   const drover::job& job() const override { return job_; }
   cancellation cancel_reason() const override { return why_.load(); }
@@ -58,19 +59,19 @@ class async_context final : public job_context {
   }
 
  private:
-  worker::impl& w_;
+  worker_state& w_;
   const drover::job& job_;
   const std::atomic<cancellation>& why_;
 };
 
 // The calls of pool_context, made of values they own: after a shutdown the pool thread
 // may stop waiting for them and go on (see pool_context::hop).
-net::awaitable<void> send_progress(std::shared_ptr<worker::impl> w, std::string id, std::string progress) {
+net::awaitable<void> send_progress(std::shared_ptr<worker_state> w, std::string id, std::string progress) {
   auto call = scripts::update_progress::of(w->keys, std::move(id), std::move(progress));
   co_await scripts::run(*w->conn, std::move(call));
 }
 
-net::awaitable<void> send_log(std::shared_ptr<worker::impl> w, std::string id, std::string line,
+net::awaitable<void> send_log(std::shared_ptr<worker_state> w, std::string id, std::string line,
                               std::optional<std::int64_t> keep_logs) {
   auto call = scripts::add_log::of(w->keys, std::move(id), std::move(line), keep_logs);
   co_await scripts::run(*w->conn, std::move(call));
@@ -79,13 +80,11 @@ net::awaitable<void> send_log(std::shared_ptr<worker::impl> w, std::string id, s
 // Runs on a pool thread; each call hops to the worker's executor and waits there.
 class pool_context final : public blocking_job_context {
  public:
-  pool_context(worker::impl& w, const drover::job& j, const std::atomic<cancellation>& why)
-      : w_(w.shared_from_this()), job_(j), why_(why) {}
+  pool_context(std::shared_ptr<worker_state> w, const drover::job& j, const std::atomic<cancellation>& why)
+      : w_(std::move(w)), job_(j), why_(why) {}
   const drover::job& job() const override { return job_; }
   cancellation cancel_reason() const override { return why_.load(); }
-  void update_progress(json::value progress) override {
-    hop(send_progress(w_, job_.id, json::serialize(progress)));
-  }
+  void update_progress(json::value progress) override { hop(send_progress(w_, job_.id, json::serialize(progress))); }
   void log(std::string line) override { hop(send_log(w_, job_.id, std::move(line), job_.opts.keep_logs)); }
 
  private:
@@ -100,51 +99,82 @@ class pool_context final : public blocking_job_context {
     done.get();
   }
 
-  std::shared_ptr<worker::impl> w_;
+  std::shared_ptr<worker_state> w_;
   const drover::job& job_;
   const std::atomic<cancellation>& why_;
 };
 
 }  // namespace
 
-// One run of a processor, shared by the job runner, the cancel watcher and the
-// processor's coroutine, which may outlive the runner's interest in it (after a
-// timeout or a cancellation).
-struct worker::impl::processor_run {
+// One run of a processor, shared by the job runner and the processor's coroutine, which
+// may outlive the runner's interest in it (after a timeout or a cancellation).
+struct processor_run {
   processor_run(net::any_io_executor ex, const job& jb) : finished(ex), j(jb) {}
   net::steady_timer finished;  // cancelled when the processor returns or throws, or is stopped
   job j;
   std::atomic<cancellation> why{cancellation::none};  // read by pool threads too
-  std::string cancel_request;  // the request's JSON when why is cancelled
+  std::string cancel_request;                         // the request's JSON when why is cancelled
   bool done = false;
   json::value result;
   std::exception_ptr error;
   net::cancellation_signal stop;
 };
 
-net::awaitable<json::value> worker::impl::call_processor(std::shared_ptr<processor_run> run) {
+job_runner::job_runner(std::shared_ptr<worker_state> state, processor proc)
+    : state_(std::move(state)), proc_(std::move(proc)) {
+  if (proc_.blocking_) {
+    const auto& o = state_->opts;
+    unsigned n = o.cpu_threads ? o.cpu_threads : std::max(1u, std::thread::hardware_concurrency());
+    pool_ = std::make_unique<net::thread_pool>(n);
+  }
+}
+
+std::string job_runner::next_token() { return fmt::format("{}:{}", state_->id, ++token_counter_); }
+
+std::vector<std::string> job_runner::processors_running() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, run] : runs_) ids.push_back(id);
+  return ids;
+}
+
+bool job_runner::cancel(const std::string& id, std::string request) {
+  auto it = runs_.find(id);
+  if (it == runs_.end()) return false;
+  stop_run(*it->second, cancellation::cancelled, std::move(request));
+  return true;
+}
+
+void job_runner::stop_all(cancellation why) {
+  for (auto& [id, run] : runs_) stop_run(*run, why, {});
+}
+
+void job_runner::join_pool() {
+  if (pool_) pool_->join();
+}
+
+net::awaitable<json::value> job_runner::call_processor(std::shared_ptr<processor_run> run) {
+  auto self = shared_from_this();  // a stopped processor may outlive its job's run()
   // Once stopped, only the wait in flight is cancelled: later awaits must not throw on
   // their own, because Asio's co_spawn (1.81) rethrows such an error from its final
   // hand-off when it happens after the function returned, which ends the process.
   auto keep_going = net::this_coro::throw_if_cancelled(false);
   co_await keep_going;
-  if (proc.async_) {
-    async_context ctx(*this, run->j, run->why);
-    co_return co_await proc.async_(ctx);
+  if (proc_.async_) {
+    async_context ctx(*state_, run->j, run->why);
+    co_return co_await proc_.async_(ctx);
   }
-  auto fn = proc.blocking_;
-  auto* self = this;
-  auto on_pool = [fn, self, run]() -> net::awaitable<json::value> {
-    pool_context ctx(*self, run->j, run->why);
+  auto fn = proc_.blocking_;
+  auto on_pool = [fn, state = state_, run]() -> net::awaitable<json::value> {
+    pool_context ctx(state, run->j, run->why);
     co_return fn(ctx);
   };
   // A pool thread cannot be interrupted: the processor learns of a stop by polling
   // cancelled(), so the stop signal is not passed on to this spawn (an empty slot).
   auto on_result = net::bind_cancellation_slot(net::cancellation_slot(), net::use_awaitable);
-  co_return co_await net::co_spawn(pool->get_executor(), std::move(on_pool), on_result);
+  co_return co_await net::co_spawn(pool_->get_executor(), std::move(on_pool), on_result);
 }
 
-void worker::impl::stop_run(processor_run& run, cancellation why, std::string request) {
+void job_runner::stop_run(processor_run& run, cancellation why, std::string request) {
   if (run.done || run.why.load() != cancellation::none) return;
   run.cancel_request = std::move(request);
   run.why = why;
@@ -152,35 +182,15 @@ void worker::impl::stop_run(processor_run& run, cancellation why, std::string re
   run.finished.cancel();
 }
 
-std::chrono::milliseconds worker::impl::timeout_of(const job& j) const {
+std::chrono::milliseconds job_runner::timeout_of(const job& j) const {
   if (j.opts.timeout && *j.opts.timeout > 0) return std::chrono::milliseconds(*j.opts.timeout);
-  return opts.default_timeout;
+  return state_->opts.default_timeout;
 }
 
-bool worker::impl::fetch_with_finish() const {
-  // A rate limiter's options would have to travel with the finish: leave that case to
-  // the fetcher, as while closing or rate limited.
-  return !closing && !opts.limiter && clock::now() >= rate_limited_until;
-}
-
-net::awaitable<void> worker::impl::run_job(job first, std::string token) {
+net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std::string& token,
+                                                                const std::function<bool()>& fetch_next) {
   auto self = shared_from_this();
-  std::optional<job> next(std::move(first));
-  while (next) {
-    job j = std::move(*next);
-    next.reset();
-    next = co_await run_one(std::move(j), token);
-    if (!next) break;
-    // The finish locked it with the same token, as Node's worker does.
-    running[next->id] = running_job{token, clock::now()};
-    note_running();
-    if (next->repeat_job_key) co_await schedule_next_iteration(*next);
-  }
-  wake();
-}
-
-net::awaitable<std::optional<job>> worker::impl::run_one(job j, const std::string& token) {
-  std::optional<job> next;
+  std::optional<scripts::fetched> next;
   std::optional<std::string> failure;
   bool unrecoverable = false;
   std::optional<std::string> cancel_request = j.cancel_requested;  // made before the job started
@@ -189,11 +199,11 @@ net::awaitable<std::optional<job>> worker::impl::run_one(job j, const std::strin
     failure = *j.deferred_failure;
     unrecoverable = true;
   } else if (!cancel_request) {
-    auto run = std::make_shared<processor_run>(ex, j);
-    runs[j.id] = run;  // for the cancel watcher
+    auto run = std::make_shared<processor_run>(state_->ex, j);
+    runs_[j.id] = run;  // for the cancel watcher
     // The processor runs as its own coroutine so that a timeout or a cancellation can
     // give up on it (and cancel what it waits for) without waiting for it to notice.
-    net::co_spawn(ex, call_processor(run),
+    net::co_spawn(state_->ex, call_processor(run),
                   net::bind_cancellation_slot(run->stop.slot(), [run](std::exception_ptr e, json::value v) {
                     run->done = true;
                     run->error = e;
@@ -208,10 +218,10 @@ net::awaitable<std::optional<job>> worker::impl::run_one(job j, const std::strin
     }
     boost::system::error_code ec;
     co_await run->finished.async_wait(net::redirect_error(net::use_awaitable, ec));
-    runs.erase(j.id);
+    runs_.erase(j.id);
     // close() handed the job back to wait: it runs again, and this attempt records
     // nothing (the lock is gone; a record would only be refused). close() forgets the
-    // job in `running` itself.
+    // job in the running table itself.
     if (run->why.load() == cancellation::shutdown) co_return std::nullopt;
     if (run->why.load() == cancellation::cancelled) {
       cancel_request = run->cancel_request;
@@ -240,16 +250,16 @@ net::awaitable<std::optional<job>> worker::impl::run_one(job j, const std::strin
     }
   }
   if (!cancel_request && !failure) {
-    next = co_await complete(j, token, result, fetch_with_finish(), cancel_request);
+    const bool fetch = fetch_next();
+    next = co_await complete(j, token, result, fetch, cancel_request);
   }
   if (cancel_request) {
     co_await fail_cancelled(j, token, *cancel_request);
   } else if (failure) {
     co_await fail(j, token, *failure, unrecoverable);
   }
-  running.erase(j.id);
-  note_running();
-  ++processed;
+  state_->running.remove(j.id);
+  ++processed_;
   co_return next;
 }
 
@@ -257,29 +267,30 @@ net::awaitable<std::optional<job>> worker::impl::run_one(job j, const std::strin
 // expired, closing or not: after that the stalled check owns the job and will run it
 // again. Giving up on the way out of a close is not logged (close() says what it hands
 // back).
-net::awaitable<std::optional<redis::reply>> worker::impl::record(const job& j, const char* what,
-                                                                 scripts::script_call call) {
+net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, const char* what,
+                                                               scripts::script_call call) {
   auto attempt = [&]() -> net::awaitable<redis::reply> {
-    auto r = co_await detail::run_script(*conn, *call.script, call.args);
+    auto r = co_await run_script(*state_->conn, *call.script, call.args);
     if (auto code = r.as_int(); code && *code < 0 && r.is_integer()) {
-      throw detail::script_code_error(*code, j.id, call.script->name, "active");
+      throw script_code_error(*code, j.id, call.script->name, "active");
     }
     co_return r;
   };
-  const auto deadline = clock::now() + opts.lock_duration;
-  auto r = co_await detail::retry_while_redis_away(*this, deadline, detail::on_close::keep_trying, attempt);
-  if (!r.value && r.stop == detail::retry_stop::failed) {
-    spdlog::error("queue {}: job {} (attempt {}): cannot record {}: {}", keys.queue(), j.id, j.attempts_made + 1,
-                  what, r.last_error->what());
+  const auto deadline = clock::now() + state_->opts.lock_duration;
+  auto r = co_await retry_while_redis_away(state_->stop, deadline, on_close::keep_trying, attempt);
+  if (!r.value && r.stop == retry_stop::failed) {
+    spdlog::error("queue {}: job {} (attempt {}): cannot record {}: {}", state_->keys.queue(), j.id,
+                  j.attempts_made + 1, what, r.last_error->what());
   }
   co_return std::move(r.value);
 }
 
-net::awaitable<std::optional<job>> worker::impl::complete(const job& j, const std::string& token,
-                                                          const json::value& result, bool fetch_next,
-                                                          std::optional<std::string>& cancel_request) {
-  auto finish = scripts::move_to_finished::of(keys, j, token, true, json::serialize(result), "", fetch_next, opts,
-                                              detail::now_ms());
+net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& j, const std::string& token,
+                                                                     const json::value& result, bool fetch_next,
+                                                                     std::optional<std::string>& cancel_request) {
+  const auto& s = *state_;
+  auto finish =
+      scripts::move_to_finished::of(s.keys, j, token, true, json::serialize(result), "", fetch_next, s.opts, now_ms());
   finish.unless_cancelled = true;
   auto call = std::move(finish).pack();
   auto r = co_await record(j, "completion", std::move(call));
@@ -290,17 +301,17 @@ net::awaitable<std::optional<job>> worker::impl::complete(const job& j, const st
     cancel_request = std::move(outcome.cancel_request);
     co_return std::nullopt;
   }
-  ++completed_count;
-  if (!outcome.next) co_return std::nullopt;
-  co_return take_fetched(std::move(*outcome.next));
+  ++completed_;
+  co_return std::move(outcome.next);
 }
 
 // BullMQ keeps one stack trace per failed attempt; C++ exceptions carry no stack,
 // so the entry names the error and the job.
-json::array worker::impl::stack_traces(const job& j, std::string_view text) const {
+json::array job_runner::stack_traces(const job& j, std::string_view text) const {
   json::array traces;
   for (const auto& s : j.stacktrace) traces.emplace_back(s);
-  traces.emplace_back(fmt::format("Error: {}\n    at {} (drover worker, queue {})", text, j.name, keys.queue()));
+  traces.emplace_back(
+      fmt::format("Error: {}\n    at {} (drover worker, queue {})", text, j.name, state_->keys.queue()));
   if (j.opts.stack_trace_limit) {
     auto limit = static_cast<std::size_t>(std::max<std::int64_t>(0, *j.opts.stack_trace_limit));
     while (traces.size() > limit) traces.erase(traces.begin());
@@ -308,9 +319,10 @@ json::array worker::impl::stack_traces(const job& j, std::string_view text) cons
   return traces;
 }
 
-net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, const std::string& reason,
-                                        bool unrecoverable) {
-  const auto& k = keys;
+net::awaitable<void> job_runner::fail(const job& j, const std::string& token, const std::string& reason,
+                                      bool unrecoverable) {
+  const auto& k = state_->keys;
+  const auto& opts = state_->opts;
   auto traces = stack_traces(j, reason);
   auto fields = scripts::job_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
 
@@ -323,19 +335,20 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
                     j.attempts_made + 1, j.opts.backoff->type);
     }
   }
-  const auto now = detail::now_ms();
+  const auto now = now_ms();
   if (delay && *delay > 0) {
     spdlog::info("queue {}: job {} (attempt {}) failed: {}; retrying in {} ms", k.queue(), j.id, j.attempts_made + 1,
                  reason, *delay);
     auto call = scripts::move_to_delayed::of(k, j.id, token, *delay, std::move(fields), now).pack();
     co_await record(j, "retry", std::move(call));
   } else if (delay) {
-    spdlog::info("queue {}: job {} (attempt {}) failed: {}; retrying now", k.queue(), j.id, j.attempts_made + 1, reason);
+    spdlog::info("queue {}: job {} (attempt {}) failed: {}; retrying now", k.queue(), j.id, j.attempts_made + 1,
+                 reason);
     auto call = scripts::retry_job::of(k, j.id, token, j.opts.lifo.value_or(false), std::move(fields), now).pack();
     co_await record(j, "retry", std::move(call));
   } else {
     spdlog::warn("queue {}: job {} (attempt {}) failed for good: {}", k.queue(), j.id, j.attempts_made + 1, reason);
-    const auto finished_on = detail::now_ms();
+    const auto finished_on = now_ms();
     auto finish = scripts::move_to_finished::of(k, j, token, false, reason, std::move(fields), false, opts, finished_on);
     // The copy goes in the same atomic call as the failure: a crash cannot keep one
     // without the other, and a repeated call finds the failure recorded and adds nothing.
@@ -346,7 +359,7 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
     }
     auto call = std::move(finish).pack();
     auto recorded = co_await record(j, "failure", std::move(call));
-    if (recorded) ++failed_count;
+    if (recorded) ++failed_;
     if (recorded && !opts.dead_letter_queue.empty()) {
       spdlog::info("queue {}: job {} (attempt {}) copied to dead-letter queue {} as {}", k.queue(), j.id,
                    j.attempts_made + 1, opts.dead_letter_queue, detail::dead_letter_id(k.queue(), j.id, finished_on));
@@ -357,29 +370,44 @@ net::awaitable<void> worker::impl::fail(const job& j, const std::string& token, 
 // A cancelled job fails for good with the reason "cancelled" (the request's own
 // reason goes to the stack trace), is not copied to the dead-letter queue, and loses
 // the request, so that retrying it by hand runs it again.
-net::awaitable<void> worker::impl::fail_cancelled(const job& j, const std::string& token, const std::string& request) {
-  const std::string reason(detail::cancelled_reason);
-  auto why = detail::cancel_request_reason(request);
+net::awaitable<void> job_runner::fail_cancelled(const job& j, const std::string& token, const std::string& request) {
+  const auto& s = *state_;
+  const std::string reason(cancelled_reason);
+  auto why = cancel_request_reason(request);
   auto traces = stack_traces(j, why.empty() ? reason : fmt::format("{}: {}", reason, why));
   auto fields = scripts::job_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
-  spdlog::info("queue {}: job {} (attempt {}) cancelled{}{}", keys.queue(), j.id, j.attempts_made + 1,
+  spdlog::info("queue {}: job {} (attempt {}) cancelled{}{}", state_->keys.queue(), j.id, j.attempts_made + 1,
                why.empty() ? "" : ": ", why);
   auto call =
-      scripts::move_to_finished::of(keys, j, token, false, reason, std::move(fields), false, opts, detail::now_ms())
-          .pack();
+      scripts::move_to_finished::of(s.keys, j, token, false, reason, std::move(fields), false, s.opts, now_ms()).pack();
   if (!co_await record(j, "cancellation", std::move(call))) co_return;
-  ++failed_count;
-  redis::command forget{"HDEL", keys.job(j.id), std::string(detail::cancel_field)};
+  ++failed_;
+  redis::command forget{"HDEL", s.keys.job(j.id), std::string(cancel_field)};
   std::string problem;
   try {
-    co_await conn->exec(std::move(forget));
+    co_await s.conn->exec(std::move(forget));
   } catch (const std::exception& e) {
     problem = e.what();
   }
   if (!problem.empty()) {
-    spdlog::warn("queue {}: job {} (attempt {}): cannot clear its cancellation request: {}", keys.queue(), j.id,
+    spdlog::warn("queue {}: job {} (attempt {}): cannot clear its cancellation request: {}", state_->keys.queue(), j.id,
                  j.attempts_made + 1, problem);
   }
 }
 
-}  // namespace drover
+net::awaitable<std::optional<std::string>> job_runner::find_cancel_request(std::string id) {
+  const auto& s = *state_;
+  redis::command cmd{"HGET", s.keys.job(id), std::string(cancel_field)};
+  std::optional<std::string> found;
+  try {
+    auto r = co_await s.conn->exec(std::move(cmd));
+    if (r.is_string()) found = std::move(r.str);
+  } catch (const error& e) {
+    // Recording the outcome will meet the same outage and retry; a request made in
+    // this window is the one case a drover worker misses.
+    spdlog::warn("queue {}: job {}: cannot check for a cancellation: {}", s.keys.queue(), id, e.what());
+  }
+  co_return found;
+}
+
+}  // namespace drover::detail

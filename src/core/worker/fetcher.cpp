@@ -1,0 +1,221 @@
+// fetcher.cpp - takes jobs off the queue while the worker has free slots.
+//
+// It waits for work as BullMQ's worker does: after a fetch finds nothing it blocks
+// on the queue's marker (BZPOPMIN) until a producer signals a new job or the next
+// delayed job is due, instead of polling.
+#include "core/worker/fetcher.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/clock.hpp"
+#include "core/keys.hpp"
+#include "core/redis_retry.hpp"
+#include "core/script_runner.hpp"
+#include "core/worker/scheduler_iteration.hpp"
+#include "drover/error.hpp"
+
+namespace net = boost::asio;
+
+namespace drover::detail {
+
+namespace {
+
+constexpr std::chrono::milliseconds max_block{10000};            // BullMQ's cap on one marker wait
+constexpr std::chrono::milliseconds max_rate_limit_wait{30000};  // BullMQ's maximumRateLimitDelay
+constexpr std::chrono::milliseconds max_error_backoff{5000};
+// How much longer than the local due timer Redis's own timeout of a marker wait is.
+constexpr std::chrono::milliseconds unblock_fallback{1000};
+
+}  // namespace
+
+fetcher::fetcher(std::shared_ptr<worker_state> state, std::shared_ptr<job_runner> runner)
+    : state_(std::move(state)),
+      runner_(std::move(runner)),
+      blocking_(redis::connection::create(state_->ex, state_->opts.redis,
+                                          client_name(state_->opts.prefix, state_->keys.queue(),
+                                                      state_->opts.name.empty() ? "" : ":w:" + state_->opts.name))),
+      due_timer_(state_->ex),
+      slot_freed_(state_->ex) {}
+
+void fetcher::quiet() {
+  slot_freed_.notify_all();
+  due_timer_.cancel();
+  blocking_->interrupt();
+}
+
+void fetcher::close() { blocking_->close(); }
+
+net::awaitable<void> fetcher::run() {
+  auto self = shared_from_this();
+  auto& s = *state_;
+  bool failed = false;
+  while (!s.stop.stopped()) {
+    if (s.running.size() >= static_cast<std::size_t>(s.opts.concurrency)) {
+      // Every slot that frees wakes us, and so does quiet().
+      co_await slot_freed_.wait_until(clock::time_point::max());
+      continue;
+    }
+    try {
+      if (clock::now() < rate_limited_until_) {
+        co_await s.stop.sleep_until(rate_limited_until_);
+        continue;
+      }
+      if (drained_) {
+        co_await wait_for_job();
+        drained_ = false;
+        continue;
+      }
+      auto token = runner_->next_token();
+      auto j = co_await move_to_active(token);
+      error_backoff_ = {};
+      if (j) {
+        s.running.add(j->id, running_job{token, clock::now(), false, j->attempts_made + 1});
+        // As Node's worker does, before the job runs: its scheduler's next job.
+        if (j->repeat_job_key) co_await schedule_next_iteration(s, *j);
+        net::co_spawn(s.ex, run_slot(std::move(*j), token), [self](std::exception_ptr e) {
+          if (!e) return;
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            spdlog::error("queue {}: job runner failed: {}", self->state_->keys.queue(), ex.what());
+          }
+        });
+      }
+    } catch (const error& e) {
+      if (s.stop.stopped()) break;
+      // The marker wait was ended by dropping its connection (unblock() refused): fetch.
+      if (e.is(errc::cancelled)) continue;
+      // Redis is away: back off, then try again; the connection reconnects by itself.
+      error_backoff_ = std::min(max_error_backoff, std::max(std::chrono::milliseconds(100), error_backoff_ * 2));
+      if (is_redis_failure(e)) {
+        spdlog::warn("queue {}: {}; retrying in {} ms", s.keys.queue(), e.what(), error_backoff_.count());
+      } else {
+        spdlog::error("queue {}: fetching failed: {}", s.keys.queue(), e.what());
+      }
+      failed = true;
+    }
+    if (failed) {
+      failed = false;
+      co_await s.stop.sleep(error_backoff_);
+    }
+  }
+}
+
+net::awaitable<void> fetcher::run_slot(job first, std::string token) {
+  auto self = shared_from_this();
+  auto& s = *state_;
+  // Asked when the job's outcome is recorded, not now: by then the worker may be closing.
+  const std::function<bool()> fetch_next = [this] { return fetch_with_finish(); };
+  std::optional<job> next(std::move(first));
+  while (next) {
+    job j = std::move(*next);
+    next.reset();
+    auto fetched = co_await runner_->run(std::move(j), token, fetch_next);
+    if (fetched) next = take_fetched(std::move(*fetched));
+    if (!next) break;
+    // The finish locked it with the same token, as Node's worker does.
+    s.running.add(next->id, running_job{token, clock::now(), false, next->attempts_made + 1});
+    if (next->repeat_job_key) co_await schedule_next_iteration(s, *next);
+  }
+  slot_freed_.notify_all();
+}
+
+bool fetcher::fetch_with_finish() const {
+  // A rate limiter's options would have to travel with the finish: leave that case to
+  // the fetch loop, as while closing or rate limited.
+  return !state_->stop.stopped() && !state_->opts.limiter && clock::now() >= rate_limited_until_;
+}
+
+// Blocks on the marker until a job may be ready, the next delayed job is due, or
+// drain_delay passes. Scores: 0 means "a job is ready", any other score is the time
+// (ms) when a delayed job becomes due.
+net::awaitable<void> fetcher::wait_for_job() {
+  const auto& keys = state_->keys;
+  while (!state_->stop.stopped()) {
+    auto now = now_ms();
+    std::chrono::milliseconds timeout = state_->opts.drain_delay;
+    if (next_delayed_ms_ > 0) {
+      auto due_in = std::chrono::milliseconds(std::max<std::int64_t>(1, next_delayed_ms_ - now));
+      timeout = std::min(max_block, due_in);
+      // With the local timer armed, Redis's own timeout is only the fallback.
+      if (arm_due_timer(due_in)) timeout = due_in + unblock_fallback;
+    }
+    redis::command cmd{"BZPOPMIN", keys.marker};
+    cmd.push(fmt::format("{:.3f}", static_cast<double>(timeout.count()) / 1000.0));
+    redis::reply r;
+    try {
+      r = co_await blocking_->exec(std::move(cmd), timeout + std::chrono::seconds(1));
+    } catch (const error&) {
+      due_timer_.cancel();
+      throw;
+    }
+    due_timer_.cancel();
+    if (r.is_error()) throw error(errc::redis_error, "BZPOPMIN " + keys.marker + ": " + r.str);
+    if (!r.is_array() || r.elements.size() < 3) {
+      next_delayed_ms_ = 0;  // timed out or unblocked: fetch (it also promotes due delayed jobs)
+      co_return;
+    }
+    double score = std::strtod(r.elements[2].str.c_str(), nullptr);
+    if (score <= static_cast<double>(now_ms() + 1)) co_return;
+    next_delayed_ms_ = static_cast<std::int64_t>(score);
+  }
+}
+
+// Redis checks the timeouts of blocked clients only when its event loop wakes, about
+// every 100 ms on an idle server (hz 10), so a delayed job would start up to that late.
+// A local timer ends the wait on time instead: CLIENT UNBLOCK, sent on the other
+// connection, makes BZPOPMIN return as if it had timed out. An unblock that lands after
+// the wait ended only ends a later wait early, which costs one empty fetch.
+bool fetcher::arm_due_timer(std::chrono::milliseconds due_in) {
+  if (unblock_refused_ || due_in > max_block || blocking_->client_id() == 0) return false;
+  due_timer_.expires_after(due_in);
+  due_timer_.async_wait([self = shared_from_this(), id = blocking_->client_id()](boost::system::error_code ec) {
+    if (ec || self->state_->stop.stopped()) return;
+    net::co_spawn(self->state_->ex, self->unblock(id), net::detached);
+  });
+  return true;
+}
+
+net::awaitable<void> fetcher::unblock(std::int64_t client_id) {
+  redis::command cmd{"CLIENT", "UNBLOCK"};
+  cmd.push(client_id).push("TIMEOUT");
+  try {
+    auto r = co_await state_->conn->exec(std::move(cmd));
+    if (r.is_error()) {
+      // An ACL without CLIENT, or a proxy: end this wait the hard way, once, and leave
+      // later waits to Redis's own timeout.
+      spdlog::warn("queue {}: CLIENT UNBLOCK refused ({}); delayed jobs may start up to 100 ms late",
+                   state_->keys.queue(), r.str);
+      unblock_refused_ = true;
+      blocking_->interrupt();
+    }
+  } catch (const error&) {
+    // Redis is away: the blocked wait fails too, and the fetch loop handles that.
+  }
+}
+
+net::awaitable<std::optional<job>> fetcher::move_to_active(const std::string& token) {
+  auto call = scripts::move_to_active::of(state_->keys, token, state_->opts, now_ms());
+  auto fetched = co_await scripts::run(*state_->conn, std::move(call));
+  co_return take_fetched(std::move(fetched));
+}
+
+std::optional<job> fetcher::take_fetch_reply(redis::reply& r) { return take_fetched(scripts::parse_fetch_reply(r)); }
+
+std::optional<job> fetcher::take_fetched(scripts::fetched f) {
+  if (f.next) return std::move(f.next);
+  if (f.rate_limit_ttl_ms > 0) {
+    rate_limited_until_ = clock::now() + std::min(max_rate_limit_wait, std::chrono::milliseconds(f.rate_limit_ttl_ms));
+    return std::nullopt;
+  }
+  drained_ = true;
+  next_delayed_ms_ = f.next_delayed_ms;
+  return std::nullopt;
+}
+
+}  // namespace drover::detail

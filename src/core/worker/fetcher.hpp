@@ -1,0 +1,72 @@
+// fetcher.hpp - the worker's actor that takes jobs off the queue while it has free slots,
+// and waits on the queue's marker, not polling, when there are none to take.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/scripts/move_to_active.hpp"
+#include "core/worker/event.hpp"
+#include "core/worker/job_runner.hpp"
+#include "core/worker/worker_state.hpp"
+#include "redis/connection.hpp"
+#include "redis/reply.hpp"
+
+namespace drover::detail {
+
+// It owns its blocking connection and what it knows of the queue: drained until the
+// next delayed job is due, rate limited until when, backing off from an error. It shares
+// the running table (it adds each job it takes) and the stop signal, and hands each job
+// to the job runner in a slot: the job, then the jobs its finishing calls fetched.
+// Thread safety: none; use it from the worker's executor.
+class fetcher : public std::enable_shared_from_this<fetcher> {
+ public:
+  fetcher(std::shared_ptr<worker_state> state, std::shared_ptr<job_runner> runner);
+
+  // The fetch loop, until the stop signal.
+  boost::asio::awaitable<void> run();
+  // close()'s quiet step: ends the wait for a free slot and the marker wait at once
+  // (after the stop signal has fired).
+  void quiet();
+  // Releases the blocking connection.
+  void close();
+
+  // What a fetch answered (moveToActive, or a finish that fetched): the job, or
+  // nothing, having noted why (rate limited, or drained until the next delayed job).
+  std::optional<job> take_fetched(scripts::fetched f);
+  std::optional<job> take_fetch_reply(redis::reply& r);  // parses, then take_fetched
+
+ private:
+  boost::asio::awaitable<void> wait_for_job();
+  // Ends the marker wait when the next delayed job is due; returns whether it armed
+  // the timer.
+  bool arm_due_timer(std::chrono::milliseconds due_in);
+  boost::asio::awaitable<void> unblock(std::int64_t client_id);
+  boost::asio::awaitable<std::optional<job>> move_to_active(const std::string& token);
+  // Runs a job, then the jobs its finishing calls fetched (BullMQ's fetchNext), in one
+  // slot; wakes the loop when the slot frees.
+  boost::asio::awaitable<void> run_slot(job first, std::string token);
+  // Whether a finishing call should fetch the next job too.
+  bool fetch_with_finish() const;
+
+  using clock = std::chrono::steady_clock;
+
+  std::shared_ptr<worker_state> state_;
+  std::shared_ptr<job_runner> runner_;
+  std::shared_ptr<redis::connection> blocking_;  // BZPOPMIN on the marker; named for getWorkers()
+  boost::asio::steady_timer due_timer_;          // the next delayed job is due: end the marker wait
+  event slot_freed_;                             // a slot freed up, or quiet()
+  bool drained_ = false;
+  std::int64_t next_delayed_ms_ = 0;  // when the next delayed job is due, if known
+  bool unblock_refused_ = false;      // CLIENT UNBLOCK is not allowed: no due timer
+  clock::time_point rate_limited_until_{};
+  std::chrono::milliseconds error_backoff_{0};
+};
+
+}  // namespace drover::detail

@@ -1,0 +1,95 @@
+// job_runner.hpp - the worker's actor that runs jobs: it calls the processor, stops it on
+// a timeout, a cancellation or a shutdown, and records how the job ended (completed,
+// retried, or failed, then copied to the dead-letter queue).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/scripts/move_to_active.hpp"
+#include "core/scripts/script_call.hpp"
+#include "core/worker/worker_state.hpp"
+#include "drover/worker.hpp"
+#include "redis/reply.hpp"
+
+namespace drover::detail {
+
+struct processor_run;  // job_runner.cpp
+
+// It owns the processors' runs (by job id), the lock tokens and the worker's counters;
+// it shares only the running table (it removes a job once its outcome is recorded) and
+// the stop signal. The fetcher hands it jobs; the cancel watcher and close() ask it to
+// stop processors.
+// Thread safety: none, but the counters' getters, which any thread may call.
+class job_runner : public std::enable_shared_from_this<job_runner> {
+ public:
+  job_runner(std::shared_ptr<worker_state> state, processor proc);
+
+  // A new lock token: the worker's id and a sequence number.
+  std::string next_token();
+
+  // Runs one job (already in the running table) and records its outcome; the job then
+  // leaves the table. `fetch_next` is asked when the outcome is recorded whether the
+  // finishing call should fetch the next job too (one call per job, not two); the
+  // answer of a finish that did is returned, for the fetcher to take.
+  boost::asio::awaitable<std::optional<scripts::fetched>> run(job j, const std::string& token,
+                                                              const std::function<bool()>& fetch_next);
+
+  // The jobs whose processors run now (not those being recorded).
+  std::vector<std::string> processors_running() const;
+  // Stops a job's processor for a cancellation request (JSON, see cancellation.hpp).
+  // Returns false when it no longer runs.
+  bool cancel(const std::string& id, std::string request);
+  // Stops every processor still running (close() past its grace: cancellation::shutdown).
+  void stop_all(cancellation why);
+
+  std::uint64_t processed() const { return processed_; }  // finished, retried or failed
+  std::uint64_t completed() const { return completed_.load(); }
+  std::uint64_t failed() const { return failed_.load(); }  // for good
+
+  // Waits for blocking processors still on the thread pool (the worker's destructor).
+  void join_pool();
+
+ private:
+  // Asks a running processor to stop (timeout or cancellation); the first reason wins.
+  void stop_run(processor_run& run, cancellation why, std::string request);
+  std::chrono::milliseconds timeout_of(const job& j) const;  // 0: none
+  boost::json::array stack_traces(const job& j, std::string_view text) const;
+  boost::asio::awaitable<boost::json::value> call_processor(std::shared_ptr<processor_run> run);
+  // Returns what the finish fetched when fetch_next. When a cancellation request was
+  // waiting in the job's hash, records nothing and sets cancel_request instead.
+  boost::asio::awaitable<std::optional<scripts::fetched>> complete(const job& j, const std::string& token,
+                                                                   const boost::json::value& result, bool fetch_next,
+                                                                   std::optional<std::string>& cancel_request);
+  boost::asio::awaitable<void> fail(const job& j, const std::string& token, const std::string& reason,
+                                    bool unrecoverable);
+  boost::asio::awaitable<void> fail_cancelled(const job& j, const std::string& token, const std::string& request);
+  // The job's pending cancellation request, if any. A Redis failure counts as none.
+  boost::asio::awaitable<std::optional<std::string>> find_cancel_request(std::string id);
+  // Runs a finishing script (moveToFinished, moveToDelayed, retryJob): its reply, or
+  // nothing when the outcome could not be recorded (logged). A negative code counts as
+  // not recorded.
+  boost::asio::awaitable<std::optional<redis::reply>> record(const job& j, const char* what, scripts::script_call call);
+
+  std::shared_ptr<worker_state> state_;
+  processor proc_;
+  std::unique_ptr<boost::asio::thread_pool> pool_;  // blocking processors only
+  std::map<std::string, std::shared_ptr<processor_run>> runs_;
+  std::uint64_t token_counter_ = 0;
+  std::uint64_t processed_ = 0;
+  std::atomic<std::uint64_t> completed_{0}, failed_{0};  // read by worker::stats() from other threads
+};
+
+}  // namespace drover::detail
