@@ -146,9 +146,8 @@ int main(int argc, char** argv) {
   try {
     auto bytes = read_all_stdin();
     test_triggers(bytes);
-    auto text = drover::documents::extract_text(argv[1], bytes, [](int done, int total) {
-      write_all(drover::documents::progress_record(done, total));
-    });
+    auto text = drover::documents::extract_text(
+        argv[1], bytes, [](int done, int total) { write_all(drover::documents::progress_record(done, total)); });
     write_all(drover::documents::result_records(text));
     return 0;
   } catch (const drover::documents::unreadable_document& e) {

@@ -151,8 +151,10 @@ double cpu_seconds_of(const rusage& u) {
 
 extraction_limits extraction_limits::from_env() {
   extraction_limits l;
-  if (const char* v = app::env("EXTRACT_MEMORY_MB")) l.memory_mib = app::env_number<long>("EXTRACT_MEMORY_MB", v, 16, 1L << 20);
-  if (const char* v = app::env("EXTRACT_CPU_SECONDS")) l.cpu_seconds = app::env_number<long>("EXTRACT_CPU_SECONDS", v, 1);
+  if (const char* v = app::env("EXTRACT_MEMORY_MB"))
+    l.memory_mib = app::env_number<long>("EXTRACT_MEMORY_MB", v, 16, 1L << 20);
+  if (const char* v = app::env("EXTRACT_CPU_SECONDS"))
+    l.cpu_seconds = app::env_number<long>("EXTRACT_CPU_SECONDS", v, 1);
   if (const char* v = app::env("EXTRACT_TIMEOUT_SECONDS")) {
     l.timeout = std::chrono::seconds(app::env_number<long>("EXTRACT_TIMEOUT_SECONDS", v, 1));
   }
@@ -180,8 +182,8 @@ documents::extracted_text extraction_process::extract(const std::string& media_t
   unique_fd out_read(pipe_fds[0]), out_write(pipe_fds[1]);
 
   child_process child;
-  spawn(child, helper_, {media_type, std::to_string(limits_.memory_mib), std::to_string(limits_.cpu_seconds)},
-        input.fd, out_write.fd);
+  spawn(child, helper_, {media_type, std::to_string(limits_.memory_mib), std::to_string(limits_.cpu_seconds)}, input.fd,
+        out_write.fd);
   out_write.reset();  // the child's copy is the only writer: its exit ends the stream
   input.reset();
 
@@ -239,7 +241,8 @@ documents::extracted_text extraction_process::extract(const std::string& media_t
     throw extraction_failed("extraction ended without a result");
   }
   if (code == exit_unreadable && reader.unreadable()) throw documents::unreadable_document(*reader.unreadable());
-  if (code == exit_out_of_memory) throw extraction_failed(fmt::format("extraction exceeded {} MiB", limits_.memory_mib));
+  if (code == exit_out_of_memory)
+    throw extraction_failed(fmt::format("extraction exceeded {} MiB", limits_.memory_mib));
   throw extraction_failed(fmt::format("extraction failed: exit status {}", code));
 }
 

@@ -15,12 +15,12 @@ namespace drover::workers {
 // What one extraction may use. The helper sets the first two on itself (RLIMIT_AS,
 // RLIMIT_CPU); the parent enforces the wall-clock deadline with SIGKILL.
 struct extraction_limits {
-  long memory_mib = 512;                  // EXTRACT_MEMORY_MB: address space
-  long cpu_seconds = 60;                  // EXTRACT_CPU_SECONDS
-  std::chrono::seconds timeout{120};      // EXTRACT_TIMEOUT_SECONDS: wall clock
+  long memory_mib = 512;              // EXTRACT_MEMORY_MB: address space
+  long cpu_seconds = 60;              // EXTRACT_CPU_SECONDS
+  std::chrono::seconds timeout{120};  // EXTRACT_TIMEOUT_SECONDS: wall clock
 
   // Reads the variables above; throws drover::error(invalid_argument) for a value that
-  // is not a positive number.
+  // is not a whole number of at least 1 (16 for the memory).
   static extraction_limits from_env();
 };
 
@@ -56,8 +56,7 @@ class extraction_process {
   // as extract_text does, extraction_failed as described above, std::system_error when
   // the child cannot be started.
   documents::extracted_text extract(const std::string& media_type, const std::string& bytes,
-                                    const documents::page_progress& progress,
-                                    const std::function<bool()>& stop) const;
+                                    const documents::page_progress& progress, const std::function<bool()>& stop) const;
 
   const extraction_limits& limits() const { return limits_; }
 

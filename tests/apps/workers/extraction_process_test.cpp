@@ -44,8 +44,9 @@ class extraction_process_test : public ::testing::Test {
 
 TEST_F(extraction_process_test, text_and_progress_come_back_from_the_child) {
   std::vector<std::pair<int, int>> seen;
-  auto text = make().extract("application/pdf", test::make_pdf({{"One."}, {"Two."}}, "Guide"),
-                             [&](int done, int total) { seen.emplace_back(done, total); }, nullptr);
+  auto text = make().extract(
+      "application/pdf", test::make_pdf({{"One."}, {"Two."}}, "Guide"),
+      [&](int done, int total) { seen.emplace_back(done, total); }, nullptr);
   EXPECT_EQ(text.title, "Guide");
   EXPECT_EQ(text.page_count, 2);
   EXPECT_EQ(text.text, "One.\n\nTwo.");

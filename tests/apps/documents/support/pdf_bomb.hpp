@@ -51,8 +51,8 @@ inline std::string make_pdf_bomb(std::size_t inflated) {
   end.resize(end.size() - 4);
   uLong sum = adler32(0, nullptr, 0);
   sum = adler32(sum, reinterpret_cast<const Bytef*>(head.data()), static_cast<uInt>(head.size()));
-  const uLong block_sum = adler32(adler32(0, nullptr, 0), reinterpret_cast<const Bytef*>(block.data()),
-                                  static_cast<uInt>(block.size()));
+  const uLong block_sum =
+      adler32(adler32(0, nullptr, 0), reinterpret_cast<const Bytef*>(block.data()), static_cast<uInt>(block.size()));
   for (std::size_t k = 0; k < copies; ++k) sum = adler32_combine(sum, block_sum, static_cast<z_off_t>(block.size()));
   sum = adler32(sum, reinterpret_cast<const Bytef*>(tail.data()), static_cast<uInt>(tail.size()));
   stream += end;
