@@ -109,6 +109,22 @@ TEST_F(extraction_process_test, a_stop_kills_the_child_at_once) {
   later.join();
 }
 
+TEST_F(extraction_process_test, limits_come_from_the_environment) {
+  setenv("EXTRACT_MEMORY_MB", "64", 1);
+  setenv("EXTRACT_CPU_SECONDS", "5", 1);
+  setenv("EXTRACT_TIMEOUT_SECONDS", "7", 1);
+  auto l = extraction_limits::from_env();
+  EXPECT_EQ(l.memory_mib, 64);
+  EXPECT_EQ(l.cpu_seconds, 5);
+  EXPECT_EQ(l.timeout, 7s);
+  setenv("EXTRACT_MEMORY_MB", "8", 1);  // too little for the helper to start
+  EXPECT_THROW(extraction_limits::from_env(), std::exception);
+  setenv("EXTRACT_MEMORY_MB", "lots", 1);
+  EXPECT_THROW(extraction_limits::from_env(), std::exception);
+  for (const char* v : {"EXTRACT_MEMORY_MB", "EXTRACT_CPU_SECONDS", "EXTRACT_TIMEOUT_SECONDS"}) unsetenv(v);
+  EXPECT_EQ(extraction_limits::from_env().memory_mib, 512);
+}
+
 TEST_F(extraction_process_test, a_missing_helper_is_a_system_error) {
   extraction_process x("/nonexistent/drover-extract", {});
   EXPECT_THROW(x.extract("text/plain", "x", nullptr, nullptr), std::system_error);
