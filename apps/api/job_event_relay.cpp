@@ -88,12 +88,13 @@ net::awaitable<std::string> job_event_relay::resume_position() {
       }
       // The whole stream from its start (BullMQ trims it to about 10,000 entries): its
       // first and last ids.
+      // In events_, so that stop() interrupts it as it does the reading that follows.
       auto probe_opts = opts_;
       probe_opts.last_event_id = "0";
       probe_opts.block = std::chrono::milliseconds(1);
-      queue_events probe(ex_, queue_name_, probe_opts);
-      auto entries = co_await probe.next();
-      probe.close();
+      events_ = std::make_unique<queue_events>(ex_, queue_name_, probe_opts);
+      auto entries = co_await events_->next();
+      events_->close();
       const bool lost = !stored || entries.empty() || stream_id_before(*stored, entries.front().stream_id);
       start = stored ? *stored : entries.empty() ? std::string("0-0") : entries.back().stream_id;
       if (lost && db_) {
