@@ -66,6 +66,8 @@ void record_reader::feed(std::string_view bytes) {
       break;
     }
     std::string_view header(pending_.data() + at, nl - at);
+    // The same limit whether the newline came in this piece or not (found by fuzzing).
+    if (header.size() > max_header) throw std::runtime_error("extraction helper: a record header is too long");
     if (header.size() < 3 || header[1] != ' ' || !known(header[0])) {
       throw std::runtime_error(fmt::format("extraction helper: not a record header: '{}'", header.substr(0, 40)));
     }

@@ -59,5 +59,20 @@ TEST(extraction_records, garbage_is_refused) {
   EXPECT_THROW(c.feed("P 3\n1x2"), std::runtime_error);
 }
 
+// fuzz/extraction_records_fuzz.cpp: a 31-digit length was refused when the stream came
+// in small pieces (the header outgrew the limit before its newline) and waited for when
+// it came at once.
+TEST(extraction_records, issue13_an_overlong_header_is_refused_however_it_arrives) {
+  const std::string stream = "P 0000000000009305165037557514226\n1 999999";
+  record_reader whole(nullptr);
+  EXPECT_THROW(whole.feed(stream), std::runtime_error);
+  record_reader pieces(nullptr);
+  EXPECT_THROW(
+      {
+        for (std::size_t at = 0; at < stream.size(); at += 4) pieces.feed(std::string_view(stream).substr(at, 4));
+      },
+      std::runtime_error);
+}
+
 }  // namespace
 }  // namespace drover::documents
