@@ -11,6 +11,7 @@
 // Test triggers, honoured only with DROVER_EXTRACT_TEST_TRIGGERS=1 in the environment:
 // an upload that starts with "DROVER-TEST-CRASH" crashes (SIGSEGV), one that starts
 // with "DROVER-TEST-HANG" sleeps for ever, one with "DROVER-TEST-SPIN" spins on the CPU.
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -141,6 +142,9 @@ int main(int argc, char** argv) {
   limit(RLIMIT_AS, memory_mib << 20, memory_mib << 20, "address space");
 #endif
   limit(RLIMIT_CORE, 0, 0, "core dumps");  // a crash is reported, not kept
+  // A Workers process killed outright leaves nobody to read the result: go with it.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() == 1) return 1;  // it died before the line above
   std::set_new_handler(out_of_memory);
 
   try {
