@@ -17,6 +17,8 @@ packages=(
   # time zones for cron schedules (HowardHinnant date, reading the system tzdata)
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev
+  # zlib, for the tests' decompression bomb (tests/apps/documents/support/pdf_bomb.hpp)
+  zlib1g-dev
   # Google Benchmark, for `make bench-micro` only (the build works without it)
   libbenchmark-dev
   redis-server redis-tools postgresql-15 sqlite3

@@ -1,4 +1,5 @@
-// job_event_relay.cpp - queue events to browsers (Socket.IO) and to job_logs (batched).
+// job_event_relay.cpp - queue events to browsers (Socket.IO) and to job_logs (batched,
+// with the stream position each batch covers, so that a restart resumes there).
 #include "api/job_event_relay.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -11,6 +12,8 @@
 #include <drover_app/clock.hpp>
 
 #include "api/blocking_call.hpp"
+#include "api/event_stream_ids.hpp"
+#include "api/job_log_reconciler.hpp"
 #include "api/socketio/server.hpp"
 
 namespace net = boost::asio;
@@ -24,6 +27,7 @@ namespace {
 
 constexpr std::chrono::milliseconds flush_interval{500};
 constexpr std::size_t flush_batch = 500;
+constexpr std::chrono::milliseconds retry_delay{500};
 
 }  // namespace
 
@@ -31,11 +35,14 @@ job_event_relay::job_event_relay(net::any_io_executor ex, std::string queue_name
                                  socketio::server* sio, app::database* db, net::thread_pool& db_pool)
     : ex_(ex),
       queue_name_(queue_name),
-      events_(ex, queue_name, opts),
+      opts_(opts),
+      stream_(opts.prefix + ":" + queue_name),
       reader_(ex, queue_name, queue_options{opts.prefix, opts.redis}),
       sio_(sio),
       db_(db),
       db_pool_(db_pool) {}
+
+job_event_relay::~job_event_relay() = default;
 
 void job_event_relay::start() {
   net::co_spawn(ex_, follow(), net::detached);
@@ -44,8 +51,12 @@ void job_event_relay::start() {
 
 void job_event_relay::stop() {
   stopped_ = true;
-  events_.close();
+  if (events_) events_->close();
   reader_.close();
+}
+
+void job_event_relay::buffer(app::job_log_update u, const std::string& stream_id) {
+  pending_.push_back(buffered_update{std::move(u), stream_id});
 }
 
 void job_event_relay::record_pending(const job& j, const std::string& user_id) {
@@ -57,26 +68,82 @@ void job_event_relay::record_pending(const job& j, const std::string& user_id) {
   u.user_id = user_id;
   u.payload_json = json::serialize(j.data);
   u.at_ms = now_ms();
-  pending_.push_back(std::move(u));
+  buffer(std::move(u), "");
+}
+
+// Where to follow from: the stored position, or the stream's last entry when there is
+// none. Reconciles first when events after the position may be lost: the stream holds
+// nothing from before it, or there was no position. Retries while Redis or the
+// database is away; "" once stopped.
+net::awaitable<std::string> job_event_relay::resume_position() {
+  for (;;) {
+    if (stopped_) co_return "";
+    bool failed = false;
+    std::string start;
+    try {
+      std::optional<std::string> stored;
+      if (db_) {
+        auto read = [db = db_, stream = stream_]() { return db->event_stream_position(stream); };
+        stored = co_await blocking_call(ex_, db_pool_, read, std::chrono::seconds(5));
+      }
+      // The whole stream from its start (BullMQ trims it to about 10,000 entries): its
+      // first and last ids.
+      // In events_, so that stop() interrupts it as it does the reading that follows.
+      auto probe_opts = opts_;
+      probe_opts.last_event_id = "0";
+      probe_opts.block = std::chrono::milliseconds(1);
+      events_ = std::make_unique<queue_events>(ex_, queue_name_, probe_opts);
+      auto entries = co_await events_->next();
+      events_->close();
+      const bool lost = !stored || entries.empty() || stream_id_before(*stored, entries.front().stream_id);
+      start = stored ? *stored : entries.empty() ? std::string("0-0") : entries.back().stream_id;
+      if (lost && db_) {
+        if (stored) {
+          spdlog::warn("relay {}: the events after {} are gone from the stream; reconciling job_logs", queue_name_,
+                       *stored);
+        }
+        auto made_final = co_await reconcile_job_logs(ex_, reader_, *db_, db_pool_, queue_name_);
+        if (made_final > 0) {
+          spdlog::info("relay {}: {} job_logs rows made final from the jobs", queue_name_, made_final);
+        }
+      }
+    } catch (const std::exception& e) {
+      if (stopped_) co_return "";
+      spdlog::warn("relay {}: cannot resume yet: {}; retrying", queue_name_, e.what());
+      failed = true;
+    }
+    if (!failed) co_return start;
+    net::steady_timer t(ex_, retry_delay);
+    co_await t.async_wait(net::use_awaitable);
+  }
 }
 
 net::awaitable<void> job_event_relay::follow() {
+  auto start = co_await resume_position();
+  if (stopped_) co_return;
+  auto opts = opts_;
+  opts.last_event_id = start;
+  events_ = std::make_unique<queue_events>(ex_, queue_name_, opts);
+  read_position_ = stored_position_ = start;
   while (!stopped_) {
     std::vector<queue_event> batch;
     bool failed = false;
     try {
-      batch = co_await events_.next();
+      batch = co_await events_->next();
     } catch (const std::exception& e) {
       if (stopped_) break;
       spdlog::warn("relay {}: reading events failed: {}; retrying", queue_name_, e.what());
       failed = true;
     }
     if (failed) {
-      net::steady_timer t(ex_, std::chrono::milliseconds(500));
+      net::steady_timer t(ex_, retry_delay);
       co_await t.async_wait(net::use_awaitable);
       continue;
     }
-    for (const auto& e : batch) co_await on_event(e);
+    for (const auto& e : batch) {
+      co_await on_event(e);
+      read_position_ = e.stream_id;  // after its update is buffered, never before
+    }
   }
 }
 
@@ -86,7 +153,9 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
   app::job_log_update u;
   u.queue = queue_name_;
   u.job_id = e.job_id;
-  u.at_ms = now_ms();
+  // When it happened, not when we read it: a replay after a restart then loses to
+  // what the first reading stored (record_job_logs' rules).
+  u.at_ms = stream_id_ms(e.stream_id);
   if (e.event == "progress") {
     json::object payload;
     payload["jobId"] = e.job_id;
@@ -96,14 +165,14 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     if (sio_) sio_->emit_to_room(room, "job-progress", std::move(args));
   } else if (e.event == "active") {
     u.status = "processing";
-    pending_.push_back(std::move(u));
+    buffer(std::move(u), e.stream_id);
   } else if (e.event == "completed") {
     json::object payload;
     payload["jobId"] = e.job_id;
     payload["result"] = e.fields.contains("returnvalue") ? e.fields.at("returnvalue") : json::value(nullptr);
     u.status = "completed";
     u.result_json = json::serialize(payload["result"]);
-    pending_.push_back(std::move(u));
+    buffer(std::move(u), e.stream_id);
     json::array args;
     args.push_back(std::move(payload));
     if (sio_) sio_->emit_to_room(room, "job-completed", std::move(args));
@@ -122,7 +191,7 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
       u.attempts = j->attempts_made;
       if (!j->stacktrace.empty()) u.error_stack = j->stacktrace.back();
     }
-    pending_.push_back(std::move(u));
+    buffer(std::move(u), e.stream_id);
     json::object payload;
     payload["jobId"] = e.job_id;
     payload["error"] = reason;
@@ -131,20 +200,32 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     if (sio_) sio_->emit_to_room(room, "job-failed", std::move(args));
   }
   while (pending_.size() > max_buffered) {
-    spdlog::error("relay {}: job_logs buffer full; dropping the log of job {}", queue_name_, pending_.front().job_id);
+    spdlog::error("relay {}: job_logs buffer full; dropping the log of job {}", queue_name_,
+                  pending_.front().update.job_id);
     pending_.pop_front();
   }
 }
 
 namespace {
 
-// Writes the batch. When the database answers but refuses the batch, one bad row must not
-// hold back every later one: the rows go one by one and the refused ones are returned
-// (dropped). Throws when the database is away, so that the caller keeps the batch.
+// Writes the batch, with the stream position it covers when there is one. When the
+// database answers but refuses the batch, one bad row must not hold back every later
+// one: the rows go one by one, the refused ones are returned (dropped), and the
+// position is stored after them. Throws when the database is away, so that the caller
+// keeps the batch.
 std::vector<std::pair<std::string, std::string>> write_job_logs(app::database& db,
-                                                                const std::vector<app::job_log_update>& batch) {
+                                                                const std::vector<app::job_log_update>& batch,
+                                                                const std::string& stream,
+                                                                const std::string& position) {
+  auto write = [&](const std::vector<app::job_log_update>& rows) {
+    if (position.empty()) {
+      db.record_job_logs(rows);
+    } else {
+      db.record_job_logs_at(rows, stream, position);
+    }
+  };
   try {
-    db.record_job_logs(batch);
+    write(batch);
     return {};
   } catch (const std::exception&) {
     db.ping();
@@ -158,6 +239,7 @@ std::vector<std::pair<std::string, std::string>> write_job_logs(app::database& d
       refused.emplace_back(u.job_id, e.what());
     }
   }
+  write({});
   return refused;
 }
 
@@ -169,18 +251,28 @@ net::awaitable<void> job_event_relay::flush_loop() {
   while (!stopped_ || !pending_.empty()) {
     t.expires_after(flush_interval);
     co_await t.async_wait(net::use_awaitable);
-    if (pending_.empty() || !db_) {
+    // Only events without updates (progress) since the last write: the position alone.
+    const bool moved = read_position_ != stored_position_;
+    if ((pending_.empty() && !moved) || !db_) {
       if (stopped_) break;
       continue;
     }
     auto n = std::min(pending_.size(), flush_batch);
-    std::vector<app::job_log_update> batch(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+    std::vector<app::job_log_update> batch;
+    // The batch covers the stream up to its last event's entry, and up to the last
+    // event read when it empties the buffer. Only the API's own pending rows: none.
+    std::string position = n == pending_.size() ? read_position_ : std::string();
+    for (std::size_t k = 0; k < n; ++k) {
+      batch.push_back(pending_[k].update);
+      if (n < pending_.size() && !pending_[k].stream_id.empty()) position = pending_[k].stream_id;
+    }
+    if (position == stored_position_ || position == "0-0") position.clear();
     bool ok = true;
     std::string why;
     std::vector<std::pair<std::string, std::string>> dropped;  // job id, reason
     try {
       auto* db = db_;
-      auto work = [db, batch]() { return write_job_logs(*db, batch); };
+      auto work = [db, batch, stream = stream_, position]() { return write_job_logs(*db, batch, stream, position); };
       dropped = co_await blocking_call(ex_, db_pool_, work, std::chrono::seconds(5));
     } catch (const std::exception& e) {
       ok = false;
@@ -192,6 +284,7 @@ net::awaitable<void> job_event_relay::flush_loop() {
     }
     if (ok) {
       pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+      if (!position.empty()) stored_position_ = position;
       if (warned) spdlog::info("relay {}: job_logs writes resumed", queue_name_);
       warned = false;
     } else {

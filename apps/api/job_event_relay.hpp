@@ -21,18 +21,27 @@ class server;
 }
 
 // One relay per queue. Lifecycle:
-//  1. run(): follows the queue's event stream (resuming after Redis outages);
+//  1. run(): reads the position it stored in the database (event_stream_positions) and
+//     follows the queue's event stream from there (from "$" when none was stored),
+//     resuming after Redis outages; when the stream no longer holds the entries after
+//     that position (trimmed while the API was down) or there was none, the queue's
+//     unfinished job_logs rows are reconciled from the jobs themselves;
 //  2. each progress/completed/failed event is pushed at once to the Socket.IO room
-//     "job:<id>" as job-progress / job-completed / job-failed;
+//     "job:<id>" as job-progress / job-completed / job-failed (after a restart, the
+//     events since the stored position are pushed again: at least once);
 //  3. active/completed/failed (and the API's own "pending") become job_logs updates,
 //     written in batches every flush interval so that the database never slows the
-//     queue; when the database is down the batch waits and is retried, never dropped
-//     (up to max_buffered updates, beyond which the oldest are logged and dropped).
+//     queue, each batch in one transaction with the stream position it covers; an
+//     event's update carries the event's own time, so replaying it after a restart
+//     never moves a row back. When the database is down the batch waits and is
+//     retried, never dropped (up to max_buffered updates, beyond which the oldest are
+//     logged and dropped).
 // Thread safety: one executor.
 class job_event_relay {
  public:
   job_event_relay(boost::asio::any_io_executor ex, std::string queue, queue_events_options opts,
                   socketio::server* sio, app::database* db, boost::asio::thread_pool& db_pool);
+  ~job_event_relay();
 
   void start();
   void stop();
@@ -41,18 +50,31 @@ class job_event_relay {
   std::size_t buffered() const { return pending_.size(); }
 
  private:
+  // An update and the stream entry it came from (empty for the API's own "pending").
+  struct buffered_update {
+    app::job_log_update update;
+    std::string stream_id;
+  };
+
   boost::asio::awaitable<void> follow();
+  boost::asio::awaitable<std::string> resume_position();
+  boost::asio::awaitable<void> reconcile();
   boost::asio::awaitable<void> flush_loop();
   boost::asio::awaitable<void> on_event(const queue_event& e);
+  void buffer(app::job_log_update u, const std::string& stream_id);
 
   boost::asio::any_io_executor ex_;
   std::string queue_name_;
-  queue_events events_;
-  queue reader_;  // reads a failed job's stack trace
+  queue_events_options opts_;
+  std::string stream_;  // "<prefix>:<queue>", the name of its position in the database
+  std::unique_ptr<queue_events> events_;
+  queue reader_;  // reads a failed job's stack trace, and the jobs to reconcile
   socketio::server* sio_;
   app::database* db_;
   boost::asio::thread_pool& db_pool_;
-  std::deque<app::job_log_update> pending_;
+  std::deque<buffered_update> pending_;
+  std::string read_position_;    // the last event handled (its update, if any, is in pending_)
+  std::string stored_position_;  // the last position written with its batch
   bool stopped_ = false;
   static constexpr std::size_t max_buffered = 100000;
 };

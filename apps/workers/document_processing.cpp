@@ -1,6 +1,7 @@
 // document_processing.cpp - the document-processing processor: reads an upload from the
-// database, extracts its text (per page for PDFs, reporting progress), chunks it and
-// stores text, metadata and chunks. CPU-bound, so it runs on the worker's thread pool
+// database, extracts its text in a child process (extraction_process.hpp; per page for
+// PDFs, reporting progress), chunks it and stores text, metadata and chunks. It blocks
+// (waiting for the child, chunking), so it runs on the worker's thread pool
 // (processor::blocking) while the event loop keeps renewing the job's lock.
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "documents/chunking.hpp"
 #include "documents/extracted_text.hpp"
 #include "documents/text_cleanup.hpp"
+#include "workers/extraction_process.hpp"
 #include "workers/processors.hpp"
 
 namespace json = boost::json;
@@ -16,9 +18,6 @@ namespace json = boost::json;
 namespace drover::workers {
 
 namespace {
-
-// Thrown from the progress callback to leave extraction when the job timed out.
-struct stop_extraction {};
 
 std::string document_id_of(const job& j) {
   if (j.name != "process-document") {
@@ -40,7 +39,8 @@ void mark_failed(app::database& db, const std::string& id, const std::string& re
   }
 }
 
-json::value process(app::database& db, const documents::chunking_options& chunking, blocking_job_context& ctx) {
+json::value process(app::database& db, const extraction_process& extractor, const documents::chunking_options& chunking,
+                    blocking_job_context& ctx) {
   const auto& j = ctx.job();
   auto id = document_id_of(j);
   auto doc = db.get_document(id);
@@ -51,20 +51,25 @@ json::value process(app::database& db, const documents::chunking_options& chunki
 
   documents::extracted_text text;
   try {
-    text = documents::extract_text(doc->content_type, *bytes, [&ctx](int done, int total) {
+    auto progress = [&ctx](int done, int total) {
       json::object p;
       p["page"] = done;
       p["pages"] = total;
       p["percent"] = total > 0 ? done * 100 / total : 100;
       ctx.update_progress(p);
-      if (ctx.cancelled()) throw stop_extraction{};
-    });
+    };
+    text = extractor.extract(doc->content_type, *bytes, progress, [&ctx] { return ctx.cancelled(); });
   } catch (const documents::unreadable_document& e) {
     // The same bytes will fail the same way: fail the job for good.
     auto reason = fmt::format("cannot read '{}': {}", doc->filename, e.what());
     mark_failed(db, id, reason);
     throw unrecoverable_error(reason);
-  } catch (const stop_extraction&) {
+  } catch (const extraction_failed& e) {
+    // A crash or a limit reached: another attempt would end the same way.
+    auto reason = fmt::format("cannot read '{}': {}", doc->filename, e.what());
+    mark_failed(db, id, reason);
+    throw unrecoverable_error(reason);
+  } catch (const extraction_stopped&) {
     if (ctx.cancel_reason() == cancellation::shutdown) {
       throw std::runtime_error(fmt::format("extraction of document '{}' stopped: the worker is shutting down", id));
     }
@@ -91,10 +96,11 @@ json::value process(app::database& db, const documents::chunking_options& chunki
 
 }  // namespace
 
-processor document_processing_processor(app::database& db, documents::chunking_options chunking) {
-  return processor::blocking([&db, chunking](blocking_job_context& ctx) -> json::value {
+processor document_processing_processor(app::database& db, const extraction_process& extractor,
+                                        documents::chunking_options chunking) {
+  return processor::blocking([&db, &extractor, chunking](blocking_job_context& ctx) -> json::value {
     try {
-      return process(db, chunking, ctx);
+      return process(db, extractor, chunking, ctx);
     } catch (const unrecoverable_error&) {
       throw;
     } catch (const std::exception& e) {

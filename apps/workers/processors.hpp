@@ -43,13 +43,18 @@ class address_policy;
 // ({"attempt", "at", "durationMs", "status"?, "error"?}).
 processor webhook_delivery_processor(std::string secret, const address_policy& destinations);
 
+class extraction_process;
+
 // document-processing: `process-document` ({documentId}) reads the upload from the
-// database, extracts its text (progress {page, pages, percent} after each PDF page),
-// splits it into chunks and stores text, title, page and word counts and chunks, which
-// makes the document ready. An unreadable upload (damaged or encrypted PDF, no text)
-// marks the document failed with the reason and fails the job for good; other errors
-// fail the attempt (retried), and the document is marked failed after the last one.
-// Runs on the worker's thread pool.
-processor document_processing_processor(app::database& db, documents::chunking_options chunking = {});
+// database, extracts its text in a child process through `extractor` (progress {page,
+// pages, percent} after each PDF page), splits it into chunks and stores text, title,
+// page and word counts and chunks, which makes the document ready. An unreadable upload
+// (damaged or encrypted PDF, no text) and an extraction that crashed or reached a limit
+// ("cannot read 'a.pdf': extraction crashed: signal 11") mark the document failed with
+// the reason and fail the job for good; other errors fail the attempt (retried), and the
+// document is marked failed after the last one. Runs on the worker's thread pool;
+// `extractor` outlives the processor.
+processor document_processing_processor(app::database& db, const extraction_process& extractor,
+                                        documents::chunking_options chunking = {});
 
 }  // namespace drover::workers

@@ -116,6 +116,7 @@ workers_config workers_config::from_env() {
   if (const char* v = env("WEBHOOK_JOB_TIMEOUT_MS")) c.webhook_job_timeout = app::env_ms("WEBHOOK_JOB_TIMEOUT_MS", v);
   if (const char* v = env("DEAD_LETTERS")) c.dead_letters = std::string_view(v) != "off" && std::string_view(v) != "0";
   c.alerts = alert_settings::from_env();
+  c.extraction = extraction_limits::from_env();
   return c;
 }
 
@@ -224,6 +225,7 @@ struct workers_app::impl {
   std::unique_ptr<app::database> search_db;
   net::thread_pool search_pool{2};
   std::unique_ptr<document_search> search;
+  extraction_process extractor{cfg.extract_helper, cfg.extraction};
   std::vector<std::unique_ptr<worker>> workers;
   std::unique_ptr<httpd::http_server> http;
 };
@@ -244,7 +246,7 @@ void workers_app::start() {
     i.worker_queues.push_back(name);
   };
   add("ai-processing", generate_response_processor(*i.ai, i.webhooks, i.search.get()), i.cfg.ai_concurrency);
-  add("document-processing", document_processing_processor(*i.documents_db), i.cfg.document_concurrency);
+  add("document-processing", document_processing_processor(*i.documents_db, i.extractor), i.cfg.document_concurrency);
   add("webhook-delivery", webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations),
       i.cfg.webhook_concurrency);
   for (auto& w : i.workers) w->start();

@@ -13,6 +13,7 @@
 #include "workers/address_policy.hpp"
 #include "workers/ai_provider.hpp"
 #include "workers/alerts/alert_rules.hpp"
+#include "workers/extraction_process.hpp"
 
 namespace drover::workers {
 
@@ -38,6 +39,10 @@ struct workers_config {
   std::chrono::milliseconds ai_job_timeout{120000};        // AI_JOB_TIMEOUT_MS
   std::chrono::milliseconds document_job_timeout{300000};  // DOCUMENT_JOB_TIMEOUT_MS
   std::chrono::milliseconds webhook_job_timeout{60000};    // WEBHOOK_JOB_TIMEOUT_MS
+  // What one document's extraction (a drover-extract child) may use:
+  // EXTRACT_MEMORY_MB, EXTRACT_CPU_SECONDS, EXTRACT_TIMEOUT_SECONDS.
+  extraction_limits extraction;
+  std::string extract_helper = extraction_process::default_helper();  // EXTRACT_HELPER
   // Jobs that fail for good are copied to "<queue>-dlq"; DEAD_LETTERS=off turns it off.
   bool dead_letters = true;
   ai_settings ai = ai_settings::from_env();

@@ -2,7 +2,8 @@
 // HTML, Markdown and text become ready with metadata and text (on SQLite and
 // PostgreSQL), PDFs report progress per page, the best-matching chunks reach the model's
 // prompt, and every refusal has its status: 413, 415, 404, 400, and damaged or
-// encrypted PDFs fail at once with a reason.
+// encrypted PDFs fail at once with a reason; an extraction that crashes or hangs (its
+// child process) fails that document only, and the Workers go on serving.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSystem, postJSON, getJSON, waitForJob, waitFor } from './system.mjs';
@@ -211,6 +212,33 @@ test('damaged and encrypted PDFs fail at once with a reason, not retried', { tim
   // The workers survived all of them.
   assert.equal((await fetch(`http://127.0.0.1:${sys.workersPort}/healthz`)).status, 200);
   const after = await upload(sys.base, good, 'application/pdf');
+  assert.equal((await waitForDocument(sys.base, after.body.documentId)).status, 'ready');
+});
+
+test('an extraction that crashes or hangs fails that document for good; the Workers go on serving', { timeout: 90000 }, async () => {
+  // The helper's test triggers (apps/documents/extract_helper.cpp), honoured only with this variable.
+  const sys = await startSystem({ env: { DROVER_EXTRACT_TEST_TRIGGERS: '1', EXTRACT_TIMEOUT_SECONDS: '2' } });
+  const cases = [
+    { name: 'crash.txt', body: 'DROVER-TEST-CRASH', reason: "cannot read 'crash.txt': extraction crashed: signal 11" },
+    { name: 'hang.txt', body: 'DROVER-TEST-HANG', reason: "cannot read 'hang.txt': extraction timed out after 2 s" },
+  ];
+  for (const c of cases) {
+    const sent = await upload(sys.base, c.body, 'text/plain', `?filename=${c.name}`);
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    const doc = await waitForDocument(sys.base, sent.body.documentId);
+    assert.equal(doc.status, 'failed', `${c.name}: ${JSON.stringify(doc)}`);
+    assert.equal(doc.error, c.reason);
+    assert.equal(doc.job.state, 'failed');
+    assert.equal(doc.job.attemptsMade, 1, `${c.name} was retried`);
+    assert.equal(doc.job.failedReason, c.reason);
+  }
+  // The same process still serves every queue: a chat answer, then a document.
+  assert.equal(sys.workers.proc.exitCode, null, 'drover workers exited');
+  const chat = await postJSON(sys.base, '/api/chat/send', { conversationId: 'after-crash', userId: 'u1', message: 'still there?' });
+  assert.equal(chat.status, 200, JSON.stringify(chat.body));
+  const answered = await waitForJob(sys.base, chat.body.jobId);
+  assert.equal(answered.status, 'completed', JSON.stringify(answered));
+  const after = await upload(sys.base, makePdf(PAGES, 'After the Crash'), 'application/pdf');
   assert.equal((await waitForDocument(sys.base, after.body.documentId)).status, 'ready');
 });
 

@@ -142,6 +142,16 @@ export async function startWorkers(sys, args = []) {
   return workers;
 }
 
+// Starts another `drover api` for a running system (after the first one stopped or was
+// killed), with the same environment; resolves when it is ready.
+export async function startApi(sys, args = []) {
+  const api = new AppProcess('api', ['api', ...args], sys.env);
+  await waitFor(async () => {
+    try { return (await fetch(`${sys.base}/readyz`)).status === 200; } catch { return false; }
+  }, { timeout: 20000, what: 'the new API to be ready' }).catch((e) => { throw new Error(`${e.message}\n${api.tail()}`); });
+  return api;
+}
+
 export async function postJSON(base, path, body, headers = {}) {
   const res = await fetch(`${base}${path}`, {
     method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),

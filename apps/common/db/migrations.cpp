@@ -1,6 +1,7 @@
 // migrations.cpp - the migrations themselves. Version 1 is the chat system's
 // schema plus job_logs (the seed's table, keyed by queue and job id); version 2
-// adds documents; version 3 records who uploaded each document.
+// adds documents; version 3 records who uploaded each document; version 4 keeps the
+// event relay's stream positions.
 #include "db/migrations.hpp"
 
 #include <array>
@@ -106,6 +107,17 @@ constexpr const char* sqlite_v3 = R"sql(
 ALTER TABLE documents ADD COLUMN user_id TEXT;
 )sql";
 
+// Version 4: where each API's event relay stands in a queue's events stream, written in
+// the same transaction as the job_logs updates it made from the events before it, so
+// that a restarted relay resumes there and loses none.
+constexpr const char* sqlite_v4 = R"sql(
+CREATE TABLE event_stream_positions (
+  stream TEXT PRIMARY KEY,
+  last_id TEXT NOT NULL,
+  updated_at INTEGER NOT NULL DEFAULT )sql" DROVER_SQLITE_NOW_MS R"sql(
+);
+)sql";
+
 #undef DROVER_SQLITE_NOW_MS
 
 constexpr const char* postgres_v1 = R"sql(
@@ -186,10 +198,19 @@ constexpr const char* postgres_v3 = R"sql(
 ALTER TABLE documents ADD COLUMN user_id TEXT;
 )sql";
 
+constexpr const char* postgres_v4 = R"sql(
+CREATE TABLE event_stream_positions (
+  stream TEXT PRIMARY KEY,
+  last_id TEXT NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+)sql";
+
 constexpr std::array all = {
     migration{1, "conversations, messages, user_assessments, job_logs", sqlite_v1, postgres_v1},
     migration{2, "documents, document_chunks with a full-text index", sqlite_v2, postgres_v2},
     migration{3, "documents.user_id, who uploaded each document", sqlite_v3, postgres_v3},
+    migration{4, "event_stream_positions, where the job_logs relay resumes", sqlite_v4, postgres_v4},
 };
 
 }  // namespace

@@ -144,6 +144,13 @@ const std::vector<statement>& statements() {
       {"list_job_logs", std::string("SELECT ") + job_log_columns + " FROM job_logs ORDER BY id DESC LIMIT $1::bigint"},
       {"list_job_logs_by_status", std::string("SELECT ") + job_log_columns +
                                       " FROM job_logs WHERE status = $2 ORDER BY id DESC LIMIT $1::bigint"},
+      {"unfinished_job_logs",
+       std::string("SELECT ") + job_log_columns +
+           " FROM job_logs WHERE status IN ('pending', 'processing') AND queue = $1 ORDER BY id LIMIT $2::bigint"},
+      {"put_event_stream_position",
+       "INSERT INTO event_stream_positions (stream, last_id, updated_at) VALUES ($1, $2, " DROVER_PG_TS("$3") ") "
+       "ON CONFLICT (stream) DO UPDATE SET last_id = excluded.last_id, updated_at = excluded.updated_at"},
+      {"get_event_stream_position", "SELECT last_id FROM event_stream_positions WHERE stream = $1"},
   };
   return all;
 }
@@ -251,6 +258,10 @@ class postgres_database final : public database {
   void put_assessment(const std::string& user_id, const std::string& json) override;
   std::optional<std::string> get_assessment(const std::string& user_id) override;
   void record_job_logs(const std::vector<job_log_update>& batch) override;
+  void record_job_logs_at(const std::vector<job_log_update>& batch, const std::string& stream,
+                          const std::string& position) override;
+  std::optional<std::string> event_stream_position(const std::string& stream) override;
+  std::vector<job_log> unfinished_job_logs(const std::string& queue, std::size_t limit) override;
   std::optional<job_log> get_job_log(const std::string& queue, const std::string& job_id) override;
   std::vector<job_log> list_job_logs(std::optional<std::string> status, std::size_t limit) override;
   void add_document(const document& doc, const std::string& content) override;
@@ -278,6 +289,8 @@ class postgres_database final : public database {
                                              const std::string& conversation_id, const std::string& role,
                                              const std::string& content, const std::optional<std::string>& job_id);
   static job_log read_job_log(const pqxx::row& r);
+  // Each update of `batch` within `tx`; names the one the database refuses.
+  static void upsert_job_logs(pqxx::connection& c, pqxx::work& tx, const std::vector<job_log_update>& batch);
 
   postgres_settings settings_;  // the URL for libpq, the timeouts
   std::string redacted_;        // the URL as given, for messages
@@ -481,25 +494,61 @@ std::optional<std::string> postgres_database::get_assessment(const std::string& 
   });
 }
 
+void postgres_database::upsert_job_logs(pqxx::connection& c, pqxx::work& tx,
+                                        const std::vector<job_log_update>& batch) {
+  auto now = now_ms();
+  for (const auto& u : batch) {
+    try {
+      tx.exec_prepared("upsert_job_log", u.job_id, u.queue, u.job_type, u.user_id, u.status, u.payload_json,
+                       u.result_json, u.error_message, u.error_stack, u.attempts, u.at_ms != 0 ? u.at_ms : now,
+                       job_status_rank(u.status));
+    } catch (const pqxx::sql_error& e) {
+      if (!c.is_open()) throw;  // a lost connection: run() reconnects
+      // Name the update that failed; the whole batch is rolled back.
+      throw database_error(fmt::format("recording job log {}/{} as {} (batch of {} rolled back): {}", u.queue,
+                                       u.job_id, u.status, batch.size(), one_line(e.what())));
+    }
+  }
+}
+
 void postgres_database::record_job_logs(const std::vector<job_log_update>& batch) {
   check_job_log_batch(batch);
   if (batch.empty()) return;
   run(fmt::format("recording {} job log update(s)", batch.size()), [&](pqxx::connection& c) {
-    auto now = now_ms();
     pqxx::work tx(c);
-    for (const auto& u : batch) {
-      try {
-        tx.exec_prepared("upsert_job_log", u.job_id, u.queue, u.job_type, u.user_id, u.status, u.payload_json,
-                         u.result_json, u.error_message, u.error_stack, u.attempts, u.at_ms != 0 ? u.at_ms : now,
-                         job_status_rank(u.status));
-      } catch (const pqxx::sql_error& e) {
-        if (!c.is_open()) throw;  // a lost connection: run() reconnects
-        // Name the update that failed; the whole batch is rolled back.
-        throw database_error(fmt::format("recording job log {}/{} as {} (batch of {} rolled back): {}", u.queue,
-                                         u.job_id, u.status, batch.size(), one_line(e.what())));
-      }
-    }
+    upsert_job_logs(c, tx, batch);
     tx.commit();
+  });
+}
+
+void postgres_database::record_job_logs_at(const std::vector<job_log_update>& batch, const std::string& stream,
+                                           const std::string& position) {
+  check_job_log_batch(batch);
+  auto what = fmt::format("recording {} job log update(s) up to {} of {}", batch.size(), position, stream);
+  run(what, [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    upsert_job_logs(c, tx, batch);
+    tx.exec_prepared("put_event_stream_position", stream, position, now_ms());
+    tx.commit();
+  });
+}
+
+std::optional<std::string> postgres_database::event_stream_position(const std::string& stream) {
+  return run(fmt::format("reading the position in {}", stream), [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec_prepared("get_event_stream_position", stream);
+    return r.empty() ? std::nullopt : std::optional<std::string>(r[0][0].as<std::string>());
+  });
+}
+
+std::vector<job_log> postgres_database::unfinished_job_logs(const std::string& queue, std::size_t limit) {
+  return run(fmt::format("listing the unfinished job logs of {}", queue), [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    std::vector<job_log> out;
+    for (const auto& row : tx.exec_prepared("unfinished_job_logs", queue, clamp_limit(limit))) {
+      out.push_back(read_job_log(row));
+    }
+    return out;
   });
 }
 

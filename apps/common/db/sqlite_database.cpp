@@ -71,6 +71,10 @@ class sqlite_database final : public database {
   void put_assessment(const std::string& user_id, const std::string& json) override;
   std::optional<std::string> get_assessment(const std::string& user_id) override;
   void record_job_logs(const std::vector<job_log_update>& batch) override;
+  void record_job_logs_at(const std::vector<job_log_update>& batch, const std::string& stream,
+                          const std::string& position) override;
+  std::optional<std::string> event_stream_position(const std::string& stream) override;
+  std::vector<job_log> unfinished_job_logs(const std::string& queue, std::size_t limit) override;
   std::optional<job_log> get_job_log(const std::string& queue, const std::string& job_id) override;
   std::vector<job_log> list_job_logs(std::optional<std::string> status, std::size_t limit) override;
   void add_document(const document& doc, const std::string& content) override;
@@ -88,6 +92,8 @@ class sqlite_database final : public database {
                                              const std::string& conversation_id, const std::string& role,
                                              const std::string& content, const std::optional<std::string>& job_id);
   static job_log read_job_log(sqlite_query& q);
+  // REQUIRES: mutex_ is held, inside a transaction.
+  void upsert_job_logs(const std::vector<job_log_update>& batch);
 
   std::mutex mutex_;
   sqlite_connection conn_;  // DROVER_GUARDED_BY(mutex_)
@@ -215,12 +221,7 @@ std::optional<std::string> sqlite_database::get_assessment(const std::string& us
   return q.text(0);
 }
 
-void sqlite_database::record_job_logs(const std::vector<job_log_update>& batch) {
-  check_job_log_batch(batch);
-  if (batch.empty()) return;
-  std::lock_guard lock(mutex_);
-  auto what = fmt::format("recording {} job log update(s)", batch.size());
-  sqlite_transaction tx(conn_, what);
+void sqlite_database::upsert_job_logs(const std::vector<job_log_update>& batch) {
   auto now = now_ms();
   for (const auto& u : batch) {
     auto job_what = fmt::format("recording job log {}/{} as {}", u.queue, u.job_id, u.status);
@@ -229,7 +230,51 @@ void sqlite_database::record_job_logs(const std::vector<job_log_update>& batch) 
               u.error_stack, u.attempts, u.at_ms != 0 ? u.at_ms : now, job_status_rank(u.status))
         .run();
   }
+}
+
+void sqlite_database::record_job_logs(const std::vector<job_log_update>& batch) {
+  check_job_log_batch(batch);
+  if (batch.empty()) return;
+  std::lock_guard lock(mutex_);
+  sqlite_transaction tx(conn_, fmt::format("recording {} job log update(s)", batch.size()));
+  upsert_job_logs(batch);
   tx.commit();
+}
+
+void sqlite_database::record_job_logs_at(const std::vector<job_log_update>& batch, const std::string& stream,
+                                         const std::string& position) {
+  check_job_log_batch(batch);
+  std::lock_guard lock(mutex_);
+  auto what = fmt::format("recording {} job log update(s) up to {} of {}", batch.size(), position, stream);
+  sqlite_transaction tx(conn_, what);
+  upsert_job_logs(batch);
+  sqlite_query(conn_,
+               "INSERT INTO event_stream_positions (stream, last_id, updated_at) VALUES (?1, ?2, ?3) "
+               "ON CONFLICT (stream) DO UPDATE SET last_id = excluded.last_id, updated_at = excluded.updated_at",
+               what)
+      .bind(stream, position, now_ms())
+      .run();
+  tx.commit();
+}
+
+std::optional<std::string> sqlite_database::event_stream_position(const std::string& stream) {
+  std::lock_guard lock(mutex_);
+  sqlite_query q(conn_, "SELECT last_id FROM event_stream_positions WHERE stream = ?1",
+                 fmt::format("reading the position in {}", stream));
+  if (!q.bind(stream).next()) return std::nullopt;
+  return q.text(0);
+}
+
+std::vector<job_log> sqlite_database::unfinished_job_logs(const std::string& queue, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = fmt::format(
+      "SELECT {} FROM job_logs WHERE status IN ('pending', 'processing') AND queue = ?1 ORDER BY id LIMIT ?2",
+      job_log_columns);
+  sqlite_query q(conn_, sql.c_str(), fmt::format("listing the unfinished job logs of {}", queue));
+  q.bind(queue, clamp_limit(limit));
+  std::vector<job_log> out;
+  while (q.next()) out.push_back(read_job_log(q));
+  return out;
 }
 
 job_log sqlite_database::read_job_log(sqlite_query& q) {

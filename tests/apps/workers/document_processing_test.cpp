@@ -14,6 +14,7 @@
 #include "support/pdf_writer.hpp"
 #include "support/redis_server.hpp"
 #include "support/temp_dir.hpp"
+#include "workers/extraction_process.hpp"
 #include "workers/processors.hpp"
 
 namespace net = boost::asio;
@@ -65,7 +66,8 @@ class document_processing_test : public ::testing::Test {
       wo.redis = test::redis_server::shared().options();
       wo.drain_delay = 200ms;
       wo.concurrency = 2;
-      worker w(io.get_executor(), queue_name, workers::document_processing_processor(*db), wo);
+      workers::extraction_process extractor(DROVER_EXTRACT_HELPER, limits);
+      worker w(io.get_executor(), queue_name, workers::document_processing_processor(*db, extractor), wo);
       w.start();
       auto finished = [&]() -> net::awaitable<bool> {
         for (const auto& id : ids) {
@@ -88,6 +90,7 @@ class document_processing_test : public ::testing::Test {
 
   test::temp_dir dir;
   std::unique_ptr<app::database> db;
+  workers::extraction_limits limits;
   std::string queue_name = test::unique_queue("documents");
 };
 
@@ -141,6 +144,23 @@ TEST_F(document_processing_test, other_errors_are_retried_and_the_last_one_is_re
   auto d = db->get_document("d1");
   EXPECT_EQ(d->status, "failed");
   EXPECT_EQ(d->error, jobs[0].failed_reason);
+}
+
+TEST_F(document_processing_test, a_crashing_or_hanging_extraction_fails_that_job_for_good) {
+  setenv("DROVER_EXTRACT_TEST_TRIGGERS", "1", 1);
+  limits.timeout = std::chrono::seconds(1);
+  store("crash", "text/plain", "DROVER-TEST-CRASH");
+  store("hang", "text/plain", "DROVER-TEST-HANG");
+  store("fine", "text/plain", "Zeppelins after the crash.");
+  auto jobs = run_jobs({"crash", "hang", "fine"}, 3);
+  unsetenv("DROVER_EXTRACT_TEST_TRIGGERS");
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[0].failed_reason, "cannot read 'crash.bin': extraction crashed: signal 11");
+  EXPECT_EQ(jobs[1].failed_reason, "cannot read 'hang.bin': extraction timed out after 1 s");
+  for (int k : {0, 1}) EXPECT_EQ(jobs[k].attempts_made, 1) << jobs[k].id;  // not retried
+  EXPECT_EQ(db->get_document("crash")->status, "failed");
+  EXPECT_EQ(db->get_document("crash")->error, jobs[0].failed_reason);
+  EXPECT_EQ(jobs[2].returnvalue.at("status"), "ready");
 }
 
 TEST_F(document_processing_test, bad_jobs_fail_at_once) {

@@ -93,7 +93,7 @@ TEST_P(database_test, reports_its_backend) {
 }
 
 TEST_P(database_test, migrate_applies_each_version_once) {
-  EXPECT_EQ(first_migration_, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(first_migration_, (std::vector<int>{1, 2, 3, 4}));
   EXPECT_TRUE(db_->migrate().empty());
   EXPECT_TRUE(open_database(url_)->migrate().empty());  // another connection sees the record
 }
@@ -115,14 +115,14 @@ TEST_P(database_test, migrate_from_several_connections_at_once_applies_once) {
     threads.emplace_back([&] { applied += static_cast<int>(db->migrate().size()); });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(applied, 3);  // each of the three versions once
+  EXPECT_EQ(applied, 4);  // each of the four versions once
 }
 
 TEST_P(database_test, schema_has_the_tables_and_indexes) {
   auto names = schema_names(GetParam(), url_, sqlite_path_);
   for (const char* expected : {"schema_migrations", "conversations", "messages", "user_assessments", "job_logs",
                                "idx_messages_conversation_id", "idx_job_logs_status", "idx_job_logs_user_id",
-                               "documents", "document_chunks", "idx_documents_conversation_id"}) {
+                               "documents", "document_chunks", "idx_documents_conversation_id", "event_stream_positions"}) {
     EXPECT_TRUE(names.count(expected)) << expected;
   }
 }
@@ -544,6 +544,54 @@ TEST_P(database_test, job_log_never_moves_backwards) {
     EXPECT_EQ(row->completed_at_ms, c.want.completed) << c.name;
     EXPECT_EQ(row->updated_at_ms, c.want.updated) << c.name;
   }
+}
+
+// The event relay's position goes with the rows it wrote: both or neither.
+TEST_P(database_test, stream_position_is_stored_with_its_batch) {
+  EXPECT_EQ(db_->event_stream_position("bull:ai"), std::nullopt);
+  db_->record_job_logs_at({update("1", "processing", 2'000), update("1", "completed", 3'000)}, "bull:ai", "3000-0");
+  EXPECT_EQ(db_->event_stream_position("bull:ai"), "3000-0");
+  EXPECT_EQ(db_->get_job_log("ai", "1")->status, "completed");
+  EXPECT_EQ(db_->event_stream_position("bull:other"), std::nullopt);
+
+  // A batch the database refuses (a payload that is not JSON) stores neither.
+  auto bad = update("2", "pending", 4'000);
+  bad.payload_json = "{not json";
+  EXPECT_ANY_THROW(db_->record_job_logs_at({update("3", "completed", 4'000), bad}, "bull:ai", "4000-0"));
+  EXPECT_EQ(db_->event_stream_position("bull:ai"), "3000-0");
+  EXPECT_EQ(db_->get_job_log("ai", "3"), std::nullopt);
+
+  // An empty batch moves the position alone.
+  db_->record_job_logs_at({}, "bull:ai", "5000-1");
+  EXPECT_EQ(db_->event_stream_position("bull:ai"), "5000-1");
+}
+
+// A relay that resumes from its stored position replays the events after it, some of
+// which it had already written: with the events' own times, nothing regresses.
+TEST_P(database_test, replayed_events_do_not_regress_a_final_row) {
+  // Attempt 1 fails at 3000, attempt 2 runs at 4000 and completes at 5000.
+  const std::vector<job_log_update> events = {update("7", "processing", 2'000), update("7", "failed", 3'000),
+                                              update("7", "processing", 4'000), update("7", "completed", 5'000)};
+  db_->record_job_logs_at(events, "bull:ai", "5000-0");
+  for (std::size_t from = 0; from < events.size(); ++from) {
+    for (std::size_t k = from; k < events.size(); ++k) db_->record_job_logs_at({events[k]}, "bull:ai", "x");
+    auto row = db_->get_job_log("ai", "7");
+    EXPECT_EQ(row->status, "completed") << from;
+    EXPECT_EQ(row->completed_at_ms, 5'000) << from;
+  }
+}
+
+TEST_P(database_test, unfinished_job_logs_are_the_pending_and_processing_rows_of_a_queue) {
+  db_->record_job_logs({update("1", "pending", 1'000), update("2", "processing", 2'000), update("3", "completed", 3'000),
+                        update("4", "failed", 4'000), update("5", "pending", 5'000)});
+  auto other = update("1", "pending", 1'000);
+  other.queue = "other";
+  db_->record_job_logs({other});
+  auto rows = db_->unfinished_job_logs("ai", 10);
+  std::vector<std::string> ids;
+  for (const auto& r : rows) ids.push_back(r.job_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"1", "2", "5"}));
+  EXPECT_EQ(db_->unfinished_job_logs("ai", 2).size(), 2u);
 }
 
 TEST_P(database_test, job_log_batch_of_500_in_one_call) {

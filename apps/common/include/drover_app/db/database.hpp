@@ -196,6 +196,21 @@ class database {
   // An unknown status throws std::invalid_argument before anything is written.
   virtual void record_job_logs(const std::vector<job_log_update>& batch) = 0;
 
+  // record_job_logs(batch) and, in the same transaction, `position` stored as the last
+  // entry of the events stream `stream` whose updates are in the database. A relay that
+  // resumes from event_stream_position() after a crash therefore misses no update, and
+  // re-applies at most ones already stored, which the rules above make harmless when
+  // `at` is the event's own time. An empty batch stores the position alone.
+  virtual void record_job_logs_at(const std::vector<job_log_update>& batch, const std::string& stream,
+                                  const std::string& position) = 0;
+
+  // The position record_job_logs_at last stored for `stream`; std::nullopt when none.
+  virtual std::optional<std::string> event_stream_position(const std::string& stream) = 0;
+
+  // Rows of `queue` that are not final (pending or processing), oldest first, at most
+  // `limit`: what a relay must reconcile when the events it missed are gone.
+  virtual std::vector<job_log> unfinished_job_logs(const std::string& queue, std::size_t limit) = 0;
+
   // Stores an upload (status queued, its bytes kept until processing has read them)
   // under doc.id, which the caller chose. Timestamps are set here.
   virtual void add_document(const document& doc, const std::string& content) = 0;

@@ -1,0 +1,134 @@
+// extraction_process_test.cpp - extraction in a drover-extract child: results and
+// progress come back; an unreadable upload says why; a crash, a hang, a decompression
+// bomb and a stop each end the child and fail with their own reason, and the caller
+// goes on.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "support/pdf_bomb.hpp"
+#include "support/pdf_writer.hpp"
+#include "workers/extraction_process.hpp"
+
+using namespace std::chrono_literals;
+
+namespace drover::workers {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool sanitized = true;  // the helper sets no address-space limit there
+#else
+constexpr bool sanitized = false;
+#endif
+
+class extraction_process_test : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { setenv("DROVER_EXTRACT_TEST_TRIGGERS", "1", 1); }
+  static void TearDownTestSuite() { unsetenv("DROVER_EXTRACT_TEST_TRIGGERS"); }
+
+  extraction_process make(extraction_limits l = {}) { return extraction_process(DROVER_EXTRACT_HELPER, l); }
+
+  // The reason extraction_failed gives.
+  std::string failure(const extraction_process& x, const std::string& type, const std::string& bytes) {
+    try {
+      x.extract(type, bytes, nullptr, nullptr);
+    } catch (const extraction_failed& e) {
+      return e.what();
+    }
+    return "no failure";
+  }
+};
+
+TEST_F(extraction_process_test, text_and_progress_come_back_from_the_child) {
+  std::vector<std::pair<int, int>> seen;
+  auto text = make().extract(
+      "application/pdf", test::make_pdf({{"One."}, {"Two."}}, "Guide"),
+      [&](int done, int total) { seen.emplace_back(done, total); }, nullptr);
+  EXPECT_EQ(text.title, "Guide");
+  EXPECT_EQ(text.page_count, 2);
+  EXPECT_EQ(text.text, "One.\n\nTwo.");
+  EXPECT_EQ(seen, (std::vector<std::pair<int, int>>{{1, 2}, {2, 2}}));
+  EXPECT_EQ(make().extract("text/markdown", "# Notes\n\nbody", nullptr, nullptr).title, "Notes");
+}
+
+TEST_F(extraction_process_test, an_unreadable_upload_says_why) {
+  EXPECT_THROW(
+      {
+        try {
+          make().extract("application/pdf", "%PDF-1.4\nnothing\n%%EOF\n", nullptr, nullptr);
+        } catch (const documents::unreadable_document& e) {
+          EXPECT_NE(std::string(e.what()).find("damaged"), std::string::npos) << e.what();
+          throw;
+        }
+      },
+      documents::unreadable_document);
+}
+
+TEST_F(extraction_process_test, a_crash_fails_with_its_signal) {
+  auto x = make();
+  EXPECT_EQ(failure(x, "text/plain", "DROVER-TEST-CRASH"), "extraction crashed: signal 11");
+  EXPECT_EQ(x.extract("text/plain", "still here", nullptr, nullptr).text, "still here");
+}
+
+TEST_F(extraction_process_test, a_hang_times_out) {
+  extraction_limits l;
+  l.timeout = 1s;
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(failure(make(l), "text/plain", "DROVER-TEST-HANG"), "extraction timed out after 1 s");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+}
+
+TEST_F(extraction_process_test, a_decompression_bomb_reaches_the_memory_limit) {
+  if (sanitized) GTEST_SKIP() << "no address-space limit under the sanitizers";
+  extraction_limits l;
+  l.memory_mib = 256;
+  auto bomb = test::make_pdf_bomb(std::size_t{1} << 30);
+  ASSERT_LT(bomb.size(), 2u << 20);  // a 1 GiB page in under 2 MB
+  EXPECT_EQ(failure(make(l), "application/pdf", bomb), "extraction exceeded 256 MiB");
+}
+
+TEST_F(extraction_process_test, the_cpu_limit_ends_a_busy_child) {
+  extraction_limits l;
+  l.cpu_seconds = 1;
+  EXPECT_EQ(failure(make(l), "text/plain", "DROVER-TEST-SPIN"), "extraction exceeded 1 s of CPU time");
+}
+
+TEST_F(extraction_process_test, a_stop_kills_the_child_at_once) {
+  std::atomic<bool> stop = false;
+  std::thread later([&] {
+    std::this_thread::sleep_for(300ms);
+    stop = true;
+  });
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_THROW(make().extract("text/plain", "DROVER-TEST-HANG", nullptr, [&] { return stop.load(); }),
+               extraction_stopped);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  later.join();
+}
+
+TEST_F(extraction_process_test, limits_come_from_the_environment) {
+  setenv("EXTRACT_MEMORY_MB", "64", 1);
+  setenv("EXTRACT_CPU_SECONDS", "5", 1);
+  setenv("EXTRACT_TIMEOUT_SECONDS", "7", 1);
+  auto l = extraction_limits::from_env();
+  EXPECT_EQ(l.memory_mib, 64);
+  EXPECT_EQ(l.cpu_seconds, 5);
+  EXPECT_EQ(l.timeout, 7s);
+  setenv("EXTRACT_MEMORY_MB", "8", 1);  // too little for the helper to start
+  EXPECT_THROW(extraction_limits::from_env(), std::exception);
+  setenv("EXTRACT_MEMORY_MB", "lots", 1);
+  EXPECT_THROW(extraction_limits::from_env(), std::exception);
+  for (const char* v : {"EXTRACT_MEMORY_MB", "EXTRACT_CPU_SECONDS", "EXTRACT_TIMEOUT_SECONDS"}) unsetenv(v);
+  EXPECT_EQ(extraction_limits::from_env().memory_mib, 512);
+}
+
+TEST_F(extraction_process_test, a_missing_helper_is_a_system_error) {
+  extraction_process x("/nonexistent/drover-extract", {});
+  EXPECT_THROW(x.extract("text/plain", "x", nullptr, nullptr), std::system_error);
+}
+
+}  // namespace
+}  // namespace drover::workers
