@@ -18,7 +18,7 @@ constexpr auto db_deadline = std::chrono::seconds(10);
 
 // The final update a job in `state` makes, or nullopt while it is not finished.
 std::optional<app::job_log_update> final_update(const std::string& queue_name, const std::string& id,
-                                                const std::optional<job>& j, const std::string& state) {
+                                                const std::optional<job>& j, std::optional<job_state> state) {
   app::job_log_update u;
   u.queue = queue_name;
   u.job_id = id;
@@ -27,12 +27,12 @@ std::optional<app::job_log_update> final_update(const std::string& queue_name, c
     u.error_message = "the job is no longer in Redis; its outcome was not recorded";
     return u;
   }
-  if (state != "completed" && state != "failed") return std::nullopt;
+  if (state != job_state::completed && state != job_state::failed) return std::nullopt;
   u.job_type = j->name;
-  u.status = state;
+  u.status = to_string(state);
   u.attempts = static_cast<int>(j->attempts_made);
   u.at_ms = j->finished_on.value_or(0);
-  if (state == "completed") {
+  if (state == job_state::completed) {
     u.result_json = json::serialize(j->returnvalue);
   } else {
     u.error_message = j->failed_reason.value_or("");
@@ -57,7 +57,7 @@ boost::asio::awaitable<std::size_t> reconcile_job_logs(boost::asio::any_io_execu
     // Named awaitables: GCC 12 and temporaries inside co_await (docs/contributing.md).
     auto get = jobs.get_job(row.job_id);
     auto j = co_await std::move(get);
-    std::string state = "unknown";
+    std::optional<job_state> state;
     if (j) {
       auto get_state = jobs.get_job_state(row.job_id);
       state = co_await std::move(get_state);
