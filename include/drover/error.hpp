@@ -1,6 +1,8 @@
 // error.hpp - the errors drover reports: one error_code category and one exception type.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -52,6 +54,27 @@ class error : public std::runtime_error {
 class unrecoverable_error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// Thrown by a processor: its job goes back to `delayed` until `until_ms` (ms since the
+// epoch; now or earlier: due at once) without using up an attempt, as Node's
+// job.moveToDelayed(timestamp) followed by a DelayedError.
+class move_to_delayed : public std::runtime_error {
+ public:
+  explicit move_to_delayed(std::int64_t until)
+      : std::runtime_error("the processor moved the job to delayed"), until_ms(until) {}
+  std::int64_t until_ms;
+};
+
+// Thrown by a processor that met a rate limit outside (an API answering 429): its job
+// goes back to wait, ahead of the others, without using up an attempt, and every worker
+// of the queue that runs under a rate limit waits `duration` before it takes another
+// job, as Node's worker.rateLimit(ms) followed by a RateLimitError.
+class rate_limited : public std::runtime_error {
+ public:
+  explicit rate_limited(std::chrono::milliseconds d)
+      : std::runtime_error("the processor hit a rate limit"), duration(d) {}
+  std::chrono::milliseconds duration;
 };
 
 }  // namespace drover

@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "core/queue_impl.hpp"
+#include "core/rate_limit_key.hpp"
 #include "core/scripts/get_counts_per_priority.hpp"
 #include "core/scripts/is_maxed.hpp"
 #include "drover/error.hpp"
@@ -84,14 +85,9 @@ net::awaitable<bool> queue::is_maxed() {
   co_return co_await detail::scripts::run(*impl_->conn, std::move(call));
 }
 
-// The limiter key holding a count no limit allows (Node writes Number.MAX_SAFE_INTEGER):
-// moveToActive sees the limit reached until the key expires, as after a worker's own
-// limiter is hit.
 net::awaitable<void> queue::rate_limit(std::chrono::milliseconds duration) {
   check_positive(duration.count(), "rate limit duration (ms)");
-  redis::command set{"SET", impl_->keys.limiter};
-  set.push(std::int64_t{9007199254740991}).push("PX");
-  set.push(static_cast<std::int64_t>(duration.count()));
+  auto set = detail::hold_rate_limited(impl_->keys, duration);
   co_await impl_->conn->exec(std::move(set));
 }
 

@@ -29,9 +29,10 @@ struct move_job_from_active_to_wait {
              std::move(limiter), std::move(prioritized), std::move(marker), std::move(events), job_id,
              std::move(token), std::move(job_key)}};
   }
-  // Nothing is checked: the worker hands back what it can while closing.
-  struct result {};
-  result parse(const redis::reply&) const { return {}; }
+  // The limiter's remaining time in ms (a rate-limited job goes back for it; <= 0: none).
+  // Nothing else is checked: the worker hands back what it can while closing.
+  using result = std::int64_t;
+  result parse(const redis::reply& r) const { return r.as_int().value_or(0); }
 };
 
 }  // namespace drover::detail::scripts

@@ -27,6 +27,8 @@
 #include "core/script_errors.hpp"
 #include "core/script_runner.hpp"
 #include "core/scripts/add_log.hpp"
+#include "core/rate_limit_key.hpp"
+#include "core/scripts/move_job_from_active_to_wait.hpp"
 #include "core/scripts/move_to_delayed.hpp"
 #include "core/scripts/move_to_finished.hpp"
 #include "core/scripts/retry_job.hpp"
@@ -197,6 +199,9 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
   bool unrecoverable = false;
   std::optional<std::string> cancel_request = j.cancel_requested;  // made before the job started
   json::value result;
+  // The processor put the job back (move_to_delayed, rate_limited): no outcome.
+  std::optional<std::int64_t> delayed_until;
+  std::optional<std::chrono::milliseconds> limited_for;
   notify(*state_, "active", state_->events.active, std::as_const(j));
   if (j.deferred_failure) {
     failure = *j.deferred_failure;
@@ -239,6 +244,10 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
       if (!cancel_request) {
         try {
           std::rethrow_exception(run->error);
+        } catch (const move_to_delayed& d) {
+          delayed_until = d.until_ms;
+        } catch (const rate_limited& r) {
+          limited_for = r.duration;
         } catch (const unrecoverable_error& e) {
           failure = e.what();
           unrecoverable = true;
@@ -252,7 +261,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
       result = std::move(run->result);
     }
   }
-  if (!cancel_request && !failure) {
+  if (!cancel_request && !failure && !delayed_until && !limited_for) {
     const bool fetch = fetch_next();
     next = co_await complete(j, token, result, fetch, cancel_request);
   }
@@ -260,6 +269,10 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
     co_await fail_cancelled(j, token, *cancel_request);
   } else if (failure) {
     co_await fail(j, token, *failure, unrecoverable);
+  } else if (delayed_until) {
+    co_await put_off(j, token, *delayed_until);
+  } else if (limited_for) {
+    next = co_await hold_back(j, token, *limited_for);
   }
   state_->running.remove(j.id);
   ++processed_;
@@ -373,6 +386,39 @@ net::awaitable<void> job_runner::fail(const job& j, const std::string& token, co
                    j.attempts_made + 1, opts.dead_letter_queue, detail::dead_letter_id(k.queue(), j.id, finished_on));
     }
   }
+}
+
+// A processor's move_to_delayed: BullMQ's moveToDelayed without counting the attempt, as
+// Node's job.moveToDelayed.
+net::awaitable<void> job_runner::put_off(const job& j, const std::string& token, std::int64_t until_ms) {
+  const auto now = now_ms();
+  auto delay = scripts::move_to_delayed::of(state_->keys, j.id, token, std::max<std::int64_t>(0, until_ms - now), "", now);
+  delay.skip_attempt = true;
+  auto call = std::move(delay).pack();
+  co_await record(j, "move to delayed", std::move(call));
+}
+
+// A processor's rate_limited: the queue's rate-limited workers are held for the pause, and
+// the job goes back to the front of wait (moveJobFromActiveToWait, as Node's worker does
+// for a RateLimitError). This worker waits the limiter's time too: the fetcher reads it
+// from the answer as from a fetch that met the limit.
+net::awaitable<std::optional<scripts::fetched>> job_runner::hold_back(const job& j, const std::string& token,
+                                                                      std::chrono::milliseconds pause) {
+  const auto& s = *state_;
+  std::int64_t ttl = pause.count();
+  try {
+    auto hold = hold_rate_limited(s.keys, pause);
+    co_await s.conn->exec(std::move(hold));
+    auto back = scripts::move_job_from_active_to_wait::of(s.keys, j.id, token);
+    ttl = std::max(ttl, co_await scripts::run(*s.conn, std::move(back)));
+  } catch (const error& e) {
+    // Redis is away: the job's lock expires and the stalled check moves it back.
+    spdlog::warn("queue {}: job {} (attempt {}) rate limited, but cannot hand it back: {}", s.keys.queue(), j.id,
+                 j.attempts_made + 1, e.what());
+  }
+  spdlog::info("queue {}: job {} rate limited by its processor; back in wait, workers held for {} ms", s.keys.queue(),
+               j.id, ttl);
+  co_return scripts::fetched{std::nullopt, ttl, 0};
 }
 
 // A cancelled job fails for good with the reason "cancelled" (the request's own

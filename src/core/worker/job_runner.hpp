@@ -75,6 +75,9 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
                                                                    std::optional<std::string>& cancel_request);
   boost::asio::awaitable<void> fail(const job& j, const std::string& token, const std::string& reason,
                                     bool unrecoverable);
+  boost::asio::awaitable<void> put_off(const job& j, const std::string& token, std::int64_t until_ms);
+  boost::asio::awaitable<std::optional<scripts::fetched>> hold_back(const job& j, const std::string& token,
+                                                                    std::chrono::milliseconds pause);
   boost::asio::awaitable<void> fail_cancelled(const job& j, const std::string& token, const std::string& request);
   // The job's pending cancellation request, if any. A Redis failure counts as none.
   boost::asio::awaitable<std::optional<std::string>> find_cancel_request(std::string id);
