@@ -76,24 +76,39 @@ async function finishedCount(monitor, queue) {
   return c + f;
 }
 
+// What a run started, undone newest first when it ends, fails or is interrupted.
+const undo = [];
+async function cleanUp() {
+  while (undo.length) {
+    try { await undo.pop()(); } catch (err) { console.error(`chaos: cleanup: ${err.message}`); }
+  }
+}
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => cleanUp().then(() => process.exit(130)));
+
 async function runPeer(peer) {
   const t0 = Date.now();
   const logDir = mkdtempSync(path.join(tmpdir(), `drover-chaos-${peer}-`));
+  undo.push(() => { if (!opts.keep) rmSync(logDir, { recursive: true, force: true }); });
   const redis = await RedisProcess.create();
-  const proxy = await new ChaosProxy(redis.port).listen();
+  undo.push(() => redis.stop());
   const queue = `chaos-${peer}`;
-  const expected = new Map();
-  for (let i = 1; i <= N; i++) expected.set(`j${i}`, jobData(i));
   // The queue's meta first, so that every script trims the events stream at N*20 only.
   const monitor = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
   monitor.on('error', () => {});
   await monitor.hset(`bull:${queue}:meta`, 'opts.maxLenEvents', String(N * 20));
+  undo.push(() => monitor.disconnect());
+  const proxy = await new ChaosProxy(redis.port).listen();
+  undo.push(() => proxy.close());
+  const expected = new Map();
+  for (let i = 1; i <= N; i++) expected.set(`j${i}`, jobData(i));
 
   const workers = new WorkerPool(workerCommand(peer, { queue, url: `redis://127.0.0.1:${proxy.port}`, lockMs: LOCK_MS,
     stalledMs: STALLED_MS, maxStalled: MAX_STALLED, droverBin: DROVER_BIN }), 3, logDir);
+  undo.push(() => workers.stopAll());
   workers.startAll();
   const driver = new ChaosDriver({ redis, proxy, workers, lockMs: LOCK_MS });
   driver.start();
+  undo.push(() => driver.stop());
   let added = false;
   const adding = addJobs(redis.url, queue, expected).then(() => { added = true; driver.note('all jobs added'); });
 
@@ -103,7 +118,7 @@ async function runPeer(peer) {
     await sleep(250);
     await progress();
   }
-  await driver.stop();
+  await undo.pop()();  // driver.stop()
   driver.note('faults stopped', `${finished} of ${N} finished`);
   const chaosMs = Date.now() - t0;
   await adding;
@@ -113,13 +128,11 @@ async function runPeer(peer) {
     await progress();
   }
   driver.note('settled', `${finished} of ${N} finished`);
-  await workers.stopAll();
-  await proxy.close();
-  monitor.disconnect();
+  await undo.pop()();  // workers.stopAll()
+  await undo.pop()();  // proxy.close()
   const result = await check({ url: redis.url, queue, expected, dlq: peer === 'drover' ? `${queue}-dlq` : null });
-  await redis.stop();
+  await cleanUp();  // the monitor, Redis, the logs
   if (opts.keep) console.log(`${peer}: worker logs kept in ${logDir}`);
-  else rmSync(logDir, { recursive: true, force: true });
   return { peer, ...result, wallMs: Date.now() - t0, chaosMs, workerStarts: workers.starts, redisStarts: redis.starts,
     faults: driver.summary(), faultLog: driver.log };
 }
@@ -150,7 +163,13 @@ const started = Date.now();
 const results = [];
 for (const peer of peers) {
   console.log(`chaos: ${N} jobs through three ${peer} workers...`);
-  const r = await runPeer(peer);
+  let r;
+  try {
+    r = await runPeer(peer);
+  } catch (err) {
+    await cleanUp();
+    throw err;
+  }
   console.log(`chaos: ${peer} done in ${(r.wallMs / 1000).toFixed(1)} s; faults: ${JSON.stringify(r.faults)}`);
   results.push(r);
 }
