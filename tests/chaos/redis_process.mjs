@@ -49,6 +49,11 @@ export class RedisProcess {
   async waitReady(timeoutMs = 60000) {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
+      // A server that could not bind the port again must not pass for one that another
+      // process started there meanwhile.
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
+        throw new Error(`redis-server on port ${this.port} exited at start (log: ${this.dir}/redis.log)`);
+      }
       const c = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0,
         retryStrategy: () => null, enableOfflineQueue: false });
       c.on('error', () => {});
