@@ -145,6 +145,7 @@ function table(results) {
     ['lost', (r) => r.lost.length + r.orphaned.length],
     ['stuck', (r) => r.stuck.length],
     ['double-completed', (r) => r.doubleCompleted.length],
+    ['fetched again while active', (r) => r.activeTwice.length],
     ['re-executed jobs (extra runs)', (r) => `${r.reExecuted} (${r.extraExecutions})`],
     ['failed without reason', (r) => r.failedWithoutReason.length],
     ['failed, not in the DLQ', (r) => (r.peer === 'drover' ? r.failedNotInDlq.length : 'n/a')],

@@ -36,6 +36,10 @@ async function readEvents(redis, key) {
       let e = perJob.get(jobId);
       if (!e) perJob.set(jobId, (e = { counts: {}, seq: [] }));
       e.counts[event] = (e.counts[event] ?? 0) + 1;
+      // Two 'active' in a row: the job was fetched again while nothing had taken it out
+      // of active (no stall, retry, move back to wait or finish): two runs at once.
+      if (event === 'active' && e.last === 'active') e.activeTwice = (e.activeTwice ?? 0) + 1;
+      e.last = event;
       if (e.seq.length < 40) e.seq.push(event);
     }
     total += batch.length;
@@ -89,7 +93,7 @@ export async function check({ url, queue, expected, dlq, prefix = 'bull' }) {
     const r = {
       added: ids.length, completed: 0, failed: 0, failedAsMeant: 0, failedUnexpectedly: [],
       failedWithoutReason: [], failedNotInDlq: [], stuck: [], lost: [], orphaned: [], inTwoStates,
-      doubleCompleted: [], reExecuted: 0, extraExecutions: 0, missingFromStream: 0, streamEntries,
+      doubleCompleted: [], activeTwice: [], reExecuted: 0, extraExecutions: 0, missingFromStream: 0, streamEntries,
     };
     const story = (id) => ({ id, state: stateOf.get(id) ?? null, hash: hashes.get(id) ?? null,
       events: perJob.get(id)?.seq ?? [] });
@@ -99,6 +103,7 @@ export async function check({ url, queue, expected, dlq, prefix = 'bull' }) {
       const ev = perJob.get(id);
       if (!ev?.counts.added) r.missingFromStream += 1;
       if ((ev?.counts.completed ?? 0) > 1) r.doubleCompleted.push(story(id));
+      if (ev?.activeTwice) r.activeTwice.push(story(id));
       const extra = (ev?.counts.active ?? 0) - (hash?.atm ?? 0);
       if (extra > 0) { r.reExecuted += 1; r.extraExecutions += extra; }
       if (state === 'completed') r.completed += 1;
