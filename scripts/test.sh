@@ -105,6 +105,7 @@ step "BullMQ interop (Node bullmq@6.7.0 and drover on one Redis)" \
   node --test --test-concurrency=1 tests/interop/
 step "the system end to end (API, workers, Redis, SQLite and PostgreSQL, Chromium)" \
   node --test --test-concurrency=1 tests/e2e/
+step "chaos checker (catches lost, stuck and double-completed jobs)" node --test tests/chaos/
 step "chaos, short form (5,000 jobs each through drover and BullMQ; drover must lose, strand or complete twice none)" \
   node tests/chaos/chaos.mjs --jobs 5000 --peer both
 asan_ok=0
