@@ -7,7 +7,7 @@ JOBS      ?= $(shell nproc)
 # Seconds each fuzz harness runs in `make fuzz` (make test gives each a few).
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build build-asan build-fuzz run test fuzz bench bench-micro clean
+.PHONY: all deps build build-asan build-fuzz run test fuzz chaos bench bench-micro clean
 
 all: build
 
@@ -52,6 +52,16 @@ test: deps $(BUILD_DIR)/CMakeCache.txt $(ASAN_DIR)/CMakeCache.txt $(FUZZ_DIR)/CM
 # `make fuzz FUZZ_TARGETS=multipart`. docs/contributing.md says how to keep what they find.
 fuzz: build-fuzz
 	@fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The chaos suite (tests/chaos, docs/reliability.md): CHAOS_JOBS jobs through drover's
+# workers, then BullMQ's, while workers and Redis are killed and connections broken; fails
+# when drover loses, leaves stuck or completes twice any job. Results in
+# $(BUILD_DIR)/chaos.json. `make test` runs a short form (5,000 jobs).
+CHAOS_JOBS ?= 100000
+chaos: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target drover_cli
+	DROVER_BIN=$(BUILD_DIR)/apps/cli/drover node tests/chaos/chaos.mjs --jobs $(CHAOS_JOBS) --peer both \
+	  --json $(BUILD_DIR)/chaos.json
 
 # The side-by-side benchmark against BullMQ and bee-queue (docs/benchmarks.md); not a
 # test. BENCH_ARGS passes options, e.g. `make bench BENCH_ARGS=--quick`. The pieces of

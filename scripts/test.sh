@@ -2,7 +2,9 @@
 # test.sh - runs every test: C++ unit and integration tests (release and sanitizer
 # builds; ctest also runs the apps' tests, among them socket.io-client against drover's
 # Socket.IO server), the installed-package example, the Node BullMQ interop suite, the
-# end-to-end tests of the whole system, and a few seconds of each fuzz harness (fuzz/).
+# end-to-end tests of the whole system, a short chaos run (tests/chaos: 5,000 jobs through
+# drover's workers and BullMQ's while workers and Redis are killed), and a few seconds of
+# each fuzz harness (fuzz/).
 # The C++ tests start their own redis-server processes; this script starts one more
 # for the example and stops everything it started, whatever happens.
 #
@@ -103,6 +105,9 @@ step "BullMQ interop (Node bullmq@6.7.0 and drover on one Redis)" \
   node --test --test-concurrency=1 tests/interop/
 step "the system end to end (API, workers, Redis, SQLite and PostgreSQL, Chromium)" \
   node --test --test-concurrency=1 tests/e2e/
+step "chaos checker (catches lost, stuck and double-completed jobs)" node --test tests/chaos/
+step "chaos, short form (5,000 jobs each through drover and BullMQ; drover must lose, strand or complete twice none)" \
+  node tests/chaos/chaos.mjs --jobs 5000 --peer both
 asan_ok=0
 step "sanitizer build (AddressSanitizer and UBSan)" asan_build && asan_ok=1
 start_fuzz_build

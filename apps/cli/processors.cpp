@@ -56,6 +56,21 @@ net::awaitable<json::value> flaky(job_context& ctx) {
   co_return json::object{{"attempts", attempt}};
 }
 
+// For the chaos suite (tests/chaos): works data.ms, then fails every attempt when
+// data.fail is true, so that a job either completes or fails for good.
+net::awaitable<json::value> chaos(job_context& ctx) {
+  auto ms = int_field(ctx.job().data, "ms", 0);
+  net::steady_timer t(co_await net::this_coro::executor, std::chrono::milliseconds(ms));
+  co_await t.async_wait(net::use_awaitable);
+  const auto& data = ctx.job().data;
+  if (data.is_object()) {
+    if (const auto* f = data.get_object().if_contains("fail"); f && f->is_bool() && f->get_bool()) {
+      throw std::runtime_error(fmt::format("chaos: job {} fails for good", ctx.job().id));
+    }
+  }
+  co_return json::object{{"worked", ms}};
+}
+
 net::awaitable<json::value> progress(job_context& ctx) {
   auto steps = std::max<std::int64_t>(1, int_field(ctx.job().data, "steps", 5));
   for (std::int64_t i = 1; i <= steps; ++i) {
@@ -78,7 +93,7 @@ json::value cpu(blocking_job_context& ctx) {
 }  // namespace
 
 const std::vector<std::string>& builtin_processor_names() {
-  static const std::vector<std::string> names{"noop", "echo", "sleep", "fail", "flaky", "progress", "cpu"};
+  static const std::vector<std::string> names{"noop", "echo", "sleep", "fail", "flaky", "progress", "cpu", "chaos"};
   return names;
 }
 
@@ -90,6 +105,7 @@ std::optional<processor> builtin_processor(const std::string& name) {
   if (name == "flaky") return processor::async(flaky);
   if (name == "progress") return processor::async(progress);
   if (name == "cpu") return processor::blocking(cpu);
+  if (name == "chaos") return processor::async(chaos);
   return std::nullopt;
 }
 

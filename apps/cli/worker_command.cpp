@@ -41,7 +41,9 @@ struct worker_flags {
 void add_worker_options(CLI::App& w, worker_flags& f) {
   add_common(&w, f.common);
   w.add_option("--concurrency,-c", f.concurrency, "jobs run at once")->check(CLI::PositiveNumber)->capture_default_str();
-  w.add_option("--processor,-p", f.processor, "noop, echo, sleep, fail, flaky, progress or cpu")->capture_default_str();
+  w.add_option("--processor,-p", f.processor,
+               "noop, echo, sleep, fail, flaky, progress, cpu or chaos (sleeps data.ms, fails when data.fail)")
+      ->capture_default_str();
   w.add_option("--name", f.name, "worker name (processedBy, CLIENT LIST)");
   w.add_option("--lock-duration", f.lock_duration_ms, "lock duration, ms")->check(CLI::PositiveNumber)->capture_default_str();
   w.add_option("--stalled-interval", f.stalled_interval_ms, "stalled check interval, ms")
