@@ -161,6 +161,11 @@ class queue {
   boost::asio::awaitable<void> promote_jobs();
   // Changes a delayed job's delay (ms from now).
   boost::asio::awaitable<void> change_delay(std::string id, std::int64_t delay_ms);
+  // Gives a job a new priority (0: none; up to 2097151), moving a waiting or prioritized
+  // job to its new place; with `lifo`, ahead of its peers. Throws job_not_found.
+  boost::asio::awaitable<void> change_priority(std::string id, std::int64_t priority, bool lifo = false);
+  // Deletes a job's log lines but the last `keep` (0: all).
+  boost::asio::awaitable<void> clear_logs(std::string id, std::int64_t keep = 0);
   // Deletes the waiting and prioritized jobs (and the delayed ones with `delayed`).
   boost::asio::awaitable<void> drain(bool delayed = false);
   // Deletes up to `limit` (0: all) jobs in `state` older than `grace`; returns their ids.

@@ -5,6 +5,7 @@
 #include "core/clock.hpp"
 #include "core/queue_impl.hpp"
 #include "core/scripts/change_delay.hpp"
+#include "core/scripts/change_priority.hpp"
 #include "core/scripts/clean_jobs_in_set.hpp"
 #include "core/scripts/drain.hpp"
 #include "core/scripts/move_jobs_to_wait.hpp"
@@ -102,6 +103,22 @@ net::awaitable<void> queue::change_delay(std::string id, std::int64_t delay_ms) 
   if (delay_ms < 0) throw error(errc::invalid_argument, "delay must not be negative");
   auto call = scripts::change_delay::of(impl_->keys, std::move(id), delay_ms, detail::now_ms());
   co_await scripts::run(*impl_->conn, std::move(call));
+}
+
+net::awaitable<void> queue::change_priority(std::string id, std::int64_t priority, bool lifo) {
+  // The bound job_options has for a new job (2^21 - 1, as BullMQ).
+  if (priority < 0 || priority > 2097151) {
+    throw error(errc::invalid_argument, fmt::format("priority must be between 0 and 2097151, not {}", priority));
+  }
+  auto call = scripts::change_priority::of(impl_->keys, std::move(id), priority, lifo);
+  co_await scripts::run(*impl_->conn, std::move(call));
+}
+
+net::awaitable<void> queue::clear_logs(std::string id, std::int64_t keep) {
+  if (keep < 0) throw error(errc::invalid_argument, "the number of log lines to keep must not be negative");
+  const auto logs = impl_->keys.job(id) + ":logs";
+  redis::command clear = keep > 0 ? redis::command{"LTRIM", logs, std::to_string(-keep), "-1"} : redis::command{"DEL", logs};
+  co_await impl_->conn->exec(std::move(clear));
 }
 
 net::awaitable<void> queue::drain(bool delayed) {

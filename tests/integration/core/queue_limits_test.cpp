@@ -146,5 +146,35 @@ TEST_F(queue_limits_test, counts_per_priority_and_trimming_events) {
   });
 }
 
+TEST_F(queue_limits_test, change_priority_moves_a_waiting_job_and_clear_logs_keeps_the_last_lines) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto plain = co_await q.add("plain", json::object{});
+    job_options low;
+    low.priority = 10;
+    auto lowly = co_await q.add("lowly", json::object{}, low);
+    co_await q.change_priority(plain.id, 5);
+    EXPECT_EQ(co_await q.get_job_state(plain.id), job_state::prioritized);
+    co_await q.change_priority(lowly.id, 0);
+    EXPECT_EQ(co_await q.get_job_state(lowly.id), job_state::waiting);
+    EXPECT_EQ(server.cli("HGET " + key(plain.id) + " priority"), "5");
+    bool missing = false;
+    try {
+      co_await q.change_priority("no-such-job", 1);
+    } catch (const error& e) {
+      missing = e.is(errc::job_not_found);
+    }
+    EXPECT_TRUE(missing);
+
+    for (int i = 0; i < 5; ++i) co_await q.add_log(plain.id, "line " + std::to_string(i));
+    co_await q.clear_logs(plain.id, 2);
+    auto kept = co_await q.get_job_logs(plain.id);
+    EXPECT_EQ(kept.first, (std::vector<std::string>{"line 3", "line 4"}));
+    co_await q.clear_logs(plain.id);
+    EXPECT_EQ((co_await q.get_job_logs(plain.id)).second, 0);
+    q.close();
+  });
+}
+
 }  // namespace
 }  // namespace drover
