@@ -27,10 +27,6 @@ using test::run_async;
 class lost_fetch_test : public test::queue_fixture {
  protected:
   lost_fetch_test() : queue_fixture("lost-fetch") {}
-  net::awaitable<bool> completed(queue& q, std::int64_t n) {
-    auto c = co_await q.get_job_counts();
-    co_return c["completed"] == n;
-  }
 };
 
 TEST_F(lost_fetch_test, issue13_a_lost_reply_after_a_fetching_finish_hands_the_fetched_job_back) {
@@ -63,7 +59,7 @@ TEST_F(lost_fetch_test, issue13_a_lost_reply_after_a_fetching_finish_hands_the_f
 
     worker w(io.get_executor(), name, counting, opts);
     w.start();
-    EXPECT_TRUE(co_await eventually([&] { return completed(q, 2); }, 10s));
+    EXPECT_TRUE(co_await eventually([&] { return count_is(q, "completed", 2); }, 10s));
     co_await w.close();
     EXPECT_TRUE(proxy.reply_lost());
     auto fetched = co_await q.get_job(second.id);
