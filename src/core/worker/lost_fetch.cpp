@@ -29,7 +29,8 @@ net::awaitable<void> hand_back_lost_fetch(std::shared_ptr<worker_state> state, s
     }
   };
   const auto deadline = std::chrono::steady_clock::now() + state->opts.lock_duration;
-  auto r = co_await retry_while_redis_away(state->stop, deadline, on_close::keep_trying, attempt);
+  // A follow-up that may be skipped: the stalled check recovers what it misses.
+  auto r = co_await retry_while_redis_away(state->stop, deadline, on_close::give_up, attempt);
   for (const auto& id : handed_back) {
     spdlog::info("queue {}: job {} was locked for this worker by a finish whose reply was lost (job {}); handed "
                  "back to wait",

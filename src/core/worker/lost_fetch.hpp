@@ -22,7 +22,7 @@ namespace drover::detail {
 // of them runs now, so whatever it finds is ours to give back: the fetched job, or the
 // finished job itself when its finish never ran (it then runs again: at least once).
 // Retries while Redis is away for one lock duration (after it the locks have expired and
-// the stalled check owns the jobs), closing or not; failures are logged, not thrown.
+// the stalled check owns the jobs), but not past close; failures are logged, not thrown.
 // `finished_id` names the finishing job in log lines.
 boost::asio::awaitable<void> hand_back_lost_fetch(std::shared_ptr<worker_state> state, std::string token,
                                                   std::string finished_id);
