@@ -38,6 +38,12 @@ struct queue_flags {
   long per_page = 20;
   bool paged = false;        // jobs: --page/--per-page/--search given
   bool with_paused = false;  // counts: "paused" too, as the top-level `drover counts` always printed
+  // limits: what to change first (0 / false: leave as it is)
+  long concurrency = 0;
+  long rate_max = 0;
+  long rate_duration_ms = 0;
+  bool remove_concurrency = false;
+  bool remove_rate_limit = false;
 };
 
 // The flags outlive the coroutine: callers await it in the frame that owns them.
@@ -58,6 +64,8 @@ boost::asio::awaitable<int> print_job(const queue_flags& f, queue& q);
 boost::asio::awaitable<int> print_counts(const queue_flags& f, queue& q);
 boost::asio::awaitable<int> set_progress(const queue_flags& f, queue& q);
 boost::asio::awaitable<int> add_log_line(const queue_flags& f, queue& q);
+// queue_limits_action.cpp
+boost::asio::awaitable<int> queue_limits(const queue_flags& f, queue& q);
 boost::asio::awaitable<int> print_schedulers(const queue_flags& f, queue& q);
 
 // Opens the queue of f.common, runs `action` to its end and returns its exit code.

@@ -73,6 +73,19 @@ void add_schedulers_flags(CLI::App& cmd, queue_flags& f) {
   add_range(cmd, f, start, end, asc);
 }
 
+void add_limits_flags(CLI::App& cmd, queue_flags& f) {
+  cmd.add_option("--concurrency", f.concurrency, "set the global concurrency: jobs active at once, all workers")
+      ->check(CLI::PositiveNumber);
+  auto* max = cmd.add_option("--rate-max", f.rate_max, "set the global rate limit: jobs started per --rate-duration")
+                  ->check(CLI::PositiveNumber);
+  auto* duration = cmd.add_option("--rate-duration", f.rate_duration_ms, "the global rate limit's window, ms")
+                       ->check(CLI::PositiveNumber);
+  max->needs(duration);
+  duration->needs(max);
+  cmd.add_flag("--remove-concurrency", f.remove_concurrency, "remove the global concurrency")->excludes("--concurrency");
+  cmd.add_flag("--remove-rate-limit", f.remove_rate_limit, "remove the global rate limit")->excludes(max);
+}
+
 // The order is the order of `drover queue --help`.
 const action_spec actions[] = {
     {"pause", "stop workers from taking new jobs", no_flags, pause_queue},
@@ -103,6 +116,8 @@ const action_spec actions[] = {
      },
      add_log_line},
     {"schedulers", "list the job schedulers (repeatable jobs)", add_schedulers_flags, print_schedulers},
+    {"limits", "show (or set, or remove) the global concurrency and rate limit that every worker obeys",
+     add_limits_flags, queue_limits},
 };
 
 command action_command(const action_spec& a) {

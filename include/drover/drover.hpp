@@ -14,3 +14,4 @@
 #include "drover/redis_client.hpp"
 #include "drover/redis_options.hpp"
 #include "drover/worker.hpp"
+#include "drover/worker_events.hpp"

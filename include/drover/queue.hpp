@@ -45,6 +45,22 @@ struct new_job {
   job_options opts;
 };
 
+// A queue's global rate limit: at most `max` jobs started per `duration`.
+struct global_rate_limit {
+  std::int64_t max = 0;
+  std::chrono::milliseconds duration{0};
+};
+
+// What a queue's meta hash holds (Node's queue.getMeta()).
+struct queue_meta {
+  std::optional<std::int64_t> concurrency;     // global concurrency
+  std::optional<global_rate_limit> rate_limit; // global rate limit
+  std::optional<std::int64_t> max_len_events;  // the events stream's approximate cap
+  bool paused = false;
+  std::string version;                         // "<library>:<version>" of the last writer
+  std::map<std::string, std::string> other;    // any other field, as stored
+};
+
 // BullMQ's per-minute job counts (queue.getMetrics), kept by workers that have
 // worker_options::metrics_max_data_points set.
 struct queue_metrics {
@@ -187,6 +203,36 @@ class queue {
   // Releases `dedup_id` at once, so that the next add with it creates a job. Returns
   // whether it was held.
   boost::asio::awaitable<bool> remove_deduplication_key(std::string dedup_id);
+
+  // Global limits, kept in the queue's meta hash where BullMQ's own workers read them:
+  // every worker of the queue, Node's or drover's, obeys them.
+  //
+  // At most `concurrency` jobs of the queue active at once, across all workers (>= 1).
+  boost::asio::awaitable<void> set_global_concurrency(std::int64_t concurrency);
+  // std::nullopt when none is set.
+  boost::asio::awaitable<std::optional<std::int64_t>> get_global_concurrency();
+  boost::asio::awaitable<void> remove_global_concurrency();
+  // At most `max` jobs started per `duration`, across all workers (both >= 1).
+  boost::asio::awaitable<void> set_global_rate_limit(std::int64_t max, std::chrono::milliseconds duration);
+  // std::nullopt when none is set.
+  boost::asio::awaitable<std::optional<global_rate_limit>> get_global_rate_limit();
+  boost::asio::awaitable<void> remove_global_rate_limit();
+  // Whether the global concurrency is used up now (false when none is set).
+  boost::asio::awaitable<bool> is_maxed();
+  // Stops every worker that runs under a rate limit (its own limiter or the global one)
+  // from taking jobs for `duration`, as when the limit is hit (Node's queue.rateLimit;
+  // BullMQ's scripts ignore it for workers without a limit).
+  boost::asio::awaitable<void> rate_limit(std::chrono::milliseconds duration);
+  // Lifts such a pause at once; returns whether one was in force.
+  boost::asio::awaitable<bool> remove_rate_limit_key();
+
+  // The queue's meta hash as Node's getMeta() reads it.
+  boost::asio::awaitable<queue_meta> get_meta();
+  // How many jobs wait at each priority (0: the plain wait list), by priority.
+  boost::asio::awaitable<std::map<std::int64_t, std::int64_t>> get_counts_per_priority(
+      std::vector<std::int64_t> priorities);
+  // Trims the events stream to about `max_length` entries; returns how many went.
+  boost::asio::awaitable<std::int64_t> trim_events(std::int64_t max_length);
 
   // Operations.
   // BullMQ's per-minute metrics; `type` is "completed" or "failed"; [start, end] over

@@ -15,6 +15,7 @@
 #include "drover/error.hpp"
 #include "drover/job.hpp"
 #include "drover/redis_options.hpp"
+#include "drover/worker_events.hpp"
 
 namespace drover {
 
@@ -139,6 +140,7 @@ struct processor {
 //     connections. The destructor waits for blocking processors still on the pool.
 // When Redis goes away the worker keeps retrying with back-off and resumes by
 // itself; a result that cannot be recorded is retried until the lock would expire.
+// What happens along the way is reported through events() (worker_events.hpp).
 //
 // Thread safety: none; call it from the executor it was made with.
 class worker {
@@ -148,6 +150,9 @@ class worker {
   ~worker();
   worker(const worker&) = delete;
   worker& operator=(const worker&) = delete;
+
+  // The callbacks it calls (worker_events.hpp); set them before start().
+  worker_events& events();
 
   void start();
   boost::asio::awaitable<void> close(std::chrono::milliseconds grace = std::chrono::seconds(30));

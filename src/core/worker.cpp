@@ -74,6 +74,8 @@ worker::~worker() {
   impl_->runner->join_pool();
 }
 
+worker_events& worker::events() { return impl_->state->events; }
+
 void worker::start() {
   auto i = impl_;
   if (i->started) return;
@@ -122,6 +124,7 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
   if (i->started) co_await i->heartbeat->forget();
   s.conn->close();
   i->fetcher->close();
+  detail::notify(s, "closed", s.events.closed);
 }
 
 std::size_t worker::running() const { return impl_->state->running.size(); }

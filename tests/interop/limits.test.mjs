@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startRedis, queueName, newQueue, newWorker, newQueueEvents, recordQueueEvents, startDroverWorker,
-  droverAdd, droverJob, droverCounts, waitFor, waitForDroverState,
+  droverAdd, droverJob, droverCounts, droverJSON, waitFor, waitForDroverState,
 } from './support.mjs';
 
 const redis = await startRedis();
@@ -149,4 +149,24 @@ test('removeOnComplete: 2 set by drover add is applied by a Node worker', async 
   });
   assert.equal(await droverJob(redis, name, ids[0]), null, 'oldest removed');
   assert.equal(await droverJob(redis, name, ids[1]), null, 'second oldest removed');
+});
+
+test('global limits set by drover (queue limits) are what Node reads, and the reverse', async () => {
+  const name = queueName();
+  const queue = newQueue(redis, name);
+  const set = await droverJSON(redis, name, ['queue', 'limits'], '--concurrency', '3', '--rate-max', '5',
+    '--rate-duration', '2000', '--json');
+  assert.deepEqual(set, { queue: name, maxed: false, concurrency: 3, rateLimit: { max: 5, duration: 2000 } });
+  assert.equal(await queue.getGlobalConcurrency(), 3);
+  assert.deepEqual(await queue.getGlobalRateLimit(), { max: 5, duration: 2000 });
+  assert.equal(await queue.isMaxed(), false);
+
+  await queue.setGlobalConcurrency(7);
+  await queue.removeGlobalRateLimit();
+  const read = await droverJSON(redis, name, ['queue', 'limits'], '--json');
+  assert.deepEqual(read, { queue: name, maxed: false, concurrency: 7, rateLimit: null });
+
+  const removed = await droverJSON(redis, name, ['queue', 'limits'], '--remove-concurrency', '--json');
+  assert.equal(removed.concurrency, null);
+  assert.equal(await queue.getGlobalConcurrency(), null);
 });

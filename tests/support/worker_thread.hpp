@@ -16,8 +16,9 @@ namespace drover::test {
 
 class worker_thread {
  public:
-  worker_thread(std::string queue, processor proc, worker_options opts)
+  worker_thread(std::string queue, processor proc, worker_options opts, worker_events events = {})
       : guard_(io_.get_executor()), w_(io_.get_executor(), std::move(queue), std::move(proc), std::move(opts)) {
+    w_.events() = std::move(events);
     w_.start();
     thread_ = std::thread([this] { io_.run(); });
   }

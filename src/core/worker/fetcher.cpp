@@ -97,6 +97,7 @@ net::awaitable<void> fetcher::run() {
       } else {
         spdlog::error("queue {}: fetching failed: {}", s.keys.queue(), e.what());
       }
+      notify(s, "error", s.events.error, e);
       failed = true;
     }
     if (failed) {
@@ -208,11 +209,17 @@ net::awaitable<std::optional<job>> fetcher::move_to_active(const std::string& to
 std::optional<job> fetcher::take_fetch_reply(redis::reply& r) { return take_fetched(scripts::parse_fetch_reply(r)); }
 
 std::optional<job> fetcher::take_fetched(scripts::fetched f) {
-  if (f.next) return std::move(f.next);
+  if (f.next) {
+    empty_reported_ = false;
+    return std::move(f.next);
+  }
   if (f.rate_limit_ttl_ms > 0) {
     rate_limited_until_ = clock::now() + std::min(max_rate_limit_wait, std::chrono::milliseconds(f.rate_limit_ttl_ms));
     return std::nullopt;
   }
+  // Once per emptying, as Node's worker reports it, not once per wait on the marker.
+  if (!empty_reported_) notify(*state_, "drained", state_->events.drained);
+  empty_reported_ = true;
   drained_ = true;
   next_delayed_ms_ = f.next_delayed_ms;
   return std::nullopt;

@@ -53,6 +53,7 @@ class async_context final : public job_context {
   net::awaitable<void> update_progress(json::value progress) override {
     auto call = scripts::update_progress::of(w_.keys, job_.id, json::serialize(progress));
     co_await scripts::run(*w_.conn, std::move(call));
+    notify(w_, "progress", w_.events.progress, job_.id, progress);
   }
   net::awaitable<void> log(std::string line) override {
     auto call = scripts::add_log::of(w_.keys, job_.id, std::move(line), job_.opts.keep_logs);
@@ -67,9 +68,10 @@ class async_context final : public job_context {
 
 // The calls of pool_context, made of values they own: after a shutdown the pool thread
 // may stop waiting for them and go on (see pool_context::hop).
-net::awaitable<void> send_progress(std::shared_ptr<worker_state> w, std::string id, std::string progress) {
-  auto call = scripts::update_progress::of(w->keys, std::move(id), std::move(progress));
+net::awaitable<void> send_progress(std::shared_ptr<worker_state> w, std::string id, json::value progress) {
+  auto call = scripts::update_progress::of(w->keys, id, json::serialize(progress));
   co_await scripts::run(*w->conn, std::move(call));
+  notify(*w, "progress", w->events.progress, id, progress);
 }
 
 net::awaitable<void> send_log(std::shared_ptr<worker_state> w, std::string id, std::string line,
@@ -85,7 +87,7 @@ class pool_context final : public blocking_job_context {
       : w_(std::move(w)), job_(j), why_(why) {}
   const drover::job& job() const override { return job_; }
   cancellation cancel_reason() const override { return why_.load(); }
-  void update_progress(json::value progress) override { hop(send_progress(w_, job_.id, json::serialize(progress))); }
+  void update_progress(json::value progress) override { hop(send_progress(w_, job_.id, std::move(progress))); }
   void log(std::string line) override { hop(send_log(w_, job_.id, std::move(line), job_.opts.keep_logs)); }
 
  private:
@@ -196,6 +198,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
   bool unrecoverable = false;
   std::optional<std::string> cancel_request = j.cancel_requested;  // made before the job started
   json::value result;
+  notify(*state_, "active", state_->events.active, std::as_const(j));
   if (j.deferred_failure) {
     failure = *j.deferred_failure;
     unrecoverable = true;
@@ -295,6 +298,7 @@ net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, con
       spdlog::error("queue {}: job {} (attempt {}): cannot record {}: {}", state_->keys.queue(), j.id,
                     j.attempts_made + 1, what, r.last_error->what());
     }
+    notify(*state_, "error", state_->events.error, *r.last_error);
   }
   co_return std::move(r.value);
 }
@@ -324,6 +328,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
     co_return std::nullopt;
   }
   ++completed_;
+  notify(s, "completed", s.events.completed, j, result);
   co_return std::move(outcome.next);
 }
 
@@ -362,12 +367,12 @@ net::awaitable<void> job_runner::fail(const job& j, const std::string& token, co
     spdlog::info("queue {}: job {} (attempt {}) failed: {}; retrying in {} ms", k.queue(), j.id, j.attempts_made + 1,
                  reason, *delay);
     auto call = scripts::move_to_delayed::of(k, j.id, token, *delay, std::move(fields), now).pack();
-    co_await record(j, "retry", std::move(call));
+    if (co_await record(j, "retry", std::move(call))) notify(*state_, "failed", state_->events.failed, j, reason, true);
   } else if (delay) {
     spdlog::info("queue {}: job {} (attempt {}) failed: {}; retrying now", k.queue(), j.id, j.attempts_made + 1,
                  reason);
     auto call = scripts::retry_job::of(k, j.id, token, j.opts.lifo.value_or(false), std::move(fields), now).pack();
-    co_await record(j, "retry", std::move(call));
+    if (co_await record(j, "retry", std::move(call))) notify(*state_, "failed", state_->events.failed, j, reason, true);
   } else {
     spdlog::warn("queue {}: job {} (attempt {}) failed for good: {}", k.queue(), j.id, j.attempts_made + 1, reason);
     const auto finished_on = now_ms();
@@ -381,7 +386,10 @@ net::awaitable<void> job_runner::fail(const job& j, const std::string& token, co
     }
     auto call = std::move(finish).pack();
     auto recorded = co_await record(j, "failure", std::move(call));
-    if (recorded) ++failed_;
+    if (recorded) {
+      ++failed_;
+      notify(*state_, "failed", state_->events.failed, j, reason, false);
+    }
     if (recorded && !opts.dead_letter_queue.empty()) {
       spdlog::info("queue {}: job {} (attempt {}) copied to dead-letter queue {} as {}", k.queue(), j.id,
                    j.attempts_made + 1, opts.dead_letter_queue, detail::dead_letter_id(k.queue(), j.id, finished_on));
@@ -404,6 +412,7 @@ net::awaitable<void> job_runner::fail_cancelled(const job& j, const std::string&
       scripts::move_to_finished::of(s.keys, j, token, false, reason, std::move(fields), false, s.opts, now_ms()).pack();
   if (!co_await record(j, "cancellation", std::move(call))) co_return;
   ++failed_;
+  notify(s, "failed", s.events.failed, j, reason, false);
   redis::command forget{"HDEL", s.keys.job(j.id), std::string(cancel_field)};
   std::string problem;
   try {

@@ -39,6 +39,7 @@ net::awaitable<void> stalled_checker::check() {
         "queue {}: job {} (attempt {}) stalled (its worker stopped renewing the lock); recovered: moved back "
         "to wait",
         k.queue(), id, attempt);
+    notify(*state_, "stalled", state_->events.stalled, id);
   }
 }
 
@@ -49,7 +50,10 @@ net::awaitable<void> stalled_checker::run() {
     try {
       co_await check();
     } catch (const error& e) {
-      if (!s.stop.stopped()) spdlog::warn("queue {}: stalled check failed: {}", s.keys.queue(), e.what());
+      if (!s.stop.stopped()) {
+        spdlog::warn("queue {}: stalled check failed: {}", s.keys.queue(), e.what());
+        notify(s, "error", s.events.error, e);
+      }
     }
   } while (co_await s.stop.sleep(s.opts.stalled_interval));
 }

@@ -5,6 +5,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <memory>
 #include <string>
 
@@ -26,6 +28,21 @@ struct worker_state {
   std::string id;                           // this worker's, in lock tokens and its status report
   stop_signal stop;
   running_jobs running;
+  worker_events events;  // set before start, read only after
 };
+
+// Calls one of the owner's callbacks, if set. One that throws is logged: the owner's
+// mistake never fails a job or an actor.
+template <class Callback, class... Args>
+void notify(const worker_state& s, const char* event, const Callback& callback, Args&&... args) {
+  if (!callback) return;
+  try {
+    callback(std::forward<Args>(args)...);
+  } catch (const std::exception& e) {
+    spdlog::error("queue {}: the worker's {} callback threw: {}", s.keys.queue(), event, e.what());
+  } catch (...) {
+    spdlog::error("queue {}: the worker's {} callback threw", s.keys.queue(), event);
+  }
+}
 
 }  // namespace drover::detail

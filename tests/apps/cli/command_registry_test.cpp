@@ -92,12 +92,12 @@ TEST(command_registry, drover_lists_every_command_once) {
   std::set<std::string> names;
   for (const auto& c : drover_commands()) EXPECT_TRUE(names.insert(c.name).second) << c.name;
   for (const char* name : {"worker", "add", "counts", "job", "events", "schedule", "api", "workers", "dashboard",
-                           "migrate", "dlq", "queue", "queue jobs", "queue list", "top", "completion"}) {
+                           "migrate", "dlq", "queue", "queue jobs", "queue list", "queue limits", "top", "completion"}) {
     EXPECT_TRUE(names.count(name)) << name;
   }
   CLI::App app{"drover"};
   command_registry registry(app, drover_commands());  // the list builds: groups come first
-  EXPECT_EQ(app.get_subcommand("queue")->get_subcommands({}).size(), 17u);
+  EXPECT_EQ(app.get_subcommand("queue")->get_subcommands({}).size(), 18u);
 }
 
 }  // namespace
