@@ -11,25 +11,29 @@
 # Both builds happen here. The sanitizer build starts first, at the lowest priority, and
 # takes only the CPU the release build and the tests leave idle (link steps, the Node
 # suites waiting on timers); its tests run last, once it is done. On two cores this
-# saves about five minutes over building both trees before testing. The fuzz harnesses
-# (clang, a few sources each) build the same way once it is done, beside its tests.
+# saves about five minutes over building both trees before testing. Once it is done, the
+# ThreadSanitizer tree (the library and its integration tests) and the fuzz harnesses
+# (clang, a few sources each) build the same way, beside its tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 asan=${2:-build-asan}
 jobs=${3:-$(nproc)}
 fuzz=${4:-build-fuzz}
+tsan=${5:-build-tsan}
+# The tests run under ThreadSanitizer (ctest -R): the engine's integration tests, all of
+# them (about 20 s at -j 2), as they are where threads meet: blocking processors on the
+# worker's pool, blocking_queue's I/O thread, workers on threads of their own.
+tsan_tests='^integration\.'
 # Seconds of fuzzing per harness, after its committed corpus has run.
 fuzz_seconds=${FUZZ_TEST_SECONDS:-5}
 
 work=$(mktemp -d /tmp/drover-test-XXXXXX)
 redis_pid=""
-asan_pid=""
-fuzz_pid=""
+declare -A background=()  # the builds in the background: name -> process group
 cleanup() {
   [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
-  [ -n "$asan_pid" ] && kill -- -"$asan_pid" 2>/dev/null && wait "$asan_pid" 2>/dev/null
-  [ -n "$fuzz_pid" ] && kill -- -"$fuzz_pid" 2>/dev/null && wait "$fuzz_pid" 2>/dev/null
+  for pid in "${background[@]}"; do kill -- -"$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -61,42 +65,34 @@ example() {
     grep -q '"greeting":"hello, drover"' "$work/consumer.out"
 }
 
-# In a process group of its own, so that cleanup stops the compilers too; not in a session
-# of its own (setsid), which would put it in its own scheduler autogroup where nice has
-# no effect against the release build. perl is part of every Debian system.
-nice -n 19 perl -e 'setpgrp(0, 0); exec @ARGV or die "exec $ARGV[0]: $!"' \
-  cmake --build "$asan" -j "$jobs" --target drover_tests >"$work/asan-build.log" 2>&1 &
-asan_pid=$!
+# Starts `cmake --build <args>` at the lowest priority in the background, as build <name>
+# (its log: $work/<name>-build.log). In a process group of its own, so that cleanup stops
+# the compilers too; not in a session of its own (setsid), which would put it in its own
+# scheduler autogroup where nice has no effect against the release build. perl is part of
+# every Debian system.
+start_build() {
+  local name=$1; shift
+  nice -n 19 perl -e 'setpgrp(0, 0); exec @ARGV or die "exec $ARGV[0]: $!"' \
+    cmake --build "$@" >"$work/$name-build.log" 2>&1 &
+  background[$name]=$!
+}
+
+# Waits for build <name>; shows the end of its log when it failed.
+wait_build() {
+  local name=$1 rc=0
+  wait "${background[$name]}" || rc=$?
+  unset "background[$name]"
+  [ "$rc" -eq 0 ] || tail -n 60 "$work/$name-build.log"
+  return "$rc"
+}
+
+start_build asan "$asan" -j "$jobs" --target drover_tests
 
 echo "==> release build"
 if ! cmake --build "$build" -j "$jobs"; then
   echo "==> release build: FAILED"
   exit 1
 fi
-
-asan_build() {
-  local rc=0
-  wait "$asan_pid" || rc=$?
-  asan_pid=""
-  [ "$rc" -eq 0 ] || tail -n 60 "$work/asan-build.log"
-  return "$rc"
-}
-
-# The fuzz build, in the background like the sanitizer build, starts once that one is
-# done, so that it never slows it; it takes the CPU the sanitizer tests leave idle.
-start_fuzz_build() {
-  nice -n 19 perl -e 'setpgrp(0, 0); exec @ARGV or die "exec $ARGV[0]: $!"' \
-    cmake --build "$fuzz" -j "$jobs" >"$work/fuzz-build.log" 2>&1 &
-  fuzz_pid=$!
-}
-
-fuzz_build() {
-  local rc=0
-  wait "$fuzz_pid" || rc=$?
-  fuzz_pid=""
-  [ "$rc" -eq 0 ] || tail -n 60 "$work/fuzz-build.log"
-  return "$rc"
-}
 
 export DROVER_BIN="$PWD/$build/apps/cli/drover"
 step "C++ tests" ctest --test-dir "$build" --output-on-failure -j 2 --timeout 180
@@ -109,14 +105,24 @@ step "chaos checker (catches lost, stuck and double-completed jobs)" node --test
 step "chaos, short form (5,000 jobs each through drover and BullMQ; drover must lose, strand or complete twice none)" \
   node tests/chaos/chaos.mjs --jobs 5000 --peer both
 asan_ok=0
-step "sanitizer build (AddressSanitizer and UBSan)" asan_build && asan_ok=1
-start_fuzz_build
+step "sanitizer build (AddressSanitizer and UBSan)" wait_build asan && asan_ok=1
+# These start once the ASan build is done, so that they never slow it, and take the CPU
+# its tests leave idle.
+start_build tsan "$tsan" -j "$jobs" --target drover_integration_tests
+start_build fuzz "$fuzz" -j "$jobs"
 if [ "$asan_ok" -eq 1 ]; then
   step "C++ tests under AddressSanitizer and UBSan" \
     env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$asan" --output-on-failure -j 2 --timeout 300
 fi
-if step "fuzz build (clang-15, libFuzzer)" fuzz_build; then
+tsan_ok=0
+step "ThreadSanitizer build (library and integration tests)" wait_build tsan && tsan_ok=1
+if [ "$tsan_ok" -eq 1 ]; then
+  step "integration tests under ThreadSanitizer" \
+    env TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" \
+    ctest --test-dir "$tsan" --output-on-failure -j 2 --timeout 300 -R "$tsan_tests"
+fi
+if step "fuzz build (clang-15, libFuzzer)" wait_build fuzz; then
   step "fuzz harnesses: each committed corpus, then ${fuzz_seconds} s of fuzzing each" \
     env FUZZ_JOBS="$jobs" FUZZ_CORPUS="$work/fuzz-corpus" fuzz/run.sh "$fuzz" "$fuzz_seconds"
 fi

@@ -35,6 +35,9 @@ extern const script move_to_finished_unless_cancelled;
 // A final failure and its dead-letter copy: BullMQ's moveToFinished and addStandardJob
 // inside one call (src/lua/moveToFinishedWithDeadLetter-23.lua).
 extern const script move_to_finished_with_dead_letter;
+// The jobs in active locked with a token: what a fetching finish whose reply was lost
+// took (src/lua/activeLockedBy-1.lua).
+extern const script active_locked_by;
 
 const std::vector<const script*>& all_scripts();
 

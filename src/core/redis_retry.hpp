@@ -4,9 +4,10 @@
 //
 // Used by recording an outcome (worker/job_runner.cpp: keep_trying, as the job's lock
 // still holds and losing the outcome would run the job twice; a final failure's
-// dead-letter copy rides in the same call) and adding a scheduler's next job
-// (worker/scheduler_iteration.cpp: give_up). Their deadline is one lock duration: after
-// it the stalled check owns the job.
+// dead-letter copy rides in the same call), adding a scheduler's next job
+// (worker/scheduler_iteration.cpp: give_up) and handing back what a finish whose reply
+// was lost fetched (worker/lost_fetch.cpp: give_up). Their deadline is one lock
+// duration: after it the stalled check owns the job.
 //
 // Coroutine rules (GCC 12 and lifetimes; also in docs/contributing.md):
 // - The attempt is taken by lvalue reference, so it must be a named local: GCC 12

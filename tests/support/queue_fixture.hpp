@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 #include <drover/queue.hpp>
@@ -30,6 +31,11 @@ class queue_fixture : public ::testing::Test {
 
   boost::asio::awaitable<bool> state_is(queue& q, std::string id, job_state state) {
     co_return co_await q.get_job_state(std::move(id)) == state;
+  }
+  // Whether `n` jobs are in `state` ("completed", "wait", ...): a string literal.
+  boost::asio::awaitable<bool> count_is(queue& q, const char* state, std::int64_t n) {
+    auto c = co_await q.get_job_counts();
+    co_return c[state] == n;
   }
 
   redis_server& server = redis_server::shared();

@@ -33,6 +33,7 @@
 #include "core/scripts/move_to_finished.hpp"
 #include "core/scripts/retry_job.hpp"
 #include "core/scripts/update_progress.hpp"
+#include "core/worker/lost_fetch.hpp"
 #include "drover/backoff.hpp"
 #include "drover/error.hpp"
 
@@ -284,8 +285,10 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
 // again. Giving up on the way out of a close is not logged (close() says what it hands
 // back).
 net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, const char* what,
-                                                               scripts::script_call call) {
+                                                               scripts::script_call call, bool* unanswered) {
+  int tries = 0;
   auto attempt = [&]() -> net::awaitable<redis::reply> {
+    ++tries;
     auto r = co_await run_script(*state_->conn, *call.script, call.args);
     if (auto code = r.as_int(); code && *code < 0 && r.is_integer()) {
       throw script_code_error(*code, j.id, call.script->name, "active");
@@ -294,9 +297,20 @@ net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, con
   };
   const auto deadline = clock::now() + state_->opts.lock_duration;
   auto r = co_await retry_while_redis_away(state_->stop, deadline, on_close::keep_trying, attempt);
+  // Only a Redis failure is tried again, so a second try means the first lost its reply.
+  const bool lost = !r.value && (tries > 1 || (r.last_error && is_redis_failure(*r.last_error)));
+  if (unanswered) *unanswered = lost;
   if (!r.value && r.stop == retry_stop::failed) {
-    spdlog::error("queue {}: job {} (attempt {}): cannot record {}: {}", state_->keys.queue(), j.id,
-                  j.attempts_made + 1, what, r.last_error->what());
+    if (lost && !is_redis_failure(*r.last_error)) {
+      // Most often the first try was run and its reply lost: the retry then finds the
+      // lock already released.
+      spdlog::warn("queue {}: job {} (attempt {}): the reply to its {} was lost, and trying again was refused "
+                   "({}): most likely it was recorded",
+                   state_->keys.queue(), j.id, j.attempts_made + 1, what, r.last_error->what());
+    } else {
+      spdlog::error("queue {}: job {} (attempt {}): cannot record {}: {}", state_->keys.queue(), j.id,
+                    j.attempts_made + 1, what, r.last_error->what());
+    }
     notify(*state_, "error", state_->events.error, *r.last_error);
   }
   co_return std::move(r.value);
@@ -310,8 +324,16 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
       scripts::move_to_finished::of(s.keys, j, token, true, json::serialize(result), "", fetch_next, s.opts, now_ms());
   finish.unless_cancelled = true;
   auto call = std::move(finish).pack();
-  auto r = co_await record(j, "completion", std::move(call));
-  if (!r) co_return std::nullopt;
+  bool unanswered = false;
+  auto r = co_await record(j, "completion", std::move(call), &unanswered);
+  if (!r) {
+    // The finish may have run and locked the next job for us: hand that job back.
+    if (fetch_next && unanswered) {
+      auto hand_back = hand_back_lost_fetch(state_, token, j.id);
+      co_await std::move(hand_back);
+    }
+    co_return std::nullopt;
+  }
   auto outcome = finish.parse(*r);
   // The guard's answer: a cancellation request was waiting, and nothing was recorded.
   if (outcome.cancel_request) {

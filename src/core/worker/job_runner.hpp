@@ -83,8 +83,10 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   boost::asio::awaitable<std::optional<std::string>> find_cancel_request(std::string id);
   // Runs a finishing script (moveToFinished, moveToDelayed, retryJob): its reply, or
   // nothing when the outcome could not be recorded (logged). A negative code counts as
-  // not recorded.
-  boost::asio::awaitable<std::optional<redis::reply>> record(const job& j, const char* what, scripts::script_call call);
+  // not recorded. When it returns nothing, `unanswered` (if given) says whether an
+  // attempt lost its reply to a Redis failure: Redis may have run that one.
+  boost::asio::awaitable<std::optional<redis::reply>> record(const job& j, const char* what, scripts::script_call call,
+                                                             bool* unanswered = nullptr);
 
   std::shared_ptr<worker_state> state_;
   processor proc_;

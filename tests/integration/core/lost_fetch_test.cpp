@@ -1,0 +1,78 @@
+// lost_fetch_test.cpp - a finish that fetched the next job, whose reply is lost after Redis
+// ran it (src/core/worker/lost_fetch.cpp; issue 13): the fetched job must not wait in
+// active for the stalled check.
+#include <drover/queue.hpp>
+#include <drover/worker.hpp>
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "core/lua_scripts.hpp"
+#include "redis/connection.hpp"
+#include "support/async.hpp"
+#include "support/queue_fixture.hpp"
+#include "support/tcp_proxy.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace drover {
+namespace {
+
+using test::eventually;
+using test::run_async;
+
+class lost_fetch_test : public test::queue_fixture {
+ protected:
+  lost_fetch_test() : queue_fixture("lost-fetch") {}
+};
+
+TEST_F(lost_fetch_test, issue13_a_lost_reply_after_a_fetching_finish_hands_the_fetched_job_back) {
+  // The worker reaches Redis through a proxy that cuts its connection once Redis has
+  // answered the first completion (drover's guard in front of moveToFinished, called with
+  // fetchNext), before the worker reads the answer.
+  test::tcp_proxy proxy(server.port());
+  const auto& finish = detail::lua::move_to_finished_unless_cancelled;
+  std::map<std::string, int> runs;  // the processor and the test share the io_context's thread
+  auto counting = processor::async([&runs](job_context& ctx) -> net::awaitable<json::value> {
+    ++runs[ctx.job().id];
+    co_return ctx.job().data;
+  });
+  auto opts = wopts();
+  opts.redis.port = proxy.port();
+  // BullMQ's defaults: a job the stalled check had to recover would wait about this long.
+  opts.lock_duration = 30s;
+  opts.stalled_interval = 30s;
+  const auto started = std::chrono::steady_clock::now();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto first = co_await q.add("first", json::value(1));
+    auto second = co_await q.add("second", json::value(2));
+    // Loaded beforehand, so that the lost answer is the script's, not a NOSCRIPT.
+    auto direct = redis::connection::create(io.get_executor(), server.options());
+    redis::command load{"SCRIPT", "LOAD", std::string(finish.source)};
+    co_await direct->exec(std::move(load));
+    direct->close();
+    proxy.lose_reply_to(std::string(finish.sha1));
+
+    worker w(io.get_executor(), name, counting, opts);
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return count_is(q, "completed", 2); }, 10s));
+    co_await w.close();
+    EXPECT_TRUE(proxy.reply_lost());
+    auto fetched = co_await q.get_job(second.id);
+    DROVER_CO_ASSERT_TRUE(fetched.has_value());
+    EXPECT_EQ(fetched->stalled_counter, 0);
+    EXPECT_EQ(fetched->attempts_made, 1);
+    EXPECT_EQ(runs[first.id], 1);
+    EXPECT_EQ(runs[second.id], 1);
+    q.close();
+  });
+  // Far below the lock duration the stalled check would have waited for.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+}
+
+}  // namespace
+}  // namespace drover
