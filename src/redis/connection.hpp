@@ -3,7 +3,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
@@ -18,18 +17,29 @@
 #include "redis/command.hpp"
 #include "redis/reply.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace drover::redis {
+
+class transport;
 
 // A connection to one Redis server.
 //
 // Lifecycle:
-//  1. The first exec() connects (AUTH, SELECT, CLIENT SETNAME as configured).
+//  1. The first exec() connects: with Sentinel, asks the sentinels where the master is;
+//     over TLS, verifies the server's certificate; then AUTH, SELECT, ROLE (Sentinel:
+//     must say master), CLIENT SETNAME as configured.
 //  2. Every exec() is written at once behind whatever is in flight (pipelining);
 //     replies are matched to callers in order.
 //  3. When the socket fails, every caller waiting gets errc::redis_unavailable;
 //     calls during the back-off that follows fail at once with the last error,
 //     and the first call after it reconnects. Nothing is retried here: only the
 //     caller knows whether a command is safe to send twice.
+//  4. With Sentinel, a READONLY, LOADING or UNBLOCKED error reply means the master
+//     moved (a failover): it fails the connection like a lost socket, so that the
+//     next call asks the sentinels again.
 //
 // Thread safety: not thread-safe. Use it from the executor it was made with
 // (a single-threaded io_context or a strand).
@@ -37,8 +47,7 @@ class connection : public std::enable_shared_from_this<connection> {
  public:
   using executor_type = boost::asio::any_io_executor;
 
-  static std::shared_ptr<connection> create(executor_type ex, redis_options opts,
-                                            std::string client_name = {});
+  static std::shared_ptr<connection> create(executor_type ex, redis_options opts, std::string client_name = {});
   ~connection();
 
   // Sends the commands as one pipeline and returns one reply per command; Redis
@@ -85,10 +94,11 @@ class connection : public std::enable_shared_from_this<connection> {
   executor_type ex_;
   redis_options opts_;
   std::string client_name_;
-  boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;  // made on the first TLS connect
+  std::shared_ptr<transport> transport_;                    // this generation's stream
   state state_ = state::idle;
   std::uint64_t generation_ = 0;
-  std::deque<std::unique_ptr<op>> inflight_;                          // written, awaiting replies
+  std::deque<std::unique_ptr<op>> inflight_;                         // written, awaiting replies
   std::deque<std::pair<std::unique_ptr<op>, std::string>> pending_;  // waiting for the connection
   std::string outbox_;
   std::string writing_buf_;
