@@ -1,8 +1,9 @@
 // sentinel_test.cpp - drover behind Redis Sentinel: the master is found through the
-// sentinels, and after the master dies jobs keep flowing on the promoted replica, a
-// worker blocked at the time included.
+// sentinels, and after the master dies (or a planned failover demotes it) jobs keep
+// flowing on the promoted replica, a worker blocked at the time included.
 #include "redis/sentinel.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -107,6 +108,30 @@ TEST(sentinel, jobs_keep_flowing_after_the_master_dies) {
     co_await flow.close();
   });
   EXPECT_EQ(set.master_port_now(), set.replica().port());
+}
+
+// A planned failover: the old master stays up as a replica, so the connections must
+// notice its new role (killed clients, READONLY, UNBLOCKED) rather than a dead socket.
+TEST(sentinel, follows_a_planned_failover_to_the_replica) {
+  sentinel_set set;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    test::job_flow flow(io.get_executor(), set.options());
+    json::value first = {{"n", 1}};
+    co_await flow.q.add("before-failover", std::move(first));
+    DROVER_CO_ASSERT_TRUE(co_await flow.done_reaches(1));
+    co_await test::sleep_ms(500);
+    EXPECT_EQ(set.sentinel_cli(fmt::format("SENTINEL failover {}", sentinel_set::master_name)), "OK");
+    DROVER_CO_ASSERT_TRUE(co_await test::eventually(
+        [&]() -> net::awaitable<bool> { co_return set.master_port_now() == set.replica().port(); }, 20s));
+    auto id = co_await add_through_failover(flow.q, 2);
+    EXPECT_TRUE(co_await flow.done_reaches(2, 20s)) << "the worker was not woken on the new master";
+    EXPECT_TRUE(co_await test::eventually(
+        [&]() -> net::awaitable<bool> { co_return co_await flow.q.get_job_state(id) == "completed"; }));
+    co_await flow.close();
+  });
+  // The job went to the new master; the old one is its replica now.
+  EXPECT_NE(set.replica().cli("INFO replication").find("role:master"), std::string::npos);
+  EXPECT_NE(set.master().cli("INFO replication").find("role:slave"), std::string::npos);
 }
 
 }  // namespace
