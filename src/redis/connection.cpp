@@ -17,6 +17,7 @@
 
 #include "redis/eviction_policy.hpp"
 #include "redis/sentinel.hpp"
+#include "redis/sentinel_watch.hpp"
 #include "redis/transport.hpp"
 
 namespace net = boost::asio;
@@ -67,7 +68,12 @@ bool says_master_moved(const reply& r) {
 }  // namespace
 
 std::shared_ptr<connection> connection::create(executor_type ex, redis_options opts, std::string name) {
-  return std::shared_ptr<connection>(new connection(std::move(ex), std::move(opts), std::move(name)));
+  std::shared_ptr<connection> c(new connection(std::move(ex), std::move(opts), std::move(name)));
+  if (!c->opts_.sentinel.sentinels.empty()) {
+    c->watch_ = sentinel_watch::of(c->opts_, c->ex_);
+    c->watch_->add(c, c->ex_);
+  }
+  return c;
 }
 
 connection::connection(executor_type ex, redis_options opts, std::string name)
@@ -388,6 +394,12 @@ void connection::fail(errc code, const std::string& why, bool back_off) {
 
 void connection::interrupt() {
   if (state_ == state::ready || state_ == state::connecting) fail(errc::cancelled, "interrupted", false);
+}
+
+void connection::master_switched() {
+  if (state_ == state::ready || state_ == state::connecting) {
+    fail(errc::redis_unavailable, "the sentinels announced a new master; asking them where", false);
+  }
 }
 
 void connection::close() {

@@ -24,6 +24,7 @@ class context;
 namespace drover::redis {
 
 class transport;
+class sentinel_watch;
 
 // A connection to one Redis server.
 //
@@ -39,7 +40,8 @@ class transport;
 //     caller knows whether a command is safe to send twice.
 //  4. With Sentinel, a READONLY, LOADING or UNBLOCKED error reply means the master
 //     moved (a failover): it fails the connection like a lost socket, so that the
-//     next call asks the sentinels again.
+//     next call asks the sentinels again. So does the sentinels' own announcement of
+//     a new master (+switch-master, heard by sentinel_watch), which comes first.
 //
 // Thread safety: not thread-safe. Use it from the executor it was made with
 // (a single-threaded io_context or a strand).
@@ -63,6 +65,9 @@ class connection : public std::enable_shared_from_this<connection> {
   // Drops the socket (callers get redis_unavailable) but allows reconnecting at once:
   // how a blocking command is interrupted.
   void interrupt();
+  // The sentinels announced a new master (sentinel_watch): like interrupt(), so that the
+  // next call asks them again. Call it on this connection's executor.
+  void master_switched();
 
   bool is_connected() const { return state_ == state::ready; }
   // This connection's CLIENT ID on the server (asked in the handshake), or 0 while
@@ -96,6 +101,7 @@ class connection : public std::enable_shared_from_this<connection> {
   std::string client_name_;
   std::shared_ptr<boost::asio::ssl::context> tls_context_;  // made on the first TLS connect
   std::shared_ptr<transport> transport_;                    // this generation's stream
+  std::shared_ptr<sentinel_watch> watch_;                   // with Sentinel only
   state state_ = state::idle;
   std::uint64_t generation_ = 0;
   std::deque<std::unique_ptr<op>> inflight_;                         // written, awaiting replies

@@ -31,8 +31,12 @@ class job_flow {
 
   // Waits until `n` jobs are done, up to `timeout`; whether they were.
   boost::asio::awaitable<bool> done_reaches(int n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    auto counter = done;
-    co_return co_await eventually([counter, n]() -> boost::asio::awaitable<bool> { co_return *counter >= n; }, timeout);
+    // Named, and capturing a plain pointer: GCC 12 destroys a lambda temporary in a
+    // co_await expression twice (docs/contributing.md).
+    auto* counter = done.get();
+    auto reached = [counter, n]() -> boost::asio::awaitable<bool> { co_return *counter >= n; };
+    auto wait = eventually(reached, timeout);
+    co_return co_await std::move(wait);
   }
 
   boost::asio::awaitable<void> close() {

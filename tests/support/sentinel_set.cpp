@@ -16,7 +16,8 @@ namespace drover::test {
 
 sentinel_set::sentinel_set(std::string sentinel_password) : password_(std::move(sentinel_password)) {
   dir_ = make_temp_dir("sentinel");
-  master_ = std::make_unique<redis_server>();
+  // Redis 7 waits 5 s before a diskless sync by default, in case more replicas come.
+  master_ = std::make_unique<redis_server>(false, std::vector<std::string>{"--repl-diskless-sync-delay", "0"});
   replica_ = std::make_unique<redis_server>(
       false, std::vector<std::string>{"--replicaof", "127.0.0.1", std::to_string(master_->port())});
   for (int i = 0; i < 3; ++i) {
@@ -61,7 +62,10 @@ void sentinel_set::wait_until_watching() const {
     const auto info = sentinel_cli("INFO sentinel");
     const auto needle =
         fmt::format("name={},status=ok,address=127.0.0.1:{},slaves=1,sentinels=3", master_name, master_->port());
-    if (info.find(needle) != std::string::npos) return;
+    if (info.find(needle) != std::string::npos &&
+        replica_->cli("INFO replication").find("master_link_status:up") != std::string::npos) {
+      return;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   throw std::runtime_error("the sentinels did not see the replica and each other in time: " +

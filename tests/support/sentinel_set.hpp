@@ -15,8 +15,8 @@
 namespace drover::test {
 
 // Starts a redis-server master, a replica of it, and three redis-sentinel processes
-// (quorum 2, down after 1 s) on free loopback ports; waits until the sentinels know the
-// replica and each other, so that a failover can happen at once. With a
+// (quorum 2, down after 1 s) on free loopback ports; waits until the replica is in sync
+// and the sentinels know it and each other, so that a failover can happen at once. With a
 // `sentinel_password`, the sentinels require it (requirepass) and use it among
 // themselves. Everything is killed and removed at the end.
 class sentinel_set {
