@@ -21,7 +21,8 @@ packages=(
   zlib1g-dev
   # Google Benchmark, for `make bench-micro` only (the build works without it)
   libbenchmark-dev
-  redis-server redis-tools postgresql-15 sqlite3
+  # redis-sentinel: the Sentinel tests (tests/integration/redis/sentinel_test.cpp)
+  redis-server redis-tools redis-sentinel postgresql-15 sqlite3
 )
 # Node.js (with npm) may come from elsewhere, e.g. NodeSource, whose nodejs conflicts with
 # Debian's npm: only when there is no node at all do we take Debian's.

@@ -13,8 +13,14 @@ namespace drover::cli {
 void add_connection(CLI::App* cmd, common_options& c) {
   cmd->add_option("--prefix", c.prefix, "key prefix")->capture_default_str();
   cmd->add_option("--redis", c.redis_url,
-                  "redis://[user:password@]host:port/db (default: REDIS_URL, or REDIS_HOST, REDIS_PORT, "
-                  "REDIS_PASSWORD, or 127.0.0.1:6379)");
+                  "redis://[user:password@]host:port/db, rediss://... (TLS), or "
+                  "redis+sentinel://host:port,host:port/master (default: REDIS_URL, or REDIS_HOST, REDIS_PORT, "
+                  "REDIS_PASSWORD, or 127.0.0.1:6379; docs/configuration.md)");
+  cmd->add_option("--redis-tls-ca", c.tls_ca, "TLS: the CA file to verify Redis with (default: the system's CAs)");
+  cmd->add_option("--redis-tls-cert", c.tls_cert, "TLS: a client certificate file (mutual TLS)");
+  cmd->add_option("--redis-tls-key", c.tls_key, "TLS: the client certificate's key file");
+  cmd->add_option("--redis-tls-server-name", c.tls_server_name, "TLS: the name Redis's certificate must carry");
+  cmd->add_flag("--redis-tls-insecure", c.tls_insecure, "TLS: accept any certificate (development only)");
 }
 
 void add_common(CLI::App* cmd, common_options& c, bool queue_required) {
@@ -43,6 +49,19 @@ queue_options queue_opts(const common_options& c) {
 
 redis_options common_options::redis() const {
   auto o = redis_url.empty() ? redis_options::from_env() : redis_options::from_url(redis_url);
+  const bool tls_flags =
+      tls_insecure || !tls_ca.empty() || !tls_cert.empty() || !tls_key.empty() || !tls_server_name.empty();
+  if (tls_flags && !o.tls.enabled) {
+    throw error(errc::invalid_argument, "the --redis-tls-* options need TLS: a rediss:// URL, or REDIS_TLS=yes");
+  }
+  for (auto [flag, field] : {std::pair{&tls_ca, &o.tls.ca_file}, std::pair{&tls_cert, &o.tls.cert_file},
+                             std::pair{&tls_key, &o.tls.key_file}, std::pair{&tls_server_name, &o.tls.server_name}}) {
+    if (!flag->empty()) *field = *flag;
+  }
+  if (tls_insecure) o.tls.verify = false;
+  if (o.tls.cert_file.empty() != o.tls.key_file.empty()) {
+    throw error(errc::invalid_argument, "--redis-tls-cert and --redis-tls-key go together");
+  }
   // A command-line tool should say quickly that Redis is not there.
   o.connect_timeout = std::chrono::seconds(3);
   o.command_timeout = std::chrono::seconds(5);

@@ -12,6 +12,9 @@ struct common_options {
   std::string queue;
   std::string prefix = "bull";
   std::string redis_url;  // --redis; wins over REDIS_URL and REDIS_HOST/PORT/PASSWORD
+  // --redis-tls-*: win over the URL's tls_* parameters and the REDIS_TLS_* variables.
+  std::string tls_ca, tls_cert, tls_key, tls_server_name;
+  bool tls_insecure = false;
 
   // The Redis options of --redis or the environment, with short timeouts: a command
   // line tool should say quickly that Redis is not there.

@@ -1,12 +1,44 @@
-// redis_options.hpp - where Redis is and how drover talks to it.
+// redis_options.hpp - where Redis is and how drover talks to it: one server, or the
+// master a set of Sentinels names, over plain TCP or TLS.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace drover {
+
+// TLS to Redis (rediss://). Verification is on by default: the server's certificate
+// must chain to the CA and name the host (or server_name).
+struct redis_tls_options {
+  bool enabled = false;
+  std::string ca_file;      // PEM CA bundle; empty: the system's trusted CAs
+  std::string cert_file;    // PEM client certificate (chain), for mutual TLS; empty: none
+  std::string key_file;     // PEM private key of cert_file; empty: none
+  std::string server_name;  // SNI and the name the certificate must carry; empty: the host
+  // false accepts any certificate from anyone: for development only, never in
+  // production (drover logs a warning for every connection made so).
+  bool verify = true;
+};
+
+// A host and port, as a list of Sentinels gives them.
+struct redis_endpoint {
+  std::string host;
+  std::uint16_t port = 26379;
+  bool operator==(const redis_endpoint&) const = default;
+};
+
+// Redis Sentinel: drover asks the sentinels where the master `master_name` is,
+// connects there, checks that ROLE says master, and asks again after every
+// connection loss, READONLY, LOADING or UNBLOCKED reply (a failover).
+struct redis_sentinel_options {
+  std::vector<redis_endpoint> sentinels;  // empty: no Sentinel, host and port are Redis itself
+  std::string master_name;
+  std::string username;  // the sentinels' own AUTH (not the master's); empty: none
+  std::string password;
+};
 
 struct redis_options {
   std::string host = "127.0.0.1";
@@ -14,6 +46,8 @@ struct redis_options {
   std::string username;  // empty: AUTH with the password alone
   std::string password;  // empty: no AUTH
   int db = 0;
+  redis_tls_options tls;            // to Redis and to the sentinels alike
+  redis_sentinel_options sentinel;  // when set, host and port are the last master found
 
   // A connection attempt that takes longer fails with errc::redis_unavailable.
   std::chrono::milliseconds connect_timeout{3000};
@@ -25,14 +59,23 @@ struct redis_options {
   std::chrono::milliseconds reconnect_min{50};
   std::chrono::milliseconds reconnect_max{2000};
 
-  // Parses redis://[user:password@]host[:port][/db]. Throws drover::error
-  // (invalid_argument) naming what is wrong.
+  // Parses
+  //   redis://[user:password@]host[:port][/db][?params]
+  //   rediss://...                       the same over TLS
+  //   redis+sentinel://[user:password@]host:port[,host:port...]/master[/db][?params]
+  //   rediss+sentinel://...              the same, sentinels and master over TLS
+  // with params tls_ca, tls_cert, tls_key, tls_server_name, tls_verify (yes|no),
+  // sentinel_username and sentinel_password (docs/configuration.md). Throws
+  // drover::error (invalid_argument) naming what is wrong.
   static redis_options from_url(std::string_view url);
 
-  // REDIS_URL if set, else REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, else defaults.
+  // REDIS_URL if set, else REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, else defaults; then
+  // REDIS_TLS, REDIS_TLS_CA_FILE, REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE,
+  // REDIS_TLS_SERVER_NAME, REDIS_TLS_INSECURE, REDIS_SENTINELS, REDIS_SENTINEL_MASTER,
+  // REDIS_SENTINEL_USERNAME and REDIS_SENTINEL_PASSWORD for what the URL left unsaid.
   static redis_options from_env();
 
-  // host:port, for messages (never the password).
+  // host:port, for messages (never the password); with Sentinel, also the master's name.
   std::string endpoint() const;
 };
 

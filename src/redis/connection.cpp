@@ -16,6 +16,9 @@
 #include <functional>
 
 #include "redis/eviction_policy.hpp"
+#include "redis/sentinel.hpp"
+#include "redis/sentinel_watch.hpp"
+#include "redis/transport.hpp"
 
 namespace net = boost::asio;
 using net::ip::tcp;
@@ -52,18 +55,29 @@ struct callback_op final : connection::op {
 
 redisReader* as_reader(void* p) { return static_cast<redisReader*>(p); }
 
+// Error replies that mean the server we talk to is no longer the master: it became a
+// replica (READONLY; in a script, the error comes wrapped), is loading a data set
+// (LOADING), or unblocked us on becoming a replica (UNBLOCKED).
+bool says_master_moved(const reply& r) {
+  if (!r.is_error()) return false;
+  const std::string_view text = r.str;
+  return text.starts_with("READONLY") || text.starts_with("LOADING") || text.starts_with("UNBLOCKED") ||
+         text.find("-READONLY") != std::string_view::npos;
+}
+
 }  // namespace
 
 std::shared_ptr<connection> connection::create(executor_type ex, redis_options opts, std::string name) {
-  return std::shared_ptr<connection>(new connection(std::move(ex), std::move(opts), std::move(name)));
+  std::shared_ptr<connection> c(new connection(std::move(ex), std::move(opts), std::move(name)));
+  if (!c->opts_.sentinel.sentinels.empty()) {
+    c->watch_ = sentinel_watch::of(c->opts_, c->ex_);
+    c->watch_->add(c, c->ex_);
+  }
+  return c;
 }
 
 connection::connection(executor_type ex, redis_options opts, std::string name)
-    : ex_(std::move(ex)),
-      opts_(std::move(opts)),
-      client_name_(std::move(name)),
-      socket_(ex_),
-      backoff_(opts_.reconnect_min) {}
+    : ex_(std::move(ex)), opts_(std::move(opts)), client_name_(std::move(name)), backoff_(opts_.reconnect_min) {}
 
 connection::~connection() {
   if (reader_) redisReaderFree(as_reader(reader_));
@@ -95,8 +109,7 @@ net::awaitable<std::vector<reply>> connection::exec(std::vector<command> cmds,
   for (const auto& c : cmds) encode(c, payload);
   auto self = shared_from_this();  // alive until the reply arrives
   std::string what = cmds.empty() ? std::string() : std::string(cmds.front().name());
-  co_return co_await net::async_initiate<decltype(net::use_awaitable),
-                                         void(std::exception_ptr, std::vector<reply>)>(
+  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(std::exception_ptr, std::vector<reply>)>(
       exec_initiation{this}, net::use_awaitable, std::move(payload), cmds.size(), std::move(what), extra_timeout);
 }
 
@@ -151,31 +164,54 @@ void connection::start_connect() {
 }
 
 net::awaitable<void> connection::do_connect(std::uint64_t gen) {
+  if (opts_.tls.enabled && !tls_context_) tls_context_ = make_tls_context(opts_.tls);
+  if (!opts_.sentinel.sentinels.empty()) {
+    // Every connect asks again: after a failover the last master is a replica, or gone.
+    auto ask = ask_sentinels(ex_, opts_, tls_context_);
+    auto master = co_await std::move(ask);
+    if (generation_ != gen) co_return;
+    if (master.host != opts_.host || master.port != opts_.port) {
+      spdlog::info("redis: the sentinels name {}:{} as the master '{}'", master.host, master.port,
+                   opts_.sentinel.master_name);
+    }
+    opts_.host = master.host;
+    opts_.port = master.port;
+  }
+  auto stream = std::make_shared<transport>(ex_, tls_context_);
+  transport_ = stream;
   tcp::resolver resolver(ex_);
   net::steady_timer timer(ex_);
   bool timed_out = false;
   timer.expires_after(opts_.connect_timeout);
-  timer.async_wait([&, self = shared_from_this()](boost::system::error_code ec) {
+  timer.async_wait([&, self = shared_from_this(), stream](boost::system::error_code ec) {
     if (!ec) {
       timed_out = true;
       resolver.cancel();
-      boost::system::error_code ignored;
-      socket_.close(ignored);
+      stream->close();
     }
   });
   boost::system::error_code ec;
+  std::string tls_failure;
   auto endpoints = co_await resolver.async_resolve(opts_.host, std::to_string(opts_.port),
                                                    net::redirect_error(net::use_awaitable, ec));
   if (!ec && generation_ == gen) {
-    socket_ = tcp::socket(ex_);
-    co_await net::async_connect(socket_, endpoints, net::redirect_error(net::use_awaitable, ec));
+    co_await net::async_connect(stream->socket(), endpoints, net::redirect_error(net::use_awaitable, ec));
+  }
+  if (!ec && generation_ == gen) {
+    // Caught, not thrown: the timer above must be cancelled before this frame ends.
+    try {
+      co_await stream->handshake(opts_.tls, opts_.host);
+    } catch (const std::exception& e) {
+      tls_failure = e.what();
+    }
   }
   timer.cancel();
   if (generation_ != gen) co_return;
   if (timed_out) throw std::runtime_error(fmt::format("timed out after {} ms", opts_.connect_timeout.count()));
   if (ec) throw std::runtime_error(ec.message());
+  if (!tls_failure.empty()) throw std::runtime_error(tls_failure);
 
-  socket_.set_option(tcp::no_delay(true));
+  stream->socket().set_option(tcp::no_delay(true));
   if (reader_) redisReaderFree(as_reader(reader_));
   reader_ = create_reader();
 
@@ -187,6 +223,9 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
     hello.push_back(std::move(auth.push(opts_.password)));
   }
   if (opts_.db != 0) hello.push_back(command{"SELECT"}.push(opts_.db));
+  // The sentinels' answer may be stale (a failover under way): check before using it.
+  const bool check_role = !opts_.sentinel.sentinels.empty();
+  if (check_role) hello.push_back(command{"ROLE"});
   if (!client_name_.empty()) hello.push_back(command{"CLIENT", "SETNAME"}.push(client_name_));
   const std::size_t required = hello.size();
   // Optional from here on. The first connection of the process to this server also
@@ -201,7 +240,8 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
   o->expected = hello.size();
   o->deadline = clock::now() + opts_.command_timeout;
   o->what = "handshake";
-  o->fn = [self = shared_from_this(), gen, required, ask_policy](std::exception_ptr e, std::vector<reply>& replies) {
+  o->fn = [self = shared_from_this(), gen, required, ask_policy, check_role](std::exception_ptr e,
+                                                                             std::vector<reply>& replies) {
     const auto& endpoint = self->opts_.endpoint();
     if (e || self->generation_ != gen || replies.size() <= required) {
       if (ask_policy) eviction_policy::release(endpoint);
@@ -211,6 +251,17 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
       if (replies[i].is_error()) {
         if (ask_policy) eviction_policy::release(endpoint);  // NOAUTH would answer INFO too
         self->fail(errc::redis_unavailable, "handshake refused: " + replies[i].str, true);
+        return;
+      }
+    }
+    if (check_role) {
+      const auto& role = replies[required - (self->client_name_.empty() ? 1 : 2)];
+      const auto name = role.is_array() && !role.elements.empty() ? role.elements.front().as_string() : role.str;
+      if (name != "master") {
+        if (ask_policy) eviction_policy::release(endpoint);
+        self->fail(errc::redis_unavailable,
+                   fmt::format("the sentinels named a server whose role is '{}', not master; asking again", name),
+                   true);
         return;
       }
     }
@@ -241,29 +292,31 @@ void connection::start_write() {
   writing_buf_.clear();
   writing_buf_.swap(outbox_);
   auto gen = generation_;
-  net::async_write(socket_, net::buffer(writing_buf_),
-                   [self = shared_from_this(), gen](boost::system::error_code ec, std::size_t) {
-                     self->writing_ = false;
-                     if (self->generation_ != gen) return;
-                     if (ec) {
-                       self->fail(errc::redis_unavailable, "write failed: " + ec.message(), true);
-                       return;
-                     }
-                     self->start_write();
-                   });
+  // The handler keeps this generation's stream alive while the write is pending.
+  transport_->async_write(net::buffer(writing_buf_), [self = shared_from_this(), gen, stream = transport_](
+                                                         boost::system::error_code ec, std::size_t) {
+    self->writing_ = false;
+    if (self->generation_ != gen) return;
+    if (ec) {
+      self->fail(errc::redis_unavailable, "write failed: " + describe_stream_error(ec), true);
+      return;
+    }
+    self->start_write();
+  });
 }
 
 // Reading never throws: every failure ends in fail(), which fails the callers.
 net::awaitable<void> connection::read_loop(std::uint64_t gen) {
   auto self = shared_from_this();
+  auto stream = transport_;  // outlives a reconnect while this read is pending
   char buf[16384];
   for (;;) {
     boost::system::error_code ec;
-    auto n = co_await socket_.async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
+    auto n = co_await stream->async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
     if (generation_ != gen) co_return;
     if (ec) {
-      fail(errc::redis_unavailable,
-           ec == net::error::eof ? std::string("connection closed by server") : "read failed: " + ec.message(), true);
+      auto why = describe_stream_error(ec);
+      fail(errc::redis_unavailable, why == "connection closed by server" ? why : "read failed: " + why, true);
       co_return;
     }
     auto* reader = as_reader(reader_);
@@ -280,6 +333,10 @@ net::awaitable<void> connection::read_loop(std::uint64_t gen) {
       if (!raw) break;
       reply r = from_hiredis(raw);
       freeReplyObject(raw);
+      if (!opts_.sentinel.sentinels.empty() && says_master_moved(r)) {
+        fail(errc::redis_unavailable, r.str + " (a failover: asking the sentinels for the master again)", true);
+        co_return;
+      }
       if (inflight_.empty()) {
         fail(errc::protocol_error, "reply without a command", true);
         co_return;
@@ -316,8 +373,7 @@ net::awaitable<void> connection::watchdog(std::uint64_t gen) {
 void connection::fail(errc code, const std::string& why, bool back_off) {
   if (state_ == state::closed) return;
   ++generation_;
-  boost::system::error_code ignored;
-  socket_.close(ignored);
+  if (transport_) transport_->close();
   last_error_ = why;
   if (back_off) {
     state_ = state::backoff;
@@ -338,6 +394,12 @@ void connection::fail(errc code, const std::string& why, bool back_off) {
 
 void connection::interrupt() {
   if (state_ == state::ready || state_ == state::connecting) fail(errc::cancelled, "interrupted", false);
+}
+
+void connection::master_switched() {
+  if (state_ == state::ready || state_ == state::connecting) {
+    fail(errc::redis_unavailable, "the sentinels announced a new master; asking them where", false);
+  }
 }
 
 void connection::close() {

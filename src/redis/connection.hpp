@@ -3,7 +3,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
@@ -18,18 +17,31 @@
 #include "redis/command.hpp"
 #include "redis/reply.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace drover::redis {
+
+class transport;
+class sentinel_watch;
 
 // A connection to one Redis server.
 //
 // Lifecycle:
-//  1. The first exec() connects (AUTH, SELECT, CLIENT SETNAME as configured).
+//  1. The first exec() connects: with Sentinel, asks the sentinels where the master is;
+//     over TLS, verifies the server's certificate; then AUTH, SELECT, ROLE (Sentinel:
+//     must say master), CLIENT SETNAME as configured.
 //  2. Every exec() is written at once behind whatever is in flight (pipelining);
 //     replies are matched to callers in order.
 //  3. When the socket fails, every caller waiting gets errc::redis_unavailable;
 //     calls during the back-off that follows fail at once with the last error,
 //     and the first call after it reconnects. Nothing is retried here: only the
 //     caller knows whether a command is safe to send twice.
+//  4. With Sentinel, a READONLY, LOADING or UNBLOCKED error reply means the master
+//     moved (a failover): it fails the connection like a lost socket, so that the
+//     next call asks the sentinels again. So does the sentinels' own announcement of
+//     a new master (+switch-master, heard by sentinel_watch), which comes first.
 //
 // Thread safety: not thread-safe. Use it from the executor it was made with
 // (a single-threaded io_context or a strand).
@@ -37,8 +49,7 @@ class connection : public std::enable_shared_from_this<connection> {
  public:
   using executor_type = boost::asio::any_io_executor;
 
-  static std::shared_ptr<connection> create(executor_type ex, redis_options opts,
-                                            std::string client_name = {});
+  static std::shared_ptr<connection> create(executor_type ex, redis_options opts, std::string client_name = {});
   ~connection();
 
   // Sends the commands as one pipeline and returns one reply per command; Redis
@@ -54,6 +65,9 @@ class connection : public std::enable_shared_from_this<connection> {
   // Drops the socket (callers get redis_unavailable) but allows reconnecting at once:
   // how a blocking command is interrupted.
   void interrupt();
+  // The sentinels announced a new master (sentinel_watch): like interrupt(), so that the
+  // next call asks them again. Call it on this connection's executor.
+  void master_switched();
 
   bool is_connected() const { return state_ == state::ready; }
   // This connection's CLIENT ID on the server (asked in the handshake), or 0 while
@@ -85,10 +99,12 @@ class connection : public std::enable_shared_from_this<connection> {
   executor_type ex_;
   redis_options opts_;
   std::string client_name_;
-  boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;  // made on the first TLS connect
+  std::shared_ptr<transport> transport_;                    // this generation's stream
+  std::shared_ptr<sentinel_watch> watch_;                   // with Sentinel only
   state state_ = state::idle;
   std::uint64_t generation_ = 0;
-  std::deque<std::unique_ptr<op>> inflight_;                          // written, awaiting replies
+  std::deque<std::unique_ptr<op>> inflight_;                         // written, awaiting replies
   std::deque<std::pair<std::unique_ptr<op>, std::string>> pending_;  // waiting for the connection
   std::string outbox_;
   std::string writing_buf_;

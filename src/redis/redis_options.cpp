@@ -1,4 +1,5 @@
-// redis_options.cpp - reading the Redis location from a URL or the environment.
+// redis_options.cpp - reading the Redis location from a URL or the environment: plain,
+// TLS (rediss://) and Sentinel (redis+sentinel://) forms.
 #include "drover/redis_options.hpp"
 
 #include <boost/url/parse.hpp>
@@ -28,19 +29,124 @@ const char* env(const char* name) {
   return (v && *v) ? v : nullptr;
 }
 
+[[noreturn]] void invalid(std::string message) { throw error(errc::invalid_argument, std::move(message)); }
+
+bool parse_yes_no(std::string_view text, std::string_view source) {
+  for (const char* yes : {"yes", "true", "1", "on"}) {
+    if (text == yes) return true;
+  }
+  for (const char* no : {"no", "false", "0", "off"}) {
+    if (text == no) return false;
+  }
+  invalid(fmt::format("invalid {} '{}' (expected yes or no)", source, text));
+}
+
+// "host:port", "[v6]:port" or "host" (the sentinels' default port).
+redis_endpoint parse_endpoint(std::string_view text, std::string_view source) {
+  redis_endpoint e;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) invalid(fmt::format("invalid address '{}' in {}", text, source));
+    e.host = std::string(text.substr(1, close - 1));
+    auto rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') invalid(fmt::format("invalid address '{}' in {}", text, source));
+      port = rest.substr(1);
+    }
+  } else {
+    auto colon = text.rfind(':');
+    e.host = std::string(text.substr(0, colon));
+    if (colon != std::string_view::npos) port = text.substr(colon + 1);
+  }
+  if (e.host.empty()) invalid(fmt::format("missing host in '{}' in {}", text, source));
+  if (port.data() && port.empty()) invalid(fmt::format("invalid port in '{}' in {}", text, source));
+  if (!port.empty()) e.port = parse_number<std::uint16_t>(port, "port", source);
+  return e;
+}
+
+std::vector<redis_endpoint> parse_endpoints(std::string_view list, std::string_view source) {
+  if (list.empty()) invalid(fmt::format("no sentinels in {}", source));
+  std::vector<redis_endpoint> out;
+  for (;;) {
+    auto comma = list.find(',');
+    out.push_back(parse_endpoint(list.substr(0, comma), source));  // "" (a stray comma) is refused there
+    if (comma == std::string_view::npos) return out;
+    list = list.substr(comma + 1);
+  }
+}
+
+void apply_param(redis_options& o, std::string_view name, std::string value, std::string_view url) {
+  const bool tls_param = name.substr(0, 4) == "tls_";
+  if (tls_param && !o.tls.enabled) {
+    invalid(fmt::format("Redis URL parameter '{}' needs a TLS URL (rediss:// or rediss+sentinel://)", name));
+  }
+  if (name.substr(0, 9) == "sentinel_" && o.sentinel.sentinels.empty()) {
+    invalid(fmt::format("Redis URL parameter '{}' needs a Sentinel URL (redis+sentinel://)", name));
+  }
+  if (name == "tls_ca") {
+    o.tls.ca_file = std::move(value);
+  } else if (name == "tls_cert") {
+    o.tls.cert_file = std::move(value);
+  } else if (name == "tls_key") {
+    o.tls.key_file = std::move(value);
+  } else if (name == "tls_server_name") {
+    o.tls.server_name = std::move(value);
+  } else if (name == "tls_verify") {
+    o.tls.verify = parse_yes_no(value, "tls_verify in Redis URL");
+  } else if (name == "sentinel_username") {
+    o.sentinel.username = std::move(value);
+  } else if (name == "sentinel_password") {
+    o.sentinel.password = std::move(value);
+  } else {
+    invalid(
+        fmt::format("unknown parameter '{}' in Redis URL '{}' (known: tls_ca, tls_cert, tls_key, "
+                    "tls_server_name, tls_verify, sentinel_username, sentinel_password)",
+                    name, url));
+  }
+}
+
+// What no one field shows: a certificate without its key, a Sentinel without a master.
+void check(const redis_options& o, std::string_view source) {
+  if (o.tls.cert_file.empty() != o.tls.key_file.empty()) {
+    invalid(fmt::format("a TLS client certificate and its key go together (only one is given in {})", source));
+  }
+  if (!o.sentinel.sentinels.empty() && o.sentinel.master_name.empty()) {
+    invalid(fmt::format("Sentinel needs the master's name (in {})", source));
+  }
+}
+
 }  // namespace
 
 redis_options redis_options::from_url(std::string_view text) {
-  auto parsed = boost::urls::parse_uri(text);
-  if (!parsed) {
-    throw error(errc::invalid_argument, fmt::format("invalid Redis URL '{}': {}", text, parsed.error().message()));
-  }
-  const auto& u = *parsed;
-  if (u.scheme() != "redis") {
-    throw error(errc::invalid_argument,
-                fmt::format("unsupported Redis URL scheme '{}' (expected redis://)", std::string(u.scheme())));
-  }
   redis_options o;
+  // Boost.URL cannot read a list of hosts: a Sentinel URL's hosts are taken out here,
+  // and the rest (user info, path, query) is read as a plain URL to one placeholder.
+  std::string plain(text);
+  const auto scheme_end = text.find("://");
+  const auto scheme = scheme_end == std::string_view::npos ? std::string_view() : text.substr(0, scheme_end);
+  if (scheme == "redis+sentinel" || scheme == "rediss+sentinel") {
+    auto rest = text.substr(scheme_end + 3);
+    auto authority = rest.substr(0, rest.find_first_of("/?#"));
+    auto at = authority.rfind('@');
+    auto hosts = at == std::string_view::npos ? authority : authority.substr(at + 1);
+    o.sentinel.sentinels = parse_endpoints(hosts, "Redis Sentinel URL");
+    plain = fmt::format("redis://{}sentinels{}", at == std::string_view::npos ? "" : authority.substr(0, at + 1),
+                        rest.substr(authority.size()));
+  }
+  o.tls.enabled = scheme == "rediss" || scheme == "rediss+sentinel";
+
+  auto parsed = boost::urls::parse_uri(plain);
+  if (!parsed) invalid(fmt::format("invalid Redis URL '{}': {}", text, parsed.error().message()));
+  const auto& u = *parsed;
+  if (!o.sentinel.sentinels.empty()) {
+    // parsed.scheme() is the placeholder's.
+  } else if (u.scheme() != "redis" && u.scheme() != "rediss") {
+    invalid(
+        fmt::format("unsupported Redis URL scheme '{}' (expected redis://, rediss://, redis+sentinel:// or "
+                    "rediss+sentinel://; Redis Cluster is not supported yet)",
+                    std::string(u.scheme())));
+  }
   if (!u.host().empty()) o.host = u.host_name().empty() ? std::string(u.encoded_host()) : std::string(u.host_name());
   if (u.host_type() == boost::urls::host_type::ipv6) o.host = u.host_ipv6_address().to_string();
   if (u.has_port()) o.port = parse_number<std::uint16_t>(u.port(), "port", "Redis URL");
@@ -51,29 +157,63 @@ redis_options redis_options::from_url(std::string_view text) {
   std::string path = u.path();
   if (!path.empty() && path.front() != '/') {
     // Boost.URL reads "host:12x" as port "12" and path "x": the port was not a number.
-    throw error(errc::invalid_argument, fmt::format("invalid port in Redis URL '{}'", text));
+    invalid(fmt::format("invalid port in Redis URL '{}'", text));
   }
-  if (u.has_port() && u.port().empty()) {
-    throw error(errc::invalid_argument, fmt::format("invalid port in Redis URL '{}'", text));
+  if (u.has_port() && u.port().empty()) invalid(fmt::format("invalid port in Redis URL '{}'", text));
+  std::string_view db_text = path.empty() ? std::string_view() : std::string_view(path).substr(1);
+  if (!o.sentinel.sentinels.empty()) {
+    // /master[/db]
+    auto slash = db_text.find('/');
+    o.sentinel.master_name = std::string(db_text.substr(0, slash));
+    db_text = slash == std::string_view::npos ? std::string_view() : db_text.substr(slash + 1);
+    o.host = o.sentinel.sentinels.front().host;  // until the sentinels name the master
+    o.port = 0;
   }
-  if (!path.empty() && path != "/") {
-    o.db = parse_number<int>(std::string_view(path).substr(1), "database number", "Redis URL");
-    if (o.db < 0) throw error(errc::invalid_argument, fmt::format("invalid database number in Redis URL '{}'", text));
+  if (!db_text.empty()) {
+    o.db = parse_number<int>(db_text, "database number", "Redis URL");
+    if (o.db < 0) invalid(fmt::format("invalid database number in Redis URL '{}'", text));
   }
+  for (auto param : u.params()) apply_param(o, param.key, param.value, text);
+  check(o, "Redis URL");
   return o;
 }
 
 redis_options redis_options::from_env() {
-  if (const char* url = env("REDIS_URL")) return from_url(url);
   redis_options o;
-  if (const char* host = env("REDIS_HOST")) o.host = host;
-  if (const char* port = env("REDIS_PORT")) o.port = parse_number<std::uint16_t>(port, "port", "REDIS_PORT");
-  if (const char* pw = env("REDIS_PASSWORD")) o.password = pw;
+  if (const char* url = env("REDIS_URL")) {
+    o = from_url(url);
+  } else {
+    if (const char* host = env("REDIS_HOST")) o.host = host;
+    if (const char* port = env("REDIS_PORT")) o.port = parse_number<std::uint16_t>(port, "port", "REDIS_PORT");
+    if (const char* pw = env("REDIS_PASSWORD")) o.password = pw;
+  }
+  // The URL wins; the variables fill in what it did not say.
+  if (const char* v = env("REDIS_TLS")) o.tls.enabled = o.tls.enabled || parse_yes_no(v, "REDIS_TLS");
+  auto fill = [](std::string& field, const char* name) {
+    if (const char* v = env(name); v && field.empty()) field = v;
+  };
+  fill(o.tls.ca_file, "REDIS_TLS_CA_FILE");
+  fill(o.tls.cert_file, "REDIS_TLS_CERT_FILE");
+  fill(o.tls.key_file, "REDIS_TLS_KEY_FILE");
+  fill(o.tls.server_name, "REDIS_TLS_SERVER_NAME");
+  if (const char* v = env("REDIS_TLS_INSECURE"); v && parse_yes_no(v, "REDIS_TLS_INSECURE")) o.tls.verify = false;
+  if (const char* v = env("REDIS_SENTINELS"); v && o.sentinel.sentinels.empty()) {
+    o.sentinel.sentinels = parse_endpoints(v, "REDIS_SENTINELS");
+    o.host = o.sentinel.sentinels.front().host;
+    o.port = 0;
+  }
+  fill(o.sentinel.master_name, "REDIS_SENTINEL_MASTER");
+  fill(o.sentinel.username, "REDIS_SENTINEL_USERNAME");
+  fill(o.sentinel.password, "REDIS_SENTINEL_PASSWORD");
+  check(o, "the environment (REDIS_*)");
   return o;
 }
 
 std::string redis_options::endpoint() const {
-  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
+  auto where =
+      host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
+  if (sentinel.sentinels.empty()) return where;
+  return fmt::format("{} (master '{}' of the sentinels)", where, sentinel.master_name);
 }
 
 }  // namespace drover

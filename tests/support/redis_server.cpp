@@ -23,9 +23,7 @@ extern char** environ;
 
 namespace drover::test {
 
-namespace {
-
-std::uint16_t free_port() {
+std::uint16_t free_loopback_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -37,6 +35,25 @@ std::uint16_t free_port() {
   ::close(fd);
   return ntohs(addr.sin_port);
 }
+
+std::string make_temp_dir(const std::string& what) {
+  std::string tmpl = "/tmp/drover-test-" + what + "-XXXXXX";
+  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  return tmpl;
+}
+
+pid_t spawn_process(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (::posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) {
+    throw std::runtime_error("cannot start " + args[0] + " (is it installed? scripts/install-deps.sh)");
+  }
+  return pid;
+}
+
+namespace {
 
 bool can_connect(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -53,10 +70,8 @@ bool can_connect(std::uint16_t port) {
 
 redis_server::redis_server(bool appendonly, std::vector<std::string> extra_args)
     : appendonly_(appendonly), extra_args_(std::move(extra_args)) {
-  char tmpl[] = "/tmp/drover-test-redis-XXXXXX";
-  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-  dir_ = tmpl;
-  port_ = free_port();
+  dir_ = make_temp_dir("redis");
+  port_ = free_loopback_port();
   start();
 }
 
@@ -68,19 +83,25 @@ redis_server::~redis_server() {
 
 void redis_server::start() {
   if (pid_ > 0) return;
-  std::vector<std::string> args{"redis-server", "--port",      std::to_string(port_), "--bind", "127.0.0.1",
-                                "--dir",        dir_,          "--save",              "",       "--daemonize",
-                                "no",           "--logfile",   dir_ + "/redis.log",   "--appendonly",
-                                appendonly_ ? "yes" : "no",    "--appendfsync",       "always"};
+  std::vector<std::string> args{"redis-server",
+                                "--port",
+                                std::to_string(port_),
+                                "--bind",
+                                "127.0.0.1",
+                                "--dir",
+                                dir_,
+                                "--save",
+                                "",
+                                "--daemonize",
+                                "no",
+                                "--logfile",
+                                dir_ + "/redis.log",
+                                "--appendonly",
+                                appendonly_ ? "yes" : "no",
+                                "--appendfsync",
+                                "always"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  if (::posix_spawnp(&pid, "redis-server", nullptr, nullptr, argv.data(), environ) != 0) {
-    throw std::runtime_error("cannot start redis-server (is it installed?)");
-  }
-  pid_ = pid;
+  pid_ = spawn_process(std::move(args));
   wait_ready();
 }
 
@@ -124,8 +145,11 @@ redis_options redis_server::options() const {
 }
 
 std::string redis_server::cli(const std::string& args) const {
-  std::string cmd = "redis-cli -p " + std::to_string(port_) + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), ::pclose);
+  return run_shell("redis-cli -p " + std::to_string(port_) + " " + args);
+}
+
+std::string run_shell(const std::string& command) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen((command + " 2>&1").c_str(), "r"), ::pclose);
   if (!pipe) throw std::runtime_error("popen failed");
   std::string out;
   std::array<char, 4096> buf{};

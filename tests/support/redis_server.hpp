@@ -11,6 +11,15 @@
 
 namespace drover::test {
 
+// A loopback TCP port that was free a moment ago.
+std::uint16_t free_loopback_port();
+// A new empty directory under /tmp named for `what` ("redis", "certs").
+std::string make_temp_dir(const std::string& what);
+// Starts `args` (args[0] looked up in PATH) and returns its pid; throws when it cannot.
+pid_t spawn_process(std::vector<std::string> args);
+// Runs `command` in a shell; its output (stderr too) without the final line breaks.
+std::string run_shell(const std::string& command);
+
 class redis_server {
  public:
   // Starts redis-server (Debian's, from PATH) on a free loopback port in a new
@@ -21,9 +30,9 @@ class redis_server {
   redis_server(const redis_server&) = delete;
   redis_server& operator=(const redis_server&) = delete;
 
-  void stop();   // SIGTERM and wait: a clean shutdown (AOF flushed)
-  void kill();   // SIGKILL and wait: a crash
-  void start();  // starts again on the same port and directory
+  void stop();    // SIGTERM and wait: a clean shutdown (AOF flushed)
+  void kill();    // SIGKILL and wait: a crash
+  void start();   // starts again on the same port and directory
   void freeze();  // SIGSTOP: a server that accepts bytes but never answers
   void thaw();    // SIGCONT
   bool running() const { return pid_ > 0; }

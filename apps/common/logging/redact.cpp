@@ -107,8 +107,19 @@ void add_secrets_from_env() {
       add_secret(percent_decoded(url_password(v)));
     }
   }
-  for (const char* var : {"REDIS_PASSWORD", "AI_API_KEY", "WEBHOOK_SECRET", "ALERT_WEBHOOK_URL", "API_TOKEN",
-                          "DASHBOARD_TOKEN", "DASHBOARD_PASSWORD"}) {
+  // A Sentinel URL may carry the sentinels' password as a parameter (?sentinel_password=).
+  if (const char* v = env("REDIS_URL")) {
+    std::string_view url(v);
+    constexpr std::string_view param = "sentinel_password=";
+    if (auto at = url.find(param); at != std::string_view::npos) {
+      auto value = url.substr(at + param.size());
+      value = value.substr(0, value.find_first_of("&#"));
+      add_secret(std::string(value));
+      add_secret(percent_decoded(value));
+    }
+  }
+  for (const char* var : {"REDIS_PASSWORD", "REDIS_SENTINEL_PASSWORD", "AI_API_KEY", "WEBHOOK_SECRET",
+                          "ALERT_WEBHOOK_URL", "API_TOKEN", "DASHBOARD_TOKEN", "DASHBOARD_PASSWORD"}) {
     if (const char* v = env(var)) add_secret(v);
   }
   // DASHBOARD_USERS: name:password:role, comma-separated.

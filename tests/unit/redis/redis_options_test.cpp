@@ -59,7 +59,16 @@ struct bad_url_case {
 TEST(redis_options, from_url_rejects) {
   const bad_url_case cases[] = {
       {"http://localhost:6379", "scheme"},
-      {"rediss://localhost:6379", "scheme"},
+      {"redis+cluster://localhost:6379", "Cluster is not supported"},
+      {"redis://h?tls_ca=/ca.pem", "needs a TLS URL"},
+      {"redis://h?sentinel_password=x", "needs a Sentinel URL"},
+      {"redis://h?timeout=3", "unknown parameter 'timeout'"},
+      {"rediss://h?tls_verify=maybe", "tls_verify"},
+      {"rediss://h?tls_cert=/c.pem", "go together"},
+      {"redis+sentinel://s1:26379/", "master's name"},
+      {"redis+sentinel://s1:x/m", "port"},
+      {"redis+sentinel://s1:26379,/m", "missing host"},
+      {"redis+sentinel://s1:26379/m/x", "database"},
       {"localhost:6379", "scheme"},  // parses as scheme "localhost"
       {"localhost", "localhost"},    // no scheme at all
       {"", "URL"},
@@ -126,7 +135,10 @@ TEST(redis_options, endpoint_is_host_and_port_without_password) {
 class scoped_env {
  public:
   explicit scoped_env(std::initializer_list<std::pair<const char*, const char*>> vars) {
-    for (const char* name : {"REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"}) {
+    for (const char* name :
+         {"REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_TLS", "REDIS_TLS_CA_FILE",
+          "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE", "REDIS_TLS_SERVER_NAME", "REDIS_TLS_INSECURE", "REDIS_SENTINELS",
+          "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_USERNAME", "REDIS_SENTINEL_PASSWORD"}) {
       const char* old = std::getenv(name);
       saved_.push_back({name, old ? std::optional<std::string>(old) : std::nullopt});
       ::unsetenv(name);
@@ -202,6 +214,93 @@ TEST(redis_options, from_env_rejects_bad_values) {
     ADD_FAILURE() << "REDIS_URL=http://h accepted";
   } catch (const error& e) {
     EXPECT_TRUE(e.is(errc::invalid_argument));
+  }
+}
+
+TEST(redis_options, from_url_reads_tls) {
+  auto plain = redis_options::from_url("redis://h");
+  EXPECT_FALSE(plain.tls.enabled);
+  auto o = redis_options::from_url(
+      "rediss://u:pw@redis.example.com:6380/2?tls_ca=/etc/ca.pem&tls_cert=/c.pem&tls_key=/k%20ey.pem"
+      "&tls_server_name=cache.internal");
+  EXPECT_TRUE(o.tls.enabled);
+  EXPECT_TRUE(o.tls.verify);
+  EXPECT_EQ(o.host, "redis.example.com");
+  EXPECT_EQ(o.port, 6380);
+  EXPECT_EQ(o.password, "pw");
+  EXPECT_EQ(o.db, 2);
+  EXPECT_EQ(o.tls.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(o.tls.cert_file, "/c.pem");
+  EXPECT_EQ(o.tls.key_file, "/k ey.pem");
+  EXPECT_EQ(o.tls.server_name, "cache.internal");
+  EXPECT_FALSE(redis_options::from_url("rediss://h?tls_verify=no").tls.verify);
+  EXPECT_EQ(redis_options::from_url("rediss://h").tls.ca_file, "");  // the system's CAs
+}
+
+TEST(redis_options, from_url_reads_sentinels) {
+  auto o = redis_options::from_url(
+      "redis+sentinel://u:pw@s1:26379,s2,[::1]:26380/mymaster/3?sentinel_password=sp&sentinel_username=su");
+  ASSERT_EQ(o.sentinel.sentinels.size(), 3u);
+  EXPECT_EQ(o.sentinel.sentinels[0], (redis_endpoint{"s1", 26379}));
+  EXPECT_EQ(o.sentinel.sentinels[1], (redis_endpoint{"s2", 26379}));
+  EXPECT_EQ(o.sentinel.sentinels[2], (redis_endpoint{"::1", 26380}));
+  EXPECT_EQ(o.sentinel.master_name, "mymaster");
+  EXPECT_EQ(o.sentinel.username, "su");
+  EXPECT_EQ(o.sentinel.password, "sp");
+  EXPECT_EQ(o.username, "u");  // the master's AUTH
+  EXPECT_EQ(o.password, "pw");
+  EXPECT_EQ(o.db, 3);
+  EXPECT_FALSE(o.tls.enabled);
+  EXPECT_NE(o.endpoint().find("master 'mymaster'"), std::string::npos) << o.endpoint();
+  auto tls = redis_options::from_url("rediss+sentinel://s1/m?tls_ca=/ca.pem");
+  EXPECT_TRUE(tls.tls.enabled);
+  EXPECT_EQ(tls.tls.ca_file, "/ca.pem");
+  EXPECT_EQ(tls.db, 0);
+}
+
+TEST(redis_options, from_env_reads_tls_and_sentinel_variables) {
+  {
+    scoped_env env({{"REDIS_HOST", "h"},
+                    {"REDIS_TLS", "yes"},
+                    {"REDIS_TLS_CA_FILE", "/ca.pem"},
+                    {"REDIS_TLS_CERT_FILE", "/c.pem"},
+                    {"REDIS_TLS_KEY_FILE", "/k.pem"},
+                    {"REDIS_TLS_SERVER_NAME", "n"},
+                    {"REDIS_TLS_INSECURE", "1"}});
+    auto o = redis_options::from_env();
+    EXPECT_TRUE(o.tls.enabled);
+    EXPECT_EQ(o.tls.ca_file, "/ca.pem");
+    EXPECT_EQ(o.tls.cert_file, "/c.pem");
+    EXPECT_EQ(o.tls.key_file, "/k.pem");
+    EXPECT_EQ(o.tls.server_name, "n");
+    EXPECT_FALSE(o.tls.verify);
+  }
+  {
+    // The URL wins; the variables fill in what it did not say.
+    scoped_env env({{"REDIS_URL", "rediss://h?tls_ca=/url.pem"},
+                    {"REDIS_TLS_CA_FILE", "/env.pem"},
+                    {"REDIS_TLS_SERVER_NAME", "n"}});
+    auto o = redis_options::from_env();
+    EXPECT_EQ(o.tls.ca_file, "/url.pem");
+    EXPECT_EQ(o.tls.server_name, "n");
+  }
+  {
+    scoped_env env({{"REDIS_SENTINELS", "s1:1,s2:2"},
+                    {"REDIS_SENTINEL_MASTER", "m"},
+                    {"REDIS_SENTINEL_PASSWORD", "sp"},
+                    {"REDIS_PASSWORD", "pw"}});
+    auto o = redis_options::from_env();
+    ASSERT_EQ(o.sentinel.sentinels.size(), 2u);
+    EXPECT_EQ(o.sentinel.sentinels[1], (redis_endpoint{"s2", 2}));
+    EXPECT_EQ(o.sentinel.master_name, "m");
+    EXPECT_EQ(o.sentinel.password, "sp");
+    EXPECT_EQ(o.password, "pw");
+  }
+  for (auto vars : {std::pair<const char*, const char*>{"REDIS_SENTINELS", "s1:1"},
+                    std::pair<const char*, const char*>{"REDIS_TLS", "sometimes"},
+                    std::pair<const char*, const char*>{"REDIS_TLS_KEY_FILE", "/k.pem"}}) {
+    scoped_env env({vars});
+    EXPECT_THROW(redis_options::from_env(), error) << vars.first;
   }
 }
 

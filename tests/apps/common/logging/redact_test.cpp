@@ -1,6 +1,8 @@
 // redact_test.cpp - secrets masked in URLs and in any text.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <drover_app/logging/redact.hpp>
 
 using drover::app::redact_url;
@@ -23,4 +25,18 @@ TEST(ScrubSecrets, MasksEveryRegisteredValue) {
   drover::app::add_secret("topsecret");
   drover::app::add_secret("topsecret-longer");
   EXPECT_EQ(drover::app::scrub_secrets("x topsecret-longer y topsecret abc"), "x *** y *** abc");
+}
+
+TEST(RedactUrl, MasksSentinelUrls) {
+  EXPECT_EQ(redact_url("redis+sentinel://:pw12@s1:26379,s2:26379/mymaster?sentinel_password=sp12"),
+            "redis+sentinel://:***@s1:26379,s2:26379/mymaster?sentinel_password=***");
+}
+
+TEST(ScrubSecrets, RegistersTheSentinelPasswords) {
+  ::setenv("REDIS_URL", "redis+sentinel://s1/m?sentinel_password=from-url-1&tls_ca=/ca.pem", 1);
+  ::setenv("REDIS_SENTINEL_PASSWORD", "from-env-22", 1);
+  drover::app::add_secrets_from_env();
+  ::unsetenv("REDIS_URL");
+  ::unsetenv("REDIS_SENTINEL_PASSWORD");
+  EXPECT_EQ(drover::app::scrub_secrets("a from-url-1 b from-env-22"), "a *** b ***");
 }

@@ -1,0 +1,54 @@
+// sentinel.cpp - asking the sentinels in turn where the master is.
+#include "redis/sentinel.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+#include <vector>
+
+#include "redis/sentinel_session.hpp"
+
+namespace net = boost::asio;
+
+namespace drover::redis {
+
+namespace {
+
+net::awaitable<redis_endpoint> ask_one(net::any_io_executor ex, const redis_endpoint& sentinel,
+                                       const redis_options& opts, std::shared_ptr<net::ssl::context> tls) {
+  sentinel_session session(ex, std::move(tls));
+  session.arm(opts.connect_timeout);
+  co_await session.open(sentinel, opts);
+  std::vector<command> cmds;
+  cmds.push_back(command{"SENTINEL", "get-master-addr-by-name"}.push(opts.sentinel.master_name));
+  auto replies = co_await session.call(std::move(cmds));
+  session.disarm();
+  const auto& addr = replies.front();
+  if (addr.is_error()) throw std::runtime_error(addr.str);
+  if (addr.is_nil()) throw std::runtime_error(fmt::format("master '{}' unknown", opts.sentinel.master_name));
+  if (!addr.is_array() || addr.elements.size() != 2) throw std::runtime_error("unexpected reply");
+  auto port = addr.elements[1].as_int();
+  if (!port || *port <= 0 || *port > 65535) throw std::runtime_error("unexpected port in reply");
+  co_return redis_endpoint{addr.elements[0].as_string(), static_cast<std::uint16_t>(*port)};
+}
+
+}  // namespace
+
+net::awaitable<redis_endpoint> ask_sentinels(net::any_io_executor ex, const redis_options& opts,
+                                             std::shared_ptr<net::ssl::context> tls) {
+  std::string why;
+  for (const auto& sentinel : opts.sentinel.sentinels) {
+    std::string failed;
+    try {
+      auto call = ask_one(ex, sentinel, opts, tls);  // named: GCC 12 and temporaries in co_await
+      auto master = co_await std::move(call);
+      co_return master;
+    } catch (const std::exception& e) {
+      failed = e.what();
+    }
+    why += fmt::format("{}{}: {}", why.empty() ? "" : "; ", endpoint_text(sentinel), failed);
+  }
+  throw std::runtime_error(fmt::format("no sentinel named the master '{}' ({})", opts.sentinel.master_name, why));
+}
+
+}  // namespace drover::redis

@@ -1,0 +1,59 @@
+// sentinel_session.hpp - one connection to one sentinel: connect, AUTH, commands, messages.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drover/redis_options.hpp"
+#include "redis/command.hpp"
+#include "redis/reply.hpp"
+#include "redis/transport.hpp"
+
+namespace drover::redis {
+
+// "host:port", "[v6]:port" for messages.
+std::string endpoint_text(const redis_endpoint& e);
+
+// A short-lived client of one sentinel, for a question (ask_sentinels) or a subscription
+// (sentinel_watch). Every failure throws std::runtime_error saying what failed.
+// Thread safety: none; use it from one coroutine.
+class sentinel_session {
+ public:
+  sentinel_session(boost::asio::any_io_executor ex, std::shared_ptr<boost::asio::ssl::context> tls);
+  ~sentinel_session();
+  sentinel_session(const sentinel_session&) = delete;
+  sentinel_session& operator=(const sentinel_session&) = delete;
+
+  // From now until disarm(), closes the stream after `limit`: what is pending then fails
+  // with "no answer in N ms".
+  void arm(std::chrono::milliseconds limit);
+  void disarm();
+
+  // Connects (TLS as opts.tls says) and authenticates with the sentinel password if any.
+  boost::asio::awaitable<void> open(const redis_endpoint& sentinel, const redis_options& opts);
+  // Sends `cmds` and returns their replies (errors as values).
+  boost::asio::awaitable<std::vector<reply>> call(std::vector<command> cmds);
+  // Sends `cmds` only; their replies come from next().
+  boost::asio::awaitable<void> send(std::vector<command> cmds);
+  // The next reply or pushed message.
+  boost::asio::awaitable<reply> next();
+  // Closes the stream; pending reads fail.
+  void close();
+
+ private:
+  [[noreturn]] void failed(const std::string& what);
+  std::shared_ptr<transport> stream_;
+  boost::asio::steady_timer timer_;
+  std::shared_ptr<bool> timed_out_;
+  std::chrono::milliseconds limit_{0};
+  void* reader_;  // redisReader*
+};
+
+}  // namespace drover::redis

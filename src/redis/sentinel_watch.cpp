@@ -1,0 +1,170 @@
+// sentinel_watch.cpp - the +switch-master subscriber and the connections it tells.
+#include "redis/sentinel_watch.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "redis/connection.hpp"
+#include "redis/sentinel_session.hpp"
+
+namespace net = boost::asio;
+
+namespace drover::redis {
+
+struct sentinel_watch::state {
+  redis_options opts;
+  std::mutex mutex;
+  std::vector<std::pair<std::weak_ptr<connection>, net::any_io_executor>> listeners;  // GUARDED_BY(mutex)
+  bool stopped = false;                                                               // GUARDED_BY(mutex)
+  bool running = false;                                                               // GUARDED_BY(mutex)
+
+  void tell_all() {
+    std::vector<std::pair<std::weak_ptr<connection>, net::any_io_executor>> copy;
+    {
+      std::lock_guard lock(mutex);
+      std::erase_if(listeners, [](const auto& l) { return l.first.expired(); });
+      copy = listeners;
+    }
+    for (auto& [weak, conn_ex] : copy) {
+      net::post(conn_ex, [weak] {
+        if (auto conn = weak.lock()) conn->master_switched();
+      });
+    }
+  }
+  bool is_stopped() {
+    std::lock_guard lock(mutex);
+    return stopped;
+  }
+};
+
+namespace {
+
+std::mutex registry_mutex;
+// One watch per set of sentinels and master name; weak, so that it ends with its last user.
+std::map<std::string, std::weak_ptr<sentinel_watch>>& registry() {
+  static std::map<std::string, std::weak_ptr<sentinel_watch>> watches;
+  return watches;
+}
+
+std::string key_of(const redis_options& o) {
+  std::string key = o.sentinel.master_name;
+  for (const auto& s : o.sentinel.sentinels) key += " " + endpoint_text(s);
+  return key;
+}
+
+// "+switch-master <name> <old ip> <old port> <new ip> <new port>" for our master?
+bool announces_switch(const reply& r, const std::string& master_name) {
+  if (!r.is_array() || r.elements.size() != 3 || r.elements[0].as_string() != "message") return false;
+  const auto payload = r.elements[2].as_string();
+  return payload.compare(0, master_name.size() + 1, master_name + " ") == 0;
+}
+
+// Clears `running` when the subscriber's frame ends, also when its io_context is destroyed
+// with the frame suspended, so that the next connection starts another one.
+struct running_mark {
+  std::shared_ptr<sentinel_watch::state> s;
+  ~running_mark() {
+    std::lock_guard lock(s->mutex);
+    s->running = false;
+  }
+};
+
+// Subscribed, the sentinel is pinged every 200 ms: a dead sentinel is noticed, and the
+// loop sees within that time that its last user is gone (nothing is posted to it, so a
+// destroyed io_context is no danger). A switch announced meanwhile waits in the socket
+// for at most those 200 ms.
+net::awaitable<void> subscribe(std::shared_ptr<sentinel_watch::state> s) {
+  running_mark mark{s};
+  const auto& opts = s->opts;
+  auto ex = co_await net::this_coro::executor;
+  std::shared_ptr<net::ssl::context> tls;
+  net::steady_timer pause(ex);
+  for (std::size_t attempt = 0; !s->is_stopped(); ++attempt) {
+    const auto& sentinel = opts.sentinel.sentinels[attempt % opts.sentinel.sentinels.size()];
+    std::string failure;
+    try {
+      if (opts.tls.enabled && !tls) tls = make_tls_context(opts.tls);
+      sentinel_session session(ex, tls);
+      session.arm(opts.connect_timeout);
+      co_await session.open(sentinel, opts);
+      std::vector<command> subscribe_cmd;
+      subscribe_cmd.push_back(command{"SUBSCRIBE", "+switch-master"});
+      auto replies = co_await session.call(std::move(subscribe_cmd));
+      if (replies.front().is_error()) throw std::runtime_error(replies.front().str);
+      session.disarm();
+      while (!s->is_stopped()) {
+        session.arm(opts.connect_timeout);
+        std::vector<command> ping;
+        ping.push_back(command{"PING"});
+        co_await session.send(std::move(ping));
+        for (;;) {
+          auto r = co_await session.next();
+          if (announces_switch(r, opts.sentinel.master_name)) {
+            spdlog::info("redis: the sentinels switched the master '{}': {}", opts.sentinel.master_name,
+                         r.elements[2].as_string());
+            s->tell_all();
+          } else if (r.is_array() && !r.elements.empty() && r.elements[0].as_string() == "pong") {
+            break;
+          }
+        }
+        session.disarm();
+        pause.expires_after(std::chrono::milliseconds(200));
+        co_await pause.async_wait(net::use_awaitable);
+      }
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (s->is_stopped()) break;
+    spdlog::debug("redis: watching the sentinel {} for failovers: {}", endpoint_text(sentinel), failure);
+    pause.expires_after(std::chrono::seconds(1));
+    boost::system::error_code ignored;
+    co_await pause.async_wait(net::redirect_error(net::use_awaitable, ignored));
+  }
+}
+
+// Starts the subscriber on `ex` unless one runs.
+void start(const std::shared_ptr<sentinel_watch::state>& s, net::any_io_executor ex) {
+  {
+    std::lock_guard lock(s->mutex);
+    if (s->running) return;
+    s->running = true;
+  }
+  net::co_spawn(std::move(ex), subscribe(s), [](std::exception_ptr) {});  // subscribe() catches what it can
+}
+
+}  // namespace
+
+std::shared_ptr<sentinel_watch> sentinel_watch::of(const redis_options& opts, net::any_io_executor ex) {
+  std::lock_guard lock(registry_mutex);
+  auto& slot = registry()[key_of(opts)];
+  auto watch = slot.lock();
+  if (!watch) {
+    auto s = std::make_shared<state>();
+    s->opts = opts;
+    watch.reset(new sentinel_watch(std::move(s)));
+    slot = watch;
+  }
+  start(watch->state_, std::move(ex));
+  return watch;
+}
+
+sentinel_watch::~sentinel_watch() {
+  std::lock_guard lock(state_->mutex);
+  state_->stopped = true;
+}
+
+void sentinel_watch::add(const std::shared_ptr<connection>& conn, net::any_io_executor conn_ex) {
+  std::lock_guard lock(state_->mutex);
+  std::erase_if(state_->listeners, [](const auto& l) { return l.first.expired(); });
+  state_->listeners.emplace_back(conn, std::move(conn_ex));
+}
+
+}  // namespace drover::redis

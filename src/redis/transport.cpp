@@ -1,0 +1,100 @@
+// transport.cpp - making the TLS context and stream, the handshake and its errors.
+#include "redis/transport.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+
+namespace drover::redis {
+
+std::shared_ptr<ssl::context> make_tls_context(const redis_tls_options& tls) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  boost::system::error_code ec;
+  auto must = [&ec](const char* what, const std::string& file) {
+    if (ec) throw std::runtime_error(fmt::format("TLS: cannot use {} '{}': {}", what, file, ec.message()));
+  };
+  if (tls.verify) {
+    ctx->set_verify_mode(ssl::verify_peer, ec);
+    if (tls.ca_file.empty()) {
+      ctx->set_default_verify_paths(ec);
+      must("the system's CA store", "");
+    } else {
+      ctx->load_verify_file(tls.ca_file, ec);
+      must("CA file", tls.ca_file);
+    }
+  } else {
+    ctx->set_verify_mode(ssl::verify_none, ec);
+    spdlog::warn(
+        "redis: TLS certificate verification is off (tls_verify=no): anyone on the path can read and "
+        "change what drover sends; for development only");
+  }
+  if (!tls.cert_file.empty()) {
+    ctx->use_certificate_chain_file(tls.cert_file, ec);
+    must("client certificate file", tls.cert_file);
+    ctx->use_private_key_file(tls.key_file, ssl::context::pem, ec);
+    must("client key file", tls.key_file);
+  }
+  return ctx;
+}
+
+transport::transport(net::any_io_executor ex, std::shared_ptr<ssl::context> tls)
+    : tls_(std::move(tls)), stream_(tcp::socket(ex)) {
+  if (tls_) stream_.emplace<tls_stream>(ex, *tls_);
+}
+
+transport::tcp::socket& transport::socket() {
+  if (auto* s = std::get_if<tls_stream>(&stream_)) return s->next_layer();
+  return std::get<tcp::socket>(stream_);
+}
+
+net::awaitable<void> transport::handshake(const redis_tls_options& tls, const std::string& host) {
+  auto* s = std::get_if<tls_stream>(&stream_);
+  if (!s) co_return;
+  SSL* handle = s->native_handle();
+  const std::string name = tls.server_name.empty() ? host : tls.server_name;
+  boost::system::error_code not_ip;
+  net::ip::make_address(name, not_ip);
+  // SNI carries names only, never addresses (RFC 6066).
+  if (not_ip) SSL_set_tlsext_host_name(handle, name.c_str());
+  if (tls.verify) {
+    // OpenSSL's own check, so that a mismatch is reported as one (X509_V_ERR_HOSTNAME_MISMATCH).
+    const int set = not_ip ? SSL_set1_host(handle, name.c_str())
+                           : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(handle), name.c_str());
+    if (set != 1) throw std::runtime_error(fmt::format("TLS: cannot verify the name '{}'", name));
+  }
+  boost::system::error_code ec;
+  co_await s->async_handshake(ssl::stream_base::client, net::redirect_error(net::use_awaitable, ec));
+  if (!ec) co_return;
+  const long verified = SSL_get_verify_result(handle);
+  if (tls.verify && verified != X509_V_OK) {
+    throw std::runtime_error(fmt::format("TLS certificate verify failed: {} (expected name '{}'{})",
+                                         X509_verify_cert_error_string(verified), name,
+                                         tls.ca_file.empty() ? ", CA: the system's" : ", CA file: " + tls.ca_file));
+  }
+  throw std::runtime_error("TLS handshake failed: " + describe_stream_error(ec));
+}
+
+void transport::close() {
+  boost::system::error_code ignored;
+  socket().close(ignored);
+}
+
+std::string describe_stream_error(const boost::system::error_code& ec) {
+  if (ec == net::error::eof || ec == ssl::error::stream_truncated) return "connection closed by server";
+  // An alert the server sent (a client certificate it wanted, a protocol it refused).
+  if (ec.category() == net::error::get_ssl_category()) return "TLS: " + ec.message();
+  return ec.message();
+}
+
+}  // namespace drover::redis

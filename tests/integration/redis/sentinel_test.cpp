@@ -1,0 +1,152 @@
+// sentinel_test.cpp - drover behind Redis Sentinel: the master is found through the
+// sentinels, and after the master dies (or a planned failover demotes it) jobs keep
+// flowing on the promoted replica, a worker blocked at the time included.
+#include "redis/sentinel.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "drover/error.hpp"
+#include "drover/queue.hpp"
+#include "redis/connection.hpp"
+#include "support/async.hpp"
+#include "support/job_flow.hpp"
+#include "support/sentinel_set.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace drover::redis {
+namespace {
+
+using test::run_async;
+using test::sentinel_set;
+
+TEST(sentinel, finds_the_master_and_checks_its_role) {
+  sentinel_set set("sentinel-secret");
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto opts = set.options();
+    auto ask = ask_sentinels(io.get_executor(), opts, nullptr);
+    auto master = co_await std::move(ask);
+    EXPECT_EQ(master.port, set.master().port());
+    auto conn = connection::create(io.get_executor(), opts);
+    command role{"ROLE"};
+    auto r = co_await conn->exec(std::move(role));
+    EXPECT_EQ(r.elements.at(0).as_string(), "master");
+    conn->close();
+  });
+}
+
+// Why ask_sentinels failed ("" when it did not).
+std::string ask_error(const redis_options& opts) {
+  std::string why;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    try {
+      auto ask = ask_sentinels(io.get_executor(), opts, nullptr);
+      co_await std::move(ask);
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+  });
+  return why;
+}
+
+TEST(sentinel, says_why_no_sentinel_answered) {
+  sentinel_set set("sentinel-secret");
+  auto opts = set.options();
+  opts.sentinel.password = "wrong";
+  opts.sentinel.sentinels.insert(opts.sentinel.sentinels.begin(), redis_endpoint{"127.0.0.1", 1});
+  auto why = ask_error(opts);
+  EXPECT_NE(why.find("127.0.0.1:1: "), std::string::npos) << why;
+  EXPECT_NE(why.find("WRONGPASS"), std::string::npos) << why;
+  opts.sentinel.password = "sentinel-secret";
+  opts.sentinel.master_name = "nobody";
+  why = ask_error(opts);
+  EXPECT_NE(why.find("master 'nobody' unknown"), std::string::npos) << why;
+}
+
+// Adds a job, retrying while the failover leaves no master; the job's id.
+net::awaitable<std::string> add_through_failover(queue& q, int n) {
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  for (;;) {
+    try {
+      json::value data = {{"n", n}};
+      auto added = co_await q.add("after-failover", std::move(data));
+      co_return added.id;
+    } catch (const error&) {
+      if (std::chrono::steady_clock::now() > deadline) throw;
+    }
+    co_await test::sleep_ms(200);
+  }
+}
+
+// Adds job `n` through the failover; it must be done, the worker woken for it.
+net::awaitable<void> expect_a_job_flows(test::job_flow& flow, int n) {
+  auto id = co_await add_through_failover(flow.q, n);
+  EXPECT_TRUE(co_await flow.done_reaches(n, 20s)) << "the worker was not woken on the new master";
+  EXPECT_TRUE(co_await test::eventually(
+      [&]() -> net::awaitable<bool> { co_return co_await flow.q.get_job_state(id) == "completed"; }));
+}
+
+TEST(sentinel, jobs_keep_flowing_after_the_master_dies) {
+  sentinel_set set;
+  const auto old_master = set.master().port();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    test::job_flow flow(io.get_executor(), set.options());
+    json::value first = {{"n", 1}};
+    co_await flow.q.add("before-failover", std::move(first));
+    DROVER_CO_ASSERT_TRUE(co_await flow.done_reaches(1));
+    // Let the job's completion reach the replica, then kill the master while the
+    // worker waits blocked on it for the next job.
+    co_await test::sleep_ms(500);
+    set.master().kill();
+    auto started = std::chrono::steady_clock::now();
+    co_await expect_a_job_flows(flow, 2);
+    EXPECT_NE(set.master_port_now(), old_master);
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    EXPECT_LT(took, 30s) << took.count() << " ms";
+    std::printf("failover: jobs flowed again %lld ms after the master was killed\n",
+                static_cast<long long>(took.count()));
+    co_await flow.close();
+  });
+  EXPECT_EQ(set.master_port_now(), set.replica().port());
+}
+
+// A planned failover: the old master stays up and writable for seconds until the
+// sentinels demote it, and what was written there meanwhile is then dropped. The
+// connections must leave it at the sentinels' announcement (+switch-master), not wait for
+// the demotion; the jobs done on the new master must still be there after it.
+TEST(sentinel, follows_a_planned_failover_to_the_replica) {
+  sentinel_set set;
+  std::string name;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    test::job_flow flow(io.get_executor(), set.options());
+    name = flow.name;
+    json::value first = {{"n", 1}};
+    co_await flow.q.add("before-failover", std::move(first));
+    DROVER_CO_ASSERT_TRUE(co_await flow.done_reaches(1));
+    co_await test::sleep_ms(500);
+    EXPECT_EQ(set.sentinel_cli(fmt::format("SENTINEL failover {}", sentinel_set::master_name)), "OK");
+    DROVER_CO_ASSERT_TRUE(co_await test::eventually(
+        [&]() -> net::awaitable<bool> { co_return set.master_port_now() == set.replica().port(); }, 20s));
+    // The announcement reaches drover a moment after this sentinel's own switch (its
+    // watch pings every 200 ms); what is written before it goes to the old master.
+    co_await test::sleep_ms(1000);
+    co_await expect_a_job_flows(flow, 2);
+    co_await flow.close();
+  });
+  // The old master becomes a replica of the new one, and the jobs are on the new master.
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (set.master().cli("ROLE").rfind("slave", 0) != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(set.master().cli("ROLE").rfind("slave", 0), 0u) << set.master().cli("ROLE");
+  EXPECT_EQ(set.replica().cli("ZCARD bull:" + name + ":completed"), "2");
+}
+
+}  // namespace
+}  // namespace drover::redis

@@ -1,0 +1,120 @@
+// transport_test.cpp - Redis over TLS against a redis-server with a TLS port and
+// certificates made by the test: queues work, and every refusal says why.
+#include "redis/transport.hpp"
+
+#include <gtest/gtest.h>
+
+#include "drover/error.hpp"
+#include "redis/connection.hpp"
+#include "support/async.hpp"
+#include "support/job_flow.hpp"
+#include "support/tls_redis_server.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace drover::redis {
+namespace {
+
+using test::run_async;
+using test::tls_redis_server;
+
+// "" when PING is answered over `opts`, else the error's message.
+std::string ping_error(const redis_options& opts) {
+  std::string message;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), opts);
+    try {
+      command ping{"PING"};
+      auto r = co_await conn->exec(std::move(ping));
+      if (r.as_string() != "PONG") message = "unexpected reply: " + r.as_string();
+    } catch (const error& e) {
+      message = e.what();
+      EXPECT_TRUE(e.is(errc::redis_unavailable)) << e.what();
+    }
+    conn->close();
+  });
+  return message;
+}
+
+TEST(transport, tls_queue_adds_and_processes) {
+  tls_redis_server server;
+  std::string name;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    test::job_flow flow(io.get_executor(), server.options());
+    name = flow.name;
+    json::value data = {{"n", 1}};
+    auto added = co_await flow.q.add("over-tls", std::move(data));
+    EXPECT_TRUE(co_await flow.done_reaches(1));
+    EXPECT_TRUE(co_await test::eventually(
+        [&]() -> net::awaitable<bool> { co_return co_await flow.q.get_job_state(added.id) == "completed"; }));
+    co_await flow.close();
+  });
+  // The plain port of the same server sees the job: it is the same Redis.
+  EXPECT_EQ(server.plain().cli("ZCARD bull:" + name + ":completed"), "1");
+}
+
+TEST(transport, verifies_by_name_as_well_as_by_address) {
+  tls_redis_server server;
+  auto by_name = server.options();
+  by_name.host = "localhost";  // the certificate names localhost and 127.0.0.1
+  EXPECT_EQ(ping_error(by_name), "");
+  EXPECT_EQ(ping_error(server.options()), "");
+}
+
+TEST(transport, refuses_a_certificate_of_another_ca) {
+  tls_redis_server server;
+  auto opts = server.options();
+  opts.tls.ca_file = server.certs().other_ca_cert;
+  auto why = ping_error(opts);
+  EXPECT_NE(why.find("certificate verify failed"), std::string::npos) << why;
+  EXPECT_NE(why.find(server.certs().other_ca_cert), std::string::npos) << why;
+}
+
+TEST(transport, refuses_a_host_name_mismatch) {
+  tls_redis_server server;
+  auto opts = server.options();
+  opts.tls.server_name = "redis.example.com";
+  auto why = ping_error(opts);
+  EXPECT_NE(why.find("hostname mismatch"), std::string::npos) << why;
+  EXPECT_NE(why.find("redis.example.com"), std::string::npos) << why;
+}
+
+TEST(transport, insecure_mode_accepts_any_certificate) {
+  tls_redis_server server;
+  auto opts = server.options();
+  opts.tls.ca_file = server.certs().other_ca_cert;
+  opts.tls.server_name = "redis.example.com";
+  opts.tls.verify = false;
+  EXPECT_EQ(ping_error(opts), "");
+}
+
+TEST(transport, mutual_tls_needs_the_client_certificate) {
+  tls_redis_server server(true);
+  auto why = ping_error(server.options());
+  EXPECT_NE(why.find("TLS: tlsv13 alert certificate required"), std::string::npos) << why;
+  auto opts = server.options();
+  opts.tls.cert_file = server.certs().client_cert;
+  opts.tls.key_file = server.certs().client_key;
+  EXPECT_EQ(ping_error(opts), "");
+}
+
+TEST(transport, names_a_ca_file_it_cannot_read) {
+  tls_redis_server server;
+  auto opts = server.options();
+  opts.tls.ca_file = "/nonexistent/ca.pem";
+  auto why = ping_error(opts);
+  EXPECT_NE(why.find("cannot use CA file '/nonexistent/ca.pem'"), std::string::npos) << why;
+}
+
+TEST(transport, a_plain_client_on_the_tls_port_fails_without_hanging) {
+  tls_redis_server server;
+  auto opts = server.options();
+  opts.tls.enabled = false;
+  opts.command_timeout = 2s;
+  EXPECT_NE(ping_error(opts), "");
+}
+
+}  // namespace
+}  // namespace drover::redis

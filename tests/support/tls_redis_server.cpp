@@ -1,0 +1,73 @@
+// tls_redis_server.cpp - making test certificates with the openssl command, and a TLS redis-server.
+#include "support/tls_redis_server.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace drover::test {
+
+namespace {
+
+void run(const std::string& command) {
+  // Quiet: openssl reports progress on stderr.
+  if (std::system((command + " >/dev/null 2>&1").c_str()) != 0) throw std::runtime_error("failed: " + command);
+}
+
+// A self-signed CA named `name` in dir/name.{crt,key}.
+void make_ca(const std::string& dir, const std::string& name) {
+  run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=" + name +
+      " -keyout " + dir + "/" + name + ".key -out " + dir + "/" + name + ".crt");
+}
+
+// dir/name.{crt,key} signed by dir/ca, with the subjectAltName `san` when given.
+void make_leaf(const std::string& dir, const std::string& name, const std::string& san) {
+  const auto base = dir + "/" + name;
+  run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=" + name + " -keyout " + base +
+      ".key -out " + base + ".csr");
+  std::string ext;
+  if (!san.empty()) {
+    std::ofstream(base + ".ext") << "subjectAltName=" << san << "\n";
+    ext = " -extfile " + base + ".ext";
+  }
+  run("openssl x509 -req -days 2 -in " + base + ".csr -CA " + dir + "/ca.crt -CAkey " + dir +
+      "/ca.key -CAcreateserial -out " + base + ".crt" + ext);
+}
+
+}  // namespace
+
+test_certificates::test_certificates() : dir(make_temp_dir("certs")) {
+  make_ca(dir, "ca");
+  make_ca(dir, "other-ca");
+  make_leaf(dir, "server", "DNS:localhost,IP:127.0.0.1");
+  make_leaf(dir, "client", "");
+  ca_cert = dir + "/ca.crt";
+  other_ca_cert = dir + "/other-ca.crt";
+  server_cert = dir + "/server.crt";
+  server_key = dir + "/server.key";
+  client_cert = dir + "/client.crt";
+  client_key = dir + "/client.key";
+}
+
+test_certificates::~test_certificates() {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+tls_redis_server::tls_redis_server(bool require_client_cert) : tls_port_(free_loopback_port()) {
+  server_ = std::make_unique<redis_server>(
+      false, std::vector<std::string>{"--tls-port", std::to_string(tls_port_), "--tls-cert-file", certs_.server_cert,
+                                      "--tls-key-file", certs_.server_key, "--tls-ca-cert-file", certs_.ca_cert,
+                                      "--tls-auth-clients", require_client_cert ? "yes" : "no"});
+}
+
+redis_options tls_redis_server::options() const {
+  auto o = server_->options();
+  o.port = tls_port_;
+  o.tls.enabled = true;
+  o.tls.ca_file = certs_.ca_cert;
+  return o;
+}
+
+}  // namespace drover::test
