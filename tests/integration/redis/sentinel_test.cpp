@@ -89,7 +89,7 @@ net::awaitable<void> expect_a_job_flows(test::job_flow& flow, int n) {
   auto id = co_await add_through_failover(flow.q, n);
   EXPECT_TRUE(co_await flow.done_reaches(n, 20s)) << "the worker was not woken on the new master";
   EXPECT_TRUE(co_await test::eventually(
-      [&]() -> net::awaitable<bool> { co_return co_await flow.q.get_job_state(id) == "completed"; }));
+      [&]() -> net::awaitable<bool> { co_return co_await flow.q.get_job_state(id) == job_state::completed; }));
 }
 
 TEST(sentinel, jobs_keep_flowing_after_the_master_dies) {

@@ -48,7 +48,7 @@ TEST(transport, tls_queue_adds_and_processes) {
     auto added = co_await flow.q.add("over-tls", std::move(data));
     EXPECT_TRUE(co_await flow.done_reaches(1));
     EXPECT_TRUE(co_await test::eventually(
-        [&]() -> net::awaitable<bool> { co_return co_await flow.q.get_job_state(added.id) == "completed"; }));
+        [&]() -> net::awaitable<bool> { co_return co_await flow.q.get_job_state(added.id) == job_state::completed; }));
     co_await flow.close();
   });
   // The plain port of the same server sees the job: it is the same Redis.
