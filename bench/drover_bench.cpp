@@ -85,7 +85,8 @@ int work(const char* url, const char* name, const std::string& processor, int co
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   try {
-    if (mode == "enqueue" && argc == 6) return enqueue(argv[2], argv[3], std::atol(argv[4]), std::max(1L, std::atol(argv[5])));
+    if (mode == "enqueue" && argc == 6)
+      return enqueue(argv[2], argv[3], std::atol(argv[4]), std::max(1L, std::atol(argv[5])));
     if (mode == "worker" && (argc == 6 || argc == 8)) {
       return work(argv[2], argv[3], argv[4], std::atoi(argv[5]), argc == 8 ? std::atol(argv[6]) : 0,
                   argc == 8 ? std::atol(argv[7]) : 0);

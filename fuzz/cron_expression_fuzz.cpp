@@ -29,8 +29,8 @@ namespace {
 
 // Zones with the transitions that matter: none, an hour either way in each hemisphere,
 // half an hour (Lord Howe), and a zone that skipped a whole day (Apia, end of 2011).
-constexpr std::array zones{"UTC", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Pacific/Apia",
-                           "Asia/Kolkata"};
+constexpr std::array zones{"UTC",          "America/New_York", "Europe/Berlin", "Australia/Lord_Howe",
+                           "Pacific/Apia", "Asia/Kolkata"};
 constexpr std::int64_t ten_years_ms = 3653LL * 86400 * 1000;
 
 }  // namespace

@@ -36,7 +36,9 @@ constexpr std::size_t header_limit = 16 * 1024;  // as http_server's session
 constexpr std::size_t json_limit = 64 * 1024;    // API_BODY_LIMIT and the upload limit, scaled down
 constexpr std::size_t upload_limit = 256 * 1024;
 
-boost::asio::awaitable<drover::httpd::response> nothing(drover::api::route_request&) { co_return drover::httpd::response{}; }
+boost::asio::awaitable<drover::httpd::response> nothing(drover::api::route_request&) {
+  co_return drover::httpd::response{};
+}
 
 const drover::api::route_table& routes() {
   static const drover::api::route_table table = [] {

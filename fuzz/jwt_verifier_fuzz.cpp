@@ -71,8 +71,8 @@ std::string signed_token(std::string_view header, std::string_view payload) {
   const auto input = base64url(header) + "." + base64url(payload);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(input.data()),
-       input.size(), mac, &len);
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &len);
   return input + "." + base64url(std::string_view(reinterpret_cast<const char*>(mac), len));
 }
 

@@ -32,11 +32,17 @@ void check(bool ok) {
 // One value of msgpuck's reading, as JSON (numbers keep their sign: uint64 or int64).
 json::value read(const char*& p) {
   switch (mp_typeof(*p)) {
-    case MP_NIL: mp_decode_nil(&p); return nullptr;
-    case MP_BOOL: return mp_decode_bool(&p);
-    case MP_UINT: return mp_decode_uint(&p);
-    case MP_INT: return mp_decode_int(&p);
-    case MP_DOUBLE: return mp_decode_double(&p);
+    case MP_NIL:
+      mp_decode_nil(&p);
+      return nullptr;
+    case MP_BOOL:
+      return mp_decode_bool(&p);
+    case MP_UINT:
+      return mp_decode_uint(&p);
+    case MP_INT:
+      return mp_decode_int(&p);
+    case MP_DOUBLE:
+      return mp_decode_double(&p);
     case MP_STR: {
       std::uint32_t len = 0;
       const char* s = mp_decode_str(&p, &len);
@@ -57,13 +63,15 @@ json::value read(const char*& p) {
       }
       return o;
     }
-    default: std::abort();  // the writer never writes bin, ext or float32
+    default:
+      std::abort();  // the writer never writes bin, ext or float32
   }
 }
 
 // Equal as MessagePack carries them: an int64 that is not negative comes back uint64.
 bool same(const json::value& a, const json::value& b) {
-  if (a.is_int64() && a.get_int64() >= 0) return b.is_uint64() && b.get_uint64() == static_cast<std::uint64_t>(a.get_int64());
+  if (a.is_int64() && a.get_int64() >= 0)
+    return b.is_uint64() && b.get_uint64() == static_cast<std::uint64_t>(a.get_int64());
   if (a.is_double()) {
     if (!b.is_double()) return false;
     const double x = a.get_double(), y = b.get_double();
@@ -112,13 +120,46 @@ void call_sequence(FuzzedDataProvider& in) {
   std::vector<item> wrote;
   while (in.remaining_bytes() > 0 && wrote.size() < 256) {
     switch (in.ConsumeIntegralInRange(0, 6)) {
-      case 0: w.nil(); wrote.emplace_back(nullptr); break;
-      case 1: { bool b = in.ConsumeBool(); w.boolean(b); wrote.emplace_back(b); break; }
-      case 2: { auto v = in.ConsumeIntegral<std::int64_t>(); w.integer(v); wrote.emplace_back(v); break; }
-      case 3: { auto v = in.ConsumeFloatingPoint<double>(); w.number(v); wrote.emplace_back(v); break; }
-      case 4: { auto s = in.ConsumeRandomLengthString(1024); w.str(s); wrote.emplace_back(std::move(s)); break; }
-      case 5: { auto n = in.ConsumeIntegral<std::uint32_t>(); w.array(n); wrote.emplace_back(header{MP_ARRAY, n}); break; }
-      case 6: { auto n = in.ConsumeIntegral<std::uint32_t>(); w.map(n); wrote.emplace_back(header{MP_MAP, n}); break; }
+      case 0:
+        w.nil();
+        wrote.emplace_back(nullptr);
+        break;
+      case 1: {
+        bool b = in.ConsumeBool();
+        w.boolean(b);
+        wrote.emplace_back(b);
+        break;
+      }
+      case 2: {
+        auto v = in.ConsumeIntegral<std::int64_t>();
+        w.integer(v);
+        wrote.emplace_back(v);
+        break;
+      }
+      case 3: {
+        auto v = in.ConsumeFloatingPoint<double>();
+        w.number(v);
+        wrote.emplace_back(v);
+        break;
+      }
+      case 4: {
+        auto s = in.ConsumeRandomLengthString(1024);
+        w.str(s);
+        wrote.emplace_back(std::move(s));
+        break;
+      }
+      case 5: {
+        auto n = in.ConsumeIntegral<std::uint32_t>();
+        w.array(n);
+        wrote.emplace_back(header{MP_ARRAY, n});
+        break;
+      }
+      case 6: {
+        auto n = in.ConsumeIntegral<std::uint32_t>();
+        w.map(n);
+        wrote.emplace_back(header{MP_MAP, n});
+        break;
+      }
     }
   }
   const std::string bytes = w.take();

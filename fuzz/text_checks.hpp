@@ -35,7 +35,8 @@ inline bool valid_utf8(std::string_view s) {
 // clean_inline leaves it, both valid UTF-8.
 inline void check_extracted(const documents::extracted_text& out) {
   if (!valid_utf8(out.text) || documents::clean_block(out.text) != out.text) std::abort();
-  if (out.title && (out.title->empty() || !valid_utf8(*out.title) || documents::clean_inline(*out.title) != *out.title)) {
+  if (out.title &&
+      (out.title->empty() || !valid_utf8(*out.title) || documents::clean_inline(*out.title) != *out.title)) {
     std::abort();
   }
 }

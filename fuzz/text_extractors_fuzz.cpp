@@ -27,9 +27,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   docs::extracted_text out;
   try {
     switch (choice % 3) {
-      case 0: out = docs::extract_html(bytes); break;
-      case 1: out = docs::extract_markdown(bytes); break;
-      default: out = docs::extract_plain_text(bytes); break;
+      case 0:
+        out = docs::extract_html(bytes);
+        break;
+      case 1:
+        out = docs::extract_markdown(bytes);
+        break;
+      default:
+        out = docs::extract_plain_text(bytes);
+        break;
     }
   } catch (const docs::unreadable_document&) {
     return 0;

@@ -88,6 +88,8 @@ wait_build() {
 
 start_build asan "$asan" -j "$jobs" --target drover_tests
 
+step "format (clang-format as .clang-format says)" scripts/check-format.sh
+
 echo "==> release build"
 if ! cmake --build "$build" -j "$jobs"; then
   echo "==> release build: FAILED"

@@ -59,7 +59,7 @@ struct action_request {
   std::string_view origin;          // Origin, empty when absent
   std::string_view sec_fetch_site;  // Sec-Fetch-Site, empty when absent
   std::string_view content_type;
-  std::string_view action_header;   // X-Drover-Action, empty when absent
+  std::string_view action_header;  // X-Drover-Action, empty when absent
 };
 
 // Why a request may not act, or an empty string when it may. A browser cannot send a

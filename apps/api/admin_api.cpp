@@ -34,9 +34,9 @@ namespace http = boost::beast::http;
 
 namespace drover::api {
 
+using app::now_ms;
 using httpd::error_response;
 using httpd::json_response;
-using app::now_ms;
 
 namespace {
 
@@ -44,8 +44,8 @@ constexpr std::int64_t max_page_size = 200;
 constexpr std::int64_t search_window = 1000;  // a search looks at this many newest jobs of the state
 constexpr std::size_t max_cached_queues = 256;
 
-const std::set<std::string, std::less<>> job_states{"waiting", "active",  "delayed", "prioritized",
-                                                    "completed", "failed", "paused", "waiting-children"};
+const std::set<std::string, std::less<>> job_states{"waiting",   "active", "delayed", "prioritized",
+                                                    "completed", "failed", "paused",  "waiting-children"};
 
 const char* not_configured_page = R"(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>drover dashboard: not configured</title>
@@ -61,8 +61,8 @@ DASHBOARD_USERS='alice:s3cret:admin,bob:pw:viewer'  # basic auth; viewer = read 
 </body></html>
 )";
 
-std::int64_t int_param(const boost::urls::url_view& url, std::string_view name, std::int64_t fallback,
-                       std::int64_t lo, std::int64_t hi) {
+std::int64_t int_param(const boost::urls::url_view& url, std::string_view name, std::int64_t fallback, std::int64_t lo,
+                       std::int64_t hi) {
   auto it = url.params().find(name);
   if (it == url.params().end() || !(*it).has_value || (*it).value.empty()) return fallback;
   std::int64_t v = 0;
@@ -105,8 +105,9 @@ struct admin_api::routes {
     std::string state = str_param(url, "state");
     if (state.empty()) state = "failed";
     if (!job_states.contains(state)) {
-      throw http_error(http::status::bad_request, "'state' must be one of waiting, active, delayed, prioritized, "
-                                                  "completed, failed, paused, waiting-children");
+      throw http_error(http::status::bad_request,
+                       "'state' must be one of waiting, active, delayed, prioritized, "
+                       "completed, failed, paused, waiting-children");
     }
     const auto page = int_param(url, "page", 1, 1, 1000000);
     const auto size = int_param(url, "pageSize", 20, 1, max_page_size);
@@ -231,8 +232,8 @@ struct admin_api::routes {
       std::string state = "completed";
       if (const auto* s = body.if_contains("state"); s && s->is_string()) state = std::string(s->get_string());
       if (state == "waiting") state = "wait";
-      static const std::set<std::string, std::less<>> cleanable{"completed", "failed", "delayed", "wait",
-                                                                "active", "paused", "prioritized"};
+      static const std::set<std::string, std::less<>> cleanable{"completed", "failed", "delayed",    "wait",
+                                                                "active",    "paused", "prioritized"};
       if (!cleanable.contains(state)) {
         throw http_error(http::status::bad_request,
                          "'state' must be completed, failed, delayed, waiting, active, paused or prioritized");
@@ -370,7 +371,8 @@ net::awaitable<json::array> admin_api::overview() {
 void admin_api::add_routes(route_table& table) {
   using v = http::verb;
   const auto page = [this](route_request& r) -> net::awaitable<response> {
-    if (!gate_.dashboard().configured()) co_return html_page(r.req, http::status::unauthorized, not_configured_page, page_policy::strict);
+    if (!gate_.dashboard().configured())
+      co_return html_page(r.req, http::status::unauthorized, not_configured_page, page_policy::strict);
     co_return static_asset(r.req, "dashboard.html", page_policy::strict);
   };
   table.add(v::get, "/dashboard", route_access::open, page);
@@ -380,13 +382,14 @@ void admin_api::add_routes(route_table& table) {
     if (name != "dashboard.js" && name != "dashboard.css") throw http_error(http::status::not_found, "Not found");
     co_return static_asset(r.req, name, page_policy::strict);
   });
-  table.add(v::get, "/api/admin/session", route_access::operator_read, [this](route_request& r) -> net::awaitable<response> {
-    json::object out;
-    out["user"] = r.who.user;
-    out["role"] = r.who.admin ? "admin" : "viewer";
-    out["prefix"] = opts_.prefix;
-    co_return json_response(r.req, http::status::ok, out);
-  });
+  table.add(v::get, "/api/admin/session", route_access::operator_read,
+            [this](route_request& r) -> net::awaitable<response> {
+              json::object out;
+              out["user"] = r.who.user;
+              out["role"] = r.who.admin ? "admin" : "viewer";
+              out["prefix"] = opts_.prefix;
+              co_return json_response(r.req, http::status::ok, out);
+            });
   table.add(v::get, "/api/admin/queues", route_access::operator_read,
             [this](route_request& r) -> net::awaitable<response> {
               routes h{*this, r.req};
@@ -417,15 +420,17 @@ void admin_api::add_routes(route_table& table) {
               routes h{*this, r.req};
               co_return co_await h.job_detail(r.param("queue"), r.param("jobId"));
             });
-  table.add(v::delete_, "/api/admin/queues/:queue/jobs/:jobId", route_access::operator_act, [this](route_request& r) -> net::awaitable<response> {
-    routes h{*this, r.req};
-    std::string action = "remove";
-    co_return co_await h.job_action(r.param("queue"), r.param("jobId"), action);
-  });
-  table.add(v::post, "/api/admin/queues/:queue/jobs/:jobId/:action", route_access::operator_act, [this](route_request& r) -> net::awaitable<response> {
-    routes h{*this, r.req};
-    co_return co_await h.job_action(r.param("queue"), r.param("jobId"), r.param("action"));
-  });
+  table.add(v::delete_, "/api/admin/queues/:queue/jobs/:jobId", route_access::operator_act,
+            [this](route_request& r) -> net::awaitable<response> {
+              routes h{*this, r.req};
+              std::string action = "remove";
+              co_return co_await h.job_action(r.param("queue"), r.param("jobId"), action);
+            });
+  table.add(v::post, "/api/admin/queues/:queue/jobs/:jobId/:action", route_access::operator_act,
+            [this](route_request& r) -> net::awaitable<response> {
+              routes h{*this, r.req};
+              co_return co_await h.job_action(r.param("queue"), r.param("jobId"), r.param("action"));
+            });
 }
 
 net::awaitable<void> admin_api::stream_events(boost::beast::tcp_stream stream, request req) {

@@ -54,14 +54,14 @@ struct api_config {
   redis_options redis = redis_options::from_env();
   std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL
   // Where workers deliver the job-completed webhook by default (the API's own receiver).
-  std::string public_url;                                // PUBLIC_URL; default http://127.0.0.1:<port>
+  std::string public_url;  // PUBLIC_URL; default http://127.0.0.1:<port>
   // WEBHOOK_SECRET: signs job-completed webhooks (Standard Webhooks). No default outside
   // AUTH_MODE=none: the development one would let anyone forge answers.
   std::string webhook_secret;
-  std::size_t history_limit = 20;                        // previous messages put into the AI context
+  std::size_t history_limit = 20;  // previous messages put into the AI context
   unsigned db_threads = 4;
-  priority_policy priorities;  // PRIORITY_TIERS, USER_TIERS, DEFAULT_TIER
-  admin_access dashboard;      // DASHBOARD_TOKEN, DASHBOARD_USERS (none: the dashboard is refused)
+  priority_policy priorities;       // PRIORITY_TIERS, USER_TIERS, DEFAULT_TIER
+  admin_access dashboard;           // DASHBOARD_TOKEN, DASHBOARD_USERS (none: the dashboard is refused)
   auth_mode auth = auth_mode::jwt;  // AUTH_MODE: jwt, or none for development only
   auth::jwt_settings jwt;           // AUTH_JWT_SECRET | AUTH_JWT_PUBLIC_KEY_FILE | AUTH_JWKS_FILE, ...
   std::string metrics_token;        // METRICS_TOKEN: /metrics wants it as a bearer token when set
@@ -69,8 +69,8 @@ struct api_config {
   // when METRICS_PORT is set.
   std::string metrics_bind = "127.0.0.1";
   std::uint16_t metrics_port = 0;
-  api_limits limits;           // MAX_CONNECTIONS..., SOCKETIO_MAX_... (see api_limits)
-  rate_limits rates;           // RATE_LIMIT_SEND_USER, ... (see rate_limit.hpp)
+  api_limits limits;              // MAX_CONNECTIONS..., SOCKETIO_MAX_... (see api_limits)
+  rate_limits rates;              // RATE_LIMIT_SEND_USER, ... (see rate_limit.hpp)
   client_address_policy proxies;  // TRUSTED_PROXIES: whose X-Forwarded-For names the client
 
   // Reads the environment over the defaults; throws drover::error(invalid_argument).

@@ -89,8 +89,9 @@ api_server::~api_server() {
 
 void api_server::start() {
   if (cfg_.auth == auth_mode::none) {
-    spdlog::warn("AUTH_MODE=none: no authentication, every caller is the development user and sees everything; "
-                 "for development only");
+    spdlog::warn(
+        "AUTH_MODE=none: no authentication, every caller is the development user and sees everything; "
+        "for development only");
   }
   db_ = app::open_database(cfg_.database_url);
   auto applied = db_->migrate();
@@ -115,8 +116,8 @@ void api_server::start() {
   connectivity_.watch_database(*db_, db_pool_);
   connectivity_.start();
 
-  context_ = std::unique_ptr<api_context>(new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_,
-                                                          documents_queue_, *sio_, *relay_, *gate_});
+  context_ = std::unique_ptr<api_context>(
+      new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_, documents_queue_, *sio_, *relay_, *gate_});
   rooms_ = std::make_unique<room_access>(*context_);
 
   route_table table;
@@ -148,7 +149,9 @@ void api_server::start() {
         co_return co_await handle(req, client);
       },
       [](const request& req) { return socketio::server::handles(req.target()); },
-      [sio](boost::beast::tcp_stream stream, request req) { return sio->run_websocket(std::move(stream), std::move(req)); });
+      [sio](boost::beast::tcp_stream stream, request req) {
+        return sio->run_websocket(std::move(stream), std::move(req));
+      });
   auto* admin = admin_.get();
   http_->set_stream_hook([](const request& req) { return admin_api::streams(req); },
                          [admin](boost::beast::tcp_stream stream, request req) {

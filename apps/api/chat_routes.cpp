@@ -36,7 +36,8 @@ http_error bad_request(const std::string& message) { return http_error(http::sta
 
 // PostgreSQL cannot store NUL in text; refusing it here keeps both databases alike.
 void reject_nul(const char* name, std::string_view text) {
-  if (text.find('\0') != std::string_view::npos) throw bad_request(fmt::format("'{}' must not contain NUL characters", name));
+  if (text.find('\0') != std::string_view::npos)
+    throw bad_request(fmt::format("'{}' must not contain NUL characters", name));
 }
 
 // An id may be given as a string or an integer (the seed's clients send both).
@@ -48,7 +49,8 @@ std::string id_field(const json::object& o, const char* name, bool required = tr
   }
   if (v->is_string() && !v->get_string().empty()) {
     reject_nul(name, v->get_string());
-    if (v->get_string().size() > max_id_chars) throw bad_request(fmt::format("'{}' is longer than {} bytes", name, max_id_chars));
+    if (v->get_string().size() > max_id_chars)
+      throw bad_request(fmt::format("'{}' is longer than {} bytes", name, max_id_chars));
     return std::string(v->get_string());
   }
   if (v->is_int64()) return std::to_string(v->get_int64());
@@ -90,7 +92,8 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   }
   std::string message(msg->get_string());
   reject_nul("message", message);
-  if (message.size() > max_message_chars) throw bad_request(fmt::format("'message' is longer than {} characters", max_message_chars));
+  if (message.size() > max_message_chars)
+    throw bad_request(fmt::format("'message' is longer than {} characters", max_message_chars));
   job_options opts;
   opts.attempts = 3;
   opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
@@ -106,7 +109,8 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   opts.priority = app.cfg.priorities.priority_for(user_id, requested_priority);
   std::string webhook = app.cfg.own_webhook_url();
   if (const auto* w = body.if_contains("webhookUrl"); w && !w->is_null()) {
-    auto parsed = w->is_string() ? boost::urls::parse_absolute_uri(w->get_string()) : boost::urls::parse_absolute_uri("");
+    auto parsed =
+        w->is_string() ? boost::urls::parse_absolute_uri(w->get_string()) : boost::urls::parse_absolute_uri("");
     if (!w->is_string() || !parsed || (parsed->scheme() != "http" && parsed->scheme() != "https")) {
       throw bad_request("'webhookUrl' must be an http or https URL");
     }
@@ -214,8 +218,8 @@ net::awaitable<response> put_assessment(api_context& app, route_request& r) {
 
 net::awaitable<response> job_completed_webhook(api_context& app, route_request& r) {
   const auto& req = r.req;
-  auto check = drover::app::verify_webhook(app.cfg.webhook_secret, req["webhook-id"], req["webhook-timestamp"], req["webhook-signature"],
-                              req.body());
+  auto check = drover::app::verify_webhook(app.cfg.webhook_secret, req["webhook-id"], req["webhook-timestamp"],
+                                           req["webhook-signature"], req.body());
   if (check != drover::app::webhook_check::ok) {
     throw http_error(http::status::unauthorized, std::string("Invalid webhook: ") + to_string(check));
   }

@@ -36,7 +36,8 @@ bool client_address_policy::trusted(std::string_view address) const {
   boost::system::error_code ec;
   auto a = boost::asio::ip::make_address(std::string(address), ec);
   if (ec) return false;
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) a = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    a = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
   for (const auto& r : trusted_) {
     if (r.contains(a)) return true;
   }

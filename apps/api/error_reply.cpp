@@ -43,7 +43,8 @@ httpd::response error_reply(const httpd::request& req, std::exception_ptr failur
       }
     }
     spdlog::warn("{}: queue unavailable: {}", route_of(req), e.what());
-    return error_response(req, http::status::service_unavailable, "Queue unavailable: Redis did not answer; try again shortly");
+    return error_response(req, http::status::service_unavailable,
+                          "Queue unavailable: Redis did not answer; try again shortly");
   } catch (const app::database_error& e) {
     spdlog::warn("{}: database unavailable: {}", route_of(req), e.what());
     return error_response(req, http::status::service_unavailable, "Database unavailable; try again shortly");

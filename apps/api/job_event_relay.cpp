@@ -289,7 +289,8 @@ net::awaitable<void> job_event_relay::flush_loop() {
       warned = false;
     } else {
       // Keep the batch: it is written once the database is back.
-      if (!warned) spdlog::warn("relay {}: cannot write job_logs ({}); keeping {} updates", queue_name_, why, pending_.size());
+      if (!warned)
+        spdlog::warn("relay {}: cannot write job_logs ({}); keeping {} updates", queue_name_, why, pending_.size());
       warned = true;
       if (stopped_) break;
     }

@@ -39,8 +39,8 @@ class server;
 // Thread safety: one executor.
 class job_event_relay {
  public:
-  job_event_relay(boost::asio::any_io_executor ex, std::string queue, queue_events_options opts,
-                  socketio::server* sio, app::database* db, boost::asio::thread_pool& db_pool);
+  job_event_relay(boost::asio::any_io_executor ex, std::string queue, queue_events_options opts, socketio::server* sio,
+                  app::database* db, boost::asio::thread_pool& db_pool);
   ~job_event_relay();
 
   void start();

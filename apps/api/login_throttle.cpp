@@ -39,7 +39,8 @@ void login_throttle::spend(side& s, std::string_view key, clock::time_point now)
   it->second = std::max(it->second, now) + s.interval;
 }
 
-std::chrono::milliseconds login_throttle::blocked(std::string_view address, std::string_view user, clock::time_point now) {
+std::chrono::milliseconds login_throttle::blocked(std::string_view address, std::string_view user,
+                                                  clock::time_point now) {
   std::lock_guard lock(mutex_);
   const auto wait = std::max(wait_of(addresses_, address, now), wait_of(users_, user, now));
   // Rounded up: a caller that waits this long may try.

@@ -50,7 +50,8 @@ class login_throttle {
 
   // How long the address or the user must wait before trying again; zero when it may
   // try now. An empty address or user is not throttled on that side.
-  std::chrono::milliseconds blocked(std::string_view address, std::string_view user, clock::time_point now = clock::now());
+  std::chrono::milliseconds blocked(std::string_view address, std::string_view user,
+                                    clock::time_point now = clock::now());
   // Counts one failed login against the address and the user.
   void failed(std::string_view address, std::string_view user, clock::time_point now = clock::now());
 

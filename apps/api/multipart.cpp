@@ -58,7 +58,8 @@ std::optional<std::string> multipart_boundary(std::string_view content_type) {
   auto type = lower(trim(content_type.substr(0, content_type.find(';'))));
   if (type != "multipart/form-data") return std::nullopt;
   auto b = parameter(content_type, "boundary");
-  if (!b || b->empty() || b->size() > 70) throw multipart_error("multipart/form-data needs a boundary of 1 to 70 characters");
+  if (!b || b->empty() || b->size() > 70)
+    throw multipart_error("multipart/form-data needs a boundary of 1 to 70 characters");
   return b;
 }
 

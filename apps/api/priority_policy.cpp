@@ -48,8 +48,8 @@ priority_policy::priority_policy(std::string_view tiers, std::string_view user_t
     std::int64_t p = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), p);
     if (ec != std::errc() || end != value.data() + value.size() || p < 1 || p > max_priority) {
-      throw std::invalid_argument(
-          fmt::format("PRIORITY_TIERS: the priority of '{}' must be a number from 1 to {}, got '{}'", tier, max_priority, value));
+      throw std::invalid_argument(fmt::format(
+          "PRIORITY_TIERS: the priority of '{}' must be a number from 1 to {}, got '{}'", tier, max_priority, value));
     }
     tiers_[tier] = p;
   }
@@ -57,7 +57,8 @@ priority_policy::priority_policy(std::string_view tiers, std::string_view user_t
   if (tiers_.empty() && !users.empty()) throw std::invalid_argument("USER_TIERS is set but PRIORITY_TIERS is not");
   for (auto& [user, tier] : users) {
     if (!tiers_.contains(tier)) {
-      throw std::invalid_argument(fmt::format("USER_TIERS: user '{}' has tier '{}', which PRIORITY_TIERS does not name", user, tier));
+      throw std::invalid_argument(
+          fmt::format("USER_TIERS: user '{}' has tier '{}', which PRIORITY_TIERS does not name", user, tier));
     }
     user_tiers_[user] = tier;
   }

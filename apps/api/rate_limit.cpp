@@ -15,7 +15,8 @@ std::int64_t whole_number(std::string_view setting, std::string_view what, std::
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || p != text.data() + text.size() || v < 0 || v > 1'000'000'000) {
-    throw std::invalid_argument(fmt::format("{}: {} must be a whole number from 0 to 1000000000, got '{}'", setting, what, text));
+    throw std::invalid_argument(
+        fmt::format("{}: {} must be a whole number from 0 to 1000000000, got '{}'", setting, what, text));
   }
   return v;
 }
@@ -44,7 +45,8 @@ rate_limit rate_limit::parse(std::string_view setting, std::string_view text) {
   }
   const auto burst = whole_number(setting, "the burst", text.substr(comma + 1));
   if (count == 0) return {};
-  if (burst == 0) throw std::invalid_argument(fmt::format("{}: the burst must be at least 1 (or the limit 'off')", setting));
+  if (burst == 0)
+    throw std::invalid_argument(fmt::format("{}: the burst must be at least 1 (or the limit 'off')", setting));
   return rate_limit{static_cast<double>(count) / seconds, burst};
 }
 

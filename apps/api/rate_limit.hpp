@@ -11,7 +11,7 @@ namespace drover::api {
 // One token bucket: `burst` requests at once, then `per_second` on average (fractions
 // allowed: 10 per minute is 0.1666...). A limit of 0 is no limit.
 struct rate_limit {
-  double per_second = 0;  // refill rate; 0: not limited
+  double per_second = 0;   // refill rate; 0: not limited
   std::int64_t burst = 0;  // capacity; at least 1 when limited
 
   bool enabled() const { return per_second > 0 && burst > 0; }
@@ -29,9 +29,9 @@ struct rate_limit {
 // text extraction, so a user gets a short burst and then a steady trickle; an address,
 // which may be a NAT in front of several users, gets a few times more.
 struct rate_limits {
-  rate_limit send_per_user{1, 10};              // RATE_LIMIT_SEND_USER="1/s,10"
-  rate_limit send_per_address{5, 30};           // RATE_LIMIT_SEND_ADDRESS="5/s,30"
-  rate_limit upload_per_user{10.0 / 60, 5};     // RATE_LIMIT_UPLOAD_USER="10/m,5"
+  rate_limit send_per_user{1, 10};               // RATE_LIMIT_SEND_USER="1/s,10"
+  rate_limit send_per_address{5, 30};            // RATE_LIMIT_SEND_ADDRESS="5/s,30"
+  rate_limit upload_per_user{10.0 / 60, 5};      // RATE_LIMIT_UPLOAD_USER="10/m,5"
   rate_limit upload_per_address{30.0 / 60, 15};  // RATE_LIMIT_UPLOAD_ADDRESS="30/m,15"
 
   // RATE_LIMIT_* over the defaults. Throws std::invalid_argument naming the variable.

@@ -43,8 +43,10 @@ rate_decision decision_from(const json::value& v) {
 
 const char* to_string(limited_route r) {
   switch (r) {
-    case limited_route::send: return "send";
-    case limited_route::upload: return "upload";
+    case limited_route::send:
+      return "send";
+    case limited_route::upload:
+      return "upload";
   }
   return "unknown";
 }
@@ -62,7 +64,8 @@ const rate_limit& rate_limiter::limit_for(limited_route route, bool per_user) co
 net::awaitable<rate_decision> rate_limiter::take(limited_route route, std::string_view user, std::string_view address) {
   std::vector<bucket> buckets;
   if (!user.empty()) {
-    buckets.push_back({fmt::format("drover:ratelimit:{}:{}:user:{}", scope_, to_string(route), user), limit_for(route, true)});
+    buckets.push_back(
+        {fmt::format("drover:ratelimit:{}:{}:user:{}", scope_, to_string(route), user), limit_for(route, true)});
   }
   if (!address.empty()) {
     buckets.push_back(
@@ -91,8 +94,8 @@ net::awaitable<rate_decision> rate_limiter::take(std::vector<bucket> buckets) {
     const auto now = std::chrono::steady_clock::now();
     if (now - last_warning_ >= std::chrono::seconds(10)) {
       last_warning_ = now;
-      spdlog::warn("rate limiter: Redis did not answer, requests are not limited meanwhile ({} so far): {}",
-                   failures_, e.what());
+      spdlog::warn("rate limiter: Redis did not answer, requests are not limited meanwhile ({} so far): {}", failures_,
+                   e.what());
     }
   }
   co_return rate_decision{};

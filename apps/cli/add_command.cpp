@@ -28,13 +28,16 @@ void add_add_options(CLI::App& a, add_flags& f) {
   add_common(&a, f.common);
   auto* name = a.add_option("--name,-n", f.name, "job name");
   a.add_option("--data,-d", f.data, "job data, JSON")->capture_default_str();
-  a.add_option("--opts,-o", f.opts, "job options, JSON with BullMQ's names (jobId, delay, priority, attempts, "
-                                    "backoff, lifo, removeOnComplete, removeOnFail, ...)")
+  a.add_option("--opts,-o", f.opts,
+               "job options, JSON with BullMQ's names (jobId, delay, priority, attempts, "
+               "backoff, lifo, removeOnComplete, removeOnFail, ...)")
       ->capture_default_str();
   auto* file = a.add_option("--file,-f", f.bulk.file,
                             "add every job of this file ('-': stdin), one JSON object a line: "
                             "{\"name\": ..., \"data\": {...}, \"opts\": {...}}");
-  a.add_option("--chunk", f.bulk.chunk, "--file: jobs per round trip")->check(CLI::PositiveNumber)->capture_default_str();
+  a.add_option("--chunk", f.bulk.chunk, "--file: jobs per round trip")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   a.add_flag("--json", f.bulk.json, "--file: print the summary as JSON");
   file->excludes(name);
   a.callback([name, file] {

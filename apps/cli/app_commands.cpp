@@ -61,19 +61,19 @@ template <class Stop>
 void run_until_signal(net::io_context& io, Stop stop) {
   net::signal_set signals(io, SIGINT, SIGTERM);
   int received = 0;
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        if (++received == 1) {
-          spdlog::info("signal {}: shutting down (again to stop at once)", sig);
-          stop();
-        } else {
-          spdlog::warn("signal {}: stopping now", sig);
-          io.stop();
-          return;
-        }
-        signals.async_wait(on_signal);
-      };
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                             int sig) {
+    if (ec) return;
+    if (++received == 1) {
+      spdlog::info("signal {}: shutting down (again to stop at once)", sig);
+      stop();
+    } else {
+      spdlog::warn("signal {}: stopping now", sig);
+      io.stop();
+      return;
+    }
+    signals.async_wait(on_signal);
+  };
   signals.async_wait(on_signal);
   io.run();
 }
@@ -122,11 +122,10 @@ int run_dashboard(const app_flags& flags) {
   ho.port = 5050;
   if (const char* p = std::getenv("DASHBOARD_PORT")) ho.port = static_cast<std::uint16_t>(std::stoi(p));
   if (flags.port) ho.port = static_cast<std::uint16_t>(flags.port);
-  httpd::http_server http(
-      io.get_executor(), ho,
-      [&routes](httpd::request req, std::string client) -> net::awaitable<httpd::response> {
-        co_return co_await routes.handle(req, client);
-      });
+  httpd::http_server http(io.get_executor(), ho,
+                          [&routes](httpd::request req, std::string client) -> net::awaitable<httpd::response> {
+                            co_return co_await routes.handle(req, client);
+                          });
   http.set_stream_hook([](const httpd::request& req) { return api::admin_api::streams(req); },
                        [&admin](boost::beast::tcp_stream stream, httpd::request req) {
                          return admin.stream_events(std::move(stream), std::move(req));
@@ -210,20 +209,24 @@ void add_workers_options(CLI::App& workers, app_flags& flags) {
                      "where uploads and their chunks are (default: DATABASE_URL or sqlite://var/drover.db)");
   workers.add_option("--port", flags.port, "health port, /healthz and /readyz (default: WORKERS_PORT or 5001)")
       ->check(CLI::Range(0, 65535));
-  workers.add_option("--ai-concurrency", flags.ai_concurrency, "ai-processing jobs at once (default: AI_CONCURRENCY or 5)")
+  workers
+      .add_option("--ai-concurrency", flags.ai_concurrency, "ai-processing jobs at once (default: AI_CONCURRENCY or 5)")
       ->check(CLI::PositiveNumber);
-  workers.add_option("--document-concurrency", flags.document_concurrency,
-                     "document-processing jobs at once (default: DOCUMENT_CONCURRENCY or 2)")
+  workers
+      .add_option("--document-concurrency", flags.document_concurrency,
+                  "document-processing jobs at once (default: DOCUMENT_CONCURRENCY or 2)")
       ->check(CLI::PositiveNumber);
-  workers.add_option("--webhook-concurrency", flags.webhook_concurrency,
-                     "webhook-delivery jobs at once (default: WEBHOOK_CONCURRENCY or 10)")
+  workers
+      .add_option("--webhook-concurrency", flags.webhook_concurrency,
+                  "webhook-delivery jobs at once (default: WEBHOOK_CONCURRENCY or 10)")
       ->check(CLI::PositiveNumber);
   workers.add_option("--shutdown-grace", flags.shutdown_grace_ms, "on SIGTERM, wait this long for running jobs, ms");
   add_log_options(&workers, flags);
 }
 
 void add_dashboard_options(CLI::App& dashboard, app_flags& flags) {
-  dashboard.add_option("--port", flags.port, "HTTP port (default: DASHBOARD_PORT or 5050)")->check(CLI::Range(0, 65535));
+  dashboard.add_option("--port", flags.port, "HTTP port (default: DASHBOARD_PORT or 5050)")
+      ->check(CLI::Range(0, 65535));
   dashboard.add_option("--bind", flags.bind, "address to listen on (default 127.0.0.1)");
   dashboard.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
   dashboard.add_option("--prefix", flags.prefix, "queue key prefix (default: QUEUE_PREFIX or bull)");
@@ -237,15 +240,16 @@ void add_migrate_options(CLI::App& migrate, app_flags& flags) {
 
 std::vector<command> app_commands() {
   std::vector<command> out;
-  out.push_back(make_command<app_flags>(
-      "api", "run the API app: chat API, Socket.IO live updates, webhook receiver, web page", add_api_options, run_api));
+  out.push_back(make_command<app_flags>("api",
+                                        "run the API app: chat API, Socket.IO live updates, webhook receiver, web page",
+                                        add_api_options, run_api));
   out.push_back(make_command<app_flags>("workers",
                                         "run the Workers app: ai-processing, document-processing, webhook-delivery",
                                         add_workers_options, run_workers));
   out.push_back(make_command<app_flags>("dashboard", "serve only the dashboard and its admin API (/dashboard)",
                                         add_dashboard_options, run_dashboard));
-  out.push_back(make_command<app_flags>("migrate", "apply the database migrations and exit", add_migrate_options,
-                                        run_migrate));
+  out.push_back(
+      make_command<app_flags>("migrate", "apply the database migrations and exit", add_migrate_options, run_migrate));
   return out;
 }
 

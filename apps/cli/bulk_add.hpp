@@ -10,9 +10,9 @@ namespace drover::cli {
 
 struct bulk_add_command {
   common_options common;
-  std::string file;    // a path, or "-" for stdin
-  long chunk = 500;    // jobs per add_bulk call
-  bool json = false;   // the summary as {"queue", "added"} instead of a sentence
+  std::string file;   // a path, or "-" for stdin
+  long chunk = 500;   // jobs per add_bulk call
+  bool json = false;  // the summary as {"queue", "added"} instead of a sentence
 };
 
 // The whole file is checked first, so a bad line adds nothing. When Redis fails

@@ -16,9 +16,7 @@ namespace {
   throw error(errc::invalid_argument, fmt::format("{} line {}: {}", source, line_no, what));
 }
 
-bool blank(std::string_view s) {
-  return s.find_first_not_of(" \t\r") == std::string_view::npos;
-}
+bool blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::string_view::npos; }
 
 }  // namespace
 
@@ -35,7 +33,8 @@ new_job parse_job_line(std::string_view text, std::size_t line_no, std::string_v
   }
   new_job j;
   auto* name = o.if_contains("name");
-  if (!name || !name->is_string() || name->as_string().empty()) bad_line(source, line_no, R"("name" must be a non-empty string)");
+  if (!name || !name->is_string() || name->as_string().empty())
+    bad_line(source, line_no, R"("name" must be a non-empty string)");
   j.name = std::string(name->as_string());
   if (auto* data = o.if_contains("data")) j.data = *data;
   if (auto* opts = o.if_contains("opts")) {

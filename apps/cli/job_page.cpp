@@ -19,8 +19,8 @@ bool matches(const job& j, const std::string& search) {
 }  // namespace
 
 const std::vector<std::string>& job_states() {
-  static const std::vector<std::string> states{"active", "waiting", "paused", "prioritized", "delayed",
-                                               "waiting-children", "completed", "failed"};
+  static const std::vector<std::string> states{"active",  "waiting",          "paused",    "prioritized",
+                                               "delayed", "waiting-children", "completed", "failed"};
   return states;
 }
 
@@ -52,9 +52,8 @@ net::awaitable<job_page> read_job_page(queue& q, job_page_request r) {
       if (static_cast<std::int64_t>(chunk.size()) < search_chunk) break;
     }
   }
-  std::stable_sort(found.begin(), found.end(), [](const listed_job& a, const listed_job& b) {
-    return a.j.timestamp > b.j.timestamp;
-  });
+  std::stable_sort(found.begin(), found.end(),
+                   [](const listed_job& a, const listed_job& b) { return a.j.timestamp > b.j.timestamp; });
   const auto first = static_cast<std::size_t>((r.page - 1) * r.per_page);
   for (std::size_t i = first; i < found.size() && i < first + static_cast<std::size_t>(r.per_page); ++i) {
     out.jobs.push_back(std::move(found[i]));

@@ -45,8 +45,8 @@ void print_job_table(std::ostream& out, const std::vector<listed_job>& jobs, std
   t.print(out);
 }
 
-void print_job_detail(std::ostream& out, const job& j, std::optional<job_state> state, const std::vector<std::string>& logs,
-                      std::int64_t now_ms) {
+void print_job_detail(std::ostream& out, const job& j, std::optional<job_state> state,
+                      const std::vector<std::string>& logs, std::int64_t now_ms) {
   using a = text_table::align;
   text_table t({"FIELD", "VALUE"}, {a::left, a::left});
   t.add_row({"id", j.id});

@@ -20,7 +20,7 @@ namespace drover::cli {
 void print_job_table(std::ostream& out, const std::vector<listed_job>& jobs, std::int64_t now_ms);
 
 // Every field of one job, one per line, then its data, return value, stack trace and logs.
-void print_job_detail(std::ostream& out, const job& j, std::optional<job_state> state, const std::vector<std::string>& logs,
-                      std::int64_t now_ms);
+void print_job_detail(std::ostream& out, const job& j, std::optional<job_state> state,
+                      const std::vector<std::string>& logs, std::int64_t now_ms);
 
 }  // namespace drover::cli

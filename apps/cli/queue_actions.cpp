@@ -89,7 +89,8 @@ net::awaitable<int> retry_jobs(const queue_flags& f, queue& q) {
   auto state = f.state.empty() ? std::string("failed") : f.state;
   if (f.id.empty()) {
     co_await q.retry_jobs(state);
-    done(f, fmt::format("every {} job of queue {} moved back to wait", state, name), {{"queue", name}, {"state", state}});
+    done(f, fmt::format("every {} job of queue {} moved back to wait", state, name),
+         {{"queue", name}, {"state", state}});
   } else {
     co_await q.retry_job(f.id, state);
     done(f, fmt::format("job {} moved back to wait", f.id), {{"queue", name}, {"jobId", f.id}});

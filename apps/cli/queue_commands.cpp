@@ -51,10 +51,12 @@ void add_cancel_flags(CLI::App& cmd, queue_flags& f) {
 }
 
 void add_jobs_flags(CLI::App& cmd, queue_flags& f) {
-  cmd.add_option("--state", f.state, "only this state: active, waiting, paused, prioritized, delayed, completed, failed");
+  cmd.add_option("--state", f.state,
+                 "only this state: active, waiting, paused, prioritized, delayed, completed, failed");
   CLI::Option *start, *end, *asc;
   add_range(cmd, f, start, end, asc);
-  auto* page = cmd.add_option("--page", f.page, "page number, from 1")->check(CLI::PositiveNumber)->capture_default_str();
+  auto* page =
+      cmd.add_option("--page", f.page, "page number, from 1")->check(CLI::PositiveNumber)->capture_default_str();
   auto* per_page =
       cmd.add_option("--per-page", f.per_page, "jobs per page")->check(CLI::PositiveNumber)->capture_default_str();
   cmd.add_option("--search", f.search, "only jobs whose id or name contains this");
@@ -82,7 +84,8 @@ void add_limits_flags(CLI::App& cmd, queue_flags& f) {
                        ->check(CLI::PositiveNumber);
   max->needs(duration);
   duration->needs(max);
-  cmd.add_flag("--remove-concurrency", f.remove_concurrency, "remove the global concurrency")->excludes("--concurrency");
+  cmd.add_flag("--remove-concurrency", f.remove_concurrency, "remove the global concurrency")
+      ->excludes("--concurrency");
   cmd.add_flag("--remove-rate-limit", f.remove_rate_limit, "remove the global rate limit")->excludes(max);
 }
 
@@ -95,7 +98,8 @@ const action_spec actions[] = {
      [](CLI::App& cmd, queue_flags& f) { cmd.add_flag("--delayed", f.delayed, "delayed jobs too"); }, drain_queue},
     {"clean", "remove finished (or waiting, delayed, ...) jobs older than --grace", add_clean_flags, clean_queue},
     {"obliterate", "remove the queue and every job in it",
-     [](CLI::App& cmd, queue_flags& f) { cmd.add_flag("--force", f.force, "even with active jobs"); }, obliterate_queue},
+     [](CLI::App& cmd, queue_flags& f) { cmd.add_flag("--force", f.force, "even with active jobs"); },
+     obliterate_queue},
     {"retry", "move a failed job (--id) or every failed one back to wait", add_retry_flags, retry_jobs},
     {"promote", "run a delayed job (--id) or every delayed one now", add_optional_id, promote_jobs},
     {"remove", "remove a job (prints true, or false and exits 3)", add_id, remove_job},

@@ -58,7 +58,8 @@ json::object queue_overview::to_json() const {
           {"failedPerMinute", optional_json(failed_per_minute)}};
 }
 
-overview_reader::overview_reader(net::any_io_executor ex, common_options c) : ex_(std::move(ex)), common_(std::move(c)) {}
+overview_reader::overview_reader(net::any_io_executor ex, common_options c)
+    : ex_(std::move(ex)), common_(std::move(c)) {}
 
 overview_reader::~overview_reader() { close(); }
 

@@ -24,9 +24,9 @@ struct queue_overview {
   std::string name;
   std::map<std::string, std::int64_t> counts;  // BullMQ's states, "waiting" included
   bool paused = false;
-  std::size_t workers = 0;           // connections named as a worker of this queue (Node or drover)
-  std::int64_t busy = 0;             // running jobs, over the drover workers' heartbeats
-  std::int64_t concurrency = 0;      // their slots; 0 when no drover worker reports
+  std::size_t workers = 0;       // connections named as a worker of this queue (Node or drover)
+  std::int64_t busy = 0;         // running jobs, over the drover workers' heartbeats
+  std::int64_t concurrency = 0;  // their slots; 0 when no drover worker reports
   // Jobs in the newest minute of BullMQ's metrics; std::nullopt when the workers keep no
   // metrics (drover worker --metrics N, or BullMQ's metrics option).
   std::optional<std::int64_t> completed_per_minute, failed_per_minute;

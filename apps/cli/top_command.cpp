@@ -218,7 +218,9 @@ void add_top_options(CLI::App& top, top_flags& f) {
   add_connection(&top, f.common);
   top.add_flag("--once", f.once, "print one frame and exit (no terminal codes)");
   add_json_flag(&top, f.json);
-  top.add_option("--interval", f.interval_ms, "ms between redraws")->check(CLI::Range(100, 60000))->capture_default_str();
+  top.add_option("--interval", f.interval_ms, "ms between redraws")
+      ->check(CLI::Range(100, 60000))
+      ->capture_default_str();
 }
 
 void add_list_options(CLI::App& list, top_flags& f) {

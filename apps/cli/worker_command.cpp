@@ -40,16 +40,22 @@ struct worker_flags {
 
 void add_worker_options(CLI::App& w, worker_flags& f) {
   add_common(&w, f.common);
-  w.add_option("--concurrency,-c", f.concurrency, "jobs run at once")->check(CLI::PositiveNumber)->capture_default_str();
+  w.add_option("--concurrency,-c", f.concurrency, "jobs run at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   w.add_option("--processor,-p", f.processor,
                "noop, echo, sleep, fail, flaky, progress, cpu or chaos (sleeps data.ms, fails when data.fail)")
       ->capture_default_str();
   w.add_option("--name", f.name, "worker name (processedBy, CLIENT LIST)");
-  w.add_option("--lock-duration", f.lock_duration_ms, "lock duration, ms")->check(CLI::PositiveNumber)->capture_default_str();
+  w.add_option("--lock-duration", f.lock_duration_ms, "lock duration, ms")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   w.add_option("--stalled-interval", f.stalled_interval_ms, "stalled check interval, ms")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  w.add_option("--max-stalled", f.max_stalled, "stalls before a job fails")->check(CLI::NonNegativeNumber)->capture_default_str();
+  w.add_option("--max-stalled", f.max_stalled, "stalls before a job fails")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   w.add_option("--drain-delay", f.drain_delay_ms, "longest wait on an empty queue, ms")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -57,7 +63,8 @@ void add_worker_options(CLI::App& w, worker_flags& f) {
   w.add_option("--limit-duration", f.limit_duration_ms, "rate limit: window, ms")->check(CLI::NonNegativeNumber);
   w.add_option("--metrics", f.metrics_points, "keep BullMQ's per-minute metrics with this many points (0: off)")
       ->check(CLI::NonNegativeNumber);
-  w.add_option("--default-timeout", f.default_timeout_ms, "time allowed to a job without a timeout of its own, ms (0: none)")
+  w.add_option("--default-timeout", f.default_timeout_ms,
+               "time allowed to a job without a timeout of its own, ms (0: none)")
       ->check(CLI::NonNegativeNumber);
   w.add_option("--dead-letter-queue", f.dead_letter_queue,
                "copy jobs that fail for good to this queue (usually <queue>-dlq; default: none)");
@@ -95,8 +102,7 @@ int run_worker(const worker_flags& c) {
     net::co_spawn(io, w.close(std::chrono::milliseconds(c.shutdown_grace_ms)), [&](std::exception_ptr) { io.stop(); });
   });
   w.start();
-  spdlog::info("worker of queue {} started: processor {}, concurrency {}", c.common.queue, c.processor,
-               c.concurrency);
+  spdlog::info("worker of queue {} started: processor {}, concurrency {}", c.common.queue, c.processor, c.concurrency);
   io.run();
   spdlog::info("worker of queue {} stopped after {} job(s)", c.common.queue, w.processed());
   return 0;

@@ -45,14 +45,16 @@ webhook_check verify_webhook(std::string_view secret, std::string_view id, std::
   std::int64_t ts = 0;
   auto [p, ec] = std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), ts);
   if (ec != std::errc() || p != timestamp.data() + timestamp.size()) return webhook_check::bad_timestamp;
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (ts < now - tolerance.count() || ts > now + tolerance.count()) return webhook_check::too_old_or_new;
   const std::string expected = sign_webhook(secret, id, ts, body);
   // The header may carry several signatures (key rotation), separated by spaces.
   std::size_t start = 0;
   while (start <= signature_header.size()) {
     auto end = signature_header.find(' ', start);
-    auto candidate = signature_header.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    auto candidate =
+        signature_header.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     if (candidate.size() == expected.size() && CRYPTO_memcmp(candidate.data(), expected.data(), expected.size()) == 0) {
       return webhook_check::ok;
     }
@@ -64,11 +66,16 @@ webhook_check verify_webhook(std::string_view secret, std::string_view id, std::
 
 const char* to_string(webhook_check c) {
   switch (c) {
-    case webhook_check::ok: return "ok";
-    case webhook_check::missing_headers: return "missing webhook-id, webhook-timestamp or webhook-signature";
-    case webhook_check::bad_timestamp: return "webhook-timestamp is not a number";
-    case webhook_check::too_old_or_new: return "webhook-timestamp is more than 5 minutes away (replay?)";
-    case webhook_check::bad_signature: return "webhook-signature does not match";
+    case webhook_check::ok:
+      return "ok";
+    case webhook_check::missing_headers:
+      return "missing webhook-id, webhook-timestamp or webhook-signature";
+    case webhook_check::bad_timestamp:
+      return "webhook-timestamp is not a number";
+    case webhook_check::too_old_or_new:
+      return "webhook-timestamp is more than 5 minutes away (replay?)";
+    case webhook_check::bad_signature:
+      return "webhook-signature does not match";
   }
   return "unknown";
 }

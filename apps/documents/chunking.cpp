@@ -88,7 +88,8 @@ std::vector<unit> units_of(std::string_view text, std::size_t max) {
 
 std::size_t joined_size(const std::vector<unit>& units, std::size_t from, std::size_t to) {
   std::size_t n = 0;
-  for (std::size_t i = from; i < to; ++i) n += (i > from ? (units[i].starts_paragraph ? 2 : 1) : 0) + units[i].text.size();
+  for (std::size_t i = from; i < to; ++i)
+    n += (i > from ? (units[i].starts_paragraph ? 2 : 1) : 0) + units[i].text.size();
   return n;
 }
 
@@ -112,7 +113,8 @@ std::size_t paragraph_size(const std::vector<unit>& units, std::size_t i) {
 
 std::vector<std::string> split_into_chunks(std::string_view text, const chunking_options& opts) {
   if (opts.target_chars == 0 || opts.max_chars < opts.target_chars || opts.overlap_chars >= opts.target_chars) {
-    throw std::invalid_argument("chunking options: need 0 < target_chars <= max_chars and overlap_chars < target_chars");
+    throw std::invalid_argument(
+        "chunking options: need 0 < target_chars <= max_chars and overlap_chars < target_chars");
   }
   auto units = units_of(text, opts.max_chars);
   std::vector<std::string> chunks;

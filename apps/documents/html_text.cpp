@@ -19,11 +19,10 @@ namespace {
 // Elements whose content is not shown as text.
 constexpr std::array skipped = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"};
 // Elements that start a new paragraph.
-constexpr std::array blocks = {"p",  "div",     "section", "article", "header", "footer",     "nav",
-                               "h1", "h2",      "h3",      "h4",      "h5",     "h6",         "li",
-                               "ul", "ol",      "dl",      "dt",      "dd",     "blockquote", "pre",
-                               "tr", "table",   "hr",      "main",    "aside",  "figure",     "figcaption",
-                               "form", "fieldset", "address", "body"};
+constexpr std::array blocks = {"p",    "div",   "section", "article",    "header", "footer",   "nav",     "h1",
+                               "h2",   "h3",    "h4",      "h5",         "h6",     "li",       "ul",      "ol",
+                               "dl",   "dt",    "dd",      "blockquote", "pre",    "tr",       "table",   "hr",
+                               "main", "aside", "figure",  "figcaption", "form",   "fieldset", "address", "body"};
 
 bool named(const xmlNode* n, const char* name) {
   return n->name && std::strcmp(reinterpret_cast<const char*>(n->name), name) == 0;

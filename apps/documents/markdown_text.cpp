@@ -36,8 +36,8 @@ extracted_text extract_markdown(const std::string& bytes) {
 
   extracted_text out;
   std::string text;
-  std::string heading;       // text of the first level-1 heading, while inside it
-  int title_heading = 0;     // 1 while inside the first level-1 heading, 2 after it
+  std::string heading;    // text of the first level-1 heading, while inside it
+  int title_heading = 0;  // 1 while inside the first level-1 heading, 2 after it
   for (auto ev = cmark_iter_next(it.get()); ev != CMARK_EVENT_DONE; ev = cmark_iter_next(it.get())) {
     cmark_node* n = cmark_iter_get_node(it.get());
     auto type = cmark_node_get_type(n);

@@ -8,7 +8,8 @@ namespace drover::httpd {
 namespace m = app::metrics;
 
 http_metrics::http_metrics(m::registry& r, std::chrono::milliseconds slow)
-    : requests_(r.add_counter("drover_http_requests_total", "HTTP requests answered, by method, route pattern and status.",
+    : requests_(r.add_counter("drover_http_requests_total",
+                              "HTTP requests answered, by method, route pattern and status.",
                               {"method", "route", "status"})),
       durations_(r.add_histogram("drover_http_request_duration_seconds",
                                  "Time from a request's arrival to its response, by method, route pattern and status.",

@@ -18,7 +18,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace json = boost::json;
@@ -99,8 +98,9 @@ net::awaitable<void> http_server::accept_loop() {
       socket.close(peer_ec);
       continue;
     }
-    auto work = verdict == connection_limits::verdict::admitted ? session(std::move(socket), std::move(slot), peer.address().to_string())
-                                                                : refuse(std::move(socket), verdict);
+    auto work = verdict == connection_limits::verdict::admitted
+                    ? session(std::move(socket), std::move(slot), peer.address().to_string())
+                    : refuse(std::move(socket), verdict);
     net::co_spawn(ex_, std::move(work), [](std::exception_ptr e) {
       if (!e) return;
       try {
@@ -137,7 +137,8 @@ response parse_error_reply(const boost::system::error_code& ec) {
   request dummy;
   dummy.version(11);
   dummy.keep_alive(false);
-  if (ec == http::error::body_limit) return error_response(dummy, http::status::payload_too_large, "Request body too large");
+  if (ec == http::error::body_limit)
+    return error_response(dummy, http::status::payload_too_large, "Request body too large");
   if (ec == http::error::header_limit) {
     return error_response(dummy, http::status::request_header_fields_too_large, "Request headers too large");
   }
@@ -211,7 +212,7 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
         ec = http::error::body_limit;
       } else if (!uploads_.try_reserve(wanted, body_bytes)) {
         spdlog::debug("http: refused a {}-byte body: {} of {} bytes in flight", wanted, uploads_.used(),
-                     opts_.max_body_bytes_in_flight);
+                      opts_.max_body_bytes_in_flight);
         auto res = refusal(http::status::service_unavailable, "Too many uploads in progress; retry later");
         stream.expires_after(opts_.read_timeout);
         co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));

@@ -23,7 +23,7 @@ namespace drover::httpd {
 struct server_options {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 0;
-  std::size_t body_limit = 1024 * 1024;           // larger bodies get 413
+  std::size_t body_limit = 1024 * 1024;  // larger bodies get 413
   // When set, the body limit of each request, decided from its header (method and
   // target); body_limit is then unused. Lets one route take larger bodies than the rest.
   std::function<std::size_t(const request& header)> body_limit_for;

@@ -55,8 +55,8 @@ using app::same_prefix_v6;
 ip::address_v6::bytes_type v6_bytes(const char* text) { return ip::make_address_v6(text).to_bytes(); }
 
 std::uint32_t v4_at(const ip::address_v6::bytes_type& b, unsigned offset) {
-  return (std::uint32_t(b[offset]) << 24) | (std::uint32_t(b[offset + 1]) << 16) |
-         (std::uint32_t(b[offset + 2]) << 8) | std::uint32_t(b[offset + 3]);
+  return (std::uint32_t(b[offset]) << 24) | (std::uint32_t(b[offset + 1]) << 16) | (std::uint32_t(b[offset + 2]) << 8) |
+         std::uint32_t(b[offset + 3]);
 }
 
 std::optional<std::string> v4_range_of(std::uint32_t addr) {

@@ -26,8 +26,8 @@ struct completion {
 };
 
 struct ai_settings {
-  std::string base_url;  // AI_BASE_URL, e.g. https://api.openai.com/v1; empty: the echo provider
-  std::string api_key;   // AI_API_KEY (never logged)
+  std::string base_url;               // AI_BASE_URL, e.g. https://api.openai.com/v1; empty: the echo provider
+  std::string api_key;                // AI_API_KEY (never logged)
   std::string model = "gpt-4o-mini";  // AI_MODEL
   int max_tries = 3;                  // per job attempt, for 429 and 5xx
   std::chrono::milliseconds retry_base{500};

@@ -51,9 +51,14 @@ target parse_target(const std::string& url) {
     throw bad_destination(fmt::format("unsupported URL scheme '{}' (http or https only)", std::string(u->scheme())));
   }
   switch (u->host_type()) {
-    case boost::urls::host_type::ipv4: t.host = u->host_ipv4_address().to_string(); break;
-    case boost::urls::host_type::ipv6: t.host = u->host_ipv6_address().to_string(); break;
-    default: t.host = std::string(u->host_name());
+    case boost::urls::host_type::ipv4:
+      t.host = u->host_ipv4_address().to_string();
+      break;
+    case boost::urls::host_type::ipv6:
+      t.host = u->host_ipv6_address().to_string();
+      break;
+    default:
+      t.host = std::string(u->host_name());
   }
   if (t.host.empty()) throw bad_destination(fmt::format("URL '{}' has no host", url));
   t.port = u->has_port() ? std::string(u->port()) : (t.tls ? "443" : "80");
@@ -92,9 +97,10 @@ void check_destination(const address_policy& policy, const target& t, const std:
   if (policy.host_allowed(t.host, t.port)) return;
   for (const auto& e : endpoints) {
     if (auto why = policy.refusal(e.address())) {
-      throw bad_destination(fmt::format("refusing to connect to {} ({} is {}); allowlist it in "
-                                              "WEBHOOK_ALLOWED_HOSTS if this is intended",
-                                              t.host, e.address().to_string(), *why));
+      throw bad_destination(
+          fmt::format("refusing to connect to {} ({} is {}); allowlist it in "
+                      "WEBHOOK_ALLOWED_HOSTS if this is intended",
+                      t.host, e.address().to_string(), *why));
     }
   }
 }

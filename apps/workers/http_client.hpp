@@ -23,8 +23,8 @@ struct http_request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::chrono::milliseconds connect_timeout{5000};  // for resolving and connecting each
-  std::chrono::milliseconds read_timeout{30000};  // longest silence while reading
-  std::chrono::milliseconds total_timeout{0};     // the whole exchange; 0: no limit
+  std::chrono::milliseconds read_timeout{30000};    // longest silence while reading
+  std::chrono::milliseconds total_timeout{0};       // the whole exchange; 0: no limit
   // When set, the host must be allowlisted or resolve only to addresses the policy
   // accepts (URLs chosen by clients); the connection goes to those addresses.
   const address_policy* destinations = nullptr;

@@ -60,7 +60,9 @@ net::awaitable<http_response> exchange(Stream& stream, beast::tcp_stream& tcp, c
   parser.body_limit(64 * 1024 * 1024);
   tcp.expires_after(budget(req.read_timeout, deadline));
   co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
-  if (ec) throw transport_error(ec == beast::error::timeout ? std::string("no answer in time") : "reading the answer failed: " + ec.message());
+  if (ec)
+    throw transport_error(ec == beast::error::timeout ? std::string("no answer in time")
+                                                      : "reading the answer failed: " + ec.message());
 
   http_response out;
   out.status = parser.get().result_int();
@@ -77,7 +79,8 @@ net::awaitable<http_response> exchange(Stream& stream, beast::tcp_stream& tcp, c
     co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
-      throw transport_error(ec == beast::error::timeout ? std::string("the answer stalled") : "reading the body failed: " + ec.message());
+      throw transport_error(ec == beast::error::timeout ? std::string("the answer stalled")
+                                                        : "reading the body failed: " + ec.message());
     }
     std::size_t n = sizeof chunk - parser.get().body().size;
     if (n == 0) continue;

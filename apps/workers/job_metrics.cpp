@@ -15,22 +15,26 @@ job_metrics::job_metrics(m::registry& r)
     : processing_(r.add_histogram("drover_job_processing_seconds",
                                   "Time one attempt of a job took in its processor, by queue and outcome.",
                                   {"queue", "outcome"}, m::duration_buckets())),
-      wait_(r.add_histogram("drover_job_wait_seconds",
-                            "Time a job waited from when it could run (created, plus its delay) until a worker took it.",
-                            {"queue"}, m::duration_buckets())),
+      wait_(
+          r.add_histogram("drover_job_wait_seconds",
+                          "Time a job waited from when it could run (created, plus its delay) until a worker took it.",
+                          {"queue"}, m::duration_buckets())),
       busy_(r.add_gauge("drover_worker_busy_slots", "Jobs running now in this process, by queue.", {"queue"})),
       concurrency_(r.add_gauge("drover_worker_concurrency", "Jobs this process may run at once, by queue.", {"queue"})),
-      utilization_(r.add_gauge("drover_worker_utilization", "Busy slots over concurrency (0 to 1), by queue.", {"queue"})),
-      completed_(r.add_counter("drover_worker_jobs_completed_total", "Jobs this process completed, by queue.", {"queue"})),
+      utilization_(
+          r.add_gauge("drover_worker_utilization", "Busy slots over concurrency (0 to 1), by queue.", {"queue"})),
+      completed_(
+          r.add_counter("drover_worker_jobs_completed_total", "Jobs this process completed, by queue.", {"queue"})),
       failed_(r.add_counter("drover_worker_jobs_failed_total",
-                            "Jobs this process failed for good (retried attempts not counted), by queue.", {"queue"})) {}
+                            "Jobs this process failed for good (retried attempts not counted), by queue.", {"queue"})) {
+}
 
 void job_metrics::observe_start(const job& j, const std::string& queue) {
   // The first attempt only: a retry's wait is its backoff, which is not queueing.
   if (j.attempts_made > 0) return;
-  const auto taken = j.processed_on.value_or(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                 .count());
+  const auto taken = j.processed_on.value_or(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
   const auto ready = j.timestamp + j.delay;
   const auto waited_ms = taken > ready ? taken - ready : 0;
   wait_.with({queue}).observe(static_cast<double>(waited_ms) / 1000.0);
@@ -79,7 +83,8 @@ void job_metrics::sample(const std::vector<std::pair<std::string, const worker*>
     const auto s = w->stats();
     busy_.with({queue}).set(static_cast<double>(s.running));
     concurrency_.with({queue}).set(static_cast<double>(s.concurrency));
-    utilization_.with({queue}).set(s.concurrency ? static_cast<double>(s.running) / static_cast<double>(s.concurrency) : 0);
+    utilization_.with({queue}).set(s.concurrency ? static_cast<double>(s.running) / static_cast<double>(s.concurrency)
+                                                 : 0);
     completed_.with({queue}).set_total(static_cast<double>(s.completed));
     failed_.with({queue}).set_total(static_cast<double>(s.failed));
   }

@@ -109,8 +109,8 @@ class openai_provider final : public ai_provider {
           auto v = json::parse(data, ec);
           const json::value* delta = nullptr;
           if (!ec && v.is_object()) {
-            if (auto* choices = v.get_object().if_contains("choices"); choices && choices->is_array() &&
-                                                                       !choices->get_array().empty()) {
+            if (auto* choices = v.get_object().if_contains("choices");
+                choices && choices->is_array() && !choices->get_array().empty()) {
               const auto& c0 = choices->get_array()[0];
               if (c0.is_object()) {
                 if (auto* d = c0.get_object().if_contains("delta"); d && d->is_object()) {
@@ -118,7 +118,8 @@ class openai_provider final : public ai_provider {
                 }
               }
             }
-            if (auto* m = v.get_object().if_contains("model"); m && m->is_string()) out.model = std::string(m->get_string());
+            if (auto* m = v.get_object().if_contains("model"); m && m->is_string())
+              out.model = std::string(m->get_string());
           }
           if (ec || !v.is_object()) {
             bad_chunk = std::string(data.substr(0, 200));
@@ -180,7 +181,8 @@ ai_settings ai_settings::from_env() {
   if (const char* v = env("AI_BASE_URL")) s.base_url = v;
   if (const char* v = env("AI_API_KEY")) s.api_key = v;
   if (const char* v = env("AI_MODEL")) s.model = v;
-  if (const char* v = env("AI_TIMEOUT_MS")) s.read_timeout = std::chrono::milliseconds(app::env_number<long>("AI_TIMEOUT_MS", v, 1));
+  if (const char* v = env("AI_TIMEOUT_MS"))
+    s.read_timeout = std::chrono::milliseconds(app::env_number<long>("AI_TIMEOUT_MS", v, 1));
   return s;
 }
 

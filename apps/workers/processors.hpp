@@ -20,8 +20,8 @@ namespace drover::workers {
 struct document_search {
   app::database& db;
   boost::asio::thread_pool& pool;
-  std::size_t max_chunks = 4;         // chunks added to the prompt at most
-  std::size_t max_chars = 6000;       // their total size at most
+  std::size_t max_chunks = 4;    // chunks added to the prompt at most
+  std::size_t max_chars = 6000;  // their total size at most
 };
 
 // ai-processing: `generate-response` builds the prompt from the job's context, streams

@@ -74,7 +74,8 @@ workers_config workers_config::from_env() {
   if (const char* v = env("WEBHOOK_CONCURRENCY")) c.webhook_concurrency = positive("WEBHOOK_CONCURRENCY", v);
   if (const char* v = env("WORKERS_PORT")) {
     int port = positive("WORKERS_PORT", v);
-    if (port > 65535) throw error(errc::invalid_argument, fmt::format("WORKERS_PORT must be at most 65535, got {}", port));
+    if (port > 65535)
+      throw error(errc::invalid_argument, fmt::format("WORKERS_PORT must be at most 65535, got {}", port));
     c.port = static_cast<std::uint16_t>(port);
   }
   if (const char* v = env("WORKERS_BIND")) c.bind = v;
@@ -112,7 +113,8 @@ workers_config workers_config::from_env() {
   if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
   if (const char* v = env("DATABASE_URL")) c.database_url = v;
   if (const char* v = env("AI_JOB_TIMEOUT_MS")) c.ai_job_timeout = app::env_ms("AI_JOB_TIMEOUT_MS", v);
-  if (const char* v = env("DOCUMENT_JOB_TIMEOUT_MS")) c.document_job_timeout = app::env_ms("DOCUMENT_JOB_TIMEOUT_MS", v);
+  if (const char* v = env("DOCUMENT_JOB_TIMEOUT_MS"))
+    c.document_job_timeout = app::env_ms("DOCUMENT_JOB_TIMEOUT_MS", v);
   if (const char* v = env("WEBHOOK_JOB_TIMEOUT_MS")) c.webhook_job_timeout = app::env_ms("WEBHOOK_JOB_TIMEOUT_MS", v);
   if (const char* v = env("DEAD_LETTERS")) c.dead_letters = std::string_view(v) != "off" && std::string_view(v) != "0";
   c.alerts = alert_settings::from_env();
@@ -242,7 +244,8 @@ void workers_app::start() {
   i.search_db = app::open_database(i.cfg.database_url);
   i.search = std::make_unique<document_search>(document_search{*i.search_db, i.search_pool});
   auto add = [&i](const std::string& name, processor p, int concurrency) {
-    i.workers.push_back(std::make_unique<worker>(i.ex, name, i.jobs.timed(std::move(p), name), i.options(concurrency, name)));
+    i.workers.push_back(
+        std::make_unique<worker>(i.ex, name, i.jobs.timed(std::move(p), name), i.options(concurrency, name)));
     i.worker_queues.push_back(name);
   };
   add("ai-processing", generate_response_processor(*i.ai, i.webhooks, i.search.get()), i.cfg.ai_concurrency);
@@ -253,14 +256,15 @@ void workers_app::start() {
   i.connectivity.watch_database(*i.search_db, i.search_pool);
   i.connectivity.start();
   if (!i.cfg.alerts.rules.empty()) {
-    i.alerts = std::make_unique<alert_evaluator>(i.ex, i.cfg.alerts, queue_options{i.cfg.prefix, i.cfg.redis}, i.webhooks,
-                                                 impl::process_id());
+    i.alerts = std::make_unique<alert_evaluator>(i.ex, i.cfg.alerts, queue_options{i.cfg.prefix, i.cfg.redis},
+                                                 i.webhooks, impl::process_id());
     i.alerts->start();
   }
   httpd::server_options ho;
   ho.bind = i.cfg.bind;
   ho.port = i.cfg.port;
-  i.http = std::make_unique<httpd::http_server>(i.ex, ho, [&i](httpd::request req, std::string) { return i.handle(std::move(req)); });
+  i.http = std::make_unique<httpd::http_server>(
+      i.ex, ho, [&i](httpd::request req, std::string) { return i.handle(std::move(req)); });
   i.http->start();
   spdlog::info("workers: ai-processing x{}, document-processing x{}, webhook-delivery x{}; AI provider: {}",
                i.cfg.ai_concurrency, i.cfg.document_concurrency, i.cfg.webhook_concurrency,

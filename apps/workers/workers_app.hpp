@@ -20,12 +20,12 @@ namespace drover::workers {
 struct workers_config {
   std::string prefix = "bull";
   redis_options redis = redis_options::from_env();
-  int ai_concurrency = 5;         // AI_CONCURRENCY
-  int document_concurrency = 2;   // DOCUMENT_CONCURRENCY
-  int webhook_concurrency = 10;   // WEBHOOK_CONCURRENCY
-  std::string bind = "0.0.0.0";   // WORKERS_BIND
-  std::uint16_t port = 5001;      // WORKERS_PORT: /healthz, /readyz, /metrics
-  std::string metrics_token;      // METRICS_TOKEN: /metrics wants it as a bearer token when set
+  int ai_concurrency = 5;        // AI_CONCURRENCY
+  int document_concurrency = 2;  // DOCUMENT_CONCURRENCY
+  int webhook_concurrency = 10;  // WEBHOOK_CONCURRENCY
+  std::string bind = "0.0.0.0";  // WORKERS_BIND
+  std::uint16_t port = 5001;     // WORKERS_PORT: /healthz, /readyz, /metrics
+  std::string metrics_token;     // METRICS_TOKEN: /metrics wants it as a bearer token when set
   // WEBHOOK_SECRET: signs every delivery. Required, and not the development one, unless
   // AUTH_MODE=none (the development mode, where it defaults to "dev-webhook-secret").
   std::string webhook_secret;
@@ -34,7 +34,7 @@ struct workers_config {
   // derives it (so the dev setup works as is), and WEBHOOK_ALLOWED_HOSTS.
   address_policy webhook_destinations;
   std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL: uploads and their chunks
-  std::string name;               // worker name prefix (processedBy, CLIENT LIST)
+  std::string name;                                     // worker name prefix (processedBy, CLIENT LIST)
   // Per-queue default timeouts, for jobs without a `timeout` of their own (0: none).
   std::chrono::milliseconds ai_job_timeout{120000};        // AI_JOB_TIMEOUT_MS
   std::chrono::milliseconds document_job_timeout{300000};  // DOCUMENT_JOB_TIMEOUT_MS
@@ -46,7 +46,7 @@ struct workers_config {
   // Jobs that fail for good are copied to "<queue>-dlq"; DEAD_LETTERS=off turns it off.
   bool dead_letters = true;
   ai_settings ai = ai_settings::from_env();
-  alert_settings alerts;          // ALERT_RULES / ALERT_RULES_FILE, ALERT_WEBHOOK_URL, ALERT_INTERVAL_MS
+  alert_settings alerts;  // ALERT_RULES / ALERT_RULES_FILE, ALERT_WEBHOOK_URL, ALERT_INTERVAL_MS
 
   static workers_config from_env();
 };

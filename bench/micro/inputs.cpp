@@ -52,44 +52,52 @@ job_options chat_job_options() {
 }
 
 const json::value& chat_result() {
-  static const json::value v = json::object{
-      {"response",
-       "Three places near Baixa that locals like: Taberna da Rua das Flores (small, petiscos, no "
-       "bookings - arrive before 19:00 or expect a queue), Zé da Mouraria (huge portions of "
-       "bacalhau, lunch only, so better for day 2) and O Trevo for a quick bifana. For a sit-down "
-       "dinner on day 1, Cervejaria Ramiro is famous for seafood and takes no bookings either; "
-       "go early or late. If you want to book, A Cevicheria and Prado take reservations online "
-       "and fill up two or three days ahead in May. Near the castle, Chapitô à Mesa has a terrace "
-       "with one of the best views of the river at sunset - book a table outside."},
-      {"provider", "openai"},
-      {"model", "gpt-4o-mini"}};
+  static const json::value v =
+      json::object{{"response",
+                    "Three places near Baixa that locals like: Taberna da Rua das Flores (small, petiscos, no "
+                    "bookings - arrive before 19:00 or expect a queue), Zé da Mouraria (huge portions of "
+                    "bacalhau, lunch only, so better for day 2) and O Trevo for a quick bifana. For a sit-down "
+                    "dinner on day 1, Cervejaria Ramiro is famous for seafood and takes no bookings either; "
+                    "go early or late. If you want to book, A Cevicheria and Prado take reservations online "
+                    "and fill up two or three days ahead in May. Near the castle, Chapitô à Mesa has a terrace "
+                    "with one of the best views of the river at sunset - book a table outside."},
+                   {"provider", "openai"},
+                   {"model", "gpt-4o-mini"}};
   return v;
 }
 
 const std::vector<std::string>& chat_job_hash() {
   static const std::vector<std::string> fv{
-      "delay", "0",
-      "processedOn", "1795921541817",
-      "timestamp", "1795921541587",
-      "pb", "workers-1",
-      "priority", "0",
-      "data", chat_payload_text(),
-      "opts", R"json({"removeOnFail":5000,"removeOnComplete":1000,"backoff":{"delay":2000,"type":"exponential"},"attempts":3})json",
-      "name", "generate-response",
-      "ats", "1"};
+      "delay",
+      "0",
+      "processedOn",
+      "1795921541817",
+      "timestamp",
+      "1795921541587",
+      "pb",
+      "workers-1",
+      "priority",
+      "0",
+      "data",
+      chat_payload_text(),
+      "opts",
+      R"json({"removeOnFail":5000,"removeOnComplete":1000,"backoff":{"delay":2000,"type":"exponential"},"attempts":3})json",
+      "name",
+      "generate-response",
+      "ats",
+      "1"};
   return fv;
 }
 
 const std::vector<std::string>& noop_job_hash() {
-  static const std::vector<std::string> fv{
-      "name", "noop",
-      "data", R"json({"i":4711})json",
-      "opts", R"json({"attempts":0})json",
-      "timestamp", "1795922656606",
-      "delay", "0",
-      "priority", "0",
-      "processedOn", "1795922656853",
-      "ats", "1"};
+  static const std::vector<std::string> fv{"name",        "noop",
+                                           "data",        R"json({"i":4711})json",
+                                           "opts",        R"json({"attempts":0})json",
+                                           "timestamp",   "1795922656606",
+                                           "delay",       "0",
+                                           "priority",    "0",
+                                           "processedOn", "1795922656853",
+                                           "ats",         "1"};
   return fv;
 }
 

@@ -41,7 +41,6 @@ class blocking_queue {
   bool is_paused();
   bool remove(std::string id);
 
-
   struct impl;
 
  private:

@@ -15,8 +15,7 @@ namespace drover {
 // added or has been paused (BullMQ writes its "meta" hash then), whoever wrote it.
 // Scans the keyspace with SCAN, so it does not block Redis on a large database.
 // Throws drover::error for a Redis failure.
-boost::asio::awaitable<std::vector<std::string>> discover_queues(boost::asio::any_io_executor ex,
-                                                                 redis_options redis,
+boost::asio::awaitable<std::vector<std::string>> discover_queues(boost::asio::any_io_executor ex, redis_options redis,
                                                                  std::string prefix = "bull");
 
 }  // namespace drover

@@ -33,9 +33,7 @@ enum class errc {
 
 const std::error_category& drover_category() noexcept;
 
-inline std::error_code make_error_code(errc e) noexcept {
-  return {static_cast<int>(e), drover_category()};
-}
+inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), drover_category()}; }
 
 // Thrown by every drover operation that fails. what() says what was being done
 // and to what ("Missing lock for job 42. moveToFinished"), code() says why.

@@ -18,11 +18,11 @@ namespace drover {
 struct job {
   std::string id;
   std::string name;
-  boost::json::value data;      // the payload
+  boost::json::value data;  // the payload
   job_options opts;
   boost::json::value progress = 0;
-  std::int64_t timestamp = 0;   // ms, when it was created
-  std::int64_t delay = 0;       // ms
+  std::int64_t timestamp = 0;  // ms, when it was created
+  std::int64_t delay = 0;      // ms
   std::int64_t priority = 0;
   std::int64_t attempts_made = 0;
   std::int64_t attempts_started = 0;

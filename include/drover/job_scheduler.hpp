@@ -45,18 +45,18 @@ struct repeat_options {
 struct job_template {
   std::optional<std::string> name;  // unset: the scheduler's id
   boost::json::value data = boost::json::object();
-  job_options opts;                 // jobId, delay and repeat are the scheduler's own
+  job_options opts;  // jobId, delay and repeat are the scheduler's own
 };
 
 // A scheduler as queue::get_job_schedulers reports it (Node's getJobSchedulers()).
 struct job_scheduler_info {
-  std::string key;                // the scheduler's id
-  std::string name;               // the name of the jobs it makes
+  std::string key;                   // the scheduler's id
+  std::string name;                  // the name of the jobs it makes
   std::optional<std::int64_t> next;  // ms: when its next job is due
   std::optional<std::int64_t> iteration_count, limit, start_date, end_date, every, offset;
   std::optional<std::string> tz, pattern;
-  std::optional<boost::json::value> template_data;     // the template's data, if not {}
-  std::optional<boost::json::object> template_opts;    // the template's options (public names)
+  std::optional<boost::json::value> template_data;   // the template's data, if not {}
+  std::optional<boost::json::object> template_opts;  // the template's options (public names)
 
   // As Node shows it: {key, name, next, iterationCount, limit, startDate, endDate, tz,
   // pattern, every, offset, template: {data, opts}}, unset fields left out.

@@ -53,20 +53,20 @@ struct global_rate_limit {
 
 // What a queue's meta hash holds (Node's queue.getMeta()).
 struct queue_meta {
-  std::optional<std::int64_t> concurrency;     // global concurrency
-  std::optional<global_rate_limit> rate_limit; // global rate limit
-  std::optional<std::int64_t> max_len_events;  // the events stream's approximate cap
+  std::optional<std::int64_t> concurrency;      // global concurrency
+  std::optional<global_rate_limit> rate_limit;  // global rate limit
+  std::optional<std::int64_t> max_len_events;   // the events stream's approximate cap
   bool paused = false;
-  std::string version;                         // "<library>:<version>" of the last writer
-  std::map<std::string, std::string> other;    // any other field, as stored
+  std::string version;                       // "<library>:<version>" of the last writer
+  std::map<std::string, std::string> other;  // any other field, as stored
 };
 
 // BullMQ's per-minute job counts (queue.getMetrics), kept by workers that have
 // worker_options::metrics_max_data_points set.
 struct queue_metrics {
-  std::int64_t count = 0;       // jobs counted since the metrics began
-  std::int64_t prev_ts = 0;     // epoch ms of the last counted job
-  std::int64_t prev_count = 0;  // `count` when the newest data point was written
+  std::int64_t count = 0;          // jobs counted since the metrics began
+  std::int64_t prev_ts = 0;        // epoch ms of the last counted job
+  std::int64_t prev_count = 0;     // `count` when the newest data point was written
   std::vector<std::int64_t> data;  // jobs per minute, newest minute first
   std::int64_t points = 0;         // data points kept in Redis
   // BullMQ's shape: {meta: {count, prevTS, prevCount}, data, count}.
@@ -91,10 +91,10 @@ struct worker_status {
   std::string host;
   std::int64_t pid = 0;
   std::int64_t concurrency = 0;
-  std::int64_t busy = 0;  // jobs running at the last heartbeat
-  std::uint64_t completed = 0, failed = 0;  // since the worker started
+  std::int64_t busy = 0;                        // jobs running at the last heartbeat
+  std::uint64_t completed = 0, failed = 0;      // since the worker started
   std::int64_t started_at = 0, updated_at = 0;  // epoch ms
-  std::int64_t heartbeat_ms = 0;  // the worker's heartbeat interval
+  std::int64_t heartbeat_ms = 0;                // the worker's heartbeat interval
   boost::json::object to_json() const;
   static worker_status from_json(const boost::json::value& v);  // throws drover::error(protocol)
 };
@@ -134,8 +134,9 @@ class queue {
   boost::asio::awaitable<std::vector<job>> get_jobs(std::vector<std::string> types, std::int64_t start = 0,
                                                     std::int64_t end = -1, bool asc = false);
   // Log lines of a job, oldest first, and how many there are in all.
-  boost::asio::awaitable<std::pair<std::vector<std::string>, std::int64_t>> get_job_logs(
-      std::string id, std::int64_t start = 0, std::int64_t end = -1);
+  boost::asio::awaitable<std::pair<std::vector<std::string>, std::int64_t>> get_job_logs(std::string id,
+                                                                                         std::int64_t start = 0,
+                                                                                         std::int64_t end = -1);
 
   boost::asio::awaitable<void> pause();
   boost::asio::awaitable<void> resume();
@@ -187,8 +188,7 @@ class queue {
   boost::asio::awaitable<std::optional<job_scheduler_info>> get_job_scheduler(std::string id);
   // [start, end] (inclusive; end -1: all) by next run time, latest first unless asc.
   boost::asio::awaitable<std::vector<job_scheduler_info>> get_job_schedulers(std::int64_t start = 0,
-                                                                             std::int64_t end = -1,
-                                                                             bool asc = false);
+                                                                             std::int64_t end = -1, bool asc = false);
   boost::asio::awaitable<std::int64_t> get_job_schedulers_count();
   // Removes the scheduler and its delayed next job; false when there was no such scheduler.
   boost::asio::awaitable<bool> remove_job_scheduler(std::string id);

@@ -30,7 +30,7 @@ struct queue_event {
 struct queue_events_options {
   std::string prefix = "bull";
   redis_options redis = redis_options::from_env();
-  std::string last_event_id = "$";  // "$": only new events; "0": from the start of the stream
+  std::string last_event_id = "$";         // "$": only new events; "0": from the start of the stream
   std::chrono::milliseconds block{10000};  // longest wait of one read
 };
 

@@ -20,7 +20,7 @@
 namespace drover {
 
 struct rate_limiter_options {
-  std::int64_t max = 0;                 // jobs started per window
+  std::int64_t max = 0;                   // jobs started per window
   std::chrono::milliseconds duration{0};  // the window
 };
 
@@ -38,11 +38,11 @@ struct worker_options {
   std::string name;                                   // shown as processedBy and in CLIENT LIST
   boost::json::value remove_on_complete;              // as job_options; a job's own option wins
   boost::json::value remove_on_fail;
-  bool skip_stalled_check = false;                    // leave the stalled check to other workers
+  bool skip_stalled_check = false;  // leave the stalled check to other workers
   // Keep BullMQ's per-minute metrics (metrics:completed / metrics:failed) with this
   // many data points, as Node's `metrics: {maxDataPoints}`; 0: keep none.
   std::int64_t metrics_max_data_points = 0;
-  unsigned cpu_threads = 0;                           // threads for blocking processors; 0: one per core
+  unsigned cpu_threads = 0;  // threads for blocking processors; 0: one per core
   // Time allowed to one attempt of a job that has no `timeout` of its own; 0: none.
   std::chrono::milliseconds default_timeout{0};
   // How often the worker looks for cancellation requests (queue::cancel) of the jobs it

@@ -41,9 +41,13 @@ blocking_queue::~blocking_queue() {
 job blocking_queue::add(std::string name, json::value data, job_options opts) {
   return impl_->call(impl_->q->add(std::move(name), std::move(data), std::move(opts)));
 }
-std::vector<job> blocking_queue::add_bulk(std::vector<new_job> jobs) { return impl_->call(impl_->q->add_bulk(std::move(jobs))); }
+std::vector<job> blocking_queue::add_bulk(std::vector<new_job> jobs) {
+  return impl_->call(impl_->q->add_bulk(std::move(jobs)));
+}
 std::optional<job> blocking_queue::get_job(std::string id) { return impl_->call(impl_->q->get_job(std::move(id))); }
-std::optional<job_state> blocking_queue::get_job_state(std::string id) { return impl_->call(impl_->q->get_job_state(std::move(id))); }
+std::optional<job_state> blocking_queue::get_job_state(std::string id) {
+  return impl_->call(impl_->q->get_job_state(std::move(id)));
+}
 std::map<std::string, std::int64_t> blocking_queue::get_job_counts(std::vector<std::string> types) {
   return impl_->call(impl_->q->get_job_counts(std::move(types)));
 }

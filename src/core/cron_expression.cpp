@@ -30,11 +30,11 @@ constexpr field_spec second_f{"second", 0, 59}, minute_f{"minute", 0, 59}, hour_
 struct alias {
   std::string_view name, expression;
 };
-constexpr std::array aliases{
-    alias{"@yearly", "0 0 0 1 1 *"},  alias{"@annually", "0 0 0 1 1 *"}, alias{"@monthly", "0 0 0 1 * *"},
-    alias{"@weekly", "0 0 0 * * 0"},  alias{"@daily", "0 0 0 * * *"},    alias{"@hourly", "0 0 * * * *"},
-    alias{"@minutely", "0 * * * * *"}, alias{"@secondly", "* * * * * *"}, alias{"@weekdays", "0 0 0 * * 1-5"},
-    alias{"@weekends", "0 0 0 * * 0,6"}};
+constexpr std::array aliases{alias{"@yearly", "0 0 0 1 1 *"},     alias{"@annually", "0 0 0 1 1 *"},
+                             alias{"@monthly", "0 0 0 1 * *"},    alias{"@weekly", "0 0 0 * * 0"},
+                             alias{"@daily", "0 0 0 * * *"},      alias{"@hourly", "0 0 * * * *"},
+                             alias{"@minutely", "0 * * * * *"},   alias{"@secondly", "* * * * * *"},
+                             alias{"@weekdays", "0 0 0 * * 1-5"}, alias{"@weekends", "0 0 0 * * 0,6"}};
 
 constexpr std::array<std::string_view, 12> month_names{"jan", "feb", "mar", "apr", "may", "jun",
                                                        "jul", "aug", "sep", "oct", "nov", "dec"};
@@ -149,7 +149,8 @@ std::string with_ranges_for_wildcards(std::string_view raw, const field_spec& f)
 
 void check_chars(std::string_view raw, std::string_view extra, const parse_error_at& fail) {
   for (char c : raw) {
-    if (std::isdigit(static_cast<unsigned char>(c)) || c == ',' || c == '*' || c == '?' || c == '/' || c == '-') continue;
+    if (std::isdigit(static_cast<unsigned char>(c)) || c == ',' || c == '*' || c == '?' || c == '/' || c == '-')
+      continue;
     if (extra.find(c) != std::string_view::npos) continue;
     if (c == 'H') fail("hashed values (H) are not supported");
     fail(fmt::format("invalid character '{}'", c));
@@ -223,7 +224,8 @@ cron_expression cron_expression::parse(std::string_view expression) {
       bool possible = false;
       for (int m = 1; m <= 12; ++m) {
         for (int d = 1; d <= longest[static_cast<std::size_t>(m)]; ++d) {
-          possible = possible || (c.months_.test(static_cast<std::size_t>(m)) && c.days_.test(static_cast<std::size_t>(d)));
+          possible =
+              possible || (c.months_.test(static_cast<std::size_t>(m)) && c.days_.test(static_cast<std::size_t>(d)));
         }
       }
       if (!possible) fail("no chosen month has these days");
@@ -264,7 +266,8 @@ cron_expression cron_expression::parse(std::string_view expression) {
 
 bool cron_expression::day_matches(const date::year_month_day& ymd) const {
   const unsigned day = static_cast<unsigned>(ymd.day());
-  const auto last = static_cast<unsigned>(date::year_month_day_last(ymd.year(), date::month_day_last(ymd.month())).day());
+  const auto last =
+      static_cast<unsigned>(date::year_month_day_last(ymd.year(), date::month_day_last(ymd.month())).day());
   const unsigned wd = date::weekday(ymd).c_encoding();
   const bool dom = days_.test(day) || (last_day_ && day == last);
   bool dow = weekdays_.test(wd) && (nth_ == 0 || (day + 6) / 7 == static_cast<unsigned>(nth_));
@@ -293,7 +296,7 @@ std::optional<std::chrono::seconds> cron_expression::first_time_from(seconds tod
 }
 
 std::optional<date::local_seconds> cron_expression::next_wall(date::local_seconds from,
-                                                               date::local_seconds limit) const {
+                                                              date::local_seconds limit) const {
   auto day = date::floor<date::days>(from);
   seconds tod = from - day;
   while (day < limit) {

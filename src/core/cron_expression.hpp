@@ -44,12 +44,12 @@ class cron_expression {
 
   std::bitset<60> seconds_, minutes_;
   std::bitset<24> hours_;
-  std::bitset<32> days_;      // 1..31
-  std::bitset<13> months_;    // 1..12
-  std::bitset<7> weekdays_;   // 0 = Sunday
+  std::bitset<32> days_;          // 1..31
+  std::bitset<13> months_;        // 1..12
+  std::bitset<7> weekdays_;       // 0 = Sunday
   std::bitset<7> last_weekdays_;  // `<d>L`
-  bool last_day_ = false;     // `L` in day of month
-  int nth_ = 0;               // `<d>#<n>`: n, 0 when unused
+  bool last_day_ = false;         // `L` in day of month
+  int nth_ = 0;                   // `<d>#<n>`: n, 0 when unused
   bool any_day_of_month_ = true;  // the field is `*` or `?`
   bool any_day_of_week_ = true;
 };

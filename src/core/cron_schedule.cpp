@@ -53,7 +53,9 @@ std::optional<std::int64_t> next_cron_run(const cron_expression& expr, const dat
   for (date::sys_seconds at = first; at < horizon;) {
     const auto info = zone->get_info(at);
     const auto period_end = std::min<date::sys_seconds>(info.end, horizon);
-    const auto to_wall = [&](date::sys_seconds t, seconds offset) { return date::local_seconds((t + offset).time_since_epoch()); };
+    const auto to_wall = [&](date::sys_seconds t, seconds offset) {
+      return date::local_seconds((t + offset).time_since_epoch());
+    };
     auto wall_from = to_wall(at, info.offset);
     const auto wall_end = to_wall(period_end, info.offset);
 

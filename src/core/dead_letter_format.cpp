@@ -11,8 +11,8 @@ std::string dead_letter_id(std::string_view source_queue, std::string_view job_i
   return fmt::format("{}-{}-{}", source_queue, job_id, finished_on);
 }
 
-new_job dead_letter_entry(const job& j, std::string_view source_queue, std::string_view worker_name,
-                          std::string reason, json::array traces, std::int64_t finished_on) {
+new_job dead_letter_entry(const job& j, std::string_view source_queue, std::string_view worker_name, std::string reason,
+                          json::array traces, std::int64_t finished_on) {
   json::object origin{{"queue", source_queue},
                       {"jobId", j.id},
                       {"name", j.name},

@@ -22,7 +22,7 @@ std::string dead_letter_id(std::string_view source_queue, std::string_view job_i
 // The entry for job `j` of `source_queue`, which failed for good at `finished_on` on
 // worker `worker_name` (the layout in drover/dead_letter_queue.hpp), with the custom id
 // dead_letter_id gives.
-new_job dead_letter_entry(const job& j, std::string_view source_queue, std::string_view worker_name,
-                          std::string reason, boost::json::array traces, std::int64_t finished_on);
+new_job dead_letter_entry(const job& j, std::string_view source_queue, std::string_view worker_name, std::string reason,
+                          boost::json::array traces, std::int64_t finished_on);
 
 }  // namespace drover::detail

@@ -32,7 +32,8 @@ dead_letter read_entry(const job& e) {
   const json::value* origin = envelope ? envelope->if_contains(detail::dead_letter_origin_key) : nullptr;
   const json::value* queue_name = origin && origin->is_object() ? origin->get_object().if_contains("queue") : nullptr;
   if (!queue_name || !queue_name->is_string()) {
-    throw error(errc::invalid_argument, fmt::format("job {} holds no dead letter (no deadLetter.queue in its data)", e.id));
+    throw error(errc::invalid_argument,
+                fmt::format("job {} holds no dead letter (no deadLetter.queue in its data)", e.id));
   }
   dead_letter d;
   d.source_queue = std::string(queue_name->get_string());
@@ -51,9 +52,7 @@ dead_letter read_entry(const job& e) {
 
 }  // namespace
 
-std::string dead_letter_queue::name_for(std::string_view source_queue) {
-  return std::string(source_queue) + "-dlq";
-}
+std::string dead_letter_queue::name_for(std::string_view source_queue) { return std::string(source_queue) + "-dlq"; }
 
 dead_letter_queue::dead_letter_queue(net::any_io_executor ex, std::string name, queue_options opts)
     : opts_(opts), dlq_(ex, std::move(name), std::move(opts)) {}

@@ -101,19 +101,24 @@ void check_keep_jobs(const json::value& v, std::string_view name) {
 }
 
 // BullMQ options that drover stores and passes on without acting on them yet.
-constexpr std::array passthrough{"parent",         "failParentOnFailure", "continueParentOnFailure",
-                                 "ignoreDependencyOnFailure", "removeDependencyOnFailure", "repeat",
-                                 "repeatJobKey",   "prevMillis",          "telemetry"};
+constexpr std::array passthrough{"parent",
+                                 "failParentOnFailure",
+                                 "continueParentOnFailure",
+                                 "ignoreDependencyOnFailure",
+                                 "removeDependencyOnFailure",
+                                 "repeat",
+                                 "repeatJobKey",
+                                 "prevMillis",
+                                 "telemetry"};
 
 // Node stores these under short names (optsAsJSON).
 struct short_name {
   const char* name;
   const char* stored;
 };
-constexpr std::array short_names{short_name{"failParentOnFailure", "fpof"},
-                                 short_name{"continueParentOnFailure", "cpof"},
-                                 short_name{"ignoreDependencyOnFailure", "idof"},
-                                 short_name{"removeDependencyOnFailure", "rdof"}};
+constexpr std::array short_names{
+    short_name{"failParentOnFailure", "fpof"}, short_name{"continueParentOnFailure", "cpof"},
+    short_name{"ignoreDependencyOnFailure", "idof"}, short_name{"removeDependencyOnFailure", "rdof"}};
 
 }  // namespace
 

@@ -74,7 +74,8 @@ std::optional<scheduler_plan> plan_next_iteration(const scheduler_request& req, 
 
   plan.job_opts = req.opts;
   plan.job_opts["repeat"] = std::move(repeat);
-  plan.job_opts["jobId"] = fmt::format("repeat:{}:{}", req.id, plan.next_millis ? std::to_string(*plan.next_millis) : "");
+  plan.job_opts["jobId"] =
+      fmt::format("repeat:{}:{}", req.id, plan.next_millis ? std::to_string(*plan.next_millis) : "");
   plan.job_opts["delay"] = plan.next_millis ? std::max<std::int64_t>(0, *plan.next_millis - wall_now) : 0;
   plan.job_opts["timestamp"] = wall_now;
   if (plan.next_millis) {

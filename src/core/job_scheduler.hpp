@@ -19,8 +19,8 @@ struct scheduler_request {
   boost::json::object repeat;  // pattern|every, tz, startDate, endDate, limit, offset, count
   bool immediately = false;    // only a queue's upsert sets it; it is never stored
   std::string name;
-  std::string data = "{}";     // JSON text
-  boost::json::object opts;    // the job options every iteration gets
+  std::string data = "{}";   // JSON text
+  boost::json::object opts;  // the job options every iteration gets
 };
 
 // The next iteration, when there is one.

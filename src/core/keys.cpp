@@ -30,9 +30,7 @@ queue_keys::queue_keys(std::string prefix, std::string queue)
   worker_statuses = key("drover:workers");
 }
 
-std::string queue_keys::state(std::string_view name) const {
-  return name == "waiting" ? wait : key(name);
-}
+std::string queue_keys::state(std::string_view name) const { return name == "waiting" ? wait : key(name); }
 
 void check_queue_name(std::string_view name) {
   if (name.empty()) throw error(errc::invalid_argument, "queue name must not be empty");

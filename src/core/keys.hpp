@@ -25,8 +25,8 @@ class queue_keys {
   std::string lock(std::string_view id) const { return job(id) + ":lock"; }
   std::string logs(std::string_view id) const { return job(id) + ":logs"; }
 
-  std::string wait, paused, meta, id, completed, failed, delayed, active, events, marker,
-      prioritized, pc, stalled, stalled_check, limiter, repeat, waiting_children;
+  std::string wait, paused, meta, id, completed, failed, delayed, active, events, marker, prioritized, pc, stalled,
+      stalled_check, limiter, repeat, waiting_children;
   // drover's own: a hash of the live drover workers' heartbeats (worker id -> JSON).
   // Not part of BullMQ's layout; BullMQ ignores it.
   std::string worker_statuses;

@@ -56,16 +56,21 @@ msgpack_writer& msgpack_writer::nil() {
 
 msgpack_writer& msgpack_writer::json(const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::null: return nil();
-    case boost::json::kind::bool_: return boolean(v.get_bool());
-    case boost::json::kind::int64: return integer(v.get_int64());
+    case boost::json::kind::null:
+      return nil();
+    case boost::json::kind::bool_:
+      return boolean(v.get_bool());
+    case boost::json::kind::int64:
+      return integer(v.get_int64());
     case boost::json::kind::uint64: {
       auto u = v.get_uint64();
       commit(mp_encode_uint(reserve(mp_sizeof_uint(u)), u));
       return *this;
     }
-    case boost::json::kind::double_: return number(v.get_double());
-    case boost::json::kind::string: return str(v.get_string());
+    case boost::json::kind::double_:
+      return number(v.get_double());
+    case boost::json::kind::string:
+      return str(v.get_string());
     case boost::json::kind::array: {
       const auto& a = v.get_array();
       array(static_cast<std::uint32_t>(a.size()));

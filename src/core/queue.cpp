@@ -39,8 +39,8 @@ const std::string& queue::prefix() const { return impl_->keys.prefix(); }
 void queue::close() { impl_->conn->close(); }
 
 using detail::prepare_add;
-using detail::take_id;
 using detail::prepared_add;
+using detail::take_id;
 
 net::awaitable<job> queue::add(std::string name, json::value data, job_options opts) {
   auto p = prepare_add(impl_->keys, new_job{std::move(name), std::move(data), std::move(opts)});
@@ -91,16 +91,16 @@ net::awaitable<std::map<std::string, std::int64_t>> queue::get_job_counts(std::v
   co_return counts;
 }
 
-net::awaitable<std::vector<job>> queue::get_jobs(std::vector<std::string> types, std::int64_t start,
-                                                 std::int64_t end, bool asc) {
+net::awaitable<std::vector<job>> queue::get_jobs(std::vector<std::string> types, std::int64_t start, std::int64_t end,
+                                                 bool asc) {
   if (types.empty()) types = {"active", "completed", "delayed", "failed", "prioritized", "waiting", "waiting-children"};
   auto call = scripts::get_jobs::of(impl_->keys, types, start, end, asc);
   co_return co_await scripts::run(*impl_->conn, std::move(call));
 }
 
 net::awaitable<std::pair<std::vector<std::string>, std::int64_t>> queue::get_job_logs(std::string id,
-                                                                                     std::int64_t start,
-                                                                                     std::int64_t end) {
+                                                                                      std::int64_t start,
+                                                                                      std::int64_t end) {
   auto key = impl_->keys.logs(id);
   std::vector<redis::command> cmds;
   cmds.push_back(redis::command{"LRANGE", key}.push(start).push(end));

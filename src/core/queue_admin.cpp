@@ -117,7 +117,8 @@ net::awaitable<void> queue::change_priority(std::string id, std::int64_t priorit
 net::awaitable<void> queue::clear_logs(std::string id, std::int64_t keep) {
   if (keep < 0) throw error(errc::invalid_argument, "the number of log lines to keep must not be negative");
   const auto logs = impl_->keys.job(id) + ":logs";
-  redis::command clear = keep > 0 ? redis::command{"LTRIM", logs, std::to_string(-keep), "-1"} : redis::command{"DEL", logs};
+  redis::command clear =
+      keep > 0 ? redis::command{"LTRIM", logs, std::to_string(-keep), "-1"} : redis::command{"DEL", logs};
   co_await impl_->conn->exec(std::move(clear));
 }
 
@@ -132,8 +133,8 @@ namespace {
 // Kept out of the coroutine: GCC 12 miscompiles a static array or a reassigned
 // parameter inside a coroutine frame (it crashed `drover queue clean`).
 std::string clean_state(const std::string& state) {
-  static const std::vector<std::string> states{"completed", "failed", "delayed",    "wait",
-                                               "waiting",   "active", "paused",     "prioritized"};
+  static const std::vector<std::string> states{"completed", "failed", "delayed", "wait",
+                                               "waiting",   "active", "paused",  "prioritized"};
   if (std::find(states.begin(), states.end(), state) == states.end()) {
     throw error(errc::invalid_argument, fmt::format("cannot clean jobs in state '{}'", state));
   }
@@ -167,7 +168,8 @@ net::awaitable<void> queue::obliterate(bool force) {
     auto call = scripts::obliterate::of(k, batch, force);
     auto r = co_await scripts::run(*impl_->conn, std::move(call));
     if (r == outcome::not_paused) throw error(errc::not_in_state, "Cannot obliterate non-paused queue " + name());
-    if (r == outcome::active_jobs) throw error(errc::not_in_state, "Cannot obliterate queue with active jobs " + name());
+    if (r == outcome::active_jobs)
+      throw error(errc::not_in_state, "Cannot obliterate queue with active jobs " + name());
     if (r == outcome::done) break;
   }
   // BullMQ's script knows nothing of drover's worker reports; a live worker writes its

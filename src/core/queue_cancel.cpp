@@ -29,10 +29,14 @@ std::string cancel_request_reason(std::string_view request_json) {
 
 const char* to_string(cancel_outcome o) {
   switch (o) {
-    case cancel_outcome::removed: return "removed";
-    case cancel_outcome::signalled: return "signalled";
-    case cancel_outcome::not_found: return "not_found";
-    case cancel_outcome::already_finished: return "already_finished";
+    case cancel_outcome::removed:
+      return "removed";
+    case cancel_outcome::signalled:
+      return "signalled";
+    case cancel_outcome::not_found:
+      return "not_found";
+    case cancel_outcome::already_finished:
+      return "already_finished";
   }
   return "unknown";
 }

@@ -12,9 +12,7 @@ namespace drover {
 
 struct queue::impl {
   impl(boost::asio::any_io_executor ex, std::string name, queue_options o)
-      : opts(std::move(o)),
-        keys(opts.prefix, name),
-        conn(redis::connection::create(ex, opts.redis)) {}
+      : opts(std::move(o)), keys(opts.prefix, name), conn(redis::connection::create(ex, opts.redis)) {}
 
   queue_options opts;
   detail::queue_keys keys;

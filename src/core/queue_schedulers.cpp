@@ -30,9 +30,12 @@ std::optional<std::int64_t> parse_int(const std::string* s) {
 
 // Stored (compressed) option names back to the public ones, as Node's optsFromJSON does.
 json::object public_opts(const json::object& stored) {
-  static constexpr std::pair<const char*, const char*> names[] = {
-      {"de", "deduplication"},           {"fpof", "failParentOnFailure"}, {"cpof", "continueParentOnFailure"},
-      {"idof", "ignoreDependencyOnFailure"}, {"kl", "keepLogs"},          {"rdof", "removeDependencyOnFailure"}};
+  static constexpr std::pair<const char*, const char*> names[] = {{"de", "deduplication"},
+                                                                  {"fpof", "failParentOnFailure"},
+                                                                  {"cpof", "continueParentOnFailure"},
+                                                                  {"idof", "ignoreDependencyOnFailure"},
+                                                                  {"kl", "keepLogs"},
+                                                                  {"rdof", "removeDependencyOnFailure"}};
   json::object out;
   for (const auto& kv : stored) {
     std::string_view k = kv.key();

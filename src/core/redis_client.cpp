@@ -37,11 +37,15 @@ std::string sha1_hex(std::string_view text) {
 // What a script returned, as JSON (Lua's conversion rules already made it RESP).
 json::value to_json(const redis::reply& r) {
   switch (r.type) {
-    case redis::reply::kind::nil: return nullptr;
-    case redis::reply::kind::integer: return r.integer;
+    case redis::reply::kind::nil:
+      return nullptr;
+    case redis::reply::kind::integer:
+      return r.integer;
     case redis::reply::kind::string:
-    case redis::reply::kind::status: return json::string(r.str);
-    case redis::reply::kind::error: break;  // run_script threw already
+    case redis::reply::kind::status:
+      return json::string(r.str);
+    case redis::reply::kind::error:
+      break;  // run_script threw already
     case redis::reply::kind::array: {
       json::array a;
       a.reserve(r.elements.size());

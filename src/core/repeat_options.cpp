@@ -38,7 +38,8 @@ std::int64_t need_date(const json::value& v, std::string_view name) {
     ok = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &used) == 6 &&
          used == static_cast<int>(s.size());
   }
-  if (!ok || mo < 1 || mo > 12 || d < 1 || d > 31) bad(name, "expected ms since the epoch or an ISO 8601 UTC time, got " + s);
+  if (!ok || mo < 1 || mo > 12 || d < 1 || d > 31)
+    bad(name, "expected ms since the epoch or an ISO 8601 UTC time, got " + s);
   // Days from civil (proleptic Gregorian), then to ms.
   y -= mo <= 2;
   const int era = (y >= 0 ? y : y - 399) / 400;

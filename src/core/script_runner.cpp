@@ -21,8 +21,7 @@ redis::command script_command(const lua::script& s, const script_args& args) {
   return cmd;
 }
 
-boost::asio::awaitable<redis::reply> run_script(redis::connection& conn, const lua::script& s,
-                                                script_args args) {
+boost::asio::awaitable<redis::reply> run_script(redis::connection& conn, const lua::script& s, script_args args) {
   std::vector<std::pair<const lua::script*, script_args>> calls;
   calls.emplace_back(&s, std::move(args));
   auto replies = co_await run_scripts(conn, std::move(calls));

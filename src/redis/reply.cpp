@@ -20,11 +20,14 @@ std::optional<std::int64_t> reply::as_int() const {
 
 std::string reply::as_string() const {
   switch (type) {
-    case kind::integer: return std::to_string(integer);
+    case kind::integer:
+      return std::to_string(integer);
     case kind::string:
     case kind::status:
-    case kind::error: return str;
-    default: return {};
+    case kind::error:
+      return str;
+    default:
+      return {};
   }
 }
 

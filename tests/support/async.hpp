@@ -41,12 +41,12 @@ std::string unique_queue(const std::string& stem);
 
 // GoogleTest's ASSERT_* return from the function, which a coroutine cannot do:
 // these fail the test and co_return.
-#define DROVER_CO_ASSERT_TRUE(cond)            \
-  do {                                         \
-    if (!(cond)) {                             \
-      ADD_FAILURE() << "expected: " #cond;     \
-      co_return;                               \
-    }                                          \
+#define DROVER_CO_ASSERT_TRUE(cond)        \
+  do {                                     \
+    if (!(cond)) {                         \
+      ADD_FAILURE() << "expected: " #cond; \
+      co_return;                           \
+    }                                      \
   } while (0)
 
 namespace drover::test {

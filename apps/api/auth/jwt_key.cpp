@@ -57,8 +57,8 @@ jwt_alg alg_of(EVP_PKEY* key) {
       if (EVP_PKEY_get_bits(key) < min_rsa_bits) refuse("RSA key is shorter than 2048 bits");
       // With e = 1 a "signature" is the padded hash itself: anyone could forge one.
       BIGNUM* e = nullptr;
-      const bool usable_e = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e) == 1 && BN_is_odd(e) &&
-                            BN_num_bits(e) > 1;
+      const bool usable_e =
+          EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e) == 1 && BN_is_odd(e) && BN_num_bits(e) > 1;
       BN_free(e);
       if (!usable_e) refuse("RSA public exponent is not an odd number of at least 3");
       return jwt_alg::rs256;

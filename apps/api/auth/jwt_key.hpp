@@ -48,7 +48,7 @@ class jwt_key {
 
  private:
   jwt_alg alg_ = jwt_alg::hs256;
-  std::string secret_;             // HS256 only
+  std::string secret_;              // HS256 only
   std::shared_ptr<EVP_PKEY> pkey_;  // RS256 and ES256
 };
 

@@ -78,7 +78,8 @@ bool audience_holds(const json::value* aud, std::string_view want) {
   if (aud->is_string()) return aud->get_string() == want;
   if (!aud->is_array()) return false;
   const auto& all = aud->get_array();
-  return std::any_of(all.begin(), all.end(), [&](const json::value& a) { return a.is_string() && a.get_string() == want; });
+  return std::any_of(all.begin(), all.end(),
+                     [&](const json::value& a) { return a.is_string() && a.get_string() == want; });
 }
 
 // The claims checks of step 4 in the class comment; nullptr when they all pass.
@@ -132,10 +133,10 @@ jwt_settings jwt_settings::from_env() {
 }
 
 jwt_verifier::jwt_verifier(jwt_settings s) : settings_(std::move(s)) {
-  const int kinds =
-      !settings_.hs256_secret.empty() + !settings_.public_key_file.empty() + !settings_.jwks_file.empty();
+  const int kinds = !settings_.hs256_secret.empty() + !settings_.public_key_file.empty() + !settings_.jwks_file.empty();
   if (kinds == 0) {
-    throw std::invalid_argument("no JWT key configured: set AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE");
+    throw std::invalid_argument(
+        "no JWT key configured: set AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE");
   }
   if (kinds > 1) {
     throw std::invalid_argument("set only one of AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE and AUTH_JWKS_FILE");

@@ -34,7 +34,7 @@ struct jwt_settings {
 
 // Who a verified token speaks for.
 struct identity {
-  std::string user;             // the `sub` claim
+  std::string user;            // the `sub` claim
   boost::json::object claims;  // the whole payload, for what routes may want beyond `sub`
 };
 

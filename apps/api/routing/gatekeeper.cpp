@@ -30,7 +30,8 @@ const char* dashboard_challenge = "Bearer realm=\"drover dashboard\"";
 }  // namespace
 
 gatekeeper::gatekeeper(auth_mode mode, std::shared_ptr<const auth::jwt_verifier> verifier, admin_access dashboard,
-                       std::string metrics_token, std::unique_ptr<rate_limiter> limiter, login_throttle_options throttle)
+                       std::string metrics_token, std::unique_ptr<rate_limiter> limiter,
+                       login_throttle_options throttle)
     : mode_(mode),
       verifier_(std::move(verifier)),
       dashboard_(std::move(dashboard)),
@@ -93,7 +94,8 @@ caller gatekeeper::admit_user(const httpd::request& req) const {
   if (header.empty()) throw unauthorized("Authentication required: send Authorization: Bearer <token>", user_challenge);
   std::string refusal;
   auto c = verify_token(header, refusal);
-  if (!refusal.empty()) throw unauthorized("Invalid token: " + refusal, "Bearer realm=\"drover\", error=\"invalid_token\"");
+  if (!refusal.empty())
+    throw unauthorized("Invalid token: " + refusal, "Bearer realm=\"drover\", error=\"invalid_token\"");
   return c;
 }
 

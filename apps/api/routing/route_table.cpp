@@ -9,12 +9,18 @@ namespace http = httpd::http;
 
 const char* to_string(route_access a) {
   switch (a) {
-    case route_access::open: return "open";
-    case route_access::signed_hook: return "signed_hook";
-    case route_access::user: return "user";
-    case route_access::metrics: return "metrics";
-    case route_access::operator_read: return "operator_read";
-    case route_access::operator_act: return "operator_act";
+    case route_access::open:
+      return "open";
+    case route_access::signed_hook:
+      return "signed_hook";
+    case route_access::user:
+      return "user";
+    case route_access::metrics:
+      return "metrics";
+    case route_access::operator_read:
+      return "operator_read";
+    case route_access::operator_act:
+      return "operator_act";
   }
   return "unknown";
 }

@@ -17,12 +17,12 @@ namespace drover::api {
 // runs, so no handler checks credentials itself; handlers check ownership of what they
 // touch (that needs the data).
 enum class route_access {
-  open,          // anyone: health, the pages and their assets, Socket.IO (it checks its CONNECT)
-  signed_hook,   // anyone; the handler verifies the webhook signature over the body
-  user,          // a chat user: a bearer JWT (or the development user in AUTH_MODE=none)
-  metrics,       // METRICS_TOKEN when one is set
-  operator_read, // dashboard credentials, any role
-  operator_act,  // dashboard credentials with the admin role, from the same site
+  open,           // anyone: health, the pages and their assets, Socket.IO (it checks its CONNECT)
+  signed_hook,    // anyone; the handler verifies the webhook signature over the body
+  user,           // a chat user: a bearer JWT (or the development user in AUTH_MODE=none)
+  metrics,        // METRICS_TOKEN when one is set
+  operator_read,  // dashboard credentials, any role
+  operator_act,   // dashboard credentials with the admin role, from the same site
 };
 const char* to_string(route_access a);
 
@@ -50,10 +50,10 @@ class route_table {
              std::function<boost::asio::awaitable<httpd::response>(route_request&)> handler);
 
   struct match {
-    const route* found = nullptr;       // nullptr: nothing for this method
-    std::vector<std::string> params;     // the values of found's ":name" parts, in order
-    std::string allow;                   // when found is null but the path matched: "GET, DELETE"
-    std::string pattern;                 // the matched pattern, or "unmatched"
+    const route* found = nullptr;     // nullptr: nothing for this method
+    std::vector<std::string> params;  // the values of found's ":name" parts, in order
+    std::string allow;                // when found is null but the path matched: "GET, DELETE"
+    std::string pattern;              // the matched pattern, or "unmatched"
   };
   match find(httpd::http::verb method, const std::vector<std::string>& segments) const;
 

@@ -34,7 +34,8 @@ net::awaitable<httpd::response> router::handle(const httpd::request& req, std::s
     auto m = routes_.find(req.method(), segments);
     pattern = m.pattern;
     if (!m.found) {
-      if (!m.allow.empty()) throw http_error(http::status::method_not_allowed, "Method not allowed").with_header("Allow", m.allow);
+      if (!m.allow.empty())
+        throw http_error(http::status::method_not_allowed, "Method not allowed").with_header("Allow", m.allow);
       throw http_error(http::status::not_found, "Not found");
     }
     const route& r = *m.found;

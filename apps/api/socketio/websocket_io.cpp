@@ -42,13 +42,13 @@ net::awaitable<std::shared_ptr<session>> upgrade(server_state& st, std::shared_p
 
   net::steady_timer deadline(ws->get_executor());
   deadline.expires_after(upgrade_timeout);
-  deadline.async_wait([weak_ws = std::weak_ptr<ws_stream>(ws),
-                       weak_s = std::weak_ptr<session>(s)](boost::system::error_code ec) {
-    auto w = weak_ws.lock();
-    auto probed = weak_s.lock();
-    if (ec || !w || !probed || !probed->probing) return;
-    beast::get_lowest_layer(*w).close();  // fails the pending read
-  });
+  deadline.async_wait(
+      [weak_ws = std::weak_ptr<ws_stream>(ws), weak_s = std::weak_ptr<session>(s)](boost::system::error_code ec) {
+        auto w = weak_ws.lock();
+        auto probed = weak_s.lock();
+        if (ec || !w || !probed || !probed->probing) return;
+        beast::get_lowest_layer(*w).close();  // fails the pending read
+      });
 
   bool upgraded = false;
   beast::flat_buffer buffer;

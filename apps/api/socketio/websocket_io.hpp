@@ -23,7 +23,7 @@ using ws_stream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
 // Reads one message. Returns std::nullopt when the connection failed or closed,
 // or the message was binary, which drover does not support.
 boost::asio::awaitable<std::optional<std::string>> read_text(ws_stream& ws, boost::beast::flat_buffer& buffer,
-                                                            boost::system::error_code& ec);
+                                                             boost::system::error_code& ec);
 
 // Engine.IO's upgrade: "2probe" -> "3probe", the polling transport pauses (a
 // pending GET is answered with a noop), then "5" and the WebSocket takes over.
@@ -34,8 +34,7 @@ boost::asio::awaitable<std::shared_ptr<session>> upgrade(server_state& st, std::
 
 // The single writer: sends the outbox in order, one frame per packet, and closes
 // the WebSocket once the session has ended.
-boost::asio::awaitable<void> write_loop(server_state& st, std::shared_ptr<ws_stream> ws,
-                                        std::shared_ptr<session> s);
+boost::asio::awaitable<void> write_loop(server_state& st, std::shared_ptr<ws_stream> ws, std::shared_ptr<session> s);
 
 // The closing handshake with code 1000 (normal); a failure is ignored.
 boost::asio::awaitable<void> close_normally(ws_stream& ws);

@@ -44,8 +44,7 @@ inline void check_job_log_batch(const std::vector<job_log_update>& batch) {
 // block (typographic quotes, dashes, thin spaces), CJK and fullwidth punctuation.
 inline bool is_unicode_separator(char32_t c) {
   return (c >= 0xA0 && c <= 0xBF && c != 0xAA && c != 0xB5 && c != 0xBA) || c == 0xD7 || c == 0xF7 ||
-         (c >= 0x2000 && c <= 0x206F) || (c >= 0x3000 && c <= 0x303F) || (c >= 0xFF00 && c <= 0xFF0F) ||
-         c == 0xFEFF;
+         (c >= 0x2000 && c <= 0x206F) || (c >= 0x3000 && c <= 0x303F) || (c >= 0xFF00 && c <= 0xFF0F) || c == 0xFEFF;
 }
 
 // The words of a search query, lowercased, for a query that matches any of them:

@@ -37,8 +37,8 @@ std::unique_ptr<database> open_sqlite_path(const std::string& url, std::string p
 // message is added. Two users creating the same id at once both run the INSERT,
 // one of them creates the row, and the other reads that owner and is refused.
 std::optional<saved_user_message> database::save_user_message(const std::string& conversation_id,
-                                                               const std::string& user_id, const std::string& content,
-                                                               std::size_t history_limit, bool require_owner) {
+                                                              const std::string& user_id, const std::string& content,
+                                                              std::size_t history_limit, bool require_owner) {
   saved_user_message out;
   ensure_conversation(conversation_id, user_id);
   if (require_owner && conversation_owner(conversation_id) != user_id) return std::nullopt;

@@ -43,6 +43,8 @@ struct statement {
 };
 
 const std::vector<statement>& statements() {
+  // The SQL is laid out by hand: clang-format cannot lay out literals joined by macros.
+  // clang-format off
   static const std::vector<statement> all = {
       {"ping", "SELECT 1"},
       {"ensure_conversation",
@@ -152,6 +154,7 @@ const std::vector<statement>& statements() {
        "ON CONFLICT (stream) DO UPDATE SET last_id = excluded.last_id, updated_at = excluded.updated_at"},
       {"get_event_stream_position", "SELECT last_id FROM event_stream_positions WHERE stream = $1"},
   };
+  // clang-format on
   return all;
 }
 
@@ -267,8 +270,7 @@ class postgres_database final : public database {
   void add_document(const document& doc, const std::string& content) override;
   std::optional<document> get_document(const std::string& id) override;
   std::optional<std::string> get_document_content(const std::string& id) override;
-  bool set_document_status(const std::string& id, const std::string& status,
-                           std::optional<std::string> error) override;
+  bool set_document_status(const std::string& id, const std::string& status, std::optional<std::string> error) override;
   bool store_document_extraction(const std::string& id, const document_extraction& x) override;
   std::vector<chunk_match> search_document_chunks(const std::string& conversation_id, const std::string& query,
                                                   std::size_t limit) override;
@@ -298,7 +300,8 @@ class postgres_database final : public database {
 };
 
 template <class F>
-auto postgres_database::run(std::string_view what, F&& f, bool retry) -> decltype(f(std::declval<pqxx::connection&>())) {
+auto postgres_database::run(std::string_view what, F&& f, bool retry)
+    -> decltype(f(std::declval<pqxx::connection&>())) {
   auto taken = slots_.take(settings_.pool_timeout);
   if (!taken) {
     throw database_error(fmt::format("{}: no database connection free within {} ms (all {} busy; PostgreSQL {})", what,
@@ -370,8 +373,8 @@ std::vector<int> postgres_database::migrate() {
         tx.exec(m.postgres_sql);
       } catch (const pqxx::sql_error& e) {
         if (!c.is_open()) throw;  // a lost connection: run() reconnects
-        throw database_error(fmt::format("applying migration {} ({}): {}", m.version, m.description,
-                                         one_line(e.what())));
+        throw database_error(
+            fmt::format("applying migration {} ({}): {}", m.version, m.description, one_line(e.what())));
       }
       tx.exec_params("INSERT INTO schema_migrations (version) VALUES ($1)", m.version);
       tx.commit();
@@ -447,35 +450,36 @@ std::optional<saved_user_message> postgres_database::save_user_message(const std
                                                                        const std::string& user_id,
                                                                        const std::string& content,
                                                                        std::size_t history_limit, bool require_owner) {
-  return run(fmt::format("saving a message of user '{}' to conversation '{}'", user_id, conversation_id),
-             [&](pqxx::connection& c) -> std::optional<saved_user_message> {
-               // One statement is atomic on its own: no BEGIN/COMMIT round trips (this
-               // is the hot path of the API). Hence no retry below: a connection lost
-               // during it leaves unknown whether the message was stored.
-               pqxx::nontransaction tx(c);
-               auto exec = [&] {
-                 return tx.exec_prepared("save_user_message", conversation_id, user_id, content,
-                                         clamp_limit(history_limit), now_ms(), require_owner);
-               };
-               auto rows = exec();
-               // Refused with no owner seen: another user's statement created the
-               // conversation after this one's snapshot. Nothing was written, and the
-               // second statement's snapshot sees that row: refused again unless the
-               // winner was this same user (a client sending twice at once).
-               if (rows.at(0)[0].is_null() && rows.at(0)[2].is_null()) rows = exec();
-               if (rows.at(0)[0].is_null()) return std::nullopt;
-               saved_user_message out;
-               out.message_id = rows.at(0)[0].as<std::int64_t>();
-               out.assessment = optional_as<std::string>(rows.at(0)[1]);
-               for (const auto& row : rows) {
-                 if (row[3].is_null()) continue;
-                 out.history.push_back({row[3].as<std::int64_t>(), row[4].as<std::string>(), row[5].as<std::string>(),
-                                        row[6].as<std::string>(), optional_as<std::string>(row[7]),
-                                        row[8].as<std::int64_t>()});
-               }
-               return out;
-             },
-             false);
+  return run(
+      fmt::format("saving a message of user '{}' to conversation '{}'", user_id, conversation_id),
+      [&](pqxx::connection& c) -> std::optional<saved_user_message> {
+        // One statement is atomic on its own: no BEGIN/COMMIT round trips (this
+        // is the hot path of the API). Hence no retry below: a connection lost
+        // during it leaves unknown whether the message was stored.
+        pqxx::nontransaction tx(c);
+        auto exec = [&] {
+          return tx.exec_prepared("save_user_message", conversation_id, user_id, content, clamp_limit(history_limit),
+                                  now_ms(), require_owner);
+        };
+        auto rows = exec();
+        // Refused with no owner seen: another user's statement created the
+        // conversation after this one's snapshot. Nothing was written, and the
+        // second statement's snapshot sees that row: refused again unless the
+        // winner was this same user (a client sending twice at once).
+        if (rows.at(0)[0].is_null() && rows.at(0)[2].is_null()) rows = exec();
+        if (rows.at(0)[0].is_null()) return std::nullopt;
+        saved_user_message out;
+        out.message_id = rows.at(0)[0].as<std::int64_t>();
+        out.assessment = optional_as<std::string>(rows.at(0)[1]);
+        for (const auto& row : rows) {
+          if (row[3].is_null()) continue;
+          out.history.push_back({row[3].as<std::int64_t>(), row[4].as<std::string>(), row[5].as<std::string>(),
+                                 row[6].as<std::string>(), optional_as<std::string>(row[7]),
+                                 row[8].as<std::int64_t>()});
+        }
+        return out;
+      },
+      false);
 }
 
 void postgres_database::put_assessment(const std::string& user_id, const std::string& json) {
@@ -494,8 +498,7 @@ std::optional<std::string> postgres_database::get_assessment(const std::string& 
   });
 }
 
-void postgres_database::upsert_job_logs(pqxx::connection& c, pqxx::work& tx,
-                                        const std::vector<job_log_update>& batch) {
+void postgres_database::upsert_job_logs(pqxx::connection& c, pqxx::work& tx, const std::vector<job_log_update>& batch) {
   auto now = now_ms();
   for (const auto& u : batch) {
     try {
@@ -505,8 +508,8 @@ void postgres_database::upsert_job_logs(pqxx::connection& c, pqxx::work& tx,
     } catch (const pqxx::sql_error& e) {
       if (!c.is_open()) throw;  // a lost connection: run() reconnects
       // Name the update that failed; the whole batch is rolled back.
-      throw database_error(fmt::format("recording job log {}/{} as {} (batch of {} rolled back): {}", u.queue,
-                                       u.job_id, u.status, batch.size(), one_line(e.what())));
+      throw database_error(fmt::format("recording job log {}/{} as {} (batch of {} rolled back): {}", u.queue, u.job_id,
+                                       u.status, batch.size(), one_line(e.what())));
     }
   }
 }

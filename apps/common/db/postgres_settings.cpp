@@ -15,8 +15,10 @@ std::chrono::milliseconds parse_ms(std::string_view name, std::string_view value
   long long ms = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
   if (ec != std::errc() || end != value.data() + value.size() || ms < 0) {
-    throw std::invalid_argument("open_database: " + std::string(name) + " in the PostgreSQL URL must be a number of "
-                                "milliseconds, not '" + std::string(value) + "'");
+    throw std::invalid_argument("open_database: " + std::string(name) +
+                                " in the PostgreSQL URL must be a number of "
+                                "milliseconds, not '" +
+                                std::string(value) + "'");
   }
   return std::chrono::milliseconds(ms);
 }
@@ -30,7 +32,8 @@ postgres_settings read_postgres_url(const std::string& url) {
   std::string base = url.substr(0, std::min(query_at, fragment_at));
   std::string fragment = fragment_at == std::string::npos ? "" : url.substr(fragment_at);
   std::string query;
-  if (query_at != std::string::npos && query_at < fragment_at) query = url.substr(query_at + 1, fragment_at - query_at - 1);
+  if (query_at != std::string::npos && query_at < fragment_at)
+    query = url.substr(query_at + 1, fragment_at - query_at - 1);
 
   // Parameters are kept in their order and spelling, except drover's own: libpq
   // refuses a URL with a parameter it does not know.
@@ -67,11 +70,8 @@ postgres_settings read_postgres_url(const std::string& url) {
   static const std::pair<const char*, const char*> defaults[] = {
       // libpq waits forever for a connection by default; an unreachable database must
       // be an error within seconds.
-      {"connect_timeout", "10"},
-      {"keepalives", "1"},
-      {"keepalives_idle", "30"},
-      {"keepalives_interval", "10"},
-      {"keepalives_count", "3"},
+      {"connect_timeout", "10"},     {"keepalives", "1"},       {"keepalives_idle", "30"},
+      {"keepalives_interval", "10"}, {"keepalives_count", "3"},
   };
   for (const auto& [key, value] : defaults) {
     if (!has(key)) kept.push_back(std::string(key) + "=" + value);

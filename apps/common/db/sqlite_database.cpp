@@ -80,8 +80,7 @@ class sqlite_database final : public database {
   void add_document(const document& doc, const std::string& content) override;
   std::optional<document> get_document(const std::string& id) override;
   std::optional<std::string> get_document_content(const std::string& id) override;
-  bool set_document_status(const std::string& id, const std::string& status,
-                           std::optional<std::string> error) override;
+  bool set_document_status(const std::string& id, const std::string& status, std::optional<std::string> error) override;
   bool store_document_extraction(const std::string& id, const document_extraction& x) override;
   std::vector<chunk_match> search_document_chunks(const std::string& conversation_id, const std::string& query,
                                                   std::size_t limit) override;
@@ -394,9 +393,8 @@ bool sqlite_database::store_document_extraction(const std::string& id, const doc
                    what);
     std::optional<std::int64_t> pages;
     if (x.page_count) pages = *x.page_count;
-    bool found = q.bind(id, x.title, pages, x.word_count, static_cast<std::int64_t>(x.chunks.size()), x.text,
-                        now_ms())
-                     .next();
+    bool found =
+        q.bind(id, x.title, pages, x.word_count, static_cast<std::int64_t>(x.chunks.size()), x.text, now_ms()).next();
     q.run();
     if (!found) return false;
   }

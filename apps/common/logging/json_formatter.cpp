@@ -71,7 +71,8 @@ job_fields parse_job_line(std::string_view text) {
   if (!text.starts_with("queue ")) return f;
   auto rest = text.substr(6);
   auto colon = rest.find(": ");
-  if (colon == std::string_view::npos || colon == 0 || rest.substr(0, colon).find(' ') != std::string_view::npos) return f;
+  if (colon == std::string_view::npos || colon == 0 || rest.substr(0, colon).find(' ') != std::string_view::npos)
+    return f;
   f.queue = rest.substr(0, colon);
   rest = rest.substr(colon + 2);
   if (!rest.starts_with("job ")) return f;

@@ -37,8 +37,8 @@ void configure_logging(log_format format, spdlog::level::level_enum level) {
     f = std::make_unique<json_formatter>();
   } else {
     // The pattern main() sets for every subcommand, scrubbed.
-    f = std::make_unique<scrubbing_formatter>(std::make_unique<spdlog::pattern_formatter>(
-        "%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v"));
+    f = std::make_unique<scrubbing_formatter>(
+        std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v"));
   }
   spdlog::set_formatter(std::move(f));
   spdlog::set_level(level);

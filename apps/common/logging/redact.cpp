@@ -34,8 +34,8 @@ std::string_view url_password(std::string_view url) {
   if (scheme_end == std::string_view::npos) return {};
   auto authority_start = scheme_end + 3;
   auto authority_end = url.find_first_of("/?#", authority_start);
-  auto authority = url.substr(authority_start, authority_end == std::string_view::npos ? url.npos
-                                                                                       : authority_end - authority_start);
+  auto authority =
+      url.substr(authority_start, authority_end == std::string_view::npos ? url.npos : authority_end - authority_start);
   auto at = authority.rfind('@');
   if (at == std::string_view::npos) return {};
   auto userinfo = authority.substr(0, at);
@@ -130,7 +130,8 @@ void add_secrets_from_env() {
       auto entry = rest.substr(0, comma);
       auto first = entry.find(':');
       auto last = entry.rfind(':');
-      if (first != std::string_view::npos && last > first) add_secret(std::string(entry.substr(first + 1, last - first - 1)));
+      if (first != std::string_view::npos && last > first)
+        add_secret(std::string(entry.substr(first + 1, last - first - 1)));
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }

@@ -52,13 +52,16 @@ std::vector<double> latency_buckets() {
 template <class Metric>
 family<Metric>::family(std::string name, std::string help, std::vector<std::string> label_names,
                        std::vector<double> bounds)
-    : name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)), bounds_(std::move(bounds)) {}
+    : name_(std::move(name)),
+      help_(std::move(help)),
+      label_names_(std::move(label_names)),
+      bounds_(std::move(bounds)) {}
 
 template <class Metric>
 Metric& family<Metric>::with(const label_values& values) {
   if (values.size() != label_names_.size()) {
-    throw std::invalid_argument(fmt::format("metric {} takes {} label value(s), got {}", name_, label_names_.size(),
-                                            values.size()));
+    throw std::invalid_argument(
+        fmt::format("metric {} takes {} label value(s), got {}", name_, label_names_.size(), values.size()));
   }
   std::lock_guard lock(mutex_);
   auto& slot = children_[values];
@@ -104,8 +107,9 @@ void registry::check_new(const std::string& name, const std::vector<std::string>
 family<counter>& registry::add_counter(std::string name, std::string help, std::vector<std::string> label_names) {
   std::lock_guard lock(mutex_);
   check_new(name, label_names, metric_type::counter);
-  entry e{metric_type::counter, std::make_unique<family<counter>>(std::move(name), std::move(help), std::move(label_names)),
-          nullptr, nullptr};
+  entry e{metric_type::counter,
+          std::make_unique<family<counter>>(std::move(name), std::move(help), std::move(label_names)), nullptr,
+          nullptr};
   auto& f = *e.counters;
   families_.push_back(std::move(e));
   return f;
@@ -129,8 +133,9 @@ family<histogram>& registry::add_histogram(std::string name, std::string help, s
   }
   std::lock_guard lock(mutex_);
   check_new(name, label_names, metric_type::histogram);
-  entry e{metric_type::histogram, nullptr, nullptr,
-          std::make_unique<family<histogram>>(std::move(name), std::move(help), std::move(label_names), std::move(bounds))};
+  entry e{
+      metric_type::histogram, nullptr, nullptr,
+      std::make_unique<family<histogram>>(std::move(name), std::move(help), std::move(label_names), std::move(bounds))};
   auto& f = *e.histograms;
   families_.push_back(std::move(e));
   return f;

@@ -206,7 +206,8 @@ net::awaitable<alert_evaluator::reading> alert_evaluator::read(const alert_rule&
   auto keep_window = [&](double a, double b) {
     st.samples.push_back(sample{now, a, b});
     auto start = now - r.window;
-    auto first_inside = std::find_if(st.samples.begin(), st.samples.end(), [&](const sample& s) { return s.at >= start; });
+    auto first_inside =
+        std::find_if(st.samples.begin(), st.samples.end(), [&](const sample& s) { return s.at >= start; });
     if (first_inside != st.samples.begin()) st.samples.erase(st.samples.begin(), first_inside - 1);
     return st.samples.front();
   };
@@ -263,8 +264,8 @@ net::awaitable<alert_evaluator::reading> alert_evaluator::read(const alert_rule&
       auto base = keep_window(size, 0);
       out.value = size;
       out.breached = size > base.a;
-      out.detail = fmt::format("dead-letter queue {} grew by {:g} to {:g} jobs in the last {}", dlq, size - base.a, size,
-                               spoken(r.window));
+      out.detail = fmt::format("dead-letter queue {} grew by {:g} to {:g} jobs in the last {}", dlq, size - base.a,
+                               size, spoken(r.window));
       break;
     }
     case alert_kind::no_worker: {

@@ -44,7 +44,7 @@ class alert_evaluator {
 
   struct incident {
     incident() = default;
-    std::string id;        // "<rule slug>-<since>", part of the delivery jobs' ids
+    std::string id;          // "<rule slug>-<since>", part of the delivery jobs' ids
     std::int64_t since = 0;  // epoch ms
     std::string message;
     double value = 0;

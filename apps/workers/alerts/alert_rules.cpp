@@ -18,11 +18,16 @@ namespace drover::workers {
 
 const char* to_string(alert_kind k) {
   switch (k) {
-    case alert_kind::failure_rate: return "failure_rate";
-    case alert_kind::waiting: return "waiting";
-    case alert_kind::stalled: return "stalled";
-    case alert_kind::dead_letter_growing: return "dead_letter_growing";
-    case alert_kind::no_worker: return "no_worker";
+    case alert_kind::failure_rate:
+      return "failure_rate";
+    case alert_kind::waiting:
+      return "waiting";
+    case alert_kind::stalled:
+      return "stalled";
+    case alert_kind::dead_letter_growing:
+      return "dead_letter_growing";
+    case alert_kind::no_worker:
+      return "no_worker";
   }
   return "unknown";
 }
@@ -55,8 +60,8 @@ alert_kind kind_of(std::string_view type, std::size_t index) {
 alert_rule parse_rule(const json::value& v, std::size_t index) {
   if (!v.is_object()) bad(index, "must be an object");
   const auto& o = v.get_object();
-  static const std::set<std::string_view> known = {"name", "type", "queue", "threshold", "windowSeconds", "forSeconds",
-                                                   "minJobs"};
+  static const std::set<std::string_view> known = {"name",          "type",       "queue",  "threshold",
+                                                   "windowSeconds", "forSeconds", "minJobs"};
   for (const auto& kv : o) {
     if (!known.contains(kv.key())) bad(index, fmt::format("unknown field \"{}\"", std::string_view(kv.key())));
   }

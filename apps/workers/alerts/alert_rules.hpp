@@ -22,7 +22,7 @@ const char* to_string(alert_kind k);
 
 struct alert_rule {
   alert_rule() = default;
-  std::string name;                           // shown in messages; default "<type> <queue>"
+  std::string name;  // shown in messages; default "<type> <queue>"
   alert_kind kind = alert_kind::failure_rate;
   std::string queue;
   double threshold = 0;                       // failure_rate: 0..1 (default 0.5); waiting: jobs (default 100)
@@ -44,9 +44,9 @@ std::vector<alert_rule> parse_alert_rules(std::string_view json_text);
 
 struct alert_settings {
   alert_settings() = default;
-  std::vector<alert_rule> rules;                // ALERT_RULES (JSON) or ALERT_RULES_FILE (a path)
-  std::string webhook_url;                      // ALERT_WEBHOOK_URL: Slack-compatible incoming webhook
-  std::chrono::milliseconds interval{5000};     // ALERT_INTERVAL_MS: how often rules are evaluated
+  std::vector<alert_rule> rules;             // ALERT_RULES (JSON) or ALERT_RULES_FILE (a path)
+  std::string webhook_url;                   // ALERT_WEBHOOK_URL: Slack-compatible incoming webhook
+  std::chrono::milliseconds interval{5000};  // ALERT_INTERVAL_MS: how often rules are evaluated
 
   // Throws drover::error(invalid_argument) for unreadable or malformed rules.
   static alert_settings from_env();

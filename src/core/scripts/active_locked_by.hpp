@@ -21,9 +21,7 @@ struct active_locked_by {
   // ARGV
   std::string prefix, token;
 
-  static active_locked_by of(const queue_keys& k, std::string token) {
-    return {k.active, k.base(), std::move(token)};
-  }
+  static active_locked_by of(const queue_keys& k, std::string token) { return {k.active, k.base(), std::move(token)}; }
   script_call pack() && { return {&lua::active_locked_by, {std::move(active), std::move(prefix), std::move(token)}}; }
   using result = std::vector<std::string>;
   // Throws error(protocol_error) for a reply that is not a list.

@@ -41,9 +41,9 @@ script_call add_prioritized_job::pack() && {
 }
 
 script_call add_delayed_job::pack() && {
-  script_call call{&lua::add_delayed_job,
-                   {std::move(marker), std::move(meta), std::move(id), std::move(delayed), std::move(completed),
-                    std::move(events)}};
+  script_call call{
+      &lua::add_delayed_job,
+      {std::move(marker), std::move(meta), std::move(id), std::move(delayed), std::move(completed), std::move(events)}};
   std::move(args).append_to(call.args);
   return call;
 }

@@ -5,8 +5,8 @@
 
 namespace drover::detail::scripts {
 
-get_jobs get_jobs::of(const queue_keys& k, const std::vector<std::string>& types, std::int64_t start,
-                      std::int64_t end, bool asc) {
+get_jobs get_jobs::of(const queue_keys& k, const std::vector<std::string>& types, std::int64_t start, std::int64_t end,
+                      bool asc) {
   get_jobs g{k.base(), start, end, asc, 5, {}};
   for (const auto& t : types) {
     auto name = t == "waiting" ? std::string("wait") : t;
@@ -16,9 +16,9 @@ get_jobs get_jobs::of(const queue_keys& k, const std::vector<std::string>& types
 }
 
 script_call get_jobs::pack() && {
-  script_call call{&lua::get_jobs,
-                   {std::move(prefix), std::to_string(start), std::to_string(end), flag(asc),
-                    std::to_string(max_iterations)}};
+  script_call call{
+      &lua::get_jobs,
+      {std::move(prefix), std::to_string(start), std::to_string(end), flag(asc), std::to_string(max_iterations)}};
   for (auto& s : states) call.args.push_back(std::move(s));
   return call;
 }

@@ -26,8 +26,8 @@ struct get_jobs {
   std::vector<std::string> states;  // key names, each once: "wait" for "waiting"
 
   // `types` as the public API names them; a state named twice is sent once.
-  static get_jobs of(const queue_keys& k, const std::vector<std::string>& types, std::int64_t start,
-                     std::int64_t end, bool asc);
+  static get_jobs of(const queue_keys& k, const std::vector<std::string>& types, std::int64_t start, std::int64_t end,
+                     bool asc);
   script_call pack() &&;
   // The jobs in reply order, each id once (a job may be listed in two states).
   using result = std::vector<job>;

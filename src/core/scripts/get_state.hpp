@@ -20,8 +20,8 @@ struct get_state {
   std::string job_id;
 
   static get_state of(const queue_keys& k, std::string id) {
-    return {k.completed, k.failed, k.delayed, k.active, k.wait, k.paused, k.waiting_children, k.prioritized,
-            std::move(id)};
+    return {k.completed, k.failed,           k.delayed,     k.active,     k.wait,
+            k.paused,    k.waiting_children, k.prioritized, std::move(id)};
   }
   script_call pack() && {
     return {&lua::get_state_v2,

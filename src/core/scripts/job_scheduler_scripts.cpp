@@ -21,8 +21,7 @@ std::string millis(const std::optional<std::int64_t>& m) { return m ? std::to_st
 
 }  // namespace
 
-add_job_scheduler add_job_scheduler::of(const queue_keys& k, const scheduler_request& req,
-                                        const scheduler_plan& plan) {
+add_job_scheduler add_job_scheduler::of(const queue_keys& k, const scheduler_request& req, const scheduler_plan& plan) {
   return {scheduler_keys::of(k),
           k.active,
           plan.next_millis,
@@ -71,9 +70,9 @@ update_job_scheduler update_job_scheduler::of(const queue_keys& k, const schedul
 script_call update_job_scheduler::pack() && {
   script_call call{&lua::update_job_scheduler, {}};
   std::move(scheduler).append_to(call.args);
-  call.args.insert(call.args.end(), {std::move(producer_key), std::move(active), millis(next_millis),
-                                     std::move(scheduler_id), std::move(data), std::move(job_opts),
-                                     std::to_string(timestamp), std::move(prefix), producer_id});
+  call.args.insert(call.args.end(),
+                   {std::move(producer_key), std::move(active), millis(next_millis), std::move(scheduler_id),
+                    std::move(data), std::move(job_opts), std::to_string(timestamp), std::move(prefix), producer_id});
   return call;
 }
 

@@ -20,14 +20,14 @@ struct move_job_from_active_to_wait {
   std::string job_id, token, job_key;
 
   static move_job_from_active_to_wait of(const queue_keys& k, std::string id, std::string token) {
-    return {k.active, k.wait, k.stalled, k.paused, k.meta, k.limiter, k.prioritized, k.marker, k.events,
-            id,       std::move(token), k.job(id)};
+    return {k.active,      k.wait,   k.stalled, k.paused, k.meta,           k.limiter,
+            k.prioritized, k.marker, k.events,  id,       std::move(token), k.job(id)};
   }
   script_call pack() && {
-    return {&lua::move_job_from_active_to_wait,
-            {std::move(active), std::move(wait), std::move(stalled), std::move(paused), std::move(meta),
-             std::move(limiter), std::move(prioritized), std::move(marker), std::move(events), job_id,
-             std::move(token), std::move(job_key)}};
+    return {
+        &lua::move_job_from_active_to_wait,
+        {std::move(active), std::move(wait), std::move(stalled), std::move(paused), std::move(meta), std::move(limiter),
+         std::move(prioritized), std::move(marker), std::move(events), job_id, std::move(token), std::move(job_key)}};
   }
   // The limiter's remaining time in ms (a rate-limited job goes back for it; <= 0: none).
   // Nothing else is checked: the worker hands back what it can while closing.

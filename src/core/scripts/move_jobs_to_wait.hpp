@@ -22,8 +22,8 @@ struct move_jobs_to_wait {
   std::string state;      // "failed", "completed" or "delayed"
 
   static move_jobs_to_wait of(const queue_keys& k, std::string state, std::int64_t count, std::string timestamp) {
-    return {k.base(), k.events, k.state(state), k.wait, k.paused, k.meta, k.active, k.marker,
-            count, std::move(timestamp), std::move(state)};
+    return {k.base(), k.events, k.state(state),       k.wait,          k.paused, k.meta, k.active,
+            k.marker, count,    std::move(timestamp), std::move(state)};
   }
   script_call pack() && {
     return {&lua::move_jobs_to_wait,

@@ -26,15 +26,15 @@ struct move_stalled_jobs_to_wait {
 
   static move_stalled_jobs_to_wait of(const queue_keys& k, std::int64_t max_stalled_count,
                                       std::int64_t stalled_interval_ms, std::int64_t now) {
-    return {k.stalled, k.wait,   k.active,          k.stalled_check, k.meta, k.paused, k.marker,
+    return {k.stalled, k.wait,   k.active,          k.stalled_check, k.meta, k.paused,           k.marker,
             k.events,  k.repeat, max_stalled_count, k.base(),        now,    stalled_interval_ms};
   }
   script_call pack() && {
-    return {&lua::move_stalled_jobs_to_wait,
-            {std::move(stalled), std::move(wait), std::move(active), std::move(stalled_check), std::move(meta),
-             std::move(paused), std::move(marker), std::move(events), std::move(repeat),
-             std::to_string(max_stalled_count), std::move(prefix), std::to_string(timestamp),
-             std::to_string(max_check_time_ms)}};
+    return {
+        &lua::move_stalled_jobs_to_wait,
+        {std::move(stalled), std::move(wait), std::move(active), std::move(stalled_check), std::move(meta),
+         std::move(paused), std::move(marker), std::move(events), std::move(repeat), std::to_string(max_stalled_count),
+         std::move(prefix), std::to_string(timestamp), std::to_string(max_check_time_ms)}};
   }
   using result = std::vector<std::string>;  // the ids that stalled
   result parse(const redis::reply& r) const {

@@ -26,9 +26,10 @@ fetched parse_fetch_reply(redis::reply& r) {
 
 move_to_active move_to_active::of(const queue_keys& k, std::string token, const worker_options& opts,
                                   std::int64_t now) {
-  return {k.wait,     k.active, k.prioritized, k.events, k.stalled, k.limiter,
-          k.delayed,  k.paused, k.meta,        k.pc,     k.marker,  k.base(),
-          now,        std::move(token), opts.lock_duration.count(), opts.limiter, opts.name};
+  return {k.wait,       k.active,  k.prioritized, k.events,         k.stalled,
+          k.limiter,    k.delayed, k.paused,      k.meta,           k.pc,
+          k.marker,     k.base(),  now,           std::move(token), opts.lock_duration.count(),
+          opts.limiter, opts.name};
 }
 
 script_call move_to_active::pack() && {
@@ -36,14 +37,18 @@ script_call move_to_active::pack() && {
   std::uint32_t n = 2 + (limiter_opts ? 1 : 0) + (worker_name.empty() ? 0 : 1);
   o.map(n).str("token").str(token).str("lockDuration").integer(lock_duration_ms);
   if (limiter_opts) {
-    o.str("limiter").map(2).str("max").integer(limiter_opts->max).str("duration").integer(
-        limiter_opts->duration.count());
+    o.str("limiter")
+        .map(2)
+        .str("max")
+        .integer(limiter_opts->max)
+        .str("duration")
+        .integer(limiter_opts->duration.count());
   }
   if (!worker_name.empty()) o.str("name").str(worker_name);
   return {&lua::move_to_active,
           {std::move(wait), std::move(active), std::move(prioritized), std::move(events), std::move(stalled),
-           std::move(limiter), std::move(delayed), std::move(paused), std::move(meta), std::move(pc),
-           std::move(marker), std::move(prefix), std::to_string(timestamp), o.take()}};
+           std::move(limiter), std::move(delayed), std::move(paused), std::move(meta), std::move(pc), std::move(marker),
+           std::move(prefix), std::to_string(timestamp), o.take()}};
 }
 
 }  // namespace drover::detail::scripts

@@ -32,15 +32,32 @@ struct move_to_delayed {
 
   static move_to_delayed of(const queue_keys& k, std::string id, std::string token, std::int64_t delay_ms,
                             std::string fields, std::int64_t now) {
-    return {k.marker, k.active, k.prioritized, k.delayed, k.job(id), k.events, k.meta, k.stalled, k.wait, k.limiter,
-            k.pc,     k.base(), now,           std::move(id), std::move(token), delay_ms, false, std::move(fields)};
+    return {k.marker, k.active,      k.prioritized,    k.delayed, k.job(id), k.events,
+            k.meta,   k.stalled,     k.wait,           k.limiter, k.pc,      k.base(),
+            now,      std::move(id), std::move(token), delay_ms,  false,     std::move(fields)};
   }
   script_call pack() && {
     return {&lua::move_to_delayed,
-            {std::move(marker), std::move(active), std::move(prioritized), std::move(delayed), std::move(job_key),
-             std::move(events), std::move(meta), std::move(stalled), std::move(wait), std::move(limiter),
-             std::move(pc), std::move(prefix), std::to_string(timestamp), job_id, std::move(token),
-             std::to_string(delay_ms), flag(skip_attempt), std::move(fields), flag(false), ""}};
+            {std::move(marker),
+             std::move(active),
+             std::move(prioritized),
+             std::move(delayed),
+             std::move(job_key),
+             std::move(events),
+             std::move(meta),
+             std::move(stalled),
+             std::move(wait),
+             std::move(limiter),
+             std::move(pc),
+             std::move(prefix),
+             std::to_string(timestamp),
+             job_id,
+             std::move(token),
+             std::to_string(delay_ms),
+             flag(skip_attempt),
+             std::move(fields),
+             flag(false),
+             ""}};
   }
 };
 

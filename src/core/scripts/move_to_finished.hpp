@@ -44,8 +44,8 @@ boost::json::object keep_jobs(const boost::json::value& job_option, const boost:
 
 struct move_to_finished {
   // KEYS
-  std::string wait, active, prioritized, events, stalled, limiter, delayed, paused, meta, pc, finished_set,
-      job_key, metrics, marker;
+  std::string wait, active, prioritized, events, stalled, limiter, delayed, paused, meta, pc, finished_set, job_key,
+      metrics, marker;
   // ARGV
   std::string job_id;  // also names the job in errors
   std::int64_t timestamp = 0;
@@ -69,9 +69,8 @@ struct move_to_finished {
   // atomic call.
   std::optional<script_call> dead_letter;
 
-  static move_to_finished of(const queue_keys& k, const job& j, std::string token, bool completed,
-                             std::string value, std::string fields, bool fetch_next, const worker_options& opts,
-                             std::int64_t now);
+  static move_to_finished of(const queue_keys& k, const job& j, std::string token, bool completed, std::string value,
+                             std::string fields, bool fetch_next, const worker_options& opts, std::int64_t now);
   script_call pack() &&;
 
   struct result {

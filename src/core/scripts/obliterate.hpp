@@ -26,10 +26,14 @@ struct obliterate {
   enum class result { done, more, not_paused, active_jobs };
   result parse(const redis::reply& r) const {
     switch (r.as_int().value_or(0)) {
-      case 0: return result::done;
-      case -1: return result::not_paused;
-      case -2: return result::active_jobs;
-      default: return result::more;
+      case 0:
+        return result::done;
+      case -1:
+        return result::not_paused;
+      case -2:
+        return result::active_jobs;
+      default:
+        return result::more;
     }
   }
 };

@@ -21,8 +21,15 @@ struct pause {
   bool emit_event = true;
 
   static pause of(const queue_keys& k, bool paused, bool emit_event = true) {
-    return {paused ? k.wait : k.paused, paused ? k.paused : k.wait, k.meta, k.prioritized, k.events, k.delayed,
-            k.marker, paused, emit_event};
+    return {paused ? k.wait : k.paused,
+            paused ? k.paused : k.wait,
+            k.meta,
+            k.prioritized,
+            k.events,
+            k.delayed,
+            k.marker,
+            paused,
+            emit_event};
   }
   script_call pack() && {
     return {&lua::pause,

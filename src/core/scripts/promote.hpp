@@ -19,8 +19,8 @@ struct promote {
   std::string job_id;  // also names the job in errors
 
   static promote of(const queue_keys& k, std::string id) {
-    return {k.delayed, k.wait, k.paused, k.meta, k.prioritized, k.active, k.pc, k.events, k.marker, k.base(),
-            std::move(id)};
+    return {k.delayed, k.wait,   k.paused, k.meta,   k.prioritized, k.active,
+            k.pc,      k.events, k.marker, k.base(), std::move(id)};
   }
   script_call pack() && {
     return {&lua::promote,

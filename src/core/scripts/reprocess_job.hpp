@@ -20,13 +20,13 @@ struct reprocess_job {
   // ARGV
   std::string job_id;  // also names the job in errors
   bool lifo = false;
-  std::string state;   // "failed" or "completed"; also names the state in errors
+  std::string state;  // "failed" or "completed"; also names the state in errors
   bool reset_attempts_made = false;
   bool reset_attempts_started = false;
 
   static reprocess_job of(const queue_keys& k, std::string id, std::string state, bool lifo) {
-    return {k.job(id), k.events, k.state(state), k.wait, k.meta, k.active, k.marker, k.prioritized, k.pc,
-            id, lifo, std::move(state), false, false};
+    return {k.job(id), k.events, k.state(state), k.wait,           k.meta, k.active, k.marker, k.prioritized,
+            k.pc,      id,       lifo,           std::move(state), false,  false};
   }
   script_call pack() && {
     return {&lua::reprocess_job,

@@ -26,7 +26,8 @@ script_call requeue_dead_letter::pack() && {
   script_call call{&lua::requeue_dead_letter, {}};
   auto& out = call.args;
   out.reserve(add.args.size() + removal.args.size() + 1);
-  out.insert(out.end(), std::make_move_iterator(add.args.begin()), std::make_move_iterator(add.args.begin() + add_keys));
+  out.insert(out.end(), std::make_move_iterator(add.args.begin()),
+             std::make_move_iterator(add.args.begin() + add_keys));
   out.insert(out.end(), std::make_move_iterator(removal.args.begin()),
              std::make_move_iterator(removal.args.begin() + removal_keys));
   out.emplace_back(prioritized ? "prioritized" : "standard");

@@ -28,8 +28,8 @@ struct retry_job {
 
   static retry_job of(const queue_keys& k, std::string id, std::string token, bool lifo, std::string fields,
                       std::int64_t now) {
-    return {k.active, k.wait,   k.paused, k.job(id), k.meta, k.events, k.delayed, k.prioritized, k.pc,
-            k.marker, k.stalled, k.base(), now,      lifo,   std::move(id), std::move(token), std::move(fields)};
+    return {k.active, k.wait,    k.paused, k.job(id), k.meta, k.events,      k.delayed,        k.prioritized,    k.pc,
+            k.marker, k.stalled, k.base(), now,       lifo,   std::move(id), std::move(token), std::move(fields)};
   }
   script_call pack() && {
     return {&lua::retry_job,

@@ -63,7 +63,7 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
   boost::asio::steady_timer due_timer_;          // the next delayed job is due: end the marker wait
   event slot_freed_;                             // a slot freed up, or quiet()
   bool drained_ = false;
-  bool empty_reported_ = false;  // the owner was told the queue is empty (worker_events::drained)
+  bool empty_reported_ = false;       // the owner was told the queue is empty (worker_events::drained)
   std::int64_t next_delayed_ms_ = 0;  // when the next delayed job is due, if known
   bool unblock_refused_ = false;      // CLIENT UNBLOCK is not allowed: no due timer
   clock::time_point rate_limited_until_{};

@@ -304,9 +304,10 @@ net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, con
     if (lost && !is_redis_failure(*r.last_error)) {
       // Most often the first try was run and its reply lost: the retry then finds the
       // lock already released.
-      spdlog::warn("queue {}: job {} (attempt {}): the reply to its {} was lost, and trying again was refused "
-                   "({}): most likely it was recorded",
-                   state_->keys.queue(), j.id, j.attempts_made + 1, what, r.last_error->what());
+      spdlog::warn(
+          "queue {}: job {} (attempt {}): the reply to its {} was lost, and trying again was refused "
+          "({}): most likely it was recorded",
+          state_->keys.queue(), j.id, j.attempts_made + 1, what, r.last_error->what());
     } else {
       spdlog::error("queue {}: job {} (attempt {}): cannot record {}: {}", state_->keys.queue(), j.id,
                     j.attempts_made + 1, what, r.last_error->what());
@@ -389,7 +390,8 @@ net::awaitable<void> job_runner::fail(const job& j, const std::string& token, co
   } else {
     spdlog::warn("queue {}: job {} (attempt {}) failed for good: {}", k.queue(), j.id, j.attempts_made + 1, reason);
     const auto finished_on = now_ms();
-    auto finish = scripts::move_to_finished::of(k, j, token, false, reason, std::move(fields), false, opts, finished_on);
+    auto finish =
+        scripts::move_to_finished::of(k, j, token, false, reason, std::move(fields), false, opts, finished_on);
     // The copy goes in the same atomic call as the failure: a crash cannot keep one
     // without the other, and a repeated call finds the failure recorded and adds nothing.
     if (!opts.dead_letter_queue.empty()) {
@@ -414,7 +416,8 @@ net::awaitable<void> job_runner::fail(const job& j, const std::string& token, co
 // Node's job.moveToDelayed.
 net::awaitable<void> job_runner::put_off(const job& j, const std::string& token, std::int64_t until_ms) {
   const auto now = now_ms();
-  auto delay = scripts::move_to_delayed::of(state_->keys, j.id, token, std::max<std::int64_t>(0, until_ms - now), "", now);
+  auto delay =
+      scripts::move_to_delayed::of(state_->keys, j.id, token, std::max<std::int64_t>(0, until_ms - now), "", now);
   delay.skip_attempt = true;
   auto call = std::move(delay).pack();
   co_await record(j, "move to delayed", std::move(call));

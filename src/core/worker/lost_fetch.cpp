@@ -32,14 +32,16 @@ net::awaitable<void> hand_back_lost_fetch(std::shared_ptr<worker_state> state, s
   // A follow-up that may be skipped: the stalled check recovers what it misses.
   auto r = co_await retry_while_redis_away(state->stop, deadline, on_close::give_up, attempt);
   for (const auto& id : handed_back) {
-    spdlog::info("queue {}: job {} was locked for this worker by a finish whose reply was lost (job {}); handed "
-                 "back to wait",
-                 k.queue(), id, finished_id);
+    spdlog::info(
+        "queue {}: job {} was locked for this worker by a finish whose reply was lost (job {}); handed "
+        "back to wait",
+        k.queue(), id, finished_id);
   }
   if (!r.value) {
-    spdlog::warn("queue {}: job {}: the reply of its finish was lost, and the job it may have fetched cannot be "
-                 "handed back ({}); the stalled check will recover it",
-                 k.queue(), finished_id, r.last_error ? r.last_error->what() : "closing");
+    spdlog::warn(
+        "queue {}: job {}: the reply of its finish was lost, and the job it may have fetched cannot be "
+        "handed back ({}); the stalled check will recover it",
+        k.queue(), finished_id, r.last_error ? r.last_error->what() : "closing");
   }
 }
 

@@ -36,7 +36,8 @@ TEST(parse_multipart, fields_and_files_in_order) {
 
 TEST(parse_multipart, malformed_bodies_are_refused) {
   EXPECT_THROW(parse_multipart("no delimiter at all", "b"), multipart_error);
-  EXPECT_THROW(parse_multipart("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nno end", "b"), multipart_error);
+  EXPECT_THROW(parse_multipart("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nno end", "b"),
+               multipart_error);
   EXPECT_THROW(parse_multipart("--b\r\nContent-Disposition: form-data; name=\"x\"", "b"), multipart_error);
   EXPECT_THROW(parse_multipart("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--", "b"), multipart_error);
   EXPECT_THROW(parse_multipart("--bjunk", "b"), multipart_error);

@@ -26,7 +26,9 @@ struct sample_app {
     auto* add = app.add_subcommand("add", "add jobs; it's quoted");
     add->add_option("--file", file, "a file");
     std::string shell;
-    app.add_subcommand("completion", "print a script")->add_option("shell", shell)->check(CLI::IsMember({"bash", "zsh"}));
+    app.add_subcommand("completion", "print a script")
+        ->add_option("shell", shell)
+        ->check(CLI::IsMember({"bash", "zsh"}));
   }
 };
 

@@ -114,13 +114,16 @@ TEST_F(queue_overview_test, prints_a_frame_without_terminal_codes) {
   b.paused = true;
   std::map<std::string, measured_rate> rates{{"slow", {30.4, 0}}};
   auto frame = render_top_frame({a, b}, "bull", "127.0.0.1:6379", 1'700'000'000'000, rates);
-  EXPECT_EQ(frame,
-            "drover top - redis 127.0.0.1:6379 - prefix bull - 2 queue(s) - 2023-11-14 22:13:20 UTC\n"
-            "\n"
-            "QUEUE   STATUS   WAITING  PRIORITIZED  DELAYED  ACTIVE  COMPLETED  FAILED  WORKERS  BUSY  DONE/MIN  FAILED/MIN\n"
-            "emails  running        5            0        0       2         10       1        2   2/8        12           -\n"
-            "slow    paused         0            0        0       0          0       0        0     -        30           0\n");
-  EXPECT_EQ(render_top_frame({}, "bull", "h:1", 0, {}), "drover top - redis h:1 - prefix bull - 0 queue(s) - - UTC\n\nno queues yet\n");
+  EXPECT_EQ(
+      frame,
+      "drover top - redis 127.0.0.1:6379 - prefix bull - 2 queue(s) - 2023-11-14 22:13:20 UTC\n"
+      "\n"
+      "QUEUE   STATUS   WAITING  PRIORITIZED  DELAYED  ACTIVE  COMPLETED  FAILED  WORKERS  BUSY  DONE/MIN  FAILED/MIN\n"
+      "emails  running        5            0        0       2         10       1        2   2/8        12           -\n"
+      "slow    paused         0            0        0       0          0       0        0     -        30           "
+      "0\n");
+  EXPECT_EQ(render_top_frame({}, "bull", "h:1", 0, {}),
+            "drover top - redis h:1 - prefix bull - 0 queue(s) - - UTC\n\nno queues yet\n");
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ TEST(text_table, formats_times_and_durations) {
   struct {
     std::int64_t ms;
     const char* text;
-  } cases[] = {{-1, "-"},          {0, "0ms"},          {999, "999ms"},       {1500, "1.5s"},
+  } cases[] = {{-1, "-"},         {0, "0ms"},           {999, "999ms"},        {1500, "1.5s"},
                {65'000, "1m05s"}, {7'800'000, "2h10m"}, {277'200'000, "3d05h"}};
   for (const auto& c : cases) EXPECT_EQ(format_duration(c.ms), c.text) << c.ms;
 }

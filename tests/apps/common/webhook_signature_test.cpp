@@ -13,7 +13,8 @@ namespace {
 
 TEST(webhook_signature, matches_a_known_vector) {
   // Computed independently with Node's crypto.createHmac('sha256', ...).
-  EXPECT_EQ(sign_webhook("test-secret", "msg_1", 1700000000, R"({"a":1})"), "v1,48vSnQLf8QsDtt1WVkwPDSJg2o8xjtDiajoPCjBZ1SM=");
+  EXPECT_EQ(sign_webhook("test-secret", "msg_1", 1700000000, R"({"a":1})"),
+            "v1,48vSnQLf8QsDtt1WVkwPDSJg2o8xjtDiajoPCjBZ1SM=");
 }
 
 TEST(webhook_signature, whsec_secrets_use_the_decoded_key) {
@@ -42,9 +43,8 @@ TEST(webhook_signature, malformed_whsec_secrets_are_refused) {
 }
 
 TEST(webhook_signature, verification_table) {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   const std::string body = R"({"jobId":"1"})";
   const std::string good = sign_webhook("s3cret", "id-1", now, body);
   const std::string ts = std::to_string(now);

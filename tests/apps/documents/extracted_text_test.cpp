@@ -57,9 +57,7 @@ TEST(extract_pdf, an_encrypted_pdf_is_refused_with_a_reason) {
   if (std::system("command -v qpdf >/dev/null 2>&1") != 0) GTEST_SKIP() << "qpdf is not installed";
   auto dir = std::filesystem::temp_directory_path() / ("drover-pdf-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  {
-    std::ofstream(dir / "plain.pdf", std::ios::binary) << pdf_three_pages();
-  }
+  { std::ofstream(dir / "plain.pdf", std::ios::binary) << pdf_three_pages(); }
   auto cmd = "qpdf --encrypt user-secret owner-secret 256 -- " + (dir / "plain.pdf").string() + " " +
              (dir / "locked.pdf").string();
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
@@ -101,8 +99,9 @@ TEST(extract_html, broken_markup_is_recovered_and_h1_is_the_fallback_title) {
 TEST(extract_html, empty_is_refused) { EXPECT_THROW(extract_html("  \n"), unreadable_document); }
 
 TEST(extract_markdown, plain_text_without_markup) {
-  auto out = extract_markdown("# Guide *to* queues\n\nSome **bold** and `code` with a [link](http://x.y).\n"
-                              "Soft break here.\n\n- item one\n- item two\n\n```\nint main() {}\n```\n\n## Later\n");
+  auto out = extract_markdown(
+      "# Guide *to* queues\n\nSome **bold** and `code` with a [link](http://x.y).\n"
+      "Soft break here.\n\n- item one\n- item two\n\n```\nint main() {}\n```\n\n## Later\n");
   EXPECT_EQ(out.title, "Guide to queues");
   EXPECT_EQ(out.text,
             "Guide to queues\n\nSome bold and code with a link. Soft break here.\n\nitem one\n\nitem two\n\n"

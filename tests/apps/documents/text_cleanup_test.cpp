@@ -30,7 +30,10 @@ TEST(text_cleanup, issue13_invalid_utf8_becomes_the_replacement_character) {
       {"edges of the ranges", "\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xF4\x8F\xBF\xBF",
        "\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xF4\x8F\xBF\xBF"},
       {"stray byte", "caf\xFF!", "caf" + r + "!"},
-      {"lone continuation", "a\x80" "b", "a" + r + "b"},
+      {"lone continuation",
+       "a\x80"
+       "b",
+       "a" + r + "b"},
       {"truncated at the end", "a\xE2\x82", "a" + r + r},
       {"truncated before ascii", "\xE2\x82x", r + r + "x"},
       {"overlong two bytes", "\xC0\x80", r + r},

@@ -42,5 +42,6 @@ TEST(HttpMetrics, LogsRequestsSlowerThanTheThreshold) {
   spdlog::set_default_logger(previous);
   auto lines = out.str();
   EXPECT_EQ(lines.find("999"), std::string::npos) << lines;
-  EXPECT_NE(lines.find("http: slow request: POST /api/chat/send answered 200 after 1.500 s"), std::string::npos) << lines;
+  EXPECT_NE(lines.find("http: slow request: POST /api/chat/send answered 200 after 1.500 s"), std::string::npos)
+      << lines;
 }

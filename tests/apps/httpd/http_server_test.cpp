@@ -50,8 +50,12 @@ class running_server {
   std::uint16_t port() const { return port_; }
 
   // Reads the server's counters on its own thread.
-  std::size_t connections() { return on_io([this] { return server_->connection_count(); }); }
-  std::size_t body_bytes() { return on_io([this] { return server_->body_bytes_in_flight(); }); }
+  std::size_t connections() {
+    return on_io([this] { return server_->connection_count(); });
+  }
+  std::size_t body_bytes() {
+    return on_io([this] { return server_->body_bytes_in_flight(); });
+  }
 
  private:
   std::size_t on_io(const std::function<std::size_t()>& f) {

@@ -13,10 +13,10 @@ namespace ip = boost::asio::ip;
 std::optional<std::string> range_of(const char* text) { return special_purpose_range(ip::make_address(text)); }
 
 TEST(AddressPolicy, RefusesEverySpecialPurposeIPv4Range) {
-  for (const char* a : {"0.0.0.0", "10.1.2.3", "100.64.0.1", "127.0.0.1", "127.255.255.254", "169.254.0.1",
-                        "172.16.0.1", "172.31.255.255", "192.0.0.8", "192.0.2.1", "192.168.1.1", "198.18.0.1",
-                        "198.51.100.7", "203.0.113.9", "224.0.0.1", "239.255.255.250", "240.0.0.1",
-                        "255.255.255.255"}) {
+  for (const char* a :
+       {"0.0.0.0", "10.1.2.3", "100.64.0.1", "127.0.0.1", "127.255.255.254", "169.254.0.1", "172.16.0.1",
+        "172.31.255.255", "192.0.0.8", "192.0.2.1", "192.168.1.1", "198.18.0.1", "198.51.100.7", "203.0.113.9",
+        "224.0.0.1", "239.255.255.250", "240.0.0.1", "255.255.255.255"}) {
     EXPECT_TRUE(range_of(a).has_value()) << a;
   }
 }
@@ -44,8 +44,8 @@ TEST(AddressPolicy, AcceptsPublicUnicast) {
 TEST(AddressPolicy, JudgesIPv4EmbeddedInIPv6AsTheIPv4Address) {
   EXPECT_EQ(range_of("::ffff:127.0.0.1"), "IPv4-mapped loopback");
   EXPECT_EQ(range_of("::ffff:169.254.169.254"), "IPv4-mapped link-local (cloud metadata)");
-  EXPECT_EQ(range_of("64:ff9b::a00:1"), "NAT64 private");          // 10.0.0.1
-  EXPECT_EQ(range_of("2002:7f00:1::"), "6to4 loopback");           // 127.0.0.1
+  EXPECT_EQ(range_of("64:ff9b::a00:1"), "NAT64 private");  // 10.0.0.1
+  EXPECT_EQ(range_of("2002:7f00:1::"), "6to4 loopback");   // 127.0.0.1
   EXPECT_EQ(range_of("::127.0.0.1"), "IPv4-compatible (deprecated)");
 }
 

@@ -130,10 +130,12 @@ void cancels_an_active_job(cancellation_test& t, const std::string& name, bool b
     // The request is used up. The worker clears it right after recording the failure (a
     // second command: BullMQ's finishing script cannot do it), so the test may see the
     // failed job a moment before that.
-    EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> {
-      auto now = co_await q.get_job(j.id);
-      co_return now && !now->cancel_requested.has_value();
-    }, 2s));
+    EXPECT_TRUE(co_await eventually(
+        [&]() -> net::awaitable<bool> {
+          auto now = co_await q.get_job(j.id);
+          co_return now && !now->cancel_requested.has_value();
+        },
+        2s));
 
     // Retrying the cancelled job by hand runs it again (the request does not linger).
     co_await q.retry_job(j.id);

@@ -56,7 +56,8 @@ TEST_F(dead_letter_queue_test, a_job_that_exhausts_its_attempts_is_copied_with_i
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
     dead_letter_queue dlq(io.get_executor(), dlq_name, qopts());
-    auto opts = job_options::from_json(json::parse(R"({"attempts":2,"backoff":{"type":"fixed","delay":10},"priority":3})"));
+    auto opts =
+        job_options::from_json(json::parse(R"({"attempts":2,"backoff":{"type":"fixed","delay":10},"priority":3})"));
     auto data = json::parse(R"({"fail":true,"user":"ada"})");
     auto j = co_await q.add("send-mail", data, opts);
     test::worker_thread w(name, judge(runs), wopts());

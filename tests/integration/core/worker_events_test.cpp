@@ -56,7 +56,9 @@ struct event_log {
 worker_events record_into(event_log& log) {
   worker_events e;
   e.active = [&log](const job& j) { log.add("active " + j.id); };
-  e.progress = [&log](const std::string& id, const json::value& p) { log.add("progress " + id + " " + json::serialize(p)); };
+  e.progress = [&log](const std::string& id, const json::value& p) {
+    log.add("progress " + id + " " + json::serialize(p));
+  };
   e.completed = [&log](const job& j, const json::value& r) { log.add("completed " + j.id + " " + json::serialize(r)); };
   e.failed = [&log](const job& j, const std::string& reason, bool will_retry) {
     log.add("failed " + j.id + " " + reason + (will_retry ? " retry" : " final"));
@@ -88,9 +90,9 @@ TEST_F(worker_events_test, a_job_reports_active_progress_then_its_outcome_and_th
       co_await test::sleep_ms(600);  // a few more marker waits report nothing new
     }
     EXPECT_EQ(log.of(good.id), (std::vector<std::string>{"active " + good.id, "progress " + good.id + " 50",
-                                                          "completed " + good.id + " \"done\""}));
+                                                         "completed " + good.id + " \"done\""}));
     EXPECT_EQ(log.of(bad.id), (std::vector<std::string>{"active " + bad.id, "failed " + bad.id + " boom retry",
-                                                         "active " + bad.id, "failed " + bad.id + " boom final"}));
+                                                        "active " + bad.id, "failed " + bad.id + " boom final"}));
     auto lines = log.snapshot();
     EXPECT_EQ(std::count(lines.begin(), lines.end(), "drained"), 1);
     DROVER_CO_ASSERT_TRUE(!lines.empty());

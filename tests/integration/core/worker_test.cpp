@@ -387,9 +387,7 @@ TEST_F(worker_test, remove_on_complete_keeps_the_newest) {
     for (int i = 0; i < 5; ++i) co_await q.add("k", json::object(), opts);
     worker w(io.get_executor(), name, echo(), wopts());
     w.start();
-    EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> {
-      co_return w.processed() == 5;
-    }));
+    EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> { co_return w.processed() == 5; }));
     co_await w.close();
     EXPECT_TRUE(co_await counts_are(q, "completed", 2));
     EXPECT_FALSE((co_await q.get_job("1")).has_value());

@@ -123,9 +123,7 @@ TEST(cron_schedule, runs_are_whole_seconds_strictly_after) {
   EXPECT_EQ(next_cron_run(every_second, utc, 1999), 2000);
 }
 
-TEST(cron_schedule, unknown_time_zone_is_refused) {
-  EXPECT_THROW(find_time_zone("Mars/Olympus_Mons"), drover::error);
-}
+TEST(cron_schedule, unknown_time_zone_is_refused) { EXPECT_THROW(find_time_zone("Mars/Olympus_Mons"), drover::error); }
 
 TEST(cron_schedule, days_no_chosen_month_has_are_refused) {
   // Neither April nor June has a 31st; cron-parser refuses this rather than never running.

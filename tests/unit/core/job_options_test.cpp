@@ -228,9 +228,7 @@ TEST(job_options, from_json_rejects_empty_deduplication) {
 // does not check this.
 TEST(job_options, from_json_rejects_exclusive_parent_failure_options_together) {
   expect_invalid(
-      [] {
-        job_options::from_json(json::parse(R"({"failParentOnFailure":true,"ignoreDependencyOnFailure":true})"));
-      },
+      [] { job_options::from_json(json::parse(R"({"failParentOnFailure":true,"ignoreDependencyOnFailure":true})")); },
       "failParentOnFailure", "fpof + idof");
 }
 
@@ -256,13 +254,36 @@ TEST(job_options, validate_checks_fields_set_directly) {
       {"priority negative", [](job_options& o) { o.priority = -3; }, "priority"},
       {"delay negative", [](job_options& o) { o.delay = -1; }, "delay"},
       {"attempts negative", [](job_options& o) { o.attempts = -1; }, "attempts"},
-      {"backoff delay negative", [](job_options& o) { o.backoff = backoff_options{"fixed", -1, std::nullopt}; },
+      {"backoff delay negative",
+       [](job_options& o) {
+         o.backoff = backoff_options{"fixed", -1, std::nullopt};
+       },
        "backoff.delay"},
-      {"jitter over", [](job_options& o) { o.backoff = backoff_options{"fixed", 10, 1.01}; }, "jitter"},
-      {"jitter under", [](job_options& o) { o.backoff = backoff_options{"fixed", 10, -0.01}; }, "jitter"},
-      {"jitter bounds", [](job_options& o) { o.backoff = backoff_options{"exponential", 10, 1.0}; }, nullptr},
-      {"dedup without id", [](job_options& o) { o.deduplication = {{"ttl", 5}}; }, "deduplication"},
-      {"dedup with id", [](job_options& o) { o.deduplication = {{"id", "d"}}; }, nullptr},
+      {"jitter over",
+       [](job_options& o) {
+         o.backoff = backoff_options{"fixed", 10, 1.01};
+       },
+       "jitter"},
+      {"jitter under",
+       [](job_options& o) {
+         o.backoff = backoff_options{"fixed", 10, -0.01};
+       },
+       "jitter"},
+      {"jitter bounds",
+       [](job_options& o) {
+         o.backoff = backoff_options{"exponential", 10, 1.0};
+       },
+       nullptr},
+      {"dedup without id",
+       [](job_options& o) {
+         o.deduplication = {{"ttl", 5}};
+       },
+       "deduplication"},
+      {"dedup with id",
+       [](job_options& o) {
+         o.deduplication = {{"id", "d"}};
+       },
+       nullptr},
   };
   for (const auto& c : cases) {
     job_options o;
@@ -292,26 +313,35 @@ TEST(job_options, to_stored_writes_only_what_was_set_with_stored_names) {
       {"priority", [](job_options& o) { o.priority = 2; }, R"({"priority":2,"attempts":0})"},
       {"lifo", [](job_options& o) { o.lifo = false; }, R"({"lifo":false,"attempts":0})"},
       {"attempts", [](job_options& o) { o.attempts = 7; }, R"({"attempts":7})"},
-      {"backoff", [](job_options& o) { o.backoff = backoff_options{"exponential", 50, std::nullopt}; },
+      {"backoff",
+       [](job_options& o) {
+         o.backoff = backoff_options{"exponential", 50, std::nullopt};
+       },
        R"({"backoff":{"type":"exponential","delay":50},"attempts":0})"},
       {"remove_on_complete", [](job_options& o) { o.remove_on_complete = true; },
        R"({"removeOnComplete":true,"attempts":0})"},
-      {"remove_on_fail", [](job_options& o) { o.remove_on_fail = json::object{{"count", 2}}; },
+      {"remove_on_fail",
+       [](job_options& o) {
+         o.remove_on_fail = json::object{{"count", 2}};
+       },
        R"({"removeOnFail":{"count":2},"attempts":0})"},
-      {"stack_trace_limit", [](job_options& o) { o.stack_trace_limit = 0; },
-       R"({"stackTraceLimit":0,"attempts":0})"},
+      {"stack_trace_limit", [](job_options& o) { o.stack_trace_limit = 0; }, R"({"stackTraceLimit":0,"attempts":0})"},
       {"keep_logs", [](job_options& o) { o.keep_logs = 4; }, R"({"kl":4,"attempts":0})"},
       {"size_limit", [](job_options& o) { o.size_limit = 9; }, R"({"sizeLimit":9,"attempts":0})"},
       {"timeout", [](job_options& o) { o.timeout = 100; }, R"({"timeout":100,"attempts":0})"},
-      {"deduplication", [](job_options& o) { o.deduplication = {{"id", "x"}}; },
+      {"deduplication",
+       [](job_options& o) {
+         o.deduplication = {{"id", "x"}};
+       },
        R"({"de":{"id":"x"},"attempts":0})"},
       {"fpof", [](job_options& o) { o.extra["failParentOnFailure"] = true; }, R"({"fpof":true,"attempts":0})"},
       {"cpof", [](job_options& o) { o.extra["continueParentOnFailure"] = true; }, R"({"cpof":true,"attempts":0})"},
-      {"idof", [](job_options& o) { o.extra["ignoreDependencyOnFailure"] = true; },
-       R"({"idof":true,"attempts":0})"},
-      {"rdof", [](job_options& o) { o.extra["removeDependencyOnFailure"] = true; },
-       R"({"rdof":true,"attempts":0})"},
-      {"telemetry", [](job_options& o) { o.extra["telemetry"] = json::object{{"metadata", "m"}}; },
+      {"idof", [](job_options& o) { o.extra["ignoreDependencyOnFailure"] = true; }, R"({"idof":true,"attempts":0})"},
+      {"rdof", [](job_options& o) { o.extra["removeDependencyOnFailure"] = true; }, R"({"rdof":true,"attempts":0})"},
+      {"telemetry",
+       [](job_options& o) {
+         o.extra["telemetry"] = json::object{{"metadata", "m"}};
+       },
        R"({"tm":"m","attempts":0})"},
       {"unknown extra", [](job_options& o) { o.extra["future"] = 1; }, R"({"future":1,"attempts":0})"},
   };
@@ -379,8 +409,8 @@ TEST(job_options, from_stored_reads_bullmq_stored_names) {
 TEST(job_options, from_stored_is_lenient) {
   // Stored data is never refused: odd values are dropped or passed through.
   job_options o;
-  ASSERT_NO_THROW(o = job_options::from_stored(parse_object(
-                      R"({"attempts":"x","priority":1.5,"backoff":"weird","jobId":12,"de":"y"})")));
+  ASSERT_NO_THROW(o = job_options::from_stored(
+                      parse_object(R"({"attempts":"x","priority":1.5,"backoff":"weird","jobId":12,"de":"y"})")));
   EXPECT_FALSE(o.attempts.has_value());
   EXPECT_FALSE(o.priority.has_value());
   EXPECT_FALSE(o.backoff.has_value());

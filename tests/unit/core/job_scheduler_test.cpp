@@ -43,8 +43,8 @@ TEST(job_scheduler, pattern_runs_next_in_its_zone) {
 }
 
 TEST(job_scheduler, counting_continues_from_the_previous_iteration) {
-  auto plan = plan_next_iteration(request(R"({"pattern":"0 * * * *","tz":"UTC","count":4})"), jan_1_2026,
-                                  jan_1_2026 + 3600000);
+  auto plan =
+      plan_next_iteration(request(R"({"pattern":"0 * * * *","tz":"UTC","count":4})"), jan_1_2026, jan_1_2026 + 3600000);
   ASSERT_TRUE(plan);
   // Counted from the previous run time when that is later than now.
   EXPECT_EQ(plan->next_millis, jan_1_2026 + 2 * 3600000);
@@ -57,13 +57,13 @@ TEST(job_scheduler, limit_and_end_date_end_the_schedule) {
   EXPECT_FALSE(plan_next_iteration(request(R"({"every":1000,"limit":0})"), jan_1_2026, 0));
   EXPECT_FALSE(plan_next_iteration(request(R"({"every":1000,"endDate":1767225599000})"), jan_1_2026, 0));
   // The next cron run would be after the end date.
-  EXPECT_FALSE(plan_next_iteration(request(R"({"pattern":"0 0 * * *","tz":"UTC","endDate":1767229200000})"),
-                                   jan_1_2026, 0));
+  EXPECT_FALSE(
+      plan_next_iteration(request(R"({"pattern":"0 0 * * *","tz":"UTC","endDate":1767229200000})"), jan_1_2026, 0));
 }
 
 TEST(job_scheduler, start_date_and_immediately) {
-  auto later = plan_next_iteration(request(R"({"pattern":"0 0 * * *","tz":"UTC","startDate":1767830400000})"),
-                                   jan_1_2026, 0);
+  auto later =
+      plan_next_iteration(request(R"({"pattern":"0 0 * * *","tz":"UTC","startDate":1767830400000})"), jan_1_2026, 0);
   ASSERT_TRUE(later);
   EXPECT_EQ(later->next_millis, 1767830400000 + 86400000);  // strictly after the start, as cron-parser
   EXPECT_EQ(later->scheduler_opts.at("startDate"), 1767830400000);
@@ -97,9 +97,8 @@ TEST(job_scheduler, legacy_repeat_keys_are_told_apart) {
   struct row {
     const char* key;
     bool legacy;
-  } rows[] = {{"report::::0 0 * * *", true},      {"tick:abc::UTC:5000", true},
-              {"tick:abc:1767225600000::5000", true}, {"my-scheduler", false},
-              {"a:b:c:d:", false},                {"a:b:notdigits:d:5000", false},
+  } rows[] = {{"report::::0 0 * * *", true}, {"tick:abc::UTC:5000", true}, {"tick:abc:1767225600000::5000", true},
+              {"my-scheduler", false},       {"a:b:c:d:", false},          {"a:b:notdigits:d:5000", false},
               {"a:b:c:d:e", false}};
   for (const auto& r : rows) EXPECT_EQ(has_legacy_repeat_key_shape(r.key), r.legacy) << r.key;
 }

@@ -18,29 +18,51 @@ namespace {
 // HGETALL of a job that failed once, was retried with backoff and completed,
 // as a Node worker leaves it (field names of section 2.1 of the wire format).
 const std::vector<std::string> full_hash = {
-    "name", "send-email",
-    "data", R"({"to":"a@b.c","n":1})",
-    "opts", R"({"attempts":3,"backoff":{"type":"exponential","delay":1000},)"
-            R"("kl":5,"de":{"id":"d1"},"fpof":true,"jobId":"j-1"})",
-    "timestamp", "1700000000000",
-    "delay", "250",
-    "priority", "4",
-    "atm", "2",
-    "ats", "3",
-    "stc", "1",
-    "processedOn", "1700000001000",
-    "finishedOn", "1700000002000",
-    "returnvalue", R"({"sent":true})",
-    "failedReason", "boom: \"quoted\"",
-    "stacktrace", R"(["Error: boom\n    at a.js:1","Error: again"])",
-    "progress", R"({"pct":50})",
-    "defa", "job stalled more than allowable limit",
-    "pb", "worker-1",
-    "rjk", "sched-1",
-    "deid", "d1",
-    "parentKey", "bull:parents:P1",
-    "parent", R"({"id":"P1","queueKey":"bull:parents","fpof":true})",
-    "someFutureField", "ignored",
+    "name",
+    "send-email",
+    "data",
+    R"({"to":"a@b.c","n":1})",
+    "opts",
+    R"({"attempts":3,"backoff":{"type":"exponential","delay":1000},)"
+    R"("kl":5,"de":{"id":"d1"},"fpof":true,"jobId":"j-1"})",
+    "timestamp",
+    "1700000000000",
+    "delay",
+    "250",
+    "priority",
+    "4",
+    "atm",
+    "2",
+    "ats",
+    "3",
+    "stc",
+    "1",
+    "processedOn",
+    "1700000001000",
+    "finishedOn",
+    "1700000002000",
+    "returnvalue",
+    R"({"sent":true})",
+    "failedReason",
+    "boom: \"quoted\"",
+    "stacktrace",
+    R"(["Error: boom\n    at a.js:1","Error: again"])",
+    "progress",
+    R"({"pct":50})",
+    "defa",
+    "job stalled more than allowable limit",
+    "pb",
+    "worker-1",
+    "rjk",
+    "sched-1",
+    "deid",
+    "d1",
+    "parentKey",
+    "bull:parents:P1",
+    "parent",
+    R"({"id":"P1","queueKey":"bull:parents","fpof":true})",
+    "someFutureField",
+    "ignored",
 };
 
 TEST(job, from_hash_reads_every_field) {
@@ -78,8 +100,8 @@ TEST(job, from_hash_reads_every_field) {
 
 TEST(job, from_hash_of_a_fresh_job_has_node_defaults) {
   // What an add script writes and nothing else.
-  auto j = job::from_hash("7", {"name", "n", "data", "{}", "opts", R"({"attempts":0})", "timestamp", "5", "delay",
-                                "0", "priority", "0"});
+  auto j = job::from_hash(
+      "7", {"name", "n", "data", "{}", "opts", R"({"attempts":0})", "timestamp", "5", "delay", "0", "priority", "0"});
   EXPECT_EQ(j.id, "7");
   EXPECT_EQ(j.data, json::object());
   EXPECT_EQ(j.opts.attempts, 0);
@@ -217,8 +239,8 @@ TEST(job, to_json_leaves_out_what_is_unset) {
     "returnvalue": null, "stacktrace": [], "delay": 0, "priority": 0, "attemptsStarted": 0,
     "attemptsMade": 0, "stalledCounter": 0, "timestamp": 0})");
   EXPECT_EQ(json::value(o), expected) << json::serialize(o);
-  for (const char* absent : {"finishedOn", "processedOn", "failedReason", "deferredFailure", "processedBy",
-                             "parentKey", "parent", "repeatJobKey", "deduplicationId"}) {
+  for (const char* absent : {"finishedOn", "processedOn", "failedReason", "deferredFailure", "processedBy", "parentKey",
+                             "parent", "repeatJobKey", "deduplicationId"}) {
     EXPECT_FALSE(o.contains(absent)) << absent;
   }
 }

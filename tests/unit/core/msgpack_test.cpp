@@ -141,8 +141,7 @@ TEST(msgpack_writer, json_values) {
       {"int64 5", [](msgpack_writer& w) { w.json(json::value(std::int64_t{5})); }, "05"},
       {"int64 -5", [](msgpack_writer& w) { w.json(json::value(std::int64_t{-5})); }, "fb"},
       {"int64 1000", [](msgpack_writer& w) { w.json(json::value(std::int64_t{1000})); }, "cd 03 e8"},
-      {"uint64 max",
-       [](msgpack_writer& w) { w.json(json::value(std::numeric_limits<std::uint64_t>::max())); },
+      {"uint64 max", [](msgpack_writer& w) { w.json(json::value(std::numeric_limits<std::uint64_t>::max())); },
        "cf ff ff ff ff ff ff ff ff"},
       {"uint64 small", [](msgpack_writer& w) { w.json(json::value(std::uint64_t{7})); }, "07"},
       // Integral doubles stay doubles.

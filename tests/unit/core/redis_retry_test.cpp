@@ -86,8 +86,8 @@ TEST(redis_retry, stops_at_once_on_another_error) {
 TEST(redis_retry, stops_when_the_next_try_would_pass_the_deadline) {
   fake_owner owner;
   scripted_attempt attempt{{away, away}};
-  auto r = run(retry_while_redis_away(owner, clock::now() + std::chrono::milliseconds(50), on_close::keep_trying,
-                                      attempt));
+  auto r =
+      run(retry_while_redis_away(owner, clock::now() + std::chrono::milliseconds(50), on_close::keep_trying, attempt));
   EXPECT_FALSE(r.value);
   EXPECT_EQ(r.stop, retry_stop::failed);
   EXPECT_EQ(attempt.calls, 1);
@@ -125,8 +125,8 @@ TEST(redis_retry, keep_trying_goes_on_after_close_until_the_deadline) {
   near.closing = true;
   near.during_sleep = [] { std::this_thread::sleep_for(std::chrono::milliseconds(60)); };
   scripted_attempt late{{away, away, away}};
-  auto r2 = run(retry_while_redis_away(near, clock::now() + std::chrono::milliseconds(150), on_close::keep_trying,
-                                       late));
+  auto r2 =
+      run(retry_while_redis_away(near, clock::now() + std::chrono::milliseconds(150), on_close::keep_trying, late));
   EXPECT_FALSE(r2.value);
   EXPECT_EQ(r2.stop, retry_stop::closing);
   EXPECT_EQ(late.calls, 1);
@@ -134,8 +134,8 @@ TEST(redis_retry, keep_trying_goes_on_after_close_until_the_deadline) {
   // Without the close, the same deadline ends it as a failure on the next try.
   fake_owner open;
   scripted_attempt last{{away, away, away}};
-  auto r3 = run(retry_while_redis_away(open, clock::now() + std::chrono::milliseconds(150), on_close::keep_trying,
-                                       last));
+  auto r3 =
+      run(retry_while_redis_away(open, clock::now() + std::chrono::milliseconds(150), on_close::keep_trying, last));
   EXPECT_EQ(r3.stop, retry_stop::failed);
   EXPECT_EQ(last.calls, 2);
 }

@@ -90,7 +90,8 @@ read_result read_one(std::string_view bytes) {
   auto* reader = static_cast<redisReader*>(create_reader());
   read_result out;
   void* raw = nullptr;
-  if (redisReaderFeed(reader, bytes.data(), bytes.size()) != REDIS_OK || redisReaderGetReply(reader, &raw) != REDIS_OK) {
+  if (redisReaderFeed(reader, bytes.data(), bytes.size()) != REDIS_OK ||
+      redisReaderGetReply(reader, &raw) != REDIS_OK) {
     out.error = reader->errstr;
   } else if (raw) {
     out.r = from_hiredis(raw);

@@ -27,7 +27,8 @@ Int env_number(const char* name, std::string_view text, Int min = std::numeric_l
   Int v{};
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || p != text.data() + text.size() || v < min || v > max) {
-    throw error(errc::invalid_argument, fmt::format("{} must be a number from {} to {}, got '{}'", name, min, max, text));
+    throw error(errc::invalid_argument,
+                fmt::format("{} must be a number from {} to {}, got '{}'", name, min, max, text));
   }
   return v;
 }

@@ -83,13 +83,13 @@ TEST(JwksFile, ReloadWhileOtherThreadsVerify) {
   }
   for (int i = 0; i < 20; ++i) {
     // Each version keeps key "a"; write to a new file and rename, as deployment tools do.
-    auto tmp = dir.write("jwks.json.tmp", jwks_of({jwk_of(k().ec1.get(), "a"), jwk_of(k().ec2.get(), "b" + std::to_string(i))}));
+    auto tmp = dir.write("jwks.json.tmp",
+                         jwks_of({jwk_of(k().ec1.get(), "a"), jwk_of(k().ec2.get(), "b" + std::to_string(i))}));
     std::filesystem::rename(tmp, s.jwks_file);
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures, 0);
 }
-
 
 // --- Keys that cannot be used.
 
@@ -110,8 +110,9 @@ TEST(JwksFile, KeysThatCannotBeUsedAreSkipped) {
   auto exponent_one = jwk_of(k().rsa1.get(), "h");
   exponent_one["e"] = "AQ";
   jwt_settings s;
-  s.jwks_file = dir.write("jwks.json", jwks_of({wrong_alg, for_encryption, p384, off_curve, no_kid, weak,
-                                                json::object{{"kid", "g"}, {"kty", "oct"}, {"k", "c2VjcmV0"}}, exponent_one}));
+  s.jwks_file =
+      dir.write("jwks.json", jwks_of({wrong_alg, for_encryption, p384, off_curve, no_kid, weak,
+                                      json::object{{"kid", "g"}, {"kty", "oct"}, {"k", "c2VjcmV0"}}, exponent_one}));
   auto msg = thrown_by([&] { jwt_verifier v(s); });
   EXPECT_NE(msg.find("AUTH_JWKS_FILE"), std::string::npos) << msg;
   EXPECT_NE(msg.find("no usable"), std::string::npos) << msg;

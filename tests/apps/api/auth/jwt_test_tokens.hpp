@@ -218,5 +218,4 @@ inline std::string thrown_by(const std::function<void()>& f) {
   return "(nothing thrown)";
 }
 
-
 }  // namespace jwt_test

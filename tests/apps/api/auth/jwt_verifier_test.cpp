@@ -54,7 +54,8 @@ TEST(JwtVerifier, AcceptsTheTypValuesOfJwtAndAccessTokens) {
                       [](std::string_view in) { return hs256(secret, in); });
     expect_ok(v.verify(t, now));
   }
-  auto no_typ = token_of(R"({"alg":"HS256"})", json::serialize(claims()), [](std::string_view in) { return hs256(secret, in); });
+  auto no_typ =
+      token_of(R"({"alg":"HS256"})", json::serialize(claims()), [](std::string_view in) { return hs256(secret, in); });
   expect_ok(v.verify(no_typ, now));
 }
 
@@ -161,16 +162,16 @@ TEST(JwtVerifier, RefusesMalformedTokens) {
   auto hs = [](std::string_view in) { return hs256(secret, in); };
   auto last_dot = good.rfind('.');
   const std::string cases[] = {
-      good.substr(0, last_dot),                          // two parts
-      good + ".e30",                                      // four parts
-      "..",                                               // three empty parts
-      "!!." + good.substr(good.find('.') + 1),            // header not base64url
-      good.substr(0, last_dot) + ".a+b/",                 // signature in plain base64
-      good.substr(0, last_dot) + ".abc=",                 // padded signature
-      token_of("[1,2]", json::serialize(claims()), hs),  // header not an object
+      good.substr(0, last_dot),                                       // two parts
+      good + ".e30",                                                  // four parts
+      "..",                                                           // three empty parts
+      "!!." + good.substr(good.find('.') + 1),                        // header not base64url
+      good.substr(0, last_dot) + ".a+b/",                             // signature in plain base64
+      good.substr(0, last_dot) + ".abc=",                             // padded signature
+      token_of("[1,2]", json::serialize(claims()), hs),               // header not an object
       token_of("{\"alg\":\"HS256\"", json::serialize(claims()), hs),  // header not JSON
-      token_of(R"({"alg":"HS256"})", "\"alice\"", hs),  // signed, but the payload is not an object
-      token_of(R"({"alg":"HS256"})", "{\"sub\":", hs),  // signed, but the payload is not JSON
+      token_of(R"({"alg":"HS256"})", "\"alice\"", hs),                // signed, but the payload is not an object
+      token_of(R"({"alg":"HS256"})", "{\"sub\":", hs),                // signed, but the payload is not JSON
   };
   for (const auto& t : cases) expect_refused(v.verify(t, now), "malformed token");
   expect_refused(v.verify("", now), "missing token");
@@ -223,7 +224,8 @@ TEST(JwtVerifier, TimeClaimsWithLeeway) {
 
 TEST(JwtVerifier, SystemClockOverload) {
   jwt_verifier v(with_secret());
-  const auto t = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto t =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   expect_ok(v.verify(hs_token(json::object{{"sub", "alice"}, {"exp", t + 60}})));
   expect_refused(v.verify(hs_token(json::object{{"sub", "alice"}, {"exp", t - 60}})), "token expired");
 }
@@ -270,7 +272,8 @@ TEST(JwtVerifier, TheSubjectIsTheUser) {
 
 TEST(JwtVerifier, BearerHeader) {
   jwt_verifier v(with_secret());
-  const auto t = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto t =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto token = hs_token(json::object{{"sub", "alice"}, {"exp", t + 60}});
   for (const auto& h : {"Bearer " + token, "bearer " + token, "BEARER\t" + token, "  Bearer   " + token + "  "}) {
     expect_ok(v.verify_bearer(h));

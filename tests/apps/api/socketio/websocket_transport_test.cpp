@@ -142,7 +142,8 @@ TEST(websocket_transport, a_client_that_stops_reading_is_dropped_and_its_connect
   }
   EXPECT_EQ(reasons, std::vector<std::string>{"forced close"});
   // The stuck write was aborted: the transport ends now, not at the 60 s idle timeout.
-  EXPECT_TRUE(run_until(h, [&] { return endpoint.finished; }, 2s));
+  EXPECT_TRUE(run_until(
+      h, [&] { return endpoint.finished; }, 2s));
   EXPECT_EQ(h.server.session_count(), 0u);
 }
 

@@ -120,9 +120,10 @@ TEST_P(database_test, migrate_from_several_connections_at_once_applies_once) {
 
 TEST_P(database_test, schema_has_the_tables_and_indexes) {
   auto names = schema_names(GetParam(), url_, sqlite_path_);
-  for (const char* expected : {"schema_migrations", "conversations", "messages", "user_assessments", "job_logs",
-                               "idx_messages_conversation_id", "idx_job_logs_status", "idx_job_logs_user_id",
-                               "documents", "document_chunks", "idx_documents_conversation_id", "event_stream_positions"}) {
+  for (const char* expected :
+       {"schema_migrations", "conversations", "messages", "user_assessments", "job_logs",
+        "idx_messages_conversation_id", "idx_job_logs_status", "idx_job_logs_user_id", "documents", "document_chunks",
+        "idx_documents_conversation_id", "event_stream_positions"}) {
     EXPECT_TRUE(names.count(expected)) << expected;
   }
 }
@@ -582,8 +583,8 @@ TEST_P(database_test, replayed_events_do_not_regress_a_final_row) {
 }
 
 TEST_P(database_test, unfinished_job_logs_are_the_pending_and_processing_rows_of_a_queue) {
-  db_->record_job_logs({update("1", "pending", 1'000), update("2", "processing", 2'000), update("3", "completed", 3'000),
-                        update("4", "failed", 4'000), update("5", "pending", 5'000)});
+  db_->record_job_logs({update("1", "pending", 1'000), update("2", "processing", 2'000),
+                        update("3", "completed", 3'000), update("4", "failed", 4'000), update("5", "pending", 5'000)});
   auto other = update("1", "pending", 1'000);
   other.queue = "other";
   db_->record_job_logs({other});

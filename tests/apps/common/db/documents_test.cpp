@@ -126,8 +126,9 @@ TEST_P(documents_test, search_ranks_matching_chunks_of_the_conversation_only) {
   db_->add_document(upload("d1", "c1"), "x");
   db_->add_document(upload("d2", "c1"), "x");
   db_->add_document(upload("other", "c2"), "x");
-  ready("d1", {"Redis keeps the queue in lists and sorted sets.", "Workers renew their locks while they run.",
-               "Unrelated paragraph about gardening tomatoes."},
+  ready("d1",
+        {"Redis keeps the queue in lists and sorted sets.", "Workers renew their locks while they run.",
+         "Unrelated paragraph about gardening tomatoes."},
         "Queue internals");
   ready("d2", {"The stalled checker moves jobs back when a worker's lock expired and locks lapse."});
   ready("other", {"Locks and workers in another conversation."});

@@ -36,8 +36,7 @@ TEST(add_job, a_job_with_a_priority_is_prioritized) {
   call.args[9] = "<argv1>";
   expect_packed(call, lua::add_prioritized_job, 9,
                 {"bull:q:marker", "bull:q:meta", "bull:q:id", "bull:q:prioritized", "bull:q:delayed",
-                 "bull:q:completed", "bull:q:active", "bull:q:events", "bull:q:pc", "<argv1>", R"({"x":1})",
-                 "<opts>"});
+                 "bull:q:completed", "bull:q:active", "bull:q:events", "bull:q:pc", "<argv1>", R"({"x":1})", "<opts>"});
 }
 
 TEST(add_job, a_delay_wins_over_a_priority) {

@@ -11,9 +11,9 @@ using test::keys;
 
 TEST(change_delay, packs_delay_timestamp_id_and_job_hash) {
   auto call = change_delay::of(keys(), "4", 5000, 1700000000000).pack();
-  expect_packed(call, lua::change_delay, 4,
-                {"bull:q:delayed", "bull:q:meta", "bull:q:marker", "bull:q:events", "5000", "1700000000000", "4",
-                 "bull:q:4"});
+  expect_packed(
+      call, lua::change_delay, 4,
+      {"bull:q:delayed", "bull:q:meta", "bull:q:marker", "bull:q:events", "5000", "1700000000000", "4", "bull:q:4"});
 }
 
 }  // namespace

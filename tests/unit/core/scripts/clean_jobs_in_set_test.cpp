@@ -12,8 +12,7 @@ using test::keys;
 TEST(clean_jobs_in_set, packs_the_set_then_prefix_time_limit_and_state) {
   auto call = clean_jobs_in_set::of(keys(), "completed", 1700000000000, 100).pack();
   expect_packed(call, lua::clean_jobs_in_set, 3,
-                {"bull:q:completed", "bull:q:events", "bull:q:repeat", "bull:q:", "1700000000000", "100",
-                 "completed"});
+                {"bull:q:completed", "bull:q:events", "bull:q:repeat", "bull:q:", "1700000000000", "100", "completed"});
 }
 
 TEST(clean_jobs_in_set, answers_the_ids_deleted) {

@@ -40,9 +40,10 @@ TEST(add_job_scheduler, packs_eleven_keys_then_nine_arguments) {
   EXPECT_EQ(unpacked(call.args[16]), R"({"delay":5,"timestamp":1000})");
   call.args[12] = call.args[15] = call.args[16] = "<packed>";
   expect_packed(call, lua::add_job_scheduler, 11,
-                {"bull:q:repeat", "bull:q:delayed", "bull:q:wait", "bull:q:paused", "bull:q:meta",
-                 "bull:q:prioritized", "bull:q:marker", "bull:q:id", "bull:q:events", "bull:q:pc", "bull:q:active",
-                 "60000", "<packed>", "every-minute", R"({"n":1})", "<packed>", "<packed>", "1000", "bull:q:", ""});
+                {"bull:q:repeat",      "bull:q:delayed", "bull:q:wait", "bull:q:paused", "bull:q:meta",
+                 "bull:q:prioritized", "bull:q:marker",  "bull:q:id",   "bull:q:events", "bull:q:pc",
+                 "bull:q:active",      "60000",          "<packed>",    "every-minute",  R"({"n":1})",
+                 "<packed>",           "<packed>",       "1000",        "bull:q:",       ""});
 }
 
 TEST(add_job_scheduler, every_leaves_the_next_run_to_the_script) {
@@ -64,11 +65,11 @@ TEST(update_job_scheduler, packs_twelve_keys_then_seven_arguments) {
   ASSERT_EQ(call.args.size(), 19u);
   EXPECT_EQ(unpacked(call.args[15]), R"({"delay":5,"timestamp":1000})");
   call.args[15] = "<packed>";
-  expect_packed(call, lua::update_job_scheduler, 12,
-                {"bull:q:repeat", "bull:q:delayed", "bull:q:wait", "bull:q:paused", "bull:q:meta",
-                 "bull:q:prioritized", "bull:q:marker", "bull:q:id", "bull:q:events", "bull:q:pc",
-                 "bull:q:repeat:every-minute:0", "bull:q:active", "60000", "every-minute", R"({"n":1})", "<packed>",
-                 "1000", "bull:q:", "repeat:every-minute:0"});
+  expect_packed(
+      call, lua::update_job_scheduler, 12,
+      {"bull:q:repeat", "bull:q:delayed", "bull:q:wait", "bull:q:paused", "bull:q:meta", "bull:q:prioritized",
+       "bull:q:marker", "bull:q:id", "bull:q:events", "bull:q:pc", "bull:q:repeat:every-minute:0", "bull:q:active",
+       "60000", "every-minute", R"({"n":1})", "<packed>", "1000", "bull:q:", "repeat:every-minute:0"});
 }
 
 TEST(update_job_scheduler, nothing_when_no_job_was_added) {
@@ -85,8 +86,8 @@ TEST(get_job_scheduler, nothing_for_a_missing_scheduler) {
   auto g = get_job_scheduler::of(keys(), "s");
   auto missing = test::array_reply({redis::reply{}, redis::reply{}});
   EXPECT_FALSE(g.parse(missing));
-  auto found = test::array_reply({test::array_reply({test::str_reply("name"), test::str_reply("tick")}),
-                                  test::str_reply("60000")});
+  auto found = test::array_reply(
+      {test::array_reply({test::str_reply("name"), test::str_reply("tick")}), test::str_reply("60000")});
   auto record = g.parse(found);
   ASSERT_TRUE(record);
   EXPECT_EQ(record->fields_and_values.size(), 2u);
@@ -95,7 +96,8 @@ TEST(get_job_scheduler, nothing_for_a_missing_scheduler) {
 
 TEST(remove_job_scheduler, packs_three_keys_then_id_and_prefix) {
   auto call = remove_job_scheduler::of(keys(), "s").pack();
-  expect_packed(call, lua::remove_job_scheduler, 3, {"bull:q:repeat", "bull:q:delayed", "bull:q:events", "s", "bull:q:"});
+  expect_packed(call, lua::remove_job_scheduler, 3,
+                {"bull:q:repeat", "bull:q:delayed", "bull:q:events", "s", "bull:q:"});
   auto r = remove_job_scheduler::of(keys(), "s");
   EXPECT_TRUE(r.parse(test::int_reply(0)));
   EXPECT_FALSE(r.parse(test::int_reply(1)));

@@ -17,10 +17,10 @@ TEST(move_to_active, packs_eleven_keys_then_prefix_time_and_options) {
   ASSERT_EQ(call.args.size(), 14u);
   const auto options = call.args.back();
   call.args.pop_back();
-  expect_packed(call, lua::move_to_active, 11,
-                {"bull:q:wait", "bull:q:active", "bull:q:prioritized", "bull:q:events", "bull:q:stalled",
-                 "bull:q:limiter", "bull:q:delayed", "bull:q:paused", "bull:q:meta", "bull:q:pc", "bull:q:marker",
-                 "bull:q:", "1700000000000"});
+  expect_packed(
+      call, lua::move_to_active, 11,
+      {"bull:q:wait", "bull:q:active", "bull:q:prioritized", "bull:q:events", "bull:q:stalled", "bull:q:limiter",
+       "bull:q:delayed", "bull:q:paused", "bull:q:meta", "bull:q:pc", "bull:q:marker", "bull:q:", "1700000000000"});
   EXPECT_EQ(unpacked(options), R"({"token":"tok:1","lockDuration":30000})");
 }
 

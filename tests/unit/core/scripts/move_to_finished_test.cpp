@@ -31,12 +31,32 @@ TEST(move_to_finished, packs_a_completion) {
   const auto options = call.args[21];
   call.args[21] = "<options>";
   expect_packed(call, lua::move_to_finished, 14,
-                {"bull:q:wait", "bull:q:active", "bull:q:prioritized", "bull:q:events", "bull:q:stalled",
-                 "bull:q:limiter", "bull:q:delayed", "bull:q:paused", "bull:q:meta", "bull:q:pc", "bull:q:completed",
-                 "bull:q:42", "bull:q:metrics:completed", "bull:q:marker", "42", "1000", "returnvalue",
-                 R"({"ok":true})", "completed", "1", "bull:q:", "<options>", ""});
-  EXPECT_EQ(unpacked(options),
-            R"({"token":"tok","keepJobs":{"count":-1},"lockDuration":30000,"attempts":3,"maxMetricsSize":"","fpof":false})");
+                {"bull:q:wait",
+                 "bull:q:active",
+                 "bull:q:prioritized",
+                 "bull:q:events",
+                 "bull:q:stalled",
+                 "bull:q:limiter",
+                 "bull:q:delayed",
+                 "bull:q:paused",
+                 "bull:q:meta",
+                 "bull:q:pc",
+                 "bull:q:completed",
+                 "bull:q:42",
+                 "bull:q:metrics:completed",
+                 "bull:q:marker",
+                 "42",
+                 "1000",
+                 "returnvalue",
+                 R"({"ok":true})",
+                 "completed",
+                 "1",
+                 "bull:q:",
+                 "<options>",
+                 ""});
+  EXPECT_EQ(
+      unpacked(options),
+      R"({"token":"tok","keepJobs":{"count":-1},"lockDuration":30000,"attempts":3,"maxMetricsSize":"","fpof":false})");
 }
 
 TEST(move_to_finished, packs_a_failure_with_its_fields) {
@@ -80,12 +100,12 @@ TEST(move_to_finished, a_failure_with_its_dead_letter_puts_the_entrys_add_after_
   EXPECT_EQ(call.script, &lua::move_to_finished_with_dead_letter);
   EXPECT_EQ(lua::move_to_finished_with_dead_letter.num_keys, 23);
   ASSERT_EQ(call.args.size(), 35u);
-  EXPECT_EQ(call.args[13], "bull:q:marker");      // moveToFinished's last key
-  EXPECT_EQ(call.args[14], "bull:q-dlq:wait");    // then the entry's add's keys
+  EXPECT_EQ(call.args[13], "bull:q:marker");    // moveToFinished's last key
+  EXPECT_EQ(call.args[14], "bull:q-dlq:wait");  // then the entry's add's keys
   EXPECT_EQ(call.args[22], "bull:q-dlq:marker");
-  EXPECT_EQ(call.args[23], "42");                 // then moveToFinished's arguments
+  EXPECT_EQ(call.args[23], "42");  // then moveToFinished's arguments
   EXPECT_EQ(call.args[27], "failed");
-  EXPECT_EQ(call.args[33], "{}");                 // then the add's: its data, its options
+  EXPECT_EQ(call.args[33], "{}");  // then the add's: its data, its options
   EXPECT_EQ(call.args[34], "o");
 }
 

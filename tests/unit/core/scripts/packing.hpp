@@ -25,12 +25,19 @@ inline const queue_keys& keys() {
 
 inline boost::json::value decode_one(const char*& p) {
   switch (mp_typeof(*p)) {
-    case MP_NIL: mp_decode_nil(&p); return nullptr;
-    case MP_BOOL: return mp_decode_bool(&p);
-    case MP_UINT: return static_cast<std::int64_t>(mp_decode_uint(&p));
-    case MP_INT: return mp_decode_int(&p);
-    case MP_FLOAT: return mp_decode_float(&p);
-    case MP_DOUBLE: return mp_decode_double(&p);
+    case MP_NIL:
+      mp_decode_nil(&p);
+      return nullptr;
+    case MP_BOOL:
+      return mp_decode_bool(&p);
+    case MP_UINT:
+      return static_cast<std::int64_t>(mp_decode_uint(&p));
+    case MP_INT:
+      return mp_decode_int(&p);
+    case MP_FLOAT:
+      return mp_decode_float(&p);
+    case MP_DOUBLE:
+      return mp_decode_double(&p);
     case MP_STR: {
       std::uint32_t len = 0;
       const char* s = mp_decode_str(&p, &len);
@@ -49,7 +56,9 @@ inline boost::json::value decode_one(const char*& p) {
       }
       return o;
     }
-    default: ADD_FAILURE() << "unexpected msgpack type"; return nullptr;
+    default:
+      ADD_FAILURE() << "unexpected msgpack type";
+      return nullptr;
   }
 }
 

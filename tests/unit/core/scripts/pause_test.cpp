@@ -12,15 +12,15 @@ using test::keys;
 TEST(pause, moves_wait_to_paused_and_emits) {
   auto call = pause::of(keys(), true).pack();
   expect_packed(call, lua::pause, 7,
-                {"bull:q:wait", "bull:q:paused", "bull:q:meta", "bull:q:prioritized", "bull:q:events",
-                 "bull:q:delayed", "bull:q:marker", "paused", "1"});
+                {"bull:q:wait", "bull:q:paused", "bull:q:meta", "bull:q:prioritized", "bull:q:events", "bull:q:delayed",
+                 "bull:q:marker", "paused", "1"});
 }
 
 TEST(pause, resumes_with_the_lists_swapped_and_the_event_optional) {
   auto call = pause::of(keys(), false, false).pack();
   expect_packed(call, lua::pause, 7,
-                {"bull:q:paused", "bull:q:wait", "bull:q:meta", "bull:q:prioritized", "bull:q:events",
-                 "bull:q:delayed", "bull:q:marker", "resumed", "0"});
+                {"bull:q:paused", "bull:q:wait", "bull:q:meta", "bull:q:prioritized", "bull:q:events", "bull:q:delayed",
+                 "bull:q:marker", "resumed", "0"});
 }
 
 }  // namespace

@@ -12,8 +12,8 @@ using test::keys;
 TEST(promote, packs_nine_keys_then_prefix_and_id) {
   auto call = promote::of(keys(), "12").pack();
   expect_packed(call, lua::promote, 9,
-                {"bull:q:delayed", "bull:q:wait", "bull:q:paused", "bull:q:meta", "bull:q:prioritized",
-                 "bull:q:active", "bull:q:pc", "bull:q:events", "bull:q:marker", "bull:q:", "12"});
+                {"bull:q:delayed", "bull:q:wait", "bull:q:paused", "bull:q:meta", "bull:q:prioritized", "bull:q:active",
+                 "bull:q:pc", "bull:q:events", "bull:q:marker", "bull:q:", "12"});
 }
 
 TEST(promote, a_job_not_delayed_is_an_error) {

@@ -13,8 +13,7 @@ TEST(reprocess_job, packs_a_failed_job) {
   auto call = reprocess_job::of(keys(), "8", "failed", false).pack();
   expect_packed(call, lua::reprocess_job, 9,
                 {"bull:q:8", "bull:q:events", "bull:q:failed", "bull:q:wait", "bull:q:meta", "bull:q:active",
-                 "bull:q:marker", "bull:q:prioritized", "bull:q:pc", "8", "LPUSH", "failedReason", "failed", "0",
-                 "0"});
+                 "bull:q:marker", "bull:q:prioritized", "bull:q:pc", "8", "LPUSH", "failedReason", "failed", "0", "0"});
 }
 
 TEST(reprocess_job, packs_a_completed_lifo_job) {

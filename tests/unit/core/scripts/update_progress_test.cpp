@@ -11,8 +11,7 @@ using test::keys;
 
 TEST(update_progress, packs_job_hash_events_meta_then_id_and_progress) {
   auto call = update_progress::of(keys(), "42", R"({"pct":50})").pack();
-  expect_packed(call, lua::update_progress, 3,
-                {"bull:q:42", "bull:q:events", "bull:q:meta", "42", R"({"pct":50})"});
+  expect_packed(call, lua::update_progress, 3, {"bull:q:42", "bull:q:events", "bull:q:meta", "42", R"({"pct":50})"});
 }
 
 }  // namespace

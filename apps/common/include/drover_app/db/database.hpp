@@ -104,7 +104,7 @@ struct chunk_match {
   std::string document_name;  // the title, else the filename
   int seq = 0;                // its position in the document, from 0
   std::string content;
-  double score = 0;           // higher is better (backend-specific scale)
+  double score = 0;  // higher is better (backend-specific scale)
 };
 
 // What POST /api/chat/send stores and reads: see database::save_user_message.
@@ -234,8 +234,8 @@ class database {
   // `query` (any of them; SQLite FTS5 bm25, PostgreSQL ts_rank over an English
   // tsvector), best first, at most `limit`. Empty when nothing matches or the query
   // has no words; punctuation and search operators in `query` are ignored.
-  virtual std::vector<chunk_match> search_document_chunks(const std::string& conversation_id,
-                                                          const std::string& query, std::size_t limit) = 0;
+  virtual std::vector<chunk_match> search_document_chunks(const std::string& conversation_id, const std::string& query,
+                                                          std::size_t limit) = 0;
 
   // std::nullopt when no row has this (queue, job_id).
   virtual std::optional<job_log> get_job_log(const std::string& queue, const std::string& job_id) = 0;
@@ -254,8 +254,8 @@ class database {
 //   sqlite::memory:, or a plain file path                        SQLite (WAL,
 //     busy_timeout 5000 ms, foreign keys on; the file's directory is created).
 // Does not migrate: call migrate() once at startup. Throws std::invalid_argument
-// for an empty URL, an unknown scheme or a malformed statement_timeout or pool_timeout, and database_error when the database
-// cannot be opened or reached.
+// for an empty URL, an unknown scheme or a malformed statement_timeout or pool_timeout, and database_error when the
+// database cannot be opened or reached.
 std::unique_ptr<database> open_database(const std::string& url);
 
 // The URL the apps use when none is configured.
