@@ -53,6 +53,18 @@ struct worker_options {
   std::string dead_letter_queue;
   // How often the worker reports itself (queue::get_worker_statuses); 0: never.
   std::chrono::milliseconds heartbeat_interval{5000};
+  // The most times a job may be started, whether its runs end or stall; a job started
+  // more often fails for good ("job started more than allowable limit") without
+  // running, and one started this often is not retried. 0: no limit. (Node's
+  // maxStartedAttempts.)
+  std::int64_t max_started_attempts = 0;
+  // The delay before a retry for backoff types other than "fixed" and "exponential"
+  // (Node's settings.backoffStrategy): given the attempts made so far (this one
+  // included), the job's backoff type, the failure and the job, it returns the delay in
+  // ms, or std::nullopt for "do not retry". Unset: such a job fails for good.
+  std::function<std::optional<std::int64_t>(std::int64_t attempts_made, const std::string& type,
+                                            const std::string& reason, const job& j)>
+      backoff_strategy;
 };
 
 // A worker's counters.

@@ -204,8 +204,13 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
   std::optional<std::int64_t> delayed_until;
   std::optional<std::chrono::milliseconds> limited_for;
   notify(*state_, "active", state_->events.active, std::as_const(j));
+  const auto max_started = state_->opts.max_started_attempts;
   if (j.deferred_failure) {
     failure = *j.deferred_failure;
+    unrecoverable = true;
+  } else if (max_started > 0 && j.attempts_started > max_started) {
+    // Started again after stalls past the limit: failed without running, as Node's does.
+    failure = "job started more than allowable limit";
     unrecoverable = true;
   } else if (!cancel_request) {
     auto run = std::make_shared<processor_run>(state_->ex, j);
@@ -369,9 +374,19 @@ net::awaitable<void> job_runner::fail(const job& j, const std::string& token, co
 
   const auto attempts = j.opts.attempts.value_or(0);
   std::optional<std::int64_t> delay;
-  if (!unrecoverable && j.attempts_made + 1 < attempts) {
+  const bool started_enough = opts.max_started_attempts > 0 && j.attempts_started >= opts.max_started_attempts;
+  if (!unrecoverable && !started_enough && j.attempts_made + 1 < attempts) {
     delay = j.opts.backoff ? backoff_delay(*j.opts.backoff, j.attempts_made + 1) : std::int64_t{0};
-    if (!delay) {
+    if (!delay && opts.backoff_strategy) {
+      // The owner's strategy decides; std::nullopt (or a negative delay) means no retry.
+      try {
+        delay = opts.backoff_strategy(j.attempts_made + 1, j.opts.backoff->type, reason, j);
+        if (delay && *delay < 0) delay.reset();
+      } catch (const std::exception& e) {
+        spdlog::error("queue {}: job {} (attempt {}): the backoff strategy threw: {}; failing it", k.queue(), j.id,
+                      j.attempts_made + 1, e.what());
+      }
+    } else if (!delay) {
       spdlog::error("queue {}: job {} (attempt {}): unknown backoff type '{}'; failing it", k.queue(), j.id,
                     j.attempts_made + 1, j.opts.backoff->type);
     }

@@ -1,12 +1,16 @@
-// processor_outcomes_test.cpp - a processor that puts its job back instead of finishing
-// it: move_to_delayed and rate_limited, as Node's DelayedError and RateLimitError.
+// processor_outcomes_test.cpp - what decides a job's next step besides its result: a
+// processor that puts its job back (move_to_delayed, rate_limited, as Node's DelayedError
+// and RateLimitError), a custom backoff strategy, and the limit on starts.
 #include <drover/queue.hpp>
 #include <drover/worker.hpp>
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+
 #include <atomic>
 #include <chrono>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "support/async.hpp"
@@ -78,6 +82,61 @@ TEST_F(processor_outcomes_test, rate_limited_hands_the_job_back_and_holds_the_wo
     q.close();
   });
   EXPECT_EQ(runs.load(), 2);
+}
+
+TEST_F(processor_outcomes_test, a_custom_backoff_strategy_sets_the_delay_or_ends_the_retries) {
+  std::atomic<int> runs{0};
+  std::vector<std::int64_t> asked;  // attempts made, as the strategy saw them (worker thread only)
+  auto o = wopts();
+  o.backoff_strategy = [&asked](std::int64_t attempts_made, const std::string& type, const std::string& reason,
+                                const job&) -> std::optional<std::int64_t> {
+    asked.push_back(attempts_made);
+    if (type != "linear" || reason != "boom") return std::nullopt;
+    if (attempts_made == 1) return 150;
+    return std::nullopt;  // no third run, though attempts allow it
+  };
+  auto proc = processor::async([&](job_context&) -> net::awaitable<json::value> {
+    ++runs;
+    throw std::runtime_error("boom");
+  });
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto opts = job_options::from_json(json::parse(R"({"attempts":5,"backoff":{"type":"linear"}})"));
+    auto j = co_await q.add("custom", json::object{}, opts);
+    {
+      test::worker_thread w(name, proc, o);
+      EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::failed); }));
+    }
+    auto failed = co_await q.get_job(j.id);
+    DROVER_CO_ASSERT_TRUE(failed.has_value());
+    EXPECT_EQ(failed->attempts_made, 2);
+    q.close();
+  });
+  EXPECT_EQ(runs.load(), 2);
+  EXPECT_EQ(asked, (std::vector<std::int64_t>{1, 2}));
+}
+
+TEST_F(processor_outcomes_test, a_job_started_too_often_fails_without_running) {
+  std::atomic<int> runs{0};
+  auto o = wopts();
+  o.max_started_attempts = 2;
+  auto proc = processor::async([&](job_context&) -> net::awaitable<json::value> {
+    ++runs;
+    co_return 1;
+  });
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto j = co_await q.add("restarted", json::object{});
+    // As if two earlier workers had started it and died: this start is its third.
+    server.cli("HSET bull:" + name + ":" + j.id + " ats 2");
+    test::worker_thread w(name, proc, o);
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::failed); }));
+    auto failed = co_await q.get_job(j.id);
+    DROVER_CO_ASSERT_TRUE(failed.has_value());
+    EXPECT_EQ(failed->failed_reason, "job started more than allowable limit");
+    q.close();
+  });
+  EXPECT_EQ(runs.load(), 0);
 }
 
 }  // namespace
