@@ -105,7 +105,7 @@ net::awaitable<std::vector<job>> dead_letter_queue::requeue_all() {
         added.push_back(std::move(j));
       } catch (const error& ex) {
         // Requeued by someone else meanwhile: nothing to do for it here.
-        if (ex.code() != make_error_code(errc::job_not_found)) throw;
+        if (!ex.is(errc::job_not_found)) throw;
       }
     }
   }

@@ -37,14 +37,7 @@ void with_dead_letter(script_call& finish, script_call entry) {
       entry.script != &lua::add_standard_job) {
     throw error(errc::invalid_argument, "a dead-letter entry goes with a failure, added as a standard job");
   }
-  const auto finish_keys = static_cast<std::ptrdiff_t>(finish.script->num_keys);
-  const auto entry_keys = static_cast<std::ptrdiff_t>(entry.script->num_keys);
-  auto& args = finish.args;
-  args.insert(args.begin() + finish_keys, std::make_move_iterator(entry.args.begin()),
-              std::make_move_iterator(entry.args.begin() + entry_keys));
-  args.insert(args.end(), std::make_move_iterator(entry.args.begin() + entry_keys),
-              std::make_move_iterator(entry.args.end()));
-  finish.script = &lua::move_to_finished_with_dead_letter;
+  finish = composed_call(lua::move_to_finished_with_dead_letter).call(std::move(finish)).call(std::move(entry)).take();
 }
 
 }  // namespace

@@ -20,21 +20,12 @@ requeue_dead_letter requeue_dead_letter::of(script_call add, const queue_keys& d
 
 script_call requeue_dead_letter::pack() && {
   const bool prioritized = add.script == &lua::add_prioritized_job;
-  const auto add_keys = static_cast<std::ptrdiff_t>(add.script->num_keys);
   auto removal = std::move(remove).pack();
-  const auto removal_keys = static_cast<std::ptrdiff_t>(removal.script->num_keys);
-  script_call call{&lua::requeue_dead_letter, {}};
-  auto& out = call.args;
-  out.reserve(add.args.size() + removal.args.size() + 1);
-  out.insert(out.end(), std::make_move_iterator(add.args.begin()),
-             std::make_move_iterator(add.args.begin() + add_keys));
-  out.insert(out.end(), std::make_move_iterator(removal.args.begin()),
-             std::make_move_iterator(removal.args.begin() + removal_keys));
-  out.emplace_back(prioritized ? "prioritized" : "standard");
-  out.insert(out.end(), std::make_move_iterator(add.args.begin() + add_keys), std::make_move_iterator(add.args.end()));
-  out.insert(out.end(), std::make_move_iterator(removal.args.begin() + removal_keys),
-             std::make_move_iterator(removal.args.end()));
-  return call;
+  return composed_call(lua::requeue_dead_letter)
+      .arg(prioritized ? "prioritized" : "standard")
+      .call(std::move(add))
+      .call(std::move(removal))
+      .take();
 }
 
 requeue_dead_letter::result requeue_dead_letter::parse(const redis::reply& r) const {

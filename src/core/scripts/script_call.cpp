@@ -16,4 +16,22 @@ std::int64_t expect_code(const redis::reply& r, const lua::script& s, std::strin
   return *code;
 }
 
+composed_call& composed_call::arg(std::string a) {
+  argv_.push_back(std::move(a));
+  return *this;
+}
+
+composed_call& composed_call::call(script_call part) {
+  const auto keys = static_cast<std::ptrdiff_t>(part.script->num_keys);
+  auto& a = part.args;
+  keys_.insert(keys_.end(), std::make_move_iterator(a.begin()), std::make_move_iterator(a.begin() + keys));
+  argv_.insert(argv_.end(), std::make_move_iterator(a.begin() + keys), std::make_move_iterator(a.end()));
+  return *this;
+}
+
+script_call composed_call::take() {
+  keys_.insert(keys_.end(), std::make_move_iterator(argv_.begin()), std::make_move_iterator(argv_.end()));
+  return {script_, std::move(keys_)};
+}
+
 }  // namespace drover::detail::scripts

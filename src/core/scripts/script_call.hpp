@@ -24,6 +24,22 @@ struct script_call {
   script_args args;  // KEYS then ARGV; script->num_keys of them are keys
 };
 
+// The KEYS and ARGV of an own script that runs other scripts inside it (embed-lua.mjs,
+// `-- drover:calls`): the calls' keys in the order they are added, then their arguments
+// in the same order, after any arguments of the own script's that come first.
+class composed_call {
+ public:
+  explicit composed_call(const lua::script& composite) : script_(&composite) {}
+  // Arguments of the own script itself, before those of the calls.
+  composed_call& arg(std::string a);
+  composed_call& call(script_call part);
+  script_call take();  // moves them out: once
+
+ private:
+  const lua::script* script_;
+  script_args keys_, argv_;
+};
+
 // The "1"/"0" the scripts read as booleans.
 inline std::string flag(bool b) { return b ? "1" : "0"; }
 
