@@ -20,12 +20,14 @@
 #include "drover/job_options.hpp"
 #include "drover/job_state.hpp"
 #include "drover/redis_options.hpp"
+#include "drover/tracing.hpp"
 
 namespace drover {
 
 struct queue_options {
   std::string prefix = "bull";  // key prefix; "{bull}" puts every queue in one cluster slot
   redis_options redis = redis_options::from_env();
+  tracing_options tracing = tracing_options::from_env();  // spans of add (tracing.md)
 };
 
 // What queue::cancel did.

@@ -15,6 +15,7 @@
 #include "drover/error.hpp"
 #include "drover/job.hpp"
 #include "drover/redis_options.hpp"
+#include "drover/tracing.hpp"
 #include "drover/worker_events.hpp"
 
 namespace drover {
@@ -51,6 +52,7 @@ struct worker_options {
   // Where jobs that fail for good are copied (a queue name, usually "<queue>-dlq";
   // see dead_letter_queue.hpp); empty: nowhere. Cancelled jobs are never copied.
   std::string dead_letter_queue;
+  tracing_options tracing = tracing_options::from_env();  // spans of each attempt (tracing.md)
   // How often the worker reports itself (queue::get_worker_statuses); 0: never.
   std::chrono::milliseconds heartbeat_interval{5000};
   // The most times a job may be started, whether its runs end or stall; a job started

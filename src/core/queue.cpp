@@ -15,6 +15,7 @@
 #include "core/scripts/get_state.hpp"
 #include "core/scripts/update_data.hpp"
 #include "core/scripts/update_progress.hpp"
+#include "core/tracing/job_spans.hpp"
 #include "drover/error.hpp"
 
 namespace json = boost::json;
@@ -43,16 +44,22 @@ using detail::prepared_add;
 using detail::take_id;
 
 net::awaitable<job> queue::add(std::string name, json::value data, job_options opts) {
+  auto traced = detail::start_add_span(impl_->tracing.get(), impl_->keys.queue(), name, opts);
   auto p = prepare_add(impl_->keys, new_job{std::move(name), std::move(data), std::move(opts)});
   auto r = co_await detail::run_script(*impl_->conn, *p.call.script, std::move(p.call.args));
   take_id(p, r);
+  traced.set_attribute("bullmq.job.id", p.j.id);
   co_return std::move(p.j);
 }
 
 net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
   std::vector<prepared_add> prepared;
   prepared.reserve(jobs.size());
-  for (auto& nj : jobs) prepared.push_back(prepare_add(impl_->keys, std::move(nj)));
+  std::vector<span> traced;  // one add span per job, as Node's addBulk links each job
+  for (auto& nj : jobs) {
+    traced.push_back(detail::start_add_span(impl_->tracing.get(), impl_->keys.queue(), nj.name, nj.opts));
+    prepared.push_back(prepare_add(impl_->keys, std::move(nj)));
+  }
   std::vector<std::pair<const detail::lua::script*, detail::script_args>> calls;
   calls.reserve(prepared.size());
   for (auto& p : prepared) calls.emplace_back(p.call.script, std::move(p.call.args));
@@ -61,6 +68,7 @@ net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
   out.reserve(prepared.size());
   for (std::size_t i = 0; i < prepared.size(); ++i) {
     take_id(prepared[i], replies[i]);
+    traced[i].set_attribute("bullmq.job.id", prepared[i].j.id);
     out.push_back(std::move(prepared[i].j));
   }
   co_return out;

@@ -12,11 +12,15 @@ namespace drover {
 
 struct queue::impl {
   impl(boost::asio::any_io_executor ex, std::string name, queue_options o)
-      : opts(std::move(o)), keys(opts.prefix, name), conn(redis::connection::create(ex, opts.redis)) {}
+      : opts(std::move(o)),
+        keys(opts.prefix, name),
+        conn(redis::connection::create(ex, opts.redis)),
+        tracing(drover::tracer::of(opts.tracing)) {}
 
   queue_options opts;
   detail::queue_keys keys;
   std::shared_ptr<redis::connection> conn;
+  std::shared_ptr<drover::tracer> tracing;  // null: tracing off
 };
 
 }  // namespace drover

@@ -33,6 +33,7 @@
 #include "core/scripts/move_to_finished.hpp"
 #include "core/scripts/retry_job.hpp"
 #include "core/scripts/update_progress.hpp"
+#include "core/tracing/job_spans.hpp"
 #include "core/worker/lost_fetch.hpp"
 #include "drover/backoff.hpp"
 #include "drover/error.hpp"
@@ -126,7 +127,7 @@ struct processor_run {
 };
 
 job_runner::job_runner(std::shared_ptr<worker_state> state, processor proc)
-    : state_(std::move(state)), proc_(std::move(proc)) {
+    : state_(std::move(state)), proc_(std::move(proc)), tracer_(tracer::of(state_->opts.tracing)) {
   if (proc_.blocking_) {
     const auto& o = state_->opts;
     unsigned n = o.cpu_threads ? o.cpu_threads : std::max(1u, std::thread::hardware_concurrency());
@@ -204,6 +205,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
   std::optional<std::int64_t> delayed_until;
   std::optional<std::chrono::milliseconds> limited_for;
   notify(*state_, "active", state_->events.active, std::as_const(j));
+  job_trace traced(tracer_.get(), state_->keys.queue(), state_->id, state_->opts.name, j);
   const auto max_started = state_->opts.max_started_attempts;
   if (j.deferred_failure) {
     failure = *j.deferred_failure;
@@ -267,6 +269,8 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
       result = std::move(run->result);
     }
   }
+  traced.processor_ended(failure);
+  traced.finishing();
   if (!cancel_request && !failure && !delayed_until && !limited_for) {
     const bool fetch = fetch_next();
     next = co_await complete(j, token, result, fetch, cancel_request);
@@ -280,6 +284,12 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
   } else if (limited_for) {
     next = co_await hold_back(j, token, *limited_for);
   }
+  traced.ended(cancel_request  ? "cancelled"
+               : failure       ? "failed"
+               : delayed_until ? "delayed"
+               : limited_for   ? "rate_limited"
+                               : "completed",
+               cancel_request ? std::optional<std::string>("cancelled") : failure);
   state_->running.remove(j.id);
   ++processed_;
   co_return next;

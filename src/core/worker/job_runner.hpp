@@ -90,6 +90,7 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
 
   std::shared_ptr<worker_state> state_;
   processor proc_;
+  std::shared_ptr<tracer> tracer_;                  // null: tracing off
   std::unique_ptr<boost::asio::thread_pool> pool_;  // blocking processors only
   std::map<std::string, std::shared_ptr<processor_run>> runs_;
   std::uint64_t token_counter_ = 0;
