@@ -14,6 +14,7 @@
 #include "api/http_error.hpp"
 #include "api/job_event_relay.hpp"
 #include "api/job_owner.hpp"
+#include "api/request_span.hpp"
 #include "api/routing/request_body.hpp"
 #include "api/socketio/server.hpp"
 
@@ -83,6 +84,7 @@ http_error job_not_found() { return http_error(http::status::not_found, "Job not
 
 net::awaitable<response> send(api_context& app, route_request& r) {
   const auto& req = r.req;
+  auto traced = start_request_span(req, "POST /api/chat/send");
   auto body = json_object_body(req);
   auto conversation_id = id_field(body, "conversationId");
   auto user_id = acting_user(r.who, id_field(body, "userId", r.who.development));
@@ -98,6 +100,7 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   opts.attempts = 3;
   opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
   opts.timeout = 30000;
+  if (auto ctx = traced.context()) set_trace_parent(opts, *ctx);  // the job's spans go under the request's
   std::optional<std::int64_t> requested_priority;
   if (const auto* p = body.if_contains("priority"); p && !p->is_null()) {
     if (!p->is_int64() || p->get_int64() < 1 || p->get_int64() > 2097151) {
@@ -157,6 +160,7 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   std::string job_name = "generate-response";
   auto j = co_await app.ai_queue.add(job_name, job_data, opts);
   app.relay.record_pending(j, user_id);
+  traced.set_attribute("bullmq.job.id", j.id);
 
   json::object out;
   out["status"] = "processing";
