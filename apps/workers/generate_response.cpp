@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 
+#include <drover/tracing.hpp>
 #include <drover_app/blocking_call.hpp>
 #include <drover_app/random_token.hpp>
 
@@ -211,6 +212,8 @@ processor generate_response_processor(ai_provider& ai, queue& webhooks, document
       opts.attempts = 5;
       opts.backoff = backoff_options{"exponential", 1000, std::nullopt};
       opts.remove_on_complete = 1000;
+      // The delivery joins the chat job's trace (docs/tracing.md).
+      if (auto parent = trace_parent_of(j.opts)) set_trace_parent(opts, *parent);
       json::value delivery_value = std::move(delivery);
       std::string delivery_name = "job-completed";
       co_await webhooks.add(delivery_name, delivery_value, opts);

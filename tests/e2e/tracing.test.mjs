@@ -1,7 +1,8 @@
 // tracing.test.mjs - the API's request span is the parent of its job's spans: a client's
 // traceparent on POST /api/chat/send, the API's server span under it, the add span under
 // that, and the workers' process span (with its attempt and finish spans) under the add,
-// all in the client's trace, as an OTLP receiver the test runs receives them.
+// all in the client's trace, as an OTLP receiver the test runs receives them; the
+// webhook delivery the workers queue for the job joins that trace.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -44,4 +45,10 @@ test('a chat send is one trace: client -> API request -> add -> process', { time
   for (const name of ['attempt 1', 'finish']) {
     assert.equal(byName(name)?.parentSpanId, process.spanId, `${name} is a child of the process span`);
   }
+
+  // The job's webhook delivery, added by the workers, joins the same trace.
+  await waitFor(() => byName('process webhook-delivery'), { what: 'the webhook delivery in the trace' });
+  const delivery = byName('add webhook-delivery.job-completed');
+  assert.equal(delivery?.parentSpanId, add.spanId, "the delivery's add span is under the chat job's add span");
+  assert.equal(byName('process webhook-delivery').parentSpanId, delivery.spanId);
 });
