@@ -13,5 +13,6 @@
 #include "drover/queue_events.hpp"
 #include "drover/redis_client.hpp"
 #include "drover/redis_options.hpp"
+#include "drover/tracing.hpp"
 #include "drover/worker.hpp"
 #include "drover/worker_events.hpp"
