@@ -41,7 +41,7 @@ class Senders {
 
   async loop(k) {
     for (let n = 0; !this.stopped; n++) {
-      const rec = { userId: `u${k}`, conversationId: `c${k}-${Math.floor(n / 20)}`, phase: this.phase };
+      const rec = { userId: `u${k}`, conversationId: `c${k}-${Math.floor(n / 20)}`, phase: this.phase, at: Date.now() };
       const t0 = performance.now();
       try {
         const res = await fetch(`${this.base}/api/chat/send`, {
@@ -142,7 +142,7 @@ export async function runApiChaos({ rounds, droverBin, keep }) {
   const t0 = Date.now();
   const undo = [];
   const log = [];
-  const note = (kind) => log.push({ atMs: Date.now() - t0, kind });
+  const note = (kind) => log.push({ atMs: Date.now() - t0, at: Date.now(), kind });
   try {
     const logDir = mkdtempSync(path.join(tmpdir(), 'drover-chaos-api-'));
     undo.push(() => { if (!keep) rmSync(logDir, { recursive: true, force: true }); });
@@ -188,6 +188,9 @@ export async function runApiChaos({ rounds, droverBin, keep }) {
       noAnswer: by((s) => s.status === 'no answer').length,
       max503Ms: max(refused), max200Ms: max(accepted),
       max503MsByFault: Object.fromEntries([...new Set(refused.map((s) => s.phase))].map((ph) => [ph, max(refused.filter((s) => s.phase === ph))])),
+      // From each restart to the first send accepted after it.
+      recoveryMs: Object.fromEntries(log.filter((e) => e.kind.endsWith('restarted')).map((e) => [e.kind,
+        Math.round(Math.min(...accepted.filter((s) => s.at >= e.at).map((s) => s.at + s.ms)) - e.at)])),
       slow503: refused.filter((s) => s.ms > REFUSAL_LIMIT_MS).length,
       otherStatus: by((s) => s.status !== 200 && s.status !== 503 && s.status !== 'no answer')
         .map((s) => `${s.status} during ${s.phase}`),
