@@ -63,10 +63,13 @@ void job_event_relay::buffer(app::job_log_update u, const std::string& stream_id
   pending_.push_back(buffered_update{std::move(u), stream_id});
 }
 
-// Where to follow from: the stored position, or the stream's last entry when there is
-// none. Reconciles first when events after the position may be lost: the stream holds
-// nothing from before it, or there was no position. Retries while Redis or the
-// database is away; "" once stopped.
+// Where to follow from: the stored position, or, when there is none, the stream's first
+// entry: an API killed before its first write must still write the rows of the jobs it
+// accepted, and rows are idempotent, so reading again what an earlier API saw does no
+// harm (BullMQ keeps about 10,000 entries). Without a database, the stream's last entry.
+// Reconciles first when events after the position may be lost: the stream holds nothing
+// from before it, or there was no position. Retries while Redis or the database is
+// away; "" once stopped.
 net::awaitable<std::string> job_event_relay::resume_position() {
   for (;;) {
     if (stopped_) co_return "";
@@ -88,7 +91,7 @@ net::awaitable<std::string> job_event_relay::resume_position() {
       auto entries = co_await events_->next();
       events_->close();
       const bool lost = !stored || entries.empty() || stream_id_before(*stored, entries.front().stream_id);
-      start = stored ? *stored : entries.empty() ? std::string("0-0") : entries.back().stream_id;
+      start = stored ? *stored : (entries.empty() || db_) ? std::string("0-0") : entries.back().stream_id;
       if (lost && db_) {
         if (stored) {
           spdlog::warn("relay {}: the events after {} are gone from the stream; reconciling job_logs", queue_name_,

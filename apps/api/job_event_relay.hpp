@@ -22,10 +22,10 @@ class server;
 
 // One relay per queue. Lifecycle:
 //  1. run(): reads the position it stored in the database (event_stream_positions) and
-//     follows the queue's event stream from there (from "$" when none was stored),
-//     resuming after Redis outages; when the stream no longer holds the entries after
-//     that position (trimmed while the API was down) or there was none, the queue's
-//     unfinished job_logs rows are reconciled from the jobs themselves;
+//     follows the queue's event stream from there (from its first entry when none was
+//     stored), resuming after Redis outages; when the stream no longer holds the entries
+//     after that position (trimmed while the API was down) or there was none, the
+//     queue's unfinished job_logs rows are reconciled from the jobs themselves;
 //  2. each progress/completed/failed event is pushed at once to the Socket.IO room
 //     "job:<id>" as job-progress / job-completed / job-failed (after a restart, the
 //     events since the stored position are pushed again: at least once);

@@ -72,9 +72,9 @@ async function round(sys, senders, note) {
     note(name);
     await down();
     await sleep(DOWN_MS);
-    senders.phase = `${name}, recovering`;
     await up();
     note(`${name}: restarted`);
+    senders.phase = `after ${name}`;
     await sleep(GAP_MS);
     senders.phase = 'steady';
   };
@@ -86,8 +86,9 @@ async function round(sys, senders, note) {
   note('api SIGKILL just after a 200');
   await sys.api.start();
   note('api SIGKILL: restarted');
-  senders.phase = 'steady';
+  senders.phase = 'after api SIGKILL';
   await sleep(GAP_MS);
+  senders.phase = 'steady';
   await phase('redis SIGTERM', () => sys.redis.signal('SIGTERM'), () => sys.redis.start());
 }
 
@@ -188,14 +189,17 @@ export async function runApiChaos({ rounds, droverBin, keep }) {
       noAnswer: by((s) => s.status === 'no answer').length,
       max503Ms: max(refused), max200Ms: max(accepted),
       max503MsByFault: Object.fromEntries([...new Set(refused.map((s) => s.phase))].map((ph) => [ph, max(refused.filter((s) => s.phase === ph))])),
-      // From each restart to the first send accepted after it.
-      recoveryMs: Object.fromEntries(log.filter((e) => e.kind.endsWith('restarted')).map((e) => [e.kind,
-        Math.round(Math.min(...accepted.filter((s) => s.at >= e.at).map((s) => s.at + s.ms)) - e.at)])),
+      // From each restart to the first send accepted after it, the longest over the rounds.
+      recoveryMs: log.filter((e) => e.kind.endsWith('restarted')).reduce((m, e) => {
+        const ms = Math.round(Math.min(...accepted.filter((s) => s.at >= e.at).map((s) => s.at + s.ms)) - e.at);
+        return { ...m, [e.kind]: Math.max(m[e.kind] ?? 0, ms) };
+      }, {}),
       slow503: refused.filter((s) => s.ms > REFUSAL_LIMIT_MS).length,
       otherStatus: by((s) => s.status !== 200 && s.status !== 503 && s.status !== 'no answer')
         .map((s) => `${s.status} during ${s.phase}`),
       ...Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Array.isArray(v) ? v.length : v])),
       examples: Object.fromEntries(Object.entries(c).filter(([, v]) => Array.isArray(v) && v.length).map(([k, v]) => [k, v.slice(0, 5)])),
+      sendLog: senders.sends.map((s) => ({ ...s, at: s.at - t0 })),
       redisStarts: redis.starts, postgresStarts: pg.starts, apiStarts: api.starts, wallMs: Date.now() - t0, faultLog: log,
     };
     return result;

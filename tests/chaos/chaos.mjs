@@ -45,7 +45,7 @@ if (opts.api) {
   const rounds = Number(opts.rounds);
   console.log(`chaos --api: ${rounds} round(s) of Redis SIGKILL, PostgreSQL crash, API SIGKILL, Redis SIGTERM...`);
   const r = await runApiChaos({ rounds, droverBin: DROVER_BIN, keep: opts.keep });
-  const { faultLog, examples, ...figures } = r;
+  const { faultLog, examples, sendLog, ...figures } = r;
   console.log(JSON.stringify(figures, null, 2));
   if (opts.json) writeFileSync(opts.json, JSON.stringify(r, null, 2));
   const v = apiViolations(r);
