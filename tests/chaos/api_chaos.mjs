@@ -52,6 +52,7 @@ class Senders {
         rec.status = res.status;
         const body = await res.json().catch(() => null);
         if (res.status === 200) rec.jobId = body?.jobId;
+        else rec.error = body?.error;
       } catch (err) {
         // The API not listening (killed), or killed with the request in flight.
         rec.status = err.name === 'TimeoutError' ? 'timeout' : 'no answer';
@@ -97,16 +98,20 @@ async function check(sys, accepted) {
   const redis = new Redis(sys.redis.url, { maxRetriesPerRequest: 3 });
   const jobs = new Map();
   const p = redis.pipeline();
-  for (const s of accepted) p.hmget(`bull:ai-processing:${s.jobId}`, 'finishedOn', 'returnvalue', 'failedReason');
+  for (const s of accepted) p.hmget(`bull:ai-processing:${s.jobId}`, 'finishedOn', 'returnvalue', 'stc', 'ats');
   const replies = await p.exec();
   accepted.forEach((s, i) => jobs.set(s.jobId, replies[i][1]));
   redis.disconnect();
   const rows = new Map(sys.pg.query("select job_id, status, coalesce(user_id, '') from job_logs where queue = 'ai-processing'")
     .split('\n').filter(Boolean).map((l) => { const [id, status, user] = l.split('|'); return [id, { status, user }]; }));
   const answered = new Set(sys.pg.query("select job_id from messages where role = 'assistant'").split('\n').filter(Boolean));
-  const out = { notStored: [], notCompleted: [], unanswered: [], rowMissing: [], rowNotFinal: [], rowWithoutUser: [] };
+  const out = { notStored: [], notCompleted: [], unanswered: [], rowMissing: [], rowNotFinal: [], rowWithoutUser: [],
+    stalled: [], runMoreThanOnce: [] };
   for (const s of accepted) {
-    const [finishedOn, returnvalue] = jobs.get(s.jobId);
+    const [finishedOn, returnvalue, stalled, started] = jobs.get(s.jobId);
+    // Not judged: a worker that lost Redis mid-job leaves it to the stalled check.
+    if (Number(stalled) > 0) out.stalled.push(s.jobId);
+    if (Number(started) > 1) out.runMoreThanOnce.push(s.jobId);
     const row = rows.get(s.jobId);
     if (!finishedOn) {
       // Still waiting, or never stored at all.
@@ -177,7 +182,9 @@ export async function runApiChaos({ rounds, droverBin, keep }) {
     await senders.stop();
     note('sending stopped');
     const accepted = senders.sends.filter((s) => s.status === 200);
+    const settleStart = Date.now();
     const c = await settled(sys, accepted);
+    const settleMs = Date.now() - settleStart;
     note('settled');
     if (keep) console.log(`chaos --api: logs kept in ${logDir}`);
 
@@ -185,7 +192,7 @@ export async function runApiChaos({ rounds, droverBin, keep }) {
     const refused = by((s) => s.status === 503);
     const max = (list) => Math.round(Math.max(0, ...list.map((s) => s.ms)));
     const result = {
-      rounds, sends: senders.sends.length, accepted: accepted.length, refused503: refused.length,
+      rounds, settleMs, sends: senders.sends.length, accepted: accepted.length, refused503: refused.length,
       noAnswer: by((s) => s.status === 'no answer').length,
       max503Ms: max(refused), max200Ms: max(accepted),
       max503MsByFault: Object.fromEntries([...new Set(refused.map((s) => s.phase))].map((ph) => [ph, max(refused.filter((s) => s.phase === ph))])),
