@@ -36,8 +36,13 @@ class Senders {
 
   async stop() { this.stopped = true; await this.running; }
 
-  // Resolves at the next accepted send.
-  nextAccepted() { return new Promise((r) => this.waiters.push(r)); }
+  // Resolves at the next accepted send; throws when none comes within 30 s.
+  nextAccepted() {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no send was accepted for 30 s')), 30000);
+      this.waiters.push(() => { clearTimeout(t); resolve(); });
+    });
+  }
 
   async loop(k) {
     for (let n = 0; !this.stopped; n++) {

@@ -43,6 +43,10 @@ const DROVER_BIN = process.env.DROVER_BIN || path.resolve(here, '..', '..', 'bui
 if (opts.api) {
   const { runApiChaos, apiViolations } = await import('./api_chaos.mjs');
   const rounds = Number(opts.rounds);
+  if (!Number.isInteger(rounds) || rounds <= 0) {
+    console.error('usage: chaos.mjs --api [--rounds N] [--json out.json] [--keep]');
+    process.exit(2);
+  }
   console.log(`chaos --api: ${rounds} round(s) of Redis SIGKILL, PostgreSQL crash, API SIGKILL, Redis SIGTERM...`);
   const r = await runApiChaos({ rounds, droverBin: DROVER_BIN, keep: opts.keep });
   const { faultLog, examples, sendLog, ...figures } = r;
