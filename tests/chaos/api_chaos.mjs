@@ -12,6 +12,7 @@ import path from 'node:path';
 import { RedisProcess, freePort } from './redis_process.mjs';
 import { PostgresProcess } from './postgres_process.mjs';
 import { AppProcess } from './app_process.mjs';
+import { JobWatcher } from './job_watcher.mjs';
 import { startFakeOpenAI } from '../e2e/fake_openai.mjs';
 
 const Redis = createRequire(import.meta.url)('ioredis');
@@ -30,11 +31,17 @@ const SETTLE_MS = 90000;
 class Senders {
   constructor(base) {
     Object.assign(this, { base, sends: [], phase: 'steady', stopped: false, waiters: [] });
+    this.watchers = [...Array(SENDERS).keys()].map(() => new JobWatcher(base));
   }
 
   start() { this.running = Promise.all([...Array(SENDERS).keys()].map((k) => this.loop(k))); }
 
   async stop() { this.stopped = true; await this.running; }
+
+  // Accepted jobs whose final event no watcher has had yet.
+  unwatched() { return this.watchers.flatMap((w) => [...w.open]); }
+
+  close() { for (const w of this.watchers) w.close(); }
 
   // Resolves at the next accepted send; throws when none comes within 30 s.
   nextAccepted() {
@@ -56,7 +63,10 @@ class Senders {
         });
         rec.status = res.status;
         const body = await res.json().catch(() => null);
-        if (res.status === 200) rec.jobId = body?.jobId;
+        if (res.status === 200) {
+          rec.jobId = body?.jobId;
+          this.watchers[k].watch(rec.jobId);
+        }
         else rec.error = body?.error;
       } catch (err) {
         // The API not listening (killed), or killed with the request in flight.
@@ -138,11 +148,12 @@ async function jobExists(sys, id) {
   try { return (await redis.exists(`bull:ai-processing:${id}`)) === 1; } finally { redis.disconnect(); }
 }
 
-async function settled(sys, accepted) {
+async function settled(sys, senders, accepted) {
   const until = Date.now() + SETTLE_MS;
   for (;;) {
-    const c = await check(sys, accepted);
-    const open = c.notCompleted.length + c.unanswered.length + c.rowMissing.length + c.rowNotFinal.length;
+    const c = { ...(await check(sys, accepted)), noFinalEvent: senders.unwatched() };
+    const open = c.notCompleted.length + c.unanswered.length + c.rowMissing.length + c.rowNotFinal.length +
+      c.noFinalEvent.length;
     if (open === 0 || Date.now() > until) return c;
     await sleep(1000);
   }
@@ -181,6 +192,7 @@ export async function runApiChaos({ rounds, droverBin, keep }) {
     const sys = { redis, pg, api, workers };
 
     const senders = new Senders(`http://127.0.0.1:${apiPort}`);
+    undo.push(() => senders.close());
     senders.start();
     await sleep(GAP_MS);
     for (let r = 0; r < rounds; r++) await round(sys, senders, note);
@@ -188,7 +200,7 @@ export async function runApiChaos({ rounds, droverBin, keep }) {
     note('sending stopped');
     const accepted = senders.sends.filter((s) => s.status === 200);
     const settleStart = Date.now();
-    const c = await settled(sys, accepted);
+    const c = await settled(sys, senders, accepted);
     const settleMs = Date.now() - settleStart;
     note('settled');
     if (keep) console.log(`chaos --api: logs kept in ${logDir}`);
@@ -225,7 +237,8 @@ export async function runApiChaos({ rounds, droverBin, keep }) {
 // What the run must never show.
 export function apiViolations(r) {
   const v = [];
-  for (const k of ['notStored', 'notCompleted', 'unanswered', 'rowMissing', 'rowNotFinal', 'rowWithoutUser', 'slow503']) {
+  for (const k of ['notStored', 'notCompleted', 'unanswered', 'rowMissing', 'rowNotFinal', 'rowWithoutUser', 'noFinalEvent',
+    'slow503']) {
     if (r[k] > 0) v.push(`${r[k]} ${k}`);
   }
   if (r.otherStatus.length) v.push(`answers other than 200 or 503: ${r.otherStatus.slice(0, 5).join(', ')}`);
