@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "support/async.hpp"
 #include "support/queue_fixture.hpp"
@@ -89,6 +91,28 @@ TEST_F(wait_until_finished_test, throws_job_failed_with_the_reason) {
       reason = e.what();
     }
     EXPECT_EQ(reason, "no such account");
+    q.close();
+  });
+}
+
+// Jobs finishing while the waits begin: each wait sees its job's finish, whether in the
+// state check or in the stream, and none times out in between.
+TEST_F(wait_until_finished_test, no_finish_is_missed_around_the_start_of_a_wait) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    std::vector<std::string> ids;
+    for (int i = 0; i < 40; ++i) {
+      auto data = with_n(i);
+      auto j = co_await q.add("race", std::move(data));
+      ids.push_back(j.id);
+    }
+    auto o = wopts();
+    o.concurrency = 4;
+    test::worker_thread w(name, doubling(5), o);
+    for (int i = 0; i < 40; ++i) {
+      auto v = co_await q.wait_until_finished(ids[static_cast<std::size_t>(i)], 5s);
+      EXPECT_EQ(v, 2 * i);
+    }
     q.close();
   });
 }
