@@ -66,12 +66,17 @@ fuzz: build-fuzz
 # The chaos suite (tests/chaos, docs/reliability.md): CHAOS_JOBS jobs through drover's
 # workers, then BullMQ's, while workers and Redis are killed and connections broken; fails
 # when drover loses, leaves stuck or completes twice any job. Results in
-# $(BUILD_DIR)/chaos.json. `make test` runs a short form (5,000 jobs).
+# $(BUILD_DIR)/chaos.json. Then CHAOS_API_ROUNDS rounds with the API in the loop (chat
+# sends while Redis, PostgreSQL and the API are killed), results in $(BUILD_DIR)/chaos-api.json.
+# `make test` runs a short form of each (5,000 jobs; one round).
 CHAOS_JOBS ?= 100000
+CHAOS_API_ROUNDS ?= 10
 chaos: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target drover_cli
 	DROVER_BIN=$(BUILD_DIR)/apps/cli/drover node tests/chaos/chaos.mjs --jobs $(CHAOS_JOBS) --peer both \
 	  --json $(BUILD_DIR)/chaos.json
+	DROVER_BIN=$(BUILD_DIR)/apps/cli/drover node tests/chaos/chaos.mjs --api --rounds $(CHAOS_API_ROUNDS) \
+	  --json $(BUILD_DIR)/chaos-api.json
 
 # The side-by-side benchmark against BullMQ and bee-queue (docs/benchmarks.md); not a
 # test. BENCH_ARGS passes options, e.g. `make bench BENCH_ARGS=--quick`. The pieces of

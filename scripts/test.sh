@@ -3,7 +3,8 @@
 # builds; ctest also runs the apps' tests, among them socket.io-client against drover's
 # Socket.IO server), the installed-package example, the Node BullMQ interop suite, the
 # end-to-end tests of the whole system, a short chaos run (tests/chaos: 5,000 jobs through
-# drover's workers and BullMQ's while workers and Redis are killed), and a few seconds of
+# drover's workers and BullMQ's while workers and Redis are killed, and one round with the
+# API in the loop while Redis, PostgreSQL and the API are killed), and a few seconds of
 # each fuzz harness (fuzz/).
 # The C++ tests start their own redis-server processes; this script starts one more
 # for the example and stops everything it started, whatever happens.
@@ -106,6 +107,8 @@ step "the system end to end (API, workers, Redis, SQLite and PostgreSQL, Chromiu
 step "chaos checker (catches lost, stuck and double-completed jobs)" node --test tests/chaos/
 step "chaos, short form (5,000 jobs each through drover and BullMQ; drover must lose, strand or complete twice none)" \
   node tests/chaos/chaos.mjs --jobs 5000 --peer both
+step "chaos with the API in the loop, short form (chat sends while Redis, PostgreSQL and the API are killed: fast 503s, every accepted send answered with a final job_logs row)" \
+  node tests/chaos/chaos.mjs --api --rounds 1
 asan_ok=0
 step "sanitizer build (AddressSanitizer and UBSan)" wait_build asan && asan_ok=1
 # These start once the ASan build is done, so that they never slow it, and take the CPU

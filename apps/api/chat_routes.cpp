@@ -12,7 +12,6 @@
 #include <drover_app/webhook_signature.hpp>
 
 #include "api/http_error.hpp"
-#include "api/job_event_relay.hpp"
 #include "api/job_owner.hpp"
 #include "api/routing/request_body.hpp"
 #include "api/socketio/server.hpp"
@@ -155,8 +154,9 @@ net::awaitable<response> send(api_context& app, route_request& r) {
 
   json::value job_data = std::move(data);
   std::string job_name = "generate-response";
+  // Its pending job_logs row comes from the job's "added" event (job_event_relay), so a
+  // 200 never depends on the API living past it.
   auto j = co_await app.ai_queue.add(job_name, job_data, opts);
-  app.relay.record_pending(j, user_id);
 
   json::object out;
   out["status"] = "processing";

@@ -14,6 +14,7 @@
 #include "api/blocking_call.hpp"
 #include "api/event_stream_ids.hpp"
 #include "api/job_log_reconciler.hpp"
+#include "api/job_owner.hpp"
 #include "api/socketio/server.hpp"
 
 namespace net = boost::asio;
@@ -28,6 +29,9 @@ namespace {
 constexpr std::chrono::milliseconds flush_interval{500};
 constexpr std::size_t flush_batch = 500;
 constexpr std::chrono::milliseconds retry_delay{500};
+// How long an added job's row waits for Redis to answer before it is written without the
+// job's user and payload (its later events still make it final).
+constexpr int added_read_attempts = 60;
 
 }  // namespace
 
@@ -59,22 +63,13 @@ void job_event_relay::buffer(app::job_log_update u, const std::string& stream_id
   pending_.push_back(buffered_update{std::move(u), stream_id});
 }
 
-void job_event_relay::record_pending(const job& j, const std::string& user_id) {
-  app::job_log_update u;
-  u.queue = queue_name_;
-  u.job_id = j.id;
-  u.job_type = j.name;
-  u.status = "pending";
-  u.user_id = user_id;
-  u.payload_json = json::serialize(j.data);
-  u.at_ms = now_ms();
-  buffer(std::move(u), "");
-}
-
-// Where to follow from: the stored position, or the stream's last entry when there is
-// none. Reconciles first when events after the position may be lost: the stream holds
-// nothing from before it, or there was no position. Retries while Redis or the
-// database is away; "" once stopped.
+// Where to follow from: the stored position, or, when there is none, the stream's first
+// entry: an API killed before its first write must still write the rows of the jobs it
+// accepted, and rows are idempotent, so reading again what an earlier API saw does no
+// harm (BullMQ keeps about 10,000 entries). Without a database, the stream's last entry.
+// Reconciles first when events after the position may be lost: the stream holds nothing
+// from before it, or there was no position. Retries while Redis or the database is
+// away; "" once stopped.
 net::awaitable<std::string> job_event_relay::resume_position() {
   for (;;) {
     if (stopped_) co_return "";
@@ -96,7 +91,7 @@ net::awaitable<std::string> job_event_relay::resume_position() {
       auto entries = co_await events_->next();
       events_->close();
       const bool lost = !stored || entries.empty() || stream_id_before(*stored, entries.front().stream_id);
-      start = stored ? *stored : entries.empty() ? std::string("0-0") : entries.back().stream_id;
+      start = stored ? *stored : (entries.empty() || db_) ? std::string("0-0") : entries.back().stream_id;
       if (lost && db_) {
         if (stored) {
           spdlog::warn("relay {}: the events after {} are gone from the stream; reconciling job_logs", queue_name_,
@@ -147,6 +142,27 @@ net::awaitable<void> job_event_relay::follow() {
   }
 }
 
+// The job an "added" entry names, read again while Redis is away (the events reader
+// waits for it too); nullopt when the job is gone, or Redis stays away too long.
+net::awaitable<std::optional<job>> job_event_relay::added_job(const std::string& id) {
+  for (int attempt = 1;; ++attempt) {
+    std::string why;
+    try {
+      auto get = reader_.get_job(id);
+      co_return co_await std::move(get);
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+    if (stopped_ || attempt == added_read_attempts) {
+      if (!stopped_)
+        spdlog::warn("relay {}: cannot read added job {} ({}); its row waits for its next event", queue_name_, id, why);
+      co_return std::nullopt;
+    }
+    net::steady_timer t(ex_, retry_delay);
+    co_await t.async_wait(net::use_awaitable);
+  }
+}
+
 net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
   if (e.job_id.empty()) co_return;
   const std::string room = "job:" + e.job_id;
@@ -163,6 +179,17 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     json::array args;
     args.push_back(std::move(payload));
     if (sio_) sio_->emit_to_room(room, "job-progress", std::move(args));
+  } else if (e.event == "added") {
+    // The row of a sent job comes from its "added" entry, not from the API's memory: the
+    // position is stored only with the rows of the entries before it, so an API killed
+    // right after answering 200 reads the entry again on restart and writes the row.
+    auto j = co_await added_job(e.job_id);
+    if (!j) co_return;  // removed already: its later events, if any, write the row
+    u.status = "pending";
+    u.job_type = j->name;
+    u.user_id = user_of_job_data(j->data);
+    u.payload_json = json::serialize(j->data);
+    buffer(std::move(u), e.stream_id);
   } else if (e.event == "active") {
     u.status = "processing";
     buffer(std::move(u), e.stream_id);
@@ -260,7 +287,7 @@ net::awaitable<void> job_event_relay::flush_loop() {
     auto n = std::min(pending_.size(), flush_batch);
     std::vector<app::job_log_update> batch;
     // The batch covers the stream up to its last event's entry, and up to the last
-    // event read when it empties the buffer. Only the API's own pending rows: none.
+    // event read when it empties the buffer.
     std::string position = n == pending_.size() ? read_position_ : std::string();
     for (std::size_t k = 0; k < n; ++k) {
       batch.push_back(pending_[k].update);

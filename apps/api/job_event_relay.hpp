@@ -22,14 +22,15 @@ class server;
 
 // One relay per queue. Lifecycle:
 //  1. run(): reads the position it stored in the database (event_stream_positions) and
-//     follows the queue's event stream from there (from "$" when none was stored),
-//     resuming after Redis outages; when the stream no longer holds the entries after
-//     that position (trimmed while the API was down) or there was none, the queue's
-//     unfinished job_logs rows are reconciled from the jobs themselves;
+//     follows the queue's event stream from there (from its first entry when none was
+//     stored), resuming after Redis outages; when the stream no longer holds the entries
+//     after that position (trimmed while the API was down) or there was none, the
+//     queue's unfinished job_logs rows are reconciled from the jobs themselves;
 //  2. each progress/completed/failed event is pushed at once to the Socket.IO room
 //     "job:<id>" as job-progress / job-completed / job-failed (after a restart, the
 //     events since the stored position are pushed again: at least once);
-//  3. active/completed/failed (and the API's own "pending") become job_logs updates,
+//  3. added (a pending row with the job's user and payload, read from the job),
+//     active, completed and failed become job_logs updates,
 //     written in batches every flush interval so that the database never slows the
 //     queue, each batch in one transaction with the stream position it covers; an
 //     event's update carries the event's own time, so replaying it after a restart
@@ -45,12 +46,10 @@ class job_event_relay {
 
   void start();
   void stop();
-  // The API enqueued a job: its job_logs row starts as pending.
-  void record_pending(const job& j, const std::string& user_id);
   std::size_t buffered() const { return pending_.size(); }
 
  private:
-  // An update and the stream entry it came from (empty for the API's own "pending").
+  // An update and the stream entry it came from.
   struct buffered_update {
     app::job_log_update update;
     std::string stream_id;
@@ -61,6 +60,7 @@ class job_event_relay {
   boost::asio::awaitable<void> reconcile();
   boost::asio::awaitable<void> flush_loop();
   boost::asio::awaitable<void> on_event(const queue_event& e);
+  boost::asio::awaitable<std::optional<job>> added_job(const std::string& id);
   void buffer(app::job_log_update u, const std::string& stream_id);
 
   boost::asio::any_io_executor ex_;

@@ -4,6 +4,8 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include "api/job_owner.hpp"
@@ -80,17 +82,37 @@ void room_access::checked_join(const std::string& client, std::optional<std::fun
   }
   ++running;
   auto run = [this, sio, client, who, room, answer, check]() -> net::awaitable<void> {
+    // Redis or the database away (restarting, say): asked again until they answer, so
+    // that a client subscribing meanwhile is let in, and gets a job that finished in the
+    // meantime, as soon as they are back, instead of a refusal it would not retry.
     verdict v;
-    try {
-      v = co_await check(who);
-    } catch (const std::exception& e) {
-      // Redis or the database away: refused for now, the client may ask again.
-      spdlog::debug("socket.io room {}: {}", room, e.what());
+    for (int attempt = 1;; ++attempt) {
+      bool failed = false;
+      try {
+        auto call = check(who);
+        v = co_await std::move(call);
+      } catch (const std::exception& e) {
+        spdlog::debug("socket.io room {}: {}", room, e.what());
+        failed = true;
+      }
+      if (!failed || attempt == check_attempts || !in_flight_.contains(client)) break;
+      net::steady_timer t(app_.ex, check_retry_delay);
+      co_await t.async_wait(net::use_awaitable);
     }
     if (auto it = in_flight_.find(client); it != in_flight_.end() && it->second > 0) --it->second;
     const bool joined = v.allowed && sio->join(client, room);
     answer(joined);
     if (joined && !v.event.empty()) sio->emit(client, v.event, std::move(v.args));
+    if (!joined || v.settled) co_return;
+    // The job finished between the check and the join: its final event went to the room
+    // before this client was in it. Read once more, now that every later event reaches it.
+    try {
+      auto call = check(who);
+      auto again = co_await std::move(call);
+      if (!again.event.empty()) sio->emit(client, again.event, std::move(again.args));
+    } catch (const std::exception& e) {
+      spdlog::debug("socket.io room {}: {}", room, e.what());
+    }
   };
   net::co_spawn(app_.ex, run, net::detached);
 }
@@ -101,6 +123,7 @@ net::awaitable<room_access::verdict> room_access::job_verdict(const caller& who,
   auto state = co_await app_.ai_queue.get_job_state(job_id);
   auto j = co_await app_.ai_queue.get_job(job_id);
   v.allowed = who.development || (j && who.owns(user_of_job_data(j->data)));
+  v.settled = !v.allowed || !j || state == job_state::completed || state == job_state::failed;
   if (!v.allowed || !j) co_return v;
   json::object payload;
   payload["jobId"] = j->id;

@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/array.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -23,7 +24,8 @@ namespace drover::api {
 //                                  can wait in a room before its owner arrives
 // Each join is checked against the owner (the job's data, or the database) before the
 // client is let in; someone else's room is refused exactly like one that does not exist:
-// the ack gets {status: 404, error}, or without an ack a `subscribe-failed` event. In
+// the ack gets {status: 404, error}, or without an ack a `subscribe-failed` event. While
+// Redis or the database is away the check waits for them (up to 30 s) rather than refuse. In
 // AUTH_MODE=none every room is open to everyone.
 // A client may have at most max_checks_in_flight checks running: one polling POST of
 // 10,000 joins would otherwise start 10,000 lookups.
@@ -31,6 +33,9 @@ namespace drover::api {
 class room_access {
  public:
   static constexpr int max_checks_in_flight = 8;
+  // A check that fails because Redis or the database is away is tried again, this often.
+  static constexpr int check_attempts = 60;
+  static constexpr std::chrono::milliseconds check_retry_delay{500};
 
   // Registers the event handlers on app.sio; `app` must outlive this object.
   explicit room_access(api_context& app);
@@ -42,6 +47,9 @@ class room_access {
     bool allowed = false;
     std::string event;
     boost::json::array args;
+    // Nothing later can change it (a finished job, a conversation); otherwise the check
+    // runs once more after the join.
+    bool settled = true;
   };
   using lookup = std::function<boost::asio::awaitable<verdict>(const caller&)>;
 

@@ -11,6 +11,7 @@
 #include "drover/job_dependencies.hpp"
 #include "drover/job_options.hpp"
 #include "drover/job_state.hpp"
+#include "drover/manual_worker.hpp"
 #include "drover/queue.hpp"
 #include "drover/queue_events.hpp"
 #include "drover/redis_client.hpp"

@@ -29,6 +29,7 @@ enum class errc {
   lock_mismatch,          // the lock belongs to another worker (-6)
   closed,                 // the object was closed
   cancelled,              // the operation was cancelled
+  timed_out,              // a wait (queue::wait_until_finished) ended before what it awaited
 };
 
 const std::error_category& drover_category() noexcept;
@@ -85,6 +86,14 @@ class rate_limited : public std::runtime_error {
 class wait_for_children : public std::runtime_error {
  public:
   wait_for_children() : std::runtime_error("the processor waits for the job's children") {}
+};
+
+// Thrown by queue::wait_until_finished when the job failed for good; what() is its
+// failed reason, as Node's waitUntilFinished rejects with Error(failedReason).
+class job_failed : public std::runtime_error {
+ public:
+  job_failed(std::string id, const std::string& reason) : std::runtime_error(reason), job_id(std::move(id)) {}
+  std::string job_id;
 };
 
 }  // namespace drover

@@ -257,6 +257,21 @@ class queue {
   // How many children it has of each kind (Node's getDependenciesCount).
   boost::asio::awaitable<dependency_counts> get_dependency_counts(std::string id);
 
+  // Waits until job `id` finishes and returns its return value, as Node's
+  // job.waitUntilFinished(queueEvents, ttl). Throws drover::job_failed (what(): the failed
+  // reason) when it failed for good, drover::error(job_not_found) when no job has this id,
+  // and drover::error(timed_out) when it has not finished within `ttl` (0: no limit). A
+  // job already finished is answered at once: the call notes where the events stream
+  // ends, then checks the job, then reads the stream from there, so no finish falls in
+  // between. It reads the stream on a connection of its own, opened for the call.
+  boost::asio::awaitable<boost::json::value> wait_until_finished(std::string id, std::chrono::milliseconds ttl = {});
+  // Deletes the hashes (and logs, locks, dependencies) of jobs in no state of the queue,
+  // as Node's queue.removeOrphanedJobs(count, limit): it SCANs the queue's keys `count` at a
+  // time and checks each batch of candidates in one script call. Stops once `limit` (0:
+  // none) jobs are removed; returns how many were. Only for orphans left by BullMQ
+  // 5.66.6's removal by age; under normal operation there are none.
+  boost::asio::awaitable<std::int64_t> remove_orphaned_jobs(std::int64_t count = 1000, std::int64_t limit = 0);
+
   // Operations.
   // BullMQ's per-minute metrics; `type` is "completed" or "failed"; [start, end] over
   // the data points, newest first (end -1: all).

@@ -96,6 +96,11 @@ class job_context {
   virtual boost::asio::awaitable<void> update_progress(boost::json::value progress) = 0;
   // Appends a line to the job's log.
   virtual boost::asio::awaitable<void> log(std::string line) = 0;
+  // Renews the job's lock for `duration` from now (Node's job.extendLock(token, duration)):
+  // for a step known to outlast lock_duration. The worker's own renewal then waits until
+  // the extended lock has lock_duration left, so it does not shorten it. Throws
+  // drover::error(lock_missing) when the lock is gone or another worker's.
+  virtual boost::asio::awaitable<void> extend_lock(std::chrono::milliseconds duration) = 0;
   // True once the processor is asked to stop: the attempt timed out or the job was
   // cancelled. The attempt has already failed and whatever the processor returns is
   // ignored. (Its pending timer and socket waits are cancelled too.)
@@ -123,6 +128,8 @@ class blocking_job_context {
   // Both wait until Redis has the update; they throw drover::error on failure.
   virtual void update_progress(boost::json::value progress) = 0;
   virtual void log(std::string line) = 0;
+  // As job_context::extend_lock; waits for Redis's answer.
+  virtual void extend_lock(std::chrono::milliseconds duration) = 0;
   // True once the attempt timed out, the job was cancelled or the worker closed; a long
   // computation should check it and stop (the worker's close waits for the thread
   // pool). Safe to call from any thread. After a shutdown, update_progress and log

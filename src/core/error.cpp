@@ -38,6 +38,8 @@ class category final : public std::error_category {
         return "closed";
       case errc::cancelled:
         return "cancelled";
+      case errc::timed_out:
+        return "timed out";
     }
     return "unknown drover error";
   }

@@ -32,6 +32,20 @@ queue_keys::queue_keys(std::string prefix, std::string queue)
 
 std::string queue_keys::state(std::string_view name) const { return name == "waiting" ? wait : key(name); }
 
+const std::vector<std::string_view>& key_map_suffixes() {
+  static const std::vector<std::string_view> suffixes{
+      "active",      "wait",          "waiting-children", "paused", "id",      "delayed",
+      "prioritized", "stalled-check", "completed",        "failed", "stalled", "repeat",
+      "limiter",     "meta",          "events",           "pc",     "marker",  "de"};
+  return suffixes;
+}
+
+const std::vector<std::string_view>& job_sub_key_suffixes() {
+  static const std::vector<std::string_view> suffixes{"logs",   "dependencies", "processed",
+                                                      "failed", "unsuccessful", "lock"};
+  return suffixes;
+}
+
 void check_queue_name(std::string_view name) {
   if (name.empty()) throw error(errc::invalid_argument, "queue name must not be empty");
   if (name.find(':') != std::string_view::npos) {

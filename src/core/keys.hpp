@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace drover::detail {
 
@@ -45,6 +46,13 @@ class queue_keys {
  private:
   std::string prefix_, queue_, base_;
 };
+
+// The suffixes of BullMQ's queue key map (queue-keys.ts) but "", in its order: every
+// key of a queue that is not a job's. Node's removeOrphanedJobs skips keys named so (and
+// their sub-keys, "repeat:<id>", "de:<id>") and looks for job ids in each of them.
+const std::vector<std::string_view>& key_map_suffixes();
+// The sub-keys of a job's hash ("<id>:<suffix>") that removeOrphanedJobs deletes with it.
+const std::vector<std::string_view>& job_sub_key_suffixes();
 
 // Checks a queue name as BullMQ's constructor does (not empty, no ':', which would
 // break the key layout); throws drover::error(invalid_argument).

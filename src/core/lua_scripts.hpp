@@ -21,8 +21,8 @@ extern const script add_delayed_job, add_job_scheduler, get_job_scheduler, remov
     add_log, add_prioritized_job, add_standard_job, change_delay, change_priority, clean_jobs_in_set, drain,
     extend_lock, extend_locks, get_counts, get_jobs, get_counts_per_priority, get_ranges, get_state_v2, is_finished,
     is_maxed, move_job_from_active_to_wait, move_jobs_to_wait, move_stalled_jobs_to_wait, move_to_active,
-    move_to_delayed, move_to_finished, obliterate, pause, promote, remove_job, reprocess_job, retry_job, update_data,
-    update_progress;
+    move_to_delayed, move_to_finished, obliterate, pause, promote, remove_job, remove_orphaned_jobs, reprocess_job,
+    retry_job, update_data, update_progress;
 // Flows (parent/child jobs).
 extern const script add_parent_job, move_to_waiting_children, get_dependency_counts,
     release_parent_if_no_pending_dependencies;

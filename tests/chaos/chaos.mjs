@@ -4,6 +4,10 @@
 // workers' connections; then the checker says what became of every job.
 //
 //   node tests/chaos/chaos.mjs [--jobs N] [--peer drover|bullmq|both] [--json out.json]
+//   node tests/chaos/chaos.mjs --api [--rounds N] [--json out.json]
+//
+// --api runs the API in the loop instead (api_chaos.mjs): chat sends through `drover api`
+// while Redis, PostgreSQL and the API are killed; exits 1 on any violation.
 //
 // Exits 1 when drover lost, left stuck or completed twice any job (or failed one without
 // its reason or dead-letter entry); BullMQ's figures are reported, not judged.
@@ -32,14 +36,32 @@ const { values: opts } = parseArgs({ options: {
   peer: { type: 'string', default: 'both' },
   json: { type: 'string' },
   keep: { type: 'boolean', default: false },  // keep the worker logs and Redis's dir
+  api: { type: 'boolean', default: false },
+  rounds: { type: 'string', default: '1' },
 } });
+const DROVER_BIN = process.env.DROVER_BIN || path.resolve(here, '..', '..', 'build', 'apps', 'cli', 'drover');
+if (opts.api) {
+  const { runApiChaos, apiViolations } = await import('./api_chaos.mjs');
+  const rounds = Number(opts.rounds);
+  if (!Number.isInteger(rounds) || rounds <= 0) {
+    console.error('usage: chaos.mjs --api [--rounds N] [--json out.json] [--keep]');
+    process.exit(2);
+  }
+  console.log(`chaos --api: ${rounds} round(s) of Redis SIGKILL, PostgreSQL crash, API SIGKILL, Redis SIGTERM...`);
+  const r = await runApiChaos({ rounds, droverBin: DROVER_BIN, keep: opts.keep });
+  const { faultLog, examples, sendLog, ...figures } = r;
+  console.log(JSON.stringify(figures, null, 2));
+  if (opts.json) writeFileSync(opts.json, JSON.stringify(r, null, 2));
+  const v = apiViolations(r);
+  if (v.length) console.log(`chaos --api: ${v.join('; ')}\nfor example: ${JSON.stringify(examples)}`);
+  process.exit(v.length ? 1 : 0);
+}
 const N = Number(opts.jobs);
 const peers = opts.peer === 'both' ? ['drover', 'bullmq'] : [opts.peer];
 if (!Number.isInteger(N) || N <= 0 || !peers.every((p) => p === 'drover' || p === 'bullmq')) {
   console.error('usage: chaos.mjs [--jobs N] [--peer drover|bullmq|both] [--json out.json] [--keep]');
   process.exit(2);
 }
-const DROVER_BIN = process.env.DROVER_BIN || path.resolve(here, '..', '..', 'build', 'apps', 'cli', 'drover');
 const LOCK_MS = 3000;
 const STALLED_MS = 1500;
 const MAX_STALLED = 1000;  // kills and stops must not fail jobs: only data.fail does

@@ -35,11 +35,11 @@ function statuses(sys) {
   return sys.db.query('select status, count(*) from job_logs group by status order by status');
 }
 
-async function waitForAllFinal(sys) {
-  await waitFor(() => statuses(sys) === `completed|${JOBS}`,
+async function waitForAllFinal(sys, jobs = JOBS) {
+  await waitFor(() => statuses(sys) === `completed|${jobs}`,
     { timeout: 20000, what: `every job_logs row to be completed (now: ${statuses(sys)})` });
   // Each row has what the relay writes: the result of the job, and when it finished.
-  assert.equal(sys.db.query('select count(*) from job_logs where result is not null and completed_at is not null'), String(JOBS));
+  assert.equal(sys.db.query('select count(*) from job_logs where result is not null and completed_at is not null'), String(jobs));
 }
 
 test('an API killed with SIGKILL while jobs complete resumes from its stored position', { timeout: 120000 }, async () => {
@@ -81,4 +81,24 @@ test('an API that returns after its events were trimmed reconciles the rows from
   const api = await startApi(sys);
   await waitForAllFinal(sys);
   assert.match(api.output, /reconciling job_logs/);
+});
+
+test('an API killed before its relay wrote anything still writes the rows of the sends it accepted', { timeout: 120000 }, async () => {
+  const sys = await startSystem();
+  await sys.workers.stop();
+  // Killed at once: the relay writes every 500 ms, so it has most likely stored neither a
+  // row nor a position; the restarted one reads the stream from its start.
+  const ids = [];
+  for (let k = 0; k < 5; k++) {
+    const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'early', userId: 'u1', message: `early ${k}` });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    ids.push(sent.body.jobId);
+  }
+  sys.api.proc.kill('SIGKILL');
+  await sys.api.exited;
+  await startApi(sys);
+  await waitFor(() => sys.db.query("select count(*) from job_logs where status = 'pending' and user_id = 'u1'") === '5',
+    { timeout: 10000, what: `the pending rows with their user (now: ${statuses(sys)})` });
+  await startWorkers(sys);
+  await waitForAllFinal(sys, 5);
 });

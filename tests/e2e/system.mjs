@@ -77,9 +77,11 @@ export async function startPostgres() {
 // Starts Redis, the fake model, the API and the workers. `database`: 'sqlite' or 'postgres'.
 // `secrets`: Redis then requires a password and the PostgreSQL URL carries one (its
 // server trusts any), for tests that check no secret is logged. `apiArgs`, `workersArgs`:
-// extra command-line flags of each app.
-export async function startSystem({ database = 'sqlite', env = {}, secrets = null, apiArgs = [], workersArgs = [] } = {}) {
-  const redis = await startRedis();
+// extra command-line flags of each app. `redis`: a server the test started itself ({ url,
+// connection }), e.g. one it restarts on its data; by default a private one.
+export async function startSystem({ database = 'sqlite', env = {}, secrets = null, apiArgs = [], workersArgs = [],
+  redis: givenRedis = null } = {}) {
+  const redis = givenRedis ?? await startRedis();
   if (secrets?.redisPassword) {
     const raw = await redis.raw();
     await raw.config('SET', 'requirepass', secrets.redisPassword);

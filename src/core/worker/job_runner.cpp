@@ -25,6 +25,7 @@
 #include "core/dead_letter_format.hpp"
 #include "core/dependency_reads.hpp"
 #include "core/redis_retry.hpp"
+#include "core/retry_decision.hpp"
 #include "core/script_errors.hpp"
 #include "core/script_runner.hpp"
 #include "core/scripts/add_log.hpp"
@@ -34,8 +35,8 @@
 #include "core/scripts/move_to_finished.hpp"
 #include "core/scripts/retry_job.hpp"
 #include "core/scripts/update_progress.hpp"
+#include "core/worker/lock_extension.hpp"
 #include "core/worker/lost_fetch.hpp"
-#include "drover/backoff.hpp"
 #include "drover/error.hpp"
 
 namespace net = boost::asio;
@@ -70,6 +71,9 @@ class async_context final : public job_context {
   net::awaitable<std::map<std::string, std::string>> ignored_children_failures() override {
     co_return co_await read_ignored_failures(*w_.conn, w_.keys, job_.id);
   }
+  net::awaitable<void> extend_lock(std::chrono::milliseconds duration) override {
+    co_await extend_running_lock(w_, job_.id, duration);
+  }
 
  private:
   worker_state& w_;
@@ -91,6 +95,11 @@ net::awaitable<void> send_log(std::shared_ptr<worker_state> w, std::string id, s
   co_await scripts::run(*w->conn, std::move(call));
 }
 
+net::awaitable<void> send_extend_lock(std::shared_ptr<worker_state> w, std::string id,
+                                      std::chrono::milliseconds duration) {
+  co_await extend_running_lock(*w, std::move(id), duration);
+}
+
 // Runs on a pool thread; each call hops to the worker's executor and waits there.
 class pool_context final : public blocking_job_context {
  public:
@@ -100,6 +109,7 @@ class pool_context final : public blocking_job_context {
   cancellation cancel_reason() const override { return why_.load(); }
   void update_progress(json::value progress) override { hop(send_progress(w_, job_.id, std::move(progress))); }
   void log(std::string line) override { hop(send_log(w_, job_.id, std::move(line), job_.opts.keep_logs)); }
+  void extend_lock(std::chrono::milliseconds duration) override { hop(send_extend_lock(w_, job_.id, duration)); }
 
  private:
   // Waits for `call` on the worker's executor. After a close past its grace the event
@@ -374,18 +384,8 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
   co_return std::move(outcome.next);
 }
 
-// BullMQ keeps one stack trace per failed attempt; C++ exceptions carry no stack,
-// so the entry names the error and the job.
 json::array job_runner::stack_traces(const job& j, std::string_view text) const {
-  json::array traces;
-  for (const auto& s : j.stacktrace) traces.emplace_back(s);
-  traces.emplace_back(
-      fmt::format("Error: {}\n    at {} (drover worker, queue {})", text, j.name, state_->keys.queue()));
-  if (j.opts.stack_trace_limit) {
-    auto limit = static_cast<std::size_t>(std::max<std::int64_t>(0, *j.opts.stack_trace_limit));
-    while (traces.size() > limit) traces.erase(traces.begin());
-  }
-  return traces;
+  return stack_traces_with(j, text, state_->keys.queue());
 }
 
 net::awaitable<void> job_runner::fail(const job& j, const std::string& token, const std::string& reason,
@@ -395,25 +395,7 @@ net::awaitable<void> job_runner::fail(const job& j, const std::string& token, co
   auto traces = stack_traces(j, reason);
   auto fields = scripts::job_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
 
-  const auto attempts = j.opts.attempts.value_or(0);
-  std::optional<std::int64_t> delay;
-  const bool started_enough = opts.max_started_attempts > 0 && j.attempts_started >= opts.max_started_attempts;
-  if (!unrecoverable && !started_enough && j.attempts_made + 1 < attempts) {
-    delay = j.opts.backoff ? backoff_delay(*j.opts.backoff, j.attempts_made + 1) : std::int64_t{0};
-    if (!delay && opts.backoff_strategy) {
-      // The owner's strategy decides; std::nullopt (or a negative delay) means no retry.
-      try {
-        delay = opts.backoff_strategy(j.attempts_made + 1, j.opts.backoff->type, reason, j);
-        if (delay && *delay < 0) delay.reset();
-      } catch (const std::exception& e) {
-        spdlog::error("queue {}: job {} (attempt {}): the backoff strategy threw: {}; failing it", k.queue(), j.id,
-                      j.attempts_made + 1, e.what());
-      }
-    } else if (!delay) {
-      spdlog::error("queue {}: job {} (attempt {}): unknown backoff type '{}'; failing it", k.queue(), j.id,
-                    j.attempts_made + 1, j.opts.backoff->type);
-    }
-  }
+  const auto delay = retry_delay(j, reason, unrecoverable, opts, k.queue());
   const auto now = now_ms();
   if (delay && *delay > 0) {
     spdlog::info("queue {}: job {} (attempt {}) failed: {}; retrying in {} ms", k.queue(), j.id, j.attempts_made + 1,

@@ -1,0 +1,124 @@
+// queue_wait.cpp - queue::wait_until_finished: a job's outcome, whether it finished before
+// the call or after, read from the events stream as Node's QueueEvents reads it.
+#include <drover/queue.hpp>
+#include <drover/queue_events.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/json/parse.hpp>
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "core/queue_impl.hpp"
+#include "core/scripts/is_finished.hpp"
+#include "redis/command.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover {
+
+namespace {
+
+using finish_status = detail::scripts::finish_status;
+
+// The id of the stream's last entry; "0-0" when it is empty (then every entry is new).
+net::awaitable<std::string> stream_end(redis::connection& conn, const std::string& stream) {
+  redis::command last{"XREVRANGE", stream, "+", "-", "COUNT", "1"};
+  auto r = co_await conn.exec(std::move(last));
+  if (r.is_array() && !r.elements.empty() && r.elements[0].is_array() && !r.elements[0].elements.empty()) {
+    co_return r.elements[0].elements[0].as_string();
+  }
+  co_return "0-0";
+}
+
+// A return value as Node's getReturnValue reads it: JSON when it parses, else the text.
+json::value return_value(const std::string& stored) {
+  boost::system::error_code ec;
+  auto v = json::parse(stored, ec);
+  if (ec) return stored.empty() ? json::value(nullptr) : json::value(json::string(stored));
+  return v;
+}
+
+}  // namespace
+
+net::awaitable<json::value> queue::wait_until_finished(std::string id, std::chrono::milliseconds ttl) {
+  auto& q = *impl_;
+  const auto ex = co_await net::this_coro::executor;
+  // Where the stream ends before the check: a finish after the check is after this point.
+  const std::string from = co_await stream_end(*q.conn, q.keys.events);
+  auto check = detail::scripts::is_finished::of(q.keys, id);
+  const auto status = co_await detail::scripts::run(*q.conn, std::move(check));
+  switch (status.state) {
+    case finish_status::kind::completed:
+      co_return return_value(status.value);
+    case finish_status::kind::failed:
+      throw job_failed(id, status.value);
+    case finish_status::kind::missing:
+      throw error(errc::job_not_found, fmt::format("Missing key for job {}. isFinished", id));
+    case finish_status::kind::running:
+      break;
+  }
+
+  queue_events_options eo;
+  eo.prefix = q.opts.prefix;
+  eo.redis = q.opts.redis;
+  eo.last_event_id = from;
+  queue_events events(ex, q.keys.queue(), eo);
+  // The ttl ends the wait by closing the reader, which ends a read in progress at once.
+  // The timer's handler may already be queued when the wait ends otherwise: `left` tells
+  // it that the reader is gone.
+  struct deadline {
+    queue_events* events;
+    bool expired = false, left = false;
+  };
+  auto d = std::make_shared<deadline>(deadline{&events});
+  struct on_leave {
+    std::shared_ptr<deadline> d;
+    ~on_leave() { d->left = true; }
+  } leave{d};
+  net::steady_timer limit(ex);
+  if (ttl.count() > 0) {
+    limit.expires_after(ttl);
+    limit.async_wait([d](boost::system::error_code ec) {
+      if (ec || d->left) return;
+      d->expired = true;
+      d->events->close();
+    });
+  }
+  std::optional<json::value> result;
+  std::optional<std::string> failure;
+  while (!result && !failure) {
+    std::vector<queue_event> batch;
+    try {
+      batch = co_await events.next();
+    } catch (const error&) {
+      if (!d->expired) throw;
+    }
+    if (d->expired) break;
+    for (auto& e : batch) {
+      if (e.job_id != id) continue;
+      if (e.event == "completed") {
+        auto* v = e.fields.if_contains("returnvalue");
+        result = v ? std::move(*v) : json::value(nullptr);
+        break;
+      }
+      if (e.event == "failed") {
+        auto* reason = e.fields.if_contains("failedReason");
+        failure = reason && reason->is_string() ? std::string(reason->get_string()) : std::string();
+        break;
+      }
+    }
+  }
+  limit.cancel();
+  if (failure) throw job_failed(id, *failure);
+  if (!result) {
+    throw error(errc::timed_out, fmt::format("Job wait {} timed out before finishing, no finish notification arrived "
+                                             "after {}ms (id={})",
+                                             id, ttl.count(), id));
+  }
+  co_return std::move(*result);
+}
+
+}  // namespace drover

@@ -1,0 +1,48 @@
+// retry_decision.cpp - see retry_decision.hpp.
+#include "core/retry_decision.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "drover/backoff.hpp"
+
+namespace drover::detail {
+
+std::optional<std::int64_t> retry_delay(const job& j, const std::string& reason, bool unrecoverable,
+                                        const worker_options& opts, std::string_view queue) {
+  const auto attempts = j.opts.attempts.value_or(0);
+  const bool started_enough = opts.max_started_attempts > 0 && j.attempts_started >= opts.max_started_attempts;
+  if (unrecoverable || started_enough || j.attempts_made + 1 >= attempts) return std::nullopt;
+  std::optional<std::int64_t> delay =
+      j.opts.backoff ? backoff_delay(*j.opts.backoff, j.attempts_made + 1) : std::int64_t{0};
+  if (delay) return delay;
+  if (opts.backoff_strategy) {
+    // The owner's strategy decides; std::nullopt (or a negative delay) means no retry.
+    try {
+      delay = opts.backoff_strategy(j.attempts_made + 1, j.opts.backoff->type, reason, j);
+      if (delay && *delay < 0) delay.reset();
+    } catch (const std::exception& e) {
+      spdlog::error("queue {}: job {} (attempt {}): the backoff strategy threw: {}; failing it", queue, j.id,
+                    j.attempts_made + 1, e.what());
+    }
+    return delay;
+  }
+  spdlog::error("queue {}: job {} (attempt {}): unknown backoff type '{}'; failing it", queue, j.id,
+                j.attempts_made + 1, j.opts.backoff->type);
+  return std::nullopt;
+}
+
+boost::json::array stack_traces_with(const job& j, std::string_view text, std::string_view queue) {
+  boost::json::array traces;
+  for (const auto& s : j.stacktrace) traces.emplace_back(s);
+  traces.emplace_back(fmt::format("Error: {}\n    at {} (drover worker, queue {})", text, j.name, queue));
+  if (j.opts.stack_trace_limit) {
+    auto limit = static_cast<std::size_t>(std::max<std::int64_t>(0, *j.opts.stack_trace_limit));
+    while (traces.size() > limit) traces.erase(traces.begin());
+  }
+  return traces;
+}
+
+}  // namespace drover::detail
