@@ -169,6 +169,16 @@ struct admin_api::routes {
     out["logs"] = std::move(lines);
     out["logCount"] = logs.second;
     out["deadLetter"] = j->data.is_object() && j->data.get_object().contains("deadLetter");
+    // Flows: its parent and its children (20 of each kind), when it has either.
+    auto counts = co_await q.get_dependency_counts(job_id);
+    if (j->parent_key || counts.processed + counts.unprocessed + counts.ignored + counts.failed > 0) {
+      const dependencies_page page{0, 20};
+      dependencies_query some{page, page, page, page};
+      auto deps = co_await q.get_dependencies(job_id, some);
+      json::object flow{{"counts", counts.to_json()}, {"dependencies", deps.to_json()}};
+      flow["parentKey"] = j->parent_key ? json::value(*j->parent_key) : json::value(nullptr);
+      out["flow"] = std::move(flow);
+    }
     co_return json_response(req, http::status::ok, out);
   }
 

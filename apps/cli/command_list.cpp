@@ -15,6 +15,7 @@ std::vector<command> drover_commands() {
   all.push_back(job_command());
   all.push_back(events_command());
   all.push_back(schedule_command());
+  add(flow_commands());
   add(app_commands());
   all.push_back(dlq_command());
   add(queue_commands());

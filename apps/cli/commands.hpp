@@ -23,5 +23,6 @@ std::vector<command> queue_commands();  // queue_commands.cpp: `queue` and its a
 command queue_list_command();           // top_command.cpp: one frame of `top`
 command top_command();                  // top_command.cpp
 command completion_command();           // completion.cpp
+std::vector<command> flow_commands();   // flow_command.cpp: `flow add`, `flow show`
 
 }  // namespace drover::cli

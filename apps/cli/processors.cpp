@@ -71,6 +71,23 @@ net::awaitable<json::value> chaos(job_context& ctx) {
   co_return json::object{{"worked", ms}};
 }
 
+// For flows (tests/interop/flows.test.mjs): fails when data.fail is true, else answers
+// data.n with what the job knows of its children (their values, the failures ignored).
+net::awaitable<json::value> flow(job_context& ctx) {
+  const auto& data = ctx.job().data;
+  if (data.is_object()) {
+    if (const auto* f = data.get_object().if_contains("fail"); f && f->is_bool() && f->get_bool()) {
+      throw std::runtime_error(fmt::format("flow: job {} fails", ctx.job().id));
+    }
+  }
+  auto values = co_await ctx.children_values();
+  auto ignored = co_await ctx.ignored_children_failures();
+  json::object failures;
+  for (const auto& [key, reason] : ignored) failures[key] = reason;
+  json::value n = data.is_object() && data.get_object().contains("n") ? data.at("n") : json::value(nullptr);
+  co_return json::object{{"n", n}, {"children", std::move(values)}, {"ignored", std::move(failures)}};
+}
+
 net::awaitable<json::value> progress(job_context& ctx) {
   auto steps = std::max<std::int64_t>(1, int_field(ctx.job().data, "steps", 5));
   for (std::int64_t i = 1; i <= steps; ++i) {
@@ -93,7 +110,8 @@ json::value cpu(blocking_job_context& ctx) {
 }  // namespace
 
 const std::vector<std::string>& builtin_processor_names() {
-  static const std::vector<std::string> names{"noop", "echo", "sleep", "fail", "flaky", "progress", "cpu", "chaos"};
+  static const std::vector<std::string> names{"noop",     "echo", "sleep", "fail", "flaky",
+                                              "progress", "cpu",  "chaos", "flow"};
   return names;
 }
 
@@ -106,6 +124,7 @@ std::optional<processor> builtin_processor(const std::string& name) {
   if (name == "progress") return processor::async(progress);
   if (name == "cpu") return processor::blocking(cpu);
   if (name == "chaos") return processor::async(chaos);
+  if (name == "flow") return processor::async(flow);
   return std::nullopt;
 }
 

@@ -43,8 +43,10 @@ void add_worker_options(CLI::App& w, worker_flags& f) {
   w.add_option("--concurrency,-c", f.concurrency, "jobs run at once")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  w.add_option("--processor,-p", f.processor,
-               "noop, echo, sleep, fail, flaky, progress, cpu or chaos (sleeps data.ms, fails when data.fail)")
+  w.add_option(
+       "--processor,-p", f.processor,
+       "noop, echo, sleep, fail, flaky, progress, cpu, chaos (sleeps data.ms, fails when data.fail) or flow (fails "
+       "when data.fail, else answers data.n and its children's values)")
       ->capture_default_str();
   w.add_option("--name", f.name, "worker name (processedBy, CLIENT LIST)");
   w.add_option("--lock-duration", f.lock_duration_ms, "lock duration, ms")

@@ -76,6 +76,18 @@ class rate_limited : public std::runtime_error {
   std::chrono::milliseconds duration;
 };
 
+// Thrown by a processor that added children to its own job (flows: children whose
+// opts.parent is as_parent(ctx)): the job moves to waiting-children, as Node's
+// job.moveToWaitingChildren(token) followed by a WaitingChildrenError, and runs again
+// once its last child completes (the processor then finds their values with
+// job_context::children_values()). When every child has already finished, it goes back
+// to wait and runs again at once; when a child failed under failParentOnFailure, the
+// attempt fails. No attempt is used up.
+class wait_for_children : public std::runtime_error {
+ public:
+  wait_for_children() : std::runtime_error("the processor waits for the job's children") {}
+};
+
 // Thrown by queue::wait_until_finished when the job failed for good; what() is its
 // failed reason, as Node's waitUntilFinished rejects with Error(failedReason).
 class job_failed : public std::runtime_error {

@@ -16,6 +16,7 @@
 
 #include "drover/error.hpp"
 #include "drover/job.hpp"
+#include "drover/job_dependencies.hpp"
 #include "drover/job_scheduler.hpp"
 #include "drover/job_options.hpp"
 #include "drover/job_state.hpp"
@@ -240,6 +241,23 @@ class queue {
       std::vector<std::int64_t> priorities);
   // Trims the events stream to about `max_length` entries; returns how many went.
   boost::asio::awaitable<std::int64_t> trim_events(std::int64_t max_length);
+
+  // Flows (flow.hpp): what a parent job knows of its children, named by their job keys
+  // ("<prefix>:<queue>:<id>"). Each is empty for a job without children, or none.
+  //
+  // The return values of its completed children (Node's getChildrenValues).
+  boost::asio::awaitable<boost::json::object> get_children_values(std::string id);
+  // The failures of children it went on without: ignoreDependencyOnFailure and
+  // continueParentOnFailure (Node's getIgnoredChildrenFailures, and the deprecated
+  // getFailedChildrenValues, which reads the same).
+  boost::asio::awaitable<std::map<std::string, std::string>> get_ignored_children_failures(std::string id);
+  boost::asio::awaitable<std::map<std::string, std::string>> get_failed_children_values(std::string id);
+  // All its children by kind (processed, unprocessed, ignored, failed); with a query,
+  // a page of each kind asked for and the cursor of the next (Node's getDependencies).
+  boost::asio::awaitable<job_dependencies> get_dependencies(std::string id);
+  boost::asio::awaitable<job_dependencies> get_dependencies(std::string id, dependencies_query q);
+  // How many children it has of each kind (Node's getDependenciesCount).
+  boost::asio::awaitable<dependency_counts> get_dependency_counts(std::string id);
 
   // Waits until job `id` finishes and returns its return value, as Node's
   // job.waitUntilFinished(queueEvents, ttl). Throws drover::job_failed (what(): the failed

@@ -3,11 +3,13 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -107,6 +109,16 @@ class job_context {
   bool cancelled() const { return cancel_reason() != cancellation::none; }
   // Why it is asked to stop, or cancellation::none.
   virtual cancellation cancel_reason() const = 0;
+
+  // Flows (flow.hpp). The job's queue qualified by its prefix ("<prefix>:<queue>"): with
+  // the job's id, what its children name as their parent (drover::as_parent(ctx) in flow.hpp).
+  virtual std::string queue_key() const = 0;
+  // The return values of the job's completed children, by child key (Node's
+  // job.getChildrenValues()).
+  virtual boost::asio::awaitable<boost::json::object> children_values() = 0;
+  // The failures of children it goes on without (ignoreDependencyOnFailure,
+  // continueParentOnFailure), by child key (Node's job.getIgnoredChildrenFailures()).
+  virtual boost::asio::awaitable<std::map<std::string, std::string>> ignored_children_failures() = 0;
 };
 
 // What a blocking (CPU-bound) processor sees; it runs on the worker's thread pool.

@@ -7,12 +7,32 @@
 #include "core/clock.hpp"
 #include "core/msgpack.hpp"
 #include "drover/error.hpp"
+#include "drover/job_dependencies.hpp"
 
 namespace json = boost::json;
 
 namespace drover::detail {
 
-prepared_add prepare_add(const queue_keys& keys, new_job nj) {
+namespace {
+
+// What the job hash keeps as "parent": {id, queueKey} and the on-failure flag, as Node's
+// Job constructor builds it.
+json::object stored_parent(const parent_ref& p, const job_options& opts) {
+  json::object o{{"id", p.id}, {"queueKey", p.queue}};
+  static constexpr std::pair<const char*, const char*> flags[] = {{"failParentOnFailure", "fpof"},
+                                                                  {"removeDependencyOnFailure", "rdof"},
+                                                                  {"ignoreDependencyOnFailure", "idof"},
+                                                                  {"continueParentOnFailure", "cpof"}};
+  for (const auto& [name, short_name] : flags) {
+    const auto* v = opts.extra.if_contains(name);
+    if (v && v->is_bool() && v->get_bool()) o[short_name] = true;
+  }
+  return o;
+}
+
+}  // namespace
+
+checked_add check_add(const queue_keys& keys, new_job nj) {
   nj.opts.validate();
   std::string data = json::serialize(nj.data);
   if (nj.opts.size_limit && static_cast<std::int64_t>(data.size()) > *nj.opts.size_limit) {
@@ -38,8 +58,20 @@ prepared_add prepare_add(const queue_keys& keys, new_job nj) {
   msgpack_writer packed_opts;
   packed_opts.json(j.opts.to_stored());
   args.opts = packed_opts.take();
-  const auto delay = j.delay, priority = j.priority;
-  return prepared_add{std::move(j), scripts::pack_add(keys, std::move(args), delay, priority)};
+  if (auto parent = parent_of(j.opts)) {
+    args.parent_key = parent->key();
+    args.parent_dependencies_key = parent->key() + ":dependencies";
+    args.parent = stored_parent(*parent, j.opts);
+    j.parent_key = args.parent_key;
+    j.parent = args.parent;
+  }
+  return checked_add{std::move(j), std::move(args)};
+}
+
+prepared_add prepare_add(const queue_keys& keys, new_job nj) {
+  auto c = check_add(keys, std::move(nj));
+  const auto delay = c.j.delay, priority = c.j.priority;
+  return prepared_add{std::move(c.j), scripts::pack_add(keys, std::move(c.args), delay, priority)};
 }
 
 void take_id(prepared_add& p, const redis::reply& r) {

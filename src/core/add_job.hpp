@@ -15,6 +15,17 @@ struct prepared_add {
   scripts::script_call call;
 };
 
+// A job checked and ready to add, with the add's arguments; the script is still to be
+// chosen (prepare_add below, or a flow's addParentJob). A job whose options name a
+// parent (opts.parent) gets the link to it: its parentKey and parent as BullMQ stores
+// them, and its key joins the parent's dependencies when it is added. Throws as
+// prepare_add.
+struct checked_add {
+  job j;
+  scripts::add_job_args args;
+};
+checked_add check_add(const queue_keys& keys, new_job nj);
+
 // Packs an add the way Node's addJob does: the script is chosen by delay and
 // priority (scripts::pack_add). Throws error(invalid_argument) for options that fail
 // validation or data over the job's size limit.

@@ -25,6 +25,14 @@ class queue_keys {
   std::string job(std::string_view id) const { return key(id); }
   std::string lock(std::string_view id) const { return job(id) + ":lock"; }
   std::string logs(std::string_view id) const { return job(id) + ":logs"; }
+  // A parent job's children (flows): pending ones (a set of child job keys), processed
+  // ones (hash: child key -> return value JSON), failures ignored by idof/cpof (hash:
+  // child key -> failed reason; BullMQ calls it ":failed") and failed ones under fpof
+  // (zset: child key by time; ":unsuccessful").
+  std::string dependencies(std::string_view id) const { return job(id) + ":dependencies"; }
+  std::string processed(std::string_view id) const { return job(id) + ":processed"; }
+  std::string ignored_failures(std::string_view id) const { return job(id) + ":failed"; }
+  std::string unsuccessful(std::string_view id) const { return job(id) + ":unsuccessful"; }
 
   std::string wait, paused, meta, id, completed, failed, delayed, active, events, marker, prioritized, pc, stalled,
       stalled_check, limiter, repeat, waiting_children;

@@ -23,6 +23,9 @@ extern const script add_delayed_job, add_job_scheduler, get_job_scheduler, remov
     is_maxed, move_job_from_active_to_wait, move_jobs_to_wait, move_stalled_jobs_to_wait, move_to_active,
     move_to_delayed, move_to_finished, obliterate, pause, promote, remove_job, remove_orphaned_jobs, reprocess_job,
     retry_job, update_data, update_progress;
+// Flows (parent/child jobs).
+extern const script add_parent_job, move_to_waiting_children, get_dependency_counts,
+    release_parent_if_no_pending_dependencies;
 
 // drover's own scripts (src/lua), for what BullMQ lacks.
 extern const script cancel_job;

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startSystem, freePort } from './system.mjs';
-import { onCleanup, repoRoot, newQueue, startDroverWorker, spawnDrover, waitFor } from '../interop/support.mjs';
+import { onCleanup, repoRoot, newQueue, startDroverWorker, spawnDrover, runDrover, waitFor } from '../interop/support.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -221,6 +221,20 @@ test('the dashboard page: overview, queue, job, retry, pause, live counts, viewe
   await page.waitForFunction(() => document.querySelector('#job-state')?.textContent === 'completed' &&
     /"attempts": 2/.test(document.querySelector('#job-return')?.textContent), null, { timeout: 15000 });
   assert.equal(await reports.getJobState(failed[0]), 'completed');
+
+  // 3b. A flow (added by `drover flow add`): the parent's page shows what it waits for and
+  // links to its children, whose pages link back to it.
+  const added = await runDrover(['flow', 'add', '--queue', 'flows-e2e', '--redis', sys.redis.url, '--tree',
+    JSON.stringify({ name: 'parent', children: [{ name: 'child-a' }, { name: 'child-b' }] })]);
+  assert.equal(added.code, 0, added.stderr);
+  const flowTree = JSON.parse(added.stdout);
+  await page.goto(`${sys.base}/dashboard#/queue/flows-e2e/job/${flowTree.job.id}`);
+  await page.waitForSelector('#job-flow');
+  assert.match(await page.textContent('#job-children'), /2 pending, 0 processed/);
+  assert.equal(await page.locator('#job-flow li a').count(), 2);
+  await page.click('#job-flow li a');
+  await page.waitForFunction(() => /parent: flows-e2e\//.test(document.querySelector('#job-flow')?.textContent || ''), null,
+    { timeout: 10000 });
 
   // 4. Pause the queue, with a confirmation; the header shows it, and Redis has it.
   await page.goto(`${sys.base}/dashboard#/queue/reports?state=completed`);

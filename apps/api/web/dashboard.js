@@ -503,6 +503,30 @@
   }
 
   // --- a job ---
+  // A flow's job key "<prefix>:<queue>:<id>" as a link to that job's page.
+  function jobKeyLink(key) {
+    const last = key.lastIndexOf(':');
+    const prev = key.lastIndexOf(':', last - 1);
+    const queue = key.slice(prev + 1, last);
+    const jobId = key.slice(last + 1);
+    return el('a', { href: jhref(queue, jobId) }, `${queue}/${jobId}`);
+  }
+
+  // Flows: the job's parent and its children by kind, with what it still waits for.
+  function flowCard(flow) {
+    const c = flow.counts;
+    const d = flow.dependencies;
+    const list = (title, keys, extra) => keys.length ? [el('h2', { style: 'margin-top:12px' }, title),
+      el('ul', {}, keys.map((k) => el('li', {}, jobKeyLink(k), extra ? el('span', { class: 'muted' }, ` ${extra(k)}`) : null)))] : [];
+    return el('section', { class: 'card', id: 'job-flow' }, el('h2', {}, 'Flow'),
+      el('p', {}, flow.parentKey ? ['parent: ', jobKeyLink(flow.parentKey)] : 'no parent'),
+      el('p', { id: 'job-children' }, `children: ${c.unprocessed} pending, ${c.processed} processed, ${c.failed} failed, ${c.ignored} ignored`),
+      ...list('Waiting for', d.unprocessed || []),
+      ...list('Processed', Object.keys(d.processed || {}), (k) => JSON.stringify(d.processed[k])),
+      ...list('Failed', d.failed || []),
+      ...list('Ignored failures', Object.keys(d.ignored || {}), (k) => d.ignored[k]));
+  }
+
   function renderJob(name, id) {
     setCrumbs({ text: 'Queues', href: '#/' }, { text: name, href: qhref(name) }, { text: `job ${id}` });
     startStream(name);
@@ -551,6 +575,7 @@
         j.failedReason ? el('section', { class: 'card' }, el('h2', {}, 'Failed reason'), el('pre', { class: 'error', id: 'job-failed-reason' }, j.failedReason),
           (j.stacktrace || []).length ? el('h2', { style: 'margin-top:12px' }, 'Stack traces (one per failed attempt)') : null,
           ...(j.stacktrace || []).map((s) => el('pre', { class: 'error', style: 'margin-top:6px' }, s))) : null,
+        j.flow ? flowCard(j.flow) : null,
         el('div', { class: 'grid' },
           el('section', { class: 'card' }, el('h2', {}, 'Return value'), el('pre', { id: 'job-return' }, pretty(j.returnvalue))),
           el('section', { class: 'card' }, el('h2', {}, `Logs (${j.logCount})`),

@@ -12,13 +12,27 @@ namespace drover::detail::scripts {
 void add_job_args::append_to(script_args& out) && {
   msgpack_writer packed;
   packed.array(10).str(prefix).str(custom_id).str(name).integer(timestamp);
-  packed.nil().nil().nil().nil();  // parent key, parent dependencies key, parent, repeat job key
-  if (deduplication_key) {
-    packed.str(*deduplication_key);
+  auto str_or_nil = [&packed](const std::optional<std::string>& s) {
+    if (s) {
+      packed.str(*s);
+    } else {
+      packed.nil();
+    }
+  };
+  str_or_nil(parent_key);
+  str_or_nil(parent_dependencies_key);
+  if (parent_key) {
+    packed.json(parent);
   } else {
     packed.nil();
   }
-  packed.nil();  // defer parent release
+  packed.nil();  // repeat job key
+  str_or_nil(deduplication_key);
+  if (defer_parent_release) {
+    packed.integer(1);
+  } else {
+    packed.nil();
+  }
   out.push_back(packed.take());
   out.push_back(std::move(data));
   out.push_back(std::move(opts));

@@ -14,9 +14,12 @@
 //   event. KEYS (6): marker, meta, id, delayed, completed, events.
 // ARGV (3): msgpacked [prefix, custom id, name, timestamp, parent key, parent
 // dependencies key, parent, repeat job key, deduplication key, defer parent release]
-// (drover sends no parent and no repeat job key: nil), the data (JSON), the msgpacked
-// stored options. Returns the job id, or -5 when the parent is missing.
+// (drover sends no repeat job key: nil; nor a parent, unless the job is a flow's child),
+// the data (JSON), the msgpacked stored options. Returns the job id, or -5 when the
+// parent is missing.
 #pragma once
+
+#include <boost/json/object.hpp>
 
 #include <optional>
 
@@ -34,6 +37,13 @@ struct add_job_args {
   std::optional<std::string> deduplication_key;
   std::string data;  // JSON text
   std::string opts;  // msgpacked stored options
+  // A child's link to its parent (flows): the parent's job key, the key of its
+  // dependencies set, and what the job hash keeps as "parent" ({id, queueKey} and the
+  // on-failure flag: fpof, cpof, idof or rdof). Unset: no parent.
+  std::optional<std::string> parent_key, parent_dependencies_key;
+  boost::json::object parent;
+  // A flow's insert releases the parents itself at the end (release_parent.hpp).
+  bool defer_parent_release = false;
 
   void append_to(script_args& args) &&;
 };

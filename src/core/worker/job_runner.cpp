@@ -23,6 +23,7 @@
 #include "core/add_job.hpp"
 #include "core/clock.hpp"
 #include "core/dead_letter_format.hpp"
+#include "core/dependency_reads.hpp"
 #include "core/redis_retry.hpp"
 #include "core/retry_decision.hpp"
 #include "core/script_errors.hpp"
@@ -62,6 +63,14 @@ class async_context final : public job_context {
   net::awaitable<void> log(std::string line) override {
     auto call = scripts::add_log::of(w_.keys, job_.id, std::move(line), job_.opts.keep_logs);
     co_await scripts::run(*w_.conn, std::move(call));
+  }
+  // Flows.
+  std::string queue_key() const override { return w_.keys.qualified(); }
+  net::awaitable<json::object> children_values() override {
+    co_return co_await read_children_values(*w_.conn, w_.keys, job_.id);
+  }
+  net::awaitable<std::map<std::string, std::string>> ignored_children_failures() override {
+    co_return co_await read_ignored_failures(*w_.conn, w_.keys, job_.id);
   }
   net::awaitable<void> extend_lock(std::chrono::milliseconds duration) override {
     co_await extend_running_lock(w_, job_.id, duration);
@@ -214,6 +223,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
   // The processor put the job back (move_to_delayed, rate_limited): no outcome.
   std::optional<std::int64_t> delayed_until;
   std::optional<std::chrono::milliseconds> limited_for;
+  bool waits_for_children = false;  // the processor threw wait_for_children (flows)
   notify(*state_, "active", state_->events.active, std::as_const(j));
   job_trace traced(tracer_.get(), state_->keys.queue(), state_->id, state_->opts.name, j);
   const auto max_started = state_->opts.max_started_attempts;
@@ -266,6 +276,8 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
           delayed_until = d.until_ms;
         } catch (const rate_limited& r) {
           limited_for = r.duration;
+        } catch (const wait_for_children&) {
+          waits_for_children = true;
         } catch (const unrecoverable_error& e) {
           failure = e.what();
           unrecoverable = true;
@@ -281,7 +293,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
   }
   traced.processor_ended(failure);
   traced.finishing();
-  if (!cancel_request && !failure && !delayed_until && !limited_for) {
+  if (!cancel_request && !failure && !delayed_until && !limited_for && !waits_for_children) {
     const bool fetch = fetch_next();
     next = co_await complete(j, token, result, fetch, cancel_request);
   }
@@ -293,12 +305,15 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
     co_await put_off(j, token, *delayed_until);
   } else if (limited_for) {
     next = co_await hold_back(j, token, *limited_for);
+  } else if (waits_for_children) {
+    co_await wait_for_children_of(j, token);
   }
-  traced.ended(cancel_request  ? "cancelled"
-               : failure       ? "failed"
-               : delayed_until ? "delayed"
-               : limited_for   ? "rate_limited"
-                               : "completed",
+  traced.ended(cancel_request       ? "cancelled"
+               : failure            ? "failed"
+               : delayed_until      ? "delayed"
+               : limited_for        ? "rate_limited"
+               : waits_for_children ? "waiting_children"
+                                    : "completed",
                cancel_request ? std::optional<std::string>("cancelled") : failure);
   state_->running.remove(j.id);
   ++processed_;
@@ -310,7 +325,8 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
 // again. Giving up on the way out of a close is not logged (close() says what it hands
 // back).
 net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, const char* what,
-                                                               scripts::script_call call, bool* unanswered) {
+                                                               scripts::script_call call, bool* unanswered,
+                                                               std::optional<error>* refusal) {
   int tries = 0;
   auto attempt = [&]() -> net::awaitable<redis::reply> {
     ++tries;
@@ -325,6 +341,7 @@ net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, con
   // Only a Redis failure is tried again, so a second try means the first lost its reply.
   const bool lost = !r.value && (tries > 1 || (r.last_error && is_redis_failure(*r.last_error)));
   if (unanswered) *unanswered = lost;
+  if (refusal && !r.value && r.last_error && !is_redis_failure(*r.last_error)) *refusal = r.last_error;
   if (!r.value && r.stop == retry_stop::failed) {
     if (lost && !is_redis_failure(*r.last_error)) {
       // Most often the first try was run and its reply lost: the retry then finds the
@@ -351,7 +368,14 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
   finish.unless_cancelled = true;
   auto call = std::move(finish).pack();
   bool unanswered = false;
-  auto r = co_await record(j, "completion", std::move(call), &unanswered);
+  std::optional<error> refusal;
+  auto r = co_await record(j, "completion", std::move(call), &unanswered, &refusal);
+  if (!r && refusal && refusal->is(errc::pending_children)) {
+    // A parent that ran before its children were all done (continueParentOnFailure)
+    // cannot complete: the attempt fails, as Node's worker fails it.
+    co_await fail(j, token, refusal->what(), false);
+    co_return std::nullopt;
+  }
   if (!r) {
     // The finish may have run and locked the next job for us: hand that job back.
     if (fetch_next && unanswered) {

@@ -76,6 +76,8 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   boost::asio::awaitable<void> fail(const job& j, const std::string& token, const std::string& reason,
                                     bool unrecoverable);
   boost::asio::awaitable<void> put_off(const job& j, const std::string& token, std::int64_t until_ms);
+  // A processor's wait_for_children (waiting_children.cpp).
+  boost::asio::awaitable<void> wait_for_children_of(const job& j, const std::string& token);
   boost::asio::awaitable<std::optional<scripts::fetched>> hold_back(const job& j, const std::string& token,
                                                                     std::chrono::milliseconds pause);
   boost::asio::awaitable<void> fail_cancelled(const job& j, const std::string& token, const std::string& request);
@@ -84,9 +86,11 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   // Runs a finishing script (moveToFinished, moveToDelayed, retryJob): its reply, or
   // nothing when the outcome could not be recorded (logged). A negative code counts as
   // not recorded. When it returns nothing, `unanswered` (if given) says whether an
-  // attempt lost its reply to a Redis failure: Redis may have run that one.
+  // attempt lost its reply to a Redis failure: Redis may have run that one, and
+  // `refusal` (if given) the script's own refusal (a negative code), when that was why.
   boost::asio::awaitable<std::optional<redis::reply>> record(const job& j, const char* what, scripts::script_call call,
-                                                             bool* unanswered = nullptr);
+                                                             bool* unanswered = nullptr,
+                                                             std::optional<error>* refusal = nullptr);
 
   std::shared_ptr<worker_state> state_;
   processor proc_;

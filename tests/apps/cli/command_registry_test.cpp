@@ -91,9 +91,9 @@ TEST(command_registry, an_action_before_its_group_is_a_mistake_in_the_list) {
 TEST(command_registry, drover_lists_every_command_once) {
   std::set<std::string> names;
   for (const auto& c : drover_commands()) EXPECT_TRUE(names.insert(c.name).second) << c.name;
-  for (const char* name :
-       {"worker", "add", "counts", "job", "events", "schedule", "api", "workers", "dashboard", "migrate", "dlq",
-        "queue", "queue jobs", "queue list", "queue limits", "top", "completion"}) {
+  for (const char* name : {"worker",       "add",       "counts",     "job",  "events",   "schedule",   "api",
+                           "workers",      "dashboard", "migrate",    "dlq",  "queue",    "queue jobs", "queue list",
+                           "queue limits", "top",       "completion", "flow", "flow add", "flow show"}) {
     EXPECT_TRUE(names.count(name)) << name;
   }
   CLI::App app{"drover"};

@@ -1,0 +1,261 @@
+// flow_producer.cpp - adds trees of jobs in one MULTI and reads them back (flow.hpp), as
+// Node's FlowProducer and its Redis backend's addFlow do.
+#include "drover/flow.hpp"
+
+#include <fmt/format.h>
+
+#include <random>
+#include <set>
+
+#include "core/add_job.hpp"
+#include "core/clock.hpp"
+#include "core/dependency_reads.hpp"
+#include "core/keys.hpp"
+#include "core/script_errors.hpp"
+#include "core/script_runner.hpp"
+#include "core/scripts/add_parent_job.hpp"
+#include "core/scripts/release_parent.hpp"
+#include "drover/error.hpp"
+#include "redis/connection.hpp"
+
+namespace json = boost::json;
+namespace net = boost::asio;
+
+namespace drover {
+
+namespace scripts = detail::scripts;
+
+struct flow_producer::impl {
+  impl(net::any_io_executor ex, flow_producer_options o)
+      : opts(std::move(o)), conn(redis::connection::create(std::move(ex), opts.redis)) {}
+  flow_producer_options opts;
+  std::shared_ptr<redis::connection> conn;
+};
+
+namespace {
+
+// A random (version 4) UUID: a flow node's id when it has no jobId, as Node's randomUUID.
+std::string random_uuid() {
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  std::uniform_int_distribution<std::uint64_t> dist;
+  std::uint64_t hi = dist(gen), lo = dist(gen);
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48,
+                     lo & 0xffffffffffffULL);
+}
+
+// Node's validateFlowJobs: ids of parents are chosen before any add runs, so a node with
+// children cannot be deduplicated into another job.
+void validate(const flow_job& node) {
+  if (node.children.empty()) return;
+  if (!node.opts.deduplication.empty()) {
+    throw error(errc::invalid_argument, "Deduplication options cannot be used on flow nodes with children");
+  }
+  for (const auto& c : node.children) validate(c);
+}
+
+// The calls of one or more trees, in the order Node collects them (each parent before
+// its children), and the parents to release after them.
+struct flow_insert {
+  std::vector<scripts::script_call> adds;
+  std::vector<parent_ref> parents;  // unique by key, in order of first mention
+  std::set<std::string> parent_keys;
+
+  // Packs `node` (and its children) under `parent`; returns the node with its job.
+  flow_node add(flow_job node, const std::optional<parent_ref>& parent, const std::string& default_prefix) {
+    flow_node out;
+    out.prefix = node.prefix.empty() ? default_prefix : node.prefix;
+    out.queue = node.queue;
+    detail::check_queue_name(node.queue);
+    const detail::queue_keys keys(out.prefix, node.queue);
+    // The id is chosen here, but stored in opts only when the caller gave it (as Node).
+    const std::string id = node.opts.job_id.value_or(random_uuid());
+    if (parent) {
+      set_parent(node.opts, *parent);
+    } else {
+      node.opts.extra.erase("parent");
+    }
+    auto children = std::move(node.children);
+    auto checked = detail::check_add(keys, new_job{std::move(node.name), std::move(node.data), std::move(node.opts)});
+    checked.args.custom_id = id;
+    checked.args.defer_parent_release = true;
+    checked.j.id = id;
+    if (parent && parent_keys.insert(parent->key()).second) parents.push_back(*parent);
+    const auto delay = checked.j.delay, priority = checked.j.priority;
+    if (children.empty()) {
+      adds.push_back(scripts::pack_add(keys, std::move(checked.args), delay, priority));
+    } else {
+      adds.push_back(scripts::add_parent_job::of(keys, std::move(checked.args)).pack());
+    }
+    out.job = std::move(checked.j);
+    const parent_ref self{id, keys.qualified()};
+    for (auto& c : children) out.children.push_back(add(std::move(c), self, default_prefix));
+    return out;
+  }
+
+  // Every script the transaction runs loaded first, then MULTI, the adds, the releases
+  // and EXEC, as one pipeline: EVALSHA inside MULTI cannot load a missing script.
+  std::vector<redis::command> commands(std::int64_t now) && {
+    std::vector<scripts::script_call> calls = std::move(adds);
+    for (auto& p : parents) {
+      calls.push_back(scripts::release_parent{p.key(), p.key() + ":dependencies", p.queue, p.id, now}.pack());
+    }
+    std::vector<redis::command> cmds;
+    std::set<const detail::lua::script*> loaded;
+    for (const auto& c : calls) {
+      if (loaded.insert(c.script).second) cmds.push_back(redis::command{"SCRIPT", "LOAD", c.script->source});
+    }
+    cmds.push_back(redis::command{"MULTI"});
+    for (const auto& c : calls) cmds.push_back(detail::script_command(*c.script, c.args));
+    cmds.push_back(redis::command{"EXEC"});
+    return cmds;
+  }
+};
+
+// Each reply before EXEC is SCRIPT LOAD's or QUEUED; EXEC's holds one answer per call.
+// A call that could not be queued aborts the transaction (nothing written); a script
+// that failed inside it fails the add (the others ran, as in Node).
+void check_transaction(const std::vector<redis::reply>& replies, std::size_t calls) {
+  for (const auto& r : replies) {
+    if (r.is_error()) throw error(errc::script_error, "flow add: " + r.str);
+  }
+  const auto& exec = replies.back();
+  if (!exec.is_array() || exec.elements.size() != calls) {
+    throw error(errc::protocol_error, "flow add: the transaction was not run");
+  }
+  for (const auto& r : exec.elements) {
+    if (r.is_error()) throw error(errc::script_error, "flow add: " + r.str);
+  }
+}
+
+}  // namespace
+
+flow_job flow_job::from_json(const json::value& v) {
+  if (!v.is_object()) throw error(errc::invalid_argument, "a flow job must be a JSON object");
+  const auto& o = v.get_object();
+  flow_job f;
+  auto text = [&o](const char* name, bool required) -> std::string {
+    const auto* s = o.if_contains(name);
+    if (!s) {
+      if (required) throw error(errc::invalid_argument, fmt::format("a flow job needs '{}'", name));
+      return {};
+    }
+    if (!s->is_string()) throw error(errc::invalid_argument, fmt::format("flow job '{}' must be a string", name));
+    return std::string(s->get_string());
+  };
+  f.name = text("name", true);
+  f.queue = text("queueName", true);
+  f.prefix = text("prefix", false);
+  if (const auto* d = o.if_contains("data")) f.data = *d;
+  if (const auto* opts = o.if_contains("opts")) f.opts = job_options::from_json(*opts);
+  if (const auto* children = o.if_contains("children")) {
+    if (!children->is_array()) throw error(errc::invalid_argument, "flow job 'children' must be an array");
+    for (const auto& c : children->get_array()) f.children.push_back(from_json(c));
+  }
+  return f;
+}
+
+json::object flow_node::to_json() const {
+  auto j = job.to_json();
+  j["queueName"] = queue;
+  j["prefix"] = prefix;
+  json::object o{{"job", std::move(j)}};
+  if (!children.empty()) {
+    json::array c;
+    for (const auto& child : children) c.push_back(child.to_json());
+    o["children"] = std::move(c);
+  }
+  return o;
+}
+
+flow_producer::flow_producer(net::any_io_executor ex, flow_producer_options opts)
+    : impl_(std::make_unique<impl>(std::move(ex), std::move(opts))) {}
+flow_producer::~flow_producer() {
+  if (impl_) impl_->conn->close();
+}
+flow_producer::flow_producer(flow_producer&&) noexcept = default;
+flow_producer& flow_producer::operator=(flow_producer&&) noexcept = default;
+void flow_producer::close() { impl_->conn->close(); }
+
+net::awaitable<flow_node> flow_producer::add(flow_job tree) {
+  std::vector<flow_job> trees;
+  trees.push_back(std::move(tree));
+  auto added = co_await add_bulk(std::move(trees));
+  co_return std::move(added.front());
+}
+
+net::awaitable<std::vector<flow_node>> flow_producer::add_bulk(std::vector<flow_job> trees) {
+  for (const auto& t : trees) validate(t);
+  flow_insert insert;
+  std::vector<flow_node> out;
+  std::vector<std::size_t> root_entry;  // each tree's root: its index among the adds
+  std::vector<std::optional<parent_ref>> root_parent;
+  for (auto& t : trees) {
+    root_entry.push_back(insert.adds.size());
+    auto parent = parent_of(t.opts);
+    root_parent.push_back(parent);
+    out.push_back(insert.add(std::move(t), parent, impl_->opts.prefix));
+  }
+  const std::size_t calls = insert.adds.size() + insert.parents.size();
+  auto cmds = std::move(insert).commands(detail::now_ms());
+  auto replies = co_await impl_->conn->exec(std::move(cmds));
+  check_transaction(replies, calls);
+  const auto& exec = replies.back();
+  for (std::size_t t = 0; t < out.size(); ++t) {
+    const auto& r = exec.elements[root_entry[t]];
+    if (auto code = r.as_int(); r.is_integer() && code && *code < 0) {
+      const std::string parent_key = root_parent[t] ? root_parent[t]->key() : std::string("(none)");
+      if (*code == -5)
+        throw error(errc::parent_missing, fmt::format("Missing key for parent job {}. addJob", parent_key));
+      if (*code == -7) {
+        throw error(errc::invalid_argument, fmt::format("The parent job {} cannot be replaced. addJob", parent_key));
+      }
+      throw detail::script_code_error(*code, out[t].job.id, "addJob");
+    }
+    // A custom id that already existed answers that id, as for a plain add.
+    if (r.is_string()) out[t].job.id = r.str;
+  }
+  co_return out;
+}
+
+namespace {
+
+net::awaitable<std::optional<flow_node>> read_node(redis::connection& conn, std::string prefix, std::string queue,
+                                                   std::string id, int depth, int max_children) {
+  const detail::queue_keys keys(prefix, queue);
+  auto j = co_await detail::read_job(conn, keys, id);
+  if (!j) co_return std::nullopt;
+  flow_node node{std::move(*j), queue, prefix, {}};
+  if (depth - 1 <= 0) co_return node;
+  const dependencies_page page{0, max_children};
+  dependencies_query q{page, page, page, page};
+  auto deps = co_await detail::read_dependencies(conn, keys, id, q);
+  // Node's order: processed, unprocessed, failed, ignored.
+  std::vector<std::string> child_keys;
+  for (const auto& [k, v] : deps.processed) child_keys.push_back(k);
+  for (auto& k : deps.unprocessed) child_keys.push_back(std::move(k));
+  for (auto& k : deps.failed) child_keys.push_back(std::move(k));
+  for (const auto& [k, v] : deps.ignored) child_keys.push_back(k);
+  for (const auto& key : child_keys) {
+    auto ref = parent_ref::from_key(key);
+    if (!ref) continue;
+    const auto colon = ref->queue.rfind(':');
+    std::string child_prefix = ref->queue.substr(0, colon), child_queue = ref->queue.substr(colon + 1);
+    auto child = co_await read_node(conn, std::move(child_prefix), std::move(child_queue), std::move(ref->id),
+                                    depth - 1, max_children);
+    if (child) node.children.push_back(std::move(*child));
+  }
+  co_return node;
+}
+
+}  // namespace
+
+net::awaitable<std::optional<flow_node>> flow_producer::get_flow(get_flow_options opts) {
+  detail::check_queue_name(opts.queue);
+  std::string prefix = opts.prefix.empty() ? impl_->opts.prefix : opts.prefix;
+  co_return co_await read_node(*impl_->conn, std::move(prefix), std::move(opts.queue), std::move(opts.id), opts.depth,
+                               opts.max_children);
+}
+
+}  // namespace drover
