@@ -13,8 +13,9 @@
 # takes only the CPU the release build and the tests leave idle (link steps, the Node
 # suites waiting on timers); its tests run last, once it is done. On two cores this
 # saves about five minutes over building both trees before testing. Once it is done, the
-# ThreadSanitizer tree (the library and its integration tests) and the fuzz harnesses
-# (clang, a few sources each) build the same way, beside its tests.
+# ThreadSanitizer tree and the fuzz harnesses (clang, a few sources each) build the same
+# way, beside its tests. Both sanitizer trees hold the library, the apps and every C++
+# test; all three trees are unity builds (Makefile, UNITY).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -22,10 +23,6 @@ asan=${2:-build-asan}
 jobs=${3:-$(nproc)}
 fuzz=${4:-build-fuzz}
 tsan=${5:-build-tsan}
-# The tests run under ThreadSanitizer (ctest -R): the engine's integration tests, all of
-# them (about 20 s at -j 2), as they are where threads meet: blocking processors on the
-# worker's pool, blocking_queue's I/O thread, workers on threads of their own.
-tsan_tests='^integration\.'
 # Seconds of fuzzing per harness, after its committed corpus has run.
 fuzz_seconds=${FUZZ_TEST_SECONDS:-5}
 
@@ -87,7 +84,7 @@ wait_build() {
   return "$rc"
 }
 
-start_build asan "$asan" -j "$jobs" --target drover_tests
+start_build asan "$asan" -j "$jobs"
 
 step "format (clang-format as .clang-format says)" scripts/check-format.sh
 
@@ -113,7 +110,7 @@ asan_ok=0
 step "sanitizer build (AddressSanitizer and UBSan)" wait_build asan && asan_ok=1
 # These start once the ASan build is done, so that they never slow it, and take the CPU
 # its tests leave idle.
-start_build tsan "$tsan" -j "$jobs" --target drover_integration_tests
+start_build tsan "$tsan" -j "$jobs"
 start_build fuzz "$fuzz" -j "$jobs"
 if [ "$asan_ok" -eq 1 ]; then
   step "C++ tests under AddressSanitizer and UBSan" \
@@ -121,11 +118,11 @@ if [ "$asan_ok" -eq 1 ]; then
     ctest --test-dir "$asan" --output-on-failure -j 2 --timeout 300
 fi
 tsan_ok=0
-step "ThreadSanitizer build (library and integration tests)" wait_build tsan && tsan_ok=1
+step "ThreadSanitizer build" wait_build tsan && tsan_ok=1
 if [ "$tsan_ok" -eq 1 ]; then
-  step "integration tests under ThreadSanitizer" \
+  step "C++ tests under ThreadSanitizer" \
     env TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" \
-    ctest --test-dir "$tsan" --output-on-failure -j 2 --timeout 300 -R "$tsan_tests"
+    ctest --test-dir "$tsan" --output-on-failure -j 2 --timeout 300
 fi
 if step "fuzz build (clang-15, libFuzzer)" wait_build fuzz; then
   step "fuzz harnesses: each committed corpus, then ${fuzz_seconds} s of fuzzing each" \

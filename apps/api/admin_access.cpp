@@ -1,47 +1,38 @@
 // admin_access.cpp - dashboard credentials, their checks, and the cross-site guard.
 #include "api/admin_access.hpp"
 
+#include <drover_app/ascii.hpp>
 #include <drover_app/base64.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <stdexcept>
 
 namespace drover::api {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using app::iequals;
+using app::trim_space;
 
 // "Scheme rest" with a case-insensitive scheme; the rest, or nullopt.
 std::optional<std::string_view> after_scheme(std::string_view header, std::string_view scheme) {
-  header = trim(header);
+  header = trim_space(header);
   if (header.size() <= scheme.size() || !iequals(header.substr(0, scheme.size()), scheme) ||
       header[scheme.size()] != ' ') {
     return std::nullopt;
   }
-  return trim(header.substr(scheme.size() + 1));
+  return trim_space(header.substr(scheme.size() + 1));
 }
 
 }  // namespace
 
 const char* to_string(admin_role r) { return r == admin_role::admin ? "admin" : "viewer"; }
 
-admin_access::admin_access(std::string token, std::string_view users) : token_(std::string(trim(token))) {
+admin_access::admin_access(std::string token, std::string_view users) : token_(std::string(trim_space(token))) {
   std::size_t index = 0;
   while (!users.empty()) {
     auto comma = users.find(',');
-    auto entry = trim(users.substr(0, comma));
+    auto entry = trim_space(users.substr(0, comma));
     users = comma == std::string_view::npos ? std::string_view{} : users.substr(comma + 1);
     ++index;
     if (entry.empty()) continue;
@@ -116,7 +107,7 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 std::string cross_site_refusal(const action_request& r) {
   if (r.method != "POST" && r.method != "DELETE") return "actions must be POST or DELETE";
-  auto type = trim(r.content_type);
+  auto type = trim_space(r.content_type);
   const bool json_body = type.size() >= 16 && iequals(type.substr(0, 16), "application/json");
   if (r.action_header.empty() && !json_body) {
     return "actions need the header X-Drover-Action or a JSON body (Content-Type: application/json)";
@@ -128,7 +119,7 @@ std::string cross_site_refusal(const action_request& r) {
     auto origin = r.origin;
     auto scheme_end = origin.find("://");
     auto authority = scheme_end == std::string_view::npos ? std::string_view{} : origin.substr(scheme_end + 3);
-    if (authority.empty() || !iequals(authority, trim(r.host))) {
+    if (authority.empty() || !iequals(authority, trim_space(r.host))) {
       return "cross-site request refused (Origin " + std::string(origin) + " is not this server)";
     }
   }

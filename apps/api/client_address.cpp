@@ -4,15 +4,13 @@
 #include <stdexcept>
 #include <string>
 
+#include <drover_app/ascii.hpp>
+
 namespace drover::api {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using app::trim_ows;
 
 }  // namespace
 
@@ -51,7 +49,7 @@ std::string client_address_policy::client_of(std::string_view peer, std::string_
   while (true) {
     auto comma = forwarded_for.rfind(',', end == 0 ? 0 : end - 1);
     const bool first = comma == std::string_view::npos || end == 0;
-    auto entry = trim(first ? forwarded_for.substr(0, end) : forwarded_for.substr(comma + 1, end - comma - 1));
+    auto entry = trim_ows(first ? forwarded_for.substr(0, end) : forwarded_for.substr(comma + 1, end - comma - 1));
     if (!entry.empty()) {
       if (!trusted(entry)) return std::string(entry);
       leftmost = entry;

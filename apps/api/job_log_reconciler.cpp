@@ -14,7 +14,7 @@ namespace drover::api {
 
 namespace {
 
-constexpr auto db_deadline = std::chrono::seconds(10);
+constexpr auto reconcile_deadline = std::chrono::seconds(10);
 
 // The final update a job in `state` makes, or nullopt while it is not finished.
 std::optional<app::job_log_update> final_update(const std::string& queue_name, const std::string& id,
@@ -47,7 +47,7 @@ boost::asio::awaitable<std::size_t> reconcile_job_logs(boost::asio::any_io_execu
                                                        boost::asio::thread_pool& db_pool, std::string queue_name,
                                                        std::size_t limit) {
   auto read = [&db, queue_name, limit]() { return db.unfinished_job_logs(queue_name, limit); };
-  auto rows = co_await blocking_call(ex, db_pool, read, db_deadline);
+  auto rows = co_await blocking_call(ex, db_pool, read, reconcile_deadline);
   if (rows.size() == limit) {
     spdlog::warn("relay {}: reconciling the first {} unfinished job_logs rows; the rest wait for their events",
                  queue_name, limit);
@@ -66,7 +66,7 @@ boost::asio::awaitable<std::size_t> reconcile_job_logs(boost::asio::any_io_execu
   }
   if (!updates.empty()) {
     auto write = [&db, updates]() { db.record_job_logs(updates); };
-    co_await blocking_call(ex, db_pool, write, db_deadline);
+    co_await blocking_call(ex, db_pool, write, reconcile_deadline);
   }
   co_return updates.size();
 }

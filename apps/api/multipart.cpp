@@ -5,20 +5,18 @@
 #include <algorithm>
 #include <cctype>
 
+#include <drover_app/ascii.hpp>
+
 namespace drover::api {
 
 namespace {
+
+using app::trim_ows;
 
 std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // The value of parameter `name` in "type; a=b; name="value"" (quoted or not).
@@ -28,7 +26,7 @@ std::optional<std::string> parameter(std::string_view header, std::string_view n
     auto rest = header.substr(pos + 1);
     auto eq = rest.find('=');
     if (eq == std::string_view::npos) return std::nullopt;
-    auto key = lower(trim(rest.substr(0, eq)));
+    auto key = lower(trim_ows(rest.substr(0, eq)));
     auto value = rest.substr(eq + 1);
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
     std::string v;
@@ -42,7 +40,7 @@ std::optional<std::string> parameter(std::string_view header, std::string_view n
       consumed = i + 1;
     } else {
       consumed = std::min(value.find(';'), value.size());
-      v = std::string(trim(value.substr(0, consumed)));
+      v = std::string(trim_ows(value.substr(0, consumed)));
     }
     if (key == name) return v;
     auto next = value.find(';', std::min(consumed, value.size()));
@@ -55,7 +53,7 @@ std::optional<std::string> parameter(std::string_view header, std::string_view n
 }  // namespace
 
 std::optional<std::string> multipart_boundary(std::string_view content_type) {
-  auto type = lower(trim(content_type.substr(0, content_type.find(';'))));
+  auto type = lower(trim_ows(content_type.substr(0, content_type.find(';'))));
   if (type != "multipart/form-data") return std::nullopt;
   auto b = parameter(content_type, "boundary");
   if (!b || b->empty() || b->size() > 70)
@@ -97,8 +95,8 @@ std::vector<multipart_part> parse_multipart(std::string_view body, std::string_v
       headers = eol == std::string_view::npos ? std::string_view() : headers.substr(eol + 2);
       auto colon = line.find(':');
       if (colon == std::string_view::npos) continue;
-      auto name = lower(trim(line.substr(0, colon)));
-      auto value = trim(line.substr(colon + 1));
+      auto name = lower(trim_ows(line.substr(0, colon)));
+      auto value = trim_ows(line.substr(colon + 1));
       if (name == "content-disposition") {
         part.name = parameter(value, "name").value_or("");
         part.filename = parameter(value, "filename");

@@ -8,17 +8,15 @@
 #include <stdexcept>
 #include <vector>
 
+#include <drover_app/ascii.hpp>
+
 namespace drover::api {
 
 namespace {
 
-constexpr std::int64_t max_priority = 2097151;  // BullMQ 6.7.0: 2^21 - 1
+using app::trim_ows;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+constexpr std::int64_t max_priority = 2097151;  // BullMQ 6.7.0: 2^21 - 1
 
 // "a=1, b=2" -> {{"a","1"},{"b","2"}}
 std::vector<std::pair<std::string, std::string>> pairs(const char* setting, std::string_view text) {
@@ -27,12 +25,12 @@ std::vector<std::pair<std::string, std::string>> pairs(const char* setting, std:
   while (i <= text.size()) {
     auto end = text.find(',', i);
     if (end == std::string_view::npos) end = text.size();
-    auto entry = trim(text.substr(i, end - i));
+    auto entry = trim_ows(text.substr(i, end - i));
     i = end + 1;
     if (entry.empty()) continue;
     auto eq = entry.find('=');
-    auto key = eq == std::string_view::npos ? std::string_view() : trim(entry.substr(0, eq));
-    auto value = eq == std::string_view::npos ? std::string_view() : trim(entry.substr(eq + 1));
+    auto key = eq == std::string_view::npos ? std::string_view() : trim_ows(entry.substr(0, eq));
+    auto value = eq == std::string_view::npos ? std::string_view() : trim_ows(entry.substr(eq + 1));
     if (key.empty() || value.empty()) {
       throw std::invalid_argument(fmt::format("{}: '{}' is not name=value", setting, entry));
     }
@@ -62,7 +60,7 @@ priority_policy::priority_policy(std::string_view tiers, std::string_view user_t
     }
     user_tiers_[user] = tier;
   }
-  default_tier_ = std::string(trim(default_tier));
+  default_tier_ = std::string(trim_ows(default_tier));
   if (!default_tier_.empty() && !tiers_.contains(default_tier_)) {
     throw std::invalid_argument(fmt::format("DEFAULT_TIER: '{}' is not one of PRIORITY_TIERS", default_tier_));
   }

@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: drover-extract <media-type> <memory-MiB> <cpu-seconds> < upload > records\n";
     return 1;
   }
-  const auto memory_mib = static_cast<rlim_t>(positive(argv[2], "memory-MiB"));
+  [[maybe_unused]] const auto memory_mib = static_cast<rlim_t>(positive(argv[2], "memory-MiB"));
   const auto cpu_seconds = static_cast<rlim_t>(positive(argv[3], "cpu-seconds"));
   // SIGXCPU at the soft limit; the hard one, a second later, is SIGKILL for a process
   // that ignores it.

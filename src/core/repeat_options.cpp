@@ -15,20 +15,20 @@ namespace drover {
 
 namespace {
 
-[[noreturn]] void bad(std::string_view option, std::string_view why) {
+[[noreturn]] void bad_repeat_option(std::string_view option, std::string_view why) {
   throw error(errc::invalid_argument, fmt::format("invalid repeat option '{}': {}", option, why));
 }
 
-std::int64_t need_integer(const json::value& v, std::string_view name) {
+std::int64_t repeat_integer(const json::value& v, std::string_view name) {
   if (v.is_int64()) return v.get_int64();
   if (v.is_uint64()) return static_cast<std::int64_t>(v.get_uint64());
   if (v.is_double() && std::floor(v.get_double()) == v.get_double()) return static_cast<std::int64_t>(v.get_double());
-  bad(name, "expected an integer, got " + json::serialize(v));
+  bad_repeat_option(name, "expected an integer, got " + json::serialize(v));
 }
 
 // A date as Node's `new Date(x)` takes it: ms since the epoch, or "YYYY-MM-DDTHH:MM:SS[.mmm]Z".
 std::int64_t need_date(const json::value& v, std::string_view name) {
-  if (!v.is_string()) return need_integer(v, name);
+  if (!v.is_string()) return repeat_integer(v, name);
   std::string s(v.get_string());
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, ms = 0, used = 0;
   bool ok = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &y, &mo, &d, &h, &mi, &sec, &ms, &used) == 7 &&
@@ -39,7 +39,7 @@ std::int64_t need_date(const json::value& v, std::string_view name) {
          used == static_cast<int>(s.size());
   }
   if (!ok || mo < 1 || mo > 12 || d < 1 || d > 31)
-    bad(name, "expected ms since the epoch or an ISO 8601 UTC time, got " + s);
+    bad_repeat_option(name, "expected ms since the epoch or an ISO 8601 UTC time, got " + s);
   // Days from civil (proleptic Gregorian), then to ms.
   y -= mo <= 2;
   const int era = (y >= 0 ? y : y - 399) / 400;
@@ -59,26 +59,27 @@ repeat_options repeat_options::from_json(const json::value& v) {
     std::string_view k = kv.key();
     const auto& val = kv.value();
     if (k == "pattern") {
-      if (!val.is_string()) bad(k, "expected a cron expression");
+      if (!val.is_string()) bad_repeat_option(k, "expected a cron expression");
       r.pattern = std::string(val.get_string());
     } else if (k == "every") {
-      r.every = need_integer(val, k);
+      r.every = repeat_integer(val, k);
     } else if (k == "tz") {
-      if (!val.is_string()) bad(k, "expected an IANA time zone name");
+      if (!val.is_string()) bad_repeat_option(k, "expected an IANA time zone name");
       r.tz = std::string(val.get_string());
     } else if (k == "startDate") {
       r.start_date = need_date(val, k);
     } else if (k == "endDate") {
       r.end_date = need_date(val, k);
     } else if (k == "limit") {
-      r.limit = need_integer(val, k);
+      r.limit = repeat_integer(val, k);
     } else if (k == "immediately") {
-      if (!val.is_bool()) bad(k, "expected true or false");
+      if (!val.is_bool()) bad_repeat_option(k, "expected true or false");
       r.immediately = val.get_bool();
     } else if (k == "offset") {
-      r.offset = need_integer(val, k);
+      r.offset = repeat_integer(val, k);
     } else {
-      bad(k, "unknown option (expected pattern, every, tz, startDate, endDate, limit, immediately, offset)");
+      bad_repeat_option(k,
+                        "unknown option (expected pattern, every, tz, startDate, endDate, limit, immediately, offset)");
     }
   }
   return r;
@@ -104,15 +105,15 @@ void repeat_options::validate() const {
   if (!has_pattern && !every) {
     throw error(errc::invalid_argument, "Either .pattern or .every options must be defined for this repeatable job");
   }
-  if (every && *every <= 0) bad("every", "must be a positive number of ms");
+  if (every && *every <= 0) bad_repeat_option("every", "must be a positive number of ms");
   if (immediately && start_date) {
     throw error(errc::invalid_argument, "Both .immediately and .startDate options are defined for this repeatable job");
   }
   if (end_date && *end_date < detail::now_ms()) {
     throw error(errc::invalid_argument, "End date must be greater than current timestamp");
   }
-  if (limit && *limit < 0) bad("limit", "must not be negative");
-  if (offset && *offset < 0) bad("offset", "must not be negative");
+  if (limit && *limit < 0) bad_repeat_option("limit", "must not be negative");
+  if (offset && *offset < 0) bad_repeat_option("offset", "must not be negative");
 }
 
 json::object job_scheduler_info::to_json() const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -15,6 +16,9 @@
 #include "support/redis_server.hpp"
 
 namespace drover::test {
+
+// Job data {"n": n}: numbered jobs, told apart in a test.
+inline boost::json::value with_n(std::int64_t n) { return boost::json::object{{"n", n}}; }
 
 class queue_fixture : public ::testing::Test {
  public:

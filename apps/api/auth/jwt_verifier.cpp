@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include <drover_app/ascii.hpp>
 #include <drover_app/base64.hpp>
 #include "api/auth/jwks_file.hpp"
 #include "api/auth/jwt_key.hpp"
@@ -17,23 +18,14 @@ namespace drover::api::auth {
 
 namespace {
 
+using app::iequals;
+using app::trim_ows;
+
 namespace json = boost::json;
 
 constexpr std::int64_t max_leeway_s = 86400;
 
 verification refused(const char* why) { return {std::nullopt, why}; }
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) { return lower(x) == lower(y); });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
@@ -120,7 +112,7 @@ jwt_settings jwt_settings::from_env() {
   s.issuer = env("AUTH_JWT_ISSUER");
   s.audience = env("AUTH_JWT_AUDIENCE");
   const auto leeway = env("AUTH_JWT_LEEWAY_S");
-  if (const auto text = trim(leeway); !text.empty()) {
+  if (const auto text = trim_ows(leeway); !text.empty()) {
     std::int64_t v = -1;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec != std::errc{} || end != text.data() + text.size() || v < 0 || v > max_leeway_s) {
@@ -169,14 +161,14 @@ verification jwt_verifier::verify(std::string_view token) const {
 }
 
 verification jwt_verifier::verify_bearer(std::string_view authorization_header) const {
-  auto h = trim(authorization_header);
+  auto h = trim_ows(authorization_header);
   constexpr std::string_view scheme = "bearer";
   if (h.empty()) return refused("missing token");
   if (h.size() <= scheme.size() || !iequals(h.substr(0, scheme.size()), scheme) ||
       (h[scheme.size()] != ' ' && h[scheme.size()] != '\t')) {
     return refused("expected a Bearer token");
   }
-  return verify(trim(h.substr(scheme.size())));
+  return verify(trim_ows(h.substr(scheme.size())));
 }
 
 verification jwt_verifier::verify(std::string_view token, std::int64_t now_s) const {

@@ -5,19 +5,16 @@
 
 #include "api/socketio/engineio_error.hpp"
 
+#include <drover_app/ascii.hpp>
+
 namespace drover::api::socketio {
 namespace http = boost::beast::http;
 
 namespace {
 
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+using app::iequals;
 
 // Host names compare case-insensitively.
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
-
 // "https://example.com:8080" -> "example.com:8080", the form of a Host header.
 std::string_view origin_authority(std::string_view origin) {
   const auto scheme_end = origin.find("://");

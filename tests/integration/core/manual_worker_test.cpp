@@ -23,7 +23,7 @@ namespace {
 using test::run_async;
 
 // Built outside the coroutines: GCC 12 cannot compile a braced json::object inside one.
-json::value with_n(std::int64_t n) { return json::object{{"n", n}}; }
+using test::with_n;
 json::value ok() { return json::object{{"ok", true}}; }
 
 class manual_worker_test : public test::queue_fixture {

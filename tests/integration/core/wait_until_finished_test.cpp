@@ -24,8 +24,8 @@ using test::eventually;
 using test::run_async;
 
 // Built outside the coroutines: GCC 12 cannot compile a braced json::object inside one.
-json::value with_n(std::int64_t n) { return json::object{{"n", n}}; }
-json::value failing(std::string reason) { return json::object{{"fail", reason}}; }
+using test::with_n;
+json::value fails_with(std::string reason) { return json::object{{"fail", reason}}; }
 
 class wait_until_finished_test : public test::queue_fixture {
  protected:
@@ -72,7 +72,7 @@ TEST_F(wait_until_finished_test, returns_the_value_of_a_job_that_finishes_while_
 TEST_F(wait_until_finished_test, throws_job_failed_with_the_reason) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
-    auto j = co_await q.add("bad", failing("no such account"));
+    auto j = co_await q.add("bad", fails_with("no such account"));
     test::worker_thread w(name, doubling(200), wopts());
     std::string reason, failed_id;
     try {

@@ -13,21 +13,16 @@
 #include <set>
 #include <thread>
 
+#include "support/db_backends.hpp"
 #include "support/postgres_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace drover::app {
 namespace {
 
+using test::backend_kind;
+using test::backend_name;
 using test::postgres_server;
-
-enum class backend_kind { sqlite, postgres };
-
-std::string backend_name(const testing::TestParamInfo<backend_kind>& info) {
-  return info.param == backend_kind::sqlite ? "sqlite" : "postgres";
-}
-
-void PrintTo(backend_kind kind, std::ostream* os) { *os << (kind == backend_kind::sqlite ? "sqlite" : "postgres"); }
 
 // The names of the tables and indexes in the database, read from its catalog.
 std::set<std::string> schema_names(backend_kind kind, const std::string& url, const std::string& sqlite_path) {

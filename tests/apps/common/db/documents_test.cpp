@@ -6,19 +6,16 @@
 
 #include <memory>
 
+#include "support/db_backends.hpp"
 #include "support/postgres_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace drover::app {
 namespace {
 
+using test::backend_kind;
+using test::backend_name;
 using test::postgres_server;
-
-enum class backend_kind { sqlite, postgres };
-
-std::string backend_name(const testing::TestParamInfo<backend_kind>& info) {
-  return info.param == backend_kind::sqlite ? "sqlite" : "postgres";
-}
 
 class documents_test : public testing::TestWithParam<backend_kind> {
  protected:
