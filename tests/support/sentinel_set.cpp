@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -21,7 +22,10 @@ sentinel_set::sentinel_set(std::string sentinel_password) : password_(std::move(
   replica_ = std::make_unique<redis_server>(
       false, std::vector<std::string>{"--replicaof", "127.0.0.1", std::to_string(master_->port())});
   for (int i = 0; i < 3; ++i) {
-    const auto port = free_loopback_port();
+    auto port = free_loopback_port();
+    // The kernel may hand the same free port out again before the sentinel given it has
+    // bound it: two sentinels on one port leave the set a sentinel short.
+    while (std::find(ports_.begin(), ports_.end(), port) != ports_.end()) port = free_loopback_port();
     const auto conf = dir_ + "/sentinel-" + std::to_string(port) + ".conf";
     {
       // Sentinel rewrites its file as it learns, so each has its own.
@@ -36,18 +40,30 @@ sentinel_set::sentinel_set(std::string sentinel_password) : password_(std::move(
     ports_.push_back(port);
     pids_.push_back(spawn_process({"redis-sentinel", conf}));
   }
-  wait_until_watching();
+  try {
+    wait_until_watching();
+  } catch (...) {
+    // No destructor runs for a constructor that throws; sentinels left running would
+    // also hold the test's output open, and ctest would wait for them.
+    kill_sentinels();
+    throw;
+  }
 }
 
 sentinel_set::~sentinel_set() {
-  for (auto pid : pids_) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-  }
+  kill_sentinels();
   replica_.reset();
   master_.reset();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
+}
+
+void sentinel_set::kill_sentinels() {
+  for (auto pid : pids_) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  pids_.clear();
 }
 
 std::string sentinel_set::sentinel_cli(const std::string& args) const {

@@ -39,6 +39,7 @@ class sentinel_set {
 
  private:
   void wait_until_watching() const;
+  void kill_sentinels();
   std::string password_;
   std::string dir_;
   std::unique_ptr<redis_server> master_, replica_;
