@@ -1,5 +1,5 @@
-// redis_options.hpp - where Redis is and how drover talks to it: one server, or the
-// master a set of Sentinels names, over plain TCP or TLS.
+// redis_options.hpp - where Redis is and how drover talks to it: one server, the
+// master a set of Sentinels names, or a Redis Cluster; over plain TCP or TLS.
 #pragma once
 
 #include <chrono>
@@ -40,6 +40,16 @@ struct redis_sentinel_options {
   std::string password;
 };
 
+// Redis Cluster: drover reads the slot map from any node it can reach (the seeds, then
+// the nodes the map names), talks to the master that owns a queue's slot, and reads
+// the map again after MOVED, a lost connection or a failover. One seed is enough.
+// A queue's keys must share one slot: a hash tag in its name ("{ai-processing}") or
+// in the prefix ("{bull}"), as BullMQ requires; drover refuses to open one that does
+// not, saying so.
+struct redis_cluster_options {
+  std::vector<redis_endpoint> seeds;  // empty: not a cluster
+};
+
 struct redis_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
@@ -48,6 +58,7 @@ struct redis_options {
   int db = 0;
   redis_tls_options tls;            // to Redis and to the sentinels alike
   redis_sentinel_options sentinel;  // when set, host and port are the last master found
+  redis_cluster_options cluster;    // when set, host and port are the first seed
 
   // A connection attempt that takes longer fails with errc::redis_unavailable.
   std::chrono::milliseconds connect_timeout{3000};
@@ -64,6 +75,8 @@ struct redis_options {
   //   rediss://...                       the same over TLS
   //   redis+sentinel://[user:password@]host:port[,host:port...]/master[/db][?params]
   //   rediss+sentinel://...              the same, sentinels and master over TLS
+  //   redis+cluster://[user:password@]host:port[,host:port...][?params]
+  //   rediss+cluster://...               the same, every node over TLS
   // with params tls_ca, tls_cert, tls_key, tls_server_name, tls_verify (yes|no),
   // sentinel_username and sentinel_password (docs/configuration.md). Throws
   // drover::error (invalid_argument) naming what is wrong.
@@ -72,10 +85,12 @@ struct redis_options {
   // REDIS_URL if set, else REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, else defaults; then
   // REDIS_TLS, REDIS_TLS_CA_FILE, REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE,
   // REDIS_TLS_SERVER_NAME, REDIS_TLS_INSECURE, REDIS_SENTINELS, REDIS_SENTINEL_MASTER,
-  // REDIS_SENTINEL_USERNAME and REDIS_SENTINEL_PASSWORD for what the URL left unsaid.
+  // REDIS_SENTINEL_USERNAME, REDIS_SENTINEL_PASSWORD and REDIS_CLUSTER_NODES for what
+  // the URL left unsaid.
   static redis_options from_env();
 
-  // host:port, for messages (never the password); with Sentinel, also the master's name.
+  // host:port, for messages (never the password); with Sentinel, also the master's name;
+  // with a cluster, the seeds.
   std::string endpoint() const;
 };
 

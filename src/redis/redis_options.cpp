@@ -1,5 +1,5 @@
 // redis_options.cpp - reading the Redis location from a URL or the environment: plain,
-// TLS (rediss://) and Sentinel (redis+sentinel://) forms.
+// TLS (rediss://), Sentinel (redis+sentinel://) and Cluster (redis+cluster://) forms.
 #include "drover/redis_options.hpp"
 
 #include <boost/url/parse.hpp>
@@ -29,6 +29,16 @@ const char* env(const char* name) {
   return (v && *v) ? v : nullptr;
 }
 
+std::string cluster_seed_list(const std::vector<redis_endpoint>& seeds) {
+  std::string out;
+  for (const auto& s : seeds) {
+    if (!out.empty()) out += ',';
+    out += s.host.find(':') != std::string::npos ? fmt::format("[{}]:{}", s.host, s.port)
+                                                 : fmt::format("{}:{}", s.host, s.port);
+  }
+  return out;
+}
+
 [[noreturn]] void invalid(std::string message) { throw error(errc::invalid_argument, std::move(message)); }
 
 bool parse_yes_no(std::string_view text, std::string_view source) {
@@ -41,9 +51,10 @@ bool parse_yes_no(std::string_view text, std::string_view source) {
   invalid(fmt::format("invalid {} '{}' (expected yes or no)", source, text));
 }
 
-// "host:port", "[v6]:port" or "host" (the sentinels' default port).
-redis_endpoint parse_endpoint(std::string_view text, std::string_view source) {
+// "host:port", "[v6]:port" or "host" (then `default_port`).
+redis_endpoint parse_endpoint(std::string_view text, std::string_view source, std::uint16_t default_port) {
   redis_endpoint e;
+  e.port = default_port;
   std::string_view port;
   if (!text.empty() && text.front() == '[') {
     auto close = text.find(']');
@@ -65,12 +76,13 @@ redis_endpoint parse_endpoint(std::string_view text, std::string_view source) {
   return e;
 }
 
-std::vector<redis_endpoint> parse_endpoints(std::string_view list, std::string_view source) {
-  if (list.empty()) invalid(fmt::format("no sentinels in {}", source));
+std::vector<redis_endpoint> parse_endpoints(std::string_view list, std::string_view source,
+                                            std::uint16_t default_port) {
+  if (list.empty()) invalid(fmt::format("no hosts in {}", source));
   std::vector<redis_endpoint> out;
   for (;;) {
     auto comma = list.find(',');
-    out.push_back(parse_endpoint(list.substr(0, comma), source));  // "" (a stray comma) is refused there
+    out.push_back(parse_endpoint(list.substr(0, comma), source, default_port));  // "" (a stray comma): refused
     if (comma == std::string_view::npos) return out;
     list = list.substr(comma + 1);
   }
@@ -114,42 +126,60 @@ void check(const redis_options& o, std::string_view source) {
   if (!o.sentinel.sentinels.empty() && o.sentinel.master_name.empty()) {
     invalid(fmt::format("Sentinel needs the master's name (in {})", source));
   }
+  if (!o.cluster.seeds.empty() && !o.sentinel.sentinels.empty()) {
+    invalid(fmt::format("Redis Cluster and Sentinel do not go together (both are given in {})", source));
+  }
+  if (!o.cluster.seeds.empty() && o.db != 0) {
+    invalid(fmt::format("Redis Cluster has only database 0 (database {} is given in {})", o.db, source));
+  }
 }
 
 }  // namespace
 
 redis_options redis_options::from_url(std::string_view text) {
   redis_options o;
-  // Boost.URL cannot read a list of hosts: a Sentinel URL's hosts are taken out here,
-  // and the rest (user info, path, query) is read as a plain URL to one placeholder.
+  // Boost.URL cannot read a list of hosts: a Sentinel or Cluster URL's hosts are taken
+  // out here, and the rest (user info, path, query) is read as a plain URL to one
+  // placeholder.
   std::string plain(text);
   const auto scheme_end = text.find("://");
   const auto scheme = scheme_end == std::string_view::npos ? std::string_view() : text.substr(0, scheme_end);
-  if (scheme == "redis+sentinel" || scheme == "rediss+sentinel") {
+  const bool sentinel = scheme == "redis+sentinel" || scheme == "rediss+sentinel";
+  const bool cluster = scheme == "redis+cluster" || scheme == "rediss+cluster";
+  if (sentinel || cluster) {
     auto rest = text.substr(scheme_end + 3);
     auto authority = rest.substr(0, rest.find_first_of("/?#"));
     auto at = authority.rfind('@');
     auto hosts = at == std::string_view::npos ? authority : authority.substr(at + 1);
-    o.sentinel.sentinels = parse_endpoints(hosts, "Redis Sentinel URL");
-    plain = fmt::format("redis://{}sentinels{}", at == std::string_view::npos ? "" : authority.substr(0, at + 1),
+    if (sentinel) {
+      o.sentinel.sentinels = parse_endpoints(hosts, "Redis Sentinel URL", 26379);
+    } else {
+      o.cluster.seeds = parse_endpoints(hosts, "Redis Cluster URL", 6379);
+    }
+    plain = fmt::format("redis://{}placeholder{}", at == std::string_view::npos ? "" : authority.substr(0, at + 1),
                         rest.substr(authority.size()));
   }
-  o.tls.enabled = scheme == "rediss" || scheme == "rediss+sentinel";
+  o.tls.enabled = scheme == "rediss" || scheme == "rediss+sentinel" || scheme == "rediss+cluster";
 
   auto parsed = boost::urls::parse_uri(plain);
   if (!parsed) invalid(fmt::format("invalid Redis URL '{}': {}", text, parsed.error().message()));
   const auto& u = *parsed;
-  if (!o.sentinel.sentinels.empty()) {
+  if (sentinel || cluster) {
     // parsed.scheme() is the placeholder's.
   } else if (u.scheme() != "redis" && u.scheme() != "rediss") {
     invalid(
-        fmt::format("unsupported Redis URL scheme '{}' (expected redis://, rediss://, redis+sentinel:// or "
-                    "rediss+sentinel://; Redis Cluster is not supported yet)",
+        fmt::format("unsupported Redis URL scheme '{}' (expected redis://, rediss://, redis+sentinel://, "
+                    "rediss+sentinel://, redis+cluster:// or rediss+cluster://)",
                     std::string(u.scheme())));
   }
-  if (!u.host().empty()) o.host = u.host_name().empty() ? std::string(u.encoded_host()) : std::string(u.host_name());
-  if (u.host_type() == boost::urls::host_type::ipv6) o.host = u.host_ipv6_address().to_string();
-  if (u.has_port()) o.port = parse_number<std::uint16_t>(u.port(), "port", "Redis URL");
+  if (cluster) {
+    o.host = o.cluster.seeds.front().host;  // until the slot map names the nodes
+    o.port = o.cluster.seeds.front().port;
+  } else if (!u.host().empty()) {
+    o.host = u.host_name().empty() ? std::string(u.encoded_host()) : std::string(u.host_name());
+  }
+  if (!cluster && u.host_type() == boost::urls::host_type::ipv6) o.host = u.host_ipv6_address().to_string();
+  if (!cluster && u.has_port()) o.port = parse_number<std::uint16_t>(u.port(), "port", "Redis URL");
   if (u.has_userinfo()) {
     o.username = u.user();
     o.password = u.password();
@@ -198,13 +228,18 @@ redis_options redis_options::from_env() {
   fill(o.tls.server_name, "REDIS_TLS_SERVER_NAME");
   if (const char* v = env("REDIS_TLS_INSECURE"); v && parse_yes_no(v, "REDIS_TLS_INSECURE")) o.tls.verify = false;
   if (const char* v = env("REDIS_SENTINELS"); v && o.sentinel.sentinels.empty()) {
-    o.sentinel.sentinels = parse_endpoints(v, "REDIS_SENTINELS");
+    o.sentinel.sentinels = parse_endpoints(v, "REDIS_SENTINELS", 26379);
     o.host = o.sentinel.sentinels.front().host;
     o.port = 0;
   }
   fill(o.sentinel.master_name, "REDIS_SENTINEL_MASTER");
   fill(o.sentinel.username, "REDIS_SENTINEL_USERNAME");
   fill(o.sentinel.password, "REDIS_SENTINEL_PASSWORD");
+  if (const char* v = env("REDIS_CLUSTER_NODES"); v && o.cluster.seeds.empty()) {
+    o.cluster.seeds = parse_endpoints(v, "REDIS_CLUSTER_NODES", 6379);
+    o.host = o.cluster.seeds.front().host;
+    o.port = o.cluster.seeds.front().port;
+  }
   check(o, "the environment (REDIS_*)");
   return o;
 }
@@ -212,8 +247,9 @@ redis_options redis_options::from_env() {
 std::string redis_options::endpoint() const {
   auto where =
       host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
-  if (sentinel.sentinels.empty()) return where;
-  return fmt::format("{} (master '{}' of the sentinels)", where, sentinel.master_name);
+  if (!sentinel.sentinels.empty()) return fmt::format("{} (master '{}' of the sentinels)", where, sentinel.master_name);
+  if (!cluster.seeds.empty()) return fmt::format("{} (of the cluster {})", where, cluster_seed_list(cluster.seeds));
+  return where;
 }
 
 }  // namespace drover

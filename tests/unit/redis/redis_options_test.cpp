@@ -59,7 +59,10 @@ struct bad_url_case {
 TEST(redis_options, from_url_rejects) {
   const bad_url_case cases[] = {
       {"http://localhost:6379", "scheme"},
-      {"redis+cluster://localhost:6379", "Cluster is not supported"},
+      {"redis+cluster://h1:7000/1", "only database 0"},
+      {"redis+cluster://h1:7000,,h2/", "missing host"},
+      {"redis+cluster://?tls_ca=/ca.pem", "no hosts"},
+      {"redis+cluster://h1:7000?tls_ca=/ca.pem", "needs a TLS URL"},
       {"redis://h?tls_ca=/ca.pem", "needs a TLS URL"},
       {"redis://h?sentinel_password=x", "needs a Sentinel URL"},
       {"redis://h?timeout=3", "unknown parameter 'timeout'"},
@@ -117,6 +120,22 @@ TEST(redis_options, from_url_rejects_text_after_the_port) {
   }
 }
 
+TEST(redis_options, from_url_reads_a_cluster_s_seeds) {
+  auto o = redis_options::from_url("rediss+cluster://u:p@10.0.0.1:7000,node2,[::1]:7002?tls_ca=/ca.pem");
+  ASSERT_EQ(o.cluster.seeds.size(), 3u);
+  EXPECT_EQ(o.cluster.seeds[0], (redis_endpoint{"10.0.0.1", 7000}));
+  EXPECT_EQ(o.cluster.seeds[1], (redis_endpoint{"node2", 6379}));
+  EXPECT_EQ(o.cluster.seeds[2], (redis_endpoint{"::1", 7002}));
+  EXPECT_EQ(o.host, "10.0.0.1");
+  EXPECT_EQ(o.port, 7000);
+  EXPECT_EQ(o.username, "u");
+  EXPECT_EQ(o.password, "p");
+  EXPECT_TRUE(o.tls.enabled);
+  EXPECT_EQ(o.tls.ca_file, "/ca.pem");
+  EXPECT_TRUE(o.sentinel.sentinels.empty());
+  EXPECT_NE(o.endpoint().find("cluster 10.0.0.1:7000,node2:6379,[::1]:7002"), std::string::npos) << o.endpoint();
+}
+
 TEST(redis_options, endpoint_is_host_and_port_without_password) {
   redis_options o;
   EXPECT_EQ(o.endpoint(), "127.0.0.1:6379");
@@ -138,7 +157,7 @@ class scoped_env {
     for (const char* name :
          {"REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_TLS", "REDIS_TLS_CA_FILE",
           "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE", "REDIS_TLS_SERVER_NAME", "REDIS_TLS_INSECURE", "REDIS_SENTINELS",
-          "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_USERNAME", "REDIS_SENTINEL_PASSWORD"}) {
+          "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_USERNAME", "REDIS_SENTINEL_PASSWORD", "REDIS_CLUSTER_NODES"}) {
       const char* old = std::getenv(name);
       saved_.push_back({name, old ? std::optional<std::string>(old) : std::nullopt});
       ::unsetenv(name);
@@ -294,6 +313,15 @@ TEST(redis_options, from_env_reads_tls_and_sentinel_variables) {
     EXPECT_EQ(o.sentinel.sentinels[1], (redis_endpoint{"s2", 2}));
     EXPECT_EQ(o.sentinel.master_name, "m");
     EXPECT_EQ(o.sentinel.password, "sp");
+    EXPECT_EQ(o.password, "pw");
+  }
+  {
+    scoped_env env({{"REDIS_CLUSTER_NODES", "n1:7000,n2"}, {"REDIS_PASSWORD", "pw"}});
+    auto o = redis_options::from_env();
+    ASSERT_EQ(o.cluster.seeds.size(), 2u);
+    EXPECT_EQ(o.cluster.seeds[1], (redis_endpoint{"n2", 6379}));
+    EXPECT_EQ(o.host, "n1");
+    EXPECT_EQ(o.port, 7000);
     EXPECT_EQ(o.password, "pw");
   }
   for (auto vars : {std::pair<const char*, const char*>{"REDIS_SENTINELS", "s1:1"},
