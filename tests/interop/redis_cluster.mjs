@@ -6,6 +6,7 @@
 //
 //   const cluster = await startRedisCluster();
 //   cluster.url                     redis+cluster://127.0.0.1:p,... (the masters), for drover
+//   await cluster.viaOtherSeed(key) { url } whose first seed does not own key's slot
 //   cluster.client()                an ioredis Cluster for BullMQ (closed at the end)
 //   cluster.cli('GET', key)         redis-cli -c: redirects followed
 //   cluster.nodeCli(port, ...)      one node alone: MOVED comes back as text
@@ -145,6 +146,15 @@ class RedisCluster {
     const owner = (await this.clusterNodes()).find((n) => n.master && n.slots.some(([f, l]) => f <= slot && slot <= l));
     if (!owner) throw new Error(`no master owns slot ${slot} (key ${key})`);
     return owner.port;
+  }
+
+  // For the drover helpers of support.mjs (which read `.url`): the running masters as seeds,
+  // the one that owns `key`'s slot last, so that drover reaches the key only through the
+  // slot map and not by luck of the first seed.
+  async viaOtherSeed(key) {
+    const owner = await this.masterPortForKey(key);
+    const seeds = (await this.masterPorts()).filter((p) => p !== owner && this.running(p));
+    return { url: `redis+cluster://${[...seeds, owner].map((p) => `127.0.0.1:${p}`).join(',')}` };
   }
 
   // An ioredis Cluster over the masters, as a BullMQ user builds one (maxRetriesPerRequest

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -125,8 +127,16 @@ void redis_cluster::start(node& n) {
                          "0"});
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (node_cli(n.port, "PING") != "PONG") {
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error(fmt::format("cluster node did not start on port {} (log in {})", n.port, dir_));
+    // A node that could not bind its ports exits; another process's server there must
+    // not pass for it.
+    const bool exited = ::waitpid(n.pid, nullptr, WNOHANG) == n.pid;
+    if (exited) n.pid = -1;
+    if (exited || std::chrono::steady_clock::now() > deadline) {
+      // The directory goes when the constructor fails: the log's end goes in the message.
+      std::ifstream log(fmt::format("{}/redis-{}.log", dir_, n.port));
+      const std::string text{std::istreambuf_iterator<char>(log), {}};
+      throw std::runtime_error(fmt::format("cluster node did not start on port {} (bus {}): {}", n.port, n.bus_port,
+                                           text.substr(text.size() > 600 ? text.size() - 600 : 0)));
     }
     std::this_thread::sleep_for(20ms);
   }
