@@ -68,10 +68,12 @@ export function parseClusterNodes(text) {
   });
 }
 
-// The slot map as text: two nodes agree when theirs are equal.
-function slotMapOf(nodes) {
-  return nodes.filter((n) => n.master && n.slots.length).sort((a, b) => a.port - b.port)
-    .map((n) => `${n.port}:${n.slots.map(([f, l]) => `${f}-${l}`).sort().join(',')}`).join(';');
+// Who is what as text (masters with their slots, replicas with their master's id, failing
+// flags): two nodes agree on the cluster when theirs are equal.
+function topologyOf(nodes) {
+  return [...nodes].sort((a, b) => a.port - b.port).map((n) =>
+    `${n.port} ${n.master ? `master ${n.slots.map(([f, l]) => `${f}-${l}`).sort().join(',')}` : `replica of ${n.masterId}`}` +
+    (n.failing ? ' failing' : '')).join(';');
 }
 
 class RedisCluster {
@@ -184,8 +186,10 @@ class RedisCluster {
   }
 
   // Why the cluster is not stable yet ('' when it is): every running node says
-  // cluster_state:ok, sees the same slot map, no slot on a killed node, replicas in sync.
+  // cluster_state:ok and sees the same masters, slots and replicas among the running nodes
+  // (none failing), no slot on a killed node, replicas in sync.
   async unstableBecause() {
+    const live = this.nodes.filter((n) => this.running(n.port)).length;
     let first;
     for (const n of this.nodes) {
       if (!this.running(n.port)) continue;
@@ -198,9 +202,14 @@ class RedisCluster {
         const link = infoField(await this.nodeCli(n.port, 'INFO', 'replication'), 'master_link_status');
         if (link !== 'up') return `replica ${n.port} has master_link_status:${link}`;
       }
-      const map = slotMapOf(view);
-      first ??= map;
-      if (map !== first) return `node ${n.port} sees slot map ${map}, another ${first}`;
+      // Killed nodes are seen failing sooner by some than by others; the rest must agree,
+      // roles included: gossip about a new replica can lag behind the slot map.
+      const running = view.filter((v) => this.running(v.port));
+      if (running.length !== live) return `node ${n.port} knows ${running.length} of the ${live} running nodes`;
+      const topology = topologyOf(running);
+      first ??= topology;
+      if (topology !== first) return `node ${n.port} sees ${topology}, another ${first}`;
+      if (topology.includes('failing')) return `node ${n.port} sees ${topology}`;
     }
     return '';
   }

@@ -62,21 +62,24 @@ std::vector<cluster_node> parse_cluster_nodes(const std::string& text) {
   return nodes;
 }
 
-std::string slot_map_of(const std::vector<cluster_node>& nodes) {
-  std::vector<const cluster_node*> owners;
-  for (const auto& n : nodes) {
-    if (n.master && !n.slots.empty()) owners.push_back(&n);
+std::string topology_of(const std::vector<cluster_node>& nodes) {
+  std::vector<const cluster_node*> sorted;
+  for (const auto& n : nodes) sorted.push_back(&n);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->port < b->port; });
+  std::string text;
+  for (const auto* n : sorted) {
+    text += std::to_string(n->port);
+    if (n->master) {
+      auto ranges = n->slots;
+      std::sort(ranges.begin(), ranges.end());
+      text += " master ";
+      for (const auto& [first, last] : ranges) text += std::to_string(first) + "-" + std::to_string(last) + ",";
+    } else {
+      text += " replica of " + n->master_id;
+    }
+    text += n->failing ? " failing;" : ";";
   }
-  std::sort(owners.begin(), owners.end(), [](auto* a, auto* b) { return a->port < b->port; });
-  std::string map;
-  for (const auto* n : owners) {
-    auto ranges = n->slots;
-    std::sort(ranges.begin(), ranges.end());
-    map += std::to_string(n->port) + ":";
-    for (const auto& [first, last] : ranges) map += std::to_string(first) + "-" + std::to_string(last) + ",";
-    map += ";";
-  }
-  return map;
+  return text;
 }
 
 }  // namespace drover::test

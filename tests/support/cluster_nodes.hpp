@@ -25,8 +25,9 @@ struct cluster_node {
 // a line it cannot read.
 std::vector<cluster_node> parse_cluster_nodes(const std::string& text);
 
-// The slot map as text, "port:first-last,...;" per master that owns slots, by port: two
-// nodes agree on the map when theirs are equal.
-std::string slot_map_of(const std::vector<cluster_node>& nodes);
+// Who is what as text, one "port master first-last,...;" or "port replica of <id>;" per
+// node, by port, with " failing" for a node so flagged: two nodes agree on the cluster when
+// theirs are equal.
+std::string topology_of(const std::vector<cluster_node>& nodes);
 
 }  // namespace drover::test

@@ -18,10 +18,11 @@ namespace drover::test {
 // Starts `masters` + `masters` * `replicas_per_master` redis-servers (Debian's, from PATH)
 // with cluster mode on, on distinct free loopback ports (client and cluster bus), and
 // joins them with `redis-cli --cluster create`. The constructor returns once every node
-// says cluster_state:ok, every node sees the same slot map and every replica is in sync
-// with its master, so that a failover can happen at once. Failure detection is quick
-// (node timeout below) and a replica may always be promoted, however long it has been
-// cut off. Processes are killed when the constructor throws and in the destructor.
+// says cluster_state:ok, every node sees the same masters, slots and replicas, and every
+// replica is in sync with its master, so that a failover can happen at once. Failure
+// detection is quick (node timeout below) and a replica may always be promoted, however
+// long it has been cut off. Processes are killed when the constructor throws and in the
+// destructor.
 //
 // Not thread-safe: one test thread drives it. Every call that talks to a node runs
 // redis-cli, so it costs a process start; fine for setup and checks, not for load.
@@ -77,9 +78,10 @@ class redis_cluster {
   void move_slot_keys(int slot, std::uint16_t to_port);  // every key still on the source
   void finish_slot_migration(int slot, std::uint16_t to_port);
 
-  // Waits until every live node says cluster_state:ok, all see the same slot map, no slot
-  // belongs to a killed node and every live replica's link to its master is up; throws
-  // with what the nodes see after `timeout`.
+  // Waits until every live node says cluster_state:ok, all see the same masters, slots and
+  // replicas among the live nodes (none flagged failing), no slot belongs to a killed node
+  // and every live replica's link to its master is up; throws with what the nodes see
+  // after `timeout`.
   void wait_until_stable(std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
 
   // The cluster shared by the tests of this program, started on first use. Tests that

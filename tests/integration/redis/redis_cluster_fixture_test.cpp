@@ -52,8 +52,8 @@ TEST(redis_cluster_fixture, forms_with_three_masters_and_their_replicas) {
   const auto opts = cluster.options();
   ASSERT_EQ(opts.cluster.seeds.size(), 3u);
   EXPECT_EQ(opts.port, masters.front());
-  EXPECT_EQ(cluster.url(), fmt::format("redis+cluster://127.0.0.1:{},127.0.0.1:{},127.0.0.1:{}", masters[0],
-                                       masters[1], masters[2]));
+  EXPECT_EQ(cluster.url(),
+            fmt::format("redis+cluster://127.0.0.1:{},127.0.0.1:{},127.0.0.1:{}", masters[0], masters[1], masters[2]));
   // What the URL says is what options() says.
   EXPECT_EQ(redis_options::from_url(cluster.url()).cluster.seeds, opts.cluster.seeds);
 }
@@ -102,7 +102,8 @@ TEST(redis_cluster_fixture, a_migrated_slot_takes_its_keys_to_the_new_master) {
   const std::string moved = "{fixture-migrate}moved";
   const auto slot = cluster.slot_of(key);
   const auto from = cluster.master_port_for_slot(slot);
-  const auto to = from == cluster.master_ports().front() ? cluster.master_ports().back() : cluster.master_ports().front();
+  const auto to =
+      from == cluster.master_ports().front() ? cluster.master_ports().back() : cluster.master_ports().front();
   EXPECT_EQ(cluster.cli("SET '" + key + "' v"), "OK");
   EXPECT_EQ(cluster.cli("SET '" + moved + "' m"), "OK");
 
