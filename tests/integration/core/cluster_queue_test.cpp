@@ -235,9 +235,10 @@ TEST(cluster_queue, producer_and_worker_carry_on_through_a_failover) {
     for (const auto& id : acknowledged) {
       if (co_await q.get_job_state(id) != job_state::completed) ++lost;
     }
-    std::printf("failover: %zu adds acknowledged (%zu after the promotion), %d refused during it, %d acknowledged "
-                "and lost (asynchronous replication)\n",
-                acknowledged.size(), after_promotion.size(), refused, lost);
+    std::printf(
+        "failover: %zu adds acknowledged (%zu after the promotion), %d refused during it, %d acknowledged "
+        "and lost (asynchronous replication)\n",
+        acknowledged.size(), after_promotion.size(), refused, lost);
     co_await w.close();
     q.close();
   });
