@@ -518,6 +518,7 @@ void connection::fail(errc code, const std::string& why, bool back_off) {
   ++generation_;
   if (transport_) transport_->close();
   last_error_ = why;
+  rerouting_ = false;  // nothing in flight is left to wait for; the next connect follows moved_to_
   if (back_off) {
     state_ = state::backoff;
     retry_at_ = clock::now() + backoff_;
