@@ -43,7 +43,8 @@ std::string info_field(const std::string& info, const std::string& field) {
 
 }  // namespace
 
-redis_cluster::redis_cluster(int masters, int replicas_per_master) : replicas_per_master_(replicas_per_master) {
+redis_cluster::redis_cluster(int masters, int replicas_per_master, const test_certificates* tls)
+    : replicas_per_master_(replicas_per_master), tls_(tls) {
   dir_ = make_temp_dir("cluster");
   // Every node needs a client port and a bus port (--cluster-port: the default, port +
   // 10000, may be taken or past 65535). The kernel may hand one free port out twice
@@ -60,6 +61,7 @@ redis_cluster::redis_cluster(int masters, int replicas_per_master) : replicas_pe
       node n;
       n.port = distinct_port();
       n.bus_port = distinct_port();
+      if (tls_) n.tls_port = distinct_port();
       nodes_.push_back(n);
     }
     for (auto& n : nodes_) start(n);
@@ -113,6 +115,16 @@ void redis_cluster::start(node& n) {
       {"repl-diskless-sync-delay", "0"},
   };
   std::vector<std::string> args{"redis-server"};
+  if (tls_) {
+    const std::vector<std::string> tls_args{"--tls-port",         std::to_string(n.tls_port),
+                                            "--tls-cert-file",    tls_->server_cert,
+                                            "--tls-key-file",     tls_->server_key,
+                                            "--tls-ca-cert-file", tls_->ca_cert,
+                                            "--tls-auth-clients", "no",
+                                            "--tls-cluster",      "yes",
+                                            "--tls-replication",  "yes"};
+    args.insert(args.end(), tls_args.begin(), tls_args.end());
+  }
   for (const auto& [name, value] : settings) {
     args.push_back("--" + name);
     args.push_back(value);
@@ -215,6 +227,21 @@ redis_options redis_cluster::options() const {
   o.port = o.cluster.seeds.front().port;
   o.connect_timeout = 1000ms;
   o.command_timeout = 5000ms;
+  return o;
+}
+
+redis_options redis_cluster::tls_options() const {
+  if (!tls_) throw std::logic_error("redis_cluster::tls_options: the cluster was made without certificates");
+  redis_options o = options();
+  o.cluster.seeds.clear();
+  for (auto port : master_ports()) {
+    for (const auto& n : nodes_) {
+      if (n.port == port) o.cluster.seeds.push_back(redis_endpoint{"127.0.0.1", n.tls_port});
+    }
+  }
+  o.port = o.cluster.seeds.front().port;
+  o.tls.enabled = true;
+  o.tls.ca_file = tls_->ca_cert;
   return o;
 }
 

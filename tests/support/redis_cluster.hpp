@@ -11,6 +11,8 @@
 
 #include <drover/redis_options.hpp>
 
+#include "support/tls_redis_server.hpp"
+
 #include "support/cluster_nodes.hpp"
 
 namespace drover::test {
@@ -30,13 +32,19 @@ class redis_cluster {
  public:
   static constexpr int node_timeout_ms = 1500;
 
-  explicit redis_cluster(int masters = 3, int replicas_per_master = 1);
+  // With `tls`, every node also serves TLS with its server certificate, the cluster bus
+  // and replication included, and tls_options() reaches it over TLS; the plain ports
+  // stay for the fixture's own redis-cli.
+  explicit redis_cluster(int masters = 3, int replicas_per_master = 1, const test_certificates* tls = nullptr);
   ~redis_cluster();
   redis_cluster(const redis_cluster&) = delete;
   redis_cluster& operator=(const redis_cluster&) = delete;
 
   // Seeds are the live masters now; host and port are the first of them.
   redis_options options() const;
+  // The live masters' TLS ports as seeds, over TLS verified against the test CA (a
+  // cluster made with certificates only).
+  redis_options tls_options() const;
   // redis+cluster://127.0.0.1:p,127.0.0.1:q,... for the live masters now.
   std::string url() const;
 
@@ -92,6 +100,7 @@ class redis_cluster {
   struct node {
     std::uint16_t port = 0;
     std::uint16_t bus_port = 0;
+    std::uint16_t tls_port = 0;  // with certificates only
     pid_t pid = -1;
   };
   void start(node& n);
@@ -105,6 +114,7 @@ class redis_cluster {
   std::string dir_;
   std::vector<node> nodes_;
   int replicas_per_master_;
+  const test_certificates* tls_;
 };
 
 }  // namespace drover::test

@@ -15,6 +15,7 @@
 #include "support/async.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/redis_server.hpp"
+#include "support/tls_redis_server.hpp"
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
@@ -196,6 +197,39 @@ TEST(cluster_connection, finds_the_promoted_replica_after_its_master_dies) {
     }
     killer.join();
     EXPECT_EQ(value, "before");
+    conn->close();
+  });
+}
+
+// rediss+cluster://: the map, every node and the redirections over TLS, each node's
+// certificate verified against the CA.
+TEST(cluster_connection, speaks_tls_to_every_node_of_a_tls_cluster) {
+  test::test_certificates certs;
+  redis_cluster cluster(3, 0, &certs);
+  auto opts = cluster.tls_options();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), opts);  // no slot: MOVED to each key's master
+    for (int i = 0; i < 12; ++i) {
+      const auto key = "cc-tls:" + std::to_string(i);
+      command set{"SET", key, std::to_string(i)};
+      auto r = co_await conn->exec(std::move(set));
+      EXPECT_EQ(r.as_string(), "OK") << key << ": " << r.str;
+    }
+    conn->close();
+  });
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(cluster.cli("GET cc-tls:" + std::to_string(i)), std::to_string(i));
+  // Another CA: refused, saying why.
+  opts.tls.ca_file = certs.other_ca_cert;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), opts);
+    try {
+      command ping{"PING"};
+      co_await conn->exec(std::move(ping));
+      ADD_FAILURE() << "a certificate of another CA was accepted";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::redis_unavailable)) << e.what();
+      EXPECT_NE(std::string(e.what()).find("certificate"), std::string::npos) << e.what();
+    }
     conn->close();
   });
 }
