@@ -1,0 +1,59 @@
+// cluster.test.mjs - both apps on a Redis Cluster (redis+cluster://, QUEUE_PREFIX={bull}):
+// a chat message answered and delivered, the dashboard's queues and /metrics read from the
+// cluster; and an untagged prefix refused at start with the error that says how to name it.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { startSystem, postJSON, getJSON, waitForJob, waitFor, freePort } from './system.mjs';
+import { parsePrometheus, value } from './prometheus_text.mjs';
+import { startRedisCluster } from '../interop/redis_cluster.mjs';
+import { DROVER_BIN } from '../interop/support.mjs';
+
+const TOKEN = 'e2e-cluster-dashboard-token-0123456789';
+let cluster;
+
+before(async () => {
+  cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 0 });
+});
+
+test('chat, dashboard and metrics on a Redis Cluster', { timeout: 90000 }, async () => {
+  const sys = await startSystem({ redis: { url: cluster.url }, env: { QUEUE_PREFIX: '{bull}', DASHBOARD_TOKEN: TOKEN } });
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-cluster', userId: 'u1', message: 'hello, cluster' });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  const done = await waitForJob(sys.base, sent.body.jobId);
+  assert.equal(done.status, 'completed', JSON.stringify(done));
+  // The webhook made it back: the answer is in the history.
+  await waitFor(async () => (await getJSON(sys.base, '/api/conversations/c-cluster/messages')).body.messages.length === 2,
+    { what: 'the assistant message from the webhook' });
+
+  // Every key of the apps' queues lives on the master of the {bull} slot.
+  const owner = await cluster.masterPortForKey('{bull}:ai-processing:id');
+  assert.equal(await cluster.cli('-p', owner, 'ZCARD', '{bull}:ai-processing:completed'), '1');
+
+  const listed = await fetch(`${sys.base}/api/admin/queues`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+  assert.equal(listed.status, 200);
+  const queues = (await listed.json()).queues;
+  const ai = queues.find((q) => q.name === 'ai-processing');
+  assert.ok(ai, JSON.stringify(queues.map((q) => q.name)));
+  assert.equal(ai.counts.completed, 1);
+  assert.ok(queues.some((q) => q.name === 'webhook-delivery'));
+
+  const metrics = parsePrometheus(await (await fetch(`${sys.base}/metrics`)).text());
+  assert.equal(value(metrics, 'drover_queue_jobs', { queue: 'ai-processing', state: 'completed' }), 1);
+  assert.equal(value(metrics, 'drover_redis_up'), 1);
+});
+
+test('an app whose queues have no hash tag refuses to start on a cluster, saying how to name them', { timeout: 60000 }, async () => {
+  for (const app of ['api', 'workers']) {
+    const port = String(await freePort());
+    const r = spawnSync(DROVER_BIN, [app], {
+      env: { ...process.env, REDIS_URL: cluster.url, AUTH_MODE: 'none', QUEUE_PREFIX: 'bull', PORT: port, WORKERS_PORT: port,
+        DATABASE_URL: 'sqlite::memory:', WEBHOOK_SECRET: 'e2e-secret' },
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    assert.notEqual(r.status, 0, `${app} started: ${r.stderr}`);
+    assert.match(r.stderr, /hash tag/, `${app}: ${r.stderr}`);
+    assert.match(r.stderr, /\{bull\}/, `${app}: ${r.stderr}`);
+  }
+});
