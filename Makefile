@@ -8,7 +8,7 @@ JOBS      ?= $(shell nproc)
 # Seconds each fuzz harness runs in `make fuzz` (make test gives each a few).
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build build-asan build-tsan build-fuzz run test fuzz chaos bench bench-micro clean
+.PHONY: all deps build build-asan build-tsan build-fuzz run test fuzz chaos bench bench-cluster bench-micro clean
 
 all: build
 
@@ -95,6 +95,14 @@ chaos: deps $(BUILD_DIR)/CMakeCache.txt
 bench: build
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target drover_bench
 	BUILD_DIR=$(BUILD_DIR) node bench/run.mjs $(BENCH_ARGS)
+
+# drover on a Redis Cluster of CLUSTER_MASTERS masters it starts (bench/cluster.mjs): one
+# queue against the same jobs sharded over one queue per master, jobs/s and each master's
+# CPU per job; results in bench/results/cluster-<date>.json (docs/benchmarks.md).
+CLUSTER_MASTERS ?= 3
+bench-cluster: build
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target drover_bench
+	BUILD_DIR=$(BUILD_DIR) node bench/cluster.mjs --masters $(CLUSTER_MASTERS) $(BENCH_ARGS)
 
 # Google Benchmark micro-benchmarks of the hot path's pieces (bench/micro/): packing,
 # encoding, reply parsing, JSON. Not a test either; needs only the library. 3 repetitions:
