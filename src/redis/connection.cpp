@@ -140,6 +140,7 @@ struct connection::exec_initiation {
 
 net::awaitable<std::vector<reply>> connection::exec(std::vector<command> cmds,
                                                     std::chrono::milliseconds extra_timeout) {
+  auto self = shared_from_this();               // alive until the reply arrives
   auto first = exec_once(cmds, extra_timeout);  // named: GCC 12 and temporaries in co_await
   auto replies = co_await std::move(first);
   if (opts_.cluster.seeds.empty() || first_redirection(replies).type == redirection::kind::none) co_return replies;
@@ -219,11 +220,11 @@ net::awaitable<std::vector<reply>> connection::ask_once(const redis_endpoint& ta
 
 net::awaitable<std::vector<reply>> connection::exec_once(const std::vector<command>& cmds,
                                                          std::chrono::milliseconds extra_timeout) {
+  // Not a coroutine (no frame of its own on the hot path): the caller keeps `this` alive.
   std::string payload;
   for (const auto& c : cmds) encode(c, payload);
-  auto self = shared_from_this();  // alive until the reply arrives
   std::string what = cmds.empty() ? std::string() : std::string(cmds.front().name());
-  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(std::exception_ptr, std::vector<reply>)>(
+  return net::async_initiate<decltype(net::use_awaitable), void(std::exception_ptr, std::vector<reply>)>(
       exec_initiation{this}, net::use_awaitable, std::move(payload), cmds.size(), std::move(what), extra_timeout);
 }
 
