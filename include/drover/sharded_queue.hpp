@@ -90,8 +90,11 @@ class sharded_queue {
 
  private:
   std::string name_;
+  redis_options redis_;  // for register_shards
   std::vector<std::unique_ptr<queue>> shards_;
   std::size_t next_ = 0;
+  bool registered_ = false;  // every shard's meta hash written (register_shards)
+  boost::asio::awaitable<void> register_shards();
 };
 
 }  // namespace drover

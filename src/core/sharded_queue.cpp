@@ -3,8 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/this_coro.hpp>
+
 #include <random>
 
+#include "core/keys.hpp"
+#include "core/queue_connection.hpp"
 #include "redis/hash_slot.hpp"
 
 namespace net = boost::asio;
@@ -37,7 +41,7 @@ std::optional<std::string> implicit_key(const job_options& opts) {
 }  // namespace
 
 sharded_queue::sharded_queue(net::any_io_executor ex, std::string name, std::size_t shards, queue_options opts)
-    : name_(std::move(name)) {
+    : name_(std::move(name)), redis_(opts.redis) {
   auto names = shard_names(name_, shards);
   check_prefix_for_shards(name_, opts);
   for (auto& n : names) shards_.push_back(std::make_unique<queue>(ex, std::move(n), opts));
@@ -66,8 +70,28 @@ std::size_t sharded_queue::pick_shard(const job_options& opts, const std::option
   return s;
 }
 
+// Node's Queue writes its meta hash when it is made; drover's queue does not, and a shard
+// that never got a job would then be missing from discover_queues, and the logical queue
+// from group_shards. HSETNX: a value set by anyone else stays.
+net::awaitable<void> sharded_queue::register_shards() {
+  if (registered_) co_return;
+  // A connection per shard for this once: queue keeps its own to itself. On a cluster each
+  // goes to its shard's master.
+  auto ex = co_await net::this_coro::executor;
+  for (auto& q : shards_) {
+    detail::queue_keys keys(q->prefix(), q->name());
+    auto conn = detail::queue_connection(ex, redis_, keys);
+    redis::command set{"HSETNX", keys.meta, "opts.maxLenEvents", "10000"};
+    auto r = co_await conn->exec(std::move(set));
+    conn->close();
+    if (r.is_error()) throw error(errc::redis_error, fmt::format("HSETNX {}: {}", keys.meta, r.str));
+  }
+  registered_ = true;
+}
+
 net::awaitable<sharded_job> sharded_queue::add(std::string name, json::value data, job_options opts,
                                                std::optional<std::string> key) {
+  co_await register_shards();
   const auto s = pick_shard(opts, key);
   auto add = shards_[s]->add(std::move(name), std::move(data), std::move(opts));
   auto j = co_await std::move(add);
@@ -80,6 +104,7 @@ net::awaitable<std::vector<sharded_job>> sharded_queue::add_bulk(std::vector<new
     throw error(errc::invalid_argument,
                 fmt::format("sharded queue '{}': {} keys for {} jobs", name_, keys.size(), jobs.size()));
   }
+  co_await register_shards();
   std::vector<std::vector<new_job>> per_shard(shards_.size());
   std::vector<std::vector<std::size_t>> positions(shards_.size());  // where each shard's jobs go back
   for (std::size_t i = 0; i < jobs.size(); ++i) {

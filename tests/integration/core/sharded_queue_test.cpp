@@ -125,6 +125,11 @@ TEST(sharded_queue, one_keys_jobs_stay_on_one_shard_in_order_and_one_worker_drai
     EXPECT_EQ(w.stats().completed, 160u);
     EXPECT_EQ(w.stats().concurrency, 6u);
     co_await w.close();
+    // Every shard is found, jobs or not: the logical queue is listed whole.
+    auto discover = discover_queues(io.get_executor(), cluster.options());
+    auto grouped = group_shards(co_await std::move(discover));
+    auto it = std::find_if(grouped.sharded.begin(), grouped.sharded.end(), [&](auto& s) { return s.name == name; });
+    EXPECT_TRUE(it != grouped.sharded.end() && it->shards.size() == 6u);
     q.close();
   });
   ASSERT_EQ(log.by_key.size(), 8u);
