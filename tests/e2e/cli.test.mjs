@@ -319,10 +319,21 @@ test('--shards: add by key, counts summed and per shard, one worker for every sh
   assert.deepEqual(list.slice(1).map((q) => q.shardOf), ['mail', 'mail', 'mail']);
   assert.match(await ok(['queue', 'list', ...where]), /^mail \(3 shards\)\s+running\s+6\s/m);
 
+  // `events --shards` reads every shard's stream and names the shard in each event.
+  const events = spawn(DROVER_BIN, ['events', ...sharded], { stdio: ['ignore', 'pipe', 'ignore'] });
+  onCleanup(() => events.kill('SIGKILL'));
+  let printed = '';
+  events.stdout.on('data', (d) => { printed += d; });
+  await new Promise((r) => setTimeout(r, 500));
   const worker = spawn(DROVER_BIN, ['worker', ...sharded, '--processor', 'echo', '--concurrency', '3',
     '--drain-delay', '200'], { stdio: 'ignore' });
   onCleanup(() => worker.kill('SIGKILL'));
   await waitFor(async () => JSON.parse(await ok(['counts', ...sharded])).counts.completed === 6,
     { what: 'the sharded worker to run every shard' });
   worker.kill('SIGTERM');
+  const completedOn = () => printed.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    .filter((e) => e.event === 'completed').map((e) => e.queue);
+  await waitFor(() => completedOn().length === 6, { what: 'six completed events' });
+  assert.deepEqual([...new Set(completedOn())].sort(), [...new Set(placed.map(([, q]) => q))].sort());
+  events.kill('SIGTERM');
 });
