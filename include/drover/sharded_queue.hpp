@@ -39,7 +39,8 @@ struct sharded_job_counts {
 // (shard_names.hpp), each a normal BullMQ queue that Node's BullMQ can also open.
 //
 // Where add() puts a job: on the shard of `key` when one is given (shard_for_key), so that
-// one key's jobs stay in one shard and a worker takes them in the order they were added;
+// one key's jobs stay in one shard and are taken in the order they were added (a worker
+// with one slot per shard also runs them one after another);
 // else on the shard of the job's custom jobId or deduplication id, when it has one, so
 // that those stay unique; else on the next shard round robin, starting at a random shard
 // so that short-lived producers do not all begin with shard 0.
