@@ -3,8 +3,11 @@
 #include <boost/asio/io_context.hpp>
 
 #include <iostream>
+#include <optional>
 
+#include <drover/error.hpp>
 #include <drover/queue.hpp>
+#include <drover/sharded_queue.hpp>
 
 #include "bulk_add.hpp"
 #include "cli_support.hpp"
@@ -21,11 +24,15 @@ struct add_flags {
   std::string name;
   std::string data = "{}";
   std::string opts = "{}";
+  std::string key;  // --key: with --shards, the shard is this key's (its jobs keep their order)
   bulk_add_command bulk;  // --file, --chunk, --json
 };
 
 void add_add_options(CLI::App& a, add_flags& f) {
   add_common(&a, f.common);
+  add_shards_flag(&a, f.common);
+  a.add_option("--key", f.key, "with --shards: put the job on this key's shard, so that one key's jobs keep their order "
+                               "(default: round robin)");
   auto* name = a.add_option("--name,-n", f.name, "job name");
   a.add_option("--data,-d", f.data, "job data, JSON")->capture_default_str();
   a.add_option("--opts,-o", f.opts,
@@ -47,6 +54,7 @@ void add_add_options(CLI::App& a, add_flags& f) {
 
 int run_add(const add_flags& f) {
   if (!f.bulk.file.empty()) {
+    if (f.common.shards > 0) throw error(errc::invalid_argument, "--file is not supported with --shards yet");
     auto bulk = f.bulk;
     bulk.common = f.common;
     return run_bulk_add(bulk);
@@ -54,6 +62,17 @@ int run_add(const add_flags& f) {
   auto data = parse_json(f.data, "--data");
   auto opts = job_options::from_json(parse_json(f.opts, "--opts"));
   net::io_context io;
+  if (f.common.shards > 0) {
+    sharded_queue q(io.get_executor(), f.common.queue, f.common.shards, queue_opts(f.common));
+    run_to_end(io, [&]() -> net::awaitable<void> {
+      std::optional<std::string> key;
+      if (!f.key.empty()) key = f.key;
+      auto add = q.add(f.name, std::move(data), std::move(opts), std::move(key));
+      auto j = co_await std::move(add);
+      std::cout << j.job.id << '\t' << j.queue << std::endl;  // ids are unique per shard: name it
+    });
+    return 0;
+  }
   queue q(io.get_executor(), f.common.queue, queue_opts(f.common));
   run_to_end(io, [&]() -> net::awaitable<void> {
     auto j = co_await q.add(f.name, std::move(data), std::move(opts));

@@ -29,6 +29,12 @@ void add_common(CLI::App* cmd, common_options& c, bool queue_required) {
   add_connection(cmd, c);
 }
 
+void add_shards_flag(CLI::App* cmd, common_options& c) {
+  cmd->add_option("--shards", c.shards,
+                  "the queue is sharded over this many BullMQ queues, {<queue>.0} ... (docs/redis-deployments.md)")
+      ->check(CLI::PositiveNumber);
+}
+
 void add_json_flag(CLI::App* cmd, bool& json) {
   cmd->add_flag("--json", json, "print JSON for scripts instead of the human output");
 }

@@ -21,6 +21,8 @@ namespace drover::cli {
 void add_common(CLI::App* cmd, common_options& c, bool queue_required = true);
 // Adds --prefix and --redis alone (commands over every queue under the prefix).
 void add_connection(CLI::App* cmd, common_options& c);
+// Adds --shards (add, worker, counts, events): the queue is a sharded queue of that many shards.
+void add_shards_flag(CLI::App* cmd, common_options& c);
 // Adds --json: machine-readable output instead of the human one.
 void add_json_flag(CLI::App* cmd, bool& json);
 

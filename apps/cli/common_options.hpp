@@ -2,6 +2,7 @@
 // key prefix, on which Redis.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include <drover/redis_options.hpp>
@@ -15,6 +16,8 @@ struct common_options {
   // --redis-tls-*: win over the URL's tls_* parameters and the REDIS_TLS_* variables.
   std::string tls_ca, tls_cert, tls_key, tls_server_name;
   bool tls_insecure = false;
+  // --shards: the queue is a sharded one (drover/sharded_queue.hpp) of this many shards; 0: a plain queue.
+  std::size_t shards = 0;
 
   // The Redis options of --redis or the environment, with short timeouts: a command
   // line tool should say quickly that Redis is not there.

@@ -1,16 +1,22 @@
-// events_command.cpp - `drover events`: the queue's event stream as JSON Lines until
-// SIGINT/SIGTERM; a Redis outage is logged and waited out, not an exit.
+// events_command.cpp - `drover events`: the queue's event stream (or, with --shards, its
+// shards' streams, each event naming its shard) as JSON Lines until SIGINT/SIGTERM; a Redis
+// outage is logged and waited out, not an exit.
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <memory>
+#include <vector>
 
 #include <drover/error.hpp>
 #include <drover/queue_events.hpp>
+#include <drover/shard_names.hpp>
 
 #include "cli_support.hpp"
 #include "commands.hpp"
@@ -30,8 +36,33 @@ struct events_flags {
 
 void add_events_options(CLI::App& e, events_flags& f) {
   add_common(&e, f.common);
+  add_shards_flag(&e, f.common);
   add_json_flag(&e, f.json);
   e.add_option("--from", f.from, "stream id to start after ($: only new events, 0: all kept)")->capture_default_str();
+}
+
+// Prints one queue's events until `stopping`; with `shard`, each event names it ("queue").
+net::awaitable<void> print_events(queue_events& events, const bool& stopping, std::string shard) {
+  auto ex = co_await net::this_coro::executor;
+  while (!stopping) {
+    bool lost = false;
+    try {
+      for (const auto& ev : co_await events.next()) {
+        auto o = ev.to_json();
+        if (!shard.empty()) o["queue"] = shard;
+        std::cout << json::serialize(o) << std::endl;
+      }
+    } catch (const error& e) {
+      if (stopping) break;
+      if (!e.is(errc::redis_unavailable) && !e.is(errc::redis_timeout)) throw;
+      spdlog::warn("events: {}; retrying", e.what());
+      lost = true;
+    }
+    if (lost) {
+      net::steady_timer t(ex, std::chrono::milliseconds(500));
+      co_await t.async_wait(net::use_awaitable);
+    }
+  }
 }
 
 int run_events(const events_flags& c) {
@@ -40,30 +71,31 @@ int run_events(const events_flags& c) {
   o.prefix = c.common.prefix;
   o.redis = c.common.redis();
   o.last_event_id = c.from;
-  queue_events events(io.get_executor(), c.common.queue, o);
+  // A sharded queue's events are its shards' streams, read side by side.
+  const auto names = c.common.shards > 0 ? shard_names(c.common.queue, c.common.shards)
+                                         : std::vector<std::string>{c.common.queue};
+  std::vector<std::unique_ptr<queue_events>> readers;
+  for (const auto& name : names) readers.push_back(std::make_unique<queue_events>(io.get_executor(), name, o));
   net::signal_set signals(io, SIGINT, SIGTERM);
   bool stopping = false;
-  signals.async_wait([&](auto, int) {
+  auto stop = [&] {
     stopping = true;
-    events.close();
+    signals.cancel();
+    for (auto& r : readers) r->close();
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) stop();
   });
-  run_to_end(io, [&]() -> net::awaitable<void> {
-    while (!stopping) {
-      bool lost = false;
-      try {
-        for (const auto& ev : co_await events.next()) std::cout << json::serialize(ev.to_json()) << std::endl;
-      } catch (const error& e) {
-        if (stopping) break;
-        if (!e.is(errc::redis_unavailable) && !e.is(errc::redis_timeout)) throw;
-        spdlog::warn("events: {}; retrying", e.what());
-        lost = true;
-      }
-      if (lost) {
-        net::steady_timer t(io, std::chrono::milliseconds(500));
-        co_await t.async_wait(net::use_awaitable);
-      }
-    }
-  });
+  std::exception_ptr failure;
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    net::co_spawn(io, print_events(*readers[i], stopping, c.common.shards > 0 ? names[i] : std::string()),
+                  [&](std::exception_ptr e) {
+                    if (e && !failure) failure = e;
+                    if (e) stop();
+                  });
+  }
+  io.run();
+  if (failure) std::rethrow_exception(failure);
   return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "cli_support.hpp"
 #include "job_page.hpp"
 #include "job_view.hpp"
+#include "sharded_counts.hpp"
 #include "text_table.hpp"
 
 namespace net = boost::asio;
@@ -246,6 +247,11 @@ net::awaitable<int> print_schedulers(const queue_flags& f, queue& q) {
 }
 
 int run_queue_action(const queue_flags& f, queue_action action) {
+  if (f.common.shards > 0) {
+    // Only `counts` takes --shards; the other actions act on one shard, named as a queue.
+    if (action != print_counts) throw error(errc::invalid_argument, "--shards is only for add, worker and counts");
+    return print_sharded_counts(f);
+  }
   net::io_context io;
   queue q(io.get_executor(), f.common.queue, queue_opts(f.common));
   int rc = 0;

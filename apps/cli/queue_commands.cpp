@@ -106,7 +106,8 @@ const action_spec actions[] = {
     {"cancel", "cancel a job: removed if waiting, stopped and failed if running", add_cancel_flags, cancel_job},
     {"jobs", "list jobs, newest first, a page at a time", add_jobs_flags, print_jobs},
     {"job", "show one job: fields, data, times, failure, stack trace, logs", add_id, print_job},
-    {"counts", "jobs per state", no_flags, print_counts},
+    {"counts", "jobs per state (of the logical queue and each shard with --shards)",
+     [](CLI::App& cmd, queue_flags& f) { add_shards_flag(&cmd, f.common); }, print_counts},
     {"progress", "set a job's progress (--value JSON)",
      [](CLI::App& cmd, queue_flags& f) {
        add_id(cmd, f);
@@ -154,7 +155,10 @@ std::vector<command> queue_commands() {
 
 command counts_command() {
   return make_command<queue_flags>("counts", "print the number of jobs per state as JSON (`queue counts`: a table)",
-                                   add_json_view_flags,
+                                   [](CLI::App& cmd, queue_flags& f) {
+                                     add_json_view_flags(cmd, f);
+                                     add_shards_flag(&cmd, f.common);
+                                   },
                                    [](const queue_flags& f) { return run_queue_action(f, print_counts); });
 }
 

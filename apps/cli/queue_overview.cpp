@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include <drover/discovery.hpp>
+#include <drover/shard_names.hpp>
 
 #include "cli_support.hpp"
 #include "text_table.hpp"
@@ -18,6 +19,52 @@ namespace json = boost::json;
 namespace drover::cli {
 
 namespace {
+
+std::optional<std::int64_t> add_optional(std::optional<std::int64_t> a, std::optional<std::int64_t> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return *a + *b;
+}
+
+// The rows with a row per sharded queue, summing its shards', followed by its shards.
+std::vector<queue_overview> with_sharded_rows(std::vector<queue_overview> rows) {
+  std::vector<std::string> names;
+  for (const auto& r : rows) names.push_back(r.name);
+  auto grouped = group_shards(names);
+  if (grouped.sharded.empty()) return rows;
+  std::map<std::string, queue_overview> by_name;
+  for (auto& r : rows) by_name[r.name] = std::move(r);
+  std::map<std::string, const sharded_queue_info*> order;  // by name: plain ones map to nullptr
+  for (const auto& p : grouped.plain) order[p] = nullptr;
+  for (const auto& s : grouped.sharded) order[s.name] = &s;
+  std::vector<queue_overview> out;
+  for (const auto& [name, info] : order) {
+    if (!info) {
+      out.push_back(std::move(by_name[name]));
+      continue;
+    }
+    queue_overview sum;
+    sum.name = name;
+    sum.shards = info->shards;
+    sum.paused = true;
+    for (const auto& shard : info->shards) {
+      const auto& o = by_name[shard];
+      for (const auto& [state, n] : o.counts) sum.counts[state] += n;
+      sum.paused = sum.paused && o.paused;
+      sum.workers += o.workers;
+      sum.busy += o.busy;
+      sum.concurrency += o.concurrency;
+      sum.completed_per_minute = add_optional(sum.completed_per_minute, o.completed_per_minute);
+      sum.failed_per_minute = add_optional(sum.failed_per_minute, o.failed_per_minute);
+    }
+    out.push_back(std::move(sum));
+    for (const auto& shard : info->shards) {
+      out.push_back(std::move(by_name[shard]));
+      out.back().shard_of = name;
+    }
+  }
+  return out;
+}
 
 json::value optional_json(const std::optional<std::int64_t>& v) {
   if (v) return *v;
@@ -48,14 +95,17 @@ std::int64_t queue_overview::count(const std::string& state) const {
 json::object queue_overview::to_json() const {
   json::object c;
   for (const auto& [k, v] : counts) c[k] = v;
-  return {{"name", name},
-          {"paused", paused},
-          {"counts", std::move(c)},
-          {"workers", workers},
-          {"busy", busy},
-          {"concurrency", concurrency},
-          {"completedPerMinute", optional_json(completed_per_minute)},
-          {"failedPerMinute", optional_json(failed_per_minute)}};
+  json::object o{{"name", name},
+                 {"paused", paused},
+                 {"counts", std::move(c)},
+                 {"workers", workers},
+                 {"busy", busy},
+                 {"concurrency", concurrency},
+                 {"completedPerMinute", optional_json(completed_per_minute)},
+                 {"failedPerMinute", optional_json(failed_per_minute)}};
+  if (!shards.empty()) o["shards"] = json::array(shards.begin(), shards.end());
+  if (!shard_of.empty()) o["shardOf"] = shard_of;
+  return o;
 }
 
 overview_reader::overview_reader(net::any_io_executor ex, common_options c)
@@ -102,7 +152,7 @@ net::awaitable<std::vector<queue_overview>> overview_reader::read() {
     o.failed_per_minute = co_await newest_minute(*q, "failed");
     out.push_back(std::move(o));
   }
-  co_return out;
+  co_return with_sharded_rows(std::move(out));
 }
 
 void print_overview_table(std::ostream& out, const std::vector<queue_overview>& queues,
@@ -118,7 +168,9 @@ void print_overview_table(std::ostream& out, const std::vector<queue_overview>& 
       done = it->second.completed;
       failed = it->second.failed;
     }
-    t.add_row({q.name, q.paused ? "paused" : "running", fmt::format("{}", q.count("waiting") + q.count("paused")),
+    auto label = q.shards.empty() ? q.name : fmt::format("{} ({} shards)", q.name, q.shards.size());
+    if (!q.shard_of.empty()) label = "  " + q.name;
+    t.add_row({label, q.paused ? "paused" : "running", fmt::format("{}", q.count("waiting") + q.count("paused")),
                fmt::format("{}", q.count("prioritized")), fmt::format("{}", q.count("delayed")),
                fmt::format("{}", q.count("active")), fmt::format("{}", q.count("completed")),
                fmt::format("{}", q.count("failed")), fmt::format("{}", q.workers),

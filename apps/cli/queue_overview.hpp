@@ -30,10 +30,16 @@ struct queue_overview {
   // Jobs in the newest minute of BullMQ's metrics; std::nullopt when the workers keep no
   // metrics (drover worker --metrics N, or BullMQ's metrics option).
   std::optional<std::int64_t> completed_per_minute, failed_per_minute;
+  // A sharded queue (drover/shard_names.hpp) is a row of its own, the sums of its shards,
+  // which follow it: `shards` names them on the logical row, `shard_of` the logical queue
+  // on each shard's row.
+  std::vector<std::string> shards;
+  std::string shard_of;
 
   std::int64_t count(const std::string& state) const;
   // {name, paused, counts, workers, busy, concurrency, completedPerMinute, failedPerMinute}
-  // (the per-minute fields null without metrics).
+  // (the per-minute fields null without metrics), and "shards" on a sharded queue's row,
+  // "shardOf" on its shards'.
   boost::json::object to_json() const;
 };
 

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include <drover/error.hpp>
+#include <drover/sharded_worker.hpp>
 #include <drover/worker.hpp>
 
 #include "cli_support.hpp"
@@ -40,6 +41,7 @@ struct worker_flags {
 
 void add_worker_options(CLI::App& w, worker_flags& f) {
   add_common(&w, f.common);
+  add_shards_flag(&w, f.common);
   w.add_option("--concurrency,-c", f.concurrency, "jobs run at once")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -74,6 +76,24 @@ void add_worker_options(CLI::App& w, worker_flags& f) {
       ->capture_default_str();
 }
 
+// Runs `w` (a worker or a sharded_worker) until SIGINT/SIGTERM, then closes it.
+template <class Worker>
+int serve_until_signal(net::io_context& io, Worker& w, const worker_flags& c) {
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: closing the worker of queue {} (up to {} ms for running jobs)", sig, c.common.queue,
+                 c.shutdown_grace_ms);
+    net::co_spawn(io, w.close(std::chrono::milliseconds(c.shutdown_grace_ms)), [&](std::exception_ptr) { io.stop(); });
+  });
+  w.start();
+  spdlog::info("worker of queue {}{} started: processor {}, concurrency {}", c.common.queue,
+               c.common.shards > 0 ? fmt::format(" ({} shards)", c.common.shards) : "", c.processor, c.concurrency);
+  io.run();
+  spdlog::info("worker of queue {} stopped after {} job(s)", c.common.queue, w.processed());
+  return 0;
+}
+
 int run_worker(const worker_flags& c) {
   auto proc = builtin_processor(c.processor);
   if (!proc) {
@@ -95,19 +115,12 @@ int run_worker(const worker_flags& c) {
   if (c.limit_max > 0) o.limiter = rate_limiter_options{c.limit_max, std::chrono::milliseconds(c.limit_duration_ms)};
 
   net::io_context io(1);
+  if (c.common.shards > 0) {
+    sharded_worker w(io.get_executor(), c.common.queue, c.common.shards, std::move(*proc), o);
+    return serve_until_signal(io, w, c);
+  }
   worker w(io.get_executor(), c.common.queue, std::move(*proc), o);
-  net::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    spdlog::info("signal {}: closing the worker of queue {} (up to {} ms for running jobs)", sig, c.common.queue,
-                 c.shutdown_grace_ms);
-    net::co_spawn(io, w.close(std::chrono::milliseconds(c.shutdown_grace_ms)), [&](std::exception_ptr) { io.stop(); });
-  });
-  w.start();
-  spdlog::info("worker of queue {} started: processor {}, concurrency {}", c.common.queue, c.processor, c.concurrency);
-  io.run();
-  spdlog::info("worker of queue {} stopped after {} job(s)", c.common.queue, w.processed());
-  return 0;
+  return serve_until_signal(io, w, c);
 }
 
 }  // namespace

@@ -296,3 +296,44 @@ test('top on a terminal redraws until q and gives the terminal back', async (t) 
   assert.ok(out.includes(name), 'the queue is on the screen');
   assert.ok(out.trimEnd().endsWith('\x1b[?25h\x1b[?1049l'), 'cursor shown and screen restored at the end');
 });
+
+test('--shards: add by key, counts summed and per shard, one worker for every shard, list groups them', async () => {
+  const prefix = `cli-${randomBytes(4).toString('hex')}`;
+  const where = ['--prefix', prefix, '--redis', redis.url];
+  const sharded = ['--queue', 'mail', '--shards', '3', ...where];
+  const placed = [];
+  for (let n = 0; n < 6; n++) {
+    const out = await ok(['add', ...sharded, '--name', 'm', '--key', `user-${n % 3}`, '--data', JSON.stringify({ n })]);
+    placed.push(out.trim().split('\t'));  // id, shard queue
+  }
+  for (let n = 3; n < 6; n++) assert.equal(placed[n][1], placed[n - 3][1], 'one key, one shard');
+  const counts = JSON.parse(await ok(['counts', ...sharded]));
+  assert.equal(counts.queue, 'mail');
+  assert.equal(counts.counts.waiting, 6);
+  assert.equal(counts.shards.length, 3);
+  assert.equal(counts.shards.reduce((sum, s) => sum + s.counts.waiting, 0), 6);
+  assert.match(await ok(['queue', 'counts', ...sharded]), /^waiting\s+6\s+\d+\s+\d+\s+\d+$/m);
+
+  const list = JSON.parse(await ok(['queue', 'list', ...where, '--json']));
+  assert.deepEqual(list[0].shards, counts.shards.map((s) => s.queue));
+  assert.deepEqual(list.slice(1).map((q) => q.shardOf), ['mail', 'mail', 'mail']);
+  assert.match(await ok(['queue', 'list', ...where]), /^mail \(3 shards\)\s+running\s+6\s/m);
+
+  // `events --shards` reads every shard's stream and names the shard in each event.
+  const events = spawn(DROVER_BIN, ['events', ...sharded], { stdio: ['ignore', 'pipe', 'ignore'] });
+  onCleanup(() => events.kill('SIGKILL'));
+  let printed = '';
+  events.stdout.on('data', (d) => { printed += d; });
+  await new Promise((r) => setTimeout(r, 500));
+  const worker = spawn(DROVER_BIN, ['worker', ...sharded, '--processor', 'echo', '--concurrency', '3',
+    '--drain-delay', '200'], { stdio: 'ignore' });
+  onCleanup(() => worker.kill('SIGKILL'));
+  await waitFor(async () => JSON.parse(await ok(['counts', ...sharded])).counts.completed === 6,
+    { what: 'the sharded worker to run every shard' });
+  worker.kill('SIGTERM');
+  const completedOn = () => printed.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    .filter((e) => e.event === 'completed').map((e) => e.queue);
+  await waitFor(() => completedOn().length === 6, { what: 'six completed events' });
+  assert.deepEqual([...new Set(completedOn())].sort(), [...new Set(placed.map(([, q]) => q))].sort());
+  events.kill('SIGTERM');
+});

@@ -1,0 +1,99 @@
+// sharded_worker.cpp - one worker per shard sharing a concurrency budget, closed together.
+#include "drover/sharded_worker.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "drover/shard_names.hpp"
+
+namespace net = boost::asio;
+
+namespace drover {
+
+std::vector<int> sharded_worker::split_concurrency(int concurrency, std::size_t shards) {
+  std::vector<int> out(shards);
+  const int n = static_cast<int>(shards);
+  for (int i = 0; i < n; ++i) out[std::size_t(i)] = std::max(1, concurrency / n + (i < concurrency % n ? 1 : 0));
+  return out;
+}
+
+sharded_worker::sharded_worker(net::any_io_executor ex, std::string name, std::size_t shards, processor proc,
+                               worker_options opts)
+    : name_(std::move(name)) {
+  auto names = shard_names(name_, shards);
+  const auto slots = split_concurrency(opts.concurrency, shards);
+  for (std::size_t i = 0; i < shards; ++i) {
+    auto o = opts;
+    o.concurrency = slots[i];
+    workers_.push_back(std::make_unique<worker>(ex, names[i], proc, std::move(o)));
+  }
+}
+
+sharded_worker::~sharded_worker() = default;
+
+const std::string& sharded_worker::name() const { return name_; }
+std::size_t sharded_worker::shards() const { return workers_.size(); }
+
+worker& sharded_worker::shard(std::size_t index) {
+  if (index >= workers_.size()) {
+    throw error(errc::invalid_argument, fmt::format("sharded worker '{}' has no shard {}", name_, index));
+  }
+  return *workers_[index];
+}
+
+void sharded_worker::start() {
+  for (auto& w : workers_) w->start();
+}
+
+net::awaitable<void> sharded_worker::close(std::chrono::milliseconds grace) {
+  // All at once, so that the grace periods run side by side rather than one after another.
+  auto ex = co_await net::this_coro::executor;
+  auto left = std::make_shared<std::size_t>(workers_.size());
+  auto done = std::make_shared<net::steady_timer>(ex, net::steady_timer::time_point::max());
+  auto failure = std::make_shared<std::exception_ptr>();
+  for (auto& w : workers_) {
+    net::co_spawn(ex, w->close(grace), [left, done, failure](std::exception_ptr e) {
+      if (e && !*failure) *failure = e;
+      if (--*left == 0) done->cancel();
+    });
+  }
+  if (*left > 0) {
+    boost::system::error_code ec;
+    co_await done->async_wait(net::redirect_error(net::use_awaitable, ec));
+  }
+  if (*failure) std::rethrow_exception(*failure);
+}
+
+std::size_t sharded_worker::running() const {
+  std::size_t n = 0;
+  for (const auto& w : workers_) n += w->running();
+  return n;
+}
+
+std::uint64_t sharded_worker::processed() const {
+  std::uint64_t n = 0;
+  for (const auto& w : workers_) n += w->processed();
+  return n;
+}
+
+worker_stats sharded_worker::stats() const {
+  worker_stats total;
+  for (const auto& w : workers_) {
+    const auto s = w->stats();
+    total.completed += s.completed;
+    total.failed += s.failed;
+    total.running += s.running;
+    total.concurrency += s.concurrency;
+  }
+  return total;
+}
+
+}  // namespace drover
