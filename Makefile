@@ -101,7 +101,7 @@ bench: build
 # CPU per job; results in bench/results/cluster-<date>.json (docs/benchmarks.md).
 CLUSTER_MASTERS ?= 3
 bench-cluster: build
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target drover_bench
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target drover_bench drover_cli
 	BUILD_DIR=$(BUILD_DIR) node bench/cluster.mjs --masters $(CLUSTER_MASTERS) $(BENCH_ARGS)
 
 # Google Benchmark micro-benchmarks of the hot path's pieces (bench/micro/): packing,

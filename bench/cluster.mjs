@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // cluster.mjs - `make bench-cluster`: drover on a Redis Cluster of N masters (no replicas).
 // The same no-op jobs drained from one queue (one hash tag: one master does all of
-// Redis's work) and from N queues whose hash tags put one on each master (a queue sharded
-// N ways), with jobs/s and each master's CPU per job.
+// Redis's work) and from a queue sharded N ways (`drover worker --shards N`, one shard per
+// master), with jobs/s and each master's CPU per job.
 //   node bench/cluster.mjs [--masters N] [--jobs N] [--concurrency N] [--reps N] [--out DIR]
 // On a machine with fewer cores than masters + workers the masters share CPUs, so the
 // figure to read is the CPU split: how much of Redis's work each master does.
@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from './lib/args.mjs';
 import { killAll, run, sleep, start } from './lib/proc.mjs';
-import { benchDir, droverBenchBin } from './lib/systems.mjs';
+import { benchDir, droverBenchBin, droverBin } from './lib/systems.mjs';
 import { median } from './lib/stats.mjs';
 import { startRedisCluster } from '../tests/interop/redis_cluster.mjs';
 
@@ -32,20 +32,11 @@ async function cpuOf(cluster, port) {
   return (get('used_cpu_user') + get('used_cpu_sys')) * 1e6;
 }
 
-// Queue names, one per shard, whose hash tags put each on a different master when there
-// are as many shards as masters.
-async function shardNames(cluster, shards, run) {
-  const names = [];
-  const owners = new Set();
-  for (let i = 0; names.length < shards && i < 10000; i++) {
-    const name = `{bench-${run}-${i}}`;
-    const owner = await cluster.masterPortForKey(`bull:${name}:id`);
-    if (shards === 1 || !owners.has(owner)) {
-      owners.add(owner);
-      names.push(name);
-    }
-  }
-  return names;
+// The BullMQ queues behind `name` sharded `shards` ways, as drover names them.
+async function shardNames(url, name, shards) {
+  if (shards === 1) return [`{${name}}`];
+  const out = await run(droverBin, ['counts', '-q', name, '--shards', String(shards), '--redis', url]);
+  return JSON.parse(out.trim().split('\n').at(-1)).shards.map((s) => s.queue);
 }
 
 async function completed(cluster, names) {
@@ -56,13 +47,15 @@ async function completed(cluster, names) {
 
 let runNo = 0;
 async function drain(cluster, shards) {
-  const names = await shardNames(cluster, shards, ++runNo);
-  const per = Math.floor(jobs / shards);
   const url = cluster.url;
+  const name = `bench-${++runNo}`;
+  const names = await shardNames(url, name, shards);
+  const per = Math.floor(jobs / shards);
   for (const q of names) await run(droverBenchBin, ['enqueue', url, q, String(per), '1000']);
   const masterPorts = cluster.masters.slice();
   const cpuBefore = await Promise.all(masterPorts.map((p) => cpuOf(cluster, p)));
-  const workers = names.map((q) => start(droverBenchBin, ['worker', url, q, 'noop', String(Math.max(1, Math.round(concurrency / shards)))]));
+  const queueArgs = shards === 1 ? ['-q', names[0]] : ['-q', name, '--shards', String(shards)];
+  const workers = [start(droverBin, ['worker', ...queueArgs, '-p', 'noop', '-c', String(concurrency), '--redis', url])];
   const started = performance.now();
   const deadline = Date.now() + 300000;
   let done = 0;
