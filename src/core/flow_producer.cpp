@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/dependency_reads.hpp"
 #include "core/keys.hpp"
+#include "core/replicated_add.hpp"
 #include "core/script_errors.hpp"
 #include "core/script_runner.hpp"
 #include "core/scripts/add_parent_job.hpp"
@@ -61,6 +62,7 @@ struct flow_insert {
   std::vector<scripts::script_call> adds;
   std::vector<parent_ref> parents;  // unique by key, in order of first mention
   std::set<std::string> parent_keys;
+  replication_options wanted;  // what the nodes' replication options ask of the WAIT
 
   // Packs `node` (and its children) under `parent`; returns the node with its job.
   flow_node add(flow_job node, const std::optional<parent_ref>& parent, const std::string& default_prefix) {
@@ -77,6 +79,7 @@ struct flow_insert {
       node.opts.extra.erase("parent");
     }
     auto children = std::move(node.children);
+    detail::require(wanted, node.opts.replication);
     auto checked = detail::check_add(keys, new_job{std::move(node.name), std::move(node.data), std::move(node.opts)});
     checked.args.custom_id = id;
     checked.args.defer_parent_release = true;
@@ -95,7 +98,8 @@ struct flow_insert {
   }
 
   // Every script the transaction runs loaded first, then MULTI, the adds, the releases
-  // and EXEC, as one pipeline: EVALSHA inside MULTI cannot load a missing script.
+  // and EXEC, as one pipeline: EVALSHA inside MULTI cannot load a missing script. WAIT
+  // follows EXEC when a node asks for replicas (replicated_add.hpp).
   std::vector<redis::command> commands(std::int64_t now) && {
     std::vector<scripts::script_call> calls = std::move(adds);
     for (auto& p : parents) {
@@ -109,6 +113,7 @@ struct flow_insert {
     cmds.push_back(redis::command{"MULTI"});
     for (const auto& c : calls) cmds.push_back(detail::script_command(*c.script, c.args));
     cmds.push_back(redis::command{"EXEC"});
+    if (wanted.min_replicas > 0) cmds.push_back(detail::wait_command(wanted));
     return cmds;
   }
 };
@@ -198,8 +203,15 @@ net::awaitable<std::vector<flow_node>> flow_producer::add_bulk(std::vector<flow_
     out.push_back(insert.add(std::move(t), parent, impl_->opts.prefix));
   }
   const std::size_t calls = insert.adds.size() + insert.parents.size();
+  const auto wanted = insert.wanted;
   auto cmds = std::move(insert).commands(detail::now_ms());
-  auto replies = co_await impl_->conn->exec(std::move(cmds));
+  const auto wait_time = wanted.min_replicas > 0 ? wanted.timeout : std::chrono::milliseconds(0);
+  auto replies = co_await impl_->conn->exec(std::move(cmds), wait_time);
+  std::vector<redis::reply> waits;
+  if (wanted.min_replicas > 0) {
+    waits.push_back(std::move(replies.back()));
+    replies.pop_back();
+  }
   check_transaction(replies, calls);
   const auto& exec = replies.back();
   for (std::size_t t = 0; t < out.size(); ++t) {
@@ -215,6 +227,12 @@ net::awaitable<std::vector<flow_node>> flow_producer::add_bulk(std::vector<flow_
     }
     // A custom id that already existed answers that id, as for a plain add.
     if (r.is_string()) out[t].job.id = r.str;
+  }
+  if (!waits.empty()) {
+    const auto what = out.size() == 1
+                          ? fmt::format("the flow under job {} of queue {}", out.front().job.id, out.front().queue)
+                          : fmt::format("{} flows", out.size());
+    detail::check_replicated(waits, wanted, what);
   }
   co_return out;
 }
