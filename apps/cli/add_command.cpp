@@ -22,6 +22,7 @@ struct add_flags {
   std::string data = "{}";
   std::string opts = "{}";
   bulk_add_command bulk;  // --file, --chunk, --json
+  replication_flags replication;
 };
 
 void add_add_options(CLI::App& a, add_flags& f) {
@@ -39,6 +40,7 @@ void add_add_options(CLI::App& a, add_flags& f) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   a.add_flag("--json", f.bulk.json, "--file: print the summary as JSON");
+  add_replication_flags(&a, f.replication);
   file->excludes(name);
   a.callback([name, file] {
     if (!name->count() && !file->count()) throw CLI::RequiredError("--name or --file");
@@ -49,10 +51,12 @@ int run_add(const add_flags& f) {
   if (!f.bulk.file.empty()) {
     auto bulk = f.bulk;
     bulk.common = f.common;
+    bulk.replication = f.replication;
     return run_bulk_add(bulk);
   }
   auto data = parse_json(f.data, "--data");
   auto opts = job_options::from_json(parse_json(f.opts, "--opts"));
+  f.replication.apply_to(opts);
   net::io_context io;
   queue q(io.get_executor(), f.common.queue, queue_opts(f.common));
   run_to_end(io, [&]() -> net::awaitable<void> {
