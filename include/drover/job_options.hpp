@@ -27,7 +27,7 @@ struct backoff_options {
 // later calls on the same queue's connection wait behind it.
 struct replication_options {
   std::int64_t min_replicas = 0;            // 0: do not wait (replication stays asynchronous)
-  std::chrono::milliseconds timeout{1000};  // how long WAIT may block; at least 1 ms
+  std::chrono::milliseconds timeout{1000};  // how long WAIT may block: >= 1 ms, < redis_options::command_timeout
 };
 
 // Every field left unset is left out of what is stored, as BullMQ leaves it out.

@@ -100,7 +100,7 @@ struct flow_insert {
   // Every script the transaction runs loaded first, then MULTI, the adds, the releases
   // and EXEC, as one pipeline: EVALSHA inside MULTI cannot load a missing script. WAIT
   // follows EXEC when a node asks for replicas (replicated_add.hpp).
-  std::vector<redis::command> commands(std::int64_t now) && {
+  std::vector<redis::command> commands(std::int64_t now, std::chrono::milliseconds command_timeout) && {
     std::vector<scripts::script_call> calls = std::move(adds);
     for (auto& p : parents) {
       calls.push_back(scripts::release_parent{p.key(), p.key() + ":dependencies", p.queue, p.id, now}.pack());
@@ -113,7 +113,7 @@ struct flow_insert {
     cmds.push_back(redis::command{"MULTI"});
     for (const auto& c : calls) cmds.push_back(detail::script_command(*c.script, c.args));
     cmds.push_back(redis::command{"EXEC"});
-    if (wanted.min_replicas > 0) cmds.push_back(detail::wait_command(wanted));
+    if (wanted.min_replicas > 0) cmds.push_back(detail::wait_command(wanted, command_timeout));
     return cmds;
   }
 };
@@ -204,7 +204,7 @@ net::awaitable<std::vector<flow_node>> flow_producer::add_bulk(std::vector<flow_
   }
   const std::size_t calls = insert.adds.size() + insert.parents.size();
   const auto wanted = insert.wanted;
-  auto cmds = std::move(insert).commands(detail::now_ms());
+  auto cmds = std::move(insert).commands(detail::now_ms(), impl_->conn->options().command_timeout);
   const auto wait_time = wanted.min_replicas > 0 ? wanted.timeout : std::chrono::milliseconds(0);
   auto replies = co_await impl_->conn->exec(std::move(cmds), wait_time);
   std::vector<redis::reply> waits;

@@ -19,7 +19,12 @@ void require(replication_options& wanted, const replication_options& job) {
   wanted.timeout = std::max(wanted.timeout, job.timeout);
 }
 
-redis::command wait_command(const replication_options& wanted) {
+redis::command wait_command(const replication_options& wanted, std::chrono::milliseconds command_timeout) {
+  if (wanted.timeout >= command_timeout) {
+    throw error(errc::invalid_argument,
+                fmt::format("the replication timeout ({} ms) must be below the Redis command timeout ({} ms)",
+                            wanted.timeout.count(), command_timeout.count()));
+  }
   redis::command cmd{"WAIT"};
   cmd.push(wanted.min_replicas);
   cmd.push(static_cast<std::int64_t>(wanted.timeout.count()));
@@ -52,7 +57,7 @@ boost::asio::awaitable<sent_adds> send_adds(redis::connection& conn,
     co_return out;
   }
   const auto count = calls.size();
-  auto wait = wait_command(wanted);
+  auto wait = wait_command(wanted, conn.options().command_timeout);
   out.adds = co_await run_scripts_then(conn, std::move(calls), std::move(wait), wanted.timeout);
   out.waits.assign(std::make_move_iterator(out.adds.begin() + static_cast<std::ptrdiff_t>(count)),
                    std::make_move_iterator(out.adds.end()));

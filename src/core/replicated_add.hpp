@@ -10,6 +10,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,8 +26,11 @@ namespace drover::detail {
 // most replicas any job asks for, within the longest timeout among the jobs that ask.
 void require(replication_options& wanted, const replication_options& job);
 
-// WAIT <min_replicas> <timeout ms>.
-redis::command wait_command(const replication_options& wanted);
+// WAIT <min_replicas> <timeout ms>. Throws error(invalid_argument) when the timeout is
+// not below `command_timeout` (redis_options): calls queued behind a blocking WAIT on
+// the same connection count their own command timeout from when they were sent, and
+// one that ran out would drop the connection, the add's WAIT with it.
+redis::command wait_command(const replication_options& wanted, std::chrono::milliseconds command_timeout);
 
 // Throws error(not_replicated) when a WAIT reply counts fewer replicas than wanted, naming
 // `what` ("job 42 of queue q") and how many acknowledged within how long; and

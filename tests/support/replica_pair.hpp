@@ -8,7 +8,8 @@
 namespace drover::test {
 
 // Starts a master and a replica (--replicaof) on free loopback ports and waits until the
-// replica's link is up (its first sync done), so that a WAIT can be answered at once.
+// master has the replica online (its first sync done and acknowledged), so that a WAIT
+// can be answered at once.
 // freeze() the replica to have a replica that never acknowledges.
 class replica_pair {
  public:
@@ -21,7 +22,7 @@ class replica_pair {
   std::unique_ptr<redis_server> master_, replica_;
 };
 
-// Waits up to 30 s until `replica` reports its link to the master up; throws otherwise.
-void wait_until_in_sync(const redis_server& replica);
+// Waits up to 30 s until `master` reports a replica online; throws otherwise.
+void wait_until_in_sync(const redis_server& master);
 
 }  // namespace drover::test

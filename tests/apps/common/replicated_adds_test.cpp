@@ -31,16 +31,18 @@ struct scoped_env {
   }
 };
 
+constexpr std::chrono::milliseconds command_timeout{10000};
+
 TEST(replicated_adds, defaults_wait_for_nobody) {
   scoped_env env(nullptr, nullptr);
-  auto r = replication_from_env();
+  auto r = replication_from_env(command_timeout);
   EXPECT_EQ(r.min_replicas, 0);
-  EXPECT_EQ(r.timeout, std::chrono::milliseconds(1000));
+  EXPECT_EQ(r.timeout, std::chrono::milliseconds(500));
 }
 
 TEST(replicated_adds, reads_both_variables) {
   scoped_env env("2", "250");
-  auto r = replication_from_env();
+  auto r = replication_from_env(command_timeout);
   EXPECT_EQ(r.min_replicas, 2);
   EXPECT_EQ(r.timeout, std::chrono::milliseconds(250));
 }
@@ -56,11 +58,13 @@ TEST(replicated_adds, refuses_what_wait_cannot_take) {
                             {"one", nullptr, "REDIS_MIN_REPLICAS"},
                             {"1", "0", "REDIS_REPLICATION_TIMEOUT_MS"},
                             {"1", "-5", "REDIS_REPLICATION_TIMEOUT_MS"},
-                            {"1", "1s", "REDIS_REPLICATION_TIMEOUT_MS"}};
+                            {"1", "1s", "REDIS_REPLICATION_TIMEOUT_MS"},
+                            // Calls behind the WAIT on the connection would time out first.
+                            {"1", "10000", "REDIS_REPLICATION_TIMEOUT_MS"}};
   for (const auto& c : cases) {
     scoped_env env(c.min, c.timeout);
     try {
-      replication_from_env();
+      replication_from_env(command_timeout);
       ADD_FAILURE() << c.named << " accepted";
     } catch (const error& e) {
       EXPECT_TRUE(e.is(errc::invalid_argument));

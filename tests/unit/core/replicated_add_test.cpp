@@ -36,8 +36,19 @@ TEST(replicated_add, require_keeps_the_most_replicas_and_the_longest_timeout_of_
 }
 
 TEST(replicated_add, wait_command_names_replicas_and_milliseconds) {
-  auto cmd = detail::wait_command(replication_options{2, 250ms});
+  auto cmd = detail::wait_command(replication_options{2, 250ms}, 10000ms);
   EXPECT_EQ(cmd.args(), (std::vector<std::string>{"WAIT", "2", "250"}));
+}
+
+TEST(replicated_add, wait_command_refuses_a_timeout_the_connection_would_not_outlast) {
+  try {
+    detail::wait_command(replication_options{1, 5000ms}, 5000ms);
+    ADD_FAILURE() << "a 5000 ms WAIT accepted with a 5000 ms command timeout";
+  } catch (const error& e) {
+    EXPECT_TRUE(e.is(errc::invalid_argument));
+    EXPECT_EQ(std::string(e.what()),
+              "the replication timeout (5000 ms) must be below the Redis command timeout (5000 ms)");
+  }
 }
 
 TEST(replicated_add, check_replicated_reads_every_wait) {

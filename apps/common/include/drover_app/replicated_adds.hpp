@@ -11,16 +11,21 @@
 
 namespace drover::app {
 
-// The variables over the defaults (0 replicas: adds do not wait; 1000 ms). Throws
+// The variables over the defaults (0 replicas: adds do not wait; 500 ms, less than the
+// library's 1000 as the API answers within about a second). Throws
 // drover::error(invalid_argument) naming the variable for a value that is not a whole
-// number, a negative count, or a timeout under 1 ms (WAIT takes 0 to mean forever).
-inline replication_options replication_from_env() {
+// number, a negative count, or a timeout under 1 ms (WAIT takes 0 to mean forever) or
+// not below `command_timeout`, the Redis connection's (calls queued behind a WAIT would
+// time out first).
+inline replication_options replication_from_env(std::chrono::milliseconds command_timeout) {
   replication_options r;
+  r.timeout = std::chrono::milliseconds(500);
   if (const char* v = env("REDIS_MIN_REPLICAS")) {
     r.min_replicas = env_number<std::int64_t>("REDIS_MIN_REPLICAS", v, 0);
   }
   if (const char* v = env("REDIS_REPLICATION_TIMEOUT_MS")) {
-    r.timeout = std::chrono::milliseconds(env_number<long long>("REDIS_REPLICATION_TIMEOUT_MS", v, 1));
+    r.timeout = std::chrono::milliseconds(
+        env_number<long long>("REDIS_REPLICATION_TIMEOUT_MS", v, 1, command_timeout.count() - 1));
   }
   return r;
 }
