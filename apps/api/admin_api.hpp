@@ -19,8 +19,6 @@
 
 namespace drover::api {
 
-using httpd::request;
-using httpd::response;
 class gatekeeper;
 
 // Serves the dashboard and the JSON API it reads and acts through, for every queue under

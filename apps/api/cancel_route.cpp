@@ -18,8 +18,6 @@ namespace json = boost::json;
 
 namespace drover::api {
 
-namespace http = httpd::http;
-
 net::awaitable<httpd::response> cancel_chat_job(api_context& app, route_request& r) {
   std::string job_id = r.param("jobId");
   // The owner is read from the job before anything is touched. A job that ends between

@@ -11,6 +11,7 @@
 #include <drover/queue.hpp>
 #include <drover_app/webhook_signature.hpp>
 
+#include "api/client_ids.hpp"
 #include "api/http_error.hpp"
 #include "api/job_owner.hpp"
 #include "api/request_span.hpp"
@@ -22,15 +23,9 @@ namespace json = boost::json;
 
 namespace drover::api {
 
-namespace http = httpd::http;
-using httpd::error_response;
-using httpd::json_response;
-using httpd::response;
-
 namespace {
 
 constexpr std::size_t max_message_chars = 32 * 1024;
-constexpr std::size_t max_id_chars = 200;
 
 http_error bad_request(const std::string& message) { return http_error(http::status::bad_request, message); }
 

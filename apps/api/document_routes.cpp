@@ -9,6 +9,7 @@
 #include <drover/queue.hpp>
 #include <drover_app/random_token.hpp>
 
+#include "api/client_ids.hpp"
 #include "api/error_reply.hpp"
 #include "api/http_error.hpp"
 #include "api/multipart.hpp"
@@ -19,16 +20,10 @@ namespace json = boost::json;
 
 namespace drover::api {
 
-namespace http = httpd::http;
-using httpd::json_response;
-using httpd::request;
-using httpd::response;
-
 namespace {
 
 constexpr std::chrono::milliseconds db_deadline{1000};
 constexpr std::chrono::milliseconds upload_deadline{15000};  // writing up to the limit in bytes
-constexpr std::size_t max_id_chars = 200;
 
 struct upload_input {
   std::string filename = "upload";

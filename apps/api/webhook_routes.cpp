@@ -14,10 +14,6 @@ namespace json = boost::json;
 
 namespace drover::api {
 
-namespace http = httpd::http;
-using httpd::json_response;
-using httpd::response;
-
 namespace {
 
 // The user a delivery reports to: the userId of the payload it carries.

@@ -108,6 +108,55 @@ std::string subcommand_patterns(const std::vector<command_path>& paths) {
   return join(patterns, "|");
 }
 
+// What bash and zsh spell differently in the walk of find_command_path.
+struct shell_words {
+  int first;            // the index of the first word after the program
+  const char* current;  // the index of the word being completed
+  const char* words;    // the array of the words typed
+  const char* open;     // a case pattern of the shell: open, the patterns, close
+  const char* close;
+};
+
+// Both scripts: $cmdpath follows the words typed before the current one while they
+// name subcommands, then a case arm for each command path (the caller writes them).
+std::string find_command_path(const std::vector<command_path>& paths, const shell_words& sh) {
+  auto word = fmt::format("${{{}[i]}}", sh.words);
+  auto arm = sh.open + subcommand_patterns(paths) + sh.close;
+  return fmt::format(
+      "  for ((i = {0}; i < {1}; i++)); do\n"
+      "    case \"$cmdpath {2}\" in\n"
+      "      {3}cmdpath=\"$cmdpath {2}\" ;;\n"
+      "    esac\n"
+      "  done\n"
+      "  case \"$cmdpath\" in\n",
+      sh.first, sh.current, word, arm);
+}
+
+// The options of a command path that take a value, those of them whose value is a file
+// name, and the allowed values of those that have choices, by option name.
+struct path_values {
+  std::vector<std::string> values, files;
+  std::vector<std::pair<std::string, std::vector<std::string>>> choices;
+};
+
+path_values value_options_of(const command_path& p) {
+  path_values out;
+  for (const auto& v : p.values) {
+    out.values.insert(out.values.end(), v.names.begin(), v.names.end());
+    if (v.file) out.files.insert(out.files.end(), v.names.begin(), v.names.end());
+    if (v.choices.empty()) continue;
+    for (const auto& n : v.names) out.choices.emplace_back(n, v.choices);
+  }
+  return out;
+}
+
+// The end of a command path's case arm: after an option with choices, those choices.
+std::string end_of_arm(const std::string& choice_cases) {
+  std::string s;
+  if (!choice_cases.empty()) s += fmt::format("      case \"$prev\" in{} esac\n", choice_cases);
+  return s + "      ;;\n";
+}
+
 std::string bash_script(const std::vector<command_path>& paths, const std::string& program) {
   auto fn = function_name(program);
   std::string s = fmt::format(
@@ -115,34 +164,22 @@ std::string bash_script(const std::vector<command_path>& paths, const std::strin
       "# Load it with: source <({0} completion bash)\n"
       "{1}() {{\n"
       "  local cur=\"${{COMP_WORDS[COMP_CWORD]}}\" prev=\"${{COMP_WORDS[COMP_CWORD-1]}}\"\n"
-      "  local cmdpath={2} i words=\"\" values=\"\" choices=\"\" files=\"\"\n"
-      "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
-      "    case \"$cmdpath ${{COMP_WORDS[i]}}\" in\n"
-      "      {3}) cmdpath=\"$cmdpath ${{COMP_WORDS[i]}}\" ;;\n"
-      "    esac\n"
-      "  done\n"
-      "  case \"$cmdpath\" in\n",
-      program, fn, quoted(program), subcommand_patterns(paths));
+      "  local cmdpath={2} i words=\"\" values=\"\" choices=\"\" files=\"\"\n",
+      program, fn, quoted(program));
+  s += find_command_path(paths, {1, "COMP_CWORD", "COMP_WORDS", "", ") "});
   for (const auto& p : paths) {
     std::vector<std::string> words = names_of(p.subcommands);
     auto flags = names_of(p.flags);
     words.insert(words.end(), p.positional_choices.begin(), p.positional_choices.end());
     words.insert(words.end(), flags.begin(), flags.end());
-    std::vector<std::string> values, files;
+    auto v = value_options_of(p);
     std::string choice_cases;
-    for (const auto& v : p.values) {
-      values.insert(values.end(), v.names.begin(), v.names.end());
-      if (v.file) files.insert(files.end(), v.names.begin(), v.names.end());
-      if (!v.choices.empty()) {
-        for (const auto& n : v.names)
-          choice_cases += fmt::format(" {}) choices={} ;;", n, quoted(join(v.choices, " ")));
-      }
-    }
+    for (const auto& [name, choices] : v.choices)
+      choice_cases += fmt::format(" {}) choices={} ;;", name, quoted(join(choices, " ")));
     s += fmt::format("    {})\n      words={}\n      values={}\n      files={}\n", quoted(p.path),
-                     quoted(join(words, " ")), quoted(" " + join(values, " ") + " "),
-                     quoted(" " + join(files, " ") + " "));
-    if (!choice_cases.empty()) s += fmt::format("      case \"$prev\" in{} esac\n", choice_cases);
-    s += "      ;;\n";
+                     quoted(join(words, " ")), quoted(" " + join(v.values, " ") + " "),
+                     quoted(" " + join(v.files, " ") + " "));
+    s += end_of_arm(choice_cases);
   }
   s += fmt::format(
       "  esac\n"
@@ -177,29 +214,18 @@ std::string zsh_script(const std::vector<command_path>& paths, const std::string
       "# Load it after compinit with: source <({0} completion zsh)\n"
       "{1}() {{\n"
       "  local cmdpath={2} i prev=${{words[CURRENT-1]}}\n"
-      "  local -a subs opts plain values files choices\n"
-      "  for ((i = 2; i < CURRENT; i++)); do\n"
-      "    case \"$cmdpath ${{words[i]}}\" in\n"
-      "      ({3}) cmdpath=\"$cmdpath ${{words[i]}}\" ;;\n"
-      "    esac\n"
-      "  done\n"
-      "  case \"$cmdpath\" in\n",
-      program, fn, quoted(program), subcommand_patterns(paths));
+      "  local -a subs opts plain values files choices\n",
+      program, fn, quoted(program));
+  s += find_command_path(paths, {2, "CURRENT", "words", "(", ") "});
   for (const auto& p : paths) {
-    std::vector<std::string> values, files;
+    auto v = value_options_of(p);
     std::string choice_cases;
-    for (const auto& v : p.values) {
-      values.insert(values.end(), v.names.begin(), v.names.end());
-      if (v.file) files.insert(files.end(), v.names.begin(), v.names.end());
-      if (!v.choices.empty()) {
-        for (const auto& n : v.names) choice_cases += fmt::format(" ({}) choices=({}) ;;", n, join(v.choices, " "));
-      }
-    }
+    for (const auto& [name, choices] : v.choices)
+      choice_cases += fmt::format(" ({}) choices=({}) ;;", name, join(choices, " "));
     s += fmt::format("    ({})\n      subs={}\n      opts={}\n      plain=({})\n      values=({})\n      files=({})\n",
                      quoted(p.path), described(p.subcommands), described(p.flags), join(p.positional_choices, " "),
-                     join(values, " "), join(files, " "));
-    if (!choice_cases.empty()) s += fmt::format("      case \"$prev\" in{} esac\n", choice_cases);
-    s += "      ;;\n";
+                     join(v.values, " "), join(v.files, " "));
+    s += end_of_arm(choice_cases);
   }
   s += fmt::format(
       "  esac\n"

@@ -3,6 +3,7 @@
 
 #include "drover/backoff.hpp"
 #include "drover/blocking_queue.hpp"
+#include "drover/clock.hpp"
 #include "drover/dead_letter_queue.hpp"
 #include "drover/discovery.hpp"
 #include "drover/error.hpp"

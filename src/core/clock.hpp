@@ -1,14 +1,11 @@
-// clock.hpp - wall-clock milliseconds, the time unit of every BullMQ score and field.
+// clock.hpp - the engine's name for the public clock (drover/clock.hpp): wall-clock
+// milliseconds, the time unit of every BullMQ score and field.
 #pragma once
 
-#include <chrono>
-#include <cstdint>
+#include "drover/clock.hpp"
 
 namespace drover::detail {
 
-inline std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+using drover::now_ms;
 
 }  // namespace drover::detail

@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "redis/cluster.hpp"
 #include "redis/connection.hpp"
 
 namespace net = boost::asio;
@@ -32,19 +33,15 @@ std::string queue_of(std::string_view key, std::string_view prefix, std::string_
   return std::string(middle);
 }
 
-}  // namespace
-
-net::awaitable<std::vector<std::string>> discover_queues(net::any_io_executor ex, redis_options redis,
-                                                         std::string prefix) {
-  auto conn = redis::connection::create(ex, std::move(redis));
-  std::set<std::string> names;
+// Adds the queues one server holds to `names`.
+net::awaitable<void> scan_queues(redis::connection& conn, const std::string& prefix, std::set<std::string>& names) {
   for (std::string_view suffix : {"meta", "id"}) {
     auto pattern = fmt::format("{}:*:{}", escape_glob(prefix), suffix);
     std::string cursor = "0";
     do {
       redis::command scan{"SCAN", cursor};
       scan.push("MATCH").push(pattern).push("COUNT").push(1000);
-      auto r = co_await conn->exec(std::move(scan));
+      auto r = co_await conn.exec(std::move(scan));
       if (r.is_error()) throw error(errc::redis_error, fmt::format("SCAN {}: {}", pattern, r.str));
       if (!r.is_array() || r.elements.size() != 2) throw error(errc::protocol_error, "SCAN: unexpected reply");
       cursor = r.elements[0].as_string();
@@ -54,7 +51,40 @@ net::awaitable<std::vector<std::string>> discover_queues(net::any_io_executor ex
       }
     } while (cursor != "0");
   }
-  conn->close();
+}
+
+}  // namespace
+
+net::awaitable<std::vector<std::string>> discover_queues(net::any_io_executor ex, redis_options where,
+                                                         std::string prefix) {
+  std::set<std::string> names;
+  std::vector<redis_options> servers;
+  if (where.cluster.seeds.empty()) {
+    servers.push_back(std::move(where));
+  } else {
+    // SCAN sees one node's keys: ask every master.
+    std::optional<redis::cluster_map> map;
+    try {
+      std::vector<redis_endpoint> no_known_nodes;
+      auto ask = redis::ask_cluster(ex, where, std::move(no_known_nodes));
+      map = co_await std::move(ask);
+    } catch (const std::exception& e) {
+      throw error(errc::redis_unavailable, fmt::format("redis at {}: {}", where.endpoint(), e.what()));
+    }
+    for (const auto& master : map->masters()) servers.push_back(redis::node_options(where, master));
+  }
+  for (auto& server : servers) {
+    auto conn = redis::connection::create(ex, std::move(server));
+    std::exception_ptr failed;
+    try {
+      auto scan = scan_queues(*conn, prefix, names);
+      co_await std::move(scan);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    conn->close();
+    if (failed) std::rethrow_exception(failed);
+  }
   co_return std::vector<std::string>(names.begin(), names.end());
 }
 

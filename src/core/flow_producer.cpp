@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/dependency_reads.hpp"
 #include "core/keys.hpp"
+#include "core/queue_connection.hpp"
 #include "core/replicated_add.hpp"
 #include "core/script_errors.hpp"
 #include "core/script_runner.hpp"
@@ -18,6 +19,7 @@
 #include "core/scripts/release_parent.hpp"
 #include "drover/error.hpp"
 #include "redis/connection.hpp"
+#include "redis/hash_slot.hpp"
 
 namespace json = boost::json;
 namespace net = boost::asio;
@@ -59,10 +61,26 @@ void validate(const flow_job& node) {
 // The calls of one or more trees, in the order Node collects them (each parent before
 // its children), and the parents to release after them.
 struct flow_insert {
+  explicit flow_insert(const redis_options& r) : where(r) {}
+  const redis_options& where;
   std::vector<scripts::script_call> adds;
   std::vector<parent_ref> parents;  // unique by key, in order of first mention
   std::set<std::string> parent_keys;
   replication_options wanted;  // what the nodes' replication options ask of the WAIT
+  std::optional<std::string> first_base;  // on a cluster: the queue whose slot every job must share
+
+  // One MULTI runs on one node: on a cluster, every queue of the flow needs the same slot.
+  void check_slot(const detail::queue_keys& keys) {
+    if (where.cluster.seeds.empty()) return;
+    detail::check_cluster_slot(where, keys);
+    if (!first_base) first_base = keys.base();
+    if (redis::fixed_slot(*first_base) == redis::fixed_slot(keys.base())) return;
+    throw error(errc::invalid_argument,
+                fmt::format("a flow on a Redis Cluster keeps all its jobs in one slot, but '{}*' and '{}*' are in "
+                            "different ones: give every queue of the flow the same hash tag (a prefix such as "
+                            "'{{bull}}' does it for all)",
+                            *first_base, keys.base()));
+  }
 
   // Packs `node` (and its children) under `parent`; returns the node with its job.
   flow_node add(flow_job node, const std::optional<parent_ref>& parent, const std::string& default_prefix) {
@@ -71,6 +89,7 @@ struct flow_insert {
     out.queue = node.queue;
     detail::check_queue_name(node.queue);
     const detail::queue_keys keys(out.prefix, node.queue);
+    check_slot(keys);
     // The id is chosen here, but stored in opts only when the caller gave it (as Node).
     const std::string id = node.opts.job_id.value_or(random_uuid());
     if (parent) {
@@ -192,7 +211,7 @@ net::awaitable<flow_node> flow_producer::add(flow_job tree) {
 
 net::awaitable<std::vector<flow_node>> flow_producer::add_bulk(std::vector<flow_job> trees) {
   for (const auto& t : trees) validate(t);
-  flow_insert insert;
+  flow_insert insert(impl_->opts.redis);
   std::vector<flow_node> out;
   std::vector<std::size_t> root_entry;  // each tree's root: its index among the adds
   std::vector<std::optional<parent_ref>> root_parent;

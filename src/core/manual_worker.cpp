@@ -12,6 +12,7 @@
 
 #include "core/clock.hpp"
 #include "core/keys.hpp"
+#include "core/queue_connection.hpp"
 #include "core/retry_decision.hpp"
 #include "core/script_errors.hpp"
 #include "core/script_runner.hpp"
@@ -32,10 +33,10 @@ struct manual_worker::impl {
   impl(net::any_io_executor ex, std::string queue, worker_options o)
       : opts(std::move(o)),
         keys(opts.prefix, std::move(queue)),
-        conn(redis::connection::create(ex, opts.redis)),
+        conn(detail::queue_connection(ex, opts.redis, keys)),
         // Named as a worker's blocking connection, so that getWorkers() lists it.
-        blocking(redis::connection::create(
-            ex, opts.redis,
+        blocking(detail::queue_connection(
+            ex, opts.redis, keys,
             detail::client_name(opts.prefix, keys.queue(), opts.name.empty() ? "" : ":w:" + opts.name))) {}
   worker_options opts;
   detail::queue_keys keys;

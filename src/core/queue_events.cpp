@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include "core/keys.hpp"
+#include "core/queue_connection.hpp"
 #include "drover/error.hpp"
 #include "redis/connection.hpp"
 
@@ -17,7 +18,7 @@ struct queue_events::impl {
   impl(net::any_io_executor ex, std::string queue, queue_events_options o)
       : opts(std::move(o)),
         keys(opts.prefix, std::move(queue)),
-        conn(redis::connection::create(ex, opts.redis, detail::client_name(opts.prefix, keys.queue(), ":qe"))),
+        conn(detail::queue_connection(ex, opts.redis, keys, detail::client_name(opts.prefix, keys.queue(), ":qe"))),
         last_id(opts.last_event_id) {}
   queue_events_options opts;
   detail::queue_keys keys;

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "core/keys.hpp"
+#include "core/queue_connection.hpp"
 #include "core/script_runner.hpp"
 #include "drover/queue.hpp"
 #include "redis/connection.hpp"
@@ -14,7 +15,7 @@ struct queue::impl {
   impl(boost::asio::any_io_executor ex, std::string name, queue_options o)
       : opts(std::move(o)),
         keys(opts.prefix, name),
-        conn(redis::connection::create(ex, opts.redis)),
+        conn(detail::queue_connection(ex, opts.redis, keys)),
         tracing(drover::tracer::of(opts.tracing)) {}
 
   queue_options opts;

@@ -15,6 +15,7 @@
 
 #include <functional>
 
+#include "redis/cluster.hpp"
 #include "redis/eviction_policy.hpp"
 #include "redis/sentinel.hpp"
 #include "redis/sentinel_watch.hpp"
@@ -65,10 +66,44 @@ bool says_master_moved(const reply& r) {
          text.find("-READONLY") != std::string_view::npos;
 }
 
+// Whether Redis refused the whole call, so that sending it again runs nothing twice:
+// every reply is a redirection, a script load, or part of a transaction that one
+// aborted (MULTI, QUEUED, EXECABORT).
+bool refused_whole(const std::vector<command>& cmds, const std::vector<reply>& replies) {
+  bool redirected = false;
+  for (std::size_t i = 0; i < replies.size() && i < cmds.size(); ++i) {
+    const auto& r = replies[i];
+    const auto name = cmds[i].name();
+    if (redirection_of(r).type != redirection::kind::none) {
+      redirected = true;
+    } else if (name == "SCRIPT" || name == "MULTI" || (r.is_string() && r.str == "QUEUED") ||
+               (name == "EXEC" && r.is_error() && r.str.starts_with("EXECABORT"))) {
+      // Harmless twice, or discarded with the transaction.
+    } else {
+      return false;
+    }
+  }
+  return redirected;
+}
+
+redirection first_redirection(const std::vector<reply>& replies) {
+  for (const auto& r : replies) {
+    auto red = redirection_of(r);
+    if (red.type != redirection::kind::none) return red;
+  }
+  return {};
+}
+
+// How often one call follows redirections before its caller sees the last one: more
+// than a failover and a migration take together.
+constexpr int max_redirections = 16;
+
 }  // namespace
 
-std::shared_ptr<connection> connection::create(executor_type ex, redis_options opts, std::string name) {
+std::shared_ptr<connection> connection::create(executor_type ex, redis_options opts, std::string name,
+                                               std::optional<std::uint16_t> slot) {
   std::shared_ptr<connection> c(new connection(std::move(ex), std::move(opts), std::move(name)));
+  if (!c->opts_.cluster.seeds.empty()) c->slot_ = slot;
   if (!c->opts_.sentinel.sentinels.empty()) {
     c->watch_ = sentinel_watch::of(c->opts_, c->ex_);
     c->watch_->add(c, c->ex_);
@@ -105,6 +140,85 @@ struct connection::exec_initiation {
 
 net::awaitable<std::vector<reply>> connection::exec(std::vector<command> cmds,
                                                     std::chrono::milliseconds extra_timeout) {
+  auto first = exec_once(cmds, extra_timeout);  // named: GCC 12 and temporaries in co_await
+  auto replies = co_await std::move(first);
+  if (opts_.cluster.seeds.empty() || first_redirection(replies).type == redirection::kind::none) co_return replies;
+  auto follow = follow_redirections(std::move(cmds), std::move(replies), extra_timeout);
+  co_return co_await std::move(follow);
+}
+
+net::awaitable<std::vector<reply>> connection::follow_redirections(std::vector<command> cmds,
+                                                                   std::vector<reply> replies,
+                                                                   std::chrono::milliseconds extra_timeout) {
+  auto self = shared_from_this();
+  const auto give_up = clock::now() + opts_.command_timeout + extra_timeout;
+  for (int attempt = 1;; ++attempt) {
+    const auto red = first_redirection(replies);
+    if (red.type == redirection::kind::none) co_return replies;
+    if (red.type == redirection::kind::moved) follow_moved(red.target);
+    if (!refused_whole(cmds, replies) || attempt > max_redirections || clock::now() > give_up) co_return replies;
+    if (red.type == redirection::kind::ask && cmds.size() == 1) {
+      auto ask = ask_once(red.target, cmds.front(), extra_timeout);
+      replies = co_await std::move(ask);
+      continue;
+    }
+    if (red.type != redirection::kind::moved) {
+      // A failover or a migration under way (or an ASK inside a pipeline, which only
+      // the migration's end settles): give it a moment.
+      net::steady_timer pause(ex_);
+      pause.expires_after(std::chrono::milliseconds(std::min(25 * attempt, 500)));
+      co_await pause.async_wait(net::use_awaitable);
+    }
+    auto again = exec_once(cmds, extra_timeout);
+    replies = co_await std::move(again);
+  }
+}
+
+// The slot lives at `target` now: go there once the calls in flight (sent to the old
+// node, so redirected too) have come back; calls made meanwhile wait for the new node.
+void connection::follow_moved(redis_endpoint target) {
+  if (target.host.empty()) target.host = opts_.host;                                  // "MOVED 1 :7001": the same host
+  if (target.host == opts_.host && target.port == opts_.port && !rerouting_) return;  // followed already
+  moved_to_ = std::move(target);
+  if (state_ != state::ready) return;  // the coming connect goes there
+  if (inflight_.empty()) {
+    reroute_now();
+  } else {
+    rerouting_ = true;
+  }
+}
+
+void connection::reroute_now() {
+  rerouting_ = false;
+  ++generation_;
+  if (transport_) transport_->close();
+  outbox_.clear();
+  state_ = state::idle;
+  if (!pending_.empty()) start_connect();
+}
+
+net::awaitable<std::vector<reply>> connection::ask_once(const redis_endpoint& target, command cmd,
+                                                        std::chrono::milliseconds extra_timeout) {
+  std::shared_ptr<connection> peer;
+  for (const auto& [where, c] : ask_peers_) {
+    if (where == target) peer = c;
+  }
+  if (!peer) {
+    peer = create(ex_, node_options(opts_, target), client_name_);
+    ask_peers_.emplace_back(target, peer);
+  }
+  std::vector<command> cmds;
+  cmds.push_back(command{"ASKING"});
+  cmds.push_back(std::move(cmd));
+  auto call = peer->exec(std::move(cmds), extra_timeout);
+  auto replies = co_await std::move(call);
+  std::vector<reply> last;
+  last.push_back(std::move(replies.back()));
+  co_return last;
+}
+
+net::awaitable<std::vector<reply>> connection::exec_once(const std::vector<command>& cmds,
+                                                         std::chrono::milliseconds extra_timeout) {
   std::string payload;
   for (const auto& c : cmds) encode(c, payload);
   auto self = shared_from_this();  // alive until the reply arrives
@@ -143,6 +257,10 @@ void connection::submit(std::unique_ptr<op> o, std::string payload) {
       pending_.emplace_back(std::move(o), std::move(payload));
       return;
     case state::ready:
+      if (rerouting_) {  // not to the node the slot left
+        pending_.emplace_back(std::move(o), std::move(payload));
+        return;
+      }
       outbox_ += payload;
       inflight_.push_back(std::move(o));
       start_write();
@@ -165,6 +283,23 @@ void connection::start_connect() {
 
 net::awaitable<void> connection::do_connect(std::uint64_t gen) {
   if (opts_.tls.enabled && !tls_context_) tls_context_ = make_tls_context(opts_.tls);
+  if (!opts_.cluster.seeds.empty()) {
+    auto target = std::exchange(moved_to_, std::nullopt);
+    if (!target) {
+      // Every connect without a MOVED to follow asks again: after a failover the last
+      // master is a replica, or gone.
+      auto ask = ask_cluster(ex_, opts_, cluster_nodes_);
+      auto map = co_await std::move(ask);
+      if (generation_ != gen) co_return;
+      cluster_nodes_ = map.nodes();
+      target = slot_ ? map.master_of(*slot_) : std::optional<redis_endpoint>(map.masters().front());
+      if (!target) {
+        throw std::runtime_error(fmt::format("no master serves slot {} (a failover under way?)", *slot_));
+      }
+    }
+    opts_.host = target->host;
+    opts_.port = target->port;
+  }
   if (!opts_.sentinel.sentinels.empty()) {
     // Every connect asks again: after a failover the last master is a replica, or gone.
     auto ask = ask_sentinels(ex_, opts_, tls_context_);
@@ -337,6 +472,10 @@ net::awaitable<void> connection::read_loop(std::uint64_t gen) {
         fail(errc::redis_unavailable, r.str + " (a failover: asking the sentinels for the master again)", true);
         co_return;
       }
+      if (!opts_.cluster.seeds.empty() && says_master_moved(r)) {
+        fail(errc::redis_unavailable, r.str + " (a failover: asking the cluster for the slot map again)", true);
+        co_return;
+      }
       if (inflight_.empty()) {
         fail(errc::protocol_error, "reply without a command", true);
         co_return;
@@ -348,6 +487,10 @@ net::awaitable<void> connection::read_loop(std::uint64_t gen) {
         inflight_.pop_front();
         done->complete(nullptr);
         if (generation_ != gen) co_return;  // the completion failed the connection
+        if (rerouting_ && inflight_.empty()) {
+          reroute_now();
+          co_return;
+        }
       }
     }
   }
@@ -375,6 +518,7 @@ void connection::fail(errc code, const std::string& why, bool back_off) {
   ++generation_;
   if (transport_) transport_->close();
   last_error_ = why;
+  rerouting_ = false;  // nothing in flight is left to wait for; the next connect follows moved_to_
   if (back_off) {
     state_ = state::backoff;
     retry_at_ = clock::now() + backoff_;
@@ -404,6 +548,8 @@ void connection::master_switched() {
 
 void connection::close() {
   if (state_ == state::closed) return;
+  for (auto& [where, peer] : ask_peers_) peer->close();
+  ask_peers_.clear();
   fail(errc::closed, "connection closed", false);
   state_ = state::closed;
 }

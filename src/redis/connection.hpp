@@ -9,6 +9,7 @@
 #include <deque>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,12 @@ class sentinel_watch;
 //     moved (a failover): it fails the connection like a lost socket, so that the
 //     next call asks the sentinels again. So does the sentinels' own announcement of
 //     a new master (+switch-master, heard by sentinel_watch), which comes first.
+//  5. On a Redis Cluster, every connect asks the nodes for the slot map and goes to the
+//     master of the connection's slot (a queue's; any master without one). A command
+//     answered MOVED sends the connection there once what is in flight has come back;
+//     ASK is asked once on the importing node after ASKING; TRYAGAIN and CLUSTERDOWN
+//     wait and send again. Only calls that Redis refused whole are sent again (every
+//     reply a redirection, or a transaction aborted by one): nothing runs twice.
 //
 // Thread safety: not thread-safe. Use it from the executor it was made with
 // (a single-threaded io_context or a strand).
@@ -49,7 +56,10 @@ class connection : public std::enable_shared_from_this<connection> {
  public:
   using executor_type = boost::asio::any_io_executor;
 
-  static std::shared_ptr<connection> create(executor_type ex, redis_options opts, std::string client_name = {});
+  // `slot`: on a cluster, the slot whose master to talk to (redis::hash_slot of a
+  // queue's keys); without one, any master, then wherever MOVED says.
+  static std::shared_ptr<connection> create(executor_type ex, redis_options opts, std::string client_name = {},
+                                            std::optional<std::uint16_t> slot = {});
   ~connection();
 
   // Sends the commands as one pipeline and returns one reply per command; Redis
@@ -86,6 +96,16 @@ class connection : public std::enable_shared_from_this<connection> {
 
   connection(executor_type ex, redis_options opts, std::string client_name);
 
+  boost::asio::awaitable<std::vector<reply>> exec_once(const std::vector<command>& cmds,
+                                                       std::chrono::milliseconds extra_timeout);
+  // Cluster redirections (see lifecycle 5).
+  boost::asio::awaitable<std::vector<reply>> follow_redirections(std::vector<command> cmds, std::vector<reply> replies,
+                                                                 std::chrono::milliseconds extra_timeout);
+  void follow_moved(redis_endpoint target);
+  void reroute_now();
+  boost::asio::awaitable<std::vector<reply>> ask_once(const redis_endpoint& target, command cmd,
+                                                      std::chrono::milliseconds extra_timeout);
+
   void submit(std::unique_ptr<op> o, std::string payload);
   void start_connect();
   boost::asio::awaitable<void> do_connect(std::uint64_t gen);
@@ -114,6 +134,12 @@ class connection : public std::enable_shared_from_this<connection> {
   std::chrono::milliseconds backoff_;
   std::string last_error_;
   std::int64_t client_id_ = 0;
+  // Redis Cluster only.
+  std::optional<std::uint16_t> slot_;
+  std::optional<redis_endpoint> moved_to_;     // where the next connect goes, skipping the map
+  bool rerouting_ = false;                     // moved: new calls wait until the in-flight ones return
+  std::vector<redis_endpoint> cluster_nodes_;  // the last map's nodes: asked first next time
+  std::vector<std::pair<redis_endpoint, std::shared_ptr<connection>>> ask_peers_;
 };
 
 }  // namespace drover::redis

@@ -14,6 +14,12 @@
 
 namespace drover::api {
 
+// The HTTP names route handlers are written with, declared once for all of them.
+namespace http = httpd::http;
+using httpd::json_response;
+using httpd::request;
+using httpd::response;
+
 // The verified caller of a route. For a user route: `user` is the JWT's `sub`, or empty
 // in AUTH_MODE=none, where the one development user may act on everything (owns()).
 // For an operator route: `user` is the dashboard user ("token" for the bearer token).

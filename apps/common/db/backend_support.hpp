@@ -1,10 +1,11 @@
-// backend_support.hpp - what both database backends share: the order of job
-// statuses, and checking a job log batch before it is written (the clock is
-// drover_app/clock.hpp).
+// backend_support.hpp - what both database backends share: the operations they
+// declare, the order of job statuses, checking a job log batch before it is written,
+// the words of a search and the limit of a read (the clock is drover_app/clock.hpp).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -13,7 +14,46 @@
 #include <drover_app/clock.hpp>
 #include <drover_app/db/database.hpp>
 
+// The operations of drover::app::database that every backend implements, declared once
+// for both: each backend's class names this in its body and defines them in its .cpp.
+// (backend() is each one's own inline; save_user_message has a default that a backend
+// may override.)
+#define DROVER_APP_DATABASE_OPERATIONS                                                                                 \
+  std::vector<int> migrate() override;                                                                                 \
+  void ping() override;                                                                                                \
+  void ensure_conversation(const std::string& id, const std::string& user_id) override;                                \
+  std::optional<std::string> conversation_owner(const std::string& id) override;                                       \
+  std::int64_t add_message(const std::string& conversation_id, const std::string& role, const std::string& content,    \
+                           std::optional<std::string> job_id) override;                                                \
+  std::optional<std::int64_t> add_message_once(const std::string& idempotency_key, const std::string& conversation_id, \
+                                               const std::string& role, const std::string& content,                    \
+                                               std::optional<std::string> job_id) override;                            \
+  std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit) override;                  \
+  void put_assessment(const std::string& user_id, const std::string& json) override;                                   \
+  std::optional<std::string> get_assessment(const std::string& user_id) override;                                      \
+  void record_job_logs(const std::vector<job_log_update>& batch) override;                                             \
+  void record_job_logs_at(const std::vector<job_log_update>& batch, const std::string& stream,                         \
+                          const std::string& position) override;                                                       \
+  std::optional<std::string> event_stream_position(const std::string& stream) override;                                \
+  std::vector<job_log> unfinished_job_logs(const std::string& queue, std::size_t limit) override;                      \
+  std::optional<job_log> get_job_log(const std::string& queue, const std::string& job_id) override;                    \
+  std::vector<job_log> list_job_logs(std::optional<std::string> status, std::size_t limit) override;                   \
+  void add_document(const document& doc, const std::string& content) override;                                         \
+  std::optional<document> get_document(const std::string& id) override;                                                \
+  std::optional<std::string> get_document_content(const std::string& id) override;                                     \
+  bool set_document_status(const std::string& id, const std::string& status, std::optional<std::string> error)         \
+      override;                                                                                                        \
+  bool store_document_extraction(const std::string& id, const document_extraction& x) override;                        \
+  std::vector<chunk_match> search_document_chunks(const std::string& conversation_id, const std::string& query,        \
+                                                  std::size_t limit) override;
+
 namespace drover::app::detail {
+
+// A row limit as the databases take it: a size_t past int64's range reads as "all".
+inline std::int64_t clamp_limit(std::size_t limit) {
+  constexpr auto max = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(limit > max ? max : limit);
+}
 
 // A job log row only moves forward in this order; -1 for an unknown status. The
 // SQL of both backends spells the same order as a CASE over the stored status.

@@ -165,11 +165,6 @@ const std::vector<statement>& statements() {
 // Serializes migrate() across processes (pg_advisory_xact_lock); "drvr".
 constexpr std::int64_t migration_lock_key = 0x64727672;
 
-std::int64_t clamp_limit(std::size_t limit) {
-  constexpr auto max = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-  return static_cast<std::int64_t>(limit > max ? max : limit);
-}
-
 // NULL as std::nullopt (pqxx 6's field::get needs a configure-time flag).
 template <class T>
 std::optional<T> optional_as(const pqxx::field& f) {
@@ -245,35 +240,10 @@ class postgres_database final : public database {
   }
 
   std::string_view backend() const override { return "postgres"; }
-  std::vector<int> migrate() override;
-  void ping() override;
-  void ensure_conversation(const std::string& id, const std::string& user_id) override;
-  std::int64_t add_message(const std::string& conversation_id, const std::string& role, const std::string& content,
-                           std::optional<std::string> job_id) override;
-  std::optional<std::int64_t> add_message_once(const std::string& idempotency_key, const std::string& conversation_id,
-                                               const std::string& role, const std::string& content,
-                                               std::optional<std::string> job_id) override;
-  std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit) override;
-  std::optional<std::string> conversation_owner(const std::string& id) override;
+  DROVER_APP_DATABASE_OPERATIONS
   std::optional<saved_user_message> save_user_message(const std::string& conversation_id, const std::string& user_id,
                                                       const std::string& content, std::size_t history_limit,
                                                       bool require_owner) override;
-  void put_assessment(const std::string& user_id, const std::string& json) override;
-  std::optional<std::string> get_assessment(const std::string& user_id) override;
-  void record_job_logs(const std::vector<job_log_update>& batch) override;
-  void record_job_logs_at(const std::vector<job_log_update>& batch, const std::string& stream,
-                          const std::string& position) override;
-  std::optional<std::string> event_stream_position(const std::string& stream) override;
-  std::vector<job_log> unfinished_job_logs(const std::string& queue, std::size_t limit) override;
-  std::optional<job_log> get_job_log(const std::string& queue, const std::string& job_id) override;
-  std::vector<job_log> list_job_logs(std::optional<std::string> status, std::size_t limit) override;
-  void add_document(const document& doc, const std::string& content) override;
-  std::optional<document> get_document(const std::string& id) override;
-  std::optional<std::string> get_document_content(const std::string& id) override;
-  bool set_document_status(const std::string& id, const std::string& status, std::optional<std::string> error) override;
-  bool store_document_extraction(const std::string& id, const document_extraction& x) override;
-  std::vector<chunk_match> search_document_chunks(const std::string& conversation_id, const std::string& query,
-                                                  std::size_t limit) override;
 
  private:
   // Runs f(connection) on a connection of its own, connecting first when needed, and turns

@@ -14,6 +14,7 @@
 
 #include "core/clock.hpp"
 #include "core/keys.hpp"
+#include "core/queue_connection.hpp"
 #include "core/redis_retry.hpp"
 #include "core/script_runner.hpp"
 #include "core/worker/scheduler_iteration.hpp"
@@ -36,9 +37,9 @@ constexpr std::chrono::milliseconds unblock_fallback{1000};
 fetcher::fetcher(std::shared_ptr<worker_state> state, std::shared_ptr<job_runner> runner)
     : state_(std::move(state)),
       runner_(std::move(runner)),
-      blocking_(redis::connection::create(state_->ex, state_->opts.redis,
-                                          client_name(state_->opts.prefix, state_->keys.queue(),
-                                                      state_->opts.name.empty() ? "" : ":w:" + state_->opts.name))),
+      blocking_(queue_connection(state_->ex, state_->opts.redis, state_->keys,
+                                 client_name(state_->opts.prefix, state_->keys.queue(),
+                                             state_->opts.name.empty() ? "" : ":w:" + state_->opts.name))),
       due_timer_(state_->ex),
       slot_freed_(state_->ex) {}
 

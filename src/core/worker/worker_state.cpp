@@ -5,6 +5,8 @@
 
 #include <random>
 
+#include "core/queue_connection.hpp"
+
 namespace drover::detail {
 
 namespace {
@@ -21,7 +23,7 @@ worker_state::worker_state(boost::asio::any_io_executor ex_, std::string queue, 
     : ex(ex_),
       opts(std::move(opts_)),
       keys(opts.prefix, std::move(queue)),
-      conn(redis::connection::create(ex_, opts.redis)),
+      conn(detail::queue_connection(ex_, opts.redis, keys)),
       id(random_id()),
       stop(ex_),
       running(ex_) {}

@@ -10,18 +10,11 @@
 #include <atomic>
 #include <thread>
 
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
-
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
 
 namespace drover {
 namespace {
-
-using test::eventually;
-using test::run_async;
 
 class blocking_processor_test : public test::queue_fixture {
  protected:

@@ -11,21 +11,12 @@
 #include <atomic>
 #include <thread>
 
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
-#include "support/redis_server.hpp"
 #include "support/worker_thread.hpp"
-
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
 
 namespace drover {
 namespace {
-
-using test::eventually;
-using test::redis_server;
-using test::run_async;
 
 class cancellation_test : public test::queue_fixture {
  public:

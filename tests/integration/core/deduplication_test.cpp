@@ -7,20 +7,11 @@
 
 #include <boost/json/parse.hpp>
 
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
-#include "support/redis_server.hpp"
-
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
 
 namespace drover {
 namespace {
-
-using test::eventually;
-using test::redis_server;
-using test::run_async;
 
 class deduplication_test : public test::queue_fixture {
  protected:

@@ -13,19 +13,12 @@
 #include <atomic>
 #include <chrono>
 
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
 #include "support/worker_thread.hpp"
 
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
-
 namespace drover {
 namespace {
-
-using test::eventually;
-using test::run_async;
 
 // Children: fail when data.fail, else answer {n: data.n * 2}.
 processor child_processor() {
@@ -57,14 +50,60 @@ class flow_test : public test::queue_fixture {
   flow_test() : queue_fixture("flow-test"), children_name(name + "-children") {}
   flow_producer_options fopts() const { return flow_producer_options{"bull", server.options()}; }
   std::string child_key(const std::string& id) const { return "bull:" + children_name + ":" + id; }
+
+  // Runs `body(flows, parents)` (a coroutine) with a flow producer and the parents'
+  // queue, and closes both after it.
+  template <class Body>
+  void with_flows(Body body) {
+    run_async([&](net::io_context& io) -> net::awaitable<void> {
+      flow_producer flows(io.get_executor(), fopts());
+      queue parents(io.get_executor(), name, qopts());
+      auto run = body(flows, parents);  // named: GCC 12 and co_await temporaries
+      co_await std::move(run);
+      parents.close();
+      flows.close();
+    });
+  }
+
+  // A parent processor that adds a child job of `data` for each element of `children`
+  // and waits for them, after `pause_ms`; run again once they finish, it answers
+  // {children: their values}. Counts its runs in `runs`.
+  processor spawning_parent(std::atomic<int>& runs, std::vector<json::value> children, long pause_ms = 0) const {
+    return processor::async([&runs, opts = qopts(), kids = children_name, children,
+                             pause_ms](job_context& ctx) -> net::awaitable<json::value> {
+      ++runs;
+      auto values = co_await ctx.children_values();
+      if (!values.empty()) co_return json::object{{"children", values}};
+      auto ex = co_await net::this_coro::executor;
+      queue q(ex, kids, opts);
+      for (const auto& c : children) {
+        job_options o;
+        set_parent(o, as_parent(ctx));
+        json::value data = c;
+        co_await q.add("spawned", std::move(data), std::move(o));
+      }
+      q.close();
+      if (pause_ms > 0) co_await test::sleep_ms(pause_ms);
+      throw wait_for_children();
+    });
+  }
+
+  // Workers on both queues: parent_processor on the parents', child_processor on the
+  // children's.
+  struct workers {
+    explicit workers(const flow_test& t)
+        : parents(t.name, parent_processor(), t.wopts()), children(t.children_name, child_processor(), t.wopts()) {}
+    test::worker_thread parents;
+    test::worker_thread children;
+  };
+
   std::string children_name;
 };
 
 TEST_F(flow_test, a_tree_is_laid_out_as_bullmq_lays_it_out_and_its_parent_runs_last) {
-  run_async([&](net::io_context& io) -> net::awaitable<void> {
-    flow_producer flows(io.get_executor(), fopts());
-    queue parents(io.get_executor(), name, qopts());
-    queue children(io.get_executor(), children_name, qopts());
+  with_flows([&](flow_producer& flows, queue& parents) -> net::awaitable<void> {
+    auto ex = co_await net::this_coro::executor;
+    queue children(ex, children_name, qopts());
     flow_job tree{"parent", name, "", json::object{{"p", 1}}, {}, {child(children_name, 1), child(children_name, 2)}};
     auto added = co_await flows.add(tree);
     DROVER_CO_ASSERT_TRUE(added.children.size() == 2);
@@ -82,8 +121,7 @@ TEST_F(flow_test, a_tree_is_laid_out_as_bullmq_lays_it_out_and_its_parent_runs_l
     EXPECT_EQ(counts.unprocessed, 2);
     EXPECT_EQ(counts.processed, 0);
 
-    test::worker_thread pw(name, parent_processor(), wopts());
-    test::worker_thread cw(children_name, child_processor(), wopts());
+    workers running(*this);
     EXPECT_TRUE(co_await eventually([&] { return state_is(parents, pid, job_state::completed); }));
     auto done = co_await parents.get_job(pid);
     DROVER_CO_ASSERT_TRUE(done.has_value());
@@ -95,9 +133,7 @@ TEST_F(flow_test, a_tree_is_laid_out_as_bullmq_lays_it_out_and_its_parent_runs_l
     auto deps = co_await parents.get_dependencies(pid);
     EXPECT_EQ(deps.processed.size(), 2u);
     EXPECT_TRUE(deps.unprocessed.empty());
-    parents.close();
     children.close();
-    flows.close();
   });
 }
 
@@ -138,9 +174,7 @@ TEST_F(flow_test, get_flow_reads_the_tree_to_a_depth_and_at_most_max_children_of
 }
 
 TEST_F(flow_test, dependencies_come_in_pages_with_a_cursor) {
-  run_async([&](net::io_context& io) -> net::awaitable<void> {
-    flow_producer flows(io.get_executor(), fopts());
-    queue parents(io.get_executor(), name, qopts());
+  with_flows([&](flow_producer& flows, queue& parents) -> net::awaitable<void> {
     flow_job tree{"parent", name, "", json::object{}, {}, {}};
     for (int i = 0; i < 5; ++i) tree.children.push_back(child(children_name, i));
     auto added = co_await flows.add(tree);
@@ -155,15 +189,11 @@ TEST_F(flow_test, dependencies_come_in_pages_with_a_cursor) {
     auto none = co_await parents.get_dependencies(added.job.id, failed);
     EXPECT_TRUE(none.failed.empty());
     EXPECT_EQ(none.next_failed_cursor, 0);
-    parents.close();
-    flows.close();
   });
 }
 
 TEST_F(flow_test, fail_parent_on_failure_fails_the_parent_and_its_parent_in_turn) {
-  run_async([&](net::io_context& io) -> net::awaitable<void> {
-    flow_producer flows(io.get_executor(), fopts());
-    queue parents(io.get_executor(), name, qopts());
+  with_flows([&](flow_producer& flows, queue& parents) -> net::awaitable<void> {
     auto bad = child(children_name, 1, true);
     set_on_child_failure(bad.opts, on_child_failure::fail_parent);
     flow_job middle{"middle", name, "", json::object{}, {}, {bad, child(children_name, 2)}};
@@ -171,8 +201,7 @@ TEST_F(flow_test, fail_parent_on_failure_fails_the_parent_and_its_parent_in_turn
     flow_job root{"root", name, "", json::object{}, {}, {middle}};
     auto added = co_await flows.add(root);
     EXPECT_EQ(added.children[0].children[0].job.opts.extra.at("failParentOnFailure"), true);
-    test::worker_thread pw(name, parent_processor(), wopts());
-    test::worker_thread cw(children_name, child_processor(), wopts());
+    workers running(*this);
     const auto& mid = added.children[0].job.id;
     EXPECT_TRUE(co_await eventually([&] { return state_is(parents, mid, job_state::failed); }));
     EXPECT_TRUE(co_await eventually([&] { return state_is(parents, added.job.id, job_state::failed); }));
@@ -183,23 +212,18 @@ TEST_F(flow_test, fail_parent_on_failure_fails_the_parent_and_its_parent_in_turn
     EXPECT_EQ(deps.failed, std::vector<std::string>{child_key(added.children[0].children[0].job.id)});
     auto counts = co_await parents.get_dependency_counts(mid);
     EXPECT_EQ(counts.failed, 1);
-    parents.close();
-    flows.close();
   });
 }
 
 TEST_F(flow_test, ignore_and_remove_dependency_on_failure_let_the_parent_complete) {
-  run_async([&](net::io_context& io) -> net::awaitable<void> {
-    flow_producer flows(io.get_executor(), fopts());
-    queue parents(io.get_executor(), name, qopts());
+  with_flows([&](flow_producer& flows, queue& parents) -> net::awaitable<void> {
     auto ignored = child(children_name, 1, true);
     set_on_child_failure(ignored.opts, on_child_failure::ignore_dependency);
     auto removed = child(children_name, 2, true);
     set_on_child_failure(removed.opts, on_child_failure::remove_dependency);
     flow_job root{"root", name, "", json::object{}, {}, {ignored, removed, child(children_name, 3)}};
     auto added = co_await flows.add(root);
-    test::worker_thread pw(name, parent_processor(), wopts());
-    test::worker_thread cw(children_name, child_processor(), wopts());
+    workers running(*this);
     EXPECT_TRUE(co_await eventually([&] { return state_is(parents, added.job.id, job_state::completed); }));
     auto failures = co_await parents.get_ignored_children_failures(added.job.id);
     EXPECT_EQ(failures.size(), 1u);
@@ -213,24 +237,20 @@ TEST_F(flow_test, ignore_and_remove_dependency_on_failure_let_the_parent_complet
     auto done = co_await parents.get_job(added.job.id);
     DROVER_CO_ASSERT_TRUE(done.has_value());
     EXPECT_EQ(done->returnvalue.at("ignored").as_object().size(), 1u);
-    parents.close();
-    flows.close();
   });
 }
 
 TEST_F(flow_test, continue_parent_on_failure_runs_the_parent_before_its_other_children_finish) {
-  run_async([&](net::io_context& io) -> net::awaitable<void> {
-    flow_producer flows(io.get_executor(), fopts());
-    queue parents(io.get_executor(), name, qopts());
-    queue children(io.get_executor(), children_name, qopts());
+  with_flows([&](flow_producer& flows, queue& parents) -> net::awaitable<void> {
+    auto ex = co_await net::this_coro::executor;
+    queue children(ex, children_name, qopts());
     auto failing = child(children_name, 1, true);
     set_on_child_failure(failing.opts, on_child_failure::continue_parent);
     auto later = child(children_name, 2);
     later.opts.delay = 60000;  // still pending when the parent runs
     flow_job root{"root", name, "", json::object{}, {}, {failing, later}};
     auto added = co_await flows.add(root);
-    test::worker_thread pw(name, parent_processor(), wopts());
-    test::worker_thread cw(children_name, child_processor(), wopts());
+    workers running(*this);
     // It runs at once, but cannot complete while a child is pending: the attempt fails
     // ("has pending dependencies"), as Node's worker fails it.
     EXPECT_TRUE(co_await eventually([&] { return state_is(parents, added.job.id, job_state::failed); }));
@@ -240,9 +260,7 @@ TEST_F(flow_test, continue_parent_on_failure_runs_the_parent_before_its_other_ch
     EXPECT_NE(ran->failed_reason.value_or("").find("pending dependencies"), std::string::npos);
     auto failures = co_await parents.get_ignored_children_failures(added.job.id);
     EXPECT_EQ(failures.size(), 1u);
-    parents.close();
     children.close();
-    flows.close();
   });
 }
 
@@ -273,23 +291,7 @@ TEST_F(flow_test, a_missing_parent_named_by_the_root_is_refused) {
 
 TEST_F(flow_test, a_processor_adds_children_and_waits_for_them_then_completes) {
   std::atomic<int> parent_runs{0};
-  const auto opts = qopts();
-  const auto kids = children_name;
-  auto proc = processor::async([&parent_runs, opts, kids](job_context& ctx) -> net::awaitable<json::value> {
-    ++parent_runs;
-    auto values = co_await ctx.children_values();
-    if (!values.empty()) co_return json::object{{"children", values}};
-    auto ex = co_await net::this_coro::executor;
-    queue children(ex, kids, opts);
-    for (int n = 1; n <= 2; ++n) {
-      job_options o;
-      set_parent(o, as_parent(ctx));
-      json::value data = json::object{{"n", n}, {"ms", 100}};
-      co_await children.add("dynamic", std::move(data), std::move(o));
-    }
-    children.close();
-    throw wait_for_children();
-  });
+  auto proc = spawning_parent(parent_runs, {json::object{{"n", 1}, {"ms", 100}}, json::object{{"n", 2}, {"ms", 100}}});
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue parents(io.get_executor(), name, qopts());
     auto j = co_await parents.add("spawner", json::object{});
@@ -308,22 +310,8 @@ TEST_F(flow_test, a_processor_adds_children_and_waits_for_them_then_completes) {
 
 TEST_F(flow_test, a_processor_whose_children_already_finished_runs_again_at_once) {
   std::atomic<int> parent_runs{0};
-  const auto opts = qopts();
-  const auto kids = children_name;
-  auto proc = processor::async([&parent_runs, opts, kids](job_context& ctx) -> net::awaitable<json::value> {
-    ++parent_runs;
-    auto values = co_await ctx.children_values();
-    if (!values.empty()) co_return json::object{{"children", values}};
-    auto ex = co_await net::this_coro::executor;
-    queue children(ex, kids, opts);
-    job_options o;
-    set_parent(o, as_parent(ctx));
-    json::value data = json::object{{"n", 7}};
-    co_await children.add("quick", std::move(data), std::move(o));
-    children.close();
-    co_await test::sleep_ms(500);  // the child completes meanwhile
-    throw wait_for_children();
-  });
+  // It waits 500 ms after adding its child, which completes meanwhile.
+  auto proc = spawning_parent(parent_runs, {json::object{{"n", 7}}}, 500);
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue parents(io.get_executor(), name, qopts());
     test::worker_thread cw(children_name, child_processor(), wopts());

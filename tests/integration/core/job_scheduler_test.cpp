@@ -10,20 +10,11 @@
 #include <set>
 
 #include "core/clock.hpp"
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
-#include "support/redis_server.hpp"
-
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
 
 namespace drover {
 namespace {
-
-using test::eventually;
-using test::redis_server;
-using test::run_async;
 
 class job_scheduler_test : public test::queue_fixture {
  protected:

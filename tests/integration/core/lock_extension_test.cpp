@@ -8,19 +8,12 @@
 #include <atomic>
 #include <chrono>
 
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
 #include "support/worker_thread.hpp"
 
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
-
 namespace drover {
 namespace {
-
-using test::eventually;
-using test::run_async;
 
 class lock_extension_test : public test::queue_fixture {
  protected:
@@ -32,6 +25,24 @@ class lock_extension_test : public test::queue_fixture {
     return o;
   }
   long long lock_ttl(const std::string& id) const { return std::stoll(cli("PTTL " + key(id + ":lock"))); }
+
+  // Runs a job under `proc`, which extends its lock to 20 s, then sets `extended` and
+  // holds the job until `release`: the lock lasts that long, and three rounds of the
+  // worker's own renewal of its 1 s lock do not shorten it.
+  void expect_extended_lock(const processor& proc, const std::atomic<bool>& extended, std::atomic<bool>& release) {
+    run_async([&](net::io_context& io) -> net::awaitable<void> {
+      queue q(io.get_executor(), name, qopts());
+      auto j = co_await q.add("long", json::object{});
+      test::worker_thread w(name, proc, short_locks());
+      EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> { co_return extended.load(); }));
+      EXPECT_GT(lock_ttl(j.id), 15000);
+      co_await test::sleep_ms(1500);
+      EXPECT_GT(lock_ttl(j.id), 15000);
+      release = true;
+      EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::completed); }));
+      q.close();
+    });
+  }
 };
 
 TEST_F(lock_extension_test, an_async_processor_extends_its_lock_past_the_renewals) {
@@ -42,18 +53,7 @@ TEST_F(lock_extension_test, an_async_processor_extends_its_lock_past_the_renewal
     while (!release) co_await test::sleep_ms(20);
     co_return "done";
   });
-  run_async([&](net::io_context& io) -> net::awaitable<void> {
-    queue q(io.get_executor(), name, qopts());
-    auto j = co_await q.add("long", json::object{});
-    test::worker_thread w(name, proc, short_locks());
-    EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> { co_return extended.load(); }));
-    EXPECT_GT(lock_ttl(j.id), 15000);
-    co_await test::sleep_ms(1500);  // three renewal rounds of a 1 s lock
-    EXPECT_GT(lock_ttl(j.id), 15000);
-    release = true;
-    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::completed); }));
-    q.close();
-  });
+  expect_extended_lock(proc, extended, release);
 }
 
 TEST_F(lock_extension_test, a_blocking_processor_extends_its_lock) {
@@ -64,16 +64,7 @@ TEST_F(lock_extension_test, a_blocking_processor_extends_its_lock) {
     while (!release) std::this_thread::sleep_for(20ms);
     return "done";
   });
-  run_async([&](net::io_context& io) -> net::awaitable<void> {
-    queue q(io.get_executor(), name, qopts());
-    auto j = co_await q.add("long", json::object{});
-    test::worker_thread w(name, proc, short_locks());
-    EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> { co_return extended.load(); }));
-    EXPECT_GT(lock_ttl(j.id), 15000);
-    release = true;
-    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::completed); }));
-    q.close();
-  });
+  expect_extended_lock(proc, extended, release);
 }
 
 TEST_F(lock_extension_test, a_lost_lock_fails_the_extension) {

@@ -10,19 +10,12 @@
 
 #include "core/lua_scripts.hpp"
 #include "redis/connection.hpp"
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
 #include "support/tcp_proxy.hpp"
 
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
-
 namespace drover {
 namespace {
-
-using test::eventually;
-using test::run_async;
 
 class lost_fetch_test : public test::queue_fixture {
  protected:

@@ -10,17 +10,11 @@
 
 #include <chrono>
 
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
-
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
 
 namespace drover {
 namespace {
-
-using test::run_async;
 
 // Built outside the coroutines: GCC 12 cannot compile a braced json::object inside one.
 using test::with_n;

@@ -13,19 +13,12 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
 #include "support/worker_thread.hpp"
 
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
-
 namespace drover {
 namespace {
-
-using test::eventually;
-using test::run_async;
 
 class processor_outcomes_test : public test::queue_fixture {
  protected:

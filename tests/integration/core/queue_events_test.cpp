@@ -7,18 +7,13 @@
 
 #include <boost/json/parse.hpp>
 
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/redis_server.hpp"
-
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
 
 namespace drover {
 namespace {
 
 using test::redis_server;
-using test::run_async;
 
 queue_events_options events_options(const redis_server& s) {
   queue_events_options o;

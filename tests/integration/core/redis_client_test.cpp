@@ -6,17 +6,13 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/redis_server.hpp"
-
-namespace net = boost::asio;
-using namespace std::chrono_literals;
 
 namespace drover {
 namespace {
 
 using test::redis_server;
-using test::run_async;
 
 TEST(redis_client, pings_and_reads_and_writes_plain_keys) {
   auto& server = redis_server::shared();

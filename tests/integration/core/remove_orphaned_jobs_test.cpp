@@ -5,16 +5,11 @@
 
 #include <gtest/gtest.h>
 
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
-
-namespace net = boost::asio;
-namespace json = boost::json;
 
 namespace drover {
 namespace {
-
-using test::run_async;
 
 class remove_orphaned_jobs_test : public test::queue_fixture {
  protected:

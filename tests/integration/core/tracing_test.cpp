@@ -16,21 +16,15 @@
 #include <stdexcept>
 
 #include "core/tracing/span_record.hpp"
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/otlp_receiver.hpp"
 #include "support/queue_fixture.hpp"
 #include "support/worker_thread.hpp"
 
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
-
 namespace drover {
 namespace {
 
-using test::eventually;
 using test::received_span;
-using test::run_async;
 
 class tracing_test : public test::queue_fixture {
  protected:

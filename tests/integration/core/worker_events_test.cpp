@@ -11,19 +11,12 @@
 #include <mutex>
 #include <thread>
 
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
 #include "support/worker_thread.hpp"
 
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
-
 namespace drover {
 namespace {
-
-using test::eventually;
-using test::run_async;
 
 class worker_events_test : public test::queue_fixture {
  protected:

@@ -1,16 +1,12 @@
-// clock.hpp - wall-clock milliseconds since the epoch for the apps: the unit of
-// BullMQ's timestamps, of the database's time columns and of the JSON the apps send.
-// (The engine has its own in src/core/clock.hpp; apps may not include src/.)
+// clock.hpp - the apps' name for the library's clock (drover/clock.hpp): wall-clock
+// milliseconds since the epoch, the unit of BullMQ's timestamps, of the database's time
+// columns and of the JSON the apps send.
 #pragma once
 
-#include <chrono>
-#include <cstdint>
+#include <drover/clock.hpp>
 
 namespace drover::app {
 
-inline std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+using drover::now_ms;
 
 }  // namespace drover::app

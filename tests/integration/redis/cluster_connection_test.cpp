@@ -1,0 +1,222 @@
+// cluster_connection_test.cpp - the connection on a real Redis Cluster: found through any
+// seed, on the master of its slot, through a slot migration under load (ASK, then MOVED)
+// and after a failover; refusing a server that is not a cluster node.
+#include "redis/connection.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "redis/hash_slot.hpp"
+#include "support/async.hpp"
+#include "support/redis_cluster.hpp"
+#include "support/redis_server.hpp"
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+
+namespace drover::redis {
+namespace {
+
+using test::redis_cluster;
+using test::run_async;
+
+// The cluster's options with a seed list that starts at a master not owning `key`, so
+// that reaching the right one takes the slot map.
+redis_options seeded_away_from(const redis_cluster& cluster, const std::string& key) {
+  auto opts = cluster.options();
+  const auto owner = cluster.master_port_for_key(key);
+  std::stable_partition(opts.cluster.seeds.begin(), opts.cluster.seeds.end(),
+                        [&](const redis_endpoint& e) { return e.port != owner; });
+  opts.host = opts.cluster.seeds.front().host;
+  opts.port = opts.cluster.seeds.front().port;
+  return opts;
+}
+
+bool client_named_on(const redis_cluster& cluster, std::uint16_t port, const std::string& name) {
+  return cluster.node_cli(port, "CLIENT LIST").find("name=" + name + " ") != std::string::npos;
+}
+
+TEST(cluster_connection, talks_to_the_master_of_its_slot_whichever_seed_comes_first) {
+  auto& cluster = redis_cluster::shared();
+  const std::string key = "{cc-slot}:k";
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), seeded_away_from(cluster, key), "cc-slot", hash_slot(key));
+    command set{"SET", key, "v"};
+    auto r = co_await conn->exec(std::move(set));
+    EXPECT_EQ(r.as_string(), "OK");
+    EXPECT_TRUE(client_named_on(cluster, cluster.master_port_for_key(key), "cc-slot"));
+    conn->close();
+  });
+  EXPECT_EQ(cluster.node_cli(cluster.master_port_for_key(key), "GET " + key), "v");
+}
+
+TEST(cluster_connection, a_connection_without_a_slot_follows_moved_to_each_key) {
+  auto& cluster = redis_cluster::shared();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), cluster.options());
+    // Keys on every master in turn: each first call is answered MOVED, then sent again.
+    for (int i = 0; i < 12; ++i) {
+      const auto key = "cc-any:" + std::to_string(i);
+      command set{"SET", key, std::to_string(i)};
+      auto r = co_await conn->exec(std::move(set));
+      EXPECT_EQ(r.as_string(), "OK") << key << ": " << r.str;
+    }
+    conn->close();
+  });
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(cluster.cli("GET cc-any:" + std::to_string(i)), std::to_string(i));
+}
+
+// Hundreds of INCRs in flight while the slot moves to another master: keys already moved
+// are asked on the importing node (ASK), then the slot's new owner answers (MOVED). Each
+// INCR must run exactly once: none lost, none twice.
+TEST(cluster_connection, a_slot_migration_under_load_loses_and_repeats_nothing) {
+  redis_cluster cluster;
+  const std::string key = "{cc-move}:counter";
+  const int slot = cluster.slot_of(key);
+  const auto from = cluster.master_port_for_key(key);
+  std::uint16_t to = 0;
+  for (auto port : cluster.master_ports()) {
+    if (port != from) to = port;
+  }
+  int ok = 0, failed = 0;
+  std::string first_failure;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), cluster.options(), "cc-move", hash_slot(key));
+    command warm{"SET", key, "0"};
+    co_await conn->exec(std::move(warm));
+    std::atomic<bool> moved{false};
+    std::thread mover([&] {
+      cluster.migrate_slot(slot, to);
+      moved = true;
+    });
+    int in_flight = 0;
+    auto one = [&]() -> net::awaitable<void> {
+      command incr{"INCR", key};
+      try {
+        auto r = co_await conn->exec(std::move(incr));
+        if (r.is_integer()) {
+          ++ok;
+        } else {
+          if (first_failure.empty()) first_failure = r.str;
+          ++failed;
+        }
+      } catch (const std::exception& e) {
+        if (first_failure.empty()) first_failure = e.what();
+        ++failed;
+      }
+      --in_flight;
+    };
+    // Keep about 50 in flight until the slot has moved, and a while after.
+    int after = 0;
+    while (after < 200) {
+      while (in_flight < 50) {
+        ++in_flight;
+        net::co_spawn(io, one(), net::detached);
+      }
+      co_await test::sleep_ms(1);
+      if (moved) ++after;
+    }
+    while (in_flight > 0) co_await test::sleep_ms(5);
+    mover.join();
+    EXPECT_TRUE(client_named_on(cluster, to, "cc-move"));  // followed the slot
+    conn->close();
+  });
+  EXPECT_EQ(failed, 0) << first_failure;
+  EXPECT_GT(ok, 0);
+  EXPECT_EQ(cluster.master_port_for_key(key), to);
+  EXPECT_EQ(cluster.node_cli(to, "GET " + key), std::to_string(ok));
+}
+
+TEST(cluster_connection, asks_the_importing_node_for_a_key_already_moved) {
+  redis_cluster cluster;
+  const std::string key = "{cc-ask}:k";
+  const int slot = cluster.slot_of(key);
+  const auto from = cluster.master_port_for_key(key);
+  std::uint16_t to = 0;
+  for (auto port : cluster.master_ports()) {
+    if (port != from) to = port;
+  }
+  cluster.cli("SET " + key + " here");
+  cluster.begin_slot_migration(slot, to);
+  cluster.move_slot_keys(slot, to);
+  ASSERT_EQ(cluster.node_cli(from, "GET " + key).rfind("ASK", 0), 0u);  // half way
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), cluster.options(), "", hash_slot(key));
+    command get{"GET", key};
+    auto r = co_await conn->exec(std::move(get));
+    EXPECT_EQ(r.as_string(), "here") << r.str;
+    // A key of the slot that was never written is still the source's to create.
+    command set{"SET", "{cc-ask}:new", "1"};
+    auto created = co_await conn->exec(std::move(set));
+    EXPECT_EQ(created.as_string(), "OK") << created.str;
+    conn->close();
+  });
+  cluster.finish_slot_migration(slot, to);
+}
+
+TEST(cluster_connection, finds_the_promoted_replica_after_its_master_dies) {
+  redis_cluster cluster;
+  const std::string key = "{cc-failover}:k";
+  cluster.cli("SET " + key + " before");
+  cluster.wait_until_stable();  // replicated
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), cluster.options(), "", hash_slot(key));
+    command get{"GET", key};
+    auto before = co_await conn->exec(std::move(get));
+    EXPECT_EQ(before.as_string(), "before");
+    std::atomic<bool> promoted{false};
+    std::thread killer([&] {
+      cluster.kill_master_for_key(key);
+      cluster.wait_for_failover();
+      promoted = true;
+    });
+    // Calls fail with an outage while no master serves the slot (or during the back-off
+    // after), then reach the promoted replica: within seconds of the promotion.
+    std::string value;
+    std::chrono::steady_clock::time_point promoted_at{};
+    while (value.empty() || !promoted) {
+      if (promoted && promoted_at == std::chrono::steady_clock::time_point{}) {
+        promoted_at = std::chrono::steady_clock::now();
+      }
+      if (promoted && std::chrono::steady_clock::now() - promoted_at > 10s) break;
+      value.clear();
+      try {
+        command again{"GET", key};
+        auto r = co_await conn->exec(std::move(again));
+        if (!r.is_error()) value = r.as_string();
+      } catch (const error& e) {
+        EXPECT_TRUE(e.is(errc::redis_unavailable) || e.is(errc::redis_timeout)) << e.what();
+      }
+      co_await test::sleep_ms(50);
+    }
+    killer.join();
+    EXPECT_EQ(value, "before");
+    conn->close();
+  });
+}
+
+TEST(cluster_connection, says_so_when_the_seed_is_not_a_cluster_node) {
+  test::redis_server single;
+  auto opts = single.options();
+  opts.cluster.seeds = {redis_endpoint{"127.0.0.1", single.port()}};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), opts);
+    try {
+      command ping{"PING"};
+      co_await conn->exec(std::move(ping));
+      ADD_FAILURE() << "a plain server was taken for a cluster";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::redis_unavailable));
+      EXPECT_NE(std::string(e.what()).find("cluster support disabled"), std::string::npos) << e.what();
+    }
+    conn->close();
+  });
+}
+
+}  // namespace
+}  // namespace drover::redis
