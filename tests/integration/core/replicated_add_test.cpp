@@ -2,7 +2,8 @@
 // master and replica: with the replica in sync an add that asks for it returns with the
 // job already on the replica; with the replica frozen (SIGSTOP) it fails with
 // not_replicated after about its timeout, the job still on the master, while an add
-// that does not ask succeeds. add, add_bulk and flow_producer::add alike.
+// that does not ask succeeds. add, add_bulk and flow_producer::add alike; and on a Redis
+// Cluster, where WAIT counts the replicas of the queue's master.
 #include <drover/flow.hpp>
 #include <drover/queue.hpp>
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "support/async.hpp"
+#include "support/redis_cluster.hpp"
 #include "support/replica_pair.hpp"
 
 namespace net = boost::asio;
@@ -218,6 +220,31 @@ TEST_F(replicated_add_test, a_failover_loses_acknowledged_adds_only_without_repl
   EXPECT_EQ(lost(plain), adds);                             // ...and every one lost
   EXPECT_EQ(confirmed.size(), 0u);                          // none acknowledged...
   EXPECT_EQ(refused, adds);                                 // ...each refused with not_replicated
+}
+
+// On a Redis Cluster the WAIT goes on the queue's connection, to the master of its slot,
+// which has one replica in the test cluster: one confirms, two cannot.
+TEST(replicated_add_on_a_cluster, waits_for_the_replicas_of_the_queues_master) {
+  auto& cluster = test::redis_cluster::shared();
+  const auto name = "{" + test::unique_queue("replicated") + "}";
+  const auto data = numbered(1);
+  const auto one = replicated(2000ms);
+  auto two = replicated(200ms);
+  two.replication.min_replicas = 2;
+  std::string refused;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, queue_options{"bull", cluster.options()});
+    auto j = co_await q.add("paid", data, one);
+    EXPECT_EQ(j.id, "1");
+    try {
+      auto k = co_await q.add("paid", data, two);
+      ADD_FAILURE() << "two replicas confirmed job " << k.id;
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::not_replicated)) << e.what();
+      refused = e.what();
+    }
+  });
+  EXPECT_NE(refused.find("reached 1 of 2 replica(s) within 200 ms"), std::string::npos) << refused;
 }
 
 }  // namespace
