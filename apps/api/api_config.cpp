@@ -9,6 +9,7 @@
 
 #include <drover/error.hpp>
 #include <drover_app/env.hpp>
+#include <drover_app/replicated_adds.hpp>
 #include <drover_app/webhook_signature.hpp>
 
 #include "api/socketio/server.hpp"
@@ -80,6 +81,7 @@ api_config api_config::from_env() {
   }
   if (c.auth == auth_mode::none && c.webhook_secret.empty()) c.webhook_secret = development_webhook_secret;
   c.limits = api_limits::from_env();
+  c.replication = app::replication_from_env(api_command_timeout);
   try {
     c.jwt = auth::jwt_settings::from_env();
     c.rates = rate_limits::from_env();

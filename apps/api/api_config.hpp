@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include <drover/job_options.hpp>
 #include <drover/redis_options.hpp>
 
 #include "api/admin_access.hpp"
@@ -43,6 +44,10 @@ struct api_limits {
   void apply_to(socketio::options& sio) const;
 };
 
+// The command timeout of the API's Redis connections: it answers callers within about a
+// second even when Redis is away.
+inline constexpr std::chrono::milliseconds api_command_timeout{1000};
+
 struct api_config {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 5000;                      // PORT
@@ -52,6 +57,10 @@ struct api_config {
   std::chrono::milliseconds idle_timeout{60000};  // keep-alive connections close after this
   std::string prefix = "bull";
   redis_options redis = redis_options::from_env();
+  // REDIS_MIN_REPLICAS, REDIS_REPLICATION_TIMEOUT_MS (below api_command_timeout): a
+  // send's and an upload's job is confirmed on that many replicas before the 200/202,
+  // else 503 (docs/reliability.md).
+  replication_options replication;
   std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL
   // Where workers deliver the job-completed webhook by default (the API's own receiver).
   std::string public_url;  // PUBLIC_URL; default http://127.0.0.1:<port>

@@ -37,7 +37,7 @@ namespace {
 // The API answers callers within about a second even when Redis is away.
 redis_options fast_fail(redis_options o) {
   o.connect_timeout = std::chrono::milliseconds(800);
-  o.command_timeout = std::chrono::milliseconds(1000);
+  o.command_timeout = api_command_timeout;
   return o;
 }
 

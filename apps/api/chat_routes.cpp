@@ -94,6 +94,7 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   opts.attempts = 3;
   opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
   opts.timeout = 30000;
+  opts.replication = app.cfg.replication;
   if (auto ctx = traced.context()) set_trace_parent(opts, *ctx);  // the job's spans go under the request's
   std::optional<std::int64_t> requested_priority;
   if (const auto* p = body.if_contains("priority"); p && !p->is_null()) {

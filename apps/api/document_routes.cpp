@@ -10,6 +10,7 @@
 #include <drover_app/random_token.hpp>
 
 #include "api/client_ids.hpp"
+#include "api/error_reply.hpp"
 #include "api/http_error.hpp"
 #include "api/multipart.hpp"
 #include "documents/extracted_text.hpp"
@@ -173,25 +174,35 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
     opts.attempts = 3;
     opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
     opts.timeout = 300000;
+    opts.replication = app.cfg.replication;
     json::object data;
     data["documentId"] = doc.id;
     json::value job_data = std::move(data);
     std::string job_name = "process-document";
     std::string queue_failure;
+    bool not_replicated = false;
     try {
       co_await app.documents_queue.add(job_name, job_data, opts);
+    } catch (const error& e) {
+      queue_failure = e.what();
+      not_replicated = e.is(errc::not_replicated);
     } catch (const std::exception& e) {
       queue_failure = e.what();
     }
     if (!queue_failure.empty()) {
-      // The document would wait forever: say why it will not be processed.
+      // The document would wait forever: say why it will not be processed. A job the
+      // replicas did not confirm may still be on the master; if it runs, it makes the
+      // document ready after all.
       // The reason is shown to the uploader: the driver's message (hosts, ports) goes to the log.
       spdlog::warn("POST /api/documents: queueing document {} failed: {}", doc.id, queue_failure);
-      std::string reason = "could not queue processing: the queue was unavailable";
+      std::string reason = not_replicated ? "could not queue processing: Redis's replicas did not confirm it in time"
+                                          : "could not queue processing: the queue was unavailable";
       auto id = doc.id;
       auto mark = [db, id, reason]() { db->set_document_status(id, "failed", reason); };
       co_await app.in_db(mark, db_deadline);
-      throw http_error(http::status::service_unavailable, "Queue unavailable: Redis did not answer; try again shortly");
+      throw http_error(
+          http::status::service_unavailable,
+          not_replicated ? not_replicated_message : "Queue unavailable: Redis did not answer; try again shortly");
     }
 
     json::object out;

@@ -42,6 +42,10 @@ httpd::response error_reply(const httpd::request& req, std::exception_ptr failur
         return error_response(req, http::status::conflict, e.what());
       }
     }
+    if (e.is(errc::not_replicated)) {
+      spdlog::warn("{}: add not replicated: {}", route_of(req), e.what());
+      return error_response(req, http::status::service_unavailable, not_replicated_message);
+    }
     spdlog::warn("{}: queue unavailable: {}", route_of(req), e.what());
     return error_response(req, http::status::service_unavailable,
                           "Queue unavailable: Redis did not answer; try again shortly");

@@ -14,8 +14,14 @@ struct error_reply_policy {
   bool job_state_errors = false;  // job_not_found -> 404, not_in_state / lock errors -> 409
 };
 
+// The 503's message when an add was not confirmed by enough replicas (errc::not_replicated):
+// the job may exist all the same, so a retry may make two.
+inline constexpr const char* not_replicated_message =
+    "Queue not replicated: Redis's replicas did not confirm the job in time, and it may still run; try again "
+    "shortly";
+
 // The reply for `failure`: an http_error keeps its status; invalid arguments are 400;
-// Redis and database outages are 503 with a message that names no host (details go to
+// Redis and database outages, and adds not replicated, are 503 with a message that names no host (details go to
 // the log); anything else is a logged 500.
 httpd::response error_reply(const httpd::request& req, std::exception_ptr failure, error_reply_policy policy = {});
 

@@ -26,6 +26,7 @@ struct add_flags {
   std::string opts = "{}";
   std::string key;  // --key: with --shards, the shard is this key's (its jobs keep their order)
   bulk_add_command bulk;  // --file, --chunk, --json
+  replication_flags replication;
 };
 
 void add_add_options(CLI::App& a, add_flags& f) {
@@ -46,6 +47,7 @@ void add_add_options(CLI::App& a, add_flags& f) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   a.add_flag("--json", f.bulk.json, "--file: print the summary as JSON");
+  add_replication_flags(&a, f.replication);
   file->excludes(name);
   a.callback([name, file] {
     if (!name->count() && !file->count()) throw CLI::RequiredError("--name or --file");
@@ -57,10 +59,12 @@ int run_add(const add_flags& f) {
     if (f.common.shards > 0) throw error(errc::invalid_argument, "--file is not supported with --shards yet");
     auto bulk = f.bulk;
     bulk.common = f.common;
+    bulk.replication = f.replication;
     return run_bulk_add(bulk);
   }
   auto data = parse_json(f.data, "--data");
   auto opts = job_options::from_json(parse_json(f.opts, "--opts"));
+  f.replication.apply_to(opts);
   net::io_context io;
   if (f.common.shards > 0) {
     sharded_queue q(io.get_executor(), f.common.queue, f.common.shards, queue_opts(f.common));

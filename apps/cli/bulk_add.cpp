@@ -44,7 +44,10 @@ int run_bulk_add(const bulk_add_command& c) {
     for (std::size_t first = 0; first < jobs.size(); first += chunk) {
       auto last = std::min(first + chunk, jobs.size());
       std::vector<new_job> batch;
-      for (auto i = first; i < last; ++i) batch.push_back(std::move(jobs[i].job));
+      for (auto i = first; i < last; ++i) {
+        c.replication.apply_to(jobs[i].job.opts);
+        batch.push_back(std::move(jobs[i].job));
+      }
       bool failed = false;
       std::string why;
       try {

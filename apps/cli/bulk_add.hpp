@@ -4,15 +4,17 @@
 
 #include <string>
 
+#include "cli_support.hpp"
 #include "common_options.hpp"
 
 namespace drover::cli {
 
 struct bulk_add_command {
   common_options common;
-  std::string file;   // a path, or "-" for stdin
-  long chunk = 500;   // jobs per add_bulk call
-  bool json = false;  // the summary as {"queue", "added"} instead of a sentence
+  std::string file;               // a path, or "-" for stdin
+  long chunk = 500;               // jobs per add_bulk call
+  bool json = false;              // the summary as {"queue", "added"} instead of a sentence
+  replication_flags replication;  // applied to every job, over its own opts
 };
 
 // The whole file is checked first, so a bad line adds nothing. When Redis fails

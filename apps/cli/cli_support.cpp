@@ -39,6 +39,20 @@ void add_json_flag(CLI::App* cmd, bool& json) {
   cmd->add_flag("--json", json, "print JSON for scripts instead of the human output");
 }
 
+void add_replication_flags(CLI::App* cmd, replication_flags& f) {
+  cmd->add_option("--min-replicas", f.min_replicas,
+                  "return only once this many Redis replicas confirmed the add (WAIT), else fail; the job may "
+                  "still exist on the master (default 0: do not wait)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--replication-timeout", f.timeout_ms, "ms --min-replicas waits for the replicas (default 1000)")
+      ->check(CLI::PositiveNumber);
+}
+
+void replication_flags::apply_to(job_options& o) const {
+  if (min_replicas) o.replication.min_replicas = *min_replicas;
+  if (timeout_ms) o.replication.timeout = std::chrono::milliseconds(*timeout_ms);
+}
+
 json::value parse_json(const std::string& text, const char* what) {
   boost::system::error_code ec;
   auto v = json::parse(text, ec);

@@ -7,7 +7,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -25,6 +27,15 @@ void add_connection(CLI::App* cmd, common_options& c);
 void add_shards_flag(CLI::App* cmd, common_options& c);
 // Adds --json: machine-readable output instead of the human one.
 void add_json_flag(CLI::App* cmd, bool& json);
+
+// --min-replicas and --replication-timeout: replicated adds (job_options::replication).
+struct replication_flags {
+  std::optional<std::int64_t> min_replicas;
+  std::optional<std::int64_t> timeout_ms;
+  // Sets what was given on `o`, over what its JSON options ("minReplicas", ...) said.
+  void apply_to(job_options& o) const;
+};
+void add_replication_flags(CLI::App* cmd, replication_flags& f);
 
 // Parses `text` as JSON; throws drover::error (invalid_argument) naming `what`
 // (e.g. "--data") when it is not.

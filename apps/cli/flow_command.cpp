@@ -32,6 +32,7 @@ struct flow_flags {
   int depth = 10;
   int max_children = 20;
   bool json = false;
+  replication_flags replication;  // add: asked of the whole tree's transaction
 };
 
 void add_flow_add_options(CLI::App& s, flow_flags& f) {
@@ -40,6 +41,7 @@ void add_flow_add_options(CLI::App& s, flow_flags& f) {
                "the tree as JSON, Node's FlowJob: {name, queueName, data, opts, children: [...]}; a node "
                "without queueName goes to --queue");
   s.add_option("--file", f.file, "a file holding the tree (instead of --tree)");
+  add_replication_flags(&s, f.replication);
 }
 
 void add_flow_show_options(CLI::App& s, flow_flags& f) {
@@ -78,6 +80,7 @@ int run_flow_add(const flow_flags& c) {
   auto v = parse_json(text, c.file.empty() ? "--tree" : "--file");
   default_queue(v, c.common.queue);
   auto tree = flow_job::from_json(v);
+  c.replication.apply_to(tree.opts);  // one WAIT covers the whole transaction
   net::io_context io;
   flow_producer flows(io.get_executor(), producer_opts(c.common));
   run_to_end(io, [&]() -> net::awaitable<void> {

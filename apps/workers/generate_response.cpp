@@ -109,8 +109,9 @@ net::awaitable<void> send_progress(std::shared_ptr<progress_pump> p) {
 
 }  // namespace
 
-processor generate_response_processor(ai_provider& ai, queue& webhooks, document_search* documents) {
-  return processor::async([&ai, &webhooks, documents](job_context& ctx) -> net::awaitable<json::value> {
+processor generate_response_processor(ai_provider& ai, queue& webhooks, document_search* documents,
+                                      replication_options replication) {
+  return processor::async([&ai, &webhooks, documents, replication](job_context& ctx) -> net::awaitable<json::value> {
     const auto& j = ctx.job();
     if (j.name != "generate-response") {
       throw unrecoverable_error(fmt::format("ai-processing has no processor for jobs named '{}'", j.name));
@@ -212,6 +213,7 @@ processor generate_response_processor(ai_provider& ai, queue& webhooks, document
       opts.attempts = 5;
       opts.backoff = backoff_options{"exponential", 1000, std::nullopt};
       opts.remove_on_complete = 1000;
+      opts.replication = replication;
       // The delivery joins the chat job's trace (docs/tracing.md).
       if (auto parent = trace_parent_of(j.opts)) set_trace_parent(opts, *parent);
       json::value delivery_value = std::move(delivery);

@@ -30,8 +30,10 @@ struct document_search {
 // webhook-delivery. Other job names fail at once (unrecoverable). With `documents`, the
 // chunks of the conversation's documents that best match the user's message (full-text
 // search) go into the system prompt; a failed search is logged and the answer goes on
-// without them.
-processor generate_response_processor(ai_provider& ai, queue& webhooks, document_search* documents = nullptr);
+// without them. The webhook's add asks for `replication` (an add not confirmed fails the
+// attempt; the delivery's deduplication keeps a retry from queueing a second one).
+processor generate_response_processor(ai_provider& ai, queue& webhooks, document_search* documents = nullptr,
+                                      replication_options replication = {});
 
 class address_policy;
 

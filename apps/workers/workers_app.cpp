@@ -27,6 +27,7 @@
 #include <drover_app/logging/redact.hpp>
 #include <drover_app/metrics/queue_collector.hpp>
 #include <drover_app/metrics/registry.hpp>
+#include <drover_app/replicated_adds.hpp>
 #include <drover_app/webhook_signature.hpp>
 
 #include <unistd.h>
@@ -69,6 +70,7 @@ std::string api_own_address() {
 
 workers_config workers_config::from_env() {
   workers_config c;
+  c.replication = app::replication_from_env(c.redis.command_timeout);
   if (const char* v = env("AI_CONCURRENCY")) c.ai_concurrency = positive("AI_CONCURRENCY", v);
   if (const char* v = env("DOCUMENT_CONCURRENCY")) c.document_concurrency = positive("DOCUMENT_CONCURRENCY", v);
   if (const char* v = env("WEBHOOK_CONCURRENCY")) c.webhook_concurrency = positive("WEBHOOK_CONCURRENCY", v);
@@ -248,7 +250,8 @@ void workers_app::start() {
         std::make_unique<worker>(i.ex, name, i.jobs.timed(std::move(p), name), i.options(concurrency, name)));
     i.worker_queues.push_back(name);
   };
-  add("ai-processing", generate_response_processor(*i.ai, i.webhooks, i.search.get()), i.cfg.ai_concurrency);
+  add("ai-processing", generate_response_processor(*i.ai, i.webhooks, i.search.get(), i.cfg.replication),
+      i.cfg.ai_concurrency);
   add("document-processing", document_processing_processor(*i.documents_db, i.extractor), i.cfg.document_concurrency);
   add("webhook-delivery", webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations),
       i.cfg.webhook_concurrency);

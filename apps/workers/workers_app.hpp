@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include <drover/job_options.hpp>
 #include <drover/redis_options.hpp>
 
 #include "workers/address_policy.hpp"
@@ -20,6 +21,9 @@ namespace drover::workers {
 struct workers_config {
   std::string prefix = "bull";
   redis_options redis = redis_options::from_env();
+  // REDIS_MIN_REPLICAS, REDIS_REPLICATION_TIMEOUT_MS: a chat job's webhook delivery is
+  // confirmed on that many replicas, or the chat job's attempt fails (docs/reliability.md).
+  replication_options replication;
   int ai_concurrency = 5;        // AI_CONCURRENCY
   int document_concurrency = 2;  // DOCUMENT_CONCURRENCY
   int webhook_concurrency = 10;  // WEBHOOK_CONCURRENCY

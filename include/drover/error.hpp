@@ -30,6 +30,7 @@ enum class errc {
   closed,                 // the object was closed
   cancelled,              // the operation was cancelled
   timed_out,              // a wait (queue::wait_until_finished) ended before what it awaited
+  not_replicated,         // fewer replicas than asked confirmed a write in time (WAIT); it may be on the master
 };
 
 const std::error_category& drover_category() noexcept;

@@ -84,7 +84,9 @@ class flow_producer {
 
   // Adds the tree; returns it with every job's id. Throws drover::error:
   // invalid_argument (bad options or names; nothing written), parent_missing (the
-  // root's opts.parent does not exist), or a Redis failure.
+  // root's opts.parent does not exist), not_replicated (a node's opts.replication asked
+  // for more replicas than confirmed the transaction in time; the tree may still exist
+  // on the master), or a Redis failure.
   boost::asio::awaitable<flow_node> add(flow_job tree);
   // Adds several trees in the same transaction.
   boost::asio::awaitable<std::vector<flow_node>> add_bulk(std::vector<flow_job> trees);

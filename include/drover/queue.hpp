@@ -119,10 +119,14 @@ class queue {
   const std::string& prefix() const;
 
   // Adds a job and returns it with its id. A custom jobId that already exists
-  // returns the existing job's id and writes nothing. Throws drover::error:
-  // invalid_argument (bad options; nothing written) or a Redis failure.
+  // returns the existing job's id and writes nothing. With opts.replication.min_replicas,
+  // returns only once that many replicas confirmed the add (WAIT). Throws drover::error:
+  // invalid_argument (bad options; nothing written), not_replicated (too few replicas
+  // confirmed in time; the job may still exist on the master), or a Redis failure.
   boost::asio::awaitable<job> add(std::string name, boost::json::value data, job_options opts = {});
-  // Adds many jobs in one pipeline; returns them in the same order.
+  // Adds many jobs in one pipeline; returns them in the same order. One WAIT follows
+  // the pipeline when a job asks for replicas (job_options.hpp); not_replicated then
+  // concerns every job of the call.
   boost::asio::awaitable<std::vector<job>> add_bulk(std::vector<new_job> jobs);
 
   // std::nullopt when no job has this id.

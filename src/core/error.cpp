@@ -40,6 +40,8 @@ class category final : public std::error_category {
         return "cancelled";
       case errc::timed_out:
         return "timed out";
+      case errc::not_replicated:
+        return "not confirmed by enough replicas in time";
     }
     return "unknown drover error";
   }

@@ -12,6 +12,7 @@
 #include "core/dependency_reads.hpp"
 #include "core/keys.hpp"
 #include "core/queue_connection.hpp"
+#include "core/replicated_add.hpp"
 #include "core/script_errors.hpp"
 #include "core/script_runner.hpp"
 #include "core/scripts/add_parent_job.hpp"
@@ -65,6 +66,7 @@ struct flow_insert {
   std::vector<scripts::script_call> adds;
   std::vector<parent_ref> parents;  // unique by key, in order of first mention
   std::set<std::string> parent_keys;
+  replication_options wanted;  // what the nodes' replication options ask of the WAIT
   std::optional<std::string> first_base;  // on a cluster: the queue whose slot every job must share
 
   // One MULTI runs on one node: on a cluster, every queue of the flow needs the same slot.
@@ -96,6 +98,7 @@ struct flow_insert {
       node.opts.extra.erase("parent");
     }
     auto children = std::move(node.children);
+    detail::require(wanted, node.opts.replication);
     auto checked = detail::check_add(keys, new_job{std::move(node.name), std::move(node.data), std::move(node.opts)});
     checked.args.custom_id = id;
     checked.args.defer_parent_release = true;
@@ -114,8 +117,9 @@ struct flow_insert {
   }
 
   // Every script the transaction runs loaded first, then MULTI, the adds, the releases
-  // and EXEC, as one pipeline: EVALSHA inside MULTI cannot load a missing script.
-  std::vector<redis::command> commands(std::int64_t now) && {
+  // and EXEC, as one pipeline: EVALSHA inside MULTI cannot load a missing script. WAIT
+  // follows EXEC when a node asks for replicas (replicated_add.hpp).
+  std::vector<redis::command> commands(std::int64_t now, std::chrono::milliseconds command_timeout) && {
     std::vector<scripts::script_call> calls = std::move(adds);
     for (auto& p : parents) {
       calls.push_back(scripts::release_parent{p.key(), p.key() + ":dependencies", p.queue, p.id, now}.pack());
@@ -128,6 +132,7 @@ struct flow_insert {
     cmds.push_back(redis::command{"MULTI"});
     for (const auto& c : calls) cmds.push_back(detail::script_command(*c.script, c.args));
     cmds.push_back(redis::command{"EXEC"});
+    if (wanted.min_replicas > 0) cmds.push_back(detail::wait_command(wanted, command_timeout));
     return cmds;
   }
 };
@@ -217,8 +222,15 @@ net::awaitable<std::vector<flow_node>> flow_producer::add_bulk(std::vector<flow_
     out.push_back(insert.add(std::move(t), parent, impl_->opts.prefix));
   }
   const std::size_t calls = insert.adds.size() + insert.parents.size();
-  auto cmds = std::move(insert).commands(detail::now_ms());
-  auto replies = co_await impl_->conn->exec(std::move(cmds));
+  const auto wanted = insert.wanted;
+  auto cmds = std::move(insert).commands(detail::now_ms(), impl_->conn->options().command_timeout);
+  const auto wait_time = wanted.min_replicas > 0 ? wanted.timeout : std::chrono::milliseconds(0);
+  auto replies = co_await impl_->conn->exec(std::move(cmds), wait_time);
+  std::vector<redis::reply> waits;
+  if (wanted.min_replicas > 0) {
+    waits.push_back(std::move(replies.back()));
+    replies.pop_back();
+  }
   check_transaction(replies, calls);
   const auto& exec = replies.back();
   for (std::size_t t = 0; t < out.size(); ++t) {
@@ -234,6 +246,12 @@ net::awaitable<std::vector<flow_node>> flow_producer::add_bulk(std::vector<flow_
     }
     // A custom id that already existed answers that id, as for a plain add.
     if (r.is_string()) out[t].job.id = r.str;
+  }
+  if (!waits.empty()) {
+    const auto what = out.size() == 1
+                          ? fmt::format("the flow under job {} of queue {}", out.front().job.id, out.front().queue)
+                          : fmt::format("{} flows", out.size());
+    detail::check_replicated(waits, wanted, what);
   }
   co_return out;
 }

@@ -168,6 +168,10 @@ job_options job_options::from_json(const json::value& v) {
       if (!val.is_object()) bad(k, "expected {id[, ttl]}");
       if (val.get_object().empty()) bad(k, "Deduplication id must be provided");
       o.deduplication = val.get_object();
+    } else if (k == "minReplicas") {
+      o.replication.min_replicas = need_integer(val, k);
+    } else if (k == "replicationTimeout") {
+      o.replication.timeout = std::chrono::milliseconds(need_integer(val, k, 1));
     } else if (k == "debounce") {
       bad(k, "Debounce option has been removed. Use deduplication option instead");
     } else if (std::find(passthrough.begin(), passthrough.end(), k) != passthrough.end()) {
@@ -204,6 +208,10 @@ void job_options::validate() const {
     if (backoff->jitter && (*backoff->jitter < 0 || *backoff->jitter > 1)) {
       bad("backoff.jitter", "Jitter should be between 0 and 1");
     }
+  }
+  if (replication.min_replicas < 0) bad("minReplicas", "must not be negative");
+  if (replication.timeout.count() < 1) {
+    bad("replicationTimeout", "must be at least 1 ms (WAIT would take 0 to mean: wait forever)");
   }
   std::string together;
   for (const auto& s : short_names) {

@@ -9,6 +9,7 @@
 
 #include "core/add_job.hpp"
 #include "core/queue_impl.hpp"
+#include "core/replicated_add.hpp"
 #include "core/scripts/add_log.hpp"
 #include "core/scripts/get_counts.hpp"
 #include "core/scripts/get_jobs.hpp"
@@ -44,33 +45,36 @@ using detail::prepared_add;
 using detail::take_id;
 
 net::awaitable<job> queue::add(std::string name, json::value data, job_options opts) {
-  auto traced = detail::start_add_span(impl_->tracing.get(), impl_->keys.queue(), name, opts);
-  auto p = prepare_add(impl_->keys, new_job{std::move(name), std::move(data), std::move(opts)});
-  auto r = co_await detail::run_script(*impl_->conn, *p.call.script, std::move(p.call.args));
-  take_id(p, r);
-  traced.set_attribute("bullmq.job.id", p.j.id);
-  co_return std::move(p.j);
+  std::vector<new_job> one;
+  one.push_back(new_job{std::move(name), std::move(data), std::move(opts)});
+  auto added = co_await add_bulk(std::move(one));
+  co_return std::move(added.front());
 }
 
 net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
   std::vector<prepared_add> prepared;
   prepared.reserve(jobs.size());
   std::vector<span> traced;  // one add span per job, as Node's addBulk links each job
+  replication_options wanted;
   for (auto& nj : jobs) {
     traced.push_back(detail::start_add_span(impl_->tracing.get(), impl_->keys.queue(), nj.name, nj.opts));
+    detail::require(wanted, nj.opts.replication);
     prepared.push_back(prepare_add(impl_->keys, std::move(nj)));
   }
   std::vector<std::pair<const detail::lua::script*, detail::script_args>> calls;
   calls.reserve(prepared.size());
   for (auto& p : prepared) calls.emplace_back(p.call.script, std::move(p.call.args));
-  auto replies = co_await detail::run_scripts(*impl_->conn, std::move(calls));
+  auto sent = co_await detail::send_adds(*impl_->conn, std::move(calls), wanted);
   std::vector<job> out;
   out.reserve(prepared.size());
+  std::vector<std::string> ids;
   for (std::size_t i = 0; i < prepared.size(); ++i) {
-    take_id(prepared[i], replies[i]);
+    take_id(prepared[i], sent.adds[i]);
     traced[i].set_attribute("bullmq.job.id", prepared[i].j.id);
+    ids.push_back(prepared[i].j.id);
     out.push_back(std::move(prepared[i].j));
   }
+  detail::check_replicated(sent.waits, wanted, detail::describe_jobs(impl_->keys.queue(), ids));
   co_return out;
 }
 

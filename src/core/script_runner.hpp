@@ -3,6 +3,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,14 @@ boost::asio::awaitable<redis::reply> run_script(redis::connection& conn, const l
 // again. Error replies are returned in place, not thrown.
 boost::asio::awaitable<std::vector<redis::reply>> run_scripts(
     redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls);
+
+// As run_scripts, with `then` sent behind the calls in the same pipeline, and again
+// behind the calls resent after NOSCRIPT: a command about this connection's writes
+// before it (WAIT), which a reconnect between two pipelines would not cover.
+// Returns the calls' replies, then `then`'s, one per pipeline sent (two after a
+// NOSCRIPT). `extra_timeout` extends the command timeout for a `then` that blocks.
+boost::asio::awaitable<std::vector<redis::reply>> run_scripts_then(
+    redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls, redis::command then,
+    std::chrono::milliseconds extra_timeout);
 
 }  // namespace drover::detail

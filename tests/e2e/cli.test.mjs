@@ -137,6 +137,24 @@ test('add --file adds every line in chunks and says how many', async () => {
   assert.equal(again.added, 121);
 });
 
+test('add --min-replicas fails when no replica confirms, and the job stays on the master', async () => {
+  const queue = queueName();
+  // This Redis has no replica: WAIT counts 0 after its timeout.
+  const r = await runDrover(['add', ...on(queue), '--name', 'paid', '--min-replicas', '1', '--replication-timeout', '200']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^drover: error: job 1 of queue .* reached 0 of 1 replica\(s\) within 200 ms \(WAIT\); it may still exist on the master/);
+  assert.equal(JSON.parse(await ok(['counts', ...on(queue)])).waiting, 1);
+  const file = jobsFile('replicated.jsonl', ['{"name":"a"}', '{"name":"b","opts":{"minReplicas":0}}']);
+  const bulk = await runDrover(['add', ...on(queue), '--file', file, '--min-replicas', '1', '--replication-timeout', '100']);
+  assert.equal(bulk.code, 1);
+  assert.match(bulk.stderr, /2 jobs of queue .* reached 0 of 1 replica\(s\) within 100 ms/);
+  // 0 waits for nobody; a negative count is refused before anything is sent.
+  assert.match(await ok(['add', ...on(queue), '--name', 'free', '--min-replicas', '0']), /^\d+\n$/);
+  const bad = await runDrover(['add', ...on(queue), '--name', 'bad', '--opts', '{"minReplicas":-1}']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /minReplicas/);
+});
+
 test('add --file with a bad line adds nothing and names the line', async () => {
   const name = queueName();
   const file = jobsFile('bad.jsonl', [

@@ -17,10 +17,7 @@ namespace drover::test {
 
 sentinel_set::sentinel_set(std::string sentinel_password) : password_(std::move(sentinel_password)) {
   dir_ = make_temp_dir("sentinel");
-  // Redis 7 waits 5 s before a diskless sync by default, in case more replicas come.
-  master_ = std::make_unique<redis_server>(false, std::vector<std::string>{"--repl-diskless-sync-delay", "0"});
-  replica_ = std::make_unique<redis_server>(
-      false, std::vector<std::string>{"--replicaof", "127.0.0.1", std::to_string(master_->port())});
+  servers_ = std::make_unique<replica_pair>();
   for (int i = 0; i < 3; ++i) {
     auto port = free_loopback_port();
     // The kernel may hand the same free port out again before the sentinel given it has
@@ -32,7 +29,7 @@ sentinel_set::sentinel_set(std::string sentinel_password) : password_(std::move(
       std::ofstream f(conf);
       f << "port " << port << "\nbind 127.0.0.1\ndaemonize no\ndir " << dir_ << "\nlogfile " << dir_ << "/sentinel-"
         << port << ".log\n"
-        << "sentinel monitor " << master_name << " 127.0.0.1 " << master_->port() << " 2\n"
+        << "sentinel monitor " << master_name << " 127.0.0.1 " << servers_->master().port() << " 2\n"
         << "sentinel down-after-milliseconds " << master_name << " 1000\n"
         << "sentinel failover-timeout " << master_name << " 10000\n";
       if (!password_.empty()) f << "requirepass " << password_ << "\nsentinel sentinel-pass " << password_ << "\n";
@@ -52,8 +49,7 @@ sentinel_set::sentinel_set(std::string sentinel_password) : password_(std::move(
 
 sentinel_set::~sentinel_set() {
   kill_sentinels();
-  replica_.reset();
-  master_.reset();
+  servers_.reset();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }
@@ -76,12 +72,9 @@ void sentinel_set::wait_until_watching() const {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     const auto info = sentinel_cli("INFO sentinel");
-    const auto needle =
-        fmt::format("name={},status=ok,address=127.0.0.1:{},slaves=1,sentinels=3", master_name, master_->port());
-    if (info.find(needle) != std::string::npos &&
-        replica_->cli("INFO replication").find("master_link_status:up") != std::string::npos) {
-      return;
-    }
+    const auto needle = fmt::format("name={},status=ok,address=127.0.0.1:{},slaves=1,sentinels=3", master_name,
+                                    servers_->master().port());
+    if (info.find(needle) != std::string::npos) return;  // the replica is in sync already (replica_pair)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   throw std::runtime_error("the sentinels did not see the replica and each other in time: " +
@@ -96,7 +89,7 @@ std::uint16_t sentinel_set::master_port_now() const {
 }
 
 redis_options sentinel_set::options() const {
-  auto o = master_->options();
+  auto o = servers_->master().options();
   o.sentinel.master_name = master_name;
   o.sentinel.password = password_;
   for (auto port : ports_) o.sentinel.sentinels.push_back(redis_endpoint{"127.0.0.1", port});

@@ -11,6 +11,7 @@
 #include <drover/redis_options.hpp>
 
 #include "support/redis_server.hpp"
+#include "support/replica_pair.hpp"
 
 namespace drover::test {
 
@@ -28,8 +29,8 @@ class sentinel_set {
   sentinel_set(const sentinel_set&) = delete;
   sentinel_set& operator=(const sentinel_set&) = delete;
 
-  redis_server& master() { return *master_; }
-  redis_server& replica() { return *replica_; }
+  redis_server& master() { return servers_->master(); }
+  redis_server& replica() { return servers_->replica(); }
   // The sentinels and the master's name; the sentinel password when there is one.
   redis_options options() const;
   // The master's port as the first sentinel sees it now.
@@ -42,7 +43,7 @@ class sentinel_set {
   void kill_sentinels();
   std::string password_;
   std::string dir_;
-  std::unique_ptr<redis_server> master_, replica_;
+  std::unique_ptr<replica_pair> servers_;
   std::vector<std::uint16_t> ports_;
   std::vector<pid_t> pids_;
 };

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -92,6 +93,9 @@ TEST(job_options, from_json_accepts_every_option_and_stores_bullmq_names) {
        R"({"parent":{"id":"p1","queue":"bull:parents"},"attempts":0})"},
       {R"({"telemetry":{"metadata":"tp","omitContext":true}})", R"({"tm":"tp","omc":true,"attempts":0})"},
       {R"({"prevMillis":1700000000000})", R"({"prevMillis":1700000000000,"attempts":0})"},
+      // drover's replicated adds are never stored: Node sees the same job.
+      {R"({"minReplicas":1,"replicationTimeout":250})", R"({"attempts":0})"},
+      {R"({"minReplicas":0})", R"({"attempts":0})"},
       // The wire-format document's observed sample (section 2.2).
       {R"({"removeOnComplete":5,"removeOnFail":7,"keepLogs":3,"stackTraceLimit":2})",
        R"({"kl":3,"stackTraceLimit":2,"removeOnComplete":5,"removeOnFail":7,"attempts":0})"},
@@ -129,6 +133,17 @@ TEST(job_options, from_json_fills_the_fields) {
   EXPECT_EQ(o.timeout, 1500);
   EXPECT_EQ(o.deduplication, parse_object(R"({"id":"dd","ttl":5000})"));
   EXPECT_EQ(o.extra, parse_object(R"({"failParentOnFailure":true})"));
+}
+
+TEST(job_options, from_json_reads_replication_and_to_json_leaves_it_out) {
+  auto o = job_options::from_json(json::parse(R"({"minReplicas":2,"replicationTimeout":300,"attempts":1})"));
+  EXPECT_EQ(o.replication.min_replicas, 2);
+  EXPECT_EQ(o.replication.timeout, std::chrono::milliseconds(300));
+  EXPECT_EQ(json::value(o.to_json()), json::parse(R"({"attempts":1})"));
+  // Unset: no waiting, and a timeout WAIT would accept.
+  auto d = job_options::from_json(json::parse("{}"));
+  EXPECT_EQ(d.replication.min_replicas, 0);
+  EXPECT_EQ(d.replication.timeout, std::chrono::milliseconds(1000));
 }
 
 TEST(job_options, from_json_backoff_number_is_fixed) {
@@ -177,6 +192,12 @@ TEST(job_options, from_json_rejects_with_the_option_named) {
       {R"({"keepLogs":"all"})", "keepLogs"},
       {R"({"sizeLimit":-1})", "sizeLimit"},
       {R"({"timeout":0})", "timeout"},
+      // Replicated adds: WAIT takes a 0 timeout to mean "forever", so 0 is refused.
+      {R"({"minReplicas":-1})", "minReplicas"},
+      {R"({"minReplicas":1.5})", "minReplicas"},
+      {R"({"minReplicas":"1"})", "minReplicas"},
+      {R"({"minReplicas":1,"replicationTimeout":0})", "replicationTimeout"},
+      {R"({"replicationTimeout":-5})", "replicationTimeout"},
       // Backoff.
       {R"({"backoff":{"type":"fixed","delay":100,"jitter":1.5}})", "jitter"},
       {R"({"backoff":{"type":"fixed","delay":100,"jitter":-0.1}})", "jitter"},
@@ -282,6 +303,14 @@ TEST(job_options, validate_checks_fields_set_directly) {
       {"dedup with id",
        [](job_options& o) {
          o.deduplication = {{"id", "d"}};
+       },
+       nullptr},
+      {"min replicas negative", [](job_options& o) { o.replication.min_replicas = -1; }, "minReplicas"},
+      {"replication timeout 0", [](job_options& o) { o.replication.timeout = std::chrono::milliseconds(0); },
+       "replicationTimeout"},
+      {"replicated",
+       [](job_options& o) {
+         o.replication = {2, std::chrono::milliseconds(1)};
        },
        nullptr},
   };

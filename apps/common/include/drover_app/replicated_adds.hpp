@@ -1,0 +1,33 @@
+// replicated_adds.hpp - the apps' setting for replicated adds (job_options::replication,
+// docs/reliability.md): REDIS_MIN_REPLICAS and REDIS_REPLICATION_TIMEOUT_MS.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include <drover/job_options.hpp>
+
+#include "drover_app/env.hpp"
+
+namespace drover::app {
+
+// The variables over the defaults (0 replicas: adds do not wait; 500 ms, less than the
+// library's 1000 as the API answers within about a second). Throws
+// drover::error(invalid_argument) naming the variable for a value that is not a whole
+// number, a negative count, or a timeout under 1 ms (WAIT takes 0 to mean forever) or
+// not below `command_timeout`, the Redis connection's (calls queued behind a WAIT would
+// time out first).
+inline replication_options replication_from_env(std::chrono::milliseconds command_timeout) {
+  replication_options r;
+  r.timeout = std::chrono::milliseconds(500);
+  if (const char* v = env("REDIS_MIN_REPLICAS")) {
+    r.min_replicas = env_number<std::int64_t>("REDIS_MIN_REPLICAS", v, 0);
+  }
+  if (const char* v = env("REDIS_REPLICATION_TIMEOUT_MS")) {
+    r.timeout = std::chrono::milliseconds(
+        env_number<long long>("REDIS_REPLICATION_TIMEOUT_MS", v, 1, command_timeout.count() - 1));
+  }
+  return r;
+}
+
+}  // namespace drover::app

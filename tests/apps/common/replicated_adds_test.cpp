@@ -1,0 +1,77 @@
+// replicated_adds_test.cpp - REDIS_MIN_REPLICAS and REDIS_REPLICATION_TIMEOUT_MS: the
+// defaults, values read, and values refused with the variable named.
+#include <gtest/gtest.h>
+
+#include <stdlib.h>
+
+#include <chrono>
+#include <string>
+
+#include <drover/error.hpp>
+#include <drover_app/replicated_adds.hpp>
+
+namespace drover::app {
+namespace {
+
+struct scoped_env {
+  scoped_env(const char* min, const char* timeout) {
+    set("REDIS_MIN_REPLICAS", min);
+    set("REDIS_REPLICATION_TIMEOUT_MS", timeout);
+  }
+  ~scoped_env() {
+    ::unsetenv("REDIS_MIN_REPLICAS");
+    ::unsetenv("REDIS_REPLICATION_TIMEOUT_MS");
+  }
+  static void set(const char* name, const char* value) {
+    if (value) {
+      ::setenv(name, value, 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+};
+
+constexpr std::chrono::milliseconds command_timeout{10000};
+
+TEST(replicated_adds, defaults_wait_for_nobody) {
+  scoped_env env(nullptr, nullptr);
+  auto r = replication_from_env(command_timeout);
+  EXPECT_EQ(r.min_replicas, 0);
+  EXPECT_EQ(r.timeout, std::chrono::milliseconds(500));
+}
+
+TEST(replicated_adds, reads_both_variables) {
+  scoped_env env("2", "250");
+  auto r = replication_from_env(command_timeout);
+  EXPECT_EQ(r.min_replicas, 2);
+  EXPECT_EQ(r.timeout, std::chrono::milliseconds(250));
+}
+
+TEST(replicated_adds, refuses_what_wait_cannot_take) {
+  struct bad_case {
+    const char* min;
+    const char* timeout;
+    const char* named;
+  };
+  // A timeout of 0 would make WAIT block forever.
+  const bad_case cases[] = {{"-1", nullptr, "REDIS_MIN_REPLICAS"},
+                            {"one", nullptr, "REDIS_MIN_REPLICAS"},
+                            {"1", "0", "REDIS_REPLICATION_TIMEOUT_MS"},
+                            {"1", "-5", "REDIS_REPLICATION_TIMEOUT_MS"},
+                            {"1", "1s", "REDIS_REPLICATION_TIMEOUT_MS"},
+                            // Calls behind the WAIT on the connection would time out first.
+                            {"1", "10000", "REDIS_REPLICATION_TIMEOUT_MS"}};
+  for (const auto& c : cases) {
+    scoped_env env(c.min, c.timeout);
+    try {
+      replication_from_env(command_timeout);
+      ADD_FAILURE() << c.named << " accepted";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::invalid_argument));
+      EXPECT_NE(std::string(e.what()).find(c.named), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace drover::app
