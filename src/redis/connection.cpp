@@ -67,8 +67,8 @@ bool says_master_moved(const reply& r) {
 }
 
 // Whether Redis refused the whole call, so that sending it again runs nothing twice:
-// every reply is a redirection, a script load, or part of a transaction that one
-// aborted (MULTI, QUEUED, EXECABORT).
+// every reply is a redirection, a script load, a WAIT (behind a replicated add), or part
+// of a transaction that one aborted (MULTI, QUEUED, EXECABORT).
 bool refused_whole(const std::vector<command>& cmds, const std::vector<reply>& replies) {
   bool redirected = false;
   for (std::size_t i = 0; i < replies.size() && i < cmds.size(); ++i) {
@@ -76,7 +76,7 @@ bool refused_whole(const std::vector<command>& cmds, const std::vector<reply>& r
     const auto name = cmds[i].name();
     if (redirection_of(r).type != redirection::kind::none) {
       redirected = true;
-    } else if (name == "SCRIPT" || name == "MULTI" || (r.is_string() && r.str == "QUEUED") ||
+    } else if (name == "SCRIPT" || name == "MULTI" || name == "WAIT" || (r.is_string() && r.str == "QUEUED") ||
                (name == "EXEC" && r.is_error() && r.str.starts_with("EXECABORT"))) {
       // Harmless twice, or discarded with the transaction.
     } else {
