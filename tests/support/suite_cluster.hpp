@@ -61,7 +61,7 @@ std::string suite_cli(const std::string& key, const std::string& args);
 
 // Skips the rest of the test on the cluster run, saying why: for a test that needs a
 // redis-server of its own, the whole keyspace or a server-wide setting.
-#define DROVER_SKIP_ON_CLUSTER(why)                        \
-  if (!::drover::test::suite_cluster::current()) {         \
-  } else                                                   \
+#define DROVER_SKIP_ON_CLUSTER(why)                \
+  if (!::drover::test::suite_cluster::current()) { \
+  } else                                           \
     GTEST_SKIP() << "not on a Redis Cluster: " << (why)

@@ -87,8 +87,8 @@ int start(const std::string& path) {
       kill_servers(state);
       throw;
     }
-    ::dprintf(out, "Redis Cluster %s started (%zu servers in %s), state in %s\n", state.url.c_str(),
-              state.pids.size(), state.dir.c_str(), path.c_str());
+    ::dprintf(out, "Redis Cluster %s started (%zu servers in %s), state in %s\n", state.url.c_str(), state.pids.size(),
+              state.dir.c_str(), path.c_str());
     return 0;
   } catch (const std::exception& e) {
     ::dprintf(err, "cannot start the Redis Cluster: %s\n", e.what());
