@@ -1,5 +1,6 @@
 // queue_fixture.hpp - the base of the engine's integration tests: a fresh queue name on the
-// shared redis-server, its keys, and queue/worker options that reach that server.
+// suite's Redis (the shared redis-server, or on the cluster run the Redis Cluster ctest
+// started: suite_cluster.hpp), its keys, and queue/worker options that reach it.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -14,6 +15,7 @@
 #include <drover/worker.hpp>
 
 #include "support/redis_server.hpp"
+#include "support/suite_cluster.hpp"
 
 namespace drover::test {
 
@@ -22,13 +24,16 @@ inline boost::json::value with_n(std::int64_t n) { return boost::json::object{{"
 
 class queue_fixture : public ::testing::Test {
  public:
+  // On the cluster the name is "{...}": "bull:{name}:suffix", one slot.
   std::string key(const std::string& suffix) const { return "bull:" + name + ":" + suffix; }
-  std::string cli(const std::string& args) const { return server.cli(args); }
-  queue_options qopts() const { return queue_options{"bull", server.options()}; }
+  // On the cluster, sent to the master that holds this queue (keyless commands too).
+  std::string cli(const std::string& args) const { return test::suite_cli(key(""), args); }
+  redis_options redis() const { return suite_redis_options(); }
+  queue_options qopts() const { return queue_options{"bull", redis()}; }
   // Short drain delay: tests wait for empty queues to be noticed.
   worker_options wopts() const {
     worker_options o;
-    o.redis = server.options();
+    o.redis = redis();
     o.drain_delay = std::chrono::milliseconds(200);
     return o;
   }
@@ -42,11 +47,10 @@ class queue_fixture : public ::testing::Test {
     co_return c[state] == n;
   }
 
-  redis_server& server = redis_server::shared();
   std::string name;
 
  protected:
-  explicit queue_fixture(const char* label) : name(unique_queue(label)) {}
+  explicit queue_fixture(const char* label) : name(suite_queue_name(label)) {}
 };
 
 }  // namespace drover::test

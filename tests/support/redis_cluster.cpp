@@ -78,9 +78,19 @@ redis_cluster::redis_cluster(int masters, int replicas_per_master, const test_ce
 }
 
 redis_cluster::~redis_cluster() {
+  if (nodes_.empty()) return;  // released
   kill_all();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
+}
+
+std::vector<pid_t> redis_cluster::release() {
+  std::vector<pid_t> pids;
+  for (const auto& n : nodes_) {
+    if (n.pid > 0) pids.push_back(n.pid);
+  }
+  nodes_.clear();
+  return pids;
 }
 
 void redis_cluster::kill_all() {

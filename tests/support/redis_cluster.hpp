@@ -92,6 +92,12 @@ class redis_cluster {
   // after `timeout`.
   void wait_until_stable(std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
 
+  // Lets the servers outlive this object and this program, their directory too: for the
+  // cluster that ctest starts once for a whole run (tests/support/suite_cluster_main.cpp),
+  // which a later process stops by these pids. Every other call is invalid afterwards.
+  std::vector<pid_t> release();
+  const std::string& dir() const { return dir_; }
+
   // The cluster shared by the tests of this program, started on first use. Tests that
   // kill nodes or move slots should start their own.
   static redis_cluster& shared();

@@ -7,6 +7,7 @@
 
 #include "support/async.hpp"
 #include "support/redis_server.hpp"
+#include "support/suite_cluster.hpp"
 
 namespace json = boost::json;
 
@@ -14,9 +15,8 @@ namespace drover {
 namespace {
 
 TEST(blocking_queue, adds_and_reads_from_several_threads) {
-  auto& server = test::redis_server::shared();
-  auto name = test::unique_queue("blocking");
-  blocking_queue q(name, queue_options{"bull", server.options()});
+  auto name = test::suite_queue_name("blocking");
+  blocking_queue q(name, queue_options{"bull", test::suite_redis_options()});
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&q, t] {
@@ -40,6 +40,7 @@ TEST(blocking_queue, adds_and_reads_from_several_threads) {
 }
 
 TEST(blocking_queue, reports_an_unreachable_redis_as_an_error) {
+  DROVER_SKIP_ON_CLUSTER("stops a redis-server of its own");
   test::redis_server server;
   auto opts = server.options();
   server.stop();

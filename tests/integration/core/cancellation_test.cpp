@@ -67,7 +67,7 @@ TEST_F(cancellation_test, removes_waiting_delayed_and_prioritized_jobs) {
     q.close();
   });
   // A `removed` event for each, as BullMQ's removeJob emits.
-  auto events = server.cli("XRANGE " + key("events") + " - +");
+  auto events = cli("XRANGE " + key("events") + " - +");
   std::size_t removed = 0;
   for (auto at = events.find("removed"); at != std::string::npos; at = events.find("removed", at + 1)) ++removed;
   EXPECT_EQ(removed, 3u);
@@ -86,7 +86,7 @@ TEST_F(cancellation_test, a_finished_job_is_left_alone) {
     EXPECT_EQ(co_await q.get_job_state(done.id), job_state::completed);
     q.close();
   });
-  EXPECT_EQ(server.cli("HEXISTS " + key("1") + " drover:cancel"), "0");
+  EXPECT_EQ(cli("HEXISTS " + key("1") + " drover:cancel"), "0");
 }
 
 // The issue's promise: the processor is signalled wherever it runs within a second,
@@ -138,7 +138,7 @@ void cancels_an_active_job(cancellation_test& t, const std::string& name, bool b
   });
   EXPECT_EQ(seen.load(), cancellation::cancelled);
   EXPECT_EQ(started.load(), 2);
-  auto events = t.server.cli("XRANGE " + t.key("events") + " - +");
+  auto events = t.cli("XRANGE " + t.key("events") + " - +");
   EXPECT_NE(events.find("failed"), std::string::npos);
   EXPECT_NE(events.find("cancelled"), std::string::npos);
 }
@@ -154,7 +154,7 @@ TEST_F(cancellation_test, a_request_made_before_the_job_starts_stops_it_from_run
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
     auto j = co_await q.add("w", json::object());
-    server.cli("HSET " + key(j.id) + R"( drover:cancel '{"reason":"early","at":1}')");
+    cli("HSET " + key(j.id) + R"( drover:cancel '{"reason":"early","at":1}')");
     auto proc = processor::async([&](job_context&) -> net::awaitable<json::value> {
       ++runs;
       co_return nullptr;

@@ -98,7 +98,7 @@ TEST_F(dead_letter_queue_test, a_failure_that_cannot_be_recorded_writes_no_copy)
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
     dead_letter_queue dlq(io.get_executor(), dlq_name, qopts());
-    redis_client raw_redis(io.get_executor(), server.options());
+    redis_client raw_redis(io.get_executor(), redis());
     auto j = co_await q.add("x", json::object{});
     auto o = wopts();
     o.skip_stalled_check = true;
@@ -210,7 +210,7 @@ TEST_F(dead_letter_queue_test, requeue_sends_an_entry_back_to_its_source_queue) 
     EXPECT_EQ(co_await requeue_error(entries.front().id), errc::job_not_found);
     EXPECT_EQ((co_await q.get_job_counts())["waiting"], 1);
     // A locked entry stays where it is, and nothing is added for it.
-    redis_client raw_redis(io.get_executor(), server.options());
+    redis_client raw_redis(io.get_executor(), redis());
     const std::string lock_key = "bull:" + dlq_name + ":" + entries[1].id + ":lock";
     co_await raw_redis.set(lock_key, "someone");
     EXPECT_EQ(co_await requeue_error(entries[1].id), errc::not_in_state);

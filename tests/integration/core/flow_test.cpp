@@ -48,7 +48,7 @@ flow_job child(const std::string& queue, std::int64_t n, bool fail = false) {
 class flow_test : public test::queue_fixture {
  protected:
   flow_test() : queue_fixture("flow-test"), children_name(name + "-children") {}
-  flow_producer_options fopts() const { return flow_producer_options{"bull", server.options()}; }
+  flow_producer_options fopts() const { return flow_producer_options{"bull", redis()}; }
   std::string child_key(const std::string& id) const { return "bull:" + children_name + ":" + id; }
 
   // Runs `body(flows, parents)` (a coroutine) with a flow producer and the parents'

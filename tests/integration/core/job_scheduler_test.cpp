@@ -48,14 +48,14 @@ TEST_F(job_scheduler_test, cron_upsert_stores_the_scheduler_and_its_delayed_job)
     auto j = co_await q.upsert_job_scheduler(id, r, t);
     DROVER_CO_ASSERT_TRUE(j.has_value());
     // The next 1 January 00:00 in Berlin is 31 December 23:00 UTC.
-    auto next_ms = std::stoll(server.cli("ZSCORE " + key("repeat") + " new-year"));
+    auto next_ms = std::stoll(cli("ZSCORE " + key("repeat") + " new-year"));
     EXPECT_EQ(next_ms % 86400000, 23 * 3600000);
     EXPECT_EQ(j->id, "repeat:new-year:" + std::to_string(next_ms));
     EXPECT_EQ(co_await q.get_job_state(j->id), job_state::delayed);
-    EXPECT_EQ(server.cli("HGET " + key("repeat:new-year") + " pattern"), "0 0 1 1 *");
-    EXPECT_EQ(server.cli("HGET " + key("repeat:new-year") + " tz"), "Europe/Berlin");
-    EXPECT_EQ(server.cli("HGET " + key("repeat:new-year") + " ic"), "1");
-    EXPECT_EQ(server.cli("HGET " + key(j->id) + " rjk"), "new-year");
+    EXPECT_EQ(cli("HGET " + key("repeat:new-year") + " pattern"), "0 0 1 1 *");
+    EXPECT_EQ(cli("HGET " + key("repeat:new-year") + " tz"), "Europe/Berlin");
+    EXPECT_EQ(cli("HGET " + key("repeat:new-year") + " ic"), "1");
+    EXPECT_EQ(cli("HGET " + key(j->id) + " rjk"), "new-year");
 
     auto info = co_await q.get_job_scheduler(id);
     DROVER_CO_ASSERT_TRUE(info.has_value());
@@ -205,7 +205,7 @@ TEST_F(job_scheduler_test, legacy_repeatable_job_runs_once_and_makes_no_next_ite
     std::string job_name = "legacy";
     json::value data = json::object();
     auto j = co_await q.add(job_name, data, o);
-    server.cli("HSET " + key(j.id) + " rjk legacy:x::UTC:5000");
+    cli("HSET " + key(j.id) + " rjk legacy:x::UTC:5000");
     worker w(io.get_executor(), name, echo(), wopts());
     w.start();
     auto one_done = [&]() -> net::awaitable<bool> { co_return co_await completed(q) == 1; };

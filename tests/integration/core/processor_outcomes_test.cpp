@@ -121,7 +121,7 @@ TEST_F(processor_outcomes_test, a_job_started_too_often_fails_without_running) {
     queue q(io.get_executor(), name, qopts());
     auto j = co_await q.add("restarted", json::object{});
     // As if two earlier workers had started it and died: this start is its third.
-    server.cli("HSET bull:" + name + ":" + j.id + " ats 2");
+    cli("HSET bull:" + name + ":" + j.id + " ats 2");
     test::worker_thread w(name, proc, o);
     EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::failed); }));
     auto failed = co_await q.get_job(j.id);

@@ -9,29 +9,30 @@
 
 #include "support/engine_test.hpp"
 #include "support/redis_server.hpp"
+#include "support/suite_cluster.hpp"
 
 namespace drover {
 namespace {
 
 using test::redis_server;
 
-queue_events_options events_options(const redis_server& s) {
+queue_events_options events_options(const redis_options& redis) {
   queue_events_options o;
-  o.redis = s.options();
+  o.redis = redis;
   o.block = 200ms;
   return o;
 }
 
 TEST(queue_events, delivers_a_jobs_events_in_order_with_typed_payloads) {
-  auto& server = redis_server::shared();
-  auto name = test::unique_queue("events-test");
+  const auto redis = test::suite_redis_options();
+  auto name = test::suite_queue_name("events-test");
   run_async([&](net::io_context& io) -> net::awaitable<void> {
-    queue_events events(io.get_executor(), name, events_options(server));
+    queue_events events(io.get_executor(), name, events_options(redis));
     co_await events.next();  // pins the starting point before anything is added
-    queue q(io.get_executor(), name, queue_options{"bull", server.options()});
+    queue q(io.get_executor(), name, queue_options{"bull", redis});
     co_await q.add("e", json::object());
     worker_options wo;
-    wo.redis = server.options();
+    wo.redis = redis;
     wo.drain_delay = 200ms;
     auto proc = processor::async([](job_context& ctx) -> net::awaitable<json::value> {
       co_await ctx.update_progress(50);
@@ -61,10 +62,11 @@ TEST(queue_events, delivers_a_jobs_events_in_order_with_typed_payloads) {
 }
 
 TEST(queue_events, resumes_from_the_last_event_after_an_outage) {
+  DROVER_SKIP_ON_CLUSTER("stops and restarts a redis-server of its own");
   redis_server server(true);
   auto name = test::unique_queue("events-resume");
   run_async([&](net::io_context& io) -> net::awaitable<void> {
-    queue_events events(io.get_executor(), name, events_options(server));
+    queue_events events(io.get_executor(), name, events_options(server.options()));
     queue q(io.get_executor(), name, queue_options{"bull", server.options()});
     co_await events.next();
     co_await q.add("a", json::object());

@@ -21,7 +21,6 @@ namespace {
 class queue_limits_test : public test::queue_fixture {
  protected:
   queue_limits_test() : queue_fixture("limits-test") {}
-  std::string key(const std::string& suffix) const { return "bull:" + name + ":" + suffix; }
 };
 
 TEST_F(queue_limits_test, global_limits_are_the_meta_fields_node_writes) {
@@ -31,8 +30,8 @@ TEST_F(queue_limits_test, global_limits_are_the_meta_fields_node_writes) {
     EXPECT_FALSE((co_await q.get_global_rate_limit()).has_value());
     co_await q.set_global_concurrency(3);
     co_await q.set_global_rate_limit(10, 2000ms);
-    EXPECT_EQ(server.cli("HGET " + key("meta") + " concurrency"), "3");
-    EXPECT_EQ(server.cli("HMGET " + key("meta") + " max duration"), "10\n2000");
+    EXPECT_EQ(cli("HGET " + key("meta") + " concurrency"), "3");
+    EXPECT_EQ(cli("HMGET " + key("meta") + " max duration"), "10\n2000");
     EXPECT_EQ(co_await q.get_global_concurrency(), 3);
     auto rate = co_await q.get_global_rate_limit();
     DROVER_CO_ASSERT_TRUE(rate.has_value());
@@ -99,7 +98,7 @@ TEST_F(queue_limits_test, a_manual_rate_limit_holds_workers_back_until_it_is_rem
     // or the queue's global one), for Node's workers as for drover's.
     co_await q.set_global_rate_limit(1000, 1000ms);
     co_await q.rate_limit(60s);
-    EXPECT_EQ(server.cli("GET " + key("limiter")), "9007199254740991");
+    EXPECT_EQ(cli("GET " + key("limiter")), "9007199254740991");
     auto j = co_await q.add("held", json::object{});
     auto quick = processor::async([](job_context&) -> net::awaitable<json::value> { co_return 1; });
     {
@@ -110,7 +109,7 @@ TEST_F(queue_limits_test, a_manual_rate_limit_holds_workers_back_until_it_is_rem
     // A worker that was told to wait keeps waiting out the time it was given (so does
     // Node's); one that starts after the removal is not held.
     EXPECT_TRUE(co_await q.remove_rate_limit_key());
-    EXPECT_EQ(server.cli("EXISTS " + key("limiter")), "0");
+    EXPECT_EQ(cli("EXISTS " + key("limiter")), "0");
     test::worker_thread w(name, quick, wopts());
     EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::completed); }));
     q.close();
@@ -131,10 +130,10 @@ TEST_F(queue_limits_test, counts_per_priority_and_trimming_events) {
     EXPECT_EQ(counts, (std::map<std::int64_t, std::int64_t>{{0, 3}, {1, 2}, {2, 0}, {5, 1}}));
 
     for (int i = 0; i < 300; ++i) co_await q.add("e", json::object{});
-    const auto before = std::stoll(server.cli("XLEN " + key("events")));
+    const auto before = std::stoll(cli("XLEN " + key("events")));
     const auto removed = co_await q.trim_events(10);
     EXPECT_GT(removed, 0);
-    EXPECT_EQ(std::stoll(server.cli("XLEN " + key("events"))), before - removed);
+    EXPECT_EQ(std::stoll(cli("XLEN " + key("events"))), before - removed);
     q.close();
   });
 }
@@ -150,7 +149,7 @@ TEST_F(queue_limits_test, change_priority_moves_a_waiting_job_and_clear_logs_kee
     EXPECT_EQ(co_await q.get_job_state(plain.id), job_state::prioritized);
     co_await q.change_priority(lowly.id, 0);
     EXPECT_EQ(co_await q.get_job_state(lowly.id), job_state::waiting);
-    EXPECT_EQ(server.cli("HGET " + key(plain.id) + " priority"), "5");
+    EXPECT_EQ(cli("HGET " + key(plain.id) + " priority"), "5");
     bool missing = false;
     try {
       co_await q.change_priority("no-such-job", 1);

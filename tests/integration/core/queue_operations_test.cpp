@@ -67,14 +67,14 @@ TEST_F(queue_operations_test, discovers_the_queues_under_a_prefix_whoever_wrote_
     odd.job_id = "meta";
     co_await with_jobs.add("x", json::object(), odd);
 
-    auto names = co_await discover_queues(io.get_executor(), server.options(), "bull");
+    auto names = co_await discover_queues(io.get_executor(), redis(), "bull");
     EXPECT_TRUE(contains(names, name + "-a"));
     EXPECT_TRUE(contains(names, name + "-b"));
     EXPECT_FALSE(contains(names, name + "-c"));
     EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
     for (const auto& n : names) EXPECT_EQ(n.find(':'), std::string::npos) << n;
 
-    auto others = co_await discover_queues(io.get_executor(), server.options(), "ops-elsewhere");
+    auto others = co_await discover_queues(io.get_executor(), redis(), "ops-elsewhere");
     EXPECT_EQ(others, std::vector<std::string>{name + "-c"});
   });
 }

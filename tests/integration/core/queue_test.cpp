@@ -8,25 +8,19 @@
 #include <boost/json/parse.hpp>
 
 #include "support/engine_test.hpp"
-#include "support/redis_server.hpp"
+#include "support/queue_fixture.hpp"
 
 namespace drover {
 namespace {
 
-using test::redis_server;
-
-class queue_test : public ::testing::Test {
+class queue_test : public test::queue_fixture {
  protected:
-  redis_server& server = redis_server::shared();
-  std::string name = test::unique_queue("queue-test");
-  std::string key(const std::string& suffix) const { return "bull:" + name + ":" + suffix; }
-  std::string cli(const std::string& args) const { return server.cli(args); }
-  queue_options opts() const { return queue_options{"bull", server.options()}; }
+  queue_test() : queue_fixture("queue-test") {}
 
   template <class F>
   void with_queue(F&& f) {
     run_async([&](net::io_context& io) -> net::awaitable<void> {
-      queue q(io.get_executor(), name, opts());
+      queue q(io.get_executor(), name, qopts());
       co_await f(q);
       q.close();
     });
@@ -291,13 +285,13 @@ TEST_F(queue_test, clean_and_obliterate) {
 
 TEST_F(queue_test, queue_names_are_checked) {
   net::io_context io;
-  EXPECT_THROW(queue(io.get_executor(), "", opts()), drover::error);
-  EXPECT_THROW(queue(io.get_executor(), "a:b", opts()), drover::error);
+  EXPECT_THROW(queue(io.get_executor(), "", qopts()), drover::error);
+  EXPECT_THROW(queue(io.get_executor(), "a:b", qopts()), drover::error);
 }
 
 TEST_F(queue_test, hash_tags_in_the_prefix_are_kept) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
-    queue q(io.get_executor(), name, queue_options{"{bull}", server.options()});
+    queue q(io.get_executor(), name, queue_options{"{bull}", redis()});
     co_await q.add("x", json::object());
     q.close();
   });

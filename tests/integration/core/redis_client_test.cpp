@@ -1,4 +1,5 @@
-// redis_client_test.cpp - the public plain-key client against a real redis-server.
+// redis_client_test.cpp - the public plain-key client against a real redis-server
+// (or the suite's Redis Cluster).
 #include "drover/redis_client.hpp"
 
 #include "drover/error.hpp"
@@ -7,17 +8,14 @@
 #include <gtest/gtest.h>
 
 #include "support/engine_test.hpp"
-#include "support/redis_server.hpp"
+#include "support/suite_cluster.hpp"
 
 namespace drover {
 namespace {
 
-using test::redis_server;
-
 TEST(redis_client, pings_and_reads_and_writes_plain_keys) {
-  auto& server = redis_server::shared();
   run_async([&](net::io_context& io) -> net::awaitable<void> {
-    redis_client client(io.get_executor(), server.options(), "redis-client-test");
+    redis_client client(io.get_executor(), test::suite_redis_options(), "redis-client-test");
     auto took = co_await client.ping();
     EXPECT_GE(took.count(), 0);
     std::string key = "redis-client-test:plain";
@@ -48,9 +46,8 @@ TEST(redis_client, pings_and_reads_and_writes_plain_keys) {
 }
 
 TEST(redis_client, evaluates_a_script_of_the_application_and_reloads_it_after_a_flush) {
-  auto& server = redis_server::shared();
   run_async([&](net::io_context& io) -> net::awaitable<void> {
-    redis_client client(io.get_executor(), server.options(), "redis-client-test");
+    redis_client client(io.get_executor(), test::suite_redis_options(), "redis-client-test");
     // Every kind of reply: integer, string, nil (false), status, nested table.
     static const redis_script script("echo-kinds", R"lua(
       redis.call('SET', KEYS[1], ARGV[1])
@@ -62,7 +59,7 @@ TEST(redis_client, evaluates_a_script_of_the_application_and_reloads_it_after_a_
     auto v = co_await client.eval(script, keys, args);
     EXPECT_EQ(boost::json::serialize(v), R"([42,"hello",null,"OK",[1,"x"]])");
     // After SCRIPT FLUSH (as after a restart) the script is loaded again, unseen.
-    EXPECT_EQ(server.cli("SCRIPT FLUSH"), "OK");
+    EXPECT_EQ(test::suite_cli(key, "SCRIPT FLUSH"), "OK");  // on a cluster, where the key is
     auto again = co_await client.eval(script, keys, args);
     EXPECT_EQ(boost::json::serialize(again), R"([42,"hello",null,"OK",[1,"x"]])");
     co_await client.del(key);
@@ -82,9 +79,8 @@ TEST(redis_client, evaluates_a_script_of_the_application_and_reloads_it_after_a_
 
 TEST(redis_client, script_sha1_is_what_redis_computes) {
   // SCRIPT LOAD answers the SHA1 Redis names the script by; EVALSHA needs the same.
-  auto& server = redis_server::shared();
   redis_script s("sha", "return 1");
-  EXPECT_EQ(server.cli("SCRIPT LOAD \"return 1\""), s.sha1());
+  EXPECT_EQ(test::suite_cli("", "SCRIPT LOAD \"return 1\""), s.sha1());
 }
 
 TEST(redis_client, fails_with_a_drover_error_when_redis_is_away) {

@@ -70,17 +70,18 @@ TEST_F(worker_test, completes_jobs_and_records_what_bullmq_records) {
     EXPECT_EQ(co_await q.get_job_state(added.id), job_state::completed);
     q.close();
   });
-  auto events = server.cli("XRANGE " + key("events") + " - +");
+  auto events = cli("XRANGE " + key("events") + " - +");
   for (const char* e : {"added", "waiting", "active", "completed", "drained"}) {
     EXPECT_NE(events.find(e), std::string::npos) << e;
   }
-  EXPECT_EQ(server.cli("EXISTS " + key("1:lock")), "0");
-  EXPECT_EQ(server.cli("LLEN " + key("active")), "0");
+  EXPECT_EQ(cli("EXISTS " + key("1:lock")), "0");
+  EXPECT_EQ(cli("LLEN " + key("active")), "0");
 }
 
 // How often Redis ran `command` ("client|unblock"), from INFO commandstats.
-std::int64_t command_calls(const redis_server& server, const std::string& command) {
-  auto stats = server.cli("INFO commandstats");
+// On the cluster, the queue's master's count.
+std::int64_t command_calls(const test::queue_fixture& t, const std::string& command) {
+  auto stats = t.cli("INFO commandstats");
   auto at = stats.find("cmdstat_" + command + ":calls=");
   if (at == std::string::npos) return 0;
   return std::stoll(stats.substr(at + command.size() + 15));
@@ -92,7 +93,7 @@ TEST_F(worker_test, ends_its_marker_wait_itself_when_a_delayed_job_is_due) {
     worker w(io.get_executor(), name, echo(), wopts());
     w.start();
     co_await test::sleep_ms(300);  // the worker is waiting on the marker
-    auto unblocks_before = command_calls(server, "client|unblock");
+    auto unblocks_before = command_calls(*this, "client|unblock");
     job_options o;
     o.delay = 700;
     auto added = co_await q.add("later", json::object(), o);
@@ -104,14 +105,15 @@ TEST_F(worker_test, ends_its_marker_wait_itself_when_a_delayed_job_is_due) {
     EXPECT_GE(*j->processed_on, j->timestamp + 700);
     // Redis's own timeout of that wait was a second after the due time: the worker's
     // CLIENT UNBLOCK is what ended it.
-    EXPECT_GE(command_calls(server, "client|unblock"), unblocks_before + 1);
+    EXPECT_GE(command_calls(*this, "client|unblock"), unblocks_before + 1);
     q.close();
   });
 }
 
 TEST_F(worker_test, delayed_jobs_still_run_where_an_acl_refuses_client_unblock) {
+  DROVER_SKIP_ON_CLUSTER("ACL users are each node's own; the test makes one on one server");
   // Quoted: cli() goes through a shell.
-  server.cli("ACL SETUSER no-unblock on '>pw' '~*' '&*' '+@all' '-client|unblock'");
+  cli("ACL SETUSER no-unblock on '>pw' '~*' '&*' '+@all' '-client|unblock'");
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
     auto o = wopts();
@@ -132,7 +134,7 @@ TEST_F(worker_test, delayed_jobs_still_run_where_an_acl_refuses_client_unblock) 
     q.close();
   });
   // The worker did try, and Redis refused it.
-  EXPECT_NE(server.cli("ACL LOG").find("client|unblock"), std::string::npos);
+  EXPECT_NE(cli("ACL LOG").find("client|unblock"), std::string::npos);
 }
 
 TEST_F(worker_test, runs_up_to_concurrency_jobs_at_once) {
@@ -176,7 +178,7 @@ TEST_F(worker_test, retries_with_backoff_then_fails) {
     EXPECT_GE(*j->finished_on - j->timestamp, 200);
     q.close();
   });
-  auto events = server.cli("XRANGE " + key("events") + " - +");
+  auto events = cli("XRANGE " + key("events") + " - +");
   EXPECT_NE(events.find("retries-exhausted"), std::string::npos);
   EXPECT_NE(events.find("delayed"), std::string::npos);
 }
@@ -237,8 +239,8 @@ TEST_F(worker_test, a_cpu_bound_processor_keeps_its_lock) {
 
 TEST_F(worker_test, recovers_a_job_whose_worker_died) {
   // A job taken by a worker that died: active, no lock.
-  server.cli("HSET " + key("dead") + " name d data {} opts {\"attempts\":0} timestamp 1 delay 0 priority 0");
-  server.cli("LPUSH " + key("active") + " dead");
+  cli("HSET " + key("dead") + " name d data {} opts {\"attempts\":0} timestamp 1 delay 0 priority 0");
+  cli("LPUSH " + key("active") + " dead");
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
     auto o = wopts();
@@ -252,12 +254,12 @@ TEST_F(worker_test, recovers_a_job_whose_worker_died) {
     EXPECT_EQ(j->stalled_counter, 1);
     q.close();
   });
-  EXPECT_NE(server.cli("XRANGE " + key("events") + " - +").find("stalled"), std::string::npos);
+  EXPECT_NE(cli("XRANGE " + key("events") + " - +").find("stalled"), std::string::npos);
 }
 
 TEST_F(worker_test, fails_a_job_stalled_more_than_allowed) {
-  server.cli("HSET " + key("dead") + " name d data {} opts {\"attempts\":0} timestamp 1 delay 0 priority 0");
-  server.cli("LPUSH " + key("active") + " dead");
+  cli("HSET " + key("dead") + " name d data {} opts {\"attempts\":0} timestamp 1 delay 0 priority 0");
+  cli("LPUSH " + key("active") + " dead");
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
     auto o = wopts();
@@ -427,7 +429,7 @@ TEST_F(worker_test, a_job_timeout_fails_the_attempt_and_stops_the_processor) {
   });
   EXPECT_EQ(noticed.load(), 2);
 
-  auto cpu_queue = test::unique_queue("timeout-cpu");
+  auto cpu_queue = test::suite_queue_name("timeout-cpu");
   std::atomic<bool> stopped_early{false};
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), cpu_queue, qopts());
@@ -465,11 +467,12 @@ TEST_F(worker_test, keeps_bullmq_metrics_when_asked) {
     co_await w.close();
     q.close();
   });
-  EXPECT_EQ(server.cli("HGET " + key("metrics:completed") + " count"), "2");
-  EXPECT_EQ(server.cli("EXISTS " + key("metrics:failed")), "0");
+  EXPECT_EQ(cli("HGET " + key("metrics:completed") + " count"), "2");
+  EXPECT_EQ(cli("EXISTS " + key("metrics:failed")), "0");
 }
 
 TEST_F(worker_test, survives_a_redis_restart_without_losing_jobs) {
+  DROVER_SKIP_ON_CLUSTER("stops and restarts a redis-server of its own");
   redis_server own(true);  // AOF on: accepted jobs survive the restart
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, queue_options{"bull", own.options()});
