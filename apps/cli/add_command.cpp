@@ -24,7 +24,7 @@ struct add_flags {
   std::string name;
   std::string data = "{}";
   std::string opts = "{}";
-  std::string key;  // --key: with --shards, the shard is this key's (its jobs keep their order)
+  std::string key;        // --key: with --shards, the shard is this key's (its jobs keep their order)
   bulk_add_command bulk;  // --file, --chunk, --json
   replication_flags replication;
 };
@@ -32,8 +32,9 @@ struct add_flags {
 void add_add_options(CLI::App& a, add_flags& f) {
   add_common(&a, f.common);
   add_shards_flag(&a, f.common);
-  a.add_option("--key", f.key, "with --shards: put the job on this key's shard, so that one key's jobs keep their order "
-                               "(default: round robin)");
+  a.add_option("--key", f.key,
+               "with --shards: put the job on this key's shard, so that one key's jobs keep their order "
+               "(default: round robin)");
   auto* name = a.add_option("--name,-n", f.name, "job name");
   a.add_option("--data,-d", f.data, "job data, JSON")->capture_default_str();
   a.add_option("--opts,-o", f.opts,

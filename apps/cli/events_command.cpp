@@ -72,8 +72,8 @@ int run_events(const events_flags& c) {
   o.redis = c.common.redis();
   o.last_event_id = c.from;
   // A sharded queue's events are its shards' streams, read side by side.
-  const auto names = c.common.shards > 0 ? shard_names(c.common.queue, c.common.shards)
-                                         : std::vector<std::string>{c.common.queue};
+  const auto names =
+      c.common.shards > 0 ? shard_names(c.common.queue, c.common.shards) : std::vector<std::string>{c.common.queue};
   std::vector<std::unique_ptr<queue_events>> readers;
   for (const auto& name : names) readers.push_back(std::make_unique<queue_events>(io.get_executor(), name, o));
   net::signal_set signals(io, SIGINT, SIGTERM);

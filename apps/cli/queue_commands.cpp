@@ -154,12 +154,13 @@ std::vector<command> queue_commands() {
 }
 
 command counts_command() {
-  return make_command<queue_flags>("counts", "print the number of jobs per state as JSON (`queue counts`: a table)",
-                                   [](CLI::App& cmd, queue_flags& f) {
-                                     add_json_view_flags(cmd, f);
-                                     add_shards_flag(&cmd, f.common);
-                                   },
-                                   [](const queue_flags& f) { return run_queue_action(f, print_counts); });
+  return make_command<queue_flags>(
+      "counts", "print the number of jobs per state as JSON (`queue counts`: a table)",
+      [](CLI::App& cmd, queue_flags& f) {
+        add_json_view_flags(cmd, f);
+        add_shards_flag(&cmd, f.common);
+      },
+      [](const queue_flags& f) { return run_queue_action(f, print_counts); });
 }
 
 command job_command() {

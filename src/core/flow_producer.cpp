@@ -66,7 +66,7 @@ struct flow_insert {
   std::vector<scripts::script_call> adds;
   std::vector<parent_ref> parents;  // unique by key, in order of first mention
   std::set<std::string> parent_keys;
-  replication_options wanted;  // what the nodes' replication options ask of the WAIT
+  replication_options wanted;             // what the nodes' replication options ask of the WAIT
   std::optional<std::string> first_base;  // on a cluster: the queue whose slot every job must share
 
   // One MULTI runs on one node: on a cluster, every queue of the flow needs the same slot.

@@ -14,20 +14,14 @@
 #include <set>
 #include <thread>
 
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
 #include "support/redis_cluster.hpp"
-
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
 
 namespace drover {
 namespace {
 
-using test::eventually;
 using test::redis_cluster;
-using test::run_async;
 
 processor echo() {
   return processor::async([](job_context& ctx) -> net::awaitable<json::value> { co_return ctx.job().data; });

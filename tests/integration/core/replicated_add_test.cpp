@@ -14,18 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/replica_pair.hpp"
 
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
-
 namespace drover {
 namespace {
-
-using test::run_async;
 
 // Job data {"n": n}. Made outside the coroutines: GCC 12 refuses some braced
 // initializers inside them ("array used as initializer").

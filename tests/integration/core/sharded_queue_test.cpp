@@ -10,21 +10,15 @@
 #include <mutex>
 #include <set>
 
-#include "support/async.hpp"
+#include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/redis_server.hpp"
 
-namespace net = boost::asio;
-namespace json = boost::json;
-using namespace std::chrono_literals;
-
 namespace drover {
 namespace {
 
-using test::eventually;
 using test::redis_cluster;
-using test::run_async;
 
 queue_options on_cluster(const redis_cluster& cluster) { return queue_options{"bull", cluster.options()}; }
 
@@ -118,9 +112,7 @@ TEST(sharded_queue, one_keys_jobs_stay_on_one_shard_in_order_and_one_worker_drai
     // One slot per shard: each shard runs its jobs one at a time, in the order added.
     sharded_worker w(io.get_executor(), name, 6, log.record(), worker_on(cluster.options(), 6));
     w.start();
-    auto all_done = [&]() -> net::awaitable<bool> {
-      co_return co_await total_in(q, "completed") == 160;
-    };
+    auto all_done = [&]() -> net::awaitable<bool> { co_return co_await total_in(q, "completed") == 160; };
     EXPECT_TRUE(co_await eventually(all_done, 20s));
     EXPECT_EQ(w.stats().completed, 160u);
     EXPECT_EQ(w.stats().concurrency, 6u);
@@ -209,13 +201,12 @@ TEST(sharded_queue, works_on_a_single_redis_as_n_queues) {
       EXPECT_EQ(j.shard, shard_for_key("only-once", 4));
     }
     EXPECT_EQ(co_await total_in(q, "waiting"), 41);
-    sharded_worker w(io.get_executor(), name, 4,
-                     processor::async([](job_context& ctx) -> net::awaitable<json::value> { co_return ctx.job().data; }),
+    sharded_worker w(io.get_executor(), name, 4, processor::async([](job_context& ctx) -> net::awaitable<json::value> {
+                       co_return ctx.job().data;
+                     }),
                      worker_on(server.options(), 8));
     w.start();
-    auto all_done = [&]() -> net::awaitable<bool> {
-      co_return co_await total_in(q, "completed") == 41;
-    };
+    auto all_done = [&]() -> net::awaitable<bool> { co_return co_await total_in(q, "completed") == 41; };
     EXPECT_TRUE(co_await eventually(all_done));
     co_await w.close();
     q.close();
