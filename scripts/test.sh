@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # test.sh - runs every test: C++ unit and integration tests (release and sanitizer
 # builds; ctest also runs the apps' tests, among them socket.io-client against drover's
-# Socket.IO server), the installed-package example, the Node BullMQ interop suite, the
-# end-to-end tests of the whole system, a short chaos run (tests/chaos: 5,000 jobs through
-# drover's workers and BullMQ's while workers and Redis are killed, and one round with the
-# API in the loop while Redis, PostgreSQL and the API are killed), and a few seconds of
-# each fuzz harness (fuzz/).
+# Socket.IO server), the installed-package example, the Node BullMQ interop suite (on one
+# Redis, then again on a Redis Cluster per test file), the end-to-end tests of the whole
+# system, a short chaos run (tests/chaos: 5,000 jobs through drover's workers and BullMQ's
+# while workers and Redis are killed, and one round with the API in the loop while Redis,
+# PostgreSQL and the API are killed), and a few seconds of each fuzz harness (fuzz/).
 # The C++ tests start their own redis-server processes; this script starts one more
 # for the example and stops everything it started, whatever happens.
 #
@@ -99,6 +99,8 @@ step "C++ tests" ctest --test-dir "$build" --output-on-failure -j 2 --timeout 18
 step "installed package example" example
 step "BullMQ interop (Node bullmq@6.7.0 and drover on one Redis)" \
   node --test --test-concurrency=1 tests/interop/
+step "BullMQ interop on a Redis Cluster (the same suite, 3 masters per file: Node's BullMQ over ioredis's Cluster, drover over redis+cluster://)" \
+  env INTEROP_REDIS=cluster node --test --test-concurrency=1 tests/interop/
 step "the system end to end (API, workers, Redis, SQLite and PostgreSQL, Chromium)" \
   node --test --test-concurrency=1 tests/e2e/
 step "chaos checker (catches lost, stuck and double-completed jobs)" node --test tests/chaos/

@@ -14,8 +14,7 @@ const redis = await startRedis();
 const QUIET_MS = 1200;
 
 async function keysOf(name) {
-  const raw = await redis.raw();
-  return (await raw.keys(`bull:${name}:*`)).sort();
+  return (await redis.keys(`bull:${name}:*`)).sort();
 }
 
 // ---- pause / resume ---------------------------------------------------------------------

@@ -11,6 +11,10 @@ import {
 
 const redis = await startRedis();
 
+// The flow's second queue: named after the first, so that on a cluster both carry its hash tag
+// (a flow is added in one transaction, which a cluster allows within one slot only).
+const lowerQueue = (top) => `${top}-low`;
+
 function newFlowProducer() {
   const f = new bullmq.FlowProducer({ connection: redis.connection });
   f.on('error', () => {});
@@ -47,7 +51,7 @@ function tree(top, low, leafOpts = {}, middleOpts = {}) {
 
 test('Node FlowProducer tree -> drover workers: parents run last and read their children', async () => {
   const top = queueName();
-  const low = queueName();
+  const low = lowerQueue(top);
   const flows = newFlowProducer();
   await startDroverWorker(redis, top, { processor: 'flow' });
   await startDroverWorker(redis, low, { processor: 'flow' });
@@ -72,7 +76,7 @@ test('Node FlowProducer tree -> drover workers: parents run last and read their 
 
 test('Node tree -> drover workers, failParentOnFailure at two levels: the failure climbs to the root', async () => {
   const top = queueName();
-  const low = queueName();
+  const low = lowerQueue(top);
   const flows = newFlowProducer();
   await startDroverWorker(redis, top, { processor: 'flow' });
   await startDroverWorker(redis, low, { processor: 'flow' });
@@ -94,7 +98,7 @@ for (const [option, parentEnds] of [
 ]) {
   test(`Node tree -> drover workers, ${option} on a leaf: the middle ${parentEnds === 'completed' ? 'completes' : 'runs early'}`, async () => {
     const top = queueName();
-    const low = queueName();
+    const low = lowerQueue(top);
     const flows = newFlowProducer();
     const t = tree(top, low, { fail: true, opts: { [option]: true } });
     if (option === 'continueParentOnFailure') t.children[0].children[1].opts = { delay: 60000 };
@@ -123,7 +127,7 @@ for (const [option, parentEnds] of [
 
 test('drover flow add -> Node workers: the same layout as FlowProducer, run to the root', async () => {
   const top = queueName();
-  const low = queueName();
+  const low = lowerQueue(top);
   const client = await redis.raw();
   // The same tree from both sides, with custom ids so that the hashes can be compared.
   const withIds = (t, suffix) => {
@@ -165,7 +169,7 @@ test('drover flow add -> Node workers: the same layout as FlowProducer, run to t
 
 test('drover flow add -> Node workers, failures at each level', async () => {
   const top = queueName();
-  const low = queueName();
+  const low = lowerQueue(top);
   newWorker(redis, top, nodeFlowProcessor);
   newWorker(redis, low, nodeFlowProcessor);
   const topQ = newQueue(redis, top);

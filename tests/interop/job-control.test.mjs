@@ -128,7 +128,9 @@ test("Node's waitUntilFinished and drover's agree on a job a drover manual fetch
 // Jobs added by Node, some of which lose their state entry (as BullMQ 5.66.6's removal by
 // age left them), with logs and a scheduler and a deduplication key beside them.
 async function withOrphans(name) {
-  const queue = newQueue(redis, name);
+  // Node's removeOrphanedJobs SCANs through the queue's client, which must then be the node
+  // holding the queue: through an ioredis Cluster, SCAN goes to any master.
+  const queue = newQueue(redis, name, { connection: await redis.nodeConnection(`bull:${name}:wait`) });
   const raw = await redis.raw();
   const jobs = await queue.addBulk(Array.from({ length: 12 }, (_, i) => ({ name: `j${i}`, data: { i } })));
   for (const j of jobs) await j.log(`line of ${j.id}`);
@@ -140,7 +142,7 @@ async function withOrphans(name) {
 }
 
 async function keysOf(name) {
-  const keys = await (await redis.raw()).keys(`bull:${name}:*`);
+  const keys = await redis.keys(`bull:${name}:*`);
   // The scheduler's next job is named after its own time, which differs by queue.
   return keys.map((k) => k.slice(`bull:${name}:`.length).replace(/^(repeat:[^:]+:)\d+$/, '$1<next>')).sort();
 }

@@ -1,7 +1,9 @@
 // support.mjs - shared helpers of the interop tests (drover <-> bullmq 6.7.0).
 //
 // - startRedis(): a private redis-server on a free port in a fresh temp dir, stopped (and the
-//   dir removed) by an `after` hook even when tests fail. One server per test file.
+//   dir removed) by an `after` hook even when tests fail. One server per test file. With
+//   INTEROP_REDIS=cluster, a Redis Cluster of 3 masters instead (redis_cluster.mjs), behind
+//   the same object, and queueName() gives names with a hash tag.
 // - the drover CLI: spawnDrover() for long-running subcommands (worker, events), runDrover()/
 //   droverJSON() for one-shot commands; every spawned process is killed at the end.
 // - bullmq: connection options, and tracking of every Queue/Worker/QueueEvents so that they
@@ -119,12 +121,24 @@ function ping(port) {
   });
 }
 
+// Which Redis the suite runs on: one redis-server per file (unset or 'server'), or a Redis
+// Cluster per file ('cluster'), so that the same tests check drover and Node's BullMQ on both.
+const redisKind = process.env.INTEROP_REDIS || 'server';
+if (!['server', 'cluster'].includes(redisKind)) {
+  throw new Error(`INTEROP_REDIS=${redisKind}: expected 'server' or 'cluster'`);
+}
+export const onCluster = redisKind === 'cluster';
+
 /**
- * Starts a private redis-server for this test file and registers its shutdown.
- * Returns { port, url, connection, dir, cli(...args) }.
+ * Starts a private redis-server (or, with INTEROP_REDIS=cluster, a Redis Cluster) for this
+ * test file and registers its shutdown. Returns { port, url, connection, raw(), keys(pattern),
+ * nodeConnection(key), stop() }: `connection` is what BullMQ's `connection` option takes,
+ * raw() a client for inspecting keys, keys() every key matching a pattern, nodeConnection()
+ * a `connection` to the one node that holds `key`.
  */
 export async function startRedis() {
   registerAfter();
+  if (onCluster) return startClusterRedis();
   let lastErr;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
@@ -180,6 +194,8 @@ export async function startRedis() {
       }
       return raw;
     };
+    server.keys = async (pattern) => (await server.raw()).keys(pattern);
+    server.nodeConnection = async () => server.connection;
     cleanups.push(async () => {
       if (!exited) {
         const gone = new Promise((r) => proc.once('exit', r));
@@ -194,38 +210,79 @@ export async function startRedis() {
   throw lastErr;
 }
 
+// The cluster twin of a redis-server above: 3 masters and no replicas (no test here fails a
+// node over; cluster.test.mjs does, with its own cluster), every BullMQ object on an ioredis
+// Cluster of its own as on a connection of its own above.
+async function startClusterRedis() {
+  const { startRedisCluster } = await import('./redis_cluster.mjs');
+  const cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 0 });
+  let raw;
+  const server = {
+    cluster,
+    port: cluster.masters[0],
+    get url() {
+      return cluster.url;
+    },
+    // For code that builds BullMQ objects itself (a FlowProducer): one shared Cluster client.
+    connection: cluster.client(),
+    newConnection: () => cluster.client(),
+    raw: async () => {
+      raw ??= cluster.client({ redisOptions: { maxRetriesPerRequest: 1 } });
+      return raw;
+    },
+    // KEYS answers for one node only: ask every master.
+    keys: async (pattern) => {
+      const masters = (await server.raw()).nodes('master');
+      return (await Promise.all(masters.map((node) => node.keys(pattern)))).flat();
+    },
+    // A plain connection to the master of `key`'s slot, for BullMQ calls that SCAN: through a
+    // Cluster client SCAN goes to any one master.
+    nodeConnection: async (key) => ({ host: '127.0.0.1', port: await cluster.masterPortForKey(key) }),
+    stop: async () => {
+      throw new Error('a Redis Cluster has no one server to stop: skip outage tests when onCluster');
+    },
+  };
+  return server;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Names
 // ---------------------------------------------------------------------------------------------
+// On a cluster the name is a hash tag, `{interop-<random>}`, so that all of the queue's keys
+// share a slot (BullMQ's rule, which drover enforces); `${name}-suffix` then shares it too.
 export function queueName() {
-  return `interop-${randomBytes(6).toString('hex')}`;
+  const name = `interop-${randomBytes(6).toString('hex')}`;
+  return onCluster ? `{${name}}` : name;
 }
 
 // ---------------------------------------------------------------------------------------------
 // bullmq objects: created through these so they are always closed.
 // ---------------------------------------------------------------------------------------------
+// The `connection` of a new BullMQ object: the caller's, else a Cluster client of its own on a
+// cluster, else the server's options (with maxRetriesPerRequest null for blocking objects,
+// as BullMQ requires of a Worker and a QueueEvents).
+function connectionFor(redis, opts, blocking) {
+  if (opts.connection) return opts.connection;
+  if (redis.newConnection) return redis.newConnection();
+  return blocking ? { ...redis.connection, maxRetriesPerRequest: null } : redis.connection;
+}
+
 export function newQueue(redis, name, opts = {}) {
-  const q = new bullmq.Queue(name, { connection: redis.connection, ...opts });
+  const q = new bullmq.Queue(name, { ...opts, connection: connectionFor(redis, opts, false) });
   q.on('error', () => {});
   onCleanup(() => q.close());
   return q;
 }
 
 export function newWorker(redis, name, processor, opts = {}) {
-  const w = new bullmq.Worker(name, processor, {
-    connection: { ...redis.connection, maxRetriesPerRequest: null },
-    ...opts,
-  });
+  const w = new bullmq.Worker(name, processor, { ...opts, connection: connectionFor(redis, opts, true) });
   w.on('error', () => {});
   onCleanup(() => w.close(true));
   return w;
 }
 
 export async function newQueueEvents(redis, name, opts = {}) {
-  const qe = new bullmq.QueueEvents(name, {
-    connection: { ...redis.connection, maxRetriesPerRequest: null },
-    ...opts,
-  });
+  const qe = new bullmq.QueueEvents(name, { ...opts, connection: connectionFor(redis, opts, true) });
   qe.on('error', () => {});
   onCleanup(() => qe.close());
   await qe.waitUntilReady();
