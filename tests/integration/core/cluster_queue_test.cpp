@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "support/engine_test.hpp"
+#include "support/processors.hpp"
 #include "support/queue_fixture.hpp"
 #include "support/redis_cluster.hpp"
 
@@ -23,9 +24,7 @@ namespace {
 
 using test::redis_cluster;
 
-processor echo() {
-  return processor::async([](job_context& ctx) -> net::awaitable<json::value> { co_return ctx.job().data; });
-}
+using test::echo;
 
 queue_options qopts(const redis_cluster& cluster, std::string prefix = "bull") {
   return queue_options{std::move(prefix), cluster.options()};

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "support/engine_test.hpp"
+#include "support/processors.hpp"
 #include "support/queue_fixture.hpp"
 #include "support/redis_server.hpp"
 
@@ -20,9 +21,7 @@ namespace {
 
 using test::redis_server;
 
-processor echo() {
-  return processor::async([](job_context& ctx) -> net::awaitable<json::value> { co_return ctx.job().data; });
-}
+using test::echo;
 
 processor failing(std::string message) {
   return processor::async([message](job_context&) -> net::awaitable<json::value> {
