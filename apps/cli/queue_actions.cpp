@@ -190,12 +190,20 @@ net::awaitable<int> print_jobs(const queue_flags& f, queue& q) {
 
 net::awaitable<int> print_job(const queue_flags& f, queue& q) {
   need_id(f, "job");
+  // The job and its state are two reads: a job that moves between them (a retry ending
+  // in failed) would show the state of one moment with the fields of another. Read the
+  // state on both sides and the job again when it changed: a final state stays.
+  auto state = co_await q.get_job_state(f.id);
   auto j = co_await q.get_job(f.id);
+  auto after = co_await q.get_job_state(f.id);
+  if (after != state) {
+    state = after;
+    j = co_await q.get_job(f.id);
+  }
   if (!j) {
     std::cerr << fmt::format("drover: job {} not found in queue {}", f.id, f.common.queue) << std::endl;
     co_return 3;
   }
-  auto state = co_await q.get_job_state(f.id);
   auto [logs, count] = co_await q.get_job_logs(f.id);
   if (f.json) {
     auto o = j->to_json();

@@ -71,8 +71,17 @@ bool can_connect(std::uint16_t port) {
 redis_server::redis_server(bool appendonly, std::vector<std::string> extra_args)
     : appendonly_(appendonly), extra_args_(std::move(extra_args)) {
   dir_ = make_temp_dir("redis");
-  port_ = free_loopback_port();
-  start();
+  // The kernel may hand the same free port to another test program's server before ours
+  // binds it: ours then exits, and another's would answer in its place.
+  for (int attempt = 1;; ++attempt) {
+    port_ = free_loopback_port();
+    try {
+      start();
+      return;
+    } catch (const std::exception&) {
+      if (attempt == 5) throw;
+    }
+  }
 }
 
 redis_server::~redis_server() {
@@ -105,12 +114,21 @@ void redis_server::start() {
   wait_ready();
 }
 
-void redis_server::wait_ready() const {
+void redis_server::wait_ready() {
+  // Ready when the server on the port is this one (its process_id), not another test
+  // program's that took the port first.
+  const auto own = "process_id:" + std::to_string(pid_);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (can_connect(port_) && cli("PING") == "PONG") return;
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("redis-server exited at start on port " + std::to_string(port_) +
+                               " (taken by another process?)");
+    }
+    if (can_connect(port_) && cli("INFO server").find(own) != std::string::npos) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  kill();
   throw std::runtime_error("redis-server did not start on port " + std::to_string(port_));
 }
 

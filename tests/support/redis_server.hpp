@@ -48,7 +48,7 @@ class redis_server {
   static redis_server& shared();
 
  private:
-  void wait_ready() const;
+  void wait_ready();
   std::uint16_t port_ = 0;
   std::string dir_;
   bool appendonly_;

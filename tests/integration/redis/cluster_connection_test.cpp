@@ -163,10 +163,16 @@ TEST(cluster_connection, asks_the_importing_node_for_a_key_already_moved) {
 TEST(cluster_connection, finds_the_promoted_replica_after_its_master_dies) {
   redis_cluster cluster;
   const std::string key = "{cc-failover}:k";
-  cluster.cli("SET " + key + " before");
-  cluster.wait_until_stable();  // replicated
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     auto conn = connection::create(io.get_executor(), cluster.options(), "", hash_slot(key));
+    // Written and confirmed by the replica (WAIT), so that the promoted replica has it:
+    // replication is asynchronous, and a link that is up may still be behind.
+    std::vector<command> write;
+    write.push_back(command{"SET", key, "before"});
+    write.push_back(command{"WAIT", "1", "5000"});
+    auto written = co_await conn->exec(std::move(write));
+    DROVER_CO_ASSERT_TRUE(written.size() == 2u);
+    EXPECT_EQ(written[1].as_int(), 1) << written[1].str;
     command get{"GET", key};
     auto before = co_await conn->exec(std::move(get));
     EXPECT_EQ(before.as_string(), "before");
