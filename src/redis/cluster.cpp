@@ -7,6 +7,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "drover/error.hpp"
 #include "redis/connection.hpp"
 #include "redis/sentinel_session.hpp"
 
@@ -86,7 +87,7 @@ redis_options node_options(const redis_options& cluster, const redis_endpoint& n
 }
 
 net::awaitable<cluster_map> ask_cluster(net::any_io_executor ex, const redis_options& opts,
-                                        std::vector<redis_endpoint> known) {
+                                        std::vector<redis_endpoint> known, std::shared_ptr<connection>* asking) {
   for (const auto& seed : opts.cluster.seeds) {
     if (std::find(known.begin(), known.end(), seed) == known.end()) known.push_back(seed);
   }
@@ -95,6 +96,7 @@ net::awaitable<cluster_map> ask_cluster(net::any_io_executor ex, const redis_opt
     auto node_opts = node_options(opts, node);
     node_opts.command_timeout = opts.connect_timeout;  // the whole question, not each step
     auto conn = connection::create(ex, std::move(node_opts));
+    if (asking) *asking = conn;
     std::string failed;
     try {
       command slots{"CLUSTER", "SLOTS"};
@@ -104,11 +106,19 @@ net::awaitable<cluster_map> ask_cluster(net::any_io_executor ex, const redis_opt
       if (r.is_error() && r.str.find("cluster support disabled") != std::string::npos) {
         throw std::runtime_error("not a cluster node (cluster support disabled): use redis:// for a single server");
       }
+      if (asking) asking->reset();
       co_return parse_cluster_slots(r, node);
+    } catch (const error& e) {
+      if (e.is(errc::closed)) {
+        if (asking) asking->reset();
+        throw;  // the owner is closing: ask no further
+      }
+      failed = e.what();
     } catch (const std::exception& e) {
       failed = e.what();
     }
     conn->close();
+    if (asking) asking->reset();
     why += fmt::format("{}{}: {}", why.empty() ? "" : "; ", endpoint_text(node), failed);
   }
   throw std::runtime_error(fmt::format("no cluster node gave the slot map ({})", why));

@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -42,8 +43,13 @@ cluster_map parse_cluster_slots(const reply& r, const redis_endpoint& asked);
 // opts's credentials and TLS, each within opts.connect_timeout; returns the first map
 // given. Throws std::runtime_error saying why each node gave none ("127.0.0.1:7000:
 // connection refused; ...").
+// `asking`, when given, holds the connection to the node being asked meanwhile (it must
+// outlive the call), so that its owner can close it: closing it ends the whole question
+// with errc::closed.
+class connection;
 boost::asio::awaitable<cluster_map> ask_cluster(boost::asio::any_io_executor ex, const redis_options& opts,
-                                                std::vector<redis_endpoint> known);
+                                                std::vector<redis_endpoint> known,
+                                                std::shared_ptr<connection>* asking = nullptr);
 
 // The options for talking to one node of a cluster directly (no map, no redirects).
 redis_options node_options(const redis_options& cluster, const redis_endpoint& node);

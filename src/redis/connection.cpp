@@ -289,7 +289,7 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
     if (!target) {
       // Every connect without a MOVED to follow asks again: after a failover the last
       // master is a replica, or gone.
-      auto ask = ask_cluster(ex_, opts_, cluster_nodes_);
+      auto ask = ask_cluster(ex_, opts_, cluster_nodes_, &asking_);
       auto map = co_await std::move(ask);
       if (generation_ != gen) co_return;
       cluster_nodes_ = map.nodes();
@@ -551,6 +551,9 @@ void connection::close() {
   if (state_ == state::closed) return;
   for (auto& [where, peer] : ask_peers_) peer->close();
   ask_peers_.clear();
+  // A connect under way may be asking a node for the map: end that too (its coroutine
+  // would otherwise wait on a connection nobody closes).
+  if (auto asking = std::move(asking_)) asking->close();
   fail(errc::closed, "connection closed", false);
   state_ = state::closed;
 }

@@ -140,6 +140,7 @@ class connection : public std::enable_shared_from_this<connection> {
   bool rerouting_ = false;                     // moved: new calls wait until the in-flight ones return
   std::vector<redis_endpoint> cluster_nodes_;  // the last map's nodes: asked first next time
   std::vector<std::pair<redis_endpoint, std::shared_ptr<connection>>> ask_peers_;
+  std::shared_ptr<connection> asking_;  // the node asked for the map during a connect
 };
 
 }  // namespace drover::redis
