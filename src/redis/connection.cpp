@@ -469,12 +469,12 @@ net::awaitable<void> connection::read_loop(std::uint64_t gen) {
       if (!raw) break;
       reply r = from_hiredis(raw);
       freeReplyObject(raw);
-      if (!opts_.sentinel.sentinels.empty() && says_master_moved(r)) {
-        fail(errc::redis_unavailable, r.str + " (a failover: asking the sentinels for the master again)", true);
-        co_return;
-      }
-      if (!opts_.cluster.seeds.empty() && says_master_moved(r)) {
-        fail(errc::redis_unavailable, r.str + " (a failover: asking the cluster for the slot map again)", true);
+      const bool sentinel = !opts_.sentinel.sentinels.empty();
+      if ((sentinel || !opts_.cluster.seeds.empty()) && says_master_moved(r)) {
+        fail(errc::redis_unavailable,
+             r.str + (sentinel ? " (a failover: asking the sentinels for the master again)"
+                               : " (a failover: asking the cluster for the slot map again)"),
+             true);
         co_return;
       }
       if (inflight_.empty()) {
