@@ -25,6 +25,7 @@ namespace {
 struct worker_flags {
   common_options common;
   int concurrency = 1;
+  int per_shard = 0;  // with --shards: the most one shard runs at once; 0: the whole budget
   std::string processor = "echo";
   std::string name;
   long lock_duration_ms = 30000;
@@ -42,9 +43,13 @@ struct worker_flags {
 void add_worker_options(CLI::App& w, worker_flags& f) {
   add_common(&w, f.common);
   add_shards_flag(&w, f.common);
-  w.add_option("--concurrency,-c", f.concurrency, "jobs run at once")
+  w.add_option("--concurrency,-c", f.concurrency, "jobs run at once (with --shards: by all shards together)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  w.add_option("--per-shard", f.per_shard,
+               "with --shards: the most jobs one shard runs at once (1 keeps one key's jobs in order); default: "
+               "the whole --concurrency")
+      ->check(CLI::PositiveNumber);
   w.add_option(
        "--processor,-p", f.processor,
        "noop, echo, sleep, fail, flaky, progress, cpu, chaos (sleeps data.ms, fails when data.fail) or flow (fails "
@@ -116,7 +121,7 @@ int run_worker(const worker_flags& c) {
 
   net::io_context io(1);
   if (c.common.shards > 0) {
-    sharded_worker w(io.get_executor(), c.common.queue, c.common.shards, std::move(*proc), o);
+    sharded_worker w(io.get_executor(), c.common.queue, c.common.shards, std::move(*proc), o, c.per_shard);
     return serve_until_signal(io, w, c);
   }
   worker w(io.get_executor(), c.common.queue, std::move(*proc), o);

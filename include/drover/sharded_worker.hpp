@@ -16,18 +16,20 @@
 
 namespace drover {
 
-// One drover::worker per shard, the budget split between them: with concurrency C over N
-// shards, each shard gets C / N slots and the first C % N one more, so every shard is
-// served in every moment and none can starve the others however full it is. Each shard
-// needs at least one slot: a budget below N is raised to N. Each shard's worker blocks on
-// its own shard's marker, on the master that owns it.
-//
+// One drover::worker per shard sharing one budget of `concurrency` slots (slot_budget.hpp):
+// all of it may go to one shard when the others are empty, and when several have work
+// they take free slots in turn, first come first served, so a deep shard cannot starve
+// the others. A shard with nothing to do holds no slot: it waits on its own shard's
+// marker, on the master that owns it. `per_shard` caps what one shard runs at once;
+// 1 runs each shard's jobs one after another, which keeps one key's jobs
+// (sharded_queue::add with a key) in the order they were added.
 // Thread safety: none; as drover::worker.
 class sharded_worker {
  public:
-  // Throws drover::error(invalid_argument) as drover::worker and shard_name do.
+  // Throws drover::error(invalid_argument) as drover::worker and shard_name do, and for
+  // per_shard < 0. per_shard 0: a shard may use the whole budget.
   sharded_worker(boost::asio::any_io_executor ex, std::string name, std::size_t shards, processor proc,
-                 worker_options opts = {});
+                 worker_options opts = {}, int per_shard = 0);
   ~sharded_worker();
   sharded_worker(const sharded_worker&) = delete;
   sharded_worker& operator=(const sharded_worker&) = delete;
@@ -36,8 +38,6 @@ class sharded_worker {
   std::size_t shards() const;
   // Shard `index`'s worker: its events() (set them before start()), its stats.
   worker& shard(std::size_t index);
-  // The slots each shard was given, by shard: the budget split.
-  static std::vector<int> split_concurrency(int concurrency, std::size_t shards);
 
   void start();
   // Closes every shard's worker at once, each with `grace`.
@@ -45,11 +45,12 @@ class sharded_worker {
 
   std::size_t running() const;
   std::uint64_t processed() const;
-  // Summed over the shards. Safe to call from any thread.
+  // Summed over the shards, but `concurrency`: the budget. Safe to call from any thread.
   worker_stats stats() const;
 
  private:
   std::string name_;
+  std::size_t budget_ = 0;
   std::vector<std::unique_ptr<worker>> workers_;
 };
 

@@ -17,6 +17,7 @@
 #include "drover/error.hpp"
 #include "drover/job.hpp"
 #include "drover/redis_options.hpp"
+#include "drover/slot_budget.hpp"
 #include "drover/tracing.hpp"
 #include "drover/worker_events.hpp"
 
@@ -31,7 +32,10 @@ struct rate_limiter_options {
 struct worker_options {
   std::string prefix = "bull";
   redis_options redis = redis_options::from_env();
-  int concurrency = 1;                                // jobs run at once in this process
+  int concurrency = 1;  // jobs run at once in this process
+  // Slots shared with other workers of this process (slot_budget.hpp); each job this
+  // worker runs takes one. Unset: only `concurrency` limits it.
+  std::optional<slot_budget> shared_slots;
   std::chrono::milliseconds lock_duration{30000};     // a job's lock lives this long unless renewed
   std::chrono::milliseconds lock_renew_time{0};       // renewed this often; 0: half of lock_duration
   std::chrono::milliseconds stalled_interval{30000};  // how often the stalled check runs

@@ -18,23 +18,16 @@ namespace net = boost::asio;
 
 namespace drover {
 
-std::vector<int> sharded_worker::split_concurrency(int concurrency, std::size_t shards) {
-  std::vector<int> out(shards);
-  const int n = static_cast<int>(shards);
-  for (int i = 0; i < n; ++i) out[std::size_t(i)] = std::max(1, concurrency / n + (i < concurrency % n ? 1 : 0));
-  return out;
-}
-
 sharded_worker::sharded_worker(net::any_io_executor ex, std::string name, std::size_t shards, processor proc,
-                               worker_options opts)
+                               worker_options opts, int per_shard)
     : name_(std::move(name)) {
+  if (opts.concurrency < 1) throw error(errc::invalid_argument, "worker concurrency must be at least 1");
+  if (per_shard < 0) throw error(errc::invalid_argument, fmt::format("per_shard must be 0 or more, not {}", per_shard));
   auto names = shard_names(name_, shards);
-  const auto slots = split_concurrency(opts.concurrency, shards);
-  for (std::size_t i = 0; i < shards; ++i) {
-    auto o = opts;
-    o.concurrency = slots[i];
-    workers_.push_back(std::make_unique<worker>(ex, names[i], proc, std::move(o)));
-  }
+  budget_ = static_cast<std::size_t>(opts.concurrency);
+  opts.shared_slots = slot_budget(budget_);
+  if (per_shard > 0) opts.concurrency = std::min(opts.concurrency, per_shard);
+  for (std::size_t i = 0; i < shards; ++i) workers_.push_back(std::make_unique<worker>(ex, names[i], proc, opts));
 }
 
 sharded_worker::~sharded_worker() = default;
@@ -91,8 +84,8 @@ worker_stats sharded_worker::stats() const {
     total.completed += s.completed;
     total.failed += s.failed;
     total.running += s.running;
-    total.concurrency += s.concurrency;
   }
+  total.concurrency = budget_;
   return total;
 }
 

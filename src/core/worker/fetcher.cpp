@@ -58,19 +58,29 @@ net::awaitable<void> fetcher::run() {
   while (!s.stop.stopped()) {
     if (s.running.size() >= static_cast<std::size_t>(s.opts.concurrency)) {
       // Every slot that frees wakes us, and so does quiet().
+      leave_line();
       co_await slot_freed_.wait_until(clock::time_point::max());
       continue;
     }
     try {
       if (clock::now() < rate_limited_until_) {
+        leave_line();
         co_await s.stop.sleep_until(rate_limited_until_);
         continue;
       }
       if (drained_) {
+        leave_line();
         co_await wait_for_job();
         drained_ = false;
         continue;
       }
+      // There may be work: take a slot of the shared budget first, waiting in line (an
+      // empty queue waits on its marker above without holding one).
+      if (s.opts.shared_slots && !s.opts.shared_slots->line().try_take(slot_freed_)) {
+        co_await slot_freed_.wait_until(clock::time_point::max());
+        continue;
+      }
+      budget_slot held(s.opts.shared_slots);
       auto token = runner_->next_token();
       auto j = co_await move_to_active(token);
       error_backoff_ = {};
@@ -78,7 +88,7 @@ net::awaitable<void> fetcher::run() {
         s.running.add(j->id, running_job{token, clock::now(), false, j->attempts_made + 1});
         // As Node's worker does, before the job runs: its scheduler's next job.
         if (j->repeat_job_key) co_await schedule_next_iteration(s, *j);
-        net::co_spawn(s.ex, run_slot(std::move(*j), token), [self](std::exception_ptr e) {
+        net::co_spawn(s.ex, run_slot(std::move(*j), token, std::move(held)), [self](std::exception_ptr e) {
           if (!e) return;
           try {
             std::rethrow_exception(e);
@@ -106,9 +116,16 @@ net::awaitable<void> fetcher::run() {
       co_await s.stop.sleep(error_backoff_);
     }
   }
+  leave_line();
 }
 
-net::awaitable<void> fetcher::run_slot(job first, std::string token) {
+// Only a fetcher about to fetch waits in the budget's line: one that waits for anything
+// else must not hold the head of it.
+void fetcher::leave_line() {
+  if (state_->opts.shared_slots) state_->opts.shared_slots->line().leave(slot_freed_);
+}
+
+net::awaitable<void> fetcher::run_slot(job first, std::string token, budget_slot held) {
   auto self = shared_from_this();
   auto& s = *state_;
   // Asked when the job's outcome is recorded, not now: by then the worker may be closing.
@@ -124,13 +141,17 @@ net::awaitable<void> fetcher::run_slot(job first, std::string token) {
     s.running.add(next->id, running_job{token, clock::now(), false, next->attempts_made + 1});
     if (next->repeat_job_key) co_await schedule_next_iteration(s, *next);
   }
+  held.release();
   slot_freed_.notify_all();
 }
 
 bool fetcher::fetch_with_finish() const {
   // A rate limiter's options would have to travel with the finish: leave that case to
   // the fetch loop, as while closing or rate limited.
-  return !state_->stop.stopped() && !state_->opts.limiter && clock::now() >= rate_limited_until_;
+  // With a shared budget, a slot someone waits for goes back to the line instead.
+  const auto& shared = state_->opts.shared_slots;
+  return !state_->stop.stopped() && !state_->opts.limiter && clock::now() >= rate_limited_until_ &&
+         !(shared && shared->line().contended());
 }
 
 // Blocks on the marker until a job may be ready, the next delayed job is due, or

@@ -14,6 +14,7 @@
 #include "core/scripts/move_to_active.hpp"
 #include "core/worker/event.hpp"
 #include "core/worker/job_runner.hpp"
+#include "core/worker/slot_line.hpp"
 #include "core/worker/worker_state.hpp"
 #include "redis/connection.hpp"
 #include "redis/reply.hpp"
@@ -51,7 +52,9 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
   boost::asio::awaitable<std::optional<job>> move_to_active(const std::string& token);
   // Runs a job, then the jobs its finishing calls fetched (BullMQ's fetchNext), in one
   // slot; wakes the loop when the slot frees.
-  boost::asio::awaitable<void> run_slot(job first, std::string token);
+  // `held`: the shared budget's slot it runs in, handed back when the slot frees.
+  boost::asio::awaitable<void> run_slot(job first, std::string token, budget_slot held);
+  void leave_line();
   // Whether a finishing call should fetch the next job too.
   bool fetch_with_finish() const;
 

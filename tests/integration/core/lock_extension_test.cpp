@@ -69,8 +69,10 @@ TEST_F(lock_extension_test, a_blocking_processor_extends_its_lock) {
 
 TEST_F(lock_extension_test, a_lost_lock_fails_the_extension) {
   std::atomic<bool> refused{false};
+  std::atomic<bool> stolen{false};
   auto proc = processor::async([&](job_context& ctx) -> net::awaitable<json::value> {
-    co_await test::sleep_ms(100);
+    // Extends only once the lock is another's: a fixed sleep lost that race on a busy machine.
+    while (!stolen) co_await test::sleep_ms(10);
     try {
       co_await ctx.extend_lock(20s);
     } catch (const error& e) {
@@ -84,6 +86,7 @@ TEST_F(lock_extension_test, a_lost_lock_fails_the_extension) {
     test::worker_thread w(name, proc, short_locks());
     EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::active); }));
     cli("SET " + key(j.id + ":lock") + " someone-else");
+    stolen = true;
     EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> { co_return refused.load(); }));
     q.close();
   });

@@ -110,7 +110,7 @@ TEST(sharded_queue, one_keys_jobs_stay_on_one_shard_in_order_and_one_worker_drai
     }
     EXPECT_GT(shards_used.size(), 2u);
     // One slot per shard: each shard runs its jobs one at a time, in the order added.
-    sharded_worker w(io.get_executor(), name, 6, log.record(), worker_on(cluster.options(), 6));
+    sharded_worker w(io.get_executor(), name, 6, log.record(), worker_on(cluster.options(), 6), 1);
     w.start();
     auto all_done = [&]() -> net::awaitable<bool> { co_return co_await total_in(q, "completed") == 160; };
     EXPECT_TRUE(co_await eventually(all_done, 20s));
@@ -169,6 +169,42 @@ TEST(sharded_queue, a_worker_takes_from_every_shard_fairly) {
   });
   ASSERT_EQ(first_half.size(), 3u);
   for (const auto& [shard, n] : first_half) EXPECT_GE(n, 6) << shard;
+}
+
+TEST(sharded_queue, one_busy_shard_may_use_the_whole_budget) {
+  auto& cluster = redis_cluster::shared();
+  const std::string name = test::unique_queue("sq-budget");
+  std::mutex m;
+  int running = 0, most = 0;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    sharded_queue q(io.get_executor(), name, 3, on_cluster(cluster));
+    // Every job on one shard, the other two empty.
+    std::vector<new_job> bulk;
+    for (int n = 0; n < 24; ++n) bulk.push_back(new_job{"job", test::with_n(n), {}});
+    auto add = q.shard(1).add_bulk(std::move(bulk));
+    co_await std::move(add);
+    auto slow = processor::async([&](job_context&) -> net::awaitable<json::value> {
+      {
+        std::lock_guard lock(m);
+        most = std::max(most, ++running);
+      }
+      co_await test::sleep_ms(30);
+      {
+        std::lock_guard lock(m);
+        --running;
+      }
+      co_return nullptr;
+    });
+    sharded_worker w(io.get_executor(), name, 3, slow, worker_on(cluster.options(), 4));
+    w.start();
+    auto all_done = [&]() -> net::awaitable<bool> { co_return co_await total_in(q, "completed") == 24; };
+    EXPECT_TRUE(co_await eventually(all_done, 20s));
+    EXPECT_EQ(w.stats().concurrency, 4u);
+    co_await w.close();
+    q.close();
+  });
+  // Not split four ways into 2 + 1 + 1: the busy shard ran four at once, never more.
+  EXPECT_EQ(most, 4);
 }
 
 TEST(sharded_queue, a_tagged_prefix_is_refused_on_a_cluster) {

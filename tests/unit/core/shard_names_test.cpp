@@ -2,7 +2,6 @@
 // slot space; keys to shards; recognising shards among queue names.
 #include <drover/error.hpp>
 #include <drover/shard_names.hpp>
-#include <drover/sharded_worker.hpp>
 
 #include <gtest/gtest.h>
 
@@ -61,12 +60,6 @@ TEST(shard_names, groups_complete_shard_sets_and_leaves_the_rest_plain) {
   EXPECT_EQ(g.sharded[1].name, "emails");
   EXPECT_EQ(g.sharded[1].shards, names);
   EXPECT_EQ(g.plain, (std::vector<std::string>{"plain", "{tagged}", "{emails.9}", shard_names("partial", 2)[0]}));
-}
-
-TEST(sharded_worker, splits_the_budget_over_the_shards) {
-  EXPECT_EQ(sharded_worker::split_concurrency(10, 3), (std::vector<int>{4, 3, 3}));
-  EXPECT_EQ(sharded_worker::split_concurrency(6, 6), (std::vector<int>{1, 1, 1, 1, 1, 1}));
-  EXPECT_EQ(sharded_worker::split_concurrency(2, 3), (std::vector<int>{1, 1, 1}));  // at least one each
 }
 
 }  // namespace
