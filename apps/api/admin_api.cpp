@@ -21,6 +21,7 @@
 #include <drover/discovery.hpp>
 #include <drover/queue_events.hpp>
 #include <drover_app/clock.hpp>
+#include <drover_app/queue_overview.hpp>
 
 #include "api/admin_views.hpp"
 #include "api/http_error.hpp"
@@ -351,26 +352,16 @@ queue& admin_api::queue_for(const std::string& name) {
 net::awaitable<json::array> admin_api::overview() {
   if (std::chrono::steady_clock::now() - overview_at_ < std::chrono::milliseconds(900)) co_return overview_cache_;
   auto names = co_await discover_queues(ex_, opts_.redis, opts_.prefix);
-  json::array list;
+  std::vector<app::queue_overview> rows;
   for (const auto& name : names) {
-    auto& q = queue_for(name);
-    auto counts = co_await q.get_job_counts();
-    auto paused = co_await q.is_paused();
-    std::string completed_type = "completed";
-    std::string failed_type = "failed";
-    auto completed = co_await q.get_metrics(completed_type, 0, 0);
-    auto failed = co_await q.get_metrics(failed_type, 0, 0);
-    auto workers = co_await q.get_workers();
-    json::object o;
-    o["name"] = name;
-    json::object c;
-    for (const auto& [state, n] : counts) c[state] = n;
-    o["counts"] = std::move(c);
-    o["paused"] = paused;
-    o["deadLetter"] = name.ends_with("-dlq");
-    o["completedPerMinute"] = completed.data.empty() ? 0 : completed.data.front();
-    o["failedPerMinute"] = failed.data.empty() ? 0 : failed.data.front();
-    o["workers"] = static_cast<std::int64_t>(workers.size());
+    auto row = co_await app::read_queue_overview(queue_for(name));
+    rows.push_back(std::move(row));
+  }
+  json::array list;
+  for (const auto& row : app::group_sharded_rows(std::move(rows))) {
+    auto o = row.to_json();
+    // The logical row of a sharded queue is no queue of its own (its shards' rows are).
+    o["deadLetter"] = row.shards.empty() && row.name.ends_with("-dlq");
     list.push_back(std::move(o));
   }
   overview_cache_ = list;

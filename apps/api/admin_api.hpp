@@ -30,6 +30,11 @@ class gatekeeper;
 // for actions the admin role and a same-site request). Without configured credentials
 // the page says how to configure them and the API answers 401.
 //
+// The overview (GET /api/admin/queues, and the stream's `counts`) has a row per queue
+// (drover_app/queue_overview.hpp, with `deadLetter`); a sharded queue is a logical row
+// with its shards' sums and `shards`, followed by its shards' rows (`shardOf`). Every
+// other route takes a real queue's name: a shard's, never a logical queue's.
+//
 // Live updates: GET /api/admin/events[?queue=<name>] is a server-sent event stream taking
 // over its connection: `counts` (the overview) every second, and `job` (the queue's events,
 // as QueueEvents reads them) as they happen.

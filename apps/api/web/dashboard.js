@@ -138,8 +138,16 @@
   // ---------------------------------------------------------------------------------------
   // Live data: the overview from the event stream, and the queue length sampled from it.
   // ---------------------------------------------------------------------------------------
-  let overview = [];  // [{name, counts, paused, deadLetter, completedPerMinute, failedPerMinute, workers}]
-  const samples = new Map();  // queue -> [{at, waiting, active, delayed, failed}]
+  // [{name, counts, paused, deadLetter, completedPerMinute, failedPerMinute, workers}, and
+  // `shards` on a sharded queue's logical row, `shardOf` on its shards' rows]
+  let overview = [];
+  const samples = new Map();  // sampleKey(row) -> [{at, waiting, active, delayed, failed}]
+  const shardNames = new Set();  // the shards' queue names, seen in the overview
+  const expandedShards = new Set();  // the logical queues whose shards the overview shows
+  // A logical row's name may also be a plain queue's (one used before sharding).
+  const sampleKey = (q) => (q.shards ? `${q.name} (${q.shards.length} shards)` : q.name);
+  // A queue's own row: never a logical row, which is no queue of its own.
+  const queueRow = (name) => overview.find((q) => q.name === name && !q.shards);
   const overviewListeners = new Set();
   const jobListeners = new Set();
 
@@ -147,11 +155,12 @@
     overview = list;
     for (const q of list) {
       const c = q.counts || {};
-      const arr = samples.get(q.name) || [];
+      if (q.shardOf) shardNames.add(q.name);
+      const arr = samples.get(sampleKey(q)) || [];
       arr.push({ at, waiting: (c.waiting || 0) + (c.prioritized || 0) + (c.paused || 0), active: c.active || 0,
         delayed: c.delayed || 0, failed: c.failed || 0 });
       while (arr.length && arr[0].at < at - SAMPLE_KEEP_MS) arr.shift();
-      samples.set(q.name, arr);
+      samples.set(sampleKey(q), arr);
     }
     for (const fn of overviewListeners) fn(list);
   }
@@ -309,22 +318,39 @@
       alertsCard,
       el('section', { class: 'card' }, table),
       el('section', { class: 'card' }, el('h2', {}, 'Jobs waiting over time (sampled by this page)'), chartBox));
+    // A sharded queue is a logical row (its shards' sums) that opens and closes its
+    // shards' rows, which follow it; each shard is a queue like any other.
+    const countCells = (q) => {
+      const c = q.counts || {};
+      return [...['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'].map((s) =>
+        el('td', { class: `num${s === 'failed' && c[s] ? ' warn' : ''}`, 'data-count': s }, c[s] || 0)),
+      el('td', { class: 'num' }, q.completedPerMinute ?? '–'),
+      el('td', { class: `num${q.failedPerMinute ? ' warn' : ''}` }, q.failedPerMinute ?? '–'),
+      el('td', { class: `num${!q.workers && !q.deadLetter ? ' warn' : ''}` }, q.workers),
+      el('td', {}, q.paused ? el('span', { class: 'badge paused' }, 'paused') : null,
+        q.deadLetter ? el('span', { class: 'badge dlq' }, 'dead letters') : null)];
+    };
+    const row = (q) => {
+      if (q.shards) {
+        const open = expandedShards.has(q.name);
+        const toggle = () => { if (open) expandedShards.delete(q.name); else expandedShards.add(q.name); fill(overview); };
+        return el('tr', { class: 'click logical', 'data-logical': q.name, 'aria-expanded': String(open), onclick: toggle },
+          el('td', {}, el('span', { class: 'twisty' }, open ? '▾' : '▸'), q.name,
+            el('span', { class: 'badge shards', title: q.shards.join(', ') }, `${q.shards.length} shards`)),
+          ...countCells(q));
+      }
+      return el('tr', { class: `click${q.shardOf ? ' shard' : ''}`, 'data-queue': q.name, 'data-shard-of': q.shardOf,
+        hidden: q.shardOf && !expandedShards.has(q.shardOf), onclick: () => (location.hash = qhref(q.name)) },
+      el('td', {}, el('a', { href: qhref(q.name) }, q.name)), ...countCells(q));
+    };
     const fill = (list) => {
-      put(body, ...(list.length ? list.map((q) => {
-        const c = q.counts || {};
-        return el('tr', { class: 'click', 'data-queue': q.name, onclick: () => (location.hash = qhref(q.name)) },
-          el('td', {}, el('a', { href: qhref(q.name) }, q.name)),
-          ...['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'].map((s) =>
-            el('td', { class: `num${s === 'failed' && c[s] ? ' warn' : ''}`, 'data-count': s }, c[s] || 0)),
-          el('td', { class: 'num' }, q.completedPerMinute), el('td', { class: `num${q.failedPerMinute ? ' warn' : ''}` }, q.failedPerMinute),
-          el('td', { class: `num${!q.workers && !q.deadLetter ? ' warn' : ''}` }, q.workers),
-          el('td', {}, q.paused ? el('span', { class: 'badge paused' }, 'paused') : null,
-            q.deadLetter ? el('span', { class: 'badge dlq' }, 'dead letters') : null));
-      }) : [el('tr', {}, el('td', { colspan: 11, class: 'muted' }, 'No queues under this prefix yet.'))]));
+      put(body, ...(list.length ? list.map(row) : [el('tr', {}, el('td', { colspan: 11, class: 'muted' }, 'No queues under this prefix yet.'))]));
       const colors = ['#2f5fd0', '#c0362c', '#1f8a4c', '#b7791f', '#7a3fc0', '#0f8b8d'];
-      const busiest = [...samples.entries()].sort((a, b) => b[1].at(-1).waiting - a[1].at(-1).waiting).slice(0, 6);
-      put(chartBox, lineChart(busiest.map(([name, arr], i) => ({
-        name, color: colors[i % colors.length], points: arr.map((s) => ({ x: s.at, y: s.waiting })) }))));
+      // Shards are drawn within their logical queue's line, not again on their own.
+      const busiest = [...samples.entries()].filter(([key]) => !shardNames.has(key))
+        .sort((a, b) => b[1].at(-1).waiting - a[1].at(-1).waiting).slice(0, 6);
+      put(chartBox, lineChart(busiest.map(([key, arr], i) => ({
+        name: key, color: colors[i % colors.length], points: arr.map((s) => ({ x: s.at, y: s.waiting })) }))));
     };
     fill(overview);
     api('/api/admin/queues').then((r) => takeOverview(r.queues, r.at)).catch(handleError);
@@ -358,7 +384,7 @@
     const search = params.get('search') || '';
     setCrumbs({ text: 'Queues', href: '#/' }, { text: name });
     startStream(name);
-    const info = () => overview.find((q) => q.name === name) || { counts: {}, paused: false, deadLetter: name.endsWith('-dlq') };
+    const info = () => queueRow(name) || { counts: {}, paused: false, deadLetter: name.endsWith('-dlq') };
     const title = el('h1');
     const actions = el('div', { class: 'row', id: 'queue-actions' });
     const tabs = el('nav', { class: 'tabs', id: 'state-tabs' });
@@ -371,7 +397,9 @@
     const drawHeader = () => {
       const q = info();
       put(title, name, q.paused ? el('span', { class: 'badge paused', id: 'paused-badge' }, 'paused') : null,
-        q.deadLetter ? el('span', { class: 'badge dlq' }, 'dead letters') : null);
+        q.deadLetter ? el('span', { class: 'badge dlq' }, 'dead letters') : null,
+        q.shardOf ? el('a', { class: 'badge shards', id: 'shard-of', href: '#/', onclick: () => expandedShards.add(q.shardOf) },
+          `a shard of ${q.shardOf}`) : null);
       const reload = () => { loadJobs(); };
       put(actions, 
         q.paused
