@@ -69,11 +69,11 @@ void print_overview_table(std::ostream& out, const std::vector<queue_overview>& 
                 a::right, a::right});
   for (const auto& q : queues) {
     std::optional<double> done, failed;
-    if (auto it = rates.find(q.name); it != rates.end()) {
+    if (auto it = rates.find(q.key()); it != rates.end()) {
       done = it->second.completed;
       failed = it->second.failed;
     }
-    auto label = q.shards.empty() ? q.name : fmt::format("{} ({} shards)", q.name, q.shards.size());
+    auto label = q.key();
     if (!q.shard_of.empty()) label = "  " + q.name;
     t.add_row({label, q.paused ? "paused" : "running", fmt::format("{}", q.count("waiting") + q.count("paused")),
                fmt::format("{}", q.count("prioritized")), fmt::format("{}", q.count("delayed")),

@@ -43,8 +43,9 @@ class overview_reader {
 
 // One row per queue: QUEUE, STATUS, WAITING (waiting and paused), PRIORITIZED, DELAYED,
 // ACTIVE, COMPLETED, FAILED, WORKERS, BUSY (busy/slots), DONE/MIN, FAILED/MIN.
-// `rates` (per queue name: completed and failed per minute) fill the last two columns
-// where the metrics are missing, as `drover top` measures them from count deltas.
+// `rates` (per row, by queue_overview::key(): completed and failed per minute) fill the
+// last two columns where the metrics are missing, as `drover top` measures them from
+// count deltas.
 struct measured_rate {
   double completed = 0, failed = 0;
 };

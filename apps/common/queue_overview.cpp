@@ -61,6 +61,11 @@ std::int64_t queue_overview::count(const std::string& state) const {
   return it == counts.end() ? 0 : it->second;
 }
 
+std::string queue_overview::key() const {
+  if (shards.empty()) return name;
+  return name + " (" + std::to_string(shards.size()) + " shards)";
+}
+
 json::object queue_overview::to_json() const {
   json::object c;
   for (const auto& [k, v] : counts) c[k] = v;

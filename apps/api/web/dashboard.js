@@ -144,7 +144,8 @@
   const samples = new Map();  // sampleKey(row) -> [{at, waiting, active, delayed, failed}]
   const shardNames = new Set();  // the shards' queue names, seen in the overview
   const expandedShards = new Set();  // the logical queues whose shards the overview shows
-  // A logical row's name may also be a plain queue's (one used before sharding).
+  // A logical row's name may also be a plain queue's (one used before sharding); as
+  // queue_overview::key() in drover_app.
   const sampleKey = (q) => (q.shards ? `${q.name} (${q.shards.length} shards)` : q.name);
   // A queue's own row: never a logical row, which is no queue of its own.
   const queueRow = (name) => overview.find((q) => q.name === name && !q.shards);

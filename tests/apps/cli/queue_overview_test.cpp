@@ -133,6 +133,8 @@ TEST_F(queue_overview_test, groups_a_sharded_queue_into_a_logical_row_followed_b
     EXPECT_EQ(logical.count("waiting") + logical.count("paused"), 6) << "the shards' sum, not the plain queue's";
     EXPECT_EQ(logical.count("delayed"), 1);
     EXPECT_FALSE(logical.paused) << "paused only when every shard is";
+    EXPECT_EQ(seen[0].key(), "mail");
+    EXPECT_EQ(logical.key(), "mail (3 shards)") << "a key apart from the plain queue's";
     std::int64_t waiting = 0;
     for (std::size_t s = 0; s < 3; ++s) {
       const auto& shard = seen[2 + s];

@@ -33,6 +33,9 @@ struct queue_overview {
   std::string shard_of;
 
   std::int64_t count(const std::string& state) const;
+  // What tells rows apart: the name, and for a logical row "<name> (N shards)", since a
+  // plain queue may have the logical queue's name.
+  std::string key() const;
   // {name, paused, counts, workers, busy, concurrency, completedPerMinute, failedPerMinute}
   // (the per-minute fields null without metrics), and "shards" on a sharded queue's row,
   // "shardOf" on its shards'.
