@@ -261,6 +261,11 @@ test('the dashboard page: overview, queue, job, retry, pause, live counts, viewe
   assert.equal(await page.textContent('#shard-of'), 'a shard of mail');
   await page.waitForFunction((n) => document.querySelector('#state-tabs a[data-state="waiting"] .n')?.textContent === String(n),
     perShard.get(shards[0])?.length || 0, { timeout: 10000 });
+  // The logical queue's own address points to its shards.
+  await page.goto(`${sys.base}/dashboard#/queue/mail`);
+  await page.waitForSelector('#sharded-note');
+  assert.deepEqual(await page.locator('#sharded-note a').allTextContents(), shards);
+  await page.goto(`${sys.base}/dashboard#/queue/${encodeURIComponent(shards[0])}`);
   await page.click('#shard-of');
   await page.waitForSelector('#queues tr[data-queue="reports"]');
 

@@ -401,6 +401,13 @@
         q.deadLetter ? el('span', { class: 'badge dlq' }, 'dead letters') : null,
         q.shardOf ? el('a', { class: 'badge shards', id: 'shard-of', href: '#/', onclick: () => expandedShards.add(q.shardOf) },
           `a shard of ${q.shardOf}`) : null);
+      // A sharded queue's name, with no plain queue of that name: its jobs are in its shards.
+      const logical = queueRow(name) ? null : overview.find((r) => r.name === name && r.shards);
+      if (logical) {
+        title.append(el('span', { class: 'muted', id: 'sharded-note', style: 'font-size:13px;font-weight:400' },
+          'a sharded queue; its jobs are in its shards: ',
+          logical.shards.flatMap((s, i) => [i ? ', ' : null, el('a', { href: qhref(s) }, s)])));
+      }
       const reload = () => { loadJobs(); };
       put(actions, 
         q.paused
