@@ -167,6 +167,17 @@ test('the admin API refuses the unauthenticated, read-only acting and cross-site
   assert.equal(all.find((q) => q.name === busy).paused, true);
   assert.equal(all.find((q) => q.name === 'mail' && q.shards).paused, false, 'paused when every shard is');
   assert.equal((await act(base, `${shardPath}/resume`, auth)).status, 200);
+  // An action on the sharded queue's name acts on every shard.
+  const pausedAll = await act(base, '/api/admin/queues/mail/pause', auth);
+  assert.equal(pausedAll.status, 200);
+  assert.deepEqual(pausedAll.body.shards, shards);
+  all = (await call(base, 'GET', '/api/admin/queues', { auth })).body.queues;
+  assert.deepEqual(all.filter((q) => q.shardOf === 'mail').map((q) => q.paused), [true, true, true]);
+  assert.equal(all.find((q) => q.name === 'mail' && q.shards).paused, true);
+  assert.ok(!all.some((q) => q.name === 'mail' && !q.shards), 'no plain queue "mail" made by the action');
+  assert.equal((await act(base, '/api/admin/queues/mail/resume', auth)).status, 200);
+  all = (await call(base, 'GET', '/api/admin/queues', { auth })).body.queues;
+  assert.deepEqual(all.filter((q) => q.shardOf === 'mail').map((q) => q.paused), [false, false, false]);
 
   // The event stream sends counts.
   const res = await fetch(`${base}/api/admin/events?queue=reports`, { headers: { Authorization: auth } });
@@ -261,10 +272,19 @@ test('the dashboard page: overview, queue, job, retry, pause, live counts, viewe
   assert.equal(await page.textContent('#shard-of'), 'a shard of mail');
   await page.waitForFunction((n) => document.querySelector('#state-tabs a[data-state="waiting"] .n')?.textContent === String(n),
     perShard.get(shards[0])?.length || 0, { timeout: 10000 });
-  // The logical queue's own address points to its shards.
+  // The logical queue's own address points to its shards, and pauses them all.
   await page.goto(`${sys.base}/dashboard#/queue/mail`);
   await page.waitForSelector('#sharded-note');
   assert.deepEqual(await page.locator('#sharded-note a').allTextContents(), shards);
+  assert.equal(await page.locator('#jobs').isVisible(), false, 'no job list of its own');
+  await page.click('#queue-actions button[data-action="pause"]');
+  await page.waitForSelector('#confirm[open]');
+  assert.match(await page.textContent('#confirm-text'), /every one of its 3 shards/);
+  await page.click('#confirm-ok');
+  await page.waitForSelector('#paused-badge', { timeout: 10000 });
+  for (const name of shards) assert.equal(await newQueue(sys.redis, name).isPaused(), true, name);
+  await page.click('#queue-actions button[data-action="resume"]');
+  await waitFor(async () => !(await newQueue(sys.redis, shards[2]).isPaused()), { what: 'the shards to resume' });
   await page.goto(`${sys.base}/dashboard#/queue/${encodeURIComponent(shards[0])}`);
   await page.click('#shard-of');
   await page.waitForSelector('#queues tr[data-queue="reports"]');

@@ -395,34 +395,41 @@
     const charts = { throughput: el('div'), length: el('div'), timing: el('div'), workers: el('div') };
     const go = (p) => (location.hash = qhref(name, { state, page: p.page ?? 1, search: p.search ?? search }));
 
+    // A sharded queue's name, with no plain queue of that name: its jobs are in its shards,
+    // which the page links to; its actions act on every shard (the API fans them out).
+    const logicalRow = () => (queueRow(name) ? null : overview.find((r) => r.name === name && r.shards));
+    const jobsCard = el('section', { class: 'card', style: 'margin-top:12px' });
+    const chartsGrid = el('div', { class: 'grid' });
     const drawHeader = () => {
-      const q = info();
+      const logical = logicalRow();
+      const q = logical || info();
       put(title, name, q.paused ? el('span', { class: 'badge paused', id: 'paused-badge' }, 'paused') : null,
         q.deadLetter ? el('span', { class: 'badge dlq' }, 'dead letters') : null,
         q.shardOf ? el('a', { class: 'badge shards', id: 'shard-of', href: '#/', onclick: () => expandedShards.add(q.shardOf) },
           `a shard of ${q.shardOf}`) : null);
-      // A sharded queue's name, with no plain queue of that name: its jobs are in its shards.
-      const logical = queueRow(name) ? null : overview.find((r) => r.name === name && r.shards);
       if (logical) {
         title.append(el('span', { class: 'muted', id: 'sharded-note', style: 'font-size:13px;font-weight:400' },
-          'a sharded queue; its jobs are in its shards: ',
+          `a sharded queue; its jobs are in its ${logical.shards.length} shards: `,
           logical.shards.flatMap((s, i) => [i ? ', ' : null, el('a', { href: qhref(s) }, s)])));
       }
+      jobsCard.hidden = Boolean(logical);
+      chartsGrid.hidden = Boolean(logical);
+      const of = logical ? `${name} (every one of its ${logical.shards.length} shards)` : name;
       const reload = () => { loadJobs(); };
       put(actions, 
         q.paused
           ? actionButton('Resume', 'resume', () => runAction('Resume', `/api/admin/queues/${encodeURIComponent(name)}/resume`, { after: reload }))
           : actionButton('Pause', 'pause', () => runAction('Pause', `/api/admin/queues/${encodeURIComponent(name)}/pause`,
-            { confirm: `Pause ${name}? Workers finish what they hold and take no new jobs until it is resumed.`, after: reload })),
+            { confirm: `Pause ${of}? Workers finish what they hold and take no new jobs until it is resumed.`, after: reload })),
         actionButton('Retry all failed', 'retry-failed', () => runAction('Retry all failed', `/api/admin/queues/${encodeURIComponent(name)}/retry-failed`,
-          { confirm: `Move all ${q.counts.failed || 0} failed jobs of ${name} back to waiting?`, after: reload }), { show: !q.deadLetter }),
+          { confirm: `Move all ${q.counts.failed || 0} failed jobs of ${of} back to waiting?`, after: reload }), { show: !q.deadLetter }),
         actionButton('Promote delayed', 'promote-delayed', () => runAction('Promote delayed', `/api/admin/queues/${encodeURIComponent(name)}/promote-delayed`,
-          { confirm: `Run all ${q.counts.delayed || 0} delayed jobs of ${name} now?`, after: reload }), { show: !q.deadLetter }),
+          { confirm: `Run all ${q.counts.delayed || 0} delayed jobs of ${of} now?`, after: reload }), { show: !q.deadLetter }),
         actionButton(`Clean ${state}`, 'clean', () => runAction(`Clean ${state}`, `/api/admin/queues/${encodeURIComponent(name)}/clean`,
           { body: { state, graceMs: 0, limit: 0 }, confirm: `Delete every ${state} job of ${name}? This cannot be undone.`, after: reload }),
-        { danger: true, show: ['completed', 'failed', 'delayed', 'waiting', 'prioritized', 'paused'].includes(state) }),
+        { danger: true, show: !logical && ['completed', 'failed', 'delayed', 'waiting', 'prioritized', 'paused'].includes(state) }),
         actionButton('Drain', 'drain', () => runAction('Drain', `/api/admin/queues/${encodeURIComponent(name)}/drain`,
-          { body: { delayed: false }, confirm: `Delete every waiting job of ${name} (delayed ones stay)? This cannot be undone.`, after: reload }), { danger: true }));
+          { body: { delayed: false }, confirm: `Delete every waiting job of ${of} (delayed ones stay)? This cannot be undone.`, after: reload }), { danger: true }));
       put(tabs, ...STATES.map((s) => el('a', {
         href: qhref(name, { state: s }), class: s === state ? 'active' : '', 'data-state': s,
       }, s, el('span', { class: 'n' }, q.counts[s] || 0))));
@@ -499,19 +506,18 @@
         { name: 'delayed', color: '#b7791f', points: arr.map((s) => ({ x: s.at, y: s.delayed })) }]));
     };
 
-    put(view, 
-      title, actions,
-      el('section', { class: 'card', style: 'margin-top:12px' }, tabs,
-        el('form', { class: 'row', style: 'margin-bottom:8px', onsubmit: (ev) => { ev.preventDefault(); go({ search: searchInput.value.trim() }); } },
-          searchInput, el('button', { type: 'submit', class: 'secondary', id: 'search-go' }, 'Search'),
-          search ? el('a', { href: qhref(name, { state }) }, 'clear') : null),
-        el('table', { id: 'jobs' }, el('thead', {}, el('tr', {}, ...['id', 'name', 'created', 'processed / finished', 'attempts', 'reason / progress'].map((h) => el('th', { class: h === 'attempts' ? 'num' : '' }, h)))), rows),
-        pager),
-      el('div', { class: 'grid' },
-        el('section', { class: 'card' }, el('h2', {}, 'Throughput (last hour)'), charts.throughput),
-        el('section', { class: 'card' }, el('h2', {}, 'Queue length (sampled by this page)'), charts.length),
-        el('section', { class: 'card' }, el('h2', {}, 'Processing and waiting time'), charts.timing),
-        el('section', { class: 'card wide', id: 'workers' }, el('h2', {}, 'Workers'), charts.workers)));
+    put(jobsCard, tabs,
+      el('form', { class: 'row', style: 'margin-bottom:8px', onsubmit: (ev) => { ev.preventDefault(); go({ search: searchInput.value.trim() }); } },
+        searchInput, el('button', { type: 'submit', class: 'secondary', id: 'search-go' }, 'Search'),
+        search ? el('a', { href: qhref(name, { state }) }, 'clear') : null),
+      el('table', { id: 'jobs' }, el('thead', {}, el('tr', {}, ...['id', 'name', 'created', 'processed / finished', 'attempts', 'reason / progress'].map((h) => el('th', { class: h === 'attempts' ? 'num' : '' }, h)))), rows),
+      pager);
+    put(chartsGrid,
+      el('section', { class: 'card' }, el('h2', {}, 'Throughput (last hour)'), charts.throughput),
+      el('section', { class: 'card' }, el('h2', {}, 'Queue length (sampled by this page)'), charts.length),
+      el('section', { class: 'card' }, el('h2', {}, 'Processing and waiting time'), charts.timing),
+      el('section', { class: 'card wide', id: 'workers' }, el('h2', {}, 'Workers'), charts.workers));
+    put(view, title, actions, jobsCard, chartsGrid);
     drawHeader();
     drawLength();
     loadJobs();
