@@ -20,7 +20,9 @@
 #include <drover/dead_letter_queue.hpp>
 #include <drover/discovery.hpp>
 #include <drover/queue_events.hpp>
+#include <drover/shard_names.hpp>
 #include <drover_app/clock.hpp>
+#include <drover_app/queue_overview.hpp>
 
 #include "api/admin_views.hpp"
 #include "api/http_error.hpp"
@@ -218,28 +220,19 @@ struct admin_api::routes {
     co_return json_response(req, http::status::ok, out);
   }
 
-  // POST /api/admin/queues/:q/<action>
+  // POST /api/admin/queues/:q/<action>. On a sharded queue's name (with no plain queue of
+  // that name) the action applies to every shard, as `drover` does with --shards.
   net::awaitable<response> queue_action(const std::string& name, const std::string& action) {
-    auto& q = self.queue_for(name);
+    static const std::set<std::string, std::less<>> actions{"pause",           "resume", "retry-failed",
+                                                            "promote-delayed", "drain",  "clean"};
+    if (!actions.contains(action)) throw http_error(http::status::not_found, "Unknown queue action '" + action + "'");
+    self.queue_for(name);  // refuses a bad name before anything is read
     auto body = json_object_body(req, body_presence::optional);
-    json::object out;
-    out["queue"] = name;
-    out["action"] = action;
-    if (action == "pause") {
-      co_await q.pause();
-    } else if (action == "resume") {
-      co_await q.resume();
-    } else if (action == "retry-failed") {
-      std::string state = "failed";
-      co_await q.retry_jobs(state);
-    } else if (action == "promote-delayed") {
-      co_await q.promote_jobs();
-    } else if (action == "drain") {
-      const auto* d = body.if_contains("delayed");
-      const bool delayed = d && d->is_bool() && d->get_bool();
-      co_await q.drain(delayed);
-    } else if (action == "clean") {
-      std::string state = "completed";
+    const auto* d = body.if_contains("delayed");
+    const bool delayed = d && d->is_bool() && d->get_bool();
+    std::string state = "completed";
+    std::int64_t grace = 0, limit = 0;
+    if (action == "clean") {
       if (const auto* s = body.if_contains("state"); s && s->is_string()) state = std::string(s->get_string());
       if (state == "waiting") state = "wait";
       static const std::set<std::string, std::less<>> cleanable{"completed", "failed", "delayed",    "wait",
@@ -248,7 +241,6 @@ struct admin_api::routes {
         throw http_error(http::status::bad_request,
                          "'state' must be completed, failed, delayed, waiting, active, paused or prioritized");
       }
-      std::int64_t grace = 0, limit = 0;
       if (const auto* g = body.if_contains("graceMs"); g && !g->is_null()) {
         if (!g->is_int64() || g->get_int64() < 0) throw http_error(http::status::bad_request, "'graceMs' must be >= 0");
         grace = g->get_int64();
@@ -257,13 +249,34 @@ struct admin_api::routes {
         if (!l->is_int64() || l->get_int64() < 0) throw http_error(http::status::bad_request, "'limit' must be >= 0");
         limit = l->get_int64();
       }
-      std::chrono::milliseconds grace_ms(grace);
-      auto removed = co_await q.clean(grace_ms, limit, state);
-      out["removed"] = static_cast<std::int64_t>(removed.size());
-    } else {
-      throw http_error(http::status::not_found, "Unknown queue action '" + action + "'");
+    }
+    auto targets = co_await self.action_targets(name);
+    std::int64_t removed = 0;
+    for (const auto& target : targets) {
+      auto& q = self.queue_for(target);
+      if (action == "pause") {
+        co_await q.pause();
+      } else if (action == "resume") {
+        co_await q.resume();
+      } else if (action == "retry-failed") {
+        std::string failed = "failed";
+        co_await q.retry_jobs(failed);
+      } else if (action == "promote-delayed") {
+        co_await q.promote_jobs();
+      } else if (action == "drain") {
+        co_await q.drain(delayed);
+      } else {
+        std::chrono::milliseconds grace_ms(grace);
+        auto ids = co_await q.clean(grace_ms, limit, state);
+        removed += static_cast<std::int64_t>(ids.size());
+      }
     }
     self.overview_at_ = {};  // the next overview shows the change
+    json::object out;
+    out["queue"] = name;
+    out["action"] = action;
+    if (targets.size() != 1 || targets.front() != name) out["shards"] = json::array(targets.begin(), targets.end());
+    if (action == "clean") out["removed"] = removed;
     out["ok"] = true;
     co_return json_response(req, http::status::ok, out);
   }
@@ -348,29 +361,30 @@ queue& admin_api::queue_for(const std::string& name) {
   return *queues_.emplace(name, std::move(q)).first->second;
 }
 
+net::awaitable<std::vector<std::string>> admin_api::action_targets(const std::string& name) {
+  auto names = co_await discover_queues(ex_, opts_.redis, opts_.prefix);
+  auto grouped = group_shards(names);
+  std::vector<std::string> targets{name};
+  if (std::find(grouped.plain.begin(), grouped.plain.end(), name) != grouped.plain.end()) co_return targets;
+  for (auto& sharded : grouped.sharded) {
+    if (sharded.name == name) targets = std::move(sharded.shards);
+  }
+  co_return targets;
+}
+
 net::awaitable<json::array> admin_api::overview() {
   if (std::chrono::steady_clock::now() - overview_at_ < std::chrono::milliseconds(900)) co_return overview_cache_;
   auto names = co_await discover_queues(ex_, opts_.redis, opts_.prefix);
-  json::array list;
+  std::vector<app::queue_overview> rows;
   for (const auto& name : names) {
-    auto& q = queue_for(name);
-    auto counts = co_await q.get_job_counts();
-    auto paused = co_await q.is_paused();
-    std::string completed_type = "completed";
-    std::string failed_type = "failed";
-    auto completed = co_await q.get_metrics(completed_type, 0, 0);
-    auto failed = co_await q.get_metrics(failed_type, 0, 0);
-    auto workers = co_await q.get_workers();
-    json::object o;
-    o["name"] = name;
-    json::object c;
-    for (const auto& [state, n] : counts) c[state] = n;
-    o["counts"] = std::move(c);
-    o["paused"] = paused;
-    o["deadLetter"] = name.ends_with("-dlq");
-    o["completedPerMinute"] = completed.data.empty() ? 0 : completed.data.front();
-    o["failedPerMinute"] = failed.data.empty() ? 0 : failed.data.front();
-    o["workers"] = static_cast<std::int64_t>(workers.size());
+    auto row = co_await app::read_queue_overview(queue_for(name));
+    rows.push_back(std::move(row));
+  }
+  json::array list;
+  for (const auto& row : app::group_sharded_rows(std::move(rows))) {
+    auto o = row.to_json();
+    // The logical row of a sharded queue is no queue of its own (its shards' rows are).
+    o["deadLetter"] = row.shards.empty() && row.name.ends_with("-dlq");
     list.push_back(std::move(o));
   }
   overview_cache_ = list;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <drover/queue.hpp>
 
@@ -29,6 +30,12 @@ class gatekeeper;
 // /api/admin call is an operator route (the gatekeeper asks for dashboard credentials, and
 // for actions the admin role and a same-site request). Without configured credentials
 // the page says how to configure them and the API answers 401.
+//
+// The overview (GET /api/admin/queues, and the stream's `counts`) has a row per queue
+// (drover_app/queue_overview.hpp, with `deadLetter`); a sharded queue is a logical row
+// with its shards' sums and `shards`, followed by its shards' rows (`shardOf`). A queue
+// action (pause, resume, retry-failed, ...) on a sharded queue's name acts on every shard;
+// the other routes take a real queue's name, a shard's.
 //
 // Live updates: GET /api/admin/events[?queue=<name>] is a server-sent event stream taking
 // over its connection: `counts` (the overview) every second, and `job` (the queue's events,
@@ -55,6 +62,9 @@ class admin_api {
  private:
   queue& queue_for(const std::string& name);
   boost::asio::awaitable<boost::json::array> overview();
+  // The queues a queue action on `name` acts on: the shards of the sharded queue `name`
+  // when no plain queue has that name, else `name` itself.
+  boost::asio::awaitable<std::vector<std::string>> action_targets(const std::string& name);
 
   boost::asio::any_io_executor ex_;
   queue_options opts_;

@@ -78,12 +78,12 @@ std::map<std::string, measured_rate> rates_between(const std::vector<queue_overv
   if (seconds <= 0) return out;
   for (const auto& a : after) {
     for (const auto& b : before) {
-      if (b.name != a.name) continue;
+      if (b.key() != a.key()) continue;
       auto per_minute = [&](const char* state) {
         auto d = a.count(state) - b.count(state);
         return d < 0 ? 0.0 : static_cast<double>(d) * 60.0 / seconds;
       };
-      out[a.name] = {per_minute("completed"), per_minute("failed")};
+      out[a.key()] = {per_minute("completed"), per_minute("failed")};
     }
   }
   return out;

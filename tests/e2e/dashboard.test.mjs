@@ -1,5 +1,6 @@
 // dashboard.test.mjs - the dashboard in headless Chromium (Debian's, driven by playwright-core)
-// on the whole system, and the access rules of its admin API.
+// on the whole system, and the access rules of its admin API; sharded queues as a logical
+// row and their shards.
 //
 // DASHBOARD_SCREENSHOTS=1 writes the screenshots to docs/images/dashboard-*.png (committed);
 // otherwise they go to build/screenshots/.
@@ -62,6 +63,22 @@ async function feedReports(sys) {
     return c.completed === 5 && c.failed === 2;
   }, { timeout: 20000, what: '5 completed and 2 failed report jobs' });
   return { reports, failed };
+}
+
+// A sharded queue of 3 shards, as `drover add --shards 3 --key` fills it: 6 waiting jobs.
+// Returns its shards' names and how many jobs each holds.
+async function feedShardedMail(sys) {
+  const where = ['--queue', 'mail', '--shards', '3', '--redis', sys.redis.url];
+  const perShard = new Map();
+  for (let n = 0; n < 6; n++) {
+    const r = await runDrover(['add', ...where, '--name', 'welcome', '--key', `user-${n}`, '--data', JSON.stringify({ n })]);
+    assert.equal(r.code, 0, r.stderr);
+    const [id, shard] = r.stdout.trim().split('\t');
+    if (!perShard.has(shard)) perShard.set(shard, []);
+    perShard.get(shard).push(id);
+  }
+  const counts = await runDrover(['counts', ...where]);
+  return { shards: JSON.parse(counts.stdout).shards.map((s) => s.queue), perShard };
 }
 
 test('the admin API refuses the unauthenticated, read-only acting and cross-site requests', { timeout: 90000 }, async () => {
@@ -127,6 +144,40 @@ test('the admin API refuses the unauthenticated, read-only acting and cross-site
   assert.equal(detail.body.state, 'completed');
   assert.ok(detail.body.processingTime >= 0 && detail.body.waitTime >= 0);
   assert.deepEqual(detail.body.returnvalue, { attempts: 1 });
+
+  // A sharded queue: one logical row with its shards' sums, followed by its shards' rows;
+  // each shard is a queue of its own, which the API lists, pauses and resumes.
+  const { shards, perShard } = await feedShardedMail(sys);
+  let all = (await call(base, 'GET', '/api/admin/queues', { auth })).body.queues;
+  const at = all.findIndex((q) => q.name === 'mail');
+  const logical = all[at];
+  assert.deepEqual(logical.shards, shards);
+  assert.equal(logical.counts.waiting, 6);
+  assert.equal(logical.paused, false);
+  assert.deepEqual(all.slice(at + 1, at + 4).map((q) => [q.name, q.shardOf, q.counts.waiting]),
+    shards.map((n) => [n, 'mail', perShard.get(n)?.length || 0]));
+  assert.equal(all.filter((q) => q.shardOf === 'mail').length, 3);
+  assert.ok(!('shards' in r) && !('shardOf' in r), 'a plain queue\'s row is unchanged');
+  const [busy] = [...perShard.keys()];
+  const shardPath = `/api/admin/queues/${encodeURIComponent(busy)}`;
+  const shardJobs = await call(base, 'GET', `${shardPath}/jobs?state=waiting`, { auth });
+  assert.deepEqual(shardJobs.body.jobs.map((j) => j.id).sort(), [...perShard.get(busy)].sort());
+  assert.equal((await act(base, `${shardPath}/pause`, auth)).status, 200);
+  all = (await call(base, 'GET', '/api/admin/queues', { auth })).body.queues;
+  assert.equal(all.find((q) => q.name === busy).paused, true);
+  assert.equal(all.find((q) => q.name === 'mail' && q.shards).paused, false, 'paused when every shard is');
+  assert.equal((await act(base, `${shardPath}/resume`, auth)).status, 200);
+  // An action on the sharded queue's name acts on every shard.
+  const pausedAll = await act(base, '/api/admin/queues/mail/pause', auth);
+  assert.equal(pausedAll.status, 200);
+  assert.deepEqual(pausedAll.body.shards, shards);
+  all = (await call(base, 'GET', '/api/admin/queues', { auth })).body.queues;
+  assert.deepEqual(all.filter((q) => q.shardOf === 'mail').map((q) => q.paused), [true, true, true]);
+  assert.equal(all.find((q) => q.name === 'mail' && q.shards).paused, true);
+  assert.ok(!all.some((q) => q.name === 'mail' && !q.shards), 'no plain queue "mail" made by the action');
+  assert.equal((await act(base, '/api/admin/queues/mail/resume', auth)).status, 200);
+  all = (await call(base, 'GET', '/api/admin/queues', { auth })).body.queues;
+  assert.deepEqual(all.filter((q) => q.shardOf === 'mail').map((q) => q.paused), [false, false, false]);
 
   // The event stream sends counts.
   const res = await fetch(`${base}/api/admin/events?queue=reports`, { headers: { Authorization: auth } });
@@ -200,6 +251,43 @@ test('the dashboard page: overview, queue, job, retry, pause, live counts, viewe
   await page.waitForFunction(() => document.querySelector('#queues tr[data-queue="emails"] td[data-count="waiting"]')?.textContent === '30',
     null, { timeout: 10000 });
   await shot(page, 'overview');
+
+  // 1b. A sharded queue: one logical row with the sums; a click shows its shards' rows,
+  // and a shard opens as a queue of its own.
+  const { shards, perShard } = await feedShardedMail(sys);
+  await page.waitForFunction(() => document.querySelector('#queues tr[data-logical="mail"] td[data-count="waiting"]')?.textContent === '6',
+    null, { timeout: 10000 });
+  assert.match(await page.textContent('#queues tr[data-logical="mail"]'), /3 shards/);
+  assert.equal(await page.locator('#queues tr[data-shard-of="mail"]:visible').count(), 0, 'shards folded at first');
+  await page.click('#queues tr[data-logical="mail"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#queues tr[data-shard-of="mail"]')].filter((t) => !t.hidden).length === 3,
+    null, { timeout: 10000 });
+  for (const name of shards) {
+    const cell = page.locator(`#queues tr[data-queue="${name}"] td[data-count="waiting"]`);
+    assert.equal(Number(await cell.textContent()), perShard.get(name)?.length || 0, name);
+  }
+  await shot(page, 'overview-sharded');
+  await page.click(`#queues tr[data-queue="${shards[0]}"] a`);
+  await page.waitForSelector('#shard-of');
+  assert.equal(await page.textContent('#shard-of'), 'a shard of mail');
+  await page.waitForFunction((n) => document.querySelector('#state-tabs a[data-state="waiting"] .n')?.textContent === String(n),
+    perShard.get(shards[0])?.length || 0, { timeout: 10000 });
+  // The logical queue's own address points to its shards, and pauses them all.
+  await page.goto(`${sys.base}/dashboard#/queue/mail`);
+  await page.waitForSelector('#sharded-note');
+  assert.deepEqual(await page.locator('#sharded-note a').allTextContents(), shards);
+  assert.equal(await page.locator('#jobs').isVisible(), false, 'no job list of its own');
+  await page.click('#queue-actions button[data-action="pause"]');
+  await page.waitForSelector('#confirm[open]');
+  assert.match(await page.textContent('#confirm-text'), /every one of its 3 shards/);
+  await page.click('#confirm-ok');
+  await page.waitForSelector('#paused-badge', { timeout: 10000 });
+  for (const name of shards) assert.equal(await newQueue(sys.redis, name).isPaused(), true, name);
+  await page.click('#queue-actions button[data-action="resume"]');
+  await waitFor(async () => !(await newQueue(sys.redis, shards[2]).isPaused()), { what: 'the shards to resume' });
+  await page.goto(`${sys.base}/dashboard#/queue/${encodeURIComponent(shards[0])}`);
+  await page.click('#shard-of');
+  await page.waitForSelector('#queues tr[data-queue="reports"]');
 
   // 2. The queue, failed tab, then a failed job.
   await page.click('#queues tr[data-queue="reports"] a');

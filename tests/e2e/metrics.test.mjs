@@ -1,9 +1,11 @@
 // metrics.test.mjs - GET /metrics of both apps: strictly valid Prometheus text, and the
-// values move once jobs have run. (The parser's own rules are tested first.)
+// values move once jobs have run; a sharded queue's series name their logical queue. (The
+// parser's own rules are tested first.)
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSystem, postJSON, getJSON, waitFor, waitForJob } from './system.mjs';
 import { parsePrometheus, samples, value } from './prometheus_text.mjs';
+import { runDrover } from '../interop/support.mjs';
 
 test('the strict parser refuses what Prometheus would', () => {
   const ok = '# HELP a_total A.\n# TYPE a_total counter\na_total{q="x\\"y\\\\z\\n"} 1\n';
@@ -86,6 +88,43 @@ test('both apps expose valid metrics that move when jobs run', { timeout: 90000 
   assert.ok(value(api, 'drover_http_request_duration_seconds_count',
     { method: 'POST', route: '/api/chat/send', status: '200' }) >= 3);
   assert.ok(value(workers, 'drover_http_requests_total', { method: 'GET', route: '/readyz', status: '200' }) >= 1);
+});
+
+test('each queue\'s series name its logical queue: a shard\'s its sharded queue, a plain queue\'s itself', { timeout: 60000 }, async () => {
+  const where = ['--queue', 'metrics-sharded', '--shards', '3', '--redis', sys.redis.url];
+  const perShard = new Map();  // shard queue -> jobs added to it
+  for (let n = 0; n < 7; n++) {
+    const r = await runDrover(['add', ...where, '--name', 'm', '--key', `k-${n}`, '--data', '{}']);
+    assert.equal(r.code, 0, r.stderr);
+    const shard = r.stdout.trim().split('\t')[1];
+    perShard.set(shard, (perShard.get(shard) || 0) + 1);
+  }
+  const counted = await runDrover(['counts', ...where]);
+  const shards = JSON.parse(counted.stdout).shards.map((s) => s.queue);
+  assert.equal(shards.length, 3);
+  const waitingOf = (m, labels) => samples(m, 'drover_queue_jobs', { ...labels, state: 'waiting' })
+    .reduce((sum, s) => sum + s.value, 0);
+  for (const base of [sys.base, `http://127.0.0.1:${sys.workersPort}`]) {
+    let m;
+    await waitFor(async () => {
+      m = await scrape(base);
+      return waitingOf(m, { logical_queue: 'metrics-sharded' }) === 7;
+    }, { timeout: 10000, what: `${base}: the shards' jobs under logical_queue="metrics-sharded"` });
+    for (const shard of shards) {
+      assert.equal(value(m, 'drover_queue_jobs', { queue: shard, logical_queue: 'metrics-sharded', state: 'waiting' }),
+        perShard.get(shard) || 0, shard);
+    }
+    assert.equal(samples(m, 'drover_queue_jobs', { queue: 'metrics-sharded' }).length, 0,
+      'no summed series of its own, which `sum by (logical_queue)` would count twice');
+    for (const s of samples(m, 'drover_queue_jobs')) {
+      const { queue, logical_queue: logical } = s.labels;
+      assert.ok(logical === queue || queue.startsWith(`{${logical}.`), JSON.stringify(s.labels));
+    }
+  }
+  const api = await scrape(sys.base);
+  for (const shard of shards) {
+    assert.equal(samples(api, 'drover_queue_jobs_completed_total', { queue: shard, logical_queue: 'metrics-sharded' }).length, 1);
+  }
 });
 
 test('the example Grafana dashboard only queries series the apps expose', { timeout: 30000 }, async () => {

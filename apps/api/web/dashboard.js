@@ -138,8 +138,17 @@
   // ---------------------------------------------------------------------------------------
   // Live data: the overview from the event stream, and the queue length sampled from it.
   // ---------------------------------------------------------------------------------------
-  let overview = [];  // [{name, counts, paused, deadLetter, completedPerMinute, failedPerMinute, workers}]
-  const samples = new Map();  // queue -> [{at, waiting, active, delayed, failed}]
+  // [{name, counts, paused, deadLetter, completedPerMinute, failedPerMinute, workers}, and
+  // `shards` on a sharded queue's logical row, `shardOf` on its shards' rows]
+  let overview = [];
+  const samples = new Map();  // sampleKey(row) -> [{at, waiting, active, delayed, failed}]
+  const shardNames = new Set();  // the shards' queue names, seen in the overview
+  const expandedShards = new Set();  // the logical queues whose shards the overview shows
+  // A logical row's name may also be a plain queue's (one used before sharding); as
+  // queue_overview::key() in drover_app.
+  const sampleKey = (q) => (q.shards ? `${q.name} (${q.shards.length} shards)` : q.name);
+  // A queue's own row: never a logical row, which is no queue of its own.
+  const queueRow = (name) => overview.find((q) => q.name === name && !q.shards);
   const overviewListeners = new Set();
   const jobListeners = new Set();
 
@@ -147,11 +156,12 @@
     overview = list;
     for (const q of list) {
       const c = q.counts || {};
-      const arr = samples.get(q.name) || [];
+      if (q.shardOf) shardNames.add(q.name);
+      const arr = samples.get(sampleKey(q)) || [];
       arr.push({ at, waiting: (c.waiting || 0) + (c.prioritized || 0) + (c.paused || 0), active: c.active || 0,
         delayed: c.delayed || 0, failed: c.failed || 0 });
       while (arr.length && arr[0].at < at - SAMPLE_KEEP_MS) arr.shift();
-      samples.set(q.name, arr);
+      samples.set(sampleKey(q), arr);
     }
     for (const fn of overviewListeners) fn(list);
   }
@@ -309,22 +319,39 @@
       alertsCard,
       el('section', { class: 'card' }, table),
       el('section', { class: 'card' }, el('h2', {}, 'Jobs waiting over time (sampled by this page)'), chartBox));
+    // A sharded queue is a logical row (its shards' sums) that opens and closes its
+    // shards' rows, which follow it; each shard is a queue like any other.
+    const countCells = (q) => {
+      const c = q.counts || {};
+      return [...['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'].map((s) =>
+        el('td', { class: `num${s === 'failed' && c[s] ? ' warn' : ''}`, 'data-count': s }, c[s] || 0)),
+      el('td', { class: 'num' }, q.completedPerMinute ?? '–'),
+      el('td', { class: `num${q.failedPerMinute ? ' warn' : ''}` }, q.failedPerMinute ?? '–'),
+      el('td', { class: `num${!q.workers && !q.deadLetter ? ' warn' : ''}` }, q.workers),
+      el('td', {}, q.paused ? el('span', { class: 'badge paused' }, 'paused') : null,
+        q.deadLetter ? el('span', { class: 'badge dlq' }, 'dead letters') : null)];
+    };
+    const row = (q) => {
+      if (q.shards) {
+        const open = expandedShards.has(q.name);
+        const toggle = () => { if (open) expandedShards.delete(q.name); else expandedShards.add(q.name); fill(overview); };
+        return el('tr', { class: 'click logical', 'data-logical': q.name, 'aria-expanded': String(open), onclick: toggle },
+          el('td', {}, el('span', { class: 'twisty' }, open ? '▾' : '▸'), q.name,
+            el('span', { class: 'badge shards', title: q.shards.join(', ') }, `${q.shards.length} shards`)),
+          ...countCells(q));
+      }
+      return el('tr', { class: `click${q.shardOf ? ' shard' : ''}`, 'data-queue': q.name, 'data-shard-of': q.shardOf,
+        hidden: q.shardOf && !expandedShards.has(q.shardOf), onclick: () => (location.hash = qhref(q.name)) },
+      el('td', {}, el('a', { href: qhref(q.name) }, q.name)), ...countCells(q));
+    };
     const fill = (list) => {
-      put(body, ...(list.length ? list.map((q) => {
-        const c = q.counts || {};
-        return el('tr', { class: 'click', 'data-queue': q.name, onclick: () => (location.hash = qhref(q.name)) },
-          el('td', {}, el('a', { href: qhref(q.name) }, q.name)),
-          ...['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'].map((s) =>
-            el('td', { class: `num${s === 'failed' && c[s] ? ' warn' : ''}`, 'data-count': s }, c[s] || 0)),
-          el('td', { class: 'num' }, q.completedPerMinute), el('td', { class: `num${q.failedPerMinute ? ' warn' : ''}` }, q.failedPerMinute),
-          el('td', { class: `num${!q.workers && !q.deadLetter ? ' warn' : ''}` }, q.workers),
-          el('td', {}, q.paused ? el('span', { class: 'badge paused' }, 'paused') : null,
-            q.deadLetter ? el('span', { class: 'badge dlq' }, 'dead letters') : null));
-      }) : [el('tr', {}, el('td', { colspan: 11, class: 'muted' }, 'No queues under this prefix yet.'))]));
+      put(body, ...(list.length ? list.map(row) : [el('tr', {}, el('td', { colspan: 11, class: 'muted' }, 'No queues under this prefix yet.'))]));
       const colors = ['#2f5fd0', '#c0362c', '#1f8a4c', '#b7791f', '#7a3fc0', '#0f8b8d'];
-      const busiest = [...samples.entries()].sort((a, b) => b[1].at(-1).waiting - a[1].at(-1).waiting).slice(0, 6);
-      put(chartBox, lineChart(busiest.map(([name, arr], i) => ({
-        name, color: colors[i % colors.length], points: arr.map((s) => ({ x: s.at, y: s.waiting })) }))));
+      // Shards are drawn within their logical queue's line, not again on their own.
+      const busiest = [...samples.entries()].filter(([key]) => !shardNames.has(key))
+        .sort((a, b) => b[1].at(-1).waiting - a[1].at(-1).waiting).slice(0, 6);
+      put(chartBox, lineChart(busiest.map(([key, arr], i) => ({
+        name: key, color: colors[i % colors.length], points: arr.map((s) => ({ x: s.at, y: s.waiting })) }))));
     };
     fill(overview);
     api('/api/admin/queues').then((r) => takeOverview(r.queues, r.at)).catch(handleError);
@@ -358,7 +385,7 @@
     const search = params.get('search') || '';
     setCrumbs({ text: 'Queues', href: '#/' }, { text: name });
     startStream(name);
-    const info = () => overview.find((q) => q.name === name) || { counts: {}, paused: false, deadLetter: name.endsWith('-dlq') };
+    const info = () => queueRow(name) || { counts: {}, paused: false, deadLetter: name.endsWith('-dlq') };
     const title = el('h1');
     const actions = el('div', { class: 'row', id: 'queue-actions' });
     const tabs = el('nav', { class: 'tabs', id: 'state-tabs' });
@@ -368,25 +395,41 @@
     const charts = { throughput: el('div'), length: el('div'), timing: el('div'), workers: el('div') };
     const go = (p) => (location.hash = qhref(name, { state, page: p.page ?? 1, search: p.search ?? search }));
 
+    // A sharded queue's name, with no plain queue of that name: its jobs are in its shards,
+    // which the page links to; its actions act on every shard (the API fans them out).
+    const logicalRow = () => (queueRow(name) ? null : overview.find((r) => r.name === name && r.shards));
+    const jobsCard = el('section', { class: 'card', style: 'margin-top:12px' });
+    const chartsGrid = el('div', { class: 'grid' });
     const drawHeader = () => {
-      const q = info();
+      const logical = logicalRow();
+      const q = logical || info();
       put(title, name, q.paused ? el('span', { class: 'badge paused', id: 'paused-badge' }, 'paused') : null,
-        q.deadLetter ? el('span', { class: 'badge dlq' }, 'dead letters') : null);
+        q.deadLetter ? el('span', { class: 'badge dlq' }, 'dead letters') : null,
+        q.shardOf ? el('a', { class: 'badge shards', id: 'shard-of', href: '#/', onclick: () => expandedShards.add(q.shardOf) },
+          `a shard of ${q.shardOf}`) : null);
+      if (logical) {
+        title.append(el('span', { class: 'muted', id: 'sharded-note', style: 'font-size:13px;font-weight:400' },
+          `a sharded queue; its jobs are in its ${logical.shards.length} shards: `,
+          logical.shards.flatMap((s, i) => [i ? ', ' : null, el('a', { href: qhref(s) }, s)])));
+      }
+      jobsCard.hidden = Boolean(logical);
+      chartsGrid.hidden = Boolean(logical);
+      const of = logical ? `${name} (every one of its ${logical.shards.length} shards)` : name;
       const reload = () => { loadJobs(); };
       put(actions, 
         q.paused
           ? actionButton('Resume', 'resume', () => runAction('Resume', `/api/admin/queues/${encodeURIComponent(name)}/resume`, { after: reload }))
           : actionButton('Pause', 'pause', () => runAction('Pause', `/api/admin/queues/${encodeURIComponent(name)}/pause`,
-            { confirm: `Pause ${name}? Workers finish what they hold and take no new jobs until it is resumed.`, after: reload })),
+            { confirm: `Pause ${of}? Workers finish what they hold and take no new jobs until it is resumed.`, after: reload })),
         actionButton('Retry all failed', 'retry-failed', () => runAction('Retry all failed', `/api/admin/queues/${encodeURIComponent(name)}/retry-failed`,
-          { confirm: `Move all ${q.counts.failed || 0} failed jobs of ${name} back to waiting?`, after: reload }), { show: !q.deadLetter }),
+          { confirm: `Move all ${q.counts.failed || 0} failed jobs of ${of} back to waiting?`, after: reload }), { show: !q.deadLetter }),
         actionButton('Promote delayed', 'promote-delayed', () => runAction('Promote delayed', `/api/admin/queues/${encodeURIComponent(name)}/promote-delayed`,
-          { confirm: `Run all ${q.counts.delayed || 0} delayed jobs of ${name} now?`, after: reload }), { show: !q.deadLetter }),
+          { confirm: `Run all ${q.counts.delayed || 0} delayed jobs of ${of} now?`, after: reload }), { show: !q.deadLetter }),
         actionButton(`Clean ${state}`, 'clean', () => runAction(`Clean ${state}`, `/api/admin/queues/${encodeURIComponent(name)}/clean`,
           { body: { state, graceMs: 0, limit: 0 }, confirm: `Delete every ${state} job of ${name}? This cannot be undone.`, after: reload }),
-        { danger: true, show: ['completed', 'failed', 'delayed', 'waiting', 'prioritized', 'paused'].includes(state) }),
+        { danger: true, show: !logical && ['completed', 'failed', 'delayed', 'waiting', 'prioritized', 'paused'].includes(state) }),
         actionButton('Drain', 'drain', () => runAction('Drain', `/api/admin/queues/${encodeURIComponent(name)}/drain`,
-          { body: { delayed: false }, confirm: `Delete every waiting job of ${name} (delayed ones stay)? This cannot be undone.`, after: reload }), { danger: true }));
+          { body: { delayed: false }, confirm: `Delete every waiting job of ${of} (delayed ones stay)? This cannot be undone.`, after: reload }), { danger: true }));
       put(tabs, ...STATES.map((s) => el('a', {
         href: qhref(name, { state: s }), class: s === state ? 'active' : '', 'data-state': s,
       }, s, el('span', { class: 'n' }, q.counts[s] || 0))));
@@ -463,19 +506,18 @@
         { name: 'delayed', color: '#b7791f', points: arr.map((s) => ({ x: s.at, y: s.delayed })) }]));
     };
 
-    put(view, 
-      title, actions,
-      el('section', { class: 'card', style: 'margin-top:12px' }, tabs,
-        el('form', { class: 'row', style: 'margin-bottom:8px', onsubmit: (ev) => { ev.preventDefault(); go({ search: searchInput.value.trim() }); } },
-          searchInput, el('button', { type: 'submit', class: 'secondary', id: 'search-go' }, 'Search'),
-          search ? el('a', { href: qhref(name, { state }) }, 'clear') : null),
-        el('table', { id: 'jobs' }, el('thead', {}, el('tr', {}, ...['id', 'name', 'created', 'processed / finished', 'attempts', 'reason / progress'].map((h) => el('th', { class: h === 'attempts' ? 'num' : '' }, h)))), rows),
-        pager),
-      el('div', { class: 'grid' },
-        el('section', { class: 'card' }, el('h2', {}, 'Throughput (last hour)'), charts.throughput),
-        el('section', { class: 'card' }, el('h2', {}, 'Queue length (sampled by this page)'), charts.length),
-        el('section', { class: 'card' }, el('h2', {}, 'Processing and waiting time'), charts.timing),
-        el('section', { class: 'card wide', id: 'workers' }, el('h2', {}, 'Workers'), charts.workers)));
+    put(jobsCard, tabs,
+      el('form', { class: 'row', style: 'margin-bottom:8px', onsubmit: (ev) => { ev.preventDefault(); go({ search: searchInput.value.trim() }); } },
+        searchInput, el('button', { type: 'submit', class: 'secondary', id: 'search-go' }, 'Search'),
+        search ? el('a', { href: qhref(name, { state }) }, 'clear') : null),
+      el('table', { id: 'jobs' }, el('thead', {}, el('tr', {}, ...['id', 'name', 'created', 'processed / finished', 'attempts', 'reason / progress'].map((h) => el('th', { class: h === 'attempts' ? 'num' : '' }, h)))), rows),
+      pager);
+    put(chartsGrid,
+      el('section', { class: 'card' }, el('h2', {}, 'Throughput (last hour)'), charts.throughput),
+      el('section', { class: 'card' }, el('h2', {}, 'Queue length (sampled by this page)'), charts.length),
+      el('section', { class: 'card' }, el('h2', {}, 'Processing and waiting time'), charts.timing),
+      el('section', { class: 'card wide', id: 'workers' }, el('h2', {}, 'Workers'), charts.workers));
+    put(view, title, actions, jobsCard, chartsGrid);
     drawHeader();
     drawLength();
     loadJobs();

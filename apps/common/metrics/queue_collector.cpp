@@ -1,7 +1,10 @@
-// queue_collector.cpp - job counts per queue and state, cached for a moment.
+// queue_collector.cpp - job counts per queue and state, each labelled with its logical
+// queue, cached for a moment.
 #include "drover_app/metrics/queue_collector.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <drover/shard_names.hpp>
 
 namespace net = boost::asio;
 
@@ -15,12 +18,14 @@ queue_collector::queue_collector(net::any_io_executor ex, registry& r, queue_opt
       bullmq_totals_(bullmq_totals),
       max_age_(max_age),
       jobs_(r.add_gauge("drover_queue_jobs", "Jobs in a queue, by state, read from Redis when scraped.",
-                        {"queue", "state"})) {
+                        {"queue", "logical_queue", "state"})) {
   if (bullmq_totals_) {
     completed_ = &r.add_counter("drover_queue_jobs_completed_total",
-                                "Jobs completed in a queue by any worker, from BullMQ's metrics keys.", {"queue"});
-    failed_ = &r.add_counter("drover_queue_jobs_failed_total",
-                             "Jobs failed in a queue by any worker, from BullMQ's metrics keys.", {"queue"});
+                                "Jobs completed in a queue by any worker, from BullMQ's metrics keys.",
+                                {"queue", "logical_queue"});
+    failed_ =
+        &r.add_counter("drover_queue_jobs_failed_total",
+                       "Jobs failed in a queue by any worker, from BullMQ's metrics keys.", {"queue", "logical_queue"});
   }
 }
 
@@ -47,18 +52,36 @@ net::awaitable<void> queue_collector::refresh() {
   } catch (const std::exception& e) {
     spdlog::debug("metrics: cannot list the queues: {}", e.what());
   }
+  // Each shard's series names its logical queue, a plain queue's its own name, so that
+  // `sum by (logical_queue)` counts every job once.
+  std::map<std::string, std::string> logical;
+  for (const auto& sharded : group_shards(names).sharded) {
+    for (const auto& shard : sharded.shards) logical[shard] = sharded.name;
+  }
   for (const auto& name : names) {
+    const auto it = logical.find(name);
+    const std::string& logical_name = it == logical.end() ? name : it->second;
     try {
       auto& q = queue_for(name);
       std::vector<std::string> every_state;  // BullMQ's default list
       auto counts = co_await q.get_job_counts(std::move(every_state));
-      for (const auto& [state, n] : counts) jobs_.with({name, state}).set(static_cast<double>(n));
+      // A queue whose logical queue changed (its shards became complete, or stopped being)
+      // drops its series under the old one, which would otherwise be counted as well.
+      if (auto seen = logical_of_.find(name); seen != logical_of_.end() && seen->second != logical_name) {
+        for (const auto& [state, n] : counts) jobs_.remove({name, seen->second, state});
+        if (bullmq_totals_) {
+          completed_->remove({name, seen->second});
+          failed_->remove({name, seen->second});
+        }
+      }
+      logical_of_[name] = logical_name;
+      for (const auto& [state, n] : counts) jobs_.with({name, logical_name, state}).set(static_cast<double>(n));
       if (bullmq_totals_) {
         std::string completed_kind = "completed", failed_kind = "failed";
         auto done = co_await q.get_metrics(std::move(completed_kind), 0, 0);
         auto failed = co_await q.get_metrics(std::move(failed_kind), 0, 0);
-        completed_->with({name}).set_total(static_cast<double>(done.count));
-        failed_->with({name}).set_total(static_cast<double>(failed.count));
+        completed_->with({name, logical_name}).set_total(static_cast<double>(done.count));
+        failed_->with({name, logical_name}).set_total(static_cast<double>(failed.count));
       }
     } catch (const std::exception& e) {
       spdlog::debug("metrics: cannot read queue {}: {}", name, e.what());

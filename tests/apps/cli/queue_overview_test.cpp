@@ -1,6 +1,7 @@
 // queue_overview_test.cpp - `drover queue list` and `drover top` read every queue under a
-// prefix from a real redis-server: names, counts, paused, workers and their slots; and
-// the frame they print.
+// prefix from a real redis-server: names, counts, paused, workers and their slots, a
+// sharded queue as a logical row and its shards' (drover_app/queue_overview.hpp, which
+// the dashboard shares); and the frame they print.
 #include "queue_overview.hpp"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <drover/sharded_queue.hpp>
 #include <drover/worker.hpp>
 
 #include "support/async.hpp"
@@ -98,6 +100,60 @@ TEST_F(queue_overview_test, reads_every_queue_with_counts_paused_and_workers) {
     co_await w.close(0ms);
     orders.close();
     reports.close();
+  });
+}
+
+TEST_F(queue_overview_test, groups_a_sharded_queue_into_a_logical_row_followed_by_its_shards) {
+  test::run_async([&](net::io_context& io) -> net::awaitable<void> {
+    sharded_queue mail(io.get_executor(), "mail", 3, qopts());
+    queue legacy(io.get_executor(), "mail", qopts());  // the plain queue used before sharding
+    boost::json::value data = boost::json::object();
+    for (int n = 0; n < 6; ++n) {
+      // Named first: no temporaries inside a co_await (GCC 12).
+      auto add = mail.add("m", data, {}, "user-" + std::to_string(n % 3));
+      co_await std::move(add);
+    }
+    job_options later;
+    later.delay = 60'000;
+    auto add_later = mail.add("later", data, later);
+    co_await std::move(add_later);
+    auto add_old = legacy.add("old", data);
+    co_await std::move(add_old);
+    co_await mail.shard(1).pause();
+
+    overview_reader reader(io.get_executor(), where());
+    auto seen = co_await reader.read();
+    DROVER_CO_ASSERT_TRUE(seen.size() == 5u);
+    EXPECT_EQ(seen[0].name, "mail");
+    EXPECT_TRUE(seen[0].shards.empty()) << "the plain queue keeps its own row";
+    EXPECT_EQ(seen[0].count("waiting"), 1);
+    const auto& logical = seen[1];
+    EXPECT_EQ(logical.name, "mail");
+    EXPECT_EQ(logical.shards, shard_names("mail", 3));
+    EXPECT_EQ(logical.count("waiting") + logical.count("paused"), 6) << "the shards' sum, not the plain queue's";
+    EXPECT_EQ(logical.count("delayed"), 1);
+    EXPECT_FALSE(logical.paused) << "paused only when every shard is";
+    EXPECT_EQ(seen[0].key(), "mail");
+    EXPECT_EQ(logical.key(), "mail (3 shards)") << "a key apart from the plain queue's";
+    std::int64_t waiting = 0;
+    for (std::size_t s = 0; s < 3; ++s) {
+      const auto& shard = seen[2 + s];
+      EXPECT_EQ(shard.name, mail.shard(s).name());
+      EXPECT_EQ(shard.shard_of, "mail");
+      EXPECT_EQ(shard.paused, s == 1);
+      waiting += shard.count("waiting") + shard.count("paused");
+    }
+    EXPECT_EQ(waiting, 6);
+
+    auto j = logical.to_json();
+    EXPECT_EQ(j.at("shards").as_array().size(), 3u);
+    EXPECT_FALSE(j.contains("shardOf"));
+    EXPECT_EQ(seen[2].to_json().at("shardOf").as_string(), "mail");
+    EXPECT_FALSE(seen[0].to_json().contains("shards"));
+
+    reader.close();
+    mail.close();
+    legacy.close();
   });
 }
 

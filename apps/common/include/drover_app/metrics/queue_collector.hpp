@@ -18,11 +18,16 @@
 namespace drover::app::metrics {
 
 // Series:
-//   drover_queue_jobs{queue,state}  gauge  jobs per state (waiting, active, delayed,
-//                                          prioritized, waiting-children, completed, failed)
+//   drover_queue_jobs{queue,logical_queue,state}  gauge  jobs per state (waiting, active,
+//                              delayed, prioritized, waiting-children, completed, failed)
 // and, with `bullmq_totals`, from BullMQ's metrics keys (kept by the workers, whichever
 // language they are written in):
-//   drover_queue_jobs_completed_total{queue}, drover_queue_jobs_failed_total{queue}
+//   drover_queue_jobs_completed_total{queue,logical_queue},
+//   drover_queue_jobs_failed_total{queue,logical_queue}
+// `logical_queue` is the sharded queue a shard belongs to (drover/shard_names.hpp,
+// group_shards over the listed names), and a plain queue's own name: `sum by
+// (logical_queue)` counts every job once. No series sums the shards itself, which would
+// count their jobs twice in such a sum.
 // A refresh reads Redis at most once per `max_age`; scrapes in between see the last
 // values. A queue that can no longer be read keeps its last values until it reads again.
 // Thread safety: one executor (the app's).
@@ -50,6 +55,7 @@ class queue_collector {
   family<counter>* completed_ = nullptr;
   family<counter>* failed_ = nullptr;
   std::map<std::string, std::unique_ptr<queue>> queues_;
+  std::map<std::string, std::string> logical_of_;  // queue -> the logical_queue its series carry
   std::chrono::steady_clock::time_point last_{};
   bool refreshing_ = false;
 };
