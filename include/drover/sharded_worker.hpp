@@ -22,6 +22,11 @@ namespace drover {
 // needs at least one slot: a budget below N is raised to N. Each shard's worker blocks on
 // its own shard's marker, on the master that owns it.
 //
+// A dead-letter queue (worker_options::dead_letter_queue, any non-empty name) is one per
+// shard, named dead_letter_queue::name_for(<shard's name>) ("{<name>.<i>}-dlq"): a
+// failure and its copy are written by one script, so on a Redis Cluster the copy must be
+// in the shard's slot, which only a name carrying the shard's hash tag gives.
+//
 // Thread safety: none; as drover::worker.
 class sharded_worker {
  public:

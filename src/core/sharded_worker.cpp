@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "drover/dead_letter_queue.hpp"
 #include "drover/shard_names.hpp"
 
 namespace net = boost::asio;
@@ -33,6 +34,7 @@ sharded_worker::sharded_worker(net::any_io_executor ex, std::string name, std::s
   for (std::size_t i = 0; i < shards; ++i) {
     auto o = opts;
     o.concurrency = slots[i];
+    if (!o.dead_letter_queue.empty()) o.dead_letter_queue = dead_letter_queue::name_for(names[i]);
     workers_.push_back(std::make_unique<worker>(ex, names[i], proc, std::move(o)));
   }
 }
