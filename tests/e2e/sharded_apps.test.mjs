@@ -10,7 +10,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { startSystem, postJSON, getJSON, waitForJob, waitFor, freePort } from './system.mjs';
 import { startRedisCluster } from '../interop/redis_cluster.mjs';
-import { runDrover, DROVER_BIN } from '../interop/support.mjs';
+import { createRequire } from 'node:module';
+import { runDrover, DROVER_BIN, onCleanup } from '../interop/support.mjs';
+
+const { io } = createRequire(import.meta.url)('socket.io-client');
 
 const SHARDS = 3;
 const SHARDED = { AI_QUEUE_SHARDS: String(SHARDS), DOCUMENT_QUEUE_SHARDS: String(SHARDS),
@@ -161,6 +164,18 @@ test('a tagged prefix with sharded queues is refused at start on a cluster, sayi
 
 test('AI_QUEUE_SHARDS=2 on a single redis-server: answers, polls and history as with a plain queue', { timeout: 60000 }, async () => {
   const sys = await startSystem({ env: { AI_QUEUE_SHARDS: '2' } });
+  // Socket.IO: a job subscribed by its shard-qualified id gets its events under that id.
+  const socket = io(sys.base, { transports: ['websocket'], reconnection: false });
+  onCleanup(() => socket.close());
+  await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+  const events = [];
+  for (const name of ['job-progress', 'job-completed']) socket.on(name, (payload) => events.push({ name, payload }));
+  const live = await sendAndAwait(sys, 'c-two-live', 'stream please');
+  const acked = await new Promise((resolve) => socket.emit('subscribe-job', live, resolve));
+  assert.deepEqual(acked, { ok: true });
+  await waitFor(() => events.some((e) => e.name === 'job-completed'), { what: 'job-completed over Socket.IO' });
+  assert.ok(events.every((e) => e.payload.jobId === live), JSON.stringify(events));
+
   const ids = [];
   for (let n = 0; n < 4; n++) ids.push(await sendAndAwait(sys, 'c-two', `hi ${n}`));
   for (const id of ids) {
@@ -170,7 +185,7 @@ test('AI_QUEUE_SHARDS=2 on a single redis-server: answers, polls and history as 
   await waitFor(async () => (await getJSON(sys.base, '/api/conversations/c-two/messages')).body.messages
     .filter((m) => m.role === 'assistant').length === ids.length, { what: 'every answer delivered' });
   const counts = await shardCounts(sys.redis.url, 'ai-processing', 2);
-  assert.equal(counts.counts.completed, ids.length);
+  assert.equal(counts.counts.completed, ids.length + 1);  // and the one followed live
   assert.ok(counts.shards.every((s) => (s.counts.completed ?? 0) > 0), JSON.stringify(counts.shards));
   // The other queues stay plain: a document's job keeps its own id.
   const form = new FormData();
