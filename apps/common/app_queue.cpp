@@ -62,8 +62,8 @@ net::awaitable<std::optional<job_state>> app_queue::get_job_state(std::string id
 }
 
 net::awaitable<std::pair<std::vector<std::string>, std::int64_t>> app_queue::get_job_logs(std::string id,
-                                                                                         std::int64_t start,
-                                                                                         std::int64_t end) {
+                                                                                          std::int64_t start,
+                                                                                          std::int64_t end) {
   auto where = locate(id);
   if (!where) co_return std::pair<std::vector<std::string>, std::int64_t>{};
   auto get = where->first->get_job_logs(where->second, start, end);

@@ -185,7 +185,9 @@ struct workers_app::impl {
     for (std::size_t k = 0; k < workers.size(); ++k) list.emplace_back(worker_queues[k], workers[k].get());
     for (auto& w : sharded_workers) {
       // Each shard as the queue it is.
-      for (std::size_t s = 0; s < w->shards(); ++s) list.emplace_back(shard_name(w->name(), s, w->shards()), &w->shard(s));
+      for (std::size_t s = 0; s < w->shards(); ++s) {
+        list.emplace_back(shard_name(w->name(), s, w->shards()), &w->shard(s));
+      }
     }
     jobs.sample(list);
     co_return httpd::metrics_response(req, registry);

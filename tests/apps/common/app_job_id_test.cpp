@@ -32,17 +32,17 @@ TEST(app_job_id, malformed_ids_are_refused) {
     std::size_t shards;
   };
   const row cases[] = {
-      {"", 3},                      // nothing
-      {"17", 3},                    // a plain id: no shard
-      {"-17", 3},                   // no shard before the dash
-      {"1-", 3},                    // no id after it
-      {"3-17", 3},                  // no such shard
-      {"01-17", 3},                 // a leading zero: one shard, one spelling
-      {"+1-17", 3},                 // a sign
-      {" 1-17", 3},                 // a space
-      {"1x-17", 3},                 // not a number
+      {"", 3},                           // nothing
+      {"17", 3},                         // a plain id: no shard
+      {"-17", 3},                        // no shard before the dash
+      {"1-", 3},                         // no id after it
+      {"3-17", 3},                       // no such shard
+      {"01-17", 3},                      // a leading zero: one shard, one spelling
+      {"+1-17", 3},                      // a sign
+      {" 1-17", 3},                      // a space
+      {"1x-17", 3},                      // not a number
       {"99999999999999999999999-1", 3},  // beyond size_t
-      {"0-1", 0},                   // no shards at all
+      {"0-1", 0},                        // no shards at all
   };
   for (const auto& c : cases) EXPECT_FALSE(parse_sharded_job_id(c.text, c.shards)) << '"' << c.text << '"';
 }
