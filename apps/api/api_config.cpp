@@ -66,6 +66,7 @@ api_config api_config::from_env() {
   if (const char* v = env("PUBLIC_URL")) c.public_url = v;
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
   if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
+  c.shards = app::queue_shards::from_env();
   if (const char* v = env("METRICS_TOKEN")) c.metrics_token = v;
   if (const char* v = env("METRICS_BIND")) c.metrics_bind = v;
   if (const char* v = env("METRICS_PORT")) c.metrics_port = app::env_number<std::uint16_t>("METRICS_PORT", v);

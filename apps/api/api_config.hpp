@@ -8,6 +8,7 @@
 
 #include <drover/job_options.hpp>
 #include <drover/redis_options.hpp>
+#include <drover_app/queue_shards.hpp>
 
 #include "api/admin_access.hpp"
 #include "api/auth/jwt_verifier.hpp"
@@ -57,6 +58,9 @@ struct api_config {
   std::chrono::milliseconds idle_timeout{60000};  // keep-alive connections close after this
   std::string prefix = "bull";
   redis_options redis = redis_options::from_env();
+  // AI_QUEUE_SHARDS, DOCUMENT_QUEUE_SHARDS, WEBHOOK_QUEUE_SHARDS: 0 plain queues (the
+  // default), N sharded ones; the Workers app must be given the same.
+  app::queue_shards shards;
   // REDIS_MIN_REPLICAS, REDIS_REPLICATION_TIMEOUT_MS (below api_command_timeout): a
   // send's and an upload's job is confirmed on that many replicas before the 200/202,
   // else 503 (docs/reliability.md).

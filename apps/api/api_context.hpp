@@ -8,7 +8,7 @@
 #include <chrono>
 #include <utility>
 
-#include <drover/queue.hpp>
+#include <drover_app/app_queue.hpp>
 #include <drover_app/db/database.hpp>
 
 #include "api/api_config.hpp"
@@ -19,7 +19,6 @@ namespace drover::api {
 namespace socketio {
 class server;
 }
-class job_event_relay;
 class gatekeeper;
 
 // Thread safety: one executor, as the server that made it; the database calls run on
@@ -29,11 +28,10 @@ struct api_context {
   const api_config& cfg;
   app::database& db;
   boost::asio::thread_pool& db_pool;
-  queue& ai_queue;
-  queue& webhook_queue;  // read only: deliveries and their attempts
-  queue& documents_queue;
+  app::app_queue& ai_queue;
+  app::app_queue& webhook_queue;  // read only: deliveries and their attempts
+  app::app_queue& documents_queue;
   socketio::server& sio;
-  job_event_relay& relay;
   gatekeeper& gate;
 
   // Runs `work` (a named callable: see blocking_call.hpp) on the database pool.

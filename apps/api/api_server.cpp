@@ -5,12 +5,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
 #include <drover/discovery.hpp>
 #include <drover/error.hpp>
 #include <drover_app/alert_state.hpp>
+#include <drover_app/queue_shards.hpp>
 
 #include "api/admin_api.hpp"
 #include "api/api_context.hpp"
@@ -43,6 +45,21 @@ redis_options fast_fail(redis_options o) {
 
 queue_options queue_options_for(const api_config& cfg) { return queue_options{cfg.prefix, fast_fail(cfg.redis)}; }
 
+// The settings, once the queues' shards are known to suit the prefix (on a cluster): the
+// check's error says what to set, where the queue's own would only say what is wrong.
+api_config checked(api_config cfg) {
+  cfg.shards.check_prefix(cfg.prefix, cfg.redis);
+  return cfg;
+}
+
+// The rate limiter's scope. Its script touches two keys, so on a cluster they need one
+// hash tag: an untagged prefix (sharded queues) gets braces around it; a tagged one, or
+// any prefix on a single Redis, is kept as it was.
+std::string rate_scope(const api_config& cfg) {
+  if (cfg.redis.cluster.seeds.empty() || app::has_hash_tag(cfg.prefix)) return cfg.prefix;
+  return "{" + cfg.prefix + "}";
+}
+
 std::unique_ptr<gatekeeper> make_gatekeeper(net::any_io_executor ex, const api_config& cfg) {
   cfg.check_safe();
   std::shared_ptr<const auth::jwt_verifier> verifier;
@@ -56,7 +73,7 @@ std::unique_ptr<gatekeeper> make_gatekeeper(net::any_io_executor ex, const api_c
                               e.what()));
     }
   }
-  auto limiter = std::make_unique<rate_limiter>(ex, fast_fail(cfg.redis), cfg.rates, cfg.prefix);
+  auto limiter = std::make_unique<rate_limiter>(ex, fast_fail(cfg.redis), cfg.rates, rate_scope(cfg));
   return std::make_unique<gatekeeper>(cfg.auth, std::move(verifier), cfg.dashboard, cfg.metrics_token,
                                       std::move(limiter));
 }
@@ -65,7 +82,7 @@ std::unique_ptr<gatekeeper> make_gatekeeper(net::any_io_executor ex, const api_c
 
 api_server::api_server(net::any_io_executor ex, api_config cfg)
     : ex_(ex),
-      cfg_(std::move(cfg)),
+      cfg_(checked(std::move(cfg))),
       socketio_connections_(registry_.add_gauge("drover_socketio_connections",
                                                 "Socket.IO clients connected now (WebSocket or long-polling).")),
       connectivity_(ex, registry_, cfg_.redis, ""),
@@ -76,9 +93,9 @@ api_server::api_server(net::any_io_executor ex, api_config cfg)
           true),
       alert_reader_(ex, fast_fail(cfg_.redis)),
       db_pool_(cfg_.db_threads),
-      ai_queue_(ex, "ai-processing", queue_options_for(cfg_)),
-      webhook_queue_(ex, "webhook-delivery", queue_options_for(cfg_)),
-      documents_queue_(ex, "document-processing", queue_options_for(cfg_)),
+      ai_queue_(ex, "ai-processing", cfg_.shards.ai, queue_options_for(cfg_)),
+      webhook_queue_(ex, "webhook-delivery", cfg_.shards.webhooks, queue_options_for(cfg_)),
+      documents_queue_(ex, "document-processing", cfg_.shards.documents, queue_options_for(cfg_)),
       gate_(make_gatekeeper(ex, cfg_)),
       admin_(std::make_unique<admin_api>(ex, queue_options_for(cfg_), *gate_)) {}
 
@@ -111,13 +128,17 @@ void api_server::start() {
   queue_events_options eo;
   eo.prefix = cfg_.prefix;
   eo.redis = cfg_.redis;
-  relay_ = std::make_unique<job_event_relay>(ex_, "ai-processing", eo, sio_.get(), db_.get(), db_pool_);
-  relay_->start();
+  // One relay per shard of ai-processing (one for a plain queue), each on its own stream.
+  for (std::size_t s = 0; s < std::max<std::size_t>(1, cfg_.shards.ai); ++s) {
+    app::queue_shard shard{"ai-processing", cfg_.shards.ai, s};
+    relays_.push_back(std::make_unique<job_event_relay>(ex_, std::move(shard), eo, sio_.get(), db_.get(), db_pool_));
+    relays_.back()->start();
+  }
   connectivity_.watch_database(*db_, db_pool_);
   connectivity_.start();
 
   context_ = std::unique_ptr<api_context>(
-      new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_, documents_queue_, *sio_, *relay_, *gate_});
+      new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_, documents_queue_, *sio_, *gate_});
   rooms_ = std::make_unique<room_access>(*context_);
 
   route_table table;
@@ -215,7 +236,7 @@ void api_server::stop() {
   queue_stats_.close();
   alert_reader_.close();
   if (sio_) sio_->close_all();
-  if (relay_) relay_->stop();
+  for (auto& r : relays_) r->stop();
   if (admin_) admin_->close();
   if (gate_) gate_->close();
   ai_queue_.close();
@@ -227,7 +248,11 @@ std::uint16_t api_server::port() const { return http_ ? http_->port() : 0; }
 
 std::uint16_t api_server::metrics_port() const { return metrics_http_ ? metrics_http_->port() : 0; }
 
-std::size_t api_server::pending_logs() const { return relay_ ? relay_->buffered() : 0; }
+std::size_t api_server::pending_logs() const {
+  std::size_t n = 0;
+  for (const auto& r : relays_) n += r->buffered();
+  return n;
+}
 
 net::awaitable<response> api_server::handle(const request& req, std::string_view client_address) {
   co_return co_await router_->handle(req, client_address);

@@ -8,9 +8,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <drover/queue.hpp>
 #include <drover/redis_client.hpp>
+#include <drover_app/app_queue.hpp>
 #include <drover_app/connectivity_monitor.hpp>
 #include <drover_app/db/database.hpp>
 #include <drover_app/metrics/queue_collector.hpp>
@@ -75,12 +77,12 @@ class api_server {
   redis_client alert_reader_;  // GET /api/alerts
   boost::asio::thread_pool db_pool_;
   std::unique_ptr<app::database> db_;
-  queue ai_queue_;
-  queue webhook_queue_;  // read only: deliveries and their attempts
-  queue documents_queue_;
+  app::app_queue ai_queue_;
+  app::app_queue webhook_queue_;  // read only: deliveries and their attempts
+  app::app_queue documents_queue_;
   std::unique_ptr<gatekeeper> gate_;
   std::unique_ptr<socketio::server> sio_;
-  std::unique_ptr<job_event_relay> relay_;
+  std::vector<std::unique_ptr<job_event_relay>> relays_;  // ai-processing's, one per shard
   std::unique_ptr<admin_api> admin_;
   std::unique_ptr<api_context> context_;
   std::unique_ptr<room_access> rooms_;

@@ -164,13 +164,15 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
     doc.filename = in.filename;
     doc.content_type = *type;
     doc.size_bytes = static_cast<std::int64_t>(in.bytes.size());
-    doc.job_id = "doc-" + doc.id;
+    // The job's own id, and the app id that names it (its shard's, when sharded).
+    const std::string custom_job_id = "doc-" + doc.id;
+    doc.job_id = app.documents_queue.id_for_custom(custom_job_id);
     std::string bytes(in.bytes);
     auto store = [db, doc, bytes = std::move(bytes)]() { db->add_document(doc, bytes); };
     co_await app.in_db(std::move(store), upload_deadline);  // no copy of the bytes
 
     job_options opts;
-    opts.job_id = doc.job_id;  // one job per document, and the document names it before it exists
+    opts.job_id = custom_job_id;  // one job per document, and the document names it before it exists
     opts.attempts = 3;
     opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
     opts.timeout = 300000;

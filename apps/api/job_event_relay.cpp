@@ -35,13 +35,14 @@ constexpr int added_read_attempts = 60;
 
 }  // namespace
 
-job_event_relay::job_event_relay(net::any_io_executor ex, std::string queue_name, queue_events_options opts,
+job_event_relay::job_event_relay(net::any_io_executor ex, app::queue_shard queue, queue_events_options opts,
                                  socketio::server* sio, app::database* db, net::thread_pool& db_pool)
     : ex_(ex),
-      queue_name_(queue_name),
+      shard_(std::move(queue)),
+      queue_name_(shard_.queue_name()),
       opts_(opts),
-      stream_(opts.prefix + ":" + queue_name),
-      reader_(ex, queue_name, queue_options{opts.prefix, opts.redis}),
+      stream_(opts.prefix + ":" + queue_name_),
+      reader_(ex, queue_name_, queue_options{opts.prefix, opts.redis}),
       sio_(sio),
       db_(db),
       db_pool_(db_pool) {}
@@ -97,7 +98,7 @@ net::awaitable<std::string> job_event_relay::resume_position() {
           spdlog::warn("relay {}: the events after {} are gone from the stream; reconciling job_logs", queue_name_,
                        *stored);
         }
-        auto made_final = co_await reconcile_job_logs(ex_, reader_, *db_, db_pool_, queue_name_);
+        auto made_final = co_await reconcile_job_logs(ex_, reader_, *db_, db_pool_, shard_);
         if (made_final > 0) {
           spdlog::info("relay {}: {} job_logs rows made final from the jobs", queue_name_, made_final);
         }
@@ -165,16 +166,17 @@ net::awaitable<std::optional<job>> job_event_relay::added_job(const std::string&
 
 net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
   if (e.job_id.empty()) co_return;
-  const std::string room = "job:" + e.job_id;
+  const auto id = shard_.app_id(e.job_id);
+  const std::string room = "job:" + id;
   app::job_log_update u;
-  u.queue = queue_name_;
-  u.job_id = e.job_id;
+  u.queue = shard_.logical;
+  u.job_id = id;
   // When it happened, not when we read it: a replay after a restart then loses to
   // what the first reading stored (record_job_logs' rules).
   u.at_ms = stream_id_ms(e.stream_id);
   if (e.event == "progress") {
     json::object payload;
-    payload["jobId"] = e.job_id;
+    payload["jobId"] = id;
     payload["progress"] = e.fields.contains("data") ? e.fields.at("data") : json::value(nullptr);
     json::array args;
     args.push_back(std::move(payload));
@@ -195,7 +197,7 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     buffer(std::move(u), e.stream_id);
   } else if (e.event == "completed") {
     json::object payload;
-    payload["jobId"] = e.job_id;
+    payload["jobId"] = id;
     payload["result"] = e.fields.contains("returnvalue") ? e.fields.at("returnvalue") : json::value(nullptr);
     u.status = "completed";
     u.result_json = json::serialize(payload["result"]);
@@ -220,7 +222,7 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     }
     buffer(std::move(u), e.stream_id);
     json::object payload;
-    payload["jobId"] = e.job_id;
+    payload["jobId"] = id;
     payload["error"] = reason;
     json::array args;
     args.push_back(std::move(payload));

@@ -12,6 +12,7 @@
 
 #include <drover/queue.hpp>
 #include <drover/queue_events.hpp>
+#include <drover_app/app_job_id.hpp>
 #include <drover_app/db/database.hpp>
 
 namespace drover::api {
@@ -20,7 +21,10 @@ namespace socketio {
 class server;
 }
 
-// One relay per queue. Lifecycle:
+// One relay per BullMQ queue: per shard of a sharded queue, each following its shard's
+// stream. Job ids go out as app ids (app_job_id.hpp: "<shard>-<id>" for a shard), in the
+// Socket.IO rooms and events as in the job_logs rows, whose queue is the logical one.
+// Lifecycle:
 //  1. run(): reads the position it stored in the database (event_stream_positions) and
 //     follows the queue's event stream from there (from its first entry when none was
 //     stored), resuming after Redis outages; when the stream no longer holds the entries
@@ -40,8 +44,8 @@ class server;
 // Thread safety: one executor.
 class job_event_relay {
  public:
-  job_event_relay(boost::asio::any_io_executor ex, std::string queue, queue_events_options opts, socketio::server* sio,
-                  app::database* db, boost::asio::thread_pool& db_pool);
+  job_event_relay(boost::asio::any_io_executor ex, app::queue_shard queue, queue_events_options opts,
+                  socketio::server* sio, app::database* db, boost::asio::thread_pool& db_pool);
   ~job_event_relay();
 
   void start();
@@ -64,7 +68,8 @@ class job_event_relay {
   void buffer(app::job_log_update u, const std::string& stream_id);
 
   boost::asio::any_io_executor ex_;
-  std::string queue_name_;
+  app::queue_shard shard_;
+  std::string queue_name_;  // the BullMQ queue followed
   queue_events_options opts_;
   std::string stream_;  // "<prefix>:<queue>", the name of its position in the database
   std::unique_ptr<queue_events> events_;

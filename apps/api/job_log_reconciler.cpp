@@ -44,8 +44,9 @@ std::optional<app::job_log_update> final_update(const std::string& queue_name, c
 }  // namespace
 
 boost::asio::awaitable<std::size_t> reconcile_job_logs(boost::asio::any_io_executor ex, queue& jobs, app::database& db,
-                                                       boost::asio::thread_pool& db_pool, std::string queue_name,
+                                                       boost::asio::thread_pool& db_pool, app::queue_shard shard,
                                                        std::size_t limit) {
+  const auto& queue_name = shard.logical;
   auto read = [&db, queue_name, limit]() { return db.unfinished_job_logs(queue_name, limit); };
   auto rows = co_await blocking_call(ex, db_pool, read, reconcile_deadline);
   if (rows.size() == limit) {
@@ -55,11 +56,13 @@ boost::asio::awaitable<std::size_t> reconcile_job_logs(boost::asio::any_io_execu
   std::vector<app::job_log_update> updates;
   for (const auto& row : rows) {
     // Named awaitables: GCC 12 and temporaries inside co_await (docs/contributing.md).
-    auto get = jobs.get_job(row.job_id);
+    auto own_id = shard.own_id(row.job_id);
+    if (!own_id) continue;  // another shard's job (its relay reconciles it), or no job's id
+    auto get = jobs.get_job(*own_id);
     auto j = co_await std::move(get);
     std::optional<job_state> state;
     if (j) {
-      auto get_state = jobs.get_job_state(row.job_id);
+      auto get_state = jobs.get_job_state(*own_id);
       state = co_await std::move(get_state);
     }
     if (auto u = final_update(queue_name, row.job_id, j, state)) updates.push_back(std::move(*u));

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include <drover/tracing.hpp>
+#include <drover_app/app_job_id.hpp>
 #include <drover_app/blocking_call.hpp>
 #include <drover_app/random_token.hpp>
 
@@ -109,7 +110,7 @@ net::awaitable<void> send_progress(std::shared_ptr<progress_pump> p) {
 
 }  // namespace
 
-processor generate_response_processor(ai_provider& ai, queue& webhooks, document_search* documents,
+processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks, document_search* documents,
                                       replication_options replication) {
   return processor::async([&ai, &webhooks, documents, replication](job_context& ctx) -> net::awaitable<json::value> {
     const auto& j = ctx.job();
@@ -194,8 +195,10 @@ processor generate_response_processor(ai_provider& ai, queue& webhooks, document
     // long as a job can be run twice in practice.
     auto url = text_field(data, "webhookUrl");
     if (!url.empty()) {
+      // The id the API handed out: on a sharded queue, "<shard>-<id>".
+      const auto job_id = app::app_job_id_in(ctx.queue_key(), "ai-processing", j.id);
       json::object payload;
-      payload["jobId"] = j.id;
+      payload["jobId"] = job_id;
       // With the id, the identity of this job that survives a Redis data loss (ids
       // start again at 1): the API keys its idempotency on both.
       payload["timestamp"] = j.timestamp;
@@ -208,7 +211,10 @@ processor generate_response_processor(ai_provider& ai, queue& webhooks, document
       delivery["payload"] = std::move(payload);
       job_options opts;
       opts.job_id = app::random_hex(16);
-      opts.deduplication["id"] = "job-completed-" + j.id;
+      // The deduplication id also picks the delivery's shard when webhook-delivery is
+      // sharded: deduplication holds only within one shard.
+      std::string dedup_id = "job-completed-" + job_id;
+      opts.deduplication["id"] = dedup_id;
       opts.deduplication["ttl"] = delivery_dedup_ttl_ms;
       opts.attempts = 5;
       opts.backoff = backoff_options{"exponential", 1000, std::nullopt};
@@ -218,7 +224,8 @@ processor generate_response_processor(ai_provider& ai, queue& webhooks, document
       if (auto parent = trace_parent_of(j.opts)) set_trace_parent(opts, *parent);
       json::value delivery_value = std::move(delivery);
       std::string delivery_name = "job-completed";
-      co_await webhooks.add(delivery_name, delivery_value, opts);
+      auto add = webhooks.add(delivery_name, delivery_value, opts, dedup_id);
+      co_await std::move(add);
     }
     co_return out_value;
   });

@@ -8,6 +8,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <drover_app/app_queue.hpp>
 #include <drover_app/db/database.hpp>
 
 #include "documents/chunking.hpp"
@@ -31,8 +32,10 @@ struct document_search {
 // chunks of the conversation's documents that best match the user's message (full-text
 // search) go into the system prompt; a failed search is logged and the answer goes on
 // without them. The webhook's add asks for `replication` (an add not confirmed fails the
-// attempt; the delivery's deduplication keeps a retry from queueing a second one).
-processor generate_response_processor(ai_provider& ai, queue& webhooks, document_search* documents = nullptr,
+// attempt; the delivery's deduplication keeps a retry from queueing a second one). The
+// job id in the webhook is the app id (app_job_id.hpp: "<shard>-<id>" when ai-processing
+// is sharded), the one the API handed out.
+processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks, document_search* documents = nullptr,
                                       replication_options replication = {});
 
 class address_policy;
@@ -41,7 +44,8 @@ class address_policy;
 // as Standard Webhooks signs (webhook-id, webhook-timestamp, webhook-signature), within
 // 10 s. 2xx succeeds; 408, 429, 5xx and network errors fail the attempt (retried with
 // the job's backoff); other statuses, a malformed URL and a destination the policy
-// refuses fail the job for good. Each attempt is a JSON line of the job's log
+// refuses fail the job for good. The webhook-id is the delivery's app id (app_job_id.hpp),
+// the one GET /api/webhooks/deliveries/:deliveryId takes. Each attempt is a JSON line of the job's log
 // ({"attempt", "at", "durationMs", "status"?, "error"?}).
 processor webhook_delivery_processor(std::string secret, const address_policy& destinations);
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include <drover_app/app_job_id.hpp>
 #include <drover_app/clock.hpp>
 #include <drover_app/webhook_signature.hpp>
 
@@ -48,10 +49,12 @@ processor webhook_delivery_processor(std::string secret, const address_policy& d
     req.body = data.contains("payload") ? json::serialize(data.at("payload")) : std::string("{}");
     // Signed (Standard Webhooks), never the secret itself: a webhook URL may belong to
     // anyone. The delivery job's id is the webhook id, so retries carry the same one.
+    // The app id, "<shard>-<id>" when the queue is sharded: the id the API looks up.
     const auto timestamp = app::now_ms() / 1000;
-    req.headers.emplace_back("webhook-id", j.id);
+    const auto webhook_id = app::app_job_id_in(ctx.queue_key(), "webhook-delivery", j.id);
+    req.headers.emplace_back("webhook-id", webhook_id);
     req.headers.emplace_back("webhook-timestamp", std::to_string(timestamp));
-    req.headers.emplace_back("webhook-signature", app::sign_webhook(secret, j.id, timestamp, req.body));
+    req.headers.emplace_back("webhook-signature", app::sign_webhook(secret, webhook_id, timestamp, req.body));
     req.connect_timeout = std::chrono::seconds(5);
     req.read_timeout = std::chrono::seconds(10);
     req.total_timeout = std::chrono::seconds(10);

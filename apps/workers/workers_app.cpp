@@ -16,6 +16,8 @@
 #include <drover/discovery.hpp>
 #include <drover/error.hpp>
 #include <drover/queue.hpp>
+#include <drover/shard_names.hpp>
+#include <drover/sharded_worker.hpp>
 #include <drover/worker.hpp>
 
 #include <boost/asio/thread_pool.hpp>
@@ -113,6 +115,7 @@ workers_config workers_config::from_env() {
     throw error(errc::invalid_argument, fmt::format("WEBHOOK_ALLOWED_HOSTS: {}", e.what()));
   }
   if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
+  c.shards = app::queue_shards::from_env();
   if (const char* v = env("DATABASE_URL")) c.database_url = v;
   if (const char* v = env("AI_JOB_TIMEOUT_MS")) c.ai_job_timeout = app::env_ms("AI_JOB_TIMEOUT_MS", v);
   if (const char* v = env("DOCUMENT_JOB_TIMEOUT_MS"))
@@ -124,12 +127,23 @@ workers_config workers_config::from_env() {
   return c;
 }
 
+namespace {
+
+// The settings, once the queues' shards are known to suit the prefix (on a cluster): the
+// check's error says what to set, where the queue's own would only say what is wrong.
+workers_config checked(workers_config cfg) {
+  cfg.shards.check_prefix(cfg.prefix, cfg.redis);
+  return cfg;
+}
+
+}  // namespace
+
 struct workers_app::impl {
   impl(net::any_io_executor ex, workers_config c)
       : ex(ex),
-        cfg(std::move(c)),
+        cfg(checked(std::move(c))),
         ai(make_ai_provider(ex, cfg.ai)),
-        webhooks(ex, "webhook-delivery", queue_options{cfg.prefix, cfg.redis}) {}
+        webhooks(ex, "webhook-delivery", cfg.shards.webhooks, queue_options{cfg.prefix, cfg.redis}) {}
 
   worker_options options(int concurrency, const std::string& queue_name) const {
     worker_options o;
@@ -169,6 +183,12 @@ struct workers_app::impl {
     co_await queue_stats.refresh();
     std::vector<std::pair<std::string, const worker*>> list;
     for (std::size_t k = 0; k < workers.size(); ++k) list.emplace_back(worker_queues[k], workers[k].get());
+    for (auto& w : sharded_workers) {
+      // Each shard as the queue it is.
+      for (std::size_t s = 0; s < w->shards(); ++s) {
+        list.emplace_back(shard_name(w->name(), s, w->shards()), &w->shard(s));
+      }
+    }
     jobs.sample(list);
     co_return httpd::metrics_response(req, registry);
   }
@@ -220,7 +240,7 @@ struct workers_app::impl {
       ex, registry, queue_options{cfg.prefix, cfg.redis},
       [ex = ex, redis = cfg.redis, prefix = cfg.prefix]() { return discover_queues(ex, redis, prefix); }, false};
   std::unique_ptr<ai_provider> ai;
-  queue webhooks;
+  app::app_queue webhooks;
   std::unique_ptr<alert_evaluator> alerts;
   std::vector<std::string> worker_queues;  // the queue of workers[k]
   // One connection each: document processing writes chunks in long transactions that
@@ -230,7 +250,8 @@ struct workers_app::impl {
   net::thread_pool search_pool{2};
   std::unique_ptr<document_search> search;
   extraction_process extractor{cfg.extract_helper, cfg.extraction};
-  std::vector<std::unique_ptr<worker>> workers;
+  std::vector<std::unique_ptr<worker>> workers;  // of the plain queues
+  std::vector<std::unique_ptr<sharded_worker>> sharded_workers;
   std::unique_ptr<httpd::http_server> http;
 };
 
@@ -246,8 +267,14 @@ void workers_app::start() {
   i.search_db = app::open_database(i.cfg.database_url);
   i.search = std::make_unique<document_search>(document_search{*i.search_db, i.search_pool});
   auto add = [&i](const std::string& name, processor p, int concurrency) {
-    i.workers.push_back(
-        std::make_unique<worker>(i.ex, name, i.jobs.timed(std::move(p), name), i.options(concurrency, name)));
+    auto timed = i.jobs.timed(std::move(p), name);
+    if (const auto shards = i.cfg.shards.of(name); shards > 0) {
+      // The budget is split over the shards (sharded_worker).
+      i.sharded_workers.push_back(
+          std::make_unique<sharded_worker>(i.ex, name, shards, std::move(timed), i.options(concurrency, name)));
+      return;
+    }
+    i.workers.push_back(std::make_unique<worker>(i.ex, name, std::move(timed), i.options(concurrency, name)));
     i.worker_queues.push_back(name);
   };
   add("ai-processing", generate_response_processor(*i.ai, i.webhooks, i.search.get(), i.cfg.replication),
@@ -256,6 +283,7 @@ void workers_app::start() {
   add("webhook-delivery", webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations),
       i.cfg.webhook_concurrency);
   for (auto& w : i.workers) w->start();
+  for (auto& w : i.sharded_workers) w->start();
   i.connectivity.watch_database(*i.search_db, i.search_pool);
   i.connectivity.start();
   if (!i.cfg.alerts.rules.empty()) {
@@ -269,8 +297,14 @@ void workers_app::start() {
   i.http = std::make_unique<httpd::http_server>(
       i.ex, ho, [&i](httpd::request req, std::string) { return i.handle(std::move(req)); });
   i.http->start();
-  spdlog::info("workers: ai-processing x{}, document-processing x{}, webhook-delivery x{}; AI provider: {}",
-               i.cfg.ai_concurrency, i.cfg.document_concurrency, i.cfg.webhook_concurrency,
+  auto described = [&i](const char* name, int concurrency) {
+    const auto shards = i.cfg.shards.of(name);
+    return shards == 0 ? fmt::format("{} x{}", name, concurrency)
+                       : fmt::format("{} x{} over {} shards", name, concurrency, shards);
+  };
+  spdlog::info("workers: {}, {}, {}; AI provider: {}", described("ai-processing", i.cfg.ai_concurrency),
+               described("document-processing", i.cfg.document_concurrency),
+               described("webhook-delivery", i.cfg.webhook_concurrency),
                i.cfg.ai.base_url.empty() ? std::string("echo (set AI_BASE_URL for a real model)")
                                          : app::redact_url(i.cfg.ai.base_url));
 }
@@ -285,6 +319,10 @@ net::awaitable<void> workers_app::stop(std::chrono::milliseconds grace) {
   // period, not three.
   int closing = 0;
   for (auto& w : i.workers) {
+    ++closing;
+    net::co_spawn(i.ex, w->close(grace), [&closing](std::exception_ptr) { --closing; });
+  }
+  for (auto& w : i.sharded_workers) {
     ++closing;
     net::co_spawn(i.ex, w->close(grace), [&closing](std::exception_ptr) { --closing; });
   }

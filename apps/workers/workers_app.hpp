@@ -10,6 +10,7 @@
 
 #include <drover/job_options.hpp>
 #include <drover/redis_options.hpp>
+#include <drover_app/queue_shards.hpp>
 
 #include "workers/address_policy.hpp"
 #include "workers/ai_provider.hpp"
@@ -24,6 +25,10 @@ struct workers_config {
   // REDIS_MIN_REPLICAS, REDIS_REPLICATION_TIMEOUT_MS: a chat job's webhook delivery is
   // confirmed on that many replicas, or the chat job's attempt fails (docs/reliability.md).
   replication_options replication;
+  // AI_QUEUE_SHARDS, DOCUMENT_QUEUE_SHARDS, WEBHOOK_QUEUE_SHARDS: 0 plain queues (the
+  // default), N sharded ones, worked by a sharded_worker with the queue's concurrency;
+  // the API must be given the same.
+  app::queue_shards shards;
   int ai_concurrency = 5;        // AI_CONCURRENCY
   int document_concurrency = 2;  // DOCUMENT_CONCURRENCY
   int webhook_concurrency = 10;  // WEBHOOK_CONCURRENCY
@@ -55,7 +60,8 @@ struct workers_config {
   static workers_config from_env();
 };
 
-// Lifecycle: start() opens the database (migrating it), starts the three workers, the
+// Lifecycle: start() opens the database (migrating it), starts the three workers (a
+// sharded_worker for a sharded queue), the
 // HTTP server (/healthz, /readyz, /metrics), the connectivity monitor and the alert
 // evaluator (when there are rules); stop(grace) closes
 // them in BullMQ's order (stop fetching, let running jobs finish up to grace, hand back).

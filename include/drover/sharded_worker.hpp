@@ -23,6 +23,12 @@ namespace drover {
 // marker, on the master that owns it. `per_shard` caps what one shard runs at once;
 // 1 runs each shard's jobs one after another, which keeps one key's jobs
 // (sharded_queue::add with a key) in the order they were added.
+//
+// A dead-letter queue (worker_options::dead_letter_queue, any non-empty name) is one per
+// shard, named dead_letter_queue::name_for(<shard's name>) ("{<name>.<i>}-dlq"): a
+// failure and its copy are written by one script, so on a Redis Cluster the copy must be
+// in the shard's slot, which only a name carrying the shard's hash tag gives.
+//
 // Thread safety: none; as drover::worker.
 class sharded_worker {
  public:

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "drover/dead_letter_queue.hpp"
 #include "drover/shard_names.hpp"
 
 namespace net = boost::asio;
@@ -27,7 +28,11 @@ sharded_worker::sharded_worker(net::any_io_executor ex, std::string name, std::s
   budget_ = static_cast<std::size_t>(opts.concurrency);
   opts.shared_slots = slot_budget(budget_);
   if (per_shard > 0) opts.concurrency = std::min(opts.concurrency, per_shard);
-  for (std::size_t i = 0; i < shards; ++i) workers_.push_back(std::make_unique<worker>(ex, names[i], proc, opts));
+  for (std::size_t i = 0; i < shards; ++i) {
+    auto o = opts;
+    if (!o.dead_letter_queue.empty()) o.dead_letter_queue = dead_letter_queue::name_for(names[i]);
+    workers_.push_back(std::make_unique<worker>(ex, names[i], proc, std::move(o)));
+  }
 }
 
 sharded_worker::~sharded_worker() = default;

@@ -56,8 +56,8 @@ std::string slug(std::string_view name) {
 
 }  // namespace
 
-alert_evaluator::alert_evaluator(net::any_io_executor ex, alert_settings settings, queue_options qo, queue& webhooks,
-                                 std::string owner)
+alert_evaluator::alert_evaluator(net::any_io_executor ex, alert_settings settings, queue_options qo,
+                                 app::app_queue& webhooks, std::string owner)
     : ex_(ex),
       settings_(std::move(settings)),
       qo_(std::move(qo)),

@@ -15,6 +15,7 @@
 #include <drover/queue.hpp>
 #include <drover/queue_events.hpp>
 #include <drover/redis_client.hpp>
+#include <drover_app/app_queue.hpp>
 
 #include "workers/alerts/alert_rules.hpp"
 
@@ -36,7 +37,7 @@ namespace drover::workers {
 // Lifecycle: start(), stop(). Thread safety: one executor (the app's).
 class alert_evaluator {
  public:
-  alert_evaluator(boost::asio::any_io_executor ex, alert_settings settings, queue_options qo, queue& webhooks,
+  alert_evaluator(boost::asio::any_io_executor ex, alert_settings settings, queue_options qo, app::app_queue& webhooks,
                   std::string owner);
   ~alert_evaluator();
   void start();
@@ -83,7 +84,7 @@ class alert_evaluator {
   boost::asio::any_io_executor ex_;
   alert_settings settings_;
   queue_options qo_;
-  queue& webhooks_;
+  app::app_queue& webhooks_;
   std::string owner_;
   redis_client redis_;
   std::vector<rule_state> states_;

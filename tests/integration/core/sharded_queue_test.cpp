@@ -1,5 +1,6 @@
 // sharded_queue_test.cpp - a logical queue over N shards on a real Redis Cluster (shards on
 // different masters, round robin, by key in order, one worker draining all) and on one Redis.
+#include <drover/dead_letter_queue.hpp>
 #include <drover/discovery.hpp>
 #include <drover/sharded_queue.hpp>
 #include <drover/sharded_worker.hpp>
@@ -205,6 +206,41 @@ TEST(sharded_queue, one_busy_shard_may_use_the_whole_budget) {
   });
   // Not split four ways into 2 + 1 + 1: the busy shard ran four at once, never more.
   EXPECT_EQ(most, 4);
+}
+
+TEST(sharded_queue, a_sharded_workers_dead_letters_stay_in_each_shards_slot) {
+  // The failure and its copy are one script: the copy must be in the shard's slot.
+  auto& cluster = redis_cluster::shared();
+  const std::string name = test::unique_queue("sq-dlq");
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    sharded_queue q(io.get_executor(), name, 3, on_cluster(cluster));
+    for (int n = 0; n < 3; ++n) {
+      auto add = q.add("job", test::with_n(n), {}, "key-" + std::to_string(n));
+      co_await std::move(add);
+    }
+    auto opts = worker_on(cluster.options(), 3);
+    opts.dead_letter_queue = dead_letter_queue::name_for(name);
+    sharded_worker w(io.get_executor(), name, 3, processor::async([](job_context&) -> net::awaitable<json::value> {
+                       throw unrecoverable_error("no");
+                       co_return nullptr;
+                     }),
+                     opts);
+    w.start();
+    auto all_failed = [&]() -> net::awaitable<bool> { co_return co_await total_in(q, "failed") == 3; };
+    EXPECT_TRUE(co_await eventually(all_failed, 20s));
+    co_await w.close(1s);
+    q.close();
+  });
+  std::int64_t dead = 0;
+  for (const auto& shard : shard_names(name, 3)) {
+    const auto owner = cluster.master_port_for_key("bull:" + shard + ":id");
+    const auto failed = std::stoll(cluster.node_cli(owner, "ZCARD bull:" + shard + ":failed"));
+    EXPECT_EQ(cluster.node_cli(owner, "LLEN bull:" + dead_letter_queue::name_for(shard) + ":wait"),
+              std::to_string(failed))
+        << shard;
+    dead += failed;
+  }
+  EXPECT_EQ(dead, 3);
 }
 
 TEST(sharded_queue, a_tagged_prefix_is_refused_on_a_cluster) {

@@ -1,0 +1,94 @@
+// app_queue.cpp - a plain or sharded queue behind app ids.
+#include "drover_app/app_queue.hpp"
+
+#include <drover/shard_names.hpp>
+
+#include "drover_app/app_job_id.hpp"
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace drover::app {
+
+app_queue::app_queue(net::any_io_executor ex, std::string name, std::size_t shards, queue_options opts)
+    : name_(name), shards_(shards) {
+  if (shards == 0) {
+    plain_ = std::make_unique<queue>(ex, std::move(name), std::move(opts));
+  } else {
+    sharded_ = std::make_unique<sharded_queue>(ex, std::move(name), shards, std::move(opts));
+  }
+}
+
+app_queue::~app_queue() = default;
+
+std::string app_queue::id_for_custom(const std::string& job_id) const {
+  if (shards_ == 0) return job_id;
+  return sharded_job_id(shard_for_key(job_id, shards_), job_id);
+}
+
+std::optional<std::pair<queue*, std::string>> app_queue::locate(const std::string& id) {
+  if (plain_) return std::pair<queue*, std::string>{plain_.get(), id};
+  auto ref = parse_sharded_job_id(id, shards_);
+  if (!ref) return std::nullopt;
+  return std::pair<queue*, std::string>{&sharded_->shard(ref->shard), std::move(ref->id)};
+}
+
+net::awaitable<job> app_queue::add(std::string name, json::value data, job_options opts,
+                                   std::optional<std::string> key) {
+  if (plain_) {
+    auto add = plain_->add(std::move(name), std::move(data), std::move(opts));
+    co_return co_await std::move(add);
+  }
+  auto add = sharded_->add(std::move(name), std::move(data), std::move(opts), std::move(key));
+  auto added = co_await std::move(add);
+  added.job.id = sharded_job_id(added.shard, added.job.id);
+  co_return std::move(added.job);
+}
+
+net::awaitable<std::optional<job>> app_queue::get_job(std::string id) {
+  auto where = locate(id);
+  if (!where) co_return std::nullopt;
+  auto get = where->first->get_job(where->second);
+  auto j = co_await std::move(get);
+  if (j) j->id = std::move(id);
+  co_return j;
+}
+
+net::awaitable<std::optional<job_state>> app_queue::get_job_state(std::string id) {
+  auto where = locate(id);
+  if (!where) co_return std::nullopt;
+  auto get = where->first->get_job_state(where->second);
+  co_return co_await std::move(get);
+}
+
+net::awaitable<std::pair<std::vector<std::string>, std::int64_t>> app_queue::get_job_logs(std::string id,
+                                                                                          std::int64_t start,
+                                                                                          std::int64_t end) {
+  auto where = locate(id);
+  if (!where) co_return std::pair<std::vector<std::string>, std::int64_t>{};
+  auto get = where->first->get_job_logs(where->second, start, end);
+  co_return co_await std::move(get);
+}
+
+net::awaitable<cancel_outcome> app_queue::cancel(std::string id, std::string reason) {
+  auto where = locate(id);
+  if (!where) co_return cancel_outcome::not_found;
+  auto call = where->first->cancel(where->second, std::move(reason));
+  co_return co_await std::move(call);
+}
+
+net::awaitable<bool> app_queue::is_paused() {
+  if (plain_) {
+    auto call = plain_->is_paused();
+    co_return co_await std::move(call);
+  }
+  auto call = sharded_->is_paused();
+  co_return co_await std::move(call);
+}
+
+void app_queue::close() {
+  if (plain_) plain_->close();
+  if (sharded_) sharded_->close();
+}
+
+}  // namespace drover::app

@@ -1,0 +1,111 @@
+// queue_shards_test.cpp - AI_QUEUE_SHARDS, DOCUMENT_QUEUE_SHARDS and WEBHOOK_QUEUE_SHARDS:
+// read, refused with the variable named, and checked against the prefix on a cluster.
+#include <gtest/gtest.h>
+
+#include <stdlib.h>
+
+#include <string>
+
+#include <drover/error.hpp>
+#include <drover/redis_options.hpp>
+#include <drover_app/queue_shards.hpp>
+
+namespace drover::app {
+namespace {
+
+constexpr const char* variables[] = {"AI_QUEUE_SHARDS", "DOCUMENT_QUEUE_SHARDS", "WEBHOOK_QUEUE_SHARDS"};
+
+struct scoped_env {
+  scoped_env(const char* ai, const char* documents, const char* webhooks) {
+    const char* values[] = {ai, documents, webhooks};
+    for (int k = 0; k < 3; ++k) {
+      if (values[k]) {
+        ::setenv(variables[k], values[k], 1);
+      } else {
+        ::unsetenv(variables[k]);
+      }
+    }
+  }
+  ~scoped_env() {
+    for (const char* v : variables) ::unsetenv(v);
+  }
+};
+
+std::string refusal(const queue_shards& s, const std::string& prefix, const redis_options& redis) {
+  try {
+    s.check_prefix(prefix, redis);
+  } catch (const error& e) {
+    return e.what();
+  }
+  return {};
+}
+
+redis_options cluster() { return redis_options::from_url("redis+cluster://127.0.0.1:7000"); }
+
+TEST(queue_shards, unset_or_empty_is_plain) {
+  scoped_env env(nullptr, "", nullptr);
+  auto s = queue_shards::from_env();
+  EXPECT_EQ(s.ai, 0u);
+  EXPECT_EQ(s.documents, 0u);
+  EXPECT_EQ(s.webhooks, 0u);
+}
+
+TEST(queue_shards, each_queue_reads_its_own_variable) {
+  scoped_env env("3", "0", "16");
+  auto s = queue_shards::from_env();
+  EXPECT_EQ(s.of("ai-processing"), 3u);
+  EXPECT_EQ(s.of("document-processing"), 0u);
+  EXPECT_EQ(s.of("webhook-delivery"), 16u);
+  EXPECT_EQ(s.of("something-else"), 0u);
+}
+
+TEST(queue_shards, a_bad_number_is_refused_naming_the_variable) {
+  for (const char* bad : {"-1", "two", "3x", "1.5", "1025", "99999999999999999999999"}) {
+    scoped_env env(nullptr, bad, nullptr);
+    try {
+      queue_shards::from_env();
+      ADD_FAILURE() << bad << " was taken";
+    } catch (const error& e) {
+      EXPECT_NE(std::string(e.what()).find("DOCUMENT_QUEUE_SHARDS"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(queue_shards, a_single_redis_takes_any_prefix) {
+  const auto single = redis_options::from_url("redis://127.0.0.1:6379");
+  EXPECT_EQ(refusal(queue_shards{}, "bull", single), "");
+  EXPECT_EQ(refusal(queue_shards{2, 0, 3}, "{bull}", single), "");
+}
+
+TEST(queue_shards, on_a_cluster_plain_queues_want_a_tagged_prefix) {
+  EXPECT_EQ(refusal(queue_shards{}, "{bull}", cluster()), "");
+  auto why = refusal(queue_shards{}, "bull", cluster());
+  EXPECT_NE(why.find("hash tag"), std::string::npos) << why;
+  EXPECT_NE(why.find("QUEUE_PREFIX={bull}"), std::string::npos) << why;
+  EXPECT_NE(why.find("AI_QUEUE_SHARDS"), std::string::npos) << why;
+  // Some sharded, some not: the plain ones are named.
+  why = refusal(queue_shards{3, 0, 3}, "bull", cluster());
+  EXPECT_NE(why.find("document-processing (DOCUMENT_QUEUE_SHARDS=0)"), std::string::npos) << why;
+  EXPECT_EQ(why.find("ai-processing (AI"), std::string::npos) << why;
+}
+
+TEST(queue_shards, on_a_cluster_sharded_queues_want_an_untagged_prefix) {
+  EXPECT_EQ(refusal(queue_shards{3, 3, 3}, "bull", cluster()), "");
+  EXPECT_EQ(refusal(queue_shards{1, 2, 5}, "drover:prod", cluster()), "");
+  auto why = refusal(queue_shards{3, 3, 3}, "{bull}", cluster());
+  EXPECT_NE(why.find("ai-processing (AI_QUEUE_SHARDS=3)"), std::string::npos) << why;
+  EXPECT_NE(why.find("QUEUE_PREFIX=bull"), std::string::npos) << why;
+}
+
+TEST(queue_shards, a_hash_tag_needs_something_between_the_braces) {
+  EXPECT_TRUE(has_hash_tag("{bull}"));
+  EXPECT_TRUE(has_hash_tag("x:{a}:y"));
+  EXPECT_FALSE(has_hash_tag("bull"));
+  EXPECT_FALSE(has_hash_tag("{}bull"));
+  EXPECT_FALSE(has_hash_tag("{bull"));
+  EXPECT_FALSE(has_hash_tag("bull}"));
+}
+
+}  // namespace
+}  // namespace drover::app

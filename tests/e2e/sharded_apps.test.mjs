@@ -1,0 +1,196 @@
+// sharded_apps.test.mjs - both apps with their three queues sharded (issue 14): on a Redis
+// Cluster of 3 masters with an untagged QUEUE_PREFIX, chat messages are answered and their
+// answers delivered by webhook, jobs are polled, cancelled and looked up by the
+// shard-qualified ids the API hands out ("<shard>-<id>"), a document is processed, a
+// malformed id is a JSON 404, the job_logs rows carry the same ids, a dead letter stays in
+// its shard's slot, and the jobs sit on more than one master; on a single redis-server,
+// AI_QUEUE_SHARDS=2 alone works as well.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { startSystem, postJSON, getJSON, waitForJob, waitFor, freePort } from './system.mjs';
+import { startRedisCluster } from '../interop/redis_cluster.mjs';
+import { createRequire } from 'node:module';
+import { runDrover, DROVER_BIN, onCleanup } from '../interop/support.mjs';
+
+const { io } = createRequire(import.meta.url)('socket.io-client');
+
+const SHARDS = 3;
+const SHARDED = { AI_QUEUE_SHARDS: String(SHARDS), DOCUMENT_QUEUE_SHARDS: String(SHARDS),
+  WEBHOOK_QUEUE_SHARDS: String(SHARDS) };
+const shardedId = new RegExp(`^[0-${SHARDS - 1}]-`);
+let cluster;
+
+before(async () => {
+  cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 0 });
+});
+
+async function del(base, path) {
+  const res = await fetch(`${base}${path}`, { method: 'DELETE' });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+// A logical queue's shards and their counts, as `drover counts --shards` reports them.
+async function shardCounts(redisUrl, queue, shards) {
+  const r = await runDrover(['counts', '--queue', queue, '--shards', String(shards), '--prefix', 'bull',
+    '--redis', redisUrl]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+async function sendAndAwait(sys, conversationId, message) {
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u1', message });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  return sent.body.jobId;
+}
+
+test('all three queues sharded on a 3-master cluster: chat, webhooks, cancel, documents, bad ids', { timeout: 120000 }, async () => {
+  const sys = await startSystem({ redis: { url: cluster.url }, env: { QUEUE_PREFIX: 'bull', ...SHARDED } });
+
+  // A job that fails for good (3 attempts, backoff 2 s then 4 s), sent first.
+  const doomed = await sendAndAwait(sys, 'c-sharded-dlq', 'please [500]');
+
+  // Several messages: round robin spreads them over the shards; every answer comes back
+  // through the (sharded) webhook-delivery queue into the history.
+  const ids = [];
+  for (let n = 0; n < 6; n++) ids.push(await sendAndAwait(sys, 'c-sharded', `hello ${n}`));
+  for (const id of ids) assert.match(id, shardedId, id);
+  assert.equal(new Set(ids).size, ids.length, 'every job has an id of its own');
+  for (const id of ids) {
+    const done = await waitForJob(sys.base, id);
+    assert.equal(done.status, 'completed', JSON.stringify(done));
+  }
+  let history;
+  await waitFor(async () => {
+    history = (await getJSON(sys.base, '/api/conversations/c-sharded/messages')).body.messages;
+    return history.filter((m) => m.role === 'assistant').length === ids.length;
+  }, { timeout: 20000, what: 'every answer delivered by webhook' });
+  const answered = history.filter((m) => m.role === 'assistant').map((m) => m.jobId).sort();
+  assert.deepEqual(answered, [...ids].sort(), 'each answer names the job the API handed out');
+
+  // The job_logs rows written from every shard's events carry the same ids.
+  await waitFor(() => {
+    const rows = sys.db.query("SELECT job_id || ' ' || status FROM job_logs WHERE queue = 'ai-processing'")
+      .split('\n').filter(Boolean);
+    return ids.every((id) => rows.includes(`${id} completed`));
+  }, { timeout: 10000, what: 'job_logs rows, completed, under the shard-qualified ids' });
+
+  // The jobs are on more than one master.
+  const ai = await shardCounts(cluster.url, 'ai-processing', SHARDS);
+  assert.equal(ai.counts.completed, ids.length);
+  const used = ai.shards.filter((s) => (s.counts.completed ?? 0) > 0);
+  assert.ok(used.length >= 2, JSON.stringify(ai.shards));
+  const masters = new Set(await Promise.all(used.map((s) => cluster.masterPortForKey(`bull:${s.queue}:id`))));
+  assert.ok(masters.size >= 2, `shards ${used.map((s) => s.queue).join(', ')} on masters ${[...masters]}`);
+  const hooks = await shardCounts(cluster.url, 'webhook-delivery', SHARDS);
+  assert.equal(hooks.counts.completed, ids.length, JSON.stringify(hooks));
+  // A delivery, found through its deduplication key (on the shard that key picked), is
+  // looked up by the id that names its shard: the webhook-id it was sent with.
+  let deliveryId;
+  for (const [index, shard] of hooks.shards.entries()) {
+    const raw = await cluster.cli('GET', `bull:${shard.queue}:de:job-completed-${ids[0]}`);
+    if (raw) deliveryId = `${index}-${raw}`;
+  }
+  assert.ok(deliveryId, `the delivery of ${ids[0]}`);
+  const delivery = await getJSON(sys.base, `/api/webhooks/deliveries/${deliveryId}`);
+  assert.equal(delivery.status, 200, JSON.stringify(delivery.body));
+  assert.equal(delivery.body.id, deliveryId);
+  assert.equal(delivery.body.state, 'completed');
+  assert.equal(delivery.body.attempts[0].status, 200);
+
+  // A job the model is still answering is cancelled by its id.
+  const hung = await sendAndAwait(sys, 'c-sharded-cancel', 'think [hang]');
+  await waitFor(async () => (await getJSON(sys.base, `/api/chat/job/${hung}`)).body.status === 'active',
+    { what: 'the job to be active' });
+  const cancelled = await del(sys.base, `/api/chat/job/${hung}`);
+  assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+  assert.deepEqual(cancelled.body, { jobId: hung, outcome: 'signalled' });
+  const failed = await waitForJob(sys.base, hung, 5000);
+  assert.equal(failed.status, 'failed');
+  assert.equal(failed.error, 'cancelled');
+  assert.equal((await del(sys.base, `/api/chat/job/${hung}`)).status, 409);
+
+  // A document, on the shard of its job's custom id.
+  const form = new FormData();
+  form.append('conversationId', 'c-sharded');
+  form.append('file', new Blob(['Sharded queues spread one queue over every master.'], { type: 'text/plain' }), 'notes.txt');
+  const res = await fetch(`${sys.base}/api/documents`, { method: 'POST', body: form });
+  const uploaded = await res.json();
+  assert.equal(res.status, 202, JSON.stringify(uploaded));
+  assert.match(uploaded.jobId, new RegExp(`${shardedId.source}doc-${uploaded.documentId}$`));
+  let doc;
+  await waitFor(async () => {
+    doc = (await getJSON(sys.base, `/api/documents/${uploaded.documentId}`)).body;
+    return doc.status === 'ready' && doc.job?.state === 'completed';
+  }, { timeout: 30000, what: `the document processed (last: ${JSON.stringify(doc)?.slice(0, 300)})` });
+  assert.equal(doc.job.id, uploaded.jobId);
+  assert.ok(doc.chunkCount >= 1, JSON.stringify(doc));
+
+  // Ids that name no job of any shard: a JSON 404, whatever their shape.
+  for (const bad of ['17', `${SHARDS}-1`, '01-1', 'x-1', '0-', '-1', '0-999999', '99999999999999999999999-1']) {
+    const polled = await getJSON(sys.base, `/api/chat/job/${encodeURIComponent(bad)}`);
+    assert.equal(polled.status, 404, `${bad}: ${JSON.stringify(polled.body)}`);
+    assert.ok(polled.body?.error, `${bad}: a JSON error`);
+    const deleted = await del(sys.base, `/api/chat/job/${encodeURIComponent(bad)}`);
+    assert.equal(deleted.status, 404, `${bad}: ${JSON.stringify(deleted.body)}`);
+    assert.equal(deleted.body.outcome, 'not_found');
+    assert.equal((await getJSON(sys.base, `/api/webhooks/deliveries/${encodeURIComponent(bad)}`)).status, 404);
+  }
+  // The job that failed for good is a dead letter of its own shard, in the shard's slot.
+  assert.equal((await waitForJob(sys.base, doomed, 30000)).status, 'failed');
+  const doomedShard = ai.shards[Number(doomed.split('-')[0])].queue;
+  await waitFor(async () => (await cluster.cli('LLEN', `bull:${doomedShard}-dlq:wait`)) === '1',
+    { what: `the dead letter in ${doomedShard}-dlq` });
+
+  // Both apps still up.
+  assert.equal((await fetch(`${sys.base}/readyz`)).status, 200);
+  assert.equal((await fetch(`http://127.0.0.1:${sys.workersPort}/readyz`)).status, 200);
+});
+
+test('a tagged prefix with sharded queues is refused at start on a cluster, saying what to set', { timeout: 60000 }, async () => {
+  for (const app of ['api', 'workers']) {
+    const port = String(await freePort());
+    const r = spawnSync(DROVER_BIN, [app], {
+      env: { ...process.env, REDIS_URL: cluster.url, AUTH_MODE: 'none', QUEUE_PREFIX: '{bull}', PORT: port,
+        WORKERS_PORT: port, DATABASE_URL: 'sqlite::memory:', WEBHOOK_SECRET: 'e2e-secret', ...SHARDED },
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    assert.notEqual(r.status, 0, `${app} started: ${r.stderr}`);
+    assert.match(r.stderr, /has a hash tag/, `${app}: ${r.stderr}`);
+    assert.match(r.stderr, /QUEUE_PREFIX=bull/, `${app}: ${r.stderr}`);
+  }
+});
+
+test('AI_QUEUE_SHARDS=2 on a single redis-server: answers, polls and history as with a plain queue', { timeout: 60000 }, async () => {
+  const sys = await startSystem({ env: { AI_QUEUE_SHARDS: '2' } });
+  // Socket.IO: a job subscribed by its shard-qualified id gets its events under that id.
+  const socket = io(sys.base, { transports: ['websocket'], reconnection: false });
+  onCleanup(() => socket.close());
+  await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+  const events = [];
+  for (const name of ['job-progress', 'job-completed']) socket.on(name, (payload) => events.push({ name, payload }));
+  const live = await sendAndAwait(sys, 'c-two-live', 'stream please');
+  const acked = await new Promise((resolve) => socket.emit('subscribe-job', live, resolve));
+  assert.deepEqual(acked, { ok: true });
+  await waitFor(() => events.some((e) => e.name === 'job-completed'), { what: 'job-completed over Socket.IO' });
+  assert.ok(events.every((e) => e.payload.jobId === live), JSON.stringify(events));
+
+  const ids = [];
+  for (let n = 0; n < 4; n++) ids.push(await sendAndAwait(sys, 'c-two', `hi ${n}`));
+  for (const id of ids) {
+    assert.match(id, /^[01]-\d+$/, id);
+    assert.equal((await waitForJob(sys.base, id)).status, 'completed');
+  }
+  await waitFor(async () => (await getJSON(sys.base, '/api/conversations/c-two/messages')).body.messages
+    .filter((m) => m.role === 'assistant').length === ids.length, { what: 'every answer delivered' });
+  const counts = await shardCounts(sys.redis.url, 'ai-processing', 2);
+  assert.equal(counts.counts.completed, ids.length + 1);  // and the one followed live
+  assert.ok(counts.shards.every((s) => (s.counts.completed ?? 0) > 0), JSON.stringify(counts.shards));
+  // The other queues stay plain: a document's job keeps its own id.
+  const form = new FormData();
+  form.append('file', new Blob(['plain text'], { type: 'text/plain' }), 'a.txt');
+  const uploaded = await (await fetch(`${sys.base}/api/documents`, { method: 'POST', body: form })).json();
+  assert.equal(uploaded.jobId, `doc-${uploaded.documentId}`);
+  assert.equal((await getJSON(sys.base, '/api/chat/job/2-1')).status, 404);
+});
