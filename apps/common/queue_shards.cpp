@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <drover/error.hpp>
+#include <drover/shard_names.hpp>
 
 #include "drover_app/env.hpp"
 
@@ -48,6 +49,25 @@ std::size_t queue_shards::of(std::string_view name) const {
     if (name == q.queue) return this->*q.field;
   }
   return 0;
+}
+
+queue_shard queue_shards::locate(std::string_view queue_name) const {
+  for (const auto& q : settings) {
+    const auto n = this->*q.field;
+    if (n == 0) continue;
+    // shard_index_of takes any extension k; only the one shard_name picks is that shard.
+    const auto index = shard_index_of(queue_name, q.queue);
+    if (index && *index < n && shard_name(q.queue, *index, n) == queue_name) return queue_shard{q.queue, n, *index};
+  }
+  return queue_shard{std::string(queue_name), 0, 0};
+}
+
+std::vector<queue_shard> queue_shards::queues_of(std::string_view name) const {
+  const auto n = of(name);
+  if (n == 0) return {locate(name)};
+  std::vector<queue_shard> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(queue_shard{std::string(name), n, i});
+  return out;
 }
 
 void queue_shards::check_prefix(std::string_view prefix, const redis_options& redis) const {

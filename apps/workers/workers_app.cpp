@@ -11,13 +11,13 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <optional>
 
 #include <drover/dead_letter_queue.hpp>
 #include <drover/discovery.hpp>
 #include <drover/error.hpp>
 #include <drover/queue.hpp>
-#include <drover/shard_names.hpp>
-#include <drover/sharded_worker.hpp>
+#include <drover/slot_budget.hpp>
 #include <drover/worker.hpp>
 
 #include <boost/asio/thread_pool.hpp>
@@ -145,18 +145,37 @@ struct workers_app::impl {
         ai(make_ai_provider(ex, cfg.ai)),
         webhooks(ex, "webhook-delivery", cfg.shards.webhooks, queue_options{cfg.prefix, cfg.redis}) {}
 
-  worker_options options(int concurrency, const std::string& queue_name) const {
+  // The options of the worker of `where`, one of the app queues or one of its shards.
+  worker_options options(int concurrency, const app::queue_shard& where) const {
+    const auto& name = where.logical;
     worker_options o;
     o.prefix = cfg.prefix;
     o.redis = cfg.redis;
     o.concurrency = concurrency;
-    o.name = (cfg.name.empty() ? std::string("drover-workers") : cfg.name) + "-" + queue_name;
+    o.name = (cfg.name.empty() ? std::string("drover-workers") : cfg.name) + "-" + name;
     o.metrics_max_data_points = 60 * 24 * 7;  // a week of per-minute points, for dashboards
-    o.default_timeout = queue_name == "ai-processing"         ? cfg.ai_job_timeout
-                        : queue_name == "document-processing" ? cfg.document_job_timeout
-                                                              : cfg.webhook_job_timeout;
-    if (cfg.dead_letters) o.dead_letter_queue = dead_letter_queue::name_for(queue_name);
+    o.default_timeout = name == "ai-processing"         ? cfg.ai_job_timeout
+                        : name == "document-processing" ? cfg.document_job_timeout
+                                                        : cfg.webhook_job_timeout;
+    // A shard's dead letters stay in its slot: "{<name>.<i>}-dlq" (sharded_worker.hpp).
+    if (cfg.dead_letters) o.dead_letter_queue = dead_letter_queue::name_for(where.queue_name());
     return o;
+  }
+
+  // The workers of the app queue `name`: one, or one per shard sharing `concurrency` as one
+  // budget. This is drover::sharded_worker's arrangement, made here because its shards
+  // share one processor, and a blocking processor is not told which shard its job is
+  // from: each shard's own processor is timed under the shard's name.
+  void add(const std::string& name, const processor& p, int concurrency) {
+    const auto queues = cfg.shards.queues_of(name);
+    std::optional<slot_budget> budget;
+    if (queues.front().shards > 0) budget.emplace(static_cast<std::size_t>(concurrency));
+    for (const auto& where : queues) {
+      auto o = options(concurrency, where);
+      o.shared_slots = budget;
+      workers.push_back(std::make_unique<worker>(ex, where.queue_name(), jobs.timed(p, where), std::move(o)));
+      worked.push_back(where);
+    }
   }
 
   // host:pid, this process among the fleet (the alert evaluators' lock holder).
@@ -181,14 +200,8 @@ struct workers_app::impl {
   net::awaitable<httpd::response> metrics_page(const httpd::request& req) {
     co_await connectivity.probe();
     co_await queue_stats.refresh();
-    std::vector<std::pair<std::string, const worker*>> list;
-    for (std::size_t k = 0; k < workers.size(); ++k) list.emplace_back(worker_queues[k], workers[k].get());
-    for (auto& w : sharded_workers) {
-      // Each shard as the queue it is.
-      for (std::size_t s = 0; s < w->shards(); ++s) {
-        list.emplace_back(shard_name(w->name(), s, w->shards()), &w->shard(s));
-      }
-    }
+    std::vector<std::pair<app::queue_shard, const worker*>> list;
+    for (std::size_t k = 0; k < workers.size(); ++k) list.emplace_back(worked[k], workers[k].get());
     jobs.sample(list);
     co_return httpd::metrics_response(req, registry);
   }
@@ -242,7 +255,7 @@ struct workers_app::impl {
   std::unique_ptr<ai_provider> ai;
   app::app_queue webhooks;
   std::unique_ptr<alert_evaluator> alerts;
-  std::vector<std::string> worker_queues;  // the queue of workers[k]
+  std::vector<app::queue_shard> worked;  // the queue of workers[k]
   // One connection each: document processing writes chunks in long transactions that
   // prompt searches should not queue behind.
   std::unique_ptr<app::database> documents_db;
@@ -250,8 +263,7 @@ struct workers_app::impl {
   net::thread_pool search_pool{2};
   std::unique_ptr<document_search> search;
   extraction_process extractor{cfg.extract_helper, cfg.extraction};
-  std::vector<std::unique_ptr<worker>> workers;  // of the plain queues
-  std::vector<std::unique_ptr<sharded_worker>> sharded_workers;
+  std::vector<std::unique_ptr<worker>> workers;  // of the queues and the shards
   std::unique_ptr<httpd::http_server> http;
 };
 
@@ -266,29 +278,17 @@ void workers_app::start() {
   i.documents_db->migrate();  // safe beside the API doing the same
   i.search_db = app::open_database(i.cfg.database_url);
   i.search = std::make_unique<document_search>(document_search{*i.search_db, i.search_pool});
-  auto add = [&i](const std::string& name, processor p, int concurrency) {
-    auto timed = i.jobs.timed(std::move(p), name);
-    if (const auto shards = i.cfg.shards.of(name); shards > 0) {
-      // The budget is split over the shards (sharded_worker).
-      i.sharded_workers.push_back(
-          std::make_unique<sharded_worker>(i.ex, name, shards, std::move(timed), i.options(concurrency, name)));
-      return;
-    }
-    i.workers.push_back(std::make_unique<worker>(i.ex, name, std::move(timed), i.options(concurrency, name)));
-    i.worker_queues.push_back(name);
-  };
-  add("ai-processing", generate_response_processor(*i.ai, i.webhooks, i.search.get(), i.cfg.replication),
-      i.cfg.ai_concurrency);
-  add("document-processing", document_processing_processor(*i.documents_db, i.extractor), i.cfg.document_concurrency);
-  add("webhook-delivery", webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations),
-      i.cfg.webhook_concurrency);
+  i.add("ai-processing", generate_response_processor(*i.ai, i.webhooks, i.search.get(), i.cfg.replication),
+        i.cfg.ai_concurrency);
+  i.add("document-processing", document_processing_processor(*i.documents_db, i.extractor), i.cfg.document_concurrency);
+  i.add("webhook-delivery", webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations),
+        i.cfg.webhook_concurrency);
   for (auto& w : i.workers) w->start();
-  for (auto& w : i.sharded_workers) w->start();
   i.connectivity.watch_database(*i.search_db, i.search_pool);
   i.connectivity.start();
   if (!i.cfg.alerts.rules.empty()) {
     i.alerts = std::make_unique<alert_evaluator>(i.ex, i.cfg.alerts, queue_options{i.cfg.prefix, i.cfg.redis},
-                                                 i.webhooks, impl::process_id());
+                                                 i.cfg.shards, i.webhooks, impl::process_id());
     i.alerts->start();
   }
   httpd::server_options ho;
@@ -315,14 +315,10 @@ net::awaitable<void> workers_app::stop(std::chrono::milliseconds grace) {
   if (i.alerts) i.alerts->stop();
   i.connectivity.stop();
   i.queue_stats.close();
-  // The three workers close side by side, so that the whole shutdown takes one grace
-  // period, not three.
+  // The workers (and shards) close side by side, so that the whole shutdown takes one
+  // grace period, not one each.
   int closing = 0;
   for (auto& w : i.workers) {
-    ++closing;
-    net::co_spawn(i.ex, w->close(grace), [&closing](std::exception_ptr) { --closing; });
-  }
-  for (auto& w : i.sharded_workers) {
     ++closing;
     net::co_spawn(i.ex, w->close(grace), [&closing](std::exception_ptr) { --closing; });
   }

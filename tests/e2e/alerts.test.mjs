@@ -4,25 +4,9 @@
 // dead-letter queue, no worker.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { startSystem, freePort, getJSON, waitFor, sleep } from './system.mjs';
+import { startSystem, getJSON, waitFor, sleep } from './system.mjs';
+import { startReceiver, alertEnv } from './alert_receiver.mjs';
 import { bullmq, onCleanup, newWorker, startDroverWorker, waitForState } from '../interop/support.mjs';
-
-async function startReceiver() {
-  const messages = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      messages.push({ path: req.url, contentType: req.headers['content-type'], body: JSON.parse(body) });
-      res.writeHead(200).end('ok');
-    });
-  });
-  const port = await freePort();
-  await new Promise((r) => server.listen(port, '127.0.0.1', r));
-  onCleanup(() => new Promise((r) => { server.closeAllConnections(); server.close(r); }));
-  return { port, messages };
-}
 
 let sys, receiver;
 const TOKEN = 'alerts-test-token';
@@ -31,8 +15,7 @@ const getAlerts = async () => {
   const res = await fetch(`${sys.base}/api/alerts`, { headers: { Authorization: `Bearer ${TOKEN}` } });
   return { status: res.status, body: await res.json().catch(() => null) };
 };
-// The messages of one rule, by the name in their text.
-const about = (rule) => receiver.messages.filter((m) => m.body.text.includes(`] ${rule} (`));
+const about = (rule) => receiver.about(rule);
 before(async () => {
   receiver = await startReceiver();
   const rules = [
@@ -42,15 +25,7 @@ before(async () => {
     { type: 'dead_letter_growing', queue: 'alert-letters', windowSeconds: 2, name: 'Letters' },
     { type: 'no_worker', queue: 'alert-lonely', name: 'Lonely' },
   ];
-  sys = await startSystem({
-    env: {
-      ALERT_RULES: JSON.stringify(rules),
-      ALERT_WEBHOOK_URL: `http://127.0.0.1:${receiver.port}/services/T0/B0/slack-token`,
-      ALERT_INTERVAL_MS: '200',
-      WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}`,
-      DASHBOARD_TOKEN: TOKEN,
-    },
-  });
+  sys = await startSystem({ env: { ...alertEnv(receiver, rules), DASHBOARD_TOKEN: TOKEN } });
 });
 
 test('a waiting-jobs rule fires once, shows on /api/alerts, and resolves once', { timeout: 60000 }, async () => {

@@ -1,6 +1,6 @@
 // cluster.test.mjs - both apps on a Redis Cluster (redis+cluster://, QUEUE_PREFIX={bull}):
-// a chat message answered and delivered, the dashboard's queues and /metrics read from the
-// cluster; and an untagged prefix refused at start with the error that says how to name it.
+// a chat message answered and delivered, the dashboard's queues and both apps' /metrics read
+// from the cluster; and an untagged prefix refused at start with the error that says how to name it.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -41,6 +41,13 @@ test('chat, dashboard and metrics on a Redis Cluster', { timeout: 90000 }, async
   const metrics = parsePrometheus(await (await fetch(`${sys.base}/metrics`)).text());
   assert.equal(value(metrics, 'drover_queue_jobs', { queue: 'ai-processing', state: 'completed' }), 1);
   assert.equal(value(metrics, 'drover_redis_up'), 1);
+  // The Workers app's own series name the queue and its logical queue (itself, unsharded).
+  const labels = { queue: 'ai-processing', logical_queue: 'ai-processing' };
+  await waitFor(async () => {
+    const workers = parsePrometheus(await (await fetch(`http://127.0.0.1:${sys.workersPort}/metrics`)).text());
+    return value(workers, 'drover_worker_jobs_completed_total', labels) === 1 &&
+      value(workers, 'drover_job_processing_seconds_count', { ...labels, outcome: 'completed' }) === 1;
+  }, { what: "the workers' series of ai-processing" });
 });
 
 test('an app whose queues have no hash tag refuses to start on a cluster, saying how to name them', { timeout: 60000 }, async () => {

@@ -47,7 +47,8 @@ test('both apps expose valid metrics that move when jobs run', { timeout: 90000 
     'drover_worker_jobs_completed_total', 'drover_queue_jobs']) {
     assert.ok(workersBefore.has(name), `workers: ${name} missing`);
   }
-  assert.equal(value(workersBefore, 'drover_worker_concurrency', { queue: 'ai-processing' }), 5);
+  // A plain queue is its own logical queue in the workers' series too.
+  assert.equal(value(workersBefore, 'drover_worker_concurrency', { queue: 'ai-processing', logical_queue: 'ai-processing' }), 5);
   assert.equal(value(apiBefore, 'drover_redis_up'), 1);
   const completedBefore = value(workersBefore, 'drover_worker_jobs_completed_total', { queue: 'ai-processing' });
 

@@ -3,15 +3,18 @@
 // answers delivered by webhook, jobs are polled, cancelled and looked up by the
 // shard-qualified ids the API hands out ("<shard>-<id>"), a document is processed, a
 // malformed id is a JSON 404, the job_logs rows carry the same ids, a dead letter stays in
-// its shard's slot, and the jobs sit on more than one master; on a single redis-server,
-// AI_QUEUE_SHARDS=2 alone works as well.
+// its shard's slot, the jobs sit on more than one master, and the Workers app's series name
+// each shard and its logical queue; on a single redis-server, AI_QUEUE_SHARDS=2 alone works
+// as well, and alert rules judge a sharded queue's shards together (or one shard alone).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { startSystem, postJSON, getJSON, waitForJob, waitFor, freePort } from './system.mjs';
 import { startRedisCluster } from '../interop/redis_cluster.mjs';
 import { createRequire } from 'node:module';
-import { runDrover, DROVER_BIN, onCleanup } from '../interop/support.mjs';
+import { parsePrometheus, samples, value } from './prometheus_text.mjs';
+import { startReceiver, alertEnv } from './alert_receiver.mjs';
+import { runDrover, DROVER_BIN, onCleanup, startRedis, bullmq } from '../interop/support.mjs';
 
 const { io } = createRequire(import.meta.url)('socket.io-client');
 
@@ -37,6 +40,24 @@ async function shardCounts(redisUrl, queue, shards) {
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
+
+// The Workers app's own series (drover_worker_*, drover_job_*), checked: each carries
+// logical_queue, its queue's logical queue (a shard's sharded queue, a plain queue's own
+// name), and those of `logical` are labelled by its shards, never by the logical name,
+// which `sum by (logical_queue)` would count twice.
+async function workerMetrics(sys, logical, shards) {
+  const m = parsePrometheus(await (await fetch(`http://127.0.0.1:${sys.workersPort}/metrics`)).text());
+  const own = [...m.values()].flatMap((f) => f.samples).filter((s) => /^drover_(worker|job)_/.test(s.name));
+  assert.ok(own.length > 0);
+  for (const { name, labels } of own) {
+    const { queue, logical_queue: of } = labels;
+    assert.ok(of === queue || queue.startsWith(`{${of}.`), `${name} ${JSON.stringify(labels)}`);
+  }
+  const queues = new Set(own.filter((s) => s.labels.logical_queue === logical).map((s) => s.labels.queue));
+  assert.deepEqual([...queues].sort(), [...shards].sort());
+  return m;
+}
+const sumOf = (m, name, match) => samples(m, name, match).reduce((sum, s) => sum + s.value, 0);
 
 async function sendAndAwait(sys, conversationId, message) {
   const sent = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u1', message });
@@ -82,6 +103,20 @@ test('all three queues sharded on a 3-master cluster: chat, webhooks, cancel, do
   assert.ok(used.length >= 2, JSON.stringify(ai.shards));
   const masters = new Set(await Promise.all(used.map((s) => cluster.masterPortForKey(`bull:${s.queue}:id`))));
   assert.ok(masters.size >= 2, `shards ${used.map((s) => s.queue).join(', ')} on masters ${[...masters]}`);
+  // The Workers app times and counts each job under the shard that held it.
+  const shardNames = ai.shards.map((s) => s.queue);
+  let m;
+  await waitFor(async () => {
+    m = await workerMetrics(sys, 'ai-processing', shardNames);
+    return sumOf(m, 'drover_worker_jobs_completed_total', { logical_queue: 'ai-processing' }) === ids.length;
+  }, { what: 'every completion counted under logical_queue="ai-processing"' });
+  for (const s of ai.shards) {
+    const labels = { queue: s.queue, logical_queue: 'ai-processing' };
+    assert.equal(value(m, 'drover_worker_jobs_completed_total', labels), s.counts.completed ?? 0, s.queue);
+    assert.equal(value(m, 'drover_job_processing_seconds_count', { ...labels, outcome: 'completed' }),
+      s.counts.completed ?? 0, s.queue);
+    assert.equal(value(m, 'drover_worker_concurrency', labels), 5, 'each shard may use the whole budget');
+  }
   const hooks = await shardCounts(cluster.url, 'webhook-delivery', SHARDS);
   assert.equal(hooks.counts.completed, ids.length, JSON.stringify(hooks));
   // A delivery, found through its deduplication key (on the shard that key picked), is
@@ -193,4 +228,42 @@ test('AI_QUEUE_SHARDS=2 on a single redis-server: answers, polls and history as 
   const uploaded = await (await fetch(`${sys.base}/api/documents`, { method: 'POST', body: form })).json();
   assert.equal(uploaded.jobId, `doc-${uploaded.documentId}`);
   assert.equal((await getJSON(sys.base, '/api/chat/job/2-1')).status, 404);
+});
+
+test('AI_QUEUE_SHARDS=2: an alert rule on ai-processing sums its shards, one on a shard reads that shard; the workers\' series name both', { timeout: 60000 }, async () => {
+  const redis = await startRedis();
+  const shards = (await shardCounts(redis.url, 'ai-processing', 2)).shards.map((s) => s.queue);
+  const receiver = await startReceiver();
+  // One failure on each shard: only their sum reaches the first rule's minJobs.
+  const rules = [
+    { type: 'failure_rate', queue: 'ai-processing', threshold: 0.5, windowSeconds: 30, minJobs: 2, name: 'AI failures' },
+    { type: 'failure_rate', queue: shards[0], threshold: 0.5, windowSeconds: 30, minJobs: 1, name: 'Shard failures' },
+  ];
+  const sys = await startSystem({ redis, env: { AI_QUEUE_SHARDS: '2', ...alertEnv(receiver, rules) } });
+  // Jobs no processor takes: each fails for good at once (unrecoverable).
+  for (const shard of shards) {
+    const q = new bullmq.Queue(shard, { connection: redis.connection });
+    onCleanup(() => q.close());
+    await q.add('bogus', {});
+  }
+  await waitFor(() => receiver.about('AI failures').length >= 1 && receiver.about('Shard failures').length >= 1,
+    { timeout: 20000, what: 'both rules firing' });
+  assert.equal(receiver.about('AI failures')[0].body.text,
+    '[FIRING] AI failures (queue ai-processing): 2 of 2 jobs failed in the last 30 s (100%, threshold 50%), over its 2 shards');
+  assert.equal(receiver.about('Shard failures')[0].body.text,
+    `[FIRING] Shard failures (queue ${shards[0]}): 1 of 1 jobs failed in the last 30 s (100%, threshold 50%)`);
+
+  let m;
+  await waitFor(async () => {
+    m = await workerMetrics(sys, 'ai-processing', shards);
+    return sumOf(m, 'drover_worker_jobs_failed_total', { logical_queue: 'ai-processing' }) === 2;
+  }, { what: 'both failures counted under logical_queue="ai-processing"' });
+  for (const shard of shards) {
+    const labels = { queue: shard, logical_queue: 'ai-processing' };
+    assert.equal(value(m, 'drover_worker_jobs_failed_total', labels), 1, shard);
+    assert.equal(value(m, 'drover_job_processing_seconds_count', { ...labels, outcome: 'failed' }), 1, shard);
+    assert.equal(value(m, 'drover_job_wait_seconds_count', labels), 1, shard);
+  }
+  // The plain queues are their own logical queues.
+  assert.equal(value(m, 'drover_worker_concurrency', { queue: 'webhook-delivery', logical_queue: 'webhook-delivery' }), 10);
 });

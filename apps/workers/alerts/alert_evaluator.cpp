@@ -12,24 +12,17 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
-#include <deque>
 
-#include <drover/dead_letter_queue.hpp>
 #include <drover_app/alert_state.hpp>
 #include <drover_app/clock.hpp>
+
+#include "workers/alerts/spoken_duration.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
 using steady = std::chrono::steady_clock;
 
 namespace drover::workers {
-
-struct alert_evaluator::stall_watch {
-  stall_watch(net::any_io_executor ex, std::string queue, queue_events_options o) : events(ex, queue, std::move(o)) {}
-  queue_events events;
-  std::deque<std::pair<steady::time_point, std::string>> seen;  // stalled job ids, oldest first
-};
 
 struct alert_evaluator::run_state {
   explicit run_state(net::any_io_executor ex) : timer(ex) {}
@@ -38,14 +31,6 @@ struct alert_evaluator::run_state {
 };
 
 namespace {
-
-// "90 s", "5 min", "2 h": durations in messages.
-std::string spoken(std::chrono::milliseconds d) {
-  auto s = d.count() / 1000.0;
-  if (s < 120) return fmt::format("{:g} s", s);
-  if (s < 7200) return fmt::format("{:g} min", std::round(s / 6) / 10);
-  return fmt::format("{:g} h", std::round(s / 360) / 10);
-}
 
 // A rule name as part of a job id: letters and digits, the rest '-'.
 std::string slug(std::string_view name) {
@@ -57,14 +42,16 @@ std::string slug(std::string_view name) {
 }  // namespace
 
 alert_evaluator::alert_evaluator(net::any_io_executor ex, alert_settings settings, queue_options qo,
-                                 app::app_queue& webhooks, std::string owner)
+                                 app::queue_shards shards, app::app_queue& webhooks, std::string owner)
     : ex_(ex),
       settings_(std::move(settings)),
       qo_(std::move(qo)),
       webhooks_(webhooks),
       owner_(std::move(owner)),
       redis_(ex, qo_.redis),
-      states_(settings_.rules.size()) {}
+      states_(settings_.rules.size()) {
+  for (std::size_t i = 0; i < states_.size(); ++i) states_[i].queues = shards.queues_of(settings_.rules[i].queue);
+}
 
 alert_evaluator::~alert_evaluator() { stop(); }
 
@@ -85,15 +72,19 @@ void alert_evaluator::start() {
       spdlog::error("alerts: evaluator stopped: {}", ex.what());
     }
   };
-  for (const auto& r : settings_.rules) {
-    if (r.kind != alert_kind::stalled || stalls_.contains(r.queue)) continue;
-    queue_events_options o;
-    o.prefix = qo_.prefix;
-    o.redis = qo_.redis;
-    o.block = std::chrono::seconds(5);
-    auto w = std::make_shared<stall_watch>(ex_, r.queue, o);
-    stalls_[r.queue] = w;
-    net::co_spawn(ex_, watch_stalls(w, run_), on_end);
+  for (std::size_t i = 0; i < settings_.rules.size(); ++i) {
+    if (settings_.rules[i].kind != alert_kind::stalled) continue;
+    for (const auto& where : states_[i].queues) {
+      const auto name = where.queue_name();
+      if (stalls_.contains(name)) continue;
+      queue_events_options o;
+      o.prefix = qo_.prefix;
+      o.redis = qo_.redis;
+      o.block = std::chrono::seconds(5);
+      auto w = std::make_shared<stall_watch>(ex_, where, o);
+      stalls_[name] = w;
+      net::co_spawn(ex_, watch_stalls(w, run_), on_end);
+    }
   }
   net::co_spawn(ex_, loop(run_), on_end);
   spdlog::info("alerts: {} rule(s), evaluated every {} ms{}", settings_.rules.size(), settings_.interval.count(),
@@ -129,7 +120,7 @@ net::awaitable<void> alert_evaluator::watch_stalls(std::shared_ptr<stall_watch> 
       continue;
     }
     for (const auto& e : events) {
-      if (e.event == "stalled") w->seen.emplace_back(steady::now(), e.job_id);
+      if (e.event == "stalled") w->seen.emplace_back(steady::now(), w->where.app_id(e.job_id));
     }
   }
 }
@@ -197,87 +188,6 @@ net::awaitable<void> alert_evaluator::adopt_stored_incidents() {
       states_[i].open = std::move(inc);
     }
   }
-}
-
-net::awaitable<alert_evaluator::reading> alert_evaluator::read(const alert_rule& r, rule_state& st) {
-  reading out;
-  const auto now = steady::now();
-  // Keeps the samples of the window, plus the newest one before it as the baseline.
-  auto keep_window = [&](double a, double b) {
-    st.samples.push_back(sample{now, a, b});
-    auto start = now - r.window;
-    auto first_inside =
-        std::find_if(st.samples.begin(), st.samples.end(), [&](const sample& s) { return s.at >= start; });
-    if (first_inside != st.samples.begin()) st.samples.erase(st.samples.begin(), first_inside - 1);
-    return st.samples.front();
-  };
-  auto held_for = [&](bool raw) {
-    if (!raw) {
-      st.breached_since.reset();
-      return false;
-    }
-    if (!st.breached_since) st.breached_since = now;
-    return now - *st.breached_since >= r.for_duration;
-  };
-  switch (r.kind) {
-    case alert_kind::failure_rate: {
-      auto& q = queue_for(r.queue);
-      std::string completed_kind = "completed", failed_kind = "failed";
-      auto done = co_await q.get_metrics(std::move(completed_kind), 0, 0);
-      auto failed = co_await q.get_metrics(std::move(failed_kind), 0, 0);
-      auto base = keep_window(static_cast<double>(done.count), static_cast<double>(failed.count));
-      const double d_done = static_cast<double>(done.count) - base.a;
-      const double d_failed = static_cast<double>(failed.count) - base.b;
-      const double total = d_done + d_failed;
-      out.value = total > 0 ? d_failed / total : 0;
-      out.breached = total >= static_cast<double>(r.min_jobs) && out.value > r.threshold;
-      out.detail = fmt::format("{:g} of {:g} jobs failed in the last {} ({:.0f}%, threshold {:.0f}%)", d_failed, total,
-                               spoken(r.window), out.value * 100, r.threshold * 100);
-      break;
-    }
-    case alert_kind::waiting: {
-      std::vector<std::string> states{"waiting", "prioritized"};
-      auto counts = co_await queue_for(r.queue).get_job_counts(std::move(states));
-      out.value = static_cast<double>(counts["waiting"] + counts["prioritized"]);
-      out.breached = held_for(out.value > r.threshold);
-      out.detail = fmt::format("{:g} jobs waiting (threshold {:g}{})", out.value, r.threshold,
-                               r.for_duration.count() ? ", for " + spoken(r.for_duration) : std::string());
-      break;
-    }
-    case alert_kind::stalled: {
-      auto& seen = stalls_.at(r.queue)->seen;
-      while (!seen.empty() && seen.front().first < now - r.window) seen.pop_front();
-      out.value = static_cast<double>(seen.size());
-      out.breached = !seen.empty();
-      std::string ids;
-      for (const auto& [at, id] : seen) ids += (ids.empty() ? "" : ", ") + id;
-      out.detail = fmt::format("{} job(s) stalled in the last {}{}{}", seen.size(), spoken(r.window),
-                               ids.empty() ? "" : ": ", ids);
-      break;
-    }
-    case alert_kind::dead_letter_growing: {
-      auto dlq = dead_letter_queue::name_for(r.queue);
-      std::vector<std::string> every_state;
-      auto counts = co_await queue_for(dlq).get_job_counts(std::move(every_state));
-      double size = 0;
-      for (const auto& [state, n] : counts) size += static_cast<double>(n);
-      auto base = keep_window(size, 0);
-      out.value = size;
-      out.breached = size > base.a;
-      out.detail = fmt::format("dead-letter queue {} grew by {:g} to {:g} jobs in the last {}", dlq, size - base.a,
-                               size, spoken(r.window));
-      break;
-    }
-    case alert_kind::no_worker: {
-      auto workers = co_await queue_for(r.queue).get_workers();
-      out.value = static_cast<double>(workers.size());
-      out.breached = held_for(workers.empty());
-      out.detail = workers.empty() ? fmt::format("no worker connected to queue {}", r.queue)
-                                   : fmt::format("{} worker(s) connected", workers.size());
-      break;
-    }
-  }
-  co_return out;
 }
 
 net::awaitable<void> alert_evaluator::evaluate() {

@@ -6,16 +6,20 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <drover/queue.hpp>
 #include <drover/queue_events.hpp>
 #include <drover/redis_client.hpp>
+#include <drover_app/app_job_id.hpp>
 #include <drover_app/app_queue.hpp>
+#include <drover_app/queue_shards.hpp>
 
 #include "workers/alerts/alert_rules.hpp"
 
@@ -25,7 +29,10 @@ namespace drover::workers {
 // per Redis and prefix, so that a fleet of Workers apps alerts once):
 //  1. reads each rule's queue: BullMQ's completed/failed totals (failure_rate), the
 //     waiting count (waiting), the stalled events seen (stalled), the dead-letter
-//     queue's size (dead_letter_growing), the connected workers (no_worker);
+//     queue's size (dead_letter_growing), the connected workers (no_worker). A rule on
+//     a queue this app shards reads every shard (queue_shards::queues_of) and judges them
+//     as one queue: totals, counts, stalls and sizes summed; no_worker when any shard has
+//     none. A rule on one shard's name reads that shard;
 //  2. opens an incident when a rule is breached (for its `for_duration`, where it has
 //     one), logs it and queues {"text": "[FIRING] ..."} on webhook-delivery; resolves it,
 //     with a "[RESOLVED] ..." message, when the rule no longer holds. The delivery's job
@@ -37,8 +44,9 @@ namespace drover::workers {
 // Lifecycle: start(), stop(). Thread safety: one executor (the app's).
 class alert_evaluator {
  public:
-  alert_evaluator(boost::asio::any_io_executor ex, alert_settings settings, queue_options qo, app::app_queue& webhooks,
-                  std::string owner);
+  // `shards`: the app queues' shards, as the app's workers have them.
+  alert_evaluator(boost::asio::any_io_executor ex, alert_settings settings, queue_options qo, app::queue_shards shards,
+                  app::app_queue& webhooks, std::string owner);
   ~alert_evaluator();
   void start();
   void stop();
@@ -58,7 +66,8 @@ class alert_evaluator {
   };
   struct rule_state {
     rule_state() = default;
-    std::vector<sample> samples;  // failure_rate: totals; dead_letter_growing: size
+    std::vector<app::queue_shard> queues;  // what the rule reads: its queue, or its shards
+    std::vector<sample> samples;           // failure_rate: totals; dead_letter_growing: size
     std::optional<std::chrono::steady_clock::time_point> breached_since;
     std::optional<incident> open;
   };
@@ -68,7 +77,14 @@ class alert_evaluator {
     double value = 0;
     std::string detail;
   };
-  struct stall_watch;
+  struct stall_watch {
+    stall_watch(boost::asio::any_io_executor ex, app::queue_shard where, queue_events_options o)
+        : where(std::move(where)), events(ex, this->where.queue_name(), std::move(o)) {}
+    app::queue_shard where;
+    queue_events events;
+    // Stalled jobs by the ids the apps hand out ("<shard>-<id>" on a shard), oldest first.
+    std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> seen;
+  };
   struct run_state;
 
   boost::asio::awaitable<void> loop(std::shared_ptr<run_state> s);

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 
 #include <string>
+#include <vector>
 
 #include <drover/error.hpp>
 #include <drover/redis_options.hpp>
+#include <drover/shard_names.hpp>
 #include <drover_app/queue_shards.hpp>
 
 namespace drover::app {
@@ -96,6 +98,58 @@ TEST(queue_shards, on_a_cluster_sharded_queues_want_an_untagged_prefix) {
   auto why = refusal(queue_shards{3, 3, 3}, "{bull}", cluster());
   EXPECT_NE(why.find("ai-processing (AI_QUEUE_SHARDS=3)"), std::string::npos) << why;
   EXPECT_NE(why.find("QUEUE_PREFIX=bull"), std::string::npos) << why;
+}
+
+TEST(queue_shards, a_sharded_queue_stands_for_its_shards_in_order) {
+  const queue_shards s{3, 0, 0};
+  const auto queues = s.queues_of("ai-processing");
+  ASSERT_EQ(queues.size(), 3u);
+  const auto names = shard_names("ai-processing", 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(queues[i].logical, "ai-processing");
+    EXPECT_EQ(queues[i].shards, 3u);
+    EXPECT_EQ(queues[i].index, i);
+    EXPECT_EQ(queues[i].queue_name(), names[i]);
+  }
+}
+
+TEST(queue_shards, a_plain_or_unknown_queue_stands_for_itself) {
+  const queue_shards s{3, 0, 0};
+  for (const char* name : {"document-processing", "webhook-delivery", "emails", "{ai-processing}"}) {
+    const auto queues = s.queues_of(name);
+    ASSERT_EQ(queues.size(), 1u) << name;
+    EXPECT_EQ(queues[0].logical, name);
+    EXPECT_EQ(queues[0].shards, 0u);
+    EXPECT_EQ(queues[0].queue_name(), name);
+  }
+}
+
+TEST(queue_shards, a_shards_name_is_located_as_that_shard_only_when_exact) {
+  const queue_shards s{4, 0, 2};
+  for (std::size_t i = 0; i < 4; ++i) {
+    const auto name = shard_name("ai-processing", i, 4);
+    const auto found = s.locate(name);
+    EXPECT_EQ(found.logical, "ai-processing") << name;
+    EXPECT_EQ(found.shards, 4u) << name;
+    EXPECT_EQ(found.index, i) << name;
+    // A rule or a series naming one shard is about that shard alone.
+    const auto queues = s.queues_of(name);
+    ASSERT_EQ(queues.size(), 1u);
+    EXPECT_EQ(queues[0].queue_name(), name);
+  }
+  EXPECT_EQ(s.locate(shard_name("webhook-delivery", 1, 2)).logical, "webhook-delivery");
+  // Names of shards that are not this app's: an index past the count, another count's
+  // name, an extension shard_name did not pick, a queue that is not sharded here.
+  const auto other_count = shard_name("ai-processing", 1, 3);
+  for (const auto& name : std::vector<std::string>{"{ai-processing.4}", shard_name("ai-processing", 0, 4) + "x",
+                                                   "{ai-processing.1.99}", shard_name("document-processing", 0, 2)}) {
+    const auto found = s.locate(name);
+    EXPECT_EQ(found.shards, 0u) << name;
+    EXPECT_EQ(found.logical, name);
+  }
+  if (other_count != shard_name("ai-processing", 1, 4)) {
+    EXPECT_EQ(s.locate(other_count).shards, 0u) << other_count;
+  }
 }
 
 TEST(queue_shards, a_hash_tag_needs_something_between_the_braces) {

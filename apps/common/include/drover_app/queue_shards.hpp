@@ -5,8 +5,11 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <drover/redis_options.hpp>
+
+#include "drover_app/app_job_id.hpp"
 
 namespace drover::app {
 
@@ -27,6 +30,15 @@ struct queue_shards {
 
   // The shards of the queue `name` (one of the three; 0 for any other).
   std::size_t of(std::string_view name) const;
+
+  // What the BullMQ queue `queue_name` is here: shard i of one of the three queues when it
+  // is sharded and the name is exactly shard_name's for i, and otherwise a plain queue of
+  // that name (the three unsharded among them). Its `logical` is what metrics call
+  // `logical_queue`.
+  queue_shard locate(std::string_view queue_name) const;
+  // The BullMQ queues that `name` stands for: every shard, in order, of one of the three
+  // when it is sharded; otherwise the one queue locate() makes of it.
+  std::vector<queue_shard> queues_of(std::string_view name) const;
 
   // On a Redis Cluster a queue's keys must share one slot: a plain queue takes its hash
   // tag from the prefix, and a sharded queue's shards carry their own, which a tagged
