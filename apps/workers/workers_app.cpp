@@ -11,13 +11,12 @@
 
 #include <charconv>
 #include <cstdlib>
-#include <optional>
 
 #include <drover/dead_letter_queue.hpp>
 #include <drover/discovery.hpp>
 #include <drover/error.hpp>
 #include <drover/queue.hpp>
-#include <drover/slot_budget.hpp>
+#include <drover/sharded_worker.hpp>
 #include <drover/worker.hpp>
 
 #include <boost/asio/thread_pool.hpp>
@@ -145,9 +144,9 @@ struct workers_app::impl {
         ai(make_ai_provider(ex, cfg.ai)),
         webhooks(ex, "webhook-delivery", cfg.shards.webhooks, queue_options{cfg.prefix, cfg.redis}) {}
 
-  // The options of the worker of `where`, one of the app queues or one of its shards.
-  worker_options options(int concurrency, const app::queue_shard& where) const {
-    const auto& name = where.logical;
+  // The options of the worker of the app queue `name` (a sharded worker gives each shard
+  // its own dead-letter queue, in the shard's slot: sharded_worker.hpp).
+  worker_options options(int concurrency, const std::string& name) const {
     worker_options o;
     o.prefix = cfg.prefix;
     o.redis = cfg.redis;
@@ -157,25 +156,37 @@ struct workers_app::impl {
     o.default_timeout = name == "ai-processing"         ? cfg.ai_job_timeout
                         : name == "document-processing" ? cfg.document_job_timeout
                                                         : cfg.webhook_job_timeout;
-    // A shard's dead letters stay in its slot: "{<name>.<i>}-dlq" (sharded_worker.hpp).
-    if (cfg.dead_letters) o.dead_letter_queue = dead_letter_queue::name_for(where.queue_name());
+    if (cfg.dead_letters) o.dead_letter_queue = dead_letter_queue::name_for(name);
     return o;
   }
 
-  // The workers of the app queue `name`: one, or one per shard sharing `concurrency` as one
-  // budget. This is drover::sharded_worker's arrangement, made here because its shards
-  // share one processor, and a blocking processor is not told which shard its job is
-  // from: each shard's own processor is timed under the shard's name.
+  // The worker of the app queue `name`: a worker, or a sharded worker whose shards share
+  // `concurrency`. Each processor is timed under its own queue's name (a blocking
+  // processor is not told which shard its job is from).
   void add(const std::string& name, const processor& p, int concurrency) {
-    const auto queues = cfg.shards.queues_of(name);
-    std::optional<slot_budget> budget;
-    if (queues.front().shards > 0) budget.emplace(static_cast<std::size_t>(concurrency));
-    for (const auto& where : queues) {
-      auto o = options(concurrency, where);
-      o.shared_slots = budget;
-      workers.push_back(std::make_unique<worker>(ex, where.queue_name(), jobs.timed(p, where), std::move(o)));
-      worked.push_back(where);
+    const auto shards = cfg.shards.of(name);
+    if (shards == 0) {
+      workers.push_back(
+          std::make_unique<worker>(ex, name, jobs.timed(p, app::queue_shard{name}), options(concurrency, name)));
+      worked.push_back(app::queue_shard{name});
+      return;
     }
+    auto timed = [this, p, name, shards](std::size_t index, const std::string&) {
+      return jobs.timed(p, app::queue_shard{name, shards, index});
+    };
+    sharded.push_back(std::make_unique<sharded_worker>(ex, name, shards, timed, options(concurrency, name)));
+  }
+
+  // Each worker, and each shard of each sharded worker, with the queue it works.
+  std::vector<std::pair<app::queue_shard, worker*>> every_worker() {
+    std::vector<std::pair<app::queue_shard, worker*>> list;
+    for (std::size_t k = 0; k < workers.size(); ++k) list.emplace_back(worked[k], workers[k].get());
+    for (auto& w : sharded) {
+      for (std::size_t s = 0; s < w->shards(); ++s) {
+        list.emplace_back(app::queue_shard{w->name(), w->shards(), s}, &w->shard(s));
+      }
+    }
+    return list;
   }
 
   // host:pid, this process among the fleet (the alert evaluators' lock holder).
@@ -201,7 +212,7 @@ struct workers_app::impl {
     co_await connectivity.probe();
     co_await queue_stats.refresh();
     std::vector<std::pair<app::queue_shard, const worker*>> list;
-    for (std::size_t k = 0; k < workers.size(); ++k) list.emplace_back(worked[k], workers[k].get());
+    for (auto& [where, w] : every_worker()) list.emplace_back(where, w);
     jobs.sample(list);
     co_return httpd::metrics_response(req, registry);
   }
@@ -255,7 +266,6 @@ struct workers_app::impl {
   std::unique_ptr<ai_provider> ai;
   app::app_queue webhooks;
   std::unique_ptr<alert_evaluator> alerts;
-  std::vector<app::queue_shard> worked;  // the queue of workers[k]
   // One connection each: document processing writes chunks in long transactions that
   // prompt searches should not queue behind.
   std::unique_ptr<app::database> documents_db;
@@ -263,7 +273,9 @@ struct workers_app::impl {
   net::thread_pool search_pool{2};
   std::unique_ptr<document_search> search;
   extraction_process extractor{cfg.extract_helper, cfg.extraction};
-  std::vector<std::unique_ptr<worker>> workers;  // of the queues and the shards
+  std::vector<std::unique_ptr<worker>> workers;  // of the plain queues
+  std::vector<app::queue_shard> worked;          // the queue of workers[k]
+  std::vector<std::unique_ptr<sharded_worker>> sharded;
   std::unique_ptr<httpd::http_server> http;
 };
 
@@ -284,6 +296,7 @@ void workers_app::start() {
   i.add("webhook-delivery", webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations),
         i.cfg.webhook_concurrency);
   for (auto& w : i.workers) w->start();
+  for (auto& w : i.sharded) w->start();
   i.connectivity.watch_database(*i.search_db, i.search_pool);
   i.connectivity.start();
   if (!i.cfg.alerts.rules.empty()) {
@@ -319,6 +332,10 @@ net::awaitable<void> workers_app::stop(std::chrono::milliseconds grace) {
   // grace period, not one each.
   int closing = 0;
   for (auto& w : i.workers) {
+    ++closing;
+    net::co_spawn(i.ex, w->close(grace), [&closing](std::exception_ptr) { --closing; });
+  }
+  for (auto& w : i.sharded) {
     ++closing;
     net::co_spawn(i.ex, w->close(grace), [&closing](std::exception_ptr) { --closing; });
   }

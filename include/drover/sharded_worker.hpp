@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,9 +33,16 @@ namespace drover {
 // Thread safety: none; as drover::worker.
 class sharded_worker {
  public:
+  // Makes shard `index`'s processor, given the shard's queue name: for a processor that
+  // must know its shard (a blocking one is not told its job's queue).
+  using shard_processor = std::function<processor(std::size_t index, const std::string& queue)>;
+
   // Throws drover::error(invalid_argument) as drover::worker and shard_name do, and for
   // per_shard < 0. per_shard 0: a shard may use the whole budget.
   sharded_worker(boost::asio::any_io_executor ex, std::string name, std::size_t shards, processor proc,
+                 worker_options opts = {}, int per_shard = 0);
+  // Each shard with a processor of its own.
+  sharded_worker(boost::asio::any_io_executor ex, std::string name, std::size_t shards, shard_processor make,
                  worker_options opts = {}, int per_shard = 0);
   ~sharded_worker();
   sharded_worker(const sharded_worker&) = delete;

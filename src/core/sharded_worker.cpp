@@ -21,6 +21,12 @@ namespace drover {
 
 sharded_worker::sharded_worker(net::any_io_executor ex, std::string name, std::size_t shards, processor proc,
                                worker_options opts, int per_shard)
+    : sharded_worker(
+          std::move(ex), std::move(name), shards, [proc](std::size_t, const std::string&) { return proc; },
+          std::move(opts), per_shard) {}
+
+sharded_worker::sharded_worker(net::any_io_executor ex, std::string name, std::size_t shards, shard_processor make,
+                               worker_options opts, int per_shard)
     : name_(std::move(name)) {
   if (opts.concurrency < 1) throw error(errc::invalid_argument, "worker concurrency must be at least 1");
   if (per_shard < 0) throw error(errc::invalid_argument, fmt::format("per_shard must be 0 or more, not {}", per_shard));
@@ -31,7 +37,7 @@ sharded_worker::sharded_worker(net::any_io_executor ex, std::string name, std::s
   for (std::size_t i = 0; i < shards; ++i) {
     auto o = opts;
     if (!o.dead_letter_queue.empty()) o.dead_letter_queue = dead_letter_queue::name_for(names[i]);
-    workers_.push_back(std::make_unique<worker>(ex, names[i], proc, std::move(o)));
+    workers_.push_back(std::make_unique<worker>(ex, names[i], make(i, names[i]), std::move(o)));
   }
 }
 
