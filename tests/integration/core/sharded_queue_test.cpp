@@ -255,6 +255,34 @@ TEST(sharded_queue, a_tagged_prefix_is_refused_on_a_cluster) {
   }
 }
 
+TEST(sharded_queue, each_shard_may_have_a_processor_of_its_own) {
+  auto& server = test::redis_server::shared();
+  const std::string name = test::unique_queue("sq-per-shard");
+  const auto names = shard_names(name, 3);
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    sharded_queue q(io.get_executor(), name, 3, queue_options{"bull", server.options()});
+    for (std::size_t s = 0; s < 3; ++s) {
+      auto add = q.shard(s).add("job", json::object{});
+      co_await std::move(add);
+    }
+    auto make = [](std::size_t index, const std::string& queue) {
+      return processor::async([index, queue](job_context&) -> net::awaitable<json::value> {
+        co_return json::string(queue + "#" + std::to_string(index));
+      });
+    };
+    sharded_worker w(io.get_executor(), name, 3, make, worker_on(server.options(), 3));
+    w.start();
+    auto all_done = [&]() -> net::awaitable<bool> { co_return co_await total_in(q, "completed") == 3; };
+    EXPECT_TRUE(co_await eventually(all_done));
+    co_await w.close();
+    q.close();
+  });
+  // Job 1 of each shard was run by that shard's own processor.
+  for (std::size_t s = 0; s < 3; ++s) {
+    EXPECT_EQ(server.cli("HGET bull:" + names[s] + ":1 returnvalue"), "\"" + names[s] + "#" + std::to_string(s) + "\"");
+  }
+}
+
 TEST(sharded_queue, works_on_a_single_redis_as_n_queues) {
   auto& server = test::redis_server::shared();
   const std::string name = test::unique_queue("sq-single");
