@@ -109,7 +109,8 @@ export async function startSystem({ database = 'sqlite', env = {}, secrets = nul
   // most suites exercise the system, and the security suite exercises identity.
   const common = {
     AUTH_MODE: 'none',
-    REDIS_URL: redis.url,
+    // A server given without a URL is named by the test's `env` (REDIS_SENTINELS, say).
+    ...(redis.url ? { REDIS_URL: redis.url } : {}),
     DATABASE_URL: db.url,
     WEBHOOK_SECRET: 'e2e-secret',
     AI_BASE_URL: ai.url,
