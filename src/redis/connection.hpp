@@ -76,7 +76,8 @@ class connection : public std::enable_shared_from_this<connection> {
   // how a blocking command is interrupted.
   void interrupt();
   // The sentinels announced a new master (sentinel_watch): like interrupt(), so that the
-  // next call asks them again. Call it on this connection's executor.
+  // next call asks them again; a connection backing off connects at the next call instead.
+  // Call it on this connection's executor.
   void master_switched();
 
   bool is_connected() const { return state_ == state::ready; }
