@@ -11,11 +11,15 @@
 //   jobs active at the kill finish on the new master in their first attempt;
 // - no job is left active; the dashboard, both apps' /metrics (drover_redis_up 1) and
 //   `drover queue list` over redis+sentinel:// work on the new master.
+// Then the same set speaking only TLS (rediss+sentinel://, the CA from REDIS_TLS_CA_FILE):
+// the apps hear a planned failover's announcement on their TLS subscription to a sentinel
+// and write to the new master before the old one is demoted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSystem, postJSON, getJSON, waitForJob, waitFor, dashboardQueues, sleep } from './system.mjs';
+import { startSystem, postJSON, getJSON, waitForJob, waitFor, chatRoundTrip, dashboardQueues, sleep } from './system.mjs';
 import { parsePrometheus, value } from './prometheus_text.mjs';
 import { startSentinelSet } from '../interop/redis_sentinel.mjs';
+import { makeCertificates } from '../interop/tls_redis_server.mjs';
 import { runDrover } from '../interop/support.mjs';
 
 const TOKEN = 'e2e-sentinel-dashboard-token-0123456789';
@@ -95,3 +99,35 @@ test('the apps through a failover: every accepted send answered, nothing left ac
   console.log(`the replica promoted ${promotedAfter} ms after the kill, a new one in sync at ${replicatedAfter} ms, ` +
     `the first send accepted again at ${accepted[acceptedBeforeKill].at - killedAt} ms; sends answered ${JSON.stringify(statuses)}`);
 });
+
+test('over TLS (rediss+sentinel://): the apps follow a planned failover that the sentinels announce over TLS',
+  { timeout: 120000 }, async () => {
+    const certs = makeCertificates();
+    const set = await startSentinelSet({ certs });
+    const sys = await startSystem({ redis: { url: set.url }, env: { REDIS_TLS_CA_FILE: certs.ca, DASHBOARD_TOKEN: TOKEN } });
+    await chatRoundTrip(sys, 'tls-before', 'before the failover');
+
+    // A planned failover leaves the old master up and writable until the sentinels demote
+    // it, dropping what was written there meanwhile: the apps must leave it when they hear
+    // the announcement (+switch-master, on a subscription to a sentinel over TLS).
+    const oldMaster = set.master.port;
+    assert.equal(await set.failover(), 'OK');
+    const newMaster = await set.waitForFailover(oldMaster);
+    for (const app of [sys.api, sys.workers]) {
+      await waitFor(() => app.output.includes(`the sentinels switched the master 'mymaster': mymaster 127.0.0.1 ${oldMaster} `
+        + `127.0.0.1 ${newMaster}`), { timeout: 10000, what: `${app.name} to hear of the new master` });
+    }
+    await chatRoundTrip(sys, 'tls-after', 'after the failover');
+
+    // Both jobs are on the new master (the old one has not been demoted yet: what was written
+    // there would not be).
+    assert.equal(await set.cli(newMaster, 'ZCARD', 'bull:ai-processing:completed'), '2');
+    const queues = await dashboardQueues(sys.base, TOKEN);
+    assert.equal(queues['ai-processing']?.counts.completed, 2, JSON.stringify(queues['ai-processing']));
+    const metrics = parsePrometheus(await (await fetch(`${sys.base}/metrics`)).text());
+    assert.equal(value(metrics, 'drover_redis_up'), 1);
+    const r = await runDrover(['queue', 'counts', '--queue', 'ai-processing', '--json', '--redis', set.url,
+      '--redis-tls-ca', certs.ca]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).completed, 2, r.stdout);
+  });

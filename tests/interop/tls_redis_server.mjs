@@ -6,6 +6,7 @@
 //   const certs = makeCertificates();            { dir, ca, serverCert, serverKey, clientCert, clientKey }
 //   const redis = await startTlsRedis(certs, { authClients: true });
 //   redis.url                                     rediss://localhost:<port>
+//   tlsSettings(certs)                            the server's TLS files, [setting, value]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,15 +36,21 @@ export function makeCertificates() {
   };
 }
 
+// The certificate, key and CA a server (or a sentinel) presents and checks: [setting, value].
+export function tlsSettings(certs) {
+  return [['tls-cert-file', certs.serverCert], ['tls-key-file', certs.serverKey], ['tls-ca-cert-file', certs.ca]];
+}
+
 // Starts redis-server with the plain port off and TLS on a free port; `authClients`: it then
-// requires a client certificate signed by the CA (`tls-auth-clients yes`). Resolves once the
-// port accepts connections; the server is killed at the end.
-export async function startTlsRedis(certs, { authClients = false } = {}) {
+// requires a client certificate signed by the CA (`tls-auth-clients yes`); `args` are added
+// (a replica's --replicaof, say). Resolves once the port accepts connections; the server is
+// killed at the end.
+export async function startTlsRedis(certs, { authClients = false, args = [] } = {}) {
   const port = await freePort();
+  const tls = tlsSettings(certs).flatMap(([name, value]) => [`--${name}`, value]);
   const proc = spawn('redis-server', ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '',
-    '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--dir', certs.dir,
-    '--tls-cert-file', certs.serverCert, '--tls-key-file', certs.serverKey, '--tls-ca-cert-file', certs.ca,
-    '--tls-auth-clients', authClients ? 'yes' : 'no'], { stdio: 'ignore' });
+    '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--dir', certs.dir, ...tls,
+    '--tls-auth-clients', authClients ? 'yes' : 'no', ...args], { stdio: 'ignore' });
   onCleanup(() => proc.kill('SIGKILL'));
   // A TCP connect is enough: the handshake is the client's business, and PING needs it.
   await waitFor(() => new Promise((resolve) => {
