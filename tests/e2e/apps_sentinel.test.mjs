@@ -13,7 +13,9 @@
 //   `drover queue list` over redis+sentinel:// work on the new master.
 // Then the same set speaking only TLS (rediss+sentinel://, the CA from REDIS_TLS_CA_FILE):
 // the apps hear a planned failover's announcement on their TLS subscription to a sentinel
-// and write to the new master before the old one is demoted.
+// and write to the new master before the old one is demoted. And sentinels that want a
+// password: REDIS_SENTINEL_PASSWORD works and shows in no log line; a wrong one is refused
+// with each sentinel's reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSystem, postJSON, getJSON, waitForJob, waitFor, chatRoundTrip, dashboardQueues, sleep } from './system.mjs';
@@ -131,3 +133,17 @@ test('over TLS (rediss+sentinel://): the apps follow a planned failover that the
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).completed, 2, r.stdout);
   });
+
+test('sentinels that want a password: REDIS_SENTINEL_PASSWORD, and it is in no log line', { timeout: 60000 }, async () => {
+  const password = 'sentinel-secret-4f2a9c';
+  const set = await startSentinelSet({ password });
+  const sys = await startSystem({ redis: {}, env: { ...set.env, REDIS_SENTINEL_PASSWORD: password } });
+  await chatRoundTrip(sys, 'with-password', 'through sentinels with a password');
+  for (const app of [sys.api, sys.workers]) assert.ok(!app.output.includes(password), app.tail());
+
+  const wrongPassword = 'a-wrong-sentinel-password';
+  const wrong = await runDrover(['queue', 'list', '--redis', `${set.url}?sentinel_password=${wrongPassword}`]);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /WRONGPASS/);
+  assert.ok(!wrong.stderr.includes(wrongPassword), wrong.stderr);
+});

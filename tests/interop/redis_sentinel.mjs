@@ -7,10 +7,11 @@
 //   const set = await startSentinelSet();        or ({ certs }) for TLS (tls_redis_server.mjs)
 //   set.env                          { REDIS_SENTINELS, REDIS_SENTINEL_MASTER } for the apps
 //   set.url                          redis+sentinel://127.0.0.1:p1,p2,p3/mymaster (rediss+ with TLS)
+//                                    ({ password }: the sentinels require one; not in url or env)
 //   set.master.proc.kill('SIGKILL'); const port = await set.waitForFailover(set.master.port);
 //   await set.failover()             a planned failover (SENTINEL FAILOVER), answered OK
 //   await set.addReplica(port)       a new replica of the new master, in sync and counted by WAIT
-//   await set.cli(port, 'ZCARD', k)  redis-cli on one server (or sentinel), the reply as text
+//   await set.cli(port, 'ZCARD', k)  redis-cli on one server, the reply as text
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,11 +24,13 @@ const execFileP = promisify(execFile);
 export const MASTER_NAME = 'mymaster';
 
 // redis-cli's answer without the final line breaks; a failure comes back as its message.
-// With `certs`, over TLS.
-async function cli(certs, port, ...args) {
+// With `certs`, over TLS; with `password`, AUTH first.
+async function cli(certs, password, port, ...args) {
   const tls = certs ? ['--tls', '--cacert', certs.ca] : [];
+  const auth = password ? ['--no-auth-warning', '-a', password] : [];
   try {
-    const { stdout } = await execFileP('redis-cli', [...tls, '-p', String(port), ...args.map(String)], { timeout: 5000 });
+    const { stdout } = await execFileP('redis-cli', [...tls, ...auth, '-p', String(port), ...args.map(String)],
+      { timeout: 5000 });
     return stdout.replace(/[\r\n]+$/, '');
   } catch (err) {
     return `error: ${err.message}`;
@@ -42,9 +45,11 @@ function startServer(certs, args = []) {
 }
 
 // A master, one replica, three sentinels. `certs` (tls_redis_server.mjs's makeCertificates):
-// every server and sentinel speaks only TLS, and `url` is rediss+sentinel://.
-export async function startSentinelSet({ certs = null } = {}) {
-  const ask = (port, ...args) => cli(certs, port, ...args);
+// every server and sentinel speaks only TLS, and `url` is rediss+sentinel://. `password`:
+// the sentinels require it (requirepass) and use it among themselves.
+export async function startSentinelSet({ certs = null, password = '' } = {}) {
+  const ask = (port, ...args) => cli(certs, '', port, ...args);
+  const askSentinel = (port, ...args) => cli(certs, password, port, ...args);
   // A replica of `masterPort`, resolved once the master has it online: WAIT counts a replica
   // only after its first ACK, up to a second after the replica's own link says up.
   const startReplica = async (masterPort) => {
@@ -73,18 +78,19 @@ export async function startSentinelSet({ certs = null } = {}) {
       `logfile ${path.join(dir, `sentinel-${port}.log`)}`,
       `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${master.port} 2`,
       `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
-      `sentinel failover-timeout ${MASTER_NAME} 10000`, ''].join('\n'));
+      `sentinel failover-timeout ${MASTER_NAME} 10000`,
+      ...(password ? [`requirepass ${password}`, `sentinel sentinel-pass ${password}`] : []), ''].join('\n'));
     const proc = spawn('redis-sentinel', [conf], { stdio: 'ignore' });
     onCleanup(() => proc.kill('SIGKILL'));
   }
   // A failover needs a known replica and a quorum of sentinels that know each other.
   const watching = `name=${MASTER_NAME},status=ok,address=127.0.0.1:${master.port},slaves=1,sentinels=3`;
-  await waitFor(async () => (await ask(ports[0], 'INFO', 'sentinel')).includes(watching),
+  await waitFor(async () => (await askSentinel(ports[0], 'INFO', 'sentinel')).includes(watching),
     { timeout: 30000, what: 'the sentinels to see the replica and each other' });
 
   // The master's port as the first sentinel names it now.
-  const masterPort = async () => Number((await ask(ports[0], 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME))
-    .split('\n')[1]);
+  const masterPort = async () =>
+    Number((await askSentinel(ports[0], 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME)).split('\n')[1]);
   return {
     master,
     replica,
@@ -103,7 +109,7 @@ export async function startSentinelSet({ certs = null } = {}) {
       }, { timeout, interval: 100, what: `the sentinels to promote a replica of ${oldPort}` });
       return port;
     },
-    failover: () => ask(ports[0], 'SENTINEL', 'FAILOVER', MASTER_NAME),
+    failover: () => askSentinel(ports[0], 'SENTINEL', 'FAILOVER', MASTER_NAME),
     addReplica: startReplica,
     cli: ask,
   };
