@@ -550,6 +550,10 @@ void connection::master_switched() {
     state_ = state::idle;
     backoff_ = opts_.reconnect_min;
   }
+  if (state_ != state::closed && on_master_switched_) {
+    auto tell = on_master_switched_;  // it may replace itself
+    tell();
+  }
 }
 
 void connection::close() {
