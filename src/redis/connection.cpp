@@ -544,6 +544,15 @@ void connection::interrupt() {
 void connection::master_switched() {
   if (state_ == state::ready || state_ == state::connecting) {
     fail(errc::redis_unavailable, "the sentinels announced a new master; asking them where", false);
+  } else if (state_ == state::backoff) {
+    // Backing off after losing the old master: there is a master to go to now, so the next
+    // call connects at once instead of failing until the back-off ends (up to reconnect_max).
+    state_ = state::idle;
+    backoff_ = opts_.reconnect_min;
+  }
+  if (state_ != state::closed && on_master_switched_) {
+    auto tell = on_master_switched_;  // it may replace itself
+    tell();
   }
 }
 

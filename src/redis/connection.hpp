@@ -8,6 +8,7 @@
 #include <chrono>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,8 +77,13 @@ class connection : public std::enable_shared_from_this<connection> {
   // how a blocking command is interrupted.
   void interrupt();
   // The sentinels announced a new master (sentinel_watch): like interrupt(), so that the
-  // next call asks them again. Call it on this connection's executor.
+  // next call asks them again; a connection backing off connects at the next call instead.
+  // Call it on this connection's executor.
   void master_switched();
+  // Calls `fn` after each such announcement, for an owner with a back-off of its own (the
+  // worker's fetch loop) to try again at once; replaces an earlier one. `fn` runs on this
+  // connection's executor.
+  void on_master_switched(std::function<void()> fn) { on_master_switched_ = std::move(fn); }
 
   bool is_connected() const { return state_ == state::ready; }
   // This connection's CLIENT ID on the server (asked in the handshake), or 0 while
@@ -122,6 +128,7 @@ class connection : public std::enable_shared_from_this<connection> {
   std::shared_ptr<boost::asio::ssl::context> tls_context_;  // made on the first TLS connect
   std::shared_ptr<transport> transport_;                    // this generation's stream
   std::shared_ptr<sentinel_watch> watch_;                   // with Sentinel only
+  std::function<void()> on_master_switched_;
   state state_ = state::idle;
   std::uint64_t generation_ = 0;
   std::deque<std::unique_ptr<op>> inflight_;                         // written, awaiting replies

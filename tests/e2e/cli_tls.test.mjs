@@ -1,44 +1,16 @@
 // cli_tls.test.mjs - the `drover` command against a redis-server that speaks only TLS, with
-// certificates this test makes with the openssl command: a rediss:// URL with the CA given
-// by flag or by environment works; a wrong server name is refused with the reason.
+// certificates made with the openssl command (tests/interop/tls_redis_server.mjs): a rediss://
+// URL with the CA given by flag or by environment works; a wrong server name is refused with
+// the reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import net from 'node:net';
-import { onCleanup, runDrover, queueName, waitFor, DROVER_BIN } from '../interop/support.mjs';
+import { execFile } from 'node:child_process';
+import { runDrover, queueName, DROVER_BIN } from '../interop/support.mjs';
+import { makeCertificates, startTlsRedis } from '../interop/tls_redis_server.mjs';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'drover-cli-tls-'));
-onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-
-const ssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-ssl('req', '-x509', ...ec, '-days', '2', '-subj', '/CN=drover-e2e-ca', '-keyout', 'ca.key', '-out', 'ca.crt');
-ssl('req', ...ec, '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr');
-writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-ssl('x509', '-req', '-days', '2', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-  '-out', 'server.crt', '-extfile', 'server.ext');
-
-const port = await new Promise((resolve) => {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const { port: p } = s.address();
-    s.close(() => resolve(p));
-  });
-});
-const redis = spawn('redis-server', ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '',
-  '--dir', dir, '--tls-cert-file', 'server.crt', '--tls-key-file', 'server.key', '--tls-ca-cert-file', 'ca.crt',
-  '--tls-auth-clients', 'no'], { cwd: dir, stdio: 'ignore' });
-onCleanup(() => redis.kill('SIGKILL'));
-await waitFor(() => new Promise((resolve) => {
-  const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
-  c.on('error', () => resolve(false));
-}), { timeout: 10000, what: 'the TLS redis-server' });
-
-const ca = path.join(dir, 'ca.crt');
-const url = `rediss://localhost:${port}`;
+const certs = makeCertificates();
+const { ca } = certs;
+const { port, url } = await startTlsRedis(certs);
 
 test('drover accepts rediss:// with the CA as a flag, a URL parameter or an environment variable', async () => {
   const name = queueName();

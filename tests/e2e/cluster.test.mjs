@@ -4,7 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startSystem, postJSON, getJSON, waitForJob, waitFor, freePort } from './system.mjs';
+import { startSystem, chatRoundTrip, dashboardQueues, freePort } from './system.mjs';
 import { parsePrometheus, value } from './prometheus_text.mjs';
 import { startRedisCluster } from '../interop/redis_cluster.mjs';
 import { DROVER_BIN } from '../interop/support.mjs';
@@ -18,25 +18,15 @@ before(async () => {
 
 test('chat, dashboard and metrics on a Redis Cluster', { timeout: 90000 }, async () => {
   const sys = await startSystem({ redis: { url: cluster.url }, env: { QUEUE_PREFIX: '{bull}', DASHBOARD_TOKEN: TOKEN } });
-  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-cluster', userId: 'u1', message: 'hello, cluster' });
-  assert.equal(sent.status, 200, JSON.stringify(sent.body));
-  const done = await waitForJob(sys.base, sent.body.jobId);
-  assert.equal(done.status, 'completed', JSON.stringify(done));
-  // The webhook made it back: the answer is in the history.
-  await waitFor(async () => (await getJSON(sys.base, '/api/conversations/c-cluster/messages')).body.messages.length === 2,
-    { what: 'the assistant message from the webhook' });
+  await chatRoundTrip(sys, 'c-cluster', 'hello, cluster');
 
   // Every key of the apps' queues lives on the master of the {bull} slot.
   const owner = await cluster.masterPortForKey('{bull}:ai-processing:id');
   assert.equal(await cluster.cli('-p', owner, 'ZCARD', '{bull}:ai-processing:completed'), '1');
 
-  const listed = await fetch(`${sys.base}/api/admin/queues`, { headers: { Authorization: `Bearer ${TOKEN}` } });
-  assert.equal(listed.status, 200);
-  const queues = (await listed.json()).queues;
-  const ai = queues.find((q) => q.name === 'ai-processing');
-  assert.ok(ai, JSON.stringify(queues.map((q) => q.name)));
-  assert.equal(ai.counts.completed, 1);
-  assert.ok(queues.some((q) => q.name === 'webhook-delivery'));
+  const queues = await dashboardQueues(sys.base, TOKEN);
+  assert.equal(queues['ai-processing']?.counts.completed, 1, JSON.stringify(Object.keys(queues)));
+  assert.ok(queues['webhook-delivery']);
 
   const metrics = parsePrometheus(await (await fetch(`${sys.base}/metrics`)).text());
   assert.equal(value(metrics, 'drover_queue_jobs', { queue: 'ai-processing', state: 'completed' }), 1);

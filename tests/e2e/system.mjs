@@ -1,6 +1,7 @@
 // system.mjs - starts the whole system for a test file: Redis, optionally PostgreSQL, the
 // fake model server, `drover api` and `drover workers`, all on free ports, all stopped at
 // the end (by the `after` hooks of tests/interop/support.mjs).
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, chownSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,7 +109,8 @@ export async function startSystem({ database = 'sqlite', env = {}, secrets = nul
   // most suites exercise the system, and the security suite exercises identity.
   const common = {
     AUTH_MODE: 'none',
-    REDIS_URL: redis.url,
+    // A server given without a URL is named by the test's `env` (REDIS_SENTINELS, say).
+    ...(redis.url ? { REDIS_URL: redis.url } : {}),
     DATABASE_URL: db.url,
     WEBHOOK_SECRET: 'e2e-secret',
     AI_BASE_URL: ai.url,
@@ -174,4 +176,23 @@ export async function waitForJob(base, jobId, timeout = 20000) {
     return last.body && (last.body.status === 'completed' || last.body.status === 'failed');
   }, { timeout, what: `job ${jobId} to finish (last: ${JSON.stringify(last?.body)})` });
   return last.body;
+}
+
+// One chat message through both apps: accepted, its job completed, the answer delivered back
+// by webhook into the history (which then holds `expectedHistory` messages). Returns the job id.
+export async function chatRoundTrip(sys, conversationId, message, expectedHistory = 2) {
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u1', message });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  const done = await waitForJob(sys.base, sent.body.jobId);
+  assert.equal(done.status, 'completed', JSON.stringify(done));
+  await waitFor(async () => (await getJSON(sys.base, `/api/conversations/${conversationId}/messages`)).body.messages.length
+    === expectedHistory, { what: `the assistant's answer in ${conversationId}, delivered by the webhook` });
+  return sent.body.jobId;
+}
+
+// The dashboard's queues (GET /api/admin/queues with a dashboard token), by name.
+export async function dashboardQueues(base, token) {
+  const res = await fetch(`${base}/api/admin/queues`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(res.status, 200, 'GET /api/admin/queues');
+  return Object.fromEntries((await res.json()).queues.map((q) => [q.name, q]));
 }

@@ -139,6 +139,15 @@ export const onCluster = redisKind === 'cluster';
 export async function startRedis() {
   registerAfter();
   if (onCluster) return startClusterRedis();
+  return startRedisServer();
+}
+
+/**
+ * A private redis-server whatever INTEROP_REDIS says, started with `args` added to the usual
+ * ones (a replica's --replicaof, say); the same object as startRedis() gives for one server.
+ */
+export async function startRedisServer(args = []) {
+  registerAfter();
   let lastErr;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
@@ -146,7 +155,7 @@ export async function startRedis() {
     const proc = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
-        '--maxmemory-policy', 'noeviction'],
+        '--maxmemory-policy', 'noeviction', ...args],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';

@@ -41,10 +41,12 @@ fetcher::fetcher(std::shared_ptr<worker_state> state, std::shared_ptr<job_runner
                                  client_name(state_->opts.prefix, state_->keys.queue(),
                                              state_->opts.name.empty() ? "" : ":w:" + state_->opts.name))),
       due_timer_(state_->ex),
-      slot_freed_(state_->ex) {}
+      slot_freed_(state_->ex),
+      back_off_over_(state_->ex) {}
 
 void fetcher::quiet() {
   slot_freed_.notify_all();
+  back_off_over_.notify_all();
   due_timer_.cancel();
   blocking_->interrupt();
 }
@@ -55,6 +57,14 @@ net::awaitable<void> fetcher::run() {
   auto self = shared_from_this();
   auto& s = *state_;
   bool failed = false;
+  // With Sentinel, a new master ends the back-off from errors: it is where the next fetch
+  // will succeed, and the back-off may have grown to seconds while the old one was away.
+  blocking_->on_master_switched([weak = weak_from_this()] {
+    if (auto f = weak.lock()) {
+      f->error_backoff_ = {};
+      f->back_off_over_.notify_all();
+    }
+  });
   while (!s.stop.stopped()) {
     if (s.running.size() >= static_cast<std::size_t>(s.opts.concurrency)) {
       // Every slot that frees wakes us, and so does quiet().
@@ -113,7 +123,8 @@ net::awaitable<void> fetcher::run() {
     }
     if (failed) {
       failed = false;
-      co_await s.stop.sleep(error_backoff_);
+      // Ended early by a new master or by quiet() (which follows the stop signal).
+      if (!s.stop.stopped()) co_await back_off_over_.wait_until(clock::now() + error_backoff_);
     }
   }
   leave_line();

@@ -65,6 +65,7 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
   std::shared_ptr<redis::connection> blocking_;  // BZPOPMIN on the marker; named for getWorkers()
   boost::asio::steady_timer due_timer_;          // the next delayed job is due: end the marker wait
   event slot_freed_;                             // a slot freed up, or quiet()
+  event back_off_over_;                          // the sentinels named a new master, or quiet()
   bool drained_ = false;
   bool empty_reported_ = false;       // the owner was told the queue is empty (worker_events::drained)
   std::int64_t next_delayed_ms_ = 0;  // when the next delayed job is due, if known

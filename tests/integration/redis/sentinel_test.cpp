@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <thread>
 
@@ -114,6 +115,78 @@ TEST(sentinel, jobs_keep_flowing_after_the_master_dies) {
     co_await flow.close();
   });
   EXPECT_EQ(set.master_port_now(), set.replica().port());
+}
+
+// Whether a PING on `conn` is answered now (false when it fails, as it does at once during
+// the connection's back-off).
+net::awaitable<bool> answers_ping(connection& conn) {
+  try {
+    command ping{"PING"};
+    co_await conn.exec(std::move(ping));
+    co_return true;
+  } catch (const error&) {
+    co_return false;
+  }
+}
+
+// A connection that lost its master waits out a back-off before it connects again. The
+// sentinels' announcement of a new master ends that wait: the next call goes to the new
+// master at once, not up to reconnect_max later (2 s by default, found by the apps'
+// failover test as a second or two of 503s after the promotion).
+TEST(sentinel, the_announced_new_master_ends_the_reconnection_back_off) {
+  sentinel_set set;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto opts = set.options();
+    // A back-off far longer than the failover, so that only the announcement can end it.
+    opts.reconnect_min = 60s;
+    opts.reconnect_max = 60s;
+    auto conn = connection::create(io.get_executor(), opts);
+    DROVER_CO_ASSERT_TRUE(co_await answers_ping(*conn));
+    set.master().kill();
+    // The lost socket starts the back-off: calls fail at once from then on.
+    DROVER_CO_ASSERT_TRUE(
+        co_await test::eventually([&]() -> net::awaitable<bool> { co_return !co_await answers_ping(*conn); }));
+    DROVER_CO_ASSERT_TRUE(co_await test::eventually(
+        [&]() -> net::awaitable<bool> { co_return set.master_port_now() == set.replica().port(); }, 20s));
+    // The announcement reaches the connection a moment after this sentinel's own switch.
+    EXPECT_TRUE(
+        co_await test::eventually([&]() -> net::awaitable<bool> { co_return co_await answers_ping(*conn); }, 5s))
+        << "still backing off after the sentinels named the new master";
+    conn->close();
+  });
+}
+
+// A worker whose fetches fail backs off between them, up to 5 s. The sentinels'
+// announcement of a new master ends that wait too: a job waiting there is taken at once,
+// not when the back-off would have ended (found by the apps' failover test as jobs starting
+// up to seconds after the promotion).
+TEST(sentinel, the_announced_new_master_ends_the_workers_fetch_back_off) {
+  sentinel_set set;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    test::job_flow flow(io.get_executor(), set.options());
+    auto errors = std::make_shared<std::atomic<int>>(0);
+    flow.w.events().error = [errors](const std::exception&) { ++*errors; };
+    // Every fetch fails while the active list is not a list (moveToActive answers
+    // WRONGTYPE), with the master alive: the back-off grows 100 ms, 200 ms, ... 5 s.
+    const auto active = fmt::format("bull:{}:active", flow.name);
+    set.master().cli("SET " + active + " not-a-list");
+    json::value data = {{"n", 1}};
+    co_await flow.q.add("waiting-out-the-back-off", std::move(data));
+    auto* count = errors.get();
+    // The seventh failure is followed by the longest wait, 5 s.
+    DROVER_CO_ASSERT_TRUE(co_await test::eventually([count]() -> net::awaitable<bool> { co_return *count >= 7; }, 20s));
+    const auto sleeping_since = std::chrono::steady_clock::now();
+    set.master().cli("DEL " + active);
+    EXPECT_EQ(set.sentinel_cli(fmt::format("SENTINEL failover {}", sentinel_set::master_name)), "OK");
+    DROVER_CO_ASSERT_TRUE(co_await test::eventually(
+        [&]() -> net::awaitable<bool> { co_return set.master_port_now() == set.replica().port(); }, 20s));
+    const auto switched = std::chrono::steady_clock::now();
+    // The back-off alone would end 5 s after it began; the test shows nothing if the
+    // failover took most of that.
+    EXPECT_LT(switched - sleeping_since, 4s) << "the failover was too slow for this test";
+    EXPECT_TRUE(co_await flow.done_reaches(1, 1500ms)) << "the worker waited out its back-off after the switch";
+    co_await flow.close();
+  });
 }
 
 // A planned failover: the old master stays up and writable for seconds until the

@@ -1,0 +1,149 @@
+// apps_sentinel.test.mjs - both apps behind Redis Sentinel (tests/interop/redis_sentinel.mjs:
+// a master, one replica, three sentinels), configured only by REDIS_SENTINELS and
+// REDIS_SENTINEL_MASTER, with replicated adds (REDIS_MIN_REPLICAS=1). Chat messages are sent
+// before the master is killed with SIGKILL (two of them still being answered at the kill)
+// and all through the failover: the sentinels promote the replica, and the test starts a new
+// replica of the new master so that adds can be confirmed again. What it proves:
+// - the API answers every send 200 or 503 (Redis away, or the add not confirmed), nothing else;
+// - nothing acknowledged is lost: a send answered 200 was confirmed by a replica first, so it
+//   survives the master's death, and every one is answered in the end (its job completed,
+//   the answer delivered by webhook into its history), the model asked once for each: the
+//   jobs active at the kill finish on the new master in their first attempt;
+// - no job is left active; the dashboard, both apps' /metrics (drover_redis_up 1) and
+//   `drover queue list` over redis+sentinel:// work on the new master.
+// Then the same set speaking only TLS (rediss+sentinel://, the CA from REDIS_TLS_CA_FILE):
+// the apps hear a planned failover's announcement on their TLS subscription to a sentinel
+// and write to the new master before the old one is demoted. And sentinels that want a
+// password: REDIS_SENTINEL_PASSWORD works and shows in no log line; a wrong one is refused
+// with each sentinel's reason.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSystem, postJSON, getJSON, waitForJob, waitFor, chatRoundTrip, dashboardQueues, sleep } from './system.mjs';
+import { parsePrometheus, value } from './prometheus_text.mjs';
+import { startSentinelSet } from '../interop/redis_sentinel.mjs';
+import { makeCertificates } from '../interop/tls_redis_server.mjs';
+import { runDrover } from '../interop/support.mjs';
+
+const TOKEN = 'e2e-sentinel-dashboard-token-0123456789';
+
+test('the apps through a failover: every accepted send answered, nothing left active', { timeout: 120000 }, async () => {
+  const set = await startSentinelSet();
+  // 900 ms: near the most the API allows (below its 1 s command timeout), so that a loaded
+  // machine's replica still confirms in time.
+  const sys = await startSystem({
+    redis: {},
+    env: { ...set.env, REDIS_MIN_REPLICAS: '1', REDIS_REPLICATION_TIMEOUT_MS: '900', DASHBOARD_TOKEN: TOKEN },
+  });
+  const accepted = [];
+  const statuses = {};
+  let n = 0;
+  const send = async (message = `message ${n}`) => {
+    const conversationId = `sentinel-${n++}`;
+    const r = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u1', message });
+    statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    if (r.status === 200) accepted.push({ conversationId, message, jobId: r.body.jobId, at: Date.now() });
+    return r.status;
+  };
+
+  // Before: every send confirmed by the replica. Two answers stream slowly (the fake model's
+  // "[slow]": 3 s between chunks), so that their jobs are active on the master when it dies.
+  for (let i = 0; i < 3; i++) assert.equal(await send(), 200, JSON.stringify(statuses));
+  for (let i = 0; i < 2; i++) assert.equal(await send(`[slow] message ${n}`), 200, JSON.stringify(statuses));
+  await waitFor(async () => (await dashboardQueues(sys.base, TOKEN))['ai-processing'].counts.active === 2,
+    { what: 'the slow answers active' });
+  const killedAt = Date.now();
+  const acceptedBeforeKill = accepted.length;
+  set.master.proc.kill('SIGKILL');
+
+  // During: keep sending while the sentinels promote the replica, then give the new master a
+  // replica of its own; sends are confirmed again once it is in sync.
+  let sending = true;
+  const sender = (async () => {
+    while (sending) {
+      await send();
+      await sleep(100);
+    }
+  })();
+  const newMaster = await set.waitForFailover(set.master.port);
+  const promotedAfter = Date.now() - killedAt;
+  await set.addReplica(newMaster);
+  const replicatedAfter = Date.now() - killedAt;
+  await waitFor(() => accepted.length >= acceptedBeforeKill + 5, { timeout: 30000, what: `five sends accepted on the new master (${JSON.stringify(statuses)})` });
+  sending = false;
+  await sender;
+  const statusList = Object.keys(statuses).map(Number);
+  assert.ok(statusList.every((s) => s === 200 || s === 503), `only 200 and 503: ${JSON.stringify(statuses)}`);
+
+  // Every accepted send is answered: its job completed and the answer in its history.
+  for (const { conversationId, jobId } of accepted) {
+    const done = await waitForJob(sys.base, jobId, 60000);
+    assert.equal(done.status, 'completed', `${conversationId}: ${JSON.stringify(done)}`);
+    await waitFor(async () => (await getJSON(sys.base, `/api/conversations/${conversationId}/messages`)).body.messages.length === 2,
+      { timeout: 30000, what: `the answer in ${conversationId}` });
+  }
+  const queues = await waitFor(async () => {
+    const q = await dashboardQueues(sys.base, TOKEN);
+    return q['ai-processing'].counts.active === 0 && q['webhook-delivery'].counts.active === 0 && q;
+  }, { timeout: 30000, what: 'no active job' });
+  assert.ok(queues['ai-processing'].counts.completed >= accepted.length, JSON.stringify(queues['ai-processing'].counts));
+
+  for (const port of [sys.apiPort, sys.workersPort]) {
+    const metrics = parsePrometheus(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    assert.equal(value(metrics, 'drover_redis_up'), 1, `/metrics on port ${port}`);
+  }
+  const r = await runDrover(['queue', 'list', '--json', '--redis', set.url]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(JSON.parse(r.stdout).some((q) => q.name === 'ai-processing'), r.stdout);
+  // Each accepted send reached the model once: the jobs that were active at the kill finished
+  // on the new master in their first attempt.
+  const asked = sys.ai.requests.map((req) => req.body.messages?.at(-1)?.content);
+  for (const { message } of accepted) assert.equal(asked.filter((m) => m === message).length, 1, message);
+  console.log(`the replica promoted ${promotedAfter} ms after the kill, a new one in sync at ${replicatedAfter} ms, ` +
+    `the first send accepted again at ${accepted[acceptedBeforeKill].at - killedAt} ms; sends answered ${JSON.stringify(statuses)}`);
+});
+
+test('over TLS (rediss+sentinel://): the apps follow a planned failover that the sentinels announce over TLS',
+  { timeout: 120000 }, async () => {
+    const certs = makeCertificates();
+    const set = await startSentinelSet({ certs });
+    const sys = await startSystem({ redis: { url: set.url }, env: { REDIS_TLS_CA_FILE: certs.ca, DASHBOARD_TOKEN: TOKEN } });
+    await chatRoundTrip(sys, 'tls-before', 'before the failover');
+
+    // A planned failover leaves the old master up and writable until the sentinels demote
+    // it, dropping what was written there meanwhile: the apps must leave it when they hear
+    // the announcement (+switch-master, on a subscription to a sentinel over TLS).
+    const oldMaster = set.master.port;
+    assert.equal(await set.failover(), 'OK');
+    const newMaster = await set.waitForFailover(oldMaster);
+    for (const app of [sys.api, sys.workers]) {
+      await waitFor(() => app.output.includes(`the sentinels switched the master 'mymaster': mymaster 127.0.0.1 ${oldMaster} `
+        + `127.0.0.1 ${newMaster}`), { timeout: 10000, what: `${app.name} to hear of the new master` });
+    }
+    await chatRoundTrip(sys, 'tls-after', 'after the failover');
+
+    // Both jobs are on the new master (the old one has not been demoted yet: what was written
+    // there would not be).
+    assert.equal(await set.cli(newMaster, 'ZCARD', 'bull:ai-processing:completed'), '2');
+    const queues = await dashboardQueues(sys.base, TOKEN);
+    assert.equal(queues['ai-processing']?.counts.completed, 2, JSON.stringify(queues['ai-processing']));
+    const metrics = parsePrometheus(await (await fetch(`${sys.base}/metrics`)).text());
+    assert.equal(value(metrics, 'drover_redis_up'), 1);
+    const r = await runDrover(['queue', 'counts', '--queue', 'ai-processing', '--json', '--redis', set.url,
+      '--redis-tls-ca', certs.ca]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).completed, 2, r.stdout);
+  });
+
+test('sentinels that want a password: REDIS_SENTINEL_PASSWORD, and it is in no log line', { timeout: 60000 }, async () => {
+  const password = 'sentinel-secret-4f2a9c';
+  const set = await startSentinelSet({ password });
+  const sys = await startSystem({ redis: {}, env: { ...set.env, REDIS_SENTINEL_PASSWORD: password } });
+  await chatRoundTrip(sys, 'with-password', 'through sentinels with a password');
+  for (const app of [sys.api, sys.workers]) assert.ok(!app.output.includes(password), app.tail());
+
+  const wrongPassword = 'a-wrong-sentinel-password';
+  const wrong = await runDrover(['queue', 'list', '--redis', `${set.url}?sentinel_password=${wrongPassword}`]);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /WRONGPASS/);
+  assert.ok(!wrong.stderr.includes(wrongPassword), wrong.stderr);
+});
