@@ -181,10 +181,17 @@ TEST(sentinel, the_announced_new_master_ends_the_workers_fetch_back_off) {
     DROVER_CO_ASSERT_TRUE(co_await test::eventually(
         [&]() -> net::awaitable<bool> { co_return set.master_port_now() == set.replica().port(); }, 20s));
     const auto switched = std::chrono::steady_clock::now();
-    // The back-off alone would end 5 s after it began; the test shows nothing if the
-    // failover took most of that.
-    EXPECT_LT(switched - sleeping_since, 4s) << "the failover was too slow for this test";
-    EXPECT_TRUE(co_await flow.done_reaches(1, 1500ms)) << "the worker waited out its back-off after the switch";
+    // The back-off alone would end 5 s after it began: the job must start well before
+    // that. A failover slower than that (a loaded machine) leaves nothing to tell apart,
+    // and then only the job's completion is checked.
+    const auto backoff_ends = sleeping_since + 5s;
+    if (switched + 1s < backoff_ends) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(backoff_ends - switched - 300ms);
+      EXPECT_TRUE(co_await flow.done_reaches(1, left)) << "the worker waited out its back-off after the switch";
+    } else {
+      std::fprintf(stderr, "the failover outlasted the back-off: this run cannot tell\n");
+    }
+    EXPECT_TRUE(co_await flow.done_reaches(1, 10s));
     co_await flow.close();
   });
 }
