@@ -31,7 +31,7 @@ void add_common(CLI::App* cmd, common_options& c, bool queue_required) {
 
 void add_shards_flag(CLI::App* cmd, common_options& c) {
   cmd->add_option("--shards", c.shards,
-                  "the queue is sharded over this many BullMQ queues, {<queue>.0} ... (docs/redis-deployments.md)")
+                  "the queue is sharded over this many BullMQ queues, {<queue>.0} ... (docs/deployment.md)")
       ->check(CLI::PositiveNumber);
 }
 
