@@ -9,7 +9,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startSystem, postJSON, getJSON, waitForJob, waitFor, freePort } from './system.mjs';
+import { startSystem, postJSON, getJSON, waitForJob, waitFor, freePort, dashboardQueues } from './system.mjs';
 import { startRedisCluster } from '../interop/redis_cluster.mjs';
 import { createRequire } from 'node:module';
 import { parsePrometheus, samples, value } from './prometheus_text.mjs';
@@ -19,6 +19,7 @@ import { runDrover, DROVER_BIN, onCleanup, startRedis, bullmq } from '../interop
 const { io } = createRequire(import.meta.url)('socket.io-client');
 
 const SHARDS = 3;
+const DASHBOARD = 'e2e-sharded-dashboard-token-0123456789';
 const SHARDED = { AI_QUEUE_SHARDS: String(SHARDS), DOCUMENT_QUEUE_SHARDS: String(SHARDS),
   WEBHOOK_QUEUE_SHARDS: String(SHARDS) };
 const shardedId = new RegExp(`^[0-${SHARDS - 1}]-`);
@@ -66,7 +67,8 @@ async function sendAndAwait(sys, conversationId, message) {
 }
 
 test('all three queues sharded on a 3-master cluster: chat, webhooks, cancel, documents, bad ids', { timeout: 120000 }, async () => {
-  const sys = await startSystem({ redis: { url: cluster.url }, env: { QUEUE_PREFIX: 'bull', ...SHARDED } });
+  const sys = await startSystem({ redis: { url: cluster.url },
+    env: { QUEUE_PREFIX: 'bull', DASHBOARD_TOKEN: DASHBOARD, ...SHARDED } });
 
   // A job that fails for good (3 attempts, backoff 2 s then 4 s), sent first.
   const doomed = await sendAndAwait(sys, 'c-sharded-dlq', 'please [500]');
@@ -103,8 +105,19 @@ test('all three queues sharded on a 3-master cluster: chat, webhooks, cancel, do
   assert.ok(used.length >= 2, JSON.stringify(ai.shards));
   const masters = new Set(await Promise.all(used.map((s) => cluster.masterPortForKey(`bull:${s.queue}:id`))));
   assert.ok(masters.size >= 2, `shards ${used.map((s) => s.queue).join(', ')} on masters ${[...masters]}`);
-  // The Workers app times and counts each job under the shard that held it.
   const shardNames = ai.shards.map((s) => s.queue);
+  // The dashboard shows the logical queue, its counts summed, then its shards; the API's
+  // /metrics labels each shard's series with the logical queue.
+  const rows = await dashboardQueues(sys.base, DASHBOARD);
+  assert.deepEqual(rows['ai-processing'].shards, shardNames);
+  assert.equal(rows['ai-processing'].counts.completed, ids.length);
+  for (const s of ai.shards) {
+    assert.equal(rows[s.queue].shardOf, 'ai-processing', s.queue);
+    assert.equal(rows[s.queue].counts.completed ?? 0, s.counts.completed ?? 0, s.queue);
+  }
+  const api = parsePrometheus(await (await fetch(`${sys.base}/metrics`)).text());
+  assert.equal(sumOf(api, 'drover_queue_jobs', { logical_queue: 'ai-processing', state: 'completed' }), ids.length);
+  // The Workers app times and counts each job under the shard that held it.
   let m;
   await waitFor(async () => {
     m = await workerMetrics(sys, 'ai-processing', shardNames);
