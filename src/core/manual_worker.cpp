@@ -127,7 +127,7 @@ net::awaitable<std::optional<job>> manual_worker::move_to_failed(const job& j, s
                                                                  bool fetch_next, bool unrecoverable) {
   auto& s = *impl_;
   const auto& k = s.keys;
-  auto traces = detail::stack_traces_with(j, reason, k.queue());
+  auto traces = detail::stack_traces_with(j, reason, k.queue(), unrecoverable);
   auto fields = detail::scripts::job_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
   const auto delay = detail::retry_delay(j, reason, unrecoverable, s.opts, k.queue());
   const auto now = detail::now_ms();

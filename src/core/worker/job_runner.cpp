@@ -396,8 +396,8 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
   co_return std::move(outcome.next);
 }
 
-json::array job_runner::stack_traces(const job& j, std::string_view text) const {
-  return stack_traces_with(j, text, state_->keys.queue());
+json::array job_runner::stack_traces(const job& j, std::string_view text, bool unrecoverable) const {
+  return stack_traces_with(j, text, state_->keys.queue(), unrecoverable);
 }
 
 net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, const std::string& token,
@@ -405,7 +405,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
                                                                  bool fetch_next) {
   const auto& k = state_->keys;
   const auto& opts = state_->opts;
-  auto traces = stack_traces(j, reason);
+  auto traces = stack_traces(j, reason, unrecoverable);
   auto fields = scripts::job_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
 
   const auto delay = retry_delay(j, reason, unrecoverable, opts, k.queue());

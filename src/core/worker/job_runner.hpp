@@ -66,7 +66,7 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   // Asks a running processor to stop (timeout or cancellation); the first reason wins.
   void stop_run(processor_run& run, cancellation why, std::string request);
   std::chrono::milliseconds timeout_of(const job& j) const;  // 0: none
-  boost::json::array stack_traces(const job& j, std::string_view text) const;
+  boost::json::array stack_traces(const job& j, std::string_view text, bool unrecoverable = false) const;
   boost::asio::awaitable<boost::json::value> call_processor(std::shared_ptr<processor_run> run);
   // Returns what the finish fetched when fetch_next. When a cancellation request was
   // waiting in the job's hash, records nothing and sets cancel_request instead.
