@@ -27,6 +27,9 @@ const SECOND = process.env.IDENTITY_SECOND || 'drover';
 // in a fresh window (run() waits for the limiter key to expire) and the retries' backoffs keep
 // a job's attempts well inside one window.
 const LIMITER = { max: 3, duration: 200 };
+// A run's second queue, for a flow's child: named after the first, so that on a cluster it
+// shares its hash tag (a flow needs one slot).
+const lowQueue = (name) => `${name}-low`;
 
 // ---------------------------------------------------------------------------------------------
 // The processor, driven by the job's data. Its twin is identity_processor in
@@ -60,7 +63,8 @@ async function nodeProcessor(job) {
 // ---------------------------------------------------------------------------------------------
 // The workload: phases run one after the other, each waiting until its jobs are finished, so
 // that what a job meets (other jobs, due delays, the limiter) does not depend on how fast a
-// worker is. Each returns the ids it waits for.
+// worker is. Each gets the run's queue, a FlowProducer and the name of the run's second
+// queue, and returns the ids it waits for.
 // ---------------------------------------------------------------------------------------------
 const retry = (backoff) => ({ attempts: 3, backoff });
 const phases = [
@@ -115,6 +119,15 @@ const phases = [
       ],
     });
     return [added.job.id, ...added.children.map((c) => c.job.id)];
+  }],
+  // The child on the run's second queue, worked by a second worker of the same kind; one
+  // child only, so that which worker releases the parent does not depend on speed.
+  ['flow across queues: a child on a second queue', async (q, flows, low) => {
+    const added = await flows.add({
+      name: 'parent', queueName: q.name, data: { op: 'parent' }, opts: { jobId: 'remote-parent' },
+      children: [{ name: 'child', queueName: low, data: { op: 'double', n: 300 }, opts: { jobId: 'remote-child' } }],
+    });
+    return [added.job.id];
   }],
   // The limiter's effect is on timing, which the state does not show: 7 jobs at 3 per
   // window take three windows.
@@ -181,12 +194,19 @@ function normaliseStacktrace(value) {
 // finishing ms: only their order is compared.
 const normaliseScore = (s) => (Number(s) >= 1e12 ? '<ts>' : s);
 
+// The keys of a run's queue and of its second queue (lowQueue), which share its name.
 async function snapshot(name) {
   const raw = await redis.raw();
   const norm = normaliser(name);
-  const prefix = `bull:${name}:`;
-  const keys = (await redis.keys(`${prefix}*`)).sort();
   const out = new Map();
+  for (const prefix of [`bull:${name}:`, `bull:${lowQueue(name)}:`]) {
+    await snapshotKeys(raw, norm, prefix, out);
+  }
+  return out;
+}
+
+async function snapshotKeys(raw, norm, prefix, out) {
+  const keys = (await redis.keys(`${prefix}*`)).sort();
   for (const key of keys) {
     const suffix = key.slice(prefix.length);
     if (UNCOMPARED.has(suffix)) continue;
@@ -215,7 +235,6 @@ async function snapshot(name) {
     if (ttl >= 0) lines.push('(expires)');
     out.set(`${norm(key)} (${type})`, lines);
   }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,13 +319,13 @@ async function run(kind) {
   const flows = new bullmq.FlowProducer({ connection: redis.connection });
   flows.on('error', () => {});
   onCleanup(() => flows.close());
-  const worker = await startWorker(kind, name);
+  const workers = [await startWorker(kind, name), await startWorker(kind, lowQueue(name))];
   const snapshots = [];
   const raw = await redis.raw();
   for (const [phase, add] of phases) {
     await waitFor(async () => (await raw.exists(`bull:${name}:limiter`)) === 0,
       { interval: 10, what: `${kind} run: the limiter window before phase "${phase}" to end` });
-    const ids = await add(queue, flows);
+    const ids = await add(queue, flows, lowQueue(name));
     await waitFor(async () => {
       for (const id of ids) {
         // 'unknown': finished and removed by a retention option.
@@ -316,7 +335,7 @@ async function run(kind) {
     }, { timeout: 10000, interval: 20, what: `${kind} run, phase "${phase}": jobs ${ids.join(', ')} to finish` });
     snapshots.push([phase, await snapshot(name)]);
   }
-  await worker.stop();
+  for (const w of workers) await w.stop();
   if (process.env.INTEROP_DEBUG) {
     const events = snapshots.at(-1)[1].get('bull:<queue>:events (stream)');
     console.log(`${kind} run's events:\n  ${events.join('\n  ')}`);
