@@ -26,7 +26,8 @@ namespace json = boost::json;
 
 namespace {
 
-// Braced JSON is built outside the coroutine: GCC 12 miscompiles it inside one.
+// The arguments of co_await calls are named first (a braced JSON one built out here, the
+// log lines as std::string): GCC 12 miscompiles such temporaries in a co_await.
 json::value steps(std::int64_t step, std::int64_t of) {
   json::object o;
   o["step"] = step;
