@@ -114,23 +114,20 @@ net::awaitable<std::optional<job>> manual_worker::get_next_job(std::string token
 net::awaitable<std::optional<job>> manual_worker::move_to_completed(const job& j, json::value value, std::string token,
                                                                     bool fetch_next) {
   auto& s = *impl_;
-  // A limiter's options do not travel with a finish: then the fetch is a call of its own.
-  const bool fetch_with_finish = fetch_next && !s.opts.limiter;
-  auto finish = detail::scripts::move_to_finished::of(s.keys, j, token, true, json::serialize(value), "",
-                                                      fetch_with_finish, s.opts, detail::now_ms());
+  // The finish fetches the next job itself (the limiter's options travel with it).
+  auto finish = detail::scripts::move_to_finished::of(s.keys, j, token, true, json::serialize(value), "", fetch_next,
+                                                      s.opts, detail::now_ms());
   auto call = std::move(finish).pack();
   auto r = co_await run_finishing(*s.conn, std::move(call), j.id);
   auto outcome = finish.parse(r);
-  if (fetch_with_finish) co_return outcome.next ? std::move(outcome.next->next) : std::nullopt;
-  if (fetch_next) co_return co_await get_next_job(std::move(token));
-  co_return std::nullopt;
+  co_return outcome.next ? std::move(outcome.next->next) : std::nullopt;
 }
 
 net::awaitable<std::optional<job>> manual_worker::move_to_failed(const job& j, std::string reason, std::string token,
                                                                  bool fetch_next, bool unrecoverable) {
   auto& s = *impl_;
   const auto& k = s.keys;
-  auto traces = detail::stack_traces_with(j, reason, k.queue());
+  auto traces = detail::stack_traces_with(j, reason, k.queue(), unrecoverable);
   auto fields = detail::scripts::job_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
   const auto delay = detail::retry_delay(j, reason, unrecoverable, s.opts, k.queue());
   const auto now = detail::now_ms();
@@ -142,15 +139,12 @@ net::awaitable<std::optional<job>> manual_worker::move_to_failed(const job& j, s
     auto packed = std::move(call).pack();
     co_await run_finishing(*s.conn, std::move(packed), j.id);
   } else {
-    const bool fetch_with_finish = fetch_next && !s.opts.limiter;
-    auto finish = detail::scripts::move_to_finished::of(k, j, token, false, reason, std::move(fields),
-                                                        fetch_with_finish, s.opts, now);
+    auto finish =
+        detail::scripts::move_to_finished::of(k, j, token, false, reason, std::move(fields), fetch_next, s.opts, now);
     auto call = std::move(finish).pack();
     auto r = co_await run_finishing(*s.conn, std::move(call), j.id);
-    if (fetch_with_finish) {
-      auto outcome = finish.parse(r);
-      co_return outcome.next ? std::move(outcome.next->next) : std::nullopt;
-    }
+    auto outcome = finish.parse(r);
+    co_return outcome.next ? std::move(outcome.next->next) : std::nullopt;
   }
   if (fetch_next) co_return co_await get_next_job(std::move(token));
   co_return std::nullopt;

@@ -23,7 +23,9 @@ std::optional<std::int64_t> retry_delay(const job& j, const std::string& reason,
 
 // The job's stack traces with this failure's added: BullMQ keeps one per failed attempt
 // (up to stackTraceLimit); C++ exceptions carry no stack, so the entry names the error
-// and the job.
-boost::json::array stack_traces_with(const job& j, std::string_view text, std::string_view queue);
+// and the job. Its first line is a JavaScript stack's, "<class>: <message>": an
+// unrecoverable failure's class is "UnrecoverableError", as Node's worker records it.
+boost::json::array stack_traces_with(const job& j, std::string_view text, std::string_view queue,
+                                     bool unrecoverable = false);
 
 }  // namespace drover::detail

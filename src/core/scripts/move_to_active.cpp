@@ -24,6 +24,10 @@ fetched parse_fetch_reply(redis::reply& r) {
   return f;
 }
 
+void pack_limiter(msgpack_writer& o, const rate_limiter_options& limiter) {
+  o.str("limiter").map(2).str("max").integer(limiter.max).str("duration").integer(limiter.duration.count());
+}
+
 move_to_active move_to_active::of(const queue_keys& k, std::string token, const worker_options& opts,
                                   std::int64_t now) {
   return {k.wait,       k.active,  k.prioritized, k.events,         k.stalled,
@@ -36,14 +40,7 @@ script_call move_to_active::pack() && {
   msgpack_writer o;
   std::uint32_t n = 2 + (limiter_opts ? 1 : 0) + (worker_name.empty() ? 0 : 1);
   o.map(n).str("token").str(token).str("lockDuration").integer(lock_duration_ms);
-  if (limiter_opts) {
-    o.str("limiter")
-        .map(2)
-        .str("max")
-        .integer(limiter_opts->max)
-        .str("duration")
-        .integer(limiter_opts->duration.count());
-  }
+  if (limiter_opts) pack_limiter(o, *limiter_opts);
   if (!worker_name.empty()) o.str("name").str(worker_name);
   return {&lua::move_to_active,
           {std::move(wait), std::move(active), std::move(prioritized), std::move(events), std::move(stalled),

@@ -17,6 +17,10 @@
 #include "drover/job.hpp"
 #include "drover/worker.hpp"
 
+namespace drover::detail {
+class msgpack_writer;
+}
+
 namespace drover::detail::scripts {
 
 // What a fetch answered: a job, or why there was none.
@@ -29,6 +33,10 @@ struct fetched {
 // Parses [fields | 0, id | 0, ttl, next delayed]; throws error(protocol_error) for
 // another shape.
 fetched parse_fetch_reply(redis::reply& r);
+
+// Writes the `limiter` option ({max, duration}) of a fetching script's msgpacked options:
+// moveToActive's, and moveToFinished's when it fetches the next job.
+void pack_limiter(msgpack_writer& o, const rate_limiter_options& limiter);
 
 struct move_to_active {
   // KEYS

@@ -68,6 +68,7 @@ move_to_finished move_to_finished::of(const queue_keys& k, const job& j, std::st
                      std::move(token),
                      completed ? keep_jobs(j.opts.remove_on_complete, opts.remove_on_complete)
                                : keep_jobs(j.opts.remove_on_fail, opts.remove_on_fail),
+                     opts.limiter,
                      opts.lock_duration.count(),
                      j.opts.attempts.value_or(0),
                      opts.metrics_max_data_points,
@@ -82,8 +83,9 @@ script_call move_to_finished::pack() && {
   msgpack_writer o;
   // "name" only when the worker has one: a fetched job gets it as processedBy, as
   // moveToActive gives it.
-  o.map(worker_name.empty() ? 6 : 7).str("token").str(token);
+  o.map(6 + (limiter_opts ? 1 : 0) + (worker_name.empty() ? 0 : 1)).str("token").str(token);
   o.str("keepJobs").json(keep);
+  if (limiter_opts) pack_limiter(o, *limiter_opts);
   o.str("lockDuration").integer(lock_duration_ms);
   o.str("attempts").integer(attempts);
   // moveToFinished collects metrics only when maxMetricsSize is not "".

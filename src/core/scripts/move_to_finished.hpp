@@ -9,7 +9,8 @@
 // events, stalled, limiter, delayed, paused, meta, pc, the finished set, job hash,
 // metrics key, marker. ARGV (9): job id, timestamp, "returnvalue" or "failedReason",
 // the value, "completed" or "failed", fetch next ("1"/"0"), key prefix, msgpacked
-// options {token, keepJobs, lockDuration, attempts, maxMetricsSize, name?, fpof},
+// options {token, keepJobs, limiter?, lockDuration, attempts, maxMetricsSize, name?, fpof}
+// (the worker's limiter, which a fetch next respects as moveToActive does),
 // msgpacked job fields ("" for none). Returns 0, or the fetch reply (move_to_active.hpp)
 // when fetching; -1 missing job, -2 missing lock, -3 not active, -4 pending children,
 // -6 lock held by another token, -9 failed children.
@@ -56,6 +57,7 @@ struct move_to_finished {
   // ARGV[8], msgpacked
   std::string token;
   boost::json::object keep;
+  std::optional<rate_limiter_options> limiter_opts;  // the worker's, for the fetch next
   std::int64_t lock_duration_ms = 0;
   std::int64_t attempts = 0;
   std::int64_t max_metrics_size = 0;  // 0: "" (no metrics)

@@ -157,12 +157,13 @@ net::awaitable<void> fetcher::run_slot(job first, std::string token, budget_slot
 }
 
 bool fetcher::fetch_with_finish() const {
-  // A rate limiter's options would have to travel with the finish: leave that case to
-  // the fetch loop, as while closing or rate limited.
+  // As Node's worker, whether or not rate limited: the limiter's options travel with the
+  // finish, whose answer may be the limiter's wait. That answer also decides BullMQ's
+  // `drained` event: a finish that fetches emits none while limited or while a delayed
+  // job is pending (tests/interop/identity.test.mjs).
   // With a shared budget, a slot someone waits for goes back to the line instead.
   const auto& shared = state_->opts.shared_slots;
-  return !state_->stop.stopped() && !state_->opts.limiter && clock::now() >= rate_limited_until_ &&
-         !(shared && shared->line().contended());
+  return !state_->stop.stopped() && !(shared && shared->line().contended());
 }
 
 // Blocks on the marker until a job may be ready, the next delayed job is due, or

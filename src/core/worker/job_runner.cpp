@@ -300,7 +300,8 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
   if (cancel_request) {
     co_await fail_cancelled(j, token, *cancel_request);
   } else if (failure) {
-    co_await fail(j, token, *failure, unrecoverable);
+    const bool fetch = fetch_next();
+    next = co_await fail(j, token, *failure, unrecoverable, fetch);
   } else if (delayed_until) {
     co_await put_off(j, token, *delayed_until);
   } else if (limited_for) {
@@ -395,15 +396,16 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
   co_return std::move(outcome.next);
 }
 
-json::array job_runner::stack_traces(const job& j, std::string_view text) const {
-  return stack_traces_with(j, text, state_->keys.queue());
+json::array job_runner::stack_traces(const job& j, std::string_view text, bool unrecoverable) const {
+  return stack_traces_with(j, text, state_->keys.queue(), unrecoverable);
 }
 
-net::awaitable<void> job_runner::fail(const job& j, const std::string& token, const std::string& reason,
-                                      bool unrecoverable) {
+net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, const std::string& token,
+                                                                 const std::string& reason, bool unrecoverable,
+                                                                 bool fetch_next) {
   const auto& k = state_->keys;
   const auto& opts = state_->opts;
-  auto traces = stack_traces(j, reason);
+  auto traces = stack_traces(j, reason, unrecoverable);
   auto fields = scripts::job_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
 
   const auto delay = retry_delay(j, reason, unrecoverable, opts, k.queue());
@@ -422,7 +424,7 @@ net::awaitable<void> job_runner::fail(const job& j, const std::string& token, co
     spdlog::warn("queue {}: job {} (attempt {}) failed for good: {}", k.queue(), j.id, j.attempts_made + 1, reason);
     const auto finished_on = now_ms();
     auto finish =
-        scripts::move_to_finished::of(k, j, token, false, reason, std::move(fields), false, opts, finished_on);
+        scripts::move_to_finished::of(k, j, token, false, reason, std::move(fields), fetch_next, opts, finished_on);
     // The copy goes in the same atomic call as the failure: a crash cannot keep one
     // without the other, and a repeated call finds the failure recorded and adds nothing.
     if (!opts.dead_letter_queue.empty()) {
@@ -431,16 +433,25 @@ net::awaitable<void> job_runner::fail(const job& j, const std::string& token, co
       finish.dead_letter = detail::prepare_add(dead_letters, std::move(entry)).call;
     }
     auto call = std::move(finish).pack();
-    auto recorded = co_await record(j, "failure", std::move(call));
-    if (recorded) {
-      ++failed_;
-      notify(*state_, "failed", state_->events.failed, j, reason, false);
+    bool unanswered = false;
+    auto recorded = co_await record(j, "failure", std::move(call), &unanswered);
+    if (!recorded) {
+      // The finish may have run and locked the next job for us: hand that job back.
+      if (fetch_next && unanswered) {
+        auto hand_back = hand_back_lost_fetch(state_, token, j.id);
+        co_await std::move(hand_back);
+      }
+      co_return std::nullopt;
     }
-    if (recorded && !opts.dead_letter_queue.empty()) {
+    ++failed_;
+    notify(*state_, "failed", state_->events.failed, j, reason, false);
+    if (!opts.dead_letter_queue.empty()) {
       spdlog::info("queue {}: job {} (attempt {}) copied to dead-letter queue {} as {}", k.queue(), j.id,
                    j.attempts_made + 1, opts.dead_letter_queue, detail::dead_letter_id(k.queue(), j.id, finished_on));
     }
+    co_return finish.parse(*recorded).next;
   }
+  co_return std::nullopt;
 }
 
 // A processor's move_to_delayed: BullMQ's moveToDelayed without counting the attempt, as

@@ -66,15 +66,18 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   // Asks a running processor to stop (timeout or cancellation); the first reason wins.
   void stop_run(processor_run& run, cancellation why, std::string request);
   std::chrono::milliseconds timeout_of(const job& j) const;  // 0: none
-  boost::json::array stack_traces(const job& j, std::string_view text) const;
+  boost::json::array stack_traces(const job& j, std::string_view text, bool unrecoverable = false) const;
   boost::asio::awaitable<boost::json::value> call_processor(std::shared_ptr<processor_run> run);
   // Returns what the finish fetched when fetch_next. When a cancellation request was
   // waiting in the job's hash, records nothing and sets cancel_request instead.
   boost::asio::awaitable<std::optional<scripts::fetched>> complete(const job& j, const std::string& token,
                                                                    const boost::json::value& result, bool fetch_next,
                                                                    std::optional<std::string>& cancel_request);
-  boost::asio::awaitable<void> fail(const job& j, const std::string& token, const std::string& reason,
-                                    bool unrecoverable);
+  // A failure for good fetches the next job when fetch_next, as a completion does, and
+  // returns what it fetched; a retried attempt returns nothing.
+  boost::asio::awaitable<std::optional<scripts::fetched>> fail(const job& j, const std::string& token,
+                                                               const std::string& reason, bool unrecoverable,
+                                                               bool fetch_next = false);
   boost::asio::awaitable<void> put_off(const job& j, const std::string& token, std::int64_t until_ms);
   // A processor's wait_for_children (waiting_children.cpp).
   boost::asio::awaitable<void> wait_for_children_of(const job& j, const std::string& token);

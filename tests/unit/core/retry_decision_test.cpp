@@ -63,5 +63,12 @@ TEST(stack_traces_with, adds_this_failure_and_keeps_the_limit) {
   EXPECT_EQ(kept[0].as_string(), "second");
 }
 
+TEST(stack_traces_with, names_an_unrecoverable_failure_as_node_does) {
+  auto j = with_attempts(3, 1);
+  auto traces = stack_traces_with(j, "bad input", "q", true);
+  ASSERT_EQ(traces.size(), 1u);
+  EXPECT_EQ(traces[0].as_string(), "UnrecoverableError: bad input\n    at task (drover worker, queue q)");
+}
+
 }  // namespace
 }  // namespace drover::detail

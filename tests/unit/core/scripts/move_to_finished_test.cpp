@@ -78,6 +78,18 @@ TEST(move_to_finished, packs_a_failure_with_its_fields) {
   EXPECT_EQ(unpacked(call.args[22]), R"(["failedReason","boom","stacktrace","[]"])");
 }
 
+// A fetch next must respect the worker's limiter as moveToActive does: Node's worker sends
+// it with every finish, and a limited fetch answers the limiter's wait (and emits no
+// `drained`).
+TEST(move_to_finished, carries_the_workers_limiter_for_the_fetch_next) {
+  auto opts = a_worker();
+  opts.limiter = rate_limiter_options{3, std::chrono::milliseconds(200)};
+  auto call = move_to_finished::of(keys(), a_job(), "tok", true, "null", "", true, opts, 1000).pack();
+  EXPECT_EQ(
+      unpacked(call.args[21]),
+      R"({"token":"tok","keepJobs":{"count":-1},"limiter":{"max":3,"duration":200},"lockDuration":30000,"attempts":3,"maxMetricsSize":"","fpof":false})");
+}
+
 TEST(move_to_finished, the_guard_takes_the_same_arguments) {
   auto m = move_to_finished::of(keys(), a_job(), "tok", true, "null", "", false, a_worker(), 1000);
   m.unless_cancelled = true;

@@ -1,0 +1,363 @@
+// The identity proof (issue 15): one workload, added by Node's Queue and FlowProducer, run
+// once by BullMQ's Node Worker and once by a drover::worker (identity_worker_tool.cpp), each
+// on a queue of its own with concurrency 1; after every phase the two queues' Redis state is
+// compared key by key and their events streams entry by entry, with only what differs by
+// nature normalised (timestamps, stream ids, the queue name, tokens, stack traces). Any other
+// difference fails the test with the key, the field and both values.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import {
+  startRedis, queueName, newQueue, newWorker, waitFor, onCleanup, DROVER_BIN, bullmq, sleep,
+} from './support.mjs';
+
+const TOOL = process.env.DROVER_IDENTITY_WORKER_BIN ||
+  path.resolve(path.dirname(DROVER_BIN), '..', '..', 'tests', 'interop', 'drover_identity_worker');
+
+const redis = await startRedis();
+
+const WORKER_NAME = 'identity-worker';
+// IDENTITY_SECOND=node runs Node's worker twice: a check of the test itself (what it
+// compares must not differ between two runs of the same worker).
+const SECOND = process.env.IDENTITY_SECOND || 'drover';
+// The rate limiter of both workers. Whether a finishing job emits `drained` depends on it
+// (moveToFinished skips the event when the next fetch is rate limited), so each phase starts
+// in a fresh window (run() waits for the limiter key to expire) and the retries' backoffs keep
+// a job's attempts well inside one window.
+const LIMITER = { max: 3, duration: 200 };
+// A run's second queue, for a flow's child: named after the first, so that on a cluster it
+// shares its hash tag (a flow needs one slot).
+const lowQueue = (name) => `${name}-low`;
+
+// ---------------------------------------------------------------------------------------------
+// The processor, driven by the job's data. Its twin is identity_processor in
+// identity_worker_tool.cpp: keep the two in step.
+// ---------------------------------------------------------------------------------------------
+async function nodeProcessor(job) {
+  const { op } = job.data;
+  const attempt = job.attemptsMade + 1;
+  // A few ms per job: no two jobs finish in the same ms, so the timestamp-scored sets
+  // (completed, failed) have the same order in both runs.
+  await sleep(3);
+  if (op === 'double') return { doubled: job.data.n * 2 };
+  if (op === 'flaky') {
+    if (attempt <= job.data.failUntil) throw new Error(`flaky attempt ${attempt}`);
+    return { attempt };
+  }
+  if (op === 'fail') throw new Error('always fails');
+  if (op === 'unrecoverable') throw new bullmq.UnrecoverableError('unrecoverable: bad input');
+  if (op === 'progress') {
+    await job.updateProgress(25);
+    await job.log('started');
+    await job.updateProgress({ step: 2, of: 2 });
+    await job.log('halfway');
+    await job.log('done');
+    return 'progressed';
+  }
+  if (op === 'parent') return { children: await job.getChildrenValues() };
+  throw new Error(`unknown op ${op}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workload: phases run one after the other, each waiting until its jobs are finished, so
+// that what a job meets (other jobs, due delays, the limiter) does not depend on how fast a
+// worker is. Each gets the run's queue, a FlowProducer and the name of the run's second
+// queue, and returns the ids it waits for.
+// ---------------------------------------------------------------------------------------------
+const retry = (backoff) => ({ attempts: 3, backoff });
+const phases = [
+  ['plain completions', (q) => addAll(q, [
+    ['double', { op: 'double', n: 1 }],
+    ['double', { op: 'double', n: 2 }],
+    ['double', { op: 'double', n: 21 }],
+  ])],
+  ['progress and logs, keepLogs 2', (q) => addAll(q, [['progress', { op: 'progress' }, { keepLogs: 2 }]])],
+  // One retried job per phase: two jobs backing off at once would be promoted in an order
+  // that depends on the gap between their failures.
+  ['fixed backoff, succeeds on the 2nd attempt', (q) => addAll(q, [
+    ['flaky', { op: 'flaky', failUntil: 1 }, retry({ type: 'fixed', delay: 40 })],
+  ])],
+  ['fixed backoff, fails for good', (q) => addAll(q, [
+    ['flaky', { op: 'flaky', failUntil: 5 }, retry({ type: 'fixed', delay: 40 })],
+  ])],
+  ['exponential backoff, succeeds on the 2nd attempt', (q) => addAll(q, [
+    ['flaky', { op: 'flaky', failUntil: 1 }, retry({ type: 'exponential', delay: 30 })],
+  ])],
+  ['exponential backoff, fails for good', (q) => addAll(q, [
+    ['flaky', { op: 'flaky', failUntil: 5 }, retry({ type: 'exponential', delay: 30 })],
+  ])],
+  ['unrecoverable failure with attempts left', (q) => addAll(q, [
+    ['unrecoverable', { op: 'unrecoverable' }, { attempts: 3, backoff: { type: 'fixed', delay: 100 } }],
+  ])],
+  ['delayed jobs become due', (q) => addAll(q, [
+    ['delayed', { op: 'double', n: 5 }, { delay: 300 }],
+    ['delayed', { op: 'double', n: 4 }, { delay: 100 }],
+  ])],
+  ['paused, priorities, resumed', async (q) => {
+    await q.pause();
+    const ids = await addAll(q, [
+      ['low', { op: 'double', n: 30 }, { priority: 10 }],
+      ['plain', { op: 'double', n: 31 }],
+      ['high', { op: 'double', n: 32 }, { priority: 1 }],
+      ['high', { op: 'double', n: 33 }, { priority: 1 }],
+      ['lifo', { op: 'double', n: 34 }, { lifo: true }],
+    ]);
+    await sleep(150); // a worker that ignored the pause would have taken one by now
+    const counts = await q.getJobCounts('active', 'completed');
+    assert.equal(counts.active, 0, `${q.name}: a job went active while the queue was paused`);
+    await q.resume();
+    return ids;
+  }],
+  ['flow: children complete, then their parent', async (q, flows) => {
+    const added = await flows.add({
+      name: 'parent', queueName: q.name, data: { op: 'parent' }, opts: { jobId: 'flow-parent' },
+      children: [
+        { name: 'child', queueName: q.name, data: { op: 'double', n: 100 }, opts: { jobId: 'flow-child-a' } },
+        { name: 'child', queueName: q.name, data: { op: 'double', n: 200 }, opts: { jobId: 'flow-child-b' } },
+      ],
+    });
+    return [added.job.id, ...added.children.map((c) => c.job.id)];
+  }],
+  // The child on the run's second queue, worked by a second worker of the same kind; one
+  // child only, so that which worker releases the parent does not depend on speed.
+  ['flow across queues: a child on a second queue', async (q, flows, low) => {
+    const added = await flows.add({
+      name: 'parent', queueName: q.name, data: { op: 'parent' }, opts: { jobId: 'remote-parent' },
+      children: [{ name: 'child', queueName: low, data: { op: 'double', n: 300 }, opts: { jobId: 'remote-child' } }],
+    });
+    return [added.job.id];
+  }],
+  // The limiter's effect is on timing, which the state does not show: 7 jobs at 3 per
+  // window take three windows.
+  ['a burst past the rate limiter', async (q) => {
+    const ids = await addAll(q, [1, 2, 3, 4, 5, 6, 7].map((n) => ['burst', { op: 'double', n }]));
+    await waitFor(async () => (await q.getJobState(ids.at(-1))) === 'completed', { what: `${q.name}: the burst` });
+    const [first, last] = await Promise.all([q.getJob(ids[0]), q.getJob(ids.at(-1))]);
+    const took = last.processedOn - first.processedOn;
+    assert.ok(took >= 2 * LIMITER.duration - 20, `${q.name}: 7 jobs at ${LIMITER.max} per ${LIMITER.duration} ms took ${took} ms`);
+    return ids;
+  }],
+  ['retention by count', (q) => addAll(q, [
+    ['kept', { op: 'double', n: 40 }, { removeOnComplete: 2 }],
+    ['kept', { op: 'double', n: 41 }, { removeOnComplete: 2 }],
+    ['failed-kept', { op: 'fail' }, { removeOnFail: 1 }],
+    ['failed-kept', { op: 'fail' }, { removeOnFail: 1 }],
+  ])],
+  // Every job finished before this phase is over a second old when these finish: age
+  // removal takes all of them, however fast the worker was.
+  ['retention by age', async (q) => {
+    await sleep(1100);
+    return addAll(q, [
+      ['aged', { op: 'double', n: 50 }, { removeOnComplete: { age: 1 } }],
+      ['aged-fail', { op: 'fail' }, { removeOnFail: { age: 1 } }],
+    ]);
+  }],
+];
+
+async function addAll(q, jobs) {
+  // One MULTI: a worker cannot take the first job before the last is added.
+  const added = await q.addBulk(jobs.map(([name, data, opts]) => ({ name, data, opts })));
+  return added.map((j) => j.id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A snapshot: every key of a queue, as lines, normalised.
+// ---------------------------------------------------------------------------------------------
+// Keys not compared, each for a reason of timing, not of behaviour (both were seen to
+// differ between two runs of the same worker):
+// - marker: its entries wake blocked workers; whether the worker has popped the last one
+//   when the snapshot is taken depends on when it next blocks.
+// - limiter: the rate limiter's counter, which lives `duration` ms from the first job of a
+//   window; whether it still exists at the snapshot depends on how fast the phase ran.
+const UNCOMPARED = new Set(['marker', 'limiter']);
+
+function normaliser(name) {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const queueRe = new RegExp(escaped, 'g');
+  return (value) => String(value)
+    .replace(queueRe, '<queue>')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(:\d+)?/g, '<token>')
+    .replace(/(?<!\d)\d{13}(?!\d)/g, '<ts>');
+}
+
+// A JS error's stack and drover's differ by nature below their first line, "<Error
+// class>: <message>" (drover writes "Error: <message>" and where it ran): the first lines
+// and how many entries there are are compared.
+function normaliseStacktrace(value) {
+  const entries = JSON.parse(value);
+  return JSON.stringify(entries.map((e) => `${e.split('\n')[0]}\n<stack>`));
+}
+
+// Scores of the delayed set are (due ms << 12) + a counter, of completed and failed the
+// finishing ms: only their order is compared.
+const normaliseScore = (s) => (Number(s) >= 1e12 ? '<ts>' : s);
+
+// The keys of a run's queue and of its second queue (lowQueue), which share its name.
+async function snapshot(name) {
+  const raw = await redis.raw();
+  const norm = normaliser(name);
+  const out = new Map();
+  for (const prefix of [`bull:${name}:`, `bull:${lowQueue(name)}:`]) {
+    await snapshotKeys(raw, norm, prefix, out);
+  }
+  return out;
+}
+
+async function snapshotKeys(raw, norm, prefix, out) {
+  const keys = (await redis.keys(`${prefix}*`)).sort();
+  for (const key of keys) {
+    const suffix = key.slice(prefix.length);
+    if (UNCOMPARED.has(suffix)) continue;
+    const type = await raw.type(key);
+    if (type === 'none') continue; // expired since KEYS
+    let lines;
+    if (type === 'string') lines = [norm(await raw.get(key))];
+    else if (type === 'list') lines = (await raw.lrange(key, 0, -1)).map(norm);
+    else if (type === 'set') lines = (await raw.smembers(key)).map(norm).sort();
+    else if (type === 'hash') {
+      const h = await raw.hgetall(key);
+      lines = Object.keys(h).sort().map((f) => `${norm(f)} = ${f === 'stacktrace' ? normaliseStacktrace(h[f]) : norm(h[f])}`);
+    } else if (type === 'zset') {
+      const flat = await raw.zrange(key, 0, -1, 'WITHSCORES');
+      lines = [];
+      for (let i = 0; i < flat.length; i += 2) lines.push(`${norm(flat[i])} @ ${normaliseScore(flat[i + 1])}`);
+    } else if (type === 'stream') {
+      // Entry ids are times: dropped. The order of the entries is kept.
+      lines = (await raw.xrange(key, '-', '+')).map(([, fields]) => {
+        const parts = [];
+        for (let i = 0; i < fields.length; i += 2) parts.push(`${fields[i]}=${norm(fields[i + 1])}`);
+        return parts.join(' ');
+      });
+    } else lines = [`<${type}>`];
+    const ttl = await raw.pttl(key);
+    if (ttl >= 0) lines.push('(expires)');
+    out.set(`${norm(key)} (${type})`, lines);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The diff: per key; a hash field by field, anything else line by line (LCS), so that one
+// extra event reads as one line, not as every later one changed.
+// ---------------------------------------------------------------------------------------------
+function diffLines(a, b) {
+  const n = a.length, m = b.length;
+  const lcs = Array.from({ length: n + 1 }, () => new Int32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  }
+  const out = [];
+  let i = 0, j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] === b[j]) { i++; j++; }
+    else if (j >= m || (i < n && lcs[i + 1][j] >= lcs[i][j + 1])) out.push(`  [${i}] node:   ${a[i++]}`);
+    else out.push(`  [${j}] drover: ${b[j++]}`);
+  }
+  return out;
+}
+
+function hashDiff(a, b) {
+  const split = (lines) => new Map(lines.map((l) => { const k = l.indexOf(' = '); return k < 0 ? [l, ''] : [l.slice(0, k), l.slice(k + 3)]; }));
+  const fa = split(a), fb = split(b);
+  const out = [];
+  for (const f of new Set([...fa.keys(), ...fb.keys()])) {
+    if (fa.get(f) !== fb.get(f)) out.push(`  field ${f}: node ${fa.get(f) ?? '(absent)'} | drover ${fb.get(f) ?? '(absent)'}`);
+  }
+  return out;
+}
+
+// Returns [key heading, its differing lines] pairs.
+function compare(node, drover) {
+  const report = [];
+  for (const key of new Set([...node.keys(), ...drover.keys()])) {
+    const a = node.get(key), b = drover.get(key);
+    if (!a) report.push([`key ${key}: only in drover's run`, b.map((l) => `  ${l}`)]);
+    else if (!b) report.push([`key ${key}: only in Node's run`, a.map((l) => `  ${l}`)]);
+    else {
+      const d = key.endsWith('(hash)') ? hashDiff(a, b) : diffLines(a, b);
+      if (d.length) report.push([`key ${key}:`, d]);
+    }
+  }
+  return report;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The runs
+// ---------------------------------------------------------------------------------------------
+function startDroverIdentityWorker(name) {
+  if (!existsSync(TOOL)) throw new Error(`drover_identity_worker not found at ${TOOL} (set DROVER_IDENTITY_WORKER_BIN)`);
+  const proc = spawn(TOOL, [redis.url, name, WORKER_NAME, String(LIMITER.max), String(LIMITER.duration)],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((r) => proc.on('exit', r));
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  };
+  onCleanup(stop);
+  return { stop, stderr: () => stderr, started: () => stderr.includes('started') };
+}
+
+async function startWorker(kind, name) {
+  if (kind === 'node') {
+    const w = newWorker(redis, name, nodeProcessor, { concurrency: 1, name: WORKER_NAME, limiter: LIMITER });
+    await w.waitUntilReady();
+    return { stop: () => w.close() };
+  }
+  const w = startDroverIdentityWorker(name);
+  await waitFor(w.started, { timeout: 10000, what: `drover_identity_worker on ${name} to start: ${w.stderr()}` });
+  return w;
+}
+
+async function run(kind) {
+  const name = queueName();
+  const queue = newQueue(redis, name);
+  const flows = new bullmq.FlowProducer({ connection: redis.connection });
+  flows.on('error', () => {});
+  onCleanup(() => flows.close());
+  const workers = [await startWorker(kind, name), await startWorker(kind, lowQueue(name))];
+  const snapshots = [];
+  const raw = await redis.raw();
+  for (const [phase, add] of phases) {
+    await waitFor(async () => (await raw.exists(`bull:${name}:limiter`)) === 0,
+      { interval: 10, what: `${kind} run: the limiter window before phase "${phase}" to end` });
+    const ids = await add(queue, flows, lowQueue(name));
+    await waitFor(async () => {
+      for (const id of ids) {
+        // 'unknown': finished and removed by a retention option.
+        if (!['completed', 'failed', 'unknown'].includes(await queue.getJobState(id))) return false;
+      }
+      return true;
+    }, { timeout: 10000, interval: 20, what: `${kind} run, phase "${phase}": jobs ${ids.join(', ')} to finish` });
+    snapshots.push([phase, await snapshot(name)]);
+  }
+  for (const w of workers) await w.stop();
+  if (process.env.INTEROP_DEBUG) {
+    const events = snapshots.at(-1)[1].get('bull:<queue>:events (stream)');
+    console.log(`${kind} run's events:\n  ${events.join('\n  ')}`);
+  }
+  return snapshots;
+}
+
+test('the same workload leaves the same Redis state and events under Node\'s worker and drover\'s', async () => {
+  const node = await run('node');
+  const drover = await run(SECOND);
+  const report = [];
+  const reported = new Set(); // a difference is shown after the first phase that has it
+  for (let i = 0; i < phases.length; i++) {
+    const [phase, a] = node[i];
+    const diffs = [];
+    for (const [heading, lines] of compare(a, drover[i][1])) {
+      const fresh = lines.filter((l) => !reported.has(`${heading}${l}`));
+      for (const l of fresh) reported.add(`${heading}${l}`);
+      if (fresh.length) diffs.push(`${heading}\n${fresh.join('\n')}`);
+    }
+    if (diffs.length) report.push(`after phase ${i + 1} "${phase}":\n${diffs.join('\n')}`);
+    if (process.env.INTEROP_DEBUG) console.log(`phase ${i + 1} "${phase}": ${a.size} keys, ${diffs.length} differing`);
+  }
+  assert.equal(report.length, 0, `Node's worker and drover's left different state:\n${report.join('\n')}`);
+});
