@@ -4,7 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startSystem, chatRoundTrip, dashboardQueues, freePort } from './system.mjs';
+import { startSystem, chatRoundTrip, dashboardQueues, freePort, waitFor } from './system.mjs';
 import { parsePrometheus, value } from './prometheus_text.mjs';
 import { startRedisCluster } from '../interop/redis_cluster.mjs';
 import { DROVER_BIN } from '../interop/support.mjs';
