@@ -3,16 +3,17 @@
 // (commands called from Lua included) and `INFO cpu` around BullMQ's bulk add and around
 // a drain of no-op jobs by drover's worker and by BullMQ's Node worker, on one fresh
 // redis-server, alternating; optionally a `perf record` of redis-server during one more
-// drain per worker. Prints one JSON line per run, then per-job medians and spreads.
+// drain per worker; with --lean-prototype also a drain by bench/lean-finish-prototype.lua.
+// Prints one JSON line per run, then per-job medians and spreads.
 //   node bench/redis-cost-breakdown.mjs [--drover build/apps/cli/drover] [--jobs 50000]
-//        [--concurrency 100] [--reps 3] [--perf DIR]
+//        [--concurrency 100] [--reps 3] [--perf DIR] [--lean-prototype]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from './lib/args.mjs';
 import { cpuMicros as processCpuMicros, killAll, start, stop, sleep } from './lib/proc.mjs';
 import { startRedis } from './lib/redis-server.mjs';
-import { bulkEnqueue, droverBin, startWorker } from './lib/systems.mjs';
+import { benchDir, bulkEnqueue, droverBin, startWorker } from './lib/systems.mjs';
 
 const a = parseArgs();
 const jobs = Number(a.jobs ?? 50000);
@@ -20,7 +21,9 @@ const concurrency = Number(a.concurrency ?? 100);
 const reps = Number(a.reps ?? 3);
 const drover = a.drover ? path.resolve(String(a.drover)) : droverBin;
 const perfDir = a.perf ? path.resolve(String(a.perf)) : null;
-const systems = ['drover', 'bullmq'];
+// `lean`: bench/lean-finish-prototype.lua, the 17-call floor of a finish script (a
+// measuring aid, not drover's).
+const systems = ['drover', 'bullmq', ...(a['lean-prototype'] ? ['lean'] : [])];
 const redisBinary = () => execFileSync('sh', ['-c', 'readlink -f "$(command -v redis-server)"'], { encoding: 'utf8' }).trim();
 
 // {command: {calls, usec}} from `INFO commandstats`.
@@ -119,6 +122,14 @@ function perfProfile(file, binary) {
 }
 
 async function drain(system, redis, queue, perfFile) {
+  if (system === 'lean') {
+    const perf = perfFile ? startPerf(redis.pid, perfFile) : null;
+    try {
+      return await leanDrain(redis, queue);
+    } finally {
+      if (perf) await stop(perf, 10000, 'SIGINT');
+    }
+  }
   const worker = system === 'bullmq'
     ? startWorker('bullmq', redis, queue, { concurrency })
     : start(drover, ['worker', '-q', queue, '-p', 'noop', '-c', String(concurrency), '--redis', redis.url]);
@@ -136,6 +147,24 @@ async function drain(system, redis, queue, perfFile) {
     if (perf) await stop(perf, 10000, 'SIGINT');
     await stop(worker);
   }
+}
+
+// The drain by bench/lean-finish-prototype.lua, driven from this process: `concurrency`
+// loops, each finishing its job and getting the next in one call (no-op processing).
+async function leanDrain(redis, queue) {
+  const prefix = `bull:${queue}:`;
+  const keys = ['wait', 'active', 'events', 'stalled', 'delayed', 'meta', 'completed', 'marker'].map((k) => prefix + k);
+  const sha = await redis.client.script('load', readFileSync(path.join(benchDir, 'lean-finish-prototype.lua'), 'utf8'));
+  const cpu0 = process.cpuUsage();
+  const loop = async (slot) => {
+    const call = (jobId) => redis.client.evalsha(sha, keys.length, ...keys, prefix, jobId, String(Date.now()), 'null', `lean-${slot}`, '30000');
+    for (let reply = await call(''); Array.isArray(reply);) reply = await call(reply[1]);
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, slot) => loop(slot)));
+  const done = await redis.client.zcard(`${prefix}completed`);
+  if (done !== jobs) throw new Error(`the lean prototype completed ${done} of ${jobs} jobs`);
+  const cpu = process.cpuUsage(cpu0);
+  return { workerCpuMicrosPerJob: (cpu.user + cpu.system) / jobs };
 }
 
 async function run(system, redis, rep, perfFile) {
