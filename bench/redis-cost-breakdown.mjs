@@ -3,7 +3,7 @@
 // (commands called from Lua included) and `INFO cpu` around BullMQ's bulk add and around
 // a drain of no-op jobs by drover's worker and by BullMQ's Node worker, on one fresh
 // redis-server, alternating; optionally a `perf record` of redis-server during one more
-// drain per worker; with --lean-prototype also a drain by bench/lean-finish-prototype.lua.
+// drain per worker; with --lean-prototype also a drain by src/lua/prototypes/leanFinish.lua.
 // Prints one JSON line per run, then per-job medians and spreads.
 //   node bench/redis-cost-breakdown.mjs [--drover build/apps/cli/drover] [--jobs 50000]
 //        [--concurrency 100] [--reps 3] [--perf DIR] [--lean-prototype]
@@ -21,7 +21,7 @@ const concurrency = Number(a.concurrency ?? 100);
 const reps = Number(a.reps ?? 3);
 const drover = a.drover ? path.resolve(String(a.drover)) : droverBin;
 const perfDir = a.perf ? path.resolve(String(a.perf)) : null;
-// `lean`: bench/lean-finish-prototype.lua, the 17-call floor of a finish script (a
+// `lean`: src/lua/prototypes/leanFinish.lua, the 17-call floor of a finish script (a
 // measuring aid, not drover's).
 const systems = ['drover', 'bullmq', ...(a['lean-prototype'] ? ['lean'] : [])];
 const redisBinary = () => execFileSync('sh', ['-c', 'readlink -f "$(command -v redis-server)"'], { encoding: 'utf8' }).trim();
@@ -149,12 +149,12 @@ async function drain(system, redis, queue, perfFile) {
   }
 }
 
-// The drain by bench/lean-finish-prototype.lua, driven from this process: `concurrency`
+// The drain by src/lua/prototypes/leanFinish.lua, driven from this process: `concurrency`
 // loops, each finishing its job and getting the next in one call (no-op processing).
 async function leanDrain(redis, queue) {
   const prefix = `bull:${queue}:`;
   const keys = ['wait', 'active', 'events', 'stalled', 'delayed', 'meta', 'completed', 'marker'].map((k) => prefix + k);
-  const sha = await redis.client.script('load', readFileSync(path.join(benchDir, 'lean-finish-prototype.lua'), 'utf8'));
+  const sha = await redis.client.script('load', readFileSync(path.join(benchDir, '..', 'src', 'lua', 'prototypes', 'leanFinish.lua'), 'utf8'));
   const cpu0 = process.cpuUsage();
   const loop = async (slot) => {
     const call = (jobId) => redis.client.evalsha(sha, keys.length, ...keys, prefix, jobId, String(Date.now()), 'null', `lean-${slot}`, '30000');

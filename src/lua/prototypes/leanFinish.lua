@@ -1,10 +1,12 @@
 --[[
-  lean-finish-prototype - a measuring aid for issue 15, not used by drover and not proven
-  to leave the same state as BullMQ's moveToFinished (no interop test covers it): the
-  common case of finishing a job as completed and fetching the next in the 17 calls that
-  docs/benchmarks.md ("Where Redis's CPU per job goes") counts as the floor. Anything
-  uncommon (parent, dedup id, children, paused, concurrency or rate limit, a delayed job
-  due) returns -100, where a real script would go on to BullMQ's own.
+  leanFinish - drover's own prototype, a measuring aid for issue 15 run by
+  bench/redis-cost-breakdown.mjs --lean-prototype. Not embedded (the build reads only the
+  top level of src/lua), not used by drover, and not proven to leave the same state as
+  BullMQ's moveToFinished (no interop test covers it): the common case of finishing a job
+  as completed and fetching the next in the 17 calls that docs/benchmarks.md ("Where
+  Redis's CPU per job goes") counts as the floor. Anything uncommon (parent, dedup id,
+  children, paused, concurrency or rate limit, a delayed job due) returns -100, where a
+  real script would go on to BullMQ's own.
 
   KEYS: wait, active, events, stalled, delayed, meta, completed, marker
   ARGV: key prefix, job id to finish ("" to only fetch), timestamp, return value, lock
