@@ -12,26 +12,16 @@
 #include <drover/shard_names.hpp>
 #include <drover_app/queue_shards.hpp>
 
+#include "support/scoped_env.hpp"
+
 namespace drover::app {
 namespace {
 
-constexpr const char* variables[] = {"AI_QUEUE_SHARDS", "DOCUMENT_QUEUE_SHARDS", "WEBHOOK_QUEUE_SHARDS"};
-
-struct scoped_env {
-  scoped_env(const char* ai, const char* documents, const char* webhooks) {
-    const char* values[] = {ai, documents, webhooks};
-    for (int k = 0; k < 3; ++k) {
-      if (values[k]) {
-        ::setenv(variables[k], values[k], 1);
-      } else {
-        ::unsetenv(variables[k]);
-      }
-    }
-  }
-  ~scoped_env() {
-    for (const char* v : variables) ::unsetenv(v);
-  }
-};
+// The three settings, each set to its value or unset where it is nullptr.
+test::scoped_env shards_env(const char* ai, const char* documents, const char* webhooks) {
+  return test::scoped_env{
+      {"AI_QUEUE_SHARDS", ai}, {"DOCUMENT_QUEUE_SHARDS", documents}, {"WEBHOOK_QUEUE_SHARDS", webhooks}};
+}
 
 std::string refusal(const queue_shards& s, const std::string& prefix, const redis_options& redis) {
   try {
@@ -45,7 +35,7 @@ std::string refusal(const queue_shards& s, const std::string& prefix, const redi
 redis_options cluster() { return redis_options::from_url("redis+cluster://127.0.0.1:7000"); }
 
 TEST(queue_shards, unset_or_empty_is_plain) {
-  scoped_env env(nullptr, "", nullptr);
+  auto env = shards_env(nullptr, "", nullptr);
   auto s = queue_shards::from_env();
   EXPECT_EQ(s.ai, 0u);
   EXPECT_EQ(s.documents, 0u);
@@ -53,7 +43,7 @@ TEST(queue_shards, unset_or_empty_is_plain) {
 }
 
 TEST(queue_shards, each_queue_reads_its_own_variable) {
-  scoped_env env("3", "0", "16");
+  auto env = shards_env("3", "0", "16");
   auto s = queue_shards::from_env();
   EXPECT_EQ(s.of("ai-processing"), 3u);
   EXPECT_EQ(s.of("document-processing"), 0u);
@@ -63,7 +53,7 @@ TEST(queue_shards, each_queue_reads_its_own_variable) {
 
 TEST(queue_shards, a_bad_number_is_refused_naming_the_variable) {
   for (const char* bad : {"-1", "two", "3x", "1.5", "1025", "99999999999999999999999"}) {
-    scoped_env env(nullptr, bad, nullptr);
+    auto env = shards_env(nullptr, bad, nullptr);
     try {
       queue_shards::from_env();
       ADD_FAILURE() << bad << " was taken";

@@ -10,38 +10,27 @@
 #include <drover/error.hpp>
 #include <drover_app/replicated_adds.hpp>
 
+#include "support/scoped_env.hpp"
+
 namespace drover::app {
 namespace {
 
-struct scoped_env {
-  scoped_env(const char* min, const char* timeout) {
-    set("REDIS_MIN_REPLICAS", min);
-    set("REDIS_REPLICATION_TIMEOUT_MS", timeout);
-  }
-  ~scoped_env() {
-    ::unsetenv("REDIS_MIN_REPLICAS");
-    ::unsetenv("REDIS_REPLICATION_TIMEOUT_MS");
-  }
-  static void set(const char* name, const char* value) {
-    if (value) {
-      ::setenv(name, value, 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-};
+// The two settings, each set to its value or unset where it is nullptr.
+test::scoped_env replication_env(const char* min, const char* timeout) {
+  return test::scoped_env{{"REDIS_MIN_REPLICAS", min}, {"REDIS_REPLICATION_TIMEOUT_MS", timeout}};
+}
 
 constexpr std::chrono::milliseconds command_timeout{10000};
 
 TEST(replicated_adds, defaults_wait_for_nobody) {
-  scoped_env env(nullptr, nullptr);
+  auto env = replication_env(nullptr, nullptr);
   auto r = replication_from_env(command_timeout);
   EXPECT_EQ(r.min_replicas, 0);
   EXPECT_EQ(r.timeout, std::chrono::milliseconds(500));
 }
 
 TEST(replicated_adds, reads_both_variables) {
-  scoped_env env("2", "250");
+  auto env = replication_env("2", "250");
   auto r = replication_from_env(command_timeout);
   EXPECT_EQ(r.min_replicas, 2);
   EXPECT_EQ(r.timeout, std::chrono::milliseconds(250));
@@ -62,7 +51,7 @@ TEST(replicated_adds, refuses_what_wait_cannot_take) {
                             // Calls behind the WAIT on the connection would time out first.
                             {"1", "10000", "REDIS_REPLICATION_TIMEOUT_MS"}};
   for (const auto& c : cases) {
-    scoped_env env(c.min, c.timeout);
+    auto env = replication_env(c.min, c.timeout);
     try {
       replication_from_env(command_timeout);
       ADD_FAILURE() << c.named << " accepted";
