@@ -73,7 +73,8 @@ net::awaitable<json::value> identity_processor(drover::job_context& ctx) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() != 5) {
-    std::cerr << "usage: drover_identity_worker <redis-url> <queue> <worker-name> <limit-max, 0 for none> <limit-duration-ms>\n";
+    std::cerr << "usage: drover_identity_worker <redis-url> <queue> <worker-name> <limit-max, 0 for none> "
+                 "<limit-duration-ms>\n";
     return 2;
   }
   drover::worker_options o;
