@@ -4,6 +4,12 @@
 // compared key by key and their events streams entry by entry, with only what differs by
 // nature normalised (timestamps, stream ids, the queue name, tokens, stack traces). Any other
 // difference fails the test with the key, the field and both values.
+//
+// Two workloads: one with a worker rate limiter, which covers the uncommon finishes one
+// phase each; one without, where drover's completions take its lean finish
+// (src/lua/moveToFinishedLean-14.lua) whenever the case is common, and BullMQ's script
+// inside it otherwise: there plain jobs come by the dozen, with jobs of every uncommon kind
+// between them, so that the choice flips back and forth.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -156,6 +162,62 @@ const phases = [
   }],
 ];
 
+// The lean finish's workload (no rate limiter). Every phase's jobs are added while the
+// queue is paused, so that the worker meets them all at once in both runs.
+const plain = (from, count) => Array.from({ length: count }, (_, i) => ['plain', { op: 'double', n: from + i }]);
+async function whilePaused(q, add) {
+  await q.pause();
+  const ids = await add();
+  await q.resume();
+  return ids;
+}
+const leanPhases = [
+  ['many plain completions, each fetching the next', (q) => addAll(q, plain(0, 80))],
+  ['uncommon jobs between plain ones', (q, flows) => whilePaused(q, async () => {
+    const ids = await addAll(q, [
+      ...plain(100, 3),
+      ['kept', { op: 'double', n: 110 }, { removeOnComplete: 3 }],
+      ...plain(120, 3),
+      ['aged', { op: 'double', n: 130 }, { removeOnComplete: { age: 3600 } }],
+      ...plain(140, 3),
+      ['removed', { op: 'double', n: 150 }, { removeOnComplete: true }],
+      ...plain(160, 3),
+      ['fail', { op: 'fail' }],
+      ...plain(170, 3),
+      ['flaky', { op: 'flaky', failUntil: 1 }, { attempts: 2 }],
+      ...plain(180, 3),
+      ['unrecoverable', { op: 'unrecoverable' }, { attempts: 3 }],
+      ...plain(190, 3),
+      ['dedup', { op: 'double', n: 200 }, { deduplication: { id: 'lean-dedup' } }],
+      ...plain(210, 3),
+      ['lifo', { op: 'double', n: 220 }, { lifo: true }],
+      ['high', { op: 'double', n: 221 }, { priority: 1 }],
+      ['progress', { op: 'progress' }, { keepLogs: 2 }],
+      ...plain(230, 3),
+      // Never due while the workload runs: the lean finish still takes the plain jobs.
+      ['far', { op: 'double', n: 240 }, { delay: 3_600_000 }],
+      ...plain(250, 3),
+    ]);
+    const flow = await flows.add({
+      name: 'parent', queueName: q.name, data: { op: 'parent' }, opts: { jobId: 'lean-parent' },
+      children: [
+        { name: 'child', queueName: q.name, data: { op: 'double', n: 300 }, opts: { jobId: 'lean-child-a' } },
+        { name: 'child', queueName: q.name, data: { op: 'double', n: 301 }, opts: { jobId: 'lean-child-b' } },
+      ],
+    });
+    const tail = await addAll(q, plain(310, 5));
+    return [...ids.filter((_, i) => i !== ids.length - 4), flow.job.id, ...flow.children.map((c) => c.job.id), ...tail];
+  })],
+  ['plain completions under a global concurrency', async (q) => {
+    await q.setGlobalConcurrency(1);
+    const ids = await whilePaused(q, () => addAll(q, plain(400, 10)));
+    await waitFor(async () => (await q.getJobState(ids.at(-1))) === 'completed', { what: `${q.name}: the last job` });
+    await q.removeGlobalConcurrency();
+    return ids;
+  }],
+  ['plain completions again', (q) => whilePaused(q, () => addAll(q, plain(500, 40)))],
+];
+
 async function addAll(q, jobs) {
   // One MULTI: a worker cannot take the first job before the last is added.
   const added = await q.addBulk(jobs.map(([name, data, opts]) => ({ name, data, opts })));
@@ -285,9 +347,9 @@ function compare(node, drover) {
 // ---------------------------------------------------------------------------------------------
 // The runs
 // ---------------------------------------------------------------------------------------------
-function startDroverIdentityWorker(name) {
+function startDroverIdentityWorker(name, limiter) {
   if (!existsSync(TOOL)) throw new Error(`drover_identity_worker not found at ${TOOL} (set DROVER_IDENTITY_WORKER_BIN)`);
-  const proc = spawn(TOOL, [redis.url, name, WORKER_NAME, String(LIMITER.max), String(LIMITER.duration)],
+  const proc = spawn(TOOL, [redis.url, name, WORKER_NAME, String(limiter?.max ?? 0), String(limiter?.duration ?? 0)],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => (stderr += d));
@@ -302,24 +364,24 @@ function startDroverIdentityWorker(name) {
   return { stop, stderr: () => stderr, started: () => stderr.includes('started') };
 }
 
-async function startWorker(kind, name) {
+async function startWorker(kind, name, limiter) {
   if (kind === 'node') {
-    const w = newWorker(redis, name, nodeProcessor, { concurrency: 1, name: WORKER_NAME, limiter: LIMITER });
+    const w = newWorker(redis, name, nodeProcessor, { concurrency: 1, name: WORKER_NAME, ...(limiter ? { limiter } : {}) });
     await w.waitUntilReady();
     return { stop: () => w.close() };
   }
-  const w = startDroverIdentityWorker(name);
+  const w = startDroverIdentityWorker(name, limiter);
   await waitFor(w.started, { timeout: 10000, what: `drover_identity_worker on ${name} to start: ${w.stderr()}` });
   return w;
 }
 
-async function run(kind) {
+async function run(kind, { phases, limiter }) {
   const name = queueName();
   const queue = newQueue(redis, name);
   const flows = new bullmq.FlowProducer({ connection: redis.connection });
   flows.on('error', () => {});
   onCleanup(() => flows.close());
-  const workers = [await startWorker(kind, name), await startWorker(kind, lowQueue(name))];
+  const workers = [await startWorker(kind, name, limiter), await startWorker(kind, lowQueue(name), limiter)];
   const snapshots = [];
   const raw = await redis.raw();
   for (const [phase, add] of phases) {
@@ -343,9 +405,12 @@ async function run(kind) {
   return snapshots;
 }
 
-test('the same workload leaves the same Redis state and events under Node\'s worker and drover\'s', async () => {
-  const node = await run('node');
-  const drover = await run(SECOND);
+// Runs a workload under both workers and fails with every difference, after the first
+// phase that shows it.
+async function expectIdentity(workload) {
+  const { phases } = workload;
+  const node = await run('node', workload);
+  const drover = await run(SECOND, workload);
   const report = [];
   const reported = new Set(); // a difference is shown after the first phase that has it
   for (let i = 0; i < phases.length; i++) {
@@ -360,4 +425,12 @@ test('the same workload leaves the same Redis state and events under Node\'s wor
     if (process.env.INTEROP_DEBUG) console.log(`phase ${i + 1} "${phase}": ${a.size} keys, ${diffs.length} differing`);
   }
   assert.equal(report.length, 0, `Node's worker and drover's left different state:\n${report.join('\n')}`);
+}
+
+test('the same workload leaves the same Redis state and events under Node\'s worker and drover\'s', async () => {
+  await expectIdentity({ phases, limiter: LIMITER });
+});
+
+test('without a rate limiter (drover\'s lean finish), the same state and events as Node\'s worker', async () => {
+  await expectIdentity({ phases: leanPhases, limiter: null });
 });

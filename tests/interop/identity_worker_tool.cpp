@@ -73,14 +73,18 @@ net::awaitable<json::value> identity_processor(drover::job_context& ctx) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() != 5) {
-    std::cerr << "usage: drover_identity_worker <redis-url> <queue> <worker-name> <limit-max> <limit-duration-ms>\n";
+    std::cerr << "usage: drover_identity_worker <redis-url> <queue> <worker-name> <limit-max, 0 for none> "
+                 "<limit-duration-ms>\n";
     return 2;
   }
   drover::worker_options o;
   o.redis = drover::redis_options::from_url(args[0]);
   o.name = args[2];
   o.concurrency = 1;
-  o.limiter = drover::rate_limiter_options{std::stoll(args[3]), std::chrono::milliseconds(std::stoll(args[4]))};
+  // A limit of 0: no rate limiter.
+  if (std::stoll(args[3]) > 0) {
+    o.limiter = drover::rate_limiter_options{std::stoll(args[3]), std::chrono::milliseconds(std::stoll(args[4]))};
+  }
   // No heartbeat: its report (<queue>:drover:workers) is drover's own key, which the
   // Node run would not have.
   o.heartbeat_interval = std::chrono::milliseconds(0);

@@ -97,7 +97,11 @@ script_call move_to_finished::pack() && {
   }
   if (!worker_name.empty()) o.str("name").str(worker_name);
   o.str("fpof").boolean(false);
-  script_call call{unless_cancelled ? &lua::move_to_finished_unless_cancelled : &lua::move_to_finished,
+  // A guarded completion runs the lean script, which is the guard too and falls back to
+  // BullMQ's script inside the call; a guarded failure runs the guard alone.
+  const lua::script* script = &lua::move_to_finished;
+  if (unless_cancelled) script = completed ? &lua::move_to_finished_lean : &lua::move_to_finished_unless_cancelled;
+  script_call call{script,
                    {std::move(wait),
                     std::move(active),
                     std::move(prioritized),

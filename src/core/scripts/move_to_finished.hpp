@@ -17,9 +17,12 @@
 //
 // drover's moveToFinishedUnlessCancelled (src/lua) takes the same KEYS and ARGV and
 // first answers {"drover:cancel", request} when a cancellation request waits in the job
-// hash; then nothing is recorded. drover's moveToFinishedWithDeadLetter (src/lua) takes
-// the same KEYS and ARGV followed by addStandardJob's for the dead-letter entry
-// (add_job.hpp), and writes the entry in the same call when the failure is recorded.
+// hash; then nothing is recorded. A guarded completion runs drover's moveToFinishedLean
+// instead: the same guard, keys and arguments, the common case (no parent, keep all, no
+// metrics, no limiter, fetch next, ...) in fewer calls and BullMQ's script for the rest.
+// drover's moveToFinishedWithDeadLetter (src/lua) takes the same KEYS and ARGV followed
+// by addStandardJob's for the dead-letter entry (add_job.hpp), and writes the entry in
+// the same call when the failure is recorded.
 #pragma once
 
 #include <boost/json/object.hpp>

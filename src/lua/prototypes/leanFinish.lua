@@ -6,7 +6,8 @@
   as completed and fetching the next in the 17 calls that docs/benchmarks.md ("Where
   Redis's CPU per job goes") counts as the floor. Anything uncommon (parent, dedup id,
   children, paused, concurrency or rate limit, a delayed job due) returns -100, where a
-  real script would go on to BullMQ's own.
+  real script would go on to BullMQ's own. drover's real one, proven identical and used by
+  the worker, is src/lua/moveToFinishedLean-14.lua (20 calls).
 
   KEYS: wait, active, events, stalled, delayed, meta, completed, marker
   ARGV: key prefix, job id to finish ("" to only fetch), timestamp, return value, lock

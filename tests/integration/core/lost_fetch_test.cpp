@@ -25,10 +25,10 @@ class lost_fetch_test : public test::queue_fixture {
 TEST_F(lost_fetch_test, issue13_a_lost_reply_after_a_fetching_finish_hands_the_fetched_job_back) {
   DROVER_SKIP_ON_CLUSTER("a proxy in front of one redis-server");
   // The worker reaches Redis through a proxy that cuts its connection once Redis has
-  // answered the first completion (drover's guard in front of moveToFinished, called with
-  // fetchNext), before the worker reads the answer.
+  // answered the first completion (drover's moveToFinishedLean, called with fetchNext),
+  // before the worker reads the answer.
   test::tcp_proxy proxy(test::redis_server::shared().port());
-  const auto& finish = detail::lua::move_to_finished_unless_cancelled;
+  const auto& finish = detail::lua::move_to_finished_lean;
   std::map<std::string, int> runs;  // the processor and the test share the io_context's thread
   auto counting = processor::async([&runs](job_context& ctx) -> net::awaitable<json::value> {
     ++runs[ctx.job().id];
