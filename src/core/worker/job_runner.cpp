@@ -378,11 +378,8 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
     co_return std::nullopt;
   }
   if (!r) {
-    // The finish may have run and locked the next job for us: hand that job back.
-    if (fetch_next && unanswered) {
-      auto hand_back = hand_back_lost_fetch(state_, token, j.id);
-      co_await std::move(hand_back);
-    }
+    auto hand_back = hand_back_if_fetched(j, token, fetch_next, unanswered);
+    co_await std::move(hand_back);
     co_return std::nullopt;
   }
   auto outcome = finish.parse(*r);
@@ -394,6 +391,13 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
   ++completed_;
   notify(s, "completed", s.events.completed, j, result);
   co_return std::move(outcome.next);
+}
+
+net::awaitable<void> job_runner::hand_back_if_fetched(const job& j, const std::string& token, bool fetch_next,
+                                                      bool unanswered) {
+  if (!fetch_next || !unanswered) co_return;
+  auto hand_back = hand_back_lost_fetch(state_, token, j.id);
+  co_await std::move(hand_back);
 }
 
 json::array job_runner::stack_traces(const job& j, std::string_view text, bool unrecoverable) const {
@@ -436,11 +440,8 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
     bool unanswered = false;
     auto recorded = co_await record(j, "failure", std::move(call), &unanswered);
     if (!recorded) {
-      // The finish may have run and locked the next job for us: hand that job back.
-      if (fetch_next && unanswered) {
-        auto hand_back = hand_back_lost_fetch(state_, token, j.id);
-        co_await std::move(hand_back);
-      }
+      auto hand_back = hand_back_if_fetched(j, token, fetch_next, unanswered);
+      co_await std::move(hand_back);
       co_return std::nullopt;
     }
     ++failed_;

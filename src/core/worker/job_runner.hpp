@@ -78,6 +78,10 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   boost::asio::awaitable<std::optional<scripts::fetched>> fail(const job& j, const std::string& token,
                                                                const std::string& reason, bool unrecoverable,
                                                                bool fetch_next = false);
+  // After a finishing call that was not recorded: when it asked for the next job and got
+  // no answer, it may have run and locked one for us, which goes back to wait.
+  boost::asio::awaitable<void> hand_back_if_fetched(const job& j, const std::string& token, bool fetch_next,
+                                                    bool unanswered);
   boost::asio::awaitable<void> put_off(const job& j, const std::string& token, std::int64_t until_ms);
   // A processor's wait_for_children (waiting_children.cpp).
   boost::asio::awaitable<void> wait_for_children_of(const job& j, const std::string& token);
