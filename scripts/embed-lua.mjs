@@ -8,9 +8,7 @@
 // and writes the definitions declared in src/core/lua_scripts.hpp.
 //
 // drover's own scripts, for what BullMQ lacks, are files `<name>-<numkeys>.lua` in
-// the optional third directory (src/lua); they are embedded the same way. A file
-// `<name>+<bullmqName>.lua` there is a guard: it makes script <name> out of the guard
-// followed by BullMQ's <bullmqName>, unchanged.
+// the optional third directory (src/lua); they are embedded the same way.
 //
 // An own script may also call BullMQ's scripts inside its one atomic call: a line
 // `-- drover:calls <bullmqName> ...` in it puts each named script in front of it as a
@@ -77,20 +75,6 @@ if (ownDir) {
     if (content.includes(')lua"')) throw new Error(`${file}: cannot be embedded as a raw string literal`);
     const sha1 = createHash('sha1').update(content).digest('hex');
     entries.push({ name: m[1], ident: snake(m[1]), keys: Number(m[2]), content, sha1 });
-  }
-}
-// A guard `<name>+<bullmqName>.lua` goes in front of one of BullMQ's scripts: a script of
-// its own named <name>, with the same keys, whose rest is BullMQ's script unchanged.
-if (ownDir) {
-  for (const file of readdirSync(ownDir).sort()) {
-    const m = /^([A-Za-z]+)\+([A-Za-z]+)\.lua$/.exec(file);
-    if (!m) continue;
-    const base = entries.find((e) => e.name === m[2]);
-    if (!base) throw new Error(`${file}: no BullMQ script ${m[2]} to guard`);
-    const content = readFileSync(join(ownDir, file), 'utf8') + '\n' + base.content;
-    if (content.includes(')lua"')) throw new Error(`${file}: cannot be embedded as a raw string literal`);
-    const sha1 = createHash('sha1').update(content).digest('hex');
-    entries.push({ name: m[1], ident: snake(m[1]), keys: base.keys, content, sha1 });
   }
 }
 if (entries.length < 40) throw new Error(`embed-lua: only ${entries.length} scripts found in ${scriptsDir}`);

@@ -32,11 +32,9 @@ extern const script cancel_job;
 // A dead-letter entry back to its source queue, with BullMQ's add and removeJob inside
 // one call (src/lua/requeueDeadLetter-11.lua).
 extern const script requeue_dead_letter;
-// BullMQ's moveToFinished behind drover's guard: a pending cancellation request wins
-// (src/lua/moveToFinishedUnlessCancelled+moveToFinished.lua).
-extern const script move_to_finished_unless_cancelled;
-// The same guard and keys, with a lean completion for the common case and BullMQ's
-// moveToFinished, called inside, for everything else (src/lua/moveToFinishedLean-14.lua).
+// moveToFinished behind drover's guard (a pending cancellation request wins), with a
+// lean completion for the common case and BullMQ's moveToFinished, called inside, for
+// everything else: same keys and arguments (src/lua/moveToFinishedLean-14.lua).
 extern const script move_to_finished_lean;
 // A final failure and its dead-letter copy: BullMQ's moveToFinished and addStandardJob
 // inside one call (src/lua/moveToFinishedWithDeadLetter-23.lua).

@@ -3,9 +3,10 @@
   far less Lua than BullMQ's moveToFinished, for the common case only, with BullMQ's
   script, unchanged, as the fallback inside the same atomic call (the build puts it in
   front as bullmq_moveToFinished, see scripts/embed-lua.mjs). Same KEYS and ARGV as
-  moveToFinished (core/scripts/move_to_finished.hpp), and the same guard as
-  moveToFinishedUnlessCancelled: a cancellation request in the job's hash wins, nothing
-  is recorded and the reply is {"drover:cancel", <request>}.
+  moveToFinished (core/scripts/move_to_finished.hpp), behind drover's cancellation
+  guard: a cancellation request in the job's hash wins over the outcome, nothing is
+  recorded and the reply is {"drover:cancel", <request>}; checked here, in the same
+  atomic call, it leaves no window between the check and the record.
 
   The common case is decided from reads only, before anything is written, so that the
   fallback always starts from the state BullMQ's script would have met: target
@@ -27,9 +28,11 @@ if job[1] then
   return {"drover:cancel", job[1]}
 end
 
-local function common(opts)
+local opts
+local function common()
   if ARGV[5] ~= "completed" or ARGV[6] ~= "1" or (ARGV[9] and #ARGV[9] > 0) then return false end
   if not job[2] or job[3] or job[4] or job[5] then return false end
+  opts = cmsgpack.unpack(ARGV[8])
   -- atm is raised below from its value: only a value HINCRBY takes as it is.
   if job[6] and not (job[6] == "0" or (string.match(job[6], "^[1-9]%d*$") and #job[6] < 15)) then return false end
   local token = opts["token"]
@@ -46,7 +49,6 @@ local function common(opts)
   return true
 end
 
-local opts = cmsgpack.unpack(ARGV[8])
 local meta
 local function queueAllowsLean()
   meta = rcall("HMGET", KEYS[9], "opts.maxLenEvents", "paused", "concurrency", "max")
@@ -57,7 +59,7 @@ local function queueAllowsLean()
   return tail ~= false and string.sub(tail, 1, 2) ~= "0:"
 end
 
-if not (common(opts) and queueAllowsLean()) then
+if not (common() and queueAllowsLean()) then
   return bullmq_moveToFinished(KEYS, ARGV)
 end
 

@@ -97,10 +97,9 @@ script_call move_to_finished::pack() && {
   }
   if (!worker_name.empty()) o.str("name").str(worker_name);
   o.str("fpof").boolean(false);
-  // A guarded completion runs the lean script, which is the guard too and falls back to
-  // BullMQ's script inside the call; a guarded failure runs the guard alone.
-  const lua::script* script = &lua::move_to_finished;
-  if (unless_cancelled) script = completed ? &lua::move_to_finished_lean : &lua::move_to_finished_unless_cancelled;
+  // The lean script is the guard too; whatever is not its common case (a failure
+  // included) goes on to BullMQ's script inside the same call.
+  const lua::script* script = unless_cancelled ? &lua::move_to_finished_lean : &lua::move_to_finished;
   script_call call{script,
                    {std::move(wait),
                     std::move(active),

@@ -15,11 +15,11 @@
 // when fetching; -1 missing job, -2 missing lock, -3 not active, -4 pending children,
 // -6 lock held by another token, -9 failed children.
 //
-// drover's moveToFinishedUnlessCancelled (src/lua) takes the same KEYS and ARGV and
-// first answers {"drover:cancel", request} when a cancellation request waits in the job
-// hash; then nothing is recorded. A guarded completion runs drover's moveToFinishedLean
-// instead: the same guard, keys and arguments, the common case (no parent, keep all, no
-// metrics, no limiter, fetch next, ...) in fewer calls and BullMQ's script for the rest.
+// A guarded call runs drover's moveToFinishedLean (src/lua) instead, with the same KEYS
+// and ARGV: it first answers {"drover:cancel", request} when a cancellation request
+// waits in the job hash, and then nothing is recorded; otherwise it does the common
+// completion (no parent, keep all, no metrics, no limiter, fetch next, ...) in fewer
+// calls and runs BullMQ's script, unchanged, for the rest.
 // drover's moveToFinishedWithDeadLetter (src/lua) takes the same KEYS and ARGV followed
 // by addStandardJob's for the dead-letter entry (add_job.hpp), and writes the entry in
 // the same call when the failure is recorded.
@@ -67,7 +67,7 @@ struct move_to_finished {
   std::string worker_name;            // sent when not empty (processedBy of a fetched job)
   // ARGV[9]
   std::string fields;  // job_fields(...), or "" for none
-  // Not sent: run drover's moveToFinishedUnlessCancelled instead of BullMQ's script.
+  // Not sent: run drover's moveToFinishedLean (with its cancellation guard) instead.
   bool unless_cancelled = false;
   // A failure's dead-letter entry, as prepare_add packs it for the dead-letter queue (a
   // standard add): run drover's moveToFinishedWithDeadLetter, which adds it in the same
