@@ -18,7 +18,7 @@ import { killAll } from './lib/proc.mjs';
 import { startRedis } from './lib/redis-server.mjs';
 import { startPostgres } from './lib/postgres.mjs';
 import { API_SYSTEMS, apiDatabase, apiRun } from './lib/api.mjs';
-import { SYSTEMS, benchDir } from './lib/systems.mjs';
+import { LATENCY_SYSTEMS, SYSTEMS, benchDir } from './lib/systems.mjs';
 import { cpuRun, delayedRun, enqueueRun, latencyRun, processingRun } from './lib/measure.mjs';
 import { median } from './lib/stats.mjs';
 import { writeReport } from './lib/report.mjs';
@@ -93,7 +93,8 @@ async function runMode(mode) {
     if (sections.has('latency')) {
       r.latency = {};
       for (const rate of RATES) {
-        r.latency[rate] = await repeated(`[${mode}] latency ${rate}/s`, (s) => latencyRun(s, redis, { rate, seconds: quick ? 2 : 5, concurrency: 100 }), reps);
+        r.latency[rate] = await repeated(`[${mode}] latency ${rate}/s`, (s) => latencyRun(s, redis, { rate, seconds: quick ? 2 : 5, concurrency: 100 }), reps,
+          LATENCY_SYSTEMS);
       }
     }
     if (mode === 'none' && sections.has('delayed')) {
