@@ -6,6 +6,9 @@
 //                      [--api-connections N] [--api-workers N]   (autocannon's, for the API part)
 //                      [--aof-reps N] [--aof-only SECTIONS]   (the AOF pass: fewer repetitions or parts)
 //                      [--update RESULTS.json]   (re-run the --only parts into an earlier result)
+// The latency part runs drover twice: with BullMQ's Node producer and listener, as the
+// peers are run, and with its own (drover_bench latency); each row also gives Redis's
+// and the worker's CPU per job at that steady rate.
 // The API part compares `drover api` with an Express peer (bench/peers/express-api) on
 // the same Redis and a PostgreSQL of the benchmark's own.
 // Writes <out>/<date>.json (every raw figure), <date>.md (tables with drover's ratio to
