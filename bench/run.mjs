@@ -6,6 +6,9 @@
 //                      [--api-connections N] [--api-workers N]   (autocannon's, for the API part)
 //                      [--aof-reps N] [--aof-only SECTIONS]   (the AOF pass: fewer repetitions or parts)
 //                      [--update RESULTS.json]   (re-run the --only parts into an earlier result)
+// The latency part runs drover twice: with BullMQ's Node producer and listener, as the
+// peers are run, and with its own (drover_bench latency); each row also gives Redis's
+// and the worker's CPU per job at that steady rate.
 // The API part compares `drover api` with an Express peer (bench/peers/express-api) on
 // the same Redis and a PostgreSQL of the benchmark's own.
 // Writes <out>/<date>.json (every raw figure), <date>.md (tables with drover's ratio to
@@ -18,7 +21,7 @@ import { killAll } from './lib/proc.mjs';
 import { startRedis } from './lib/redis-server.mjs';
 import { startPostgres } from './lib/postgres.mjs';
 import { API_SYSTEMS, apiDatabase, apiRun } from './lib/api.mjs';
-import { SYSTEMS, benchDir } from './lib/systems.mjs';
+import { LATENCY_SYSTEMS, SYSTEMS, benchDir } from './lib/systems.mjs';
 import { cpuRun, delayedRun, enqueueRun, latencyRun, processingRun } from './lib/measure.mjs';
 import { median } from './lib/stats.mjs';
 import { writeReport } from './lib/report.mjs';
@@ -93,7 +96,8 @@ async function runMode(mode) {
     if (sections.has('latency')) {
       r.latency = {};
       for (const rate of RATES) {
-        r.latency[rate] = await repeated(`[${mode}] latency ${rate}/s`, (s) => latencyRun(s, redis, { rate, seconds: quick ? 2 : 5, concurrency: 100 }), reps);
+        r.latency[rate] = await repeated(`[${mode}] latency ${rate}/s`, (s) => latencyRun(s, redis, { rate, seconds: quick ? 2 : 5, concurrency: 100 }), reps,
+          LATENCY_SYSTEMS);
       }
     }
     if (mode === 'none' && sections.has('delayed')) {

@@ -1,5 +1,5 @@
 // charts.mjs - grouped bar charts as SVG, without a charting library.
-const COLORS = { drover: '#2b6cb0', bullmq: '#c53030', bee: '#d69e2e', express: '#38a169' };
+const COLORS = { drover: '#2b6cb0', 'drover-own': '#63b3ed', bullmq: '#c53030', bee: '#d69e2e', express: '#38a169' };
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const fmt = (v) => (!Number.isFinite(v) ? 'n/a' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(v >= 10 ? 1 : 2));
 

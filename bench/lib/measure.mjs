@@ -56,13 +56,27 @@ export async function processingRun(system, redis, { jobs, procs, concurrency })
   }
 }
 
+// Latency at a steady offered rate, and what each job costs Redis and the worker at
+// that rate: their user + system CPU (/proc/<pid>/stat) between the producer's marks
+// around its counted adds, divided by those adds. Redis's figure includes the
+// producer's adds and the observer's reads, as a deployment's would.
 export async function latencyRun(system, redis, { rate, seconds, concurrency }) {
   await redis.client.flushall();
   const queue = freshQueue('latency');
   const worker = startWorker(system, redis, queue, { concurrency });
+  const cpu = {};
+  const onMark = (mark) => (cpu[mark] = { redis: cpuMicros(redis.pid), worker: cpuMicros(worker.pid), t: performance.now() });
   try {
     await sleep(1000); // connected and blocked waiting for jobs
-    return await measureLatency(system, redis, queue, rate, seconds);
+    const r = await measureLatency(system, redis, queue, rate, seconds, onMark);
+    if (!cpu.start || !cpu.end) throw new Error(`${system}: the latency producer printed no marks`);
+    const jobs = r.offered;
+    return {
+      ...r,
+      redisCpuUsPerJob: (cpu.end.redis - cpu.start.redis) / jobs,
+      workerCpuUsPerJob: (cpu.end.worker - cpu.start.worker) / jobs,
+      redisBusy: (cpu.end.redis - cpu.start.redis) / 1e3 / (cpu.end.t - cpu.start.t),
+    };
   } finally {
     await stop(worker);
   }

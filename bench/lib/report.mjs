@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { barChart } from './charts.mjs';
-import { SYSTEMS } from './systems.mjs';
+import { LATENCY_SYSTEMS, OWN, SYSTEMS } from './systems.mjs';
 
 const PEERS = ['bullmq', 'bee'];
 const num = (v, digits = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
@@ -36,11 +36,7 @@ function modeTables(name, m) {
     out.push(row('worker peak RSS, MB', pick(heavy, 'workerPeakRssMB'), { digits: 1, lowerIsBetter: true }));
     out.push('');
   }
-  for (const [rate, block] of Object.entries(m.latency ?? {})) {
-    out.push(...header(`add → complete latency at ${rate} jobs/s (ms)`));
-    for (const k of ['p50', 'p95', 'p99', 'max']) out.push(row(k, pick(block, k), { digits: 2, lowerIsBetter: true }));
-    out.push('');
-  }
+  for (const [rate, block] of Object.entries(m.latency ?? {})) out.push(...latencyTable(rate, block));
   if (m.delayed) {
     out.push(...header('delayed jobs (100 ms..2 s): lateness, ms'));
     for (const k of ['p50', 'p99', 'max']) out.push(row(k, pick(m.delayed, k), { digits: 1, lowerIsBetter: true }));
@@ -53,6 +49,32 @@ function modeTables(name, m) {
     for (const k of ['lostLocks', 'doubleExecutions', 'completed']) out.push(`| ${k} | ${SYSTEMS.map((s) => num(m.cpu[s]?.median?.[k])).join(' | ')} |`);
     out.push('');
   }
+  return out;
+}
+
+// Latency at one offered rate: drover with BullMQ's producer and observer (Node) and
+// with its own (drover_bench latency), each compared with BullMQ and bee-queue; then
+// what a job costs Redis and the worker at that rate.
+const LATENCY_LABELS = { drover: "drover, BullMQ's producer", [OWN]: 'drover, own producer and observer', bullmq: 'bullmq', bee: 'bee' };
+const OURS = ['drover', OWN];
+function latencyTable(rate, block) {
+  const values = (key) => Object.fromEntries(LATENCY_SYSTEMS.map((s) => [s, block?.[s]?.median?.[key]]));
+  const ratios = OURS.flatMap((d) => PEERS.map((p) => ({ d, p })));
+  const line = (label, key, digits) => {
+    const v = values(key);
+    return `| ${label} | ${LATENCY_SYSTEMS.map((s) => num(v[s], digits)).join(' | ')} | ${ratios.map(({ d, p }) => ratio(v[d], v[p], true)).join(' | ')} |`;
+  };
+  const out = [
+    `| add → complete at ${rate} jobs/s | ${LATENCY_SYSTEMS.map((s) => LATENCY_LABELS[s]).join(' | ')} | ${ratios.map(({ d, p }) => `${d === OWN ? 'drover (own)' : 'drover'} vs ${p}`).join(' | ')} |`,
+    `|---|${LATENCY_SYSTEMS.map(() => '---:').join('|')}|${ratios.map(() => '---:').join('|')}|`,
+  ];
+  for (const k of ['p50', 'p95', 'p99', 'max']) out.push(line(`${k}, ms`, k, 2));
+  out.push(line('Redis CPU µs per job (incl. producer and observer)', 'redisCpuUsPerJob', 0));
+  out.push(line('worker CPU µs per job', 'workerCpuUsPerJob', 0));
+  const bull = values('redisCpuUsPerJob').bullmq;
+  const pct = (s) => (Number.isFinite(bull) && bull > 0 ? `${Math.round((100 * values('redisCpuUsPerJob')[s]) / bull)} %` : 'n/a');
+  out.push(`| Redis CPU per job, % of BullMQ's | ${LATENCY_SYSTEMS.map(pct).join(' | ')} | ${ratios.map(() => '').join(' | ')} |`);
+  out.push('');
   return out;
 }
 
@@ -102,7 +124,7 @@ function apiTable(api) {
 
 // The issue's targets, each with the measured value and whether it is met.
 function targets(results) {
-  const rows = ['## Targets (issue 5)', '', '| target | measured | met |', '|---|---|:-:|'];
+  const rows = ['## Targets (issues 5 and 15)', '', '| target | measured | met |', '|---|---|:-:|'];
   const add = (name, measured, ok) => rows.push(`| ${name} | ${measured} | ${ok === undefined ? '?' : ok ? 'yes' : '**no**'} |`);
   for (const [mode, m] of Object.entries(results.modes)) {
     const p = m.processing?.['1 × 100'];
@@ -129,10 +151,22 @@ function targets(results) {
       add('bulk enqueue ≥ 2× BullMQ', `${num(d)} vs ${num(b)} jobs/s = ${(d / b).toFixed(2)}×`, d >= 2 * b);
     }
     if (m.latency && mode === 'none') {
+      const own = m.latency[1000]?.[OWN]?.median;
+      if (own) {
+        add('latency at 1,000/s, own producer and observer: p50 ≤ 0.4 ms', `${num(own.p50, 2)} ms`, own.p50 <= 0.4);
+        add('latency at 1,000/s, own producer and observer: p99 ≤ 1.5 ms', `${num(own.p99, 2)} ms`, own.p99 <= 1.5);
+      }
       const l1 = m.latency[1000]?.drover.median;
       if (l1) {
-        add('latency at 1,000/s: p50 ≤ 0.4 ms', `${num(l1.p50, 2)} ms`, l1.p50 <= 0.4);
-        add('latency at 1,000/s: p99 ≤ 1.5 ms', `${num(l1.p99, 2)} ms`, l1.p99 <= 1.5);
+        add('latency at 1,000/s, BullMQ\'s producer (kept for comparison): p50 / p99', `${num(l1.p50, 2)} / ${num(l1.p99, 2)} ms`, undefined);
+      }
+      const steady = m.latency[1000];
+      const rb = steady?.bullmq?.median.redisCpuUsPerJob;
+      for (const s of OURS) {
+        const rc = steady?.[s]?.median.redisCpuUsPerJob;
+        if (Number.isFinite(rc) && Number.isFinite(rb)) {
+          add(`Redis CPU per job at a steady 1,000/s ≤ 60% of BullMQ's (${LATENCY_LABELS[s]})`, `${num(rc)} vs ${num(rb)} µs = ${Math.round((100 * rc) / rb)}%`, rc <= 0.6 * rb);
+        }
       }
       const l5 = m.latency[5000];
       if (l5) {
@@ -184,9 +218,11 @@ export function writeReport(results, base) {
     }
     if (m.latency) {
       const groups = [];
-      for (const [rate, block] of Object.entries(m.latency)) for (const k of ['p50', 'p95', 'p99']) groups.push({ label: `${rate}/s ${k}`, values: pick(block, k) });
+      for (const [rate, block] of Object.entries(m.latency)) {
+        for (const k of ['p50', 'p95', 'p99']) groups.push({ label: `${rate}/s ${k}`, values: Object.fromEntries(LATENCY_SYSTEMS.map((s) => [s, block?.[s]?.median?.[k]])) });
+      }
       const file = `${name}-latency-${mode}.svg`;
-      writeFileSync(path.join(path.dirname(base), file), barChart({ title: `add → complete latency, persistence: ${mode}`, unit: 'ms', groups, systems: SYSTEMS }));
+      writeFileSync(path.join(path.dirname(base), file), barChart({ title: `add → complete latency, persistence: ${mode}`, unit: 'ms', groups, systems: LATENCY_SYSTEMS }));
       charts.push(file);
     }
   }

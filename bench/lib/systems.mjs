@@ -14,6 +14,10 @@ const node = process.execPath;
 const script = (rel) => path.join(benchDir, rel);
 
 export const SYSTEMS = ['drover', 'bullmq', 'bee'];
+// The latency part also measures drover with its own producer and observer
+// (drover_bench latency) beside drover with BullMQ's (bench/producers/latency.mjs).
+export const OWN = 'drover-own';
+export const LATENCY_SYSTEMS = ['drover', OWN, 'bullmq', 'bee'];
 
 // The Redis key whose size counts the jobs a system has finished successfully.
 export function completedKey(system, queue) {
@@ -22,7 +26,7 @@ export function completedKey(system, queue) {
 
 // Starts one worker process. processor: noop | cpu | clock (bee-queue's lateness probe).
 export function startWorker(system, redis, queue, { concurrency, processor = 'noop', lockDuration, stalledInterval, delayed } = {}) {
-  if (system === 'drover') {
+  if (system === 'drover' || system === OWN) {
     const proc = processor === 'clock' ? 'noop' : processor;
     if (process.env.DROVER_BIN) {
       // The `drover` command instead (for instance another build's, to compare).
@@ -64,9 +68,13 @@ export async function bulkEnqueue(producer, redis, queue, jobs, batch = 1000) {
   return lastJson(out);
 }
 
-export async function measureLatency(system, redis, queue, rate, seconds) {
-  const out = await run(node, [script('producers/latency.mjs'), '--system', system === 'bee' ? 'bee' : 'bullmq', '--port', String(redis.port),
-    '--queue', queue, '--rate', String(rate), '--seconds', String(seconds)]);
+// onMark('start' | 'end'): the producer's marks around its counted adds.
+export async function measureLatency(system, redis, queue, rate, seconds, onMark, warmup = 1) {
+  const onLine = (line) => line.startsWith('mark ') && onMark(line.slice(5).trim());
+  const out = system === OWN
+    ? await run(droverBenchBin, ['latency', redis.url, queue, String(rate), String(seconds), String(warmup)], { onLine })
+    : await run(node, [script('producers/latency.mjs'), '--system', system === 'bee' ? 'bee' : 'bullmq', '--port', String(redis.port),
+      '--queue', queue, '--rate', String(rate), '--seconds', String(seconds), '--warmup', String(warmup)], { onLine });
   return lastJson(out);
 }
 

@@ -6,6 +6,8 @@
 // message), both on this process's monotonic clock (performance.now(), sub-µs).
 // So it includes the add round trip, the worker's fetch, the no-op, the finish
 // and the event's delivery to a listener. Jobs added during the warm-up are not counted.
+// Prints "mark start" when the first counted job is added and "mark end" after the
+// last one, for bench/lib/measure.mjs to read the CPU figures of Redis and the worker.
 import { Queue } from 'bullmq';
 import BeeQueue from 'bee-queue';
 import Redis from 'ioredis';
@@ -61,11 +63,13 @@ async function offer(add) {
     const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
     for (; sent < due; ++sent) {
       const counted = sent >= warm;
+      if (sent === warm) console.log('mark start');
       const tAdd = performance.now();
       add().then((id) => onAdded(id, tAdd, counted), (e) => console.error('add failed:', e.message));
     }
     await new Promise((r) => setTimeout(r, 1));
   }
+  console.log('mark end');
 }
 
 async function bullmq() {

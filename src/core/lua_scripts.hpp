@@ -42,6 +42,10 @@ extern const script move_to_finished_with_dead_letter;
 // The jobs in active locked with a token: what a fetching finish whose reply was lost
 // took (src/lua/activeLockedBy-1.lua).
 extern const script active_locked_by;
+// The base marker, removed while no job waits: what a worker about to block on the
+// marker sends first, so that the marker its own fetch put back does not wake it in
+// vain (src/lua/dropStaleMarker-3.lua).
+extern const script drop_stale_marker;
 
 const std::vector<const script*>& all_scripts();
 

@@ -171,6 +171,7 @@ bool fetcher::fetch_with_finish() const {
 // (ms) when a delayed job becomes due.
 net::awaitable<void> fetcher::wait_for_job() {
   const auto& keys = state_->keys;
+  bool first = true;
   while (!state_->stop.stopped()) {
     auto now = now_ms();
     std::chrono::milliseconds timeout = state_->opts.drain_delay;
@@ -184,7 +185,17 @@ net::awaitable<void> fetcher::wait_for_job() {
     cmd.push(fmt::format("{:.3f}", static_cast<double>(timeout.count()) / 1000.0));
     redis::reply r;
     try {
-      r = co_await blocking_->exec(std::move(cmd), timeout + std::chrono::seconds(1));
+      if (first) {
+        // The marker our own fetch put back would wake this wait at once, for one more
+        // fetch in vain: drop it if nothing waits, in the same round trip.
+        const auto wait_for = timeout + std::chrono::seconds(1);
+        auto call = drop_stale_marker_then(std::move(cmd), wait_for);
+        auto replies = co_await std::move(call);
+        r = std::move(replies.back());
+      } else {
+        r = co_await blocking_->exec(std::move(cmd), timeout + std::chrono::seconds(1));
+      }
+      first = false;
     } catch (const error&) {
       due_timer_.cancel();
       throw;
@@ -199,6 +210,39 @@ net::awaitable<void> fetcher::wait_for_job() {
     if (score <= static_cast<double>(now_ms() + 1)) co_return;
     next_delayed_ms_ = static_cast<std::int64_t>(score);
   }
+}
+
+// The pipeline [dropStaleMarker, `wait`]. A script Redis lacks (NOSCRIPT: restarted or
+// flushed) is only skipped here, which costs the vain fetch it saves; it is loaded
+// for the next wait by a call of its own.
+net::awaitable<std::vector<redis::reply>> fetcher::drop_stale_marker_then(redis::command wait,
+                                                                         std::chrono::milliseconds extra_timeout) {
+  const auto& keys = state_->keys;
+  script_args args;
+  args.reserve(3);
+  args.push_back(keys.marker);
+  args.push_back(keys.wait);
+  args.push_back(keys.prioritized);
+  std::vector<redis::command> pipeline;
+  pipeline.reserve(2);
+  if (reload_drop_script_) {
+    auto load = run_script(*blocking_, lua::drop_stale_marker, std::move(args));
+    co_await std::move(load);
+    reload_drop_script_ = false;
+  } else {
+    pipeline.push_back(script_command(lua::drop_stale_marker, args));
+  }
+  pipeline.push_back(std::move(wait));
+  auto sent = blocking_->exec(std::move(pipeline), extra_timeout);
+  auto replies = co_await std::move(sent);
+  if (replies.size() == 2 && replies.front().is_error()) {
+    if (replies.front().str.starts_with("NOSCRIPT")) {
+      reload_drop_script_ = true;
+    } else {
+      spdlog::warn("queue {}: dropping a stale marker failed: {}", keys.queue(), replies.front().str);
+    }
+  }
+  co_return replies;
 }
 
 // Redis checks the timeouts of blocked clients only when its event loop wakes, about

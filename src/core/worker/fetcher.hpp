@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/scripts/move_to_active.hpp"
 #include "core/worker/event.hpp"
@@ -45,6 +46,9 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
 
  private:
   boost::asio::awaitable<void> wait_for_job();
+  // `wait` (the marker wait) behind dropStaleMarker in one pipeline; their replies.
+  boost::asio::awaitable<std::vector<redis::reply>> drop_stale_marker_then(redis::command wait,
+                                                                           std::chrono::milliseconds extra_timeout);
   // Ends the marker wait when the next delayed job is due; returns whether it armed
   // the timer.
   bool arm_due_timer(std::chrono::milliseconds due_in);
@@ -70,6 +74,7 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
   bool empty_reported_ = false;       // the owner was told the queue is empty (worker_events::drained)
   std::int64_t next_delayed_ms_ = 0;  // when the next delayed job is due, if known
   bool unblock_refused_ = false;      // CLIENT UNBLOCK is not allowed: no due timer
+  bool reload_drop_script_ = false;   // Redis lacked dropStaleMarker: load it before the next wait
   clock::time_point rate_limited_until_{};
   std::chrono::milliseconds error_backoff_{0};
 };

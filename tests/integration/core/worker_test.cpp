@@ -12,6 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/lua_scripts.hpp"
+#include "core/script_runner.hpp"
+#include "redis/connection.hpp"
 #include "support/engine_test.hpp"
 #include "support/processors.hpp"
 #include "support/queue_fixture.hpp"
@@ -111,6 +114,60 @@ TEST_F(worker_test, plain_completions_take_the_lean_finish) {
     EXPECT_LT(command_calls(*this, "scard") - scard_before, jobs / 10);
     EXPECT_LT(command_calls(*this, "hincrby") - hincrby_before, jobs + jobs / 10);
     q.close();
+  });
+}
+
+// At a trickle (each job added once the last one is done) the worker blocks on the
+// marker once per job. BullMQ's moveToActive puts the marker back as it takes a job, and
+// a worker that then blocked on it would wake at once for a fetch in vain; the worker
+// drops that stale marker in the same round trip as its wait (src/lua/dropStaleMarker-3.lua).
+TEST_F(worker_test, a_trickle_of_jobs_wakes_the_worker_once_per_job) {
+  constexpr int jobs = 20;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    worker w(io.get_executor(), name, echo(), wopts());
+    w.start();
+    co_await test::sleep_ms(300);  // the worker is waiting on the marker
+    const auto waits_before = command_calls(*this, "bzpopmin");
+    for (int i = 1; i <= jobs; ++i) {
+      co_await q.add("one", json::value(i));
+      EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", i); }));
+      co_await test::sleep_ms(20);  // the worker is back on the marker
+    }
+    // One wait per job (two before), and a spare one for a wait that timed out.
+    EXPECT_LE(command_calls(*this, "bzpopmin") - waits_before, jobs + 1);
+    // Nothing waits, so no base marker is left behind.
+    EXPECT_EQ(cli("ZSCORE " + key("marker") + " 0"), "");
+    co_await w.close();
+    q.close();
+  });
+}
+
+// The rule the worker relies on: the base marker goes only while nothing waits (a job in
+// wait or prioritized keeps it, so its wake-up is not lost), and delay markers stay.
+TEST_F(worker_test, drops_only_a_stale_base_marker) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = redis::connection::create(io.get_executor(), redis());
+    const detail::script_args args{key("marker"), key("wait"), key("prioritized")};
+    const auto drop = [&]() -> net::awaitable<std::int64_t> {
+      auto call = detail::run_script(*conn, detail::lua::drop_stale_marker, args);
+      auto r = co_await std::move(call);
+      co_return r.integer;
+    };
+    cli("ZADD " + key("marker") + " 0 0");
+    cli("RPUSH " + key("wait") + " 7");
+    EXPECT_EQ(co_await drop(), 0);
+    EXPECT_EQ(cli("ZSCORE " + key("marker") + " 0"), "0");
+    cli("DEL " + key("wait"));
+    cli("ZADD " + key("prioritized") + " 1 8");
+    EXPECT_EQ(co_await drop(), 0);
+    EXPECT_EQ(cli("ZSCORE " + key("marker") + " 0"), "0");
+    cli("DEL " + key("prioritized"));
+    cli("ZADD " + key("marker") + " 1900000000000 1");
+    EXPECT_EQ(co_await drop(), 1);
+    EXPECT_EQ(cli("ZSCORE " + key("marker") + " 0"), "");
+    EXPECT_EQ(cli("ZSCORE " + key("marker") + " 1"), "1900000000000");
+    conn->close();
   });
 }
 
