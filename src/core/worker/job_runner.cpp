@@ -329,9 +329,10 @@ net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, con
                                                                scripts::script_call call, bool* unanswered,
                                                                std::optional<error>* refusal) {
   int tries = 0;
+  const auto prepared = prepare_script(*call.script, std::move(call.args));  // once for every try
   auto attempt = [&]() -> net::awaitable<redis::reply> {
     ++tries;
-    auto r = co_await run_script(*state_->conn, *call.script, call.args);
+    auto r = co_await run_prepared(*state_->conn, prepared);
     if (auto code = r.as_int(); code && *code < 0 && r.is_integer()) {
       throw script_code_error(*code, j.id, call.script->name, "active");
     }
