@@ -42,15 +42,15 @@ redis::reply script_reply(std::vector<redis::reply>& replies, const lua::script&
   return std::move(r);
 }
 
-// Sends the calls' commands (and `then`'s behind them, last in cmds when has_then) as one
-// pipeline, and again only those that met NOSCRIPT (then `then` again); `then`'s replies
-// come after the calls'. The commands stay the caller's.
-boost::asio::awaitable<std::vector<redis::reply>> run_pipelined(redis::connection& conn,
-                                                                std::span<const lua::script* const> scripts,
-                                                                const std::vector<redis::command>& cmds, bool has_then,
-                                                                std::chrono::milliseconds extra_timeout) {
-  auto sent = conn.exec_kept(cmds, extra_timeout);  // named: GCC 12 and temporaries in co_await
-  auto replies = co_await std::move(sent);
+// The replies to the calls' commands (and `then`'s behind them, last in cmds when
+// has_then) sent as one pipeline: the calls that met NOSCRIPT are sent again after their
+// scripts are loaded (then `then` again); `then`'s replies come after the calls'. The
+// commands stay the caller's.
+boost::asio::awaitable<std::vector<redis::reply>> load_missing(redis::connection& conn,
+                                                               std::span<const lua::script* const> scripts,
+                                                               const std::vector<redis::command>& cmds, bool has_then,
+                                                               std::chrono::milliseconds extra_timeout,
+                                                               std::vector<redis::reply> replies) {
   std::vector<redis::reply> then_replies;
   if (has_then) {
     then_replies.push_back(std::move(replies.back()));
@@ -87,6 +87,16 @@ boost::asio::awaitable<std::vector<redis::reply>> run_pipelined(redis::connectio
   co_return replies;
 }
 
+boost::asio::awaitable<std::vector<redis::reply>> run_pipelined(redis::connection& conn,
+                                                                std::span<const lua::script* const> scripts,
+                                                                const std::vector<redis::command>& cmds, bool has_then,
+                                                                std::chrono::milliseconds extra_timeout) {
+  auto sent = conn.exec_kept(cmds, extra_timeout);  // named: GCC 12 and temporaries in co_await
+  auto replies = co_await std::move(sent);
+  auto loaded = load_missing(conn, scripts, cmds, has_then, extra_timeout, std::move(replies));
+  co_return co_await std::move(loaded);
+}
+
 // The calls' EVALSHAs (their arguments moved in) and `then` behind them.
 boost::asio::awaitable<std::vector<redis::reply>> run_calls(
     redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls,
@@ -120,8 +130,14 @@ prepared_script prepare_script(const lua::script& s, script_args args) {
 }
 
 boost::asio::awaitable<redis::reply> run_prepared(redis::connection& conn, const prepared_script& call) {
-  auto run = run_pipelined(conn, {&call.script, 1}, call.cmds, false, std::chrono::milliseconds(0));
-  auto replies = co_await std::move(run);
+  // One frame fewer per call than run_pipelined when the script is loaded (every finish).
+  auto sent = conn.exec_kept(call.cmds);  // named: GCC 12 and temporaries in co_await
+  auto replies = co_await std::move(sent);
+  if (is_noscript(replies.front())) {
+    const std::chrono::milliseconds no_extra{0};
+    auto loaded = load_missing(conn, {&call.script, 1}, call.cmds, false, no_extra, std::move(replies));
+    replies = co_await std::move(loaded);
+  }
   co_return script_reply(replies, *call.script);
 }
 
