@@ -1,7 +1,6 @@
 // redis_reply_fuzz.cpp - libFuzzer harness of the Redis reply path: hiredis's RESP reader
 // with drover's limits (create_reader), fed as the connection feeds it
-// (src/redis/connection.cpp), and drover's reply tree built from what it returns
-// (src/redis/reply.cpp).
+// (src/redis/connection.cpp), building drover's replies in place (src/redis/reply.cpp).
 //
 // Input: one byte choosing the size of the reads the bytes arrive in, then the bytes a
 // server sent. hiredis itself is not instrumented (Debian's build), so coverage guides
@@ -54,8 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       }
       if (!raw) break;
-      const reply r = drover::redis::from_hiredis(raw);
-      freeReplyObject(raw);
+      const reply r = drover::redis::take_reply(raw);
       visit(r);
     }
   }

@@ -22,20 +22,19 @@ void job_from_hash(benchmark::State& state, job_hash_fn hash) {
 BENCHMARK_CAPTURE(job_from_hash, chat, chat_job_hash);
 BENCHMARK_CAPTURE(job_from_hash, noop, noop_job_hash);
 
-// From hiredis's tree of moveToFinished's reply to the next job, as the worker does it.
+// From the bytes of moveToFinished's reply to the next job, as the worker does it.
 void fetch_reply_to_job(benchmark::State& state, job_hash_fn hash) {
   bench_worker w;
-  redisReader* reader = redisReaderCreate();
+  auto* reader = static_cast<redisReader*>(redis::create_reader());
   const auto bytes = fetch_reply_bytes(hash());
-  redisReaderFeed(reader, bytes.data(), bytes.size());
-  void* raw = nullptr;
-  redisReaderGetReply(reader, &raw);
   for (auto _ : state) {
-    auto r = redis::from_hiredis(raw);
+    redisReaderFeed(reader, bytes.data(), bytes.size());
+    void* raw = nullptr;
+    redisReaderGetReply(reader, &raw);
+    auto r = redis::take_reply(raw);
     auto j = w.impl().fetcher->take_fetch_reply(r);
     benchmark::DoNotOptimize(j);
   }
-  freeReplyObject(raw);
   redisReaderFree(reader);
 }
 BENCHMARK_CAPTURE(fetch_reply_to_job, chat, chat_job_hash);

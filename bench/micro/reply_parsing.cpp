@@ -1,5 +1,5 @@
-// reply_parsing.cpp - a reply from the bytes read off the socket: hiredis's reader builds
-// its tree, then from_hiredis (redis/reply.cpp) turns it into drover's reply, as the
+// reply_parsing.cpp - a reply from the bytes read off the socket: hiredis's reader with
+// drover's reply functions builds drover's reply in place (redis/reply.cpp), as the
 // connection's read loop does for every reply.
 #include <benchmark/benchmark.h>
 #include <hiredis/hiredis.h>
@@ -24,17 +24,16 @@ std::size_t read_all(redisReader* reader, const std::string& bytes) {
   for (;;) {
     void* raw = nullptr;
     if (redisReaderGetReply(reader, &raw) != REDIS_OK || !raw) break;
-    redis::reply r = redis::from_hiredis(raw);
-    freeReplyObject(raw);
+    redis::reply r = redis::take_reply(raw);
     benchmark::DoNotOptimize(r);
     ++n;
   }
   return n;
 }
 
-// moveToFinished's reply carrying the next job: hiredis + from_hiredis.
+// moveToFinished's reply carrying the next job.
 void read_fetch_reply(benchmark::State& state, job_hash_fn hash) {
-  reader_ptr reader(redisReaderCreate());
+  reader_ptr reader(static_cast<redisReader*>(redis::create_reader()));
   const auto bytes = fetch_reply_bytes(hash());
   for (auto _ : state) benchmark::DoNotOptimize(read_all(reader.get(), bytes));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes.size()));
@@ -42,24 +41,9 @@ void read_fetch_reply(benchmark::State& state, job_hash_fn hash) {
 BENCHMARK_CAPTURE(read_fetch_reply, chat, chat_job_hash);
 BENCHMARK_CAPTURE(read_fetch_reply, noop, noop_job_hash);
 
-// The same reply's hiredis tree, already built: from_hiredis alone.
-void from_hiredis_fetch_reply(benchmark::State& state, job_hash_fn hash) {
-  reader_ptr reader(redisReaderCreate());
-  const auto bytes = fetch_reply_bytes(hash());
-  redisReaderFeed(reader.get(), bytes.data(), bytes.size());
-  void* raw = nullptr;
-  redisReaderGetReply(reader.get(), &raw);
-  for (auto _ : state) {
-    auto r = redis::from_hiredis(raw);
-    benchmark::DoNotOptimize(r);
-  }
-  freeReplyObject(raw);
-}
-BENCHMARK_CAPTURE(from_hiredis_fetch_reply, chat, chat_job_hash);
-
 // The bulk_size job ids answering one add_bulk pipeline.
 void read_add_bulk_replies(benchmark::State& state) {
-  reader_ptr reader(redisReaderCreate());
+  reader_ptr reader(static_cast<redisReader*>(redis::create_reader()));
   for (auto _ : state) benchmark::DoNotOptimize(read_all(reader.get(), add_bulk_reply_bytes()));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * bulk_size));
 }

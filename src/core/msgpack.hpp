@@ -14,6 +14,10 @@ namespace drover::detail {
 // other numbers float64, as Node's msgpackr does; the scripts decode with cmsgpack.
 class msgpack_writer {
  public:
+  msgpack_writer() = default;
+  // Room for `capacity` bytes at once, for a value whose size is known roughly: one
+  // allocation instead of one per doubling.
+  explicit msgpack_writer(std::size_t capacity) { buf_.reserve(capacity); }
   msgpack_writer& map(std::uint32_t size);
   msgpack_writer& array(std::uint32_t size);
   msgpack_writer& str(std::string_view s);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 
 namespace drover::detail {
 
@@ -18,35 +19,40 @@ redis::command load_command(const lua::script& s) { return redis::command{"SCRIP
 }  // namespace
 
 redis::command script_command(const lua::script& s, const script_args& args) {
-  redis::command cmd{"EVALSHA", s.sha1};
+  redis::command cmd;
+  cmd.reserve(3 + args.size()).push("EVALSHA").push(std::string_view(s.sha1));
   cmd.push(static_cast<std::int64_t>(s.num_keys));
   for (const auto& a : args) cmd.push(std::string_view(a));
   return cmd;
 }
 
-boost::asio::awaitable<redis::reply> run_script(redis::connection& conn, const lua::script& s, script_args args) {
-  std::vector<std::pair<const lua::script*, script_args>> calls;
-  calls.emplace_back(&s, std::move(args));
-  auto replies = co_await run_scripts(conn, std::move(calls));
-  auto& r = replies.front();
-  if (r.is_error()) throw error(errc::script_error, fmt::format("script {} failed: {}", s.name, r.str));
-  co_return std::move(r);
+redis::command script_command(const lua::script& s, script_args&& args) {
+  redis::command cmd;
+  cmd.reserve(3 + args.size()).push("EVALSHA").push(std::string_view(s.sha1));
+  cmd.push(static_cast<std::int64_t>(s.num_keys));
+  for (auto& a : args) cmd.push(std::move(a));
+  return cmd;
 }
 
 namespace {
 
-// run_scripts and run_scripts_then: `then` (when set) goes behind each pipeline, and its
-// replies after the calls'.
-boost::asio::awaitable<std::vector<redis::reply>> run_pipelined(
-    redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls,
-    std::optional<redis::command> then, std::chrono::milliseconds extra_timeout) {
-  std::vector<redis::command> cmds;
-  cmds.reserve(calls.size() + 1);
-  for (const auto& [s, args] : calls) cmds.push_back(script_command(*s, args));
-  if (then) cmds.push_back(*then);
-  auto replies = co_await conn.exec(std::move(cmds), extra_timeout);
+redis::reply script_reply(std::vector<redis::reply>& replies, const lua::script& s) {
+  auto& r = replies.front();
+  if (r.is_error()) throw error(errc::script_error, fmt::format("script {} failed: {}", s.name, r.str));
+  return std::move(r);
+}
+
+// The replies to the calls' commands (and `then`'s behind them, last in cmds when
+// has_then) sent as one pipeline: the calls that met NOSCRIPT are sent again after their
+// scripts are loaded (then `then` again); `then`'s replies come after the calls'. The
+// commands stay the caller's.
+boost::asio::awaitable<std::vector<redis::reply>> load_missing(redis::connection& conn,
+                                                               std::span<const lua::script* const> scripts,
+                                                               const std::vector<redis::command>& cmds, bool has_then,
+                                                               std::chrono::milliseconds extra_timeout,
+                                                               std::vector<redis::reply> replies) {
   std::vector<redis::reply> then_replies;
-  if (then) {
+  if (has_then) {
     then_replies.push_back(std::move(replies.back()));
     replies.pop_back();
   }
@@ -60,14 +66,14 @@ boost::asio::awaitable<std::vector<redis::reply>> run_pipelined(
     std::vector<redis::command> retry;
     std::vector<const lua::script*> loaded;
     for (auto i : missing) {
-      const auto* s = calls[i].first;
+      const auto* s = scripts[i];
       if (std::find(loaded.begin(), loaded.end(), s) == loaded.end()) {
         loaded.push_back(s);
         retry.push_back(load_command(*s));
       }
     }
-    for (auto i : missing) retry.push_back(script_command(*calls[i].first, calls[i].second));
-    if (then) retry.push_back(*then);
+    for (auto i : missing) retry.push_back(cmds[i]);
+    if (has_then) retry.push_back(cmds.back());
     auto again = co_await conn.exec(std::move(retry), extra_timeout);
     for (std::size_t k = 0; k < loaded.size(); ++k) {
       if (again[k].is_error()) {
@@ -75,26 +81,78 @@ boost::asio::awaitable<std::vector<redis::reply>> run_pipelined(
       }
     }
     for (std::size_t k = 0; k < missing.size(); ++k) replies[missing[k]] = std::move(again[loaded.size() + k]);
-    if (then) then_replies.push_back(std::move(again.back()));
+    if (has_then) then_replies.push_back(std::move(again.back()));
   }
   for (auto& r : then_replies) replies.push_back(std::move(r));
   co_return replies;
 }
 
+boost::asio::awaitable<std::vector<redis::reply>> run_pipelined(redis::connection& conn,
+                                                                std::span<const lua::script* const> scripts,
+                                                                const std::vector<redis::command>& cmds, bool has_then,
+                                                                std::chrono::milliseconds extra_timeout) {
+  auto sent = conn.exec_kept(cmds, extra_timeout);  // named: GCC 12 and temporaries in co_await
+  auto replies = co_await std::move(sent);
+  auto loaded = load_missing(conn, scripts, cmds, has_then, extra_timeout, std::move(replies));
+  co_return co_await std::move(loaded);
+}
+
+// The calls' EVALSHAs (their arguments moved in) and `then` behind them.
+boost::asio::awaitable<std::vector<redis::reply>> run_calls(
+    redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls,
+    std::optional<redis::command> then, std::chrono::milliseconds extra_timeout) {
+  std::vector<const lua::script*> scripts;
+  std::vector<redis::command> cmds;
+  scripts.reserve(calls.size());
+  cmds.reserve(calls.size() + 1);
+  for (auto& [s, args] : calls) {
+    scripts.push_back(s);
+    cmds.push_back(script_command(*s, std::move(args)));
+  }
+  const bool has_then = then.has_value();
+  if (then) cmds.push_back(std::move(*then));
+  auto run = run_pipelined(conn, scripts, cmds, has_then, extra_timeout);
+  co_return co_await std::move(run);
+}
+
 }  // namespace
+
+boost::asio::awaitable<redis::reply> run_script(redis::connection& conn, const lua::script& s, script_args args) {
+  auto call = prepare_script(s, std::move(args));
+  auto run = run_prepared(conn, call);
+  co_return co_await std::move(run);
+}
+
+prepared_script prepare_script(const lua::script& s, script_args args) {
+  prepared_script p{&s, {}};
+  p.cmds.push_back(script_command(s, std::move(args)));
+  return p;
+}
+
+boost::asio::awaitable<redis::reply> run_prepared(redis::connection& conn, const prepared_script& call) {
+  // One frame fewer per call than run_pipelined when the script is loaded (every finish).
+  auto sent = conn.exec_kept(call.cmds);  // named: GCC 12 and temporaries in co_await
+  auto replies = co_await std::move(sent);
+  if (is_noscript(replies.front())) {
+    const std::chrono::milliseconds no_extra{0};
+    auto loaded = load_missing(conn, {&call.script, 1}, call.cmds, false, no_extra, std::move(replies));
+    replies = co_await std::move(loaded);
+  }
+  co_return script_reply(replies, *call.script);
+}
 
 boost::asio::awaitable<std::vector<redis::reply>> run_scripts(
     redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls) {
   std::optional<redis::command> none;
   const std::chrono::milliseconds no_extra{0};
-  co_return co_await run_pipelined(conn, std::move(calls), std::move(none), no_extra);
+  co_return co_await run_calls(conn, std::move(calls), std::move(none), no_extra);
 }
 
 boost::asio::awaitable<std::vector<redis::reply>> run_scripts_then(
     redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls, redis::command then,
     std::chrono::milliseconds extra_timeout) {
   std::optional<redis::command> trailer(std::move(then));
-  co_return co_await run_pipelined(conn, std::move(calls), std::move(trailer), extra_timeout);
+  co_return co_await run_calls(conn, std::move(calls), std::move(trailer), extra_timeout);
 }
 
 }  // namespace drover::detail

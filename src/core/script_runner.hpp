@@ -16,12 +16,25 @@ namespace drover::detail {
 using script_args = std::vector<std::string>;
 
 redis::command script_command(const lua::script& s, const script_args& keys_and_args);
+// The same, taking the strings instead of copying them.
+redis::command script_command(const lua::script& s, script_args&& keys_and_args);
 
 // Runs one script: EVALSHA, and after NOSCRIPT (a restarted or flushed Redis)
 // SCRIPT LOAD and once more. Throws drover::error(script_error) naming the script
 // when it raises a Lua error.
 boost::asio::awaitable<redis::reply> run_script(redis::connection& conn, const lua::script& s,
                                                 script_args keys_and_args);
+
+// One script call made into its EVALSHA once, for a caller that may send it several
+// times (job_runner::record tries a finish again while Redis is away): no copy of its
+// arguments per try.
+struct prepared_script {
+  const lua::script* script = nullptr;
+  std::vector<redis::command> cmds;  // the one EVALSHA
+};
+prepared_script prepare_script(const lua::script& s, script_args keys_and_args);
+// As run_script.
+boost::asio::awaitable<redis::reply> run_prepared(redis::connection& conn, const prepared_script& call);
 
 // Runs several scripts as one pipeline; only the calls that met NOSCRIPT are sent
 // again. Error replies are returned in place, not thrown.

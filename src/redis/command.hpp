@@ -16,6 +16,10 @@ class command {
     for (auto a : args) push(a);
   }
 
+  command& reserve(std::size_t n) {
+    args_.reserve(n);
+    return *this;
+  }
   command& push(std::string_view arg) {
     args_.emplace_back(arg);
     return *this;

@@ -140,11 +140,17 @@ struct connection::exec_initiation {
 
 net::awaitable<std::vector<reply>> connection::exec(std::vector<command> cmds,
                                                     std::chrono::milliseconds extra_timeout) {
+  auto kept = exec_kept(cmds, extra_timeout);  // named: GCC 12 and temporaries in co_await
+  co_return co_await std::move(kept);
+}
+
+net::awaitable<std::vector<reply>> connection::exec_kept(const std::vector<command>& cmds,
+                                                         std::chrono::milliseconds extra_timeout) {
   auto self = shared_from_this();               // alive until the reply arrives
   auto first = exec_once(cmds, extra_timeout);  // named: GCC 12 and temporaries in co_await
   auto replies = co_await std::move(first);
   if (opts_.cluster.seeds.empty() || first_redirection(replies).type == redirection::kind::none) co_return replies;
-  auto follow = follow_redirections(std::move(cmds), std::move(replies), extra_timeout);
+  auto follow = follow_redirections(cmds, std::move(replies), extra_timeout);
   co_return co_await std::move(follow);
 }
 
@@ -467,8 +473,7 @@ net::awaitable<void> connection::read_loop(std::uint64_t gen) {
         co_return;
       }
       if (!raw) break;
-      reply r = from_hiredis(raw);
-      freeReplyObject(raw);
+      reply r = take_reply(raw);
       const bool sentinel = !opts_.sentinel.sentinels.empty();
       if ((sentinel || !opts_.cluster.seeds.empty()) && says_master_moved(r)) {
         fail(errc::redis_unavailable,

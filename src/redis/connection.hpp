@@ -70,6 +70,10 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::awaitable<std::vector<reply>> exec(std::vector<command> cmds,
                                                   std::chrono::milliseconds extra_timeout = {});
   boost::asio::awaitable<reply> exec(command cmd, std::chrono::milliseconds extra_timeout = {});
+  // As exec, leaving the commands with the caller (who keeps them alive until it returns
+  // and may send them again): no copy of their arguments on the hot path.
+  boost::asio::awaitable<std::vector<reply>> exec_kept(const std::vector<command>& cmds,
+                                                       std::chrono::milliseconds extra_timeout = {});
 
   // Fails what is in flight with errc::closed and refuses later calls.
   void close();

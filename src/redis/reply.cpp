@@ -1,10 +1,11 @@
-// reply.cpp - conversion of hiredis replies into drover's own value type, and the reader
-// with drover's limit on array headers.
+// reply.cpp - drover's reply value, and the hiredis reader that builds it in place, with
+// drover's limit on array headers.
 #include "redis/reply.hpp"
 
 #include <hiredis/hiredis.h>
 
 #include <charconv>
+#include <memory>
 
 namespace drover::redis {
 
@@ -33,31 +34,64 @@ std::string reply::as_string() const {
 
 namespace {
 
-// hiredis's own array constructor, which the limited one calls.
-decltype(redisReplyObjectFunctions::createArray) hiredis_create_array = nullptr;
+// hiredis hands each object's parent task: an element goes in its place in the parent's
+// elements, which the parent sized when its header came, so the addresses hiredis keeps
+// stay valid; only a top-level reply is allocated on its own.
+reply* place(const redisReadTask* task, reply::kind type) {
+  reply* r = task->parent ? &static_cast<reply*>(task->parent->obj)->elements[static_cast<std::size_t>(task->idx)]
+                          : new reply;
+  r->type = type;
+  return r;
+}
+
+void* create_string(const redisReadTask* task, char* str, size_t len) {
+  const auto type = task->type == REDIS_REPLY_ERROR    ? reply::kind::error
+                    : task->type == REDIS_REPLY_STATUS ? reply::kind::status
+                                                       : reply::kind::string;
+  reply* r = place(task, type);
+  r->str.assign(str, len);
+  return r;
+}
 
 // The count's type differs between hiredis versions (int in 0.14, size_t in 1.x).
 template <class Count>
-void* create_limited_array(const redisReadTask* task, Count elements) {
+void* create_array(const redisReadTask* task, Count elements) {
   // A negative count (hiredis answers -1 with nil before asking) converts to a huge one.
   if (static_cast<unsigned long long>(elements) > max_reply_elements) return nullptr;
-  return hiredis_create_array(task, elements);
+  reply* r = place(task, reply::kind::array);
+  r->elements.resize(static_cast<std::size_t>(elements));
+  return r;
 }
+
+void* create_integer(const redisReadTask* task, long long value) {
+  reply* r = place(task, reply::kind::integer);
+  r->integer = value;
+  return r;
+}
+
+void* create_nil(const redisReadTask* task) { return place(task, reply::kind::nil); }
+
+// hiredis frees only the top-level object (a reply it gives up on, or left in a freed
+// reader): its elements go with it.
+void free_reply(void* r) { delete static_cast<reply*>(r); }
 
 template <class Object, class Task, class Count>
-constexpr auto limited(Object (*)(const Task*, Count)) {
-  return &create_limited_array<Count>;
+constexpr auto array_of(Object (*)(const Task*, Count)) {
+  return &create_array<Count>;
 }
 
-// hiredis's default object functions (static inside hiredis: copied from a reader made
-// with them), with the array constructor replaced.
-redisReplyObjectFunctions* limited_functions() {
+redisReplyObjectFunctions* reply_functions() {
   static redisReplyObjectFunctions functions = [] {
+    // From hiredis's defaults (a reader made with them), so that members of other hiredis
+    // versions keep a value; drover speaks RESP2 only, whose five kinds are replaced.
     redisReader* probe = redisReaderCreate();
     redisReplyObjectFunctions f = *probe->fn;
     redisReaderFree(probe);
-    hiredis_create_array = f.createArray;
-    f.createArray = limited(f.createArray);
+    f.createString = create_string;
+    f.createArray = array_of(f.createArray);
+    f.createInteger = create_integer;
+    f.createNil = create_nil;
+    f.freeObject = free_reply;
     return f;
   }();
   return &functions;
@@ -65,37 +99,11 @@ redisReplyObjectFunctions* limited_functions() {
 
 }  // namespace
 
-void* create_reader() { return redisReaderCreateWithFunctions(limited_functions()); }
+void* create_reader() { return redisReaderCreateWithFunctions(reply_functions()); }
 
-reply from_hiredis(const void* raw) {
-  const auto* r = static_cast<const redisReply*>(raw);
-  reply out;
-  switch (r->type) {
-    case REDIS_REPLY_INTEGER:
-      out.type = reply::kind::integer;
-      out.integer = r->integer;
-      break;
-    case REDIS_REPLY_STRING:
-      out.type = reply::kind::string;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = reply::kind::status;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      out.type = reply::kind::error;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = reply::kind::array;
-      out.elements.reserve(r->elements);
-      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(from_hiredis(r->element[i]));
-      break;
-    default:
-      out.type = reply::kind::nil;
-  }
-  return out;
+reply take_reply(void* raw) {
+  std::unique_ptr<reply> r(static_cast<reply*>(raw));
+  return std::move(*r);
 }
 
 }  // namespace drover::redis

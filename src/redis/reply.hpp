@@ -1,5 +1,5 @@
-// reply.hpp - one Redis reply (RESP2), decoded from hiredis's reply tree, and the reader
-// that builds those trees.
+// reply.hpp - one Redis reply (RESP2), and the hiredis reader that builds it straight from
+// the bytes read.
 #pragma once
 
 #include <cstddef>
@@ -31,18 +31,20 @@ struct reply {
   std::string as_string() const;
 };
 
-// Decodes a tree built by hiredis's default reader functions (redisReply*).
-reply from_hiredis(const void* redis_reply);
-
 // The most elements an array reply may announce. hiredis allocates an array's element
 // table when its header arrives, before any element does, so without a limit the 14
 // bytes "*2000000000\r\n" make it ask for 16 GB (found by fuzzing, issue 13). 2^24
-// elements (128 MiB of pointers) is far above any reply drover asks for.
+// elements (128 MiB of replies) is far above any reply drover asks for.
 inline constexpr std::size_t max_reply_elements = std::size_t{1} << 24;
 
-// A hiredis reader (a redisReader*; free it with redisReaderFree) that builds the trees
-// from_hiredis decodes, and refuses an array header over max_reply_elements: the reader
-// then fails, with hiredis's "Out of memory" as its error text.
+// A hiredis reader (a redisReader*; free it with redisReaderFree) whose replies are
+// drover's `reply` objects, built in place as hiredis parses (no tree of hiredis's own
+// to copy and free: two allocations per element fewer on the worker's hot path). It
+// refuses an array header over max_reply_elements: the reader then fails, with hiredis's
+// "Out of memory" as its error text.
 void* create_reader();
+
+// The reply redisReaderGetReply gave (non-null) from a reader of create_reader(); frees it.
+reply take_reply(void* raw);
 
 }  // namespace drover::redis

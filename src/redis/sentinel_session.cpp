@@ -105,9 +105,7 @@ net::awaitable<reply> sentinel_session::next() {
     void* raw = nullptr;
     if (redisReaderGetReply(reader, &raw) != REDIS_OK) failed("bad reply");
     if (raw) {
-      reply r = from_hiredis(raw);
-      freeReplyObject(raw);
-      co_return r;
+      co_return take_reply(raw);
     }
     boost::system::error_code ec;
     auto n = co_await stream_->async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));

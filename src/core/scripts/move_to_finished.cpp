@@ -80,7 +80,7 @@ move_to_finished move_to_finished::of(const queue_keys& k, const job& j, std::st
 }
 
 script_call move_to_finished::pack() && {
-  msgpack_writer o;
+  msgpack_writer o(128 + token.size() + worker_name.size());
   // "name" only when the worker has one: a fetched job gets it as processedBy, as
   // moveToActive gives it.
   o.map(6 + (limiter_opts ? 1 : 0) + (worker_name.empty() ? 0 : 1)).str("token").str(token);
@@ -100,30 +100,23 @@ script_call move_to_finished::pack() && {
   // The lean script is the guard too; whatever is not its common case (a failure
   // included) goes on to BullMQ's script inside the same call.
   const lua::script* script = unless_cancelled ? &lua::move_to_finished_lean : &lua::move_to_finished;
-  script_call call{script,
-                   {std::move(wait),
-                    std::move(active),
-                    std::move(prioritized),
-                    std::move(events),
-                    std::move(stalled),
-                    std::move(limiter),
-                    std::move(delayed),
-                    std::move(paused),
-                    std::move(meta),
-                    std::move(pc),
-                    std::move(finished_set),
-                    std::move(job_key),
-                    std::move(metrics),
-                    std::move(marker),
-                    job_id,
-                    std::to_string(timestamp),
-                    completed ? "returnvalue" : "failedReason",
-                    std::move(value),
-                    completed ? "completed" : "failed",
-                    flag(fetch_next),
-                    std::move(prefix),
-                    o.take(),
-                    std::move(fields)}};
+  // Moved in one by one: an initializer list would copy every string (its elements are const).
+  script_call call{script, {}};
+  auto& args = call.args;
+  args.reserve(23);
+  for (std::string* key : {&wait, &active, &prioritized, &events, &stalled, &limiter, &delayed, &paused, &meta, &pc,
+                           &finished_set, &job_key, &metrics, &marker}) {
+    args.push_back(std::move(*key));
+  }
+  args.push_back(job_id);
+  args.push_back(std::to_string(timestamp));
+  args.emplace_back(completed ? "returnvalue" : "failedReason");
+  args.push_back(std::move(value));
+  args.emplace_back(completed ? "completed" : "failed");
+  args.push_back(flag(fetch_next));
+  args.push_back(std::move(prefix));
+  args.push_back(o.take());
+  args.push_back(std::move(fields));
   if (dead_letter) with_dead_letter(call, std::move(*dead_letter));
   return call;
 }

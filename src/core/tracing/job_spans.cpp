@@ -42,6 +42,7 @@ void job_trace::finishing() {
 }
 
 void job_trace::ended(std::string_view outcome, const std::optional<std::string>& failure) {
+  if (!tracer_) return;  // no spans: nothing to end, and no attribute strings made per job
   attempt_.end();
   finish_.set_attribute("bullmq.job.state", std::string(outcome));
   finish_.end();

@@ -134,7 +134,7 @@ class pool_context final : public blocking_job_context {
 // One run of a processor, shared by the job runner and the processor's coroutine, which
 // may outlive the runner's interest in it (after a timeout or a cancellation).
 struct processor_run {
-  processor_run(net::any_io_executor ex, const job& jb) : finished(ex), j(jb) {}
+  processor_run(net::any_io_executor ex, job&& jb) : finished(ex), j(std::move(jb)) {}
   net::steady_timer finished;  // cancelled when the processor returns or throws, or is stopped
   job j;
   std::atomic<cancellation> why{cancellation::none};  // read by pool threads too
@@ -235,8 +235,10 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
     failure = "job started more than allowable limit";
     unrecoverable = true;
   } else if (!cancel_request) {
-    auto run = std::make_shared<processor_run>(state_->ex, j);
-    runs_[j.id] = run;  // for the cancel watcher
+    // The job moves into the run and back once the processor is done with it: no copy
+    // per job (a processor stopped before its end keeps it, and the runner takes a copy).
+    auto run = std::make_shared<processor_run>(state_->ex, std::move(j));
+    runs_[run->j.id] = run;  // for the cancel watcher
     // The processor runs as its own coroutine so that a timeout or a cancellation can
     // give up on it (and cancel what it waits for) without waiting for it to notice.
     net::co_spawn(state_->ex, call_processor(run),
@@ -246,7 +248,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
                     run->result = std::move(v);
                     run->finished.cancel();
                   }));
-    const auto timeout = timeout_of(j);
+    const auto timeout = timeout_of(run->j);
     if (timeout.count() > 0) {
       run->finished.expires_after(timeout);
     } else {
@@ -254,7 +256,12 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
     }
     boost::system::error_code ec;
     co_await run->finished.async_wait(net::redirect_error(net::use_awaitable, ec));
-    runs_.erase(j.id);
+    runs_.erase(run->j.id);
+    if (run->done) {
+      j = std::move(run->j);
+    } else {
+      j = run->j;
+    }
     // close() handed the job back to wait: it runs again, and this attempt records
     // nothing (the lock is gone; a record would only be refused). close() forgets the
     // job in the running table itself.
@@ -329,9 +336,10 @@ net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, con
                                                                scripts::script_call call, bool* unanswered,
                                                                std::optional<error>* refusal) {
   int tries = 0;
+  const auto prepared = prepare_script(*call.script, std::move(call.args));  // once for every try
   auto attempt = [&]() -> net::awaitable<redis::reply> {
     ++tries;
-    auto r = co_await run_script(*state_->conn, *call.script, call.args);
+    auto r = co_await run_prepared(*state_->conn, prepared);
     if (auto code = r.as_int(); code && *code < 0 && r.is_integer()) {
       throw script_code_error(*code, j.id, call.script->name, "active");
     }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "redis/reply.hpp"
 
@@ -94,20 +95,55 @@ read_result read_one(std::string_view bytes) {
       redisReaderGetReply(reader, &raw) != REDIS_OK) {
     out.error = reader->errstr;
   } else if (raw) {
-    out.r = from_hiredis(raw);
-    freeReplyObject(raw);
+    out.r = take_reply(raw);
   }
   redisReaderFree(reader);
   return out;
 }
 
-TEST(reply, reader_builds_the_tree_from_hiredis) {
+TEST(reply, reader_builds_drover_replies) {
   auto got = read_one("*3\r\n$2\r\nab\r\n:-4\r\n*1\r\n$-1\r\n");
   ASSERT_TRUE(got.r) << got.error;
   ASSERT_EQ(got.r->elements.size(), 3u);
   EXPECT_EQ(got.r->elements[0].str, "ab");
   EXPECT_EQ(got.r->elements[1].integer, -4);
   EXPECT_TRUE(got.r->elements[2].elements.at(0).is_nil());
+}
+
+// Every kind, nested, and a reply split across reads (hiredis keeps the half-built array
+// between feeds), as the connection feeds what the socket gives.
+TEST(reply, reader_builds_every_kind_across_feeds) {
+  auto* reader = static_cast<redisReader*>(create_reader());
+  const std::string bytes = "*5\r\n+OK\r\n-ERR no\r\n*0\r\n*2\r\n$5\r\nhello\r\n*-1\r\n:7\r\n$-1\r\n";
+  std::vector<reply> got;
+  for (char c : bytes) {
+    ASSERT_EQ(redisReaderFeed(reader, &c, 1), REDIS_OK);
+    void* raw = nullptr;
+    ASSERT_EQ(redisReaderGetReply(reader, &raw), REDIS_OK);
+    if (raw) got.push_back(take_reply(raw));
+  }
+  // Half a reply left in the reader is freed with it.
+  const std::string_view half = "*2\r\n$1\r\na\r\n";
+  ASSERT_EQ(redisReaderFeed(reader, half.data(), half.size()), REDIS_OK);
+  void* raw = nullptr;
+  ASSERT_EQ(redisReaderGetReply(reader, &raw), REDIS_OK);
+  EXPECT_EQ(raw, nullptr);
+  redisReaderFree(reader);
+  ASSERT_EQ(got.size(), 2u);
+  const auto& r = got[0];
+  ASSERT_TRUE(r.is_array());
+  ASSERT_EQ(r.elements.size(), 5u);
+  EXPECT_EQ(r.elements[0].type, reply::kind::status);
+  EXPECT_EQ(r.elements[0].str, "OK");
+  EXPECT_TRUE(r.elements[1].is_error());
+  EXPECT_EQ(r.elements[1].str, "ERR no");
+  EXPECT_TRUE(r.elements[2].is_array());
+  EXPECT_TRUE(r.elements[2].elements.empty());
+  ASSERT_EQ(r.elements[3].elements.size(), 2u);
+  EXPECT_EQ(r.elements[3].elements[0].str, "hello");
+  EXPECT_TRUE(r.elements[3].elements[1].is_nil());
+  EXPECT_EQ(r.elements[4].integer, 7);
+  EXPECT_TRUE(got[1].is_nil());
 }
 
 // Issue 13 (fuzzing): an array header alone made hiredis allocate its element table,
