@@ -7,8 +7,8 @@
 import { parseArgs } from './lib/args.mjs';
 import { killAll, start, stop, sleep } from './lib/proc.mjs';
 import { startRedis } from './lib/redis-server.mjs';
+import { alternate, redisCpuSeconds } from './lib/redis-stats.mjs';
 import { bulkEnqueue, startWorker } from './lib/systems.mjs';
-import { median } from './lib/stats.mjs';
 
 const a = parseArgs();
 const jobs = Number(a.jobs ?? 50000);
@@ -18,12 +18,6 @@ const drovers = { base: a.base, new: a.new };
 // Extra `drover worker` flags for the new build only (an option under test).
 const newFlags = a['new-args'] ? String(a['new-args']).split(/\s+/).filter(Boolean) : [];
 const systems = ['base', 'new', 'bullmq'];
-
-async function redisCpuSeconds(client) {
-  const info = await client.info('cpu');
-  const field = (name) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)[1]);
-  return field('used_cpu_sys') + field('used_cpu_user');
-}
 
 async function scriptCalls(client) {
   const m = /cmdstat_evalsha:calls=(\d+)/.exec(await client.info('commandstats'));
@@ -54,22 +48,9 @@ async function drain(system, redis, rep) {
 }
 
 const redis = await startRedis('none');
-const runs = Object.fromEntries(systems.map((s) => [s, []]));
 try {
-  for (let rep = 0; rep < reps; ++rep) {
-    for (let i = 0; i < systems.length; ++i) {
-      const system = systems[(i + rep) % systems.length];
-      const r = await drain(system, redis, rep);
-      console.log(JSON.stringify(r));
-      runs[system].push(r);
-    }
-  }
+  await alternate(systems, reps, (system, rep) => drain(system, redis, rep), ['jobsPerSecond', 'redisCpuMicrosPerJob', 'scriptCallsPerJob']);
 } finally {
   await redis.stop();
   await killAll();
-}
-const med = (s, f) => median(runs[s].map((r) => r[f]));
-for (const f of ['jobsPerSecond', 'redisCpuMicrosPerJob', 'scriptCallsPerJob']) {
-  const m = Object.fromEntries(systems.map((s) => [s, Number(med(s, f).toFixed(3))]));
-  console.log(JSON.stringify({ median: f, ...m, newOverBase: Number((m.new / m.base).toFixed(3)), newOverBullmq: Number((m.new / m.bullmq).toFixed(3)) }));
 }

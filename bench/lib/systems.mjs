@@ -59,10 +59,11 @@ export function startStalledChecker(system, redis, queue, { interval, lockDurati
 }
 
 // Bulk enqueue with the system's own producer; returns {jobs, seconds}.
-// producer: the library whose producer to use (drover's processing runs use "bullmq").
-export async function bulkEnqueue(producer, redis, queue, jobs, batch = 1000) {
+// producer: the library whose producer to use (drover's processing runs use "bullmq");
+// benchBin: drover's, another build's drover_bench (bench/add-cost.mjs).
+export async function bulkEnqueue(producer, redis, queue, jobs, batch = 1000, benchBin = droverBenchBin) {
   const out = producer === 'drover'
-    ? await run(droverBenchBin, ['enqueue', redis.url, queue, String(jobs), String(batch)])
+    ? await run(benchBin, ['enqueue', redis.url, queue, String(jobs), String(batch)])
     : await run(node, [script('producers/enqueue.mjs'), '--system', producer, '--port', String(redis.port), '--queue', queue,
       '--jobs', String(jobs), '--batch', String(batch)]);
   return lastJson(out);

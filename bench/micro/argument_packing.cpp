@@ -1,7 +1,7 @@
 // argument_packing.cpp - the arguments of the scripts on the hot path, packed as Node's
 // client packs them (msgpack through msgpuck, core/msgpack.cpp): moveToFinished's
 // (detail::scripts::move_to_finished, core/scripts/move_to_finished.cpp) and addStandardJob's
-// (queue::add and add_bulk, detail::prepare_add in src/core/add_job.cpp).
+// and drover's lean add (queue::add and add_bulk, detail::prepare_add in src/core/add_job.cpp).
 #include <benchmark/benchmark.h>
 #include <boost/json/serialize.hpp>
 
@@ -41,10 +41,12 @@ void pack_job_options(benchmark::State& state) {
 }
 BENCHMARK(pack_job_options);
 
-// bulk_size adds as add_bulk prepares them: checked, data serialized, arguments packed.
-// Making the inputs (copies of the payload) and freeing the results (add_bulk hands the
-// jobs to its caller) are left out of the time.
+// bulk_size adds as add_bulk prepares them: checked, data serialized, arguments packed
+// (for BullMQ's addStandardJob: argument 0; for drover's lean add, as add_bulk sends them,
+// with the options' JSON too: argument 1). Making the inputs (copies of the payload) and
+// freeing the results (add_bulk hands the jobs to its caller) are left out of the time.
 void pack_add_bulk(benchmark::State& state) {
+  const auto standard = state.range(0) == 1 ? detail::scripts::standard_add::lean : detail::scripts::standard_add::bullmq;
   const detail::queue_keys keys("bull", queue_name);
   std::vector<detail::prepared_add> packed;
   packed.reserve(bulk_size);
@@ -53,12 +55,12 @@ void pack_add_bulk(benchmark::State& state) {
     packed.clear();
     std::vector<new_job> jobs(bulk_size, new_job{"generate-response", chat_payload(), chat_job_options()});
     state.ResumeTiming();
-    for (auto& nj : jobs) packed.push_back(detail::prepare_add(keys, std::move(nj)));
+    for (auto& nj : jobs) packed.push_back(detail::prepare_add(keys, std::move(nj), standard));
     benchmark::DoNotOptimize(packed.data());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * bulk_size));
 }
-BENCHMARK(pack_add_bulk);
+BENCHMARK(pack_add_bulk)->Arg(0)->Arg(1);
 
 }  // namespace
 }  // namespace drover::micro

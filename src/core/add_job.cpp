@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
+#include "core/lua_json.hpp"
 #include "core/msgpack.hpp"
 #include "drover/error.hpp"
 #include "drover/job_dependencies.hpp"
@@ -55,9 +56,12 @@ checked_add check_add(const queue_keys& keys, new_job nj) {
   args.timestamp = j.timestamp;
   if (j.deduplication_id) args.deduplication_key = keys.key("de:" + *j.deduplication_id);
   args.data = std::move(data);
+  const auto stored = j.opts.to_stored();
   msgpack_writer packed_opts;
-  packed_opts.json(j.opts.to_stored());
+  packed_opts.json(stored);
   args.opts = packed_opts.take();
+  args.opts_json = cjson_text(stored);
+  args.lifo = j.opts.lifo.value_or(false);
   if (auto parent = parent_of(j.opts)) {
     args.parent_key = parent->key();
     args.parent_dependencies_key = parent->key() + ":dependencies";
@@ -68,10 +72,10 @@ checked_add check_add(const queue_keys& keys, new_job nj) {
   return checked_add{std::move(j), std::move(args)};
 }
 
-prepared_add prepare_add(const queue_keys& keys, new_job nj) {
+prepared_add prepare_add(const queue_keys& keys, new_job nj, scripts::standard_add standard) {
   auto c = check_add(keys, std::move(nj));
   const auto delay = c.j.delay, priority = c.j.priority;
-  return prepared_add{std::move(c.j), scripts::pack_add(keys, std::move(c.args), delay, priority)};
+  return prepared_add{std::move(c.j), scripts::pack_add(keys, std::move(c.args), delay, priority, standard)};
 }
 
 void take_id(prepared_add& p, const redis::reply& r) {

@@ -27,9 +27,11 @@ struct checked_add {
 checked_add check_add(const queue_keys& keys, new_job nj);
 
 // Packs an add the way Node's addJob does: the script is chosen by delay and
-// priority (scripts::pack_add). Throws error(invalid_argument) for options that fail
-// validation or data over the job's size limit.
-prepared_add prepare_add(const queue_keys& keys, new_job nj);
+// priority (scripts::pack_add); a standard add calls BullMQ's script or drover's lean
+// one (queue::add and add_bulk send the lean one). Throws error(invalid_argument) for
+// options that fail validation or data over the job's size limit.
+prepared_add prepare_add(const queue_keys& keys, new_job nj,
+                         scripts::standard_add standard = scripts::standard_add::bullmq);
 
 // Takes the new job's id from the script's reply into p.j; throws on an error reply.
 void take_id(prepared_add& p, const redis::reply& r);

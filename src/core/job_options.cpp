@@ -232,12 +232,15 @@ void job_options::validate() const {
 
 json::object job_options::to_stored() const {
   json::object o;
+  // attempts first, as Node's Job puts it, the rest as a user would list them: the order
+  // the keys reach the scripts decides where Lua's table holds them, and so the order of
+  // the "opts" text cjson writes (Node keeps the caller's order after attempts).
+  o["attempts"] = attempts.value_or(0);
   if (job_id) o["jobId"] = *job_id;
   if (timestamp) o["timestamp"] = *timestamp;
   if (delay) o["delay"] = *delay;
   if (priority) o["priority"] = *priority;
   if (lifo) o["lifo"] = *lifo;
-  o["attempts"] = attempts.value_or(0);
   if (backoff) o["backoff"] = backoff_json(*backoff);
   if (!remove_on_complete.is_null()) o["removeOnComplete"] = remove_on_complete;
   if (!remove_on_fail.is_null()) o["removeOnFail"] = remove_on_fail;

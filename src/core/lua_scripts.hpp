@@ -36,6 +36,9 @@ extern const script requeue_dead_letter;
 // lean completion for the common case and BullMQ's moveToFinished, called inside, for
 // everything else: same keys and arguments (src/lua/moveToFinishedLean-14.lua).
 extern const script move_to_finished_lean;
+// A standard add with the same keys, writing BullMQ's state itself in the common case and
+// calling BullMQ's addStandardJob inside otherwise (src/lua/addStandardJobLean-9.lua).
+extern const script add_standard_job_lean;
 // A final failure and its dead-letter copy: BullMQ's moveToFinished and addStandardJob
 // inside one call (src/lua/moveToFinishedWithDeadLetter-23.lua).
 extern const script move_to_finished_with_dead_letter;

@@ -59,7 +59,7 @@ net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
   for (auto& nj : jobs) {
     traced.push_back(detail::start_add_span(impl_->tracing.get(), impl_->keys.queue(), nj.name, nj.opts));
     detail::require(wanted, nj.opts.replication);
-    prepared.push_back(prepare_add(impl_->keys, std::move(nj)));
+    prepared.push_back(prepare_add(impl_->keys, std::move(nj), detail::scripts::standard_add::lean));
   }
   std::vector<std::pair<const detail::lua::script*, detail::script_args>> calls;
   calls.reserve(prepared.size());

@@ -10,13 +10,20 @@
 // (src/lua/moveToFinishedLean-14.lua) whenever the case is common, and BullMQ's script
 // inside it otherwise: there plain jobs come by the dozen, with jobs of every uncommon kind
 // between them, so that the choice flips back and forth.
+//
+// A third workload has no worker: the same jobs added by Node's Queue.add/addBulk and by
+// `drover add` (queue::add) and `drover add --file` (queue::add_bulk), whose standard adds
+// take drover's lean add (src/lua/addStandardJobLean-9.lua) in the common case and
+// BullMQ's addStandardJob inside it otherwise; there hashes are compared with their field
+// order and the marker too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
-  startRedis, queueName, newQueue, newWorker, waitFor, onCleanup, DROVER_BIN, bullmq, sleep,
+  startRedis, queueName, newQueue, newWorker, waitFor, onCleanup, DROVER_BIN, bullmq, sleep, drover, droverAdd,
 } from './support.mjs';
 
 const TOOL = process.env.DROVER_IDENTITY_WORKER_BIN ||
@@ -257,21 +264,22 @@ function normaliseStacktrace(value) {
 const normaliseScore = (s) => (Number(s) >= 1e12 ? '<ts>' : s);
 
 // The keys of a run's queue and of its second queue (lowQueue), which share its name.
-async function snapshot(name) {
+// strict: every key (the marker too) and each hash's field order (a line of its own).
+async function snapshot(name, { strict = false } = {}) {
   const raw = await redis.raw();
   const norm = normaliser(name);
   const out = new Map();
   for (const prefix of [`bull:${name}:`, `bull:${lowQueue(name)}:`]) {
-    await snapshotKeys(raw, norm, prefix, out);
+    await snapshotKeys(raw, norm, prefix, out, strict);
   }
   return out;
 }
 
-async function snapshotKeys(raw, norm, prefix, out) {
+async function snapshotKeys(raw, norm, prefix, out, strict) {
   const keys = (await redis.keys(`${prefix}*`)).sort();
   for (const key of keys) {
     const suffix = key.slice(prefix.length);
-    if (UNCOMPARED.has(suffix)) continue;
+    if (!strict && UNCOMPARED.has(suffix)) continue;
     const type = await raw.type(key);
     if (type === 'none') continue; // expired since KEYS
     let lines;
@@ -281,6 +289,13 @@ async function snapshotKeys(raw, norm, prefix, out) {
     else if (type === 'hash') {
       const h = await raw.hgetall(key);
       lines = Object.keys(h).sort().map((f) => `${norm(f)} = ${f === 'stacktrace' ? normaliseStacktrace(h[f]) : norm(h[f])}`);
+      if (strict) {
+        // A small hash is a listpack, whose HGETALL order is the order its fields went in; a
+        // larger one a hash table, whose order depends on the server's hash seed.
+        const encoding = await raw.object('ENCODING', key);
+        lines.push(`(encoding) = ${encoding}`);
+        if (encoding === 'listpack' || encoding === 'ziplist') lines.push(`(field order) = ${(await raw.hkeys(key)).map(norm).join(',')}`);
+      }
     } else if (type === 'zset') {
       const flat = await raw.zrange(key, 0, -1, 'WITHSCORES');
       lines = [];
@@ -405,15 +420,19 @@ async function run(kind, { phases, limiter }) {
   return snapshots;
 }
 
-// Runs a workload under both workers and fails with every difference, after the first
-// phase that shows it.
+// Runs a workload under both workers and fails with every difference.
 async function expectIdentity(workload) {
-  const { phases } = workload;
   const node = await run('node', workload);
   const drover = await run(SECOND, workload);
+  expectSameSnapshots(node, drover, "Node's worker and drover's");
+}
+
+// Fails with every difference between two runs' [phase, snapshot] lists, each shown after
+// the first phase that has it.
+function expectSameSnapshots(node, drover, who) {
   const report = [];
-  const reported = new Set(); // a difference is shown after the first phase that has it
-  for (let i = 0; i < phases.length; i++) {
+  const reported = new Set();
+  for (let i = 0; i < node.length; i++) {
     const [phase, a] = node[i];
     const diffs = [];
     for (const [heading, lines] of compare(a, drover[i][1])) {
@@ -424,7 +443,7 @@ async function expectIdentity(workload) {
     if (diffs.length) report.push(`after phase ${i + 1} "${phase}":\n${diffs.join('\n')}`);
     if (process.env.INTEROP_DEBUG) console.log(`phase ${i + 1} "${phase}": ${a.size} keys, ${diffs.length} differing`);
   }
-  assert.equal(report.length, 0, `Node's worker and drover's left different state:\n${report.join('\n')}`);
+  assert.equal(report.length, 0, `${who} left different state:\n${report.join('\n')}`);
 }
 
 test('the same workload leaves the same Redis state and events under Node\'s worker and drover\'s', async () => {
@@ -433,4 +452,98 @@ test('the same workload leaves the same Redis state and events under Node\'s wor
 
 test('without a rate limiter (drover\'s lean finish), the same state and events as Node\'s worker', async () => {
   await expectIdentity({ phases: leanPhases, limiter: null });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The add workload: no worker; each phase adds the same jobs to Node's queue with Node's
+// Queue and to drover's with the drover command, then both queues are compared strictly.
+// The stored options' text depends on the order their keys reach the script (Lua's table
+// keeps them by hash, collisions by arrival): Node sends attempts first, then the caller's
+// order; drover attempts first, then its own (job_options::to_stored). A job's options
+// are written here in drover's order, so that both send the same.
+// ---------------------------------------------------------------------------------------------
+const BIG = { text: 'héllo ✓ 😀 "quoted" \\ / <tag> \u0001 \t', list: Array.from({ length: 300 }, (_, i) => ({ i, s: `item ${i} ✓` })) };
+const addPhases = [
+  // The first add on a fresh queue meets no opts.maxLenEvents in meta: BullMQ's script
+  // inside the lean add writes it.
+  ['one at a time, defaults', [
+    ['plain', { n: 1 }],
+    ['plain', { n: 2 }],
+    ['plain', { n: 3, s: 'ünïcödé ✓ 😀', nested: { a: [1, 2, { b: null }], t: true } }],
+  ], 'single'],
+  ['in bulk, every common option', [
+    ['retry', { n: 10 }, { attempts: 3, backoff: { type: 'fixed', delay: 40 } }],
+    ['retry', { n: 11 }, { attempts: 5, backoff: { type: 'exponential', delay: 1000 } }],
+    ['keep', { n: 12 }, { removeOnComplete: true, removeOnFail: false }],
+    ['keep', { n: 13 }, { removeOnComplete: 10, removeOnFail: 100 }],
+    ['keep', { n: 14 }, { removeOnComplete: { age: 3600, count: 5 }, removeOnFail: { age: 86400 } }],
+    ['limits', { n: 15 }, { stackTraceLimit: 3, keepLogs: 20, sizeLimit: 1000000 }],
+    ['stamped', { n: 16 }, { timestamp: 1700000000000 }],
+    ['custom', { n: 17 }, { jobId: 'custom-a' }],
+    ['custom', { n: 18 }, { jobId: 'custom-b', attempts: 2, lifo: true }],
+    ['lifo', { n: 19 }, { lifo: true }],
+    ['big', BIG],
+    ['everything', { n: 20 }, {
+      attempts: 4, jobId: 'custom-c', timestamp: 1700000000001, lifo: true, backoff: { type: 'exponential', delay: 10 },
+      removeOnComplete: 3, removeOnFail: { count: 7 }, stackTraceLimit: 1,
+    }],
+  ], 'bulk'],
+  ['a custom id already taken, alone and in bulk', [
+    ['again', { n: 30 }, { jobId: 'custom-a' }],
+    ['plain', { n: 31 }],
+    ['again', { n: 32 }, { jobId: 'custom-b', lifo: true }],
+  ], 'bulk'],
+  ['a custom id already taken, one at a time', [['again', { n: 33 }, { jobId: 'custom-c' }]], 'single'],
+  // Not standard adds, or not common ones: BullMQ's scripts write them, drover's lean add
+  // hands them on.
+  ['priority, delay and deduplication between plain ones', [
+    ['high', { n: 40 }, { priority: 5 }],
+    ['plain', { n: 41 }],
+    ['later', { n: 42 }, { delay: 3_600_000 }],
+    ['plain', { n: 43 }],
+    ['dedup', { n: 44 }, { deduplication: { id: 'add-dedup' } }],
+    ['dedup', { n: 45 }, { deduplication: { id: 'add-dedup' } }],
+    ['plain', { n: 46 }, { delay: 0, priority: 0 }],
+  ], 'bulk'],
+  ['while paused', [
+    ['paused', { n: 50 }],
+    ['paused', { n: 51 }, { lifo: true }],
+    ['paused', { n: 52 }, { jobId: 'custom-paused' }],
+  ], 'bulk', { paused: true }],
+  ['under a global concurrency', [
+    ['limited', { n: 60 }],
+    ['limited', { n: 61 }],
+  ], 'single', { concurrency: 1 }],
+];
+
+async function addRun(kind) {
+  const name = queueName();
+  const queue = newQueue(redis, name);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'identity-add-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  const snapshots = [];
+  for (const [phase, jobs, how, setup = {}] of addPhases) {
+    if (setup.paused) await queue.pause();
+    if (setup.concurrency) await queue.setGlobalConcurrency(setup.concurrency);
+    if (kind === 'node') {
+      if (how === 'single') for (const [n, data, opts] of jobs) await queue.add(n, data, opts);
+      else await queue.addBulk(jobs.map(([n, data, opts]) => ({ name: n, data, opts })));
+    } else if (how === 'single') {
+      for (const [n, data, opts] of jobs) await droverAdd(redis, name, n, data, opts ?? {});
+    } else {
+      const file = path.join(dir, `${snapshots.length}.jsonl`);
+      writeFileSync(file, jobs.map(([n, data, opts]) => JSON.stringify({ name: n, data, opts: opts ?? {} })).join('\n') + '\n');
+      await drover(redis, name, 'add', '--file', file);
+    }
+    snapshots.push([phase, await snapshot(name, { strict: true })]);
+    if (setup.paused) await queue.resume();
+    if (setup.concurrency) await queue.removeGlobalConcurrency();
+  }
+  return snapshots;
+}
+
+test('the same adds leave the same Redis state and events from Node\'s Queue and drover\'s (lean add)', async () => {
+  const node = await addRun('node');
+  const drover = await addRun(SECOND);
+  expectSameSnapshots(node, drover, "Node's adds and drover's");
 });

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/msgpack.hpp"
+#include "core/scripts/add_standard_job_lean.hpp"
 #include "core/script_errors.hpp"
 #include "drover/error.hpp"
 
@@ -62,9 +63,13 @@ script_call add_delayed_job::pack() && {
   return call;
 }
 
-script_call pack_add(const queue_keys& k, add_job_args args, std::int64_t delay, std::int64_t priority) {
+script_call pack_add(const queue_keys& k, add_job_args args, std::int64_t delay, std::int64_t priority,
+                     standard_add standard) {
   if (delay > 0) return add_delayed_job::of(k, std::move(args)).pack();
   if (priority > 0) return add_prioritized_job::of(k, std::move(args)).pack();
+  if (standard == standard_add::lean) {
+    return add_standard_job_lean::of(k, std::move(args), delay == 0 && priority == 0).pack();
+  }
   return add_standard_job::of(k, std::move(args)).pack();
 }
 

@@ -37,6 +37,11 @@ struct add_job_args {
   std::optional<std::string> deduplication_key;
   std::string data;  // JSON text
   std::string opts;  // msgpacked stored options
+  // For drover's lean add only (add_standard_job_lean.hpp), not sent to BullMQ's scripts:
+  // the stored options as the script's cjson.encode would write them (core/lua_json.hpp;
+  // unset when drover cannot vouch for the text), and whether the job is lifo.
+  std::optional<std::string> opts_json;
+  bool lifo = false;
   // A child's link to its parent (flows): the parent's job key, the key of its
   // dependencies set, and what the job hash keeps as "parent" ({id, queueKey} and the
   // on-failure flag: fpof, cpof, idof or rdof). Unset: no parent.
@@ -81,9 +86,15 @@ struct add_delayed_job {
   script_call pack() &&;
 };
 
+// Which script a standard add calls: BullMQ's addStandardJob, or drover's lean add with
+// it inside (add_standard_job_lean.hpp). Calls composed into scripts of drover's own
+// (a dead-letter copy, a requeue) take BullMQ's.
+enum class standard_add { bullmq, lean };
+
 // The add Node's addJob makes: delayed when delay > 0, else prioritized when
 // priority > 0, else standard.
-script_call pack_add(const queue_keys& k, add_job_args args, std::int64_t delay, std::int64_t priority);
+script_call pack_add(const queue_keys& k, add_job_args args, std::int64_t delay, std::int64_t priority,
+                     standard_add standard = standard_add::bullmq);
 
 // The new job's id from an add's reply. Throws error(script_error) for an error reply,
 // the error for a negative code (naming the custom id), and error(protocol_error) for
