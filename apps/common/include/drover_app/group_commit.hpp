@@ -7,6 +7,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -31,8 +32,9 @@ struct batch_outcome {
 };
 
 // Lifecycle of a request:
-//  1. submit() queues it and, when no batch is in flight, starts the drain (posted, not
-//     run inline, so that requests handled in the same turn of the event loop join it);
+//  1. submit() queues it and, when no batch is in flight, starts the drain, which first
+//     lets the event loop run once more, so that the requests it has ready join (a post,
+//     not a timer: an idle server adds no wait);
 //  2. the drain takes up to max_batch queued requests and awaits one call of `fn` for
 //     them; whatever arrives meanwhile waits for the next round;
 //  3. each request wakes with its own outcome: fn answers one per request, in order. An
@@ -87,6 +89,9 @@ class group_commit {
   };
 
   static boost::asio::awaitable<void> drain(std::shared_ptr<state> s) {
+    // One turn of the event loop first: the requests whose reads completed with the
+    // first one's are handled in it and join the first batch.
+    co_await boost::asio::post(s->ex, boost::asio::use_awaitable);
     while (!s->queued.empty()) {
       std::vector<std::shared_ptr<waiter>> batch;
       std::vector<In> ins;
