@@ -48,7 +48,10 @@ send_batches::send_batches(net::any_io_executor ex, app::database& db, net::thre
     : saves(ex, max_batch,
             [ex, db = &db, pool = &db_pool, db_deadline](std::vector<app::user_message_to_save> batch) {
               return save_batch(ex, db, pool, db_deadline, std::move(batch));
-            }),
-      adds(ex, max_batch, [queue = &queue](std::vector<new_job> jobs) { return add_batch(queue, std::move(jobs)); }) {}
+            },
+            max_in_flight),
+      adds(
+          ex, max_batch, [queue = &queue](std::vector<new_job> jobs) { return add_batch(queue, std::move(jobs)); },
+          max_in_flight) {}
 
 }  // namespace drover::api

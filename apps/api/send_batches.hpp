@@ -23,6 +23,9 @@ namespace drover::api {
 // Thread safety: none; the API's executor, as api_context.
 struct send_batches {
   static constexpr std::size_t max_batch = 64;
+  // Batches of each kind in flight at once: with one, a send at 1,000/s often waited for
+  // the statement ahead of it (p50 1.0 -> 1.7 ms); two let it go at once.
+  static constexpr std::size_t max_in_flight = 2;
 
   // `db_deadline` bounds each batch's database call, as api_context::in_db does one
   // request's (the requests of a batch that runs out fail with deadline_exceeded).

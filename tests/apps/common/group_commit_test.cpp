@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <stdexcept>
@@ -35,11 +36,15 @@ using namespace std::chrono_literals;
 struct doubler {
   net::any_io_executor ex;
   std::vector<std::size_t>* sizes;
+  std::size_t* in_flight = nullptr;  // calls running now, and the most seen at once
+  std::size_t* most_in_flight = nullptr;
 
   net::awaitable<std::vector<batch_outcome<int>>> operator()(std::vector<int> in) const {
     sizes->push_back(in.size());
+    *most_in_flight = std::max(*most_in_flight, ++*in_flight);
     net::steady_timer t(ex, 5ms);
     co_await t.async_wait(net::use_awaitable);
+    --*in_flight;
     std::vector<batch_outcome<int>> out(in.size());
     for (std::size_t i = 0; i < in.size(); ++i) {
       if (in[i] < 0) throw std::runtime_error("batch failed");
@@ -70,9 +75,12 @@ net::awaitable<void> submit_one(group_commit<int, int>& gc, int n, answer& a) {
 
 // `ns` submitted at once, then `later` submitted 1 ms later (the first batch in flight).
 std::vector<answer> run(std::size_t max_batch, const std::vector<int>& ns, const std::vector<int>& later,
-                        std::vector<std::size_t>& sizes) {
+                        std::vector<std::size_t>& sizes, std::size_t max_in_flight = 1,
+                        std::size_t* most_in_flight = nullptr) {
   net::io_context io;
-  group_commit<int, int> gc(io.get_executor(), max_batch, doubler{io.get_executor(), &sizes});
+  std::size_t in_flight = 0, most = 0;
+  group_commit<int, int> gc(io.get_executor(), max_batch, doubler{io.get_executor(), &sizes, &in_flight, &most},
+                            max_in_flight);
   std::vector<answer> answers(ns.size() + later.size());
   for (std::size_t i = 0; i < ns.size(); ++i) net::co_spawn(io, submit_one(gc, ns[i], answers[i]), net::detached);
   net::steady_timer t(io, 1ms);
@@ -82,6 +90,8 @@ std::vector<answer> run(std::size_t max_batch, const std::vector<int>& ns, const
     }
   });
   io.run();
+  if (most_in_flight) *most_in_flight = most;
+  EXPECT_LE(most, max_in_flight);
   EXPECT_EQ(gc.requests(), ns.size() + later.size());
   EXPECT_EQ(gc.batches(), sizes.size());
   return answers;
@@ -100,6 +110,16 @@ TEST(group_commit, requests_arriving_during_a_batch_form_the_next) {
   EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 3}));
   EXPECT_EQ(a[0].value, 4);
   EXPECT_EQ(a[3].value, 16);
+}
+
+// A second drain takes what arrives while the first batch is in flight at once.
+TEST(group_commit, a_second_batch_may_fly_beside_the_first) {
+  std::vector<std::size_t> sizes;
+  std::size_t most = 0;
+  auto a = run(64, {2}, {4, 6}, sizes, 2, &most);
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 2}));
+  EXPECT_EQ(most, 2u);
+  EXPECT_EQ(a[2].value, 12);
 }
 
 TEST(group_commit, batches_are_bounded) {

@@ -1,6 +1,7 @@
-// group_commit.hpp - batches concurrent requests into one call (issue 15): while one
-// batch is in flight, the requests that arrive form the next, so a busy server sends
-// one statement or one pipeline for many requests and an idle one waits for no timer.
+// group_commit.hpp - batches concurrent requests into one call (issue 15): while the
+// batches in flight are as many as allowed, the requests that arrive form the next, so a
+// busy server sends one statement or one pipeline for many requests and an idle one
+// waits for no timer.
 // Header-only (Asio); the API batches POST /api/chat/send's database work and job adds.
 #pragma once
 
@@ -32,11 +33,13 @@ struct batch_outcome {
 };
 
 // Lifecycle of a request:
-//  1. submit() queues it and, when no batch is in flight, starts the drain, which first
-//     lets the event loop run once more, so that the requests it has ready join (a post,
-//     not a timer: an idle server adds no wait);
-//  2. the drain takes up to max_batch queued requests and awaits one call of `fn` for
-//     them; whatever arrives meanwhile waits for the next round;
+//  1. submit() queues it and, when fewer than max_in_flight drains run, starts one, which
+//     first lets the event loop run once more, so that the requests it has ready join (a
+//     post, not a timer: an idle server adds no wait);
+//  2. a drain takes up to max_batch queued requests and awaits one call of `fn` for
+//     them, then the next batch while any are queued. More than one in flight (the
+//     API allows 2) keeps a request at a moderate rate from waiting for the batch
+//     ahead of it; at saturation every drain is busy and the batches grow;
 //  3. each request wakes with its own outcome: fn answers one per request, in order. An
 //     exception out of fn, or an answer of the wrong length, fails the whole batch.
 // Thread safety: none; submit() from coroutines on `ex` (the API's single-threaded
@@ -46,15 +49,16 @@ class group_commit {
  public:
   using batch_fn = std::function<boost::asio::awaitable<std::vector<batch_outcome<Out>>>(std::vector<In>)>;
 
-  group_commit(boost::asio::any_io_executor ex, std::size_t max_batch, batch_fn fn)
-      : state_(std::make_shared<state>(std::move(ex), max_batch < 1 ? 1 : max_batch, std::move(fn))) {}
+  group_commit(boost::asio::any_io_executor ex, std::size_t max_batch, batch_fn fn, std::size_t max_in_flight = 1)
+      : state_(std::make_shared<state>(std::move(ex), max_batch < 1 ? 1 : max_batch, std::move(fn),
+                                       max_in_flight < 1 ? 1 : max_in_flight)) {}
 
   // Returns this request's value or throws its error.
   boost::asio::awaitable<Out> submit(In in) {
     auto w = std::make_shared<waiter>(state_->ex, std::move(in));
     state_->queued.push_back(w);
-    if (!state_->draining) {
-      state_->draining = true;
+    if (state_->draining < state_->max_in_flight) {
+      ++state_->draining;
       boost::asio::co_spawn(state_->ex, drain(state_), [](std::exception_ptr) {});
     }
     boost::system::error_code ec;  // operation_aborted: woken with the outcome
@@ -79,12 +83,14 @@ class group_commit {
   };
 
   struct state {
-    state(boost::asio::any_io_executor e, std::size_t m, batch_fn f) : ex(std::move(e)), max_batch(m), fn(std::move(f)) {}
+    state(boost::asio::any_io_executor e, std::size_t m, batch_fn f, std::size_t k)
+        : ex(std::move(e)), max_batch(m), max_in_flight(k), fn(std::move(f)) {}
     boost::asio::any_io_executor ex;
     std::size_t max_batch;
+    std::size_t max_in_flight;
     batch_fn fn;
     std::deque<std::shared_ptr<waiter>> queued;
-    bool draining = false;
+    std::size_t draining = 0;  // drains running
     std::size_t batches = 0, requests = 0;
   };
 
@@ -123,7 +129,7 @@ class group_commit {
         w.wake.cancel();
       }
     }
-    s->draining = false;
+    --s->draining;
   }
 
   std::shared_ptr<state> state_;

@@ -202,7 +202,7 @@ class database {
   // alone. Throws database_error, with nothing answered, when the batch as a whole
   // fails: the database unreachable, a connection lost mid-statement (outcome unknown),
   // a timeout. PostgreSQL does it in one statement; the default calls
-  // save_user_message for each in turn.
+  // save_user_message for each in turn, every error an outcome of its own.
   virtual std::vector<user_message_outcome> save_user_messages(const std::vector<user_message_to_save>& batch);
 
   // Stores the user's assessment (a JSON document), replacing an earlier one.
