@@ -330,6 +330,11 @@ auto postgres_database::run(std::string_view what, F&& f, bool retry)
         auto fresh = std::make_unique<pqxx::connection>(settings_.libpq_url);
         // Keeps NOTICEs ("relation already exists, skipping") off stderr.
         fresh->set_variable("client_min_messages", "WARNING");
+        // Every statement here is prepared, keyed by ids, and planned alike whatever the
+        // values; PostgreSQL still replans the CTE statements of the send at each call
+        // (a custom plan: 0.22-0.30 ms of planning for the batch statement against 0.01
+        // with the generic one, more than its execution). PostgreSQL 12 and later.
+        if (fresh->server_version() >= 120000) fresh->set_variable("plan_cache_mode", "force_generic_plan");
         if (settings_.statement_timeout) {
           fresh->set_variable("statement_timeout", std::to_string(settings_.statement_timeout->count()));
         }
