@@ -12,6 +12,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
 
 #include <cstddef>
 #include <deque>
@@ -59,7 +60,15 @@ class group_commit {
     state_->queued.push_back(w);
     if (state_->draining < state_->max_in_flight) {
       ++state_->draining;
-      boost::asio::co_spawn(state_->ex, drain(state_), [](std::exception_ptr) {});
+      boost::asio::co_spawn(state_->ex, drain(state_), [](std::exception_ptr e) {
+        // fn's failures reach the requests; only the drain's own (bad_alloc) get here.
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          spdlog::error("group commit: a drain ended by an exception: {}", x.what());
+        }
+      });
     }
     boost::system::error_code ec;  // operation_aborted: woken with the outcome
     co_await w->wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
