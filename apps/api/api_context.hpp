@@ -20,6 +20,7 @@ namespace socketio {
 class server;
 }
 class gatekeeper;
+struct send_batches;
 
 // Thread safety: one executor, as the server that made it; the database calls run on
 // db_pool through in_db().
@@ -33,6 +34,7 @@ struct api_context {
   app::app_queue& documents_queue;
   socketio::server& sio;
   gatekeeper& gate;
+  send_batches& sends;  // POST /api/chat/send's group commits
 
   // Runs `work` (a named callable: see blocking_call.hpp) on the database pool.
   template <class F>

@@ -21,6 +21,7 @@
 #include "api/job_event_relay.hpp"
 #include "api/rate_limiter.hpp"
 #include "api/room_access.hpp"
+#include "api/send_batches.hpp"
 #include "api/routing/gatekeeper.hpp"
 #include "api/routing/router.hpp"
 #include "api/routing/static_asset.hpp"
@@ -137,8 +138,9 @@ void api_server::start() {
   connectivity_.watch_database(*db_, db_pool_);
   connectivity_.start();
 
-  context_ = std::unique_ptr<api_context>(
-      new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_, documents_queue_, *sio_, *gate_});
+  send_batches_ = std::make_unique<send_batches>(ex_, *db_, db_pool_, ai_queue_);
+  context_ = std::unique_ptr<api_context>(new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_,
+                                                          documents_queue_, *sio_, *gate_, *send_batches_});
   rooms_ = std::make_unique<room_access>(*context_);
 
   route_table table;

@@ -38,6 +38,7 @@ class gatekeeper;
 class router;
 class route_table;
 struct api_context;
+struct send_batches;
 class room_access;
 
 // Lifecycle: the constructor checks the settings (throws drover::error(invalid_argument)
@@ -84,6 +85,7 @@ class api_server {
   std::unique_ptr<socketio::server> sio_;
   std::vector<std::unique_ptr<job_event_relay>> relays_;  // ai-processing's, one per shard
   std::unique_ptr<admin_api> admin_;
+  std::unique_ptr<send_batches> send_batches_;
   std::unique_ptr<api_context> context_;
   std::unique_ptr<room_access> rooms_;
   std::unique_ptr<router> router_;

@@ -15,6 +15,7 @@
 #include "api/http_error.hpp"
 #include "api/job_owner.hpp"
 #include "api/request_span.hpp"
+#include "api/send_batches.hpp"
 #include "api/routing/request_body.hpp"
 #include "api/socketio/server.hpp"
 
@@ -115,15 +116,12 @@ net::awaitable<response> send(api_context& app, route_request& r) {
     webhook = std::string(w->get_string());
   }
 
-  // Save the user's message and gather the context in one trip to the database; a
-  // conversation someone else started is refused without writing anything.
-  auto* db = &app.db;
-  const std::size_t limit = app.cfg.history_limit;
-  const bool require_owner = !r.who.development;
-  auto work = [db, conversation_id, user_id, message, limit, require_owner]() {
-    return db->save_user_message(conversation_id, user_id, message, limit, require_owner);
-  };
-  auto saved = co_await app.in_db(work);
+  // Save the user's message and gather the context in one trip to the database, shared
+  // with the sends that arrive meanwhile (send_batches); a conversation someone else
+  // started is refused without writing anything.
+  drover::app::user_message_to_save to_save{conversation_id, user_id, message, app.cfg.history_limit, !r.who.development};
+  auto save = app.sends.saves.submit(std::move(to_save));
+  auto saved = co_await std::move(save);
   if (!saved) throw http_error(http::status::not_found, "Conversation not found");
   auto& ctx = *saved;
 
@@ -151,11 +149,12 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   data["context"] = std::move(context_json);
   data["webhookUrl"] = webhook;
 
-  json::value job_data = std::move(data);
-  std::string job_name = "generate-response";
   // Its pending job_logs row comes from the job's "added" event (job_event_relay), so a
-  // 200 never depends on the API living past it.
-  auto j = co_await app.ai_queue.add(job_name, job_data, opts);
+  // 200 never depends on the API living past it. The add shares one pipeline with the
+  // sends of the same moment.
+  new_job to_add{"generate-response", json::value(std::move(data)), std::move(opts)};
+  auto add = app.sends.adds.submit(std::move(to_add));
+  auto j = co_await std::move(add);
   traced.set_attribute("bullmq.job.id", j.id);
 
   json::object out;

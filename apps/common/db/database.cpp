@@ -48,6 +48,19 @@ std::optional<saved_user_message> database::save_user_message(const std::string&
   return out;
 }
 
+std::vector<user_message_outcome> database::save_user_messages(const std::vector<user_message_to_save>& batch) {
+  std::vector<user_message_outcome> out(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& r = batch[i];
+    try {
+      out[i].saved = save_user_message(r.conversation_id, r.user_id, r.content, r.history_limit, r.require_owner);
+    } catch (...) {
+      out[i].error = std::current_exception();
+    }
+  }
+  return out;
+}
+
 std::unique_ptr<database> open_database(const std::string& url) {
   if (url.empty()) throw std::invalid_argument("open_database: the database URL is empty");
   if (auto sep = url.find("://"); sep != std::string::npos) {

@@ -49,6 +49,10 @@ class app_queue {
   // queue ignores it) picks the shard, as sharded_queue::add.
   boost::asio::awaitable<job> add(std::string name, boost::json::value data, job_options opts = {},
                                   std::optional<std::string> key = std::nullopt);
+  // Adds the jobs in one pipeline (a sharded queue: one per shard, each job on a shard as
+  // add() without a key would pick); returns them in order, with their app ids. An error
+  // concerns every job of the call, as queue::add_bulk.
+  boost::asio::awaitable<std::vector<job>> add_bulk(std::vector<new_job> jobs);
   boost::asio::awaitable<std::optional<job>> get_job(std::string id);
   boost::asio::awaitable<std::optional<job_state>> get_job_state(std::string id);
   // The job's log lines and their count; none for an unknown id.

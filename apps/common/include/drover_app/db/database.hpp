@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -114,6 +115,22 @@ struct saved_user_message {
   std::optional<std::string> assessment;  // as get_assessment
 };
 
+// One request of database::save_user_messages: save_user_message's arguments.
+struct user_message_to_save {
+  std::string conversation_id;
+  std::string user_id;
+  std::string content;
+  std::size_t history_limit = 20;
+  bool require_owner = true;
+};
+
+// What save_user_messages answers for one request: save_user_message's result
+// (std::nullopt: refused), or the error that request alone met.
+struct user_message_outcome {
+  std::optional<saved_user_message> saved;
+  std::exception_ptr error;
+};
+
 // A connection to the apps' database. Make one with open_database().
 // Thread safety: every method may be called from any thread. SQLite serializes the
 // calls on one object (one connection); PostgreSQL runs up to 4 at once, each on a
@@ -176,6 +193,17 @@ class database {
   virtual std::optional<saved_user_message> save_user_message(const std::string& conversation_id,
                                                               const std::string& user_id, const std::string& content,
                                                               std::size_t history_limit, bool require_owner = true);
+
+  // save_user_message for many requests at once (the API's group commit, issue 15),
+  // answering one outcome per request in order. Each is checked and refused on its own,
+  // as if sent alone; requests for one conversation in one batch do not see each other
+  // in their history (as two requests at the same moment may not), and are stored in
+  // the batch's order. A request the database refuses whole (a malformed text) fails
+  // alone. Throws database_error, with nothing answered, when the batch as a whole
+  // fails: the database unreachable, a connection lost mid-statement (outcome unknown),
+  // a timeout. PostgreSQL does it in one statement; the default calls
+  // save_user_message for each in turn, every error an outcome of its own.
+  virtual std::vector<user_message_outcome> save_user_messages(const std::vector<user_message_to_save>& batch);
 
   // Stores the user's assessment (a JSON document), replacing an earlier one.
   virtual void put_assessment(const std::string& user_id, const std::string& json) = 0;

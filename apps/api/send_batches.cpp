@@ -1,0 +1,57 @@
+// send_batches.cpp - see send_batches.hpp.
+#include "api/send_batches.hpp"
+
+#include <utility>
+#include <vector>
+
+#include <drover_app/blocking_call.hpp>
+
+namespace net = boost::asio;
+
+namespace drover::api {
+
+namespace {
+
+using saved_outcome = app::batch_outcome<std::optional<app::saved_user_message>>;
+
+// The batch's statement on the database pool. Free functions, not coroutine lambdas:
+// the batch is a parameter of the coroutine's own frame.
+net::awaitable<std::vector<saved_outcome>> save_batch(net::any_io_executor ex, app::database* db,
+                                                      net::thread_pool* pool, std::chrono::milliseconds deadline,
+                                                      std::vector<app::user_message_to_save> batch) {
+  auto work = [db, batch = std::move(batch)]() { return db->save_user_messages(batch); };
+  auto call = app::blocking_call(ex, *pool, std::move(work), deadline);
+  auto saved = co_await std::move(call);
+  std::vector<saved_outcome> out(saved.size());
+  for (std::size_t i = 0; i < saved.size(); ++i) {
+    if (saved[i].error) {
+      out[i].error = saved[i].error;
+    } else {
+      out[i].value = std::move(saved[i].saved);
+    }
+  }
+  co_return out;
+}
+
+net::awaitable<std::vector<app::batch_outcome<job>>> add_batch(app::app_queue* queue, std::vector<new_job> jobs) {
+  auto add = queue->add_bulk(std::move(jobs));
+  auto added = co_await std::move(add);
+  std::vector<app::batch_outcome<job>> out(added.size());
+  for (std::size_t i = 0; i < added.size(); ++i) out[i].value = std::move(added[i]);
+  co_return out;
+}
+
+}  // namespace
+
+send_batches::send_batches(net::any_io_executor ex, app::database& db, net::thread_pool& db_pool,
+                           app::app_queue& queue, std::chrono::milliseconds db_deadline)
+    : saves(ex, max_batch,
+            [ex, db = &db, pool = &db_pool, db_deadline](std::vector<app::user_message_to_save> batch) {
+              return save_batch(ex, db, pool, db_deadline, std::move(batch));
+            },
+            max_in_flight),
+      adds(
+          ex, max_batch, [queue = &queue](std::vector<new_job> jobs) { return add_batch(queue, std::move(jobs)); },
+          max_in_flight) {}
+
+}  // namespace drover::api
