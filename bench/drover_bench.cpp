@@ -122,7 +122,8 @@ class latency_book {
     const auto pct = [&](double p) {
       if (latencies_.empty()) return std::nan("");
       const auto n = static_cast<double>(latencies_.size());
-      const auto i = std::min(latencies_.size() - 1, static_cast<std::size_t>(std::max(0.0, std::ceil(p / 100 * n) - 1)));
+      const auto i =
+          std::min(latencies_.size() - 1, static_cast<std::size_t>(std::max(0.0, std::ceil(p / 100 * n) - 1)));
       return latencies_[i];
     };
     return fmt::format(

@@ -119,7 +119,8 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   // Save the user's message and gather the context in one trip to the database, shared
   // with the sends that arrive meanwhile (send_batches); a conversation someone else
   // started is refused without writing anything.
-  drover::app::user_message_to_save to_save{conversation_id, user_id, message, app.cfg.history_limit, !r.who.development};
+  drover::app::user_message_to_save to_save{conversation_id, user_id, message, app.cfg.history_limit,
+                                            !r.who.development};
   auto save = app.sends.saves.submit(std::move(to_save));
   auto saved = co_await std::move(save);
   if (!saved) throw http_error(http::status::not_found, "Conversation not found");

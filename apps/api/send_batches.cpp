@@ -43,13 +43,14 @@ net::awaitable<std::vector<app::batch_outcome<job>>> add_batch(app::app_queue* q
 
 }  // namespace
 
-send_batches::send_batches(net::any_io_executor ex, app::database& db, net::thread_pool& db_pool,
-                           app::app_queue& queue, std::chrono::milliseconds db_deadline)
-    : saves(ex, max_batch,
-            [ex, db = &db, pool = &db_pool, db_deadline](std::vector<app::user_message_to_save> batch) {
-              return save_batch(ex, db, pool, db_deadline, std::move(batch));
-            },
-            max_in_flight),
+send_batches::send_batches(net::any_io_executor ex, app::database& db, net::thread_pool& db_pool, app::app_queue& queue,
+                           std::chrono::milliseconds db_deadline)
+    : saves(
+          ex, max_batch,
+          [ex, db = &db, pool = &db_pool, db_deadline](std::vector<app::user_message_to_save> batch) {
+            return save_batch(ex, db, pool, db_deadline, std::move(batch));
+          },
+          max_in_flight),
       adds(
           ex, max_batch, [queue = &queue](std::vector<new_job> jobs) { return add_batch(queue, std::move(jobs)); },
           max_in_flight) {}

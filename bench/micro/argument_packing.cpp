@@ -46,7 +46,8 @@ BENCHMARK(pack_job_options);
 // with the options' JSON too: argument 1). Making the inputs (copies of the payload) and
 // freeing the results (add_bulk hands the jobs to its caller) are left out of the time.
 void pack_add_bulk(benchmark::State& state) {
-  const auto standard = state.range(0) == 1 ? detail::scripts::standard_add::lean : detail::scripts::standard_add::bullmq;
+  const auto standard =
+      state.range(0) == 1 ? detail::scripts::standard_add::lean : detail::scripts::standard_add::bullmq;
   const detail::queue_keys keys("bull", queue_name);
   std::vector<detail::prepared_add> packed;
   packed.reserve(bulk_size);

@@ -38,8 +38,8 @@ namespace {
 // elements, which the parent sized when its header came, so the addresses hiredis keeps
 // stay valid; only a top-level reply is allocated on its own.
 reply* place(const redisReadTask* task, reply::kind type) {
-  reply* r = task->parent ? &static_cast<reply*>(task->parent->obj)->elements[static_cast<std::size_t>(task->idx)]
-                          : new reply;
+  reply* r =
+      task->parent ? &static_cast<reply*>(task->parent->obj)->elements[static_cast<std::size_t>(task->idx)] : new reply;
   r->type = type;
   return r;
 }

@@ -76,27 +76,4 @@ std::unique_ptr<database> open_database(const std::string& url) {
   return detail::open_sqlite(url);
 }
 
-std::string redact_url(const std::string& url) {
-  std::string out = url;
-  // user:password@ in the authority.
-  if (auto sep = out.find("://"); sep != std::string::npos) {
-    auto begin = sep + 3;
-    auto end = out.find_first_of("/?#", begin);
-    if (end == std::string::npos) end = out.size();
-    auto at = out.rfind('@', end == 0 ? 0 : end - 1);
-    if (at != std::string::npos && at >= begin) {
-      auto colon = out.find(':', begin);
-      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
-    }
-  }
-  // password=... among the query parameters (libpq accepts it there too).
-  for (std::size_t pos = 0; (pos = out.find("password=", pos)) != std::string::npos;) {
-    pos += 9;
-    auto end = out.find_first_of("&#", pos);
-    if (end == std::string::npos) end = out.size();
-    out.replace(pos, end - pos, "***");
-  }
-  return out;
-}
-
 }  // namespace drover::app

@@ -17,6 +17,8 @@
 
 #include <fmt/format.h>
 
+#include <drover_app/logging/redact.hpp>
+
 #include "db/backend_support.hpp"
 #include "db/backends.hpp"
 #include "db/migrations.hpp"
@@ -463,9 +465,9 @@ std::optional<std::string> postgres_database::conversation_owner(const std::stri
 // message's id, conversation, role, content, job id and time; NULLs when there is none.
 std::optional<message> history_message(const pqxx::row& row, int first) {
   if (row[first].is_null()) return std::nullopt;
-  return message{row[first].as<std::int64_t>(),     row[first + 1].as<std::string>(),
-                 row[first + 2].as<std::string>(),  row[first + 3].as<std::string>(),
-                 optional_as<std::string>(row[first + 4]), row[first + 5].as<std::int64_t>()};
+  return message{
+      row[first].as<std::int64_t>(),    row[first + 1].as<std::string>(),         row[first + 2].as<std::string>(),
+      row[first + 3].as<std::string>(), optional_as<std::string>(row[first + 4]), row[first + 5].as<std::int64_t>()};
 }
 
 // A PostgreSQL array literal of the strings get(i) for i in rows: each element quoted,
@@ -499,8 +501,8 @@ std::optional<saved_user_message> postgres_database::save_one(pqxx::connection& 
   // unknown whether the message was stored.
   pqxx::nontransaction tx(c);
   auto exec = [&] {
-    return tx.exec_prepared("save_user_message", m.conversation_id, m.user_id, m.content,
-                            clamp_limit(m.history_limit), now_ms(), m.require_owner);
+    return tx.exec_prepared("save_user_message", m.conversation_id, m.user_id, m.content, clamp_limit(m.history_limit),
+                            now_ms(), m.require_owner);
   };
   auto rows = exec();
   // Refused with no owner seen: another user's statement created the conversation
@@ -524,7 +526,8 @@ std::optional<saved_user_message> postgres_database::save_user_message(const std
                                                                        std::size_t history_limit, bool require_owner) {
   user_message_to_save m{conversation_id, user_id, content, history_limit, require_owner};
   auto what = fmt::format("saving a message of user '{}' to conversation '{}'", user_id, conversation_id);
-  return run(what, [&](pqxx::connection& c) { return save_one(c, m); }, false);
+  return run(
+      what, [&](pqxx::connection& c) { return save_one(c, m); }, false);
 }
 
 std::vector<std::size_t> postgres_database::save_rows(pqxx::connection& c,
@@ -537,7 +540,7 @@ std::vector<std::size_t> postgres_database::save_rows(pqxx::connection& c,
   std::string limits = "{", owners = "{";
   for (std::size_t k = 0; k < rows.size(); ++k) {
     limits += (k ? "," : "") + std::to_string(clamp_limit(batch[rows[k]].history_limit));
-    owners += (k ? ",": "") + std::string(batch[rows[k]].require_owner ? "t" : "f");
+    owners += (k ? "," : "") + std::string(batch[rows[k]].require_owner ? "t" : "f");
   }
   limits += '}';
   owners += '}';
@@ -568,9 +571,8 @@ std::vector<user_message_outcome> postgres_database::save_user_messages(
     const std::vector<user_message_to_save>& batch) {
   if (batch.size() == 1) {
     const auto& m = batch.front();
-    return {user_message_outcome{save_user_message(m.conversation_id, m.user_id, m.content, m.history_limit,
-                                                   m.require_owner),
-                                 nullptr}};
+    return {user_message_outcome{
+        save_user_message(m.conversation_id, m.user_id, m.content, m.history_limit, m.require_owner), nullptr}};
   }
   std::vector<user_message_outcome> out(batch.size());
   if (batch.empty()) return out;

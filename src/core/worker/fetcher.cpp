@@ -216,7 +216,7 @@ net::awaitable<void> fetcher::wait_for_job() {
 // flushed) is only skipped here, which costs the vain fetch it saves; it is loaded
 // for the next wait by a call of its own.
 net::awaitable<std::vector<redis::reply>> fetcher::drop_stale_marker_then(redis::command wait,
-                                                                         std::chrono::milliseconds extra_timeout) {
+                                                                          std::chrono::milliseconds extra_timeout) {
   const auto& keys = state_->keys;
   script_args args;
   args.reserve(3);

@@ -158,7 +158,8 @@ TEST(group_commit, batches_concurrent_sends_into_postgresql) {
   net::thread_pool pool(4);
   using saved = std::optional<saved_user_message>;
   group_commit<user_message_to_save, saved> gc(
-      io.get_executor(), 64, [&](std::vector<user_message_to_save> batch) -> net::awaitable<std::vector<batch_outcome<saved>>> {
+      io.get_executor(), 64,
+      [&](std::vector<user_message_to_save> batch) -> net::awaitable<std::vector<batch_outcome<saved>>> {
         return [](net::any_io_executor ex, net::thread_pool* pool, database* db,
                   std::vector<user_message_to_save> batch) -> net::awaitable<std::vector<batch_outcome<saved>>> {
           auto work = [db, batch = std::move(batch)]() { return db->save_user_messages(batch); };

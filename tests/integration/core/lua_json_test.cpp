@@ -29,8 +29,9 @@ class lua_json_test : public test::queue_fixture {
 // few characters of a string over 31 bytes), so that tables collide and grow.
 std::string random_key(std::mt19937& rng) {
   static const std::vector<std::string> known = {
-      "attempts", "backoff", "delay", "priority", "lifo", "jobId", "timestamp", "removeOnComplete",
-      "removeOnFail", "stackTraceLimit", "kl", "sizeLimit", "timeout", "tm", "omc", "type", "age", "count", "fpof"};
+      "attempts",     "backoff",         "delay", "priority",  "lifo",    "jobId", "timestamp", "removeOnComplete",
+      "removeOnFail", "stackTraceLimit", "kl",    "sizeLimit", "timeout", "tm",    "omc",       "type",
+      "age",          "count",           "fpof"};
   std::uniform_int_distribution<int> pick(0, 2);
   if (pick(rng) == 0) return known[std::uniform_int_distribution<std::size_t>(0, known.size() - 1)(rng)];
   std::uniform_int_distribution<int> length(1, pick(rng) == 0 ? 80 : 12);

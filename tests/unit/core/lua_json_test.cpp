@@ -25,11 +25,12 @@ TEST(lua_json, writes_integers_and_integral_doubles_as_digits) {
 // Lua's next() order for keys inserted one by one: checked against Redis 7.0's
 // cjson.encode(cmsgpack.unpack(...)).
 TEST(lua_json, orders_keys_as_lua_tables_hold_them) {
-  EXPECT_EQ(cjson_text({{"attempts", 3},
-                        {"backoff", json::object{{"type", "fixed"}, {"delay", 40}}},
-                        {"removeOnComplete", json::object{{"age", 60}, {"count", 10}}},
-                        {"lifo", true}}),
-            R"({"lifo":true,"removeOnComplete":{"age":60,"count":10},"backoff":{"delay":40,"type":"fixed"},"attempts":3})");
+  EXPECT_EQ(
+      cjson_text({{"attempts", 3},
+                  {"backoff", json::object{{"type", "fixed"}, {"delay", 40}}},
+                  {"removeOnComplete", json::object{{"age", 60}, {"count", 10}}},
+                  {"lifo", true}}),
+      R"({"lifo":true,"removeOnComplete":{"age":60,"count":10},"backoff":{"delay":40,"type":"fixed"},"attempts":3})");
   EXPECT_EQ(cjson_text({{"a", 1}, {"b", 2}, {"c", 3}, {"d", 4}, {"e", 5}}), R"({"a":1,"c":3,"b":2,"e":5,"d":4})");
 }
 

@@ -53,12 +53,12 @@ TEST_P(save_user_messages_test, answers_each_request_as_if_alone) {
   ASSERT_TRUE(db_->save_user_message("c1", "alice", "before", 10));
   db_->put_assessment("alice", R"({"level":"beginner"})");
   std::vector<user_message_to_save> batch = {
-      to("c1", "alice", "one"),         // 0: the owner
-      to("c2", "bob", "new"),           // 1: a new conversation
-      to("c1", "bob", "intrude"),       // 2: refused
-      to("c3", "carol", "first"),       // 3: creates c3
-      to("c3", "dave", "second"),       // 4: refused: carol's now
-      to("c1", "alice", "two", 1),      // 5: the owner again, history of 1
+      to("c1", "alice", "one"),           // 0: the owner
+      to("c2", "bob", "new"),             // 1: a new conversation
+      to("c1", "bob", "intrude"),         // 2: refused
+      to("c3", "carol", "first"),         // 3: creates c3
+      to("c3", "dave", "second"),         // 4: refused: carol's now
+      to("c1", "alice", "two", 1),        // 5: the owner again, history of 1
       to("c1", "bob", "dev", 10, false),  // 6: no owner check
   };
   auto out = db_->save_user_messages(batch);

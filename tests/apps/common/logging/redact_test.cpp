@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <drover_app/logging/redact.hpp>
 
@@ -18,6 +21,22 @@ TEST(RedactUrl, MasksThePassword) {
 TEST(RedactUrl, MasksSecretQueryParameters) {
   EXPECT_EQ(redact_url("https://h/x?token=abc&page=2&api_key=zz"), "https://h/x?token=***&page=2&api_key=***");
   EXPECT_EQ(redact_url("https://h/x?password=&q=1"), "https://h/x?password=&q=1");
+}
+
+// The database URLs the apps log (DATABASE_URL): libpq's forms.
+TEST(RedactUrl, MasksDatabaseUrls) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"postgres://u:secret@h:5432/db", "postgres://u:***@h:5432/db"},
+      {"postgres://u@h/db", "postgres://u@h/db"},
+      {"postgres://h/db", "postgres://h/db"},
+      {"postgres://u:p%40ss@h/db?sslmode=require", "postgres://u:***@h/db?sslmode=require"},
+      {"postgres://u:s@cret@h/db", "postgres://u:***@h/db"},  // an unescaped @ in the password
+      {"postgres://h/db?user=u&password=secret&x=1", "postgres://h/db?user=u&password=***&x=1"},
+      {"postgres://h/db?email=a@b", "postgres://h/db?email=a@b"},  // @ past the authority
+      {"sqlite:///var/drover.db", "sqlite:///var/drover.db"},
+      {"var/drover.db", "var/drover.db"},
+  };
+  for (const auto& [in, out] : cases) EXPECT_EQ(redact_url(in), out) << in;
 }
 
 TEST(ScrubSecrets, MasksEveryRegisteredValue) {

@@ -2,6 +2,7 @@
 // arguments they share.
 #include "core/scripts/add_job.hpp"
 
+#include "add_args.hpp"
 #include "packing.hpp"
 
 namespace drover::detail::scripts {
@@ -11,15 +12,7 @@ using test::expect_packed;
 using test::keys;
 using test::unpacked;
 
-add_job_args some_args() {
-  add_job_args a;
-  a.prefix = "bull:q:";
-  a.name = "send";
-  a.timestamp = 1000;
-  a.data = R"({"x":1})";
-  a.opts = "<opts>";
-  return a;
-}
+add_job_args some_args() { return test::an_add(1000); }
 
 TEST(add_job, a_plain_job_is_standard) {
   auto call = pack_add(keys(), some_args(), 0, 0);

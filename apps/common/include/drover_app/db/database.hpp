@@ -289,7 +289,4 @@ std::unique_ptr<database> open_database(const std::string& url);
 // The URL the apps use when none is configured.
 inline constexpr std::string_view default_database_url = "sqlite://var/drover.db";
 
-// `url` with any password replaced by "***", for logs and error messages.
-std::string redact_url(const std::string& url);
-
 }  // namespace drover::app
