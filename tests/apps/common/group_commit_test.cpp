@@ -14,6 +14,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -31,19 +33,32 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Doubles each number after 5 ms (a batch in flight); an odd number fails alone, a
-// negative one fails its whole batch. Records the batches' sizes.
+// Doubles each number; an odd number fails alone, a negative one fails its whole
+// batch. Records the batches' sizes. A call stays in flight until every request of the
+// test has been submitted and at least `hold_calls` calls have started, so which
+// requests share a batch does not depend on how fast a loaded machine runs the loop
+// (CI under ASan once saw a 5 ms batch end before the 1 ms submissions ran).
 struct doubler {
   net::any_io_executor ex;
   std::vector<std::size_t>* sizes;
   std::size_t* in_flight = nullptr;  // calls running now, and the most seen at once
   std::size_t* most_in_flight = nullptr;
+  const std::size_t* submitted = nullptr;  // requests submitted so far, of `total`
+  std::size_t total = 0;
+  std::size_t hold_calls = 1;
+  std::function<void()> on_first_call;
 
   net::awaitable<std::vector<batch_outcome<int>>> operator()(std::vector<int> in) const {
     sizes->push_back(in.size());
     *most_in_flight = std::max(*most_in_flight, ++*in_flight);
-    net::steady_timer t(ex, 5ms);
-    co_await t.async_wait(net::use_awaitable);
+    if (sizes->size() == 1 && on_first_call) on_first_call();
+    // A bounded wait: an implementation that never starts the awaited call fails the
+    // test's expectations instead of hanging it.
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while ((*submitted < total || sizes->size() < hold_calls) && std::chrono::steady_clock::now() < deadline) {
+      net::steady_timer t(ex, 1ms);
+      co_await t.async_wait(net::use_awaitable);
+    }
     --*in_flight;
     std::vector<batch_outcome<int>> out(in.size());
     for (std::size_t i = 0; i < in.size(); ++i) {
@@ -64,36 +79,42 @@ struct answer {
   std::string error;
 };
 
-net::awaitable<void> submit_one(group_commit<int, int>& gc, int n, answer& a) {
+net::awaitable<void> submit_one(group_commit<int, int>& gc, int n, answer& a, std::size_t& submitted) {
   try {
     auto call = gc.submit(n);
+    ++submitted;  // submit() queues the request as soon as it is awaited, just below
     a.value = co_await std::move(call);
   } catch (const std::exception& e) {
     a.error = e.what();
   }
 }
 
-// `ns` submitted at once, then `later` submitted 1 ms later (the first batch in flight).
+// `ns` submitted at once, then `later` submitted once the first batch is in flight;
+// each batch call holds until all are submitted and `hold_calls` calls have started.
 std::vector<answer> run(std::size_t max_batch, const std::vector<int>& ns, const std::vector<int>& later,
                         std::vector<std::size_t>& sizes, std::size_t max_in_flight = 1,
-                        std::size_t* most_in_flight = nullptr) {
+                        std::size_t* most_in_flight = nullptr, std::size_t hold_calls = 1) {
   net::io_context io;
-  std::size_t in_flight = 0, most = 0;
-  group_commit<int, int> gc(io.get_executor(), max_batch, doubler{io.get_executor(), &sizes, &in_flight, &most},
-                            max_in_flight);
+  std::size_t in_flight = 0, most = 0, submitted = 0;
   std::vector<answer> answers(ns.size() + later.size());
-  for (std::size_t i = 0; i < ns.size(); ++i) net::co_spawn(io, submit_one(gc, ns[i], answers[i]), net::detached);
-  net::steady_timer t(io, 1ms);
-  t.async_wait([&](boost::system::error_code) {
+  std::optional<group_commit<int, int>> gc;
+  auto submit_later = [&] {
     for (std::size_t i = 0; i < later.size(); ++i) {
-      net::co_spawn(io, submit_one(gc, later[i], answers[ns.size() + i]), net::detached);
+      net::co_spawn(io, submit_one(*gc, later[i], answers[ns.size() + i], submitted), net::detached);
     }
-  });
+  };
+  gc.emplace(
+      io.get_executor(), max_batch,
+      doubler{io.get_executor(), &sizes, &in_flight, &most, &submitted, answers.size(), hold_calls, submit_later},
+      max_in_flight);
+  for (std::size_t i = 0; i < ns.size(); ++i) {
+    net::co_spawn(io, submit_one(*gc, ns[i], answers[i], submitted), net::detached);
+  }
   io.run();
   if (most_in_flight) *most_in_flight = most;
   EXPECT_LE(most, max_in_flight);
-  EXPECT_EQ(gc.requests(), ns.size() + later.size());
-  EXPECT_EQ(gc.batches(), sizes.size());
+  EXPECT_EQ(gc->requests(), ns.size() + later.size());
+  EXPECT_EQ(gc->batches(), sizes.size());
   return answers;
 }
 
@@ -116,7 +137,7 @@ TEST(group_commit, requests_arriving_during_a_batch_form_the_next) {
 TEST(group_commit, a_second_batch_may_fly_beside_the_first) {
   std::vector<std::size_t> sizes;
   std::size_t most = 0;
-  auto a = run(64, {2}, {4, 6}, sizes, 2, &most);
+  auto a = run(64, {2}, {4, 6}, sizes, 2, &most, 2);
   EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 2}));
   EXPECT_EQ(most, 2u);
   EXPECT_EQ(a[2].value, 12);
