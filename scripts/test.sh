@@ -37,12 +37,35 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 failed=()
+steps=0
+# Runs one step; its output also goes to a log, so that the recap at the end can name
+# each failed step's failing tests (CI may keep only the end of a long run's output).
 step() {
   local name=$1; shift
+  steps=$((steps + 1))
+  local log="$work/step-$steps.log"
   echo
   echo "==> $name"
-  if "$@"; then echo "==> $name: ok"; else echo "==> $name: FAILED"; failed+=("$name"); return 1; fi
+  # Not a pipeline: a step runs in this shell (wait_build waits for this shell's child).
+  if "$@" > >(tee "$log") 2>&1; then
+    echo "==> $name: ok"
+  else
+    echo "==> $name: FAILED"
+    failed+=("$name")
+    failed_logs+=("$log")
+    return 1
+  fi
 }
+failed_logs=()
+
+# The failing tests a step's log names: ctest's list, node --test's failures (TAP when
+# not on a terminal, as in CI; the spec reporter's ✖ on one), a fuzz harness's verdict.
+recap() {
+  local log=$1
+  grep -E '^[[:space:]]+[0-9]+ - .*\((Failed|Timeout|SEGFAULT|Subprocess aborted|Exception|Child aborted)\)' "$log"
+  grep -E '^[[:space:]]*(not ok |✖ )' "$log" | sort -u
+  grep -E '^[a-z_]+ +FAILED \(log' "$log"
+} 2>/dev/null
 
 free_port() {
   node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
@@ -136,5 +159,9 @@ if [ ${#failed[@]} -eq 0 ]; then
   echo "all test steps passed"
   exit 0
 fi
+for i in "${!failed[@]}"; do
+  echo "==> failed: ${failed[$i]}"
+  recap "${failed_logs[$i]}" | head -n 40
+done
 echo "failed steps: ${failed[*]}"
 exit 1
