@@ -43,14 +43,12 @@ redis::reply script_reply(std::vector<redis::reply>& replies, const lua::script&
 }
 
 // The replies to the calls' commands (and `then`'s behind them, last in cmds when
-// has_then) sent as one pipeline: the calls that met NOSCRIPT are sent again after their
-// scripts are loaded (then `then` again); `then`'s replies come after the calls'. The
-// commands stay the caller's.
-boost::asio::awaitable<std::vector<redis::reply>> load_missing(redis::connection& conn,
-                                                               std::span<const lua::script* const> scripts,
-                                                               const std::vector<redis::command>& cmds, bool has_then,
-                                                               std::chrono::milliseconds extra_timeout,
-                                                               std::vector<redis::reply> replies) {
+// has_then) sent as one pipeline: the scripts of the calls that met NOSCRIPT are loaded,
+// and with after_noscript::resend those calls are sent again behind the loads (then
+// `then` again); `then`'s replies come after the calls'. The commands stay the caller's.
+boost::asio::awaitable<std::vector<redis::reply>> load_missing(
+    redis::connection& conn, std::span<const lua::script* const> scripts, const std::vector<redis::command>& cmds,
+    bool has_then, std::chrono::milliseconds extra_timeout, std::vector<redis::reply> replies, after_noscript policy) {
   std::vector<redis::reply> then_replies;
   if (has_then) {
     then_replies.push_back(std::move(replies.back()));
@@ -72,16 +70,23 @@ boost::asio::awaitable<std::vector<redis::reply>> load_missing(redis::connection
         retry.push_back(load_command(*s));
       }
     }
-    for (auto i : missing) retry.push_back(cmds[i]);
-    if (has_then) retry.push_back(cmds.back());
-    auto again = co_await conn.exec(std::move(retry), extra_timeout);
+    const bool resend = policy == after_noscript::resend;
+    if (resend) {
+      for (auto i : missing) retry.push_back(cmds[i]);
+      if (has_then) retry.push_back(cmds.back());
+    }
+    // A load alone does not block: no extra time for it.
+    const auto timeout = resend ? extra_timeout : std::chrono::milliseconds{0};
+    auto again = co_await conn.exec(std::move(retry), timeout);
     for (std::size_t k = 0; k < loaded.size(); ++k) {
       if (again[k].is_error()) {
         throw error(errc::script_error, fmt::format("cannot load script {}: {}", loaded[k]->name, again[k].str));
       }
     }
-    for (std::size_t k = 0; k < missing.size(); ++k) replies[missing[k]] = std::move(again[loaded.size() + k]);
-    if (has_then) then_replies.push_back(std::move(again.back()));
+    if (resend) {
+      for (std::size_t k = 0; k < missing.size(); ++k) replies[missing[k]] = std::move(again[loaded.size() + k]);
+      if (has_then) then_replies.push_back(std::move(again.back()));
+    }
   }
   for (auto& r : then_replies) replies.push_back(std::move(r));
   co_return replies;
@@ -90,17 +95,18 @@ boost::asio::awaitable<std::vector<redis::reply>> load_missing(redis::connection
 boost::asio::awaitable<std::vector<redis::reply>> run_pipelined(redis::connection& conn,
                                                                 std::span<const lua::script* const> scripts,
                                                                 const std::vector<redis::command>& cmds, bool has_then,
-                                                                std::chrono::milliseconds extra_timeout) {
+                                                                std::chrono::milliseconds extra_timeout,
+                                                                after_noscript policy) {
   auto sent = conn.exec_kept(cmds, extra_timeout);  // named: GCC 12 and temporaries in co_await
   auto replies = co_await std::move(sent);
-  auto loaded = load_missing(conn, scripts, cmds, has_then, extra_timeout, std::move(replies));
+  auto loaded = load_missing(conn, scripts, cmds, has_then, extra_timeout, std::move(replies), policy);
   co_return co_await std::move(loaded);
 }
 
 // The calls' EVALSHAs (their arguments moved in) and `then` behind them.
 boost::asio::awaitable<std::vector<redis::reply>> run_calls(
     redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls,
-    std::optional<redis::command> then, std::chrono::milliseconds extra_timeout) {
+    std::optional<redis::command> then, std::chrono::milliseconds extra_timeout, after_noscript policy) {
   std::vector<const lua::script*> scripts;
   std::vector<redis::command> cmds;
   scripts.reserve(calls.size());
@@ -111,7 +117,7 @@ boost::asio::awaitable<std::vector<redis::reply>> run_calls(
   }
   const bool has_then = then.has_value();
   if (then) cmds.push_back(std::move(*then));
-  auto run = run_pipelined(conn, scripts, cmds, has_then, extra_timeout);
+  auto run = run_pipelined(conn, scripts, cmds, has_then, extra_timeout, policy);
   co_return co_await std::move(run);
 }
 
@@ -135,7 +141,8 @@ boost::asio::awaitable<redis::reply> run_prepared(redis::connection& conn, const
   auto replies = co_await std::move(sent);
   if (is_noscript(replies.front())) {
     const std::chrono::milliseconds no_extra{0};
-    auto loaded = load_missing(conn, {&call.script, 1}, call.cmds, false, no_extra, std::move(replies));
+    auto loaded =
+        load_missing(conn, {&call.script, 1}, call.cmds, false, no_extra, std::move(replies), after_noscript::resend);
     replies = co_await std::move(loaded);
   }
   co_return script_reply(replies, *call.script);
@@ -145,14 +152,14 @@ boost::asio::awaitable<std::vector<redis::reply>> run_scripts(
     redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls) {
   std::optional<redis::command> none;
   const std::chrono::milliseconds no_extra{0};
-  co_return co_await run_calls(conn, std::move(calls), std::move(none), no_extra);
+  co_return co_await run_calls(conn, std::move(calls), std::move(none), no_extra, after_noscript::resend);
 }
 
 boost::asio::awaitable<std::vector<redis::reply>> run_scripts_then(
     redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls, redis::command then,
-    std::chrono::milliseconds extra_timeout) {
+    std::chrono::milliseconds extra_timeout, after_noscript policy) {
   std::optional<redis::command> trailer(std::move(then));
-  co_return co_await run_calls(conn, std::move(calls), std::move(trailer), extra_timeout);
+  co_return co_await run_calls(conn, std::move(calls), std::move(trailer), extra_timeout, policy);
 }
 
 }  // namespace drover::detail

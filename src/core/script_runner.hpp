@@ -41,13 +41,24 @@ boost::asio::awaitable<redis::reply> run_prepared(redis::connection& conn, const
 boost::asio::awaitable<std::vector<redis::reply>> run_scripts(
     redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls);
 
-// As run_scripts, with `then` sent behind the calls in the same pipeline, and again
-// behind the calls resent after NOSCRIPT: a command about this connection's writes
-// before it (WAIT), which a reconnect between two pipelines would not cover.
-// Returns the calls' replies, then `then`'s, one per pipeline sent (two after a
-// NOSCRIPT). `extra_timeout` extends the command timeout for a `then` that blocks.
+// What run_scripts_then does after a call met NOSCRIPT, once its script is loaded.
+enum class after_noscript {
+  // Sends the calls that did not run again, with `then` behind them: `then` is about
+  // this connection's writes before it (WAIT), which a reconnect between two pipelines
+  // would not cover.
+  resend,
+  // Leaves the NOSCRIPT replies in place and sends nothing again: `then` has done what
+  // it was for (a blocking wait, which must not wait twice), and a call that only
+  // prepares it means nothing afterwards. The script is there for the next pipeline.
+  load_only,
+};
+
+// As run_scripts, with `then` sent behind the calls in the same pipeline. Returns the
+// calls' replies, then `then`'s: one `then` reply per pipeline sent (two after a
+// NOSCRIPT with after_noscript::resend). `extra_timeout` extends the command timeout
+// for a `then` that blocks.
 boost::asio::awaitable<std::vector<redis::reply>> run_scripts_then(
     redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls, redis::command then,
-    std::chrono::milliseconds extra_timeout);
+    std::chrono::milliseconds extra_timeout, after_noscript policy = after_noscript::resend);
 
 }  // namespace drover::detail

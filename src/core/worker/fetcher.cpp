@@ -17,6 +17,7 @@
 #include "core/queue_connection.hpp"
 #include "core/redis_retry.hpp"
 #include "core/script_runner.hpp"
+#include "core/scripts/drop_stale_marker.hpp"
 #include "core/worker/scheduler_iteration.hpp"
 #include "drover/error.hpp"
 
@@ -212,35 +213,20 @@ net::awaitable<void> fetcher::wait_for_job() {
   }
 }
 
-// The pipeline [dropStaleMarker, `wait`]. A script Redis lacks (NOSCRIPT: restarted or
-// flushed) is only skipped here, which costs the vain fetch it saves; it is loaded
-// for the next wait by a call of its own.
+// The pipeline [dropStaleMarker, `wait`]. When Redis lacks the script (restarted or
+// flushed) it is only loaded, for the next wait: run after the wait, the drop could
+// remove a marker a new job put there. The vain fetch it would have saved costs less.
 net::awaitable<std::vector<redis::reply>> fetcher::drop_stale_marker_then(redis::command wait,
                                                                           std::chrono::milliseconds extra_timeout) {
   const auto& keys = state_->keys;
-  script_args args;
-  args.reserve(3);
-  args.push_back(keys.marker);
-  args.push_back(keys.wait);
-  args.push_back(keys.prioritized);
-  std::vector<redis::command> pipeline;
-  pipeline.reserve(2);
-  if (reload_drop_script_) {
-    auto load = run_script(*blocking_, lua::drop_stale_marker, std::move(args));
-    co_await std::move(load);
-    reload_drop_script_ = false;
-  } else {
-    pipeline.push_back(script_command(lua::drop_stale_marker, args));
-  }
-  pipeline.push_back(std::move(wait));
-  auto sent = blocking_->exec(std::move(pipeline), extra_timeout);
+  auto drop = scripts::drop_stale_marker::of(keys).pack();
+  std::vector<std::pair<const lua::script*, script_args>> calls;
+  calls.emplace_back(drop.script, std::move(drop.args));
+  auto sent = run_scripts_then(*blocking_, std::move(calls), std::move(wait), extra_timeout, after_noscript::load_only);
   auto replies = co_await std::move(sent);
-  if (replies.size() == 2 && replies.front().is_error()) {
-    if (replies.front().str.starts_with("NOSCRIPT")) {
-      reload_drop_script_ = true;
-    } else {
-      spdlog::warn("queue {}: dropping a stale marker failed: {}", keys.queue(), replies.front().str);
-    }
+  const auto& dropped = replies.front();
+  if (dropped.is_error() && !dropped.str.starts_with("NOSCRIPT")) {
+    spdlog::warn("queue {}: dropping a stale marker failed: {}", keys.queue(), dropped.str);
   }
   co_return replies;
 }

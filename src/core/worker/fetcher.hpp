@@ -74,7 +74,6 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
   bool empty_reported_ = false;       // the owner was told the queue is empty (worker_events::drained)
   std::int64_t next_delayed_ms_ = 0;  // when the next delayed job is due, if known
   bool unblock_refused_ = false;      // CLIENT UNBLOCK is not allowed: no due timer
-  bool reload_drop_script_ = false;   // Redis lacked dropStaleMarker: load it before the next wait
   clock::time_point rate_limited_until_{};
   std::chrono::milliseconds error_backoff_{0};
 };

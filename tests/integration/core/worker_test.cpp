@@ -14,6 +14,7 @@
 
 #include "core/lua_scripts.hpp"
 #include "core/script_runner.hpp"
+#include "core/scripts/drop_stale_marker.hpp"
 #include "redis/connection.hpp"
 #include "support/engine_test.hpp"
 #include "support/processors.hpp"
@@ -149,28 +150,52 @@ TEST_F(worker_test, a_trickle_of_jobs_wakes_the_worker_once_per_job) {
   });
 }
 
+// Redis restarted or flushed: the wait's dropStaleMarker meets NOSCRIPT. The wait runs
+// once all the same (not a second time behind a reload), and the script is loaded for
+// the next one.
+TEST_F(worker_test, a_wait_after_a_script_flush_runs_once_and_loads_the_drop_for_the_next) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto o = wopts();
+    o.drain_delay = std::chrono::seconds(10);
+    worker w(io.get_executor(), name, echo(), o);
+    w.start();
+    co_await q.add("first", json::value(1));
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", 1); }));
+    co_await test::sleep_ms(100);  // the worker is waiting on the marker
+    EXPECT_EQ(cli("SCRIPT FLUSH"), "OK");
+    const std::string sha(detail::lua::drop_stale_marker.sha1);
+    for (int i = 2; i <= 4; ++i) {
+      co_await q.add("one", json::value(i));
+      EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", i); }));
+      co_await test::sleep_ms(50);  // the worker is back on the marker
+    }
+    EXPECT_EQ(cli("SCRIPT EXISTS " + sha), "1");
+    co_await w.close();
+    q.close();
+  });
+}
+
 // The rule the worker relies on: the base marker goes only while nothing waits (a job in
 // wait or prioritized keeps it, so its wake-up is not lost), and delay markers stay.
 TEST_F(worker_test, drops_only_a_stale_base_marker) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     auto conn = redis::connection::create(io.get_executor(), redis());
-    const detail::script_args args{key("marker"), key("wait"), key("prioritized")};
-    const auto drop = [&]() -> net::awaitable<std::int64_t> {
-      auto call = detail::run_script(*conn, detail::lua::drop_stale_marker, args);
-      auto r = co_await std::move(call);
-      co_return r.integer;
+    const auto drop = [&]() -> net::awaitable<bool> {
+      auto call = detail::scripts::run(*conn, detail::scripts::drop_stale_marker::of(detail::queue_keys("bull", name)));
+      co_return co_await std::move(call);
     };
     cli("ZADD " + key("marker") + " 0 0");
     cli("RPUSH " + key("wait") + " 7");
-    EXPECT_EQ(co_await drop(), 0);
+    EXPECT_FALSE(co_await drop());
     EXPECT_EQ(cli("ZSCORE " + key("marker") + " 0"), "0");
     cli("DEL " + key("wait"));
     cli("ZADD " + key("prioritized") + " 1 8");
-    EXPECT_EQ(co_await drop(), 0);
+    EXPECT_FALSE(co_await drop());
     EXPECT_EQ(cli("ZSCORE " + key("marker") + " 0"), "0");
     cli("DEL " + key("prioritized"));
     cli("ZADD " + key("marker") + " 1900000000000 1");
-    EXPECT_EQ(co_await drop(), 1);
+    EXPECT_TRUE(co_await drop());
     EXPECT_EQ(cli("ZSCORE " + key("marker") + " 0"), "");
     EXPECT_EQ(cli("ZSCORE " + key("marker") + " 1"), "1900000000000");
     conn->close();

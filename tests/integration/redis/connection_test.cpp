@@ -9,7 +9,6 @@
 #include <chrono>
 
 #include "core/keys.hpp"
-#include "core/scripts/get_counts.hpp"
 #include "support/async.hpp"
 #include "support/redis_server.hpp"
 
@@ -241,41 +240,6 @@ TEST(connection, authenticates_and_selects_the_database) {
     bad->close();
   });
   EXPECT_EQ(server.cli("-a s3cret --no-auth-warning -n 3 GET in-db-3"), "yes");
-}
-
-TEST(script_runner, reloads_scripts_after_script_flush) {
-  auto& server = redis_server::shared();
-  run_async([&](net::io_context& io) -> net::awaitable<void> {
-    auto conn = connection::create(io.get_executor(), server.options());
-    command flush{"SCRIPT", "FLUSH"};
-    co_await conn->exec(std::move(flush));
-    // getCounts on a queue that does not exist: every count is 0.
-    auto call = detail::scripts::get_counts::of(detail::queue_keys("bull", "nothing-here"), {"waiting", "active"});
-    auto packed = std::move(call).pack();
-    auto r = co_await detail::run_script(*conn, *packed.script, std::move(packed.args));
-    DROVER_CO_ASSERT_TRUE(r.is_array());
-    EXPECT_EQ(r.elements.size(), 2u);
-    EXPECT_EQ(r.elements[0].as_int(), 0);
-    conn->close();
-  });
-}
-
-TEST(script_runner, names_the_script_when_it_raises_an_error) {
-  auto& server = redis_server::shared();
-  server.cli("SET bull:wrongtype:wait not-a-list");
-  run_async([&](net::io_context& io) -> net::awaitable<void> {
-    auto conn = connection::create(io.get_executor(), server.options());
-    try {
-      // getCounts runs LLEN on the wait key, which holds a string: WRONGTYPE inside the script.
-      auto call = detail::scripts::get_counts::of(detail::queue_keys("bull", "wrongtype"), {"waiting"});
-      co_await detail::scripts::run(*conn, std::move(call));
-      ADD_FAILURE() << "no error";
-    } catch (const error& e) {
-      EXPECT_TRUE(e.is(errc::script_error)) << e.what();
-      EXPECT_NE(std::string(e.what()).find("script "), std::string::npos) << e.what();
-    }
-    conn->close();
-  });
 }
 
 }  // namespace
