@@ -36,8 +36,10 @@ prepared_script prepare_script(const lua::script& s, script_args keys_and_args);
 // As run_script.
 boost::asio::awaitable<redis::reply> run_prepared(redis::connection& conn, const prepared_script& call);
 
-// Runs several scripts as one pipeline; only the calls that met NOSCRIPT are sent
-// again. Error replies are returned in place, not thrown.
+// Runs several scripts as one pipeline, in order; only the calls that met NOSCRIPT are
+// sent again. With more than one script, a round trip first loads those Redis lacks
+// (SCRIPT EXISTS), so that none of them meets NOSCRIPT while the others run: the calls
+// run in the order given. Error replies are returned in place, not thrown.
 boost::asio::awaitable<std::vector<redis::reply>> run_scripts(
     redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls);
 

@@ -179,6 +179,31 @@ TEST_F(queue_test, add_bulk_adds_in_order) {
   EXPECT_EQ(cli("LLEN " + key("wait")), "50");
 }
 
+// Kinds of add go through different scripts. After Redis lost its scripts, the first
+// plain add loads only the lean one; a bulk add that mixes kinds must not let the plain
+// ones run ahead of the others' reload (ids, and so the order, out of step).
+TEST_F(queue_test, add_bulk_of_mixed_kinds_keeps_its_order_after_a_script_flush) {
+  EXPECT_EQ(cli("SCRIPT FLUSH"), "OK");
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    co_await q.add("first", json::object());
+    std::vector<new_job> batch;
+    job_options high, later, plain;
+    high.priority = 5;
+    later.delay = 3'600'000;
+    batch.push_back(new_job{"high", json::object(), high});
+    batch.push_back(new_job{"plain", json::object(), plain});
+    batch.push_back(new_job{"later", json::object(), later});
+    batch.push_back(new_job{"plain", json::object(), plain});
+    auto jobs = co_await q.add_bulk(std::move(batch));
+    DROVER_CO_ASSERT_TRUE(jobs.size() == 4);
+    const std::vector<std::string> names{"high", "plain", "later", "plain"};
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      EXPECT_EQ(jobs[i].id, std::to_string(i + 2));
+      EXPECT_EQ(cli("HGET " + key(std::to_string(i + 2)) + " name"), names[i]) << i;
+    }
+  });
+}
+
 TEST_F(queue_test, pause_resume_and_is_paused) {
   with_queue([&](queue& q) -> net::awaitable<void> {
     co_await q.add("x", json::object());
