@@ -53,6 +53,15 @@ class worker_test : public test::queue_fixture {
     auto c = co_await q.get_job_counts();
     co_return c[state] >= n;
   }
+  // Adds jobs `from`..`to` one at a time, each once the last one is done and the worker
+  // is back on the marker.
+  net::awaitable<void> trickle(queue& q, int from, int to) {
+    for (int i = from; i <= to; ++i) {
+      co_await q.add("one", json::value(i));
+      EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", i); }));
+      co_await test::sleep_ms(20);
+    }
+  }
 };
 
 TEST_F(worker_test, completes_jobs_and_records_what_bullmq_records) {
@@ -138,11 +147,7 @@ TEST_F(worker_test, a_trickle_of_jobs_wakes_the_worker_once_per_job) {
     w.start();
     co_await test::sleep_ms(300);  // the worker is waiting on the marker
     const auto waits_before = command_calls(*this, "bzpopmin");
-    for (int i = 1; i <= jobs; ++i) {
-      co_await q.add("one", json::value(i));
-      EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", i); }));
-      co_await test::sleep_ms(20);  // the worker is back on the marker
-    }
+    co_await trickle(q, 1, jobs);
     // One wait per job (two before the stale marker was dropped, 2 * jobs), and a few
     // spare. (The 22 of 20 that two clean-clone runs counted were in the cluster pass,
     // whose node also counted the waits of a worker test running beside.)
@@ -169,11 +174,8 @@ TEST_F(worker_test, a_wait_after_a_script_flush_runs_once_and_loads_the_drop_for
     co_await test::sleep_ms(100);  // the worker is waiting on the marker
     EXPECT_EQ(cli("SCRIPT FLUSH"), "OK");
     const std::string sha(detail::lua::drop_stale_marker.sha1);
-    for (int i = 2; i <= 4; ++i) {
-      co_await q.add("one", json::value(i));
-      EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", i); }));
-      co_await test::sleep_ms(50);  // the worker is back on the marker
-    }
+    // A wait sent twice would leave a job waiting out the 10 s drain delay.
+    co_await trickle(q, 2, 4);
     EXPECT_EQ(cli("SCRIPT EXISTS " + sha), "1");
     co_await w.close();
     q.close();
