@@ -10,6 +10,7 @@
 //   cluster.client()                an ioredis Cluster for BullMQ (closed at the end)
 //   cluster.cli('GET', key)         redis-cli -c: redirects followed
 //   cluster.nodeCli(port, ...)      one node alone: MOVED comes back as text
+//   await cluster.replicaCaughtUp(port)  a replica of that master has all it has written
 //   await cluster.killMasterForKey(key); await cluster.waitForFailover(); await cluster.restart(port)
 import { spawn, execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -120,6 +121,22 @@ class RedisCluster {
   }
 
   nodeCli(port, ...args) { return redisCli(['-p', port, ...args]); }
+
+  // Resolves once a replica of the master on `port` has applied everything the master
+  // had written when called. (WAIT would not do from here: it counts only the writes of
+  // its own connection, and redis-cli's connection wrote nothing, so it answers at once.)
+  async replicaCaughtUp(port, timeout = 5000) {
+    const field = (info, name) => info.match(new RegExp(`^${name}:(.*)$`, 'm'))?.[1]?.trim();
+    const written = Number(field(await this.nodeCli(port, 'INFO', 'replication'), 'master_repl_offset'));
+    const until = Date.now() + timeout;
+    for (;;) {
+      const info = await this.nodeCli(port, 'INFO', 'replication');
+      const acked = [...info.matchAll(/^slave\d+:.*state=online,offset=(\d+)/gm)].map((m) => Number(m[1]));
+      if (acked.some((offset) => offset >= written)) return;
+      if (Date.now() > until) throw new Error(`no replica of ${port} reached offset ${written} within ${timeout} ms:\n${info}`);
+      await sleep(20);
+    }
+  }
 
   // One command through redis-cli -c against a running master: any key may be named.
   async cli(...args) {

@@ -171,6 +171,12 @@ std::string redis_cluster::node_cli(std::uint16_t port, const std::string& args)
   return run_shell(fmt::format("redis-cli -p {} {}", port, args));
 }
 
+std::string redis_cluster::node_session(std::uint16_t port, const std::vector<std::string>& commands) const {
+  std::string lines;
+  for (const auto& c : commands) lines += " " + shell_quote(c);
+  return run_shell(fmt::format("printf '%s\\n'{} | redis-cli -p {}", lines, port));
+}
+
 std::string redis_cluster::cli(const std::string& args) const {
   // A live master: a killed one may own slots until the failover.
   auto port = live_port();

@@ -53,6 +53,10 @@ class redis_cluster {
   std::string cli(const std::string& args) const;
   // One command to the node on `port` alone (no redirects): MOVED comes back as text.
   std::string node_cli(std::uint16_t port, const std::string& args) const;
+  // Several commands to the node on `port` over one connection, as redis-cli reads them
+  // from its input (quoted as at its prompt); the replies, one per line. For WAIT, which
+  // counts only the writes of its own connection.
+  std::string node_session(std::uint16_t port, const std::vector<std::string>& commands) const;
 
   // Every node's port, killed ones too, in start order.
   std::vector<std::uint16_t> ports() const;
