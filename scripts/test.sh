@@ -43,11 +43,22 @@ steps=0
 step() {
   local name=$1; shift
   steps=$((steps + 1))
-  local log="$work/step-$steps.log"
+  local log="$work/step-$steps.log" out tee_pid rc=0
   echo
   echo "==> $name"
   # Not a pipeline: a step runs in this shell (wait_build waits for this shell's child).
-  if "$@" > >(tee "$log") 2>&1; then
+  exec {out}> >(tee "$log")
+  tee_pid=$!
+  "$@" >&"$out" 2>&1 || rc=$?
+  exec {out}>&-
+  # tee ends once every writer has closed the pipe, so that the log is whole and its
+  # lines come before the verdict; a process a step left running may hold the pipe
+  # open, so wait a few seconds at most.
+  for _ in $(seq 50); do
+    kill -0 "$tee_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ "$rc" -eq 0 ]; then
     echo "==> $name: ok"
   else
     echo "==> $name: FAILED"
@@ -58,12 +69,12 @@ step() {
 }
 failed_logs=()
 
-# The failing tests a step's log names: ctest's list, node --test's failures (TAP when
-# not on a terminal, as in CI; the spec reporter's ✖ on one), a fuzz harness's verdict.
+# The failing tests a step's log names: ctest's list, node --test's failures (TAP: its
+# output goes to a pipe), a fuzz harness's verdict.
 recap() {
   local log=$1
   grep -E '^[[:space:]]+[0-9]+ - .*\((Failed|Timeout|SEGFAULT|Subprocess aborted|Exception|Child aborted)\)' "$log"
-  grep -E '^[[:space:]]*(not ok |✖ )' "$log" | sort -u
+  grep -E '^[[:space:]]*not ok ' "$log" | sort -u
   grep -E '^[a-z_]+ +FAILED \(log' "$log"
 } 2>/dev/null
 
@@ -74,8 +85,9 @@ free_port() {
 example() {
   local port
   port=$(free_port)
+  # Its output away from the step's log pipe, which it would hold open until stopped.
   redis-server --port "$port" --bind 127.0.0.1 --dir "$work" --save "" --appendonly no --daemonize no \
-    --logfile "$work/redis.log" &
+    --logfile "$work/redis.log" >/dev/null 2>&1 &
   redis_pid=$!
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
   cmake --install "$build" --prefix "$work/prefix" >/dev/null &&

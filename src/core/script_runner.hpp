@@ -39,7 +39,8 @@ boost::asio::awaitable<redis::reply> run_prepared(redis::connection& conn, const
 // Runs several scripts as one pipeline, in order; only the calls that met NOSCRIPT are
 // sent again. With more than one script, a round trip first loads those Redis lacks
 // (SCRIPT EXISTS), so that none of them meets NOSCRIPT while the others run: the calls
-// run in the order given. Error replies are returned in place, not thrown.
+// run in the order given (unless Redis loses a script between the two round trips: a
+// flush, a failover, a slot moved away). Error replies are returned in place, not thrown.
 boost::asio::awaitable<std::vector<redis::reply>> run_scripts(
     redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls);
 

@@ -183,6 +183,7 @@ TEST_F(queue_test, add_bulk_adds_in_order) {
 // plain add loads only the lean one; a bulk add that mixes kinds must not let the plain
 // ones run ahead of the others' reload (ids, and so the order, out of step).
 TEST_F(queue_test, add_bulk_of_mixed_kinds_keeps_its_order_after_a_script_flush) {
+  DROVER_SKIP_ON_CLUSTER("flushes the node's scripts, which the tests running beside load and flush too");
   EXPECT_EQ(cli("SCRIPT FLUSH"), "OK");
   with_queue([&](queue& q) -> net::awaitable<void> {
     co_await q.add("first", json::object());

@@ -20,8 +20,7 @@
 namespace drover {
 namespace {
 
-// One hash tag per test (the cluster pass runs two tests at once on one cluster): the
-// script's keys and the counter share a slot.
+// One hash tag per test: the script's keys and the counter share a slot.
 std::string tag_of(const std::string& test) { return "{script-runner-" + test + "}"; }
 
 std::vector<std::pair<const detail::lua::script*, detail::script_args>> drop_call(const std::string& tag) {
@@ -36,6 +35,7 @@ redis::command count_once(const std::string& tag) { return redis::command{"INCR"
 std::string counted(const std::string& tag) { return test::suite_cli(tag, "GET " + tag + ":then"); }
 
 TEST(script_runner, reloads_a_script_after_script_flush) {
+  DROVER_SKIP_ON_CLUSTER("flushes the node's scripts, which the tests running beside load and flush too");
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     auto conn = redis::connection::create(io.get_executor(), test::suite_redis_options());
     EXPECT_EQ(test::suite_cli(tag_of("reload"), "SCRIPT FLUSH"), "OK");
@@ -71,6 +71,7 @@ TEST(script_runner, names_the_script_when_it_raises_an_error) {
 }
 
 TEST(script_runner, after_a_flush_resend_runs_the_call_and_its_then_again) {
+  DROVER_SKIP_ON_CLUSTER("flushes the node's scripts, which the tests running beside load and flush too");
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     const auto tag = tag_of("resend");
     auto conn = redis::connection::create(io.get_executor(), test::suite_redis_options());
@@ -90,6 +91,7 @@ TEST(script_runner, after_a_flush_resend_runs_the_call_and_its_then_again) {
 
 // The fetcher's pipeline [dropStaleMarker, BZPOPMIN]: a blocking wait must not run twice.
 TEST(script_runner, after_a_flush_load_only_runs_the_then_once_and_loads_the_script_for_next_time) {
+  DROVER_SKIP_ON_CLUSTER("flushes the node's scripts, which the tests running beside load and flush too");
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     const auto tag = tag_of("load-only");
     auto conn = redis::connection::create(io.get_executor(), test::suite_redis_options());
