@@ -16,6 +16,23 @@ bool is_noscript(const redis::reply& r) { return r.is_error() && r.str.starts_wi
 
 redis::command load_command(const lua::script& s) { return redis::command{"SCRIPT", "LOAD", s.source}; }
 
+// Adds `s` to `scripts` unless it is there already; whether it added it.
+bool add_once(std::vector<const lua::script*>& scripts, const lua::script* s) {
+  if (std::find(scripts.begin(), scripts.end(), s) != scripts.end()) return false;
+  scripts.push_back(s);
+  return true;
+}
+
+// Throws when one of the SCRIPT LOADs of `loaded` (their replies first in `replies`)
+// was refused.
+void expect_loaded(const std::vector<const lua::script*>& loaded, const std::vector<redis::reply>& replies) {
+  for (std::size_t k = 0; k < loaded.size(); ++k) {
+    if (replies[k].is_error()) {
+      throw error(errc::script_error, fmt::format("cannot load script {}: {}", loaded[k]->name, replies[k].str));
+    }
+  }
+}
+
 }  // namespace
 
 redis::command script_command(const lua::script& s, const script_args& args) {
@@ -64,11 +81,7 @@ boost::asio::awaitable<std::vector<redis::reply>> load_missing(
     std::vector<redis::command> retry;
     std::vector<const lua::script*> loaded;
     for (auto i : missing) {
-      const auto* s = scripts[i];
-      if (std::find(loaded.begin(), loaded.end(), s) == loaded.end()) {
-        loaded.push_back(s);
-        retry.push_back(load_command(*s));
-      }
+      if (add_once(loaded, scripts[i])) retry.push_back(load_command(*scripts[i]));
     }
     const bool resend = policy == after_noscript::resend;
     if (resend) {
@@ -79,11 +92,7 @@ boost::asio::awaitable<std::vector<redis::reply>> load_missing(
     const auto timeout = resend ? extra_timeout : std::chrono::milliseconds{0};
     auto resent = conn.exec(std::move(retry), timeout);  // named: GCC 12 and temporaries in co_await
     auto again = co_await std::move(resent);
-    for (std::size_t k = 0; k < loaded.size(); ++k) {
-      if (again[k].is_error()) {
-        throw error(errc::script_error, fmt::format("cannot load script {}: {}", loaded[k]->name, again[k].str));
-      }
-    }
+    expect_loaded(loaded, again);
     if (resend) {
       for (std::size_t k = 0; k < missing.size(); ++k) replies[missing[k]] = std::move(again[loaded.size() + k]);
       if (has_then) then_replies.push_back(std::move(again.back()));
@@ -124,11 +133,7 @@ boost::asio::awaitable<void> load_absent(redis::connection& conn, const std::vec
   if (loads.empty()) co_return;
   auto sent = conn.exec(std::move(loads));
   auto loaded = co_await std::move(sent);
-  for (std::size_t k = 0; k < loading.size(); ++k) {
-    if (loaded[k].is_error()) {
-      throw error(errc::script_error, fmt::format("cannot load script {}: {}", loading[k]->name, loaded[k].str));
-    }
-  }
+  expect_loaded(loading, loaded);
 }
 
 // The calls' EVALSHAs (their arguments moved in) and `then` behind them.
@@ -149,11 +154,10 @@ boost::asio::awaitable<std::vector<redis::reply>> run_calls(
     scripts.push_back(s);
     cmds.push_back(script_command(*s, std::move(args)));
   }
-  std::vector<const lua::script*> distinct;
-  for (const auto* s : scripts) {
-    if (std::find(distinct.begin(), distinct.end(), s) == distinct.end()) distinct.push_back(s);
-  }
-  if (distinct.size() > 1) {
+  // Most pipelines hold one script (a bulk add of one kind, the fetcher's drop): no list.
+  if (std::any_of(scripts.begin(), scripts.end(), [&](const auto* s) { return s != scripts.front(); })) {
+    std::vector<const lua::script*> distinct;
+    for (const auto* s : scripts) add_once(distinct, s);
     auto check = load_absent(conn, distinct);
     co_await std::move(check);
   }

@@ -34,6 +34,12 @@ redis::command count_once(const std::string& tag) { return redis::command{"INCR"
 
 std::string counted(const std::string& tag) { return test::suite_cli(tag, "GET " + tag + ":then"); }
 
+// The counter gone and every script with it, as after a restart.
+void start_afresh(const std::string& tag) {
+  test::suite_cli(tag, "DEL " + tag + ":then");
+  EXPECT_EQ(test::suite_cli(tag, "SCRIPT FLUSH"), "OK");
+}
+
 TEST(script_runner, reloads_a_script_after_script_flush) {
   DROVER_SKIP_ON_CLUSTER("flushes the node's scripts, which the tests running beside load and flush too");
   run_async([&](net::io_context& io) -> net::awaitable<void> {
@@ -75,8 +81,7 @@ TEST(script_runner, after_a_flush_resend_runs_the_call_and_its_then_again) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     const auto tag = tag_of("resend");
     auto conn = redis::connection::create(io.get_executor(), test::suite_redis_options());
-    test::suite_cli(tag, "DEL " + tag + ":then");
-    EXPECT_EQ(test::suite_cli(tag, "SCRIPT FLUSH"), "OK");
+    start_afresh(tag);
     auto sent = detail::run_scripts_then(*conn, drop_call(tag), count_once(tag), std::chrono::milliseconds{0});
     auto replies = co_await std::move(sent);
     // The call's reply from the second pipeline, then one `then` reply per pipeline.
@@ -95,8 +100,7 @@ TEST(script_runner, after_a_flush_load_only_runs_the_then_once_and_loads_the_scr
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     const auto tag = tag_of("load-only");
     auto conn = redis::connection::create(io.get_executor(), test::suite_redis_options());
-    test::suite_cli(tag, "DEL " + tag + ":then");
-    EXPECT_EQ(test::suite_cli(tag, "SCRIPT FLUSH"), "OK");
+    start_afresh(tag);
     const std::chrono::milliseconds no_extra{0};
     auto sent =
         detail::run_scripts_then(*conn, drop_call(tag), count_once(tag), no_extra, detail::after_noscript::load_only);
