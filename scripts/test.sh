@@ -38,12 +38,13 @@ trap cleanup EXIT INT TERM
 
 failed=()
 steps=0
+timings=()  # "seconds name" per step, for the summary at the end
 # Runs one step; its output also goes to a log, so that the recap at the end can name
 # each failed step's failing tests (CI may keep only the end of a long run's output).
 step() {
   local name=$1; shift
   steps=$((steps + 1))
-  local log="$work/step-$steps.log" out tee_pid rc=0
+  local log="$work/step-$steps.log" out tee_pid rc=0 started=$SECONDS
   echo
   echo "==> $name"
   # Not a pipeline: a step runs in this shell (wait_build waits for this shell's child).
@@ -58,10 +59,12 @@ step() {
     kill -0 "$tee_pid" 2>/dev/null || break
     sleep 0.1
   done
+  local took=$((SECONDS - started))
+  timings+=("$(printf '%5d s  %s' "$took" "${name%% (*}")")
   if [ "$rc" -eq 0 ]; then
-    echo "==> $name: ok"
+    echo "==> $name: ok ($took s)"
   else
-    echo "==> $name: FAILED"
+    echo "==> $name: FAILED ($took s)"
     failed+=("$name")
     failed_logs+=("$log")
     return 1
@@ -124,10 +127,12 @@ start_build asan "$asan" -j "$jobs"
 step "format (clang-format as .clang-format says)" scripts/check-format.sh
 
 echo "==> release build"
+started=$SECONDS
 if ! cmake --build "$build" -j "$jobs"; then
   echo "==> release build: FAILED"
   exit 1
 fi
+timings+=("$(printf '%5d s  %s' $((SECONDS - started)) "release build")")
 
 export DROVER_BIN="$PWD/$build/apps/cli/drover"
 step "C++ tests" ctest --test-dir "$build" --output-on-failure -j 2 --timeout 180
@@ -166,6 +171,10 @@ if step "fuzz build (clang-15, libFuzzer)" wait_build fuzz; then
     env FUZZ_JOBS="$jobs" FUZZ_CORPUS="$work/fuzz-corpus" fuzz/run.sh "$fuzz" "$fuzz_seconds"
 fi
 
+# Where the time went: a step that waits for a background build counts only the wait.
+echo
+echo "==> time per step (whole run: $SECONDS s)"
+printf '%s\n' "${timings[@]}"
 echo
 if [ ${#failed[@]} -eq 0 ]; then
   echo "all test steps passed"
