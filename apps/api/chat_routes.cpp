@@ -2,12 +2,13 @@
 // assessment, and receive the job-completed webhook.
 #include "api/chat_routes.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <drover/json.hpp>
 #include <drover/queue.hpp>
 #include <drover_app/webhook_signature.hpp>
 
@@ -136,7 +137,7 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   json::value assessment = nullptr;
   if (ctx.assessment) {
     boost::system::error_code ec;
-    assessment = json::parse(*ctx.assessment, ec);
+    assessment = drover::parse_json(*ctx.assessment, ec);
     if (ec) assessment = nullptr;
   }
   json::object data;

@@ -1,8 +1,9 @@
 // webhook_routes.cpp - a webhook delivery and its attempts, read from the webhook-delivery queue.
 #include "api/webhook_routes.hpp"
 
-#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
+#include <drover/json.hpp>
 #include <drover/queue.hpp>
 
 #include <algorithm>
@@ -39,7 +40,7 @@ net::awaitable<response> delivery(api_context& app, route_request& r) {
   json::array attempts;
   for (const auto& line : lines) {
     boost::system::error_code ec;
-    auto v = json::parse(line, ec);
+    auto v = drover::parse_json(line, ec);
     if (!ec && v.is_object() && v.get_object().contains("attempt")) attempts.push_back(std::move(v));
   }
   json::object out;

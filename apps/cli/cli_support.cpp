@@ -1,10 +1,11 @@
 // cli_support.cpp - JSON flags and queue options shared by the commands.
 #include "cli_support.hpp"
 
-#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <fmt/format.h>
 
 #include <drover/error.hpp>
+#include <drover/json.hpp>
 
 namespace json = boost::json;
 
@@ -55,7 +56,7 @@ void replication_flags::apply_to(job_options& o) const {
 
 json::value parse_json(const std::string& text, const char* what) {
   boost::system::error_code ec;
-  auto v = json::parse(text, ec);
+  auto v = drover::parse_json(text, ec);
   if (ec) throw error(errc::invalid_argument, fmt::format("{} is not valid JSON: {}", what, ec.message()));
   return v;
 }

@@ -1,10 +1,11 @@
 // job_lines.cpp - one JSON object a line into new_job, with the line number in every error.
 #include "job_lines.hpp"
 
-#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <fmt/format.h>
 
 #include <drover/error.hpp>
+#include <drover/json.hpp>
 
 namespace json = boost::json;
 
@@ -22,7 +23,7 @@ bool blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::str
 
 new_job parse_job_line(std::string_view text, std::size_t line_no, std::string_view source) {
   boost::system::error_code ec;
-  auto v = json::parse(text, ec);
+  auto v = drover::parse_json(text, ec);
   if (ec) bad_line(source, line_no, fmt::format("not valid JSON ({})", ec.message()));
   if (!v.is_object()) bad_line(source, line_no, R"(expected an object {"name", "data", "opts"})");
   auto& o = v.as_object();

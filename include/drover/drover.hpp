@@ -12,6 +12,7 @@
 #include "drover/job_dependencies.hpp"
 #include "drover/job_options.hpp"
 #include "drover/job_state.hpp"
+#include "drover/json.hpp"
 #include "drover/manual_worker.hpp"
 #include "drover/queue.hpp"
 #include "drover/queue_events.hpp"

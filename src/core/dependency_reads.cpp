@@ -1,11 +1,12 @@
 // dependency_reads.cpp - see dependency_reads.hpp.
 #include "core/dependency_reads.hpp"
 
-#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <fmt/format.h>
 
 #include "core/scripts/get_dependency_counts.hpp"
 #include "drover/error.hpp"
+#include "drover/json.hpp"
 
 namespace json = boost::json;
 namespace net = boost::asio;
@@ -17,7 +18,7 @@ namespace {
 // A return value as Node's parseObjectValues reads it: JSON, or the text itself.
 json::value parse_value(const std::string& s) {
   boost::system::error_code ec;
-  auto v = json::parse(s, ec);
+  auto v = drover::parse_json(s, ec);
   if (ec) return json::value(s);
   return v;
 }

@@ -1,11 +1,12 @@
 // job.cpp - reading a job hash and showing a job as Node's toJSON() does.
 #include "drover/job.hpp"
 
-#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 #include <charconv>
 
 #include "core/cancellation.hpp"
+#include "drover/json.hpp"
 
 namespace json = boost::json;
 
@@ -15,7 +16,7 @@ namespace {
 
 json::value parse_or_string(const std::string& text) {
   boost::system::error_code ec;
-  auto v = json::parse(text, ec);
+  auto v = drover::parse_json(text, ec);
   if (ec) return json::value(json::string(text));
   return v;
 }

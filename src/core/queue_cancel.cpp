@@ -1,7 +1,7 @@
 // queue_cancel.cpp - queue::cancel: remove a job no worker holds, or ask the one
 // holding it to stop.
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 #include "core/cancellation.hpp"
 #include "core/clock.hpp"
@@ -9,6 +9,7 @@
 #include "core/scripts/cancel_job.hpp"
 #include "core/scripts/remove_job.hpp"
 #include "drover/error.hpp"
+#include "drover/json.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -19,7 +20,7 @@ namespace detail {
 
 std::string cancel_request_reason(std::string_view request_json) {
   boost::system::error_code ec;
-  auto v = json::parse(request_json, ec);
+  auto v = drover::parse_json(request_json, ec);
   if (ec || !v.is_object()) return {};
   const auto* r = v.get_object().if_contains("reason");
   return r && r->is_string() ? std::string(r->get_string()) : std::string();

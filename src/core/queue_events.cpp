@@ -2,11 +2,12 @@
 #include "drover/queue_events.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 #include "core/keys.hpp"
 #include "core/queue_connection.hpp"
 #include "drover/error.hpp"
+#include "drover/json.hpp"
 #include "redis/connection.hpp"
 
 namespace net = boost::asio;
@@ -31,7 +32,7 @@ namespace {
 json::value typed(std::string_view event, std::string_view field, const std::string& v) {
   if ((event == "completed" && field == "returnvalue") || (event == "progress" && field == "data")) {
     boost::system::error_code ec;
-    auto parsed = json::parse(v, ec);
+    auto parsed = drover::parse_json(v, ec);
     if (!ec) return parsed;
   }
   if ((event == "delayed" && field == "delay") || field == "attemptsMade" || field == "count") {

@@ -1,5 +1,5 @@
 // queue_operations.cpp - what an operator looks at: metrics, workers, their reports.
-#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 #include "core/clock.hpp"
 #include "core/queue_impl.hpp"
 #include "core/worker_heartbeat.hpp"
+#include "drover/json.hpp"
 #include "drover/queue.hpp"
 
 namespace net = boost::asio;
@@ -119,7 +120,7 @@ net::awaitable<std::vector<worker_status>> queue::get_worker_statuses() {
   for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
     const auto& field = r.elements[i].str;
     boost::system::error_code ec;
-    auto v = json::parse(r.elements[i + 1].str, ec);
+    auto v = drover::parse_json(r.elements[i + 1].str, ec);
     std::optional<worker_status> s;
     if (!ec) {
       try {

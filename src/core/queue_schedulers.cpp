@@ -1,6 +1,6 @@
 // queue_schedulers.cpp - a queue's job schedulers: upsert, read, list, count, remove.
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
@@ -10,6 +10,7 @@
 #include "core/scripts/get_job_scheduler.hpp"
 #include "core/scripts/remove_job_scheduler.hpp"
 #include "drover/error.hpp"
+#include "drover/json.hpp"
 #include "drover/queue.hpp"
 
 namespace json = boost::json;
@@ -77,12 +78,12 @@ std::optional<job_scheduler_info> to_info(std::string key, const std::vector<red
   if (auto* p = get("pattern")) info.pattern = *p;
   if (auto* d = get("data")) {
     boost::system::error_code ec;
-    auto v = json::parse(*d, ec);
+    auto v = drover::parse_json(*d, ec);
     info.template_data = ec ? json::value(*d) : v;
   }
   if (auto* o = get("opts")) {
     boost::system::error_code ec;
-    auto v = json::parse(*o, ec);
+    auto v = drover::parse_json(*o, ec);
     if (!ec && v.is_object()) info.template_opts = public_opts(v.get_object());
   }
   return info;

@@ -5,13 +5,14 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <fmt/format.h>
 
 #include <memory>
 
 #include "core/queue_impl.hpp"
 #include "core/scripts/is_finished.hpp"
+#include "drover/json.hpp"
 #include "redis/command.hpp"
 
 namespace net = boost::asio;
@@ -36,7 +37,7 @@ net::awaitable<std::string> stream_end(redis::connection& conn, const std::strin
 // A return value as Node's getReturnValue reads it: JSON when it parses, else the text.
 json::value return_value(const std::string& stored) {
   boost::system::error_code ec;
-  auto v = json::parse(stored, ec);
+  auto v = drover::parse_json(stored, ec);
   if (ec) return stored.empty() ? json::value(nullptr) : json::value(json::string(stored));
   return v;
 }

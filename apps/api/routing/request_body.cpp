@@ -1,11 +1,13 @@
 // request_body.cpp - JSON request bodies, read and refused the same way on every route.
 #include "api/routing/request_body.hpp"
 
-#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <string>
+
+#include <drover/json.hpp>
 
 #include "api/http_error.hpp"
 
@@ -29,7 +31,7 @@ boost::json::object json_object_body(const httpd::request& req, body_presence pr
     throw http_error(http::status::unsupported_media_type, "Content-Type must be application/json");
   }
   boost::system::error_code ec;
-  auto v = boost::json::parse(req.body(), ec);
+  auto v = drover::parse_json(req.body(), ec);
   if (ec) throw http_error(http::status::bad_request, "Malformed JSON: " + ec.message());
   if (!v.is_object()) throw http_error(http::status::bad_request, "Request body must be a JSON object");
   return std::move(v.get_object());

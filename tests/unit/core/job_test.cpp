@@ -148,6 +148,11 @@ TEST(job, from_hash_parses_json_fields_and_keeps_bad_json_as_text) {
       {"progress", "0.5", 0.5},
       {"progress", "{oops", "{oops"},
       {"parent", "{bad", "{bad"},
+      // What JSON.stringify writes and JSON.parse reads back exactly (drover/json.hpp):
+      // a decimal Boost alone reads one unit off, and half of an emoji.
+      {"data", R"({"x":0.9814678925280975})", json::object{{"x", 0.9814678925280975}}},
+      {"returnvalue", "123456789.12345679", 123456789.12345679},
+      {"data", R"({"s":"ab\ud83d"})", json::object{{"s", "ab\xEF\xBF\xBD"}}},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string(c.field) + "=" + c.stored);
@@ -159,6 +164,13 @@ TEST(job, from_hash_parses_json_fields_and_keeps_bad_json_as_text) {
                                                                           : j.parent;
     EXPECT_EQ(got, c.expected) << json::serialize(got);
   }
+}
+
+TEST(job, from_hash_reads_data_nested_deeper_than_32_levels_as_json) {
+  const std::string deep = std::string(40, '[') + "1" + std::string(40, ']');
+  auto j = job::from_hash("1", {"data", deep});
+  ASSERT_TRUE(j.data.is_array());
+  EXPECT_EQ(json::serialize(j.data), deep);
 }
 
 TEST(job, from_hash_tolerates_bad_opts_and_stacktrace) {

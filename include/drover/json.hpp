@@ -1,0 +1,32 @@
+// json.hpp - reading JSON text the way JavaScript's JSON.parse reads it.
+//
+// BullMQ writes a job's data, options, progress and return value with JSON.stringify
+// and reads them back with JSON.parse; so does every Node program that shares a queue
+// with drover. Boost 1.81's own parser differs from JSON.parse on input those programs
+// write: a decimal can come back one unit off in its last digit, nesting deeper than
+// 32 levels is refused, and so is an escaped lone UTF-16 surrogate ("\ud83d", which
+// JSON.stringify writes for half of an emoji cut by String.slice). parse_json reads
+// every number exactly (correctly rounded, as JSON.parse does), allows nesting up to
+// max_json_depth, and reads a lone surrogate as U+FFFD, since UTF-8 cannot hold it.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+#include <string_view>
+
+namespace drover {
+
+// Deep enough for any document a person writes; bounded, because a value is destroyed
+// recursively.
+inline constexpr std::size_t max_json_depth = 1000;
+
+// The value of one JSON document (whitespace around it allowed). On malformed text,
+// sets ec and returns null. Thread safety: any thread.
+boost::json::value parse_json(std::string_view text, boost::system::error_code& ec);
+
+// The same, throwing boost::system::system_error on malformed text.
+boost::json::value parse_json(std::string_view text);
+
+}  // namespace drover

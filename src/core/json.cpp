@@ -1,0 +1,206 @@
+// json.cpp - see drover/json.hpp. Boost.JSON's basic_parser does the parsing; the
+// handler below builds the value as Boost's own parser would, except that it reads each
+// double again from its text with std::from_chars (correctly rounded).
+#include "drover/json.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/error.hpp>
+#include <boost/json/value_stack.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <charconv>
+#include <optional>
+#include <string>
+
+namespace json = boost::json;
+using boost::system::error_code;
+
+namespace drover {
+
+namespace {
+
+class value_builder {
+ public:
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  json::value_stack stack;
+
+  bool on_document_begin(error_code&) { return true; }
+  bool on_document_end(error_code&) { return true; }
+  bool on_object_begin(error_code&) { return true; }
+  bool on_object_end(std::size_t n, error_code&) {
+    stack.push_object(n);
+    return true;
+  }
+  bool on_array_begin(error_code&) { return true; }
+  bool on_array_end(std::size_t n, error_code&) {
+    stack.push_array(n);
+    return true;
+  }
+  bool on_key_part(json::string_view s, std::size_t, error_code&) {
+    stack.push_chars(s);
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, error_code&) {
+    stack.push_key(s);
+    return true;
+  }
+  bool on_string_part(json::string_view s, std::size_t, error_code&) {
+    stack.push_chars(s);
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, error_code&) {
+    stack.push_string(s);
+    return true;
+  }
+  // A number split across writes arrives in parts; parse_json writes the text once, so
+  // this only matters for a number Boost hands over in pieces all the same.
+  bool on_number_part(json::string_view s, error_code&) {
+    number_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_int64(std::int64_t i, json::string_view, error_code&) {
+    number_.clear();
+    stack.push_int64(i);
+    return true;
+  }
+  bool on_uint64(std::uint64_t u, json::string_view, error_code&) {
+    number_.clear();
+    stack.push_uint64(u);
+    return true;
+  }
+  bool on_double(double boost_value, json::string_view s, error_code&) {
+    number_.append(s.data(), s.size());
+    double exact = boost_value;
+    // Out of range (1e400): from_chars leaves exact alone, and Boost's infinity stays,
+    // as JSON.parse gives Infinity.
+    std::from_chars(number_.data(), number_.data() + number_.size(), exact);
+    number_.clear();
+    stack.push_double(exact);
+    return true;
+  }
+  bool on_bool(bool b, error_code&) {
+    stack.push_bool(b);
+    return true;
+  }
+  bool on_null(error_code&) {
+    stack.push_null();
+    return true;
+  }
+  bool on_comment_part(json::string_view, error_code&) { return true; }
+  bool on_comment(json::string_view, error_code&) { return true; }
+
+ private:
+  std::string number_;
+};
+
+json::value parse_once(std::string_view text, error_code& ec) {
+  json::parse_options opts;
+  opts.max_depth = max_json_depth;
+  // Bytes that are not UTF-8 stay as they are, where JSON.parse would have seen U+FFFD.
+  opts.allow_invalid_utf8 = true;
+  json::basic_parser<value_builder> p(opts);
+  p.handler().stack.reset();
+  const std::size_t used = p.write_some(false, text.data(), text.size(), ec);
+  if (ec) return nullptr;
+  if (used < text.size()) {
+    ec = json::error::extra_data;
+    return nullptr;
+  }
+  return p.handler().stack.release();
+}
+
+bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// The code unit of a "\uXXXX" escape starting at text[i], if there is one.
+std::optional<unsigned> escape_at(std::string_view text, std::size_t i) {
+  if (i + 6 > text.size() || text[i] != '\\' || text[i + 1] != 'u') return std::nullopt;
+  unsigned unit = 0;
+  for (std::size_t k = i + 2; k < i + 6; ++k) {
+    if (!is_hex(text[k])) return std::nullopt;
+    unit = unit * 16 + static_cast<unsigned>(text[k] <= '9' ? text[k] - '0' : (text[k] | 0x20) - 'a' + 10);
+  }
+  return unit;
+}
+
+bool is_high(unsigned u) { return u >= 0xD800 && u <= 0xDBFF; }
+bool is_low(unsigned u) { return u >= 0xDC00 && u <= 0xDFFF; }
+
+// The text with each escaped surrogate that is not half of a pair written as \ufffd.
+// Walks strings escape by escape, so that "\\ud83d" (a backslash, then letters) stays.
+std::string without_lone_surrogates(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (!in_string) {
+      in_string = c == '"';
+      out += c;
+      ++i;
+      continue;
+    }
+    if (c == '"') {
+      in_string = false;
+      out += c;
+      ++i;
+      continue;
+    }
+    if (c != '\\' || i + 1 >= text.size()) {
+      out += c;
+      ++i;
+      continue;
+    }
+    const auto unit = escape_at(text, i);
+    if (!unit) {  // \" \\ \n ...: two characters, the second never ends the string
+      out.append(text.substr(i, 2));
+      i += 2;
+      continue;
+    }
+    if (is_high(*unit)) {
+      const auto next = escape_at(text, i + 6);
+      if (next && is_low(*next)) {
+        out.append(text.substr(i, 12));
+        i += 12;
+        continue;
+      }
+    }
+    out.append(is_high(*unit) || is_low(*unit) ? std::string_view("\\ufffd") : text.substr(i, 6));
+    i += 6;
+  }
+  return out;
+}
+
+// Whether the text holds an escaped surrogate anywhere (Boost 1.81 reports a lone one as
+// a plain syntax error, so the error alone does not tell).
+bool has_surrogate_escape(std::string_view text) {
+  for (auto i = text.find("\\u"); i != std::string_view::npos; i = text.find("\\u", i + 2)) {
+    const auto unit = escape_at(text, i);
+    if (unit && (is_high(*unit) || is_low(*unit))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+json::value parse_json(std::string_view text, error_code& ec) {
+  ec.clear();
+  auto v = parse_once(text, ec);
+  if (ec && has_surrogate_escape(text)) {
+    ec.clear();
+    v = parse_once(without_lone_surrogates(text), ec);
+  }
+  return v;
+}
+
+json::value parse_json(std::string_view text) {
+  error_code ec;
+  auto v = parse_json(text, ec);
+  if (ec) throw boost::system::system_error(ec, "parse_json");
+  return v;
+}
+
+}  // namespace drover
