@@ -80,7 +80,7 @@ api_config api_config::from_env() {
       throw error(errc::invalid_argument, "AUTH_MODE must be jwt or none (got '" + mode + "')");
     }
   }
-  if (c.auth == auth_mode::none && c.webhook_secret.empty()) c.webhook_secret = development_webhook_secret;
+  if (c.auth == auth_mode::none && c.webhook_secret.empty()) c.webhook_secret = app::development_webhook_secret;
   c.limits = api_limits::from_env();
   c.replication = app::replication_from_env(api_command_timeout);
   try {
@@ -102,15 +102,10 @@ api_config api_config::from_env() {
 
 void api_config::check_safe() const {
   if (auth == auth_mode::none) return;
-  if (webhook_secret.empty()) {
-    throw error(errc::invalid_argument,
-                "WEBHOOK_SECRET is not set: set it (the same value for drover api and drover workers), "
-                "e.g. WEBHOOK_SECRET=whsec_$(openssl rand -base64 32), or run with AUTH_MODE=none for development");
-  }
-  if (webhook_secret == development_webhook_secret) {
-    throw error(errc::invalid_argument,
-                "WEBHOOK_SECRET is the development default, with which anyone can forge job-completed webhooks; "
-                "set a secret of your own, or run with AUTH_MODE=none for development");
+  try {
+    app::require_production_webhook_secret(webhook_secret);
+  } catch (const std::invalid_argument& e) {
+    throw error(errc::invalid_argument, e.what());
   }
 }
 

@@ -88,8 +88,8 @@ struct api_config {
 
   // Reads the environment over the defaults; throws drover::error(invalid_argument).
   static api_config from_env();
-  // Refuses settings that are unsafe outside development: in AUTH_MODE=jwt a missing or
-  // development WEBHOOK_SECRET. Throws drover::error(invalid_argument) saying what to set.
+  // Refuses settings that are unsafe outside development: in AUTH_MODE=jwt a WEBHOOK_SECRET
+  // that is missing, the development one or too short (require_production_webhook_secret). Throws drover::error(invalid_argument) saying what to set.
   void check_safe() const;
   std::string own_webhook_url() const;
 };
@@ -97,8 +97,5 @@ struct api_config {
 // The dashboard's credentials from DASHBOARD_TOKEN and DASHBOARD_USERS (also used by
 // `drover dashboard`). Throws std::invalid_argument for a malformed DASHBOARD_USERS.
 admin_access dashboard_access_from_env();
-
-// The development webhook secret, accepted in AUTH_MODE=none only.
-inline constexpr const char* development_webhook_secret = "dev-webhook-secret";
 
 }  // namespace drover::api

@@ -27,6 +27,33 @@ std::string webhook_key(std::string_view secret) {
   return *key;
 }
 
+void require_production_webhook_secret(std::string_view secret, std::string_view setting) {
+  const std::string what(setting);
+  if (secret.empty()) {
+    throw std::invalid_argument(what + " is not set: set the same secret for drover api and drover workers, e.g. " +
+                                what + "=whsec_$(openssl rand -base64 32), or run with AUTH_MODE=none for development");
+  }
+  if (secret == development_webhook_secret) {
+    throw std::invalid_argument(what +
+                                " is the development default, with which anyone can forge job-completed webhooks; set "
+                                "a secret of your own, or run with AUTH_MODE=none for development");
+  }
+  std::string key;
+  try {
+    key = webhook_key(secret);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(what + ": " + e.what());
+  }
+  const bool whsec = secret.starts_with(secret_prefix);
+  const std::size_t minimum = whsec ? min_webhook_key_bytes : min_plain_webhook_secret_chars;
+  if (key.size() < minimum) {
+    throw std::invalid_argument(what + " is too short to resist guessing: " + std::to_string(key.size()) +
+                                (whsec ? " bytes of key after whsec_, at least " : " characters, at least ") +
+                                std::to_string(minimum) + " needed; e.g. " + what +
+                                "=whsec_$(openssl rand -base64 32)");
+  }
+}
+
 std::string sign_webhook(std::string_view secret, std::string_view id, std::int64_t timestamp, std::string_view body) {
   const std::string key = webhook_key(secret);
   std::string message;

@@ -84,26 +84,19 @@ workers_config workers_config::from_env() {
   if (const char* v = env("WORKERS_BIND")) c.bind = v;
   if (const char* v = env("METRICS_TOKEN")) c.metrics_token = v;
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
-  // As the API: receivers could not trust a signature made with a secret everyone knows,
-  // so outside the development mode there is no default and the known one is refused.
-  constexpr std::string_view development_secret = "dev-webhook-secret";
+  // As the API: a receiver cannot trust a signature made with a secret everyone knows or
+  // can guess, so outside the development mode there is no default.
   const char* mode = env("AUTH_MODE");
   const bool development = mode && std::string_view(mode) == "none";
-  if (development && c.webhook_secret.empty()) c.webhook_secret = development_secret;
-  if (!development && c.webhook_secret.empty()) {
-    throw error(errc::invalid_argument,
-                "WEBHOOK_SECRET is not set: set the same secret as drover api's, or AUTH_MODE=none for development");
-  }
-  if (!development && c.webhook_secret == development_secret) {
-    throw error(errc::invalid_argument,
-                "WEBHOOK_SECRET is the development default, with which anyone could sign webhooks; set a secret of "
-                "your own, or AUTH_MODE=none for development");
-  }
-  // A "whsec_" secret that is not base64 would fail every delivery: refuse it now.
+  if (development && c.webhook_secret.empty()) c.webhook_secret = app::development_webhook_secret;
   try {
-    app::webhook_key(c.webhook_secret);
+    if (development) {
+      app::webhook_key(c.webhook_secret);  // a malformed whsec_ secret would fail every delivery
+    } else {
+      app::require_production_webhook_secret(c.webhook_secret);  // names WEBHOOK_SECRET itself
+    }
   } catch (const std::invalid_argument& e) {
-    throw error(errc::invalid_argument, fmt::format("WEBHOOK_SECRET: {}", e.what()));
+    throw error(errc::invalid_argument, development ? fmt::format("WEBHOOK_SECRET: {}", e.what()) : e.what());
   }
   // The API's own receiver is a destination by configuration, so it is always allowed.
   auto allowed = api_own_address();

@@ -83,7 +83,7 @@ test('the chat page shows the streamed answer, falls back to polling, and shows 
 test('with AUTH_MODE=jwt the chat page asks for a token, keeps it for the tab, and chats as its user', { timeout: 120000 }, async () => {
   const { HsIssuer } = await import('./tokens.mjs');
   const hs = new HsIssuer();
-  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'browser-secret-not-dev' } });
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'browser-secret-not-dev-0123456789abcdef0123456789' } });
   const browser = await openBrowser();
 
   // Without a token the page offers the sign-in field.

@@ -53,7 +53,7 @@ test('no single client exhausts the API', { timeout: 180000 }, async () => {
   const hs = new HsIssuer();
   const sys = await startSystem({
     env: {
-      AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'flood-secret-not-dev',
+      AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'flood-secret-not-dev-0123456789abcdef0123456789',
       RATE_LIMIT_SEND_USER: '1/m,5', RATE_LIMIT_SEND_ADDRESS: 'off',
       DOCUMENT_MAX_BYTES: String(2 * MiB), MAX_UPLOAD_BYTES_IN_FLIGHT: String(24 * MiB),
       MAX_CONNECTIONS_PER_IP: '1000', MAX_CONNECTIONS: '1000',

@@ -14,7 +14,7 @@ const SECRETS = {
   redisPassword: 'redis-pw-Zq81x',
   databasePassword: 'pg-pw-Kd02m',
   aiKey: 'sk-e2e-ai-key-7Hq3',
-  webhookSecret: 'whsec-e2e-Pp45r',
+  webhookSecret: 'whsec-e2e-Pp45r-0123456789abcdef0123456789',
   alertUrlToken: 'alert-token-Mm92v',
 };
 

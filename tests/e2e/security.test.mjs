@@ -166,7 +166,7 @@ test('RS256 from a PEM file and ES256 from a JWKS file, rotated while the API ru
   const dir = tempDir();
   const rsa = new AsymmetricIssuer('rsa');
   writeFileSync(path.join(dir, 'key.pem'), rsa.publicPem());
-  const pem = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_PUBLIC_KEY_FILE: path.join(dir, 'key.pem'), WEBHOOK_SECRET: 'rs-secret-not-dev', AUTH_JWT_ISSUER: 'https://issuer.test', AUTH_JWT_AUDIENCE: 'drover' } });
+  const pem = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_PUBLIC_KEY_FILE: path.join(dir, 'key.pem'), WEBHOOK_SECRET: 'rs-secret-not-dev-0123456789abcdef0123456789', AUTH_JWT_ISSUER: 'https://issuer.test', AUTH_JWT_AUDIENCE: 'drover' } });
   const good = rsa.token('carol', { iss: 'https://issuer.test', aud: ['other', 'drover'] });
   const send = (base, token) => call(base, 'POST', '/api/chat/send', { token, body: { conversationId: `c-${Math.random()}`, message: 'hi' } });
   assert.equal((await send(pem.base, good)).status, 200);
@@ -179,7 +179,7 @@ test('RS256 from a PEM file and ES256 from a JWKS file, rotated while the API ru
   const second = new AsymmetricIssuer('ec', 'k2');
   const jwks = path.join(dir, 'jwks.json');
   writeFileSync(jwks, JSON.stringify({ keys: [first.jwk()] }));
-  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWKS_FILE: jwks, WEBHOOK_SECRET: 'es-secret-not-dev' } });
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWKS_FILE: jwks, WEBHOOK_SECRET: 'es-secret-not-dev-0123456789abcdef0123456789' } });
   assert.equal((await send(sys.base, first.token('dave'))).status, 200);
   assert.equal((await send(sys.base, second.token('dave'))).status, 401, 'unknown kid');
   writeFileSync(jwks, JSON.stringify({ keys: [second.jwk()] }));
@@ -193,7 +193,7 @@ test('a production start refuses unsafe settings; make run opts into development
     env: { PATH: process.env.PATH, PORT: port, REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: 'sqlite::memory:', ...env },
     encoding: 'utf8', timeout: 15000,
   });
-  const noKey = start({ WEBHOOK_SECRET: 'a-real-secret' });
+  const noKey = start({ WEBHOOK_SECRET: 'a-real-secret-0123456789abcdef0123456789' });
   assert.notEqual(noKey.status, 0);
   assert.match(noKey.stderr + noKey.stdout, /AUTH_JWT_SECRET|AUTH_MODE=none/);
   const devSecret = start({ AUTH_JWT_SECRET: 'x'.repeat(32), WEBHOOK_SECRET: 'dev-webhook-secret' });
@@ -202,6 +202,13 @@ test('a production start refuses unsafe settings; make run opts into development
   const noSecret = start({ AUTH_JWT_SECRET: 'x'.repeat(32) });
   assert.notEqual(noSecret.status, 0);
   assert.match(noSecret.stderr + noSecret.stdout, /WEBHOOK_SECRET is not set/);
+  // A secret short enough to try every value of against the receiver (a security review
+  // forged a webhook through a one-byte whsec_ key in 256 tries) is refused by both apps.
+  for (const weak of ['x', 'whsec_AA==', 'short-words-secret']) {
+    const api = start({ AUTH_JWT_SECRET: 'x'.repeat(32), WEBHOOK_SECRET: weak });
+    assert.notEqual(api.status, 0, weak);
+    assert.match(api.stderr + api.stdout, /WEBHOOK_SECRET is too short/, weak);
+  }
   // The Workers app, which signs the webhooks, refuses the same.
   const workers = (env) => spawnSync(DROVER_BIN, ['workers'], {
     env: { PATH: process.env.PATH, WORKERS_PORT: port, REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: 'sqlite::memory:', ...env },
@@ -209,10 +216,13 @@ test('a production start refuses unsafe settings; make run opts into development
   });
   assert.match(workers({}).stderr + workers({}).stdout, /WEBHOOK_SECRET is not set/);
   assert.notEqual(workers({ WEBHOOK_SECRET: 'dev-webhook-secret' }).status, 0);
+  const weakWorkers = workers({ WEBHOOK_SECRET: 'whsec_AA==' });
+  assert.notEqual(weakWorkers.status, 0);
+  assert.match(weakWorkers.stderr + weakWorkers.stdout, /WEBHOOK_SECRET is too short/);
   // The forged webhook the issue describes: with the development secret the API never
   // starts outside AUTH_MODE=none, so nobody can sign with it.
   const hs = new HsIssuer();
-  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'the-real-one' } });
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'the-real-one-0123456789abcdef0123456789' } });
   const { createHmac } = await import('node:crypto');
   const body = JSON.stringify({ jobId: 'x', conversationId: 'victim', userId: 'v', result: { response: 'forged' } });
   const ts = Math.floor(Date.now() / 1000);
@@ -226,7 +236,7 @@ test('metrics behind METRICS_TOKEN and on a port of their own; readiness and err
   const hs = new HsIssuer();
   const metricsPort = String(await freePort());
   const sys = await startSystem({
-    env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'metrics-secret-not-dev', METRICS_TOKEN: 'scrape-me', METRICS_PORT: metricsPort },
+    env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'metrics-secret-not-dev-0123456789abcdef0123456789', METRICS_TOKEN: 'scrape-me', METRICS_PORT: metricsPort },
   });
   // The API: /metrics moved to its own listener, which wants the token.
   assert.equal((await fetch(`${sys.base}/metrics`)).status, 404);
@@ -274,7 +284,7 @@ test('failed dashboard logins are throttled per address and per user name', { ti
 
 test('a job that has already finished sends its final event on subscribe-job; an unstarted conversation is claimed by its first joiner', { timeout: 60000 }, async () => {
   const hs = new HsIssuer();
-  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'late-secret-not-dev' } });
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'late-secret-not-dev-0123456789abcdef0123456789' } });
   const frank = hs.token('frank');
   const sent = await call(sys.base, 'POST', '/api/chat/send', { token: frank, body: { conversationId: 'late-1', message: 'hi' } });
   await finished(sys.base, sent.body.jobId, frank);
@@ -295,7 +305,7 @@ test('a job that has already finished sends its final event on subscribe-job; an
 
 test('behind a trusted proxy each client has its own address budget; nobody else can claim an address', { timeout: 60000 }, async () => {
   const hs = new HsIssuer();
-  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'proxy-secret-not-dev',
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'proxy-secret-not-dev-0123456789abcdef0123456789',
     TRUSTED_PROXIES: '127.0.0.1', RATE_LIMIT_SEND_ADDRESS: '1/m,2' } });
   const send = (forwarded, i) => call(sys.base, 'POST', '/api/chat/send',
     { token: hs.token(`p-${forwarded}-${i}`), body: { conversationId: `p-${forwarded}-${i}`, message: 'x' }, headers: { 'x-forwarded-for': `6.6.6.6, ${forwarded}` } });

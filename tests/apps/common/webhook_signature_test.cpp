@@ -5,7 +5,10 @@
 #include <chrono>
 
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
+#include <drover_app/base64.hpp>
 #include <drover_app/webhook_signature.hpp>
 
 namespace drover::app {
@@ -69,6 +72,37 @@ TEST(webhook_signature, verification_table) {
   };
   for (const auto& r : rows) {
     EXPECT_EQ(verify_webhook(r.secret, r.id, r.timestamp, r.signature, r.body), r.expected) << r.what;
+  }
+}
+
+// The message of the std::invalid_argument require_production_webhook_secret throws, or "".
+std::string refusal(std::string_view secret) {
+  try {
+    require_production_webhook_secret(secret);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(require_production_webhook_secret, refuses_what_anyone_could_sign_with) {
+  EXPECT_NE(refusal("").find("WEBHOOK_SECRET is not set"), std::string::npos);
+  EXPECT_NE(refusal("dev-webhook-secret").find("development default"), std::string::npos);
+  EXPECT_NE(refusal("whsec_***").find("not base64"), std::string::npos);
+  // One byte of key: 256 tries against the receiver forge a webhook (a security review did).
+  EXPECT_NE(refusal("x").find("too short"), std::string::npos);
+  EXPECT_NE(refusal("whsec_AA==").find("1 bytes of key after whsec_, at least 24"), std::string::npos);
+  EXPECT_NE(refusal(std::string(31, 'k')).find("31 characters, at least 32"), std::string::npos);
+  // 23 random bytes, base64: still short of the Standard Webhooks minimum.
+  EXPECT_NE(refusal("whsec_" + base64_encode(std::string(23, '\x5a'))).find("too short"), std::string::npos);
+}
+
+TEST(require_production_webhook_secret, accepts_a_long_enough_secret_and_never_echoes_one) {
+  EXPECT_EQ(refusal(std::string(32, 'k')), "");
+  EXPECT_EQ(refusal("whsec_" + base64_encode(std::string(24, '\x5a'))), "");
+  EXPECT_EQ(refusal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), "");  // the Standard Webhooks example's length
+  for (const char* secret : {"short-secret-words", "whsec_AA=="}) {
+    EXPECT_EQ(refusal(secret).find(secret), std::string::npos) << secret;
   }
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,6 +24,21 @@ std::string webhook_key(std::string_view secret);
 // value of the `webhook-signature` header. `timestamp` is in seconds since the epoch.
 // Throws std::invalid_argument as webhook_key does.
 std::string sign_webhook(std::string_view secret, std::string_view id, std::int64_t timestamp, std::string_view body);
+
+// The secret drover api and drover workers sign with in the development mode
+// (AUTH_MODE=none) when WEBHOOK_SECRET is unset. Everyone knows it.
+inline constexpr std::string_view development_webhook_secret = "dev-webhook-secret";
+
+// The shortest key a production start signs with: the Standard Webhooks minimum for a
+// "whsec_" key (random bytes); a plain secret, typed by a person, needs 32 characters.
+// A key of a few bytes is found by trying them all against the receiver.
+inline constexpr std::size_t min_webhook_key_bytes = 24;
+inline constexpr std::size_t min_plain_webhook_secret_chars = 32;
+
+// Refuses, with std::invalid_argument naming `setting` and saying what to do, a secret a
+// production start must not sign or verify with: unset, the development one, malformed
+// (webhook_key), or shorter than the minimums above. The message never contains it.
+void require_production_webhook_secret(std::string_view secret, std::string_view setting = "WEBHOOK_SECRET");
 
 enum class webhook_check { ok, missing_headers, bad_timestamp, too_old_or_new, bad_signature };
 
