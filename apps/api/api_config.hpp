@@ -89,7 +89,8 @@ struct api_config {
   // Reads the environment over the defaults; throws drover::error(invalid_argument).
   static api_config from_env();
   // Refuses settings that are unsafe outside development: in AUTH_MODE=jwt a WEBHOOK_SECRET
-  // that is missing, the development one or too short (require_production_webhook_secret). Throws drover::error(invalid_argument) saying what to set.
+  // that is missing, the development one or too short (require_production_webhook_secret). Throws
+  // drover::error(invalid_argument) saying what to set.
   void check_safe() const;
   std::string own_webhook_url() const;
 };
