@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
@@ -132,6 +133,25 @@ net::awaitable<void> drain(beast::tcp_stream& stream, std::chrono::milliseconds 
   }
 }
 
+// Whether the request's body is framed in a way both this server and any proxy in front
+// of it read alike: no Transfer-Encoding, or exactly "chunked". Beast reads any other
+// coding list (`xchunked`, `gzip`, `chunked, identity`) as no body at all, so the bytes
+// a proxy forwarded as the body would be run as a request of their own (request
+// smuggling); RFC 9112 section 6.1 says to answer 400 and close.
+bool framed_unambiguously(const http::request_header<>& h) {
+  std::size_t codings = 0;
+  bool chunked = false;
+  const auto [first, last] = h.equal_range(http::field::transfer_encoding);
+  for (auto it = first; it != last; ++it) {
+    ++codings;
+    auto v = it->value();
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    chunked = beast::iequals(v, "chunked");
+  }
+  return codings == 0 || (codings == 1 && chunked);
+}
+
 // The reply to a request the parser refused; the connection closes after it.
 response parse_error_reply(const boost::system::error_code& ec) {
   request dummy;
@@ -141,6 +161,10 @@ response parse_error_reply(const boost::system::error_code& ec) {
     return error_response(dummy, http::status::payload_too_large, "Request body too large");
   if (ec == http::error::header_limit) {
     return error_response(dummy, http::status::request_header_fields_too_large, "Request headers too large");
+  }
+  if (ec == http::error::bad_transfer_encoding) {
+    return error_response(dummy, http::status::bad_request,
+                          "Unsupported Transfer-Encoding: send a Content-Length, or Transfer-Encoding: chunked alone");
   }
   return error_response(dummy, http::status::bad_request, "Malformed HTTP request: " + ec.message());
 }
@@ -204,6 +228,7 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     // The body's bytes, held from before its read until the reply is written.
     upload_budget::reservation body_bytes;
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (!ec && !framed_unambiguously(parser.get())) ec = http::error::bad_transfer_encoding;
     if (!ec) {
       const std::size_t limit = opts_.body_limit_for ? opts_.body_limit_for(parser.get()) : opts_.body_limit;
       auto length = parser.content_length();

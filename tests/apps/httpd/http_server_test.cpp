@@ -221,4 +221,35 @@ TEST(HttpServer, ASlowLorisRequestIsCutAtTheReadTimeout) {
   EXPECT_EQ(server.connections(), 0u);
 }
 
+// A request whose body framing a proxy and this server could read differently is
+// refused and its connection closed, so that its "body" never runs as a second request
+// (request smuggling, RFC 9112 section 6.1).
+TEST(HttpServer, RefusesATransferEncodingOtherThanChunkedAndCloses) {
+  running_server server({});
+  const std::string smuggled = "GET /second HTTP/1.1\r\nHost: t\r\n\r\n";
+  for (const char* coding : {"xchunked", "gzip", "chunked, identity", "identity", "gzip, chunked"}) {
+    SCOPED_TRACE(coding);
+    client c(server.port());
+    auto res =
+        c.send("POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + std::string(coding) + "\r\n\r\n" + smuggled);
+    EXPECT_EQ(res.result(), http::status::bad_request);
+    EXPECT_NE(error_of(res).find("Unsupported Transfer-Encoding"), std::string::npos) << error_of(res);
+    EXPECT_TRUE(c.closed_by_server());
+  }
+  // Two Transfer-Encoding fields are as ambiguous as a list.
+  client twice(server.port());
+  auto res = twice.send(
+      "POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  EXPECT_EQ(res.result(), http::status::bad_request);
+}
+
+TEST(HttpServer, ReadsAChunkedBodyAndKeepsTheConnection) {
+  running_server server({});
+  client c(server.port());
+  auto res = c.send("POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding:  Chunked \r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(boost::json::parse(res.body()).at("size").as_int64(), 5);
+  EXPECT_EQ(c.send(get_request).result(), http::status::ok);
+}
+
 }  // namespace
