@@ -8,6 +8,7 @@
 
 #include <drover/job_options.hpp>
 #include <drover/redis_options.hpp>
+#include <drover_app/fast_fail.hpp>
 #include <drover_app/queue_shards.hpp>
 
 #include "api/admin_access.hpp"
@@ -47,7 +48,7 @@ struct api_limits {
 
 // The command timeout of the API's Redis connections: it answers callers within about a
 // second even when Redis is away.
-inline constexpr std::chrono::milliseconds api_command_timeout{1000};
+inline constexpr std::chrono::milliseconds api_command_timeout = app::fast_fail_command_timeout;
 
 struct api_config {
   std::string bind = "0.0.0.0";

@@ -12,6 +12,7 @@
 #include <drover/discovery.hpp>
 #include <drover/error.hpp>
 #include <drover_app/alert_state.hpp>
+#include <drover_app/fast_fail.hpp>
 #include <drover_app/queue_shards.hpp>
 
 #include "api/admin_api.hpp"
@@ -38,13 +39,7 @@ using httpd::json_response;
 namespace {
 
 // The API answers callers within about a second even when Redis is away.
-redis_options fast_fail(redis_options o) {
-  o.connect_timeout = std::chrono::milliseconds(800);
-  o.command_timeout = api_command_timeout;
-  return o;
-}
-
-queue_options queue_options_for(const api_config& cfg) { return queue_options{cfg.prefix, fast_fail(cfg.redis)}; }
+queue_options queue_options_for(const api_config& cfg) { return queue_options{cfg.prefix, app::fast_fail(cfg.redis)}; }
 
 // The settings, once the queues' shards are known to suit the prefix (on a cluster): the
 // check's error says what to set, where the queue's own would only say what is wrong.
@@ -74,7 +69,7 @@ std::unique_ptr<gatekeeper> make_gatekeeper(net::any_io_executor ex, const api_c
                               e.what()));
     }
   }
-  auto limiter = std::make_unique<rate_limiter>(ex, fast_fail(cfg.redis), cfg.rates, rate_scope(cfg));
+  auto limiter = std::make_unique<rate_limiter>(ex, app::fast_fail(cfg.redis), cfg.rates, rate_scope(cfg));
   return std::make_unique<gatekeeper>(cfg.auth, std::move(verifier), cfg.dashboard, cfg.metrics_token,
                                       std::move(limiter));
 }
@@ -90,9 +85,11 @@ api_server::api_server(net::any_io_executor ex, api_config cfg)
       // Every queue under the prefix, with BullMQ's totals: the API sees all the workers.
       queue_stats_(
           ex, registry_, queue_options_for(cfg_),
-          [ex, redis = fast_fail(cfg_.redis), prefix = cfg_.prefix]() { return discover_queues(ex, redis, prefix); },
+          [ex, redis = app::fast_fail(cfg_.redis), prefix = cfg_.prefix]() {
+            return discover_queues(ex, redis, prefix);
+          },
           true),
-      alert_reader_(ex, fast_fail(cfg_.redis)),
+      alert_reader_(ex, app::fast_fail(cfg_.redis)),
       db_pool_(cfg_.db_threads),
       ai_queue_(ex, "ai-processing", cfg_.shards.ai, queue_options_for(cfg_)),
       webhook_queue_(ex, "webhook-delivery", cfg_.shards.webhooks, queue_options_for(cfg_)),

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "drover_app/blocking_call.hpp"
+#include "drover_app/fast_fail.hpp"
 
 namespace net = boost::asio;
 
@@ -20,13 +21,6 @@ struct connectivity_monitor::state {
 
 namespace {
 
-// Fail fast: a probe that waits for the default 10 s would report a dead Redis late.
-redis_options probe_options(redis_options o) {
-  o.connect_timeout = std::chrono::milliseconds(1000);
-  o.command_timeout = std::chrono::milliseconds(2000);
-  return o;
-}
-
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -37,7 +31,7 @@ connectivity_monitor::connectivity_monitor(net::any_io_executor ex, metrics::reg
                                            std::string client_name)
     : ex_(ex),
       endpoint_(redis.endpoint()),
-      redis_(ex, probe_options(std::move(redis)), std::move(client_name)),
+      redis_(ex, fast_fail(std::move(redis)), std::move(client_name)),
       roundtrip_(r.add_histogram("drover_redis_roundtrip_seconds", "Time a PING to Redis takes to be answered.", {},
                                  metrics::latency_buckets())),
       redis_up_(r.add_gauge("drover_redis_up", "1 when Redis answered the last PING, else 0.")),

@@ -25,6 +25,7 @@
 
 #include <drover_app/connectivity_monitor.hpp>
 #include <drover_app/env.hpp>
+#include <drover_app/fast_fail.hpp>
 #include <drover_app/logging/redact.hpp>
 #include <drover_app/metrics/queue_collector.hpp>
 #include <drover_app/metrics/registry.hpp>
@@ -135,7 +136,8 @@ struct workers_app::impl {
       : ex(ex),
         cfg(checked(std::move(c))),
         ai(make_ai_provider(ex, cfg.ai)),
-        webhooks(ex, "webhook-delivery", cfg.shards.webhooks, queue_options{cfg.prefix, cfg.redis}) {}
+        webhooks(ex, "webhook-delivery", cfg.shards.webhooks, queue_options{cfg.prefix, cfg.redis}),
+        readiness(ex, "webhook-delivery", cfg.shards.webhooks, queue_options{cfg.prefix, app::fast_fail(cfg.redis)}) {}
 
   // The options of the worker of the app queue `name` (a sharded worker gives each shard
   // its own dead-letter queue, in the shard's slot: sharded_worker.hpp).
@@ -231,7 +233,7 @@ struct workers_app::impl {
     if (target == "/readyz") {
       std::string redis_state = "ok";
       try {
-        co_await webhooks.is_paused();
+        co_await readiness.is_paused();
       } catch (const std::exception& e) {
         // Which dependency is away, never why: driver messages name hosts.
         redis_state = "unavailable";
@@ -253,11 +255,15 @@ struct workers_app::impl {
   job_metrics jobs{registry};
   app::connectivity_monitor connectivity{ex, registry, cfg.redis, ""};
   // Every queue under the prefix, so that a queue worked by another program shows too.
-  app::metrics::queue_collector queue_stats{
-      ex, registry, queue_options{cfg.prefix, cfg.redis},
-      [ex = ex, redis = cfg.redis, prefix = cfg.prefix]() { return discover_queues(ex, redis, prefix); }, false};
+  app::metrics::queue_collector queue_stats{ex, registry, queue_options{cfg.prefix, app::fast_fail(cfg.redis)},
+                                            [ex = ex, redis = app::fast_fail(cfg.redis), prefix = cfg.prefix]() {
+                                              return discover_queues(ex, redis, prefix);
+                                            },
+                                            false};
   std::unique_ptr<ai_provider> ai;
   app::app_queue webhooks;
+  // Answers /readyz within about two seconds when Redis hangs (webhooks' commands wait 10 s).
+  app::app_queue readiness;
   std::unique_ptr<alert_evaluator> alerts;
   // One connection each: document processing writes chunks in long transactions that
   // prompt searches should not queue behind.
@@ -338,6 +344,7 @@ net::awaitable<void> workers_app::stop(std::chrono::milliseconds grace) {
     co_await t.async_wait(net::use_awaitable);
   }
   i.webhooks.close();
+  i.readiness.close();
 }
 
 std::uint16_t workers_app::port() const { return impl_->http ? impl_->http->port() : 0; }

@@ -23,10 +23,6 @@ json::value parse_value(const std::string& s) {
   return v;
 }
 
-void check(const redis::reply& r, std::string_view what) {
-  if (r.is_error()) throw error(errc::redis_error, fmt::format("{}: {}", what, r.str));
-}
-
 // A field/value list (HGETALL, or HSCAN's second element) into `out`.
 template <class Map, class Convert>
 void pairs_into(const redis::reply& r, Map& out, Convert convert) {
@@ -53,7 +49,7 @@ std::int64_t scan_cursor(const redis::reply& r) {
 net::awaitable<std::optional<job>> read_job(redis::connection& conn, const queue_keys& k, std::string id) {
   redis::command cmd{"HGETALL", k.job(id)};
   auto r = co_await conn.exec(std::move(cmd));
-  check(r, "HGETALL " + k.job(id));
+  redis::expect_no_error(r, "HGETALL " + k.job(id));
   if (r.elements.empty()) co_return std::nullopt;
   co_return job::from_hash(std::move(id), strings(r));
 }
@@ -61,7 +57,7 @@ net::awaitable<std::optional<job>> read_job(redis::connection& conn, const queue
 net::awaitable<json::object> read_children_values(redis::connection& conn, const queue_keys& k, std::string id) {
   redis::command cmd{"HGETALL", k.processed(id)};
   auto r = co_await conn.exec(std::move(cmd));
-  check(r, "HGETALL " + k.processed(id));
+  redis::expect_no_error(r, "HGETALL " + k.processed(id));
   json::object values;
   pairs_into(r, values, parse_value);
   co_return values;
@@ -71,7 +67,7 @@ net::awaitable<std::map<std::string, std::string>> read_ignored_failures(redis::
                                                                          std::string id) {
   redis::command cmd{"HGETALL", k.ignored_failures(id)};
   auto r = co_await conn.exec(std::move(cmd));
-  check(r, "HGETALL " + k.ignored_failures(id));
+  redis::expect_no_error(r, "HGETALL " + k.ignored_failures(id));
   std::map<std::string, std::string> reasons;
   pairs_into(r, reasons, [](const std::string& s) { return s; });
   co_return reasons;
@@ -89,7 +85,7 @@ net::awaitable<job_dependencies> read_dependencies(redis::connection& conn, cons
     cmds.push_back(redis::command{"HGETALL", k.ignored_failures(id)});
     cmds.push_back(redis::command{"ZRANGE", k.unsuccessful(id), "0", "-1"});
     auto r = co_await conn.exec(std::move(cmds));
-    for (const auto& each : r) check(each, "reading the dependencies of job " + id);
+    for (const auto& each : r) redis::expect_no_error(each, "reading the dependencies of job " + id);
     pairs_into(r[0], out.processed, as_value);
     out.unprocessed = strings(r[1]);
     pairs_into(r[2], out.ignored, as_text);
@@ -109,7 +105,7 @@ net::awaitable<job_dependencies> read_dependencies(redis::connection& conn, cons
     cmds.push_back(redis::command{"ZRANGE", k.unsuccessful(id)}.push(p.cursor).push(p.cursor + p.count - 1));
   }
   auto r = co_await conn.exec(std::move(cmds));
-  for (const auto& each : r) check(each, "reading the dependencies of job " + id);
+  for (const auto& each : r) redis::expect_no_error(each, "reading the dependencies of job " + id);
   std::size_t i = 0;
   if (q.processed) {
     out.next_processed_cursor = scan_cursor(r[i]);

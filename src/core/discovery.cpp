@@ -42,7 +42,7 @@ net::awaitable<void> scan_queues(redis::connection& conn, const std::string& pre
       redis::command scan{"SCAN", cursor};
       scan.push("MATCH").push(pattern).push("COUNT").push(1000);
       auto r = co_await conn.exec(std::move(scan));
-      if (r.is_error()) throw error(errc::redis_error, fmt::format("SCAN {}: {}", pattern, r.str));
+      redis::expect_no_error(r, fmt::format("SCAN {}", pattern));
       if (!r.is_array() || r.elements.size() != 2) throw error(errc::protocol_error, "SCAN: unexpected reply");
       cursor = r.elements[0].as_string();
       for (const auto& k : r.elements[1].elements) {

@@ -72,7 +72,7 @@ net::awaitable<void> wait_on_marker(redis::connection& blocking, const std::stri
   redis::command cmd{"BZPOPMIN", marker};
   cmd.push(fmt::format("{:.3f}", static_cast<double>(std::max<std::int64_t>(1, timeout.count())) / 1000.0));
   auto r = co_await blocking.exec(std::move(cmd), timeout + std::chrono::seconds(1));
-  if (r.is_error()) throw error(errc::redis_error, "BZPOPMIN " + marker + ": " + r.str);
+  redis::expect_no_error(r, "BZPOPMIN " + marker);
 }
 
 }  // namespace

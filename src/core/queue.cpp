@@ -81,7 +81,7 @@ net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
 net::awaitable<std::optional<job>> queue::get_job(std::string id) {
   redis::command r_cmd{"HGETALL", impl_->keys.job(id)};
   auto r = co_await impl_->conn->exec(std::move(r_cmd));
-  if (r.is_error()) throw error(errc::redis_error, "HGETALL " + impl_->keys.job(id) + ": " + r.str);
+  redis::expect_no_error(r, "HGETALL " + impl_->keys.job(id));
   if (r.elements.empty()) co_return std::nullopt;
   std::vector<std::string> fv;
   fv.reserve(r.elements.size());
@@ -118,6 +118,7 @@ net::awaitable<std::pair<std::vector<std::string>, std::int64_t>> queue::get_job
   cmds.push_back(redis::command{"LRANGE", key}.push(start).push(end));
   cmds.push_back(redis::command{"LLEN", key});
   auto r = co_await impl_->conn->exec(std::move(cmds));
+  for (const auto& each : r) redis::expect_no_error(each, "reading " + key);
   std::vector<std::string> lines;
   for (auto& e : r[0].elements) lines.push_back(std::move(e.str));
   co_return std::make_pair(std::move(lines), r[1].as_int().value_or(0));

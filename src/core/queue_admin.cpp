@@ -55,6 +55,8 @@ net::awaitable<void> queue::resume() {
 net::awaitable<bool> queue::is_paused() {
   redis::command r_cmd{"HEXISTS", impl_->keys.meta, "paused"};
   auto r = co_await impl_->conn->exec(std::move(r_cmd));
+  // An error (NOAUTH, say) is not "not paused": readiness checks rely on this read.
+  redis::expect_no_error(r, "HEXISTS " + impl_->keys.meta);
   co_return r.as_int().value_or(0) == 1;
 }
 
@@ -62,7 +64,9 @@ net::awaitable<bool> queue::remove(std::string id) {
   const auto& k = impl_->keys;
   // removeJob answers 1 for a job that does not exist too; say "not removed" instead.
   redis::command exists{"EXISTS", k.job(id)};
-  if ((co_await impl_->conn->exec(std::move(exists))).as_int().value_or(0) == 0) co_return false;
+  auto found = co_await impl_->conn->exec(std::move(exists));
+  redis::expect_no_error(found, "EXISTS " + k.job(id));
+  if (found.as_int().value_or(0) == 0) co_return false;
   auto call = scripts::remove_job::of(k, std::move(id));
   co_return co_await scripts::run(*impl_->conn, std::move(call));
 }
@@ -119,7 +123,8 @@ net::awaitable<void> queue::clear_logs(std::string id, std::int64_t keep) {
   const auto logs = impl_->keys.job(id) + ":logs";
   redis::command clear =
       keep > 0 ? redis::command{"LTRIM", logs, std::to_string(-keep), "-1"} : redis::command{"DEL", logs};
-  co_await impl_->conn->exec(std::move(clear));
+  auto r = co_await impl_->conn->exec(std::move(clear));
+  redis::expect_no_error(r, "trimming " + logs);
 }
 
 net::awaitable<void> queue::drain(bool delayed) {
@@ -175,7 +180,8 @@ net::awaitable<void> queue::obliterate(bool force) {
   // BullMQ's script knows nothing of drover's worker reports; a live worker writes its
   // report again at its next heartbeat, a dead one's would linger a minute.
   redis::command forget_reports{"DEL", k.worker_statuses};
-  co_await impl_->conn->exec(std::move(forget_reports));
+  auto r = co_await impl_->conn->exec(std::move(forget_reports));
+  redis::expect_no_error(r, "DEL " + k.worker_statuses);
 }
 
 }  // namespace drover

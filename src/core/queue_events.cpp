@@ -71,6 +71,7 @@ net::awaitable<std::vector<queue_event>> queue_events::next() {
     // reads are not skipped.
     redis::command last_cmd{"XREVRANGE", i.keys.events, "+", "-", "COUNT", "1"};
     auto last = co_await i.conn->exec(std::move(last_cmd));
+    redis::expect_no_error(last, "XREVRANGE " + i.keys.events);
     i.last_id = (last.is_array() && !last.elements.empty() && !last.elements[0].elements.empty())
                     ? last.elements[0].elements[0].as_string()
                     : "0-0";
@@ -78,7 +79,7 @@ net::awaitable<std::vector<queue_event>> queue_events::next() {
   redis::command cmd{"XREAD", "BLOCK"};
   cmd.push(static_cast<std::int64_t>(i.opts.block.count())).push("STREAMS").push(i.keys.events).push(i.last_id);
   auto r = co_await i.conn->exec(std::move(cmd), i.opts.block + std::chrono::seconds(1));
-  if (r.is_error()) throw error(errc::redis_error, "XREAD " + i.keys.events + ": " + r.str);
+  redis::expect_no_error(r, "XREAD " + i.keys.events);
   std::vector<queue_event> out;
   // [[stream, [[id, [field, value, ...]], ...]]]
   if (!r.is_array() || r.elements.empty()) co_return out;

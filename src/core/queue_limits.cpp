@@ -42,18 +42,21 @@ net::awaitable<void> queue::set_global_concurrency(std::int64_t concurrency) {
   check_positive(concurrency, "global concurrency");
   redis::command set{"HSET", impl_->keys.meta, "concurrency"};
   set.push(concurrency);
-  co_await impl_->conn->exec(std::move(set));
+  auto r = co_await impl_->conn->exec(std::move(set));
+  redis::expect_no_error(r, "writing the limits in " + impl_->keys.meta);
 }
 
 net::awaitable<std::optional<std::int64_t>> queue::get_global_concurrency() {
   redis::command get{"HGET", impl_->keys.meta, "concurrency"};
   auto r = co_await impl_->conn->exec(std::move(get));
+  redis::expect_no_error(r, "reading the limits in " + impl_->keys.meta);
   co_return number_field(r);
 }
 
 net::awaitable<void> queue::remove_global_concurrency() {
   redis::command del{"HDEL", impl_->keys.meta, "concurrency"};
-  co_await impl_->conn->exec(std::move(del));
+  auto r = co_await impl_->conn->exec(std::move(del));
+  redis::expect_no_error(r, "writing the limits in " + impl_->keys.meta);
 }
 
 net::awaitable<void> queue::set_global_rate_limit(std::int64_t max, std::chrono::milliseconds duration) {
@@ -61,12 +64,14 @@ net::awaitable<void> queue::set_global_rate_limit(std::int64_t max, std::chrono:
   check_positive(duration.count(), "global rate limit duration (ms)");
   redis::command set{"HSET", impl_->keys.meta, "max"};
   set.push(max).push("duration").push(static_cast<std::int64_t>(duration.count()));
-  co_await impl_->conn->exec(std::move(set));
+  auto r = co_await impl_->conn->exec(std::move(set));
+  redis::expect_no_error(r, "writing the limits in " + impl_->keys.meta);
 }
 
 net::awaitable<std::optional<global_rate_limit>> queue::get_global_rate_limit() {
   redis::command get{"HMGET", impl_->keys.meta, "max", "duration"};
   auto r = co_await impl_->conn->exec(std::move(get));
+  redis::expect_no_error(r, "reading the limits in " + impl_->keys.meta);
   if (r.elements.size() != 2) co_return std::nullopt;
   auto max = number_field(r.elements[0]);
   auto duration = number_field(r.elements[1]);
@@ -77,7 +82,8 @@ net::awaitable<std::optional<global_rate_limit>> queue::get_global_rate_limit() 
 
 net::awaitable<void> queue::remove_global_rate_limit() {
   redis::command del{"HDEL", impl_->keys.meta, "max", "duration"};
-  co_await impl_->conn->exec(std::move(del));
+  auto r = co_await impl_->conn->exec(std::move(del));
+  redis::expect_no_error(r, "writing the limits in " + impl_->keys.meta);
 }
 
 net::awaitable<bool> queue::is_maxed() {
@@ -88,18 +94,21 @@ net::awaitable<bool> queue::is_maxed() {
 net::awaitable<void> queue::rate_limit(std::chrono::milliseconds duration) {
   check_positive(duration.count(), "rate limit duration (ms)");
   auto set = detail::hold_rate_limited(impl_->keys, duration);
-  co_await impl_->conn->exec(std::move(set));
+  auto r = co_await impl_->conn->exec(std::move(set));
+  redis::expect_no_error(r, "SET " + impl_->keys.limiter);
 }
 
 net::awaitable<bool> queue::remove_rate_limit_key() {
   redis::command del{"DEL", impl_->keys.limiter};
   auto r = co_await impl_->conn->exec(std::move(del));
+  redis::expect_no_error(r, "DEL " + impl_->keys.limiter);
   co_return r.as_int().value_or(0) > 0;
 }
 
 net::awaitable<queue_meta> queue::get_meta() {
   redis::command all{"HGETALL", impl_->keys.meta};
   auto r = co_await impl_->conn->exec(std::move(all));
+  redis::expect_no_error(r, "reading the limits in " + impl_->keys.meta);
   queue_meta m;
   std::optional<std::int64_t> max, duration;
   for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {

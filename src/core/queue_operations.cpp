@@ -68,7 +68,7 @@ net::awaitable<queue_metrics> queue::get_metrics(std::string type, std::int64_t 
   cmds.push_back(redis::command{"LLEN", data_key});
   auto r = co_await impl_->conn->exec(std::move(cmds));
   for (const auto& e : r) {
-    if (e.is_error()) throw error(errc::redis_error, fmt::format("metrics of queue {}: {}", name(), e.str));
+    redis::expect_no_error(e, fmt::format("metrics of queue {}", name()));
   }
   queue_metrics m;
   if (r[0].elements.size() == 3) {
@@ -86,7 +86,7 @@ net::awaitable<std::vector<worker_client>> queue::get_workers() {
   const auto named = unnamed + ":w:";
   redis::command list{"CLIENT", "LIST"};
   auto r = co_await impl_->conn->exec(std::move(list));
-  if (r.is_error()) throw error(errc::redis_error, fmt::format("CLIENT LIST: {}", r.str));
+  redis::expect_no_error(r, "CLIENT LIST");
   std::vector<worker_client> workers;
   std::string_view text = r.str;
   std::size_t pos = 0;
@@ -113,7 +113,7 @@ net::awaitable<std::vector<worker_status>> queue::get_worker_statuses() {
   const auto& key = impl_->keys.worker_statuses;
   redis::command read{"HGETALL", key};
   auto r = co_await impl_->conn->exec(std::move(read));
-  if (r.is_error()) throw error(errc::redis_error, fmt::format("worker reports of queue {}: {}", name(), r.str));
+  redis::expect_no_error(r, fmt::format("worker reports of queue {}", name()));
   std::vector<worker_status> live;
   std::vector<std::string> stale;
   const auto now = detail::now_ms();

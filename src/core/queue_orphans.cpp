@@ -51,7 +51,7 @@ net::awaitable<std::int64_t> queue::remove_orphaned_jobs(std::int64_t count, std
     redis::command scan{"SCAN", cursor, "MATCH", base + "*", "COUNT"};
     scan.push(count);
     auto r = co_await q.conn->exec(std::move(scan));
-    if (r.is_error()) throw error(errc::redis_error, fmt::format("SCAN {}*: {}", base, r.str));
+    redis::expect_no_error(r, fmt::format("SCAN {}*", base));
     if (!r.is_array() || r.elements.size() != 2) throw error(errc::protocol_error, "SCAN: unexpected reply");
     cursor = r.elements[0].as_string();
     std::set<std::string> ids;

@@ -155,7 +155,7 @@ net::awaitable<std::vector<job_scheduler_info>> queue::get_job_schedulers(std::i
   redis::command range{asc ? "ZRANGE" : "ZREVRANGE", k.repeat};
   range.push(start).push(end).push("WITHSCORES");
   auto r = co_await impl_->conn->exec(std::move(range));
-  if (r.is_error()) throw error(errc::redis_error, "ZRANGE " + k.repeat + ": " + r.str);
+  redis::expect_no_error(r, "ZRANGE " + k.repeat);
   std::vector<redis::command> reads;
   std::vector<std::pair<std::string, std::int64_t>> entries;
   for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {

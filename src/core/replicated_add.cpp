@@ -34,7 +34,7 @@ redis::command wait_command(const replication_options& wanted, std::chrono::mill
 void check_replicated(const std::vector<redis::reply>& waits, const replication_options& wanted,
                       std::string_view what) {
   for (const auto& r : waits) {
-    if (r.is_error()) throw error(errc::redis_error, fmt::format("WAIT after adding {}: {}", what, r.str));
+    redis::expect_no_error(r, fmt::format("WAIT after adding {}", what));
     auto acknowledged = r.as_int();
     if (!r.is_integer() || !acknowledged) {
       throw error(errc::protocol_error, fmt::format("WAIT after adding {} answered no count", what));

@@ -84,7 +84,7 @@ net::awaitable<void> sharded_queue::register_shards() {
     redis::command set{"HSETNX", keys.meta, "opts.maxLenEvents", "10000"};
     auto r = co_await conn->exec(std::move(set));
     conn->close();
-    if (r.is_error()) throw error(errc::redis_error, fmt::format("HSETNX {}: {}", keys.meta, r.str));
+    redis::expect_no_error(r, fmt::format("HSETNX {}", keys.meta));
   }
   registered_ = true;
 }

@@ -2,12 +2,19 @@
 // drover's limit on array headers.
 #include "redis/reply.hpp"
 
+#include <fmt/format.h>
 #include <hiredis/hiredis.h>
 
 #include <charconv>
 #include <memory>
 
+#include "drover/error.hpp"
+
 namespace drover::redis {
+
+void expect_no_error(const reply& r, std::string_view what) {
+  if (r.is_error()) throw error(errc::redis_error, fmt::format("{}: {}", what, r.str));
+}
 
 std::optional<std::int64_t> reply::as_int() const {
   if (type == kind::integer) return integer;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace drover::redis {
@@ -30,6 +31,11 @@ struct reply {
   // The value as text: strings as they are, integers printed; empty for nil.
   std::string as_string() const;
 };
+
+// Throws drover::error(redis_error, "<what>: <Redis's message>") when `r` is an error
+// reply (NOAUTH, READONLY, OOM, WRONGTYPE...), so that a refused read or write is an
+// error the caller sees, never a value read as "nothing there".
+void expect_no_error(const reply& r, std::string_view what);
 
 // The most elements an array reply may announce. hiredis allocates an array's element
 // table when its header arrives, before any element does, so without a limit the 14

@@ -9,6 +9,7 @@
 
 #include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
+#include "support/redis_server.hpp"
 
 namespace drover {
 namespace {
@@ -322,6 +323,48 @@ TEST_F(queue_test, hash_tags_in_the_prefix_are_kept) {
     q.close();
   });
   EXPECT_EQ(cli("LLEN {bull}:" + name + ":wait"), "1");
+}
+
+// A Redis that refuses every command (here: a password is needed and none was given)
+// makes each read and write fail with Redis's answer. Read as "nothing there", the
+// refusal made is_paused() say false, so both apps' /readyz reported a Redis that
+// refused every send as ready (found by an operator review).
+TEST(queue_on_a_refusing_redis, reads_and_writes_fail_with_the_refusal) {
+  test::redis_server server;
+  server.cli("CONFIG SET requirepass s3cret");
+  test::run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), "refused", queue_options{"bull", server.options()});
+    std::vector<std::string> refusals;
+    const auto expect_refused = [&](const char* what, net::awaitable<void> call) -> net::awaitable<void> {
+      try {
+        co_await std::move(call);
+        ADD_FAILURE() << what << " did not fail";
+      } catch (const error& e) {
+        EXPECT_TRUE(e.is(errc::redis_error) || e.is(errc::script_error) || e.is(errc::redis_unavailable))
+            << what << ": " << e.what();
+        EXPECT_NE(std::string(e.what()).find("NOAUTH"), std::string::npos) << what << ": " << e.what();
+      }
+    };
+    auto paused = [&]() -> net::awaitable<void> { co_await q.is_paused(); };
+    auto concurrency = [&]() -> net::awaitable<void> { co_await q.get_global_concurrency(); };
+    auto set_concurrency = [&]() -> net::awaitable<void> { co_await q.set_global_concurrency(3); };
+    auto dedup = [&]() -> net::awaitable<void> { co_await q.get_deduplication_job_id("d"); };
+    auto logs = [&]() -> net::awaitable<void> { co_await q.get_job_logs("1", 0, -1); };
+    auto removed = [&]() -> net::awaitable<void> { co_await q.remove("1"); };
+    auto first = paused();
+    co_await expect_refused("is_paused", std::move(first));
+    auto second = concurrency();
+    co_await expect_refused("get_global_concurrency", std::move(second));
+    auto third = set_concurrency();
+    co_await expect_refused("set_global_concurrency", std::move(third));
+    auto fourth = dedup();
+    co_await expect_refused("get_deduplication_job_id", std::move(fourth));
+    auto fifth = logs();
+    co_await expect_refused("get_job_logs", std::move(fifth));
+    auto sixth = removed();
+    co_await expect_refused("remove", std::move(sixth));
+    q.close();
+  });
 }
 
 }  // namespace

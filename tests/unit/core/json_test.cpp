@@ -75,7 +75,9 @@ TEST(parse_json, allows_nesting_deeper_than_boosts_default_up_to_its_bound) {
 
 TEST(parse_json, reads_a_lone_surrogate_as_the_replacement_character) {
   EXPECT_EQ(parse_json(R"("a\ud83d")").as_string(), "a\xEF\xBF\xBD");
-  EXPECT_EQ(parse_json(R"("\ude00b")").as_string(), "\xEF\xBF\xBD" "b");
+  EXPECT_EQ(parse_json(R"("\ude00b")").as_string(),
+            "\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(parse_json(R"({"k\ud83d":"\ud83d\ud83d"})").as_object().begin()->key(), "k\xEF\xBF\xBD");
   EXPECT_EQ(parse_json(R"({"k":"\ud83d\ud83d"})").at("k").as_string(), "\xEF\xBF\xBD\xEF\xBF\xBD");
   // A whole pair is one character (U+1F600), beside a lone half.
