@@ -44,9 +44,7 @@ void add_add_options(CLI::App& a, add_flags& f) {
   auto* file = a.add_option("--file,-f", f.bulk.file,
                             "add every job of this file ('-': stdin), one JSON object a line: "
                             "{\"name\": ..., \"data\": {...}, \"opts\": {...}}");
-  a.add_option("--chunk", f.bulk.chunk, "--file: jobs per round trip")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  a.add_option("--chunk", f.bulk.chunk, "--file: jobs per round trip")->check(positive<long>())->capture_default_str();
   a.add_flag("--json", f.bulk.json, "--file: print the summary as JSON");
   add_replication_flags(&a, f.replication);
   file->excludes(name);

@@ -28,6 +28,7 @@
 #include "workers/workers_app.hpp"
 
 #include "commands.hpp"
+#include "flag_checks.hpp"
 
 namespace net = boost::asio;
 
@@ -49,10 +50,10 @@ struct app_flags {
 
 void add_log_options(CLI::App* cmd, app_flags& flags) {
   cmd->add_option("--log-format", flags.log_format, "text (default) or json, one object per line (default: LOG_FORMAT)")
-      ->check(CLI::IsMember({"text", "json"}));
+      ->check(one_of({"text", "json"}));
   cmd->add_option("--log-level", flags.log_level,
                   "trace, debug, info (default), warn, error, critical or off (default: LOG_LEVEL)")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}));
+      ->check(one_of({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}));
 }
 
 // Runs until SIGINT/SIGTERM, then calls stop (which ends by stopping io); a second
@@ -120,7 +121,7 @@ int run_dashboard(const app_flags& flags) {
   httpd::server_options ho;
   ho.bind = flags.bind.empty() ? "127.0.0.1" : flags.bind;
   ho.port = 5050;
-  if (const char* p = std::getenv("DASHBOARD_PORT")) ho.port = static_cast<std::uint16_t>(std::stoi(p));
+  if (const char* p = std::getenv("DASHBOARD_PORT")) ho.port = parse_port(p, "DASHBOARD_PORT");
   if (flags.port) ho.port = static_cast<std::uint16_t>(flags.port);
   httpd::http_server http(io.get_executor(), ho,
                           [&routes](httpd::request req, std::string client) -> net::awaitable<httpd::response> {
@@ -193,7 +194,7 @@ int run_migrate(const app_flags& flags) {
 }
 
 void add_api_options(CLI::App& api, app_flags& flags) {
-  api.add_option("--port", flags.port, "HTTP port (default: PORT or 5000)")->check(CLI::Range(1, 65535));
+  api.add_option("--port", flags.port, "HTTP port (default: PORT or 5000)")->check(port_number());
   api.add_option("--bind", flags.bind, "address to listen on (default 0.0.0.0)");
   api.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
   api.add_option("--database-url", flags.database_url,
@@ -208,25 +209,25 @@ void add_workers_options(CLI::App& workers, app_flags& flags) {
   workers.add_option("--database-url", flags.database_url,
                      "where uploads and their chunks are (default: DATABASE_URL or sqlite://var/drover.db)");
   workers.add_option("--port", flags.port, "health port, /healthz and /readyz (default: WORKERS_PORT or 5001)")
-      ->check(CLI::Range(0, 65535));
+      ->check(port_number());
   workers
       .add_option("--ai-concurrency", flags.ai_concurrency, "ai-processing jobs at once (default: AI_CONCURRENCY or 5)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive<int>());
   workers
       .add_option("--document-concurrency", flags.document_concurrency,
                   "document-processing jobs at once (default: DOCUMENT_CONCURRENCY or 2)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive<int>());
   workers
       .add_option("--webhook-concurrency", flags.webhook_concurrency,
                   "webhook-delivery jobs at once (default: WEBHOOK_CONCURRENCY or 10)")
-      ->check(CLI::PositiveNumber);
-  workers.add_option("--shutdown-grace", flags.shutdown_grace_ms, "on SIGTERM, wait this long for running jobs, ms");
+      ->check(positive<int>());
+  workers.add_option("--shutdown-grace", flags.shutdown_grace_ms, "on SIGTERM, wait this long for running jobs, ms")
+      ->check(non_negative<long>());
   add_log_options(&workers, flags);
 }
 
 void add_dashboard_options(CLI::App& dashboard, app_flags& flags) {
-  dashboard.add_option("--port", flags.port, "HTTP port (default: DASHBOARD_PORT or 5050)")
-      ->check(CLI::Range(0, 65535));
+  dashboard.add_option("--port", flags.port, "HTTP port (default: DASHBOARD_PORT or 5050)")->check(port_number());
   dashboard.add_option("--bind", flags.bind, "address to listen on (default 127.0.0.1)");
   dashboard.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
   dashboard.add_option("--prefix", flags.prefix, "queue key prefix (default: QUEUE_PREFIX or bull)");

@@ -4,6 +4,8 @@
 #include <boost/json/value.hpp>
 #include <fmt/format.h>
 
+#include <iostream>
+
 #include <drover/error.hpp>
 #include <drover/json.hpp>
 
@@ -33,7 +35,7 @@ void add_common(CLI::App* cmd, common_options& c, bool queue_required) {
 void add_shards_flag(CLI::App* cmd, common_options& c) {
   cmd->add_option("--shards", c.shards,
                   "the queue is sharded over this many BullMQ queues, {<queue>.0} ... (docs/deployment.md)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive<std::size_t>());
 }
 
 void add_json_flag(CLI::App* cmd, bool& json) {
@@ -44,9 +46,9 @@ void add_replication_flags(CLI::App* cmd, replication_flags& f) {
   cmd->add_option("--min-replicas", f.min_replicas,
                   "return only once this many Redis replicas confirmed the add (WAIT), else fail; the job may "
                   "still exist on the master (default 0: do not wait)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative<std::int64_t>());
   cmd->add_option("--replication-timeout", f.timeout_ms, "ms --min-replicas waits for the replicas (default 1000)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive<std::int64_t>());
 }
 
 void replication_flags::apply_to(job_options& o) const {
@@ -59,6 +61,11 @@ json::value parse_json(const std::string& text, const char* what) {
   auto v = drover::parse_json(text, ec);
   if (ec) throw error(errc::invalid_argument, fmt::format("{} is not valid JSON: {}", what, ec.message()));
   return v;
+}
+
+int job_not_found(const std::string& id, const std::string& queue) {
+  std::cerr << fmt::format("drover: job {} not found in queue {}", id, queue) << std::endl;
+  return exit_code::not_found;
 }
 
 queue_options queue_opts(const common_options& c) {

@@ -1,5 +1,6 @@
-// cli_support.hpp - what every one-shot `drover` command needs: run a coroutine to its
-// end, parse a JSON flag, and turn the common flags into queue options.
+// cli_support.hpp - what every one-shot `drover` command needs: the shared flags (with
+// the checks of flag_checks.hpp), run a coroutine to its end, parse a JSON flag, and
+// turn the common flags into queue options.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -15,7 +16,9 @@
 
 #include <drover/queue.hpp>
 
+#include "command.hpp"
 #include "common_options.hpp"
+#include "flag_checks.hpp"
 
 namespace drover::cli {
 
@@ -40,6 +43,10 @@ void add_replication_flags(CLI::App* cmd, replication_flags& f);
 // Parses `text` as JSON; throws drover::error (invalid_argument) naming `what`
 // (e.g. "--data") when it is not.
 boost::json::value parse_json(const std::string& text, const char* what);
+
+// Says on stderr, in one line, that queue `queue` has no job `id`, and returns
+// exit_code::not_found: what every command taking a job id does when it is missing.
+int job_not_found(const std::string& id, const std::string& queue);
 
 // The queue options (prefix, Redis with a short command timeout) of the common flags.
 queue_options queue_opts(const common_options& c);

@@ -12,18 +12,26 @@
 
 namespace drover::cli {
 
+// The exit codes of every `drover` command (README, "The `drover` command").
+namespace exit_code {
+inline constexpr int ok = 0;
+inline constexpr int failed = 1;     // an error while running: Redis away, bad job data, ...
+inline constexpr int usage = 2;      // a bad command line: unknown command or flag, bad value
+inline constexpr int not_found = 3;  // no such job (or dead letter, scheduler)
+}  // namespace exit_code
+
 struct command {
   // The words after `drover`: "worker", or "queue jobs" for an action under the
   // group "queue" (which must come earlier in the list).
   std::string name;
   std::string help;
-  // Declares the command's flags on its CLI11 subcommand. It may also set the
-  // subcommand's callback to check flags together: a CLI::ParseError thrown there is
-  // reported like any other bad command line.
+  // Declares the command's flags on its CLI11 subcommand (checked with flag_checks.hpp).
+  // It may also set the subcommand's callback to check flags together: a
+  // CLI::ParseError thrown there is reported like any other bad command line.
   std::function<void(CLI::App&)> add_options;
-  // Runs the command once its flags are parsed and returns the exit code; failures
-  // throw (main prints "drover: error: ..." and exits 1). Empty for a group, which
-  // only holds subcommands.
+  // Runs the command once its flags are parsed and returns the exit code (exit_code);
+  // failures throw (command_registry::run prints "drover: error: ..." and exits 1).
+  // Empty for a group, which only holds subcommands.
   std::function<int()> run;
 };
 

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "commands.hpp"
+#include "flag_checks.hpp"
 
 namespace drover::cli {
 
@@ -265,7 +266,7 @@ struct completion_flags {
 
 void add_completion_options(CLI::App& cmd, completion_flags& f) {
   f.app = cmd.get_parent();
-  cmd.add_option("shell", f.shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+  cmd.add_option("shell", f.shell, "bash or zsh")->required()->check(one_of({"bash", "zsh"}));
 }
 
 int run_completion(const completion_flags& f) {

@@ -11,8 +11,8 @@
 #include <drover/dead_letter_queue.hpp>
 #include <drover/error.hpp>
 
+#include "cli_support.hpp"
 #include "commands.hpp"
-#include "common_options.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -34,10 +34,8 @@ struct dlq_flags {
 // Exit codes: 0 done, 3 no such entry, 1 an error (printed by main).
 int run_dlq(const dlq_flags& f) {
   net::io_context io;
-  queue_options qo;
-  qo.prefix = f.common.prefix;
-  qo.redis = f.common.redis();
-  dead_letter_queue d(io.get_executor(), f.dlq.empty() ? dead_letter_queue::name_for(f.common.queue) : f.dlq, qo);
+  dead_letter_queue d(io.get_executor(), f.dlq.empty() ? dead_letter_queue::name_for(f.common.queue) : f.dlq,
+                      queue_opts(f.common));
   if ((f.action == "show" || f.action == "requeue") && f.id.empty()) {
     throw error(errc::invalid_argument, fmt::format("dlq {} needs --id", f.action));
   }
@@ -90,15 +88,14 @@ int run_dlq(const dlq_flags& f) {
 void add_dlq_options(CLI::App& cmd, dlq_flags& f) {
   cmd.add_option("action", f.action, "list, show, requeue or requeue-all")
       ->required()
-      ->check(CLI::IsMember({"list", "show", "requeue", "requeue-all"}));
-  cmd.add_option("--queue,-q", f.common.queue, "the source queue")->required();
+      ->check(one_of({"list", "show", "requeue", "requeue-all"}));
+  // --queue is the source queue; --prefix, --redis and --redis-tls-* as every command.
+  add_common(&cmd, f.common);
+  add_json_flag(&cmd, f.json);
   cmd.add_option("--dlq", f.dlq, "the dead-letter queue (default: <queue>-dlq)");
-  cmd.add_option("--prefix", f.common.prefix, "key prefix")->capture_default_str();
-  cmd.add_option("--redis", f.common.redis_url, "redis://[user:password@]host:port/db (default: REDIS_URL, ...)");
   cmd.add_option("--id", f.id, "show, requeue: the dead letter's id");
   cmd.add_option("--start", f.start, "list: first index (oldest first)");
   cmd.add_option("--end", f.end, "list: last index (-1: all)");
-  cmd.add_flag("--json", f.json, "JSON output (the only output of dlq)");
 }
 
 }  // namespace

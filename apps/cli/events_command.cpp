@@ -1,6 +1,7 @@
 // events_command.cpp - `drover events`: the queue's event stream (or, with --shards, its
-// shards' streams, each event naming its shard) as JSON Lines until SIGINT/SIGTERM; a Redis
-// outage is logged and waited out, not an exit.
+// shards' streams, each event naming its shard) as JSON Lines until SIGINT/SIGTERM, each
+// with its stream id ("streamId") for --from to resume after; a Redis outage is logged and
+// waited out, not an exit.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -38,7 +39,11 @@ void add_events_options(CLI::App& e, events_flags& f) {
   add_common(&e, f.common);
   add_shards_flag(&e, f.common);
   add_json_flag(&e, f.json);
-  e.add_option("--from", f.from, "stream id to start after ($: only new events, 0: all kept)")->capture_default_str();
+  e.add_option(
+       "--from", f.from,
+       "stream id to start after: the \"streamId\" of the last event printed resumes there ($: only new events, "
+       "0: all kept)")
+      ->capture_default_str();
 }
 
 // Prints one queue's events until `stopping`; with `shard`, each event names it ("queue").
@@ -49,6 +54,8 @@ net::awaitable<void> print_events(queue_events& events, const bool& stopping, st
     try {
       for (const auto& ev : co_await events.next()) {
         auto o = ev.to_json();
+        // The stream id, for `--from ID` to resume after the last line read.
+        o["streamId"] = ev.stream_id;
         if (!shard.empty()) o["queue"] = shard;
         std::cout << json::serialize(o) << std::endl;
       }

@@ -1,5 +1,6 @@
 // main.cpp - the `drover` command line: builds it from the list of commands, parses
-// the arguments and runs the command they chose.
+// the arguments and runs the command they chose (command_registry::run: exit codes and
+// the one-line errors).
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -16,17 +17,5 @@ int main(int argc, char** argv) {
   CLI::App app{"drover - background jobs for C++, wire-compatible with BullMQ"};
   app.require_subcommand(1);
   drover::cli::command_registry commands(app, drover::cli::drover_commands());
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& err) {
-    return app.exit(err);
-  }
-
-  try {
-    return commands.run_parsed();
-  } catch (const std::exception& ex) {
-    std::cerr << "drover: error: " << ex.what() << std::endl;
-    return 1;
-  }
+  return commands.run(argc, argv, std::cout, std::cerr);
 }

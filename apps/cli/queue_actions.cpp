@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <exception>
 #include <iostream>
 
 #include <drover/error.hpp>
@@ -105,7 +106,20 @@ net::awaitable<int> promote_jobs(const queue_flags& f, queue& q) {
     co_await q.promote_jobs();
     done(f, fmt::format("every delayed job of queue {} promoted", name), {{"queue", name}});
   } else {
-    co_await q.promote(f.id);
+    // BullMQ's promote script says "not in the delayed state" of a job that does not
+    // exist as well: look, so that a missing job exits 3 as in the other actions.
+    std::exception_ptr not_delayed;
+    try {
+      co_await q.promote(f.id);
+    } catch (const error& e) {
+      if (!e.is(errc::not_in_state)) throw;
+      not_delayed = std::current_exception();
+    }
+    if (not_delayed) {
+      auto j = co_await q.get_job(f.id);
+      if (!j) co_return job_not_found(f.id, name);
+      std::rethrow_exception(not_delayed);
+    }
     done(f, fmt::format("job {} promoted", f.id), {{"queue", name}, {"jobId", f.id}});
   }
   co_return 0;
@@ -200,10 +214,7 @@ net::awaitable<int> print_job(const queue_flags& f, queue& q) {
     state = after;
     j = co_await q.get_job(f.id);
   }
-  if (!j) {
-    std::cerr << fmt::format("drover: job {} not found in queue {}", f.id, f.common.queue) << std::endl;
-    co_return 3;
-  }
+  if (!j) co_return job_not_found(f.id, f.common.queue);
   auto [logs, count] = co_await q.get_job_logs(f.id);
   if (f.json) {
     auto o = j->to_json();
@@ -263,7 +274,14 @@ int run_queue_action(const queue_flags& f, queue_action action) {
   net::io_context io;
   queue q(io.get_executor(), f.common.queue, queue_opts(f.common));
   int rc = 0;
-  run_to_end(io, [&]() -> net::awaitable<void> { rc = co_await action(f, q); });
+  try {
+    run_to_end(io, [&]() -> net::awaitable<void> { rc = co_await action(f, q); });
+  } catch (const error& e) {
+    // Every action given --id answers a missing job alike (exit 3), whatever words the
+    // script had for it ("Missing key for job nope. reprocessJob").
+    if (f.id.empty() || !e.is(errc::job_not_found)) throw;
+    return job_not_found(f.id, f.common.queue);
+  }
   return rc;
 }
 

@@ -4,7 +4,8 @@
 // earlier drover versions printed).
 //
 // Each returns the exit code: 0 done, 3 no such job (or nothing to do, as for remove);
-// failures throw (printed by main as "drover: error: ...", exit 1).
+// failures throw (printed as "drover: error: ...", exit 1), except errc::job_not_found
+// for the job of --id, which run_queue_action turns into job_not_found() (exit 3).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

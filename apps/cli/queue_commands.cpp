@@ -1,11 +1,14 @@
 // queue_commands.cpp - `drover queue ACTION`: one command per action, each with its own
 // flags, --help and --json; and the top-level `drover counts` and `drover job`, which
 // are `queue counts` and `queue job` printing JSON only (scripts have used them so).
+#include <fmt/format.h>
+
 #include <iterator>
 #include <string>
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include "job_page.hpp"
 #include "queue_actions.hpp"
 
 namespace drover::cli {
@@ -35,14 +38,15 @@ void add_range(CLI::App& cmd, queue_flags& f, CLI::Option*& start, CLI::Option*&
 }
 
 void add_clean_flags(CLI::App& cmd, queue_flags& f) {
-  cmd.add_option("--state", f.state, "completed (default), failed, wait, delayed, prioritized, paused, active");
-  cmd.add_option("--grace", f.grace_ms, "only jobs older than this, ms")->check(CLI::NonNegativeNumber);
-  cmd.add_option("--limit", f.limit, "at most this many jobs (0: all)")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--state", f.state, "completed (default), failed, wait, delayed, prioritized, paused, active")
+      ->check(one_of({"completed", "failed", "wait", "waiting", "delayed", "prioritized", "paused", "active"}));
+  cmd.add_option("--grace", f.grace_ms, "only jobs older than this, ms")->check(non_negative<long>());
+  cmd.add_option("--limit", f.limit, "at most this many jobs (0: all)")->check(non_negative<long>());
 }
 
 void add_retry_flags(CLI::App& cmd, queue_flags& f) {
   add_optional_id(cmd, f);
-  cmd.add_option("--state", f.state, "failed (default) or completed");
+  cmd.add_option("--state", f.state, "failed (default) or completed")->check(one_of({"failed", "completed"}));
 }
 
 void add_cancel_flags(CLI::App& cmd, queue_flags& f) {
@@ -51,14 +55,13 @@ void add_cancel_flags(CLI::App& cmd, queue_flags& f) {
 }
 
 void add_jobs_flags(CLI::App& cmd, queue_flags& f) {
-  cmd.add_option("--state", f.state,
-                 "only this state: active, waiting, paused, prioritized, delayed, completed, failed");
+  cmd.add_option("--state", f.state, fmt::format("only this state: {}", fmt::join(job_states(), ", ")))
+      ->check(one_of(job_states()));
   CLI::Option *start, *end, *asc;
   add_range(cmd, f, start, end, asc);
-  auto* page =
-      cmd.add_option("--page", f.page, "page number, from 1")->check(CLI::PositiveNumber)->capture_default_str();
+  auto* page = cmd.add_option("--page", f.page, "page number, from 1")->check(positive<long>())->capture_default_str();
   auto* per_page =
-      cmd.add_option("--per-page", f.per_page, "jobs per page")->check(CLI::PositiveNumber)->capture_default_str();
+      cmd.add_option("--per-page", f.per_page, "jobs per page")->check(positive<long>())->capture_default_str();
   cmd.add_option("--search", f.search, "only jobs whose id or name contains this");
   // A raw range and a page are two ways to ask; both at once is a mistake.
   cmd.callback([&f, start, end, asc, page, per_page] {
@@ -77,11 +80,11 @@ void add_schedulers_flags(CLI::App& cmd, queue_flags& f) {
 
 void add_limits_flags(CLI::App& cmd, queue_flags& f) {
   cmd.add_option("--concurrency", f.concurrency, "set the global concurrency: jobs active at once, all workers")
-      ->check(CLI::PositiveNumber);
+      ->check(positive<long>());
   auto* max = cmd.add_option("--rate-max", f.rate_max, "set the global rate limit: jobs started per --rate-duration")
-                  ->check(CLI::PositiveNumber);
+                  ->check(positive<long>());
   auto* duration = cmd.add_option("--rate-duration", f.rate_duration_ms, "the global rate limit's window, ms")
-                       ->check(CLI::PositiveNumber);
+                       ->check(positive<long>());
   max->needs(duration);
   duration->needs(max);
   cmd.add_flag("--remove-concurrency", f.remove_concurrency, "remove the global concurrency")

@@ -30,9 +30,7 @@ struct schedule_flags {
 };
 
 void add_schedule_options(CLI::App& s, schedule_flags& f) {
-  s.add_option("action", f.action, "upsert, remove, get")
-      ->required()
-      ->check(CLI::IsMember({"upsert", "remove", "get"}));
+  s.add_option("action", f.action, "upsert, remove, get")->required()->check(one_of({"upsert", "remove", "get"}));
   add_common(&s, f.common);
   s.add_option("--id", f.id, "the scheduler's id")->required();
   s.add_option("--repeat", f.repeat,

@@ -219,7 +219,7 @@ void add_top_options(CLI::App& top, top_flags& f) {
   top.add_flag("--once", f.once, "print one frame and exit (no terminal codes)");
   add_json_flag(&top, f.json);
   top.add_option("--interval", f.interval_ms, "ms between redraws")
-      ->check(CLI::Range(100, 60000))
+      ->check(integer_in(100, 60000, "an integer from 100 to 60000"))
       ->capture_default_str();
 }
 

@@ -44,40 +44,42 @@ void add_worker_options(CLI::App& w, worker_flags& f) {
   add_common(&w, f.common);
   add_shards_flag(&w, f.common);
   w.add_option("--concurrency,-c", f.concurrency, "jobs run at once (with --shards: by all shards together)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive<int>())
       ->capture_default_str();
   w.add_option("--per-shard", f.per_shard,
                "with --shards: the most jobs one shard runs at once (1 keeps one key's jobs in order); default: "
                "the whole --concurrency")
-      ->check(CLI::PositiveNumber);
+      ->check(positive<int>());
   w.add_option(
        "--processor,-p", f.processor,
        "noop, echo, sleep, fail, flaky, progress, cpu, chaos (sleeps data.ms, fails when data.fail) or flow (fails "
        "when data.fail, else answers data.n and its children's values)")
+      ->check(one_of(builtin_processor_names()))
       ->capture_default_str();
   w.add_option("--name", f.name, "worker name (processedBy, CLIENT LIST)");
   w.add_option("--lock-duration", f.lock_duration_ms, "lock duration, ms")
-      ->check(CLI::PositiveNumber)
+      ->check(positive<long>())
       ->capture_default_str();
   w.add_option("--stalled-interval", f.stalled_interval_ms, "stalled check interval, ms")
-      ->check(CLI::PositiveNumber)
+      ->check(positive<long>())
       ->capture_default_str();
   w.add_option("--max-stalled", f.max_stalled, "stalls before a job fails")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative<int>())
       ->capture_default_str();
   w.add_option("--drain-delay", f.drain_delay_ms, "longest wait on an empty queue, ms")
-      ->check(CLI::PositiveNumber)
+      ->check(positive<long>())
       ->capture_default_str();
-  w.add_option("--limit-max", f.limit_max, "rate limit: jobs per window (0: none)")->check(CLI::NonNegativeNumber);
-  w.add_option("--limit-duration", f.limit_duration_ms, "rate limit: window, ms")->check(CLI::NonNegativeNumber);
+  w.add_option("--limit-max", f.limit_max, "rate limit: jobs per window (0: none)")->check(non_negative<long>());
+  w.add_option("--limit-duration", f.limit_duration_ms, "rate limit: window, ms")->check(non_negative<long>());
   w.add_option("--metrics", f.metrics_points, "keep BullMQ's per-minute metrics with this many points (0: off)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative<long>());
   w.add_option("--default-timeout", f.default_timeout_ms,
                "time allowed to a job without a timeout of its own, ms (0: none)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative<long>());
   w.add_option("--dead-letter-queue", f.dead_letter_queue,
                "copy jobs that fail for good to this queue (usually <queue>-dlq; default: none)");
   w.add_option("--shutdown-grace", f.shutdown_grace_ms, "on SIGTERM/SIGINT, wait this long for running jobs, ms")
+      ->check(non_negative<long>())
       ->capture_default_str();
 }
 

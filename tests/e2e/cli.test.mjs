@@ -1,11 +1,12 @@
 // cli.test.mjs - the `drover` command as people and scripts use it, run as a process
 // against a private redis-server: human tables and --json of queue counts|jobs|job|list,
 // `add --file` (good and bad lines), `top --once`/`--json` and live on a pseudo-terminal,
-// the completion scripts, --help everywhere, and a one-line error with a non-zero exit
-// when Redis is away.
+// the completion scripts, --help everywhere, a one-line error with a non-zero exit
+// when Redis is away, exit 2 for a bad command line and exit 3 for a missing job from every
+// command that takes one, and `events` lines carrying the stream id that --from resumes after.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -104,6 +105,83 @@ test('queue counts, jobs and job: tables for people, --json for scripts', async 
   const missing = await runDrover(['queue', 'job', ...on(name), '--id', 'nope']);
   assert.equal(missing.code, 3);
   assert.match(missing.stderr, /job nope not found/);
+});
+
+test('a missing job: exit 3 and one line, from every command that takes a job id', async () => {
+  const name = queueName();
+  await newQueue(redis, name).add('x', {}, { jobId: 'there' });
+  const said = /^drover: job nope not found in queue .+\n$/;
+  for (const args of [
+    ['queue', 'job'], ['job'], ['queue', 'retry'], ['queue', 'promote'],
+    ['queue', 'progress', '--value', '50'], ['queue', 'log', '--line', 'hello'],
+  ]) {
+    const r = await runDrover([...args, ...on(name), '--id', 'nope']);
+    assert.equal(r.code, 3, `drover ${args.join(' ')} --id nope exited ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, said, `drover ${args.join(' ')} --id nope`);
+    assert.equal(r.stdout, '');
+  }
+  // remove and cancel answer on stdout, as before, and exit 3 too.
+  assert.equal((await runDrover(['queue', 'remove', ...on(name), '--id', 'nope'])).code, 3);
+  assert.equal((await runDrover(['queue', 'cancel', ...on(name), '--id', 'nope'])).code, 3);
+  // A job that exists but is not failed (or not delayed) is another error: exit 1.
+  for (const action of ['retry', 'promote']) {
+    const r = await runDrover(['queue', action, ...on(name), '--id', 'there']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^drover: error: .*not in the (failed|delayed) state/);
+  }
+});
+
+test('a bad command line: one line "drover: error: ..." and exit 2', async () => {
+  const cases = [
+    [['bogus'], /^drover: error: unknown command 'bogus' \(see drover --help\)\n$/],
+    [['queue', 'bogus'], /^drover: error: unknown command 'queue bogus' \(see drover queue --help\)\n$/],
+    [[], /^drover: error: drover needs a command/],
+    [['worker', '--queue', 'q', '--concurrency', '0'], /^drover: error: --concurrency: must be a positive integer, got 0 /],
+    [['queue', 'jobs', '--queue', 'q', '--state', 'bogus'], /^drover: error: --state: must be one of active, waiting, .*failed; got 'bogus'/],
+    [['workers', '--port', '0'], /^drover: error: --port: must be a port number from 1 to 65535, got 0 /],
+    [['dashboard', '--port', '70000'], /^drover: error: --port: must be a port number from 1 to 65535, got 70000 /],
+    [['queue', 'counts'], /^drover: error: --queue is required \(see drover queue counts --help\)\n$/],
+  ];
+  for (const [args, said] of cases) {
+    const r = await runDrover(args);
+    assert.equal(r.code, 2, `drover ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, said, `drover ${args.join(' ')}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `drover ${args.join(' ')}: one line`);
+  }
+  const help = await runDrover(['queue', 'jobs', '--help']);
+  assert.equal(help.code, 0);
+});
+
+test('DASHBOARD_PORT must be a port: a word or 70000 is refused, naming the variable', async () => {
+  for (const port of ['abc', '70000', '0']) {
+    const r = await new Promise((resolve) => {
+      execFile(DROVER_BIN, ['dashboard', '--redis', redis.url], {
+        timeout: 10000, env: { PATH: process.env.PATH, DASHBOARD_PORT: port },
+      }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stderr }));
+    });
+    assert.equal(r.code, 1, `DASHBOARD_PORT=${port}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`drover: error: DASHBOARD_PORT: must be a port number from 1 to 65535, got ${port}\n$`));
+  }
+});
+
+test('events: each line has its streamId, and --from that id resumes after it', async () => {
+  const name = queueName();
+  const q = newQueue(redis, name);
+  for (const id of ['e-1', 'e-2', 'e-3']) await q.add('x', {}, { jobId: id });
+  const read = async (from, want) => {
+    const proc = spawn(DROVER_BIN, ['events', ...on(name), '--from', from], { stdio: ['ignore', 'pipe', 'ignore'] });
+    onCleanup(() => proc.kill('SIGKILL'));
+    let out = '';
+    proc.stdout.on('data', (d) => { out += d; });
+    const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    await waitFor(() => lines().length >= want, { what: `${want} events from ${from}` });
+    proc.kill('SIGTERM');
+    return lines();
+  };
+  const all = await read('0', 6);  // added and waiting, for each of the three jobs
+  for (const e of all) assert.match(e.streamId, /^\d+-\d+$/, JSON.stringify(e));
+  const rest = await read(all[1].streamId, all.length - 2);
+  assert.deepEqual(rest.map((e) => e.streamId), all.slice(2).map((e) => e.streamId));
 });
 
 test('a failed job shows its reason in the table and its stack trace in the detail', async () => {

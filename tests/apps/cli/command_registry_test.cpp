@@ -1,11 +1,14 @@
 // command_registry_test.cpp - the registry builds the command line from a list of
 // commands: groups nest their actions, the parsed leaf runs with its flags, a group
-// needs an action, and the real list has every command once.
+// needs an action, and the real list has every command once. A bad command line is one
+// line "drover: error: ..." and exit 2, a failure exit 1, --help exit 0.
 #include "command_registry.hpp"
 
 #include <gtest/gtest.h>
 
 #include <set>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -81,6 +84,67 @@ TEST(command_registry, a_group_needs_an_action_and_an_action_its_required_flags)
   EXPECT_TRUE(seen.empty());
 }
 
+struct outcome {
+  int rc = -1;
+  std::string out, err;
+};
+
+// Runs `args` through command_registry::run, as main() does, on a fresh app of `commands`.
+outcome run_line(std::vector<command> commands, std::vector<std::string> args) {
+  CLI::App app{"sample"};
+  app.require_subcommand(1);
+  command_registry registry(app, std::move(commands));
+  std::vector<const char*> argv{"drover"};
+  for (const auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  outcome o;
+  o.rc = registry.run(static_cast<int>(argv.size()), argv.data(), out, err);
+  o.out = out.str();
+  o.err = err.str();
+  return o;
+}
+
+outcome run_line(std::vector<std::string> args) {
+  std::string seen;
+  return run_line(sample(seen), std::move(args));
+}
+
+TEST(command_registry, a_bad_command_line_is_one_line_and_exit_code_2) {
+  struct usage_case {
+    std::vector<std::string> args;
+    const char* err;
+  };
+  const std::vector<usage_case> cases{
+      {{}, "drover: error: drover needs a command (see drover --help)\n"},
+      {{"bogus"}, "drover: error: unknown command 'bogus' (see drover --help)\n"},
+      {{"--bogus"}, "drover: error: unknown option --bogus (see drover --help)\n"},
+      {{"queue"}, "drover: error: drover queue needs a command (see drover queue --help)\n"},
+      {{"queue", "bogus"}, "drover: error: unknown command 'queue bogus' (see drover queue --help)\n"},
+      {{"queue", "remove"}, "drover: error: --id is required (see drover queue remove --help)\n"},
+      {{"hello", "extra"}, "drover: error: The following argument was not expected: extra (see drover hello --help)\n"},
+  };
+  for (const auto& c : cases) {
+    auto o = run_line(c.args);
+    std::string line;
+    for (const auto& a : c.args) line += a + " ";
+    EXPECT_EQ(o.rc, exit_code::usage) << line;
+    EXPECT_EQ(o.err, c.err) << line;
+    EXPECT_EQ(o.out, "") << line;
+  }
+}
+
+TEST(command_registry, help_exits_0_and_a_failure_is_one_line_and_exit_code_1) {
+  auto help = run_line({"queue", "remove", "--help"});
+  EXPECT_EQ(help.rc, exit_code::ok);
+  EXPECT_NE(help.out.find("--id"), std::string::npos) << help.out;
+
+  std::vector<command> c;
+  c.push_back(command{"boom", "fails", nullptr, []() -> int { throw std::runtime_error("Redis is away"); }});
+  auto failed = run_line(std::move(c), {"boom"});
+  EXPECT_EQ(failed.rc, exit_code::failed);
+  EXPECT_EQ(failed.err, "drover: error: Redis is away\n");
+}
+
 TEST(command_registry, an_action_before_its_group_is_a_mistake_in_the_list) {
   std::vector<command> c;
   c.push_back(command{"queue remove", "remove one", nullptr, [] { return 0; }});
@@ -99,6 +163,65 @@ TEST(command_registry, drover_lists_every_command_once) {
   CLI::App app{"drover"};
   command_registry registry(app, drover_commands());  // the list builds: groups come first
   EXPECT_EQ(app.get_subcommand("queue")->get_subcommands({}).size(), 18u);
+}
+
+// Every command that takes --redis takes the same connection flags (add_connection),
+// the --redis-tls-* ones included: `dlq` had only --redis.
+TEST(command_registry, every_command_with_redis_takes_the_tls_flags) {
+  CLI::App app{"drover"};
+  command_registry registry(app, drover_commands());
+  std::vector<std::pair<std::string, CLI::App*>> todo{{"drover", &app}};
+  int checked = 0;
+  while (!todo.empty()) {
+    auto [path, at] = todo.back();
+    todo.pop_back();
+    for (auto* sub : at->get_subcommands({})) todo.emplace_back(path + " " + sub->get_name(), sub);
+    // The apps (api, workers, dashboard) take a URL alone and the REDIS_TLS_* variables.
+    if (!at->get_option_no_throw("--redis") || at->get_option_no_throw("--database-url") ||
+        path == "drover dashboard") {
+      continue;
+    }
+    ++checked;
+    for (const char* flag : {"--prefix", "--redis-tls-ca", "--redis-tls-cert", "--redis-tls-key",
+                             "--redis-tls-server-name", "--redis-tls-insecure"}) {
+      EXPECT_TRUE(at->get_option_no_throw(flag)) << path << " lacks " << flag;
+    }
+  }
+  EXPECT_GT(checked, 20);
+}
+
+// The real list refuses bad values at parse time, with the shared checks' words.
+TEST(command_registry, drover_refuses_bad_values_as_usage_errors) {
+  struct bad_case {
+    std::vector<std::string> args;
+    const char* err;
+  };
+  const std::vector<bad_case> cases{
+      {{"worker", "-q", "q", "--concurrency", "0"},
+       "drover: error: --concurrency: must be a positive integer, got 0 (see drover worker --help)\n"},
+      {{"queue", "jobs", "-q", "q", "--state", "bogus"},
+       "drover: error: --state: must be one of active, waiting, paused, prioritized, delayed, waiting-children, "
+       "completed, failed; got 'bogus' (see drover queue jobs --help)\n"},
+      {{"queue", "retry", "-q", "q", "--state", "active"},
+       "drover: error: --state: must be one of failed, completed; got 'active' (see drover queue retry --help)\n"},
+      {{"workers", "--port", "0"},
+       "drover: error: --port: must be a port number from 1 to 65535, got 0 (see drover workers --help)\n"},
+      {{"dashboard", "--port", "70000"},
+       "drover: error: --port: must be a port number from 1 to 65535, got 70000 (see drover dashboard --help)\n"},
+      {{"dlq", "bogus", "-q", "q"},
+       "drover: error: action: must be one of list, show, requeue, requeue-all; got 'bogus' (see drover dlq "
+       "--help)\n"},
+  };
+  for (const auto& c : cases) {
+    CLI::App app{"drover"};
+    app.require_subcommand(1);
+    command_registry registry(app, drover_commands());
+    std::vector<const char*> argv{"drover"};
+    for (const auto& a : c.args) argv.push_back(a.c_str());
+    std::ostringstream out, err;
+    EXPECT_EQ(registry.run(static_cast<int>(argv.size()), argv.data(), out, err), exit_code::usage) << c.err;
+    EXPECT_EQ(err.str(), c.err);
+  }
 }
 
 }  // namespace
