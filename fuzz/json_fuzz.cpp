@@ -1,17 +1,66 @@
-// json_fuzz.cpp - libFuzzer harness of parse_json (src/core/json.cpp), which reads every
-// job's data, options, progress and return value.
+// json_fuzz.cpp - libFuzzer harness of parse_json and serialize_json (src/core/json.cpp),
+// which read and write every job's data, options, progress and return value.
 //
-// Input: any text. Properties: no crash and no sanitizer report; what parses serializes
-// to text that parses to the same value (exact doubles and the lone-surrogate rewrite
-// keep a round trip stable).
-#include <boost/json/serialize.hpp>
+// Input: any text. Properties: no crash and no sanitizer report; a failed parse gives
+// null; what parses is written as text that parses back to the same value (exact
+// doubles and the lone-surrogate rewrite keep the round trip stable) — numbers compared
+// by value, as JavaScript has one number type (9.4e15 comes back as the integer
+// 9400000000000000) — except that an infinity (from 1e400) is written as null, as
+// JSON.stringify writes it.
+#include <boost/json/value.hpp>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include <drover/json.hpp>
+
+namespace {
+
+bool has_infinity(const boost::json::value& v) {
+  if (v.is_double()) return !std::isfinite(v.get_double());
+  if (v.is_array()) {
+    for (const auto& e : v.get_array()) {
+      if (has_infinity(e)) return true;
+    }
+  }
+  if (v.is_object()) {
+    for (const auto& kv : v.get_object()) {
+      if (has_infinity(kv.value())) return true;
+    }
+  }
+  return false;
+}
+
+// Equal as JavaScript sees them: a number is a number, whichever of Boost's kinds.
+bool same(const boost::json::value& a, const boost::json::value& b) {
+  if (a.is_number() && b.is_number()) {
+    if (a.is_double() || b.is_double()) return a.to_number<double>() == b.to_number<double>();
+    return a == b;
+  }
+  if (a.kind() != b.kind()) return false;
+  if (a.is_array()) {
+    const auto &x = a.get_array(), &y = b.get_array();
+    if (x.size() != y.size()) return false;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (!same(x[i], y[i])) return false;
+    }
+    return true;
+  }
+  if (a.is_object()) {
+    const auto &x = a.get_object(), &y = b.get_object();
+    if (x.size() != y.size()) return false;
+    for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j) {
+      if (i->key() != j->key() || !same(i->value(), j->value())) return false;
+    }
+    return true;
+  }
+  return a == b;
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
@@ -21,9 +70,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!v.is_null()) std::abort();
     return 0;
   }
-  // An infinity (from 1e400) is written as 1e99999, which reads back as an infinity.
-  auto again = drover::parse_json(boost::json::serialize(v), ec);
+  auto again = drover::parse_json(drover::serialize_json(v), ec);
   if (ec) std::abort();
-  if (again != v) std::abort();
+  if (!same(again, v) && !has_infinity(v)) std::abort();
   return 0;
 }

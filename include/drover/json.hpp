@@ -8,12 +8,18 @@
 // JSON.stringify writes for half of an emoji cut by String.slice). parse_json reads
 // every number exactly (correctly rounded, as JSON.parse does), allows nesting up to
 // max_json_depth, and reads a lone surrogate as U+FFFD, since UTF-8 cannot hold it.
+//
+// Writing, Boost's serializer gives 1E-1 for 0.1 (valid JSON, but not the text Node
+// stores for the same job) and "Infinity" for an infinite double, which is not JSON at
+// all: Node's JSON.parse of that return value throws. serialize_json writes what
+// JSON.stringify writes.
 #pragma once
 
 #include <boost/json/value.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace drover {
@@ -28,5 +34,11 @@ boost::json::value parse_json(std::string_view text, boost::system::error_code& 
 
 // The same, throwing boost::system::system_error on malformed text.
 boost::json::value parse_json(std::string_view text);
+
+// The text JSON.stringify writes for `v`: numbers as JavaScript prints them (0.1, 1e+21,
+// 1.5e-7, 100), a NaN or infinite double as null, strings escaped as JSON.stringify
+// escapes them (", \\, \b \f \n \r \t, other control characters as \u00xx; everything
+// else, non-ASCII included, as it is), no whitespace. Thread safety: any thread.
+std::string serialize_json(const boost::json::value& v);
 
 }  // namespace drover

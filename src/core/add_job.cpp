@@ -1,7 +1,6 @@
 // add_job.cpp - see add_job.hpp.
 #include "core/add_job.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
@@ -9,6 +8,7 @@
 #include "core/msgpack.hpp"
 #include "drover/error.hpp"
 #include "drover/job_dependencies.hpp"
+#include "drover/json.hpp"
 
 namespace json = boost::json;
 
@@ -35,7 +35,7 @@ json::object stored_parent(const parent_ref& p, const job_options& opts) {
 
 checked_add check_add(const queue_keys& keys, new_job nj) {
   nj.opts.validate();
-  std::string data = json::serialize(nj.data);
+  std::string data = drover::serialize_json(nj.data);
   if (nj.opts.size_limit && static_cast<std::int64_t>(data.size()) > *nj.opts.size_limit) {
     throw error(errc::invalid_argument,
                 fmt::format("The size of job {} exceeds the limit {} bytes", nj.name, *nj.opts.size_limit));

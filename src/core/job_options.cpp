@@ -1,7 +1,6 @@
 // job_options.cpp - parsing, checking and storing job options with BullMQ's names.
 #include "drover/job_options.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include <array>
@@ -9,6 +8,7 @@
 #include <cmath>
 
 #include "drover/error.hpp"
+#include "drover/json.hpp"
 
 namespace json = boost::json;
 
@@ -38,7 +38,7 @@ std::optional<std::int64_t> as_integer(const json::value& v) {
 
 std::int64_t need_integer(const json::value& v, std::string_view name, std::int64_t min = 0) {
   auto i = as_integer(v);
-  if (!i) bad(name, "expected an integer, got " + json::serialize(v));
+  if (!i) bad(name, "expected an integer, got " + drover::serialize_json(v));
   if (*i < min) bad(name, fmt::format("must be at least {}, got {}", min, *i));
   return *i;
 }
@@ -46,11 +46,11 @@ std::int64_t need_integer(const json::value& v, std::string_view name, std::int6
 double need_number(const json::value& v, std::string_view name) {
   if (v.is_double()) return v.get_double();
   if (auto i = as_integer(v)) return static_cast<double>(*i);
-  bad(name, "expected a number, got " + json::serialize(v));
+  bad(name, "expected a number, got " + drover::serialize_json(v));
 }
 
 bool need_bool(const json::value& v, std::string_view name) {
-  if (!v.is_bool()) bad(name, "expected true or false, got " + json::serialize(v));
+  if (!v.is_bool()) bad(name, "expected true or false, got " + drover::serialize_json(v));
   return v.get_bool();
 }
 

@@ -1,6 +1,7 @@
 // json.cpp - see drover/json.hpp. Boost.JSON's basic_parser does the parsing; the
 // handler below builds the value as Boost's own parser would, except that it reads each
-// double again from its text with std::from_chars (correctly rounded).
+// double again from its text with std::from_chars (correctly rounded). Writing is our
+// own, after ECMAScript's Number::toString and JSON.stringify's QuoteJSONString.
 #include "drover/json.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
@@ -9,6 +10,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <charconv>
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -201,6 +203,153 @@ json::value parse_json(std::string_view text) {
   auto v = parse_json(text, ec);
   if (ec) throw boost::system::system_error(ec, "parse_json");
   return v;
+}
+
+}  // namespace drover
+
+namespace drover {
+
+namespace {
+
+// ECMAScript's Number::toString for a finite double: the shortest digits that read back
+// as x (std::to_chars gives them, as d.ddde±x), placed as JavaScript places them.
+void write_double(std::string& out, double x) {
+  if (x == 0) {  // -0 too
+    out += '0';
+    return;
+  }
+  if (x < 0) {
+    out += '-';
+    x = -x;
+  }
+  char buf[32];
+  const auto end = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific).ptr;
+  const std::string_view text(buf, static_cast<std::size_t>(end - buf));
+  const auto e = text.find('e');
+  std::string digits(text.substr(0, e));
+  if (digits.size() > 1) digits.erase(1, 1);  // the '.'
+  int exponent = 0;
+  std::from_chars(text.data() + e + 1 + (text[e + 1] == '+' ? 1 : 0), text.data() + text.size(), exponent);
+  const int k = static_cast<int>(digits.size());
+  const int n = exponent + 1;  // x = 0.digits × 10^n
+  if (k <= n && n <= 21) {
+    out += digits;
+    out.append(static_cast<std::size_t>(n - k), '0');
+  } else if (0 < n && n <= 21) {
+    out.append(digits, 0, static_cast<std::size_t>(n));
+    out += '.';
+    out.append(digits, static_cast<std::size_t>(n));
+  } else if (-6 < n && n <= 0) {
+    out += "0.";
+    out.append(static_cast<std::size_t>(-n), '0');
+    out += digits;
+  } else {
+    out += digits[0];
+    if (k > 1) {
+      out += '.';
+      out.append(digits, 1);
+    }
+    out += n - 1 < 0 ? "e-" : "e+";
+    out += std::to_string(n - 1 < 0 ? 1 - n : n - 1);
+  }
+}
+
+void write_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += hex[(c >> 4) & 0xF];
+          out += hex[c & 0xF];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void write_value(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null:
+      out += "null";
+      break;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
+    case json::kind::int64:
+      out += std::to_string(v.get_int64());
+      break;
+    case json::kind::uint64:
+      out += std::to_string(v.get_uint64());
+      break;
+    case json::kind::double_:
+      if (std::isfinite(v.get_double())) {
+        write_double(out, v.get_double());
+      } else {
+        out += "null";  // as JSON.stringify(Infinity)
+      }
+      break;
+    case json::kind::string:
+      write_string(out, v.get_string());
+      break;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_value(out, e);
+      }
+      out += ']';
+      break;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        write_string(out, kv.key());
+        out += ':';
+        write_value(out, kv.value());
+      }
+      out += '}';
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string serialize_json(const json::value& v) {
+  std::string out;
+  write_value(out, v);
+  return out;
 }
 
 }  // namespace drover

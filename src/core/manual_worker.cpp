@@ -5,7 +5,6 @@
 // finish (lost lock, another token) is thrown, not retried, as Node's calls reject.
 #include "drover/manual_worker.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -21,6 +20,7 @@
 #include "core/scripts/move_to_delayed.hpp"
 #include "core/scripts/move_to_finished.hpp"
 #include "core/scripts/retry_job.hpp"
+#include "drover/json.hpp"
 #include "redis/command.hpp"
 #include "redis/connection.hpp"
 
@@ -115,8 +115,8 @@ net::awaitable<std::optional<job>> manual_worker::move_to_completed(const job& j
                                                                     bool fetch_next) {
   auto& s = *impl_;
   // The finish fetches the next job itself (the limiter's options travel with it).
-  auto finish = detail::scripts::move_to_finished::of(s.keys, j, token, true, json::serialize(value), "", fetch_next,
-                                                      s.opts, detail::now_ms());
+  auto finish = detail::scripts::move_to_finished::of(s.keys, j, token, true, drover::serialize_json(value), "",
+                                                      fetch_next, s.opts, detail::now_ms());
   auto call = std::move(finish).pack();
   auto r = co_await run_finishing(*s.conn, std::move(call), j.id);
   auto outcome = finish.parse(r);
@@ -128,7 +128,7 @@ net::awaitable<std::optional<job>> manual_worker::move_to_failed(const job& j, s
   auto& s = *impl_;
   const auto& k = s.keys;
   auto traces = detail::stack_traces_with(j, reason, k.queue(), unrecoverable);
-  auto fields = detail::scripts::job_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
+  auto fields = detail::scripts::job_fields({"failedReason", reason, "stacktrace", drover::serialize_json(traces)});
   const auto delay = detail::retry_delay(j, reason, unrecoverable, s.opts, k.queue());
   const auto now = detail::now_ms();
   if (delay && *delay > 0) {

@@ -2,7 +2,6 @@
 #include "drover/queue.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include <chrono>
@@ -18,6 +17,7 @@
 #include "core/scripts/update_progress.hpp"
 #include "core/tracing/job_spans.hpp"
 #include "drover/error.hpp"
+#include "drover/json.hpp"
 
 namespace json = boost::json;
 namespace net = boost::asio;
@@ -125,7 +125,7 @@ net::awaitable<std::pair<std::vector<std::string>, std::int64_t>> queue::get_job
 }
 
 net::awaitable<void> queue::update_progress(std::string id, json::value progress) {
-  auto call = scripts::update_progress::of(impl_->keys, std::move(id), json::serialize(progress));
+  auto call = scripts::update_progress::of(impl_->keys, std::move(id), drover::serialize_json(progress));
   co_await scripts::run(*impl_->conn, std::move(call));
 }
 
@@ -135,7 +135,7 @@ net::awaitable<std::int64_t> queue::add_log(std::string id, std::string line) {
 }
 
 net::awaitable<void> queue::update_data(std::string id, json::value data) {
-  auto call = scripts::update_data::of(impl_->keys, std::move(id), json::serialize(data));
+  auto call = scripts::update_data::of(impl_->keys, std::move(id), drover::serialize_json(data));
   co_await scripts::run(*impl_->conn, std::move(call));
 }
 

@@ -1,6 +1,5 @@
 // queue_cancel.cpp - queue::cancel: remove a job no worker holds, or ask the one
 // holding it to stop.
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "core/cancellation.hpp"
@@ -51,7 +50,7 @@ net::awaitable<cancel_outcome> queue::cancel(std::string id, std::string reason)
   namespace scripts = detail::scripts;
   using found = scripts::cancel_job::result;
   json::object request{{"reason", reason}, {"at", detail::now_ms()}};
-  auto mark = scripts::cancel_job::of(impl_->keys, id, json::serialize(request));
+  auto mark = scripts::cancel_job::of(impl_->keys, id, drover::serialize_json(request));
   auto r = co_await scripts::run(*impl_->conn, std::move(mark));
   if (r == found::not_found) co_return cancel_outcome::not_found;
   if (r == found::finished) co_return cancel_outcome::already_finished;

@@ -1,5 +1,4 @@
 // queue_schedulers.cpp - a queue's job schedulers: upsert, read, list, count, remove.
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <fmt/format.h>
 
@@ -112,7 +111,7 @@ net::awaitable<std::optional<job>> queue::upsert_job_scheduler(std::string id, r
   req.repeat = repeat.to_json();
   req.immediately = repeat.immediately;
   req.name = tmpl.name.value_or(id);
-  req.data = json::serialize(tmpl.data);
+  req.data = drover::serialize_json(tmpl.data);
   req.opts = tmpl.opts.to_stored();
   if (!tmpl.opts.attempts) req.opts.erase("attempts");  // Node stores only what was given
 

@@ -1,5 +1,4 @@
 // repeat_options.cpp - a job scheduler's options and its description, with BullMQ's names.
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -8,6 +7,7 @@
 #include "core/clock.hpp"
 #include "drover/error.hpp"
 #include "drover/job_scheduler.hpp"
+#include "drover/json.hpp"
 
 namespace json = boost::json;
 
@@ -23,7 +23,7 @@ std::int64_t repeat_integer(const json::value& v, std::string_view name) {
   if (v.is_int64()) return v.get_int64();
   if (v.is_uint64()) return static_cast<std::int64_t>(v.get_uint64());
   if (v.is_double() && std::floor(v.get_double()) == v.get_double()) return static_cast<std::int64_t>(v.get_double());
-  bad_repeat_option(name, "expected an integer, got " + json::serialize(v));
+  bad_repeat_option(name, "expected an integer, got " + drover::serialize_json(v));
 }
 
 // A date as Node's `new Date(x)` takes it: ms since the epoch, or "YYYY-MM-DDTHH:MM:SS[.mmm]Z".

@@ -9,6 +9,7 @@
 
 #include "core/keys.hpp"
 #include "core/queue_connection.hpp"
+#include "drover/json.hpp"
 #include "redis/hash_slot.hpp"
 
 namespace net = boost::asio;
@@ -33,7 +34,7 @@ std::optional<std::string> implicit_key(const job_options& opts) {
   if (opts.job_id) return opts.job_id;
   if (auto it = opts.deduplication.find("id"); it != opts.deduplication.end()) {
     if (it->value().is_string()) return std::string(it->value().as_string());
-    return json::serialize(it->value());
+    return drover::serialize_json(it->value());
   }
   return std::nullopt;
 }

@@ -3,7 +3,6 @@
 // report's format is worker_status (src/core/worker_heartbeat.cpp).
 #include "core/worker/heartbeat.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "drover/error.hpp"
+#include "drover/json.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -53,7 +53,7 @@ net::awaitable<void> heartbeat::run(std::int64_t started_at_ms) {
   const auto keep = std::max<std::int64_t>(60000, 4 * st.opts.heartbeat_interval.count());
   bool warned = false;
   do {
-    auto report = json::serialize(status().to_json());
+    auto report = drover::serialize_json(status().to_json());
     std::vector<redis::command> cmds;
     cmds.push_back(redis::command{"HSET", key, st.id, std::move(report)});
     cmds.push_back(redis::command{"PEXPIRE", key}.push(keep));

@@ -12,7 +12,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -39,6 +38,7 @@
 #include "core/worker/lock_extension.hpp"
 #include "core/worker/lost_fetch.hpp"
 #include "drover/error.hpp"
+#include "drover/json.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -56,7 +56,7 @@ class async_context final : public job_context {
   const drover::job& job() const override { return job_; }
   cancellation cancel_reason() const override { return why_.load(); }
   net::awaitable<void> update_progress(json::value progress) override {
-    auto call = scripts::update_progress::of(w_.keys, job_.id, json::serialize(progress));
+    auto call = scripts::update_progress::of(w_.keys, job_.id, drover::serialize_json(progress));
     co_await scripts::run(*w_.conn, std::move(call));
     notify(w_, "progress", w_.events.progress, job_.id, progress);
   }
@@ -85,7 +85,7 @@ class async_context final : public job_context {
 // The calls of pool_context, made of values they own: after a shutdown the pool thread
 // may stop waiting for them and go on (see pool_context::hop).
 net::awaitable<void> send_progress(std::shared_ptr<worker_state> w, std::string id, json::value progress) {
-  auto call = scripts::update_progress::of(w->keys, id, json::serialize(progress));
+  auto call = scripts::update_progress::of(w->keys, id, drover::serialize_json(progress));
   co_await scripts::run(*w->conn, std::move(call));
   notify(*w, "progress", w->events.progress, id, progress);
 }
@@ -372,8 +372,8 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
                                                                      const json::value& result, bool fetch_next,
                                                                      std::optional<std::string>& cancel_request) {
   const auto& s = *state_;
-  auto finish =
-      scripts::move_to_finished::of(s.keys, j, token, true, json::serialize(result), "", fetch_next, s.opts, now_ms());
+  auto finish = scripts::move_to_finished::of(s.keys, j, token, true, drover::serialize_json(result), "", fetch_next,
+                                              s.opts, now_ms());
   finish.unless_cancelled = true;
   auto call = std::move(finish).pack();
   bool unanswered = false;
@@ -418,7 +418,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
   const auto& k = state_->keys;
   const auto& opts = state_->opts;
   auto traces = stack_traces(j, reason, unrecoverable);
-  auto fields = scripts::job_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
+  auto fields = scripts::job_fields({"failedReason", reason, "stacktrace", drover::serialize_json(traces)});
 
   const auto delay = retry_delay(j, reason, unrecoverable, opts, k.queue());
   const auto now = now_ms();
@@ -505,7 +505,7 @@ net::awaitable<void> job_runner::fail_cancelled(const job& j, const std::string&
   const std::string reason(cancelled_reason);
   auto why = cancel_request_reason(request);
   auto traces = stack_traces(j, why.empty() ? reason : fmt::format("{}: {}", reason, why));
-  auto fields = scripts::job_fields({"failedReason", reason, "stacktrace", json::serialize(traces)});
+  auto fields = scripts::job_fields({"failedReason", reason, "stacktrace", drover::serialize_json(traces)});
   spdlog::info("queue {}: job {} (attempt {}) cancelled{}{}", state_->keys.queue(), j.id, j.attempts_made + 1,
                why.empty() ? "" : ": ", why);
   auto call =

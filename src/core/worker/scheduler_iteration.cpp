@@ -4,7 +4,6 @@
 // current iteration, so two workers (Node or C++) never add the same iteration twice.
 #include "core/worker/scheduler_iteration.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
@@ -13,6 +12,7 @@
 #include "core/redis_retry.hpp"
 #include "core/script_runner.hpp"
 #include "drover/error.hpp"
+#include "drover/json.hpp"
 
 namespace json = boost::json;
 namespace net = boost::asio;
@@ -42,7 +42,7 @@ net::awaitable<void> schedule_next_iteration(worker_state& state, const job& j) 
       scheduler_request req;
       req.id = scheduler;
       req.name = j.name;
-      req.data = json::serialize(j.data);
+      req.data = drover::serialize_json(j.data);
       req.opts = j.opts.to_stored();
       if (auto* r = req.opts.if_contains("repeat"); r && r->is_object()) req.repeat = r->get_object();
       std::int64_t prev_millis = 0;

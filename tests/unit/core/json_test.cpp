@@ -103,5 +103,59 @@ TEST(parse_json, refuses_malformed_text_with_an_error) {
 
 TEST(parse_json, allows_whitespace_around_the_document) { EXPECT_EQ(parse_json(" \n{\"a\":1}\t ").at("a"), 1); }
 
+// What JSON.stringify writes for the same numbers (checked against Node 20).
+TEST(serialize_json, writes_numbers_as_javascript_does) {
+  const std::pair<double, const char*> cases[] = {
+      {0.1, "0.1"},
+      {1e21, "1e+21"},
+      {1e20, "100000000000000000000"},
+      {123456789.12345679, "123456789.12345679"},
+      {0.30000000000000004, "0.30000000000000004"},
+      {100.0, "100"},
+      {-2.5, "-2.5"},
+      {0.000001, "0.000001"},
+      {1e-7, "1e-7"},
+      {1.5e-7, "1.5e-7"},
+      {123e-20, "1.23e-18"},
+      {5e-324, "5e-324"},
+      {1.7976931348623157e308, "1.7976931348623157e+308"},
+      {-0.0, "0"},
+      {0.9814678925280975, "0.9814678925280975"},
+      {12345.6789, "12345.6789"},
+      {1.2e22, "1.2e+22"},
+  };
+  for (const auto& [x, text] : cases) EXPECT_EQ(serialize_json(x), text) << text;
+  EXPECT_EQ(serialize_json(std::int64_t{-42}), "-42");
+  EXPECT_EQ(serialize_json(std::numeric_limits<std::uint64_t>::max()), "18446744073709551615");
+}
+
+// JSON.stringify(Infinity) and JSON.stringify(NaN) are "null"; Boost writes Infinity,
+// which no JSON parser reads, so a Node user's getJob of such a return value failed.
+TEST(serialize_json, writes_a_non_finite_double_as_null) {
+  EXPECT_EQ(serialize_json(std::numeric_limits<double>::infinity()), "null");
+  EXPECT_EQ(serialize_json(-std::numeric_limits<double>::infinity()), "null");
+  EXPECT_EQ(serialize_json(std::nan("")), "null");
+  EXPECT_EQ(serialize_json(json::array{1, std::numeric_limits<double>::infinity()}), "[1,null]");
+}
+
+TEST(serialize_json, escapes_strings_as_json_stringify_does) {
+  EXPECT_EQ(serialize_json("a\"b\\c\n\t\r\b\f\x01\x1f/\x7f\xC3\xA9\xE2\x80\xA8"),
+            "\"a\\\"b\\\\c\\n\\t\\r\\b\\f\\u0001\\u001f/\x7f\xC3\xA9\xE2\x80\xA8\"");
+}
+
+TEST(serialize_json, writes_documents_in_order_without_whitespace) {
+  const auto v =
+      parse_json(R"( { "b" : [ 1 , 2.5 , "x" , null , true , false , { } , [ ] ] , "a" : { "c" : -0.1 } } )");
+  EXPECT_EQ(serialize_json(v), R"({"b":[1,2.5,"x",null,true,false,{},[]],"a":{"c":-0.1}})");
+}
+
+TEST(serialize_json, what_it_writes_reads_back_as_the_same_value) {
+  for (const char* text :
+       {R"({"x":0.9814678925280975,"y":[1e-7,1e21,123456789.12345679]})", R"("\u0000\ud83d\ude00")"}) {
+    const auto v = parse_json(text);
+    EXPECT_EQ(parse_json(serialize_json(v)), v) << text;
+  }
+}
+
 }  // namespace
 }  // namespace drover
