@@ -140,3 +140,34 @@ test('drover add and Queue.add store the same job hash', async () => {
     assert.equal(await queue.getJobState(droverId), await queue.getJobState(nodeJob.id), `${what}: state`);
   }
 });
+
+// Data as JSON.stringify writes it and JSON.parse reads it, both ways: decimals Boost's
+// parser rounded one unit off, nesting past Boost's 32 levels, half of an emoji (a lone
+// surrogate, which UTF-8 cannot hold: drover reads it as U+FFFD, as its processors see
+// it), and numbers drover writes back with JavaScript's text (0.1, 1e+21), byte for byte.
+test('JSON round trip: drover stores and echoes data exactly as Node does', async () => {
+  const name = queueName();
+  const queue = newQueue(redis, name);
+  const qe = await newQueueEvents(redis, name);
+  const client = await redis.raw();
+  const worker = await startDroverWorker(redis, name, { processor: 'echo' });
+  const decimals = [0.9814678925280975, 123456789.12345679, 0.1, 1e21, 1.5e-7, 1e-7, 0.30000000000000004, -2.5, 100];
+  for (let i = 0; i < 200; i++) decimals.push(Math.random() * 10 ** Math.floor(Math.random() * 30 - 10));
+  let deep = 1;
+  for (let i = 0; i < 40; i++) deep = { a: deep };
+  const cases = { decimals: { d: decimals }, deep, unicode: { s: 'ünïcødé 😀 \u2028 "q" \\ \n\t\u0001' } };
+  for (const [what, data] of Object.entries(cases)) {
+    const job = await queue.add(what, data);
+    const result = await job.waitUntilFinished(qe, 15000);
+    assert.deepEqual(result, data, `${what}: the echoed value`);
+    assert.equal(await client.hget(`bull:${name}:${job.id}`, 'returnvalue'), JSON.stringify(data),
+      `${what}: the stored return value is the text JSON.stringify writes`);
+    const droverId = await droverAdd(redis, name, `${what}-drover`, data);
+    assert.equal(await client.hget(`bull:${name}:${droverId}`, 'data'), JSON.stringify(data),
+      `${what}: drover add stores the text Queue.add stores`);
+  }
+  const half = await queue.add('half-emoji', { s: 'cut: \ud83d' });
+  assert.deepEqual(await half.waitUntilFinished(qe, 15000), { s: 'cut: \ufffd' },
+    'a lone surrogate reaches the processor as U+FFFD inside an object, not the raw text as a string');
+  assert.ok(worker.running, 'drover worker still running');
+});
