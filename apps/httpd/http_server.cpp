@@ -42,6 +42,19 @@ response error_response(const request& req, http::status status, const std::stri
   return json_response(req, status, o);
 }
 
+std::int64_t retry_after_seconds(std::chrono::milliseconds wait) {
+  const auto ms = std::max<std::int64_t>(wait.count(), 0);
+  return std::max<std::int64_t>((ms + 999) / 1000, 1);
+}
+
+response too_many_requests_response(const request& req, std::chrono::milliseconds wait) {
+  const auto seconds = retry_after_seconds(wait);
+  auto res =
+      error_response(req, http::status::too_many_requests, fmt::format("Too many requests; retry in {} s", seconds));
+  res.set(http::field::retry_after, std::to_string(seconds));
+  return res;
+}
+
 http_server::http_server(net::any_io_executor ex, server_options opts, handler h, upgrade_filter wants_upgrade,
                          upgrade_handler on_upgrade)
     : ex_(ex),

@@ -251,6 +251,22 @@ test('metrics behind METRICS_TOKEN and on a port of their own; readiness and err
   assert.equal((await fetch(workers)).status, 401);
   assert.equal((await fetch(workers, { headers: { authorization: 'Bearer scrape-me' } })).status, 200);
 
+  // Guessing the token is throttled as dashboard logins are: 10 failures from one address,
+  // then 429 with Retry-After, even for the right token (both apps).
+  for (const url of [moved, workers]) {
+    const statuses = [];
+    for (let i = 0; i < 15; i++) {
+      statuses.push((await fetch(url, { headers: { authorization: `Bearer guess-${i}` } })).status);
+    }
+    // The API's listener already saw one wrong token above.
+    assert.deepEqual(statuses.slice(0, 9), Array(9).fill(401), `${url}: ${statuses}`);
+    assert.deepEqual(statuses.slice(10), Array(5).fill(429), `${url}: ${statuses}`);
+    const blocked = await fetch(url, { headers: { authorization: 'Bearer scrape-me' } });
+    assert.equal(blocked.status, 429, `${url}: a blocked address is refused before its token is checked`);
+    assert.ok(Number(blocked.headers.get('retry-after')) >= 1);
+    assert.equal((await fetch(url)).status, 401, 'no credentials is a prompt, not a failure');
+  }
+
   // Redis away: /readyz and the refusals say what is away, never where.
   await sys.redis.stop();
   const host = `127.0.0.1:${sys.redis.port}`;
