@@ -82,13 +82,15 @@ workers_config workers_config::from_env() {
       throw error(errc::invalid_argument, fmt::format("WORKERS_PORT must be at most 65535, got {}", port));
     c.port = static_cast<std::uint16_t>(port);
   }
-  if (const char* v = env("WORKERS_BIND")) c.bind = v;
   if (const char* v = env("METRICS_TOKEN")) c.metrics_token = v;
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
   // As the API: a receiver cannot trust a signature made with a secret everyone knows or
   // can guess, so outside the development mode there is no default.
   const char* mode = env("AUTH_MODE");
   const bool development = mode && std::string_view(mode) == "none";
+  // As the API: the development mode listens on loopback unless told otherwise.
+  c.bind = app::default_bind(development);
+  if (const char* v = env("WORKERS_BIND")) c.bind = v;
   if (development && c.webhook_secret.empty()) c.webhook_secret = app::development_webhook_secret;
   try {
     if (development) {
@@ -313,6 +315,7 @@ void workers_app::start() {
   i.http = std::make_unique<httpd::http_server>(
       i.ex, ho, [&i](httpd::request req, std::string peer) { return i.handle(std::move(req), std::move(peer)); });
   i.http->start();
+  spdlog::info("workers: listening on http://{}:{} (/healthz, /readyz, /metrics)", ho.bind, i.http->port());
   auto described = [&i](const char* name, int concurrency) {
     const auto shards = i.cfg.shards.of(name);
     return shards == 0 ? fmt::format("{} x{}", name, concurrency)
