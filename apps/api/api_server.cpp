@@ -187,6 +187,7 @@ void api_server::start() {
     metrics_router_ = std::make_unique<router>(std::move(metrics_table), *gate_, nullptr);
     httpd::server_options mo;
     mo.bind = cfg_.metrics_bind;
+    mo.bind_setting = "METRICS_BIND";
     mo.port = cfg_.metrics_port;
     mo.body_limit = 4096;
     auto* mr = metrics_router_.get();

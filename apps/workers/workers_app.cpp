@@ -311,6 +311,7 @@ void workers_app::start() {
   }
   httpd::server_options ho;
   ho.bind = i.cfg.bind;
+  ho.bind_setting = "WORKERS_BIND";
   ho.port = i.cfg.port;
   i.http = std::make_unique<httpd::http_server>(
       i.ex, ho, [&i](httpd::request req, std::string peer) { return i.handle(std::move(req), std::move(peer)); });

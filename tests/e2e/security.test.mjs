@@ -304,6 +304,24 @@ test('the development mode listens on loopback only by default; production on ev
   assert.equal((await fetch(`http://localhost:${sys.apiPort}/healthz`)).status, 200);
 });
 
+test('a listener that cannot start names its address and port', { timeout: 30000 }, async () => {
+  const port = await freePort();
+  const run = (env) => spawnSync(DROVER_BIN, ['api'], {
+    env: { ...process.env, AUTH_MODE: 'none', REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: 'sqlite::memory:', PORT: String(port), ...env },
+    encoding: 'utf8', timeout: 15000,
+  });
+  const named = run({ BIND: 'api.internal' });
+  assert.notEqual(named.status, 0);
+  assert.match(named.stderr, /cannot listen on api\.internal:\d+: BIND must be an IP address \(e\.g\. 127\.0\.0\.1 or ::1\), not a host name/);
+  const holder = net.createServer();
+  await new Promise((r) => holder.listen(port, '127.0.0.1', r));
+  onCleanup(() => holder.close());
+  const busy = run({ BIND: '127.0.0.1' });
+  assert.notEqual(busy.status, 0);
+  assert.match(busy.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: address already in use`));
+  assert.ok(!/\.hpp|\[system:/.test(busy.stderr), busy.stderr);
+});
+
 test('failed dashboard logins are throttled per address and per user name', { timeout: 60000 }, async () => {
   const sys = await startSystem({ env: { DASHBOARD_USERS: 'olga:right-password:admin' } });
   const login = (user, password) => fetch(`${sys.base}/api/admin/session`, {
