@@ -62,7 +62,7 @@ pids+=($!)
 port=${PORT:-5000}
 AUTH_MODE_NOTE=""
 if [ "$AUTH_MODE" = "none" ]; then
-  AUTH_MODE_NOTE=" in DEVELOPMENT MODE (AUTH_MODE=none: no authentication; never expose this port)"
+  AUTH_MODE_NOTE=" in DEVELOPMENT MODE (AUTH_MODE=none: no authentication; listening on ${BIND:-127.0.0.1}; never expose this port)"
 fi
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 

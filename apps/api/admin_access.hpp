@@ -49,7 +49,7 @@ class admin_access {
 // Who an Authorization header claims to be, right or wrong: "token" for a bearer token,
 // the user name of basic credentials (at most 64 bytes of it), or an empty string when
 // the header is missing or malformed. For throttling failed logins per user name
-// (login_throttle), before and after authenticate().
+// (httpd/login_throttle.hpp), before and after authenticate().
 std::string claimed_login(std::string_view authorization);
 
 // The headers of a request that wants to act, as they came.

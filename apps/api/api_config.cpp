@@ -58,7 +58,6 @@ void api_limits::apply_to(socketio::options& sio) const {
 api_config api_config::from_env() {
   api_config c;
   if (const char* v = env("PORT")) c.port = app::env_number<std::uint16_t>("PORT", v);
-  if (const char* v = env("BIND")) c.bind = v;
   if (const char* v = env("BODY_LIMIT")) c.body_limit = app::env_number<std::size_t>("BODY_LIMIT", v);
   if (const char* v = env("DOCUMENT_MAX_BYTES"))
     c.document_limit = app::env_number<std::size_t>("DOCUMENT_MAX_BYTES", v);
@@ -80,6 +79,8 @@ api_config api_config::from_env() {
       throw error(errc::invalid_argument, "AUTH_MODE must be jwt or none (got '" + mode + "')");
     }
   }
+  c.bind = app::default_bind(c.auth == auth_mode::none);
+  if (const char* v = env("BIND")) c.bind = v;
   if (c.auth == auth_mode::none && c.webhook_secret.empty()) c.webhook_secret = app::development_webhook_secret;
   c.limits = api_limits::from_env();
   c.replication = app::replication_from_env(api_command_timeout);

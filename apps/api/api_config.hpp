@@ -51,6 +51,7 @@ struct api_limits {
 inline constexpr std::chrono::milliseconds api_command_timeout = app::fast_fail_command_timeout;
 
 struct api_config {
+  // BIND: 0.0.0.0, or 127.0.0.1 in the development mode (AUTH_MODE=none) unless set.
   std::string bind = "0.0.0.0";
   std::uint16_t port = 5000;                      // PORT
   std::size_t body_limit = 1024 * 1024;           // BODY_LIMIT: larger requests get 413
@@ -80,7 +81,7 @@ struct api_config {
   auth::jwt_settings jwt;           // AUTH_JWT_SECRET | AUTH_JWT_PUBLIC_KEY_FILE | AUTH_JWKS_FILE, ...
   std::string metrics_token;        // METRICS_TOKEN: /metrics wants it as a bearer token when set
   // METRICS_BIND, METRICS_PORT: /metrics on a listener of its own (and not on the API's)
-  // when METRICS_PORT is set.
+  // when METRICS_PORT is set; loopback unless METRICS_BIND says otherwise, in either mode.
   std::string metrics_bind = "127.0.0.1";
   std::uint16_t metrics_port = 0;
   api_limits limits;              // MAX_CONNECTIONS..., SOCKETIO_MAX_... (see api_limits)

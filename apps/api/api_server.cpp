@@ -187,6 +187,7 @@ void api_server::start() {
     metrics_router_ = std::make_unique<router>(std::move(metrics_table), *gate_, nullptr);
     httpd::server_options mo;
     mo.bind = cfg_.metrics_bind;
+    mo.bind_setting = "METRICS_BIND";
     mo.port = cfg_.metrics_port;
     mo.body_limit = 4096;
     auto* mr = metrics_router_.get();
@@ -272,6 +273,9 @@ net::awaitable<response> api_server::alerts(const request& req) {
   json::object out;
   out["incidents"] = json::array();
   out["evaluatedAt"] = nullptr;
+  // How many rules the evaluator holds: 0 when none has run in the last minute (no
+  // ALERT_RULES, or no Workers app), so that the field docs/alerts.md promises is always there.
+  out["rules"] = 0;
   if (text) {
     boost::system::error_code ec;
     auto doc = json::parse(*text, ec);
@@ -279,7 +283,7 @@ net::awaitable<response> api_server::alerts(const request& req) {
       const auto& o = doc.get_object();
       if (auto* list = o.if_contains("incidents"); list && list->is_array()) out["incidents"] = *list;
       if (auto* at = o.if_contains("updatedAt")) out["evaluatedAt"] = *at;
-      if (auto* rules = o.if_contains("rules")) out["rules"] = *rules;
+      if (auto* rules = o.if_contains("rules"); rules && rules->is_number()) out["rules"] = *rules;
     }
   }
   co_return json_response(req, http::status::ok, out);

@@ -104,8 +104,7 @@ net::awaitable<rate_decision> rate_limiter::take(std::vector<bucket> buckets) {
 void rate_limiter::close() { redis_.close(); }
 
 http_error too_many_requests(std::chrono::milliseconds retry_after) {
-  const auto ms = std::max<std::int64_t>(retry_after.count(), 0);
-  const auto seconds = std::max<std::int64_t>((ms + 999) / 1000, 1);
+  const auto seconds = httpd::retry_after_seconds(retry_after);
   return http_error(httpd::http::status::too_many_requests, fmt::format("Too many requests; retry in {} s", seconds))
       .with_header("Retry-After", std::to_string(seconds));
 }

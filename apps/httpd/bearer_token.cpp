@@ -37,4 +37,21 @@ bool bearer_token_matches(std::string_view authorization, std::string_view token
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+token_admission admit_bearer_token(std::string_view authorization, std::string_view token,
+                                   std::string_view client_address, login_throttle& throttle) {
+  token_admission out;
+  if (token.empty()) {
+    out.admitted = true;
+    return out;
+  }
+  const bool presented = !authorization.empty();
+  if (presented) {
+    out.retry_after = throttle.blocked(client_address, {});
+    if (out.retry_after.count() > 0) return out;
+  }
+  out.admitted = bearer_token_matches(authorization, token);
+  if (!out.admitted && presented) throttle.failed(client_address, {});
+  return out;
+}
+
 }  // namespace drover::httpd

@@ -19,6 +19,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <drover/error.hpp>
+
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace json = boost::json;
@@ -42,6 +44,19 @@ response error_response(const request& req, http::status status, const std::stri
   return json_response(req, status, o);
 }
 
+std::int64_t retry_after_seconds(std::chrono::milliseconds wait) {
+  const auto ms = std::max<std::int64_t>(wait.count(), 0);
+  return std::max<std::int64_t>((ms + 999) / 1000, 1);
+}
+
+response too_many_requests_response(const request& req, std::chrono::milliseconds wait) {
+  const auto seconds = retry_after_seconds(wait);
+  auto res =
+      error_response(req, http::status::too_many_requests, fmt::format("Too many requests; retry in {} s", seconds));
+  res.set(http::field::retry_after, std::to_string(seconds));
+  return res;
+}
+
 http_server::http_server(net::any_io_executor ex, server_options opts, handler h, upgrade_filter wants_upgrade,
                          upgrade_handler on_upgrade)
     : ex_(ex),
@@ -60,12 +75,40 @@ void http_server::set_stream_hook(upgrade_filter wants_stream, upgrade_handler o
   on_stream_ = std::move(on_stream);
 }
 
+namespace {
+
+// What went wrong, in the words of an operator's fix; Asio's own text otherwise, without
+// the source location its exceptions carry.
+std::string listen_failure(const boost::system::error_code& ec) {
+  if (ec == net::error::address_in_use) return "address already in use (another process listens there)";
+  if (ec == net::error::access_denied) return "permission denied (ports below 1024 need privileges)";
+  if (ec == boost::system::errc::address_not_available) return "the address is not one of this machine's";
+  return ec.message();
+}
+
+}  // namespace
+
 void http_server::start() {
-  tcp::endpoint ep(net::ip::make_address(opts_.bind), opts_.port);
-  acceptor_.open(ep.protocol());
-  acceptor_.set_option(net::socket_base::reuse_address(true));
-  acceptor_.bind(ep);
-  acceptor_.listen(net::socket_base::max_listen_connections);
+  const bool v6 = opts_.bind.find(':') != std::string::npos;
+  const auto where = v6 ? fmt::format("[{}]:{}", opts_.bind, opts_.port) : fmt::format("{}:{}", opts_.bind, opts_.port);
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(opts_.bind == "localhost" ? std::string("127.0.0.1") : opts_.bind, ec);
+  if (ec) {
+    throw error(errc::invalid_argument,
+                fmt::format("cannot listen on {}: {} must be an IP address (e.g. 127.0.0.1 or ::1), not a host name",
+                            where, opts_.bind_setting));
+  }
+  tcp::endpoint ep(address, opts_.port);
+  const auto failed = [&](const boost::system::error_code& e) {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    return error(errc::invalid_argument, fmt::format("cannot listen on {}: {}", where, listen_failure(e)));
+  };
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw failed(ec);
   net::co_spawn(ex_, accept_loop(), net::detached);
 }
 

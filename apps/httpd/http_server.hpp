@@ -21,7 +21,10 @@
 namespace drover::httpd {
 
 struct server_options {
+  // An IP address (IPv4 or IPv6), or "localhost", taken as 127.0.0.1.
   std::string bind = "0.0.0.0";
+  // The setting `bind` came from, for start()'s errors (BIND, WORKERS_BIND, METRICS_BIND).
+  std::string bind_setting = "BIND";
   std::uint16_t port = 0;
   std::size_t body_limit = 1024 * 1024;  // larger bodies get 413
   // When set, the body limit of each request, decided from its header (method and
@@ -72,7 +75,9 @@ class http_server {
   // for replies that go on for long, such as a server-sent event stream.
   void set_stream_hook(upgrade_filter wants_stream, upgrade_handler on_stream);
 
-  // Binds and listens; throws when the address is taken.
+  // Binds and listens. Throws drover::error(invalid_argument) naming the address and port
+  // ("cannot listen on 127.0.0.1:5000: address already in use ...") when `bind` is not an
+  // IP address or the socket cannot be bound (taken, not this machine's, privileged).
   void start();
   void stop();
   std::uint16_t port() const;

@@ -37,10 +37,17 @@ struct ai_settings {
   static ai_settings from_env();
 };
 
-// Why a completion failed; the job attempt fails with what().
+// Why a completion failed; the job attempt fails with what(), which users read (so a
+// category, never the provider's words: ai_failure.hpp). detail() is for the log only:
+// the provider's message, the transport error and the model server, secrets masked.
 class ai_error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ai_error(const std::string& reason, std::string detail = {})
+      : std::runtime_error(reason), detail_(std::move(detail)) {}
+  const std::string& detail() const noexcept { return detail_; }
+
+ private:
+  std::string detail_;
 };
 
 class ai_provider {

@@ -175,7 +175,16 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       t.expires_after(std::chrono::milliseconds(5));
       co_await t.async_wait(net::use_awaitable);
     }
-    if (failed) std::rethrow_exception(failed);
+    if (failed) {
+      // The job fails with the category; operators get the provider's detail, by job.
+      try {
+        std::rethrow_exception(failed);
+      } catch (const ai_error& e) {
+        if (!e.detail().empty()) spdlog::warn("generate-response {}: {}", j.id, e.detail());
+      } catch (...) {
+      }
+      std::rethrow_exception(failed);
+    }
     // The final progress holds the whole answer.
     pump->text = result.text;
     auto final_progress = pump->value();

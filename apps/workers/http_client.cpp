@@ -84,7 +84,8 @@ net::awaitable<std::vector<tcp::endpoint>> resolve(net::any_io_executor ex, cons
   boost::system::error_code ec;
   auto results = co_await resolver->async_resolve(t.host, t.port, net::redirect_error(net::use_awaitable, ec));
   timer.cancel();
-  if (*timed_out) throw transport_error(fmt::format("cannot resolve {}: no answer in {} ms", t.host, deadline.count()));
+  if (*timed_out)
+    throw transport_error(fmt::format("cannot resolve {}: no answer in {} ms", t.host, deadline.count()), true);
   if (ec) throw transport_error(fmt::format("cannot resolve {}: {}", t.host, ec.message()));
   std::vector<tcp::endpoint> out;
   for (const auto& r : results) out.push_back(r.endpoint());
@@ -121,7 +122,9 @@ net::awaitable<http_response> fetch(net::any_io_executor ex, http_request req,
     beast::tcp_stream stream(ex);
     stream.expires_after(budget(req.connect_timeout, deadline));
     co_await stream.async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
-    if (ec) throw transport_error(fmt::format("cannot connect to {}:{}: {}", t.host, t.port, ec.message()));
+    if (ec)
+      throw transport_error(fmt::format("cannot connect to {}:{}: {}", t.host, t.port, ec.message()),
+                            ec == beast::error::timeout);
     auto res = co_await detail::exchange(stream, stream, t, req, deadline, on_data);
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     co_return res;

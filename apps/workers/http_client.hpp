@@ -39,7 +39,13 @@ struct http_response {
 // A failure before a status line arrived (DNS, connect, TLS, timeout, reset).
 class transport_error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit transport_error(const std::string& what, bool timed_out = false)
+      : std::runtime_error(what), timed_out_(timed_out) {}
+  // The peer gave no answer in time (resolving, connecting, the head or the body).
+  bool timed_out() const noexcept { return timed_out_; }
+
+ private:
+  bool timed_out_;
 };
 
 // The URL is unusable (malformed, not http/https) or points where the destination

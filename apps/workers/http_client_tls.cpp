@@ -38,9 +38,13 @@ net::awaitable<http_response> fetch_tls(net::any_io_executor ex, const target& t
   auto& tcp = beast::get_lowest_layer(stream);
   tcp.expires_after(budget(req.connect_timeout, deadline));
   co_await tcp.async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
-  if (ec) throw transport_error(fmt::format("cannot connect to {}:{}: {}", t.host, t.port, ec.message()));
+  if (ec)
+    throw transport_error(fmt::format("cannot connect to {}:{}: {}", t.host, t.port, ec.message()),
+                          ec == beast::error::timeout);
   co_await stream.async_handshake(ssl::stream_base::client, net::redirect_error(net::use_awaitable, ec));
-  if (ec) throw transport_error(fmt::format("TLS handshake with {} failed: {}", t.host, ec.message()));
+  if (ec)
+    throw transport_error(fmt::format("TLS handshake with {} failed: {}", t.host, ec.message()),
+                          ec == beast::error::timeout);
   auto res = co_await exchange(stream, tcp, t, req, deadline, on_data);
   co_return res;
 }

@@ -53,7 +53,7 @@ net::awaitable<http_response> exchange(Stream& stream, beast::tcp_stream& tcp, c
   boost::system::error_code ec;
   tcp.expires_after(budget(req.read_timeout, deadline));
   co_await http::async_write(stream, msg, net::redirect_error(net::use_awaitable, ec));
-  if (ec) throw transport_error("sending the request failed: " + ec.message());
+  if (ec) throw transport_error("sending the request failed: " + ec.message(), ec == beast::error::timeout);
 
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
@@ -61,8 +61,9 @@ net::awaitable<http_response> exchange(Stream& stream, beast::tcp_stream& tcp, c
   tcp.expires_after(budget(req.read_timeout, deadline));
   co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
   if (ec)
-    throw transport_error(ec == beast::error::timeout ? std::string("no answer in time")
-                                                      : "reading the answer failed: " + ec.message());
+    throw transport_error(
+        ec == beast::error::timeout ? std::string("no answer in time") : "reading the answer failed: " + ec.message(),
+        ec == beast::error::timeout);
 
   http_response out;
   out.status = parser.get().result_int();
@@ -79,8 +80,9 @@ net::awaitable<http_response> exchange(Stream& stream, beast::tcp_stream& tcp, c
     co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
-      throw transport_error(ec == beast::error::timeout ? std::string("the answer stalled")
-                                                        : "reading the body failed: " + ec.message());
+      throw transport_error(
+          ec == beast::error::timeout ? std::string("the answer stalled") : "reading the body failed: " + ec.message(),
+          ec == beast::error::timeout);
     }
     std::size_t n = sizeof chunk - parser.get().body().size;
     if (n == 0) continue;

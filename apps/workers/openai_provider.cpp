@@ -9,7 +9,9 @@
 #include <cstdlib>
 
 #include <drover_app/env.hpp>
+#include <drover_app/logging/redact.hpp>
 
+#include "workers/ai_failure.hpp"
 #include "workers/ai_provider.hpp"
 #include "workers/http_client.hpp"
 
@@ -133,25 +135,32 @@ class openai_provider final : public ai_provider {
           }
         });
       };
+      // What fails here is said to the user as a category only (ai_failure.hpp): the
+      // provider's body, the URL and the transport's message go to the log.
       http_response res;
       std::string transport_failure;
+      auto transport_kind = ai_failure::unreachable;
       try {
         res = co_await fetch(ex_, std::move(req), on_data);
       } catch (const transport_error& e) {
         transport_failure = e.what();
+        if (e.timed_out()) transport_kind = ai_failure::timed_out;
+      } catch (const bad_destination& e) {
+        transport_failure = e.what();
       }
-      if (!transport_failure.empty()) {
-        throw ai_error(fmt::format("the model server at {}: {}", s_.base_url, transport_failure));
-      }
+      if (!transport_failure.empty()) throw ai_failed(transport_kind, 0, s_.base_url, transport_failure);
       if (res.status >= 200 && res.status < 300) {
-        if (!bad_chunk.empty()) throw ai_error("the model server sent a malformed stream chunk: " + bad_chunk);
-        if (!done && out.text.empty()) throw ai_error("the model server ended the stream without an answer");
+        if (!bad_chunk.empty())
+          throw ai_failed(ai_failure::unreadable, res.status, s_.base_url, "a malformed stream chunk: " + bad_chunk);
+        if (!done && out.text.empty())
+          throw ai_failed(ai_failure::unreadable, res.status, s_.base_url, "the stream ended without an answer");
         co_return out;
       }
       auto message = provider_message(res.body);
       const bool retryable = res.status == 429 || res.status >= 500;
       if (!retryable || attempt >= s_.max_tries) {
-        throw ai_error(fmt::format("the model server answered {}: {}", res.status, message));
+        throw ai_failed(ai_failure::answered, res.status, s_.base_url,
+                        fmt::format("answered {}: {}", res.status, message));
       }
       auto wait = std::min(s_.retry_cap, s_.retry_base * (1 << (attempt - 1)));
       if (auto it = res.headers.find("retry-after"); it != res.headers.end()) {
@@ -162,8 +171,8 @@ class openai_provider final : public ai_provider {
           wait = std::chrono::milliseconds(static_cast<long>(capped));
         }
       }
-      spdlog::warn("ai: the model server answered {} ({}); try {} of {} in {} ms", res.status, message, attempt + 1,
-                   s_.max_tries, wait.count());
+      spdlog::warn("ai: the model server answered {} ({}); try {} of {} in {} ms", res.status,
+                   app::scrub_secrets(message), attempt + 1, s_.max_tries, wait.count());
       net::steady_timer t(ex_, wait);
       co_await t.async_wait(net::use_awaitable);
     }

@@ -82,13 +82,15 @@ workers_config workers_config::from_env() {
       throw error(errc::invalid_argument, fmt::format("WORKERS_PORT must be at most 65535, got {}", port));
     c.port = static_cast<std::uint16_t>(port);
   }
-  if (const char* v = env("WORKERS_BIND")) c.bind = v;
   if (const char* v = env("METRICS_TOKEN")) c.metrics_token = v;
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
   // As the API: a receiver cannot trust a signature made with a secret everyone knows or
   // can guess, so outside the development mode there is no default.
   const char* mode = env("AUTH_MODE");
   const bool development = mode && std::string_view(mode) == "none";
+  // As the API: the development mode listens on loopback unless told otherwise.
+  c.bind = app::default_bind(development);
+  if (const char* v = env("WORKERS_BIND")) c.bind = v;
   if (development && c.webhook_secret.empty()) c.webhook_secret = app::development_webhook_secret;
   try {
     if (development) {
@@ -192,13 +194,13 @@ struct workers_app::impl {
   }
 
   // Every request, timed and counted by route.
-  net::awaitable<httpd::response> handle(httpd::request req) {
+  net::awaitable<httpd::response> handle(httpd::request req, std::string client_address) {
     const auto started = std::chrono::steady_clock::now();
     const auto method = req.method();
     std::string target(req.target());
     std::string route = target.substr(0, target.find('?'));
     if (route != "/healthz" && route != "/readyz" && route != "/metrics") route = "unmatched";
-    auto res = co_await health(std::move(req));
+    auto res = co_await health(std::move(req), std::move(client_address));
     http_stats.observe(method, route, res.result_int(), std::chrono::steady_clock::now() - started);
     co_return res;
   }
@@ -212,12 +214,15 @@ struct workers_app::impl {
     co_return httpd::metrics_response(req, registry);
   }
 
-  net::awaitable<httpd::response> health(httpd::request req) {
+  net::awaitable<httpd::response> health(httpd::request req, std::string client_address) {
     std::string target(req.target());
     target = target.substr(0, target.find('?'));
     if (target == "/metrics") {
-      if (!cfg.metrics_token.empty() &&
-          !httpd::bearer_token_matches(std::string_view(req[httpd::http::field::authorization]), cfg.metrics_token)) {
+      // Guessing METRICS_TOKEN is throttled as on the API (bearer_token.hpp).
+      auto verdict = httpd::admit_bearer_token(std::string_view(req[httpd::http::field::authorization]),
+                                               cfg.metrics_token, client_address, failed_tokens);
+      if (verdict.retry_after.count() > 0) co_return httpd::too_many_requests_response(req, verdict.retry_after);
+      if (!verdict.admitted) {
         auto res = httpd::error_response(req, httpd::http::status::unauthorized,
                                          "Authentication required: Authorization: Bearer <METRICS_TOKEN>");
         res.set(httpd::http::field::www_authenticate, "Bearer realm=\"metrics\"");
@@ -252,6 +257,7 @@ struct workers_app::impl {
   workers_config cfg;
   app::metrics::registry registry;
   httpd::http_metrics http_stats{registry};
+  httpd::login_throttle failed_tokens;  // wrong METRICS_TOKENs, per client address
   job_metrics jobs{registry};
   app::connectivity_monitor connectivity{ex, registry, cfg.redis, ""};
   // Every queue under the prefix, so that a queue worked by another program shows too.
@@ -305,10 +311,12 @@ void workers_app::start() {
   }
   httpd::server_options ho;
   ho.bind = i.cfg.bind;
+  ho.bind_setting = "WORKERS_BIND";
   ho.port = i.cfg.port;
   i.http = std::make_unique<httpd::http_server>(
-      i.ex, ho, [&i](httpd::request req, std::string) { return i.handle(std::move(req)); });
+      i.ex, ho, [&i](httpd::request req, std::string peer) { return i.handle(std::move(req), std::move(peer)); });
   i.http->start();
+  spdlog::info("workers: listening on http://{}:{} (/healthz, /readyz, /metrics)", ho.bind, i.http->port());
   auto described = [&i](const char* name, int concurrency) {
     const auto shards = i.cfg.shards.of(name);
     return shards == 0 ? fmt::format("{} x{}", name, concurrency)

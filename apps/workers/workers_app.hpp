@@ -32,7 +32,7 @@ struct workers_config {
   int ai_concurrency = 5;        // AI_CONCURRENCY
   int document_concurrency = 2;  // DOCUMENT_CONCURRENCY
   int webhook_concurrency = 10;  // WEBHOOK_CONCURRENCY
-  std::string bind = "0.0.0.0";  // WORKERS_BIND
+  std::string bind = "0.0.0.0";  // WORKERS_BIND (127.0.0.1 in the development mode, AUTH_MODE=none)
   std::uint16_t port = 5001;     // WORKERS_PORT: /healthz, /readyz, /metrics
   std::string metrics_token;     // METRICS_TOKEN: /metrics wants it as a bearer token when set
   // WEBHOOK_SECRET: signs every delivery. Required, and not the development one, unless

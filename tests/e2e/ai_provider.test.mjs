@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { startSystem, postJSON, getJSON, waitForJob } from './system.mjs';
 import { CHUNKS } from './fake_openai.mjs';
 
+const API_KEY = 'sk-e2e-SECRET-0123456789abcdef';
+
 test('the provider streams, retries 429 after Retry-After, and reports 4xx and malformed streams', { timeout: 120000 }, async () => {
-  const sys = await startSystem();
+  const sys = await startSystem({ env: { AI_API_KEY: API_KEY } });
 
   const limited = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c1', userId: 'u', message: 'busy [429]' });
   const t0 = Date.now();
@@ -20,12 +22,24 @@ test('the provider streams, retries 429 after Retry-After, and reports 4xx and m
   const bad = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c1', userId: 'u', message: 'oops [400]' });
   const failed = await waitForJob(sys.base, bad.body.jobId, 60000);
   assert.equal(failed.status, 'failed');
-  assert.match(failed.error, /400.*bad model name/);
+  assert.equal(failed.error, 'the AI provider refused the request (HTTP 400)');
+
+  // The provider's answer echoes the key and names a host: the user reads a category, the
+  // operator the detail in the Workers app's log, with the key masked.
+  const denied = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c1', userId: 'u', message: 'key [401]' });
+  const refused = await waitForJob(sys.base, denied.body.jobId, 60000);
+  assert.equal(refused.status, 'failed');
+  assert.equal(refused.error, 'the AI provider refused the request (HTTP 401)');
+  const log = sys.workers.output;
+  assert.match(log, /Incorrect API key provided: Bearer \*\*\* at internal host ai-gw\.internal:8443/);
+  assert.ok(!log.includes(API_KEY), 'the key is masked in the log');
+  assert.match(log, /bad model name/, 'the 400\'s message is logged for operators');
 
   const broken = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c1', userId: 'u', message: 'garbled [malformed]' });
   const garbled = await waitForJob(sys.base, broken.body.jobId, 60000);
   assert.equal(garbled.status, 'failed');
-  assert.match(garbled.error, /malformed stream chunk/);
+  assert.equal(garbled.error, 'the AI provider sent an answer that could not be read');
+  assert.match(sys.workers.output, /malformed stream chunk/);
 
   // Progress during streaming ends with the whole text.
   const job = (await getJSON(sys.base, `/api/chat/job/${limited.body.jobId}`)).body;
@@ -37,5 +51,5 @@ test('a model server that hangs fails the attempt after AI_TIMEOUT_MS, not forev
   const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-hang', userId: 'u', message: 'wait [hang]' });
   const done = await waitForJob(sys.base, sent.body.jobId, 60000);
   assert.equal(done.status, 'failed');
-  assert.match(done.error, /stalled|no answer in time/);
+  assert.equal(done.error, 'the AI provider timed out');
 });

@@ -54,6 +54,7 @@ test('a waiting-jobs rule fires once, shows on /api/alerts, and resolves once', 
   assert.equal(incident.type, 'waiting');
   assert.equal(incident.queue, 'alert-backlog');
   assert.ok(incident.since > 0 && typeof shown.body.evaluatedAt === 'number');
+  assert.equal(shown.body.rules, 5, 'the evaluator holds the five rules');
 
   // Still firing for many evaluations: still one message.
   await backlog.add('piled-up', { i: 3 });

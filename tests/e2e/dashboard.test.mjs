@@ -90,6 +90,10 @@ test('the admin API refuses the unauthenticated, read-only acting and cross-site
   assert.equal((await call(base, 'GET', '/api/admin/queues', { auth: 'Bearer wrong' })).status, 401);
   assert.equal((await call(base, 'GET', '/api/admin/queues', { auth: basic('ops', 'nope') })).status, 401);
   assert.equal((await act(base, '/api/admin/queues/reports/pause')).status, 401, 'no action without credentials');
+  // No ALERT_RULES, so no evaluator: /api/alerts still has every field docs/alerts.md names.
+  const alerts = await call(base, 'GET', '/api/alerts', { auth: `Bearer ${TOKEN}` });
+  assert.equal(alerts.status, 200);
+  assert.deepEqual(alerts.body, { incidents: [], evaluatedAt: null, rules: 0 });
   assert.equal((await call(base, 'GET', '/api/admin/events')).status, 401);
 
   const listed = await call(base, 'GET', '/api/admin/queues', { auth: basic('watcher', 'look-only') });

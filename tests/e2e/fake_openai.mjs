@@ -3,6 +3,7 @@
 //   "[429]"       first request of that message: 429 with Retry-After: 1, then normal
 //   "[500]"       always 500
 //   "[400]"       always 400 with an OpenAI-style error body
+//   "[401]"       always 401, its message quoting the Authorization header and an internal host
 //   "[malformed]" a stream chunk that is not JSON
 //   "[hang]"      accepts the request and never answers
 //   "[slow]"      first request of that message: 3 s between chunks (18 s in all), then normal
@@ -27,6 +28,11 @@ export async function startFakeOpenAI() {
       if (req.url !== '/v1/chat/completions') { res.writeHead(404).end(); return; }
       if (last.includes('[hang]')) return;
       if (last.includes('[500]')) { res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"upstream exploded"}}'); return; }
+      if (last.includes('[401]')) {
+        const message = `Incorrect API key provided: ${req.headers.authorization} at internal host ai-gw.internal:8443`;
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message } }));
+        return;
+      }
       if (last.includes('[400]')) { res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"bad model name"}}'); return; }
       if (last.includes('[429]') && count === 1) {
         res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"error":{"message":"slow down"}}');

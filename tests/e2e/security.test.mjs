@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, networkInterfaces } from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startSystem, waitFor, freePort } from './system.mjs';
@@ -250,6 +251,25 @@ test('metrics behind METRICS_TOKEN and on a port of their own; readiness and err
   const workers = `http://127.0.0.1:${sys.workersPort}/metrics`;
   assert.equal((await fetch(workers)).status, 401);
   assert.equal((await fetch(workers, { headers: { authorization: 'Bearer scrape-me' } })).status, 200);
+  // Production listens on every interface, and says where.
+  assert.match(sys.api.output, /api: listening on http:\/\/0\.0\.0\.0:/);
+  assert.match(sys.workers.output, /workers: listening on http:\/\/0\.0\.0\.0:/);
+
+  // Guessing the token is throttled as dashboard logins are: 10 failures from one address,
+  // then 429 with Retry-After, even for the right token (both apps).
+  for (const url of [moved, workers]) {
+    const statuses = [];
+    for (let i = 0; i < 15; i++) {
+      statuses.push((await fetch(url, { headers: { authorization: `Bearer guess-${i}` } })).status);
+    }
+    // The API's listener already saw one wrong token above.
+    assert.deepEqual(statuses.slice(0, 9), Array(9).fill(401), `${url}: ${statuses}`);
+    assert.deepEqual(statuses.slice(10), Array(5).fill(429), `${url}: ${statuses}`);
+    const blocked = await fetch(url, { headers: { authorization: 'Bearer scrape-me' } });
+    assert.equal(blocked.status, 429, `${url}: a blocked address is refused before its token is checked`);
+    assert.ok(Number(blocked.headers.get('retry-after')) >= 1);
+    assert.equal((await fetch(url)).status, 401, 'no credentials is a prompt, not a failure');
+  }
 
   // Redis away: /readyz and the refusals say what is away, never where.
   await sys.redis.stop();
@@ -263,6 +283,43 @@ test('metrics behind METRICS_TOKEN and on a port of their own; readiness and err
   const refused = await call(sys.base, 'GET', '/api/chat/job/1', { token: hs.token('erin') });
   assert.equal(refused.status, 503);
   assert.ok(!JSON.stringify(refused.body).includes(String(sys.redis.port)), JSON.stringify(refused.body));
+});
+
+test('the development mode listens on loopback only by default; production on every interface', { timeout: 60000 }, async () => {
+  const sys = await startSystem();  // AUTH_MODE=none, no BIND or WORKERS_BIND
+  assert.match(sys.api.output, /api: listening on http:\/\/127\.0\.0\.1:/);
+  assert.match(sys.workers.output, /workers: listening on http:\/\/127\.0\.0\.1:/);
+  // From another of this machine's addresses, if it has one, nothing answers.
+  const outside = Object.values(networkInterfaces()).flat().find((a) => a.family === 'IPv4' && !a.internal);
+  if (outside) {
+    for (const port of [sys.apiPort, sys.workersPort]) {
+      const refused = await new Promise((resolve) => {
+        const s = net.connect({ host: outside.address, port }, () => { s.destroy(); resolve(false); });
+        s.on('error', () => resolve(true));
+      });
+      assert.ok(refused, `nothing listens on ${outside.address}:${port}`);
+    }
+  }
+  // The README's quick start keeps working through localhost.
+  assert.equal((await fetch(`http://localhost:${sys.apiPort}/healthz`)).status, 200);
+});
+
+test('a listener that cannot start names its address and port', { timeout: 30000 }, async () => {
+  const port = await freePort();
+  const run = (env) => spawnSync(DROVER_BIN, ['api'], {
+    env: { ...process.env, AUTH_MODE: 'none', REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: 'sqlite::memory:', PORT: String(port), ...env },
+    encoding: 'utf8', timeout: 15000,
+  });
+  const named = run({ BIND: 'api.internal' });
+  assert.notEqual(named.status, 0);
+  assert.match(named.stderr, /cannot listen on api\.internal:\d+: BIND must be an IP address \(e\.g\. 127\.0\.0\.1 or ::1\), not a host name/);
+  const holder = net.createServer();
+  await new Promise((r) => holder.listen(port, '127.0.0.1', r));
+  onCleanup(() => holder.close());
+  const busy = run({ BIND: '127.0.0.1' });
+  assert.notEqual(busy.status, 0);
+  assert.match(busy.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: address already in use`));
+  assert.ok(!/\.hpp|\[system:/.test(busy.stderr), busy.stderr);
 });
 
 test('failed dashboard logins are throttled per address and per user name', { timeout: 60000 }, async () => {

@@ -191,6 +191,11 @@ verification jwt_verifier::verify(std::string_view token, std::int64_t now_s) co
     if (!typ->is_string() || !acceptable_type(typ->get_string())) return refused("unsupported token type");
   }
   if (header->contains("crit")) return refused("unsupported critical header");
+  // A key the token brings or points to is never used (the key is ours, by
+  // configuration), and a token that offers one is refused rather than half-trusted.
+  for (const char* name : {"jwk", "jku", "x5u", "x5c"}) {
+    if (header->contains(name)) return refused("keys embedded in or linked from the header are refused");
+  }
 
   std::shared_ptr<const jwks_file::key_map> keys;  // keeps a JWKS key alive during the check
   const jwt_key* key = key_.get();

@@ -56,7 +56,8 @@ struct verification {
 //      token against an EC key are all refused), whose `typ`, if any, is JWT or at+jwt
 //      (RFC 9068; case-insensitive, with or without "application/"), and which has no
 //      `crit`. With a JWKS file the header's `kid` picks the key. Keys embedded in or
-//      pointed to by the header (jwk, jku, x5u, x5c) are ignored;
+//      pointed to by the header (jwk, jku, x5u, x5c) are never used, and such a token is
+//      refused;
 //   3. the signature checks out;
 //   4. its payload is a JSON object with a numeric `exp` not past (now < exp + leeway);
 //      `nbf`, if present, not ahead (nbf <= now + leeway); `iat`, if present, not in the

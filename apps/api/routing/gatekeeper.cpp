@@ -31,7 +31,7 @@ const char* dashboard_challenge = "Bearer realm=\"drover dashboard\"";
 
 gatekeeper::gatekeeper(auth_mode mode, std::shared_ptr<const auth::jwt_verifier> verifier, admin_access dashboard,
                        std::string metrics_token, std::unique_ptr<rate_limiter> limiter,
-                       login_throttle_options throttle)
+                       httpd::login_throttle_options throttle)
     : mode_(mode),
       verifier_(std::move(verifier)),
       dashboard_(std::move(dashboard)),
@@ -63,7 +63,7 @@ net::awaitable<caller> gatekeeper::admit(const route& r, const httpd::request& r
       co_return who;
     }
     case route_access::metrics:
-      admit_metrics(req);
+      admit_metrics(req, client_address);
       co_return caller{};
     case route_access::operator_read:
       co_return admit_operator(req, false, client_address);
@@ -99,9 +99,11 @@ caller gatekeeper::admit_user(const httpd::request& req) const {
   return c;
 }
 
-void gatekeeper::admit_metrics(const httpd::request& req) const {
-  if (metrics_token_.empty()) return;
-  if (!httpd::bearer_token_matches(std::string_view(req[http::field::authorization]), metrics_token_)) {
+void gatekeeper::admit_metrics(const httpd::request& req, std::string_view client_address) {
+  auto verdict = httpd::admit_bearer_token(std::string_view(req[http::field::authorization]), metrics_token_,
+                                           client_address, throttle_);
+  if (verdict.retry_after.count() > 0) throw too_many_requests(verdict.retry_after);
+  if (!verdict.admitted) {
     throw unauthorized("Authentication required: Authorization: Bearer <METRICS_TOKEN>", "Bearer realm=\"metrics\"");
   }
 }

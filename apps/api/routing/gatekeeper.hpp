@@ -10,10 +10,10 @@
 #include <string_view>
 
 #include "api/admin_access.hpp"
-#include "api/login_throttle.hpp"
 #include "api/routing/route_request.hpp"
 #include "api/routing/route_table.hpp"
 #include "httpd/http_types.hpp"
+#include "httpd/login_throttle.hpp"
 
 namespace drover::api {
 
@@ -40,7 +40,9 @@ struct socket_admission {
 //                      caller is its `sub`; none: the development caller. A route with a
 //                      budget then spends a token of the caller's and of the client
 //                      address's (rate_limiter.hpp; 429 with Retry-After when empty);
-//   metrics            "Authorization: Bearer <METRICS_TOKEN>" when one is set (401);
+//   metrics            "Authorization: Bearer <METRICS_TOKEN>" when one is set (401; 429
+//                      while the address has failed too often, with the dashboard's
+//                      failures: the same login_throttle, its address side);
 //   operator_read/act  dashboard credentials (401; 429 while the address or the user name
 //                      has failed too often: login_throttle.hpp), and to act the admin
 //                      role and a same-site request (403).
@@ -53,7 +55,7 @@ class gatekeeper {
   // spend no budget.
   gatekeeper(auth_mode mode, std::shared_ptr<const auth::jwt_verifier> verifier, admin_access dashboard,
              std::string metrics_token, std::unique_ptr<rate_limiter> limiter = nullptr,
-             login_throttle_options throttle = {});
+             httpd::login_throttle_options throttle = {});
   ~gatekeeper();
 
   // The caller of route `r`, or throws http_error.
@@ -76,14 +78,14 @@ class gatekeeper {
  private:
   caller admit_user(const httpd::request& req) const;
   caller verify_token(std::string_view authorization, std::string& refusal) const;
-  void admit_metrics(const httpd::request& req) const;
+  void admit_metrics(const httpd::request& req, std::string_view client_address);
 
   auth_mode mode_;
   std::shared_ptr<const auth::jwt_verifier> verifier_;
   admin_access dashboard_;
   std::string metrics_token_;
   std::unique_ptr<rate_limiter> limiter_;
-  login_throttle throttle_;
+  httpd::login_throttle throttle_;  // failed dashboard logins and metrics tokens
 };
 
 }  // namespace drover::api

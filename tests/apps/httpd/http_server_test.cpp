@@ -253,3 +253,61 @@ TEST(HttpServer, ReadsAChunkedBodyAndKeepsTheConnection) {
 }
 
 }  // namespace
+
+// --- Starting: errors that name the address and port, and what to change.
+
+namespace {
+
+std::string start_error(const httpd::server_options& o) {
+  net::io_context io;
+  httpd::http_server server(io.get_executor(), o,
+                            [](httpd::request req, std::string) -> net::awaitable<httpd::response> {
+                              co_return httpd::json_response(req, http::status::ok, boost::json::object{});
+                            });
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// The review's findings: "Invalid argument [system:22]" for a host name, and "bind:
+// Address already in use [... reactive_socket_service.hpp:161 ...]" for a busy port.
+TEST(HttpServerStart, AHostNameIsRefusedWithTheSettingAndAnIpExample) {
+  httpd::server_options o;
+  o.bind = "api.internal";
+  o.bind_setting = "WORKERS_BIND";
+  o.port = 3000;
+  EXPECT_EQ(start_error(o),
+            "cannot listen on api.internal:3000: WORKERS_BIND must be an IP address (e.g. 127.0.0.1 or ::1), not a "
+            "host name");
+}
+
+TEST(HttpServerStart, ABusyPortNamesTheAddressWithoutSourceLocations) {
+  net::io_context io;
+  tcp::acceptor taken(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  httpd::server_options o;
+  o.bind = "127.0.0.1";
+  o.port = taken.local_endpoint().port();
+  const auto message = start_error(o);
+  EXPECT_EQ(message, "cannot listen on 127.0.0.1:" + std::to_string(o.port) +
+                         ": address already in use (another process listens there)");
+  EXPECT_EQ(message.find(".hpp"), std::string::npos);
+}
+
+TEST(HttpServerStart, LocalhostIsLoopback) {
+  net::io_context io;
+  httpd::server_options o;
+  o.bind = "localhost";
+  o.port = 0;
+  httpd::http_server server(io.get_executor(), o,
+                            [](httpd::request req, std::string) -> net::awaitable<httpd::response> {
+                              co_return httpd::json_response(req, http::status::ok, boost::json::object{});
+                            });
+  server.start();
+  EXPECT_GT(server.port(), 0);
+  server.stop();
+}

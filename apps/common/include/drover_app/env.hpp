@@ -33,6 +33,11 @@ Int env_number(const char* name, std::string_view text, Int min = std::numeric_l
   return v;
 }
 
+// The address a listener binds when its variable (BIND, WORKERS_BIND) is unset: every
+// interface in production, loopback only in the development mode (AUTH_MODE=none), which
+// has no authentication and must not be reachable from the network by accident.
+inline const char* default_bind(bool development) { return development ? "127.0.0.1" : "0.0.0.0"; }
+
 // A duration in milliseconds, 0 allowed (by convention: none).
 inline std::chrono::milliseconds env_ms(const char* name, std::string_view text) {
   return std::chrono::milliseconds(env_number<long long>(name, text, 0));

@@ -133,13 +133,19 @@ TEST(JwtVerifier, TheKeyDecidesTheAlgorithmNotTheHeader) {
   expect_refused(jwks.verify(lower, now), "algorithm not allowed");
 }
 
-TEST(JwtVerifier, IgnoresKeysCarriedByTheToken) {
+TEST(JwtVerifier, RefusesKeysCarriedByTheToken) {
   temp_dir dir;
   jwt_verifier rs(with_pem(dir, k().rsa1.get()));
   json::object header{{"alg", "RS256"}, {"jwk", jwk_of(k().rsa2.get(), "attacker")}, {"jku", "https://evil.example/"}};
   auto t = token_of(json::serialize(header), json::serialize(claims()),
                     [&](std::string_view in) { return sign_with(k().rsa2.get(), in); });
-  expect_refused(rs.verify(t, now), "bad signature");
+  expect_refused(rs.verify(t, now), "keys embedded in or linked from the header are refused");
+  // The review's case: signed with the configured key, the embedded one would be ignored;
+  // it is refused all the same, as docs/security.md says.
+  json::object real{{"alg", "RS256"}, {"jwk", jwk_of(k().rsa1.get(), "mine")}};
+  auto signed_right = token_of(json::serialize(real), json::serialize(claims()),
+                               [&](std::string_view in) { return sign_with(k().rsa1.get(), in); });
+  expect_refused(rs.verify(signed_right, now), "keys embedded in or linked from the header are refused");
 }
 
 // --- Header shape.
@@ -154,6 +160,23 @@ TEST(JwtVerifier, RefusesOtherTypesAndCriticalHeaders) {
                  "unsupported critical header");
   expect_refused(v.verify(token_of(R"({"typ":"JWT"})", payload, hs), now), "malformed token");
   expect_refused(v.verify(token_of(R"({"alg":256})", payload, hs), now), "malformed token");
+}
+
+// docs/security.md: a header that carries a key (jwk, x5c) or points to one (jku, x5u) is
+// refused even when the token is signed with the configured key.
+TEST(JwtVerifier, RefusesHeadersThatEmbedOrLinkAKey) {
+  jwt_verifier v(with_secret());
+  auto hs = [](std::string_view in) { return hs256(secret, in); };
+  const auto payload = json::serialize(claims());
+  for (const char* header :
+       {R"({"alg":"HS256","jwk":{"kty":"oct","k":"AAAA"}})",
+        R"({"alg":"HS256","jku":"https://attacker.example/jwks.json"})",
+        R"({"alg":"HS256","x5u":"https://attacker.example/cert.pem"})", R"({"alg":"HS256","x5c":["MIIB"]})"}) {
+    SCOPED_TRACE(header);
+    expect_refused(v.verify(token_of(header, payload, hs), now),
+                   "keys embedded in or linked from the header are refused");
+  }
+  expect_ok(v.verify(token_of(R"({"alg":"HS256","typ":"JWT"})", payload, hs), now));
 }
 
 TEST(JwtVerifier, RefusesMalformedTokens) {

@@ -1,5 +1,6 @@
-// login_throttle.hpp - slows down password guessing on the dashboard: failed logins are
-// counted per client address and per user name, in this process.
+// login_throttle.hpp - slows down credential guessing (dashboard logins, the METRICS_TOKEN
+// of the API and the Workers app): failures are counted per client address and per user
+// name, in this process.
 #pragma once
 
 #include <chrono>
@@ -9,7 +10,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace drover::api {
+namespace drover::httpd {
 
 struct login_throttle_options {
   // Per client address: this many failures at once, then one per interval. 10 and 1 per
@@ -35,7 +36,9 @@ struct login_throttle_options {
 // distributed guesser can keep that name out (bearer token or basic user) until they
 // stop; operators then see it in the log and can still use another name.
 //
-// Usage, for each request to the dashboard or its API that carries credentials:
+// Usage, for each request to the dashboard or its API that carries credentials (a fixed
+// bearer token such as METRICS_TOKEN goes through admit_bearer_token, bearer_token.hpp,
+// which does this on the address side only):
 //  1. wait = blocked(address, claimed_login(authorization)); if wait > 0, answer 429
 //     with Retry-After and do not authenticate.
 //  2. authenticate(); on failure failed(address, user) then 401. Requests without an
@@ -78,4 +81,4 @@ class login_throttle {
   side users_;      // guarded by mutex_
 };
 
-}  // namespace drover::api
+}  // namespace drover::httpd

@@ -1,9 +1,9 @@
 // login_throttle.cpp - in-process token buckets of failed logins (GCRA), bounded in size.
-#include "api/login_throttle.hpp"
+#include "httpd/login_throttle.hpp"
 
 #include <algorithm>
 
-namespace drover::api {
+namespace drover::httpd {
 
 login_throttle::login_throttle(login_throttle_options opts)
     : opts_(opts),
@@ -63,4 +63,4 @@ std::size_t login_throttle::tracked_users() const {
   return users_.full_at.size();
 }
 
-}  // namespace drover::api
+}  // namespace drover::httpd

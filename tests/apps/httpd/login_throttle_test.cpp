@@ -4,11 +4,11 @@
 
 #include <string>
 
-#include "api/login_throttle.hpp"
+#include "httpd/login_throttle.hpp"
 
 using namespace std::chrono_literals;
-using drover::api::login_throttle;
-using drover::api::login_throttle_options;
+using drover::httpd::login_throttle;
+using drover::httpd::login_throttle_options;
 
 namespace {
 
