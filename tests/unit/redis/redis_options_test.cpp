@@ -94,6 +94,31 @@ TEST(redis_options, from_url_rejects) {
   }
 }
 
+// A typo in a URL must not print its password (a security review): every message that
+// quotes the URL quotes it redacted, and says what was expected.
+TEST(redis_options, from_url_errors_redact_the_password) {
+  const bad_url_case cases[] = {
+      {"redis://:hunter22@h:6379?timout=3", "'redis://:***@h:6379?timout=3'"},
+      {"rediss://user:hunter22@h:6379/0?tls_ca=x&tiemout=1", "'rediss://user:***@h:6379/0?tls_ca=x&tiemout=1'"},
+      {"redis+sentinel://:hunter22@s1/m?sentinel_password=hunter22&x=1", "sentinel_password=***"},
+      {"redis://:hunter22@h:abc/0", "invalid port in Redis URL 'redis://:***@h:abc/0': a port is a number"},
+      {"redis://:hunter22@h:6379/x", "'redis://:***@h:6379/x'"},
+      {"redis//:hunter22@h:6379", "no scheme"},
+      {"redis://:hunter22@h:99999", "'redis://:***@h:99999'"},
+      {"nonsense", "invalid Redis URL 'nonsense': no scheme (expected redis://"},
+      {"redis://h:/0", "invalid port in Redis URL 'redis://h:/0': a port is a number"},
+  };
+  for (const auto& c : cases) {
+    try {
+      redis_options::from_url(c.url);
+      ADD_FAILURE() << c.url << ": accepted";
+    } catch (const error& e) {
+      EXPECT_NE(std::string(e.what()).find(c.named), std::string::npos) << c.url << ": " << e.what();
+      EXPECT_EQ(std::string(e.what()).find("hunter22"), std::string::npos) << e.what();
+    }
+  }
+}
+
 // Regression (was a bug): a negative database number is accepted (src/redis/redis_options.cpp parses the
 // path with from_chars<int>, which takes the sign), and SELECT -1 then fails on every
 // connection with "DB index is out of range" instead of at configuration time.
