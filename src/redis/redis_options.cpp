@@ -224,9 +224,15 @@ redis_options redis_options::from_url(std::string_view text) {
   return o;
 }
 
-redis_options redis_options::from_env() {
+redis_options redis_options::from_env() { return from_env(std::string_view()); }
+
+// One reading for REDIS_URL and a URL given on the command line (--redis), used by the
+// CLI and both apps: when they called from_url() for a flag, REDIS_TLS_CA_FILE and the
+// other variables never filled in what it left out (an operator review).
+redis_options redis_options::from_env(std::string_view url) {
   redis_options o;
-  if (const char* url = env("REDIS_URL")) {
+  if (const char* v = env("REDIS_URL"); v && url.empty()) url = v;
+  if (!url.empty()) {
     o = from_url(url);
   } else {
     if (const char* host = env("REDIS_HOST")) o.host = host;

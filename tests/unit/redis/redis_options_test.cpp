@@ -357,6 +357,26 @@ TEST(redis_options, from_env_reads_tls_and_sentinel_variables) {
   }
 }
 
+// A URL given on the command line (--redis) is read as REDIS_URL is: the REDIS_TLS_*
+// variables fill in what it leaves out (an operator review: the CLI and the apps ignored
+// them), its own parameters win.
+TEST(redis_options, from_env_fills_in_a_given_url) {
+  scoped_env env({{"REDIS_URL", "redis://ignored:1"},
+                  {"REDIS_TLS_CA_FILE", "/env-ca.pem"},
+                  {"REDIS_TLS_CERT_FILE", "/c.pem"},
+                  {"REDIS_TLS_KEY_FILE", "/k.pem"},
+                  {"REDIS_TLS_SERVER_NAME", "n"}});
+  auto o = redis_options::from_env("rediss://h:6390?tls_ca=/url-ca.pem");
+  EXPECT_EQ(o.host, "h");
+  EXPECT_EQ(o.port, 6390);
+  EXPECT_TRUE(o.tls.enabled);
+  EXPECT_EQ(o.tls.ca_file, "/url-ca.pem");
+  EXPECT_EQ(o.tls.cert_file, "/c.pem");
+  EXPECT_EQ(o.tls.key_file, "/k.pem");
+  EXPECT_EQ(o.tls.server_name, "n");
+  EXPECT_EQ(redis_options::from_env("").host, "ignored");  // empty: REDIS_URL
+}
+
 TEST(redis_options, scoped_env_restores) {
   scoped_env outer({{"REDIS_HOST", "before"}});
   {
