@@ -69,16 +69,7 @@ api_config api_config::from_env() {
   if (const char* v = env("METRICS_TOKEN")) c.metrics_token = v;
   if (const char* v = env("METRICS_BIND")) c.metrics_bind = v;
   if (const char* v = env("METRICS_PORT")) c.metrics_port = app::env_number<std::uint16_t>("METRICS_PORT", v);
-  if (const char* v = env("AUTH_MODE")) {
-    std::string mode = v;
-    if (mode == "jwt") {
-      c.auth = auth_mode::jwt;
-    } else if (mode == "none") {
-      c.auth = auth_mode::none;
-    } else {
-      throw error(errc::invalid_argument, "AUTH_MODE must be jwt or none (got '" + mode + "')");
-    }
-  }
+  c.auth = app::development_auth_mode() ? auth_mode::none : auth_mode::jwt;  // as the Workers app reads it
   c.bind = app::default_bind(c.auth == auth_mode::none);
   if (const char* v = env("BIND")) c.bind = v;
   if (c.auth == auth_mode::none && c.webhook_secret.empty()) c.webhook_secret = app::development_webhook_secret;

@@ -72,6 +72,9 @@ void job_event_relay::buffer(app::job_log_update u, const std::string& stream_id
 // from before it, or there was no position. Retries while Redis or the database is
 // away; "" once stopped.
 net::awaitable<std::string> job_event_relay::resume_position() {
+  // One line when the outage starts and one when it ends; each retry (every 500 ms) only
+  // at debug level (an operator review counted 85 lines in 43 s with Redis down).
+  bool warned = false;
   for (;;) {
     if (stopped_) co_return "";
     bool failed = false;
@@ -105,10 +108,18 @@ net::awaitable<std::string> job_event_relay::resume_position() {
       }
     } catch (const std::exception& e) {
       if (stopped_) co_return "";
-      spdlog::warn("relay {}: cannot resume yet: {}; retrying", queue_name_, e.what());
+      if (warned) {
+        spdlog::debug("relay {}: cannot resume yet: {}; retrying", queue_name_, e.what());
+      } else {
+        spdlog::warn("relay {}: cannot resume yet: {}; retrying until it can", queue_name_, e.what());
+      }
+      warned = true;
       failed = true;
     }
-    if (!failed) co_return start;
+    if (!failed) {
+      if (warned) spdlog::info("relay {}: resumed", queue_name_);
+      co_return start;
+    }
     net::steady_timer t(ex_, retry_delay);
     co_await t.async_wait(net::use_awaitable);
   }
@@ -121,6 +132,7 @@ net::awaitable<void> job_event_relay::follow() {
   opts.last_event_id = start;
   events_ = std::make_unique<queue_events>(ex_, queue_name_, opts);
   read_position_ = stored_position_ = start;
+  bool warned = false;  // as in resume_position: one line per outage
   while (!stopped_) {
     std::vector<queue_event> batch;
     bool failed = false;
@@ -128,8 +140,17 @@ net::awaitable<void> job_event_relay::follow() {
       batch = co_await events_->next();
     } catch (const std::exception& e) {
       if (stopped_) break;
-      spdlog::warn("relay {}: reading events failed: {}; retrying", queue_name_, e.what());
+      if (warned) {
+        spdlog::debug("relay {}: reading events failed: {}; retrying", queue_name_, e.what());
+      } else {
+        spdlog::warn("relay {}: reading events failed: {}; retrying until it can", queue_name_, e.what());
+      }
+      warned = true;
       failed = true;
+    }
+    if (!failed && warned) {
+      spdlog::info("relay {}: reading events again", queue_name_);
+      warned = false;
     }
     if (failed) {
       net::steady_timer t(ex_, retry_delay);

@@ -92,7 +92,7 @@ net::awaitable<void> drain_logs(api::api_server& server) {
 int run_dashboard(const app_flags& flags) {
   auto access = api::dashboard_access_from_env();
   queue_options qo;
-  if (!flags.redis_url.empty()) qo.redis = redis_options::from_url(flags.redis_url);
+  if (!flags.redis_url.empty()) qo.redis = redis_options::from_env(flags.redis_url);
   qo.prefix = flags.prefix;
   if (qo.prefix.empty()) qo.prefix = std::getenv("QUEUE_PREFIX") ? std::getenv("QUEUE_PREFIX") : "bull";
   qo.redis.connect_timeout = std::chrono::milliseconds(800);
@@ -148,7 +148,7 @@ int run_api(const app_flags& flags) {
   auto cfg = api::api_config::from_env();
   if (flags.port) cfg.port = static_cast<std::uint16_t>(flags.port);
   if (!flags.bind.empty()) cfg.bind = flags.bind;
-  if (!flags.redis_url.empty()) cfg.redis = redis_options::from_url(flags.redis_url);
+  if (!flags.redis_url.empty()) cfg.redis = redis_options::from_env(flags.redis_url);
   if (!flags.database_url.empty()) cfg.database_url = flags.database_url;
   if (!flags.prefix.empty()) cfg.prefix = flags.prefix;
   net::io_context io(1);
@@ -166,7 +166,7 @@ int run_api(const app_flags& flags) {
 int run_workers(const app_flags& flags) {
   app::configure_logging_from(flags.log_format, flags.log_level);
   auto cfg = workers::workers_config::from_env();
-  if (!flags.redis_url.empty()) cfg.redis = redis_options::from_url(flags.redis_url);
+  if (!flags.redis_url.empty()) cfg.redis = redis_options::from_env(flags.redis_url);
   if (!flags.prefix.empty()) cfg.prefix = flags.prefix;
   if (!flags.database_url.empty()) cfg.database_url = flags.database_url;
   if (flags.port) cfg.port = static_cast<std::uint16_t>(flags.port);

@@ -76,7 +76,7 @@ queue_options queue_opts(const common_options& c) {
 }
 
 redis_options common_options::redis() const {
-  auto o = redis_url.empty() ? redis_options::from_env() : redis_options::from_url(redis_url);
+  auto o = redis_options::from_env(redis_url);  // the variables fill in what --redis leaves out
   const bool tls_flags =
       tls_insecure || !tls_ca.empty() || !tls_cert.empty() || !tls_key.empty() || !tls_server_name.empty();
   if (tls_flags && !o.tls.enabled) {

@@ -86,8 +86,7 @@ workers_config workers_config::from_env() {
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
   // As the API: a receiver cannot trust a signature made with a secret everyone knows or
   // can guess, so outside the development mode there is no default.
-  const char* mode = env("AUTH_MODE");
-  const bool development = mode && std::string_view(mode) == "none";
+  const bool development = app::development_auth_mode();  // refuses what the API refuses
   // As the API: the development mode listens on loopback unless told otherwise.
   c.bind = app::default_bind(development);
   if (const char* v = env("WORKERS_BIND")) c.bind = v;
@@ -116,7 +115,7 @@ workers_config workers_config::from_env() {
   if (const char* v = env("DOCUMENT_JOB_TIMEOUT_MS"))
     c.document_job_timeout = app::env_ms("DOCUMENT_JOB_TIMEOUT_MS", v);
   if (const char* v = env("WEBHOOK_JOB_TIMEOUT_MS")) c.webhook_job_timeout = app::env_ms("WEBHOOK_JOB_TIMEOUT_MS", v);
-  if (const char* v = env("DEAD_LETTERS")) c.dead_letters = std::string_view(v) != "off" && std::string_view(v) != "0";
+  if (const char* v = env("DEAD_LETTERS")) c.dead_letters = app::env_bool("DEAD_LETTERS", v);
   c.alerts = alert_settings::from_env();
   c.extraction = extraction_limits::from_env();
   return c;

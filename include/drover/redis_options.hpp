@@ -89,6 +89,11 @@ struct redis_options {
   // the URL left unsaid.
   static redis_options from_env();
 
+  // The same with `url` (a --redis flag) in place of REDIS_URL, which it wins over; an
+  // empty `url` reads REDIS_URL. The variables fill in what `url` leaves out, as they do
+  // for REDIS_URL (a CA file, a client certificate, a server name). Throws as from_url.
+  static redis_options from_env(std::string_view url);
+
   // host:port, for messages (never the password); with Sentinel, also the master's name;
   // with a cluster, the seeds.
   std::string endpoint() const;

@@ -389,6 +389,16 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
       if (ask_policy) eviction_policy::release(endpoint);
       return;
     }
+    // Before the required replies: without a password every reply is NOAUTH, even the
+    // optional ones (the handshake then has no AUTH), and the callers' commands pipelined
+    // behind it would fail with Redis's less helpful "unauthenticated multibulk length".
+    for (const auto& r : replies) {
+      if (auto refusal = r.is_error() ? redis::auth_refusal(r.str) : std::nullopt) {
+        if (ask_policy) eviction_policy::release(endpoint);
+        self->fail(errc::redis_unavailable, *refusal, true);
+        return;
+      }
+    }
     for (std::size_t i = 0; i < required; ++i) {
       if (replies[i].is_error()) {
         if (ask_policy) eviction_policy::release(endpoint);  // NOAUTH would answer INFO too

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "drover/error.hpp"
+#include "drover/redact_url.hpp"
 
 namespace drover {
 
@@ -114,7 +115,7 @@ void apply_param(redis_options& o, std::string_view name, std::string value, std
     invalid(
         fmt::format("unknown parameter '{}' in Redis URL '{}' (known: tls_ca, tls_cert, tls_key, "
                     "tls_server_name, tls_verify, sentinel_username, sentinel_password)",
-                    name, url));
+                    name, redact_url(url)));
   }
 }
 
@@ -134,10 +135,19 @@ void check(const redis_options& o, std::string_view source) {
   }
 }
 
+constexpr std::string_view url_forms =
+    "expected redis://[[user]:password@]host[:port][/db], or rediss://, redis+sentinel://, rediss+sentinel://, "
+    "redis+cluster://, rediss+cluster://";
+
 }  // namespace
 
+// Every message below that quotes the URL quotes it redacted: a typo must not print the
+// password into a terminal or a log.
 redis_options redis_options::from_url(std::string_view text) {
   redis_options o;
+  if (text.find("://") == std::string_view::npos) {
+    invalid(fmt::format("invalid Redis URL '{}': no scheme ({})", redact_url(text), url_forms));
+  }
   // Boost.URL cannot read a list of hosts: a Sentinel or Cluster URL's hosts are taken
   // out here, and the rest (user info, path, query) is read as a plain URL to one
   // placeholder.
@@ -162,7 +172,9 @@ redis_options redis_options::from_url(std::string_view text) {
   o.tls.enabled = scheme == "rediss" || scheme == "rediss+sentinel" || scheme == "rediss+cluster";
 
   auto parsed = boost::urls::parse_uri(plain);
-  if (!parsed) invalid(fmt::format("invalid Redis URL '{}': {}", text, parsed.error().message()));
+  if (!parsed) {
+    invalid(fmt::format("invalid Redis URL '{}': {} ({})", redact_url(text), parsed.error().message(), url_forms));
+  }
   const auto& u = *parsed;
   if (sentinel || cluster) {
     // parsed.scheme() is the placeholder's.
@@ -179,7 +191,9 @@ redis_options redis_options::from_url(std::string_view text) {
     o.host = u.host_name().empty() ? std::string(u.encoded_host()) : std::string(u.host_name());
   }
   if (!cluster && u.host_type() == boost::urls::host_type::ipv6) o.host = u.host_ipv6_address().to_string();
-  if (!cluster && u.has_port()) o.port = parse_number<std::uint16_t>(u.port(), "port", "Redis URL");
+  if (!cluster && u.has_port() && !u.port().empty()) {
+    o.port = parse_number<std::uint16_t>(u.port(), "port", fmt::format("Redis URL '{}'", redact_url(text)));
+  }
   if (u.has_userinfo()) {
     o.username = u.user();
     o.password = u.password();
@@ -187,9 +201,11 @@ redis_options redis_options::from_url(std::string_view text) {
   std::string path = u.path();
   if (!path.empty() && path.front() != '/') {
     // Boost.URL reads "host:12x" as port "12" and path "x": the port was not a number.
-    invalid(fmt::format("invalid port in Redis URL '{}'", text));
+    invalid(fmt::format("invalid port in Redis URL '{}': a port is a number from 1 to 65535", redact_url(text)));
   }
-  if (u.has_port() && u.port().empty()) invalid(fmt::format("invalid port in Redis URL '{}'", text));
+  if (u.has_port() && u.port().empty()) {
+    invalid(fmt::format("invalid port in Redis URL '{}': a port is a number from 1 to 65535", redact_url(text)));
+  }
   std::string_view db_text = path.empty() ? std::string_view() : std::string_view(path).substr(1);
   if (!o.sentinel.sentinels.empty()) {
     // /master[/db]
@@ -200,17 +216,23 @@ redis_options redis_options::from_url(std::string_view text) {
     o.port = 0;
   }
   if (!db_text.empty()) {
-    o.db = parse_number<int>(db_text, "database number", "Redis URL");
-    if (o.db < 0) invalid(fmt::format("invalid database number in Redis URL '{}'", text));
+    o.db = parse_number<int>(db_text, "database number", fmt::format("Redis URL '{}'", redact_url(text)));
+    if (o.db < 0) invalid(fmt::format("invalid database number in Redis URL '{}'", redact_url(text)));
   }
   for (auto param : u.params()) apply_param(o, param.key, param.value, text);
   check(o, "Redis URL");
   return o;
 }
 
-redis_options redis_options::from_env() {
+redis_options redis_options::from_env() { return from_env(std::string_view()); }
+
+// One reading for REDIS_URL and a URL given on the command line (--redis), used by the
+// CLI and both apps: when they called from_url() for a flag, REDIS_TLS_CA_FILE and the
+// other variables never filled in what it left out (an operator review).
+redis_options redis_options::from_env(std::string_view url) {
   redis_options o;
-  if (const char* url = env("REDIS_URL")) {
+  if (const char* v = env("REDIS_URL"); v && url.empty()) url = v;
+  if (!url.empty()) {
     o = from_url(url);
   } else {
     if (const char* host = env("REDIS_HOST")) o.host = host;

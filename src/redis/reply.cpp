@@ -13,7 +13,26 @@
 namespace drover::redis {
 
 void expect_no_error(const reply& r, std::string_view what) {
-  if (r.is_error()) throw error(errc::redis_error, fmt::format("{}: {}", what, r.str));
+  if (!r.is_error()) return;
+  if (auto refusal = auth_refusal(r.str)) throw error(errc::redis_error, fmt::format("{}: {}", what, *refusal));
+  throw error(errc::redis_error, fmt::format("{}: {}", what, r.str));
+}
+
+std::optional<std::string> auth_refusal(std::string_view message) {
+  // The setting names are docs/configuration.md's.
+  if (message.starts_with("WRONGPASS") || message.find("invalid password") != std::string_view::npos) {
+    return fmt::format(
+        "Redis refused the username or password ({}): check the password in the URL "
+        "(redis://[user]:PASSWORD@host:port, --redis or REDIS_URL) or REDIS_PASSWORD",
+        message);
+  }
+  if (message.starts_with("NOAUTH") || message.find("unauthenticated") != std::string_view::npos) {
+    return fmt::format(
+        "Redis needs a password ({}): put it in the URL (redis://:PASSWORD@host:port, --redis or REDIS_URL) "
+        "or REDIS_PASSWORD",
+        message);
+  }
+  return std::nullopt;
 }
 
 std::optional<std::int64_t> reply::as_int() const {

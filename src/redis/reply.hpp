@@ -37,6 +37,13 @@ struct reply {
 // error the caller sees, never a value read as "nothing there".
 void expect_no_error(const reply& r, std::string_view what);
 
+// When Redis's error `message` says that the connection is not authenticated (NOAUTH,
+// "unauthenticated" protocol errors) or that the password was refused (WRONGPASS), what to
+// tell the user: that Redis needs a password and where it goes. std::nullopt otherwise.
+// An operator review met "script getCounts failed: ERR Protocol error: unauthenticated
+// multibulk length" from `drover counts` with the password left out.
+std::optional<std::string> auth_refusal(std::string_view message);
+
 // The most elements an array reply may announce. hiredis allocates an array's element
 // table when its header arrives, before any element does, so without a limit the 14
 // bytes "*2000000000\r\n" make it ask for 16 GB (found by fuzzing, issue 13). 2^24

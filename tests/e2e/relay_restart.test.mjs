@@ -4,8 +4,9 @@
 // missed were trimmed reconciles the rows from the jobs. Either way every row ends final.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSystem, startApi, startWorkers, postJSON, waitFor } from './system.mjs';
+import { AppProcess, startSystem, startApi, startWorkers, postJSON, waitFor } from './system.mjs';
 import { bullmq, onCleanup } from '../interop/support.mjs';
+import { RedisProcess } from '../chaos/redis_process.mjs';
 
 const JOBS = 20;
 
@@ -102,4 +103,30 @@ test('an API killed before its relay wrote anything still writes the rows of the
     { timeout: 10000, what: `the pending rows with their user (now: ${statuses(sys)})` });
   await startWorkers(sys);
   await waitForAllFinal(sys, 5);
+});
+
+// An operator review counted 85 relay lines in 43 s from an API started while Redis was
+// down (one per 500 ms retry); docs/configuration.md promises one line per event: each relay
+// says once that it cannot resume (its retries are debug lines) and once that it resumed.
+test('an API started while Redis is down logs the outage once per relay, and once that it is over', { timeout: 120000 }, async () => {
+  const redis = await RedisProcess.create();
+  onCleanup(() => redis.stop());
+  redis.connection = { host: '127.0.0.1', port: redis.port };
+  const sys = await startSystem({ redis });
+  await redis.signal('SIGKILL');
+  await sys.api.stop('SIGKILL');
+  const api = new AppProcess('api', ['api'], sys.env);
+  await new Promise((r) => setTimeout(r, 6000));
+  const down = api.output;
+  const failures = down.match(/relay \S+: cannot resume yet[^\n]*/g) ?? [];
+  assert.ok(failures.length > 0, `no relay said it cannot resume:\n${down}`);
+  const perRelay = new Map();
+  for (const line of failures) {
+    const name = line.match(/^relay (\S+):/)[1];
+    perRelay.set(name, (perRelay.get(name) ?? 0) + 1);
+  }
+  for (const [name, n] of perRelay) assert.equal(n, 1, `relay ${name} logged the outage ${n} times:\n${down}`);
+  await redis.start();
+  await waitFor(() => [...perRelay.keys()].every((name) => api.output.includes(`relay ${name}: resumed`)),
+    { timeout: 20000, what: `every relay to say it resumed\n${api.tail()}` });
 });

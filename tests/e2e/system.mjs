@@ -20,7 +20,7 @@ export async function freePort() {
   });
 }
 
-class AppProcess {
+export class AppProcess {
   constructor(name, args, env) {
     this.name = name;
     this.output = '';

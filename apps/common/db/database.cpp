@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <drover_app/logging/redact.hpp>
+
 #include "db/backends.hpp"
 
 namespace drover::app {
@@ -73,6 +75,15 @@ std::unique_ptr<database> open_database(const std::string& url) {
                                 "' (expected postgres://, postgresql://, sqlite:// or a file path)");
   }
   if (url.starts_with("sqlite:")) return open_sqlite_path(url, url.substr(7));
+  // A mistyped URL ("postgres//u:pw@host/db", the colon missing) would otherwise be a
+  // file path: the app started on a new SQLite file in a directory named after the
+  // password, and logged it. File paths hold neither "//" nor "@".
+  if (url.find("//") != std::string::npos || url.find('@') != std::string::npos) {
+    throw std::invalid_argument(
+        "open_database: the database URL '" + redact_url(url) +
+        "' looks like a URL but has no known scheme (expected postgres://user:password@host/db, "
+        "postgresql://..., sqlite:///path/to/file.db, or a file path)");
+  }
   return detail::open_sqlite(url);
 }
 

@@ -30,8 +30,10 @@ sqlite_connection::sqlite_connection(std::string path) : path_(std::move(path)) 
   try {
     ::sqlite3_extended_result_codes(db_, 1);
     // busy_timeout first: switching to WAL needs a lock another connection may hold.
+    // SQLite does not always wait, though: two connections switching a new file at once
+    // may get SQLITE_BUSY at once, hence the retries.
     ::sqlite3_busy_timeout(db_, 5000);
-    exec("PRAGMA journal_mode = WAL", "enabling WAL");
+    retry_while_locked([this] { exec("PRAGMA journal_mode = WAL", "enabling WAL"); });
     exec("PRAGMA foreign_keys = ON", "enabling foreign keys");
   } catch (...) {
     ::sqlite3_close(db_);
@@ -45,8 +47,10 @@ sqlite_connection::~sqlite_connection() {
 }
 
 void sqlite_connection::fail(std::string_view what) const {
-  throw database_error(
-      fmt::format("{}: {} (SQLite {}, code {})", what, ::sqlite3_errmsg(db_), path_, ::sqlite3_extended_errcode(db_)));
+  const int code = ::sqlite3_extended_errcode(db_);
+  auto message = fmt::format("{}: {} (SQLite {}, code {})", what, ::sqlite3_errmsg(db_), path_, code);
+  if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) throw sqlite_locked_error(message);
+  throw database_error(message);
 }
 
 void sqlite_connection::exec(const char* sql, std::string_view what) {

@@ -4,15 +4,48 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
+
+#include <drover_app/db/database.hpp>
 
 namespace drover::app::detail {
 
-// Opened with busy_timeout 5000 ms, WAL and foreign keys on; the file's directory
+// What fail() throws when the database is locked (SQLITE_BUSY or SQLITE_LOCKED) after the
+// busy timeout, or at once where SQLite does not wait (two connections switching a new
+// file to WAL together): worth trying again, see retry_while_locked.
+class sqlite_locked_error : public database_error {
+ public:
+  using database_error::database_error;
+};
+
+// How long opening and migrating keep trying while another process holds the lock.
+inline constexpr std::chrono::seconds sqlite_lock_patience{10};
+
+// Runs `fn` again while it throws sqlite_locked_error, for up to `patience`; then lets the
+// last error through. For start-up work only (the WAL switch, migrations): two apps
+// started at once on a new file both get there (an operator review: `drover api` and
+// `drover workers` started together, one died with "enabling WAL: database is locked").
+template <class Fn>
+auto retry_while_locked(Fn&& fn, std::chrono::milliseconds patience = sqlite_lock_patience) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  for (auto pause = std::chrono::milliseconds(10);; pause = std::min(pause * 2, std::chrono::milliseconds(200))) {
+    try {
+      return fn();
+    } catch (const sqlite_locked_error&) {
+      if (std::chrono::steady_clock::now() + pause >= deadline) throw;
+    }
+    std::this_thread::sleep_for(pause);
+  }
+}
+
+// Opened with busy_timeout 5000 ms, WAL (retried while locked) and foreign keys on; the file's directory
 // is created when missing. Thread safety: none; its owner serializes all use
 // (sqlite_database holds it under its mutex, and opens it SQLITE_OPEN_NOMUTEX).
 class sqlite_connection {
@@ -23,7 +56,8 @@ class sqlite_connection {
   sqlite_connection(const sqlite_connection&) = delete;
   sqlite_connection& operator=(const sqlite_connection&) = delete;
 
-  // Throws database_error: "<what>: <sqlite message> (SQLite <path>, code N)".
+  // Throws database_error: "<what>: <sqlite message> (SQLite <path>, code N)";
+  // sqlite_locked_error when the database is locked.
   [[noreturn]] void fail(std::string_view what) const;
   // Runs one or more statements that return nothing (a migration script).
   void exec(const char* sql, std::string_view what);

@@ -68,27 +68,32 @@ class sqlite_database final : public database {
   sqlite_connection conn_;  // DROVER_GUARDED_BY(mutex_)
 };
 
+// Retried while another process holds the lock (two apps starting on a new file); each
+// version is checked inside its write transaction, so a retry applies only what is left.
 std::vector<int> sqlite_database::migrate() {
   std::lock_guard lock(mutex_);
-  conn_.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
-             "creating schema_migrations");
-  std::vector<int> applied;
-  for (const auto& m : migrations()) {
-    auto what = fmt::format("applying migration {} ({})", m.version, m.description);
-    // Checked inside the write transaction, so two processes migrating at once
-    // apply each version once.
-    sqlite_transaction tx(conn_, what);
-    {
-      sqlite_query q(conn_, "SELECT 1 FROM schema_migrations WHERE version = ?1", what);
-      if (q.bind(m.version).next()) continue;
+  std::vector<int> applied;  // across attempts: a version committed before a retry was applied
+  retry_while_locked([this, &applied] {
+    conn_.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        "creating schema_migrations");
+    for (const auto& m : migrations()) {
+      auto what = fmt::format("applying migration {} ({})", m.version, m.description);
+      // Checked inside the write transaction, so two processes migrating at once
+      // apply each version once.
+      sqlite_transaction tx(conn_, what);
+      {
+        sqlite_query q(conn_, "SELECT 1 FROM schema_migrations WHERE version = ?1", what);
+        if (q.bind(m.version).next()) continue;
+      }
+      conn_.exec(m.sqlite_sql, what);
+      sqlite_query(conn_, "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", what)
+          .bind(m.version, now_ms())
+          .run();
+      tx.commit();
+      applied.push_back(m.version);
     }
-    conn_.exec(m.sqlite_sql, what);
-    sqlite_query(conn_, "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", what)
-        .bind(m.version, now_ms())
-        .run();
-    tx.commit();
-    applied.push_back(m.version);
-  }
+  });
   return applied;
 }
 

@@ -19,31 +19,6 @@ std::vector<std::string>& secrets() {
   return list;
 }
 
-bool secret_like(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const char* word : {"password", "passwd", "pass", "pwd", "token", "secret", "key", "auth", "sig"}) {
-    if (lower.find(word) != std::string::npos) return true;
-  }
-  return false;
-}
-
-// The password of a URL's user info, or "" (percent-encoded as written).
-std::string_view url_password(std::string_view url) {
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return {};
-  auto authority_start = scheme_end + 3;
-  auto authority_end = url.find_first_of("/?#", authority_start);
-  auto authority =
-      url.substr(authority_start, authority_end == std::string_view::npos ? url.npos : authority_end - authority_start);
-  auto at = authority.rfind('@');
-  if (at == std::string_view::npos) return {};
-  auto userinfo = authority.substr(0, at);
-  auto colon = userinfo.find(':');
-  if (colon == std::string_view::npos) return {};
-  return userinfo.substr(colon + 1);
-}
-
 // %XX decoded, for passwords that are percent-encoded in their URL.
 std::string percent_decoded(std::string_view s) {
   std::string out;
@@ -60,35 +35,6 @@ std::string percent_decoded(std::string_view s) {
 }
 
 }  // namespace
-
-std::string redact_url(std::string_view url) {
-  std::string out(url);
-  auto pw = url_password(url);
-  if (!pw.empty()) {
-    auto pos = static_cast<std::size_t>(pw.data() - url.data());
-    out.replace(pos, pw.size(), redacted);
-  }
-  // Query parameters named like secrets: ?password=x&token=y.
-  auto q = out.find('?');
-  while (q != std::string::npos) {
-    auto name_start = q + 1;
-    auto eq = out.find('=', name_start);
-    auto amp = out.find_first_of("&#", name_start);
-    if (eq == std::string::npos || (amp != std::string::npos && amp < eq)) {
-      q = amp != std::string::npos && out[amp] == '&' ? amp : std::string::npos;
-      continue;
-    }
-    auto value_end = out.find_first_of("&#", eq + 1);
-    auto value_len = (value_end == std::string::npos ? out.size() : value_end) - (eq + 1);
-    if (value_len > 0 && secret_like(std::string_view(out).substr(name_start, eq - name_start))) {
-      out.replace(eq + 1, value_len, redacted);
-      value_end = eq + 1 + redacted.size();
-      if (value_end >= out.size()) value_end = std::string::npos;
-    }
-    q = value_end != std::string::npos && out[value_end] == '&' ? value_end : std::string::npos;
-  }
-  return out;
-}
 
 void add_secret(std::string value) {
   if (value.size() < 4) return;

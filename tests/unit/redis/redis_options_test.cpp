@@ -94,6 +94,31 @@ TEST(redis_options, from_url_rejects) {
   }
 }
 
+// A typo in a URL must not print its password (a security review): every message that
+// quotes the URL quotes it redacted, and says what was expected.
+TEST(redis_options, from_url_errors_redact_the_password) {
+  const bad_url_case cases[] = {
+      {"redis://:hunter22@h:6379?timout=3", "'redis://:***@h:6379?timout=3'"},
+      {"rediss://user:hunter22@h:6379/0?tls_ca=x&tiemout=1", "'rediss://user:***@h:6379/0?tls_ca=x&tiemout=1'"},
+      {"redis+sentinel://:hunter22@s1/m?sentinel_password=hunter22&x=1", "sentinel_password=***"},
+      {"redis://:hunter22@h:abc/0", "invalid port in Redis URL 'redis://:***@h:abc/0': a port is a number"},
+      {"redis://:hunter22@h:6379/x", "'redis://:***@h:6379/x'"},
+      {"redis//:hunter22@h:6379", "no scheme"},
+      {"redis://:hunter22@h:99999", "'redis://:***@h:99999'"},
+      {"nonsense", "invalid Redis URL 'nonsense': no scheme (expected redis://"},
+      {"redis://h:/0", "invalid port in Redis URL 'redis://h:/0': a port is a number"},
+  };
+  for (const auto& c : cases) {
+    try {
+      redis_options::from_url(c.url);
+      ADD_FAILURE() << c.url << ": accepted";
+    } catch (const error& e) {
+      EXPECT_NE(std::string(e.what()).find(c.named), std::string::npos) << c.url << ": " << e.what();
+      EXPECT_EQ(std::string(e.what()).find("hunter22"), std::string::npos) << e.what();
+    }
+  }
+}
+
 // Regression (was a bug): a negative database number is accepted (src/redis/redis_options.cpp parses the
 // path with from_chars<int>, which takes the sign), and SELECT -1 then fails on every
 // connection with "DB index is out of range" instead of at configuration time.
@@ -330,6 +355,26 @@ TEST(redis_options, from_env_reads_tls_and_sentinel_variables) {
     scoped_env env({vars});
     EXPECT_THROW(redis_options::from_env(), error) << vars.first;
   }
+}
+
+// A URL given on the command line (--redis) is read as REDIS_URL is: the REDIS_TLS_*
+// variables fill in what it leaves out (an operator review: the CLI and the apps ignored
+// them), its own parameters win.
+TEST(redis_options, from_env_fills_in_a_given_url) {
+  scoped_env env({{"REDIS_URL", "redis://ignored:1"},
+                  {"REDIS_TLS_CA_FILE", "/env-ca.pem"},
+                  {"REDIS_TLS_CERT_FILE", "/c.pem"},
+                  {"REDIS_TLS_KEY_FILE", "/k.pem"},
+                  {"REDIS_TLS_SERVER_NAME", "n"}});
+  auto o = redis_options::from_env("rediss://h:6390?tls_ca=/url-ca.pem");
+  EXPECT_EQ(o.host, "h");
+  EXPECT_EQ(o.port, 6390);
+  EXPECT_TRUE(o.tls.enabled);
+  EXPECT_EQ(o.tls.ca_file, "/url-ca.pem");
+  EXPECT_EQ(o.tls.cert_file, "/c.pem");
+  EXPECT_EQ(o.tls.key_file, "/k.pem");
+  EXPECT_EQ(o.tls.server_name, "n");
+  EXPECT_EQ(redis_options::from_env("").host, "ignored");  // empty: REDIS_URL
 }
 
 TEST(redis_options, scoped_env_restores) {

@@ -160,5 +160,34 @@ TEST(reply, issue13_reader_refuses_an_array_header_over_the_limit) {
   EXPECT_TRUE(waiting.error.empty()) << waiting.error;
 }
 
+// A missing or wrong password is said so, with where it goes (an operator review:
+// "script getCounts failed: ERR Protocol error: unauthenticated multibulk length").
+TEST(auth_refusal, names_the_password_and_where_it_goes) {
+  struct test_case {
+    const char* error;
+    const char* says;  // empty: not about authentication
+  };
+  const test_case cases[] = {
+      {"NOAUTH Authentication required.", "Redis needs a password (NOAUTH"},
+      {"ERR Protocol error: unauthenticated multibulk length", "Redis needs a password (ERR Protocol"},
+      {"ERR Protocol error: unauthenticated bulk length", "Redis needs a password"},
+      {"WRONGPASS invalid username-password pair or user is disabled.", "Redis refused the username or password"},
+      {"ERR invalid password", "Redis refused the username or password"},
+      {"WRONGTYPE Operation against a key holding the wrong kind of value", ""},
+      {"NOSCRIPT No matching script.", ""},
+  };
+  for (const auto& c : cases) {
+    auto message = auth_refusal(c.error);
+    if (*c.says == 0) {
+      EXPECT_FALSE(message) << c.error;
+      continue;
+    }
+    ASSERT_TRUE(message) << c.error;
+    EXPECT_NE(message->find(c.says), std::string::npos) << *message;
+    EXPECT_NE(message->find("REDIS_PASSWORD"), std::string::npos) << *message;
+    EXPECT_NE(message->find("redis://"), std::string::npos) << *message;
+  }
+}
+
 }  // namespace
 }  // namespace drover::redis

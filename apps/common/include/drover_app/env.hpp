@@ -43,4 +43,28 @@ inline std::chrono::milliseconds env_ms(const char* name, std::string_view text)
   return std::chrono::milliseconds(env_number<long long>(name, text, 0));
 }
 
+// A yes/no setting, spelled as REDIS_TLS is: yes, true, 1 or on; no, false, 0 or off.
+// Throws drover::error(invalid_argument) naming the setting otherwise: a typo must not
+// leave a feature on (an operator review: DEAD_LETTERS=no kept dead letters).
+inline bool env_bool(const char* name, std::string_view text) {
+  for (std::string_view yes : {"yes", "true", "1", "on"}) {
+    if (text == yes) return true;
+  }
+  for (std::string_view no : {"no", "false", "0", "off"}) {
+    if (text == no) return false;
+  }
+  throw error(errc::invalid_argument,
+              fmt::format("{} must be yes or no (or true/false, 1/0, on/off), got '{}'", name, text));
+}
+
+// AUTH_MODE, read the same way by the API and the Workers app: false for jwt (the
+// default), true for none (development). Throws drover::error(invalid_argument) for
+// anything else.
+inline bool development_auth_mode() {
+  const char* v = env("AUTH_MODE");
+  if (!v || std::string_view(v) == "jwt") return false;
+  if (std::string_view(v) == "none") return true;
+  throw error(errc::invalid_argument, fmt::format("AUTH_MODE must be jwt or none (got '{}')", v));
+}
+
 }  // namespace drover::app

@@ -62,6 +62,12 @@ TEST(open_database, refuses_bad_urls_without_showing_passwords) {
       {"sqlite://", "no file path"},
       {"sqlite:", "no file path"},
       {"weird:hunter2@host://x", "malformed"},  // a "scheme" that is not one is not quoted
+      // Mistyped URLs are refused, not opened as SQLite files in a directory named after
+      // the password (an operator review), and quoted redacted.
+      {"postgres//u:hunter2@host/db", "'postgres//u:***@host/db' looks like a URL but has no known scheme"},
+      {"postgres:/u:hunter2@host/db", "no known scheme"},
+      {"u:hunter2@host/db", "no known scheme"},
+      {"//host/db", "no known scheme"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.url);

@@ -35,6 +35,11 @@ TEST(RedactUrl, MasksDatabaseUrls) {
       {"postgres://h/db?email=a@b", "postgres://h/db?email=a@b"},  // @ past the authority
       {"sqlite:///var/drover.db", "sqlite:///var/drover.db"},
       {"var/drover.db", "var/drover.db"},
+      // Mistyped: the password is masked all the same.
+      {"postgres//u:secret@h/db", "postgres//u:***@h/db"},
+      {"postgres:/u:secret@h/db", "postgres:/u:***@h/db"},
+      {"u:secret@h/db", "u:***@h/db"},
+      {"/data/a@b.db", "/data/a@b.db"},
   };
   for (const auto& [in, out] : cases) EXPECT_EQ(redact_url(in), out) << in;
 }

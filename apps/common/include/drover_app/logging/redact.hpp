@@ -5,16 +5,13 @@
 #include <string>
 #include <string_view>
 
+#include <drover/redact_url.hpp>
+
 namespace drover::app {
 
-// The mask that replaces a secret.
-inline constexpr std::string_view redacted = "***";
-
-// `url` with the password of its user info masked: redis://:pw@h:6379/0 ->
-// redis://:***@h:6379/0, postgres://u:pw@h/db -> postgres://u:***@h/db. Also masks the
-// values of query parameters named like secrets (password, token, key, secret).
-// Text that is not a URL comes back unchanged.
-std::string redact_url(std::string_view url);
+// The one URL redaction (drover/redact_url.hpp), under the apps' names.
+using drover::redact_url;
+using drover::redacted;
 
 // Adds a value that must never be written to a log (a password, an API key, a webhook
 // secret). Values shorter than 4 characters are ignored: masking "a" everywhere would
