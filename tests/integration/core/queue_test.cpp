@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <boost/json/parse.hpp>
 
 #include "support/engine_test.hpp"
@@ -334,35 +336,25 @@ TEST(queue_on_a_refusing_redis, reads_and_writes_fail_with_the_refusal) {
   server.cli("CONFIG SET requirepass s3cret");
   test::run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), "refused", queue_options{"bull", server.options()});
-    std::vector<std::string> refusals;
-    const auto expect_refused = [&](const char* what, net::awaitable<void> call) -> net::awaitable<void> {
+    const std::vector<std::pair<const char*, std::function<net::awaitable<void>()>>> calls = {
+        {"is_paused", [&]() -> net::awaitable<void> { co_await q.is_paused(); }},
+        {"get_global_concurrency", [&]() -> net::awaitable<void> { co_await q.get_global_concurrency(); }},
+        {"set_global_concurrency", [&]() -> net::awaitable<void> { co_await q.set_global_concurrency(3); }},
+        {"get_deduplication_job_id", [&]() -> net::awaitable<void> { co_await q.get_deduplication_job_id("d"); }},
+        {"get_job_logs", [&]() -> net::awaitable<void> { co_await q.get_job_logs("1", 0, -1); }},
+        {"remove", [&]() -> net::awaitable<void> { co_await q.remove("1"); }},
+    };
+    for (const auto& [what, call] : calls) {
       try {
-        co_await std::move(call);
+        auto running = call();
+        co_await std::move(running);
         ADD_FAILURE() << what << " did not fail";
       } catch (const error& e) {
         EXPECT_TRUE(e.is(errc::redis_error) || e.is(errc::script_error) || e.is(errc::redis_unavailable))
             << what << ": " << e.what();
         EXPECT_NE(std::string(e.what()).find("NOAUTH"), std::string::npos) << what << ": " << e.what();
       }
-    };
-    auto paused = [&]() -> net::awaitable<void> { co_await q.is_paused(); };
-    auto concurrency = [&]() -> net::awaitable<void> { co_await q.get_global_concurrency(); };
-    auto set_concurrency = [&]() -> net::awaitable<void> { co_await q.set_global_concurrency(3); };
-    auto dedup = [&]() -> net::awaitable<void> { co_await q.get_deduplication_job_id("d"); };
-    auto logs = [&]() -> net::awaitable<void> { co_await q.get_job_logs("1", 0, -1); };
-    auto removed = [&]() -> net::awaitable<void> { co_await q.remove("1"); };
-    auto first = paused();
-    co_await expect_refused("is_paused", std::move(first));
-    auto second = concurrency();
-    co_await expect_refused("get_global_concurrency", std::move(second));
-    auto third = set_concurrency();
-    co_await expect_refused("set_global_concurrency", std::move(third));
-    auto fourth = dedup();
-    co_await expect_refused("get_deduplication_job_id", std::move(fourth));
-    auto fifth = logs();
-    co_await expect_refused("get_job_logs", std::move(fifth));
-    auto sixth = removed();
-    co_await expect_refused("remove", std::move(sixth));
+    }
     q.close();
   });
 }
