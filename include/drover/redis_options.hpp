@@ -89,9 +89,12 @@ struct redis_options {
   // the URL left unsaid.
   static redis_options from_env();
 
-  // The same with `url` (a --redis flag) in place of REDIS_URL, which it wins over; an
-  // empty `url` reads REDIS_URL. The variables fill in what `url` leaves out, as they do
-  // for REDIS_URL (a CA file, a client certificate, a server name). Throws as from_url.
+  // A URL named on the command line (--redis), which wins over REDIS_URL; an empty `url`
+  // is from_env(). It says where to connect and whether over TLS: the environment only
+  // fills in a rediss:// URL's REDIS_TLS_CA_FILE, REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE
+  // and REDIS_TLS_SERVER_NAME, never the topology (REDIS_SENTINELS, REDIS_CLUSTER_NODES)
+  // nor REDIS_TLS or REDIS_TLS_INSECURE, which belong to REDIS_URL's deployment. Throws
+  // as from_url.
   static redis_options from_env(std::string_view url);
 
   // host:port, for messages (never the password); with Sentinel, also the master's name;

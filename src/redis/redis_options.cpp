@@ -224,23 +224,10 @@ redis_options redis_options::from_url(std::string_view text) {
   return o;
 }
 
-redis_options redis_options::from_env() { return from_env(std::string_view()); }
+namespace {
 
-// One reading for REDIS_URL and a URL given on the command line (--redis), used by the
-// CLI and both apps: when they called from_url() for a flag, REDIS_TLS_CA_FILE and the
-// other variables never filled in what it left out (an operator review).
-redis_options redis_options::from_env(std::string_view url) {
-  redis_options o;
-  if (const char* v = env("REDIS_URL"); v && url.empty()) url = v;
-  if (!url.empty()) {
-    o = from_url(url);
-  } else {
-    if (const char* host = env("REDIS_HOST")) o.host = host;
-    if (const char* port = env("REDIS_PORT")) o.port = parse_number<std::uint16_t>(port, "port", "REDIS_PORT");
-    if (const char* pw = env("REDIS_PASSWORD")) o.password = pw;
-  }
-  // The URL wins; the variables fill in what it did not say.
-  if (const char* v = env("REDIS_TLS")) o.tls.enabled = o.tls.enabled || parse_yes_no(v, "REDIS_TLS");
+// The certificate files and server name the variables give, where the options have none.
+void fill_tls_files(redis_options& o) {
   auto fill = [](std::string& field, const char* name) {
     if (const char* v = env(name); v && field.empty()) field = v;
   };
@@ -248,6 +235,38 @@ redis_options redis_options::from_env(std::string_view url) {
   fill(o.tls.cert_file, "REDIS_TLS_CERT_FILE");
   fill(o.tls.key_file, "REDIS_TLS_KEY_FILE");
   fill(o.tls.server_name, "REDIS_TLS_SERVER_NAME");
+}
+
+}  // namespace
+
+// A URL named on the command line (--redis) says where to connect and whether over TLS:
+// the environment only supplies a rediss:// URL's certificate files and server name
+// (when from_url() alone was used, REDIS_TLS_CA_FILE was ignored: an operator review).
+// Exported REDIS_CLUSTER_NODES, REDIS_SENTINELS, REDIS_TLS or REDIS_TLS_INSECURE of
+// another deployment never redirect it or weaken it.
+redis_options redis_options::from_env(std::string_view url) {
+  if (url.empty()) return from_env();
+  auto o = from_url(url);
+  if (o.tls.enabled) fill_tls_files(o);
+  check(o, "--redis");
+  return o;
+}
+
+redis_options redis_options::from_env() {
+  redis_options o;
+  if (const char* v = env("REDIS_URL")) {
+    o = from_url(v);
+  } else {
+    if (const char* host = env("REDIS_HOST")) o.host = host;
+    if (const char* port = env("REDIS_PORT")) o.port = parse_number<std::uint16_t>(port, "port", "REDIS_PORT");
+    if (const char* pw = env("REDIS_PASSWORD")) o.password = pw;
+  }
+  // The URL wins; the variables fill in what it did not say.
+  if (const char* v = env("REDIS_TLS")) o.tls.enabled = o.tls.enabled || parse_yes_no(v, "REDIS_TLS");
+  fill_tls_files(o);
+  auto fill = [](std::string& field, const char* name) {
+    if (const char* v = env(name); v && field.empty()) field = v;
+  };
   if (const char* v = env("REDIS_TLS_INSECURE"); v && parse_yes_no(v, "REDIS_TLS_INSECURE")) o.tls.verify = false;
   if (const char* v = env("REDIS_SENTINELS"); v && o.sentinel.sentinels.empty()) {
     o.sentinel.sentinels = parse_endpoints(v, "REDIS_SENTINELS", 26379);

@@ -377,6 +377,29 @@ TEST(redis_options, from_env_fills_in_a_given_url) {
   EXPECT_EQ(redis_options::from_env("").host, "ignored");  // empty: REDIS_URL
 }
 
+// A shell with a deployment's variables exported must not redirect or weaken a URL named
+// with --redis (a review found `--redis redis://staging` going to REDIS_CLUSTER_NODES).
+TEST(redis_options, a_given_url_takes_no_topology_or_tls_switch_from_the_environment) {
+  scoped_env env({{"REDIS_CLUSTER_NODES", "prod-a:7000,prod-b:7000"},
+                  {"REDIS_SENTINELS", "sentinel:26379"},
+                  {"REDIS_SENTINEL_MASTER", "prod"},
+                  {"REDIS_TLS", "yes"},
+                  {"REDIS_TLS_INSECURE", "yes"},
+                  {"REDIS_TLS_CA_FILE", "/env-ca.pem"}});
+  auto plain = redis_options::from_env("redis://staging:6379");
+  EXPECT_EQ(plain.host, "staging");
+  EXPECT_EQ(plain.port, 6379);
+  EXPECT_TRUE(plain.cluster.seeds.empty());
+  EXPECT_TRUE(plain.sentinel.sentinels.empty());
+  EXPECT_FALSE(plain.tls.enabled);
+  EXPECT_TRUE(plain.tls.ca_file.empty());
+  auto tls = redis_options::from_env("rediss://staging:6380");
+  EXPECT_TRUE(tls.tls.enabled);
+  EXPECT_TRUE(tls.tls.verify) << "REDIS_TLS_INSECURE belongs to REDIS_URL's deployment";
+  EXPECT_EQ(tls.tls.ca_file, "/env-ca.pem");
+  EXPECT_EQ(tls.host, "staging");
+}
+
 TEST(redis_options, scoped_env_restores) {
   scoped_env outer({{"REDIS_HOST", "before"}});
   {
