@@ -19,6 +19,15 @@ bool secret_like(std::string_view name) {
 
 }  // namespace
 
+// What follows the first ':' from `from` up to the '@' at `at`, when there is such a ':'.
+// The fallback for user info a password's unescaped '/', '?' or '#' breaks up: it may
+// mask more than the password, never less.
+std::string_view after_colon(std::string_view url, std::size_t from, std::size_t at) {
+  auto colon = url.find(':', from);
+  if (colon == std::string_view::npos || colon > at) return {};
+  return url.substr(colon + 1, at - colon - 1);
+}
+
 std::string_view url_password(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
@@ -30,15 +39,23 @@ std::string_view url_password(std::string_view url) {
     auto slash = url.substr(0, at).rfind('/');
     auto userinfo = url.substr(0, at).substr(slash == std::string_view::npos ? 0 : slash + 1);
     auto colon = userinfo.find(':');
-    if (colon == std::string_view::npos) return {};
-    return userinfo.substr(colon + 1);
+    if (colon != std::string_view::npos) return userinfo.substr(colon + 1);
+    // "u:pa/ss@h": the '/' was the password's.
+    auto slashes = url.substr(0, at).find("//");
+    return after_colon(url, slashes == std::string_view::npos ? 0 : slashes + 2, at);
   }
   auto authority_start = scheme_end + 3;
   auto authority_end = url.find_first_of("/?#", authority_start);
   auto authority =
       url.substr(authority_start, authority_end == std::string_view::npos ? url.npos : authority_end - authority_start);
   auto at = authority.rfind('@');
-  if (at == std::string_view::npos) return {};
+  if (at == std::string_view::npos) {
+    // "redis://:ab#cd@host", "redis://:ab/cd@host": a '/', '?' or '#' of the password's
+    // ended the authority before its '@'.
+    auto last_at = url.rfind('@');
+    if (last_at == std::string_view::npos || last_at < authority_start) return {};
+    return after_colon(url, authority_start, last_at);
+  }
   auto userinfo = authority.substr(0, at);
   auto colon = userinfo.find(':');
   if (colon == std::string_view::npos) return {};

@@ -40,6 +40,12 @@ TEST(RedactUrl, MasksDatabaseUrls) {
       {"postgres:/u:secret@h/db", "postgres:/u:***@h/db"},
       {"u:secret@h/db", "u:***@h/db"},
       {"/data/a@b.db", "/data/a@b.db"},
+      // A password's unescaped '/', '?' or '#' ends the authority early: still masked.
+      {"redis://:ab#cd@host:6379", "redis://:***@host:6379"},
+      {"redis://:ab/cd@host:6379", "redis://:***@host:6379"},
+      {"redis://u:a?b@host", "redis://u:***@host"},
+      {"u:pa/ss@h", "u:***@h"},
+      {"postgres//u:pa/ss@h/db", "postgres//u:***@h/db"},
   };
   for (const auto& [in, out] : cases) EXPECT_EQ(redact_url(in), out) << in;
 }
