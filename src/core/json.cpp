@@ -102,8 +102,8 @@ class value_builder {
 json::value parse_once(std::string_view text, error_code& ec) {
   json::parse_options opts;
   opts.max_depth = max_json_depth;
-  // Bytes that are not UTF-8 stay as they are, where JSON.parse would have seen U+FFFD.
-  opts.allow_invalid_utf8 = true;
+  // Invalid UTF-8 stays refused, as Boost does: JSON.stringify never writes it, and text
+  // that holds it (an HTTP body) must get its 400, not reach a database that refuses it.
   json::basic_parser<value_builder> p(opts);
   p.handler().stack.reset();
   const std::size_t used = p.write_some(false, text.data(), text.size(), ec);

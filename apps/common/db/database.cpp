@@ -63,6 +63,32 @@ std::vector<user_message_outcome> database::save_user_messages(const std::vector
   return out;
 }
 
+namespace {
+
+// Text that is a mistyped URL rather than a file path: a database scheme followed by ':'
+// or '/' ("postgres//h/db", "postgresql:/h"), a word and slashes before user info
+// ("pg//u:pw@h"), "//host/db", or user info before the first '/' ("u:pw@host/db"). A
+// path such as "/srv/app@2/drover.db" or "/var//drover.db" is none of these.
+bool looks_like_a_url(std::string_view text) {
+  std::size_t word = 0;
+  while (word < text.size() && (std::isalnum(static_cast<unsigned char>(text[word])) || text[word] == '+' ||
+                                text[word] == '.' || text[word] == '-')) {
+    ++word;
+  }
+  const auto scheme = lowercase(std::string(text.substr(0, word)));
+  const auto rest = text.substr(word);
+  const bool separator = rest.starts_with(":") || rest.starts_with("/");
+  if (separator && (scheme == "postgres" || scheme == "postgresql" || scheme == "sqlite")) return true;
+  if (word > 0 && (rest.starts_with("//") || rest.starts_with(":/")) && rest.find('@') != std::string_view::npos) {
+    return true;
+  }
+  if (text.starts_with("//")) return true;  // a URL without its scheme
+  const auto first_part = text.substr(0, text.find('/'));
+  return first_part.find('@') != std::string_view::npos;
+}
+
+}  // namespace
+
 std::unique_ptr<database> open_database(const std::string& url) {
   if (url.empty()) throw std::invalid_argument("open_database: the database URL is empty");
   if (auto sep = url.find("://"); sep != std::string::npos) {
@@ -77,8 +103,8 @@ std::unique_ptr<database> open_database(const std::string& url) {
   if (url.starts_with("sqlite:")) return open_sqlite_path(url, url.substr(7));
   // A mistyped URL ("postgres//u:pw@host/db", the colon missing) would otherwise be a
   // file path: the app started on a new SQLite file in a directory named after the
-  // password, and logged it. File paths hold neither "//" nor "@".
-  if (url.find("//") != std::string::npos || url.find('@') != std::string::npos) {
+  // password, and logged it.
+  if (looks_like_a_url(url)) {
     throw std::invalid_argument(
         "open_database: the database URL '" + redact_url(url) +
         "' looks like a URL but has no known scheme (expected postgres://user:password@host/db, "

@@ -92,7 +92,7 @@ TEST(parse_json, leaves_an_escaped_backslash_before_u_alone) {
 }
 
 TEST(parse_json, refuses_malformed_text_with_an_error) {
-  for (const char* text : {"", "{", "[1,]", "{\"a\":1} x", "nul", "\"\\ud83d", "\"\\uZZZZ\"", "01"}) {
+  for (const char* text : {"", "{", "[1,]", "{\"a\":1} x", "nul", "\"\\ud83d", "\"\\uZZZZ\"", "01", "\"\xC3\x28\""}) {
     boost::system::error_code ec;
     auto v = parse_json(text, ec);
     EXPECT_TRUE(ec) << text;

@@ -30,6 +30,9 @@ TEST(open_database, sqlite_url_forms) {
       {"sqlite:colon.db", "colon.db"},
       {dir / "plain.db", "plain.db"},
       {"plain-relative.db", "plain-relative.db"},
+      // File paths with '@' or "//" in them are paths, not mistyped URLs.
+      {dir / "app@2.db", "app@2.db"},
+      {dir.path() + "//double-slash.db", "double-slash.db"},
       {"sqlite::memory:", ""},
   };
   auto cwd = fs::current_path();
