@@ -3,6 +3,7 @@
 // are `queue counts` and `queue job` printing JSON only (scripts have used them so).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iterator>
 #include <string>
 
@@ -55,8 +56,14 @@ void add_cancel_flags(CLI::App& cmd, queue_flags& f) {
 }
 
 void add_jobs_flags(CLI::App& cmd, queue_flags& f) {
+  // BullMQ's getJobs takes "wait" for "waiting" too, as scripts written for it do.
+  static const std::vector<std::string> accepted = [] {
+    auto states = job_states();
+    states.insert(std::find(states.begin(), states.end(), "waiting") + 1, "wait");
+    return states;
+  }();
   cmd.add_option("--state", f.state, fmt::format("only this state: {}", fmt::join(job_states(), ", ")))
-      ->check(one_of(job_states()));
+      ->check(one_of(accepted));
   CLI::Option *start, *end, *asc;
   add_range(cmd, f, start, end, asc);
   auto* page = cmd.add_option("--page", f.page, "page number, from 1")->check(positive<long>())->capture_default_str();

@@ -90,6 +90,8 @@ test('queue counts, jobs and job: tables for people, --json for scripts', async 
   assert.match(none, /no jobs matching 'nothing-like-this'/);
   // Without paging flags --json is BullMQ's getJobs as before: every job, no state field.
   const raw = JSON.parse(await ok(['queue', 'jobs', ...on(name), '--state', 'waiting', '--json']));
+  // BullMQ's spelling of the same state, as getJobs(['wait']) takes it.
+  assert.deepEqual(JSON.parse(await ok(['queue', 'jobs', ...on(name), '--state', 'wait', '--json'])), raw);
   assert.deepEqual(raw.map((j) => j.id).sort(), ['img-1', 'img-2']);
 
   const detail = await ok(['queue', 'job', ...on(name), '--id', 'img-1']);
