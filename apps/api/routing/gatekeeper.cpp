@@ -37,7 +37,8 @@ gatekeeper::gatekeeper(auth_mode mode, std::shared_ptr<const auth::jwt_verifier>
       dashboard_(std::move(dashboard)),
       metrics_token_(std::move(metrics_token)),
       limiter_(std::move(limiter)),
-      throttle_(throttle) {
+      throttle_(throttle),
+      metrics_throttle_(throttle) {
   if (mode_ == auth_mode::jwt && !verifier_) throw std::invalid_argument("AUTH_MODE=jwt needs a JWT key");
 }
 
@@ -101,7 +102,7 @@ caller gatekeeper::admit_user(const httpd::request& req) const {
 
 void gatekeeper::admit_metrics(const httpd::request& req, std::string_view client_address) {
   auto verdict = httpd::admit_bearer_token(std::string_view(req[http::field::authorization]), metrics_token_,
-                                           client_address, throttle_);
+                                           client_address, metrics_throttle_);
   if (verdict.retry_after.count() > 0) throw too_many_requests(verdict.retry_after);
   if (!verdict.admitted) {
     throw unauthorized("Authentication required: Authorization: Bearer <METRICS_TOKEN>", "Bearer realm=\"metrics\"");

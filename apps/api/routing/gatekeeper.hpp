@@ -41,8 +41,9 @@ struct socket_admission {
 //                      budget then spends a token of the caller's and of the client
 //                      address's (rate_limiter.hpp; 429 with Retry-After when empty);
 //   metrics            "Authorization: Bearer <METRICS_TOKEN>" when one is set (401; 429
-//                      while the address has failed too often, with the dashboard's
-//                      failures: the same login_throttle, its address side);
+//                      while the address has failed too often: a login_throttle of its
+//                      own, so that a scraper with a stale token never locks the
+//                      dashboard's logins out of that address, nor the reverse);
 //   operator_read/act  dashboard credentials (401; 429 while the address or the user name
 //                      has failed too often: login_throttle.hpp), and to act the admin
 //                      role and a same-site request (403).
@@ -85,7 +86,8 @@ class gatekeeper {
   admin_access dashboard_;
   std::string metrics_token_;
   std::unique_ptr<rate_limiter> limiter_;
-  httpd::login_throttle throttle_;  // failed dashboard logins and metrics tokens
+  httpd::login_throttle throttle_;          // failed dashboard logins
+  httpd::login_throttle metrics_throttle_;  // failed metrics tokens
 };
 
 }  // namespace drover::api
