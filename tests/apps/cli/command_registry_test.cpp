@@ -200,7 +200,7 @@ TEST(command_registry, drover_refuses_bad_values_as_usage_errors) {
       {{"worker", "-q", "q", "--concurrency", "0"},
        "drover: error: --concurrency: must be a positive integer, got 0 (see drover worker --help)\n"},
       {{"queue", "jobs", "-q", "q", "--state", "bogus"},
-       "drover: error: --state: must be one of active, waiting, paused, prioritized, delayed, waiting-children, "
+       "drover: error: --state: must be one of active, waiting, wait, paused, prioritized, delayed, waiting-children, "
        "completed, failed; got 'bogus' (see drover queue jobs --help)\n"},
       {{"queue", "retry", "-q", "q", "--state", "active"},
        "drover: error: --state: must be one of failed, completed; got 'active' (see drover queue retry --help)\n"},
