@@ -88,15 +88,6 @@ redis_client::redis_client(net::any_io_executor ex, redis_options opts, std::str
 
 redis_client::~redis_client() { close(); }
 
-namespace {
-
-// A Redis error reply as an exception naming the command.
-void throw_if_error(const redis::reply& r, const char* what) {
-  if (r.is_error()) throw error(errc::redis_error, std::string(what) + ": " + r.as_string());
-}
-
-}  // namespace
-
 net::awaitable<std::chrono::steady_clock::duration> redis_client::ping() {
   if (!impl_->conn->is_connected()) {
     redis::command warm{"PING"};
@@ -106,14 +97,14 @@ net::awaitable<std::chrono::steady_clock::duration> redis_client::ping() {
   auto started = std::chrono::steady_clock::now();
   auto r = co_await impl_->conn->exec(std::move(cmd));
   auto took = std::chrono::steady_clock::now() - started;
-  throw_if_error(r, "PING");
+  redis::expect_no_error(r, "PING");
   co_return took;
 }
 
 net::awaitable<std::optional<std::string>> redis_client::get(std::string key) {
   redis::command cmd{"GET", key};
   auto r = co_await impl_->for_key(key).exec(std::move(cmd));
-  throw_if_error(r, "GET");
+  redis::expect_no_error(r, "GET");
   if (r.is_nil()) co_return std::nullopt;
   co_return r.as_string();
 }
@@ -123,14 +114,14 @@ net::awaitable<bool> redis_client::set(std::string key, std::string value, redis
   if (opts.ttl.count() > 0) cmd.push("PX").push(static_cast<std::int64_t>(opts.ttl.count()));
   if (opts.only_if_absent) cmd.push("NX");
   auto r = co_await impl_->for_key(key).exec(std::move(cmd));
-  throw_if_error(r, "SET");
+  redis::expect_no_error(r, "SET");
   co_return !r.is_nil();
 }
 
 net::awaitable<void> redis_client::del(std::string key) {
   redis::command cmd{"DEL", key};
   auto r = co_await impl_->for_key(key).exec(std::move(cmd));
-  throw_if_error(r, "DEL");
+  redis::expect_no_error(r, "DEL");
 }
 
 net::awaitable<json::value> redis_client::eval(const redis_script& script, std::vector<std::string> keys,

@@ -202,7 +202,8 @@ net::awaitable<void> fetcher::wait_for_job() {
       throw;
     }
     due_timer_.cancel();
-    if (r.is_error()) throw error(errc::redis_error, "BZPOPMIN " + keys.marker + ": " + r.str);
+    // Checked first so that the message is only built for an error (one wait per wake-up).
+    if (r.is_error()) redis::expect_no_error(r, "BZPOPMIN " + keys.marker);
     if (!r.is_array() || r.elements.size() < 3) {
       next_delayed_ms_ = 0;  // timed out or unblocked: fetch (it also promotes due delayed jobs)
       co_return;
