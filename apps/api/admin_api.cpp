@@ -29,6 +29,7 @@
 #include "api/routing/gatekeeper.hpp"
 #include "api/routing/request_body.hpp"
 #include "api/routing/static_asset.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -84,7 +85,7 @@ std::string str_param(const boost::urls::url_view& url, std::string_view name) {
 }
 
 std::string sse_event(std::string_view name, const json::value& data) {
-  return fmt::format("event: {}\ndata: {}\n\n", name, json::serialize(data));
+  return fmt::format("event: {}\ndata: {}\n\n", name, drover::serialize_json(data));
 }
 
 }  // namespace

@@ -28,6 +28,7 @@
 #include "api/routing/static_asset.hpp"
 #include "api/socketio/server.hpp"
 #include "api/webhook_routes.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -278,7 +279,7 @@ net::awaitable<response> api_server::alerts(const request& req) {
   out["rules"] = 0;
   if (text) {
     boost::system::error_code ec;
-    auto doc = json::parse(*text, ec);
+    auto doc = drover::parse_json(*text, ec);
     if (!ec && doc.is_object()) {
       const auto& o = doc.get_object();
       if (auto* list = o.if_contains("incidents"); list && list->is_array()) out["incidents"] = *list;

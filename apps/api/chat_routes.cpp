@@ -207,7 +207,7 @@ net::awaitable<response> history(api_context& app, route_request& r) {
 net::awaitable<response> put_assessment(api_context& app, route_request& r) {
   auto user_id = acting_user(r.who, r.param("userId"));
   auto body = json_object_body(r.req);
-  auto text = json::serialize(body);
+  auto text = drover::serialize_json(body);
   auto* db = &app.db;
   auto work = [db, user_id, text]() { db->put_assessment(user_id, text); };
   co_await app.in_db(work);
@@ -234,7 +234,7 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
     } else if (res->is_string()) {
       content = std::string(res->get_string());
     } else {
-      content = json::serialize(*res);
+      content = drover::serialize_json(*res);
     }
   }
   if (content.empty()) throw bad_request("'result' with the AI response is required");
@@ -245,7 +245,7 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   // keeps the old key.
   std::string idempotency_key = "job-completed:" + job_id;
   if (const auto* ts = body.if_contains("timestamp"); ts && (ts->is_int64() || ts->is_uint64())) {
-    idempotency_key += ":" + json::serialize(*ts);
+    idempotency_key += ":" + drover::serialize_json(*ts);
   }
   auto* db = &app.db;
   auto work = [db, idempotency_key, job_id, conversation_id, content]() -> std::optional<drover::app::message> {

@@ -16,6 +16,7 @@
 #include "api/job_log_reconciler.hpp"
 #include "api/job_owner.hpp"
 #include "api/socketio/server.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -211,7 +212,7 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     u.status = "pending";
     u.job_type = j->name;
     u.user_id = user_of_job_data(j->data);
-    u.payload_json = json::serialize(j->data);
+    u.payload_json = drover::serialize_json(j->data);
     buffer(std::move(u), e.stream_id);
   } else if (e.event == "active") {
     u.status = "processing";
@@ -221,7 +222,7 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     payload["jobId"] = id;
     payload["result"] = e.fields.contains("returnvalue") ? e.fields.at("returnvalue") : json::value(nullptr);
     u.status = "completed";
-    u.result_json = json::serialize(payload["result"]);
+    u.result_json = drover::serialize_json(payload["result"]);
     buffer(std::move(u), e.stream_id);
     json::array args;
     args.push_back(std::move(payload));

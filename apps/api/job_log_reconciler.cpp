@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "api/blocking_call.hpp"
+#include <drover/json.hpp>
 
 namespace json = boost::json;
 
@@ -33,7 +34,7 @@ std::optional<app::job_log_update> final_update(const std::string& queue_name, c
   u.attempts = static_cast<int>(j->attempts_made);
   u.at_ms = j->finished_on.value_or(0);
   if (state == job_state::completed) {
-    u.result_json = json::serialize(j->returnvalue);
+    u.result_json = drover::serialize_json(j->returnvalue);
   } else {
     u.error_message = j->failed_reason.value_or("");
     if (!j->stacktrace.empty()) u.error_stack = j->stacktrace.back();

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <drover/error.hpp>
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -34,7 +35,7 @@ redis_options quick(redis_options o) {
 rate_decision decision_from(const json::value& v) {
   const auto* a = v.if_array();
   if (!a || a->size() != 2 || !(*a)[0].is_int64() || !(*a)[1].is_int64()) {
-    throw error(errc::protocol_error, "token-bucket: unexpected reply " + json::serialize(v));
+    throw error(errc::protocol_error, "token-bucket: unexpected reply " + drover::serialize_json(v));
   }
   return rate_decision{(*a)[0].as_int64() == 1, std::chrono::milliseconds((*a)[1].as_int64())};
 }

@@ -15,6 +15,7 @@
 #include "cli_support.hpp"
 #include "job_lines.hpp"
 #include "progress_bar.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -72,7 +73,7 @@ int run_bulk_add(const bulk_add_command& c) {
   bar.finish();
   if (c.json) {
     json::object o{{"queue", c.common.queue}, {"added", added}};
-    std::cout << json::serialize(o) << std::endl;
+    std::cout << drover::serialize_json(o) << std::endl;
   } else {
     std::cout << fmt::format("added {} job(s) to queue {} from {}", added, c.common.queue,
                              c.file == "-" ? std::string("stdin") : c.file)

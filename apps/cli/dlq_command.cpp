@@ -13,6 +13,7 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -46,7 +47,7 @@ int run_dlq(const dlq_flags& f) {
       auto entries = co_await d.list(f.start, f.end);
       json::array out;
       for (const auto& e : entries) out.push_back(e.to_json());
-      std::cout << json::serialize(out) << std::endl;
+      std::cout << drover::serialize_json(out) << std::endl;
     } else if (f.action == "show") {
       auto e = co_await d.get(f.id);
       if (!e) {
@@ -54,7 +55,7 @@ int run_dlq(const dlq_flags& f) {
         rc = 3;
         co_return;
       }
-      std::cout << json::serialize(e->to_json()) << std::endl;
+      std::cout << drover::serialize_json(e->to_json()) << std::endl;
     } else if (f.action == "requeue") {
       std::optional<job> j;
       try {
@@ -68,12 +69,12 @@ int run_dlq(const dlq_flags& f) {
         co_return;
       }
       json::object out{{"deadLetterId", f.id}, {"jobId", j->id}};
-      std::cout << json::serialize(out) << std::endl;
+      std::cout << drover::serialize_json(out) << std::endl;
     } else {  // requeue-all
       auto jobs = co_await d.requeue_all();
       json::array ids;
       for (const auto& j : jobs) ids.emplace_back(j.id);
-      std::cout << json::serialize(ids) << std::endl;
+      std::cout << drover::serialize_json(ids) << std::endl;
     }
   };
   net::co_spawn(io, body(), [&](std::exception_ptr e) {

@@ -21,6 +21,7 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -57,7 +58,7 @@ net::awaitable<void> print_events(queue_events& events, const bool& stopping, st
         // The stream id, for `--from ID` to resume after the last line read.
         o["streamId"] = ev.stream_id;
         if (!shard.empty()) o["queue"] = shard;
-        std::cout << json::serialize(o) << std::endl;
+        std::cout << drover::serialize_json(o) << std::endl;
       }
     } catch (const error& e) {
       if (stopping) break;

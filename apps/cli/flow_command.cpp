@@ -16,6 +16,7 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -85,7 +86,7 @@ int run_flow_add(const flow_flags& c) {
   flow_producer flows(io.get_executor(), producer_opts(c.common));
   run_to_end(io, [&]() -> net::awaitable<void> {
     auto added = co_await flows.add(std::move(tree));
-    std::cout << json::serialize(added.to_json()) << std::endl;
+    std::cout << drover::serialize_json(added.to_json()) << std::endl;
   });
   return 0;
 }
@@ -137,7 +138,7 @@ int run_flow_show(const flow_flags& c) {
       co_return;
     }
     if (c.json) {
-      std::cout << json::serialize(tree->to_json()) << std::endl;
+      std::cout << drover::serialize_json(tree->to_json()) << std::endl;
       co_return;
     }
     tree_printer printer{queues, io, c.common};

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "text_table.hpp"
+#include <drover/json.hpp>
 
 namespace json = boost::json;
 
@@ -23,7 +24,7 @@ std::string elapsed(const job& j, std::int64_t now_ms) {
 
 std::string detail(const job& j) {
   if (j.failed_reason && !j.failed_reason->empty()) return *j.failed_reason;
-  if (!(j.progress.is_int64() && j.progress.as_int64() == 0)) return "progress " + json::serialize(j.progress);
+  if (!(j.progress.is_int64() && j.progress.as_int64() == 0)) return "progress " + drover::serialize_json(j.progress);
   return {};
 }
 
@@ -53,7 +54,7 @@ void print_job_detail(std::ostream& out, const job& j, std::optional<job_state> 
   t.add_row({"name", j.name});
   t.add_row({"state", to_string(state)});
   t.add_row({"attempts", attempts(j)});
-  t.add_row({"progress", json::serialize(j.progress)});
+  t.add_row({"progress", drover::serialize_json(j.progress)});
   t.add_row({"created", format_time(j.timestamp)});
   if (j.delay > 0) t.add_row({"delay", format_duration(j.delay)});
   if (j.priority > 0) t.add_row({"priority", fmt::format("{}", j.priority)});
@@ -69,9 +70,9 @@ void print_job_detail(std::ostream& out, const job& j, std::optional<job_state> 
   if (j.repeat_job_key) t.add_row({"scheduler", *j.repeat_job_key});
   if (j.parent_key) t.add_row({"parent", *j.parent_key});
   t.print(out);
-  out << "\ndata:    " << json::serialize(j.data) << '\n';
-  out << "options: " << json::serialize(j.opts.to_json()) << '\n';
-  if (!j.returnvalue.is_null()) out << "return:  " << json::serialize(j.returnvalue) << '\n';
+  out << "\ndata:    " << drover::serialize_json(j.data) << '\n';
+  out << "options: " << drover::serialize_json(j.opts.to_json()) << '\n';
+  if (!j.returnvalue.is_null()) out << "return:  " << drover::serialize_json(j.returnvalue) << '\n';
   if (!j.stacktrace.empty()) {
     out << "\nstack trace (last attempt first):\n";
     for (auto it = j.stacktrace.rbegin(); it != j.stacktrace.rend(); ++it) out << "  " << *it << '\n';

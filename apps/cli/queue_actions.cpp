@@ -17,6 +17,7 @@
 #include "job_view.hpp"
 #include "sharded_counts.hpp"
 #include "text_table.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -33,7 +34,7 @@ void need_id(const queue_flags& f, const char* action) {
 // A one-line confirmation, or the same facts as a JSON object.
 void done(const queue_flags& f, const std::string& human, json::object facts) {
   if (f.json) {
-    std::cout << json::serialize(facts) << std::endl;
+    std::cout << drover::serialize_json(facts) << std::endl;
   } else {
     std::cout << human << std::endl;
   }
@@ -73,7 +74,7 @@ net::awaitable<int> clean_queue(const queue_flags& f, queue& q) {
   if (f.json) {
     json::array out;
     for (auto& id : ids) out.emplace_back(id);
-    std::cout << json::serialize(out) << std::endl;
+    std::cout << drover::serialize_json(out) << std::endl;
   } else {
     std::cout << fmt::format("removed {} {} job(s) from queue {}", ids.size(), state, f.common.queue) << std::endl;
   }
@@ -147,7 +148,7 @@ net::awaitable<int> print_counts(const queue_flags& f, queue& q) {
   if (f.json) {
     json::object o;
     for (const auto& [k, v] : counts) o[k] = v;
-    std::cout << json::serialize(o) << std::endl;
+    std::cout << drover::serialize_json(o) << std::endl;
     co_return 0;
   }
   auto paused = co_await q.is_paused();
@@ -167,7 +168,7 @@ net::awaitable<int> print_jobs(const queue_flags& f, queue& q) {
     auto jobs = co_await q.get_jobs(std::move(states), f.start, f.end, f.asc);
     json::array out;
     for (const auto& j : jobs) out.push_back(j.to_json());
-    std::cout << json::serialize(out) << std::endl;
+    std::cout << drover::serialize_json(out) << std::endl;
     co_return 0;
   }
   job_page_request r;
@@ -183,7 +184,7 @@ net::awaitable<int> print_jobs(const queue_flags& f, queue& q) {
       o["state"] = state;
       out.push_back(std::move(o));
     }
-    std::cout << json::serialize(out) << std::endl;
+    std::cout << drover::serialize_json(out) << std::endl;
     co_return 0;
   }
   if (page.jobs.empty()) {
@@ -218,11 +219,13 @@ net::awaitable<int> print_job(const queue_flags& f, queue& q) {
   auto [logs, count] = co_await q.get_job_logs(f.id);
   if (f.json) {
     auto o = j->to_json();
+    // BullMQ's job.toJSON() carries it; scripts written for Node's output read it.
+    o["queueQualifiedName"] = f.common.prefix + ":" + f.common.queue;
     o["state"] = to_string(state);
     json::array lines;
     for (auto& l : logs) lines.emplace_back(l);
     o["logs"] = std::move(lines);
-    std::cout << json::serialize(o) << std::endl;
+    std::cout << drover::serialize_json(o) << std::endl;
   } else {
     print_job_detail(std::cout, *j, state, logs, app::now_ms());
     std::cout.flush();
@@ -251,7 +254,7 @@ net::awaitable<int> print_schedulers(const queue_flags& f, queue& q) {
   if (f.json) {
     json::array out;
     for (const auto& s : schedulers) out.push_back(s.to_json());
-    std::cout << json::serialize(out) << std::endl;
+    std::cout << drover::serialize_json(out) << std::endl;
     co_return 0;
   }
   text_table t({"ID", "JOB NAME", "REPEAT", "NEXT", "RUNS"});

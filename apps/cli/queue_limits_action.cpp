@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "queue_actions.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -26,7 +27,7 @@ net::awaitable<int> queue_limits(const queue_flags& f, queue& q) {
     out["concurrency"] = concurrency ? json::value(*concurrency) : json::value(nullptr);
     out["rateLimit"] = rate ? json::value(json::object{{"max", rate->max}, {"duration", rate->duration.count()}})
                             : json::value(nullptr);
-    std::cout << json::serialize(out) << std::endl;
+    std::cout << drover::serialize_json(out) << std::endl;
   } else {
     std::cout << fmt::format("queue {}\n  global concurrency: {}{}\n  global rate limit:  {}\n", f.common.queue,
                              concurrency ? std::to_string(*concurrency) : "none", maxed ? " (used up now)" : "",

@@ -10,6 +10,7 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -54,14 +55,14 @@ int run_schedule(const schedule_flags& c) {
       t.data = parse_json(c.data, "--data");
       t.opts = job_options::from_json(parse_json(c.opts, "--opts"));
       auto next = co_await q.upsert_job_scheduler(c.id, std::move(repeat), std::move(t));
-      std::cout << (next ? json::serialize(next->to_json()) : std::string("null")) << std::endl;
+      std::cout << (next ? drover::serialize_json(next->to_json()) : std::string("null")) << std::endl;
     } else if (c.action == "remove") {
       auto removed = co_await q.remove_job_scheduler(c.id);
       std::cout << (removed ? "true" : "false") << std::endl;
       if (!removed) rc = 3;
     } else {
       auto s = co_await q.get_job_scheduler(c.id);
-      std::cout << (s ? json::serialize(s->to_json()) : std::string("null")) << std::endl;
+      std::cout << (s ? drover::serialize_json(s->to_json()) : std::string("null")) << std::endl;
       if (!s) rc = 3;
     }
   });

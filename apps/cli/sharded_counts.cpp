@@ -12,6 +12,7 @@
 #include "cli_support.hpp"
 #include "job_page.hpp"
 #include "text_table.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -43,7 +44,7 @@ int print_sharded_counts(const queue_flags& f) {
     for (std::size_t s = 0; s < q.shards(); ++s) {
       shards.push_back(json::object{{"queue", q.shard(s).name()}, {"counts", counts_object(counts.shards[s])}});
     }
-    std::cout << json::serialize(json::object{
+    std::cout << drover::serialize_json(json::object{
                      {"queue", q.name()}, {"counts", counts_object(counts.total)}, {"shards", std::move(shards)}})
               << std::endl;
     return 0;

@@ -30,6 +30,7 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "text_table.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -179,9 +180,9 @@ int run_top(const top_flags& f, bool list) {
     if (list && f.json) {
       json::array out;
       for (const auto& q : queues) out.push_back(q.to_json());
-      std::cout << json::serialize(out) << std::endl;
+      std::cout << drover::serialize_json(out) << std::endl;
     } else if (f.json) {
-      std::cout << json::serialize(snapshot_json(queues, f.common.prefix)) << std::endl;
+      std::cout << drover::serialize_json(snapshot_json(queues, f.common.prefix)) << std::endl;
     } else if (list) {
       if (queues.empty()) {
         std::cout << fmt::format("no queues under prefix {}\n", f.common.prefix);

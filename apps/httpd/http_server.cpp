@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include <drover/error.hpp>
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -33,7 +34,7 @@ response json_response(const request& req, http::status status, const json::valu
   res.set(http::field::content_type, "application/json; charset=utf-8");
   res.set(http::field::cache_control, "no-store");
   res.keep_alive(req.keep_alive());
-  res.body() = json::serialize(body);
+  res.body() = drover::serialize_json(body);
   res.prepare_payload();
   return res;
 }

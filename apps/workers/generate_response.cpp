@@ -18,6 +18,7 @@
 #include <drover_app/random_token.hpp>
 
 #include "workers/processors.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -34,7 +35,7 @@ std::string text_field(const json::object& o, const char* name) {
   if (!v) return {};
   if (v->is_string()) return std::string(v->get_string());
   if (v->is_null()) return {};
-  return json::serialize(*v);
+  return drover::serialize_json(*v);
 }
 
 std::vector<chat_message> build_prompt(const json::object& data) {
@@ -44,7 +45,7 @@ std::vector<chat_message> build_prompt(const json::object& data) {
   if (auto* c = data.if_contains("context"); c && c->is_object()) context = &c->get_object();
   if (context) {
     if (auto* a = context->if_contains("assessment"); a && !a->is_null()) {
-      system += "\nWhat we know about the user (their assessment): " + json::serialize(*a);
+      system += "\nWhat we know about the user (their assessment): " + drover::serialize_json(*a);
     }
   }
   messages.push_back({"system", system});

@@ -14,6 +14,7 @@
 #include "workers/ai_failure.hpp"
 #include "workers/ai_provider.hpp"
 #include "workers/http_client.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -52,7 +53,7 @@ class sse_reader {
 
 std::string provider_message(const std::string& body) {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = drover::parse_json(body, ec);
   if (!ec && v.is_object()) {
     if (auto* e = v.get_object().if_contains("error")) {
       if (e->is_object() && e->get_object().contains("message") && e->get_object().at("message").is_string()) {
@@ -83,7 +84,7 @@ class openai_provider final : public ai_provider {
     body["model"] = s_.model;
     body["messages"] = std::move(msgs);
     body["stream"] = true;
-    const std::string payload = json::serialize(body);
+    const std::string payload = drover::serialize_json(body);
 
     for (int attempt = 1;; ++attempt) {
       http_request req;
@@ -108,7 +109,7 @@ class openai_provider final : public ai_provider {
             return;
           }
           boost::system::error_code ec;
-          auto v = json::parse(data, ec);
+          auto v = drover::parse_json(data, ec);
           const json::value* delta = nullptr;
           if (!ec && v.is_object()) {
             if (auto* choices = v.get_object().if_contains("choices");

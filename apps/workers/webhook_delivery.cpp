@@ -13,6 +13,7 @@
 #include "workers/address_policy.hpp"
 #include "workers/http_client.hpp"
 #include "workers/processors.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -31,7 +32,7 @@ std::string attempt_record(int attempt, std::int64_t at_ms, std::int64_t duratio
   o["durationMs"] = duration_ms;
   if (status != 0) o["status"] = status;
   if (!error.empty()) o["error"] = error;
-  return json::serialize(o);
+  return drover::serialize_json(o);
 }
 
 }  // namespace
@@ -46,7 +47,7 @@ processor webhook_delivery_processor(std::string secret, const address_policy& d
     http_request req;
     req.url = std::string(url->get_string());
     req.headers.emplace_back("Content-Type", "application/json");
-    req.body = data.contains("payload") ? json::serialize(data.at("payload")) : std::string("{}");
+    req.body = data.contains("payload") ? drover::serialize_json(data.at("payload")) : std::string("{}");
     // Signed (Standard Webhooks), never the secret itself: a webhook URL may belong to
     // anyone. The delivery job's id is the webhook id, so retries carry the same one.
     // The app id, "<shard>-<id>" when the queue is sharded: the id the API looks up.

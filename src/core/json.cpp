@@ -293,6 +293,9 @@ void write_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+void write_array(std::string& out, const json::array& a);
+void write_object(std::string& out, const json::object& o);
+
 void write_value(std::string& out, const json::value& v) {
   switch (v.kind()) {
     case json::kind::null:
@@ -317,31 +320,37 @@ void write_value(std::string& out, const json::value& v) {
     case json::kind::string:
       write_string(out, v.get_string());
       break;
-    case json::kind::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& e : v.get_array()) {
-        if (!first) out += ',';
-        first = false;
-        write_value(out, e);
-      }
-      out += ']';
+    case json::kind::array:
+      write_array(out, v.get_array());
       break;
-    }
-    case json::kind::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& kv : v.get_object()) {
-        if (!first) out += ',';
-        first = false;
-        write_string(out, kv.key());
-        out += ':';
-        write_value(out, kv.value());
-      }
-      out += '}';
+    case json::kind::object:
+      write_object(out, v.get_object());
       break;
-    }
   }
+}
+
+void write_array(std::string& out, const json::array& a) {
+  out += '[';
+  bool first = true;
+  for (const auto& e : a) {
+    if (!first) out += ',';
+    first = false;
+    write_value(out, e);
+  }
+  out += ']';
+}
+
+void write_object(std::string& out, const json::object& o) {
+  out += '{';
+  bool first = true;
+  for (const auto& kv : o) {
+    if (!first) out += ',';
+    first = false;
+    write_string(out, kv.key());
+    out += ':';
+    write_value(out, kv.value());
+  }
+  out += '}';
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ const redis = await startRedis();
 // The fields of job.toJSON() both sides must agree on, as plain JSON (undefined dropped).
 const SHARED_FIELDS = [
   'id', 'name', 'data', 'progress', 'returnvalue', 'stacktrace', 'delay', 'priority', 'attemptsStarted',
-  'attemptsMade', 'stalledCounter', 'timestamp', 'finishedOn', 'processedOn', 'failedReason',
+  'attemptsMade', 'stalledCounter', 'timestamp', 'finishedOn', 'processedOn', 'failedReason', 'queueQualifiedName',
 ];
 
 function assertSameJob(nodeJob, droverJobJson, what) {

@@ -17,6 +17,7 @@
 #include <drover_app/clock.hpp>
 
 #include "workers/alerts/spoken_duration.hpp"
+#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -169,7 +170,7 @@ net::awaitable<void> alert_evaluator::adopt_stored_incidents() {
   auto text = co_await redis_.get(key);
   if (!text) co_return;
   boost::system::error_code ec;
-  auto doc = json::parse(*text, ec);
+  auto doc = drover::parse_json(*text, ec);
   if (ec || !doc.is_object()) co_return;
   auto* list = doc.get_object().if_contains("incidents");
   if (!list || !list->is_array()) co_return;
@@ -271,7 +272,7 @@ net::awaitable<void> alert_evaluator::save() {
   redis_set_options o;
   o.ttl = std::max<std::chrono::milliseconds>(settings_.interval * 6, std::chrono::seconds(60));
   auto key = app::alert_state_key(qo_.prefix);
-  auto text = json::serialize(doc);
+  auto text = drover::serialize_json(doc);
   co_await redis_.set(key, std::move(text), o);
 }
 

@@ -11,6 +11,7 @@
 
 #include <drover/error.hpp>
 #include <drover_app/env.hpp>
+#include <drover/json.hpp>
 
 namespace json = boost::json;
 
@@ -94,7 +95,7 @@ alert_rule parse_rule(const json::value& v, std::size_t index) {
 
 std::vector<alert_rule> parse_alert_rules(std::string_view json_text) {
   boost::system::error_code ec;
-  auto doc = json::parse(json_text, ec);
+  auto doc = drover::parse_json(json_text, ec);
   if (ec) throw error(errc::invalid_argument, fmt::format("alert rules are not valid JSON: {}", ec.message()));
   const json::array* list = doc.if_array();
   if (!list && doc.is_object()) {

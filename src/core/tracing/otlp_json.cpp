@@ -7,6 +7,7 @@
 
 #include <string_view>
 #include <type_traits>
+#include <drover/json.hpp>
 
 namespace json = boost::json;
 
@@ -61,7 +62,7 @@ std::string otlp_traces_json(const std::string& service, const std::vector<span_
   json::object scope_spans{{"scope", std::move(scope)}, {"spans", std::move(out_spans)}};
   json::object resource{{"attributes", json::array{key_value("service.name", std::string(service))}}};
   json::object resource_spans{{"resource", std::move(resource)}, {"scopeSpans", json::array{std::move(scope_spans)}}};
-  return json::serialize(json::object{{"resourceSpans", json::array{std::move(resource_spans)}}});
+  return drover::serialize_json(json::object{{"resourceSpans", json::array{std::move(resource_spans)}}});
 }
 
 }  // namespace drover::detail

@@ -9,6 +9,7 @@
 
 #include "core/tracing/span_record.hpp"
 #include "drover/tracing.hpp"
+#include <drover/json.hpp>
 
 namespace json = boost::json;
 
@@ -88,7 +89,7 @@ std::string trace_context::trace_id_hex() const { return to_hex(trace_id); }
 std::string trace_context::span_id_hex() const { return to_hex(span_id); }
 
 std::string telemetry_metadata(const trace_context& ctx) {
-  return json::serialize(json::object{{"traceparent", ctx.traceparent()}});
+  return drover::serialize_json(json::object{{"traceparent", ctx.traceparent()}});
 }
 
 std::optional<trace_context> trace_parent_of(const job_options& opts) {
@@ -97,7 +98,7 @@ std::optional<trace_context> trace_parent_of(const job_options& opts) {
   const auto* m = t->get_object().if_contains("metadata");
   if (!m || !m->is_string()) return std::nullopt;
   boost::system::error_code ec;
-  auto headers = json::parse(m->get_string(), ec);
+  auto headers = drover::parse_json(m->get_string(), ec);
   if (ec || !headers.is_object()) return std::nullopt;
   const auto* tp = headers.get_object().if_contains("traceparent");
   if (!tp || !tp->is_string()) return std::nullopt;
