@@ -17,6 +17,7 @@
 #include <optional>
 #include <set>
 
+#include <drover/json.hpp>
 #include <drover/dead_letter_queue.hpp>
 #include <drover/discovery.hpp>
 #include <drover/queue_events.hpp>
@@ -29,7 +30,6 @@
 #include "api/routing/gatekeeper.hpp"
 #include "api/routing/request_body.hpp"
 #include "api/routing/static_asset.hpp"
-#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include <drover/json.hpp>
 #include <drover/discovery.hpp>
 #include <drover/error.hpp>
 #include <drover_app/alert_state.hpp>
@@ -28,7 +29,6 @@
 #include "api/routing/static_asset.hpp"
 #include "api/socketio/server.hpp"
 #include "api/webhook_routes.hpp"
-#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

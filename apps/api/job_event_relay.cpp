@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include <drover/json.hpp>
 #include <drover_app/clock.hpp>
 
 #include "api/blocking_call.hpp"
@@ -16,7 +17,6 @@
 #include "api/job_log_reconciler.hpp"
 #include "api/job_owner.hpp"
 #include "api/socketio/server.hpp"
-#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <drover/error.hpp>
 #include <drover/json.hpp>
+#include <drover/error.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

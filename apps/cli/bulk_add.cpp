@@ -9,13 +9,13 @@
 #include <fstream>
 #include <iostream>
 
+#include <drover/json.hpp>
 #include <drover/error.hpp>
 #include <drover/queue.hpp>
 
 #include "cli_support.hpp"
 #include "job_lines.hpp"
 #include "progress_bar.hpp"
-#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

@@ -8,12 +8,12 @@
 #include <iostream>
 #include <memory>
 
+#include <drover/json.hpp>
 #include <drover/dead_letter_queue.hpp>
 #include <drover/error.hpp>
 
 #include "cli_support.hpp"
 #include "commands.hpp"
-#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

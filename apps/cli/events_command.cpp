@@ -15,13 +15,13 @@
 #include <memory>
 #include <vector>
 
+#include <drover/json.hpp>
 #include <drover/error.hpp>
 #include <drover/queue_events.hpp>
 #include <drover/shard_names.hpp>
 
 #include "cli_support.hpp"
 #include "commands.hpp"
-#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

@@ -10,13 +10,13 @@
 #include <map>
 #include <sstream>
 
+#include <drover/json.hpp>
 #include <drover/error.hpp>
 #include <drover/flow.hpp>
 #include <drover/queue.hpp>
 
 #include "cli_support.hpp"
 #include "commands.hpp"
-#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

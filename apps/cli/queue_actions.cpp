@@ -9,6 +9,7 @@
 #include <exception>
 #include <iostream>
 
+#include <drover/json.hpp>
 #include <drover/error.hpp>
 #include <drover_app/clock.hpp>
 
@@ -17,7 +18,6 @@
 #include "job_view.hpp"
 #include "sharded_counts.hpp"
 #include "text_table.hpp"
-#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

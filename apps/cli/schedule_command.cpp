@@ -5,12 +5,12 @@
 
 #include <iostream>
 
+#include <drover/json.hpp>
 #include <drover/error.hpp>
 #include <drover/queue.hpp>
 
 #include "cli_support.hpp"
 #include "commands.hpp"
-#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

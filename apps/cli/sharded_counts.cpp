@@ -7,12 +7,12 @@
 
 #include <iostream>
 
+#include <drover/json.hpp>
 #include <drover/sharded_queue.hpp>
 
 #include "cli_support.hpp"
 #include "job_page.hpp"
 #include "text_table.hpp"
-#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

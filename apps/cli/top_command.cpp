@@ -24,13 +24,13 @@
 #include <memory>
 #include <sstream>
 
+#include <drover/json.hpp>
 #include <drover/error.hpp>
 #include <drover_app/clock.hpp>
 
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "text_table.hpp"
-#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

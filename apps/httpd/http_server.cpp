@@ -19,8 +19,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <drover/error.hpp>
 #include <drover/json.hpp>
+#include <drover/error.hpp>
 
 namespace net = boost::asio;
 namespace beast = boost::beast;

@@ -5,6 +5,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
 #include <spdlog/spdlog.h>
@@ -12,13 +13,15 @@
 #include <chrono>
 #include <memory>
 
+#include <drover/json.hpp>
 #include <drover/tracing.hpp>
 #include <drover_app/app_job_id.hpp>
 #include <drover_app/blocking_call.hpp>
 #include <drover_app/random_token.hpp>
 
+#include "workers/address_policy.hpp"
 #include "workers/processors.hpp"
-#include <drover/json.hpp>
+#include "workers/webhook_retries.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -109,136 +112,145 @@ net::awaitable<void> send_progress(std::shared_ptr<progress_pump> p) {
   p->in_flight = false;
 }
 
+// Whose receiver `url` is: the API's own (as the allowlist names it), or one a user gave.
+webhook_receiver receiver_of(const std::string& url, const address_policy& api_receiver) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u || !u->has_authority()) return webhook_receiver::user_given;
+  std::string port = u->has_port() ? std::string(u->port()) : std::string(u->scheme() == "https" ? "443" : "80");
+  return api_receiver.host_allowed(u->encoded_host(), port) ? webhook_receiver::configured
+                                                            : webhook_receiver::user_given;
+}
+
 }  // namespace
 
-processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks, document_search* documents,
-                                      replication_options replication) {
-  return processor::async([&ai, &webhooks, documents, replication](job_context& ctx) -> net::awaitable<json::value> {
-    const auto& j = ctx.job();
-    if (j.name != "generate-response") {
-      throw unrecoverable_error(fmt::format("ai-processing has no processor for jobs named '{}'", j.name));
-    }
-    if (!j.data.is_object()) throw unrecoverable_error("generate-response needs an object as job data");
-    const auto& data = j.data.get_object();
-    if (text_field(data, "message").empty()) throw unrecoverable_error("generate-response needs data.message");
+processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks, const address_policy& api_receiver,
+                                      document_search* documents, replication_options replication) {
+  return processor::async(
+      [&ai, &webhooks, &api_receiver, documents, replication](job_context& ctx) -> net::awaitable<json::value> {
+        const auto& j = ctx.job();
+        if (j.name != "generate-response") {
+          throw unrecoverable_error(fmt::format("ai-processing has no processor for jobs named '{}'", j.name));
+        }
+        if (!j.data.is_object()) throw unrecoverable_error("generate-response needs an object as job data");
+        const auto& data = j.data.get_object();
+        if (text_field(data, "message").empty()) throw unrecoverable_error("generate-response needs data.message");
 
-    auto ex = co_await net::this_coro::executor;
-    auto pump = std::make_shared<progress_pump>(ctx);
-    // Named locals, not temporaries, go into the coroutine call: GCC 12 destroys a
-    // temporary converted into a by-value coroutine parameter twice.
-    auto prompt = build_prompt(data);
+        auto ex = co_await net::this_coro::executor;
+        auto pump = std::make_shared<progress_pump>(ctx);
+        // Named locals, not temporaries, go into the coroutine call: GCC 12 destroys a
+        // temporary converted into a by-value coroutine parameter twice.
+        auto prompt = build_prompt(data);
 
-    auto conversation = text_field(data, "conversationId");
-    if (documents && !conversation.empty()) {
-      auto* db = &documents->db;
-      auto message = text_field(data, "message");
-      std::size_t limit = documents->max_chunks;
-      auto search = [db, conversation, message, limit]() {
-        return db->search_document_chunks(conversation, message, limit);
-      };
-      const std::chrono::milliseconds deadline{5000};
-      std::vector<app::chunk_match> hits;
-      std::string search_failure;
-      try {
-        hits = co_await app::blocking_call(ex, documents->pool, search, deadline);
-      } catch (const std::exception& e) {
-        search_failure = e.what();
-      }
-      if (!search_failure.empty()) {
-        // The answer is still worth giving without the documents.
-        spdlog::warn("generate-response {}: searching the documents of conversation '{}' failed: {}", j.id,
-                     conversation, search_failure);
-        auto line = "document search failed, answering without documents: " + search_failure;
-        co_await ctx.log(line);
-      }
-      add_document_excerpts(prompt, hits, documents->max_chars);
-    }
-    std::function<void(const std::string&)> on_delta = [pump, ex](const std::string& piece) {
-      pump->text += piece;
-      ++pump->chunks;
-      auto now = std::chrono::steady_clock::now();
-      if (pump->in_flight || now - pump->last < progress_pump::interval) return;
-      pump->in_flight = true;
-      pump->last = now;
-      net::co_spawn(ex, send_progress(pump), net::detached);
-    };
-    completion result;
-    std::exception_ptr failed;
-    try {
-      result = co_await ai.complete(std::move(prompt), on_delta);
-    } catch (...) {
-      failed = std::current_exception();
-    }
-    // A progress update still in flight uses ctx: wait for it, whatever happened, before
-    // returning or rethrowing (ctx dies with this coroutine).
-    net::steady_timer t(ex);
-    while (pump->in_flight) {
-      t.expires_after(std::chrono::milliseconds(5));
-      co_await t.async_wait(net::use_awaitable);
-    }
-    if (failed) {
-      // The job fails with the category; operators get the provider's detail, by job.
-      try {
-        std::rethrow_exception(failed);
-      } catch (const ai_error& e) {
-        if (!e.detail().empty()) spdlog::warn("generate-response {}: {}", j.id, e.detail());
-      } catch (...) {
-      }
-      std::rethrow_exception(failed);
-    }
-    // The final progress holds the whole answer.
-    pump->text = result.text;
-    auto final_progress = pump->value();
-    co_await ctx.update_progress(final_progress);
+        auto conversation = text_field(data, "conversationId");
+        if (documents && !conversation.empty()) {
+          auto* db = &documents->db;
+          auto message = text_field(data, "message");
+          std::size_t limit = documents->max_chunks;
+          auto search = [db, conversation, message, limit]() {
+            return db->search_document_chunks(conversation, message, limit);
+          };
+          const std::chrono::milliseconds deadline{5000};
+          std::vector<app::chunk_match> hits;
+          std::string search_failure;
+          try {
+            hits = co_await app::blocking_call(ex, documents->pool, search, deadline);
+          } catch (const std::exception& e) {
+            search_failure = e.what();
+          }
+          if (!search_failure.empty()) {
+            // The answer is still worth giving without the documents.
+            spdlog::warn("generate-response {}: searching the documents of conversation '{}' failed: {}", j.id,
+                         conversation, search_failure);
+            auto line = "document search failed, answering without documents: " + search_failure;
+            co_await ctx.log(line);
+          }
+          add_document_excerpts(prompt, hits, documents->max_chars);
+        }
+        std::function<void(const std::string&)> on_delta = [pump, ex](const std::string& piece) {
+          pump->text += piece;
+          ++pump->chunks;
+          auto now = std::chrono::steady_clock::now();
+          if (pump->in_flight || now - pump->last < progress_pump::interval) return;
+          pump->in_flight = true;
+          pump->last = now;
+          net::co_spawn(ex, send_progress(pump), net::detached);
+        };
+        completion result;
+        std::exception_ptr failed;
+        try {
+          result = co_await ai.complete(std::move(prompt), on_delta);
+        } catch (...) {
+          failed = std::current_exception();
+        }
+        // A progress update still in flight uses ctx: wait for it, whatever happened, before
+        // returning or rethrowing (ctx dies with this coroutine).
+        net::steady_timer t(ex);
+        while (pump->in_flight) {
+          t.expires_after(std::chrono::milliseconds(5));
+          co_await t.async_wait(net::use_awaitable);
+        }
+        if (failed) {
+          // The job fails with the category; operators get the provider's detail, by job.
+          try {
+            std::rethrow_exception(failed);
+          } catch (const ai_error& e) {
+            if (!e.detail().empty()) spdlog::warn("generate-response {}: {}", j.id, e.detail());
+          } catch (...) {
+          }
+          std::rethrow_exception(failed);
+        }
+        // The final progress holds the whole answer.
+        pump->text = result.text;
+        auto final_progress = pump->value();
+        co_await ctx.update_progress(final_progress);
 
-    json::object out;
-    out["response"] = result.text;
-    out["provider"] = result.provider;
-    out["model"] = result.model;
-    json::value out_value = out;
+        json::object out;
+        out["response"] = result.text;
+        out["provider"] = result.provider;
+        out["model"] = result.model;
+        json::value out_value = out;
 
-    // Option C of the seed: tell the API through a webhook, queued so that it survives an
-    // API restart. The delivery's id (also its webhook-id) is 128 random bits, so nobody can
-    // guess another user's delivery (issue 12); BullMQ's deduplication on
-    // job-completed-<jobId> makes a second completion of this job (a stalled job run again)
-    // queue it only once. The TTL keeps that promise after the delivery finishes, for as
-    // long as a job can be run twice in practice.
-    auto url = text_field(data, "webhookUrl");
-    if (!url.empty()) {
-      // The id the API handed out: on a sharded queue, "<shard>-<id>".
-      const auto job_id = app::app_job_id_in(ctx.queue_key(), "ai-processing", j.id);
-      json::object payload;
-      payload["jobId"] = job_id;
-      // With the id, the identity of this job that survives a Redis data loss (ids
-      // start again at 1): the API keys its idempotency on both.
-      payload["timestamp"] = j.timestamp;
-      payload["conversationId"] = text_field(data, "conversationId");
-      payload["userId"] = text_field(data, "userId");
-      payload["status"] = "completed";
-      payload["result"] = out_value;
-      json::object delivery;
-      delivery["url"] = url;
-      delivery["payload"] = std::move(payload);
-      job_options opts;
-      opts.job_id = app::random_hex(16);
-      // The deduplication id also picks the delivery's shard when webhook-delivery is
-      // sharded: deduplication holds only within one shard.
-      std::string dedup_id = "job-completed-" + job_id;
-      opts.deduplication["id"] = dedup_id;
-      opts.deduplication["ttl"] = delivery_dedup_ttl_ms;
-      opts.attempts = 5;
-      opts.backoff = backoff_options{"exponential", 1000, std::nullopt};
-      opts.remove_on_complete = 1000;
-      opts.replication = replication;
-      // The delivery joins the chat job's trace (docs/tracing.md).
-      if (auto parent = trace_parent_of(j.opts)) set_trace_parent(opts, *parent);
-      json::value delivery_value = std::move(delivery);
-      std::string delivery_name = "job-completed";
-      auto add = webhooks.add(delivery_name, delivery_value, opts, dedup_id);
-      co_await std::move(add);
-    }
-    co_return out_value;
-  });
+        // Option C of the seed: tell the API through a webhook, queued so that it survives an
+        // API restart. The delivery's id (also its webhook-id) is 128 random bits, so nobody can
+        // guess another user's delivery (issue 12); BullMQ's deduplication on
+        // job-completed-<jobId> makes a second completion of this job (a stalled job run again)
+        // queue it only once. The TTL keeps that promise after the delivery finishes, for as
+        // long as a job can be run twice in practice.
+        auto url = text_field(data, "webhookUrl");
+        if (!url.empty()) {
+          // The id the API handed out: on a sharded queue, "<shard>-<id>".
+          const auto job_id = app::app_job_id_in(ctx.queue_key(), "ai-processing", j.id);
+          json::object payload;
+          payload["jobId"] = job_id;
+          // With the id, the identity of this job that survives a Redis data loss (ids
+          // start again at 1): the API keys its idempotency on both.
+          payload["timestamp"] = j.timestamp;
+          payload["conversationId"] = text_field(data, "conversationId");
+          payload["userId"] = text_field(data, "userId");
+          payload["status"] = "completed";
+          payload["result"] = out_value;
+          json::object delivery;
+          delivery["url"] = url;
+          delivery["payload"] = std::move(payload);
+          job_options opts;
+          opts.job_id = app::random_hex(16);
+          // The deduplication id also picks the delivery's shard when webhook-delivery is
+          // sharded: deduplication holds only within one shard.
+          std::string dedup_id = "job-completed-" + job_id;
+          opts.deduplication["id"] = dedup_id;
+          opts.deduplication["ttl"] = delivery_dedup_ttl_ms;
+          use_webhook_retries(opts, receiver_of(url, api_receiver));
+          opts.remove_on_complete = 1000;
+          opts.replication = replication;
+          // The delivery joins the chat job's trace (docs/tracing.md).
+          if (auto parent = trace_parent_of(j.opts)) set_trace_parent(opts, *parent);
+          json::value delivery_value = std::move(delivery);
+          std::string delivery_name = "job-completed";
+          auto add = webhooks.add(delivery_name, delivery_value, opts, dedup_id);
+          co_await std::move(add);
+        }
+        co_return out_value;
+      });
 }
 
 }  // namespace drover::workers

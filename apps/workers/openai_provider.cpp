@@ -8,13 +8,13 @@
 
 #include <cstdlib>
 
+#include <drover/json.hpp>
 #include <drover_app/env.hpp>
 #include <drover_app/logging/redact.hpp>
 
 #include "workers/ai_failure.hpp"
 #include "workers/ai_provider.hpp"
 #include "workers/http_client.hpp"
-#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

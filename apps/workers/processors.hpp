@@ -35,10 +35,12 @@ struct document_search {
 // attempt; the delivery's deduplication keeps a retry from queueing a second one). The
 // job id in the webhook is the app id (app_job_id.hpp: "<shard>-<id>" when ai-processing
 // is sharded), the one the API handed out.
-processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks, document_search* documents = nullptr,
-                                      replication_options replication = {});
-
+//
+// `api_receiver` names the API's own receiver: a delivery there is retried for hours, one
+// to a URL a user gave for seconds (webhook_retries.hpp).
 class address_policy;
+processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks, const address_policy& api_receiver,
+                                      document_search* documents = nullptr, replication_options replication = {});
 
 // webhook-delivery: POSTs data.payload as JSON to data.url, signed with the shared secret
 // as Standard Webhooks signs (webhook-id, webhook-timestamp, webhook-signature), within

@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include <drover/json.hpp>
 #include <drover_app/app_job_id.hpp>
 #include <drover_app/clock.hpp>
 #include <drover_app/webhook_signature.hpp>
@@ -13,7 +14,6 @@
 #include "workers/address_policy.hpp"
 #include "workers/http_client.hpp"
 #include "workers/processors.hpp"
-#include <drover/json.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;

@@ -41,6 +41,7 @@
 #include "workers/alerts/alert_evaluator.hpp"
 #include "workers/job_metrics.hpp"
 #include "workers/processors.hpp"
+#include "workers/webhook_retries.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -105,6 +106,7 @@ workers_config workers_config::from_env() {
   if (const char* v = env("WEBHOOK_ALLOWED_HOSTS")) allowed += std::string(",") + v;
   try {
     c.webhook_destinations = address_policy(allowed);
+    c.api_receiver = address_policy(api_own_address());
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, fmt::format("WEBHOOK_ALLOWED_HOSTS: {}", e.what()));
   }
@@ -153,6 +155,11 @@ struct workers_app::impl {
                         : name == "document-processing" ? cfg.document_job_timeout
                                                         : cfg.webhook_job_timeout;
     if (cfg.dead_letters) o.dead_letter_queue = dead_letter_queue::name_for(name);
+    if (name == "webhook-delivery") {
+      o.backoff_strategy = [](std::int64_t attempts_made, const std::string& type, const std::string&, const job& j) {
+        return webhook_backoff_strategy(attempts_made, type, j.opts.backoff ? j.opts.backoff->delay : 0);
+      };
+    }
     return o;
   }
 
@@ -294,7 +301,8 @@ void workers_app::start() {
   i.documents_db->migrate();  // safe beside the API doing the same
   i.search_db = app::open_database(i.cfg.database_url);
   i.search = std::make_unique<document_search>(document_search{*i.search_db, i.search_pool});
-  i.add("ai-processing", generate_response_processor(*i.ai, i.webhooks, i.search.get(), i.cfg.replication),
+  i.add("ai-processing",
+        generate_response_processor(*i.ai, i.webhooks, i.cfg.api_receiver, i.search.get(), i.cfg.replication),
         i.cfg.ai_concurrency);
   i.add("document-processing", document_processing_processor(*i.documents_db, i.extractor), i.cfg.document_concurrency);
   i.add("webhook-delivery", webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations),

@@ -195,5 +195,35 @@ test('the chat flow\'s job-completed webhook reaches the API (allowed by default
   assert.equal(delivery.data.payload.userId, 'u1');
   assert.equal(d.attempts.length, 1);
   assert.equal(d.attempts[0].status, 200);
+  // An answer outlasts an API or database outage of hours: its delivery, to the API's own
+  // receiver, is retried that long (webhook_retries.hpp).
+  assert.equal(delivery.opts.attempts, 100);
+  assert.deepEqual(delivery.opts.backoff, { type: 'webhook', delay: 1000 });
   assert.equal((await getJSON(sys.base, '/api/webhooks/deliveries/no-such-delivery')).status, 404);
+});
+
+test('a send\'s own webhookUrl keeps five attempts: a receiver that hangs cannot hold the delivery slots for hours', { timeout: 60000 }, async () => {
+  const sent = await postJSON(sys.base, '/api/chat/send',
+    { conversationId: 'own-hook', userId: 'u1', message: 'Hi', webhookUrl: receiver.url('/user-hook') });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  let deliveryId;
+  await waitFor(async () => {
+    deliveryId = await deliveries.getDeduplicationJobId(`job-completed-${sent.body.jobId}`);
+    return Boolean(deliveryId);
+  }, { what: `the delivery of job ${sent.body.jobId}` });
+  const delivery = await deliveries.getJob(deliveryId);
+  assert.equal(delivery.opts.attempts, 5);
+  assert.deepEqual(delivery.opts.backoff, { type: 'exponential', delay: 1000 });
+});
+
+test('the "webhook" backoff (doubling, at most five minutes apart) is the delivery worker\'s own', { timeout: 60000 }, async () => {
+  receiver.script('/capped', [503, 502, 200]);
+  await deliveries.add('test-hook', { url: receiver.url('/capped'), payload: { hello: 'capped' } },
+    { jobId: 'd-capped', attempts: 100, backoff: { type: 'webhook', delay: 100 } });
+  const d = await finished('d-capped');
+  assert.equal(d.state, 'completed', JSON.stringify(d));
+  assert.deepEqual(d.attempts.map((a) => a.status), [503, 502, 200]);
+  // 80-100 % of 100 ms, then of 200 ms.
+  assert.ok(d.attempts[1].at - d.attempts[0].at >= 80, JSON.stringify(d.attempts));
+  assert.ok(d.attempts[2].at - d.attempts[1].at >= 160, JSON.stringify(d.attempts));
 });

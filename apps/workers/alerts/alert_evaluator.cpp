@@ -13,11 +13,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include <drover/json.hpp>
 #include <drover_app/alert_state.hpp>
 #include <drover_app/clock.hpp>
 
 #include "workers/alerts/spoken_duration.hpp"
-#include <drover/json.hpp>
+#include "workers/webhook_retries.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -235,8 +236,7 @@ net::awaitable<void> alert_evaluator::post(const alert_rule& r, const incident& 
   delivery["payload"] = std::move(payload);
   job_options opts;
   opts.job_id = fmt::format("alert-{}-{}", i.id, firing ? "firing" : "resolved");
-  opts.attempts = 5;
-  opts.backoff = backoff_options{"exponential", 1000, std::nullopt};
+  use_webhook_retries(opts, webhook_receiver::configured);
   opts.remove_on_complete = 1000;
   json::value data = std::move(delivery);
   std::string name = firing ? "alert-firing" : "alert-resolved";

@@ -9,9 +9,9 @@
 #include <set>
 #include <sstream>
 
+#include <drover/json.hpp>
 #include <drover/error.hpp>
 #include <drover_app/env.hpp>
-#include <drover/json.hpp>
 
 namespace json = boost::json;
 

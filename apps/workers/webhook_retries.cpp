@@ -1,0 +1,36 @@
+// webhook_retries.cpp - see webhook_retries.hpp.
+#include "workers/webhook_retries.hpp"
+
+#include <algorithm>
+#include <random>
+
+namespace drover::workers {
+
+void use_webhook_retries(job_options& opts, webhook_receiver receiver) {
+  if (receiver == webhook_receiver::user_given) {
+    opts.attempts = user_webhook_attempts;
+    opts.backoff = backoff_options{"exponential", webhook_first_retry.count(), std::nullopt};
+    return;
+  }
+  opts.attempts = webhook_attempts;
+  opts.backoff = backoff_options{webhook_backoff_type, webhook_first_retry.count(), std::nullopt};
+  opts.keep_logs = webhook_logs_kept;
+}
+
+std::int64_t webhook_retry_delay(std::int64_t attempts_made, std::int64_t first, double unit) {
+  const std::int64_t longest = webhook_longest_wait.count();
+  std::int64_t wait = std::clamp<std::int64_t>(first, 1, longest);
+  // Doubling stops at the ceiling, long before the shift could overflow.
+  for (std::int64_t n = 1; n < attempts_made && wait < longest; ++n) wait = std::min(wait * 2, longest);
+  return static_cast<std::int64_t>(static_cast<double>(wait) * (0.8 + 0.2 * std::clamp(unit, 0.0, 1.0)));
+}
+
+std::optional<std::int64_t> webhook_backoff_strategy(std::int64_t attempts_made, const std::string& type,
+                                                     std::int64_t first) {
+  if (type != webhook_backoff_type) return std::nullopt;
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  return webhook_retry_delay(attempts_made, first, unit(random));
+}
+
+}  // namespace drover::workers

@@ -1,0 +1,57 @@
+// webhook_retries.hpp - how long a webhook delivery keeps trying, and how far apart.
+//
+// A delivery carries something its receiver cannot get back any other way: the chat
+// answer the API stores, an alert. Its receiver is away for as long as a restart, a
+// deploy or a database failover takes, often more than the quarter of a minute that five
+// doubling attempts from 1 s cover (they lost every answer of a 25 s API restart). So a
+// delivery doubles its delay from the job's backoff delay up to a ceiling of five
+// minutes, which it then keeps, for about seven hours of attempts in all; then it fails
+// for good into the dead letters, from which `drover dlq requeue-all` sends it again.
+// The ceiling keeps a delivery at most five minutes late once its receiver is back; the
+// jitter spreads the deliveries an outage held back, which would otherwise all retry at
+// the same moment. BullMQ has no capped backoff, hence a backoff type of drover's own,
+// which the Workers app's webhook-delivery worker understands.
+//
+// That is for receivers the operator configured: the API's own, the alert receiver. A
+// URL a user gave with a send keeps five attempts over about 15 s: every delivery holds
+// one of the queue's shared slots for up to 10 s per attempt, and a receiver that never
+// answers must not hold them for hours.
+#pragma once
+
+#include <drover/job_options.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace drover::workers {
+
+inline constexpr const char* webhook_backoff_type = "webhook";
+inline constexpr std::int64_t webhook_attempts = 100;
+inline constexpr std::int64_t user_webhook_attempts = 5;
+inline constexpr std::chrono::milliseconds webhook_first_retry{1000};
+inline constexpr std::chrono::milliseconds webhook_longest_wait{std::chrono::minutes(5)};
+// A delivery keeps only its latest attempts' log lines: one failing for hours would
+// otherwise hold a hundred of them in Redis.
+inline constexpr std::int64_t webhook_logs_kept = 50;
+
+enum class webhook_receiver {
+  configured,  // the API's own receiver or the alert receiver: retried for hours
+  user_given,  // a send's webhookUrl: five attempts, doubling from 1 s
+};
+
+// Gives `opts` the delivery retry policy above for a delivery to `receiver`.
+void use_webhook_retries(job_options& opts, webhook_receiver receiver);
+
+// The wait before attempt `attempts_made` + 1 of a delivery whose backoff delay is
+// `first`: doubling from `first`, at most webhook_longest_wait, then between 80 % and
+// 100 % of that at random (`unit`, in [0, 1), picks where).
+std::int64_t webhook_retry_delay(std::int64_t attempts_made, std::int64_t first, double unit);
+
+// The webhook-delivery worker's backoff_strategy: webhook_retry_delay for the "webhook"
+// type, std::nullopt (fail for good) for any other type it does not know.
+std::optional<std::int64_t> webhook_backoff_strategy(std::int64_t attempts_made, const std::string& type,
+                                                     std::int64_t first);
+
+}  // namespace drover::workers

@@ -1,0 +1,55 @@
+// webhook_retries_test.cpp - a delivery outlasts an outage of hours, at most five minutes apart.
+#include "workers/webhook_retries.hpp"
+
+#include <gtest/gtest.h>
+
+namespace drover::workers {
+namespace {
+
+constexpr std::int64_t minute = 60'000;
+
+TEST(webhook_retries, doubles_from_the_first_delay_up_to_five_minutes) {
+  EXPECT_EQ(webhook_retry_delay(1, 1000, 1.0), 1000);
+  EXPECT_EQ(webhook_retry_delay(2, 1000, 1.0), 2000);
+  EXPECT_EQ(webhook_retry_delay(9, 1000, 1.0), 256'000);
+  EXPECT_EQ(webhook_retry_delay(10, 1000, 1.0), 5 * minute);
+  EXPECT_EQ(webhook_retry_delay(99, 1000, 1.0), 5 * minute);
+  EXPECT_EQ(webhook_retry_delay(1'000'000, 1000, 1.0), 5 * minute);  // no overflow
+}
+
+TEST(webhook_retries, jitter_takes_at_most_a_fifth_off) {
+  EXPECT_EQ(webhook_retry_delay(20, 1000, 0.0), 4 * minute);
+  EXPECT_EQ(webhook_retry_delay(1, 1000, 0.0), 800);
+  for (int k = 0; k < 1000; ++k) {
+    auto d = webhook_backoff_strategy(50, "webhook", 1000);
+    ASSERT_TRUE(d);
+    EXPECT_GE(*d, 4 * minute);
+    EXPECT_LE(*d, 5 * minute);
+  }
+}
+
+TEST(webhook_retries, a_delivery_keeps_trying_for_hours) {
+  job_options opts;
+  use_webhook_retries(opts, webhook_receiver::configured);
+  ASSERT_TRUE(opts.attempts && opts.backoff);
+  EXPECT_EQ(opts.backoff->type, "webhook");
+  std::int64_t shortest = 0;  // every wait at its lowest
+  for (std::int64_t n = 1; n < *opts.attempts; ++n) shortest += webhook_retry_delay(n, opts.backoff->delay, 0.0);
+  EXPECT_GT(shortest, 6 * 60 * minute);  // an outage of six hours loses nothing
+  EXPECT_EQ(opts.keep_logs, webhook_logs_kept);
+}
+
+TEST(webhook_retries, a_receiver_a_user_gave_gets_seconds_not_hours) {
+  job_options opts;
+  use_webhook_retries(opts, webhook_receiver::user_given);
+  ASSERT_TRUE(opts.attempts && opts.backoff);
+  EXPECT_EQ(*opts.attempts, user_webhook_attempts);
+  EXPECT_EQ(opts.backoff->type, "exponential");
+}
+
+TEST(webhook_retries, other_backoff_types_are_not_guessed) {
+  EXPECT_FALSE(webhook_backoff_strategy(1, "linear", 1000));
+}
+
+}  // namespace
+}  // namespace drover::workers
