@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <functional>
 
 #include "redis/cluster.hpp"
@@ -97,6 +98,16 @@ redirection first_redirection(const std::vector<reply>& replies) {
 // How often one call follows redirections before its caller sees the last one: more
 // than a failover and a migration take together.
 constexpr int max_redirections = 16;
+
+// Once per process: every connection of a worker would say the same.
+void warn_unnamed(const std::string& name, const std::string& refusal) {
+  static std::atomic_flag warned;
+  if (warned.test_and_set()) return;
+  spdlog::warn(
+      "redis: CLIENT SETNAME '{}' refused ({}); going on unnamed, as BullMQ does: BullMQ's getWorkers will "
+      "not list this worker",
+      name, refusal);
+}
 
 }  // namespace
 
@@ -368,10 +379,14 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
   // The sentinels' answer may be stale (a failover under way): check before using it.
   const bool check_role = !opts_.sentinel.sentinels.empty();
   if (check_role) hello.push_back(command{"ROLE"});
-  if (!client_name_.empty()) hello.push_back(command{"CLIENT", "SETNAME"}.push(client_name_));
   const std::size_t required = hello.size();
-  // Optional from here on. The first connection of the process to this server also
-  // asks for its eviction policy, to warn at start-up as BullMQ does.
+  // Optional from here on. The connection's name, which BullMQ's getWorkers lists: Redis
+  // refuses a name with a space or a non-ASCII character, which a queue prefix or a
+  // worker's name may hold, and Node's BullMQ then goes on unnamed; so does drover.
+  const bool set_name = !client_name_.empty();
+  if (set_name) hello.push_back(command{"CLIENT", "SETNAME"}.push(client_name_));
+  // The first connection of the process to this server also asks for its eviction
+  // policy, to warn at start-up as BullMQ does.
   const bool ask_policy = eviction_policy::claim(opts_.endpoint());
   if (ask_policy) hello.push_back(command{"INFO", "memory"});
   // Last: without it only the early end of blocking waits is lost.
@@ -382,8 +397,8 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
   o->expected = hello.size();
   o->deadline = clock::now() + opts_.command_timeout;
   o->what = "handshake";
-  o->fn = [self = shared_from_this(), gen, required, ask_policy, check_role](std::exception_ptr e,
-                                                                             std::vector<reply>& replies) {
+  o->fn = [self = shared_from_this(), gen, required, set_name, ask_policy, check_role](std::exception_ptr e,
+                                                                                       std::vector<reply>& replies) {
     const auto& endpoint = self->opts_.endpoint();
     if (e || self->generation_ != gen || replies.size() <= required) {
       if (ask_policy) eviction_policy::release(endpoint);
@@ -407,7 +422,7 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
       }
     }
     if (check_role) {
-      const auto& role = replies[required - (self->client_name_.empty() ? 1 : 2)];
+      const auto& role = replies[required - 1];
       const auto name = role.is_array() && !role.elements.empty() ? role.elements.front().as_string() : role.str;
       if (name != "master") {
         if (ask_policy) eviction_policy::release(endpoint);
@@ -417,7 +432,8 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
         return;
       }
     }
-    if (ask_policy) eviction_policy::report(endpoint, replies[required]);
+    if (set_name && replies[required].is_error()) warn_unnamed(self->client_name_, replies[required].str);
+    if (ask_policy) eviction_policy::report(endpoint, replies[required + (set_name ? 1 : 0)]);
     self->client_id_ = replies.back().as_int().value_or(0);
   };
   for (const auto& c : hello) encode(c, outbox_);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   bullmq, startRedis, queueName, newQueue, newWorker, newQueueEvents, startDroverWorker,
-  droverAdd, droverJob, waitForDroverState,
+  droverAdd, droverJob, waitForDroverState, waitFor,
 } from './support.mjs';
 
 const redis = await startRedis();
@@ -170,4 +170,30 @@ test('JSON round trip: drover stores and echoes data exactly as Node does', asyn
   assert.deepEqual(await half.waitUntilFinished(qe, 15000), { s: 'cut: \ufffd' },
     'a lone surrogate reaches the processor as U+FFFD inside an object, not the raw text as a string');
   assert.ok(worker.running, 'drover worker still running');
+});
+
+// Options Node's producers store with loose types: Node's own worker carries on, and so
+// must drover's, rather than leave the job active and its slot taken for good.
+test('a Node job with a fractional removeOnComplete does not jam a drover worker', async () => {
+  const name = queueName();
+  const queue = newQueue(redis, name);
+  const worker = await startDroverWorker(redis, name, { processor: 'echo', concurrency: 1 });
+  await queue.add('loose', { n: 0 }, { removeOnComplete: 2.5 });
+  for (let n = 1; n <= 3; n++) await queue.add('plain', { n });
+  await waitFor(async () => (await queue.getJobCounts('completed')).completed === 4,
+    { what: 'the loosely typed job and the three behind it completed' });
+  assert.equal((await queue.getJobCounts('active')).active, 0);
+  assert.ok(worker.running, 'drover worker still running');
+});
+
+// Redis refuses a connection name with a space or a non-ASCII character; Node's BullMQ
+// goes on unnamed (and getWorkers does not list it), and so does drover.
+test('a drover worker whose name has a space works, unnamed, as Node\'s does', async () => {
+  const name = queueName();
+  const queue = newQueue(redis, name);
+  const qe = await newQueueEvents(redis, name);
+  const worker = await startDroverWorker(redis, name, { processor: 'echo', name: 'my wörker' });
+  const job = await queue.add('hello', { x: 1 });
+  assert.deepEqual(await job.waitUntilFinished(qe, 15000), { x: 1 });
+  assert.match(worker.stderr, /going on unnamed/);
 });

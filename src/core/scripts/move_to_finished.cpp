@@ -1,6 +1,9 @@
 // move_to_finished.cpp - see move_to_finished.hpp.
 #include "core/scripts/move_to_finished.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/cancellation.hpp"
 #include "core/msgpack.hpp"
 #include "drover/error.hpp"
@@ -19,7 +22,17 @@ std::string job_fields(std::initializer_list<std::string_view> fields_and_values
 json::object keep_jobs(const json::value& job_option, const json::value& worker_option) {
   const json::value& v = job_option.is_null() ? worker_option : job_option;
   if (v.is_bool()) return {{"count", v.get_bool() ? 0 : -1}};
-  if (v.is_number()) return {{"count", v.to_number<std::int64_t>()}};
+  if (v.is_int64() || v.is_uint64()) return {{"count", v.to_number<std::int64_t>()}};
+  if (v.is_double()) {
+    // A count Node wrote as 2.5 or 1e300 (its own worker hands the script a count
+    // Redis refuses): the whole jobs it names, and no more than Lua's integers hold.
+    const double d = v.get_double();
+    const double count = std::isnan(d) ? -1.0 : std::clamp(std::floor(d), -1.0, 9007199254740992.0);
+    return {{"count", static_cast<std::int64_t>(count)}};
+  }
+  // Any other value by its truth, as BullMQ's getKeepJobs reads one: a non-empty string
+  // (even "false") removes the job.
+  if (v.is_string()) return {{"count", v.get_string().empty() ? -1 : 0}};
   if (v.is_object()) {
     json::object o = v.get_object();
     if (!o.contains("count")) o["count"] = -1;  // the script reads count unconditionally

@@ -146,7 +146,22 @@ net::awaitable<void> fetcher::run_slot(job first, std::string token, budget_slot
   while (next) {
     job j = std::move(*next);
     next.reset();
-    auto fetched = co_await runner_->run(std::move(j), token, fetch_next);
+    const std::string id = j.id;
+    std::optional<scripts::fetched> fetched;
+    try {
+      auto run = runner_->run(std::move(j), token, fetch_next);
+      fetched = co_await std::move(run);
+    } catch (const std::exception& e) {
+      // A fault of drover's own: run() deals with Redis being away itself. The job is left
+      // to the stalled check rather than holding this slot for ever: its lock, no longer
+      // renewed, expires, and the check takes it back as from a worker that died.
+      spdlog::error(
+          "queue {}: job {}: the worker could not run or record it ({}); its lock is left to expire, for "
+          "the stalled check",
+          s.keys.queue(), id, e.what());
+      s.running.remove(id);
+      break;
+    }
     if (fetched) next = take_fetched(std::move(*fetched));
     if (!next) break;
     // The finish locked it with the same token, as Node's worker does.

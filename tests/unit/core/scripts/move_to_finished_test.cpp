@@ -153,6 +153,26 @@ TEST(keep_jobs, the_jobs_option_wins_over_the_workers) {
   for (const auto& c : cases) EXPECT_EQ(json::serialize(keep_jobs(c.job_option, c.worker_option)), c.expected);
 }
 
+// What Node's producers may store: its own worker passes these on as they are.
+TEST(keep_jobs, reads_loosely_typed_counts_as_node_does_without_throwing) {
+  namespace json = boost::json;
+  const struct {
+    json::value option;
+    const char* expected;
+  } cases[] = {
+      {2.5, R"({"count":2})"},
+      {1e300, R"({"count":9007199254740992})"},
+      {-7.5, R"({"count":-1})"},
+      {"10", R"({"count":0})"},
+      {"false", R"({"count":0})"},
+      {"", R"({"count":-1})"},
+      {json::array{}, R"({"count":-1})"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_NO_THROW(EXPECT_EQ(json::serialize(keep_jobs(c.option, nullptr)), c.expected) << json::serialize(c.option));
+  }
+}
+
 TEST(move_to_finished, reads_the_guards_answer) {
   using test::array_reply;
   using test::str_reply;
