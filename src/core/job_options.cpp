@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -34,6 +35,28 @@ std::optional<std::int64_t> as_integer(const json::value& v) {
     }
   }
   return std::nullopt;
+}
+
+// A stored option as Node's worker reads it, with JavaScript's arithmetic: "3" is 3 and
+// 2.5 stays 2.5 (a producer's typo Node carries on with, and so must drover), then made
+// whole the way Node's use of it would: `round` is std::ceil for a count compared with
+// `<`, std::trunc for one given to slice() or Redis, std::round for milliseconds.
+std::optional<std::int64_t> as_loose_integer(const json::value& v, double (*round)(double)) {
+  if (auto i = as_integer(v)) return i;
+  double d = 0;
+  if (v.is_double()) {
+    d = v.get_double();
+  } else if (v.is_string()) {
+    std::string_view text = v.get_string();
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  if (!std::isfinite(d)) return std::nullopt;
+  return static_cast<std::int64_t>(std::clamp(round(d), -9007199254740992.0, 9007199254740992.0));
 }
 
 std::int64_t need_integer(const json::value& v, std::string_view name, std::int64_t min = 0) {
@@ -69,7 +92,8 @@ backoff_options parse_backoff(const json::value& v, bool strict) {
       if (!kv.value().is_string()) bad("backoff.type", "expected \"fixed\" or \"exponential\"");
       b.type = std::string(kv.value().get_string());
     } else if (kv.key() == "delay") {
-      b.delay = strict ? need_integer(kv.value(), "backoff.delay") : as_integer(kv.value()).value_or(0);
+      b.delay = strict ? need_integer(kv.value(), "backoff.delay")
+                       : as_loose_integer(kv.value(), [](double d) { return std::round(d); }).value_or(0);
     } else if (kv.key() == "jitter") {
       b.jitter = need_number(kv.value(), "backoff.jitter");
     } else if (strict) {
@@ -306,7 +330,7 @@ job_options job_options::from_stored(const json::object& stored) {
     } else if (k == "lifo" && val.is_bool()) {
       o.lifo = val.get_bool();
     } else if (k == "attempts") {
-      o.attempts = as_integer(val);
+      o.attempts = as_loose_integer(val, [](double d) { return std::ceil(d); });
     } else if (k == "backoff") {
       try {
         o.backoff = parse_backoff(val, false);
@@ -318,9 +342,9 @@ job_options job_options::from_stored(const json::object& stored) {
     } else if (k == "removeOnFail") {
       o.remove_on_fail = val;
     } else if (k == "stackTraceLimit") {
-      o.stack_trace_limit = as_integer(val);
+      o.stack_trace_limit = as_loose_integer(val, [](double d) { return std::trunc(d); });
     } else if (k == "kl") {
-      o.keep_logs = as_integer(val);
+      o.keep_logs = as_loose_integer(val, [](double d) { return std::trunc(d); });
     } else if (k == "sizeLimit") {
       o.size_limit = as_integer(val);
     } else if (k == "timeout") {

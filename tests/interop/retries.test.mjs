@@ -121,3 +121,22 @@ test('flaky job succeeds on its 3rd attempt in the drover worker; Node reads att
   assert.equal(loaded.failedReason, 'flaky failure 2 of 2');
   assert.equal(loaded.stacktrace.length, 2);
 });
+
+// Options a Node producer stored with loose types, run as Node's own worker runs them:
+// attempts "3" and 2.5 are three attempts; a fractional delay is still a delay.
+test('loosely typed attempts and backoff delay from Node: the drover worker retries as Node\'s would', async () => {
+  const name = queueName();
+  const queue = newQueue(redis, name);
+  const qe = await newQueueEvents(redis, name);
+  await startDroverWorker(redis, name, { processor: 'fail' });
+  const jobs = [
+    await queue.add('as-text', { message: 'kaput' }, { attempts: '3', backoff: { type: 'fixed', delay: 150.5 } }),
+    await queue.add('fraction', { message: 'kaput' }, { attempts: 2.5, backoff: { type: 'fixed', delay: 150.5 } }),
+  ];
+  for (const job of jobs) {
+    await assert.rejects(job.waitUntilFinished(qe, 15000), /kaput/);
+    const loaded = await bullmq.Job.fromId(queue, job.id);
+    assert.equal(loaded.attemptsMade, 3, `${job.name}: attemptsMade`);
+    assert.ok(loaded.finishedOn - loaded.timestamp >= 290, `${job.name}: two waits of ~150 ms between attempts`);
+  }
+});

@@ -450,6 +450,23 @@ TEST(job_options, from_stored_is_lenient) {
   EXPECT_EQ(json::value(job_options::from_stored({}).to_stored()), json::parse(R"({"attempts":0})"));
 }
 
+TEST(job_options, from_stored_reads_loose_numbers_as_nodes_worker_uses_them) {
+  // attempts is compared with `<` (2.5 allows a third attempt); stackTraceLimit and
+  // keepLogs are cut to whole numbers; a backoff delay is milliseconds.
+  auto o = job_options::from_stored(
+      parse_object(R"({"attempts":"3","stackTraceLimit":"2","kl":2.9,"backoff":{"type":"fixed","delay":300.5}})"));
+  EXPECT_EQ(o.attempts, 3);
+  EXPECT_EQ(o.stack_trace_limit, 2);
+  EXPECT_EQ(o.keep_logs, 2);
+  ASSERT_TRUE(o.backoff);
+  EXPECT_EQ(o.backoff->delay, 301);
+  EXPECT_EQ(job_options::from_stored(parse_object(R"({"attempts":2.5})")).attempts, 3);
+  EXPECT_EQ(job_options::from_stored(parse_object(R"({"attempts":" 4 "})")).attempts, 4);
+  EXPECT_FALSE(job_options::from_stored(parse_object(R"({"attempts":"3x"})")).attempts);
+  EXPECT_FALSE(job_options::from_stored(parse_object(R"({"attempts":""})")).attempts);
+  EXPECT_EQ(job_options::from_stored(parse_object(R"({"attempts":1e300})")).attempts, 9007199254740992);
+}
+
 TEST(job_options, from_stored_of_to_stored_round_trips) {
   const char* cases[] = {
       "{}",
