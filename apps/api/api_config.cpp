@@ -74,7 +74,7 @@ api_config api_config::from_env() {
   if (const char* v = env("BIND")) c.bind = v;
   if (c.auth == auth_mode::none && c.webhook_secret.empty()) c.webhook_secret = app::development_webhook_secret;
   c.limits = api_limits::from_env();
-  c.replication = app::replication_from_env(api_command_timeout);
+  c.replication = app::replication_from_env(c.redis, api_command_timeout);
   try {
     c.jwt = auth::jwt_settings::from_env();
     c.rates = rate_limits::from_env();

@@ -73,7 +73,7 @@ std::string api_own_address() {
 
 workers_config workers_config::from_env() {
   workers_config c;
-  c.replication = app::replication_from_env(c.redis.command_timeout);
+  c.replication = app::replication_from_env(c.redis, c.redis.command_timeout);
   if (const char* v = env("AI_CONCURRENCY")) c.ai_concurrency = positive("AI_CONCURRENCY", v);
   if (const char* v = env("DOCUMENT_CONCURRENCY")) c.document_concurrency = positive("DOCUMENT_CONCURRENCY", v);
   if (const char* v = env("WEBHOOK_CONCURRENCY")) c.webhook_concurrency = positive("WEBHOOK_CONCURRENCY", v);

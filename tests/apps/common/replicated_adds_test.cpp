@@ -24,14 +24,28 @@ constexpr std::chrono::milliseconds command_timeout{10000};
 
 TEST(replicated_adds, defaults_wait_for_nobody) {
   auto env = replication_env(nullptr, nullptr);
-  auto r = replication_from_env(command_timeout);
+  auto r = replication_from_env(redis_options{}, command_timeout);
   EXPECT_EQ(r.min_replicas, 0);
   EXPECT_EQ(r.timeout, std::chrono::milliseconds(500));
 }
 
+// Sentinel means a replica exists: adds wait for it unless told not to, so that a
+// failover loses no acknowledged add.
+TEST(replicated_adds, behind_sentinel_wait_for_one_replica_unless_told_otherwise) {
+  redis_options behind_sentinel;
+  behind_sentinel.sentinel.sentinels.push_back({"127.0.0.1", 26379});
+  behind_sentinel.sentinel.master_name = "mymaster";
+  {
+    auto env = replication_env(nullptr, nullptr);
+    EXPECT_EQ(replication_from_env(behind_sentinel, command_timeout).min_replicas, 1);
+  }
+  auto env = replication_env("0", nullptr);
+  EXPECT_EQ(replication_from_env(behind_sentinel, command_timeout).min_replicas, 0);
+}
+
 TEST(replicated_adds, reads_both_variables) {
   auto env = replication_env("2", "250");
-  auto r = replication_from_env(command_timeout);
+  auto r = replication_from_env(redis_options{}, command_timeout);
   EXPECT_EQ(r.min_replicas, 2);
   EXPECT_EQ(r.timeout, std::chrono::milliseconds(250));
 }
@@ -53,7 +67,7 @@ TEST(replicated_adds, refuses_what_wait_cannot_take) {
   for (const auto& c : cases) {
     auto env = replication_env(c.min, c.timeout);
     try {
-      replication_from_env(command_timeout);
+      replication_from_env(redis_options{}, command_timeout);
       ADD_FAILURE() << c.named << " accepted";
     } catch (const error& e) {
       EXPECT_TRUE(e.is(errc::invalid_argument));
