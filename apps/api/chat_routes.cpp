@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <drover/json.hpp>
 #include <drover/queue.hpp>
 #include <drover_app/webhook_signature.hpp>
@@ -28,6 +30,17 @@ namespace drover::api {
 namespace {
 
 constexpr std::size_t max_message_chars = 32 * 1024;
+// What one send may put into Redis besides its message: each job carries the previous
+// messages and the user's assessment, copied, so that a worker needs no database. Without
+// a bound, one user at the allowed send rate filled a gigabyte of Redis in 160 sends.
+constexpr std::size_t max_history_chars = 64 * 1024;  // the newest messages that fit
+constexpr std::size_t max_assessment_bytes = 16 * 1024;
+// How long Redis keeps a chat job once it has ended. Its record lives on in the database
+// (job_logs, the answer in the conversation), which GET /api/chat/job/:id reads after
+// that; the count bounds what a burst leaves behind.
+constexpr std::int64_t completed_kept_s = 3600;
+constexpr std::int64_t failed_kept_s = 24 * 3600;
+constexpr std::int64_t ended_kept_count = 10000;
 
 http_error bad_request(const std::string& message) { return http_error(http::status::bad_request, message); }
 
@@ -90,6 +103,11 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   }
   std::string message(msg->get_string());
   reject_nul("message", message);
+  // Control characters serve no chat and cost six bytes each in the job's JSON.
+  const bool control = std::any_of(message.begin(), message.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
+  });
+  if (control) throw bad_request("'message' must not contain control characters other than tab and line breaks");
   if (message.size() > max_message_chars)
     throw bad_request(fmt::format("'message' is longer than {} characters", max_message_chars));
   job_options opts;
@@ -97,6 +115,8 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
   opts.timeout = 30000;
   opts.replication = app.cfg.replication;
+  opts.remove_on_complete = json::object{{"age", completed_kept_s}, {"count", ended_kept_count}};
+  opts.remove_on_fail = json::object{{"age", failed_kept_s}, {"count", ended_kept_count}};
   if (auto ctx = traced.context()) set_trace_parent(opts, *ctx);  // the job's spans go under the request's
   std::optional<std::int64_t> requested_priority;
   if (const auto* p = body.if_contains("priority"); p && !p->is_null()) {
@@ -127,11 +147,17 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   if (!saved) throw http_error(http::status::not_found, "Conversation not found");
   auto& ctx = *saved;
 
+  // The newest messages that fit, oldest first.
+  std::size_t fit = 0, chars = 0;
+  for (auto m = ctx.history.rbegin(); m != ctx.history.rend() && chars + m->content.size() <= max_history_chars; ++m) {
+    chars += m->content.size();
+    ++fit;
+  }
   json::array history;
-  for (const auto& m : ctx.history) {
+  for (auto m = ctx.history.end() - static_cast<std::ptrdiff_t>(fit); m != ctx.history.end(); ++m) {
     json::object h;
-    h["role"] = m.role;
-    h["content"] = m.content;
+    h["role"] = m->role;
+    h["content"] = m->content;
     history.push_back(std::move(h));
   }
   json::value assessment = nullptr;
@@ -166,13 +192,35 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   co_return json_response(req, http::status::ok, out);
 }
 
+// A job Redis no longer keeps (completed_kept_s): its status as the events relay recorded
+// it in job_logs.
+net::awaitable<response> ended_job_status(api_context& app, route_request& r, const std::string& job_id) {
+  auto* db = &app.db;
+  auto work = [db, job_id]() { return db->get_job_log("ai-processing", job_id); };
+  auto row = co_await app.in_db(work);
+  if (!row || !row->user_id || !r.who.owns(*row->user_id)) throw job_not_found();
+  json::object out;
+  out["status"] = row->status == "pending"      ? std::string("waiting")
+                  : row->status == "processing" ? "active"
+                                                : row->status;
+  if (row->status == "completed") {
+    boost::system::error_code ec;
+    out["result"] = row->result_json ? drover::parse_json(*row->result_json, ec) : json::value(nullptr);
+    if (ec) out["result"] = nullptr;
+  } else if (row->status == "failed") {
+    out["error"] = row->error_message.value_or("");
+  }
+  co_return json_response(r.req, http::status::ok, out);
+}
+
 net::awaitable<response> job_status(api_context& app, route_request& r) {
   std::string job_id = r.param("jobId");
   // The state first: a job seen finished already holds its result or reason (one script
   // writes both), whereas a job read first could finish before its state is read.
   auto state = co_await app.ai_queue.get_job_state(job_id);
   auto j = co_await app.ai_queue.get_job(job_id);
-  if (!j || !r.who.owns(user_of_job_data(j->data))) throw job_not_found();
+  if (!j) co_return co_await ended_job_status(app, r, job_id);
+  if (!r.who.owns(user_of_job_data(j->data))) throw job_not_found();
   json::object out;
   out["status"] = to_string(state);
   if (state == job_state::completed) {
@@ -208,6 +256,11 @@ net::awaitable<response> put_assessment(api_context& app, route_request& r) {
   auto user_id = acting_user(r.who, r.param("userId"));
   auto body = json_object_body(r.req);
   auto text = drover::serialize_json(body);
+  // It goes into every chat job of the user's.
+  if (text.size() > max_assessment_bytes) {
+    throw http_error(http::status::payload_too_large,
+                     fmt::format("the assessment is {} bytes of JSON; at most {}", text.size(), max_assessment_bytes));
+  }
   auto* db = &app.db;
   auto work = [db, user_id, text]() { db->put_assessment(user_id, text); };
   co_await app.in_db(work);

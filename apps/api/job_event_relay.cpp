@@ -212,7 +212,11 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     u.status = "pending";
     u.job_type = j->name;
     u.user_id = user_of_job_data(j->data);
-    u.payload_json = drover::serialize_json(j->data);
+    // Without the context (the previous messages and the assessment): the conversation
+    // holds those already, and a copy per job would grow the table with its square.
+    json::value payload = j->data;
+    if (payload.is_object()) payload.as_object().erase("context");
+    u.payload_json = drover::serialize_json(payload);
     buffer(std::move(u), e.stream_id);
   } else if (e.event == "active") {
     u.status = "processing";

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSystem, postJSON, getJSON, waitForJob, waitFor } from './system.mjs';
 import { CHUNKS } from './fake_openai.mjs';
+import { bullmq } from '../interop/support.mjs';
 
 for (const database of ['sqlite', 'postgres']) {
   test(`chat flow on ${database}: send, poll, webhook, history, job_logs`, { timeout: 90000 }, async () => {
@@ -57,6 +58,55 @@ for (const database of ['sqlite', 'postgres']) {
     assert.match(row, /^ai-processing\|generate-response\|u1\|(1|t)\|(1|t)$/);
   });
 }
+
+// What one user's sends can put into Redis and the database is bounded: each job copies
+// the newest history that fits 64 kB and an assessment of at most 16 kB, keeps no control
+// characters, and leaves Redis an hour after it ends (its status then comes from job_logs).
+test('what a send stores is bounded, and an ended job Redis dropped still answers from job_logs', { timeout: 90000 }, async () => {
+  const sys = await startSystem();
+  const conversationId = 'bounded';
+  const big = await fetch(`${sys.base}/api/users/u1/assessment`, {
+    method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ notes: 'x'.repeat(20000) }),
+  });
+  assert.equal(big.status, 413, await big.text());
+  const ctl = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u1', message: 'bell \u0007' });
+  assert.equal(ctl.status, 400, JSON.stringify(ctl.body));
+  assert.match(ctl.body.error, /control characters/);
+
+  const ids = [];
+  for (const letter of ['a', 'b', 'c', 'd']) {
+    const sent = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u1', message: letter.repeat(30000) });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    ids.push(sent.body.jobId);
+    await waitForJob(sys.base, sent.body.jobId);
+    await waitFor(async () => (await getJSON(sys.base, `/api/conversations/${conversationId}/messages`)).body.messages.length
+      === 2 * ids.length, { what: `answer ${ids.length}` });
+  }
+  // The fourth prompt: the newest two exchanges fit in 64 kB, the first does not.
+  const prompt = sys.ai.requests.at(-1).body.messages.map((m) => m.content);
+  assert.ok(!prompt.includes('a'.repeat(30000)), 'the oldest message left out');
+  assert.ok(prompt.includes('b'.repeat(30000)) && prompt.includes('c'.repeat(30000)));
+  assert.equal(prompt.at(-1), 'd'.repeat(30000));
+
+  const queue = new bullmq.Queue('ai-processing', { connection: sys.redis.connection });
+  try {
+    const job = await queue.getJob(ids[0]);
+    assert.deepEqual(job.opts.removeOnComplete, { age: 3600, count: 10000 });
+    assert.deepEqual(job.opts.removeOnFail, { age: 86400, count: 10000 });
+    const before = (await getJSON(sys.base, `/api/chat/job/${ids[0]}`)).body;
+    await waitFor(() => sys.db.query(`select status from job_logs where job_id = '${ids[0]}'`) === 'completed',
+      { what: 'job_logs to say completed' });
+    // job_logs keeps the job's data without its context.
+    assert.ok(!sys.db.query(`select payload from job_logs where job_id = '${ids[1]}'`).includes('context'));
+    await job.remove();
+    const after = await getJSON(sys.base, `/api/chat/job/${ids[0]}`);
+    assert.equal(after.status, 200, JSON.stringify(after.body));
+    assert.deepEqual(after.body, { status: 'completed', result: before.result });
+  } finally {
+    await queue.close();
+  }
+  assert.equal((await getJSON(sys.base, '/api/chat/job/999999')).status, 404);
+});
 
 test('a failing model fails the job with a category (the provider\'s message goes to the log), after the seed\'s 3 attempts', { timeout: 90000 }, async () => {
   const sys = await startSystem();
