@@ -21,7 +21,7 @@
 
 #include "workers/address_policy.hpp"
 #include "workers/processors.hpp"
-#include "workers/webhook_retries.hpp"
+#include "workers/delivery_policy.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -239,7 +239,7 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
           std::string dedup_id = "job-completed-" + job_id;
           opts.deduplication["id"] = dedup_id;
           opts.deduplication["ttl"] = delivery_dedup_ttl_ms;
-          use_webhook_retries(opts, receiver_of(url, api_receiver));
+          use_delivery_policy(opts, receiver_of(url, api_receiver));
           opts.remove_on_complete = 1000;
           opts.replication = replication;
           // The delivery joins the chat job's trace (docs/tracing.md).

@@ -37,7 +37,7 @@ struct document_search {
 // is sharded), the one the API handed out.
 //
 // `api_receiver` names the API's own receiver: a delivery there is retried for hours, one
-// to a URL a user gave for seconds (webhook_retries.hpp).
+// to a URL a user gave for seconds (delivery_policy.hpp).
 class address_policy;
 processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks, const address_policy& api_receiver,
                                       document_search* documents = nullptr, replication_options replication = {});

@@ -41,7 +41,7 @@
 #include "workers/alerts/alert_evaluator.hpp"
 #include "workers/job_metrics.hpp"
 #include "workers/processors.hpp"
-#include "workers/webhook_retries.hpp"
+#include "workers/delivery_policy.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;

@@ -43,7 +43,7 @@ struct workers_config {
   // derives it (so the dev setup works as is), and WEBHOOK_ALLOWED_HOSTS.
   address_policy webhook_destinations;
   // The API's own job-completed receiver (PUBLIC_URL, else 127.0.0.1 and PORT): its
-  // deliveries carry the answers and are retried for hours (webhook_retries.hpp).
+  // deliveries carry the answers and are retried for hours (delivery_policy.hpp).
   address_policy api_receiver;
   std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL: uploads and their chunks
   std::string name;                                     // worker name prefix (processedBy, CLIENT LIST)

@@ -196,13 +196,13 @@ test('the chat flow\'s job-completed webhook reaches the API (allowed by default
   assert.equal(d.attempts.length, 1);
   assert.equal(d.attempts[0].status, 200);
   // An answer outlasts an API or database outage of hours: its delivery, to the API's own
-  // receiver, is retried that long (webhook_retries.hpp).
+  // receiver, is retried that long (delivery_policy.hpp).
   assert.equal(delivery.opts.attempts, 100);
   assert.deepEqual(delivery.opts.backoff, { type: 'webhook', delay: 1000 });
   assert.equal((await getJSON(sys.base, '/api/webhooks/deliveries/no-such-delivery')).status, 404);
 });
 
-test('a send\'s own webhookUrl keeps five attempts: a receiver that hangs cannot hold the delivery slots for hours', { timeout: 60000 }, async () => {
+test('a send\'s own webhookUrl keeps five attempts, behind the API\'s own deliveries: a receiver that hangs cannot hold the slots for hours', { timeout: 60000 }, async () => {
   const sent = await postJSON(sys.base, '/api/chat/send',
     { conversationId: 'own-hook', userId: 'u1', message: 'Hi', webhookUrl: receiver.url('/user-hook') });
   assert.equal(sent.status, 200, JSON.stringify(sent.body));
@@ -214,6 +214,7 @@ test('a send\'s own webhookUrl keeps five attempts: a receiver that hangs cannot
   const delivery = await deliveries.getJob(deliveryId);
   assert.equal(delivery.opts.attempts, 5);
   assert.deepEqual(delivery.opts.backoff, { type: 'exponential', delay: 1000 });
+  assert.equal(delivery.opts.priority, 1, 'after the deliveries of answers to the API');
 });
 
 test('the "webhook" backoff (doubling, at most five minutes apart) is the delivery worker\'s own', { timeout: 60000 }, async () => {

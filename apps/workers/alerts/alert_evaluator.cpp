@@ -18,7 +18,7 @@
 #include <drover_app/clock.hpp>
 
 #include "workers/alerts/spoken_duration.hpp"
-#include "workers/webhook_retries.hpp"
+#include "workers/delivery_policy.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -236,7 +236,7 @@ net::awaitable<void> alert_evaluator::post(const alert_rule& r, const incident& 
   delivery["payload"] = std::move(payload);
   job_options opts;
   opts.job_id = fmt::format("alert-{}-{}", i.id, firing ? "firing" : "resolved");
-  use_webhook_retries(opts, webhook_receiver::configured);
+  use_delivery_policy(opts, webhook_receiver::configured);
   opts.remove_on_complete = 1000;
   json::value data = std::move(delivery);
   std::string name = firing ? "alert-firing" : "alert-resolved";

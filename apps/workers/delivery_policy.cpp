@@ -1,15 +1,16 @@
-// webhook_retries.cpp - see webhook_retries.hpp.
-#include "workers/webhook_retries.hpp"
+// delivery_policy.cpp - see delivery_policy.hpp.
+#include "workers/delivery_policy.hpp"
 
 #include <algorithm>
 #include <random>
 
 namespace drover::workers {
 
-void use_webhook_retries(job_options& opts, webhook_receiver receiver) {
+void use_delivery_policy(job_options& opts, webhook_receiver receiver) {
   if (receiver == webhook_receiver::user_given) {
     opts.attempts = user_webhook_attempts;
     opts.backoff = backoff_options{"exponential", webhook_first_retry.count(), std::nullopt};
+    opts.priority = user_webhook_priority;
     return;
   }
   opts.attempts = webhook_attempts;

@@ -1,5 +1,5 @@
-// webhook_retries_test.cpp - a delivery outlasts an outage of hours, at most five minutes apart.
-#include "workers/webhook_retries.hpp"
+// delivery_policy_test.cpp - a delivery outlasts an outage of hours, at most five minutes apart.
+#include "workers/delivery_policy.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::int64_t minute = 60'000;
 
-TEST(webhook_retries, doubles_from_the_first_delay_up_to_five_minutes) {
+TEST(delivery_policy, doubles_from_the_first_delay_up_to_five_minutes) {
   EXPECT_EQ(webhook_retry_delay(1, 1000, 1.0), 1000);
   EXPECT_EQ(webhook_retry_delay(2, 1000, 1.0), 2000);
   EXPECT_EQ(webhook_retry_delay(9, 1000, 1.0), 256'000);
@@ -17,7 +17,7 @@ TEST(webhook_retries, doubles_from_the_first_delay_up_to_five_minutes) {
   EXPECT_EQ(webhook_retry_delay(1'000'000, 1000, 1.0), 5 * minute);  // no overflow
 }
 
-TEST(webhook_retries, jitter_takes_at_most_a_fifth_off) {
+TEST(delivery_policy, jitter_takes_at_most_a_fifth_off) {
   EXPECT_EQ(webhook_retry_delay(20, 1000, 0.0), 4 * minute);
   EXPECT_EQ(webhook_retry_delay(1, 1000, 0.0), 800);
   for (int k = 0; k < 1000; ++k) {
@@ -28,9 +28,9 @@ TEST(webhook_retries, jitter_takes_at_most_a_fifth_off) {
   }
 }
 
-TEST(webhook_retries, a_delivery_keeps_trying_for_hours) {
+TEST(delivery_policy, a_delivery_keeps_trying_for_hours) {
   job_options opts;
-  use_webhook_retries(opts, webhook_receiver::configured);
+  use_delivery_policy(opts, webhook_receiver::configured);
   ASSERT_TRUE(opts.attempts && opts.backoff);
   EXPECT_EQ(opts.backoff->type, "webhook");
   std::int64_t shortest = 0;  // every wait at its lowest
@@ -39,15 +39,16 @@ TEST(webhook_retries, a_delivery_keeps_trying_for_hours) {
   EXPECT_EQ(opts.keep_logs, webhook_logs_kept);
 }
 
-TEST(webhook_retries, a_receiver_a_user_gave_gets_seconds_not_hours) {
+TEST(delivery_policy, a_receiver_a_user_gave_gets_seconds_not_hours) {
   job_options opts;
-  use_webhook_retries(opts, webhook_receiver::user_given);
+  use_delivery_policy(opts, webhook_receiver::user_given);
   ASSERT_TRUE(opts.attempts && opts.backoff);
   EXPECT_EQ(*opts.attempts, user_webhook_attempts);
   EXPECT_EQ(opts.backoff->type, "exponential");
+  EXPECT_EQ(opts.priority, user_webhook_priority);  // behind every configured delivery
 }
 
-TEST(webhook_retries, other_backoff_types_are_not_guessed) {
+TEST(delivery_policy, other_backoff_types_are_not_guessed) {
   EXPECT_FALSE(webhook_backoff_strategy(1, "linear", 1000));
 }
 

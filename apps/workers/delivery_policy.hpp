@@ -1,4 +1,5 @@
-// webhook_retries.hpp - how long a webhook delivery keeps trying, and how far apart.
+// delivery_policy.hpp - how long a webhook delivery keeps trying, how far apart, and
+// which deliveries go first.
 //
 // A delivery carries something its receiver cannot get back any other way: the chat
 // answer the API stores, an alert. Its receiver is away for as long as a restart, a
@@ -15,7 +16,10 @@
 // That is for receivers the operator configured: the API's own, the alert receiver. A
 // URL a user gave with a send keeps five attempts over about 15 s: every delivery holds
 // one of the queue's shared slots for up to 10 s per attempt, and a receiver that never
-// answers must not hold them for hours.
+// answers must not hold them for hours. It also waits behind the configured ones: those
+// go plain into wait, and BullMQ takes every waiting job before a prioritized one, so a
+// user whose receiver hangs delays the other users' answers by one attempt's timeout at
+// most, not by a queue of them.
 #pragma once
 
 #include <drover/job_options.hpp>
@@ -30,6 +34,7 @@ namespace drover::workers {
 inline constexpr const char* webhook_backoff_type = "webhook";
 inline constexpr std::int64_t webhook_attempts = 100;
 inline constexpr std::int64_t user_webhook_attempts = 5;
+inline constexpr std::int64_t user_webhook_priority = 1;
 inline constexpr std::chrono::milliseconds webhook_first_retry{1000};
 inline constexpr std::chrono::milliseconds webhook_longest_wait{std::chrono::minutes(5)};
 // A delivery keeps only its latest attempts' log lines: one failing for hours would
@@ -38,11 +43,11 @@ inline constexpr std::int64_t webhook_logs_kept = 50;
 
 enum class webhook_receiver {
   configured,  // the API's own receiver or the alert receiver: retried for hours
-  user_given,  // a send's webhookUrl: five attempts, doubling from 1 s
+  user_given,  // a send's webhookUrl: five attempts, doubling from 1 s, after the others
 };
 
-// Gives `opts` the delivery retry policy above for a delivery to `receiver`.
-void use_webhook_retries(job_options& opts, webhook_receiver receiver);
+// Gives `opts` the delivery policy above for a delivery to `receiver`.
+void use_delivery_policy(job_options& opts, webhook_receiver receiver);
 
 // The wait before attempt `attempts_made` + 1 of a delivery whose backoff delay is
 // `first`: doubling from `first`, at most webhook_longest_wait, then between 80 % and
