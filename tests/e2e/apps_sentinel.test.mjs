@@ -1,6 +1,6 @@
 // apps_sentinel.test.mjs - both apps behind Redis Sentinel (tests/interop/redis_sentinel.mjs:
 // a master, one replica, three sentinels), configured only by REDIS_SENTINELS and
-// REDIS_SENTINEL_MASTER, with replicated adds (REDIS_MIN_REPLICAS=1). Chat messages are sent
+// REDIS_SENTINEL_MASTER, with replicated adds (their default there). Chat messages are sent
 // before the master is killed with SIGKILL (two of them still being answered at the kill)
 // and all through the failover: the sentinels promote the replica, and the test starts a new
 // replica of the new master so that adds can be confirmed again. What it proves:
@@ -32,7 +32,8 @@ test('the apps through a failover: every accepted send answered, nothing left ac
   // machine's replica still confirms in time.
   const sys = await startSystem({
     redis: {},
-    env: { ...set.env, REDIS_MIN_REPLICAS: '1', REDIS_REPLICATION_TIMEOUT_MS: '900', DASHBOARD_TOKEN: TOKEN },
+    // REDIS_MIN_REPLICAS unset: behind Sentinel it means 1.
+    env: { ...set.env, REDIS_REPLICATION_TIMEOUT_MS: '900', DASHBOARD_TOKEN: TOKEN },
   });
   const accepted = [];
   const statuses = {};
@@ -106,7 +107,13 @@ test('over TLS (rediss+sentinel://): the apps follow a planned failover that the
   { timeout: 120000 }, async () => {
     const certs = makeCertificates();
     const set = await startSentinelSet({ certs });
-    const sys = await startSystem({ redis: { url: set.url }, env: { REDIS_TLS_CA_FILE: certs.ca, DASHBOARD_TOKEN: TOKEN } });
+    // Without replicated adds (behind Sentinel the default waits for one replica): the
+    // demoted master resyncs as the only replica after the failover, and the point here is
+    // which master the apps write to, right after the announcement.
+    const sys = await startSystem({
+      redis: { url: set.url },
+      env: { REDIS_TLS_CA_FILE: certs.ca, DASHBOARD_TOKEN: TOKEN, REDIS_MIN_REPLICAS: '0' },
+    });
     await chatRoundTrip(sys, 'tls-before', 'before the failover');
 
     // A planned failover leaves the old master up and writable until the sentinels demote
