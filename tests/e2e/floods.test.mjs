@@ -1,5 +1,6 @@
 // floods.test.mjs - no single client exhausts the API: a burst over the rate limit, 10,000
-// Socket.IO joins in one polling POST, 500 idle sockets, 50 parallel maximum-size uploads.
+// Socket.IO joins in one polling POST, 500 idle sockets, 50 parallel maximum-size uploads;
+// and, with small limits, Socket.IO sessions from one address.
 // Each flood is bounded in count and time, the API's memory stays under a stated bound,
 // and an honest client is served throughout.
 import { test } from 'node:test';
@@ -56,7 +57,7 @@ test('no single client exhausts the API', { timeout: 180000 }, async () => {
       AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'flood-secret-not-dev-0123456789abcdef0123456789',
       RATE_LIMIT_SEND_USER: '1/m,5', RATE_LIMIT_SEND_ADDRESS: 'off',
       DOCUMENT_MAX_BYTES: String(2 * MiB), MAX_UPLOAD_BYTES_IN_FLIGHT: String(24 * MiB),
-      MAX_CONNECTIONS_PER_IP: '1000', MAX_CONNECTIONS: '1000',
+      MAX_CONNECTIONS_PER_IP: '1000', MAX_CONNECTIONS: '1000', SOCKETIO_MAX_SESSIONS_PER_IP: '1000',
     },
   });
   const pid = sys.api.proc.pid;
@@ -121,4 +122,39 @@ test('no single client exhausts the API', { timeout: 180000 }, async () => {
   clearInterval(sampler);
   assert.ok(peak < RSS_BOUND, `the API's RSS peaked at ${(peak / MiB).toFixed(1)} MiB, over ${RSS_BOUND / MiB} MiB`);
   console.log(`# floods: API RSS peak ${(peak / MiB).toFixed(1)} MiB; uploads ${JSON.stringify(counts)}`);
+});
+
+test('Socket.IO: one address cannot take every session', { timeout: 60000 }, async () => {
+  const hs = new HsIssuer();
+  const sys = await startSystem({
+    env: {
+      AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'flood-secret-not-dev-0123456789abcdef0123456789',
+      // Clients are told apart by X-Forwarded-For, as behind a reverse proxy.
+      TRUSTED_PROXIES: '127.0.0.1', SOCKETIO_MAX_SESSIONS_PER_IP: '3', SOCKETIO_CONNECT_TIMEOUT_MS: '500',
+    },
+  });
+  const eio = `${sys.base}/socket.io/?EIO=4&transport=polling`;
+  const from = (address) => ({ 'x-forwarded-for': address });
+
+  // 1. Bare handshakes (no token, no CONNECT) from one address: 3, then 429, over polling
+  //    and WebSocket alike; another address connects.
+  const sids = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(eio, { headers: from('203.0.113.7') });
+    assert.equal(res.status, 200);
+    sids.push(JSON.parse((await res.text()).slice(1)).sid);
+  }
+  const refused = await fetch(eio, { headers: from('203.0.113.7') });
+  assert.equal(refused.status, 429);
+  assert.deepEqual(await refused.json(), { code: 4, message: 'Too many sessions from your address' });
+  await assert.rejects(socketFor(sys.base, hs.token('honest'), { extraHeaders: from('203.0.113.7') }));
+  const honest = await socketFor(sys.base, hs.token('honest'), { extraHeaders: from('203.0.113.8') });
+
+  // 2. Sessions that send no CONNECT are closed after SOCKETIO_CONNECT_TIMEOUT_MS.
+  await new Promise((r) => setTimeout(r, 800));
+  const gone = await fetch(`${eio}&sid=${sids[0]}`, { headers: from('203.0.113.7') });
+  assert.deepEqual(await gone.json(), { code: 1, message: 'Session ID unknown' });
+  assert.equal((await fetch(eio, { headers: from('203.0.113.7') })).status, 200);
+  assert.ok(honest.connected, 'a joined socket outlives the connect deadline');
+  honest.close();
 });
