@@ -1,6 +1,7 @@
 // floods.test.mjs - no single client exhausts the API: a burst over the rate limit, 10,000
 // Socket.IO joins in one polling POST, 500 idle sockets, 50 parallel maximum-size uploads;
-// and, with small limits, Socket.IO sessions from one address.
+// and, with small limits, Socket.IO sessions from one address and conversations started by
+// joins.
 // Each flood is bounded in count and time, the API's memory stays under a stated bound,
 // and an honest client is served throughout.
 import { test } from 'node:test';
@@ -124,13 +125,14 @@ test('no single client exhausts the API', { timeout: 180000 }, async () => {
   console.log(`# floods: API RSS peak ${(peak / MiB).toFixed(1)} MiB; uploads ${JSON.stringify(counts)}`);
 });
 
-test('Socket.IO: one address cannot take every session', { timeout: 60000 }, async () => {
+test('Socket.IO: one address cannot take every session, and joins cannot pile up conversations', { timeout: 60000 }, async () => {
   const hs = new HsIssuer();
   const sys = await startSystem({
     env: {
       AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'flood-secret-not-dev-0123456789abcdef0123456789',
       // Clients are told apart by X-Forwarded-For, as behind a reverse proxy.
       TRUSTED_PROXIES: '127.0.0.1', SOCKETIO_MAX_SESSIONS_PER_IP: '3', SOCKETIO_CONNECT_TIMEOUT_MS: '500',
+      SOCKETIO_MAX_ROOMS_PER_SOCKET: '3', RATE_LIMIT_CONVERSATION_USER: '1/h,4',
     },
   });
   const eio = `${sys.base}/socket.io/?EIO=4&transport=polling`;
@@ -157,4 +159,32 @@ test('Socket.IO: one address cannot take every session', { timeout: 60000 }, asy
   assert.equal((await fetch(eio, { headers: from('203.0.113.7') })).status, 200);
   assert.ok(honest.connected, 'a joined socket outlives the connect deadline');
   honest.close();
+
+  // 3. Joins that are refused write nothing: an id POST /api/chat/send would refuse, and a
+  //    join beyond the socket's rooms.
+  const rows = () => Number(sys.db.query("SELECT COUNT(*) FROM conversations WHERE user_id = 'joiner'"));
+  const join = (socket, id) => socket.timeout(5000).emitWithAck('join-conversation', id);
+  const token = hs.token('joiner');
+  const first = await socketFor(sys.base, token, { extraHeaders: from('203.0.113.9') });
+  const long = await join(first, 'x'.repeat(250));
+  assert.equal(rows(), 0, 'a refused join writes no row');
+  assert.equal(long.status, 400, JSON.stringify(long));
+  for (const id of ['j-1', 'j-2', 'j-3']) assert.equal((await join(first, id)).ok, true, id);
+  const full = await join(first, 'j-4');
+  assert.equal(rows(), 3, 'a join beyond the rooms writes no row');
+  assert.equal(full.status, 429, JSON.stringify(full));
+  assert.match(full.error, /Too many rooms/);
+  first.close();
+
+  // 4. A fresh socket has rooms again, but new conversations spend the user's budget (a
+  //    burst of 4): the 5th is refused with retryAfter; joining an existing one is free.
+  const second = await socketFor(sys.base, token, { extraHeaders: from('203.0.113.9') });
+  assert.equal((await join(second, 'j-4')).ok, true);
+  const limited = await join(second, 'j-5');
+  assert.equal(rows(), 4, 'the 5th new conversation is not started');
+  assert.equal(limited.status, 429, JSON.stringify(limited));
+  assert.match(limited.error, /Too many new conversations/);
+  assert.ok(limited.retryAfter >= 1, JSON.stringify(limited));
+  assert.equal((await join(second, 'j-1')).ok, true, 'an existing conversation');
+  second.close();
 });
