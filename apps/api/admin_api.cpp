@@ -30,6 +30,7 @@
 #include "api/routing/gatekeeper.hpp"
 #include "api/routing/request_body.hpp"
 #include "api/routing/static_asset.hpp"
+#include "httpd/http_server.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -459,9 +460,7 @@ void admin_api::add_routes(route_table& table) {
 }
 
 net::awaitable<void> admin_api::stream_events(boost::beast::tcp_stream stream, request req) {
-  boost::system::error_code peer_ec;
-  const auto peer = stream.socket().remote_endpoint(peer_ec);
-  const std::string client_address = peer_ec ? std::string() : peer.address().to_string();
+  const std::string client_address = httpd::peer_address(stream);
   boost::system::error_code ec;
   std::optional<response> refusal;
   try {

@@ -34,6 +34,8 @@ api_limits api_limits::from_env() {
   read("MAX_CONNECTIONS_PER_IP", l.max_connections_per_ip, 0);
   read("MAX_UPLOAD_BYTES_IN_FLIGHT", l.max_upload_bytes_in_flight, 0);
   read("SOCKETIO_MAX_SESSIONS", l.socketio_max_sessions, 1);
+  read("SOCKETIO_MAX_SESSIONS_PER_IP", l.socketio_max_sessions_per_ip, 1);
+  read("SOCKETIO_CONNECT_TIMEOUT_MS", l.socketio_connect_timeout_ms, 100);
   read("SOCKETIO_MAX_SESSIONS_PER_USER", l.socketio_max_sessions_per_user, 1);
   read("SOCKETIO_MAX_ROOMS_PER_SOCKET", l.socketio_max_rooms_per_socket, 1);
   read("SOCKETIO_MAX_ROOM_NAME_BYTES", l.socketio_max_room_name_bytes, 1);
@@ -49,6 +51,8 @@ void api_limits::apply_to(httpd::server_options& http) const {
 
 void api_limits::apply_to(socketio::options& sio) const {
   sio.max_sessions = socketio_max_sessions;
+  sio.max_sessions_per_address = socketio_max_sessions_per_ip;
+  sio.connect_timeout = std::chrono::milliseconds(socketio_connect_timeout_ms);
   sio.max_sessions_per_user = socketio_max_sessions_per_user;
   sio.max_rooms_per_client = socketio_max_rooms_per_socket;
   sio.max_room_name = socketio_max_room_name_bytes;

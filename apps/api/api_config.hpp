@@ -34,6 +34,8 @@ struct api_limits {
   std::size_t max_connections_per_ip = 100;                    // MAX_CONNECTIONS_PER_IP
   std::size_t max_upload_bytes_in_flight = 256 * 1024 * 1024;  // MAX_UPLOAD_BYTES_IN_FLIGHT
   std::size_t socketio_max_sessions = 10'000;                  // SOCKETIO_MAX_SESSIONS
+  std::size_t socketio_max_sessions_per_ip = 100;              // SOCKETIO_MAX_SESSIONS_PER_IP
+  std::size_t socketio_connect_timeout_ms = 10'000;            // SOCKETIO_CONNECT_TIMEOUT_MS
   std::size_t socketio_max_sessions_per_user = 20;             // SOCKETIO_MAX_SESSIONS_PER_USER
   std::size_t socketio_max_rooms_per_socket = 100;             // SOCKETIO_MAX_ROOMS_PER_SOCKET
   std::size_t socketio_max_room_name_bytes = 256;              // SOCKETIO_MAX_ROOM_NAME_BYTES

@@ -170,8 +170,11 @@ void api_server::start() {
         co_return co_await handle(req, client);
       },
       [](const request& req) { return socketio::server::handles(req.target()); },
-      [sio](boost::beast::tcp_stream stream, request req) {
-        return sio->run_websocket(std::move(stream), std::move(req));
+      [this, sio](boost::beast::tcp_stream stream, request req) {
+        // The same client address as the routes' (TRUSTED_PROXIES-aware), for the
+        // per-address session cap.
+        auto client = cfg_.proxies.client_of(httpd::peer_address(stream), req["X-Forwarded-For"]);
+        return sio->run_websocket(std::move(stream), std::move(req), std::move(client));
       });
   auto* admin = admin_.get();
   http_->set_stream_hook([](const request& req) { return admin_api::streams(req); },
@@ -225,7 +228,8 @@ void api_server::add_own_routes(route_table& table) {
   for (auto method : {v::get, v::post, v::options}) {
     table.add(method, "/socket.io/", route_access::open, [this](route_request& r) -> net::awaitable<response> {
       request copy = r.req;
-      co_return co_await sio_->handle_polling(std::move(copy));
+      std::string client(r.client_address);
+      co_return co_await sio_->handle_polling(std::move(copy), std::move(client));
     });
   }
 }

@@ -3,10 +3,17 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 
 namespace drover::api {
 
 // In bytes; longer ids are refused with 400.
 inline constexpr std::size_t max_id_chars = 200;
+
+// Whether a client may name a conversation `id`: what POST /api/chat/send accepts as a
+// string, 1 to max_id_chars bytes and no NUL (PostgreSQL cannot store it).
+inline bool valid_conversation_id(std::string_view id) {
+  return !id.empty() && id.size() <= max_id_chars && id.find('\0') == std::string_view::npos;
+}
 
 }  // namespace drover::api

@@ -67,6 +67,7 @@ rate_limits rate_limits::from_env() {
   read("RATE_LIMIT_SEND_ADDRESS", r.send_per_address);
   read("RATE_LIMIT_UPLOAD_USER", r.upload_per_user);
   read("RATE_LIMIT_UPLOAD_ADDRESS", r.upload_per_address);
+  read("RATE_LIMIT_CONVERSATION_USER", r.conversation_per_user);
   return r;
 }
 

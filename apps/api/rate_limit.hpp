@@ -33,6 +33,9 @@ struct rate_limits {
   rate_limit send_per_address{5, 30};            // RATE_LIMIT_SEND_ADDRESS="5/s,30"
   rate_limit upload_per_user{10.0 / 60, 5};      // RATE_LIMIT_UPLOAD_USER="10/m,5"
   rate_limit upload_per_address{30.0 / 60, 15};  // RATE_LIMIT_UPLOAD_ADDRESS="30/m,15"
+  // Conversations a user starts by joining their Socket.IO room (each is a database row
+  // that outlives the socket); joining one that exists costs nothing.
+  rate_limit conversation_per_user{10.0 / 60, 20};  // RATE_LIMIT_CONVERSATION_USER="10/m,20"
 
   // RATE_LIMIT_* over the defaults. Throws std::invalid_argument naming the variable.
   static rate_limits from_env();

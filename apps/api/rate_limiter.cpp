@@ -48,6 +48,8 @@ const char* to_string(limited_route r) {
       return "send";
     case limited_route::upload:
       return "upload";
+    case limited_route::conversation:
+      return "conversation";
   }
   return "unknown";
 }
@@ -58,8 +60,16 @@ rate_limiter::rate_limiter(net::any_io_executor ex, redis_options redis, rate_li
 rate_limiter::~rate_limiter() { close(); }
 
 const rate_limit& rate_limiter::limit_for(limited_route route, bool per_user) const {
-  if (route == limited_route::send) return per_user ? limits_.send_per_user : limits_.send_per_address;
-  return per_user ? limits_.upload_per_user : limits_.upload_per_address;
+  static const rate_limit unlimited{};
+  switch (route) {
+    case limited_route::send:
+      return per_user ? limits_.send_per_user : limits_.send_per_address;
+    case limited_route::upload:
+      return per_user ? limits_.upload_per_user : limits_.upload_per_address;
+    case limited_route::conversation:
+      return per_user ? limits_.conversation_per_user : unlimited;
+  }
+  return unlimited;
 }
 
 net::awaitable<rate_decision> rate_limiter::take(limited_route route, std::string_view user, std::string_view address) {

@@ -20,7 +20,9 @@
 
 namespace drover::api {
 
-enum class limited_route { send, upload };  // POST /api/chat/send, POST /api/documents
+// POST /api/chat/send, POST /api/documents, a Socket.IO join that starts a conversation
+// (per user only: it has no address budget).
+enum class limited_route { send, upload, conversation };
 const char* to_string(limited_route r);
 
 struct rate_decision {

@@ -6,9 +6,12 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "api/client_ids.hpp"
 #include "api/job_owner.hpp"
+#include "api/rate_limiter.hpp"
 #include "api/routing/gatekeeper.hpp"
 #include "api/socketio/server.hpp"
 
@@ -33,6 +36,13 @@ room_access::room_access(api_context& app) : app_(app) {
     sio.on(name, [this, name](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
       if (args.empty() || !args[0].is_string()) return;
       std::string conversation_id(args[0].get_string());
+      if (!valid_conversation_id(conversation_id)) {
+        verdict bad;
+        bad.status = 400;
+        bad.error = fmt::format("A conversation id is 1 to {} bytes, without NUL", max_id_chars);
+        answer(id, ack, name, conversation_id, bad);
+        return;
+      }
       auto check = [this, conversation_id](const caller& who) { return conversation_verdict(who, conversation_id); };
       checked_join(id, std::move(ack), name, conversation_id, "conversation:" + conversation_id, check);
     });
@@ -49,39 +59,53 @@ caller room_access::caller_of(const std::string& client) const {
   return c;
 }
 
-void room_access::checked_join(const std::string& client, std::optional<std::function<void(json::array)>> ack,
-                               const char* event, std::string subject, std::string room, lookup check) {
+void room_access::answer(const std::string& client, const ack_fn& ack, const char* event, const std::string& subject,
+                         const verdict& v) {
+  json::object o;
+  if (v.allowed) {
+    o["ok"] = true;
+  } else {
+    o["event"] = event;
+    o["id"] = subject;
+    o["status"] = v.status;
+    o["error"] = v.error;
+    if (v.retry_after_s > 0) o["retryAfter"] = v.retry_after_s;
+  }
+  json::array a;
+  a.push_back(std::move(o));
+  if (ack) {
+    (*ack)(std::move(a));
+  } else if (!v.allowed) {
+    app_.sio.emit(client, "subscribe-failed", std::move(a));
+  }
+}
+
+void room_access::checked_join(const std::string& client, ack_fn ack, const char* event, std::string subject,
+                               std::string room, lookup check) {
   auto* sio = &app_.sio;
-  auto answer = [sio, client, ack, event, subject](bool ok) {
-    json::object o;
-    if (ok) {
-      o["ok"] = true;
-    } else {
-      o["event"] = event;
-      o["id"] = subject;
-      o["status"] = 404;
-      o["error"] = "Not found";
-    }
-    json::array a;
-    a.push_back(std::move(o));
-    if (ack) {
-      (*ack)(std::move(a));
-    } else if (!ok) {
-      sio->emit(client, "subscribe-failed", std::move(a));
-    }
-  };
+  auto reply = [this, client, ack, event, subject](const verdict& v) { answer(client, ack, event, subject, v); };
+  verdict refused;  // 404 unless a check below says otherwise
   auto who = caller_of(client);
   if (!who.development && who.user.empty()) {
-    answer(false);
+    reply(refused);
     return;
   }
   auto& running = in_flight_[client];
   if (running >= max_checks_in_flight) {
-    answer(false);
+    reply(refused);
+    return;
+  }
+  // The Socket.IO server's own limits, before the lookup: a conversation's writes its
+  // row. The checks still running may each take a room.
+  if (!sio->can_join(client, room, static_cast<std::size_t>(running))) {
+    const bool too_long = room.size() > app_.cfg.limits.socketio_max_room_name_bytes;
+    refused.status = too_long ? 400 : 429;
+    refused.error = too_long ? "Id too long" : "Too many rooms on this connection";
+    reply(refused);
     return;
   }
   ++running;
-  auto run = [this, sio, client, who, room, answer, check]() -> net::awaitable<void> {
+  auto run = [this, sio, client, who, room, reply, check]() -> net::awaitable<void> {
     // Redis or the database away (restarting, say): asked again until they answer, so
     // that a client subscribing meanwhile is let in, and gets a job that finished in the
     // meantime, as soon as they are back, instead of a refusal it would not retry.
@@ -101,7 +125,8 @@ void room_access::checked_join(const std::string& client, std::optional<std::fun
     }
     if (auto it = in_flight_.find(client); it != in_flight_.end() && it->second > 0) --it->second;
     const bool joined = v.allowed && sio->join(client, room);
-    answer(joined);
+    if (v.allowed && !joined) v = verdict{};  // gone meanwhile
+    reply(v);
     if (joined && !v.event.empty()) sio->emit(client, v.event, std::move(v.args));
     if (!joined || v.settled) co_return;
     // The job finished between the check and the join: its final event went to the room
@@ -148,11 +173,25 @@ net::awaitable<room_access::verdict> room_access::conversation_verdict(const cal
   }
   auto* db = &app_.db;
   auto user = who.user;
-  auto claim = [db, conversation_id, user]() {
-    db->ensure_conversation(conversation_id, user);
-    return db->conversation_owner(conversation_id);
-  };
-  auto owner = co_await app_.in_db(claim);
+  auto read = [db, conversation_id]() { return db->conversation_owner(conversation_id); };
+  auto owner = co_await app_.in_db(read);
+  if (!owner) {
+    // A new conversation: a row that outlives the socket, so it spends the user's budget.
+    const auto route = limited_route::conversation;
+    std::string no_address;
+    auto decision = co_await app_.gate.spend(route, user, no_address);
+    if (!decision.allowed) {
+      v.status = 429;
+      v.retry_after_s = httpd::retry_after_seconds(decision.retry_after);
+      v.error = fmt::format("Too many new conversations; retry in {} s", v.retry_after_s);
+      co_return v;
+    }
+    auto claim = [db, conversation_id, user]() {
+      db->ensure_conversation(conversation_id, user);
+      return db->conversation_owner(conversation_id);
+    };
+    owner = co_await app_.in_db(claim);
+  }
   v.allowed = owner && who.owns(*owner);
   co_return v;
 }

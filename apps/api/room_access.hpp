@@ -5,6 +5,7 @@
 #include <boost/json/array.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -24,11 +25,19 @@ namespace drover::api {
 //                                  can wait in a room before its owner arrives
 // Each join is checked against the owner (the job's data, or the database) before the
 // client is let in; someone else's room is refused exactly like one that does not exist:
-// the ack gets {status: 404, error}, or without an ack a `subscribe-failed` event. While
-// Redis or the database is away the check waits for them (up to 30 s) rather than refuse. In
-// AUTH_MODE=none every room is open to everyone.
-// A client may have at most max_checks_in_flight checks running: one polling POST of
-// 10,000 joins would otherwise start 10,000 lookups.
+// the ack gets {event, id, status: 404, error}, or without an ack a `subscribe-failed`
+// event. While Redis or the database is away the check waits for them (up to 30 s) rather
+// than refuse. In AUTH_MODE=none every room is open to everyone.
+// What a join can cost is bounded, and every refusal that does not depend on the owner
+// comes before any lookup or write, so a refused join leaves nothing behind:
+//   - a conversation id POST /api/chat/send would refuse: status 400;
+//   - a room the Socket.IO server would refuse (name too long: 400; the socket's rooms
+//     full, counting the checks still running: 429);
+//   - a client may have at most max_checks_in_flight checks running: one polling POST of
+//     10,000 joins would otherwise start 10,000 lookups (404, as before);
+//   - starting a conversation spends a token of the user's RATE_LIMIT_CONVERSATION_USER
+//     budget (429 "Too many new conversations; retry in N s", with retryAfter in seconds);
+//     joining one that exists costs none.
 // Thread safety: one executor, as the Socket.IO server.
 class room_access {
  public:
@@ -45,6 +54,10 @@ class room_access {
   // has (a finished job's final state).
   struct verdict {
     bool allowed = false;
+    // Why not, when not allowed: someone else's or nobody's is 404, as the routes say.
+    int status = 404;
+    std::string error = "Not found";
+    std::int64_t retry_after_s = 0;  // a rate limit's, sent as retryAfter when set
     std::string event;
     boost::json::array args;
     // Nothing later can change it (a finished job, a conversation); otherwise the check
@@ -53,8 +66,13 @@ class room_access {
   };
   using lookup = std::function<boost::asio::awaitable<verdict>(const caller&)>;
 
-  void checked_join(const std::string& client, std::optional<std::function<void(boost::json::array)>> ack,
-                    const char* event, std::string subject, std::string room, lookup check);
+  using ack_fn = std::optional<std::function<void(boost::json::array)>>;
+  void checked_join(const std::string& client, ack_fn ack, const char* event, std::string subject, std::string room,
+                    lookup check);
+  // Answers a join: {ok: true} when `v` allows it, else the refusal; without an ack a
+  // refusal is sent as a `subscribe-failed` event.
+  void answer(const std::string& client, const ack_fn& ack, const char* event, const std::string& subject,
+              const verdict& v);
   boost::asio::awaitable<verdict> job_verdict(const caller& who, std::string job_id);
   boost::asio::awaitable<verdict> conversation_verdict(const caller& who, std::string conversation_id);
   caller caller_of(const std::string& client) const;

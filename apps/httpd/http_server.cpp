@@ -58,6 +58,12 @@ response too_many_requests_response(const request& req, std::chrono::millisecond
   return res;
 }
 
+std::string peer_address(const beast::tcp_stream& stream) {
+  boost::system::error_code ec;
+  const auto peer = stream.socket().remote_endpoint(ec);
+  return ec ? std::string() : peer.address().to_string();
+}
+
 http_server::http_server(net::any_io_executor ex, server_options opts, handler h, upgrade_filter wants_upgrade,
                          upgrade_handler on_upgrade)
     : ex_(ex),

@@ -45,6 +45,10 @@ struct server_options {
   std::size_t max_body_bytes_in_flight = 256 * 1024 * 1024;
 };
 
+// The IP address of the connection's peer as text, as handlers get it; empty when the
+// connection is already gone. For upgrade and stream hooks, which get the stream.
+std::string peer_address(const boost::beast::tcp_stream& stream);
+
 // Session loop (one coroutine per connection):
 //  1. read a request within read_timeout (idle_timeout between keep-alive requests):
 //     the header, then the body limited to body_limit or body_limit_for(header); beyond

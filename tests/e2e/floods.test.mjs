@@ -1,5 +1,7 @@
 // floods.test.mjs - no single client exhausts the API: a burst over the rate limit, 10,000
-// Socket.IO joins in one polling POST, 500 idle sockets, 50 parallel maximum-size uploads.
+// Socket.IO joins in one polling POST, 500 idle sockets, 50 parallel maximum-size uploads;
+// and, with small limits, Socket.IO sessions from one address and conversations started by
+// joins.
 // Each flood is bounded in count and time, the API's memory stays under a stated bound,
 // and an honest client is served throughout.
 import { test } from 'node:test';
@@ -56,7 +58,7 @@ test('no single client exhausts the API', { timeout: 180000 }, async () => {
       AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'flood-secret-not-dev-0123456789abcdef0123456789',
       RATE_LIMIT_SEND_USER: '1/m,5', RATE_LIMIT_SEND_ADDRESS: 'off',
       DOCUMENT_MAX_BYTES: String(2 * MiB), MAX_UPLOAD_BYTES_IN_FLIGHT: String(24 * MiB),
-      MAX_CONNECTIONS_PER_IP: '1000', MAX_CONNECTIONS: '1000',
+      MAX_CONNECTIONS_PER_IP: '1000', MAX_CONNECTIONS: '1000', SOCKETIO_MAX_SESSIONS_PER_IP: '1000',
     },
   });
   const pid = sys.api.proc.pid;
@@ -121,4 +123,68 @@ test('no single client exhausts the API', { timeout: 180000 }, async () => {
   clearInterval(sampler);
   assert.ok(peak < RSS_BOUND, `the API's RSS peaked at ${(peak / MiB).toFixed(1)} MiB, over ${RSS_BOUND / MiB} MiB`);
   console.log(`# floods: API RSS peak ${(peak / MiB).toFixed(1)} MiB; uploads ${JSON.stringify(counts)}`);
+});
+
+test('Socket.IO: one address cannot take every session, and joins cannot pile up conversations', { timeout: 60000 }, async () => {
+  const hs = new HsIssuer();
+  const sys = await startSystem({
+    env: {
+      AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'flood-secret-not-dev-0123456789abcdef0123456789',
+      // Clients are told apart by X-Forwarded-For, as behind a reverse proxy.
+      TRUSTED_PROXIES: '127.0.0.1', SOCKETIO_MAX_SESSIONS_PER_IP: '3', SOCKETIO_CONNECT_TIMEOUT_MS: '500',
+      SOCKETIO_MAX_ROOMS_PER_SOCKET: '3', RATE_LIMIT_CONVERSATION_USER: '1/h,4',
+    },
+  });
+  const eio = `${sys.base}/socket.io/?EIO=4&transport=polling`;
+  const from = (address) => ({ 'x-forwarded-for': address });
+
+  // 1. Bare handshakes (no token, no CONNECT) from one address: 3, then 429, over polling
+  //    and WebSocket alike; another address connects.
+  const sids = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(eio, { headers: from('203.0.113.7') });
+    assert.equal(res.status, 200);
+    sids.push(JSON.parse((await res.text()).slice(1)).sid);
+  }
+  const refused = await fetch(eio, { headers: from('203.0.113.7') });
+  assert.equal(refused.status, 429);
+  assert.deepEqual(await refused.json(), { code: 4, message: 'Too many sessions from your address' });
+  await assert.rejects(socketFor(sys.base, hs.token('honest'), { extraHeaders: from('203.0.113.7') }));
+  const honest = await socketFor(sys.base, hs.token('honest'), { extraHeaders: from('203.0.113.8') });
+
+  // 2. Sessions that send no CONNECT are closed after SOCKETIO_CONNECT_TIMEOUT_MS.
+  await new Promise((r) => setTimeout(r, 800));
+  const gone = await fetch(`${eio}&sid=${sids[0]}`, { headers: from('203.0.113.7') });
+  assert.deepEqual(await gone.json(), { code: 1, message: 'Session ID unknown' });
+  assert.equal((await fetch(eio, { headers: from('203.0.113.7') })).status, 200);
+  assert.ok(honest.connected, 'a joined socket outlives the connect deadline');
+  honest.close();
+
+  // 3. Joins that are refused write nothing: an id POST /api/chat/send would refuse, and a
+  //    join beyond the socket's rooms.
+  const rows = () => Number(sys.db.query("SELECT COUNT(*) FROM conversations WHERE user_id = 'joiner'"));
+  const join = (socket, id) => socket.timeout(5000).emitWithAck('join-conversation', id);
+  const token = hs.token('joiner');
+  const first = await socketFor(sys.base, token, { extraHeaders: from('203.0.113.9') });
+  const long = await join(first, 'x'.repeat(250));
+  assert.equal(rows(), 0, 'a refused join writes no row');
+  assert.equal(long.status, 400, JSON.stringify(long));
+  for (const id of ['j-1', 'j-2', 'j-3']) assert.equal((await join(first, id)).ok, true, id);
+  const full = await join(first, 'j-4');
+  assert.equal(rows(), 3, 'a join beyond the rooms writes no row');
+  assert.equal(full.status, 429, JSON.stringify(full));
+  assert.match(full.error, /Too many rooms/);
+  first.close();
+
+  // 4. A fresh socket has rooms again, but new conversations spend the user's budget (a
+  //    burst of 4): the 5th is refused with retryAfter; joining an existing one is free.
+  const second = await socketFor(sys.base, token, { extraHeaders: from('203.0.113.9') });
+  assert.equal((await join(second, 'j-4')).ok, true);
+  const limited = await join(second, 'j-5');
+  assert.equal(rows(), 4, 'the 5th new conversation is not started');
+  assert.equal(limited.status, 429, JSON.stringify(limited));
+  assert.match(limited.error, /Too many new conversations/);
+  assert.ok(limited.retryAfter >= 1, JSON.stringify(limited));
+  assert.equal((await join(second, 'j-1')).ok, true, 'an existing conversation');
+  second.close();
 });

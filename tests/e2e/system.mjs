@@ -122,6 +122,7 @@ export async function startSystem({ database = 'sqlite', env = {}, secrets = nul
     RATE_LIMIT_SEND_ADDRESS: 'off',
     RATE_LIMIT_UPLOAD_USER: 'off',
     RATE_LIMIT_UPLOAD_ADDRESS: 'off',
+    RATE_LIMIT_CONVERSATION_USER: 'off',
     ...env,
   };
   const api = new AppProcess('api', ['api', ...apiArgs], common);

@@ -74,6 +74,12 @@ net::awaitable<caller> gatekeeper::admit(const route& r, const httpd::request& r
   throw http_error(http::status::internal_server_error, "Internal error");
 }
 
+net::awaitable<rate_decision> gatekeeper::spend(limited_route route, std::string user, std::string address) {
+  if (!limiter_) co_return rate_decision{};
+  auto decision = co_await limiter_->take(route, user, address);
+  co_return decision;
+}
+
 caller gatekeeper::verify_token(std::string_view authorization, std::string& refusal) const {
   auto v = verifier_->verify_bearer(authorization);
   if (!v.who) {

@@ -21,6 +21,8 @@ namespace auth {
 class jwt_verifier;
 }
 class rate_limiter;
+enum class limited_route;
+struct rate_decision;
 
 // AUTH_MODE: jwt (the default) verifies a bearer JWT on every user route and every
 // Socket.IO connection; none makes every caller the one development user, who owns
@@ -70,6 +72,11 @@ class gatekeeper {
   // `io(url, {auth: {token}})` sends), else the Authorization header of the request
   // that opened the session.
   socket_admission admit_socket(const boost::json::value& auth_payload, std::string_view authorization) const;
+
+  // Spends a token of `user`'s and `address`'s budgets for `route` (rate_limiter::take)
+  // outside the route table: a Socket.IO join that starts a conversation. Allowed at
+  // once without a limiter.
+  boost::asio::awaitable<rate_decision> spend(limited_route route, std::string user, std::string address);
 
   auth_mode mode() const { return mode_; }
   // Stops the rate limiter's Redis connection (at shutdown).

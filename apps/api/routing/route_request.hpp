@@ -39,6 +39,9 @@ struct route_request {
   boost::urls::url_view url;
   std::vector<std::pair<std::string, std::string>> params;  // ":name" parts and their values
   caller who;
+  // The client's address (the peer, or the client a trusted proxy names); valid while
+  // the handler runs.
+  std::string_view client_address;
 
   // The value of the pattern part ":name"; throws std::out_of_range when the route has none.
   const std::string& param(std::string_view name) const;

@@ -40,7 +40,7 @@ net::awaitable<httpd::response> router::handle(const httpd::request& req, std::s
     }
     const route& r = *m.found;
     policy.job_state_errors = r.access == route_access::operator_read || r.access == route_access::operator_act;
-    route_request rr{req, *url, {}, {}};
+    route_request rr{req, *url, {}, {}, client_address};
     std::size_t next = 0;
     for (const auto& part : r.parts) {
       if (!part.empty() && part.front() == ':') rr.params.emplace_back(part.substr(1), m.params[next++]);

@@ -54,4 +54,11 @@ http::response<http::string_body> server_full_response(unsigned version, bool ke
   return res;
 }
 
+http::response<http::string_body> too_many_sessions_response(unsigned version, bool keep_alive) {
+  auto res = json_error(http::status::too_many_requests, engineio_error::forbidden,
+                        "Too many sessions from your address", version, keep_alive);
+  res.set(http::field::retry_after, "5");
+  return res;
+}
+
 }  // namespace drover::api::socketio

@@ -36,4 +36,10 @@ boost::beast::http::response<boost::beast::http::string_body> error_response(eng
 // Forbidden, the reason as message); the status says that it may work later.
 boost::beast::http::response<boost::beast::http::string_body> server_full_response(unsigned version, bool keep_alive);
 
+// The refusal of a handshake from an address that has max_sessions_per_address open:
+// 429 with {"code":4,"message":"Too many sessions from your address"} and Retry-After,
+// the same allowRequest-style body as above.
+boost::beast::http::response<boost::beast::http::string_body> too_many_sessions_response(unsigned version,
+                                                                                         bool keep_alive);
+
 }  // namespace drover::api::socketio

@@ -123,18 +123,22 @@ response deliver(detail::server_state& st, const std::shared_ptr<detail::session
 
 }  // namespace
 
-net::awaitable<http::response<http::string_body>> server::handle_polling(http::request<http::string_body> req) {
+net::awaitable<http::response<http::string_body>> server::handle_polling(http::request<http::string_body> req,
+                                                                         std::string client_address) {
   detail::server_state& st = *state_;
   if (req.method() == http::verb::options) co_return st.cors.preflight(req);
 
   response res;
   auto target = check(st, req);
+  std::optional<response> refusal;
+  if (!target.error && !target.session) refusal = st.refuse_handshake(client_address, req.version(), req.keep_alive());
   if (target.error) {
     res = error_response(*target.error, req.version(), req.keep_alive());
-  } else if (!target.session && st.full()) {
-    res = server_full_response(req.version(), req.keep_alive());
+  } else if (refusal) {
+    res = std::move(*refusal);
   } else if (!target.session) {
-    auto s = st.open_session(detail::transport_kind::polling, req[http::field::authorization]);
+    auto s =
+        st.open_session(detail::transport_kind::polling, req[http::field::authorization], std::move(client_address));
     res = text_response(req, http::status::ok, engineio::encode_payload(s->take_outbox()), "text/plain; charset=UTF-8");
   } else if (req.method() == http::verb::get) {
     auto body = co_await poll(st, target.session);

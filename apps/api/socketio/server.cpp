@@ -41,11 +41,15 @@ void server::on(std::string event, std::function<void(client_id, json::array, st
 }
 
 bool server::join(const client_id& client, const std::string& room) {
-  if (!state_->find_client(client) || room.size() > state_->opts.max_room_name) return false;
-  if (state_->rooms.contains(client, room)) return true;
-  if (state_->rooms.room_count_of(client) >= state_->opts.max_rooms_per_client) return false;
+  if (!can_join(client, room)) return false;
   state_->rooms.join(client, room);
   return true;
+}
+
+bool server::can_join(const client_id& client, const std::string& room, std::size_t pending) const {
+  if (!state_->find_client(client) || room.size() > state_->opts.max_room_name) return false;
+  if (state_->rooms.contains(client, room)) return true;
+  return state_->rooms.room_count_of(client) + pending < state_->opts.max_rooms_per_client;
 }
 
 void server::leave(const client_id& client, const std::string& room) { state_->rooms.leave(client, room); }

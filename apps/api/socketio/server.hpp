@@ -57,9 +57,12 @@ struct options {
   std::chrono::milliseconds ping_interval{25000};
   // How long a client has to answer a ping before its session is closed.
   std::chrono::milliseconds ping_timeout{20000};
-  // How long an Engine.IO session may stay without joining the default namespace
-  // (socket.io's connectTimeout).
-  std::chrono::milliseconds connect_timeout{45000};
+  // How long an Engine.IO session may stay without joining the default namespace.
+  // socket.io's connectTimeout is 45 s, but a session counts against max_sessions and
+  // max_sessions_per_address from its handshake, before any authentication, so one that
+  // never joins must not be cheap to hold. socket.io-client sends its CONNECT right
+  // after the handshake; a refused CONNECT does not extend the deadline.
+  std::chrono::milliseconds connect_timeout{10000};
   // Largest POST body and WebSocket message a client may send (maxHttpBufferSize).
   // Also announced to the client, which splits its polling POSTs to fit.
   std::size_t max_payload = 1'000'000;
@@ -71,6 +74,13 @@ struct options {
   // {"code":4,"message":"Server full"} (engine.io's allowRequest refusal, see
   // engineio_error.hpp). Idle sessions cost a few kilobytes each.
   std::size_t max_sessions = 10'000;
+  // Engine.IO sessions one client address may have open at once, polling and WebSocket
+  // alike, joined or not; a handshake beyond it gets 429 with
+  // {"code":4,"message":"Too many sessions from your address"} and Retry-After, while
+  // other addresses are served. Without it one address could take all max_sessions
+  // with bare handshakes and lock every user out. The address is the one the caller
+  // passes to handle_polling/run_websocket.
+  std::size_t max_sessions_per_address = 100;
   // When set, every CONNECT to "/" goes through it, and a user may have at most
   // max_sessions_per_user clients connected at once (beyond it: CONNECT_ERROR
   // "Too many connections for this user"). Unset: everyone is accepted, with no user.
@@ -125,14 +135,18 @@ class server {
   // POST should be answered 413, as handle_polling does itself.
   std::size_t body_limit() const;
 
+  // Both transports take the client's address (the connection's peer, or the client a
+  // trusted proxy names): a handshake counts against max_sessions_per_address for it.
+
   // Long-polling transport, for a request that is not a WebSocket upgrade.
   // A GET returns when packets are queued for the client (at the latest at the
   // next ping, so within ping_interval), a POST as soon as its packets are
   // handled, an OPTIONS preflight at once. Never throws for a bad request: it
   // returns Engine.IO's error response (400 with {"code":..,"message":..}, 403 for
-  // a forbidden Origin, 413 for a body over max_payload).
+  // a forbidden Origin, 413 for a body over max_payload, 503/429 for a handshake over
+  // max_sessions/max_sessions_per_address).
   boost::asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>> handle_polling(
-      boost::beast::http::request<boost::beast::http::string_body> req);
+      boost::beast::http::request<boost::beast::http::string_body> req, std::string client_address);
 
   // WebSocket transport, for a request for which websocket::is_upgrade(req) is
   // true: a fresh session (no sid), or the upgrade of a polling session (sid plus
@@ -141,7 +155,8 @@ class server {
   // error response and the connection closed. Ignores the stream's expiry: the
   // WebSocket's own timeouts apply (idle for ping_interval + ping_timeout).
   boost::asio::awaitable<void> run_websocket(boost::beast::tcp_stream stream,
-                                             boost::beast::http::request<boost::beast::http::string_body> req);
+                                             boost::beast::http::request<boost::beast::http::string_body> req,
+                                             std::string client_address);
 
   // Application hooks; one handler per event name (a second one replaces the first).
   // An exception from a hook is logged and otherwise ignored.
@@ -153,6 +168,10 @@ class server {
   // false, and nothing changes, for a client that is not connected, a room name
   // longer than max_room_name, or a client already in max_rooms_per_client rooms.
   bool join(const client_id& client, const std::string& room);
+  // Whether join(client, room) would be true, even after `pending` other joins of new
+  // rooms went first; changes nothing. Lets the application refuse a join before it
+  // does anything costly or lasting for it.
+  bool can_join(const client_id& client, const std::string& room, std::size_t pending = 0) const;
   void leave(const client_id& client, const std::string& room);
 
   // Sends an event. Returns false when the client is not connected; emit_to_room

@@ -6,10 +6,12 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "api/socketio/engineio_error.hpp"
 #include "api/socketio/random_id.hpp"
 
 namespace drover::api::socketio::detail {
 namespace json = boost::json;
+namespace http = boost::beast::http;
 
 server_state::server_state(boost::asio::any_io_executor executor, options o)
     : ex(std::move(executor)), opts(std::move(o)), cors(opts.cors_origins) {}
@@ -18,10 +20,13 @@ server_state::~server_state() {
   for (auto& [sid, s] : sessions) s->close();
 }
 
-std::shared_ptr<session> server_state::open_session(transport_kind transport, std::string_view authorization) {
+std::shared_ptr<session> server_state::open_session(transport_kind transport, std::string_view authorization,
+                                                    std::string address) {
   const session::timing timing{opts.ping_interval, opts.ping_timeout, opts.connect_timeout, opts.max_buffered};
   auto s = std::make_shared<session>(ex, random_id(), transport, timing, *this);
   s->authorization = authorization;
+  ++sessions_per_address[address];
+  s->address = std::move(address);
   sessions.emplace(s->sid(), s);
 
   json::object handshake;
@@ -35,6 +40,18 @@ std::shared_ptr<session> server_state::open_session(transport_kind transport, st
   s->send(engineio::packet_type::open, json::serialize(handshake));
   s->start_timers();
   return s;
+}
+
+std::optional<http::response<http::string_body>> server_state::refuse_handshake(const std::string& address,
+                                                                                unsigned version,
+                                                                                bool keep_alive) const {
+  if (sessions.size() >= opts.max_sessions) return server_full_response(version, keep_alive);
+  const auto it = sessions_per_address.find(address);
+  if (it != sessions_per_address.end() && it->second >= opts.max_sessions_per_address) {
+    spdlog::debug("socket.io: handshake from {} refused: {} sessions open", address, it->second);
+    return too_many_sessions_response(version, keep_alive);
+  }
+  return std::nullopt;
 }
 
 std::shared_ptr<session> server_state::find_session(const std::string& sid) const {
@@ -52,6 +69,9 @@ void server_state::close_session(const std::shared_ptr<session>& s, std::string_
   spdlog::debug("socket.io: session {} closed: {}", s->sid(), reason);
   s->close();
   sessions.erase(s->sid());
+  if (auto it = sessions_per_address.find(s->address); it != sessions_per_address.end() && --it->second == 0) {
+    sessions_per_address.erase(it);
+  }
   disconnect_client(*s, reason);
 }
 

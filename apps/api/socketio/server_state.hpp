@@ -30,10 +30,13 @@ class server_state {
   ~server_state();
 
   // Creates a session, registers it, queues the open packet and starts its timers.
-  // `authorization` is the opening request's Authorization header (may be empty).
-  std::shared_ptr<session> open_session(transport_kind transport, std::string_view authorization);
-  // True when max_sessions are open: handshakes are refused.
-  bool full() const { return sessions.size() >= opts.max_sessions; }
+  // `authorization` is the opening request's Authorization header (may be empty);
+  // `address` the client's, which the session counts against until it ends.
+  std::shared_ptr<session> open_session(transport_kind transport, std::string_view authorization, std::string address);
+  // Why a handshake from `address` is refused now (503 when max_sessions are open, 429
+  // when the address has max_sessions_per_address), or std::nullopt.
+  std::optional<boost::beast::http::response<boost::beast::http::string_body>> refuse_handshake(
+      const std::string& address, unsigned version, bool keep_alive) const;
   // Returns nullptr for an unknown (or already closed) sid.
   std::shared_ptr<session> find_session(const std::string& sid) const;
   std::shared_ptr<session> find_client(const client_id& client) const;
@@ -60,6 +63,7 @@ class server_state {
   std::unordered_map<std::string, std::shared_ptr<session>> sessions;  // by Engine.IO sid
   std::unordered_map<client_id, std::shared_ptr<session>> clients;     // by Socket.IO id
   std::unordered_map<std::string, std::size_t> clients_per_user;       // only users with clients
+  std::unordered_map<std::string, std::size_t> sessions_per_address;   // only addresses with sessions
   room_registry rooms;
 
  private:

@@ -105,6 +105,8 @@ class session : public std::enable_shared_from_this<session> {
   // The Authorization header of the request that opened the session, for the
   // authenticator.
   std::string authorization;
+  // The client's address, whose max_sessions_per_address this session counts against.
+  std::string address;
   // Set by the WebSocket transport: closes the connection at once, failing a
   // write stuck on a client that does not read. Called after a forced close.
   std::function<void()> abort_transport;

@@ -92,7 +92,8 @@ std::string_view close_reason(const boost::system::error_code& ec) {
 
 }  // namespace
 
-net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::request<http::string_body> req) {
+net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::request<http::string_body> req,
+                                           std::string client_address) {
   detail::server_state& st = *state_;
   std::string sid;
   const auto refused = check(st, req, sid);
@@ -101,10 +102,11 @@ net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::reque
     co_await refuse(stream, std::move(res));
     co_return;
   }
-  if (sid.empty() && st.full()) {
-    auto res = server_full_response(req.version(), false);
-    co_await refuse(stream, std::move(res));
-    co_return;
+  if (sid.empty()) {
+    if (auto full = st.refuse_handshake(client_address, req.version(), false)) {
+      co_await refuse(stream, std::move(*full));
+      co_return;
+    }
   }
 
   auto ws = std::make_shared<ws_stream>(std::move(stream));
@@ -115,8 +117,14 @@ net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::reque
   if (std::get<0>(accepted)) co_return;
 
   std::shared_ptr<detail::session> s;
+  if (sid.empty() && st.refuse_handshake(client_address, req.version(), false)) {
+    // Others from this address got in while the handshake was written: too late for
+    // the HTTP refusal, so "try again later" as a close code.
+    co_await ws->async_close(websocket::close_code::try_again_later, net::as_tuple(net::use_awaitable));
+    co_return;
+  }
   if (sid.empty()) {
-    s = st.open_session(detail::transport_kind::websocket, req[http::field::authorization]);
+    s = st.open_session(detail::transport_kind::websocket, req[http::field::authorization], std::move(client_address));
   } else {
     s = co_await detail::upgrade(st, ws, sid);
     if (!s) {

@@ -54,10 +54,11 @@ class polling_harness {
  public:
   explicit polling_harness(options o = quiet_options()) : server(io.get_executor(), std::move(o)) {}
 
-  // Starts a request without waiting for its answer.
-  std::shared_ptr<pending> start(request req) {
+  // Starts a request from `address` without waiting for its answer.
+  std::shared_ptr<pending> start(request req, std::string address = "127.0.0.1") {
     auto p = std::make_shared<pending>();
-    boost::asio::co_spawn(io, server.handle_polling(std::move(req)), [p](std::exception_ptr e, response res) {
+    auto call = server.handle_polling(std::move(req), std::move(address));
+    boost::asio::co_spawn(io, std::move(call), [p](std::exception_ptr e, response res) {
       if (e) std::rethrow_exception(e);
       p->res = std::move(res);
       p->done = true;
@@ -92,8 +93,8 @@ class polling_harness {
     if (io.stopped()) io.restart();
   }
 
-  response send(request req) {
-    auto p = start(std::move(req));
+  response send(request req, std::string address = "127.0.0.1") {
+    auto p = start(std::move(req), std::move(address));
     if (!wait(p)) throw std::runtime_error("no answer within 5 s");
     return std::move(p->res);
   }

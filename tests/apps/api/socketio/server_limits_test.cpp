@@ -69,6 +69,62 @@ TEST(server_limits, refuses_handshakes_beyond_max_sessions) {
   EXPECT_NO_THROW(h.open());
 }
 
+TEST(server_limits, one_address_gets_max_sessions_per_address_and_others_still_connect) {
+  options o = quiet_options();
+  o.max_sessions_per_address = 3;
+  polling_harness h(o);
+  const auto handshake = [] { return make_request(http::verb::get, "/socket.io/?EIO=4&transport=polling&t=x"); };
+  std::vector<std::string> sids;
+  for (int i = 0; i < 3; ++i) sids.push_back(h.open());  // from the harness's 127.0.0.1
+  auto refused = h.send(handshake());
+  EXPECT_EQ(refused.result(), http::status::too_many_requests);
+  EXPECT_EQ(refused.body(), R"({"code":4,"message":"Too many sessions from your address"})");
+  EXPECT_EQ(refused[http::field::retry_after], "5");
+  EXPECT_EQ(h.server.session_count(), 3u);
+  // Another address is served, up to its own cap.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(h.send(handshake(), "127.0.0.2").result(), http::status::ok) << i;
+  EXPECT_EQ(h.send(handshake(), "127.0.0.2").result(), http::status::too_many_requests);
+  // The first address's sessions are still served, and a closed one makes room.
+  h.post(sids[0], "1");
+  EXPECT_EQ(h.send(handshake()).result(), http::status::ok);
+  EXPECT_EQ(h.send(handshake()).result(), http::status::too_many_requests);
+}
+
+TEST(server_limits, sessions_that_never_join_free_their_address_within_the_connect_timeout) {
+  // By default a session that sends no CONNECT goes long before the ping timeout: bare
+  // handshakes are not cheap to hold.
+  EXPECT_LE(options{}.connect_timeout, std::chrono::seconds(10));
+  EXPECT_LT(options{}.connect_timeout, options{}.ping_timeout);
+
+  options o = quiet_options();
+  o.max_sessions_per_address = 2;
+  o.connect_timeout = 50ms;
+  polling_harness h(o);
+  const auto [joined_sid, joined] = h.connect();
+  h.open();                                    // never joins
+  EXPECT_THROW(h.open(), std::runtime_error);  // 429: the address is full
+  h.run_for(100ms);
+  EXPECT_EQ(h.server.session_count(), 1u);  // the joined one stays
+  EXPECT_EQ(h.server.connection_count(), 1u);
+  EXPECT_NO_THROW(h.open());
+}
+
+TEST(server_limits, can_join_says_what_join_would_without_joining) {
+  options o = quiet_options();
+  o.max_rooms_per_client = 3;
+  o.max_room_name = 10;
+  polling_harness h(o);
+  const auto [sid, id] = h.connect();
+  EXPECT_TRUE(h.server.can_join(id, "a"));
+  EXPECT_FALSE(h.server.can_join(id, std::string(11, 'x')));
+  EXPECT_FALSE(h.server.can_join("nobody", "a"));
+  EXPECT_TRUE(h.server.join(id, "a"));
+  EXPECT_TRUE(h.server.can_join(id, "b", 1));          // a and b, plus one pending: 3
+  EXPECT_FALSE(h.server.can_join(id, "b", 2));         // two pending would fill it first
+  EXPECT_TRUE(h.server.can_join(id, "a", 2));          // already in it
+  EXPECT_EQ(h.server.emit_to_room("b", "x", {}), 0u);  // nothing joined
+}
+
 TEST(server_limits, a_slow_reader_on_a_busy_room_is_dropped_and_the_others_keep_receiving) {
   options o = quiet_options();
   o.max_buffered = 10'000;

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
@@ -32,8 +33,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Starts the demo; resolves once it prints "listening <port>". Its other output
 // lines ("connect <id>", "disconnect <id> <reason>") are collected in `lines`.
-async function startDemo(port = 0, pingMs = PING_MS) {
-  const proc = spawn(demoPath, [String(port), String(pingMs), String(pingMs)], {
+async function startDemo(port = 0, pingMs = PING_MS, extra = []) {
+  const proc = spawn(demoPath, [String(port), String(pingMs), String(pingMs), ...extra.map(String)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = [];
@@ -487,4 +488,52 @@ test('limits: 500 idle sockets stay connected and an honest client is still serv
   assert.ok(rss < RSS_BOUND_KB, `demo RSS ${rss} kB with 500 idle sockets`);
   for (const socket of idle) socket.disconnect();
   honest.disconnect();
+});
+
+// A polling GET from `localAddress` on a connection of its own, which it closes (a kept-alive
+// one would hold the demo's exit): {status, body}. Without a sid, a bare handshake (no
+// token, no CONNECT).
+function barePoll(localAddress = '127.0.0.1', sid = '') {
+  const query = sid ? `&sid=${sid}` : '';
+  return within(3000, new Promise((resolve, reject) => {
+    http.get(`${demo.url}/socket.io/?EIO=4&transport=polling${query}`, { localAddress, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    }).on('error', reject);
+  }), `handshake from ${localAddress}`);
+}
+
+test('limits: one address cannot fill the sessions; sessions that never join are closed quickly', async () => {
+  // A demo of its own: 5 sessions per address, 400 ms to send CONNECT.
+  const shared = demo;
+  demo = await startDemo(0, 20000, [5, 400]);
+  try {
+    const sids = [];
+    for (let i = 0; i < 5; i++) {
+      const h = await barePoll();
+      assert.equal(h.status, 200, h.body);
+      sids.push(JSON.parse(h.body.slice(1)).sid);
+    }
+    const refused = await barePoll();
+    assert.equal(refused.status, 429);
+    assert.deepEqual(JSON.parse(refused.body), { code: 4, message: 'Too many sessions from your address' });
+    await assert.rejects(connect({ transports: ['websocket'] }), 'a WebSocket from the same address is refused too');
+    // Another address is served, over either transport.
+    const other = await connect({ transports: ['websocket'], localAddress: '127.0.0.2' });
+    assert.deepEqual(await request(other, 'echo', 'served'), ['served']);
+    assert.equal((await barePoll('127.0.0.3')).status, 200);
+    // The bare sessions end at the connect deadline (400 ms), freeing the address.
+    await sleep(600);
+    const gone = await barePoll('127.0.0.1', sids[0]);
+    assert.deepEqual(JSON.parse(gone.body), { code: 1, message: 'Session ID unknown' });
+    const again = await connect({ transports: ['polling'] });
+    assert.deepEqual(await request(again, 'echo', 'back'), ['back']);
+    assert.ok(other.connected, 'a joined client outlives the connect deadline');
+    other.disconnect();
+    again.disconnect();
+  } finally {
+    await demo.stop();
+    demo = shared;
+  }
 });

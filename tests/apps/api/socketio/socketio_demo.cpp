@@ -1,7 +1,8 @@
 // socketio_demo.cpp - a small HTTP server with the Socket.IO endpoint, for the Node
 // socket.io-client tests, wired into httpd::http_server exactly as the API app wires it.
 //
-// Usage: drover_socketio_demo <port> [ping_interval_ms ping_timeout_ms]
+// Usage: drover_socketio_demo <port> [ping_interval_ms ping_timeout_ms
+//                                      [max_sessions_per_address connect_timeout_ms]]
 // Prints "listening <port>" when ready (port 0 picks a free one), then one line
 // per connect and disconnect. SIGINT/SIGTERM: close_all(), then exit.
 //
@@ -24,7 +25,8 @@
 // not limited per user); anything else is refused with "invalid token".
 //
 // Limits are the defaults of socketio::options and httpd::server_options, except the
-// connections per address: every test client comes from 127.0.0.1.
+// connections and sessions per address: every test client comes from 127.0.0.1 (1000
+// each, unless the command line sets the sessions').
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -102,7 +104,8 @@ net::awaitable<void> flood(socketio::server& sio, json::array args, std::optiona
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: drover_socketio_demo <port> [ping_interval_ms ping_timeout_ms]\n";
+    std::cerr << "usage: drover_socketio_demo <port> [ping_interval_ms ping_timeout_ms "
+                 "[max_sessions_per_address connect_timeout_ms]]\n";
     return 2;
   }
   spdlog::set_level(spdlog::level::warn);
@@ -110,6 +113,11 @@ int main(int argc, char** argv) {
   if (argc >= 4) {
     opts.ping_interval = std::chrono::milliseconds(std::stoi(argv[2]));
     opts.ping_timeout = std::chrono::milliseconds(std::stoi(argv[3]));
+  }
+  opts.max_sessions_per_address = 1000;
+  if (argc >= 6) {
+    opts.max_sessions_per_address = std::stoul(argv[4]);
+    opts.connect_timeout = std::chrono::milliseconds(std::stoi(argv[5]));
   }
   opts.authenticate = authenticate;
 
@@ -175,13 +183,16 @@ int main(int argc, char** argv) {
   ho.max_connections_per_address = 1000;  // the tests' 500 idle sockets all come from 127.0.0.1
   httpd::http_server http(
       io.get_executor(), ho,
-      [&sio](httpd::request req, std::string) -> net::awaitable<httpd::response> {
-        if (socketio::server::handles(req.target())) co_return co_await sio.handle_polling(std::move(req));
+      [&sio](httpd::request req, std::string client) -> net::awaitable<httpd::response> {
+        if (socketio::server::handles(req.target())) {
+          co_return co_await sio.handle_polling(std::move(req), std::move(client));
+        }
         co_return httpd::error_response(req, http::status::not_found, "not found");
       },
       [](const httpd::request& req) { return socketio::server::handles(req.target()); },
       [&sio](boost::beast::tcp_stream stream, httpd::request req) {
-        return sio.run_websocket(std::move(stream), std::move(req));
+        auto client = httpd::peer_address(stream);
+        return sio.run_websocket(std::move(stream), std::move(req), std::move(client));
       });
   http.start();
   std::cout << "listening " << http.port() << std::endl;

@@ -27,8 +27,12 @@ constexpr const char* ws_target = "/socket.io/?EIO=4&transport=websocket";
 // run_websocket, on the harness's io_context (the test thread).
 class ws_endpoint {
  public:
-  explicit ws_endpoint(polling_harness& h, int send_buffer = 0)
-      : h_(h), acceptor_(h.io, {net::ip::make_address("127.0.0.1"), 0}), send_buffer_(send_buffer) {
+  // `client_address` is what run_websocket is told the client's address is.
+  explicit ws_endpoint(polling_harness& h, int send_buffer = 0, std::string client_address = "127.0.0.1")
+      : h_(h),
+        acceptor_(h.io, {net::ip::make_address("127.0.0.1"), 0}),
+        send_buffer_(send_buffer),
+        client_address_(std::move(client_address)) {
     net::co_spawn(h.io, serve(), [](std::exception_ptr e) {
       if (e) std::rethrow_exception(e);
     });
@@ -45,13 +49,15 @@ class ws_endpoint {
     beast::flat_buffer buffer;
     http::request<http::string_body> req;
     co_await http::async_read(stream, buffer, req, net::use_awaitable);
-    co_await h_.server.run_websocket(std::move(stream), std::move(req));
+    std::string address = client_address_;
+    co_await h_.server.run_websocket(std::move(stream), std::move(req), std::move(address));
     finished = true;
   }
 
   polling_harness& h_;
   tcp::acceptor acceptor_;
   int send_buffer_;
+  std::string client_address_;
 };
 
 // Runs the io_context until `done()` or `limit`.
@@ -65,38 +71,77 @@ bool run_until(polling_harness& h, Done done, std::chrono::milliseconds limit = 
   return done();
 }
 
-TEST(websocket_transport, refuses_a_fresh_websocket_beyond_max_sessions) {
-  options o = quiet_options();
-  o.max_sessions = 1;
-  polling_harness h(o);
-  h.open();  // the one session allowed
-  ws_endpoint endpoint(h);
+// The server's HTTP answer to a handshake (101 when it took the session, or its
+// refusal), and the client's end of the connection, open while it is kept.
+struct handshake_answer {
+  http::response<http::string_body> res;
+  std::shared_ptr<tcp::socket> socket;
+};
 
+// Sends a fresh WebSocket handshake to `endpoint`.
+handshake_answer handshake(polling_harness& h, ws_endpoint& endpoint) {
   http::response<http::string_body> res;
   bool answered = false;
+  auto socket = std::make_shared<tcp::socket>(h.io);
   net::co_spawn(
       h.io,
-      [&]() -> net::awaitable<void> {
-        tcp::socket socket(h.io);
-        co_await socket.async_connect({net::ip::make_address("127.0.0.1"), endpoint.port()}, net::use_awaitable);
-        beast::tcp_stream stream(std::move(socket));
+      [&, socket]() -> net::awaitable<void> {
+        co_await socket->async_connect({net::ip::make_address("127.0.0.1"), endpoint.port()}, net::use_awaitable);
         http::request<http::empty_body> req{http::verb::get, ws_target, 11};
         req.set(http::field::host, "127.0.0.1");
         req.set(http::field::upgrade, "websocket");
         req.set(http::field::connection, "Upgrade");
         req.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
         req.set(http::field::sec_websocket_version, "13");
-        co_await http::async_write(stream, req, net::use_awaitable);
+        co_await http::async_write(*socket, req, net::use_awaitable);
         beast::flat_buffer buffer;
-        co_await http::async_read(stream, buffer, res, net::use_awaitable);
+        http::response_parser<http::string_body> parser;
+        parser.skip(false);
+        co_await http::async_read_header(*socket, buffer, parser, net::use_awaitable);
+        if (parser.get().result() != http::status::switching_protocols) {
+          co_await http::async_read(*socket, buffer, parser, net::use_awaitable);
+        }
+        res = parser.release();
         answered = true;
       },
       [](std::exception_ptr e) {
         if (e) std::rethrow_exception(e);
       });
-  ASSERT_TRUE(run_until(h, [&] { return answered && endpoint.finished; }));
+  EXPECT_TRUE(run_until(h, [&] { return answered; }));
+  return {std::move(res), socket};
+}
+
+TEST(websocket_transport, refuses_a_fresh_websocket_beyond_max_sessions) {
+  options o = quiet_options();
+  o.max_sessions = 1;
+  polling_harness h(o);
+  h.open();  // the one session allowed
+  ws_endpoint endpoint(h);
+  const auto res = handshake(h, endpoint).res;
+  ASSERT_TRUE(run_until(h, [&] { return endpoint.finished; }));
   EXPECT_EQ(res.result(), http::status::service_unavailable);
   EXPECT_EQ(res.body(), R"({"code":4,"message":"Server full"})");
+  EXPECT_EQ(h.server.session_count(), 1u);
+}
+
+TEST(websocket_transport, refuses_a_fresh_websocket_beyond_the_addresss_sessions_and_takes_another_addresss) {
+  options o = quiet_options();
+  o.max_sessions_per_address = 1;
+  polling_harness h(o);
+  h.open();  // 127.0.0.1's one session, over polling: the cap counts both transports
+  ws_endpoint same(h, 0, "127.0.0.1");
+  const auto refused = handshake(h, same).res;
+  ASSERT_TRUE(run_until(h, [&] { return same.finished; }));
+  EXPECT_EQ(refused.result(), http::status::too_many_requests);
+  EXPECT_EQ(refused.body(), R"({"code":4,"message":"Too many sessions from your address"})");
+  EXPECT_EQ(h.server.session_count(), 1u);
+
+  ws_endpoint other(h, 0, "127.0.0.2");
+  const auto taken = handshake(h, other);
+  EXPECT_EQ(taken.res.result(), http::status::switching_protocols);
+  EXPECT_TRUE(run_until(h, [&] { return h.server.session_count() == 2; }));
+  taken.socket->close();
+  EXPECT_TRUE(run_until(h, [&] { return other.finished; }));
   EXPECT_EQ(h.server.session_count(), 1u);
 }
 
