@@ -78,7 +78,8 @@ std::optional<drover::httpd::request> parse(std::string_view bytes, std::size_t 
   bool need_more = true;
   for (;;) {
     if (parser.is_header_done() && !limited) {
-      // http_server decides the body limit once the header is in (api_server's body_limit_for).
+      // http_server decides the body limit once the header is in (the route's upload_limit
+      // in the plan the router makes from the header).
       const auto target = parser.get().target();
       const auto path = target.substr(0, target.find('?'));
       const bool upload = parser.get().method() == http::verb::post && path == "/api/documents";

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <stdexcept>
@@ -33,6 +34,8 @@ api_limits api_limits::from_env() {
   read("MAX_CONNECTIONS", l.max_connections, 0);
   read("MAX_CONNECTIONS_PER_IP", l.max_connections_per_ip, 0);
   read("MAX_UPLOAD_BYTES_IN_FLIGHT", l.max_upload_bytes_in_flight, 0);
+  if (const char* v = env("MAX_UPLOAD_BYTES_PER_CLIENT"))
+    l.max_upload_bytes_per_client = app::env_number<std::size_t>("MAX_UPLOAD_BYTES_PER_CLIENT", v, 0);
   read("SOCKETIO_MAX_SESSIONS", l.socketio_max_sessions, 1);
   read("SOCKETIO_MAX_SESSIONS_PER_IP", l.socketio_max_sessions_per_ip, 1);
   read("SOCKETIO_CONNECT_TIMEOUT_MS", l.socketio_connect_timeout_ms, 100);
@@ -43,10 +46,18 @@ api_limits api_limits::from_env() {
   return l;
 }
 
-void api_limits::apply_to(httpd::server_options& http) const {
+std::size_t api_limits::upload_bytes_per_client(std::size_t largest_upload) const {
+  if (max_upload_bytes_per_client) return *max_upload_bytes_per_client;
+  const auto total = max_upload_bytes_in_flight;
+  if (total == 0) return 0;
+  return std::min(total, std::max(total / 4, largest_upload));
+}
+
+void api_limits::apply_to(httpd::server_options& http, std::size_t largest_upload) const {
   http.max_connections = max_connections;
   http.max_connections_per_address = max_connections_per_ip;
   http.max_body_bytes_in_flight = max_upload_bytes_in_flight;
+  http.max_body_bytes_per_client = upload_bytes_per_client(largest_upload);
 }
 
 void api_limits::apply_to(socketio::options& sio) const {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <drover/job_options.hpp>
@@ -33,18 +34,26 @@ struct api_limits {
   std::size_t max_connections = 1000;                          // MAX_CONNECTIONS
   std::size_t max_connections_per_ip = 100;                    // MAX_CONNECTIONS_PER_IP
   std::size_t max_upload_bytes_in_flight = 256 * 1024 * 1024;  // MAX_UPLOAD_BYTES_IN_FLIGHT
-  std::size_t socketio_max_sessions = 10'000;                  // SOCKETIO_MAX_SESSIONS
-  std::size_t socketio_max_sessions_per_ip = 100;              // SOCKETIO_MAX_SESSIONS_PER_IP
-  std::size_t socketio_connect_timeout_ms = 10'000;            // SOCKETIO_CONNECT_TIMEOUT_MS
-  std::size_t socketio_max_sessions_per_user = 20;             // SOCKETIO_MAX_SESSIONS_PER_USER
-  std::size_t socketio_max_rooms_per_socket = 100;             // SOCKETIO_MAX_ROOMS_PER_SOCKET
-  std::size_t socketio_max_room_name_bytes = 256;              // SOCKETIO_MAX_ROOM_NAME_BYTES
-  std::size_t socketio_max_buffered_bytes = 1024 * 1024;       // SOCKETIO_MAX_BUFFERED_BYTES
+  // MAX_UPLOAD_BYTES_PER_CLIENT: what one client address, and one user, may hold of it.
+  // Unset: upload_bytes_per_client() derives it.
+  std::optional<std::size_t> max_upload_bytes_per_client;
+  std::size_t socketio_max_sessions = 10'000;             // SOCKETIO_MAX_SESSIONS
+  std::size_t socketio_max_sessions_per_ip = 100;         // SOCKETIO_MAX_SESSIONS_PER_IP
+  std::size_t socketio_connect_timeout_ms = 10'000;       // SOCKETIO_CONNECT_TIMEOUT_MS
+  std::size_t socketio_max_sessions_per_user = 20;        // SOCKETIO_MAX_SESSIONS_PER_USER
+  std::size_t socketio_max_rooms_per_socket = 100;        // SOCKETIO_MAX_ROOMS_PER_SOCKET
+  std::size_t socketio_max_room_name_bytes = 256;         // SOCKETIO_MAX_ROOM_NAME_BYTES
+  std::size_t socketio_max_buffered_bytes = 1024 * 1024;  // SOCKETIO_MAX_BUFFERED_BYTES
 
   // Reads the variables above over the defaults; throws drover::error(invalid_argument).
   static api_limits from_env();
-  // Copies the limits into the HTTP server's and the Socket.IO server's options.
-  void apply_to(httpd::server_options& http) const;
+  // The share of the upload budget one client address, and one user, may hold: the
+  // setting, or else a quarter of the budget but at least one upload of
+  // `largest_upload` bytes (and never more than the budget). 0: no per-client limit.
+  std::size_t upload_bytes_per_client(std::size_t largest_upload) const;
+  // Copies the limits into the HTTP server's and the Socket.IO server's options;
+  // `largest_upload` is the largest upload body the server takes.
+  void apply_to(httpd::server_options& http, std::size_t largest_upload) const;
   void apply_to(socketio::options& sio) const;
 };
 

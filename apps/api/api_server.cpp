@@ -152,22 +152,16 @@ void api_server::start() {
   httpd::server_options ho;
   ho.bind = cfg_.bind;
   ho.port = cfg_.port;
-  ho.body_limit = cfg_.body_limit;
-  // Uploads have their own limit, independent of (and usually above) the JSON routes'.
-  ho.body_limit_for = [chat = cfg_.body_limit, upload = upload_body_limit(cfg_.document_limit)](const request& header) {
-    auto target = header.target();
-    auto path = target.substr(0, target.find('?'));
-    return header.method() == http::verb::post && path == "/api/documents" ? upload : chat;
-  };
+  ho.body_limit = cfg_.body_limit;  // the upload route says its own (route::upload_limit)
   ho.read_timeout = cfg_.read_timeout;
   ho.idle_timeout = cfg_.idle_timeout;
-  cfg_.limits.apply_to(ho);
+  cfg_.limits.apply_to(ho, upload_body_limit(cfg_.document_limit));
   auto* sio = sio_.get();
   http_ = std::make_unique<httpd::http_server>(
       ex_, ho,
-      [this](request req, std::string peer) -> net::awaitable<response> {
-        const auto client = cfg_.proxies.client_of(peer, req["X-Forwarded-For"]);
-        co_return co_await handle(req, client);
+      [this](const request& header, std::string peer) {
+        auto client = cfg_.proxies.client_of(peer, header["X-Forwarded-For"]);
+        return router_->plan(header, std::move(client));
       },
       [](const request& req) { return socketio::server::handles(req.target()); },
       [this, sio](boost::beast::tcp_stream stream, request req) {
@@ -196,9 +190,7 @@ void api_server::start() {
     mo.body_limit = 4096;
     auto* mr = metrics_router_.get();
     metrics_http_ = std::make_unique<httpd::http_server>(
-        ex_, mo, [mr](request req, std::string client) -> net::awaitable<response> {
-          co_return co_await mr->handle(req, client);
-        });
+        ex_, mo, [mr](const request& header, std::string client) { return mr->plan(header, std::move(client)); });
     metrics_http_->start();
     spdlog::info("metrics: http://{}:{}/metrics", cfg_.metrics_bind, metrics_http_->port());
   }

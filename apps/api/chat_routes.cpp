@@ -15,6 +15,7 @@
 #include <drover_app/webhook_signature.hpp>
 
 #include "api/client_ids.hpp"
+#include "api/history_page.hpp"
 #include "api/http_error.hpp"
 #include "api/job_owner.hpp"
 #include "api/request_span.hpp"
@@ -77,16 +78,6 @@ std::string acting_user(const caller& who, const std::string& named) {
     throw http_error(http::status::forbidden, "'userId' must be the authenticated user");
   }
   return who.user;
-}
-
-json::object message_json(const drover::app::message& m) {
-  json::object o;
-  o["id"] = m.id;
-  o["role"] = m.role;
-  o["content"] = m.content;
-  o["jobId"] = m.job_id ? json::value(*m.job_id) : json::value(nullptr);
-  o["createdAt"] = m.created_at_ms;
-  return o;
 }
 
 http_error job_not_found() { return http_error(http::status::not_found, "Job not found"); }
@@ -242,13 +233,11 @@ net::awaitable<response> history(api_context& app, route_request& r) {
     auto owner = co_await app.in_db(owner_work);
     if (!owner || !r.who.owns(*owner)) throw http_error(http::status::not_found, "Conversation not found");
   }
-  auto work = [db, conversation_id]() { return db->list_messages(conversation_id, 1000); };
+  // One more than the page holds, to know whether older ones remain.
+  const auto q = history_query_of(r.query("limit"), r.query("before"));
+  auto work = [db, conversation_id, q]() { return db->list_messages(conversation_id, q.count + 1, q.before); };
   auto messages = co_await app.in_db(work);
-  json::array list;
-  for (const auto& m : messages) list.push_back(message_json(m));
-  json::object out;
-  out["conversationId"] = conversation_id;
-  out["messages"] = std::move(list);
+  auto out = history_page(conversation_id, std::move(messages), q.count);
   co_return json_response(r.req, http::status::ok, out);
 }
 

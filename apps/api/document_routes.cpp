@@ -269,8 +269,10 @@ net::awaitable<response> get(api_context& app, route_request& r) {
 
 void add_document_routes(route_table& table, api_context& app) {
   using v = http::verb;
-  table.add(v::post, "/api/documents", route_access::user, [&app](route_request& r) { return upload(app, r); }).budget =
-      route_budget::upload;
+  auto& uploads =
+      table.add(v::post, "/api/documents", route_access::user, [&app](route_request& r) { return upload(app, r); });
+  uploads.budget = route_budget::upload;
+  uploads.upload_limit = upload_body_limit(app.cfg.document_limit);
   table.add(v::get, "/api/documents/:documentId", route_access::user, [&app](route_request& r) { return get(app, r); });
 }
 

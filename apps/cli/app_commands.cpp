@@ -123,10 +123,9 @@ int run_dashboard(const app_flags& flags) {
   ho.port = 5050;
   if (const char* p = std::getenv("DASHBOARD_PORT")) ho.port = parse_port(p, "DASHBOARD_PORT");
   if (flags.port) ho.port = static_cast<std::uint16_t>(flags.port);
-  httpd::http_server http(io.get_executor(), ho,
-                          [&routes](httpd::request req, std::string client) -> net::awaitable<httpd::response> {
-                            co_return co_await routes.handle(req, client);
-                          });
+  httpd::http_server http(io.get_executor(), ho, [&routes](const httpd::request& header, std::string client) {
+    return routes.plan(header, std::move(client));
+  });
   http.set_stream_hook([](const httpd::request& req) { return api::admin_api::streams(req); },
                        [&admin](boost::beast::tcp_stream stream, httpd::request req) {
                          return admin.stream_events(std::move(stream), std::move(req));

@@ -2,6 +2,8 @@
 #include "httpd/http_server.hpp"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -64,16 +66,37 @@ std::string peer_address(const beast::tcp_stream& stream) {
   return ec ? std::string() : peer.address().to_string();
 }
 
-http_server::http_server(net::any_io_executor ex, server_options opts, handler h, upgrade_filter wants_upgrade,
-                         upgrade_handler on_upgrade)
+http_server::http_server(net::any_io_executor ex, server_options opts, request_planner plan,
+                         upgrade_filter wants_upgrade, upgrade_handler on_upgrade)
     : ex_(ex),
       opts_(std::move(opts)),
-      handler_(std::move(h)),
+      planner_(std::move(plan)),
       wants_upgrade_(std::move(wants_upgrade)),
       on_upgrade_(std::move(on_upgrade)),
       acceptor_(ex),
       connections_(opts_.max_connections, opts_.max_connections_per_address),
-      uploads_(opts_.max_body_bytes_in_flight) {}
+      uploads_(opts_.max_body_bytes_in_flight, opts_.max_body_bytes_per_client) {}
+
+namespace {
+
+net::awaitable<request_plan> plan_to(std::function<net::awaitable<response>(request)> respond) {
+  request_plan plan;
+  plan.respond = std::move(respond);
+  co_return plan;
+}
+
+request_planner take_every_request(http_server::handler h) {
+  return [h = std::move(h)](const request&, std::string client) {
+    return plan_to([h, client = std::move(client)](request req) { return h(std::move(req), client); });
+  };
+}
+
+}  // namespace
+
+http_server::http_server(net::any_io_executor ex, server_options opts, handler h, upgrade_filter wants_upgrade,
+                         upgrade_handler on_upgrade)
+    : http_server(ex, std::move(opts), take_every_request(std::move(h)), std::move(wants_upgrade),
+                  std::move(on_upgrade)) {}
 
 http_server::~http_server() { stop(); }
 
@@ -261,6 +284,35 @@ net::awaitable<void> http_server::refuse(tcp::socket socket, connection_limits::
   if (!ec) co_await drain(stream, linger, 64 * 1024);
 }
 
+http_server::takeover http_server::taken_over(const request& header) const {
+  if (on_upgrade_ && wants_upgrade_ && beast::websocket::is_upgrade(header) && wants_upgrade_(header))
+    return takeover::upgrade;
+  if (on_stream_ && wants_stream_ && wants_stream_(header)) return takeover::stream;
+  return takeover::none;
+}
+
+namespace {
+
+// Writes the reply to a request of `version` (to a HEAD, the length without the body);
+// `res` closes the connection after it when `keep_alive` is false.
+net::awaitable<boost::system::error_code> write_reply(beast::tcp_stream& stream, response& res, unsigned version,
+                                                      bool keep_alive, bool head, std::chrono::milliseconds timeout) {
+  res.version(version);
+  if (!keep_alive) res.keep_alive(false);
+  if (head) {
+    // A HEAD reply announces the body's length but must not carry it.
+    auto length = res.body().size();
+    res.body().clear();
+    res.content_length(length);
+  }
+  stream.expires_after(timeout);
+  boost::system::error_code ec;
+  co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+  co_return ec;
+}
+
+}  // namespace
+
 // `slot` counts the connection against the caps for as long as this coroutine runs.
 net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] connection_limits::slot slot,
                                           std::string client_address) {
@@ -269,31 +321,61 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
   bool first = true;
   for (;;) {
     http::request_parser<http::string_body> parser;
-    parser.body_limit(boost::none);  // decided below, once the header says where it goes
+    parser.body_limit(boost::none);  // decided below, once the plan says where it goes
     parser.header_limit(16 * 1024);
     // The first request must come promptly; later ones may wait for the idle timeout.
     stream.expires_after(first ? opts_.read_timeout : opts_.idle_timeout);
     first = false;
     boost::system::error_code ec;
-    // The body's bytes, held from before its read until the reply is written.
+    // An upload's bytes, held from before its read until the reply is written.
     upload_budget::reservation body_bytes;
+    request_plan plan;
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (!ec && !framed_unambiguously(parser.get())) ec = http::error::bad_transfer_encoding;
+    const auto takes = ec ? takeover::none : taken_over(parser.get());
+    if (!ec && takes == takeover::none) {
+      // Who calls, and whether they may, from the header alone: the body waits.
+      auto planning = planner_(parser.get(), client_address);
+      plan = co_await std::move(planning);
+      if (plan.refusal) {
+        // A body left unread cannot be told from the next request: close after it.
+        const auto& header = parser.get();
+        const bool body_unread = !parser.is_done();
+        const bool keep_alive = header.keep_alive() && !body_unread;
+        const bool head = header.method() == http::verb::head;
+        auto writing = write_reply(stream, *plan.refusal, header.version(), keep_alive, head, opts_.read_timeout);
+        ec = co_await std::move(writing);
+        if (!ec && body_unread) co_await drain(stream);
+        if (ec || !plan.refusal->keep_alive()) break;
+        continue;
+      }
+    }
     if (!ec) {
-      const std::size_t limit = opts_.body_limit_for ? opts_.body_limit_for(parser.get()) : opts_.body_limit;
+      const std::size_t limit = plan.body_limit ? plan.body_limit : opts_.body_limit;
       auto length = parser.content_length();
       const std::size_t wanted = parser.is_done() ? 0 : length ? *length : limit;
+      auto verdict = upload_budget::verdict::reserved;
       if (length && *length > limit) {
         ec = http::error::body_limit;
-      } else if (!uploads_.try_reserve(wanted, body_bytes)) {
-        spdlog::debug("http: refused a {}-byte body: {} of {} bytes in flight", wanted, uploads_.used(),
-                      opts_.max_body_bytes_in_flight);
-        auto res = refusal(http::status::service_unavailable, "Too many uploads in progress; retry later");
+      } else if (plan.upload) {
+        std::vector<std::string> owners{"address " + client_address};
+        if (!plan.upload_owner.empty()) owners.push_back("user " + plan.upload_owner);
+        verdict = uploads_.try_reserve(wanted, owners, body_bytes);
+      }
+      if (verdict != upload_budget::verdict::reserved) {
+        spdlog::debug("http: refused a {}-byte upload from {}: {} of {} bytes in flight, {} from this address", wanted,
+                      client_address, uploads_.used(), opts_.max_body_bytes_in_flight,
+                      uploads_.used_by("address " + client_address));
+        auto res = verdict == upload_budget::verdict::budget_full
+                       ? refusal(http::status::service_unavailable, "Too many uploads in progress; retry later")
+                       : refusal(http::status::too_many_requests,
+                                 "Too many uploads in progress from your address or user; retry later");
         stream.expires_after(opts_.read_timeout);
         co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
         if (!ec) co_await drain(stream);
         break;
-      } else {
+      }
+      if (!ec) {
         parser.body_limit(limit);
         if (!parser.is_done()) {
           co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
@@ -313,16 +395,11 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       break;
     }
     request req = parser.release();
-    if (on_upgrade_ && beast::websocket::is_upgrade(req) && wants_upgrade_ && wants_upgrade_(req)) {
+    if (takes != takeover::none) {
       stream.expires_never();
-      body_bytes = {};  // what it holds from now on is its own business
-      co_await on_upgrade_(std::move(stream), std::move(req));
-      co_return;
-    }
-    if (on_stream_ && wants_stream_ && wants_stream_(req)) {
-      stream.expires_never();
-      body_bytes = {};
-      co_await on_stream_(std::move(stream), std::move(req));
+      auto& hook = takes == takeover::upgrade ? on_upgrade_ : on_stream_;
+      auto running = hook(std::move(stream), std::move(req));
+      co_await std::move(running);
       co_return;
     }
     // The handler may take long (a long-poll); the read deadline does not apply to it.
@@ -330,17 +407,10 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     const bool keep_alive = req.keep_alive();
     const auto version = req.version();
     const bool head = req.method() == http::verb::head;
-    response res = co_await handler_(std::move(req), client_address);
-    res.version(version);
-    if (!keep_alive) res.keep_alive(false);
-    if (head) {
-      // A HEAD reply announces the body's length but must not carry it.
-      auto length = res.body().size();
-      res.body().clear();
-      res.content_length(length);
-    }
-    stream.expires_after(opts_.read_timeout);
-    co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+    auto answering = plan.respond(std::move(req));
+    response res = co_await std::move(answering);
+    auto writing = write_reply(stream, res, version, keep_alive, head, opts_.read_timeout);
+    ec = co_await std::move(writing);
     if (ec || !res.keep_alive()) break;
   }
   boost::system::error_code ignored;

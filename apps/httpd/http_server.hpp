@@ -16,6 +16,7 @@
 
 #include "httpd/connection_limits.hpp"
 #include "httpd/http_types.hpp"
+#include "httpd/request_plan.hpp"
 #include "httpd/upload_budget.hpp"
 
 namespace drover::httpd {
@@ -26,10 +27,8 @@ struct server_options {
   // The setting `bind` came from, for start()'s errors (BIND, WORKERS_BIND, METRICS_BIND).
   std::string bind_setting = "BIND";
   std::uint16_t port = 0;
-  std::size_t body_limit = 1024 * 1024;  // larger bodies get 413
-  // When set, the body limit of each request, decided from its header (method and
-  // target); body_limit is then unused. Lets one route take larger bodies than the rest.
-  std::function<std::size_t(const request& header)> body_limit_for;
+  // Larger bodies get 413; a request_plan may set another limit for its request.
+  std::size_t body_limit = 1024 * 1024;
   std::chrono::milliseconds read_timeout{15000};  // a request must arrive within this
   std::chrono::milliseconds idle_timeout{60000};  // idle keep-alive connections close
   // Connections served at once (WebSockets and streams included), in total and from
@@ -38,11 +37,14 @@ struct server_options {
   // Behind a reverse proxy every client has the proxy's address: raise the second.
   std::size_t max_connections = 1000;
   std::size_t max_connections_per_address = 100;
-  // Bytes that request bodies may hold in memory together, from the start of their
-  // read until their reply is written. A body that does not fit in what is left (its
-  // Content-Length, or its body limit when chunked) gets 503 with Retry-After.
-  // 0: no limit. Keep it at least as large as the largest body limit.
+  // Bytes that uploads (requests whose plan says `upload`) may hold in memory together,
+  // from the start of their read until their reply is written. An upload that does not
+  // fit in what is left (its Content-Length, or its body limit when chunked) gets 503
+  // with Retry-After. 0: no limit. Keep it at least as large as the largest upload limit.
   std::size_t max_body_bytes_in_flight = 256 * 1024 * 1024;
+  // What the uploads of one client address, and of one upload_owner (a user), may hold
+  // of that at once; beyond it 429 with Retry-After. 0: no per-client limit.
+  std::size_t max_body_bytes_per_client = 0;
 };
 
 // The IP address of the connection's peer as text, as handlers get it; empty when the
@@ -50,17 +52,22 @@ struct server_options {
 std::string peer_address(const boost::beast::tcp_stream& stream);
 
 // Session loop (one coroutine per connection):
-//  1. read a request within read_timeout (idle_timeout between keep-alive requests):
-//     the header, then the body limited to body_limit or body_limit_for(header); beyond
-//     it 413, and the rest of the upload is read and dropped for a moment so that the
-//     client, still sending, sees the answer rather than a reset connection;
-//  2. a WebSocket upgrade the upgrade hook accepts, or a request the stream hook
-//     accepts, takes the connection over; everything else goes to the handler;
-//  3. write the reply and loop while keep-alive.
-// Malformed requests get a JSON 400 and the connection is closed.
+//  1. read a request's header within read_timeout (idle_timeout between keep-alive
+//     requests);
+//  2. unless the upgrade or stream hook wants it, ask the planner for its plan
+//     (request_plan.hpp). A refusal is answered at once: the body is never read, and
+//     when one was announced the connection closes;
+//  3. read the body, limited to the plan's body limit (body_limit for the hooks'
+//     requests); beyond it 413. An upload first reserves its bytes (upload_budget.hpp):
+//     503 when the budget is full, 429 when its client's share is;
+//  4. a WebSocket upgrade the upgrade hook accepts, or a request the stream hook
+//     accepts, takes the connection over; everything else goes to the plan's respond;
+//  5. write the reply and loop while keep-alive.
+// Malformed requests get a JSON 400 and the connection is closed. Whenever a body is
+// refused unread, what the client still sends is read and dropped for a moment, so
+// that the client, busy sending, sees the answer rather than a reset connection.
 // Before step 1 a connection over max_connections or max_connections_per_address is
-// answered 503 or 429 and closed; between the header and the body, a body that does
-// not fit in max_body_bytes_in_flight is answered 503 and the connection closed.
+// answered 503 or 429 and closed.
 // Thread safety: runs on one executor; not thread-safe.
 class http_server {
  public:
@@ -71,6 +78,9 @@ class http_server {
   using upgrade_filter = std::function<bool(const request&)>;
   using upgrade_handler = std::function<boost::asio::awaitable<void>(boost::beast::tcp_stream, request)>;
 
+  http_server(boost::asio::any_io_executor ex, server_options opts, request_planner plan,
+              upgrade_filter wants_upgrade = {}, upgrade_handler on_upgrade = {});
+  // For servers that take every request alike: each gets body_limit, none is an upload.
   http_server(boost::asio::any_io_executor ex, server_options opts, handler h, upgrade_filter wants_upgrade = {},
               upgrade_handler on_upgrade = {});
   ~http_server();
@@ -86,7 +96,7 @@ class http_server {
   void stop();
   std::uint16_t port() const;
 
-  // Connections being served, and request-body bytes reserved, right now.
+  // Connections being served, and upload bytes reserved, right now.
   std::size_t connection_count() const { return connections_.open(); }
   std::size_t body_bytes_in_flight() const { return uploads_.used(); }
 
@@ -95,12 +105,15 @@ class http_server {
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, connection_limits::slot slot,
                                        std::string client_address);
   boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket, connection_limits::verdict why);
+  // Whether the upgrade or the stream hook takes this request over.
+  enum class takeover { none, upgrade, stream };
+  takeover taken_over(const request& header) const;
   // Refusals answered at once; beyond, refused connections are closed unanswered.
   std::size_t max_refusing() const { return std::max<std::size_t>(opts_.max_connections, 64); }
 
   boost::asio::any_io_executor ex_;
   server_options opts_;
-  handler handler_;
+  request_planner planner_;
   upgrade_filter wants_upgrade_;
   upgrade_handler on_upgrade_;
   upgrade_filter wants_stream_;

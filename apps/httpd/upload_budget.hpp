@@ -1,22 +1,30 @@
-// upload_budget.hpp - the bytes that request bodies being read may hold in memory, all together.
+// upload_budget.hpp - the bytes that uploads being read may hold in memory, all together and per client.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace drover::httpd {
 
-// A budget shared by all connections of one HTTP server: before it reads a body,
-// the server reserves what the body may grow to (its Content-Length, or the
-// route's body limit when the length is not declared). A reservation that does not
-// fit is refused, so many parallel uploads cannot together exhaust memory, while
-// one upload up to the route's limit always fits in an idle server (when the
-// budget is at least that limit).
+// A budget shared by the uploads of one HTTP server: before it reads an upload's body,
+// the server reserves what the body may grow to (its Content-Length, or the route's
+// body limit when the length is not declared). A reservation that does not fit is
+// refused, so many parallel uploads cannot together exhaust memory, while one upload
+// up to the route's limit always fits in an idle server (when the budget is at least
+// that limit).
+//
+// Each reservation also names its owners (the client's address, its user), and no
+// owner may hold more than `per_owner` bytes at once: one client, however many
+// connections it opens, leaves the rest of the budget to everyone else.
 //
 // Thread safety: none; used from the server's one executor. Reservations may
 // outlive the budget object.
 class upload_budget {
  public:
+  struct ledger;
+
   // Bytes held by one request until it is destroyed (the request was answered).
   class reservation {
    public:
@@ -30,24 +38,31 @@ class upload_budget {
 
    private:
     friend class upload_budget;
-    reservation(std::shared_ptr<std::size_t> used, std::size_t bytes) : used_(std::move(used)), bytes_(bytes) {}
+    reservation(std::shared_ptr<ledger> book, std::size_t bytes, std::vector<std::string> owners);
     void release();
-    std::shared_ptr<std::size_t> used_;
+    std::shared_ptr<ledger> book_;
     std::size_t bytes_ = 0;
+    std::vector<std::string> owners_;
   };
 
-  // A budget of 0 means no limit.
-  explicit upload_budget(std::size_t total) : total_(total), used_(std::make_shared<std::size_t>(0)) {}
+  enum class verdict { reserved, budget_full, owner_full };
 
-  // Reserves `bytes`; returns false, and leaves `held` empty, when they do not fit
-  // in what is left. Zero bytes always fit.
-  bool try_reserve(std::size_t bytes, reservation& held);
+  // 0 means no limit, for either.
+  explicit upload_budget(std::size_t total, std::size_t per_owner = 0);
 
-  std::size_t used() const { return *used_; }
+  // Reserves `bytes` for `owners` (any spelling, used as keys); fills `held` only when
+  // they fit both in what is left of the total and in what each owner has left. Zero
+  // bytes always fit.
+  verdict try_reserve(std::size_t bytes, const std::vector<std::string>& owners, reservation& held);
+  bool try_reserve(std::size_t bytes, reservation& held) { return try_reserve(bytes, {}, held) == verdict::reserved; }
+
+  std::size_t used() const;
+  std::size_t used_by(const std::string& owner) const;
 
  private:
   std::size_t total_;
-  std::shared_ptr<std::size_t> used_;
+  std::size_t per_owner_;
+  std::shared_ptr<ledger> book_;
 };
 
 }  // namespace drover::httpd

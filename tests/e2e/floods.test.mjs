@@ -1,5 +1,6 @@
 // floods.test.mjs - no single client exhausts the API: a burst over the rate limit, 10,000
 // Socket.IO joins in one polling POST, 500 idle sockets, 50 parallel maximum-size uploads;
+// connections that announce uploads and never send them; a history too large for one reply;
 // and, with small limits, Socket.IO sessions from one address and conversations started by
 // joins.
 // Each flood is bounded in count and time, the API's memory stays under a stated bound,
@@ -8,6 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import net from 'node:net';
 import { startSystem, waitFor } from './system.mjs';
 import { onCleanup } from '../interop/support.mjs';
 import { HsIssuer } from './tokens.mjs';
@@ -103,8 +106,9 @@ test('no single client exhausts the API', { timeout: 180000 }, async () => {
   await honestRoundTrip(sys.base, hs.token('honest-3'), 'honest-3');
   for (const s of idle) s.close();
 
-  // 4. 50 parallel maximum-size uploads: the ones beyond the bytes-in-flight budget get 503
-  //    with Retry-After at once, the rest are stored; an honest upload then goes through.
+  // 4. 50 parallel maximum-size uploads from one address: the ones beyond the address's
+  //    share of the bytes-in-flight budget get 429 (beyond the budget 503) with
+  //    Retry-After at once, the rest are stored; an honest upload then goes through.
   const body = Buffer.alloc(2 * MiB - 1024, 'a');
   const uploads = await Promise.all(Array.from({ length: 50 }, (_, i) => fetch(
     `${sys.base}/api/documents?conversationId=big-${i}&filename=big.txt`,
@@ -113,7 +117,7 @@ test('no single client exhausts the API', { timeout: 180000 }, async () => {
   const counts = {};
   for (const u of uploads) counts[u.status] = (counts[u.status] || 0) + 1;
   assert.ok(counts[202] >= 1, `some uploads are stored: ${JSON.stringify(counts)}`);
-  for (const u of uploads) assert.ok([202, 503, 0].includes(u.status), `upload answered ${JSON.stringify(u)}`);
+  for (const u of uploads) assert.ok([202, 429, 503, 0].includes(u.status), `upload answered ${JSON.stringify(u)}`);
   const honest = await fetch(`${sys.base}/api/documents?conversationId=honest-doc&filename=a.txt`, {
     method: 'POST', headers: { 'content-type': 'text/plain', authorization: `Bearer ${hs.token('honest-4')}` }, body: 'small',
   });
@@ -123,6 +127,133 @@ test('no single client exhausts the API', { timeout: 180000 }, async () => {
   clearInterval(sampler);
   assert.ok(peak < RSS_BOUND, `the API's RSS peaked at ${(peak / MiB).toFixed(1)} MiB, over ${RSS_BOUND / MiB} MiB`);
   console.log(`# floods: API RSS peak ${(peak / MiB).toFixed(1)} MiB; uploads ${JSON.stringify(counts)}`);
+});
+
+// A connection from `from` that sends `text` and waits up to `ms` for the start of an
+// answer: {status} (the answer's, null when none came) and {ended} (the server closed);
+// the socket stays open until the test ends.
+function rawRequest(port, text, { from = '127.0.0.1', ms = 400 } = {}) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port, localAddress: from }, () => socket.write(text));
+    onCleanup(() => socket.destroy());
+    let got = '';
+    const result = { socket, status: null, ended: false };
+    result.closed = new Promise((closed) => socket.on('close', () => { result.ended = true; closed(); }));
+    const timer = setTimeout(() => resolve(result), ms);
+    socket.on('data', (d) => {
+      got += d;
+      const m = /^HTTP\/1\.1 (\d+)/.exec(got);
+      if (m && result.status === null) { result.status = Number(m[1]); clearTimeout(timer); resolve(result); }
+    });
+    socket.on('error', () => {});
+  });
+}
+
+const uploadHead = (length, token) => `POST /api/documents?conversationId=hog&filename=a.txt HTTP/1.1\r\nHost: x\r\n`
+  + `Content-Type: text/plain\r\n${token ? `Authorization: Bearer ${token}\r\n` : ''}Content-Length: ${length}\r\n\r\n`;
+
+function signedWebhook(secret, id, body) {
+  const text = JSON.stringify(body);
+  const timestamp = Math.floor(Date.now() / 1000);
+  const sig = createHmac('sha256', secret).update(`${id}.${timestamp}.${text}`).digest('base64');
+  return { method: 'POST', body: text, headers: { 'content-type': 'application/json', 'webhook-id': id,
+    'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${sig}` } };
+}
+
+// The review's budget hog: connections announcing 20 MiB uploads without a token, never
+// sending them, held all of MAX_UPLOAD_BYTES_IN_FLIGHT, and every chat send and signed
+// webhook got 503. Now a request is admitted from its header before any of its body is
+// held, small bodies never wait for the upload budget, and one address or user holds at
+// most its share (here a quarter of 24 MiB: three 2 MiB uploads).
+test('announced uploads: refused unread without a token, one share per client, chat and webhooks unaffected', { timeout: 60000 }, async () => {
+  const hs = new HsIssuer();
+  const secret = 'hog-secret-not-dev-0123456789abcdef0123456789';
+  const sys = await startSystem({
+    env: {
+      AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: secret,
+      DOCUMENT_MAX_BYTES: String(2 * MiB), MAX_UPLOAD_BYTES_IN_FLIGHT: String(24 * MiB), MAX_CONNECTIONS_PER_IP: '1000',
+    },
+  });
+  const port = sys.apiPort;
+
+  // 1. Without a token: 401 before a byte of the body is sent, and the connection closes.
+  const hogs = await Promise.all(Array.from({ length: 40 }, () => rawRequest(port, uploadHead(2 * MiB), { ms: 3000 })));
+  assert.deepEqual([...new Set(hogs.map((h) => h.status))], [401]);
+  const big = await rawRequest(port, 'POST /api/chat/send HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+    + `Content-Length: ${20 * MiB}\r\n\r\n`, { ms: 3000 });
+  assert.equal(big.status, 401, 'refused from its header, not read up to BODY_LIMIT (413)');
+  await Promise.all([...hogs, big].map((h) => h.closed));
+
+  // 2. With a token, from one address: three 2 MiB uploads are held, the fourth is over
+  //    the address's share; the same user elsewhere is over the user's.
+  const hog = hs.token('hog');
+  const held = [];
+  for (let i = 0; i < 3; i++) held.push(await rawRequest(port, uploadHead(2 * MiB, hog)));
+  assert.deepEqual(held.map((h) => h.status), [null, null, null], 'waiting for their bodies');
+  assert.equal((await rawRequest(port, uploadHead(2 * MiB, hs.token('hog-2')), { ms: 3000 })).status, 429);
+  assert.equal((await rawRequest(port, uploadHead(2 * MiB, hog), { from: '127.0.0.2', ms: 3000 })).status, 429);
+  const elsewhere = await rawRequest(port, `${uploadHead(5, hs.token('carol'))}hello`, { from: '127.0.0.3', ms: 5000 });
+  assert.equal(elsewhere.status, 202, 'another client uploads');
+
+  // 3. Meanwhile a chat send and a signed webhook are served.
+  const sent = await send(sys.base, hs.token('alice'), 'alice-1');
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  const hook = await fetch(`${sys.base}/api/webhooks/job-completed`, signedWebhook(secret, 'msg-hog',
+    { jobId: 'hog-job', conversationId: 'alice-1', result: { response: 'answered' } }));
+  assert.equal(hook.status, 200, await hook.text());
+  for (const h of held) h.socket.destroy();
+});
+
+// The review's history: ~230 messages of 32 KiB of control characters made a 34-39 MB
+// reply (each 192 KiB as JSON). A reply is now at most ?limit= messages (100 by default)
+// and about 1 MiB of them; hasMore and nextBefore page back through the rest.
+test('a conversation\'s history comes in pages bounded in messages and in bytes', { timeout: 60000 }, async () => {
+  const hs = new HsIssuer();
+  const secret = 'page-secret-not-dev-0123456789abcdef0123456789';
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: secret } });
+  const alice = hs.token('alice');
+  const get = async (query = '') => {
+    const res = await fetch(`${sys.base}/api/conversations/paged/messages${query}`, { headers: { authorization: `Bearer ${alice}` } });
+    const text = await res.text();
+    return { status: res.status, size: text.length, body: JSON.parse(text) };
+  };
+  const sent = await send(sys.base, alice, 'paged', 'start');
+  assert.equal(sent.status, 200);
+  await waitFor(async () => (await get()).body.messages.length === 2, { what: 'the answer' });
+  const control = '\u0001'.repeat(32 * 1024);
+  for (let i = 0; i < 12; i++) {
+    const res = await fetch(`${sys.base}/api/webhooks/job-completed`, signedWebhook(secret, `msg-${i}`,
+      { jobId: `big-${i}`, conversationId: 'paged', result: { response: control } }));
+    assert.equal(res.status, 200);
+  }
+
+  // By bytes: five 192 KiB messages fit in 1 MiB; the newest come first.
+  const first = await get();
+  assert.equal(first.body.conversationId, 'paged');
+  assert.equal(first.body.messages.length, 5);
+  assert.ok(first.size < 1.1 * MiB, `a page of ${first.size} bytes`);
+  assert.equal(first.body.hasMore, true);
+  assert.equal(first.body.nextBefore, first.body.messages[0].id);
+  assert.deepEqual(first.body.messages.map((m) => m.jobId), ['big-7', 'big-8', 'big-9', 'big-10', 'big-11']);
+
+  // The cursor walks back to the first message, each one once, in order.
+  const all = [...first.body.messages];
+  let page = first.body;
+  while (page.hasMore) {
+    page = (await get(`?before=${page.nextBefore}`)).body;
+    all.unshift(...page.messages);
+  }
+  assert.equal(page.nextBefore, null);
+  assert.equal(all.length, 14);
+  assert.deepEqual(all.map((m) => m.id), [...all.map((m) => m.id)].sort((a, b) => a - b));
+  assert.equal(all[0].content, 'start');
+
+  // By count: ?limit= up to 200.
+  const two = (await get('?limit=2')).body;
+  assert.deepEqual(two.messages.map((m) => m.jobId), ['big-10', 'big-11']);
+  assert.equal(two.hasMore, true);
+  assert.equal((await get(`?limit=3&before=${all[2].id}`)).body.messages.length, 2);
+  for (const bad of ['?limit=0', '?limit=201', '?limit=x', '?before=abc']) assert.equal((await get(bad)).status, 400, bad);
 });
 
 test('Socket.IO: one address cannot take every session, and joins cannot pile up conversations', { timeout: 60000 }, async () => {

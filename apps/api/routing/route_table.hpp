@@ -3,6 +3,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,10 @@ struct route {
   route_access access = route_access::open;
   std::function<boost::asio::awaitable<httpd::response>(route_request&)> handler;
   route_budget budget = route_budget::none;
+  // Non-zero for a route that takes uploads: its body limit, and its body is counted
+  // against the server's upload budget (MAX_UPLOAD_BYTES_IN_FLIGHT, and the client's
+  // and the user's share of it). 0: the body limit (BODY_LIMIT) and no budget.
+  std::size_t upload_limit = 0;
   // The pattern split at '/', for matching ("" for "/").
   std::vector<std::string> parts;
 };

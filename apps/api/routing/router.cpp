@@ -3,10 +3,9 @@
 
 #include <boost/url/parse.hpp>
 
-#include <chrono>
 #include <optional>
+#include <utility>
 
-#include "api/error_reply.hpp"
 #include "api/http_error.hpp"
 #include "api/routing/gatekeeper.hpp"
 
@@ -16,22 +15,39 @@ namespace drover::api {
 
 namespace http = httpd::http;
 
+namespace {
+
+// The target's path segments; "/" is one empty segment, as its pattern. Throws http_error.
+std::vector<std::string> segments_of(const boost::urls::url_view& url) {
+  std::vector<std::string> segments;
+  for (auto s : url.segments()) segments.push_back(s);
+  if (segments.empty()) segments.emplace_back();
+  return segments;
+}
+
+boost::urls::url_view parsed_target(const httpd::request& req) {
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (!url) throw http_error(http::status::bad_request, "Malformed request target");
+  return *url;
+}
+
+}  // namespace
+
 router::router(route_table routes, gatekeeper& gate, httpd::http_metrics* stats)
     : routes_(std::move(routes)), gate_(gate), stats_(stats) {}
 
-net::awaitable<httpd::response> router::handle(const httpd::request& req, std::string_view client_address) {
+void router::observe(const httpd::request& req, const std::string& pattern, const httpd::response& res,
+                     std::chrono::steady_clock::time_point started) {
+  if (stats_) stats_->observe(req.method(), pattern, res.result_int(), std::chrono::steady_clock::now() - started);
+}
+
+net::awaitable<httpd::request_plan> router::plan(const httpd::request& header, std::string client_address) {
   const auto started = std::chrono::steady_clock::now();
   std::string pattern = "unmatched";
   error_reply_policy policy;
-  std::optional<httpd::response> res;
   std::exception_ptr failure;
   try {
-    auto url = boost::urls::parse_origin_form(req.target());
-    if (!url) throw http_error(http::status::bad_request, "Malformed request target");
-    std::vector<std::string> segments;
-    for (auto s : url->segments()) segments.push_back(s);
-    if (segments.empty()) segments.emplace_back();  // "/" is one empty segment, as its pattern
-    auto m = routes_.find(req.method(), segments);
+    const auto m = routes_.find(header.method(), segments_of(parsed_target(header)));
     pattern = m.pattern;
     if (!m.found) {
       if (!m.allow.empty())
@@ -40,19 +56,53 @@ net::awaitable<httpd::response> router::handle(const httpd::request& req, std::s
     }
     const route& r = *m.found;
     policy.job_state_errors = r.access == route_access::operator_read || r.access == route_access::operator_act;
-    route_request rr{req, *url, {}, {}, client_address};
+    std::vector<std::pair<std::string, std::string>> params;
     std::size_t next = 0;
     for (const auto& part : r.parts) {
-      if (!part.empty() && part.front() == ':') rr.params.emplace_back(part.substr(1), m.params[next++]);
+      if (!part.empty() && part.front() == ':') params.emplace_back(part.substr(1), m.params[next++]);
     }
-    rr.who = co_await gate_.admit(r, req, client_address);
+    auto who = co_await gate_.admit(r, header, client_address);
+    httpd::request_plan p;
+    p.body_limit = r.upload_limit;  // 0, the server's body limit, for every other route
+    p.upload = r.upload_limit != 0;
+    p.upload_owner = who.user;
+    p.respond = [this, &r, params = std::move(params), who, client_address, started,
+                 policy](httpd::request req) mutable {
+      return respond(r, std::move(params), std::move(who), std::move(client_address), std::move(req), started, policy);
+    };
+    co_return p;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  httpd::request_plan refused;
+  refused.refusal = error_reply(header, failure, policy);
+  observe(header, pattern, *refused.refusal, started);
+  co_return refused;
+}
+
+net::awaitable<httpd::response> router::respond(const route& r, std::vector<std::pair<std::string, std::string>> params,
+                                                caller who, std::string client_address, httpd::request req,
+                                                std::chrono::steady_clock::time_point started,
+                                                error_reply_policy policy) {
+  std::optional<httpd::response> res;
+  std::exception_ptr failure;
+  try {
+    route_request rr{req, parsed_target(req), std::move(params), std::move(who), std::move(client_address)};
     res = co_await r.handler(rr);
   } catch (...) {
     failure = std::current_exception();
   }
   if (!res) res = error_reply(req, failure, policy);
-  if (stats_) stats_->observe(req.method(), pattern, res->result_int(), std::chrono::steady_clock::now() - started);
+  observe(req, r.pattern, *res, started);
   co_return std::move(*res);
+}
+
+net::awaitable<httpd::response> router::handle(const httpd::request& req, std::string_view client_address) {
+  auto planning = plan(req, std::string(client_address));
+  auto p = co_await std::move(planning);
+  if (p.refusal) co_return std::move(*p.refusal);
+  auto answering = p.respond(req);
+  co_return co_await std::move(answering);
 }
 
 }  // namespace drover::api

@@ -28,7 +28,8 @@
   std::optional<std::int64_t> add_message_once(const std::string& idempotency_key, const std::string& conversation_id, \
                                                const std::string& role, const std::string& content,                    \
                                                std::optional<std::string> job_id) override;                            \
-  std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit) override;                  \
+  std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit,                            \
+                                     std::optional<std::int64_t> before) override;                                     \
   void put_assessment(const std::string& user_id, const std::string& json) override;                                   \
   std::optional<std::string> get_assessment(const std::string& user_id) override;                                      \
   void record_job_logs(const std::vector<job_log_update>& batch) override;                                             \
@@ -48,6 +49,9 @@
                                                   std::size_t limit) override;
 
 namespace drover::app::detail {
+
+// list_messages's `before` when none is given: above every message id.
+inline constexpr std::int64_t no_message_after = std::numeric_limits<std::int64_t>::max();
 
 // A row limit as the databases take it: a size_t past int64's range reads as "all".
 inline std::int64_t clamp_limit(std::size_t limit) {

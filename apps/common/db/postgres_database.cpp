@@ -120,7 +120,7 @@ const std::vector<statement>& statements() {
       {"conversation_owner", "SELECT user_id FROM conversations WHERE id = $1"},
       {"list_messages",
        "SELECT id, conversation_id, role, content, job_id, " DROVER_PG_MS("created_at") " FROM ("
-       " SELECT * FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2::bigint"
+       " SELECT * FROM messages WHERE conversation_id = $1 AND id < $3::bigint ORDER BY id DESC LIMIT $2::bigint"
        ") AS newest ORDER BY id ASC"},
       {"put_assessment",
        "INSERT INTO user_assessments (user_id, data, updated_at) VALUES ($1, $2::jsonb, " DROVER_PG_TS("$3") ") "
@@ -441,11 +441,13 @@ std::optional<std::int64_t> postgres_database::add_message_once(const std::strin
   return insert_message(idempotency_key, conversation_id, role, content, job_id);
 }
 
-std::vector<message> postgres_database::list_messages(const std::string& conversation_id, std::size_t limit) {
+std::vector<message> postgres_database::list_messages(const std::string& conversation_id, std::size_t limit,
+                                                      std::optional<std::int64_t> before) {
   return run(fmt::format("listing the messages of conversation '{}'", conversation_id), [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     std::vector<message> out;
-    for (const auto& row : tx.exec_prepared("list_messages", conversation_id, clamp_limit(limit))) {
+    const auto below = before.value_or(no_message_after);
+    for (const auto& row : tx.exec_prepared("list_messages", conversation_id, clamp_limit(limit), below)) {
       out.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
                      row[3].as<std::string>(), optional_as<std::string>(row[4]), row[5].as<std::int64_t>()});
     }

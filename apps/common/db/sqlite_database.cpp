@@ -162,14 +162,15 @@ std::optional<std::int64_t> sqlite_database::add_message_once(const std::string&
   return insert_message(idempotency_key, conversation_id, role, content, job_id);
 }
 
-std::vector<message> sqlite_database::list_messages(const std::string& conversation_id, std::size_t limit) {
+std::vector<message> sqlite_database::list_messages(const std::string& conversation_id, std::size_t limit,
+                                                    std::optional<std::int64_t> before) {
   std::lock_guard lock(mutex_);
   sqlite_query q(conn_,
                  "SELECT id, conversation_id, role, content, job_id, created_at FROM ("
-                 " SELECT * FROM messages WHERE conversation_id = ?1 ORDER BY id DESC LIMIT ?2"
+                 " SELECT * FROM messages WHERE conversation_id = ?1 AND id < ?3 ORDER BY id DESC LIMIT ?2"
                  ") ORDER BY id ASC",
                  fmt::format("listing the messages of conversation '{}'", conversation_id));
-  q.bind(conversation_id, clamp_limit(limit));
+  q.bind(conversation_id, clamp_limit(limit), before.value_or(no_message_after));
   std::vector<message> out;
   while (q.next()) {
     out.push_back({q.int64(0), q.text(1), q.text(2), q.text(3), q.optional_text(4), q.int64(5)});

@@ -1,6 +1,7 @@
 // http_server_test.cpp - the HTTP server's limits over real loopback sockets: the
-// connection caps (total, per address), the in-flight body budget, and the read
-// deadline that ends a slow-loris request.
+// connection caps (total, per address), the plan that refuses a request from its
+// header, the upload budget and each client's share of it, and the read deadline that
+// ends a slow-loris request.
 #include "httpd/http_server.hpp"
 
 #include <gtest/gtest.h>
@@ -27,15 +28,35 @@ using namespace std::chrono_literals;
 
 // A server on 127.0.0.1 running on its own thread; the test talks to it with
 // blocking sockets.
+net::awaitable<httpd::response> echo_size(httpd::request req) {
+  boost::json::object body{{"size", req.body().size()}};
+  co_return httpd::json_response(req, http::status::ok, body);
+}
+
+// The plan of a server with an upload route and a login: POST /upload is an upload of
+// up to 800 bytes, owned by the X-User header's user; a request with "X-Refuse: yes" is
+// answered 401 from its header; everything else takes the server's body limit.
+net::awaitable<httpd::request_plan> test_plan(const httpd::request& header, std::string) {
+  httpd::request_plan plan;
+  if (header["X-Refuse"] == "yes") {
+    plan.refusal = httpd::error_response(header, http::status::unauthorized, "Who are you?");
+    co_return plan;
+  }
+  if (header.target() == "/upload") {
+    plan.upload = true;
+    plan.body_limit = 800;
+    plan.upload_owner = std::string(header["X-User"]);
+  }
+  plan.respond = echo_size;
+  co_return plan;
+}
+
 class running_server {
  public:
   explicit running_server(httpd::server_options o) {
     o.bind = "127.0.0.1";
     o.port = 0;
-    server_.emplace(io_.get_executor(), o, [](httpd::request req, std::string) -> net::awaitable<httpd::response> {
-      boost::json::object body{{"size", req.body().size()}};
-      co_return httpd::json_response(req, http::status::ok, body);
-    });
+    server_.emplace(io_.get_executor(), o, test_plan);
     server_->start();
     port_ = server_->port();
     thread_ = std::thread([this] { io_.run(); });
@@ -155,27 +176,31 @@ TEST(HttpServer, RefusesConnectionsOverTheTotalAndPerAddressCaps) {
   EXPECT_EQ(c2.send(get_request).result(), http::status::ok);
 }
 
-TEST(HttpServer, RefusesABodyThatDoesNotFitInTheInFlightBudget) {
+std::string upload_header(std::size_t length, const std::string& user = "") {
+  return "POST /upload HTTP/1.1\r\nHost: t\r\nX-User: " + user + "\r\nContent-Length: " + std::to_string(length) +
+         "\r\n\r\n";
+}
+
+TEST(HttpServer, RefusesAnUploadThatDoesNotFitInTheInFlightBudget) {
   httpd::server_options o;
-  o.body_limit = 800;
   o.max_body_bytes_in_flight = 1000;
   running_server server(o);
 
   // An upload that stops half-way holds its 800 bytes.
   client slow(server.port());
-  slow.write(post_header(800) + std::string(100, 'a'));
+  slow.write(upload_header(800) + std::string(100, 'a'));
   for (int i = 0; i < 100 && server.body_bytes() != 800; ++i) std::this_thread::sleep_for(10ms);
   ASSERT_EQ(server.body_bytes(), 800u);
 
-  client refused(server.port());
-  auto busy = refused.send(post_header(500) + std::string(500, 'b'));
+  client refused(server.port(), "127.0.0.2");
+  auto busy = refused.send(upload_header(500) + std::string(500, 'b'));
   EXPECT_EQ(busy.result(), http::status::service_unavailable);
   EXPECT_EQ(busy[http::field::retry_after], "5");
   EXPECT_EQ(error_of(busy), "Too many uploads in progress; retry later");
   EXPECT_TRUE(refused.closed_by_server());
 
-  client fits(server.port());
-  EXPECT_EQ(fits.send(post_header(200) + std::string(200, 'c')).result(), http::status::ok);
+  client fits(server.port(), "127.0.0.2");
+  EXPECT_EQ(fits.send(upload_header(200) + std::string(200, 'c')).result(), http::status::ok);
   EXPECT_EQ(fits.send(get_request).result(), http::status::ok);  // no body: never refused
 
   // The slow upload completes, and its bytes are released with its reply.
@@ -185,13 +210,83 @@ TEST(HttpServer, RefusesABodyThatDoesNotFitInTheInFlightBudget) {
   for (int i = 0; i < 100 && server.body_bytes() != 0; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(server.body_bytes(), 0u);
   client again(server.port());
-  EXPECT_EQ(again.send(post_header(500) + std::string(500, 'b')).result(), http::status::ok);
+  EXPECT_EQ(again.send(upload_header(500) + std::string(500, 'b')).result(), http::status::ok);
 
-  // A chunked body has no declared length: it reserves the body limit.
+  // A chunked upload has no declared length: it reserves its body limit.
   client chunked(server.port());
-  auto res = chunked.send("POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  auto res =
+      chunked.send("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
   EXPECT_EQ(res.result(), http::status::ok);
   EXPECT_EQ(res.body(), R"({"size":3})");
+}
+
+// The review's budget hog: connections that announce large bodies and never send them
+// held the whole budget, and every other POST got 503. Bodies that are not uploads
+// spend none of it.
+TEST(HttpServer, BodiesThatAreNotUploadsNeverWaitForTheUploadBudget) {
+  httpd::server_options o;
+  o.max_body_bytes_in_flight = 800;
+  running_server server(o);
+  client hog(server.port(), "127.0.0.2");
+  hog.write(upload_header(800));
+  for (int i = 0; i < 100 && server.body_bytes() != 800; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(server.body_bytes(), 800u);
+
+  client other(server.port());
+  auto res = other.send(post_header(500) + std::string(500, 'x'));
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res.body(), R"({"size":500})");
+  EXPECT_EQ(server.body_bytes(), 800u);
+}
+
+// A request its plan refuses is answered from its header: the body it announces is
+// never read into memory (the answer comes before a byte of it is sent), and its
+// connection closes, since the unread body cannot be told from a next request.
+TEST(HttpServer, ARefusedRequestIsAnsweredBeforeItsBodyAndClosed) {
+  httpd::server_options o;
+  o.max_body_bytes_in_flight = 1000;
+  running_server server(o);
+  client c(server.port());
+  auto res = c.send("POST /upload HTTP/1.1\r\nHost: t\r\nX-Refuse: yes\r\nContent-Length: 20000000\r\n\r\n");
+  EXPECT_EQ(res.result(), http::status::unauthorized);
+  EXPECT_EQ(error_of(res), "Who are you?");
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_EQ(server.body_bytes(), 0u);
+  EXPECT_TRUE(c.closed_by_server());
+
+  // Without a body the connection stays for the next request.
+  client keep(server.port());
+  EXPECT_EQ(keep.send("GET /x HTTP/1.1\r\nHost: t\r\nX-Refuse: yes\r\n\r\n").result(), http::status::unauthorized);
+  EXPECT_EQ(keep.send(get_request).result(), http::status::ok);
+}
+
+// One address, or one user, holds at most its share of the budget; the rest is left to
+// the others.
+TEST(HttpServer, OneClientHoldsAtMostItsShareOfTheUploadBudget) {
+  httpd::server_options o;
+  o.max_body_bytes_in_flight = 2000;
+  o.max_body_bytes_per_client = 1000;
+  running_server server(o);
+  client first(server.port());
+  first.write(upload_header(800, "ann"));
+  for (int i = 0; i < 100 && server.body_bytes() != 800; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(server.body_bytes(), 800u);
+
+  // The same address, as another user: over the address's share.
+  client second(server.port());
+  auto res = second.send(upload_header(300, "bob") + std::string(300, 'b'));
+  EXPECT_EQ(res.result(), http::status::too_many_requests);
+  EXPECT_EQ(res[http::field::retry_after], "5");
+  EXPECT_EQ(error_of(res), "Too many uploads in progress from your address or user; retry later");
+  EXPECT_TRUE(second.closed_by_server());
+
+  // The same user from another address: over the user's share.
+  client moved(server.port(), "127.0.0.2");
+  EXPECT_EQ(moved.send(upload_header(300, "ann") + std::string(300, 'a')).result(), http::status::too_many_requests);
+
+  // Someone else, elsewhere, is served.
+  client other(server.port(), "127.0.0.3");
+  EXPECT_EQ(other.send(upload_header(800, "cid") + std::string(800, 'c')).result(), http::status::ok);
 }
 
 TEST(HttpServer, ASlowLorisRequestIsCutAtTheReadTimeout) {

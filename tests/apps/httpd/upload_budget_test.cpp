@@ -42,3 +42,23 @@ TEST(UploadBudget, ZeroMeansNoLimitAndHugeRequestsDoNotOverflow) {
   EXPECT_TRUE(small.try_reserve(5, b));
   EXPECT_FALSE(small.try_reserve(static_cast<std::size_t>(-1), c));
 }
+
+TEST(UploadBudget, EachOwnerHoldsAtMostItsShare) {
+  upload_budget budget(1000, 400);
+  upload_budget::reservation a, b, c, d;
+  EXPECT_EQ(budget.try_reserve(300, {"address 1", "user ann"}, a), upload_budget::verdict::reserved);
+  EXPECT_EQ(budget.try_reserve(200, {"address 1", "user bob"}, b), upload_budget::verdict::owner_full);
+  EXPECT_EQ(budget.try_reserve(200, {"address 2", "user ann"}, b), upload_budget::verdict::owner_full);
+  EXPECT_EQ(b.bytes(), 0u);
+  EXPECT_EQ(budget.try_reserve(400, {"address 2", "user bob"}, b), upload_budget::verdict::reserved);
+  EXPECT_EQ(budget.try_reserve(300, {"address 3"}, c), upload_budget::verdict::reserved);
+  EXPECT_EQ(budget.try_reserve(100, {"address 4"}, d), upload_budget::verdict::budget_full);
+  EXPECT_EQ(budget.used_by("user ann"), 300u);
+  a = {};
+  EXPECT_EQ(budget.used_by("user ann"), 0u);
+  EXPECT_EQ(budget.used_by("address 1"), 0u);
+  EXPECT_EQ(budget.try_reserve(300, {"address 1", "address 1"}, a), upload_budget::verdict::reserved);
+  EXPECT_EQ(budget.used_by("address 1"), 300u);  // named twice, counted once
+  a = {};
+  EXPECT_EQ(budget.used(), 700u);
+}

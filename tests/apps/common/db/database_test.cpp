@@ -154,6 +154,15 @@ TEST_P(database_test, messages_round_trip_oldest_first) {
   EXPECT_EQ(newest[0].id, id2);
   EXPECT_EQ(newest[1].id, id3);
 
+  // A page before a message: the newest of those older than it (the history's cursor).
+  auto older = db_->list_messages("c1", 1, id3);
+  ASSERT_EQ(older.size(), 1u);
+  EXPECT_EQ(older[0].id, id2);
+  auto rest = db_->list_messages("c1", 10, id2);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].id, id1);
+  EXPECT_TRUE(db_->list_messages("c1", 10, id1).empty());
+
   EXPECT_TRUE(db_->list_messages("nobody-here").empty());
 }
 

@@ -177,9 +177,11 @@ class database {
                                                        const std::string& content,
                                                        std::optional<std::string> job_id) = 0;
 
-  // The newest `limit` messages of the conversation, oldest first; empty when the
+  // The newest `limit` messages of the conversation (with `before`, the newest of those
+  // whose id is below it: the page before a message), oldest first; empty when the
   // conversation has none or does not exist.
-  virtual std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit = 100) = 0;
+  virtual std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit = 100,
+                                             std::optional<std::int64_t> before = std::nullopt) = 0;
 
   // POST /api/chat/send's database work in one call, so that a backend can do it in
   // one round trip: makes sure of the conversation (owned by user_id when new), reads
