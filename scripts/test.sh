@@ -93,12 +93,20 @@ example() {
     --logfile "$work/redis.log" >/dev/null 2>&1 &
   redis_pid=$!
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  local pc_flags
+  # Both ways a project finds the installed package: find_package, and pkg-config (the
+  # same program built by one compiler line, the way the README shows).
   cmake --install "$build" --prefix "$work/prefix" >/dev/null &&
     cmake -S examples/consumer -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null &&
     cmake --build "$work/consumer" -j 2 >/dev/null &&
-    PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs drover >/dev/null &&
     REDIS_URL="redis://127.0.0.1:$port" "$work/consumer/consumer" | tee "$work/consumer.out" &&
-    grep -q '"greeting":"hello, drover"' "$work/consumer.out"
+    grep -q '"greeting":"hello, drover"' "$work/consumer.out" &&
+    pc_flags=$(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs drover) &&
+    echo "pkg-config --cflags --libs drover: $pc_flags" &&
+    # shellcheck disable=SC2086 # the flags are words
+    "${CXX:-g++}" -O1 examples/consumer/main.cpp -o "$work/consumer-pc" $pc_flags &&
+    REDIS_URL="redis://127.0.0.1:$port" "$work/consumer-pc" | tee "$work/consumer-pc.out" &&
+    grep -q '"greeting":"hello, drover"' "$work/consumer-pc.out"
 }
 
 # Starts `cmake --build <args>` at the lowest priority in the background, as build <name>

@@ -1,4 +1,16 @@
 // drover.hpp - the whole public API of the drover library in one include.
+//
+// Logs: the library logs what it does on its own (a job retried or failed for good, a
+// job handed back at close, Redis lost and found again) through spdlog's default logger,
+// spdlog::default_logger(): unless the program sets another, that writes to stdout at
+// level info. drover has no logger of its own; before making queues and workers,
+// spdlog::set_level(spdlog::level::warn) quiets it and spdlog::set_default_logger(...)
+// sends it to your sinks (link the same spdlog: `pkg-config spdlog`). worker_events.hpp
+// reports the same outcomes to code.
+//
+// GCC 12 miscompiles a temporary inside a co_await full-expression (a braced
+// json::object{{...}} argument fails with "array used as initializer"; other temporaries
+// have been destroyed twice): name the arguments first, then co_await the call.
 #pragma once
 
 #include "drover/backoff.hpp"

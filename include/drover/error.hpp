@@ -12,8 +12,9 @@ namespace drover {
 // Why an operation failed. One convention for absence across the API: a lookup
 // (get_job, get_job_state, get_job_scheduler, dead_letter_queue::get, ...) returns
 // std::nullopt, a removal returns whether there was something to remove, and only a
-// command on one job (retry_job, promote, change_delay, update_progress, add_log,
-// update_data, dead_letter_queue::requeue) throws errc::job_not_found.
+// command on one job (retry_job, change_delay, update_progress, add_log, update_data,
+// dead_letter_queue::requeue) throws errc::job_not_found. promote is the exception, as
+// BullMQ's is: it looks only among delayed jobs, so a missing job gives not_in_state.
 enum class errc {
   redis_unavailable = 1,  // cannot connect, or the connection was lost
   redis_timeout,          // no reply within the command timeout

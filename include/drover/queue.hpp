@@ -163,7 +163,8 @@ class queue {
   boost::asio::awaitable<void> retry_job(std::string id, std::string state = "failed");
   // Moves every failed (or completed) job back to wait.
   boost::asio::awaitable<void> retry_jobs(std::string state = "failed");
-  // Moves a delayed job to wait now. Throws job_not_found or not_in_state.
+  // Moves a delayed job to wait now. Throws not_in_state when the job is not delayed,
+  // and also when it does not exist (as BullMQ's promote: it looks only in delayed).
   boost::asio::awaitable<void> promote(std::string id);
   // Moves every delayed job to wait now.
   boost::asio::awaitable<void> promote_jobs();

@@ -51,6 +51,8 @@ struct worker_options {
   std::int64_t metrics_max_data_points = 0;
   unsigned cpu_threads = 0;  // threads for blocking processors; 0: one per core
   // Time allowed to one attempt of a job that has no `timeout` of its own; 0: none.
+  // For a blocking processor it counts from when a pool thread starts the job, not
+  // while the job waits for one (its lock is renewed meanwhile).
   std::chrono::milliseconds default_timeout{0};
   // How often the worker looks for cancellation requests (queue::cancel) of the jobs it
   // runs; a request reaches the processor within this plus one round trip to Redis.
@@ -172,9 +174,17 @@ struct processor {
 //     cancelled through queue::cancel fails with the reason "cancelled" and is not
 //     retried. Either way the processor is told through job_context::cancel_reason().
 //     A job that fails for good is copied to worker_options::dead_letter_queue.
+//     The time of a blocking processor's job counts from when a pool thread starts it;
+//     with more jobs than cpu_threads the others wait for a thread (their locks
+//     renewed), and one cancelled while it waits never starts.
 //  3. close(grace): stop fetching, wait for running jobs up to `grace`, stop the rest
 //     (cancellation::shutdown) and hand them back to the wait list, release the
-//     connections. The destructor waits for blocking processors still on the pool.
+//     connections. A close() while another runs waits for that one (whose grace
+//     applies) and reports nothing itself: `closed` comes once.
+//     Destroying a worker without close() stops its running processors as close(0)
+//     does (cancellation::shutdown), but cannot hand their jobs back: they stay active
+//     until the stalled check moves them. Await close() first to hand them back. The
+//     destructor waits for blocking processors still on the pool.
 // When Redis goes away the worker keeps retrying with back-off and resumes by
 // itself; a result that cannot be recorded is retried until the lock would expire.
 // What happens along the way is reported through events() (worker_events.hpp).

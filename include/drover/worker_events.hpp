@@ -21,7 +21,8 @@ namespace drover {
 //   failed attempt; a retried job is active again). A job a close hands back to wait
 //   reports nothing more.
 // - A callback that throws is logged and ignored: it never fails the job or the worker.
-// - closed is the last call, once close() has released everything.
+// - closed is the last call, once close() has released everything; once only, even when
+//   close() is called again while it runs.
 struct worker_events {
   // The worker took the job and its attempt starts.
   std::function<void(const job&)> active;

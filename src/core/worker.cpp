@@ -52,7 +52,8 @@ worker::impl::impl(net::any_io_executor ex, std::string queue, processor proc, w
       lock_renewer(std::make_shared<detail::lock_renewer>(state)),
       stalled_checker(std::make_shared<detail::stalled_checker>(state)),
       cancel_watcher(std::make_shared<detail::cancel_watcher>(state, runner)),
-      heartbeat(std::make_shared<detail::heartbeat>(state, runner)) {}
+      heartbeat(std::make_shared<detail::heartbeat>(state, runner)),
+      close_finished(state->ex) {}
 
 worker::worker(net::any_io_executor ex, std::string queue, processor proc, worker_options opts) {
   detail::check_queue_name(queue);
@@ -66,10 +67,15 @@ worker::worker(net::any_io_executor ex, std::string queue, processor proc, worke
   impl_ = std::make_shared<impl>(std::move(ex), std::move(queue), std::move(proc), std::move(opts));
 }
 
+// Without close(), as close(0) would but without waiting: running processors are told
+// to stop (cancellation::shutdown: an asynchronous one's waits are cancelled, a blocking
+// one sees cancelled(), which also ends the wait for the pool below). Their jobs cannot be
+// handed back without a round trip: the stalled check moves them.
 worker::~worker() {
   if (!impl_) return;
   impl_->state->stop.fire();
   impl_->fetcher->quiet();
+  impl_->runner->stop_all(cancellation::shutdown);
   impl_->state->conn->close();
   impl_->fetcher->close();
   impl_->runner->join_pool();
@@ -92,10 +98,31 @@ void worker::start() {
   }
 }
 
+namespace {
+
+// Marks a close done however its coroutine ends, so that the closes waiting for it end too.
+struct close_done {
+  worker::impl& i;
+  ~close_done() {
+    i.closed = true;
+    i.close_finished.notify_all();
+  }
+};
+
+}  // namespace
+
 net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
   auto i = impl_;
   auto& s = *i->state;
+  // A close while another runs (a signal handler's and the program's own): it waits for
+  // that one, whose grace applies, and reports nothing itself (`closed` comes once).
+  if (i->closing) {
+    while (!i->closed) co_await i->close_finished.wait_until(detail::event::clock::time_point::max());
+    co_return;
+  }
   if (s.stop.stopped() && s.running.empty()) co_return;
+  i->closing = true;
+  close_done finishing{*i};
   // 1. quiet: stop fetching (interrupting a blocked BZPOPMIN), and every actor's sleep.
   s.stop.fire();
   i->fetcher->quiet();

@@ -533,6 +533,16 @@ net::awaitable<void> connection::read_loop(std::uint64_t gen) {
 net::awaitable<void> connection::watchdog(std::uint64_t gen) {
   auto self = shared_from_this();
   net::steady_timer timer(ex_);
+  // fail() (a close too) cancels the tick, so that a closed connection leaves its event
+  // loop nothing to wait for (io_context::run returned up to a tick late).
+  watchdog_timer_ = &timer;
+  struct unlist {
+    connection& c;
+    net::steady_timer* t;
+    ~unlist() {
+      if (c.watchdog_timer_ == t) c.watchdog_timer_ = nullptr;
+    }
+  } unlisted{*this, &timer};
   while (generation_ == gen && state_ == state::ready) {
     timer.expires_after(std::chrono::milliseconds(100));
     boost::system::error_code ec;
@@ -548,6 +558,7 @@ net::awaitable<void> connection::watchdog(std::uint64_t gen) {
 void connection::fail(errc code, const std::string& why, bool back_off) {
   if (state_ == state::closed) return;
   ++generation_;
+  if (watchdog_timer_) watchdog_timer_->cancel();
   if (transport_) transport_->close();
   last_error_ = why;
   rerouting_ = false;  // nothing in flight is left to wait for; the next connect follows moved_to_

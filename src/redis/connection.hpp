@@ -138,6 +138,7 @@ class connection : public std::enable_shared_from_this<connection> {
   std::deque<std::unique_ptr<op>> inflight_;                         // written, awaiting replies
   std::deque<std::pair<std::unique_ptr<op>, std::string>> pending_;  // waiting for the connection
   std::string outbox_;
+  boost::asio::steady_timer* watchdog_timer_ = nullptr;  // the running watchdog's: fail() ends its wait
   std::string writing_buf_;
   bool writing_ = false;
   void* reader_ = nullptr;  // redisReader*

@@ -37,6 +37,7 @@
 #include "core/tracing/job_spans.hpp"
 #include "core/worker/lock_extension.hpp"
 #include "core/worker/lost_fetch.hpp"
+#include "core/worker/pool_call.hpp"
 #include "drover/error.hpp"
 #include "drover/json.hpp"
 
@@ -137,6 +138,7 @@ struct processor_run {
   processor_run(net::any_io_executor ex, job&& jb) : finished(ex), j(std::move(jb)) {}
   net::steady_timer finished;  // cancelled when the processor returns or throws, or is stopped
   job j;
+  std::chrono::milliseconds timeout{0};               // 0: none
   std::atomic<cancellation> why{cancellation::none};  // read by pool threads too
   std::string cancel_request;                         // the request's JSON when why is cancelled
   bool done = false;
@@ -144,6 +146,17 @@ struct processor_run {
   std::exception_ptr error;
   net::cancellation_signal stop;
 };
+
+namespace {
+
+// Starts the attempt's clock: `finished` then expires when its time is up. Moving the
+// expiry cancels the runner's wait on the timer, which waits again (see job_runner::run).
+void start_clock(processor_run& run) {
+  if (run.done || run.why.load() != cancellation::none || run.timeout.count() <= 0) return;
+  run.finished.expires_after(run.timeout);
+}
+
+}  // namespace
 
 job_runner::job_runner(std::shared_ptr<worker_state> state, processor proc)
     : state_(std::move(state)), proc_(std::move(proc)), tracer_(tracer::of(state_->opts.tracing)) {
@@ -188,15 +201,17 @@ net::awaitable<json::value> job_runner::call_processor(std::shared_ptr<processor
     async_context ctx(*state_, run->j, run->why);
     co_return co_await proc_.async_(ctx);
   }
-  auto fn = proc_.blocking_;
-  auto on_pool = [fn, state = state_, run]() -> net::awaitable<json::value> {
+  // A blocking job's clock starts when a pool thread takes it, not while it waits for
+  // one behind other jobs (its lock is renewed meanwhile); one stopped while it waited
+  // does not start at all.
+  auto on_pool = [fn = proc_.blocking_, state = state_, run]() -> json::value {
+    if (run->why.load() != cancellation::none) throw std::runtime_error("stopped before a pool thread took it");
+    net::post(state->ex, [run] { start_clock(*run); });
     pool_context ctx(state, run->j, run->why);
-    co_return fn(ctx);
+    return fn(ctx);
   };
-  // A pool thread cannot be interrupted: the processor learns of a stop by polling
-  // cancelled(), so the stop signal is not passed on to this spawn (an empty slot).
-  auto on_result = net::bind_cancellation_slot(net::cancellation_slot(), net::use_awaitable);
-  co_return co_await net::co_spawn(pool_->get_executor(), std::move(on_pool), on_result);
+  auto on_pool_done = run_on_pool<json::value>(*pool_, std::move(on_pool), net::use_awaitable);
+  co_return co_await std::move(on_pool_done);
 }
 
 void job_runner::stop_run(processor_run& run, cancellation why, std::string request) {
@@ -249,13 +264,15 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
                     run->finished.cancel();
                   }));
     const auto timeout = timeout_of(run->j);
-    if (timeout.count() > 0) {
-      run->finished.expires_after(timeout);
-    } else {
-      run->finished.expires_at(clock::time_point::max());
-    }
+    run->timeout = timeout;
+    run->finished.expires_at(clock::time_point::max());
+    if (!proc_.blocking_) start_clock(*run);  // a blocking one's starts on its pool thread
     boost::system::error_code ec;
-    co_await run->finished.async_wait(net::redirect_error(net::use_awaitable, ec));
+    // Woken without an outcome and before the time is up: the clock started (start_clock).
+    do {
+      ec = {};
+      co_await run->finished.async_wait(net::redirect_error(net::use_awaitable, ec));
+    } while (ec == net::error::operation_aborted && !run->done && run->why.load() == cancellation::none);
     runs_.erase(run->j.id);
     if (run->done) {
       j = std::move(run->j);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/worker/cancel_watcher.hpp"
+#include "core/worker/event.hpp"
 #include "core/worker/fetcher.hpp"
 #include "core/worker/heartbeat.hpp"
 #include "core/worker/job_runner.hpp"
@@ -29,6 +30,11 @@ struct worker::impl {
   std::shared_ptr<detail::cancel_watcher> cancel_watcher;
   std::shared_ptr<detail::heartbeat> heartbeat;
   bool started = false;
+  // close() under way, then done: a second close() waits on close_finished for the
+  // first instead of closing (and reporting `closed`) again.
+  bool closing = false;
+  bool closed = false;
+  detail::event close_finished;
 };
 
 }  // namespace drover

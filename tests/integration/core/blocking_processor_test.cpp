@@ -8,8 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
 
+#include "core/clock.hpp"
 #include "support/engine_test.hpp"
 #include "support/queue_fixture.hpp"
 
@@ -19,6 +22,23 @@ namespace {
 class blocking_processor_test : public test::queue_fixture {
  protected:
   blocking_processor_test() : queue_fixture("blocking-processor") {}
+
+  // Adds `jobs` jobs with `jo` and runs them on a worker with as many slots and one pool
+  // thread until all are completed (10 s at most); then closes the worker.
+  net::awaitable<void> run_on_one_thread(net::io_context& io, queue& q, processor proc, int jobs, job_options jo) {
+    for (int i = 0; i < jobs; ++i) {
+      auto data = test::with_n(i);  // named: no temporaries inside a co_await (GCC 12)
+      co_await q.add("cpu", std::move(data), jo);
+    }
+    auto o = wopts();
+    o.concurrency = jobs;
+    o.cpu_threads = 1;
+    worker w(io.get_executor(), name, std::move(proc), o);
+    w.start();
+    auto all_completed = [&] { return count_is(q, "completed", jobs); };
+    EXPECT_TRUE(co_await eventually(all_completed));
+    co_await w.close();
+  }
 };
 
 TEST_F(blocking_processor_test, pool_threads_report_progress_and_logs_through_the_event_loop) {
@@ -69,6 +89,75 @@ TEST_F(blocking_processor_test, pool_threads_report_progress_and_logs_through_th
       EXPECT_EQ(j->progress, json::value(100)) << id;
       auto [lines, count] = co_await q.get_job_logs(id);
       EXPECT_EQ(count, steps) << id;
+    }
+    q.close();
+  });
+}
+
+// More jobs than pool threads: each job's work, its end time (ms since the epoch, as
+// finishedOn) and whether it was told to stop when it began.
+struct timed_work {
+  explicit timed_work(std::chrono::milliseconds l) : length(l) {}
+  std::chrono::milliseconds length;
+  std::mutex m;
+  std::map<std::string, std::int64_t> ended;     // by job id
+  std::map<std::string, bool> stopped_at_start;  // by job id
+
+  processor make() {
+    return processor::blocking([this](blocking_job_context& ctx) -> json::value {
+      const bool stopped = ctx.cancelled();
+      const auto end = std::chrono::steady_clock::now() + length;
+      while (std::chrono::steady_clock::now() < end && !ctx.cancelled()) std::this_thread::sleep_for(5ms);
+      std::lock_guard lock(m);
+      stopped_at_start[ctx.job().id] = stopped;
+      ended[ctx.job().id] = now_ms();
+      return "done";
+    });
+  }
+};
+
+// Issue: the result of a finished job went back through Asio's co_spawn, whose last step
+// waited on the pool behind the jobs queued there: with one thread and three jobs the
+// first was recorded only after the third had run.
+TEST_F(blocking_processor_test, a_finished_job_is_recorded_while_the_pool_runs_the_next) {
+  constexpr int jobs = 3;
+  timed_work work{400ms};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto proc = work.make();
+    job_options jo;
+    co_await run_on_one_thread(io, q, std::move(proc), jobs, jo);
+    for (int i = 1; i <= jobs; ++i) {
+      auto id = std::to_string(i);
+      auto j = co_await q.get_job(id);
+      DROVER_CO_ASSERT_TRUE(j.has_value() && j->finished_on.has_value());
+      std::lock_guard lock(work.m);
+      DROVER_CO_ASSERT_TRUE(work.ended.count(id) == 1);
+      // Recorded within a generous margin of the processor's return; the queued job
+      // behind it takes 400 ms.
+      EXPECT_LT(*j->finished_on - work.ended[id], 250) << "job " << id;
+    }
+    q.close();
+  });
+}
+
+// A blocking job's timeout counts from when a pool thread takes it: jobs waiting for the
+// one thread neither time out in the queue nor start already told to stop.
+TEST_F(blocking_processor_test, a_timeout_counts_from_when_a_pool_thread_takes_the_job) {
+  constexpr int jobs = 3;
+  timed_work work{300ms};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto proc = work.make();
+    job_options jo;
+    jo.timeout = 700;  // each runs 300 ms; the third waits 600 ms for the thread
+    co_await run_on_one_thread(io, q, std::move(proc), jobs, jo);
+    for (int i = 1; i <= jobs; ++i) {
+      auto id = std::to_string(i);
+      auto state = co_await q.get_job_state(id);
+      EXPECT_EQ(state, job_state::completed) << "job " << id;
+      std::lock_guard lock(work.m);
+      EXPECT_FALSE(work.stopped_at_start[id]) << "job " << id;
     }
     q.close();
   });

@@ -247,6 +247,15 @@ TEST_F(queue_test, remove_promote_change_delay_and_drain) {
       refused = e.is(errc::not_in_state);
     }
     EXPECT_TRUE(refused);
+    // A job that does not exist is not delayed either: not_in_state, as BullMQ's promote
+    // answers (-3), not job_not_found (error.hpp and queue.hpp say so).
+    bool missing_refused = false;
+    try {
+      co_await q.promote("no-such-job");
+    } catch (const error& e) {
+      missing_refused = e.is(errc::not_in_state);
+    }
+    EXPECT_TRUE(missing_refused);
     co_await q.change_delay("3", 5000);
     auto j = co_await q.get_job("3");
     DROVER_CO_ASSERT_TRUE(j.has_value());

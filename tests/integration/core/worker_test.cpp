@@ -498,6 +498,113 @@ TEST_F(worker_test, close_returns_when_the_last_running_job_ends_not_at_the_grac
   });
 }
 
+// Two close() calls at once (a signal handler and the program's own shutdown): the
+// second waits for the first, whose grace applies, and `closed` comes once.
+TEST_F(worker_test, a_second_close_waits_for_the_first_and_closed_comes_once) {
+  int closed = 0;
+  int closed_when_second_returned = -1;
+  bool first_returned = false;
+  bool second_returned = false;
+  bool started = false;
+  auto proc = processor::async([&](job_context&) -> net::awaitable<json::value> {
+    started = true;
+    co_await test::sleep_ms(800);
+    co_return nullptr;
+  });
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    co_await q.add("slow", json::object());
+    worker w(io.get_executor(), name, proc, wopts());
+    w.events().closed = [&] { ++closed; };
+    w.start();
+    // The processor's start, not Redis's active count: that comes before the worker has
+    // the job in its running table.
+    auto running = [&]() -> net::awaitable<bool> { co_return started; };
+    EXPECT_TRUE(co_await eventually(running));
+    net::co_spawn(io, w.close(10s), [&](std::exception_ptr) { first_returned = true; });
+    net::co_spawn(io, w.close(50ms), [&](std::exception_ptr) {
+      second_returned = true;
+      closed_when_second_returned = closed;
+    });
+    auto both_returned = [&]() -> net::awaitable<bool> {
+      const bool both = first_returned && second_returned;
+      co_return both;
+    };
+    EXPECT_TRUE(co_await eventually(both_returned));
+    EXPECT_EQ(closed, 1);
+    EXPECT_EQ(closed_when_second_returned, 1);  // it returned once the first had finished
+    // The first's grace let the job end: completed, not handed back by the second.
+    EXPECT_TRUE(co_await counts_are(q, "completed", 1));
+    EXPECT_TRUE(co_await counts_are(q, "waiting", 0));
+    q.close();
+  });
+}
+
+// A worker destroyed without close() tells its running processors to stop, as close()
+// past its grace does (cancellation::shutdown); it cannot wait to hand their jobs back,
+// which the stalled check does later.
+TEST_F(worker_test, destroying_a_started_worker_stops_its_running_processor) {
+  std::atomic<cancellation> seen{cancellation::none};
+  std::atomic<bool> started{false};
+  std::atomic<bool> ended{false};
+  auto proc = processor::async([&](job_context& ctx) -> net::awaitable<json::value> {
+    started = true;
+    try {
+      co_await test::sleep_ms(5000);
+    } catch (const boost::system::system_error&) {
+      // the stop cancels the wait
+    }
+    seen = ctx.cancel_reason();
+    ended = true;
+    co_return nullptr;
+  });
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    co_await q.add("slow", json::object());
+    {
+      worker w(io.get_executor(), name, proc, wopts());
+      w.start();
+      auto running = [&]() -> net::awaitable<bool> { co_return started.load(); };
+      EXPECT_TRUE(co_await eventually(running));
+    }
+    auto processor_ended = [&]() -> net::awaitable<bool> { co_return ended.load(); };
+    EXPECT_TRUE(co_await eventually(processor_ended, 2s));
+    EXPECT_EQ(seen.load(), cancellation::shutdown);
+    q.close();
+  });
+}
+
+// The same for a blocking processor: it sees cancelled(), so the destructor's wait for
+// the thread pool ends at its next check rather than at the end of its work.
+TEST_F(worker_test, destroying_a_started_worker_stops_its_blocking_processor) {
+  using clock = std::chrono::steady_clock;
+  std::atomic<cancellation> seen{cancellation::none};
+  std::atomic<bool> started{false};
+  auto proc = processor::blocking([&](blocking_job_context& ctx) -> json::value {
+    started = true;
+    const auto end = clock::now() + 5s;
+    while (clock::now() < end && !ctx.cancelled()) std::this_thread::sleep_for(5ms);
+    seen = ctx.cancel_reason();
+    return nullptr;
+  });
+  std::optional<clock::duration> destroying_took;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    co_await q.add("spin", json::object());
+    auto w = std::make_unique<worker>(io.get_executor(), name, proc, wopts());
+    w->start();
+    auto running = [&]() -> net::awaitable<bool> { co_return started.load(); };
+    EXPECT_TRUE(co_await eventually(running));
+    const auto started = clock::now();
+    w.reset();
+    destroying_took = clock::now() - started;
+    q.close();
+  });
+  ASSERT_TRUE(destroying_took.has_value());
+  EXPECT_LT(*destroying_took, 2s);
+  EXPECT_EQ(seen.load(), cancellation::shutdown);
+}
+
 TEST_F(worker_test, remove_on_complete_keeps_the_newest) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());

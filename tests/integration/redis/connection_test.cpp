@@ -7,6 +7,7 @@
 #include <boost/asio/detached.hpp>
 
 #include <chrono>
+#include <optional>
 
 #include "core/keys.hpp"
 #include "support/async.hpp"
@@ -67,6 +68,29 @@ TEST(connection, returns_error_replies_as_values) {
     EXPECT_EQ((co_await conn->exec(std::move(ping))).as_string(), "PONG");
     conn->close();
   });
+}
+
+// Closing ends every wait of the connection's, its reply watchdog's too, so that the
+// event loop runs out of work at once: it ran on for up to the watchdog's 100 ms tick.
+TEST(connection, close_leaves_the_event_loop_nothing_to_wait_for) {
+  using clock = std::chrono::steady_clock;
+  auto& server = redis_server::shared();
+  net::io_context io;
+  std::optional<clock::time_point> closed_at;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        auto conn = connection::create(io.get_executor(), server.options());
+        command ping{"PING"};
+        co_await conn->exec(std::move(ping));  // connected: the watchdog ticks
+        conn->close();
+        closed_at = clock::now();
+      },
+      net::detached);
+  io.run_for(5s);
+  ASSERT_TRUE(closed_at.has_value());
+  EXPECT_TRUE(io.stopped());
+  EXPECT_LT(clock::now() - *closed_at, 60ms);
 }
 
 TEST(connection, fails_fast_with_a_clear_error_when_redis_is_away) {
