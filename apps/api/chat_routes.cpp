@@ -17,6 +17,7 @@
 #include "api/client_ids.hpp"
 #include "api/history_page.hpp"
 #include "api/http_error.hpp"
+#include "api/idempotency_key.hpp"
 #include "api/job_owner.hpp"
 #include "api/request_span.hpp"
 #include "api/send_batches.hpp"
@@ -82,9 +83,131 @@ std::string acting_user(const caller& who, const std::string& named) {
 
 http_error job_not_found() { return http_error(http::status::not_found, "Job not found"); }
 
+// How long a send's deduplication id holds its job in Redis: a retry with the same
+// Idempotency-Key within it is answered with the first job, even when that job's add
+// was never confirmed to this API (a 503). Later, only a job id recorded on the stored
+// message (set_message_job) answers it; without one a new job is queued for it.
+constexpr std::int64_t send_dedup_ttl_ms = 24 * 3600 * 1000;
+
+// The 503 of a send whose add Redis did not confirm. Redis may have run it all the same
+// (a command timeout after the write: the fault review's 93 of 93), so the message tells
+// how to retry without a second answer.
+http_error add_not_confirmed(const drover::error& e, bool keyed) {
+  std::string what =
+      e.is(errc::not_replicated)
+          ? "Queue not replicated: Redis's replicas did not confirm the job in time, and it may still run"
+          : "Queue unavailable: Redis did not confirm the job, and it may still run";
+  if (keyed) {
+    what += "; retry with the same Idempotency-Key header, which answers the message once";
+  } else {
+    what +=
+        "; a retry may answer the message twice: send it with an Idempotency-Key header and retry with the same "
+        "key to have it answered once";
+  }
+  return http_error(http::status::service_unavailable, what);
+}
+
+// The send's job data: the message, the context it is answered in, where the answer goes.
+json::object job_data(const std::string& conversation_id, const std::string& user_id, const std::string& message,
+                      const drover::app::saved_user_message& ctx, const std::string& webhook) {
+  // The newest messages that fit, oldest first.
+  std::size_t fit = 0, chars = 0;
+  for (auto m = ctx.history.rbegin(); m != ctx.history.rend() && chars + m->content.size() <= max_history_chars; ++m) {
+    chars += m->content.size();
+    ++fit;
+  }
+  json::array history;
+  for (auto m = ctx.history.end() - static_cast<std::ptrdiff_t>(fit); m != ctx.history.end(); ++m) {
+    json::object h;
+    h["role"] = m->role;
+    h["content"] = m->content;
+    history.push_back(std::move(h));
+  }
+  json::value assessment = nullptr;
+  if (ctx.assessment) {
+    boost::system::error_code ec;
+    assessment = drover::parse_json(*ctx.assessment, ec);
+    if (ec) assessment = nullptr;
+  }
+  json::object data;
+  data["conversationId"] = conversation_id;
+  data["userId"] = user_id;
+  data["message"] = message;
+  data["messageId"] = ctx.message_id;
+  json::object context_json;
+  context_json["history"] = std::move(history);
+  context_json["assessment"] = std::move(assessment);
+  data["context"] = std::move(context_json);
+  data["webhookUrl"] = webhook;
+  return data;
+}
+
+// The add shares one pipeline with the sends of the same moment (send_batches). Its
+// pending job_logs row comes from the job's "added" event (job_event_relay), so a 200
+// never depends on the API living past it.
+net::awaitable<job> add_send(api_context& app, new_job to_add, bool keyed) {
+  try {
+    auto add = app.sends.adds.submit(std::move(to_add));
+    co_return co_await std::move(add);
+  } catch (const drover::error& e) {
+    if (e.is(errc::invalid_argument)) throw;
+    spdlog::warn("POST /api/chat/send: add not confirmed: {}", e.what());
+    throw add_not_confirmed(e, keyed);
+  }
+}
+
+json::object accepted(const std::string& job_id, bool duplicate) {
+  json::object out;
+  out["status"] = "processing";
+  out["jobId"] = job_id;
+  out["message"] = "Your message was received; the answer is being generated";
+  if (duplicate) out["duplicate"] = true;
+  return out;
+}
+
+// A send with an Idempotency-Key: the message is stored once per (user, key), and its
+// job added under a deduplication id of the same, so that a retry after any failure
+// (the add refused before Redis saw it, or run by Redis after this API gave up on it)
+// ends with one message and one job, whose id every attempt answers.
+net::awaitable<response> send_once(api_context& app, route_request& r, const std::string& key,
+                                   drover::app::user_message_to_save to_save, const std::string& webhook,
+                                   job_options opts, span& traced) {
+  auto scoped = scoped_send_key(to_save.user_id, key);
+  auto* db = &app.db;
+  auto save_work = [db, scoped, to_save]() { return db->save_user_message_once(scoped, to_save); };
+  auto saved = co_await app.in_db(save_work);
+  if (!saved) throw http_error(http::status::not_found, "Conversation not found");
+  if (saved->duplicate && (saved->conversation_id != to_save.conversation_id || saved->content != to_save.content)) {
+    throw http_error(http::status::unprocessable_entity,
+                     "'Idempotency-Key' was used for another message: a retry must send the same conversationId "
+                     "and message, and a new message a new key");
+  }
+  if (saved->job_id) {
+    traced.set_attribute("bullmq.job.id", *saved->job_id);
+    co_return json_response(r.req, http::status::ok, accepted(*saved->job_id, true));
+  }
+  opts.deduplication["id"] = scoped;
+  opts.deduplication["ttl"] = send_dedup_ttl_ms;
+  auto data = job_data(to_save.conversation_id, to_save.user_id, to_save.content, saved->saved, webhook);
+  new_job to_add{"generate-response", json::value(std::move(data)), std::move(opts)};
+  auto j = co_await add_send(app, std::move(to_add), true);
+  traced.set_attribute("bullmq.job.id", j.id);
+  // Lets a retry after the deduplication id's ttl find the job; the answer does not wait
+  // for it to succeed, since a retry within the ttl finds the job through Redis.
+  const auto message_id = saved->saved.message_id;
+  auto record_work = [db, message_id, job_id = j.id]() { db->set_message_job(message_id, job_id); };
+  try {
+    co_await app.in_db(record_work);
+  } catch (const std::exception& e) {
+    spdlog::warn("POST /api/chat/send: job {} not recorded on message {}: {}", j.id, message_id, e.what());
+  }
+  co_return json_response(r.req, http::status::ok, accepted(j.id, saved->duplicate));
+}
+
 net::awaitable<response> send(api_context& app, route_request& r) {
   const auto& req = r.req;
   auto traced = start_request_span(req, "POST /api/chat/send");
+  auto key = idempotency_key_of(req);
   auto body = json_object_body(req);
   auto conversation_id = id_field(body, "conversationId");
   auto user_id = acting_user(r.who, id_field(body, "userId", r.who.development));
@@ -128,59 +251,27 @@ net::awaitable<response> send(api_context& app, route_request& r) {
     webhook = std::string(w->get_string());
   }
 
-  // Save the user's message and gather the context in one trip to the database, shared
-  // with the sends that arrive meanwhile (send_batches); a conversation someone else
-  // started is refused without writing anything.
   drover::app::user_message_to_save to_save{conversation_id, user_id, message, app.cfg.history_limit,
                                             !r.who.development};
+  if (key) {
+    auto keyed = send_once(app, r, *key, std::move(to_save), webhook, std::move(opts), traced);
+    co_return co_await std::move(keyed);
+  }
+
+  // Save the user's message and gather the context in one trip to the database, shared
+  // with the sends that arrive meanwhile (send_batches); a conversation someone else
+  // started is refused without writing anything. When the add then fails the message
+  // stays: the connection layer reports a refused connection and a reply lost after the
+  // write alike (redis_unavailable), so nothing proves that Redis never ran the add.
   auto save = app.sends.saves.submit(std::move(to_save));
   auto saved = co_await std::move(save);
   if (!saved) throw http_error(http::status::not_found, "Conversation not found");
-  auto& ctx = *saved;
 
-  // The newest messages that fit, oldest first.
-  std::size_t fit = 0, chars = 0;
-  for (auto m = ctx.history.rbegin(); m != ctx.history.rend() && chars + m->content.size() <= max_history_chars; ++m) {
-    chars += m->content.size();
-    ++fit;
-  }
-  json::array history;
-  for (auto m = ctx.history.end() - static_cast<std::ptrdiff_t>(fit); m != ctx.history.end(); ++m) {
-    json::object h;
-    h["role"] = m->role;
-    h["content"] = m->content;
-    history.push_back(std::move(h));
-  }
-  json::value assessment = nullptr;
-  if (ctx.assessment) {
-    boost::system::error_code ec;
-    assessment = drover::parse_json(*ctx.assessment, ec);
-    if (ec) assessment = nullptr;
-  }
-  json::object data;
-  data["conversationId"] = conversation_id;
-  data["userId"] = user_id;
-  data["message"] = message;
-  data["messageId"] = ctx.message_id;
-  json::object context_json;
-  context_json["history"] = std::move(history);
-  context_json["assessment"] = std::move(assessment);
-  data["context"] = std::move(context_json);
-  data["webhookUrl"] = webhook;
-
-  // Its pending job_logs row comes from the job's "added" event (job_event_relay), so a
-  // 200 never depends on the API living past it. The add shares one pipeline with the
-  // sends of the same moment.
+  auto data = job_data(conversation_id, user_id, message, *saved, webhook);
   new_job to_add{"generate-response", json::value(std::move(data)), std::move(opts)};
-  auto add = app.sends.adds.submit(std::move(to_add));
-  auto j = co_await std::move(add);
+  auto j = co_await add_send(app, std::move(to_add), false);
   traced.set_attribute("bullmq.job.id", j.id);
-
-  json::object out;
-  out["status"] = "processing";
-  out["jobId"] = j.id;
-  out["message"] = "Your message was received; the answer is being generated";
-  co_return json_response(req, http::status::ok, out);
+  co_return json_response(req, http::status::ok, accepted(j.id, false));
 }
 
 // A job Redis no longer keeps (completed_kept_s): its status as the events relay recorded

@@ -50,6 +50,42 @@ std::optional<saved_user_message> database::save_user_message(const std::string&
   return out;
 }
 
+// Looked up first, so that a retry neither creates a conversation nor reads the one it
+// names when its key was spent on another. A key taken between the lookup and the
+// insert (two attempts at once) is looked up again.
+std::optional<keyed_user_message> database::save_user_message_once(const std::string& idempotency_key,
+                                                                   const user_message_to_save& m) {
+  for (int round = 0; round < 2; ++round) {
+    if (auto stored = find_message_by_key(idempotency_key)) {
+      keyed_user_message out;
+      out.duplicate = true;
+      out.saved.message_id = stored->id;
+      out.conversation_id = stored->conversation_id;
+      out.content = stored->content;
+      out.job_id = stored->job_id;
+      if (stored->conversation_id == m.conversation_id && stored->content == m.content) {
+        out.saved.history = list_messages(m.conversation_id, m.history_limit, stored->id);
+        out.saved.assessment = get_assessment(m.user_id);
+      }
+      return out;
+    }
+    if (round > 0) break;
+    ensure_conversation(m.conversation_id, m.user_id);
+    if (m.require_owner && conversation_owner(m.conversation_id) != m.user_id) return std::nullopt;
+    keyed_user_message out;
+    out.saved.history = list_messages(m.conversation_id, m.history_limit);
+    auto id = add_message_once(idempotency_key, m.conversation_id, "user", m.content, std::nullopt);
+    if (!id) continue;  // taken meanwhile: answer the one stored
+    out.saved.message_id = *id;
+    out.saved.assessment = get_assessment(m.user_id);
+    out.conversation_id = m.conversation_id;
+    out.content = m.content;
+    return out;
+  }
+  throw database_error("saving a message under idempotency key '" + idempotency_key +
+                       "': the key is taken, yet no message has it");
+}
+
 std::vector<user_message_outcome> database::save_user_messages(const std::vector<user_message_to_save>& batch) {
   std::vector<user_message_outcome> out(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {

@@ -122,6 +122,10 @@ const std::vector<statement>& statements() {
        "SELECT id, conversation_id, role, content, job_id, " DROVER_PG_MS("created_at") " FROM ("
        " SELECT * FROM messages WHERE conversation_id = $1 AND id < $3::bigint ORDER BY id DESC LIMIT $2::bigint"
        ") AS newest ORDER BY id ASC"},
+      {"find_message_by_key",
+       "SELECT id, conversation_id, role, content, job_id, " DROVER_PG_MS("created_at") " FROM messages "
+       "WHERE idempotency_key = $1"},
+      {"set_message_job", "UPDATE messages SET job_id = $2 WHERE id = $1::bigint AND job_id IS NULL RETURNING id"},
       {"put_assessment",
        "INSERT INTO user_assessments (user_id, data, updated_at) VALUES ($1, $2::jsonb, " DROVER_PG_TS("$3") ") "
        "ON CONFLICT (user_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"},
@@ -452,6 +456,26 @@ std::vector<message> postgres_database::list_messages(const std::string& convers
                      row[3].as<std::string>(), optional_as<std::string>(row[4]), row[5].as<std::int64_t>()});
     }
     return out;
+  });
+}
+
+std::optional<message> postgres_database::find_message_by_key(const std::string& idempotency_key) {
+  return run(fmt::format("reading the message of idempotency key '{}'", idempotency_key), [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec_prepared("find_message_by_key", idempotency_key);
+    if (r.empty()) return std::optional<message>();
+    const auto& row = r[0];
+    return std::optional<message>(message{row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                                          row[3].as<std::string>(), optional_as<std::string>(row[4]),
+                                          row[5].as<std::int64_t>()});
+  });
+}
+
+// Idempotent (only a NULL is written), so run() may send it again after a lost connection.
+bool postgres_database::set_message_job(std::int64_t message_id, const std::string& job_id) {
+  return run(fmt::format("recording job {} for message {}", job_id, message_id), [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    return !tx.exec_prepared("set_message_job", message_id, job_id).empty();
   });
 }
 

@@ -178,6 +178,25 @@ std::vector<message> sqlite_database::list_messages(const std::string& conversat
   return out;
 }
 
+std::optional<message> sqlite_database::find_message_by_key(const std::string& idempotency_key) {
+  std::lock_guard lock(mutex_);
+  sqlite_query q(conn_,
+                 "SELECT id, conversation_id, role, content, job_id, created_at FROM messages "
+                 "WHERE idempotency_key = ?1",
+                 fmt::format("reading the message of idempotency key '{}'", idempotency_key));
+  if (!q.bind(idempotency_key).next()) return std::nullopt;
+  return message{q.int64(0), q.text(1), q.text(2), q.text(3), q.optional_text(4), q.int64(5)};
+}
+
+bool sqlite_database::set_message_job(std::int64_t message_id, const std::string& job_id) {
+  std::lock_guard lock(mutex_);
+  sqlite_query q(conn_, "UPDATE messages SET job_id = ?2 WHERE id = ?1 AND job_id IS NULL RETURNING id",
+                 fmt::format("recording job {} for message {}", job_id, message_id));
+  bool written = q.bind(message_id, job_id).next();
+  q.run();
+  return written;
+}
+
 void sqlite_database::put_assessment(const std::string& user_id, const std::string& json) {
   std::lock_guard lock(mutex_);
   sqlite_query(conn_,

@@ -1,6 +1,8 @@
 // save_user_messages_test.cpp - database::save_user_messages, the batch behind the API's
 // group commit (issue 15), on both backends: each request answered as if it were sent
-// alone, a refusal or a malformed text failing only its own request.
+// alone, a refusal or a malformed text failing only its own request; and
+// database::save_user_message_once, behind a send with an Idempotency-Key: a key stores
+// one message however often it is sent, and a retry reads the history the first read.
 #include <drover_app/db/database.hpp>
 
 #include <gtest/gtest.h>
@@ -129,6 +131,55 @@ TEST_P(save_user_messages_test, keeps_quotes_backslashes_and_braces_intact) {
 }
 
 TEST_P(save_user_messages_test, an_empty_batch_answers_nothing) { EXPECT_TRUE(db_->save_user_messages({}).empty()); }
+
+// save_user_message_once.
+
+TEST_P(save_user_messages_test, once_stores_once_and_answers_the_stored_message_again) {
+  ASSERT_TRUE(db_->save_user_message("c1", "alice", "before", 10));
+  auto first = db_->save_user_message_once("send:k1", to("c1", "alice", "hello"));
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(first->duplicate);
+  EXPECT_EQ(contents(first->saved.history), std::vector<std::string>{"before"});
+  db_->add_message("c1", "assistant", "an answer", std::string("7"));  // after it, as an answer would be
+
+  auto again = db_->save_user_message_once("send:k1", to("c1", "alice", "hello"));
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->saved.message_id, first->saved.message_id);
+  EXPECT_EQ(contents(again->saved.history), std::vector<std::string>{"before"});  // not the answer after it
+  EXPECT_FALSE(again->job_id);
+  EXPECT_EQ(contents(db_->list_messages("c1")), (std::vector<std::string>{"before", "hello", "an answer"}));
+}
+
+// The caller compares: a reused key answers the stored message, whatever was asked.
+TEST_P(save_user_messages_test, once_a_reused_key_answers_what_it_stored_and_writes_nothing) {
+  auto first = db_->save_user_message_once("send:k1", to("c1", "alice", "hello"));
+  ASSERT_TRUE(first);
+  auto other = db_->save_user_message_once("send:k1", to("c2", "alice", "something else"));
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->duplicate);
+  EXPECT_EQ(other->conversation_id, "c1");
+  EXPECT_EQ(other->content, "hello");
+  EXPECT_FALSE(db_->conversation_owner("c2"));  // not created
+}
+
+TEST_P(save_user_messages_test, once_refuses_another_users_conversation_without_taking_the_key) {
+  ASSERT_TRUE(db_->save_user_message("c1", "alice", "mine", 10));
+  EXPECT_FALSE(db_->save_user_message_once("send:k1", to("c1", "bob", "intrude")));
+  EXPECT_FALSE(db_->find_message_by_key("send:k1"));
+  EXPECT_EQ(contents(db_->list_messages("c1")), std::vector<std::string>{"mine"});
+}
+
+TEST_P(save_user_messages_test, once_records_the_first_job_only) {
+  auto first = db_->save_user_message_once("send:k1", to("c1", "alice", "hello"));
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(db_->set_message_job(first->saved.message_id, "41"));
+  EXPECT_FALSE(db_->set_message_job(first->saved.message_id, "42"));
+  auto again = db_->save_user_message_once("send:k1", to("c1", "alice", "hello"));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->job_id, std::optional<std::string>("41"));
+  EXPECT_FALSE(db_->set_message_job(123456, "1"));  // no such message
+}
 
 }  // namespace
 }  // namespace drover::app

@@ -131,6 +131,18 @@ struct user_message_outcome {
   std::exception_ptr error;
 };
 
+// What database::save_user_message_once answers: the message stored under the key, by
+// this call or by an earlier one (`duplicate`).
+struct keyed_user_message {
+  saved_user_message saved;  // the message's id, the history before it, the assessment
+  bool duplicate = false;    // the key was taken: nothing was written
+  // The stored message's; a duplicate's may differ from the request's (the caller's key
+  // reused for another message): then `saved` holds its id alone.
+  std::string conversation_id;
+  std::string content;
+  std::optional<std::string> job_id;  // the job recorded for it by set_message_job, if any
+};
+
 // A connection to the apps' database. Make one with open_database().
 // Thread safety: every method may be called from any thread. SQLite serializes the
 // calls on one object (one connection); PostgreSQL runs up to 4 at once, each on a
@@ -206,6 +218,23 @@ class database {
   // a timeout. PostgreSQL does it in one statement; the default calls
   // save_user_message for each in turn, every error an outcome of its own.
   virtual std::vector<user_message_outcome> save_user_messages(const std::vector<user_message_to_save>& batch);
+
+  // save_user_message for a send with an idempotency key (the API's Idempotency-Key,
+  // scoped to its user by the caller): the first call for a key stores the message under
+  // it; a later call writes nothing and answers the stored message (`duplicate`) with the
+  // newest `history_limit` messages before it, as the first call read them unless
+  // messages were added around it since. Refused (std::nullopt) as save_user_message, for
+  // a key not yet used. The default makes the calls below in turn; the key is UNIQUE, so
+  // two calls with one key at once store it once.
+  virtual std::optional<keyed_user_message> save_user_message_once(const std::string& idempotency_key,
+                                                                   const user_message_to_save& m);
+
+  // The message stored under the idempotency key, or std::nullopt.
+  virtual std::optional<message> find_message_by_key(const std::string& idempotency_key) = 0;
+
+  // Records the job a user's message was sent to, unless one is recorded; returns
+  // whether it was written (false: none or another already there).
+  virtual bool set_message_job(std::int64_t message_id, const std::string& job_id) = 0;
 
   // Stores the user's assessment (a JSON document), replacing an earlier one.
   virtual void put_assessment(const std::string& user_id, const std::string& json) = 0;
