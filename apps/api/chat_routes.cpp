@@ -15,6 +15,7 @@
 #include <drover_app/webhook_signature.hpp>
 
 #include "api/client_ids.hpp"
+#include "api/ended_job.hpp"
 #include "api/history_page.hpp"
 #include "api/http_error.hpp"
 #include "api/idempotency_key.hpp"
@@ -274,34 +275,20 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   co_return json_response(req, http::status::ok, accepted(j.id, false));
 }
 
-// A job Redis no longer keeps (completed_kept_s): its status as the events relay recorded
-// it in job_logs.
-net::awaitable<response> ended_job_status(api_context& app, route_request& r, const std::string& job_id) {
-  auto* db = &app.db;
-  auto work = [db, job_id]() { return db->get_job_log("ai-processing", job_id); };
-  auto row = co_await app.in_db(work);
-  if (!row || !row->user_id || !r.who.owns(*row->user_id)) throw job_not_found();
-  json::object out;
-  out["status"] = row->status == "pending"      ? std::string("waiting")
-                  : row->status == "processing" ? "active"
-                                                : row->status;
-  if (row->status == "completed") {
-    boost::system::error_code ec;
-    out["result"] = row->result_json ? drover::parse_json(*row->result_json, ec) : json::value(nullptr);
-    if (ec) out["result"] = nullptr;
-  } else if (row->status == "failed") {
-    out["error"] = row->error_message.value_or("");
-  }
-  co_return json_response(r.req, http::status::ok, out);
-}
-
 net::awaitable<response> job_status(api_context& app, route_request& r) {
   std::string job_id = r.param("jobId");
   // The state first: a job seen finished already holds its result or reason (one script
   // writes both), whereas a job read first could finish before its state is read.
   auto state = co_await app.ai_queue.get_job_state(job_id);
   auto j = co_await app.ai_queue.get_job(job_id);
-  if (!j) co_return co_await ended_job_status(app, r, job_id);
+  if (!j) {
+    // Redis keeps it an hour after its end (completed_kept_s); job_logs holds the rest.
+    auto ended = co_await ended_chat_job(app, r.who, job_id);
+    if (!ended) throw job_not_found();
+    json::object out = std::move(ended->outcome);
+    out["status"] = ended->status;
+    co_return json_response(r.req, http::status::ok, out);
+  }
   if (!r.who.owns(user_of_job_data(j->data))) throw job_not_found();
   json::object out;
   out["status"] = to_string(state);
@@ -380,9 +367,24 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   if (const auto* ts = body.if_contains("timestamp"); ts && (ts->is_int64() || ts->is_uint64())) {
     idempotency_key += ":" + drover::serialize_json(*ts);
   }
+  // The job's row says completed too when the events relay cannot say it: Redis forgets
+  // the job an hour after its end, and after an API outage that long the relay's
+  // reconciler, finding it gone, records it failed; the answer, delivered later, says
+  // otherwise. Any other row, or none yet, is the relay's to write: it also records when
+  // the job started, which a completed row written first would keep it from writing.
+  drover::app::job_log_update completed;
+  completed.queue = "ai-processing";
+  completed.job_id = job_id;
+  completed.job_type = "generate-response";
+  completed.status = "completed";
+  if (const auto* u = body.if_contains("userId"); u && u->is_string()) completed.user_id = std::string(u->get_string());
+  if (const auto* res = body.if_contains("result")) completed.result_json = drover::serialize_json(*res);
   auto* db = &app.db;
-  auto work = [db, idempotency_key, job_id, conversation_id, content]() -> std::optional<drover::app::message> {
+  auto work = [db, idempotency_key, job_id, conversation_id, content,
+               completed]() -> std::optional<drover::app::message> {
     auto id = db->add_message_once(idempotency_key, conversation_id, "assistant", content, job_id);
+    auto row = db->get_job_log(completed.queue, completed.job_id);
+    if (row && row->status == "failed") db->record_job_logs({completed});
     if (!id) return std::nullopt;
     return drover::app::message{*id, conversation_id, "assistant", content, job_id, 0};
   };

@@ -12,6 +12,7 @@
 #include "api/client_ids.hpp"
 #include "api/error_reply.hpp"
 #include "api/http_error.hpp"
+#include "api/text_page.hpp"
 #include "api/multipart.hpp"
 #include "documents/extracted_text.hpp"
 
@@ -237,7 +238,13 @@ net::awaitable<response> get(api_context& app, route_request& r) {
     out["pageCount"] = optional_json(doc->page_count);
     out["wordCount"] = optional_json(doc->word_count);
     out["chunkCount"] = optional_json(doc->chunk_count);
-    out["text"] = optional_json(doc->text);
+    // The text a page at a time (text_page.hpp): ?textOffset= reads on from nextTextOffset.
+    const std::string_view text = doc->text ? std::string_view(*doc->text) : std::string_view();
+    const auto page = page_of_text(text, text_offset_of(r.query("textOffset"), text.size()));
+    out["text"] = doc->text ? json::value(json::string(page.text)) : json::value(nullptr);
+    out["textOffset"] = page.offset;
+    out["textBytes"] = doc->text ? json::value(text.size()) : json::value(nullptr);
+    out["nextTextOffset"] = page.next_offset ? json::value(*page.next_offset) : json::value(nullptr);
     out["createdAt"] = doc->created_at_ms;
     out["updatedAt"] = doc->updated_at_ms;
 

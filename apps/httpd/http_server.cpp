@@ -351,21 +351,21 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       }
     }
     if (!ec) {
-      const std::size_t limit = plan.body_limit ? plan.body_limit : opts_.body_limit;
+      const std::size_t limit = plan.no_body ? 0 : plan.body_limit ? plan.body_limit : opts_.body_limit;
+      const std::string& client = plan.client_address.empty() ? client_address : plan.client_address;
       auto length = parser.content_length();
       const std::size_t wanted = parser.is_done() ? 0 : length ? *length : limit;
       auto verdict = upload_budget::verdict::reserved;
-      if (length && *length > limit) {
+      if ((length && *length > limit) || (plan.no_body && !parser.is_done())) {
         ec = http::error::body_limit;
       } else if (plan.upload) {
-        std::vector<std::string> owners{"address " + client_address};
+        std::vector<std::string> owners{"address " + client};
         if (!plan.upload_owner.empty()) owners.push_back("user " + plan.upload_owner);
         verdict = uploads_.try_reserve(wanted, owners, body_bytes);
       }
       if (verdict != upload_budget::verdict::reserved) {
         spdlog::debug("http: refused a {}-byte upload from {}: {} of {} bytes in flight, {} from this address", wanted,
-                      client_address, uploads_.used(), opts_.max_body_bytes_in_flight,
-                      uploads_.used_by("address " + client_address));
+                      client, uploads_.used(), opts_.max_body_bytes_in_flight, uploads_.used_by("address " + client));
         auto res = verdict == upload_budget::verdict::budget_full
                        ? refusal(http::status::service_unavailable, "Too many uploads in progress; retry later")
                        : refusal(http::status::too_many_requests,

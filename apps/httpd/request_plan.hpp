@@ -27,6 +27,12 @@ struct request_plan {
   // body limit alone.
   bool upload = false;
   std::string upload_owner;
+  // The client's address as the application tells clients apart (behind a trusted
+  // proxy, from X-Forwarded-For), for the upload share; empty: the connection's.
+  std::string client_address;
+  // A request of a route that takes no body (GET, HEAD, DELETE): one announced is
+  // refused with 413, unread, rather than held up to the server's body_limit.
+  bool no_body = false;
   // Answers the request once its body is in.
   std::function<boost::asio::awaitable<response>(request)> respond;
 };

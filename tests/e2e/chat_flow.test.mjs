@@ -4,7 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSystem, postJSON, getJSON, waitForJob, waitFor } from './system.mjs';
 import { CHUNKS } from './fake_openai.mjs';
+import { createRequire } from 'node:module';
+import { createHmac } from 'node:crypto';
 import { bullmq } from '../interop/support.mjs';
+
+const { io } = createRequire(import.meta.url)('socket.io-client');
 
 for (const database of ['sqlite', 'postgres']) {
   test(`chat flow on ${database}: send, poll, webhook, history, job_logs`, { timeout: 90000 }, async () => {
@@ -102,6 +106,31 @@ test('what a send stores is bounded, and an ended job Redis dropped still answer
     const after = await getJSON(sys.base, `/api/chat/job/${ids[0]}`);
     assert.equal(after.status, 200, JSON.stringify(after.body));
     assert.deepEqual(after.body, { status: 'completed', result: before.result });
+    // A Socket.IO subscription to it gets its final event from job_logs too.
+    const socket = io(sys.base, { transports: ['websocket'], reconnection: false });
+    try {
+      await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+      const completed = new Promise((resolve) => socket.once('job-completed', resolve));
+      const ack = await socket.timeout(5000).emitWithAck('subscribe-job', ids[0]);
+      assert.equal(ack.ok, true, JSON.stringify(ack));
+      assert.deepEqual(await completed, { jobId: ids[0], result: before.result });
+    } finally {
+      socket.close();
+    }
+    // The answer's webhook records the job completed as well: after an API outage longer
+    // than Redis keeps the job, the relay's reconciler finds it gone and says failed.
+    sys.db.query(`update job_logs set status = 'failed', result = null, updated_at = 0 where job_id = '${ids[2]}'`);
+    const third = await queue.getJob(ids[2]);
+    const text = JSON.stringify({ jobId: ids[2], timestamp: third.timestamp, conversationId, userId: 'u1',
+      status: 'completed', result: third.returnvalue });
+    const at = String(Math.floor(Date.now() / 1000));
+    const signature = createHmac('sha256', 'e2e-secret').update(`again.${at}.${text}`).digest('base64');
+    const again = await fetch(`${sys.base}/api/webhooks/job-completed`, { method: 'POST', body: text, headers: {
+      'content-type': 'application/json', 'webhook-id': 'again', 'webhook-timestamp': at, 'webhook-signature': `v1,${signature}` } });
+    assert.equal(again.status, 200, await again.text());
+    assert.equal(sys.db.query(`select status from job_logs where job_id = '${ids[2]}'`), 'completed');
+    assert.equal((await getJSON(sys.base, `/api/conversations/${conversationId}/messages`)).body.messages.length, 8,
+      'the answer delivered again is not stored twice');
   } finally {
     await queue.close();
   }

@@ -156,6 +156,24 @@ test('limits: 413 over DOCUMENT_MAX_BYTES, independent of the chat body limit', 
   assert.equal(doc.status, 'ready', JSON.stringify({ ...doc, text: undefined }));
   assert.equal(doc.wordCount, 300 * 1024);
   assert.ok(doc.chunkCount > 100);
+  // Its 1.5 MiB of text comes a page (1 MiB of JSON) at a time and reads back whole.
+  assert.ok(doc.textBytes > 1024 * 1024 && doc.nextTextOffset !== null, JSON.stringify({ ...doc, text: undefined }));
+  let text = doc.text;
+  let next = doc.nextTextOffset;
+  assert.equal(Buffer.byteLength(text), next);
+  assert.ok(JSON.stringify(text).length <= 1024 * 1024 + 2);
+  while (next !== null) {
+    const page = await getJSON(sys.base, `/api/documents/${doc.id}?textOffset=${next}`);
+    assert.equal(page.status, 200);
+    assert.equal(page.body.textOffset, next);
+    text += page.body.text;
+    next = page.body.nextTextOffset;
+  }
+  assert.equal(Buffer.byteLength(text), doc.textBytes);
+  assert.equal(text.split(/\s+/).filter(Boolean).length, 300 * 1024);
+  const beyond = await getJSON(sys.base, `/api/documents/${doc.id}?textOffset=${doc.textBytes + 1}`);
+  assert.equal(beyond.status, 400);
+  assert.match(beyond.body.error, /textOffset/);
 });
 
 test('refusals: 415, 404, 400 with JSON errors', { timeout: 60000 }, async () => {

@@ -66,6 +66,9 @@ net::awaitable<httpd::request_plan> router::plan(const httpd::request& header, s
     p.body_limit = r.upload_limit;  // 0, the server's body limit, for every other route
     p.upload = r.upload_limit != 0;
     p.upload_owner = who.user;
+    p.client_address = client_address;
+    const auto method = header.method();
+    p.no_body = method == http::verb::get || method == http::verb::head || method == http::verb::delete_;
     p.respond = [this, &r, params = std::move(params), who, client_address, started,
                  policy](httpd::request req) mutable {
       return respond(r, std::move(params), std::move(who), std::move(client_address), std::move(req), started, policy);

@@ -22,7 +22,8 @@ std::string job_fields(std::initializer_list<std::string_view> fields_and_values
 json::object keep_jobs(const json::value& job_option, const json::value& worker_option) {
   const json::value& v = job_option.is_null() ? worker_option : job_option;
   if (v.is_bool()) return {{"count", v.get_bool() ? 0 : -1}};
-  if (v.is_int64() || v.is_uint64()) return {{"count", v.to_number<std::int64_t>()}};
+  if (v.is_int64()) return {{"count", v.get_int64()}};
+  if (v.is_uint64()) return {{"count", static_cast<std::int64_t>(std::min<std::uint64_t>(v.get_uint64(), 1ULL << 53))}};
   if (v.is_double()) {
     // A count Node wrote as 2.5 or 1e300 (its own worker hands the script a count
     // Redis refuses): the whole jobs it names, and no more than Lua's integers hold.

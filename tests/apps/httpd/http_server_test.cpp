@@ -4,6 +4,7 @@
 // ends a slow-loris request.
 #include "httpd/http_server.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -34,14 +35,17 @@ net::awaitable<httpd::response> echo_size(httpd::request req) {
 }
 
 // The plan of a server with an upload route and a login: POST /upload is an upload of
-// up to 800 bytes, owned by the X-User header's user; a request with "X-Refuse: yes" is
-// answered 401 from its header; everything else takes the server's body limit.
+// up to 800 bytes, owned by the X-User header's user, from the X-Client header's address
+// when given; a request with "X-Refuse: yes" is answered 401 from its header; a GET takes
+// no body; everything else takes the server's body limit.
 net::awaitable<httpd::request_plan> test_plan(const httpd::request& header, std::string) {
   httpd::request_plan plan;
   if (header["X-Refuse"] == "yes") {
     plan.refusal = httpd::error_response(header, http::status::unauthorized, "Who are you?");
     co_return plan;
   }
+  plan.client_address = std::string(header["X-Client"]);  // as a trusted proxy would name it
+  plan.no_body = header.method() == http::verb::get;
   if (header.target() == "/upload") {
     plan.upload = true;
     plan.body_limit = 800;
@@ -287,6 +291,39 @@ TEST(HttpServer, OneClientHoldsAtMostItsShareOfTheUploadBudget) {
   // Someone else, elsewhere, is served.
   client other(server.port(), "127.0.0.3");
   EXPECT_EQ(other.send(upload_header(800, "cid") + std::string(800, 'c')).result(), http::status::ok);
+}
+
+// The share goes by the address the application names (behind a proxy, the client's),
+// not by the connection's.
+TEST(HttpServer, TheUploadShareCountsTheAddressThePlanNames) {
+  httpd::server_options o;
+  o.max_body_bytes_in_flight = 2000;
+  o.max_body_bytes_per_client = 1000;
+  running_server server(o);
+  auto from = [](const char* address, int size, const char* user) {
+    return fmt::format("POST /upload HTTP/1.1\r\nHost: t\r\nX-Client: {}\r\nX-User: {}\r\nContent-Length: {}\r\n\r\n",
+                       address, user, size);
+  };
+  client first(server.port());
+  first.write(from("203.0.113.1", 800, "ann"));
+  for (int i = 0; i < 100 && server.body_bytes() != 800; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(server.body_bytes(), 800u);
+  // Another client behind the same proxy connection address is served in full.
+  client second(server.port());
+  EXPECT_EQ(second.send(from("203.0.113.2", 800, "bob") + std::string(800, 'b')).result(), http::status::ok);
+  // The first client again, as another user: over its address's share.
+  client again(server.port());
+  EXPECT_EQ(again.send(from("203.0.113.1", 300, "cid") + std::string(300, 'c')).result(),
+            http::status::too_many_requests);
+}
+
+TEST(HttpServer, ABodyForARouteThatTakesNoneIsRefusedUnread) {
+  running_server server(httpd::server_options{});
+  client c(server.port());
+  auto res = c.send("GET /x HTTP/1.1\r\nHost: t\r\nContent-Length: 500000\r\n\r\n");
+  EXPECT_EQ(res.result(), http::status::payload_too_large);
+  EXPECT_EQ(server.body_bytes(), 0u);
+  EXPECT_TRUE(c.closed_by_server());
 }
 
 TEST(HttpServer, ASlowLorisRequestIsCutAtTheReadTimeout) {

@@ -162,6 +162,7 @@ TEST(keep_jobs, reads_loosely_typed_counts_as_node_does_without_throwing) {
   } cases[] = {
       {2.5, R"({"count":2})"},
       {1e300, R"({"count":9007199254740992})"},
+      {json::value(std::uint64_t{10000000000000000000ULL}), R"({"count":9007199254740992})"},
       {-7.5, R"({"count":-1})"},
       {"10", R"({"count":0})"},
       {"false", R"({"count":0})"},

@@ -1,0 +1,61 @@
+// text_page.cpp - paging a document's text by the size of its JSON.
+#include "api/text_page.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "api/http_error.hpp"
+
+namespace drover::api {
+
+namespace {
+
+bool continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// The bytes `c` takes in a JSON string: an escape for quotes, backslashes and control
+// characters (\n is two, \u0001 six; six is the bound for all of them).
+std::size_t json_cost(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (c == '"' || c == '\\') return 2;
+  return u < 0x20 ? 6 : 1;
+}
+
+}  // namespace
+
+std::size_t text_offset_of(const std::optional<std::string>& param, std::size_t size) {
+  if (!param) return 0;
+  std::size_t value = 0;
+  const auto* end = param->data() + param->size();
+  auto [at, ec] = std::from_chars(param->data(), end, value);
+  if (ec != std::errc() || at != end || param->empty() || value > size) {
+    throw http_error(httpd::http::status::bad_request,
+                     fmt::format("'textOffset' must be a byte offset from 0 to {}, the text's length", size));
+  }
+  return value;
+}
+
+text_page page_of_text(std::string_view text, std::size_t offset, std::size_t max_json_bytes) {
+  while (offset < text.size() && continuation(text[offset])) ++offset;
+  std::size_t end = offset;
+  std::size_t cost = 0;
+  while (end < text.size()) {
+    // One whole character at a time: its lead byte and its continuation bytes.
+    std::size_t next = end + 1;
+    std::size_t char_cost = json_cost(text[end]);
+    while (next < text.size() && continuation(text[next])) {
+      ++next;
+      ++char_cost;
+    }
+    if (end > offset && cost + char_cost > max_json_bytes) break;
+    cost += char_cost;
+    end = next;
+  }
+  text_page page;
+  page.text = text.substr(offset, end - offset);
+  page.offset = offset;
+  if (end < text.size()) page.next_offset = end;
+  return page;
+}
+
+}  // namespace drover::api
