@@ -12,6 +12,7 @@
 #include <drover/json.hpp>
 #include <drover/discovery.hpp>
 #include <drover/error.hpp>
+#include <drover_app/address_key.hpp>
 #include <drover_app/alert_state.hpp>
 #include <drover_app/fast_fail.hpp>
 #include <drover_app/queue_shards.hpp>
@@ -165,9 +166,9 @@ void api_server::start() {
       },
       [](const request& req) { return socketio::server::handles(req.target()); },
       [this, sio](boost::beast::tcp_stream stream, request req) {
-        // The same client address as the routes' (TRUSTED_PROXIES-aware), for the
-        // per-address session cap.
-        auto client = cfg_.proxies.client_of(httpd::peer_address(stream), req["X-Forwarded-For"]);
+        // The same client address as the routes' (TRUSTED_PROXIES-aware), counted as the
+        // per-address limits count it, for the per-address session cap.
+        auto client = app::address_key(cfg_.proxies.client_of(httpd::peer_address(stream), req["X-Forwarded-For"]));
         return sio->run_websocket(std::move(stream), std::move(req), std::move(client));
       });
   auto* admin = admin_.get();
@@ -220,7 +221,7 @@ void api_server::add_own_routes(route_table& table) {
   for (auto method : {v::get, v::post, v::options}) {
     table.add(method, "/socket.io/", route_access::open, [this](route_request& r) -> net::awaitable<response> {
       request copy = r.req;
-      std::string client(r.client_address);
+      std::string client = app::address_key(r.client_address);
       co_return co_await sio_->handle_polling(std::move(copy), std::move(client));
     });
   }

@@ -7,6 +7,7 @@
 
 #include <drover/json.hpp>
 #include <drover/error.hpp>
+#include <drover_app/address_key.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -80,7 +81,8 @@ net::awaitable<rate_decision> rate_limiter::take(limited_route route, std::strin
   }
   if (!address.empty()) {
     buckets.push_back(
-        {fmt::format("drover:ratelimit:{}:{}:address:{}", scope_, to_string(route), address), limit_for(route, false)});
+        {fmt::format("drover:ratelimit:{}:{}:address:{}", scope_, to_string(route), app::address_key(address)),
+         limit_for(route, false)});
   }
   auto decision = co_await take(std::move(buckets));
   co_return decision;

@@ -1,6 +1,8 @@
 // connection_limits.cpp - connection counting for the HTTP server's caps.
 #include "httpd/connection_limits.hpp"
 
+#include <drover_app/address_key.hpp>
+
 namespace drover::httpd {
 
 struct connection_limits::slot::counts {
@@ -34,7 +36,8 @@ void connection_limits::slot::release() {
 connection_limits::connection_limits(std::size_t max_total, std::size_t max_per_address)
     : max_total_(max_total), max_per_address_(max_per_address), counts_(std::make_shared<slot::counts>()) {}
 
-connection_limits::verdict connection_limits::admit(const std::string& address, slot& held) {
+connection_limits::verdict connection_limits::admit(const std::string& peer, slot& held) {
+  const auto address = app::address_key(peer);
   if (max_total_ != 0 && counts_->total >= max_total_) return verdict::too_many_total;
   if (max_per_address_ != 0 && open_from(address) >= max_per_address_) return verdict::too_many_from_address;
   ++counts_->total;
@@ -45,8 +48,8 @@ connection_limits::verdict connection_limits::admit(const std::string& address, 
 
 std::size_t connection_limits::open() const { return counts_->total; }
 
-std::size_t connection_limits::open_from(const std::string& address) const {
-  auto it = counts_->per_address.find(address);
+std::size_t connection_limits::open_from(const std::string& peer) const {
+  auto it = counts_->per_address.find(app::address_key(peer));
   return it == counts_->per_address.end() ? 0 : it->second;
 }
 

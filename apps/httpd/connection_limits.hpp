@@ -42,8 +42,8 @@ class connection_limits {
   // A limit of 0 means no limit.
   connection_limits(std::size_t max_total, std::size_t max_per_address);
 
-  // Returns the verdict for a new connection from `address` (any spelling, used as
-  // a key), and fills `held` when it is admitted.
+  // Returns the verdict for a new connection from `address`, counted under its
+  // app::address_key (an IPv6 client by its /64), and fills `held` when it is admitted.
   verdict admit(const std::string& address, slot& held);
 
   std::size_t open() const;

@@ -23,6 +23,7 @@
 
 #include <drover/json.hpp>
 #include <drover/error.hpp>
+#include <drover_app/address_key.hpp>
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -359,13 +360,14 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       if ((length && *length > limit) || (plan.no_body && !parser.is_done())) {
         ec = http::error::body_limit;
       } else if (plan.upload) {
-        std::vector<std::string> owners{"address " + client};
+        std::vector<std::string> owners{"address " + app::address_key(client)};
         if (!plan.upload_owner.empty()) owners.push_back("user " + plan.upload_owner);
         verdict = uploads_.try_reserve(wanted, owners, body_bytes);
       }
       if (verdict != upload_budget::verdict::reserved) {
         spdlog::debug("http: refused a {}-byte upload from {}: {} of {} bytes in flight, {} from this address", wanted,
-                      client, uploads_.used(), opts_.max_body_bytes_in_flight, uploads_.used_by("address " + client));
+                      client, uploads_.used(), opts_.max_body_bytes_in_flight,
+                      uploads_.used_by("address " + app::address_key(client)));
         auto res = verdict == upload_budget::verdict::budget_full
                        ? refusal(http::status::service_unavailable, "Too many uploads in progress; retry later")
                        : refusal(http::status::too_many_requests,

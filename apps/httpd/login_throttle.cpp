@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <drover_app/address_key.hpp>
+
 namespace drover::httpd {
 
 login_throttle::login_throttle(login_throttle_options opts)
@@ -42,14 +44,14 @@ void login_throttle::spend(side& s, std::string_view key, clock::time_point now)
 std::chrono::milliseconds login_throttle::blocked(std::string_view address, std::string_view user,
                                                   clock::time_point now) {
   std::lock_guard lock(mutex_);
-  const auto wait = std::max(wait_of(addresses_, address, now), wait_of(users_, user, now));
+  const auto wait = std::max(wait_of(addresses_, app::address_key(address), now), wait_of(users_, user, now));
   // Rounded up: a caller that waits this long may try.
   return std::chrono::ceil<std::chrono::milliseconds>(wait);
 }
 
 void login_throttle::failed(std::string_view address, std::string_view user, clock::time_point now) {
   std::lock_guard lock(mutex_);
-  spend(addresses_, address, now);
+  spend(addresses_, app::address_key(address), now);
   spend(users_, user, now);
 }
 

@@ -52,7 +52,8 @@ class login_throttle {
   explicit login_throttle(login_throttle_options opts = {});
 
   // How long the address or the user must wait before trying again; zero when it may
-  // try now. An empty address or user is not throttled on that side.
+  // try now. An empty address or user is not throttled on that side. Addresses count
+  // under their app::address_key (an IPv6 client by its /64).
   std::chrono::milliseconds blocked(std::string_view address, std::string_view user,
                                     clock::time_point now = clock::now());
   // Counts one failed login against the address and the user.

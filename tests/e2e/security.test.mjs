@@ -370,4 +370,9 @@ test('behind a trusted proxy each client has its own address budget; nobody else
   for (let i = 0; i < 3; i++) first.push((await send('198.51.100.1', i)).status);
   assert.deepEqual(first, [200, 200, 429]);
   assert.equal((await send('198.51.100.2', 0)).status, 200, 'another client behind the same proxy');
+  // An IPv6 client is its /64: new addresses inside it share one budget.
+  const v6 = [];
+  for (let i = 0; i < 3; i++) v6.push((await send(`2001:db8:5:6::${i + 1}`, i)).status);
+  assert.deepEqual(v6, [200, 200, 429]);
+  assert.equal((await send('2001:db8:5:7::1', 0)).status, 200, 'the next /64 is another client');
 });

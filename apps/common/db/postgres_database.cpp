@@ -33,7 +33,7 @@ namespace {
 #define DROVER_PG_MS(column) "(EXTRACT(EPOCH FROM " column ") * 1000)::bigint"
 #define DROVER_PG_RANK(status) "(CASE " status " WHEN 'pending' THEN 0 WHEN 'processing' THEN 1 ELSE 2 END)"
 
-constexpr const char* job_log_columns =
+constexpr const char* pg_job_log_columns =
     "id, queue, job_id, job_type, status, user_id, payload::text, result::text, error_message, error_stack, "
     "attempts, " DROVER_PG_MS("created_at") ", " DROVER_PG_MS("started_at") ", " DROVER_PG_MS(
         "completed_at") ", " DROVER_PG_MS("updated_at");
@@ -178,12 +178,12 @@ const std::vector<statement>& statements() {
        "FROM document_chunks c JOIN documents d ON d.id = c.document_id "
        "WHERE d.conversation_id = $1 AND d.status = 'ready' AND c.tsv @@ to_tsquery('english', $2) "
        "ORDER BY score DESC, c.document_id, c.seq LIMIT $3::bigint"},
-      {"get_job_log", std::string("SELECT ") + job_log_columns + " FROM job_logs WHERE queue = $1 AND job_id = $2"},
-      {"list_job_logs", std::string("SELECT ") + job_log_columns + " FROM job_logs ORDER BY id DESC LIMIT $1::bigint"},
-      {"list_job_logs_by_status", std::string("SELECT ") + job_log_columns +
+      {"get_job_log", std::string("SELECT ") + pg_job_log_columns + " FROM job_logs WHERE queue = $1 AND job_id = $2"},
+      {"list_job_logs", std::string("SELECT ") + pg_job_log_columns + " FROM job_logs ORDER BY id DESC LIMIT $1::bigint"},
+      {"list_job_logs_by_status", std::string("SELECT ") + pg_job_log_columns +
                                       " FROM job_logs WHERE status = $2 ORDER BY id DESC LIMIT $1::bigint"},
       {"unfinished_job_logs",
-       std::string("SELECT ") + job_log_columns +
+       std::string("SELECT ") + pg_job_log_columns +
            " FROM job_logs WHERE status IN ('pending', 'processing') AND queue = $1 ORDER BY id LIMIT $2::bigint"},
       {"put_event_stream_position",
        "INSERT INTO event_stream_positions (stream, last_id, updated_at) VALUES ($1, $2, " DROVER_PG_TS("$3") ") "

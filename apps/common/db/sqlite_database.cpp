@@ -17,7 +17,7 @@ namespace drover::app::detail {
 
 namespace {
 
-constexpr const char* job_log_columns =
+constexpr const char* sqlite_job_log_columns =
     "id, queue, job_id, job_type, status, user_id, payload, result, error_message, error_stack, attempts, "
     "created_at, started_at, completed_at, updated_at";
 
@@ -263,7 +263,7 @@ std::vector<job_log> sqlite_database::unfinished_job_logs(const std::string& que
   std::lock_guard lock(mutex_);
   static const std::string sql = fmt::format(
       "SELECT {} FROM job_logs WHERE status IN ('pending', 'processing') AND queue = ?1 ORDER BY id LIMIT ?2",
-      job_log_columns);
+      sqlite_job_log_columns);
   sqlite_query q(conn_, sql.c_str(), fmt::format("listing the unfinished job logs of {}", queue));
   q.bind(queue, clamp_limit(limit));
   std::vector<job_log> out;
@@ -294,7 +294,7 @@ job_log sqlite_database::read_job_log(sqlite_query& q) {
 std::optional<job_log> sqlite_database::get_job_log(const std::string& queue, const std::string& job_id) {
   std::lock_guard lock(mutex_);
   static const std::string sql =
-      fmt::format("SELECT {} FROM job_logs WHERE queue = ?1 AND job_id = ?2", job_log_columns);
+      fmt::format("SELECT {} FROM job_logs WHERE queue = ?1 AND job_id = ?2", sqlite_job_log_columns);
   sqlite_query q(conn_, sql.c_str(), fmt::format("reading job log {}/{}", queue, job_id));
   if (!q.bind(queue, job_id).next()) return std::nullopt;
   return read_job_log(q);
@@ -304,9 +304,10 @@ std::vector<job_log> sqlite_database::list_job_logs(std::optional<std::string> s
   std::lock_guard lock(mutex_);
   // Two statements rather than "?1 IS NULL OR status = ?1", which would keep the
   // planner off idx_job_logs_status.
-  static const std::string all_sql = fmt::format("SELECT {} FROM job_logs ORDER BY id DESC LIMIT ?1", job_log_columns);
+  static const std::string all_sql =
+      fmt::format("SELECT {} FROM job_logs ORDER BY id DESC LIMIT ?1", sqlite_job_log_columns);
   static const std::string by_status_sql =
-      fmt::format("SELECT {} FROM job_logs WHERE status = ?2 ORDER BY id DESC LIMIT ?1", job_log_columns);
+      fmt::format("SELECT {} FROM job_logs WHERE status = ?2 ORDER BY id DESC LIMIT ?1", sqlite_job_log_columns);
   sqlite_query q(conn_, (status ? by_status_sql : all_sql).c_str(), "listing job logs");
   if (status) {
     q.bind(clamp_limit(limit), *status);

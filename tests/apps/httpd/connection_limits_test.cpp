@@ -54,3 +54,14 @@ TEST(ConnectionLimits, SlotsMayOutliveTheLimits) {
   }
   held = {};  // no crash
 }
+
+TEST(ConnectionLimits, AnIpv6ClientIsCountedByItsSlash64) {
+  connection_limits limits(0, 2);
+  std::vector<connection_limits::slot> held(4);
+  EXPECT_EQ(limits.admit("2001:db8:1:2::1", held[0]), verdict::admitted);
+  EXPECT_EQ(limits.admit("2001:db8:1:2::ffff", held[1]), verdict::admitted);
+  // A third address of the same /64 is the same client.
+  EXPECT_EQ(limits.admit("2001:db8:1:2:dead:beef::9", held[2]), verdict::too_many_from_address);
+  EXPECT_EQ(limits.admit("2001:db8:1:3::1", held[3]), verdict::admitted);
+  EXPECT_EQ(limits.open_from("2001:db8:1:2::abc"), 2u);
+}

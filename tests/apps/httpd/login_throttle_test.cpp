@@ -38,6 +38,14 @@ TEST(LoginThrottle, AnAddressIsBlockedAfterItsBurstAndFreedByTime) {
   EXPECT_EQ(t.blocked("10.0.0.1", "alice", now + 10s), 0ms);
 }
 
+TEST(LoginThrottle, AnIpv6ClientIsOneAddressAcrossItsSlash64) {
+  login_throttle t(small());
+  auto now = login_throttle::clock::time_point{} + 1h;
+  for (int i = 0; i < 3; ++i) t.failed("2001:db8:0:7::" + std::to_string(i + 1), "user" + std::to_string(i), now);
+  EXPECT_EQ(t.blocked("2001:db8:0:7:ffff::1", "someone", now), 10s) << "a fresh address of the same /64";
+  EXPECT_EQ(t.blocked("2001:db8:0:8::1", "someone", now), 0ms);
+}
+
 TEST(LoginThrottle, AUserNameIsBlockedAcrossAddresses) {
   login_throttle t(small());
   auto now = login_throttle::clock::time_point{} + 1h;
