@@ -369,8 +369,10 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   }
   // The job's row says completed too when the events relay cannot say it: Redis forgets
   // the job an hour after its end, and after an API outage that long the relay's
-  // reconciler, finding it gone, records it failed; the answer, delivered later, says
-  // otherwise. Any other row, or none yet, is the relay's to write: it also records when
+  // reconciler, finding it gone, records it failed; the answer, first delivered after
+  // that, says otherwise. Only a first delivery, to the same user: an old answer sent
+  // again must not overwrite a newer job of the same id (ids restart when Redis loses
+  // its data). Any other row, or none yet, is the relay's to write: it also records when
   // the job started, which a completed row written first would keep it from writing.
   drover::app::job_log_update completed;
   completed.queue = "ai-processing";
@@ -383,9 +385,9 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   auto work = [db, idempotency_key, job_id, conversation_id, content,
                completed]() -> std::optional<drover::app::message> {
     auto id = db->add_message_once(idempotency_key, conversation_id, "assistant", content, job_id);
-    auto row = db->get_job_log(completed.queue, completed.job_id);
-    if (row && row->status == "failed") db->record_job_logs({completed});
     if (!id) return std::nullopt;
+    auto row = db->get_job_log(completed.queue, completed.job_id);
+    if (row && row->status == "failed" && row->user_id == completed.user_id) db->record_job_logs({completed});
     return drover::app::message{*id, conversation_id, "assistant", content, job_id, 0};
   };
   auto saved = co_await app.in_db(work);

@@ -253,9 +253,10 @@ net::awaitable<response> get(api_context& app, route_request& r) {
     json::value job_json = nullptr;
     try {
       std::string job_id = doc->job_id;
+      // The state first, as for chat jobs: a job seen finished already holds its reason.
+      auto state = co_await app.documents_queue.get_job_state(job_id);
       auto j = co_await app.documents_queue.get_job(job_id);
       if (j) {
-        auto state = co_await app.documents_queue.get_job_state(job_id);
         json::object o;
         o["id"] = j->id;
         o["state"] = to_string(state);

@@ -12,7 +12,7 @@ boost::asio::awaitable<std::optional<ended_job>> ended_chat_job(api_context& app
   auto* db = &app.db;
   auto work = [db, job_id]() { return db->get_job_log("ai-processing", job_id); };
   auto row = co_await app.in_db(work);
-  if (!row || !row->user_id || !who.owns(*row->user_id)) co_return std::nullopt;
+  if (!row || !who.owns(row->user_id.value_or(""))) co_return std::nullopt;
   ended_job out;
   out.status = row->status == "pending" ? std::string("waiting") : row->status == "processing" ? "active" : row->status;
   if (row->status == "completed") {

@@ -152,7 +152,10 @@ net::awaitable<room_access::verdict> room_access::job_verdict(const caller& who,
     // Redis keeps a chat job an hour after its end; its record is in job_logs.
     auto ended = co_await ended_chat_job(app_, who, job_id);
     v.settled = true;
-    if (!ended) co_return v;
+    if (!ended) {
+      v.allowed = who.development;  // development subscribes to any id, as before
+      co_return v;
+    }
     v.allowed = true;
     if (ended->status != "completed" && ended->status != "failed") co_return v;
     json::object payload = std::move(ended->outcome);

@@ -21,6 +21,20 @@ std::size_t json_cost(char c) {
   return u < 0x20 ? 6 : 1;
 }
 
+// `offset`, or the start of the next character when it falls inside one (a lead byte at
+// most three bytes before it). In text that is not UTF-8 it stays, so that no byte is
+// skipped.
+std::size_t character_start(std::string_view text, std::size_t offset) {
+  if (offset >= text.size() || !continuation(text[offset])) return offset;
+  for (std::size_t back = 1; back <= 3 && back <= offset; ++back) {
+    if (continuation(text[offset - back])) continue;
+    const std::size_t lead = offset - back;
+    while (offset < text.size() && offset - lead < 4 && continuation(text[offset])) ++offset;
+    return offset;
+  }
+  return offset;
+}
+
 }  // namespace
 
 std::size_t text_offset_of(const std::optional<std::string>& param, std::size_t size) {
@@ -36,14 +50,15 @@ std::size_t text_offset_of(const std::optional<std::string>& param, std::size_t 
 }
 
 text_page page_of_text(std::string_view text, std::size_t offset, std::size_t max_json_bytes) {
-  while (offset < text.size() && continuation(text[offset])) ++offset;
+  offset = character_start(text, offset);
   std::size_t end = offset;
   std::size_t cost = 0;
   while (end < text.size()) {
-    // One whole character at a time: its lead byte and its continuation bytes.
+    // One whole character at a time: its lead byte and its continuation bytes (at most
+    // three: text that is not UTF-8 still pages in bounded steps).
     std::size_t next = end + 1;
     std::size_t char_cost = json_cost(text[end]);
-    while (next < text.size() && continuation(text[next])) {
+    while (next < text.size() && next - end < 4 && continuation(text[next])) {
       ++next;
       ++char_cost;
     }

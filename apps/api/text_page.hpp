@@ -8,9 +8,9 @@
 
 namespace drover::api {
 
-// GET /api/documents/:id answers the text a page at a time: an upload of
-// DOCUMENT_MAX_BYTES of control characters is six times that as JSON, and a reply is
-// held in memory until a slow client has read it, on as many connections as it opens.
+// GET /api/documents/:id answers the text a page at a time: a reply is held in memory
+// until a slow client has read it, on as many connections as it opens, and a text is up
+// to DOCUMENT_MAX_BYTES (twice that as JSON when it is all quotes or backslashes).
 struct text_limits {
   static constexpr std::size_t max_json_bytes = 1024 * 1024;
 };

@@ -357,7 +357,19 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       auto length = parser.content_length();
       const std::size_t wanted = parser.is_done() ? 0 : length ? *length : limit;
       auto verdict = upload_budget::verdict::reserved;
-      if ((length && *length > limit) || (plan.no_body && !parser.is_done())) {
+      if (plan.no_body && length && *length > 0) {
+        // Said apart from "too large": the fix is to send none (a client library that
+        // adds "{}" to every request, say), not a smaller one.
+        const auto method = parser.get().method_string();
+        auto res =
+            refusal(http::status::payload_too_large, fmt::format("A {} request here takes no body; send it without one",
+                                                                 std::string_view(method.data(), method.size())));
+        stream.expires_after(opts_.read_timeout);
+        co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+        if (!ec) co_await drain(stream);
+        break;
+      }
+      if (length && *length > limit) {
         ec = http::error::body_limit;
       } else if (plan.upload) {
         std::vector<std::string> owners{"address " + app::address_key(client)};

@@ -30,8 +30,10 @@ struct request_plan {
   // The client's address as the application tells clients apart (behind a trusted
   // proxy, from X-Forwarded-For), for the upload share; empty: the connection's.
   std::string client_address;
-  // A request of a route that takes no body (GET, HEAD, DELETE): one announced is
-  // refused with 413, unread, rather than held up to the server's body_limit.
+  // A request of a route that takes no body (GET, HEAD, DELETE, OPTIONS): one announced
+  // is refused with 413, unread, rather than held up to the server's body_limit (a
+  // chunked one at its first chunk of data; Content-Length: 0 and an empty chunked body
+  // pass).
   bool no_body = false;
   // Answers the request once its body is in.
   std::function<boost::asio::awaitable<response>(request)> respond;

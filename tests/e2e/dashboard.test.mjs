@@ -328,6 +328,16 @@ test('the dashboard page: overview, queue, job, retry, pause, live counts, viewe
   await page.waitForFunction(() => /parent: flows-e2e\//.test(document.querySelector('#job-flow')?.textContent || ''), null,
     { timeout: 10000 });
 
+  // 3c. Remove the other failed job, with a confirmation (a DELETE, sent without a body):
+  // Redis no longer has it, and the page goes back to its queue.
+  await page.goto(`${sys.base}/dashboard#/queue/reports/job/${failed[1]}`);
+  await page.waitForSelector('#job-actions button[data-action="remove"]');
+  await page.click('#job-actions button[data-action="remove"]');
+  await page.waitForSelector('#confirm[open]');
+  await page.click('#confirm-ok');
+  await waitFor(async () => (await reports.getJob(failed[1])) === undefined, { what: `job ${failed[1]} to be removed` });
+  await page.waitForSelector('#state-tabs');
+
   // 4. Pause the queue, with a confirmation; the header shows it, and Redis has it.
   await page.goto(`${sys.base}/dashboard#/queue/reports?state=completed`);
   await page.waitForSelector('#queue-actions button[data-action="pause"]');

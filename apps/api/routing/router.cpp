@@ -68,7 +68,8 @@ net::awaitable<httpd::request_plan> router::plan(const httpd::request& header, s
     p.upload_owner = who.user;
     p.client_address = client_address;
     const auto method = header.method();
-    p.no_body = method == http::verb::get || method == http::verb::head || method == http::verb::delete_;
+    p.no_body = method == http::verb::get || method == http::verb::head || method == http::verb::delete_ ||
+                method == http::verb::options;
     p.respond = [this, &r, params = std::move(params), who, client_address, started,
                  policy](httpd::request req) mutable {
       return respond(r, std::move(params), std::move(who), std::move(client_address), std::move(req), started, policy);

@@ -92,11 +92,11 @@
   async function api(path, { method = 'GET', body } = {}) {
     const headers = {};
     if (auth.get()) headers.Authorization = auth.get();
-    if (method !== 'GET') {
-      headers['Content-Type'] = 'application/json';
-      headers['X-Drover-Action'] = '1';
-    }
-    const res = await fetch(path, { method, headers, body: method === 'GET' ? undefined : JSON.stringify(body || {}) });
+    // GET and DELETE carry no body: the server refuses one (413).
+    const withBody = method !== 'GET' && method !== 'DELETE';
+    if (method !== 'GET') headers['X-Drover-Action'] = '1';
+    if (withBody) headers['Content-Type'] = 'application/json';
+    const res = await fetch(path, { method, headers, body: withBody ? JSON.stringify(body || {}) : undefined });
     let json = null;
     try { json = await res.json(); } catch { /* not JSON */ }
     if (res.status === 401) throw new Unauthorized((json && json.error) || 'Authentication required');

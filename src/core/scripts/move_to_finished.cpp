@@ -19,24 +19,36 @@ std::string job_fields(std::initializer_list<std::string_view> fields_and_values
   return w.take();
 }
 
+namespace {
+
+// A count no larger than Lua's integers hold exactly: the script hands it back to Redis
+// (ZREVRANGE's start), and Redis writes a Lua number above 2^53 as "1e+18", which it then
+// refuses as not an integer (BullMQ's own worker fails that way). Doubles count whole jobs.
+std::int64_t job_count(const json::value& v) {
+  constexpr std::int64_t most = std::int64_t{1} << 53;
+  if (v.is_int64()) return std::min(v.get_int64(), most);
+  if (v.is_uint64()) return static_cast<std::int64_t>(std::min<std::uint64_t>(v.get_uint64(), most));
+  const double d = v.get_double();
+  return std::isnan(d) ? -1 : static_cast<std::int64_t>(std::clamp(std::floor(d), -1.0, static_cast<double>(most)));
+}
+
+}  // namespace
+
 json::object keep_jobs(const json::value& job_option, const json::value& worker_option) {
   const json::value& v = job_option.is_null() ? worker_option : job_option;
   if (v.is_bool()) return {{"count", v.get_bool() ? 0 : -1}};
-  if (v.is_int64()) return {{"count", v.get_int64()}};
-  if (v.is_uint64()) return {{"count", static_cast<std::int64_t>(std::min<std::uint64_t>(v.get_uint64(), 1ULL << 53))}};
-  if (v.is_double()) {
-    // A count Node wrote as 2.5 or 1e300 (its own worker hands the script a count
-    // Redis refuses): the whole jobs it names, and no more than Lua's integers hold.
-    const double d = v.get_double();
-    const double count = std::isnan(d) ? -1.0 : std::clamp(std::floor(d), -1.0, 9007199254740992.0);
-    return {{"count", static_cast<std::int64_t>(count)}};
-  }
+  if (v.is_number()) return {{"count", job_count(v)}};  // Node's 2.5 or 1e300 too
   // Any other value by its truth, as BullMQ's getKeepJobs reads one: a non-empty string
   // (even "false") removes the job.
   if (v.is_string()) return {{"count", v.get_string().empty() ? -1 : 0}};
   if (v.is_object()) {
     json::object o = v.get_object();
-    if (!o.contains("count")) o["count"] = -1;  // the script reads count unconditionally
+    auto* count = o.if_contains("count");
+    if (!count) {
+      o["count"] = -1;  // the script reads count unconditionally
+    } else if (count->is_number()) {
+      *count = job_count(*count);
+    }
     return o;
   }
   return {{"count", -1}};

@@ -77,6 +77,13 @@ TEST(TextPage, AnOffsetInsideACharacterMovesToTheNext) {
   EXPECT_FALSE(page.next_offset);
 }
 
+TEST(TextPage, TextThatIsNotUtf8StillPagesInBoundedSteps) {
+  const std::string text = "\xF0" + std::string(100, '\x80');  // a lead byte, then a hundred continuations
+  std::size_t pages = 0;
+  EXPECT_EQ(read_all(text, 4, &pages), text);
+  EXPECT_GT(pages, 20U);
+}
+
 TEST(TextPage, TheOffsetParameter) {
   EXPECT_EQ(text_offset_of(std::nullopt, 10), 0U);
   EXPECT_EQ(text_offset_of(std::string("7"), 10), 7U);

@@ -322,8 +322,20 @@ TEST(HttpServer, ABodyForARouteThatTakesNoneIsRefusedUnread) {
   client c(server.port());
   auto res = c.send("GET /x HTTP/1.1\r\nHost: t\r\nContent-Length: 500000\r\n\r\n");
   EXPECT_EQ(res.result(), http::status::payload_too_large);
+  EXPECT_NE(res.body().find("takes no body"), std::string::npos) << res.body();
   EXPECT_EQ(server.body_bytes(), 0u);
   EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(HttpServer, AnEmptyBodyForARouteThatTakesNoneIsServed) {
+  running_server server(httpd::server_options{});
+  client c(server.port());
+  EXPECT_EQ(c.send("GET /x HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n").result(), http::status::ok);
+  EXPECT_EQ(c.send("GET /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").result(),
+            http::status::ok);
+  // A chunk of data is refused at once.
+  auto res = c.send("GET /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  EXPECT_EQ(res.result(), http::status::payload_too_large);
 }
 
 TEST(HttpServer, ASlowLorisRequestIsCutAtTheReadTimeout) {
