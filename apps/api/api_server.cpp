@@ -40,6 +40,17 @@ using httpd::json_response;
 
 namespace {
 
+// Every X-Forwarded-For line, joined: one list (RFC 9110 section 5.3). A proxy that adds
+// a line of its own, rather than appending to the client's, wrote the last one.
+std::string forwarded_for(const request& req) {
+  std::string out;
+  for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) {
+    if (!out.empty()) out += ", ";
+    out += std::string_view(it->value().data(), it->value().size());
+  }
+  return out;
+}
+
 // The API answers callers within about a second even when Redis is away.
 queue_options queue_options_for(const api_config& cfg) { return queue_options{cfg.prefix, app::fast_fail(cfg.redis)}; }
 
@@ -161,14 +172,14 @@ void api_server::start() {
   http_ = std::make_unique<httpd::http_server>(
       ex_, ho,
       [this](const request& header, std::string peer) {
-        auto client = cfg_.proxies.client_of(peer, header["X-Forwarded-For"]);
+        auto client = cfg_.proxies.client_of(peer, forwarded_for(header));
         return router_->plan(header, std::move(client));
       },
       [](const request& req) { return socketio::server::handles(req.target()); },
       [this, sio](boost::beast::tcp_stream stream, request req) {
         // The same client address as the routes' (TRUSTED_PROXIES-aware), counted as the
         // per-address limits count it, for the per-address session cap.
-        auto client = app::address_key(cfg_.proxies.client_of(httpd::peer_address(stream), req["X-Forwarded-For"]));
+        auto client = app::address_key(cfg_.proxies.client_of(httpd::peer_address(stream), forwarded_for(req)));
         return sio->run_websocket(std::move(stream), std::move(req), std::move(client));
       });
   auto* admin = admin_.get();
@@ -219,11 +230,13 @@ void api_server::add_own_routes(route_table& table) {
   table.add(v::get, "/api/alerts", route_access::operator_read, [this](route_request& r) { return alerts(r.req); });
   // Socket.IO checks its own CONNECT packets (gatekeeper::admit_socket).
   for (auto method : {v::get, v::post, v::options}) {
-    table.add(method, "/socket.io/", route_access::open, [this](route_request& r) -> net::awaitable<response> {
-      request copy = r.req;
-      std::string client = app::address_key(r.client_address);
-      co_return co_await sio_->handle_polling(std::move(copy), std::move(client));
-    });
+    auto& polling =
+        table.add(method, "/socket.io/", route_access::open, [this](route_request& r) -> net::awaitable<response> {
+          request copy = r.req;
+          std::string client = app::address_key(r.client_address);
+          co_return co_await sio_->handle_polling(std::move(copy), std::move(client));
+        });
+    polling.held_open = method == v::get;
   }
 }
 

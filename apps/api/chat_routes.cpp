@@ -388,7 +388,8 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
     if (!id) return std::nullopt;
     auto row = db->get_job_log(completed.queue, completed.job_id);
     if (row && row->status == "failed" && row->user_id == completed.user_id) db->record_job_logs({completed});
-    return drover::app::message{*id, conversation_id, "assistant", content, job_id, 0};
+    // As stored, with its creation time, so that the ai-response event and the history agree.
+    return db->find_message_by_key(idempotency_key);
   };
   auto saved = co_await app.in_db(work);
   if (saved) {

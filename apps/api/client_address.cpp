@@ -1,6 +1,7 @@
 // client_address.cpp - the client behind X-Forwarded-For, believed from trusted proxies only.
 #include "api/client_address.hpp"
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -30,12 +31,38 @@ client_address_policy::client_address_policy(std::string_view trusted) {
   }
 }
 
-bool client_address_policy::trusted(std::string_view address) const {
+namespace {
+
+namespace ip = boost::asio::ip;
+
+std::optional<ip::address> parse_address(std::string_view text) {
   boost::system::error_code ec;
-  auto a = boost::asio::ip::make_address(std::string(address), ec);
-  if (ec) return false;
-  if (a.is_v6() && a.to_v6().is_v4_mapped())
-    a = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
+  auto a = ip::make_address(std::string(text), ec);
+  if (ec) return std::nullopt;
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) a = ip::make_address_v4(ip::v4_mapped, a.to_v6());
+  return a;
+}
+
+// An X-Forwarded-For entry as an address: "198.51.100.1", "2001:db8::5", and with a port
+// as some load balancers write them, "198.51.100.1:8080" and "[2001:db8::5]:443";
+// std::nullopt for anything else ("unknown", a name, garbage).
+std::optional<ip::address> entry_address(std::string_view entry) {
+  if (auto a = parse_address(entry)) return a;
+  if (!entry.empty() && entry.front() == '[') {
+    const auto close = entry.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    const auto rest = entry.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return std::nullopt;
+    return parse_address(entry.substr(1, close - 1));
+  }
+  const auto colon = entry.find(':');
+  if (colon == std::string_view::npos || entry.find(':', colon + 1) != std::string_view::npos) return std::nullopt;
+  return parse_address(entry.substr(0, colon));
+}
+
+}  // namespace
+
+bool client_address_policy::trusted(const boost::asio::ip::address& a) const {
   for (const auto& r : trusted_) {
     if (r.contains(a)) return true;
   }
@@ -43,21 +70,28 @@ bool client_address_policy::trusted(std::string_view address) const {
 }
 
 std::string client_address_policy::client_of(std::string_view peer, std::string_view forwarded_for) const {
-  if (trusted_.empty() || forwarded_for.empty() || !trusted(peer)) return std::string(peer);
-  std::string_view leftmost;
+  if (trusted_.empty() || forwarded_for.empty()) return std::string(peer);
+  const auto peer_address = parse_address(peer);
+  if (!peer_address || !trusted(*peer_address)) return std::string(peer);
+  // The nearest hop known so far: the peer, then each trusted proxy named.
+  std::string nearest(peer);
   std::size_t end = forwarded_for.size();
   while (true) {
     auto comma = forwarded_for.rfind(',', end == 0 ? 0 : end - 1);
     const bool first = comma == std::string_view::npos || end == 0;
     auto entry = trim_ows(first ? forwarded_for.substr(0, end) : forwarded_for.substr(comma + 1, end - comma - 1));
     if (!entry.empty()) {
-      if (!trusted(entry)) return std::string(entry);
-      leftmost = entry;
+      // Not an address: the proxy that wrote it could not say who its client was, so
+      // the client counts as that proxy, not as whatever text it was handed.
+      auto a = entry_address(entry);
+      if (!a) return nearest;
+      nearest = a->to_string();
+      if (!trusted(*a)) return nearest;
     }
     if (first) break;
     end = comma;
   }
-  return leftmost.empty() ? std::string(peer) : std::string(leftmost);
+  return nearest;  // all trusted: the left-most
 }
 
 }  // namespace drover::api

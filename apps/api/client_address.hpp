@@ -17,8 +17,11 @@ namespace drover::api {
 // client_of: the peer itself when it is not a trusted proxy; otherwise the right-most
 // X-Forwarded-For entry that is not a trusted proxy (each proxy appends the address it
 // saw, so the entries right of the first untrusted one are ours), or the left-most entry
-// when all are trusted. An entry that is not an IP address ends the walk: it is what the
-// last trusted proxy saw, and is used as it is written only if it is the first one.
+// when all are trusted. Entries are read as addresses, a port after one dropped
+// ("198.51.100.1:8080", "[2001:db8::5]:443"), and written in one form. An entry that is
+// not an address ends the walk at the trusted hop right of it: its proxy could not say
+// who its client was, and a client must not pick a budget of its own by writing text.
+// `forwarded_for` is every X-Forwarded-For line of the request, joined with commas.
 // Thread safety: immutable after construction.
 class client_address_policy {
  public:
@@ -31,7 +34,7 @@ class client_address_policy {
   bool trusts_any() const { return !trusted_.empty(); }
 
  private:
-  bool trusted(std::string_view address) const;
+  bool trusted(const boost::asio::ip::address& address) const;
   std::vector<app::ip_range> trusted_;
 };
 

@@ -240,7 +240,13 @@ net::awaitable<response> get(api_context& app, route_request& r) {
     out["chunkCount"] = optional_json(doc->chunk_count);
     // The text a page at a time (text_page.hpp): ?textOffset= reads on from nextTextOffset.
     const std::string_view text = doc->text ? std::string_view(*doc->text) : std::string_view();
-    const auto page = page_of_text(text, text_offset_of(r.query("textOffset"), text.size()));
+    const auto offset_param = r.query("textOffset");
+    if (!doc->text && offset_param && *offset_param != "0") {
+      throw http_error(
+          http::status::bad_request,
+          fmt::format("The document has no text yet (it is {}); 'textOffset' applies once it is ready", doc->status));
+    }
+    const auto page = page_of_text(text, text_offset_of(offset_param, text.size()));
     out["text"] = doc->text ? json::value(json::string(page.text)) : json::value(nullptr);
     out["textOffset"] = page.offset;
     out["textBytes"] = doc->text ? json::value(text.size()) : json::value(nullptr);

@@ -61,6 +61,16 @@ void job_event_relay::stop() {
   reader_.close();
 }
 
+void job_event_relay::emit_failed(const std::string& room, const std::string& job_id, const std::string& reason) {
+  if (!sio_) return;
+  json::object payload;
+  payload["jobId"] = job_id;
+  payload["error"] = reason;
+  json::array args;
+  args.push_back(std::move(payload));
+  sio_->emit_to_room(room, "job-failed", std::move(args));
+}
+
 void job_event_relay::buffer(app::job_log_update u, const std::string& stream_id) {
   pending_.push_back(buffered_update{std::move(u), stream_id});
 }
@@ -210,6 +220,7 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     auto j = co_await added_job(e.job_id);
     if (!j) co_return;  // removed already: its later events, if any, write the row
     u.status = "pending";
+    u.begins = true;
     u.job_type = j->name;
     u.user_id = user_of_job_data(j->data);
     // Without the context (the previous messages and the assessment): the conversation
@@ -247,12 +258,22 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
       if (!j->stacktrace.empty()) u.error_stack = j->stacktrace.back();
     }
     buffer(std::move(u), e.stream_id);
-    json::object payload;
-    payload["jobId"] = id;
-    payload["error"] = reason;
-    json::array args;
-    args.push_back(std::move(payload));
-    if (sio_) sio_->emit_to_room(room, "job-failed", std::move(args));
+    emit_failed(room, id, reason);
+  } else if (e.event == "removed") {
+    // Removed before it finished (cancelled through the API or the CLI, replaced by a
+    // deduplicated add, its scheduler removed): it will never run, so its row ends
+    // failed and a subscriber hears so, rather than waiting for ever. A job removed
+    // after it finished keeps the row it has.
+    std::string prev;
+    if (auto* p = e.fields.if_contains("prev"); p && p->is_string()) prev = std::string(p->get_string());
+    if (prev == "completed" || prev == "failed") co_return;
+    if (prev == "wait") prev = "waiting";  // the list's name, as BullMQ's script writes it
+    std::string reason =
+        prev.empty() ? std::string("removed before it finished") : "removed before it finished (it was " + prev + ")";
+    u.status = "failed";
+    u.error_message = reason;
+    buffer(std::move(u), e.stream_id);
+    emit_failed(room, id, reason);
   }
   while (pending_.size() > max_buffered) {
     spdlog::error("relay {}: job_logs buffer full; dropping the log of job {}", queue_name_,

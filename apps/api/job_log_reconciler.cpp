@@ -59,13 +59,12 @@ boost::asio::awaitable<std::size_t> reconcile_job_logs(boost::asio::any_io_execu
     // Named awaitables: GCC 12 and temporaries inside co_await (docs/contributing.md).
     auto own_id = shard.own_id(row.job_id);
     if (!own_id) continue;  // another shard's job (its relay reconciles it), or no job's id
+    // The state first: a job seen finished already holds its result or reason, whereas
+    // one read first could finish before its state is read and be recorded without it.
+    auto get_state = jobs.get_job_state(*own_id);
+    std::optional<job_state> state = co_await std::move(get_state);
     auto get = jobs.get_job(*own_id);
     auto j = co_await std::move(get);
-    std::optional<job_state> state;
-    if (j) {
-      auto get_state = jobs.get_job_state(*own_id);
-      state = co_await std::move(get_state);
-    }
     if (auto u = final_update(queue_name, row.job_id, j, state)) updates.push_back(std::move(*u));
   }
   if (!updates.empty()) {

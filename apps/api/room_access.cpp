@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <drover/json.hpp>
+
 #include "api/client_ids.hpp"
 #include "api/ended_job.hpp"
 #include "api/job_owner.hpp"
@@ -21,12 +23,28 @@ namespace json = boost::json;
 
 namespace drover::api {
 
+room_access::verdict room_access::bad_argument(const char* wanted) {
+  verdict v;
+  v.status = 400;
+  v.error = fmt::format("The first argument must be {}", wanted);
+  return v;
+}
+
 room_access::room_access(api_context& app) : app_(app) {
   auto& sio = app_.sio;
   sio.on_disconnect([this](const socketio::client_id& id, const std::string&) { in_flight_.erase(id); });
   sio.on("subscribe-job", [this](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
-    if (args.empty() || !args[0].is_string()) return;
-    std::string job_id(args[0].get_string());
+    // BullMQ's job ids are strings, but a plain queue numbers its jobs, and a client may
+    // well send 17 for "17".
+    std::string job_id;
+    if (!args.empty() && args[0].is_string()) {
+      job_id = std::string(args[0].get_string());
+    } else if (!args.empty() && (args[0].is_uint64() || (args[0].is_int64() && args[0].get_int64() >= 0))) {
+      job_id = drover::serialize_json(args[0]);
+    } else {
+      answer(id, ack, "subscribe-job", "", bad_argument("a job id (a string)"));
+      return;
+    }
     auto check = [this, job_id](const caller& who) { return job_verdict(who, job_id); };
     checked_join(id, std::move(ack), "subscribe-job", job_id, "job:" + job_id, check);
   });
@@ -35,7 +53,10 @@ room_access::room_access(api_context& app) : app_(app) {
   });
   for (const char* name : {"join-conversation", "join"}) {
     sio.on(name, [this, name](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
-      if (args.empty() || !args[0].is_string()) return;
+      if (args.empty() || !args[0].is_string()) {
+        answer(id, ack, name, "", bad_argument("a conversation id (a string)"));
+        return;
+      }
       std::string conversation_id(args[0].get_string());
       if (!valid_conversation_id(conversation_id)) {
         verdict bad;

@@ -64,6 +64,10 @@ class room_access {
     // runs once more after the join.
     bool settled = true;
   };
+  // The refusal of an event whose first argument is not what it must be ("a job id (a
+  // string)"): answered, so that a client waiting for its acknowledgement is not left
+  // waiting.
+  static verdict bad_argument(const char* wanted);
   using lookup = std::function<boost::asio::awaitable<verdict>(const caller&)>;
 
   using ack_fn = std::optional<std::function<void(boost::json::array)>>;

@@ -32,12 +32,12 @@ std::string http_metrics::method_label(http::verb method) {
 }
 
 void http_metrics::observe(http::verb method, std::string_view route, unsigned status,
-                           std::chrono::steady_clock::duration took) {
+                           std::chrono::steady_clock::duration took, bool held_open) {
   const auto seconds = std::chrono::duration<double>(took).count();
   const m::label_values labels{method_label(method), std::string(route), std::to_string(status)};
   requests_.with(labels).inc();
   durations_.with(labels).observe(seconds);
-  if (took > slow_) {
+  if (took > slow_ && !held_open) {
     spdlog::warn("http: slow request: {} {} answered {} after {:.3f} s", labels[0], route, status, seconds);
   }
 }

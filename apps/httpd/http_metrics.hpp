@@ -23,7 +23,10 @@ class http_metrics {
   // Registers the series in `r`; requests slower than `slow` are logged (warn).
   explicit http_metrics(app::metrics::registry& r, std::chrono::milliseconds slow = std::chrono::seconds(1));
 
-  void observe(http::verb method, std::string_view route, unsigned status, std::chrono::steady_clock::duration took);
+  // `held_open`: the route answers when it has something to say (a long poll), so its
+  // time is measured but never logged as slow.
+  void observe(http::verb method, std::string_view route, unsigned status, std::chrono::steady_clock::duration took,
+               bool held_open = false);
 
   // The label of a method: its name for the standard ones, "other" for the rest (a
   // client may send any token there).

@@ -39,6 +39,7 @@ for (const transports of [['websocket'], ['polling'], ['polling', 'websocket']])
     assert.equal(reply.conversationId, conversationId);
     assert.equal(reply.message.content, CHUNKS.join(''));
     assert.equal(reply.message.role, 'assistant');
+    assert.ok(reply.message.createdAt > 0, 'the message as stored, with its creation time');
   });
 }
 
@@ -119,4 +120,22 @@ test('an answer after Redis lost its data is stored although its job id repeats'
   assert.equal(second.body.jobId, first.body.jobId);
   await waitFor(async () => (await assistantReplies()).length === 2, { timeout: 20000, what: 'the second answer' })
     .catch((e) => { throw new Error(`${e.message}\n${sys.workers.tail()}\n${sys.api.tail()}`); });
+});
+
+test('a job id sent as a number is subscribed to; an argument of the wrong type is answered 400, not left waiting', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  const socket = io(sys.base, { transports: ['websocket'], reconnection: false });
+  onCleanup(() => socket.close());
+  await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'numeric', userId: 'u', message: 'hi' });
+  assert.match(sent.body.jobId, /^\d+$/);
+  const completed = new Promise((resolve) => socket.once('job-completed', resolve));
+  const ack = await socket.timeout(5000).emitWithAck('subscribe-job', Number(sent.body.jobId));
+  assert.deepEqual(ack, { ok: true });
+  assert.equal((await completed).jobId, sent.body.jobId);
+  for (const [event, arg] of [['subscribe-job', { id: 1 }], ['subscribe-job', -3], ['join-conversation', 5], ['join', null]]) {
+    const refused = await socket.timeout(5000).emitWithAck(event, arg);
+    assert.equal(refused.status, 400, `${event} ${JSON.stringify(arg)}: ${JSON.stringify(refused)}`);
+    assert.match(refused.error, /first argument must be/);
+  }
 });

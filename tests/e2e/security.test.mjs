@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir, networkInterfaces } from 'node:os';
 import net from 'node:net';
+import http from 'node:http';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startSystem, waitFor, freePort } from './system.mjs';
@@ -375,4 +376,27 @@ test('behind a trusted proxy each client has its own address budget; nobody else
   for (let i = 0; i < 3; i++) v6.push((await send(`2001:db8:5:6::${i + 1}`, i)).status);
   assert.deepEqual(v6, [200, 200, 429]);
   assert.equal((await send('2001:db8:5:7::1', 0)).status, 200, 'the next /64 is another client');
+  // A port after the address (as some load balancers write it) is the same client.
+  const ported = [];
+  for (let i = 0; i < 3; i++) ported.push((await send(`198.51.100.3:${1000 + i}`, i)).status);
+  assert.deepEqual(ported, [200, 200, 429]);
+  // Text that is no address is not a budget of its own: it counts as the proxy that
+  // passed it on (127.0.0.1 here), whatever it says.
+  const garbage = [];
+  for (let i = 0; i < 3; i++) garbage.push((await send(`not-an-address-${i}`, i)).status);
+  assert.deepEqual(garbage, [200, 200, 429]);
+  // Two X-Forwarded-For lines are one list: the proxy's own line, the last, is read, not
+  // the first, which the client wrote.
+  const twoLines = (first, i) => new Promise((resolve, reject) => {
+    const body = JSON.stringify({ conversationId: `two-${first}-${i}`, message: 'x' });
+    const req = http.request(`${sys.base}/api/chat/send`, { method: 'POST' }, (res) => { res.resume(); resolve(res.statusCode); });
+    req.setHeader('authorization', `Bearer ${hs.token(`two-${first}-${i}`)}`);
+    req.setHeader('content-type', 'application/json');
+    req.setHeader('x-forwarded-for', [first, '198.51.100.4']);
+    req.on('error', reject);
+    req.end(body);
+  });
+  const lines = [];
+  for (let i = 0; i < 3; i++) lines.push(await twoLines(`7.7.7.${i}`, i));
+  assert.deepEqual(lines, [200, 200, 429]);
 });

@@ -40,6 +40,9 @@ struct route {
   // against the server's upload budget (MAX_UPLOAD_BYTES_IN_FLIGHT, and the client's
   // and the user's share of it). 0: the body limit (BODY_LIMIT) and no budget.
   std::size_t upload_limit = 0;
+  // A long poll (Socket.IO's polling GET waits up to its ping interval for something to
+  // send): not logged as a slow request.
+  bool held_open = false;
   // The pattern split at '/', for matching ("" for "/").
   std::vector<std::string> parts;
 };

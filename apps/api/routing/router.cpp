@@ -37,8 +37,10 @@ router::router(route_table routes, gatekeeper& gate, httpd::http_metrics* stats)
     : routes_(std::move(routes)), gate_(gate), stats_(stats) {}
 
 void router::observe(const httpd::request& req, const std::string& pattern, const httpd::response& res,
-                     std::chrono::steady_clock::time_point started) {
-  if (stats_) stats_->observe(req.method(), pattern, res.result_int(), std::chrono::steady_clock::now() - started);
+                     std::chrono::steady_clock::time_point started, bool held_open) {
+  if (stats_) {
+    stats_->observe(req.method(), pattern, res.result_int(), std::chrono::steady_clock::now() - started, held_open);
+  }
 }
 
 net::awaitable<httpd::request_plan> router::plan(const httpd::request& header, std::string client_address) {
@@ -97,7 +99,7 @@ net::awaitable<httpd::response> router::respond(const route& r, std::vector<std:
     failure = std::current_exception();
   }
   if (!res) res = error_reply(req, failure, policy);
-  observe(req, r.pattern, *res, started);
+  observe(req, r.pattern, *res, started, r.held_open);
   co_return std::move(*res);
 }
 

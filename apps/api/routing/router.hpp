@@ -51,7 +51,7 @@ class router {
                                                   std::chrono::steady_clock::time_point started,
                                                   error_reply_policy policy);
   void observe(const httpd::request& req, const std::string& pattern, const httpd::response& res,
-               std::chrono::steady_clock::time_point started);
+               std::chrono::steady_clock::time_point started, bool held_open = false);
 
   route_table routes_;
   gatekeeper& gate_;

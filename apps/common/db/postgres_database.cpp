@@ -154,6 +154,8 @@ const std::vector<statement>& statements() {
        "updated_at = excluded.updated_at "
        "WHERE $12::integer > " DROVER_PG_RANK("job_logs.status") " OR ($12::integer = " DROVER_PG_RANK(
            "job_logs.status") " AND " DROVER_PG_TS("$11") " >= job_logs.updated_at)"},
+      {"drop_earlier_job_log",
+       "DELETE FROM job_logs WHERE queue = $1 AND job_id = $2 AND updated_at < " DROVER_PG_TS("$3")},
       {"add_document",
        "INSERT INTO documents (id, conversation_id, user_id, filename, content_type, size_bytes, content, job_id, "
        "status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', " DROVER_PG_TS("$9") ", "
@@ -655,6 +657,7 @@ void postgres_database::upsert_job_logs(pqxx::connection& c, pqxx::work& tx, con
   auto now = now_ms();
   for (const auto& u : batch) {
     try {
+      if (u.begins) tx.exec_prepared("drop_earlier_job_log", u.queue, u.job_id, u.at_ms != 0 ? u.at_ms : now);
       tx.exec_prepared("upsert_job_log", u.job_id, u.queue, u.job_type, u.user_id, u.status, u.payload_json,
                        u.result_json, u.error_message, u.error_stack, u.attempts, u.at_ms != 0 ? u.at_ms : now,
                        job_status_rank(u.status));

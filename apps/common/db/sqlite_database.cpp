@@ -219,6 +219,11 @@ void sqlite_database::upsert_job_logs(const std::vector<job_log_update>& batch) 
   auto now = now_ms();
   for (const auto& u : batch) {
     auto job_what = fmt::format("recording job log {}/{} as {}", u.queue, u.job_id, u.status);
+    if (u.begins) {
+      sqlite_query(conn_, "DELETE FROM job_logs WHERE queue = ?1 AND job_id = ?2 AND updated_at < ?3", job_what)
+          .bind(u.queue, u.job_id, u.at_ms != 0 ? u.at_ms : now)
+          .run();
+    }
     sqlite_query(conn_, upsert_job_log_sql, job_what)
         .bind(u.job_id, u.queue, u.job_type, u.user_id, u.status, u.payload_json, u.result_json, u.error_message,
               u.error_stack, u.attempts, u.at_ms != 0 ? u.at_ms : now, job_status_rank(u.status))

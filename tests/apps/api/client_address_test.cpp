@@ -31,6 +31,24 @@ TEST(ClientAddress, ATrustedProxyNamesTheClient) {
   EXPECT_EQ(p.client_of("10.1.1.1", " , "), "10.1.1.1");
 }
 
+TEST(ClientAddress, EntriesWithAPortAreTheirAddress) {
+  client_address_policy p("127.0.0.1");
+  EXPECT_EQ(p.client_of("127.0.0.1", "198.51.100.1:8080"), "198.51.100.1");
+  EXPECT_EQ(p.client_of("127.0.0.1", "[2001:db8::5]:443"), "2001:db8::5");
+  EXPECT_EQ(p.client_of("127.0.0.1", "[2001:db8::5]"), "2001:db8::5");
+  EXPECT_EQ(p.client_of("127.0.0.1", "::ffff:198.51.100.1"), "198.51.100.1");
+  EXPECT_EQ(p.client_of("127.0.0.1", "2001:DB8:0::5"), "2001:db8::5") << "one spelling per address";
+}
+
+TEST(ClientAddress, AnEntryThatIsNoAddressCountsAsTheProxyThatWroteIt) {
+  client_address_policy p("127.0.0.1, 10.0.0.0/8");
+  EXPECT_EQ(p.client_of("127.0.0.1", "garbage"), "127.0.0.1");
+  EXPECT_EQ(p.client_of("127.0.0.1", "unknown, 10.2.2.2"), "10.2.2.2");
+  EXPECT_EQ(p.client_of("127.0.0.1", "198.51.100.1, unknown"), "127.0.0.1") << "nothing left of it is believed";
+  EXPECT_EQ(p.client_of("127.0.0.1", "1.2.3.4:80:90"), "127.0.0.1");
+  EXPECT_EQ(p.client_of("127.0.0.1", "[2001:db8::5]x"), "127.0.0.1");
+}
+
 TEST(ClientAddress, RefusesEntriesItCannotRead) {
   EXPECT_THROW(client_address_policy("10.0.0.0/33"), std::invalid_argument);
   EXPECT_THROW(client_address_policy("proxy.example"), std::invalid_argument);

@@ -599,6 +599,42 @@ TEST_P(database_test, unfinished_job_logs_are_the_pending_and_processing_rows_of
   EXPECT_EQ(db_->unfinished_job_logs("ai", 2).size(), 2u);
 }
 
+// Job ids restart when Redis loses its data: a later job's first event replaces the row
+// of the earlier job with its id, so that its outcome is never read under the earlier
+// job's owner; the same event read again (a replay) changes nothing.
+TEST_P(database_test, job_log_a_later_job_of_the_same_id_begins_a_new_row) {
+  auto alices = update("7", "pending", 1);
+  alices.begins = true;
+  alices.user_id = "alice";
+  alices.payload_json = R"({"userId":"alice"})";
+  auto done = update("7", "completed", 3);
+  done.result_json = R"({"response":"for alice"})";
+  db_->record_job_logs({alices, done});
+  db_->record_job_logs({alices});  // replayed after a restart
+  auto row = db_->get_job_log("ai", "7");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->status, "completed");
+  EXPECT_EQ(row->user_id, "alice");
+
+  auto bobs = update("7", "pending", 10);
+  bobs.begins = true;
+  bobs.user_id = "bob";
+  auto bobs_done = update("7", "completed", 12);
+  bobs_done.result_json = R"({"response":"for bob"})";
+  db_->record_job_logs({bobs});
+  row = db_->get_job_log("ai", "7");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->status, "pending");
+  EXPECT_EQ(row->user_id, "bob");
+  EXPECT_FALSE(row->result_json) << "nothing of alice's job is left";
+  EXPECT_FALSE(row->payload_json);
+  db_->record_job_logs({bobs_done});
+  row = db_->get_job_log("ai", "7");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->user_id, "bob");
+  EXPECT_TRUE(same_json(*row->result_json, R"({"response":"for bob"})"));
+}
+
 TEST_P(database_test, job_log_batch_of_500_in_one_call) {
   // 125 jobs x (pending, processing, completed, a late processing) = 500 updates.
   std::vector<job_log_update> batch;

@@ -48,6 +48,10 @@ struct job_log_update {
   std::optional<std::string> error_stack;
   std::optional<int> attempts;
   std::int64_t at_ms = 0;  // when it happened; 0 means now
+  // The job's first event (its "added" entry): a row of the same id last written before
+  // it is an earlier job's (ids restart when Redis loses its data) and is replaced, so
+  // that the new job's outcome is never read under the earlier job's owner.
+  bool begins = false;
 };
 
 // A job_logs row.
