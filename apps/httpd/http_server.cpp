@@ -2,6 +2,7 @@
 #include "httpd/http_server.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -356,36 +357,35 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       const std::string& client = plan.client_address.empty() ? client_address : plan.client_address;
       auto length = parser.content_length();
       const std::size_t wanted = parser.is_done() ? 0 : length ? *length : limit;
-      auto verdict = upload_budget::verdict::reserved;
+      // Refused before the body is read: its answer, then the connection closes.
+      std::optional<response> refused;
       if (plan.no_body && length && *length > 0) {
         // Said apart from "too large": the fix is to send none (a client library that
         // adds "{}" to every request, say), not a smaller one.
         const auto method = parser.get().method_string();
-        auto res =
+        refused =
             refusal(http::status::payload_too_large, fmt::format("A {} request here takes no body; send it without one",
                                                                  std::string_view(method.data(), method.size())));
-        stream.expires_after(opts_.read_timeout);
-        co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
-        if (!ec) co_await drain(stream);
-        break;
-      }
-      if (length && *length > limit) {
+      } else if (length && *length > limit) {
         ec = http::error::body_limit;
       } else if (plan.upload) {
-        std::vector<std::string> owners{"address " + app::address_key(client)};
+        const std::string address_owner = "address " + app::address_key(client);
+        std::vector<std::string> owners{address_owner};
         if (!plan.upload_owner.empty()) owners.push_back("user " + plan.upload_owner);
-        verdict = uploads_.try_reserve(wanted, owners, body_bytes);
+        const auto verdict = uploads_.try_reserve(wanted, owners, body_bytes);
+        if (verdict != upload_budget::verdict::reserved) {
+          spdlog::debug("http: refused a {}-byte upload from {}: {} of {} bytes in flight, {} from this address",
+                        wanted, client, uploads_.used(), opts_.max_body_bytes_in_flight,
+                        uploads_.used_by(address_owner));
+          refused = verdict == upload_budget::verdict::budget_full
+                        ? refusal(http::status::service_unavailable, "Too many uploads in progress; retry later")
+                        : refusal(http::status::too_many_requests,
+                                  "Too many uploads in progress from your address or user; retry later");
+        }
       }
-      if (verdict != upload_budget::verdict::reserved) {
-        spdlog::debug("http: refused a {}-byte upload from {}: {} of {} bytes in flight, {} from this address", wanted,
-                      client, uploads_.used(), opts_.max_body_bytes_in_flight,
-                      uploads_.used_by("address " + app::address_key(client)));
-        auto res = verdict == upload_budget::verdict::budget_full
-                       ? refusal(http::status::service_unavailable, "Too many uploads in progress; retry later")
-                       : refusal(http::status::too_many_requests,
-                                 "Too many uploads in progress from your address or user; retry later");
+      if (refused) {
         stream.expires_after(opts_.read_timeout);
-        co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+        co_await http::async_write(stream, *refused, net::redirect_error(net::use_awaitable, ec));
         if (!ec) co_await drain(stream);
         break;
       }
