@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace drover::api {
 
@@ -27,6 +28,20 @@ std::optional<std::string_view> after_scheme(std::string_view header, std::strin
 }  // namespace
 
 const char* to_string(admin_role r) { return r == admin_role::admin ? "admin" : "viewer"; }
+
+std::string admin_access::weakness(std::size_t min_token, std::size_t min_password) const {
+  if (!token_.empty() && token_.size() < min_token) {
+    return "DASHBOARD_TOKEN is too short: at least " + std::to_string(min_token) +
+           " characters outside the development mode (e.g. openssl rand -hex 24)";
+  }
+  for (const auto& u : users_) {
+    if (u.password.size() < min_password) {
+      return "DASHBOARD_USERS: the password of '" + u.name + "' is too short: at least " +
+             std::to_string(min_password) + " characters outside the development mode";
+    }
+  }
+  return {};
+}
 
 admin_access::admin_access(std::string token, std::string_view users) : token_(std::string(trim_space(token))) {
   std::size_t index = 0;

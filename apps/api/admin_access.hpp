@@ -37,6 +37,11 @@ class admin_access {
   // constant time, and every user is looked at, so timing tells nothing.
   std::optional<admin_identity> authenticate(std::string_view authorization) const;
 
+  // Why these credentials are too easy to guess for a server others reach (a token shorter
+  // than `min_token` characters, a password shorter than `min_password`), naming the
+  // setting and the user, never the secret; empty when they are not.
+  std::string weakness(std::size_t min_token, std::size_t min_password) const;
+
  private:
   struct user {
     std::string name, password;

@@ -23,6 +23,7 @@
 #include <drover/queue_events.hpp>
 #include <drover/shard_names.hpp>
 #include <drover_app/clock.hpp>
+#include <drover_app/job_snapshot.hpp>
 #include <drover_app/queue_overview.hpp>
 
 #include "api/admin_views.hpp"
@@ -116,7 +117,8 @@ struct admin_api::routes {
     const auto page = int_param(url, "page", 1, 1, 1000000);
     const auto size = int_param(url, "pageSize", 20, 1, max_page_size);
     const std::string search = str_param(url, "search");
-    auto& q = self.queue_for(name);
+    auto lease = self.queue_for(name);
+    auto& q = *lease;
     std::vector<std::string> types{state};
     json::array rows;
     std::int64_t total = 0;
@@ -156,12 +158,11 @@ struct admin_api::routes {
   }
 
   net::awaitable<response> job_detail(const std::string& name, const std::string& id) {
-    auto& q = self.queue_for(name);
+    auto lease = self.queue_for(name);
+    auto& q = *lease;
     std::string job_id = id;
-    // The state first: a job finishing between the two reads then shows its result with
-    // the older state (and the next event refreshes it), never a finished state without it.
-    auto state = co_await q.get_job_state(job_id);
-    auto j = co_await q.get_job(job_id);
+    auto read = app::read_job_snapshot(q, job_id);
+    auto [state, j] = co_await std::move(read);
     if (!j) throw http_error(http::status::not_found, fmt::format("No job {} in queue {}", id, name));
     auto logs = co_await q.get_job_logs(job_id, 0, 999);
     json::object out = j->to_json();
@@ -187,7 +188,8 @@ struct admin_api::routes {
   }
 
   net::awaitable<response> workers(const std::string& name) {
-    auto& q = self.queue_for(name);
+    auto lease = self.queue_for(name);
+    auto& q = *lease;
     auto clients = co_await q.get_workers();
     auto statuses = co_await q.get_worker_statuses();
     json::array c, s;
@@ -209,7 +211,8 @@ struct admin_api::routes {
 
   net::awaitable<response> metrics(const std::string& name, const boost::urls::url_view& url) {
     const auto points = int_param(url, "points", 60, 1, 24 * 60 * 14);
-    auto& q = self.queue_for(name);
+    auto lease = self.queue_for(name);
+    auto& q = *lease;
     std::string completed_type = "completed";
     std::string failed_type = "failed";
     auto completed = co_await q.get_metrics(completed_type, 0, points - 1);
@@ -255,7 +258,8 @@ struct admin_api::routes {
     auto targets = co_await self.action_targets(name);
     std::int64_t removed = 0;
     for (const auto& target : targets) {
-      auto& q = self.queue_for(target);
+      auto lease = self.queue_for(target);
+      auto& q = *lease;
       if (action == "pause") {
         co_await q.pause();
       } else if (action == "resume") {
@@ -285,7 +289,8 @@ struct admin_api::routes {
 
   // POST /api/admin/queues/:q/jobs/:id/<action>, DELETE /api/admin/queues/:q/jobs/:id
   net::awaitable<response> job_action(const std::string& name, const std::string& id, const std::string& action) {
-    auto& q = self.queue_for(name);
+    auto lease = self.queue_for(name);
+    auto& q = *lease;
     std::string job_id = id;
     json::object out;
     out["queue"] = name;
@@ -351,16 +356,19 @@ bool admin_api::streams(const request& req) {
   return req.method() == http::verb::get && target.substr(0, target.find('?')) == "/api/admin/events";
 }
 
-queue& admin_api::queue_for(const std::string& name) {
+std::shared_ptr<queue> admin_api::queue_for(const std::string& name) {
   auto it = queues_.find(name);
-  if (it != queues_.end()) return *it->second;
+  if (it != queues_.end()) return it->second;
   if (name.empty() || name.size() > 200) throw http_error(http::status::bad_request, "Bad queue name");
-  if (queues_.size() >= max_cached_queues) {
-    for (auto& [n, q] : queues_) q->close();
-    queues_.clear();
+  // Room for every queue the last overview found, so that the overview never evicts what
+  // it reads next, and as many more for names asked for that are no queue (yet).
+  if (queues_.size() >= discovered_queues_ + max_cached_queues) {
+    // Only the queues no request holds; a queue leaves when its last holder does.
+    std::erase_if(queues_, [](const auto& entry) { return entry.second.use_count() == 1; });
   }
-  auto q = std::make_unique<queue>(ex_, name, opts_);  // throws invalid_argument for ':' in names
-  return *queues_.emplace(name, std::move(q)).first->second;
+  auto q = std::make_shared<queue>(ex_, name, opts_);  // throws invalid_argument for ':' in names
+  queues_.emplace(name, q);
+  return q;
 }
 
 net::awaitable<std::vector<std::string>> admin_api::action_targets(const std::string& name) {
@@ -377,9 +385,11 @@ net::awaitable<std::vector<std::string>> admin_api::action_targets(const std::st
 net::awaitable<json::array> admin_api::overview() {
   if (std::chrono::steady_clock::now() - overview_at_ < std::chrono::milliseconds(900)) co_return overview_cache_;
   auto names = co_await discover_queues(ex_, opts_.redis, opts_.prefix);
+  discovered_queues_ = names.size();
   std::vector<app::queue_overview> rows;
   for (const auto& name : names) {
-    auto row = co_await app::read_queue_overview(queue_for(name));
+    auto lease = queue_for(name);
+    auto row = co_await app::read_queue_overview(*lease);
     rows.push_back(std::move(row));
   }
   json::array list;
@@ -459,8 +469,8 @@ void admin_api::add_routes(route_table& table) {
             });
 }
 
-net::awaitable<void> admin_api::stream_events(boost::beast::tcp_stream stream, request req) {
-  const std::string client_address = httpd::peer_address(stream);
+net::awaitable<void> admin_api::stream_events(boost::beast::tcp_stream stream, request req,
+                                              std::string client_address) {
   boost::system::error_code ec;
   std::optional<response> refusal;
   try {

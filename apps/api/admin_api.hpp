@@ -53,14 +53,17 @@ class admin_api {
   // Whether the request is the event stream (served by stream_events, not the table).
   static bool streams(const request& req);
   // Runs the event stream until the client goes away or close(); admits the caller
-  // through the gatekeeper first.
-  boost::asio::awaitable<void> stream_events(boost::beast::tcp_stream stream, request req);
+  // through the gatekeeper first, its failed logins counted against `client_address` (the
+  // address the routes see: behind a trusted proxy, the one it forwards for).
+  boost::asio::awaitable<void> stream_events(boost::beast::tcp_stream stream, request req, std::string client_address);
   void close();
 
   struct routes;  // admin_api.cpp
 
  private:
-  queue& queue_for(const std::string& name);
+  // The queue `name`, opened once and kept. A request holds the pointer while it uses it,
+  // so that making room for other names never closes a queue under a request.
+  std::shared_ptr<queue> queue_for(const std::string& name);
   boost::asio::awaitable<boost::json::array> overview();
   // The queues a queue action on `name` acts on: the shards of the sharded queue `name`
   // when no plain queue has that name, else `name` itself.
@@ -69,7 +72,8 @@ class admin_api {
   boost::asio::any_io_executor ex_;
   queue_options opts_;
   gatekeeper& gate_;
-  std::map<std::string, std::unique_ptr<queue>> queues_;
+  std::map<std::string, std::shared_ptr<queue>> queues_;
+  std::size_t discovered_queues_ = 0;  // how many queues the last overview found
   boost::json::array overview_cache_;
   std::chrono::steady_clock::time_point overview_at_{};
   bool closed_ = false;

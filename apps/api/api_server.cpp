@@ -30,6 +30,7 @@
 #include "api/routing/static_asset.hpp"
 #include "api/socketio/server.hpp"
 #include "api/webhook_routes.hpp"
+#include "httpd/bearer_token.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -171,29 +172,31 @@ void api_server::start() {
   auto* sio = sio_.get();
   http_ = std::make_unique<httpd::http_server>(
       ex_, ho,
-      [this](const request& header, std::string peer) {
-        auto client = cfg_.proxies.client_of(peer, forwarded_for(header));
-        return router_->plan(header, std::move(client));
-      },
+      [this](const request& header, std::string peer) { return router_->plan(header, client_of(peer, header)); },
       [](const request& req) { return socketio::server::handles(req.target()); },
       [this, sio](boost::beast::tcp_stream stream, request req) {
-        // The same client address as the routes' (TRUSTED_PROXIES-aware), counted as the
-        // per-address limits count it, for the per-address session cap.
-        auto client = app::address_key(cfg_.proxies.client_of(httpd::peer_address(stream), forwarded_for(req)));
+        // Counted as the per-address limits count it, for the per-address session cap.
+        auto client = app::address_key(client_of(httpd::peer_address(stream), req));
         return sio->run_websocket(std::move(stream), std::move(req), std::move(client));
       });
   auto* admin = admin_.get();
   http_->set_stream_hook([](const request& req) { return admin_api::streams(req); },
-                         [admin](boost::beast::tcp_stream stream, request req) {
-                           return admin->stream_events(std::move(stream), std::move(req));
+                         [this, admin](boost::beast::tcp_stream stream, request req) {
+                           // Its login throttle counts the client behind a trusted proxy,
+                           // not the proxy that every client shares.
+                           auto client = client_of(httpd::peer_address(stream), req);
+                           return admin->stream_events(std::move(stream), std::move(req), std::move(client));
                          });
   http_->start();
 
   if (cfg_.metrics_port) {
     // /metrics alone, on an address operators choose (often a private interface).
     route_table metrics_table;
+    const bool open = !cfg_.metrics_token.empty() ||
+                      httpd::metrics_open_without_token(cfg_.auth == auth_mode::none, cfg_.metrics_bind);
+    if (!open) spdlog::warn("metrics: /metrics answers 403 on {}: {}", cfg_.metrics_bind, httpd::metrics_token_missing);
     metrics_table.add(http::verb::get, "/metrics", route_access::metrics,
-                      [this](route_request& r) { return metrics_page(r.req); });
+                      [this, open](route_request& r) { return metrics_page(r.req, open); });
     metrics_router_ = std::make_unique<router>(std::move(metrics_table), *gate_, nullptr);
     httpd::server_options mo;
     mo.bind = cfg_.metrics_bind;
@@ -211,7 +214,12 @@ void api_server::start() {
   }
 }
 
+std::string api_server::client_of(std::string_view peer, const request& req) const {
+  return cfg_.proxies.client_of(peer, forwarded_for(req));
+}
+
 // The API's own routes: the chat page, health, metrics, alerts, and Socket.IO's polling.
+
 void api_server::add_own_routes(route_table& table) {
   using v = http::verb;
   table.add(v::get, "/", route_access::open,
@@ -224,7 +232,11 @@ void api_server::add_own_routes(route_table& table) {
     co_return json_response(r.req, http::status::ok, ok);
   });
   if (!cfg_.metrics_port) {
-    table.add(v::get, "/metrics", route_access::metrics, [this](route_request& r) { return metrics_page(r.req); });
+    // The public port: only the development mode serves it without a token.
+    const bool open = !cfg_.metrics_token.empty() || cfg_.auth == auth_mode::none;
+    if (!open) spdlog::warn("metrics: /metrics answers 403: {}", httpd::metrics_token_missing);
+    table.add(v::get, "/metrics", route_access::metrics,
+              [this, open](route_request& r) { return metrics_page(r.req, open); });
   }
   // Incidents name queues and counts: operators only.
   table.add(v::get, "/api/alerts", route_access::operator_read, [this](route_request& r) { return alerts(r.req); });
@@ -269,7 +281,8 @@ net::awaitable<response> api_server::handle(const request& req, std::string_view
   co_return co_await router_->handle(req, client_address);
 }
 
-net::awaitable<response> api_server::metrics_page(const request& req) {
+net::awaitable<response> api_server::metrics_page(const request& req, bool open) {
+  if (!open) co_return httpd::error_response(req, http::status::forbidden, std::string(httpd::metrics_token_missing));
   co_await connectivity_.probe();
   co_await queue_stats_.refresh();
   socketio_connections_.with({}).set(sio_ ? static_cast<double>(sio_->connection_count()) : 0);

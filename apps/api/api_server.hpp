@@ -65,7 +65,13 @@ class api_server {
 
  private:
   void add_own_routes(route_table& table);
-  boost::asio::awaitable<response> metrics_page(const request& req);
+  // The client's address for a request from `peer`, as the routes and the hooks that take
+  // a connection over (WebSocket, event stream) all see it: behind a trusted proxy, the
+  // address it forwards for.
+  std::string client_of(std::string_view peer, const request& req) const;
+  // `open`: whether this listener serves /metrics (metrics_open_without_token, or a
+  // METRICS_TOKEN the gatekeeper has checked); otherwise 403 saying what to set.
+  boost::asio::awaitable<response> metrics_page(const request& req, bool open);
   boost::asio::awaitable<response> alerts(const request& req);
 
   boost::asio::any_io_executor ex_;

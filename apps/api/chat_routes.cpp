@@ -12,6 +12,7 @@
 
 #include <drover/json.hpp>
 #include <drover/queue.hpp>
+#include <drover_app/job_snapshot.hpp>
 #include <drover_app/webhook_signature.hpp>
 
 #include "api/client_ids.hpp"
@@ -277,10 +278,8 @@ net::awaitable<response> send(api_context& app, route_request& r) {
 
 net::awaitable<response> job_status(api_context& app, route_request& r) {
   std::string job_id = r.param("jobId");
-  // The state first: a job seen finished already holds its result or reason (one script
-  // writes both), whereas a job read first could finish before its state is read.
-  auto state = co_await app.ai_queue.get_job_state(job_id);
-  auto j = co_await app.ai_queue.get_job(job_id);
+  auto read = app::read_job_snapshot(app.ai_queue, job_id);
+  auto [state, j] = co_await std::move(read);
   if (!j) {
     // Redis keeps it an hour after its end (completed_kept_s); job_logs holds the rest.
     auto ended = co_await ended_chat_job(app, r.who, job_id);

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <drover/queue.hpp>
+#include <drover_app/job_snapshot.hpp>
 #include <drover_app/random_token.hpp>
 
 #include "api/client_ids.hpp"
@@ -259,9 +260,8 @@ net::awaitable<response> get(api_context& app, route_request& r) {
     json::value job_json = nullptr;
     try {
       std::string job_id = doc->job_id;
-      // The state first, as for chat jobs: a job seen finished already holds its reason.
-      auto state = co_await app.documents_queue.get_job_state(job_id);
-      auto j = co_await app.documents_queue.get_job(job_id);
+      auto read = app::read_job_snapshot(app.documents_queue, job_id);
+      auto [state, j] = co_await std::move(read);
       if (j) {
         json::object o;
         o["id"] = j->id;

@@ -8,6 +8,7 @@
 
 #include "api/blocking_call.hpp"
 #include <drover/json.hpp>
+#include <drover_app/job_snapshot.hpp>
 
 namespace json = boost::json;
 
@@ -56,15 +57,11 @@ boost::asio::awaitable<std::size_t> reconcile_job_logs(boost::asio::any_io_execu
   }
   std::vector<app::job_log_update> updates;
   for (const auto& row : rows) {
-    // Named awaitables: GCC 12 and temporaries inside co_await (docs/contributing.md).
     auto own_id = shard.own_id(row.job_id);
     if (!own_id) continue;  // another shard's job (its relay reconciles it), or no job's id
-    // The state first: a job seen finished already holds its result or reason, whereas
-    // one read first could finish before its state is read and be recorded without it.
-    auto get_state = jobs.get_job_state(*own_id);
-    std::optional<job_state> state = co_await std::move(get_state);
-    auto get = jobs.get_job(*own_id);
-    auto j = co_await std::move(get);
+    // Named awaitables: GCC 12 and temporaries inside co_await (docs/contributing.md).
+    auto snapshot = app::read_job_snapshot(jobs, *own_id);
+    auto [state, j] = co_await std::move(snapshot);
     if (auto u = final_update(queue_name, row.job_id, j, state)) updates.push_back(std::move(*u));
   }
   if (!updates.empty()) {

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <drover/json.hpp>
+#include <drover_app/job_snapshot.hpp>
 
 #include "api/client_ids.hpp"
 #include "api/ended_job.hpp"
@@ -166,9 +167,8 @@ void room_access::checked_join(const std::string& client, ack_fn ack, const char
 
 net::awaitable<room_access::verdict> room_access::job_verdict(const caller& who, std::string job_id) {
   verdict v;
-  // The state first: a job seen finished already holds its result or reason.
-  auto state = co_await app_.ai_queue.get_job_state(job_id);
-  auto j = co_await app_.ai_queue.get_job(job_id);
+  auto read = app::read_job_snapshot(app_.ai_queue, job_id);
+  auto [state, j] = co_await std::move(read);
   if (!j) {
     // Redis keeps a chat job an hour after its end; its record is in job_logs.
     auto ended = co_await ended_chat_job(app_, who, job_id);

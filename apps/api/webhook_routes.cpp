@@ -5,6 +5,7 @@
 
 #include <drover/json.hpp>
 #include <drover/queue.hpp>
+#include <drover_app/job_snapshot.hpp>
 
 #include <algorithm>
 
@@ -30,11 +31,8 @@ std::string owner_of_delivery(const json::value& data) {
 net::awaitable<response> delivery(api_context& app, route_request& r) {
   const auto& req = r.req;
   std::string delivery_id = r.param("deliveryId");
-  // The state first: a job seen finished already holds its reason or result (one script
-  // writes both), whereas a job read first could finish before its state is read, and
-  // be reported failed without a reason.
-  auto state = co_await app.webhook_queue.get_job_state(delivery_id);
-  auto j = co_await app.webhook_queue.get_job(delivery_id);
+  auto read = app::read_job_snapshot(app.webhook_queue, delivery_id);
+  auto [state, j] = co_await std::move(read);
   if (!j || !r.who.owns(owner_of_delivery(j->data))) throw http_error(http::status::not_found, "Delivery not found");
   // Attempts come from the job's log; lines that are not attempt records (written by
   // someone else) are left out rather than failing the request.

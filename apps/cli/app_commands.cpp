@@ -128,7 +128,9 @@ int run_dashboard(const app_flags& flags) {
   });
   http.set_stream_hook([](const httpd::request& req) { return api::admin_api::streams(req); },
                        [&admin](boost::beast::tcp_stream stream, httpd::request req) {
-                         return admin.stream_events(std::move(stream), std::move(req));
+                         // No trusted proxies here: the peer is the client, as for the routes.
+                         auto client = httpd::peer_address(stream);
+                         return admin.stream_events(std::move(stream), std::move(req), std::move(client));
                        });
   http.start();
   spdlog::info("dashboard: http://{}:{}/dashboard (prefix {}){}", ho.bind, http.port(), qo.prefix,

@@ -94,7 +94,7 @@ void add_dlq_options(CLI::App& cmd, dlq_flags& f) {
   add_common(&cmd, f.common);
   add_json_flag(&cmd, f.json);
   cmd.add_option("--dlq", f.dlq, "the dead-letter queue (default: <queue>-dlq)");
-  cmd.add_option("--id", f.id, "show, requeue: the dead letter's id");
+  cmd.add_option("--id", f.id, "show, requeue: the dead letter's id")->check(non_empty());
   cmd.add_option("--start", f.start, "list: first index (oldest first)");
   cmd.add_option("--end", f.end, "list: last index (-1: all)");
 }

@@ -42,6 +42,11 @@ CLI::Validator integer_in(std::int64_t min, std::int64_t max, std::string kind, 
 
 CLI::Validator port_number() { return integer_in(1, 65535, "a port number from 1 to 65535"); }
 
+CLI::Validator non_empty() {
+  return CLI::Validator([](std::string& input) -> std::string { return input.empty() ? "must not be empty" : ""; }, "",
+                        "non-empty");
+}
+
 CLI::Validator one_of(std::vector<std::string> words) {
   auto description = fmt::format("{{{}}}", fmt::join(words, ","));
   return CLI::Validator(

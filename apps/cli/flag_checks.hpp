@@ -42,6 +42,10 @@ CLI::Validator non_negative() {
 // the port they listen on only in their log).
 CLI::Validator port_number();
 
+// Any text but the empty one: an id given as "" (an unset shell variable) must not read
+// as "no id", which for some actions means "every job".
+CLI::Validator non_empty();
+
 // One of `words`; the message lists them. Its description, "{a,b}", is what the
 // completion scripts offer (completion.cpp).
 CLI::Validator one_of(std::vector<std::string> words);

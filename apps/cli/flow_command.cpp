@@ -47,7 +47,7 @@ void add_flow_add_options(CLI::App& s, flow_flags& f) {
 
 void add_flow_show_options(CLI::App& s, flow_flags& f) {
   add_common(&s, f.common);
-  s.add_option("--id", f.id, "the job at the top of the tree")->required();
+  s.add_option("--id", f.id, "the job at the top of the tree")->required()->check(non_empty());
   s.add_option("--depth", f.depth, "levels to read, the job's own included")->capture_default_str();
   s.add_option("--max-children", f.max_children, "children of each kind to read per parent")->capture_default_str();
   add_json_flag(&s, f.json);

@@ -28,8 +28,9 @@ struct action_spec {
 
 void no_flags(CLI::App&, queue_flags&) {}
 
-void add_id(CLI::App& cmd, queue_flags& f) { cmd.add_option("--id", f.id, "job id")->required(); }
-void add_optional_id(CLI::App& cmd, queue_flags& f) { cmd.add_option("--id", f.id, "job id"); }
+void add_id(CLI::App& cmd, queue_flags& f) { cmd.add_option("--id", f.id, "job id")->required()->check(non_empty()); }
+// Without --id the action takes every job of the state: an empty one is refused.
+void add_optional_id(CLI::App& cmd, queue_flags& f) { cmd.add_option("--id", f.id, "job id")->check(non_empty()); }
 
 // --start/--end/--asc: BullMQ's raw range, for jobs and schedulers.
 void add_range(CLI::App& cmd, queue_flags& f, CLI::Option*& start, CLI::Option*& end, CLI::Option*& asc) {
@@ -178,7 +179,7 @@ command job_command() {
       "job", "print a job as JSON: BullMQ's job.toJSON(), state and logs (`queue job`: for people)",
       [](CLI::App& cmd, queue_flags& f) {
         add_json_view_flags(cmd, f);
-        cmd.add_option("--id", f.id, "job id")->required();
+        cmd.add_option("--id", f.id, "job id")->required()->check(non_empty());
       },
       [](const queue_flags& f) { return run_queue_action(f, print_job); });
 }

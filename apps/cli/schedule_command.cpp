@@ -33,7 +33,7 @@ struct schedule_flags {
 void add_schedule_options(CLI::App& s, schedule_flags& f) {
   s.add_option("action", f.action, "upsert, remove, get")->required()->check(one_of({"upsert", "remove", "get"}));
   add_common(&s, f.common);
-  s.add_option("--id", f.id, "the scheduler's id")->required();
+  s.add_option("--id", f.id, "the scheduler's id")->required()->check(non_empty());
   s.add_option("--repeat", f.repeat,
                "upsert: JSON {pattern | every, tz, startDate, endDate, limit, immediately, offset}");
   s.add_option("--name", f.name, "upsert: the jobs' name (default: the id)");

@@ -30,4 +30,15 @@ struct token_admission {
 token_admission admit_bearer_token(std::string_view authorization, std::string_view token,
                                    std::string_view client_address, login_throttle& throttle);
 
+// Whether /metrics, which names every queue and its counts, may be served to anyone on a
+// listener bound to `bind` when no METRICS_TOKEN is set: in the development mode, or on a
+// loopback address (a private listener, as METRICS_BIND is by default). The API's public
+// port is never private, whatever it binds: a proxy on the same host makes it public.
+bool metrics_open_without_token(bool development, std::string_view bind);
+
+// What /metrics answers (403) where it is not open and no METRICS_TOKEN is set.
+inline constexpr std::string_view metrics_token_missing =
+    "/metrics needs METRICS_TOKEN outside the development mode (or, on the API, METRICS_PORT to serve it on "
+    "METRICS_BIND, loopback by default)";
+
 }  // namespace drover::httpd

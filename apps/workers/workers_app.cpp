@@ -88,6 +88,7 @@ workers_config workers_config::from_env() {
   // As the API: a receiver cannot trust a signature made with a secret everyone knows or
   // can guess, so outside the development mode there is no default.
   const bool development = app::development_auth_mode();  // refuses what the API refuses
+  c.development = development;
   // As the API: the development mode listens on loopback unless told otherwise.
   c.bind = app::default_bind(development);
   if (const char* v = env("WORKERS_BIND")) c.bind = v;
@@ -224,6 +225,9 @@ struct workers_app::impl {
     std::string target(req.target());
     target = target.substr(0, target.find('?'));
     if (target == "/metrics") {
+      if (!metrics_open) {
+        co_return httpd::error_response(req, httpd::http::status::forbidden, std::string(httpd::metrics_token_missing));
+      }
       // Guessing METRICS_TOKEN is throttled as on the API (bearer_token.hpp).
       auto verdict = httpd::admit_bearer_token(std::string_view(req[httpd::http::field::authorization]),
                                                cfg.metrics_token, client_address, failed_tokens);
@@ -264,6 +268,7 @@ struct workers_app::impl {
   app::metrics::registry registry;
   httpd::http_metrics http_stats{registry};
   httpd::login_throttle failed_tokens;  // wrong METRICS_TOKENs, per client address
+  const bool metrics_open = !cfg.metrics_token.empty() || httpd::metrics_open_without_token(cfg.development, cfg.bind);
   job_metrics jobs{registry};
   app::connectivity_monitor connectivity{ex, registry, cfg.redis, ""};
   // Every queue under the prefix, so that a queue worked by another program shows too.
@@ -324,6 +329,7 @@ void workers_app::start() {
       i.ex, ho, [&i](httpd::request req, std::string peer) { return i.handle(std::move(req), std::move(peer)); });
   i.http->start();
   spdlog::info("workers: listening on http://{}:{} (/healthz, /readyz, /metrics)", ho.bind, i.http->port());
+  if (!i.metrics_open) spdlog::warn("workers: /metrics answers 403: {}", httpd::metrics_token_missing);
   auto described = [&i](const char* name, int concurrency) {
     const auto shards = i.cfg.shards.of(name);
     return shards == 0 ? fmt::format("{} x{}", name, concurrency)

@@ -35,6 +35,9 @@ struct workers_config {
   std::string bind = "0.0.0.0";  // WORKERS_BIND (127.0.0.1 in the development mode, AUTH_MODE=none)
   std::uint16_t port = 5001;     // WORKERS_PORT: /healthz, /readyz, /metrics
   std::string metrics_token;     // METRICS_TOKEN: /metrics wants it as a bearer token when set
+  // AUTH_MODE=none. Outside it, /metrics without METRICS_TOKEN is served on a loopback
+  // WORKERS_BIND only (httpd::metrics_open_without_token).
+  bool development = false;
   // WEBHOOK_SECRET: signs every delivery. Required, and not the development one, unless
   // AUTH_MODE=none (the development mode, where it defaults to "dev-webhook-secret").
   std::string webhook_secret;

@@ -129,7 +129,8 @@ class queue {
   // concerns every job of the call.
   boost::asio::awaitable<std::vector<job>> add_bulk(std::vector<new_job> jobs);
 
-  // std::nullopt when no job has this id.
+  // std::nullopt when no job has this id, and for an id that is the name of one of the
+  // queue's own keys ("meta", "failed", ...), which no job's hash can have.
   boost::asio::awaitable<std::optional<job>> get_job(std::string id);
   // std::nullopt when no job has this id.
   boost::asio::awaitable<std::optional<job_state>> get_job_state(std::string id);
@@ -150,7 +151,7 @@ class queue {
   boost::asio::awaitable<bool> is_paused();
 
   // Removes a job that is not being processed. Returns false when the job did not
-  // exist or is locked by a worker.
+  // exist or is locked by a worker (or `id` names one of the queue's own keys).
   boost::asio::awaitable<bool> remove(std::string id);
   // Cancels a job. One that no worker holds is removed, as remove() removes it; for
   // one a worker holds, a request is left in the job's hash, which drover workers

@@ -47,8 +47,11 @@ std::int64_t scan_cursor(const redis::reply& r) {
 }  // namespace
 
 net::awaitable<std::optional<job>> read_job(redis::connection& conn, const queue_keys& k, std::string id) {
+  if (names_queue_key(id)) co_return std::nullopt;
   redis::command cmd{"HGETALL", k.job(id)};
   auto r = co_await conn.exec(std::move(cmd));
+  // Another kind of key (a job's ":logs" list, a deduplication key): no job's hash.
+  if (r.is_error() && r.str.starts_with("WRONGTYPE")) co_return std::nullopt;
   redis::expect_no_error(r, "HGETALL " + k.job(id));
   if (r.elements.empty()) co_return std::nullopt;
   co_return job::from_hash(std::move(id), strings(r));

@@ -16,7 +16,8 @@
 
 namespace drover::detail {
 
-// The job's hash; std::nullopt when there is none.
+// The job's hash; std::nullopt when there is none, when `id` names one of the queue's own
+// keys (names_queue_key) or when its key holds something else than a hash.
 boost::asio::awaitable<std::optional<job>> read_job(redis::connection& conn, const queue_keys& k, std::string id);
 
 // The processed hash: child key -> return value (JSON; kept as a string when it is not).

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 #include "drover/error.hpp"
 
 namespace drover::detail {
@@ -27,7 +29,7 @@ queue_keys::queue_keys(std::string prefix, std::string queue)
   limiter = key("limiter");
   repeat = key("repeat");
   waiting_children = key("waiting-children");
-  worker_statuses = key("drover:workers");
+  worker_statuses = key("drover:workers");  // names_queue_key() knows this name too
 }
 
 std::string queue_keys::state(std::string_view name) const { return name == "waiting" ? wait : key(name); }
@@ -44,6 +46,12 @@ const std::vector<std::string_view>& job_sub_key_suffixes() {
   static const std::vector<std::string_view> suffixes{"logs",   "dependencies", "processed",
                                                       "failed", "unsuccessful", "lock"};
   return suffixes;
+}
+
+bool names_queue_key(std::string_view id) {
+  // "de" is no key of its own, only the prefix of "de:<id>": a job may be called so.
+  const auto& suffixes = key_map_suffixes();
+  return (id != "de" && std::find(suffixes.begin(), suffixes.end(), id) != suffixes.end()) || id == "drover:workers";
 }
 
 void check_queue_name(std::string_view name) {

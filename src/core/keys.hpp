@@ -53,6 +53,11 @@ class queue_keys {
 const std::vector<std::string_view>& key_map_suffixes();
 // The sub-keys of a job's hash ("<id>:<suffix>") that removeOrphanedJobs deletes with it.
 const std::vector<std::string_view>& job_sub_key_suffixes();
+// Whether `id` is the name of one of the queue's own keys ("meta", "failed", drover's
+// workers hash) rather than a job's: "<prefix>:<queue>:<id>" is that key, never a job's
+// hash. BullMQ's custom ids cannot contain ':', but may be such a word; a lookup of one
+// must find no job, and a removal must not delete the key (removing "meta" unpauses).
+bool names_queue_key(std::string_view id);
 
 // Checks a queue name as BullMQ's constructor does (not empty, no ':', which would
 // break the key layout); throws drover::error(invalid_argument).

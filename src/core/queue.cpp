@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "core/add_job.hpp"
+#include "core/dependency_reads.hpp"
 #include "core/queue_impl.hpp"
 #include "core/replicated_add.hpp"
 #include "core/scripts/add_log.hpp"
@@ -79,14 +80,8 @@ net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
 }
 
 net::awaitable<std::optional<job>> queue::get_job(std::string id) {
-  redis::command r_cmd{"HGETALL", impl_->keys.job(id)};
-  auto r = co_await impl_->conn->exec(std::move(r_cmd));
-  redis::expect_no_error(r, "HGETALL " + impl_->keys.job(id));
-  if (r.elements.empty()) co_return std::nullopt;
-  std::vector<std::string> fv;
-  fv.reserve(r.elements.size());
-  for (auto& e : r.elements) fv.push_back(std::move(e.str));
-  co_return job::from_hash(std::move(id), fv);
+  auto read = detail::read_job(*impl_->conn, impl_->keys, std::move(id));
+  co_return co_await std::move(read);
 }
 
 net::awaitable<std::optional<job_state>> queue::get_job_state(std::string id) {

@@ -49,6 +49,8 @@ const char* to_string(cancel_outcome o) {
 net::awaitable<cancel_outcome> queue::cancel(std::string id, std::string reason) {
   namespace scripts = detail::scripts;
   using found = scripts::cancel_job::result;
+  // The queue's own key, no job's: cancelJob would mark it and removeJob delete it.
+  if (detail::names_queue_key(id)) co_return cancel_outcome::not_found;
   json::object request{{"reason", reason}, {"at", detail::now_ms()}};
   auto mark = scripts::cancel_job::of(impl_->keys, id, drover::serialize_json(request));
   auto r = co_await scripts::run(*impl_->conn, std::move(mark));

@@ -143,6 +143,10 @@ test('a bad command line: one line "drover: error: ..." and exit 2', async () =>
     [['workers', '--port', '0'], /^drover: error: --port: must be a port number from 1 to 65535, got 0 /],
     [['dashboard', '--port', '70000'], /^drover: error: --port: must be a port number from 1 to 65535, got 70000 /],
     [['queue', 'counts'], /^drover: error: --queue is required \(see drover queue counts --help\)\n$/],
+    // An empty id (an unset shell variable) is no "every job": retry and promote would act on all.
+    [['queue', 'retry', '--queue', 'q', '--id', ''], /^drover: error: --id: must not be empty /],
+    [['queue', 'promote', '--queue', 'q', '--id', ''], /^drover: error: --id: must not be empty /],
+    [['queue', 'remove', '--queue', 'q', '--id', ''], /^drover: error: --id: must not be empty /],
   ];
   for (const [args, said] of cases) {
     const r = await runDrover(args);

@@ -211,6 +211,15 @@ test('a production start refuses unsafe settings; make run opts into development
     assert.notEqual(api.status, 0, weak);
     assert.match(api.stderr + api.stdout, /WEBHOOK_SECRET is too short/, weak);
   }
+  // Dashboard credentials a day of throttled guessing could find.
+  const good = { AUTH_JWT_SECRET: 'x'.repeat(32), WEBHOOK_SECRET: 'a-real-secret-0123456789abcdef0123456789' };
+  const weakToken = start({ ...good, DASHBOARD_TOKEN: 'letmein' });
+  assert.notEqual(weakToken.status, 0);
+  assert.match(weakToken.stderr + weakToken.stdout, /DASHBOARD_TOKEN is too short/);
+  assert.doesNotMatch(weakToken.stderr + weakToken.stdout, /letmein/);
+  const weakUser = start({ ...good, DASHBOARD_USERS: 'admin:admin:admin' });
+  assert.notEqual(weakUser.status, 0);
+  assert.match(weakUser.stderr + weakUser.stdout, /the password of 'admin' is too short/);
   // The Workers app, which signs the webhooks, refuses the same.
   const workers = (env) => spawnSync(DROVER_BIN, ['workers'], {
     env: { PATH: process.env.PATH, WORKERS_PORT: port, REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: 'sqlite::memory:', ...env },
@@ -284,6 +293,34 @@ test('metrics behind METRICS_TOKEN and on a port of their own; readiness and err
   const refused = await call(sys.base, 'GET', '/api/chat/job/1', { token: hs.token('erin') });
   assert.equal(refused.status, 503);
   assert.ok(!JSON.stringify(refused.body).includes(String(sys.redis.port)), JSON.stringify(refused.body));
+});
+
+test('production without METRICS_TOKEN serves /metrics on a loopback listener only', { timeout: 60000 }, async () => {
+  const hs = new HsIssuer();
+  const secret = 'metrics-secret-not-dev-0123456789abcdef0123456789';
+  // The public port (and the Workers app on every interface): queue names and counts are
+  // nobody's business, so 403 saying what to set.
+  const open = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: secret } });
+  for (const url of [`${open.base}/metrics`, `http://127.0.0.1:${open.workersPort}/metrics`]) {
+    const refused = await fetch(url);
+    assert.equal(refused.status, 403, url);
+    assert.match((await refused.json()).error, /METRICS_TOKEN/);
+  }
+  assert.match(open.api.output, /\/metrics answers 403/);
+  assert.match(open.workers.output, /\/metrics answers 403/);
+  await open.api.stop();
+  await open.workers.stop();
+  // METRICS_PORT on its loopback default, and the Workers app on loopback: a private
+  // listener, served without a token.
+  const metricsPort = String(await freePort());
+  const moved = await startSystem({
+    env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: secret, METRICS_PORT: metricsPort, WORKERS_BIND: '127.0.0.1' },
+  });
+  for (const url of [`http://127.0.0.1:${metricsPort}/metrics`, `http://127.0.0.1:${moved.workersPort}/metrics`]) {
+    const scraped = await fetch(url);
+    assert.equal(scraped.status, 200, url);
+    assert.match(await scraped.text(), /drover_redis_up/);
+  }
 });
 
 test('the development mode listens on loopback only by default; production on every interface', { timeout: 60000 }, async () => {
@@ -399,4 +436,23 @@ test('behind a trusted proxy each client has its own address budget; nobody else
   const lines = [];
   for (let i = 0; i < 3; i++) lines.push(await twoLines(`7.7.7.${i}`, i));
   assert.deepEqual(lines, [200, 200, 429]);
+});
+
+test("the dashboard's event stream throttles failed logins per client behind a trusted proxy", { timeout: 60000 }, async () => {
+  const token = 'events-token-0123456789abcdef0123456789';
+  const sys = await startSystem({ env: { TRUSTED_PROXIES: '127.0.0.1', DASHBOARD_TOKEN: token } });
+  const events = async (forwarded, bearer) => {
+    const abort = new AbortController();
+    const res = await fetch(`${sys.base}/api/admin/events`, {
+      headers: { authorization: `Bearer ${bearer}`, 'x-forwarded-for': forwarded }, signal: abort.signal });
+    const status = res.status;
+    abort.abort();
+    return status;
+  };
+  const guesses = [];
+  for (let i = 0; i < 12; i++) guesses.push(await events('198.51.100.9', `guess-${i}`));
+  assert.deepEqual(guesses.slice(0, 10), Array(10).fill(401), String(guesses));
+  assert.deepEqual(guesses.slice(10), [429, 429], String(guesses));
+  // Another client behind the same proxy is not locked out by the guesser.
+  assert.equal(await events('198.51.100.10', token), 200);
 });

@@ -229,6 +229,30 @@ TEST_F(queue_test, pause_resume_and_is_paused) {
   EXPECT_NE(events.find("resumed"), std::string::npos);
 }
 
+// An id that names one of the queue's own keys is no job: reading it finds nothing (not a
+// WRONGTYPE error from the sorted set "failed"), and removing "meta" leaves the queue paused.
+TEST_F(queue_test, ids_naming_the_queues_own_keys_are_no_jobs) {
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    // Named arguments: GCC 12 and temporaries inside co_await (docs/contributing.md).
+    job_options custom;
+    custom.job_id = "parent";
+    std::string job_name = "x", id = "parent", line = "a line";
+    json::value data = json::object();
+    co_await q.add(job_name, data, custom);
+    co_await q.add_log(id, line);
+    co_await q.pause();
+    for (std::string key_name : {"meta", "failed", "wait", "events", "id", "marker", "drover:workers", "parent:logs"}) {
+      auto j = co_await q.get_job(key_name);
+      EXPECT_FALSE(j) << key_name;
+    }
+    std::string meta = "meta";
+    auto removed = co_await q.remove(meta);
+    EXPECT_FALSE(removed);
+    EXPECT_TRUE(co_await q.is_paused());
+  });
+  EXPECT_EQ(cli("HGET " + key("meta") + " paused"), "1");
+}
+
 TEST_F(queue_test, remove_promote_change_delay_and_drain) {
   with_queue([&](queue& q) -> net::awaitable<void> {
     co_await q.add("a", json::object());
