@@ -42,6 +42,11 @@ class admin_access {
   // setting and the user, never the secret; empty when they are not.
   std::string weakness(std::size_t min_token, std::size_t min_password) const;
 
+  // The lengths `drover api` and `drover dashboard` require outside the development mode.
+  // The login throttle allows about 1,440 guesses a day per name and address: enough for a
+  // short password, hopeless against these lengths.
+  static constexpr std::size_t production_min_token = 32, production_min_password = 12;
+
  private:
   struct user {
     std::string name, password;

@@ -258,8 +258,9 @@ struct admin_api::routes {
     auto targets = co_await self.action_targets(name);
     std::int64_t removed = 0;
     for (const auto& target : targets) {
-      auto lease = self.queue_for(target);
-      auto& q = *lease;
+      // A queue of its own, closed when the action ends: the cached ones keep the reads'
+      // timeout.
+      queue q(self.ex_, target, self.action_opts_);
       if (action == "pause") {
         co_await q.pause();
       } else if (action == "resume") {
@@ -341,8 +342,19 @@ struct admin_api::routes {
   }
 };
 
+namespace {
+
+// A queue action may run one long script (BullMQ's drain removes every waiting job in one
+// call): it gets longer than a read before the API gives up on Redis.
+queue_options for_actions(queue_options opts) {
+  opts.redis.command_timeout = std::max(opts.redis.command_timeout, admin_api::action_timeout);
+  return opts;
+}
+
+}  // namespace
+
 admin_api::admin_api(net::any_io_executor ex, queue_options opts, gatekeeper& gate)
-    : ex_(ex), opts_(std::move(opts)), gate_(gate) {}
+    : ex_(ex), opts_(std::move(opts)), action_opts_(for_actions(opts_)), gate_(gate), overview_flight_(ex) {}
 
 admin_api::~admin_api() { close(); }
 
@@ -384,6 +396,11 @@ net::awaitable<std::vector<std::string>> admin_api::action_targets(const std::st
 
 net::awaitable<json::array> admin_api::overview() {
   if (std::chrono::steady_clock::now() - overview_at_ < std::chrono::milliseconds(900)) co_return overview_cache_;
+  auto read = [this] { return read_overview(); };
+  co_return co_await overview_flight_.run(std::move(read));
+}
+
+net::awaitable<json::array> admin_api::read_overview() {
   auto names = co_await discover_queues(ex_, opts_.redis, opts_.prefix);
   discovered_queues_ = names.size();
   std::vector<app::queue_overview> rows;

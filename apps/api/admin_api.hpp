@@ -16,6 +16,7 @@
 #include <drover/queue.hpp>
 
 #include "api/routing/route_table.hpp"
+#include "api/single_flight.hpp"
 #include "httpd/http_types.hpp"
 
 namespace drover::api {
@@ -58,24 +59,34 @@ class admin_api {
   boost::asio::awaitable<void> stream_events(boost::beast::tcp_stream stream, request req, std::string client_address);
   void close();
 
+  // How long a queue action (pause, drain, clean, ...) waits for Redis: longer than a read,
+  // since BullMQ's drain and clean run as long scripts on a large queue. Within nginx's
+  // default proxy_read_timeout of 60 s.
+  static constexpr std::chrono::milliseconds action_timeout{50000};
+
   struct routes;  // admin_api.cpp
 
  private:
   // The queue `name`, opened once and kept. A request holds the pointer while it uses it,
   // so that making room for other names never closes a queue under a request.
   std::shared_ptr<queue> queue_for(const std::string& name);
+  // The overview, from a cache of under a second; one read at a time, shared by every
+  // caller that asks while it runs.
   boost::asio::awaitable<boost::json::array> overview();
+  boost::asio::awaitable<boost::json::array> read_overview();
   // The queues a queue action on `name` acts on: the shards of the sharded queue `name`
   // when no plain queue has that name, else `name` itself.
   boost::asio::awaitable<std::vector<std::string>> action_targets(const std::string& name);
 
   boost::asio::any_io_executor ex_;
   queue_options opts_;
+  queue_options action_opts_;  // opts_ with action_timeout
   gatekeeper& gate_;
   std::map<std::string, std::shared_ptr<queue>> queues_;
   std::size_t discovered_queues_ = 0;  // how many queues the last overview found
   boost::json::array overview_cache_;
   std::chrono::steady_clock::time_point overview_at_{};
+  single_flight<boost::json::array> overview_flight_;
   bool closed_ = false;
 };
 

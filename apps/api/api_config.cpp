@@ -114,10 +114,8 @@ void api_config::check_safe() const {
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, e.what());
   }
-  // The login throttle allows about 1,440 guesses a day per name and address: enough
-  // for a short password, hopeless against these lengths.
-  constexpr std::size_t min_dashboard_token = 32, min_dashboard_password = 12;
-  if (auto weak = dashboard.weakness(min_dashboard_token, min_dashboard_password); !weak.empty()) {
+  if (auto weak = dashboard.weakness(admin_access::production_min_token, admin_access::production_min_password);
+      !weak.empty()) {
     throw error(errc::invalid_argument, weak);
   }
 }

@@ -15,9 +15,11 @@
 
 #include <drover/redis_options.hpp>
 #include <drover_app/db/database.hpp>
+#include <drover_app/env.hpp>
 #include <drover_app/logging/log_setup.hpp>
 #include <drover_app/logging/redact.hpp>
 
+#include "api/admin_access.hpp"
 #include "api/admin_api.hpp"
 #include "api/rate_limiter.hpp"
 #include "api/routing/gatekeeper.hpp"
@@ -91,6 +93,10 @@ net::awaitable<void> drain_logs(api::api_server& server) {
 // `drover dashboard`: the admin_api on its own listener, nothing else.
 int run_dashboard(const app_flags& flags) {
   auto access = api::dashboard_access_from_env();
+  if (!app::development_auth_mode()) {
+    auto weak = access.weakness(api::admin_access::production_min_token, api::admin_access::production_min_password);
+    if (!weak.empty()) throw error(errc::invalid_argument, weak + " (or AUTH_MODE=none for development)");
+  }
   queue_options qo;
   if (!flags.redis_url.empty()) qo.redis = redis_options::from_env(flags.redis_url);
   qo.prefix = flags.prefix;

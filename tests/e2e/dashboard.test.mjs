@@ -16,7 +16,7 @@ const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-const TOKEN = 'e2e-dashboard-token-0123456789';
+const TOKEN = 'e2e-dashboard-token-0123456789abcdef';
 const USERS = 'watcher:look-only:viewer,ops:ops-pass:admin';
 const basic = (user, pass) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
@@ -183,6 +183,16 @@ test('the admin API refuses the unauthenticated, read-only acting and cross-site
   all = (await call(base, 'GET', '/api/admin/queues', { auth })).body.queues;
   assert.deepEqual(all.filter((q) => q.shardOf === 'mail').map((q) => q.paused), [false, false, false]);
 
+  // A queue action waits for Redis longer than a read does (1 s): BullMQ's drain is one
+  // script, seconds long on a large queue. Here Redis holds every write for 2.5 s instead.
+  const bulk = newQueue(sys.redis, 'bulk');
+  for (let i = 0; i < 3; i++) await bulk.add('b', { i });
+  const held = await sys.redis.raw();
+  await held.call('CLIENT', 'PAUSE', '2500', 'WRITE');
+  const drained = await act(base, '/api/admin/queues/bulk/drain', auth);
+  assert.equal(drained.status, 200, JSON.stringify(drained.body));
+  assert.equal(await bulk.count(), 0);
+
   // The event stream sends counts.
   const res = await fetch(`${base}/api/admin/events?queue=reports`, { headers: { Authorization: auth } });
   assert.equal(res.status, 200);
@@ -207,6 +217,17 @@ test('without credentials the dashboard is refused and says how to configure it;
   await waitFor(async () => { try { return (await fetch(`${bare}/healthz`)).ok; } catch { return false; } },
     { timeout: 10000, what: 'drover dashboard to listen' });
   assert.equal((await fetch(`${bare}/dashboard`)).status, 401);
+
+  // Outside the development mode it refuses credentials that are easy to guess, as the API does.
+  process.env.DASHBOARD_TOKEN = 'short-token';
+  try {
+    const weak = await runDrover(['dashboard', '--port', String(await freePort()), '--redis', sys.redis.url]);
+    assert.equal(weak.code, 1);
+    assert.match(weak.stderr, /DASHBOARD_TOKEN is too short: at least 32 characters/);
+    assert.doesNotMatch(weak.stderr, /short-token/);
+  } finally {
+    delete process.env.DASHBOARD_TOKEN;
+  }
 
   await newQueue(sys.redis, 'alone-check').add('x', {});
   const port2 = await freePort();
