@@ -40,15 +40,37 @@ void done(const queue_flags& f, const std::string& human, json::object facts) {
   }
 }
 
+// A queue with no settings and no jobs in Redis is most likely a mistyped name (or prefix):
+// the action still runs, as BullMQ's does (pausing a queue before its first job is
+// legitimate, and its workers then start paused), but the operator is told.
+net::awaitable<void> warn_if_unknown(const queue_flags& f, queue& q) {
+  auto meta = co_await q.get_meta();
+  const bool has_meta = !meta.version.empty() || meta.paused || meta.max_len_events || meta.concurrency ||
+                        meta.rate_limit || !meta.other.empty();
+  if (has_meta) co_return;
+  auto states = job_states();
+  auto counts = co_await q.get_job_counts(std::move(states));
+  for (const auto& [state, n] : counts) {
+    if (n > 0) co_return;
+  }
+  std::cerr << fmt::format(
+                   "drover: warning: queue '{}' has no jobs and no settings under prefix '{}' in Redis; is the "
+                   "name right?",
+                   f.common.queue, q.prefix())
+            << std::endl;
+}
+
 }  // namespace
 
 net::awaitable<int> pause_queue(const queue_flags& f, queue& q) {
+  co_await warn_if_unknown(f, q);
   co_await q.pause();
   done(f, fmt::format("queue {} paused", f.common.queue), {{"queue", f.common.queue}, {"paused", true}});
   co_return 0;
 }
 
 net::awaitable<int> resume_queue(const queue_flags& f, queue& q) {
+  co_await warn_if_unknown(f, q);
   co_await q.resume();
   done(f, fmt::format("queue {} resumed", f.common.queue), {{"queue", f.common.queue}, {"paused", false}});
   co_return 0;
@@ -61,6 +83,7 @@ net::awaitable<int> print_is_paused(const queue_flags&, queue& q) {
 }
 
 net::awaitable<int> drain_queue(const queue_flags& f, queue& q) {
+  co_await warn_if_unknown(f, q);
   co_await q.drain(f.delayed);
   done(f, fmt::format("queue {} drained{}", f.common.queue, f.delayed ? " (delayed jobs too)" : ""),
        {{"queue", f.common.queue}});
@@ -68,6 +91,7 @@ net::awaitable<int> drain_queue(const queue_flags& f, queue& q) {
 }
 
 net::awaitable<int> clean_queue(const queue_flags& f, queue& q) {
+  co_await warn_if_unknown(f, q);
   std::string state = f.state.empty() ? std::string("completed") : f.state;
   std::chrono::milliseconds grace(f.grace_ms);
   auto ids = co_await q.clean(grace, f.limit, state);
@@ -91,6 +115,7 @@ net::awaitable<int> retry_jobs(const queue_flags& f, queue& q) {
   const auto& name = f.common.queue;
   auto state = f.state.empty() ? std::string("failed") : f.state;
   if (f.id.empty()) {
+    co_await warn_if_unknown(f, q);
     co_await q.retry_jobs(state);
     done(f, fmt::format("every {} job of queue {} moved back to wait", state, name),
          {{"queue", name}, {"state", state}});
@@ -104,6 +129,7 @@ net::awaitable<int> retry_jobs(const queue_flags& f, queue& q) {
 net::awaitable<int> promote_jobs(const queue_flags& f, queue& q) {
   const auto& name = f.common.queue;
   if (f.id.empty()) {
+    co_await warn_if_unknown(f, q);
     co_await q.promote_jobs();
     done(f, fmt::format("every delayed job of queue {} promoted", name), {{"queue", name}});
   } else {

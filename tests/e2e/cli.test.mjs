@@ -158,6 +158,21 @@ test('a bad command line: one line "drover: error: ..." and exit 2', async () =>
   assert.equal(help.code, 0);
 });
 
+test('an action on a queue with no jobs and no settings warns that the name may be wrong, and still runs', async () => {
+  const typo = queueName();
+  const paused = await runDrover(['queue', 'pause', ...on(typo)]);
+  assert.equal(paused.code, 0, paused.stderr);
+  assert.match(paused.stderr, new RegExp(`^drover: warning: queue '${typo}' has no jobs and no settings under prefix 'bull' in Redis; is the name right\\?\n$`));
+  assert.equal((await runDrover(['queue', 'is-paused', ...on(typo)])).stdout.trim(), 'true');
+  // Once it has settings (here: paused), or jobs, it is a queue like any other.
+  assert.equal((await runDrover(['queue', 'resume', ...on(typo)])).stderr, '');
+  const real = queueName();
+  await newQueue(redis, real).add('x', {});
+  const drained = await runDrover(['queue', 'drain', ...on(real)]);
+  assert.equal(drained.code, 0, drained.stderr);
+  assert.equal(drained.stderr, '');
+});
+
 test('DASHBOARD_PORT must be a port: a word or 70000 is refused, naming the variable', async () => {
   for (const port of ['abc', '70000', '0']) {
     const r = await new Promise((resolve) => {
