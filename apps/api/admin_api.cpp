@@ -19,7 +19,6 @@
 
 #include <drover/json.hpp>
 #include <drover/dead_letter_queue.hpp>
-#include <drover/discovery.hpp>
 #include <drover/queue_events.hpp>
 #include <drover/shard_names.hpp>
 #include <drover_app/clock.hpp>
@@ -353,8 +352,14 @@ queue_options for_actions(queue_options opts) {
 
 }  // namespace
 
-admin_api::admin_api(net::any_io_executor ex, queue_options opts, gatekeeper& gate)
-    : ex_(ex), opts_(std::move(opts)), action_opts_(for_actions(opts_)), gate_(gate), overview_flight_(ex) {}
+admin_api::admin_api(net::any_io_executor ex, queue_options opts, gatekeeper& gate,
+                     std::shared_ptr<app::queue_discovery> discovery)
+    : ex_(ex),
+      opts_(std::move(opts)),
+      action_opts_(for_actions(opts_)),
+      gate_(gate),
+      discovery_(std::move(discovery)),
+      overview_flight_(ex) {}
 
 admin_api::~admin_api() { close(); }
 
@@ -383,15 +388,32 @@ std::shared_ptr<queue> admin_api::queue_for(const std::string& name) {
   return q;
 }
 
-net::awaitable<std::vector<std::string>> admin_api::action_targets(const std::string& name) {
-  auto names = co_await discover_queues(ex_, opts_.redis, opts_.prefix);
+namespace {
+
+// The shards of the sharded queue `name` when no plain queue has that name; none when
+// `names` hold neither.
+std::optional<std::vector<std::string>> targets_in(const std::vector<std::string>& names, const std::string& name) {
   auto grouped = group_shards(names);
-  std::vector<std::string> targets{name};
-  if (std::find(grouped.plain.begin(), grouped.plain.end(), name) != grouped.plain.end()) co_return targets;
-  for (auto& sharded : grouped.sharded) {
-    if (sharded.name == name) targets = std::move(sharded.shards);
+  if (std::find(grouped.plain.begin(), grouped.plain.end(), name) != grouped.plain.end()) {
+    return std::vector<std::string>{name};
   }
-  co_return targets;
+  for (auto& sharded : grouped.sharded) {
+    if (sharded.name == name) return std::move(sharded.shards);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+net::awaitable<std::vector<std::string>> admin_api::action_targets(const std::string& name) {
+  auto names = co_await discovery_->names();
+  auto targets = targets_in(names, name);
+  if (!targets) {
+    // Perhaps a queue made since the last scan.
+    auto fresh = co_await discovery_->rescan();
+    targets = targets_in(fresh, name);
+  }
+  co_return targets ? std::move(*targets) : std::vector<std::string>{name};
 }
 
 net::awaitable<json::array> admin_api::overview() {
@@ -401,7 +423,7 @@ net::awaitable<json::array> admin_api::overview() {
 }
 
 net::awaitable<json::array> admin_api::read_overview() {
-  auto names = co_await discover_queues(ex_, opts_.redis, opts_.prefix);
+  auto names = co_await discovery_->names();
   discovered_queues_ = names.size();
   std::vector<app::queue_overview> rows;
   for (const auto& name : names) {

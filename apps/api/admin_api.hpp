@@ -14,9 +14,10 @@
 #include <vector>
 
 #include <drover/queue.hpp>
+#include <drover_app/queue_discovery.hpp>
+#include <drover_app/single_flight.hpp>
 
 #include "api/routing/route_table.hpp"
-#include "api/single_flight.hpp"
 #include "httpd/http_types.hpp"
 
 namespace drover::api {
@@ -45,8 +46,10 @@ class gatekeeper;
 // Thread safety: one executor, as queue.
 class admin_api {
  public:
-  // `gate` must outlive this object.
-  admin_api(boost::asio::any_io_executor ex, queue_options opts, gatekeeper& gate);
+  // `gate` must outlive this object; `discovery` finds the queues under opts.prefix (shared
+  // with the app's metrics).
+  admin_api(boost::asio::any_io_executor ex, queue_options opts, gatekeeper& gate,
+            std::shared_ptr<app::queue_discovery> discovery);
   ~admin_api();
 
   // Adds the page and the admin API's routes to `table`; the handlers keep `this`.
@@ -82,11 +85,12 @@ class admin_api {
   queue_options opts_;
   queue_options action_opts_;  // opts_ with action_timeout
   gatekeeper& gate_;
+  std::shared_ptr<app::queue_discovery> discovery_;
   std::map<std::string, std::shared_ptr<queue>> queues_;
   std::size_t discovered_queues_ = 0;  // how many queues the last overview found
   boost::json::array overview_cache_;
   std::chrono::steady_clock::time_point overview_at_{};
-  single_flight<boost::json::array> overview_flight_;
+  app::single_flight<boost::json::array> overview_flight_;
   bool closed_ = false;
 };
 

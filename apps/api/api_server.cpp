@@ -10,7 +10,6 @@
 #include <optional>
 
 #include <drover/json.hpp>
-#include <drover/discovery.hpp>
 #include <drover/error.hpp>
 #include <drover_app/address_key.hpp>
 #include <drover_app/alert_state.hpp>
@@ -96,20 +95,17 @@ api_server::api_server(net::any_io_executor ex, api_config cfg)
       socketio_connections_(registry_.add_gauge("drover_socketio_connections",
                                                 "Socket.IO clients connected now (WebSocket or long-polling).")),
       connectivity_(ex, registry_, cfg_.redis, ""),
+      discovery_(std::make_shared<app::queue_discovery>(ex, app::fast_fail(cfg_.redis), cfg_.prefix)),
       // Every queue under the prefix, with BullMQ's totals: the API sees all the workers.
       queue_stats_(
-          ex, registry_, queue_options_for(cfg_),
-          [ex, redis = app::fast_fail(cfg_.redis), prefix = cfg_.prefix]() {
-            return discover_queues(ex, redis, prefix);
-          },
-          true),
+          ex, registry_, queue_options_for(cfg_), [discovery = discovery_]() { return discovery->names(); }, true),
       alert_reader_(ex, app::fast_fail(cfg_.redis)),
       db_pool_(cfg_.db_threads),
       ai_queue_(ex, "ai-processing", cfg_.shards.ai, queue_options_for(cfg_)),
       webhook_queue_(ex, "webhook-delivery", cfg_.shards.webhooks, queue_options_for(cfg_)),
       documents_queue_(ex, "document-processing", cfg_.shards.documents, queue_options_for(cfg_)),
       gate_(make_gatekeeper(ex, cfg_)),
-      admin_(std::make_unique<admin_api>(ex, queue_options_for(cfg_), *gate_)) {}
+      admin_(std::make_unique<admin_api>(ex, queue_options_for(cfg_), *gate_, discovery_)) {}
 
 api_server::~api_server() {
   stop();

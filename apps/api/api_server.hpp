@@ -14,6 +14,7 @@
 #include <drover/redis_client.hpp>
 #include <drover_app/app_queue.hpp>
 #include <drover_app/connectivity_monitor.hpp>
+#include <drover_app/queue_discovery.hpp>
 #include <drover_app/db/database.hpp>
 #include <drover_app/metrics/queue_collector.hpp>
 #include <drover_app/metrics/registry.hpp>
@@ -80,6 +81,8 @@ class api_server {
   httpd::http_metrics http_stats_{registry_};
   app::metrics::family<app::metrics::gauge>& socketio_connections_;
   app::connectivity_monitor connectivity_;
+  // The queues under the prefix, for the metrics and the dashboard.
+  std::shared_ptr<app::queue_discovery> discovery_;
   app::metrics::queue_collector queue_stats_;
   redis_client alert_reader_;  // GET /api/alerts
   boost::asio::thread_pool db_pool_;

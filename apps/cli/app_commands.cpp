@@ -106,7 +106,8 @@ int run_dashboard(const app_flags& flags) {
   net::io_context io(1);
   // The dashboard alone has operator routes only: no chat user to authenticate.
   api::gatekeeper gate(api::auth_mode::none, nullptr, access, "");
-  api::admin_api admin(io.get_executor(), qo, gate);
+  api::admin_api admin(io.get_executor(), qo, gate,
+                       std::make_shared<app::queue_discovery>(io.get_executor(), qo.redis, qo.prefix));
   api::route_table table;
   admin.add_routes(table);
   table.add(httpd::http::verb::get, "/healthz", api::route_access::open,
@@ -203,7 +204,8 @@ int run_migrate(const app_flags& flags) {
 void add_api_options(CLI::App& api, app_flags& flags) {
   api.add_option("--port", flags.port, "HTTP port (default: PORT or 5000)")->check(port_number());
   api.add_option("--bind", flags.bind, "address to listen on (default 0.0.0.0)");
-  api.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
+  api.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)")
+      ->check(non_empty());
   api.add_option("--database-url", flags.database_url,
                  "sqlite://var/drover.db (default) or postgres://user@host/db (default: DATABASE_URL)");
   api.add_option("--prefix", flags.prefix, "queue key prefix (default bull)");
@@ -211,7 +213,8 @@ void add_api_options(CLI::App& api, app_flags& flags) {
 }
 
 void add_workers_options(CLI::App& workers, app_flags& flags) {
-  workers.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
+  workers.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)")
+      ->check(non_empty());
   workers.add_option("--prefix", flags.prefix, "queue key prefix (default bull)");
   workers.add_option("--database-url", flags.database_url,
                      "where uploads and their chunks are (default: DATABASE_URL or sqlite://var/drover.db)");
@@ -236,7 +239,8 @@ void add_workers_options(CLI::App& workers, app_flags& flags) {
 void add_dashboard_options(CLI::App& dashboard, app_flags& flags) {
   dashboard.add_option("--port", flags.port, "HTTP port (default: DASHBOARD_PORT or 5050)")->check(port_number());
   dashboard.add_option("--bind", flags.bind, "address to listen on (default 127.0.0.1)");
-  dashboard.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)");
+  dashboard.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)")
+      ->check(non_empty());
   dashboard.add_option("--prefix", flags.prefix, "queue key prefix (default: QUEUE_PREFIX or bull)");
 }
 

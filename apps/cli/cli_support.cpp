@@ -18,7 +18,8 @@ void add_connection(CLI::App* cmd, common_options& c) {
   cmd->add_option("--redis", c.redis_url,
                   "redis://[user:password@]host:port/db, rediss://... (TLS), "
                   "redis+sentinel://host:port,host:port/master, or redis+cluster://host:port,host:port (default: "
-                  "REDIS_URL, or REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, or 127.0.0.1:6379; docs/configuration.md)");
+                  "REDIS_URL, or REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, or 127.0.0.1:6379; docs/configuration.md)")
+      ->check(non_empty());
   cmd->add_option("--redis-tls-ca", c.tls_ca, "TLS: the CA file to verify Redis with (default: the system's CAs)");
   cmd->add_option("--redis-tls-cert", c.tls_cert, "TLS: a client certificate file (mutual TLS)");
   cmd->add_option("--redis-tls-key", c.tls_key, "TLS: the client certificate's key file");

@@ -6,8 +6,6 @@
 
 #include <algorithm>
 
-#include <drover/discovery.hpp>
-
 #include "cli_support.hpp"
 #include "text_table.hpp"
 
@@ -26,7 +24,7 @@ std::string rate_cell(const std::optional<std::int64_t>& from_metrics, std::opti
 }  // namespace
 
 overview_reader::overview_reader(net::any_io_executor ex, common_options c)
-    : ex_(std::move(ex)), common_(std::move(c)) {}
+    : ex_(std::move(ex)), common_(std::move(c)), discovery_(ex_, common_.redis(), common_.prefix) {}
 
 overview_reader::~overview_reader() { close(); }
 
@@ -36,7 +34,7 @@ void overview_reader::close() {
 }
 
 net::awaitable<std::vector<queue_overview>> overview_reader::read() {
-  auto names = co_await discover_queues(ex_, common_.redis(), common_.prefix);
+  auto names = co_await discovery_.names();
   // Forget the queues that are gone (obliterated), keep the others' connections.
   for (auto it = queues_.begin(); it != queues_.end();) {
     if (std::find(names.begin(), names.end(), it->first) == names.end()) {

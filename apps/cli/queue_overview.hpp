@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <drover/queue.hpp>
+#include <drover_app/queue_discovery.hpp>
 #include <drover_app/queue_overview.hpp>
 
 #include "common_options.hpp"
@@ -30,7 +31,8 @@ class overview_reader {
   overview_reader(boost::asio::any_io_executor ex, common_options c);
   ~overview_reader();
 
-  // Discovers the queues again, then reads each; sorted by name. Throws drover::error
+  // Discovers the queues again (app::queue_discovery: on a large keyspace, at most every
+  // ten times a scan's duration), then reads each; sorted by name. Throws drover::error
   // when Redis fails.
   boost::asio::awaitable<std::vector<queue_overview>> read();
   void close();
@@ -38,6 +40,7 @@ class overview_reader {
  private:
   boost::asio::any_io_executor ex_;
   common_options common_;
+  app::queue_discovery discovery_;
   std::map<std::string, std::unique_ptr<queue>> queues_;
 };
 

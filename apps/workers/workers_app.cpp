@@ -13,7 +13,6 @@
 #include <cstdlib>
 
 #include <drover/dead_letter_queue.hpp>
-#include <drover/discovery.hpp>
 #include <drover/error.hpp>
 #include <drover/queue.hpp>
 #include <drover/sharded_worker.hpp>
@@ -29,6 +28,7 @@
 #include <drover_app/logging/redact.hpp>
 #include <drover_app/metrics/queue_collector.hpp>
 #include <drover_app/metrics/registry.hpp>
+#include <drover_app/queue_discovery.hpp>
 #include <drover_app/replicated_adds.hpp>
 #include <drover_app/webhook_signature.hpp>
 
@@ -272,11 +272,9 @@ struct workers_app::impl {
   job_metrics jobs{registry};
   app::connectivity_monitor connectivity{ex, registry, cfg.redis, ""};
   // Every queue under the prefix, so that a queue worked by another program shows too.
+  app::queue_discovery discovery{ex, app::fast_fail(cfg.redis), cfg.prefix};
   app::metrics::queue_collector queue_stats{ex, registry, queue_options{cfg.prefix, app::fast_fail(cfg.redis)},
-                                            [ex = ex, redis = app::fast_fail(cfg.redis), prefix = cfg.prefix]() {
-                                              return discover_queues(ex, redis, prefix);
-                                            },
-                                            false};
+                                            [&discovery = discovery]() { return discovery.names(); }, false};
   std::unique_ptr<ai_provider> ai;
   app::app_queue webhooks;
   // Answers /readyz within about two seconds when Redis hangs (webhooks' commands wait 10 s).

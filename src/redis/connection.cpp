@@ -174,15 +174,27 @@ net::awaitable<std::vector<reply>> connection::follow_redirections(std::vector<c
     const auto red = first_redirection(replies);
     if (red.type == redirection::kind::none) co_return replies;
     if (red.type == redirection::kind::moved) follow_moved(red.target);
-    if (!refused_whole(cmds, replies) || attempt > max_redirections || clock::now() > give_up) co_return replies;
-    if (red.type == redirection::kind::ask && cmds.size() == 1) {
-      auto ask = ask_once(red.target, cmds.front(), extra_timeout);
+    if (!refused_whole(cmds, replies)) co_return replies;  // part of it ran: the caller reads each reply
+    if (attempt > max_redirections || clock::now() > give_up) {
+      // Nothing ran: an outage the caller may wait out, as a lost connection.
+      const auto* last = &replies.front();
+      for (const auto& r : replies) {
+        if (redirection_of(r).type != redirection::kind::none) last = &r;
+      }
+      std::rethrow_exception(
+          make_error(errc::redis_unavailable,
+                     fmt::format("the cluster still redirected the call after {} tries ('{}'): a slot migration or a "
+                                 "failover is under way (a script whose keys are not all on one node waits for the "
+                                 "migration to end); try again",
+                                 attempt, last->str)));
+    }
+    if (red.type == redirection::kind::ask) {
+      auto ask = ask_once(red.target, cmds, extra_timeout);
       replies = co_await std::move(ask);
       continue;
     }
     if (red.type != redirection::kind::moved) {
-      // A failover or a migration under way (or an ASK inside a pipeline, which only
-      // the migration's end settles): give it a moment.
+      // A failover or a migration under way: give it a moment.
       net::steady_timer pause(ex_);
       pause.expires_after(std::chrono::milliseconds(std::min(25 * attempt, 500)));
       co_await pause.async_wait(net::use_awaitable);
@@ -215,7 +227,11 @@ void connection::reroute_now() {
   if (!pending_.empty()) start_connect();
 }
 
-net::awaitable<std::vector<reply>> connection::ask_once(const redis_endpoint& target, command cmd,
+// The calls, each behind an ASKING (which lets only the next command in, or a whole
+// transaction), at the node importing the slot; their replies without the ASKINGs'. A
+// pipeline is asked whole: a script met NOSCRIPT there is loaded there (SCRIPT LOAD, then
+// the EVALSHA again), and a WAIT counts that node's replicas.
+net::awaitable<std::vector<reply>> connection::ask_once(const redis_endpoint& target, const std::vector<command>& cmds,
                                                         std::chrono::milliseconds extra_timeout) {
   std::shared_ptr<connection> peer;
   for (const auto& [where, c] : ask_peers_) {
@@ -225,14 +241,28 @@ net::awaitable<std::vector<reply>> connection::ask_once(const redis_endpoint& ta
     peer = create(ex_, node_options(opts_, target), client_name_);
     ask_peers_.emplace_back(target, peer);
   }
-  std::vector<command> cmds;
-  cmds.push_back(command{"ASKING"});
-  cmds.push_back(std::move(cmd));
-  auto call = peer->exec(std::move(cmds), extra_timeout);
+  std::vector<command> asked;
+  std::vector<bool> is_asking;
+  bool in_transaction = false;
+  for (const auto& c : cmds) {
+    const auto name = c.name();
+    if (!in_transaction) {
+      asked.push_back(command{"ASKING"});
+      is_asking.push_back(true);
+    }
+    if (name == "MULTI") in_transaction = true;
+    if (name == "EXEC" || name == "DISCARD") in_transaction = false;
+    asked.push_back(c);
+    is_asking.push_back(false);
+  }
+  auto call = peer->exec(std::move(asked), extra_timeout);
   auto replies = co_await std::move(call);
-  std::vector<reply> last;
-  last.push_back(std::move(replies.back()));
-  co_return last;
+  std::vector<reply> theirs;
+  theirs.reserve(cmds.size());
+  for (std::size_t i = 0; i < replies.size() && i < is_asking.size(); ++i) {
+    if (!is_asking[i]) theirs.push_back(std::move(replies[i]));
+  }
+  co_return theirs;
 }
 
 net::awaitable<std::vector<reply>> connection::exec_once(const std::vector<command>& cmds,
@@ -345,12 +375,14 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
   });
   boost::system::error_code ec;
   std::string tls_failure;
+  bool tcp_connected = false;
   auto endpoints = co_await resolver.async_resolve(opts_.host, std::to_string(opts_.port),
                                                    net::redirect_error(net::use_awaitable, ec));
   if (!ec && generation_ == gen) {
     co_await net::async_connect(stream->socket(), endpoints, net::redirect_error(net::use_awaitable, ec));
   }
   if (!ec && generation_ == gen) {
+    tcp_connected = true;
     // Caught, not thrown: the timer above must be cancelled before this frame ends.
     try {
       co_await stream->handshake(opts_.tls, opts_.host);
@@ -360,6 +392,12 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
   }
   timer.cancel();
   if (generation_ != gen) co_return;
+  if (timed_out && tcp_connected && opts_.tls.enabled) {
+    // A plain server reads the ClientHello as a command and waits for the rest.
+    throw std::runtime_error(fmt::format(
+        "timed out after {} ms in the TLS handshake (is the server speaking TLS on this port? if not, use redis://)",
+        opts_.connect_timeout.count()));
+  }
   if (timed_out) throw std::runtime_error(fmt::format("timed out after {} ms", opts_.connect_timeout.count()));
   if (ec) throw std::runtime_error(ec.message());
   if (!tls_failure.empty()) throw std::runtime_error(tls_failure);
@@ -408,7 +446,7 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
     // optional ones (the handshake then has no AUTH), and the callers' commands pipelined
     // behind it would fail with Redis's less helpful "unauthenticated multibulk length".
     for (const auto& r : replies) {
-      if (auto refusal = r.is_error() ? redis::auth_refusal(r.str) : std::nullopt) {
+      if (auto refusal = r.is_error() ? redis::explain_refusal(r.str) : std::nullopt) {
         if (ask_policy) eviction_policy::release(endpoint);
         self->fail(errc::redis_unavailable, *refusal, true);
         return;
@@ -478,15 +516,20 @@ net::awaitable<void> connection::read_loop(std::uint64_t gen) {
   auto self = shared_from_this();
   auto stream = transport_;  // outlives a reconnect while this read is pending
   char buf[16384];
+  bool heard = false;  // a byte from the server on this connection
   for (;;) {
     boost::system::error_code ec;
     auto n = co_await stream->async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
     if (generation_ != gen) co_return;
     if (ec) {
       auto why = describe_stream_error(ec);
-      fail(errc::redis_unavailable, why == "connection closed by server" ? why : "read failed: " + why, true);
+      if (why != "connection closed by server") why = "read failed: " + why;
+      // A server that takes TLS only drops a plain client at its first bytes.
+      if (!heard && !opts_.tls.enabled) why += " before any reply (if the server takes TLS only, use rediss://)";
+      fail(errc::redis_unavailable, why, true);
       co_return;
     }
+    heard = true;
     auto* reader = as_reader(reader_);
     if (redisReaderFeed(reader, buf, n) != REDIS_OK) {
       fail(errc::protocol_error, std::string("bad reply: ") + reader->errstr, true);

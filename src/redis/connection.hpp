@@ -47,7 +47,8 @@ class sentinel_watch;
 //  5. On a Redis Cluster, every connect asks the nodes for the slot map and goes to the
 //     master of the connection's slot (a queue's; any master without one). A command
 //     answered MOVED sends the connection there once what is in flight has come back;
-//     ASK is asked once on the importing node after ASKING; TRYAGAIN and CLUSTERDOWN
+//     ASK sends the call (a whole pipeline, each command behind an ASKING) to the
+//     importing node, where a script is loaded if missing; TRYAGAIN and CLUSTERDOWN
 //     wait and send again. Only calls that Redis refused whole are sent again (every
 //     reply a redirection, or a transaction aborted by one): nothing runs twice.
 //
@@ -113,7 +114,7 @@ class connection : public std::enable_shared_from_this<connection> {
                                                                  std::chrono::milliseconds extra_timeout);
   void follow_moved(redis_endpoint target);
   void reroute_now();
-  boost::asio::awaitable<std::vector<reply>> ask_once(const redis_endpoint& target, command cmd,
+  boost::asio::awaitable<std::vector<reply>> ask_once(const redis_endpoint& target, const std::vector<command>& cmds,
                                                       std::chrono::milliseconds extra_timeout);
 
   void submit(std::unique_ptr<op> o, std::string payload);

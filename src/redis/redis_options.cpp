@@ -30,7 +30,8 @@ const char* env(const char* name) {
   return (v && *v) ? v : nullptr;
 }
 
-std::string cluster_seed_list(const std::vector<redis_endpoint>& seeds) {
+// host:port,... ([v6]:port for IPv6 hosts): a cluster's seeds, the sentinels.
+std::string endpoint_list(const std::vector<redis_endpoint>& seeds) {
   std::string out;
   for (const auto& s : seeds) {
     if (!out.empty()) out += ',';
@@ -288,8 +289,14 @@ redis_options redis_options::from_env() {
 std::string redis_options::endpoint() const {
   auto where =
       host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
-  if (!sentinel.sentinels.empty()) return fmt::format("{} (master '{}' of the sentinels)", where, sentinel.master_name);
-  if (!cluster.seeds.empty()) return fmt::format("{} (of the cluster {})", where, cluster_seed_list(cluster.seeds));
+  if (!sentinel.sentinels.empty()) {
+    // Port 0: no sentinel has named the master yet.
+    if (port == 0) {
+      return fmt::format("master '{}' of the sentinels {}", sentinel.master_name, endpoint_list(sentinel.sentinels));
+    }
+    return fmt::format("{} (master '{}' of the sentinels)", where, sentinel.master_name);
+  }
+  if (!cluster.seeds.empty()) return fmt::format("{} (of the cluster {})", where, endpoint_list(cluster.seeds));
   return where;
 }
 

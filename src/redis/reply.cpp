@@ -14,11 +14,18 @@ namespace drover::redis {
 
 void expect_no_error(const reply& r, std::string_view what) {
   if (!r.is_error()) return;
-  if (auto refusal = auth_refusal(r.str)) throw error(errc::redis_error, fmt::format("{}: {}", what, *refusal));
+  if (auto refusal = explain_refusal(r.str)) throw error(errc::redis_error, fmt::format("{}: {}", what, *refusal));
   throw error(errc::redis_error, fmt::format("{}: {}", what, r.str));
 }
 
-std::optional<std::string> auth_refusal(std::string_view message) {
+std::optional<std::string> explain_refusal(std::string_view message) {
+  // Followed on a cluster connection: one that reaches a caller went to a single node.
+  if (message.starts_with("MOVED ")) {
+    return fmt::format(
+        "{} (the server is a node of a Redis Cluster: connect with a redis+cluster:// URL or "
+        "REDIS_CLUSTER_NODES)",
+        message);
+  }
   // The setting names are docs/configuration.md's.
   if (message.starts_with("WRONGPASS") || message.find("invalid password") != std::string_view::npos) {
     return fmt::format(

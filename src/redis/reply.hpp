@@ -41,8 +41,9 @@ void expect_no_error(const reply& r, std::string_view what);
 // "unauthenticated" protocol errors) or that the password was refused (WRONGPASS), what to
 // tell the user: that Redis needs a password and where it goes. std::nullopt otherwise.
 // An operator review met "script getCounts failed: ERR Protocol error: unauthenticated
-// multibulk length" from `drover counts` with the password left out.
-std::optional<std::string> auth_refusal(std::string_view message);
+// multibulk length" from `drover counts` with the password left out. Likewise a MOVED
+// reply (a plain connection to one node of a Redis Cluster): use a cluster URL.
+std::optional<std::string> explain_refusal(std::string_view message);
 
 // The most elements an array reply may announce. hiredis allocates an array's element
 // table when its header arrives, before any element does, so without a limit the 14

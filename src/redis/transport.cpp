@@ -36,7 +36,9 @@ std::shared_ptr<ssl::context> make_tls_context(const redis_tls_options& tls) {
   } else {
     ctx->set_verify_mode(ssl::verify_none, ec);
     spdlog::warn(
-        "redis: TLS certificate verification is off (tls_verify=no): anyone on the path can read and "
+        "redis: TLS certificate verification is off (tls_verify=no, --redis-tls-insecure or REDIS_TLS_INSECURE): "
+        "anyone "
+        "on the path can read and "
         "change what drover sends; for development only");
   }
   if (!tls.cert_file.empty()) {

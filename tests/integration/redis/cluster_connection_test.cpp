@@ -155,9 +155,65 @@ TEST(cluster_connection, asks_the_importing_node_for_a_key_already_moved) {
     command set{"SET", "{cc-ask}:new", "1"};
     auto created = co_await conn->exec(std::move(set));
     EXPECT_EQ(created.as_string(), "OK") << created.str;
+    // A pipeline is asked whole, a transaction behind one ASKING.
+    std::vector<command> pipeline;
+    pipeline.push_back(command{"GET", key});
+    pipeline.push_back(command{"STRLEN", key});
+    auto both = co_await conn->exec(std::move(pipeline));
+    DROVER_CO_ASSERT_TRUE(both.size() == 2u);
+    EXPECT_EQ(both[0].as_string(), "here") << both[0].str;
+    EXPECT_EQ(both[1].as_int(), 4) << both[1].str;
+    std::vector<command> transaction;
+    transaction.push_back(command{"MULTI"});
+    transaction.push_back(command{"GET", key});
+    transaction.push_back(command{"EXEC"});
+    auto done = co_await conn->exec(std::move(transaction));
+    DROVER_CO_ASSERT_TRUE(done.size() == 3u && done[2].is_array() && done[2].elements.size() == 1u);
+    EXPECT_EQ(done[2].elements[0].as_string(), "here") << done[2].str;
+    // A script the importing node has not loaded: NOSCRIPT there, then loaded there.
+    const std::string body = "return redis.call('GET', KEYS[1])";
+    const auto sha = cluster.node_cli(from, "SCRIPT LOAD \"" + body + "\"");
+    command evalsha{"EVALSHA", sha, "1", key};
+    auto missing = co_await conn->exec(std::move(evalsha));
+    EXPECT_EQ(missing.str.rfind("NOSCRIPT", 0), 0u) << missing.str;
+    std::vector<command> load_and_run;
+    load_and_run.push_back(command{"SCRIPT", "LOAD", body});
+    load_and_run.push_back(command{"EVALSHA", sha, "1", key});
+    auto ran = co_await conn->exec(std::move(load_and_run));
+    DROVER_CO_ASSERT_TRUE(ran.size() == 2u);
+    EXPECT_EQ(ran[1].as_string(), "here") << ran[1].str;
+    // A multi-key call with a key the importing node lacks cannot run on either node until
+    // the migration ends (TRYAGAIN there): an outage, not a reply.
+    std::exception_ptr outage;
+    try {
+      command both_keys{"MGET", key, "{cc-ask}:not-moved"};
+      co_await conn->exec(std::move(both_keys));
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::redis_unavailable)) << e.what();
+      EXPECT_NE(std::string(e.what()).find("slot migration"), std::string::npos) << e.what();
+      outage = std::current_exception();
+    }
+    EXPECT_TRUE(outage);
     conn->close();
   });
   cluster.finish_slot_migration(slot, to);
+  // A client that does not know it speaks to a cluster (redis:// to one node) is told.
+  redis_options one_node;
+  one_node.port = from;  // no longer the key's master
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), one_node);
+    command get{"GET", key};
+    auto moved = co_await conn->exec(std::move(get));
+    std::string why;
+    try {
+      expect_no_error(moved, "GET");
+    } catch (const error& e) {
+      why = e.what();
+    }
+    EXPECT_NE(why.find("GET: MOVED "), std::string::npos) << why;
+    EXPECT_NE(why.find("redis+cluster://"), std::string::npos) << why;
+    conn->close();
+  });
 }
 
 TEST(cluster_connection, finds_the_promoted_replica_after_its_master_dies) {

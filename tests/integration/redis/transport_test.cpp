@@ -8,6 +8,7 @@
 #include "redis/connection.hpp"
 #include "support/async.hpp"
 #include "support/job_flow.hpp"
+#include "support/redis_server.hpp"
 #include "support/tls_redis_server.hpp"
 
 namespace net = boost::asio;
@@ -113,7 +114,18 @@ TEST(transport, a_plain_client_on_the_tls_port_fails_without_hanging) {
   auto opts = server.options();
   opts.tls.enabled = false;
   opts.command_timeout = 2s;
-  EXPECT_NE(ping_error(opts), "");
+  auto why = ping_error(opts);
+  EXPECT_NE(why.find("if the server takes TLS only, use rediss://"), std::string::npos) << why;
+}
+
+TEST(transport, a_tls_client_on_a_plain_port_says_the_handshake_had_no_answer) {
+  test::redis_server plain;
+  auto opts = plain.options();
+  opts.tls.enabled = true;
+  opts.connect_timeout = 500ms;
+  opts.command_timeout = 2s;
+  auto why = ping_error(opts);
+  EXPECT_NE(why.find("in the TLS handshake (is the server speaking TLS on this port?"), std::string::npos) << why;
 }
 
 }  // namespace

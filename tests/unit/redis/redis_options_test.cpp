@@ -175,6 +175,14 @@ TEST(redis_options, endpoint_is_host_and_port_without_password) {
   EXPECT_EQ(redis_options::from_url("redis://u:pw@[::1]:7000").endpoint(), "[::1]:7000");
 }
 
+TEST(redis_options, endpoint_behind_sentinels_names_them_until_the_master_is_known) {
+  auto o = redis_options::from_url("redis+sentinel://:pw@10.0.0.5:26379,[::1]:26380/mymaster");
+  EXPECT_EQ(o.endpoint(), "master 'mymaster' of the sentinels 10.0.0.5:26379,[::1]:26380");
+  o.host = "10.0.0.9";  // as the sentinels answered
+  o.port = 6379;
+  EXPECT_EQ(o.endpoint(), "10.0.0.9:6379 (master 'mymaster' of the sentinels)");
+}
+
 // Sets or unsets the variables for one test and puts the old values back after it.
 class scoped_env {
  public:

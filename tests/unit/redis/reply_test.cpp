@@ -162,7 +162,7 @@ TEST(reply, issue13_reader_refuses_an_array_header_over_the_limit) {
 
 // A missing or wrong password is said so, with where it goes (an operator review:
 // "script getCounts failed: ERR Protocol error: unauthenticated multibulk length").
-TEST(auth_refusal, names_the_password_and_where_it_goes) {
+TEST(explain_refusal, names_the_password_and_where_it_goes) {
   struct test_case {
     const char* error;
     const char* says;  // empty: not about authentication
@@ -177,7 +177,7 @@ TEST(auth_refusal, names_the_password_and_where_it_goes) {
       {"NOSCRIPT No matching script.", ""},
   };
   for (const auto& c : cases) {
-    auto message = auth_refusal(c.error);
+    auto message = explain_refusal(c.error);
     if (*c.says == 0) {
       EXPECT_FALSE(message) << c.error;
       continue;
@@ -187,6 +187,17 @@ TEST(auth_refusal, names_the_password_and_where_it_goes) {
     EXPECT_NE(message->find("REDIS_PASSWORD"), std::string::npos) << *message;
     EXPECT_NE(message->find("redis://"), std::string::npos) << *message;
   }
+}
+
+// An outside review met "script addStandardJobLean failed: MOVED 13170 127.0.0.1:21502"
+// from `drover add --redis redis://<a cluster node>`.
+TEST(explain_refusal, a_moved_reply_asks_for_a_cluster_url) {
+  auto message = explain_refusal("MOVED 13170 127.0.0.1:21502");
+  ASSERT_TRUE(message);
+  EXPECT_EQ(*message,
+            "MOVED 13170 127.0.0.1:21502 (the server is a node of a Redis Cluster: connect with a redis+cluster:// "
+            "URL or REDIS_CLUSTER_NODES)");
+  EXPECT_FALSE(explain_refusal("ASK 13170 127.0.0.1:21502"));  // followed on any cluster connection
 }
 
 }  // namespace

@@ -17,7 +17,7 @@
 #include <optional>
 #include <utility>
 
-namespace drover::api {
+namespace drover::app {
 
 // Thread safety: one executor.
 template <class T>
@@ -66,4 +66,4 @@ class single_flight {
   std::shared_ptr<flight> current_;
 };
 
-}  // namespace drover::api
+}  // namespace drover::app

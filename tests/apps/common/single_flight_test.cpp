@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "api/single_flight.hpp"
+#include <drover_app/single_flight.hpp>
 
-namespace drover::api {
+namespace drover::app {
 namespace {
 
 namespace net = boost::asio;
@@ -81,4 +81,4 @@ TEST(single_flight, callers_during_a_run_share_its_exception) {
 }
 
 }  // namespace
-}  // namespace drover::api
+}  // namespace drover::app

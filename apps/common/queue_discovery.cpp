@@ -1,0 +1,38 @@
+// queue_discovery.cpp - discover_queues, kept for ten times as long as it took.
+#include "drover_app/queue_discovery.hpp"
+
+#include <algorithm>
+
+#include <drover/discovery.hpp>
+
+namespace net = boost::asio;
+
+namespace drover::app {
+
+queue_discovery::queue_discovery(net::any_io_executor ex, redis_options redis, std::string prefix)
+    : ex_(ex), redis_(std::move(redis)), prefix_(std::move(prefix)), flight_(ex) {}
+
+net::awaitable<std::vector<std::string>> queue_discovery::names() {
+  if (names_ && clock::now() < next_scan_) co_return *names_;
+  co_return co_await rescan();
+}
+
+net::awaitable<std::vector<std::string>> queue_discovery::rescan() {
+  auto run = [this] { return scan(); };
+  co_return co_await flight_.run(std::move(run));
+}
+
+net::awaitable<std::vector<std::string>> queue_discovery::scan() {
+  const auto started = clock::now();
+  auto discover = discover_queues(ex_, redis_, prefix_);
+  auto found = co_await std::move(discover);
+  const auto ended = clock::now();
+  ++scans_;
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(ended - started);
+  interval_ = std::min(took * back_off_factor, max_interval);
+  next_scan_ = ended + interval_;
+  names_ = found;
+  co_return found;
+}
+
+}  // namespace drover::app
