@@ -16,6 +16,11 @@ struct backoff_options {
   std::string type = "fixed";    // "fixed" or "exponential" (others need a custom strategy)
   std::int64_t delay = 0;        // ms; exponential doubles it per attempt
   std::optional<double> jitter;  // in [0, 1]: the share of the delay that is randomised
+  // Whether the options named the type and the delay. BullMQ stores a backoff object as
+  // given, so one without a "type" or a "delay" is stored without it, as Node stores it
+  // (drover's worker still reads a missing type as fixed, a missing delay as 0).
+  bool type_given = true;
+  bool delay_given = true;
 };
 
 // Replicated adds, drover's own and not BullMQ's: the add sends Redis's WAIT behind its

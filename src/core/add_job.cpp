@@ -44,7 +44,8 @@ checked_add check_add(const queue_keys& keys, new_job nj) {
   j.name = std::move(nj.name);
   j.data = std::move(nj.data);
   j.opts = std::move(nj.opts);
-  j.timestamp = j.opts.timestamp.value_or(now_ms());
+  // As Node's Job: a timestamp of 0 (falsy) is "now", not 1970 (a delayed job would be due).
+  j.timestamp = j.opts.timestamp.value_or(0) != 0 ? *j.opts.timestamp : now_ms();
   j.delay = j.opts.delay.value_or(0);
   j.priority = j.opts.priority.value_or(0);
   if (!j.opts.deduplication.empty()) j.deduplication_id = std::string(j.opts.deduplication.at("id").as_string());

@@ -87,6 +87,8 @@ backoff_options parse_backoff(const json::value& v, bool strict) {
   }
   if (!v.is_object()) bad("backoff", "expected a number of ms or {type, delay[, jitter]}");
   const auto& o = v.get_object();
+  b.type_given = o.contains("type");
+  b.delay_given = o.contains("delay");
   for (const auto& kv : o) {
     if (kv.key() == "type") {
       if (!kv.value().is_string()) bad("backoff.type", "expected \"fixed\" or \"exponential\"");
@@ -104,7 +106,9 @@ backoff_options parse_backoff(const json::value& v, bool strict) {
 }
 
 json::value backoff_json(const backoff_options& b) {
-  json::object o{{"type", b.type}, {"delay", b.delay}};
+  json::object o;
+  if (b.type_given) o["type"] = b.type;
+  if (b.delay_given) o["delay"] = b.delay;
   if (b.jitter) o["jitter"] = *b.jitter;
   return o;
 }

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <functional>
 
 #include <boost/json/parse.hpp>
@@ -71,6 +73,25 @@ TEST_F(queue_test, delayed_and_prioritized_scores) {
   // prioritized score = priority * 2^32 + counter.
   EXPECT_EQ(cli("ZSCORE " + key("prioritized") + " 2"), std::to_string((1ll << 32) + 1));
   EXPECT_EQ(cli("ZSCORE " + key("prioritized") + " 3"), std::to_string(5 * (1ll << 32) + 2));
+}
+
+// Node's Job takes a timestamp of 0 (falsy) as "now": a delayed job then waits its delay.
+TEST_F(queue_test, a_timestamp_of_zero_is_now) {
+  std::int64_t before = 0;
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    job_options zero;
+    zero.delay = 60000;
+    zero.timestamp = 0;
+    json::value data = json::object();  // named: GCC 12 and temporaries in co_await
+    co_await q.add("d", std::move(data), zero);
+  });
+  const auto stored = std::stoll(cli("HGET " + key("1") + " timestamp"));
+  EXPECT_GE(stored, before);
+  EXPECT_LT(stored, before + 60000);
+  EXPECT_EQ(cli("ZSCORE " + key("delayed") + " 1"), std::to_string((stored + 60000) * 4096));
 }
 
 TEST_F(queue_test, lifo_adds_to_the_front) {

@@ -66,6 +66,9 @@ TEST(job_options, from_json_accepts_every_option_and_stores_bullmq_names) {
       {R"({"backoff":1000})", R"({"backoff":{"type":"fixed","delay":1000},"attempts":0})"},
       {R"({"backoff":{"type":"exponential","delay":200}})",
        R"({"backoff":{"type":"exponential","delay":200},"attempts":0})"},
+      // An object is stored as given (an outside review: Node's {type} and {delay}).
+      {R"({"backoff":{"type":"exponential"}})", R"({"backoff":{"type":"exponential"},"attempts":0})"},
+      {R"({"backoff":{"delay":200}})", R"({"backoff":{"delay":200},"attempts":0})"},
       {R"({"backoff":{"type":"fixed","delay":100,"jitter":0.5}})",
        R"({"backoff":{"type":"fixed","delay":100,"jitter":0.5},"attempts":0})"},
       {R"({"backoff":{"type":"fixed","delay":100,"jitter":0}})",
