@@ -277,7 +277,7 @@ struct admin_api::routes {
         removed += static_cast<std::int64_t>(ids.size());
       }
     }
-    self.overview_at_ = {};  // the next overview shows the change
+    self.overview_changed();
     json::object out;
     out["queue"] = name;
     out["action"] = action;
@@ -335,7 +335,7 @@ struct admin_api::routes {
         throw http_error(http::status::not_found, "Unknown job action '" + action + "'");
       }
     }
-    self.overview_at_ = {};
+    self.overview_changed();
     out["ok"] = true;
     co_return json_response(req, http::status::ok, out);
   }
@@ -406,23 +406,30 @@ std::optional<std::vector<std::string>> targets_in(const std::vector<std::string
 }  // namespace
 
 net::awaitable<std::vector<std::string>> admin_api::action_targets(const std::string& name) {
-  auto names = co_await discovery_->names();
+  // A fresh scan: an action is rare, and a sharded queue's shards change with its count.
+  auto names = co_await discovery_->rescan();
   auto targets = targets_in(names, name);
-  if (!targets) {
-    // Perhaps a queue made since the last scan.
-    auto fresh = co_await discovery_->rescan();
-    targets = targets_in(fresh, name);
-  }
   co_return targets ? std::move(*targets) : std::vector<std::string>{name};
+}
+
+void admin_api::overview_changed() {
+  overview_at_ = {};
+  ++overview_generation_;
 }
 
 net::awaitable<json::array> admin_api::overview() {
   if (std::chrono::steady_clock::now() - overview_at_ < std::chrono::milliseconds(900)) co_return overview_cache_;
-  auto read = [this] { return read_overview(); };
-  co_return co_await overview_flight_.run(std::move(read));
+  const auto asked = overview_generation_;
+  for (;;) {
+    auto read = [this] { return read_overview(); };
+    auto result = co_await overview_flight_.run(std::move(read));
+    // A read begun before an action the caller may have seen does not show it.
+    if (result.second >= asked) co_return std::move(result.first);
+  }
 }
 
-net::awaitable<json::array> admin_api::read_overview() {
+net::awaitable<std::pair<json::array, std::uint64_t>> admin_api::read_overview() {
+  const auto generation = overview_generation_;
   auto names = co_await discovery_->names();
   discovered_queues_ = names.size();
   std::vector<app::queue_overview> rows;
@@ -438,9 +445,11 @@ net::awaitable<json::array> admin_api::read_overview() {
     o["deadLetter"] = row.shards.empty() && row.name.ends_with("-dlq");
     list.push_back(std::move(o));
   }
-  overview_cache_ = list;
-  overview_at_ = std::chrono::steady_clock::now();
-  co_return list;
+  if (generation == overview_generation_) {
+    overview_cache_ = list;
+    overview_at_ = std::chrono::steady_clock::now();
+  }
+  co_return std::make_pair(std::move(list), generation);
 }
 
 void admin_api::add_routes(route_table& table) {

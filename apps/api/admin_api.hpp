@@ -7,10 +7,12 @@
 #include <boost/json/array.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <drover/queue.hpp>
@@ -74,9 +76,12 @@ class admin_api {
   // so that making room for other names never closes a queue under a request.
   std::shared_ptr<queue> queue_for(const std::string& name);
   // The overview, from a cache of under a second; one read at a time, shared by every
-  // caller that asks while it runs.
+  // caller that asks while it runs, unless it began before the last action.
   boost::asio::awaitable<boost::json::array> overview();
-  boost::asio::awaitable<boost::json::array> read_overview();
+  // The overview, and the generation it was read under.
+  boost::asio::awaitable<std::pair<boost::json::array, std::uint64_t>> read_overview();
+  // After an action: the next overview is read again, and shows it.
+  void overview_changed();
   // The queues a queue action on `name` acts on: the shards of the sharded queue `name`
   // when no plain queue has that name, else `name` itself.
   boost::asio::awaitable<std::vector<std::string>> action_targets(const std::string& name);
@@ -90,7 +95,8 @@ class admin_api {
   std::size_t discovered_queues_ = 0;  // how many queues the last overview found
   boost::json::array overview_cache_;
   std::chrono::steady_clock::time_point overview_at_{};
-  app::single_flight<boost::json::array> overview_flight_;
+  std::uint64_t overview_generation_ = 0;  // actions so far
+  app::single_flight<std::pair<boost::json::array, std::uint64_t>> overview_flight_;
   bool closed_ = false;
 };
 

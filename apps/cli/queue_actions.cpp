@@ -43,16 +43,28 @@ void done(const queue_flags& f, const std::string& human, json::object facts) {
 // A queue with no settings and no jobs in Redis is most likely a mistyped name (or prefix):
 // the action still runs, as BullMQ's does (pausing a queue before its first job is
 // legitimate, and its workers then start paused), but the operator is told.
-net::awaitable<void> warn_if_unknown(const queue_flags& f, queue& q) {
+// The check is advice: when it cannot read (an ACL, a timeout), the action goes on.
+net::awaitable<bool> looks_unknown(queue& q) {
   auto meta = co_await q.get_meta();
   const bool has_meta = !meta.version.empty() || meta.paused || meta.max_len_events || meta.concurrency ||
                         meta.rate_limit || !meta.other.empty();
-  if (has_meta) co_return;
+  if (has_meta) co_return false;
   auto states = job_states();
   auto counts = co_await q.get_job_counts(std::move(states));
   for (const auto& [state, n] : counts) {
-    if (n > 0) co_return;
+    if (n > 0) co_return false;
   }
+  co_return true;
+}
+
+net::awaitable<void> warn_if_unknown(const queue_flags& f, queue& q) {
+  bool unknown = false;
+  try {
+    unknown = co_await looks_unknown(q);
+  } catch (const error&) {
+    co_return;
+  }
+  if (!unknown) co_return;
   std::cerr << fmt::format(
                    "drover: warning: queue '{}' has no jobs and no settings under prefix '{}' in Redis; is the "
                    "name right?",

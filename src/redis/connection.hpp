@@ -47,8 +47,9 @@ class sentinel_watch;
 //  5. On a Redis Cluster, every connect asks the nodes for the slot map and goes to the
 //     master of the connection's slot (a queue's; any master without one). A command
 //     answered MOVED sends the connection there once what is in flight has come back;
-//     ASK sends the call (a whole pipeline, each command behind an ASKING) to the
-//     importing node, where a script is loaded if missing; TRYAGAIN and CLUSTERDOWN
+//     ASK sends the call (a whole pipeline, each command behind an ASKING, a transaction
+//     behind one; not a pipeline of two different scripts) to the importing node, where
+//     a script is loaded if missing; TRYAGAIN and CLUSTERDOWN
 //     wait and send again. Only calls that Redis refused whole are sent again (every
 //     reply a redirection, or a transaction aborted by one): nothing runs twice.
 //

@@ -22,8 +22,8 @@ std::optional<std::string> explain_refusal(std::string_view message) {
   // Followed on a cluster connection: one that reaches a caller went to a single node.
   if (message.starts_with("MOVED ")) {
     return fmt::format(
-        "{} (the server is a node of a Redis Cluster: connect with a redis+cluster:// URL or "
-        "REDIS_CLUSTER_NODES)",
+        "{} (the server is a node of a Redis Cluster: over a plain redis:// URL to one node, connect with a "
+        "redis+cluster:// URL or REDIS_CLUSTER_NODES instead)",
         message);
   }
   // The setting names are docs/configuration.md's.

@@ -79,8 +79,7 @@ TEST_F(queue_test, delayed_and_prioritized_scores) {
 TEST_F(queue_test, a_timestamp_of_zero_is_now) {
   std::int64_t before = 0;
   with_queue([&](queue& q) -> net::awaitable<void> {
-    before = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
+    before = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
                  .count();
     job_options zero;
     zero.delay = 60000;

@@ -182,6 +182,23 @@ TEST(cluster_connection, asks_the_importing_node_for_a_key_already_moved) {
     auto ran = co_await conn->exec(std::move(load_and_run));
     DROVER_CO_ASSERT_TRUE(ran.size() == 2u);
     EXPECT_EQ(ran[1].as_string(), "here") << ran[1].str;
+    // Two different scripts are not asked together: the node could lack one, and the
+    // calls would then run out of order. Sent again until the migration ends; here it
+    // does not, so an outage.
+    const std::string other_body = "return redis.call('STRLEN', KEYS[1])";
+    const auto other_sha = cluster.node_cli(from, "SCRIPT LOAD \"" + other_body + "\"");
+    std::exception_ptr not_asked;
+    try {
+      std::vector<command> two_scripts;
+      two_scripts.push_back(command{"EVALSHA", sha, "1", key});
+      two_scripts.push_back(command{"EVALSHA", other_sha, "1", key});
+      co_await conn->exec(std::move(two_scripts));
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::redis_unavailable)) << e.what();
+      not_asked = std::current_exception();
+    }
+    EXPECT_TRUE(not_asked);
+    EXPECT_EQ(cluster.node_cli(to, "SCRIPT EXISTS " + other_sha), "0");  // never sent there
     // A multi-key call with a key the importing node lacks cannot run on either node until
     // the migration ends (TRYAGAIN there): an outage, not a reply.
     std::exception_ptr outage;

@@ -195,8 +195,8 @@ TEST(explain_refusal, a_moved_reply_asks_for_a_cluster_url) {
   auto message = explain_refusal("MOVED 13170 127.0.0.1:21502");
   ASSERT_TRUE(message);
   EXPECT_EQ(*message,
-            "MOVED 13170 127.0.0.1:21502 (the server is a node of a Redis Cluster: connect with a redis+cluster:// "
-            "URL or REDIS_CLUSTER_NODES)");
+            "MOVED 13170 127.0.0.1:21502 (the server is a node of a Redis Cluster: over a plain redis:// URL to "
+            "one node, connect with a redis+cluster:// URL or REDIS_CLUSTER_NODES instead)");
   EXPECT_FALSE(explain_refusal("ASK 13170 127.0.0.1:21502"));  // followed on any cluster connection
 }
 
