@@ -46,6 +46,7 @@ class admin_access {
   // The login throttle allows about 1,440 guesses a day per name and address: enough for a
   // short password, hopeless against these lengths.
   static constexpr std::size_t production_min_token = 32, production_min_password = 12;
+  std::string production_weakness() const { return weakness(production_min_token, production_min_password); }
 
  private:
   struct user {

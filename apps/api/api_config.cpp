@@ -114,8 +114,7 @@ void api_config::check_safe() const {
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, e.what());
   }
-  if (auto weak = dashboard.weakness(admin_access::production_min_token, admin_access::production_min_password);
-      !weak.empty()) {
+  if (auto weak = dashboard.production_weakness(); !weak.empty()) {
     throw error(errc::invalid_argument, weak);
   }
 }

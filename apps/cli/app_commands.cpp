@@ -16,6 +16,7 @@
 #include <drover/redis_options.hpp>
 #include <drover_app/db/database.hpp>
 #include <drover_app/env.hpp>
+#include <drover_app/fast_fail.hpp>
 #include <drover_app/logging/log_setup.hpp>
 #include <drover_app/logging/redact.hpp>
 
@@ -94,15 +95,14 @@ net::awaitable<void> drain_logs(api::api_server& server) {
 int run_dashboard(const app_flags& flags) {
   auto access = api::dashboard_access_from_env();
   if (!app::development_auth_mode()) {
-    auto weak = access.weakness(api::admin_access::production_min_token, api::admin_access::production_min_password);
+    auto weak = access.production_weakness();
     if (!weak.empty()) throw error(errc::invalid_argument, weak + " (or AUTH_MODE=none for development)");
   }
   queue_options qo;
   if (!flags.redis_url.empty()) qo.redis = redis_options::from_env(flags.redis_url);
   qo.prefix = flags.prefix;
   if (qo.prefix.empty()) qo.prefix = std::getenv("QUEUE_PREFIX") ? std::getenv("QUEUE_PREFIX") : "bull";
-  qo.redis.connect_timeout = std::chrono::milliseconds(800);
-  qo.redis.command_timeout = std::chrono::milliseconds(1000);
+  qo.redis = app::fast_fail(std::move(qo.redis));  // as the API's reads
   net::io_context io(1);
   // The dashboard alone has operator routes only: no chat user to authenticate.
   api::gatekeeper gate(api::auth_mode::none, nullptr, access, "");

@@ -55,10 +55,8 @@ namespace {
 
 redis::reply script_reply(std::vector<redis::reply>& replies, const lua::script& s) {
   auto& r = replies.front();
-  if (r.is_error()) {
-    auto why = redis::explain_refusal(r.str);
-    throw error(errc::script_error, fmt::format("script {} failed: {}", s.name, why ? *why : r.str));
-  }
+  if (r.is_error())
+    throw error(errc::script_error, fmt::format("script {} failed: {}", s.name, redis::explained(r.str)));
   return std::move(r);
 }
 

@@ -14,8 +14,12 @@ namespace drover::redis {
 
 void expect_no_error(const reply& r, std::string_view what) {
   if (!r.is_error()) return;
-  if (auto refusal = explain_refusal(r.str)) throw error(errc::redis_error, fmt::format("{}: {}", what, *refusal));
-  throw error(errc::redis_error, fmt::format("{}: {}", what, r.str));
+  throw error(errc::redis_error, fmt::format("{}: {}", what, explained(r.str)));
+}
+
+std::string explained(std::string_view message) {
+  auto why = explain_refusal(message);
+  return why ? std::move(*why) : std::string(message);
 }
 
 std::optional<std::string> explain_refusal(std::string_view message) {

@@ -44,6 +44,8 @@ void expect_no_error(const reply& r, std::string_view what);
 // multibulk length" from `drover counts` with the password left out. Likewise a MOVED
 // reply (a plain connection to one node of a Redis Cluster): use a cluster URL.
 std::optional<std::string> explain_refusal(std::string_view message);
+// The error `message` with explain_refusal's explanation when it has one.
+std::string explained(std::string_view message);
 
 // The most elements an array reply may announce. hiredis allocates an array's element
 // table when its header arrives, before any element does, so without a limit the 14

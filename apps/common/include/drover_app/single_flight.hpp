@@ -1,10 +1,10 @@
 // single_flight.hpp - one run of a costly read at a time, its result shared by every caller
 // that asks while it runs.
 //
-// The dashboard's overview scans the whole keyspace for queues. Every open dashboard asks
-// for it each second, so on a large keyspace (a scan longer than the overview's cache) each
-// tick would start one more scan beside those still running; with this, they wait for the
-// one in flight.
+// Every open dashboard asks for the overview each second, and the overview reads every
+// queue's counts after a keyspace scan (queue_discovery): when a read outlasts the
+// overview's cache, each tick would start one more beside those still running. With this,
+// they wait for the one in flight (the overview, and queue_discovery's scan).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
