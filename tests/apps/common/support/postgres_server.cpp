@@ -100,8 +100,8 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& log, const 
   return pid;
 }
 
-std::string conninfo(std::uint16_t port, const std::string& dbname) {
-  return "host=127.0.0.1 port=" + std::to_string(port) + " user=postgres dbname=" + dbname + " connect_timeout=5";
+std::string conninfo(const std::string& host, std::uint16_t port, const std::string& dbname) {
+  return "host=" + host + " port=" + std::to_string(port) + " user=postgres dbname=" + dbname + " connect_timeout=5";
 }
 
 int wait_for(pid_t pid) {
@@ -169,7 +169,17 @@ postgres_server::postgres_server() {
       fs::remove_all(dir_ + "/data", ec);  // whatever a failed copy left
       run_initdb(dir_, who);
     }
-    start();
+    // The port was free when picked; another test's server may take it before ours
+    // binds it, and ours then exits: pick another.
+    for (int attempt = 1;; ++attempt) {
+      try {
+        start();
+        break;
+      } catch (const std::runtime_error&) {
+        if (attempt == 3) throw;
+        port_ = free_port();
+      }
+    }
   } catch (...) {
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -205,7 +215,9 @@ void postgres_server::start() {
 }
 
 void postgres_server::wait_ready() {
-  auto info = conninfo(port_, "postgres");
+  // Through this server's own socket directory: a ping over TCP could be answered by
+  // another test's server on the same port (one shutting down, say).
+  auto info = conninfo(dir_, port_, "postgres");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     if (::PQping(info.c_str()) == PQPING_OK) return;
