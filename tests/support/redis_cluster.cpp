@@ -46,25 +46,8 @@ std::string info_field(const std::string& info, const std::string& field) {
 redis_cluster::redis_cluster(int masters, int replicas_per_master, const test_certificates* tls)
     : replicas_per_master_(replicas_per_master), tls_(tls) {
   dir_ = make_temp_dir("cluster");
-  // Every node needs a client port and a bus port (--cluster-port: the default, port +
-  // 10000, may be taken or past 65535). The kernel may hand one free port out twice
-  // before it is bound, so each is checked against those already chosen.
-  std::vector<std::uint16_t> taken;
-  auto distinct_port = [&] {
-    auto port = free_loopback_port();
-    while (std::find(taken.begin(), taken.end(), port) != taken.end()) port = free_loopback_port();
-    taken.push_back(port);
-    return port;
-  };
   try {
-    for (int i = 0; i < masters * (1 + replicas_per_master); ++i) {
-      node n;
-      n.port = distinct_port();
-      n.bus_port = distinct_port();
-      if (tls_) n.tls_port = distinct_port();
-      nodes_.push_back(n);
-    }
-    for (auto& n : nodes_) start(n);
+    for (int i = 0; i < masters * (1 + replicas_per_master); ++i) nodes_.push_back(start_on_free_ports());
     create();
     wait_until_stable();
   } catch (...) {
@@ -99,6 +82,36 @@ void redis_cluster::kill_all() {
       ::kill(n.pid, SIGKILL);
       ::waitpid(n.pid, nullptr, 0);
       n.pid = -1;
+    }
+  }
+}
+
+redis_cluster::node redis_cluster::start_on_free_ports() {
+  // Every node needs a client port and a bus port (--cluster-port: the default, port +
+  // 10000, may be taken or past 65535). A port found free can be taken before the node
+  // binds it (by another test's server, or as the local end of any outgoing connection):
+  // the node then exits, and it is started again on other ports. The kernel may also hand
+  // one free port out twice, so each is checked against those already chosen.
+  auto distinct_port = [&](const node& n) {
+    for (;;) {
+      const auto port = free_loopback_port();
+      const bool used =
+          port == n.port || port == n.bus_port || std::any_of(nodes_.begin(), nodes_.end(), [&](const node& other) {
+            return port == other.port || port == other.bus_port || port == other.tls_port;
+          });
+      if (!used) return port;
+    }
+  };
+  for (int attempt = 1;; ++attempt) {
+    node n;
+    n.port = distinct_port(n);
+    n.bus_port = distinct_port(n);
+    if (tls_) n.tls_port = distinct_port(n);
+    try {
+      start(n);
+      return n;
+    } catch (const std::exception&) {
+      if (attempt == 5) throw;
     }
   }
 }
@@ -141,12 +154,18 @@ void redis_cluster::start(node& n) {
   }
   n.pid = spawn_process(std::move(args));
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (node_cli(n.port, "PING") != "PONG") {
-    // A node that could not bind its ports exits; another process's server there must
-    // not pass for it.
+  // Ready when the server on the port is this node (its process_id): a node that could
+  // not bind its ports exits, and another process's server there must not pass for it.
+  const auto own = "process_id:" + std::to_string(n.pid);
+  while (node_cli(n.port, "INFO server").find(own) == std::string::npos) {
     const bool exited = ::waitpid(n.pid, nullptr, WNOHANG) == n.pid;
     if (exited) n.pid = -1;
     if (exited || std::chrono::steady_clock::now() > deadline) {
+      if (n.pid > 0) {
+        ::kill(n.pid, SIGKILL);
+        ::waitpid(n.pid, nullptr, 0);
+        n.pid = -1;
+      }
       // The directory goes when the constructor fails: the log's end goes in the message.
       std::ifstream log(fmt::format("{}/redis-{}.log", dir_, n.port));
       const std::string text{std::istreambuf_iterator<char>(log), {}};

@@ -113,6 +113,9 @@ class redis_cluster {
     std::uint16_t tls_port = 0;  // with certificates only
     pid_t pid = -1;
   };
+  // A new node on ports found free, started; tried again on other ports when one was
+  // taken meanwhile.
+  node start_on_free_ports();
   void start(node& n);
   void create();
   void kill_all();

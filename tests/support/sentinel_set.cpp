@@ -18,10 +18,32 @@ namespace drover::test {
 sentinel_set::sentinel_set(std::string sentinel_password) : password_(std::move(sentinel_password)) {
   dir_ = make_temp_dir("sentinel");
   servers_ = std::make_unique<replica_pair>();
-  for (int i = 0; i < 3; ++i) {
+  try {
+    for (int i = 0; i < 3; ++i) start_sentinel();
+    wait_until_watching();
+  } catch (...) {
+    // No destructor runs for a constructor that throws; sentinels left running would
+    // also hold the test's output open, and ctest would wait for them.
+    kill_sentinels();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+    throw;
+  }
+}
+
+sentinel_set::~sentinel_set() {
+  kill_sentinels();
+  servers_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+void sentinel_set::start_sentinel() {
+  // A port found free can be taken before the sentinel binds it (by another test's server,
+  // or as the local end of an outgoing connection): the sentinel then exits, and another
+  // port is tried. The kernel may also hand one free port out twice.
+  for (int attempt = 1;; ++attempt) {
     auto port = free_loopback_port();
-    // The kernel may hand the same free port out again before the sentinel given it has
-    // bound it: two sentinels on one port leave the set a sentinel short.
     while (std::find(ports_.begin(), ports_.end(), port) != ports_.end()) port = free_loopback_port();
     const auto conf = dir_ + "/sentinel-" + std::to_string(port) + ".conf";
     {
@@ -34,24 +56,30 @@ sentinel_set::sentinel_set(std::string sentinel_password) : password_(std::move(
         << "sentinel failover-timeout " << master_name << " 10000\n";
       if (!password_.empty()) f << "requirepass " << password_ << "\nsentinel sentinel-pass " << password_ << "\n";
     }
-    ports_.push_back(port);
-    pids_.push_back(spawn_process({"redis-sentinel", conf}));
+    const auto pid = spawn_process({"redis-sentinel", conf});
+    // Ready when the server on the port is this sentinel (its process_id).
+    const auto own = "process_id:" + std::to_string(pid);
+    const auto auth = password_.empty() ? std::string() : fmt::format(" --no-auth-warning -a {}", password_);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    bool exited = false;
+    while (!exited && std::chrono::steady_clock::now() < deadline) {
+      if (run_shell(fmt::format("redis-cli -p {}{} INFO server", port, auth)).find(own) != std::string::npos) {
+        ports_.push_back(port);
+        pids_.push_back(pid);
+        return;
+      }
+      exited = ::waitpid(pid, nullptr, WNOHANG) == pid;
+      if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!exited) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+    if (attempt == 3) {
+      throw std::runtime_error(
+          fmt::format("redis-sentinel did not start on port {} (see {}/sentinel-{}.log)", port, dir_, port));
+    }
   }
-  try {
-    wait_until_watching();
-  } catch (...) {
-    // No destructor runs for a constructor that throws; sentinels left running would
-    // also hold the test's output open, and ctest would wait for them.
-    kill_sentinels();
-    throw;
-  }
-}
-
-sentinel_set::~sentinel_set() {
-  kill_sentinels();
-  servers_.reset();
-  std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
 }
 
 void sentinel_set::kill_sentinels() {

@@ -39,6 +39,9 @@ class sentinel_set {
   std::string sentinel_cli(const std::string& args) const;
 
  private:
+  // One more sentinel on a free port, answering; tried again on another port when the
+  // port was taken meanwhile.
+  void start_sentinel();
   void wait_until_watching() const;
   void kill_sentinels();
   std::string password_;

@@ -55,11 +55,21 @@ test_certificates::~test_certificates() {
   std::filesystem::remove_all(dir, ec);
 }
 
-tls_redis_server::tls_redis_server(bool require_client_cert) : tls_port_(free_loopback_port()) {
-  server_ = std::make_unique<redis_server>(
-      false, std::vector<std::string>{"--tls-port", std::to_string(tls_port_), "--tls-cert-file", certs_.server_cert,
-                                      "--tls-key-file", certs_.server_key, "--tls-ca-cert-file", certs_.ca_cert,
-                                      "--tls-auth-clients", require_client_cert ? "yes" : "no"});
+tls_redis_server::tls_redis_server(bool require_client_cert) {
+  // redis_server starts again on another plain port when its own was taken meanwhile; the
+  // TLS port, found free here, can be taken the same way, and the server then exits.
+  for (int attempt = 1;; ++attempt) {
+    tls_port_ = free_loopback_port();
+    try {
+      server_ = std::make_unique<redis_server>(
+          false, std::vector<std::string>{"--tls-port", std::to_string(tls_port_), "--tls-cert-file",
+                                          certs_.server_cert, "--tls-key-file", certs_.server_key, "--tls-ca-cert-file",
+                                          certs_.ca_cert, "--tls-auth-clients", require_client_cert ? "yes" : "no"});
+      return;
+    } catch (const std::exception&) {
+      if (attempt == 3) throw;
+    }
+  }
 }
 
 redis_options tls_redis_server::options() const {
