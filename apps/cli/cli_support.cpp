@@ -4,6 +4,10 @@
 #include <boost/json/value.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 
 #include <drover/error.hpp>
@@ -62,6 +66,17 @@ json::value parse_json(const std::string& text, const char* what) {
   auto v = drover::parse_json(text, ec);
   if (ec) throw error(errc::invalid_argument, fmt::format("{} is not valid JSON: {}", what, ec.message()));
   return v;
+}
+
+bool confirmed(const std::string& question, bool yes) {
+  if (yes || ::isatty(STDIN_FILENO) == 0 || ::isatty(STDERR_FILENO) == 0) return true;
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) answer.clear();
+  std::transform(answer.begin(), answer.end(), answer.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (answer == "y" || answer == "yes") return true;
+  std::cerr << "drover: nothing done (not confirmed; --yes skips the question)" << std::endl;
+  return false;
 }
 
 int job_not_found(const std::string& id, const std::string& queue) {

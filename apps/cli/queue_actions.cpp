@@ -72,6 +72,14 @@ net::awaitable<void> warn_if_unknown(const queue_flags& f, queue& q) {
             << std::endl;
 }
 
+// How many jobs `q` holds in `states`, together.
+net::awaitable<std::int64_t> jobs_in(queue& q, std::vector<std::string> states) {
+  auto counts = co_await q.get_job_counts(std::move(states));
+  std::int64_t n = 0;
+  for (const auto& [state, count] : counts) n += count;
+  co_return n;
+}
+
 }  // namespace
 
 net::awaitable<int> pause_queue(const queue_flags& f, queue& q) {
@@ -96,6 +104,15 @@ net::awaitable<int> print_is_paused(const queue_flags&, queue& q) {
 
 net::awaitable<int> drain_queue(const queue_flags& f, queue& q) {
   co_await warn_if_unknown(f, q);
+  if (!f.yes) {
+    // What BullMQ's drain removes: jobs waiting, paused or prioritized (delayed with --delayed).
+    std::vector<std::string> states{"waiting", "paused", "prioritized"};
+    if (f.delayed) states.push_back("delayed");
+    const auto n = co_await jobs_in(q, std::move(states));
+    const auto question = fmt::format("Remove the {} job(s) waiting{} in queue {}, which no worker has run?", n,
+                                      f.delayed ? " or delayed" : "", f.common.queue);
+    if (n > 0 && !confirmed(question, f.yes)) co_return exit_code::failed;
+  }
   co_await q.drain(f.delayed);
   done(f, fmt::format("queue {} drained{}", f.common.queue, f.delayed ? " (delayed jobs too)" : ""),
        {{"queue", f.common.queue}});
@@ -106,6 +123,14 @@ net::awaitable<int> clean_queue(const queue_flags& f, queue& q) {
   co_await warn_if_unknown(f, q);
   std::string state = f.state.empty() ? std::string("completed") : f.state;
   std::chrono::milliseconds grace(f.grace_ms);
+  // Finished jobs are history, cleaned routinely; any other state holds work not done yet.
+  if (!f.yes && state != "completed" && state != "failed") {
+    std::vector<std::string> states{state == "wait" ? std::string("waiting") : state};
+    const auto n = co_await jobs_in(q, std::move(states));
+    const auto question = fmt::format("Remove {} jobs older than {} ms from queue {} ({} {} now)?", state, f.grace_ms,
+                                      f.common.queue, n, state);
+    if (n > 0 && !confirmed(question, f.yes)) co_return exit_code::failed;
+  }
   auto ids = co_await q.clean(grace, f.limit, state);
   if (f.json) {
     json::array out;
@@ -118,6 +143,13 @@ net::awaitable<int> clean_queue(const queue_flags& f, queue& q) {
 }
 
 net::awaitable<int> obliterate_queue(const queue_flags& f, queue& q) {
+  if (!f.yes) {
+    auto states = job_states();
+    const auto n = co_await jobs_in(q, std::move(states));
+    const auto question =
+        fmt::format("Remove queue {} (prefix {}) and all {} of its jobs, for good?", f.common.queue, q.prefix(), n);
+    if (n > 0 && !confirmed(question, f.yes)) co_return exit_code::failed;
+  }
   co_await q.obliterate(f.force);
   done(f, fmt::format("queue {} obliterated", f.common.queue), {{"queue", f.common.queue}, {"obliterated", true}});
   co_return 0;

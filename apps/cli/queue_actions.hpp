@@ -30,6 +30,7 @@ struct queue_flags {
   long grace_ms = 0;
   long limit = 0;
   bool force = false;
+  bool yes = false;  // drain, clean, obliterate: do not ask on a terminal
   bool delayed = false;
   long start = 0;
   long end = -1;

@@ -39,7 +39,13 @@ void add_range(CLI::App& cmd, queue_flags& f, CLI::Option*& start, CLI::Option*&
   asc = cmd.add_flag("--asc", f.asc, "oldest (or, for schedulers, soonest) first");
 }
 
+// On a terminal, actions that remove jobs no worker has run ask first (cli_support.hpp).
+void add_yes(CLI::App& cmd, queue_flags& f) {
+  cmd.add_flag("-y,--yes", f.yes, "do not ask for confirmation (asked only on a terminal)");
+}
+
 void add_clean_flags(CLI::App& cmd, queue_flags& f) {
+  add_yes(cmd, f);
   cmd.add_option("--state", f.state, "completed (default), failed, wait, delayed, prioritized, paused, active")
       ->check(one_of({"completed", "failed", "wait", "waiting", "delayed", "prioritized", "paused", "active"}));
   cmd.add_option("--grace", f.grace_ms, "only jobs older than this, ms")->check(non_negative<long>());
@@ -106,10 +112,17 @@ const action_spec actions[] = {
     {"resume", "let workers take jobs again", no_flags, resume_queue},
     {"is-paused", "print true or false", no_flags, print_is_paused},
     {"drain", "remove the waiting jobs (and delayed ones with --delayed)",
-     [](CLI::App& cmd, queue_flags& f) { cmd.add_flag("--delayed", f.delayed, "delayed jobs too"); }, drain_queue},
+     [](CLI::App& cmd, queue_flags& f) {
+       cmd.add_flag("--delayed", f.delayed, "delayed jobs too");
+       add_yes(cmd, f);
+     },
+     drain_queue},
     {"clean", "remove finished (or waiting, delayed, ...) jobs older than --grace", add_clean_flags, clean_queue},
     {"obliterate", "remove the queue and every job in it",
-     [](CLI::App& cmd, queue_flags& f) { cmd.add_flag("--force", f.force, "even with active jobs"); },
+     [](CLI::App& cmd, queue_flags& f) {
+       cmd.add_flag("--force", f.force, "even with active jobs");
+       add_yes(cmd, f);
+     },
      obliterate_queue},
     {"retry", "move a failed job (--id) or every failed one back to wait", add_retry_flags, retry_jobs},
     {"promote", "run a delayed job (--id) or every delayed one now", add_optional_id, promote_jobs},

@@ -6,7 +6,7 @@
 // command that takes one, and `events` lines carrying the stream id that --from resumes after.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -412,6 +412,62 @@ test('top on a terminal redraws until q and gives the terminal back', async (t) 
   assert.ok(out.includes('\x1b[?1049h'), 'switched to the alternate screen');
   assert.ok(out.includes(name), 'the queue is on the screen');
   assert.ok(out.trimEnd().endsWith('\x1b[?25h\x1b[?1049l'), 'cursor shown and screen restored at the end');
+});
+
+/** Runs `drover args` on a pseudo-terminal (script(1)), typing `answer` and a newline. */
+async function onTerminal(args, answer) {
+  const proc = spawn('script', ['-qfec', [DROVER_BIN, ...args].join(' '), '/dev/null'],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  onCleanup(() => proc.exitCode === null && proc.kill('SIGKILL'));
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  const exited = new Promise((r) => proc.on('exit', (code) => r(code)));
+  await waitFor(() => out.includes('[y/N]'), { what: 'the question' });
+  proc.stdin.write(`${answer}\n`);
+  return { code: await exited, out };
+}
+
+test('drain, obliterate and clean of unrun jobs ask on a terminal; --yes and scripts are not asked', async (t) => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+  } catch {
+    t.skip('no script(1) to make a terminal');
+    return;
+  }
+  const name = queueName();
+  const q = newQueue(redis, name);
+  await q.add('a', {});
+  await q.add('b', {});
+  await q.add('later', {}, { delay: 60000 });
+
+  const no = await onTerminal(['queue', 'drain', ...on(name)], 'n');
+  assert.equal(no.code, 1, no.out);
+  assert.match(no.out, new RegExp(`Remove the 2 job\\(s\\) waiting in queue ${name}, which no worker has run\\? \\[y/N\\]`));
+  assert.match(no.out, /drover: nothing done \(not confirmed; --yes skips the question\)/);
+  assert.equal(await q.count(), 3, 'nothing was removed');
+
+  const cleanNo = await onTerminal(['queue', 'clean', ...on(name), '--state', 'delayed'], '');
+  assert.equal(cleanNo.code, 1, cleanNo.out);
+  assert.match(cleanNo.out, /Remove delayed jobs older than 0 ms from queue .* \(1 delayed now\)\?/);
+  assert.equal(await q.getDelayedCount(), 1);
+
+  const yes = await onTerminal(['queue', 'drain', ...on(name), '--delayed'], 'yes');
+  assert.equal(yes.code, 0, yes.out);
+  assert.match(yes.out, /Remove the 3 job\(s\) waiting or delayed in queue/);
+  assert.equal(await q.count(), 0);
+
+  // --yes on a terminal, and no terminal at all (a script): nothing is asked.
+  await q.add('c', {});
+  const skipped = spawnSync('script', ['-qfec', [DROVER_BIN, 'queue', 'obliterate', ...on(name), '--yes'].join(' '), '/dev/null'],
+    { input: '', encoding: 'utf8' });
+  assert.equal(skipped.status, 0, skipped.stdout);
+  assert.doesNotMatch(skipped.stdout, /\[y\/N\]/);
+  assert.equal(await q.count(), 0);
+  await q.add('d', {});
+  const piped = await runDrover(['queue', 'obliterate', ...on(name)]);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(piped.stderr, '');
+  assert.equal(await q.count(), 0);
 });
 
 test('--shards: add by key, counts summed and per shard, one worker for every shard, list groups them', async () => {
