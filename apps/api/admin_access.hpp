@@ -57,10 +57,10 @@ class admin_access {
   std::vector<user> users_;
 };
 
-// Who an Authorization header claims to be, right or wrong: "token" for a bearer token,
-// the user name of basic credentials (at most 64 bytes of it), or an empty string when
-// the header is missing or malformed. For throttling failed logins per user name
-// (httpd/login_throttle.hpp), before and after authenticate().
+// Who an Authorization header claims to be, right or wrong: the user name of basic
+// credentials (at most 64 bytes of it), or an empty string for a bearer token (throttled
+// per address only) and when the header is missing or malformed. For throttling failed
+// logins per user name (httpd/login_throttle.hpp), before and after authenticate().
 std::string claimed_login(std::string_view authorization);
 
 // The headers of a request that wants to act, as they came.

@@ -15,6 +15,7 @@
 #include "api/blocking_call.hpp"
 #include "api/event_stream_ids.hpp"
 #include "api/job_log_reconciler.hpp"
+#include "api/job_room.hpp"
 #include "api/job_owner.hpp"
 #include "api/socketio/server.hpp"
 
@@ -199,7 +200,7 @@ net::awaitable<std::optional<job>> job_event_relay::added_job(const std::string&
 net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
   if (e.job_id.empty()) co_return;
   const auto id = shard_.app_id(e.job_id);
-  const std::string room = "job:" + id;
+  const std::string room = job_room(id);
   app::job_log_update u;
   u.queue = shard_.logical;
   u.job_id = id;
@@ -218,11 +219,23 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     // position is stored only with the rows of the entries before it, so an API killed
     // right after answering 200 reads the entry again on restart and writes the row.
     auto j = co_await added_job(e.job_id);
+    // This id names a new job from now on: nobody but its owner may hear its events. A
+    // job removed already has no owner to read, and nobody else stays.
+    const auto owner = j ? user_of_job_data(j->data) : std::string();
+    if (sio_) {
+      const auto left = keep_only_the_owner(*sio_, id, owner);
+      if (left > 0) {
+        spdlog::warn(
+            "relay {}: job {} is a new job of another user; {} client(s) subscribed to an earlier job "
+            "with that id left its room (Redis numbered jobs again: did it lose its data?)",
+            queue_name_, id, left);
+      }
+    }
     if (!j) co_return;  // removed already: its later events, if any, write the row
     u.status = "pending";
     u.begins = true;
     u.job_type = j->name;
-    u.user_id = user_of_job_data(j->data);
+    u.user_id = owner;
     // Without the context (the previous messages and the assessment): the conversation
     // holds those already, and a copy per job would grow the table with its square.
     json::value payload = j->data;

@@ -15,6 +15,7 @@
 #include "api/client_ids.hpp"
 #include "api/ended_job.hpp"
 #include "api/job_owner.hpp"
+#include "api/job_room.hpp"
 #include "api/rate_limiter.hpp"
 #include "api/routing/gatekeeper.hpp"
 #include "api/socketio/server.hpp"
@@ -47,10 +48,10 @@ room_access::room_access(api_context& app) : app_(app) {
       return;
     }
     auto check = [this, job_id](const caller& who) { return job_verdict(who, job_id); };
-    checked_join(id, std::move(ack), "subscribe-job", job_id, "job:" + job_id, check);
+    checked_join(id, std::move(ack), "subscribe-job", job_id, job_room(job_id), check);
   });
   sio.on("unsubscribe-job", [&sio](socketio::client_id id, json::array args, auto) {
-    if (!args.empty() && args[0].is_string()) sio.leave(id, "job:" + std::string(args[0].get_string()));
+    if (!args.empty() && args[0].is_string()) sio.leave(id, job_room(args[0].get_string()));
   });
   for (const char* name : {"join-conversation", "join"}) {
     sio.on(name, [this, name](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
@@ -147,6 +148,12 @@ void room_access::checked_join(const std::string& client, ack_fn ack, const char
       co_await t.async_wait(net::use_awaitable);
     }
     if (auto it = in_flight_.find(client); it != in_flight_.end() && it->second > 0) --it->second;
+    if (v.allowed && !v.join) {
+      // Answered from what the database kept: no event of this job will come.
+      reply(v);
+      if (!v.event.empty()) sio->emit(client, v.event, std::move(v.args));
+      co_return;
+    }
     const bool joined = v.allowed && sio->join(client, room);
     if (v.allowed && !joined) v = verdict{};  // gone meanwhile
     reply(v);
@@ -178,6 +185,9 @@ net::awaitable<room_access::verdict> room_access::job_verdict(const caller& who,
       co_return v;
     }
     v.allowed = true;
+    // Answered from the record, without joining: a job gone from Redis sends no more
+    // events, and the room's id may come to name someone else's job (keep_only_the_owner).
+    v.join = false;
     if (ended->status != "completed" && ended->status != "failed") co_return v;
     json::object payload = std::move(ended->outcome);
     payload["jobId"] = job_id;

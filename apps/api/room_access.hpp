@@ -18,7 +18,9 @@ namespace drover::api {
 // Handles the room events of the API's Socket.IO server:
 //   subscribe-job <jobId>          joins "job:<id>" (job-progress, job-completed, job-failed);
 //                                  a job that has already finished sends its final event at
-//                                  once, so nobody waits for an answer that exists
+//                                  once, so nobody waits for an answer that exists; one known
+//                                  only from job_logs is answered without joining (its id may
+//                                  come to name another job: job_room.hpp)
 //   unsubscribe-job <jobId>        leaves it
 //   join-conversation <id>, join   joins "conversation:<id>" (ai-response); a conversation
 //                                  nobody has started yet becomes the caller's, so nobody
@@ -63,6 +65,8 @@ class room_access {
     // Nothing later can change it (a finished job, a conversation); otherwise the check
     // runs once more after the join.
     bool settled = true;
+    // Allowed, and answered with `event` alone: the client does not join the room.
+    bool join = true;
   };
   // The refusal of an event whose first argument is not what it must be ("a job id (a
   // string)"): answered, so that a client waiting for its acknowledgement is not left

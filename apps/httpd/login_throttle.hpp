@@ -17,9 +17,9 @@ struct login_throttle_options {
   // minute: a person who mistypes gets room, a guesser 60 tries an hour.
   int address_burst = 10;
   std::chrono::milliseconds address_interval{60'000};
-  // Per user name ("token" for the bearer token): more room than an address, since
-  // everybody shares one name's budget and a guesser spread over many addresses can
-  // keep a name blocked (see below): 20, then one per 30 s.
+  // Per user name (basic credentials; a bearer token counts per address only): more
+  // room than an address, since everybody shares one name's budget and a guesser spread
+  // over many addresses can keep a name blocked (see below): 20, then one per 30 s.
   int user_burst = 20;
   std::chrono::milliseconds user_interval{30'000};
   // Names and addresses remembered, each; past it, the least throttled are forgotten.
@@ -33,8 +33,9 @@ struct login_throttle_options {
 // Limits: the counts live in this process, not in Redis (the dashboard is served by
 // one process, and a login attempt must not wait on Redis); with several API processes
 // a guesser gets each process's budget. Anyone can spend a user name's budget, so a
-// distributed guesser can keep that name out (bearer token or basic user) until they
-// stop; operators then see it in the log and can still use another name.
+// distributed guesser can keep that name out until they stop; operators then see it in
+// the log and can still use another name. The dashboard's bearer token, one for everyone
+// and too long to guess by trying, is throttled per address only, so nobody can keep it out.
 //
 // Usage, for each request to the dashboard or its API that carries credentials (a fixed
 // bearer token such as METRICS_TOKEN goes through admit_bearer_token, bearer_token.hpp,

@@ -377,6 +377,66 @@ test('failed dashboard logins are throttled per address and per user name', { ti
   assert.equal((await fetch(`${sys.base}/api/admin/session`)).status, 401);
 });
 
+test("after Redis lost its data, a repeated job id carries no other user's events to an earlier subscriber", { timeout: 90000 }, async () => {
+  const hs = new HsIssuer();
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'reuse-secret-not-dev-0123456789abcdef0123456789' } });
+  const alice = hs.token('alice');
+  const bob = hs.token('bob');
+  const mine = [];
+  for (const message of ['a-one', 'a-two']) {
+    const sent = await call(sys.base, 'POST', '/api/chat/send', { token: alice, body: { conversationId: 'alice-c', message } });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    await finished(sys.base, sent.body.jobId, alice);
+    mine.push(sent.body.jobId);
+  }
+  // Alice follows her first job before the loss, and her second one after it, when only
+  // the database still knows it: both are hers, and both are answered.
+  const { socket } = await connect(sys.base, { token: alice });
+  const heard = [];
+  for (const name of ['job-progress', 'job-completed', 'job-failed']) socket.on(name, (p) => heard.push({ name, p }));
+  assert.equal((await emitWithAck(socket, 'subscribe-job', mine[0])).ok, true);
+  await waitFor(() => heard.some((e) => e.name === 'job-completed' && e.p.jobId === mine[0]), { what: 'her first answer' });
+
+  const raw = await sys.redis.raw();
+  await raw.flushall();  // the data loss: ids start again from 1
+  await finished(sys.base, mine[1], alice);  // from job_logs now, once the relay has written its row
+  const late = await emitWithAck(socket, 'subscribe-job', mine[1]);
+  assert.equal(late.ok, true, JSON.stringify(late));
+  await waitFor(() => heard.some((e) => e.name === 'job-completed' && e.p.jobId === mine[1]), { what: 'her second answer, from the record' });
+  const heardBefore = heard.length;
+
+  const bobs = [];
+  for (const message of ['bob-secret-one', 'bob-secret-two']) {
+    const sent = await call(sys.base, 'POST', '/api/chat/send', { token: bob, body: { conversationId: 'bob-c', message } });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    bobs.push(sent.body.jobId);
+    await finished(sys.base, sent.body.jobId, bob);
+  }
+  assert.deepEqual(bobs, mine, "bob's jobs took alice's ids again");
+  // Bob hears his own: a subscriber who owns the new job stays.
+  const { socket: bobSocket } = await connect(sys.base, { token: bob });
+  const bobHeard = new Promise((resolve) => bobSocket.once('job-completed', resolve));
+  assert.equal((await emitWithAck(bobSocket, 'subscribe-job', bobs[1])).ok, true);
+  assert.equal((await bobHeard).jobId, bobs[1]);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.deepEqual(heard.slice(heardBefore), [], "alice heard none of bob's events");
+});
+
+test('wrong dashboard tokens from many addresses do not lock the token out', { timeout: 60000 }, async () => {
+  const token = 'lockout-token-0123456789abcdef0123456789';
+  const sys = await startSystem({ env: { TRUSTED_PROXIES: '127.0.0.1', DASHBOARD_TOKEN: token } });
+  const queues = async (forwarded, bearer) => (await fetch(`${sys.base}/api/admin/queues`, {
+    headers: { authorization: `Bearer ${bearer}`, 'x-forwarded-for': forwarded } })).status;
+  // 30 failures, past any per-name allowance (20), each address up to its own (10).
+  for (const address of ['198.51.100.21', '198.51.100.22', '198.51.100.23']) {
+    const statuses = [];
+    for (let i = 0; i < 10; i++) statuses.push(await queues(address, `wrong-${i}`));
+    assert.deepEqual(statuses, Array(10).fill(401), `${address}: ${statuses}`);
+    assert.equal(await queues(address, 'wrong-again'), 429, `${address} is throttled`);
+  }
+  assert.equal(await queues('198.51.100.24', token), 200, 'the token holder, from another address');
+});
+
 test('a job that has already finished sends its final event on subscribe-job; an unstarted conversation is claimed by its first joiner', { timeout: 60000 }, async () => {
   const hs = new HsIssuer();
   const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'late-secret-not-dev-0123456789abcdef0123456789' } });

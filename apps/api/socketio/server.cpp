@@ -54,6 +54,8 @@ bool server::can_join(const client_id& client, const std::string& room, std::siz
 
 void server::leave(const client_id& client, const std::string& room) { state_->rooms.leave(client, room); }
 
+std::vector<client_id> server::members(const std::string& room) const { return state_->rooms.members(room); }
+
 bool server::emit(const client_id& client, std::string_view event, json::array args) {
   auto s = state_->find_client(client);
   if (!s) return false;

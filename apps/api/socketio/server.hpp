@@ -173,6 +173,8 @@ class server {
   // does anything costly or lasting for it.
   bool can_join(const client_id& client, const std::string& room, std::size_t pending = 0) const;
   void leave(const client_id& client, const std::string& room);
+  // The clients in `room` now (a copy: the caller may make them leave as it walks it).
+  std::vector<client_id> members(const std::string& room) const;
 
   // Sends an event. Returns false when the client is not connected; emit_to_room
   // returns how many clients it was queued for.
