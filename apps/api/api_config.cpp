@@ -72,7 +72,9 @@ void api_limits::apply_to(socketio::options& sio) const {
 
 api_config api_config::from_env() {
   api_config c;
-  if (const char* v = env("PORT")) c.port = app::env_number<std::uint16_t>("PORT", v);
+  // 0 would listen on a port the kernel picks, which nobody (the workers' webhook
+  // included) could find: refused, as WORKERS_PORT and --port are.
+  if (const char* v = env("PORT")) c.port = app::env_number<std::uint16_t>("PORT", v, 1);
   if (const char* v = env("BODY_LIMIT")) c.body_limit = app::env_number<std::size_t>("BODY_LIMIT", v);
   if (const char* v = env("DOCUMENT_MAX_BYTES"))
     c.document_limit = app::env_number<std::size_t>("DOCUMENT_MAX_BYTES", v);

@@ -9,9 +9,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 
 #include <drover/json.hpp>
 #include <drover/queue.hpp>
+#include <drover_app/clock.hpp>
 #include <drover_app/job_snapshot.hpp>
 #include <drover_app/webhook_signature.hpp>
 
@@ -341,6 +344,18 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   auto check = drover::app::verify_webhook(app.cfg.webhook_secret, req["webhook-id"], req["webhook-timestamp"],
                                            req["webhook-signature"], req.body());
   if (check != drover::app::webhook_check::ok) {
+    // Most often the two apps' WEBHOOK_SECRETs differ (a rotation half done): the workers
+    // retry, and the operator must be told why answers wait. Once a minute at most: anyone
+    // can post here.
+    static std::atomic<std::int64_t> last_warned_ms{0};
+    const auto now = drover::app::now_ms();
+    auto last = last_warned_ms.load();
+    if (now - last >= 60'000 && last_warned_ms.compare_exchange_strong(last, now)) {
+      spdlog::warn(
+          "webhook receiver: refused a delivery ({}); if this goes on, WEBHOOK_SECRET differs between the "
+          "API and the Workers app, which retry until they agree",
+          to_string(check));
+    }
     throw http_error(http::status::unauthorized, std::string("Invalid webhook: ") + to_string(check));
   }
   auto body = json_object_body(req);

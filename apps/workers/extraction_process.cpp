@@ -18,7 +18,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <optional>
+#include <string_view>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -31,6 +33,21 @@
 extern char** environ;
 
 namespace drover::workers {
+
+std::vector<std::string> extraction_environment(char** env) {
+  static constexpr std::string_view exact[] = {"PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR"};
+  static constexpr std::string_view prefixes[] = {"LC_", "ASAN_", "UBSAN_", "LSAN_", "TSAN_", "DROVER_EXTRACT_"};
+  std::vector<std::string> kept;
+  for (char** e = env; e && *e; ++e) {
+    const std::string_view entry(*e);
+    const auto name = entry.substr(0, entry.find('='));
+    const bool keep =
+        std::find(std::begin(exact), std::end(exact), name) != std::end(exact) ||
+        std::any_of(std::begin(prefixes), std::end(prefixes), [&](std::string_view p) { return name.starts_with(p); });
+    if (keep) kept.emplace_back(entry);
+  }
+  return kept;
+}
 
 namespace {
 
@@ -133,7 +150,11 @@ void spawn(child_process& child, const std::string& helper, const std::vector<st
   argv.push_back(const_cast<char*>(helper.c_str()));
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  int rc = ::posix_spawn(&child.pid, helper.c_str(), &actions, &attr, argv.data(), environ);
+  auto env_entries = extraction_environment(environ);
+  std::vector<char*> envp;
+  for (auto& e : env_entries) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  int rc = ::posix_spawn(&child.pid, helper.c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "documents/extracted_text.hpp"
 
@@ -36,6 +37,13 @@ class extraction_failed : public std::runtime_error {
 // The extraction was stopped because `stop` said so (the job timed out, was cancelled,
 // or the worker shuts down); the child is gone.
 struct extraction_stopped {};
+
+// The environment drover-extract runs with, from `environ`-style `env`: only what a
+// parser or its runtime may need (locale, time zone, temporary directory, the sanitizers'
+// and the helper's own test switches). The Workers app's secrets (WEBHOOK_SECRET,
+// REDIS_URL, DATABASE_URL, AI_API_KEY, ...) stay out of the process that parses what
+// users upload, should a parser bug ever hand it to an attacker.
+std::vector<std::string> extraction_environment(char** env);
 
 // Runs drover-extract on each call.
 // Thread safety: extract() may run on several threads at once; each call has its own

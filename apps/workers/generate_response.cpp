@@ -194,7 +194,17 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
           try {
             std::rethrow_exception(failed);
           } catch (const ai_error& e) {
-            if (!e.detail().empty()) spdlog::warn("generate-response {}: {}", j.id, e.detail());
+            // A stopped attempt (cancelled, timed out, handed back at shutdown) breaks off
+            // its request: that is no provider fault to point operators at.
+            const auto why = ctx.cancel_reason();
+            if (why != cancellation::none) {
+              spdlog::info("generate-response {}: the model's answer was broken off: the attempt was {}", j.id,
+                           why == cancellation::cancelled ? "cancelled"
+                           : why == cancellation::timeout ? "out of time"
+                                                          : "handed back at shutdown");
+            } else if (!e.detail().empty()) {
+              spdlog::warn("generate-response {}: {}", j.id, e.detail());
+            }
           } catch (...) {
           }
           std::rethrow_exception(failed);

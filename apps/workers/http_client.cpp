@@ -100,7 +100,8 @@ void check_destination(const address_policy& policy, const target& t, const std:
     if (auto why = policy.refusal(e.address())) {
       throw bad_destination(
           fmt::format("refusing to connect to {} ({} is {}); allowlist it in "
-                      "WEBHOOK_ALLOWED_HOSTS if this is intended",
+                      "WEBHOOK_ALLOWED_HOSTS if this is intended (the API's own receiver is let through where "
+                      "the Workers app has the API's PORT or PUBLIC_URL)",
                       t.host, e.address().to_string(), *why));
     }
   }

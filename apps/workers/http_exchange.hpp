@@ -76,8 +76,12 @@ net::awaitable<http_response> exchange(Stream& stream, beast::tcp_stream& tcp, c
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
-    tcp.expires_after(budget(req.read_timeout, deadline));  // a silent server times out; a slow stream does not
-    co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    // async_read_some, not async_read: async_read returns only once the chunk is full or
+    // the body has ended, so a stream slower than 8 KiB per timeout timed out however
+    // often it spoke, and its pieces reached on_data only at the end. Each read here
+    // hands over what has arrived: a silent server times out, a slow stream does not.
+    tcp.expires_after(budget(req.read_timeout, deadline));
+    co_await http::async_read_some(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       throw transport_error(

@@ -96,7 +96,10 @@ processor webhook_delivery_processor(std::string secret, const address_policy& d
       out["durationMs"] = ms;
       co_return out;
     }
-    if (res->status == 408 || res->status == 429 || res->status >= 500) {
+    // 401 and 403 too: a receiver whose secret or credentials are being rotated refuses
+    // until both sides agree (security.md, "Rotating keys"), and the answer it refused
+    // must not be lost meanwhile. Other 4xx say the request itself is wrong.
+    if (res->status == 401 || res->status == 403 || res->status == 408 || res->status == 429 || res->status >= 500) {
       throw std::runtime_error(fmt::format("webhook answered {}: {}", res->status, detail));
     }
     throw unrecoverable_error(fmt::format("webhook answered {}: {}", res->status, detail));

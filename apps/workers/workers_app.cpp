@@ -64,7 +64,7 @@ std::string api_own_address() {
     return std::string(u->encoded_host()) + ":" + port;
   }
   const char* port = env("PORT");
-  if (port) positive("PORT", port);
+  if (port) app::env_number<std::uint16_t>("PORT", port, 1);
   auto p = std::string(port ? port : "5000");
   return "127.0.0.1:" + p + ",localhost:" + p;
 }
@@ -77,12 +77,7 @@ workers_config workers_config::from_env() {
   if (const char* v = env("AI_CONCURRENCY")) c.ai_concurrency = positive("AI_CONCURRENCY", v);
   if (const char* v = env("DOCUMENT_CONCURRENCY")) c.document_concurrency = positive("DOCUMENT_CONCURRENCY", v);
   if (const char* v = env("WEBHOOK_CONCURRENCY")) c.webhook_concurrency = positive("WEBHOOK_CONCURRENCY", v);
-  if (const char* v = env("WORKERS_PORT")) {
-    int port = positive("WORKERS_PORT", v);
-    if (port > 65535)
-      throw error(errc::invalid_argument, fmt::format("WORKERS_PORT must be at most 65535, got {}", port));
-    c.port = static_cast<std::uint16_t>(port);
-  }
+  if (const char* v = env("WORKERS_PORT")) c.port = app::env_number<std::uint16_t>("WORKERS_PORT", v, 1);
   if (const char* v = env("METRICS_TOKEN")) c.metrics_token = v;
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
   // As the API: a receiver cannot trust a signature made with a secret everyone knows or
@@ -103,11 +98,12 @@ workers_config workers_config::from_env() {
     throw error(errc::invalid_argument, development ? fmt::format("WEBHOOK_SECRET: {}", e.what()) : e.what());
   }
   // The API's own receiver is a destination by configuration, so it is always allowed.
-  auto allowed = api_own_address();
+  c.api_address = api_own_address();
+  auto allowed = c.api_address;
   if (const char* v = env("WEBHOOK_ALLOWED_HOSTS")) allowed += std::string(",") + v;
   try {
     c.webhook_destinations = address_policy(allowed);
-    c.api_receiver = address_policy(api_own_address());
+    c.api_receiver = address_policy(c.api_address);
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, fmt::format("WEBHOOK_ALLOWED_HOSTS: {}", e.what()));
   }
@@ -328,6 +324,10 @@ void workers_app::start() {
   i.http->start();
   spdlog::info("workers: listening on http://{}:{} (/healthz, /readyz, /metrics)", ho.bind, i.http->port());
   if (!i.metrics_open) spdlog::warn("workers: /metrics answers 403: {}", httpd::metrics_token_missing);
+  // The API's webhook goes where the API's own PORT or PUBLIC_URL says; the Workers app
+  // lets only this address through its guard, so a mismatch refuses every answer.
+  spdlog::info("workers: the API's webhook receiver is allowed at {} (PUBLIC_URL, else PORT: set them as the API's)",
+               i.cfg.api_address);
   auto described = [&i](const char* name, int concurrency) {
     const auto shards = i.cfg.shards.of(name);
     return shards == 0 ? fmt::format("{} x{}", name, concurrency)

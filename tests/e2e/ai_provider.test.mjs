@@ -53,3 +53,21 @@ test('a model server that hangs fails the attempt after AI_TIMEOUT_MS, not forev
   assert.equal(done.status, 'failed');
   assert.equal(done.error, 'the AI provider timed out');
 });
+
+test('a slow stream that never falls silent for AI_TIMEOUT_MS completes, its progress arriving chunk by chunk', { timeout: 90000 }, async () => {
+  // 400 ms between chunks, 2.4 s in all: longer than the timeout, each silence shorter.
+  const sys = await startSystem({ env: { AI_TIMEOUT_MS: '1000' } });
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-trickle', userId: 'u', message: 'take your time [trickle]' });
+  const partial = [];
+  let job;
+  const deadline = Date.now() + 30000;
+  do {
+    job = (await getJSON(sys.base, `/api/chat/job/${sent.body.jobId}`)).body;
+    const text = job.progress?.text;
+    if (job.status === 'active' && typeof text === 'string' && text.length > 0 && text !== CHUNKS.join('')) partial.push(text);
+    await new Promise((r) => setTimeout(r, 100));
+  } while (!['completed', 'failed'].includes(job.status) && Date.now() < deadline);
+  assert.equal(job.status, 'completed', JSON.stringify(job));
+  assert.equal(job.result.response, CHUNKS.join(''));
+  assert.ok(new Set(partial).size >= 2, `progress while streaming: ${JSON.stringify([...new Set(partial)])}`);
+});

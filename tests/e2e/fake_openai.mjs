@@ -7,6 +7,7 @@
 //   "[malformed]" a stream chunk that is not JSON
 //   "[hang]"      accepts the request and never answers
 //   "[slow]"      first request of that message: 3 s between chunks (18 s in all), then normal
+//   "[trickle]"   always 400 ms between chunks (2.4 s in all): a slow model that never falls silent
 import http from 'node:http';
 
 export const CHUNKS = ['Hello', ' from', ' the', ' fake', ' model', '.'];
@@ -43,7 +44,8 @@ export async function startFakeOpenAI() {
         const chunk = { id: 'c1', object: 'chat.completion.chunk', model: parsed.model, choices: [{ index: 0, delta: { content: piece } }] };
         res.write(`data: ${JSON.stringify(chunk)}\n\n`);
         if (last.includes('[malformed]')) { res.write('data: {not json\n\n'); break; }
-        await new Promise((r) => setTimeout(r, last.includes('[slow]') && count === 1 ? 3000 : 15));
+        const pause = last.includes('[slow]') && count === 1 ? 3000 : last.includes('[trickle]') ? 400 : 15;
+        await new Promise((r) => setTimeout(r, pause));
         if (res.destroyed) return;
       }
       res.end('data: [DONE]\n\n');

@@ -101,14 +101,20 @@ test('5xx and 429 are retried with backoff until a 2xx; every attempt is signed 
   assert.deepEqual(JSON.parse(got[0].body), { hello: 'd-flaky' });
 });
 
-test('408 is retried; another 4xx fails the delivery at once', { timeout: 60000 }, async () => {
+test('408, 401 and 403 are retried; another 4xx fails the delivery at once', { timeout: 60000 }, async () => {
   receiver.script('/timeout-then-ok', [408, 204]);
+  // A receiver whose secret is being rotated refuses until both sides agree.
+  receiver.script('/rotating', [401, 403, 204]);
   receiver.script('/gone', [410]);
   await deliver('d-408', receiver.url('/timeout-then-ok'));
+  await deliver('d-rotating', receiver.url('/rotating'));
   await deliver('d-410', receiver.url('/gone'));
   const ok = await finished('d-408');
   assert.equal(ok.state, 'completed');
   assert.deepEqual(ok.attempts.map((a) => a.status), [408, 204]);
+  const rotated = await finished('d-rotating');
+  assert.equal(rotated.state, 'completed');
+  assert.deepEqual(rotated.attempts.map((a) => a.status), [401, 403, 204]);
   const gone = await finished('d-410');
   assert.equal(gone.state, 'failed');
   assert.equal(gone.attemptsMade, 1);

@@ -7,7 +7,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "support/pdf_bomb.hpp"
 #include "support/pdf_writer.hpp"
@@ -128,6 +130,34 @@ TEST_F(extraction_process_test, limits_come_from_the_environment) {
 TEST_F(extraction_process_test, a_missing_helper_is_a_system_error) {
   extraction_process x("/nonexistent/drover-extract", {});
   EXPECT_THROW(x.extract("text/plain", "x", nullptr, nullptr), std::system_error);
+}
+
+TEST(extraction_environment, keeps_what_a_parser_needs_and_none_of_the_secrets) {
+  std::vector<std::string> given{"PATH=/usr/bin",
+                                 "LANG=C.UTF-8",
+                                 "LC_ALL=C",
+                                 "TZ=UTC",
+                                 "TMPDIR=/tmp",
+                                 "ASAN_OPTIONS=detect_leaks=0",
+                                 "DROVER_EXTRACT_TEST_TRIGGERS=1",
+                                 "WEBHOOK_SECRET=whsec_abc",
+                                 "REDIS_URL=redis://:pw@127.0.0.1:6379",
+                                 "DATABASE_URL=postgres://u:pw@db/drover",
+                                 "AI_API_KEY=sk-secret",
+                                 "PATHS_NOT_PATH=x",
+                                 "noequals"};
+  std::vector<char*> env;
+  for (auto& e : given) env.push_back(e.data());
+  env.push_back(nullptr);
+  const std::vector<std::string> expected{"PATH=/usr/bin",
+                                          "LANG=C.UTF-8",
+                                          "LC_ALL=C",
+                                          "TZ=UTC",
+                                          "TMPDIR=/tmp",
+                                          "ASAN_OPTIONS=detect_leaks=0",
+                                          "DROVER_EXTRACT_TEST_TRIGGERS=1"};
+  EXPECT_EQ(extraction_environment(env.data()), expected);
+  EXPECT_TRUE(extraction_environment(nullptr).empty());
 }
 
 }  // namespace
