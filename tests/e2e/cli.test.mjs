@@ -6,7 +6,7 @@
 // command that takes one, and `events` lines carrying the stream id that --from resumes after.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -390,47 +390,52 @@ test('queue list and top: every queue under the prefix, with workers and paused 
   assert.match(live.stderr, /^drover: error: drover top needs a terminal; use --once or --json/);
 });
 
-test('top on a terminal redraws until q and gives the terminal back', async (t) => {
-  // `script` (util-linux) runs drover on a pseudo-terminal; what we type goes to its stdin.
+/** Whether script(1) (util-linux) is here to run drover on a pseudo-terminal. */
+function canMakeTerminal() {
   try {
     execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
   } catch {
+    return false;
+  }
+}
+
+/** Runs `drover args` on a pseudo-terminal (script(1)); what goes to proc.stdin is typed. */
+function onTerminal(args) {
+  const proc = spawn('script', ['-qfec', [DROVER_BIN, ...args].join(' '), '/dev/null'],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  onCleanup(() => proc.exitCode === null && proc.kill('SIGKILL'));
+  const session = { proc, out: '', exited: new Promise((r) => proc.on('exit', (code) => r(code))) };
+  proc.stdout.on('data', (d) => (session.out += d));
+  return session;
+}
+
+test('top on a terminal redraws until q and gives the terminal back', async (t) => {
+  if (!canMakeTerminal()) {
     t.skip('no script(1) to make a terminal');
     return;
   }
   const name = queueName();
   await newQueue(redis, name).add('x', {});
-  const proc = spawn('script', ['-qfec', `${DROVER_BIN} top --redis ${redis.url}`, '/dev/null'],
-    { stdio: ['pipe', 'pipe', 'pipe'] });
-  onCleanup(() => proc.exitCode === null && proc.kill('SIGKILL'));
-  let out = '';
-  proc.stdout.on('data', (d) => (out += d));
-  const exited = new Promise((r) => proc.on('exit', (code) => r(code)));
-  await waitFor(() => (out.match(/drover top - redis/g) || []).length >= 2, { what: 'two frames of drover top' });
-  proc.stdin.write('q');
-  assert.equal(await exited, 0, out.slice(-500));
-  assert.ok(out.includes('\x1b[?1049h'), 'switched to the alternate screen');
-  assert.ok(out.includes(name), 'the queue is on the screen');
-  assert.ok(out.trimEnd().endsWith('\x1b[?25h\x1b[?1049l'), 'cursor shown and screen restored at the end');
+  const top = onTerminal(['top', '--redis', redis.url]);
+  await waitFor(() => (top.out.match(/drover top - redis/g) || []).length >= 2, { what: 'two frames of drover top' });
+  top.proc.stdin.write('q');
+  assert.equal(await top.exited, 0, top.out.slice(-500));
+  assert.ok(top.out.includes('\x1b[?1049h'), 'switched to the alternate screen');
+  assert.ok(top.out.includes(name), 'the queue is on the screen');
+  assert.ok(top.out.trimEnd().endsWith('\x1b[?25h\x1b[?1049l'), 'cursor shown and screen restored at the end');
 });
 
-/** Runs `drover args` on a pseudo-terminal (script(1)), typing `answer` and a newline. */
-async function onTerminal(args, answer) {
-  const proc = spawn('script', ['-qfec', [DROVER_BIN, ...args].join(' '), '/dev/null'],
-    { stdio: ['pipe', 'pipe', 'pipe'] });
-  onCleanup(() => proc.exitCode === null && proc.kill('SIGKILL'));
-  let out = '';
-  proc.stdout.on('data', (d) => (out += d));
-  const exited = new Promise((r) => proc.on('exit', (code) => r(code)));
-  await waitFor(() => out.includes('[y/N]'), { what: 'the question' });
-  proc.stdin.write(`${answer}\n`);
-  return { code: await exited, out };
+/** Runs `drover args` on a pseudo-terminal and answers its [y/N] question with `answer`. */
+async function answered(args, answer) {
+  const session = onTerminal(args);
+  await waitFor(() => session.out.includes('[y/N]'), { what: 'the question' });
+  session.proc.stdin.write(`${answer}\n`);
+  return { code: await session.exited, out: session.out };
 }
 
 test('drain, obliterate and clean of unrun jobs ask on a terminal; --yes and scripts are not asked', async (t) => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-  } catch {
+  if (!canMakeTerminal()) {
     t.skip('no script(1) to make a terminal');
     return;
   }
@@ -440,28 +445,27 @@ test('drain, obliterate and clean of unrun jobs ask on a terminal; --yes and scr
   await q.add('b', {});
   await q.add('later', {}, { delay: 60000 });
 
-  const no = await onTerminal(['queue', 'drain', ...on(name)], 'n');
+  const no = await answered(['queue', 'drain', ...on(name)], 'n');
   assert.equal(no.code, 1, no.out);
   assert.match(no.out, new RegExp(`Remove the 2 job\\(s\\) waiting in queue ${name}, which no worker has run\\? \\[y/N\\]`));
   assert.match(no.out, /drover: nothing done \(not confirmed; --yes skips the question\)/);
   assert.equal(await q.count(), 3, 'nothing was removed');
 
-  const cleanNo = await onTerminal(['queue', 'clean', ...on(name), '--state', 'delayed'], '');
+  const cleanNo = await answered(['queue', 'clean', ...on(name), '--state', 'delayed'], '');
   assert.equal(cleanNo.code, 1, cleanNo.out);
   assert.match(cleanNo.out, /Remove delayed jobs older than 0 ms from queue .* \(1 delayed now\)\?/);
   assert.equal(await q.getDelayedCount(), 1);
 
-  const yes = await onTerminal(['queue', 'drain', ...on(name), '--delayed'], 'yes');
+  const yes = await answered(['queue', 'drain', ...on(name), '--delayed'], 'yes');
   assert.equal(yes.code, 0, yes.out);
   assert.match(yes.out, /Remove the 3 job\(s\) waiting or delayed in queue/);
   assert.equal(await q.count(), 0);
 
   // --yes on a terminal, and no terminal at all (a script): nothing is asked.
   await q.add('c', {});
-  const skipped = spawnSync('script', ['-qfec', [DROVER_BIN, 'queue', 'obliterate', ...on(name), '--yes'].join(' '), '/dev/null'],
-    { input: '', encoding: 'utf8' });
-  assert.equal(skipped.status, 0, skipped.stdout);
-  assert.doesNotMatch(skipped.stdout, /\[y\/N\]/);
+  const skipped = onTerminal(['queue', 'obliterate', ...on(name), '--yes']);
+  assert.equal(await skipped.exited, 0, skipped.out);
+  assert.doesNotMatch(skipped.out, /\[y\/N\]/);
   assert.equal(await q.count(), 0);
   await q.add('d', {});
   const piped = await runDrover(['queue', 'obliterate', ...on(name)]);
