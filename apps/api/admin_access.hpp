@@ -43,8 +43,9 @@ class admin_access {
   std::string weakness(std::size_t min_token, std::size_t min_password) const;
 
   // The lengths `drover api` and `drover dashboard` require outside the development mode.
-  // The login throttle allows about 1,440 guesses a day per name and address: enough for a
-  // short password, hopeless against these lengths.
+  // The login throttle allows about 1,440 guesses a day per name and address (the token:
+  // per address only, so a guesser with many addresses gets that many per address):
+  // enough for a short password, hopeless against these lengths.
   static constexpr std::size_t production_min_token = 32, production_min_password = 12;
   std::string production_weakness() const { return weakness(production_min_token, production_min_password); }
 

@@ -177,20 +177,23 @@ net::awaitable<void> job_event_relay::follow() {
 }
 
 // The job an "added" entry names, read again while Redis is away (the events reader
-// waits for it too); nullopt when the job is gone, or Redis stays away too long.
-net::awaitable<std::optional<job>> job_event_relay::added_job(const std::string& id) {
+// waits for it too); not answered when Redis stays away too long.
+net::awaitable<job_event_relay::added_read> job_event_relay::added_job(const std::string& id) {
   for (int attempt = 1;; ++attempt) {
     std::string why;
     try {
       auto get = reader_.get_job(id);
-      co_return co_await std::move(get);
+      added_read read;
+      read.found = co_await std::move(get);
+      read.answered = true;
+      co_return read;
     } catch (const std::exception& e) {
       why = e.what();
     }
     if (stopped_ || attempt == added_read_attempts) {
       if (!stopped_)
         spdlog::warn("relay {}: cannot read added job {} ({}); its row waits for its next event", queue_name_, id, why);
-      co_return std::nullopt;
+      co_return added_read{};
     }
     net::steady_timer t(ex_, retry_delay);
     co_await t.async_wait(net::use_awaitable);
@@ -218,24 +221,25 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     // The row of a sent job comes from its "added" entry, not from the API's memory: the
     // position is stored only with the rows of the entries before it, so an API killed
     // right after answering 200 reads the entry again on restart and writes the row.
-    auto j = co_await added_job(e.job_id);
-    // This id names a new job from now on: nobody but its owner may hear its events. A
-    // job removed already has no owner to read, and nobody else stays.
-    const auto owner = j ? user_of_job_data(j->data) : std::string();
-    if (sio_) {
-      const auto left = keep_only_the_owner(*sio_, id, owner);
+    auto read = co_await added_job(e.job_id);
+    auto& j = read.found;
+    // This id names a new job from now on: nobody but its owner may hear its events.
+    // Unanswered (Redis away for long), nothing is known, and the room stays as it is.
+    if (sio_ && read.answered) {
+      const auto left =
+          j ? keep_only_the_owner(*sio_, id, user_of_job_data(j->data)) : keep_only_later_joiners(*sio_, id, u.at_ms);
       if (left > 0) {
         spdlog::warn(
-            "relay {}: job {} is a new job of another user; {} client(s) subscribed to an earlier job "
-            "with that id left its room (Redis numbered jobs again: did it lose its data?)",
-            queue_name_, id, left);
+            "relay {}: {} client(s) subscribed to an earlier job {} left its room, which is a new job's "
+            "now (did Redis lose its data and number jobs again?)",
+            queue_name_, left, id);
       }
     }
     if (!j) co_return;  // removed already: its later events, if any, write the row
     u.status = "pending";
     u.begins = true;
     u.job_type = j->name;
-    u.user_id = owner;
+    u.user_id = user_of_job_data(j->data);
     // Without the context (the previous messages and the assessment): the conversation
     // holds those already, and a copy per job would grow the table with its square.
     json::value payload = j->data;

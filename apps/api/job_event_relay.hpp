@@ -64,7 +64,12 @@ class job_event_relay {
   boost::asio::awaitable<void> reconcile();
   boost::asio::awaitable<void> flush_loop();
   boost::asio::awaitable<void> on_event(const queue_event& e);
-  boost::asio::awaitable<std::optional<job>> added_job(const std::string& id);
+  // What reading the job of an "added" entry found.
+  struct added_read {
+    bool answered = false;             // Redis answered: `found` is empty when the job is gone
+    std::optional<drover::job> found;  // the job, when it still exists
+  };
+  boost::asio::awaitable<added_read> added_job(const std::string& id);
   void buffer(app::job_log_update u, const std::string& stream_id);
   // job-failed {jobId, error} to the job's Socket.IO room.
   void emit_failed(const std::string& room, const std::string& job_id, const std::string& reason);

@@ -16,4 +16,16 @@ std::size_t keep_only_the_owner(socketio::server& sio, std::string_view job_id, 
   return left;
 }
 
+std::size_t keep_only_later_joiners(socketio::server& sio, std::string_view job_id, std::int64_t added_at_ms) {
+  const auto room = job_room(job_id);
+  std::size_t left = 0;
+  for (const auto& member : sio.members(room)) {
+    const auto joined = sio.joined_at(member, room);
+    if (!sio.user_of(member) || (joined && *joined >= added_at_ms)) continue;
+    sio.leave(member, room);
+    ++left;
+  }
+  return left;
+}
+
 }  // namespace drover::api

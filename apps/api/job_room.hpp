@@ -2,6 +2,8 @@
 // comes to name another job.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -12,14 +14,20 @@ namespace drover::api {
 // "job:<id>": where job-progress, job-completed and job-failed of job <id> go.
 inline std::string job_room(std::string_view job_id) { return "job:" + std::string(job_id); }
 
-// A job with id `job_id`, owned by `owner` ("" when its data names nobody), has just been
-// added. A job id is not unique for ever: Redis numbers a queue's jobs from 1 again after
-// it loses its data (a restart without persistence, a failover to a replica that was
-// behind), so clients may still be in this room for an earlier job of another user. Every
-// member signed in as someone else leaves it, so that none hears this job's events; the
-// owner's own clients stay (they may have joined before the relay read the add), and so
-// do clients without a user (AUTH_MODE=none, where every room is open to everyone).
-// Returns how many left.
+// A job with id `job_id` has just been added (its "added" entry, at `added_at_ms` on
+// Redis's clock). A job id is not unique for ever: Redis numbers a queue's jobs from 1
+// again after it loses its data (a restart without persistence, a failover to a replica
+// that was behind), so clients may still be in this room for an earlier job of another
+// user, and none of them may hear this job's events. Clients without a user stay
+// (AUTH_MODE=none, where every room is open to everyone). Each returns how many left.
+//
+// The new job's owner is known (`owner`, "" when its data names nobody): every member
+// signed in as someone else leaves; the owner's own clients stay (they may have joined
+// before the relay read the add).
 std::size_t keep_only_the_owner(socketio::server& sio, std::string_view job_id, std::string_view owner);
+// The new job was gone before its owner could be read (removed at once, or read an hour
+// late): every signed-in member that joined before the add leaves (its check was of an
+// earlier job); those that joined after were checked against this one.
+std::size_t keep_only_later_joiners(socketio::server& sio, std::string_view job_id, std::int64_t added_at_ms);
 
 }  // namespace drover::api

@@ -68,8 +68,9 @@ json::value parse_json(const std::string& text, const char* what) {
   return v;
 }
 
-bool confirmed(const std::string& question, bool yes) {
-  if (yes || ::isatty(STDIN_FILENO) == 0 || ::isatty(STDERR_FILENO) == 0) return true;
+bool asks_on_terminal(bool yes) { return !yes && ::isatty(STDIN_FILENO) != 0 && ::isatty(STDERR_FILENO) != 0; }
+
+bool confirmed(const std::string& question) {
   std::cerr << question << " [y/N] " << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer)) answer.clear();

@@ -44,11 +44,13 @@ void add_replication_flags(CLI::App* cmd, replication_flags& f);
 // (e.g. "--data") when it is not.
 boost::json::value parse_json(const std::string& text, const char* what);
 
-// Before an action that removes jobs no worker has run yet (or a whole queue): on a
-// terminal, asks `question` on stderr and goes on only for "y" or "yes". With `yes`
-// (--yes), or when stdin or stderr is not a terminal (a script, a pipe, CI), it asks
-// nothing and goes on, as these commands always did for scripts.
-bool confirmed(const std::string& question, bool yes);
+// Whether an action that removes jobs no worker has run yet (or a whole queue) asks
+// first: on a terminal (stdin and stderr), unless `yes` (--yes). Scripts, pipes and CI are
+// not asked, as these commands never asked them.
+bool asks_on_terminal(bool yes);
+// Asks `question` on stderr and reads the answer from stdin: true for "y" or "yes" (any
+// case); anything else says on stderr that nothing was done.
+bool confirmed(const std::string& question);
 
 // Says on stderr, in one line, that queue `queue` has no job `id`, and returns
 // exit_code::not_found: what every command taking a job id does when it is missing.

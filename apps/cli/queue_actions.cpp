@@ -102,35 +102,39 @@ net::awaitable<int> print_is_paused(const queue_flags&, queue& q) {
   co_return 0;
 }
 
+net::awaitable<bool> confirm_drain(const queue_flags& f, queue& q) {
+  // What BullMQ's drain removes: jobs waiting, paused or prioritized (delayed with --delayed).
+  std::vector<std::string> states{"waiting", "paused", "prioritized"};
+  if (f.delayed) states.push_back("delayed");
+  const auto n = co_await jobs_in(q, std::move(states));
+  const auto question = fmt::format("Remove the {} job(s) waiting{} in queue {}, which no worker has run?", n,
+                                    f.delayed ? " or delayed" : "", f.common.queue);
+  co_return n == 0 || confirmed(question);
+}
+
 net::awaitable<int> drain_queue(const queue_flags& f, queue& q) {
   co_await warn_if_unknown(f, q);
-  if (!f.yes) {
-    // What BullMQ's drain removes: jobs waiting, paused or prioritized (delayed with --delayed).
-    std::vector<std::string> states{"waiting", "paused", "prioritized"};
-    if (f.delayed) states.push_back("delayed");
-    const auto n = co_await jobs_in(q, std::move(states));
-    const auto question = fmt::format("Remove the {} job(s) waiting{} in queue {}, which no worker has run?", n,
-                                      f.delayed ? " or delayed" : "", f.common.queue);
-    if (n > 0 && !confirmed(question, f.yes)) co_return exit_code::failed;
-  }
   co_await q.drain(f.delayed);
   done(f, fmt::format("queue {} drained{}", f.common.queue, f.delayed ? " (delayed jobs too)" : ""),
        {{"queue", f.common.queue}});
   co_return 0;
 }
 
+net::awaitable<bool> confirm_clean(const queue_flags& f, queue& q) {
+  const std::string state = f.state.empty() ? std::string("completed") : f.state;
+  // Finished jobs are history, cleaned routinely; any other state holds work not done yet.
+  if (state == "completed" || state == "failed") co_return true;
+  std::vector<std::string> states{state == "wait" ? std::string("waiting") : state};
+  const auto n = co_await jobs_in(q, std::move(states));
+  const auto question = fmt::format("Remove {} jobs older than {} ms from queue {} ({} {} now)?", state, f.grace_ms,
+                                    f.common.queue, n, state);
+  co_return n == 0 || confirmed(question);
+}
+
 net::awaitable<int> clean_queue(const queue_flags& f, queue& q) {
   co_await warn_if_unknown(f, q);
   std::string state = f.state.empty() ? std::string("completed") : f.state;
   std::chrono::milliseconds grace(f.grace_ms);
-  // Finished jobs are history, cleaned routinely; any other state holds work not done yet.
-  if (!f.yes && state != "completed" && state != "failed") {
-    std::vector<std::string> states{state == "wait" ? std::string("waiting") : state};
-    const auto n = co_await jobs_in(q, std::move(states));
-    const auto question = fmt::format("Remove {} jobs older than {} ms from queue {} ({} {} now)?", state, f.grace_ms,
-                                      f.common.queue, n, state);
-    if (n > 0 && !confirmed(question, f.yes)) co_return exit_code::failed;
-  }
   auto ids = co_await q.clean(grace, f.limit, state);
   if (f.json) {
     json::array out;
@@ -142,14 +146,15 @@ net::awaitable<int> clean_queue(const queue_flags& f, queue& q) {
   co_return 0;
 }
 
+net::awaitable<bool> confirm_obliterate(const queue_flags& f, queue& q) {
+  auto states = job_states();
+  const auto n = co_await jobs_in(q, std::move(states));
+  const auto question =
+      fmt::format("Remove queue {} (prefix {}) and all {} of its jobs, for good?", f.common.queue, q.prefix(), n);
+  co_return n == 0 || confirmed(question);
+}
+
 net::awaitable<int> obliterate_queue(const queue_flags& f, queue& q) {
-  if (!f.yes) {
-    auto states = job_states();
-    const auto n = co_await jobs_in(q, std::move(states));
-    const auto question =
-        fmt::format("Remove queue {} (prefix {}) and all {} of its jobs, for good?", f.common.queue, q.prefix(), n);
-    if (n > 0 && !confirmed(question, f.yes)) co_return exit_code::failed;
-  }
   co_await q.obliterate(f.force);
   done(f, fmt::format("queue {} obliterated", f.common.queue), {{"queue", f.common.queue}, {"obliterated", true}});
   co_return 0;
@@ -338,13 +343,23 @@ net::awaitable<int> print_schedulers(const queue_flags& f, queue& q) {
   co_return 0;
 }
 
-int run_queue_action(const queue_flags& f, queue_action action) {
+int run_queue_action(const queue_flags& f, queue_action action, queue_confirmation confirm) {
   if (f.common.shards > 0) {
     // Only `counts` takes --shards; the other actions act on one shard, named as a queue.
     if (action != print_counts) throw error(errc::invalid_argument, "--shards is only for add, worker and counts");
     return print_sharded_counts(f);
   }
   net::io_context io;
+  if (confirm && asks_on_terminal(f.yes)) {
+    // On a connection of its own: an answer may take minutes, and Redis (its `timeout`)
+    // or a proxy may close an idle connection meanwhile; the action opens a fresh one.
+    queue asking(io.get_executor(), f.common.queue, queue_opts(f.common));
+    bool go = false;
+    run_to_end(io, [&]() -> net::awaitable<void> { go = co_await confirm(f, asking); });
+    asking.close();
+    if (!go) return exit_code::failed;
+    io.restart();
+  }
   queue q(io.get_executor(), f.common.queue, queue_opts(f.common));
   int rc = 0;
   try {

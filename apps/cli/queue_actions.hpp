@@ -70,7 +70,17 @@ boost::asio::awaitable<int> add_log_line(const queue_flags& f, queue& q);
 boost::asio::awaitable<int> queue_limits(const queue_flags& f, queue& q);
 boost::asio::awaitable<int> print_schedulers(const queue_flags& f, queue& q);
 
-// Opens the queue of f.common, runs `action` to its end and returns its exit code.
-int run_queue_action(const queue_flags& f, queue_action action);
+// Before an action that removes jobs no worker has run (drain, clean of unfinished jobs,
+// obliterate): counts them and, when there are some, asks on the terminal (cli_support.hpp:
+// confirmed); false when declined.
+using queue_confirmation = boost::asio::awaitable<bool> (*)(const queue_flags& f, queue& q);
+boost::asio::awaitable<bool> confirm_drain(const queue_flags& f, queue& q);
+boost::asio::awaitable<bool> confirm_clean(const queue_flags& f, queue& q);
+boost::asio::awaitable<bool> confirm_obliterate(const queue_flags& f, queue& q);
+
+// Opens the queue of f.common, runs `action` to its end and returns its exit code. With
+// `confirm`, on a terminal and without --yes, asks first on a connection of its own, and
+// returns exit_code::failed, having done nothing, when declined.
+int run_queue_action(const queue_flags& f, queue_action action, queue_confirmation confirm = nullptr);
 
 }  // namespace drover::cli

@@ -24,6 +24,7 @@ struct action_spec {
   const char* help;
   action_flags add_flags;
   queue_action act;
+  queue_confirmation confirm = nullptr;  // asked first on a terminal (removes unrun jobs)
 };
 
 void no_flags(CLI::App&, queue_flags&) {}
@@ -116,14 +117,15 @@ const action_spec actions[] = {
        cmd.add_flag("--delayed", f.delayed, "delayed jobs too");
        add_yes(cmd, f);
      },
-     drain_queue},
-    {"clean", "remove finished (or waiting, delayed, ...) jobs older than --grace", add_clean_flags, clean_queue},
+     drain_queue, confirm_drain},
+    {"clean", "remove finished (or waiting, delayed, ...) jobs older than --grace", add_clean_flags, clean_queue,
+     confirm_clean},
     {"obliterate", "remove the queue and every job in it",
      [](CLI::App& cmd, queue_flags& f) {
        cmd.add_flag("--force", f.force, "even with active jobs");
        add_yes(cmd, f);
      },
-     obliterate_queue},
+     obliterate_queue, confirm_obliterate},
     {"retry", "move a failed job (--id) or every failed one back to wait", add_retry_flags, retry_jobs},
     {"promote", "run a delayed job (--id) or every delayed one now", add_optional_id, promote_jobs},
     {"remove", "remove a job (prints true, or false and exits 3)", add_id, remove_job},
@@ -157,7 +159,7 @@ command action_command(const action_spec& a) {
         add_json_flag(&cmd, f.json);
         add_flags(cmd, f);
       },
-      [act = a.act](const queue_flags& f) { return run_queue_action(f, act); });
+      [act = a.act, confirm = a.confirm](const queue_flags& f) { return run_queue_action(f, act, confirm); });
 }
 
 // A top-level JSON-only view: --json is accepted for uniform scripts, and changes nothing.

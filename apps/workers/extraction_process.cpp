@@ -35,8 +35,12 @@ extern char** environ;
 namespace drover::workers {
 
 std::vector<std::string> extraction_environment(char** env) {
-  static constexpr std::string_view exact[] = {"PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR"};
-  static constexpr std::string_view prefixes[] = {"LC_", "ASAN_", "UBSAN_", "LSAN_", "TSAN_", "DROVER_EXTRACT_"};
+  // The loader's and the allocator's settings too: a deployment that finds its poppler in
+  // LD_LIBRARY_PATH, or preloads an allocator, runs its helper the same way.
+  static constexpr std::string_view exact[] = {
+      "PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR", "LD_LIBRARY_PATH", "LD_PRELOAD", "GLIBC_TUNABLES"};
+  static constexpr std::string_view prefixes[] = {"LC_",   "MALLOC_", "ASAN_", "UBSAN_",
+                                                  "LSAN_", "TSAN_",   "MSAN_", "DROVER_EXTRACT_"};
   std::vector<std::string> kept;
   for (char** e = env; e && *e; ++e) {
     const std::string_view entry(*e);

@@ -426,10 +426,11 @@ test('top on a terminal redraws until q and gives the terminal back', async (t) 
   assert.ok(top.out.trimEnd().endsWith('\x1b[?25h\x1b[?1049l'), 'cursor shown and screen restored at the end');
 });
 
-/** Runs `drover args` on a pseudo-terminal and answers its [y/N] question with `answer`. */
-async function answered(args, answer) {
+/** Runs `drover args` on a pseudo-terminal and answers its [y/N] question with `answer`, `after` ms later. */
+async function answered(args, answer, after = 0) {
   const session = onTerminal(args);
   await waitFor(() => session.out.includes('[y/N]'), { what: 'the question' });
+  await new Promise((resolve) => setTimeout(resolve, after));
   session.proc.stdin.write(`${answer}\n`);
   return { code: await session.exited, out: session.out };
 }
@@ -459,6 +460,19 @@ test('drain, obliterate and clean of unrun jobs ask on a terminal; --yes and scr
   const yes = await answered(['queue', 'drain', ...on(name), '--delayed'], 'yes');
   assert.equal(yes.code, 0, yes.out);
   assert.match(yes.out, /Remove the 3 job\(s\) waiting or delayed in queue/);
+  assert.equal(await q.count(), 0);
+
+  // An operator who takes longer to answer than Redis keeps an idle connection (its
+  // `timeout`; a proxy's would do the same): the action still runs.
+  await q.add('slow-answer', {});
+  execFileSync('redis-cli', ['-p', String(redis.port), 'CONFIG', 'SET', 'timeout', '1']);
+  try {
+    const late = await answered(['queue', 'drain', ...on(name)], 'y', 2500);
+    assert.equal(late.code, 0, late.out);
+    assert.match(late.out, new RegExp(`queue ${name} drained`));
+  } finally {
+    execFileSync('redis-cli', ['-p', String(redis.port), 'CONFIG', 'SET', 'timeout', '0']);
+  }
   assert.equal(await q.count(), 0);
 
   // --yes on a terminal, and no terminal at all (a script): nothing is asked.

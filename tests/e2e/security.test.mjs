@@ -406,18 +406,23 @@ test("after Redis lost its data, a repeated job id carries no other user's event
   const heardBefore = heard.length;
 
   const bobs = [];
-  for (const message of ['bob-secret-one', 'bob-secret-two']) {
-    const sent = await call(sys.base, 'POST', '/api/chat/send', { token: bob, body: { conversationId: 'bob-c', message } });
-    assert.equal(sent.status, 200, JSON.stringify(sent.body));
-    bobs.push(sent.body.jobId);
-    await finished(sys.base, sent.body.jobId, bob);
-  }
-  assert.deepEqual(bobs, mine, "bob's jobs took alice's ids again");
-  // Bob hears his own: a subscriber who owns the new job stays.
+  const first = await call(sys.base, 'POST', '/api/chat/send', { token: bob, body: { conversationId: 'bob-c', message: 'bob-secret-one' } });
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  bobs.push(first.body.jobId);
+  await finished(sys.base, first.body.jobId, bob);
+  // Bob follows his second job while it streams (400 ms a chunk): he stays in its room,
+  // and hears its progress and its end through it.
   const { socket: bobSocket } = await connect(sys.base, { token: bob });
-  const bobHeard = new Promise((resolve) => bobSocket.once('job-completed', resolve));
-  assert.equal((await emitWithAck(bobSocket, 'subscribe-job', bobs[1])).ok, true);
-  assert.equal((await bobHeard).jobId, bobs[1]);
+  const bobHeard = [];
+  for (const name of ['job-progress', 'job-completed']) bobSocket.on(name, (p) => bobHeard.push({ name, p }));
+  const second = await call(sys.base, 'POST', '/api/chat/send', { token: bob, body: { conversationId: 'bob-c', message: 'bob-secret-two [trickle]' } });
+  assert.equal(second.status, 200, JSON.stringify(second.body));
+  bobs.push(second.body.jobId);
+  assert.equal((await emitWithAck(bobSocket, 'subscribe-job', second.body.jobId)).ok, true);
+  await waitFor(() => bobHeard.some((e) => e.name === 'job-completed'), { timeout: 20000, what: "bob's answer" });
+  assert.ok(bobHeard.filter((e) => e.name === 'job-progress').length >= 2, JSON.stringify(bobHeard));
+  assert.ok(bobHeard.every((e) => e.p.jobId === second.body.jobId));
+  assert.deepEqual(bobs, mine, "bob's jobs took alice's ids again");
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.deepEqual(heard.slice(heardBefore), [], "alice heard none of bob's events");
 });

@@ -156,8 +156,7 @@ void redis_cluster::start(node& n) {
   auto deadline = std::chrono::steady_clock::now() + 10s;
   // Ready when the server on the port is this node (its process_id): a node that could
   // not bind its ports exits, and another process's server there must not pass for it.
-  const auto own = "process_id:" + std::to_string(n.pid);
-  while (node_cli(n.port, "INFO server").find(own) == std::string::npos) {
+  while (!info_is_of_process(node_cli(n.port, "INFO server"), n.pid)) {
     const bool exited = ::waitpid(n.pid, nullptr, WNOHANG) == n.pid;
     if (exited) n.pid = -1;
     if (exited || std::chrono::steady_clock::now() > deadline) {

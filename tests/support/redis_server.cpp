@@ -53,6 +53,16 @@ pid_t spawn_process(std::vector<std::string> args) {
   return pid;
 }
 
+bool info_is_of_process(const std::string& info, pid_t pid) {
+  const auto line = "process_id:" + std::to_string(pid);
+  for (auto at = info.find(line); at != std::string::npos; at = info.find(line, at + 1)) {
+    const auto end = at + line.size();
+    const bool starts_line = at == 0 || info[at - 1] == '\n';
+    if (starts_line && (end == info.size() || info[end] == '\r' || info[end] == '\n')) return true;
+  }
+  return false;
+}
+
 namespace {
 
 bool can_connect(std::uint16_t port) {
@@ -115,9 +125,7 @@ void redis_server::start() {
 }
 
 void redis_server::wait_ready() {
-  // Ready when the server on the port is this one (its process_id), not another test
-  // program's that took the port first.
-  const auto own = "process_id:" + std::to_string(pid_);
+  // Ready when the server on the port is this one (info_is_of_process).
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
@@ -125,7 +133,7 @@ void redis_server::wait_ready() {
       throw std::runtime_error("redis-server exited at start on port " + std::to_string(port_) +
                                " (taken by another process?)");
     }
-    if (can_connect(port_) && cli("INFO server").find(own) != std::string::npos) return;
+    if (can_connect(port_) && info_is_of_process(cli("INFO server"), pid_)) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   kill();

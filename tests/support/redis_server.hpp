@@ -19,6 +19,10 @@ std::string make_temp_dir(const std::string& what);
 pid_t spawn_process(std::vector<std::string> args);
 // Runs `command` in a shell; its output (stderr too) without the final line breaks.
 std::string run_shell(const std::string& command);
+// Whether the INFO server text `info` is that of process `pid` (its process_id line,
+// whole: pid 123 is not 1234): the server answering on a port is the one started there,
+// not another test program's that took the port first.
+bool info_is_of_process(const std::string& info, pid_t pid);
 
 class redis_server {
  public:

@@ -57,13 +57,12 @@ void sentinel_set::start_sentinel() {
       if (!password_.empty()) f << "requirepass " << password_ << "\nsentinel sentinel-pass " << password_ << "\n";
     }
     const auto pid = spawn_process({"redis-sentinel", conf});
-    // Ready when the server on the port is this sentinel (its process_id).
-    const auto own = "process_id:" + std::to_string(pid);
     const auto auth = password_.empty() ? std::string() : fmt::format(" --no-auth-warning -a {}", password_);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     bool exited = false;
     while (!exited && std::chrono::steady_clock::now() < deadline) {
-      if (run_shell(fmt::format("redis-cli -p {}{} INFO server", port, auth)).find(own) != std::string::npos) {
+      // Ready when the server on the port is this sentinel.
+      if (info_is_of_process(run_shell(fmt::format("redis-cli -p {}{} INFO server", port, auth)), pid)) {
         ports_.push_back(port);
         pids_.push_back(pid);
         return;

@@ -3,8 +3,8 @@
 
 namespace drover::api::socketio {
 
-void room_registry::join(const client_id& client, const std::string& room) {
-  rooms_[room].insert(client);
+void room_registry::join(const client_id& client, const std::string& room, std::int64_t joined_at_ms) {
+  rooms_[room].insert_or_assign(client, joined_at_ms);
   memberships_[client].insert(room);
 }
 
@@ -34,7 +34,10 @@ void room_registry::leave_all(const client_id& client) {
 std::vector<client_id> room_registry::members(const std::string& room) const {
   auto it = rooms_.find(room);
   if (it == rooms_.end()) return {};
-  return {it->second.begin(), it->second.end()};
+  std::vector<client_id> out;
+  out.reserve(it->second.size());
+  for (const auto& [client, joined] : it->second) out.push_back(client);
+  return out;
 }
 
 std::vector<std::string> room_registry::rooms_of(const client_id& client) const {
@@ -51,6 +54,14 @@ std::size_t room_registry::room_count_of(const client_id& client) const {
 bool room_registry::contains(const client_id& client, const std::string& room) const {
   auto it = memberships_.find(client);
   return it != memberships_.end() && it->second.contains(room);
+}
+
+std::optional<std::int64_t> room_registry::joined_at(const client_id& client, const std::string& room) const {
+  auto it = rooms_.find(room);
+  if (it == rooms_.end()) return std::nullopt;
+  auto member = it->second.find(client);
+  if (member == it->second.end()) return std::nullopt;
+  return member->second;
 }
 
 }  // namespace drover::api::socketio

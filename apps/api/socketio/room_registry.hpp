@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -16,7 +18,8 @@ namespace drover::api::socketio {
 
 class room_registry {
  public:
-  void join(const client_id& client, const std::string& room);
+  // `joined_at_ms`: when the client joined (wall clock, ms); a second join moves it on.
+  void join(const client_id& client, const std::string& room, std::int64_t joined_at_ms = 0);
   void leave(const client_id& client, const std::string& room);
   // Removes the client from every room; called when it disconnects.
   void leave_all(const client_id& client);
@@ -30,9 +33,11 @@ class room_registry {
   // How many rooms the client is in; limits are checked by the server, not here.
   std::size_t room_count_of(const client_id& client) const;
   bool contains(const client_id& client, const std::string& room) const;
+  // When the client last joined the room; nullopt when it is not in it.
+  std::optional<std::int64_t> joined_at(const client_id& client, const std::string& room) const;
 
  private:
-  std::unordered_map<std::string, std::unordered_set<client_id>> rooms_;
+  std::unordered_map<std::string, std::unordered_map<client_id, std::int64_t>> rooms_;  // member -> joined at
   std::unordered_map<client_id, std::unordered_set<std::string>> memberships_;
 };
 

@@ -42,7 +42,11 @@ void server::on(std::string event, std::function<void(client_id, json::array, st
 
 bool server::join(const client_id& client, const std::string& room) {
   if (!can_join(client, room)) return false;
-  state_->rooms.join(client, room);
+  // Wall-clock ms, as the stream ids of Redis that a join time is compared with.
+  const auto now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  state_->rooms.join(client, room, now);
   return true;
 }
 
@@ -55,6 +59,10 @@ bool server::can_join(const client_id& client, const std::string& room, std::siz
 void server::leave(const client_id& client, const std::string& room) { state_->rooms.leave(client, room); }
 
 std::vector<client_id> server::members(const std::string& room) const { return state_->rooms.members(room); }
+
+std::optional<std::int64_t> server::joined_at(const client_id& client, const std::string& room) const {
+  return state_->rooms.joined_at(client, room);
+}
 
 bool server::emit(const client_id& client, std::string_view event, json::array args) {
   auto s = state_->find_client(client);

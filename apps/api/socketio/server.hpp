@@ -10,6 +10,7 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -175,6 +176,8 @@ class server {
   void leave(const client_id& client, const std::string& room);
   // The clients in `room` now (a copy: the caller may make them leave as it walks it).
   std::vector<client_id> members(const std::string& room) const;
+  // When `client` last joined `room` (wall clock, ms); nullopt when it is not in it.
+  std::optional<std::int64_t> joined_at(const client_id& client, const std::string& room) const;
 
   // Sends an event. Returns false when the client is not connected; emit_to_room
   // returns how many clients it was queued for.

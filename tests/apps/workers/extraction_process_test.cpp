@@ -4,9 +4,14 @@
 // goes on.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -132,6 +137,42 @@ TEST_F(extraction_process_test, a_missing_helper_is_a_system_error) {
   EXPECT_THROW(x.extract("text/plain", "x", nullptr, nullptr), std::system_error);
 }
 
+// The environment of this process's running drover-extract child, one entry a string;
+// empty while there is none.
+std::vector<std::string> child_environment() {
+  const auto self = std::to_string(::getpid());
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string pid, comm, state, ppid;
+    if (!(stat >> pid >> comm >> state >> ppid) || ppid != self || comm != "(drover-extract)") continue;
+    std::ifstream environ_file(entry.path() / "environ");
+    std::vector<std::string> out;
+    for (std::string e; std::getline(environ_file, e, '\0');) out.push_back(e);
+    return out;
+  }
+  return {};
+}
+
+TEST_F(extraction_process_test, the_child_gets_none_of_the_workers_secrets) {
+  setenv("WEBHOOK_SECRET", "whsec-test-secret", 1);
+  std::atomic<bool> stop = false;
+  std::vector<std::string> seen;
+  std::thread look([&] {
+    for (int i = 0; i < 200 && seen.empty(); ++i) {
+      std::this_thread::sleep_for(10ms);
+      seen = child_environment();
+    }
+    stop = true;
+  });
+  EXPECT_THROW(make().extract("text/plain", "DROVER-TEST-HANG", nullptr, [&] { return stop.load(); }),
+               extraction_stopped);
+  look.join();
+  unsetenv("WEBHOOK_SECRET");
+  ASSERT_FALSE(seen.empty()) << "no drover-extract child seen";
+  EXPECT_NE(std::find(seen.begin(), seen.end(), "DROVER_EXTRACT_TEST_TRIGGERS=1"), seen.end());
+  for (const auto& e : seen) EXPECT_FALSE(e.starts_with("WEBHOOK_SECRET=")) << e;
+}
+
 TEST(extraction_environment, keeps_what_a_parser_needs_and_none_of_the_secrets) {
   std::vector<std::string> given{"PATH=/usr/bin",
                                  "LANG=C.UTF-8",
@@ -140,6 +181,7 @@ TEST(extraction_environment, keeps_what_a_parser_needs_and_none_of_the_secrets) 
                                  "TMPDIR=/tmp",
                                  "ASAN_OPTIONS=detect_leaks=0",
                                  "DROVER_EXTRACT_TEST_TRIGGERS=1",
+                                 "LD_LIBRARY_PATH=/opt/poppler/lib",
                                  "WEBHOOK_SECRET=whsec_abc",
                                  "REDIS_URL=redis://:pw@127.0.0.1:6379",
                                  "DATABASE_URL=postgres://u:pw@db/drover",
@@ -155,7 +197,8 @@ TEST(extraction_environment, keeps_what_a_parser_needs_and_none_of_the_secrets) 
                                           "TZ=UTC",
                                           "TMPDIR=/tmp",
                                           "ASAN_OPTIONS=detect_leaks=0",
-                                          "DROVER_EXTRACT_TEST_TRIGGERS=1"};
+                                          "DROVER_EXTRACT_TEST_TRIGGERS=1",
+                                          "LD_LIBRARY_PATH=/opt/poppler/lib"};
   EXPECT_EQ(extraction_environment(env.data()), expected);
   EXPECT_TRUE(extraction_environment(nullptr).empty());
 }

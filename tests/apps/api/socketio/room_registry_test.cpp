@@ -25,6 +25,20 @@ TEST(room_registry, tracks_members_and_rooms) {
   EXPECT_TRUE(r.members("job:3").empty());
 }
 
+TEST(room_registry, knows_when_each_member_last_joined) {
+  room_registry r;
+  r.join("a", "job:1", 100);
+  r.join("b", "job:1", 200);
+  EXPECT_EQ(r.joined_at("a", "job:1"), 100);
+  EXPECT_EQ(r.joined_at("b", "job:1"), 200);
+  r.join("a", "job:1", 300);  // a second join moves it on
+  EXPECT_EQ(r.joined_at("a", "job:1"), 300);
+  EXPECT_EQ(sorted(r.members("job:1")), (std::vector<std::string>{"a", "b"}));
+  EXPECT_FALSE(r.joined_at("a", "job:2").has_value());
+  r.leave("a", "job:1");
+  EXPECT_FALSE(r.joined_at("a", "job:1").has_value());
+}
+
 TEST(room_registry, deletes_a_room_when_its_last_member_leaves) {
   room_registry r;
   r.join("a", "job:1");
