@@ -7,6 +7,9 @@
 
 namespace drover::detail {
 
+// What Node's Queue writes to meta.version: the library and version whose layout this is.
+inline constexpr std::string_view bullmq_layout_version = "bullmq:6.7.0";
+
 // Keys are "<prefix>:<queue>:<suffix>"; a job's hash is "<prefix>:<queue>:<id>".
 // Braces in the prefix or the queue name are kept as given: that is how a
 // Redis Cluster hash tag puts all of a queue's keys in one slot.

@@ -3,6 +3,7 @@
 
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 
@@ -52,7 +53,24 @@ net::awaitable<job> queue::add(std::string name, json::value data, job_options o
   co_return std::move(added.front());
 }
 
+// Node's Queue writes meta.version ("bullmq:6.7.0") when it is made; getVersion() and
+// dashboards read it, and a queue only drover added to had none. drover writes the
+// version of the layout it keeps, once per queue object, before its first add. Like
+// Node, it goes on when the write is refused (an ACL): the version is information.
+namespace {
+
+net::awaitable<void> write_version_once(queue::impl& q) {
+  if (q.version_written) co_return;
+  redis::command set{"HSET", q.keys.meta, "version", std::string(detail::bullmq_layout_version)};
+  auto r = co_await q.conn->exec(std::move(set));
+  if (r.is_error()) spdlog::debug("queue {}: meta.version not written: {}", q.keys.queue(), r.as_string());
+  q.version_written = true;
+}
+
+}  // namespace
+
 net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
+  co_await write_version_once(*impl_);
   std::vector<prepared_add> prepared;
   prepared.reserve(jobs.size());
   std::vector<span> traced;  // one add span per job, as Node's addBulk links each job

@@ -22,6 +22,7 @@ struct queue::impl {
   detail::queue_keys keys;
   std::shared_ptr<redis::connection> conn;
   std::shared_ptr<drover::tracer> tracing;  // null: tracing off
+  bool version_written = false;             // meta.version, before the first add (queue.cpp)
 };
 
 }  // namespace drover

@@ -148,6 +148,16 @@ test('drover add and Queue.add store the same job hash', async () => {
 // parser rounded one unit off, nesting past Boost's 32 levels, half of an emoji (a lone
 // surrogate, which UTF-8 cannot hold: drover reads it as U+FFFD, as its processors see
 // it), and numbers drover writes back with JavaScript's text (0.1, 1e+21), byte for byte.
+test('a queue only drover added to reports the version Node\'s Queue would have written', async () => {
+  const name = queueName();
+  await droverAdd(redis, name, 'j', { n: 1 });
+  // skipMetasUpdate: a Node Queue that writes nothing itself, as a dashboard reads.
+  const reader = newQueue(redis, name, { skipMetasUpdate: true });
+  assert.equal(await reader.getVersion(), 'bullmq:6.7.0');
+  const written = newQueue(redis, `${name}-node`);
+  assert.equal(await written.getVersion(), await reader.getVersion(), 'the value Node writes');
+});
+
 test('JSON round trip: drover stores and echoes data exactly as Node does', async () => {
   const name = queueName();
   const queue = newQueue(redis, name);

@@ -52,6 +52,31 @@ TEST_F(queue_test, add_writes_bullmq_layout) {
   EXPECT_NE(events.find("waiting"), std::string::npos);
 }
 
+TEST_F(queue_test, the_first_add_writes_the_layouts_version_as_nodes_queue_does) {
+  EXPECT_EQ(cli("HGET " + key("meta") + " version"), "");
+  // Each call made outside its co_await: GCC 12 miscompiles temporaries inside one.
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    auto add_first = q.add("plain", json::object());
+    auto first = co_await std::move(add_first);
+    EXPECT_EQ(first.id, "1");
+    // Someone else's version stays until the next queue object's first add (Node's Queue
+    // overwrites it on construction alike).
+    cli("HSET " + key("meta") + " version someone:1.0");
+    auto add_second = q.add("plain", json::object());
+    auto second = co_await std::move(add_second);
+    EXPECT_EQ(second.id, "2");
+  });
+  EXPECT_EQ(cli("HGET " + key("meta") + " version"), "someone:1.0");
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    auto add_third = q.add("plain", json::object());
+    auto third = co_await std::move(add_third);
+    EXPECT_EQ(third.id, "3");
+  });
+  EXPECT_EQ(cli("HGET " + key("meta") + " version"), "bullmq:6.7.0");
+  // BullMQ's own add script sets opts.maxLenEvents beside it.
+  EXPECT_EQ(cli("HGET " + key("meta") + " opts.maxLenEvents"), "10000");
+}
+
 TEST_F(queue_test, delayed_and_prioritized_scores) {
   std::int64_t ts = 1795883237088;
   with_queue([&](queue& q) -> net::awaitable<void> {
