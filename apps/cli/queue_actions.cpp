@@ -40,6 +40,17 @@ void done(const queue_flags& f, const std::string& human, json::object facts) {
   }
 }
 
+// The state `queue clean` removes from: --state, completed by default.
+std::string clean_state(const queue_flags& f) { return f.state.empty() ? std::string("completed") : f.state; }
+
+// How many jobs `q` holds in `states`, together.
+net::awaitable<std::int64_t> jobs_in(queue& q, std::vector<std::string> states) {
+  auto counts = co_await q.get_job_counts(std::move(states));
+  std::int64_t n = 0;
+  for (const auto& [state, count] : counts) n += count;
+  co_return n;
+}
+
 // A queue with no settings and no jobs in Redis is most likely a mistyped name (or prefix):
 // the action still runs, as BullMQ's does (pausing a queue before its first job is
 // legitimate, and its workers then start paused), but the operator is told.
@@ -50,11 +61,8 @@ net::awaitable<bool> looks_unknown(queue& q) {
                         meta.rate_limit || !meta.other.empty();
   if (has_meta) co_return false;
   auto states = job_states();
-  auto counts = co_await q.get_job_counts(std::move(states));
-  for (const auto& [state, n] : counts) {
-    if (n > 0) co_return false;
-  }
-  co_return true;
+  const auto n = co_await jobs_in(q, std::move(states));
+  co_return n == 0;
 }
 
 net::awaitable<void> warn_if_unknown(const queue_flags& f, queue& q) {
@@ -70,14 +78,6 @@ net::awaitable<void> warn_if_unknown(const queue_flags& f, queue& q) {
                    "name right?",
                    f.common.queue, q.prefix())
             << std::endl;
-}
-
-// How many jobs `q` holds in `states`, together.
-net::awaitable<std::int64_t> jobs_in(queue& q, std::vector<std::string> states) {
-  auto counts = co_await q.get_job_counts(std::move(states));
-  std::int64_t n = 0;
-  for (const auto& [state, count] : counts) n += count;
-  co_return n;
 }
 
 }  // namespace
@@ -121,7 +121,7 @@ net::awaitable<int> drain_queue(const queue_flags& f, queue& q) {
 }
 
 net::awaitable<bool> confirm_clean(const queue_flags& f, queue& q) {
-  const std::string state = f.state.empty() ? std::string("completed") : f.state;
+  const auto state = clean_state(f);
   // Finished jobs are history, cleaned routinely; any other state holds work not done yet.
   if (state == "completed" || state == "failed") co_return true;
   std::vector<std::string> states{state == "wait" ? std::string("waiting") : state};
@@ -133,7 +133,7 @@ net::awaitable<bool> confirm_clean(const queue_flags& f, queue& q) {
 
 net::awaitable<int> clean_queue(const queue_flags& f, queue& q) {
   co_await warn_if_unknown(f, q);
-  std::string state = f.state.empty() ? std::string("completed") : f.state;
+  const auto state = clean_state(f);
   std::chrono::milliseconds grace(f.grace_ms);
   auto ids = co_await q.clean(grace, f.limit, state);
   if (f.json) {

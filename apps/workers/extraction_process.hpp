@@ -40,9 +40,10 @@ struct extraction_stopped {};
 
 // The environment drover-extract runs with, from `environ`-style `env`: only what a
 // parser or its runtime may need (locale, time zone, temporary directory, the loader's and
-// the allocator's settings, the sanitizers' and the helper's own test switches). The Workers app's secrets
-// (WEBHOOK_SECRET, REDIS_URL, DATABASE_URL, AI_API_KEY, ...) stay out of the process that parses what users upload,
-// should a parser bug ever hand it to an attacker.
+// the allocator's settings, the sanitizers' and the helper's own test switches). The
+// Workers app's secrets (WEBHOOK_SECRET, REDIS_URL, DATABASE_URL, AI_API_KEY, ...) stay
+// out of the process that parses what users upload, should a parser bug ever hand it to
+// an attacker.
 std::vector<std::string> extraction_environment(char** env);
 
 // Runs drover-extract on each call.

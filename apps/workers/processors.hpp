@@ -46,9 +46,9 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
 // as Standard Webhooks signs (webhook-id, webhook-timestamp, webhook-signature), within
 // 10 s. 2xx succeeds; 401, 403, 408, 429, 5xx and network errors fail the attempt
 // (retried with the job's backoff; 401 and 403 for a secret being rotated); other
-// statuses, a malformed URL and a destination the policy refuses fail the job for good. The webhook-id is the
-// delivery's app id (app_job_id.hpp), the one GET /api/webhooks/deliveries/:deliveryId takes. Each attempt is a JSON
-// line of the job's log
+// statuses, a malformed URL and a destination the policy refuses fail the job for good.
+// The webhook-id is the delivery's app id (app_job_id.hpp), the one
+// GET /api/webhooks/deliveries/:deliveryId takes. Each attempt is a JSON line of the job's log
 // ({"attempt", "at", "durationMs", "status"?, "error"?}).
 processor webhook_delivery_processor(std::string secret, const address_policy& destinations);
 
