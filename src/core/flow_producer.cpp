@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <deque>
 #include <random>
 #include <set>
 
@@ -58,8 +59,8 @@ void validate(const flow_job& node) {
   for (const auto& c : node.children) validate(c);
 }
 
-// The calls of one or more trees, in the order Node collects them (each parent before
-// its children), and the parents to release after them.
+// The calls of one or more trees, in the order Node's FlowProducer collects them, and
+// the parents to release after them.
 struct flow_insert {
   explicit flow_insert(const redis_options& r) : where(r) {}
   const redis_options& where;
@@ -82,9 +83,39 @@ struct flow_insert {
                             *first_base, keys.base()));
   }
 
-  // Packs `node` (and its children) under `parent`; returns the node with its job.
-  flow_node add(flow_job node, const std::optional<parent_ref>& parent, const std::string& default_prefix) {
-    flow_node out;
+  // Packs every tree level by level across all of them: the roots, then their children
+  // in the order of their parents, and so on. Node collects a flow in that order (each
+  // node's children start together under Promise.all, one await after their parent), so
+  // the jobs reach wait and the events stream in the order they reach them from Node.
+  // Returns each tree's nodes with their jobs; the roots are the first adds.
+  std::vector<flow_node> add(std::vector<flow_job> trees, const std::vector<std::optional<parent_ref>>& root_parents,
+                             const std::string& default_prefix) {
+    struct pending {
+      flow_job job;
+      std::optional<parent_ref> parent;
+      flow_node* out;  // sized before any is queued: the pointers stay valid
+    };
+    std::vector<flow_node> roots(trees.size());
+    std::deque<pending> level_order;
+    for (std::size_t t = 0; t < trees.size(); ++t)
+      level_order.push_back({std::move(trees[t]), root_parents[t], &roots[t]});
+    while (!level_order.empty()) {
+      auto next = std::move(level_order.front());
+      level_order.pop_front();
+      auto children = std::move(next.job.children);
+      const parent_ref self = add_one(std::move(next.job), next.parent, default_prefix, !children.empty(), *next.out);
+      next.out->children.resize(children.size());
+      for (std::size_t c = 0; c < children.size(); ++c) {
+        level_order.push_back({std::move(children[c]), self, &next.out->children[c]});
+      }
+    }
+    return roots;
+  }
+
+  // Packs one node (a parent when it has children) under `parent` into `out`; returns
+  // the node as its children's parent.
+  parent_ref add_one(flow_job node, const std::optional<parent_ref>& parent, const std::string& default_prefix,
+                     bool has_children, flow_node& out) {
     out.prefix = node.prefix.empty() ? default_prefix : node.prefix;
     out.queue = node.queue;
     detail::check_queue_name(node.queue);
@@ -97,7 +128,6 @@ struct flow_insert {
     } else {
       node.opts.extra.erase("parent");
     }
-    auto children = std::move(node.children);
     detail::require(wanted, node.opts.replication);
     auto checked = detail::check_add(keys, new_job{std::move(node.name), std::move(node.data), std::move(node.opts)});
     checked.args.custom_id = id;
@@ -105,15 +135,13 @@ struct flow_insert {
     checked.j.id = id;
     if (parent && parent_keys.insert(parent->key()).second) parents.push_back(*parent);
     const auto delay = checked.j.delay, priority = checked.j.priority;
-    if (children.empty()) {
-      adds.push_back(scripts::pack_add(keys, std::move(checked.args), delay, priority));
-    } else {
+    if (has_children) {
       adds.push_back(scripts::add_parent_job::of(keys, std::move(checked.args)).pack());
+    } else {
+      adds.push_back(scripts::pack_add(keys, std::move(checked.args), delay, priority));
     }
     out.job = std::move(checked.j);
-    const parent_ref self{id, keys.qualified()};
-    for (auto& c : children) out.children.push_back(add(std::move(c), self, default_prefix));
-    return out;
+    return parent_ref{id, keys.qualified()};
   }
 
   // Every script the transaction runs loaded first, then MULTI, the adds, the releases
@@ -212,15 +240,10 @@ net::awaitable<flow_node> flow_producer::add(flow_job tree) {
 net::awaitable<std::vector<flow_node>> flow_producer::add_bulk(std::vector<flow_job> trees) {
   for (const auto& t : trees) validate(t);
   flow_insert insert(impl_->opts.redis);
-  std::vector<flow_node> out;
-  std::vector<std::size_t> root_entry;  // each tree's root: its index among the adds
   std::vector<std::optional<parent_ref>> root_parent;
-  for (auto& t : trees) {
-    root_entry.push_back(insert.adds.size());
-    auto parent = parent_of(t.opts);
-    root_parent.push_back(parent);
-    out.push_back(insert.add(std::move(t), parent, impl_->opts.prefix));
-  }
+  for (const auto& t : trees) root_parent.push_back(parent_of(t.opts));
+  // The roots are the first adds, tree t's the t-th.
+  auto out = insert.add(std::move(trees), root_parent, impl_->opts.prefix);
   const std::size_t calls = insert.adds.size() + insert.parents.size();
   const auto wanted = insert.wanted;
   auto cmds = std::move(insert).commands(detail::now_ms(), impl_->conn->options().command_timeout);
@@ -234,7 +257,7 @@ net::awaitable<std::vector<flow_node>> flow_producer::add_bulk(std::vector<flow_
   check_transaction(replies, calls);
   const auto& exec = replies.back();
   for (std::size_t t = 0; t < out.size(); ++t) {
-    const auto& r = exec.elements[root_entry[t]];
+    const auto& r = exec.elements[t];
     if (auto code = r.as_int(); r.is_integer() && code && *code < 0) {
       const std::string parent_key = root_parent[t] ? root_parent[t]->key() : std::string("(none)");
       if (*code == -5)

@@ -204,3 +204,38 @@ test('drover flow add -> Node workers, failures at each level', async () => {
   const shown = await drover(redis, top, ['flow', 'show'], '--id', waits.job.id);
   assert.match(shown, /waiting-children .*1 pending/);
 });
+
+test('drover flow add queues a tree in the order Node FlowProducer does: level by level', async () => {
+  const client = await redis.raw();
+  // Two queues per side (a cluster keeps a flow in one slot: lowerQueue shares the tag).
+  const sides = Object.fromEntries(['node', 'cpp'].map((s) => {
+    const top = queueName();
+    return [s, { top, low: lowerQueue(top) }];
+  }));
+  // Wide and deep enough that depth first and level order differ at every level.
+  const wideTree = ({ top, low }) => {
+    const n = (id, queueName, children) => ({ name: id, queueName, data: {}, opts: { jobId: id }, ...(children && { children }) });
+    return n('root', top, [
+      n('a', top, [n('a1', low, [n('a1x', low)]), n('a2', low)]),
+      n('b', low),
+      n('c', top, [n('c1', low), n('c2', low, [n('c2x', low)])]),
+      n('d', low),
+    ]);
+  };
+  await newFlowProducer().add(wideTree(sides.node));
+  await droverJSON(redis, sides.cpp.top, ['flow', 'add'], '--tree', JSON.stringify(wideTree(sides.cpp)));
+  const seen = async ({ top, low }) => {
+    const events = async (q) => (await client.xrange(`bull:${q}:events`, '-', '+'))
+      .map(([, f]) => `${f[1]}:${f[3]}`);
+    return {
+      topEvents: await events(top),
+      lowEvents: await events(low),
+      lowWait: await client.lrange(`bull:${low}:wait`, 0, -1),
+      // Scored by the time of each add: compared as a set.
+      topChildren: (await client.zrange(`bull:${top}:waiting-children`, 0, -1)).sort(),
+    };
+  };
+  const fromNode = await seen(sides.node);
+  assert.deepEqual(fromNode.lowWait, ['c2x', 'a1x', 'c1', 'a2', 'd', 'b'], 'Node queues level by level');
+  assert.deepEqual(await seen(sides.cpp), fromNode);
+});

@@ -137,6 +137,32 @@ TEST_F(flow_test, a_tree_is_laid_out_as_bullmq_lays_it_out_and_its_parent_runs_l
   });
 }
 
+// Node's FlowProducer collects the trees of an addBulk level by level across all of
+// them (the roots, then their children in their parents' order, ...), so its jobs reach
+// wait in that order; drover's must too, or workers take them in another order.
+TEST_F(flow_test, trees_are_added_level_by_level_in_the_order_node_adds_them) {
+  with_flows([&](flow_producer& flows, queue& parents) -> net::awaitable<void> {
+    auto node = [this](const std::string& id, std::vector<flow_job> children = {}) {
+      flow_job f{id, name, "", json::object{}, {}, std::move(children)};
+      f.opts.job_id = id;
+      return f;
+    };
+    std::vector<flow_job> trees;
+    trees.push_back(node("r1", {node("a", {node("a1")}), node("b")}));
+    trees.push_back(node("r2", {node("c")}));
+    auto added = co_await flows.add_bulk(std::move(trees));
+    DROVER_CO_ASSERT_TRUE(added.size() == 2);
+    EXPECT_EQ(added[0].job.id, "r1");
+    EXPECT_EQ(added[1].job.id, "r2");
+    DROVER_CO_ASSERT_TRUE(added[0].children.size() == 2);
+    EXPECT_EQ(added[0].children[0].children.at(0).job.id, "a1");
+    // LPUSH order, newest first: b (level 1 of the first tree), c (level 1 of the
+    // second), a1 (level 2). Depth first would have been c, b, a1.
+    EXPECT_EQ(cli("LRANGE " + key("wait") + " 0 -1"), "a1\nc\nb");
+    EXPECT_EQ(co_await parents.get_job_state("a"), job_state::waiting_children);
+  });
+}
+
 TEST_F(flow_test, get_flow_reads_the_tree_to_a_depth_and_at_most_max_children_of_each_kind) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     flow_producer flows(io.get_executor(), fopts());
