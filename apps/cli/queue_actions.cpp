@@ -220,6 +220,9 @@ net::awaitable<int> print_counts(const queue_flags& f, queue& q) {
   std::vector<std::string> types;
   if (f.with_paused) types = job_states();
   auto counts = co_await q.get_job_counts(std::move(types));
+  std::int64_t total = 0;
+  for (const auto& [state, n] : counts) total += n;
+  if (total == 0) co_await warn_if_unknown(f, q);  // all zeros: perhaps a mistyped name
   if (f.json) {
     json::object o;
     for (const auto& [k, v] : counts) o[k] = v;
@@ -263,6 +266,7 @@ net::awaitable<int> print_jobs(const queue_flags& f, queue& q) {
     co_return 0;
   }
   if (page.jobs.empty()) {
+    if (f.state.empty() && f.search.empty() && f.page == 1) co_await warn_if_unknown(f, q);
     std::cout << fmt::format("no {}jobs{} in queue {}{}\n", f.state.empty() ? "" : f.state + " ",
                              f.search.empty() ? "" : " matching '" + f.search + "'", f.common.queue,
                              f.page > 1 ? fmt::format(" on page {}", f.page) : "");

@@ -173,6 +173,25 @@ test('an action on a queue with no jobs and no settings warns that the name may 
   assert.equal(drained.stderr, '');
 });
 
+test('reading a queue with no jobs and no settings warns that the name may be wrong; an emptied queue does not', async () => {
+  const typo = queueName();
+  const warning = new RegExp(`^drover: warning: queue '${typo}' has no jobs and no settings under prefix 'bull' in Redis; is the name right\\?\n$`);
+  for (const args of [['counts'], ['queue', 'counts'], ['queue', 'jobs']]) {
+    const r = await runDrover([...args, ...on(typo)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, warning, args.join(' '));
+  }
+  assert.match((await runDrover(['counts', ...on(typo)])).stdout, /^\{"active":0,/, 'the JSON is unchanged');
+  // A queue drover added to and then emptied keeps its settings (meta): no warning.
+  const emptied = queueName();
+  await ok(['add', ...on(emptied), '--name', 'x']);
+  await ok(['queue', 'drain', ...on(emptied)]);
+  for (const args of [['counts'], ['queue', 'jobs']]) {
+    const r = await runDrover([...args, ...on(emptied)]);
+    assert.equal(r.stderr, '', `${args.join(' ')} of a drained queue`);
+  }
+});
+
 test('DASHBOARD_PORT must be a port: a word or 70000 is refused, naming the variable', async () => {
   for (const port of ['abc', '70000', '0']) {
     const r = await new Promise((resolve) => {
