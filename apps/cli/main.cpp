@@ -9,10 +9,12 @@
 
 #include "command_registry.hpp"
 #include "commands.hpp"
+#include "drover_app/logging/log_setup.hpp"
 
 int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_st("drover"));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  // Text, one line per message; the apps' commands choose again from their flags.
+  drover::app::configure_logging(drover::app::log_format::text, spdlog::level::info);
 
   CLI::App app{"drover - background jobs for C++, wire-compatible with BullMQ"};
   app.require_subcommand(1);

@@ -11,6 +11,7 @@
 #include "documents/extracted_text.hpp"
 #include "documents/text_cleanup.hpp"
 #include "workers/extraction_process.hpp"
+#include "workers/page_progress.hpp"
 #include "workers/processors.hpp"
 
 namespace json = boost::json;
@@ -51,7 +52,9 @@ json::value process(app::database& db, const extraction_process& extractor, cons
 
   documents::extracted_text text;
   try {
-    auto progress = [&ctx](int done, int total) {
+    page_progress pages;
+    auto progress = [&ctx, &pages](int done, int total) {
+      if (!pages.worth_reporting(done, total)) return;
       json::object p;
       p["page"] = done;
       p["pages"] = total;

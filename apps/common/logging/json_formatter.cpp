@@ -141,9 +141,42 @@ void json_formatter::format(const spdlog::details::log_msg& msg, spdlog::memory_
 
 std::unique_ptr<spdlog::formatter> json_formatter::clone() const { return std::make_unique<json_formatter>(); }
 
+std::string one_line_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  // The multi-byte line breaks of UTF-8: NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR.
+  auto line_break_at = [text](std::size_t i) -> std::string_view {
+    for (std::string_view lb : {"\xc2\x85", "\xe2\x80\xa8", "\xe2\x80\xa9"}) {
+      if (text.substr(i, lb.size()) == lb) return lb;
+    }
+    return {};
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (auto lb = line_break_at(i); !lb.empty()) {
+      out += lb.size() == 2 ? "\\u0085" : lb.back() == '\xa8' ? "\\u2028" : "\\u2029";
+      i += lb.size() - 1;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 void scrubbing_formatter::format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) {
+  const auto text = one_line_text(std::string_view(msg.payload.data(), msg.payload.size()));
+  auto escaped = msg;
+  escaped.payload = spdlog::string_view_t(text.data(), text.size());
   spdlog::memory_buf_t raw;
-  inner_->format(msg, raw);
+  inner_->format(escaped, raw);
   auto clean = scrub_secrets(std::string_view(raw.data(), raw.size()));
   dest.append(clean.data(), clean.data() + clean.size());
 }

@@ -36,7 +36,7 @@ void configure_logging(log_format format, spdlog::level::level_enum level) {
   if (format == log_format::json) {
     f = std::make_unique<json_formatter>();
   } else {
-    // The pattern main() sets for every subcommand, scrubbed.
+    // Time, level, message; the message on one line, scrubbed.
     f = std::make_unique<scrubbing_formatter>(
         std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v"));
   }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -81,4 +82,24 @@ TEST(LogSetup, ParsesFormatsAndLevels) {
   EXPECT_EQ(drover::app::parse_log_level("warn"), spdlog::level::warn);
   EXPECT_EQ(drover::app::parse_log_level("error"), spdlog::level::err);
   EXPECT_THROW(drover::app::parse_log_level("loud"), drover::error);
+}
+
+TEST(OneLineText, EscapesLineBreaksAndControlCharacters) {
+  using drover::app::one_line_text;
+  EXPECT_EQ(one_line_text("nope\n2026-12-05T04:30:00.000 critical api: FORGED\r\n"),
+            "nope\\n2026-12-05T04:30:00.000 critical api: FORGED\\r\\n");
+  EXPECT_EQ(one_line_text("a\tb\x01\x7f" "c"), "a\\tb\\x01\\x7fc");
+  EXPECT_EQ(one_line_text("x\xc2\x85y\xe2\x80\xa8z\xe2\x80\xa9"), "x\\u0085y\\u2028z\\u2029");
+  EXPECT_EQ(one_line_text("caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac");  // text stays
+}
+
+TEST(ScrubbingFormatter, WritesEachMessageOnOneLine) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
+  sink->set_formatter(std::make_unique<drover::app::scrubbing_formatter>(
+      std::make_unique<spdlog::pattern_formatter>("%l %v")));
+  spdlog::logger logger("test", sink);
+  drover::app::add_secret("hunter3-secret");
+  logger.warn("webhook answered 422: {}", "nope\n2026-12-05 critical FORGED hunter3-secret");
+  EXPECT_EQ(out.str(), "warning webhook answered 422: nope\\n2026-12-05 critical FORGED ***\n");
 }
