@@ -88,16 +88,19 @@ TEST(OneLineText, EscapesLineBreaksAndControlCharacters) {
   using drover::app::one_line_text;
   EXPECT_EQ(one_line_text("nope\n2026-12-05T04:30:00.000 critical api: FORGED\r\n"),
             "nope\\n2026-12-05T04:30:00.000 critical api: FORGED\\r\\n");
-  EXPECT_EQ(one_line_text("a\tb\x01\x7f" "c"), "a\\tb\\x01\\x7fc");
+  EXPECT_EQ(one_line_text("a\tb\x01\x7f"
+                          "c"),
+            "a\\tb\\x01\\x7fc");
   EXPECT_EQ(one_line_text("x\xc2\x85y\xe2\x80\xa8z\xe2\x80\xa9"), "x\\u0085y\\u2028z\\u2029");
-  EXPECT_EQ(one_line_text("caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac");  // text stays
+  EXPECT_EQ(one_line_text("caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac"),
+            "caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac");  // text stays
 }
 
 TEST(ScrubbingFormatter, WritesEachMessageOnOneLine) {
   std::ostringstream out;
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
-  sink->set_formatter(std::make_unique<drover::app::scrubbing_formatter>(
-      std::make_unique<spdlog::pattern_formatter>("%l %v")));
+  sink->set_formatter(
+      std::make_unique<drover::app::scrubbing_formatter>(std::make_unique<spdlog::pattern_formatter>("%l %v")));
   spdlog::logger logger("test", sink);
   drover::app::add_secret("hunter3-secret");
   logger.warn("webhook answered 422: {}", "nope\n2026-12-05 critical FORGED hunter3-secret");
