@@ -36,7 +36,8 @@ json::object stored_parent(const parent_ref& p, const job_options& opts) {
 checked_add check_add(const queue_keys& keys, new_job nj) {
   nj.opts.validate();
   std::string data = drover::serialize_json(nj.data);
-  if (nj.opts.size_limit && static_cast<std::int64_t>(data.size()) > *nj.opts.size_limit) {
+  // sizeLimit 0 is no limit, as in Node (`if (this.opts.sizeLimit && ...)`).
+  if (nj.opts.size_limit.value_or(0) != 0 && static_cast<std::int64_t>(data.size()) > *nj.opts.size_limit) {
     throw error(errc::invalid_argument,
                 fmt::format("The size of job {} exceeds the limit {} bytes", nj.name, *nj.opts.size_limit));
   }

@@ -25,6 +25,16 @@ std::string cancel_request_reason(std::string_view request_json) {
   return r && r->is_string() ? std::string(r->get_string()) : std::string();
 }
 
+bool cancel_request_applies(std::string_view request_json, std::int64_t attempts_made) {
+  boost::system::error_code ec;
+  auto v = drover::parse_json(request_json, ec);
+  if (ec || !v.is_object()) return true;
+  const auto* made = v.get_object().if_contains("atm");
+  if (!made) return true;
+  auto n = made->if_int64();
+  return !n || *n == attempts_made;
+}
+
 }  // namespace detail
 
 const char* to_string(cancel_outcome o) {

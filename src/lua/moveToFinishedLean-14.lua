@@ -6,7 +6,8 @@
   moveToFinished (core/scripts/move_to_finished.hpp), behind drover's cancellation
   guard: a cancellation request in the job's hash wins over the outcome, nothing is
   recorded and the reply is {"drover:cancel", <request>}; checked here, in the same
-  atomic call, it leaves no window between the check and the record.
+  atomic call, it leaves no window between the check and the record. A request that
+  has lapsed (cancelJob-2.lua) is dropped instead.
 
   The common case is decided from reads only, before anything is written, so that the
   fallback always starts from the state BullMQ's script would have met: target
@@ -25,7 +26,14 @@ local rcall = redis.call
 local jobKey = KEYS[12]
 local job = rcall("HMGET", jobKey, "drover:cancel", "timestamp", "parentKey", "parent", "deid", "atm")
 if job[1] then
-  return {"drover:cancel", job[1]}
+  -- A request made during an attempt that has since ended (its "atm" is not the job's:
+  -- a Node worker ignored it and finished that attempt) has lapsed: dropped, and the
+  -- outcome recorded.
+  local made = string.match(job[1], '"atm":(%d+)')
+  if made == nil or tonumber(made) == (tonumber(job[6]) or 0) then
+    return {"drover:cancel", job[1]}
+  end
+  rcall("HDEL", jobKey, "drover:cancel")
 end
 
 local opts

@@ -82,7 +82,7 @@ test('a job a Node worker holds is not interrupted; a drover worker on the same 
   const nodeHeld = [];
   // The Node worker takes only "node" jobs (it is started first and the drover worker
   // joins once it holds one).
-  newWorker(redis, name, async (job) => {
+  const nodeWorker = newWorker(redis, name, async (job) => {
     nodeHeld.push(job.id);
     await released;
     return 'node finished';
@@ -103,7 +103,15 @@ test('a job a Node worker holds is not interrupted; a drover worker on the same 
   assert.equal(done.returnvalue, 'node finished');
   // The request stays in the hash, ignored by Node (drover clears it only on jobs it cancels).
   const raw = await redis.raw();
-  assert.ok(await raw.hexists(`bull:${name}:${held.id}`, 'drover:cancel'));
+  const request = JSON.parse(await raw.hget(`bull:${name}:${held.id}`, 'drover:cancel'));
+  assert.equal(request.atm, 0, 'the request names the attempt it was made during');
+  // It lapsed with that attempt: retried by hand, the job runs (here on the drover worker,
+  // the Node one being closed) and completes, as it would in a Node-only fleet.
+  await nodeWorker.close();
+  await done.retry('completed');
+  await waitForState(queue, held.id, 'completed');
+  assert.notEqual((await queue.getJob(held.id)).returnvalue, 'node finished', 'run again, by the drover worker');
+  assert.equal(await raw.hexists(`bull:${name}:${held.id}`, 'drover:cancel'), 0, 'the lapsed request is dropped');
 });
 
 test('drover\'s default timeout applies to Node-produced jobs; a Node-set timeout option wins', async () => {

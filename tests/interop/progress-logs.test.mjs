@@ -34,6 +34,15 @@ test('drover worker (progress processor) -> Node reads progress 100 and the log 
   assert.deepEqual(await raw.lrange(`bull:${name}:${job.id}:logs`, 0, -1), logs, 'logs list, oldest first');
 });
 
+test('keepLogs 0 from Node is no limit for a drover worker, as for Node\'s', async () => {
+  const name = queueName();
+  const queue = newQueue(redis, name);
+  await startDroverWorker(redis, name, { processor: 'progress' });
+  const job = await queue.add('steps', { steps: 3 }, { keepLogs: 0 });
+  await waitFor(async () => (await queue.getJobState(job.id)) === 'completed', { what: 'the job to complete' });
+  assert.deepEqual((await queue.getJobLogs(job.id)).logs, ['step 1 of 3', 'step 2 of 3', 'step 3 of 3']);
+});
+
 test('Node worker updateProgress/log -> drover job shows them', async () => {
   const name = queueName();
   newQueue(redis, name);

@@ -21,9 +21,11 @@ struct add_log {
   std::string line;
   std::string keep_logs;  // a count, or "" to keep every line
 
+  // keepLogs 0 is no limit, as Node sends it (`keepLogs ? keepLogs : ''`): "0" would make
+  // the script trim from -0, which Redis refuses, failing the job at its first log line.
   static add_log of(const queue_keys& k, std::string id, std::string line,
                     std::optional<std::int64_t> keep = std::nullopt) {
-    return {k.job(id), k.logs(id), id, std::move(line), keep ? std::to_string(*keep) : std::string()};
+    return {k.job(id), k.logs(id), id, std::move(line), keep && *keep != 0 ? std::to_string(*keep) : std::string()};
   }
   script_call pack() && {
     return {&lua::add_log, {std::move(job_key), std::move(logs), job_id, std::move(line), std::move(keep_logs)}};

@@ -177,7 +177,7 @@ std::vector<std::string> job_runner::processors_running() const {
 
 bool job_runner::cancel(const std::string& id, std::string request) {
   auto it = runs_.find(id);
-  if (it == runs_.end()) return false;
+  if (it == runs_.end() || !cancel_request_applies(request, it->second->j.attempts_made)) return false;
   stop_run(*it->second, cancellation::cancelled, std::move(request));
   return true;
 }
@@ -234,6 +234,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
   std::optional<std::string> failure;
   bool unrecoverable = false;
   std::optional<std::string> cancel_request = j.cancel_requested;  // made before the job started
+  if (cancel_request && !cancel_request_applies(*cancel_request, j.attempts_made)) cancel_request.reset();
   json::value result;
   // The processor put the job back (move_to_delayed, rate_limited): no outcome.
   std::optional<std::int64_t> delayed_until;
@@ -292,7 +293,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
       // A request may have come after the last check: it wins over the outcome, so
       // that a job reported "signalled" never ends failed for another reason (nor
       // retried). A completion checks in the same call that records it (complete()).
-      cancel_request = co_await find_cancel_request(j.id);
+      cancel_request = co_await find_cancel_request(j.id, j.attempts_made);
       if (!cancel_request) {
         try {
           std::rethrow_exception(run->error);
@@ -543,13 +544,13 @@ net::awaitable<void> job_runner::fail_cancelled(const job& j, const std::string&
   }
 }
 
-net::awaitable<std::optional<std::string>> job_runner::find_cancel_request(std::string id) {
+net::awaitable<std::optional<std::string>> job_runner::find_cancel_request(std::string id, std::int64_t attempts_made) {
   const auto& s = *state_;
   redis::command cmd{"HGET", s.keys.job(id), std::string(cancel_field)};
   std::optional<std::string> found;
   try {
     auto r = co_await s.conn->exec(std::move(cmd));
-    if (r.is_string()) found = std::move(r.str);
+    if (r.is_string() && cancel_request_applies(r.str, attempts_made)) found = std::move(r.str);
   } catch (const error& e) {
     // Recording the outcome will meet the same outage and retry; a request made in
     // this window is the one case a drover worker misses.

@@ -50,7 +50,7 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   // The jobs whose processors run now (not those being recorded).
   std::vector<std::string> processors_running() const;
   // Stops a job's processor for a cancellation request (JSON, see cancellation.hpp).
-  // Returns false when it no longer runs.
+  // Returns false when it no longer runs, or the request does not apply to its attempt.
   bool cancel(const std::string& id, std::string request);
   // Stops every processor still running (close() past its grace: cancellation::shutdown).
   void stop_all(cancellation why);
@@ -89,7 +89,8 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
                                                                     std::chrono::milliseconds pause);
   boost::asio::awaitable<void> fail_cancelled(const job& j, const std::string& token, const std::string& request);
   // The job's pending cancellation request, if any. A Redis failure counts as none.
-  boost::asio::awaitable<std::optional<std::string>> find_cancel_request(std::string id);
+  // The job's cancellation request, when one applies to this attempt (cancellation.hpp).
+  boost::asio::awaitable<std::optional<std::string>> find_cancel_request(std::string id, std::int64_t attempts_made);
   // Runs a finishing script (moveToFinished, moveToDelayed, retryJob): its reply, or
   // nothing when the outcome could not be recorded (logged). A negative code counts as
   // not recorded. When it returns nothing, `unanswered` (if given) says whether an

@@ -178,6 +178,13 @@ TEST_F(queue_test, bad_options_are_refused_before_anything_is_written) {
     EXPECT_TRUE(refused);
   });
   EXPECT_EQ(cli("EXISTS " + key("id")), "0");
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    job_options unlimited;
+    unlimited.size_limit = 0;  // no limit, as in Node
+    json::value data = json::parse(R"({"long":"0123456789"})");
+    auto added = co_await q.add("x", data, unlimited);
+    EXPECT_FALSE(added.id.empty());
+  });
 }
 
 TEST_F(queue_test, reads_jobs_states_counts_and_listings) {

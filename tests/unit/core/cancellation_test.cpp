@@ -31,6 +31,18 @@ TEST(cancellation, the_request_reason_is_read_leniently) {
   for (const auto& r : rows) EXPECT_EQ(detail::cancel_request_reason(r.stored), r.reason) << r.stored;
 }
 
+TEST(cancellation, a_request_applies_to_the_attempt_it_was_made_during) {
+  using detail::cancel_request_applies;
+  EXPECT_TRUE(cancel_request_applies(R"({"reason":"r","at":1,"atm":0})", 0));
+  EXPECT_TRUE(cancel_request_applies(R"({"reason":"r","at":1,"atm":2})", 2));
+  // That attempt ended (a Node worker finished it) and the job was retried: lapsed.
+  EXPECT_FALSE(cancel_request_applies(R"({"reason":"r","at":1,"atm":0})", 1));
+  EXPECT_FALSE(cancel_request_applies(R"({"reason":"r","at":1,"atm":3})", 0));  // retried with resetAttemptsMade
+  // Written before requests named their attempt, or unreadable: it applies.
+  EXPECT_TRUE(cancel_request_applies(R"({"reason":"r","at":1})", 5));
+  EXPECT_TRUE(cancel_request_applies("not json", 5));
+}
+
 TEST(cancellation, a_job_hash_carries_the_request) {
   std::vector<std::string> hash{"name", "n", "data", "{}", std::string(detail::cancel_field), R"({"reason":"r"})"};
   auto j = job::from_hash("7", hash);
