@@ -3,6 +3,8 @@
 
 #include <drover/shard_names.hpp>
 
+#include <algorithm>
+
 #include "drover_app/app_job_id.hpp"
 
 namespace net = boost::asio;
@@ -43,6 +45,25 @@ net::awaitable<job> app_queue::add(std::string name, json::value data, job_optio
   auto added = co_await std::move(add);
   added.job.id = sharded_job_id(added.shard, added.job.id);
   co_return std::move(added.job);
+}
+
+std::size_t app_queue::shard_beside(std::size_t index, std::size_t of_shards) const {
+  if (shards_ == 0 || of_shards == 0) return 0;
+  // The shard whose part of the slots holds the middle of the other queue's shard.
+  return std::min(shards_ - 1, (2 * index + 1) * shards_ / (2 * of_shards));
+}
+
+net::awaitable<job> app_queue::add_beside(std::string name, json::value data, job_options opts, std::size_t index,
+                                          std::size_t of_shards) {
+  if (plain_) {
+    auto add = plain_->add(std::move(name), std::move(data), std::move(opts));
+    co_return co_await std::move(add);
+  }
+  const auto shard = shard_beside(index, of_shards);
+  auto add = sharded_->shard(shard).add(std::move(name), std::move(data), std::move(opts));
+  auto added = co_await std::move(add);
+  added.id = sharded_job_id(shard, added.id);
+  co_return added;
 }
 
 net::awaitable<std::vector<job>> app_queue::add_bulk(std::vector<new_job> jobs) {

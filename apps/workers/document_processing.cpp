@@ -11,6 +11,7 @@
 #include "documents/extracted_text.hpp"
 #include "documents/text_cleanup.hpp"
 #include "workers/extraction_process.hpp"
+#include "workers/infrastructure_failure.hpp"
 #include "workers/page_progress.hpp"
 #include "workers/processors.hpp"
 
@@ -110,13 +111,19 @@ processor document_processing_processor(app::database& db, const extraction_proc
       // A retry may succeed (the database was away); after the last attempt the
       // document says why it failed.
       // Not after a shutdown: the job was handed back and runs again.
+      // Redis's and the database's errors name hosts: the user reads a category, the log
+      // the detail (infrastructure_failure.hpp).
       const auto& j = ctx.job();
+      const auto category = infrastructure_failure(e);
+      if (category) spdlog::warn("document-processing {}: {}", j.id, e.what());
+      const std::string reason = category ? *category : std::string(e.what());
       const bool last = j.attempts_made + 1 >= j.opts.attempts.value_or(1);
       if (last && ctx.cancel_reason() != cancellation::shutdown && j.data.is_object()) {
         if (const auto* id = j.data.get_object().if_contains("documentId"); id && id->is_string()) {
-          mark_failed(db, std::string(id->get_string()), e.what());
+          mark_failed(db, std::string(id->get_string()), reason);
         }
       }
+      if (category) throw std::runtime_error(reason);
       throw;
     }
   });

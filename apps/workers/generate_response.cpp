@@ -20,6 +20,7 @@
 #include <drover_app/random_token.hpp>
 
 #include "workers/address_policy.hpp"
+#include "workers/infrastructure_failure.hpp"
 #include "workers/processors.hpp"
 #include "workers/delivery_policy.hpp"
 
@@ -124,143 +125,170 @@ webhook_receiver receiver_of(const std::string& url, const address_policy& api_r
 }  // namespace
 
 processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks, const address_policy& api_receiver,
-                                      document_search* documents, replication_options replication) {
-  return processor::async(
-      [&ai, &webhooks, &api_receiver, documents, replication](job_context& ctx) -> net::awaitable<json::value> {
-        const auto& j = ctx.job();
-        if (j.name != "generate-response") {
-          throw unrecoverable_error(fmt::format("ai-processing has no processor for jobs named '{}'", j.name));
-        }
-        if (!j.data.is_object()) throw unrecoverable_error("generate-response needs an object as job data");
-        const auto& data = j.data.get_object();
-        if (text_field(data, "message").empty()) throw unrecoverable_error("generate-response needs data.message");
+                                      document_search* documents, replication_options replication,
+                                      std::size_t ai_shards) {
+  auto respond = [&ai, &webhooks, &api_receiver, documents, replication,
+                  ai_shards](job_context& ctx) -> net::awaitable<json::value> {
+    const auto& j = ctx.job();
+    if (j.name != "generate-response") {
+      throw unrecoverable_error(fmt::format("ai-processing has no processor for jobs named '{}'", j.name));
+    }
+    if (!j.data.is_object()) throw unrecoverable_error("generate-response needs an object as job data");
+    const auto& data = j.data.get_object();
+    if (text_field(data, "message").empty()) throw unrecoverable_error("generate-response needs data.message");
 
-        auto ex = co_await net::this_coro::executor;
-        auto pump = std::make_shared<progress_pump>(ctx);
-        // Named locals, not temporaries, go into the coroutine call: GCC 12 destroys a
-        // temporary converted into a by-value coroutine parameter twice.
-        auto prompt = build_prompt(data);
+    auto ex = co_await net::this_coro::executor;
+    auto pump = std::make_shared<progress_pump>(ctx);
+    // Named locals, not temporaries, go into the coroutine call: GCC 12 destroys a
+    // temporary converted into a by-value coroutine parameter twice.
+    auto prompt = build_prompt(data);
 
-        auto conversation = text_field(data, "conversationId");
-        if (documents && !conversation.empty()) {
-          auto* db = &documents->db;
-          auto message = text_field(data, "message");
-          std::size_t limit = documents->max_chunks;
-          auto search = [db, conversation, message, limit]() {
-            return db->search_document_chunks(conversation, message, limit);
-          };
-          const std::chrono::milliseconds deadline{5000};
-          std::vector<app::chunk_match> hits;
-          std::string search_failure;
-          try {
-            hits = co_await app::blocking_call(ex, documents->pool, search, deadline);
-          } catch (const std::exception& e) {
-            search_failure = e.what();
-          }
-          if (!search_failure.empty()) {
-            // The answer is still worth giving without the documents.
-            spdlog::warn("generate-response {}: searching the documents of conversation '{}' failed: {}", j.id,
-                         conversation, search_failure);
-            auto line = "document search failed, answering without documents: " + search_failure;
-            co_await ctx.log(line);
-          }
-          add_document_excerpts(prompt, hits, documents->max_chars);
+    auto conversation = text_field(data, "conversationId");
+    if (documents && !conversation.empty()) {
+      auto* db = &documents->db;
+      auto message = text_field(data, "message");
+      std::size_t limit = documents->max_chunks;
+      auto search = [db, conversation, message, limit]() {
+        return db->search_document_chunks(conversation, message, limit);
+      };
+      const std::chrono::milliseconds deadline{5000};
+      std::vector<app::chunk_match> hits;
+      std::string search_failure;
+      try {
+        hits = co_await app::blocking_call(ex, documents->pool, search, deadline);
+      } catch (const std::exception& e) {
+        search_failure = e.what();
+      }
+      if (!search_failure.empty()) {
+        // The answer is still worth giving without the documents.
+        spdlog::warn("generate-response {}: searching the documents of conversation '{}' failed: {}", j.id,
+                     conversation, search_failure);
+        auto line = "document search failed, answering without documents: " + search_failure;
+        co_await ctx.log(line);
+      }
+      add_document_excerpts(prompt, hits, documents->max_chars);
+    }
+    std::function<void(const std::string&)> on_delta = [pump, ex](const std::string& piece) {
+      pump->text += piece;
+      ++pump->chunks;
+      auto now = std::chrono::steady_clock::now();
+      if (pump->in_flight || now - pump->last < progress_pump::interval) return;
+      pump->in_flight = true;
+      pump->last = now;
+      net::co_spawn(ex, send_progress(pump), net::detached);
+    };
+    completion result;
+    std::exception_ptr failed;
+    try {
+      result = co_await ai.complete(std::move(prompt), on_delta);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    // A progress update still in flight uses ctx: wait for it, whatever happened, before
+    // returning or rethrowing (ctx dies with this coroutine).
+    net::steady_timer t(ex);
+    while (pump->in_flight) {
+      t.expires_after(std::chrono::milliseconds(5));
+      co_await t.async_wait(net::use_awaitable);
+    }
+    if (failed) {
+      // The job fails with the category; operators get the provider's detail, by job.
+      try {
+        std::rethrow_exception(failed);
+      } catch (const ai_error& e) {
+        // A stopped attempt (cancelled, timed out, handed back at shutdown) breaks off
+        // its request: that is no provider fault to point operators at.
+        const auto why = ctx.cancel_reason();
+        if (why != cancellation::none) {
+          spdlog::info("generate-response {}: the model's answer was broken off: the attempt was {}", j.id,
+                       why == cancellation::cancelled ? "cancelled"
+                       : why == cancellation::timeout ? "out of time"
+                                                      : "handed back at shutdown");
+        } else if (!e.detail().empty()) {
+          spdlog::warn("generate-response {}: {}", j.id, e.detail());
         }
-        std::function<void(const std::string&)> on_delta = [pump, ex](const std::string& piece) {
-          pump->text += piece;
-          ++pump->chunks;
-          auto now = std::chrono::steady_clock::now();
-          if (pump->in_flight || now - pump->last < progress_pump::interval) return;
-          pump->in_flight = true;
-          pump->last = now;
-          net::co_spawn(ex, send_progress(pump), net::detached);
-        };
-        completion result;
-        std::exception_ptr failed;
-        try {
-          result = co_await ai.complete(std::move(prompt), on_delta);
-        } catch (...) {
-          failed = std::current_exception();
-        }
-        // A progress update still in flight uses ctx: wait for it, whatever happened, before
-        // returning or rethrowing (ctx dies with this coroutine).
-        net::steady_timer t(ex);
-        while (pump->in_flight) {
-          t.expires_after(std::chrono::milliseconds(5));
-          co_await t.async_wait(net::use_awaitable);
-        }
-        if (failed) {
-          // The job fails with the category; operators get the provider's detail, by job.
-          try {
-            std::rethrow_exception(failed);
-          } catch (const ai_error& e) {
-            // A stopped attempt (cancelled, timed out, handed back at shutdown) breaks off
-            // its request: that is no provider fault to point operators at.
-            const auto why = ctx.cancel_reason();
-            if (why != cancellation::none) {
-              spdlog::info("generate-response {}: the model's answer was broken off: the attempt was {}", j.id,
-                           why == cancellation::cancelled ? "cancelled"
-                           : why == cancellation::timeout ? "out of time"
-                                                          : "handed back at shutdown");
-            } else if (!e.detail().empty()) {
-              spdlog::warn("generate-response {}: {}", j.id, e.detail());
-            }
-          } catch (...) {
-          }
-          std::rethrow_exception(failed);
-        }
-        // The final progress holds the whole answer.
-        pump->text = result.text;
-        auto final_progress = pump->value();
-        co_await ctx.update_progress(final_progress);
+      } catch (...) {
+      }
+      std::rethrow_exception(failed);
+    }
+    // The final progress holds the whole answer.
+    pump->text = result.text;
+    auto final_progress = pump->value();
+    co_await ctx.update_progress(final_progress);
 
-        json::object out;
-        out["response"] = result.text;
-        out["provider"] = result.provider;
-        out["model"] = result.model;
-        json::value out_value = out;
+    json::object out;
+    out["response"] = result.text;
+    out["provider"] = result.provider;
+    out["model"] = result.model;
+    json::value out_value = out;
 
-        // Option C of the seed: tell the API through a webhook, queued so that it survives an
-        // API restart. The delivery's id (also its webhook-id) is 128 random bits, so nobody can
-        // guess another user's delivery (issue 12); BullMQ's deduplication on
-        // job-completed-<jobId> makes a second completion of this job (a stalled job run again)
-        // queue it only once. The TTL keeps that promise after the delivery finishes, for as
-        // long as a job can be run twice in practice.
-        auto url = text_field(data, "webhookUrl");
-        if (!url.empty()) {
-          // The id the API handed out: on a sharded queue, "<shard>-<id>".
-          const auto job_id = app::app_job_id_in(ctx.queue_key(), "ai-processing", j.id);
-          json::object payload;
-          payload["jobId"] = job_id;
-          // With the id, the identity of this job that survives a Redis data loss (ids
-          // start again at 1): the API keys its idempotency on both.
-          payload["timestamp"] = j.timestamp;
-          payload["conversationId"] = text_field(data, "conversationId");
-          payload["userId"] = text_field(data, "userId");
-          payload["status"] = "completed";
-          payload["result"] = out_value;
-          json::object delivery;
-          delivery["url"] = url;
-          delivery["payload"] = std::move(payload);
-          job_options opts;
-          opts.job_id = app::random_hex(16);
-          // The deduplication id also picks the delivery's shard when webhook-delivery is
-          // sharded: deduplication holds only within one shard.
-          std::string dedup_id = "job-completed-" + job_id;
-          opts.deduplication["id"] = dedup_id;
-          opts.deduplication["ttl"] = delivery_dedup_ttl_ms;
-          use_delivery_policy(opts, receiver_of(url, api_receiver));
-          opts.remove_on_complete = 1000;
-          opts.replication = replication;
-          // The delivery joins the chat job's trace (docs/tracing.md).
-          if (auto parent = trace_parent_of(j.opts)) set_trace_parent(opts, *parent);
-          json::value delivery_value = std::move(delivery);
-          std::string delivery_name = "job-completed";
-          auto add = webhooks.add(delivery_name, delivery_value, opts, dedup_id);
-          co_await std::move(add);
-        }
-        co_return out_value;
-      });
+    // Option C of the seed: tell the API through a webhook, queued so that it survives an
+    // API restart. The delivery's id (also its webhook-id) is 128 random bits, so nobody can
+    // guess another user's delivery (issue 12); BullMQ's deduplication on
+    // job-completed-<jobId> makes a second completion of this job (a stalled job run again)
+    // queue it only once. The TTL keeps that promise after the delivery finishes, for as
+    // long as a job can be run twice in practice.
+    auto url = text_field(data, "webhookUrl");
+    if (!url.empty()) {
+      // The id the API handed out: on a sharded queue, "<shard>-<id>".
+      const auto job_id = app::app_job_id_in(ctx.queue_key(), "ai-processing", j.id);
+      json::object payload;
+      payload["jobId"] = job_id;
+      // With the id, the identity of this job that survives a Redis data loss (ids
+      // start again at 1): the API keys its idempotency on both.
+      payload["timestamp"] = j.timestamp;
+      payload["conversationId"] = text_field(data, "conversationId");
+      payload["userId"] = text_field(data, "userId");
+      payload["status"] = "completed";
+      payload["result"] = out_value;
+      json::object delivery;
+      delivery["url"] = url;
+      delivery["payload"] = std::move(payload);
+      job_options opts;
+      opts.job_id = app::random_hex(16);
+      // Deduplication holds only within one shard: a sharded webhook-delivery puts every
+      // delivery of this job on one shard (below).
+      std::string dedup_id = "job-completed-" + job_id;
+      opts.deduplication["id"] = dedup_id;
+      opts.deduplication["ttl"] = delivery_dedup_ttl_ms;
+      use_delivery_policy(opts, receiver_of(url, api_receiver));
+      opts.remove_on_complete = 1000;
+      opts.replication = replication;
+      // The delivery joins the chat job's trace (docs/tracing.md).
+      if (auto parent = trace_parent_of(j.opts)) set_trace_parent(opts, *parent);
+      json::value delivery_value = std::move(delivery);
+      std::string delivery_name = "job-completed";
+      // Beside this job's shard when ai-processing is sharded, else on the shard of the
+      // deduplication id: either way always the same shard for this job.
+      const auto& queue_key = ctx.queue_key();
+      const auto own_queue = std::string_view(queue_key).substr(queue_key.rfind(':') + 1);
+      const auto own_shard = ai_shards > 0 ? app::shard_index_of(own_queue, "ai-processing") : std::nullopt;
+      if (own_shard) {
+        auto add = webhooks.add_beside(delivery_name, delivery_value, opts, *own_shard, ai_shards);
+        co_await std::move(add);
+      } else {
+        auto add = webhooks.add(delivery_name, delivery_value, opts, dedup_id);
+        co_await std::move(add);
+      }
+    }
+    co_return out_value;
+  };
+  // Redis's and the database's errors name hosts: the user reads a category, the log the
+  // detail (infrastructure_failure.hpp).
+  return processor::async([respond](job_context& ctx) -> net::awaitable<json::value> {
+    std::optional<std::string> category;
+    std::string detail;
+    try {
+      auto run = respond(ctx);
+      co_return co_await std::move(run);
+    } catch (const std::exception& e) {
+      category = infrastructure_failure(e);
+      if (!category) throw;
+      detail = e.what();
+    }
+    spdlog::warn("generate-response {}: {}", ctx.job().id, detail);
+    throw std::runtime_error(*category);
+  });
 }
 
 }  // namespace drover::workers

@@ -39,8 +39,12 @@ struct document_search {
 // `api_receiver` names the API's own receiver: a delivery there is retried for hours, one
 // to a URL a user gave for seconds (delivery_policy.hpp).
 class address_policy;
+// When ai-processing is sharded (`ai_shards` shards), the delivery goes to the
+// webhook-delivery shard beside the job's own (app_queue::add_beside): one Redis node's
+// outage then fails only the chat jobs that live on it.
 processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks, const address_policy& api_receiver,
-                                      document_search* documents = nullptr, replication_options replication = {});
+                                      document_search* documents = nullptr, replication_options replication = {},
+                                      std::size_t ai_shards = 0);
 
 // webhook-delivery: POSTs data.payload as JSON to data.url, signed with the shared secret
 // as Standard Webhooks signs (webhook-id, webhook-timestamp, webhook-signature), within

@@ -301,7 +301,8 @@ void workers_app::start() {
   i.search_db = app::open_database(i.cfg.database_url);
   i.search = std::make_unique<document_search>(document_search{*i.search_db, i.search_pool});
   i.add("ai-processing",
-        generate_response_processor(*i.ai, i.webhooks, i.cfg.api_receiver, i.search.get(), i.cfg.replication),
+        generate_response_processor(*i.ai, i.webhooks, i.cfg.api_receiver, i.search.get(), i.cfg.replication,
+                                    i.cfg.shards.ai),
         i.cfg.ai_concurrency);
   i.add("document-processing", document_processing_processor(*i.documents_db, i.extractor), i.cfg.document_concurrency);
   i.add("webhook-delivery", webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations),

@@ -49,6 +49,16 @@ class app_queue {
   // queue ignores it) picks the shard, as sharded_queue::add.
   boost::asio::awaitable<job> add(std::string name, boost::json::value data, job_options opts = {},
                                   std::optional<std::string> key = std::nullopt);
+  // Adds a job on the shard in the same part of Redis Cluster's slots as shard `index` of
+  // a queue of `of_shards` shards (shard_name puts shard i of N in the i-th of N equal
+  // parts): shard `index` itself when this queue has as many shards. A job that a
+  // processor queues for the one it runs then lives on the same Redis node, so that a
+  // node's outage stops its own part of the work and no other. A plain queue adds as
+  // add() does.
+  boost::asio::awaitable<job> add_beside(std::string name, boost::json::value data, job_options opts, std::size_t index,
+                                         std::size_t of_shards);
+  // The shard add_beside() uses (0 for a plain queue).
+  std::size_t shard_beside(std::size_t index, std::size_t of_shards) const;
   // Adds the jobs in one pipeline (a sharded queue: one per shard, each job on a shard as
   // add() without a key would pick); returns them in order, with their app ids. An error
   // concerns every job of the call, as queue::add_bulk.
