@@ -80,6 +80,8 @@ int run_dlq(const dlq_flags& f) {
   net::co_spawn(io, body(), [&](std::exception_ptr e) {
     failure = e;
     d.close();
+    // Behind Sentinel a watch on the sentinels keeps io busy after close: the command ends here.
+    io.stop();
   });
   io.run();
   if (failure) std::rethrow_exception(failure);

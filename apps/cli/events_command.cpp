@@ -11,6 +11,7 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <vector>
@@ -88,18 +89,31 @@ int run_events(const events_flags& c) {
   bool stopping = false;
   auto stop = [&] {
     stopping = true;
-    signals.cancel();
     for (auto& r : readers) r->close();
   };
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) stop();
-  });
+  // The first signal closes the readers; a second one ends the command at once.
+  std::function<void()> on_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      if (stopping) {
+        io.stop();
+        return;
+      }
+      stop();
+      on_signal();
+    });
+  };
+  on_signal();
   std::exception_ptr failure;
+  std::size_t reading = readers.size();
   for (std::size_t i = 0; i < readers.size(); ++i) {
     net::co_spawn(io, print_events(*readers[i], stopping, c.common.shards > 0 ? names[i] : std::string()),
                   [&](std::exception_ptr e) {
                     if (e && !failure) failure = e;
                     if (e) stop();
+                    // Done when every reader is: behind Sentinel a watch on the sentinels
+                    // would keep io busy for ever.
+                    if (--reading == 0) io.stop();
                   });
   }
   io.run();

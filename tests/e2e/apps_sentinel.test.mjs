@@ -154,3 +154,27 @@ test('sentinels that want a password: REDIS_SENTINEL_PASSWORD, and it is in no l
   assert.match(wrong.stderr, /WRONGPASS/);
   assert.ok(!wrong.stderr.includes(wrongPassword), wrong.stderr);
 });
+
+test('CLI commands behind Sentinel end: dlq prints and exits, events stops on SIGINT', { timeout: 60000 }, async () => {
+  const set = await startSentinelSet();
+  // The sentinels' watch for a new master must not keep a one-shot command alive.
+  for (const action of ['list', 'requeue-all']) {
+    const started = Date.now();
+    const r = await runDrover(['dlq', action, '--queue', 'ai-processing', '--redis', set.url], { timeout: 10000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '[]');
+    assert.ok(Date.now() - started < 8000, `dlq ${action} took ${Date.now() - started} ms`);
+  }
+  const { spawn } = await import('node:child_process');
+  const { DROVER_BIN } = await import('../interop/support.mjs');
+  const events = spawn(DROVER_BIN, ['events', '--queue', 'q', '--redis', set.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  events.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => events.on('exit', (code, signal) => resolve({ code, signal })));
+  await waitFor(() => /sentinels name/.test(stderr), { timeout: 10000, what: `events to reach the master (${stderr})` });
+  await sleep(300);
+  events.kill('SIGINT');
+  const outcome = await Promise.race([exited, sleep(5000).then(() => 'still running')]);
+  if (outcome === 'still running') events.kill('SIGKILL');
+  assert.deepEqual(outcome, { code: 0, signal: null }, stderr);
+});
