@@ -5,15 +5,17 @@
 #include <cstddef>
 #include <string_view>
 
+#include <drover_app/utf8.hpp>
+
 namespace drover::api {
 
 // In bytes; longer ids are refused with 400.
 inline constexpr std::size_t max_id_chars = 200;
 
 // Whether a client may name a conversation `id`: what POST /api/chat/send accepts as a
-// string, 1 to max_id_chars bytes and no NUL (PostgreSQL cannot store it).
+// string, 1 to max_id_chars bytes of UTF-8 and no NUL (PostgreSQL cannot store either).
 inline bool valid_conversation_id(std::string_view id) {
-  return !id.empty() && id.size() <= max_id_chars && id.find('\0') == std::string_view::npos;
+  return !id.empty() && id.size() <= max_id_chars && id.find('\0') == std::string_view::npos && app::is_utf8(id);
 }
 
 }  // namespace drover::api

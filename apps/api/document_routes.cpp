@@ -40,12 +40,16 @@ std::optional<std::string> query_param(const request& req, std::string_view name
   auto params = url->params();
   auto it = params.find(name);
   if (it == params.end()) return std::nullopt;
-  return std::string((*it).value);
+  std::string value((*it).value);
+  if (!drover::app::is_utf8(value)) {
+    throw http_error(http::status::bad_request, "Query parameter '" + std::string(name) + "' is not valid UTF-8");
+  }
+  return value;
 }
 
 // Ids we hand out are hex; conversation ids are the chat's (any printable text).
 bool valid_id(std::string_view id) {
-  if (id.empty() || id.size() > max_id_chars) return false;
+  if (id.empty() || id.size() > max_id_chars || !drover::app::is_utf8(id)) return false;
   return std::all_of(id.begin(), id.end(), [](unsigned char c) { return c > 0x20 && c != 0x7f; });
 }
 
@@ -65,11 +69,13 @@ std::optional<std::string> disposition_filename(std::string_view header) {
   return std::string(v.substr(0, v.find(';')));
 }
 
-// Only the last path component, without control characters, at most 255 bytes.
+// Only the last path component, without control characters, at most 255 bytes cut on a
+// character's end; 400 for a name that is not UTF-8 (a database storing text refuses it).
 std::string safe_filename(std::string name) {
+  if (!drover::app::is_utf8(name)) throw http_error(http::status::bad_request, "The file name is not valid UTF-8");
   if (auto slash = name.find_last_of("/\\"); slash != std::string::npos) name.erase(0, slash + 1);
   std::erase_if(name, [](unsigned char c) { return c < 0x20 || c == 0x7f; });
-  if (name.size() > 255) name.resize(255);
+  name = std::string(drover::app::utf8_prefix(name, 255));
   return name.empty() ? "upload" : name;
 }
 

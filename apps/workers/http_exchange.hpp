@@ -44,7 +44,9 @@ net::awaitable<http_response> exchange(Stream& stream, beast::tcp_stream& tcp, c
                                        std::optional<clock::time_point> deadline,
                                        const std::function<void(std::string_view)>& on_data) {
   http::request<http::string_body> msg{http::string_to_verb(req.method), t.path, 11};
-  msg.set(http::field::host, t.host);
+  // RFC 9110 7.2: the port unless it is the scheme's default; an IPv6 address in brackets.
+  const std::string host = t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host;
+  msg.set(http::field::host, t.port == (t.tls ? "443" : "80") ? host : host + ":" + t.port);
   msg.set(http::field::user_agent, "drover-workers");
   for (const auto& [k, v] : req.headers) msg.set(k, v);
   msg.body() = std::move(req.body);

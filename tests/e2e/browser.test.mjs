@@ -91,11 +91,17 @@ test('with AUTH_MODE=jwt the chat page asks for a token, keeps it for the tab, a
   await anonymous.goto(`${sys.base}/?conversation=jwt-page-0`);
   await anonymous.waitForSelector('#signin.shown', { timeout: 10000 });
 
-  // A token in the address: taken, removed from the address, used for the socket and the API.
+  // A token in the address: removed from the address and only offered, naming whose it is
+  // (a link must not sign anyone in unawares); once chosen, used for the socket and the API.
   const page = await browser.newPage();
   await page.goto(`${sys.base}/?conversation=jwt-page-1#token=${hs.token('paula')}`);
-  await page.waitForSelector('#conn.live', { timeout: 10000 });
+  await page.waitForSelector('#signin.shown', { timeout: 10000 });
   assert.equal(new URL(page.url()).hash, '', 'the token is gone from the address');
+  assert.match(await page.$eval('#offer', (el) => el.textContent), /signs you in as "paula"/);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('drover-token')), null, 'not used before it is chosen');
+  await page.click('#signin button');
+  await page.waitForSelector('#conn.live', { timeout: 10000 });
+  assert.equal(await page.$eval('#who', (el) => el.textContent), 'signed in as paula');
   await ask(page, 'Hello with a token');
   await page.waitForFunction((text) => {
     const all = document.querySelectorAll('.msg.assistant');

@@ -36,6 +36,8 @@ for (const database of ['sqlite', 'postgres']) {
 
     // The model saw the assessment in the system prompt and the user's message.
     const prompt = sys.ai.requests.at(-1).body.messages;
+    // The Host header names the port (the model server is not on the scheme's default).
+    assert.equal(sys.ai.requests.at(-1).headers.host, new URL(sys.ai.url).host);
     assert.equal(prompt[0].role, 'system');
     assert.match(prompt[0].content, /beginner/);
     assert.equal(prompt.at(-1).content, 'What is a queue?');

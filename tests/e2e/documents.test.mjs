@@ -107,6 +107,18 @@ for (const database of ['sqlite', 'postgres']) {
     const other = await postJSON(sys.base, '/api/chat/send', { conversationId: 'elsewhere', userId: 'u1', message: 'zeppelin maintenance?' });
     await waitForJob(sys.base, other.body.jobId);
     assert.doesNotMatch(sys.ai.requests.at(-1).body.messages[0].content, /Zeppelin/);
+
+    // Names and ids that are not UTF-8 are a 400 (the database stores text), and a long
+    // name is cut on a character's end: 127 'é' are 254 bytes.
+    for (const query of ['?filename=%FF.txt', '?conversationId=%FFconv', '?filename=a.txt&conversationId=%C3']) {
+      const refused = await upload(sys.base, 'text', 'text/plain', query);
+      assert.equal(refused.status, 400, `${query}: ${JSON.stringify(refused.body)}`);
+      assert.match(refused.body.error, /not valid UTF-8|printable characters/);
+    }
+    assert.equal((await getJSON(sys.base, '/api/documents/%FF%FE')).status, 400);
+    const long = await upload(sys.base, 'Long names.', 'text/plain', `?filename=${'%C3%A9'.repeat(200)}.txt`);
+    assert.equal(long.status, 202, JSON.stringify(long.body));
+    assert.equal((await getJSON(sys.base, `/api/documents/${long.body.documentId}`)).body.filename, 'é'.repeat(127));
   });
 }
 

@@ -3,6 +3,10 @@
 
 #include <stdexcept>
 
+#include <drover_app/utf8.hpp>
+
+#include "api/http_error.hpp"
+
 namespace drover::api {
 
 const std::string& route_request::param(std::string_view name) const {
@@ -15,7 +19,12 @@ const std::string& route_request::param(std::string_view name) const {
 std::optional<std::string> route_request::query(std::string_view name) const {
   auto it = url.params().find(name);
   if (it == url.params().end()) return std::nullopt;
-  return std::string((*it).value);
+  std::string value((*it).value);
+  // Decoded from %XX: any bytes, which a database storing text refuses.
+  if (!app::is_utf8(value)) {
+    throw http_error(http::status::bad_request, "Query parameter '" + std::string(name) + "' is not valid UTF-8");
+  }
+  return value;
 }
 
 }  // namespace drover::api

@@ -45,7 +45,7 @@ struct route_request {
 
   // The value of the pattern part ":name"; throws std::out_of_range when the route has none.
   const std::string& param(std::string_view name) const;
-  // A query-string parameter, or std::nullopt.
+  // A query-string parameter, or std::nullopt; throws http_error 400 when it is not UTF-8.
   std::optional<std::string> query(std::string_view name) const;
 };
 

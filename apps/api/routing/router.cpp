@@ -6,6 +6,8 @@
 #include <optional>
 #include <utility>
 
+#include <drover_app/utf8.hpp>
+
 #include "api/http_error.hpp"
 #include "api/routing/gatekeeper.hpp"
 
@@ -62,6 +64,10 @@ net::awaitable<httpd::request_plan> router::plan(const httpd::request& header, s
     std::size_t next = 0;
     for (const auto& part : r.parts) {
       if (!part.empty() && part.front() == ':') params.emplace_back(part.substr(1), m.params[next++]);
+    }
+    // Decoded from %XX: any bytes, which a database storing text refuses.
+    for (const auto& [name, value] : params) {
+      if (!app::is_utf8(value)) throw http_error(http::status::bad_request, "The request path is not valid UTF-8");
     }
     auto who = co_await gate_.admit(r, header, client_address);
     httpd::request_plan p;

@@ -27,9 +27,12 @@ httpd::response reply(const httpd::request& req, http::status status, const char
   res.set(http::field::cache_control, "no-cache");
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Referrer-Policy", "no-referrer");  // tokens travel in URL fragments; keep URLs to ourselves
+  // No page of ours is framed by another site (clickjacking a send or a sign-in).
+  res.set(http::field::x_frame_options, "DENY");
   if (policy == page_policy::strict) {
-    res.set(http::field::x_frame_options, "DENY");
     res.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+  } else {
+    res.set("Content-Security-Policy", "frame-ancestors 'none'");
   }
   res.keep_alive(req.keep_alive());
   res.body() = std::move(body);

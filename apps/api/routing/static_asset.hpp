@@ -7,8 +7,9 @@
 
 namespace drover::api {
 
-// How strictly a page is fenced in: a dashboard page, which acts with an operator's
-// credentials, also refuses framing and any script or style from elsewhere.
+// How strictly a page is fenced in. No page may be framed by another site; a dashboard
+// page, which acts with an operator's credentials, also refuses any script or style from
+// elsewhere.
 enum class page_policy { plain, strict };
 
 // 200 with the embedded file `name` (its type from its extension, revalidated on every

@@ -8,26 +8,11 @@
 #include <ctime>
 
 #include "drover_app/logging/redact.hpp"
+#include "drover_app/utf8.hpp"
 
 namespace drover::app {
 
 namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  auto b = static_cast<unsigned char>(s[i]);
-  std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return 0;
-  }
-  // Overlong forms and surrogates are not valid either.
-  if (n == 2 && b < 0xC2) return 0;
-  auto b1 = static_cast<unsigned char>(s[i + 1]);
-  if (n == 3 && ((b == 0xE0 && b1 < 0xA0) || (b == 0xED && b1 >= 0xA0))) return 0;
-  if (n == 4 && ((b == 0xF0 && b1 < 0x90) || b > 0xF4 || (b == 0xF4 && b1 >= 0x90))) return 0;
-  return n;
-}
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';

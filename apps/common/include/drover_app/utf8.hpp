@@ -1,0 +1,48 @@
+// utf8.hpp - checking that text from outside is UTF-8 before it reaches a database that
+// stores text (PostgreSQL refuses other bytes) or a JSON reply, and cutting it on a
+// character's boundary. Header-only, as ascii.hpp.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace drover::app {
+
+// The length of the valid UTF-8 sequence at s[i], or 0 when it is not one (overlong forms
+// and surrogates included).
+constexpr std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto b = static_cast<unsigned char>(s[i]);
+  std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return 0;
+  }
+  if (n == 2 && b < 0xC2) return 0;
+  auto b1 = n > 1 ? static_cast<unsigned char>(s[i + 1]) : 0;
+  if (n == 3 && ((b == 0xE0 && b1 < 0xA0) || (b == 0xED && b1 >= 0xA0))) return 0;
+  if (n == 4 && ((b == 0xF0 && b1 < 0x90) || b > 0xF4 || (b == 0xF4 && b1 >= 0x90))) return 0;
+  return n;
+}
+
+constexpr bool is_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    auto n = utf8_sequence(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+// The longest start of the UTF-8 text `s` of at most `max_bytes` that ends on a
+// character's end.
+constexpr std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) {
+  std::size_t end = 0;
+  while (end < s.size()) {
+    auto n = utf8_sequence(s, end);
+    if (n == 0 || end + n > max_bytes) break;
+    end += n;
+  }
+  return s.substr(0, end);
+}
+
+}  // namespace drover::app
