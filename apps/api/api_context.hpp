@@ -35,6 +35,9 @@ struct api_context {
   socketio::server& sio;
   gatekeeper& gate;
   send_batches& sends;  // POST /api/chat/send's group commits
+  // ai-processing on a connection of its own, for /readyz: on the sends' connection a
+  // probe waits behind their replication WAITs and times out while Redis is fine.
+  app::app_queue& readiness;
 
   // Runs `work` (a named callable: see blocking_call.hpp) on the database pool.
   template <class F>

@@ -104,6 +104,7 @@ api_server::api_server(net::any_io_executor ex, api_config cfg)
       ai_queue_(ex, "ai-processing", cfg_.shards.ai, queue_options_for(cfg_)),
       webhook_queue_(ex, "webhook-delivery", cfg_.shards.webhooks, queue_options_for(cfg_)),
       documents_queue_(ex, "document-processing", cfg_.shards.documents, queue_options_for(cfg_)),
+      readiness_queue_(ex, "ai-processing", cfg_.shards.ai, queue_options_for(cfg_)),
       gate_(make_gatekeeper(ex, cfg_)),
       admin_(std::make_unique<admin_api>(ex, queue_options_for(cfg_), *gate_, discovery_)) {}
 
@@ -146,8 +147,9 @@ void api_server::start() {
   connectivity_.start();
 
   send_batches_ = std::make_unique<send_batches>(ex_, *db_, db_pool_, ai_queue_);
-  context_ = std::unique_ptr<api_context>(new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_,
-                                                          documents_queue_, *sio_, *gate_, *send_batches_});
+  context_ =
+      std::unique_ptr<api_context>(new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_,
+                                                   documents_queue_, *sio_, *gate_, *send_batches_, readiness_queue_});
   rooms_ = std::make_unique<room_access>(*context_);
 
   route_table table;
@@ -261,6 +263,7 @@ void api_server::stop() {
   ai_queue_.close();
   webhook_queue_.close();
   documents_queue_.close();
+  readiness_queue_.close();
 }
 
 std::uint16_t api_server::port() const { return http_ ? http_->port() : 0; }

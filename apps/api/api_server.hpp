@@ -90,6 +90,7 @@ class api_server {
   app::app_queue ai_queue_;
   app::app_queue webhook_queue_;  // read only: deliveries and their attempts
   app::app_queue documents_queue_;
+  app::app_queue readiness_queue_;  // /readyz's: a connection of its own (api_context)
   std::unique_ptr<gatekeeper> gate_;
   std::unique_ptr<socketio::server> sio_;
   std::vector<std::unique_ptr<job_event_relay>> relays_;  // ai-processing's, one per shard

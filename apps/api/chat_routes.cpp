@@ -431,7 +431,7 @@ net::awaitable<response> ready(api_context& app, route_request& r) {
   bool ok = true;
   std::string redis_state = "ok", db_state = "ok";
   try {
-    co_await app.ai_queue.is_paused();
+    co_await app.readiness.is_paused();
   } catch (const std::exception& e) {
     ok = false;
     redis_state = "unavailable";

@@ -257,6 +257,18 @@ redis_options redis_options::from_env() {
   redis_options o;
   if (const char* v = env("REDIS_URL")) {
     o = from_url(v);
+    // Two deployments named at once: neither may quietly win (the sentinels did, and the
+    // URL's host and REDIS_PASSWORD went unused without a word).
+    if (env("REDIS_SENTINELS") && o.sentinel.sentinels.empty()) {
+      throw error(errc::invalid_argument,
+                  "REDIS_URL names one Redis server and REDIS_SENTINELS names sentinels: set one of them (for "
+                  "sentinels in one variable, REDIS_URL=redis+sentinel://host:port,host:port/<master>)");
+    }
+    if (env("REDIS_CLUSTER_NODES") && o.cluster.seeds.empty()) {
+      throw error(errc::invalid_argument,
+                  "REDIS_URL names one Redis server and REDIS_CLUSTER_NODES names a cluster: set one of them (for a "
+                  "cluster in one variable, REDIS_URL=redis+cluster://host:port,host:port)");
+    }
   } else {
     if (const char* host = env("REDIS_HOST")) o.host = host;
     if (const char* port = env("REDIS_PORT")) o.port = parse_number<std::uint16_t>(port, "port", "REDIS_PORT");

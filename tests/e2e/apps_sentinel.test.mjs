@@ -178,3 +178,26 @@ test('CLI commands behind Sentinel end: dlq prints and exits, events stops on SI
   if (outcome === 'still running') events.kill('SIGKILL');
   assert.deepEqual(outcome, { code: 0, signal: null }, stderr);
 });
+
+test('/readyz answers at once while sends wait for a replica that does not confirm', { timeout: 90000 }, async () => {
+  const set = await startSentinelSet();
+  const sys = await startSystem({ redis: {}, env: { ...set.env, REDIS_REPLICATION_TIMEOUT_MS: '500' } });
+  await chatRoundTrip(sys, 'ready-first', 'before the replica stops');
+  set.replica.proc.kill('SIGSTOP');
+  try {
+    // Every send waits up to 500 ms for the replica (and is refused); the probe has a
+    // connection of its own, so it does not queue behind their WAITs.
+    const sends = Array.from({ length: 10 }, (_, i) =>
+      postJSON(sys.base, '/api/chat/send', { conversationId: `ready-${i}`, userId: 'u1', message: 'waits' }));
+    await sleep(100);
+    const started = Date.now();
+    const ready = await getJSON(sys.base, '/readyz');
+    const took = Date.now() - started;
+    assert.equal(ready.status, 200, JSON.stringify(ready.body));
+    assert.equal(ready.body.redis, 'ok');
+    assert.ok(took < 900, `/readyz took ${took} ms`);
+    for (const r of await Promise.all(sends)) assert.equal(r.status, 503, JSON.stringify(r.body));
+  } finally {
+    set.replica.proc.kill('SIGCONT');
+  }
+});

@@ -4,6 +4,8 @@
 // event relay's stream positions.
 #include "db/migrations.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 
 namespace drover::app::detail {
@@ -216,5 +218,14 @@ constexpr std::array all = {
 }  // namespace
 
 std::span<const migration> migrations() { return all; }
+
+void warn_if_schema_is_newer(int newest_applied) {
+  const int known = all.back().version;
+  if (newest_applied <= known) return;
+  spdlog::warn(
+      "database: its schema is at version {}, newer than this drover's latest ({}): a newer drover migrated it; "
+      "run that version, or check its release notes before running this one",
+      newest_applied, known);
+}
 
 }  // namespace drover::app::detail

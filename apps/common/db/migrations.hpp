@@ -20,4 +20,10 @@ struct migration {
 // that has shipped (databases record only the version they applied).
 std::span<const migration> migrations();
 
+// Says in the log when the database holds a schema version newer than this build knows
+// (a newer drover migrated it, and this one was rolled back or started beside it): this
+// build does not refuse to run, as newer migrations only add, but what it reads and
+// writes may not be all the schema expects.
+void warn_if_schema_is_newer(int newest_applied);
+
 }  // namespace drover::app::detail

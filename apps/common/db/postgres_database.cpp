@@ -401,6 +401,8 @@ std::vector<int> postgres_database::migrate() {
       tx.commit();
       applied.push_back(m.version);
     }
+    pqxx::nontransaction read(c);
+    warn_if_schema_is_newer(read.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")[0][0].as<int>());
     return applied;
   });
 }

@@ -93,6 +93,8 @@ std::vector<int> sqlite_database::migrate() {
       tx.commit();
       applied.push_back(m.version);
     }
+    sqlite_query newest(conn_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", "reading the schema version");
+    if (newest.next()) warn_if_schema_is_newer(static_cast<int>(newest.int64(0)));
   });
   return applied;
 }

@@ -357,6 +357,17 @@ TEST(redis_options, from_env_reads_tls_and_sentinel_variables) {
     EXPECT_EQ(o.port, 7000);
     EXPECT_EQ(o.password, "pw");
   }
+  // REDIS_URL naming one server beside sentinels or cluster nodes: refused, naming both
+  // (the sentinels used to win without a word).
+  for (const char* topology : {"REDIS_SENTINELS", "REDIS_CLUSTER_NODES"}) {
+    scoped_env env({{"REDIS_URL", "redis://one:6379"}, {topology, "s1:1"}, {"REDIS_SENTINEL_MASTER", "m"}});
+    try {
+      redis_options::from_env();
+      ADD_FAILURE() << topology << " beside REDIS_URL was accepted";
+    } catch (const error& e) {
+      EXPECT_NE(std::string(e.what()).find(topology), std::string::npos) << e.what();
+    }
+  }
   for (auto vars : {std::pair<const char*, const char*>{"REDIS_SENTINELS", "s1:1"},
                     std::pair<const char*, const char*>{"REDIS_TLS", "sometimes"},
                     std::pair<const char*, const char*>{"REDIS_TLS_KEY_FILE", "/k.pem"}}) {

@@ -1,9 +1,18 @@
-// migrations_test.cpp - the migration list is well formed (migrations.cpp).
+// migrations_test.cpp - the migration list is well formed (migrations.cpp), and a schema
+// newer than this build is said in the log when the database is migrated.
 #include "db/migrations.hpp"
 
-#include <gtest/gtest.h>
+#include <drover_app/db/database.hpp>
 
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <sstream>
 #include <string>
+
+#include "support/temp_dir.hpp"
 
 namespace drover::app::detail {
 namespace {
@@ -17,6 +26,23 @@ TEST(migrations, versions_ascend_from_one_and_both_backends_have_sql) {
     EXPECT_FALSE(std::string(m.postgres_sql).empty()) << m.version;
   }
   EXPECT_GE(expected, 2);
+}
+
+TEST(migrations, a_schema_newer_than_this_build_is_said_in_the_log) {
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_st>(log)));
+  test::temp_dir dir;
+  const auto path = dir / "drover.db";
+  open_database(path)->migrate();
+  EXPECT_EQ(log.str().find("newer than this drover"), std::string::npos) << log.str();
+  // A newer drover's migration, as the sqlite3 shell (a dependency of the tests) writes it.
+  ASSERT_EQ(std::system(("sqlite3 " + path + " 'INSERT INTO schema_migrations VALUES (99, 0)'").c_str()), 0);
+  open_database(path)->migrate();
+  spdlog::set_default_logger(previous);
+  EXPECT_NE(log.str().find("its schema is at version 99, newer than this drover's latest"), std::string::npos)
+      << log.str();
 }
 
 }  // namespace
