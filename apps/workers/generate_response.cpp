@@ -34,6 +34,10 @@ namespace {
 // How long a second completion of a chat job is kept from queueing its webhook again.
 constexpr std::int64_t delivery_dedup_ttl_ms = 24 * 3600 * 1000;
 
+// How often an answer's delivery is queued again when Redis or its replicas did not
+// confirm it (pauses of 0.2, 0.4, 0.8, 1.6, 2... s: about 7 s in all) before the attempt fails.
+constexpr int delivery_add_tries = 6;
+
 std::string text_field(const json::object& o, const char* name) {
   auto* v = o.if_contains(name);
   if (!v) return {};
@@ -263,12 +267,34 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       const auto& queue_key = ctx.queue_key();
       const auto own_queue = std::string_view(queue_key).substr(queue_key.rfind(':') + 1);
       const auto own_shard = ai_shards > 0 ? app::shard_index_of(own_queue, "ai-processing") : std::nullopt;
-      if (own_shard) {
-        auto add = webhooks.add_beside(delivery_name, delivery_value, opts, *own_shard, ai_shards);
-        co_await std::move(add);
-      } else {
-        auto add = webhooks.add(delivery_name, delivery_value, opts, dedup_id);
-        co_await std::move(add);
+      // The answer is paid for: an add that Redis or its replicas did not confirm is tried
+      // again here for a while (the deduplication id makes a repeat return the delivery
+      // that may have landed) rather than failing the attempt, whose retry would ask the
+      // model again and could end "failed" although the answer was delivered.
+      net::steady_timer pause_timer(ex);
+      std::chrono::milliseconds pause{200};
+      for (int tries = 1;; ++tries) {
+        std::optional<drover::error> unconfirmed;
+        try {
+          if (own_shard) {
+            auto add = webhooks.add_beside(delivery_name, delivery_value, opts, *own_shard, ai_shards);
+            co_await std::move(add);
+          } else {
+            auto add = webhooks.add(delivery_name, delivery_value, opts, dedup_id);
+            co_await std::move(add);
+          }
+        } catch (const drover::error& e) {
+          const bool worth_again =
+              e.is(errc::not_replicated) || e.is(errc::redis_unavailable) || e.is(errc::redis_timeout);
+          if (!worth_again || tries == delivery_add_tries || ctx.cancel_reason() != cancellation::none) throw;
+          unconfirmed = e;
+        }
+        if (!unconfirmed) break;
+        spdlog::warn("generate-response {}: queueing the answer's delivery (try {} of {}): {}", j.id, tries,
+                     delivery_add_tries, unconfirmed->what());
+        pause_timer.expires_after(pause);
+        co_await pause_timer.async_wait(net::use_awaitable);
+        pause = std::min(pause * 2, std::chrono::milliseconds(2000));
       }
     }
     co_return out_value;

@@ -100,9 +100,11 @@ class job_context {
  public:
   virtual ~job_context() = default;
   virtual const drover::job& job() const = 0;
-  // Sets the job's progress and emits a `progress` event.
+  // Sets the job's progress and emits a `progress` event. While Redis is away it waits
+  // and tries again, for up to lock_duration; then, or once the worker closes, it throws
+  // drover::error (redis_unavailable or redis_timeout).
   virtual boost::asio::awaitable<void> update_progress(boost::json::value progress) = 0;
-  // Appends a line to the job's log.
+  // Appends a line to the job's log; waits while Redis is away as update_progress does.
   virtual boost::asio::awaitable<void> log(std::string line) = 0;
   // Renews the job's lock for `duration` from now (Node's job.extendLock(token, duration)):
   // for a step known to outlast lock_duration. The worker's own renewal then waits until
@@ -133,7 +135,8 @@ class blocking_job_context {
  public:
   virtual ~blocking_job_context() = default;
   virtual const drover::job& job() const = 0;
-  // Both wait until Redis has the update; they throw drover::error on failure.
+  // Both wait until Redis has the update, trying again while Redis is away as
+  // job_context's do; they throw drover::error on failure.
   virtual void update_progress(boost::json::value progress) = 0;
   virtual void log(std::string line) = 0;
   // As job_context::extend_lock; waits for Redis's answer.

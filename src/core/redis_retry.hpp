@@ -6,8 +6,9 @@
 // still holds and losing the outcome would run the job twice; a final failure's
 // dead-letter copy rides in the same call), adding a scheduler's next job
 // (worker/scheduler_iteration.cpp: give_up) and handing back what a finish whose reply
-// was lost fetched (worker/lost_fetch.cpp: give_up). Their deadline is one lock
-// duration: after it the stalled check owns the job.
+// was lost fetched (worker/lost_fetch.cpp: give_up), and a processor's progress and log
+// lines (worker/job_runner.cpp: give_up). Their deadline is one lock duration: after it
+// the stalled check owns the job.
 //
 // Coroutine rules (GCC 12 and lifetimes; also in docs/contributing.md):
 // - The attempt is taken by lvalue reference, so it must be a named local: GCC 12

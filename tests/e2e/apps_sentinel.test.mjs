@@ -201,3 +201,30 @@ test('/readyz answers at once while sends wait for a replica that does not confi
     set.replica.proc.kill('SIGCONT');
   }
 });
+
+test('an answer whose delivery the replica confirms late is queued again, not asked of the model again', { timeout: 90000 }, async () => {
+  const set = await startSentinelSet();
+  const sys = await startSystem({ redis: {}, env: { ...set.env, REDIS_REPLICATION_TIMEOUT_MS: '500' } });
+  const message = '[trickle] an answer worth keeping';
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'late-replica', userId: 'u1', message });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  // The model streams for about 2.4 s; the replica stops meanwhile, so the delivery's add
+  // is not confirmed at first, and comes back a few seconds later.
+  await sleep(300);
+  set.replica.proc.kill('SIGSTOP');
+  try {
+    await sleep(4000);
+  } finally {
+    set.replica.proc.kill('SIGCONT');
+  }
+  const done = await waitForJob(sys.base, sent.body.jobId, 30000);
+  assert.equal(done.status, 'completed', JSON.stringify(done));
+  const asked = sys.ai.requests.filter((r) => r.body.messages?.at(-1)?.content === message).length;
+  assert.equal(asked, 1, 'the model was asked once');
+  assert.match(sys.workers.output, /queueing the answer's delivery \(try 1 of/, 'the add was refused at first');
+  const answers = async () => (await getJSON(sys.base, '/api/conversations/late-replica/messages')).body.messages
+    .filter((m) => m.role === 'assistant').length;
+  await waitFor(async () => (await answers()) === 1, { what: 'the answer delivered' });
+  await sleep(500);
+  assert.equal(await answers(), 1, 'delivered once');
+});

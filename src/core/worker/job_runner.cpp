@@ -50,6 +50,21 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+// A processor's progress and log lines wait while Redis is away (redis_retry.hpp), for up
+// to one lock duration, after which the stalled check owns the job anyway: a blip must
+// not fail a job from inside its processor, which rarely catches these. The last error
+// is thrown when Redis stays away, or the worker closes meanwhile.
+template <class Call>
+net::awaitable<void> run_while_redis_away(worker_state& w, Call call) {
+  auto attempt = [&]() -> net::awaitable<void> {
+    Call copy = call;
+    co_await scripts::run(*w.conn, std::move(copy));
+  };
+  const auto deadline = clock::now() + w.opts.lock_duration;
+  auto tried = co_await retry_while_redis_away(w.stop, deadline, on_close::give_up, attempt);
+  if (!tried.value) throw *tried.last_error;
+}
+
 class async_context final : public job_context {
  public:
   async_context(worker_state& w, const drover::job& j, const std::atomic<cancellation>& why)
@@ -58,12 +73,12 @@ class async_context final : public job_context {
   cancellation cancel_reason() const override { return why_.load(); }
   net::awaitable<void> update_progress(json::value progress) override {
     auto call = scripts::update_progress::of(w_.keys, job_.id, drover::serialize_json(progress));
-    co_await scripts::run(*w_.conn, std::move(call));
+    co_await run_while_redis_away(w_, std::move(call));
     notify(w_, "progress", w_.events.progress, job_.id, progress);
   }
   net::awaitable<void> log(std::string line) override {
     auto call = scripts::add_log::of(w_.keys, job_.id, std::move(line), job_.opts.keep_logs);
-    co_await scripts::run(*w_.conn, std::move(call));
+    co_await run_while_redis_away(w_, std::move(call));
   }
   // Flows.
   std::string queue_key() const override { return w_.keys.qualified(); }
@@ -87,14 +102,14 @@ class async_context final : public job_context {
 // may stop waiting for them and go on (see pool_context::hop).
 net::awaitable<void> send_progress(std::shared_ptr<worker_state> w, std::string id, json::value progress) {
   auto call = scripts::update_progress::of(w->keys, id, drover::serialize_json(progress));
-  co_await scripts::run(*w->conn, std::move(call));
+  co_await run_while_redis_away(*w, std::move(call));
   notify(*w, "progress", w->events.progress, id, progress);
 }
 
 net::awaitable<void> send_log(std::shared_ptr<worker_state> w, std::string id, std::string line,
                               std::optional<std::int64_t> keep_logs) {
   auto call = scripts::add_log::of(w->keys, std::move(id), std::move(line), keep_logs);
-  co_await scripts::run(*w->conn, std::move(call));
+  co_await run_while_redis_away(*w, std::move(call));
 }
 
 net::awaitable<void> send_extend_lock(std::shared_ptr<worker_state> w, std::string id,

@@ -134,3 +134,47 @@ TEST_F(processor_outcomes_test, a_job_started_too_often_fails_without_running) {
 
 }  // namespace
 }  // namespace drover
+
+namespace drover {
+namespace {
+
+// A processor rarely catches a failed progress update or log line: while Redis is away
+// they wait (up to a lock duration) instead of failing the job from inside it.
+TEST_F(processor_outcomes_test, progress_and_logs_wait_while_redis_is_away_instead_of_failing_the_job) {
+  DROVER_SKIP_ON_CLUSTER("a redis-server of its own, frozen for a while");
+  test::redis_server server;
+  std::atomic<bool> started{false}, frozen{false};
+  auto proc = processor::async([&](job_context& ctx) -> net::awaitable<json::value> {
+    started = true;
+    while (!frozen) co_await test::sleep_ms(20);
+    co_await ctx.update_progress(json::value(50));
+    std::string line = "after the outage";
+    co_await ctx.log(std::move(line));
+    co_return "done";
+  });
+  auto opts = wopts();
+  opts.redis = server.options();
+  opts.redis.command_timeout = 300ms;
+  const queue_options own{"bull", server.options()};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, own);
+    auto j = co_await q.add("through-an-outage", json::object{});
+    test::worker_thread w(name, proc, opts);
+    EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> { co_return started.load(); }));
+    server.freeze();
+    frozen = true;
+    co_await test::sleep_ms(1200);
+    server.thaw();
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::completed); }, 10s));
+    auto done = co_await q.get_job(j.id);
+    DROVER_CO_ASSERT_TRUE(done.has_value());
+    EXPECT_EQ(done->progress, 50);
+    EXPECT_EQ(done->attempts_made, 1);
+    auto [logs, count] = co_await q.get_job_logs(j.id);
+    EXPECT_EQ(logs, std::vector<std::string>{"after the outage"});
+    q.close();
+  });
+}
+
+}  // namespace
+}  // namespace drover
