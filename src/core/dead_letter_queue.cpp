@@ -2,6 +2,9 @@
 #include "drover/dead_letter_queue.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <optional>
 
 #include "core/add_job.hpp"
 #include "core/dead_letter_format.hpp"
@@ -40,7 +43,20 @@ dead_letter read_entry(const job& e) {
   d.name = e.name;
   if (const auto* data = envelope->if_contains(detail::dead_letter_data_key)) d.data = *data;
   if (const auto* o = origin->get_object().if_contains("opts"); o && o->is_object()) {
-    d.opts = job_options::from_json(*o);
+    // Read as a stored job's options are, leniently: they passed the producer's checks
+    // once, and Node accepts some that drover's producer refuses (removeOnComplete: -1).
+    d.opts = job_options::from_stored(o->get_object());
+    for (const char* dropped : {"deduplication", "jobId", "timestamp", "delay"}) d.opts.extra.erase(dropped);
+  }
+  // A flow's child: a copy would be a second child of the parent, which would go on
+  // waiting for the original. Retrying the original releases the parent as Node does.
+  if (d.opts.extra.contains("parent")) {
+    const auto* id = origin->get_object().if_contains("jobId");
+    throw error(
+        errc::invalid_argument,
+        fmt::format("dead letter {} is a child of a flow: a copy would leave its parent waiting for the "
+                    "original; retry the original instead (job {} of queue {}: drover queue retry)",
+                    e.id, id && id->is_string() ? std::string(id->get_string()) : std::string("?"), d.source_queue));
   }
   // A new run of the job: a new id, now, and no deduplication that would swallow it.
   d.opts.job_id.reset();
@@ -48,6 +64,14 @@ dead_letter read_entry(const job& e) {
   d.opts.delay.reset();
   d.opts.deduplication = {};
   return d;
+}
+
+// Whether the entry's job was a flow's child (its options name a parent).
+bool is_flow_child(const job& e) {
+  const json::object* envelope = e.data.if_object();
+  const json::value* origin = envelope ? envelope->if_contains(detail::dead_letter_origin_key) : nullptr;
+  const json::value* opts = origin && origin->is_object() ? origin->get_object().if_contains("opts") : nullptr;
+  return opts && opts->is_object() && opts->get_object().contains("parent");
 }
 
 }  // namespace
@@ -94,18 +118,27 @@ net::awaitable<job> dead_letter_queue::requeue(std::string id) {
 
 net::awaitable<std::vector<job>> dead_letter_queue::requeue_all() {
   std::vector<job> added;
-  // Oldest first, in pages, until none is left; an entry that cannot be requeued
-  // stops the run with its error rather than being skipped in silence.
+  // Oldest first, in pages, until none is left but the flows' children, which stay (each
+  // said in the log: retrying their original is the way back); any other entry that
+  // cannot be requeued stops the run with its error rather than being skipped in silence.
+  std::int64_t kept = 0;
   for (;;) {
-    auto page = co_await list(0, 99);
+    auto page = co_await list(kept, kept + 99);
     if (page.empty()) break;
     for (auto& e : page) {
+      std::optional<error> refused;
       try {
         auto j = co_await requeue(e.id);
         added.push_back(std::move(j));
       } catch (const error& ex) {
         // Requeued by someone else meanwhile: nothing to do for it here.
-        if (!ex.is(errc::job_not_found)) throw;
+        if (ex.is(errc::job_not_found)) continue;
+        if (!ex.is(errc::invalid_argument) || !is_flow_child(e)) throw;
+        refused = ex;
+      }
+      if (refused) {
+        spdlog::warn("{}: {}", dlq_.name(), refused->what());
+        ++kept;
       }
     }
   }

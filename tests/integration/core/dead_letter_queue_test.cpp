@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <fmt/format.h>
 
 #include <atomic>
 
@@ -234,6 +235,55 @@ TEST_F(dead_letter_queue_test, requeue_sends_an_entry_back_to_its_source_queue) 
       refused = e.is(errc::invalid_argument);
     }
     EXPECT_TRUE(refused);
+    raw.close();
+    dlq.close();
+    q.close();
+  });
+}
+
+}  // namespace
+}  // namespace drover
+
+namespace drover {
+namespace {
+
+// Entries as a worker writes them for jobs Node added: options drover's producer would
+// refuse (removeOnComplete -1 keeps every job in BullMQ) requeue as they are, and a flow's
+// child is not copied (its parent would wait for the original for ever): requeue says
+// to retry the original, requeue_all leaves it and goes on.
+TEST_F(dead_letter_queue_test, entries_of_node_jobs_requeue_and_flow_children_are_left_to_a_retry) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    dead_letter_queue dlq(io.get_executor(), dlq_name, qopts());
+    queue raw(io.get_executor(), dlq_name, qopts());
+    auto entry = [&](const char* id, const char* opts) {
+      return json::parse(
+          fmt::format(R"({{"data":{{"n":1}},"deadLetter":{{"queue":"{}","jobId":"{}","opts":{}}}}})", name, id, opts));
+    };
+    json::value node_job = entry("7", R"({"attempts":2,"removeOnComplete":-1,"stackTraceLimit":-1})");
+    auto plain = co_await raw.add("from-node", node_job);
+    json::value child_job = entry("8", R"({"attempts":1,"parent":{"id":"p1","queue":"bull:parents"}})");
+    auto child = co_await raw.add("child", child_job);
+
+    auto requeued = co_await dlq.requeue(plain.id);
+    EXPECT_EQ(requeued.opts.remove_on_complete, json::value(-1));
+    EXPECT_EQ(co_await q.get_job_state(requeued.id), job_state::waiting);
+
+    std::string refusal;
+    try {
+      co_await dlq.requeue(child.id);
+    } catch (const error& e) {
+      if (e.is(errc::invalid_argument)) refusal = e.what();
+    }
+    EXPECT_NE(refusal.find("child of a flow"), std::string::npos) << refusal;
+    EXPECT_NE(refusal.find("job 8 of queue " + name), std::string::npos) << refusal;
+
+    json::value again = entry("9", R"({"attempts":1})");
+    co_await raw.add("after", again);
+    auto all = co_await dlq.requeue_all();
+    EXPECT_EQ(all.size(), 1u);  // "after"; the child stays
+    EXPECT_EQ(co_await dlq.count(), 1);
+    EXPECT_EQ((co_await q.get_job_counts())["waiting"], 2);
     raw.close();
     dlq.close();
     q.close();
