@@ -78,6 +78,8 @@ api_config api_config::from_env() {
   if (const char* v = env("BODY_LIMIT")) c.body_limit = app::env_number<std::size_t>("BODY_LIMIT", v);
   if (const char* v = env("DOCUMENT_MAX_BYTES"))
     c.document_limit = app::env_number<std::size_t>("DOCUMENT_MAX_BYTES", v);
+  if (const char* v = env("DOCUMENT_QUOTA_BYTES"))
+    c.document_quota = app::env_number<std::int64_t>("DOCUMENT_QUOTA_BYTES", v);
   if (const char* v = env("DATABASE_URL")) c.database_url = v;
   if (const char* v = env("PUBLIC_URL")) c.public_url = v;
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;

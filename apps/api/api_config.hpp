@@ -67,6 +67,10 @@ struct api_config {
   std::uint16_t port = 5000;                      // PORT
   std::size_t body_limit = 1024 * 1024;           // BODY_LIMIT: larger requests get 413
   std::size_t document_limit = 20 * 1024 * 1024;  // DOCUMENT_MAX_BYTES: larger uploads get 413
+  // DOCUMENT_QUOTA_BYTES: what one user's uploads may take in all (0: no limit); an upload
+  // past it gets 413 until the user deletes documents. The rate limits bound how fast a
+  // user stores, this how much.
+  std::int64_t document_quota = 500LL * 1024 * 1024;
   std::chrono::milliseconds read_timeout{15000};  // a request must arrive within this
   std::chrono::milliseconds idle_timeout{60000};  // keep-alive connections close after this
   std::string prefix = "bull";

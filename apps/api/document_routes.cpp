@@ -165,6 +165,20 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
       if (!holder || !r.who.owns(*holder)) throw http_error(http::status::not_found, "Conversation not found");
     }
 
+    if (!owner.empty() && app.cfg.document_quota > 0) {
+      // Checked before the bytes are stored; uploads at the same moment may pass it
+      // together, by at most the upload rate limit's burst.
+      auto sum = [db, owner]() { return db->stored_document_bytes(owner); };
+      const auto stored = co_await app.in_db(sum);
+      const auto size = static_cast<std::int64_t>(in.bytes.size());
+      if (stored + size > app.cfg.document_quota) {
+        throw http_error(http::status::payload_too_large,
+                         fmt::format("Your documents take {} of your {} bytes; this one ({} bytes) does not fit: "
+                                     "delete some (DELETE /api/documents/:documentId)",
+                                     stored, app.cfg.document_quota, size));
+      }
+    }
+
     drover::app::document doc;
     doc.id = new_document_id();
     if (!owner.empty()) doc.user_id = owner;
@@ -287,6 +301,33 @@ net::awaitable<response> get(api_context& app, route_request& r) {
 
 }  // namespace
 
+// DELETE /api/documents/:documentId: the document, its bytes and its chunks go (which
+// frees its share of the storage quota); its processing job, when it has not ended, is
+// cancelled. 404 for someone else's, as for a read.
+net::awaitable<response> remove(api_context& app, route_request& r) {
+  std::string id = r.param("documentId");
+  if (!valid_id(id)) throw http_error(http::status::bad_request, "Malformed document id");
+  auto* db = &app.db;
+  auto read = [db, id]() { return db->get_document(id); };
+  auto doc = co_await app.in_db(read, db_deadline);
+  if (!doc || !r.who.owns(doc->user_id.value_or(""))) throw document_not_found();
+  auto erase = [db, id]() { return db->delete_document(id); };
+  const bool deleted = co_await app.in_db(erase, db_deadline);
+  if (!deleted) throw document_not_found();
+  // A job still waiting goes; a running one is stopped, and finds the document gone.
+  try {
+    std::string job_id = doc->job_id;
+    std::string reason = "document deleted";
+    co_await app.documents_queue.cancel(job_id, reason);
+  } catch (const std::exception& e) {
+    spdlog::warn("DELETE /api/documents/{}: job {} not cancelled: {}", id, doc->job_id, e.what());
+  }
+  json::object out;
+  out["id"] = id;
+  out["deleted"] = true;
+  co_return json_response(r.req, http::status::ok, out);
+}
+
 void add_document_routes(route_table& table, api_context& app) {
   using v = http::verb;
   auto& uploads =
@@ -294,6 +335,8 @@ void add_document_routes(route_table& table, api_context& app) {
   uploads.budget = route_budget::upload;
   uploads.upload_limit = upload_body_limit(app.cfg.document_limit);
   table.add(v::get, "/api/documents/:documentId", route_access::user, [&app](route_request& r) { return get(app, r); });
+  table.add(v::delete_, "/api/documents/:documentId", route_access::user,
+            [&app](route_request& r) { return remove(app, r); });
 }
 
 }  // namespace drover::api

@@ -521,3 +521,28 @@ test("the dashboard's event stream throttles failed logins per client behind a t
   // Another client behind the same proxy is not locked out by the guesser.
   assert.equal(await events('198.51.100.10', token), 200);
 });
+
+test("each user's uploads fit in DOCUMENT_QUOTA_BYTES; deleting a document frees its share, and only its owner can", { timeout: 60000 }, async () => {
+  const hs = new HsIssuer();
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, DOCUMENT_QUOTA_BYTES: '50',
+    WEBHOOK_SECRET: 'quota-secret-not-dev-0123456789abcdef0123456789' } });
+  const [alice, bob] = [hs.token('alice'), hs.token('bob')];
+  const upload = (token, text) => call(sys.base, 'POST', '/api/documents?filename=n.txt',
+    { token, raw: text, headers: { 'content-type': 'text/plain' } });
+  const first = await upload(alice, 'x'.repeat(30));
+  assert.equal(first.status, 202, JSON.stringify(first.body));
+  const over = await upload(alice, 'y'.repeat(30));
+  assert.equal(over.status, 413, JSON.stringify(over.body));
+  assert.match(over.body.error, /take 30 of your 50 bytes/);
+  // Another user's quota is their own.
+  assert.equal((await upload(bob, 'z'.repeat(30))).status, 202);
+  // Only the owner deletes (404 otherwise, as for a read).
+  const id = first.body.documentId;
+  assert.equal((await call(sys.base, 'DELETE', `/api/documents/${id}`, { token: bob })).status, 404);
+  const gone = await call(sys.base, 'DELETE', `/api/documents/${id}`, { token: alice });
+  assert.equal(gone.status, 200, JSON.stringify(gone.body));
+  assert.deepEqual(gone.body, { id, deleted: true });
+  assert.equal((await call(sys.base, 'GET', `/api/documents/${id}`, { token: alice })).status, 404);
+  assert.equal((await call(sys.base, 'DELETE', `/api/documents/${id}`, { token: alice })).status, 404);
+  assert.equal((await upload(alice, 'y'.repeat(30))).status, 202, 'the freed share is usable again');
+});

@@ -44,6 +44,8 @@
   void add_document(const document& doc, const std::string& content) override;                                         \
   std::optional<document> get_document(const std::string& id) override;                                                \
   std::optional<std::string> get_document_content(const std::string& id) override;                                     \
+  std::int64_t stored_document_bytes(const std::string& user_id) override;                                             \
+  bool delete_document(const std::string& id) override;                                                                \
   bool set_document_status(const std::string& id, const std::string& status, std::optional<std::string> error)         \
       override;                                                                                                        \
   bool store_document_extraction(const std::string& id, const document_extraction& x) override;                        \

@@ -1,7 +1,7 @@
 // migrations.cpp - the migrations themselves. Version 1 is the chat system's
 // schema plus job_logs (the seed's table, keyed by queue and job id); version 2
 // adds documents; version 3 records who uploaded each document; version 4 keeps the
-// event relay's stream positions.
+// event relay's stream positions; version 5 indexes documents by uploader.
 #include "db/migrations.hpp"
 
 #include <spdlog/spdlog.h>
@@ -120,6 +120,12 @@ CREATE TABLE event_stream_positions (
 );
 )sql";
 
+// Version 5: an index on who uploaded each document, for the per-user storage quota
+// (DOCUMENT_QUOTA_BYTES sums a user's uploads at each upload).
+constexpr const char* sqlite_v5 = R"sql(
+CREATE INDEX idx_documents_user_id ON documents(user_id);
+)sql";
+
 #undef DROVER_SQLITE_NOW_MS
 
 constexpr const char* postgres_v1 = R"sql(
@@ -208,11 +214,16 @@ CREATE TABLE event_stream_positions (
 );
 )sql";
 
+constexpr const char* postgres_v5 = R"sql(
+CREATE INDEX idx_documents_user_id ON documents (user_id);
+)sql";
+
 constexpr std::array all = {
     migration{1, "conversations, messages, user_assessments, job_logs", sqlite_v1, postgres_v1},
     migration{2, "documents, document_chunks with a full-text index", sqlite_v2, postgres_v2},
     migration{3, "documents.user_id, who uploaded each document", sqlite_v3, postgres_v3},
     migration{4, "event_stream_positions, where the job_logs relay resumes", sqlite_v4, postgres_v4},
+    migration{5, "an index on documents.user_id, for the storage quota", sqlite_v5, postgres_v5},
 };
 
 }  // namespace

@@ -165,6 +165,8 @@ const std::vector<statement>& statements() {
        "word_count, chunk_count, text, " DROVER_PG_MS("created_at") ", " DROVER_PG_MS("updated_at") ", user_id "
        "FROM documents WHERE id = $1"},
       {"get_document_content", "SELECT content FROM documents WHERE id = $1"},
+      {"stored_document_bytes", "SELECT COALESCE(SUM(size_bytes), 0)::bigint FROM documents WHERE user_id = $1"},
+      {"delete_document", "DELETE FROM documents WHERE id = $1 RETURNING 1"},
       {"set_document_status",
        "UPDATE documents SET status = $2, error = $3, updated_at = " DROVER_PG_TS("$4") " WHERE id = $1 RETURNING 1"},
       {"finish_document",
@@ -796,6 +798,23 @@ std::optional<std::string> postgres_database::get_document_content(const std::st
     if (r.empty()) return std::optional<std::string>();
     if (r[0][0].is_null()) return std::optional<std::string>(std::string());
     return std::optional<std::string>(pqxx::binarystring(r[0][0]).str());
+  });
+}
+
+std::int64_t postgres_database::stored_document_bytes(const std::string& user_id) {
+  return run(fmt::format("summing the uploads of user '{}'", user_id), [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    return tx.exec_prepared("stored_document_bytes", user_id)[0][0].as<std::int64_t>();
+  });
+}
+
+bool postgres_database::delete_document(const std::string& id) {
+  // The chunks go with it (ON DELETE CASCADE).
+  return run(fmt::format("deleting document '{}'", id), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_prepared("delete_document", id);
+    tx.commit();
+    return !r.empty();
   });
 }
 

@@ -374,6 +374,26 @@ std::optional<std::string> sqlite_database::get_document_content(const std::stri
   return q.blob(0);
 }
 
+std::int64_t sqlite_database::stored_document_bytes(const std::string& user_id) {
+  std::lock_guard lock(mutex_);
+  sqlite_query q(conn_, "SELECT COALESCE(SUM(size_bytes), 0) FROM documents WHERE user_id = ?1",
+                 fmt::format("summing the uploads of user '{}'", user_id));
+  return q.bind(user_id).next() ? q.int64(0) : 0;
+}
+
+bool sqlite_database::delete_document(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto what = fmt::format("deleting document '{}'", id);
+  sqlite_transaction tx(conn_, what);
+  // The chunks first, by hand: their full-text index follows them through its trigger.
+  sqlite_query(conn_, "DELETE FROM document_chunks WHERE document_id = ?1", what).bind(id).run();
+  sqlite_query q(conn_, "DELETE FROM documents WHERE id = ?1 RETURNING 1", what);
+  bool found = q.bind(id).next();
+  q.run();
+  tx.commit();
+  return found;
+}
+
 bool sqlite_database::set_document_status(const std::string& id, const std::string& status,
                                           std::optional<std::string> error) {
   check_document_status(status);

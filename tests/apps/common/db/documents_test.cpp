@@ -180,3 +180,35 @@ TEST_P(documents_test, a_second_extraction_replaces_the_chunks) {
 
 }  // namespace
 }  // namespace drover::app
+
+namespace drover::app {
+namespace {
+
+TEST_P(documents_test, a_users_uploads_are_summed_and_a_deleted_document_takes_its_chunks_along) {
+  auto mine = upload("d1", "c1", 100);
+  mine.user_id = "alice";
+  db_->add_document(mine, "abc");
+  auto more = upload("d2", std::nullopt, 50);
+  more.user_id = "alice";
+  db_->add_document(more, "abc");
+  auto theirs = upload("d3", "c1", 7);
+  theirs.user_id = "bob";
+  db_->add_document(theirs, "abc");
+  EXPECT_EQ(db_->stored_document_bytes("alice"), 150);
+  EXPECT_EQ(db_->stored_document_bytes("bob"), 7);
+  EXPECT_EQ(db_->stored_document_bytes("nobody"), 0);
+
+  ready("d1", {"zeppelin maintenance"});
+  ready("d3", {"zeppelin schedules"});
+  EXPECT_TRUE(db_->delete_document("d1"));
+  EXPECT_FALSE(db_->get_document("d1"));
+  EXPECT_FALSE(db_->delete_document("d1"));
+  EXPECT_EQ(db_->stored_document_bytes("alice"), 50);
+  // Its chunks went too (and out of the full-text index): only bob's matches now.
+  auto hits = db_->search_document_chunks("c1", "zeppelin", 10);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].document_id, "d3");
+}
+
+}  // namespace
+}  // namespace drover::app

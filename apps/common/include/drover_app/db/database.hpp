@@ -284,6 +284,12 @@ class database {
   // The bytes of the upload; std::nullopt when the document does not exist.
   virtual std::optional<std::string> get_document_content(const std::string& id) = 0;
 
+  // The bytes of every upload `user_id` has stored (0 for none): the storage quota's reading.
+  virtual std::int64_t stored_document_bytes(const std::string& user_id) = 0;
+
+  // Deletes the document, its bytes and its chunks. Returns false when it did not exist.
+  virtual bool delete_document(const std::string& id) = 0;
+
   // Sets status processing (clearing an earlier error) or failed (with `error`).
   // Returns false when the document does not exist.
   virtual bool set_document_status(const std::string& id, const std::string& status,
