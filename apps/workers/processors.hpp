@@ -54,7 +54,11 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
 // The webhook-id is the delivery's app id (app_job_id.hpp), the one
 // GET /api/webhooks/deliveries/:deliveryId takes. Each attempt is a JSON line of the job's log
 // ({"attempt", "at", "durationMs", "status"?, "error"?}).
-processor webhook_delivery_processor(std::string secret, const address_policy& destinations);
+// Deliveries to URLs users gave (delivery_policy.hpp's priority) run at most
+// `user_slots` at once: one more is put off for a moment without using an attempt, so
+// that receivers that hang cannot take every slot from the API's own deliveries.
+processor webhook_delivery_processor(std::string secret, const address_policy& destinations,
+                                     std::size_t user_slots = 1);
 
 class extraction_process;
 

@@ -4,7 +4,10 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
+#include <optional>
 
 #include <drover/json.hpp>
 #include <drover_app/app_job_id.hpp>
@@ -12,6 +15,7 @@
 #include <drover_app/webhook_signature.hpp>
 
 #include "workers/address_policy.hpp"
+#include "workers/delivery_policy.hpp"
 #include "workers/http_client.hpp"
 #include "workers/processors.hpp"
 
@@ -19,6 +23,23 @@ namespace net = boost::asio;
 namespace json = boost::json;
 
 namespace drover::workers {
+
+namespace {
+
+// How long a user's delivery waits when its share of the slots is taken.
+constexpr std::int64_t user_delivery_pause_ms = 250;
+
+// Counts a delivery among those in flight while it lives.
+struct in_flight_slot {
+  explicit in_flight_slot(std::atomic<std::size_t>& n) : counter(n), count(++n) {}
+  ~in_flight_slot() { --counter; }
+  in_flight_slot(const in_flight_slot&) = delete;
+  in_flight_slot& operator=(const in_flight_slot&) = delete;
+  std::atomic<std::size_t>& counter;
+  std::size_t count;  // this one included
+};
+
+}  // namespace
 
 namespace {
 
@@ -37,9 +58,18 @@ std::string attempt_record(int attempt, std::int64_t at_ms, std::int64_t duratio
 
 }  // namespace
 
-processor webhook_delivery_processor(std::string secret, const address_policy& destinations) {
-  return processor::async([secret, &destinations](job_context& ctx) -> net::awaitable<json::value> {
+processor webhook_delivery_processor(std::string secret, const address_policy& destinations, std::size_t user_slots) {
+  auto users_in_flight = std::make_shared<std::atomic<std::size_t>>(0);
+  return processor::async([secret, &destinations, user_slots,
+                           users_in_flight](job_context& ctx) -> net::awaitable<json::value> {
     const auto& j = ctx.job();
+    // A user's URL (delivery_policy.hpp gives those a priority): within its share of the
+    // slots, or put off for a moment, the slot left to the API's own deliveries.
+    std::optional<in_flight_slot> user_slot;
+    if (j.priority == user_webhook_priority) {
+      user_slot.emplace(*users_in_flight);
+      if (user_slot->count > user_slots) throw move_to_delayed(app::now_ms() + user_delivery_pause_ms);
+    }
     if (!j.data.is_object()) throw unrecoverable_error("webhook-delivery needs an object as job data");
     const auto& data = j.data.get_object();
     auto* url = data.if_contains("url");

@@ -305,7 +305,9 @@ void workers_app::start() {
                                     i.cfg.shards.ai),
         i.cfg.ai_concurrency);
   i.add("document-processing", document_processing_processor(*i.documents_db, i.extractor), i.cfg.document_concurrency);
-  i.add("webhook-delivery", webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations),
+  // Users' URLs share half the slots (at least one), the API's and alerts' the rest.
+  const auto user_slots = std::max<std::size_t>(1, static_cast<std::size_t>(i.cfg.webhook_concurrency) / 2);
+  i.add("webhook-delivery", webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations, user_slots),
         i.cfg.webhook_concurrency);
   for (auto& w : i.workers) w->start();
   for (auto& w : i.sharded) w->start();

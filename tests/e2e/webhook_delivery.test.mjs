@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startSystem, freePort, getJSON, postJSON, waitFor, waitForJob } from './system.mjs';
+import { startSystem, freePort, getJSON, postJSON, waitFor, waitForJob, chatRoundTrip } from './system.mjs';
 import { bullmq, onCleanup } from '../interop/support.mjs';
 
 // A receiver that answers each path with the next status of its script (the last one
@@ -233,4 +233,25 @@ test('the "webhook" backoff (doubling, at most five minutes apart) is the delive
   // 80-100 % of 100 ms, then of 200 ms.
   assert.ok(d.attempts[1].at - d.attempts[0].at >= 80, JSON.stringify(d.attempts));
   assert.ok(d.attempts[2].at - d.attempts[1].at >= 160, JSON.stringify(d.attempts));
+});
+
+test('receivers users gave that hang hold at most half the delivery slots: the API still gets its answers', { timeout: 90000 }, async () => {
+  const hanging = await startReceiver('e2e-secret');
+  hanging.script('/hang', ['hang']);
+  const small = await startSystem({
+    env: { WEBHOOK_CONCURRENCY: '4', WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${hanging.port}` },
+  });
+  // Six answers to a receiver that never answers: each attempt would hold a slot 10 s.
+  for (let i = 0; i < 6; i++) {
+    const r = await postJSON(small.base, '/api/chat/send',
+      { conversationId: `hang-${i}`, userId: 'u1', message: 'Hi', webhookUrl: hanging.url('/hang') });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  await waitFor(() => hanging.seen.length >= 2, { what: 'the hanging receiver to be called' });
+  // Another user's answer goes to the API on one of the slots left, at once.
+  const started = Date.now();
+  await chatRoundTrip(small, 'meanwhile', 'still answered?');
+  const took = Date.now() - started;
+  assert.ok(took < 6000, `answered after ${took} ms`);
+  assert.ok(hanging.seen.length <= 2, `${hanging.seen.length} hanging deliveries at once (2 slots of 4)`);
 });
