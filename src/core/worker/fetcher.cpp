@@ -54,6 +54,15 @@ void fetcher::quiet() {
 
 void fetcher::close() { blocking_->close(); }
 
+net::awaitable<void> fetcher::keep_listed() {
+  redis::command ping{"PING"};
+  try {
+    co_await blocking_->exec(std::move(ping));
+  } catch (const error&) {
+    // Away still: the caller tries again, and a fetch reports the outage.
+  }
+}
+
 net::awaitable<void> fetcher::run() {
   auto self = shared_from_this();
   auto& s = *state_;
@@ -70,7 +79,12 @@ net::awaitable<void> fetcher::run() {
     if (s.running.size() >= static_cast<std::size_t>(s.opts.concurrency)) {
       // Every slot that frees wakes us, and so does quiet().
       leave_line();
-      co_await slot_freed_.wait_until(clock::time_point::max());
+      // getWorkers lists a worker by its blocking connection's name: one lost (a
+      // failover, a restart) while every slot is busy is made again within a second, not
+      // at the next wait, or the worker vanishes from the list and a no-worker alert
+      // fires while it works.
+      if (!blocking_->is_connected()) co_await keep_listed();
+      co_await slot_freed_.wait_until(clock::now() + std::chrono::seconds(1));
       continue;
     }
     try {

@@ -59,6 +59,9 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
   // `held`: the shared budget's slot it runs in, handed back when the slot frees.
   boost::asio::awaitable<void> run_slot(job first, std::string token, budget_slot held);
   void leave_line();
+  // Connects the blocking connection (named, for getWorkers) when it is not: a PING;
+  // Redis away is not an error here.
+  boost::asio::awaitable<void> keep_listed();
   // Whether a finishing call should fetch the next job too.
   bool fetch_with_finish() const;
 

@@ -121,6 +121,39 @@ TEST_F(queue_operations_test, an_empty_queue_has_zero_metrics) {
   });
 }
 
+// A worker whose every slot is busy does not block on the marker, so its named
+// connection, lost meanwhile (a failover, CLIENT KILL), must come back by itself: the
+// worker would otherwise vanish from getWorkers (and a no-worker alert fire) while it works.
+TEST_F(queue_operations_test, a_busy_worker_whose_named_connection_was_lost_is_listed_again) {
+  DROVER_SKIP_ON_CLUSTER("CLIENT KILL on one redis-server");
+  std::atomic<bool> release{false};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto o = wopts();
+    o.name = "busy-one";
+    o.concurrency = 1;
+    auto w = std::make_unique<test::worker_thread>(name, judge(release), o);
+    auto hold = json::parse(R"({"hold":true})");
+    co_await q.add("held", hold);
+    auto listed = [&]() -> net::awaitable<bool> {
+      auto clients = co_await q.get_workers();
+      co_return std::any_of(clients.begin(), clients.end(), [](const auto& c) { return c.name == "busy-one"; });
+    };
+    EXPECT_TRUE(co_await eventually(listed));
+    auto busy = [&]() -> net::awaitable<bool> { co_return (co_await q.get_job_counts())["active"] == 1; };
+    EXPECT_TRUE(co_await eventually(busy));
+    // Every connection named after the worker goes, its blocking one among them.
+    auto clients = co_await q.get_workers();
+    for (const auto& c : clients) {
+      if (c.name == "busy-one") cli("CLIENT KILL ADDR " + c.addr);
+    }
+    EXPECT_TRUE(co_await eventually(listed, std::chrono::seconds(5)));
+    release = true;
+    w->stop();
+    q.close();
+  });
+}
+
 TEST_F(queue_operations_test, lists_workers_by_bullmq_client_names_and_their_reports) {
   std::atomic<bool> release{false};
   run_async([&](net::io_context& io) -> net::awaitable<void> {
