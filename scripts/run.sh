@@ -182,6 +182,8 @@ fi
 start_app() {
   local name=$1 log
   shift
+  # A stop asked for while the first app started: the second is not started at all.
+  if [ "$signals" -gt 0 ]; then exit "$stop_status"; fi
   exec {log}> >(trap '' INT TERM HUP; exec tee -a "$var/log/$name.log" >&2)
   tees+=($!)
   "${in_own_group[@]}" "$drover" "$@" </dev/null >&"$log" 2>&1 &
@@ -245,6 +247,14 @@ Ctrl-C stops everything.
 EOT
 
 while :; do
+  # An app that ended while this script ran a command (the last health check, the banner)
+  # was reaped by bash then, and `wait -n` would not report it: look first.
+  for i in "${!pids[@]}"; do
+    if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+      echo "run: drover ${names[$i]} exited; stopping the rest" >&2
+      exit 1
+    fi
+  done
   ended=""
   st=0
   wait -n -p ended "${pids[@]}" || st=$?

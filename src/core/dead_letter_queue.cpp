@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <optional>
+#include <set>
 
 #include "core/add_job.hpp"
 #include "core/dead_letter_format.hpp"
@@ -121,9 +122,10 @@ net::awaitable<std::vector<job>> dead_letter_queue::requeue_all() {
   // Oldest first, in pages, until none is left but the flows' children, which stay (each
   // said in the log: retrying their original is the way back); any other entry that
   // cannot be requeued stops the run with its error rather than being skipped in silence.
-  std::int64_t kept = 0;
+  std::set<std::string> kept;  // by id: others may requeue or remove entries meanwhile
   for (;;) {
-    auto page = co_await list(kept, kept + 99);
+    auto page = co_await list(0, static_cast<std::int64_t>(kept.size()) + 99);
+    std::erase_if(page, [&kept](const job& e) { return kept.contains(e.id); });
     if (page.empty()) break;
     for (auto& e : page) {
       std::optional<error> refused;
@@ -138,7 +140,7 @@ net::awaitable<std::vector<job>> dead_letter_queue::requeue_all() {
       }
       if (refused) {
         spdlog::warn("{}: {}", dlq_.name(), refused->what());
-        ++kept;
+        kept.insert(e.id);
       }
     }
   }

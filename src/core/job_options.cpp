@@ -347,7 +347,7 @@ job_options job_options::from_stored(const json::object& stored) {
       o.remove_on_fail = val;
     } else if (k == "stackTraceLimit") {
       o.stack_trace_limit = as_loose_integer(val, [](double d) { return std::trunc(d); });
-    } else if (k == "kl") {
+    } else if (k == "kl" || k == "keepLogs") {  // keepLogs: a dead letter's copy (to_json) read back
       o.keep_logs = as_loose_integer(val, [](double d) { return std::trunc(d); });
     } else if (k == "sizeLimit") {
       o.size_limit = as_integer(val);

@@ -116,6 +116,7 @@ for (const database of ['sqlite', 'postgres']) {
       assert.match(refused.body.error, /not valid UTF-8|printable characters/);
     }
     assert.equal((await getJSON(sys.base, '/api/documents/%FF%FE')).status, 400);
+    assert.equal((await getJSON(sys.base, '/api/chat/job/a%00b')).status, 400, 'NUL, which PostgreSQL cannot store');
     const long = await upload(sys.base, 'Long names.', 'text/plain', `?filename=${'%C3%A9'.repeat(200)}.txt`);
     assert.equal(long.status, 202, JSON.stringify(long.body));
     assert.equal((await getJSON(sys.base, `/api/documents/${long.body.documentId}`)).body.filename, 'é'.repeat(127));

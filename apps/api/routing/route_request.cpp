@@ -21,7 +21,8 @@ std::optional<std::string> route_request::query(std::string_view name) const {
   if (it == url.params().end()) return std::nullopt;
   std::string value((*it).value);
   // Decoded from %XX: any bytes, which a database storing text refuses.
-  if (!app::is_utf8(value)) {
+  // NUL too: PostgreSQL stores no text holding it.
+  if (!app::is_utf8(value) || value.find('\0') != std::string::npos) {
     throw http_error(http::status::bad_request, "Query parameter '" + std::string(name) + "' is not valid UTF-8");
   }
   return value;

@@ -67,7 +67,10 @@ net::awaitable<httpd::request_plan> router::plan(const httpd::request& header, s
     }
     // Decoded from %XX: any bytes, which a database storing text refuses.
     for (const auto& [name, value] : params) {
-      if (!app::is_utf8(value)) throw http_error(http::status::bad_request, "The request path is not valid UTF-8");
+      // NUL too: PostgreSQL stores no text holding it.
+      if (!app::is_utf8(value) || value.find('\0') != std::string::npos) {
+        throw http_error(http::status::bad_request, "The request path is not valid UTF-8");
+      }
     }
     auto who = co_await gate_.admit(r, header, client_address);
     httpd::request_plan p;

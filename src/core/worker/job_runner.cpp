@@ -28,6 +28,8 @@
 #include "core/script_errors.hpp"
 #include "core/script_runner.hpp"
 #include "core/scripts/add_log.hpp"
+#include "core/scripts/cancel_job.hpp"
+#include "core/scripts/remove_job.hpp"
 #include "core/rate_limit_key.hpp"
 #include "core/scripts/move_job_from_active_to_wait.hpp"
 #include "core/scripts/move_to_delayed.hpp"
@@ -459,12 +461,18 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
     spdlog::info("queue {}: job {} (attempt {}) failed: {}; retrying in {} ms", k.queue(), j.id, j.attempts_made + 1,
                  reason, *delay);
     auto call = scripts::move_to_delayed::of(k, j.id, token, *delay, std::move(fields), now).pack();
-    if (co_await record(j, "retry", std::move(call))) notify(*state_, "failed", state_->events.failed, j, reason, true);
+    if (co_await record(j, "retry", std::move(call))) {
+      notify(*state_, "failed", state_->events.failed, j, reason, true);
+      co_await carry_cancel_request(j);
+    }
   } else if (delay) {
     spdlog::info("queue {}: job {} (attempt {}) failed: {}; retrying now", k.queue(), j.id, j.attempts_made + 1,
                  reason);
     auto call = scripts::retry_job::of(k, j.id, token, j.opts.lifo.value_or(false), std::move(fields), now).pack();
-    if (co_await record(j, "retry", std::move(call))) notify(*state_, "failed", state_->events.failed, j, reason, true);
+    if (co_await record(j, "retry", std::move(call))) {
+      notify(*state_, "failed", state_->events.failed, j, reason, true);
+      co_await carry_cancel_request(j);
+    }
   } else {
     spdlog::warn("queue {}: job {} (attempt {}) failed for good: {}", k.queue(), j.id, j.attempts_made + 1, reason);
     const auto finished_on = now_ms();
@@ -494,6 +502,39 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
     co_return finish.parse(*recorded).next;
   }
   co_return std::nullopt;
+}
+
+// A request made after the failure's check and before its retry was recorded names the
+// attempt that just ended (its atm), and would lapse with it although it was answered
+// "signalled": it is made again for the next attempt, as queue::cancel makes one
+// (cancelJob then, the job being unlocked in wait or delayed, removeJob; or, when a
+// worker took it already, that worker finds a request for its attempt).
+net::awaitable<void> job_runner::carry_cancel_request(const job& j) {
+  const auto& s = *state_;
+  auto request = co_await find_cancel_request(j.id, j.attempts_made);
+  if (!request) co_return;
+  std::string problem;
+  try {
+    boost::system::error_code ec;
+    auto parsed = drover::parse_json(*request, ec);
+    json::object again = !ec && parsed.is_object() ? parsed.get_object() : json::object{};
+    again.erase("atm");  // cancelJob adds the job's current one
+    auto mark = scripts::cancel_job::of(s.keys, j.id, drover::serialize_json(again));
+    auto found = co_await scripts::run(*s.conn, std::move(mark));
+    if (found == scripts::cancel_job::result::unlocked) {
+      auto remove = scripts::remove_job::of(s.keys, j.id);
+      co_await scripts::run(*s.conn, std::move(remove));
+    }
+  } catch (const error& e) {
+    problem = e.what();
+  }
+  if (!problem.empty()) {
+    spdlog::warn("queue {}: job {}: a cancellation made as attempt {} failed is not carried to its retry: {}",
+                 s.keys.queue(), j.id, j.attempts_made + 1, problem);
+  } else {
+    spdlog::info("queue {}: job {}: cancelled as attempt {} failed; its retry is cancelled too", s.keys.queue(), j.id,
+                 j.attempts_made + 1);
+  }
 }
 
 // A processor's move_to_delayed: BullMQ's moveToDelayed without counting the attempt, as

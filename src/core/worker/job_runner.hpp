@@ -88,6 +88,9 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   boost::asio::awaitable<std::optional<scripts::fetched>> hold_back(const job& j, const std::string& token,
                                                                     std::chrono::milliseconds pause);
   boost::asio::awaitable<void> fail_cancelled(const job& j, const std::string& token, const std::string& request);
+  // After a retry was recorded: a request made meanwhile for the attempt that ended is
+  // made again for the next one (cancellation.hpp).
+  boost::asio::awaitable<void> carry_cancel_request(const job& j);
   // The job's pending cancellation request, if any. A Redis failure counts as none.
   // The job's cancellation request, when one applies to this attempt (cancellation.hpp).
   boost::asio::awaitable<std::optional<std::string>> find_cancel_request(std::string id, std::int64_t attempts_made);

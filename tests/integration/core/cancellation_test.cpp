@@ -197,6 +197,31 @@ TEST_F(cancellation_test, a_request_made_after_the_last_check_still_wins_at_the_
   release = true;
 }
 
+// A request that lands after the failure's check but before its retry is recorded names
+// the attempt that ended; the worker carries it to the retry (here the job, delayed by its
+// backoff and unlocked, is removed as queue::cancel removes one) instead of letting it lapse.
+TEST_F(cancellation_test, a_request_made_while_a_failure_is_recorded_cancels_the_retry) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto opts = job_options::from_json(json::parse(R"({"attempts":3,"backoff":{"type":"fixed","delay":5000}})"));
+    auto j = co_await q.add("w", json::object(), opts);
+    auto proc = processor::async([](job_context&) -> net::awaitable<json::value> {
+      throw std::runtime_error("fails");
+      co_return nullptr;
+    });
+    worker_events events;
+    const std::string job_key = key(j.id);
+    // Called once the retry is recorded: the request a cancel made just before it, as
+    // cancelJob wrote it then (the attempt that was ending: atm 0).
+    events.failed = [this, job_key](const job&, const std::string&, bool will_retry) {
+      if (will_retry) cli("HSET " + job_key + R"( drover:cancel '{"reason":"r","at":1,"atm":0}')");
+    };
+    test::worker_thread w(name, proc, wopts(), events);
+    EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> { co_return !(co_await q.get_job(j.id)); }, 3s));
+    q.close();
+  });
+}
+
 TEST_F(cancellation_test, cancelling_while_workers_take_jobs_never_lets_one_complete) {
   // Every cancel races a worker taking the same job: each one ends removed or failed
   // "cancelled", never completed.

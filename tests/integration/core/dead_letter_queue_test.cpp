@@ -260,13 +260,14 @@ TEST_F(dead_letter_queue_test, entries_of_node_jobs_requeue_and_flow_children_ar
       return json::parse(
           fmt::format(R"({{"data":{{"n":1}},"deadLetter":{{"queue":"{}","jobId":"{}","opts":{}}}}})", name, id, opts));
     };
-    json::value node_job = entry("7", R"({"attempts":2,"removeOnComplete":-1,"stackTraceLimit":-1})");
+    json::value node_job = entry("7", R"({"attempts":2,"removeOnComplete":-1,"stackTraceLimit":-1,"keepLogs":5})");
     auto plain = co_await raw.add("from-node", node_job);
     json::value child_job = entry("8", R"({"attempts":1,"parent":{"id":"p1","queue":"bull:parents"}})");
     auto child = co_await raw.add("child", child_job);
 
     auto requeued = co_await dlq.requeue(plain.id);
     EXPECT_EQ(requeued.opts.remove_on_complete, json::value(-1));
+    EXPECT_EQ(requeued.opts.keep_logs, 5);  // the entry holds it as keepLogs (to_json)
     EXPECT_EQ(co_await q.get_job_state(requeued.id), job_state::waiting);
 
     std::string refusal;
