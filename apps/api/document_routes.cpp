@@ -237,49 +237,58 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
   }
 }
 
+// The document the route's :documentId names, when the caller owns it: 400 for a
+// malformed id, 404 for an unknown one or someone else's (as if it did not exist).
+net::awaitable<drover::app::document> owned_document(api_context& app, const route_request& r) {
+  std::string id = r.param("documentId");
+  if (!valid_id(id)) throw http_error(http::status::bad_request, "Malformed document id");
+  auto* db = &app.db;
+  auto read = [db, id]() { return db->get_document(id); };
+  auto doc = co_await app.in_db(read, db_deadline);
+  if (!doc || !r.who.owns(doc->user_id.value_or(""))) throw document_not_found();
+  co_return std::move(*doc);
+}
+
 net::awaitable<response> get(api_context& app, route_request& r) {
   {
     const auto& req = r.req;
-    std::string id = r.param("documentId");
-    if (!valid_id(id)) throw http_error(http::status::bad_request, "Malformed document id");
-    auto* db = &app.db;
-    auto read = [db, id]() { return db->get_document(id); };
-    auto doc = co_await app.in_db(read, db_deadline);
-    if (!doc || !r.who.owns(doc->user_id.value_or(""))) throw document_not_found();
+    auto owned = owned_document(app, r);
+    const auto doc = co_await std::move(owned);
+    const std::string& id = doc.id;
 
     json::object out;
-    out["id"] = doc->id;
-    out["status"] = doc->status;
-    out["error"] = optional_json(doc->error);
-    out["conversationId"] = optional_json(doc->conversation_id);
-    out["filename"] = doc->filename;
-    out["contentType"] = doc->content_type;
-    out["sizeBytes"] = doc->size_bytes;
-    out["title"] = optional_json(doc->title);
-    out["pageCount"] = optional_json(doc->page_count);
-    out["wordCount"] = optional_json(doc->word_count);
-    out["chunkCount"] = optional_json(doc->chunk_count);
+    out["id"] = doc.id;
+    out["status"] = doc.status;
+    out["error"] = optional_json(doc.error);
+    out["conversationId"] = optional_json(doc.conversation_id);
+    out["filename"] = doc.filename;
+    out["contentType"] = doc.content_type;
+    out["sizeBytes"] = doc.size_bytes;
+    out["title"] = optional_json(doc.title);
+    out["pageCount"] = optional_json(doc.page_count);
+    out["wordCount"] = optional_json(doc.word_count);
+    out["chunkCount"] = optional_json(doc.chunk_count);
     // The text a page at a time (text_page.hpp): ?textOffset= reads on from nextTextOffset.
-    const std::string_view text = doc->text ? std::string_view(*doc->text) : std::string_view();
+    const std::string_view text = doc.text ? std::string_view(*doc.text) : std::string_view();
     const auto offset_param = r.query("textOffset");
-    if (!doc->text && offset_param && *offset_param != "0") {
+    if (!doc.text && offset_param && *offset_param != "0") {
       throw http_error(
           http::status::bad_request,
-          fmt::format("The document has no text yet (it is {}); 'textOffset' applies once it is ready", doc->status));
+          fmt::format("The document has no text yet (it is {}); 'textOffset' applies once it is ready", doc.status));
     }
     const auto page = page_of_text(text, text_offset_of(offset_param, text.size()));
-    out["text"] = doc->text ? json::value(json::string(page.text)) : json::value(nullptr);
+    out["text"] = doc.text ? json::value(json::string(page.text)) : json::value(nullptr);
     out["textOffset"] = page.offset;
-    out["textBytes"] = doc->text ? json::value(text.size()) : json::value(nullptr);
+    out["textBytes"] = doc.text ? json::value(text.size()) : json::value(nullptr);
     out["nextTextOffset"] = page.next_offset ? json::value(*page.next_offset) : json::value(nullptr);
-    out["createdAt"] = doc->created_at_ms;
-    out["updatedAt"] = doc->updated_at_ms;
+    out["createdAt"] = doc.created_at_ms;
+    out["updatedAt"] = doc.updated_at_ms;
 
     // The job's side (attempts, per-page progress) from Redis; the document's status
     // above does not depend on it, so Redis being away only leaves this out.
     json::value job_json = nullptr;
     try {
-      std::string job_id = doc->job_id;
+      std::string job_id = doc.job_id;
       auto read = app::read_job_snapshot(app.documents_queue, job_id);
       auto [state, j] = co_await std::move(read);
       if (j) {
@@ -292,41 +301,39 @@ net::awaitable<response> get(api_context& app, route_request& r) {
         job_json = std::move(o);
       }
     } catch (const std::exception& e) {
-      spdlog::warn("GET /api/documents/{}: job {} unavailable: {}", id, doc->job_id, e.what());
+      spdlog::warn("GET /api/documents/{}: job {} unavailable: {}", id, doc.job_id, e.what());
     }
     out["job"] = std::move(job_json);
     co_return json_response(req, http::status::ok, out);
   }
 }
 
-}  // namespace
-
 // DELETE /api/documents/:documentId: the document, its bytes and its chunks go (which
 // frees its share of the storage quota); its processing job, when it has not ended, is
 // cancelled. 404 for someone else's, as for a read.
 net::awaitable<response> remove(api_context& app, route_request& r) {
-  std::string id = r.param("documentId");
-  if (!valid_id(id)) throw http_error(http::status::bad_request, "Malformed document id");
+  auto owned = owned_document(app, r);
+  const auto doc = co_await std::move(owned);
+  const std::string id = doc.id;
   auto* db = &app.db;
-  auto read = [db, id]() { return db->get_document(id); };
-  auto doc = co_await app.in_db(read, db_deadline);
-  if (!doc || !r.who.owns(doc->user_id.value_or(""))) throw document_not_found();
   auto erase = [db, id]() { return db->delete_document(id); };
   const bool deleted = co_await app.in_db(erase, db_deadline);
   if (!deleted) throw document_not_found();
   // A job still waiting goes; a running one is stopped, and finds the document gone.
   try {
-    std::string job_id = doc->job_id;
+    std::string job_id = doc.job_id;
     std::string reason = "document deleted";
     co_await app.documents_queue.cancel(job_id, reason);
   } catch (const std::exception& e) {
-    spdlog::warn("DELETE /api/documents/{}: job {} not cancelled: {}", id, doc->job_id, e.what());
+    spdlog::warn("DELETE /api/documents/{}: job {} not cancelled: {}", id, doc.job_id, e.what());
   }
   json::object out;
   out["id"] = id;
   out["deleted"] = true;
   co_return json_response(r.req, http::status::ok, out);
 }
+
+}  // namespace
 
 void add_document_routes(route_table& table, api_context& app) {
   using v = http::verb;

@@ -2,6 +2,7 @@
 // holding it to stop.
 #include <boost/json/value.hpp>
 
+#include "core/cancel_job_now.hpp"
 #include "core/cancellation.hpp"
 #include "core/clock.hpp"
 #include "core/queue_impl.hpp"
@@ -51,25 +52,29 @@ const char* to_string(cancel_outcome o) {
   return "unknown";
 }
 
-// 1. cancelJob (src/lua) leaves the request in the job hash unless the job is gone or
-//    finished, and says whether a worker holds the lock.
-// 2. Unlocked: BullMQ's removeJob removes it. Should a worker take the job between the
-//    two calls, removeJob refuses (the lock), and the worker finds the request when it
-//    starts the job: the outcome is then "signalled".
-net::awaitable<cancel_outcome> queue::cancel(std::string id, std::string reason) {
-  namespace scripts = detail::scripts;
+namespace detail {
+
+net::awaitable<cancel_outcome> cancel_job_now(redis::connection& conn, const queue_keys& keys, std::string id,
+                                              std::string request_json) {
   using found = scripts::cancel_job::result;
-  // The queue's own key, no job's: cancelJob would mark it and removeJob delete it.
-  if (detail::names_queue_key(id)) co_return cancel_outcome::not_found;
-  json::object request{{"reason", reason}, {"at", detail::now_ms()}};
-  auto mark = scripts::cancel_job::of(impl_->keys, id, drover::serialize_json(request));
-  auto r = co_await scripts::run(*impl_->conn, std::move(mark));
+  auto mark = scripts::cancel_job::of(keys, id, std::move(request_json));
+  auto r = co_await scripts::run(conn, std::move(mark));
   if (r == found::not_found) co_return cancel_outcome::not_found;
   if (r == found::finished) co_return cancel_outcome::already_finished;
   if (r == found::locked) co_return cancel_outcome::signalled;
-  auto remove = scripts::remove_job::of(impl_->keys, std::move(id));
-  bool removed = co_await scripts::run(*impl_->conn, std::move(remove));
+  auto remove = scripts::remove_job::of(keys, std::move(id));
+  bool removed = co_await scripts::run(conn, std::move(remove));
   co_return removed ? cancel_outcome::removed : cancel_outcome::signalled;
+}
+
+}  // namespace detail
+
+net::awaitable<cancel_outcome> queue::cancel(std::string id, std::string reason) {
+  // The queue's own key, no job's: cancelJob would mark it and removeJob delete it.
+  if (detail::names_queue_key(id)) co_return cancel_outcome::not_found;
+  json::object request{{"reason", reason}, {"at", detail::now_ms()}};
+  auto cancel = detail::cancel_job_now(*impl_->conn, impl_->keys, std::move(id), drover::serialize_json(request));
+  co_return co_await std::move(cancel);
 }
 
 }  // namespace drover

@@ -18,6 +18,7 @@
 #include <future>
 #include <thread>
 
+#include "core/cancel_job_now.hpp"
 #include "core/cancellation.hpp"
 #include "core/add_job.hpp"
 #include "core/clock.hpp"
@@ -28,8 +29,6 @@
 #include "core/script_errors.hpp"
 #include "core/script_runner.hpp"
 #include "core/scripts/add_log.hpp"
-#include "core/scripts/cancel_job.hpp"
-#include "core/scripts/remove_job.hpp"
 #include "core/rate_limit_key.hpp"
 #include "core/scripts/move_job_from_active_to_wait.hpp"
 #include "core/scripts/move_to_delayed.hpp"
@@ -519,12 +518,8 @@ net::awaitable<void> job_runner::carry_cancel_request(const job& j) {
     auto parsed = drover::parse_json(*request, ec);
     json::object again = !ec && parsed.is_object() ? parsed.get_object() : json::object{};
     again.erase("atm");  // cancelJob adds the job's current one
-    auto mark = scripts::cancel_job::of(s.keys, j.id, drover::serialize_json(again));
-    auto found = co_await scripts::run(*s.conn, std::move(mark));
-    if (found == scripts::cancel_job::result::unlocked) {
-      auto remove = scripts::remove_job::of(s.keys, j.id);
-      co_await scripts::run(*s.conn, std::move(remove));
-    }
+    auto cancel = cancel_job_now(*s.conn, s.keys, j.id, drover::serialize_json(again));
+    co_await std::move(cancel);
   } catch (const error& e) {
     problem = e.what();
   }
