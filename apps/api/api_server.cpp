@@ -109,7 +109,8 @@ api_server::api_server(net::any_io_executor ex, api_config cfg)
       admin_(std::make_unique<admin_api>(ex, queue_options_for(cfg_), *gate_, discovery_)) {}
 
 api_server::~api_server() {
-  stop();
+  stop_listening();
+  close_connections();
   db_pool_.join();
 }
 
@@ -250,13 +251,29 @@ void api_server::add_own_routes(route_table& table) {
   }
 }
 
-void api_server::stop() {
+net::awaitable<void> api_server::stop(std::chrono::milliseconds grace) {
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  stop_listening();
+  // A send being answered still reaches Redis: closing its queue under it would answer
+  // 503 for a message already stored.
+  if (http_) {
+    auto finishing = http_->finish_answers(deadline);
+    co_await std::move(finishing);
+  }
+  close_connections();
+}
+
+void api_server::stop_listening() {
   if (http_) http_->stop();
   if (metrics_http_) metrics_http_->stop();
+  // Long-polls end here, so that they do not hold the wait for the answers.
+  if (sio_) sio_->close_all();
+}
+
+void api_server::close_connections() {
   connectivity_.stop();
   queue_stats_.close();
   alert_reader_.close();
-  if (sio_) sio_->close_all();
   for (auto& r : relays_) r->stop();
   if (admin_) admin_->close();
   if (gate_) gate_->close();

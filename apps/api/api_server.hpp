@@ -45,7 +45,8 @@ class room_access;
 // Lifecycle: the constructor checks the settings (throws drover::error(invalid_argument)
 // for unsafe or unusable ones: see api_config::check_safe and AUTH_MODE); start() opens
 // the database (migrating it), listens, and starts relaying job events; stop() closes
-// the listener, Socket.IO sessions and connections.
+// the listener and the Socket.IO sessions, lets the requests being answered finish (up
+// to `grace`: their queues and database stay open meanwhile), then closes the rest.
 // Thread safety: one executor (a single-threaded io_context); database calls run on
 // a private thread pool.
 class api_server {
@@ -54,7 +55,7 @@ class api_server {
   ~api_server();
 
   void start();
-  void stop();
+  boost::asio::awaitable<void> stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
   std::uint16_t port() const;
   // The port of the metrics listener, 0 when /metrics is served on port().
   std::uint16_t metrics_port() const;
@@ -65,6 +66,8 @@ class api_server {
   boost::asio::awaitable<response> handle(const request& req, std::string_view client_address);
 
  private:
+  void stop_listening();
+  void close_connections();
   void add_own_routes(route_table& table);
   // The client's address for a request from `peer`, as the routes and the hooks that take
   // a connection over (WebSocket, event stream) all see it: behind a trusted proxy, the

@@ -2,7 +2,6 @@
 // workers on any machine read them) and processed by a document-processing job.
 #include "api/document_routes.hpp"
 
-#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -33,19 +32,6 @@ struct upload_input {
   std::string_view bytes;
   std::optional<std::string> conversation_id;
 };
-
-std::optional<std::string> query_param(const request& req, std::string_view name) {
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) return std::nullopt;
-  auto params = url->params();
-  auto it = params.find(name);
-  if (it == params.end()) return std::nullopt;
-  std::string value((*it).value);
-  if (!drover::app::is_utf8(value)) {
-    throw http_error(http::status::bad_request, "Query parameter '" + std::string(name) + "' is not valid UTF-8");
-  }
-  return value;
-}
 
 // Ids we hand out are hex; conversation ids are the chat's (any printable text).
 bool valid_id(std::string_view id) {
@@ -79,7 +65,8 @@ std::string safe_filename(std::string name) {
   return name.empty() ? "upload" : name;
 }
 
-upload_input read_upload(const request& req) {
+upload_input read_upload(const route_request& r) {
+  const request& req = r.req;
   upload_input in;
   std::string content_type(req[http::field::content_type]);
   std::optional<std::string> boundary;
@@ -111,13 +98,13 @@ upload_input read_upload(const request& req) {
   } else {
     in.content_type = content_type;
     in.bytes = req.body();
-    if (auto name = query_param(req, "filename")) {
+    if (auto name = r.query("filename")) {
       in.filename = *name;
     } else if (auto name = disposition_filename(req[http::field::content_disposition])) {
       in.filename = *name;
     }
   }
-  if (auto c = query_param(req, "conversationId"); c && !in.conversation_id) in.conversation_id = *c;
+  if (auto c = r.query("conversationId"); c && !in.conversation_id) in.conversation_id = *c;
   in.filename = safe_filename(in.filename);
   return in;
 }
@@ -134,7 +121,7 @@ http_error document_not_found() { return http_error(http::status::not_found, "Do
 net::awaitable<response> upload(api_context& app, route_request& r) {
   {
     const auto& req = r.req;
-    auto in = read_upload(req);
+    auto in = read_upload(r);
     if (in.bytes.empty()) throw http_error(http::status::bad_request, "The upload is empty");
     if (in.bytes.size() > app.cfg.document_limit) {
       throw http_error(http::status::payload_too_large,

@@ -91,6 +91,14 @@ net::awaitable<void> drain_logs(api::api_server& server) {
   }
 }
 
+// SIGTERM for the API: the requests being answered finish, then the logs are drained.
+net::awaitable<void> stop_api(api::api_server& server) {
+  auto stopping = server.stop();  // named: its default grace is a temporary (GCC 12)
+  co_await std::move(stopping);
+  auto draining = drain_logs(server);
+  co_await std::move(draining);
+}
+
 // `drover dashboard`: the admin_api on its own listener, nothing else.
 int run_dashboard(const app_flags& flags) {
   auto access = api::dashboard_access_from_env();
@@ -164,10 +172,7 @@ int run_api(const app_flags& flags) {
   server.start();
   spdlog::info("api: listening on http://{}:{} (database {})", cfg.bind, server.port(),
                app::redact_url(cfg.database_url));
-  run_until_signal(io, [&] {
-    server.stop();
-    net::co_spawn(io, drain_logs(server), [&](std::exception_ptr) { io.stop(); });
-  });
+  run_until_signal(io, [&] { net::co_spawn(io, stop_api(server), [&](std::exception_ptr) { io.stop(); }); });
   return 0;
 }
 
@@ -201,11 +206,14 @@ int run_migrate(const app_flags& flags) {
   return 0;
 }
 
+constexpr const char* app_redis_help =
+    "redis://... (default: REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_MASTER, REDIS_CLUSTER_NODES, or "
+    "REDIS_HOST/PORT/PASSWORD; docs/configuration.md)";
+
 void add_api_options(CLI::App& api, app_flags& flags) {
   api.add_option("--port", flags.port, "HTTP port (default: PORT or 5000)")->check(port_number());
   api.add_option("--bind", flags.bind, "address to listen on (default 0.0.0.0)");
-  api.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)")
-      ->check(non_empty());
+  api.add_option("--redis", flags.redis_url, app_redis_help)->check(non_empty());
   api.add_option("--database-url", flags.database_url,
                  "sqlite://var/drover.db (default) or postgres://user@host/db (default: DATABASE_URL)");
   api.add_option("--prefix", flags.prefix, "queue key prefix (default bull)");
@@ -213,8 +221,7 @@ void add_api_options(CLI::App& api, app_flags& flags) {
 }
 
 void add_workers_options(CLI::App& workers, app_flags& flags) {
-  workers.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)")
-      ->check(non_empty());
+  workers.add_option("--redis", flags.redis_url, app_redis_help)->check(non_empty());
   workers.add_option("--prefix", flags.prefix, "queue key prefix (default bull)");
   workers.add_option("--database-url", flags.database_url,
                      "where uploads and their chunks are (default: DATABASE_URL or sqlite://var/drover.db)");
@@ -239,8 +246,7 @@ void add_workers_options(CLI::App& workers, app_flags& flags) {
 void add_dashboard_options(CLI::App& dashboard, app_flags& flags) {
   dashboard.add_option("--port", flags.port, "HTTP port (default: DASHBOARD_PORT or 5050)")->check(port_number());
   dashboard.add_option("--bind", flags.bind, "address to listen on (default 127.0.0.1)");
-  dashboard.add_option("--redis", flags.redis_url, "redis://... (default: REDIS_URL, or REDIS_HOST/PORT/PASSWORD)")
-      ->check(non_empty());
+  dashboard.add_option("--redis", flags.redis_url, app_redis_help)->check(non_empty());
   dashboard.add_option("--prefix", flags.prefix, "queue key prefix (default: QUEUE_PREFIX or bull)");
 }
 

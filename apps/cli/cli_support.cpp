@@ -19,10 +19,12 @@ namespace drover::cli {
 
 void add_connection(CLI::App* cmd, common_options& c) {
   cmd->add_option("--prefix", c.prefix, "key prefix")->capture_default_str();
-  cmd->add_option("--redis", c.redis_url,
-                  "redis://[user:password@]host:port/db, rediss://... (TLS), "
-                  "redis+sentinel://host:port,host:port/master, or redis+cluster://host:port,host:port (default: "
-                  "REDIS_URL, or REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, or 127.0.0.1:6379; docs/configuration.md)")
+  cmd->add_option(
+         "--redis", c.redis_url,
+         "redis://[user:password@]host:port/db, rediss://... (TLS), "
+         "redis+sentinel://host:port,host:port/master, or redis+cluster://host:port,host:port (default: "
+         "REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_MASTER, REDIS_CLUSTER_NODES, or REDIS_HOST, REDIS_PORT, "
+         "REDIS_PASSWORD, or 127.0.0.1:6379; docs/configuration.md)")
       ->check(non_empty());
   cmd->add_option("--redis-tls-ca", c.tls_ca, "TLS: the CA file to verify Redis with (default: the system's CAs)");
   cmd->add_option("--redis-tls-cert", c.tls_cert, "TLS: a client certificate file (mutual TLS)");
@@ -80,10 +82,12 @@ bool confirmed(const std::string& question) {
   return false;
 }
 
-int job_not_found(const std::string& id, const std::string& queue) {
-  std::cerr << fmt::format("drover: job {} not found in queue {}", id, queue) << std::endl;
+int not_found_in_queue(std::string_view what, const std::string& queue) {
+  std::cerr << fmt::format("drover: {} not found in queue {}", what, queue) << std::endl;
   return exit_code::not_found;
 }
+
+int job_not_found(const std::string& id, const std::string& queue) { return not_found_in_queue("job " + id, queue); }
 
 queue_options queue_opts(const common_options& c) {
   queue_options o;

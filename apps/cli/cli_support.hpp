@@ -12,6 +12,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <drover/queue.hpp>
@@ -52,8 +53,10 @@ bool asks_on_terminal(bool yes);
 // case); anything else says on stderr that nothing was done.
 bool confirmed(const std::string& question);
 
-// Says on stderr, in one line, that queue `queue` has no job `id`, and returns
-// exit_code::not_found: what every command taking a job id does when it is missing.
+// Says on stderr, in one line, that queue `queue` has no `what` (e.g. "job 7"), and
+// returns exit_code::not_found: what every command naming a missing thing does.
+int not_found_in_queue(std::string_view what, const std::string& queue);
+// not_found_in_queue for a job id.
 int job_not_found(const std::string& id, const std::string& queue);
 
 // The queue options (prefix, Redis with a short command timeout) of the common flags.

@@ -59,11 +59,11 @@ int run_schedule(const schedule_flags& c) {
     } else if (c.action == "remove") {
       auto removed = co_await q.remove_job_scheduler(c.id);
       std::cout << (removed ? "true" : "false") << std::endl;
-      if (!removed) rc = 3;
+      if (!removed) rc = not_found_in_queue("job scheduler " + c.id, c.common.queue);
     } else {
       auto s = co_await q.get_job_scheduler(c.id);
       std::cout << (s ? drover::serialize_json(s->to_json()) : std::string("null")) << std::endl;
-      if (!s) rc = 3;
+      if (!s) rc = not_found_in_queue("job scheduler " + c.id, c.common.queue);
     }
   });
   return rc;

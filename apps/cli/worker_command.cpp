@@ -38,6 +38,7 @@ struct worker_flags {
   long metrics_points = 0;
   long default_timeout_ms = 0;    // jobs without a timeout of their own; 0: none
   std::string dead_letter_queue;  // where jobs that fail for good are copied; "": nowhere
+  long dead_letters_kept = 0;     // the most entries it keeps; 0: all
 };
 
 void add_worker_options(CLI::App& w, worker_flags& f) {
@@ -78,6 +79,10 @@ void add_worker_options(CLI::App& w, worker_flags& f) {
       ->check(non_negative<long>());
   w.add_option("--dead-letter-queue", f.dead_letter_queue,
                "copy jobs that fail for good to this queue (usually <queue>-dlq; default: none)");
+  w.add_option("--dead-letters-kept", f.dead_letters_kept,
+               "the most entries the dead-letter queue keeps, the oldest deleted first (0: all)")
+      ->check(non_negative<long>())
+      ->capture_default_str();
   w.add_option("--shutdown-grace", f.shutdown_grace_ms, "on SIGTERM/SIGINT, wait this long for running jobs, ms")
       ->check(non_negative<long>())
       ->capture_default_str();
@@ -119,6 +124,7 @@ int run_worker(const worker_flags& c) {
   o.metrics_max_data_points = c.metrics_points;
   o.default_timeout = std::chrono::milliseconds(c.default_timeout_ms);
   o.dead_letter_queue = c.dead_letter_queue;
+  o.dead_letters_kept = c.dead_letters_kept;
   if (c.limit_max > 0) o.limiter = rate_limiter_options{c.limit_max, std::chrono::milliseconds(c.limit_duration_ms)};
 
   net::io_context io(1);

@@ -86,7 +86,12 @@ net::awaitable<void> connectivity_monitor::probe() {
   if (std::chrono::steady_clock::now() - last_probe_ < std::chrono::seconds(1)) co_return;
   last_probe_ = std::chrono::steady_clock::now();
   co_await probe_redis();
-  if (db_) co_await probe_database();
+  if (db_) co_await probe_database(std::chrono::milliseconds(3000));
+}
+
+net::awaitable<bool> connectivity_monitor::database_answers(std::chrono::milliseconds deadline) {
+  if (!db_) co_return true;
+  co_return co_await probe_database(deadline);
 }
 
 net::awaitable<void> connectivity_monitor::probe_redis() {
@@ -108,15 +113,14 @@ net::awaitable<void> connectivity_monitor::probe_redis() {
   }
 }
 
-net::awaitable<void> connectivity_monitor::probe_database() {
+net::awaitable<bool> connectivity_monitor::probe_database(std::chrono::milliseconds deadline) {
   std::string problem;
   auto* db = db_;
   auto ping = [db] { db->ping(); };
-  const std::chrono::milliseconds deadline(3000);
   try {
     co_await blocking_call(ex_, *pool_, ping, deadline);
   } catch (const deadline_exceeded&) {
-    problem = "no answer within 3 s";
+    problem = fmt::format("no answer within {} ms", deadline.count());
   } catch (const std::exception& e) {
     problem = e.what();
   }
@@ -128,6 +132,7 @@ net::awaitable<void> connectivity_monitor::probe_database() {
     spdlog::info("database: connection regained after {:.1f} s", seconds_since(*database_lost_at_));
     database_lost_at_.reset();
   }
+  co_return problem.empty();
 }
 
 }  // namespace drover::app

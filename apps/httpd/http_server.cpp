@@ -150,6 +150,17 @@ void http_server::stop() {
   acceptor_.close(ignored);
 }
 
+net::awaitable<void> http_server::finish_answers(std::chrono::steady_clock::time_point deadline) {
+  if (answering_ == 0) co_return;
+  net::steady_timer finished(ex_);
+  finished.expires_at(deadline);
+  answers_finished_ = &finished;
+  boost::system::error_code ec;
+  co_await finished.async_wait(net::redirect_error(net::use_awaitable, ec));
+  answers_finished_ = nullptr;
+  if (answering_ > 0) spdlog::warn("http: stopped with {} request(s) still being answered", answering_);
+}
+
 std::uint16_t http_server::port() const { return acceptor_.local_endpoint().port(); }
 
 net::awaitable<void> http_server::accept_loop() {
@@ -334,6 +345,15 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     request_plan plan;
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (!ec && !framed_unambiguously(parser.get())) ec = http::error::bad_transfer_encoding;
+    if (!ec && stopped_) {
+      // A request read after stop() (on a kept-alive connection) is refused untouched:
+      // what it needs may be closing, and a client can send it again elsewhere.
+      auto res = refusal(http::status::service_unavailable, "The server is shutting down; send the request again");
+      res.set(http::field::retry_after, "1");
+      stream.expires_after(opts_.read_timeout);
+      co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+      break;
+    }
     const auto takes = ec ? takeover::none : taken_over(parser.get());
     if (!ec && takes == takeover::none) {
       // Who calls, and whether they may, from the header alone: the body waits.
@@ -418,11 +438,21 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     }
     // The handler may take long (a long-poll); the read deadline does not apply to it.
     stream.expires_never();
-    const bool keep_alive = req.keep_alive();
+    const bool wants_keep_alive = req.keep_alive();
     const auto version = req.version();
     const bool head = req.method() == http::verb::head;
+    // Counted until the reply is written, however the handler ends: stopping waits for it.
+    struct answering_count {
+      http_server& server;
+      explicit answering_count(http_server& s) : server(s) { ++server.answering_; }
+      ~answering_count() {
+        if (--server.answering_ == 0 && server.answers_finished_) server.answers_finished_->cancel();
+      }
+    } counted(*this);
     auto answering = plan.respond(std::move(req));
     response res = co_await std::move(answering);
+    // Once stopping, this reply is the connection's last.
+    const bool keep_alive = wants_keep_alive && !stopped_;
     auto writing = write_reply(stream, res, version, keep_alive, head, opts_.read_timeout);
     ec = co_await std::move(writing);
     if (ec || !res.keep_alive()) break;

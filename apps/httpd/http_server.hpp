@@ -3,6 +3,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <algorithm>
@@ -93,7 +94,13 @@ class http_server {
   // ("cannot listen on 127.0.0.1:5000: address already in use ...") when `bind` is not an
   // IP address or the socket cannot be bound (taken, not this machine's, privileged).
   void start();
+  // Stops accepting; requests being answered go on, and their replies close their
+  // connections.
   void stop();
+  // After stop(): returns once every request being answered has its reply written, or
+  // at `deadline`. Whatever the handlers need (queues, the database) must stay open
+  // until then.
+  boost::asio::awaitable<void> finish_answers(std::chrono::steady_clock::time_point deadline);
   std::uint16_t port() const;
 
   // Connections being served, and upload bytes reserved, right now.
@@ -121,7 +128,9 @@ class http_server {
   boost::asio::ip::tcp::acceptor acceptor_;
   connection_limits connections_;
   upload_budget uploads_;
-  std::size_t refusing_ = 0;  // refuse() coroutines running
+  std::size_t refusing_ = 0;                               // refuse() coroutines running
+  std::size_t answering_ = 0;                              // requests in a handler or having their reply written
+  boost::asio::steady_timer* answers_finished_ = nullptr;  // finish_answers()'s wait
   bool stopped_ = false;
 };
 

@@ -1,22 +1,44 @@
 // delivery_policy.cpp - see delivery_policy.hpp.
 #include "workers/delivery_policy.hpp"
 
+#include <boost/url/parse.hpp>
+
 #include <algorithm>
 #include <random>
 
 namespace drover::workers {
+
+namespace {
+
+boost::json::object failed_kept(std::chrono::seconds age, std::int64_t count) {
+  return {{"age", age.count()}, {"count", count}};
+}
+
+}  // namespace
 
 void use_delivery_policy(job_options& opts, webhook_receiver receiver) {
   if (receiver == webhook_receiver::user_given) {
     opts.attempts = user_webhook_attempts;
     opts.backoff = backoff_options{"exponential", webhook_first_retry.count(), std::nullopt};
     opts.priority = user_webhook_priority;
+    opts.remove_on_fail = failed_kept(std::chrono::hours(24), 1000);
     return;
   }
   opts.attempts = webhook_attempts;
   opts.backoff = backoff_options{webhook_backoff_type, webhook_first_retry.count(), std::nullopt};
   opts.keep_logs = webhook_logs_kept;
+  opts.remove_on_fail = failed_kept(std::chrono::hours(24 * 7), 10000);
 }
+
+webhook_receiver api_receiver_address::receiver_of(std::string_view url) const {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u || !u->has_authority() || u->has_query() || u->has_fragment()) return webhook_receiver::user_given;
+  const std::string port = u->has_port() ? std::string(u->port()) : std::string(u->scheme() == "https" ? "443" : "80");
+  const bool ours = hosts.host_allowed(u->encoded_host(), port) && u->encoded_path() == path;
+  return ours ? webhook_receiver::configured : webhook_receiver::user_given;
+}
+
+bool user_given_delivery(const job& j) { return j.opts.priority == user_webhook_priority; }
 
 std::int64_t webhook_retry_delay(std::int64_t attempts_made, std::int64_t first, double unit) {
   const std::int64_t longest = webhook_longest_wait.count();

@@ -22,12 +22,16 @@
 // most, not by a queue of them.
 #pragma once
 
+#include "workers/address_policy.hpp"
+
+#include <drover/job.hpp>
 #include <drover/job_options.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace drover::workers {
 
@@ -46,8 +50,24 @@ enum class webhook_receiver {
   user_given,  // a send's webhookUrl: five attempts, doubling from 1 s, after the others
 };
 
-// Gives `opts` the delivery policy above for a delivery to `receiver`.
+// The API's own job-completed receiver: the hosts it answers on (PUBLIC_URL's, else
+// 127.0.0.1 and localhost with PORT) and its path. Only a URL naming that path there is
+// the configured receiver: any other path on the API's address is a URL a user gave
+// (which the SSRF allowlist lets through, as it lets the receiver through).
+struct api_receiver_address {
+  address_policy hosts;
+  std::string path = "/api/webhooks/job-completed";
+
+  webhook_receiver receiver_of(std::string_view url) const;
+};
+
+// Gives `opts` the delivery policy above for a delivery to `receiver`: also how long a
+// delivery that failed for good stays in the queue's failed set (a day and at most 1,000
+// of those to users' URLs, which users can cause at will; a week and 10,000 of the others).
 void use_delivery_policy(job_options& opts, webhook_receiver receiver);
+
+// Whether delivery job `j` goes to a URL a user gave (its policy's mark: its priority).
+bool user_given_delivery(const job& j);
 
 // The wait before attempt `attempts_made` + 1 of a delivery whose backoff delay is
 // `first`: doubling from `first`, at most webhook_longest_wait, then between 80 % and

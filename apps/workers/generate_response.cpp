@@ -117,20 +117,11 @@ net::awaitable<void> send_progress(std::shared_ptr<progress_pump> p) {
   p->in_flight = false;
 }
 
-// Whose receiver `url` is: the API's own (as the allowlist names it), or one a user gave.
-webhook_receiver receiver_of(const std::string& url, const address_policy& api_receiver) {
-  auto u = boost::urls::parse_absolute_uri(url);
-  if (!u || !u->has_authority()) return webhook_receiver::user_given;
-  std::string port = u->has_port() ? std::string(u->port()) : std::string(u->scheme() == "https" ? "443" : "80");
-  return api_receiver.host_allowed(u->encoded_host(), port) ? webhook_receiver::configured
-                                                            : webhook_receiver::user_given;
-}
-
 }  // namespace
 
-processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks, const address_policy& api_receiver,
-                                      document_search* documents, replication_options replication,
-                                      std::size_t ai_shards) {
+processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
+                                      const api_receiver_address& api_receiver, document_search* documents,
+                                      replication_options replication, std::size_t ai_shards) {
   auto respond = [&ai, &webhooks, &api_receiver, documents, replication,
                   ai_shards](job_context& ctx) -> net::awaitable<json::value> {
     const auto& j = ctx.job();
@@ -229,7 +220,7 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
     // Option C of the seed: tell the API through a webhook, queued so that it survives an
     // API restart. The delivery's id (also its webhook-id) is 128 random bits, so nobody can
     // guess another user's delivery (issue 12); BullMQ's deduplication on
-    // job-completed-<jobId> makes a second completion of this job (a stalled job run again)
+    // job-completed-<jobId>-<timestamp> makes a second completion of this job (a stalled job run again)
     // queue it only once. The TTL keeps that promise after the delivery finishes, for as
     // long as a job can be run twice in practice.
     auto url = text_field(data, "webhookUrl");
@@ -252,10 +243,12 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       opts.job_id = app::random_hex(16);
       // Deduplication holds only within one shard: a sharded webhook-delivery puts every
       // delivery of this job on one shard (below).
-      std::string dedup_id = "job-completed-" + job_id;
+      // The id with the job's timestamp: ids can be handed out again (a failover that lost
+      // the newest adds), and a later job's answer must not count as this one's repeat.
+      std::string dedup_id = fmt::format("job-completed-{}-{}", job_id, j.timestamp);
       opts.deduplication["id"] = dedup_id;
       opts.deduplication["ttl"] = delivery_dedup_ttl_ms;
-      use_delivery_policy(opts, receiver_of(url, api_receiver));
+      use_delivery_policy(opts, api_receiver.receiver_of(url));
       opts.remove_on_complete = 1000;
       opts.replication = replication;
       // The delivery joins the chat job's trace (docs/tracing.md).

@@ -13,6 +13,7 @@
 
 #include "documents/chunking.hpp"
 #include "workers/ai_provider.hpp"
+#include "workers/delivery_policy.hpp"
 
 namespace drover::workers {
 
@@ -31,20 +32,20 @@ struct document_search {
 // webhook-delivery. Other job names fail at once (unrecoverable). With `documents`, the
 // chunks of the conversation's documents that best match the user's message (full-text
 // search) go into the system prompt; a failed search is logged and the answer goes on
-// without them. The webhook's add asks for `replication` (an add not confirmed fails the
-// attempt; the delivery's deduplication keeps a retry from queueing a second one). The
+// without them. The webhook's add asks for `replication` (an add not confirmed is made
+// again within the attempt, a few times, before it fails the attempt; the delivery's
+// deduplication keeps a repeat from queueing a second one). The
 // job id in the webhook is the app id (app_job_id.hpp: "<shard>-<id>" when ai-processing
 // is sharded), the one the API handed out.
 //
 // `api_receiver` names the API's own receiver: a delivery there is retried for hours, one
 // to a URL a user gave for seconds (delivery_policy.hpp).
-class address_policy;
 // When ai-processing is sharded (`ai_shards` shards), the delivery goes to the
 // webhook-delivery shard beside the job's own (app_queue::add_beside): one Redis node's
 // outage then fails only the chat jobs that live on it.
-processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks, const address_policy& api_receiver,
-                                      document_search* documents = nullptr, replication_options replication = {},
-                                      std::size_t ai_shards = 0);
+processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
+                                      const api_receiver_address& api_receiver, document_search* documents = nullptr,
+                                      replication_options replication = {}, std::size_t ai_shards = 0);
 
 // webhook-delivery: POSTs data.payload as JSON to data.url, signed with the shared secret
 // as Standard Webhooks signs (webhook-id, webhook-timestamp, webhook-signature), within

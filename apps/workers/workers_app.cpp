@@ -69,6 +69,17 @@ std::string api_own_address() {
   return "127.0.0.1:" + p + ",localhost:" + p;
 }
 
+// The path of the API's job-completed webhook, as the API derives it: PUBLIC_URL's path
+// (without its trailing slashes) and /api/webhooks/job-completed.
+std::string api_receiver_path() {
+  std::string base;
+  if (const char* v = env("PUBLIC_URL")) {
+    if (auto u = boost::urls::parse_absolute_uri(v)) base = std::string(u->encoded_path());
+  }
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/api/webhooks/job-completed";
+}
+
 }  // namespace
 
 workers_config workers_config::from_env() {
@@ -103,7 +114,7 @@ workers_config workers_config::from_env() {
   if (const char* v = env("WEBHOOK_ALLOWED_HOSTS")) allowed += std::string(",") + v;
   try {
     c.webhook_destinations = address_policy(allowed);
-    c.api_receiver = address_policy(c.api_address);
+    c.api_receiver = api_receiver_address{address_policy(c.api_address), api_receiver_path()};
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, fmt::format("WEBHOOK_ALLOWED_HOSTS: {}", e.what()));
   }
@@ -115,6 +126,9 @@ workers_config workers_config::from_env() {
     c.document_job_timeout = app::env_ms("DOCUMENT_JOB_TIMEOUT_MS", v);
   if (const char* v = env("WEBHOOK_JOB_TIMEOUT_MS")) c.webhook_job_timeout = app::env_ms("WEBHOOK_JOB_TIMEOUT_MS", v);
   if (const char* v = env("DEAD_LETTERS")) c.dead_letters = app::env_bool("DEAD_LETTERS", v);
+  if (const char* v = env("DEAD_LETTERS_KEPT")) {
+    c.dead_letters_kept = app::env_number<std::int64_t>("DEAD_LETTERS_KEPT", v, 0, 10'000'000);
+  }
   c.alerts = alert_settings::from_env();
   c.extraction = extraction_limits::from_env();
   return c;
@@ -152,7 +166,11 @@ struct workers_app::impl {
                         : name == "document-processing" ? cfg.document_job_timeout
                                                         : cfg.webhook_job_timeout;
     if (cfg.dead_letters) o.dead_letter_queue = dead_letter_queue::name_for(name);
+    o.dead_letters_kept = cfg.dead_letters_kept;
     if (name == "webhook-delivery") {
+      // A receiver a user gave is that user's to fix; failures they can cause at will
+      // must not push the answers that the API's own receiver missed out of the queue.
+      o.dead_letter_if = [](const job& j) { return !user_given_delivery(j); };
       o.backoff_strategy = [](std::int64_t attempts_made, const std::string& type, const std::string&, const job& j) {
         return webhook_backoff_strategy(attempts_made, type, j.opts.backoff ? j.opts.backoff->delay : 0);
       };
@@ -250,11 +268,17 @@ struct workers_app::impl {
         redis_state = "unavailable";
         spdlog::debug("readyz: redis: {}", e.what());
       }
+      // Document jobs read their uploads from the database; chat answers search it.
+      auto db_ping = connectivity.database_answers(std::chrono::milliseconds(1500));
+      const bool db_answers = co_await std::move(db_ping);
+      const std::string db_state = db_answers ? "ok" : "unavailable";
+      const bool ready = redis_state == "ok" && db_state == "ok";
       json::object o;
-      o["status"] = redis_state == "ok" ? "ready" : "unavailable";
+      o["status"] = ready ? "ready" : "unavailable";
       o["redis"] = redis_state;
-      co_return httpd::json_response(
-          req, redis_state == "ok" ? httpd::http::status::ok : httpd::http::status::service_unavailable, o);
+      o["database"] = db_state;
+      co_return httpd::json_response(req, ready ? httpd::http::status::ok : httpd::http::status::service_unavailable,
+                                     o);
     }
     co_return httpd::error_response(req, httpd::http::status::not_found, "Not found");
   }

@@ -13,6 +13,7 @@
 #include <drover_app/queue_shards.hpp>
 
 #include "workers/address_policy.hpp"
+#include "workers/delivery_policy.hpp"
 #include "workers/ai_provider.hpp"
 #include "workers/alerts/alert_rules.hpp"
 #include "workers/extraction_process.hpp"
@@ -47,7 +48,7 @@ struct workers_config {
   address_policy webhook_destinations;
   // The API's own job-completed receiver (PUBLIC_URL, else 127.0.0.1 and PORT): its
   // deliveries carry the answers and are retried for hours (delivery_policy.hpp).
-  address_policy api_receiver;
+  api_receiver_address api_receiver;
   std::string api_address;  // the same, as text for the log ("127.0.0.1:5000,localhost:5000")
   std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL: uploads and their chunks
   std::string name;                                     // worker name prefix (processedBy, CLIENT LIST)
@@ -60,7 +61,9 @@ struct workers_config {
   extraction_limits extraction;
   std::string extract_helper = extraction_process::default_helper();  // EXTRACT_HELPER
   // Jobs that fail for good are copied to "<queue>-dlq"; DEAD_LETTERS=off turns it off.
+  // Each dead-letter queue keeps the newest DEAD_LETTERS_KEPT entries (0: all).
   bool dead_letters = true;
+  std::int64_t dead_letters_kept = 10000;
   ai_settings ai = ai_settings::from_env();
   alert_settings alerts;  // ALERT_RULES / ALERT_RULES_FILE, ALERT_WEBHOOK_URL, ALERT_INTERVAL_MS
 

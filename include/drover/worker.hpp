@@ -60,6 +60,13 @@ struct worker_options {
   // Where jobs that fail for good are copied (a queue name, usually "<queue>-dlq";
   // see dead_letter_queue.hpp); empty: nowhere. Cancelled jobs are never copied.
   std::string dead_letter_queue;
+  // The most entries the dead-letter queue keeps: each copy beyond it deletes the
+  // oldest, in the same atomic call, so that failures anyone can cause cannot fill
+  // Redis's memory. 0: keep every one.
+  std::int64_t dead_letters_kept = 0;
+  // Which of the jobs that fail for good are copied; unset: every one. Runs on the
+  // worker's executor and must not block.
+  std::function<bool(const job&)> dead_letter_if;
   tracing_options tracing = tracing_options::from_env();  // spans of each attempt (tracing.md)
   // How often the worker reports itself (queue::get_worker_statuses); 0: never.
   std::chrono::milliseconds heartbeat_interval{5000};

@@ -37,8 +37,10 @@ std::optional<std::int64_t> retry_delay(const job& j, const std::string& reason,
 boost::json::array stack_traces_with(const job& j, std::string_view text, std::string_view queue, bool unrecoverable) {
   boost::json::array traces;
   for (const auto& s : j.stacktrace) traces.emplace_back(s);
-  traces.emplace_back(fmt::format("{}: {}\n    at {} (drover worker, queue {})",
-                                  unrecoverable ? "UnrecoverableError" : "Error", text, j.name, queue));
+  // As V8 writes an error's stack: "Name: message", or just "Name" when the message is empty.
+  const std::string_view error_name = unrecoverable ? "UnrecoverableError" : "Error";
+  const auto head = text.empty() ? std::string(error_name) : fmt::format("{}: {}", error_name, text);
+  traces.emplace_back(fmt::format("{}\n    at {} (drover worker, queue {})", head, j.name, queue));
   if (j.opts.stack_trace_limit) {
     auto limit = static_cast<std::size_t>(std::max<std::int64_t>(0, *j.opts.stack_trace_limit));
     while (traces.size() > limit) traces.erase(traces.begin());

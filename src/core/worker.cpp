@@ -23,6 +23,7 @@ void check_options(const worker_options& o) {
   if (o.stalled_interval.count() < 1) throw error(errc::invalid_argument, "stalled interval must be positive");
   if (o.max_stalled_count < 0) throw error(errc::invalid_argument, "max stalled count must not be negative");
   if (o.max_started_attempts < 0) throw error(errc::invalid_argument, "max started attempts must not be negative");
+  if (o.dead_letters_kept < 0) throw error(errc::invalid_argument, "dead letters kept must not be negative");
   if (o.limiter && (o.limiter->max < 1 || o.limiter->duration.count() < 1)) {
     throw error(errc::invalid_argument, "rate limiter needs max >= 1 and a positive duration");
   }

@@ -369,10 +369,14 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
     auto ask = ask_sentinels(ex_, opts_, tls_context_);
     auto master = co_await std::move(ask);
     if (generation_ != gen) co_return;
+    // A change of master is worth a line; the first answer, every connection's, is not
+    // (a CLI command would print it each time).
     if (master.host != opts_.host || master.port != opts_.port) {
-      spdlog::info("redis: the sentinels name {}:{} as the master '{}'", master.host, master.port,
-                   opts_.sentinel.master_name);
+      const auto level = master_named_ ? spdlog::level::info : spdlog::level::debug;
+      spdlog::log(level, "redis: the sentinels name {}:{} as the master '{}'", master.host, master.port,
+                  opts_.sentinel.master_name);
     }
+    master_named_ = true;
     opts_.host = master.host;
     opts_.port = master.port;
   }

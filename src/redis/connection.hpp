@@ -92,6 +92,8 @@ class connection : public std::enable_shared_from_this<connection> {
   void on_master_switched(std::function<void()> fn) { on_master_switched_ = std::move(fn); }
 
   bool is_connected() const { return state_ == state::ready; }
+  // After close(): every call fails at once.
+  bool is_closed() const { return state_ == state::closed; }
   // This connection's CLIENT ID on the server (asked in the handshake), or 0 while
   // unknown or when the server refuses CLIENT ID (some proxies). A blocking command on
   // this connection can be ended early by CLIENT UNBLOCK <id> sent on another one.
@@ -134,6 +136,7 @@ class connection : public std::enable_shared_from_this<connection> {
   std::shared_ptr<boost::asio::ssl::context> tls_context_;  // made on the first TLS connect
   std::shared_ptr<transport> transport_;                    // this generation's stream
   std::shared_ptr<sentinel_watch> watch_;                   // with Sentinel only
+  bool master_named_ = false;                               // with Sentinel: the sentinels have named a master once
   std::function<void()> on_master_switched_;
   state state_ = state::idle;
   std::uint64_t generation_ = 0;

@@ -174,6 +174,9 @@ test('with PostgreSQL away the API answers 503 within about a second, and jobs a
   assert.match(res.body.error, /Database unavailable/);
   assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
   assert.equal((await getJSON(sys.base, '/readyz')).status, 503);
+  const workersReady = await getJSON(`http://127.0.0.1:${sys.workersPort}`, '/readyz');
+  assert.equal(workersReady.status, 503, JSON.stringify(workersReady.body));
+  assert.deepEqual(workersReady.body, { status: 'unavailable', redis: 'ok', database: 'unavailable' });
   // The queue does not depend on the database: the accepted job completes.
   const done = await waitForJob(sys.base, accepted.body.jobId);
   assert.equal(done.status, 'completed');

@@ -135,8 +135,10 @@ test('all three queues sharded on a 3-master cluster: chat, webhooks, cancel, do
   // A delivery, found through its deduplication key (on the shard that key picked), is
   // looked up by the id that names its shard: the webhook-id it was sent with.
   let deliveryId;
+  const [aiShard, aiId] = ids[0].split('-');
+  const timestamp = (await cluster.cli('HGET', `bull:${ai.shards[Number(aiShard)].queue}:${aiId}`, 'timestamp')).trim();
   for (const [index, shard] of hooks.shards.entries()) {
-    const raw = await cluster.cli('GET', `bull:${shard.queue}:de:job-completed-${ids[0]}`);
+    const raw = await cluster.cli('GET', `bull:${shard.queue}:de:job-completed-${ids[0]}-${timestamp}`);
     if (raw) deliveryId = `${index}-${raw}`;
   }
   assert.ok(deliveryId, `the delivery of ${ids[0]}`);

@@ -108,3 +108,44 @@ test('SIGTERM during an AI job, a PDF job and a webhook delivery exits within th
     return h.messages.some((m) => m.role === 'assistant');
   }, { timeout: 20000, what: "the AI job's answer to be stored" });
 });
+
+// The API's SIGTERM under sends: a send it took is answered (200, its job queued), one that
+// arrives after is refused untouched (503, nothing stored) or finds the port closed. No
+// send is stored and then refused, which a client retrying without an Idempotency-Key
+// would turn into a duplicate (the queues were closed under the sends being answered).
+test('SIGTERM to the API while sends arrive: every stored message has its job, and every 200 its message', { timeout: 120000 }, async () => {
+  const sys = await startSystem();
+  const ai = new bullmq.Queue('ai-processing', { connection: sys.redis.connection });
+  onCleanup(() => ai.close());
+  const outcomes = [];
+  let stopping = false;
+  const loop = async (n) => {
+    for (let i = 0; ; ++i) {
+      try {
+        const r = await postJSON(sys.base, '/api/chat/send', { conversationId: `term-${n}`, userId: 'u', message: `m${i}` });
+        outcomes.push({ status: r.status, body: r.body });
+      } catch (e) {
+        outcomes.push({ status: 'network', body: String(e.cause?.code ?? e.message) });
+        if (stopping) return;
+      }
+      if (stopping && outcomes.length > 2000) return;
+    }
+  };
+  const loops = [0, 1, 2, 3].map(loop);
+  await waitFor(async () => outcomes.filter((o) => o.status === 200).length >= 40, { timeout: 20000, what: '40 sends' });
+  stopping = true;
+  sys.api.proc.kill('SIGTERM');
+  const exit = await Promise.race([sys.api.exited, new Promise((r) => setTimeout(() => r('timeout'), 20000))]);
+  assert.deepEqual(exit, { code: 0, signal: null }, sys.api.tail());
+  await Promise.all(loops);
+
+  const accepted = outcomes.filter((o) => o.status === 200);
+  const others = outcomes.filter((o) => o.status !== 200 && o.status !== 'network');
+  for (const o of others) {
+    assert.equal(o.status, 503, JSON.stringify(o));
+    assert.match(o.body.error, /shutting down/, JSON.stringify(o));
+  }
+  const stored = Number(sys.db.query("select count(*) from messages where conversation_id like 'term-%' and role = 'user'"));
+  assert.equal(stored, accepted.length, `stored ${stored} user messages for ${accepted.length} sends answered 200`);
+  for (const o of accepted) assert.ok(await ai.getJob(o.body.jobId), `job ${o.body.jobId} of a 200`);
+});

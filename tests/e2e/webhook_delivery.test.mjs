@@ -55,7 +55,14 @@ async function startSelfSignedServer() {
   return port;
 }
 
-let sys, receiver, tlsPort, deliveries, closedPort;
+let sys, receiver, tlsPort, deliveries, chats, closedPort;
+
+// A chat job's delivery is deduplicated on its id and timestamp (ids can be handed out
+// again after a failover that lost the newest adds).
+async function deliveryDedupId(jobId) {
+  const job = await chats.getJob(jobId);
+  return `job-completed-${jobId}-${job.timestamp}`;
+}
 
 before(async () => {
   receiver = await startReceiver('e2e-secret');
@@ -65,7 +72,9 @@ before(async () => {
     env: { WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port},127.0.0.1:${tlsPort} 127.0.0.1:${closedPort}` },
   });
   deliveries = new bullmq.Queue('webhook-delivery', { connection: sys.redis.connection });
+  chats = new bullmq.Queue('ai-processing', { connection: sys.redis.connection });
   onCleanup(() => deliveries.close());
+  onCleanup(() => chats.close());
 });
 
 async function deliver(id, url, { attempts = 5, delay = 100 } = {}) {
@@ -189,13 +198,13 @@ test('the chat flow\'s job-completed webhook reaches the API (allowed by default
   // job would not queue it again.
   let deliveryId;
   await waitFor(async () => {
-    deliveryId = await deliveries.getDeduplicationJobId(`job-completed-${sent.body.jobId}`);
+    deliveryId = await deliveries.getDeduplicationJobId(await deliveryDedupId(sent.body.jobId));
     return Boolean(deliveryId);
   }, { what: `the delivery of job ${sent.body.jobId}` });
   assert.match(deliveryId, /^[0-9a-f]{32}$/);
   const d = await finished(deliveryId);
   assert.equal(d.state, 'completed');
-  assert.equal(await deliveries.getDeduplicationJobId(`job-completed-${sent.body.jobId}`), deliveryId);
+  assert.equal(await deliveries.getDeduplicationJobId(await deliveryDedupId(sent.body.jobId)), deliveryId);
   const delivery = await deliveries.getJob(deliveryId);
   assert.equal(delivery.data.payload.jobId, sent.body.jobId);
   assert.equal(delivery.data.payload.userId, 'u1');
@@ -214,7 +223,7 @@ test('a send\'s own webhookUrl keeps five attempts, behind the API\'s own delive
   assert.equal(sent.status, 200, JSON.stringify(sent.body));
   let deliveryId;
   await waitFor(async () => {
-    deliveryId = await deliveries.getDeduplicationJobId(`job-completed-${sent.body.jobId}`);
+    deliveryId = await deliveries.getDeduplicationJobId(await deliveryDedupId(sent.body.jobId));
     return Boolean(deliveryId);
   }, { what: `the delivery of job ${sent.body.jobId}` });
   const delivery = await deliveries.getJob(deliveryId);

@@ -57,13 +57,17 @@ json::object keep_jobs(const json::value& job_option, const json::value& worker_
 namespace {
 
 // moveToFinished's call followed by the entry's add: its keys after the 14 keys, its
-// arguments after the 9 arguments.
-void with_dead_letter(script_call& finish, script_call entry) {
+// arguments after the 9 arguments; then the most entries kept.
+void with_dead_letter(script_call& finish, script_call entry, std::int64_t kept) {
   if (finish.script != &lua::move_to_finished || finish.args[18] != "failed" ||
       entry.script != &lua::add_standard_job) {
     throw error(errc::invalid_argument, "a dead-letter entry goes with a failure, added as a standard job");
   }
-  finish = composed_call(lua::move_to_finished_with_dead_letter).call(std::move(finish)).call(std::move(entry)).take();
+  finish = composed_call(lua::move_to_finished_with_dead_letter)
+               .call(std::move(finish))
+               .call(std::move(entry))
+               .arg(std::to_string(kept))
+               .take();
 }
 
 }  // namespace
@@ -143,7 +147,7 @@ script_call move_to_finished::pack() && {
   args.push_back(std::move(prefix));
   args.push_back(o.take());
   args.push_back(std::move(fields));
-  if (dead_letter) with_dead_letter(call, std::move(*dead_letter));
+  if (dead_letter) with_dead_letter(call, std::move(*dead_letter), dead_letters_kept);
   return call;
 }
 

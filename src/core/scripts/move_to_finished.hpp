@@ -21,8 +21,8 @@
 // completion (no parent, keep all, no metrics, no limiter, fetch next, ...) in fewer
 // calls and runs BullMQ's script, unchanged, for the rest.
 // drover's moveToFinishedWithDeadLetter (src/lua) takes the same KEYS and ARGV followed
-// by addStandardJob's for the dead-letter entry (add_job.hpp), and writes the entry in
-// the same call when the failure is recorded.
+// by addStandardJob's for the dead-letter entry (add_job.hpp) and the most entries kept,
+// and writes the entry in the same call when the failure is recorded.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -71,8 +71,9 @@ struct move_to_finished {
   bool unless_cancelled = false;
   // A failure's dead-letter entry, as prepare_add packs it for the dead-letter queue (a
   // standard add): run drover's moveToFinishedWithDeadLetter, which adds it in the same
-  // atomic call.
+  // atomic call, and then deletes the oldest entries beyond `dead_letters_kept` (0: none).
   std::optional<script_call> dead_letter;
+  std::int64_t dead_letters_kept = 0;
 
   static move_to_finished of(const queue_keys& k, const job& j, std::string token, bool completed, std::string value,
                              std::string fields, bool fetch_next, const worker_options& opts, std::int64_t now);

@@ -30,7 +30,7 @@ struct script_call {
 class composed_call {
  public:
   explicit composed_call(const lua::script& composite) : script_(&composite) {}
-  // Arguments of the own script itself, before those of the calls.
+  // An argument of the own script itself; ARGV keeps the order of arg() and call().
   composed_call& arg(std::string a);
   composed_call& call(script_call part);
   script_call take();  // moves them out: once

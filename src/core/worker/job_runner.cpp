@@ -479,10 +479,12 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
         scripts::move_to_finished::of(k, j, token, false, reason, std::move(fields), fetch_next, opts, finished_on);
     // The copy goes in the same atomic call as the failure: a crash cannot keep one
     // without the other, and a repeated call finds the failure recorded and adds nothing.
-    if (!opts.dead_letter_queue.empty()) {
+    const bool dead_letter = !opts.dead_letter_queue.empty() && (!opts.dead_letter_if || opts.dead_letter_if(j));
+    if (dead_letter) {
       const detail::queue_keys dead_letters(opts.prefix, opts.dead_letter_queue);
       auto entry = detail::dead_letter_entry(j, k.queue(), opts.name, reason, std::move(traces), finished_on);
       finish.dead_letter = detail::prepare_add(dead_letters, std::move(entry)).call;
+      finish.dead_letters_kept = opts.dead_letters_kept;
     }
     auto call = std::move(finish).pack();
     bool unanswered = false;
@@ -494,7 +496,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
     }
     ++failed_;
     notify(*state_, "failed", state_->events.failed, j, reason, false);
-    if (!opts.dead_letter_queue.empty()) {
+    if (dead_letter) {
       spdlog::info("queue {}: job {} (attempt {}) copied to dead-letter queue {} as {}", k.queue(), j.id,
                    j.attempts_made + 1, opts.dead_letter_queue, detail::dead_letter_id(k.queue(), j.id, finished_on));
     }

@@ -5,6 +5,8 @@
 // starves BullMQ's renewal timer).
 #include "core/worker/lock_renewer.hpp"
 
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -23,12 +25,30 @@ std::chrono::milliseconds lock_renewer::renew_time() const {
   return o.lock_renew_time.count() > 0 ? o.lock_renew_time : o.lock_duration / 2;
 }
 
+net::awaitable<bool> lock_renewer::next_round(std::chrono::milliseconds pause) {
+  auto& s = *state_;
+  if (!s.stop.stopped()) {
+    co_await s.stop.sleep(pause);
+    if (!s.stop.stopped()) co_return true;
+  }
+  // Closing: the stop signal ends fetching, not renewal. close() waits for the running
+  // jobs up to its grace, which may outlast a lock; their locks stay theirs until they
+  // finish or are handed back, or another worker's stalled check would run them again
+  // meanwhile.
+  if (s.running.empty() || s.conn->is_closed()) co_return false;
+  net::steady_timer timer(s.ex);
+  timer.expires_after(pause);
+  boost::system::error_code ec;
+  co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+  co_return !s.running.empty() && !s.conn->is_closed();
+}
+
 net::awaitable<void> lock_renewer::run() {
   auto self = shared_from_this();
   auto& s = *state_;
   const auto half = renew_time() / 2;
   // Wakes every half renew time and renews the locks older than that, as BullMQ does.
-  while (co_await s.stop.sleep(half)) {
+  while (co_await next_round(half)) {
     std::vector<std::string> ids, tokens;
     auto due = std::chrono::steady_clock::now() - half;
     for (const auto& [id, r] : s.running.jobs()) {

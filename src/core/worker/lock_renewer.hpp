@@ -16,11 +16,13 @@ class lock_renewer : public std::enable_shared_from_this<lock_renewer> {
  public:
   explicit lock_renewer(std::shared_ptr<worker_state> state) : state_(std::move(state)) {}
 
-  // Renews until the stop signal.
+  // Renews until the stop signal, and after it while jobs still run (close()'s grace).
   boost::asio::awaitable<void> run();
 
  private:
   std::chrono::milliseconds renew_time() const;
+  // Waits `pause`; false when renewing is over.
+  boost::asio::awaitable<bool> next_round(std::chrono::milliseconds pause);
 
   std::shared_ptr<worker_state> state_;
 };

@@ -59,6 +59,7 @@ TEST(replicated_adds, refuses_what_wait_cannot_take) {
   // A timeout of 0 would make WAIT block forever.
   const bad_case cases[] = {{"-1", nullptr, "REDIS_MIN_REPLICAS"},
                             {"one", nullptr, "REDIS_MIN_REPLICAS"},
+                            {"101", nullptr, "from 0 to 100"},
                             {"1", "0", "REDIS_REPLICATION_TIMEOUT_MS"},
                             {"1", "-5", "REDIS_REPLICATION_TIMEOUT_MS"},
                             {"1", "1s", "REDIS_REPLICATION_TIMEOUT_MS"},

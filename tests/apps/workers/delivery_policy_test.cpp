@@ -1,6 +1,7 @@
 // delivery_policy_test.cpp - a delivery outlasts an outage of hours, at most five minutes apart.
 #include "workers/delivery_policy.hpp"
 
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 namespace drover::workers {
@@ -50,6 +51,33 @@ TEST(delivery_policy, a_receiver_a_user_gave_gets_seconds_not_hours) {
 
 TEST(delivery_policy, other_backoff_types_are_not_guessed) {
   EXPECT_FALSE(webhook_backoff_strategy(1, "linear", 1000));
+}
+
+TEST(api_receiver_address, is_only_the_receivers_path_on_the_apis_address) {
+  const api_receiver_address api{address_policy("127.0.0.1:5000,localhost:5000"), "/api/webhooks/job-completed"};
+  EXPECT_EQ(api.receiver_of("http://127.0.0.1:5000/api/webhooks/job-completed"), webhook_receiver::configured);
+  EXPECT_EQ(api.receiver_of("http://localhost:5000/api/webhooks/job-completed"), webhook_receiver::configured);
+  // Another path on the API's address, another port, another host: a URL a user gave.
+  EXPECT_EQ(api.receiver_of("http://127.0.0.1:5000/api/admin/queues/ai-processing/pause"),
+            webhook_receiver::user_given);
+  EXPECT_EQ(api.receiver_of("http://127.0.0.1:5000/api/webhooks/job-completed/x"), webhook_receiver::user_given);
+  EXPECT_EQ(api.receiver_of("http://127.0.0.1:5000/api/webhooks/job-completed?x=1"), webhook_receiver::user_given);
+  EXPECT_EQ(api.receiver_of("http://127.0.0.1:5001/api/webhooks/job-completed"), webhook_receiver::user_given);
+  EXPECT_EQ(api.receiver_of("https://example.com/api/webhooks/job-completed"), webhook_receiver::user_given);
+  EXPECT_EQ(api.receiver_of("not a url"), webhook_receiver::user_given);
+}
+
+TEST(delivery_policy, bounds_what_failed_deliveries_keep_and_marks_users_ones) {
+  job_options user, api;
+  use_delivery_policy(user, webhook_receiver::user_given);
+  use_delivery_policy(api, webhook_receiver::configured);
+  EXPECT_EQ(boost::json::serialize(user.remove_on_fail), R"({"age":86400,"count":1000})");
+  EXPECT_EQ(boost::json::serialize(api.remove_on_fail), R"({"age":604800,"count":10000})");
+  job j;
+  j.opts = user;
+  EXPECT_TRUE(user_given_delivery(j));
+  j.opts = api;
+  EXPECT_FALSE(user_given_delivery(j));
 }
 
 }  // namespace

@@ -171,6 +171,48 @@ TEST_F(dead_letter_queue_test, without_a_dead_letter_queue_nothing_is_copied) {
   });
 }
 
+// Failures anyone can cause must not fill Redis: each copy beyond dead_letters_kept
+// deletes the oldest entry (its hash too, with a "removed" event).
+TEST_F(dead_letter_queue_test, keeps_the_newest_entries_and_only_the_jobs_it_is_told_to) {
+  std::atomic<int> runs{0};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    dead_letter_queue dlq(io.get_executor(), dlq_name, qopts());
+    redis_client raw_redis(io.get_executor(), redis());
+    std::vector<std::string> ids;
+    for (int i = 0; i < 4; ++i) {
+      auto j = co_await q.add("f", json::parse(R"({"fail":true})"));
+      ids.push_back(j.id);
+    }
+    auto skipped = co_await q.add("skip", json::parse(R"({"fail":true})"));
+    auto o = wopts();
+    o.dead_letters_kept = 2;
+    o.dead_letter_if = [](const job& j) { return j.name != "skip"; };
+    {
+      test::worker_thread w(name, judge(runs), o);
+      EXPECT_TRUE(co_await eventually([&] { return state_is(q, skipped.id, job_state::failed); }));
+    }
+    auto entries = co_await dlq.list();
+    DROVER_CO_ASSERT_TRUE(entries.size() == 2u);
+    // The newest two of the four copied: jobs 3 and 4, oldest first.
+    EXPECT_EQ(entries[0].data.at("deadLetter").at("jobId").as_string(), ids[2]);
+    EXPECT_EQ(entries[1].data.at("deadLetter").at("jobId").as_string(), ids[3]);
+    const redis_script probe("dlq-probe",
+                             "local n = 0\n"
+                             "for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do\n"
+                             "  if e[2][2] == 'removed' then n = n + 1 end\n"
+                             "end\n"
+                             "return {n, #redis.call('KEYS', KEYS[2])}");
+    std::vector<std::string> probed{"bull:" + dlq_name + ":events", "bull:" + dlq_name + ":" + name + "-*"};
+    auto probing = raw_redis.eval(probe, probed);
+    auto removed = co_await std::move(probing);
+    EXPECT_EQ(json::serialize(removed), "[2,2]");  // two removed, two entry hashes left
+    raw_redis.close();
+    dlq.close();
+    q.close();
+  });
+}
+
 TEST_F(dead_letter_queue_test, requeue_sends_an_entry_back_to_its_source_queue) {
   std::atomic<int> runs{0};
   run_async([&](net::io_context& io) -> net::awaitable<void> {

@@ -498,6 +498,38 @@ TEST_F(worker_test, close_returns_when_the_last_running_job_ends_not_at_the_grac
   });
 }
 
+// A close's grace can outlast a lock: the locks of the jobs it waits for are renewed
+// meanwhile, so another worker's stalled check does not take them and run them again.
+TEST_F(worker_test, close_keeps_renewing_the_locks_of_the_jobs_it_waits_for) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    co_await q.add("slow", json::object());
+    std::atomic<int> runs{0};
+    auto counted = processor::async([&runs](job_context&) -> net::awaitable<json::value> {
+      ++runs;
+      co_await test::sleep_ms(2500);
+      co_return true;
+    });
+    auto o = wopts();
+    o.lock_duration = 600ms;
+    o.stalled_interval = 200ms;
+    worker first(io.get_executor(), name, counted, o);
+    first.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "active", 1); }));
+    worker second(io.get_executor(), name, counted, o);
+    second.start();
+    co_await first.close(30s);  // the job's 2.5 s: four locks' worth
+    EXPECT_TRUE(co_await counts_are(q, "completed", 1));
+    co_await second.close();
+    EXPECT_EQ(runs.load(), 1);
+    auto j = co_await q.get_job("1");
+    DROVER_CO_ASSERT_TRUE(j.has_value());
+    EXPECT_EQ(j->stalled_counter, 0);
+    EXPECT_EQ(j->attempts_started, 1);
+    q.close();
+  });
+}
+
 // Two close() calls at once (a signal handler and the program's own shutdown): the
 // second waits for the first, whose grace applies, and `closed` comes once.
 TEST_F(worker_test, a_second_close_waits_for_the_first_and_closed_comes_once) {

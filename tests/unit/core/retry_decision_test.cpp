@@ -70,5 +70,11 @@ TEST(stack_traces_with, names_an_unrecoverable_failure_as_node_does) {
   EXPECT_EQ(traces[0].as_string(), "UnrecoverableError: bad input\n    at task (drover worker, queue q)");
 }
 
+TEST(stack_traces_with, writes_only_the_name_for_an_empty_message_as_v8_does) {
+  auto traces = stack_traces_with(with_attempts(3, 1), "", "q");
+  ASSERT_EQ(traces.size(), 1u);
+  EXPECT_EQ(traces[0].as_string(), "Error\n    at task (drover worker, queue q)");
+}
+
 }  // namespace
 }  // namespace drover::detail

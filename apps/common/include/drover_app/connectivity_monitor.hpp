@@ -43,12 +43,15 @@ class connectivity_monitor {
   // A probe now; exposed for /metrics, which wants a fresh round trip (at most one per
   // second: a scrape storm must not turn into a PING storm).
   boost::asio::awaitable<void> probe();
+  // Pings the watched database now, within `deadline` (also updating the gauge and the
+  // lost/regained log lines): whether it answered. True when no database is watched.
+  boost::asio::awaitable<bool> database_answers(std::chrono::milliseconds deadline);
 
  private:
   struct state;
   boost::asio::awaitable<void> loop(std::shared_ptr<state> s);
   boost::asio::awaitable<void> probe_redis();
-  boost::asio::awaitable<void> probe_database();
+  boost::asio::awaitable<bool> probe_database(std::chrono::milliseconds deadline);
 
   boost::asio::any_io_executor ex_;
   std::string endpoint_;

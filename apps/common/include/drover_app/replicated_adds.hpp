@@ -22,12 +22,15 @@ namespace drover::app {
 // number, a negative count, or a timeout under 1 ms (WAIT takes 0 to mean forever) or
 // not below `command_timeout`, the Redis connection's (to `redis`) (calls queued behind a WAIT would
 // time out first).
+inline constexpr std::int64_t max_min_replicas = 100;
+
 inline replication_options replication_from_env(const redis_options& redis, std::chrono::milliseconds command_timeout) {
   replication_options r;
   r.timeout = std::chrono::milliseconds(500);
   if (!redis.sentinel.sentinels.empty()) r.min_replicas = 1;
   if (const char* v = env("REDIS_MIN_REPLICAS")) {
-    r.min_replicas = env_number<std::int64_t>("REDIS_MIN_REPLICAS", v, 0);
+    // More replicas than any deployment runs is a typo; the bound keeps the message short.
+    r.min_replicas = env_number<std::int64_t>("REDIS_MIN_REPLICAS", v, 0, max_min_replicas);
   }
   if (const char* v = env("REDIS_REPLICATION_TIMEOUT_MS")) {
     r.timeout = std::chrono::milliseconds(

@@ -121,7 +121,7 @@ TEST(move_to_finished, a_failure_with_its_dead_letter_puts_the_entrys_add_after_
   auto call = std::move(m).pack();
   EXPECT_EQ(call.script, &lua::move_to_finished_with_dead_letter);
   EXPECT_EQ(lua::move_to_finished_with_dead_letter.num_keys, 23);
-  ASSERT_EQ(call.args.size(), 35u);
+  ASSERT_EQ(call.args.size(), 36u);
   EXPECT_EQ(call.args[13], "bull:q:marker");    // moveToFinished's last key
   EXPECT_EQ(call.args[14], "bull:q-dlq:wait");  // then the entry's add's keys
   EXPECT_EQ(call.args[22], "bull:q-dlq:marker");
@@ -129,6 +129,16 @@ TEST(move_to_finished, a_failure_with_its_dead_letter_puts_the_entrys_add_after_
   EXPECT_EQ(call.args[27], "failed");
   EXPECT_EQ(call.args[33], "{}");  // then the add's: its data, its options
   EXPECT_EQ(call.args[34], "o");
+  EXPECT_EQ(call.args[35], "0");  // then the most entries kept: all
+}
+
+TEST(move_to_finished, a_dead_letter_names_the_most_entries_kept_last) {
+  auto m = move_to_finished::of(keys(), a_job(), "tok", false, "boom", "", false, a_worker(), 1000);
+  static const queue_keys dlq("bull", "q-dlq");
+  m.dead_letter = add_standard_job::of(dlq, add_job_args{}).pack();
+  m.dead_letters_kept = 7;
+  auto call = std::move(m).pack();
+  EXPECT_EQ(call.args.back(), "7");
 }
 
 TEST(move_to_finished, a_completion_takes_no_dead_letter) {
