@@ -3,6 +3,7 @@
 
 #include <drover_app/ascii.hpp>
 #include <drover_app/base64.hpp>
+#include <drover_app/secret_strength.hpp>
 
 #include <algorithm>
 #include <stdexcept>
@@ -34,10 +35,15 @@ std::string admin_access::weakness(std::size_t min_token, std::size_t min_passwo
     return "DASHBOARD_TOKEN is too short: at least " + std::to_string(min_token) +
            " characters outside the development mode (e.g. openssl rand -hex 24)";
   }
+  if (!token_.empty() && app::guessable_secret(token_)) {
+    return "DASHBOARD_TOKEN has only " + std::to_string(app::distinct_bytes(token_)) +
+           " different characters, too few to resist guessing (e.g. openssl rand -hex 24)";
+  }
   for (const auto& u : users_) {
-    if (u.password.size() < min_password) {
-      return "DASHBOARD_USERS: the password of '" + u.name + "' is too short: at least " +
-             std::to_string(min_password) + " characters outside the development mode";
+    if (u.password.size() < min_password || app::guessable_secret(u.password)) {
+      return "DASHBOARD_USERS: the password of '" + u.name + "' is too short or too uniform: at least " +
+             std::to_string(min_password) + " characters, " + std::to_string(app::min_distinct_secret_bytes) +
+             " of them different, outside the development mode";
     }
   }
   return {};

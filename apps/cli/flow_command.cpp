@@ -133,8 +133,8 @@ int run_flow_show(const flow_flags& c) {
     get_flow_options o{c.id, c.common.queue, c.common.prefix, c.depth, c.max_children};
     auto tree = co_await flows.get_flow(o);
     if (!tree) {
-      std::cout << (c.json ? "null" : fmt::format("no job {} in queue {}", c.id, c.common.queue)) << std::endl;
-      rc = 3;
+      if (c.json) std::cout << "null" << std::endl;
+      rc = job_not_found(c.id, c.common.queue);
       co_return;
     }
     if (c.json) {

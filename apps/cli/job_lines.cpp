@@ -34,8 +34,8 @@ new_job parse_job_line(std::string_view text, std::size_t line_no, std::string_v
   }
   new_job j;
   auto* name = o.if_contains("name");
-  if (!name || !name->is_string() || name->as_string().empty())
-    bad_line(source, line_no, R"("name" must be a non-empty string)");
+  // An empty name is a name, as in Node's addBulk.
+  if (!name || !name->is_string()) bad_line(source, line_no, R"("name" must be a string)");
   j.name = std::string(name->as_string());
   if (auto* data = o.if_contains("data")) j.data = *data;
   if (auto* opts = o.if_contains("opts")) {

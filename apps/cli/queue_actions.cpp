@@ -205,14 +205,35 @@ net::awaitable<int> remove_job(const queue_flags& f, queue& q) {
   need_id(f, "remove");
   auto removed = co_await q.remove(f.id);
   std::cout << (removed ? "true" : "false") << std::endl;
-  co_return removed ? 0 : 3;
+  if (removed) co_return 0;
+  // remove() answers false for a missing job and for one a worker holds alike.
+  auto state = co_await q.get_job_state(f.id);
+  if (!state) co_return job_not_found(f.id, q.name());
+  std::cerr << fmt::format(
+                   "drover: job {} in queue {} is {} and locked by a worker: not removed (`drover queue "
+                   "cancel` stops it)",
+                   f.id, q.name(), to_string(*state))
+            << std::endl;
+  co_return exit_code::failed;
 }
 
 net::awaitable<int> cancel_job(const queue_flags& f, queue& q) {
   need_id(f, "cancel");
   auto outcome = co_await q.cancel(f.id, f.reason);
-  done(f, fmt::format("job {}: {}", f.id, to_string(outcome)), {{"jobId", f.id}, {"outcome", to_string(outcome)}});
-  co_return outcome == cancel_outcome::not_found || outcome == cancel_outcome::already_finished ? 3 : 0;
+  const auto say = [&] {
+    done(f, fmt::format("job {}: {}", f.id, to_string(outcome)), {{"jobId", f.id}, {"outcome", to_string(outcome)}});
+  };
+  if (outcome == cancel_outcome::not_found) {
+    if (f.json) say();  // a script reads the outcome; a person the line on stderr
+    co_return job_not_found(f.id, q.name());
+  }
+  say();
+  if (outcome == cancel_outcome::already_finished) {
+    std::cerr << fmt::format("drover: job {} in queue {} has finished already: nothing to cancel", f.id, q.name())
+              << std::endl;
+    co_return exit_code::failed;
+  }
+  co_return 0;
 }
 
 net::awaitable<int> print_counts(const queue_flags& f, queue& q) {

@@ -2,6 +2,8 @@
 // with the specification's "whsec_" secrets.
 #include "drover_app/webhook_signature.hpp"
 
+#include "drover_app/secret_strength.hpp"
+
 #include "drover_app/base64.hpp"
 
 #include <openssl/crypto.h>
@@ -50,6 +52,11 @@ void require_production_webhook_secret(std::string_view secret, std::string_view
     throw std::invalid_argument(what + " is too short to resist guessing: " + std::to_string(key.size()) +
                                 (whsec ? " bytes of key after whsec_, at least " : " characters, at least ") +
                                 std::to_string(minimum) + " needed; e.g. " + what +
+                                "=whsec_$(openssl rand -base64 32)");
+  }
+  if (guessable_secret(key)) {
+    throw std::invalid_argument(what + " has only " + std::to_string(distinct_bytes(key)) +
+                                " different bytes, too few to resist guessing; e.g. " + what +
                                 "=whsec_$(openssl rand -base64 32)");
   }
 }

@@ -30,7 +30,9 @@ struct queue_event {
 struct queue_events_options {
   std::string prefix = "bull";
   redis_options redis = redis_options::from_env();
-  std::string last_event_id = "$";         // "$": only new events; "0": from the start of the stream
+  // "$": only events after wait_until_ready() (or the first next()); "0": from the start
+  // of the stream; a stream entry id: after that entry.
+  std::string last_event_id = "$";
   std::chrono::milliseconds block{10000};  // longest wait of one read
 };
 
@@ -43,6 +45,11 @@ class queue_events {
   queue_events(boost::asio::any_io_executor ex, std::string queue, queue_events_options opts = {});
   ~queue_events();
 
+  // With last_event_id "$": fixes "now" as the stream's current last entry, so that
+  // every event after this call is read, those of jobs added before the first next()
+  // included (Node's waitUntilReady). Without it, "now" is fixed by the first next().
+  // Throws drover::error when Redis is unreachable.
+  boost::asio::awaitable<void> wait_until_ready();
   // Waits for the next events (up to `block`); returns an empty list on timeout.
   // Throws drover::error when Redis is unreachable; call again to resume.
   boost::asio::awaitable<std::vector<queue_event>> next();

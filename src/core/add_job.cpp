@@ -58,6 +58,15 @@ checked_add check_add(const queue_keys& keys, new_job nj) {
   args.timestamp = j.timestamp;
   if (j.deduplication_id) args.deduplication_key = keys.key("de:" + *j.deduplication_id);
   args.data = std::move(data);
+  // As Node's Job takes it: repeatJobKey is not an option the job keeps but its hash's
+  // "rjk" field, by which BullMQ's scripts know a scheduler's job.
+  if (const auto* rjk = j.opts.extra.if_contains("repeatJobKey")) {
+    if (rjk->is_string()) {
+      args.repeat_job_key = std::string(rjk->get_string());
+      j.repeat_job_key = args.repeat_job_key;
+    }
+    j.opts.extra.erase("repeatJobKey");
+  }
   const auto stored = j.opts.to_stored();
   msgpack_writer packed_opts;
   packed_opts.json(stored);
@@ -81,7 +90,9 @@ prepared_add prepare_add(const queue_keys& keys, new_job nj, scripts::standard_a
 }
 
 void take_id(prepared_add& p, const redis::reply& r) {
-  p.j.id = scripts::parse_added_id(r, *p.call.script, p.j.opts.job_id.value_or(""));
+  // A refusal about the parent names the parent, as Node's message does.
+  const auto named = p.j.parent_key ? *p.j.parent_key : p.j.opts.job_id.value_or("");
+  p.j.id = scripts::parse_added_id(r, *p.call.script, named);
 }
 
 }  // namespace drover::detail

@@ -260,12 +260,8 @@ net::awaitable<std::vector<flow_node>> flow_producer::add_bulk(std::vector<flow_
     const auto& r = exec.elements[t];
     if (auto code = r.as_int(); r.is_integer() && code && *code < 0) {
       const std::string parent_key = root_parent[t] ? root_parent[t]->key() : std::string("(none)");
-      if (*code == -5)
-        throw error(errc::parent_missing, fmt::format("Missing key for parent job {}. addJob", parent_key));
-      if (*code == -7) {
-        throw error(errc::invalid_argument, fmt::format("The parent job {} cannot be replaced. addJob", parent_key));
-      }
-      throw detail::script_code_error(*code, out[t].job.id, "addJob");
+      const bool about_parent = *code == -5 || *code == -7;
+      throw detail::script_code_error(*code, about_parent ? parent_key : out[t].job.id, "addJob");
     }
     // A custom id that already existed answers that id, as for a plain add.
     if (r.is_string()) out[t].job.id = r.str;

@@ -159,7 +159,8 @@ job_options job_options::from_json(const json::value& v) {
     const auto& val = kv.value();
     if (k == "jobId") {
       if (val.is_string()) {
-        o.job_id = std::string(val.get_string());
+        // "" is no id, as Node's `jobId` is falsy: the counter gives one.
+        if (!val.get_string().empty()) o.job_id = std::string(val.get_string());
       } else if (as_integer(val)) {
         bad(k, "Custom Id cannot be integers");
       } else {
@@ -216,12 +217,13 @@ void job_options::validate() const {
   if (job_id) {
     const std::string& id = *job_id;
     if (id.empty()) bad("jobId", "must not be empty");
+    // In Node's order: Queue.add checks "0" before the job checks integers.
+    if (id == "0" || id.starts_with("0:")) bad("jobId", "JobId cannot be '0' or start with '0:'");
     std::int64_t n = 0;
     auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
     if (ec == std::errc() && p == id.data() + id.size() && std::to_string(n) == id) {
       bad("jobId", "Custom Id cannot be integers");
     }
-    if (id == "0" || id.starts_with("0:")) bad("jobId", "JobId cannot be '0' or start with '0:'");
     if (id.find(':') != std::string::npos && std::count(id.begin(), id.end(), ':') != 2) {
       bad("jobId", "Custom Id cannot contain :");
     }

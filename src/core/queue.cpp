@@ -57,9 +57,7 @@ net::awaitable<job> queue::add(std::string name, json::value data, job_options o
 // dashboards read it, and a queue only drover added to had none. drover writes the
 // version of the layout it keeps, once per queue object, before its first add. Like
 // Node, it goes on when the write is refused (an ACL): the version is information.
-namespace {
-
-net::awaitable<void> write_version_once(queue::impl& q) {
+net::awaitable<void> detail::write_version_once(queue::impl& q) {
   if (q.version_written) co_return;
   redis::command set{"HSET", q.keys.meta, "version", std::string(detail::bullmq_layout_version)};
   auto r = co_await q.conn->exec(std::move(set));
@@ -67,10 +65,8 @@ net::awaitable<void> write_version_once(queue::impl& q) {
   q.version_written = true;
 }
 
-}  // namespace
-
 net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
-  co_await write_version_once(*impl_);
+  co_await detail::write_version_once(*impl_);
   std::vector<prepared_add> prepared;
   prepared.reserve(jobs.size());
   std::vector<span> traced;  // one add span per job, as Node's addBulk links each job

@@ -64,18 +64,22 @@ queue_events::~queue_events() {
 void queue_events::close() { impl_->conn->close(); }
 const std::string& queue_events::last_event_id() const { return impl_->last_id; }
 
+net::awaitable<void> queue_events::wait_until_ready() {
+  auto& i = *impl_;
+  if (i.last_id != "$") co_return;
+  // Pin "$" to the stream's current last id, so that events added between two reads
+  // (or after this call and before the first read) are not skipped.
+  redis::command last_cmd{"XREVRANGE", i.keys.events, "+", "-", "COUNT", "1"};
+  auto last = co_await i.conn->exec(std::move(last_cmd));
+  redis::expect_no_error(last, "XREVRANGE " + i.keys.events);
+  i.last_id = (last.is_array() && !last.elements.empty() && !last.elements[0].elements.empty())
+                  ? last.elements[0].elements[0].as_string()
+                  : "0-0";
+}
+
 net::awaitable<std::vector<queue_event>> queue_events::next() {
   auto& i = *impl_;
-  if (i.last_id == "$") {
-    // Pin "$" to the stream's current last id, so that events added between two
-    // reads are not skipped.
-    redis::command last_cmd{"XREVRANGE", i.keys.events, "+", "-", "COUNT", "1"};
-    auto last = co_await i.conn->exec(std::move(last_cmd));
-    redis::expect_no_error(last, "XREVRANGE " + i.keys.events);
-    i.last_id = (last.is_array() && !last.elements.empty() && !last.elements[0].elements.empty())
-                    ? last.elements[0].elements[0].as_string()
-                    : "0-0";
-  }
+  co_await wait_until_ready();
   redis::command cmd{"XREAD", "BLOCK"};
   cmd.push(static_cast<std::int64_t>(i.opts.block.count())).push("STREAMS").push(i.keys.events).push(i.last_id);
   auto r = co_await i.conn->exec(std::move(cmd), i.opts.block + std::chrono::seconds(1));

@@ -1,6 +1,8 @@
 // queue_impl.hpp - what a queue holds: its keys and its connection.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+
 #include <memory>
 
 #include "core/keys.hpp"
@@ -24,5 +26,11 @@ struct queue::impl {
   std::shared_ptr<drover::tracer> tracing;  // null: tracing off
   bool version_written = false;             // meta.version, before the first add (queue.cpp)
 };
+
+namespace detail {
+// Writes meta.version, as Node's Queue does when it is made, once per queue object:
+// before its first add or job scheduler (queue.cpp).
+boost::asio::awaitable<void> write_version_once(queue::impl& q);
+}  // namespace detail
 
 }  // namespace drover

@@ -115,6 +115,7 @@ net::awaitable<std::optional<job>> queue::upsert_job_scheduler(std::string id, r
   req.opts = tmpl.opts.to_stored();
   if (!tmpl.opts.attempts) req.opts.erase("attempts");  // Node stores only what was given
 
+  co_await detail::write_version_once(*impl_);
   auto plan = detail::plan_next_iteration(req, detail::now_ms(), 0);
   if (!plan) co_return std::nullopt;
   auto add = detail::scripts::add_job_scheduler::of(impl_->keys, req, *plan);
@@ -129,6 +130,7 @@ net::awaitable<std::optional<job>> queue::upsert_job_scheduler(std::string id, r
   j.opts = job_options::from_stored(plan->job_opts);
   j.timestamp = plan->job_opts.at("timestamp").as_int64();
   j.delay = delay;
+  j.priority = j.opts.priority.value_or(0);
   j.repeat_job_key = id;
   co_return j;
 }

@@ -17,11 +17,11 @@ error script_code_error(std::int64_t code, std::string_view id, std::string_view
     case -4:
       return {errc::pending_children, fmt::format("Job {} has pending dependencies. {}", id, cmd)};
     case -5:
-      return {errc::parent_missing, fmt::format("Missing key for parent job of {}. {}", id, cmd)};
+      return {errc::parent_missing, fmt::format("Missing key for parent job {}. {}", id, cmd)};
     case -6:
       return {errc::lock_mismatch, fmt::format("Lock mismatch for job {}. Cmd {} from {}", id, cmd, state)};
     case -7:
-      return {errc::invalid_argument, fmt::format("The parent job of {} cannot be replaced. {}", id, cmd)};
+      return {errc::invalid_argument, fmt::format("The parent job {} cannot be replaced. {}", id, cmd)};
     case -8:
       return {errc::invalid_argument,
               fmt::format("Job {} belongs to a job scheduler and cannot be removed directly. {}", id, cmd)};

@@ -9,7 +9,8 @@
 namespace drover::detail {
 
 // Builds the error for a script's negative return code, in BullMQ's words:
-// "Missing lock for job 42. moveToFinished".
+// "Missing lock for job 42. moveToFinished". For the parent's codes of an add (-5
+// missing, -7 cannot be replaced), `job_id` is the parent's key, which BullMQ names.
 error script_code_error(std::int64_t code, std::string_view job_id, std::string_view command,
                         std::string_view state = {});
 

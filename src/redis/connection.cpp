@@ -366,9 +366,11 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
   }
   if (!opts_.sentinel.sentinels.empty()) {
     // Every connect asks again: after a failover the last master is a replica, or gone.
-    auto ask = ask_sentinels(ex_, opts_, tls_context_);
-    auto master = co_await std::move(ask);
+    auto ask = ask_sentinels(ex_, opts_, tls_context_, sentinel_first_);
+    auto answer = co_await std::move(ask);
     if (generation_ != gen) co_return;
+    const auto master = answer.master;
+    named_by_ = answer.sentinel;
     // A change of master is worth a line; the first answer, every connection's, is not
     // (a CLI command would print it each time).
     if (master.host != opts_.host || master.port != opts_.port) {
@@ -489,6 +491,7 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
                    true);
         return;
       }
+      self->named_by_.reset();  // confirmed: that sentinel stays the first asked
     }
     if (set_name && replies[required].is_error()) warn_unnamed(self->client_name_, replies[required].str);
     if (ask_policy) eviction_policy::report(endpoint, replies[required + (set_name ? 1 : 0)]);
@@ -621,6 +624,10 @@ net::awaitable<void> connection::watchdog(std::uint64_t gen) {
 void connection::fail(errc code, const std::string& why, bool back_off) {
   if (state_ == state::closed) return;
   ++generation_;
+  if (named_by_) {
+    sentinel_first_ = (*named_by_ + 1) % opts_.sentinel.sentinels.size();
+    named_by_.reset();
+  }
   if (watchdog_timer_) watchdog_timer_->cancel();
   if (transport_) transport_->close();
   last_error_ = why;

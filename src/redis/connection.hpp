@@ -137,6 +137,12 @@ class connection : public std::enable_shared_from_this<connection> {
   std::shared_ptr<transport> transport_;                    // this generation's stream
   std::shared_ptr<sentinel_watch> watch_;                   // with Sentinel only
   bool master_named_ = false;                               // with Sentinel: the sentinels have named a master once
+  // With Sentinel: whom to ask first, and who named the master this connect is trying
+  // (until the handshake confirms its role). A master that cannot be reached or is not
+  // a master moves the question on to the next sentinel: one cut off from the others
+  // names the old master for good.
+  std::size_t sentinel_first_ = 0;
+  std::optional<std::size_t> named_by_;
   std::function<void()> on_master_switched_;
   state state_ = state::idle;
   std::uint64_t generation_ = 0;

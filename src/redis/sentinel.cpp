@@ -34,15 +34,18 @@ net::awaitable<redis_endpoint> ask_one(net::any_io_executor ex, const redis_endp
 
 }  // namespace
 
-net::awaitable<redis_endpoint> ask_sentinels(net::any_io_executor ex, const redis_options& opts,
-                                             std::shared_ptr<net::ssl::context> tls) {
+net::awaitable<sentinel_answer> ask_sentinels(net::any_io_executor ex, const redis_options& opts,
+                                              std::shared_ptr<net::ssl::context> tls, std::size_t first) {
   std::string why;
-  for (const auto& sentinel : opts.sentinel.sentinels) {
+  const auto& sentinels = opts.sentinel.sentinels;
+  for (std::size_t k = 0; k < sentinels.size(); ++k) {
+    const auto index = (first + k) % sentinels.size();
+    const auto& sentinel = sentinels[index];
     std::string failed;
     try {
       auto call = ask_one(ex, sentinel, opts, tls);  // named: GCC 12 and temporaries in co_await
       auto master = co_await std::move(call);
-      co_return master;
+      co_return sentinel_answer{std::move(master), index};
     } catch (const std::exception& e) {
       failed = e.what();
     }

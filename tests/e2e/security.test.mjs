@@ -195,24 +195,25 @@ test('a production start refuses unsafe settings; make run opts into development
     env: { PATH: process.env.PATH, PORT: port, REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: 'sqlite::memory:', ...env },
     encoding: 'utf8', timeout: 15000,
   });
+  const JWT_SECRET = 'jwt-secret-0123456789abcdefghijklmnop';
   const noKey = start({ WEBHOOK_SECRET: 'a-real-secret-0123456789abcdef0123456789' });
   assert.notEqual(noKey.status, 0);
   assert.match(noKey.stderr + noKey.stdout, /AUTH_JWT_SECRET|AUTH_MODE=none/);
-  const devSecret = start({ AUTH_JWT_SECRET: 'x'.repeat(32), WEBHOOK_SECRET: 'dev-webhook-secret' });
+  const devSecret = start({ AUTH_JWT_SECRET: JWT_SECRET, WEBHOOK_SECRET: 'dev-webhook-secret' });
   assert.notEqual(devSecret.status, 0);
   assert.match(devSecret.stderr + devSecret.stdout, /WEBHOOK_SECRET is the development default/);
-  const noSecret = start({ AUTH_JWT_SECRET: 'x'.repeat(32) });
+  const noSecret = start({ AUTH_JWT_SECRET: JWT_SECRET });
   assert.notEqual(noSecret.status, 0);
   assert.match(noSecret.stderr + noSecret.stdout, /WEBHOOK_SECRET is not set/);
   // A secret short enough to try every value of against the receiver (a security review
   // forged a webhook through a one-byte whsec_ key in 256 tries) is refused by both apps.
   for (const weak of ['x', 'whsec_AA==', 'short-words-secret']) {
-    const api = start({ AUTH_JWT_SECRET: 'x'.repeat(32), WEBHOOK_SECRET: weak });
+    const api = start({ AUTH_JWT_SECRET: JWT_SECRET, WEBHOOK_SECRET: weak });
     assert.notEqual(api.status, 0, weak);
     assert.match(api.stderr + api.stdout, /WEBHOOK_SECRET is too short/, weak);
   }
   // Dashboard credentials a day of throttled guessing could find.
-  const good = { AUTH_JWT_SECRET: 'x'.repeat(32), WEBHOOK_SECRET: 'a-real-secret-0123456789abcdef0123456789' };
+  const good = { AUTH_JWT_SECRET: JWT_SECRET, WEBHOOK_SECRET: 'a-real-secret-0123456789abcdef0123456789' };
   const weakToken = start({ ...good, DASHBOARD_TOKEN: 'letmein' });
   assert.notEqual(weakToken.status, 0);
   assert.match(weakToken.stderr + weakToken.stdout, /DASHBOARD_TOKEN is too short/);
@@ -220,6 +221,17 @@ test('a production start refuses unsafe settings; make run opts into development
   const weakUser = start({ ...good, DASHBOARD_USERS: 'admin:admin:admin' });
   assert.notEqual(weakUser.status, 0);
   assert.match(weakUser.stderr + weakUser.stdout, /the password of 'admin' is too short/);
+  // Long enough but uniform (32 spaces, 24 zero bytes): as easy to guess as a short one.
+  const uniform = [
+    [{ ...good, AUTH_JWT_SECRET: ' '.repeat(32) }, /HS256 secret has only 1 different bytes/],
+    [{ ...good, WEBHOOK_SECRET: 'whsec_' + Buffer.alloc(24).toString('base64') }, /WEBHOOK_SECRET has only 1 different bytes/],
+    [{ ...good, DASHBOARD_TOKEN: 'a'.repeat(32) }, /DASHBOARD_TOKEN has only 1 different characters/],
+  ];
+  for (const [env, said] of uniform) {
+    const r = start(env);
+    assert.notEqual(r.status, 0, JSON.stringify(env));
+    assert.match(r.stderr + r.stdout, said);
+  }
   // The Workers app, which signs the webhooks, refuses the same.
   const workers = (env) => spawnSync(DROVER_BIN, ['workers'], {
     env: { PATH: process.env.PATH, WORKERS_PORT: port, REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: 'sqlite::memory:', ...env },

@@ -118,6 +118,8 @@ test('drover add and Queue.add store the same job hash', async () => {
     { data: { a: 3 }, opts: { priority: 5, removeOnComplete: 2, removeOnFail: { age: 60, count: 3 } } },
     { data: { a: 4 }, opts: { delay: 60000, lifo: true, jobId: 'custom-4' } },
     { data: [1, 'two', null], opts: { backoff: 500, attempts: 2 } },
+    // Not an option the job keeps: its "rjk" field.
+    { data: { a: 6 }, opts: { repeatJobKey: 'by-hand' } },
   ];
   for (const [i, c] of cases.entries()) {
     const nodeOpts = c.opts.jobId ? { ...c.opts, jobId: `${c.opts.jobId}-node` } : c.opts;
@@ -140,6 +142,7 @@ test('drover add and Queue.add store the same job hash', async () => {
     assert.deepEqual(dOpts, nOpts, `${what}: opts JSON`);
     assert.equal(dh.delay, nh.delay, `${what}: delay`);
     assert.equal(dh.priority, nh.priority, `${what}: priority`);
+    assert.equal(dh.rjk, nh.rjk, `${what}: rjk`);
     assert.equal(await queue.getJobState(droverId), await queue.getJobState(nodeJob.id), `${what}: state`);
   }
 });

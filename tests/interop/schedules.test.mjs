@@ -203,3 +203,14 @@ test('drover refuses a bad cron expression and writes nothing', async () => {
   assert.match(r.stderr, /minute field/);
   assert.equal(await newQueue(redis, name).getJobSchedulersCount(), 0);
 });
+
+test('drover upsert on a new queue writes the version Node\'s Queue writes, and prints the template\'s priority', async () => {
+  const name = queueName();
+  const printed = JSON.parse(await droverSchedule(name, 'upsert', 'p', '--repeat', JSON.stringify({ every: 60000 }),
+    '--name', 'x', '--opts', JSON.stringify({ priority: 3 })));
+  assert.equal(printed.priority, 3);
+  assert.equal(printed.opts.priority, 3);
+  // skipMetasUpdate: a Node Queue that writes nothing itself, as a dashboard reads.
+  const reader = newQueue(redis, name, { skipMetasUpdate: true });
+  assert.equal(await reader.getVersion(), 'bullmq:6.7.0');
+});

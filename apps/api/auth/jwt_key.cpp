@@ -1,6 +1,9 @@
 // jwt_key.cpp - JWS verification keys from a secret, PEM or a JWK, and their checks, on OpenSSL 3.
 #include "api/auth/jwt_key.hpp"
 
+#include <drover_app/secret_strength.hpp>
+#include <fmt/format.h>
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -183,6 +186,12 @@ std::string_view to_string(jwt_alg a) {
 
 jwt_key jwt_key::from_secret(std::string secret) {
   if (secret.size() < 32) refuse("HS256 secret is shorter than 32 bytes");
+  if (app::guessable_secret(secret)) {
+    refuse(
+        fmt::format("HS256 secret has only {} different bytes, too few to resist guessing (e.g. openssl rand "
+                    "-base64 48)",
+                    app::distinct_bytes(secret)));
+  }
   if (secret.size() > INT_MAX) refuse("HS256 secret is too long");
   jwt_key k;
   k.alg_ = jwt_alg::hs256;

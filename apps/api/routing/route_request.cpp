@@ -23,7 +23,8 @@ std::optional<std::string> route_request::query(std::string_view name) const {
   // Decoded from %XX: any bytes, which a database storing text refuses.
   // NUL too: PostgreSQL stores no text holding it.
   if (!app::is_utf8(value) || value.find('\0') != std::string::npos) {
-    throw http_error(http::status::bad_request, "Query parameter '" + std::string(name) + "' is not valid UTF-8");
+    throw http_error(http::status::bad_request,
+                     "Query parameter '" + std::string(name) + "' is not valid UTF-8 or holds a NUL (%00)");
   }
   return value;
 }

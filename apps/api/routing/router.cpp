@@ -69,7 +69,7 @@ net::awaitable<httpd::request_plan> router::plan(const httpd::request& header, s
     for (const auto& [name, value] : params) {
       // NUL too: PostgreSQL stores no text holding it.
       if (!app::is_utf8(value) || value.find('\0') != std::string::npos) {
-        throw http_error(http::status::bad_request, "The request path is not valid UTF-8");
+        throw http_error(http::status::bad_request, "The request path is not valid UTF-8 or holds a NUL (%00)");
       }
     }
     auto who = co_await gate_.admit(r, header, client_address);

@@ -41,7 +41,7 @@ void server_state::on_engine_packet(const std::shared_ptr<session>& s, engineio:
     case packet_type::ping:  // v4 clients never ping; the reference calls it "invalid heartbeat direction"
     case packet_type::open:
     case packet_type::upgrade:  // only valid on a WebSocket being probed, handled there
-      spdlog::warn("socket.io: session {}: unexpected Engine.IO packet '{}'", s->sid(), static_cast<char>(p.type));
+      spdlog::warn("socket.io: session {}: unexpected Engine.IO packet '{}'", s->log_name(), static_cast<char>(p.type));
       close_session(s, "transport error");
       return;
   }
@@ -50,7 +50,7 @@ void server_state::on_engine_packet(const std::shared_ptr<session>& s, engineio:
 void server_state::on_socketio_packet(const std::shared_ptr<session>& s, std::string_view text) {
   auto p = sio::decode_packet(text);
   if (!p) {
-    spdlog::warn("socket.io: session {}: malformed packet '{}'", s->sid(), excerpt(text));
+    spdlog::warn("socket.io: session {}: malformed packet '{}'", s->log_name(), excerpt(text));
     close_session(s, "parse error");
     return;
   }
@@ -89,7 +89,7 @@ auth_result server_state::authenticate(const session& s, const json::value& auth
   try {
     result = opts.authenticate(auth, s.authorization);
   } catch (const std::exception& e) {
-    spdlog::error("socket.io: session {}: the authenticator threw: {}", s.sid(), e.what());
+    spdlog::error("socket.io: session {}: the authenticator threw: {}", s.log_name(), e.what());
     return auth_result::refuse("Authentication failed");
   }
   if (!result.user) {
@@ -109,7 +109,7 @@ void server_state::connect_client(const std::shared_ptr<session>& s, const json:
     // What socket.io's middleware does with next(new Error(reason)): the session
     // stays open and the connect deadline keeps running, so a client that never
     // gets in is closed by it.
-    spdlog::debug("socket.io: session {}: CONNECT refused: {}", s->sid(), excerpt(verdict.reason));
+    spdlog::debug("socket.io: session {}: CONNECT refused: {}", s->log_name(), excerpt(verdict.reason));
     if (++s->refused_connects > max_refused_connects) {
       // Each attempt runs the authenticator (a signature check): a POST full of
       // CONNECTs must not buy unbounded CPU.

@@ -66,7 +66,7 @@ std::shared_ptr<session> server_state::find_client(const client_id& client) cons
 
 void server_state::close_session(const std::shared_ptr<session>& s, std::string_view reason) {
   if (s->closed()) return;
-  spdlog::debug("socket.io: session {} closed: {}", s->sid(), reason);
+  spdlog::debug("socket.io: session {} closed: {}", s->log_name(), reason);
   s->close();
   sessions.erase(s->sid());
   if (auto it = sessions_per_address.find(s->address); it != sessions_per_address.end() && --it->second == 0) {

@@ -44,6 +44,9 @@ enum class transport_kind { polling, websocket };
 //     has already dropped it from its maps; coroutines still holding it see closed().
 //
 // Not thread-safe: it lives on the server's single thread like everything here.
+// A session id as logs name it: the first 6 characters, enough to follow one session.
+inline std::string sid_in_log(std::string_view sid) { return std::string(sid.substr(0, 6)) + "..."; }
+
 class session : public std::enable_shared_from_this<session> {
  public:
   struct timing {
@@ -58,6 +61,9 @@ class session : public std::enable_shared_from_this<session> {
   session(boost::asio::any_io_executor ex, std::string sid, transport_kind transport, timing t, server_state& owner);
 
   const std::string& sid() const { return sid_; }
+  // The sid as logs name it: its first characters. With the polling transport the sid
+  // is all a request needs to act as the session, and logs are read by more people.
+  std::string log_name() const { return sid_in_log(sid_); }
 
   // Queues a packet for the client and wakes the consumer. Ignored once closed.
   // A client that lets more than max_buffered bytes pile up loses its outbox and

@@ -67,7 +67,7 @@ net::awaitable<std::shared_ptr<session>> upgrade(server_state& st, std::shared_p
   deadline.cancel();
   s->set_upgrading(false);
   if (!upgraded) {
-    spdlog::debug("socket.io: session {}: WebSocket upgrade failed", sid);
+    spdlog::debug("socket.io: session {}: WebSocket upgrade failed", detail::sid_in_log(sid));
     co_return nullptr;
   }
   s->set_transport(transport_kind::websocket);

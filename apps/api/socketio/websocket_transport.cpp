@@ -145,7 +145,7 @@ net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::reque
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
-      spdlog::error("socket.io: session {}: WebSocket writer failed: {}", sid, ex.what());
+      spdlog::error("socket.io: session {}: WebSocket writer failed: {}", detail::sid_in_log(sid), ex.what());
     }
   });
 
@@ -162,7 +162,7 @@ net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::reque
     }
     auto p = engineio::decode_packet(*text);
     if (!p) {
-      spdlog::warn("socket.io: session {}: malformed Engine.IO packet on WebSocket", s->sid());
+      spdlog::warn("socket.io: session {}: malformed Engine.IO packet on WebSocket", s->log_name());
       reason = "parse error";
       break;
     }

@@ -27,7 +27,7 @@ void add_job_args::append_to(script_args& out) && {
   } else {
     packed.nil();
   }
-  packed.nil();  // repeat job key
+  str_or_nil(repeat_job_key);
   str_or_nil(deduplication_key);
   if (defer_parent_release) {
     packed.integer(1);

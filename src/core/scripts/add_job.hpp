@@ -14,7 +14,7 @@
 //   event. KEYS (6): marker, meta, id, delayed, completed, events.
 // ARGV (3): msgpacked [prefix, custom id, name, timestamp, parent key, parent
 // dependencies key, parent, repeat job key, deduplication key, defer parent release]
-// (drover sends no repeat job key: nil; nor a parent, unless the job is a flow's child),
+// (a repeat job key only when the options name one; a parent only for a flow's child),
 // the data (JSON), the msgpacked stored options. Returns the job id, or -5 when the
 // parent is missing.
 #pragma once
@@ -49,6 +49,8 @@ struct add_job_args {
   boost::json::object parent;
   // A flow's insert releases the parents itself at the end (release_parent.hpp).
   bool defer_parent_release = false;
+  // The job's "rjk" (opts.repeatJobKey, which Node keeps out of the stored options).
+  std::optional<std::string> repeat_job_key;
 
   void append_to(script_args& args) &&;
 };

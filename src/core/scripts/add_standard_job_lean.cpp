@@ -7,7 +7,7 @@ namespace drover::detail::scripts {
 
 add_standard_job_lean add_standard_job_lean::of(const queue_keys& k, add_job_args args, bool zero_delay_and_priority) {
   const bool common = zero_delay_and_priority && args.opts_json && !args.parent_key && !args.parent_dependencies_key &&
-                      !args.deduplication_key && !args.defer_parent_release;
+                      !args.deduplication_key && !args.defer_parent_release && !args.repeat_job_key;
   return {add_standard_job::of(k, std::move(args)), common};
 }
 

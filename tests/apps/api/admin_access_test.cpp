@@ -85,12 +85,15 @@ TEST(AdminAccess, MalformedUsersAreRefusedWithoutThePassword) {
 
 TEST(AdminAccess, WeakCredentialsAreNamedWithoutTheirSecret) {
   EXPECT_EQ(admin_access("", "").weakness(32, 12), "");
-  EXPECT_EQ(admin_access(std::string(32, 't'), "olga:twelve-chars:admin").weakness(32, 12), "");
+  EXPECT_EQ(admin_access("token-0123456789abcdefghijklmnop", "olga:twelve-chars:admin").weakness(32, 12), "");
+  // Long enough, but one character over and over.
+  EXPECT_NE(admin_access(std::string(32, 't'), "").weakness(32, 12).find("only 1 different"), std::string::npos);
+  EXPECT_NE(admin_access("", "olga:aaaaaaaaaaaaaaaa:admin").weakness(32, 12).find("too uniform"), std::string::npos);
   auto token = admin_access("short-token", "").weakness(32, 12);
   EXPECT_NE(token.find("DASHBOARD_TOKEN is too short: at least 32"), std::string::npos) << token;
   EXPECT_EQ(token.find("short-token"), std::string::npos) << token;
   auto user = admin_access("", "olga:twelve-chars:admin,admin:admin:viewer").weakness(32, 12);
-  EXPECT_NE(user.find("the password of 'admin' is too short: at least 12"), std::string::npos) << user;
+  EXPECT_NE(user.find("the password of 'admin' is too short or too uniform: at least 12"), std::string::npos) << user;
   EXPECT_EQ(user.find("admin:admin"), std::string::npos) << user;
 }
 

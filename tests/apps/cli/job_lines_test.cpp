@@ -35,8 +35,8 @@ TEST(job_lines, names_the_line_of_each_kind_of_mistake) {
   } cases[] = {
       {"{\"name\":", "jobs.jsonl line 4: not valid JSON"},
       {"[1,2]", "jobs.jsonl line 4: expected an object"},
-      {R"({"data":{}})", R"(jobs.jsonl line 4: "name" must be a non-empty string)"},
-      {R"({"name":""})", R"(jobs.jsonl line 4: "name" must be a non-empty string)"},
+      {R"({"data":{}})", R"(jobs.jsonl line 4: "name" must be a string)"},
+      {R"({"name":5})", R"(jobs.jsonl line 4: "name" must be a string)"},
       {R"({"name":"x","opts":5})", R"(jobs.jsonl line 4: "opts" must be an object)"},
       {R"({"name":"x","extra":1})", R"(jobs.jsonl line 4: unknown field "extra")"},
   };

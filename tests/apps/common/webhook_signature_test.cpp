@@ -98,8 +98,11 @@ TEST(require_production_webhook_secret, refuses_what_anyone_could_sign_with) {
 }
 
 TEST(require_production_webhook_secret, accepts_a_long_enough_secret_and_never_echoes_one) {
-  EXPECT_EQ(refusal(std::string(32, 'k')), "");
-  EXPECT_EQ(refusal("whsec_" + base64_encode(std::string(24, '\x5a'))), "");
+  EXPECT_EQ(refusal("k-0123456789abcdefghijklmnopqrst"), "");
+  EXPECT_EQ(refusal("whsec_" + base64_encode("0123456789abcdefghijklmn")), "");
+  // Long enough but uniform: refused all the same.
+  EXPECT_NE(refusal(std::string(32, 'k')).find("only 1 different bytes"), std::string::npos);
+  EXPECT_NE(refusal("whsec_" + base64_encode(std::string(24, '\0'))).find("only 1 different bytes"), std::string::npos);
   EXPECT_EQ(refusal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), "");  // the Standard Webhooks example's length
   for (const char* secret : {"short-secret-words", "whsec_AA=="}) {
     EXPECT_EQ(refusal(secret).find(secret), std::string::npos) << secret;

@@ -300,8 +300,22 @@ TEST_F(flow_test, a_missing_parent_named_by_the_root_is_refused) {
       co_await flows.add(orphan);
     } catch (const error& e) {
       refused = e.is(errc::parent_missing);
+      EXPECT_EQ(std::string(e.what()), "Missing key for parent job bull:" + name + ":nobody. addJob");
     }
     EXPECT_TRUE(refused);
+    // A plain add names the parent the same way, as Node's Queue.add does.
+    queue plain(io.get_executor(), children_name, queue_options{"bull", redis()});
+    auto orphan_opts = orphan.opts;
+    std::string said;
+    try {
+      json::value nothing = json::object{};
+      auto adding = plain.add("orphan", nothing, orphan_opts);  // named: GCC 12 and co_await temporaries
+      co_await std::move(adding);
+    } catch (const error& e) {
+      said = e.what();
+    }
+    EXPECT_EQ(said, "Missing key for parent job bull:" + name + ":nobody. addJob");
+    plain.close();
     flow_job dedup{"p", name, "", json::object{}, {}, {child(children_name, 1)}};
     dedup.opts.deduplication = json::object{{"id", "x"}};
     bool invalid = false;

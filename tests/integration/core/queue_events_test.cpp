@@ -28,7 +28,7 @@ TEST(queue_events, delivers_a_jobs_events_in_order_with_typed_payloads) {
   auto name = test::suite_queue_name("events-test");
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue_events events(io.get_executor(), name, events_options(redis));
-    co_await events.next();  // pins the starting point before anything is added
+    co_await events.wait_until_ready();  // "now" fixed: the add below is among the events read
     queue q(io.get_executor(), name, queue_options{"bull", redis});
     co_await q.add("e", json::object());
     worker_options wo;

@@ -8,7 +8,15 @@
 
 #include <atomic>
 #include <cstdio>
+#include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
+
+#include <sys/socket.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
 #include "drover/error.hpp"
 #include "drover/queue.hpp"
@@ -33,7 +41,7 @@ TEST(sentinel, finds_the_master_and_checks_its_role) {
     auto opts = set.options();
     auto ask = ask_sentinels(io.get_executor(), opts, nullptr);
     auto master = co_await std::move(ask);
-    EXPECT_EQ(master.port, set.master().port());
+    EXPECT_EQ(master.master.port, set.master().port());
     auto conn = connection::create(io.get_executor(), opts);
     command role{"ROLE"};
     auto r = co_await conn->exec(std::move(role));
@@ -68,6 +76,89 @@ TEST(sentinel, says_why_no_sentinel_answered) {
   opts.sentinel.master_name = "nobody";
   why = ask_error(opts);
   EXPECT_NE(why.find("master 'nobody' unknown"), std::string::npos) << why;
+}
+
+// A sentinel cut off from the others: it names `named_port` as the master for ever, and
+// leaves every other request (a subscription) unanswered. One thread per connection.
+class stale_sentinel {
+ public:
+  explicit stale_sentinel(std::uint16_t named_port)
+      : acceptor_(io_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
+    accepting_ = std::thread([this, named_port] {
+      for (;;) {
+        auto s = std::make_shared<net::ip::tcp::socket>(io_);
+        boost::system::error_code ec;
+        acceptor_.accept(*s, ec);
+        if (ec) return;
+        std::lock_guard lock(mutex_);
+        sockets_.push_back(s);
+        serving_.emplace_back([this, s, named_port] { serve(*s, named_port); });
+      }
+    });
+  }
+  ~stale_sentinel() {
+    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);  // ends the blocked accept
+    accepting_.join();
+    std::lock_guard lock(mutex_);
+    for (auto& s : sockets_) ::shutdown(s->native_handle(), SHUT_RDWR);
+    for (auto& t : serving_) t.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  int asked() const { return asked_.load(); }
+
+ private:
+  void serve(net::ip::tcp::socket& s, std::uint16_t named_port) {
+    const auto port = std::to_string(named_port);
+    const auto answer = fmt::format("*2\r\n$9\r\n127.0.0.1\r\n${}\r\n{}\r\n", port.size(), port);
+    const std::string asked = std::string(test::sentinel_set::master_name) + "\r\n";
+    std::string got;
+    char buf[512];
+    boost::system::error_code ec;
+    for (;;) {
+      const auto n = s.read_some(net::buffer(buf), ec);
+      if (ec) return;
+      got.append(buf, n);
+      if (got.find("get-master-addr-by-name") != std::string::npos && got.find(asked) != std::string::npos) {
+        ++asked_;
+        got.clear();
+        net::write(s, net::buffer(answer), ec);
+        if (ec) return;
+      }
+    }
+  }
+
+  net::io_context io_;
+  net::ip::tcp::acceptor acceptor_;
+  std::atomic<int> asked_{0};
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<net::ip::tcp::socket>> sockets_;
+  std::vector<std::thread> serving_;
+  std::thread accepting_;
+};
+
+// A master that is not one (a replica, named by a stale sentinel) moves the question on to
+// the next sentinel: asking the same one first again would never find the master.
+TEST(sentinel, a_sentinel_that_names_a_replica_is_passed_over_for_the_next) {
+  sentinel_set set;
+  stale_sentinel stale(set.replica().port());
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto opts = set.options();
+    opts.sentinel.sentinels.insert(opts.sentinel.sentinels.begin(), redis_endpoint{"127.0.0.1", stale.port()});
+    auto conn = connection::create(io.get_executor(), opts);
+    std::string role;
+    for (int i = 0; i < 30 && role != "master"; ++i) {
+      try {
+        command ask_role{"ROLE"};
+        auto r = co_await conn->exec(std::move(ask_role));
+        role = r.elements.at(0).as_string();
+      } catch (const error&) {
+      }
+      if (role != "master") co_await test::sleep_ms(100);
+    }
+    EXPECT_EQ(role, "master");
+    EXPECT_GE(stale.asked(), 1);
+    conn->close();
+  });
 }
 
 // Adds a job, retrying while the failover leaves no master; the job's id.

@@ -164,6 +164,16 @@ struct rejected_case {
   const char* option;  // the name the message must contain
 };
 
+TEST(job_options, an_empty_job_id_is_none_and_zero_is_refused_in_nodes_words) {
+  EXPECT_FALSE(job_options::from_json(boost::json::parse(R"({"jobId":""})")).job_id.has_value());
+  try {
+    job_options::from_json(boost::json::parse(R"({"jobId":"0"})"));
+    ADD_FAILURE() << "jobId 0 accepted";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("JobId cannot be '0' or start with '0:'"), std::string::npos) << e.what();
+  }
+}
+
 TEST(job_options, from_json_rejects_with_the_option_named) {
   const rejected_case cases[] = {
       // Custom ids (Job.validateOptions, Queue.add).
@@ -172,7 +182,6 @@ TEST(job_options, from_json_rejects_with_the_option_named) {
       {R"({"jobId":123})", "jobId"},
       {R"({"jobId":1.5})", "jobId"},
       {R"({"jobId":true})", "jobId"},
-      {R"({"jobId":""})", "jobId"},
       {R"({"jobId":"a:b"})", "jobId"},
       {R"({"jobId":":"})", "jobId"},
       {R"({"jobId":"a:b:c:d"})", "jobId"},

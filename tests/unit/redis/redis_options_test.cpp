@@ -336,6 +336,18 @@ TEST(redis_options, from_env_reads_tls_and_sentinel_variables) {
     EXPECT_EQ(o.tls.ca_file, "/url.pem");
     EXPECT_EQ(o.tls.server_name, "n");
   }
+  // Certificate files for a plain connection: refused, not ignored (the connection would
+  // go out in the clear).
+  for (const char* name : {"REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE", "REDIS_TLS_SERVER_NAME"}) {
+    scoped_env env({{"REDIS_URL", "redis://h:6380"}, {name, "/x.pem"}});
+    try {
+      redis_options::from_env();
+      ADD_FAILURE() << name << " accepted beside redis://";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::invalid_argument));
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+  }
   {
     scoped_env env({{"REDIS_SENTINELS", "s1:1,s2:2"},
                     {"REDIS_SENTINEL_MASTER", "m"},
@@ -380,7 +392,7 @@ TEST(redis_options, from_env_reads_tls_and_sentinel_variables) {
 // variables fill in what it leaves out (an operator review: the CLI and the apps ignored
 // them), its own parameters win.
 TEST(redis_options, from_env_fills_in_a_given_url) {
-  scoped_env env({{"REDIS_URL", "redis://ignored:1"},
+  scoped_env env({{"REDIS_URL", "rediss://ignored:1"},
                   {"REDIS_TLS_CA_FILE", "/env-ca.pem"},
                   {"REDIS_TLS_CERT_FILE", "/c.pem"},
                   {"REDIS_TLS_KEY_FILE", "/k.pem"},
