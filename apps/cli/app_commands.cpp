@@ -91,6 +91,14 @@ net::awaitable<void> drain_logs(api::api_server& server) {
   }
 }
 
+// The Redis settings an app runs with: --redis over the environment's. TLS files in the
+// environment for a plain connection are refused (they would be ignored).
+redis_options app_redis(const std::string& flag_url, redis_options from_environment) {
+  if (!flag_url.empty()) return redis_options::from_env(flag_url);
+  redis_options::refuse_tls_variables_without_tls(from_environment);
+  return from_environment;
+}
+
 // SIGTERM for the API: the requests being answered finish, then the logs are drained.
 net::awaitable<void> stop_api(api::api_server& server) {
   auto stopping = server.stop();  // named: its default grace is a temporary (GCC 12)
@@ -107,7 +115,7 @@ int run_dashboard(const app_flags& flags) {
     if (!weak.empty()) throw error(errc::invalid_argument, weak + " (or AUTH_MODE=none for development)");
   }
   queue_options qo;
-  if (!flags.redis_url.empty()) qo.redis = redis_options::from_env(flags.redis_url);
+  qo.redis = app_redis(flags.redis_url, std::move(qo.redis));
   qo.prefix = flags.prefix;
   if (qo.prefix.empty()) qo.prefix = std::getenv("QUEUE_PREFIX") ? std::getenv("QUEUE_PREFIX") : "bull";
   qo.redis = app::fast_fail(std::move(qo.redis));  // as the API's reads
@@ -164,7 +172,7 @@ int run_api(const app_flags& flags) {
   auto cfg = api::api_config::from_env();
   if (flags.port) cfg.port = static_cast<std::uint16_t>(flags.port);
   if (!flags.bind.empty()) cfg.bind = flags.bind;
-  if (!flags.redis_url.empty()) cfg.redis = redis_options::from_env(flags.redis_url);
+  cfg.redis = app_redis(flags.redis_url, std::move(cfg.redis));
   if (!flags.database_url.empty()) cfg.database_url = flags.database_url;
   if (!flags.prefix.empty()) cfg.prefix = flags.prefix;
   net::io_context io(1);
@@ -179,7 +187,7 @@ int run_api(const app_flags& flags) {
 int run_workers(const app_flags& flags) {
   app::configure_logging_from(flags.log_format, flags.log_level);
   auto cfg = workers::workers_config::from_env();
-  if (!flags.redis_url.empty()) cfg.redis = redis_options::from_env(flags.redis_url);
+  cfg.redis = app_redis(flags.redis_url, std::move(cfg.redis));
   if (!flags.prefix.empty()) cfg.prefix = flags.prefix;
   if (!flags.database_url.empty()) cfg.database_url = flags.database_url;
   if (flags.port) cfg.port = static_cast<std::uint16_t>(flags.port);

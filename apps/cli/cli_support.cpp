@@ -98,6 +98,7 @@ queue_options queue_opts(const common_options& c) {
 
 redis_options common_options::redis() const {
   auto o = redis_options::from_env(redis_url);  // the variables fill in what --redis leaves out
+  if (redis_url.empty()) redis_options::refuse_tls_variables_without_tls(o);
   const bool tls_flags =
       tls_insecure || !tls_ca.empty() || !tls_cert.empty() || !tls_key.empty() || !tls_server_name.empty();
   if (tls_flags && !o.tls.enabled) {

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <string>
 
 #include "command_registry.hpp"
 #include "commands.hpp"
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   drover::app::configure_logging(drover::app::log_format::text, spdlog::level::info);
 
   CLI::App app{"drover - background jobs for C++, wire-compatible with BullMQ"};
+  app.set_version_flag("--version", std::string("drover ") + DROVER_VERSION + " (BullMQ 6.7.0's Redis layout)");
   app.require_subcommand(1);
   drover::cli::command_registry commands(app, drover::cli::drover_commands());
   return commands.run(argc, argv, std::cout, std::cerr);

@@ -86,7 +86,10 @@ net::awaitable<void> connectivity_monitor::probe() {
   if (std::chrono::steady_clock::now() - last_probe_ < std::chrono::seconds(1)) co_return;
   last_probe_ = std::chrono::steady_clock::now();
   co_await probe_redis();
-  if (db_) co_await probe_database(std::chrono::milliseconds(3000));
+  if (db_) {
+    const std::chrono::milliseconds deadline(3000);  // named: no temporaries in co_await (GCC 12)
+    co_await probe_database(deadline);
+  }
 }
 
 net::awaitable<bool> connectivity_monitor::database_answers(std::chrono::milliseconds deadline) {

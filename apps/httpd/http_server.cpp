@@ -306,6 +306,15 @@ http_server::takeover http_server::taken_over(const request& header) const {
 
 namespace {
 
+// The answer to a request that arrives while the server stops; the connection closes.
+net::awaitable<void> write_shutting_down(beast::tcp_stream& stream, std::chrono::milliseconds timeout) {
+  auto res = refusal(http::status::service_unavailable, "The server is shutting down; send the request again");
+  res.set(http::field::retry_after, "1");
+  stream.expires_after(timeout);
+  boost::system::error_code ec;
+  co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+}
+
 // Writes the reply to a request of `version` (to a HEAD, the length without the body);
 // `res` closes the connection after it when `keep_alive` is false.
 net::awaitable<boost::system::error_code> write_reply(beast::tcp_stream& stream, response& res, unsigned version,
@@ -348,10 +357,8 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     if (!ec && stopped_) {
       // A request read after stop() (on a kept-alive connection) is refused untouched:
       // what it needs may be closing, and a client can send it again elsewhere.
-      auto res = refusal(http::status::service_unavailable, "The server is shutting down; send the request again");
-      res.set(http::field::retry_after, "1");
-      stream.expires_after(opts_.read_timeout);
-      co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+      auto refusing = write_shutting_down(stream, opts_.read_timeout);
+      co_await std::move(refusing);
       break;
     }
     const auto takes = ec ? takeover::none : taken_over(parser.get());
@@ -438,6 +445,13 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     }
     // The handler may take long (a long-poll); the read deadline does not apply to it.
     stream.expires_never();
+    if (stopped_) {
+      // Stopped while this request was planned or its body read: whatever its handler
+      // needs may be closing by now (the wait for answers did not count it).
+      auto refusing = write_shutting_down(stream, opts_.read_timeout);
+      co_await std::move(refusing);
+      break;
+    }
     const bool wants_keep_alive = req.keep_alive();
     const auto version = req.version();
     const bool head = req.method() == http::verb::head;

@@ -156,8 +156,8 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       }
       if (!search_failure.empty()) {
         // The answer is still worth giving without the documents.
-        spdlog::warn("generate-response {}: searching the documents of conversation '{}' failed: {}", j.id,
-                     conversation, search_failure);
+        // The database's message names the search and the conversation already.
+        spdlog::warn("generate-response {}: answering without documents: {}", j.id, search_failure);
         auto line = "document search failed, answering without documents: " + search_failure;
         co_await ctx.log(line);
       }

@@ -86,7 +86,11 @@ struct redis_options {
   // REDIS_TLS, REDIS_TLS_CA_FILE, REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE,
   // REDIS_TLS_SERVER_NAME, REDIS_TLS_INSECURE, REDIS_SENTINELS, REDIS_SENTINEL_MASTER,
   // REDIS_SENTINEL_USERNAME, REDIS_SENTINEL_PASSWORD and REDIS_CLUSTER_NODES for what
-  // the URL left unsaid.
+  // the URL left unsaid. Throws drover::error (invalid_argument) naming the variable that
+  // is malformed. The options structs
+  // (queue_options, worker_options, queue_events_options, flow_producer_options) start
+  // from it, so default-constructing one throws the same: a program that sets its own
+  // Redis should not export broken REDIS_* variables either.
   static redis_options from_env();
 
   // A URL named on the command line (--redis), which wins over REDIS_URL; an empty `url`
@@ -96,6 +100,12 @@ struct redis_options {
   // nor REDIS_TLS or REDIS_TLS_INSECURE, which belong to REDIS_URL's deployment. Throws
   // as from_url.
   static redis_options from_env(std::string_view url);
+
+  // For a program whose Redis settings came from the environment alone: throws
+  // drover::error (invalid_argument) when REDIS_TLS_CA_FILE, _CERT_FILE, _KEY_FILE or
+  // REDIS_TLS_SERVER_NAME is set but `resolved` is not TLS (the apps and the CLI call it;
+  // from_env() does not, as every options struct starts from it).
+  static void refuse_tls_variables_without_tls(const redis_options& resolved);
 
   // host:port, for messages (never the password); with Sentinel, also the master's name;
   // with a cluster, the seeds.

@@ -34,13 +34,10 @@ bullmq_addStandardJob(slice(KEYS, 15, 23), slice(ARGV, 10, 12))
 
 local kept = tonumber(ARGV[13]) or 0
 if kept > 0 then
-  -- The add went to paused while the dead-letter queue is paused, else to wait; newest
-  -- first in either.
+  -- addStandardJob pushes to wait, paused queue or not (pausing only marks meta); the
+  -- newest entry first.
   local metaKey, eventsKey = KEYS[17], KEYS[22]
-  local listKey, state = KEYS[15], "wait"
-  if redis.call("HEXISTS", metaKey, "paused") == 1 then
-    listKey, state = KEYS[16], "paused"
-  end
+  local listKey = KEYS[15]
   local excess = redis.call("LLEN", listKey) - kept
   if excess > 0 then
     local jobKeyPrefix = string.sub(KEYS[15], 1, -5) -- "<prefix>:<queue>:" of ...:wait
@@ -49,7 +46,7 @@ if kept > 0 then
     local maxEvents = tonumber(redis.call("HGET", metaKey, "opts.maxLenEvents") or "10000") or 10000
     for _, id in ipairs(oldest) do
       if redis.call("DEL", jobKeyPrefix .. id, jobKeyPrefix .. id .. ":logs") > 0 then
-        redis.call("XADD", eventsKey, "MAXLEN", "~", maxEvents, "*", "event", "removed", "jobId", id, "prev", state)
+        redis.call("XADD", eventsKey, "MAXLEN", "~", maxEvents, "*", "event", "removed", "jobId", id, "prev", "wait")
       end
     end
   end

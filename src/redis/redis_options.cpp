@@ -276,19 +276,6 @@ redis_options redis_options::from_env() {
   }
   // The URL wins; the variables fill in what it did not say.
   if (const char* v = env("REDIS_TLS")) o.tls.enabled = o.tls.enabled || parse_yes_no(v, "REDIS_TLS");
-  // Certificate files for a connection that is not TLS: the operator meant TLS, and a
-  // plain connection would carry the password and the jobs in the clear without a word.
-  if (!o.tls.enabled) {
-    for (const char* name :
-         {"REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE", "REDIS_TLS_SERVER_NAME"}) {
-      if (env(name)) {
-        throw error(errc::invalid_argument,
-                    fmt::format("{} is set but the connection to Redis is not TLS: use a rediss:// URL (or "
-                                "REDIS_TLS=yes), or unset {}",
-                                name, name));
-      }
-    }
-  }
   fill_tls_files(o);
   auto fill = [](std::string& field, const char* name) {
     if (const char* v = env(name); v && field.empty()) field = v;
@@ -309,6 +296,20 @@ redis_options redis_options::from_env() {
   }
   check(o, "the environment (REDIS_*)");
   return o;
+}
+
+void redis_options::refuse_tls_variables_without_tls(const redis_options& resolved) {
+  if (resolved.tls.enabled) return;
+  // The operator meant TLS: a plain connection would carry the password and the jobs in
+  // the clear without a word.
+  for (const char* name : {"REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE", "REDIS_TLS_SERVER_NAME"}) {
+    if (env(name)) {
+      throw error(errc::invalid_argument,
+                  fmt::format("{} is set but the connection to Redis is not TLS: use a rediss:// URL (or "
+                              "REDIS_TLS=yes), or unset {}",
+                              name, name));
+    }
+  }
 }
 
 std::string redis_options::endpoint() const {

@@ -5,8 +5,6 @@
 // starves BullMQ's renewal timer).
 #include "core/worker/lock_renewer.hpp"
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -35,12 +33,12 @@ net::awaitable<bool> lock_renewer::next_round(std::chrono::milliseconds pause) {
   // jobs up to its grace, which may outlast a lock; their locks stay theirs until they
   // finish or are handed back, or another worker's stalled check would run them again
   // meanwhile.
+  // The wait ends early when the table empties (the last job ends, or close() hands the
+  // rest back), so that nothing is left pending on the executor after close().
   if (s.running.empty() || s.conn->is_closed()) co_return false;
-  net::steady_timer timer(s.ex);
-  timer.expires_after(pause);
-  boost::system::error_code ec;
-  co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
-  co_return !s.running.empty() && !s.conn->is_closed();
+  const auto until = std::chrono::steady_clock::now() + pause;
+  const bool emptied = co_await s.running.wait_until_empty(until);
+  co_return !emptied && !s.conn->is_closed();
 }
 
 net::awaitable<void> lock_renewer::run() {

@@ -336,17 +336,32 @@ TEST(redis_options, from_env_reads_tls_and_sentinel_variables) {
     EXPECT_EQ(o.tls.ca_file, "/url.pem");
     EXPECT_EQ(o.tls.server_name, "n");
   }
-  // Certificate files for a plain connection: refused, not ignored (the connection would
-  // go out in the clear).
-  for (const char* name : {"REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE", "REDIS_TLS_SERVER_NAME"}) {
-    scoped_env env({{"REDIS_URL", "redis://h:6380"}, {name, "/x.pem"}});
+  // Certificate files for a plain connection: refused by the apps and the CLI, not
+  // ignored (the connection would go out in the clear); from_env() itself, which every
+  // options struct starts from, does not refuse them.
+  auto expect_refused = [](const char* what) {
+    const auto plain = redis_options::from_env();
+    EXPECT_NO_THROW(redis_options::refuse_tls_variables_without_tls(redis_options::from_env("rediss://h:6380")));
     try {
-      redis_options::from_env();
-      ADD_FAILURE() << name << " accepted beside redis://";
+      redis_options::refuse_tls_variables_without_tls(plain);
+      ADD_FAILURE() << what << " accepted beside redis://";
     } catch (const error& e) {
       EXPECT_TRUE(e.is(errc::invalid_argument));
-      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
     }
+  };
+  {
+    scoped_env env({{"REDIS_URL", "redis://h:6380"}, {"REDIS_TLS_CA_FILE", "/ca.pem"}});
+    expect_refused("REDIS_TLS_CA_FILE is set but the connection to Redis is not TLS");
+  }
+  {
+    scoped_env env({{"REDIS_URL", "redis://h:6380"}, {"REDIS_TLS_SERVER_NAME", "n"}});
+    expect_refused("REDIS_TLS_SERVER_NAME is set");
+  }
+  {
+    scoped_env env(
+        {{"REDIS_URL", "redis://h:6380"}, {"REDIS_TLS_CERT_FILE", "/c.pem"}, {"REDIS_TLS_KEY_FILE", "/k.pem"}});
+    expect_refused("REDIS_TLS_CERT_FILE is set");
   }
   {
     scoped_env env({{"REDIS_SENTINELS", "s1:1,s2:2"},
