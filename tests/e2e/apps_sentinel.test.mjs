@@ -22,7 +22,7 @@ import { startSystem, postJSON, getJSON, waitForJob, waitFor, chatRoundTrip, das
 import { parsePrometheus, value } from './prometheus_text.mjs';
 import { startSentinelSet } from '../interop/redis_sentinel.mjs';
 import { makeCertificates } from '../interop/tls_redis_server.mjs';
-import { runDrover } from '../interop/support.mjs';
+import { runDrover, onCleanup } from '../interop/support.mjs';
 
 const TOKEN = 'e2e-sentinel-dashboard-token-0123456789';
 
@@ -171,7 +171,13 @@ test('CLI commands behind Sentinel end: dlq prints and exits, events stops on SI
   let stderr = '';
   events.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise((resolve) => events.on('exit', (code, signal) => resolve({ code, signal })));
-  await waitFor(() => /sentinels name/.test(stderr), { timeout: 10000, what: `events to reach the master (${stderr})` });
+  // A failed wait below must not leave it running (the test file would never end).
+  onCleanup(() => { if (events.exitCode === null && events.signalCode === null) events.kill('SIGKILL'); });
+  // Connected: the master lists its reader's connection (named <prefix>:<queue in base64>:qe).
+  const { execFileSync } = await import('node:child_process');
+  const readerName = `bull:${Buffer.from('q').toString('base64')}:qe`;
+  await waitFor(() => execFileSync('redis-cli', ['-p', String(set.master.port), 'CLIENT', 'LIST'], { encoding: 'utf8' })
+    .includes(`name=${readerName}`), { timeout: 10000, what: `events to reach the master (${stderr})` });
   await sleep(300);
   events.kill('SIGINT');
   const outcome = await Promise.race([exited, sleep(5000).then(() => 'still running')]);
