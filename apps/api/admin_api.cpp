@@ -108,6 +108,7 @@ struct admin_api::routes {
   net::awaitable<response> jobs(const std::string& name, const boost::urls::url_view& url) {
     std::string state = str_param(url, "state");
     if (state.empty()) state = "failed";
+    if (state == "wait") state = "waiting";  // BullMQ's getJobs takes both names
     if (!job_states.contains(state)) {
       throw http_error(http::status::bad_request,
                        "'state' must be one of waiting, active, delayed, prioritized, "
@@ -325,6 +326,14 @@ struct admin_api::routes {
       } else if (action == "cancel") {
         std::string reason = "cancelled from the dashboard";
         auto outcome = co_await q.cancel(job_id, reason);
+        // As the chat API's cancel: a job that ended (before or after the read above) is
+        // not cancelled, and saying "ok" would tell the operator it was.
+        if (outcome == cancel_outcome::already_finished) {
+          throw http_error(http::status::conflict, fmt::format("Job {} already finished", id));
+        }
+        if (outcome == cancel_outcome::not_found) {
+          throw http_error(http::status::not_found, fmt::format("No job {} in queue {}", id, name));
+        }
         out["outcome"] = to_string(outcome);
       } else if (action == "remove") {
         const bool removed = co_await q.remove(job_id);

@@ -10,6 +10,7 @@
 
 #include <drover/error.hpp>
 #include <drover_app/env.hpp>
+#include <drover_app/job_completed_receiver.hpp>
 #include <drover_app/replicated_adds.hpp>
 #include <drover_app/webhook_signature.hpp>
 
@@ -124,9 +125,7 @@ void api_config::check_safe() const {
 }
 
 std::string api_config::own_webhook_url() const {
-  auto base = public_url.empty() ? fmt::format("http://127.0.0.1:{}", port) : public_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/api/webhooks/job-completed";
+  return app::job_completed_url(public_url.empty() ? fmt::format("http://127.0.0.1:{}", port) : public_url);
 }
 
 }  // namespace drover::api

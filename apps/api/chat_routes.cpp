@@ -15,6 +15,7 @@
 #include <drover/json.hpp>
 #include <drover/queue.hpp>
 #include <drover_app/clock.hpp>
+#include <drover_app/job_completed_receiver.hpp>
 #include <drover_app/job_snapshot.hpp>
 #include <drover_app/webhook_signature.hpp>
 
@@ -465,7 +466,7 @@ void add_chat_routes(route_table& table, api_context& app) {
   table.add(v::delete_, "/api/chat/job/:jobId", route_access::user, bind(cancel_chat_job));
   table.add(v::get, "/api/conversations/:conversationId/messages", route_access::user, bind(history));
   table.add(v::put, "/api/users/:userId/assessment", route_access::user, bind(put_assessment));
-  table.add(v::post, "/api/webhooks/job-completed", route_access::signed_hook, bind(job_completed_webhook));
+  table.add(v::post, std::string(app::job_completed_path), route_access::signed_hook, bind(job_completed_webhook));
 }
 
 }  // namespace drover::api

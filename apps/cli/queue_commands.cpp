@@ -144,7 +144,7 @@ const action_spec actions[] = {
     {"log", "append a line to a job's log (prints the number of lines)",
      [](CLI::App& cmd, queue_flags& f) {
        add_id(cmd, f);
-       cmd.add_option("--line", f.line, "the line to append")->required();
+       cmd.add_option("--line,--message", f.line, "the line to append (as job.log(message) in Node)")->required();
      },
      add_log_line},
     {"schedulers", "list the job schedulers (repeatable jobs)", add_schedulers_flags, print_schedulers},

@@ -2,13 +2,21 @@
 #include "workers/delivery_policy.hpp"
 
 #include <boost/url/parse.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <random>
+#include <stdexcept>
 
 namespace drover::workers {
 
 namespace {
+
+// The URL's port, or its scheme's: the allowlist's entries name ports.
+std::string port_of(const boost::urls::url_view& u) {
+  if (u.has_port()) return std::string(u.port());
+  return u.scheme() == "https" ? "443" : "80";
+}
 
 boost::json::object failed_kept(std::chrono::seconds age, std::int64_t count) {
   return {{"age", age.count()}, {"count", count}};
@@ -30,11 +38,26 @@ void use_delivery_policy(job_options& opts, webhook_receiver receiver) {
   opts.remove_on_fail = failed_kept(std::chrono::hours(24 * 7), 10000);
 }
 
+api_receiver_address api_receiver_address::of(const char* public_url, std::string_view port) {
+  api_receiver_address a;
+  if (public_url) {
+    auto u = boost::urls::parse_absolute_uri(public_url);
+    if (!u || !u->has_authority() || u->encoded_host().empty()) {
+      throw std::invalid_argument(fmt::format("PUBLIC_URL is not a URL: '{}'", public_url));
+    }
+    a.hosts_text = std::string(u->encoded_host()) + ":" + port_of(*u);
+    a.path = app::job_completed_url(u->encoded_path());
+  } else {
+    a.hosts_text = fmt::format("127.0.0.1:{0},localhost:{0}", port);
+  }
+  a.hosts = address_policy(a.hosts_text);
+  return a;
+}
+
 webhook_receiver api_receiver_address::receiver_of(std::string_view url) const {
   auto u = boost::urls::parse_absolute_uri(url);
   if (!u || !u->has_authority() || u->has_query() || u->has_fragment()) return webhook_receiver::user_given;
-  const std::string port = u->has_port() ? std::string(u->port()) : std::string(u->scheme() == "https" ? "443" : "80");
-  const bool ours = hosts.host_allowed(u->encoded_host(), port) && u->encoded_path() == path;
+  const bool ours = hosts.host_allowed(u->encoded_host(), port_of(*u)) && u->encoded_path() == path;
   return ours ? webhook_receiver::configured : webhook_receiver::user_given;
 }
 

@@ -22,6 +22,8 @@
 // most, not by a queue of them.
 #pragma once
 
+#include <drover_app/job_completed_receiver.hpp>
+
 #include "workers/address_policy.hpp"
 
 #include <drover/job.hpp>
@@ -56,7 +58,13 @@ enum class webhook_receiver {
 // (which the SSRF allowlist lets through, as it lets the receiver through).
 struct api_receiver_address {
   address_policy hosts;
-  std::string path = "/api/webhooks/job-completed";
+  std::string path{app::job_completed_path};
+  std::string hosts_text;  // `hosts` as an allowlist ("127.0.0.1:5000,localhost:5000")
+
+  // The receiver as the API derives it: PUBLIC_URL's host, port and path when
+  // `public_url` is given, else 127.0.0.1 and localhost on `port`. Throws
+  // std::invalid_argument naming PUBLIC_URL when it is not an absolute URL with a host.
+  static api_receiver_address of(const char* public_url, std::string_view port);
 
   webhook_receiver receiver_of(std::string_view url) const;
 };

@@ -5,7 +5,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -54,32 +53,6 @@ namespace {
 
 int positive(const char* name, const char* text) { return app::env_number<int>(name, text, 1); }
 
-// host:port of the API's job-completed webhook, as the API derives it (PUBLIC_URL, else
-// 127.0.0.1 and PORT), for the default allowlist.
-std::string api_own_address() {
-  if (const char* v = env("PUBLIC_URL")) {
-    auto u = boost::urls::parse_absolute_uri(v);
-    if (!u || !u->has_authority()) throw error(errc::invalid_argument, fmt::format("PUBLIC_URL is not a URL: '{}'", v));
-    auto port = u->has_port() ? std::string(u->port()) : std::string(u->scheme() == "https" ? "443" : "80");
-    return std::string(u->encoded_host()) + ":" + port;
-  }
-  const char* port = env("PORT");
-  if (port) app::env_number<std::uint16_t>("PORT", port, 1);
-  auto p = std::string(port ? port : "5000");
-  return "127.0.0.1:" + p + ",localhost:" + p;
-}
-
-// The path of the API's job-completed webhook, as the API derives it: PUBLIC_URL's path
-// (without its trailing slashes) and /api/webhooks/job-completed.
-std::string api_receiver_path() {
-  std::string base;
-  if (const char* v = env("PUBLIC_URL")) {
-    if (auto u = boost::urls::parse_absolute_uri(v)) base = std::string(u->encoded_path());
-  }
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/api/webhooks/job-completed";
-}
-
 }  // namespace
 
 workers_config workers_config::from_env() {
@@ -108,13 +81,19 @@ workers_config workers_config::from_env() {
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, development ? fmt::format("WEBHOOK_SECRET: {}", e.what()) : e.what());
   }
-  // The API's own receiver is a destination by configuration, so it is always allowed.
-  c.api_address = api_own_address();
-  auto allowed = c.api_address;
+  // The API's own receiver, as the API derives its URL, is a destination by
+  // configuration, so it is always allowed.
+  const char* port = env("PORT");
+  if (port) app::env_number<std::uint16_t>("PORT", port, 1);
+  try {
+    c.api_receiver = api_receiver_address::of(env("PUBLIC_URL"), port ? port : "5000");
+  } catch (const std::invalid_argument& e) {
+    throw error(errc::invalid_argument, e.what());
+  }
+  auto allowed = c.api_receiver.hosts_text;
   if (const char* v = env("WEBHOOK_ALLOWED_HOSTS")) allowed += std::string(",") + v;
   try {
     c.webhook_destinations = address_policy(allowed);
-    c.api_receiver = api_receiver_address{address_policy(c.api_address), api_receiver_path()};
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, fmt::format("WEBHOOK_ALLOWED_HOSTS: {}", e.what()));
   }
@@ -354,7 +333,7 @@ void workers_app::start() {
   // The API's webhook goes where the API's own PORT or PUBLIC_URL says; the Workers app
   // lets only this address through its guard, so a mismatch refuses every answer.
   spdlog::info("workers: the API's webhook receiver is allowed at {} (PUBLIC_URL, else PORT: set them as the API's)",
-               i.cfg.api_address);
+               i.cfg.api_receiver.hosts_text);
   auto described = [&i](const char* name, int concurrency) {
     const auto shards = i.cfg.shards.of(name);
     return shards == 0 ? fmt::format("{} x{}", name, concurrency)

@@ -49,7 +49,6 @@ struct workers_config {
   // The API's own job-completed receiver (PUBLIC_URL, else 127.0.0.1 and PORT): its
   // deliveries carry the answers and are retried for hours (delivery_policy.hpp).
   api_receiver_address api_receiver;
-  std::string api_address;  // the same, as text for the log ("127.0.0.1:5000,localhost:5000")
   std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL: uploads and their chunks
   std::string name;                                     // worker name prefix (processedBy, CLIENT LIST)
   // Per-queue default timeouts, for jobs without a `timeout` of their own (0: none).

@@ -115,7 +115,7 @@ test('a missing job: exit 3 and one line, from every command that takes a job id
   const said = /^drover: job nope not found in queue .+\n$/;
   for (const args of [
     ['queue', 'job'], ['job'], ['queue', 'retry'], ['queue', 'promote'],
-    ['queue', 'progress', '--value', '50'], ['queue', 'log', '--line', 'hello'],
+    ['queue', 'progress', '--value', '50'], ['queue', 'log', '--message', 'hello'],
   ]) {
     const r = await runDrover([...args, ...on(name), '--id', 'nope']);
     assert.equal(r.code, 3, `drover ${args.join(' ')} --id nope exited ${r.code}: ${r.stderr}`);

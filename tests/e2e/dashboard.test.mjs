@@ -148,6 +148,14 @@ test('the admin API refuses the unauthenticated, read-only acting and cross-site
   assert.equal(detail.body.state, 'completed');
   assert.ok(detail.body.processingTime >= 0 && detail.body.waitTime >= 0);
   assert.deepEqual(detail.body.returnvalue, { attempts: 1 });
+  // A finished job is not cancelled, and the answer says so (as the chat API's cancel).
+  const lateCancel = await act(base, `/api/admin/queues/reports/jobs/${page1.body.jobs[0].id}/cancel`, auth);
+  assert.equal(lateCancel.status, 409, JSON.stringify(lateCancel.body));
+  assert.match(lateCancel.body.error, /already finished/);
+  // BullMQ's getJobs names the waiting list 'wait' as well as 'waiting'.
+  const waitList = await call(base, 'GET', '/api/admin/queues/reports/jobs?state=wait', { auth });
+  assert.equal(waitList.status, 200, JSON.stringify(waitList.body));
+  assert.equal(waitList.body.state, 'waiting');
 
   // A sharded queue: one logical row with its shards' sums, followed by its shards' rows;
   // each shard is a queue of its own, which the API lists, pauses and resumes.

@@ -19,6 +19,7 @@
 #include "core/script_runner.hpp"
 #include "core/scripts/drop_stale_marker.hpp"
 #include "core/worker/scheduler_iteration.hpp"
+#include "redis/cluster.hpp"
 #include "drover/error.hpp"
 
 namespace net = boost::asio;
@@ -232,7 +233,23 @@ net::awaitable<void> fetcher::wait_for_job() {
     }
     due_timer_.cancel();
     // Checked first so that the message is only built for an error (one wait per wake-up).
-    if (r.is_error()) redis::expect_no_error(r, "BZPOPMIN " + keys.marker);
+    if (r.is_error()) {
+      const auto redirected = redis::redirection_of(r);
+      // A slot migration handed the queue's slot to another node while the wait blocked
+      // (Redis ends it with MOVED): the connection follows it, and a fetch sees whatever
+      // came meanwhile. Only a call of the pipeline's (the drop ran) reaches us so.
+      if (redirected.type == redis::redirection::kind::moved) {
+        spdlog::debug("queue {}: the marker's slot moved ({}); fetching", keys.queue(), r.str);
+        next_delayed_ms_ = 0;
+        co_return;
+      }
+      if (redirected.type != redis::redirection::kind::none) {
+        throw error(errc::redis_unavailable,
+                    fmt::format("the cluster refused BZPOPMIN {} ('{}'): a failover or a slot migration is under way",
+                                keys.marker, r.str));
+      }
+      redis::expect_no_error(r, "BZPOPMIN " + keys.marker);
+    }
     if (!r.is_array() || r.elements.size() < 3) {
       next_delayed_ms_ = 0;  // timed out or unblocked: fetch (it also promotes due delayed jobs)
       co_return;

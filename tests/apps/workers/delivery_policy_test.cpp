@@ -54,7 +54,8 @@ TEST(delivery_policy, other_backoff_types_are_not_guessed) {
 }
 
 TEST(api_receiver_address, is_only_the_receivers_path_on_the_apis_address) {
-  const api_receiver_address api{address_policy("127.0.0.1:5000,localhost:5000"), "/api/webhooks/job-completed"};
+  const api_receiver_address api{address_policy("127.0.0.1:5000,localhost:5000"), "/api/webhooks/job-completed",
+                                 "127.0.0.1:5000,localhost:5000"};
   EXPECT_EQ(api.receiver_of("http://127.0.0.1:5000/api/webhooks/job-completed"), webhook_receiver::configured);
   EXPECT_EQ(api.receiver_of("http://localhost:5000/api/webhooks/job-completed"), webhook_receiver::configured);
   // Another path on the API's address, another port, another host: a URL a user gave.
@@ -65,6 +66,31 @@ TEST(api_receiver_address, is_only_the_receivers_path_on_the_apis_address) {
   EXPECT_EQ(api.receiver_of("http://127.0.0.1:5001/api/webhooks/job-completed"), webhook_receiver::user_given);
   EXPECT_EQ(api.receiver_of("https://example.com/api/webhooks/job-completed"), webhook_receiver::user_given);
   EXPECT_EQ(api.receiver_of("not a url"), webhook_receiver::user_given);
+}
+
+TEST(api_receiver_address, is_derived_as_the_api_derives_its_own_url) {
+  const auto local = api_receiver_address::of(nullptr, "5001");
+  EXPECT_EQ(local.hosts_text, "127.0.0.1:5001,localhost:5001");
+  EXPECT_EQ(local.receiver_of("http://localhost:5001/api/webhooks/job-completed"), webhook_receiver::configured);
+  EXPECT_EQ(local.receiver_of("http://127.0.0.1:5000/api/webhooks/job-completed"), webhook_receiver::user_given);
+
+  // PUBLIC_URL's path (without its trailing slashes) comes before the receiver's, and its
+  // scheme gives the port the allowlist names.
+  const auto behind_proxy = api_receiver_address::of("https://chat.example.com/drover//", "5000");
+  EXPECT_EQ(behind_proxy.hosts_text, "chat.example.com:443");
+  EXPECT_EQ(behind_proxy.path, "/drover/api/webhooks/job-completed");
+  EXPECT_EQ(behind_proxy.receiver_of("https://chat.example.com/drover/api/webhooks/job-completed"),
+            webhook_receiver::configured);
+  EXPECT_EQ(behind_proxy.receiver_of("https://chat.example.com/api/webhooks/job-completed"),
+            webhook_receiver::user_given);
+
+  EXPECT_EQ(api_receiver_address::of("http://[::1]:8080", "5000").hosts_text, "[::1]:8080");
+  try {
+    api_receiver_address::of("chat.example.com", "5000");
+    FAIL() << "a PUBLIC_URL without a scheme was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "PUBLIC_URL is not a URL: 'chat.example.com'");
+  }
 }
 
 TEST(delivery_policy, bounds_what_failed_deliveries_keep_and_marks_users_ones) {

@@ -180,6 +180,48 @@ TEST(cluster_queue, a_flow_runs_when_its_queues_share_a_slot_and_is_refused_othe
 // is promoted, both carry on within seconds of it, and nothing stays active. The adds wait
 // for the replica (replicated adds, WAIT 1): none acknowledged is lost. Without it Redis's
 // asynchronous replication may lose the last ones (replicated_add_test shows it).
+// A reshard moves a queue's slot while its worker blocks on the marker: Redis ends the
+// wait with MOVED, which the worker follows without reporting an error (it once logged
+// one, advising a redis+cluster:// URL to a worker already using one).
+TEST(cluster_queue, an_idle_worker_follows_its_queues_slot_to_another_master) {
+  redis_cluster cluster;
+  const std::string name = "{cq-move}";
+  const std::string marker = "bull:" + name + ":marker";
+  const int slot = cluster.slot_of(marker);
+  const auto from = cluster.master_port_for_key(marker);
+  std::uint16_t to = 0;
+  for (auto port : cluster.master_ports()) {
+    if (port != from) to = port;
+  }
+  std::vector<std::string> errors;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts(cluster));
+    auto wo = wopts(cluster);
+    wo.drain_delay = 5000ms;  // the move lands while the worker blocks on its marker
+    worker w(io.get_executor(), name, echo(), wo);
+    w.events().error = [&errors](const std::exception& e) { errors.push_back(e.what()); };
+    w.start();
+    auto completed = [&q](std::int64_t n) {
+      return [&q, n]() -> net::awaitable<bool> {
+        auto c = co_await q.get_job_counts();
+        co_return c["completed"] == n;
+      };
+    };
+    auto before = q.add("before", test::with_n(0));  // named: GCC 12 and temporaries in co_await
+    co_await std::move(before);
+    EXPECT_TRUE(co_await eventually(completed(1)));
+    co_await test::sleep_ms(300);    // drained: blocked on the marker
+    cluster.migrate_slot(slot, to);  // on this thread: the worker reads the MOVED afterwards
+    auto after = q.add("after", test::with_n(1));
+    co_await std::move(after);
+    EXPECT_TRUE(co_await eventually(completed(2)));
+    co_await w.close();
+    q.close();
+  });
+  EXPECT_EQ(cluster.master_port_for_key(marker), to);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+}
+
 TEST(cluster_queue, producer_and_worker_carry_on_through_a_failover) {
   redis_cluster cluster;
   const std::string name = "{cq-failover}";
