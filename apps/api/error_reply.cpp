@@ -8,6 +8,7 @@
 #include <drover/error.hpp>
 #include <drover_app/blocking_call.hpp>
 #include <drover_app/db/database.hpp>
+#include <drover_app/logging/log_throttle.hpp>
 
 #include "api/http_error.hpp"
 
@@ -23,6 +24,23 @@ namespace {
 std::string route_of(const httpd::request& req) {
   std::string_view target = req.target();
   return std::string(req.method_string()) + " " + std::string(target.substr(0, target.find('?')));
+}
+
+// One line per outage and kind every few seconds, not one per failed request.
+constexpr auto outage_log_period = std::chrono::seconds(5);
+app::log_throttle queue_outage_log{outage_log_period};
+app::log_throttle replication_outage_log{outage_log_period};
+app::log_throttle database_outage_log{outage_log_period};
+
+void warn_throttled(app::log_throttle& throttle, const httpd::request& req, std::string_view what,
+                    std::string_view detail) {
+  const auto left_out = throttle.admit();
+  if (!left_out) return;
+  if (*left_out == 0) {
+    spdlog::warn("{}: {}: {}", route_of(req), what, detail);
+  } else {
+    spdlog::warn("{}: {}: {} ({} more since the last such line)", route_of(req), what, detail, *left_out);
+  }
 }
 
 }  // namespace
@@ -43,16 +61,17 @@ httpd::response error_reply(const httpd::request& req, std::exception_ptr failur
       }
     }
     if (e.is(errc::not_replicated)) {
-      spdlog::warn("{}: add not replicated: {}", route_of(req), e.what());
+      warn_throttled(replication_outage_log, req, "add not replicated", e.what());
       return error_response(req, http::status::service_unavailable, not_replicated_message);
     }
-    spdlog::warn("{}: queue unavailable: {}", route_of(req), e.what());
+    warn_throttled(queue_outage_log, req, "queue unavailable", e.what());
     return error_response(req, http::status::service_unavailable,
                           "Queue unavailable: Redis did not answer; try again shortly");
   } catch (const app::database_error& e) {
-    spdlog::warn("{}: database unavailable: {}", route_of(req), e.what());
+    warn_throttled(database_outage_log, req, "database unavailable", e.what());
     return error_response(req, http::status::service_unavailable, "Database unavailable; try again shortly");
   } catch (const app::deadline_exceeded&) {
+    warn_throttled(database_outage_log, req, "database unavailable", "no answer in time");
     return error_response(req, http::status::service_unavailable, "Database unavailable: no answer in time");
   } catch (const std::exception& e) {
     spdlog::error("{}: {}", route_of(req), e.what());

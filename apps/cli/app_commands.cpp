@@ -220,7 +220,8 @@ constexpr const char* app_redis_help =
 
 void add_api_options(CLI::App& api, app_flags& flags) {
   api.add_option("--port", flags.port, "HTTP port (default: PORT or 5000)")->check(port_number());
-  api.add_option("--bind", flags.bind, "address to listen on (default 0.0.0.0)");
+  api.add_option("--bind", flags.bind,
+                 "address to listen on (default: BIND, else 0.0.0.0; 127.0.0.1 with AUTH_MODE=none)");
   api.add_option("--redis", flags.redis_url, app_redis_help)->check(non_empty());
   api.add_option("--database-url", flags.database_url,
                  "sqlite://var/drover.db (default) or postgres://user@host/db (default: DATABASE_URL)");

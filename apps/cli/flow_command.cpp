@@ -42,6 +42,7 @@ void add_flow_add_options(CLI::App& s, flow_flags& f) {
                "the tree as JSON, Node's FlowJob: {name, queueName, data, opts, children: [...]}; a node "
                "without queueName goes to --queue");
   s.add_option("--file", f.file, "a file holding the tree (instead of --tree)");
+  s.add_flag("--json", f.json, "accepted for scripts: the added tree is printed as JSON anyway");
   add_replication_flags(&s, f.replication);
 }
 

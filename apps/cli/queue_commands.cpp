@@ -35,7 +35,7 @@ void add_optional_id(CLI::App& cmd, queue_flags& f) { cmd.add_option("--id", f.i
 
 // --start/--end/--asc: BullMQ's raw range, for jobs and schedulers.
 void add_range(CLI::App& cmd, queue_flags& f, CLI::Option*& start, CLI::Option*& end, CLI::Option*& asc) {
-  start = cmd.add_option("--start", f.start, "first index (BullMQ's getJobs range, per state)");
+  start = cmd.add_option("--start", f.start, "first index (BullMQ's range: getJobs' per state, getJobSchedulers')");
   end = cmd.add_option("--end", f.end, "last index (-1: all)");
   asc = cmd.add_flag("--asc", f.asc, "oldest (or, for schedulers, soonest) first");
 }

@@ -61,8 +61,9 @@ int run_schedule(const schedule_flags& c) {
       std::cout << (removed ? "true" : "false") << std::endl;
       if (!removed) rc = not_found_in_queue("job scheduler " + c.id, c.common.queue);
     } else {
+      // As `drover job`: a missing one prints nothing on stdout, only the exit code and why.
       auto s = co_await q.get_job_scheduler(c.id);
-      std::cout << (s ? drover::serialize_json(s->to_json()) : std::string("null")) << std::endl;
+      if (s) std::cout << drover::serialize_json(s->to_json()) << std::endl;
       if (!s) rc = not_found_in_queue("job scheduler " + c.id, c.common.queue);
     }
   });

@@ -21,7 +21,8 @@ struct queue_event {
                           // "retries-exhausted", "stalled", "removed", "drained", "paused", "resumed", ...
   std::string job_id;     // empty for queue-wide events (drained, paused, resumed, cleaned)
   // Every other field. `returnvalue` (completed) and `data` (progress) are parsed
-  // JSON, `delay` (delayed) and `attemptsMade` are numbers, the rest strings.
+  // JSON, `delay` (delayed) and `attemptsMade` are numbers, the rest strings. As in
+  // BullMQ, `delay` is when the job is due (ms since the epoch), not how long it waits.
   boost::json::object fields;
 
   boost::json::object to_json() const;  // {"event", "jobId", ...fields}

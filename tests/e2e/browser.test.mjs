@@ -25,9 +25,11 @@ async function openBrowser() {
   return browser;
 }
 
-async function ask(page, text) {
+// Sends with the button, or with Enter as people do in a chat (`by: 'enter'`).
+async function ask(page, text, by = 'button') {
   await page.fill('#text', text);
-  await page.click('#send');
+  if (by === 'enter') await page.press('#text', 'Enter');
+  else await page.click('#send');
 }
 
 test('the chat page shows the streamed answer, falls back to polling, and shows failures', { timeout: 120000 }, async () => {
@@ -54,13 +56,17 @@ test('the chat page shows the streamed answer, falls back to polling, and shows 
   const polling = await browser.newPage();
   await polling.route('**/socket.io/**', (route) => route.abort());
   await polling.goto(`${sys.base}/?conversation=browser-2&user=b2`);
-  await ask(polling, 'Hello without a socket');
+  await ask(polling, 'Hello without a socket', 'enter');
   await polling.waitForFunction((text) => {
     const all = document.querySelectorAll('.msg.assistant');
     const el = all[all.length - 1];
     return el && el.dataset.status === 'completed' && el.textContent === text;
   }, CHUNKS.join(''), { timeout: 20000 });
   assert.equal(await polling.textContent('#conn'), 'offline');
+  // Shift+Enter starts a new line instead of sending.
+  await polling.fill('#text', 'two');
+  await polling.press('#text', 'Shift+Enter');
+  assert.equal(await polling.inputValue('#text'), 'two\n');
 
   // 3. A failing job shows as a failure.
   await ask(page, 'break it [400]');

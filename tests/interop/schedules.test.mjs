@@ -190,6 +190,7 @@ test('removal on either side is seen by the other', async () => {
   const r = await runDrover(['schedule', 'get', '--queue', name, '--redis', redis.url, '--id', 'b']);
   assert.equal(r.code, 3, 'drover schedule get exits 3 for a missing scheduler');
   assert.match(r.stderr, /job scheduler b not found in queue/, 'and says so');
+  assert.equal(r.stdout, '', 'and prints nothing a script could take for a scheduler');
   assert.deepEqual(await droverSchedulers(name), []);
   const counts = await queue.getJobCounts('delayed', 'waiting');
   assert.equal(counts.delayed + counts.waiting, 0, 'the next iterations went with their schedulers');
