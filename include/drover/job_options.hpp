@@ -21,6 +21,11 @@ struct backoff_options {
   // (drover's worker still reads a missing type as fixed, a missing delay as 0).
   bool type_given = true;
   bool delay_given = true;
+  // The object's other fields, kept as given and stored again with the job (a retry, a
+  // scheduler's next job): a custom strategy's settings, which Node's backoffStrategy
+  // reads from job.opts.backoff. from_json() takes them only beside a custom type; a
+  // job read from Redis keeps whatever it has.
+  boost::json::object other = {};
 };
 
 // Replicated adds, drover's own and not BullMQ's: the add sends Redis's WAIT behind its

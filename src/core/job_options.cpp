@@ -98,9 +98,14 @@ backoff_options parse_backoff(const json::value& v, bool strict) {
                        : as_loose_integer(kv.value(), [](double d) { return std::round(d); }).value_or(0);
     } else if (kv.key() == "jitter") {
       b.jitter = need_number(kv.value(), "backoff.jitter");
-    } else if (strict) {
-      bad("backoff", fmt::format("unknown field '{}'", std::string_view(kv.key())));
+    } else {
+      b.other[kv.key()] = kv.value();
     }
+  }
+  // Fixed and exponential read no other field: one there is most likely a misspelt one.
+  if (strict && !b.other.empty() && (b.type == "fixed" || b.type == "exponential")) {
+    bad("backoff", fmt::format("unknown field '{}' for type '{}' (a custom type may carry its own fields)",
+                               std::string_view(b.other.begin()->key()), b.type));
   }
   return b;
 }
@@ -110,6 +115,7 @@ json::value backoff_json(const backoff_options& b) {
   if (b.type_given) o["type"] = b.type;
   if (b.delay_given) o["delay"] = b.delay;
   if (b.jitter) o["jitter"] = *b.jitter;
+  for (const auto& kv : b.other) o[kv.key()] = kv.value();
   return o;
 }
 

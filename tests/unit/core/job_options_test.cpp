@@ -462,6 +462,23 @@ TEST(job_options, from_stored_is_lenient) {
   EXPECT_EQ(json::value(job_options::from_stored({}).to_stored()), json::parse(R"({"attempts":0})"));
 }
 
+// A custom strategy's settings ride in the backoff object (Node's backoffStrategy reads
+// job.opts.backoff): they are stored again as they came, with a retry or a scheduler's
+// next job; beside fixed or exponential, which read none, one is taken for a typo.
+TEST(job_options, backoff_keeps_a_custom_strategys_fields) {
+  auto stored = job_options::from_stored(parse_object(R"({"backoff":{"type":"fixed","delay":10,"maxDelay":99}})"));
+  EXPECT_EQ(json::value(stored.to_stored()).at("backoff"), json::parse(R"({"type":"fixed","delay":10,"maxDelay":99})"));
+  auto custom = job_options::from_json(json::parse(R"({"backoff":{"type":"capped","delay":10,"cap":{"ms":500}}})"));
+  EXPECT_EQ(json::value(custom.to_stored()).at("backoff"),
+            json::parse(R"({"type":"capped","delay":10,"cap":{"ms":500}})"));
+  try {
+    job_options::from_json(json::parse(R"({"backoff":{"type":"fixed","dealy":10}})"));
+    FAIL() << "a misspelt field beside a fixed backoff was accepted";
+  } catch (const drover::error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown field 'dealy' for type 'fixed'"), std::string::npos) << e.what();
+  }
+}
+
 TEST(job_options, from_stored_reads_loose_numbers_as_nodes_worker_uses_them) {
   // attempts is compared with `<` (2.5 allows a third attempt); stackTraceLimit and
   // keepLogs are cut to whole numbers; a backoff delay is milliseconds.

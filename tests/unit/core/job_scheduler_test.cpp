@@ -86,6 +86,17 @@ TEST(job_scheduler, every_is_left_to_the_script) {
   EXPECT_EQ(plan->scheduler_opts.at("offset"), 250);
 }
 
+// Node's user may give numbers as text (an environment variable): JavaScript's arithmetic
+// and comparisons take "700" for 700, so a Node worker keeps such a scheduler going.
+TEST(job_scheduler, numbers_given_as_text_count_as_numbers) {
+  auto plan = plan_next_iteration(request(R"({"every":"700"})"), jan_1_2026, 0);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->scheduler_opts.at("every"), 700);
+  EXPECT_FALSE(plan_next_iteration(request(R"({"every":700,"limit":"3","count":3})"), jan_1_2026, 0));
+  EXPECT_TRUE(plan_next_iteration(request(R"({"every":700,"limit":"3","count":"2"})"), jan_1_2026, 0));
+  EXPECT_THROW(plan_next_iteration(request(R"({"every":"soon"})"), jan_1_2026, 0), drover::error);
+}
+
 TEST(job_scheduler, bad_pattern_is_refused) {
   EXPECT_THROW(plan_next_iteration(request(R"({"pattern":"0 0 32 * *"})"), jan_1_2026, 0), drover::error);
   EXPECT_THROW(plan_next_iteration(request(R"({"pattern":"0 0 * * *","tz":"No/Where"})"), jan_1_2026, 0),
