@@ -129,7 +129,7 @@ void api_server::start() {
   if (gate_->mode() == auth_mode::jwt) {
     so.authenticate = [gate = gate_.get()](const json::value& auth, std::string_view authorization) {
       auto admitted = gate->admit_socket(auth, authorization);
-      return admitted.who ? socketio::auth_result::accept(admitted.who->user)
+      return admitted.who ? socketio::auth_result::accept(admitted.who->user, admitted.who->valid_until)
                           : socketio::auth_result::refuse(admitted.refusal);
     };
   }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <vector>
 
 #include <drover/json.hpp>
 #include <drover/queue.hpp>
@@ -38,6 +39,10 @@ namespace drover::api {
 namespace {
 
 constexpr std::size_t max_message_chars = 32 * 1024;
+// Every send copies its webhookUrl into the job, its job_logs row and the delivery job:
+// without a bound one user could store megabytes per send. Browsers and proxies cap URLs
+// near this length too.
+constexpr std::size_t max_webhook_url_bytes = 2048;
 // What one send may put into Redis besides its message: each job carries the previous
 // messages and the user's assessment, copied, so that a worker needs no database. Without
 // a bound, one user at the allowed send rate filled a gigabyte of Redis in 160 sends.
@@ -56,6 +61,26 @@ http_error bad_request(const std::string& message) { return http_error(http::sta
 void reject_nul(const char* name, std::string_view text) {
   if (text.find('\0') != std::string_view::npos)
     throw bad_request(fmt::format("'{}' must not contain NUL characters", name));
+}
+
+// The same for every key and string of a JSON document (PostgreSQL's jsonb refuses
+// \u0000 too). A loop, not recursion: the document's depth is the client's to choose.
+void reject_nul_in(const char* name, const json::value& document) {
+  std::vector<const json::value*> todo{&document};
+  while (!todo.empty()) {
+    const auto* v = todo.back();
+    todo.pop_back();
+    if (v->is_string()) {
+      reject_nul(name, v->get_string());
+    } else if (v->is_array()) {
+      for (const auto& e : v->get_array()) todo.push_back(&e);
+    } else if (v->is_object()) {
+      for (const auto& kv : v->get_object()) {
+        reject_nul(name, kv.key());
+        todo.push_back(&kv.value());
+      }
+    }
+  }
 }
 
 // An id may be given as a string or an integer (the seed's clients send both).
@@ -254,6 +279,9 @@ net::awaitable<response> send(api_context& app, route_request& r) {
     if (!w->is_string() || !parsed || (parsed->scheme() != "http" && parsed->scheme() != "https")) {
       throw bad_request("'webhookUrl' must be an http or https URL");
     }
+    if (w->get_string().size() > max_webhook_url_bytes) {
+      throw bad_request(fmt::format("'webhookUrl' is longer than {} bytes", max_webhook_url_bytes));
+    }
     webhook = std::string(w->get_string());
   }
 
@@ -325,6 +353,7 @@ net::awaitable<response> history(api_context& app, route_request& r) {
 net::awaitable<response> put_assessment(api_context& app, route_request& r) {
   auto user_id = acting_user(r.who, r.param("userId"));
   auto body = json_object_body(r.req);
+  reject_nul_in("assessment", body);
   auto text = drover::serialize_json(body);
   // It goes into every chat job of the user's.
   if (text.size() > max_assessment_bytes) {

@@ -11,6 +11,7 @@
 #include <drover/json.hpp>
 #include <drover_app/env.hpp>
 #include <drover_app/logging/redact.hpp>
+#include <drover_app/utf8.hpp>
 
 #include "workers/ai_failure.hpp"
 #include "workers/ai_provider.hpp"
@@ -129,7 +130,8 @@ class openai_provider final : public ai_provider {
             return;
           }
           if (delta && delta->is_string() && !delta->get_string().empty()) {
-            std::string piece(delta->get_string());
+            // Stored as text (the answer, its progress, its job_logs row): no NUL in it.
+            std::string piece = app::without_nul(delta->get_string());
             out.text += piece;
             ++out.chunks;
             on_delta(piece);

@@ -95,6 +95,12 @@ job job::from_hash(std::string id, const std::vector<std::string>& fv) {
       j.cancel_requested = v;
     }
   }
+  // As Node's Job: repeatJobKey is the job's, not an option (a scheduler's next job
+  // stores it in its opts too); the hash's rjk field wins when both are there.
+  if (const auto* rjk = j.opts.extra.if_contains("repeatJobKey")) {
+    if (!j.repeat_job_key && rjk->is_string()) j.repeat_job_key = std::string(rjk->get_string());
+    j.opts.extra.erase("repeatJobKey");
+  }
   return j;
 }
 

@@ -23,6 +23,8 @@ test('bad requests get 4xx JSON errors, never a crash', { timeout: 60000 }, asyn
     ['NUL in userId', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u\u0000' })), 400, /'userId'/],
     ['bad priority', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', priority: 0 })), 400, /'priority'/],
     ['bad webhookUrl', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: 'ftp://x' })), 400, /'webhookUrl'/],
+    ['webhookUrl too long', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: `https://example.invalid/${'a'.repeat(3000)}` })), 400, /'webhookUrl' is longer than 2048 bytes/],
+    ['NUL in an assessment', await fetch(`${sys.base}/api/users/u/assessment`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"level":{"x\\u0000":["\\u0000"]}}' }), 400, /'assessment' must not contain NUL/],
     ['too large', await send(JSON.stringify({ message: 'x'.repeat(1100 * 1024), conversationId: 'c', userId: 'u' })), 413, /too large/],
     ['unknown route', await fetch(`${sys.base}/api/nope`), 404, /Not found/],
     ['wrong method', await fetch(`${sys.base}/api/chat/send`), 405, /Method not allowed/],

@@ -475,6 +475,25 @@ test('a job that has already finished sends its final event on subscribe-job; an
   assert.equal(taken.status, 404);
 });
 
+test('a Socket.IO session ends when its token expires, and the token cannot open another', { timeout: 60000 }, async () => {
+  const hs = new HsIssuer();
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, AUTH_JWT_LEEWAY_S: '1',
+    WEBHOOK_SECRET: 'expiry-secret-not-dev-0123456789abcdef0123456789' } });
+  const exp = nowS() + 3;
+  const short = hs.token('ivan', { exp });
+  const { socket, error } = await connect(sys.base, { token: short });
+  assert.equal(error, null);
+  assert.equal((await emitWithAck(socket, 'join-conversation', 'ivan-1')).ok, true);
+  const ended = await new Promise((resolve) => socket.once('disconnect', (reason) => resolve({ reason, at: nowS() })));
+  assert.ok(ended.at >= exp, `ended at ${ended.at}, before the token's exp ${exp} and the leeway (${ended.reason})`);
+  const again = await connect(sys.base, { token: short });
+  assert.match(again.error?.message || '', /token expired/);
+  // A fresh token is a new session, as usual.
+  const renewed = await connect(sys.base, { token: hs.token('ivan') });
+  assert.equal(renewed.error, null);
+  assert.equal((await emitWithAck(renewed.socket, 'join-conversation', 'ivan-1')).ok, true);
+});
+
 test('behind a trusted proxy each client has its own address budget; nobody else can claim an address', { timeout: 60000 }, async () => {
   const hs = new HsIssuer();
   const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'proxy-secret-not-dev-0123456789abcdef0123456789',

@@ -50,6 +50,16 @@ std::optional<double> numeric_date(const json::value& v) {
   return std::nullopt;
 }
 
+// `exp` (seconds since the epoch) and the leeway as a time, the end of time for one past
+// what the clock can hold (tokens that claim to last for ever are accepted as such).
+std::chrono::system_clock::time_point valid_until(double exp_s, std::chrono::seconds leeway) {
+  using clock = std::chrono::system_clock;
+  const double end_s = exp_s + static_cast<double>(leeway.count());
+  const double last_s = std::chrono::duration<double>(clock::time_point::max().time_since_epoch()).count();
+  if (!(end_s < last_s / 2)) return clock::time_point::max();
+  return clock::time_point(std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(end_s)));
+}
+
 bool acceptable_type(std::string_view typ) {
   if (typ.size() > 12 && iequals(typ.substr(0, 12), "application/")) typ.remove_prefix(12);
   return iequals(typ, "JWT") || iequals(typ, "at+jwt");
@@ -220,6 +230,7 @@ verification jwt_verifier::verify(std::string_view token, std::int64_t now_s) co
   if (const char* why = claims_refusal(*claims, settings_, now_s)) return refused(why);
   identity who;
   who.user = std::string(claims->at("sub").get_string());
+  who.valid_until = valid_until(*numeric_date(claims->at("exp")), settings_.leeway);
   who.claims = std::move(*claims);
   return {std::move(who), {}};
 }

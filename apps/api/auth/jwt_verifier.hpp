@@ -36,6 +36,9 @@ struct jwt_settings {
 struct identity {
   std::string user;            // the `sub` claim
   boost::json::object claims;  // the whole payload, for what routes may want beyond `sub`
+  // When the token stops being accepted (`exp` and the leeway): what a connection that
+  // outlives one request (a Socket.IO session) must not outlive.
+  std::chrono::system_clock::time_point valid_until = std::chrono::system_clock::time_point::max();
 };
 
 // The outcome of a check: `who` when the token is good; otherwise `error`, a short reason

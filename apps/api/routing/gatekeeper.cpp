@@ -88,6 +88,7 @@ caller gatekeeper::verify_token(std::string_view authorization, std::string& ref
   }
   caller c;
   c.user = std::move(v.who->user);
+  c.valid_until = v.who->valid_until;
   return c;
 }
 

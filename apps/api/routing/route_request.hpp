@@ -4,6 +4,7 @@
 
 #include <boost/url/url_view.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ struct caller {
   std::string user;
   bool development = false;  // AUTH_MODE=none: no identity, no ownership checks
   bool admin = false;        // operator routes: the admin role
+  // When the caller's token lapses (jwt_verifier.hpp's identity::valid_until); nothing in
+  // the development mode.
+  std::optional<std::chrono::system_clock::time_point> valid_until;
 
   // Whether this caller may see and touch what `owner` owns. An empty owner (data made
   // before ownership existed, or by a producer that named no user) belongs to nobody

@@ -128,6 +128,7 @@ void server_state::connect_client(const std::shared_ptr<session>& s, const json:
     s->user = std::move(verdict.user);
   }
   s->on_connected();
+  if (verdict.valid_until) s->end_at(*verdict.valid_until);
   clients.emplace(id, s);
   sio::packet accepted{sio::packet_type::connect, "/", std::nullopt, json::object{{"sid", id}}};
   s->send(engineio::packet_type::message, encode_socketio(accepted));

@@ -37,8 +37,14 @@ struct auth_result {
   // Otherwise, why not: the client gets CONNECT_ERROR {"message": reason}, which
   // socket.io-client reports as connect_error with err.message == reason.
   std::string reason;
+  // When the accepted identity lapses (a token's expiry): the session is closed then, and
+  // a reconnect with the same token is refused.
+  std::optional<std::chrono::system_clock::time_point> valid_until = {};
 
-  static auth_result accept(std::string user) { return {std::move(user), {}}; }
+  static auth_result accept(std::string user,
+                            std::optional<std::chrono::system_clock::time_point> valid_until = std::nullopt) {
+    return {std::move(user), {}, valid_until};
+  }
   static auth_result refuse(std::string reason) { return {std::nullopt, std::move(reason)}; }
 };
 

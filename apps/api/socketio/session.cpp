@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <iterator>
 
 #include "api/socketio/server_state.hpp"
@@ -18,7 +19,8 @@ session::session(net::any_io_executor ex, std::string sid, transport_kind transp
       owner_(owner),
       wake_(ex, net::steady_timer::time_point::max()),
       heartbeat_(ex),
-      connect_deadline_(ex) {}
+      connect_deadline_(ex),
+      identity_deadline_(ex) {}
 
 void session::send(engineio::packet_type type, std::string_view data) {
   // An overflowed session is doomed: keep nothing more for it, so that a burst of
@@ -77,6 +79,19 @@ void session::start_timers() {
 
 void session::on_connected() { connect_deadline_.cancel(); }
 
+void session::end_at(std::chrono::system_clock::time_point t) {
+  if (t == std::chrono::system_clock::time_point::max()) return;
+  // A steady timer: the wall clock stepping does not move it, which errs by the step at
+  // most, and the leeway is there for clocks that disagree.
+  const auto left = t - std::chrono::system_clock::now();
+  identity_deadline_.expires_after(std::max(left, std::chrono::system_clock::duration::zero()));
+  identity_deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->closed_) return;
+    self->owner_.close_session(self, "token expired");
+  });
+}
+
 void session::schedule_ping() {
   const auto generation = ++heartbeat_generation_;
   awaiting_pong_ = false;
@@ -111,6 +126,7 @@ void session::close() {
   ++heartbeat_generation_;
   heartbeat_.cancel();
   connect_deadline_.cancel();
+  identity_deadline_.cancel();
   wake();
 }
 

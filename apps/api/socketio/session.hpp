@@ -88,6 +88,9 @@ class session : public std::enable_shared_from_this<session> {
   void on_pong();
   // The client joined the default namespace; the connect deadline no longer applies.
   void on_connected();
+  // The client's identity lapses at `t` (its token expires): the session ends then, so
+  // that it neither hears nor joins more than a request with that token could.
+  void end_at(std::chrono::system_clock::time_point t);
 
   bool closed() const { return closed_; }
   // Step 5. Idempotent. Does not touch the server: callers use server_state::close_session.
@@ -135,6 +138,7 @@ class session : public std::enable_shared_from_this<session> {
   boost::asio::steady_timer wake_;
   boost::asio::steady_timer heartbeat_;
   boost::asio::steady_timer connect_deadline_;
+  boost::asio::steady_timer identity_deadline_;
   // Each ping cycle has a number, so a timer handler that was already queued when
   // a pong rescheduled the cycle sees it is stale and does nothing.
   std::uint64_t heartbeat_generation_ = 0;

@@ -22,5 +22,13 @@ TEST(utf8, a_prefix_ends_on_a_characters_end) {
   EXPECT_EQ(utf8_prefix("ab\xff", 10), "ab");
 }
 
+TEST(utf8, nul_becomes_the_replacement_character) {
+  using namespace std::string_literals;
+  EXPECT_EQ(without_nul("a\0b\0"s),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD");
+  EXPECT_EQ(without_nul("\xc3\xa9"), "\xc3\xa9");
+}
+
 }  // namespace
 }  // namespace drover::app

@@ -127,6 +127,17 @@ TEST(job, from_hash_of_a_fresh_job_has_node_defaults) {
   EXPECT_EQ(job::from_hash("9", {"name", "n", "delay"}).delay, 0);
 }
 
+// A scheduler's next job stores repeatJobKey in its opts as well as in rjk; Node's Job
+// takes it out of the options (job.toJSON().opts has none).
+TEST(job, from_hash_takes_repeat_job_key_out_of_the_options) {
+  auto j = job::from_hash("repeat:s:1", {"name", "n", "rjk", "s", "opts", R"({"repeatJobKey":"s","attempts":1})"});
+  EXPECT_EQ(j.repeat_job_key, "s");
+  EXPECT_FALSE(j.opts.extra.contains("repeatJobKey"));
+  EXPECT_FALSE(j.to_json().at("opts").as_object().contains("repeatJobKey"));
+  EXPECT_EQ(j.to_json().at("repeatJobKey"), "s");
+  EXPECT_EQ(job::from_hash("2", {"name", "n", "opts", R"({"repeatJobKey":"t"})"}).repeat_job_key, "t");
+}
+
 struct json_field_case {
   const char* field;
   const char* stored;

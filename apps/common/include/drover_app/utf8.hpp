@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace drover::app {
@@ -43,6 +44,21 @@ constexpr std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes
     end += n;
   }
   return s.substr(0, end);
+}
+
+// `s` with each NUL as U+FFFD, the replacement character: PostgreSQL stores no NUL in
+// text or jsonb, and text from outside (a model's answer) may hold one.
+inline std::string without_nul(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '\0') {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace drover::app
