@@ -18,6 +18,7 @@
 #include <drover_app/clock.hpp>
 #include <drover_app/job_completed_receiver.hpp>
 #include <drover_app/job_snapshot.hpp>
+#include <drover_app/logging/log_throttle.hpp>
 #include <drover_app/webhook_signature.hpp>
 
 #include "api/client_ids.hpp"
@@ -173,6 +174,9 @@ json::object job_data(const std::string& conversation_id, const std::string& use
   return data;
 }
 
+// A plain global: GCC 12 has crashed on statics inside coroutines (docs/contributing.md).
+drover::app::log_throttle add_outage_log{std::chrono::seconds(5)};
+
 // The add shares one pipeline with the sends of the same moment (send_batches). Its
 // pending job_logs row comes from the job's "added" event (job_event_relay), so a 200
 // never depends on the API living past it.
@@ -182,7 +186,7 @@ net::awaitable<job> add_send(api_context& app, new_job to_add, bool keyed) {
     co_return co_await std::move(add);
   } catch (const drover::error& e) {
     if (e.is(errc::invalid_argument)) throw;
-    spdlog::warn("POST /api/chat/send: add not confirmed: {}", e.what());
+    add_outage_log.warn("POST /api/chat/send: add not confirmed: {}", e.what());
     throw add_not_confirmed(e, keyed);
   }
 }

@@ -34,13 +34,7 @@ app::log_throttle database_outage_log{outage_log_period};
 
 void warn_throttled(app::log_throttle& throttle, const httpd::request& req, std::string_view what,
                     std::string_view detail) {
-  const auto left_out = throttle.admit();
-  if (!left_out) return;
-  if (*left_out == 0) {
-    spdlog::warn("{}: {}: {}", route_of(req), what, detail);
-  } else {
-    spdlog::warn("{}: {}: {} ({} more since the last such line)", route_of(req), what, detail, *left_out);
-  }
+  throttle.warn("{}: {}: {}", route_of(req), what, detail);
 }
 
 }  // namespace

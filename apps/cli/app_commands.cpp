@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -166,6 +167,19 @@ int run_dashboard(const app_flags& flags) {
   return 0;
 }
 
+// Outside the development mode, a database nobody chose is worth a warning: an instance
+// started without DATABASE_URL (a template's empty value) would keep its own SQLite file
+// beside the shared database, and answers stored there are missing from the others.
+void warn_of_default_database(const char* app, const app_flags& flags, const std::string& url) {
+  if (app::development_auth_mode() || !flags.database_url.empty() || app::env("DATABASE_URL")) return;
+  constexpr std::string_view scheme = "sqlite://";
+  const auto file = url.starts_with(scheme) ? std::filesystem::absolute(url.substr(scheme.size())).string() : url;
+  spdlog::warn(
+      "{}: DATABASE_URL is not set: using SQLite at {}, on this machine only (several instances need one "
+      "PostgreSQL database: DATABASE_URL=postgres://...)",
+      app, file);
+}
+
 // The bodies of the four app commands: each runs until a signal (migrate: once).
 int run_api(const app_flags& flags) {
   app::configure_logging_from(flags.log_format, flags.log_level);
@@ -175,6 +189,7 @@ int run_api(const app_flags& flags) {
   cfg.redis = app_redis(flags.redis_url, std::move(cfg.redis));
   if (!flags.database_url.empty()) cfg.database_url = flags.database_url;
   if (!flags.prefix.empty()) cfg.prefix = flags.prefix;
+  warn_of_default_database("api", flags, cfg.database_url);
   net::io_context io(1);
   api::api_server server(io.get_executor(), cfg);
   server.start();
@@ -194,10 +209,12 @@ int run_workers(const app_flags& flags) {
   if (flags.ai_concurrency) cfg.ai_concurrency = flags.ai_concurrency;
   if (flags.document_concurrency) cfg.document_concurrency = flags.document_concurrency;
   if (flags.webhook_concurrency) cfg.webhook_concurrency = flags.webhook_concurrency;
+  warn_of_default_database("workers", flags, cfg.database_url);
   net::io_context io(1);
   workers::workers_app app(io.get_executor(), cfg);
   app.start();
-  spdlog::info("workers: health and metrics on port {} (/healthz, /readyz, /metrics)", app.port());
+  spdlog::info("workers: health and metrics on port {} (/healthz, /readyz, /metrics); database {}", app.port(),
+               app::redact_url(cfg.database_url));
   run_until_signal(io, [&] {
     net::co_spawn(io, app.stop(std::chrono::milliseconds(flags.shutdown_grace_ms)),
                   [&](std::exception_ptr) { io.stop(); });

@@ -38,7 +38,7 @@ void http_metrics::observe(http::verb method, std::string_view route, unsigned s
   requests_.with(labels).inc();
   durations_.with(labels).observe(seconds);
   if (took > slow_ && !held_open) {
-    spdlog::warn("http: slow request: {} {} answered {} after {:.3f} s", labels[0], route, status, seconds);
+    slow_log_.warn("http: slow request: {} {} answered {} after {:.3f} s", labels[0], route, status, seconds);
   }
 }
 

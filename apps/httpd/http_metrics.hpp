@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include <drover_app/logging/log_throttle.hpp>
 #include <drover_app/metrics/registry.hpp>
 
 #include "httpd/http_types.hpp"
@@ -20,7 +21,8 @@ namespace drover::httpd {
 // Thread safety: any thread.
 class http_metrics {
  public:
-  // Registers the series in `r`; requests slower than `slow` are logged (warn).
+  // Registers the series in `r`; requests slower than `slow` are logged (warn), at most
+  // one line per 5 s saying how many others there were (an outage slows every probe).
   explicit http_metrics(app::metrics::registry& r, std::chrono::milliseconds slow = std::chrono::seconds(1));
 
   // `held_open`: the route answers when it has something to say (a long poll), so its
@@ -36,6 +38,7 @@ class http_metrics {
   app::metrics::family<app::metrics::counter>& requests_;
   app::metrics::family<app::metrics::histogram>& durations_;
   std::chrono::milliseconds slow_;
+  app::log_throttle slow_log_{std::chrono::seconds(5)};
 };
 
 // The 200 reply of GET /metrics: r.expose() as the text exposition format.

@@ -206,10 +206,13 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       }
       std::rethrow_exception(failed);
     }
-    // The final progress holds the whole answer.
+    // The final progress holds the whole answer. Like the others it may be lost (Redis
+    // refusing writes at maxmemory): the answer itself is the job's result, and failing the
+    // attempt over it would ask the model again.
     pump->text = result.text;
-    auto final_progress = pump->value();
-    co_await ctx.update_progress(final_progress);
+    pump->in_flight = true;
+    auto final_progress = send_progress(pump);  // named: GCC 12 and temporaries in co_await
+    co_await std::move(final_progress);
 
     json::object out;
     out["response"] = result.text;

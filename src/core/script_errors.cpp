@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "redis/reply.hpp"
+
 namespace drover::detail {
 
 error script_code_error(std::int64_t code, std::string_view id, std::string_view cmd, std::string_view state) {
@@ -39,6 +41,11 @@ error script_code_error(std::int64_t code, std::string_view id, std::string_view
     default:
       return {errc::script_error, fmt::format("Unknown code {} error for {}. {}", code, id, cmd)};
   }
+}
+
+error script_reply_error(std::string_view script, std::string_view message) {
+  return error(redis::is_passing_refusal(message) ? errc::redis_unavailable : errc::script_error,
+               fmt::format("script {} failed: {}", script, redis::explained(message)));
 }
 
 }  // namespace drover::detail

@@ -14,4 +14,9 @@ namespace drover::detail {
 error script_code_error(std::int64_t code, std::string_view job_id, std::string_view command,
                         std::string_view state = {});
 
+// The error for Redis's error reply `message` to script `script`, with what it likely
+// means (redis::explained: a MOVED from a plain URL to a cluster node, a refused password):
+// script_error, or redis_unavailable for a refusal that passes (redis::is_passing_refusal).
+error script_reply_error(std::string_view script, std::string_view message);
+
 }  // namespace drover::detail

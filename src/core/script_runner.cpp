@@ -8,6 +8,8 @@
 #include <optional>
 #include <span>
 
+#include "core/script_errors.hpp"
+
 namespace drover::detail {
 
 namespace {
@@ -55,8 +57,7 @@ namespace {
 
 redis::reply script_reply(std::vector<redis::reply>& replies, const lua::script& s) {
   auto& r = replies.front();
-  if (r.is_error())
-    throw error(errc::script_error, fmt::format("script {} failed: {}", s.name, redis::explained(r.str)));
+  if (r.is_error()) throw script_reply_error(s.name, r.str);
   return std::move(r);
 }
 

@@ -14,7 +14,15 @@ namespace drover::redis {
 
 void expect_no_error(const reply& r, std::string_view what) {
   if (!r.is_error()) return;
-  throw error(errc::redis_error, fmt::format("{}: {}", what, explained(r.str)));
+  throw error(is_passing_refusal(r.str) ? errc::redis_unavailable : errc::redis_error,
+              fmt::format("{}: {}", what, explained(r.str)));
+}
+
+bool is_passing_refusal(std::string_view message) {
+  for (std::string_view code : {"OOM ", "LOADING ", "BUSY ", "MASTERDOWN "}) {
+    if (message.starts_with(code)) return true;
+  }
+  return false;
 }
 
 std::string explained(std::string_view message) {
@@ -28,6 +36,12 @@ std::optional<std::string> explain_refusal(std::string_view message) {
     return fmt::format(
         "{} (the server is a node of a Redis Cluster: over a plain redis:// URL to one node, connect with a "
         "redis+cluster:// URL or REDIS_CLUSTER_NODES instead)",
+        message);
+  }
+  if (message.starts_with("OOM ")) {
+    return fmt::format(
+        "{} (Redis is at its maxmemory and refuses writes until memory is freed or maxmemory is raised; "
+        "docs/troubleshooting.md)",
         message);
   }
   // The setting names are docs/configuration.md's.

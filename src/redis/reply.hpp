@@ -33,9 +33,17 @@ struct reply {
 };
 
 // Throws drover::error(redis_error, "<what>: <Redis's message>") when `r` is an error
-// reply (NOAUTH, READONLY, OOM, WRONGTYPE...), so that a refused read or write is an
-// error the caller sees, never a value read as "nothing there".
+// reply (NOAUTH, READONLY, WRONGTYPE...), so that a refused read or write is an error the
+// caller sees, never a value read as "nothing there"; redis_unavailable for a refusal
+// that passes (is_passing_refusal).
 void expect_no_error(const reply& r, std::string_view what);
+
+// Whether Redis's error `message` refuses the command for a while only, as an outage
+// does: OOM (writes refused at maxmemory until memory is freed), LOADING (a restart
+// reading its data), BUSY (a long script), MASTERDOWN (a replica that lost its master).
+// Callers that wait out an outage wait these out too, rather than failing what they do
+// for good (a job's attempt, an answer already paid for).
+bool is_passing_refusal(std::string_view message);
 
 // When Redis's error `message` says that the connection is not authenticated (NOAUTH,
 // "unauthenticated" protocol errors) or that the password was refused (WRONGPASS), what to

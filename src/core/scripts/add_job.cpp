@@ -74,7 +74,7 @@ script_call pack_add(const queue_keys& k, add_job_args args, std::int64_t delay,
 }
 
 std::string parse_added_id(const redis::reply& r, const lua::script& s, std::string_view custom_id) {
-  if (r.is_error()) throw error(errc::script_error, fmt::format("script {} failed: {}", s.name, r.str));
+  if (r.is_error()) throw script_reply_error(s.name, r.str);
   if (auto code = r.as_int(); code && *code < 0 && r.is_integer()) throw script_code_error(*code, custom_id, "addJob");
   auto id = r.as_string();
   if (id.empty()) throw error(errc::protocol_error, "addJob answered no job id");

@@ -200,5 +200,35 @@ TEST(explain_refusal, a_moved_reply_asks_for_a_cluster_url) {
   EXPECT_FALSE(explain_refusal("ASK 13170 127.0.0.1:21502"));  // followed on any cluster connection
 }
 
+// Refusals that pass are outages to wait out: a worker keeps the outcome it has, an add
+// answers 503, where a refusal for good (WRONGTYPE, NOSCRIPT...) is the caller's error.
+reply error_reply(std::string message) {
+  reply r;
+  r.type = reply::kind::error;
+  r.str = std::move(message);
+  return r;
+}
+
+TEST(expect_no_error, a_refusal_that_passes_is_an_outage) {
+  EXPECT_TRUE(is_passing_refusal("OOM command not allowed when used memory > 'maxmemory'."));
+  EXPECT_TRUE(is_passing_refusal("LOADING Redis is loading the dataset in memory"));
+  EXPECT_TRUE(is_passing_refusal("BUSY Redis is busy running a script."));
+  EXPECT_TRUE(is_passing_refusal("MASTERDOWN Link with MASTER is down"));
+  EXPECT_FALSE(is_passing_refusal("WRONGTYPE Operation against a key holding the wrong kind of value"));
+  try {
+    expect_no_error(error_reply("OOM command not allowed when used memory > 'maxmemory'."), "SET k");
+    FAIL();
+  } catch (const error& e) {
+    EXPECT_TRUE(e.is(errc::redis_unavailable));
+    EXPECT_NE(std::string(e.what()).find("raised"), std::string::npos) << e.what();
+  }
+  try {
+    expect_no_error(error_reply("WRONGTYPE Operation"), "GET k");
+    FAIL();
+  } catch (const error& e) {
+    EXPECT_TRUE(e.is(errc::redis_error));
+  }
+}
+
 }  // namespace
 }  // namespace drover::redis

@@ -1,10 +1,15 @@
 // log_throttle.hpp - at most one log line per period for a failure that repeats per request.
 #pragma once
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
 
 namespace drover::app {
 
@@ -30,6 +35,17 @@ class log_throttle {
       return std::nullopt;
     }
     return left_out_.exchange(0, std::memory_order_relaxed);
+  }
+
+  // Logs the line at warning level when admit() lets it through, saying how many it
+  // stands for; formats nothing otherwise.
+  template <class... Args>
+  void warn(fmt::format_string<Args...> format, Args&&... args) {
+    const auto left_out = admit();
+    if (!left_out) return;
+    auto line = fmt::format(format, std::forward<Args>(args)...);
+    if (*left_out > 0) line += fmt::format(" ({} more since the last such line)", *left_out);
+    spdlog::warn("{}", line);
   }
 
  private:
