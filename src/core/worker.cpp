@@ -7,6 +7,7 @@
 #include "core/clock.hpp"
 #include "core/script_runner.hpp"
 #include "core/scripts/move_job_from_active_to_wait.hpp"
+#include "core/worker/event.hpp"
 #include "core/worker/worker_impl.hpp"
 #include "drover/error.hpp"
 
@@ -42,6 +43,35 @@ auto log_failure(std::string what) {
       spdlog::error("worker {} stopped: {}", what, ex.what());
     }
   };
+}
+
+// How long close() waits for its hand-backs once the grace is over. They run side by
+// side: one after another, a Redis that does not answer (a partition, a hung server) made
+// each wait out the command timeout, and close took a minute past a 5 s grace.
+constexpr std::chrono::seconds hand_back_wait{2};
+
+// The hand-backs of one close(): how many are still out, and whether close() stopped
+// waiting for them (then their later outcomes are not logged one by one).
+struct hand_back_round {
+  explicit hand_back_round(net::any_io_executor ex, std::size_t n) : done(std::move(ex)), left(n) {}
+  detail::event done;
+  std::size_t left;
+  bool given_up = false;
+};
+
+net::awaitable<void> hand_back(std::shared_ptr<detail::worker_state> s, std::string id, std::string token,
+                               std::shared_ptr<hand_back_round> round) {
+  const auto& k = s->keys;
+  try {
+    auto call = detail::scripts::move_job_from_active_to_wait::of(k, id, token);
+    co_await detail::scripts::run(*s->conn, std::move(call));
+    if (!round->given_up) spdlog::warn("queue {}: job {} still running at close, handed back to wait", k.queue(), id);
+  } catch (const std::exception& e) {
+    if (!round->given_up) {
+      spdlog::warn("queue {}: job {} still running at close; its lock will expire ({})", k.queue(), id, e.what());
+    }
+  }
+  if (--round->left == 0) round->done.notify_all();
 }
 
 }  // namespace
@@ -139,18 +169,24 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
   i->runner->stop_all(cancellation::shutdown);
   // A copy: a job that finishes during a hand-back's round trip leaves the table.
   const auto still_running = s.running.jobs();
-  for (const auto& [id, r] : still_running) {
-    const auto& k = s.keys;
-    try {
-      auto call = detail::scripts::move_job_from_active_to_wait::of(k, id, r.token);
-      co_await detail::scripts::run(*s.conn, std::move(call));
-      spdlog::warn("queue {}: job {} still running at close, handed back to wait", k.queue(), id);
-    } catch (const std::exception& e) {
-      spdlog::warn("queue {}: job {} still running at close; its lock will expire ({})", k.queue(), id, e.what());
+  bool redis_answered = true;
+  if (!still_running.empty()) {
+    auto round = std::make_shared<hand_back_round>(s.ex, still_running.size());
+    for (const auto& [id, r] : still_running) {
+      net::co_spawn(s.ex, hand_back(i->state, id, r.token, round), net::detached);
+    }
+    co_await round->done.wait_until(std::chrono::steady_clock::now() + hand_back_wait);
+    if (round->left > 0) {
+      round->given_up = true;
+      redis_answered = false;
+      spdlog::warn("queue {}: {} job(s) still running at close were not handed back within {} s (Redis did not "
+                   "answer); their locks will expire and the stalled check will move them",
+                   s.keys.queue(), round->left, hand_back_wait.count());
     }
   }
   s.running.clear();
-  if (i->started) co_await i->heartbeat->forget();
+  // Its report goes stale by itself: not worth another wait on a Redis that did not answer.
+  if (i->started && redis_answered) co_await i->heartbeat->forget();
   s.conn->close();
   i->fetcher->close();
   detail::notify(s, "closed", s.events.closed);

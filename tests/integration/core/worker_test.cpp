@@ -452,6 +452,39 @@ TEST_F(worker_test, close_hands_running_jobs_back) {
   });
 }
 
+// Handing a job back at close is a round trip; with Redis not answering (a partition, a
+// hung server) close() waits for them all a short while past the grace, not a command
+// timeout for each in turn (an operator's drill: a minute past a 5 s grace).
+TEST_F(worker_test, close_gives_up_on_hand_backs_a_silent_redis_does_not_answer) {
+  using clock = std::chrono::steady_clock;
+  redis_server own;
+  std::optional<clock::duration> close_took;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue_options qo;
+    qo.redis = own.options();
+    queue q(io.get_executor(), name, qo);
+    const json::value data = json::object();
+    for (int n = 0; n < 3; ++n) {
+      auto add = q.add("slow", data);  // named: GCC 12 and temporaries in co_await
+      co_await std::move(add);
+    }
+    auto wo = wopts();
+    wo.redis = own.options();
+    wo.concurrency = 3;
+    worker w(io.get_executor(), name, sleeping(30000), wo);
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "active", 3); }));
+    own.cli("CLIENT PAUSE 20000 ALL");
+    const auto started = clock::now();
+    co_await w.close(200ms);
+    close_took = clock::now() - started;
+    own.cli("CLIENT UNPAUSE");
+    q.close();
+  });
+  ASSERT_TRUE(close_took.has_value());
+  EXPECT_LT(*close_took, 5s);
+}
+
 // close() waits by events, not by polling (issue 17): with nothing running it has
 // nothing to wait for, and once it returns every actor of the worker has ended, so the
 // event loop runs out of work. The bounds are generous; they only tell an event from
