@@ -190,10 +190,9 @@ struct processor {
 //  3. close(grace): stop fetching, wait for running jobs up to `grace`, stop the rest
 //     (cancellation::shutdown) and hand them back to the wait list (waiting 2 s at most
 //     for Redis to take them: a job it did not take stays active until its lock expires
-//     and a stalled check moves it), release the connections. A close() while another runs waits for that one (whose grace
-//     applies) and reports nothing itself: `closed` comes once.
-//     Destroying a worker without close() stops its running processors as close(0)
-//     does (cancellation::shutdown), but cannot hand their jobs back: they stay active
+//     and a stalled check moves it), release the connections. A close() while another runs waits for that one (whose
+//     grace applies) and reports nothing itself: `closed` comes once. Destroying a worker without close() stops its
+//     running processors as close(0) does (cancellation::shutdown), but cannot hand their jobs back: they stay active
 //     until the stalled check moves them. Await close() first to hand them back. The
 //     destructor waits for blocking processors still on the pool.
 // When Redis goes away the worker keeps retrying with back-off and resumes by

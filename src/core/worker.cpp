@@ -179,9 +179,10 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
     if (round->left > 0) {
       round->given_up = true;
       redis_answered = false;
-      spdlog::warn("queue {}: {} job(s) still running at close were not handed back within {} s (Redis did not "
-                   "answer); their locks will expire and the stalled check will move them",
-                   s.keys.queue(), round->left, hand_back_wait.count());
+      spdlog::warn(
+          "queue {}: {} job(s) still running at close were not handed back within {} s (Redis did not "
+          "answer); their locks will expire and the stalled check will move them",
+          s.keys.queue(), round->left, hand_back_wait.count());
     }
   }
   s.running.clear();
