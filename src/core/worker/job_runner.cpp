@@ -387,12 +387,18 @@ net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, con
   if (refusal && !r.value && r.last_error && !is_redis_failure(*r.last_error)) *refusal = r.last_error;
   if (!r.value && r.stop == retry_stop::failed) {
     if (lost && !is_redis_failure(*r.last_error)) {
-      // Most often the first try was run and its reply lost: the retry then finds the
-      // lock already released.
-      spdlog::warn(
-          "queue {}: job {} (attempt {}): the reply to its {} was lost, and trying again was refused "
-          "({}): most likely it was recorded",
-          state_->keys.queue(), j.id, j.attempts_made + 1, what, r.last_error->what());
+      // Either the first try ran and its reply was lost (the retry finds the lock
+      // released), or Redis was away longer than the lock and it expired: only Redis
+      // knows which.
+      auto check = outcome_recorded(j);  // named: GCC 12 and temporaries in co_await
+      const auto recorded = co_await std::move(check);
+      spdlog::warn("queue {}: job {} (attempt {}): the reply to its {} was lost, and trying again was refused ({}): {}",
+                   state_->keys.queue(), j.id, j.attempts_made + 1, what, r.last_error->what(),
+                   !recorded ? "whether it was recorded could not be read"
+                   : *recorded
+                       ? "it was recorded"
+                       : "it was not recorded (its lock expired while Redis was away); the stalled check will run "
+                         "the job again");
     } else {
       spdlog::error("queue {}: job {} (attempt {}): cannot record {}: {}", state_->keys.queue(), j.id,
                     j.attempts_made + 1, what, r.last_error->what());
@@ -400,6 +406,24 @@ net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, con
     notify(*state_, "error", state_->events.error, *r.last_error);
   }
   co_return std::move(r.value);
+}
+
+net::awaitable<std::optional<bool>> job_runner::outcome_recorded(const job& j) {
+  const auto& k = state_->keys;
+  std::vector<redis::command> cmds;
+  cmds.push_back(redis::command{"HGET", k.job(j.id), "atm"});
+  cmds.push_back(redis::command{"LPOS", k.active, j.id});
+  try {
+    auto replies = co_await state_->conn->exec(std::move(cmds));
+    if (replies.size() != 2 || replies[0].is_error() || replies[1].is_error()) co_return std::nullopt;
+    // Every finishing script but a delay's counts the attempt; each one takes the job
+    // out of active.
+    const bool counted = replies[0].as_int().value_or(0) > j.attempts_made;
+    const bool left_active = replies[1].is_nil();
+    co_return counted || left_active;
+  } catch (const error&) {
+    co_return std::nullopt;
+  }
 }
 
 net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& j, const std::string& token,
