@@ -24,7 +24,21 @@ struct sentinel_watch::state {
   std::mutex mutex;
   std::vector<std::pair<std::weak_ptr<connection>, net::any_io_executor>> listeners;  // GUARDED_BY(mutex)
   bool stopped = false;                                                               // GUARDED_BY(mutex)
-  bool running = false;                                                               // GUARDED_BY(mutex)
+  std::size_t running = 0;  // subscribers whose frames live, one per sentinel          // GUARDED_BY(mutex)
+  std::string last_switch;  // the last announcement told, and when                      // GUARDED_BY(mutex)
+  std::chrono::steady_clock::time_point last_switch_at;                                 // GUARDED_BY(mutex)
+
+  // Whether `payload` ("<name> <old ip> <old port> <new ip> <new port>") is news: each
+  // sentinel announces the same switch, seconds apart, and telling the connections again
+  // would fail the calls they have under way on the new master.
+  bool first_to_announce(const std::string& payload) {
+    std::lock_guard lock(mutex);
+    const auto now = std::chrono::steady_clock::now();
+    if (payload == last_switch && now - last_switch_at < std::chrono::minutes(1)) return false;
+    last_switch = payload;
+    last_switch_at = now;
+    return true;
+  }
 
   void tell_all() {
     std::vector<std::pair<std::weak_ptr<connection>, net::any_io_executor>> copy;
@@ -67,13 +81,13 @@ bool announces_switch(const reply& r, const std::string& master_name) {
   return payload.compare(0, master_name.size() + 1, master_name + " ") == 0;
 }
 
-// Clears `running` when the subscriber's frame ends, also when its io_context is destroyed
-// with the frame suspended, so that the next connection starts another one.
+// Counts a subscriber out when its frame ends, also when its io_context is destroyed with
+// the frame suspended, so that the next connection starts them again once all have ended.
 struct running_mark {
   std::shared_ptr<sentinel_watch::state> s;
   ~running_mark() {
     std::lock_guard lock(s->mutex);
-    s->running = false;
+    --s->running;
   }
 };
 
@@ -81,14 +95,14 @@ struct running_mark {
 // loop sees within that time that its last user is gone (nothing is posted to it, so a
 // destroyed io_context is no danger). A switch announced meanwhile waits in the socket
 // for at most those 200 ms.
-net::awaitable<void> subscribe(std::shared_ptr<sentinel_watch::state> s) {
+// One per sentinel: a sentinel that fails is subscribed to again a second later.
+net::awaitable<void> subscribe(std::shared_ptr<sentinel_watch::state> s, redis_endpoint sentinel) {
   running_mark mark{s};
   const auto& opts = s->opts;
   auto ex = co_await net::this_coro::executor;
   std::shared_ptr<net::ssl::context> tls;
   net::steady_timer pause(ex);
-  for (std::size_t attempt = 0; !s->is_stopped(); ++attempt) {
-    const auto& sentinel = opts.sentinel.sentinels[attempt % opts.sentinel.sentinels.size()];
+  while (!s->is_stopped()) {
     std::string failure;
     try {
       if (opts.tls.enabled && !tls) tls = make_tls_context(opts.tls);
@@ -107,9 +121,9 @@ net::awaitable<void> subscribe(std::shared_ptr<sentinel_watch::state> s) {
         co_await session.send(std::move(ping));
         for (;;) {
           auto r = co_await session.next();
-          if (announces_switch(r, opts.sentinel.master_name)) {
-            spdlog::info("redis: the sentinels switched the master '{}': {}", opts.sentinel.master_name,
-                         r.elements[2].as_string());
+          if (announces_switch(r, opts.sentinel.master_name) && s->first_to_announce(r.elements[2].as_string())) {
+            spdlog::info("redis: the sentinels switched the master '{}': {} (announced by {})",
+                         opts.sentinel.master_name, r.elements[2].as_string(), endpoint_text(sentinel));
             s->tell_all();
           } else if (r.is_array() && !r.elements.empty() && r.elements[0].as_string() == "pong") {
             break;
@@ -130,14 +144,16 @@ net::awaitable<void> subscribe(std::shared_ptr<sentinel_watch::state> s) {
   }
 }
 
-// Starts the subscriber on `ex` unless one runs.
+// Starts the subscribers on `ex` unless they run.
 void start(const std::shared_ptr<sentinel_watch::state>& s, net::any_io_executor ex) {
   {
     std::lock_guard lock(s->mutex);
-    if (s->running) return;
-    s->running = true;
+    if (s->running > 0) return;
+    s->running = s->opts.sentinel.sentinels.size();
   }
-  net::co_spawn(std::move(ex), subscribe(s), [](std::exception_ptr) {});  // subscribe() catches what it can
+  for (const auto& sentinel : s->opts.sentinel.sentinels) {
+    net::co_spawn(ex, subscribe(s, sentinel), [](std::exception_ptr) {});  // subscribe() catches what it can
+  }
 }
 
 }  // namespace

@@ -14,12 +14,15 @@ namespace drover::redis {
 
 class connection;
 
-// A subscription to `+switch-master` on one sentinel of a set (the next one when it
-// fails), shared by every connection of this process to that set's master. A planned
-// failover (SENTINEL FAILOVER) leaves the old master up and writable for seconds before
-// the sentinels demote it; without this, connections would keep writing there, and what
-// they wrote would be dropped by the demotion. On the announcement each connection is
-// told at once, on its own executor, and asks the sentinels again.
+// A subscription to `+switch-master` on every sentinel of a set, shared by every
+// connection of this process to that set's master. A planned failover (SENTINEL
+// FAILOVER) leaves the old master up and writable for seconds before the sentinels demote
+// it; without this, connections would keep writing there, and what they wrote would be
+// dropped by the demotion. Every sentinel, because they announce at different times: the
+// one leading the failover only when it ends (once the other replicas resynchronised,
+// seconds later), the others as soon as they see the promotion. On the first announcement
+// of a switch each connection is told at once, on its own executor, and asks the
+// sentinels again; the same switch announced by the others is not told twice.
 //
 // Lifecycle: of() makes the watch when the first connection to a master wants it and
 // starts the subscriber on that connection's executor; the connections hold it, and when
