@@ -465,7 +465,8 @@ net::awaitable<response> ready(api_context& app, route_request& r) {
   bool ok = true;
   std::string redis_state = "ok", db_state = "ok";
   try {
-    co_await app.readiness.is_paused();
+    auto probe = app.readiness.probe();  // named: GCC 12 and temporaries in co_await
+    co_await std::move(probe);
   } catch (const std::exception& e) {
     ok = false;
     redis_state = "unavailable";

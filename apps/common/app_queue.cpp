@@ -123,6 +123,19 @@ net::awaitable<bool> app_queue::is_paused() {
   co_return co_await std::move(call);
 }
 
+net::awaitable<void> app_queue::probe() {
+  if (plain_) {
+    auto call = plain_->is_paused();
+    co_await std::move(call);
+    co_return;
+  }
+  // Not is_paused(): it stops at the first shard that is not paused.
+  for (std::size_t s = 0; s < sharded_->shards(); ++s) {
+    auto call = sharded_->shard(s).is_paused();
+    co_await std::move(call);
+  }
+}
+
 void app_queue::close() {
   if (plain_) plain_->close();
   if (sharded_) sharded_->close();

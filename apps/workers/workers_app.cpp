@@ -241,7 +241,8 @@ struct workers_app::impl {
     if (target == "/readyz") {
       std::string redis_state = "ok";
       try {
-        co_await readiness.is_paused();
+        auto probe = readiness.probe();  // named: GCC 12 and temporaries in co_await
+        co_await std::move(probe);
       } catch (const std::exception& e) {
         // Which dependency is away, never why: driver messages name hosts.
         redis_state = "unavailable";

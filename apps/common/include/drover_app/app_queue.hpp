@@ -72,6 +72,9 @@ class app_queue {
   boost::asio::awaitable<cancel_outcome> cancel(std::string id, std::string reason = {});
   // Whether the queue (every shard) is paused; a cheap round trip to Redis.
   boost::asio::awaitable<bool> is_paused();
+  // One read of every shard's Redis (each may be another master of a cluster), for a
+  // readiness check; throws drover::error when one does not answer.
+  boost::asio::awaitable<void> probe();
 
   void close();
 
