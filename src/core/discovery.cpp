@@ -2,6 +2,7 @@
 #include "drover/discovery.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <set>
 
@@ -73,18 +74,28 @@ net::awaitable<std::vector<std::string>> discover_queues(net::any_io_executor ex
     }
     for (const auto& master : map->masters()) servers.push_back(redis::node_options(where, master));
   }
+  // On a cluster a master that does not answer leaves its queues out, said in the log:
+  // the others' are still worth listing (a dashboard, /metrics). Only when none answers,
+  // or the one server of a plain Redis, is it an error.
+  std::exception_ptr failed;
+  std::size_t answered = 0;
   for (auto& server : servers) {
+    const auto endpoint = server.endpoint();
     auto conn = redis::connection::create(ex, std::move(server));
-    std::exception_ptr failed;
     try {
       auto scan = scan_queues(*conn, prefix, names);
       co_await std::move(scan);
-    } catch (...) {
+      ++answered;
+    } catch (const std::exception& e) {
       failed = std::current_exception();
+      if (servers.size() > 1) {
+        spdlog::warn("discovering queues: the cluster master {} did not answer ({}); its queues are left out", endpoint,
+                     e.what());
+      }
     }
     conn->close();
-    if (failed) std::rethrow_exception(failed);
   }
+  if (answered == 0 && failed) std::rethrow_exception(failed);
   co_return std::vector<std::string>(names.begin(), names.end());
 }
 

@@ -26,7 +26,7 @@ struct sentinel_watch::state {
   bool stopped = false;                                                               // GUARDED_BY(mutex)
   std::size_t running = 0;  // subscribers whose frames live, one per sentinel          // GUARDED_BY(mutex)
   std::string last_switch;  // the last announcement told, and when                      // GUARDED_BY(mutex)
-  std::chrono::steady_clock::time_point last_switch_at;                                 // GUARDED_BY(mutex)
+  std::chrono::steady_clock::time_point last_switch_at;  // GUARDED_BY(mutex)
 
   // Whether `payload` ("<name> <old ip> <old port> <new ip> <new port>") is news: each
   // sentinel announces the same switch, seconds apart, and telling the connections again
