@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "documents/chunking.hpp"
 #include "documents/extracted_text.hpp"
 #include "documents/text_cleanup.hpp"
@@ -40,6 +42,14 @@ void mark_failed(app::database& db, const std::string& id, const std::string& re
     spdlog::warn("document {}: could not record the failure ({}): {}", id, reason, e.what());
   }
 }
+
+// What one upload may store: its text (which its chunks repeat) at most this many times
+// the file's size, a MiB at least. The storage quota counts uploads, and a PDF that draws
+// one compressed page a thousand times made 5.7 MB of text from 169 kB (a security
+// review); real documents hold less text than bytes, compressed text-only PDFs a few
+// times more.
+constexpr std::size_t max_text_per_file_byte = 8;
+constexpr std::size_t min_text_allowed = 1024 * 1024;
 
 json::value process(app::database& db, const extraction_process& extractor, const documents::chunking_options& chunking,
                     blocking_job_context& ctx) {
@@ -78,6 +88,16 @@ json::value process(app::database& db, const extraction_process& extractor, cons
       throw std::runtime_error(fmt::format("extraction of document '{}' stopped: the worker is shutting down", id));
     }
     throw std::runtime_error(fmt::format("extraction of document '{}' stopped: the job timed out", id));
+  }
+
+  const auto text_allowed = std::max(min_text_allowed, bytes->size() * max_text_per_file_byte);
+  if (text.text.size() > text_allowed) {
+    auto reason = fmt::format(
+        "cannot store '{}': its text ({} bytes) is more than {} times the file's size (the storage quota counts "
+        "files)",
+        doc->filename, text.text.size(), max_text_per_file_byte);
+    mark_failed(db, id, reason);
+    throw unrecoverable_error(reason);
   }
 
   app::document_extraction x;

@@ -5,6 +5,7 @@
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <drover/queue.hpp>
 #include <drover/worker.hpp>
@@ -129,6 +130,64 @@ TEST_F(document_processing_test, unreadable_pdfs_fail_at_once_with_the_reason) {
   auto d = db->get_document("damaged");
   EXPECT_EQ(d->status, "failed");
   EXPECT_EQ(d->error, jobs[0].failed_reason);
+}
+
+// The storage quota counts files: a PDF whose text is far larger than itself (a page
+// drawn from one compressed stream) would store many times the quota. Refused at once.
+// `pages` pages that all draw one deflated content stream of `page_bytes` of text.
+std::string repeated_page_pdf(int pages, std::size_t page_bytes) {
+  // Tiny type, so that every line falls on the page (text off it is not extracted).
+  std::string content = "BT /F1 1 Tf 1 TL 10 780 Td\n";
+  while (content.size() < page_bytes) content += "(workers renew locks and stalled jobs return) Tj T*\n";
+  content += "ET\n";
+  uLongf packed_size = compressBound(content.size());
+  std::string packed(packed_size, '\0');
+  compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size, reinterpret_cast<const Bytef*>(content.data()),
+            content.size(), 9);
+  packed.resize(packed_size);
+  // 1 catalog, 2 pages, 3 font, 4 the content, 5.. the pages.
+  std::vector<std::string> objects{
+      "<< /Type /Catalog /Pages 2 0 R >>", "", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+      "<< /Length " + std::to_string(packed.size()) + " /Filter /FlateDecode >>\nstream\n" + packed + "\nendstream"};
+  std::string kids;
+  for (int i = 0; i < pages; ++i) {
+    kids += std::to_string(5 + i) + " 0 R ";
+    objects.push_back(
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 3 0 R >> >> "
+        ">>");
+  }
+  objects[1] = "<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(pages) + " >>";
+  std::string pdf = "%PDF-1.4\n";
+  std::vector<std::size_t> offsets;
+  for (std::size_t k = 0; k < objects.size(); ++k) {
+    offsets.push_back(pdf.size());
+    pdf += std::to_string(k + 1) + " 0 obj\n" + objects[k] + "\nendobj\n";
+  }
+  const auto xref = pdf.size();
+  pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
+  for (auto off : offsets) {
+    char line[32];
+    std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
+    pdf += line;
+  }
+  pdf += "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
+         std::to_string(xref) + "\n%%EOF\n";
+  return pdf;
+}
+
+TEST_F(document_processing_test, a_pdf_whose_text_dwarfs_the_file_is_refused) {
+  const auto bomb = repeated_page_pdf(60, 36 * 1024);
+  ASSERT_LT(bomb.size() * 8, std::size_t{1} << 20);
+  store("bomb", "application/pdf", bomb);
+  auto jobs = run_jobs({"bomb"}, 3);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].attempts_made, 1);
+  ASSERT_TRUE(jobs[0].failed_reason) << boost::json::serialize(jobs[0].returnvalue);
+  EXPECT_NE(jobs[0].failed_reason->find("is more than 8 times the file's size"), std::string::npos)
+      << *jobs[0].failed_reason;
+  auto d = db->get_document("bomb");
+  EXPECT_EQ(d->status, "failed");
+  EXPECT_FALSE(d->text);
 }
 
 TEST_F(document_processing_test, other_errors_are_retried_and_the_last_one_is_recorded) {
