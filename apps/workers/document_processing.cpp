@@ -50,6 +50,8 @@ void mark_failed(app::database& db, const std::string& id, const std::string& re
 // times more.
 constexpr std::size_t max_text_per_file_byte = 8;
 constexpr std::size_t min_text_allowed = 1024 * 1024;
+// What the helper writes beside the text: its title and a progress record per page.
+constexpr std::size_t max_record_overhead = 1024 * 1024;
 
 json::value process(app::database& db, const extraction_process& extractor, const documents::chunking_options& chunking,
                     blocking_job_context& ctx) {
@@ -61,6 +63,15 @@ json::value process(app::database& db, const extraction_process& extractor, cons
   if (!bytes) throw unrecoverable_error(fmt::format("document '{}' was deleted", id));
   db.set_document_status(id, "processing", std::nullopt);
 
+  const auto text_allowed = std::max(min_text_allowed, bytes->size() * max_text_per_file_byte);
+  auto refuse_text_size = [&](const std::string& size) {
+    auto reason = fmt::format(
+        "cannot store '{}': its text ({} bytes) is more than {} times the file's size (the storage quota counts "
+        "files)",
+        doc->filename, size, max_text_per_file_byte);
+    mark_failed(db, id, reason);
+    throw unrecoverable_error(reason);
+  };
   documents::extracted_text text;
   try {
     page_progress pages;
@@ -72,7 +83,13 @@ json::value process(app::database& db, const extraction_process& extractor, cons
       p["percent"] = total > 0 ? done * 100 / total : 100;
       ctx.update_progress(p);
     };
-    text = extractor.extract(doc->content_type, *bytes, progress, [&ctx] { return ctx.cancelled(); });
+    // The text's records come with a little more (title, progress): the bound on what the
+    // child may write keeps a bomb's output out of this process's memory.
+    const auto max_output = text_allowed + max_record_overhead;
+    text = extractor.extract(
+        doc->content_type, *bytes, progress, [&ctx] { return ctx.cancelled(); }, max_output);
+  } catch (const extraction_too_long& e) {
+    refuse_text_size(fmt::format("over {}", e.max_output - max_record_overhead));
   } catch (const documents::unreadable_document& e) {
     // The same bytes will fail the same way: fail the job for good.
     auto reason = fmt::format("cannot read '{}': {}", doc->filename, e.what());
@@ -90,15 +107,7 @@ json::value process(app::database& db, const extraction_process& extractor, cons
     throw std::runtime_error(fmt::format("extraction of document '{}' stopped: the job timed out", id));
   }
 
-  const auto text_allowed = std::max(min_text_allowed, bytes->size() * max_text_per_file_byte);
-  if (text.text.size() > text_allowed) {
-    auto reason = fmt::format(
-        "cannot store '{}': its text ({} bytes) is more than {} times the file's size (the storage quota counts "
-        "files)",
-        doc->filename, text.text.size(), max_text_per_file_byte);
-    mark_failed(db, id, reason);
-    throw unrecoverable_error(reason);
-  }
+  if (text.text.size() > text_allowed) refuse_text_size(std::to_string(text.text.size()));
 
   app::document_extraction x;
   x.title = text.title;

@@ -200,7 +200,7 @@ std::string extraction_process::default_helper() {
 
 documents::extracted_text extraction_process::extract(const std::string& media_type, const std::string& bytes,
                                                       const documents::page_progress& progress,
-                                                      const std::function<bool()>& stop) const {
+                                                      const std::function<bool()>& stop, std::size_t max_output) const {
   auto input = input_file(bytes);
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) fail_errno("creating the extraction pipe");
@@ -226,6 +226,7 @@ documents::extracted_text extraction_process::extract(const std::string& media_t
   // is far more than a pipe holds.
   documents::record_reader reader(progress);
   std::vector<char> buf(1 << 16);
+  std::size_t received = 0;
   for (;;) {
     check_stop();
     auto now = clock::now();
@@ -239,6 +240,12 @@ documents::extracted_text extraction_process::extract(const std::string& media_t
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) fail_errno("reading from the extraction helper");
     if (n == 0) break;
+    received += static_cast<std::size_t>(n);
+    if (received > max_output) {
+      child.kill_now();
+      child.wait(0);
+      throw extraction_too_long{max_output};
+    }
     reader.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
   }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -32,6 +33,12 @@ struct extraction_limits {
 class extraction_failed : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// The helper wrote more than extract()'s `max_output` bytes (a document whose text is
+// mostly repetition): it was killed before the rest reached this process's memory.
+struct extraction_too_long {
+  std::size_t max_output;
 };
 
 // The extraction was stopped because `stop` said so (the job timed out, was cancelled,
@@ -63,9 +70,11 @@ class extraction_process {
   // child and throws extraction_stopped. `progress` runs on this thread; what it throws
   // leaves extract() after the child was killed. Throws documents::unreadable_document
   // as extract_text does, extraction_failed as described above, std::system_error when
-  // the child cannot be started.
+  // the child cannot be started, extraction_too_long when the child writes more than
+  // `max_output` bytes (its records: the text, the title, the progress).
   documents::extracted_text extract(const std::string& media_type, const std::string& bytes,
-                                    const documents::page_progress& progress, const std::function<bool()>& stop) const;
+                                    const documents::page_progress& progress, const std::function<bool()>& stop,
+                                    std::size_t max_output = std::numeric_limits<std::size_t>::max()) const;
 
   const extraction_limits& limits() const { return limits_; }
 

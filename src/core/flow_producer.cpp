@@ -170,14 +170,14 @@ struct flow_insert {
 // that failed inside it fails the add (the others ran, as in Node).
 void check_transaction(const std::vector<redis::reply>& replies, std::size_t calls) {
   for (const auto& r : replies) {
-    if (r.is_error()) throw error(errc::script_error, "flow add: " + r.str);
+    if (r.is_error()) throw detail::script_reply_error("flow add", r.str);
   }
   const auto& exec = replies.back();
   if (!exec.is_array() || exec.elements.size() != calls) {
     throw error(errc::protocol_error, "flow add: the transaction was not run");
   }
   for (const auto& r : exec.elements) {
-    if (r.is_error()) throw error(errc::script_error, "flow add: " + r.str);
+    if (r.is_error()) throw detail::script_reply_error("flow add", r.str);
   }
 }
 

@@ -30,7 +30,7 @@ bool add_once(std::vector<const lua::script*>& scripts, const lua::script* s) {
 void expect_loaded(const std::vector<const lua::script*>& loaded, const std::vector<redis::reply>& replies) {
   for (std::size_t k = 0; k < loaded.size(); ++k) {
     if (replies[k].is_error()) {
-      throw error(errc::script_error, fmt::format("cannot load script {}: {}", loaded[k]->name, replies[k].str));
+      throw script_reply_error(fmt::format("{} (loading it)", loaded[k]->name), replies[k].str);
     }
   }
 }

@@ -653,7 +653,7 @@ void connection::interrupt() {
   if (state_ == state::ready || state_ == state::connecting) fail(errc::cancelled, "interrupted", false);
 }
 
-void connection::master_switched() {
+void connection::master_switched(std::optional<std::size_t> announced_by) {
   if (state_ == state::ready || state_ == state::connecting) {
     fail(errc::redis_unavailable, "the sentinels announced a new master; asking them where", false);
   } else if (state_ == state::backoff) {
@@ -662,6 +662,8 @@ void connection::master_switched() {
     state_ = state::idle;
     backoff_ = opts_.reconnect_min;
   }
+  // After fail(), which moves the first sentinel on past the one that named the old master.
+  if (announced_by && *announced_by < opts_.sentinel.sentinels.size()) sentinel_first_ = *announced_by;
   if (state_ != state::closed && on_master_switched_) {
     auto tell = on_master_switched_;  // it may replace itself
     tell();

@@ -83,9 +83,10 @@ class connection : public std::enable_shared_from_this<connection> {
   // how a blocking command is interrupted.
   void interrupt();
   // The sentinels announced a new master (sentinel_watch): like interrupt(), so that the
-  // next call asks them again; a connection backing off connects at the next call instead.
-  // Call it on this connection's executor.
-  void master_switched();
+  // next call asks them again, the announcing one first (sentinel `announced_by` of the
+  // options' list: it knows the new master, where another may not yet); a connection
+  // backing off connects at the next call instead. Call it on this connection's executor.
+  void master_switched(std::optional<std::size_t> announced_by = std::nullopt);
   // Calls `fn` after each such announcement, for an owner with a back-off of its own (the
   // worker's fetch loop) to try again at once; replaces an earlier one. `fn` runs on this
   // connection's executor.

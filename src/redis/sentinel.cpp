@@ -37,6 +37,8 @@ net::awaitable<redis_endpoint> ask_one(net::any_io_executor ex, const redis_endp
 net::awaitable<sentinel_answer> ask_sentinels(net::any_io_executor ex, const redis_options& opts,
                                               std::shared_ptr<net::ssl::context> tls, std::size_t first) {
   std::string why;
+  // A sentinel that takes TLS only drops a plain client at its first bytes, as a server does.
+  bool all_dropped_plain = !opts.tls.enabled;
   const auto& sentinels = opts.sentinel.sentinels;
   for (std::size_t k = 0; k < sentinels.size(); ++k) {
     const auto index = (first + k) % sentinels.size();
@@ -50,7 +52,9 @@ net::awaitable<sentinel_answer> ask_sentinels(net::any_io_executor ex, const red
       failed = e.what();
     }
     why += fmt::format("{}{}: {}", why.empty() ? "" : "; ", endpoint_text(sentinel), failed);
+    all_dropped_plain = all_dropped_plain && failed.starts_with("read failed");
   }
+  if (all_dropped_plain) why += "; if the sentinels take TLS only, use rediss+sentinel:// (or REDIS_TLS=yes)";
   throw std::runtime_error(fmt::format("no sentinel named the master '{}' ({})", opts.sentinel.master_name, why));
 }
 

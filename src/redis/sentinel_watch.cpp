@@ -40,7 +40,7 @@ struct sentinel_watch::state {
     return true;
   }
 
-  void tell_all() {
+  void tell_all(std::size_t announced_by) {
     std::vector<std::pair<std::weak_ptr<connection>, net::any_io_executor>> copy;
     {
       std::lock_guard lock(mutex);
@@ -48,8 +48,8 @@ struct sentinel_watch::state {
       copy = listeners;
     }
     for (auto& [weak, conn_ex] : copy) {
-      net::post(conn_ex, [weak] {
-        if (auto conn = weak.lock()) conn->master_switched();
+      net::post(conn_ex, [weak, announced_by] {
+        if (auto conn = weak.lock()) conn->master_switched(announced_by);
       });
     }
   }
@@ -96,9 +96,10 @@ struct running_mark {
 // destroyed io_context is no danger). A switch announced meanwhile waits in the socket
 // for at most those 200 ms.
 // One per sentinel: a sentinel that fails is subscribed to again a second later.
-net::awaitable<void> subscribe(std::shared_ptr<sentinel_watch::state> s, redis_endpoint sentinel) {
+net::awaitable<void> subscribe(std::shared_ptr<sentinel_watch::state> s, std::size_t index) {
   running_mark mark{s};
   const auto& opts = s->opts;
+  const auto sentinel = opts.sentinel.sentinels[index];
   auto ex = co_await net::this_coro::executor;
   std::shared_ptr<net::ssl::context> tls;
   net::steady_timer pause(ex);
@@ -124,7 +125,7 @@ net::awaitable<void> subscribe(std::shared_ptr<sentinel_watch::state> s, redis_e
           if (announces_switch(r, opts.sentinel.master_name) && s->first_to_announce(r.elements[2].as_string())) {
             spdlog::info("redis: the sentinels switched the master '{}': {} (announced by {})",
                          opts.sentinel.master_name, r.elements[2].as_string(), endpoint_text(sentinel));
-            s->tell_all();
+            s->tell_all(index);
           } else if (r.is_array() && !r.elements.empty() && r.elements[0].as_string() == "pong") {
             break;
           }
@@ -151,8 +152,8 @@ void start(const std::shared_ptr<sentinel_watch::state>& s, net::any_io_executor
     if (s->running > 0) return;
     s->running = s->opts.sentinel.sentinels.size();
   }
-  for (const auto& sentinel : s->opts.sentinel.sentinels) {
-    net::co_spawn(ex, subscribe(s, sentinel), [](std::exception_ptr) {});  // subscribe() catches what it can
+  for (std::size_t index = 0; index < s->opts.sentinel.sentinels.size(); ++index) {
+    net::co_spawn(ex, subscribe(s, index), [](std::exception_ptr) {});  // subscribe() catches what it can
   }
 }
 

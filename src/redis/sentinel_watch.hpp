@@ -22,7 +22,8 @@ class connection;
 // one leading the failover only when it ends (once the other replicas resynchronised,
 // seconds later), the others as soon as they see the promotion. On the first announcement
 // of a switch each connection is told at once, on its own executor, and asks the
-// sentinels again; the same switch announced by the others is not told twice.
+// sentinels again, the announcing one first (another may not know the switch yet); the
+// same switch announced by the others is not told twice.
 //
 // Lifecycle: of() makes the watch when the first connection to a master wants it and
 // starts the subscriber on that connection's executor; the connections hold it, and when

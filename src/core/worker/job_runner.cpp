@@ -394,7 +394,8 @@ net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, con
       const auto recorded = co_await std::move(check);
       spdlog::warn("queue {}: job {} (attempt {}): the reply to its {} was lost, and trying again was refused ({}): {}",
                    state_->keys.queue(), j.id, j.attempts_made + 1, what, r.last_error->what(),
-                   !recorded ? "whether it was recorded could not be read"
+                   !recorded ? "whether it was recorded cannot be told (the job is no longer active: another "
+                               "worker's stalled check may have moved it)"
                    : *recorded
                        ? "it was recorded"
                        : "it was not recorded (its lock expired while Redis was away); the stalled check will run "
@@ -412,15 +413,24 @@ net::awaitable<std::optional<bool>> job_runner::outcome_recorded(const job& j) {
   const auto& k = state_->keys;
   std::vector<redis::command> cmds;
   cmds.push_back(redis::command{"HGET", k.job(j.id), "atm"});
+  cmds.push_back(redis::command{"HEXISTS", k.job(j.id), "finishedOn"});
+  cmds.push_back(redis::command{"ZSCORE", k.delayed, j.id});
   cmds.push_back(redis::command{"LPOS", k.active, j.id});
   try {
     auto replies = co_await state_->conn->exec(std::move(cmds));
-    if (replies.size() != 2 || replies[0].is_error() || replies[1].is_error()) co_return std::nullopt;
-    // Every finishing script but a delay's counts the attempt; each one takes the job
-    // out of active.
+    if (replies.size() != 4) co_return std::nullopt;
+    for (const auto& r : replies) {
+      if (r.is_error()) co_return std::nullopt;
+    }
+    // A finish counts the attempt or marks the job finished; a retry with backoff or a
+    // move to delayed puts it in delayed. Only then was it recorded: a job that merely
+    // left active may have been moved back to wait by another worker's stalled check.
     const bool counted = replies[0].as_int().value_or(0) > j.attempts_made;
-    const bool left_active = replies[1].is_nil();
-    co_return counted || left_active;
+    const bool finished = replies[1].as_int().value_or(0) == 1;
+    const bool delayed = !replies[2].is_nil();
+    if (counted || finished || delayed) co_return true;
+    if (!replies[3].is_nil()) co_return false;  // still active, unlocked: nothing was recorded
+    co_return std::nullopt;
   } catch (const error&) {
     co_return std::nullopt;
   }

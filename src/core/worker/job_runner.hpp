@@ -102,8 +102,9 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   boost::asio::awaitable<std::optional<redis::reply>> record(const job& j, const char* what, scripts::script_call call,
                                                              bool* unanswered = nullptr,
                                                              std::optional<error>* refusal = nullptr);
-  // After a lost reply and a refused retry: whether Redis holds the outcome (the job left
-  // active, or its attempts were counted), or nothing when that cannot be read.
+  // After a lost reply and a refused retry: whether Redis holds the outcome (the attempt
+  // counted, the job finished or delayed: true; still active: false), or nothing when
+  // that cannot be told.
   boost::asio::awaitable<std::optional<bool>> outcome_recorded(const job& j);
 
   std::shared_ptr<worker_state> state_;

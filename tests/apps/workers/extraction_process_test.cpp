@@ -103,6 +103,19 @@ TEST_F(extraction_process_test, the_cpu_limit_ends_a_busy_child) {
   EXPECT_EQ(failure(make(l), "text/plain", "DROVER-TEST-SPIN"), "extraction exceeded 1 s of CPU time");
 }
 
+// What the child may write is bounded: it is killed once it passes the bound, before the
+// rest of a repetitive document's text reaches the worker's memory.
+TEST_F(extraction_process_test, output_past_the_bound_kills_the_child) {
+  const std::string long_text(256 * 1024, 'w');
+  try {
+    make().extract("text/plain", long_text, nullptr, nullptr, 64 * 1024);
+    FAIL() << "256 kB of text passed a 64 kB bound";
+  } catch (const workers::extraction_too_long& e) {
+    EXPECT_EQ(e.max_output, 64u * 1024);
+  }
+  EXPECT_EQ(make().extract("text/plain", "short", nullptr, nullptr, 64 * 1024).text, "short");
+}
+
 TEST_F(extraction_process_test, a_stop_kills_the_child_at_once) {
   std::atomic<bool> stop = false;
   std::thread later([&] {

@@ -24,6 +24,7 @@
 #include "support/async.hpp"
 #include "support/job_flow.hpp"
 #include "support/sentinel_set.hpp"
+#include "support/tls_redis_server.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -76,6 +77,18 @@ TEST(sentinel, says_why_no_sentinel_answered) {
   opts.sentinel.master_name = "nobody";
   why = ask_error(opts);
   EXPECT_NE(why.find("master 'nobody' unknown"), std::string::npos) << why;
+}
+
+// Sentinels that take TLS only drop a plain client at its first bytes, as a TLS-only Redis
+// does (here one stands in for them): the error says what to change, as it does for Redis.
+TEST(sentinel, a_plain_client_of_tls_only_sentinels_is_told_to_use_tls) {
+  test::tls_redis_server tls;
+  redis_options opts;
+  opts.sentinel.master_name = "mymaster";
+  opts.sentinel.sentinels = {redis_endpoint{"127.0.0.1", tls.tls_port()}};
+  auto why = ask_error(opts);
+  EXPECT_NE(why.find("read failed"), std::string::npos) << why;
+  EXPECT_NE(why.find("use rediss+sentinel://"), std::string::npos) << why;
 }
 
 // A sentinel cut off from the others: it names `named_port` as the master for ever, and
