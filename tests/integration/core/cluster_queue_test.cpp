@@ -7,10 +7,12 @@
 #include <drover/queue_events.hpp>
 #include <drover/worker.hpp>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <thread>
@@ -127,8 +129,8 @@ TEST(cluster_queue, queues_on_every_master_run_their_jobs_and_are_all_found) {
   }
 }
 
-// A master that does not answer leaves its queues out of a discovery, not the others'
-// (it failed whole, so /metrics and the dashboard lost every queue of the cluster).
+// A master that does not answer (or refuses) leaves its queues out of a discovery, not the
+// others' (it failed whole, so /metrics and the dashboard lost every queue of the cluster).
 TEST(cluster_queue, discovery_lists_the_queues_of_the_masters_that_answer) {
   redis_cluster cluster;
   const auto names = one_queue_per_master(cluster, "cq-partial");
@@ -154,13 +156,15 @@ TEST(cluster_queue, discovery_lists_the_queues_of_the_masters_that_answer) {
       co_await std::move(add);
       q.close();
     }
-    cluster.node_cli(silent, "CLIENT PAUSE 20000 ALL");
-    auto where = cluster.options();
-    where.connect_timeout = 2s;
-    where.command_timeout = 2s;
+    // A master that refuses this client (as one that is away, at once): a password of its
+    // own, taken back afterwards (the fixture reads the nodes without one).
+    const auto where = cluster.options();
+    cluster.node_cli(silent, "CONFIG SET requirepass not-the-clusters");
     auto discover = discover_queues(io.get_executor(), where);
     found = co_await std::move(discover);
-    cluster.node_cli(silent, "CLIENT UNPAUSE");
+    const auto restore = fmt::format(
+        "redis-cli -p {} -a not-the-clusters --no-auth-warning CONFIG SET requirepass '' >/dev/null", silent);
+    EXPECT_EQ(std::system(restore.c_str()), 0);
   });
   EXPECT_EQ(found, expected);
 }
