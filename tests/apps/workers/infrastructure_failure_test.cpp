@@ -16,6 +16,9 @@ TEST(infrastructure_failure, names_no_host_for_redis_and_database_errors) {
   EXPECT_EQ(infrastructure_failure(unavailable), "Redis could not be reached");
   EXPECT_EQ(infrastructure_failure(drover::error(errc::redis_timeout, "redis at 10.0.0.7:6379: timeout")),
             "Redis could not be reached");
+  const drover::error full(errc::redis_unavailable,
+                           "redis at 10.0.0.7:6379: addJob: OOM command not allowed when used memory > 'maxmemory'.");
+  EXPECT_EQ(infrastructure_failure(full), "Redis is out of memory (maxmemory)");
   EXPECT_EQ(infrastructure_failure(drover::error(errc::redis_error, "MOVED 3999 10.0.0.8:6379")),
             "Redis refused a command");
   EXPECT_EQ(infrastructure_failure(drover::error(errc::not_replicated, "1 of 2 replicas at 10.0.0.9")),
