@@ -189,4 +189,9 @@ std::optional<std::string> address_policy::refusal(const ip::address& a) const {
   return range;
 }
 
+std::string port_of(const boost::urls::url_view& u) {
+  if (u.has_port()) return std::string(u.port());
+  return u.scheme() == "https" ? "443" : "80";
+}
+
 }  // namespace drover::workers

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/url/url_view.hpp>
 
 #include <drover_app/ip_range.hpp>
 
@@ -47,5 +48,9 @@ class address_policy {
 // ...), or nothing for a public unicast address. IPv4 addresses embedded in IPv6 forms
 // (mapped, compatible, NAT64, 6to4) are judged as the IPv4 address they carry.
 std::optional<std::string> special_purpose_range(const boost::asio::ip::address& a);
+
+// The port an http or https URL reaches, as allowlist entries name it: its own, else its
+// scheme's (443 for https, 80 otherwise).
+std::string port_of(const boost::urls::url_view& u);
 
 }  // namespace drover::workers

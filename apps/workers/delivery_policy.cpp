@@ -12,12 +12,6 @@ namespace drover::workers {
 
 namespace {
 
-// The URL's port, or its scheme's: the allowlist's entries name ports.
-std::string port_of(const boost::urls::url_view& u) {
-  if (u.has_port()) return std::string(u.port());
-  return u.scheme() == "https" ? "443" : "80";
-}
-
 boost::json::object failed_kept(std::chrono::seconds age, std::int64_t count) {
   return {{"age", age.count()}, {"count", count}};
 }

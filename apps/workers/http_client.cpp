@@ -61,7 +61,7 @@ target parse_target(const std::string& url) {
       t.host = std::string(u->host_name());
   }
   if (t.host.empty()) throw bad_destination(fmt::format("URL '{}' has no host", url));
-  t.port = u->has_port() ? std::string(u->port()) : (t.tls ? "443" : "80");
+  t.port = port_of(*u);
   t.path = std::string(u->encoded_path());
   if (t.path.empty()) t.path = "/";
   if (u->has_query()) t.path += "?" + std::string(u->encoded_query());

@@ -10,6 +10,7 @@
 
 #include "drover/error.hpp"
 #include "drover/json.hpp"
+#include "core/js_number.hpp"
 
 namespace json = boost::json;
 
@@ -23,44 +24,8 @@ constexpr std::int64_t priority_limit = 2097151;  // 2^21 - 1, as BullMQ
   throw error(errc::invalid_argument, fmt::format("invalid job option '{}': {}", option, why));
 }
 
-std::optional<std::int64_t> as_integer(const json::value& v) {
-  if (v.is_int64()) return v.get_int64();
-  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
-    return static_cast<std::int64_t>(v.get_uint64());
-  }
-  if (v.is_double()) {
-    double d = v.get_double();
-    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.007199254740992e15) {
-      return static_cast<std::int64_t>(d);
-    }
-  }
-  return std::nullopt;
-}
-
-// A stored option as Node's worker reads it, with JavaScript's arithmetic: "3" is 3 and
-// 2.5 stays 2.5 (a producer's typo Node carries on with, and so must drover), then made
-// whole the way Node's use of it would: `round` is std::ceil for a count compared with
-// `<`, std::trunc for one given to slice() or Redis, std::round for milliseconds.
-std::optional<std::int64_t> as_loose_integer(const json::value& v, double (*round)(double)) {
-  if (auto i = as_integer(v)) return i;
-  double d = 0;
-  if (v.is_double()) {
-    d = v.get_double();
-  } else if (v.is_string()) {
-    std::string_view text = v.get_string();
-    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  } else {
-    return std::nullopt;
-  }
-  if (!std::isfinite(d)) return std::nullopt;
-  return static_cast<std::int64_t>(std::clamp(round(d), -9007199254740992.0, 9007199254740992.0));
-}
-
 std::int64_t need_integer(const json::value& v, std::string_view name, std::int64_t min = 0) {
-  auto i = as_integer(v);
+  auto i = as_exact_integer(v);
   if (!i) bad(name, "expected an integer, got " + drover::serialize_json(v));
   if (*i < min) bad(name, fmt::format("must be at least {}, got {}", min, *i));
   return *i;
@@ -68,7 +33,7 @@ std::int64_t need_integer(const json::value& v, std::string_view name, std::int6
 
 double need_number(const json::value& v, std::string_view name) {
   if (v.is_double()) return v.get_double();
-  if (auto i = as_integer(v)) return static_cast<double>(*i);
+  if (auto i = as_exact_integer(v)) return static_cast<double>(*i);
   bad(name, "expected a number, got " + drover::serialize_json(v));
 }
 
@@ -79,7 +44,7 @@ bool need_bool(const json::value& v, std::string_view name) {
 
 backoff_options parse_backoff(const json::value& v, bool strict) {
   backoff_options b;
-  if (auto i = as_integer(v)) {  // a number means a fixed delay
+  if (auto i = as_exact_integer(v)) {  // a number means a fixed delay
     b.type = "fixed";
     b.delay = *i;
     if (strict && b.delay < 0) bad("backoff", "the delay must not be negative");
@@ -121,7 +86,7 @@ json::value backoff_json(const backoff_options& b) {
 
 void check_keep_jobs(const json::value& v, std::string_view name) {
   if (v.is_null() || v.is_bool()) return;
-  if (as_integer(v)) {
+  if (as_exact_integer(v)) {
     need_integer(v, name);
     return;
   }
@@ -167,7 +132,7 @@ job_options job_options::from_json(const json::value& v) {
       if (val.is_string()) {
         // "" is no id, as Node's `jobId` is falsy: the counter gives one.
         if (!val.get_string().empty()) o.job_id = std::string(val.get_string());
-      } else if (as_integer(val)) {
+      } else if (as_exact_integer(val)) {
         bad(k, "Custom Id cannot be integers");
       } else {
         bad(k, "expected a string");
@@ -177,7 +142,7 @@ job_options job_options::from_json(const json::value& v) {
     } else if (k == "delay") {
       o.delay = need_integer(val, k);
     } else if (k == "priority") {
-      if (val.is_double() && !as_integer(val)) bad(k, "Priority should not be float");
+      if (val.is_double() && !as_exact_integer(val)) bad(k, "Priority should not be float");
       o.priority = need_integer(val, k);
     } else if (k == "lifo") {
       o.lifo = need_bool(val, k);
@@ -334,11 +299,11 @@ job_options job_options::from_stored(const json::object& stored) {
     if (k == "jobId" && val.is_string()) {
       o.job_id = std::string(val.get_string());
     } else if (k == "timestamp") {
-      o.timestamp = as_integer(val);
+      o.timestamp = as_exact_integer(val);
     } else if (k == "delay") {
-      o.delay = as_integer(val);
+      o.delay = as_exact_integer(val);
     } else if (k == "priority") {
-      o.priority = as_integer(val);
+      o.priority = as_exact_integer(val);
     } else if (k == "lifo" && val.is_bool()) {
       o.lifo = val.get_bool();
     } else if (k == "attempts") {
@@ -358,9 +323,9 @@ job_options job_options::from_stored(const json::object& stored) {
     } else if (k == "kl" || k == "keepLogs") {  // keepLogs: a dead letter's copy (to_json) read back
       o.keep_logs = as_loose_integer(val, [](double d) { return std::trunc(d); });
     } else if (k == "sizeLimit") {
-      o.size_limit = as_integer(val);
+      o.size_limit = as_exact_integer(val);
     } else if (k == "timeout") {
-      o.timeout = as_integer(val);
+      o.timeout = as_exact_integer(val);
     } else if (k == "de" && val.is_object()) {
       o.deduplication = val.get_object();
     } else if (k == "tm" || k == "omc") {

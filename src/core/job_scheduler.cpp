@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 #include "core/cron_schedule.hpp"
+#include "core/js_number.hpp"
 #include "drover/error.hpp"
 
 namespace json = boost::json;
@@ -18,23 +18,11 @@ namespace drover::detail {
 
 namespace {
 
-// A number, or text that is one: Node's scheduler does arithmetic on what its user gave
-// (`every: process.env.INTERVAL`), where JavaScript takes "700" for 700.
+// A number, or text that is one: Node's scheduler does arithmetic on what its user gave.
 std::optional<std::int64_t> int_field(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   if (!v) return std::nullopt;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
-  if (v->is_string()) {
-    const std::string_view text = v->get_string();
-    double d = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
-    if (!text.empty() && ec == std::errc() && end == text.data() + text.size() && std::isfinite(d)) {
-      return static_cast<std::int64_t>(d);
-    }
-  }
-  return std::nullopt;
+  return as_loose_integer(*v, [](double d) { return std::trunc(d); });
 }
 
 std::optional<std::string> string_field(const json::object& o, std::string_view key) {

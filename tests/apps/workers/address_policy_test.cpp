@@ -98,5 +98,11 @@ TEST(AddressPolicy, UnreadableEntriesAreErrorsNamingThem) {
   }
 }
 
+TEST(port_of, is_the_urls_own_port_or_its_schemes) {
+  EXPECT_EQ(port_of(boost::urls::url_view("https://hooks.example/x")), "443");
+  EXPECT_EQ(port_of(boost::urls::url_view("http://hooks.example/x")), "80");
+  EXPECT_EQ(port_of(boost::urls::url_view("https://[::1]:8443/x")), "8443");
+}
+
 }  // namespace
 }  // namespace drover::workers
