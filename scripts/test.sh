@@ -106,7 +106,8 @@ example() {
     pc_flags=$(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs drover) &&
     echo "pkg-config --cflags --libs drover: $pc_flags" &&
     # shellcheck disable=SC2086 # the flags are words
-    "${CXX:-g++}" -std=c++20 -O1 examples/consumer/main.cpp -o "$work/consumer-pc" $pc_flags &&
+    # With warnings as errors: what the library's headers ask of a program must not warn.
+    "${CXX:-g++}" -std=c++20 -O1 -Wall -Wextra -Werror examples/consumer/main.cpp -o "$work/consumer-pc" $pc_flags &&
     REDIS_URL="redis://127.0.0.1:$port" "$work/consumer-pc" | tee "$work/consumer-pc.out" &&
     grep -q '"greeting":"hello, drover"' "$work/consumer-pc.out"
 }

@@ -1,6 +1,9 @@
 // main.cpp - the smallest drover program: add a job, process it, print the result.
 //
 // Run it against any Redis: REDIS_URL=redis://127.0.0.1:6379 ./consumer
+//
+// Arguments of awaited calls are named first (`auto progress = ...;`): GCC 12 mishandles
+// temporaries inside a co_await expression (README, "GCC 12").
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,9 +26,11 @@ int main() {
   drover::worker worker(
       io.get_executor(), queue_name,
       drover::processor::async([](drover::job_context& ctx) -> net::awaitable<json::value> {
-        co_await ctx.update_progress(100);
+        json::value progress = 100;
+        co_await ctx.update_progress(progress);
         co_return json::object{{"greeting", "hello, " + json::value_to<std::string>(ctx.job().data.at("name"))}};
-      }));
+      }),
+      drover::worker_options{.concurrency = 2});
   worker.start();
 
   int rc = 1;
@@ -37,11 +42,13 @@ int main() {
         auto job = co_await queue.add("greet", data);
         // Poll until the worker is done (a real program would use queue_events).
         for (int i = 0; i < 200; ++i) {
-          if (co_await queue.get_job_state(job.id) == drover::job_state::completed) break;
+          std::string id = job.id;
+          if (co_await queue.get_job_state(id) == drover::job_state::completed) break;
           net::steady_timer t(io, std::chrono::milliseconds(25));
           co_await t.async_wait(net::use_awaitable);
         }
-        auto done = co_await queue.get_job(job.id);
+        std::string id = job.id;
+        auto done = co_await queue.get_job(id);
         if (done && !done->returnvalue.is_null()) {
           std::cout << json::serialize(done->returnvalue) << std::endl;
           rc = 0;

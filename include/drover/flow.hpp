@@ -22,12 +22,12 @@ namespace drover {
 
 // One node of a tree to add: a job, its queue and its children (Node's FlowJob).
 struct flow_job {
-  std::string name;
-  std::string queue;   // the queue's name
-  std::string prefix;  // empty: the producer's
+  std::string name{};
+  std::string queue{};   // the queue's name
+  std::string prefix{};  // empty: the producer's
   boost::json::value data = boost::json::object();
-  job_options opts;  // opts.parent only on the root: it then joins an existing parent
-  std::vector<flow_job> children;
+  job_options opts{};  // opts.parent only on the root: it then joins an existing parent
+  std::vector<flow_job> children{};
 
   // Reads Node's shape: {name, queueName, data?, opts?, prefix?, children?}, the options
   // with BullMQ's public names (job_options::from_json). Throws drover::error(invalid_argument).
@@ -36,10 +36,10 @@ struct flow_job {
 
 // A job of a tree and its children, as added or as read back (Node's JobNode).
 struct flow_node {
-  drover::job job;
-  std::string queue;  // the queue's name
-  std::string prefix;
-  std::vector<flow_node> children;  // only down to get_flow's depth, max_children per kind
+  drover::job job{};
+  std::string queue{};  // the queue's name
+  std::string prefix{};
+  std::vector<flow_node> children{};  // only down to get_flow's depth, max_children per kind
 
   // {job: <job.to_json() with queueName and prefix>, children?: [...]}.
   boost::json::object to_json() const;
@@ -57,9 +57,9 @@ struct flow_producer_options {
 // What get_flow reads: the job `id` of `queue`, and its children down to `depth` levels
 // (the job itself is level 1), at most `max_children` of each kind per parent.
 struct get_flow_options {
-  std::string id;
-  std::string queue;
-  std::string prefix;  // empty: the producer's
+  std::string id{};
+  std::string queue{};
+  std::string prefix{};  // empty: the producer's
   int depth = 10;
   int max_children = 20;
 };

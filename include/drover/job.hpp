@@ -16,10 +16,10 @@ namespace drover {
 // A snapshot of one job. It is a value: changing it changes nothing in Redis;
 // use queue (or the processor's job_context) to act on the job.
 struct job {
-  std::string id;
-  std::string name;
-  boost::json::value data;  // the payload
-  job_options opts;
+  std::string id{};
+  std::string name{};
+  boost::json::value data{};  // the payload
+  job_options opts{};
   boost::json::value progress = 0;
   std::int64_t timestamp = 0;  // ms, when it was created
   std::int64_t delay = 0;      // ms
@@ -27,19 +27,19 @@ struct job {
   std::int64_t attempts_made = 0;
   std::int64_t attempts_started = 0;
   std::int64_t stalled_counter = 0;
-  std::optional<std::int64_t> processed_on;
-  std::optional<std::int64_t> finished_on;
-  boost::json::value returnvalue;  // null until it completes
-  std::optional<std::string> failed_reason;
-  std::vector<std::string> stacktrace;
-  std::optional<std::string> deferred_failure;  // set by the stalled check: fail without running
-  std::optional<std::string> processed_by;
-  std::optional<std::string> parent_key;
-  boost::json::value parent;
-  std::optional<std::string> repeat_job_key;
-  std::optional<std::string> deduplication_id;
+  std::optional<std::int64_t> processed_on{};
+  std::optional<std::int64_t> finished_on{};
+  boost::json::value returnvalue{};  // null until it completes
+  std::optional<std::string> failed_reason{};
+  std::vector<std::string> stacktrace{};
+  std::optional<std::string> deferred_failure{};  // set by the stalled check: fail without running
+  std::optional<std::string> processed_by{};
+  std::optional<std::string> parent_key{};
+  boost::json::value parent{};
+  std::optional<std::string> repeat_job_key{};
+  std::optional<std::string> deduplication_id{};
   // A cancellation request left by queue::cancel (JSON {"reason", "at"}), not yet acted on.
-  std::optional<std::string> cancel_requested;
+  std::optional<std::string> cancel_requested{};
 
   // Builds a job from HGETALL's field/value list. Fields that are not valid JSON
   // where JSON is expected are kept as strings rather than refused.

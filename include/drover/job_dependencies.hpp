@@ -17,8 +17,8 @@ namespace drover {
 
 // A parent job, as a child names it (BullMQ's opts.parent).
 struct parent_ref {
-  std::string id;
-  std::string queue;  // the parent's queue qualified by its prefix: "<prefix>:<name>"
+  std::string id{};
+  std::string queue{};  // the parent's queue qualified by its prefix: "<prefix>:<name>"
 
   // The parent's job key ("<prefix>:<name>:<id>"): how its children name it, and how
   // dependencies name children.
@@ -61,18 +61,19 @@ struct dependencies_page {
 
 // Which dependencies get_dependencies reads, a page each; none set: all of every kind.
 struct dependencies_query {
-  std::optional<dependencies_page> processed, unprocessed, ignored, failed;
+  std::optional<dependencies_page> processed{}, unprocessed{}, ignored{}, failed{};
 };
 
 // A parent's children by kind, named by their job keys ("<prefix>:<queue>:<id>"), as
 // Node's getDependencies answers. With a query, only the kinds asked for are filled, and
 // each has the cursor of its next page (0: that was the last).
 struct job_dependencies {
-  std::map<std::string, boost::json::value> processed;  // child key -> return value
-  std::vector<std::string> unprocessed;
-  std::map<std::string, std::string> ignored;  // child key -> failed reason
-  std::vector<std::string> failed;
-  std::optional<std::int64_t> next_processed_cursor, next_unprocessed_cursor, next_ignored_cursor, next_failed_cursor;
+  std::map<std::string, boost::json::value> processed{};  // child key -> return value
+  std::vector<std::string> unprocessed{};
+  std::map<std::string, std::string> ignored{};  // child key -> failed reason
+  std::vector<std::string> failed{};
+  std::optional<std::int64_t> next_processed_cursor{}, next_unprocessed_cursor{}, next_ignored_cursor{},
+      next_failed_cursor{};
   // Node's shape: {processed, unprocessed, ignored, failed, nextProcessedCursor, ...}.
   boost::json::object to_json() const;
 };

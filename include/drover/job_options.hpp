@@ -13,9 +13,9 @@ namespace drover {
 
 // How long to wait before retrying a failed attempt.
 struct backoff_options {
-  std::string type = "fixed";    // "fixed" or "exponential" (others need a custom strategy)
-  std::int64_t delay = 0;        // ms; exponential doubles it per attempt
-  std::optional<double> jitter;  // in [0, 1]: the share of the delay that is randomised
+  std::string type = "fixed";      // "fixed" or "exponential" (others need a custom strategy)
+  std::int64_t delay = 0;          // ms; exponential doubles it per attempt
+  std::optional<double> jitter{};  // in [0, 1]: the share of the delay that is randomised
   // Whether the options named the type and the delay. BullMQ stores a backoff object as
   // given, so one without a "type" or a "delay" is stored without it, as Node stores it
   // (drover's worker still reads a missing type as fixed, a missing delay as 0).
@@ -42,24 +42,24 @@ struct replication_options {
 
 // Every field left unset is left out of what is stored, as BullMQ leaves it out.
 struct job_options {
-  std::optional<std::string> job_id;      // custom id; not an integer, no ':', not "0"
-  std::optional<std::int64_t> timestamp;  // creation time in ms; default now
-  std::optional<std::int64_t> delay;      // ms before the job may run; default 0
-  std::optional<std::int64_t> priority;   // 1 (first) .. 2097151; 0 or unset: none
-  std::optional<bool> lifo;               // add at the front of the wait list
-  std::optional<std::int64_t> attempts;   // total tries; stored, default 0 (= 1 try)
-  std::optional<backoff_options> backoff;
+  std::optional<std::string> job_id{};      // custom id; not an integer, no ':', not "0"
+  std::optional<std::int64_t> timestamp{};  // creation time in ms; default now
+  std::optional<std::int64_t> delay{};      // ms before the job may run; default 0
+  std::optional<std::int64_t> priority{};   // 1 (first) .. 2097151; 0 or unset: none
+  std::optional<bool> lifo{};               // add at the front of the wait list
+  std::optional<std::int64_t> attempts{};   // total tries; stored, default 0 (= 1 try)
+  std::optional<backoff_options> backoff{};
   // true (remove at once), a count to keep, or {"age": s, "count": n, "limit": l}.
-  boost::json::value remove_on_complete;  // null: keep every job
-  boost::json::value remove_on_fail;      // null: keep every job
-  std::optional<std::int64_t> stack_trace_limit;
-  std::optional<std::int64_t> keep_logs;
-  std::optional<std::int64_t> size_limit;  // bytes of data; refused when larger
-  std::optional<std::int64_t> timeout;     // ms (drover's option, kept in opts)
-  boost::json::object deduplication;       // {"id": ..., "ttl"?: ms, ...}; empty: none
-  boost::json::object extra;               // other BullMQ options, passed through
+  boost::json::value remove_on_complete{};  // null: keep every job
+  boost::json::value remove_on_fail{};      // null: keep every job
+  std::optional<std::int64_t> stack_trace_limit{};
+  std::optional<std::int64_t> keep_logs{};
+  std::optional<std::int64_t> size_limit{};  // bytes of data; refused when larger
+  std::optional<std::int64_t> timeout{};     // ms (drover's option, kept in opts)
+  boost::json::object deduplication{};       // {"id": ..., "ttl"?: ms, ...}; empty: none
+  boost::json::object extra{};               // other BullMQ options, passed through
   // drover's own, never stored ("minReplicas", "replicationTimeout" in from_json).
-  replication_options replication;
+  replication_options replication{};
 
   // Parses options with BullMQ's public names ({"jobId": ..., "delay": ...,
   // "backoff": {"type": "exponential", "delay": 1000}, ...}), and drover's

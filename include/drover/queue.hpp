@@ -43,9 +43,9 @@ const char* to_string(cancel_outcome o);
 
 // One job of an add_bulk() call.
 struct new_job {
-  std::string name;
+  std::string name{};
   boost::json::value data = boost::json::object();
-  job_options opts;
+  job_options opts{};
 };
 
 // A queue's global rate limit: at most `max` jobs started per `duration`.
@@ -56,22 +56,22 @@ struct global_rate_limit {
 
 // What a queue's meta hash holds (Node's queue.getMeta()).
 struct queue_meta {
-  std::optional<std::int64_t> concurrency;      // global concurrency
-  std::optional<global_rate_limit> rate_limit;  // global rate limit
-  std::optional<std::int64_t> max_len_events;   // the events stream's approximate cap
+  std::optional<std::int64_t> concurrency{};      // global concurrency
+  std::optional<global_rate_limit> rate_limit{};  // global rate limit
+  std::optional<std::int64_t> max_len_events{};   // the events stream's approximate cap
   bool paused = false;
-  std::string version;                       // "<library>:<version>" of the last writer
-  std::map<std::string, std::string> other;  // any other field, as stored
+  std::string version{};                       // "<library>:<version>" of the last writer
+  std::map<std::string, std::string> other{};  // any other field, as stored
 };
 
 // BullMQ's per-minute job counts (queue.getMetrics), kept by workers that have
 // worker_options::metrics_max_data_points set.
 struct queue_metrics {
-  std::int64_t count = 0;          // jobs counted since the metrics began
-  std::int64_t prev_ts = 0;        // epoch ms of the last counted job
-  std::int64_t prev_count = 0;     // `count` when the newest data point was written
-  std::vector<std::int64_t> data;  // jobs per minute, newest minute first
-  std::int64_t points = 0;         // data points kept in Redis
+  std::int64_t count = 0;            // jobs counted since the metrics began
+  std::int64_t prev_ts = 0;          // epoch ms of the last counted job
+  std::int64_t prev_count = 0;       // `count` when the newest data point was written
+  std::vector<std::int64_t> data{};  // jobs per minute, newest minute first
+  std::int64_t points = 0;           // data points kept in Redis
   // BullMQ's shape: {meta: {count, prevTS, prevCount}, data, count}.
   boost::json::object to_json() const;
 };
@@ -79,8 +79,8 @@ struct queue_metrics {
 // A connection named after BullMQ's worker convention ("<prefix>:<base64(queue)>" with an
 // optional ":w:<name>"): a Node or drover worker of the queue.
 struct worker_client {
-  std::string name;  // the worker's name (after ":w:"); empty for an unnamed worker
-  std::string addr;  // ip:port as Redis sees it
+  std::string name{};  // the worker's name (after ":w:"); empty for an unnamed worker
+  std::string addr{};  // ip:port as Redis sees it
   std::int64_t age_seconds = 0;
   std::int64_t idle_seconds = 0;
   boost::json::object to_json() const;
@@ -89,9 +89,9 @@ struct worker_client {
 // What a running drover worker says about itself (a heartbeat every
 // worker_options::heartbeat_interval). Node workers publish none.
 struct worker_status {
-  std::string id;    // unique per worker object
-  std::string name;  // worker_options::name
-  std::string host;
+  std::string id{};    // unique per worker object
+  std::string name{};  // worker_options::name
+  std::string host{};
   std::int64_t pid = 0;
   std::int64_t concurrency = 0;
   std::int64_t busy = 0;                        // jobs running at the last heartbeat
@@ -135,7 +135,7 @@ class queue {
   // std::nullopt when no job has this id.
   boost::asio::awaitable<std::optional<job_state>> get_job_state(std::string id);
   // Counts per state; no types means BullMQ's defaults (active, completed, delayed,
-  // failed, paused, prioritized, waiting, waiting-children).
+  // failed, prioritized, waiting, waiting-children; "paused" only when asked for).
   boost::asio::awaitable<std::map<std::string, std::int64_t>> get_job_counts(std::vector<std::string> types = {});
   // Jobs of the given states, [start, end] inclusive over all of them (end -1: all);
   // newest first unless asc.

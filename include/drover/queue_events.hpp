@@ -16,14 +16,14 @@ namespace drover {
 
 // One entry of the stream `<prefix>:<queue>:events`.
 struct queue_event {
-  std::string stream_id;  // Redis stream entry id, e.g. "1700000000000-0"
-  std::string event;      // "added", "waiting", "active", "progress", "completed", "failed", "delayed",
-                          // "retries-exhausted", "stalled", "removed", "drained", "paused", "resumed", ...
-  std::string job_id;     // empty for queue-wide events (drained, paused, resumed, cleaned)
+  std::string stream_id{};  // Redis stream entry id, e.g. "1700000000000-0"
+  std::string event{};      // "added", "waiting", "active", "progress", "completed", "failed", "delayed",
+                            // "retries-exhausted", "stalled", "removed", "drained", "paused", "resumed", ...
+  std::string job_id{};     // empty for queue-wide events (drained, paused, resumed, cleaned)
   // Every other field. `returnvalue` (completed) and `data` (progress) are parsed
   // JSON, `delay` (delayed) and `attemptsMade` are numbers, the rest strings. As in
   // BullMQ, `delay` is when the job is due (ms since the epoch), not how long it waits.
-  boost::json::object fields;
+  boost::json::object fields{};
 
   boost::json::object to_json() const;  // {"event", "jobId", ...fields}
 };

@@ -14,10 +14,10 @@ namespace drover {
 // must chain to the CA and name the host (or server_name).
 struct redis_tls_options {
   bool enabled = false;
-  std::string ca_file;      // PEM CA bundle; empty: the system's trusted CAs
-  std::string cert_file;    // PEM client certificate (chain), for mutual TLS; empty: none
-  std::string key_file;     // PEM private key of cert_file; empty: none
-  std::string server_name;  // SNI and the name the certificate must carry; empty: the host
+  std::string ca_file{};      // PEM CA bundle; empty: the system's trusted CAs
+  std::string cert_file{};    // PEM client certificate (chain), for mutual TLS; empty: none
+  std::string key_file{};     // PEM private key of cert_file; empty: none
+  std::string server_name{};  // SNI and the name the certificate must carry; empty: the host
   // false accepts any certificate from anyone: for development only, never in
   // production (drover logs a warning for every connection made so).
   bool verify = true;
@@ -25,7 +25,7 @@ struct redis_tls_options {
 
 // A host and port, as a list of Sentinels gives them.
 struct redis_endpoint {
-  std::string host;
+  std::string host{};
   std::uint16_t port = 26379;
   bool operator==(const redis_endpoint&) const = default;
 };
@@ -34,10 +34,10 @@ struct redis_endpoint {
 // connects there, checks that ROLE says master, and asks again after every
 // connection loss, READONLY, LOADING or UNBLOCKED reply (a failover).
 struct redis_sentinel_options {
-  std::vector<redis_endpoint> sentinels;  // empty: no Sentinel, host and port are Redis itself
-  std::string master_name;
-  std::string username;  // the sentinels' own AUTH (not the master's); empty: none
-  std::string password;
+  std::vector<redis_endpoint> sentinels{};  // empty: no Sentinel, host and port are Redis itself
+  std::string master_name{};
+  std::string username{};  // the sentinels' own AUTH (not the master's); empty: none
+  std::string password{};
 };
 
 // Redis Cluster: drover reads the slot map from any node it can reach (the seeds, then
@@ -47,18 +47,18 @@ struct redis_sentinel_options {
 // in the prefix ("{bull}"), as BullMQ requires; drover refuses to open one that does
 // not, saying so.
 struct redis_cluster_options {
-  std::vector<redis_endpoint> seeds;  // empty: not a cluster
+  std::vector<redis_endpoint> seeds{};  // empty: not a cluster
 };
 
 struct redis_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
-  std::string username;  // empty: AUTH with the password alone
-  std::string password;  // empty: no AUTH
+  std::string username{};  // empty: AUTH with the password alone
+  std::string password{};  // empty: no AUTH
   int db = 0;
-  redis_tls_options tls;            // to Redis and to the sentinels alike
-  redis_sentinel_options sentinel;  // when set, host and port are the last master found
-  redis_cluster_options cluster;    // when set, host and port are the first seed
+  redis_tls_options tls{};            // to Redis and to the sentinels alike
+  redis_sentinel_options sentinel{};  // when set, host and port are the last master found
+  redis_cluster_options cluster{};    // when set, host and port are the first seed
 
   // A connection attempt that takes longer fails with errc::redis_unavailable.
   std::chrono::milliseconds connect_timeout{3000};

@@ -29,16 +29,16 @@ std::size_t shard_for_key(std::string_view key, std::size_t shards);
 
 // A logical queue found among queue names: its name and its shards', in order.
 struct sharded_queue_info {
-  std::string name;
-  std::vector<std::string> shards;
+  std::string name{};
+  std::vector<std::string> shards{};
 };
 
 // Splits queue names (discover_queues' answer) into sharded queues and the rest. A
 // logical queue is recognised when, for some N, exactly shard_names(logical, N) are all
 // present; names that do not complete such a set stay plain queues.
 struct grouped_queues {
-  std::vector<sharded_queue_info> sharded;  // sorted by name
-  std::vector<std::string> plain;           // in the order given
+  std::vector<sharded_queue_info> sharded{};  // sorted by name
+  std::vector<std::string> plain{};           // in the order given
 };
 grouped_queues group_shards(const std::vector<std::string>& names);
 

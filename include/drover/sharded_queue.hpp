@@ -25,14 +25,14 @@ namespace drover {
 // within its shard, so (shard, id) is what names it.
 struct sharded_job {
   std::size_t shard = 0;
-  std::string queue;  // the shard's queue name
-  drover::job job;
+  std::string queue{};  // the shard's queue name
+  drover::job job{};
 };
 
 // Counts per state of the logical queue (the shards' summed) and of each shard.
 struct sharded_job_counts {
-  std::map<std::string, std::int64_t> total;
-  std::vector<std::map<std::string, std::int64_t>> shards;  // by shard index
+  std::map<std::string, std::int64_t> total{};
+  std::vector<std::map<std::string, std::int64_t>> shards{};  // by shard index
 };
 
 // The producer and admin side of a sharded queue: one drover::queue per shard

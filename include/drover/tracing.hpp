@@ -23,7 +23,7 @@ namespace drover {
 struct tracing_options {
   // The collector's base URL ("http://127.0.0.1:4318"; "/v1/traces" is appended unless
   // the URL has a path of its own). Only http:// is supported.
-  std::string endpoint;
+  std::string endpoint{};
   std::string service_name = "drover";             // the resource's service.name
   std::chrono::milliseconds flush_interval{1000};  // a batch is sent at least this often
   std::size_t max_batch = 512;                     // spans in one request

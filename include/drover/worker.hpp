@@ -35,16 +35,16 @@ struct worker_options {
   int concurrency = 1;  // jobs run at once in this process
   // Slots shared with other workers of this process (slot_budget.hpp); each job this
   // worker runs takes one. Unset: only `concurrency` limits it.
-  std::optional<slot_budget> shared_slots;
+  std::optional<slot_budget> shared_slots{};
   std::chrono::milliseconds lock_duration{30000};     // a job's lock lives this long unless renewed
   std::chrono::milliseconds lock_renew_time{0};       // renewed this often; 0: half of lock_duration
   std::chrono::milliseconds stalled_interval{30000};  // how often the stalled check runs
   int max_stalled_count = 1;                          // stalls before a job fails
   std::chrono::milliseconds drain_delay{5000};        // longest wait on an empty queue before re-checking
-  std::optional<rate_limiter_options> limiter;        // jobs per window, shared by the queue's workers
-  std::string name;                                   // shown as processedBy and in CLIENT LIST
-  boost::json::value remove_on_complete;              // as job_options; a job's own option wins
-  boost::json::value remove_on_fail;
+  std::optional<rate_limiter_options> limiter{};      // jobs per window, shared by the queue's workers
+  std::string name{};                                 // shown as processedBy and in CLIENT LIST
+  boost::json::value remove_on_complete{};            // as job_options; a job's own option wins
+  boost::json::value remove_on_fail{};
   bool skip_stalled_check = false;  // leave the stalled check to other workers
   // Keep BullMQ's per-minute metrics (metrics:completed / metrics:failed) with this
   // many data points, as Node's `metrics: {maxDataPoints}`; 0: keep none.
@@ -59,14 +59,14 @@ struct worker_options {
   std::chrono::milliseconds cancel_check_interval{250};
   // Where jobs that fail for good are copied (a queue name, usually "<queue>-dlq";
   // see dead_letter_queue.hpp); empty: nowhere. Cancelled jobs are never copied.
-  std::string dead_letter_queue;
+  std::string dead_letter_queue{};
   // The most entries the dead-letter queue keeps: each copy beyond it deletes the
   // oldest, in the same atomic call, so that failures anyone can cause cannot fill
   // Redis's memory. 0: keep every one.
   std::int64_t dead_letters_kept = 0;
   // Which of the jobs that fail for good are copied; unset: every one. Runs on the
   // worker's executor and must not block.
-  std::function<bool(const job&)> dead_letter_if;
+  std::function<bool(const job&)> dead_letter_if{};
   tracing_options tracing = tracing_options::from_env();  // spans of each attempt (tracing.md)
   // How often the worker reports itself (queue::get_worker_statuses); 0: never.
   std::chrono::milliseconds heartbeat_interval{5000};
@@ -81,7 +81,7 @@ struct worker_options {
   // ms, or std::nullopt for "do not retry". Unset: such a job fails for good.
   std::function<std::optional<std::int64_t>(std::int64_t attempts_made, const std::string& type,
                                             const std::string& reason, const job& j)>
-      backoff_strategy;
+      backoff_strategy{};
 };
 
 // A worker's counters.

@@ -9,10 +9,15 @@
 #include <boost/json/value_stack.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace json = boost::json;
 using boost::system::error_code;
@@ -340,15 +345,44 @@ void write_array(std::string& out, const json::array& a) {
   out += ']';
 }
 
+// The key's value when it is an array index as ECMAScript defines one ("0", "7", "42";
+// not "07", "-1" or 2^32 - 1): such keys are an object's first properties in
+// JavaScript, in ascending order, whatever order they were written in.
+std::optional<std::uint32_t> array_index_of(std::string_view key) {
+  if (key.empty() || key.size() > 10 || (key.size() > 1 && key.front() == '0')) return std::nullopt;
+  std::uint64_t n = 0;
+  for (char c : key) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (n >= 4294967295u) return std::nullopt;
+  return static_cast<std::uint32_t>(n);
+}
+
+void write_member(std::string& out, const json::key_value_pair& kv, bool& first) {
+  if (!first) out += ',';
+  first = false;
+  write_string(out, kv.key());
+  out += ':';
+  write_value(out, kv.value());
+}
+
 void write_object(std::string& out, const json::object& o) {
   out += '{';
   bool first = true;
+  // JSON.stringify writes the index-like keys first, ascending, then the others in the
+  // order they were added (what JSON.parse then Node's add would store). Most objects
+  // have none, and pay one look at each key.
+  std::vector<std::pair<std::uint32_t, const json::key_value_pair*>> indexed;
   for (const auto& kv : o) {
-    if (!first) out += ',';
-    first = false;
-    write_string(out, kv.key());
-    out += ':';
-    write_value(out, kv.value());
+    if (auto i = array_index_of(kv.key())) indexed.emplace_back(*i, &kv);
+  }
+  if (!indexed.empty()) {
+    std::sort(indexed.begin(), indexed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [index, kv] : indexed) write_member(out, *kv, first);
+  }
+  for (const auto& kv : o) {
+    if (indexed.empty() || !array_index_of(kv.key())) write_member(out, kv, first);
   }
   out += '}';
 }

@@ -30,7 +30,6 @@ namespace {
 
 constexpr std::chrono::milliseconds max_block{10000};            // BullMQ's cap on one marker wait
 constexpr std::chrono::milliseconds max_rate_limit_wait{30000};  // BullMQ's maximumRateLimitDelay
-constexpr std::chrono::milliseconds max_error_backoff{5000};
 // How much longer than the local due timer Redis's own timeout of a marker wait is.
 constexpr std::chrono::milliseconds unblock_fallback{1000};
 
@@ -97,6 +96,7 @@ net::awaitable<void> fetcher::run() {
       if (drained_) {
         leave_line();
         co_await wait_for_job();
+        redis_answers();
         drained_ = false;
         continue;
       }
@@ -109,7 +109,7 @@ net::awaitable<void> fetcher::run() {
       budget_slot held(s.opts.shared_slots);
       auto token = runner_->next_token();
       auto j = co_await move_to_active(token);
-      error_backoff_ = {};
+      redis_answers();
       if (j) {
         s.running.add(j->id, running_job{token, clock::now(), false, j->attempts_made + 1});
         // As Node's worker does, before the job runs: its scheduler's next job.
@@ -127,9 +127,13 @@ net::awaitable<void> fetcher::run() {
       if (s.stop.stopped()) break;
       // The marker wait was ended by dropping its connection (unblock() refused): fetch.
       if (e.is(errc::cancelled)) continue;
-      // Redis is away: back off, then try again; the connection reconnects by itself.
-      error_backoff_ = std::min(max_error_backoff, std::max(std::chrono::milliseconds(100), error_backoff_ * 2));
+      // Redis is away: back off, then try again; the connection reconnects by itself. The
+      // back-off grows as the connection's does, to its cap, so that a worker fetches
+      // within reconnect_max of Redis's return.
+      const auto longest = std::max(std::chrono::milliseconds(100), s.opts.redis.reconnect_max);
+      error_backoff_ = std::min(longest, std::max(std::chrono::milliseconds(100), error_backoff_ * 2));
       if (is_redis_failure(e)) {
+        if (!lost_since_) lost_since_ = clock::now();
         spdlog::warn("queue {}: {}; retrying in {} ms", s.keys.queue(), e.what(), error_backoff_.count());
       } else {
         spdlog::error("queue {}: fetching failed: {}", s.keys.queue(), e.what());
@@ -144,6 +148,17 @@ net::awaitable<void> fetcher::run() {
     }
   }
   leave_line();
+}
+
+// After an outage, says so once: the warnings that it goes on stop, and an operator
+// watching the log wants to see that it ended.
+void fetcher::redis_answers() {
+  error_backoff_ = {};
+  if (!lost_since_) return;
+  const auto away = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - *lost_since_);
+  lost_since_.reset();
+  spdlog::info("queue {}: Redis answers again; fetching resumed ({} ms after the first failure)", state_->keys.queue(),
+               away.count());
 }
 
 // Only a fetcher about to fetch waits in the budget's line: one that waits for anything

@@ -16,6 +16,7 @@
 #include "core/script_runner.hpp"
 #include "core/scripts/drop_stale_marker.hpp"
 #include "redis/connection.hpp"
+#include "support/captured_log.hpp"
 #include "support/engine_test.hpp"
 #include "support/processors.hpp"
 #include "support/queue_fixture.hpp"
@@ -792,6 +793,38 @@ TEST_F(worker_test, survives_a_redis_restart_without_losing_jobs) {
     co_await w.close();
     q.close();
   });
+}
+
+// An idle worker backs off while Redis is away, no longer than the connection's
+// reconnect_max (it was 5 s whatever that said), and says when Redis answers again.
+TEST_F(worker_test, an_idle_worker_fetches_within_reconnect_max_of_redis_returning_and_says_so) {
+  DROVER_SKIP_ON_CLUSTER("stops and restarts a redis-server of its own");
+  redis_server own(true);
+  test::captured_log log;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto qo = queue_options{"bull", own.options()};
+    queue q(io.get_executor(), name, qo);
+    auto o = wopts();
+    o.redis = own.options();
+    o.redis.reconnect_max = 500ms;
+    worker w(io.get_executor(), name, echo(), o);
+    w.start();
+    auto first = json::value(1);
+    co_await q.add("one", first);
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", 1); }));
+    own.stop();
+    // Long enough for a back-off doubling from 100 ms to pass 3 s.
+    co_await test::sleep_ms(7000);
+    own.start();
+    const auto back = std::chrono::steady_clock::now();
+    auto second = json::value(2);
+    co_await q.add("two", second);
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", 2); }, 10s));
+    EXPECT_LT(std::chrono::steady_clock::now() - back, 3s);
+    co_await w.close();
+    q.close();
+  });
+  EXPECT_EQ(log.count("Redis answers again"), 1) << log.text();
 }
 
 }  // namespace

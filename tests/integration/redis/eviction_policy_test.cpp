@@ -4,7 +4,6 @@
 #include "redis/eviction_policy.hpp"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <memory>
@@ -13,6 +12,7 @@
 #include "drover/queue.hpp"
 #include "drover/worker.hpp"
 #include "support/async.hpp"
+#include "support/captured_log.hpp"
 #include "support/redis_server.hpp"
 
 namespace net = boost::asio;
@@ -21,32 +21,9 @@ namespace json = boost::json;
 namespace drover {
 namespace {
 
+using test::captured_log;
 using test::redis_server;
 using test::run_async;
-
-// Routes spdlog's default logger into a string for one test, and back afterwards.
-class captured_log {
- public:
-  captured_log() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text_);
-    auto logger = std::make_shared<spdlog::logger>("captured", sink);
-    logger->set_level(spdlog::level::info);
-    spdlog::set_default_logger(logger);
-  }
-  ~captured_log() { spdlog::set_default_logger(previous_); }
-  std::string text() const { return text_.str(); }
-  // How many times `needle` was logged.
-  int count(const std::string& needle) const {
-    auto all = text();
-    int n = 0;
-    for (auto pos = all.find(needle); pos != std::string::npos; pos = all.find(needle, pos + 1)) ++n;
-    return n;
-  }
-
- private:
-  std::ostringstream text_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
 
 // A queue call and a worker's start: the connections the engine makes at start-up.
 void start_queue_and_worker(const redis_options& redis) {

@@ -149,6 +149,13 @@ TEST(serialize_json, writes_documents_in_order_without_whitespace) {
   EXPECT_EQ(serialize_json(v), R"({"b":[1,2.5,"x",null,true,false,{},[]],"a":{"c":-0.1}})");
 }
 
+// node -e 'console.log(JSON.stringify({"b":1,"2":2,"a":3,"1":4,"01":5,"4294967295":6,"-1":7}))'
+TEST(serialize_json, writes_array_index_keys_first_as_javascript_orders_them) {
+  EXPECT_EQ(serialize_json(parse_json(R"({"b":1,"2":2,"a":3,"1":4,"01":5,"4294967295":6,"-1":7,"4294967294":8})")),
+            R"({"1":4,"2":2,"4294967294":8,"b":1,"a":3,"01":5,"4294967295":6,"-1":7})");
+  EXPECT_EQ(serialize_json(parse_json(R"({"x":{"10":1,"9":2}})")), R"({"x":{"9":2,"10":1}})");
+}
+
 TEST(serialize_json, what_it_writes_reads_back_as_the_same_value) {
   for (const char* text :
        {R"({"x":0.9814678925280975,"y":[1e-7,1e21,123456789.12345679]})", R"("\u0000\ud83d\ude00")"}) {
