@@ -33,14 +33,17 @@ queue::queue(net::any_io_executor ex, std::string name, queue_options opts) {
   impl_ = std::make_unique<impl>(std::move(ex), std::move(name), std::move(opts));
 }
 queue::~queue() {
-  if (impl_) impl_->conn->close();
+  if (impl_) close();
 }
 queue::queue(queue&&) noexcept = default;
 queue& queue::operator=(queue&&) noexcept = default;
 
 const std::string& queue::name() const { return impl_->keys.queue(); }
 const std::string& queue::prefix() const { return impl_->keys.prefix(); }
-void queue::close() { impl_->conn->close(); }
+void queue::close() {
+  impl_->conn->close();
+  impl_->lanes.close();
+}
 
 using detail::prepare_add;
 using detail::prepared_add;
@@ -79,7 +82,16 @@ net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
   std::vector<std::pair<const detail::lua::script*, detail::script_args>> calls;
   calls.reserve(prepared.size());
   for (auto& p : prepared) calls.emplace_back(p.call.script, std::move(p.call.args));
-  auto sent = co_await detail::send_adds(*impl_->conn, std::move(calls), wanted);
+  detail::sent_adds sent;
+  if (wanted.min_replicas > 0) {
+    auto take = impl_->lanes.take();  // named: GCC 12 and temporaries in co_await
+    auto lane = co_await std::move(take);
+    auto send = detail::send_adds(lane.connection(), std::move(calls), wanted);
+    sent = co_await std::move(send);
+  } else {
+    auto send = detail::send_adds(*impl_->conn, std::move(calls), wanted);
+    sent = co_await std::move(send);
+  }
   std::vector<job> out;
   out.reserve(prepared.size());
   std::vector<std::string> ids;

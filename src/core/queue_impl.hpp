@@ -7,6 +7,7 @@
 
 #include "core/keys.hpp"
 #include "core/queue_connection.hpp"
+#include "core/replication_lanes.hpp"
 #include "core/script_runner.hpp"
 #include "drover/queue.hpp"
 #include "redis/connection.hpp"
@@ -18,11 +19,13 @@ struct queue::impl {
       : opts(std::move(o)),
         keys(opts.prefix, name),
         conn(detail::queue_connection(ex, opts.redis, keys)),
+        lanes(ex, opts.redis, keys),
         tracing(drover::tracer::of(opts.tracing)) {}
 
   queue_options opts;
   detail::queue_keys keys;
   std::shared_ptr<redis::connection> conn;
+  detail::replication_lanes lanes;          // adds with a WAIT behind them, apart from conn
   std::shared_ptr<drover::tracer> tracing;  // null: tracing off
   bool version_written = false;             // meta.version, before the first add (queue.cpp)
 };

@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -135,6 +138,68 @@ TEST_F(replicated_add_test, add_bulk_waits_once_for_the_strictest_job) {
     EXPECT_EQ(added.front().id, "5");
   });
   servers.replica().thaw();
+}
+
+// A WAIT blocks its connection on the server. Sent on the queue's connection, every call
+// behind it waited, reads included, and concurrent adds waited for each other's WAITs
+// until the command timeout failed them all as "no reply in time". Each add now waits
+// on a lane of its own.
+TEST_F(replicated_add_test, concurrent_adds_wait_side_by_side_and_reads_do_not_wait_behind_them) {
+  servers.replica().freeze();
+  auto opts = qopts();
+  opts.redis.command_timeout = 1000ms;  // the API's
+  const auto data = numbered(1);
+  const auto wait_opts = replicated(500ms);
+  constexpr int adds = 4;
+  int not_replicated = 0;
+  int other_failures = 0;
+  std::chrono::milliseconds slowest_add{0};
+  std::chrono::milliseconds read_took{0};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, opts);
+    // Connected, the add script loaded, as in a running API (the first add after a
+    // SCRIPT FLUSH meets NOSCRIPT and WAITs twice).
+    auto warm = co_await q.add("warm", data);
+    (void)warm;
+    int done = 0;
+    const auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < adds; ++i) {
+      net::co_spawn(
+          io,
+          [&]() -> net::awaitable<void> {
+            auto j = co_await q.add("paid", data, wait_opts);
+            (void)j;
+          },
+          [&](std::exception_ptr e) {
+            ++done;
+            slowest_add = std::max(slowest_add, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    std::chrono::steady_clock::now() - started));
+            try {
+              if (e) std::rethrow_exception(e);
+              ++other_failures;  // succeeded with a frozen replica
+            } catch (const error& err) {
+              if (err.is(errc::not_replicated)) {
+                ++not_replicated;
+              } else {
+                ++other_failures;
+                ADD_FAILURE() << err.what();
+              }
+            }
+          });
+    }
+    co_await test::sleep_ms(50);
+    const auto read_started = std::chrono::steady_clock::now();
+    auto counts = co_await q.get_job_counts();
+    read_took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - read_started);
+    (void)counts;
+    while (done < adds) co_await test::sleep_ms(20);
+  });
+  servers.replica().thaw();
+  EXPECT_EQ(not_replicated, adds);
+  EXPECT_EQ(other_failures, 0);
+  // Side by side: about one timeout for all of them, not one after the other.
+  EXPECT_LT(slowest_add, 950ms);
+  EXPECT_LT(read_took, 300ms);
 }
 
 TEST_F(replicated_add_test, a_flow_waits_after_its_transaction) {
