@@ -49,6 +49,11 @@ constexpr std::size_t max_webhook_url_bytes = 2048;
 // a bound, one user at the allowed send rate filled a gigabyte of Redis in 160 sends.
 constexpr std::size_t max_history_chars = 64 * 1024;  // the newest messages that fit
 constexpr std::size_t max_assessment_bytes = 16 * 1024;
+// The assessment goes two levels down into each job's data (context.assessment), which
+// must parse back within drover::max_json_depth: a 1,000-deep assessment was accepted and
+// then made every chat job of its user unreadable, owner included. No assessment needs
+// more than a few levels.
+constexpr std::size_t max_assessment_depth = 32;
 // How long Redis keeps a chat job once it has ended. Its record lives on in the database
 // (job_logs, the answer in the conversation), which GET /api/chat/job/:id reads after
 // that; the count bounds what a burst leaves behind.
@@ -82,6 +87,23 @@ void reject_nul_in(const char* name, const json::value& document) {
       }
     }
   }
+}
+
+// How deeply a document nests (a scalar: 1). A loop, as above.
+std::size_t json_depth(const json::value& document) {
+  std::size_t deepest = 0;
+  std::vector<std::pair<const json::value*, std::size_t>> todo{{&document, 1}};
+  while (!todo.empty()) {
+    const auto [v, depth] = todo.back();
+    todo.pop_back();
+    deepest = std::max(deepest, depth);
+    if (v->is_array()) {
+      for (const auto& e : v->get_array()) todo.emplace_back(&e, depth + 1);
+    } else if (v->is_object()) {
+      for (const auto& kv : v->get_object()) todo.emplace_back(&kv.value(), depth + 1);
+    }
+  }
+  return deepest;
 }
 
 // An id may be given as a string or an integer (the seed's clients send both).
@@ -159,7 +181,8 @@ json::object job_data(const std::string& conversation_id, const std::string& use
   if (ctx.assessment) {
     boost::system::error_code ec;
     assessment = drover::parse_json(*ctx.assessment, ec);
-    if (ec) assessment = nullptr;
+    // One stored before its depth was bounded is left out rather than failing the job.
+    if (ec || json_depth(assessment) > max_assessment_depth + 1) assessment = nullptr;
   }
   json::object data;
   data["conversationId"] = conversation_id;
@@ -358,6 +381,10 @@ net::awaitable<response> put_assessment(api_context& app, route_request& r) {
   auto user_id = acting_user(r.who, r.param("userId"));
   auto body = json_object_body(r.req);
   reject_nul_in("assessment", body);
+  // The body is the assessment object itself: its members are one level down.
+  if (json_depth(body) > max_assessment_depth + 1) {
+    throw bad_request(fmt::format("the assessment nests deeper than {} levels", max_assessment_depth));
+  }
   auto text = drover::serialize_json(body);
   // It goes into every chat job of the user's.
   if (text.size() > max_assessment_bytes) {

@@ -95,6 +95,9 @@ std::optional<std::string> v6_range_of(const ip::address_v6& a) {
   static const v6_range kV6Ranges[] = {
       {"fd00:ec2::254", 128, "unique local (cloud metadata)"},
       {"::", 96, "IPv4-compatible (deprecated)"},
+      // SIIT's IPv4-translated form (::ffff:0:a.b.c.d): a stateless translator on the way
+      // would deliver it to the IPv4 address, loopback included. Nothing public uses it.
+      {"::ffff:0:0:0", 96, "IPv4-translated"},
       {"64:ff9b:1::", 48, "local-use NAT64"},
       {"100::", 64, "discard-only"},
       {"2001::", 32, "Teredo"},

@@ -58,8 +58,10 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
 // Deliveries to URLs users gave (delivery_policy.hpp's priority) run at most
 // `user_slots` at once: one more is put off for a moment without using an attempt, so
 // that receivers that hang cannot take every slot from the API's own deliveries.
+// `destinations` guards the API's own deliveries, `user_destinations` those to URLs users
+// gave.
 processor webhook_delivery_processor(std::string secret, const address_policy& destinations,
-                                     std::size_t user_slots = 1);
+                                     const address_policy& user_destinations, std::size_t user_slots = 1);
 
 class extraction_process;
 

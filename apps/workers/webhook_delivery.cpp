@@ -58,9 +58,10 @@ std::string attempt_record(int attempt, std::int64_t at_ms, std::int64_t duratio
 
 }  // namespace
 
-processor webhook_delivery_processor(std::string secret, const address_policy& destinations, std::size_t user_slots) {
+processor webhook_delivery_processor(std::string secret, const address_policy& destinations,
+                                     const address_policy& user_destinations, std::size_t user_slots) {
   auto users_in_flight = std::make_shared<std::atomic<std::size_t>>(0);
-  return processor::async([secret, &destinations, user_slots,
+  return processor::async([secret, &destinations, &user_destinations, user_slots,
                            users_in_flight](job_context& ctx) -> net::awaitable<json::value> {
     const auto& j = ctx.job();
     // A user's URL (delivery_policy.hpp gives those a priority): within its share of the
@@ -89,7 +90,7 @@ processor webhook_delivery_processor(std::string secret, const address_policy& d
     req.connect_timeout = std::chrono::seconds(5);
     req.read_timeout = std::chrono::seconds(10);
     req.total_timeout = std::chrono::seconds(10);
-    req.destinations = &destinations;
+    req.destinations = user_slot ? &user_destinations : &destinations;
 
     const auto attempt = j.attempts_made + 1;
     const auto at = app::now_ms();

@@ -90,10 +90,10 @@ workers_config workers_config::from_env() {
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, e.what());
   }
-  auto allowed = c.api_receiver.hosts_text;
-  if (const char* v = env("WEBHOOK_ALLOWED_HOSTS")) allowed += std::string(",") + v;
+  const std::string allowlist = env("WEBHOOK_ALLOWED_HOSTS") ? env("WEBHOOK_ALLOWED_HOSTS") : "";
   try {
-    c.webhook_destinations = address_policy(allowed);
+    c.webhook_destinations = address_policy(c.api_receiver.hosts_text + "," + allowlist);
+    c.user_webhook_destinations = address_policy(allowlist);
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, fmt::format("WEBHOOK_ALLOWED_HOSTS: {}", e.what()));
   }
@@ -311,7 +311,9 @@ void workers_app::start() {
   i.add("document-processing", document_processing_processor(*i.documents_db, i.extractor), i.cfg.document_concurrency);
   // Users' URLs share half the slots (at least one), the API's and alerts' the rest.
   const auto user_slots = std::max<std::size_t>(1, static_cast<std::size_t>(i.cfg.webhook_concurrency) / 2);
-  i.add("webhook-delivery", webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations, user_slots),
+  i.add("webhook-delivery",
+        webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations, i.cfg.user_webhook_destinations,
+                                   user_slots),
         i.cfg.webhook_concurrency);
   for (auto& w : i.workers) w->start();
   for (auto& w : i.sharded) w->start();

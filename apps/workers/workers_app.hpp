@@ -43,9 +43,13 @@ struct workers_config {
   // AUTH_MODE=none (the development mode, where it defaults to "dev-webhook-secret").
   std::string webhook_secret;
   // Destinations the SSRF guard lets through although they are loopback or private (see
-  // address_policy.hpp): the API's own address, from PUBLIC_URL or PORT as the API
-  // derives it (so the dev setup works as is), and WEBHOOK_ALLOWED_HOSTS.
+  // address_policy.hpp): for the API's own deliveries, the API's address, from PUBLIC_URL
+  // or PORT as the API derives it (so the dev setup works as is), and
+  // WEBHOOK_ALLOWED_HOSTS; for URLs users gave, WEBHOOK_ALLOWED_HOSTS only (a user's URL
+  // on the API's address but not its receiver would reach any of the API's routes from
+  // inside).
   address_policy webhook_destinations;
+  address_policy user_webhook_destinations;
   // The API's own job-completed receiver (PUBLIC_URL, else 127.0.0.1 and PORT): its
   // deliveries carry the answers and are retried for hours (delivery_policy.hpp).
   api_receiver_address api_receiver;

@@ -25,6 +25,7 @@ test('bad requests get 4xx JSON errors, never a crash', { timeout: 60000 }, asyn
     ['bad webhookUrl', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: 'ftp://x' })), 400, /'webhookUrl'/],
     ['webhookUrl too long', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: `https://example.invalid/${'a'.repeat(3000)}` })), 400, /'webhookUrl' is longer than 2048 bytes/],
     ['NUL in an assessment', await fetch(`${sys.base}/api/users/u/assessment`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"level":{"x\\u0000":["\\u0000"]}}' }), 400, /'assessment' must not contain NUL/],
+    ['assessment nested too deeply', await fetch(`${sys.base}/api/users/u/assessment`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: `{"a":${'['.repeat(40)}${']'.repeat(40)}}` }), 400, /nests deeper than 32 levels/],
     ['too large', await send(JSON.stringify({ message: 'x'.repeat(1100 * 1024), conversationId: 'c', userId: 'u' })), 413, /too large/],
     ['unknown route', await fetch(`${sys.base}/api/nope`), 404, /Not found/],
     ['wrong method', await fetch(`${sys.base}/api/chat/send`), 405, /Method not allowed/],

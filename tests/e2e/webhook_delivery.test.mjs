@@ -232,6 +232,21 @@ test('a send\'s own webhookUrl keeps five attempts, behind the API\'s own delive
   assert.equal(delivery.opts.priority, 1, 'after the deliveries of answers to the API');
 });
 
+test('a URL a user gave on the API\'s own address, other than its receiver, is refused: the API\'s address is let through for its own deliveries only', { timeout: 60000 }, async () => {
+  const sent = await postJSON(sys.base, '/api/chat/send',
+    { conversationId: 'hook-to-api', userId: 'u1', message: 'Hi', webhookUrl: `${sys.base}/api/admin/queues` });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  let deliveryId;
+  await waitFor(async () => {
+    deliveryId = await deliveries.getDeduplicationJobId(await deliveryDedupId(sent.body.jobId));
+    return Boolean(deliveryId);
+  }, { what: `the delivery of job ${sent.body.jobId}` });
+  const d = await finished(deliveryId);
+  assert.equal(d.state, 'failed');
+  assert.equal(d.attemptsMade, 1, 'not retried');
+  assert.match(d.failedReason, /refusing to connect/);
+});
+
 test('the "webhook" backoff (doubling, at most five minutes apart) is the delivery worker\'s own', { timeout: 60000 }, async () => {
   receiver.script('/capped', [503, 502, 200]);
   await deliveries.add('test-hook', { url: receiver.url('/capped'), payload: { hello: 'capped' } },

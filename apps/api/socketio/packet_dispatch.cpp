@@ -71,6 +71,7 @@ void server_state::on_socketio_packet(const std::shared_ptr<session>& s, std::st
       return;
     case sio::packet_type::disconnect:
       disconnect_client(*s, "client namespace disconnect");
+      s->on_disconnected();
       return;
     case sio::packet_type::event:
       if (s->client) dispatch_event(s, p->id, std::move(p->data.as_array()));

@@ -68,6 +68,10 @@ void session::wake() { wake_.cancel(); }
 
 void session::start_timers() {
   schedule_ping();
+  arm_connect_deadline();
+}
+
+void session::arm_connect_deadline() {
   connect_deadline_.expires_after(timing_.connect_timeout);
   connect_deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     auto self = weak.lock();
@@ -78,6 +82,10 @@ void session::start_timers() {
 }
 
 void session::on_connected() { connect_deadline_.cancel(); }
+
+void session::on_disconnected() {
+  if (!closed_) arm_connect_deadline();
+}
 
 void session::end_at(std::chrono::system_clock::time_point t) {
   if (t == std::chrono::system_clock::time_point::max()) return;

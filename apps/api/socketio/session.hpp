@@ -88,6 +88,10 @@ class session : public std::enable_shared_from_this<session> {
   void on_pong();
   // The client joined the default namespace; the connect deadline no longer applies.
   void on_connected();
+  // The client left it (a DISCONNECT packet) and may join again: within the connect
+  // timeout, as at the start, or the session ends. Otherwise leaving and joining again
+  // would keep sessions that count against no user's cap for as long as they ping.
+  void on_disconnected();
   // The client's identity lapses at `t` (its token expires): the session ends then, so
   // that it neither hears nor joins more than a request with that token could.
   void end_at(std::chrono::system_clock::time_point t);
@@ -123,6 +127,7 @@ class session : public std::enable_shared_from_this<session> {
  private:
   void schedule_ping();
   void await_pong(std::uint64_t generation);
+  void arm_connect_deadline();
 
   std::string sid_;
   transport_kind transport_;

@@ -44,8 +44,10 @@ TEST(AddressPolicy, AcceptsPublicUnicast) {
 TEST(AddressPolicy, JudgesIPv4EmbeddedInIPv6AsTheIPv4Address) {
   EXPECT_EQ(range_of("::ffff:127.0.0.1"), "IPv4-mapped loopback");
   EXPECT_EQ(range_of("::ffff:169.254.169.254"), "IPv4-mapped link-local (cloud metadata)");
-  EXPECT_EQ(range_of("64:ff9b::a00:1"), "NAT64 private");  // 10.0.0.1
-  EXPECT_EQ(range_of("2002:7f00:1::"), "6to4 loopback");   // 127.0.0.1
+  EXPECT_EQ(range_of("64:ff9b::a00:1"), "NAT64 private");      // 10.0.0.1
+  EXPECT_EQ(range_of("::ffff:0:7f00:1"), "IPv4-translated");   // SIIT: 127.0.0.1
+  EXPECT_EQ(range_of("::ffff:0:808:808"), "IPv4-translated");  // 8.8.8.8 too: nothing public uses the form
+  EXPECT_EQ(range_of("2002:7f00:1::"), "6to4 loopback");       // 127.0.0.1
   EXPECT_EQ(range_of("::127.0.0.1"), "IPv4-compatible (deprecated)");
 }
 

@@ -109,6 +109,21 @@ TEST(server_limits, sessions_that_never_join_free_their_address_within_the_conne
   EXPECT_NO_THROW(h.open());
 }
 
+// A session that leaves the namespace counts against its user no longer, so it gets the
+// connect timeout again: leaving and staying would hold it outside every cap but the
+// address's for as long as it pings.
+TEST(server_limits, a_session_that_leaves_the_namespace_must_join_again_within_the_connect_timeout) {
+  options o = quiet_options();
+  o.connect_timeout = 50ms;
+  polling_harness h(o);
+  const auto [left_sid, left] = h.connect();
+  const auto [stays_sid, stays] = h.connect();
+  h.post(left_sid, "41");  // DISCONNECT from "/"
+  h.run_for(100ms);
+  EXPECT_EQ(h.server.session_count(), 1u);  // the one that left is closed
+  EXPECT_EQ(h.server.connection_count(), 1u);
+}
+
 TEST(server_limits, can_join_says_what_join_would_without_joining) {
   options o = quiet_options();
   o.max_rooms_per_client = 3;
