@@ -30,6 +30,8 @@ class admin_access {
 
   bool configured() const { return !token_.empty() || !users_.empty(); }
   bool has_token() const { return !token_.empty(); }
+  // Whether the token is `secret` (a configuration check at start, not a login).
+  bool token_is(std::string_view secret) const { return !token_.empty() && token_ == secret; }
   bool has_users() const { return !users_.empty(); }
 
   // The identity an Authorization header proves ("Bearer <token>" or "Basic <base64>"),

@@ -122,6 +122,16 @@ void api_config::check_safe() const {
   if (auto weak = dashboard.production_weakness(); !weak.empty()) {
     throw error(errc::invalid_argument, weak);
   }
+  // One secret per purpose: the Workers app holds WEBHOOK_SECRET and operators the
+  // dashboard's token, and neither should be able to mint any user's JWT with it.
+  const auto& jwt_secret = jwt.hs256_secret;
+  const bool shared = (!jwt_secret.empty() && (jwt_secret == webhook_secret || dashboard.token_is(jwt_secret))) ||
+                      dashboard.token_is(webhook_secret);
+  if (shared) {
+    throw error(errc::invalid_argument,
+                "AUTH_JWT_SECRET, WEBHOOK_SECRET and DASHBOARD_TOKEN must differ: whoever holds one of them "
+                "must not hold the others' powers");
+  }
 }
 
 std::string api_config::own_webhook_url() const {

@@ -11,15 +11,19 @@
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <iterator>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 #include <system_error>
 #include <thread>
@@ -163,7 +167,9 @@ void spawn(child_process& child, const std::string& helper, const std::vector<st
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     child.pid = -1;
-    throw std::system_error(rc, std::generic_category(), fmt::format("starting the extraction helper '{}'", helper));
+    // The path is the deployment's, not for the user who reads the document's error.
+    spdlog::error("starting the extraction helper '{}': {} (EXTRACT_HELPER)", helper, std::strerror(rc));
+    throw std::runtime_error("the extraction helper could not be started");
   }
 }
 
@@ -196,6 +202,25 @@ std::string extraction_process::default_helper() {
   if (n <= 0) return "drover-extract";  // then found on PATH, or the spawn says it is missing
   self.resize(static_cast<std::size_t>(n));
   return self.substr(0, self.rfind('/') + 1) + "drover-extract";
+}
+
+void extraction_process::check_helper(const std::string& helper) {
+  // access() alone says yes to root for a directory or a file without execute bits.
+  struct stat st {};
+  const char* why = nullptr;
+  if (::stat(helper.c_str(), &st) != 0) {
+    why = std::strerror(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    why = "not a file";
+  } else if ((st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0 || ::access(helper.c_str(), X_OK) != 0) {
+    why = "not executable";
+  }
+  if (why) {
+    throw std::invalid_argument(
+        fmt::format("the document extraction helper '{}' cannot be run ({}): install drover-extract beside the "
+                    "drover binary, or set EXTRACT_HELPER to its path",
+                    helper, why));
+  }
 }
 
 documents::extracted_text extraction_process::extract(const std::string& media_type, const std::string& bytes,

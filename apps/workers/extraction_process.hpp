@@ -64,6 +64,9 @@ class extraction_process {
   // The path of drover-extract beside the running executable (/proc/self/exe), or
   // EXTRACT_HELPER when set.
   static std::string default_helper();
+  // Throws std::invalid_argument when `helper` is not an executable file: checked at
+  // start, so that a deployment without it fails there, not every document three times.
+  static void check_helper(const std::string& helper);
 
   // Extracts `bytes` of `media_type` (as documents::extract_text does) in a child.
   // Blocks; polls `stop` about ten times a second and, when it returns true, kills the

@@ -110,6 +110,11 @@ workers_config workers_config::from_env() {
   }
   c.alerts = alert_settings::from_env();
   c.extraction = extraction_limits::from_env();
+  try {
+    extraction_process::check_helper(c.extract_helper);
+  } catch (const std::invalid_argument& e) {
+    throw error(errc::invalid_argument, e.what());
+  }
   return c;
 }
 

@@ -227,6 +227,10 @@ test('a production start refuses unsafe settings; make run opts into development
     [{ ...good, WEBHOOK_SECRET: 'whsec_' + Buffer.alloc(24).toString('base64') }, /WEBHOOK_SECRET has only 1 different bytes/],
     [{ ...good, DASHBOARD_TOKEN: 'a'.repeat(32) }, /DASHBOARD_TOKEN has only 1 different characters/],
   ];
+  // One secret for two purposes: whoever holds the webhook secret could mint users' tokens.
+  const shared = 'shared-secret-0123456789abcdefghijklmnopqrstuv';
+  uniform.push([{ ...good, AUTH_JWT_SECRET: shared, WEBHOOK_SECRET: shared }, /must differ/]);
+  uniform.push([{ ...good, DASHBOARD_TOKEN: JWT_SECRET }, /must differ/]);
   for (const [env, said] of uniform) {
     const r = start(env);
     assert.notEqual(r.status, 0, JSON.stringify(env));

@@ -145,9 +145,31 @@ TEST_F(extraction_process_test, limits_come_from_the_environment) {
   EXPECT_EQ(extraction_limits::from_env().memory_mib, 512);
 }
 
-TEST_F(extraction_process_test, a_missing_helper_is_a_system_error) {
+// The document's error is read by its user: the deployment's path stays in the log.
+TEST_F(extraction_process_test, a_missing_helper_fails_without_naming_its_path) {
   extraction_process x("/nonexistent/drover-extract", {});
-  EXPECT_THROW(x.extract("text/plain", "x", nullptr, nullptr), std::system_error);
+  try {
+    x.extract("text/plain", "x", nullptr, nullptr);
+    ADD_FAILURE() << "extracted without a helper";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "the extraction helper could not be started");
+  }
+}
+
+TEST_F(extraction_process_test, the_start_check_refuses_a_helper_that_cannot_run) {
+  EXPECT_NO_THROW(extraction_process::check_helper(DROVER_EXTRACT_HELPER));
+  try {
+    extraction_process::check_helper("/nonexistent/drover-extract");
+    ADD_FAILURE() << "a missing helper passed";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("EXTRACT_HELPER"), std::string::npos) << e.what();
+  }
+  const auto plain = std::filesystem::temp_directory_path() / ("drover-not-executable-" + std::to_string(::getpid()));
+  std::ofstream(plain) << "#!/bin/sh\n";
+  std::filesystem::permissions(plain, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_THROW(extraction_process::check_helper(plain.string()), std::invalid_argument);
+  std::filesystem::remove(plain);
+  EXPECT_THROW(extraction_process::check_helper("/tmp"), std::invalid_argument);  // a directory
 }
 
 // The environment of this process's running drover-extract child, one entry a string;
