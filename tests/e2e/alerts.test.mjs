@@ -1,10 +1,10 @@
 // alerts.test.mjs - alert rules fire once and resolve once: each posted as Slack-compatible
 // JSON through the webhook-delivery queue to a local receiver, and the open incident shown
 // by GET /api/alerts meanwhile. Rules: waiting jobs, failure rate, stalled jobs, a growing
-// dead-letter queue, no worker.
+// dead-letter queue, no worker; and a stalled alert across a restart of the Workers app.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSystem, getJSON, waitFor, sleep } from './system.mjs';
+import { startSystem, startWorkers, getJSON, waitFor, sleep } from './system.mjs';
 import { startReceiver, alertEnv } from './alert_receiver.mjs';
 import { bullmq, onCleanup, newWorker, startDroverWorker, waitForState } from '../interop/support.mjs';
 
@@ -24,6 +24,7 @@ before(async () => {
     { type: 'stalled', queue: 'alert-stalling', windowSeconds: 3, name: 'Stalls' },
     { type: 'dead_letter_growing', queue: 'alert-letters', windowSeconds: 2, name: 'Letters' },
     { type: 'no_worker', queue: 'alert-lonely', name: 'Lonely' },
+    { type: 'stalled', queue: 'alert-restarted', windowSeconds: 60, name: 'Restarted' },
   ];
   sys = await startSystem({ env: { ...alertEnv(receiver, rules), DASHBOARD_TOKEN: TOKEN } });
 });
@@ -54,7 +55,7 @@ test('a waiting-jobs rule fires once, shows on /api/alerts, and resolves once', 
   assert.equal(incident.type, 'waiting');
   assert.equal(incident.queue, 'alert-backlog');
   assert.ok(incident.since > 0 && typeof shown.body.evaluatedAt === 'number');
-  assert.equal(shown.body.rules, 5, 'the evaluator holds the five rules');
+  assert.equal(shown.body.rules, 6, 'the evaluator holds the six rules');
 
   // Still firing for many evaluations: still one message.
   await backlog.add('piled-up', { i: 3 });
@@ -127,4 +128,20 @@ test('a queue without a worker fires the no-worker rule once; a worker connectin
   assert.match(about('Lonely')[1].body.text, /^\[RESOLVED\] Lonely/);
   await sleep(1000);
   assert.equal(about('Lonely').length, 2, JSON.stringify(about('Lonely')));
+});
+
+test('a firing stalled rule stays firing across a restart of the Workers app: the stalls of its window are read back', { timeout: 60000 }, async () => {
+  // A stall as a worker records it, in the queue's events stream.
+  const raw = await sys.redis.raw();
+  await raw.xadd('bull:alert-restarted:events', '*', 'event', 'stalled', 'jobId', '42');
+  await waitFor(() => about('Restarted').length >= 1, { timeout: 20000, what: 'the stalled message' });
+  assert.match(about('Restarted')[0].body.text, /^\[FIRING\] Restarted .*1 job\(s\) stalled in the last 60 s: 42/);
+  // A deploy: the Workers app stops, another takes over and adopts the incident.
+  await sys.workers.stop();
+  sys.workers = await startWorkers(sys);
+  await waitFor(() => /alerts: \d+ rule/.test(sys.workers.output), { timeout: 10000, what: 'the new evaluator' });
+  await sleep(3000);  // fifteen evaluations
+  assert.equal(about('Restarted').length, 1, JSON.stringify(about('Restarted')));
+  const open = await getAlerts();
+  assert.ok(JSON.stringify(open.body).includes('Restarted'), JSON.stringify(open.body));
 });

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include <drover/json.hpp>
 #include <drover_app/alert_state.hpp>
@@ -74,6 +75,14 @@ void alert_evaluator::start() {
       spdlog::error("alerts: evaluator stopped: {}", ex.what());
     }
   };
+  // The stalls of the longest window before this start are read back from the events
+  // stream: a Workers app that restarted (a deploy, a crash loop) would otherwise resolve
+  // a firing stalled alert as soon as it took over, its memory of the stalls empty.
+  std::chrono::milliseconds longest_window{0};
+  for (const auto& r : settings_.rules) {
+    if (r.kind == alert_kind::stalled) longest_window = std::max(longest_window, r.window);
+  }
+  const auto read_from = fmt::format("{}-0", std::max<std::int64_t>(0, app::now_ms() - longest_window.count()));
   for (std::size_t i = 0; i < settings_.rules.size(); ++i) {
     if (settings_.rules[i].kind != alert_kind::stalled) continue;
     for (const auto& where : states_[i].queues) {
@@ -83,6 +92,7 @@ void alert_evaluator::start() {
       o.prefix = qo_.prefix;
       o.redis = qo_.redis;
       o.block = std::chrono::seconds(5);
+      o.last_event_id = read_from;
       auto w = std::make_shared<stall_watch>(ex_, where, o);
       stalls_[name] = w;
       net::co_spawn(ex_, watch_stalls(w, run_), on_end);
@@ -122,7 +132,12 @@ net::awaitable<void> alert_evaluator::watch_stalls(std::shared_ptr<stall_watch> 
       continue;
     }
     for (const auto& e : events) {
-      if (e.event == "stalled") w->seen.emplace_back(steady::now(), w->where.app_id(e.job_id));
+      if (e.event != "stalled") continue;
+      // When it happened, from the entry's id (milliseconds of Redis's clock): the first
+      // read returns the stalls from before the start too.
+      const auto at_ms = std::strtoll(e.stream_id.c_str(), nullptr, 10);
+      const auto ago = std::chrono::milliseconds(std::max<std::int64_t>(0, app::now_ms() - at_ms));
+      w->seen.emplace_back(steady::now() - ago, w->where.app_id(e.job_id));
     }
   }
 }
