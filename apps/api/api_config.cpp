@@ -39,7 +39,10 @@ api_limits api_limits::from_env() {
     l.max_upload_bytes_per_client = app::env_number<std::size_t>("MAX_UPLOAD_BYTES_PER_CLIENT", v, 0);
   read("SOCKETIO_MAX_SESSIONS", l.socketio_max_sessions, 1);
   read("SOCKETIO_MAX_SESSIONS_PER_IP", l.socketio_max_sessions_per_ip, 1);
-  read("SOCKETIO_CONNECT_TIMEOUT_MS", l.socketio_connect_timeout_ms, 100);
+  if (const char* v = env("SOCKETIO_CONNECT_TIMEOUT_MS")) {
+    l.socketio_connect_timeout_ms =
+        static_cast<std::size_t>(app::env_ms("SOCKETIO_CONNECT_TIMEOUT_MS", v, 100).count());
+  }
   read("SOCKETIO_MAX_SESSIONS_PER_USER", l.socketio_max_sessions_per_user, 1);
   read("SOCKETIO_MAX_ROOMS_PER_SOCKET", l.socketio_max_rooms_per_socket, 1);
   read("SOCKETIO_MAX_ROOM_NAME_BYTES", l.socketio_max_room_name_bytes, 1);

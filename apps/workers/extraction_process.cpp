@@ -187,7 +187,8 @@ extraction_limits extraction_limits::from_env() {
   if (const char* v = app::env("EXTRACT_CPU_SECONDS"))
     l.cpu_seconds = app::env_number<long>("EXTRACT_CPU_SECONDS", v, 1);
   if (const char* v = app::env("EXTRACT_TIMEOUT_SECONDS")) {
-    l.timeout = std::chrono::seconds(app::env_number<long>("EXTRACT_TIMEOUT_SECONDS", v, 1));
+    l.timeout =
+        std::chrono::seconds(app::env_number<long>("EXTRACT_TIMEOUT_SECONDS", v, 1, app::max_setting_ms / 1000));
   }
   return l;
 }

@@ -3,6 +3,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -190,11 +191,19 @@ class openai_provider final : public ai_provider {
 
 ai_settings ai_settings::from_env() {
   ai_settings s;
-  if (const char* v = env("AI_BASE_URL")) s.base_url = v;
+  if (const char* v = env("AI_BASE_URL")) {
+    // Checked here: an app that started with a typo would fail every chat job three times.
+    auto u = boost::urls::parse_absolute_uri(v);
+    if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty()) {
+      throw error(
+          errc::invalid_argument,
+          fmt::format("AI_BASE_URL must be an http or https URL such as https://api.openai.com/v1, got '{}'", v));
+    }
+    s.base_url = v;
+  }
   if (const char* v = env("AI_API_KEY")) s.api_key = v;
   if (const char* v = env("AI_MODEL")) s.model = v;
-  if (const char* v = env("AI_TIMEOUT_MS"))
-    s.read_timeout = std::chrono::milliseconds(app::env_number<long>("AI_TIMEOUT_MS", v, 1));
+  if (const char* v = env("AI_TIMEOUT_MS")) s.read_timeout = app::env_ms("AI_TIMEOUT_MS", v, 1);
   return s;
 }
 

@@ -132,7 +132,7 @@ alert_settings alert_settings::from_env() {
   }
   if (const char* v = app::env("ALERT_WEBHOOK_URL")) s.webhook_url = v;
   if (const char* v = app::env("ALERT_INTERVAL_MS")) {
-    s.interval = std::chrono::milliseconds(app::env_number<long long>("ALERT_INTERVAL_MS", v, 100));
+    s.interval = app::env_ms("ALERT_INTERVAL_MS", v, 100);
   }
   return s;
 }

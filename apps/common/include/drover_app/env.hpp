@@ -38,9 +38,15 @@ Int env_number(const char* name, std::string_view text, Int min = std::numeric_l
 // has no authentication and must not be reachable from the network by accident.
 inline const char* default_bind(bool development) { return development ? "127.0.0.1" : "0.0.0.0"; }
 
-// A duration in milliseconds, 0 allowed (by convention: none).
-inline std::chrono::milliseconds env_ms(const char* name, std::string_view text) {
-  return std::chrono::milliseconds(env_number<long long>(name, text, 0));
+// The longest duration a setting may give: 30 days, past any sensible timeout or
+// interval and far from where a timer's deadline (now plus it, in nanoseconds) overflows.
+// An operator review set AI_TIMEOUT_MS to 2^63 - 1: the deadline wrapped into the past and
+// every model call timed out at once.
+inline constexpr long long max_setting_ms = 30LL * 24 * 3600 * 1000;
+
+// A duration in milliseconds from `min` (0 by default: by convention, none) to 30 days.
+inline std::chrono::milliseconds env_ms(const char* name, std::string_view text, long long min = 0) {
+  return std::chrono::milliseconds(env_number<long long>(name, text, min, max_setting_ms));
 }
 
 // A yes/no setting, spelled as REDIS_TLS is: yes, true, 1 or on; no, false, 0 or off.
