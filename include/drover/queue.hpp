@@ -204,7 +204,8 @@ class queue {
 
   // Sets a job's progress (any JSON; a number or an object by convention).
   boost::asio::awaitable<void> update_progress(std::string id, boost::json::value progress);
-  // Appends a log line; returns how many lines the job has.
+  // Appends a log line, keeping the job's newest keepLogs lines when it has that option
+  // (as Node's job.log()); returns how many lines the job has.
   boost::asio::awaitable<std::int64_t> add_log(std::string id, std::string line);
   // Replaces a job's data.
   boost::asio::awaitable<void> update_data(std::string id, boost::json::value data);

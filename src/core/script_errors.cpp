@@ -8,6 +8,9 @@
 namespace drover::detail {
 
 error script_code_error(std::int64_t code, std::string_view id, std::string_view cmd, std::string_view state) {
+  // A lean script of drover's stands for BullMQ's own: its errors, which land in a job's
+  // failedReason and stack trace, carry the name Node's would ("moveToFinished").
+  if (cmd.ends_with("Lean")) cmd.remove_suffix(4);
   switch (code) {
     case -1:
       return {errc::job_not_found, fmt::format("Missing key for job {}. {}", id, cmd)};

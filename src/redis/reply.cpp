@@ -38,6 +38,13 @@ std::optional<std::string> explain_refusal(std::string_view message) {
         "redis+cluster:// URL or REDIS_CLUSTER_NODES instead)",
         message);
   }
+  // A queue without a hash tag sent to one node: its script's keys span slots.
+  if (message.starts_with("CROSSSLOT")) {
+    return fmt::format(
+        "{} (the server is a node of a Redis Cluster: connect with a redis+cluster:// URL or REDIS_CLUSTER_NODES, "
+        "and give the queue a hash tag, e.g. the prefix '{{bull}}', as BullMQ requires)",
+        message);
+  }
   if (message.starts_with("OOM ")) {
     return fmt::format(
         "{} (Redis is at its maxmemory and refuses writes until memory is freed or maxmemory is raised; "

@@ -55,6 +55,13 @@ net::awaitable<sentinel_answer> ask_sentinels(net::any_io_executor ex, const red
     all_dropped_plain = all_dropped_plain && failed.starts_with("read failed");
   }
   if (all_dropped_plain) why += "; if the sentinels take TLS only, use rediss+sentinel:// (or REDIS_TLS=yes)";
+  // The sentinels' password is not the master's: the URL's password goes to the master.
+  if (why.find("NOAUTH") != std::string::npos || why.find("WRONGPASS") != std::string::npos ||
+      why.find("invalid password") != std::string::npos) {
+    why +=
+        "; the sentinels want a password of their own: ?sentinel_password=... in the URL, or "
+        "REDIS_SENTINEL_PASSWORD (and ?sentinel_username= / REDIS_SENTINEL_USERNAME for an ACL user)";
+  }
   throw std::runtime_error(fmt::format("no sentinel named the master '{}' ({})", opts.sentinel.master_name, why));
 }
 

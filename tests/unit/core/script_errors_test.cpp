@@ -60,6 +60,13 @@ TEST(script_code_error, names_job_and_command) {
   }
 }
 
+// Node's worker writes "... moveToFinished" into the job's failedReason; so must drover's
+// lean finish, which stands for it.
+TEST(script_code_error, names_a_lean_script_as_the_bullmq_script_it_stands_for) {
+  EXPECT_STREQ(script_code_error(-4, "p", "moveToFinishedLean").what(),
+               "Job p has pending dependencies. moveToFinished");
+}
+
 TEST(script_code_error, different_job_and_command) {
   const error e = script_code_error(-2, "repeat:s:1700000000000", "extendLock");
   EXPECT_TRUE(e.is(errc::lock_missing));

@@ -200,6 +200,14 @@ TEST(explain_refusal, a_moved_reply_asks_for_a_cluster_url) {
   EXPECT_FALSE(explain_refusal("ASK 13170 127.0.0.1:21502"));  // followed on any cluster connection
 }
 
+// The same mistake with a queue that has no hash tag: its keys span slots.
+TEST(explain_refusal, a_crossslot_reply_asks_for_a_cluster_url_and_a_hash_tag) {
+  auto message = explain_refusal("CROSSSLOT Keys in request don't hash to the same slot");
+  ASSERT_TRUE(message);
+  EXPECT_NE(message->find("redis+cluster://"), std::string::npos) << *message;
+  EXPECT_NE(message->find("'{bull}'"), std::string::npos) << *message;
+}
+
 // Refusals that pass are outages to wait out: a worker keeps the outcome it has, an add
 // answers 503, where a refusal for good (WRONGTYPE, NOSCRIPT...) is the caller's error.
 reply error_reply(std::string message) {
