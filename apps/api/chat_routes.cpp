@@ -147,10 +147,13 @@ constexpr std::int64_t send_dedup_ttl_ms = 24 * 3600 * 1000;
 // (a command timeout after the write: the fault review's 93 of 93), so the message tells
 // how to retry without a second answer.
 http_error add_not_confirmed(const drover::error& e, bool keyed) {
+  // A full Redis refuses the script's first write, so nothing of the job was stored.
+  const bool full = std::string_view(e.what()).find("maxmemory") != std::string_view::npos;
   std::string what =
       e.is(errc::not_replicated)
           ? "Queue not replicated: Redis's replicas did not confirm the job in time, and it may still run"
-          : "Queue unavailable: Redis did not confirm the job, and it may still run";
+      : full ? "Queue unavailable: Redis is out of memory (maxmemory) and refused the job"
+             : "Queue unavailable: Redis did not confirm the job, and it may still run";
   if (keyed) {
     what += "; retry with the same Idempotency-Key header, which answers the message once";
   } else {

@@ -109,4 +109,21 @@ test('sends with an Idempotency-Key are answered once however often they are ret
     assert.equal(ms[1].jobId, retry.body.jobId);
     assert.equal(asked(sys, body.message), 1);
   });
+
+  await t.test('a full Redis refuses the send with a 503 that says so; a retry once it has room is answered once', async () => {
+    const body = { conversationId: 'c-full', userId: 'u1', message: 'sent while Redis was full' };
+    const raw = await sys.redis.raw();
+    await raw.config('SET', 'maxmemory', '1');
+    let first;
+    try {
+      first = await send(sys.base, body, 'key-full');
+    } finally {
+      await raw.config('SET', 'maxmemory', '0');
+    }
+    assert.equal(first.status, 503, JSON.stringify(first.body));
+    assert.match(first.body.error, /Redis is out of memory \(maxmemory\) and refused the job; retry with the same Idempotency-Key/);
+    const retry = await send(sys.base, body, 'key-full');
+    assert.equal(retry.status, 200, JSON.stringify(retry.body));
+    assert.equal((await waitForJob(sys.base, retry.body.jobId)).status, 'completed');
+  });
 });
