@@ -59,11 +59,17 @@ flow_producer_options producer_opts(const common_options& c) {
   return flow_producer_options{q.prefix, q.redis};
 }
 
-// Fills queueName where the tree leaves it out.
+// Fills queueName where the tree leaves it out, or says where to give it.
 void default_queue(json::value& node, const std::string& queue) {
   if (!node.is_object()) return;
   auto& o = node.get_object();
-  if (!o.contains("queueName") && !queue.empty()) o["queueName"] = queue;
+  if (!o.contains("queueName")) {
+    if (queue.empty()) {
+      throw error(errc::invalid_argument,
+                  "a job of the flow has no queueName: give it in the tree or name the queue with --queue");
+    }
+    o["queueName"] = queue;
+  }
   if (auto* children = o.if_contains("children"); children && children->is_array()) {
     for (auto& c : children->get_array()) default_queue(c, queue);
   }

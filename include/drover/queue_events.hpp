@@ -54,7 +54,8 @@ class queue_events {
   // Waits for the next events (up to `block`); returns an empty list on timeout.
   // Throws drover::error when Redis is unreachable; call again to resume.
   boost::asio::awaitable<std::vector<queue_event>> next();
-  // Interrupts a waiting next() and closes the connection.
+  // Interrupts a waiting next(), which throws drover::error with errc::closed (check with
+  // e.is(errc::closed): not a Redis failure), and closes the connection.
   void close();
   const std::string& last_event_id() const;
 
