@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "drover/error.hpp"
 #include "redis/reply.hpp"
 
 namespace drover::redis {
