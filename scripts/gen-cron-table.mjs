@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // gen-cron-table.mjs - writes the table of cron expressions and their next run times that
-// tests/unit/core/cron_expression_test.cpp checks drover's cron parser against.
+// tests/unit/core/cron_schedule_test.cpp checks drover's cron parser against.
 //
 // The expected times come from the npm package cron-parser, the parser Node's bullmq@6.7.0
 // schedules with (a dependency of bullmq in node_modules). Regenerate after changing the
@@ -9,7 +9,7 @@
 //   node scripts/gen-cron-table.mjs node_modules tests/unit/core/data/cron_table.json
 //
 // Each row: {pattern, tz, from (ms since the epoch), next: [the next 6 run times in ms, each
-// computed from the one before]}, or
+// computed from the one before; null where cron-parser throws, which ends the row]}, or
 // {pattern, error: "<cron-parser's message>"} for an expression cron-parser refuses.
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
@@ -62,21 +62,63 @@ const starts = [
   '2026-10-03T15:10:00.000Z',
 ];
 
-const rows = [];
+// DST changes unlike the ones above: at midnight (America/Santiago and America/Havana skip
+// 00:00-01:00 in spring; Santiago repeats 23:00-24:00, Havana 00:00-01:00 in autumn) and
+// by 30 minutes (Australia/Lord_Howe: 02:00 -> 02:30 and 02:00 -> 01:30). cron-parser's
+// answers there depend on how its search reaches the change, so the patterns reach it by
+// day, hour and minute steps.
+const dstPatterns = [
+  '0 0 * * *', '0 0 5-20/3 * *', '0 0 ? * SUN', '0 0,23 * * *', '0 0,12 * * *', '0 0 L * *', '0 0 0 * * *',
+  '30 23 * * *', '10 0 * * *', '*/30 0-2 * * *', '30 2 * * *', '0 2 * * *', '15 2 * * *', '45 1 * * *',
+  '0,30 * * * *', '0 1 * * *', '30 0-3 * * *', '19 20 * * *',
+];
+const dstStarts = {
+  // spring 2027-09-05 04:00Z, autumn 2027-04-04 03:00Z
+  'America/Santiago': [
+    '2027-09-04T05:00:00.000Z', '2027-09-04T15:30:00.000Z', '2027-09-05T02:59:59.000Z', '2027-09-05T04:10:00.000Z',
+    '2027-04-03T04:00:00.000Z', '2027-04-04T02:10:00.000Z', '2027-04-04T03:10:00.000Z', '2027-04-04T03:59:00.250Z',
+  ],
+  // spring 2027-03-14 05:00Z, autumn 2027-11-07 05:00Z
+  'America/Havana': [
+    '2027-03-13T06:00:00.000Z', '2027-03-13T17:30:00.000Z', '2027-03-14T04:59:59.000Z', '2027-03-14T05:10:00.000Z',
+    '2027-11-06T06:00:00.000Z', '2027-11-07T04:10:00.000Z', '2027-11-07T05:10:00.000Z', '2027-11-07T05:59:00.250Z',
+  ],
+  // spring 2027-10-02 15:30Z, autumn 2027-04-03 15:00Z
+  'Australia/Lord_Howe': [
+    '2027-10-02T05:00:00.000Z', '2027-10-02T14:10:00.000Z', '2027-10-02T15:10:00.000Z', '2027-10-02T15:40:00.000Z',
+    '2027-04-02T05:00:00.000Z', '2027-04-03T14:20:00.000Z', '2027-04-03T14:50:00.000Z', '2027-04-03T15:10:00.000Z',
+  ],
+};
+
+const cases = [];
 for (const pattern of patterns) {
   for (const tz of zones) {
-    for (const from of starts) {
-      // A fresh parse from each previous run time, as bullmq's repeat strategy does for every
-      // iteration (one iterator's later next() calls keep DST state that bullmq never sees).
-      const next = [];
-      let current = Date.parse(from);
-      for (let i = 0; i < 6; i++) {
-        current = CronExpressionParser.parse(pattern, { tz, currentDate: new Date(current) }).next().getTime();
-        next.push(current);
-      }
-      rows.push({ pattern, tz, from: Date.parse(from), next });
-    }
+    for (const from of starts) cases.push({ pattern, tz, from });
   }
+}
+for (const pattern of dstPatterns) {
+  for (const [tz, zoneStarts] of Object.entries(dstStarts)) {
+    for (const from of zoneStarts) cases.push({ pattern, tz, from });
+  }
+}
+
+const rows = [];
+for (const { pattern, tz, from } of cases) {
+  // A fresh parse from each previous run time, as bullmq's repeat strategy does for every
+  // iteration (one iterator's later next() calls keep DST state that bullmq never sees).
+  const next = [];
+  let current = Date.parse(from);
+  for (let i = 0; i < 6; i++) {
+    try {
+      current = CronExpressionParser.parse(pattern, { tz, currentDate: new Date(current) }).next().getTime();
+    } catch {
+      // Its search gave up (loop limit): bullmq gets no next run.
+      next.push(null);
+      break;
+    }
+    next.push(current);
+  }
+  rows.push({ pattern, tz, from: Date.parse(from), next });
 }
 for (const pattern of invalid) {
   try {

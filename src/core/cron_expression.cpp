@@ -279,6 +279,27 @@ bool cron_expression::day_matches(const date::year_month_day& ymd) const {
   return true;
 }
 
+bool cron_expression::allows(time_field field, int value) const {
+  const auto v = static_cast<std::size_t>(value);
+  switch (field) {
+    case time_field::second:
+      return seconds_.test(v);
+    case time_field::minute:
+      return minutes_.test(v);
+    case time_field::hour:
+      return hours_.test(v);
+  }
+  return false;
+}
+
+std::optional<int> cron_expression::next_above(time_field field, int value) const {
+  const int end = field == time_field::hour ? 24 : 60;
+  for (int v = value + 1; v < end; ++v) {
+    if (allows(field, v)) return v;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::chrono::seconds> cron_expression::first_time_from(seconds tod) const {
   const auto from_h = static_cast<int>(tod.count() / 3600);
   const auto from_m = static_cast<int>(tod.count() / 60 % 60);

@@ -38,6 +38,14 @@ class cron_expression {
   bool every_hour() const { return hours_.all(); }
 
   bool day_matches(const date::year_month_day& ymd) const;
+  bool month_matches(unsigned month) const { return months_.test(month); }
+
+  // The time fields one at a time, for cron_schedule's search, which steps through them as
+  // cron-parser's does so that its daylight-saving quirks come out the same.
+  enum class time_field { second, minute, hour };
+  bool allows(time_field field, int value) const;
+  // The smallest allowed value above `value` (-1 for the smallest of all), if any.
+  std::optional<int> next_above(time_field field, int value) const;
 
  private:
   std::optional<std::chrono::seconds> first_time_from(std::chrono::seconds time_of_day) const;

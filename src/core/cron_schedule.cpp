@@ -1,9 +1,8 @@
-// cron_schedule.cpp - maps a cron expression's wall-clock times to instants in a time zone.
+// cron_schedule.cpp - the next instant a cron expression runs in a time zone.
 //
-// The search walks the zone's periods of constant UTC offset (date::sys_info). Within one
-// period wall-clock time and instants map one to one; at the period's start a DST change
-// either skips wall times (a gap) or repeats them (an overlap), and the rules stated in
-// the header decide which of those run.
+// At DST changes cron-parser's answers follow from the order of its search steps rather
+// than from a rule about wall-clock times, so the search here takes the same steps (see
+// search_position) and resolves wall-clock times to instants as luxon does.
 #include "core/cron_schedule.hpp"
 
 #include <date/tz.h>
@@ -20,8 +19,157 @@ using namespace std::chrono;
 namespace {
 
 constexpr auto search_horizon = date::days(3653);
+// cron-parser gives up (throws) after this many steps; every run it finds takes fewer.
+constexpr int step_limit = 10000;
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+using field = cron_expression::time_field;
+enum class unit { second, minute, hour, day, month };
+
+// cron-parser's search position: an instant shown in the offset it was reached with, and
+// the marks its steps leave at DST changes. cron-parser's DST behaviour is not a rule about
+// wall-clock times but a by-product of how it steps (a day step lands at the day's first
+// existing second and forgets a skipped midnight; an hour step over a gap of a whole hour
+// or more lets the landing hour stand in for the skipped ones; a 30-minute gap does
+// neither), so matching it means taking the same steps and resolving each wall-clock
+// time the way luxon does.
+class search_position {
+ public:
+  search_position(const cron_expression& expr, const date::time_zone* zone, date::sys_seconds at)
+      : expr_(expr), zone_(zone), at_(at), offset_(offset_at(at)) {}
+
+  date::sys_seconds instant() const { return at_; }
+  date::local_seconds wall() const { return date::local_seconds((at_ + offset_).time_since_epoch()); }
+  date::local_days day() const { return date::floor<date::days>(wall()); }
+  date::year_month_day date() const { return date::year_month_day(day()); }
+  int hour() const { return static_cast<int>(date::floor<hours>(wall() - day()).count()); }
+  int minute() const { return static_cast<int>(date::floor<minutes>(wall() - date::floor<hours>(wall())).count()); }
+  int second() const { return static_cast<int>((wall() - date::floor<minutes>(wall())).count()); }
+
+  // A step forward by one unit; below a day it also notes the DST change it crossed.
+  void step(unit u) {
+    if (u == unit::month) {
+      const auto ymd = date();
+      const auto next = date::year_month(ymd.year(), ymd.month()) + date::months(1);
+      const auto last = date::year_month_day_last(next.year(), date::month_day_last(next.month())).day();
+      set_wall(date::local_days(next / std::min(ymd.day(), last)) + (wall() - day()));
+      set_wall(date::local_days(date().year() / date().month() / 1));
+      return;
+    }
+    if (u == unit::day) {
+      set_wall(wall() + date::days(1));
+      set_wall(day());
+      return;
+    }
+    const int hour_before = hour();
+    const auto offset_before = offset_;
+    // Sub-day steps add elapsed time, then truncate on the wall clock.
+    at_ += u == unit::second ? seconds(1) : u == unit::minute ? seconds(60) : seconds(3600);
+    offset_ = offset_at(at_);
+    if (u == unit::minute) set_wall(date::floor<minutes>(wall()));
+    if (u == unit::hour) set_wall(date::floor<hours>(wall()));
+    const int advance = (hour() - hour_before + 24) % 24;
+    // Only patterns that leave out some hours are affected by these marks.
+    if (offset_ > offset_before && advance >= 2) {
+      if (!expr_.every_hour()) {
+        gap_first_hour_ = (hour_before + 1) % 24;
+        gap_landing_hour_ = hour();
+      }
+    } else if (advance == 0 && minute() == 0 && second() == 0) {
+      if (!expr_.every_hour()) repeated_hour_ = hour();
+    }
+  }
+
+  void set_hour(int h) { set_wall(day() + hours(h) + (wall() - date::floor<hours>(wall()))); }
+  void set_minute(int m) { set_wall(date::floor<hours>(wall()) + minutes(m) + seconds(second())); }
+  void set_second(int s) { set_wall(date::floor<minutes>(wall()) + seconds(s)); }
+
+  // The landing hour of a gap the search stepped over stands in for the skipped hours.
+  bool stands_in_for_skipped_hour() const {
+    if (!gap_first_hour_ || gap_landing_hour_ != hour()) return false;
+    for (int h = *gap_first_hour_; h != hour(); h = (h + 1) % 24) {
+      if (expr_.allows(field::hour, h)) return true;
+    }
+    return false;
+  }
+  void forget_gap() { gap_first_hour_.reset(), gap_landing_hour_.reset(); }
+  // The second pass of a repeated hour that was reached by stepping, consumed on asking.
+  bool in_repeated_hour() {
+    if (repeated_hour_ != hour()) return false;
+    repeated_hour_.reset();
+    return true;
+  }
+
+  // Whether the UTC offset at the day's start differs from the one at its end (cron-parser
+  // steps hour by hour on such days); remembered per day as cron-parser does, because an
+  // ambiguous midnight can answer differently depending on the offset it is asked from.
+  bool on_transition_day() {
+    if (checked_day_ != day()) {
+      checked_day_ = day();
+      // The day's end is, as luxon takes it, a second before the next day's start.
+      const auto [next_at, next_offset] = resolve(wall() + date::days(1), offset_);
+      const auto next_wall = date::local_seconds((next_at + next_offset).time_since_epoch());
+      const auto next_start = resolve(date::floor<date::days>(next_wall), next_offset).first;
+      transition_day_ = resolve(day(), offset_).second != offset_at(next_start - seconds(1));
+    }
+    return transition_day_;
+  }
+
+ private:
+  seconds offset_at(date::sys_seconds t) const { return zone_->get_info(t).offset; }
+
+  // A wall-clock time as an instant, as luxon resolves it from a guessed offset: the guess
+  // wins when valid (so an ambiguous time keeps the current side), and a time in a gap
+  // moves forward by the gap's length.
+  std::pair<date::sys_seconds, seconds> resolve(date::local_seconds w, seconds guess) const {
+    const auto as_utc = [&](seconds offset) { return date::sys_seconds(w.time_since_epoch() - offset); };
+    auto t = as_utc(guess);
+    const auto o2 = offset_at(t);
+    if (o2 == guess) return {t, guess};
+    t -= o2 - guess;
+    const auto o3 = offset_at(t);
+    if (o2 == o3) return {t, o2};
+    return {as_utc(std::min(o2, o3)), std::max(o2, o3)};
+  }
+  void set_wall(date::local_seconds w) { std::tie(at_, offset_) = resolve(w, offset_); }
+
+  const cron_expression& expr_;
+  const date::time_zone* zone_;
+  date::sys_seconds at_;
+  seconds offset_;
+  std::optional<int> gap_first_hour_, gap_landing_hour_, repeated_hour_;
+  std::optional<date::local_days> checked_day_;
+  bool transition_day_ = false;
+};
+
+// cron-parser's hour check: true when the hour may run; otherwise it has moved on.
+bool hour_may_run(const cron_expression& expr, search_position& p) {
+  if (p.stands_in_for_skipped_hour()) return true;
+  if (p.in_repeated_hour()) {
+    p.step(unit::hour);
+    return false;
+  }
+  if (expr.allows(field::hour, p.hour())) return true;
+  p.forget_gap();
+  const auto next = expr.next_above(field::hour, p.hour());
+  if (!next) {
+    p.step(unit::day);
+    return false;
+  }
+  if (p.on_transition_day()) {
+    // Stepping notes the DST change; a step over a gap may pass the hour wanted.
+    for (int steps = *next - p.hour(); steps > 0; --steps) {
+      p.step(unit::hour);
+      if (p.hour() >= *next) break;
+    }
+  } else {
+    p.set_hour(*next);
+  }
+  p.set_minute(*expr.next_above(field::minute, -1));
+  p.set_second(*expr.next_above(field::second, -1));
+  return false;
+}
 
 }  // namespace
 
@@ -44,46 +192,41 @@ const date::time_zone* find_time_zone(std::string_view name) {
 
 std::optional<std::int64_t> next_cron_run(const cron_expression& expr, const date::time_zone* zone,
                                           std::int64_t after_ms) {
-  const date::sys_seconds start{seconds(floor_div(after_ms, 1000))};
-  // A run is strictly later than `after_ms` and on a whole second.
-  const date::sys_seconds first = start + seconds(1);
-  const auto horizon = first + search_horizon;
-  const auto after = date::sys_time<milliseconds>(milliseconds(after_ms));
+  search_position p(expr, zone, date::sys_seconds(seconds(floor_div(after_ms, 1000))));
+  const auto ms_of = [](date::sys_seconds t) { return duration_cast<milliseconds>(t.time_since_epoch()).count(); };
+  // A run is on a whole second, strictly later than `after_ms`.
+  if (ms_of(p.instant()) != after_ms) p.step(unit::second);
+  const auto horizon = p.instant() + search_horizon;
 
-  for (date::sys_seconds at = first; at < horizon;) {
-    const auto info = zone->get_info(at);
-    const auto period_end = std::min<date::sys_seconds>(info.end, horizon);
-    const auto to_wall = [&](date::sys_seconds t, seconds offset) {
-      return date::local_seconds((t + offset).time_since_epoch());
-    };
-    auto wall_from = to_wall(at, info.offset);
-    const auto wall_end = to_wall(period_end, info.offset);
-
-    std::optional<date::sys_seconds> best;
-    // The DST change that began this period, if we counted from before it.
-    if (after < info.begin) {
-      const auto before = zone->get_info(info.begin - seconds(1));
-      const auto shift = info.offset - before.offset;
-      if (shift < seconds(0) && !expr.every_hour()) {
-        // Clocks went back: the repeated wall times ran in the first pass already.
-        wall_from = std::max(wall_from, to_wall(info.begin, before.offset));
-      } else if (shift > seconds(0) && !expr.every_hour()) {
-        // Clocks went forward: the first skipped time runs as much later as was skipped.
-        const auto gap_begin = to_wall(info.begin, before.offset);
-        if (auto w = expr.next_wall(gap_begin, to_wall(info.begin, info.offset))) {
-          best = info.begin + (*w - gap_begin);
-        }
+  for (int steps = 1; steps < step_limit && p.instant() < horizon; ++steps) {
+    if (!expr.month_matches(static_cast<unsigned>(p.date().month()))) {
+      p.step(unit::month);
+    } else if (!expr.day_matches(p.date())) {
+      p.step(unit::day);
+    } else if (!hour_may_run(expr, p)) {
+      continue;
+    } else if (!expr.allows(field::minute, p.minute())) {
+      if (auto m = expr.next_above(field::minute, p.minute())) {
+        p.set_minute(*m);
+      } else {
+        p.step(unit::hour);
+        p.set_minute(*expr.next_above(field::minute, -1));
       }
-    }
-    if (wall_from < wall_end) {
-      if (auto w = expr.next_wall(wall_from, wall_end)) {
-        auto t = date::sys_seconds(w->time_since_epoch()) - info.offset;
-        if (!best || t < *best) best = t;
+      p.set_second(*expr.next_above(field::second, -1));
+    } else if (!expr.allows(field::second, p.second())) {
+      if (auto s = expr.next_above(field::second, p.second())) {
+        p.set_second(*s);
+      } else {
+        p.step(unit::minute);
+        p.set_second(*expr.next_above(field::second, -1));
       }
+    } else if (ms_of(p.instant()) == after_ms) {
+      p.step(unit::second);
+    } else {
+      return ms_of(p.instant());
     }
-    if (best) return duration_cast<milliseconds>(best->time_since_epoch()).count();
-    at = period_end;
   }
+  // Nothing within ten years, or cron-parser's step limit reached (where it throws).
   return std::nullopt;
 }
 

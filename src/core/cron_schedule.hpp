@@ -21,14 +21,15 @@ namespace drover::detail {
 const date::time_zone* find_time_zone(std::string_view name);
 
 // The first run strictly after `after_ms` (ms since the epoch; runs fall on whole seconds),
-// or std::nullopt when there is none in the next ten years.
+// or std::nullopt when there is none in the next ten years or when cron-parser's search
+// gives up (it throws after 10,000 steps, which it does on Australia/Lord_Howe's autumn
+// change day for patterns that leave out hours).
 //
 // Daylight-saving changes, as cron-parser handles them when parsed afresh from `after_ms`
-// (bullmq parses afresh for every iteration):
-//  - clocks go forward: a time in the skipped hour runs that long later (02:30 -> 03:30), once;
-//  - clocks go back: the repeated hour runs in its first pass only, unless the hour field
-//    allows every hour, when both passes run; counting from inside the second pass, the rest
-//    of the second pass runs.
+// (bullmq parses afresh for every iteration); docs/schedules.md lists what comes out:
+// a time in a skipped hour runs in the hour after the gap, at the pattern's first minute, but
+// a skipped midnight reached by a day step is lost for that day and a 30-minute gap moves
+// nothing; a repeated hour runs in its first pass only unless every hour is allowed.
 std::optional<std::int64_t> next_cron_run(const cron_expression& expr, const date::time_zone* zone,
                                           std::int64_t after_ms);
 
