@@ -343,8 +343,11 @@ net::awaitable<int> set_progress(const queue_flags& f, queue& q) {
 
 net::awaitable<int> add_log_line(const queue_flags& f, queue& q) {
   need_id(f, "log");
-  // The number of log lines, as Node's job.log() returns it.
-  auto lines = co_await q.add_log(f.id, f.line);
+  // As Node's job.log(): the job's keepLogs bounds its log. The number of log lines, as
+  // job.log() returns it.
+  std::optional<std::int64_t> keep;
+  if (auto j = co_await q.get_job(f.id)) keep = j->opts.keep_logs;
+  auto lines = co_await q.add_log(f.id, f.line, keep);
   std::cout << lines << std::endl;
   co_return 0;
 }

@@ -194,7 +194,8 @@ ai_settings ai_settings::from_env() {
   if (const char* v = env("AI_BASE_URL")) {
     // Checked here: an app that started with a typo would fail every chat job three times.
     auto u = boost::urls::parse_absolute_uri(v);
-    if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty()) {
+    if (!u || (u->scheme_id() != boost::urls::scheme::http && u->scheme_id() != boost::urls::scheme::https) ||
+        u->host().empty()) {
       throw error(
           errc::invalid_argument,
           fmt::format("AI_BASE_URL must be an http or https URL such as https://api.openai.com/v1, got '{}'", v));

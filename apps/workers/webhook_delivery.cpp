@@ -67,7 +67,7 @@ processor webhook_delivery_processor(std::string secret, const address_policy& d
     // A user's URL (delivery_policy.hpp gives those a priority): within its share of the
     // slots, or put off for a moment, the slot left to the API's own deliveries.
     std::optional<in_flight_slot> user_slot;
-    if (j.priority == user_webhook_priority) {
+    if (user_given_delivery(j)) {
       user_slot.emplace(*users_in_flight);
       if (user_slot->count > user_slots) throw move_to_delayed(app::now_ms() + user_delivery_pause_ms);
     }

@@ -204,9 +204,11 @@ class queue {
 
   // Sets a job's progress (any JSON; a number or an object by convention).
   boost::asio::awaitable<void> update_progress(std::string id, boost::json::value progress);
-  // Appends a log line, keeping the job's newest keepLogs lines when it has that option
-  // (as Node's job.log()); returns how many lines the job has.
-  boost::asio::awaitable<std::int64_t> add_log(std::string id, std::string line);
+  // Appends a log line, keeping only the newest `keep_logs` lines when given (Node's
+  // Queue.addJobLog; job.log() passes the job's keepLogs option, job_options::keep_logs);
+  // returns how many lines the job has.
+  boost::asio::awaitable<std::int64_t> add_log(std::string id, std::string line,
+                                               std::optional<std::int64_t> keep_logs = std::nullopt);
   // Replaces a job's data.
   boost::asio::awaitable<void> update_data(std::string id, boost::json::value data);
 

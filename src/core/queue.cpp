@@ -150,19 +150,8 @@ net::awaitable<void> queue::update_progress(std::string id, json::value progress
   co_await scripts::run(*impl_->conn, std::move(call));
 }
 
-net::awaitable<std::int64_t> queue::add_log(std::string id, std::string line) {
-  // The job's keepLogs bounds its log, as Node's job.log() trims it: read from the job,
-  // which Node's Job object holds in memory.
-  redis::command read_opts{"HGET", impl_->keys.job(id), "opts"};
-  auto stored = co_await impl_->conn->exec(std::move(read_opts));
-  redis::expect_no_error(stored, "reading the options of job " + id);
-  std::optional<std::int64_t> keep;
-  if (stored.is_string()) {
-    boost::system::error_code ec;
-    auto opts = drover::parse_json(stored.str, ec);
-    if (!ec && opts.is_object()) keep = job_options::from_stored(opts.get_object()).keep_logs;
-  }
-  auto call = scripts::add_log::of(impl_->keys, std::move(id), std::move(line), keep);
+net::awaitable<std::int64_t> queue::add_log(std::string id, std::string line, std::optional<std::int64_t> keep_logs) {
+  auto call = scripts::add_log::of(impl_->keys, std::move(id), std::move(line), keep_logs);
   co_return co_await scripts::run(*impl_->conn, std::move(call));
 }
 

@@ -27,10 +27,10 @@ namespace drover::detail {
 void require(replication_options& wanted, const replication_options& job);
 
 // WAIT <min_replicas> <timeout ms>. Throws error(invalid_argument) when the timeout is
-// not below `command_timeout` (redis_options): the apps' callers wait no longer than that
-// for an add, and on a connection shared with other calls (queue::add_bulk gives each
-// replicated add a lane of its own: replication_lanes.hpp), calls queued behind a
-// blocking WAIT count their own command timeout from when they were sent.
+// not below `command_timeout` (redis_options): a WAIT as long as any call may take is a
+// configuration mistake, and on a connection shared with other calls (queue::add_bulk
+// gives each replicated add a lane of its own: replication_lanes.hpp), calls queued
+// behind a blocking WAIT count their own command timeout from when they were sent.
 redis::command wait_command(const replication_options& wanted, std::chrono::milliseconds command_timeout);
 
 // Throws error(not_replicated) when a WAIT reply counts fewer replicas than wanted, naming

@@ -1,6 +1,8 @@
 // replication_lanes.cpp - see replication_lanes.hpp.
 #include "core/replication_lanes.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "core/queue_connection.hpp"
@@ -17,7 +19,7 @@ struct replication_lanes::state {
   redis_options opts;
   queue_keys keys;
   std::vector<std::shared_ptr<redis::connection>> free;
-  std::size_t opened = 0;
+  std::vector<std::weak_ptr<redis::connection>> opened;  // free or lent out
   bool closed = false;
   event freed;
 };
@@ -37,6 +39,7 @@ replication_lanes::replication_lanes(net::any_io_executor ex, redis_options opts
 
 net::awaitable<replication_lanes::lease> replication_lanes::take() {
   auto s = state_;
+  const auto give_up = event::clock::now() + s->opts.command_timeout;
   for (;;) {
     if (s->closed) throw error(errc::closed, "queue closed");
     if (!s->free.empty()) {
@@ -44,17 +47,24 @@ net::awaitable<replication_lanes::lease> replication_lanes::take() {
       s->free.pop_back();
       co_return lease(s, std::move(conn));
     }
-    if (s->opened < max_lanes) {
-      ++s->opened;
-      co_return lease(s, queue_connection(s->ex, s->opts, s->keys));
+    if (s->opened.size() < max_lanes) {
+      auto conn = queue_connection(s->ex, s->opts, s->keys);
+      s->opened.push_back(conn);
+      co_return lease(s, std::move(conn));
     }
-    co_await s->freed.wait_until(event::clock::time_point::max());
+    if (event::clock::now() >= give_up) {
+      throw error(errc::redis_timeout, fmt::format("no replicated add of queue {} ended within {} ms to make room",
+                                                   s->keys.queue(), s->opts.command_timeout.count()));
+    }
+    co_await s->freed.wait_until(give_up);
   }
 }
 
 void replication_lanes::close() {
   state_->closed = true;
-  for (auto& c : state_->free) c->close();
+  for (auto& weak : state_->opened) {
+    if (auto c = weak.lock()) c->close();
+  }
   state_->free.clear();
   state_->freed.notify_all();
 }

@@ -8,7 +8,8 @@
 // stopped, a few concurrent sends made every call on the connection time out. So a
 // replicated add takes a lane, a connection it has to itself until its WAIT answers,
 // and concurrent adds WAIT side by side on lanes of their own. Lanes are opened when
-// first needed, up to max_lanes; beyond that an add waits for one to come free.
+// first needed, up to max_lanes; beyond that an add waits for one to come free, for at
+// most the connection's command timeout.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -52,9 +53,11 @@ class replication_lanes {
   replication_lanes(boost::asio::any_io_executor ex, redis_options opts, queue_keys keys);
 
   // A free lane, opened if fewer than max_lanes exist, else the first to come free.
-  // Throws error(closed) once close() was called.
+  // Throws error(closed) once close() was called, and error(redis_timeout) when none came
+  // free within the command timeout.
   boost::asio::awaitable<lease> take();
-  // Closes every lane (a lease still out closes its own as it ends).
+  // Closes every lane, those lent out too: their adds fail with error(closed) at once,
+  // as on the queue's own connection.
   void close();
 
  private:

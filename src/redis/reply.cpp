@@ -38,11 +38,11 @@ std::optional<std::string> explain_refusal(std::string_view message) {
         "redis+cluster:// URL or REDIS_CLUSTER_NODES instead)",
         message);
   }
-  // A queue without a hash tag sent to one node: its script's keys span slots.
+  // Most often a queue without a hash tag, or a plain URL to one node of a cluster.
   if (message.starts_with("CROSSSLOT")) {
     return fmt::format(
-        "{} (the server is a node of a Redis Cluster: connect with a redis+cluster:// URL or REDIS_CLUSTER_NODES, "
-        "and give the queue a hash tag, e.g. the prefix '{{bull}}', as BullMQ requires)",
+        "{} (on a Redis Cluster a queue's keys must share one slot: give the queue a hash tag, e.g. the prefix "
+        "'{{bull}}', as BullMQ requires, and connect with a redis+cluster:// URL or REDIS_CLUSTER_NODES)",
         message);
   }
   if (message.starts_with("OOM ")) {

@@ -138,9 +138,12 @@ test('a firing stalled rule stays firing across a restart of the Workers app: th
   assert.match(about('Restarted')[0].body.text, /^\[FIRING\] Restarted .*1 job\(s\) stalled in the last 60 s: 42/);
   // A deploy: the Workers app stops, another takes over and adopts the incident.
   await sys.workers.stop();
+  const restarted = Date.now();
   sys.workers = await startWorkers(sys);
-  await waitFor(() => /alerts: \d+ rule/.test(sys.workers.output), { timeout: 10000, what: 'the new evaluator' });
-  await sleep(3000);  // fifteen evaluations
+  // The new process leads once the old one's lock lapses; then it evaluates every 200 ms.
+  await waitFor(async () => (await getAlerts()).body?.evaluatedAt > restarted + 500,
+    { timeout: 20000, what: 'an evaluation by the new process' });
+  await sleep(3000);  // fifteen evaluations, and room for a resolution's delivery
   assert.equal(about('Restarted').length, 1, JSON.stringify(about('Restarted')));
   const open = await getAlerts();
   assert.ok(JSON.stringify(open.body).includes('Restarted'), JSON.stringify(open.body));

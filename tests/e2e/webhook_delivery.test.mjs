@@ -64,6 +64,16 @@ async function deliveryDedupId(jobId) {
   return `job-completed-${jobId}-${job.timestamp}`;
 }
 
+// The id of the delivery a chat job queued for its answer, once it has queued it.
+async function deliveryOf(jobId) {
+  let deliveryId;
+  await waitFor(async () => {
+    deliveryId = await deliveries.getDeduplicationJobId(await deliveryDedupId(jobId));
+    return Boolean(deliveryId);
+  }, { what: `the delivery of job ${jobId}` });
+  return deliveryId;
+}
+
 before(async () => {
   receiver = await startReceiver('e2e-secret');
   tlsPort = await startSelfSignedServer();
@@ -221,11 +231,7 @@ test('a send\'s own webhookUrl keeps five attempts, behind the API\'s own delive
   const sent = await postJSON(sys.base, '/api/chat/send',
     { conversationId: 'own-hook', userId: 'u1', message: 'Hi', webhookUrl: receiver.url('/user-hook') });
   assert.equal(sent.status, 200, JSON.stringify(sent.body));
-  let deliveryId;
-  await waitFor(async () => {
-    deliveryId = await deliveries.getDeduplicationJobId(await deliveryDedupId(sent.body.jobId));
-    return Boolean(deliveryId);
-  }, { what: `the delivery of job ${sent.body.jobId}` });
+  const deliveryId = await deliveryOf(sent.body.jobId);
   const delivery = await deliveries.getJob(deliveryId);
   assert.equal(delivery.opts.attempts, 5);
   assert.deepEqual(delivery.opts.backoff, { type: 'exponential', delay: 1000 });
@@ -236,11 +242,7 @@ test('a URL a user gave on the API\'s own address, other than its receiver, is r
   const sent = await postJSON(sys.base, '/api/chat/send',
     { conversationId: 'hook-to-api', userId: 'u1', message: 'Hi', webhookUrl: `${sys.base}/api/admin/queues` });
   assert.equal(sent.status, 200, JSON.stringify(sent.body));
-  let deliveryId;
-  await waitFor(async () => {
-    deliveryId = await deliveries.getDeduplicationJobId(await deliveryDedupId(sent.body.jobId));
-    return Boolean(deliveryId);
-  }, { what: `the delivery of job ${sent.body.jobId}` });
+  const deliveryId = await deliveryOf(sent.body.jobId);
   const d = await finished(deliveryId);
   assert.equal(d.state, 'failed');
   assert.equal(d.attemptsMade, 1, 'not retried');

@@ -90,4 +90,9 @@ test('drover queue progress/log on a Node-added job -> Node reads them (and the 
 
   await waitFor(() => seen.length >= 2, { timeout: 5000, what: 'two progress events' });
   assert.deepEqual(seen.map((e) => e.data), [42, { stage: 'two', pct: 66 }]);
+
+  // A job with keepLogs keeps its newest lines, as Node's job.log() keeps them.
+  const kept = await queue.add('kept', {}, { keepLogs: 2 });
+  for (const line of ['one', 'two', 'three']) await droverQueue(redis, name, 'log', '--id', kept.id, '--line', line);
+  assert.deepEqual(await queue.getJobLogs(kept.id), { logs: ['two', 'three'], count: 2 });
 });

@@ -69,10 +69,14 @@ void server_state::on_socketio_packet(const std::shared_ptr<session>& s, std::st
       // A second CONNECT while connected is ignored, as the reference does.
       if (!s->client) connect_client(s, p->data);
       return;
-    case sio::packet_type::disconnect:
+    case sio::packet_type::disconnect: {
+      // Only a client that had joined gets the connect timeout again: one that never did
+      // must not postpone its deadline by leaving.
+      const bool joined = s->client.has_value();
       disconnect_client(*s, "client namespace disconnect");
-      s->on_disconnected();
+      if (joined) s->on_disconnected();
       return;
+    }
     case sio::packet_type::event:
       if (s->client) dispatch_event(s, p->id, std::move(p->data.as_array()));
       return;

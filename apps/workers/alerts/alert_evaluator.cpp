@@ -94,6 +94,7 @@ void alert_evaluator::start() {
       o.block = std::chrono::seconds(5);
       o.last_event_id = read_from;
       auto w = std::make_shared<stall_watch>(ex_, where, o);
+      w->started_ms = app::now_ms();
       stalls_[name] = w;
       net::co_spawn(ex_, watch_stalls(w, run_), on_end);
     }
@@ -133,12 +134,14 @@ net::awaitable<void> alert_evaluator::watch_stalls(std::shared_ptr<stall_watch> 
     }
     for (const auto& e : events) {
       if (e.event != "stalled") continue;
-      // When it happened, from the entry's id (milliseconds of Redis's clock): the first
-      // read returns the stalls from before the start too.
+      // A stall from before the start is dated by its entry's id (Redis's clock, in ms);
+      // one seen live, by its arrival, so that the two clocks meet only at the start.
       const auto at_ms = std::strtoll(e.stream_id.c_str(), nullptr, 10);
-      const auto ago = std::chrono::milliseconds(std::max<std::int64_t>(0, app::now_ms() - at_ms));
-      w->seen.emplace_back(steady::now() - ago, w->where.app_id(e.job_id));
+      const auto ago =
+          at_ms < w->started_ms ? std::chrono::milliseconds(app::now_ms() - at_ms) : std::chrono::milliseconds(0);
+      w->seen.emplace_back(steady::now() - std::max(ago, std::chrono::milliseconds(0)), w->where.app_id(e.job_id));
     }
+    w->primed = true;
   }
 }
 

@@ -84,6 +84,10 @@ class alert_evaluator {
     queue_events events;
     // Stalled jobs by the ids the apps hand out ("<shard>-<id>" on a shard), oldest first.
     std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> seen;
+    // Set once the first read (the stalls of the window before the start) is in `seen`:
+    // until then a stalled rule has no reading, rather than an empty one that resolves it.
+    bool primed = false;
+    std::int64_t started_ms = 0;  // this process's clock when the watch began
   };
   struct run_state;
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <stdexcept>
 
 #include <drover/dead_letter_queue.hpp>
 
@@ -85,7 +86,9 @@ net::awaitable<alert_evaluator::reading> alert_evaluator::read(const alert_rule&
     case alert_kind::stalled: {
       std::string ids;
       for (const auto& where : queues) {
-        auto& seen = stalls_.at(where.queue_name())->seen;
+        const auto& watch = stalls_.at(where.queue_name());
+        if (!watch->primed) throw std::runtime_error("the stalls before this start are still being read");
+        auto& seen = watch->seen;
         while (!seen.empty() && seen.front().first < now - r.window) seen.pop_front();
         out.value += static_cast<double>(seen.size());
         for (const auto& [at, id] : seen) ids += (ids.empty() ? "" : ", ") + id;

@@ -345,16 +345,15 @@ TEST_F(queue_test, remove_promote_change_delay_and_drain) {
   EXPECT_NE(cli("XRANGE " + key("events") + " - +").find("removed"), std::string::npos);
 }
 
-// As Node's job.log(): a job's keepLogs bounds the log a queue's add_log writes too.
-TEST_F(queue_test, add_log_keeps_the_newest_keep_logs_lines_of_a_job_with_that_option) {
+// As Node's Queue.addJobLog(id, row, keepLogs): the log keeps its newest keepLogs lines.
+TEST_F(queue_test, add_log_keeps_the_newest_keep_logs_lines_when_asked) {
   with_queue([&](queue& q) -> net::awaitable<void> {
-    job_options o;
-    o.keep_logs = 2;
     auto data = json::value(json::object());
-    auto j = co_await q.add("a", data, o);
+    auto j = co_await q.add("a", data);
     for (std::string line : {"one", "two", "three"}) {
       std::string id = j.id;
-      co_await q.add_log(id, line);
+      std::optional<std::int64_t> keep = 2;
+      co_await q.add_log(id, line, keep);
     }
     std::string id = j.id;
     auto [lines, total] = co_await q.get_job_logs(id);

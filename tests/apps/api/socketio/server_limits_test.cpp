@@ -124,6 +124,18 @@ TEST(server_limits, a_session_that_leaves_the_namespace_must_join_again_within_t
   EXPECT_EQ(h.server.connection_count(), 1u);
 }
 
+// ...while one that never joined keeps the deadline of its handshake.
+TEST(server_limits, a_disconnect_from_a_session_that_never_joined_does_not_postpone_its_deadline) {
+  options o = quiet_options();
+  o.connect_timeout = 100ms;
+  polling_harness h(o);
+  const auto sid = h.open();
+  h.run_for(60ms);
+  h.post(sid, "41");
+  h.run_for(60ms);  // 120 ms after the handshake
+  EXPECT_EQ(h.server.session_count(), 0u);
+}
+
 TEST(server_limits, can_join_says_what_join_would_without_joining) {
   options o = quiet_options();
   o.max_rooms_per_client = 3;
