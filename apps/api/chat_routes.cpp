@@ -69,41 +69,46 @@ void reject_nul(const char* name, std::string_view text) {
     throw bad_request(fmt::format("'{}' must not contain NUL characters", name));
 }
 
-// The same for every key and string of a JSON document (PostgreSQL's jsonb refuses
-// \u0000 too). A loop, not recursion: the document's depth is the client's to choose.
-void reject_nul_in(const char* name, const json::value& document) {
-  std::vector<const json::value*> todo{&document};
+// Calls visit(value, depth) for every value of a document (the document itself at depth
+// 1) and visit_key(key) for every object key. A loop, not recursion: the document's depth
+// is the client's to choose.
+template <class Visit, class VisitKey>
+void walk_json(const json::value& document, Visit visit, VisitKey visit_key) {
+  std::vector<std::pair<const json::value*, std::size_t>> todo{{&document, 1}};
   while (!todo.empty()) {
-    const auto* v = todo.back();
+    const auto [v, depth] = todo.back();
     todo.pop_back();
-    if (v->is_string()) {
-      reject_nul(name, v->get_string());
-    } else if (v->is_array()) {
-      for (const auto& e : v->get_array()) todo.push_back(&e);
+    visit(*v, depth);
+    if (v->is_array()) {
+      for (const auto& e : v->get_array()) todo.emplace_back(&e, depth + 1);
     } else if (v->is_object()) {
       for (const auto& kv : v->get_object()) {
-        reject_nul(name, kv.key());
-        todo.push_back(&kv.value());
+        visit_key(kv.key());
+        todo.emplace_back(&kv.value(), depth + 1);
       }
     }
   }
 }
 
-// How deeply a document nests (a scalar: 1). A loop, as above.
-std::size_t json_depth(const json::value& document) {
+// The same for every key and string of a JSON document (PostgreSQL's jsonb refuses
+// \u0000 too).
+void reject_nul_in(const char* name, const json::value& document) {
+  walk_json(
+      document,
+      [name](const json::value& v, std::size_t) {
+        if (v.is_string()) reject_nul(name, v.get_string());
+      },
+      [name](std::string_view key) { reject_nul(name, key); });
+}
+
+// Whether an assessment (an object: its members one level down) nests deeper than
+// max_assessment_depth.
+bool assessment_too_deep(const json::value& assessment) {
   std::size_t deepest = 0;
-  std::vector<std::pair<const json::value*, std::size_t>> todo{{&document, 1}};
-  while (!todo.empty()) {
-    const auto [v, depth] = todo.back();
-    todo.pop_back();
-    deepest = std::max(deepest, depth);
-    if (v->is_array()) {
-      for (const auto& e : v->get_array()) todo.emplace_back(&e, depth + 1);
-    } else if (v->is_object()) {
-      for (const auto& kv : v->get_object()) todo.emplace_back(&kv.value(), depth + 1);
-    }
-  }
-  return deepest;
+  walk_json(
+      assessment, [&deepest](const json::value&, std::size_t depth) { deepest = std::max(deepest, depth); },
+      [](std::string_view) {});
+  return deepest > max_assessment_depth + 1;
 }
 
 // An id may be given as a string or an integer (the seed's clients send both).
@@ -185,7 +190,7 @@ json::object job_data(const std::string& conversation_id, const std::string& use
     boost::system::error_code ec;
     assessment = drover::parse_json(*ctx.assessment, ec);
     // One stored before its depth was bounded is left out rather than failing the job.
-    if (ec || json_depth(assessment) > max_assessment_depth + 1) assessment = nullptr;
+    if (ec || assessment_too_deep(assessment)) assessment = nullptr;
   }
   json::object data;
   data["conversationId"] = conversation_id;
@@ -384,8 +389,7 @@ net::awaitable<response> put_assessment(api_context& app, route_request& r) {
   auto user_id = acting_user(r.who, r.param("userId"));
   auto body = json_object_body(r.req);
   reject_nul_in("assessment", body);
-  // The body is the assessment object itself: its members are one level down.
-  if (json_depth(body) > max_assessment_depth + 1) {
+  if (assessment_too_deep(body)) {
     throw bad_request(fmt::format("the assessment nests deeper than {} levels", max_assessment_depth));
   }
   auto text = drover::serialize_json(body);
