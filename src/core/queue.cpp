@@ -82,16 +82,15 @@ net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
   std::vector<std::pair<const detail::lua::script*, detail::script_args>> calls;
   calls.reserve(prepared.size());
   for (auto& p : prepared) calls.emplace_back(p.call.script, std::move(p.call.args));
-  detail::sent_adds sent;
+  // An add that WAITs for replicas holds a lane of its own until the WAIT answers.
+  std::optional<detail::replication_lanes::lease> lane;
   if (wanted.min_replicas > 0) {
     auto take = impl_->lanes.take();  // named: GCC 12 and temporaries in co_await
-    auto lane = co_await std::move(take);
-    auto send = detail::send_adds(lane.connection(), std::move(calls), wanted);
-    sent = co_await std::move(send);
-  } else {
-    auto send = detail::send_adds(*impl_->conn, std::move(calls), wanted);
-    sent = co_await std::move(send);
+    auto held = co_await std::move(take);
+    lane.emplace(std::move(held));
   }
+  auto send = detail::send_adds(lane ? lane->connection() : *impl_->conn, std::move(calls), wanted);
+  auto sent = co_await std::move(send);
   std::vector<job> out;
   out.reserve(prepared.size());
   std::vector<std::string> ids;
