@@ -133,8 +133,7 @@ net::awaitable<void> fetcher::run() {
       const auto longest = std::max(std::chrono::milliseconds(100), s.opts.redis.reconnect_max);
       error_backoff_ = std::min(longest, std::max(std::chrono::milliseconds(100), error_backoff_ * 2));
       if (is_redis_failure(e)) {
-        if (!lost_since_) lost_since_ = clock::now();
-        spdlog::warn("queue {}: {}; retrying in {} ms", s.keys.queue(), e.what(), error_backoff_.count());
+        redis_failed(e);
       } else {
         spdlog::error("queue {}: fetching failed: {}", s.keys.queue(), e.what());
       }
@@ -148,6 +147,24 @@ net::awaitable<void> fetcher::run() {
     }
   }
   leave_line();
+}
+
+// An outage is logged when it starts and then every half minute while it lasts: a
+// warning per back-off (every reconnect_max) would bury the rest of the log.
+void fetcher::redis_failed(const error& e) {
+  const auto now = clock::now();
+  if (!lost_since_) {
+    lost_since_ = now;
+    last_outage_log_ = now;
+    const auto longest = std::max(std::chrono::milliseconds(100), state_->opts.redis.reconnect_max);
+    spdlog::warn("queue {}: {}; retrying, at most {} ms apart, until Redis answers again", state_->keys.queue(),
+                 e.what(), longest.count());
+    return;
+  }
+  if (now - last_outage_log_ < outage_log_interval) return;
+  last_outage_log_ = now;
+  const auto away = std::chrono::duration_cast<std::chrono::seconds>(now - *lost_since_);
+  spdlog::warn("queue {}: Redis still cannot be reached after {} s: {}", state_->keys.queue(), away.count(), e.what());
 }
 
 // After an outage, says so once: the warnings that it goes on stop, and an operator

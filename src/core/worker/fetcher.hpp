@@ -59,6 +59,7 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
   // `held`: the shared budget's slot it runs in, handed back when the slot frees.
   boost::asio::awaitable<void> run_slot(job first, std::string token, budget_slot held);
   void leave_line();
+  void redis_failed(const error& e);
   void redis_answers();  // a fetch or a marker wait succeeded
   // Connects the blocking connection (named, for getWorkers) when it is not: a PING;
   // Redis away is not an error here.
@@ -81,6 +82,8 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
   clock::time_point rate_limited_until_{};
   std::chrono::milliseconds error_backoff_{0};
   std::optional<clock::time_point> lost_since_;  // the first failure of an outage that goes on
+  clock::time_point last_outage_log_{};
+  static constexpr std::chrono::seconds outage_log_interval{30};
 };
 
 }  // namespace drover::detail
