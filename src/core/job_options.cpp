@@ -62,7 +62,9 @@ backoff_options parse_backoff(const json::value& v, bool strict) {
       b.delay = strict ? need_integer(kv.value(), "backoff.delay")
                        : as_loose_integer(kv.value(), [](double d) { return std::round(d); }).value_or(0);
     } else if (kv.key() == "jitter") {
-      b.jitter = need_number(kv.value(), "backoff.jitter");
+      // Stored by Node, any value: its arithmetic takes numeric text as a number and
+      // anything else as no jitter (`jitter > 0` is false).
+      b.jitter = strict ? need_number(kv.value(), "backoff.jitter") : as_loose_number(kv.value());
     } else {
       b.other[kv.key()] = kv.value();
     }

@@ -24,11 +24,14 @@ std::optional<std::int64_t> as_exact_integer(const boost::json::value& v) {
   return std::nullopt;
 }
 
-std::optional<std::int64_t> as_loose_integer(const boost::json::value& v, double (*round)(double)) {
-  if (auto i = as_exact_integer(v)) return i;
+std::optional<double> as_loose_number(const boost::json::value& v) {
   double d = 0;
   if (v.is_double()) {
     d = v.get_double();
+  } else if (v.is_int64()) {
+    d = static_cast<double>(v.get_int64());
+  } else if (v.is_uint64()) {
+    d = static_cast<double>(v.get_uint64());
   } else if (v.is_string()) {
     std::string_view text = v.get_string();
     while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
@@ -39,7 +42,14 @@ std::optional<std::int64_t> as_loose_integer(const boost::json::value& v, double
     return std::nullopt;
   }
   if (!std::isfinite(d)) return std::nullopt;
-  return static_cast<std::int64_t>(std::clamp(round(d), -safe_limit, safe_limit));
+  return d;
+}
+
+std::optional<std::int64_t> as_loose_integer(const boost::json::value& v, double (*round)(double)) {
+  if (auto i = as_exact_integer(v)) return i;
+  const auto d = as_loose_number(v);
+  if (!d) return std::nullopt;
+  return static_cast<std::int64_t>(std::clamp(round(*d), -safe_limit, safe_limit));
 }
 
 }  // namespace drover

@@ -19,4 +19,8 @@ std::optional<std::int64_t> as_exact_integer(const boost::json::value& v);
 // milliseconds), clamped to JavaScript's safe range. Anything else is nullopt.
 std::optional<std::int64_t> as_loose_integer(const boost::json::value& v, double (*round)(double));
 
+// The same reading without making it whole: a finite number, or text that is one (a
+// stored `jitter: "0.5"`, which Node's arithmetic takes as 0.5). Anything else is nullopt.
+std::optional<double> as_loose_number(const boost::json::value& v);
+
 }  // namespace drover

@@ -490,7 +490,9 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
 
   const auto delay = retry_delay(j, reason, unrecoverable, opts, k.queue());
   const auto now = now_ms();
-  if (delay && *delay > 0) {
+  // Any delay but 0 goes through delayed, as Node's `if (retryDelay)`: a negative one
+  // (a negative backoff.delay) too, and the job is promoted at once.
+  if (delay && *delay != 0) {
     spdlog::info("queue {}: job {} (attempt {}) failed: {}; retrying in {} ms", k.queue(), j.id, j.attempts_made + 1,
                  reason, *delay);
     auto call = scripts::move_to_delayed::of(k, j.id, token, *delay, std::move(fields), now).pack();

@@ -496,6 +496,23 @@ TEST(job_options, from_stored_reads_loose_numbers_as_nodes_worker_uses_them) {
   EXPECT_EQ(job_options::from_stored(parse_object(R"({"attempts":1e300})")).attempts, 9007199254740992);
 }
 
+// A jitter Node stored as text (a setting read from the environment) is a number to
+// Node's arithmetic; the whole backoff was dropped, and the job retried at once.
+TEST(job_options, from_stored_reads_a_jitter_given_as_text_as_node_does) {
+  auto o = job_options::from_stored(
+      parse_object(R"({"backoff":{"type":"exponential","delay":2000,"jitter":"0.5"},"attempts":2})"));
+  ASSERT_TRUE(o.backoff);
+  EXPECT_EQ(o.backoff->type, "exponential");
+  EXPECT_EQ(o.backoff->delay, 2000);
+  EXPECT_EQ(o.backoff->jitter, 0.5);
+  // Text that is no number is no jitter (`"x" > 0` is false), not a reason to drop the backoff.
+  auto none = job_options::from_stored(parse_object(R"({"backoff":{"type":"fixed","delay":50,"jitter":"x"}})"));
+  ASSERT_TRUE(none.backoff);
+  EXPECT_EQ(none.backoff->delay, 50);
+  EXPECT_FALSE(none.backoff->jitter);
+  EXPECT_THROW(job_options::from_json(json::parse(R"({"backoff":{"type":"fixed","delay":50,"jitter":"0.5"}})")), error);
+}
+
 TEST(job_options, from_stored_of_to_stored_round_trips) {
   const char* cases[] = {
       "{}",

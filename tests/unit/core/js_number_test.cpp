@@ -40,5 +40,14 @@ TEST(js_number, loose_integers_refuse_what_is_not_a_number) {
   EXPECT_EQ(as_loose_integer(parse_json("null"), trunc_of), std::nullopt);
 }
 
+TEST(js_number, loose_numbers_keep_their_fraction) {
+  EXPECT_EQ(as_loose_number(parse_json("\"0.5\"")), 0.5);
+  EXPECT_EQ(as_loose_number(parse_json("0.25")), 0.25);
+  EXPECT_EQ(as_loose_number(parse_json("3")), 3.0);
+  EXPECT_EQ(as_loose_number(parse_json("\"x\"")), std::nullopt);
+  EXPECT_EQ(as_loose_number(parse_json("\"inf\"")), std::nullopt);
+  EXPECT_EQ(as_loose_number(parse_json("null")), std::nullopt);
+}
+
 }  // namespace
 }  // namespace drover
