@@ -30,6 +30,13 @@ std::optional<std::string_view> after_scheme(std::string_view header, std::strin
 
 const char* to_string(admin_role r) { return r == admin_role::admin ? "admin" : "viewer"; }
 
+std::vector<std::pair<std::string, std::string>> admin_access::named_secrets() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!token_.empty()) out.emplace_back("DASHBOARD_TOKEN", token_);
+  for (const auto& u : users_) out.emplace_back("the DASHBOARD_USERS password of " + u.name, u.password);
+  return out;
+}
+
 std::string admin_access::weakness(std::size_t min_token, std::size_t min_password) const {
   if (!token_.empty() && token_.size() < min_token) {
     return "DASHBOARD_TOKEN is too short: at least " + std::to_string(min_token) +

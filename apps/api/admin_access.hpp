@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace drover::api {
@@ -30,8 +31,10 @@ class admin_access {
 
   bool configured() const { return !token_.empty() || !users_.empty(); }
   bool has_token() const { return !token_.empty(); }
-  // Whether the token is `secret` (a configuration check at start, not a login).
-  bool token_is(std::string_view secret) const { return !token_.empty() && token_ == secret; }
+  // Each secret it holds, named by where it was set and never shown ("DASHBOARD_TOKEN",
+  // "DASHBOARD_USERS password of <name>"): for the start's check that no secret serves
+  // two purposes, not for logins.
+  std::vector<std::pair<std::string, std::string>> named_secrets() const;
   bool has_users() const { return !users_.empty(); }
 
   // The identity an Authorization header proves ("Bearer <token>" or "Basic <base64>"),

@@ -7,11 +7,14 @@
 #include <charconv>
 #include <cstdlib>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include <drover/error.hpp>
 #include <drover_app/env.hpp>
 #include <drover_app/job_completed_receiver.hpp>
 #include <drover_app/replicated_adds.hpp>
+#include <drover_app/secret_strength.hpp>
 #include <drover_app/webhook_signature.hpp>
 
 #include "api/socketio/server.hpp"
@@ -95,6 +98,8 @@ api_config api_config::from_env() {
   c.auth = app::development_auth_mode() ? auth_mode::none : auth_mode::jwt;  // as the Workers app reads it
   c.bind = app::default_bind(c.auth == auth_mode::none);
   if (const char* v = env("BIND")) c.bind = v;
+  httpd::listen_address(c.bind, "BIND");  // before the start opens or migrates the database
+  httpd::listen_address(c.metrics_bind, "METRICS_BIND");
   if (c.auth == auth_mode::none && c.webhook_secret.empty()) c.webhook_secret = app::development_webhook_secret;
   c.limits = api_limits::from_env();
   c.replication = app::replication_from_env(c.redis, api_command_timeout);
@@ -125,16 +130,36 @@ void api_config::check_safe() const {
   if (auto weak = dashboard.production_weakness(); !weak.empty()) {
     throw error(errc::invalid_argument, weak);
   }
-  // One secret per purpose: the Workers app holds WEBHOOK_SECRET and operators the
-  // dashboard's token, and neither should be able to mint any user's JWT with it.
-  const auto& jwt_secret = jwt.hs256_secret;
-  const bool shared = (!jwt_secret.empty() && (jwt_secret == webhook_secret || dashboard.token_is(jwt_secret))) ||
-                      dashboard.token_is(webhook_secret);
-  if (shared) {
-    throw error(errc::invalid_argument,
-                "AUTH_JWT_SECRET, WEBHOOK_SECRET and DASHBOARD_TOKEN must differ: whoever holds one of them "
-                "must not hold the others' powers");
+  if (!metrics_token.empty()) {
+    if (metrics_token.size() < admin_access::production_min_token || app::guessable_secret(metrics_token)) {
+      throw error(errc::invalid_argument,
+                  fmt::format("METRICS_TOKEN is too easy to guess: at least {} characters with {} different bytes "
+                              "needed; e.g. METRICS_TOKEN=$(openssl rand -hex 32)",
+                              admin_access::production_min_token, app::min_distinct_secret_bytes));
+    }
   }
+  if (auto shared = shared_secret(); !shared.empty()) throw error(errc::invalid_argument, shared);
+}
+
+// One secret per purpose: the Workers app holds WEBHOOK_SECRET, Prometheus the metrics
+// token and operators the dashboard's credentials, and none of them should be able to
+// mint a user's JWT or act as another with it. Compared as the keys they become (a
+// whsec_ secret is its decoded bytes), so an encoding does not hide a reused key.
+std::string api_config::shared_secret() const {
+  std::vector<std::pair<std::string, std::string>> secrets;
+  if (!jwt.hs256_secret.empty()) secrets.emplace_back("AUTH_JWT_SECRET", jwt.hs256_secret);
+  if (!webhook_secret.empty()) secrets.emplace_back("WEBHOOK_SECRET", app::webhook_key(webhook_secret));
+  if (!metrics_token.empty()) secrets.emplace_back("METRICS_TOKEN", metrics_token);
+  for (auto& named : dashboard.named_secrets()) secrets.push_back(std::move(named));
+  for (std::size_t i = 0; i < secrets.size(); ++i) {
+    for (std::size_t j = i + 1; j < secrets.size(); ++j) {
+      if (secrets[i].second != secrets[j].second) continue;
+      return fmt::format(
+          "{} and {} are the same secret: whoever holds one must not hold the other's powers; give each its own",
+          secrets[i].first, secrets[j].first);
+    }
+  }
+  return {};
 }
 
 std::string api_config::own_webhook_url() const {

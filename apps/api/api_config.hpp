@@ -106,9 +106,12 @@ struct api_config {
   // Reads the environment over the defaults; throws drover::error(invalid_argument).
   static api_config from_env();
   // Refuses settings that are unsafe outside development: in AUTH_MODE=jwt a WEBHOOK_SECRET
-  // that is missing, the development one or too short (require_production_webhook_secret). Throws
+  // that is missing, the development one or too short (require_production_webhook_secret),
+  // weak dashboard credentials or METRICS_TOKEN, one secret set for two purposes. Throws
   // drover::error(invalid_argument) saying what to set.
   void check_safe() const;
+  // The two settings that hold the same key ("A and B are the same secret..."), or "".
+  std::string shared_secret() const;
   std::string own_webhook_url() const;
 };
 

@@ -76,10 +76,17 @@ std::unique_ptr<gatekeeper> make_gatekeeper(net::any_io_executor ex, const api_c
     try {
       verifier = std::make_shared<const auth::jwt_verifier>(cfg.jwt);
     } catch (const std::invalid_argument& e) {
+      // The verifier's reason already names the settings; only the way out is added.
       throw error(errc::invalid_argument,
-                  fmt::format("AUTH_MODE=jwt (the default) cannot verify tokens: {}. Set AUTH_JWT_SECRET, "
-                              "AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE, or AUTH_MODE=none for development",
+                  fmt::format("AUTH_MODE=jwt (the default) cannot verify tokens: {}; or AUTH_MODE=none for development",
                               e.what()));
+    }
+    // An identity provider's key signs tokens for every application it serves: without an
+    // audience, one issued for another of them is accepted here.
+    if (cfg.jwt.audience.empty() && cfg.jwt.hs256_secret.empty()) {
+      spdlog::warn(
+          "auth: AUTH_JWT_AUDIENCE is not set, so tokens the identity provider issued for other applications are "
+          "accepted too; set it to this API's audience");
     }
   }
   auto limiter = std::make_unique<rate_limiter>(ex, app::fast_fail(cfg.redis), cfg.rates, rate_scope(cfg));

@@ -120,17 +120,22 @@ std::string listen_failure(const boost::system::error_code& ec) {
 
 }  // namespace
 
+net::ip::address listen_address(const std::string& bind, std::string_view setting) {
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(bind == "localhost" ? std::string("127.0.0.1") : bind, ec);
+  if (ec) {
+    throw error(errc::invalid_argument,
+                fmt::format("cannot listen on {}: {} must be an IP address (e.g. 127.0.0.1 or ::1), not a host name",
+                            bind, setting));
+  }
+  return address;
+}
+
 void http_server::start() {
   const bool v6 = opts_.bind.find(':') != std::string::npos;
   const auto where = v6 ? fmt::format("[{}]:{}", opts_.bind, opts_.port) : fmt::format("{}:{}", opts_.bind, opts_.port);
   boost::system::error_code ec;
-  const auto address = net::ip::make_address(opts_.bind == "localhost" ? std::string("127.0.0.1") : opts_.bind, ec);
-  if (ec) {
-    throw error(errc::invalid_argument,
-                fmt::format("cannot listen on {}: {} must be an IP address (e.g. 127.0.0.1 or ::1), not a host name",
-                            where, opts_.bind_setting));
-  }
-  tcp::endpoint ep(address, opts_.port);
+  tcp::endpoint ep(listen_address(opts_.bind, opts_.bind_setting), opts_.port);
   const auto failed = [&](const boost::system::error_code& e) {
     boost::system::error_code ignored;
     acceptor_.close(ignored);

@@ -48,6 +48,11 @@ struct server_options {
   std::size_t max_body_bytes_per_client = 0;
 };
 
+// The address a listener's setting (BIND, WORKERS_BIND, METRICS_BIND) names: an IP
+// address or "localhost". Throws drover::error(invalid_argument) naming the setting for a
+// host name, so that a start can refuse it before it opens anything else.
+boost::asio::ip::address listen_address(const std::string& bind, std::string_view setting);
+
 // The IP address of the connection's peer as text, as handlers get it; empty when the
 // connection is already gone. For upgrade and stream hooks, which get the stream.
 std::string peer_address(const boost::beast::tcp_stream& stream);

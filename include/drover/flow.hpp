@@ -74,7 +74,8 @@ struct get_flow_options {
 // is released. A parent's queue moves it to wait when its last child completes; what a
 // child's failure does is the child's on_child_failure option.
 //
-// Thread safety: none. Use it from coroutines on the executor it was made with.
+// Thread safety: none. Use it from coroutines on the executor it was made with, one
+// handler at a time (a strand when several threads run the io_context: see queue.hpp).
 class flow_producer {
  public:
   flow_producer(boost::asio::any_io_executor ex, flow_producer_options opts = {});

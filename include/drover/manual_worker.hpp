@@ -31,7 +31,8 @@ namespace drover {
 // max_started_attempts and backoff_strategy (move_to_failed's retry decision).
 // Cancellation requests (queue::cancel) are not looked at, as Node's workers do not.
 //
-// Thread safety: none; call it from the executor it was made with.
+// Thread safety: none; call it from the executor it was made with, one handler at a
+// time (a strand when several threads run the io_context: see worker.hpp).
 class manual_worker {
  public:
   // Throws drover::error(invalid_argument) for a bad queue name or options.

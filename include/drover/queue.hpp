@@ -106,7 +106,9 @@ struct worker_status {
 // Node's `bullmq` and drover can share it.
 //
 // Thread safety: none. Call it from coroutines running on the executor it was made
-// with. Programs without an Asio event loop use blocking_queue instead.
+// with, which runs one handler at a time: an io_context that one thread runs, or a
+// strand (boost::asio::make_strand(io)) when several do. Programs without an Asio
+// event loop use blocking_queue instead.
 class queue {
  public:
   // Throws drover::error(invalid_argument) for an empty name or one holding ':'.

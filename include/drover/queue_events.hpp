@@ -40,7 +40,8 @@ struct queue_events_options {
 // Reads a queue's events in order. After a lost connection it resumes from the
 // last event it returned, so nothing in between is missed (as long as the stream
 // still holds it).
-// Thread safety: none; use it from the executor it was made with.
+// Thread safety: none; use it from the executor it was made with, one handler at a time
+// (a strand when several threads run the io_context: see queue.hpp).
 class queue_events {
  public:
   queue_events(boost::asio::any_io_executor ex, std::string queue, queue_events_options opts = {});

@@ -194,12 +194,18 @@ struct processor {
 //     grace applies) and reports nothing itself: `closed` comes once. Destroying a worker without close() stops its
 //     running processors as close(0) does (cancellation::shutdown), but cannot hand their jobs back: they stay active
 //     until the stalled check moves them. Await close() first to hand them back. The
-//     destructor waits for blocking processors still on the pool.
+//     destructor waits for blocking processors still on the pool. A closed worker does
+//     not start again: start() after close() throws drover::error(closed).
+//
+// The executor must run one handler at a time: an io_context that one thread runs, or,
+// when several threads run it, a strand (boost::asio::make_strand(io)) given here and
+// used by whoever calls the worker. A multi-threaded executor without a strand corrupts
+// the worker's state.
 // When Redis goes away the worker keeps retrying with back-off and resumes by
 // itself; a result that cannot be recorded is retried until the lock would expire.
 // What happens along the way is reported through events() (worker_events.hpp).
 //
-// Thread safety: none; call it from the executor it was made with.
+// Thread safety: none; call it from the executor it was made with (see above).
 class worker {
  public:
   // Throws drover::error(invalid_argument) for a bad queue name or options.

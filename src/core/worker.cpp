@@ -116,6 +116,10 @@ worker_events& worker::events() { return impl_->state->events; }
 
 void worker::start() {
   auto i = impl_;
+  // Its connections are released and its loops ended for good: starting again would
+  // leave jobs waiting with nothing said.
+  if (i->closing)
+    throw error(errc::closed, "worker of queue " + i->state->keys.queue() + " was closed: make a new one");
   if (i->started) return;
   i->started = true;
   auto& s = *i->state;

@@ -229,8 +229,16 @@ test('a production start refuses unsafe settings; make run opts into development
   ];
   // One secret for two purposes: whoever holds the webhook secret could mint users' tokens.
   const shared = 'shared-secret-0123456789abcdefghijklmnopqrstuv';
-  uniform.push([{ ...good, AUTH_JWT_SECRET: shared, WEBHOOK_SECRET: shared }, /must differ/]);
-  uniform.push([{ ...good, DASHBOARD_TOKEN: JWT_SECRET }, /must differ/]);
+  uniform.push([{ ...good, AUTH_JWT_SECRET: shared, WEBHOOK_SECRET: shared }, /AUTH_JWT_SECRET and WEBHOOK_SECRET are the same secret/]);
+  uniform.push([{ ...good, DASHBOARD_TOKEN: JWT_SECRET }, /AUTH_JWT_SECRET and DASHBOARD_TOKEN are the same secret/]);
+  // The same key in another encoding (a review minted users' tokens from the webhook
+  // secret whsec_base64(AUTH_JWT_SECRET)), and the secrets the check had left out.
+  const asWhsec = 'whsec_' + Buffer.from(JWT_SECRET).toString('base64');
+  uniform.push([{ ...good, WEBHOOK_SECRET: asWhsec }, /AUTH_JWT_SECRET and WEBHOOK_SECRET are the same secret/]);
+  const dashboardToken = 'dashboard-token-0123456789abcdefghijkl';
+  uniform.push([{ ...good, DASHBOARD_TOKEN: dashboardToken, METRICS_TOKEN: dashboardToken }, /METRICS_TOKEN and DASHBOARD_TOKEN are the same secret/]);
+  uniform.push([{ ...good, DASHBOARD_USERS: `ops:${JWT_SECRET}:viewer` }, /AUTH_JWT_SECRET and the DASHBOARD_USERS password of ops are the same secret/]);
+  uniform.push([{ ...good, METRICS_TOKEN: 'abc' }, /METRICS_TOKEN is too easy to guess/]);
   for (const [env, said] of uniform) {
     const r = start(env);
     assert.notEqual(r.status, 0, JSON.stringify(env));
@@ -260,23 +268,24 @@ test('a production start refuses unsafe settings; make run opts into development
 });
 
 test('metrics behind METRICS_TOKEN and on a port of their own; readiness and errors name no host', { timeout: 60000 }, async () => {
+  const SCRAPE_TOKEN = 'scrape-token-0123456789abcdefghijklmn';
   const hs = new HsIssuer();
   const metricsPort = String(await freePort());
   const sys = await startSystem({
-    env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'metrics-secret-not-dev-0123456789abcdef0123456789', METRICS_TOKEN: 'scrape-me', METRICS_PORT: metricsPort },
+    env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'metrics-secret-not-dev-0123456789abcdef0123456789', METRICS_TOKEN: SCRAPE_TOKEN, METRICS_PORT: metricsPort },
   });
   // The API: /metrics moved to its own listener, which wants the token.
   assert.equal((await fetch(`${sys.base}/metrics`)).status, 404);
   const moved = `http://127.0.0.1:${metricsPort}/metrics`;
   assert.equal((await fetch(moved)).status, 401);
   assert.equal((await fetch(moved, { headers: { authorization: 'Bearer wrong' } })).status, 401);
-  const scraped = await fetch(moved, { headers: { authorization: 'Bearer scrape-me' } });
+  const scraped = await fetch(moved, { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } });
   assert.equal(scraped.status, 200);
   assert.match(await scraped.text(), /drover_http_requests_total/);
   // The workers: the same token.
   const workers = `http://127.0.0.1:${sys.workersPort}/metrics`;
   assert.equal((await fetch(workers)).status, 401);
-  assert.equal((await fetch(workers, { headers: { authorization: 'Bearer scrape-me' } })).status, 200);
+  assert.equal((await fetch(workers, { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } })).status, 200);
   // Production listens on every interface, and says where.
   assert.match(sys.api.output, /api: listening on http:\/\/0\.0\.0\.0:/);
   assert.match(sys.workers.output, /workers: listening on http:\/\/0\.0\.0\.0:/);
@@ -291,7 +300,7 @@ test('metrics behind METRICS_TOKEN and on a port of their own; readiness and err
     // The API's listener already saw one wrong token above.
     assert.deepEqual(statuses.slice(0, 9), Array(9).fill(401), `${url}: ${statuses}`);
     assert.deepEqual(statuses.slice(10), Array(5).fill(429), `${url}: ${statuses}`);
-    const blocked = await fetch(url, { headers: { authorization: 'Bearer scrape-me' } });
+    const blocked = await fetch(url, { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } });
     assert.equal(blocked.status, 429, `${url}: a blocked address is refused before its token is checked`);
     assert.ok(Number(blocked.headers.get('retry-after')) >= 1);
     assert.equal((await fetch(url)).status, 401, 'no credentials is a prompt, not a failure');
@@ -366,7 +375,7 @@ test('a listener that cannot start names its address and port', { timeout: 30000
   });
   const named = run({ BIND: 'api.internal' });
   assert.notEqual(named.status, 0);
-  assert.match(named.stderr, /cannot listen on api\.internal:\d+: BIND must be an IP address \(e\.g\. 127\.0\.0\.1 or ::1\), not a host name/);
+  assert.match(named.stderr, /cannot listen on api\.internal: BIND must be an IP address \(e\.g\. 127\.0\.0\.1 or ::1\), not a host name/);
   const holder = net.createServer();
   await new Promise((r) => holder.listen(port, '127.0.0.1', r));
   onCleanup(() => holder.close());

@@ -12,9 +12,11 @@ namespace drover::app::detail {
 
 sqlite_connection::sqlite_connection(std::string path) : path_(std::move(path)) {
   if (path_ != ":memory:") {
+    // The file's own directory (./var) is made, not a whole missing path: a mistyped
+    // DATABASE_URL must fail, not start on a new, empty database somewhere else.
     auto dir = std::filesystem::path(path_).parent_path();
     std::error_code ec;
-    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    if (!dir.empty()) std::filesystem::create_directory(dir, ec);
     if (ec) {
       throw database_error(
           fmt::format("opening SQLite database {}: cannot create directory {}: {}", path_, dir.string(), ec.message()));

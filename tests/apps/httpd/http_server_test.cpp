@@ -426,7 +426,7 @@ TEST(HttpServerStart, AHostNameIsRefusedWithTheSettingAndAnIpExample) {
   o.bind_setting = "WORKERS_BIND";
   o.port = 3000;
   EXPECT_EQ(start_error(o),
-            "cannot listen on api.internal:3000: WORKERS_BIND must be an IP address (e.g. 127.0.0.1 or ::1), not a "
+            "cannot listen on api.internal: WORKERS_BIND must be an IP address (e.g. 127.0.0.1 or ::1), not a "
             "host name");
 }
 

@@ -513,6 +513,24 @@ TEST_F(worker_test, close_with_nothing_running_returns_at_once_and_ends_every_ac
   EXPECT_TRUE(io.stopped()) << "something of the worker still runs after close()";
 }
 
+// A closed worker used to ignore start() and leave its queue's jobs waiting, silently.
+TEST_F(worker_test, start_after_close_throws_closed) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    worker w(io.get_executor(), name, echo(), wopts());
+    w.start();
+    co_await w.close(1s);
+    try {
+      w.start();
+      ADD_FAILURE() << "start() after close() did not throw";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::closed)) << e.what();
+    }
+    worker never_started(io.get_executor(), name, echo(), wopts());
+    co_await never_started.close(1s);
+    EXPECT_THROW(never_started.start(), error);
+  });
+}
+
 TEST_F(worker_test, close_returns_when_the_last_running_job_ends_not_at_the_grace_deadline) {
   using clock = std::chrono::steady_clock;
   run_async([&](net::io_context& io) -> net::awaitable<void> {

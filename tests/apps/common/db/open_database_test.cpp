@@ -23,10 +23,10 @@ TEST(open_database, sqlite_url_forms) {
     std::string file;  // expected to exist afterwards, relative to dir; empty for memory
   };
   const std::vector<test_case> cases = {
-      {"sqlite://" + (dir / "abs.db"), "abs.db"},                                // sqlite:///tmp/...
-      {"SQLITE://" + (dir / "upper.db"), "upper.db"},                            // scheme is case-insensitive
-      {"sqlite://" + (dir / "made/for/it/nested.db"), "made/for/it/nested.db"},  // directories created
-      {"sqlite://rel/relative.db", "rel/relative.db"},                           // relative to the working directory
+      {"sqlite://" + (dir / "abs.db"), "abs.db"},                  // sqlite:///tmp/...
+      {"SQLITE://" + (dir / "upper.db"), "upper.db"},              // scheme is case-insensitive
+      {"sqlite://" + (dir / "made/nested.db"), "made/nested.db"},  // its directory created
+      {"sqlite://rel/relative.db", "rel/relative.db"},             // relative to the working directory
       {"sqlite:colon.db", "colon.db"},
       {dir / "plain.db", "plain.db"},
       {"plain-relative.db", "plain-relative.db"},
@@ -50,6 +50,20 @@ TEST(open_database, sqlite_url_forms) {
     }
   }
   fs::current_path(cwd);
+}
+
+// A mistyped path fails rather than starting on a new, empty database elsewhere: only
+// the file's own directory is made (./var), not a whole missing path.
+TEST(open_database, refuses_a_path_whose_parent_directories_are_missing) {
+  test::temp_dir dir;
+  const std::string url = "sqlite://" + (dir / "no/such/dir/x.db");
+  try {
+    open_database(url);
+    ADD_FAILURE() << "opened " << url;
+  } catch (const database_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot create directory"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir / "no"));
 }
 
 TEST(open_database, refuses_bad_urls_without_showing_passwords) {
