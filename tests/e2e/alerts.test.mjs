@@ -113,7 +113,7 @@ test('a dead-letter queue that grows fires once; it resolves once it stays put f
   await letters.add('hopeless', {}, { attempts: 1 });
   await waitFor(() => about('Letters').length >= 1, { timeout: 20000, what: 'the dead-letter message' });
   assert.match(about('Letters')[0].body.text,
-    /^\[FIRING\] Letters \(queue alert-letters\): dead-letter queue alert-letters-dlq grew by 1 to 1 jobs/);
+    /^\[FIRING\] Letters \(queue alert-letters\): dead-letter queue alert-letters-dlq gained 1 job\(s\) in the last 2 s/);
   await waitFor(() => about('Letters').length >= 2, { timeout: 20000, what: 'the dead-letter resolution' });
   assert.match(about('Letters')[1].body.text, /^\[RESOLVED\] Letters/);
   await sleep(1000);

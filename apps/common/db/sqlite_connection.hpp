@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -160,7 +161,7 @@ class sqlite_query {
 // without waiting out busy_timeout.
 class sqlite_transaction {
  public:
-  sqlite_transaction(sqlite_connection& conn, std::string_view what) : conn_(conn), what_(what) {
+  sqlite_transaction(sqlite_connection& conn, std::string what) : conn_(conn), what_(std::move(what)) {
     conn_.exec("BEGIN IMMEDIATE", what_);
   }
   ~sqlite_transaction() {
@@ -176,7 +177,7 @@ class sqlite_transaction {
 
  private:
   sqlite_connection& conn_;
-  std::string_view what_;
+  std::string what_;  // owned: callers build it with fmt::format for the whole transaction
   bool done_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include <drover/clock.hpp>
 #include <drover/dead_letter_queue.hpp>
 
 #include "workers/alerts/alert_evaluator.hpp"
@@ -99,21 +100,30 @@ net::awaitable<alert_evaluator::reading> alert_evaluator::read(const alert_rule&
       break;
     }
     case alert_kind::dead_letter_growing: {
-      double size = 0;
+      // Entries added in the window, by their own timestamps: the queue's size stops
+      // growing at DEAD_LETTERS_KEPT, where each new entry trims the oldest, and a rule
+      // that compared sizes went blind there for good. The newest `newest_read` are read.
+      constexpr std::int64_t newest_read = 100;
+      const std::int64_t since =
+          drover::now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(r.window).count();
+      double added = 0;
+      bool more = false;
       for (const auto& where : queues) {
         auto& dlq = queue_for(dead_letter_queue::name_for(where.queue_name()));
-        std::vector<std::string> every_state;
-        auto counts = co_await dlq.get_job_counts(std::move(every_state));
-        for (const auto& [state, n] : counts) size += static_cast<double>(n);
+        std::vector<std::string> entry_states{"waiting", "paused"};
+        auto newest = co_await dlq.get_jobs(std::move(entry_states), 0, newest_read - 1, false);
+        std::int64_t recent = 0;
+        for (const auto& entry : newest) recent += entry.timestamp >= since ? 1 : 0;
+        added += static_cast<double>(recent);
+        more = more || recent == newest_read;
       }
-      auto base = keep_window(size, 0);
-      out.value = size;
-      out.breached = size > base.a;
+      out.value = added;
+      out.breached = added > 0;
       const auto which = queues.size() == 1 && queues.front().queue_name() == r.queue
                              ? "dead-letter queue " + dead_letter_queue::name_for(r.queue)
                              : fmt::format("the dead-letter queues of its {} shard(s)", queues.size());
-      out.detail =
-          fmt::format("{} grew by {:g} to {:g} jobs in the last {}", which, size - base.a, size, spoken(r.window));
+      out.detail = fmt::format("{} gained {}{:g} job(s) in the last {}", which, more ? "at least " : "", added,
+                               spoken(r.window));
       break;
     }
     case alert_kind::no_worker: {

@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <drover/clock.hpp>
 #include <drover/dead_letter_queue.hpp>
 #include <drover/queue.hpp>
 #include <drover/shard_names.hpp>
@@ -68,12 +70,16 @@ struct alerts_fixture {
     co_return co_await messages();
   }
 
-  net::awaitable<void> add_to(const std::string& queue_name) {
+  // Adds a job, dated `timestamp` (epoch ms) when given; returns its id.
+  net::awaitable<std::string> add_to(const std::string& queue_name, std::optional<std::int64_t> timestamp = {}) {
     queue q(co_await net::this_coro::executor, queue_name, qo);
     std::string name = "j";
     json::value data = json::object{};
-    co_await q.add(std::move(name), std::move(data));
+    job_options opts;
+    opts.timestamp = timestamp;
+    auto added = co_await q.add(std::move(name), std::move(data), std::move(opts));
     q.close();
+    co_return added.id;
   }
 
   void stop() {
@@ -145,10 +151,39 @@ TEST(rule_readings, dead_letters_are_summed_and_one_shard_without_a_worker_fires
     co_await w.close();
     DROVER_CO_ASSERT_TRUE(seen.size() == 2u);
     EXPECT_EQ(seen[0],
-              "[FIRING] Letters (queue webhook-delivery): the dead-letter queues of its 2 shard(s) grew by 1 to 1 "
-              "jobs in the last 5 min");
+              "[FIRING] Letters (queue webhook-delivery): the dead-letter queues of its 2 shard(s) gained 1 job(s) "
+              "in the last 5 min");
     EXPECT_EQ(seen[1],
               "[FIRING] Lonely (queue webhook-delivery): no worker connected to " + shard[1] + ", over its 2 shards");
+  });
+}
+
+// At DEAD_LETTERS_KEPT each new entry trims the oldest, so the queue's size stays put: the
+// rule compared sizes and never fired again. It counts the entries of its window.
+TEST(rule_readings, a_dead_letter_queue_at_its_cap_still_fires_for_a_new_entry) {
+  run_async([](net::io_context& io) -> net::awaitable<void> {
+    alerts_fixture f(io.get_executor(), app::queue_shards{},
+                     R"([{"type": "dead_letter_growing", "queue": "webhook-delivery", "windowSeconds": 60,
+                          "name": "Letters"}])");
+    const auto dlq = dead_letter_queue::name_for("webhook-delivery");
+    const auto an_hour_ago = now_ms() - 3'600'000;
+    const auto oldest = co_await f.add_to(dlq, an_hour_ago);
+    co_await f.add_to(dlq, an_hour_ago);
+    f.evaluator->start();
+    co_await test::sleep_ms(500);  // old entries only: nothing to say
+    auto before = co_await f.messages();
+    EXPECT_TRUE(before.empty()) << before.front();
+    // The cap at work: one out, one in.
+    queue q(io.get_executor(), dlq, f.qo);
+    auto removed = co_await q.remove(oldest);
+    EXPECT_TRUE(removed);
+    q.close();
+    co_await f.add_to(dlq);
+    auto seen = co_await f.wait_for(1);
+    f.stop();
+    DROVER_CO_ASSERT_TRUE(seen.size() == 1u);
+    EXPECT_EQ(seen[0], "[FIRING] Letters (queue webhook-delivery): dead-letter queue " + dlq +
+                           " gained 1 job(s) in the last 60 s");
   });
 }
 
