@@ -282,7 +282,19 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
         } catch (const drover::error& e) {
           const bool worth_again =
               e.is(errc::not_replicated) || e.is(errc::redis_unavailable) || e.is(errc::redis_timeout);
-          if (!worth_again || tries == delivery_add_tries || ctx.cancel_reason() != cancellation::none) throw;
+          const bool last = tries == delivery_add_tries || ctx.cancel_reason() != cancellation::none;
+          // The master holds the delivery (not_replicated comes after the add ran there):
+          // failing the attempt would not make it safer, only ask the model again and end
+          // the job "failed" with its answer in the conversation (an operator's drill).
+          if (last && e.is(errc::not_replicated)) {
+            spdlog::warn(
+                "generate-response {}: the answer's delivery is queued on the master, but its replicas did not "
+                "confirm it after {} tries; completing the job (the delivery is lost only if the master fails "
+                "before they catch up)",
+                j.id, tries);
+            break;
+          }
+          if (!worth_again || last) throw;
           unconfirmed = e;
         }
         if (!unconfirmed) break;

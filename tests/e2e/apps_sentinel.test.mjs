@@ -234,3 +234,28 @@ test('an answer whose delivery the replica confirms late is queued again, not as
   await sleep(500);
   assert.equal(await answers(), 1, 'delivered once');
 });
+
+// A replica away for longer than the delivery's tries: the delivery is on the master, so
+// the job completes with its answer (it failed, and the model was asked again, before).
+test('an answer whose delivery the replica never confirms in time still completes its job, asked once', { timeout: 90000 }, async () => {
+  const set = await startSentinelSet();
+  const sys = await startSystem({ redis: {}, env: { ...set.env, REDIS_REPLICATION_TIMEOUT_MS: '500' } });
+  const message = '[trickle] an answer kept on the master';
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'absent-replica', userId: 'u1', message });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  await sleep(300);
+  set.replica.proc.kill('SIGSTOP');
+  let done;
+  try {
+    done = await waitForJob(sys.base, sent.body.jobId, 40000);
+  } finally {
+    set.replica.proc.kill('SIGCONT');
+  }
+  assert.equal(done.status, 'completed', JSON.stringify(done));
+  assert.match(sys.workers.output, /replicas did not confirm it after 6 tries; completing the job/);
+  const asked = sys.ai.requests.filter((r) => r.body.messages?.at(-1)?.content === message).length;
+  assert.equal(asked, 1, 'the model was asked once');
+  const answers = async () => (await getJSON(sys.base, '/api/conversations/absent-replica/messages')).body.messages
+    .filter((m) => m.role === 'assistant').length;
+  await waitFor(async () => (await answers()) === 1, { what: 'the answer delivered' });
+});
