@@ -3,6 +3,11 @@
 #include "api/document_routes.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <unordered_map>
 #include <spdlog/spdlog.h>
 
 #include <drover/queue.hpp>
@@ -14,6 +19,7 @@
 #include "api/http_error.hpp"
 #include "api/text_page.hpp"
 #include "api/multipart.hpp"
+#include "api/rate_limiter.hpp"
 #include "documents/extracted_text.hpp"
 
 namespace net = boost::asio;
@@ -226,20 +232,69 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
 
 // The document the route's :documentId names, when the caller owns it: 400 for a
 // malformed id, 404 for an unknown one or someone else's (as if it did not exist).
-net::awaitable<drover::app::document> owned_document(api_context& app, const route_request& r) {
+net::awaitable<drover::app::document> owned_document(api_context& app, const route_request& r,
+                                                     drover::app::text_slice slice) {
   std::string id = r.param("documentId");
   if (!valid_id(id)) throw http_error(http::status::bad_request, "Malformed document id");
   auto* db = &app.db;
-  auto read = [db, id]() { return db->get_document(id); };
+  auto read = [db, id, slice]() { return db->get_document(id, slice); };
   auto doc = co_await app.in_db(read, db_deadline);
   if (!doc || !r.who.owns(doc->user_id.value_or(""))) throw document_not_found();
   co_return std::move(*doc);
 }
 
-net::awaitable<response> get(api_context& app, route_request& r) {
+// Reads of one user's documents at once. A read's database work grows with the text (the
+// page is cut from it there), the pool has 4 connections for every user, and a review
+// took them all with 30 reads of one 19 MB text at a time: others got 503s.
+class reads_in_flight {
+ public:
+  static constexpr int per_user = 2;
+
+  // Held while a read runs; releases its place when it goes.
+  class pass {
+   public:
+    pass(std::shared_ptr<reads_in_flight> owner, std::string user) : owner_(std::move(owner)), user_(std::move(user)) {}
+    pass(pass&& other) noexcept = default;
+    pass& operator=(pass&&) = delete;
+    pass(const pass&) = delete;
+    ~pass() {
+      if (!owner_) return;
+      auto it = owner_->by_user_.find(user_);
+      if (--it->second == 0) owner_->by_user_.erase(it);
+    }
+
+   private:
+    std::shared_ptr<reads_in_flight> owner_;
+    std::string user_;
+  };
+
+  // A pass, or 429 when the user already has per_user reads running.
+  static pass enter(const std::shared_ptr<reads_in_flight>& self, const std::string& user) {
+    int& running = self->by_user_[user];
+    if (running >= per_user) throw too_many_requests(std::chrono::seconds(1));
+    ++running;
+    return pass(self, user);
+  }
+
+ private:
+  std::unordered_map<std::string, int> by_user_;
+};
+
+net::awaitable<response> get(api_context& app, route_request& r, const std::shared_ptr<reads_in_flight>& reads) {
   {
     const auto& req = r.req;
-    auto owned = owned_document(app, r);
+    const auto reading = reads_in_flight::enter(reads, r.who.user);
+    // Only the bytes one page can take are read: the few before the offset that finish a
+    // character, the page's most, and a few after it that tell where the next begins.
+    const auto offset_param = r.query("textOffset");
+    const auto wanted = text_offset_of(offset_param, std::numeric_limits<std::int64_t>::max());
+    constexpr std::size_t lookaround = 16;
+    // Beyond any text (a 400 below, once the length is known), and within the int the
+    // databases' substring takes.
+    const std::size_t read_limit = std::numeric_limits<std::int32_t>::max() - 1;
+    const auto from = static_cast<std::int64_t>(std::min(wanted - std::min<std::size_t>(wanted, 3), read_limit));
+    const drover::app::text_slice slice{from, static_cast<std::int64_t>(text_limits::max_json_bytes + lookaround)};
+    auto owned = owned_document(app, r, slice);
     const auto doc = co_await std::move(owned);
     const std::string& id = doc.id;
 
@@ -256,17 +311,21 @@ net::awaitable<response> get(api_context& app, route_request& r) {
     out["wordCount"] = optional_json(doc.word_count);
     out["chunkCount"] = optional_json(doc.chunk_count);
     // The text a page at a time (text_page.hpp): ?textOffset= reads on from nextTextOffset.
-    const std::string_view text = doc.text ? std::string_view(*doc.text) : std::string_view();
-    const auto offset_param = r.query("textOffset");
     if (!doc.text && offset_param && *offset_param != "0") {
       throw http_error(
           http::status::bad_request,
           fmt::format("The document has no text yet (it is {}); 'textOffset' applies once it is ready", doc.status));
     }
-    const auto page = page_of_text(text, text_offset_of(offset_param, text.size()));
+    const auto total = static_cast<std::size_t>(doc.text_bytes.value_or(0));
+    text_offset_of(offset_param, total);  // 400 beyond the text's end, now that it is known
+    const std::string_view slice_text = doc.text ? std::string_view(*doc.text) : std::string_view();
+    const auto start = static_cast<std::size_t>(doc.text_from);
+    auto page = page_of_text(slice_text, wanted - std::min(wanted, start));
+    page.offset += start;
+    if (page.next_offset) *page.next_offset += start;
     out["text"] = doc.text ? json::value(json::string(page.text)) : json::value(nullptr);
     out["textOffset"] = page.offset;
-    out["textBytes"] = doc.text ? json::value(text.size()) : json::value(nullptr);
+    out["textBytes"] = doc.text ? json::value(total) : json::value(nullptr);
     out["nextTextOffset"] = page.next_offset ? json::value(*page.next_offset) : json::value(nullptr);
     out["createdAt"] = doc.created_at_ms;
     out["updatedAt"] = doc.updated_at_ms;
@@ -299,7 +358,7 @@ net::awaitable<response> get(api_context& app, route_request& r) {
 // frees its share of the storage quota); its processing job, when it has not ended, is
 // cancelled. 404 for someone else's, as for a read.
 net::awaitable<response> remove(api_context& app, route_request& r) {
-  auto owned = owned_document(app, r);
+  auto owned = owned_document(app, r, drover::app::text_slice::none());
   const auto doc = co_await std::move(owned);
   const std::string id = doc.id;
   auto* db = &app.db;
@@ -328,7 +387,9 @@ void add_document_routes(route_table& table, api_context& app) {
       table.add(v::post, "/api/documents", route_access::user, [&app](route_request& r) { return upload(app, r); });
   uploads.budget = route_budget::upload;
   uploads.upload_limit = upload_body_limit(app.cfg.document_limit);
-  table.add(v::get, "/api/documents/:documentId", route_access::user, [&app](route_request& r) { return get(app, r); });
+  auto reads = std::make_shared<reads_in_flight>();
+  table.add(v::get, "/api/documents/:documentId", route_access::user,
+            [&app, reads](route_request& r) { return get(app, r, reads); });
   table.add(v::delete_, "/api/documents/:documentId", route_access::user,
             [&app](route_request& r) { return remove(app, r); });
 }

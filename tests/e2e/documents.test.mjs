@@ -187,6 +187,37 @@ test('limits: 413 over DOCUMENT_MAX_BYTES, independent of the chat body limit', 
   const beyond = await getJSON(sys.base, `/api/documents/${doc.id}?textOffset=${doc.textBytes + 1}`);
   assert.equal(beyond.status, 400);
   assert.match(beyond.body.error, /textOffset/);
+  // One user reads two documents at a time: 30 reads at once took every database
+  // connection from the others. The rest wait their turn with a 429.
+  const burst = await Promise.all(Array.from({ length: 20 }, () => getJSON(sys.base, `/api/documents/${doc.id}`)));
+  const statuses = burst.map((r) => r.status);
+  assert.ok(statuses.every((s) => s === 200 || s === 429), JSON.stringify(statuses));
+  assert.ok(statuses.includes(200) && statuses.includes(429), JSON.stringify(statuses));
+  const refused = burst.find((r) => r.status === 429);
+  assert.match(refused.body.error, /Too many requests/);
+});
+
+// The API reads only a page's bytes of the text from the database: an offset inside a
+// character moves on to its end, and a page past the end is refused, as when it read all.
+test('a page of text read from inside a character starts at the next one', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  const sent = await upload(sys.base, 'Ünïcode text, ÿ at the end', 'text/plain', '?filename=u.txt');
+  assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  const doc = await waitForDocument(sys.base, sent.body.documentId);
+  assert.equal(doc.status, 'ready');
+  assert.equal(doc.textBytes, Buffer.byteLength(doc.text));
+  const inside = await getJSON(sys.base, `/api/documents/${doc.id}?textOffset=1`);
+  assert.equal(inside.status, 200);
+  assert.equal(inside.body.textOffset, 2);
+  assert.equal(inside.body.text, Buffer.from(doc.text).subarray(2).toString());
+  assert.equal(inside.body.textBytes, doc.textBytes);
+  assert.equal(inside.body.nextTextOffset, null);
+  const atEnd = await getJSON(sys.base, `/api/documents/${doc.id}?textOffset=${doc.textBytes}`);
+  assert.equal(atEnd.status, 200);
+  assert.equal(atEnd.body.text, '');
+  const huge = await getJSON(sys.base, `/api/documents/${doc.id}?textOffset=9007199254740991`);
+  assert.equal(huge.status, 400);
+  assert.match(huge.body.error, /textOffset/);
 });
 
 test('refusals: 415, 404, 400 with JSON errors', { timeout: 60000 }, async () => {

@@ -42,7 +42,7 @@
   std::optional<job_log> get_job_log(const std::string& queue, const std::string& job_id) override;                    \
   std::vector<job_log> list_job_logs(std::optional<std::string> status, std::size_t limit) override;                   \
   void add_document(const document& doc, const std::string& content) override;                                         \
-  std::optional<document> get_document(const std::string& id) override;                                                \
+  std::optional<document> get_document(const std::string& id, text_slice slice) override;                              \
   std::optional<std::string> get_document_content(const std::string& id) override;                                     \
   std::int64_t stored_document_bytes(const std::string& user_id) override;                                             \
   bool delete_document(const std::string& id) override;                                                                \

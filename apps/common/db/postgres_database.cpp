@@ -160,9 +160,11 @@ const std::vector<statement>& statements() {
        "INSERT INTO documents (id, conversation_id, user_id, filename, content_type, size_bytes, content, job_id, "
        "status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', " DROVER_PG_TS("$9") ", "
        DROVER_PG_TS("$9") ")"},
+      // Bytes of the text, not characters, and only those asked for.
       {"get_document",
        "SELECT id, conversation_id, filename, content_type, size_bytes, job_id, status, error, title, page_count, "
-       "word_count, chunk_count, text, " DROVER_PG_MS("created_at") ", " DROVER_PG_MS("updated_at") ", user_id "
+       "word_count, chunk_count, substring(convert_to(text, 'UTF8') from ($2::bigint + 1)::int for $3::int), "
+       DROVER_PG_MS("created_at") ", " DROVER_PG_MS("updated_at") ", user_id, octet_length(text)::bigint "
        "FROM documents WHERE id = $1"},
       {"get_document_content", "SELECT content FROM documents WHERE id = $1"},
       {"stored_document_bytes", "SELECT COALESCE(SUM(size_bytes), 0)::bigint FROM documents WHERE user_id = $1"},
@@ -764,10 +766,11 @@ void postgres_database::add_document(const document& doc, const std::string& con
   });
 }
 
-std::optional<document> postgres_database::get_document(const std::string& id) {
+std::optional<document> postgres_database::get_document(const std::string& id, text_slice slice) {
   return run(fmt::format("reading document '{}'", id), [&](pqxx::connection& c) -> std::optional<document> {
     pqxx::nontransaction tx(c);
-    auto r = tx.exec_prepared("get_document", id);
+    const std::int64_t bytes = slice.bytes < 0 ? std::numeric_limits<std::int32_t>::max() : slice.bytes;
+    auto r = tx.exec_prepared("get_document", id, slice.from, bytes);
     if (r.empty()) return std::nullopt;
     const auto& row = r[0];
     document d;
@@ -783,7 +786,11 @@ std::optional<document> postgres_database::get_document(const std::string& id) {
     d.page_count = optional_as<int>(row[9]);
     d.word_count = optional_as<std::int64_t>(row[10]);
     d.chunk_count = optional_as<int>(row[11]);
-    d.text = optional_as<std::string>(row[12]);
+    d.text_bytes = optional_as<std::int64_t>(row[16]);
+    if (d.text_bytes) {
+      d.text = row[12].is_null() ? std::string() : pqxx::binarystring(row[12]).str();
+      d.text_from = std::min(slice.from, *d.text_bytes);
+    }
     d.created_at_ms = row[13].as<std::int64_t>();
     d.updated_at_ms = row[14].as<std::int64_t>();
     d.user_id = optional_as<std::string>(row[15]);

@@ -1,5 +1,6 @@
 // sqlite_database.cpp - drover::app::database over one SQLite connection: the
 // SQL of each operation (the connection itself is sqlite_connection).
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -338,14 +339,16 @@ void sqlite_database::add_document(const document& doc, const std::string& conte
       .run();
 }
 
-std::optional<document> sqlite_database::get_document(const std::string& id) {
+std::optional<document> sqlite_database::get_document(const std::string& id, text_slice slice) {
   std::lock_guard lock(mutex_);
+  // Bytes, not characters: SQLite's substr() counts characters in TEXT.
   sqlite_query q(conn_,
                  "SELECT id, conversation_id, filename, content_type, size_bytes, job_id, status, error, title, "
-                 "page_count, word_count, chunk_count, text, created_at, updated_at, user_id FROM documents "
-                 "WHERE id = ?1",
+                 "page_count, word_count, chunk_count, substr(CAST(text AS BLOB), ?2 + 1, ?3), created_at, "
+                 "updated_at, user_id, length(CAST(text AS BLOB)) FROM documents WHERE id = ?1",
                  fmt::format("reading document '{}'", id));
-  if (!q.bind(id).next()) return std::nullopt;
+  const std::int64_t bytes = slice.bytes < 0 ? std::numeric_limits<std::int32_t>::max() : slice.bytes;
+  if (!q.bind(id, slice.from, bytes).next()) return std::nullopt;
   document d;
   d.id = q.text(0);
   d.conversation_id = q.optional_text(1);
@@ -359,7 +362,11 @@ std::optional<document> sqlite_database::get_document(const std::string& id) {
   if (auto v = q.optional_int64(9)) d.page_count = static_cast<int>(*v);
   d.word_count = q.optional_int64(10);
   if (auto v = q.optional_int64(11)) d.chunk_count = static_cast<int>(*v);
-  d.text = q.optional_text(12);
+  d.text_bytes = q.optional_int64(16);
+  if (d.text_bytes) {
+    d.text = q.blob(12);
+    d.text_from = std::min(slice.from, *d.text_bytes);
+  }
   d.created_at_ms = q.int64(13);
   d.updated_at_ms = q.int64(14);
   d.user_id = q.optional_text(15);

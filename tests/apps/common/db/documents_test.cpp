@@ -119,6 +119,34 @@ TEST_P(documents_test, extraction_stores_metadata_and_chunks) {
   EXPECT_FALSE(db_->store_document_extraction("missing", x));
 }
 
+// A reader asks for the bytes of a page, not the whole text; a slice may cut a
+// character (the API's paging finishes it), and the whole length comes with it.
+TEST_P(documents_test, a_read_brings_the_slice_of_the_text_it_asks_for) {
+  db_->add_document(upload("d1", "c1"), "abc");
+  document_extraction x;
+  x.word_count = 2;
+  x.text = "Ünïcode text";  // Ü and ï take two bytes each: 14 bytes
+  ASSERT_TRUE(db_->store_document_extraction("d1", x));
+  auto d = db_->get_document("d1", text_slice{1, 4});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->text_bytes, 14);
+  EXPECT_EQ(d->text_from, 1);
+  EXPECT_EQ(d->text, std::string("\x9Cn\xC3\xAF"));
+  auto none = db_->get_document("d1", text_slice::none());
+  EXPECT_EQ(none->text, std::string());
+  EXPECT_EQ(none->text_bytes, 14);
+  auto beyond = db_->get_document("d1", text_slice{100, 10});
+  EXPECT_EQ(beyond->text, std::string());
+  EXPECT_EQ(beyond->text_from, 14);
+  auto rest = db_->get_document("d1", text_slice{10, -1});
+  EXPECT_EQ(rest->text, "text");
+  // Before extraction there is no text, and no length.
+  db_->add_document(upload("d2", "c1"), "abc");
+  auto queued = db_->get_document("d2", text_slice{0, 10});
+  EXPECT_FALSE(queued->text);
+  EXPECT_FALSE(queued->text_bytes);
+}
+
 TEST_P(documents_test, search_ranks_matching_chunks_of_the_conversation_only) {
   db_->add_document(upload("d1", "c1"), "x");
   db_->add_document(upload("d2", "c1"), "x");

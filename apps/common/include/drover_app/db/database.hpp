@@ -89,9 +89,21 @@ struct document {
   std::optional<int> page_count;
   std::optional<std::int64_t> word_count;
   std::optional<int> chunk_count;
-  std::optional<std::string> text;  // the extracted text, once ready
+  std::optional<std::string> text;         // the bytes of the extracted text asked for (text_slice), once ready
+  std::int64_t text_from = 0;              // where `text` starts in the whole text, in bytes
+  std::optional<std::int64_t> text_bytes;  // the whole text's length in bytes, once ready
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+};
+
+// Which bytes of a document's extracted text a read brings: a text is up to
+// DOCUMENT_MAX_BYTES times its expansion, and a reader wants a page of it (or none), not
+// the whole of it on every request (a security review made the database unavailable to
+// everyone by reading a 19 MB text 30 times at once).
+struct text_slice {
+  std::int64_t from = 0;    // bytes
+  std::int64_t bytes = -1;  // -1: to the end; 0: none
+  static text_slice none() { return {0, 0}; }
 };
 
 // What processing produced: the metadata and the chunks, stored in one go.
@@ -278,8 +290,10 @@ class database {
   // under doc.id, which the caller chose. Timestamps are set here.
   virtual void add_document(const document& doc, const std::string& content) = 0;
 
-  // The document without its bytes, or std::nullopt when no document has this id.
-  virtual std::optional<document> get_document(const std::string& id) = 0;
+  // The document without its upload's bytes, with the slice of its extracted text asked
+  // for (by default all of it), or std::nullopt when no document has this id.
+  virtual std::optional<document> get_document(const std::string& id, text_slice slice) = 0;
+  std::optional<document> get_document(const std::string& id) { return get_document(id, text_slice{}); }
 
   // The bytes of the upload; std::nullopt when the document does not exist.
   virtual std::optional<std::string> get_document_content(const std::string& id) = 0;
