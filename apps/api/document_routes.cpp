@@ -188,7 +188,10 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
 
     job_options opts;
     opts.job_id = custom_job_id;  // one job per document, and the document names it before it exists
-    opts.attempts = 3;
+    // Five attempts 2, 4, 8 and 16 s apart ride out a database or Redis outage of about
+    // half a minute (three, 6 s, failed documents in an operator's drill); a document
+    // that cannot be read fails at once (unrecoverable).
+    opts.attempts = 5;
     opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
     opts.timeout = 300000;
     opts.replication = app.cfg.replication;
@@ -345,6 +348,22 @@ net::awaitable<response> get(api_context& app, route_request& r, const std::shar
         o["progress"] = j->progress;
         o["failedReason"] = optional_json(j->failed_reason);
         job_json = std::move(o);
+        // The job failed for good while the database was away, so the worker could not
+        // mark the document (an operator's drill left it "processing" for good): the
+        // job's outcome is the document's, and the database is told now.
+        const bool unfinished = doc.status == "queued" || doc.status == "processing";
+        if (unfinished && state == drover::job_state::failed) {
+          const std::string reason = j->failed_reason.value_or("processing failed");
+          out["status"] = "failed";
+          out["error"] = reason;
+          auto* db = &app.db;
+          auto mark = [db, id, reason]() { db->set_document_status(id, "failed", reason); };
+          try {
+            co_await app.in_db(mark, db_deadline);
+          } catch (const std::exception& e) {
+            spdlog::warn("GET /api/documents/{}: marking it failed as its job is: {}", id, e.what());
+          }
+        }
       }
     } catch (const std::exception& e) {
       spdlog::warn("GET /api/documents/{}: job {} unavailable: {}", id, doc.job_id, e.what());

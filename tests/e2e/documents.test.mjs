@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { startSystem, postJSON, getJSON, waitForJob, waitFor } from './system.mjs';
 import { makePdf, encryptPdf } from './pdf_maker.mjs';
 import { spawn } from 'node:child_process';
-import { newQueueEvents, recordQueueEvents, onCleanup, sleep, DROVER_BIN } from '../interop/support.mjs';
+import { bullmq, newWorker, newQueueEvents, recordQueueEvents, onCleanup, sleep, DROVER_BIN } from '../interop/support.mjs';
 
 async function upload(base, body, contentType, query = '') {
   const res = await fetch(`${base}/api/documents${query}`, {
@@ -218,6 +218,26 @@ test('a page of text read from inside a character starts at the next one', { tim
   const huge = await getJSON(sys.base, `/api/documents/${doc.id}?textOffset=9007199254740991`);
   assert.equal(huge.status, 400);
   assert.match(huge.body.error, /textOffset/);
+});
+
+// A job that failed for good while the database was away could not mark its document,
+// which said "processing" for ever: its job's outcome is the document's.
+test('a document whose job failed unrecorded reads as failed, with the job\'s reason', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  await sys.workers.stop();
+  const sent = await upload(sys.base, 'never processed by drover', 'text/plain', '?filename=x.txt');
+  assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  // Another worker fails the job without touching the database, as one would that lost it.
+  const failed = new Promise((resolve) => {
+    const w = newWorker(sys.redis, 'document-processing', async () => { throw new bullmq.UnrecoverableError('the database failed'); });
+    w.on('failed', resolve);
+  });
+  await failed;
+  const doc = await getJSON(sys.base, `/api/documents/${sent.body.documentId}`);
+  assert.equal(doc.status, 200);
+  assert.equal(doc.body.status, 'failed', JSON.stringify(doc.body));
+  assert.equal(doc.body.error, 'the database failed');
+  assert.equal(doc.body.job.state, 'failed');
 });
 
 test('refusals: 415, 404, 400 with JSON errors', { timeout: 60000 }, async () => {
