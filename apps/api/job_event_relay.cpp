@@ -317,9 +317,13 @@ std::vector<std::pair<std::string, std::string>> write_job_logs(app::database& d
       db.record_job_logs_at(rows, stream, position);
     }
   };
+  // A database that cannot write (a full disk answers a ping) is an outage, not a
+  // refusal: the batch is kept, where it was dropped row by row.
   try {
     write(batch);
     return {};
+  } catch (const app::database_unwritable&) {
+    throw;
   } catch (const std::exception&) {
     db.ping();
   }
@@ -327,6 +331,8 @@ std::vector<std::pair<std::string, std::string>> write_job_logs(app::database& d
   for (const auto& u : batch) {
     try {
       db.record_job_logs({u});
+    } catch (const app::database_unwritable&) {
+      throw;
     } catch (const std::exception& e) {
       db.ping();  // gone in the meantime: keep the rest for later
       refused.emplace_back(u.job_id, e.what());

@@ -362,6 +362,10 @@ auto postgres_database::run(std::string_view what, F&& f, bool retry)
       // A server going down may answer with a FATAL error (sql_error) rather than
       // a closed socket; either way the connection is gone when !is_open().
       bool broken = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr || !conn || !conn->is_open();
+      if (!broken && dynamic_cast<const pqxx::insufficient_resources*>(&e) != nullptr) {
+        // Disk full, out of memory: PostgreSQL's class 53.
+        throw database_unwritable(fmt::format("{}: {} (PostgreSQL {})", what, one_line(e.what()), redacted_));
+      }
       if (!broken) throw database_error(fmt::format("{}: {} (PostgreSQL {})", what, one_line(e.what()), redacted_));
       conn.reset();
       if (retry && reused && attempt == 1) continue;

@@ -51,7 +51,11 @@ sqlite_connection::~sqlite_connection() {
 void sqlite_connection::fail(std::string_view what) const {
   const int code = ::sqlite3_extended_errcode(db_);
   auto message = fmt::format("{}: {} (SQLite {}, code {})", what, ::sqlite3_errmsg(db_), path_, code);
-  if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) throw sqlite_locked_error(message);
+  const int primary = code & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw sqlite_locked_error(message);
+  if (primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_READONLY || primary == SQLITE_NOMEM) {
+    throw database_unwritable(message);
+  }
   throw database_error(message);
 }
 

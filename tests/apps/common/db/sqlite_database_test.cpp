@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
+#include <memory>
 #include <vector>
 
 #include "support/temp_dir.hpp"
@@ -25,6 +28,44 @@ std::string pragma(const std::string& path, const char* sql) {
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return out;
+}
+
+// A disk that takes no more (here a file-size limit, in a child process) is a passing
+// state, not a refusal of the data: the job-log relay keeps what it has for later, where
+// it dropped it row by row.
+TEST(sqlite_database, a_write_the_disk_cannot_take_is_reported_as_unwritable) {
+  test::temp_dir dir;
+  const std::string path = dir / "x.db";
+  open_database(path)->migrate();
+  const pid_t child = ::fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    int code = 1;
+    try {
+      auto db = open_database(path);
+      ::signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails with EFBIG instead
+      const rlimit small{256 * 1024, 256 * 1024};
+      ::setrlimit(RLIMIT_FSIZE, &small);
+      job_log_update u;
+      u.queue = "q";
+      u.job_id = "1";
+      u.status = "pending";
+      u.payload_json = "\"" + std::string(1024 * 1024, 'x') + "\"";  // a JSON string
+      try {
+        db->record_job_logs({u});
+      } catch (const database_unwritable&) {
+        code = 0;
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child: %s\n", e.what());
+      code = 2;
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: no database_unwritable, 2: another failure";
 }
 
 TEST(sqlite_database, file_is_in_wal_mode) {

@@ -24,6 +24,14 @@ class database_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The database cannot write now, whatever is written: its disk is full, it is out of
+// memory or read-only, an I/O error. A passing state, like a lost connection, not a
+// refusal of the data: a writer keeps what it has for later rather than dropping it.
+class database_unwritable : public database_error {
+ public:
+  using database_error::database_error;
+};
+
 // One chat message. Timestamps are milliseconds since the Unix epoch.
 struct message {
   std::int64_t id = 0;
