@@ -49,10 +49,12 @@ class dead_letter_queue {
   // id, no delay) and removes the entry, both in one atomic call: a crash can neither
   // add the job twice nor lose it, and two requeues of one entry add it once. Returns
   // the new job. Throws drover::error: job_not_found when there is no such entry (or
-  // another requeue took it first), not_in_state when it is locked, invalid_argument
-  // for an entry that does not hold a dead letter, or the add's errors.
+  // another requeue took it first), not_in_state when it is locked or when the failed
+  // job ran again since (retried: a copy would run it twice), invalid_argument for an
+  // entry that does not hold a dead letter or a flow's child, or the add's errors.
   boost::asio::awaitable<job> requeue(std::string id);
-  // Requeues every entry; returns the new jobs.
+  // Requeues every entry but flows' children and jobs that ran again since (each kept
+  // and said in the log); returns the new jobs.
   boost::asio::awaitable<std::vector<job>> requeue_all();
 
   void close();

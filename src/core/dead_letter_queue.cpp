@@ -29,7 +29,18 @@ struct dead_letter {
   std::string name;
   json::value data;
   job_options opts;
+  std::string source_id;    // the failed job's id ("" when the entry does not say)
+  std::string finished_on;  // when it failed, as its hash says it ("" when not said)
 };
+
+// The entry's deadLetter field as text, whether a string or a number.
+std::string origin_text(const json::object& origin, const char* field) {
+  const auto* v = origin.if_contains(field);
+  if (!v) return {};
+  if (v->is_string()) return std::string(v->get_string());
+  if (auto i = v->if_int64()) return std::to_string(*i);
+  return {};
+}
 
 dead_letter read_entry(const job& e) {
   const json::object* envelope = e.data.if_object();
@@ -41,6 +52,8 @@ dead_letter read_entry(const job& e) {
   }
   dead_letter d;
   d.source_queue = std::string(queue_name->get_string());
+  d.source_id = origin_text(origin->get_object(), "jobId");
+  d.finished_on = origin_text(origin->get_object(), "finishedOn");
   d.name = e.name;
   if (const auto* data = envelope->if_contains(detail::dead_letter_data_key)) d.data = *data;
   if (const auto* o = origin->get_object().if_contains("opts"); o && o->is_object()) {
@@ -108,6 +121,24 @@ net::awaitable<job> dead_letter_queue::requeue(std::string id) {
   if (!entry) throw error(errc::job_not_found, fmt::format("no dead letter {} in {}", id, dlq_.name()));
   auto d = read_entry(*entry);
   const detail::queue_keys source_keys(opts_.prefix, d.source_queue);
+  // The failed job retried since (drover queue retry, Node's job.retry()) ran again: a
+  // copy would run it a second time (an operator answered every message twice). A job
+  // that failed since has another finishedOn, and another entry of its own.
+  if (!d.source_id.empty() && !d.finished_on.empty()) {
+    redis::command read{"HMGET", source_keys.job(d.source_id), "finishedOn", "timestamp"};
+    auto r = co_await dlq_.impl_->conn->exec(std::move(read));
+    redis::expect_no_error(r, "reading job " + d.source_id + " of " + d.source_queue);
+    const auto& fields = r.elements;
+    const bool exists = fields.size() == 2 && !fields[1].is_nil();  // every job has its timestamp
+    const std::string now_finished = exists ? fields[0].as_string() : std::string();
+    if (exists && now_finished != d.finished_on) {
+      throw error(errc::not_in_state,
+                  fmt::format("dead letter {}: job {} of queue {} ran again after this failure ({}); requeueing it "
+                              "would run the job twice",
+                              id, d.source_id, d.source_queue,
+                              now_finished.empty() ? "it has not finished since" : "it finished again since"));
+    }
+  }
   auto add = detail::prepare_add(source_keys, {std::move(d.name), std::move(d.data), std::move(d.opts)});
   auto call = detail::scripts::requeue_dead_letter::of(std::move(add.call), dlq_.impl_->keys, id);
   auto new_id = co_await detail::scripts::run(*dlq_.impl_->conn, std::move(call));
@@ -135,7 +166,9 @@ net::awaitable<std::vector<job>> dead_letter_queue::requeue_all() {
       } catch (const error& ex) {
         // Requeued by someone else meanwhile: nothing to do for it here.
         if (ex.is(errc::job_not_found)) continue;
-        if (!ex.is(errc::invalid_argument) || !is_flow_child(e)) throw;
+        // A flow's child, or a job that ran again since: kept, and said in the log.
+        const bool kept_on_purpose = (ex.is(errc::invalid_argument) && is_flow_child(e)) || ex.is(errc::not_in_state);
+        if (!kept_on_purpose) throw;
         refused = ex;
       }
       if (refused) {

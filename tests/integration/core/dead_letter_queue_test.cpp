@@ -218,6 +218,43 @@ TEST_F(dead_letter_queue_test, keeps_the_newest_entries_and_only_the_jobs_it_is_
   });
 }
 
+// A failed job retried since ran again: its dead letter is not requeued (an operator ran
+// `queue retry`, then `dlq requeue-all`, and every message was answered twice).
+TEST_F(dead_letter_queue_test, an_entry_whose_job_ran_again_is_not_requeued) {
+  std::atomic<int> runs{0};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    dead_letter_queue dlq(io.get_executor(), dlq_name, qopts());
+    auto opts = job_options::from_json(json::parse(R"({"attempts":1,"jobId":"retried-1"})"));
+    co_await q.add("again", json::parse(R"({"fail":true})"), opts);
+    auto other = job_options::from_json(json::parse(R"({"attempts":1,"jobId":"left-2"})"));
+    co_await q.add("again", json::parse(R"({"fail":true})"), other);
+    {
+      test::worker_thread w(name, judge(runs), wopts());
+      EXPECT_TRUE(co_await eventually([&] { return count_is(dlq, 2); }));
+    }
+    co_await q.retry_job("retried-1");  // waiting again, with no worker to run it
+    auto entries = co_await dlq.list();
+    DROVER_CO_ASSERT_TRUE(entries.size() == 2u);
+    const auto& retried_entry =
+        entries[0].data.at("deadLetter").at("jobId").as_string() == "retried-1" ? entries[0] : entries[1];
+    try {
+      co_await dlq.requeue(retried_entry.id);
+      ADD_FAILURE() << "requeued the dead letter of a job that runs again";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::not_in_state)) << e.what();
+      EXPECT_NE(std::string(e.what()).find("would run the job twice"), std::string::npos) << e.what();
+    }
+    // requeue_all takes the other and keeps this one.
+    auto added = co_await dlq.requeue_all();
+    EXPECT_EQ(added.size(), 1u);
+    EXPECT_EQ(co_await dlq.count(), 1);
+    EXPECT_TRUE((co_await dlq.get(retried_entry.id)).has_value());
+    dlq.close();
+    q.close();
+  });
+}
+
 TEST_F(dead_letter_queue_test, requeue_sends_an_entry_back_to_its_source_queue) {
   std::atomic<int> runs{0};
   run_async([&](net::io_context& io) -> net::awaitable<void> {
