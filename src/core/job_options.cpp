@@ -97,7 +97,13 @@ void check_keep_jobs(const json::value& v, std::string_view name) {
     if (kv.key() != "age" && kv.key() != "count" && kv.key() != "limit") {
       bad(name, fmt::format("unknown field '{}' (expected age, count, limit)", std::string_view(kv.key())));
     }
-    need_integer(kv.value(), fmt::format("{}.{}", name, std::string_view(kv.key())));
+    const auto field = fmt::format("{}.{}", name, std::string_view(kv.key()));
+    // An age is seconds, and BullMQ's script multiplies it by 1000: a fraction is fine.
+    if (kv.key() == "age") {
+      if (need_number(kv.value(), field) < 0) bad(field, "must be at least 0");
+    } else {
+      need_integer(kv.value(), field);
+    }
   }
 }
 
@@ -142,7 +148,10 @@ job_options job_options::from_json(const json::value& v) {
     } else if (k == "timestamp") {
       o.timestamp = need_integer(val, k);
     } else if (k == "delay") {
-      o.delay = need_integer(val, k);
+      // As Node adds it: a computed delay may have a fraction (4.35 * 100) or have passed
+      // already (runAt - Date.now() < 0), and the job then waits for no time.
+      const double ms = need_number(val, k);
+      o.delay = static_cast<std::int64_t>(std::clamp(std::round(ms), 0.0, 9007199254740991.0));
     } else if (k == "priority") {
       if (val.is_double() && !as_exact_integer(val)) bad(k, "Priority should not be float");
       o.priority = need_integer(val, k);
