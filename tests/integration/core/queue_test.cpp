@@ -151,7 +151,7 @@ TEST_F(queue_test, custom_id_is_kept_and_a_duplicate_writes_nothing) {
 TEST_F(queue_test, bad_options_are_refused_before_anything_is_written) {
   const char* bad[] = {R"({"jobId":"123"})",  R"({"jobId":"a:b"})",
                        R"({"priority":1.5})", R"({"priority":3000000})",
-                       R"({"delay":-1})",     R"({"backoff":{"type":"fixed","jitter":2}})",
+                       R"({"delay":"soon"})", R"({"backoff":{"type":"fixed","jitter":2}})",
                        R"({"nope":1})"};
   for (const char* text : bad) {
     EXPECT_THROW(job_options::from_json(json::parse(text)), drover::error) << text;
