@@ -32,9 +32,11 @@ struct add_flags {
 void add_add_options(CLI::App& a, add_flags& f) {
   add_common(&a, f.common);
   add_shards_flag(&a, f.common);
+  // Without --shards there is one queue, and a key would be silently ignored.
   a.add_option("--key", f.key,
                "with --shards: put the job on this key's shard, so that one key's jobs keep their order "
-               "(default: round robin)");
+               "(default: round robin)")
+      ->needs("--shards");
   auto* name = a.add_option("--name,-n", f.name, "job name");
   a.add_option("--data,-d", f.data, "job data, JSON")->capture_default_str();
   a.add_option("--opts,-o", f.opts,

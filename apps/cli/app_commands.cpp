@@ -242,13 +242,13 @@ void add_api_options(CLI::App& api, app_flags& flags) {
   api.add_option("--redis", flags.redis_url, app_redis_help)->check(non_empty());
   api.add_option("--database-url", flags.database_url,
                  "sqlite://var/drover.db (default) or postgres://user@host/db (default: DATABASE_URL)");
-  api.add_option("--prefix", flags.prefix, "queue key prefix (default bull)");
+  api.add_option("--prefix", flags.prefix, "queue key prefix (default: QUEUE_PREFIX or bull)");
   add_log_options(&api, flags);
 }
 
 void add_workers_options(CLI::App& workers, app_flags& flags) {
   workers.add_option("--redis", flags.redis_url, app_redis_help)->check(non_empty());
-  workers.add_option("--prefix", flags.prefix, "queue key prefix (default bull)");
+  workers.add_option("--prefix", flags.prefix, "queue key prefix (default: QUEUE_PREFIX or bull)");
   workers.add_option("--database-url", flags.database_url,
                      "where uploads and their chunks are (default: DATABASE_URL or sqlite://var/drover.db)");
   workers.add_option("--port", flags.port, "health port, /healthz and /readyz (default: WORKERS_PORT or 5001)")

@@ -34,14 +34,16 @@ void add_connection(CLI::App* cmd, common_options& c) {
 }
 
 void add_common(CLI::App* cmd, common_options& c, bool queue_required) {
-  auto* q = cmd->add_option("--queue,-q", c.queue, "queue name");
+  // An empty name (an unset shell variable) is no queue: refused here for every command.
+  auto* q = cmd->add_option("--queue,-q", c.queue, "queue name")->check(non_empty());
   if (queue_required) q->required();
   add_connection(cmd, c);
 }
 
 void add_shards_flag(CLI::App* cmd, common_options& c) {
   cmd->add_option("--shards", c.shards,
-                  "the queue is sharded over this many BullMQ queues, {<queue>.0} ... (docs/deployment.md)")
+                  "the queue is sharded over this many BullMQ queues, shard i named {<queue>.i} or {<queue>.i.k} "
+                  "(docs/deployment.md)")
       ->check(positive<std::size_t>());
 }
 
@@ -88,6 +90,21 @@ int not_found_in_queue(std::string_view what, const std::string& queue) {
 }
 
 int job_not_found(const std::string& id, const std::string& queue) { return not_found_in_queue("job " + id, queue); }
+
+std::string without_script_name(std::string_view message) {
+  const auto stop = message.rfind(". ");
+  if (stop == std::string_view::npos) return std::string(message);
+  const auto word = message.substr(stop + 2);
+  const bool script_name = !word.empty() && std::isalpha(static_cast<unsigned char>(word.front())) &&
+                           std::all_of(word.begin(), word.end(), [](char ch) {
+                             return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+                           });
+  return std::string(script_name ? message.substr(0, stop + 1) : message);
+}
+
+error without_script_name(const error& e) {
+  return error(static_cast<errc>(e.code().value()), without_script_name(std::string_view(e.what())));
+}
 
 queue_options queue_opts(const common_options& c) {
   queue_options o;

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <utility>
 
+#include <drover/error.hpp>
 #include <drover/queue.hpp>
 
 #include "command.hpp"
@@ -58,6 +59,13 @@ bool confirmed(const std::string& question);
 int not_found_in_queue(std::string_view what, const std::string& queue);
 // not_found_in_queue for a job id.
 int job_not_found(const std::string& id, const std::string& queue);
+
+// BullMQ's words for a job missing or in the wrong state end with the name of the script
+// that said so ("Job 1 is not in the failed state. reprocessJob"), which the user never
+// typed: `message` without that last word, up to its full stop. Other text is unchanged.
+std::string without_script_name(std::string_view message);
+// The same error with its message so.
+error without_script_name(const error& e);
 
 // The queue options (prefix, Redis with a short command timeout) of the common flags.
 queue_options queue_opts(const common_options& c);

@@ -37,9 +37,6 @@ int run_dlq(const dlq_flags& f) {
   net::io_context io;
   dead_letter_queue d(io.get_executor(), f.dlq.empty() ? dead_letter_queue::name_for(f.common.queue) : f.dlq,
                       queue_opts(f.common));
-  if ((f.action == "show" || f.action == "requeue") && f.id.empty()) {
-    throw error(errc::invalid_argument, fmt::format("dlq {} needs --id", f.action));
-  }
   int rc = 0;
   std::exception_ptr failure;
   auto body = [&]() -> net::awaitable<void> {
@@ -96,9 +93,15 @@ void add_dlq_options(CLI::App& cmd, dlq_flags& f) {
   add_common(&cmd, f.common);
   add_json_flag(&cmd, f.json);
   cmd.add_option("--dlq", f.dlq, "the dead-letter queue (default: <queue>-dlq)");
-  cmd.add_option("--id", f.id, "show, requeue: the dead letter's id")->check(non_empty());
+  auto* id = cmd.add_option("--id", f.id, "show, requeue: the dead letter's id")->check(non_empty());
   cmd.add_option("--start", f.start, "list: first index (oldest first)");
   cmd.add_option("--end", f.end, "list: last index (-1: all)");
+  // Required by two of the actions only, so checked here: a usage error like any other.
+  cmd.callback([&f, id] {
+    if ((f.action == "show" || f.action == "requeue") && !id->count()) {
+      throw CLI::RequiredError(fmt::format("--id is required for dlq {}", f.action), CLI::ExitCodes::RequiredError);
+    }
+  });
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ void add_events_options(CLI::App& e, events_flags& f) {
        "--from", f.from,
        "stream id to start after: the \"streamId\" of the last event printed resumes there ($: only new events, "
        "0: all kept)")
+      ->check(stream_id())
       ->capture_default_str();
 }
 

@@ -47,6 +47,27 @@ CLI::Validator non_empty() {
                         "non-empty");
 }
 
+CLI::Validator stream_id() {
+  return CLI::Validator(
+      [](std::string& input) -> std::string {
+        const auto part = [](std::string_view digits) {
+          std::uint64_t v = 0;
+          const auto* end = digits.data() + digits.size();
+          auto [p, ec] = std::from_chars(digits.data(), end, v);
+          return !digits.empty() && ec == std::errc() && p == end;
+        };
+        const std::string_view text = input;
+        const auto dash = text.find('-');
+        const bool ok =
+            text == "$" ||
+            (dash == std::string_view::npos ? part(text) : part(text.substr(0, dash)) && part(text.substr(dash + 1)));
+        if (ok) return {};
+        return fmt::format("must be $, 0, <ms> or <ms>-<seq> (a \"streamId\" printed before), got {}",
+                           text.empty() ? std::string_view("nothing") : text);
+      },
+      "", "stream id");
+}
+
 CLI::Validator one_of(std::vector<std::string> words) {
   auto description = fmt::format("{{{}}}", fmt::join(words, ","));
   return CLI::Validator(

@@ -46,6 +46,10 @@ CLI::Validator port_number();
 // as "no id", which for some actions means "every job".
 CLI::Validator non_empty();
 
+// A Redis stream id to read after, as XREAD takes it: "$" (only what comes next), or
+// "<ms>" or "<ms>-<seq>" in decimal, each part fitting 64 bits ("0": from the start).
+CLI::Validator stream_id();
+
 // One of `words`; the message lists them. Its description, "{a,b}", is what the
 // completion scripts offer (completion.cpp).
 CLI::Validator one_of(std::vector<std::string> words);

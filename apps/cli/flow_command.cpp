@@ -38,12 +38,15 @@ struct flow_flags {
 
 void add_flow_add_options(CLI::App& s, flow_flags& f) {
   add_common(&s, f.common, false);
-  s.add_option("--tree", f.tree,
-               "the tree as JSON, Node's FlowJob: {name, queueName, data, opts, children: [...]}; a node "
-               "without queueName goes to --queue");
-  s.add_option("--file", f.file, "a file holding the tree (instead of --tree)");
+  auto* tree = s.add_option("--tree", f.tree,
+                            "the tree as JSON, Node's FlowJob: {name, queueName, data, opts, children: [...]}; a node "
+                            "without queueName goes to --queue");
+  auto* file = s.add_option("--file", f.file, "a file holding the tree (instead of --tree)");
   s.add_flag("--json", f.json, "accepted for scripts: the added tree is printed as JSON anyway");
   add_replication_flags(&s, f.replication);
+  s.callback([tree, file] {
+    if (!tree->count() && !file->count()) throw CLI::RequiredError("--tree or --file");
+  });
 }
 
 void add_flow_show_options(CLI::App& s, flow_flags& f) {
@@ -140,7 +143,7 @@ int run_flow_show(const flow_flags& c) {
     get_flow_options o{c.id, c.common.queue, c.common.prefix, c.depth, c.max_children};
     auto tree = co_await flows.get_flow(o);
     if (!tree) {
-      if (c.json) std::cout << "null" << std::endl;
+      // As `drover queue job`: a missing one prints nothing on stdout, only the exit code and why.
       rc = job_not_found(c.id, c.common.queue);
       co_return;
     }

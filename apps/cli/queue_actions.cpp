@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <exception>
+#include <optional>
 #include <iostream>
 
 #include <drover/json.hpp>
@@ -169,7 +169,12 @@ net::awaitable<int> retry_jobs(const queue_flags& f, queue& q) {
     done(f, fmt::format("every {} job of queue {} moved back to wait", state, name),
          {{"queue", name}, {"state", state}});
   } else {
-    co_await q.retry_job(f.id, state);
+    try {
+      co_await q.retry_job(f.id, state);
+    } catch (const error& e) {
+      if (!e.is(errc::not_in_state) && !e.is(errc::job_not_found)) throw;
+      throw without_script_name(e);
+    }
     done(f, fmt::format("job {} moved back to wait", f.id), {{"queue", name}, {"jobId", f.id}});
   }
   co_return 0;
@@ -184,17 +189,17 @@ net::awaitable<int> promote_jobs(const queue_flags& f, queue& q) {
   } else {
     // BullMQ's promote script says "not in the delayed state" of a job that does not
     // exist as well: look, so that a missing job exits 3 as in the other actions.
-    std::exception_ptr not_delayed;
+    std::optional<error> not_delayed;
     try {
       co_await q.promote(f.id);
     } catch (const error& e) {
       if (!e.is(errc::not_in_state)) throw;
-      not_delayed = std::current_exception();
+      not_delayed = e;
     }
     if (not_delayed) {
       auto j = co_await q.get_job(f.id);
       if (!j) co_return job_not_found(f.id, name);
-      std::rethrow_exception(not_delayed);
+      throw without_script_name(*not_delayed);
     }
     done(f, fmt::format("job {} promoted", f.id), {{"queue", name}, {"jobId", f.id}});
   }

@@ -30,16 +30,37 @@ struct schedule_flags {
   bool json = true;  // JSON is the only output; --json is accepted for uniform scripts
 };
 
+// An upsert needs a schedule: "pattern" or "every" in --repeat. Said as a usage error,
+// naming the flag; text that is not a JSON object is left to the upsert's own message.
+void check_upsert_repeat(const schedule_flags& f, const CLI::Option& repeat) {
+  if (f.action != "upsert") return;
+  if (!repeat.count()) {
+    throw CLI::RequiredError(R"(--repeat is required for schedule upsert: {"pattern": "<cron>"} or {"every": <ms>})",
+                             CLI::ExitCodes::RequiredError);
+  }
+  boost::system::error_code ec;
+  const auto v = drover::parse_json(f.repeat, ec);
+  if (ec || !v.is_object()) return;
+  const auto& o = v.get_object();
+  const auto* pattern = o.if_contains("pattern");
+  const bool has_pattern = pattern && !(pattern->is_string() && pattern->get_string().empty());
+  if (!has_pattern && !o.contains("every")) {
+    throw CLI::ValidationError("--repeat",
+                               R"(needs "pattern" (a cron expression) or "every" (ms), e.g. {"every": 60000})");
+  }
+}
+
 void add_schedule_options(CLI::App& s, schedule_flags& f) {
   s.add_option("action", f.action, "upsert, remove, get")->required()->check(one_of({"upsert", "remove", "get"}));
   add_common(&s, f.common);
   s.add_option("--id", f.id, "the scheduler's id")->required()->check(non_empty());
-  s.add_option("--repeat", f.repeat,
-               "upsert: JSON {pattern | every, tz, startDate, endDate, limit, immediately, offset}");
+  auto* repeat = s.add_option("--repeat", f.repeat,
+                              "upsert: JSON {pattern | every, tz, startDate, endDate, limit, immediately, offset}");
   s.add_option("--name", f.name, "upsert: the jobs' name (default: the id)");
   s.add_option("--data", f.data, "upsert: the jobs' data, JSON")->capture_default_str();
   s.add_option("--opts", f.opts, "upsert: the jobs' options, JSON")->capture_default_str();
   add_json_flag(&s, f.json);
+  s.callback([&f, repeat] { check_upsert_repeat(f, *repeat); });
 }
 
 int run_schedule(const schedule_flags& c) {

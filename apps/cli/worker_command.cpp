@@ -70,8 +70,10 @@ void add_worker_options(CLI::App& w, worker_flags& f) {
   w.add_option("--drain-delay", f.drain_delay_ms, "longest wait on an empty queue, ms")
       ->check(positive<long>())
       ->capture_default_str();
-  w.add_option("--limit-max", f.limit_max, "rate limit: jobs per window (0: none)")->check(non_negative<long>());
-  w.add_option("--limit-duration", f.limit_duration_ms, "rate limit: window, ms")->check(non_negative<long>());
+  auto* limit_max =
+      w.add_option("--limit-max", f.limit_max, "rate limit: jobs per window (0: none)")->check(non_negative<long>());
+  auto* limit_duration =
+      w.add_option("--limit-duration", f.limit_duration_ms, "rate limit: window, ms")->check(non_negative<long>());
   w.add_option("--metrics", f.metrics_points, "keep BullMQ's per-minute metrics with this many points (0: off)")
       ->check(non_negative<long>());
   w.add_option("--default-timeout", f.default_timeout_ms,
@@ -86,6 +88,16 @@ void add_worker_options(CLI::App& w, worker_flags& f) {
   w.add_option("--shutdown-grace", f.shutdown_grace_ms, "on SIGTERM/SIGINT, wait this long for running jobs, ms")
       ->check(non_negative<long>())
       ->capture_default_str();
+  // A rate limit needs its window; --limit-max 0 (no limit) needs none.
+  w.callback([&f, limit_max, limit_duration] {
+    if (f.limit_max <= 0) return;
+    if (!limit_duration->count()) throw CLI::RequiresError(limit_max->get_name(), limit_duration->get_name());
+    if (f.limit_duration_ms <= 0) {
+      throw CLI::ValidationError(
+          limit_duration->get_name(),
+          fmt::format("must be a positive integer with --limit-max, got {}", f.limit_duration_ms));
+    }
+  });
 }
 
 // Runs `w` (a worker or a sharded_worker) until SIGINT/SIGTERM, then closes it.

@@ -224,5 +224,81 @@ TEST(command_registry, drover_refuses_bad_values_as_usage_errors) {
   }
 }
 
+// A flag missing or wrong for what the command was asked to do is a usage error like a
+// missing --id: exit 2, the flag named, "(see drover CMD --help)". Before, these ran and
+// failed with exit 1 ("dlq show needs --id", "rate limiter needs max >= 1 ..."), or Redis
+// answered ("ERR Invalid stream ID"), or the flag was silently ignored (--key).
+TEST(command_registry, drover_names_the_flag_a_usage_error_is_about) {
+  struct usage_case {
+    std::vector<std::string> args;
+    const char* err;
+  };
+  const std::vector<usage_case> cases{
+      {{"dlq", "show", "--queue", "q"}, "drover: error: --id is required for dlq show (see drover dlq --help)\n"},
+      {{"dlq", "requeue", "--queue", "q"}, "drover: error: --id is required for dlq requeue (see drover dlq --help)\n"},
+      {{"flow", "add", "--queue", "r"}, "drover: error: --tree or --file is required (see drover flow add --help)\n"},
+      {{"worker", "--queue", "q", "--limit-max", "5"},
+       "drover: error: --limit-max requires --limit-duration (see drover worker --help)\n"},
+      {{"worker", "--queue", "q", "--limit-max", "5", "--limit-duration", "0"},
+       "drover: error: --limit-duration: must be a positive integer with --limit-max, got 0 (see drover worker "
+       "--help)\n"},
+      {{"schedule", "upsert", "-q", "q", "--id", "x"},
+       "drover: error: --repeat is required for schedule upsert: {\"pattern\": \"<cron>\"} or {\"every\": <ms>} (see "
+       "drover schedule --help)\n"},
+      {{"schedule", "upsert", "-q", "q", "--id", "x", "--repeat", R"({"tz": "UTC"})"},
+       "drover: error: --repeat: needs \"pattern\" (a cron expression) or \"every\" (ms), e.g. {\"every\": 60000} "
+       "(see drover schedule --help)\n"},
+      {{"events", "--queue", "q", "--from", "bogus"},
+       "drover: error: --from: must be $, 0, <ms> or <ms>-<seq> (a \"streamId\" printed before), got bogus (see "
+       "drover events --help)\n"},
+      {{"add", "--queue", "q", "--name", "n", "--key", "k"},
+       "drover: error: --key requires --shards (see drover add --help)\n"},
+      {{"add", "--queue", "", "--name", "n"}, "drover: error: --queue: must not be empty (see drover add --help)\n"},
+      {{"queue", "counts", "-q", ""}, "drover: error: --queue: must not be empty (see drover queue counts --help)\n"},
+      {{"flow", "add", "--queue", "", "--tree", "{}"},
+       "drover: error: --queue: must not be empty (see drover flow add --help)\n"},
+  };
+  for (const auto& c : cases) {
+    CLI::App app{"drover"};
+    app.require_subcommand(1);
+    command_registry registry(app, drover_commands());
+    std::vector<const char*> argv{"drover"};
+    for (const auto& a : c.args) argv.push_back(a.c_str());
+    std::ostringstream out, err;
+    EXPECT_EQ(registry.run(static_cast<int>(argv.size()), argv.data(), out, err), exit_code::usage) << c.err;
+    EXPECT_EQ(err.str(), c.err);
+    EXPECT_EQ(out.str(), "") << c.err;
+  }
+}
+
+// What those checks must still let through, stopped here before anything runs: a usage
+// error would come from parsing, so a parse that succeeds is enough.
+TEST(command_registry, drover_accepts_what_the_usage_checks_allow) {
+  const std::vector<std::vector<std::string>> lines{
+      {"dlq", "list", "--queue", "q"},
+      {"dlq", "requeue-all", "--queue", "q"},
+      {"dlq", "show", "--queue", "q", "--id", "7"},
+      {"flow", "add", "--file", "tree.json"},
+      {"worker", "--queue", "q", "--limit-max", "5", "--limit-duration", "1000"},
+      {"worker", "--queue", "q", "--limit-max", "0"},
+      {"schedule", "upsert", "-q", "q", "--id", "x", "--repeat", R"({"every": 1000})"},
+      {"schedule", "upsert", "-q", "q", "--id", "x", "--repeat", R"({"pattern": "* * * * *"})"},
+      {"schedule", "get", "-q", "q", "--id", "x"},
+      {"events", "--queue", "q", "--from", "0"},
+      {"events", "--queue", "q", "--from", "1733400000000-3"},
+      {"add", "--queue", "q", "--name", "n", "--shards", "3", "--key", "k"},
+  };
+  for (const auto& line : lines) {
+    CLI::App app{"drover"};
+    app.require_subcommand(1);
+    command_registry registry(app, drover_commands());
+    std::vector<const char*> argv{"drover"};
+    for (const auto& a : line) argv.push_back(a.c_str());
+    std::string text;
+    for (const auto& a : line) text += a + " ";
+    EXPECT_NO_THROW(app.parse(static_cast<int>(argv.size()), argv.data())) << text;
+  }
+}
+
 }  // namespace
 }  // namespace drover::cli

@@ -59,6 +59,20 @@ TEST(flag_checks, one_of_lists_the_words_and_describes_them_for_the_completion) 
   EXPECT_EQ(check.get_description(), "{list,show}");
 }
 
+// `drover events --from`: what XREAD takes, checked before Redis says "Invalid stream ID".
+TEST(flag_checks, stream_id_takes_what_xread_takes) {
+  auto check = stream_id();
+  for (const char* good :
+       {"$", "0", "0-0", "1733400000000", "1733400000000-7", "18446744073709551615-18446744073709551615"}) {
+    EXPECT_EQ(verdict(check, good), "") << good;
+  }
+  const std::string wanted = "must be $, 0, <ms> or <ms>-<seq> (a \"streamId\" printed before), got ";
+  for (const char* bad : {"bogus", "-1", "1-", "-", "1-2-3", "1.5", "+1", " 1", "$1", "18446744073709551616", "1-x"}) {
+    EXPECT_EQ(verdict(check, bad), wanted + bad) << bad;
+  }
+  EXPECT_EQ(verdict(check, ""), wanted + "nothing");
+}
+
 TEST(flag_checks, cli11_names_the_flag_before_the_phrase) {
   CLI::App app{"t"};
   int concurrency = 1;
