@@ -132,11 +132,16 @@ test('a missing job: exit 3 and one line, from every command that takes a job id
   const shown = await runDrover(['flow', 'show', ...on(name), '--id', 'nope']);
   assert.deepEqual([shown.code, shown.stdout], [3, '']);
   assert.match(shown.stderr, said);
+  // --json too: nothing on stdout (it printed "null" there as well).
+  const shownJson = await runDrover(['flow', 'show', ...on(name), '--id', 'nope', '--json']);
+  assert.deepEqual([shownJson.code, shownJson.stdout], [3, '']);
+  assert.match(shownJson.stderr, said);
   // A job that exists but is not failed (or not delayed) is another error: exit 1.
   for (const action of ['retry', 'promote']) {
     const r = await runDrover(['queue', action, ...on(name), '--id', 'there']);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^drover: error: .*not in the (failed|delayed) state/);
+    // BullMQ's words, without the script's name ("... state. reprocessJob").
+    assert.match(r.stderr, /^drover: error: Job there is not in the (failed|delayed) state\.\n$/);
   }
 });
 
@@ -154,6 +159,15 @@ test('a bad command line: one line "drover: error: ..." and exit 2', async () =>
     [['queue', 'retry', '--queue', 'q', '--id', ''], /^drover: error: --id: must not be empty /],
     [['queue', 'promote', '--queue', 'q', '--id', ''], /^drover: error: --id: must not be empty /],
     [['queue', 'remove', '--queue', 'q', '--id', ''], /^drover: error: --id: must not be empty /],
+    // A flag one form of the command needs, or one that needs another, is named.
+    [['dlq', 'show', '--queue', 'q'], /^drover: error: --id is required for dlq show \(see drover dlq --help\)\n$/],
+    [['dlq', 'requeue', '--queue', 'q'], /^drover: error: --id is required for dlq requeue /],
+    [['flow', 'add', '--queue', 'r'], /^drover: error: --tree or --file is required \(see drover flow add --help\)\n$/],
+    [['worker', '--queue', 'q', '--limit-max', '5'], /^drover: error: --limit-max requires --limit-duration /],
+    [['schedule', 'upsert', '-q', 'q', '--id', 'x'], /^drover: error: --repeat is required for schedule upsert: /],
+    [['events', '--queue', 'q', '--from', 'bogus'], /^drover: error: --from: must be \$, 0, <ms> or <ms>-<seq> .*got bogus /],
+    [['add', '--queue', 'q', '--name', 'n', '--key', 'k'], /^drover: error: --key requires --shards /],
+    [['counts', '--queue', ''], /^drover: error: --queue: must not be empty /],
   ];
   for (const [args, said] of cases) {
     const r = await runDrover(args);

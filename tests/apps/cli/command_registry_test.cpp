@@ -258,12 +258,29 @@ TEST(command_registry, drover_names_the_flag_a_usage_error_is_about) {
       {{"flow", "add", "--queue", "", "--tree", "{}"},
        "drover: error: --queue: must not be empty (see drover flow add --help)\n"},
   };
+  // Parsed first: a line these checks let through must fail here, not run the command (a
+  // worker, an events reader) against whatever Redis is there. Then run as main() does.
   for (const auto& c : cases) {
+    std::vector<const char*> argv{"drover"};
+    for (const auto& a : c.args) argv.push_back(a.c_str());
+    {
+      CLI::App app{"drover"};
+      app.require_subcommand(1);
+      command_registry registry(app, drover_commands());
+      bool refused = false;
+      try {
+        app.parse(static_cast<int>(argv.size()), argv.data());
+      } catch (const CLI::ParseError&) {
+        refused = true;
+      }
+      if (!refused) {
+        ADD_FAILURE() << "accepted; wanted " << c.err;
+        continue;
+      }
+    }
     CLI::App app{"drover"};
     app.require_subcommand(1);
     command_registry registry(app, drover_commands());
-    std::vector<const char*> argv{"drover"};
-    for (const auto& a : c.args) argv.push_back(a.c_str());
     std::ostringstream out, err;
     EXPECT_EQ(registry.run(static_cast<int>(argv.size()), argv.data(), out, err), exit_code::usage) << c.err;
     EXPECT_EQ(err.str(), c.err);
