@@ -98,8 +98,6 @@ api_config api_config::from_env() {
   c.auth = app::development_auth_mode() ? auth_mode::none : auth_mode::jwt;  // as the Workers app reads it
   c.bind = app::default_bind(c.auth == auth_mode::none);
   if (const char* v = env("BIND")) c.bind = v;
-  httpd::listen_address(c.bind, "BIND");  // before the start opens or migrates the database
-  httpd::listen_address(c.metrics_bind, "METRICS_BIND");
   if (c.auth == auth_mode::none && c.webhook_secret.empty()) c.webhook_secret = app::development_webhook_secret;
   c.limits = api_limits::from_env();
   c.replication = app::replication_from_env(c.redis, api_command_timeout);

@@ -127,6 +127,9 @@ void api_server::start() {
         "AUTH_MODE=none: no authentication, every caller is the development user and sees everything; "
         "for development only");
   }
+  // A host name for an address fails the start before the database is opened or migrated.
+  httpd::listen_address(cfg_.bind, "BIND");
+  httpd::listen_address(cfg_.metrics_bind, "METRICS_BIND");
   db_ = app::open_database(cfg_.database_url);
   auto applied = db_->migrate();
   if (!applied.empty()) spdlog::info("database: applied {} migration(s)", applied.size());

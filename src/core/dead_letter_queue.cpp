@@ -33,6 +33,13 @@ struct dead_letter {
   std::string finished_on;  // when it failed, as its hash says it ("" when not said)
 };
 
+// The refusal of an entry whose job ran again since: not_in_state to callers, and told
+// apart from a locked entry by requeue_all, which keeps such entries and goes on.
+class ran_again : public error {
+ public:
+  explicit ran_again(const std::string& what) : error(errc::not_in_state, what) {}
+};
+
 // The entry's deadLetter field as text, whether a string or a number.
 std::string origin_text(const json::object& origin, const char* field) {
   const auto* v = origin.if_contains(field);
@@ -123,7 +130,8 @@ net::awaitable<job> dead_letter_queue::requeue(std::string id) {
   const detail::queue_keys source_keys(opts_.prefix, d.source_queue);
   // The failed job retried since (drover queue retry, Node's job.retry()) ran again: a
   // copy would run it a second time (an operator answered every message twice). A job
-  // that failed since has another finishedOn, and another entry of its own.
+  // that failed since has another finishedOn, and another entry of its own. Read before
+  // the atomic requeue: a retry within that one round trip is not seen.
   if (!d.source_id.empty() && !d.finished_on.empty()) {
     redis::command read{"HMGET", source_keys.job(d.source_id), "finishedOn", "timestamp"};
     auto r = co_await dlq_.impl_->conn->exec(std::move(read));
@@ -132,11 +140,11 @@ net::awaitable<job> dead_letter_queue::requeue(std::string id) {
     const bool exists = fields.size() == 2 && !fields[1].is_nil();  // every job has its timestamp
     const std::string now_finished = exists ? fields[0].as_string() : std::string();
     if (exists && now_finished != d.finished_on) {
-      throw error(errc::not_in_state,
-                  fmt::format("dead letter {}: job {} of queue {} ran again after this failure ({}); requeueing it "
-                              "would run the job twice",
-                              id, d.source_id, d.source_queue,
-                              now_finished.empty() ? "it has not finished since" : "it finished again since"));
+      throw ran_again(
+          fmt::format("dead letter {}: job {} of queue {} ran again after this failure ({}); requeueing it "
+                      "would run the job twice",
+                      id, d.source_id, d.source_queue,
+                      now_finished.empty() ? "it has not finished since" : "it finished again since"));
     }
   }
   auto add = detail::prepare_add(source_keys, {std::move(d.name), std::move(d.data), std::move(d.opts)});
@@ -163,12 +171,12 @@ net::awaitable<std::vector<job>> dead_letter_queue::requeue_all() {
       try {
         auto j = co_await requeue(e.id);
         added.push_back(std::move(j));
+      } catch (const ran_again& ex) {
+        refused = ex;  // kept, and said in the log
       } catch (const error& ex) {
         // Requeued by someone else meanwhile: nothing to do for it here.
         if (ex.is(errc::job_not_found)) continue;
-        // A flow's child, or a job that ran again since: kept, and said in the log.
-        const bool kept_on_purpose = (ex.is(errc::invalid_argument) && is_flow_child(e)) || ex.is(errc::not_in_state);
-        if (!kept_on_purpose) throw;
+        if (!ex.is(errc::invalid_argument) || !is_flow_child(e)) throw;
         refused = ex;
       }
       if (refused) {

@@ -17,6 +17,9 @@ std::optional<std::int64_t> retry_delay(const job& j, const std::string& reason,
   if (unrecoverable || started_enough || j.attempts_made + 1 >= attempts) return std::nullopt;
   std::optional<std::int64_t> delay =
       j.opts.backoff ? backoff_delay(*j.opts.backoff, j.attempts_made + 1) : std::int64_t{0};
+  // -1 means no retry to Node's shouldRetryJob, whichever strategy gave it (a fixed
+  // backoff of -1 fails the job for good there).
+  if (delay && *delay == -1) return std::nullopt;
   if (delay) return delay;
   if (opts.backoff_strategy) {
     // The owner's strategy decides; std::nullopt (or a negative delay) means no retry.

@@ -362,8 +362,12 @@ auto postgres_database::run(std::string_view what, F&& f, bool retry)
       // A server going down may answer with a FATAL error (sql_error) rather than
       // a closed socket; either way the connection is gone when !is_open().
       bool broken = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr || !conn || !conn->is_open();
-      if (!broken && dynamic_cast<const pqxx::insufficient_resources*>(&e) != nullptr) {
-        // Disk full, out of memory: PostgreSQL's class 53.
+      const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
+      const std::string state = sql ? sql->sqlstate() : std::string();
+      // Disk full, out of memory (class 53), a read-only standby after a failover (25006),
+      // an I/O error (class 58): the database cannot write now, whatever is written.
+      const bool unwritable = state.starts_with("53") || state == "25006" || state.starts_with("58");
+      if (!broken && unwritable) {
         throw database_unwritable(fmt::format("{}: {} (PostgreSQL {})", what, one_line(e.what()), redacted_));
       }
       if (!broken) throw database_error(fmt::format("{}: {} (PostgreSQL {})", what, one_line(e.what()), redacted_));

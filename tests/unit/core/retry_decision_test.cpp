@@ -33,6 +33,17 @@ TEST(retry_delay, unrecoverable_and_started_enough_fail_for_good) {
   EXPECT_EQ(retry_delay(j, "x", false, o, "q"), std::nullopt);
 }
 
+// Node's shouldRetryJob: a delay of -1 is no retry, whichever strategy gave it; another
+// negative delay is a retry (promoted at once from delayed).
+TEST(retry_delay, a_builtin_delay_of_minus_one_fails_for_good_as_in_node) {
+  worker_options o;
+  auto j = with_attempts(5, 0);
+  j.opts.backoff = backoff_options{"fixed", -1, std::nullopt};
+  EXPECT_EQ(retry_delay(j, "x", false, o, "q"), std::nullopt);
+  j.opts.backoff = backoff_options{"fixed", -100, std::nullopt};
+  EXPECT_EQ(retry_delay(j, "x", false, o, "q"), -100);
+}
+
 TEST(retry_delay, the_backoff_decides_the_delay_and_a_strategy_the_unknown_types) {
   worker_options o;
   auto j = with_attempts(5, 0);
