@@ -128,31 +128,30 @@ net::awaitable<job> dead_letter_queue::requeue(std::string id) {
   if (!entry) throw error(errc::job_not_found, fmt::format("no dead letter {} in {}", id, dlq_.name()));
   auto d = read_entry(*entry);
   const detail::queue_keys source_keys(opts_.prefix, d.source_queue);
-  // The failed job retried since (drover queue retry, Node's job.retry()) ran again: a
-  // copy would run it a second time (an operator answered every message twice). A job
-  // that failed since has another finishedOn, and another entry of its own. Read before
-  // the atomic requeue: a retry within that one round trip is not seen.
-  if (!d.source_id.empty() && !d.finished_on.empty()) {
-    redis::command read{"HMGET", source_keys.job(d.source_id), "finishedOn", "timestamp"};
-    auto r = co_await dlq_.impl_->conn->exec(std::move(read));
-    redis::expect_no_error(r, "reading job " + d.source_id + " of " + d.source_queue);
-    const auto& fields = r.elements;
-    const bool exists = fields.size() == 2 && !fields[1].is_nil();  // every job has its timestamp
-    const std::string now_finished = exists ? fields[0].as_string() : std::string();
-    if (exists && now_finished != d.finished_on) {
-      throw ran_again(
-          fmt::format("dead letter {}: job {} of queue {} ran again after this failure ({}); requeueing it "
-                      "would run the job twice",
-                      id, d.source_id, d.source_queue,
-                      now_finished.empty() ? "it has not finished since" : "it finished again since"));
-    }
-  }
   auto add = detail::prepare_add(source_keys, {std::move(d.name), std::move(d.data), std::move(d.opts)});
   auto call = detail::scripts::requeue_dead_letter::of(std::move(add.call), dlq_.impl_->keys, id);
-  auto new_id = co_await detail::scripts::run(*dlq_.impl_->conn, std::move(call));
-  // Requeued by someone else since it was read: the job is in its queue once, by them.
-  if (!new_id) throw error(errc::job_not_found, fmt::format("no dead letter {} in {}", id, dlq_.name()));
-  add.j.id = std::move(*new_id);
+  // The failed job retried since (drover queue retry, Node's job.retry()) ran again: a
+  // copy would run it a second time (an operator answered every message twice). The
+  // script compares its finishedOn in the same call; a job that failed since has another
+  // finishedOn, and another entry of its own.
+  call.failed_job_key = source_keys.job(d.source_id);
+  if (!d.source_id.empty()) call.failed_finished_on = d.finished_on;
+  using outcome = detail::scripts::requeue_dead_letter::outcome;
+  auto requeued = co_await detail::scripts::run(*dlq_.impl_->conn, std::move(call));
+  switch (requeued.what) {
+    case outcome::added:
+      break;
+    case outcome::no_entry:  // requeued by someone else since it was read: it is in its queue once, by them
+      throw error(errc::job_not_found, fmt::format("no dead letter {} in {}", id, dlq_.name()));
+    case outcome::job_running_again:
+    case outcome::job_finished_again:
+      throw ran_again(fmt::format(
+          "dead letter {}: job {} of queue {} ran again after this failure ({}); requeueing it would run the job "
+          "twice",
+          id, d.source_id, d.source_queue,
+          requeued.what == outcome::job_running_again ? "it has not finished since" : "it finished again since"));
+  }
+  add.j.id = std::move(requeued.id);
   co_return std::move(add.j);
 }
 

@@ -15,27 +15,38 @@ requeue_dead_letter requeue_dead_letter::of(script_call add, const queue_keys& d
   }
   auto remove = remove_job::of(dead_letters, std::move(entry_id));
   remove.remove_children = false;
-  return {std::move(add), std::move(remove)};
+  return {std::move(add), std::move(remove), {}, {}};
 }
 
 script_call requeue_dead_letter::pack() && {
   const bool prioritized = add.script == &lua::add_prioritized_job;
   auto removal = std::move(remove).pack();
+  std::string checked = failed_job_key.empty() ? add.args.at(0) : std::move(failed_job_key);
   return composed_call(lua::requeue_dead_letter)
       .arg(prioritized ? "prioritized" : "standard")
       .call(std::move(add))
       .call(std::move(removal))
+      .key(std::move(checked))
+      .arg(std::move(failed_finished_on))
       .take();
 }
 
 requeue_dead_letter::result requeue_dead_letter::parse(const redis::reply& r) const {
   if (r.is_integer()) {
-    if (r.as_int() == -1) return std::nullopt;
-    if (r.as_int() == 0) {
-      throw error(errc::not_in_state, fmt::format("dead letter {} is locked; not requeued", remove.job_id));
+    switch (*r.as_int()) {
+      case -1:
+        return {outcome::no_entry, {}};
+      case -100:
+        return {outcome::job_running_again, {}};
+      case -101:
+        return {outcome::job_finished_again, {}};
+      case 0:
+        throw error(errc::not_in_state, fmt::format("dead letter {} is locked; not requeued", remove.job_id));
+      default:
+        break;
     }
   }
-  return parse_added_id(r, lua::requeue_dead_letter, "");
+  return {outcome::added, parse_added_id(r, lua::requeue_dead_letter, "")};
 }
 
 }  // namespace drover::detail::scripts

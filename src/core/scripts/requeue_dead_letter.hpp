@@ -1,11 +1,14 @@
 // requeue_dead_letter.hpp - drover's requeueDeadLetter: a dead-letter entry back to its
 // source queue, the add and the entry's removal in one atomic call.
 //
-// Contract (src/lua/requeueDeadLetter-11.lua): refuses an entry that does not exist
-// (-1) or is locked (0), writing nothing; otherwise runs BullMQ's addStandardJob or
-// addPrioritizedJob for the source queue, then BullMQ's removeJob for the entry.
-// KEYS (11): the add's 9 keys, the entry's hash, the dead-letter queue's repeat key.
-// ARGV (7): "standard" or "prioritized", the add's 3 arguments, removeJob's 3.
+// Contract (src/lua/requeueDeadLetter-12.lua): refuses an entry that does not exist
+// (-1), whose failed job ran again since the failure it records (-100 not finished
+// since, -101 finished again) or that is locked (0), writing nothing; otherwise runs
+// BullMQ's addStandardJob or addPrioritizedJob for the source queue, then BullMQ's
+// removeJob for the entry.
+// KEYS (12): the add's 9 keys, the entry's hash, the dead-letter queue's repeat key, the
+// failed job's hash. ARGV (8): "standard" or "prioritized", the add's 3 arguments,
+// removeJob's 3, the failed job's finishedOn as the entry records it ("": no check).
 // Returns the new job's id.
 #pragma once
 
@@ -19,13 +22,23 @@ namespace drover::detail::scripts {
 struct requeue_dead_letter {
   script_call add;    // the source queue's add as prepare_add packs it, with no delay
   remove_job remove;  // the entry, in the dead-letter queue
+  // The job whose failure the entry records, and when it finished then ("": unknown,
+  // and the entry is requeued whatever became of the job). Without a key, the add's
+  // first one stands in: on a cluster every key must be in the source queue's slot.
+  std::string failed_job_key;
+  std::string failed_finished_on;
 
   // Throws error(invalid_argument) for a delayed add: a requeued job runs now.
   static requeue_dead_letter of(script_call add, const queue_keys& dead_letters, std::string entry_id);
   script_call pack() &&;
-  // The new job's id; std::nullopt when there is no such entry. Throws error(not_in_state)
-  // for a locked entry and the add's error for its negative codes.
-  using result = std::optional<std::string>;
+
+  enum class outcome { added, no_entry, job_running_again, job_finished_again };
+  struct result {
+    outcome what = outcome::added;
+    std::string id;  // the new job's, when added
+  };
+  // Throws error(not_in_state) for a locked entry and the add's error for its negative
+  // codes.
   result parse(const redis::reply& r) const;
 };
 

@@ -21,6 +21,11 @@ composed_call& composed_call::arg(std::string a) {
   return *this;
 }
 
+composed_call& composed_call::key(std::string k) {
+  keys_.push_back(std::move(k));
+  return *this;
+}
+
 composed_call& composed_call::call(script_call part) {
   const auto keys = static_cast<std::ptrdiff_t>(part.script->num_keys);
   auto& a = part.args;

@@ -32,6 +32,8 @@ class composed_call {
   explicit composed_call(const lua::script& composite) : script_(&composite) {}
   // An argument of the own script itself; ARGV keeps the order of arg() and call().
   composed_call& arg(std::string a);
+  // A key of the own script itself; KEYS keeps the order of key() and call().
+  composed_call& key(std::string k);
   composed_call& call(script_call part);
   script_call take();  // moves them out: once
 

@@ -27,27 +27,39 @@ add_job_args args() {
   return a;
 }
 
-TEST(requeue_dead_letter, sends_the_adds_keys_and_the_entrys_then_the_kind_and_both_arguments) {
-  auto call = requeue_dead_letter::of(pack_add(keys(), args(), 0, 0), dead_letters(), "q-1-5").pack();
-  ASSERT_EQ(call.script, &lua::requeue_dead_letter);
-  ASSERT_EQ(call.script->num_keys, 11);
-  ASSERT_EQ(call.args.size(), 18u);
-  EXPECT_EQ(call.args[0], "bull:q:wait");
-  EXPECT_EQ(call.args[8], "bull:q:marker");
-  EXPECT_EQ(call.args[9], "bull:q-dlq:q-1-5");
-  EXPECT_EQ(call.args[10], "bull:q-dlq:repeat");
-  EXPECT_EQ(call.args[11], "standard");
-  EXPECT_EQ(call.args[13], "{}");  // the add's data
-  EXPECT_EQ(call.args[14], "o");   // the add's options
-  EXPECT_EQ(call.args[15], "q-1-5");
-  EXPECT_EQ(call.args[16], "0");  // an entry has no children to remove
-  EXPECT_EQ(call.args[17], "bull:q-dlq:");
+TEST(requeue_dead_letter, sends_the_adds_keys_the_entrys_and_the_failed_jobs_then_every_argument) {
+  auto call = requeue_dead_letter::of(pack_add(keys(), args(), 0, 0), dead_letters(), "q-1-5");
+  call.failed_job_key = "bull:q:5";
+  call.failed_finished_on = "1700000000000";
+  auto packed = std::move(call).pack();
+  ASSERT_EQ(packed.script, &lua::requeue_dead_letter);
+  ASSERT_EQ(packed.script->num_keys, 12);
+  ASSERT_EQ(packed.args.size(), 20u);
+  EXPECT_EQ(packed.args[0], "bull:q:wait");
+  EXPECT_EQ(packed.args[8], "bull:q:marker");
+  EXPECT_EQ(packed.args[9], "bull:q-dlq:q-1-5");
+  EXPECT_EQ(packed.args[10], "bull:q-dlq:repeat");
+  EXPECT_EQ(packed.args[11], "bull:q:5");
+  EXPECT_EQ(packed.args[12], "standard");
+  EXPECT_EQ(packed.args[14], "{}");  // the add's data
+  EXPECT_EQ(packed.args[15], "o");   // the add's options
+  EXPECT_EQ(packed.args[16], "q-1-5");
+  EXPECT_EQ(packed.args[17], "0");  // an entry has no children to remove
+  EXPECT_EQ(packed.args[18], "bull:q-dlq:");
+  EXPECT_EQ(packed.args[19], "1700000000000");
+}
+
+TEST(requeue_dead_letter, without_a_failed_job_checks_nothing_and_keeps_every_key_in_the_source_queue) {
+  auto call = requeue_dead_letter::of(pack_add(keys(), args(), 0, 0), dead_letters(), "e").pack();
+  ASSERT_EQ(call.args.size(), 20u);
+  EXPECT_EQ(call.args[11], "bull:q:wait");  // a cluster needs it in the add's slot
+  EXPECT_EQ(call.args[19], "");
 }
 
 TEST(requeue_dead_letter, a_prioritized_job_stays_prioritized) {
   auto call = requeue_dead_letter::of(pack_add(keys(), args(), 0, 3), dead_letters(), "e").pack();
   EXPECT_EQ(call.args[0], "bull:q:marker");
-  EXPECT_EQ(call.args[11], "prioritized");
+  EXPECT_EQ(call.args[12], "prioritized");
 }
 
 TEST(requeue_dead_letter, refuses_a_delayed_add) {
@@ -55,10 +67,14 @@ TEST(requeue_dead_letter, refuses_a_delayed_add) {
 }
 
 TEST(requeue_dead_letter, reads_the_new_id_or_why_there_is_none) {
+  using outcome = requeue_dead_letter::outcome;
   auto call = requeue_dead_letter::of(pack_add(keys(), args(), 0, 0), dead_letters(), "e");
-  EXPECT_EQ(call.parse(int_reply(42)), "42");
-  EXPECT_EQ(call.parse(str_reply("custom")), "custom");
-  EXPECT_EQ(call.parse(int_reply(-1)), std::nullopt);
+  EXPECT_EQ(call.parse(int_reply(42)).id, "42");
+  EXPECT_EQ(call.parse(int_reply(42)).what, outcome::added);
+  EXPECT_EQ(call.parse(str_reply("custom")).id, "custom");
+  EXPECT_EQ(call.parse(int_reply(-1)).what, outcome::no_entry);
+  EXPECT_EQ(call.parse(int_reply(-100)).what, outcome::job_running_again);
+  EXPECT_EQ(call.parse(int_reply(-101)).what, outcome::job_finished_again);
   EXPECT_THROW(call.parse(int_reply(0)), error);
 }
 

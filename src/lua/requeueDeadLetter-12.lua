@@ -2,7 +2,10 @@
   requeueDeadLetter - drover's own script (BullMQ has no dead-letter queue): a
   dead-letter entry goes back to its source queue as a new job and leaves the
   dead-letter queue in one atomic call, so that no crash between the two can add the
-  job twice (an add first) or lose it (a removal first).
+  job twice (an add first) or lose it (a removal first). An entry whose failed job ran
+  again since (a retry moved it out of failed: its finishedOn is no longer the one the
+  entry records) is refused in the same call: a copy would run the job a second time,
+  and a check before the call could miss a retry made in between.
 
   The add and the removal are BullMQ's own scripts, called as functions (the build puts
   them in front of this one, see scripts/embed-lua.mjs), so the new job and the
@@ -11,17 +14,30 @@
   KEYS[1..9]  the source queue's keys for addStandardJob (ARGV[1] "standard") or
               addPrioritizedJob (ARGV[1] "prioritized"), in that script's order
   KEYS[10]    the entry's job hash, KEYS[11] the dead-letter queue's repeat key
+  KEYS[12]    the failed job's hash in the source queue
   ARGV[1]     "standard" or "prioritized"
   ARGV[2..4]  the add's own ARGV
   ARGV[5..7]  removeJob's ARGV for the entry: its id, "0", the dead-letter queue's prefix
+  ARGV[8]     the failed job's finishedOn as the entry records it; "" when the entry
+              does not say (no check)
 
-  Returns the new job's id; -1 when there is no such entry and 0 when it is locked
-  (nothing written either way); an add's negative code as the add returns it.
+  Returns the new job's id; -1 when there is no such entry, 0 when it is locked, -100
+  when its job ran again and has not finished since, -101 when it ran again and
+  finished (nothing written in those cases); an add's negative code as the add
+  returns it.
 ]]
 -- drover:calls addStandardJob addPrioritizedJob removeJob
 local entryKey = KEYS[10]
 if redis.call("EXISTS", entryKey) == 0 then
   return -1
+end
+local recordedFinishedOn = ARGV[8]
+if recordedFinishedOn ~= "" then
+  -- Every job hash has its timestamp: none means the job is gone, and so is the risk.
+  local job = redis.call("HMGET", KEYS[12], "finishedOn", "timestamp")
+  if job[2] and job[1] ~= recordedFinishedOn then
+    return job[1] and -101 or -100
+  end
 end
 if redis.call("EXISTS", entryKey .. ":lock") == 1 then
   return 0
