@@ -19,6 +19,7 @@
 #include <drover_app/job_completed_receiver.hpp>
 #include <drover_app/job_snapshot.hpp>
 #include <drover_app/logging/log_throttle.hpp>
+#include <drover_app/redis_refusal.hpp>
 #include <drover_app/webhook_signature.hpp>
 
 #include "api/client_ids.hpp"
@@ -150,29 +151,18 @@ constexpr std::int64_t send_dedup_ttl_ms = 24 * 3600 * 1000;
 
 // The 503 of a send whose add Redis did not confirm. Redis may have run it all the same
 // (a command timeout after the write: the fault review's 93 of 93), so the message tells
-// how to retry without a second answer.
-// Why Redis refused an add outright, so that nothing of the job was stored (a refusal
-// comes at the script's first write, or before it runs), or "" when it may have run.
-std::string_view refusal_of(const drover::error& e) {
-  const std::string_view text = e.what();
-  const auto says = [&](std::string_view word) { return text.find(word) != std::string_view::npos; };
-  if (says("maxmemory")) return "Redis is out of memory (maxmemory) and refused the job";
-  if (says("MISCONF")) return "Redis cannot write to its disk (MISCONF) and refused the job";
-  if (says("NOPERM")) return "Redis's ACL does not let the API's user add the job (NOPERM)";
-  if (says("READONLY")) return "the API reached a read-only Redis replica, which refused the job";
-  return {};
-}
-
+// how to retry without a second answer; unless Redis refused the add outright
+// (redis_refusal.hpp), when nothing of the job was stored.
 http_error add_not_confirmed(const drover::error& e, bool keyed) {
-  const auto refused = refusal_of(e);
+  const auto refused = drover::app::redis_refusal(e);
   std::string what =
       e.is(errc::not_replicated)
           ? "Queue not replicated: Redis's replicas did not confirm the job in time, and it may still run"
-      : !refused.empty() ? "Queue unavailable: " + std::string(refused)
-                         : "Queue unavailable: Redis did not confirm the job, and it may still run";
+      : refused ? fmt::format("Queue unavailable: {}; the job was not queued", *refused)
+                : "Queue unavailable: Redis did not confirm the job, and it may still run";
   if (keyed) {
     what += "; retry with the same Idempotency-Key header, which answers the message once";
-  } else if (refused.empty()) {
+  } else if (!refused) {
     what +=
         "; a retry may answer the message twice: send it with an Idempotency-Key header and retry with the same "
         "key to have it answered once";

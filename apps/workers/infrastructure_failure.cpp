@@ -3,9 +3,8 @@
 
 #include <drover/error.hpp>
 
-#include <string_view>
-
 #include "drover_app/db/database.hpp"
+#include "drover_app/redis_refusal.hpp"
 
 namespace drover::workers {
 
@@ -13,10 +12,9 @@ std::optional<std::string> infrastructure_failure(const std::exception& e) {
   if (dynamic_cast<const app::database_error*>(&e)) return "the database failed";
   const auto* d = dynamic_cast<const drover::error*>(&e);
   if (!d) return std::nullopt;
-  // A full Redis answers, so "could not be reached" would send its operator the wrong way.
-  if (d->is(errc::redis_unavailable) && std::string_view(d->what()).find("maxmemory") != std::string_view::npos) {
-    return "Redis is out of memory (maxmemory)";
-  }
+  // A full Redis answers, so "could not be reached" would send its operator the wrong
+  // way; nor is "refused a command" something to act on.
+  if (auto refused = app::redis_refusal(*d)) return std::string(*refused);
   if (d->is(errc::redis_unavailable) || d->is(errc::redis_timeout) || d->is(errc::closed)) {
     return "Redis could not be reached";
   }

@@ -121,7 +121,7 @@ test('sends with an Idempotency-Key are answered once however often they are ret
       await raw.config('SET', 'maxmemory', '0');
     }
     assert.equal(first.status, 503, JSON.stringify(first.body));
-    assert.match(first.body.error, /Redis is out of memory \(maxmemory\) and refused the job; retry with the same Idempotency-Key/);
+    assert.match(first.body.error, /Redis is out of memory \(maxmemory\); the job was not queued; retry with the same Idempotency-Key/);
     const retry = await send(sys.base, body, 'key-full');
     assert.equal(retry.status, 200, JSON.stringify(retry.body));
     assert.equal((await waitForJob(sys.base, retry.body.jobId)).status, 'completed');

@@ -1,0 +1,38 @@
+// redis_refusal_test.cpp - Redis's outright refusals are told apart, in words that name
+// no host; every other error is none of them.
+#include <gtest/gtest.h>
+
+#include <drover_app/redis_refusal.hpp>
+
+namespace drover::app {
+namespace {
+
+TEST(redis_refusal, names_each_refusal_without_the_host) {
+  const drover::error full(errc::redis_unavailable,
+                           "redis at 10.0.0.7:6379: addJob: OOM command not allowed when used memory > 'maxmemory'.");
+  EXPECT_EQ(redis_refusal(full), "Redis is out of memory (maxmemory)");
+  const drover::error misconf(errc::script_error,
+                              "redis at 10.0.0.7:6379: MISCONF Redis is configured to save RDB snapshots, but it's "
+                              "currently unable to persist to disk");
+  EXPECT_EQ(redis_refusal(misconf), "Redis cannot write to its disk (MISCONF)");
+  const drover::error noperm(errc::redis_error,
+                             "redis at 10.0.0.7:6379: NOPERM User drover has no permissions to run the 'evalsha' "
+                             "command");
+  EXPECT_EQ(redis_refusal(noperm), "Redis's ACL does not allow drover's user the command (NOPERM)");
+  const drover::error replica(errc::script_error, "redis at 10.0.0.8:6379: READONLY You can't write against a read "
+                                                  "only replica.");
+  EXPECT_EQ(redis_refusal(replica), "Redis answered from a read-only replica (READONLY)");
+  for (const drover::error* e : {&full, &misconf, &noperm, &replica}) {
+    EXPECT_EQ(redis_refusal(*e)->find("10.0.0"), std::string_view::npos);
+  }
+}
+
+TEST(redis_refusal, is_none_for_an_error_that_may_have_written) {
+  EXPECT_EQ(redis_refusal(drover::error(errc::redis_timeout, "redis at 10.0.0.7:6379: timeout")), std::nullopt);
+  EXPECT_EQ(redis_refusal(drover::error(errc::redis_unavailable, "redis at 10.0.0.7:6379: connection reset")),
+            std::nullopt);
+  EXPECT_EQ(redis_refusal(drover::error(errc::not_replicated, "1 of 2 replicas")), std::nullopt);
+}
+
+}  // namespace
+}  // namespace drover::app
