@@ -19,8 +19,9 @@ TEST(redis_refusal, names_each_refusal_without_the_host) {
                              "redis at 10.0.0.7:6379: NOPERM User drover has no permissions to run the 'evalsha' "
                              "command");
   EXPECT_EQ(redis_refusal(noperm), "Redis's ACL does not allow drover's user the command (NOPERM)");
-  const drover::error replica(errc::script_error, "redis at 10.0.0.8:6379: READONLY You can't write against a read "
-                                                  "only replica.");
+  const drover::error replica(errc::script_error,
+                              "redis at 10.0.0.8:6379: READONLY You can't write against a read "
+                              "only replica.");
   EXPECT_EQ(redis_refusal(replica), "Redis answered from a read-only replica (READONLY)");
   for (const drover::error* e : {&full, &misconf, &noperm, &replica}) {
     EXPECT_EQ(redis_refusal(*e)->find("10.0.0"), std::string_view::npos);

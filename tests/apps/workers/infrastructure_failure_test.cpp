@@ -20,11 +20,13 @@ TEST(infrastructure_failure, names_no_host_for_redis_and_database_errors) {
                            "redis at 10.0.0.7:6379: addJob: OOM command not allowed when used memory > 'maxmemory'.");
   EXPECT_EQ(infrastructure_failure(full), "Redis is out of memory (maxmemory)");
   // Refusals an operator acts on are named, whatever drover's error code for them.
-  EXPECT_EQ(infrastructure_failure(drover::error(errc::script_error, "redis at 10.0.0.7:6379: MISCONF Redis is "
-                                                                     "configured to save RDB snapshots")),
+  EXPECT_EQ(infrastructure_failure(drover::error(errc::script_error,
+                                                 "redis at 10.0.0.7:6379: MISCONF Redis is "
+                                                 "configured to save RDB snapshots")),
             "Redis cannot write to its disk (MISCONF)");
-  EXPECT_EQ(infrastructure_failure(drover::error(errc::redis_error, "redis at 10.0.0.7:6379: NOPERM User drover has "
-                                                                    "no permissions to run the 'evalsha' command")),
+  EXPECT_EQ(infrastructure_failure(drover::error(errc::redis_error,
+                                                 "redis at 10.0.0.7:6379: NOPERM User drover has "
+                                                 "no permissions to run the 'evalsha' command")),
             "Redis's ACL does not allow drover's user the command (NOPERM)");
   EXPECT_EQ(infrastructure_failure(drover::error(errc::redis_error, "MOVED 3999 10.0.0.8:6379")),
             "Redis refused a command");
