@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <stdexcept>
@@ -28,12 +29,17 @@ struct http_request {
   // When set, the host must be allowlisted or resolve only to addresses the policy
   // accepts (URLs chosen by clients); the connection goes to those addresses.
   const address_policy* destinations = nullptr;
+  // The most of a collected body kept, 0 for all of it (up to 64 MiB). Past it the answer
+  // is not read on: its connection closes. A receiver a user chose could otherwise make a
+  // worker hold up to 64 MiB per delivery (a review: 379 MB from one user's ten sends).
+  std::size_t body_kept = 0;
 };
 
 struct http_response {
   unsigned status = 0;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;                            // empty when streamed to on_data
+  bool body_cut = false;                       // body_kept stopped the read
 };
 
 // A failure before a status line arrived (DNS, connect, TLS, timeout, reset).

@@ -96,6 +96,11 @@ net::awaitable<http_response> exchange(Stream& stream, beast::tcp_stream& tcp, c
       on_data(std::string_view(chunk, n));
     } else {
       out.body.append(chunk, n);
+      if (req.body_kept != 0 && out.body.size() >= req.body_kept) {
+        out.body.resize(req.body_kept);
+        out.body_cut = true;
+        break;
+      }
     }
   }
   co_return out;

@@ -29,6 +29,10 @@ namespace {
 // How long a user's delivery waits when its share of the slots is taken.
 constexpr std::int64_t user_delivery_pause_ms = 250;
 
+// What is read of a receiver's answer's body: the status decides, and a failed attempt's
+// record shows the start of the body.
+constexpr std::size_t answer_kept = 200;
+
 // Counts a delivery among those in flight while it lives.
 struct in_flight_slot {
   explicit in_flight_slot(std::atomic<std::size_t>& n) : counter(n), count(++n) {}
@@ -91,6 +95,7 @@ processor webhook_delivery_processor(std::string secret, const address_policy& d
     req.read_timeout = std::chrono::seconds(10);
     req.total_timeout = std::chrono::seconds(10);
     req.destinations = user_slot ? &user_destinations : &destinations;
+    req.body_kept = answer_kept;
 
     const auto attempt = j.attempts_made + 1;
     const auto at = app::now_ms();
@@ -118,7 +123,7 @@ processor webhook_delivery_processor(std::string secret, const address_policy& d
       throw std::runtime_error("webhook delivery failed: " + network_error);
     }
     const bool ok = res->status >= 200 && res->status < 300;
-    auto detail = res->body.substr(0, 200);
+    const auto& detail = res->body;
     auto line = attempt_record(attempt, at, ms, res->status, ok ? std::string() : detail);
     co_await ctx.log(line);
     if (ok) {

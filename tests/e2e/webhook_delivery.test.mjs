@@ -30,6 +30,13 @@ async function startReceiver(secret) {
       const script = scripts.get(req.url) ?? [200];
       const status = script.length > 1 ? script.shift() : script[0];
       if (status === 'hang') return;  // never answers
+      if (typeof status === 'string' && status.startsWith('endless-')) {
+        // A status, then a body that never ends: 64 KiB every 20 ms until the client goes.
+        res.writeHead(Number(status.slice('endless-'.length)), { 'content-type': 'text/plain' });
+        const timer = setInterval(() => res.write('x'.repeat(65536)), 20);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status }));
     });
@@ -163,6 +170,23 @@ test('a receiver that does not answer fails the attempt after 10 s', { timeout: 
   assert.match(d.failedReason, /no answer in time/);
   assert.ok(d.attempts[0].durationMs >= 9500 && d.attempts[0].durationMs < 12000, JSON.stringify(d.attempts));
   assert.ok(took < 20000, `took ${took} ms`);
+});
+
+test('only the start of an answer is read: a receiver\'s endless body neither holds the attempt nor fills memory', { timeout: 60000 }, async () => {
+  receiver.script('/endless-ok', ['endless-200']);
+  receiver.script('/endless-bad', ['endless-400']);
+  await deliver('d-endless-ok', receiver.url('/endless-ok'), { attempts: 1 });
+  await deliver('d-endless-bad', receiver.url('/endless-bad'), { attempts: 1 });
+  const ok = await finished('d-endless-ok');
+  const bad = await finished('d-endless-bad');
+  // Read to its end, the body would have held each attempt until the 10 s limit.
+  assert.equal(ok.state, 'completed', JSON.stringify(ok));
+  assert.equal(ok.attempts[0].status, 200);
+  assert.ok(ok.attempts[0].durationMs < 5000, JSON.stringify(ok.attempts));
+  assert.equal(bad.state, 'failed', JSON.stringify(bad));
+  assert.equal(bad.attempts[0].status, 400);
+  assert.equal(bad.attempts[0].error, 'x'.repeat(200));
+  assert.ok(bad.attempts[0].durationMs < 5000, JSON.stringify(bad.attempts));
 });
 
 test('TLS certificates are verified', { timeout: 60000 }, async () => {
