@@ -102,6 +102,10 @@ for (const [option, parentEnds] of [
     const flows = newFlowProducer();
     const t = tree(top, low, { fail: true, opts: { [option]: true } });
     if (option === 'continueParentOnFailure') t.children[0].children[1].opts = { delay: 60000 };
+    // A job due later in the parent's own queue: Node's failure of the parent that cannot
+    // complete asks for the next job, and with one delayed its script emits no "drained".
+    const later = newQueue(redis, top);
+    await later.add('later', {}, { delay: 60000 });
     await startDroverWorker(redis, top, { processor: 'flow' });
     await startDroverWorker(redis, low, { processor: 'flow' });
     const added = await flows.add(t);
@@ -121,6 +125,11 @@ for (const [option, parentEnds] of [
       await waitForState(topQ, added.job.id, 'completed');
     } else {
       assert.match(middle.failedReason, /pending dependencies/);
+      const events = await (await redis.raw()).xrange(`bull:${top}:events`, '-', '+');
+      const names = events.map(([, fields]) => fields[1]);
+      const failedAt = events.findIndex(([, f]) => ['failed', 'retries-exhausted'].includes(f[1]) && f[3] === middleId);
+      assert.ok(failedAt >= 0, JSON.stringify(names));
+      assert.ok(!names.slice(failedAt).includes('drained'), `a "drained" Node's worker does not emit: ${names}`);
     }
   });
 }

@@ -449,9 +449,11 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
   auto r = co_await record(j, "completion", std::move(call), &unanswered, &refusal);
   if (!r && refusal && refusal->is(errc::pending_children)) {
     // A parent that ran before its children were all done (continueParentOnFailure)
-    // cannot complete: the attempt fails, as Node's worker fails it.
-    co_await fail(j, token, refusal->what(), false);
-    co_return std::nullopt;
+    // cannot complete: the attempt fails, as Node's worker fails it, fetching the next
+    // job in the same call as Node's does (without it, an extra "drained" event).
+    const std::string reason = refusal->what();
+    auto next = co_await fail(j, token, reason, false, fetch_next);
+    co_return next;
   }
   if (!r) {
     auto hand_back = hand_back_if_fetched(j, token, fetch_next, unanswered);
