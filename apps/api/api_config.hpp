@@ -44,6 +44,8 @@ struct api_limits {
   std::size_t socketio_max_rooms_per_socket = 100;        // SOCKETIO_MAX_ROOMS_PER_SOCKET
   std::size_t socketio_max_room_name_bytes = 256;         // SOCKETIO_MAX_ROOM_NAME_BYTES
   std::size_t socketio_max_buffered_bytes = 1024 * 1024;  // SOCKETIO_MAX_BUFFERED_BYTES
+  // Chat sends of one user whose jobs have not ended, per API process (user_backlog.hpp).
+  std::size_t max_unanswered_sends_per_user = 20;  // MAX_UNANSWERED_SENDS_PER_USER
 
   // Reads the variables above over the defaults; throws drover::error(invalid_argument).
   static api_limits from_env();

@@ -21,6 +21,7 @@ class server;
 }
 class gatekeeper;
 struct send_batches;
+class user_backlog;
 
 // Thread safety: one executor, as the server that made it; the database calls run on
 // db_pool through in_db().
@@ -34,7 +35,8 @@ struct api_context {
   app::app_queue& documents_queue;
   socketio::server& sio;
   gatekeeper& gate;
-  send_batches& sends;  // POST /api/chat/send's group commits
+  send_batches& sends;    // POST /api/chat/send's group commits
+  user_backlog& backlog;  // each user's sends not yet answered
   // ai-processing on a connection of its own, for /readyz: on the sends' connection a
   // probe waits behind their replication WAITs and times out while Redis is fine.
   app::app_queue& readiness;

@@ -112,6 +112,7 @@ api_server::api_server(net::any_io_executor ex, api_config cfg)
       webhook_queue_(ex, "webhook-delivery", cfg_.shards.webhooks, queue_options_for(cfg_)),
       documents_queue_(ex, "document-processing", cfg_.shards.documents, queue_options_for(cfg_)),
       readiness_queue_(ex, "ai-processing", cfg_.shards.ai, queue_options_for(cfg_)),
+      backlog_(cfg_.limits.max_unanswered_sends_per_user),
       gate_(make_gatekeeper(ex, cfg_)),
       admin_(std::make_unique<admin_api>(ex, queue_options_for(cfg_), *gate_, discovery_)) {}
 
@@ -152,15 +153,16 @@ void api_server::start() {
   for (std::size_t s = 0; s < std::max<std::size_t>(1, cfg_.shards.ai); ++s) {
     app::queue_shard shard{"ai-processing", cfg_.shards.ai, s};
     relays_.push_back(std::make_unique<job_event_relay>(ex_, std::move(shard), eo, sio_.get(), db_.get(), db_pool_));
+    relays_.back()->on_job_ended([this](const std::string& id) { backlog_.ended(id); });
     relays_.back()->start();
   }
   connectivity_.watch_database(*db_, db_pool_);
   connectivity_.start();
 
   send_batches_ = std::make_unique<send_batches>(ex_, *db_, db_pool_, ai_queue_);
-  context_ =
-      std::unique_ptr<api_context>(new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_,
-                                                   documents_queue_, *sio_, *gate_, *send_batches_, readiness_queue_});
+  context_ = std::unique_ptr<api_context>(new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_,
+                                                          documents_queue_, *sio_, *gate_, *send_batches_, backlog_,
+                                                          readiness_queue_});
   rooms_ = std::make_unique<room_access>(*context_);
 
   route_table table;

@@ -20,6 +20,7 @@
 #include <drover_app/metrics/registry.hpp>
 
 #include "api/api_config.hpp"
+#include "api/user_backlog.hpp"
 #include "httpd/http_metrics.hpp"
 #include "httpd/http_server.hpp"
 #include "httpd/http_types.hpp"
@@ -94,6 +95,7 @@ class api_server {
   app::app_queue webhook_queue_;  // read only: deliveries and their attempts
   app::app_queue documents_queue_;
   app::app_queue readiness_queue_;  // /readyz's: a connection of its own (api_context)
+  user_backlog backlog_;            // before the relays, which tell it the jobs' ends
   std::unique_ptr<gatekeeper> gate_;
   std::unique_ptr<socketio::server> sio_;
   std::vector<std::unique_ptr<job_event_relay>> relays_;  // ai-processing's, one per shard

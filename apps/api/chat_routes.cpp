@@ -30,6 +30,7 @@
 #include "api/job_owner.hpp"
 #include "api/request_span.hpp"
 #include "api/send_batches.hpp"
+#include "api/user_backlog.hpp"
 #include "api/routing/request_body.hpp"
 #include "api/socketio/server.hpp"
 
@@ -238,7 +239,7 @@ json::object accepted(const std::string& job_id, bool duplicate) {
 // ends with one message and one job, whose id every attempt answers.
 net::awaitable<response> send_once(api_context& app, route_request& r, const std::string& key,
                                    drover::app::user_message_to_save to_save, const std::string& webhook,
-                                   job_options opts, span& traced) {
+                                   job_options opts, span& traced, user_backlog::place& place) {
   auto scoped = scoped_send_key(to_save.user_id, key);
   auto* db = &app.db;
   auto save_work = [db, scoped, to_save]() { return db->save_user_message_once(scoped, to_save); };
@@ -258,6 +259,7 @@ net::awaitable<response> send_once(api_context& app, route_request& r, const std
   auto data = job_data(to_save.conversation_id, to_save.user_id, to_save.content, saved->saved, webhook);
   new_job to_add{"generate-response", json::value(std::move(data)), std::move(opts)};
   auto j = co_await add_send(app, std::move(to_add), true);
+  place.accepted(j.id);
   traced.set_attribute("bullmq.job.id", j.id);
   // Lets a retry after the deduplication id's ttl find the job; the answer does not wait
   // for it to succeed, since a retry within the ttl finds the job through Redis.
@@ -323,8 +325,10 @@ net::awaitable<response> send(api_context& app, route_request& r) {
 
   drover::app::user_message_to_save to_save{conversation_id, user_id, message, app.cfg.history_limit,
                                             !r.who.development};
+  // Held until the job is added (then it counts until the job ends) or the send fails.
+  auto place = app.backlog.enter(user_id);
   if (key) {
-    auto keyed = send_once(app, r, *key, std::move(to_save), webhook, std::move(opts), traced);
+    auto keyed = send_once(app, r, *key, std::move(to_save), webhook, std::move(opts), traced, place);
     co_return co_await std::move(keyed);
   }
 
@@ -340,6 +344,7 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   auto data = job_data(conversation_id, user_id, message, *saved, webhook);
   new_job to_add{"generate-response", json::value(std::move(data)), std::move(opts)};
   auto j = co_await add_send(app, std::move(to_add), false);
+  place.accepted(j.id);
   traced.set_attribute("bullmq.job.id", j.id);
   co_return json_response(req, http::status::ok, accepted(j.id, false));
 }

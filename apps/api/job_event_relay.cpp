@@ -259,6 +259,7 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     json::array args;
     args.push_back(std::move(payload));
     if (sio_) sio_->emit_to_room(room, "job-completed", std::move(args));
+    if (on_ended_) on_ended_(id);
   } else if (e.event == "failed") {
     std::string reason;
     if (auto* r = e.fields.if_contains("failedReason"); r && r->is_string()) reason = std::string(r->get_string());
@@ -276,6 +277,7 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     }
     buffer(std::move(u), e.stream_id);
     emit_failed(room, id, reason);
+    if (on_ended_) on_ended_(id);
   } else if (e.event == "removed") {
     // Removed before it finished (cancelled through the API or the CLI, replaced by a
     // deduplicated add, its scheduler removed): it will never run, so its row ends
@@ -291,6 +293,7 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     u.error_message = reason;
     buffer(std::move(u), e.stream_id);
     emit_failed(room, id, reason);
+    if (on_ended_) on_ended_(id);
   }
   while (pending_.size() > max_buffered) {
     spdlog::error("relay {}: job_logs buffer full; dropping the log of job {}", queue_name_,

@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,9 @@ class job_event_relay {
                   socketio::server* sio, app::database* db, boost::asio::thread_pool& db_pool);
   ~job_event_relay();
 
+  // Called with a job's app id when it ends: completed, failed for good, or removed
+  // before it finished. Set before start().
+  void on_job_ended(std::function<void(const std::string&)> f) { on_ended_ = std::move(f); }
   void start();
   void stop();
   std::size_t buffered() const { return pending_.size(); }
@@ -87,6 +91,7 @@ class job_event_relay {
   std::deque<buffered_update> pending_;
   std::string read_position_;    // the last event handled (its update, if any, is in pending_)
   std::string stored_position_;  // the last position written with its batch
+  std::function<void(const std::string&)> on_ended_;
   bool stopped_ = false;
   static constexpr std::size_t max_buffered = 100000;
 };

@@ -26,7 +26,7 @@ async function startServer(system, { redis, pg: pgServer }) {
       AUTH_MODE: 'none',
       // One load generator on one address, one user: the per-user and per-address limits
       // would measure themselves, not the API.
-      RATE_LIMIT_SEND_USER: 'off', RATE_LIMIT_SEND_ADDRESS: 'off', RATE_LIMIT_UPLOAD_USER: 'off', RATE_LIMIT_UPLOAD_ADDRESS: 'off' } })
+      RATE_LIMIT_SEND_USER: 'off', MAX_UNANSWERED_SENDS_PER_USER: '0', RATE_LIMIT_SEND_ADDRESS: 'off', RATE_LIMIT_UPLOAD_USER: 'off', RATE_LIMIT_UPLOAD_ADDRESS: 'off' } })
     : start(process.execPath, [path.join(benchDir, 'peers/express-api/server.mjs')], { env });
   const base = `http://127.0.0.1:${port}`;
   const ready = system === 'drover' ? '/readyz' : '/healthz';

@@ -179,7 +179,7 @@ export async function runApiChaos({ rounds, droverBin, keep }) {
     const env = {
       AUTH_MODE: 'none', REDIS_URL: redis.url, DATABASE_URL: pg.url, WEBHOOK_SECRET: 'chaos-secret',
       AI_BASE_URL: ai.url, AI_MODEL: 'fake-model', PORT: String(apiPort), WORKERS_PORT: String(workersPort),
-      RATE_LIMIT_SEND_USER: 'off', RATE_LIMIT_SEND_ADDRESS: 'off', RATE_LIMIT_UPLOAD_USER: 'off',
+      RATE_LIMIT_SEND_USER: 'off', MAX_UNANSWERED_SENDS_PER_USER: '0', RATE_LIMIT_SEND_ADDRESS: 'off', RATE_LIMIT_UPLOAD_USER: 'off',
       RATE_LIMIT_UPLOAD_ADDRESS: 'off',
     };
     const api = new AppProcess({ bin: droverBin, command: 'api', env, readyUrl: `http://127.0.0.1:${apiPort}/readyz`, logDir });

@@ -165,6 +165,30 @@ function signedWebhook(secret, id, body) {
 // webhook got 503. Now a request is admitted from its header before any of its body is
 // held, small bodies never wait for the upload budget, and one address or user holds at
 // most its share (here a quarter of 24 MiB: three 2 MiB uploads).
+test('one user\'s unanswered sends are capped: past MAX_UNANSWERED_SENDS_PER_USER a send waits for an answer, and others are served', { timeout: 90000 }, async () => {
+  const hs = new HsIssuer();
+  const sys = await startSystem({
+    env: {
+      AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret, WEBHOOK_SECRET: 'flood-secret-not-dev-0123456789abcdef0123456789',
+      MAX_UNANSWERED_SENDS_PER_USER: '2',
+    },
+  });
+  // Answers of 2.4 s each: the first two are still unanswered at the third send.
+  const busy = [];
+  for (let i = 0; i < 3; i++) busy.push(await send(sys.base, hs.token('busy'), 'busy-1', `[trickle] m${i}`));
+  assert.deepEqual(busy.map((r) => r.status), [200, 200, 429], JSON.stringify(busy));
+  assert.ok(Number(busy[2].retryAfter) >= 1, `Retry-After ${busy[2].retryAfter}`);
+  assert.match(busy[2].body.error, /2 of your messages are still waiting for their answers/);
+  const other = await send(sys.base, hs.token('calm'), 'calm-1', 'hello');
+  assert.equal(other.status, 200, JSON.stringify(other.body));
+  // An answer gives its place back.
+  let again;
+  await waitFor(async () => {
+    again = await send(sys.base, hs.token('busy'), 'busy-1', 'after an answer');
+    return again.status === 200;
+  }, { timeout: 30000, what: `a send once an answer came (last: ${JSON.stringify(again)})` });
+});
+
 test('announced uploads: refused unread without a token, one share per client, chat and webhooks unaffected', { timeout: 60000 }, async () => {
   const hs = new HsIssuer();
   const secret = 'hog-secret-not-dev-0123456789abcdef0123456789';

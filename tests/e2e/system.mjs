@@ -123,6 +123,7 @@ export async function startSystem({ database = 'sqlite', env = {}, secrets = nul
     RATE_LIMIT_UPLOAD_USER: 'off',
     RATE_LIMIT_UPLOAD_ADDRESS: 'off',
     RATE_LIMIT_CONVERSATION_USER: 'off',
+    MAX_UNANSWERED_SENDS_PER_USER: '0',
     ...env,
   };
   const api = new AppProcess('api', ['api', ...apiArgs], common);

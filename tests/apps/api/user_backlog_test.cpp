@@ -1,0 +1,71 @@
+// user_backlog_test.cpp - a user's unanswered sends are capped; a job's end, a failed
+// send and time give places back; other users are never affected.
+#include "api/user_backlog.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "api/http_error.hpp"
+
+namespace drover::api {
+namespace {
+
+TEST(user_backlog, refuses_a_user_at_the_cap_and_no_one_else) {
+  user_backlog b(2);
+  b.enter("alice").accepted("1");
+  b.enter("alice").accepted("2");
+  try {
+    b.enter("alice");
+    FAIL() << "a third unanswered send was let through";
+  } catch (const http_error& e) {
+    EXPECT_EQ(e.status(), httpd::http::status::too_many_requests);
+    EXPECT_NE(std::string(e.what()).find("2 of your messages"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(b.enter("bob").accepted("3"));
+  EXPECT_EQ(b.unanswered("alice"), 2u);
+  EXPECT_EQ(b.unanswered("bob"), 1u);
+}
+
+TEST(user_backlog, a_jobs_end_gives_its_place_back) {
+  user_backlog b(1);
+  b.enter("alice").accepted("7");
+  EXPECT_THROW(b.enter("alice"), http_error);
+  b.ended("unknown-job");  // another process's send: nothing here
+  EXPECT_THROW(b.enter("alice"), http_error);
+  b.ended("7");
+  EXPECT_EQ(b.unanswered("alice"), 0u);
+  EXPECT_NO_THROW(b.enter("alice").accepted("8"));
+}
+
+TEST(user_backlog, a_send_being_accepted_holds_a_place_and_a_failed_one_gives_it_back) {
+  user_backlog b(1);
+  {
+    auto place = b.enter("alice");
+    EXPECT_THROW(b.enter("alice"), http_error);  // two sends at once: one place
+  }                                              // the add failed
+  EXPECT_EQ(b.unanswered("alice"), 0u);
+  auto moved = b.enter("alice");
+  auto kept = std::move(moved);
+  kept.accepted("9");
+  EXPECT_EQ(b.unanswered("alice"), 1u);
+}
+
+TEST(user_backlog, an_entry_whose_end_never_came_is_forgotten_in_time) {
+  user_backlog b(1, std::chrono::milliseconds(50));
+  b.enter("alice").accepted("5");
+  EXPECT_THROW(b.enter("alice"), http_error);
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  EXPECT_NO_THROW(b.enter("alice").accepted("6"));
+  b.ended("5");  // late: changes nothing
+  EXPECT_EQ(b.unanswered("alice"), 1u);
+}
+
+TEST(user_backlog, zero_is_no_cap) {
+  user_backlog b(0);
+  for (int i = 0; i < 100; ++i) b.enter("alice").accepted(std::to_string(i));
+  EXPECT_EQ(b.unanswered("alice"), 0u);
+}
+
+}  // namespace
+}  // namespace drover::api
