@@ -61,16 +61,28 @@ void require_production_webhook_secret(std::string_view secret, std::string_view
   }
 }
 
+namespace {
+
+std::string hmac_sha256(std::string_view key, std::string_view message) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
+       message.size(), mac, &len);
+  return std::string(reinterpret_cast<const char*>(mac), len);
+}
+
+}  // namespace
+
 std::string sign_webhook(std::string_view secret, std::string_view id, std::int64_t timestamp, std::string_view body) {
   const std::string key = webhook_key(secret);
   std::string message;
   message.reserve(id.size() + body.size() + 24);
   message.append(id).append(".").append(std::to_string(timestamp)).append(".").append(body);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-       message.size(), mac, &len);
-  return "v1," + base64_encode(std::string_view(reinterpret_cast<const char*>(mac), len));
+  return "v1," + base64_encode(hmac_sha256(key, message));
+}
+
+std::string derived_webhook_secret(std::string_view secret, std::string_view purpose) {
+  return std::string(secret_prefix) + base64_encode(hmac_sha256(webhook_key(secret), purpose));
 }
 
 webhook_check verify_webhook(std::string_view secret, std::string_view id, std::string_view timestamp,

@@ -48,7 +48,8 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
                                       replication_options replication = {}, std::size_t ai_shards = 0);
 
 // webhook-delivery: POSTs data.payload as JSON to data.url, signed with the shared secret
-// as Standard Webhooks signs (webhook-id, webhook-timestamp, webhook-signature), within
+// (`user_secret` for URLs users gave) as Standard Webhooks signs (webhook-id,
+// webhook-timestamp, webhook-signature), within
 // 10 s. 2xx succeeds; 401, 403, 408, 429, 5xx and network errors fail the attempt
 // (retried with the job's backoff; 401 and 403 for a secret being rotated); other
 // statuses, a malformed URL and a destination the policy refuses fail the job for good.
@@ -60,7 +61,7 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
 // that receivers that hang cannot take every slot from the API's own deliveries.
 // `destinations` guards the API's own deliveries, `user_destinations` those to URLs users
 // gave.
-processor webhook_delivery_processor(std::string secret, const address_policy& destinations,
+processor webhook_delivery_processor(std::string secret, std::string user_secret, const address_policy& destinations,
                                      const address_policy& user_destinations, std::size_t user_slots = 1);
 
 class extraction_process;

@@ -62,10 +62,10 @@ std::string attempt_record(int attempt, std::int64_t at_ms, std::int64_t duratio
 
 }  // namespace
 
-processor webhook_delivery_processor(std::string secret, const address_policy& destinations,
+processor webhook_delivery_processor(std::string secret, std::string user_secret, const address_policy& destinations,
                                      const address_policy& user_destinations, std::size_t user_slots) {
   auto users_in_flight = std::make_shared<std::atomic<std::size_t>>(0);
-  return processor::async([secret, &destinations, &user_destinations, user_slots,
+  return processor::async([secret, user_secret, &destinations, &user_destinations, user_slots,
                            users_in_flight](job_context& ctx) -> net::awaitable<json::value> {
     const auto& j = ctx.job();
     // A user's URL (delivery_policy.hpp gives those a priority): within its share of the
@@ -90,7 +90,9 @@ processor webhook_delivery_processor(std::string secret, const address_policy& d
     const auto webhook_id = app::app_job_id_in(ctx.queue_key(), "webhook-delivery", j.id);
     req.headers.emplace_back("webhook-id", webhook_id);
     req.headers.emplace_back("webhook-timestamp", std::to_string(timestamp));
-    req.headers.emplace_back("webhook-signature", app::sign_webhook(secret, webhook_id, timestamp, req.body));
+    // A user's receiver gets a signature of its own key, which the API's receiver refuses.
+    const auto& signing = user_slot ? user_secret : secret;
+    req.headers.emplace_back("webhook-signature", app::sign_webhook(signing, webhook_id, timestamp, req.body));
     req.connect_timeout = std::chrono::seconds(5);
     req.read_timeout = std::chrono::seconds(10);
     req.total_timeout = std::chrono::seconds(10);

@@ -81,6 +81,26 @@ workers_config workers_config::from_env() {
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, development ? fmt::format("WEBHOOK_SECRET: {}", e.what()) : e.what());
   }
+  if (const char* v = env("USER_WEBHOOK_SECRET")) {
+    c.user_webhook_secret = v;
+    try {
+      if (development) {
+        app::webhook_key(c.user_webhook_secret);
+      } else {
+        app::require_production_webhook_secret(c.user_webhook_secret, "USER_WEBHOOK_SECRET");
+      }
+    } catch (const std::invalid_argument& e) {
+      throw error(errc::invalid_argument,
+                  development ? fmt::format("USER_WEBHOOK_SECRET: {}", e.what()) : std::string(e.what()));
+    }
+    if (app::webhook_key(c.user_webhook_secret) == app::webhook_key(c.webhook_secret)) {
+      throw error(errc::invalid_argument,
+                  "USER_WEBHOOK_SECRET is the key of WEBHOOK_SECRET: users' receivers would hold the key the API's "
+                  "receiver trusts; give it a secret of its own");
+    }
+  } else {
+    c.user_webhook_secret = app::derived_webhook_secret(c.webhook_secret, app::user_webhooks_purpose);
+  }
   // The API's own receiver, as the API derives its URL, is a destination by
   // configuration, so it is always allowed.
   const char* port = env("PORT");
@@ -317,8 +337,8 @@ void workers_app::start() {
   // Users' URLs share half the slots (at least one), the API's and alerts' the rest.
   const auto user_slots = std::max<std::size_t>(1, static_cast<std::size_t>(i.cfg.webhook_concurrency) / 2);
   i.add("webhook-delivery",
-        webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.webhook_destinations, i.cfg.user_webhook_destinations,
-                                   user_slots),
+        webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.user_webhook_secret, i.cfg.webhook_destinations,
+                                   i.cfg.user_webhook_destinations, user_slots),
         i.cfg.webhook_concurrency);
   for (auto& w : i.workers) w->start();
   for (auto& w : i.sharded) w->start();

@@ -42,6 +42,11 @@ struct workers_config {
   // WEBHOOK_SECRET: signs every delivery. Required, and not the development one, unless
   // AUTH_MODE=none (the development mode, where it defaults to "dev-webhook-secret").
   std::string webhook_secret;
+  // USER_WEBHOOK_SECRET: signs the deliveries to URLs users gave with their sends, so that
+  // a user's receiver cannot pass what it got on to the API's receiver, which verifies
+  // with webhook_secret. Unset: one derived from webhook_secret (derived_webhook_secret),
+  // which no receiver knows; set it to let users' receivers verify.
+  std::string user_webhook_secret;
   // Destinations the SSRF guard lets through although they are loopback or private (see
   // address_policy.hpp): for the API's own deliveries, the API's address, from PUBLIC_URL
   // or PORT as the API derives it (so the dev setup works as is), and

@@ -254,6 +254,13 @@ test('a production start refuses unsafe settings; make run opts into development
   const weakWorkers = workers({ WEBHOOK_SECRET: 'whsec_AA==' });
   assert.notEqual(weakWorkers.status, 0);
   assert.match(weakWorkers.stderr + weakWorkers.stdout, /WEBHOOK_SECRET is too short/);
+  // Users' receivers must not get the key the API's receiver trusts.
+  const realSecret = 'a-real-secret-0123456789abcdef0123456789';
+  const sameKey = workers({ WEBHOOK_SECRET: realSecret, USER_WEBHOOK_SECRET: 'whsec_' + Buffer.from(realSecret).toString('base64') });
+  assert.notEqual(sameKey.status, 0);
+  assert.match(sameKey.stderr + sameKey.stdout, /USER_WEBHOOK_SECRET is the key of WEBHOOK_SECRET/);
+  const weakUserSecret = workers({ WEBHOOK_SECRET: realSecret, USER_WEBHOOK_SECRET: 'short' });
+  assert.match(weakUserSecret.stderr + weakUserSecret.stdout, /USER_WEBHOOK_SECRET is too short/);
   // The forged webhook the issue describes: with the development secret the API never
   // starts outside AUTH_MODE=none, so nobody can sign with it.
   const hs = new HsIssuer();

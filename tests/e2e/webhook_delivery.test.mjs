@@ -26,7 +26,7 @@ async function startReceiver(secret) {
       const id = req.headers['webhook-id'];
       const ts = req.headers['webhook-timestamp'];
       const expected = `v1,${createHmac('sha256', secret).update(`${id}.${ts}.${body}`).digest('base64')}`;
-      seen.push({ path: req.url, id, signatureValid: req.headers['webhook-signature'] === expected, body });
+      seen.push({ path: req.url, id, ts, signature: req.headers['webhook-signature'], signatureValid: req.headers['webhook-signature'] === expected, body });
       const script = scripts.get(req.url) ?? [200];
       const status = script.length > 1 ? script.shift() : script[0];
       if (status === 'hang') return;  // never answers
@@ -260,6 +260,21 @@ test('a send\'s own webhookUrl keeps five attempts, behind the API\'s own delive
   assert.equal(delivery.opts.attempts, 5);
   assert.deepEqual(delivery.opts.backoff, { type: 'exponential', delay: 1000 });
   assert.equal(delivery.opts.priority, 1, 'after the deliveries of answers to the API');
+  // Signed with a key of its own, made from WEBHOOK_SECRET, which the API's receiver
+  // refuses: the user's receiver cannot pass the answer on to the API as the workers'.
+  await finished(deliveryId);
+  const got = receiver.seen.find((s) => s.path === '/user-hook' && s.id === deliveryId);
+  assert.ok(got, 'the delivery reached the user\'s receiver');
+  assert.equal(got.signatureValid, false, 'not signed with WEBHOOK_SECRET');
+  const userKey = createHmac('sha256', 'e2e-secret').update('drover user webhook deliveries').digest();
+  const userSignature = `v1,${createHmac('sha256', userKey).update(`${got.id}.${got.ts}.${got.body}`).digest('base64')}`;
+  assert.equal(got.signature, userSignature);
+  const replay = await fetch(`${sys.base}/api/webhooks/job-completed`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'webhook-id': got.id, 'webhook-timestamp': got.ts, 'webhook-signature': got.signature },
+    body: got.body,
+  });
+  assert.equal(replay.status, 401, await replay.text());
 });
 
 test('a URL a user gave on the API\'s own address, other than its receiver, is refused: the API\'s address is let through for its own deliveries only', { timeout: 60000 }, async () => {

@@ -32,6 +32,18 @@ TEST(webhook_signature, whsec_secrets_use_the_decoded_key) {
   EXPECT_EQ(webhook_key("whsec_dGVzdC1zZWNyZXQ"), "test-secret");
 }
 
+TEST(webhook_signature, a_derived_secret_is_a_key_of_its_own) {
+  // Computed independently with Node's crypto: 'whsec_' + createHmac('sha256',
+  // 'test-secret').update('drover user webhook deliveries').digest('base64').
+  const auto derived = derived_webhook_secret("test-secret", user_webhooks_purpose);
+  EXPECT_EQ(derived, "whsec_w7kITk1pVpoWwk/ymfUoUdi3NyIxwpwMvf6WCcf2jTQ=");
+  EXPECT_EQ(webhook_key(derived).size(), 32u);
+  EXPECT_NE(webhook_key(derived), webhook_key("test-secret"));
+  EXPECT_EQ(derived, derived_webhook_secret("whsec_dGVzdC1zZWNyZXQ=", user_webhooks_purpose));  // the same key
+  EXPECT_NE(derived, derived_webhook_secret("test-secret", "another purpose"));
+  EXPECT_NE(sign_webhook(derived, "msg_1", 1700000000, "{}"), sign_webhook("test-secret", "msg_1", 1700000000, "{}"));
+}
+
 TEST(webhook_signature, malformed_whsec_secrets_are_refused) {
   const char* bad[] = {"whsec_", "whsec_not base64!", "whsec_a", "whsec_@@@@"};
   for (const char* s : bad) {

@@ -25,6 +25,16 @@ std::string webhook_key(std::string_view secret);
 // Throws std::invalid_argument as webhook_key does.
 std::string sign_webhook(std::string_view secret, std::string_view id, std::int64_t timestamp, std::string_view body);
 
+// A secret of its own for `purpose`, made from `secret`: "whsec_" + base64 of
+// HMAC-SHA256(webhook_key(secret), purpose). Whoever holds it can neither find `secret`
+// nor sign with it, so deliveries to receivers users chose carry a signature the API's
+// own receiver refuses (a user's receiver could otherwise replay what it got to the API).
+// Throws std::invalid_argument as webhook_key does.
+std::string derived_webhook_secret(std::string_view secret, std::string_view purpose);
+
+// What derived_webhook_secret is given for the deliveries to URLs users chose.
+inline constexpr std::string_view user_webhooks_purpose = "drover user webhook deliveries";
+
 // The secret drover api and drover workers sign with in the development mode
 // (AUTH_MODE=none) when WEBHOOK_SECRET is unset. Everyone knows it.
 inline constexpr std::string_view development_webhook_secret = "dev-webhook-secret";
