@@ -70,3 +70,14 @@ TEST(ScrubSecrets, RegistersTheSentinelPasswords) {
   ::unsetenv("REDIS_SENTINEL_PASSWORD");
   EXPECT_EQ(drover::app::scrub_secrets("a from-url-1 b from-env-22"), "a *** b ***");
 }
+
+TEST(ScrubSecrets, RegistersTheSigningKeysAndTokens) {
+  ::setenv("AUTH_JWT_SECRET", "jwt-secret-33", 1);
+  ::setenv("METRICS_TOKEN", "metrics-token-44", 1);
+  ::setenv("USER_WEBHOOK_SECRET", "user-hooks-55", 1);
+  drover::app::add_secrets_from_env();
+  ::unsetenv("AUTH_JWT_SECRET");
+  ::unsetenv("METRICS_TOKEN");
+  ::unsetenv("USER_WEBHOOK_SECRET");
+  EXPECT_EQ(drover::app::scrub_secrets("a jwt-secret-33 b metrics-token-44 c user-hooks-55"), "a *** b *** c ***");
+}
