@@ -44,8 +44,7 @@ void print_job_table(std::ostream& out, const std::vector<listed_job>& jobs, std
                {a::left, a::left, a::left, a::right, a::left, a::right, a::left});
   for (const auto& [j, state] : jobs) {
     t.add_row({shorten(j.id, 36), shorten(j.name, 30), state, attempts(j), format_time(j.timestamp),
-               elapsed(j, state == "active", now_ms),
-               shorten(detail(j), 60)});
+               elapsed(j, state == "active", now_ms), shorten(detail(j), 60)});
   }
   t.print(out);
 }
@@ -67,9 +66,7 @@ void print_job_detail(std::ostream& out, const job& j, std::optional<job_state> 
   auto due = j.timestamp + j.delay;
   if (j.processed_on) t.add_row({"wait time", format_duration(*j.processed_on - due)});
   const bool active = state == job_state::active;
-  const char* time_label = !j.processed_on                     ? "due"
-                           : j.finished_on || active ? "run time"
-                                                     : "last started";
+  const char* time_label = !j.processed_on ? "due" : j.finished_on || active ? "run time" : "last started";
   t.add_row({time_label, elapsed(j, active, now_ms)});
   if (j.processed_by) t.add_row({"processed by", *j.processed_by});
   if (j.stalled_counter > 0) t.add_row({"stalled", fmt::format("{} time(s)", j.stalled_counter)});
