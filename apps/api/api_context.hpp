@@ -20,7 +20,7 @@ namespace socketio {
 class server;
 }
 class gatekeeper;
-struct send_batches;
+class send_batches;
 class user_backlog;
 
 // Thread safety: one executor, as the server that made it; the database calls run on

@@ -40,7 +40,7 @@ class gatekeeper;
 class router;
 class route_table;
 struct api_context;
-struct send_batches;
+class send_batches;
 class room_access;
 
 // Lifecycle: the constructor checks the settings (throws drover::error(invalid_argument)

@@ -215,7 +215,7 @@ drover::app::log_throttle add_outage_log{std::chrono::seconds(5)};
 // never depends on the API living past it.
 net::awaitable<job> add_send(api_context& app, new_job to_add, bool keyed) {
   try {
-    auto add = app.sends.adds.submit(std::move(to_add));
+    auto add = app.sends.add(std::move(to_add));
     co_return co_await std::move(add);
   } catch (const drover::error& e) {
     if (e.is(errc::invalid_argument)) throw;

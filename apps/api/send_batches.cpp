@@ -1,6 +1,7 @@
 // send_batches.cpp - see send_batches.hpp.
 #include "api/send_batches.hpp"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -33,8 +34,9 @@ net::awaitable<std::vector<saved_outcome>> save_batch(net::any_io_executor ex, a
   co_return out;
 }
 
-net::awaitable<std::vector<app::batch_outcome<job>>> add_batch(app::app_queue* queue, std::vector<new_job> jobs) {
-  auto add = queue->add_bulk(std::move(jobs));
+net::awaitable<std::vector<app::batch_outcome<job>>> add_batch(app::app_queue* queue, std::size_t shard,
+                                                               std::vector<new_job> jobs) {
+  auto add = queue->add_bulk_to(shard, std::move(jobs));
   auto added = co_await std::move(add);
   std::vector<app::batch_outcome<job>> out(added.size());
   for (std::size_t i = 0; i < added.size(); ++i) out[i].value = std::move(added[i]);
@@ -51,8 +53,19 @@ send_batches::send_batches(net::any_io_executor ex, app::database& db, net::thre
             return save_batch(ex, db, pool, db_deadline, std::move(batch));
           },
           max_in_flight),
-      adds(
-          ex, max_batch, [queue = &queue](std::vector<new_job> jobs) { return add_batch(queue, std::move(jobs)); },
-          max_in_flight) {}
+      queue_(&queue) {
+  for (std::size_t shard = 0; shard < std::max<std::size_t>(1, queue.shards()); ++shard) {
+    adds_.push_back(std::make_unique<app::group_commit<new_job, job>>(
+        ex, max_batch,
+        [queue = &queue, shard](std::vector<new_job> jobs) { return add_batch(queue, shard, std::move(jobs)); },
+        max_in_flight));
+  }
+}
+
+net::awaitable<job> send_batches::add(new_job j) {
+  const auto shard = queue_->pick_shard(j.opts);
+  auto added = adds_.at(shard)->submit(std::move(j));
+  co_return co_await std::move(added);
+}
 
 }  // namespace drover::api

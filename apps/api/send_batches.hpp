@@ -6,6 +6,8 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
+#include <memory>
+#include <vector>
 #include <cstddef>
 #include <optional>
 
@@ -21,7 +23,8 @@ namespace drover::api {
 // overlap the next batch's statement. Batches hold at most max_batch requests, a bound
 // on one statement's size and on how long the last request of a batch waits.
 // Thread safety: none; the API's executor, as api_context.
-struct send_batches {
+class send_batches {
+ public:
   // Batches of 16, four of each kind in flight (2026-12-04, idle machine, three runs
   // each against batches of 64, two in flight): at 1,000 sends/s p50 0.67-0.76 ms
   // against 0.79-0.90 and p99 1.9-3.2 ms against 3.5-4.3; at saturation about the same
@@ -38,9 +41,17 @@ struct send_batches {
 
   // database::save_user_messages: a request's saved message, std::nullopt when refused.
   app::group_commit<app::user_message_to_save, std::optional<app::saved_user_message>> saves;
-  // app_queue::add_bulk: the job added, with its app id. An error of the pipeline (Redis
-  // unreachable, too few replicas) fails every request of its batch.
-  app::group_commit<new_job, job> adds;
+  // Adds the job through its shard's batches (app_queue::add_bulk_to); the job added, with
+  // its app id. An error of a pipeline (Redis unreachable, too few replicas) fails every
+  // request of its batch, which holds one shard's jobs only: a slow or migrating master
+  // holds up and fails its own shard's sends, not the others' (a cluster review: one
+  // shard's slot migration failed sends of every shard, and stored some it answered 503).
+  boost::asio::awaitable<job> add(new_job j);
+
+ private:
+  app::app_queue* queue_;
+  // One per shard (one for a plain queue), each with its own batches in flight.
+  std::vector<std::unique_ptr<app::group_commit<new_job, job>>> adds_;
 };
 
 }  // namespace drover::api

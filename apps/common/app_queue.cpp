@@ -82,6 +82,26 @@ net::awaitable<std::vector<job>> app_queue::add_bulk(std::vector<new_job> jobs) 
   co_return out;
 }
 
+std::size_t app_queue::pick_shard(const job_options& opts) {
+  return plain_ ? 0 : sharded_->pick_shard(opts, std::nullopt);
+}
+
+net::awaitable<std::vector<job>> app_queue::add_bulk_to(std::size_t index, std::vector<new_job> jobs) {
+  if (plain_) {
+    auto add = plain_->add_bulk(std::move(jobs));
+    co_return co_await std::move(add);
+  }
+  auto add = sharded_->add_bulk_to(index, std::move(jobs));
+  auto added = co_await std::move(add);
+  std::vector<job> out;
+  out.reserve(added.size());
+  for (auto& a : added) {
+    a.job.id = sharded_job_id(a.shard, a.job.id);
+    out.push_back(std::move(a.job));
+  }
+  co_return out;
+}
+
 net::awaitable<std::optional<job>> app_queue::get_job(std::string id) {
   auto where = locate(id);
   if (!where) co_return std::nullopt;

@@ -72,6 +72,11 @@ class sharded_queue {
   // empty or gives each job's key (an empty string: none).
   boost::asio::awaitable<std::vector<sharded_job>> add_bulk(std::vector<new_job> jobs,
                                                             std::vector<std::string> keys = {});
+  // Adds many jobs to shard `index` (pick_shard's), in one pipeline: a producer that
+  // batches per shard is held up by that shard's master alone, and a batch that fails
+  // wrote nothing on any other shard. Throws error(invalid_argument) for an index out of
+  // range.
+  boost::asio::awaitable<std::vector<sharded_job>> add_bulk_to(std::size_t index, std::vector<new_job> jobs);
 
   // The job `id` of shard `shard`; std::nullopt when there is none.
   boost::asio::awaitable<std::optional<sharded_job>> get_job(std::size_t shard, std::string id);

@@ -127,6 +127,17 @@ net::awaitable<std::vector<sharded_job>> sharded_queue::add_bulk(std::vector<new
   co_return out;
 }
 
+net::awaitable<std::vector<sharded_job>> sharded_queue::add_bulk_to(std::size_t index, std::vector<new_job> jobs) {
+  auto& q = shard(index);
+  co_await register_shards();
+  auto add = q.add_bulk(std::move(jobs));
+  auto added = co_await std::move(add);
+  std::vector<sharded_job> out;
+  out.reserve(added.size());
+  for (auto& j : added) out.push_back(sharded_job{index, q.name(), std::move(j)});
+  co_return out;
+}
+
 net::awaitable<std::optional<sharded_job>> sharded_queue::get_job(std::size_t shard_index, std::string id) {
   auto& q = shard(shard_index);
   auto get = q.get_job(std::move(id));

@@ -197,6 +197,26 @@ test('all three queues sharded on a 3-master cluster: chat, webhooks, cancel, do
   assert.equal((await fetch(`http://127.0.0.1:${sys.workersPort}/readyz`)).status, 200);
 });
 
+test('a shard whose master stops writing holds up that shard\'s sends only: the others are answered, each batch on one shard', { timeout: 90000 }, async () => {
+  const sys = await startSystem({ redis: { url: cluster.url }, env: { QUEUE_PREFIX: 'bull', ...SHARDED } });
+  await sendAndAwait(sys, 'c-pause-warmup', 'hello');
+  const shardNames = (await shardCounts(cluster.url, 'ai-processing', SHARDS)).shards.map((s) => s.queue);
+  const ports = await Promise.all(shardNames.map((q) => cluster.masterPortForKey(`bull:${q}:id`)));
+  assert.equal(new Set(ports).size, SHARDS, `shards ${shardNames} on masters ${ports}`);
+  // Shard 0's master refuses no one but runs no write for 4 s: its adds outlast the API's
+  // 1 s command limit.
+  const pause = spawnSync('redis-cli', ['-p', String(ports[0]), 'CLIENT', 'PAUSE', '4000', 'WRITE'], { encoding: 'utf8' });
+  assert.equal(pause.stdout.trim(), 'OK', pause.stderr);
+  const sends = await Promise.all(Array.from({ length: 12 }, (_, n) =>
+    postJSON(sys.base, '/api/chat/send', { conversationId: `c-pause-${n}`, userId: 'u1', message: `m${n}` })));
+  const statuses = sends.map((r) => r.status);
+  const answered = sends.filter((r) => r.status === 200).map((r) => r.body.jobId);
+  // Round robin: 4 of the 12 on each shard. Every one on shards 1 and 2 is answered.
+  assert.ok(answered.filter((id) => !id.startsWith('0-')).length === 8, `statuses ${statuses}, ids ${answered}`);
+  assert.equal(statuses.filter((x) => x === 503).length, 4, `statuses ${statuses}, ids ${answered}`);
+  for (const r of sends.filter((x) => x.status !== 200)) assert.equal(r.status, 503, JSON.stringify(r.body));
+});
+
 test('a tagged prefix with sharded queues is refused at start on a cluster, saying what to set', { timeout: 60000 }, async () => {
   for (const app of ['api', 'workers']) {
     const port = String(await freePort());

@@ -314,5 +314,41 @@ TEST(sharded_queue, works_on_a_single_redis_as_n_queues) {
   EXPECT_EQ(server.cli("LLEN bull:" + shard_names(name, 4)[0] + ":wait"), "0");
 }
 
+// A batch for one shard is written there and nowhere else: a producer batching per shard
+// (the API's sends) is held up by that shard's master alone.
+TEST(sharded_queue, add_bulk_to_writes_one_shard_only) {
+  auto& server = test::redis_server::shared();
+  const std::string name = test::unique_queue("sq-to");
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    sharded_queue q(io.get_executor(), name, 3, queue_options{"bull", server.options()});
+    std::vector<new_job> bulk;
+    for (int n = 0; n < 5; ++n) bulk.push_back({"job", test::with_n(n), {}});
+    auto add = q.add_bulk_to(2, std::move(bulk));
+    auto added = co_await std::move(add);
+    DROVER_CO_ASSERT_TRUE(added.size() == 5u);
+    for (const auto& a : added) {
+      EXPECT_EQ(a.shard, 2u);
+      EXPECT_EQ(a.queue, shard_names(name, 3)[2]);
+    }
+    std::vector<std::string> waiting{"waiting"};
+    auto get = q.get_job_counts(std::move(waiting));
+    auto counts = co_await std::move(get);
+    EXPECT_EQ(counts.total["waiting"], 5);
+    EXPECT_EQ(counts.shards[0]["waiting"], 0);
+    EXPECT_EQ(counts.shards[2]["waiting"], 5);
+    std::vector<new_job> beyond;
+    beyond.push_back({"job", test::with_n(0), {}});
+    bool refused = false;
+    try {
+      auto add_beyond = q.add_bulk_to(3, std::move(beyond));
+      co_await std::move(add_beyond);
+    } catch (const error& e) {
+      refused = e.is(errc::invalid_argument);
+    }
+    EXPECT_TRUE(refused);
+    q.close();
+  });
+}
+
 }  // namespace
 }  // namespace drover

@@ -63,6 +63,13 @@ class app_queue {
   // add() without a key would pick); returns them in order, with their app ids. An error
   // concerns every job of the call, as queue::add_bulk.
   boost::asio::awaitable<std::vector<job>> add_bulk(std::vector<new_job> jobs);
+  // The shard add() without a key would put a job with these options on (0 for a plain
+  // queue); advances the round robin.
+  std::size_t pick_shard(const job_options& opts);
+  // Adds the jobs in one pipeline on shard `index` (pick_shard's; a plain queue takes 0);
+  // returns them in order, with their app ids. A producer that batches per shard is held
+  // up by that shard's master alone.
+  boost::asio::awaitable<std::vector<job>> add_bulk_to(std::size_t index, std::vector<new_job> jobs);
   boost::asio::awaitable<std::optional<job>> get_job(std::string id);
   boost::asio::awaitable<std::optional<job_state>> get_job_state(std::string id);
   // The job's log lines and their count; none for an unknown id.
