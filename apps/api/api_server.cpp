@@ -105,7 +105,8 @@ api_server::api_server(net::any_io_executor ex, api_config cfg)
       discovery_(std::make_shared<app::queue_discovery>(ex, app::fast_fail(cfg_.redis), cfg_.prefix)),
       // Every queue under the prefix, with BullMQ's totals: the API sees all the workers.
       queue_stats_(
-          ex, registry_, queue_options_for(cfg_), [discovery = discovery_]() { return discovery->names(); }, true),
+          ex, registry_, queue_options_for(cfg_), [discovery = discovery_]() { return discovery->names(); }, true,
+          cfg_.shards),
       alert_reader_(ex, app::fast_fail(cfg_.redis)),
       db_pool_(cfg_.db_threads),
       ai_queue_(ex, "ai-processing", cfg_.shards.ai, queue_options_for(cfg_)),

@@ -298,8 +298,12 @@ struct workers_app::impl {
   app::connectivity_monitor connectivity{ex, registry, cfg.redis, ""};
   // Every queue under the prefix, so that a queue worked by another program shows too.
   app::queue_discovery discovery{ex, app::fast_fail(cfg.redis), cfg.prefix};
-  app::metrics::queue_collector queue_stats{ex, registry, queue_options{cfg.prefix, app::fast_fail(cfg.redis)},
-                                            [&discovery = discovery]() { return discovery.names(); }, false};
+  app::metrics::queue_collector queue_stats{ex,
+                                            registry,
+                                            queue_options{cfg.prefix, app::fast_fail(cfg.redis)},
+                                            [&discovery = discovery]() { return discovery.names(); },
+                                            false,
+                                            cfg.shards};
   std::unique_ptr<ai_provider> ai;
   app::app_queue webhooks;
   // Answers /readyz within about two seconds when Redis hangs (webhooks' commands wait 10 s).

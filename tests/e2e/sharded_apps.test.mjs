@@ -217,6 +217,40 @@ test('a shard whose master stops writing holds up that shard\'s sends only: the 
   for (const r of sends.filter((x) => x.status !== 200)) assert.equal(r.status, 503, JSON.stringify(r.body));
 });
 
+test('a shard whose master does not answer reads as unreadable in /metrics, under its logical queue, and scrapes stay short', { timeout: 90000 }, async () => {
+  const sys = await startSystem({ redis: { url: cluster.url }, env: { QUEUE_PREFIX: 'bull', ...SHARDED } });
+  await sendAndAwait(sys, 'c-metrics-pause', 'hello');
+  const shardNames = (await shardCounts(cluster.url, 'ai-processing', SHARDS)).shards.map((s) => s.queue);
+  const ports = await Promise.all(shardNames.map((q) => cluster.masterPortForKey(`bull:${q}:id`)));
+  const scrape = async () => {
+    const started = Date.now();
+    const text = await (await fetch(`http://127.0.0.1:${sys.workersPort}/metrics`)).text();
+    return { took: Date.now() - started, m: parsePrometheus(text) };
+  };
+  const readable = (m) => Object.fromEntries(samples(m, 'drover_queue_readable')
+    .filter((x) => shardNames.includes(x.labels.queue)).map((x) => [x.labels.queue, [x.value, x.labels.logical_queue]]));
+  await waitFor(async () => Object.keys(readable((await scrape()).m)).length === SHARDS,
+    { timeout: 15000, what: 'every shard read' });
+  // Shard 0's master answers nothing for 8 s.
+  const pause = spawnSync('redis-cli', ['-p', String(ports[0]), 'CLIENT', 'PAUSE', '8000', 'ALL'], { encoding: 'utf8' });
+  assert.equal(pause.stdout.trim(), 'OK', pause.stderr);
+  let last;
+  let slowest = 0;
+  await waitFor(async () => {
+    const { took, m } = await scrape();
+    slowest = Math.max(slowest, took);
+    last = readable(m);
+    return last[shardNames[0]]?.[0] === 0;
+  }, { timeout: 7000, what: `shard 0 unreadable (last: ${JSON.stringify(last)})` });
+  assert.deepEqual(last[shardNames[1]], [1, 'ai-processing']);
+  assert.deepEqual(last[shardNames[2]], [1, 'ai-processing']);
+  assert.equal(last[shardNames[0]][1], 'ai-processing');
+  // Each queue's read is bounded by the fast-fail timeouts (a reconnection to the paused
+  // master takes a few of them), and the reads run at once: within Prometheus's default
+  // 10 s scrape timeout, which ten queues read one after another went past.
+  assert.ok(slowest < 8000, `a scrape took ${slowest} ms`);
+});
+
 test('a tagged prefix with sharded queues is refused at start on a cluster, saying what to set', { timeout: 60000 }, async () => {
   for (const app of ['api', 'workers']) {
     const port = String(await freePort());

@@ -2,7 +2,14 @@
 // queue, cached for a moment.
 #include "drover_app/metrics/queue_collector.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <memory>
 
 #include <drover/shard_names.hpp>
 
@@ -11,14 +18,19 @@ namespace net = boost::asio;
 namespace drover::app::metrics {
 
 queue_collector::queue_collector(net::any_io_executor ex, registry& r, queue_options opts, lister list,
-                                 bool bullmq_totals, std::chrono::milliseconds max_age)
+                                 bool bullmq_totals, queue_shards configured, std::chrono::milliseconds max_age)
     : ex_(ex),
       opts_(std::move(opts)),
       list_(std::move(list)),
       bullmq_totals_(bullmq_totals),
+      configured_(configured),
       max_age_(max_age),
       jobs_(r.add_gauge("drover_queue_jobs", "Jobs in a queue, by state, read from Redis when scraped.",
-                        {"queue", "logical_queue", "state"})) {
+                        {"queue", "logical_queue", "state"})),
+      readable_(r.add_gauge("drover_queue_readable",
+                            "1 when the queue's last read at a scrape answered, 0 when it did not (its counts are "
+                            "then those of the last read that did).",
+                            {"queue", "logical_queue"})) {
   if (bullmq_totals_) {
     completed_ = &r.add_counter("drover_queue_jobs_completed_total",
                                 "Jobs completed in a queue by any worker, from BullMQ's metrics keys.",
@@ -53,41 +65,90 @@ net::awaitable<void> queue_collector::refresh() {
     spdlog::debug("metrics: cannot list the queues: {}", e.what());
   }
   // Each shard's series names its logical queue, a plain queue's its own name, so that
-  // `sum by (logical_queue)` counts every job once.
+  // `sum by (logical_queue)` counts every job once. The apps' own queues go by their
+  // configured shards: a shard whose master is away is not listed, and the others would
+  // otherwise no longer make up a complete sharded queue.
   std::map<std::string, std::string> logical;
   for (const auto& sharded : group_shards(names).sharded) {
     for (const auto& shard : sharded.shards) logical[shard] = sharded.name;
   }
   for (const auto& name : names) {
+    if (auto where = configured_.locate(name); where.shards > 0) logical[name] = where.logical;
+  }
+  // A queue read before and not listed now is read too: its master may be away (the
+  // listing reaches only the masters that answer), and then it says so; a queue that is
+  // gone reads empty and its series go.
+  std::map<std::string, bool> to_read;  // name -> listed now
+  for (const auto& [name, of] : logical_of_) to_read[name] = false;
+  for (const auto& name : names) to_read[name] = true;
+  // Every queue at once: one master that does not answer costs a scrape one read's
+  // timeout, not one per queue (ten queues took a scrape past Prometheus's 10 s).
+  auto pending = std::make_shared<std::size_t>(to_read.size());
+  auto all_read = std::make_shared<net::steady_timer>(ex_, net::steady_timer::time_point::max());
+  for (const auto& [name, listed] : to_read) {
     const auto it = logical.find(name);
-    const std::string& logical_name = it == logical.end() ? name : it->second;
-    try {
-      auto& q = queue_for(name);
-      std::vector<std::string> every_state;  // BullMQ's default list
-      auto counts = co_await q.get_job_counts(std::move(every_state));
-      // A queue whose logical queue changed (its shards became complete, or stopped being)
-      // drops its series under the old one, which would otherwise be counted as well.
-      if (auto seen = logical_of_.find(name); seen != logical_of_.end() && seen->second != logical_name) {
+    const auto seen = logical_of_.find(name);
+    std::string logical_name = it != logical.end()                   ? it->second
+                               : listed || seen == logical_of_.end() ? name
+                                                                     : seen->second;
+    net::co_spawn(ex_, read(name, std::move(logical_name), listed), [pending, all_read](std::exception_ptr) {
+      if (--*pending == 0) all_read->cancel();
+    });
+  }
+  if (*pending > 0) {
+    boost::system::error_code ec;  // operation_aborted: every read ended
+    co_await all_read->async_wait(net::redirect_error(net::use_awaitable, ec));
+  }
+  refreshing_ = false;
+}
+
+net::awaitable<void> queue_collector::read(std::string name, std::string logical_name, bool listed) {
+  try {
+    auto& q = queue_for(name);
+    std::vector<std::string> every_state;  // BullMQ's default list
+    auto get = q.get_job_counts(std::move(every_state));
+    auto counts = co_await std::move(get);
+    const bool empty = std::all_of(counts.begin(), counts.end(), [](const auto& c) { return c.second == 0; });
+    if (!listed && empty) {  // gone (obliterated, or never held a job): its series go too
+      if (auto seen = logical_of_.find(name); seen != logical_of_.end()) {
         for (const auto& [state, n] : counts) jobs_.remove({name, seen->second, state});
+        readable_.remove({name, seen->second});
         if (bullmq_totals_) {
           completed_->remove({name, seen->second});
           failed_->remove({name, seen->second});
         }
+        logical_of_.erase(seen);
       }
-      logical_of_[name] = logical_name;
-      for (const auto& [state, n] : counts) jobs_.with({name, logical_name, state}).set(static_cast<double>(n));
-      if (bullmq_totals_) {
-        std::string completed_kind = "completed", failed_kind = "failed";
-        auto done = co_await q.get_metrics(std::move(completed_kind), 0, 0);
-        auto failed = co_await q.get_metrics(std::move(failed_kind), 0, 0);
-        completed_->with({name, logical_name}).set_total(static_cast<double>(done.count));
-        failed_->with({name, logical_name}).set_total(static_cast<double>(failed.count));
-      }
-    } catch (const std::exception& e) {
-      spdlog::debug("metrics: cannot read queue {}: {}", name, e.what());
+      co_return;
     }
+    // A queue whose logical queue changed (its shards became complete, or stopped being)
+    // drops its series under the old one, which would otherwise be counted as well.
+    if (auto seen = logical_of_.find(name); seen != logical_of_.end() && seen->second != logical_name) {
+      for (const auto& [state, n] : counts) jobs_.remove({name, seen->second, state});
+      readable_.remove({name, seen->second});
+      if (bullmq_totals_) {
+        completed_->remove({name, seen->second});
+        failed_->remove({name, seen->second});
+      }
+    }
+    logical_of_[name] = logical_name;
+    for (const auto& [state, n] : counts) jobs_.with({name, logical_name, state}).set(static_cast<double>(n));
+    if (bullmq_totals_) {
+      std::string completed_kind = "completed", failed_kind = "failed";
+      auto get_done = q.get_metrics(std::move(completed_kind), 0, 0);
+      auto done = co_await std::move(get_done);
+      auto get_failed = q.get_metrics(std::move(failed_kind), 0, 0);
+      auto failed = co_await std::move(get_failed);
+      completed_->with({name, logical_name}).set_total(static_cast<double>(done.count));
+      failed_->with({name, logical_name}).set_total(static_cast<double>(failed.count));
+    }
+    readable_.with({name, logical_name}).set(1);
+  } catch (const std::exception& e) {
+    spdlog::debug("metrics: cannot read queue {}: {}", name, e.what());
+    // Under the logical queue its series already carry, if it has any.
+    const auto seen = logical_of_.find(name);
+    readable_.with({name, seen != logical_of_.end() ? seen->second : logical_name}).set(0);
   }
-  refreshing_ = false;
 }
 
 }  // namespace drover::app::metrics
