@@ -207,8 +207,13 @@ test('a shard whose master stops writing holds up that shard\'s sends only: the 
   // 1 s command limit.
   const pause = spawnSync('redis-cli', ['-p', String(ports[0]), 'CLIENT', 'PAUSE', '4000', 'WRITE'], { encoding: 'utf8' });
   assert.equal(pause.stdout.trim(), 'OK', pause.stderr);
-  const sends = await Promise.all(Array.from({ length: 12 }, (_, n) =>
-    postJSON(sys.base, '/api/chat/send', { conversationId: `c-pause-${n}`, userId: 'u1', message: `m${n}` })));
+  let sends;
+  try {
+    sends = await Promise.all(Array.from({ length: 12 }, (_, n) =>
+      postJSON(sys.base, '/api/chat/send', { conversationId: `c-pause-${n}`, userId: 'u1', message: `m${n}` })));
+  } finally {
+    spawnSync('redis-cli', ['-p', String(ports[0]), 'CLIENT', 'UNPAUSE']);  // the next tests share the cluster
+  }
   const statuses = sends.map((r) => r.status);
   const answered = sends.filter((r) => r.status === 200).map((r) => r.body.jobId);
   // Round robin: 4 of the 12 on each shard. Every one on shards 1 and 2 is answered.
@@ -236,12 +241,16 @@ test('a shard whose master does not answer reads as unreadable in /metrics, unde
   assert.equal(pause.stdout.trim(), 'OK', pause.stderr);
   let last;
   let slowest = 0;
-  await waitFor(async () => {
-    const { took, m } = await scrape();
-    slowest = Math.max(slowest, took);
-    last = readable(m);
-    return last[shardNames[0]]?.[0] === 0;
-  }, { timeout: 7000, what: `shard 0 unreadable (last: ${JSON.stringify(last)})` });
+  try {
+    await waitFor(async () => {
+      const { took, m } = await scrape();
+      slowest = Math.max(slowest, took);
+      last = readable(m);
+      return last[shardNames[0]]?.[0] === 0;
+    }, { timeout: 7000, what: `shard 0 unreadable (last: ${JSON.stringify(last)})` });
+  } finally {
+    spawnSync('redis-cli', ['-p', String(ports[0]), 'CLIENT', 'UNPAUSE']);  // the next tests share the cluster
+  }
   assert.deepEqual(last[shardNames[1]], [1, 'ai-processing']);
   assert.deepEqual(last[shardNames[2]], [1, 'ai-processing']);
   assert.equal(last[shardNames[0]][1], 'ai-processing');
