@@ -11,11 +11,16 @@
 #include <iostream>
 
 #include <drover/error.hpp>
+#include <drover_app/replicated_adds.hpp>
 #include <drover/json.hpp>
 
 namespace json = boost::json;
 
 namespace drover::cli {
+
+// How long a command waits for Redis: a command-line tool should say quickly that Redis
+// is not there.
+constexpr std::chrono::milliseconds cli_command_timeout{5000};
 
 void add_connection(CLI::App* cmd, common_options& c) {
   cmd->add_option("--prefix", c.prefix, "key prefix")->capture_default_str();
@@ -52,12 +57,15 @@ void add_json_flag(CLI::App* cmd, bool& json) {
 }
 
 void add_replication_flags(CLI::App* cmd, replication_flags& f) {
+  // As REDIS_MIN_REPLICAS and REDIS_REPLICATION_TIMEOUT_MS are read: a wait the CLI's
+  // own command timeout (5 s) would cut short cannot succeed, and fails after the write.
   cmd->add_option("--min-replicas", f.min_replicas,
                   "return only once this many Redis replicas confirmed the add (WAIT), else fail; the job may "
                   "still exist on the master (default 0: do not wait)")
-      ->check(non_negative<std::int64_t>());
-  cmd->add_option("--replication-timeout", f.timeout_ms, "ms --min-replicas waits for the replicas (default 1000)")
-      ->check(positive<std::int64_t>());
+      ->check(integer_in(0, app::max_min_replicas, "an integer from 0 to 100"));
+  cmd->add_option("--replication-timeout", f.timeout_ms,
+                  "ms --min-replicas waits for the replicas, below the CLI's 5 s command timeout (default 1000)")
+      ->check(integer_in(1, cli_command_timeout.count() - 1, "an integer from 1 to 4999"));
 }
 
 void replication_flags::apply_to(job_options& o) const {
@@ -129,9 +137,8 @@ redis_options common_options::redis() const {
   if (o.tls.cert_file.empty() != o.tls.key_file.empty()) {
     throw error(errc::invalid_argument, "--redis-tls-cert and --redis-tls-key go together");
   }
-  // A command-line tool should say quickly that Redis is not there.
   o.connect_timeout = std::chrono::seconds(3);
-  o.command_timeout = std::chrono::seconds(5);
+  o.command_timeout = cli_command_timeout;
   return o;
 }
 

@@ -155,7 +155,21 @@ net::awaitable<bool> confirm_obliterate(const queue_flags& f, queue& q) {
 }
 
 net::awaitable<int> obliterate_queue(const queue_flags& f, queue& q) {
-  co_await q.obliterate(f.force);
+  std::string refused;
+  try {
+    co_await q.obliterate(f.force);
+  } catch (const error& e) {
+    // BullMQ's refusal names no way out.
+    if (!e.is(errc::not_in_state) || f.force ||
+        std::string_view(e.what()).find("active jobs") == std::string_view::npos)
+      throw;
+    refused = e.what();
+  }
+  if (!refused.empty()) {
+    throw error(
+        errc::not_in_state,
+        fmt::format("{}: workers hold some of its jobs; stop them first, or obliterate anyway with --force", refused));
+  }
   done(f, fmt::format("queue {} obliterated", f.common.queue), {{"queue", f.common.queue}, {"obliterated", true}});
   co_return 0;
 }

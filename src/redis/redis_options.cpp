@@ -93,7 +93,8 @@ std::vector<redis_endpoint> parse_endpoints(std::string_view list, std::string_v
 void apply_param(redis_options& o, std::string_view name, std::string value, std::string_view url) {
   const bool tls_param = name.substr(0, 4) == "tls_";
   if (tls_param && !o.tls.enabled) {
-    invalid(fmt::format("Redis URL parameter '{}' needs a TLS URL (rediss:// or rediss+sentinel://)", name));
+    invalid(fmt::format("Redis URL parameter '{}' needs a TLS URL (rediss://, rediss+sentinel:// or rediss+cluster://)",
+                        name));
   }
   if (name.substr(0, 9) == "sentinel_" && o.sentinel.sentinels.empty()) {
     invalid(fmt::format("Redis URL parameter '{}' needs a Sentinel URL (redis+sentinel://)", name));

@@ -168,6 +168,9 @@ test('a bad command line: one line "drover: error: ..." and exit 2', async () =>
     [['events', '--queue', 'q', '--from', 'bogus'], /^drover: error: --from: must be \$, 0, <ms> or <ms>-<seq> .*got bogus /],
     [['add', '--queue', 'q', '--name', 'n', '--key', 'k'], /^drover: error: --key requires --shards /],
     [['counts', '--queue', ''], /^drover: error: --queue: must not be empty /],
+    // A wait that cannot succeed is refused before anything is written.
+    [['add', '--queue', 'q', '--name', 'n', '--min-replicas', '101'], /^drover: error: --min-replicas: must be an integer from 0 to 100, got 101 /],
+    [['add', '--queue', 'q', '--name', 'n', '--replication-timeout', '6000'], /^drover: error: --replication-timeout: must be an integer from 1 to 4999, got 6000 /],
   ];
   for (const [args, said] of cases) {
     const r = await runDrover(args);
