@@ -1,11 +1,22 @@
 // ended_job.cpp - see ended_job.hpp.
 #include "api/ended_job.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <drover/json.hpp>
+#include <drover_app/clock.hpp>
 
 namespace json = boost::json;
 
 namespace drover::api {
+
+namespace {
+
+// How long after its row's last update a job missing from Redis may still be one whose
+// end the relay has read but not yet written (it writes every 500 ms).
+constexpr std::int64_t relay_grace_ms = 5000;
+
+}  // namespace
 
 boost::asio::awaitable<std::optional<ended_job>> ended_chat_job(api_context& app, const caller& who,
                                                                 const std::string& job_id) {
@@ -13,6 +24,27 @@ boost::asio::awaitable<std::optional<ended_job>> ended_chat_job(api_context& app
   auto work = [db, job_id]() { return db->get_job_log("ai-processing", job_id); };
   auto row = co_await app.in_db(work);
   if (!row || !who.owns(row->user_id.value_or(""))) co_return std::nullopt;
+  // Gone from Redis with no end recorded: removed by a drain or a clean, which send no
+  // event per job (an operator's drill had drained jobs say "waiting" for good). The row
+  // is made final, a moment after its last update so that an end the relay is about to
+  // write still wins (an update of the same rank and a later time replaces it).
+  const bool unfinished = row->status == "pending" || row->status == "processing";
+  if (unfinished && app::now_ms() - row->updated_at_ms > relay_grace_ms) {
+    app::job_log_update u;
+    u.queue = row->queue;
+    u.job_id = row->job_id;
+    u.status = "failed";
+    u.error_message = "removed before it finished (the job is no longer in Redis)";
+    u.at_ms = row->updated_at_ms + 1;
+    auto record = [db, u]() { db->record_job_logs({u}); };
+    try {
+      co_await app.in_db(record);
+    } catch (const std::exception& e) {
+      spdlog::warn("job {}: cannot record that it is gone from Redis: {}", job_id, e.what());
+    }
+    row->status = u.status;
+    row->error_message = u.error_message;
+  }
   ended_job out;
   out.status = row->status == "pending" ? std::string("waiting") : row->status == "processing" ? "active" : row->status;
   if (row->status == "completed") {

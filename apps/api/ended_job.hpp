@@ -23,7 +23,10 @@ struct ended_job {
 };
 
 // The job's record when `who` owns it; std::nullopt when there is none or it is
-// someone else's (alike, as for jobs in Redis).
+// someone else's (alike, as for jobs in Redis). Call it once Redis has answered that the
+// job is not there: a record still waiting or running, and not updated for a few
+// seconds, is then made failed (the job was removed without an event, by a drain or a
+// clean).
 boost::asio::awaitable<std::optional<ended_job>> ended_chat_job(api_context& app, const caller& who,
                                                                 const std::string& job_id);
 

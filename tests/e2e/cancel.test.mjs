@@ -83,6 +83,23 @@ test('DELETE on a waiting job removes it; with Redis away the API answers 503', 
   assert.ok(Date.now() - t0 < 1500, `took ${Date.now() - t0} ms`);
 });
 
+test('a waiting job removed by a drain, which sends no event per job, reads failed once Redis no longer has it', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  const ai = queueOf(sys, 'ai-processing');
+  await ai.pause();
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-drained', userId: 'u', message: 'hello' });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  const id = sent.body.jobId;
+  await waitFor(() => sys.db.query(`SELECT status FROM job_logs WHERE job_id = '${id}'`).trim() === 'pending',
+    { what: `the pending row of job ${id}` });
+  await ai.drain();  // as drover queue drain and the dashboard's drain: no "removed" events
+  let after;
+  await waitFor(async () => (after = await getJSON(sys.base, `/api/chat/job/${id}`)).body?.status === 'failed',
+    { timeout: 15000, what: `job ${id} to read failed after the drain (last: ${JSON.stringify(after?.body)})` });
+  assert.match(after.body.error, /removed before it finished/);
+  assert.equal(sys.db.query(`SELECT status FROM job_logs WHERE job_id = '${id}'`).trim(), 'failed');
+});
+
 test('a chat job that fails for good is copied to ai-processing-dlq with its origin', { timeout: 90000 }, async () => {
   const sys = await startSystem();
   const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-dlq', userId: 'u', message: 'please [500]' });
