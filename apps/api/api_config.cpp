@@ -142,20 +142,32 @@ void api_config::check_safe() const {
 
 // One secret per purpose: the Workers app holds WEBHOOK_SECRET, Prometheus the metrics
 // token and operators the dashboard's credentials, and none of them should be able to
-// mint a user's JWT or act as another with it. Compared as the keys they become (a
-// whsec_ secret is its decoded bytes), so an encoding does not hide a reused key.
+// mint a user's JWT or act as another with it. Compared as they are written and as the
+// keys they become (a whsec_ secret is its decoded bytes), so that neither the same text
+// nor another encoding of one key passes.
 std::string api_config::shared_secret() const {
-  std::vector<std::pair<std::string, std::string>> secrets;
-  if (!jwt.hs256_secret.empty()) secrets.emplace_back("AUTH_JWT_SECRET", jwt.hs256_secret);
-  if (!webhook_secret.empty()) secrets.emplace_back("WEBHOOK_SECRET", app::webhook_key(webhook_secret));
-  if (!metrics_token.empty()) secrets.emplace_back("METRICS_TOKEN", metrics_token);
-  for (auto& named : dashboard.named_secrets()) secrets.push_back(std::move(named));
+  struct secret {
+    std::string name;
+    std::vector<std::string> forms;
+  };
+  std::vector<secret> secrets;
+  if (!jwt.hs256_secret.empty()) secrets.push_back({"AUTH_JWT_SECRET", {jwt.hs256_secret}});
+  if (!webhook_secret.empty()) {
+    secrets.push_back({"WEBHOOK_SECRET", {webhook_secret, app::webhook_key(webhook_secret)}});
+  }
+  if (!metrics_token.empty()) secrets.push_back({"METRICS_TOKEN", {metrics_token}});
+  for (auto& [name, value] : dashboard.named_secrets()) secrets.push_back({std::move(name), {std::move(value)}});
+  const auto same = [](const secret& a, const secret& b) {
+    return std::any_of(a.forms.begin(), a.forms.end(), [&](const std::string& f) {
+      return std::find(b.forms.begin(), b.forms.end(), f) != b.forms.end();
+    });
+  };
   for (std::size_t i = 0; i < secrets.size(); ++i) {
     for (std::size_t j = i + 1; j < secrets.size(); ++j) {
-      if (secrets[i].second != secrets[j].second) continue;
+      if (!same(secrets[i], secrets[j])) continue;
       return fmt::format(
           "{} and {} are the same secret: whoever holds one must not hold the other's powers; give each its own",
-          secrets[i].first, secrets[j].first);
+          secrets[i].name, secrets[j].name);
     }
   }
   return {};

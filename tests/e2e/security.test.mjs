@@ -235,6 +235,10 @@ test('a production start refuses unsafe settings; make run opts into development
   // secret whsec_base64(AUTH_JWT_SECRET)), and the secrets the check had left out.
   const asWhsec = 'whsec_' + Buffer.from(JWT_SECRET).toString('base64');
   uniform.push([{ ...good, WEBHOOK_SECRET: asWhsec }, /AUTH_JWT_SECRET and WEBHOOK_SECRET are the same secret/]);
+  // One whsec_ text reused as it is (an operator's drill started with it).
+  const whsec = 'whsec_' + Buffer.from('reused-key-0123456789abcdefghijkl').toString('base64');
+  uniform.push([{ ...good, WEBHOOK_SECRET: whsec, DASHBOARD_TOKEN: whsec }, /WEBHOOK_SECRET and DASHBOARD_TOKEN are the same secret/]);
+  uniform.push([{ ...good, WEBHOOK_SECRET: whsec, METRICS_TOKEN: whsec }, /WEBHOOK_SECRET and METRICS_TOKEN are the same secret/]);
   const dashboardToken = 'dashboard-token-0123456789abcdefghijkl';
   uniform.push([{ ...good, DASHBOARD_TOKEN: dashboardToken, METRICS_TOKEN: dashboardToken }, /METRICS_TOKEN and DASHBOARD_TOKEN are the same secret/]);
   uniform.push([{ ...good, DASHBOARD_USERS: `ops:${JWT_SECRET}:viewer` }, /AUTH_JWT_SECRET and the DASHBOARD_USERS password of ops are the same secret/]);
