@@ -200,7 +200,8 @@ struct processor {
 // The executor must run one handler at a time: an io_context that one thread runs, or,
 // when several threads run it, a strand (boost::asio::make_strand(io)) given here and
 // used by whoever calls the worker. A multi-threaded executor without a strand corrupts
-// the worker's state.
+// the worker's state. The executor's io_context must outlive the worker: destroy (or
+// close) the worker first, since its destructor hands work to the executor.
 // When Redis goes away the worker keeps retrying with back-off and resumes by
 // itself; a result that cannot be recorded is retried until the lock would expire.
 // What happens along the way is reported through events() (worker_events.hpp).

@@ -145,6 +145,16 @@ connection::~connection() {
   if (reader_) redisReaderFree(as_reader(reader_));
 }
 
+namespace {
+
+// Only close() closes a connection: its owner's close() or destructor. Said so, since a
+// call after one's own close() otherwise reads like an outage (a new user's review).
+constexpr const char* closed_by_owner =
+    "connection closed by its owner (close() was called on the queue, worker or client that holds it, or it was "
+    "destroyed): make a new one";
+
+}  // namespace
+
 std::exception_ptr connection::make_error(errc code, const std::string& why) const {
   return std::make_exception_ptr(error(code, fmt::format("redis at {}: {}", opts_.endpoint(), why)));
 }
@@ -305,7 +315,7 @@ void connection::submit(std::unique_ptr<op> o, std::string payload) {
   }
   switch (state_) {
     case state::closed:
-      o->complete(make_error(errc::closed, "connection closed"));
+      o->complete(make_error(errc::closed, closed_by_owner));
       return;
     case state::backoff:
       if (clock::now() < retry_at_) {
@@ -677,7 +687,7 @@ void connection::close() {
   // A connect under way may be asking a node for the map: end that too (its coroutine
   // would otherwise wait on a connection nobody closes).
   if (auto asking = std::move(asking_)) asking->close();
-  fail(errc::closed, "connection closed", false);
+  fail(errc::closed, closed_by_owner, false);
   state_ = state::closed;
 }
 
