@@ -155,20 +155,23 @@ net::awaitable<bool> confirm_obliterate(const queue_flags& f, queue& q) {
 }
 
 net::awaitable<int> obliterate_queue(const queue_flags& f, queue& q) {
-  std::string refused;
+  // BullMQ's obliterate pauses the queue first and leaves it paused when it refuses; the
+  // command leaves it as it found it (an operator's refused obliterate stopped every job
+  // of the queue), and says what to do, which BullMQ's refusal does not.
+  const bool was_paused = co_await q.is_paused();
+  std::optional<error> refused;
   try {
     co_await q.obliterate(f.force);
   } catch (const error& e) {
-    // BullMQ's refusal names no way out.
-    if (!e.is(errc::not_in_state) || f.force ||
-        std::string_view(e.what()).find("active jobs") == std::string_view::npos)
-      throw;
-    refused = e.what();
+    if (!e.is(errc::not_in_state)) throw;
+    refused = e;
   }
-  if (!refused.empty()) {
-    throw error(
-        errc::not_in_state,
-        fmt::format("{}: workers hold some of its jobs; stop them first, or obliterate anyway with --force", refused));
+  if (refused) {
+    if (!was_paused) co_await q.resume();
+    if (std::string_view(refused->what()).find("active jobs") == std::string_view::npos) throw *refused;
+    throw error(errc::not_in_state, fmt::format("{}: workers hold some of its jobs; stop them first, or obliterate "
+                                                "anyway with --force (the queue is left as it was)",
+                                                refused->what()));
   }
   done(f, fmt::format("queue {} obliterated", f.common.queue), {{"queue", f.common.queue}, {"obliterated", true}});
   co_return 0;

@@ -183,9 +183,8 @@ class queue {
   // Deletes up to `limit` (0: all) jobs in `state` older than `grace`; returns their ids.
   boost::asio::awaitable<std::vector<std::string>> clean(std::chrono::milliseconds grace, std::int64_t limit,
                                                          std::string state = "completed");
-  // Pauses the queue, then deletes it and everything in it. Refused (errc::not_in_state)
-  // while jobs are active, unless `force`; a refusal leaves the queue paused only if it
-  // was (Node's Queue.obliterate leaves it paused).
+  // Pauses the queue, then deletes it and everything in it. Refused (errc::not_in_state,
+  // leaving the queue paused) while jobs are active, unless `force`.
   boost::asio::awaitable<void> obliterate(bool force = false);
 
   // Job schedulers (job_scheduler.hpp), as Node's upsertJobScheduler & co.

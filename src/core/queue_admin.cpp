@@ -2,8 +2,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
-#include <optional>
-
 #include "core/clock.hpp"
 #include "core/queue_impl.hpp"
 #include "core/scripts/change_delay.hpp"
@@ -170,29 +168,16 @@ net::awaitable<std::vector<std::string>> queue::clean(std::chrono::milliseconds 
 
 net::awaitable<void> queue::obliterate(bool force) {
   const auto& k = impl_->keys;
-  // As BullMQ's Queue.obliterate: pause first, so that no worker takes another job. But
-  // a refusal leaves the queue as it found it, where Node's leaves it paused: an operator
-  // whose obliterate was refused for active jobs had every job of the queue stop.
-  const bool was_paused = co_await is_paused();
+  // As BullMQ's Queue.obliterate: pause first, so that no worker takes another job.
   co_await pause();
   using outcome = scripts::obliterate::result;
-  std::optional<error> refused;
   for (;;) {
     auto call = scripts::obliterate::of(k, batch, force);
     auto r = co_await scripts::run(*impl_->conn, std::move(call));
-    if (r == outcome::not_paused) {
-      refused = error(errc::not_in_state, "Cannot obliterate non-paused queue " + name());
-      break;
-    }
-    if (r == outcome::active_jobs) {
-      refused = error(errc::not_in_state, "Cannot obliterate queue with active jobs " + name());
-      break;
-    }
+    if (r == outcome::not_paused) throw error(errc::not_in_state, "Cannot obliterate non-paused queue " + name());
+    if (r == outcome::active_jobs)
+      throw error(errc::not_in_state, "Cannot obliterate queue with active jobs " + name());
     if (r == outcome::done) break;
-  }
-  if (refused) {
-    if (!was_paused) co_await resume();
-    throw *refused;
   }
   // BullMQ's script knows nothing of drover's worker reports; a live worker writes its
   // report again at its next heartbeat, a dead one's would linger a minute.

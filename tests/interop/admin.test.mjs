@@ -223,12 +223,18 @@ test('drover queue obliterate of a running (not paused) queue: like Queue.oblite
   await requireQueueSubcommand();
   const { name, queue, worker } = await obliterateFixture();
   // BullMQ's Queue.obliterate() = pause() + the obliterate script; without --force it refuses
-  // because of the active job (and leaves the queue paused).
+  // because of the active job, and leaves the queue paused. The command resumes it: a refusal
+  // changes nothing (an operator's refused obliterate had stopped every job of the queue).
   const refused = await runDrover(['queue', 'obliterate', '--queue', name, '--redis', redis.url]);
   assert.notEqual(refused.code, 0, 'obliterate without --force refuses while a job is active');
   assert.match(refused.stderr, /active jobs/, 'refused because of the active job (BullMQ: "Cannot obliterate queue with active jobs")');
+  assert.match(refused.stderr, /--force/);
   assert.ok((await keysOf(name)).length > 5, 'nothing removed by the refused call');
-  assert.equal(await queue.isPaused(), true, 'BullMQ leaves the queue paused after the refusal');
+  assert.equal(await queue.isPaused(), false, 'the queue runs on after the refusal');
+  await queue.pause();
+  const refusedPaused = await runDrover(['queue', 'obliterate', '--queue', name, '--redis', redis.url]);
+  assert.notEqual(refusedPaused.code, 0);
+  assert.equal(await queue.isPaused(), true, 'a queue paused before stays paused');
 
   await worker.kill();
   await queue.resume();
