@@ -239,7 +239,7 @@ json::object accepted(const std::string& job_id, bool duplicate) {
 // ends with one message and one job, whose id every attempt answers.
 net::awaitable<response> send_once(api_context& app, route_request& r, const std::string& key,
                                    drover::app::user_message_to_save to_save, const std::string& webhook,
-                                   job_options opts, span& traced, user_backlog::place& place) {
+                                   job_options opts, span& traced) {
   auto scoped = scoped_send_key(to_save.user_id, key);
   auto* db = &app.db;
   auto save_work = [db, scoped, to_save]() { return db->save_user_message_once(scoped, to_save); };
@@ -254,6 +254,10 @@ net::awaitable<response> send_once(api_context& app, route_request& r, const std
     traced.set_attribute("bullmq.job.id", *saved->job_id);
     co_return json_response(r.req, http::status::ok, accepted(*saved->job_id, true));
   }
+  // After the duplicate's answer, which takes no place: a retry of a send already queued
+  // is answered at the cap too. A send refused here keeps its message, and a retry with
+  // the same key queues its job once a place is free.
+  auto place = app.backlog.enter(to_save.user_id);
   opts.deduplication["id"] = scoped;
   opts.deduplication["ttl"] = send_dedup_ttl_ms;
   auto data = job_data(to_save.conversation_id, to_save.user_id, to_save.content, saved->saved, webhook);
@@ -325,12 +329,12 @@ net::awaitable<response> send(api_context& app, route_request& r) {
 
   drover::app::user_message_to_save to_save{conversation_id, user_id, message, app.cfg.history_limit,
                                             !r.who.development};
-  // Held until the job is added (then it counts until the job ends) or the send fails.
-  auto place = app.backlog.enter(user_id);
   if (key) {
-    auto keyed = send_once(app, r, *key, std::move(to_save), webhook, std::move(opts), traced, place);
+    auto keyed = send_once(app, r, *key, std::move(to_save), webhook, std::move(opts), traced);
     co_return co_await std::move(keyed);
   }
+  // Held until the job is added (then it counts until the job ends) or the send fails.
+  auto place = app.backlog.enter(user_id);
 
   // Save the user's message and gather the context in one trip to the database, shared
   // with the sends that arrive meanwhile (send_batches); a conversation someone else

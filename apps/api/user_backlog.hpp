@@ -4,8 +4,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
+#include <deque>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace drover::api {
@@ -18,8 +21,9 @@ namespace drover::api {
 // Per API process, as every send it accepted counts until its job's end (completed,
 // failed for good, removed) reaches this process's event relay; behind a load balancer a
 // user may have the cap at each process. An entry is forgotten `forget_after` its send
-// even without an end, so that a job that ended unseen (a relay that read no events
-// while Redis was away) cannot shut its user out for good.
+// even without an end, so that a job that ended unseen (removed by a drain, whose
+// events do not name each job) cannot shut its user out for good; every user's entries
+// are looked at once a minute, so that those of users who never send again go too.
 // Thread safety: none; the API's executor.
 class user_backlog {
  public:
@@ -39,8 +43,13 @@ class user_backlog {
 
    private:
     friend class user_backlog;
-    place(user_backlog* owner, std::string user) : owner_(owner), user_(std::move(user)) {}
+    place(user_backlog* owner, std::string user)
+        : owner_(owner), alive_(owner ? owner->alive_ : nullptr), user_(std::move(user)) {}
+    // The backlog, while it lives: a send's frame may be destroyed after the server (the
+    // io_context goes last, at a shutdown that did not wait for every request).
+    user_backlog* live_owner() const { return alive_.expired() ? nullptr : owner_; }
     user_backlog* owner_;
+    std::weak_ptr<bool> alive_;
     std::string user_;
   };
 
@@ -58,10 +67,19 @@ class user_backlog {
   void forget_old(const std::string& user);
   void drop(const std::string& user, const std::string& job_id);
 
+  void sweep_now_and_then();
+
   std::size_t max_per_user_;
   std::chrono::steady_clock::duration forget_after_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::chrono::steady_clock::time_point last_sweep_ = std::chrono::steady_clock::now();
   std::unordered_map<std::string, std::vector<entry>> by_user_;  // only users with entries
   std::unordered_map<std::string, std::string> user_of_;         // job id -> its sender
+  // Ends of jobs no entry named yet, newest last: an end can come before its send is
+  // accepted (the add's reply waits for the replicas, a short job does not).
+  std::deque<std::string> early_ends_;
+  std::unordered_set<std::string> early_end_ids_;
+  static constexpr std::size_t early_ends_kept = 4096;
 };
 
 }  // namespace drover::api

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <thread>
 
 #include "api/http_error.hpp"
@@ -59,6 +60,36 @@ TEST(user_backlog, an_entry_whose_end_never_came_is_forgotten_in_time) {
   EXPECT_NO_THROW(b.enter("alice").accepted("6"));
   b.ended("5");  // late: changes nothing
   EXPECT_EQ(b.unanswered("alice"), 1u);
+}
+
+TEST(user_backlog, a_second_send_answered_with_the_same_job_holds_no_place) {
+  user_backlog b(2);
+  b.enter("alice").accepted("7");
+  b.enter("alice").accepted("7");  // an Idempotency-Key retry that Redis deduplicated
+  EXPECT_EQ(b.unanswered("alice"), 1u);
+  b.ended("7");
+  EXPECT_EQ(b.unanswered("alice"), 0u);
+}
+
+TEST(user_backlog, an_end_that_comes_before_its_send_is_accepted_frees_the_place) {
+  user_backlog b(1);
+  auto place = b.enter("alice");
+  b.ended("3");  // the add's reply waited for the replicas; the job was quicker
+  place.accepted("3");
+  EXPECT_EQ(b.unanswered("alice"), 0u);
+  EXPECT_NO_THROW(b.enter("alice").accepted("4"));
+}
+
+TEST(user_backlog, a_place_may_outlive_its_backlog) {
+  std::optional<user_backlog::place> late;
+  std::optional<user_backlog::place> accepted_late;
+  {
+    user_backlog b(2);
+    late.emplace(b.enter("alice"));
+    accepted_late.emplace(b.enter("alice"));
+  }  // the server goes before a send's frame (a shutdown that did not wait for it)
+  accepted_late->accepted("9");
+  late.reset();  // nothing to give back to, and no crash (ASan checks)
 }
 
 TEST(user_backlog, zero_is_no_cap) {
