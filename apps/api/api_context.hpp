@@ -6,6 +6,8 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
+#include <functional>
+#include <string>
 #include <utility>
 
 #include <drover_app/app_queue.hpp>
@@ -40,6 +42,9 @@ struct api_context {
   // ai-processing on a connection of its own, for /readyz: on the sends' connection a
   // probe waits behind their replication WAITs and times out while Redis is fine.
   app::app_queue& readiness;
+  // Whether the event relay of the chat job `app_id`'s queue has written every event it
+  // has read (job_event_relay::settled); false when none follows it.
+  std::function<bool(const std::string& app_id)> relay_settled = {};
 
   // Runs `work` (a named callable: see blocking_call.hpp) on the database pool.
   template <class F>

@@ -14,6 +14,7 @@
 #include <drover_app/address_key.hpp>
 #include <drover_app/alert_state.hpp>
 #include <drover_app/fast_fail.hpp>
+#include <drover_app/logging/redact.hpp>
 #include <drover_app/queue_shards.hpp>
 
 #include "api/admin_api.hpp"
@@ -134,7 +135,17 @@ void api_server::start() {
   httpd::listen_address(cfg_.metrics_bind, "METRICS_BIND");
   db_ = app::open_database(cfg_.database_url);
   auto applied = db_->migrate();
-  if (!applied.empty()) spdlog::info("database: applied {} migration(s)", applied.size());
+  if (!applied.empty() && applied.front() == 1) {
+    // Every table made now: a first start, or a database lost or moved away (a drill moved
+    // the SQLite file and the restarted API began a new one, apart from the Workers app).
+    spdlog::warn(
+        "database: {} was empty; created its tables ({} migrations). On a first start that is "
+        "expected; otherwise the apps' database is gone, and the API and the Workers app may now use "
+        "different ones",
+        app::redact_url(cfg_.database_url), applied.size());
+  } else if (!applied.empty()) {
+    spdlog::info("database: applied {} migration(s)", applied.size());
+  }
 
   socketio::options so;
   cfg_.limits.apply_to(so);
@@ -164,6 +175,12 @@ void api_server::start() {
   context_ = std::unique_ptr<api_context>(new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_,
                                                           documents_queue_, *sio_, *gate_, *send_batches_, backlog_,
                                                           readiness_queue_});
+  context_->relay_settled = [this](const std::string& app_id) {
+    for (const auto& r : relays_) {
+      if (r->follows(app_id)) return r->settled();
+    }
+    return false;
+  };
   rooms_ = std::make_unique<room_access>(*context_);
 
   route_table table;

@@ -6,6 +6,8 @@
 #include <drover/json.hpp>
 #include <drover_app/clock.hpp>
 
+#include "api/user_backlog.hpp"
+
 namespace json = boost::json;
 
 namespace drover::api {
@@ -25,11 +27,15 @@ boost::asio::awaitable<std::optional<ended_job>> ended_chat_job(api_context& app
   auto row = co_await app.in_db(work);
   if (!row || !who.owns(row->user_id.value_or(""))) co_return std::nullopt;
   // Gone from Redis with no end recorded: removed by a drain or a clean, which send no
-  // event per job (an operator's drill had drained jobs say "waiting" for good). The row
-  // is made final, a moment after its last update so that an end the relay is about to
-  // write still wins (an update of the same rank and a later time replaces it).
+  // event per job (an operator's drill had drained jobs say "waiting" for good). Only
+  // when the relay has written every event it read, and the row has had no update for a
+  // while: an end event the relay has not yet read would otherwise be answered as a
+  // failure (a job removed by its queue's retention right after it completed). The row is
+  // made final a moment after its last update, so that a later end still wins (an update
+  // of the same rank and a later time replaces it).
   const bool unfinished = row->status == "pending" || row->status == "processing";
-  if (unfinished && app::now_ms() - row->updated_at_ms > relay_grace_ms) {
+  if (unfinished && app::now_ms() - row->updated_at_ms > relay_grace_ms && app.relay_settled &&
+      app.relay_settled(job_id)) {
     app::job_log_update u;
     u.queue = row->queue;
     u.job_id = row->job_id;
@@ -44,6 +50,7 @@ boost::asio::awaitable<std::optional<ended_job>> ended_chat_job(api_context& app
     }
     row->status = u.status;
     row->error_message = u.error_message;
+    app.backlog.ended(job_id);  // its sender's place, if this process accepted it
   }
   ended_job out;
   out.status = row->status == "pending" ? std::string("waiting") : row->status == "processing" ? "active" : row->status;

@@ -55,6 +55,12 @@ class job_event_relay {
   void start();
   void stop();
   std::size_t buffered() const { return pending_.size(); }
+  // Whether every event read so far is written to job_logs: a row not final then was not
+  // ended by any event this relay has read. Nearly always false while it reads a backlog,
+  // whose events buffer updates faster than they are written.
+  bool settled() const { return pending_.empty(); }
+  // Whether `app_id` names a job of this relay's queue (shard).
+  bool follows(const std::string& app_id) const { return shard_.own_id(app_id).has_value(); }
 
  private:
   // An update and the stream entry it came from.
