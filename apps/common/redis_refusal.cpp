@@ -6,10 +6,12 @@ namespace drover::app {
 std::optional<std::string_view> redis_refusal(const drover::error& e) {
   const std::string_view text = e.what();
   const auto says = [&](std::string_view word) { return text.find(word) != std::string_view::npos; };
-  if (says("maxmemory")) return "Redis is out of memory (maxmemory)";
-  if (says("MISCONF")) return "Redis cannot write to its disk (MISCONF)";
-  if (says("NOPERM")) return "Redis's ACL does not allow drover's user the command (NOPERM)";
-  if (says("READONLY")) return "Redis answered from a read-only replica (READONLY)";
+  // Redis's own words for each, not the bare code: an error's text also holds queue
+  // names and ids.
+  if (says("OOM command not allowed") || says("> 'maxmemory'")) return "Redis is out of memory (maxmemory)";
+  if (says("MISCONF ")) return "Redis cannot write to its disk (MISCONF)";
+  if (says("NOPERM ")) return "Redis's ACL does not allow drover's user the command (NOPERM)";
+  if (says("READONLY ")) return "Redis answered from a read-only replica (READONLY)";
   return std::nullopt;
 }
 

@@ -99,8 +99,9 @@ class sharded_queue {
   redis_options redis_;  // for register_shards
   std::vector<std::unique_ptr<queue>> shards_;
   std::size_t next_ = 0;
-  bool registered_ = false;  // every shard's meta hash written (register_shards)
+  std::vector<bool> registered_;  // by shard: its meta hash written (register_shard)
   boost::asio::awaitable<void> register_shards();
+  boost::asio::awaitable<void> register_shard(std::size_t index);
 };
 
 }  // namespace drover

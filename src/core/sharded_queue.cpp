@@ -46,6 +46,7 @@ sharded_queue::sharded_queue(net::any_io_executor ex, std::string name, std::siz
   auto names = shard_names(name_, shards);
   check_prefix_for_shards(name_, opts);
   for (auto& n : names) shards_.push_back(std::make_unique<queue>(ex, std::move(n), opts));
+  registered_.assign(shards_.size(), false);
   next_ = std::random_device{}() % shards;
 }
 
@@ -75,19 +76,22 @@ std::size_t sharded_queue::pick_shard(const job_options& opts, const std::option
 // that never got a job would then be missing from discover_queues, and the logical queue
 // from group_shards. HSETNX: a value set by anyone else stays.
 net::awaitable<void> sharded_queue::register_shards() {
-  if (registered_) co_return;
-  // A connection per shard for this once: queue keeps its own to itself. On a cluster each
-  // goes to its shard's master.
+  for (std::size_t i = 0; i < shards_.size(); ++i) co_await register_shard(i);
+}
+
+net::awaitable<void> sharded_queue::register_shard(std::size_t index) {
+  if (registered_.at(index)) co_return;
+  // A connection for this once: queue keeps its own to itself. On a cluster it goes to
+  // the shard's master.
   auto ex = co_await net::this_coro::executor;
-  for (auto& q : shards_) {
-    detail::queue_keys keys(q->prefix(), q->name());
-    auto conn = detail::queue_connection(ex, redis_, keys);
-    redis::command set{"HSETNX", keys.meta, "opts.maxLenEvents", "10000"};
-    auto r = co_await conn->exec(std::move(set));
-    conn->close();
-    redis::expect_no_error(r, fmt::format("HSETNX {}", keys.meta));
-  }
-  registered_ = true;
+  auto& q = *shards_[index];
+  detail::queue_keys keys(q.prefix(), q.name());
+  auto conn = detail::queue_connection(ex, redis_, keys);
+  redis::command set{"HSETNX", keys.meta, "opts.maxLenEvents", "10000"};
+  auto r = co_await conn->exec(std::move(set));
+  conn->close();
+  redis::expect_no_error(r, fmt::format("HSETNX {}", keys.meta));
+  registered_[index] = true;
 }
 
 net::awaitable<sharded_job> sharded_queue::add(std::string name, json::value data, job_options opts,
@@ -129,7 +133,8 @@ net::awaitable<std::vector<sharded_job>> sharded_queue::add_bulk(std::vector<new
 
 net::awaitable<std::vector<sharded_job>> sharded_queue::add_bulk_to(std::size_t index, std::vector<new_job> jobs) {
   auto& q = shard(index);
-  co_await register_shards();
+  // This shard's only: another's master away must not hold up this one's adds.
+  co_await register_shard(index);
   auto add = q.add_bulk(std::move(jobs));
   auto added = co_await std::move(add);
   std::vector<sharded_job> out;

@@ -33,7 +33,8 @@ if redis.call("EXISTS", entryKey) == 0 then
 end
 local recordedFinishedOn = ARGV[8]
 if recordedFinishedOn ~= "" then
-  -- Every job hash has its timestamp: none means the job is gone, and so is the risk.
+  -- Every job hash has its timestamp: none means the job is gone (never retried and
+  -- removed by its retention, or removed after a run again: not told apart, as before).
   local job = redis.call("HMGET", KEYS[12], "finishedOn", "timestamp")
   if job[2] and job[1] ~= recordedFinishedOn then
     return job[1] and -101 or -100

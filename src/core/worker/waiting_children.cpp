@@ -33,7 +33,8 @@ net::awaitable<void> job_runner::wait_for_children_of(const job& j, const std::s
     problem = e;
   }
   if (problem && problem->is(errc::pending_children)) {
-    co_await fail(j, token, problem->what(), false);
+    const std::string reason = problem->what();  // named: no temporary inside co_await (GCC 12)
+    co_await fail(j, token, reason, false);
     co_return;
   }
   if (problem) {
