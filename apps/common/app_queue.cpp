@@ -66,6 +66,21 @@ net::awaitable<job> app_queue::add_beside(std::string name, json::value data, jo
   co_return added;
 }
 
+namespace {
+
+// The jobs a sharded queue added, each with its app id ("<shard>-<id>").
+std::vector<job> with_app_ids(std::vector<sharded_job> added) {
+  std::vector<job> out;
+  out.reserve(added.size());
+  for (auto& a : added) {
+    a.job.id = sharded_job_id(a.shard, a.job.id);
+    out.push_back(std::move(a.job));
+  }
+  return out;
+}
+
+}  // namespace
+
 net::awaitable<std::vector<job>> app_queue::add_bulk(std::vector<new_job> jobs) {
   if (plain_) {
     auto add = plain_->add_bulk(std::move(jobs));
@@ -73,13 +88,7 @@ net::awaitable<std::vector<job>> app_queue::add_bulk(std::vector<new_job> jobs) 
   }
   auto add = sharded_->add_bulk(std::move(jobs));
   auto added = co_await std::move(add);
-  std::vector<job> out;
-  out.reserve(added.size());
-  for (auto& a : added) {
-    a.job.id = sharded_job_id(a.shard, a.job.id);
-    out.push_back(std::move(a.job));
-  }
-  co_return out;
+  co_return with_app_ids(std::move(added));
 }
 
 std::size_t app_queue::pick_shard(const job_options& opts) {
@@ -93,13 +102,7 @@ net::awaitable<std::vector<job>> app_queue::add_bulk_to(std::size_t index, std::
   }
   auto add = sharded_->add_bulk_to(index, std::move(jobs));
   auto added = co_await std::move(add);
-  std::vector<job> out;
-  out.reserve(added.size());
-  for (auto& a : added) {
-    a.job.id = sharded_job_id(a.shard, a.job.id);
-    out.push_back(std::move(a.job));
-  }
-  co_return out;
+  co_return with_app_ids(std::move(added));
 }
 
 net::awaitable<std::optional<job>> app_queue::get_job(std::string id) {
