@@ -6,7 +6,7 @@
 // completed in Redis, its answer stored in the conversation, and its job_logs row final
 // with its user.
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RedisProcess, freePort } from './redis_process.mjs';
@@ -204,6 +204,18 @@ export async function runApiChaos({ rounds, droverBin, keep }) {
     const settleMs = Date.now() - settleStart;
     note('settled');
     if (keep) console.log(`chaos --api: logs kept in ${logDir}`);
+    // A run that left accepted sends open says what the apps logged (their files go with
+    // the run's directory): a stalled worker was otherwise a mystery after the fact.
+    if (c.notCompleted.length || c.rowNotFinal.length || c.noFinalEvent.length) {
+      for (const name of ['workers', 'api']) {
+        const file = path.join(logDir, `${name}.log`);
+        if (!existsSync(file)) continue;
+        const lines = readFileSync(file, 'utf8').split('\n');
+        const errors = lines.filter((l) => / (error|critical) /.test(l)).slice(0, 20);
+        console.log(`chaos --api: ${name}.log, its errors:\n${errors.join('\n')}\n` +
+          `and its last 30 lines:\n${lines.slice(-31).join('\n')}`);
+      }
+    }
 
     const by = (f) => senders.sends.filter(f);
     const refused = by((s) => s.status === 503);

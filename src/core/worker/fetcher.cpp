@@ -139,6 +139,15 @@ net::awaitable<void> fetcher::run() {
       }
       notify(s, "error", s.events.error, e);
       failed = true;
+    } catch (const std::exception& e) {
+      // Anything else (a reply of a shape no parser expected) must not end the loop: the
+      // worker would look alive and never fetch again (a chaos run's accepted sends all
+      // stayed waiting, with no trace of why). Said, and tried again after the back-off.
+      if (s.stop.stopped()) break;
+      error_backoff_ =
+          std::min(std::chrono::milliseconds(2000), std::max(std::chrono::milliseconds(100), error_backoff_ * 2));
+      spdlog::error("queue {}: fetching failed unexpectedly: {}; trying again", s.keys.queue(), e.what());
+      failed = true;
     }
     if (failed) {
       failed = false;
