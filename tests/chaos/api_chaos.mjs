@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RedisProcess, freePort } from './redis_process.mjs';
+import { RedisProcess, freePorts } from './redis_process.mjs';
 import { PostgresProcess } from './postgres_process.mjs';
 import { AppProcess } from './app_process.mjs';
 import { JobWatcher } from './job_watcher.mjs';
@@ -174,8 +174,7 @@ export async function runApiChaos({ rounds, droverBin, keep }) {
     undo.push(() => pg.stop());
     const ai = await startFakeOpenAI();
     undo.push(() => ai.close());
-    const apiPort = await freePort();
-    const workersPort = await freePort();
+    const [apiPort, workersPort] = await freePorts(2);
     const env = {
       AUTH_MODE: 'none', REDIS_URL: redis.url, DATABASE_URL: pg.url, WEBHOOK_SECRET: 'chaos-secret',
       AI_BASE_URL: ai.url, AI_MODEL: 'fake-model', PORT: String(apiPort), WORKERS_PORT: String(workersPort),

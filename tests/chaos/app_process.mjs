@@ -23,8 +23,17 @@ export class AppProcess {
         throw new Error(`drover ${this.command} exited at start (log: ${this.logDir}/${this.command}.log)`);
       }
       try {
-        if ((await fetch(this.readyUrl, { signal: AbortSignal.timeout(1000) })).status === 200) return;
-      } catch { /* not up yet */ }
+        if ((await fetch(this.readyUrl, { signal: AbortSignal.timeout(1000) })).status === 200) {
+          // Ours answered, not another process on the port (ours would have exited, unable
+          // to listen): still running a moment later.
+          await sleep(300);
+          if (this.proc.exitCode === null && this.proc.signalCode === null) return;
+          throw new Error(`drover ${this.command} exited at start (log: ${this.logDir}/${this.command}.log)`);
+        }
+      } catch (err) {
+        if (err.message?.includes('exited at start')) throw err;
+        /* not up yet */
+      }
       await sleep(100);
     }
     throw new Error(`drover ${this.command} not ready after 30 s (log: ${this.logDir}/${this.command}.log)`);
