@@ -2,8 +2,8 @@
 #include "drover/sharded_worker.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <vector>
 
 #include "drover/dead_letter_queue.hpp"
 #include "drover/shard_names.hpp"
@@ -59,21 +60,16 @@ void sharded_worker::start() {
 
 net::awaitable<void> sharded_worker::close(std::chrono::milliseconds grace) {
   // All at once, so that the grace periods run side by side rather than one after another.
+  if (workers_.empty()) co_return;
   auto ex = co_await net::this_coro::executor;
-  auto left = std::make_shared<std::size_t>(workers_.size());
-  auto done = std::make_shared<net::steady_timer>(ex, net::steady_timer::time_point::max());
-  auto failure = std::make_shared<std::exception_ptr>();
-  for (auto& w : workers_) {
-    net::co_spawn(ex, w->close(grace), [left, done, failure](std::exception_ptr e) {
-      if (e && !*failure) *failure = e;
-      if (--*left == 0) done->cancel();
-    });
+  std::vector<decltype(net::co_spawn(ex, workers_.front()->close(grace), net::deferred))> closes;
+  for (auto& w : workers_) closes.push_back(net::co_spawn(ex, w->close(grace), net::deferred));
+  auto group = net::experimental::make_parallel_group(std::move(closes));
+  auto all_closed = group.async_wait(net::experimental::wait_for_all(), net::use_awaitable);
+  auto [order, failures] = co_await std::move(all_closed);
+  for (const auto& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
   }
-  if (*left > 0) {
-    boost::system::error_code ec;
-    co_await done->async_wait(net::redirect_error(net::use_awaitable, ec));
-  }
-  if (*failure) std::rethrow_exception(*failure);
 }
 
 std::size_t sharded_worker::running() const {

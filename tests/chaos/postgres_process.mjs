@@ -6,7 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, chownSync, existsSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './redis_process.mjs';
+import { freePort } from '../support/ports.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const bin = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin'].find((d) => existsSync(d)) ?? '';

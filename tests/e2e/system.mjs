@@ -5,33 +5,12 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, chownSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import net from 'node:net';
 import path from 'node:path';
 import { startRedis, onCleanup, waitFor, sleep, DROVER_BIN } from '../interop/support.mjs';
+import { freePort, freePorts } from '../support/ports.mjs';
 import { startFakeOpenAI } from './fake_openai.mjs';
 
-export { waitFor, sleep };
-
-export async function freePort() {
-  return (await freePorts(1))[0];
-}
-
-// `n` ports free now and different from each other: each is held until all are chosen
-// (ports asked for one after another may be the same one, closed and handed out again:
-// the workers then failed to listen on the API's port, and its /readyz answered for them).
-export async function freePorts(n) {
-  const servers = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = net.createServer();
-      servers.push(s);
-      await new Promise((resolve, reject) => { s.once('error', reject); s.listen(0, '127.0.0.1', resolve); });
-    }
-    return servers.map((s) => s.address().port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(() => r()))));
-  }
-}
+export { waitFor, sleep, freePort, freePorts };
 
 export class AppProcess {
   constructor(name, args, env) {

@@ -19,6 +19,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { freePort, freePorts } from '../support/ports.mjs';
 
 const require = createRequire(import.meta.url);
 export const bullmq = require('bullmq');
@@ -91,17 +92,7 @@ export async function withTimeout(promise, ms, what) {
 // ---------------------------------------------------------------------------------------------
 // Redis
 // ---------------------------------------------------------------------------------------------
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort, freePorts };
 
 function ping(port) {
   return new Promise((resolve) => {

@@ -3,13 +3,14 @@
 #include "drover_app/metrics/queue_collector.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <memory>
+#include <vector>
 
 #include <drover/shard_names.hpp>
 
@@ -83,21 +84,19 @@ net::awaitable<void> queue_collector::refresh() {
   for (const auto& name : names) to_read[name] = true;
   // Every queue at once: one master that does not answer costs a scrape one read's
   // timeout, not one per queue (ten queues took a scrape past Prometheus's 10 s).
-  auto pending = std::make_shared<std::size_t>(to_read.size());
-  auto all_read = std::make_shared<net::steady_timer>(ex_, net::steady_timer::time_point::max());
+  std::vector<decltype(net::co_spawn(ex_, read({}, {}, false), net::deferred))> reads;
   for (const auto& [name, listed] : to_read) {
     const auto it = logical.find(name);
     const auto seen = logical_of_.find(name);
     std::string logical_name = it != logical.end()                   ? it->second
                                : listed || seen == logical_of_.end() ? name
                                                                      : seen->second;
-    net::co_spawn(ex_, read(name, std::move(logical_name), listed), [pending, all_read](std::exception_ptr) {
-      if (--*pending == 0) all_read->cancel();
-    });
+    reads.push_back(net::co_spawn(ex_, read(name, std::move(logical_name), listed), net::deferred));
   }
-  if (*pending > 0) {
-    boost::system::error_code ec;  // operation_aborted: every read ended
-    co_await all_read->async_wait(net::redirect_error(net::use_awaitable, ec));
+  if (!reads.empty()) {
+    auto group = net::experimental::make_parallel_group(std::move(reads));
+    auto all_read = group.async_wait(net::experimental::wait_for_all(), net::use_awaitable);
+    co_await std::move(all_read);  // read() catches its own failures
   }
   refreshing_ = false;
 }
@@ -111,12 +110,7 @@ net::awaitable<void> queue_collector::read(std::string name, std::string logical
     const bool empty = std::all_of(counts.begin(), counts.end(), [](const auto& c) { return c.second == 0; });
     if (!listed && empty) {  // gone (obliterated, or never held a job): its series go too
       if (auto seen = logical_of_.find(name); seen != logical_of_.end()) {
-        for (const auto& [state, n] : counts) jobs_.remove({name, seen->second, state});
-        readable_.remove({name, seen->second});
-        if (bullmq_totals_) {
-          completed_->remove({name, seen->second});
-          failed_->remove({name, seen->second});
-        }
+        forget_series(name, seen->second, counts);
         logical_of_.erase(seen);
       }
       co_return;
@@ -124,12 +118,7 @@ net::awaitable<void> queue_collector::read(std::string name, std::string logical
     // A queue whose logical queue changed (its shards became complete, or stopped being)
     // drops its series under the old one, which would otherwise be counted as well.
     if (auto seen = logical_of_.find(name); seen != logical_of_.end() && seen->second != logical_name) {
-      for (const auto& [state, n] : counts) jobs_.remove({name, seen->second, state});
-      readable_.remove({name, seen->second});
-      if (bullmq_totals_) {
-        completed_->remove({name, seen->second});
-        failed_->remove({name, seen->second});
-      }
+      forget_series(name, seen->second, counts);
     }
     logical_of_[name] = logical_name;
     for (const auto& [state, n] : counts) jobs_.with({name, logical_name, state}).set(static_cast<double>(n));
@@ -148,6 +137,16 @@ net::awaitable<void> queue_collector::read(std::string name, std::string logical
     // Under the logical queue its series already carry, if it has any.
     const auto seen = logical_of_.find(name);
     readable_.with({name, seen != logical_of_.end() ? seen->second : logical_name}).set(0);
+  }
+}
+
+void queue_collector::forget_series(const std::string& name, const std::string& logical,
+                                    const std::map<std::string, std::int64_t>& states) {
+  for (const auto& [state, n] : states) jobs_.remove({name, logical, state});
+  readable_.remove({name, logical});
+  if (bullmq_totals_) {
+    completed_->remove({name, logical});
+    failed_->remove({name, logical});
   }
 }
 

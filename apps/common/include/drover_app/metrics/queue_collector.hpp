@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -54,6 +55,9 @@ class queue_collector {
   queue& queue_for(const std::string& name);
   // `listed`: the listing named it now (else it was read before and may be gone).
   boost::asio::awaitable<void> read(std::string name, std::string logical_name, bool listed);
+  // Removes the queue's series carrying `logical`, one per state of `states`.
+  void forget_series(const std::string& name, const std::string& logical,
+                     const std::map<std::string, std::int64_t>& states);
 
   boost::asio::any_io_executor ex_;
   queue_options opts_;
