@@ -55,13 +55,13 @@ std::optional<std::string> explain_refusal(std::string_view message) {
   if (message.starts_with("WRONGPASS") || message.find("invalid password") != std::string_view::npos) {
     return fmt::format(
         "Redis refused the username or password ({}): check the password in the URL "
-        "(redis://[user]:PASSWORD@host:port, --redis or REDIS_URL) or REDIS_PASSWORD",
+        "(redis://[user]:PASSWORD@host:port, --redis or REDIS_URL), or REDIS_PASSWORD when no URL is given",
         message);
   }
   if (message.starts_with("NOAUTH") || message.find("unauthenticated") != std::string_view::npos) {
     return fmt::format(
-        "Redis needs a password ({}): put it in the URL (redis://:PASSWORD@host:port, --redis or REDIS_URL) "
-        "or REDIS_PASSWORD",
+        "Redis needs a password ({}): put it in the URL (redis://:PASSWORD@host:port, --redis or REDIS_URL), "
+        "or in REDIS_PASSWORD when no URL is given",
         message);
   }
   return std::nullopt;
