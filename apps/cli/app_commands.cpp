@@ -94,10 +94,19 @@ net::awaitable<void> drain_logs(api::api_server& server) {
 
 // The Redis settings an app runs with: --redis over the environment's. TLS files in the
 // environment for a plain connection are refused (they would be ignored).
+// Outside the development mode a TLS connection that accepts any certificate is refused:
+// anyone on the path could read every job and the Redis password (a security review).
 redis_options app_redis(const std::string& flag_url, redis_options from_environment) {
-  if (!flag_url.empty()) return redis_options::from_env(flag_url);
-  redis_options::refuse_tls_variables_without_tls(from_environment);
-  return from_environment;
+  redis_options chosen = flag_url.empty() ? std::move(from_environment) : redis_options::from_env(flag_url);
+  if (flag_url.empty()) redis_options::refuse_tls_variables_without_tls(chosen);
+  if (chosen.tls.enabled && !chosen.tls.verify && !app::development_auth_mode()) {
+    throw error(errc::invalid_argument,
+                "Redis TLS certificate verification is off (REDIS_TLS_INSECURE=yes or tls_verify=no in the URL): "
+                "refused outside the development mode; name the CA that signed Redis's "
+                "certificate with REDIS_TLS_CA_FILE (and REDIS_TLS_SERVER_NAME if it names another host), or use "
+                "AUTH_MODE=none for development");
+  }
+  return chosen;
 }
 
 // SIGTERM for the API: the requests being answered finish, then the logs are drained.

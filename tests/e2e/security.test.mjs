@@ -265,6 +265,21 @@ test('a production start refuses unsafe settings; make run opts into development
   assert.match(sameKey.stderr + sameKey.stdout, /USER_WEBHOOK_SECRET is the key of WEBHOOK_SECRET/);
   const weakUserSecret = workers({ WEBHOOK_SECRET: realSecret, USER_WEBHOOK_SECRET: 'short' });
   assert.match(weakUserSecret.stderr + weakUserSecret.stdout, /USER_WEBHOOK_SECRET is too short/);
+  // Redis over TLS that accepts any certificate: whoever sits on the path reads every job
+  // and the password. Refused outside the development mode, by every app, however it is said.
+  const insecure = /certificate verification is off .*refused outside the development mode/;
+  for (const env of [{ REDIS_URL: 'rediss://127.0.0.1:1', REDIS_TLS_INSECURE: 'yes' }, { REDIS_URL: 'rediss://127.0.0.1:1?tls_verify=no' }]) {
+    const api = start({ ...good, ...env });
+    assert.notEqual(api.status, 0, JSON.stringify(env));
+    assert.match(api.stderr + api.stdout, insecure);
+    const w = workers({ WEBHOOK_SECRET: realSecret, ...env });
+    assert.notEqual(w.status, 0, JSON.stringify(env));
+    assert.match(w.stderr + w.stdout, insecure);
+  }
+  const flagged = spawnSync(DROVER_BIN, ['dashboard', '--redis', 'rediss://127.0.0.1:1?tls_verify=no'], {
+    env: { PATH: process.env.PATH, DASHBOARD_PORT: port, DASHBOARD_TOKEN: dashboardToken }, encoding: 'utf8', timeout: 15000 });
+  assert.notEqual(flagged.status, 0);
+  assert.match(flagged.stderr + flagged.stdout, insecure);
   // The forged webhook the issue describes: with the development secret the API never
   // starts outside AUTH_MODE=none, so nobody can sign with it.
   const hs = new HsIssuer();
