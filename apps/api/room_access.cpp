@@ -34,7 +34,7 @@ room_access::verdict room_access::bad_argument(const char* wanted) {
 
 room_access::room_access(api_context& app) : app_(app) {
   auto& sio = app_.sio;
-  sio.on_disconnect([this](const socketio::client_id& id, const std::string&) { in_flight_.erase(id); });
+  sio.on_disconnect([this](const socketio::client_id& id, const std::string&) { checks_.erase(id); });
   sio.on("subscribe-job", [this](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
     // BullMQ's job ids are strings, but a plain queue numbers its jobs, and a client may
     // well send 17 for "17".
@@ -114,21 +114,48 @@ void room_access::checked_join(const std::string& client, ack_fn ack, const char
     reply(refused);
     return;
   }
-  auto& running = in_flight_[client];
-  if (running >= max_checks_in_flight) {
+  auto& mine = checks_[client];
+  const auto pending = static_cast<std::size_t>(mine.running) + mine.waiting.size();
+  if (mine.running >= max_checks_in_flight && mine.waiting.size() >= max_checks_waiting) {
+    refused.status = 429;
+    refused.retry_after_s = 1;
+    refused.error = "Too many joins at once; retry in 1 s";
     reply(refused);
     return;
   }
   // The Socket.IO server's own limits, before the lookup: a conversation's writes its
-  // row. The checks still running may each take a room.
-  if (!sio->can_join(client, room, static_cast<std::size_t>(running))) {
+  // row. The checks still running or waiting may each take a room.
+  if (!sio->can_join(client, room, pending)) {
     const bool too_long = room.size() > app_.cfg.limits.socketio_max_room_name_bytes;
     refused.status = too_long ? 400 : 429;
     refused.error = too_long ? "Id too long" : "Too many rooms on this connection";
     reply(refused);
     return;
   }
-  ++running;
+  if (mine.running >= max_checks_in_flight) {
+    mine.waiting.push_back([this, client, room, who, reply, check]() { start_check(client, room, who, reply, check); });
+    return;
+  }
+  start_check(client, room, who, reply, std::move(check));
+}
+
+void room_access::check_ended(const std::string& client) {
+  auto it = checks_.find(client);
+  if (it == checks_.end()) return;  // disconnected meanwhile: its waiting checks went with it
+  if (it->second.running > 0) --it->second.running;
+  if (it->second.waiting.empty()) {
+    if (it->second.running == 0) checks_.erase(it);
+    return;
+  }
+  auto next = std::move(it->second.waiting.front());
+  it->second.waiting.pop_front();
+  next();
+}
+
+void room_access::start_check(const std::string& client, const std::string& room, const caller& who,
+                              std::function<void(const verdict&)> reply, lookup check) {
+  auto* sio = &app_.sio;
+  ++checks_[client].running;
   auto run = [this, sio, client, who, room, reply, check]() -> net::awaitable<void> {
     // Redis or the database away (restarting, say): asked again until they answer, so
     // that a client subscribing meanwhile is let in, and gets a job that finished in the
@@ -143,11 +170,11 @@ void room_access::checked_join(const std::string& client, ack_fn ack, const char
         spdlog::debug("socket.io room {}: {}", room, e.what());
         failed = true;
       }
-      if (!failed || attempt == check_attempts || !in_flight_.contains(client)) break;
+      if (!failed || attempt == check_attempts || !checks_.contains(client)) break;
       net::steady_timer t(app_.ex, check_retry_delay);
       co_await t.async_wait(net::use_awaitable);
     }
-    if (auto it = in_flight_.find(client); it != in_flight_.end() && it->second > 0) --it->second;
+    check_ended(client);
     if (v.allowed && !v.join) {
       // Answered from what the database kept: no event of this job will come.
       reply(v);

@@ -5,7 +5,9 @@
 #include <boost/json/array.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -35,8 +37,12 @@ namespace drover::api {
 //   - a conversation id POST /api/chat/send would refuse: status 400;
 //   - a room the Socket.IO server would refuse (name too long: 400; the socket's rooms
 //     full, counting the checks still running: 429);
-//   - a client may have at most max_checks_in_flight checks running: one polling POST of
-//     10,000 joins would otherwise start 10,000 lookups (404, as before);
+//   - a client may have at most max_checks_in_flight checks running, and
+//     max_checks_waiting more waiting their turn: one polling POST of 10,000 joins would
+//     otherwise start 10,000 lookups. A join past both is refused with 429 and
+//     retryAfter (never 404: the chat page subscribes to every unanswered job of its
+//     user at once on a reconnect, up to MAX_UNANSWERED_SENDS_PER_USER, and a refusal
+//     that reads "not yours" left those answers "thinking" for good);
 //   - starting a conversation spends a token of the user's RATE_LIMIT_CONVERSATION_USER
 //     budget (429 "Too many new conversations; retry in N s", with retryAfter in seconds);
 //     joining one that exists costs none.
@@ -44,6 +50,7 @@ namespace drover::api {
 class room_access {
  public:
   static constexpr int max_checks_in_flight = 8;
+  static constexpr std::size_t max_checks_waiting = 64;
   // A check that fails because Redis or the database is away is tried again, this often.
   static constexpr int check_attempts = 60;
   static constexpr std::chrono::milliseconds check_retry_delay{500};
@@ -85,8 +92,18 @@ class room_access {
   boost::asio::awaitable<verdict> conversation_verdict(const caller& who, std::string conversation_id);
   caller caller_of(const std::string& client) const;
 
+  // Starts a check now: `client` has a place among its running ones.
+  void start_check(const std::string& client, const std::string& room, const caller& who,
+                   std::function<void(const verdict&)> reply, lookup check);
+  // A check of `client` ended: the next one waiting takes its place.
+  void check_ended(const std::string& client);
+
+  struct client_checks {
+    int running = 0;
+    std::deque<std::function<void()>> waiting;  // each starts its check
+  };
   api_context& app_;
-  std::map<std::string, int> in_flight_;  // checks running, per client
+  std::map<std::string, client_checks> checks_;  // per client with checks running
 };
 
 }  // namespace drover::api

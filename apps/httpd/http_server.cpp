@@ -350,10 +350,19 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     http::request_parser<http::string_body> parser;
     parser.body_limit(boost::none);  // decided below, once the plan says where it goes
     parser.header_limit(16 * 1024);
-    // The first request must come promptly; later ones may wait for the idle timeout.
-    stream.expires_after(first ? opts_.read_timeout : opts_.idle_timeout);
-    first = false;
     boost::system::error_code ec;
+    // A kept-alive connection may wait the idle timeout for its next request; once that
+    // request's first byte is in, it has the read timeout to arrive whole, as the first
+    // one had (it had the idle timeout for all of it: a request trickled in over 60 s).
+    if (!first && buffer.size() == 0) {
+      stream.expires_after(opts_.idle_timeout);
+      const auto got =
+          co_await stream.async_read_some(buffer.prepare(4096), net::redirect_error(net::use_awaitable, ec));
+      if (ec) break;  // closed, or idle for too long
+      buffer.commit(got);
+    }
+    stream.expires_after(opts_.read_timeout);
+    first = false;
     // An upload's bytes, held from before its read until the reply is written.
     upload_budget::reservation body_bytes;
     request_plan plan;
@@ -385,13 +394,15 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       }
     }
     if (!ec) {
-      const std::size_t limit = plan.no_body ? 0 : plan.body_limit ? plan.body_limit : opts_.body_limit;
+      // A stream or an upgrade takes no body: refused unread, before anyone is authenticated.
+      const bool no_body = plan.no_body || takes != takeover::none;
+      const std::size_t limit = no_body ? 0 : plan.body_limit ? plan.body_limit : opts_.body_limit;
       const std::string& client = plan.client_address.empty() ? client_address : plan.client_address;
       auto length = parser.content_length();
       const std::size_t wanted = parser.is_done() ? 0 : length ? *length : limit;
       // Refused before the body is read: its answer, then the connection closes.
       std::optional<response> refused;
-      if (plan.no_body && length && *length > 0) {
+      if (no_body && length && *length > 0) {
         // Said apart from "too large": the fix is to send none (a client library that
         // adds "{}" to every request, say), not a smaller one.
         const auto method = parser.get().method_string();

@@ -58,13 +58,13 @@ boost::asio::ip::address listen_address(const std::string& bind, std::string_vie
 std::string peer_address(const boost::beast::tcp_stream& stream);
 
 // Session loop (one coroutine per connection):
-//  1. read a request's header within read_timeout (idle_timeout between keep-alive
-//     requests);
+//  1. read a request's header within read_timeout (a kept-alive connection may first
+//     wait idle_timeout for the request's first byte);
 //  2. unless the upgrade or stream hook wants it, ask the planner for its plan
 //     (request_plan.hpp). A refusal is answered at once: the body is never read, and
 //     when one was announced the connection closes;
-//  3. read the body, limited to the plan's body limit (body_limit for the hooks'
-//     requests); beyond it 413. An upload first reserves its bytes (upload_budget.hpp):
+//  3. read the body, limited to the plan's body limit; beyond it 413. The hooks'
+//     requests take none: one announced is refused 413 unread. An upload first reserves its bytes (upload_budget.hpp):
 //     503 when the budget is full, 429 when its client's share is;
 //  4. a WebSocket upgrade the upgrade hook accepts, or a request the stream hook
 //     accepts, takes the connection over; everything else goes to the plan's respond;

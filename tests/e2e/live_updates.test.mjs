@@ -139,3 +139,24 @@ test('a job id sent as a number is subscribed to; an argument of the wrong type 
     assert.match(refused.error, /first argument must be/);
   }
 });
+
+test('many joins in one polling request are all answered: past the checks that run at once they wait their turn, and a flood is told to retry (429), never "not found"', { timeout: 60000 }, async () => {
+  // Rooms enough that the flood meets the waiting checks' bound, not the rooms'.
+  const sys = await startSystem({ env: { SOCKETIO_MAX_ROOMS_PER_SOCKET: '1000' } });
+  const socket = io(sys.base, { transports: ['polling'], reconnection: false });
+  onCleanup(() => socket.close());
+  await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+  // What the chat page sends on a reconnect: its conversation and every unanswered job,
+  // emitted in one tick, so that one POST carries them all.
+  const acks = [socket.timeout(10000).emitWithAck('join-conversation', 'many-joins')];
+  for (let i = 1; i <= 20; i++) acks.push(socket.timeout(10000).emitWithAck('subscribe-job', `many-${i}`));
+  for (const ack of await Promise.all(acks)) assert.deepEqual(ack, { ok: true });
+
+  const flood = [];
+  for (let i = 1; i <= 150; i++) flood.push(socket.timeout(10000).emitWithAck('join-conversation', `flood-${i}`));
+  const answers = await Promise.all(flood);
+  const ok = answers.filter((a) => a.ok).length;
+  const later = answers.filter((a) => a.status === 429 && a.retryAfter >= 1).length;
+  assert.equal(ok + later, answers.length, JSON.stringify(answers.filter((a) => !a.ok && a.status !== 429)));
+  assert.ok(ok >= 72, `${ok} joined`);
+});

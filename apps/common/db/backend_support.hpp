@@ -87,12 +87,16 @@ inline void check_job_log_batch(const std::vector<job_log_update>& batch) {
   }
 }
 
-// Unicode punctuation and spaces that separate words like ASCII punctuation does:
-// Latin-1 signs (no-break space, guillemets, middle dot...), the General Punctuation
-// block (typographic quotes, dashes, thin spaces), CJK and fullwidth punctuation.
+// Unicode punctuation, spaces and controls that separate words like ASCII punctuation
+// does: the C1 controls (U+0085 is a line break), Latin-1 signs (no-break space,
+// guillemets, middle dot...), the Ogham and Mongolian spaces, the General Punctuation
+// block (typographic quotes, dashes, thin spaces), CJK and fullwidth punctuation. Every
+// code point the C library counts as a space is among them: PostgreSQL's tsquery parser
+// splits on those, and one inside a word broke the query (a security review, U+1680).
 inline bool is_unicode_separator(char32_t c) {
-  return (c >= 0xA0 && c <= 0xBF && c != 0xAA && c != 0xB5 && c != 0xBA) || c == 0xD7 || c == 0xF7 ||
-         (c >= 0x2000 && c <= 0x206F) || (c >= 0x3000 && c <= 0x303F) || (c >= 0xFF00 && c <= 0xFF0F) || c == 0xFEFF;
+  return (c >= 0x80 && c <= 0xBF && c != 0xAA && c != 0xB5 && c != 0xBA) || c == 0xD7 || c == 0xF7 || c == 0x1680 ||
+         c == 0x180E || (c >= 0x2000 && c <= 0x206F) || (c >= 0x3000 && c <= 0x303F) || (c >= 0xFF00 && c <= 0xFF0F) ||
+         c == 0xFEFF;
 }
 
 // The words of a search query, lowercased, for a query that matches any of them:

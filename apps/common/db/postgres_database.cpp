@@ -866,11 +866,15 @@ std::vector<chunk_match> postgres_database::search_document_chunks(const std::st
   std::vector<chunk_match> out;
   auto words = search_words(query);
   if (words.empty() || limit == 0) return out;
-  // Only letters and digits reach to_tsquery (search_words), so the | list is valid.
+  // Only letters and digits reach to_tsquery (search_words); each is quoted as well, so
+  // that a character the parser reads as a space inside one cannot leave two words
+  // without an operator between them (a syntax error).
   std::string tsquery;
   for (const auto& w : words) {
     if (!tsquery.empty()) tsquery += " | ";
+    tsquery += '\'';
     tsquery += w;
+    tsquery += '\'';
   }
   return run(fmt::format("searching the documents of conversation '{}'", conversation_id), [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);

@@ -365,6 +365,61 @@ TEST(HttpServer, ASlowLorisRequestIsCutAtTheReadTimeout) {
   EXPECT_EQ(server.connections(), 0u);
 }
 
+// A kept-alive connection may wait idle_timeout for its next request, but that request,
+// once begun, has the read timeout like the first (it had the idle timeout for all of it).
+TEST(HttpServer, ASlowLorisSecondRequestIsCutAtTheReadTimeoutToo) {
+  httpd::server_options o;
+  o.read_timeout = 300ms;
+  o.idle_timeout = 10s;
+  running_server server(o);
+  client loris(server.port());
+  EXPECT_EQ(loris.send(get_request).result(), http::status::ok);
+  std::this_thread::sleep_for(500ms);  // idle, past the read timeout: still open
+  const auto started = std::chrono::steady_clock::now();
+  bool closed = false;
+  const std::string header = "GET /x HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  for (char ch : header) {
+    boost::system::error_code ec;
+    net::write(loris.socket, net::buffer(&ch, 1), ec);
+    if (ec) {
+      closed = true;
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+    if (std::chrono::steady_clock::now() - started > 1500ms) break;
+  }
+  if (!closed) closed = loris.closed_by_server();
+  EXPECT_TRUE(closed);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
+// A request the stream hook takes (an event stream) is not read for a body: one
+// announced is refused unread, before anyone is asked who the caller is.
+TEST(HttpServer, AStreamRequestWithABodyIsRefusedUnread) {
+  net::io_context io;
+  httpd::server_options o;
+  o.bind = "127.0.0.1";
+  o.port = 0;
+  httpd::http_server server(io.get_executor(), o, test_plan);
+  bool streamed = false;
+  server.set_stream_hook([](const httpd::request& r) { return r.target() == "/events"; },
+                         [&streamed](boost::beast::tcp_stream, httpd::request) -> net::awaitable<void> {
+                           streamed = true;
+                           co_return;
+                         });
+  server.start();
+  std::thread t([&io] { io.run(); });
+  {
+    client c(server.port());
+    auto res = c.send("GET /events HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n");
+    EXPECT_EQ(res.result(), http::status::payload_too_large);
+  }
+  net::post(io, [&] { server.stop(); });
+  io.stop();
+  t.join();
+  EXPECT_FALSE(streamed);
+}
+
 // A request whose body framing a proxy and this server could read differently is
 // refused and its connection closed, so that its "body" never runs as a second request
 // (request smuggling, RFC 9112 section 6.1).

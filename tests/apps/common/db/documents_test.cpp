@@ -187,6 +187,11 @@ TEST_P(documents_test, search_ignores_query_syntax) {
   // Typographic quotes and dashes around a word (non-ASCII punctuation) still find it.
   EXPECT_EQ(db_->search_document_chunks("c1", "\u201coperators\u201d \u2014", 5).size(), 1u);
   EXPECT_TRUE(db_->search_document_chunks("c1", "?!", 5).empty());
+  // Characters the C library counts as spaces separate words (PostgreSQL's tsquery parser
+  // split on U+1680 inside a word and refused the query).
+  for (const char* q : {"zz operators\u1680zz", "zz\u0085operators", "operators\u180Ezz"}) {
+    EXPECT_EQ(db_->search_document_chunks("c1", q, 5).size(), 1u) << q;
+  }
 }
 
 TEST_P(documents_test, only_ready_documents_are_searched) {
