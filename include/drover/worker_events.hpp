@@ -22,7 +22,8 @@ namespace drover {
 //   reports nothing more.
 // - A callback that throws is logged and ignored: it never fails the job or the worker.
 // - closed is the last call, once close() has released everything; once only, even when
-//   close() is called again while it runs.
+//   close() is called again while it runs. Nothing is called after it (nor once the
+//   worker is destroyed), even for a job whose outcome is still being recorded then.
 struct worker_events {
   // The worker took the job and its attempt starts.
   std::function<void(const job&)> active;

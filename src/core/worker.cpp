@@ -65,7 +65,12 @@ net::awaitable<void> hand_back(std::shared_ptr<detail::worker_state> s, std::str
   try {
     auto call = detail::scripts::move_job_from_active_to_wait::of(k, id, token);
     co_await detail::scripts::run(*s->conn, std::move(call));
-    if (!round->given_up) spdlog::warn("queue {}: job {} still running at close, handed back to wait", k.queue(), id);
+    if (!round->given_up) {
+      spdlog::warn(
+          "queue {}: job {} not finished at close (its processor still ran, or its outcome was not yet "
+          "recorded), handed back to wait",
+          k.queue(), id);
+    }
   } catch (const std::exception& e) {
     if (!round->given_up) {
       spdlog::warn("queue {}: job {} still running at close; its lock will expire ({})", k.queue(), id, e.what());
@@ -104,6 +109,7 @@ worker::worker(net::any_io_executor ex, std::string queue, processor proc, worke
 // handed back without a round trip: the stalled check moves them.
 worker::~worker() {
   if (!impl_) return;
+  impl_->state->callbacks_ended = true;
   impl_->state->stop.fire();
   impl_->fetcher->quiet();
   impl_->runner->stop_all(cancellation::shutdown);
@@ -197,6 +203,7 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
   s.conn->close();
   i->fetcher->close();
   detail::notify(s, "closed", s.events.closed);
+  s.callbacks_ended = true;
 }
 
 std::size_t worker::running() const { return impl_->state->running.size(); }

@@ -88,9 +88,9 @@ net::awaitable<void> fetcher::run() {
       continue;
     }
     try {
-      if (clock::now() < rate_limited_until_) {
+      if (const auto held = std::max(rate_limited_until_, s.fetches_held_until); clock::now() < held) {
         leave_line();
-        co_await s.stop.sleep_until(rate_limited_until_);
+        co_await s.stop.sleep_until(held);
         continue;
       }
       if (drained_) {

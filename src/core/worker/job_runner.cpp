@@ -392,14 +392,15 @@ net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, con
       // knows which.
       auto check = outcome_recorded(j);  // named: GCC 12 and temporaries in co_await
       const auto recorded = co_await std::move(check);
-      spdlog::warn("queue {}: job {} (attempt {}): the reply to its {} was lost, and trying again was refused ({}): {}",
-                   state_->keys.queue(), j.id, j.attempts_made + 1, what, r.last_error->what(),
-                   !recorded ? "whether it was recorded cannot be told (the job is no longer active: another "
-                               "worker's stalled check may have moved it)"
-                   : *recorded
-                       ? "it was recorded"
-                       : "it was not recorded (its lock expired while Redis was away); the stalled check will run "
-                         "the job again");
+      spdlog::warn(
+          "queue {}: job {} (attempt {}): its {} may have reached Redis unanswered (Redis went away), and "
+          "trying again was refused ({}): {}",
+          state_->keys.queue(), j.id, j.attempts_made + 1, what, r.last_error->what(),
+          !recorded   ? "whether it was recorded cannot be told (the job is no longer active: another "
+                        "worker's stalled check may have moved it)"
+          : *recorded ? "it was recorded"
+                      : "it was not recorded (its lock expired while Redis was away); the stalled check will run "
+                        "the job again");
     } else {
       spdlog::error("queue {}: job {} (attempt {}): cannot record {}: {}", state_->keys.queue(), j.id,
                     j.attempts_made + 1, what, r.last_error->what());
@@ -591,6 +592,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::hold_back(const job&
                                                                       std::chrono::milliseconds pause) {
   const auto& s = *state_;
   std::int64_t ttl = pause.count();
+  state_->fetches_held_until = std::max(state_->fetches_held_until, std::chrono::steady_clock::now() + pause);
   try {
     auto hold = hold_rate_limited(s.keys, pause);
     co_await s.conn->exec(std::move(hold));

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -29,13 +30,21 @@ struct worker_state {
   stop_signal stop;
   running_jobs running;
   worker_events events;  // set before start, read only after
+  // Set once `closed` was called or the worker destroyed: nothing calls the owner after
+  // that, though a job's outcome may still be being recorded (an owner destroyed the
+  // object its callbacks used once close() returned, and an `error` came after).
+  bool callbacks_ended = false;
+  // No job is fetched before this: a processor's rate_limited sets it before its job goes
+  // back to wait, so that no other slot of this worker, woken by the job's return, takes
+  // it again at once (one did, 1 ms later, at concurrency 2).
+  std::chrono::steady_clock::time_point fetches_held_until{};
 };
 
 // Calls one of the owner's callbacks, if set. One that throws is logged: the owner's
 // mistake never fails a job or an actor.
 template <class Callback, class... Args>
 void notify(const worker_state& s, const char* event, const Callback& callback, Args&&... args) {
-  if (!callback) return;
+  if (!callback || s.callbacks_ended) return;
   try {
     callback(std::forward<Args>(args)...);
   } catch (const std::exception& e) {

@@ -52,7 +52,11 @@ TEST_F(processor_outcomes_test, move_to_delayed_puts_the_job_off_without_using_a
   EXPECT_EQ(runs.load(), 2);
 }
 
-TEST_F(processor_outcomes_test, rate_limited_hands_the_job_back_and_holds_the_worker) {
+// At any concurrency: a free slot of the same worker, woken by the job's return to wait,
+// took it again 1 ms later (a Node BullMQ user's review, concurrency 2 and 4).
+class rate_limited_test : public processor_outcomes_test, public ::testing::WithParamInterface<int> {};
+
+TEST_P(rate_limited_test, rate_limited_hands_the_job_back_and_holds_the_worker) {
   std::atomic<int> runs{0};
   std::atomic<std::int64_t> limited_at{0}, second_run_at{0};
   auto proc = processor::async([&](job_context&) -> net::awaitable<json::value> {
@@ -66,7 +70,9 @@ TEST_F(processor_outcomes_test, rate_limited_hands_the_job_back_and_holds_the_wo
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
     auto j = co_await q.add("limited", json::object{});
-    test::worker_thread w(name, proc, wopts());
+    auto o = wopts();
+    o.concurrency = GetParam();
+    test::worker_thread w(name, proc, o);
     EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::completed); }));
     auto done = co_await q.get_job(j.id);
     DROVER_CO_ASSERT_TRUE(done.has_value());
@@ -76,6 +82,8 @@ TEST_F(processor_outcomes_test, rate_limited_hands_the_job_back_and_holds_the_wo
   });
   EXPECT_EQ(runs.load(), 2);
 }
+
+INSTANTIATE_TEST_SUITE_P(concurrency, rate_limited_test, ::testing::Values(1, 2, 4));
 
 TEST_F(processor_outcomes_test, a_custom_backoff_strategy_sets_the_delay_or_ends_the_retries) {
   std::atomic<int> runs{0};

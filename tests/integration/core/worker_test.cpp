@@ -486,6 +486,38 @@ TEST_F(worker_test, close_gives_up_on_hand_backs_a_silent_redis_does_not_answer)
   EXPECT_LT(*close_took, 5s);
 }
 
+// A job whose outcome is still being recorded while Redis is away outlives close(): its
+// later failure to record must not call the owner, who may have destroyed what its
+// callbacks use once `closed` came (a library user's program, under ASan).
+TEST_F(worker_test, no_callback_comes_after_closed_though_a_job_is_still_being_recorded) {
+  DROVER_SKIP_ON_CLUSTER("stops a redis-server of its own");
+  redis_server own;
+  bool closed = false, called_after_closed = false;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    {
+      queue q(io.get_executor(), name, queue_options{"bull", own.options()});
+      auto add = q.add("slow", json::object());  // named: GCC 12 and temporaries in co_await
+      co_await std::move(add);
+      q.close();
+    }
+    auto o = wopts();
+    o.redis = own.options();
+    o.lock_duration = 4s;  // the recording keeps trying this long, past close()
+    worker w(io.get_executor(), name, sleeping(800), o);
+    w.events().error = [&](const std::exception&) { called_after_closed = called_after_closed || closed; };
+    w.events().completed = [&](const job&, const json::value&) { called_after_closed = called_after_closed || closed; };
+    w.events().closed = [&] { closed = true; };
+    w.start();
+    co_await test::sleep_ms(400);  // the job runs
+    own.stop();
+    co_await test::sleep_ms(800);  // its processor has returned; the completion cannot be recorded
+    co_await w.close(200ms);
+    EXPECT_TRUE(closed);
+    co_await test::sleep_ms(4000);  // past the lock: the recording gives up
+  });
+  EXPECT_FALSE(called_after_closed);
+}
+
 // close() waits by events, not by polling (issue 17): with nothing running it has
 // nothing to wait for, and once it returns every actor of the worker has ended, so the
 // event loop runs out of work. The bounds are generous; they only tell an event from
