@@ -34,8 +34,8 @@ namespace {
 // How long a second completion of a chat job is kept from queueing its webhook again.
 constexpr std::int64_t delivery_dedup_ttl_ms = 24 * 3600 * 1000;
 
-// How often an answer's delivery is queued again when Redis or its replicas did not
-// confirm it (pauses of 0.2, 0.4, 0.8, 1.6, 2... s: about 7 s in all) before the attempt fails.
+// How often an answer's delivery is queued again when Redis did not answer the add
+// (pauses of 0.2, 0.4, 0.8, 1.6, 2... s: about 7 s in all) before the attempt fails.
 constexpr int delivery_add_tries = 6;
 
 std::string text_field(const json::object& o, const char* name) {
@@ -263,10 +263,10 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       const auto& queue_key = ctx.queue_key();
       const auto own_queue = std::string_view(queue_key).substr(queue_key.rfind(':') + 1);
       const auto own_shard = ai_shards > 0 ? app::shard_index_of(own_queue, "ai-processing") : std::nullopt;
-      // The answer is paid for: an add that Redis or its replicas did not confirm is tried
-      // again here for a while (the deduplication id makes a repeat return the delivery
-      // that may have landed) rather than failing the attempt, whose retry would ask the
-      // model again and could end "failed" although the answer was delivered.
+      // The answer is paid for: an add that Redis did not answer is tried again here for a
+      // while (the deduplication id makes a repeat return the delivery that may have
+      // landed) rather than failing the attempt, whose retry would ask the model again and
+      // could end "failed" although the answer was delivered.
       net::steady_timer pause_timer(ex);
       std::chrono::milliseconds pause{200};
       for (int tries = 1;; ++tries) {
@@ -280,18 +280,20 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
             co_await std::move(add);
           }
         } catch (const drover::error& e) {
-          const bool worth_again =
-              e.is(errc::not_replicated) || e.is(errc::redis_unavailable) || e.is(errc::redis_timeout);
+          const bool worth_again = e.is(errc::redis_unavailable) || e.is(errc::redis_timeout);
           const bool last = tries == delivery_add_tries || ctx.cancel_reason() != cancellation::none;
           // The master holds the delivery (not_replicated comes after the add ran there):
           // failing the attempt would not make it safer, only ask the model again and end
-          // the job "failed" with its answer in the conversation (an operator's drill).
-          if (last && e.is(errc::not_replicated)) {
+          // the job "failed" with its answer in the conversation (an operator's drill); and
+          // asking the replicas again held the job's slot for 7 s, so that on sharded
+          // queues one master without a replica starved the other shards of the shared
+          // budget (a cluster review: answers on healthy shards waited 12 to 54 s).
+          if (e.is(errc::not_replicated)) {
             spdlog::warn(
                 "generate-response {}: the answer's delivery is queued on the master, but its replicas did not "
-                "confirm it after {} tries; completing the job (the delivery is lost only if the master fails "
-                "before they catch up)",
-                j.id, tries);
+                "confirm it within REDIS_REPLICATION_TIMEOUT_MS; completing the job (the delivery is lost only if "
+                "the master fails before they catch up)",
+                j.id);
             break;
           }
           if (!worth_again || last) throw;
