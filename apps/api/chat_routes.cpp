@@ -171,9 +171,17 @@ http_error add_not_confirmed(const drover::error& e, bool keyed) {
   return http_error(http::status::service_unavailable, what);
 }
 
+// Where a send's answer goes: always to the API's own receiver, which stores it in the
+// conversation and pushes ai-response (a send with a webhookUrl of its own kept no answer
+// in its conversation), and also to the webhookUrl the send gave, if any.
+struct answer_targets {
+  std::string own;
+  std::string user_given;  // empty: none
+};
+
 // The send's job data: the message, the context it is answered in, where the answer goes.
 json::object job_data(const std::string& conversation_id, const std::string& user_id, const std::string& message,
-                      const drover::app::saved_user_message& ctx, const std::string& webhook) {
+                      const drover::app::saved_user_message& ctx, const answer_targets& webhook) {
   // The newest messages that fit, oldest first.
   std::size_t fit = 0, chars = 0;
   for (auto m = ctx.history.rbegin(); m != ctx.history.rend() && chars + m->content.size() <= max_history_chars; ++m) {
@@ -203,7 +211,8 @@ json::object job_data(const std::string& conversation_id, const std::string& use
   context_json["history"] = std::move(history);
   context_json["assessment"] = std::move(assessment);
   data["context"] = std::move(context_json);
-  data["webhookUrl"] = webhook;
+  data["webhookUrl"] = webhook.own;
+  if (!webhook.user_given.empty()) data["userWebhookUrl"] = webhook.user_given;
   return data;
 }
 
@@ -238,7 +247,7 @@ json::object accepted(const std::string& job_id, bool duplicate) {
 // (the add refused before Redis saw it, or run by Redis after this API gave up on it)
 // ends with one message and one job, whose id every attempt answers.
 net::awaitable<response> send_once(api_context& app, route_request& r, const std::string& key,
-                                   drover::app::user_message_to_save to_save, const std::string& webhook,
+                                   drover::app::user_message_to_save to_save, const answer_targets& webhook,
                                    job_options opts, span& traced) {
   auto scoped = scoped_send_key(to_save.user_id, key);
   auto* db = &app.db;
@@ -314,7 +323,7 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   }
   // The tier follows the verified user; a request can only ask for less urgency.
   opts.priority = app.cfg.priorities.priority_for(user_id, requested_priority);
-  std::string webhook = app.cfg.own_webhook_url();
+  answer_targets webhook{app.cfg.own_webhook_url(), {}};
   if (const auto* w = body.if_contains("webhookUrl"); w && !w->is_null()) {
     auto parsed =
         w->is_string() ? boost::urls::parse_absolute_uri(w->get_string()) : boost::urls::parse_absolute_uri("");
@@ -324,7 +333,7 @@ net::awaitable<response> send(api_context& app, route_request& r) {
     if (w->get_string().size() > max_webhook_url_bytes) {
       throw bad_request(fmt::format("'webhookUrl' is longer than {} bytes", max_webhook_url_bytes));
     }
-    webhook = std::string(w->get_string());
+    webhook.user_given = std::string(w->get_string());
   }
 
   drover::app::user_message_to_save to_save{conversation_id, user_id, message, app.cfg.history_limit,

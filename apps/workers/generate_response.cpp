@@ -12,6 +12,9 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <drover/json.hpp>
 #include <drover/tracing.hpp>
@@ -226,8 +229,17 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
     // job-completed-<jobId>-<timestamp> makes a second completion of this job (a stalled job run again)
     // queue it only once. The TTL keeps that promise after the delivery finishes, for as
     // long as a job can be run twice in practice.
-    auto url = text_field(data, "webhookUrl");
-    if (!url.empty()) {
+    // The API's own receiver (webhookUrl), and the URL the send gave (userWebhookUrl), each
+    // a delivery of its own.
+    std::vector<std::pair<std::string, std::string>> targets;  // url, deduplication prefix
+    if (auto own = text_field(data, "webhookUrl"); !own.empty()) targets.emplace_back(own, "job-completed");
+    if (auto given = text_field(data, "userWebhookUrl");
+        !given.empty() && (targets.empty() || given != targets[0].first)) {
+      targets.emplace_back(given, "user-webhook");
+    }
+    for (const auto& target : targets) {
+      const std::string& url = target.first;
+      const std::string& dedup_prefix = target.second;
       // The id the API handed out: on a sharded queue, "<shard>-<id>".
       const auto job_id = app::app_job_id_in(ctx.queue_key(), "ai-processing", j.id);
       json::object payload;
@@ -248,7 +260,7 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       // delivery of this job on one shard (below).
       // The id with the job's timestamp: ids can be handed out again (a failover that lost
       // the newest adds), and a later job's answer must not count as this one's repeat.
-      std::string dedup_id = fmt::format("job-completed-{}-{}", job_id, j.timestamp);
+      std::string dedup_id = fmt::format("{}-{}-{}", dedup_prefix, job_id, j.timestamp);
       opts.deduplication["id"] = dedup_id;
       opts.deduplication["ttl"] = delivery_dedup_ttl_ms;
       use_delivery_policy(opts, api_receiver.receiver_of(url));

@@ -66,16 +66,17 @@ let sys, receiver, tlsPort, deliveries, chats, closedPort;
 
 // A chat job's delivery is deduplicated on its id and timestamp (ids can be handed out
 // again after a failover that lost the newest adds).
-async function deliveryDedupId(jobId) {
+// `kind`: job-completed (to the API's own receiver) or user-webhook (to a send's webhookUrl).
+async function deliveryDedupId(jobId, kind = 'job-completed') {
   const job = await chats.getJob(jobId);
-  return `job-completed-${jobId}-${job.timestamp}`;
+  return `${kind}-${jobId}-${job.timestamp}`;
 }
 
 // The id of the delivery a chat job queued for its answer, once it has queued it.
-async function deliveryOf(jobId) {
+async function deliveryOf(jobId, kind = 'job-completed') {
   let deliveryId;
   await waitFor(async () => {
-    deliveryId = await deliveries.getDeduplicationJobId(await deliveryDedupId(jobId));
+    deliveryId = await deliveries.getDeduplicationJobId(await deliveryDedupId(jobId, kind));
     return Boolean(deliveryId);
   }, { what: `the delivery of job ${jobId}` });
   return deliveryId;
@@ -255,7 +256,7 @@ test('a send\'s own webhookUrl keeps five attempts, behind the API\'s own delive
   const sent = await postJSON(sys.base, '/api/chat/send',
     { conversationId: 'own-hook', userId: 'u1', message: 'Hi', webhookUrl: receiver.url('/user-hook') });
   assert.equal(sent.status, 200, JSON.stringify(sent.body));
-  const deliveryId = await deliveryOf(sent.body.jobId);
+  const deliveryId = await deliveryOf(sent.body.jobId, 'user-webhook');
   const delivery = await deliveries.getJob(deliveryId);
   assert.equal(delivery.opts.attempts, 5);
   assert.deepEqual(delivery.opts.backoff, { type: 'exponential', delay: 1000 });
@@ -275,13 +276,18 @@ test('a send\'s own webhookUrl keeps five attempts, behind the API\'s own delive
     body: got.body,
   });
   assert.equal(replay.status, 401, await replay.text());
+  // The answer reaches the API's own receiver too: it is in the conversation (a send with
+  // a webhookUrl of its own kept none).
+  await finished(await deliveryOf(sent.body.jobId));
+  await waitFor(async () => (await getJSON(sys.base, '/api/conversations/own-hook/messages')).body.messages
+    .some((m) => m.role === 'assistant'), { what: 'the answer in the conversation' });
 });
 
 test('a URL a user gave on the API\'s own address, other than its receiver, is refused: the API\'s address is let through for its own deliveries only', { timeout: 60000 }, async () => {
   const sent = await postJSON(sys.base, '/api/chat/send',
     { conversationId: 'hook-to-api', userId: 'u1', message: 'Hi', webhookUrl: `${sys.base}/api/admin/queues` });
   assert.equal(sent.status, 200, JSON.stringify(sent.body));
-  const deliveryId = await deliveryOf(sent.body.jobId);
+  const deliveryId = await deliveryOf(sent.body.jobId, 'user-webhook');
   const d = await finished(deliveryId);
   assert.equal(d.state, 'failed');
   assert.equal(d.attemptsMade, 1, 'not retried');
