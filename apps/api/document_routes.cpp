@@ -210,16 +210,16 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
       queue_failure = e.what();
     }
     if (!queue_failure.empty()) {
-      // The document would wait forever: say why it will not be processed. A job the
-      // replicas did not confirm may still be on the master; if it runs, it makes the
-      // document ready after all.
-      // The reason is shown to the uploader: the driver's message (hosts, ports) goes to the log.
-      spdlog::warn("POST /api/documents: queueing document {} failed: {}", doc.id, queue_failure);
-      std::string reason = not_replicated ? "could not queue processing: Redis's replicas did not confirm it in time"
-                                          : "could not queue processing: the queue was unavailable";
+      // The upload is refused, so nothing of it is kept: its 503 names no document, and a
+      // document kept "failed" counted against the user's quota with no way to delete it
+      // (an operator's drill: three refused uploads filled the quota). A job Redis ran
+      // after all (a reply lost, replicas that did not confirm) finds the document gone
+      // and fails for good; the uploader sends the file again.
+      spdlog::warn("POST /api/documents: queueing document {} failed, the upload is dropped: {}", doc.id,
+                   queue_failure);
       auto id = doc.id;
-      auto mark = [db, id, reason]() { db->set_document_status(id, "failed", reason); };
-      co_await app.in_db(mark, db_deadline);
+      auto drop = [db, id]() { db->delete_document(id); };
+      co_await app.in_db(drop, db_deadline);
       throw http_error(
           http::status::service_unavailable,
           not_replicated ? not_replicated_message : "Queue unavailable: Redis did not answer; try again shortly");

@@ -69,6 +69,9 @@ test('with REDIS_MIN_REPLICAS=1 a send waits for the replica and gets 503 when i
     const upload = await res.json();
     assert.equal(res.status, 503, JSON.stringify(upload));
     assert.match(upload.error, /^Queue not replicated: /);
+    // A refused upload keeps nothing: its 503 names no document to delete, and one kept
+    // counted against its user's quota.
+    assert.equal(sys.db.query("SELECT count(*) FROM documents WHERE filename = 'notes.txt'"), '0');
 
     replica.thaw();
     await waitFor(async () => (await send('thawed')).status === 200, { timeout: 20000, what: 'a send confirmed again' });
