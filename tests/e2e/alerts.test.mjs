@@ -148,3 +148,25 @@ test('a firing stalled rule stays firing across a restart of the Workers app: th
   const open = await getAlerts();
   assert.ok(JSON.stringify(open.body).includes('Restarted'), JSON.stringify(open.body));
 });
+
+test('an incident outlives a stop longer than its state\'s minute: adopted, not posted again; once its rule is removed it is resolved', { timeout: 60000 }, async () => {
+  // After the test above, Restarted is firing. The Workers app stops for longer than the
+  // state key lives (a minute): dropping the key stands for that wait.
+  const raw = await sys.redis.raw();
+  await sys.workers.stop();
+  await raw.del('bull:drover:alerts');
+  const restarted = Date.now();
+  sys.workers = await startWorkers(sys);
+  await waitFor(async () => (await getAlerts()).body?.evaluatedAt > restarted + 500,
+    { timeout: 20000, what: 'an evaluation by the new process' });
+  await sleep(2000);
+  assert.equal(about('Restarted').length, 1, `posted once: ${JSON.stringify(about('Restarted'))}`);
+
+  // A deploy without the rule: its open incident is resolved, not forgotten.
+  await sys.workers.stop();
+  const rules = JSON.parse(sys.env.ALERT_RULES).filter((r) => r.name !== 'Restarted');
+  const withoutRule = { ...sys, env: { ...sys.env, ALERT_RULES: JSON.stringify(rules) } };
+  sys.workers = await startWorkers(withoutRule);
+  await waitFor(() => about('Restarted').length >= 2, { timeout: 20000, what: 'the removed rule\'s resolution' });
+  assert.match(about('Restarted')[1].body.text, /^\[RESOLVED\] Restarted \(queue alert-restarted\) .*removed from ALERT_RULES/);
+});

@@ -185,7 +185,7 @@ net::awaitable<bool> alert_evaluator::hold_lock() {
 }
 
 net::awaitable<void> alert_evaluator::adopt_stored_incidents() {
-  auto key = app::alert_state_key(qo_.prefix);
+  auto key = app::alert_incidents_key(qo_.prefix);
   auto text = co_await redis_.get(key);
   if (!text) co_return;
   boost::system::error_code ec;
@@ -198,6 +198,13 @@ net::awaitable<void> alert_evaluator::adopt_stored_incidents() {
     const auto& o = v.get_object();
     auto* rule = o.if_contains("rule");
     if (!rule || !rule->is_string()) continue;
+    const bool configured = std::any_of(settings_.rules.begin(), settings_.rules.end(),
+                                        [&](const alert_rule& r) { return r.name == rule->get_string(); });
+    if (!configured) {
+      // Its rule was removed from ALERT_RULES: nothing will ever resolve it but this.
+      co_await resolve_removed(o);
+      continue;
+    }
     for (std::size_t i = 0; i < settings_.rules.size(); ++i) {
       if (settings_.rules[i].name != rule->get_string() || states_[i].open) continue;
       incident inc;
@@ -208,6 +215,21 @@ net::awaitable<void> alert_evaluator::adopt_stored_incidents() {
       states_[i].open = std::move(inc);
     }
   }
+}
+
+net::awaitable<void> alert_evaluator::resolve_removed(const json::object& stored) {
+  incident inc;
+  alert_rule r;
+  if (auto* v = stored.if_contains("rule"); v && v->is_string()) r.name = std::string(v->get_string());
+  if (auto* v = stored.if_contains("queue"); v && v->is_string()) r.queue = std::string(v->get_string());
+  if (auto* v = stored.if_contains("since"); v && v->is_int64()) inc.since = v->get_int64();
+  if (auto* v = stored.if_contains("id"); v && v->is_string()) inc.id = std::string(v->get_string());
+  if (inc.id.empty()) inc.id = fmt::format("{}-{}", slug(r.name), inc.since);
+  auto lasted = spoken(std::chrono::milliseconds(app::now_ms() - inc.since));
+  spdlog::info("alert resolved: {} (queue {}) after {}: its rule is no longer configured", r.name, r.queue, lasted);
+  auto text =
+      fmt::format("[RESOLVED] {} (queue {}) after {}: the rule was removed from ALERT_RULES", r.name, r.queue, lasted);
+  co_await post(r, inc, false, std::move(text));
 }
 
 net::awaitable<void> alert_evaluator::evaluate() {
@@ -291,7 +313,12 @@ net::awaitable<void> alert_evaluator::save() {
   o.ttl = std::max<std::chrono::milliseconds>(settings_.interval * 6, std::chrono::seconds(60));
   auto key = app::alert_state_key(qo_.prefix);
   auto text = drover::serialize_json(doc);
+  auto kept = text;
   co_await redis_.set(key, std::move(text), o);
+  redis_set_options week;
+  week.ttl = std::chrono::hours(24 * 7);
+  auto incidents_key = app::alert_incidents_key(qo_.prefix);
+  co_await redis_.set(incidents_key, std::move(kept), week);
 }
 
 }  // namespace drover::workers

@@ -4,6 +4,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 
 #include <chrono>
 #include <deque>
@@ -38,8 +39,9 @@ namespace drover::workers {
 //     with a "[RESOLVED] ..." message, when the rule no longer holds. The delivery's job
 //     id names the incident, so one incident is posted once whatever happens;
 //  3. writes the open incidents to Redis (app::alert_state_key) for the API and the
-//     dashboard. A process that takes the lock over adopts the incidents found there
-//     without posting them again.
+//     dashboard, and again for a week (app::alert_incidents_key): a process that takes
+//     the lock over, after a stop of any length, adopts the incidents found there
+//     without posting them again, and resolves those whose rule is no longer configured.
 // Without ALERT_WEBHOOK_URL, incidents are logged and stored but not posted.
 // Lifecycle: start(), stop(). Thread safety: one executor (the app's).
 class alert_evaluator {
@@ -95,6 +97,8 @@ class alert_evaluator {
   boost::asio::awaitable<void> watch_stalls(std::shared_ptr<stall_watch> w, std::shared_ptr<run_state> s);
   boost::asio::awaitable<bool> hold_lock();
   boost::asio::awaitable<void> adopt_stored_incidents();
+  // Posts the RESOLVED of a stored incident whose rule is gone.
+  boost::asio::awaitable<void> resolve_removed(const boost::json::object& stored);
   boost::asio::awaitable<void> evaluate();
   boost::asio::awaitable<reading> read(const alert_rule& r, rule_state& st);
   boost::asio::awaitable<void> post(const alert_rule& r, const incident& i, bool firing, std::string text);
