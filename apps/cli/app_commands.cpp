@@ -106,6 +106,8 @@ redis_options app_redis(const std::string& flag_url, redis_options from_environm
                 "certificate with REDIS_TLS_CA_FILE (and REDIS_TLS_SERVER_NAME if it names another host), or use "
                 "AUTH_MODE=none for development");
   }
+  // A file that cannot be read stops the start, rather than every connection after it.
+  chosen.check_tls_files();
   return chosen;
 }
 

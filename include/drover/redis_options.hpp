@@ -107,6 +107,13 @@ struct redis_options {
   // from_env() does not, as every options struct starts from it).
   static void refuse_tls_variables_without_tls(const redis_options& resolved);
 
+  // With TLS on: reads the CA, client certificate and key files now, as a connection
+  // would, and throws drover::error (invalid_argument) naming the file and the settings
+  // that give it when one cannot be used (missing, unreadable, not PEM, a key that does
+  // not match). The files are otherwise read at each connection, so that a mistyped path
+  // only showed as Redis never answering. Does nothing without TLS.
+  void check_tls_files() const;
+
   // host:port, for messages (never the password); with Sentinel, also the master's name;
   // with a cluster, the seeds.
   std::string endpoint() const;

@@ -10,6 +10,7 @@
 
 #include "drover/error.hpp"
 #include "drover/redact_url.hpp"
+#include "redis/transport.hpp"
 
 namespace drover {
 
@@ -297,6 +298,18 @@ redis_options redis_options::from_env() {
   }
   check(o, "the environment (REDIS_*)");
   return o;
+}
+
+void redis_options::check_tls_files() const {
+  if (!tls.enabled) return;
+  try {
+    redis::make_tls_context(tls);
+  } catch (const std::exception& e) {
+    throw error(errc::invalid_argument,
+                fmt::format("{} (the files come from REDIS_TLS_CA_FILE, REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE, "
+                            "or tls_ca, tls_cert and tls_key in the URL, or the CLI's --redis-tls-* flags)",
+                            e.what()));
+  }
 }
 
 void redis_options::refuse_tls_variables_without_tls(const redis_options& resolved) {

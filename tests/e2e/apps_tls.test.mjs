@@ -40,6 +40,18 @@ test('the apps, the dashboard and the CLI over TLS, the CA from REDIS_TLS_CA_FIL
   assert.equal(cliQueues.find((q) => q.name === 'ai-processing')?.counts.completed, 1, r.stdout);
 });
 
+test('a TLS file that cannot be read stops the apps at start, naming it and its setting', { timeout: 30000 }, async () => {
+  const { spawnSync } = await import('node:child_process');
+  const port = String(await freePort());
+  for (const [cmd, extra] of [['api', {}], ['workers', {}], ['api', { REDIS_TLS_CA_FILE: certs.ca, REDIS_TLS_CERT_FILE: certs.clientCert, REDIS_TLS_KEY_FILE: '/nonexistent/key.pem' }]]) {
+    const env = { PATH: process.env.PATH, AUTH_MODE: 'none', REDIS_URL: 'rediss://127.0.0.1:1', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem',
+      DATABASE_URL: 'sqlite::memory:', PORT: port, WORKERS_PORT: port, ...extra };
+    const r = spawnSync(DROVER_BIN, [cmd], { env, encoding: 'utf8', timeout: 15000 });
+    assert.notEqual(r.status, 0, `${cmd} started: ${r.stderr}`);
+    assert.match(r.stderr + r.stdout, /TLS: cannot use (CA|client key) file '\/nonexistent\/(ca|key)\.pem'.*REDIS_TLS_CA_FILE/, r.stderr);
+  }
+});
+
 test('mutual TLS: the apps with REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE; without them an app is not ready and says why',
   { timeout: 90000 }, async () => {
     const redis = await startTlsRedis(certs, { authClients: true });
