@@ -82,6 +82,14 @@ admin_access::admin_access(std::string token, std::string_view users) : token_(s
       throw std::invalid_argument("DASHBOARD_USERS entry " + std::to_string(index) + " (user '" + u.name +
                                   "'): role must be admin or viewer, not '" + std::string(role) + "'");
     }
+    // One name, one role and one password: two entries of a name signed in with either
+    // password, each with its own role, and shared one login throttle.
+    for (const auto& other : users_) {
+      if (other.name == u.name) {
+        throw std::invalid_argument("DASHBOARD_USERS entry " + std::to_string(index) + " names user '" + u.name +
+                                    "' again: each user once");
+      }
+    }
     users_.push_back(std::move(u));
   }
 }

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <drover_app/secret_strength.hpp>
+
 namespace drover::api {
 
 // viewer: reads everything; admin: also acts (pause, retry, remove, ...).
@@ -51,7 +53,7 @@ class admin_access {
   // The login throttle allows about 1,440 guesses a day per name and address (the token:
   // per address only, so a guesser with many addresses gets that many per address):
   // enough for a short password, hopeless against these lengths.
-  static constexpr std::size_t production_min_token = 32, production_min_password = 12;
+  static constexpr std::size_t production_min_token = app::production_min_token, production_min_password = 12;
   std::string production_weakness() const { return weakness(production_min_token, production_min_password); }
 
  private:

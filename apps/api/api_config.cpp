@@ -129,14 +129,7 @@ void api_config::check_safe() const {
   if (auto weak = dashboard.production_weakness(); !weak.empty()) {
     throw error(errc::invalid_argument, weak);
   }
-  if (!metrics_token.empty()) {
-    if (metrics_token.size() < admin_access::production_min_token || app::guessable_secret(metrics_token)) {
-      throw error(errc::invalid_argument,
-                  fmt::format("METRICS_TOKEN is too easy to guess: at least {} characters with {} different bytes "
-                              "needed; e.g. METRICS_TOKEN=$(openssl rand -hex 32)",
-                              admin_access::production_min_token, app::min_distinct_secret_bytes));
-    }
-  }
+  if (auto weak = app::metrics_token_weakness(metrics_token); !weak.empty()) throw error(errc::invalid_argument, weak);
   if (auto shared = shared_secret(); !shared.empty()) throw error(errc::invalid_argument, shared);
 }
 

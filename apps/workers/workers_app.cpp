@@ -19,6 +19,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <drover_app/secret_strength.hpp>
 #include <drover_app/db/database.hpp>
 
 #include <drover_app/connectivity_monitor.hpp>
@@ -68,6 +69,11 @@ workers_config workers_config::from_env() {
   // can guess, so outside the development mode there is no default.
   const bool development = app::development_auth_mode();  // refuses what the API refuses
   c.development = development;
+  // The API refused a guessable token and this app took it: its /metrics listens on every
+  // interface in production (a security review).
+  if (auto weak = app::metrics_token_weakness(c.metrics_token); !development && !weak.empty()) {
+    throw error(errc::invalid_argument, weak);
+  }
   // As the API: the development mode listens on loopback unless told otherwise.
   c.bind = app::default_bind(development);
   if (const char* v = env("WORKERS_BIND")) c.bind = v;

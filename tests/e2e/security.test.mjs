@@ -255,6 +255,11 @@ test('a production start refuses unsafe settings; make run opts into development
   });
   assert.match(workers({}).stderr + workers({}).stdout, /WEBHOOK_SECRET is not set/);
   assert.notEqual(workers({ WEBHOOK_SECRET: 'dev-webhook-secret' }).status, 0);
+  // A metrics token the API refuses, refused by the Workers app too (its /metrics listens
+  // on every interface in production).
+  const weakMetrics = workers({ WEBHOOK_SECRET: 'a-real-secret-0123456789abcdef0123456789', METRICS_TOKEN: 'abc' });
+  assert.notEqual(weakMetrics.status, 0);
+  assert.match(weakMetrics.stderr + weakMetrics.stdout, /METRICS_TOKEN is too easy to guess/);
   const weakWorkers = workers({ WEBHOOK_SECRET: 'whsec_AA==' });
   assert.notEqual(weakWorkers.status, 0);
   assert.match(weakWorkers.stderr + weakWorkers.stdout, /WEBHOOK_SECRET is too short/);

@@ -83,6 +83,17 @@ TEST(AdminAccess, MalformedUsersAreRefusedWithoutThePassword) {
   }
 }
 
+// One name twice signed in with either password, each with its own role.
+TEST(AdminAccess, AUserNamedTwiceIsRefused) {
+  try {
+    admin_access("", "ops:first-password-1:admin,ops:second-password:viewer");
+    FAIL() << "a name given twice must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("'ops' again"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("password-1"), std::string::npos);
+  }
+}
+
 TEST(AdminAccess, WeakCredentialsAreNamedWithoutTheirSecret) {
   EXPECT_EQ(admin_access("", "").weakness(32, 12), "");
   EXPECT_EQ(admin_access("token-0123456789abcdefghijklmnop", "olga:twelve-chars:admin").weakness(32, 12), "");

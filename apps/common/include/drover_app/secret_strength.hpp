@@ -3,7 +3,10 @@
 
 #include <bitset>
 #include <cstddef>
+#include <string>
 #include <string_view>
+
+#include <fmt/format.h>
 
 namespace drover::app {
 
@@ -19,5 +22,18 @@ inline std::size_t distinct_bytes(std::string_view secret) {
 }
 
 inline bool guessable_secret(std::string_view secret) { return distinct_bytes(secret) < min_distinct_secret_bytes; }
+
+// The shortest bearer token a production start takes (DASHBOARD_TOKEN, METRICS_TOKEN).
+inline constexpr std::size_t production_min_token = 32;
+
+// Why a production start must refuse METRICS_TOKEN, or "" when it may use it (unset
+// included: /metrics then answers 403 or listens on loopback only). Both apps ask.
+inline std::string metrics_token_weakness(std::string_view token) {
+  if (token.empty() || (token.size() >= production_min_token && !guessable_secret(token))) return {};
+  return fmt::format(
+      "METRICS_TOKEN is too easy to guess: at least {} characters with {} different bytes needed; e.g. "
+      "METRICS_TOKEN=$(openssl rand -hex 32)",
+      production_min_token, min_distinct_secret_bytes);
+}
 
 }  // namespace drover::app
