@@ -13,6 +13,7 @@ jwks_file::jwks_file(std::string path, std::chrono::milliseconds check_interval)
     : path_(std::move(path)), check_interval_(check_interval), last_check_(std::chrono::steady_clock::now()) {
   try {
     keys_ = load(path_, stamp_);
+    if (keys_->empty()) throw std::runtime_error("'" + path_ + "' holds no key ('keys' is empty)");
   } catch (const std::exception& e) {
     throw std::invalid_argument(std::string("AUTH_JWKS_FILE: ") + e.what());
   }
@@ -32,7 +33,11 @@ void jwks_file::reload_if_changed() {
   file_stamp tried;
   try {
     keys_ = load(path_, tried);
-    spdlog::info("AUTH_JWKS_FILE '{}' reloaded: {} key(s)", path_, keys_->size());
+    if (keys_->empty()) {
+      spdlog::warn("AUTH_JWKS_FILE '{}' reloaded with no keys: every token is refused until keys are added", path_);
+    } else {
+      spdlog::info("AUTH_JWKS_FILE '{}' reloaded: {} key(s)", path_, keys_->size());
+    }
   } catch (const std::exception& e) {
     spdlog::warn("AUTH_JWKS_FILE: keeping the previous keys: {}", e.what());
     // Remember the failed version so that it is warned about once; a vanished file
@@ -51,6 +56,9 @@ std::shared_ptr<const jwks_file::key_map> jwks_file::load(const std::string& pat
     throw std::runtime_error("'" + path + "' is not a JWKS document (a JSON object with a 'keys' array)");
   }
   auto out = std::make_shared<key_map>();
+  // An empty list is a revocation of every key, said on purpose; a list of which no key
+  // can be used is a mistake, and the previous keys stay.
+  if (keys->get_array().empty()) return out;
   std::size_t index = 0;
   for (const auto& entry : keys->get_array()) {
     ++index;

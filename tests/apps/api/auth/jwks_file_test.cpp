@@ -39,15 +39,18 @@ TEST(JwksFile, FileIsReloadedWhenItChanges) {
   expect_ok(v.verify(new_token, now));
   expect_refused(v.verify(old_token, now), "unknown key id");
 
-  // A broken, an empty or a missing file keeps the keys there were.
+  // A broken or a missing file keeps the keys there were (a half-written file, a rename
+  // in progress).
   dir.write("jwks.json", "{\"keys\": [");
   set_mtime(s.jwks_file, now + 20);
   expect_ok(v.verify(new_token, now));
-  dir.write("jwks.json", R"({"keys":[]})");
-  set_mtime(s.jwks_file, now + 30);
-  expect_ok(v.verify(new_token, now));
   std::filesystem::remove(s.jwks_file);
   expect_ok(v.verify(new_token, now));
+  // An empty key list revokes every key: an operator's emergency revocation (it kept them
+  // all, silently, in a security review).
+  dir.write("jwks.json", R"({"keys":[]})");
+  set_mtime(s.jwks_file, now + 30);
+  expect_refused(v.verify(new_token, now), "unknown key id");
 
   // And a good file after that is taken again.
   dir.write("jwks.json", jwks_of({jwk_of(k().rsa1.get(), "old")}));
