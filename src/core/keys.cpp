@@ -48,6 +48,10 @@ const std::vector<std::string_view>& job_sub_key_suffixes() {
   return suffixes;
 }
 
+void refuse_queue_key(std::string_view id, std::string_view command) {
+  if (names_queue_key(id)) throw error(errc::job_not_found, fmt::format("Missing key for job {}. {}", id, command));
+}
+
 bool names_queue_key(std::string_view id) {
   // "de" is no key of its own, only the prefix of "de:<id>": a job may be called so.
   const auto& suffixes = key_map_suffixes();

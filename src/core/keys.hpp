@@ -61,6 +61,10 @@ const std::vector<std::string_view>& job_sub_key_suffixes();
 // hash. BullMQ's custom ids cannot contain ':', but may be such a word; a lookup of one
 // must find no job, and a removal must not delete the key (removing "meta" unpauses).
 bool names_queue_key(std::string_view id);
+// Throws error(job_not_found) as BullMQ's scripts word a missing job ("Missing key for job
+// meta. updateProgress") when `id` names one of the queue's own keys: a call that writes
+// a job's hash or sub-keys would otherwise write the queue's (a progress field in meta).
+void refuse_queue_key(std::string_view id, std::string_view command);
 
 // Checks a queue name as BullMQ's constructor does (not empty, no ':', which would
 // break the key layout); throws drover::error(invalid_argument).

@@ -10,6 +10,7 @@
 #include "core/add_job.hpp"
 #include "core/dependency_reads.hpp"
 #include "core/queue_impl.hpp"
+#include "drover/queue_events.hpp"
 #include "core/replicated_add.hpp"
 #include "core/scripts/add_log.hpp"
 #include "core/scripts/get_counts.hpp"
@@ -43,6 +44,7 @@ const std::string& queue::prefix() const { return impl_->keys.prefix(); }
 void queue::close() {
   impl_->conn->close();
   impl_->lanes.close();
+  for (auto* waiting : impl_->waits) waiting->close();
 }
 
 using detail::prepare_add;
@@ -145,16 +147,19 @@ net::awaitable<std::pair<std::vector<std::string>, std::int64_t>> queue::get_job
 }
 
 net::awaitable<void> queue::update_progress(std::string id, json::value progress) {
+  detail::refuse_queue_key(id, "updateProgress");
   auto call = scripts::update_progress::of(impl_->keys, std::move(id), drover::serialize_json(progress));
   co_await scripts::run(*impl_->conn, std::move(call));
 }
 
 net::awaitable<std::int64_t> queue::add_log(std::string id, std::string line, std::optional<std::int64_t> keep_logs) {
+  detail::refuse_queue_key(id, "addLog");
   auto call = scripts::add_log::of(impl_->keys, std::move(id), std::move(line), keep_logs);
   co_return co_await scripts::run(*impl_->conn, std::move(call));
 }
 
 net::awaitable<void> queue::update_data(std::string id, json::value data) {
+  detail::refuse_queue_key(id, "updateData");
   auto call = scripts::update_data::of(impl_->keys, std::move(id), drover::serialize_json(data));
   co_await scripts::run(*impl_->conn, std::move(call));
 }

@@ -92,6 +92,7 @@ net::awaitable<void> queue::retry_jobs(std::string state) {
 }
 
 net::awaitable<void> queue::promote(std::string id) {
+  detail::refuse_queue_key(id, "promote");
   auto call = scripts::promote::of(impl_->keys, std::move(id));
   co_await scripts::run(*impl_->conn, std::move(call));
 }
@@ -106,12 +107,14 @@ net::awaitable<void> queue::promote_jobs() {
 }
 
 net::awaitable<void> queue::change_delay(std::string id, std::int64_t delay_ms) {
+  detail::refuse_queue_key(id, "changeDelay");
   if (delay_ms < 0) throw error(errc::invalid_argument, "delay must not be negative");
   auto call = scripts::change_delay::of(impl_->keys, std::move(id), delay_ms, detail::now_ms());
   co_await scripts::run(*impl_->conn, std::move(call));
 }
 
 net::awaitable<void> queue::change_priority(std::string id, std::int64_t priority, bool lifo) {
+  detail::refuse_queue_key(id, "changePriority");
   // The bound job_options has for a new job (2^21 - 1, as BullMQ).
   if (priority < 0 || priority > 2097151) {
     throw error(errc::invalid_argument, fmt::format("priority must be between 0 and 2097151, not {}", priority));
@@ -121,6 +124,7 @@ net::awaitable<void> queue::change_priority(std::string id, std::int64_t priorit
 }
 
 net::awaitable<void> queue::clear_logs(std::string id, std::int64_t keep) {
+  detail::refuse_queue_key(id, "clearLogs");
   if (keep < 0) throw error(errc::invalid_argument, "the number of log lines to keep must not be negative");
   const auto logs = impl_->keys.job(id) + ":logs";
   redis::command clear =

@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <memory>
+#include <vector>
 
 #include "core/keys.hpp"
 #include "core/queue_connection.hpp"
@@ -13,6 +14,8 @@
 #include "redis/connection.hpp"
 
 namespace drover {
+
+class queue_events;
 
 struct queue::impl {
   impl(boost::asio::any_io_executor ex, std::string name, queue_options o)
@@ -28,6 +31,9 @@ struct queue::impl {
   detail::replication_lanes lanes;          // adds with a WAIT behind them, apart from conn
   std::shared_ptr<drover::tracer> tracing;  // null: tracing off
   bool version_written = false;             // meta.version, before the first add (queue.cpp)
+  // The event readers of the wait_until_finished calls in progress, each on a connection
+  // of its own: close() closes them too, or a wait without a ttl outlived it for good.
+  std::vector<queue_events*> waits;
 };
 
 namespace detail {

@@ -45,6 +45,7 @@ json::value return_value(const std::string& stored) {
 }  // namespace
 
 net::awaitable<json::value> queue::wait_until_finished(std::string id, std::chrono::milliseconds ttl) {
+  detail::refuse_queue_key(id, "isFinished");
   auto& q = *impl_;
   const auto ex = co_await net::this_coro::executor;
   // Where the stream ends before the check: a finish after the check is after this point.
@@ -75,10 +76,15 @@ net::awaitable<json::value> queue::wait_until_finished(std::string id, std::chro
     bool expired = false, left = false;
   };
   auto d = std::make_shared<deadline>(deadline{&events});
+  q.waits.push_back(&events);
   struct on_leave {
     std::shared_ptr<deadline> d;
-    ~on_leave() { d->left = true; }
-  } leave{d};
+    queue::impl& q;
+    ~on_leave() {
+      d->left = true;
+      std::erase(q.waits, d->events);
+    }
+  } leave{d, q};
   net::steady_timer limit(ex);
   if (ttl.count() > 0) {
     limit.expires_after(ttl);

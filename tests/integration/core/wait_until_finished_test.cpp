@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -133,7 +135,36 @@ TEST_F(wait_until_finished_test, times_out_and_names_a_missing_job) {
       missing = e.is(errc::job_not_found);
     }
     EXPECT_TRUE(missing);
+    // A job id that names one of the queue's own keys is no job, not a wait for ever.
+    bool not_a_job = false;
+    try {
+      const std::string meta = "meta";
+      co_await q.wait_until_finished(meta);
+    } catch (const error& e) {
+      not_a_job = e.is(errc::job_not_found);
+    }
+    EXPECT_TRUE(not_a_job);
     q.close();
+  });
+}
+
+// close() ends a wait without a ttl, which reads events on a connection of its own: it
+// waited for ever, and the program's event loop never ran out of work.
+TEST_F(wait_until_finished_test, close_ends_a_wait_in_progress) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto j = co_await q.add("nobody-runs-it", json::object{});
+    net::steady_timer t(io, 300ms);
+    t.async_wait([&q](boost::system::error_code) { q.close(); });
+    const auto started = std::chrono::steady_clock::now();
+    bool ended_by_close = false;
+    try {
+      co_await q.wait_until_finished(j.id);
+    } catch (const error&) {
+      ended_by_close = true;
+    }
+    EXPECT_TRUE(ended_by_close);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
   });
 }
 
