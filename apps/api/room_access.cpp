@@ -55,11 +55,18 @@ room_access::room_access(api_context& app) : app_(app) {
   });
   for (const char* name : {"join-conversation", "join"}) {
     sio.on(name, [this, name](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
-      if (args.empty() || !args[0].is_string()) {
-        answer(id, ack, name, "", bad_argument("a conversation id (a string)"));
+      // A number too, as POST /api/chat/send takes "conversationId": 4242 for "4242".
+      std::string conversation_id;
+      if (!args.empty() && args[0].is_string()) {
+        conversation_id = std::string(args[0].get_string());
+      } else if (!args.empty() && args[0].is_int64()) {
+        conversation_id = std::to_string(args[0].get_int64());
+      } else if (!args.empty() && args[0].is_uint64()) {
+        conversation_id = std::to_string(args[0].get_uint64());
+      } else {
+        answer(id, ack, name, "", bad_argument("a conversation id (a string or an integer)"));
         return;
       }
-      std::string conversation_id(args[0].get_string());
       if (!valid_conversation_id(conversation_id)) {
         verdict bad;
         bad.status = 400;

@@ -60,29 +60,6 @@ void add_log_options(CLI::App* cmd, app_flags& flags) {
       ->check(one_of({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}));
 }
 
-// Runs until SIGINT/SIGTERM, then calls stop (which ends by stopping io); a second
-// signal stops at once, whatever is still pending.
-template <class Stop>
-void run_until_signal(net::io_context& io, Stop stop) {
-  net::signal_set signals(io, SIGINT, SIGTERM);
-  int received = 0;
-  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
-                                                                             int sig) {
-    if (ec) return;
-    if (++received == 1) {
-      spdlog::info("signal {}: shutting down (again to stop at once)", sig);
-      stop();
-    } else {
-      spdlog::warn("signal {}: stopping now", sig);
-      io.stop();
-      return;
-    }
-    signals.async_wait(on_signal);
-  };
-  signals.async_wait(on_signal);
-  io.run();
-}
-
 // Waits (up to a deadline) for the API's buffered job_logs to reach the database.
 net::awaitable<void> drain_logs(api::api_server& server) {
   net::steady_timer t(co_await net::this_coro::executor);

@@ -6,10 +6,13 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +83,29 @@ void run_to_end(boost::asio::io_context& io, F&& f) {
   });
   io.run();
   if (failure) std::rethrow_exception(failure);
+}
+
+// Runs until SIGINT/SIGTERM, then calls stop (which ends by stopping io); a second
+// signal stops at once, whatever is still pending.
+template <class Stop>
+void run_until_signal(boost::asio::io_context& io, Stop stop) {
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  int received = 0;
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                             int sig) {
+    if (ec) return;
+    if (++received == 1) {
+      spdlog::info("signal {}: shutting down (again to stop at once)", sig);
+      stop();
+    } else {
+      spdlog::warn("signal {}: stopping now", sig);
+      io.stop();
+      return;
+    }
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+  io.run();
 }
 
 }  // namespace drover::cli

@@ -52,10 +52,15 @@ void add_events_options(CLI::App& e, events_flags& f) {
 // Prints one queue's events until `stopping`; with `shard`, each event names it ("queue").
 net::awaitable<void> print_events(queue_events& events, const bool& stopping, std::string shard) {
   auto ex = co_await net::this_coro::executor;
+  // Redis away at the start is an error, as for every command (exit 1 within seconds);
+  // once it answered, an outage is waited out, as `tail -f` waits out a slow disk.
+  bool answered = false;
   while (!stopping) {
     bool lost = false;
     try {
-      for (const auto& ev : co_await events.next()) {
+      auto batch = co_await events.next();
+      answered = true;
+      for (const auto& ev : batch) {
         auto o = ev.to_json();
         // The stream id, for `--from ID` to resume after the last line read.
         o["streamId"] = ev.stream_id;
@@ -64,7 +69,7 @@ net::awaitable<void> print_events(queue_events& events, const bool& stopping, st
       }
     } catch (const error& e) {
       if (stopping) break;
-      if (!e.is(errc::redis_unavailable) && !e.is(errc::redis_timeout)) throw;
+      if (!answered || (!e.is(errc::redis_unavailable) && !e.is(errc::redis_timeout))) throw;
       spdlog::warn("events: {}; retrying", e.what());
       lost = true;
     }

@@ -103,17 +103,14 @@ void add_worker_options(CLI::App& w, worker_flags& f) {
 // Runs `w` (a worker or a sharded_worker) until SIGINT/SIGTERM, then closes it.
 template <class Worker>
 int serve_until_signal(net::io_context& io, Worker& w, const worker_flags& c) {
-  net::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    spdlog::info("signal {}: closing the worker of queue {} (up to {} ms for running jobs)", sig, c.common.queue,
-                 c.shutdown_grace_ms);
-    net::co_spawn(io, w.close(std::chrono::milliseconds(c.shutdown_grace_ms)), [&](std::exception_ptr) { io.stop(); });
-  });
   w.start();
   spdlog::info("worker of queue {}{} started: processor {}, concurrency {}", c.common.queue,
                c.common.shards > 0 ? fmt::format(" ({} shards)", c.common.shards) : "", c.processor, c.concurrency);
-  io.run();
+  // A second signal stops at once, as for the apps: the first waited out the grace.
+  run_until_signal(io, [&] {
+    spdlog::info("closing the worker of queue {} (up to {} ms for running jobs)", c.common.queue, c.shutdown_grace_ms);
+    net::co_spawn(io, w.close(std::chrono::milliseconds(c.shutdown_grace_ms)), [&](std::exception_ptr) { io.stop(); });
+  });
   spdlog::info("worker of queue {} stopped after {} job(s)", c.common.queue, w.processed());
   return 0;
 }
