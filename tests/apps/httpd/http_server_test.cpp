@@ -338,6 +338,21 @@ TEST(HttpServer, AnEmptyBodyForARouteThatTakesNoneIsServed) {
   EXPECT_EQ(res.result(), http::status::payload_too_large);
 }
 
+// Sends a header a byte every 50 ms, which never completes it, for up to 1.5 s: whether
+// the server closed the connection meanwhile (the deadline is not pushed back).
+bool trickled_until_closed(client& loris) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string header = "GET /x HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  for (char ch : header) {
+    boost::system::error_code ec;
+    net::write(loris.socket, net::buffer(&ch, 1), ec);
+    if (ec) return true;
+    std::this_thread::sleep_for(50ms);
+    if (std::chrono::steady_clock::now() - started > 1500ms) break;
+  }
+  return loris.closed_by_server();
+}
+
 TEST(HttpServer, ASlowLorisRequestIsCutAtTheReadTimeout) {
   httpd::server_options o;
   o.read_timeout = 300ms;
@@ -345,21 +360,7 @@ TEST(HttpServer, ASlowLorisRequestIsCutAtTheReadTimeout) {
   running_server server(o);
   client loris(server.port());
   const auto started = std::chrono::steady_clock::now();
-  bool closed = false;
-  // A byte every 50 ms never completes the header; the deadline is not pushed back.
-  const std::string header = "GET /x HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-  for (char ch : header) {
-    boost::system::error_code ec;
-    net::write(loris.socket, net::buffer(&ch, 1), ec);
-    if (ec) {
-      closed = true;
-      break;
-    }
-    std::this_thread::sleep_for(50ms);
-    if (std::chrono::steady_clock::now() - started > 1500ms) break;
-  }
-  if (!closed) closed = loris.closed_by_server();
-  EXPECT_TRUE(closed);
+  EXPECT_TRUE(trickled_until_closed(loris));
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
   for (int i = 0; i < 100 && server.connections() != 0; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(server.connections(), 0u);
@@ -376,20 +377,7 @@ TEST(HttpServer, ASlowLorisSecondRequestIsCutAtTheReadTimeoutToo) {
   EXPECT_EQ(loris.send(get_request).result(), http::status::ok);
   std::this_thread::sleep_for(500ms);  // idle, past the read timeout: still open
   const auto started = std::chrono::steady_clock::now();
-  bool closed = false;
-  const std::string header = "GET /x HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-  for (char ch : header) {
-    boost::system::error_code ec;
-    net::write(loris.socket, net::buffer(&ch, 1), ec);
-    if (ec) {
-      closed = true;
-      break;
-    }
-    std::this_thread::sleep_for(50ms);
-    if (std::chrono::steady_clock::now() - started > 1500ms) break;
-  }
-  if (!closed) closed = loris.closed_by_server();
-  EXPECT_TRUE(closed);
+  EXPECT_TRUE(trickled_until_closed(loris));
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
 }
 
