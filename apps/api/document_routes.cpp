@@ -220,9 +220,11 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
       auto id = doc.id;
       auto drop = [db, id]() { db->delete_document(id); };
       co_await app.in_db(drop, db_deadline);
-      throw http_error(
-          http::status::service_unavailable,
-          not_replicated ? not_replicated_message : "Queue unavailable: Redis did not answer; try again shortly");
+      throw http_error(http::status::service_unavailable,
+                       not_replicated ? "Queue not replicated: Redis's replicas did not confirm the job in time; the "
+                                        "upload was not kept: send it again shortly"
+                                      : "Queue unavailable: Redis did not answer; the upload was not kept: send it "
+                                        "again shortly");
     }
 
     json::object out;

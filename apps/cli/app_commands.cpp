@@ -227,7 +227,7 @@ void add_api_options(CLI::App& api, app_flags& flags) {
   api.add_option("--port", flags.port, "HTTP port (default: PORT or 5000)")->check(port_number());
   api.add_option("--bind", flags.bind,
                  "address to listen on (default: BIND, else 0.0.0.0; 127.0.0.1 with AUTH_MODE=none)");
-  api.add_option("--redis", flags.redis_url, app_redis_help)->check(non_empty());
+  api.add_option("--redis", flags.redis_url, app_redis_help)->check(redis_url());
   api.add_option("--database-url", flags.database_url,
                  "sqlite://var/drover.db (default) or postgres://user@host/db (default: DATABASE_URL)");
   api.add_option("--prefix", flags.prefix, "queue key prefix (default: QUEUE_PREFIX or bull)");
@@ -235,7 +235,7 @@ void add_api_options(CLI::App& api, app_flags& flags) {
 }
 
 void add_workers_options(CLI::App& workers, app_flags& flags) {
-  workers.add_option("--redis", flags.redis_url, app_redis_help)->check(non_empty());
+  workers.add_option("--redis", flags.redis_url, app_redis_help)->check(redis_url());
   workers.add_option("--prefix", flags.prefix, "queue key prefix (default: QUEUE_PREFIX or bull)");
   workers.add_option("--database-url", flags.database_url,
                      "where uploads and their chunks are (default: DATABASE_URL or sqlite://var/drover.db)");
@@ -261,7 +261,7 @@ void add_workers_options(CLI::App& workers, app_flags& flags) {
 void add_dashboard_options(CLI::App& dashboard, app_flags& flags) {
   dashboard.add_option("--port", flags.port, "HTTP port (default: DASHBOARD_PORT or 5050)")->check(port_number());
   dashboard.add_option("--bind", flags.bind, "address to listen on (default 127.0.0.1)");
-  dashboard.add_option("--redis", flags.redis_url, app_redis_help)->check(non_empty());
+  dashboard.add_option("--redis", flags.redis_url, app_redis_help)->check(redis_url());
   dashboard.add_option("--prefix", flags.prefix, "queue key prefix (default: QUEUE_PREFIX or bull)");
 }
 

@@ -6,6 +6,8 @@
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -27,7 +29,7 @@ namespace {
 std::vector<numbered_job> read_file(const std::string& file) {
   if (file == "-") return read_job_lines(std::cin, "stdin");
   std::ifstream in(file);
-  if (!in) throw error(errc::invalid_argument, fmt::format("cannot open {}", file));
+  if (!in) throw error(errc::invalid_argument, fmt::format("cannot open {}: {}", file, std::strerror(errno)));
   return read_job_lines(in, file);
 }
 

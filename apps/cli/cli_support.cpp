@@ -30,7 +30,7 @@ void add_connection(CLI::App* cmd, common_options& c) {
          "redis+sentinel://host:port,host:port/master, or redis+cluster://host:port,host:port (default: "
          "REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_MASTER, REDIS_CLUSTER_NODES, or REDIS_HOST, REDIS_PORT, "
          "REDIS_PASSWORD, or 127.0.0.1:6379; docs/configuration.md)")
-      ->check(non_empty());
+      ->check(redis_url());
   cmd->add_option("--redis-tls-ca", c.tls_ca, "TLS: the CA file to verify Redis with (default: the system's CAs)");
   cmd->add_option("--redis-tls-cert", c.tls_cert, "TLS: a client certificate file (mutual TLS)");
   cmd->add_option("--redis-tls-key", c.tls_key, "TLS: the client certificate's key file");
@@ -40,7 +40,7 @@ void add_connection(CLI::App* cmd, common_options& c) {
 
 void add_common(CLI::App* cmd, common_options& c, bool queue_required) {
   // An empty name (an unset shell variable) is no queue: refused here for every command.
-  auto* q = cmd->add_option("--queue,-q", c.queue, "queue name")->check(non_empty());
+  auto* q = cmd->add_option("--queue,-q", c.queue, "queue name")->check(queue_name());
   if (queue_required) q->required();
   add_connection(cmd, c);
 }

@@ -2,6 +2,8 @@
 // one phrase what was wanted and what was given.
 #include "flag_checks.hpp"
 
+#include <drover/redis_options.hpp>
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -45,6 +47,30 @@ CLI::Validator port_number() { return integer_in(1, 65535, "a port number from 1
 CLI::Validator non_empty() {
   return CLI::Validator([](std::string& input) -> std::string { return input.empty() ? "must not be empty" : ""; }, "",
                         "non-empty");
+}
+
+CLI::Validator redis_url() {
+  return CLI::Validator(
+      [](std::string& input) -> std::string {
+        if (input.empty()) return "must not be empty";
+        try {
+          (void)redis_options::from_url(input);
+        } catch (const std::exception& e) {
+          return e.what();
+        }
+        return "";
+      },
+      "", "redis-url");
+}
+
+CLI::Validator queue_name() {
+  return CLI::Validator(
+      [](std::string& input) -> std::string {
+        if (input.empty()) return "must not be empty";
+        if (input.find(':') != std::string::npos) return "a queue name cannot contain ':' (BullMQ's key separator)";
+        return "";
+      },
+      "", "queue-name");
 }
 
 CLI::Validator stream_id() {

@@ -46,6 +46,13 @@ CLI::Validator port_number();
 // as "no id", which for some actions means "every job".
 CLI::Validator non_empty();
 
+// A Redis URL redis_options::from_url reads (a usage error, exit 2, rather than a
+// failure to connect, exit 1: `--redis http://foo`).
+CLI::Validator redis_url();
+
+// A queue name BullMQ takes: not empty, no ':' (which would break the key layout).
+CLI::Validator queue_name();
+
 // A Redis stream id to read after, as XREAD takes it: "$" (only what comes next), or
 // "<ms>" or "<ms>-<seq>" in decimal, each part fitting 64 bits ("0": from the start).
 CLI::Validator stream_id();

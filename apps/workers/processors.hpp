@@ -60,9 +60,12 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
 // `user_slots` at once: one more is put off for a moment without using an attempt, so
 // that receivers that hang cannot take every slot from the API's own deliveries.
 // `destinations` guards the API's own deliveries, `user_destinations` those to URLs users
-// gave.
+// gave. An alert message names no URL ({"alert": true, "payload"}): it goes to
+// `alert_url` (ALERT_WEBHOOK_URL), a credential that must not sit in the job's data, which
+// the dashboard's viewers, `drover queue job` and the dead letters show.
 processor webhook_delivery_processor(std::string secret, std::string user_secret, const address_policy& destinations,
-                                     const address_policy& user_destinations, std::size_t user_slots = 1);
+                                     const address_policy& user_destinations, std::size_t user_slots = 1,
+                                     std::string alert_url = {});
 
 class extraction_process;
 

@@ -63,10 +63,11 @@ std::string attempt_record(int attempt, std::int64_t at_ms, std::int64_t duratio
 }  // namespace
 
 processor webhook_delivery_processor(std::string secret, std::string user_secret, const address_policy& destinations,
-                                     const address_policy& user_destinations, std::size_t user_slots) {
+                                     const address_policy& user_destinations, std::size_t user_slots,
+                                     std::string alert_url) {
   auto users_in_flight = std::make_shared<std::atomic<std::size_t>>(0);
-  return processor::async([secret, user_secret, &destinations, &user_destinations, user_slots,
-                           users_in_flight](job_context& ctx) -> net::awaitable<json::value> {
+  return processor::async([secret, user_secret, &destinations, &user_destinations, user_slots, users_in_flight,
+                           alert_url](job_context& ctx) -> net::awaitable<json::value> {
     const auto& j = ctx.job();
     // A user's URL (delivery_policy.hpp gives those a priority): within its share of the
     // slots, or put off for a moment, the slot left to the API's own deliveries.
@@ -78,9 +79,14 @@ processor webhook_delivery_processor(std::string secret, std::string user_secret
     if (!j.data.is_object()) throw unrecoverable_error("webhook-delivery needs an object as job data");
     const auto& data = j.data.get_object();
     auto* url = data.if_contains("url");
-    if (!url || !url->is_string()) throw unrecoverable_error("webhook-delivery needs data.url");
+    const auto* alert = data.if_contains("alert");
+    const bool to_alert_receiver = !url && alert && alert->is_bool() && alert->get_bool();
+    if (to_alert_receiver && alert_url.empty()) {
+      throw unrecoverable_error("an alert message, but this Workers app has no ALERT_WEBHOOK_URL");
+    }
+    if (!to_alert_receiver && (!url || !url->is_string())) throw unrecoverable_error("webhook-delivery needs data.url");
     http_request req;
-    req.url = std::string(url->get_string());
+    req.url = to_alert_receiver ? alert_url : std::string(url->get_string());
     req.headers.emplace_back("Content-Type", "application/json");
     req.body = data.contains("payload") ? drover::serialize_json(data.at("payload")) : std::string("{}");
     // Signed (Standard Webhooks), never the secret itself: a webhook URL may belong to

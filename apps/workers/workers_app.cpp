@@ -348,7 +348,7 @@ void workers_app::start() {
   const auto user_slots = std::max<std::size_t>(1, static_cast<std::size_t>(i.cfg.webhook_concurrency) / 2);
   i.add("webhook-delivery",
         webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.user_webhook_secret, i.cfg.webhook_destinations,
-                                   i.cfg.user_webhook_destinations, user_slots),
+                                   i.cfg.user_webhook_destinations, user_slots, i.cfg.alerts.webhook_url),
         i.cfg.webhook_concurrency);
   for (auto& w : i.workers) w->start();
   for (auto& w : i.sharded) w->start();

@@ -53,8 +53,8 @@ class dead_letter_queue {
   // job ran again since (retried: a copy would run it twice), invalid_argument for an
   // entry that does not hold a dead letter or a flow's child, or the add's errors.
   boost::asio::awaitable<job> requeue(std::string id);
-  // Requeues every entry but flows' children and jobs that ran again since (each kept
-  // and said in the log); returns the new jobs.
+  // Requeues every entry but flows' children, jobs that ran again since and jobs that
+  // hold no dead letter (each kept and said in the log); returns the new jobs.
   boost::asio::awaitable<std::vector<job>> requeue_all();
 
   void close();

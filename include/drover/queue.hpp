@@ -276,7 +276,9 @@ class queue {
   // and drover::error(timed_out) when it has not finished within `ttl` (0: no limit). A
   // job already finished is answered at once: the call notes where the events stream
   // ends, then checks the job, then reads the stream from there, so no finish falls in
-  // between. It reads the stream on a connection of its own, opened for the call.
+  // between. It reads the stream on a connection of its own, opened for the call, which
+  // close() (and so ~queue) closes: the wait then throws drover::error. An id that names
+  // one of the queue's own keys ("meta", "events", ...) is no job (job_not_found).
   boost::asio::awaitable<boost::json::value> wait_until_finished(std::string id, std::chrono::milliseconds ttl = {});
   // Deletes the hashes (and logs, locks, dependencies) of jobs in no state of the queue,
   // as Node's queue.removeOrphanedJobs(count, limit): it SCANs the queue's keys `count` at a

@@ -60,7 +60,9 @@ struct redis_options {
   redis_sentinel_options sentinel{};  // when set, host and port are the last master found
   redis_cluster_options cluster{};    // when set, host and port are the first seed
 
-  // A connection attempt that takes longer fails with errc::redis_unavailable.
+  // A connection attempt that takes longer fails with errc::redis_unavailable; the
+  // handshake that follows (AUTH, SELECT, ...) gets as long, so that a server that takes
+  // connections but never answers is found away within it.
   std::chrono::milliseconds connect_timeout{3000};
   // A command without a reply for this long fails with errc::redis_timeout and
   // the connection is dropped (replies are ordered, so the rest are lost too).

@@ -87,14 +87,6 @@ dead_letter read_entry(const job& e) {
   return d;
 }
 
-// Whether the entry's job was a flow's child (its options name a parent).
-bool is_flow_child(const job& e) {
-  const json::object* envelope = e.data.if_object();
-  const json::value* origin = envelope ? envelope->if_contains(detail::dead_letter_origin_key) : nullptr;
-  const json::value* opts = origin && origin->is_object() ? origin->get_object().if_contains("opts") : nullptr;
-  return opts && opts->is_object() && opts->get_object().contains("parent");
-}
-
 }  // namespace
 
 std::string dead_letter_queue::name_for(std::string_view source_queue) { return std::string(source_queue) + "-dlq"; }
@@ -157,9 +149,10 @@ net::awaitable<job> dead_letter_queue::requeue(std::string id) {
 
 net::awaitable<std::vector<job>> dead_letter_queue::requeue_all() {
   std::vector<job> added;
-  // Oldest first, in pages, until none is left but the flows' children, which stay (each
-  // said in the log: retrying their original is the way back); any other entry that
-  // cannot be requeued stops the run with its error rather than being skipped in silence.
+  // Oldest first, in pages, until none is left but the entries that stay, each said in the
+  // log: the flows' children (retrying their original is the way back), jobs that ran
+  // again, and jobs that hold no dead letter (another program's, on a queue of this name:
+  // one stopped the run, and every entry after it stayed). Redis's failures stop the run.
   std::set<std::string> kept;  // by id: others may requeue or remove entries meanwhile
   for (;;) {
     auto page = co_await list(0, static_cast<std::int64_t>(kept.size()) + 99);
@@ -175,7 +168,7 @@ net::awaitable<std::vector<job>> dead_letter_queue::requeue_all() {
       } catch (const error& ex) {
         // Requeued by someone else meanwhile: nothing to do for it here.
         if (ex.is(errc::job_not_found)) continue;
-        if (!ex.is(errc::invalid_argument) || !is_flow_child(e)) throw;
+        if (!ex.is(errc::invalid_argument)) throw;
         refused = ex;
       }
       if (refused) {

@@ -44,7 +44,8 @@ const std::string& queue::prefix() const { return impl_->keys.prefix(); }
 void queue::close() {
   impl_->conn->close();
   impl_->lanes.close();
-  for (auto* waiting : impl_->waits) waiting->close();
+  impl_->waits->closed = true;
+  for (auto* waiting : impl_->waits->readers) waiting->close();
 }
 
 using detail::prepare_add;

@@ -33,7 +33,12 @@ struct queue::impl {
   bool version_written = false;             // meta.version, before the first add (queue.cpp)
   // The event readers of the wait_until_finished calls in progress, each on a connection
   // of its own: close() closes them too, or a wait without a ttl outlived it for good.
-  std::vector<queue_events*> waits;
+  // Shared with the waits, which may end after the queue is gone (~queue closes them).
+  struct wait_registry {
+    std::vector<queue_events*> readers;
+    bool closed = false;  // a wait that starts after close() ends at once
+  };
+  std::shared_ptr<wait_registry> waits = std::make_shared<wait_registry>();
 };
 
 namespace detail {

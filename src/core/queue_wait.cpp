@@ -76,15 +76,19 @@ net::awaitable<json::value> queue::wait_until_finished(std::string id, std::chro
     bool expired = false, left = false;
   };
   auto d = std::make_shared<deadline>(deadline{&events});
-  q.waits.push_back(&events);
+  // Never `q` past here: the queue may be destroyed while this waits (its close() ends
+  // the wait, which then runs on without it).
+  auto registry = q.waits;
+  if (registry->closed) throw error(errc::closed, "the queue was closed");
+  registry->readers.push_back(&events);
   struct on_leave {
     std::shared_ptr<deadline> d;
-    queue::impl& q;
+    std::shared_ptr<queue::impl::wait_registry> registry;
     ~on_leave() {
       d->left = true;
-      std::erase(q.waits, d->events);
+      std::erase(registry->readers, d->events);
     }
-  } leave{d, q};
+  } leave{d, registry};
   net::steady_timer limit(ex);
   if (ttl.count() > 0) {
     limit.expires_after(ttl);

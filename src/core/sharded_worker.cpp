@@ -60,6 +60,8 @@ void sharded_worker::start() {
 
 net::awaitable<void> sharded_worker::close(std::chrono::milliseconds grace) {
   // All at once, so that the grace periods run side by side rather than one after another.
+  // A cancellation of the caller's coroutine reaches each worker's close (the group passes
+  // it on); nothing cancels a close today.
   if (workers_.empty()) co_return;
   auto ex = co_await net::this_coro::executor;
   std::vector<decltype(net::co_spawn(ex, workers_.front()->close(grace), net::deferred))> closes;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 
@@ -465,7 +466,10 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
   state_ = state::ready;
   auto o = std::make_unique<callback_op>();
   o->expected = hello.size();
-  o->deadline = clock::now() + opts_.command_timeout;
+  // Part of connecting: a server that takes the connection and never answers is away, and
+  // is given connect_timeout as one that never takes it is (each call waited the whole
+  // command timeout behind the handshake, and the next one again: a new user's review).
+  o->deadline = clock::now() + std::min(opts_.connect_timeout, opts_.command_timeout);
   o->what = "handshake";
   o->fn = [self = shared_from_this(), gen, required, set_name, ask_policy, check_role](std::exception_ptr e,
                                                                                        std::vector<reply>& replies) {

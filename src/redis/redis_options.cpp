@@ -128,7 +128,10 @@ void check(const redis_options& o, std::string_view source) {
     invalid(fmt::format("a TLS client certificate and its key go together (only one is given in {})", source));
   }
   if (!o.sentinel.sentinels.empty() && o.sentinel.master_name.empty()) {
-    invalid(fmt::format("Sentinel needs the master's name (in {})", source));
+    invalid(fmt::format(
+        "Sentinel needs the master's name (in {}): REDIS_SENTINEL_MASTER beside REDIS_SENTINELS, or the path of a "
+        "redis+sentinel://host:port,host:port/<master> URL",
+        source));
   }
   if (!o.cluster.seeds.empty() && !o.sentinel.sentinels.empty()) {
     invalid(fmt::format("Redis Cluster and Sentinel do not go together (both are given in {})", source));

@@ -44,6 +44,13 @@ test('a waiting-jobs rule fires once, shows on /api/alerts, and resolves once', 
   assert.match(firing.contentType, /application\/json/);
   assert.deepEqual(Object.keys(firing.body), ['text']);
   assert.match(firing.body.text, /^\[FIRING\] Backlog \(queue alert-backlog\): 3 jobs waiting/);
+  // The hook's URL is a credential: the delivery job, which dashboard viewers can read,
+  // does not hold it.
+  const deliveries = new bullmq.Queue('webhook-delivery', { connection: sys.redis.connection });
+  onCleanup(() => deliveries.close());
+  const sent = (await deliveries.getJobs(['completed', 'active', 'waiting', 'delayed', 'failed'])).filter((j) => j.name === 'alert-firing');
+  assert.ok(sent.length >= 1);
+  for (const j of sent) assert.doesNotMatch(JSON.stringify(j.data), /slack-token/);
 
   let shown;
   await waitFor(async () => {

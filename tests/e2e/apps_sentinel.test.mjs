@@ -255,8 +255,8 @@ test('an answer whose delivery the replica never confirms in time still complete
     set.replica.proc.kill('SIGCONT');
   }
   assert.equal(done.status, 'completed', JSON.stringify(done));
-  // The model streams for about 2.4 s; the tries took 7 s more.
-  assert.ok(Date.now() - started < 7000, `completed ${Date.now() - started} ms after the send`);
+  // The model streams for about 2.4 s; the tries took 7 s more (9.4 s and up).
+  assert.ok(Date.now() - started < 8500, `completed ${Date.now() - started} ms after the send`);
   assert.match(sys.workers.output, /replicas did not confirm it within REDIS_REPLICATION_TIMEOUT_MS; completing the job/);
   const asked = sys.ai.requests.filter((r) => r.body.messages?.at(-1)?.content === message).length;
   assert.equal(asked, 1, 'the model was asked once');

@@ -88,7 +88,12 @@ void session::on_disconnected() {
 }
 
 void session::end_at(std::chrono::system_clock::time_point t) {
-  if (t == std::chrono::system_clock::time_point::max()) return;
+  if (t == std::chrono::system_clock::time_point::max()) {
+    // An identity that never expires: the one before it may have, and its deadline must
+    // not end this one (a second CONNECT with another token).
+    identity_deadline_.cancel();
+    return;
+  }
   // A steady timer: the wall clock stepping does not move it, which errs by the step at
   // most, and the leeway is there for clocks that disagree.
   const auto left = t - std::chrono::system_clock::now();

@@ -187,6 +187,11 @@ net::awaitable<bool> alert_evaluator::hold_lock() {
 net::awaitable<void> alert_evaluator::adopt_stored_incidents() {
   auto key = app::alert_incidents_key(qo_.prefix);
   auto text = co_await redis_.get(key);
+  if (!text) {
+    // Written by a release before the incidents key: the state holds the same JSON.
+    auto state_key = app::alert_state_key(qo_.prefix);
+    text = co_await redis_.get(state_key);
+  }
   if (!text) co_return;
   boost::system::error_code ec;
   auto doc = drover::parse_json(*text, ec);
@@ -271,8 +276,10 @@ net::awaitable<void> alert_evaluator::post(const alert_rule& r, const incident& 
   if (settings_.webhook_url.empty()) co_return;
   json::object payload;
   payload["text"] = std::move(text);
+  // No URL: ALERT_WEBHOOK_URL is a credential (a Slack hook's path is its token), and a
+  // delivery's data is shown to the dashboard's viewers; the delivery worker knows it.
   json::object delivery;
-  delivery["url"] = settings_.webhook_url;
+  delivery["alert"] = true;
   delivery["payload"] = std::move(payload);
   job_options opts;
   opts.job_id = fmt::format("alert-{}-{}", i.id, firing ? "firing" : "resolved");

@@ -28,8 +28,7 @@ namespace drover::detail {
 
 namespace {
 
-constexpr std::chrono::milliseconds max_block{10000};            // BullMQ's cap on one marker wait
-constexpr std::chrono::milliseconds max_rate_limit_wait{30000};  // BullMQ's maximumRateLimitDelay
+constexpr std::chrono::milliseconds max_block{10000};  // BullMQ's cap on one marker wait
 // How much longer than the local due timer Redis's own timeout of a marker wait is.
 constexpr std::chrono::milliseconds unblock_fallback{1000};
 

@@ -592,7 +592,8 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::hold_back(const job&
                                                                       std::chrono::milliseconds pause) {
   const auto& s = *state_;
   std::int64_t ttl = pause.count();
-  state_->fetches_held_until = std::max(state_->fetches_held_until, std::chrono::steady_clock::now() + pause);
+  state_->fetches_held_until =
+      std::max(state_->fetches_held_until, std::chrono::steady_clock::now() + std::min(pause, max_rate_limit_wait));
   try {
     auto hold = hold_rate_limited(s.keys, pause);
     co_await s.conn->exec(std::move(hold));

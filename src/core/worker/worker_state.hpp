@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -33,12 +34,16 @@ struct worker_state {
   // Set once `closed` was called or the worker destroyed: nothing calls the owner after
   // that, though a job's outcome may still be being recorded (an owner destroyed the
   // object its callbacks used once close() returned, and an `error` came after).
-  bool callbacks_ended = false;
+  std::atomic<bool> callbacks_ended{false};  // ~worker may run on another thread
   // No job is fetched before this: a processor's rate_limited sets it before its job goes
   // back to wait, so that no other slot of this worker, woken by the job's return, takes
   // it again at once (one did, 1 ms later, at concurrency 2).
   std::chrono::steady_clock::time_point fetches_held_until{};
 };
+
+// The longest a worker waits on a rate limit before it asks Redis again (BullMQ's
+// maximumRateLimitDelay): the limiter key may be removed meanwhile.
+inline constexpr std::chrono::milliseconds max_rate_limit_wait{30000};
 
 // Calls one of the owner's callbacks, if set. One that throws is logged: the owner's
 // mistake never fails a job or an actor.

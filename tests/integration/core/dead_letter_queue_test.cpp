@@ -10,6 +10,7 @@
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "support/engine_test.hpp"
@@ -319,6 +320,18 @@ TEST_F(dead_letter_queue_test, requeue_sends_an_entry_back_to_its_source_queue) 
       refused = e.is(errc::invalid_argument);
     }
     EXPECT_TRUE(refused);
+    // requeue_all keeps it, said in the log, and goes on with the entries after it (it
+    // stopped there, and every later entry stayed).
+    // (The four jobs requeued above fail again too: six entries, the odd one first.)
+    co_await q.add("after-odd", json::parse(R"({"fail":true})"));
+    {
+      test::worker_thread w(name, judge(runs), wopts());
+      EXPECT_TRUE(co_await eventually([&] { return count_is(dlq, 6); }));
+    }
+    auto past_odd = co_await dlq.requeue_all();
+    EXPECT_EQ(past_odd.size(), 5u);
+    EXPECT_TRUE(std::any_of(past_odd.begin(), past_odd.end(), [](const job& j) { return j.name == "after-odd"; }));
+    EXPECT_EQ(co_await dlq.count(), 1);
     raw.close();
     dlq.close();
     q.close();

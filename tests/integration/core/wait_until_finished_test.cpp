@@ -153,7 +153,9 @@ TEST_F(wait_until_finished_test, times_out_and_names_a_missing_job) {
 TEST_F(wait_until_finished_test, close_ends_a_wait_in_progress) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
-    auto j = co_await q.add("nobody-runs-it", json::object{});
+    const json::value data = json::object{};
+    auto add = q.add("nobody-runs-it", data);  // named: GCC 12 and temporaries in co_await
+    auto j = co_await std::move(add);
     net::steady_timer t(io, 300ms);
     t.async_wait([&q](boost::system::error_code) { q.close(); });
     const auto started = std::chrono::steady_clock::now();
