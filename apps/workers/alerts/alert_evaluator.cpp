@@ -42,6 +42,16 @@ std::string slug(std::string_view name) {
   return out;
 }
 
+// An incident as save() stored it; its id made from `rule` and its start when it has none.
+alert_evaluator::incident stored_incident(const json::object& o, std::string_view rule) {
+  alert_evaluator::incident inc;
+  if (auto* id = o.if_contains("id"); id && id->is_string()) inc.id = std::string(id->get_string());
+  if (auto* since = o.if_contains("since"); since && since->is_int64()) inc.since = since->get_int64();
+  if (auto* m = o.if_contains("message"); m && m->is_string()) inc.message = std::string(m->get_string());
+  if (inc.id.empty()) inc.id = fmt::format("{}-{}", slug(rule), inc.since);
+  return inc;
+}
+
 }  // namespace
 
 alert_evaluator::alert_evaluator(net::any_io_executor ex, alert_settings settings, queue_options qo,
@@ -212,24 +222,16 @@ net::awaitable<void> alert_evaluator::adopt_stored_incidents() {
     }
     for (std::size_t i = 0; i < settings_.rules.size(); ++i) {
       if (settings_.rules[i].name != rule->get_string() || states_[i].open) continue;
-      incident inc;
-      if (auto* id = o.if_contains("id"); id && id->is_string()) inc.id = std::string(id->get_string());
-      if (auto* since = o.if_contains("since"); since && since->is_int64()) inc.since = since->get_int64();
-      if (auto* m = o.if_contains("message"); m && m->is_string()) inc.message = std::string(m->get_string());
-      if (inc.id.empty()) inc.id = fmt::format("{}-{}", slug(settings_.rules[i].name), inc.since);
-      states_[i].open = std::move(inc);
+      states_[i].open = stored_incident(o, settings_.rules[i].name);
     }
   }
 }
 
 net::awaitable<void> alert_evaluator::resolve_removed(const json::object& stored) {
-  incident inc;
   alert_rule r;
   if (auto* v = stored.if_contains("rule"); v && v->is_string()) r.name = std::string(v->get_string());
   if (auto* v = stored.if_contains("queue"); v && v->is_string()) r.queue = std::string(v->get_string());
-  if (auto* v = stored.if_contains("since"); v && v->is_int64()) inc.since = v->get_int64();
-  if (auto* v = stored.if_contains("id"); v && v->is_string()) inc.id = std::string(v->get_string());
-  if (inc.id.empty()) inc.id = fmt::format("{}-{}", slug(r.name), inc.since);
+  const auto inc = stored_incident(stored, r.name);
   auto lasted = spoken(std::chrono::milliseconds(app::now_ms() - inc.since));
   spdlog::info("alert resolved: {} (queue {}) after {}: its rule is no longer configured", r.name, r.queue, lasted);
   auto text =
