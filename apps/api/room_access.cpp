@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <drover/json.hpp>
 #include <drover_app/job_snapshot.hpp>
 
 #include "api/client_ids.hpp"
@@ -36,37 +35,27 @@ room_access::room_access(api_context& app) : app_(app) {
   auto& sio = app_.sio;
   sio.on_disconnect([this](const socketio::client_id& id, const std::string&) { checks_.erase(id); });
   sio.on("subscribe-job", [this](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
-    // BullMQ's job ids are strings, but a plain queue numbers its jobs, and a client may
-    // well send 17 for "17".
-    std::string job_id;
-    if (!args.empty() && args[0].is_string()) {
-      job_id = std::string(args[0].get_string());
-    } else if (!args.empty() && (args[0].is_uint64() || (args[0].is_int64() && args[0].get_int64() >= 0))) {
-      job_id = drover::serialize_json(args[0]);
-    } else {
+    auto given = args.empty() ? std::nullopt : id_text(args[0], false);
+    if (!given) {
       answer(id, ack, "subscribe-job", "", bad_argument("a job id (a string)"));
       return;
     }
+    std::string job_id = std::move(*given);
     auto check = [this, job_id](const caller& who) { return job_verdict(who, job_id); };
     checked_join(id, std::move(ack), "subscribe-job", job_id, job_room(job_id), check);
   });
   sio.on("unsubscribe-job", [&sio](socketio::client_id id, json::array args, auto) {
-    if (!args.empty() && args[0].is_string()) sio.leave(id, job_room(args[0].get_string()));
+    auto given = args.empty() ? std::nullopt : id_text(args[0], false);
+    if (given) sio.leave(id, job_room(*given));
   });
   for (const char* name : {"join-conversation", "join"}) {
     sio.on(name, [this, name](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
-      // A number too, as POST /api/chat/send takes "conversationId": 4242 for "4242".
-      std::string conversation_id;
-      if (!args.empty() && args[0].is_string()) {
-        conversation_id = std::string(args[0].get_string());
-      } else if (!args.empty() && args[0].is_int64()) {
-        conversation_id = std::to_string(args[0].get_int64());
-      } else if (!args.empty() && args[0].is_uint64()) {
-        conversation_id = std::to_string(args[0].get_uint64());
-      } else {
+      auto given = args.empty() ? std::nullopt : id_text(args[0]);
+      if (!given) {
         answer(id, ack, name, "", bad_argument("a conversation id (a string or an integer)"));
         return;
       }
+      std::string conversation_id = std::move(*given);
       if (!valid_conversation_id(conversation_id)) {
         verdict bad;
         bad.status = 400;

@@ -160,7 +160,10 @@ net::awaitable<void> alert_evaluator::loop(std::shared_ptr<run_state> s) {
     bool lead = false;
     try {
       lead = co_await hold_lock();
-      if (lead && !leader_) co_await adopt_stored_incidents();
+      if (lead && !leader_) {
+        incidents_written_.reset();  // another evaluator may have written them since
+        co_await adopt_stored_incidents();
+      }
     } catch (const std::exception& e) {
       spdlog::debug("alerts: cannot take the evaluators' lock: {}", e.what());
     }
@@ -320,14 +323,23 @@ net::awaitable<void> alert_evaluator::save() {
   doc["incidents"] = std::move(incidents);
   redis_set_options o;
   o.ttl = std::max<std::chrono::milliseconds>(settings_.interval * 6, std::chrono::seconds(60));
+  std::string ids;
+  for (const auto& v : doc["incidents"].get_array()) ids.append(v.at("id").get_string()).push_back('\n');
   auto key = app::alert_state_key(qo_.prefix);
   auto text = drover::serialize_json(doc);
-  auto kept = text;
+  // Adoption needs an incident's id, rule and start, which change only when an incident
+  // opens or ends; the minute-long state key has the rest.
+  const auto now = std::chrono::steady_clock::now();
+  const bool incidents_changed = ids != incidents_written_ || now - incidents_written_at_ > std::chrono::hours(24);
+  auto kept = incidents_changed ? text : std::string();
   co_await redis_.set(key, std::move(text), o);
+  if (!incidents_changed) co_return;
   redis_set_options week;
   week.ttl = std::chrono::hours(24 * 7);
   auto incidents_key = app::alert_incidents_key(qo_.prefix);
   co_await redis_.set(incidents_key, std::move(kept), week);
+  incidents_written_ = std::move(ids);
+  incidents_written_at_ = now;
 }
 
 }  // namespace drover::workers

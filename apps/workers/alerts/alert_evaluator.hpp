@@ -116,6 +116,10 @@ class alert_evaluator {
   std::map<std::string, std::shared_ptr<stall_watch>> stalls_;
   std::shared_ptr<run_state> run_;
   bool leader_ = false;
+  // The open incidents' ids as last written to the incidents key, and when: the key is
+  // written again only when they change or its week's expiry comes near.
+  std::optional<std::string> incidents_written_;
+  std::chrono::steady_clock::time_point incidents_written_at_;
 };
 
 }  // namespace drover::workers

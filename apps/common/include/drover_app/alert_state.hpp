@@ -16,7 +16,8 @@ namespace drover::app {
 // one, so that a stopped evaluator leaves no stale incidents behind).
 inline std::string alert_state_key(std::string_view prefix) { return std::string(prefix) + ":drover:alerts"; }
 
-// The open incidents again, the same JSON, kept a week: the evaluator that takes over after
+// The open incidents again, the same JSON, kept a week and written when one opens or ends
+// (their message and value there are those of that moment): the evaluator that takes over after
 // a stop of any length adopts them from here, so that an incident still open is neither
 // posted a second time nor left without its RESOLVED (the state key above had expired
 // after a minute, and a restart 65 s later posted a FIRING again that never resolved).
