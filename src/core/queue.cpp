@@ -61,7 +61,8 @@ net::awaitable<job> queue::add(std::string name, json::value data, job_options o
 
 // Node's Queue writes meta.version ("bullmq:6.7.0") when it is made; getVersion() and
 // dashboards read it, and a queue only drover added to had none. drover writes the
-// version of the layout it keeps, once per queue object, before its first add. Like
+// version of the layout it keeps, once per queue object, before its first add, schedule,
+// pause or limit (each may be the first thing done to a queue). Like
 // Node, it goes on when the write is refused (an ACL): the version is information.
 net::awaitable<void> detail::write_version_once(queue::impl& q) {
   if (q.version_written) co_return;

@@ -37,6 +37,7 @@ void check_finished_state(std::string_view state) {
 }  // namespace
 
 net::awaitable<void> queue::pause() {
+  co_await detail::write_version_once(*impl_);
   auto call = scripts::pause::of(impl_->keys, true);
   co_await scripts::run(*impl_->conn, std::move(call));
 }

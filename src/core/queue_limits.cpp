@@ -40,6 +40,7 @@ void check_positive(std::int64_t v, const char* what) {
 
 net::awaitable<void> queue::set_global_concurrency(std::int64_t concurrency) {
   check_positive(concurrency, "global concurrency");
+  co_await detail::write_version_once(*impl_);  // a queue first made here is Node's too
   redis::command set{"HSET", impl_->keys.meta, "concurrency"};
   set.push(concurrency);
   auto r = co_await impl_->conn->exec(std::move(set));
@@ -62,6 +63,7 @@ net::awaitable<void> queue::remove_global_concurrency() {
 net::awaitable<void> queue::set_global_rate_limit(std::int64_t max, std::chrono::milliseconds duration) {
   check_positive(max, "global rate limit max");
   check_positive(duration.count(), "global rate limit duration (ms)");
+  co_await detail::write_version_once(*impl_);  // a queue first made here is Node's too
   redis::command set{"HSET", impl_->keys.meta, "max"};
   set.push(max).push("duration").push(static_cast<std::int64_t>(duration.count()));
   auto r = co_await impl_->conn->exec(std::move(set));

@@ -59,8 +59,9 @@ net::awaitable<sentinel_answer> ask_sentinels(net::any_io_executor ex, const red
   if (why.find("NOAUTH") != std::string::npos || why.find("WRONGPASS") != std::string::npos ||
       why.find("invalid password") != std::string::npos) {
     why +=
-        "; the sentinels want a password of their own: ?sentinel_password=... in the URL, or "
-        "REDIS_SENTINEL_PASSWORD (and ?sentinel_username= / REDIS_SENTINEL_USERNAME for an ACL user)";
+        "; the sentinels want a password of their own: ?sentinel_password=... in the URL (and "
+        "?sentinel_username= for an ACL user), or REDIS_SENTINEL_PASSWORD / REDIS_SENTINEL_USERNAME when the "
+        "sentinels come from REDIS_URL or REDIS_SENTINELS (a --redis URL takes no variables)";
   }
   throw std::runtime_error(fmt::format("no sentinel named the master '{}' ({})", opts.sentinel.master_name, why));
 }

@@ -32,6 +32,8 @@ TEST_F(queue_limits_test, global_limits_are_the_meta_fields_node_writes) {
     co_await q.set_global_rate_limit(10, 2000ms);
     EXPECT_EQ(cli("HGET " + key("meta") + " concurrency"), "3");
     EXPECT_EQ(cli("HMGET " + key("meta") + " max duration"), "10\n2000");
+    // The first thing done to this queue: its meta says whose layout it is, as Node's.
+    EXPECT_EQ(cli("HGET " + key("meta") + " version"), "bullmq:6.7.0");
     EXPECT_EQ(co_await q.get_global_concurrency(), 3);
     auto rate = co_await q.get_global_rate_limit();
     DROVER_CO_ASSERT_TRUE(rate.has_value());
@@ -53,6 +55,11 @@ TEST_F(queue_limits_test, global_limits_are_the_meta_fields_node_writes) {
     }
     EXPECT_TRUE(refused);
     q.close();
+    cli("DEL " + key("meta"));
+    queue paused(io.get_executor(), name, qopts());
+    co_await paused.pause();
+    EXPECT_EQ(cli("HMGET " + key("meta") + " paused version"), "1\nbullmq:6.7.0");
+    paused.close();
   });
 }
 
