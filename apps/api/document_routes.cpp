@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <drover/queue.hpp>
+#include <drover_app/held_amounts.hpp>
 #include <drover_app/job_snapshot.hpp>
 #include <drover_app/random_token.hpp>
 
@@ -253,42 +254,22 @@ net::awaitable<drover::app::document> owned_document(api_context& app, const rou
 // took them all with 30 reads of one 19 MB text at a time: others got 503s.
 class reads_in_flight {
  public:
-  static constexpr int per_user = 2;
+  static constexpr std::size_t per_user = 2;
 
-  // Held while a read runs; releases its place when it goes.
-  class pass {
-   public:
-    pass(std::shared_ptr<reads_in_flight> owner, std::string user) : owner_(std::move(owner)), user_(std::move(user)) {}
-    pass(pass&& other) noexcept = default;
-    pass& operator=(pass&&) = delete;
-    pass(const pass&) = delete;
-    ~pass() {
-      if (!owner_) return;
-      auto it = owner_->by_user_.find(user_);
-      if (--it->second == 0) owner_->by_user_.erase(it);
-    }
-
-   private:
-    std::shared_ptr<reads_in_flight> owner_;
-    std::string user_;
-  };
-
-  // A pass, or 429 when the user already has per_user reads running.
-  static pass enter(const std::shared_ptr<reads_in_flight>& self, const std::string& user) {
-    int& running = self->by_user_[user];
-    if (running >= per_user) throw too_many_requests(std::chrono::seconds(1));
-    ++running;
-    return pass(self, user);
+  // Held while a read runs, or 429 when the user already has per_user reads running.
+  drover::app::held_amounts::holding enter(const std::string& user) {
+    if (running_.of(user) >= per_user) throw too_many_requests(std::chrono::seconds(1));
+    return running_.hold(1, {user});
   }
 
  private:
-  std::unordered_map<std::string, int> by_user_;
+  drover::app::held_amounts running_;
 };
 
 net::awaitable<response> get(api_context& app, route_request& r, const std::shared_ptr<reads_in_flight>& reads) {
   {
     const auto& req = r.req;
-    const auto reading = reads_in_flight::enter(reads, r.who.user);
+    const auto reading = reads->enter(r.who.user);
     // Only the bytes one page can take are read: the few before the offset that finish a
     // character, the page's most, and a few after it that tell where the next begins.
     const auto offset_param = r.query("textOffset");

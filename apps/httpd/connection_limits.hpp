@@ -2,9 +2,9 @@
 #pragma once
 
 #include <cstddef>
-#include <memory>
 #include <string>
-#include <unordered_map>
+
+#include <drover_app/held_amounts.hpp>
 
 namespace drover::httpd {
 
@@ -13,31 +13,13 @@ namespace drover::httpd {
 // as long as it serves the connection; dropping the slot releases it.
 //
 // Thread safety: none; the HTTP server uses it from its one executor. Slots may
-// outlive the object (they keep the counts alive), so a session that ends after
-// the server is gone is harmless.
+// outlive the object (app::held_amounts).
 class connection_limits {
  public:
   enum class verdict { admitted, too_many_total, too_many_from_address };
 
   // A held connection; releases its count when destroyed.
-  class slot {
-   public:
-    slot() = default;
-    slot(slot&&) noexcept = default;
-    slot& operator=(slot&& other) noexcept;
-    slot(const slot&) = delete;
-    slot& operator=(const slot&) = delete;
-    ~slot();
-    explicit operator bool() const { return counts_ != nullptr; }
-
-   private:
-    friend class connection_limits;
-    struct counts;
-    slot(std::shared_ptr<counts> c, std::string address);
-    void release();
-    std::shared_ptr<counts> counts_;
-    std::string address_;
-  };
+  using slot = app::held_amounts::holding;
 
   // A limit of 0 means no limit.
   connection_limits(std::size_t max_total, std::size_t max_per_address);
@@ -52,7 +34,7 @@ class connection_limits {
  private:
   std::size_t max_total_;
   std::size_t max_per_address_;
-  std::shared_ptr<slot::counts> counts_;
+  app::held_amounts counts_;
 };
 
 }  // namespace drover::httpd

@@ -2,9 +2,10 @@
 #pragma once
 
 #include <cstddef>
-#include <memory>
 #include <string>
 #include <vector>
+
+#include <drover_app/held_amounts.hpp>
 
 namespace drover::httpd {
 
@@ -23,27 +24,8 @@ namespace drover::httpd {
 // outlive the budget object.
 class upload_budget {
  public:
-  struct ledger;
-
   // Bytes held by one request until it is destroyed (the request was answered).
-  class reservation {
-   public:
-    reservation() = default;
-    reservation(reservation&& other) noexcept;
-    reservation& operator=(reservation&& other) noexcept;
-    reservation(const reservation&) = delete;
-    reservation& operator=(const reservation&) = delete;
-    ~reservation();
-    std::size_t bytes() const { return bytes_; }
-
-   private:
-    friend class upload_budget;
-    reservation(std::shared_ptr<ledger> book, std::size_t bytes, std::vector<std::string> owners);
-    void release();
-    std::shared_ptr<ledger> book_;
-    std::size_t bytes_ = 0;
-    std::vector<std::string> owners_;
-  };
+  using reservation = app::held_amounts::holding;
 
   enum class verdict { reserved, budget_full, owner_full };
 
@@ -62,7 +44,7 @@ class upload_budget {
  private:
   std::size_t total_;
   std::size_t per_owner_;
-  std::shared_ptr<ledger> book_;
+  app::held_amounts book_;
 };
 
 }  // namespace drover::httpd

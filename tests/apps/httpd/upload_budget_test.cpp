@@ -10,7 +10,7 @@ TEST(UploadBudget, ReservesWhatFitsAndReleasesOnDestruction) {
   upload_budget::reservation a, b, c;
   EXPECT_TRUE(budget.try_reserve(800, a));
   EXPECT_FALSE(budget.try_reserve(201, b));
-  EXPECT_EQ(b.bytes(), 0u);
+  EXPECT_EQ(b.amount(), 0u);
   EXPECT_TRUE(budget.try_reserve(200, b));
   EXPECT_EQ(budget.used(), 1000u);
   EXPECT_TRUE(budget.try_reserve(0, c));  // a request without a body always fits
@@ -49,7 +49,7 @@ TEST(UploadBudget, EachOwnerHoldsAtMostItsShare) {
   EXPECT_EQ(budget.try_reserve(300, {"address 1", "user ann"}, a), upload_budget::verdict::reserved);
   EXPECT_EQ(budget.try_reserve(200, {"address 1", "user bob"}, b), upload_budget::verdict::owner_full);
   EXPECT_EQ(budget.try_reserve(200, {"address 2", "user ann"}, b), upload_budget::verdict::owner_full);
-  EXPECT_EQ(b.bytes(), 0u);
+  EXPECT_EQ(b.amount(), 0u);
   EXPECT_EQ(budget.try_reserve(400, {"address 2", "user bob"}, b), upload_budget::verdict::reserved);
   EXPECT_EQ(budget.try_reserve(300, {"address 3"}, c), upload_budget::verdict::reserved);
   EXPECT_EQ(budget.try_reserve(100, {"address 4"}, d), upload_budget::verdict::budget_full);
