@@ -101,8 +101,7 @@ auth_result server_state::authenticate(const session& s, const json::value& auth
     if (result.reason.empty()) result.reason = "Authentication failed";
     return result;
   }
-  auto count = clients_per_user.find(*result.user);
-  if (count != clients_per_user.end() && count->second >= opts.max_sessions_per_user) {
+  if (clients_per_user.of(*result.user) >= opts.max_sessions_per_user) {
     return auth_result::refuse("Too many connections for this user");
   }
   return result;
@@ -129,7 +128,7 @@ void server_state::connect_client(const std::shared_ptr<session>& s, const json:
   const client_id id = random_id();
   s->client = id;
   if (verdict.user) {
-    ++clients_per_user[*verdict.user];
+    s->user_count = clients_per_user.hold(1, {*verdict.user});
     s->user = std::move(verdict.user);
   }
   s->on_connected();

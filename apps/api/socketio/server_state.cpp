@@ -25,7 +25,7 @@ std::shared_ptr<session> server_state::open_session(transport_kind transport, st
   const session::timing timing{opts.ping_interval, opts.ping_timeout, opts.connect_timeout, opts.max_buffered};
   auto s = std::make_shared<session>(ex, random_id(), transport, timing, *this);
   s->authorization = authorization;
-  ++sessions_per_address[address];
+  s->address_count = sessions_per_address.hold(1, {address});
   s->address = std::move(address);
   sessions.emplace(s->sid(), s);
 
@@ -46,9 +46,8 @@ std::optional<http::response<http::string_body>> server_state::refuse_handshake(
                                                                                 unsigned version,
                                                                                 bool keep_alive) const {
   if (sessions.size() >= opts.max_sessions) return server_full_response(version, keep_alive);
-  const auto it = sessions_per_address.find(address);
-  if (it != sessions_per_address.end() && it->second >= opts.max_sessions_per_address) {
-    spdlog::debug("socket.io: handshake from {} refused: {} sessions open", address, it->second);
+  if (const auto open = sessions_per_address.of(address); open >= opts.max_sessions_per_address) {
+    spdlog::debug("socket.io: handshake from {} refused: {} sessions open", address, open);
     return too_many_sessions_response(version, keep_alive);
   }
   return std::nullopt;
@@ -69,9 +68,7 @@ void server_state::close_session(const std::shared_ptr<session>& s, std::string_
   spdlog::debug("socket.io: session {} closed: {}", s->log_name(), reason);
   s->close();
   sessions.erase(s->sid());
-  if (auto it = sessions_per_address.find(s->address); it != sessions_per_address.end() && --it->second == 0) {
-    sessions_per_address.erase(it);
-  }
+  s->address_count = {};
   disconnect_client(*s, reason);
 }
 
@@ -80,11 +77,8 @@ void server_state::disconnect_client(session& s, std::string_view reason) {
   const client_id id = std::move(*s.client);
   s.client.reset();
   clients.erase(id);
-  if (s.user) {
-    auto it = clients_per_user.find(*s.user);
-    if (it != clients_per_user.end() && --it->second == 0) clients_per_user.erase(it);
-    s.user.reset();
-  }
+  s.user_count = {};
+  s.user.reset();
   rooms.leave_all(id);
   if (disconnect_hook) {
     const std::string why(reason);

@@ -62,8 +62,8 @@ class server_state {
   std::unordered_map<std::string, event_handler> event_handlers;
   std::unordered_map<std::string, std::shared_ptr<session>> sessions;  // by Engine.IO sid
   std::unordered_map<client_id, std::shared_ptr<session>> clients;     // by Socket.IO id
-  std::unordered_map<std::string, std::size_t> clients_per_user;       // only users with clients
-  std::unordered_map<std::string, std::size_t> sessions_per_address;   // only addresses with sessions
+  app::held_amounts clients_per_user;                                  // held by sessions' user_count
+  app::held_amounts sessions_per_address;                              // held by sessions' address_count
   room_registry rooms;
 
  private:

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include <drover_app/held_amounts.hpp>
+
 #include "api/socketio/client_id.hpp"
 #include "api/socketio/engineio_packet.hpp"
 
@@ -118,8 +120,11 @@ class session : public std::enable_shared_from_this<session> {
   // The Authorization header of the request that opened the session, for the
   // authenticator.
   std::string authorization;
-  // The client's address, whose max_sessions_per_address this session counts against.
+  // The client's address, whose max_sessions_per_address this session counts against
+  // while it holds `address_count`; `user_count` counts it against its user's
+  // max_sessions_per_user while a client is connected.
   std::string address;
+  app::held_amounts::holding address_count, user_count;
   // Set by the WebSocket transport: closes the connection at once, failing a
   // write stuck on a client that does not read. Called after a forced close.
   std::function<void()> abort_transport;
