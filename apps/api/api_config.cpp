@@ -51,6 +51,7 @@ api_limits api_limits::from_env() {
   read("SOCKETIO_MAX_ROOM_NAME_BYTES", l.socketio_max_room_name_bytes, 1);
   read("SOCKETIO_MAX_BUFFERED_BYTES", l.socketio_max_buffered_bytes, 1024);
   read("MAX_UNANSWERED_SENDS_PER_USER", l.max_unanswered_sends_per_user, 0);
+  read("MAX_UNFINISHED_DOCUMENTS_PER_USER", l.max_unfinished_documents_per_user, 0);
   return l;
 }
 

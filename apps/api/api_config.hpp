@@ -46,6 +46,9 @@ struct api_limits {
   std::size_t socketio_max_buffered_bytes = 1024 * 1024;  // SOCKETIO_MAX_BUFFERED_BYTES
   // Chat sends of one user whose jobs have not ended, per API process (user_backlog.hpp).
   std::size_t max_unanswered_sends_per_user = 20;  // MAX_UNANSWERED_SENDS_PER_USER
+  // Uploads of one user queued or processing (read from the database, so across API
+  // processes): each may take a document worker for up to EXTRACT_CPU_SECONDS.
+  std::size_t max_unfinished_documents_per_user = 3;  // MAX_UNFINISHED_DOCUMENTS_PER_USER
 
   // Reads the variables above over the defaults; throws drover::error(invalid_argument).
   static api_limits from_env();

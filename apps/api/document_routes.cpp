@@ -159,17 +159,28 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
       if (!holder || !r.who.owns(*holder)) throw http_error(http::status::not_found, "Conversation not found");
     }
 
-    if (!owner.empty() && app.cfg.document_quota > 0) {
-      // Checked before the bytes are stored; uploads at the same moment may pass it
+    const auto most_unfinished = static_cast<std::int64_t>(app.cfg.limits.max_unfinished_documents_per_user);
+    if (!owner.empty() && (app.cfg.document_quota > 0 || most_unfinished > 0)) {
+      // Checked before the bytes are stored; uploads at the same moment may pass them
       // together, by at most the upload rate limit's burst.
-      auto sum = [db, owner]() { return db->stored_document_bytes(owner); };
-      const auto stored = co_await app.in_db(sum);
+      auto sum = [db, owner]() { return db->user_document_usage(owner); };
+      const auto usage = co_await app.in_db(sum);
+      if (most_unfinished > 0 && usage.unfinished >= most_unfinished) {
+        // One user's uploads, each up to a minute of a document worker's CPU, would
+        // otherwise hold everyone else's behind them (a security review's five PDFs
+        // that expand to 140 MB of drawing held another user's text file 20 s).
+        throw http_error(http::status::too_many_requests,
+                         fmt::format("{} of your documents are still being processed; send this one when one of "
+                                     "them is ready (retry in 5 s)",
+                                     usage.unfinished))
+            .with_header("Retry-After", "5");
+      }
       const auto size = static_cast<std::int64_t>(in.bytes.size());
-      if (stored + size > app.cfg.document_quota) {
+      if (app.cfg.document_quota > 0 && usage.stored_bytes + size > app.cfg.document_quota) {
         throw http_error(http::status::payload_too_large,
                          fmt::format("Your documents take {} of your {} bytes; this one ({} bytes) does not fit: "
                                      "delete some (DELETE /api/documents/:documentId)",
-                                     stored, app.cfg.document_quota, size));
+                                     usage.stored_bytes, app.cfg.document_quota, size));
       }
     }
 

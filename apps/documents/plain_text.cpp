@@ -59,6 +59,7 @@ extracted_text extract_text(const std::string& media_type, const std::string& by
     throw unreadable_document("documents of type '" + media_type + "' cannot be read");
   }
   if (out.text.empty()) throw unreadable_document("the document has no text to extract");
+  if (out.title) out.title = cut_title(std::move(*out.title));
   return out;
 }
 

@@ -73,6 +73,15 @@ std::string clean_inline(std::string_view text) {
   return out;
 }
 
+std::string cut_title(std::string title) {
+  if (title.size() <= max_title_bytes) return title;
+  std::size_t end = max_title_bytes;
+  while (end > 0 && (static_cast<unsigned char>(title[end]) & 0xC0) == 0x80) --end;  // a continuation byte
+  title.resize(end);
+  trim_back(title, false);
+  return title;
+}
+
 std::string clean_block(std::string_view text) {
   const std::string valid = valid_utf8(text);
   const std::string_view s = valid;

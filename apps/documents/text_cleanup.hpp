@@ -2,6 +2,7 @@
 // well-formed UTF-8.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -17,6 +18,15 @@ std::string valid_utf8(std::string_view s);
 // One line: every run of whitespace (and control characters) becomes one space;
 // trimmed. For titles.
 std::string clean_inline(std::string_view s);
+
+// The most bytes a document's title keeps, as a file name's: a title is sent whole with
+// every page of the document's text and with each search hit, and a PDF's /Title or an
+// HTML <title> may be megabytes long (a security review's 15 MB title made each read of
+// the document a 15 MB reply).
+inline constexpr std::size_t max_title_bytes = 255;
+
+// `title` cut to max_title_bytes at a character's boundary (it is valid UTF-8 already).
+std::string cut_title(std::string title);
 
 // Running text: CR LF and CR become LF, control characters (form feeds between PDF
 // pages, NULs) and runs of spaces become one space, lines are trimmed, and two or

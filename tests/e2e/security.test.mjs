@@ -622,3 +622,28 @@ test("each user's uploads fit in DOCUMENT_QUOTA_BYTES; deleting a document frees
   assert.equal((await call(sys.base, 'DELETE', `/api/documents/${id}`, { token: alice })).status, 404);
   assert.equal((await upload(alice, 'y'.repeat(30))).status, 202, 'the freed share is usable again');
 });
+
+test("a user's uploads still queued or processing stop at MAX_UNFINISHED_DOCUMENTS_PER_USER; another user's are served", { timeout: 60000 }, async () => {
+  const hs = new HsIssuer();
+  const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: hs.secret,
+    WEBHOOK_SECRET: 'unfinished-secret-not-dev-0123456789abcdef0123456789' } });
+  // No document worker: every upload stays queued, as behind a slow PDF.
+  await sys.workers.stop();
+  const [alice, bob] = [hs.token('alice'), hs.token('bob')];
+  const upload = (token, text) => call(sys.base, 'POST', '/api/documents?filename=n.txt',
+    { token, raw: text, headers: { 'content-type': 'text/plain' } });
+  const ids = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await upload(alice, `text ${i}`);
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    ids.push(res.body.documentId);
+  }
+  const refused = await upload(alice, 'one more');
+  assert.equal(refused.status, 429, JSON.stringify(refused.body));
+  assert.equal(refused.headers.get('retry-after'), '5');
+  assert.match(refused.body.error, /3 of your documents are still being processed/);
+  assert.equal((await upload(bob, 'his own')).status, 202);
+  // A deleted one no longer counts.
+  assert.equal((await call(sys.base, 'DELETE', `/api/documents/${ids[0]}`, { token: alice })).status, 200);
+  assert.equal((await upload(alice, 'now it fits')).status, 202);
+});

@@ -126,6 +126,13 @@ constexpr const char* sqlite_v5 = R"sql(
 CREATE INDEX idx_documents_user_id ON documents(user_id);
 )sql";
 
+// Titles stored before extraction cut them (documents/text_cleanup.hpp, max_title_bytes):
+// one was sent whole with every read of its document. 255 characters here, at most 255
+// bytes for what is stored from now on.
+constexpr const char* sqlite_v6 = R"sql(
+UPDATE documents SET title = substr(title, 1, 255) WHERE length(title) > 255;
+)sql";
+
 #undef DROVER_SQLITE_NOW_MS
 
 constexpr const char* postgres_v1 = R"sql(
@@ -218,12 +225,17 @@ constexpr const char* postgres_v5 = R"sql(
 CREATE INDEX idx_documents_user_id ON documents (user_id);
 )sql";
 
+constexpr const char* postgres_v6 = R"sql(
+UPDATE documents SET title = left(title, 255) WHERE length(title) > 255;
+)sql";
+
 constexpr std::array all = {
     migration{1, "conversations, messages, user_assessments, job_logs", sqlite_v1, postgres_v1},
     migration{2, "documents, document_chunks with a full-text index", sqlite_v2, postgres_v2},
     migration{3, "documents.user_id, who uploaded each document", sqlite_v3, postgres_v3},
     migration{4, "event_stream_positions, where the job_logs relay resumes", sqlite_v4, postgres_v4},
     migration{5, "an index on documents.user_id, for the storage quota", sqlite_v5, postgres_v5},
+    migration{6, "documents.title cut to 255 characters", sqlite_v6, postgres_v6},
 };
 
 }  // namespace

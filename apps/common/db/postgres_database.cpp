@@ -167,7 +167,9 @@ const std::vector<statement>& statements() {
        DROVER_PG_MS("created_at") ", " DROVER_PG_MS("updated_at") ", user_id, octet_length(text)::bigint "
        "FROM documents WHERE id = $1"},
       {"get_document_content", "SELECT content FROM documents WHERE id = $1"},
-      {"stored_document_bytes", "SELECT COALESCE(SUM(size_bytes), 0)::bigint FROM documents WHERE user_id = $1"},
+      {"user_document_usage",
+       "SELECT COALESCE(SUM(size_bytes), 0)::bigint, COUNT(*) FILTER (WHERE status IN ('queued', 'processing')) "
+       "FROM documents WHERE user_id = $1"},
       {"delete_document", "DELETE FROM documents WHERE id = $1 RETURNING 1"},
       {"set_document_status",
        "UPDATE documents SET status = $2, error = $3, updated_at = " DROVER_PG_TS("$4") " WHERE id = $1 RETURNING 1"},
@@ -816,10 +818,11 @@ std::optional<std::string> postgres_database::get_document_content(const std::st
   });
 }
 
-std::int64_t postgres_database::stored_document_bytes(const std::string& user_id) {
+database::document_usage postgres_database::user_document_usage(const std::string& user_id) {
   return run(fmt::format("summing the uploads of user '{}'", user_id), [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    return tx.exec_prepared("stored_document_bytes", user_id)[0][0].as<std::int64_t>();
+    auto row = tx.exec_prepared("user_document_usage", user_id)[0];
+    return document_usage{row[0].as<std::int64_t>(), row[1].as<std::int64_t>()};
   });
 }
 

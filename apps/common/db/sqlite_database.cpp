@@ -381,11 +381,15 @@ std::optional<std::string> sqlite_database::get_document_content(const std::stri
   return q.blob(0);
 }
 
-std::int64_t sqlite_database::stored_document_bytes(const std::string& user_id) {
+database::document_usage sqlite_database::user_document_usage(const std::string& user_id) {
   std::lock_guard lock(mutex_);
-  sqlite_query q(conn_, "SELECT COALESCE(SUM(size_bytes), 0) FROM documents WHERE user_id = ?1",
+  sqlite_query q(conn_,
+                 "SELECT COALESCE(SUM(size_bytes), 0), COALESCE(SUM(status IN ('queued', 'processing')), 0) "
+                 "FROM documents WHERE user_id = ?1",
                  fmt::format("summing the uploads of user '{}'", user_id));
-  return q.bind(user_id).next() ? q.int64(0) : 0;
+  document_usage usage;
+  if (q.bind(user_id).next()) usage = {q.int64(0), q.int64(1)};
+  return usage;
 }
 
 bool sqlite_database::delete_document(const std::string& id) {

@@ -1,6 +1,7 @@
 // extracted_text_test.cpp - text, title and pages of each format, from documents the
 // test writes itself; damaged and encrypted PDFs are refused with a reason.
 #include "documents/extracted_text.hpp"
+#include "documents/text_cleanup.hpp"
 
 #include <gtest/gtest.h>
 
@@ -150,6 +151,23 @@ TEST(readable_media_type, by_type_then_name_then_bytes) {
   EXPECT_EQ(readable_media_type("", "a.txt", ""), "text/plain");
   EXPECT_EQ(readable_media_type("application/octet-stream", "blob", "%PDF-1.7"), "application/pdf");
   EXPECT_EQ(readable_media_type("application/octet-stream", "blob", "PK\x03\x04"), std::nullopt);
+}
+
+// A title is sent with every read of its document and each search hit: a security
+// review's 15 MB PDF /Title made every read a 15 MB reply.
+TEST(extract_text, a_title_keeps_at_most_max_title_bytes_cut_between_characters) {
+  std::string heading;
+  for (int i = 0; i < 2000; ++i) heading += "é";  // two bytes each
+  auto out = extract_text("text/markdown", "# a" + heading + "\n\nbody", {});
+  ASSERT_TRUE(out.title);
+  EXPECT_LE(out.title->size(), max_title_bytes);
+  EXPECT_GE(out.title->size(), max_title_bytes - 1);
+  EXPECT_EQ(valid_utf8(*out.title), *out.title);  // not cut inside a character
+  EXPECT_EQ(out.title->substr(0, 3), "a\xC3\xA9");
+  auto html = extract_text("text/html", "<title>" + std::string(100000, 'x') + "</title><p>body</p>", {});
+  ASSERT_TRUE(html.title);
+  EXPECT_EQ(*html.title, std::string(max_title_bytes, 'x'));
+  EXPECT_EQ(cut_title("short"), "short");
 }
 
 }  // namespace

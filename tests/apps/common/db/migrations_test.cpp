@@ -45,5 +45,23 @@ TEST(migrations, a_schema_newer_than_this_build_is_said_in_the_log) {
       << log.str();
 }
 
+// Version 6 cuts the titles stored before extraction cut them to max_title_bytes.
+TEST(migrations, version_6_cuts_a_title_stored_whole) {
+  test::temp_dir dir;
+  const auto path = dir / "drover.db";
+  open_database(path)->migrate();
+  const std::string long_title(100000, 't');
+  const auto sql =
+      "DELETE FROM schema_migrations WHERE version = 6; INSERT INTO documents (id, filename, "
+      "content_type, size_bytes, job_id, status, title) VALUES ('d1', 'a.pdf', 'application/pdf', 1, 'j1', 'ready', '" +
+      long_title + "');";
+  ASSERT_EQ(std::system(("sqlite3 " + path + " \"" + sql + "\"").c_str()), 0);
+  auto db = open_database(path);
+  EXPECT_EQ(db->migrate(), std::vector<int>{6});
+  auto doc = db->get_document("d1");
+  ASSERT_TRUE(doc && doc->title);
+  EXPECT_EQ(*doc->title, std::string(255, 't'));
+}
+
 }  // namespace
 }  // namespace drover::app::detail

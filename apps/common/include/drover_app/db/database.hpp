@@ -306,8 +306,13 @@ class database {
   // The bytes of the upload; std::nullopt when the document does not exist.
   virtual std::optional<std::string> get_document_content(const std::string& id) = 0;
 
-  // The bytes of every upload `user_id` has stored (0 for none): the storage quota's reading.
-  virtual std::int64_t stored_document_bytes(const std::string& user_id) = 0;
+  // What `user_id`'s uploads hold: the bytes of all of them (the storage quota's reading)
+  // and how many are queued or processing (the cap on unfinished documents').
+  struct document_usage {
+    std::int64_t stored_bytes = 0;
+    std::int64_t unfinished = 0;
+  };
+  virtual document_usage user_document_usage(const std::string& user_id) = 0;
 
   // Deletes the document, its bytes and its chunks. Returns false when it did not exist.
   virtual bool delete_document(const std::string& id) = 0;
