@@ -47,7 +47,9 @@ void add_add_options(CLI::App& a, add_flags& f) {
                             "add every job of this file ('-': stdin), one JSON object a line: "
                             "{\"name\": ..., \"data\": {...}, \"opts\": {...}}");
   a.add_option("--chunk", f.bulk.chunk, "--file: jobs per round trip")->check(positive<long>())->capture_default_str();
-  a.add_flag("--json", f.bulk.json, "--file: print the summary as JSON");
+  a.add_flag("--json", f.bulk.json,
+             "--file: print the summary as JSON ({\"queue\", \"sent\"}: lines sent; a line whose jobId or "
+             "deduplication id is in the queue already adds no job, as with Node's addBulk)");
   add_replication_flags(&a, f.replication);
   file->excludes(name);
   a.callback([name, file] {

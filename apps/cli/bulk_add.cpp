@@ -74,11 +74,16 @@ int run_bulk_add(const bulk_add_command& c) {
   });
   bar.finish();
   if (c.json) {
-    json::object o{{"queue", c.common.queue}, {"added", added}};
+    // Lines sent, not jobs made: the add script answers a duplicate jobId or deduplication
+    // id with the job already there, as it answers a new one (a Node review counted 8
+    // "added" where 6 jobs were made).
+    json::object o{{"queue", c.common.queue}, {"sent", added}};
     std::cout << drover::serialize_json(o) << std::endl;
   } else {
-    std::cout << fmt::format("added {} job(s) to queue {} from {}", added, c.common.queue,
-                             c.file == "-" ? std::string("stdin") : c.file)
+    std::cout << fmt::format(
+                     "sent {} job(s) to queue {} from {} (a jobId or deduplication id already there adds "
+                     "nothing)",
+                     added, c.common.queue, c.file == "-" ? std::string("stdin") : c.file)
               << std::endl;
   }
   return 0;

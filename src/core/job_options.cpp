@@ -195,17 +195,30 @@ job_options job_options::from_json(const json::value& v) {
   return o;
 }
 
+namespace {
+
+// Node's test, `${parseInt(id, 10)}` === id, on a JavaScript number (a double): only
+// digits (and a leading '-') that print back the same. A snowflake id such as
+// 1234567890123456789 prints back rounded and is a string id to Node; 10^20 prints back
+// exactly and is refused.
+bool node_reads_as_integer(const std::string& id) {
+  const std::size_t digits_from = id.starts_with('-') ? 1 : 0;
+  if (id.size() == digits_from || id.find_first_not_of("0123456789", digits_from) != std::string::npos) return false;
+  double x = 0;
+  auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), x);
+  if (ec != std::errc() || p != id.data() + id.size()) return false;  // beyond a double: Infinity to Node
+  return serialize_json(json::value(x)) == id;
+}
+
+}  // namespace
+
 void job_options::validate() const {
   if (job_id) {
     const std::string& id = *job_id;
     if (id.empty()) bad("jobId", "must not be empty");
     // In Node's order: Queue.add checks "0" before the job checks integers.
     if (id == "0" || id.starts_with("0:")) bad("jobId", "JobId cannot be '0' or start with '0:'");
-    std::int64_t n = 0;
-    auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
-    if (ec == std::errc() && p == id.data() + id.size() && std::to_string(n) == id) {
-      bad("jobId", "Custom Id cannot be integers");
-    }
+    if (node_reads_as_integer(id)) bad("jobId", "Custom Id cannot be integers");
     if (id.find(':') != std::string::npos && std::count(id.begin(), id.end(), ':') != 2) {
       bad("jobId", "Custom Id cannot contain :");
     }

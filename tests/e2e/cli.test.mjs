@@ -269,14 +269,14 @@ test('add --file adds every line in chunks and says how many', async () => {
   lines.push(JSON.stringify({ name: 'later', opts: { delay: 60000 } }));
   const file = jobsFile('good.jsonl', lines);
   const out = await ok(['add', ...on(name), '--file', file, '--chunk', '50']);
-  assert.equal(out.trim(), `added 121 job(s) to queue ${name} from ${file}`);
+  assert.equal(out.trim(), `sent 121 job(s) to queue ${name} from ${file} (a jobId or deduplication id already there adds nothing)`);
   const q = newQueue(redis, name);
   const counts = await q.getJobCounts('waiting', 'delayed');
   assert.deepEqual(counts, { waiting: 120, delayed: 1 });
   assert.deepEqual((await q.getJob('row-77')).data, { i: 77 });
 
   const again = JSON.parse(await ok(['add', ...on(queueName()), '--file', file, '--json']));
-  assert.equal(again.added, 121);
+  assert.equal(again.sent, 121);
 });
 
 test('add --min-replicas fails when no replica confirms, and the job stays on the master', async () => {

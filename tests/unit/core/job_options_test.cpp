@@ -51,6 +51,11 @@ TEST(job_options, from_json_accepts_every_option_and_stores_bullmq_names) {
       {R"({"jobId":"12abc"})", R"({"jobId":"12abc","attempts":0})"},
       {R"({"jobId":"1e3"})", R"({"jobId":"1e3","attempts":0})"},
       {R"({"jobId":"x0"})", R"({"jobId":"x0","attempts":0})"},
+      // Past 2^53 a JavaScript number prints back rounded: a snowflake id is a string id.
+      {R"({"jobId":"1234567890123456789"})", R"({"jobId":"1234567890123456789","attempts":0})"},
+      {R"({"jobId":"9007199254740993"})", R"({"jobId":"9007199254740993","attempts":0})"},
+      {R"({"jobId":"9223372036854775807"})", R"({"jobId":"9223372036854775807","attempts":0})"},
+      {R"({"jobId":"-0"})", R"({"jobId":"-0","attempts":0})"},
       {R"({"timestamp":1700000000000})", R"({"timestamp":1700000000000,"attempts":0})"},
       {R"({"delay":0})", R"({"delay":0,"attempts":0})"},
       {R"({"delay":5000})", R"({"delay":5000,"attempts":0})"},
@@ -182,6 +187,8 @@ TEST(job_options, from_json_rejects_with_the_option_named) {
   const rejected_case cases[] = {
       // Custom ids (Job.validateOptions, Queue.add).
       {R"({"jobId":"123"})", "jobId"},
+      {R"({"jobId":"9007199254740992"})", "jobId"},
+      {R"({"jobId":"100000000000000000000"})", "jobId"},  // 1e20 prints back whole
       {R"({"jobId":"-7"})", "jobId"},
       {R"({"jobId":123})", "jobId"},
       {R"({"jobId":1.5})", "jobId"},
