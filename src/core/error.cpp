@@ -19,7 +19,7 @@ class category final : public std::error_category {
       case errc::protocol_error:
         return "unexpected reply from Redis";
       case errc::script_error:
-        return "a queue script failed";
+        return "a Lua script failed";
       case errc::invalid_argument:
         return "invalid argument";
       case errc::job_not_found:

@@ -51,7 +51,7 @@ enum class on_close {
 
 // Why retry_while_redis_away returned without a value.
 enum class retry_stop {
-  failed,   // an error other than Redis being away, or the next try would pass the deadline
+  failed,   // an error other than Redis being away, or the deadline passed (the last try is at it)
   closing,  // the owner closed (with keep_trying: only once the deadline is near too)
 };
 
@@ -89,15 +89,19 @@ auto retry_while_redis_away(Owner& owner, std::chrono::steady_clock::time_point 
     } catch (const error& e) {
       out.last_error = e;
     }
-    if (!is_redis_failure(*out.last_error) || clock::now() + pause > deadline) {
+    const auto now = clock::now();
+    if (!is_redis_failure(*out.last_error) || now >= deadline) {
       out.stop = retry_stop::failed;
       co_return out;
     }
     out.stop = retry_stop::closing;
     if (policy == on_close::give_up && owner.stopped()) co_return out;
+    // The last wait ends at the deadline, for one more try there: stopping when the next
+    // pause would pass it gave up to 2 s early (a 3 s outage cost a 5 s lock's job).
+    const auto wait = std::min(pause, std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
     // While closing, the owner's sleep returns at once: keep_trying then tries again
     // without waiting, until the deadline is within one pause.
-    const bool awake = co_await owner.sleep(pause);
+    const bool awake = co_await owner.sleep(wait);
     if (!awake && (policy == on_close::give_up || clock::now() + pause > deadline)) co_return out;
     pause = std::min(pause * 2, std::chrono::milliseconds(2000));
   }

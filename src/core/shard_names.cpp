@@ -77,6 +77,7 @@ std::string shard_name(std::string_view logical, std::size_t index, std::size_t 
 }
 
 std::vector<std::string> shard_names(std::string_view logical, std::size_t shards) {
+  check_logical_name(logical, shards);  // with 0 shards the loop below would check nothing
   std::vector<std::string> names;
   names.reserve(shards);
   for (std::size_t i = 0; i < shards; ++i) names.push_back(shard_name(logical, i, shards));

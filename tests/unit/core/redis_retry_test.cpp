@@ -21,11 +21,13 @@ using clock = std::chrono::steady_clock;
 
 struct fake_owner {
   bool closing = false;
+  bool sleeps = false;  // for real, where a deadline is near
   std::vector<std::chrono::milliseconds> pauses;
   std::function<void()> during_sleep;  // e.g. close while asleep
   bool stopped() const { return closing; }
   net::awaitable<bool> sleep(std::chrono::milliseconds d) {
     pauses.push_back(d);
+    if (sleeps) std::this_thread::sleep_for(d);
     if (during_sleep) during_sleep();
     co_return !closing;
   }
@@ -83,14 +85,29 @@ TEST(redis_retry, stops_at_once_on_another_error) {
   EXPECT_TRUE(owner.pauses.empty());
 }
 
-TEST(redis_retry, stops_when_the_next_try_would_pass_the_deadline) {
+// The last wait is cut to end at the deadline, for one more try there (it stopped when the
+// next pause would pass the deadline: up to 2 s early, and a 3 s outage cost a job).
+TEST(redis_retry, tries_once_more_at_the_deadline_and_then_stops) {
   fake_owner owner;
-  scripted_attempt attempt{{away, away}};
+  owner.sleeps = true;
+  scripted_attempt attempt{{away, away, away, away}};
   auto r =
-      run(retry_while_redis_away(owner, clock::now() + std::chrono::milliseconds(50), on_close::keep_trying, attempt));
+      run(retry_while_redis_away(owner, clock::now() + std::chrono::milliseconds(150), on_close::keep_trying, attempt));
   EXPECT_FALSE(r.value);
   EXPECT_EQ(r.stop, retry_stop::failed);
-  EXPECT_EQ(attempt.calls, 1);
+  EXPECT_EQ(attempt.calls, 3);
+  ASSERT_EQ(owner.pauses.size(), 2u);
+  EXPECT_EQ(owner.pauses[0], std::chrono::milliseconds(100));
+  EXPECT_LE(owner.pauses[1], std::chrono::milliseconds(50));  // to the deadline, not 200
+
+  // An outage that ends just before the deadline loses nothing.
+  fake_owner short_outage;
+  short_outage.sleeps = true;
+  scripted_attempt back{{away, away}};
+  auto r2 = run(
+      retry_while_redis_away(short_outage, clock::now() + std::chrono::milliseconds(150), on_close::keep_trying, back));
+  ASSERT_TRUE(r2.value);
+  EXPECT_EQ(back.calls, 3);
 }
 
 TEST(redis_retry, give_up_stops_when_closed_before_or_during_the_wait) {
@@ -131,13 +148,14 @@ TEST(redis_retry, keep_trying_goes_on_after_close_until_the_deadline) {
   EXPECT_EQ(r2.stop, retry_stop::closing);
   EXPECT_EQ(late.calls, 1);
 
-  // Without the close, the same deadline ends it as a failure on the next try.
+  // Without the close, the same deadline ends it as a failure after the try at it.
   fake_owner open;
+  open.sleeps = true;
   scripted_attempt last{{away, away, away}};
   auto r3 =
       run(retry_while_redis_away(open, clock::now() + std::chrono::milliseconds(150), on_close::keep_trying, last));
   EXPECT_EQ(r3.stop, retry_stop::failed);
-  EXPECT_EQ(last.calls, 2);
+  EXPECT_EQ(last.calls, 3);
 }
 
 TEST(redis_retry, a_void_attempt_yields_a_monostate) {

@@ -36,6 +36,10 @@ TEST(shard_names, refuses_names_that_cannot_be_sharded) {
   EXPECT_THROW(shard_name("{tagged}", 0, 2), error);
   EXPECT_THROW(shard_name("q", 0, 0), error);
   EXPECT_THROW(shard_name("q", 2, 2), error);
+  // No shard, no name to check: shard_names must refuse both itself (a sharded_queue of
+  // 0 shards then divided by zero, and a sharded_worker ran on nothing).
+  EXPECT_THROW(shard_names("q", 0), error);
+  EXPECT_THROW(shard_names("", 0), error);
 }
 
 TEST(shard_names, a_key_always_picks_the_same_shard_and_keys_spread) {
