@@ -57,8 +57,9 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
 // GET /api/webhooks/deliveries/:deliveryId takes. Each attempt is a JSON line of the job's log
 // ({"attempt", "at", "durationMs", "status"?, "error"?}).
 // Deliveries to URLs users gave (delivery_policy.hpp's priority) run at most
-// `user_slots` at once: one more is put off for a moment without using an attempt, so
-// that receivers that hang cannot take every slot from the API's own deliveries.
+// `user_slots` at once, and one user's (the payload's userId) one at a time: one more is
+// put off for a second or three without using an attempt, so that receivers that hang
+// take neither the API's own deliveries' slots nor other users'.
 // `destinations` guards the API's own deliveries, `user_destinations` those to URLs users
 // gave. An alert message names no URL ({"alert": true, "payload"}): it goes to
 // `alert_url` (ALERT_WEBHOOK_URL), a credential that must not sit in the job's data, which

@@ -312,10 +312,10 @@ test('receivers users gave that hang hold at most half the delivery slots: the A
   const small = await startSystem({
     env: { WEBHOOK_CONCURRENCY: '4', WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${hanging.port}` },
   });
-  // Six answers to a receiver that never answers: each attempt would hold a slot 10 s.
+  // Six users' answers to a receiver that never answers: each attempt would hold a slot 10 s.
   for (let i = 0; i < 6; i++) {
     const r = await postJSON(small.base, '/api/chat/send',
-      { conversationId: `hang-${i}`, userId: 'u1', message: 'Hi', webhookUrl: hanging.url('/hang') });
+      { conversationId: `hang-${i}`, userId: `u${i}`, message: 'Hi', webhookUrl: hanging.url('/hang') });
     assert.equal(r.status, 200, JSON.stringify(r.body));
   }
   await waitFor(() => hanging.seen.length >= 2, { what: 'the hanging receiver to be called' });
@@ -325,4 +325,26 @@ test('receivers users gave that hang hold at most half the delivery slots: the A
   const took = Date.now() - started;
   assert.ok(took < 6000, `answered after ${took} ms`);
   assert.ok(hanging.seen.length <= 2, `${hanging.seen.length} hanging deliveries at once (2 slots of 4)`);
+});
+
+test('one user\'s deliveries to a receiver that hangs go one at a time: another user\'s own webhookUrl is not held behind them', { timeout: 90000 }, async () => {
+  const both = await startReceiver('e2e-secret');
+  both.script('/hang', ['hang']);
+  const small = await startSystem({
+    env: { WEBHOOK_CONCURRENCY: '4', WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${both.port}` },
+  });
+  for (let i = 0; i < 6; i++) {
+    const r = await postJSON(small.base, '/api/chat/send',
+      { conversationId: `mallory-${i}`, userId: 'mallory', message: 'Hi', webhookUrl: both.url('/hang') });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  await waitFor(() => both.seen.some((s) => s.path === '/hang'), { what: 'the hanging receiver to be called' });
+  const started = Date.now();
+  const sent = await postJSON(small.base, '/api/chat/send',
+    { conversationId: 'bob-1', userId: 'bob', message: 'Hi', webhookUrl: both.url('/bob') });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  await waitFor(() => both.seen.some((s) => s.path === '/bob'), { timeout: 8000, what: "bob's delivery" });
+  const took = Date.now() - started;
+  assert.ok(took < 6000, `bob's delivery came after ${took} ms`);
+  assert.equal(both.seen.filter((s) => s.path === '/hang').length, 1, 'mallory\'s deliveries one at a time');
 });
