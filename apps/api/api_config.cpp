@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <drover/error.hpp>
+#include <drover_app/user_webhooks.hpp>
 #include <drover_app/env.hpp>
 #include <drover_app/job_completed_receiver.hpp>
 #include <drover_app/replicated_adds.hpp>
@@ -109,6 +110,9 @@ api_config api_config::from_env() {
     if (const char* v = env("TRUSTED_PROXIES")) c.proxies = client_address_policy(v);
     // A malformed whsec_ secret stops the start, not every webhook later.
     if (!c.webhook_secret.empty()) drover::app::webhook_key(c.webhook_secret);
+    if (!c.webhook_secret.empty()) {
+      c.user_webhook_secret = app::user_webhook_secret_from_env(c.webhook_secret, c.auth == auth_mode::none);
+    }
     const char* tiers = env("PRIORITY_TIERS");
     const char* users = env("USER_TIERS");
     const char* fallback = env("DEFAULT_TIER");

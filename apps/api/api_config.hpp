@@ -93,6 +93,9 @@ struct api_config {
   // WEBHOOK_SECRET: signs job-completed webhooks (Standard Webhooks). No default outside
   // AUTH_MODE=none: the development one would let anyone forge answers.
   std::string webhook_secret;
+  // USER_WEBHOOK_SECRET (unset: made from WEBHOOK_SECRET), as the Workers app reads it:
+  // GET /api/webhooks/signing-key hands each user the key made from it for that user.
+  std::string user_webhook_secret;
   std::size_t history_limit = 20;  // previous messages put into the AI context
   unsigned db_threads = 4;
   priority_policy priorities;       // PRIORITY_TIERS, USER_TIERS, DEFAULT_TIER

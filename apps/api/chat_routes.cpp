@@ -208,6 +208,11 @@ json::object job_data(const std::string& conversation_id, const std::string& use
   context_json["assessment"] = std::move(assessment);
   data["context"] = std::move(context_json);
   data["webhookUrl"] = webhook.own;
+  // Says that webhookUrl is this API's own receiver (an API before this field put a
+  // user's URL there): the Workers app delivers to it as to the API's, whatever address
+  // it derives for the API itself, and a mismatch is a configuration to mend that its
+  // retries wait for, not a user's URL given up after 5 tries.
+  data["apiReceiver"] = true;
   if (!webhook.user_given.empty()) data["userWebhookUrl"] = webhook.user_given;
   return data;
 }

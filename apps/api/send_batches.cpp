@@ -36,10 +36,25 @@ net::awaitable<std::vector<saved_outcome>> save_batch(net::any_io_executor ex, a
 
 net::awaitable<std::vector<app::batch_outcome<job>>> add_batch(app::app_queue* queue, std::size_t shard,
                                                                std::vector<new_job> jobs) {
+  const auto count = jobs.size();
   auto add = queue->add_bulk_to(shard, std::move(jobs));
-  auto added = co_await std::move(add);
-  std::vector<app::batch_outcome<job>> out(added.size());
-  for (std::size_t i = 0; i < added.size(); ++i) out[i].value = std::move(added[i]);
+  std::vector<app::batch_outcome<job>> out(count);
+  try {
+    auto added = co_await std::move(add);
+    for (std::size_t i = 0; i < added.size(); ++i) out[i].value = std::move(added[i]);
+  } catch (const bulk_add_error& e) {
+    // Redis took some of the batch and refused the rest (maxmemory, script by script):
+    // each send its own add's outcome, or a refused send would be told "not queued" of a
+    // job that runs, and one that did not of nothing (an operator's drill: a retry as
+    // told answered twice).
+    for (std::size_t i = 0; i < count; ++i) {
+      if (e.added[i]) {
+        out[i].value = *e.added[i];
+      } else {
+        out[i].error = std::make_exception_ptr(*e.refused[i]);
+      }
+    }
+  }
   co_return out;
 }
 

@@ -6,6 +6,7 @@
 #include <drover/json.hpp>
 #include <drover/queue.hpp>
 #include <drover_app/job_snapshot.hpp>
+#include <drover_app/user_webhooks.hpp>
 
 #include <algorithm>
 
@@ -18,22 +19,12 @@ namespace drover::api {
 
 namespace {
 
-// The user a delivery reports to: the userId of the payload it carries.
-std::string owner_of_delivery(const json::value& data) {
-  const auto* o = data.if_object();
-  if (!o) return {};
-  const auto* payload = o->if_contains("payload");
-  if (!payload || !payload->is_object()) return {};
-  const auto* user = payload->get_object().if_contains("userId");
-  return user && user->is_string() ? std::string(user->get_string()) : std::string();
-}
-
 net::awaitable<response> delivery(api_context& app, route_request& r) {
   const auto& req = r.req;
   std::string delivery_id = r.param("deliveryId");
   auto read = app::read_job_snapshot(app.webhook_queue, delivery_id);
   auto [state, j] = co_await std::move(read);
-  if (!j || !r.who.owns(owner_of_delivery(j->data))) throw http_error(http::status::not_found, "Delivery not found");
+  if (!j || !r.who.owns(app::delivery_user(j->data))) throw http_error(http::status::not_found, "Delivery not found");
   // Attempts come from the job's log; lines that are not attempt records (written by
   // someone else) are left out rather than failing the request.
   auto logs = co_await app.webhook_queue.get_job_logs(delivery_id, 0, -1);
@@ -61,11 +52,27 @@ net::awaitable<response> delivery(api_context& app, route_request& r) {
   co_return json_response(req, http::status::ok, out);
 }
 
+// The key the caller's receiver verifies the deliveries to its send's webhookUrl with. In
+// the development mode the caller acts for the ?userId= it names.
+net::awaitable<response> signing_key(api_context& app, route_request& r) {
+  std::string user = r.who.development ? std::string(r.query("userId").value_or("")) : r.who.user;
+  if (user.empty()) throw http_error(http::status::bad_request, "'userId' is required");
+  if (app.cfg.user_webhook_secret.empty()) {
+    throw http_error(http::status::service_unavailable, "No webhook secret is configured (WEBHOOK_SECRET)");
+  }
+  json::object out;
+  out["userId"] = user;
+  out["key"] = app::user_webhook_key(app.cfg.user_webhook_secret, user);
+  co_return json_response(r.req, http::status::ok, out);
+}
+
 }  // namespace
 
 void add_webhook_routes(route_table& table, api_context& app) {
   table.add(http::verb::get, "/api/webhooks/deliveries/:deliveryId", route_access::user,
             [&app](route_request& r) { return delivery(app, r); });
+  table.add(http::verb::get, "/api/webhooks/signing-key", route_access::user,
+            [&app](route_request& r) { return signing_key(app, r); });
 }
 
 }  // namespace drover::api

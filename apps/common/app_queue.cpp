@@ -101,7 +101,15 @@ net::awaitable<std::vector<job>> app_queue::add_bulk_to(std::size_t index, std::
     co_return co_await std::move(add);
   }
   auto add = sharded_->add_bulk_to(index, std::move(jobs));
-  auto added = co_await std::move(add);
+  std::vector<sharded_job> added;
+  try {
+    added = co_await std::move(add);
+  } catch (bulk_add_error& e) {
+    for (auto& j : e.added) {
+      if (j) j->id = sharded_job_id(index, j->id);  // the app ids, as with_app_ids gives
+    }
+    throw;
+  }
   co_return with_app_ids(std::move(added));
 }
 

@@ -233,6 +233,8 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
     // a delivery of its own.
     std::vector<std::pair<std::string, std::string>> targets;  // url, deduplication prefix
     if (auto own = text_field(data, "webhookUrl"); !own.empty()) targets.emplace_back(own, "job-completed");
+    const auto* api_marked = data.if_contains("apiReceiver");
+    const bool own_is_api = api_marked && api_marked->is_bool() && api_marked->get_bool();
     if (auto given = text_field(data, "userWebhookUrl");
         !given.empty() && (targets.empty() || given != targets[0].first)) {
       targets.emplace_back(given, "user-webhook");
@@ -263,7 +265,10 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       std::string dedup_id = fmt::format("{}-{}-{}", dedup_prefix, job_id, j.timestamp);
       opts.deduplication["id"] = dedup_id;
       opts.deduplication["ttl"] = delivery_dedup_ttl_ms;
-      use_delivery_policy(opts, api_receiver.receiver_of(url));
+      // The API's receiver as the API named it; a job from an API before apiReceiver held a
+      // user's URL in webhookUrl, known by its address alone.
+      const bool to_api = own_is_api && dedup_prefix == "job-completed";
+      use_delivery_policy(opts, to_api ? webhook_receiver::configured : api_receiver.receiver_of(url));
       opts.remove_on_complete = 1000;
       opts.replication = replication;
       // The delivery joins the chat job's trace (docs/tracing.md).

@@ -14,6 +14,7 @@
 #include <drover_app/app_job_id.hpp>
 #include <drover_app/clock.hpp>
 #include <drover_app/held_amounts.hpp>
+#include <drover_app/user_webhooks.hpp>
 #include <drover_app/webhook_signature.hpp>
 
 #include "workers/address_policy.hpp"
@@ -46,15 +47,11 @@ std::int64_t put_off_until(std::int64_t pause_ms) {
   return app::now_ms() + pause_ms + spread(random);
 }
 
-// Whose delivery this is: the chat payload's user, else the receiver's host (a delivery
-// queued by hand names no user).
-std::string delivery_owner(const json::value& data) {
+// Whose delivery this is, for its share of the slots: the payload's user, else the
+// receiver's host (a delivery queued by hand names no user).
+std::string delivery_owner(const json::value& data, const std::string& user) {
+  if (!user.empty()) return "user " + user;
   if (const auto* o = data.if_object()) {
-    if (const auto* payload = o->if_contains("payload"); payload && payload->is_object()) {
-      if (const auto* user = payload->get_object().if_contains("userId"); user && user->is_string()) {
-        if (!user->get_string().empty()) return "user " + std::string(user->get_string());
-      }
-    }
     if (const auto* url = o->if_contains("url"); url && url->is_string()) {
       if (auto u = boost::urls::parse_absolute_uri(url->get_string())) return "host " + std::string(u->encoded_host());
     }
@@ -97,8 +94,9 @@ processor webhook_delivery_processor(std::string secret, std::string user_secret
     // of the slots and its user's one, or put off for a while without using an attempt;
     // the slots left are the API's own deliveries'.
     std::optional<app::held_amounts::holding> user_slot;
+    const auto user = app::delivery_user(j.data);
     if (user_given_delivery(j)) {
-      auto owner = delivery_owner(j.data);
+      auto owner = delivery_owner(j.data, user);
       if (users_in_flight->total() >= user_slots) throw move_to_delayed(put_off_until(slots_taken_pause_ms));
       if (users_in_flight->of(owner) >= deliveries_per_user) throw move_to_delayed(put_off_until(user_busy_pause_ms));
       user_slot = users_in_flight->hold(1, {std::move(owner)});
@@ -123,8 +121,10 @@ processor webhook_delivery_processor(std::string secret, std::string user_secret
     const auto webhook_id = app::app_job_id_in(ctx.queue_key(), "webhook-delivery", j.id);
     req.headers.emplace_back("webhook-id", webhook_id);
     req.headers.emplace_back("webhook-timestamp", std::to_string(timestamp));
-    // A user's receiver gets a signature of its own key, which the API's receiver refuses.
-    const auto& signing = user_slot ? user_secret : secret;
+    // A user's receiver gets a signature of its user's own key (GET
+    // /api/webhooks/signing-key), which neither the API's receiver nor another user's
+    // accepts; a delivery that names no user, of the users' shared secret.
+    const auto signing = !user_slot ? secret : (user.empty() ? user_secret : app::user_webhook_key(user_secret, user));
     req.headers.emplace_back("webhook-signature", app::sign_webhook(signing, webhook_id, timestamp, req.body));
     req.connect_timeout = std::chrono::seconds(5);
     req.read_timeout = std::chrono::seconds(10);
@@ -150,7 +150,14 @@ processor webhook_delivery_processor(std::string secret, std::string user_secret
     if (!refused.empty()) {
       auto line = attempt_record(attempt, at, ms, 0, refused);
       co_await ctx.log(line);
-      throw unrecoverable_error("webhook not sent: " + refused);
+      if (user_slot || j.name != "job-completed") throw unrecoverable_error("webhook not sent: " + refused);
+      // An answer for the API's own receiver goes where the API said: a refused address
+      // is a setting to mend, and the attempts left wait for it (an operator's drill lost
+      // every answer to a PUBLIC_URL that differed between the apps).
+      throw std::runtime_error(fmt::format(
+          "webhook not sent: {}; the API's answers go to its receiver, whose address this Workers app takes from "
+          "PUBLIC_URL (else 127.0.0.1 and PORT): set them as the API's, or allow the address in WEBHOOK_ALLOWED_HOSTS",
+          refused));
     }
     if (!res) {
       auto line = attempt_record(attempt, at, ms, 0, network_error);

@@ -23,6 +23,7 @@
 #include <drover_app/db/database.hpp>
 
 #include <drover_app/connectivity_monitor.hpp>
+#include <drover_app/user_webhooks.hpp>
 #include <drover_app/env.hpp>
 #include <drover_app/fast_fail.hpp>
 #include <drover_app/logging/redact.hpp>
@@ -87,26 +88,7 @@ workers_config workers_config::from_env() {
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, development ? fmt::format("WEBHOOK_SECRET: {}", e.what()) : e.what());
   }
-  if (const char* v = env("USER_WEBHOOK_SECRET")) {
-    c.user_webhook_secret = v;
-    try {
-      if (development) {
-        app::webhook_key(c.user_webhook_secret);
-      } else {
-        app::require_production_webhook_secret(c.user_webhook_secret, "USER_WEBHOOK_SECRET");
-      }
-    } catch (const std::invalid_argument& e) {
-      throw error(errc::invalid_argument,
-                  development ? fmt::format("USER_WEBHOOK_SECRET: {}", e.what()) : std::string(e.what()));
-    }
-    if (app::webhook_key(c.user_webhook_secret) == app::webhook_key(c.webhook_secret)) {
-      throw error(errc::invalid_argument,
-                  "USER_WEBHOOK_SECRET is the key of WEBHOOK_SECRET: users' receivers would hold the key the API's "
-                  "receiver trusts; give it a secret of its own");
-    }
-  } else {
-    c.user_webhook_secret = app::derived_webhook_secret(c.webhook_secret, app::user_webhooks_purpose);
-  }
+  c.user_webhook_secret = app::user_webhook_secret_from_env(c.webhook_secret, development);
   // The API's own receiver, as the API derives its URL, is a destination by
   // configuration, so it is always allowed.
   const char* port = env("PORT");

@@ -48,6 +48,23 @@ struct new_job {
   job_options opts{};
 };
 
+// What add_bulk() throws when Redis took some of the call's adds and refused the others:
+// at maxmemory Redis refuses each script of a pipeline on its own, so a call can be cut
+// in two, and a caller that answers for each job (the API's sends, batched) must not
+// say "not added" of one that was. Each job's outcome, in the call's order; code() and
+// what() are the first refusal's. Not thrown when every add was refused (the first
+// refusal is), nor for a connection lost with the replies (nothing is known of any).
+// Replication (WAIT) is not asked for a call that was cut: the added jobs' replicas
+// are unconfirmed.
+class bulk_add_error : public error {
+ public:
+  bulk_add_error(const error& first, std::vector<std::optional<job>> added_jobs,
+                 std::vector<std::optional<error>> refusals)
+      : error(first), added(std::move(added_jobs)), refused(std::move(refusals)) {}
+  std::vector<std::optional<job>> added;      // the job, where its add went in
+  std::vector<std::optional<error>> refused;  // its refusal, where it did not
+};
+
 // A queue's global rate limit: at most `max` jobs started per `duration`.
 struct global_rate_limit {
   std::int64_t max = 0;
@@ -128,7 +145,8 @@ class queue {
   boost::asio::awaitable<job> add(std::string name, boost::json::value data, job_options opts = {});
   // Adds many jobs in one pipeline; returns them in the same order. One WAIT follows
   // the pipeline when a job asks for replicas (job_options.hpp); not_replicated then
-  // concerns every job of the call.
+  // concerns every job of the call. Throws bulk_add_error when Redis refused some adds
+  // and took others.
   boost::asio::awaitable<std::vector<job>> add_bulk(std::vector<new_job> jobs);
 
   // std::nullopt when no job has this id, and for an id that is the name of one of the

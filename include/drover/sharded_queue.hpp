@@ -75,7 +75,7 @@ class sharded_queue {
   // Adds many jobs to shard `index` (pick_shard's), in one pipeline: a producer that
   // batches per shard is held up by that shard's master alone, and a batch that fails
   // wrote nothing on any other shard. Throws error(invalid_argument) for an index out of
-  // range.
+  // range, and bulk_add_error as queue::add_bulk does (its jobs' ids the shard's own).
   boost::asio::awaitable<std::vector<sharded_job>> add_bulk_to(std::size_t index, std::vector<new_job> jobs);
 
   // The job `id` of shard `shard`; std::nullopt when there is none.

@@ -95,16 +95,32 @@ net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
   }
   auto send = detail::send_adds(lane ? lane->connection() : *impl_->conn, std::move(calls), wanted);
   auto sent = co_await std::move(send);
-  std::vector<job> out;
-  out.reserve(prepared.size());
+  // Each add's reply on its own: Redis may refuse some of a pipeline's scripts and run the
+  // others (maxmemory is checked script by script).
+  std::vector<std::optional<job>> added(prepared.size());
+  std::vector<std::optional<error>> refused(prepared.size());
+  std::optional<error> first_refusal;
   std::vector<std::string> ids;
   for (std::size_t i = 0; i < prepared.size(); ++i) {
-    take_id(prepared[i], sent.adds[i]);
+    try {
+      take_id(prepared[i], sent.adds[i]);
+    } catch (const error& e) {
+      refused[i] = e;
+      if (!first_refusal) first_refusal = e;
+      continue;
+    }
     traced[i].set_attribute("bullmq.job.id", prepared[i].j.id);
     ids.push_back(prepared[i].j.id);
-    out.push_back(std::move(prepared[i].j));
+    added[i] = std::move(prepared[i].j);
+  }
+  if (first_refusal) {
+    if (ids.empty()) throw *first_refusal;
+    throw bulk_add_error(*first_refusal, std::move(added), std::move(refused));
   }
   detail::check_replicated(sent.waits, wanted, detail::describe_jobs(impl_->keys.queue(), ids));
+  std::vector<job> out;
+  out.reserve(added.size());
+  for (auto& j : added) out.push_back(std::move(*j));
   co_return out;
 }
 

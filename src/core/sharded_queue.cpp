@@ -123,7 +123,14 @@ net::awaitable<std::vector<sharded_job>> sharded_queue::add_bulk(std::vector<new
   for (std::size_t s = 0; s < shards_.size(); ++s) {
     if (per_shard[s].empty()) continue;
     auto add = shards_[s]->add_bulk(std::move(per_shard[s]));
-    auto added = co_await std::move(add);
+    std::vector<job> added;
+    try {
+      added = co_await std::move(add);
+    } catch (const bulk_add_error& e) {
+      // Its outcomes are of this shard's part of the call, and the shards after it were
+      // not tried: a plain error, as for any other failure partway.
+      throw error(e);
+    }
     for (std::size_t k = 0; k < added.size(); ++k) {
       out[positions[s][k]] = sharded_job{s, shards_[s]->name(), std::move(added[k])};
     }

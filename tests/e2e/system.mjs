@@ -130,9 +130,9 @@ export async function startSystem({ database = 'sqlite', env = {}, secrets = nul
 }
 
 // Starts another `drover workers` for a running system (after the first one stopped), with
-// the same environment; resolves when it is ready.
-export async function startWorkers(sys, args = []) {
-  const workers = new AppProcess('workers', ['workers', ...args], sys.env);
+// the same environment but for `env`; resolves when it is ready.
+export async function startWorkers(sys, args = [], env = {}) {
+  const workers = new AppProcess('workers', ['workers', ...args], { ...sys.env, ...env });
   await waitFor(async () => {
     try { return (await fetch(`http://127.0.0.1:${sys.workersPort}/readyz`)).status === 200; } catch { return false; }
   }, { timeout: 20000, what: 'the new workers to be ready' }).catch((e) => { throw new Error(`${e.message}\n${workers.tail()}`); });

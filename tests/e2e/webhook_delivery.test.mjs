@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startSystem, freePort, getJSON, postJSON, waitFor, waitForJob, chatRoundTrip } from './system.mjs';
+import { startSystem, startWorkers, freePort, getJSON, postJSON, waitFor, waitForJob, chatRoundTrip } from './system.mjs';
 import { bullmq, onCleanup } from '../interop/support.mjs';
 
 // A receiver that answers each path with the next status of its script (the last one
@@ -267,9 +267,17 @@ test('a send\'s own webhookUrl keeps five attempts, behind the API\'s own delive
   const got = receiver.seen.find((s) => s.path === '/user-hook' && s.id === deliveryId);
   assert.ok(got, 'the delivery reached the user\'s receiver');
   assert.equal(got.signatureValid, false, 'not signed with WEBHOOK_SECRET');
-  const userKey = createHmac('sha256', 'e2e-secret').update('drover user webhook deliveries').digest();
+  // Signed with this user's own key (one per user: with one for all, a user could sign
+  // what another user's receiver accepts), which GET /api/webhooks/signing-key hands out.
+  const usersSecret = createHmac('sha256', 'e2e-secret').update('drover user webhook deliveries').digest();
+  const userKey = createHmac('sha256', usersSecret).update('drover webhook key of user\nu1').digest();
   const userSignature = `v1,${createHmac('sha256', userKey).update(`${got.id}.${got.ts}.${got.body}`).digest('base64')}`;
   assert.equal(got.signature, userSignature);
+  const handed = await getJSON(sys.base, '/api/webhooks/signing-key?userId=u1');
+  assert.equal(handed.status, 200, JSON.stringify(handed.body));
+  assert.deepEqual(handed.body, { userId: 'u1', key: `whsec_${userKey.toString('base64')}` });
+  const otherUsers = await getJSON(sys.base, '/api/webhooks/signing-key?userId=u2');
+  assert.notEqual(otherUsers.body.key, handed.body.key);
   const replay = await fetch(`${sys.base}/api/webhooks/job-completed`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'webhook-id': got.id, 'webhook-timestamp': got.ts, 'webhook-signature': got.signature },
@@ -347,4 +355,30 @@ test('one user\'s deliveries to a receiver that hangs go one at a time: another 
   const took = Date.now() - started;
   assert.ok(took < 6000, `bob's delivery came after ${took} ms`);
   assert.equal(both.seen.filter((s) => s.path === '/hang').length, 1, 'mallory\'s deliveries one at a time');
+});
+
+test('answers to an API at an address the Workers app does not know wait for the setting to be mended, then arrive', { timeout: 90000 }, async () => {
+  const other = await startSystem({});
+  await other.workers.stop();
+  // The Workers app believes the API is elsewhere: its guard refuses the API's own address.
+  const wrong = await startWorkers(other, [], { PUBLIC_URL: 'http://127.0.0.1:9' });
+  const otherDeliveries = new bullmq.Queue('webhook-delivery', { connection: other.redis.connection });
+  onCleanup(() => otherDeliveries.close());
+  const sent = await postJSON(other.base, '/api/chat/send', { conversationId: 'moved-api', userId: 'u1', message: 'Hi' });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  let delivery;
+  await waitFor(async () => {
+    [delivery] = await otherDeliveries.getJobs(['delayed', 'failed']);
+    return Boolean(delivery);
+  }, { timeout: 20000, what: 'the delivery to be refused once' });
+  // The API's own delivery (the job says so), not a user's URL given up after 5 tries.
+  assert.equal(await delivery.getState(), 'delayed', delivery.failedReason);
+  assert.ok(delivery.opts.attempts > 5, JSON.stringify(delivery.opts));
+  assert.match(delivery.failedReason, /PUBLIC_URL/);
+  // Mended: the delivery waiting for its next attempt reaches the API.
+  await wrong.stop();
+  await startWorkers(other);
+  await delivery.promote();
+  await waitFor(async () => (await getJSON(other.base, '/api/conversations/moved-api/messages')).body.messages
+    .some((m) => m.role === 'assistant'), { timeout: 20000, what: 'the answer in the conversation' });
 });

@@ -52,6 +52,46 @@ TEST_F(queue_test, add_writes_bullmq_layout) {
   EXPECT_NE(events.find("waiting"), std::string::npos);
 }
 
+// Redis runs a pipeline's scripts one by one and may refuse some (maxmemory, a missing
+// parent): the call says which jobs went in, so that a caller answering for each job
+// does not say "not added" of one that was (an operator's drill: a send told "not
+// queued" was answered, and its retry answered twice).
+TEST_F(queue_test, add_bulk_says_which_jobs_went_in_when_redis_refused_others) {
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    std::vector<new_job> jobs(3);
+    jobs[0].name = "first";
+    jobs[1].name = "orphan";
+    set_parent(jobs[1].opts, parent_ref{"nobody", "bull:" + name});
+    jobs[2].name = "third";
+    bool cut = false;
+    try {
+      co_await q.add_bulk(std::move(jobs));
+    } catch (const bulk_add_error& e) {
+      cut = true;
+      EXPECT_TRUE(e.is(errc::parent_missing)) << e.what();
+      EXPECT_TRUE(e.added[0].has_value() && e.added[2].has_value());
+      EXPECT_FALSE(e.added[1].has_value());
+      EXPECT_TRUE(e.refused[1].has_value() && e.refused[1]->is(errc::parent_missing));
+      EXPECT_EQ(e.added[0]->name, "first");
+      EXPECT_EQ(e.added[2]->id, "2");  // the refused add took no id
+    }
+    EXPECT_TRUE(cut);
+    // All refused: the refusal itself, as for one add.
+    std::vector<new_job> orphans(2);
+    for (auto& o : orphans) set_parent(o.opts, parent_ref{"nobody", "bull:" + name});
+    bool plain = false;
+    try {
+      co_await q.add_bulk(std::move(orphans));
+    } catch (const bulk_add_error&) {
+      ADD_FAILURE() << "a call that added nothing is not cut";
+    } catch (const error& e) {
+      plain = e.is(errc::parent_missing);
+    }
+    EXPECT_TRUE(plain);
+  });
+  EXPECT_EQ(cli("LRANGE " + key("wait") + " 0 -1"), "2\n1");
+}
+
 TEST_F(queue_test, the_first_add_writes_the_layouts_version_as_nodes_queue_does) {
   EXPECT_EQ(cli("HGET " + key("meta") + " version"), "");
   // Each call made outside its co_await: GCC 12 miscompiles temporaries inside one.

@@ -1,0 +1,29 @@
+// user_webhooks.hpp - what both apps know of the deliveries to URLs users gave with their
+// sends: the secret they are signed from, each user's key made from it, and whose a
+// delivery is.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace drover::app {
+
+// USER_WEBHOOK_SECRET: the variable, checked as WEBHOOK_SECRET is (the production rules
+// unless `development`) and refused when it is WEBHOOK_SECRET's key; unset, a secret made
+// from `webhook_secret` that no receiver knows. The Workers app signs each user's
+// deliveries with that user's key made from it, and the API hands the key out to its user
+// (GET /api/webhooks/signing-key): both apps must see the same variable.
+// Throws drover::error(invalid_argument) naming the variable.
+std::string user_webhook_secret_from_env(const std::string& webhook_secret, bool development);
+
+// The key user `user_id`'s receiver verifies that user's deliveries with ("whsec_" +
+// base64): one key per user, so that what one user can sign no other user's receiver
+// accepts (with one key for all, a security review forged another user's answer).
+std::string user_webhook_key(std::string_view user_secret, std::string_view user_id);
+
+// The user a delivery reports to: its payload's userId, or "" (a delivery queued by hand).
+std::string delivery_user(const boost::json::value& data);
+
+}  // namespace drover::app

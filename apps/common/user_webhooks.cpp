@@ -1,0 +1,50 @@
+// user_webhooks.cpp - USER_WEBHOOK_SECRET, each user's key, and a delivery's user.
+#include "drover_app/user_webhooks.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include <drover/error.hpp>
+
+#include "drover_app/env.hpp"
+#include "drover_app/webhook_signature.hpp"
+
+namespace drover::app {
+
+std::string user_webhook_secret_from_env(const std::string& webhook_secret, bool development) {
+  const char* v = env("USER_WEBHOOK_SECRET");
+  if (!v) return derived_webhook_secret(webhook_secret, user_webhooks_purpose);
+  std::string secret = v;
+  try {
+    if (development) {
+      webhook_key(secret);
+    } else {
+      require_production_webhook_secret(secret, "USER_WEBHOOK_SECRET");
+    }
+  } catch (const std::invalid_argument& e) {
+    throw error(errc::invalid_argument,
+                development ? fmt::format("USER_WEBHOOK_SECRET: {}", e.what()) : std::string(e.what()));
+  }
+  if (webhook_key(secret) == webhook_key(webhook_secret)) {
+    throw error(errc::invalid_argument,
+                "USER_WEBHOOK_SECRET is the key of WEBHOOK_SECRET: users' receivers would hold the key the API's "
+                "receiver trusts; give it a secret of its own");
+  }
+  return secret;
+}
+
+std::string user_webhook_key(std::string_view user_secret, std::string_view user_id) {
+  return derived_webhook_secret(user_secret, fmt::format("drover webhook key of user\n{}", user_id));
+}
+
+std::string delivery_user(const boost::json::value& data) {
+  const auto* o = data.if_object();
+  if (!o) return {};
+  const auto* payload = o->if_contains("payload");
+  if (!payload || !payload->is_object()) return {};
+  const auto* user = payload->get_object().if_contains("userId");
+  return user && user->is_string() ? std::string(user->get_string()) : std::string();
+}
+
+}  // namespace drover::app
