@@ -37,9 +37,12 @@ namespace {
 // How long a second completion of a chat job is kept from queueing its webhook again.
 constexpr std::int64_t delivery_dedup_ttl_ms = 24 * 3600 * 1000;
 
-// How often an answer's delivery is queued again when Redis did not answer the add
-// (pauses of 0.2, 0.4, 0.8, 1.6, 2... s: about 7 s in all) before the attempt fails.
-constexpr int delivery_add_tries = 6;
+// How long an answer's delivery is queued again when Redis did not answer the add (pauses
+// of 0.2, 0.4, 0.8, 1.6, then 2 s) before the attempt fails. The job's lock is renewed
+// meanwhile on another connection, which may well work: a Redis refusing new connections
+// (maxclients, or every sentinel away) to the one that adds deliveries failed each
+// attempt in 7 s, and three attempts failed accepted sends for good (a cluster review).
+constexpr std::chrono::seconds delivery_add_patience{60};
 
 std::string text_field(const json::object& o, const char* name) {
   auto* v = o.if_contains(name);
@@ -286,6 +289,7 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       // could end "failed" although the answer was delivered.
       net::steady_timer pause_timer(ex);
       std::chrono::milliseconds pause{200};
+      const auto give_up_at = std::chrono::steady_clock::now() + delivery_add_patience;
       for (int tries = 1;; ++tries) {
         std::optional<drover::error> unconfirmed;
         try {
@@ -298,7 +302,7 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
           }
         } catch (const drover::error& e) {
           const bool worth_again = e.is(errc::redis_unavailable) || e.is(errc::redis_timeout);
-          const bool last = tries == delivery_add_tries || ctx.cancel_reason() != cancellation::none;
+          const bool last = std::chrono::steady_clock::now() >= give_up_at || ctx.cancel_reason() != cancellation::none;
           // The master holds the delivery (not_replicated comes after the add ran there):
           // failing the attempt would not make it safer, only ask the model again and end
           // the job "failed" with its answer in the conversation (an operator's drill); and
@@ -317,8 +321,10 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
           unconfirmed = e;
         }
         if (!unconfirmed) break;
-        spdlog::warn("generate-response {}: queueing the answer's delivery (try {} of {}): {}", j.id, tries,
-                     delivery_add_tries, unconfirmed->what());
+        if (tries == 1 || tries % 10 == 0) {
+          spdlog::warn("generate-response {}: queueing the answer's delivery (try {}, for up to {} s): {}", j.id, tries,
+                       delivery_add_patience.count(), unconfirmed->what());
+        }
         pause_timer.expires_after(pause);
         co_await pause_timer.async_wait(net::use_awaitable);
         pause = std::min(pause * 2, std::chrono::milliseconds(2000));

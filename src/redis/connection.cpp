@@ -357,7 +357,13 @@ void connection::start_connect() {
 }
 
 net::awaitable<void> connection::do_connect(std::uint64_t gen) {
-  if (opts_.tls.enabled && !tls_context_) tls_context_ = make_tls_context(opts_.tls);
+  if (opts_.tls.enabled) {
+    auto stamp = tls_files_stamp(opts_.tls);
+    if (!tls_context_ || stamp != tls_stamp_) {
+      tls_context_ = make_tls_context(opts_.tls);
+      tls_stamp_ = std::move(stamp);
+    }
+  }
   if (!opts_.cluster.seeds.empty()) {
     auto target = std::exchange(moved_to_, std::nullopt);
     if (!target) {

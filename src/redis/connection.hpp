@@ -134,10 +134,12 @@ class connection : public std::enable_shared_from_this<connection> {
   executor_type ex_;
   redis_options opts_;
   std::string client_name_;
-  std::shared_ptr<boost::asio::ssl::context> tls_context_;  // made on the first TLS connect
-  std::shared_ptr<transport> transport_;                    // this generation's stream
-  std::shared_ptr<sentinel_watch> watch_;                   // with Sentinel only
-  bool master_named_ = false;                               // with Sentinel: the sentinels have named a master once
+  // Made on the first TLS connect, and again on a reconnect after its files changed.
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;
+  std::string tls_stamp_;                  // tls_files_stamp when tls_context_ was made
+  std::shared_ptr<transport> transport_;   // this generation's stream
+  std::shared_ptr<sentinel_watch> watch_;  // with Sentinel only
+  bool master_named_ = false;              // with Sentinel: the sentinels have named a master once
   // With Sentinel: whom to ask first, and who named the master this connect is trying
   // (until the handshake confirms its role). A master that cannot be reached or is not
   // a master moves the question on to the next sentinel: one cut off from the others

@@ -10,12 +10,28 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 
 namespace drover::redis {
+
+namespace {
+
+// Whether a PEM key file holds an encrypted key (PKCS#8 or OpenSSL's traditional form).
+bool key_is_encrypted(const std::string& file) {
+  std::ifstream in(file);
+  std::string line;
+  for (int i = 0; i < 5 && std::getline(in, line); ++i) {
+    if (line.find("ENCRYPTED") != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 std::shared_ptr<ssl::context> make_tls_context(const redis_tls_options& tls) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
@@ -44,10 +60,32 @@ std::shared_ptr<ssl::context> make_tls_context(const redis_tls_options& tls) {
   if (!tls.cert_file.empty()) {
     ctx->use_certificate_chain_file(tls.cert_file, ec);
     must("client certificate file", tls.cert_file);
+    // No passphrase: OpenSSL would otherwise ask for one on the terminal (and without one
+    // fail with "processing error (UI routines)").
+    ctx->set_password_callback([](std::size_t, ssl::context::password_purpose) { return std::string(); });
     ctx->use_private_key_file(tls.key_file, ssl::context::pem, ec);
+    if (ec && key_is_encrypted(tls.key_file)) {
+      throw std::runtime_error(
+          fmt::format("TLS: the client key file '{}' is encrypted with a passphrase; drover needs it unencrypted (e.g. "
+                      "`openssl pkey -in {} -out plain.key`, kept readable by this user only)",
+                      tls.key_file, tls.key_file));
+    }
     must("client key file", tls.key_file);
   }
   return ctx;
+}
+
+std::string tls_files_stamp(const redis_tls_options& tls) {
+  std::string stamp;
+  for (const auto* file : {&tls.ca_file, &tls.cert_file, &tls.key_file}) {
+    if (file->empty()) continue;
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(*file, ec);
+    const auto changed = std::filesystem::last_write_time(*file, ec);
+    if (ec) return "unreadable";  // never equal to a stamp that was read
+    stamp += fmt::format("{}:{}:{};", *file, size, changed.time_since_epoch().count());
+  }
+  return stamp;
 }
 
 transport::transport(net::any_io_executor ex, std::shared_ptr<ssl::context> tls)

@@ -22,6 +22,12 @@ namespace drover::redis {
 // and OpenSSL's reason when one cannot be read.
 std::shared_ptr<boost::asio::ssl::context> make_tls_context(const redis_tls_options& tls);
 
+// What a connection compares before it reconnects, to make its context again when a file
+// of `tls` changed: each file's size and time of last change (a CA bundle or a client
+// certificate rotated in place was never read again, and the apps could not reconnect
+// until restarted: a cluster review). A file that cannot be read counts as changed.
+std::string tls_files_stamp(const redis_tls_options& tls);
+
 // One connected stream, plain or TLS; a reconnect makes a new one, so that reads and
 // writes still pending on the old one (they hold a shared_ptr to it) finish on a live
 // object. The choice is a variant visited once per read or write: no virtual call, and

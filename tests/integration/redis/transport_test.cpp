@@ -101,6 +101,58 @@ TEST(transport, mutual_tls_needs_the_client_certificate) {
   EXPECT_EQ(ping_error(opts), "");
 }
 
+// A CA bundle rotated in place is read again by the next connect of a connection that was
+// made before (it kept its first context: the apps could not reconnect until restarted).
+TEST(transport, a_reconnect_reads_tls_files_that_changed) {
+  tls_redis_server server;
+  const auto dir = test::make_temp_dir("tls-rotation");
+  const auto bundle = dir + "/bundle.pem";
+  test::run_shell("cp " + server.certs().other_ca_cert + " " + bundle);
+  auto opts = server.options();
+  opts.tls.ca_file = bundle;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto conn = connection::create(io.get_executor(), opts);
+    std::string first;
+    try {
+      command ping{"PING"};
+      co_await conn->exec(std::move(ping));
+    } catch (const error& e) {
+      first = e.what();
+    }
+    EXPECT_NE(first.find("certificate verify failed"), std::string::npos) << first;
+    // The new CA joins the bundle, as a rotation does.
+    test::run_shell("cat " + server.certs().ca_cert + " >> " + bundle);
+    bool answered = false;
+    for (int i = 0; i < 50 && !answered; ++i) {
+      try {
+        command ping{"PING"};
+        auto r = co_await conn->exec(std::move(ping));
+        answered = r.as_string() == "PONG";
+      } catch (const error&) {
+        answered = false;  // no co_await in a handler: the wait follows
+      }
+      if (!answered) co_await test::sleep_ms(100);
+    }
+    EXPECT_TRUE(answered) << "the connection never read the bundle again";
+    conn->close();
+  });
+  test::run_shell("rm -rf " + dir);
+}
+
+// OpenSSL asked for a passphrase on the terminal (or failed with "UI routines").
+TEST(transport, an_encrypted_client_key_is_refused_saying_so) {
+  tls_redis_server server(true);
+  const auto dir = test::make_temp_dir("tls-encrypted-key");
+  const auto key = dir + "/enc.key";
+  test::run_shell("openssl pkey -in " + server.certs().client_key + " -aes256 -passout pass:secret -out " + key);
+  auto opts = server.options();
+  opts.tls.cert_file = server.certs().client_cert;
+  opts.tls.key_file = key;
+  auto why = ping_error(opts);
+  EXPECT_NE(why.find("is encrypted with a passphrase"), std::string::npos) << why;
+  test::run_shell("rm -rf " + dir);
+}
+
 TEST(transport, names_a_ca_file_it_cannot_read) {
   tls_redis_server server;
   auto opts = server.options();
