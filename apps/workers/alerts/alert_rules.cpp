@@ -2,6 +2,7 @@
 #include "workers/alerts/alert_rules.hpp"
 
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -130,7 +131,18 @@ alert_settings alert_settings::from_env() {
       throw error(errc::invalid_argument, fmt::format("ALERT_RULES_FILE {}: {}", file, e.what()));
     }
   }
-  if (const char* v = app::env("ALERT_WEBHOOK_URL")) s.webhook_url = v;
+  if (const char* v = app::env("ALERT_WEBHOOK_URL")) {
+    // Checked at start: a typo otherwise lost the first alert, with the URL masked in the
+    // log as the credential it is (an operator's drill). Not shown here either.
+    auto u = boost::urls::parse_absolute_uri(v);
+    if (!u || (u->scheme_id() != boost::urls::scheme::http && u->scheme_id() != boost::urls::scheme::https) ||
+        u->host().empty()) {
+      throw error(errc::invalid_argument,
+                  "ALERT_WEBHOOK_URL must be an http or https URL such as https://hooks.slack.com/services/... (the "
+                  "value is not shown: it is a credential)");
+    }
+    s.webhook_url = v;
+  }
   if (const char* v = app::env("ALERT_INTERVAL_MS")) {
     s.interval = app::env_ms("ALERT_INTERVAL_MS", v, 100);
   }

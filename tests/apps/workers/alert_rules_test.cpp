@@ -3,6 +3,7 @@
 
 #include <drover/error.hpp>
 
+#include "support/scoped_env.hpp"
 #include "workers/alerts/alert_rules.hpp"
 
 using drover::workers::alert_kind;
@@ -56,4 +57,24 @@ TEST(AlertRules, RefusesMalformedRulesNamingThem) {
             std::string::npos);
   EXPECT_NE(message(R"([{"type": "stalled", "queue": "q"}, {"type": "stalled", "queue": "q"}])").find("used twice"),
             std::string::npos);
+}
+
+// A typo in ALERT_WEBHOOK_URL stops the start (it lost the first alert), without showing
+// the value: a Slack hook's path is its token.
+TEST(AlertRules, ARefusedWebhookUrlStopsTheStartWithoutShowingIt) {
+  for (const char* bad :
+       {"htps//hooks.example.com/services/T000/SECRETPART", "ftp://hooks.example.com/x", "https://"}) {
+    drover::test::scoped_env env{{"ALERT_WEBHOOK_URL", bad}, {"ALERT_RULES", nullptr}, {"ALERT_RULES_FILE", nullptr}};
+    try {
+      drover::workers::alert_settings::from_env();
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const drover::error& e) {
+      EXPECT_NE(std::string(e.what()).find("ALERT_WEBHOOK_URL must be an http or https URL"), std::string::npos);
+      EXPECT_EQ(std::string(e.what()).find("SECRETPART"), std::string::npos) << e.what();
+    }
+  }
+  drover::test::scoped_env good{{"ALERT_WEBHOOK_URL", "https://hooks.example.com/services/T000/B000/X"},
+                                {"ALERT_RULES", nullptr},
+                                {"ALERT_RULES_FILE", nullptr}};
+  EXPECT_EQ(drover::workers::alert_settings::from_env().webhook_url, "https://hooks.example.com/services/T000/B000/X");
 }
