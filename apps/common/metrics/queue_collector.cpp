@@ -81,6 +81,17 @@ net::awaitable<void> queue_collector::refresh() {
   // gone reads empty and its series go.
   std::map<std::string, bool> to_read;  // name -> listed now
   for (const auto& [name, of] : logical_of_) to_read[name] = false;
+  // The apps' own sharded queues too, read or not before: after a restart during an outage
+  // the shards on the master that is away had no series at all, and every series there was
+  // said 1 (a cluster review). One that does not exist yet reads empty and gets none.
+  for (const char* app_queue : {"ai-processing", "document-processing", "webhook-delivery"}) {
+    if (configured_.of(app_queue) == 0) continue;
+    for (const auto& shard : configured_.queues_of(app_queue)) {
+      auto shard_name = shard.queue_name();
+      logical.emplace(shard_name, shard.logical);
+      to_read.emplace(std::move(shard_name), false);
+    }
+  }
   for (const auto& name : names) to_read[name] = true;
   // Every queue at once: one master that does not answer costs a scrape one read's
   // timeout, not one per queue (ten queues took a scrape past Prometheus's 10 s).
