@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <drover/queue.hpp>
+#include <drover_app/clock.hpp>
 #include <drover_app/held_amounts.hpp>
 #include <drover_app/job_snapshot.hpp>
 #include <drover_app/random_token.hpp>
@@ -163,7 +164,10 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
     if (!owner.empty() && (app.cfg.document_quota > 0 || most_unfinished > 0)) {
       // Checked before the bytes are stored; uploads at the same moment may pass them
       // together, by at most the upload rate limit's burst.
-      auto sum = [db, owner]() { return db->user_document_usage(owner); };
+      // A document processes within its 5 attempts of at most 5 minutes and their waits:
+      // one unfinished longer is stuck (its job gone) and no longer counts.
+      const auto since = drover::app::now_ms() - std::int64_t{45} * 60 * 1000;
+      auto sum = [db, owner, since]() { return db->user_document_usage(owner, since); };
       const auto usage = co_await app.in_db(sum);
       if (most_unfinished > 0 && usage.unfinished >= most_unfinished) {
         // One user's uploads, each up to a minute of a document worker's CPU, would
@@ -171,7 +175,7 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
         // that expand to 140 MB of drawing held another user's text file 20 s).
         throw http_error(http::status::too_many_requests,
                          fmt::format("{} of your documents are still being processed; send this one when one of "
-                                     "them is ready (retry in 5 s)",
+                                     "them is ready (retry in 5 s), or delete one (DELETE /api/documents/:documentId)",
                                      usage.unfinished))
             .with_header("Retry-After", "5");
       }

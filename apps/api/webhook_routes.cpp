@@ -62,7 +62,7 @@ net::awaitable<response> signing_key(api_context& app, route_request& r) {
   }
   json::object out;
   out["userId"] = user;
-  out["key"] = app::user_webhook_key(app.cfg.user_webhook_secret, user);
+  out["key"] = app::user_webhook_key(app.cfg.webhook_secret, app.cfg.user_webhook_secret, user);
   co_return json_response(r.req, http::status::ok, out);
 }
 

@@ -12,6 +12,13 @@ std::optional<std::string_view> redis_refusal(const drover::error& e) {
   if (says("MISCONF ")) return "Redis cannot write to its disk (MISCONF)";
   if (says("NOPERM ")) return "Redis's ACL does not allow drover's user the command (NOPERM)";
   if (says("READONLY ")) return "Redis answered from a read-only replica (READONLY)";
+  // Calls that were never written: no connection could be made (refused, TLS, every
+  // sentinel away), or the connection was waiting to reconnect and refused them at once
+  // (redis::connection's texts). A send's 503 said "may still run" of these (a cluster
+  // review).
+  if (says(": cannot connect: ") || says(": unavailable (") || says(": handshake refused: ")) {
+    return "Redis cannot be reached";
+  }
   return std::nullopt;
 }
 

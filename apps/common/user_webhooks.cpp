@@ -34,8 +34,10 @@ std::string user_webhook_secret_from_env(const std::string& webhook_secret, bool
   return secret;
 }
 
-std::string user_webhook_key(std::string_view user_secret, std::string_view user_id) {
-  return derived_webhook_secret(user_secret, fmt::format("drover webhook key of user\n{}", user_id));
+std::string user_webhook_key(std::string_view webhook_secret, std::string_view user_secret, std::string_view user_id) {
+  const auto root =
+      derived_webhook_secret(webhook_secret, fmt::format("drover per-user webhook keys\n{}", webhook_key(user_secret)));
+  return derived_webhook_secret(root, fmt::format("drover webhook key of user\n{}", user_id));
 }
 
 std::string delivery_user(const boost::json::value& data) {

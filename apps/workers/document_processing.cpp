@@ -110,7 +110,8 @@ json::value process(app::database& db, const extraction_process& extractor, cons
   if (text.text.size() > text_allowed) refuse_text_size(std::to_string(text.text.size()));
 
   app::document_extraction x;
-  x.title = text.title;
+  // Cut here too: the helper is sandboxed for being what a crafted file may take over.
+  if (text.title) x.title = documents::cut_title(std::move(*text.title));
   x.page_count = text.page_count;
   x.word_count = documents::count_words(text.text);
   x.chunks = documents::split_into_chunks(text.text, chunking);

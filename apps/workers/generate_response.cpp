@@ -256,9 +256,13 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       payload["userId"] = text_field(data, "userId");
       payload["status"] = "completed";
       payload["result"] = out_value;
+      // The API's receiver as the API named it; a job from an API before apiReceiver held a
+      // user's URL in webhookUrl, known by its address alone.
+      const bool to_api = own_is_api && dedup_prefix == "job-completed";
       json::object delivery;
       delivery["url"] = url;
       delivery["payload"] = std::move(payload);
+      if (to_api) delivery["apiReceiver"] = true;  // the delivery worker's one test of it
       job_options opts;
       opts.job_id = app::random_hex(16);
       // Deduplication holds only within one shard: a sharded webhook-delivery puts every
@@ -268,9 +272,6 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       std::string dedup_id = fmt::format("{}-{}-{}", dedup_prefix, job_id, j.timestamp);
       opts.deduplication["id"] = dedup_id;
       opts.deduplication["ttl"] = delivery_dedup_ttl_ms;
-      // The API's receiver as the API named it; a job from an API before apiReceiver held a
-      // user's URL in webhookUrl, known by its address alone.
-      const bool to_api = own_is_api && dedup_prefix == "job-completed";
       use_delivery_policy(opts, to_api ? webhook_receiver::configured : api_receiver.receiver_of(url));
       opts.remove_on_complete = 1000;
       opts.replication = replication;

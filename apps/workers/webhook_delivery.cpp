@@ -123,8 +123,8 @@ processor webhook_delivery_processor(std::string secret, std::string user_secret
     req.headers.emplace_back("webhook-timestamp", std::to_string(timestamp));
     // A user's receiver gets a signature of its user's own key (GET
     // /api/webhooks/signing-key), which neither the API's receiver nor another user's
-    // accepts; a delivery that names no user, of the users' shared secret.
-    const auto signing = !user_slot ? secret : (user.empty() ? user_secret : app::user_webhook_key(user_secret, user));
+    // accepts (a delivery that names no user: the key of user "", no one's).
+    const auto signing = !user_slot ? secret : app::user_webhook_key(secret, user_secret, user);
     req.headers.emplace_back("webhook-signature", app::sign_webhook(signing, webhook_id, timestamp, req.body));
     req.connect_timeout = std::chrono::seconds(5);
     req.read_timeout = std::chrono::seconds(10);
@@ -150,7 +150,10 @@ processor webhook_delivery_processor(std::string secret, std::string user_secret
     if (!refused.empty()) {
       auto line = attempt_record(attempt, at, ms, 0, refused);
       co_await ctx.log(line);
-      if (user_slot || j.name != "job-completed") throw unrecoverable_error("webhook not sent: " + refused);
+      const auto* api_answer = data.if_contains("apiReceiver");
+      if (user_slot || !api_answer || !api_answer->is_bool() || !api_answer->get_bool()) {
+        throw unrecoverable_error("webhook not sent: " + refused);
+      }
       // An answer for the API's own receiver goes where the API said: a refused address
       // is a setting to mend, and the attempts left wait for it (an operator's drill lost
       // every answer to a PUBLIC_URL that differed between the apps).

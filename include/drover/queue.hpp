@@ -53,9 +53,8 @@ struct new_job {
 // in two, and a caller that answers for each job (the API's sends, batched) must not
 // say "not added" of one that was. Each job's outcome, in the call's order; code() and
 // what() are the first refusal's. Not thrown when every add was refused (the first
-// refusal is), nor for a connection lost with the replies (nothing is known of any).
-// Replication (WAIT) is not asked for a call that was cut: the added jobs' replicas
-// are unconfirmed.
+// refusal is), nor for a connection lost with the replies (nothing is known of any), nor
+// when the jobs that went in were not replicated as asked (not_replicated, for the call).
 class bulk_add_error : public error {
  public:
   bulk_add_error(const error& first, std::vector<std::optional<job>> added_jobs,

@@ -113,11 +113,11 @@ net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
     ids.push_back(prepared[i].j.id);
     added[i] = std::move(prepared[i].j);
   }
-  if (first_refusal) {
-    if (ids.empty()) throw *first_refusal;
-    throw bulk_add_error(*first_refusal, std::move(added), std::move(refused));
-  }
+  if (first_refusal && ids.empty()) throw *first_refusal;
+  // A cut call's jobs that went in are no more confirmed than an uncut call's: too few
+  // replicas is not_replicated for the whole call (each may still run), as without a cut.
   detail::check_replicated(sent.waits, wanted, detail::describe_jobs(impl_->keys.queue(), ids));
+  if (first_refusal) throw bulk_add_error(*first_refusal, std::move(added), std::move(refused));
   std::vector<job> out;
   out.reserve(added.size());
   for (auto& j : added) out.push_back(std::move(*j));

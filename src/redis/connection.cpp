@@ -359,9 +359,18 @@ void connection::start_connect() {
 net::awaitable<void> connection::do_connect(std::uint64_t gen) {
   if (opts_.tls.enabled) {
     auto stamp = tls_files_stamp(opts_.tls);
-    if (!tls_context_ || stamp != tls_stamp_) {
+    if (!tls_context_) {
       tls_context_ = make_tls_context(opts_.tls);
       tls_stamp_ = std::move(stamp);
+    } else if (stamp != tls_stamp_) {
+      // Files caught mid-rotation (a certificate before its key, a bundle being copied)
+      // must not stop the connection: the context that worked goes on until they read.
+      try {
+        tls_context_ = make_tls_context(opts_.tls);
+        tls_stamp_ = std::move(stamp);
+      } catch (const std::exception& e) {
+        spdlog::warn("redis: TLS files changed but cannot be used yet ({}); keeping the ones read before", e.what());
+      }
     }
   }
   if (!opts_.cluster.seeds.empty()) {

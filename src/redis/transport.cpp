@@ -79,10 +79,10 @@ std::string tls_files_stamp(const redis_tls_options& tls) {
   std::string stamp;
   for (const auto* file : {&tls.ca_file, &tls.cert_file, &tls.key_file}) {
     if (file->empty()) continue;
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(*file, ec);
-    const auto changed = std::filesystem::last_write_time(*file, ec);
-    if (ec) return "unreadable";  // never equal to a stamp that was read
+    std::error_code size_ec, time_ec;
+    const auto size = std::filesystem::file_size(*file, size_ec);
+    const auto changed = std::filesystem::last_write_time(*file, time_ec);
+    if (size_ec || time_ec) return "unreadable";  // never equal to a stamp that was read
     stamp += fmt::format("{}:{}:{};", *file, size, changed.time_since_epoch().count());
   }
   return stamp;

@@ -270,7 +270,9 @@ test('a send\'s own webhookUrl keeps five attempts, behind the API\'s own delive
   // Signed with this user's own key (one per user: with one for all, a user could sign
   // what another user's receiver accepts), which GET /api/webhooks/signing-key hands out.
   const usersSecret = createHmac('sha256', 'e2e-secret').update('drover user webhook deliveries').digest();
-  const userKey = createHmac('sha256', usersSecret).update('drover webhook key of user\nu1').digest();
+  const root = createHmac('sha256', 'e2e-secret')
+    .update(Buffer.concat([Buffer.from('drover per-user webhook keys\n'), usersSecret])).digest();
+  const userKey = createHmac('sha256', root).update('drover webhook key of user\nu1').digest();
   const userSignature = `v1,${createHmac('sha256', userKey).update(`${got.id}.${got.ts}.${got.body}`).digest('base64')}`;
   assert.equal(got.signature, userSignature);
   const handed = await getJSON(sys.base, '/api/webhooks/signing-key?userId=u1');
@@ -372,13 +374,14 @@ test('answers to an API at an address the Workers app does not know wait for the
     return Boolean(delivery);
   }, { timeout: 20000, what: 'the delivery to be refused once' });
   // The API's own delivery (the job says so), not a user's URL given up after 5 tries.
-  assert.equal(await delivery.getState(), 'delayed', delivery.failedReason);
+  assert.notEqual(await delivery.getState(), 'failed', delivery.failedReason);
   assert.ok(delivery.opts.attempts > 5, JSON.stringify(delivery.opts));
   assert.match(delivery.failedReason, /PUBLIC_URL/);
   // Mended: the delivery waiting for its next attempt reaches the API.
   await wrong.stop();
   await startWorkers(other);
-  await delivery.promote();
+  // Its next attempt may have come already (its first retry waits about a second).
+  if (await delivery.isDelayed()) await delivery.promote().catch(() => {});
   await waitFor(async () => (await getJSON(other.base, '/api/conversations/moved-api/messages')).body.messages
     .some((m) => m.role === 'assistant'), { timeout: 20000, what: 'the answer in the conversation' });
 });

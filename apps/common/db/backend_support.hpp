@@ -44,7 +44,7 @@
   void add_document(const document& doc, const std::string& content) override;                                         \
   std::optional<document> get_document(const std::string& id, text_slice slice) override;                              \
   std::optional<std::string> get_document_content(const std::string& id) override;                                     \
-  document_usage user_document_usage(const std::string& user_id) override;                                             \
+  document_usage user_document_usage(const std::string& user_id, std::int64_t unfinished_since_ms) override;           \
   bool delete_document(const std::string& id) override;                                                                \
   bool set_document_status(const std::string& id, const std::string& status, std::optional<std::string> error)         \
       override;                                                                                                        \

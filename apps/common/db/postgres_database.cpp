@@ -168,8 +168,8 @@ const std::vector<statement>& statements() {
        "FROM documents WHERE id = $1"},
       {"get_document_content", "SELECT content FROM documents WHERE id = $1"},
       {"user_document_usage",
-       "SELECT COALESCE(SUM(size_bytes), 0)::bigint, COUNT(*) FILTER (WHERE status IN ('queued', 'processing')) "
-       "FROM documents WHERE user_id = $1"},
+       "SELECT COALESCE(SUM(size_bytes), 0)::bigint, COUNT(*) FILTER (WHERE status IN ('queued', 'processing') AND "
+       "updated_at >= " DROVER_PG_TS("$2") ") FROM documents WHERE user_id = $1"},
       {"delete_document", "DELETE FROM documents WHERE id = $1 RETURNING 1"},
       {"set_document_status",
        "UPDATE documents SET status = $2, error = $3, updated_at = " DROVER_PG_TS("$4") " WHERE id = $1 RETURNING 1"},
@@ -818,10 +818,11 @@ std::optional<std::string> postgres_database::get_document_content(const std::st
   });
 }
 
-database::document_usage postgres_database::user_document_usage(const std::string& user_id) {
+database::document_usage postgres_database::user_document_usage(const std::string& user_id,
+                                                                std::int64_t unfinished_since_ms) {
   return run(fmt::format("summing the uploads of user '{}'", user_id), [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    auto row = tx.exec_prepared("user_document_usage", user_id)[0];
+    auto row = tx.exec_prepared("user_document_usage", user_id, unfinished_since_ms)[0];
     return document_usage{row[0].as<std::int64_t>(), row[1].as<std::int64_t>()};
   });
 }

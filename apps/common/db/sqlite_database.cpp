@@ -381,14 +381,16 @@ std::optional<std::string> sqlite_database::get_document_content(const std::stri
   return q.blob(0);
 }
 
-database::document_usage sqlite_database::user_document_usage(const std::string& user_id) {
+database::document_usage sqlite_database::user_document_usage(const std::string& user_id,
+                                                              std::int64_t unfinished_since_ms) {
   std::lock_guard lock(mutex_);
   sqlite_query q(conn_,
-                 "SELECT COALESCE(SUM(size_bytes), 0), COALESCE(SUM(status IN ('queued', 'processing')), 0) "
+                 "SELECT COALESCE(SUM(size_bytes), 0), "
+                 "COALESCE(SUM(status IN ('queued', 'processing') AND updated_at >= ?2), 0) "
                  "FROM documents WHERE user_id = ?1",
                  fmt::format("summing the uploads of user '{}'", user_id));
   document_usage usage;
-  if (q.bind(user_id).next()) usage = {q.int64(0), q.int64(1)};
+  if (q.bind(user_id, unfinished_since_ms).next()) usage = {q.int64(0), q.int64(1)};
   return usage;
 }
 

@@ -33,6 +33,20 @@ TEST(redis_refusal, is_none_for_an_error_that_may_have_written) {
   EXPECT_EQ(redis_refusal(drover::error(errc::redis_unavailable, "redis at 10.0.0.7:6379: connection reset")),
             std::nullopt);
   EXPECT_EQ(redis_refusal(drover::error(errc::not_replicated, "1 of 2 replicas")), std::nullopt);
+  EXPECT_EQ(redis_refusal(drover::error(errc::redis_unavailable, "redis at 10.0.0.7:6379: read failed: end of file")),
+            std::nullopt);
+}
+
+// Never written: the connection could not be made, or refused the call while it waited to
+// reconnect (redis::connection's words).
+TEST(redis_refusal, a_call_never_written_for_want_of_a_connection_is_one) {
+  for (const char* text : {"redis at 10.0.0.7:6379: cannot connect: Connection refused",
+                           "redis at 10.0.0.7:6379: unavailable (cannot connect: TLS certificate verify failed)",
+                           "redis at 10.0.0.7:6379: handshake refused: WRONGPASS invalid username-password pair"}) {
+    auto refused = redis_refusal(drover::error(errc::redis_unavailable, text));
+    ASSERT_TRUE(refused) << text;
+    EXPECT_EQ(*refused, "Redis cannot be reached");
+  }
 }
 
 }  // namespace

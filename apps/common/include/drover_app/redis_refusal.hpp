@@ -10,10 +10,11 @@
 namespace drover::app {
 
 // A refusal comes at a script's first write or before it runs, so nothing of the call
-// was stored, and it lasts until the operator acts: memory at maxmemory, a disk Redis
-// cannot persist to (MISCONF), an ACL without the command (NOPERM), a replica reached
-// instead of the master (READONLY). Each names no host, unlike drover's error texts. The
-// API tells a send's caller (503), the Workers app a failed job's user.
+// was stored: memory at maxmemory, a disk Redis cannot persist to (MISCONF), an ACL
+// without the command (NOPERM), a replica reached instead of the master (READONLY), each
+// lasting until the operator acts; and a call never written, for want of a connection.
+// Each names no host, unlike drover's error texts. The API tells a send's caller (503),
+// the Workers app a failed job's user.
 // std::nullopt for any other error, which may have written something.
 std::optional<std::string_view> redis_refusal(const drover::error& e);
 

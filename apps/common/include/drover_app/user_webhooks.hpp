@@ -20,8 +20,11 @@ std::string user_webhook_secret_from_env(const std::string& webhook_secret, bool
 
 // The key user `user_id`'s receiver verifies that user's deliveries with ("whsec_" +
 // base64): one key per user, so that what one user can sign no other user's receiver
-// accepts (with one key for all, a security review forged another user's answer).
-std::string user_webhook_key(std::string_view user_secret, std::string_view user_id);
+// accepts (with one key for all, a security review forged another user's answer). Made
+// from both secrets: USER_WEBHOOK_SECRET was once given to users as it is, and a user
+// holding it must not be able to make another's key; WEBHOOK_SECRET no user ever had.
+// A delivery that names no user is signed with the key of user "", which no one is given.
+std::string user_webhook_key(std::string_view webhook_secret, std::string_view user_secret, std::string_view user_id);
 
 // The user a delivery reports to: its payload's userId, or "" (a delivery queued by hand).
 std::string delivery_user(const boost::json::value& data);

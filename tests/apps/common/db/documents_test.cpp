@@ -1,5 +1,6 @@
 // documents_test.cpp - uploads, their extraction and full-text search over chunks,
 // run against both backends (SQLite FTS5 and PostgreSQL tsvector).
+#include <drover_app/clock.hpp>
 #include <drover_app/db/database.hpp>
 
 #include <gtest/gtest.h>
@@ -227,23 +228,25 @@ TEST_P(documents_test, a_users_uploads_are_summed_and_counted_and_a_deleted_docu
   auto theirs = upload("d3", "c1", 7);
   theirs.user_id = "bob";
   db_->add_document(theirs, "abc");
-  EXPECT_EQ(db_->user_document_usage("alice").stored_bytes, 150);
-  EXPECT_EQ(db_->user_document_usage("bob").stored_bytes, 7);
-  EXPECT_EQ(db_->user_document_usage("nobody").stored_bytes, 0);
+  EXPECT_EQ(db_->user_document_usage("alice", 0).stored_bytes, 150);
+  EXPECT_EQ(db_->user_document_usage("bob", 0).stored_bytes, 7);
+  EXPECT_EQ(db_->user_document_usage("nobody", 0).stored_bytes, 0);
   // Queued, then processing, count as unfinished; ready and failed do not.
-  EXPECT_EQ(db_->user_document_usage("alice").unfinished, 2);
+  EXPECT_EQ(db_->user_document_usage("alice", 0).unfinished, 2);
   ASSERT_TRUE(db_->set_document_status("d2", "processing", std::nullopt));
-  EXPECT_EQ(db_->user_document_usage("alice").unfinished, 2);
+  EXPECT_EQ(db_->user_document_usage("alice", 0).unfinished, 2);
   ASSERT_TRUE(db_->set_document_status("d2", "failed", std::string("unreadable")));
-  EXPECT_EQ(db_->user_document_usage("alice").unfinished, 1);
-  EXPECT_EQ(db_->user_document_usage("nobody").unfinished, 0);
+  EXPECT_EQ(db_->user_document_usage("alice", 0).unfinished, 1);
+  EXPECT_EQ(db_->user_document_usage("nobody", 0).unfinished, 0);
+  // One unchanged since before the given time is stuck, not counted.
+  EXPECT_EQ(db_->user_document_usage("alice", now_ms() + 60000).unfinished, 0);
 
   ready("d1", {"zeppelin maintenance"});
   ready("d3", {"zeppelin schedules"});
   EXPECT_TRUE(db_->delete_document("d1"));
   EXPECT_FALSE(db_->get_document("d1"));
   EXPECT_FALSE(db_->delete_document("d1"));
-  EXPECT_EQ(db_->user_document_usage("alice").stored_bytes, 50);
+  EXPECT_EQ(db_->user_document_usage("alice", 0).stored_bytes, 50);
   // Its chunks went too (and out of the full-text index): only bob's matches now.
   auto hits = db_->search_document_chunks("c1", "zeppelin", 10);
   ASSERT_EQ(hits.size(), 1u);

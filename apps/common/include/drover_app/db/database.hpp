@@ -307,12 +307,14 @@ class database {
   virtual std::optional<std::string> get_document_content(const std::string& id) = 0;
 
   // What `user_id`'s uploads hold: the bytes of all of them (the storage quota's reading)
-  // and how many are queued or processing (the cap on unfinished documents').
+  // and how many are queued or processing and changed since `unfinished_since_ms` (the
+  // cap on unfinished documents'; an older one is stuck, its job gone, and must not hold
+  // its user back for good).
   struct document_usage {
     std::int64_t stored_bytes = 0;
     std::int64_t unfinished = 0;
   };
-  virtual document_usage user_document_usage(const std::string& user_id) = 0;
+  virtual document_usage user_document_usage(const std::string& user_id, std::int64_t unfinished_since_ms) = 0;
 
   // Deletes the document, its bytes and its chunks. Returns false when it did not exist.
   virtual bool delete_document(const std::string& id) = 0;
