@@ -91,7 +91,7 @@ void add_dlq_options(CLI::App& cmd, dlq_flags& f) {
       ->check(one_of({"list", "show", "requeue", "requeue-all"}));
   // --queue is the source queue; --prefix, --redis and --redis-tls-* as every command.
   add_common(&cmd, f.common);
-  add_json_flag(&cmd, f.json);
+  cmd.add_flag("--json", f.json, "accepted for scripts that pass it everywhere: dlq always prints JSON");
   cmd.add_option("--dlq", f.dlq, "the dead-letter queue (default: <queue>-dlq)");
   auto* id = cmd.add_option("--id", f.id, "show, requeue: the dead letter's id")->check(non_empty());
   cmd.add_option("--start", f.start, "list: first index (oldest first)");

@@ -103,8 +103,10 @@ namespace {
 
 // Text that is a mistyped URL rather than a file path: a database scheme followed by ':'
 // or '/' ("postgres//h/db", "postgresql:/h"), a word and slashes before user info
-// ("pg//u:pw@h"), "//host/db", or user info before the first '/' ("u:pw@host/db"). A
-// path such as "/srv/app@2/drover.db" or "/var//drover.db" is none of these.
+// ("pg//u:pw@h"), "//host/db", user info before the first '/' ("u:pw@host/db"), or a
+// host and port ("10.0.0.5:5432", "db.internal:5432/app": an operator's drill made a
+// SQLite file of that name). A path such as "/srv/app@2/drover.db" or "/var//drover.db"
+// is none of these.
 bool looks_like_a_url(std::string_view text) {
   std::size_t word = 0;
   while (word < text.size() && (std::isalnum(static_cast<unsigned char>(text[word])) || text[word] == '+' ||
@@ -120,7 +122,15 @@ bool looks_like_a_url(std::string_view text) {
   }
   if (text.starts_with("//")) return true;  // a URL without its scheme
   const auto first_part = text.substr(0, text.find('/'));
-  return first_part.find('@') != std::string_view::npos;
+  if (first_part.find('@') != std::string_view::npos) return true;
+  const auto colon = first_part.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == first_part.size()) return false;
+  const auto host = first_part.substr(0, colon), port = first_part.substr(colon + 1);
+  const auto is_digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+  const auto host_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '[' || c == ']' || c == ':';
+  };
+  return std::all_of(port.begin(), port.end(), is_digit) && std::all_of(host.begin(), host.end(), host_char);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -122,7 +123,12 @@ alert_settings alert_settings::from_env() {
     s.rules = parse_alert_rules(inline_rules);
   } else if (file) {
     std::ifstream in(file);
-    if (!in) throw error(errc::invalid_argument, fmt::format("ALERT_RULES_FILE: cannot read '{}'", file));
+    // A directory opens, and reads as nothing ("not valid JSON" said an operator's drill).
+    std::error_code dir_ec;
+    if (!in || std::filesystem::is_directory(file, dir_ec)) {
+      throw error(errc::invalid_argument,
+                  fmt::format("ALERT_RULES_FILE: cannot read '{}'{}", file, in ? ": it is a directory" : ""));
+    }
     std::stringstream text;
     text << in.rdbuf();
     try {

@@ -78,3 +78,13 @@ TEST(AlertRules, ARefusedWebhookUrlStopsTheStartWithoutShowingIt) {
                                 {"ALERT_RULES_FILE", nullptr}};
   EXPECT_EQ(drover::workers::alert_settings::from_env().webhook_url, "https://hooks.example.com/services/T000/B000/X");
 }
+
+TEST(AlertRules, ARulesFileThatIsADirectoryIsSaidToBeOne) {
+  drover::test::scoped_env env{{"ALERT_RULES_FILE", "/tmp"}, {"ALERT_RULES", nullptr}, {"ALERT_WEBHOOK_URL", nullptr}};
+  try {
+    drover::workers::alert_settings::from_env();
+    ADD_FAILURE() << "a directory accepted";
+  } catch (const drover::error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot read '/tmp': it is a directory"), std::string::npos) << e.what();
+  }
+}

@@ -85,6 +85,9 @@ TEST(open_database, refuses_bad_urls_without_showing_passwords) {
       {"postgres:/u:hunter2@host/db", "no known scheme"},
       {"u:hunter2@host/db", "no known scheme"},
       {"//host/db", "no known scheme"},
+      // The scheme forgotten: a host and port, not a file to make (an operator's drill).
+      {"10.255.255.1:5432", "no known scheme"},
+      {"db.internal:5432/app", "no known scheme"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.url);
