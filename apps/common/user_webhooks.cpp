@@ -17,14 +17,9 @@ std::string user_webhook_secret_from_env(const std::string& webhook_secret, bool
   if (!v) return derived_webhook_secret(webhook_secret, user_webhooks_purpose);
   std::string secret = v;
   try {
-    if (development) {
-      webhook_key(secret);
-    } else {
-      require_production_webhook_secret(secret, "USER_WEBHOOK_SECRET");
-    }
+    require_usable_webhook_secret(secret, "USER_WEBHOOK_SECRET", development);
   } catch (const std::invalid_argument& e) {
-    throw error(errc::invalid_argument,
-                development ? fmt::format("USER_WEBHOOK_SECRET: {}", e.what()) : std::string(e.what()));
+    throw error(errc::invalid_argument, e.what());
   }
   if (webhook_key(secret) == webhook_key(webhook_secret)) {
     throw error(errc::invalid_argument,

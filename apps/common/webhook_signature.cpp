@@ -61,6 +61,18 @@ void require_production_webhook_secret(std::string_view secret, std::string_view
   }
 }
 
+void require_usable_webhook_secret(std::string_view secret, std::string_view setting, bool development) {
+  if (!development) {
+    require_production_webhook_secret(secret, setting);  // names the setting itself
+    return;
+  }
+  try {
+    webhook_key(secret);  // a malformed whsec_ secret would fail every delivery
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string(setting) + ": " + e.what());
+  }
+}
+
 namespace {
 
 std::string hmac_sha256(std::string_view key, std::string_view message) {

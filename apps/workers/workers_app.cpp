@@ -80,13 +80,9 @@ workers_config workers_config::from_env() {
   if (const char* v = env("WORKERS_BIND")) c.bind = v;
   if (development && c.webhook_secret.empty()) c.webhook_secret = app::development_webhook_secret;
   try {
-    if (development) {
-      app::webhook_key(c.webhook_secret);  // a malformed whsec_ secret would fail every delivery
-    } else {
-      app::require_production_webhook_secret(c.webhook_secret);  // names WEBHOOK_SECRET itself
-    }
+    app::require_usable_webhook_secret(c.webhook_secret, "WEBHOOK_SECRET", development);
   } catch (const std::invalid_argument& e) {
-    throw error(errc::invalid_argument, development ? fmt::format("WEBHOOK_SECRET: {}", e.what()) : e.what());
+    throw error(errc::invalid_argument, e.what());
   }
   c.user_webhook_secret = app::user_webhook_secret_from_env(c.webhook_secret, development);
   // The API's own receiver, as the API derives its URL, is a destination by

@@ -50,6 +50,11 @@ inline constexpr std::size_t min_plain_webhook_secret_chars = 32;
 // (webhook_key), or shorter than the minimums above. The message never contains it.
 void require_production_webhook_secret(std::string_view secret, std::string_view setting = "WEBHOOK_SECRET");
 
+// What the Workers app checks of each secret it signs with, at start: in the development
+// mode only that it is well formed (webhook_key; the message then starts "<setting>: "),
+// otherwise require_production_webhook_secret. Throws std::invalid_argument.
+void require_usable_webhook_secret(std::string_view secret, std::string_view setting, bool development);
+
 enum class webhook_check { ok, missing_headers, bad_timestamp, too_old_or_new, bad_signature };
 
 // Checks a delivery: the signature (one of the space-separated `v1,...` entries must
