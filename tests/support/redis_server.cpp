@@ -190,18 +190,3 @@ redis_server& redis_server::shared() {
 }
 
 }  // namespace drover::test
-
-#include "support/async.hpp"
-
-#include <atomic>
-#include <random>
-
-namespace drover::test {
-
-std::string unique_queue(const std::string& stem) {
-  static std::atomic<int> n{0};
-  static const auto run = std::random_device{}();
-  return stem + "-" + std::to_string(run % 100000) + "-" + std::to_string(++n);
-}
-
-}  // namespace drover::test
