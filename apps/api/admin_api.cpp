@@ -26,6 +26,7 @@
 #include <drover_app/queue_overview.hpp>
 
 #include "api/admin_views.hpp"
+#include "api/error_reply.hpp"
 #include "api/http_error.hpp"
 #include "api/routing/gatekeeper.hpp"
 #include "api/routing/request_body.hpp"
@@ -578,9 +579,9 @@ net::awaitable<void> admin_api::stream_events(boost::beast::tcp_stream stream, r
         o["queues"] = std::move(list);
         o["at"] = now_ms();
         out += sse_event("counts", o);
-      } catch (const std::exception&) {
+      } catch (const std::exception& e) {
         json::object o;
-        o["error"] = "Queue unavailable: Redis did not answer";
+        o["error"] = fmt::format("Queue unavailable: {}", redis_failure_text(e));
         out += sse_event("unavailable", o);
         failed = true;
       }

@@ -217,13 +217,14 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
     std::string job_name = "process-document";
     std::string queue_failure;
     bool not_replicated = false;
+    const char* failure_text = "";
     try {
       co_await app.documents_queue.add(job_name, job_data, opts);
-    } catch (const error& e) {
-      queue_failure = e.what();
-      not_replicated = e.is(errc::not_replicated);
     } catch (const std::exception& e) {
       queue_failure = e.what();
+      const auto* engine_error = dynamic_cast<const error*>(&e);
+      not_replicated = engine_error && engine_error->is(errc::not_replicated);
+      failure_text = redis_failure_text(e);
     }
     if (!queue_failure.empty()) {
       // The upload is refused, so nothing of it is kept: its 503 names no document, and a
@@ -239,8 +240,9 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
       throw http_error(http::status::service_unavailable,
                        not_replicated ? "Queue not replicated: Redis's replicas did not confirm the job in time; the "
                                         "upload was not kept: send it again shortly"
-                                      : "Queue unavailable: Redis did not answer; the upload was not kept: send it "
-                                        "again shortly");
+                                      : fmt::format("Queue unavailable: {}; the upload was not kept: send it again "
+                                                    "shortly",
+                                                    failure_text));
     }
 
     json::object out;

@@ -1,6 +1,7 @@
 // error_reply.cpp - failures to JSON answers, shared by the chat API and the dashboard API.
 #include "api/error_reply.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <string>
@@ -39,6 +40,12 @@ void warn_throttled(app::log_throttle& throttle, const httpd::request& req, std:
 
 }  // namespace
 
+const char* redis_failure_text(const std::exception& failure) {
+  const auto* e = dynamic_cast<const error*>(&failure);
+  const bool refused = e && (e->is(errc::redis_error) || e->is(errc::script_error) || e->is(errc::protocol_error));
+  return refused ? "Redis refused the command" : "Redis did not answer";
+}
+
 httpd::response error_reply(const httpd::request& req, std::exception_ptr failure, error_reply_policy policy) {
   try {
     std::rethrow_exception(failure);
@@ -60,7 +67,7 @@ httpd::response error_reply(const httpd::request& req, std::exception_ptr failur
     }
     warn_throttled(queue_outage_log, req, "queue unavailable", e.what());
     return error_response(req, http::status::service_unavailable,
-                          "Queue unavailable: Redis did not answer; try again shortly");
+                          fmt::format("Queue unavailable: {}; try again shortly", redis_failure_text(e)));
   } catch (const app::database_error& e) {
     warn_throttled(database_outage_log, req, "database unavailable", e.what());
     return error_response(req, http::status::service_unavailable, "Database unavailable; try again shortly");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <exception>
+#include <stdexcept>
 
 #include "httpd/http_types.hpp"
 
@@ -19,6 +20,12 @@ struct error_reply_policy {
 inline constexpr const char* not_replicated_message =
     "Queue not replicated: Redis's replicas did not confirm the job in time, and it may still run; try again "
     "shortly";
+
+// What went wrong with Redis, for a 503 that names no host: "Redis did not answer" for an
+// outage or a timeout, "Redis refused the command" for an error reply (out of memory, an
+// ACL without the permission, a read-only replica): an operator told that Redis was away
+// looks for the wrong fault. The log line beside the answer has Redis's own words.
+const char* redis_failure_text(const std::exception& failure);
 
 // The reply for `failure`: an http_error keeps its status; invalid arguments are 400;
 // Redis and database outages, and adds not replicated, are 503 with a message that names no host (details go to
