@@ -578,6 +578,16 @@ net::awaitable<void> connection::read_loop(std::uint64_t gen) {
       if (why != "connection closed by server") why = "read failed: " + why;
       // A server that takes TLS only drops a plain client at its first bytes.
       if (!heard && !opts_.tls.enabled) why += " before any reply (if the server takes TLS only, use rediss://)";
+      // A server that turns a client away (maxclients) answers with an error and closes:
+      // its words say why, where "connection closed" sent operators to the network.
+      if (!inflight_.empty()) {
+        for (const auto& r : inflight_.front()->replies) {
+          if (r.is_error()) {
+            why = "the server answered and closed the connection: " + explained(r.str);
+            break;
+          }
+        }
+      }
       fail(errc::redis_unavailable, why, true);
       co_return;
     }

@@ -45,6 +45,13 @@ std::optional<std::string> explain_refusal(std::string_view message) {
         "'{{bull}}', as BullMQ requires, and connect with a redis+cluster:// URL or REDIS_CLUSTER_NODES)",
         message);
   }
+  // Redis answers it to a new connection and closes it.
+  if (message.find("max number of clients reached") != std::string_view::npos) {
+    return fmt::format(
+        "{} (every connection Redis's maxclients allows is taken: raise maxclients, or find who holds them with "
+        "CLIENT LIST; docs/troubleshooting.md)",
+        message);
+  }
   if (message.starts_with("OOM ")) {
     return fmt::format(
         "{} (Redis is at its maxmemory and refuses writes until memory is freed or maxmemory is raised; "

@@ -220,6 +220,27 @@ TEST(connection, knows_its_client_id_so_another_connection_can_end_a_blocking_wa
   });
 }
 
+// Redis turns a client away at maxclients with an error and closes: the error says why
+// (it said "connection closed by server", and operators looked at the network).
+TEST(connection, a_server_at_maxclients_is_named_as_the_reason) {
+  redis_server server(false, {"--maxclients", "1"});
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto holder = connection::create(io.get_executor(), server.options());
+    command ping{"PING"};
+    EXPECT_EQ((co_await holder->exec(ping)).as_string(), "PONG");
+    auto refused = connection::create(io.get_executor(), server.options());
+    try {
+      co_await refused->exec(ping);
+      ADD_FAILURE() << "a second client was served at maxclients 1";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::redis_unavailable)) << e.what();
+      EXPECT_NE(std::string(e.what()).find("max number of clients reached"), std::string::npos) << e.what();
+    }
+    refused->close();
+    holder->close();
+  });
+}
+
 TEST(connection, works_without_a_client_id_where_an_acl_refuses_client_id) {
   redis_server server;
   // Quoted: cli() goes through a shell.
