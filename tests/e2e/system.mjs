@@ -20,10 +20,25 @@ export class AppProcess {
     this.proc.stdout.on('data', (d) => (this.output += d));
     this.proc.stderr.on('data', (d) => (this.output += d));
     this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => r({ code, signal })));
+    // After exit and the end of its output: what a refused start printed is all there.
+    this.closed = new Promise((r) => this.proc.on('close', r));
     onCleanup(() => this.stop());
   }
+  hasExited() { return this.proc.exitCode !== null || this.proc.signalCode !== null; }
+  // Resolves when `url` answers 200. An app that exits first fails it at once with its
+  // output (a refused start waited out the whole timeout).
+  async waitUntilReady(url, what) {
+    const outcome = await waitFor(async () => {
+      if (this.hasExited()) return 'exited';
+      try { return (await fetch(url)).status === 200 && 'ready'; } catch { return false; }
+    }, { timeout: 20000, what }).catch((e) => { throw new Error(`${e.message}\n${this.tail()}`); });
+    if (outcome === 'exited') {
+      await this.closed;
+      throw new Error(`${this.name} exited (${this.proc.signalCode ?? this.proc.exitCode}) before ${what}\n${this.tail()}`);
+    }
+  }
   async stop(signal = 'SIGTERM') {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    if (this.hasExited()) return;
     this.proc.kill(signal);
     const t = setTimeout(() => this.proc.kill('SIGKILL'), 10000);
     await this.exited;
@@ -119,13 +134,9 @@ export async function startSystem({ database = 'sqlite', env = {}, secrets = nul
   };
   const api = new AppProcess('api', ['api', ...apiArgs], common);
   const base = `http://127.0.0.1:${apiPort}`;
-  await waitFor(async () => {
-    try { return (await fetch(`${base}/readyz`)).status === 200; } catch { return false; }
-  }, { timeout: 20000, what: `the API on ${base} to be ready` }).catch((e) => { throw new Error(`${e.message}\n${api.tail()}`); });
+  await api.waitUntilReady(`${base}/readyz`, `the API on ${base} to be ready`);
   const workers = new AppProcess('workers', ['workers', ...workersArgs], common);
-  await waitFor(async () => {
-    try { return (await fetch(`http://127.0.0.1:${workersPort}/readyz`)).status === 200; } catch { return false; }
-  }, { timeout: 20000, what: 'the workers to be ready' }).catch((e) => { throw new Error(`${e.message}\n${workers.tail()}`); });
+  await workers.waitUntilReady(`http://127.0.0.1:${workersPort}/readyz`, 'the workers to be ready');
   return { redis, ai, db, api, workers, base, apiPort, workersPort, env: common };
 }
 
@@ -133,9 +144,7 @@ export async function startSystem({ database = 'sqlite', env = {}, secrets = nul
 // the same environment but for `env`; resolves when it is ready.
 export async function startWorkers(sys, args = [], env = {}) {
   const workers = new AppProcess('workers', ['workers', ...args], { ...sys.env, ...env });
-  await waitFor(async () => {
-    try { return (await fetch(`http://127.0.0.1:${sys.workersPort}/readyz`)).status === 200; } catch { return false; }
-  }, { timeout: 20000, what: 'the new workers to be ready' }).catch((e) => { throw new Error(`${e.message}\n${workers.tail()}`); });
+  await workers.waitUntilReady(`http://127.0.0.1:${sys.workersPort}/readyz`, 'the new workers to be ready');
   return workers;
 }
 
@@ -143,9 +152,7 @@ export async function startWorkers(sys, args = [], env = {}) {
 // killed), with the same environment; resolves when it is ready.
 export async function startApi(sys, args = []) {
   const api = new AppProcess('api', ['api', ...args], sys.env);
-  await waitFor(async () => {
-    try { return (await fetch(`${sys.base}/readyz`)).status === 200; } catch { return false; }
-  }, { timeout: 20000, what: 'the new API to be ready' }).catch((e) => { throw new Error(`${e.message}\n${api.tail()}`); });
+  await api.waitUntilReady(`${sys.base}/readyz`, 'the new API to be ready');
   return api;
 }
 
