@@ -4,6 +4,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/clock.hpp"
 #include "core/script_runner.hpp"
 #include "core/scripts/move_job_from_active_to_wait.hpp"
@@ -113,6 +115,9 @@ worker::~worker() {
   impl_->state->stop.fire();
   impl_->fetcher->quiet();
   impl_->runner->stop_all(cancellation::shutdown);
+  // Nothing will hand these jobs back (the stalled check will), and actors that wait for
+  // the table to empty (the cancel watcher) would keep the executor busy for ever.
+  impl_->state->running.clear();
   impl_->state->conn->close();
   impl_->fetcher->close();
   impl_->runner->join_pool();
@@ -168,8 +173,11 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
   s.stop.fire();
   i->fetcher->quiet();
   // 2. stop: give the running jobs until the deadline; the last to leave the running
-  // table ends the wait.
+  // table ends the wait. A job a fetch in flight takes is one of them, so the fetch is
+  // waited for first: a round trip, so at least a hand-back's wait even with no grace.
   const auto deadline = std::chrono::steady_clock::now() + grace;
+  auto settled = i->fetcher->fetch_settled(std::max(deadline, std::chrono::steady_clock::now() + hand_back_wait));
+  co_await std::move(settled);
   co_await s.running.wait_until_empty(deadline);
   // 3. hand back: jobs still running go back to wait now rather than after their
   // lock expires; whatever they record later is refused by the lock check. Their

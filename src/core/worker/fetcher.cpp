@@ -42,7 +42,8 @@ fetcher::fetcher(std::shared_ptr<worker_state> state, std::shared_ptr<job_runner
                                              state_->opts.name.empty() ? "" : ":w:" + state_->opts.name))),
       due_timer_(state_->ex),
       slot_freed_(state_->ex),
-      back_off_over_(state_->ex) {}
+      back_off_over_(state_->ex),
+      fetch_ended_(state_->ex) {}
 
 void fetcher::quiet() {
   slot_freed_.notify_all();
@@ -60,6 +61,28 @@ net::awaitable<void> fetcher::keep_listed() {
   } catch (const error&) {
     // Away still: the caller tries again, and a fetch reports the outage.
   }
+}
+
+// Marks a fetch in flight for fetch_settled(), until its job is in the running table or
+// the fetch ended without one (or threw).
+class fetcher::fetch_in_flight {
+ public:
+  explicit fetch_in_flight(fetcher& f) : f_(f) { f_.fetching_ = true; }
+  fetch_in_flight(const fetch_in_flight&) = delete;
+  fetch_in_flight& operator=(const fetch_in_flight&) = delete;
+  ~fetch_in_flight() { end(); }
+  void end() {
+    if (!f_.fetching_) return;
+    f_.fetching_ = false;
+    f_.fetch_ended_.notify_all();
+  }
+
+ private:
+  fetcher& f_;
+};
+
+net::awaitable<void> fetcher::fetch_settled(clock::time_point deadline) {
+  while (fetching_ && clock::now() < deadline) co_await fetch_ended_.wait_until(deadline);
 }
 
 net::awaitable<void> fetcher::run() {
@@ -107,10 +130,12 @@ net::awaitable<void> fetcher::run() {
       }
       budget_slot held(s.opts.shared_slots);
       auto token = runner_->next_token();
+      fetch_in_flight fetching(*this);
       auto j = co_await move_to_active(token);
       redis_answers();
       if (j) {
         s.running.add(j->id, running_job{token, clock::now(), false, j->attempts_made + 1});
+        fetching.end();
         // As Node's worker does, before the job runs: its scheduler's next job.
         if (j->repeat_job_key) co_await schedule_next_iteration(s, *j);
         net::co_spawn(s.ex, run_slot(std::move(*j), token, std::move(held)), [self](std::exception_ptr e) {

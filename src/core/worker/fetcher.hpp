@@ -38,6 +38,11 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
   void quiet();
   // Releases the blocking connection.
   void close();
+  // Returns once no fetch is in flight, or at the deadline. close() waits for it before
+  // waiting for the running jobs: the job a fetch in flight takes joins them, to finish
+  // within the grace or be handed back (it ran on closed connections instead, failed to
+  // record anything, and stayed active until its lock expired: a new user's review).
+  boost::asio::awaitable<void> fetch_settled(std::chrono::steady_clock::time_point deadline);
 
   // What a fetch answered (moveToActive, or a finish that fetched): the job, or
   // nothing, having noted why (rate limited, or drained until the next delayed job).
@@ -45,6 +50,7 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
   std::optional<job> take_fetch_reply(redis::reply& r);  // parses, then take_fetched
 
  private:
+  class fetch_in_flight;
   boost::asio::awaitable<void> wait_for_job();
   // `wait` (the marker wait) behind dropStaleMarker in one pipeline; their replies.
   boost::asio::awaitable<std::vector<redis::reply>> drop_stale_marker_then(redis::command wait,
@@ -75,6 +81,8 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
   boost::asio::steady_timer due_timer_;          // the next delayed job is due: end the marker wait
   event slot_freed_;                             // a slot freed up, or quiet()
   event back_off_over_;                          // the sentinels named a new master, or quiet()
+  bool fetching_ = false;                        // a moveToActive in flight, until its job is in the running table
+  event fetch_ended_;
   bool drained_ = false;
   bool empty_reported_ = false;       // the owner was told the queue is empty (worker_events::drained)
   std::int64_t next_delayed_ms_ = 0;  // when the next delayed job is due, if known

@@ -545,6 +545,66 @@ TEST_F(worker_test, close_with_nothing_running_returns_at_once_and_ends_every_ac
   EXPECT_TRUE(io.stopped()) << "something of the worker still runs after close()";
 }
 
+// A close while a fetch is in flight (right after start() with jobs waiting, or just after
+// an idle worker woke for a new job) waits for the job the fetch takes: it returned at
+// once, the job ran on closed connections, recorded nothing and stayed active until its
+// lock expired (a new user's review). Whether the fetch has begun varies with each start,
+// so a few rounds, each with a job waiting and one added after the worker is idle.
+TEST_F(worker_test, a_close_during_a_fetch_leaves_no_job_active) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    std::int64_t added = 0;
+    for (int round = 0; round < 4; ++round) {
+      co_await q.add("waiting", json::object());
+      ++added;
+      worker at_start(io.get_executor(), name, sleeping(100), wopts());
+      at_start.start();
+      co_await at_start.close(30s);
+
+      worker idle(io.get_executor(), name, sleeping(100), wopts());
+      idle.start();
+      EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "waiting", 0); }));
+      co_await test::sleep_ms(200);  // blocked on the marker
+      co_await q.add("woken", json::object());
+      ++added;
+      co_await test::sleep_ms(round);
+      co_await idle.close(30s);
+
+      auto c = co_await q.get_job_counts();
+      EXPECT_EQ(c["active"], 0) << "round " << round;
+      EXPECT_EQ(c["completed"] + c["waiting"], added) << "round " << round;
+    }
+    q.close();
+  });
+}
+
+// Destroyed without close() while a job runs: every actor ends, so the executor runs out
+// of work (its cancel watcher waited for the running table to empty, and nothing emptied
+// it: io_context::run() never returned).
+TEST_F(worker_test, destroying_a_worker_with_a_job_running_lets_the_executor_finish) {
+  net::io_context io;
+  std::exception_ptr failure;
+  bool destroyed = false;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        queue q(io.get_executor(), name, qopts());
+        co_await q.add("slow", json::object());
+        {
+          worker w(io.get_executor(), name, sleeping(5000), wopts());
+          w.start();
+          EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "active", 1); }));
+        }
+        destroyed = true;
+        q.close();
+      },
+      [&](std::exception_ptr e) { failure = e; });
+  io.run_for(20s);
+  if (failure) std::rethrow_exception(failure);
+  EXPECT_TRUE(destroyed);
+  EXPECT_TRUE(io.stopped()) << "something of the destroyed worker still runs";
+}
+
 // A closed worker used to ignore start() and leave its queue's jobs waiting, silently.
 TEST_F(worker_test, start_after_close_throws_closed) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
