@@ -1,5 +1,5 @@
-// job_page.cpp - pages across states: BullMQ's getJobs ranges each state on its own,
-// so a page over several states takes the first page*per_page of each and merges them.
+// job_page.cpp - pages across states: BullMQ's getJobs ranges each state on its own, so
+// a page over several states reads the states it spans, each from where the page meets it.
 #include "job_page.hpp"
 
 #include <algorithm>
@@ -28,35 +28,41 @@ net::awaitable<job_page> read_job_page(queue& q, job_page_request r) {
   if (r.states.empty()) r.states = job_states();
   r.page = std::max<std::int64_t>(r.page, 1);
   r.per_page = std::max<std::int64_t>(r.per_page, 1);
-  const std::int64_t wanted = r.page * r.per_page;
+  const std::int64_t first = (r.page - 1) * r.per_page;
+  const std::int64_t end = first + r.per_page;
 
   job_page out;
-  std::vector<listed_job> found;
   if (r.search.empty()) {
+    // The page is a window over the states laid end to end, so each state is read only
+    // where the window meets it (a page of the newest of each state, merged by creation
+    // time, showed some jobs on every page and others on none: a Node user's review).
     auto counts = co_await q.get_job_counts(r.states);
-    for (const auto& [state, n] : counts) out.total += n;
+    std::int64_t offset = 0;
+    for (const auto& state : r.states) {
+      const auto n = counts[state];
+      const auto from = std::max(first, offset);
+      const auto to = std::min(end, offset + n);
+      if (from < to) {
+        std::vector<std::string> one{state};
+        auto jobs = co_await q.get_jobs(one, from - offset, to - offset - 1);
+        for (auto& j : jobs) out.jobs.push_back({std::move(j), state});
+      }
+      offset += n;
+    }
+    out.total = offset;
+    co_return out;
   }
   for (const auto& state : r.states) {
     std::vector<std::string> one{state};
-    if (r.search.empty()) {
-      for (auto& j : co_await q.get_jobs(one, 0, wanted - 1)) found.push_back({std::move(j), state});
-      continue;
-    }
     for (std::int64_t start = 0;; start += search_chunk) {
       auto chunk = co_await q.get_jobs(one, start, start + search_chunk - 1);
       for (auto& j : chunk) {
         if (!matches(j, r.search)) continue;
+        if (out.total >= first && out.total < end) out.jobs.push_back({std::move(j), state});
         ++out.total;
-        found.push_back({std::move(j), state});
       }
       if (static_cast<std::int64_t>(chunk.size()) < search_chunk) break;
     }
-  }
-  std::stable_sort(found.begin(), found.end(),
-                   [](const listed_job& a, const listed_job& b) { return a.j.timestamp > b.j.timestamp; });
-  const auto first = static_cast<std::size_t>((r.page - 1) * r.per_page);
-  for (std::size_t i = first; i < found.size() && i < first + static_cast<std::size_t>(r.per_page); ++i) {
-    out.jobs.push_back(std::move(found[i]));
   }
   co_return out;
 }

@@ -1,5 +1,6 @@
-// job_page.hpp - one page of a queue's jobs across states, newest first, optionally
-// only those whose id or name contains a search text (`drover queue jobs`).
+// job_page.hpp - one page of a queue's jobs across states, state by state and each in
+// BullMQ's order (getJobs: newest first), optionally only those whose id or name contains
+// a search text (`drover queue jobs`).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -26,12 +27,12 @@ struct listed_job {
 };
 
 struct job_page {
-  std::vector<listed_job> jobs;  // newest first (by creation time)
+  std::vector<listed_job> jobs;  // state by state, each in BullMQ's order (newest first)
   std::int64_t total = 0;        // jobs in those states (that match the search)
 };
 
-// Reads the page. Without a search it reads at most page*per_page jobs of each state;
-// a search reads every job of those states in chunks, so it is slow on huge queues.
+// Reads the page. Without a search it reads the page's jobs only; a search reads every
+// job of those states in chunks, so it is slow on huge queues.
 boost::asio::awaitable<job_page> read_job_page(queue& q, job_page_request r);
 
 // The states `drover queue jobs` knows, in display order.

@@ -319,7 +319,8 @@ net::awaitable<int> print_jobs(const queue_flags& f, queue& q) {
   print_job_table(std::cout, page.jobs, app::now_ms());
   auto first = (f.page - 1) * f.per_page + 1;
   auto last = first + static_cast<long>(page.jobs.size()) - 1;
-  std::cout << fmt::format("jobs {}-{} of {}, newest first{}\n", first, last, page.total,
+  std::cout << fmt::format("jobs {}-{} of {}, {}newest first{}\n", first, last, page.total,
+                           f.state.empty() ? "state by state, " : "",
                            last < page.total ? fmt::format(" (--page {} for more)", f.page + 1) : "");
   std::cout.flush();
   co_return 0;

@@ -131,7 +131,7 @@ const action_spec actions[] = {
     {"remove", "remove a job (prints true; false and exit 3 when missing, 1 when a worker holds it)", add_id,
      remove_job},
     {"cancel", "cancel a job: removed if waiting, stopped and failed if running", add_cancel_flags, cancel_job},
-    {"jobs", "list jobs, newest first, a page at a time", add_jobs_flags, print_jobs},
+    {"jobs", "list jobs state by state, newest first, a page at a time", add_jobs_flags, print_jobs},
     {"job", "show one job: fields, data, times, failure, stack trace, logs", add_id, print_job},
     {"counts", "jobs per state (of the logical queue and each shard with --shards)",
      [](CLI::App& cmd, queue_flags& f) { add_shards_flag(&cmd, f.common); }, print_counts},
