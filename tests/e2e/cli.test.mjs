@@ -47,8 +47,8 @@ async function deadPort() {
 test('queue counts, jobs and job: tables for people, --json for scripts', async () => {
   const name = queueName();
   const q = newQueue(redis, name);
-  // "Newest first" orders by creation time in ms: jobs added within one millisecond tie,
-  // so the three are added a few ms apart.
+  // State by state, each newest first: jobs added within one millisecond tie, so the
+  // three are added a few ms apart.
   const apart = () => new Promise((resolve) => setTimeout(resolve, 3));
   await q.add('resize', { n: 1 }, { jobId: 'img-1' });
   await apart();
@@ -72,14 +72,15 @@ test('queue counts, jobs and job: tables for people, --json for scripts', async 
   const jobs = await ok(['queue', 'jobs', ...on(name)]);
   const lines = jobs.trim().split('\n');
   assert.match(lines[0], /^ID\s+NAME\s+STATE\s+ATTEMPTS\s+CREATED\s+TIME\s+DETAIL$/);
-  assert.deepEqual(lines.slice(1, 4).map((l) => l.split(/\s+/)[0]), ['mail-1', 'img-2', 'img-1'], 'newest first');
-  assert.match(lines[1], /mail-1\s+email\s+delayed/);
-  assert.match(lines.at(-1), /^jobs 1-3 of 3, newest first$/);
+  assert.deepEqual(lines.slice(1, 4).map((l) => l.split(/\s+/)[0]), ['img-2', 'img-1', 'mail-1'],
+    'state by state, newest first');
+  assert.match(lines[3], /mail-1\s+email\s+delayed/);
+  assert.match(lines.at(-1), /^jobs 1-3 of 3, state by state, newest first$/);
 
   const page1 = await ok(['queue', 'jobs', ...on(name), '--per-page', '2']);
-  assert.match(page1, /jobs 1-2 of 3, newest first \(--page 2 for more\)/);
+  assert.match(page1, /jobs 1-2 of 3, state by state, newest first \(--page 2 for more\)/);
   const page2 = await ok(['queue', 'jobs', ...on(name), '--per-page', '2', '--page', '2']);
-  assert.match(page2, /^img-1\s/m);
+  assert.match(page2, /^mail-1\s/m);
   assert.match(page2, /jobs 3-3 of 3/);
 
   const found = JSON.parse(await ok(['queue', 'jobs', ...on(name), '--search', 'resize', '--json']));
