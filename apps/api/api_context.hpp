@@ -24,6 +24,7 @@ class server;
 class gatekeeper;
 class send_batches;
 class user_backlog;
+class user_reads;
 
 // Thread safety: one executor, as the server that made it; the database calls run on
 // db_pool through in_db().
@@ -39,6 +40,7 @@ struct api_context {
   gatekeeper& gate;
   send_batches& sends;    // POST /api/chat/send's group commits
   user_backlog& backlog;  // each user's sends not yet answered
+  user_reads& reads;      // each user's reads that grow with what they return (documents, history)
   // ai-processing on a connection of its own, for /readyz: on the sends' connection a
   // probe waits behind their replication WAITs and times out while Redis is fine.
   app::app_queue& readiness;

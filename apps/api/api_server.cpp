@@ -174,7 +174,7 @@ void api_server::start() {
   send_batches_ = std::make_unique<send_batches>(ex_, *db_, db_pool_, ai_queue_);
   context_ = std::unique_ptr<api_context>(new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_,
                                                           documents_queue_, *sio_, *gate_, *send_batches_, backlog_,
-                                                          readiness_queue_});
+                                                          reads_, readiness_queue_});
   context_->relay_settled = [this](const std::string& app_id) {
     for (const auto& r : relays_) {
       if (r->follows(app_id)) return r->settled();

@@ -21,6 +21,7 @@
 
 #include "api/api_config.hpp"
 #include "api/user_backlog.hpp"
+#include "api/user_reads.hpp"
 #include "httpd/http_metrics.hpp"
 #include "httpd/http_server.hpp"
 #include "httpd/http_types.hpp"
@@ -96,6 +97,7 @@ class api_server {
   app::app_queue documents_queue_;
   app::app_queue readiness_queue_;  // /readyz's: a connection of its own (api_context)
   user_backlog backlog_;            // before the relays, which tell it the jobs' ends
+  user_reads reads_;
   std::unique_ptr<gatekeeper> gate_;
   std::unique_ptr<socketio::server> sio_;
   std::vector<std::unique_ptr<job_event_relay>> relays_;  // ai-processing's, one per shard

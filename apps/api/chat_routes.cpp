@@ -31,6 +31,7 @@
 #include "api/request_span.hpp"
 #include "api/send_batches.hpp"
 #include "api/user_backlog.hpp"
+#include "api/user_reads.hpp"
 #include "api/routing/request_body.hpp"
 #include "api/socketio/server.hpp"
 
@@ -389,6 +390,8 @@ net::awaitable<response> job_status(api_context& app, route_request& r) {
 }
 
 net::awaitable<response> history(api_context& app, route_request& r) {
+  // A page reads up to 201 whole messages before it is cut to its bytes.
+  const auto reading = app.reads.enter(r.who.user);
   std::string conversation_id = r.param("conversationId");
   auto* db = &app.db;
   if (!r.who.development) {

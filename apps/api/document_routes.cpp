@@ -20,6 +20,7 @@
 #include "api/error_reply.hpp"
 #include "api/http_error.hpp"
 #include "api/text_page.hpp"
+#include "api/user_reads.hpp"
 #include "api/multipart.hpp"
 #include "api/rate_limiter.hpp"
 #include "documents/extracted_text.hpp"
@@ -266,27 +267,10 @@ net::awaitable<drover::app::document> owned_document(api_context& app, const rou
   co_return std::move(*doc);
 }
 
-// Reads of one user's documents at once. A read's database work grows with the text (the
-// page is cut from it there), the pool has 4 connections for every user, and a review
-// took them all with 30 reads of one 19 MB text at a time: others got 503s.
-class reads_in_flight {
- public:
-  static constexpr std::size_t per_user = 2;
-
-  // Held while a read runs, or 429 when the user already has per_user reads running.
-  drover::app::held_amounts::holding enter(const std::string& user) {
-    if (running_.of(user) >= per_user) throw too_many_requests(std::chrono::seconds(1));
-    return running_.hold(1, {user});
-  }
-
- private:
-  drover::app::held_amounts running_;
-};
-
-net::awaitable<response> get(api_context& app, route_request& r, const std::shared_ptr<reads_in_flight>& reads) {
+net::awaitable<response> get(api_context& app, route_request& r) {
   {
     const auto& req = r.req;
-    const auto reading = reads->enter(r.who.user);
+    const auto reading = app.reads.enter(r.who.user);
     // Only the bytes one page can take are read: the few before the offset that finish a
     // character, the page's most, and a few after it that tell where the next begins.
     const auto offset_param = r.query("textOffset");
@@ -406,9 +390,8 @@ void add_document_routes(route_table& table, api_context& app) {
       table.add(v::post, "/api/documents", route_access::user, [&app](route_request& r) { return upload(app, r); });
   uploads.budget = route_budget::upload;
   uploads.upload_limit = upload_body_limit(app.cfg.document_limit);
-  auto reads = std::make_shared<reads_in_flight>();
   table.add(v::get, "/api/documents/:documentId", route_access::user,
-            [&app, reads](route_request& r) { return get(app, r, reads); });
+            [&app](route_request& r) { return get(app, r); });
   table.add(v::delete_, "/api/documents/:documentId", route_access::user,
             [&app](route_request& r) { return remove(app, r); });
 }

@@ -278,6 +278,18 @@ test('a conversation\'s history comes in pages bounded in messages and in bytes'
   assert.equal(two.hasMore, true);
   assert.equal((await get(`?limit=3&before=${all[2].id}`)).body.messages.length, 2);
   for (const bad of ['?limit=0', '?limit=201', '?limit=x', '?before=abc']) assert.equal((await get(bad)).status, 400, bad);
+
+  // One user reads two pages at a time: a page reads its messages whole before it is cut,
+  // and 70 reads at once of one user's took the database pool from everyone (503s). The
+  // rest wait their turn with a 429; another user is not held up.
+  const bob = hs.token('bob');
+  const burst = await Promise.all(Array.from({ length: 20 }, () => get('?limit=200')));
+  const statuses = burst.map((r) => r.status);
+  assert.ok(statuses.every((st) => st === 200 || st === 429), JSON.stringify(statuses));
+  assert.ok(statuses.includes(200) && statuses.includes(429), JSON.stringify(statuses));
+  assert.match(burst.find((r) => r.status === 429).body.error, /Too many requests/);
+  const others = await fetch(`${sys.base}/api/conversations/paged/messages`, { headers: { authorization: `Bearer ${bob}` } });
+  assert.equal(others.status, 404, 'bob is read as bob, not refused as alice');
 });
 
 test('Socket.IO: one address cannot take every session, and joins cannot pile up conversations', { timeout: 60000 }, async () => {
