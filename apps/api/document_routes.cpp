@@ -390,8 +390,7 @@ void add_document_routes(route_table& table, api_context& app) {
       table.add(v::post, "/api/documents", route_access::user, [&app](route_request& r) { return upload(app, r); });
   uploads.budget = route_budget::upload;
   uploads.upload_limit = upload_body_limit(app.cfg.document_limit);
-  table.add(v::get, "/api/documents/:documentId", route_access::user,
-            [&app](route_request& r) { return get(app, r); });
+  table.add(v::get, "/api/documents/:documentId", route_access::user, [&app](route_request& r) { return get(app, r); });
   table.add(v::delete_, "/api/documents/:documentId", route_access::user,
             [&app](route_request& r) { return remove(app, r); });
 }
