@@ -309,7 +309,8 @@ class queue {
   // the data points, newest first (end -1: all).
   boost::asio::awaitable<queue_metrics> get_metrics(std::string type, std::int64_t start = 0, std::int64_t end = -1);
   // The queue's workers as BullMQ's getWorkers() finds them (CLIENT LIST): Node and
-  // drover workers alike.
+  // drover workers alike, on this queue's database only (Node's counts those of every
+  // database of the server).
   boost::asio::awaitable<std::vector<worker_client>> get_workers();
   // The live drover workers' own reports (concurrency, busy slots, counts); reports
   // older than three heartbeats are dropped.

@@ -99,6 +99,10 @@ net::awaitable<std::vector<worker_client>> queue::get_workers() {
     auto fields = client_fields(line);
     const auto& client = fields["name"];
     if (client != unnamed && client.rfind(named, 0) != 0) continue;
+    // CLIENT LIST covers every database of the server: a worker of the same queue name on
+    // another database serves another queue (an operator's drill: WORKERS 1 and a no-worker
+    // alert resolved while this queue's jobs waited). Node's getWorkers counts it.
+    if (const auto& db = fields["db"]; !db.empty() && to_int64(db) != impl_->opts.redis.db) continue;
     worker_client w;
     w.name = client == unnamed ? std::string() : client.substr(named.size());
     w.addr = fields["addr"];

@@ -14,6 +14,7 @@
 #include <atomic>
 
 #include "support/engine_test.hpp"
+#include "support/processors.hpp"
 #include "support/queue_fixture.hpp"
 #include "support/redis_server.hpp"
 #include "support/worker_thread.hpp"
@@ -192,6 +193,29 @@ TEST_F(queue_operations_test, lists_workers_by_bullmq_client_names_and_their_rep
     auto none = [&]() -> net::awaitable<bool> { co_return (co_await q.get_worker_statuses()).empty(); };
     EXPECT_TRUE(co_await eventually(none));
     EXPECT_EQ(cli("HLEN " + key("drover:workers")), "0");
+  });
+}
+
+// CLIENT LIST covers the whole server: a worker of the same queue name on another database
+// serves another queue, and counting it hid that nobody served this one.
+TEST_F(queue_operations_test, a_worker_on_another_database_is_not_this_queues) {
+  DROVER_SKIP_ON_CLUSTER("a cluster has one database");
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto o = wopts();
+    o.name = "elsewhere";
+    o.redis.db = 1;
+    worker w(io.get_executor(), name, test::echo(), o);
+    w.start();
+    auto other_options = qopts();
+    other_options.redis.db = 1;
+    queue on_db1(io.get_executor(), name, other_options);
+    auto listed_there = [&]() -> net::awaitable<bool> { co_return (co_await on_db1.get_workers()).size() == 1; };
+    EXPECT_TRUE(co_await eventually(listed_there));
+    EXPECT_TRUE((co_await q.get_workers()).empty());
+    co_await w.close(std::chrono::seconds(1));
+    on_db1.close();
+    q.close();
   });
 }
 
