@@ -385,3 +385,9 @@ test('answers to an API at an address the Workers app does not know wait for the
   await waitFor(async () => (await getJSON(other.base, '/api/conversations/moved-api/messages')).body.messages
     .some((m) => m.role === 'assistant'), { timeout: 20000, what: 'the answer in the conversation' });
 });
+
+// The API took a PUBLIC_URL that is not a URL and queued every answer's delivery to it,
+// where none could arrive (the Workers app refused it at its start): both apps refuse it.
+test('a PUBLIC_URL that is not an http(s) URL stops the API at start', { timeout: 30000 }, async () => {
+  await assert.rejects(startSystem({ env: { PUBLIC_URL: 'not-a-url' } }), /PUBLIC_URL is not an http\(s\) URL: 'not-a-url'/);
+});
