@@ -272,7 +272,13 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       std::string dedup_id = fmt::format("{}-{}-{}", dedup_prefix, job_id, j.timestamp);
       opts.deduplication["id"] = dedup_id;
       opts.deduplication["ttl"] = delivery_dedup_ttl_ms;
-      use_delivery_policy(opts, to_api ? webhook_receiver::configured : api_receiver.receiver_of(url));
+      // With the API's mark on the job, a URL the user gave is the user's wherever it points:
+      // by address, http://x@<the API>/api/webhooks/job-completed passed as the API's own,
+      // signed with WEBHOOK_SECRET and outside the user's limits (a security review).
+      const auto receiver = to_api       ? webhook_receiver::configured
+                            : own_is_api ? webhook_receiver::user_given
+                                         : api_receiver.receiver_of(url);
+      use_delivery_policy(opts, receiver);
       opts.remove_on_complete = 1000;
       opts.replication = replication;
       // The delivery joins the chat job's trace (docs/tracing.md).

@@ -304,6 +304,20 @@ test('a URL a user gave on the API\'s own address, other than its receiver, is r
   assert.match(d.failedReason, /refusing to connect/);
 });
 
+// By address alone, http://x@<the API>/api/webhooks/job-completed passed as the API's own
+// receiver: let through to loopback, signed with WEBHOOK_SECRET, outside the user's limits.
+test('a URL a user gave that names the API\'s receiver itself is still the user\'s: refused, never signed with the API\'s key', { timeout: 60000 }, async () => {
+  const url = new URL(`${sys.base}/api/webhooks/job-completed`);
+  url.username = 'x';
+  const sent = await postJSON(sys.base, '/api/chat/send',
+    { conversationId: 'hook-to-receiver', userId: 'u1', message: 'Hi', webhookUrl: url.href });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  const d = await finished(await deliveryOf(sent.body.jobId, 'user-webhook'));
+  assert.equal(d.state, 'failed');
+  assert.equal(d.attemptsMade, 1, 'not retried');
+  assert.match(d.failedReason, /refusing to connect/);
+});
+
 test('the "webhook" backoff (doubling, at most five minutes apart) is the delivery worker\'s own', { timeout: 60000 }, async () => {
   receiver.script('/capped', [503, 502, 200]);
   await deliveries.add('test-hook', { url: receiver.url('/capped'), payload: { hello: 'capped' } },
