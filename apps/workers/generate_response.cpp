@@ -10,7 +10,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -42,7 +44,21 @@ constexpr std::int64_t delivery_dedup_ttl_ms = 24 * 3600 * 1000;
 // meanwhile on another connection, which may well work: a Redis refusing new connections
 // (maxclients, or every sentinel away) to the one that adds deliveries failed each
 // attempt in 7 s, and three attempts failed accepted sends for good (a cluster review).
+// Within the job's own timeout (the API's chat jobs have 30 s), less a margin to end it
+// here: past it the attempt is ended as timed out and its retry asks the model again,
+// the very thing this patience is for (a cluster review).
 constexpr std::chrono::seconds delivery_add_patience{60};
+constexpr std::chrono::seconds delivery_add_timeout_margin{3};
+
+std::chrono::steady_clock::time_point delivery_give_up_at(std::chrono::steady_clock::time_point attempt_started,
+                                                          std::optional<std::int64_t> job_timeout_ms) {
+  const auto now = std::chrono::steady_clock::now();
+  auto at = now + delivery_add_patience;
+  if (job_timeout_ms && *job_timeout_ms > 0) {
+    at = std::min(at, attempt_started + std::chrono::milliseconds(*job_timeout_ms) - delivery_add_timeout_margin);
+  }
+  return std::max(at, now);  // at least one try
+}
 
 std::string text_field(const json::object& o, const char* name) {
   auto* v = o.if_contains(name);
@@ -130,6 +146,7 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
                                       replication_options replication, std::size_t ai_shards) {
   auto respond = [&ai, &webhooks, &api_receiver, documents, replication,
                   ai_shards](job_context& ctx) -> net::awaitable<json::value> {
+    const auto attempt_started = std::chrono::steady_clock::now();
     const auto& j = ctx.job();
     if (j.name != "generate-response") {
       throw unrecoverable_error(fmt::format("ai-processing has no processor for jobs named '{}'", j.name));
@@ -296,7 +313,7 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       // could end "failed" although the answer was delivered.
       net::steady_timer pause_timer(ex);
       std::chrono::milliseconds pause{200};
-      const auto give_up_at = std::chrono::steady_clock::now() + delivery_add_patience;
+      const auto give_up_at = delivery_give_up_at(attempt_started, j.opts.timeout);
       for (int tries = 1;; ++tries) {
         std::optional<drover::error> unconfirmed;
         try {
