@@ -19,6 +19,12 @@ std::optional<std::string_view> redis_refusal(const drover::error& e) {
   if (says(": cannot connect: ") || says(": unavailable (") || says(": handshake refused: ")) {
     return "Redis cannot be reached";
   }
+  // Redis turned the connection away before reading anything from it.
+  if (says("max number of clients reached")) return "Redis refused the connection (maxclients)";
+  // Given up only when no node ran any of the call (redis::connection's follow_redirections).
+  if (says("the cluster still redirected the call after ")) {
+    return "a Redis Cluster slot is moving (a migration or a failover)";
+  }
   return std::nullopt;
 }
 

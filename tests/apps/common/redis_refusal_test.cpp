@@ -49,5 +49,21 @@ TEST(redis_refusal, a_call_never_written_for_want_of_a_connection_is_one) {
   }
 }
 
+// A connection turned away at maxclients, and a call the cluster kept redirecting (a slot
+// migration held open: 35 sends told "may still run" of which none was stored).
+TEST(redis_refusal, a_connection_turned_away_and_a_call_no_node_ran_are_not_written) {
+  auto turned_away = redis_refusal(drover::error(
+      errc::redis_unavailable,
+      "redis at 10.0.0.7:6379: the server answered and closed the connection: ERR max number of clients reached"));
+  ASSERT_TRUE(turned_away);
+  EXPECT_EQ(*turned_away, "Redis refused the connection (maxclients)");
+  auto moving = redis_refusal(drover::error(
+      errc::redis_unavailable,
+      "redis at 10.0.0.7:7001: the cluster still redirected the call after 6 tries ('ASK 2070 10.0.0.8:7002'): a "
+      "slot migration or a failover is under way"));
+  ASSERT_TRUE(moving);
+  EXPECT_EQ(*moving, "a Redis Cluster slot is moving (a migration or a failover)");
+}
+
 }  // namespace
 }  // namespace drover::app
