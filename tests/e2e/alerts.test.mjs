@@ -25,6 +25,8 @@ before(async () => {
     { type: 'dead_letter_growing', queue: 'alert-letters', windowSeconds: 2, name: 'Letters' },
     { type: 'no_worker', queue: 'alert-lonely', name: 'Lonely' },
     { type: 'stalled', queue: 'alert-restarted', windowSeconds: 60, name: 'Restarted' },
+    { type: 'waiting', queue: 'alert-held', threshold: 1, forSeconds: 2, name: 'Held' },
+    { type: 'failure_rate', queue: 'alert-rate', threshold: 0.5, windowSeconds: 8, minJobs: 2, name: 'Rate' },
   ];
   sys = await startSystem({ env: { ...alertEnv(receiver, rules), DASHBOARD_TOKEN: TOKEN } });
 });
@@ -62,7 +64,7 @@ test('a waiting-jobs rule fires once, shows on /api/alerts, and resolves once', 
   assert.equal(incident.type, 'waiting');
   assert.equal(incident.queue, 'alert-backlog');
   assert.ok(incident.since > 0 && typeof shown.body.evaluatedAt === 'number');
-  assert.equal(shown.body.rules, 6, 'the evaluator holds the six rules');
+  assert.equal(shown.body.rules, 8, 'the evaluator holds the eight rules');
 
   // Still firing for many evaluations: still one message.
   await backlog.add('piled-up', { i: 3 });
@@ -135,6 +137,37 @@ test('a queue without a worker fires the no-worker rule once; a worker connectin
   assert.match(about('Lonely')[1].body.text, /^\[RESOLVED\] Lonely/);
   await sleep(1000);
   assert.equal(about('Lonely').length, 2, JSON.stringify(about('Lonely')));
+});
+
+// A rule that needs a while to judge (forSeconds, a failure rate's window) had not judged
+// yet when a new process adopted its incident: it posted a false [RESOLVED], then fired
+// again as a new incident (an operator's drill). It now waits until it has watched enough.
+test('incidents of rules with forSeconds or a window stay open across a restart of the Workers app, and resolve after', { timeout: 60000 }, async () => {
+  const held = new bullmq.Queue('alert-held', { connection: sys.redis.connection });
+  onCleanup(() => held.close());
+  for (let i = 0; i < 3; i++) await held.add('piled-up', { i });
+  const rate = new bullmq.Queue('alert-rate', { connection: sys.redis.connection });
+  onCleanup(() => rate.close());
+  const failing = newWorker(sys.redis, 'alert-rate', async () => { throw new Error('down'); },
+    { metrics: { maxDataPoints: 60 } });
+  for (let i = 0; i < 4; i++) await rate.add('fails', { i });
+  await waitFor(() => about('Held').length >= 1 && about('Rate').length >= 1, { timeout: 20000, what: 'both firing' });
+  await failing.close();
+
+  await sys.workers.stop();
+  const restarted = Date.now();
+  sys.workers = await startWorkers(sys);
+  await waitFor(async () => (await getAlerts()).body?.evaluatedAt > restarted + 500,
+    { timeout: 20000, what: 'an evaluation by the new process' });
+  await sleep(2500);  // past Held's forSeconds; within Rate's window
+  assert.equal(about('Held').length, 1, JSON.stringify(about('Held')));
+  assert.equal(about('Rate').length, 1, JSON.stringify(about('Rate')));
+
+  // Judged: the backlog cleared and a quiet window resolve them, once each.
+  await held.obliterate({ force: true });
+  await waitFor(() => about('Held').length >= 2 && about('Rate').length >= 2, { timeout: 20000, what: 'both resolved' });
+  assert.match(about('Held')[1].body.text, /^\[RESOLVED\] Held /);
+  assert.match(about('Rate')[1].body.text, /^\[RESOLVED\] Rate /);
 });
 
 test('a firing stalled rule stays firing across a restart of the Workers app: the stalls of its window are read back', { timeout: 60000 }, async () => {

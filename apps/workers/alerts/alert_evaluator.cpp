@@ -266,7 +266,7 @@ net::awaitable<void> alert_evaluator::evaluate() {
     } else if (now.breached) {
       st.open->message = now.detail;
       st.open->value = now.value;
-    } else if (st.open) {
+    } else if (st.open && now.conclusive) {
       auto inc = *st.open;
       st.open.reset();
       auto lasted = spoken(std::chrono::milliseconds(app::now_ms() - inc.since));

@@ -76,6 +76,11 @@ class alert_evaluator {
   struct reading {
     reading() = default;
     bool breached = false;
+    // False while a rule has not watched long enough to say the breach is over: its window
+    // not yet covered since this process started, or a breach not yet held for forSeconds.
+    // An incident adopted at a restart or a takeover stays open meanwhile (it was resolved
+    // and fired again as a new one: an operator's drill).
+    bool conclusive = true;
     double value = 0;
     std::string detail;
   };

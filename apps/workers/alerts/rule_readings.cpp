@@ -47,7 +47,9 @@ net::awaitable<alert_evaluator::reading> alert_evaluator::read(const alert_rule&
       return false;
     }
     if (!st.breached_since) st.breached_since = now;
-    return now - *st.breached_since >= r.for_duration;
+    const bool held = now - *st.breached_since >= r.for_duration;
+    out.conclusive = held;  // breached, but not for long enough yet: not over either
+    return held;
   };
   // Each reading sums over the rule's queues: its shards when it names a sharded queue.
   const auto& queues = st.queues;
@@ -68,6 +70,9 @@ net::awaitable<alert_evaluator::reading> alert_evaluator::read(const alert_rule&
       const double total = d_done + d_failed;
       out.value = total > 0 ? d_failed / total : 0;
       out.breached = total >= static_cast<double>(r.min_jobs) && out.value > r.threshold;
+      // Counted from this process's first reading: until it covers the window, a quiet
+      // reading may only be a short one.
+      out.conclusive = out.breached || now - base.at >= r.window;
       out.detail = fmt::format("{:g} of {:g} jobs failed in the last {} ({:.0f}%, threshold {:.0f}%){}", d_failed,
                                total, spoken(r.window), out.value * 100, r.threshold * 100, over(r, queues));
       break;
