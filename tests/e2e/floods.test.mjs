@@ -355,3 +355,19 @@ test('Socket.IO: one address cannot take every session, and joins cannot pile up
   assert.equal((await join(second, 'j-1')).ok, true, 'an existing conversation');
   second.close();
 });
+
+// Anyone can open an Engine.IO session and send it a malformed packet, which ends only that
+// session: a warning line for each let one anonymous client write 3,300 lines a second.
+test('malformed Socket.IO packets from anonymous clients are logged at most once per 5 s', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  const base = `${sys.base}/socket.io/?EIO=4&transport=polling`;
+  for (let i = 0; i < 60; i++) {
+    const open = await (await fetch(base)).text();
+    const { sid } = JSON.parse(open.slice(open.indexOf('{')));
+    const res = await fetch(`${base}&sid=${sid}`, { method: 'POST', body: '49AAAA' });
+    assert.ok(res.status < 500, `POST answered ${res.status}`);
+  }
+  await waitFor(() => /malformed packet/.test(sys.api.output), { what: 'the first line' });
+  const lines = sys.api.output.split('\n').filter((l) => /malformed packet/.test(l));
+  assert.ok(lines.length <= 2, `${lines.length} lines:\n${lines.slice(0, 5).join('\n')}`);
+});

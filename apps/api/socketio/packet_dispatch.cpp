@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "api/socketio/client_mistakes_log.hpp"
 #include "api/socketio/random_id.hpp"
 #include "api/socketio/server_state.hpp"
 #include "api/socketio/socketio_packet.hpp"
@@ -41,7 +42,8 @@ void server_state::on_engine_packet(const std::shared_ptr<session>& s, engineio:
     case packet_type::ping:  // v4 clients never ping; the reference calls it "invalid heartbeat direction"
     case packet_type::open:
     case packet_type::upgrade:  // only valid on a WebSocket being probed, handled there
-      spdlog::warn("socket.io: session {}: unexpected Engine.IO packet '{}'", s->log_name(), static_cast<char>(p.type));
+      client_mistakes_log.warn("socket.io: session {}: unexpected Engine.IO packet '{}'", s->log_name(),
+                               static_cast<char>(p.type));
       close_session(s, "transport error");
       return;
   }
@@ -50,7 +52,7 @@ void server_state::on_engine_packet(const std::shared_ptr<session>& s, engineio:
 void server_state::on_socketio_packet(const std::shared_ptr<session>& s, std::string_view text) {
   auto p = sio::decode_packet(text);
   if (!p) {
-    spdlog::warn("socket.io: session {}: malformed packet '{}'", s->log_name(), excerpt(text));
+    client_mistakes_log.warn("socket.io: session {}: malformed packet '{}'", s->log_name(), excerpt(text));
     close_session(s, "parse error");
     return;
   }

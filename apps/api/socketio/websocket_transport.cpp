@@ -17,6 +17,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "api/socketio/client_mistakes_log.hpp"
 #include "api/socketio/engineio_error.hpp"
 #include "api/socketio/request_query.hpp"
 #include "api/socketio/server.hpp"
@@ -162,7 +163,7 @@ net::awaitable<void> server::run_websocket(beast::tcp_stream stream, http::reque
     }
     auto p = engineio::decode_packet(*text);
     if (!p) {
-      spdlog::warn("socket.io: session {}: malformed Engine.IO packet on WebSocket", s->log_name());
+      client_mistakes_log.warn("socket.io: session {}: malformed Engine.IO packet on WebSocket", s->log_name());
       reason = "parse error";
       break;
     }
