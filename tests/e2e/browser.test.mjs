@@ -52,6 +52,10 @@ test('the chat page shows the streamed answer, falls back to polling, and shows 
   mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: path.join(shots, 'chat.png') });
 
+  // A conversation from a link is for that visit: a later plain visit is not held to it
+  // (anyone's link to a conversation of theirs broke every later visit of the victim).
+  assert.notEqual(await page.evaluate(() => localStorage.getItem('drover-conversation')), 'browser-1');
+
   // 2. Socket blocked: the page polls the job endpoint instead.
   const polling = await browser.newPage();
   await polling.route('**/socket.io/**', (route) => route.abort());
