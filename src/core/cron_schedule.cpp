@@ -8,6 +8,8 @@
 #include <date/tz.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "drover/error.hpp"
@@ -171,6 +173,32 @@ bool hour_may_run(const cron_expression& expr, search_position& p) {
   return false;
 }
 
+// Node's BullMQ takes zone names in any letter case (luxon asks Intl, which does):
+// "europe/berlin" is Europe/Berlin there, and a Node scheduler so written stopped for good
+// after one run on a drover worker (a Node user's review).
+const date::time_zone* locate_zone_any_case(std::string_view name) {
+  const auto& db = date::get_tzdb();
+  try {
+    return date::locate_zone(name);
+  } catch (const std::exception&) {
+    // not under that exact name: its case, then
+  }
+  const auto same = [name](std::string_view other) {
+    return std::equal(name.begin(), name.end(), other.begin(), other.end(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    });
+  };
+  for (const auto& zone : db.zones) {
+    if (same(zone.name())) return &zone;
+  }
+#if !USE_OS_TZDB  // else the links are among the zones
+  for (const auto& link : db.links) {
+    if (same(link.name())) return date::locate_zone(link.target());
+  }
+#endif
+  return date::locate_zone(name);  // throws, with the library's words
+}
+
 }  // namespace
 
 const date::time_zone* find_time_zone(std::string_view name) {
@@ -183,7 +211,7 @@ const date::time_zone* find_time_zone(std::string_view name) {
       if (!tz.empty() && tz.front() == ':') tz.remove_prefix(1);
       return tz.empty() ? date::current_zone() : date::locate_zone(tz);
     }
-    return date::locate_zone(name);
+    return locate_zone_any_case(name);
   } catch (const std::exception& e) {
     throw error(errc::invalid_argument,
                 fmt::format("unknown time zone '{}' ({}); use an IANA name such as Europe/Berlin", name, e.what()));

@@ -138,6 +138,14 @@ TEST(cron_schedule, runs_are_whole_seconds_strictly_after) {
 
 TEST(cron_schedule, unknown_time_zone_is_refused) { EXPECT_THROW(find_time_zone("Mars/Olympus_Mons"), drover::error); }
 
+// Node's BullMQ takes a zone in any letter case (luxon asks Intl); a Node scheduler with
+// tz "europe/berlin" ran once on a drover worker and then stopped for good.
+TEST(cron_schedule, a_zone_name_in_any_letter_case_is_that_zone) {
+  EXPECT_EQ(find_time_zone("europe/berlin"), find_time_zone("Europe/Berlin"));
+  EXPECT_EQ(find_time_zone("AMERICA/NEW_YORK"), find_time_zone("America/New_York"));
+  EXPECT_EQ(find_time_zone("utc")->name(), find_time_zone("UTC")->name());
+}
+
 TEST(cron_schedule, days_no_chosen_month_has_are_refused) {
   // Neither April nor June has a 31st; cron-parser refuses this rather than never running.
   EXPECT_THROW(cron_expression::parse("0 0 31 4,6 *"), drover::error);
