@@ -383,7 +383,8 @@ net::awaitable<int> print_schedulers(const queue_flags& f, queue& q) {
     std::cout << drover::serialize_json(out) << std::endl;
     co_return 0;
   }
-  text_table t({"ID", "JOB NAME", "REPEAT", "NEXT", "RUNS"});
+  // JOBS MADE: BullMQ's iteration count, which counts the next job, pending, too.
+  text_table t({"ID", "JOB NAME", "REPEAT", "NEXT", "JOBS MADE"});
   for (const auto& s : schedulers) {
     auto repeat = s.pattern ? *s.pattern + (s.tz ? " " + *s.tz : "")
                             : (s.every ? "every " + format_duration(*s.every) : std::string("-"));

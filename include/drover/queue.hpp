@@ -156,8 +156,9 @@ class queue {
   // Counts per state; no types means BullMQ's defaults (active, completed, delayed,
   // failed, prioritized, waiting, waiting-children; "paused" only when asked for).
   boost::asio::awaitable<std::map<std::string, std::int64_t>> get_job_counts(std::vector<std::string> types = {});
-  // Jobs of the given states, [start, end] inclusive over all of them (end -1: all);
-  // newest first unless asc.
+  // Jobs of the given states, [start, end] inclusive within each state, as Node's getJobs
+  // (end -1: all): up to end - start + 1 jobs of each, so paging across several states
+  // takes their counts (get_job_counts) to know where each begins. Newest first unless asc.
   boost::asio::awaitable<std::vector<job>> get_jobs(std::vector<std::string> types, std::int64_t start = 0,
                                                     std::int64_t end = -1, bool asc = false);
   // Log lines of a job, oldest first, and how many there are in all.
