@@ -56,11 +56,19 @@ void add_schedule_options(CLI::App& s, schedule_flags& f) {
   s.add_option("--id", f.id, "the scheduler's id")->required()->check(non_empty());
   auto* repeat = s.add_option("--repeat", f.repeat,
                               "upsert: JSON {pattern | every, tz, startDate, endDate, limit, immediately, offset}");
-  s.add_option("--name", f.name, "upsert: the jobs' name (default: the id)");
-  s.add_option("--data", f.data, "upsert: the jobs' data, JSON")->capture_default_str();
-  s.add_option("--opts", f.opts, "upsert: the jobs' options, JSON")->capture_default_str();
+  auto* name = s.add_option("--name", f.name, "upsert: the jobs' name (default: the id)");
+  auto* data = s.add_option("--data", f.data, "upsert: the jobs' data, JSON")->capture_default_str();
+  auto* opts = s.add_option("--opts", f.opts, "upsert: the jobs' options, JSON")->capture_default_str();
   add_json_flag(&s, f.json);
-  s.callback([&f, repeat] { check_upsert_repeat(f, *repeat); });
+  s.callback([&f, repeat, name, data, opts] {
+    check_upsert_repeat(f, *repeat);
+    // A flag that does nothing is a mistake in the command line (exit 2), as elsewhere:
+    // `get --repeat ...` read as if it had changed something.
+    if (f.action == "upsert") return;
+    for (const auto* o : {repeat, name, data, opts}) {
+      if (o->count()) throw CLI::ValidationError(o->get_name(), "applies to schedule upsert only, not " + f.action);
+    }
+  });
 }
 
 int run_schedule(const schedule_flags& c) {

@@ -211,6 +211,10 @@ TEST(command_registry, drover_refuses_bad_values_as_usage_errors) {
       {{"dlq", "bogus", "-q", "q"},
        "drover: error: action: must be one of list, show, requeue, requeue-all; got 'bogus' (see drover dlq "
        "--help)\n"},
+      {{"schedule", "get", "-q", "q", "--id", "hb", "--repeat", R"({"every":1000})"},
+       "drover: error: --repeat: applies to schedule upsert only, not get (see drover schedule --help)\n"},
+      {{"schedule", "remove", "-q", "q", "--id", "hb", "--data", "{}"},
+       "drover: error: --data: applies to schedule upsert only, not remove (see drover schedule --help)\n"},
   };
   for (const auto& c : cases) {
     CLI::App app{"drover"};
