@@ -10,6 +10,7 @@
 
 #include <drover/error.hpp>
 #include <drover/sharded_worker.hpp>
+#include <drover/dead_letter_queue.hpp>
 #include <drover/worker.hpp>
 
 #include "cli_support.hpp"
@@ -79,8 +80,10 @@ void add_worker_options(CLI::App& w, worker_flags& f) {
   w.add_option("--default-timeout", f.default_timeout_ms,
                "time allowed to a job without a timeout of its own, ms (0: none)")
       ->check(non_negative<long>());
-  w.add_option("--dead-letter-queue", f.dead_letter_queue,
-               "copy jobs that fail for good to this queue (usually <queue>-dlq; default: none)");
+  auto* dead_letters =
+      w.add_option("--dead-letter-queue", f.dead_letter_queue,
+                   "copy jobs that fail for good to this queue (usually <queue>-dlq; default: none); with --shards "
+                   "only <queue>-dlq, which turns on each shard's own, <shard>-dlq");
   w.add_option("--dead-letters-kept", f.dead_letters_kept,
                "the most entries the dead-letter queue keeps, the oldest deleted first (0: all)")
       ->check(non_negative<long>())
@@ -89,7 +92,17 @@ void add_worker_options(CLI::App& w, worker_flags& f) {
       ->check(non_negative<long>())
       ->capture_default_str();
   // A rate limit needs its window; --limit-max 0 (no limit) needs none.
-  w.callback([&f, limit_max, limit_duration] {
+  w.callback([&f, limit_max, limit_duration, dead_letters] {
+    // A sharded worker's dead letters go to each shard's own queue whatever the name: one
+    // given and ignored left `drover dlq list` on it empty (a new user's review).
+    if (f.common.shards > 0 && !f.dead_letter_queue.empty() &&
+        f.dead_letter_queue != dead_letter_queue::name_for(f.common.queue)) {
+      throw CLI::ValidationError(
+          dead_letters->get_name(),
+          fmt::format("with --shards each shard has a dead-letter queue of its own, named <shard>-dlq (drover dlq "
+                      "list -q '<shard>'; drover queue list shows the shards): give {0}-dlq to turn them on, got '{1}'",
+                      f.common.queue, f.dead_letter_queue));
+    }
     if (f.limit_max <= 0) return;
     if (!limit_duration->count()) throw CLI::RequiresError(limit_max->get_name(), limit_duration->get_name());
     if (f.limit_duration_ms <= 0) {

@@ -213,6 +213,10 @@ TEST(command_registry, drover_refuses_bad_values_as_usage_errors) {
        "--help)\n"},
       {{"schedule", "get", "-q", "q", "--id", "hb", "--repeat", R"({"every":1000})"},
        "drover: error: --repeat: applies to schedule upsert only, not get (see drover schedule --help)\n"},
+      {{"worker", "-q", "shq", "--shards", "2", "--dead-letter-queue", "elsewhere"},
+       "drover: error: --dead-letter-queue: with --shards each shard has a dead-letter queue of its own, named "
+       "<shard>-dlq (drover dlq list -q '<shard>'; drover queue list shows the shards): give shq-dlq to turn them on, "
+       "got 'elsewhere' (see drover worker --help)\n"},
       {{"schedule", "remove", "-q", "q", "--id", "hb", "--data", "{}"},
        "drover: error: --data: applies to schedule upsert only, not remove (see drover schedule --help)\n"},
   };
