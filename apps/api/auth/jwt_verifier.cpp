@@ -65,14 +65,16 @@ bool acceptable_type(std::string_view typ) {
   return iequals(typ, "JWT") || iequals(typ, "at+jwt");
 }
 
-bool valid_subject(const json::value* sub) {
-  if (sub == nullptr || !sub->is_string()) return false;
+// Why `sub` cannot name a user, or nullptr when it can.
+const char* subject_refusal(const json::value* sub) {
+  if (sub == nullptr || !sub->is_string() || sub->get_string().empty()) return "missing or invalid subject";
   const auto& s = sub->get_string();
-  if (s.empty() || s.size() > jwt_verifier::max_subject_bytes) return false;
-  return std::none_of(s.begin(), s.end(), [](char c) {
+  if (s.size() > jwt_verifier::max_subject_bytes) return "subject longer than 256 bytes";
+  const bool control = std::any_of(s.begin(), s.end(), [](char c) {
     const auto u = static_cast<unsigned char>(c);
     return u < 0x20 || u == 0x7f;
   });
+  return control ? "subject with a control character" : nullptr;
 }
 
 bool audience_holds(const json::value* aud, std::string_view want) {
@@ -108,8 +110,7 @@ const char* claims_refusal(const json::object& claims, const jwt_settings& s, st
     if (iss == nullptr || !iss->is_string() || iss->get_string() != s.issuer) return "wrong issuer";
   }
   if (!s.audience.empty() && !audience_holds(claims.if_contains("aud"), s.audience)) return "wrong audience";
-  if (!valid_subject(claims.if_contains("sub"))) return "missing or invalid subject";
-  return nullptr;
+  return subject_refusal(claims.if_contains("sub"));
 }
 
 }  // namespace
@@ -184,7 +185,7 @@ verification jwt_verifier::verify_bearer(std::string_view authorization_header) 
 verification jwt_verifier::verify(std::string_view token, std::int64_t now_s) const {
   // 1. Shape, before any decoding.
   if (token.empty()) return refused("missing token");
-  if (token.size() > max_token_bytes) return refused("token too long");
+  if (token.size() > max_token_bytes) return refused("token longer than 8192 bytes");
   const auto dot1 = token.find('.');
   const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {

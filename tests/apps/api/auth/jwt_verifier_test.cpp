@@ -198,10 +198,10 @@ TEST(JwtVerifier, RefusesMalformedTokens) {
   };
   for (const auto& t : cases) expect_refused(v.verify(t, now), "malformed token");
   expect_refused(v.verify("", now), "missing token");
-  expect_refused(v.verify(std::string(jwt_verifier::max_token_bytes + 1, 'a'), now), "token too long");
+  expect_refused(v.verify(std::string(jwt_verifier::max_token_bytes + 1, 'a'), now), "token longer than 8192 bytes");
   // A good token padded past the cap is refused before any decoding.
   auto huge = hs_token(claims({{"pad", std::string(jwt_verifier::max_token_bytes, 'x')}}));
-  expect_refused(v.verify(huge, now), "token too long");
+  expect_refused(v.verify(huge, now), "token longer than 8192 bytes");
 }
 
 // --- Claims.
@@ -285,10 +285,13 @@ TEST(JwtVerifier, TheSubjectIsTheUser) {
   expect_ok(v.verify(hs_token(claims({{"sub", std::string(256, 'u')}})), now), std::string(256, 'u').c_str());
   auto no_sub = claims();
   no_sub.erase("sub");
-  for (const auto& payload : {no_sub, claims({{"sub", ""}}), claims({{"sub", 42}}), claims({{"sub", "al\nice"}}),
-                              claims({{"sub", std::string("al\x7f")}}), claims({{"sub", std::string(257, 'u')}})}) {
+  for (const auto& payload : {no_sub, claims({{"sub", ""}}), claims({{"sub", 42}})}) {
     expect_refused(v.verify(hs_token(payload), now), "missing or invalid subject");
   }
+  for (const auto& payload : {claims({{"sub", "al\nice"}}), claims({{"sub", std::string("al\x7f")}})}) {
+    expect_refused(v.verify(hs_token(payload), now), "subject with a control character");
+  }
+  expect_refused(v.verify(hs_token(claims({{"sub", std::string(257, 'u')}})), now), "subject longer than 256 bytes");
 }
 
 // --- The Authorization header.
