@@ -127,7 +127,15 @@ net::awaitable<job> dead_letter_queue::requeue(std::string id) {
   // script compares its finishedOn in the same call; a job that failed since has another
   // finishedOn, and another entry of its own.
   call.failed_job_key = source_keys.job(d.source_id);
-  if (!d.source_id.empty()) call.failed_finished_on = d.finished_on;
+  if (!d.source_id.empty()) {
+    call.failed_finished_on = d.finished_on;
+    // The copy takes the failure over: the failed job goes too (in the same call, only
+    // while it holds that failure), or a retry of it later ran the job twice (an operator
+    // requeued the dead letters, then retried the failed jobs: every message answered twice).
+    auto original = detail::scripts::remove_job::of(source_keys, d.source_id);
+    original.remove_children = false;
+    call.failed_job_removal = std::move(original);
+  }
   using outcome = detail::scripts::requeue_dead_letter::outcome;
   auto requeued = co_await detail::scripts::run(*dlq_.impl_->conn, std::move(call));
   switch (requeued.what) {

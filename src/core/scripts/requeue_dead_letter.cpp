@@ -15,19 +15,23 @@ requeue_dead_letter requeue_dead_letter::of(script_call add, const queue_keys& d
   }
   auto remove = remove_job::of(dead_letters, std::move(entry_id));
   remove.remove_children = false;
-  return {std::move(add), std::move(remove), {}, {}};
+  return {std::move(add), std::move(remove), {}, {}, std::nullopt};
 }
 
 script_call requeue_dead_letter::pack() && {
   const bool prioritized = add.script == &lua::add_prioritized_job;
   auto removal = std::move(remove).pack();
   std::string checked = failed_job_key.empty() ? add.args.at(0) : std::move(failed_job_key);
+  // Without a failed job, keys in the source queue's slot all the same (a cluster).
+  auto failed_removal = failed_job_removal ? std::move(*failed_job_removal).pack()
+                                           : script_call{&lua::remove_job, {checked, checked, "", "0", ""}};
   return composed_call(lua::requeue_dead_letter)
       .arg(prioritized ? "prioritized" : "standard")
       .call(std::move(add))
       .call(std::move(removal))
       .key(std::move(checked))
       .arg(std::move(failed_finished_on))
+      .call(std::move(failed_removal))
       .take();
 }
 

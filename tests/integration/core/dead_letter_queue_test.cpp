@@ -273,11 +273,21 @@ TEST_F(dead_letter_queue_test, requeue_sends_an_entry_back_to_its_source_queue) 
     EXPECT_EQ(entries.front().data.at("deadLetter").at("jobId").as_string(), "custom-7");
 
     auto requeued = co_await dlq.requeue(entries.front().id);
-    EXPECT_NE(requeued.id, "custom-7");  // a new run gets a new id; the failed job stays
+    EXPECT_NE(requeued.id, "custom-7");  // a new run gets a new id
     EXPECT_EQ(requeued.name, "again");
     EXPECT_EQ(requeued.data, json::parse(R"({"fail":true})"));
     EXPECT_EQ(co_await q.get_job_state(requeued.id), job_state::waiting);
-    EXPECT_EQ(co_await q.get_job_state("custom-7"), job_state::failed);
+    // The copy took the failure over: the failed job went with the entry, so a retry of it
+    // cannot run the job a second time (an operator requeued the dead letters, then retried
+    // the failed jobs, and every message was answered twice).
+    EXPECT_EQ(co_await q.get_job_state("custom-7"), std::nullopt);
+    try {
+      co_await q.retry_job("custom-7");
+      ADD_FAILURE() << "retried a failed job whose dead letter was requeued";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::job_not_found)) << e.what();
+    }
+    EXPECT_EQ((co_await q.get_job_counts())["failed"], 3);
     EXPECT_FALSE((co_await dlq.get(entries.front().id)).has_value());
     EXPECT_EQ(co_await dlq.count(), 3);
     auto requeue_error = [&](std::string id) -> net::awaitable<std::optional<errc>> {

@@ -5,7 +5,10 @@
   job twice (an add first) or lose it (a removal first). An entry whose failed job ran
   again since (a retry moved it out of failed: its finishedOn is no longer the one the
   entry records) is refused in the same call: a copy would run the job a second time,
-  and a check before the call could miss a retry made in between.
+  and a check before the call could miss a retry made in between. The failed job itself
+  goes in the same call when it still holds that failure: the copy takes it over, and a
+  later retry of the original (drover queue retry, Node's job.retry(), a retry of every
+  failed job) would run the job a second time.
 
   The add and the removal are BullMQ's own scripts, called as functions (the build puts
   them in front of this one, see scripts/embed-lua.mjs), so the new job and the
@@ -15,11 +18,13 @@
               addPrioritizedJob (ARGV[1] "prioritized"), in that script's order
   KEYS[10]    the entry's job hash, KEYS[11] the dead-letter queue's repeat key
   KEYS[12]    the failed job's hash in the source queue
+  KEYS[13..14] removeJob's keys for the failed job: its hash, the source queue's repeat key
   ARGV[1]     "standard" or "prioritized"
   ARGV[2..4]  the add's own ARGV
   ARGV[5..7]  removeJob's ARGV for the entry: its id, "0", the dead-letter queue's prefix
   ARGV[8]     the failed job's finishedOn as the entry records it; "" when the entry
-              does not say (no check)
+              does not say (no check, and the failed job is left as it is)
+  ARGV[9..11] removeJob's ARGV for the failed job: its id, "0", the source queue's prefix
 
   Returns the new job's id; -1 when there is no such entry, 0 when it is locked, -100
   when its job ran again and has not finished since, -101 when it ran again and
@@ -32,6 +37,7 @@ if redis.call("EXISTS", entryKey) == 0 then
   return -1
 end
 local recordedFinishedOn = ARGV[8]
+local failedJobHoldsIt = false
 if recordedFinishedOn ~= "" then
   -- Every job hash has its timestamp: none means the job is gone (never retried and
   -- removed by its retention, or removed after a run again: not told apart, as before).
@@ -39,6 +45,7 @@ if recordedFinishedOn ~= "" then
   if job[2] and job[1] ~= recordedFinishedOn then
     return job[1] and -101 or -100
   end
+  failedJobHoldsIt = job[2] ~= false and job[2] ~= nil
 end
 if redis.call("EXISTS", entryKey .. ":lock") == 1 then
   return 0
@@ -50,4 +57,7 @@ if type(added) == "number" and added < 0 then
   return added
 end
 bullmq_removeJob(slice(KEYS, 10, 11), slice(ARGV, 5, 7))
+if failedJobHoldsIt then
+  bullmq_removeJob(slice(KEYS, 13, 14), slice(ARGV, 9, 11))
+end
 return added
