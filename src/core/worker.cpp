@@ -81,6 +81,14 @@ net::awaitable<void> hand_back(std::shared_ptr<detail::worker_state> s, std::str
   if (--round->left == 0) round->done.notify_all();
 }
 
+// The worker's report goes at close, waited for no longer than the hand-backs: a Redis
+// that stopped answering held the close of every idle worker a command timeout (an
+// operator's drill: SIGTERM with Redis frozen took 12 s against a 3 s grace).
+net::awaitable<void> forget_report(std::shared_ptr<detail::heartbeat> report, std::shared_ptr<hand_back_round> round) {
+  co_await report->forget();  // a failure is not worth a word: readers drop stale reports
+  if (--round->left == 0) round->done.notify_all();
+}
+
 }  // namespace
 
 worker::impl::impl(net::any_io_executor ex, std::string queue, processor proc, worker_options opts)
@@ -207,7 +215,11 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
   }
   s.running.clear();
   // Its report goes stale by itself: not worth another wait on a Redis that did not answer.
-  if (i->started && redis_answered) co_await i->heartbeat->forget();
+  if (i->started && redis_answered) {
+    auto round = std::make_shared<hand_back_round>(s.ex, 1);
+    net::co_spawn(s.ex, forget_report(i->heartbeat, round), net::detached);
+    if (round->left > 0) co_await round->done.wait_until(std::chrono::steady_clock::now() + hand_back_wait);
+  }
   s.conn->close();
   i->fetcher->close();
   detail::notify(s, "closed", s.events.closed);
