@@ -199,6 +199,7 @@ bool job_runner::cancel(const std::string& id, std::string request) {
 }
 
 void job_runner::stop_all(cancellation why) {
+  if (why == cancellation::shutdown) shut_down_ = true;
   for (auto& [id, run] : runs_) stop_run(*run, why, {});
 }
 
@@ -246,6 +247,10 @@ std::chrono::milliseconds job_runner::timeout_of(const job& j) const {
 net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std::string& token,
                                                                 const std::function<bool()>& fetch_next) {
   auto self = shared_from_this();
+  // Taken before close() stopped the processors, and started only after (a job whose
+  // scheduler's next job was being added meanwhile): close() has handed it back, and
+  // running it now would run it twice (a diff review). As a stopped one, it records nothing.
+  if (shut_down_) co_return std::nullopt;
   std::optional<scripts::fetched> next;
   std::optional<std::string> failure;
   bool unrecoverable = false;

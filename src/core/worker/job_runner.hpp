@@ -52,7 +52,8 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   // Stops a job's processor for a cancellation request (JSON, see cancellation.hpp).
   // Returns false when it no longer runs, or the request does not apply to its attempt.
   bool cancel(const std::string& id, std::string request);
-  // Stops every processor still running (close() past its grace: cancellation::shutdown).
+  // Stops every processor still running (close() past its grace: cancellation::shutdown);
+  // after a shutdown, run() starts no processor.
   void stop_all(cancellation why);
 
   std::uint64_t processed() const { return processed_; }  // finished, retried or failed
@@ -114,6 +115,7 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   std::map<std::string, std::shared_ptr<processor_run>> runs_;
   std::uint64_t token_counter_ = 0;
   std::uint64_t processed_ = 0;
+  bool shut_down_ = false;                               // stop_all(shutdown) was called: no processor starts
   std::atomic<std::uint64_t> completed_{0}, failed_{0};  // read by worker::stats() from other threads
 };
 
