@@ -241,6 +241,10 @@ test('a shard whose master does not answer reads as unreadable in /metrics, unde
   assert.equal(pause.stdout.trim(), 'OK', pause.stderr);
   let last;
   let slowest = 0;
+  // `drover counts --shards` meanwhile: the other shards' counts, shard 0 said unreadable
+  // and the exit code 1 (the whole command failed, in a cluster drill).
+  const counting = runDrover(['counts', '--queue', 'ai-processing', '--shards', String(SHARDS), '--prefix', 'bull',
+    '--redis', cluster.url]);
   try {
     await waitFor(async () => {
       const { took, m } = await scrape();
@@ -248,6 +252,13 @@ test('a shard whose master does not answer reads as unreadable in /metrics, unde
       last = readable(m);
       return last[shardNames[0]]?.[0] === 0;
     }, { timeout: 7000, what: `shard 0 unreadable (last: ${JSON.stringify(last)})` });
+    const partial = await counting;
+    assert.equal(partial.code, 1, partial.stderr);
+    const read = JSON.parse(partial.stdout);
+    assert.deepEqual(read.unreadable, [shardNames[0]]);
+    assert.equal(read.shards[0].counts, null);
+    assert.equal(typeof read.shards[1].counts.completed, 'number');
+    assert.ok(partial.stderr.includes(`shard 0 (${shardNames[0]}) not read`), partial.stderr);
   } finally {
     spawnSync('redis-cli', ['-p', String(ports[0]), 'CLIENT', 'UNPAUSE']);  // the next tests share the cluster
   }
