@@ -215,7 +215,9 @@ int run_migrate(const app_flags& flags) {
   if (url.empty()) url = api::api_config::from_env().database_url;
   auto db = app::open_database(url);
   auto applied = db->migrate();
-  std::cout << "applied " << applied.size() << " migration(s)" << std::endl;
+  // Named: with DATABASE_URL unset this is the development file, which an operator who
+  // meant a server's database should see at once.
+  std::cout << "applied " << applied.size() << " migration(s) to " << app::redact_url(url) << std::endl;
   return 0;
 }
 

@@ -49,6 +49,10 @@ constexpr std::int64_t delivery_dedup_ttl_ms = 24 * 3600 * 1000;
 // the very thing this patience is for (a cluster review).
 constexpr std::chrono::seconds delivery_add_patience{60};
 constexpr std::chrono::seconds delivery_add_timeout_margin{3};
+// What one try may take against a Redis that does not answer (the apps' command timeout,
+// 10 s, reached before a replication wait ends): no try starts that could end past the
+// give-up time, or a silent Redis still took the attempt past its timeout.
+constexpr std::chrono::seconds delivery_try_allowance{10};
 
 std::chrono::steady_clock::time_point delivery_give_up_at(std::chrono::steady_clock::time_point attempt_started,
                                                           std::optional<std::int64_t> job_timeout_ms) {
@@ -326,7 +330,8 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
           }
         } catch (const drover::error& e) {
           const bool worth_again = e.is(errc::redis_unavailable) || e.is(errc::redis_timeout);
-          const bool last = std::chrono::steady_clock::now() >= give_up_at || ctx.cancel_reason() != cancellation::none;
+          const bool last = std::chrono::steady_clock::now() + pause + delivery_try_allowance > give_up_at ||
+                            ctx.cancel_reason() != cancellation::none;
           // The master holds the delivery (not_replicated comes after the add ran there):
           // failing the attempt would not make it safer, only ask the model again and end
           // the job "failed" with its answer in the conversation (an operator's drill); and
@@ -346,8 +351,10 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
         }
         if (!unconfirmed) break;
         if (tries == 1 || tries % 10 == 0) {
-          spdlog::warn("generate-response {}: queueing the answer's delivery (try {}, for up to {} s): {}", j.id, tries,
-                       delivery_add_patience.count(), unconfirmed->what());
+          const auto left =
+              std::chrono::duration_cast<std::chrono::seconds>(give_up_at - std::chrono::steady_clock::now());
+          spdlog::warn("generate-response {}: queueing the answer's delivery (try {}, for up to {} s more): {}", j.id,
+                       tries, left.count(), unconfirmed->what());
         }
         pause_timer.expires_after(pause);
         co_await pause_timer.async_wait(net::use_awaitable);

@@ -579,10 +579,12 @@ net::awaitable<void> connection::read_loop(std::uint64_t gen) {
       // A server that takes TLS only drops a plain client at its first bytes.
       if (!heard && !opts_.tls.enabled) why += " before any reply (if the server takes TLS only, use rediss://)";
       // A server that turns a client away (maxclients) answers with an error and closes:
-      // its words say why, where "connection closed" sent operators to the network.
+      // its words say why, where "connection closed" sent operators to the network. Only
+      // that refusal: another error in the batch (NOSCRIPT, WRONGTYPE) is not why a
+      // connection dropped.
       if (!inflight_.empty()) {
         for (const auto& r : inflight_.front()->replies) {
-          if (r.is_error()) {
+          if (r.is_error() && r.str.find("max number of clients reached") != std::string::npos) {
             why = "the server answered and closed the connection: " + explained(r.str);
             break;
           }

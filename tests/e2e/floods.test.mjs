@@ -361,6 +361,7 @@ test('Socket.IO: one address cannot take every session, and joins cannot pile up
 test('malformed Socket.IO packets from anonymous clients are logged at most once per 5 s', { timeout: 60000 }, async () => {
   const sys = await startSystem();
   const base = `${sys.base}/socket.io/?EIO=4&transport=polling`;
+  const started = Date.now();
   for (let i = 0; i < 60; i++) {
     const open = await (await fetch(base)).text();
     const { sid } = JSON.parse(open.slice(open.indexOf('{')));
@@ -369,5 +370,7 @@ test('malformed Socket.IO packets from anonymous clients are logged at most once
   }
   await waitFor(() => /malformed packet/.test(sys.api.output), { what: 'the first line' });
   const lines = sys.api.output.split('\n').filter((l) => /malformed packet/.test(l));
-  assert.ok(lines.length <= 2, `${lines.length} lines:\n${lines.slice(0, 5).join('\n')}`);
+  // One line, then one per 5 s however slowly the loop ran on a busy machine.
+  const allowed = Math.ceil((Date.now() - started) / 5000) + 1;
+  assert.ok(lines.length <= allowed, `${lines.length} lines (at most ${allowed}):\n${lines.slice(0, 5).join('\n')}`);
 });
