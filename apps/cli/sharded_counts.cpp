@@ -41,8 +41,7 @@ int print_sharded_counts(const queue_flags& f) {
   // columns empty and the rest are still read (the whole command failed, in a cluster
   // drill, when an operator most needed the counts of the others).
   std::map<std::string, std::int64_t> total;
-  std::vector<std::optional<std::map<std::string, std::int64_t>>> shards(q.shards());
-  std::vector<std::string> unreadable;
+  std::vector<std::optional<std::map<std::string, std::int64_t>>> shards(q.shards());  // nullopt: not read
   run_to_end(io, [&]() -> net::awaitable<void> {
     for (std::size_t s = 0; s < q.shards(); ++s) {
       std::vector<std::string> types;
@@ -54,10 +53,13 @@ int print_sharded_counts(const queue_flags& f) {
         shards[s] = std::move(counts);
       } catch (const error& e) {
         std::cerr << fmt::format("drover: warning: shard {} ({}) not read: {}\n", s, q.shard(s).name(), e.what());
-        unreadable.push_back(q.shard(s).name());
       }
     }
   });
+  std::vector<std::string> unreadable;
+  for (std::size_t s = 0; s < q.shards(); ++s) {
+    if (!shards[s]) unreadable.push_back(q.shard(s).name());
+  }
   if (unreadable.size() == q.shards())
     throw error(errc::redis_unavailable, "no shard of " + q.name() + " could be read");
   if (f.json) {

@@ -49,10 +49,11 @@ class dead_letter_queue {
   // id, no delay) and removes the entry, both in one atomic call: a crash can neither
   // add the job twice nor lose it, and two requeues of one entry add it once. The failed
   // job is removed in the same call while it holds the entry's failure, so that no later
-  // retry of it runs the job a second time. Returns the new job. Throws drover::error: job_not_found when there is no
-  // such entry (or another requeue took it first), not_in_state when it is locked or when the failed job ran again
-  // since (retried: a copy would run it twice), invalid_argument for an entry that does not hold a dead letter or a
-  // flow's child, or the add's errors.
+  // retry of it runs the job a second time. Returns the new job. Throws drover::error:
+  // job_not_found when there is no such entry (or another requeue took it first),
+  // not_in_state when it is locked or when the failed job ran again since (retried: a
+  // copy would run it twice), invalid_argument for an entry that does not hold a dead
+  // letter or a flow's child, or the add's errors.
   boost::asio::awaitable<job> requeue(std::string id);
   // Requeues every entry but flows' children, jobs that ran again since and jobs that
   // hold no dead letter (each kept and said in the log); returns the new jobs.

@@ -584,7 +584,7 @@ net::awaitable<void> connection::read_loop(std::uint64_t gen) {
       // connection dropped.
       if (!inflight_.empty()) {
         for (const auto& r : inflight_.front()->replies) {
-          if (r.is_error() && r.str.find("max number of clients reached") != std::string::npos) {
+          if (r.is_error() && is_maxclients_refusal(r.str)) {
             why = "the server answered and closed the connection: " + explained(r.str);
             break;
           }

@@ -30,6 +30,10 @@ std::string explained(std::string_view message) {
   return why ? std::move(*why) : std::string(message);
 }
 
+bool is_maxclients_refusal(std::string_view message) {
+  return message.find("max number of clients reached") != std::string_view::npos;
+}
+
 std::optional<std::string> explain_refusal(std::string_view message) {
   // Followed on a cluster connection: one that reaches a caller went to a single node.
   if (message.starts_with("MOVED ")) {
@@ -45,8 +49,7 @@ std::optional<std::string> explain_refusal(std::string_view message) {
         "'{{bull}}', as BullMQ requires, and connect with a redis+cluster:// URL or REDIS_CLUSTER_NODES)",
         message);
   }
-  // Redis answers it to a new connection and closes it.
-  if (message.find("max number of clients reached") != std::string_view::npos) {
+  if (is_maxclients_refusal(message)) {
     return fmt::format(
         "{} (every connection Redis's maxclients allows is taken: raise maxclients, or find who holds them with "
         "CLIENT LIST; docs/troubleshooting.md)",

@@ -45,6 +45,10 @@ void expect_no_error(const reply& r, std::string_view what);
 // for good (a job's attempt, an answer already paid for).
 bool is_passing_refusal(std::string_view message);
 
+// Whether Redis's error `message` is its refusal of a new connection at maxclients, which
+// it answers before it closes the connection.
+bool is_maxclients_refusal(std::string_view message);
+
 // When Redis's error `message` says that the connection is not authenticated (NOAUTH,
 // "unauthenticated" protocol errors) or that the password was refused (WRONGPASS), what to
 // tell the user: that Redis needs a password and where it goes. std::nullopt otherwise.
