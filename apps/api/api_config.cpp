@@ -93,14 +93,10 @@ api_config api_config::from_env() {
     c.document_quota = app::env_number<std::int64_t>("DOCUMENT_QUOTA_BYTES", v);
   if (const char* v = env("DATABASE_URL")) c.database_url = v;
   if (const char* v = env("PUBLIC_URL")) {
-    // The Workers app refuses it too: an API that took it queued every answer's delivery
-    // to an address that could never be reached, and they stayed so after a fix.
-    auto u = boost::urls::parse_absolute_uri(v);
-    if (!u || !u->has_authority() || u->encoded_host().empty() || (u->scheme() != "http" && u->scheme() != "https")) {
-      throw error(errc::invalid_argument,
-                  fmt::format("PUBLIC_URL is not an http(s) URL: '{}' (the API's address as the Workers app reaches "
-                              "it, e.g. https://api.example.com)",
-                              v));
+    try {
+      app::parse_public_url(v);
+    } catch (const std::invalid_argument& e) {
+      throw error(errc::invalid_argument, e.what());
     }
     c.public_url = v;
   }

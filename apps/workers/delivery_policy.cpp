@@ -35,12 +35,9 @@ void use_delivery_policy(job_options& opts, webhook_receiver receiver) {
 api_receiver_address api_receiver_address::of(const char* public_url, std::string_view port) {
   api_receiver_address a;
   if (public_url) {
-    auto u = boost::urls::parse_absolute_uri(public_url);
-    if (!u || !u->has_authority() || u->encoded_host().empty()) {
-      throw std::invalid_argument(fmt::format("PUBLIC_URL is not a URL: '{}'", public_url));
-    }
-    a.hosts_text = std::string(u->encoded_host()) + ":" + port_of(*u);
-    a.path = app::job_completed_url(u->encoded_path());
+    const auto u = app::parse_public_url(public_url);
+    a.hosts_text = std::string(u.encoded_host()) + ":" + port_of(u);
+    a.path = app::job_completed_url(u.encoded_path());
   } else {
     a.hosts_text = fmt::format("127.0.0.1:{0},localhost:{0}", port);
   }

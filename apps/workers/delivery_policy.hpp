@@ -63,7 +63,8 @@ struct api_receiver_address {
 
   // The receiver as the API derives it: PUBLIC_URL's host, port and path when
   // `public_url` is given, else 127.0.0.1 and localhost on `port`. Throws
-  // std::invalid_argument naming PUBLIC_URL when it is not an absolute URL with a host.
+  // std::invalid_argument naming PUBLIC_URL when it is not an absolute http(s) URL with a
+  // host (app::parse_public_url, the API's own check).
   static api_receiver_address of(const char* public_url, std::string_view port);
 
   webhook_receiver receiver_of(std::string_view url) const;

@@ -89,8 +89,10 @@ TEST(api_receiver_address, is_derived_as_the_api_derives_its_own_url) {
     api_receiver_address::of("chat.example.com", "5000");
     FAIL() << "a PUBLIC_URL without a scheme was accepted";
   } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "PUBLIC_URL is not a URL: 'chat.example.com'");
+    EXPECT_TRUE(std::string_view(e.what()).starts_with("PUBLIC_URL is not an http(s) URL: 'chat.example.com'"));
   }
+  // The API refuses a URL of another scheme; so does the Workers app, which had taken it.
+  EXPECT_THROW(api_receiver_address::of("ftp://chat.example.com", "5000"), std::invalid_argument);
 }
 
 TEST(delivery_policy, bounds_what_failed_deliveries_keep_and_marks_users_ones) {
