@@ -68,7 +68,7 @@ admin_access::admin_access(std::string token, std::string_view users) : token_(s
     auto last = entry.rfind(':');
     if (first == std::string_view::npos || first == last || first == 0 || last == first + 1) {
       throw std::invalid_argument("DASHBOARD_USERS entry " + std::to_string(index) +
-                                  " must be name:password:role (admin or viewer)");
+                                  " must be name:password:role (admin or viewer; a password cannot contain ',')");
     }
     user u;
     u.name = std::string(entry.substr(0, first));
@@ -79,8 +79,11 @@ admin_access::admin_access(std::string token, std::string_view users) : token_(s
     } else if (role == "viewer") {
       u.role = admin_role::viewer;
     } else {
+      // Not the text it found: a password with a ',' in it ends the entry early, and what
+      // stood where the role should be is part of that password.
       throw std::invalid_argument("DASHBOARD_USERS entry " + std::to_string(index) + " (user '" + u.name +
-                                  "'): role must be admin or viewer, not '" + std::string(role) + "'");
+                                  "'): the role after the last ':' must be admin or viewer (entries are separated by "
+                                  "',', which a password cannot contain)");
     }
     // One name, one role and one password: two entries of a name signed in with either
     // password, each with its own role, and shared one login throttle.

@@ -418,8 +418,11 @@ std::optional<std::vector<std::string>> targets_in(const std::vector<std::string
 net::awaitable<std::vector<std::string>> admin_api::action_targets(const std::string& name) {
   // A fresh scan: an action is rare, and a sharded queue's shards change with its count.
   auto names = co_await discovery_->rescan();
-  auto targets = targets_in(names, name);
-  co_return targets ? std::move(*targets) : std::vector<std::string>{name};
+  if (auto targets = targets_in(names, name)) co_return std::move(*targets);
+  if (std::find(names.begin(), names.end(), name) != names.end()) co_return std::vector<std::string>{name};  // a shard
+  // BullMQ's pause writes the queue's meta: acting on a misspelt name made a queue that
+  // showed in the overview, paused.
+  throw http_error(http::status::not_found, fmt::format("No queue '{}' under prefix '{}'", name, opts_.prefix));
 }
 
 void admin_api::overview_changed() {

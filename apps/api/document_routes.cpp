@@ -42,7 +42,7 @@ struct upload_input {
   std::optional<std::string> conversation_id;
 };
 
-// Ids we hand out are hex; conversation ids are the chat's (any printable text).
+// Document ids: we hand out hex; anything printable is looked up (and not found).
 bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > max_id_chars || !drover::app::is_utf8(id)) return false;
   return std::all_of(id.begin(), id.end(), [](unsigned char c) { return c > 0x20 && c != 0x7f; });
@@ -52,24 +52,26 @@ bool valid_id(std::string_view id) {
 // it must not be guessable from another.
 std::string new_document_id() { return drover::app::random_hex(16); }
 
-// The file name from a Content-Disposition header: filename="..." or filename=...
-std::optional<std::string> disposition_filename(std::string_view header) {
-  auto pos = header.find("filename=");
-  if (pos == std::string_view::npos) return std::nullopt;
-  auto v = header.substr(pos + 9);
-  if (!v.empty() && v.front() == '"') {
-    v.remove_prefix(1);
-    return std::string(v.substr(0, v.find('"')));
-  }
-  return std::string(v.substr(0, v.find(';')));
+// Characters that change how the text around them shows without showing themselves:
+// controls (C1's U+0085 is a line break), the line and paragraph separators, and the
+// bidirectional marks and overrides (U+202E shows "report\u202Etxt.exe" as
+// "reportexe.txt"). A file name is shown to people: in the dashboard and in reasons.
+constexpr bool invisible(char32_t c) {
+  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x61C || c == 0x200E || c == 0x200F ||
+         (c >= 0x2028 && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
 }
 
-// Only the last path component, without control characters, at most 255 bytes cut on a
-// character's end; 400 for a name that is not UTF-8 (a database storing text refuses it).
-std::string safe_filename(std::string name) {
-  if (!drover::app::is_utf8(name)) throw http_error(http::status::bad_request, "The file name is not valid UTF-8");
-  if (auto slash = name.find_last_of("/\\"); slash != std::string::npos) name.erase(0, slash + 1);
-  std::erase_if(name, [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+// Only the last path component, without invisible characters, at most 255 bytes cut on
+// a character's end; 400 for a name that is not UTF-8 (a database storing text refuses it).
+std::string safe_filename(std::string_view given) {
+  if (!drover::app::is_utf8(given)) throw http_error(http::status::bad_request, "The file name is not valid UTF-8");
+  if (auto slash = given.find_last_of("/\\"); slash != std::string_view::npos) given.remove_prefix(slash + 1);
+  std::string name;
+  for (std::size_t i = 0; i < given.size();) {
+    const std::size_t n = drover::app::utf8_sequence(given, i);
+    if (!invisible(drover::app::utf8_code_point(given, i, n))) name.append(given.substr(i, n));
+    i += n;
+  }
   name = std::string(drover::app::utf8_prefix(name, 255));
   return name.empty() ? "upload" : name;
 }
@@ -109,7 +111,7 @@ upload_input read_upload(const route_request& r) {
     in.bytes = req.body();
     if (auto name = r.query("filename")) {
       in.filename = *name;
-    } else if (auto name = disposition_filename(req[http::field::content_disposition])) {
+    } else if (auto name = header_parameter(req[http::field::content_disposition], "filename")) {
       in.filename = *name;
     }
   }
@@ -136,9 +138,11 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
       throw http_error(http::status::payload_too_large,
                        fmt::format("The document is larger than the limit of {} bytes", app.cfg.document_limit));
     }
-    if (in.conversation_id && !valid_id(*in.conversation_id)) {
+    // Any id the chat takes (a space included): a conversation started by a send must
+    // take its documents too.
+    if (in.conversation_id && !valid_conversation_id(*in.conversation_id)) {
       throw http_error(http::status::bad_request,
-                       fmt::format("'conversationId' must be 1 to {} printable characters", max_id_chars));
+                       fmt::format("'conversationId' must be 1 to {} bytes of UTF-8, without NUL", max_id_chars));
     }
     auto type = documents::readable_media_type(in.content_type, in.filename, in.bytes);
     if (!type) {

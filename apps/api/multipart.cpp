@@ -19,8 +19,9 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// The value of parameter `name` in "type; a=b; name="value"" (quoted or not).
-std::optional<std::string> parameter(std::string_view header, std::string_view name) {
+}  // namespace
+
+std::optional<std::string> header_parameter(std::string_view header, std::string_view name) {
   std::size_t pos = header.find(';');
   while (pos != std::string_view::npos) {
     auto rest = header.substr(pos + 1);
@@ -34,7 +35,10 @@ std::optional<std::string> parameter(std::string_view header, std::string_view n
     if (!value.empty() && value.front() == '"') {
       std::size_t i = 1;
       for (; i < value.size() && value[i] != '"'; ++i) {
-        if (value[i] == '\\' && i + 1 < value.size()) ++i;
+        // A backslash quotes only '"' and itself: browsers send a Windows path's
+        // backslashes as they are (C:\Users\me\report.txt), and the last of them is
+        // where the file's own name starts.
+        if (value[i] == '\\' && i + 1 < value.size() && (value[i + 1] == '"' || value[i + 1] == '\\')) ++i;
         v += value[i];
       }
       consumed = i + 1;
@@ -50,12 +54,10 @@ std::optional<std::string> parameter(std::string_view header, std::string_view n
   return std::nullopt;
 }
 
-}  // namespace
-
 std::optional<std::string> multipart_boundary(std::string_view content_type) {
   auto type = lower(trim_ows(content_type.substr(0, content_type.find(';'))));
   if (type != "multipart/form-data") return std::nullopt;
-  auto b = parameter(content_type, "boundary");
+  auto b = header_parameter(content_type, "boundary");
   if (!b || b->empty() || b->size() > 70)
     throw multipart_error("multipart/form-data needs a boundary of 1 to 70 characters");
   return b;
@@ -98,8 +100,8 @@ std::vector<multipart_part> parse_multipart(std::string_view body, std::string_v
       auto name = lower(trim_ows(line.substr(0, colon)));
       auto value = trim_ows(line.substr(colon + 1));
       if (name == "content-disposition") {
-        part.name = parameter(value, "name").value_or("");
-        part.filename = parameter(value, "filename");
+        part.name = header_parameter(value, "name").value_or("");
+        part.filename = header_parameter(value, "filename");
       } else if (name == "content-type") {
         part.content_type = std::string(value);
       }

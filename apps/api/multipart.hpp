@@ -22,6 +22,10 @@ struct multipart_part {
   std::string_view body;                // points into the parsed body
 };
 
+// The value of parameter `name` in a header such as Content-Type or Content-Disposition
+// ("type; a=b; name=\"value\"", quoted or not), or std::nullopt.
+std::optional<std::string> header_parameter(std::string_view header, std::string_view name);
+
 // The boundary parameter of a multipart/form-data Content-Type, or std::nullopt when
 // the type is something else. Throws multipart_error when the type is multipart but
 // has no usable boundary.

@@ -42,7 +42,11 @@ std::size_t text_offset_of(const std::optional<std::string>& param, std::size_t 
   std::size_t value = 0;
   const auto* end = param->data() + param->size();
   auto [at, ec] = std::from_chars(param->data(), end, value);
-  if (ec != std::errc() || at != end || param->empty() || value > size) {
+  if (ec != std::errc() || at != end || param->empty()) {
+    throw http_error(httpd::http::status::bad_request,
+                     "'textOffset' must be a byte offset: a whole number from 0 to the text's length");
+  }
+  if (value > size) {
     throw http_error(httpd::http::status::bad_request,
                      fmt::format("'textOffset' must be a byte offset from 0 to {}, the text's length", size));
   }

@@ -38,7 +38,10 @@ std::optional<std::string> readable_media_type(std::string_view content_type, st
 
 // Each throws unreadable_document when the bytes cannot be read as that format.
 extracted_text extract_pdf(const std::string& bytes, const page_progress& progress);
-extracted_text extract_html(const std::string& bytes);
+// How extract_html learns the page's encoding: from the page (its meta charset; UTF-8
+// when it names none), or UTF-8 whatever the page says (the caller decoded it already).
+enum class html_encoding { as_declared, utf8 };
+extracted_text extract_html(const std::string& bytes, html_encoding encoding = html_encoding::as_declared);
 extracted_text extract_markdown(const std::string& bytes);
 extracted_text extract_plain_text(const std::string& bytes);
 

@@ -1,6 +1,7 @@
 // html_text.cpp - text of an HTML page through libxml2's HTML parser (the forgiving
 // one browsers' error recovery inspired): visible text only, blocks as paragraphs.
 #include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include <algorithm>
@@ -38,31 +39,63 @@ std::string node_text(xmlNode* n) {
   return s ? std::string(reinterpret_cast<const char*>(s.get())) : std::string();
 }
 
+// Calls enter(n) for each node from `first` on (its siblings included) in document
+// order, and leave(n) once its children are done, for each node enter() returned true
+// for: its children are walked only then. A loop over the parent links, not recursion:
+// with HTML_PARSE_HUGE a page may nest as deep as it likes (unclosed <font> tags nest
+// one level per line), and the stack must not grow with it.
+template <class Enter, class Leave>
+void walk_tree(xmlNode* first, Enter enter, Leave leave) {
+  if (!first) return;
+  xmlNode* const top = first->parent;
+  xmlNode* n = first;
+  for (;;) {
+    if (enter(n)) {
+      if (n->children) {
+        n = n->children;
+        continue;
+      }
+      leave(n);
+    }
+    while (!n->next) {
+      n = n->parent;
+      if (n == top) return;
+      leave(n);
+    }
+    n = n->next;
+  }
+}
+
 struct walker {
   std::string text;
   std::optional<std::string> first_h1;
   int pre_depth = 0;
 
-  void walk(xmlNode* n) {
-    for (; n; n = n->next) {
-      if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-        append(reinterpret_cast<const char*>(n->content));
-        continue;
-      }
-      if (n->type != XML_ELEMENT_NODE || in(n, skipped)) continue;
-      if (named(n, "br")) {
-        text += '\n';
-        continue;
-      }
-      bool block = in(n, blocks);
-      if (block) text += "\n\n";
-      if (!first_h1 && named(n, "h1")) first_h1 = clean_inline(node_text(n));
-      bool pre = named(n, "pre");
-      pre_depth += pre;
-      walk(n->children);
-      pre_depth -= pre;
-      if (block) text += "\n\n";
+  void walk(xmlNode* first) {
+    walk_tree(
+        first, [this](xmlNode* n) { return enter(n); }, [this](xmlNode* n) { leave(n); });
+  }
+
+  // Whether n's children are text to walk.
+  bool enter(xmlNode* n) {
+    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+      append(reinterpret_cast<const char*>(n->content));
+      return false;
     }
+    if (n->type != XML_ELEMENT_NODE || in(n, skipped)) return false;
+    if (named(n, "br")) {
+      text += '\n';
+      return false;
+    }
+    if (in(n, blocks)) text += "\n\n";
+    if (!first_h1 && named(n, "h1")) first_h1 = clean_inline(node_text(n));
+    pre_depth += named(n, "pre");
+    return true;
+  }
+
+  void leave(xmlNode* n) {
+    pre_depth -= named(n, "pre");
+    if (in(n, blocks)) text += "\n\n";
   }
 
   // Inside <pre> line breaks are kept; elsewhere whitespace collapses as browsers do.
@@ -83,12 +116,16 @@ struct walker {
   }
 };
 
-xmlNode* find_element(xmlNode* n, const char* name) {
-  for (; n; n = n->next) {
-    if (n->type == XML_ELEMENT_NODE && named(n, name)) return n;
-    if (auto* found = find_element(n->children, name)) return found;
-  }
-  return nullptr;
+xmlNode* find_element(xmlNode* first, const char* name) {
+  xmlNode* found = nullptr;
+  walk_tree(
+      first,
+      [&](xmlNode* n) {
+        if (!found && n->type == XML_ELEMENT_NODE && named(n, name)) found = n;
+        return !found;
+      },
+      [](xmlNode*) {});
+  return found;
 }
 
 // libxml2 assumes ISO-8859-1 when a page names no charset; uploads are UTF-8 unless
@@ -101,11 +138,17 @@ const char* assumed_encoding(const std::string& bytes) {
 
 }  // namespace
 
-extracted_text extract_html(const std::string& bytes) {
+extracted_text extract_html(const std::string& bytes, html_encoding encoding) {
   if (bytes.find_first_not_of(" \t\r\n") == std::string::npos) throw unreadable_document("the HTML document is empty");
+  // XML_PARSE_HUGE (which the HTML parser honours too): without it libxml2 stops at 256
+  // levels of nesting and keeps what it had, so a page of unclosed tags lost its text
+  // past that line with no error. The extraction's memory limit bounds what a deeper page
+  // costs. HTML_PARSE_IGNORE_ENC keeps a meta charset from undoing a decoding already done.
+  int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | XML_PARSE_HUGE;
+  if (encoding == html_encoding::utf8) options |= HTML_PARSE_IGNORE_ENC;
   std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
-      htmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr, assumed_encoding(bytes),
-                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET),
+      htmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr,
+                     encoding == html_encoding::utf8 ? "UTF-8" : assumed_encoding(bytes), options),
       &xmlFreeDoc);
   if (!doc) throw unreadable_document("the HTML document could not be parsed");
   xmlNode* root = xmlDocGetRootElement(doc.get());

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "documents/byte_order_mark.hpp"
 #include "documents/extracted_text.hpp"
 #include "documents/text_cleanup.hpp"
 
@@ -47,14 +48,18 @@ std::optional<std::string> readable_media_type(std::string_view content_type, st
 
 extracted_text extract_text(const std::string& media_type, const std::string& bytes, const page_progress& progress) {
   extracted_text out;
+  // Text formats: a byte order mark says the encoding (UTF-16 from Windows editors).
+  const auto from_mark = media_type == "application/pdf" ? std::nullopt : utf8_from_byte_order_mark(bytes);
+  const std::string& text = from_mark ? *from_mark : bytes;
   if (media_type == "application/pdf") {
     out = extract_pdf(bytes, progress);
   } else if (media_type == "text/html") {
-    out = extract_html(bytes);  // libxml2 decodes the page's own charset
+    // libxml2 decodes the page's own charset, unless a mark said it already.
+    out = extract_html(text, from_mark ? html_encoding::utf8 : html_encoding::as_declared);
   } else if (media_type == "text/markdown") {
-    out = extract_markdown(bytes);  // cmark replaces invalid UTF-8 itself
+    out = extract_markdown(text);  // cmark replaces invalid UTF-8 itself
   } else if (media_type == "text/plain") {
-    out = extract_plain_text(bytes);
+    out = extract_plain_text(text);
   } else {
     throw unreadable_document("documents of type '" + media_type + "' cannot be read");
   }

@@ -37,6 +37,8 @@ response json_response(const request& req, http::status status, const json::valu
   response res{status, req.version()};
   res.set(http::field::content_type, "application/json; charset=utf-8");
   res.set(http::field::cache_control, "no-store");
+  // A JSON answer echoes what clients wrote (a message, a file name): never read as HTML.
+  res.set("X-Content-Type-Options", "nosniff");
   res.keep_alive(req.keep_alive());
   res.body() = drover::serialize_json(body);
   res.prepare_payload();

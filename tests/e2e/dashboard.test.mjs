@@ -125,6 +125,16 @@ test('the admin API refuses the unauthenticated, read-only acting and cross-site
   assert.equal(await reports.isPaused(), true);
   assert.equal((await act(base, '/api/admin/queues/reports/resume', `Bearer ${TOKEN}`)).status, 200);
   assert.equal(await reports.isPaused(), false);
+  // Each action is logged with who took it (a security review: with several admins nobody
+  // could tell who drained a queue).
+  await waitFor(() => /dashboard: POST \/api\/admin\/queues\/reports\/pause by ops: 200/.test(sys.api.output),
+    { what: "the pause's audit line" });
+  assert.match(sys.api.output, /dashboard: POST \/api\/admin\/queues\/reports\/resume by token: 200/);
+  // A misspelt queue is a 404, not a new paused queue in the overview.
+  const typo = await act(base, '/api/admin/queues/reprots/pause', `Bearer ${TOKEN}`);
+  assert.equal(typo.status, 404);
+  assert.match(typo.body.error, /No queue 'reprots'/);
+  assert.equal(await (await sys.redis.raw()).exists('bull:reprots:meta'), 0, 'no queue made by the refused action');
 
   // Bad input gets clear 4xx answers.
   const auth = `Bearer ${TOKEN}`;

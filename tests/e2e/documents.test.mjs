@@ -113,13 +113,22 @@ for (const database of ['sqlite', 'postgres']) {
     for (const query of ['?filename=%FF.txt', '?conversationId=%FFconv', '?filename=a.txt&conversationId=%C3']) {
       const refused = await upload(sys.base, 'text', 'text/plain', query);
       assert.equal(refused.status, 400, `${query}: ${JSON.stringify(refused.body)}`);
-      assert.match(refused.body.error, /not valid UTF-8|printable characters/);
+      assert.match(refused.body.error, /not valid UTF-8|bytes of UTF-8/);
     }
     assert.equal((await getJSON(sys.base, '/api/documents/%FF%FE')).status, 400);
     assert.equal((await getJSON(sys.base, '/api/chat/job/a%00b')).status, 400, 'NUL, which PostgreSQL cannot store');
     const long = await upload(sys.base, 'Long names.', 'text/plain', `?filename=${'%C3%A9'.repeat(200)}.txt`);
     assert.equal(long.status, 202, JSON.stringify(long.body));
     assert.equal((await getJSON(sys.base, `/api/documents/${long.body.documentId}`)).body.filename, 'é'.repeat(127));
+
+    // A browser's Windows path keeps its last part (its backslashes are not escapes), and
+    // characters that hide or reorder the text around them are dropped from a name.
+    const windows = await uploadMultipart(sys.base, { bytes: 'notes', filename: 'C:\\Users\\me\\report.txt', type: 'text/plain' });
+    assert.equal(windows.status, 202, JSON.stringify(windows.body));
+    assert.equal((await getJSON(sys.base, `/api/documents/${windows.body.documentId}`)).body.filename, 'report.txt');
+    const hidden = await upload(sys.base, 'x', 'text/plain', `?filename=${encodeURIComponent('invoice\u202Etxt.exe\u2028\u0085')}`);
+    assert.equal(hidden.status, 202, JSON.stringify(hidden.body));
+    assert.equal((await getJSON(sys.base, `/api/documents/${hidden.body.documentId}`)).body.filename, 'invoicetxt.exe');
   });
 }
 
@@ -267,6 +276,9 @@ test('refusals: 415, 404, 400 with JSON errors', { timeout: 60000 }, async () =>
   assert.match((await noFile.json()).error, /no file part/);
   const badConversation = await upload(sys.base, 'text', 'text/plain', `?conversationId=${'c'.repeat(300)}`);
   assert.equal(badConversation.status, 400);
+  // A conversation id the chat takes (a space in it, say) takes documents too.
+  const spaced = await upload(sys.base, 'text', 'text/plain', '?conversationId=my%20conversation');
+  assert.equal(spaced.status, 202, JSON.stringify(spaced.body));
   const wrongMethod = await fetch(`${sys.base}/api/documents`);
   assert.equal(wrongMethod.status, 405);
 });

@@ -124,6 +124,9 @@ for (const database of ['sqlite', 'postgres']) {
       assert.equal(other.status, otherStatus, `${name} as another user: ${JSON.stringify(other.body)}`);
       const owner = await call(sys.base, method, route, { ...opts, token: alice });
       assert.equal(owner.status, ownerStatus, `${name} as the owner: ${JSON.stringify(owner.body)}`);
+      // Private answers are never cached, and never read as anything but JSON.
+      assert.equal(owner.headers.get('cache-control'), 'no-store', name);
+      assert.equal(owner.headers.get('x-content-type-options'), 'nosniff', name);
     }
     // A body userId that is not the token's user; a missing conversation looks like someone else's.
     const spoof = await call(sys.base, 'POST', '/api/chat/send', { token: bob, body: { conversationId: 'bob-1', userId: 'alice', message: 'x' } });

@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -62,6 +63,19 @@ bool tcp_proxy::take_trigger(const std::string& bytes) {
   return true;
 }
 
+void tcp_proxy::hold_request_with(std::string needle, std::chrono::milliseconds d) {
+  std::lock_guard lock(mutex_);
+  hold_needle_ = std::move(needle);
+  hold_ = d;
+}
+
+std::chrono::milliseconds tcp_proxy::take_hold(const std::string& bytes) {
+  std::lock_guard lock(mutex_);
+  if (hold_needle_.empty() || bytes.find(hold_needle_) == std::string::npos) return {};
+  hold_needle_.clear();
+  return hold_;
+}
+
 void tcp_proxy::accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket client) {
     if (ec) return;
@@ -91,6 +105,10 @@ net::awaitable<void> tcp_proxy::client_to_server(std::shared_ptr<session> s) {
       chunk += echo_marker();
       co_await net::async_write(s->server, net::buffer(chunk), on_tuple);
       co_return;
+    }
+    if (const auto hold = take_hold(tail + chunk); hold.count() > 0) {
+      net::steady_timer held(io_, hold);
+      co_await held.async_wait(on_tuple);
     }
     auto [wec, written] = co_await net::async_write(s->server, net::buffer(chunk), on_tuple);
     if (wec) break;

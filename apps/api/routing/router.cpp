@@ -2,6 +2,7 @@
 #include "api/routing/router.hpp"
 
 #include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
 
 #include <optional>
 #include <utility>
@@ -43,6 +44,12 @@ void router::observe(const httpd::request& req, const std::string& pattern, cons
   if (stats_) {
     stats_->observe(req.method(), pattern, res.result_int(), std::chrono::steady_clock::now() - started, held_open);
   }
+}
+
+void router::audit(const httpd::request& req, const std::string& user, const httpd::response& res) {
+  // Who changed a queue, and whether it took: with several admins (and one shared token)
+  // the log is the only record of a drain or a clean.
+  spdlog::info("dashboard: {} {} by {}: {}", req.method_string(), req.target(), user, res.result_int());
 }
 
 net::awaitable<httpd::request_plan> router::plan(const httpd::request& header, std::string client_address) {
@@ -101,6 +108,7 @@ net::awaitable<httpd::response> router::respond(const route& r, std::vector<std:
                                                 error_reply_policy policy) {
   std::optional<httpd::response> res;
   std::exception_ptr failure;
+  const std::string acting_operator = r.access == route_access::operator_act ? who.user : std::string();
   try {
     route_request rr{req, parsed_target(req), std::move(params), std::move(who), std::move(client_address)};
     res = co_await r.handler(rr);
@@ -109,6 +117,7 @@ net::awaitable<httpd::response> router::respond(const route& r, std::vector<std:
   }
   if (!res) res = error_reply(req, failure, policy);
   observe(req, r.pattern, *res, started, r.held_open);
+  if (r.access == route_access::operator_act) audit(req, acting_operator, *res);
   co_return std::move(*res);
 }
 

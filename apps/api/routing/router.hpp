@@ -50,6 +50,8 @@ class router {
                                                   std::string client_address, httpd::request req,
                                                   std::chrono::steady_clock::time_point started,
                                                   error_reply_policy policy);
+  // One info line per dashboard action (an operator_act route): who, what, the status.
+  static void audit(const httpd::request& req, const std::string& user, const httpd::response& res);
   void observe(const httpd::request& req, const std::string& pattern, const httpd::response& res,
                std::chrono::steady_clock::time_point started, bool held_open = false);
 

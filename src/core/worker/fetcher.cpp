@@ -105,7 +105,13 @@ net::awaitable<void> fetcher::run() {
       // failover, a restart) while every slot is busy is made again within a second, not
       // at the next wait, or the worker vanishes from the list and a no-worker alert
       // fires while it works.
-      if (!blocking_->is_connected()) co_await keep_listed();
+      if (!blocking_->is_connected()) {
+        co_await keep_listed();
+        // A slot that freed (or a stop) during the PING notified nobody: a worker's first
+        // job, done while its blocking connection was being made, left the next one
+        // waiting out the second below.
+        if (s.running.size() < static_cast<std::size_t>(s.opts.concurrency) || s.stop.stopped()) continue;
+      }
       co_await slot_freed_.wait_until(clock::now() + std::chrono::seconds(1));
       continue;
     }

@@ -81,6 +81,15 @@ TEST(AdminAccess, MalformedUsersAreRefusedWithoutThePassword) {
     EXPECT_NE(std::string(e.what()).find("alice"), std::string::npos);
     EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos);
   }
+  // A security review: a ',' in a password ends the entry, and the refusal quoted what
+  // stood where the role should be, a piece of the password.
+  try {
+    admin_access("", "root:Tr0ub4dor:Horse,Battery9!:admin");
+    FAIL() << "a password cut at its ',' must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).find("Horse"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("which a password cannot contain"), std::string::npos) << e.what();
+  }
 }
 
 // One name twice signed in with either password, each with its own role.

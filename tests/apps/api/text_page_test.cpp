@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
@@ -90,6 +92,14 @@ TEST(TextPage, TheOffsetParameter) {
   EXPECT_EQ(text_offset_of(std::string("10"), 10), 10U);
   for (const char* bad : {"", "-1", "11", "1x", "0x10", "99999999999999999999999"}) {
     EXPECT_THROW(text_offset_of(std::string(bad), 10), drover::api::http_error) << bad;
+  }
+  // Not a number: the text's length is not yet known to the caller (a security review saw
+  // "from 0 to 9223372036854775807, the text's length").
+  try {
+    text_offset_of(std::string("abc"), std::numeric_limits<std::int64_t>::max());
+    FAIL() << "abc was taken";
+  } catch (const drover::api::http_error& e) {
+    EXPECT_EQ(std::string(e.what()), "'textOffset' must be a byte offset: a whole number from 0 to the text's length");
   }
 }
 

@@ -97,6 +97,50 @@ TEST(extract_html, broken_markup_is_recovered_and_h1_is_the_fallback_title) {
   EXPECT_NE(out.text.find("more"), std::string::npos) << out.text;
 }
 
+// A security review: libxml2 stopped at 256 levels of nesting and kept what it had, so a
+// page of one unclosed <font> per line read "ready" with its text cut at line 255.
+TEST(extract_html, text_nested_deeper_than_libxml2s_default_limit_is_all_kept) {
+  std::string unclosed;
+  for (int line = 1; line <= 400; ++line) unclosed += "<font>line " + std::to_string(line) + " text\n";
+  auto out = extract_html(unclosed);
+  EXPECT_NE(out.text.find("line 255 text"), std::string::npos);
+  EXPECT_NE(out.text.find("line 400 text"), std::string::npos) << out.text.substr(out.text.size() - 200);
+
+  std::string divs = "<p>intro</p>";
+  for (int i = 0; i < 300; ++i) divs += "<div>";
+  divs += "deep text";
+  for (int i = 0; i < 300; ++i) divs += "</div>";
+  divs += "<p>after</p>";
+  EXPECT_EQ(extract_html(divs).text, "intro\n\ndeep text\n\nafter");
+
+  // Far deeper than any stack would take by recursion: the walk is a loop.
+  std::string deepest;
+  for (int i = 0; i < 200000; ++i) deepest += "<b>";
+  deepest += "bottom";
+  auto bottom = extract_html(deepest);
+  EXPECT_EQ(bottom.text, "bottom");
+}
+
+// A security review: UTF-16 uploads (Windows Notepad's "Unicode") read as replacement
+// characters, and a UTF-8 byte order mark lost to a windows-1252 meta charset.
+TEST(extract_text, a_byte_order_mark_says_the_encoding) {
+  const std::string le = std::string("\xFF\xFE") + std::string("H\0i\0 \0\xE9\0\x3D\xD8\x00\xDE", 12);
+  EXPECT_EQ(extract_text("text/plain", le, {}).text, "Hi \xC3\xA9\xF0\x9F\x98\x80");
+  const std::string be = std::string("\xFE\xFF") + std::string("\0<\0p\0>\0\xE9\0\x21", 12);
+  EXPECT_EQ(extract_text("text/html", be, {}).text, "\xC3\xA9!");
+  const std::string lone_surrogate = std::string("\xFF\xFE") + std::string(
+                                                                   "a\0\x00\xD8"
+                                                                   "b\0",
+                                                                   6);
+  EXPECT_EQ(extract_text("text/markdown", lone_surrogate, {}).text,
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(extract_text("text/html", "\xEF\xBB\xBF<meta charset=\"windows-1252\"><p>caf\xC3\xA9</p>", {}).text,
+            "caf\xC3\xA9");
+  // Without a mark the page's charset still decides.
+  EXPECT_EQ(extract_text("text/html", "<meta charset=\"windows-1252\"><p>caf\xE9</p>", {}).text, "caf\xC3\xA9");
+}
+
 TEST(extract_html, empty_is_refused) { EXPECT_THROW(extract_html("  \n"), unreadable_document); }
 
 TEST(extract_markdown, plain_text_without_markup) {

@@ -25,6 +25,14 @@ constexpr std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   return n;
 }
 
+// The code point of the valid sequence of `n` bytes (utf8_sequence's answer) at s[i].
+constexpr char32_t utf8_code_point(std::string_view s, std::size_t i, std::size_t n) {
+  auto b = static_cast<unsigned char>(s[i]);
+  char32_t cp = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
+  for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return cp;
+}
+
 constexpr bool is_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     auto n = utf8_sequence(s, i);
