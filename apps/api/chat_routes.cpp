@@ -482,7 +482,8 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   // that, says otherwise. Only a first delivery, to the same user: an old answer sent
   // again must not overwrite a newer job of the same id (ids restart when Redis loses
   // its data). Any other row, or none yet, is the relay's to write: it also records when
-  // the job started, which a completed row written first would keep it from writing.
+  // the job started, which a completed row written first would keep it from writing (a
+  // "processing" row has it already).
   drover::app::job_log_update completed;
   completed.queue = "ai-processing";
   completed.job_id = job_id;
@@ -496,7 +497,11 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
     auto id = db->add_message_once(idempotency_key, conversation_id, "assistant", content, job_id);
     if (!id) return std::nullopt;
     auto row = db->get_job_log(completed.queue, completed.job_id);
-    if (row && row->status == "failed" && row->user_id == completed.user_id) db->record_job_logs({completed});
+    // A row still "processing" is completed here too: when Redis lost its data while the
+    // job ran, the answer is all that says it ended (an operator's drill: answered jobs
+    // said failed, as the relay never read their end and the reconciler found them gone).
+    const bool ending = row && (row->status == "failed" || row->status == "processing");
+    if (ending && row->user_id == completed.user_id) db->record_job_logs({completed});
     // As stored, with its creation time, so that the ai-response event and the history agree.
     return db->find_message_by_key(idempotency_key);
   };

@@ -34,6 +34,9 @@ namespace {
 
 constexpr std::chrono::milliseconds db_deadline{1000};
 constexpr std::chrono::milliseconds upload_deadline{15000};  // writing up to the limit in bytes
+// How long an unfinished document may be without its job before it is taken as lost: its
+// row is written before the job is added, which may wait out a Redis failover.
+constexpr std::int64_t job_gone_grace_ms = 30000;
 
 struct upload_input {
   std::string filename = "upload";
@@ -328,6 +331,20 @@ net::awaitable<response> get(api_context& app, route_request& r) {
       std::string job_id = doc.job_id;
       auto read = app::read_job_snapshot(app.documents_queue, job_id);
       auto [state, j] = co_await std::move(read);
+      // A document whose job will not finish it: the job failed for good while the
+      // database was away, so the worker could not mark the document, or it is gone
+      // without an end (Redis lost its data, or an operator removed it), and the document
+      // counted against the user's unfinished uploads for 45 minutes (operators' drills
+      // left both "processing" for good). The database is told now.
+      const bool unfinished = doc.status == "queued" || doc.status == "processing";
+      std::optional<std::string> failure;
+      if (j && unfinished && state == drover::job_state::failed) {
+        failure = j->failed_reason.value_or("processing failed");
+      } else if (!j && unfinished && drover::app::now_ms() - doc.updated_at_ms > job_gone_grace_ms) {
+        failure =
+            "its processing job is no longer in Redis (removed, or Redis lost its data): upload the document again";
+        spdlog::warn("GET /api/documents/{}: job {} is gone from Redis; the document is marked failed", id, doc.job_id);
+      }
       if (j) {
         json::object o;
         o["id"] = j->id;
@@ -336,21 +353,16 @@ net::awaitable<response> get(api_context& app, route_request& r) {
         o["progress"] = j->progress;
         o["failedReason"] = optional_json(j->failed_reason);
         job_json = std::move(o);
-        // The job failed for good while the database was away, so the worker could not
-        // mark the document (an operator's drill left it "processing" for good): the
-        // job's outcome is the document's, and the database is told now.
-        const bool unfinished = doc.status == "queued" || doc.status == "processing";
-        if (unfinished && state == drover::job_state::failed) {
-          const std::string reason = j->failed_reason.value_or("processing failed");
-          out["status"] = "failed";
-          out["error"] = reason;
-          auto* db = &app.db;
-          auto mark = [db, id, reason]() { db->set_document_status(id, "failed", reason); };
-          try {
-            co_await app.in_db(mark, db_deadline);
-          } catch (const std::exception& e) {
-            spdlog::warn("GET /api/documents/{}: marking it failed as its job is: {}", id, e.what());
-          }
+      }
+      if (failure) {
+        out["status"] = "failed";
+        out["error"] = *failure;
+        auto* db = &app.db;
+        auto mark = [db, id, reason = *failure]() { db->set_document_status(id, "failed", reason); };
+        try {
+          co_await app.in_db(mark, db_deadline);
+        } catch (const std::exception& e) {
+          spdlog::warn("GET /api/documents/{}: cannot mark it failed: {}", id, e.what());
         }
       }
     } catch (const std::exception& e) {

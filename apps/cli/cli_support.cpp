@@ -53,7 +53,11 @@ void add_shards_flag(CLI::App* cmd, common_options& c) {
 }
 
 void add_json_flag(CLI::App* cmd, bool& json) {
-  cmd->add_flag("--json", json, "print JSON for scripts instead of the human output");
+  // Set beforehand: the command prints JSON only, and takes the flag so that a script may
+  // pass it to every command.
+  cmd->add_flag("--json", json,
+                json ? "JSON is this command's only output (the flag is accepted so scripts may pass it everywhere)"
+                     : "print JSON for scripts instead of the human output");
 }
 
 void add_replication_flags(CLI::App* cmd, replication_flags& f) {

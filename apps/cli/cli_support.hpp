@@ -33,7 +33,8 @@ void add_common(CLI::App* cmd, common_options& c, bool queue_required = true);
 void add_connection(CLI::App* cmd, common_options& c);
 // Adds --shards (add, worker, counts, events): the queue is a sharded queue of that many shards.
 void add_shards_flag(CLI::App* cmd, common_options& c);
-// Adds --json: machine-readable output instead of the human one.
+// Adds --json: machine-readable output instead of the human one; when `json` is already
+// true (a JSON-only command), the help says the flag changes nothing.
 void add_json_flag(CLI::App* cmd, bool& json);
 
 // --min-replicas and --replication-timeout: replicated adds (job_options::replication).

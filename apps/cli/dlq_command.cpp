@@ -32,6 +32,17 @@ struct dlq_flags {
   bool json = true;  // dlq always prints JSON; --json is accepted for uniform scripts
 };
 
+// Exit code 3, saying which id is wanted: an operator gave the failed job's id, which a
+// dead letter is not named by.
+int no_dead_letter(const std::string& id, const std::string& dlq) {
+  std::cerr << fmt::format(
+                   "drover: no dead letter {} in {} (give the dead letter's own \"id\", as `drover dlq list` "
+                   "prints it, not the failed job's id)",
+                   id, dlq)
+            << std::endl;
+  return 3;
+}
+
 // Exit codes: 0 done, 3 no such entry, 1 an error (printed by main).
 int run_dlq(const dlq_flags& f) {
   net::io_context io;
@@ -48,8 +59,7 @@ int run_dlq(const dlq_flags& f) {
     } else if (f.action == "show") {
       auto e = co_await d.get(f.id);
       if (!e) {
-        std::cerr << fmt::format("drover: no dead letter {} in {}", f.id, d.name()) << std::endl;
-        rc = 3;
+        rc = no_dead_letter(f.id, d.name());
         co_return;
       }
       std::cout << drover::serialize_json(e->to_json()) << std::endl;
@@ -61,8 +71,7 @@ int run_dlq(const dlq_flags& f) {
         if (!e.is(errc::job_not_found)) throw;
       }
       if (!j) {
-        std::cerr << fmt::format("drover: no dead letter {} in {}", f.id, d.name()) << std::endl;
-        rc = 3;
+        rc = no_dead_letter(f.id, d.name());
         co_return;
       }
       json::object out{{"deadLetterId", f.id}, {"jobId", j->id}};

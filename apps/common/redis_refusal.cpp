@@ -19,6 +19,13 @@ std::optional<std::string_view> redis_refusal(const drover::error& e) {
   if (says(": cannot connect: ") || says(": unavailable (") || says(": handshake refused: ")) {
     return "Redis cannot be reached";
   }
+  // The server's TLS refused the session (OpenSSL's words for an alert it received: a
+  // client certificate it does not trust, or none): calls pipelined behind the TLS
+  // handshake were written but never read by Redis (a platform review's sends were told
+  // "may still run").
+  if (says("sslv3 alert ") || says("tlsv1 alert ") || says("tlsv13 alert ")) {
+    return "Redis refused the TLS session (check the client certificate)";
+  }
   // Redis turned the connection away before reading anything from it.
   if (says("max number of clients reached")) return "Redis refused the connection (maxclients)";
   // Given up only when no node ran any of the call (redis::connection's follow_redirections).

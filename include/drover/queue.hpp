@@ -140,7 +140,10 @@ class queue {
   // returns the existing job's id and writes nothing. With opts.replication.min_replicas,
   // returns only once that many replicas confirmed the add (WAIT). Throws drover::error:
   // invalid_argument (bad options; nothing written), not_replicated (too few replicas
-  // confirmed in time; the job may still exist on the master), or a Redis failure.
+  // confirmed in time; the job may still exist on the master), or a Redis failure. A
+  // failure after the call was sent (the connection lost, no reply in time) does not say
+  // whether Redis ran it: the job may exist and run. To retry without a second job, give
+  // the add a jobId (or a deduplication id) of your own: a retry then finds the first.
   boost::asio::awaitable<job> add(std::string name, boost::json::value data, job_options opts = {});
   // Adds many jobs in one pipeline; returns them in the same order. One WAIT follows
   // the pipeline when a job asks for replicas (job_options.hpp); not_replicated then

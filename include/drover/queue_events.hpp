@@ -34,7 +34,7 @@ struct queue_events_options {
   // "$": only events after wait_until_ready() (or the first next()); "0": from the start
   // of the stream; a stream entry id: after that entry.
   std::string last_event_id = "$";
-  std::chrono::milliseconds block{10000};  // longest wait of one read
+  std::chrono::milliseconds block{10000};  // longest wait of one read; at least 1 ms
 };
 
 // Reads a queue's events in order. After a lost connection it resumes from the
@@ -44,6 +44,7 @@ struct queue_events_options {
 // (a strand when several threads run the io_context: see queue.hpp).
 class queue_events {
  public:
+  // Throws drover::error (invalid_argument) for a queue name with ':' or a block under 1 ms.
   queue_events(boost::asio::any_io_executor ex, std::string queue, queue_events_options opts = {});
   ~queue_events();
 

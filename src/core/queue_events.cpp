@@ -4,6 +4,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/value.hpp>
 
+#include <fmt/format.h>
+
 #include "core/keys.hpp"
 #include "core/queue_connection.hpp"
 #include "drover/error.hpp"
@@ -55,6 +57,13 @@ json::object queue_event::to_json() const {
 
 queue_events::queue_events(net::any_io_executor ex, std::string queue, queue_events_options opts) {
   detail::check_queue_name(queue);
+  // XREAD BLOCK 0 waits for ever, past any reply deadline, and Redis refuses a negative one.
+  if (opts.block.count() < 1) {
+    throw error(errc::invalid_argument,
+                fmt::format("queue_events_options::block must be at least 1 ms, not {} ms (0 would be Redis's "
+                            "wait for ever)",
+                            opts.block.count()));
+  }
   impl_ = std::make_unique<impl>(std::move(ex), std::move(queue), std::move(opts));
 }
 queue_events::~queue_events() {

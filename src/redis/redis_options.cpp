@@ -157,23 +157,29 @@ redis_options redis_options::from_url(std::string_view text) {
   // Boost.URL cannot read a list of hosts: a Sentinel or Cluster URL's hosts are taken
   // out here, and the rest (user info, path, query) is read as a plain URL to one
   // placeholder.
-  std::string plain(text);
   const auto scheme_end = text.find("://");
-  const auto scheme = scheme_end == std::string_view::npos ? std::string_view() : text.substr(0, scheme_end);
+  const auto scheme = text.substr(0, scheme_end);
   const bool sentinel = scheme == "redis+sentinel" || scheme == "rediss+sentinel";
   const bool cluster = scheme == "redis+cluster" || scheme == "rediss+cluster";
+  const auto rest = text.substr(scheme_end + 3);
+  const auto authority = rest.substr(0, rest.find_first_of("/?#"));
+  // The last '@' ends the user info, as WHATWG URLs (Node's, so ioredis's) read it: a
+  // password with an '@' left unescaped was read as a host and "invalid port".
+  const auto at = authority.rfind('@');
+  std::string userinfo;
+  if (at != std::string_view::npos) {
+    for (char c : authority.substr(0, at)) userinfo += c == '@' ? std::string("%40") : std::string(1, c);
+    userinfo += '@';
+  }
+  const auto hosts = at == std::string_view::npos ? authority : authority.substr(at + 1);
+  std::string plain = fmt::format("{}://{}{}{}", scheme, userinfo, hosts, rest.substr(authority.size()));
   if (sentinel || cluster) {
-    auto rest = text.substr(scheme_end + 3);
-    auto authority = rest.substr(0, rest.find_first_of("/?#"));
-    auto at = authority.rfind('@');
-    auto hosts = at == std::string_view::npos ? authority : authority.substr(at + 1);
     if (sentinel) {
       o.sentinel.sentinels = parse_endpoints(hosts, "Redis Sentinel URL", 26379);
     } else {
       o.cluster.seeds = parse_endpoints(hosts, "Redis Cluster URL", 6379);
     }
-    plain = fmt::format("redis://{}placeholder{}", at == std::string_view::npos ? "" : authority.substr(0, at + 1),
-                        rest.substr(authority.size()));
+    plain = fmt::format("redis://{}placeholder{}", userinfo, rest.substr(authority.size()));
   }
   o.tls.enabled = scheme == "rediss" || scheme == "rediss+sentinel" || scheme == "rediss+cluster";
 
@@ -261,7 +267,12 @@ redis_options redis_options::from_env(std::string_view url) {
 redis_options redis_options::from_env() {
   redis_options o;
   if (const char* v = env("REDIS_URL")) {
-    o = from_url(v);
+    try {
+      o = from_url(v);
+    } catch (const error& e) {
+      // Which setting to fix: the same URL may come from --redis elsewhere.
+      throw error(errc::invalid_argument, fmt::format("REDIS_URL: {}", e.what()));
+    }
     // Two deployments named at once: neither may quietly win (the sentinels did, and the
     // URL's host and REDIS_PASSWORD went unused without a word).
     if (env("REDIS_SENTINELS") && o.sentinel.sentinels.empty()) {

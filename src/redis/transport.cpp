@@ -118,9 +118,17 @@ net::awaitable<void> transport::handshake(const redis_tls_options& tls, const st
   if (!ec) co_return;
   const long verified = SSL_get_verify_result(handle);
   if (tls.verify && verified != X509_V_OK) {
-    throw std::runtime_error(fmt::format("TLS certificate verify failed: {} (expected name '{}'{})",
-                                         X509_verify_cert_error_string(verified), name,
-                                         tls.ca_file.empty() ? ", CA: the system's" : ", CA file: " + tls.ca_file));
+    // Sentinel and a Cluster name their servers as they announce themselves, often by
+    // address: a certificate for a host name then fails at the first failover (a platform
+    // review's apps stayed down until restarted), so the refusal says what to set.
+    const bool mismatch = verified == X509_V_ERR_HOSTNAME_MISMATCH || verified == X509_V_ERR_IP_ADDRESS_MISMATCH;
+    const std::string hint = mismatch && tls.server_name.empty()
+                                 ? "; the certificate does not name it: set the name it holds as the TLS server name "
+                                   "(REDIS_TLS_SERVER_NAME, --redis-tls-server-name), or give it this one"
+                                 : "";
+    throw std::runtime_error(fmt::format(
+        "TLS certificate verify failed: {} (expected name '{}'{}){}", X509_verify_cert_error_string(verified), name,
+        tls.ca_file.empty() ? ", CA: the system's" : ", CA file: " + tls.ca_file, hint));
   }
   throw std::runtime_error("TLS handshake failed: " + describe_stream_error(ec));
 }

@@ -49,6 +49,18 @@ TEST(redis_refusal, a_call_never_written_for_want_of_a_connection_is_one) {
   }
 }
 
+// TLS 1.3 ends the client's handshake before the server has checked its certificate: the
+// calls pipelined behind it meet the server's alert, and Redis never read them.
+TEST(redis_refusal, a_tls_session_the_server_refused_ran_nothing) {
+  for (const char* text : {"redis at 10.0.0.7:6380: read failed: TLS: tlsv13 alert certificate required (SSL routines)",
+                           "redis at 10.0.0.7:6380: read failed: TLS: tlsv1 alert unknown ca (SSL routines)",
+                           "redis at 10.0.0.7:6380: read failed: TLS: sslv3 alert bad certificate (SSL routines)"}) {
+    auto refused = redis_refusal(drover::error(errc::redis_unavailable, text));
+    ASSERT_TRUE(refused) << text;
+    EXPECT_EQ(*refused, "Redis refused the TLS session (check the client certificate)");
+  }
+}
+
 // A connection turned away at maxclients, and a call the cluster kept redirecting (a slot
 // migration held open: 35 sends told "may still run" of which none was stored).
 TEST(redis_refusal, a_connection_turned_away_and_a_call_no_node_ran_are_not_written) {

@@ -23,6 +23,23 @@ queue_events_options events_options(const redis_options& redis) {
   return o;
 }
 
+// A new user's review: block = 0 (Redis's "for ever") timed out after 11 s and dropped
+// the connection; a negative one met Redis's raw refusal.
+TEST(queue_events, refuses_a_block_redis_would_not_end_or_take) {
+  net::io_context io;
+  for (const auto block : {0ms, -5ms}) {
+    auto o = events_options(test::suite_redis_options());
+    o.block = block;
+    try {
+      queue_events events(io.get_executor(), "q", o);
+      ADD_FAILURE() << "block " << block.count() << " ms was taken";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::invalid_argument));
+      EXPECT_NE(std::string(e.what()).find("at least 1 ms"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(queue_events, delivers_a_jobs_events_in_order_with_typed_payloads) {
   const auto redis = test::suite_redis_options();
   auto name = test::suite_queue_name("events-test");

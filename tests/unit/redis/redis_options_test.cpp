@@ -38,6 +38,10 @@ TEST(redis_options, from_url_parses) {
       {"redis://h/", "h", 6379, "", "", 0},
       {"redis://h/15", "h", 6379, "", "", 15},
       {"redis://h:6379/0", "h", 6379, "", "", 0},
+      // An '@' left unescaped in a password: the last '@' ends the user info, as Node's
+      // URL (and so ioredis) reads it.
+      {"redis://u:s3cret@pw@127.0.0.1:6379/0", "127.0.0.1", 6379, "u", "s3cret@pw", 0},
+      {"redis://:a@b@c@h:1", "h", 1, "", "a@b@c", 0},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.url);
@@ -266,6 +270,8 @@ TEST(redis_options, from_env_rejects_bad_values) {
     ADD_FAILURE() << "REDIS_URL=http://h accepted";
   } catch (const error& e) {
     EXPECT_TRUE(e.is(errc::invalid_argument));
+    // Which setting to fix (a new user's review: REDIS_PORT was named, REDIS_URL not).
+    EXPECT_EQ(std::string(e.what()).rfind("REDIS_URL: ", 0), 0u) << e.what();
   }
 }
 

@@ -1,0 +1,45 @@
+// redis_data_loss.test.mjs - what the apps say of work Redis forgot (its data lost while
+// they ran): a chat answered after the loss ends completed, and a document whose job is
+// gone ends failed with the reason instead of "processing" for good.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSystem, postJSON, getJSON, waitFor } from './system.mjs';
+
+test("after Redis lost its data, a running job's answer still completes its record", { timeout: 90000 }, async () => {
+  const sys = await startSystem();
+  // A slow answer (400 ms a chunk): the loss comes while it streams.
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'lost-c', userId: 'u1', message: 'slow one [trickle]' });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  const id = sent.body.jobId;
+  await waitFor(() => sys.db.query(`select status from job_logs where job_id = '${id}'`) === 'processing',
+    { what: 'the job recorded as processing' });
+  await (await sys.redis.raw()).flushall();
+  // The answer still arrives (its delivery is queued after the loss), and the record says so.
+  await waitFor(async () => {
+    const history = await getJSON(sys.base, '/api/conversations/lost-c/messages');
+    return history.body.messages.some((m) => m.role === 'assistant');
+  }, { timeout: 30000, what: 'the answer stored' });
+  await waitFor(() => sys.db.query(`select status from job_logs where job_id = '${id}'`) === 'completed',
+    { timeout: 15000, what: 'the record completed' });
+  const status = await getJSON(sys.base, `/api/chat/job/${id}`);
+  assert.equal(status.body.status, 'completed', JSON.stringify(status.body));
+});
+
+test('after Redis lost its data, a document whose job is gone is failed with the reason', { timeout: 90000 }, async () => {
+  const sys = await startSystem();
+  const res = await fetch(`${sys.base}/api/documents?filename=notes.txt`, {
+    method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'Some notes.',
+  });
+  assert.equal(res.status, 202);
+  const { documentId } = await res.json();
+  await waitFor(async () => (await getJSON(sys.base, `/api/documents/${documentId}`)).body.status === 'ready',
+    { what: 'the document processed' });
+  // As a document caught mid-extraction by the loss: "processing" for a while, and no job.
+  sys.db.query(`update documents set status = 'processing', updated_at = updated_at - 60000 where id = '${documentId}'`);
+  await (await sys.redis.raw()).flushall();
+  const doc = await getJSON(sys.base, `/api/documents/${documentId}`);
+  assert.equal(doc.body.status, 'failed', JSON.stringify(doc.body));
+  assert.match(doc.body.error, /no longer in Redis/);
+  assert.equal(sys.db.query(`select status from documents where id = '${documentId}'`), 'failed');
+  assert.match(sys.api.output, /is gone from Redis; the document is marked failed/);
+});
