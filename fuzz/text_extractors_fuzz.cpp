@@ -2,8 +2,9 @@
 // extractors, the media-type sniffing and chunking (apps/documents/). PDFs have their
 // own harness (pdf_text_fuzz.cpp).
 //
-// Input: one byte choosing the format (HTML, Markdown, plain text) and the chunk sizes,
-// then the upload's bytes. Properties: the text_checks.hpp promises; chunks are never
+// Input: one byte choosing the format (HTML, Markdown, plain text), whether the upload
+// goes through extract_text (its byte order mark decoding and checks) or the extractor
+// alone, and the chunk sizes, then the upload's bytes. Properties: the text_checks.hpp promises; chunks are never
 // empty, never longer than max_chars, and valid UTF-8 like the text they come from.
 #include <cstddef>
 #include <cstdint>
@@ -25,17 +26,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)docs::readable_media_type(bytes.substr(0, 64), "", "");
 
   docs::extracted_text out;
+  static const char* const media_types[] = {"text/html", "text/markdown", "text/plain"};
   try {
-    switch (choice % 3) {
-      case 0:
-        out = docs::extract_html(bytes);
-        break;
-      case 1:
-        out = docs::extract_markdown(bytes);
-        break;
-      default:
-        out = docs::extract_plain_text(bytes);
-        break;
+    if (choice & 0x40) {
+      out = docs::extract_text(media_types[choice % 3], bytes, {});
+    } else {
+      switch (choice % 3) {
+        case 0:
+          out = docs::extract_html(bytes);
+          break;
+        case 1:
+          out = docs::extract_markdown(bytes);
+          break;
+        default:
+          out = docs::extract_plain_text(bytes);
+          break;
+      }
     }
   } catch (const docs::unreadable_document&) {
     return 0;

@@ -24,6 +24,7 @@
 #include <drover_app/clock.hpp>
 #include <drover_app/job_snapshot.hpp>
 #include <drover_app/queue_overview.hpp>
+#include <drover_app/queue_presence.hpp>
 
 #include "api/admin_views.hpp"
 #include "api/error_reply.hpp"
@@ -419,10 +420,20 @@ net::awaitable<std::vector<std::string>> admin_api::action_targets(const std::st
   // A fresh scan: an action is rare, and a sharded queue's shards change with its count.
   auto names = co_await discovery_->rescan();
   if (auto targets = targets_in(names, name)) co_return std::move(*targets);
-  if (std::find(names.begin(), names.end(), name) != names.end()) co_return std::vector<std::string>{name};  // a shard
   // BullMQ's pause writes the queue's meta: acting on a misspelt name made a queue that
-  // showed in the overview, paused.
-  throw http_error(http::status::not_found, fmt::format("No queue '{}' under prefix '{}'", name, opts_.prefix));
+  // showed in the overview, paused. Asked of the queue's own keys, not the scan, which
+  // leaves out a cluster master that does not answer; when they cannot be read the
+  // action goes on and meets the same failure.
+  bool unknown = false;
+  try {
+    queue q(ex_, name, action_opts_);
+    auto asking = app::queue_looks_unknown(q);
+    unknown = co_await std::move(asking);
+  } catch (const drover::error&) {
+  }
+  if (unknown)
+    throw http_error(http::status::not_found, fmt::format("No queue '{}' under prefix '{}'", name, opts_.prefix));
+  co_return std::vector<std::string>{name};
 }
 
 void admin_api::overview_changed() {

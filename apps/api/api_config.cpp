@@ -1,7 +1,6 @@
 // api_config.cpp - reading the API's settings from the environment.
 #include "api/api_config.hpp"
 
-#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>

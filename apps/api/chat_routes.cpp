@@ -244,6 +244,40 @@ json::object accepted(const std::string& job_id, bool duplicate) {
   return out;
 }
 
+// The message id a chat job's data (its job_logs payload, its answer's webhook) names,
+// when it names one.
+std::optional<std::int64_t> message_id_in(const json::object* o) {
+  const auto* id = o ? o->if_contains("messageId") : nullptr;
+  if (id && id->is_int64()) return id->get_int64();
+  if (id && id->is_uint64()) return static_cast<std::int64_t>(id->get_uint64());
+  return std::nullopt;
+}
+
+// Whether `job_id`, stored on message `message_id` by its first send, still names that
+// message's job. Job ids start again at 1 when Redis loses its data: the id may name
+// another message's job then, or nothing, and this message's job is lost (an operator's
+// drill: a retry with the message's Idempotency-Key was answered with another message's
+// job and answer, and the message never again). A job that ended and left Redis still
+// names it through its job_logs row. When Redis or the database cannot say, it is taken
+// to be the message's, as before the check.
+net::awaitable<bool> still_this_messages_job(api_context& app, const std::string& job_id, std::int64_t message_id) {
+  try {
+    auto read = app::read_job_snapshot(app.ai_queue, job_id);
+    auto [state, j] = co_await std::move(read);
+    if (j) co_return message_id_in(j->data.if_object()).value_or(message_id) == message_id;
+    auto* db = &app.db;
+    auto work = [db, job_id]() { return db->get_job_log("ai-processing", job_id); };
+    auto row = co_await app.in_db(work);
+    if (!row || !row->payload_json) co_return false;  // gone before the relay recorded it
+    boost::system::error_code ec;
+    const auto payload = drover::parse_json(*row->payload_json, ec);
+    co_return ec || message_id_in(payload.if_object()).value_or(message_id) == message_id;
+  } catch (const std::exception& e) {
+    spdlog::debug("POST /api/chat/send: job {} not checked: {}", job_id, e.what());
+    co_return true;
+  }
+}
+
 // A send with an Idempotency-Key: the message is stored once per (user, key), and its
 // job added under a deduplication id of the same, so that a retry after any failure
 // (the add refused before Redis saw it, or run by Redis after this API gave up on it)
@@ -262,8 +296,15 @@ net::awaitable<response> send_once(api_context& app, route_request& r, const std
                      "and message, and a new message a new key");
   }
   if (saved->job_id) {
-    traced.set_attribute("bullmq.job.id", *saved->job_id);
-    co_return json_response(r.req, http::status::ok, accepted(*saved->job_id, true));
+    auto checking = still_this_messages_job(app, *saved->job_id, saved->saved.message_id);
+    if (co_await std::move(checking)) {
+      traced.set_attribute("bullmq.job.id", *saved->job_id);
+      co_return json_response(r.req, http::status::ok, accepted(*saved->job_id, true));
+    }
+    spdlog::warn(
+        "POST /api/chat/send: job {} of message {} is gone from Redis and its id names another job now (did "
+        "Redis lose its data?): the message is queued again",
+        *saved->job_id, saved->saved.message_id);
   }
   // After the duplicate's answer, which takes no place: a retry of a send already queued
   // is answered at the cap too. A send refused here keeps its message, and a retry with
@@ -492,15 +533,23 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   if (const auto* u = body.if_contains("userId"); u && u->is_string()) completed.user_id = std::string(u->get_string());
   if (const auto* res = body.if_contains("result")) completed.result_json = drover::serialize_json(*res);
   auto* db = &app.db;
-  auto work = [db, idempotency_key, job_id, conversation_id, content,
-               completed]() -> std::optional<drover::app::message> {
+  const auto answered = message_id_in(&body);
+  auto work = [db, idempotency_key, job_id, conversation_id, content, completed,
+               answered]() -> std::optional<drover::app::message> {
     auto id = db->add_message_once(idempotency_key, conversation_id, "assistant", content, job_id);
     if (!id) return std::nullopt;
     auto row = db->get_job_log(completed.queue, completed.job_id);
-    // A row still "processing" is completed here too: when Redis lost its data while the
-    // job ran, the answer is all that says it ended (an operator's drill: answered jobs
-    // said failed, as the relay never read their end and the reconciler found them gone).
-    const bool ending = row && (row->status == "failed" || row->status == "processing");
+    // A row still "processing" is completed here too when it is this job's (the message
+    // it answers is the row's): when Redis lost its data while the job ran, the answer is
+    // all that says it ended (an operator's drill: answered jobs said failed, as the relay
+    // never read their end and the reconciler found them gone).
+    bool this_jobs = false;
+    if (row && row->status == "processing" && answered && row->payload_json) {
+      boost::system::error_code ec;
+      const auto payload = drover::parse_json(*row->payload_json, ec);
+      this_jobs = !ec && message_id_in(payload.if_object()) == answered;
+    }
+    const bool ending = row && (row->status == "failed" || this_jobs);
     if (ending && row->user_id == completed.user_id) db->record_job_logs({completed});
     // As stored, with its creation time, so that the ai-response event and the history agree.
     return db->find_message_by_key(idempotency_key);

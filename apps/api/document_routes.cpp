@@ -34,9 +34,11 @@ namespace {
 
 constexpr std::chrono::milliseconds db_deadline{1000};
 constexpr std::chrono::milliseconds upload_deadline{15000};  // writing up to the limit in bytes
-// How long an unfinished document may be without its job before it is taken as lost: its
-// row is written before the job is added, which may wait out a Redis failover.
-constexpr std::int64_t job_gone_grace_ms = 30000;
+// A document processes within its 5 attempts of at most 5 minutes and their waits: one
+// unfinished and not updated for longer is stuck, its job gone. Not sooner: the document
+// names its first job, and a job requeued from the dead letters (a new id) may still be
+// waiting or running.
+constexpr std::int64_t unfinished_document_lifetime_ms = std::int64_t{45} * 60 * 1000;
 
 struct upload_input {
   std::string filename = "upload";
@@ -56,12 +58,14 @@ bool valid_id(std::string_view id) {
 std::string new_document_id() { return drover::app::random_hex(16); }
 
 // Characters that change how the text around them shows without showing themselves:
-// controls (C1's U+0085 is a line break), the line and paragraph separators, and the
-// bidirectional marks and overrides (U+202E shows "report\u202Etxt.exe" as
+// controls (C1's U+0085 is a line break), the line and paragraph separators, zero-width
+// and format characters (a soft hyphen, joiners, tags), and the bidirectional marks and
+// overrides (U+202E shows "report\u202Etxt.exe" as
 // "reportexe.txt"). A file name is shown to people: in the dashboard and in reasons.
 constexpr bool invisible(char32_t c) {
-  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x61C || c == 0x200E || c == 0x200F ||
-         (c >= 0x2028 && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0xAD || c == 0x61C || (c >= 0x200B && c <= 0x200F) ||
+         (c >= 0x2028 && c <= 0x202E) || (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF ||
+         (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0xE0000 && c <= 0xE007F);
 }
 
 // Only the last path component, without invisible characters, at most 255 bytes cut on
@@ -172,9 +176,8 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
     if (!owner.empty() && (app.cfg.document_quota > 0 || most_unfinished > 0)) {
       // Checked before the bytes are stored; uploads at the same moment may pass them
       // together, by at most the upload rate limit's burst.
-      // A document processes within its 5 attempts of at most 5 minutes and their waits:
-      // one unfinished longer is stuck (its job gone) and no longer counts.
-      const auto since = drover::app::now_ms() - std::int64_t{45} * 60 * 1000;
+      // One unfinished longer than a document's lifetime is stuck and no longer counts.
+      const auto since = drover::app::now_ms() - unfinished_document_lifetime_ms;
       auto sum = [db, owner, since]() { return db->user_document_usage(owner, since); };
       const auto usage = co_await app.in_db(sum);
       if (most_unfinished > 0 && usage.unfinished >= most_unfinished) {
@@ -324,8 +327,8 @@ net::awaitable<response> get(api_context& app, route_request& r) {
     out["createdAt"] = doc.created_at_ms;
     out["updatedAt"] = doc.updated_at_ms;
 
-    // The job's side (attempts, per-page progress) from Redis; the document's status
-    // above does not depend on it, so Redis being away only leaves this out.
+    // The job's side (attempts, per-page progress) from Redis. Redis being away only
+    // leaves this out; what it says may make the status above "failed" (below).
     json::value job_json = nullptr;
     try {
       std::string job_id = doc.job_id;
@@ -333,14 +336,14 @@ net::awaitable<response> get(api_context& app, route_request& r) {
       auto [state, j] = co_await std::move(read);
       // A document whose job will not finish it: the job failed for good while the
       // database was away, so the worker could not mark the document, or it is gone
-      // without an end (Redis lost its data, or an operator removed it), and the document
-      // counted against the user's unfinished uploads for 45 minutes (operators' drills
-      // left both "processing" for good). The database is told now.
+      // without an end (Redis lost its data, or an operator removed it) and the document
+      // outlived any job (operators' drills left both "processing" for good). The
+      // database is told now.
       const bool unfinished = doc.status == "queued" || doc.status == "processing";
       std::optional<std::string> failure;
       if (j && unfinished && state == drover::job_state::failed) {
         failure = j->failed_reason.value_or("processing failed");
-      } else if (!j && unfinished && drover::app::now_ms() - doc.updated_at_ms > job_gone_grace_ms) {
+      } else if (!j && unfinished && drover::app::now_ms() - doc.updated_at_ms > unfinished_document_lifetime_ms) {
         failure =
             "its processing job is no longer in Redis (removed, or Redis lost its data): upload the document again";
         spdlog::warn("GET /api/documents/{}: job {} is gone from Redis; the document is marked failed", id, doc.job_id);

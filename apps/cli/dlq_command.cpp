@@ -13,6 +13,7 @@
 #include <drover/error.hpp>
 
 #include "cli_support.hpp"
+#include "queue_actions.hpp"
 #include "commands.hpp"
 
 namespace net = boost::asio;
@@ -40,7 +41,7 @@ int no_dead_letter(const std::string& id, const std::string& dlq) {
                    "prints it, not the failed job's id)",
                    id, dlq)
             << std::endl;
-  return 3;
+  return exit_code::not_found;
 }
 
 // Exit codes: 0 done, 3 no such entry, 1 an error (printed by main).
@@ -53,6 +54,11 @@ int run_dlq(const dlq_flags& f) {
   auto body = [&]() -> net::awaitable<void> {
     if (f.action == "list") {
       auto entries = co_await d.list(f.start, f.end);
+      if (entries.empty() && !f.common.queue.empty()) {
+        // None: perhaps none failed, perhaps a mistyped name (an operator's script read []).
+        queue source(io.get_executor(), f.common.queue, queue_opts(f.common));
+        co_await warn_if_unknown(source);
+      }
       json::array out;
       for (const auto& e : entries) out.push_back(e.to_json());
       std::cout << drover::serialize_json(out) << std::endl;

@@ -11,6 +11,7 @@
 
 #include <drover/json.hpp>
 #include <drover/error.hpp>
+#include <drover_app/queue_presence.hpp>
 #include <drover_app/clock.hpp>
 
 #include "cli_support.hpp"
@@ -51,24 +52,16 @@ net::awaitable<std::int64_t> jobs_in(queue& q, std::vector<std::string> states) 
   co_return n;
 }
 
+}  // namespace
+
 // A queue with no settings and no jobs in Redis is most likely a mistyped name (or prefix):
 // the action still runs, as BullMQ's does (pausing a queue before its first job is
 // legitimate, and its workers then start paused), but the operator is told.
 // The check is advice: when it cannot read (an ACL, a timeout), the action goes on.
-net::awaitable<bool> looks_unknown(queue& q) {
-  auto meta = co_await q.get_meta();
-  const bool has_meta = !meta.version.empty() || meta.paused || meta.max_len_events || meta.concurrency ||
-                        meta.rate_limit || !meta.other.empty();
-  if (has_meta) co_return false;
-  auto states = job_states();
-  const auto n = co_await jobs_in(q, std::move(states));
-  co_return n == 0;
-}
-
-net::awaitable<void> warn_if_unknown(const queue_flags& f, queue& q) {
+net::awaitable<void> warn_if_unknown(queue& q) {
   bool unknown = false;
   try {
-    unknown = co_await looks_unknown(q);
+    unknown = co_await app::queue_looks_unknown(q);
   } catch (const error&) {
     co_return;
   }
@@ -76,21 +69,19 @@ net::awaitable<void> warn_if_unknown(const queue_flags& f, queue& q) {
   std::cerr << fmt::format(
                    "drover: warning: queue '{}' has no jobs and no settings under prefix '{}' in Redis; is the "
                    "name right?",
-                   f.common.queue, q.prefix())
+                   q.name(), q.prefix())
             << std::endl;
 }
 
-}  // namespace
-
 net::awaitable<int> pause_queue(const queue_flags& f, queue& q) {
-  co_await warn_if_unknown(f, q);
+  co_await warn_if_unknown(q);
   co_await q.pause();
   done(f, fmt::format("queue {} paused", f.common.queue), {{"queue", f.common.queue}, {"paused", true}});
   co_return 0;
 }
 
 net::awaitable<int> resume_queue(const queue_flags& f, queue& q) {
-  co_await warn_if_unknown(f, q);
+  co_await warn_if_unknown(q);
   co_await q.resume();
   done(f, fmt::format("queue {} resumed", f.common.queue), {{"queue", f.common.queue}, {"paused", false}});
   co_return 0;
@@ -113,7 +104,7 @@ net::awaitable<bool> confirm_drain(const queue_flags& f, queue& q) {
 }
 
 net::awaitable<int> drain_queue(const queue_flags& f, queue& q) {
-  co_await warn_if_unknown(f, q);
+  co_await warn_if_unknown(q);
   co_await q.drain(f.delayed);
   done(f, fmt::format("queue {} drained{}", f.common.queue, f.delayed ? " (delayed jobs too)" : ""),
        {{"queue", f.common.queue}});
@@ -132,7 +123,7 @@ net::awaitable<bool> confirm_clean(const queue_flags& f, queue& q) {
 }
 
 net::awaitable<int> clean_queue(const queue_flags& f, queue& q) {
-  co_await warn_if_unknown(f, q);
+  co_await warn_if_unknown(q);
   const auto state = clean_state(f);
   std::chrono::milliseconds grace(f.grace_ms);
   auto ids = co_await q.clean(grace, f.limit, state);
@@ -181,7 +172,7 @@ net::awaitable<int> retry_jobs(const queue_flags& f, queue& q) {
   const auto& name = f.common.queue;
   auto state = f.state.empty() ? std::string("failed") : f.state;
   if (f.id.empty()) {
-    co_await warn_if_unknown(f, q);
+    co_await warn_if_unknown(q);
     co_await q.retry_jobs(state);
     done(f, fmt::format("every {} job of queue {} moved back to wait", state, name),
          {{"queue", name}, {"state", state}});
@@ -200,7 +191,7 @@ net::awaitable<int> retry_jobs(const queue_flags& f, queue& q) {
 net::awaitable<int> promote_jobs(const queue_flags& f, queue& q) {
   const auto& name = f.common.queue;
   if (f.id.empty()) {
-    co_await warn_if_unknown(f, q);
+    co_await warn_if_unknown(q);
     co_await q.promote_jobs();
     done(f, fmt::format("every delayed job of queue {} promoted", name), {{"queue", name}});
   } else {
@@ -265,7 +256,7 @@ net::awaitable<int> print_counts(const queue_flags& f, queue& q) {
   auto counts = co_await q.get_job_counts(std::move(types));
   std::int64_t total = 0;
   for (const auto& [state, n] : counts) total += n;
-  if (total == 0) co_await warn_if_unknown(f, q);  // all zeros: perhaps a mistyped name
+  if (total == 0) co_await warn_if_unknown(q);  // all zeros: perhaps a mistyped name
   if (f.json) {
     json::object o;
     for (const auto& [k, v] : counts) o[k] = v;
@@ -309,7 +300,7 @@ net::awaitable<int> print_jobs(const queue_flags& f, queue& q) {
     co_return 0;
   }
   if (page.jobs.empty()) {
-    if (f.state.empty() && f.search.empty() && f.page == 1) co_await warn_if_unknown(f, q);
+    if (f.state.empty() && f.search.empty() && f.page == 1) co_await warn_if_unknown(q);
     std::cout << fmt::format("no {}jobs{} in queue {}{}\n", f.state.empty() ? "" : f.state + " ",
                              f.search.empty() ? "" : " matching '" + f.search + "'", f.common.queue,
                              f.page > 1 ? fmt::format(" on page {}", f.page) : "");

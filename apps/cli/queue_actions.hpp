@@ -51,6 +51,10 @@ struct queue_flags {
 // The flags outlive the coroutine: callers await it in the frame that owns them.
 using queue_action = boost::asio::awaitable<int> (*)(const queue_flags& f, queue& q);
 
+// Warns on stderr when `q` has no settings and no jobs in Redis (most likely a mistyped
+// name or prefix); says nothing when it cannot tell.
+boost::asio::awaitable<void> warn_if_unknown(queue& q);
+
 boost::asio::awaitable<int> pause_queue(const queue_flags& f, queue& q);
 boost::asio::awaitable<int> resume_queue(const queue_flags& f, queue& q);
 boost::asio::awaitable<int> print_is_paused(const queue_flags& f, queue& q);

@@ -10,7 +10,9 @@ namespace drover::app {
 
 boost::urls::url_view parse_public_url(std::string_view value) {
   auto u = boost::urls::parse_absolute_uri(value);
-  if (!u || !u->has_authority() || u->encoded_host().empty() || (u->scheme() != "http" && u->scheme() != "https")) {
+  // scheme_id: a scheme is case-insensitive (HTTPS://api.example.com is one).
+  if (!u || !u->has_authority() || u->encoded_host().empty() ||
+      (u->scheme_id() != boost::urls::scheme::http && u->scheme_id() != boost::urls::scheme::https)) {
     throw std::invalid_argument(
         fmt::format("PUBLIC_URL is not an http(s) URL: '{}' (the API's address as the Workers app reaches it, e.g. "
                     "https://api.example.com; set the same value for both apps)",

@@ -5,6 +5,7 @@
 #include <iconv.h>
 
 #include <cerrno>
+#include <memory>
 #include <stdexcept>
 
 namespace drover::documents {
@@ -16,9 +17,14 @@ constexpr std::string_view utf16le_mark = "\xFF\xFE";
 constexpr std::string_view utf16be_mark = "\xFE\xFF";
 constexpr std::string_view replacement = "\xEF\xBF\xBD";
 
+struct iconv_closer {
+  void operator()(void* cd) const { iconv_close(static_cast<iconv_t>(cd)); }
+};
+
 std::string utf8_from_utf16(std::string_view in, const char* encoding) {
-  iconv_t cd = iconv_open("UTF-8", encoding);
-  if (cd == reinterpret_cast<iconv_t>(-1)) throw std::runtime_error(std::string("iconv cannot read ") + encoding);
+  iconv_t opened = iconv_open("UTF-8", encoding);
+  if (opened == reinterpret_cast<iconv_t>(-1)) throw std::runtime_error(std::string("iconv cannot read ") + encoding);
+  const std::unique_ptr<void, iconv_closer> cd(opened);
   std::string out;
   out.reserve(in.size() * 3 / 2 + 16);
   char* src = const_cast<char*>(in.data());  // iconv's signature; it does not write the input
@@ -27,9 +33,10 @@ std::string utf8_from_utf16(std::string_view in, const char* encoding) {
   while (src_left > 0) {
     char* dst = buffer;
     std::size_t dst_left = sizeof buffer;
-    const std::size_t r = iconv(cd, &src, &src_left, &dst, &dst_left);
+    const std::size_t r = iconv(cd.get(), &src, &src_left, &dst, &dst_left);
+    const int why = errno;  // before the append, which may change it
     out.append(buffer, static_cast<std::size_t>(dst - buffer));
-    if (r != static_cast<std::size_t>(-1) || errno == E2BIG) continue;
+    if (r != static_cast<std::size_t>(-1) || why == E2BIG) continue;
     // EILSEQ (a lone surrogate) or EINVAL (a truncated unit at the end): one code unit
     // becomes U+FFFD, and the rest is read on.
     out += replacement;
@@ -37,7 +44,6 @@ std::string utf8_from_utf16(std::string_view in, const char* encoding) {
     src += skipped;
     src_left -= skipped;
   }
-  iconv_close(cd);
   return out;
 }
 

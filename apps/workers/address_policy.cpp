@@ -194,7 +194,7 @@ std::optional<std::string> address_policy::refusal(const ip::address& a) const {
 
 std::string port_of(const boost::urls::url_view& u) {
   if (u.has_port()) return std::string(u.port());
-  return u.scheme() == "https" ? "443" : "80";
+  return u.scheme_id() == boost::urls::scheme::https ? "443" : "80";  // a scheme ignores case
 }
 
 }  // namespace drover::workers

@@ -14,6 +14,7 @@
 #include "documents/text_cleanup.hpp"
 #include "workers/extraction_process.hpp"
 #include "workers/infrastructure_failure.hpp"
+#include "workers/job_log_line.hpp"
 #include "workers/page_progress.hpp"
 #include "workers/processors.hpp"
 
@@ -145,7 +146,7 @@ processor document_processing_processor(app::database& db, const extraction_proc
       // the detail (infrastructure_failure.hpp).
       const auto& j = ctx.job();
       const auto category = infrastructure_failure(e);
-      if (category) spdlog::warn("document-processing {}: {}", j.id, e.what());
+      if (category) spdlog::warn("{}: {}", job_log_line("document-processing", j), e.what());
       const std::string reason = category ? *category : std::string(e.what());
       const bool last = j.attempts_made + 1 >= j.opts.attempts.value_or(1);
       if (last && ctx.cancel_reason() != cancellation::shutdown && j.data.is_object()) {

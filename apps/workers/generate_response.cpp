@@ -26,6 +26,7 @@
 
 #include "workers/address_policy.hpp"
 #include "workers/infrastructure_failure.hpp"
+#include "workers/job_log_line.hpp"
 #include "workers/processors.hpp"
 #include "workers/delivery_policy.hpp"
 
@@ -184,7 +185,7 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       if (!search_failure.empty()) {
         // The answer is still worth giving without the documents.
         // The database's message names the search and the conversation already.
-        spdlog::warn("generate-response {}: answering without documents: {}", j.id, search_failure);
+        spdlog::warn("{}: answering without documents: {}", job_log_line(ctx), search_failure);
         auto line = "document search failed, answering without documents: " + search_failure;
         co_await ctx.log(line);
       }
@@ -222,12 +223,12 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
         // its request: that is no provider fault to point operators at.
         const auto why = ctx.cancel_reason();
         if (why != cancellation::none) {
-          spdlog::info("generate-response {}: the model's answer was broken off: the attempt was {}", j.id,
+          spdlog::info("{}: the model's answer was broken off: the attempt was {}", job_log_line(ctx),
                        why == cancellation::cancelled ? "cancelled"
                        : why == cancellation::timeout ? "out of time"
                                                       : "handed back at shutdown");
         } else if (!e.detail().empty()) {
-          spdlog::warn("generate-response {}: {}", j.id, e.detail());
+          spdlog::warn("{}: {}", job_log_line(ctx), e.detail());
         }
       } catch (...) {
       }
@@ -280,6 +281,11 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       // The API's receiver as the API named it; a job from an API before apiReceiver held a
       // user's URL in webhookUrl, known by its address alone.
       const bool to_api = own_is_api && dedup_prefix == "job-completed";
+      // The API's own: which stored message this answers, so that it can tell this job's
+      // record from a later job's of the same id (not sent to a user's URL: a row id).
+      if (const auto* m = data.if_contains("messageId"); to_api && m && m->is_int64()) {
+        payload["messageId"] = *m;
+      }
       json::object delivery;
       delivery["url"] = url;
       delivery["payload"] = std::move(payload);
@@ -353,8 +359,8 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
         if (tries == 1 || tries % 10 == 0) {
           const auto left =
               std::chrono::duration_cast<std::chrono::seconds>(give_up_at - std::chrono::steady_clock::now());
-          spdlog::warn("generate-response {}: queueing the answer's delivery (try {}, for up to {} s more): {}", j.id,
-                       tries, left.count(), unconfirmed->what());
+          spdlog::warn("{}: queueing the answer's delivery (try {}, for up to {} s more): {}", job_log_line(ctx), tries,
+                       left.count(), unconfirmed->what());
         }
         pause_timer.expires_after(pause);
         co_await pause_timer.async_wait(net::use_awaitable);
@@ -376,7 +382,7 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       if (!category) throw;
       detail = e.what();
     }
-    spdlog::warn("generate-response {}: {}", ctx.job().id, detail);
+    spdlog::warn("{}: {}", job_log_line(ctx), detail);
     throw std::runtime_error(*category);
   });
 }

@@ -160,7 +160,7 @@ test('a failing model fails the job with a category (the provider\'s message goe
     { what: 'job_logs to say failed' });
   const err = sys.db.query(`select error_message from job_logs where job_id = '${sent.body.jobId}'`);
   assert.equal(err, 'the AI provider failed (HTTP 500)');
-  assert.match(sys.workers.output, new RegExp(`generate-response ${sent.body.jobId}: ai: the AI provider failed \\(HTTP 500\\) \\(model server http://127\\.0\\.0\\.1:\\d+/v1\\): answered 500: upstream exploded`));
+  assert.match(sys.workers.output, new RegExp(`queue ai-processing: job ${sent.body.jobId} \\(attempt \\d+\\): ai: the AI provider failed \\(HTTP 500\\) \\(model server http://127\\.0\\.0\\.1:\\d+/v1\\): answered 500: upstream exploded`));
 });
 
 test('with PostgreSQL away the API answers 503 within about a second, and jobs already accepted still complete', { timeout: 90000 }, async () => {

@@ -196,6 +196,12 @@ test('an action on a queue with no jobs and no settings warns that the name may 
   const drained = await runDrover(['queue', 'drain', ...on(real)]);
   assert.equal(drained.code, 0, drained.stderr);
   assert.equal(drained.stderr, '');
+  // An empty dead-letter list says so of a mistyped queue too (an operator's script read []).
+  const letters = await runDrover(['dlq', 'list', ...on(queueName())]);
+  assert.equal(letters.code, 0, letters.stderr);
+  assert.equal(letters.stdout.trim(), '[]');
+  assert.match(letters.stderr, /^drover: warning: queue '.*' has no jobs and no settings under prefix 'bull' in Redis; is the name right\?\n$/);
+  assert.equal((await runDrover(['dlq', 'list', ...on(real)])).stderr, '');
 });
 
 test('reading a queue with no jobs and no settings warns that the name may be wrong; an emptied queue does not', async () => {

@@ -71,9 +71,10 @@ test('JSON logs: every line parses, failed jobs name queue, job and attempt; no 
     assert.ok(Number.isInteger(l.attempt) && l.attempt >= 1, JSON.stringify(l));
   }
   assert.ok(failures.some((l) => /failed for good: the AI provider failed \(HTTP 500\)/.test(l.msg)), JSON.stringify(failures));
-  // The provider's own words are for operators, on a line naming the job.
-  assert.ok(workerLines.some((l) => l.msg.startsWith(`generate-response ${bad.body.jobId}: ai: `) && /upstream exploded/.test(l.msg)),
-    JSON.stringify(workerLines.slice(-20)));
+  // The provider's own words are for operators, on a line naming the job, in its fields
+  // too (an operator's search by jobId missed the line with the cause).
+  assert.ok(workerLines.some((l) => l.jobId === bad.body.jobId && l.queue === 'ai-processing' && Number.isInteger(l.attempt) &&
+    /: ai: /.test(l.msg) && /upstream exploded/.test(l.msg)), JSON.stringify(workerLines.slice(-20)));
   assert.equal(apiLines.filter((l) => /database: connection lost/.test(l.msg)).length, 1);
 
   for (const [name, secret] of Object.entries(SECRETS)) {

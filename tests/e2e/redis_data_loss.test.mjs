@@ -1,9 +1,10 @@
 // redis_data_loss.test.mjs - what the apps say of work Redis forgot (its data lost while
-// they ran): a chat answered after the loss ends completed, and a document whose job is
-// gone ends failed with the reason instead of "processing" for good.
+// they ran): a chat answered after the loss ends completed, a keyed send whose job was lost
+// is queued again when it is retried, and a document whose job is gone ends failed with
+// the reason instead of "processing" for good.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSystem, postJSON, getJSON, waitFor } from './system.mjs';
+import { startSystem, startWorkers, postJSON, getJSON, waitFor, waitForJob } from './system.mjs';
 
 test("after Redis lost its data, a running job's answer still completes its record", { timeout: 90000 }, async () => {
   const sys = await startSystem();
@@ -34,12 +35,44 @@ test('after Redis lost its data, a document whose job is gone is failed with the
   const { documentId } = await res.json();
   await waitFor(async () => (await getJSON(sys.base, `/api/documents/${documentId}`)).body.status === 'ready',
     { what: 'the document processed' });
-  // As a document caught mid-extraction by the loss: "processing" for a while, and no job.
-  sys.db.query(`update documents set status = 'processing', updated_at = updated_at - 60000 where id = '${documentId}'`);
+  // As a document caught mid-extraction by the loss: "processing", not updated for longer
+  // than any job of it could take (45 minutes), and no job.
+  sys.db.query(`update documents set status = 'processing', updated_at = updated_at - 3600000 where id = '${documentId}'`);
   await (await sys.redis.raw()).flushall();
   const doc = await getJSON(sys.base, `/api/documents/${documentId}`);
   assert.equal(doc.body.status, 'failed', JSON.stringify(doc.body));
   assert.match(doc.body.error, /no longer in Redis/);
   assert.equal(sys.db.query(`select status from documents where id = '${documentId}'`), 'failed');
   assert.match(sys.api.output, /is gone from Redis; the document is marked failed/);
+});
+
+test("after Redis lost its data, a retried keyed send whose job was lost is queued again, not answered with another's job", { timeout: 90000 }, async () => {
+  const sys = await startSystem();
+  // Nothing runs the first job: it is still waiting when Redis loses it.
+  await sys.workers.stop();
+  const keyed = { 'Idempotency-Key': 'lost-message-1' };
+  const first = await postJSON(sys.base, '/api/chat/send', { conversationId: 'keyed-c', userId: 'u1', message: 'the lost one' }, keyed);
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  await (await sys.redis.raw()).flushall();
+  sys.workers = await startWorkers(sys);
+  // Job ids start again: another message takes the lost job's id.
+  const other = await postJSON(sys.base, '/api/chat/send', { conversationId: 'other-c', userId: 'u1', message: 'another one' });
+  assert.equal(other.body.jobId, first.body.jobId, 'the id was given again');
+  await waitForJob(sys.base, other.body.jobId);
+
+  const retried = await postJSON(sys.base, '/api/chat/send', { conversationId: 'keyed-c', userId: 'u1', message: 'the lost one' }, keyed);
+  assert.equal(retried.status, 200, JSON.stringify(retried.body));
+  assert.equal(retried.body.duplicate, true);
+  assert.notEqual(retried.body.jobId, other.body.jobId, "answered with another message's job");
+  const done = await waitForJob(sys.base, retried.body.jobId);
+  assert.equal(done.status, 'completed', JSON.stringify(done));
+  assert.ok(sys.ai.requests.some((r) => JSON.stringify(r.body.messages).includes('the lost one')), 'the lost message was asked');
+  // Once: a second retry answers the new job, and the conversation holds one answer.
+  const again = await postJSON(sys.base, '/api/chat/send', { conversationId: 'keyed-c', userId: 'u1', message: 'the lost one' }, keyed);
+  assert.equal(again.body.jobId, retried.body.jobId);
+  await waitFor(async () => (await getJSON(sys.base, '/api/conversations/keyed-c/messages')).body.messages.some((m) => m.role === 'assistant'),
+    { what: 'the answer stored' });
+  const history = await getJSON(sys.base, '/api/conversations/keyed-c/messages');
+  assert.deepEqual(history.body.messages.map((m) => m.role), ['user', 'assistant']);
+  assert.match(sys.api.output, /is gone from Redis and its id names another job now/);
 });

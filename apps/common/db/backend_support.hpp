@@ -13,6 +13,7 @@
 
 #include <drover_app/clock.hpp>
 #include <drover_app/db/database.hpp>
+#include <drover_app/utf8.hpp>
 
 // The operations of drover::app::database that every backend implements, declared once
 // for both: each backend's class names this in its body and defines them in its .cpp.
@@ -129,17 +130,10 @@ inline std::vector<std::string> search_words(std::string_view query) {
       continue;
     }
     // A UTF-8 sequence; an invalid byte separates words.
-    std::size_t len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    char32_t cp = len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-    bool ok = len > 0 && i + len <= query.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      unsigned char cc = static_cast<unsigned char>(query[i + k]);
-      ok = (cc & 0xC0) == 0x80;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (!ok || is_unicode_separator(cp)) {
+    const std::size_t len = utf8_sequence(query, i);
+    if (len == 0 || is_unicode_separator(utf8_code_point(query, i, len))) {
       flush();
-      i += ok ? len : 1;
+      i += len == 0 ? 1 : len;
       continue;
     }
     word.append(query.substr(i, len));

@@ -21,6 +21,7 @@ TEST(job_completed_receiver, public_url_must_be_an_http_url_with_a_host) {
   EXPECT_EQ(u.port(), "8443");
   EXPECT_EQ(u.encoded_path(), "/drover");
   EXPECT_NO_THROW(parse_public_url("http://[::1]:5000"));
+  EXPECT_NO_THROW(parse_public_url("HTTPS://chat.example.com"));  // schemes ignore case
 
   for (const char* refused : {"chat.example.com", "not-a-url", "ftp://chat.example.com", "file:///tmp/x", "http://",
                               "http:///path", "https:chat.example.com"}) {
