@@ -9,11 +9,23 @@
 #include <tuple>
 
 #include <drover/shard_names.hpp>
+#include <drover_app/clock.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
 
 namespace drover::app {
+
+std::int64_t last_whole_minute(const queue_metrics& m, std::int64_t now_ms) {
+  constexpr std::int64_t minute = 60000;
+  const std::int64_t newest = m.data.empty() ? 0 : m.data.front();
+  if (m.prev_ts <= 0) return newest;
+  const auto last_counted = m.prev_ts / minute;
+  const auto now = now_ms / minute;
+  if (now <= last_counted) return newest;                                                 // that minute is still going
+  if (now == last_counted + 1) return std::max<std::int64_t>(0, m.count - m.prev_count);  // it just ended
+  return 0;                                                                               // nothing counted since
+}
 
 namespace {
 
@@ -32,8 +44,8 @@ json::value optional_json(const std::optional<std::int64_t>& v) {
 net::awaitable<std::optional<std::int64_t>> newest_minute(queue& q, const char* type) {
   std::string name = type;  // named: no converted temporaries in a co_await (GCC 12)
   auto m = co_await q.get_metrics(std::move(name), 0, 0);
-  if (m.data.empty()) co_return std::nullopt;
-  co_return m.data.front();
+  if (m.data.empty() && m.prev_ts <= 0) co_return std::nullopt;  // no metrics kept
+  co_return last_whole_minute(m, now_ms());
 }
 
 queue_overview sum_of_shards(const sharded_queue_info& info, std::map<std::string, queue_overview>& by_name) {

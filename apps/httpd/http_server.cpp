@@ -1,6 +1,8 @@
 // http_server.cpp - the Beast listener and session loop; the only file that reads and writes HTTP.
 #include "httpd/http_server.hpp"
 
+#include "httpd/file_limit.hpp"
+
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -143,6 +145,14 @@ void http_server::start() {
     acceptor_.close(ignored);
     return error(errc::invalid_argument, fmt::format("cannot listen on {}: {}", where, listen_failure(e)));
   };
+  if (opts_.max_connections > 0) {
+    const auto limit = ensure_file_limit(descriptors_needed(opts_.max_connections));
+    if (!limit.enough) {
+      spdlog::warn("http {}: {}", where, limit.message);
+    } else if (!limit.message.empty()) {
+      spdlog::info("http {}: {}", where, limit.message);
+    }
+  }
   acceptor_.open(ep.protocol(), ec);
   if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(ep, ec);

@@ -16,6 +16,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <memory>
 #include <optional>
 
@@ -70,9 +72,17 @@ target parse_target(const std::string& url) {
 
 // getaddrinfo has no deadline of its own; a timer cancels the lookup instead. The
 // resolver is shared with the timer's handler, which may run after this returns.
-net::awaitable<std::vector<tcp::endpoint>> resolve(net::any_io_executor ex, const target& t,
-                                                   std::chrono::milliseconds deadline) {
-  auto resolver = std::make_shared<tcp::resolver>(ex);
+net::awaitable<std::vector<tcp::endpoint>> resolve(net::any_io_executor ex, net::any_io_executor lookups,
+                                                   const target& t, std::chrono::milliseconds deadline) {
+  boost::system::error_code not_an_address;
+  const auto address = net::ip::make_address(t.host, not_an_address);
+  if (!not_an_address) {
+    std::uint16_t port = 0;
+    std::from_chars(t.port.data(), t.port.data() + t.port.size(), port);
+    co_return std::vector<tcp::endpoint>{tcp::endpoint(address, port)};
+  }
+  // The completion comes back through this coroutine's executor, whichever runs the lookup.
+  auto resolver = std::make_shared<tcp::resolver>(lookups ? lookups : ex);
   net::steady_timer timer(ex);
   timer.expires_after(deadline);
   auto timed_out = std::make_shared<bool>(false);
@@ -115,7 +125,7 @@ net::awaitable<http_response> fetch(net::any_io_executor ex, http_request req,
   std::optional<clock::time_point> deadline;
   if (req.total_timeout.count() > 0) deadline = clock::now() + req.total_timeout;
   const auto resolve_budget = budget(req.connect_timeout, deadline);  // named: no temporaries in co_await (GCC 12)
-  auto endpoints = co_await resolve(ex, t, resolve_budget);
+  auto endpoints = co_await resolve(ex, req.lookups, t, resolve_budget);
   if (req.destinations) check_destination(*req.destinations, t, endpoints);
   boost::system::error_code ec;
 

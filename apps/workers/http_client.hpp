@@ -29,6 +29,14 @@ struct http_request {
   // When set, the host must be allowlisted or resolve only to addresses the policy
   // accepts (URLs chosen by clients); the connection goes to those addresses.
   const address_policy* destinations = nullptr;
+  // When set, a host name is looked up on this executor's resolver, not the caller's. An
+  // io_context looks names up one at a time on one thread of its own, and getaddrinfo
+  // ends only when the DNS gives up (10 s and more; the deadline only stops waiting), so a
+  // name whose DNS never answers held up every later lookup of the process: a user's
+  // webhook host delayed every answer's delivery, the AI provider and Redis's reconnects
+  // (a security review). URLs users chose are looked up on an executor of their own. An
+  // IP address is never looked up.
+  boost::asio::any_io_executor lookups;
   // The most of a collected body kept, 0 for all of it (up to 64 MiB). Past it the answer
   // is not read on: its connection closes. A receiver a user chose could otherwise make a
   // worker hold up to 64 MiB per delivery (a review: 379 MB from one user's ten sends).

@@ -6,6 +6,7 @@
 #include <drover/queue.hpp>
 #include <drover/worker.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <drover_app/app_queue.hpp>
@@ -61,12 +62,12 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
 // put off for a second or three without using an attempt, so that receivers that hang
 // take neither the API's own deliveries' slots nor other users'.
 // `destinations` guards the API's own deliveries, `user_destinations` those to URLs users
-// gave. An alert message names no URL ({"alert": true, "payload"}): it goes to
-// `alert_url` (ALERT_WEBHOOK_URL), a credential that must not sit in the job's data, which
-// the dashboard's viewers, `drover queue job` and the dead letters show.
+// gave, whose hosts are looked up on `user_lookups` when given (http_request::lookups). An alert message names no URL
+// ({"alert": true, "payload"}): it goes to `alert_url` (ALERT_WEBHOOK_URL), a credential that must not sit in the job's
+// data, which the dashboard's viewers, `drover queue job` and the dead letters show.
 processor webhook_delivery_processor(std::string secret, std::string user_secret, const address_policy& destinations,
                                      const address_policy& user_destinations, std::size_t user_slots = 1,
-                                     std::string alert_url = {});
+                                     std::string alert_url = {}, boost::asio::any_io_executor user_lookups = {});
 
 class extraction_process;
 

@@ -84,11 +84,11 @@ std::string attempt_record(int attempt, std::int64_t at_ms, std::int64_t duratio
 
 processor webhook_delivery_processor(std::string secret, std::string user_secret, const address_policy& destinations,
                                      const address_policy& user_destinations, std::size_t user_slots,
-                                     std::string alert_url) {
+                                     std::string alert_url, net::any_io_executor user_lookups) {
   // The processor runs on the Workers app's one executor.
   auto users_in_flight = std::make_shared<app::held_amounts>();
   return processor::async([secret, user_secret, &destinations, &user_destinations, user_slots, users_in_flight,
-                           alert_url](job_context& ctx) -> net::awaitable<json::value> {
+                           alert_url, user_lookups](job_context& ctx) -> net::awaitable<json::value> {
     const auto& j = ctx.job();
     // A user's URL (delivery_policy.hpp gives those a priority): within the users' share
     // of the slots and its user's one, or put off for a while without using an attempt;
@@ -130,6 +130,7 @@ processor webhook_delivery_processor(std::string secret, std::string user_secret
     req.read_timeout = std::chrono::seconds(10);
     req.total_timeout = std::chrono::seconds(10);
     req.destinations = user_slot ? &user_destinations : &destinations;
+    if (user_slot) req.lookups = user_lookups;
     req.body_kept = answer_kept;
 
     const auto attempt = j.attempts_made + 1;

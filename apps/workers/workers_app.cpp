@@ -2,9 +2,12 @@
 #include "workers/workers_app.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -123,6 +126,38 @@ workers_config workers_config::from_env() {
 }
 
 namespace {
+
+// The alert receiver goes through the SSRF guard as every delivery does: one it refuses
+// (a receiver on a private network, WEBHOOK_ALLOWED_HOSTS unset) is said at start, not by
+// the first incident's delivery failing for good (an operator's drill; the receiver then
+// got a RESOLVED for an incident it never saw fire). A name is resolved once, here.
+void warn_if_guard_refuses_alerts(const std::string& url, const address_policy& destinations) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u) return;  // alert_rules refused it already
+  const auto type = u->host_type();
+  const std::string host = type == boost::urls::host_type::ipv6   ? u->host_ipv6_address().to_string()
+                           : type == boost::urls::host_type::ipv4 ? u->host_ipv4_address().to_string()
+                                                                  : std::string(u->host_name());
+  const auto port = port_of(*u);
+  if (destinations.host_allowed(host, port)) return;
+  std::optional<std::string> refused;
+  boost::system::error_code ec;
+  if (const auto literal = boost::asio::ip::make_address(host, ec); !ec) {
+    refused = destinations.refusal(literal);
+  } else {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::resolver resolver(io);
+    for (const auto& entry : resolver.resolve(host, port, ec)) {
+      if (auto why = destinations.refusal(entry.endpoint().address())) refused = why;
+    }
+  }
+  if (refused) {
+    spdlog::warn(
+        "alerts: the SSRF guard refuses ALERT_WEBHOOK_URL's host ({} address): alerts will not be posted; allow it in "
+        "WEBHOOK_ALLOWED_HOSTS",
+        *refused);
+  }
+}
 
 // The settings, once the queues' shards are known to suit the prefix (on a cluster): the
 // check's error says what to set, where the queue's own would only say what is wrong.
@@ -298,6 +333,9 @@ struct workers_app::impl {
   std::unique_ptr<app::database> documents_db;
   std::unique_ptr<app::database> search_db;
   net::thread_pool search_pool{2};
+  // Looks up the hosts of URLs users gave, on a resolver thread of its own
+  // (http_request::lookups): one that never answers holds up no other lookup.
+  net::thread_pool user_lookups{1};
   std::unique_ptr<document_search> search;
   extraction_process extractor{cfg.extract_helper, cfg.extraction};
   std::vector<std::unique_ptr<worker>> workers;  // of the plain queues
@@ -326,7 +364,8 @@ void workers_app::start() {
   const auto user_slots = std::max<std::size_t>(1, static_cast<std::size_t>(i.cfg.webhook_concurrency) / 2);
   i.add("webhook-delivery",
         webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.user_webhook_secret, i.cfg.webhook_destinations,
-                                   i.cfg.user_webhook_destinations, user_slots, i.cfg.alerts.webhook_url),
+                                   i.cfg.user_webhook_destinations, user_slots, i.cfg.alerts.webhook_url,
+                                   i.user_lookups.get_executor()),
         i.cfg.webhook_concurrency);
   for (auto& w : i.workers) w->start();
   for (auto& w : i.sharded) w->start();
@@ -350,6 +389,8 @@ void workers_app::start() {
   // lets only this address through its guard, so a mismatch refuses every answer.
   spdlog::info("workers: the API's webhook receiver is allowed at {} (PUBLIC_URL, else PORT: set them as the API's)",
                i.cfg.api_receiver.hosts_text);
+  if (!i.cfg.alerts.webhook_url.empty())
+    warn_if_guard_refuses_alerts(i.cfg.alerts.webhook_url, i.cfg.webhook_destinations);
   auto described = [&i](const char* name, int concurrency) {
     const auto shards = i.cfg.shards.of(name);
     return shards == 0 ? fmt::format("{} x{}", name, concurrency)

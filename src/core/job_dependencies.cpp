@@ -35,8 +35,11 @@ std::optional<parent_ref> parent_of(const job_options& opts) {
   if (!p || !p->is_object()) return std::nullopt;
   const auto* id = p->get_object().if_contains("id");
   const auto* queue = p->get_object().if_contains("queue");
-  if (!id || !queue || !id->is_string() || !queue->is_string()) return std::nullopt;
-  return parent_ref{std::string(id->get_string()), std::string(queue->get_string())};
+  if (!id || !queue || !queue->is_string()) return std::nullopt;
+  // An integer id names the job "<n>", as in Node (job_options::validate takes both).
+  if (id->is_string()) return parent_ref{std::string(id->get_string()), std::string(queue->get_string())};
+  if (id->is_int64() || id->is_uint64()) return parent_ref{serialize_json(*id), std::string(queue->get_string())};
+  return std::nullopt;
 }
 
 void set_on_child_failure(job_options& opts, on_child_failure what) {

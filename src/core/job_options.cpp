@@ -246,6 +246,17 @@ void job_options::validate() const {
   if (together.find(',') != std::string::npos) {
     throw error(errc::invalid_argument, "The following options cannot be used together: " + together);
   }
+  // A parent drover cannot read was dropped, and the "child" ran alone while its parent
+  // completed without it (a Node user's review; Node refuses it too).
+  if (const auto* p = extra.if_contains("parent")) {
+    const auto* o = p->if_object();
+    const auto* id = o ? o->if_contains("id") : nullptr;
+    const auto* queue = o ? o->if_contains("queue") : nullptr;
+    const bool id_ok = id && ((id->is_string() && !id->get_string().empty()) || as_exact_integer(*id));
+    if (!id_ok || !queue || !queue->is_string() || queue->get_string().empty()) {
+      bad("parent", "expected {\"id\": the parent job's id, \"queue\": its queue key \"<prefix>:<queue>\"}");
+    }
+  }
   if (!deduplication.empty()) {
     auto it = deduplication.find("id");
     if (it == deduplication.end() || !it->value().is_string() || it->value().get_string().empty()) {

@@ -210,3 +210,15 @@ test('an incident outlives a stop longer than its state\'s minute: adopted, not 
   await waitFor(() => about('Restarted').length >= 2, { timeout: 20000, what: 'the removed rule\'s resolution' });
   assert.match(about('Restarted')[1].body.text, /^\[RESOLVED\] Restarted \(queue alert-restarted\) .*removed from ALERT_RULES/);
 });
+
+test("an alert receiver the SSRF guard refuses is said at start, not by the first incident's failed delivery", { timeout: 60000 }, async () => {
+  assert.doesNotMatch(sys.workers.output, /SSRF guard refuses ALERT_WEBHOOK_URL/, 'an allowlisted receiver is fine');
+  const refused = await startSystem({ env: {
+    ALERT_RULES: JSON.stringify([{ type: 'waiting', queue: 'alert-refused', threshold: 1, name: 'Refused' }]),
+    ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/services/T0/B0/slack-token',
+    WEBHOOK_ALLOWED_HOSTS: '',
+  } });
+  await waitFor(() => /alerts: the SSRF guard refuses ALERT_WEBHOOK_URL's host \(loopback address\)/.test(refused.workers.output),
+    { what: 'the warning at start' });
+  assert.doesNotMatch(refused.workers.output, /slack-token/, 'the URL, a credential, is not logged');
+});

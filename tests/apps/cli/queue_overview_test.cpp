@@ -22,6 +22,22 @@ using namespace std::chrono_literals;
 namespace drover::cli {
 namespace {
 
+// A Node user's review: a queue whose workers stopped at 10:33 still showed its last busy
+// minute (90 a minute) at 10:39. BullMQ's metrics record a minute only when a job ends
+// in a later one; the minutes since the last counted job are read from its meta.
+TEST(last_whole_minute, is_the_newest_point_then_the_minute_just_ended_then_none) {
+  constexpr std::int64_t minute = 60000;
+  queue_metrics m;
+  m.data = {90, 80};               // the minute before the last counted job's: 90
+  m.prev_ts = 100 * minute + 500;  // the first job counted in minute 100
+  m.prev_count = 1000;
+  m.count = 1012;                                                  // 12 counted in minute 100
+  EXPECT_EQ(app::last_whole_minute(m, 100 * minute + 30000), 90);  // minute 100 goes on
+  EXPECT_EQ(app::last_whole_minute(m, 101 * minute + 10), 12);     // minute 100 just ended
+  EXPECT_EQ(app::last_whole_minute(m, 102 * minute), 0);           // idle since
+  EXPECT_EQ(app::last_whole_minute(m, 106 * minute), 0);
+}
+
 class queue_overview_test : public ::testing::Test {
  protected:
   test::redis_server& server = test::redis_server::shared();

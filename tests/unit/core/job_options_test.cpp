@@ -2,6 +2,8 @@
 // and the checks Node's Job.validateOptions() and Queue.add() make.
 #include <gtest/gtest.h>
 
+#include <drover/job_dependencies.hpp>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -272,6 +274,21 @@ TEST(job_options, from_json_rejects_exclusive_parent_failure_options_together) {
   expect_invalid(
       [] { job_options::from_json(json::parse(R"({"failParentOnFailure":true,"ignoreDependencyOnFailure":true})")); },
       "failParentOnFailure", "fpof + idof");
+}
+
+// A Node user's review: a parent drover could not read was dropped, and the "child" ran
+// alone while its parent completed without it. Node refuses these too; an integer id is
+// Node's "<n>".
+TEST(job_options, from_json_refuses_a_parent_it_cannot_name) {
+  for (const char* bad : {R"({"parent":{"id":"P"}})", R"({"parent":{"queue":"bull:q"}})", R"({"parent":"bull:q:1"})",
+                          R"({"parent":{"id":"P","queue":7}})", R"({"parent":{"id":"","queue":"bull:q"}})",
+                          R"({"parent":{"id":1.5,"queue":"bull:q"}})"}) {
+    expect_invalid([bad] { job_options::from_json(json::parse(bad)); }, "parent", bad);
+  }
+  const auto numbered = job_options::from_json(json::parse(R"({"parent":{"id":1,"queue":"bull:q"}})"));
+  const auto parent = parent_of(numbered);
+  ASSERT_TRUE(parent);
+  EXPECT_EQ(parent->key(), "bull:q:1");
 }
 
 // --- validate on a hand-built struct -------------------------------------------------

@@ -15,6 +15,13 @@
 
 namespace drover::app {
 
+// The jobs of the last whole minute before `now_ms` from BullMQ's metrics, which record a
+// minute only when a job finishes in a later one: their newest point is the minute before
+// the last counted job's (prev_ts), the jobs since then are `count - prev_count`, and a
+// queue whose workers stopped counted none since (an idle queue showed its last busy
+// minute as its rate for as long as it stayed idle).
+std::int64_t last_whole_minute(const queue_metrics& m, std::int64_t now_ms);
+
 struct queue_overview {
   std::string name;
   std::map<std::string, std::int64_t> counts;  // BullMQ's states, "waiting" included

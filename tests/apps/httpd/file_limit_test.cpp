@@ -1,0 +1,41 @@
+// file_limit_test.cpp - the soft open-file limit is raised to what the connection cap
+// needs, within the hard limit, and a hard limit too low for it is said. Each test is a
+// process of its own (gtest_discover_tests), so lowering this one's limits is safe.
+#include "httpd/file_limit.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+namespace drover::httpd {
+namespace {
+
+rlimit current() {
+  rlimit l{};
+  getrlimit(RLIMIT_NOFILE, &l);
+  return l;
+}
+
+TEST(file_limit, a_low_soft_limit_is_raised_to_what_the_cap_needs) {
+  const auto needed = descriptors_needed(1000);
+  if (current().rlim_max != RLIM_INFINITY && current().rlim_max < needed) GTEST_SKIP() << "the hard limit is low here";
+  rlimit low = current();
+  low.rlim_cur = 256;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  const auto outcome = ensure_file_limit(needed);
+  EXPECT_TRUE(outcome.enough);
+  EXPECT_EQ(outcome.message, "raised the open-file limit from 256 to " + std::to_string(needed));
+  EXPECT_GE(current().rlim_cur, needed);
+  EXPECT_TRUE(ensure_file_limit(needed).message.empty()) << "enough now: nothing to say";
+}
+
+TEST(file_limit, a_hard_limit_below_the_need_is_said) {
+  rlimit low{512, 512};
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  const auto outcome = ensure_file_limit(descriptors_needed(1000));
+  EXPECT_FALSE(outcome.enough);
+  EXPECT_NE(outcome.message.find("the open-file limit is 512 (hard limit 512)"), std::string::npos) << outcome.message;
+  EXPECT_NE(outcome.message.find("MAX_CONNECTIONS"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace drover::httpd
