@@ -15,6 +15,8 @@
 namespace drover::documents {
 namespace {
 
+using namespace std::string_literals;
+
 std::string pdf_three_pages() {
   return test::make_pdf({{"Drover moves jobs between lists.", "Workers renew their locks."},
                          {"The second page mentions zeppelins."},
@@ -124,14 +126,18 @@ TEST(extract_html, text_nested_deeper_than_libxml2s_default_limit_is_all_kept) {
 // A security review: UTF-16 uploads (Windows Notepad's "Unicode") read as replacement
 // characters, and a UTF-8 byte order mark lost to a windows-1252 meta charset.
 TEST(extract_text, a_byte_order_mark_says_the_encoding) {
-  const std::string le = std::string("\xFF\xFE") + std::string("H\0i\0 \0\xE9\0\x3D\xD8\x00\xDE", 12);
+  const std::string le =
+      "\xFF\xFE"
+      "H\0i\0 \0\xE9\0\x3D\xD8\x00\xDE"s;
   EXPECT_EQ(extract_text("text/plain", le, {}).text, "Hi \xC3\xA9\xF0\x9F\x98\x80");
-  const std::string be = std::string("\xFE\xFF") + std::string("\0<\0p\0>\0\xE9\0\x21", 12);
+  const std::string be =
+      "\xFE\xFF"
+      "\0<\0p\0>\0\xE9\0\x21"s;
   EXPECT_EQ(extract_text("text/html", be, {}).text, "\xC3\xA9!");
-  const std::string lone_surrogate = std::string("\xFF\xFE") + std::string(
-                                                                   "a\0\x00\xD8"
-                                                                   "b\0",
-                                                                   6);
+  const std::string lone_surrogate =
+      "\xFF\xFE"
+      "a\0\x00\xD8"
+      "b\0"s;
   EXPECT_EQ(extract_text("text/markdown", lone_surrogate, {}).text,
             "a\xEF\xBF\xBD"
             "b");
