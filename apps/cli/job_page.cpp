@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <drover_app/queue_presence.hpp>
+
 namespace net = boost::asio;
 
 namespace drover::cli {
@@ -18,11 +20,7 @@ bool matches(const job& j, const std::string& search) {
 
 }  // namespace
 
-const std::vector<std::string>& job_states() {
-  static const std::vector<std::string> states{"active",  "waiting",          "paused",    "prioritized",
-                                               "delayed", "waiting-children", "completed", "failed"};
-  return states;
-}
+const std::vector<std::string>& job_states() { return app::bullmq_job_states(); }
 
 net::awaitable<job_page> read_job_page(queue& q, job_page_request r) {
   if (r.states.empty()) r.states = job_states();

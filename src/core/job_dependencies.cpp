@@ -2,6 +2,8 @@
 // children (job_dependencies.hpp).
 #include "drover/job_dependencies.hpp"
 
+#include "core/js_number.hpp"
+
 #include <array>
 
 namespace json = boost::json;
@@ -36,9 +38,9 @@ std::optional<parent_ref> parent_of(const job_options& opts) {
   const auto* id = p->get_object().if_contains("id");
   const auto* queue = p->get_object().if_contains("queue");
   if (!id || !queue || !queue->is_string()) return std::nullopt;
-  // An integer id names the job "<n>", as in Node (job_options::validate takes both).
+  // An integer id names the job "<n>", as in Node: the rule job_options::validate checks.
   if (id->is_string()) return parent_ref{std::string(id->get_string()), std::string(queue->get_string())};
-  if (id->is_int64() || id->is_uint64()) return parent_ref{serialize_json(*id), std::string(queue->get_string())};
+  if (const auto n = as_exact_integer(*id)) return parent_ref{std::to_string(*n), std::string(queue->get_string())};
   return std::nullopt;
 }
 
