@@ -57,17 +57,6 @@ bool valid_id(std::string_view id) {
 // it must not be guessable from another.
 std::string new_document_id() { return drover::app::random_hex(16); }
 
-// Characters that change how the text around them shows without showing themselves:
-// controls (C1's U+0085 is a line break), the line and paragraph separators, zero-width
-// and format characters (a soft hyphen, joiners, tags), and the bidirectional marks and
-// overrides (U+202E shows "report\u202Etxt.exe" as
-// "reportexe.txt"). A file name is shown to people: in the dashboard and in reasons.
-constexpr bool invisible(char32_t c) {
-  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0xAD || c == 0x61C || (c >= 0x200B && c <= 0x200F) ||
-         (c >= 0x2028 && c <= 0x202E) || (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF ||
-         (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0xE0000 && c <= 0xE007F);
-}
-
 // Only the last path component, without invisible characters, at most 255 bytes cut on
 // a character's end; 400 for a name that is not UTF-8 (a database storing text refuses it).
 std::string safe_filename(std::string_view given) {
@@ -76,7 +65,7 @@ std::string safe_filename(std::string_view given) {
   std::string name;
   for (std::size_t i = 0; i < given.size();) {
     const std::size_t n = drover::app::utf8_sequence(given, i);
-    if (!invisible(drover::app::utf8_code_point(given, i, n))) name.append(given.substr(i, n));
+    if (!drover::app::invisible(drover::app::utf8_code_point(given, i, n))) name.append(given.substr(i, n));
     i += n;
   }
   name = std::string(drover::app::utf8_prefix(name, 255));

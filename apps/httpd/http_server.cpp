@@ -236,11 +236,19 @@ net::awaitable<void> drain(beast::tcp_stream& stream, std::chrono::milliseconds 
   }
 }
 
+// The most bytes a connection holds that the parser has not taken yet: the header (16
+// KiB), then a chunk's size line or the trailer fields. Beast limits neither of the last
+// two, and throws from inside its read (ending the process) on a trailer field of 64 KiB:
+// one unauthenticated request could hold a gigabyte, or stop the server. A body passes
+// through in pieces of this size.
+constexpr std::size_t max_unparsed_bytes = 32 * 1024;
+
 // Whether the request's body is framed in a way both this server and any proxy in front
-// of it read alike: no Transfer-Encoding, or exactly "chunked". Beast reads any other
-// coding list (`xchunked`, `gzip`, `chunked, identity`) as no body at all, so the bytes
-// a proxy forwarded as the body would be run as a request of their own (request
-// smuggling); RFC 9112 section 6.1 says to answer 400 and close.
+// of it read alike: no Transfer-Encoding, or exactly "chunked", over HTTP/1.1. Beast reads
+// any other coding list (`xchunked`, `gzip`, `chunked, identity`) as no body at all, so
+// the bytes a proxy forwarded as the body would be run as a request of their own (request
+// smuggling); RFC 9112 section 6.1 says to answer 400 and close, and to treat any
+// Transfer-Encoding in an HTTP/1.0 message as faulty framing.
 bool framed_unambiguously(const http::request_header<>& h) {
   std::size_t codings = 0;
   bool chunked = false;
@@ -252,7 +260,33 @@ bool framed_unambiguously(const http::request_header<>& h) {
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
     chunked = beast::iequals(v, "chunked");
   }
-  return codings == 0 || (codings == 1 && chunked);
+  return codings == 0 || (codings == 1 && chunked && h.version() >= 11);
+}
+
+// RFC 9112 section 3.2: an HTTP/1.1 request names its host exactly once; a request whose
+// target is in absolute form ("http://host/path", as sent to a proxy) names it there, and
+// is served as its path. False for a request to answer 400.
+bool host_named_once(http::request_header<>& h) {
+  const auto target = h.target();
+  const auto scheme_end = target.find("://");
+  if (scheme_end != beast::string_view::npos && !target.empty() && target.front() != '/') {
+    const auto scheme = target.substr(0, scheme_end);
+    if (!beast::iequals(scheme, "http") && !beast::iequals(scheme, "https")) return false;
+    const auto authority_start = scheme_end + 3;
+    auto path_start = target.find_first_of("/?", authority_start);
+    const auto authority =
+        target.substr(authority_start,
+                      path_start == beast::string_view::npos ? beast::string_view::npos : path_start - authority_start);
+    if (authority.empty()) return false;
+    std::string path =
+        path_start == beast::string_view::npos ? std::string("/") : std::string(target.substr(path_start));
+    if (path.front() == '?') path.insert(0, "/");
+    h.set(http::field::host, authority);
+    h.target(path);
+    return true;
+  }
+  const auto hosts = h.count(http::field::host);
+  return hosts == 1 || (hosts == 0 && h.version() < 11);
 }
 
 // The reply to a request the parser refused; the connection closes after it.
@@ -266,8 +300,13 @@ response parse_error_reply(const boost::system::error_code& ec) {
     return error_response(dummy, http::status::request_header_fields_too_large, "Request headers too large");
   }
   if (ec == http::error::bad_transfer_encoding) {
+    return error_response(
+        dummy, http::status::bad_request,
+        "Unsupported Transfer-Encoding: send a Content-Length, or Transfer-Encoding: chunked alone over HTTP/1.1");
+  }
+  if (ec == http::error::buffer_overflow) {
     return error_response(dummy, http::status::bad_request,
-                          "Unsupported Transfer-Encoding: send a Content-Length, or Transfer-Encoding: chunked alone");
+                          fmt::format("Chunk extensions or trailer fields longer than {} bytes", max_unparsed_bytes));
   }
   return error_response(dummy, http::status::bad_request, "Malformed HTTP request: " + ec.message());
 }
@@ -356,7 +395,7 @@ net::awaitable<boost::system::error_code> write_reply(beast::tcp_stream& stream,
 net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] connection_limits::slot slot,
                                           std::string client_address) {
   beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer(max_unparsed_bytes);
   bool first = true;
   for (;;) {
     http::request_parser<http::string_body> parser;
@@ -380,6 +419,13 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     request_plan plan;
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (!ec && !framed_unambiguously(parser.get())) ec = http::error::bad_transfer_encoding;
+    if (!ec && !host_named_once(parser.get())) {
+      auto res = refusal(http::status::bad_request, "Malformed HTTP request: an HTTP/1.1 request names its Host once");
+      stream.expires_after(opts_.read_timeout);
+      co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+      if (!ec && !parser.is_done()) co_await drain(stream);
+      break;
+    }
     if (!ec && stopped_) {
       // A request read after stop() (on a kept-alive connection) is refused untouched:
       // what it needs may be closing, and a client can send it again elsewhere.
@@ -456,7 +502,9 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       break;
     }
     if (ec) {
-      const bool too_large = ec == http::error::body_limit;
+      // The client may still be sending what was refused: read it away, so that it
+      // reads this answer rather than a reset.
+      const bool too_large = ec == http::error::body_limit || ec == http::error::buffer_overflow;
       auto res = parse_error_reply(ec);
       stream.expires_after(opts_.read_timeout);
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));

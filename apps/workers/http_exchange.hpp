@@ -57,7 +57,10 @@ net::awaitable<http_response> exchange(Stream& stream, beast::tcp_stream& tcp, c
   co_await http::async_write(stream, msg, net::redirect_error(net::use_awaitable, ec));
   if (ec) throw transport_error("sending the request failed: " + ec.message(), ec == beast::error::timeout);
 
-  beast::flat_buffer buffer;
+  // Bounded: Beast limits neither a chunk's size line nor the trailer fields, and throws
+  // from inside its read (ending the process) on a trailer field of 64 KiB, which any
+  // user's webhook receiver could send. Over the bound the read fails instead.
+  beast::flat_buffer buffer(32 * 1024);
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(64 * 1024 * 1024);
   tcp.expires_after(budget(req.read_timeout, deadline));

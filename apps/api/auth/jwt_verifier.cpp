@@ -10,6 +10,7 @@
 
 #include <drover_app/ascii.hpp>
 #include <drover_app/base64.hpp>
+#include <drover_app/utf8.hpp>
 #include "api/auth/jwks_file.hpp"
 #include "api/auth/jwt_key.hpp"
 #include "api/auth/key_file.hpp"
@@ -70,11 +71,16 @@ const char* subject_refusal(const json::value* sub) {
   if (sub == nullptr || !sub->is_string() || sub->get_string().empty()) return "missing or invalid subject";
   const auto& s = sub->get_string();
   if (s.size() > jwt_verifier::max_subject_bytes) return "subject longer than 256 bytes";
-  const bool control = std::any_of(s.begin(), s.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
-  return control ? "subject with a control character" : nullptr;
+  // A user's name is shown (logs, the dashboard, job data): nothing in it may hide or
+  // reorder what follows it (U+202E, a right-to-left override; C1's U+0085).
+  const std::string_view text(s.data(), s.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = app::utf8_sequence(text, i);
+    if (n == 0) return "subject is not UTF-8";
+    if (app::invisible(app::utf8_code_point(text, i, n))) return "subject with a control or invisible character";
+    i += n;
+  }
+  return nullptr;
 }
 
 bool audience_holds(const json::value* aud, std::string_view want) {

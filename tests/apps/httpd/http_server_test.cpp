@@ -31,7 +31,10 @@ using namespace std::chrono_literals;
 // blocking sockets.
 net::awaitable<httpd::response> echo_size(httpd::request req) {
   boost::json::object body{{"size", req.body().size()}};
-  co_return httpd::json_response(req, http::status::ok, body);
+  auto res = httpd::json_response(req, http::status::ok, body);
+  res.set("X-Target", req.target());
+  res.set("X-Host", req[http::field::host]);
+  co_return res;
 }
 
 // The plan of a server with an upload route and a login: POST /upload is an upload of
@@ -437,6 +440,77 @@ TEST(HttpServer, ReadsAChunkedBodyAndKeepsTheConnection) {
   EXPECT_EQ(res.result(), http::status::ok);
   EXPECT_EQ(boost::json::parse(res.body()).at("size").as_int64(), 5);
   EXPECT_EQ(c.send(get_request).result(), http::status::ok);
+}
+
+// The security review's crash: Beast throws from inside its read on a trailer field of
+// 64 KiB, which ended the process (any route, no credentials). Chunk extensions and
+// trailers are bounded like the header; over the bound, 400, and the server serves on.
+TEST(HttpServer, LongTrailersAndChunkExtensionsAreRefusedAndTheServerServesOn) {
+  running_server server({});
+  const std::string chunked_get = "GET /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  {
+    client c(server.port());
+    auto res = c.send(chunked_get + "0\r\nX-Big: " + std::string(70000, 'a') + "\r\n\r\n");
+    EXPECT_EQ(res.result(), http::status::bad_request);
+    EXPECT_NE(error_of(res).find("trailer fields longer than"), std::string::npos) << error_of(res);
+  }
+  {
+    client c(server.port());
+    auto res = c.send(chunked_get + "5;ext=" + std::string(1 << 20, 'e') + "\r\nhello\r\n0\r\n\r\n");
+    EXPECT_EQ(res.result(), http::status::bad_request);
+  }
+  {
+    // Many trailer fields, each short: bounded together.
+    client c(server.port());
+    std::string trailers;
+    for (int i = 0; i < 100; ++i) trailers += "X-T" + std::to_string(i) + ": " + std::string(1000, 'b') + "\r\n";
+    EXPECT_EQ(c.send(chunked_get + "0\r\n" + trailers + "\r\n").result(), http::status::bad_request);
+  }
+  // A short trailer is read as before, and the server is still there.
+  client c(server.port());
+  EXPECT_EQ(c.send(chunked_get + "0\r\nX-Small: ok\r\n\r\n").result(), http::status::ok);
+  EXPECT_EQ(c.send(get_request).result(), http::status::ok);
+}
+
+// RFC 9112 section 6.1: a Transfer-Encoding in an HTTP/1.0 message is faulty framing (the
+// review ran the bytes after the "body" as a second request).
+TEST(HttpServer, ChunkedOverHttp10IsRefusedAndClosed) {
+  running_server server({});
+  client c(server.port());
+  auto res = c.send(
+      "POST /x HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+      "GET /second HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_EQ(res.result(), http::status::bad_request);
+  EXPECT_TRUE(c.closed_by_server());
+}
+
+// RFC 9112 section 3.2: an HTTP/1.1 request without a Host, or with two, is a 400; one in
+// absolute form ("http://host/path") is served as its path, the host taken from it.
+TEST(HttpServer, AnHttp11RequestNamesItsHostOnce) {
+  running_server server({});
+  {
+    client c(server.port());
+    auto res = c.send("GET /x HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(res.result(), http::status::bad_request);
+    EXPECT_NE(error_of(res).find("Host"), std::string::npos) << error_of(res);
+  }
+  {
+    client c(server.port());
+    EXPECT_EQ(c.send("GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").result(), http::status::bad_request);
+  }
+  {
+    client c(server.port());
+    EXPECT_EQ(c.send("GET /x HTTP/1.0\r\n\r\n").result(), http::status::ok);  // 1.0 had no Host
+  }
+  client c(server.port());
+  auto res = c.send("GET http://example.test:8080/x?q=1 HTTP/1.1\r\nHost: other\r\n\r\n");
+  ASSERT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res["X-Target"], "/x?q=1");
+  EXPECT_EQ(res["X-Host"], "example.test:8080");
+  res = c.send("GET HTTPS://example.test HTTP/1.1\r\nHost: other\r\n\r\n");
+  ASSERT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res["X-Target"], "/");
+  EXPECT_EQ(c.send("GET ftp://example.test/x HTTP/1.1\r\nHost: t\r\n\r\n").result(), http::status::bad_request);
 }
 
 }  // namespace

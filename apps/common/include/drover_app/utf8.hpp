@@ -33,6 +33,17 @@ constexpr char32_t utf8_code_point(std::string_view s, std::size_t i, std::size_
   return cp;
 }
 
+// Characters that change how the text around them shows without showing themselves:
+// controls (C1's U+0085 is a line break), the line and paragraph separators, zero-width
+// and format characters (a soft hyphen, joiners, tags), and the bidirectional marks and
+// overrides (U+202E shows "report\u202Etxt.exe" as "reportexe.txt"). Text shown to
+// people as a name (a file's, a user's) must hold none.
+constexpr bool invisible(char32_t c) {
+  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0xAD || c == 0x61C || (c >= 0x200B && c <= 0x200F) ||
+         (c >= 0x2028 && c <= 0x202E) || (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF ||
+         (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0xE0000 && c <= 0xE007F);
+}
+
 constexpr bool is_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     auto n = utf8_sequence(s, i);

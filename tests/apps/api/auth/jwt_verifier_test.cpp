@@ -288,9 +288,14 @@ TEST(JwtVerifier, TheSubjectIsTheUser) {
   for (const auto& payload : {no_sub, claims({{"sub", ""}}), claims({{"sub", 42}})}) {
     expect_refused(v.verify(hs_token(payload), now), "missing or invalid subject");
   }
-  for (const auto& payload : {claims({{"sub", "al\nice"}}), claims({{"sub", std::string("al\x7f")}})}) {
-    expect_refused(v.verify(hs_token(payload), now), "subject with a control character");
+  // C1's NEL and a right-to-left override (the security review's "a\u0085b", "a\u202eb")
+  // are as invisible in a log line or the dashboard as a C0 control.
+  for (const auto& payload :
+       {claims({{"sub", "al\nice"}}), claims({{"sub", std::string("al\x7f")}}), claims({{"sub", "a\u0085b"}}),
+        claims({{"sub", "a\u202eb"}}), claims({{"sub", "a\u200bb"}})}) {
+    expect_refused(v.verify(hs_token(payload), now), "subject with a control or invisible character");
   }
+  expect_ok(v.verify(hs_token(claims({{"sub", "jos\u00e9-\u5c71\u7530"}})), now), "jos\u00e9-\u5c71\u7530");
   expect_refused(v.verify(hs_token(claims({{"sub", std::string(257, 'u')}})), now), "subject longer than 256 bytes");
 }
 
