@@ -233,7 +233,11 @@ struct admin_api::routes {
     static const std::set<std::string, std::less<>> actions{"pause",           "resume", "retry-failed",
                                                             "promote-delayed", "drain",  "clean"};
     if (!actions.contains(action)) throw http_error(http::status::not_found, "Unknown queue action '" + action + "'");
-    self.queue_for(name);  // refuses a bad name before anything is read
+    // A bad name is refused before anything is read; not by making a queue of it, which a
+    // cluster refuses for a sharded queue's logical name (it has no hash tag).
+    if (name.empty() || name.size() > 200 || name.find(':') != std::string::npos) {
+      throw http_error(http::status::bad_request, "Bad queue name");
+    }
     auto body = json_object_body(req, body_presence::optional);
     const auto* d = body.if_contains("delayed");
     const bool delayed = d && d->is_bool() && d->get_bool();

@@ -85,9 +85,11 @@ api_config api_config::from_env() {
   // 0 would listen on a port the kernel picks, which nobody (the workers' webhook
   // included) could find: refused, as WORKERS_PORT and --port are.
   if (const char* v = env("PORT")) c.port = app::env_number<std::uint16_t>("PORT", v, 1);
-  if (const char* v = env("BODY_LIMIT")) c.body_limit = app::env_number<std::size_t>("BODY_LIMIT", v);
+  // No 0 for "no limit" here, as some neighbours have: 0 refused every send or upload
+  // (an operator review). A send of one short message takes about 100 bytes.
+  if (const char* v = env("BODY_LIMIT")) c.body_limit = app::env_number<std::size_t>("BODY_LIMIT", v, 1024);
   if (const char* v = env("DOCUMENT_MAX_BYTES"))
-    c.document_limit = app::env_number<std::size_t>("DOCUMENT_MAX_BYTES", v);
+    c.document_limit = app::env_number<std::size_t>("DOCUMENT_MAX_BYTES", v, 1);
   if (const char* v = env("DOCUMENT_QUOTA_BYTES"))
     c.document_quota = app::env_number<std::int64_t>("DOCUMENT_QUOTA_BYTES", v);
   if (const char* v = env("DATABASE_URL")) c.database_url = v;
@@ -104,7 +106,7 @@ api_config api_config::from_env() {
   c.shards = app::queue_shards::from_env();
   if (const char* v = env("METRICS_TOKEN")) c.metrics_token = v;
   if (const char* v = env("METRICS_BIND")) c.metrics_bind = v;
-  if (const char* v = env("METRICS_PORT")) c.metrics_port = app::env_number<std::uint16_t>("METRICS_PORT", v);
+  if (const char* v = env("METRICS_PORT")) c.metrics_port = app::env_number<std::uint16_t>("METRICS_PORT", v, 1);
   c.auth = app::development_auth_mode() ? auth_mode::none : auth_mode::jwt;  // as the Workers app reads it
   c.bind = app::default_bind(c.auth == auth_mode::none);
   if (const char* v = env("BIND")) c.bind = v;
@@ -116,7 +118,13 @@ api_config api_config::from_env() {
     c.rates = rate_limits::from_env();
     if (const char* v = env("TRUSTED_PROXIES")) c.proxies = client_address_policy(v);
     // A malformed whsec_ secret stops the start, not every webhook later.
-    if (!c.webhook_secret.empty()) drover::app::webhook_key(c.webhook_secret);
+    if (!c.webhook_secret.empty()) {
+      try {
+        drover::app::webhook_key(c.webhook_secret);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(std::string("WEBHOOK_SECRET: ") + e.what());
+      }
+    }
     if (!c.webhook_secret.empty()) {
       c.user_webhook_secret = app::user_webhook_secret_from_env(c.webhook_secret, c.auth == auth_mode::none);
     }

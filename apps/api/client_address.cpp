@@ -23,11 +23,20 @@ client_address_policy::client_address_policy(std::string_view trusted) {
     auto entry = trusted.substr(i, end - i);
     i = end + 1;
     if (entry.empty()) continue;
+    app::ip_range range;
     try {
-      trusted_.push_back(app::ip_range::parse(entry));
+      range = app::ip_range::parse(entry);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument("TRUSTED_PROXIES entry '" + std::string(entry) + "': " + e.what());
     }
+    // Every address trusted, the whole X-Forwarded-For is the client's to write: each
+    // request could name a new address and pass every per-address limit.
+    if (range.prefix == 0) {
+      throw std::invalid_argument("TRUSTED_PROXIES entry '" + std::string(entry) +
+                                  "' trusts every address, so any client could name its own address in "
+                                  "X-Forwarded-For; list your proxies' addresses or ranges instead");
+    }
+    trusted_.push_back(range);
   }
 }
 

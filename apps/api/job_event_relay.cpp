@@ -70,6 +70,7 @@ void job_event_relay::emit_failed(const std::string& room, const std::string& jo
   json::array args;
   args.push_back(std::move(payload));
   sio_->emit_to_room(room, "job-failed", std::move(args));
+  close_job_room(*sio_, job_id);
 }
 
 void job_event_relay::buffer(app::job_log_update u, const std::string& stream_id) {
@@ -258,7 +259,10 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     buffer(std::move(u), e.stream_id);
     json::array args;
     args.push_back(std::move(payload));
-    if (sio_) sio_->emit_to_room(room, "job-completed", std::move(args));
+    if (sio_) {
+      sio_->emit_to_room(room, "job-completed", std::move(args));
+      close_job_room(*sio_, id);
+    }
     if (on_ended_) on_ended_(id);
   } else if (e.event == "failed") {
     std::string reason;

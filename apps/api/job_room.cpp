@@ -38,4 +38,9 @@ std::size_t keep_only_later_joiners(socketio::server& sio, std::string_view job_
   });
 }
 
+void close_job_room(socketio::server& sio, std::string_view job_id) {
+  const auto room = job_room(job_id);
+  for (const auto& member : sio.members(room)) sio.leave(member, room);
+}
+
 }  // namespace drover::api

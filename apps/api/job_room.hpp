@@ -30,4 +30,11 @@ std::size_t keep_only_the_owner(socketio::server& sio, std::string_view job_id, 
 // earlier job); those that joined after were checked against this one.
 std::size_t keep_only_later_joiners(socketio::server& sio, std::string_view job_id, std::int64_t added_at_ms);
 
+// Job <job_id> has ended and its final event (job-completed or job-failed) has gone to its
+// room: every member leaves it, so that a finished job holds none of a client's rooms
+// (SOCKETIO_MAX_ROOMS_PER_SOCKET; a chat page that subscribed to each of its answers was
+// refused from its 100th on). A job run again later (retried from the dashboard) is
+// subscribed to again; its id's record answers at once meanwhile.
+void close_job_room(socketio::server& sio, std::string_view job_id);
+
 }  // namespace drover::api

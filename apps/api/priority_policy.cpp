@@ -49,7 +49,9 @@ priority_policy::priority_policy(std::string_view tiers, std::string_view user_t
       throw std::invalid_argument(fmt::format(
           "PRIORITY_TIERS: the priority of '{}' must be a number from 1 to {}, got '{}'", tier, max_priority, value));
     }
-    tiers_[tier] = p;
+    if (!tiers_.emplace(tier, p).second) {
+      throw std::invalid_argument(fmt::format("PRIORITY_TIERS: the tier '{}' is named twice", tier));
+    }
   }
   auto users = pairs("USER_TIERS", user_tiers);
   if (tiers_.empty() && !users.empty()) throw std::invalid_argument("USER_TIERS is set but PRIORITY_TIERS is not");
@@ -58,7 +60,9 @@ priority_policy::priority_policy(std::string_view tiers, std::string_view user_t
       throw std::invalid_argument(
           fmt::format("USER_TIERS: user '{}' has tier '{}', which PRIORITY_TIERS does not name", user, tier));
     }
-    user_tiers_[user] = tier;
+    if (!user_tiers_.emplace(user, tier).second) {
+      throw std::invalid_argument(fmt::format("USER_TIERS: the user '{}' is named twice", user));
+    }
   }
   default_tier_ = std::string(trim_ows(default_tier));
   if (!default_tier_.empty() && !tiers_.contains(default_tier_)) {

@@ -44,7 +44,10 @@ rate_limit rate_limit::parse(std::string_view setting, std::string_view text) {
     throw std::invalid_argument(fmt::format("{}: the unit must be s, m or h, got '{}'", setting, unit));
   }
   const auto burst = whole_number(setting, "the burst", text.substr(comma + 1));
-  if (count == 0) return {};
+  // "0/s,10" read as "off" switched a protection off silently (an operator review):
+  // the only ways to say so are "0" and "off".
+  if (count == 0)
+    throw std::invalid_argument(fmt::format("{}: the count must be at least 1 (or the limit '0' or 'off')", setting));
   if (burst == 0)
     throw std::invalid_argument(fmt::format("{}: the burst must be at least 1 (or the limit 'off')", setting));
   return rate_limit{static_cast<double>(count) / seconds, burst};

@@ -180,14 +180,23 @@ void room_access::start_check(const std::string& client, const std::string& room
     const bool joined = v.allowed && sio->join(client, room);
     if (v.allowed && !joined) v = verdict{};  // gone meanwhile
     reply(v);
-    if (joined && !v.event.empty()) sio->emit(client, v.event, std::move(v.args));
+    // A job's final event, sent to this client alone, is the room's last: it leaves it
+    // (close_job_room says why).
+    const bool final_event = !v.event.empty();
+    if (joined && final_event) {
+      sio->emit(client, v.event, std::move(v.args));
+      sio->leave(client, room);
+    }
     if (!joined || v.settled) co_return;
     // The job finished between the check and the join: its final event went to the room
     // before this client was in it. Read once more, now that every later event reaches it.
     try {
       auto call = check(who);
       auto again = co_await std::move(call);
-      if (!again.event.empty()) sio->emit(client, again.event, std::move(again.args));
+      if (!again.event.empty()) {
+        sio->emit(client, again.event, std::move(again.args));
+        sio->leave(client, room);
+      }
     } catch (const std::exception& e) {
       spdlog::debug("socket.io room {}: {}", room, e.what());
     }

@@ -1,11 +1,13 @@
 // add_command.cpp - `drover add`: one job from --name/--data/--opts, printing its id,
 // or every job of a JSON Lines file with --file (bulk_add.cpp).
 #include <boost/asio/io_context.hpp>
+#include <boost/json/object.hpp>
 
 #include <iostream>
 #include <optional>
 
 #include <drover/error.hpp>
+#include <drover/json.hpp>
 #include <drover/queue.hpp>
 #include <drover/sharded_queue.hpp>
 
@@ -48,13 +50,27 @@ void add_add_options(CLI::App& a, add_flags& f) {
                             "{\"name\": ..., \"data\": {...}, \"opts\": {...}}");
   a.add_option("--chunk", f.bulk.chunk, "--file: jobs per round trip")->check(positive<long>())->capture_default_str();
   a.add_flag("--json", f.bulk.json,
-             "--file: print the summary as JSON ({\"queue\", \"sent\"}: lines sent; a line whose jobId or "
-             "deduplication id is in the queue already adds no job, as with Node's addBulk)");
+             "print JSON: {\"id\", \"queue\"} for one job; with --file the summary ({\"queue\", \"sent\"}: lines "
+             "sent; a line whose jobId or deduplication id is in the queue already adds no job, as with Node's "
+             "addBulk)");
   add_replication_flags(&a, f.replication);
   file->excludes(name);
   a.callback([name, file] {
     if (!name->count() && !file->count()) throw CLI::RequiredError("--name or --file");
   });
+}
+
+// The added job: its id (with its shard's queue when sharded), or with --json one object
+// that scripts read the same way whether the queue is sharded or not.
+void print_added(const std::string& id, const std::string& queue_name, bool json, bool sharded) {
+  if (json) {
+    boost::json::object out{{"id", id}, {"queue", queue_name}};
+    std::cout << drover::serialize_json(out) << std::endl;
+  } else if (sharded) {
+    std::cout << id << '\t' << queue_name << std::endl;
+  } else {
+    std::cout << id << std::endl;
+  }
 }
 
 int run_add(const add_flags& f) {
@@ -76,14 +92,15 @@ int run_add(const add_flags& f) {
       if (!f.key.empty()) key = f.key;
       auto add = q.add(f.name, std::move(data), std::move(opts), std::move(key));
       auto j = co_await std::move(add);
-      std::cout << j.job.id << '\t' << j.queue << std::endl;  // ids are unique per shard: name it
+      print_added(j.job.id, j.queue, f.bulk.json, true);  // ids are unique per shard: name it
     });
     return 0;
   }
   queue q(io.get_executor(), f.common.queue, queue_opts(f.common));
   run_to_end(io, [&]() -> net::awaitable<void> {
-    auto j = co_await q.add(f.name, std::move(data), std::move(opts));
-    std::cout << j.id << std::endl;
+    auto add = q.add(f.name, std::move(data), std::move(opts));
+    auto j = co_await std::move(add);
+    print_added(j.id, f.common.queue, f.bulk.json, false);
   });
   return 0;
 }

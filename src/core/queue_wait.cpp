@@ -34,6 +34,45 @@ net::awaitable<std::string> stream_end(redis::connection& conn, const std::strin
   co_return "0-0";
 }
 
+// How job `id` ended, as the events stream says it, read back from its end: a job removed
+// as it finished (removeOnComplete, removeOnFail) is gone by the time it is asked about,
+// and only its "completed" or "failed" entry is left (a review: waits on such jobs failed
+// with "Missing key" for a third of them). Stops at the job's "added" entry, before
+// which no end of it can be; at most the ~10,000 entries BullMQ keeps.
+struct stream_end_of_job {
+  bool completed = false;
+  std::string value;  // the return value as stored, or the failure's reason
+};
+net::awaitable<std::optional<stream_end_of_job>> end_in_stream(redis::connection& conn, const std::string& stream,
+                                                               const std::string& id) {
+  constexpr std::size_t page = 500, max_pages = 24;
+  std::string before = "+";
+  for (std::size_t n = 0; n < max_pages; ++n) {
+    redis::command read{"XREVRANGE", stream, before, "-", "COUNT", std::to_string(page)};
+    auto r = co_await conn.exec(std::move(read));
+    if (!r.is_array() || r.elements.empty()) co_return std::nullopt;
+    for (const auto& entry : r.elements) {
+      if (!entry.is_array() || entry.elements.size() < 2 || !entry.elements[1].is_array()) continue;
+      const auto& fields = entry.elements[1].elements;
+      std::string event, job, returned, reason;
+      for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+        const auto name = fields[i].as_string();
+        if (name == "event") event = fields[i + 1].as_string();
+        if (name == "jobId") job = fields[i + 1].as_string();
+        if (name == "returnvalue") returned = fields[i + 1].as_string();
+        if (name == "failedReason") reason = fields[i + 1].as_string();
+      }
+      if (job != id) continue;
+      if (event == "completed") co_return stream_end_of_job{true, std::move(returned)};
+      if (event == "failed") co_return stream_end_of_job{false, std::move(reason)};
+      if (event == "added") co_return std::nullopt;
+    }
+    if (r.elements.size() < page) co_return std::nullopt;
+    before = "(" + std::string(r.elements.back().elements[0].as_string());
+  }
+  co_return std::nullopt;
+}
+
 // A return value as Node's getReturnValue reads it: JSON when it parses, else the text.
 json::value return_value(const std::string& stored) {
   boost::system::error_code ec;
@@ -57,8 +96,13 @@ net::awaitable<json::value> queue::wait_until_finished(std::string id, std::chro
       co_return return_value(status.value);
     case finish_status::kind::failed:
       throw job_failed(id, status.value);
-    case finish_status::kind::missing:
-      throw error(errc::job_not_found, fmt::format("Missing key for job {}. isFinished", id));
+    case finish_status::kind::missing: {
+      auto reading = end_in_stream(*q.conn, q.keys.events, id);
+      auto ended = co_await std::move(reading);
+      if (!ended) throw error(errc::job_not_found, fmt::format("Missing key for job {}. isFinished", id));
+      if (!ended->completed) throw job_failed(id, ended->value);
+      co_return return_value(ended->value);
+    }
     case finish_status::kind::running:
       break;
   }

@@ -26,6 +26,13 @@ Int parse_number(std::string_view text, std::string_view what, std::string_view 
   return v;
 }
 
+// A port to connect to: 0 names none (a client retried it forever, an operator review).
+std::uint16_t parse_port(std::string_view text, std::string_view source) {
+  const auto port = parse_number<std::uint16_t>(text, "port", source);
+  if (port == 0) throw error(errc::invalid_argument, fmt::format("invalid port '0' in {}: 1 to 65535", source));
+  return port;
+}
+
 const char* env(const char* name) {
   const char* v = std::getenv(name);
   return (v && *v) ? v : nullptr;
@@ -75,7 +82,7 @@ redis_endpoint parse_endpoint(std::string_view text, std::string_view source, st
   }
   if (e.host.empty()) invalid(fmt::format("missing host in '{}' in {}", text, source));
   if (port.data() && port.empty()) invalid(fmt::format("invalid port in '{}' in {}", text, source));
-  if (!port.empty()) e.port = parse_number<std::uint16_t>(port, "port", source);
+  if (!port.empty()) e.port = parse_port(port, source);
   return e;
 }
 
@@ -204,7 +211,7 @@ redis_options redis_options::from_url(std::string_view text) {
   }
   if (!cluster && u.host_type() == boost::urls::host_type::ipv6) o.host = u.host_ipv6_address().to_string();
   if (!cluster && u.has_port() && !u.port().empty()) {
-    o.port = parse_number<std::uint16_t>(u.port(), "port", fmt::format("Redis URL '{}'", redact_url(text)));
+    o.port = parse_port(u.port(), fmt::format("Redis URL '{}'", redact_url(text)));
   }
   if (u.has_userinfo()) {
     o.username = u.user();
@@ -287,7 +294,7 @@ redis_options redis_options::from_env() {
     }
   } else {
     if (const char* host = env("REDIS_HOST")) o.host = host;
-    if (const char* port = env("REDIS_PORT")) o.port = parse_number<std::uint16_t>(port, "port", "REDIS_PORT");
+    if (const char* port = env("REDIS_PORT")) o.port = parse_port(port, "REDIS_PORT");
     if (const char* pw = env("REDIS_PASSWORD")) o.password = pw;
   }
   // The URL wins; the variables fill in what it did not say.

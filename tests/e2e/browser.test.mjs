@@ -54,7 +54,7 @@ test('the chat page shows the streamed answer, falls back to polling, and shows 
 
   // A conversation from a link is for that visit: a later plain visit is not held to it
   // (anyone's link to a conversation of theirs broke every later visit of the victim).
-  assert.notEqual(await page.evaluate(() => localStorage.getItem('drover-conversation')), 'browser-1');
+  assert.notEqual(await page.evaluate(() => localStorage.getItem('drover-conversation:b1')), 'browser-1');
 
   // 2. Socket blocked: the page polls the job endpoint instead.
   const polling = await browser.newPage();
@@ -88,6 +88,36 @@ test('the chat page shows the streamed answer, falls back to polling, and shows 
   const texts = await page.locator('.msg').allTextContents();
   assert.ok(texts.includes('Hello page'));
   assert.ok(texts.includes(CHUNKS.join('')));
+
+  // 5. A reload while the answer is written: the question's job is followed again, and its
+  // answer arrives (it showed only after a second reload).
+  await ask(page, 'slowly [trickle]');
+  await page.waitForFunction(() => {
+    const all = document.querySelectorAll('.msg.assistant');
+    return all[all.length - 1]?.dataset.jobId && !all[all.length - 1].dataset.done;
+  }, null, { timeout: 10000 });
+  await page.reload();
+  await page.waitForFunction((text) => {
+    const all = [...document.querySelectorAll('.msg')];
+    const asked = all.findIndex((el) => el.textContent === 'slowly [trickle]');
+    const after = all[asked + 1];
+    return asked >= 0 && after && after.dataset.status === 'completed' && after.textContent === text;
+  }, CHUNKS.join(''), { timeout: 30000 });
+  const afterReload = await page.locator('.msg').allTextContents();
+  assert.equal(afterReload.filter((t) => t === CHUNKS.join('')).length, 2, JSON.stringify(afterReload));
+
+  // 6. Each user of this browser remembers a conversation of their own (the next user got
+  // "Conversation not found" on every send).
+  const profile = await browser.newContext();  // one browser profile: one localStorage
+  const mine = async (user) => {
+    const p = await profile.newPage();
+    await p.goto(`${sys.base}/?user=${user}`);
+    return p.evaluate((key) => localStorage.getItem(key), `drover-conversation:${user}`);
+  };
+  const first = await mine('u1');
+  assert.ok(first);
+  assert.notEqual(await mine('u2'), first);
+  assert.equal(await mine('u1'), first);
 });
 
 test('with AUTH_MODE=jwt the chat page asks for a token, keeps it for the tab, and chats as its user', { timeout: 120000 }, async () => {

@@ -286,6 +286,15 @@ test('add --file adds every line in chunks and says how many', async () => {
   assert.equal(again.sent, 121);
 });
 
+test('add --json prints one JSON object for one job, sharded or not (it printed a bare id)', async () => {
+  const name = queueName();
+  const one = JSON.parse(await ok(['add', ...on(name), '--name', 'n', '--opts', '{"jobId":"fixed"}', '--json']));
+  assert.deepEqual(one, { id: 'fixed', queue: name });
+  const sharded = JSON.parse(await ok(['add', ...on(name), '--shards', '2', '--name', 'n', '--key', 'k', '--json']));
+  assert.equal(sharded.id, '1');
+  assert.match(sharded.queue, new RegExp(`^\\{${name}\\.[01](\\.\\d+)?\\}$`));
+});
+
 test('add --min-replicas fails when no replica confirms, and the job stays on the master', async () => {
   const queue = queueName();
   // This Redis has no replica: WAIT counts 0 after its timeout.

@@ -43,6 +43,29 @@ for (const transports of [['websocket'], ['polling'], ['polling', 'websocket']])
   });
 }
 
+test('a finished job leaves its room: a connection follows more answers than it may hold rooms (the 100th was refused)', { timeout: 60000 }, async () => {
+  const sys = await startSystem({ env: { SOCKETIO_MAX_ROOMS_PER_SOCKET: '3' } });
+  const socket = io(sys.base, { transports: ['websocket'], reconnection: false });
+  onCleanup(() => socket.close());
+  await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+  const completed = new Set();
+  socket.on('job-completed', (p) => completed.add(p.jobId));
+  const conversationId = 'many-answers';
+  assert.deepEqual(await socket.timeout(10000).emitWithAck('join-conversation', conversationId), { ok: true });
+  for (let i = 1; i <= 5; i++) {
+    const sent = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u', message: `question ${i}` });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    const ack = await socket.timeout(10000).emitWithAck('subscribe-job', sent.body.jobId);
+    assert.deepEqual(ack, { ok: true }, `subscription ${i}`);
+    await waitFor(() => completed.has(sent.body.jobId), { timeout: 20000, what: `job-completed of answer ${i}` });
+  }
+  // Subscribing to a job that has finished already sends its end and takes no room either.
+  const first = [...completed][0];
+  for (let i = 0; i < 4; i++) {
+    assert.deepEqual(await socket.timeout(10000).emitWithAck('subscribe-job', first), { ok: true });
+  }
+});
+
 function signed(secret, id, body, timestamp = Math.floor(Date.now() / 1000)) {
   const text = JSON.stringify(body);
   const sig = createHmac('sha256', secret).update(`${id}.${timestamp}.${text}`).digest('base64');

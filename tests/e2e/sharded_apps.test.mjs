@@ -115,6 +115,18 @@ test('all three queues sharded on a 3-master cluster: chat, webhooks, cancel, do
     assert.equal(rows[s.queue].shardOf, 'ai-processing', s.queue);
     assert.equal(rows[s.queue].counts.completed ?? 0, s.counts.completed ?? 0, s.queue);
   }
+  // An action on the logical name acts on every shard here too (on a cluster it was a 400:
+  // the name was checked as a plain queue's, which a cluster cannot hold).
+  const admin = { 'content-type': 'application/json', authorization: `Bearer ${DASHBOARD}` };
+  for (const action of ['pause', 'resume']) {
+    const res = await fetch(`${sys.base}/api/admin/queues/ai-processing/${action}`, { method: 'POST', headers: admin,
+      body: '{}' });
+    const body = await res.json();
+    assert.equal(res.status, 200, `${action}: ${JSON.stringify(body)}`);
+    assert.deepEqual(body.shards, shardNames);
+    const paused = (await dashboardQueues(sys.base, DASHBOARD))['ai-processing'].paused;
+    assert.equal(paused, action === 'pause', `after ${action}`);
+  }
   const api = parsePrometheus(await (await fetch(`${sys.base}/metrics`)).text());
   assert.equal(sumOf(api, 'drover_queue_jobs', { logical_queue: 'ai-processing', state: 'completed' }), ids.length);
   // The Workers app times and counts each job under the shard that held it.

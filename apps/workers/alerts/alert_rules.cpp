@@ -120,7 +120,11 @@ alert_settings alert_settings::from_env() {
   const char* file = app::env("ALERT_RULES_FILE");
   if (inline_rules && file) throw error(errc::invalid_argument, "set ALERT_RULES or ALERT_RULES_FILE, not both");
   if (inline_rules) {
-    s.rules = parse_alert_rules(inline_rules);
+    try {
+      s.rules = parse_alert_rules(inline_rules);
+    } catch (const error& e) {
+      throw error(errc::invalid_argument, fmt::format("ALERT_RULES: {}", e.what()));
+    }
   } else if (file) {
     std::ifstream in(file);
     // A directory opens, and reads as nothing ("not valid JSON" said an operator's drill).

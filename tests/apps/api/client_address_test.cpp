@@ -54,3 +54,16 @@ TEST(ClientAddress, RefusesEntriesItCannotRead) {
   EXPECT_THROW(client_address_policy("proxy.example"), std::invalid_argument);
   EXPECT_THROW(client_address_policy("10.0.0.0/"), std::invalid_argument);
 }
+
+// Trusting every address lets each request name its own (an operator review): refused.
+TEST(ClientAddress, RefusesARangeOfEveryAddress) {
+  for (const char* all : {"0.0.0.0/0", "::/0", "10.0.0.1, 0.0.0.0/0"}) {
+    try {
+      client_address_policy policy(all);
+      ADD_FAILURE() << all << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("trusts every address"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_NO_THROW(client_address_policy("0.0.0.0/1"));
+}

@@ -46,6 +46,10 @@ TEST(PriorityPolicy, UnreadableSettingsNameWhatIsWrong) {
   EXPECT_NE(message([] { priority_policy("premium=1", "alice=gold", ""); }).find("tier 'gold'"), std::string::npos);
   EXPECT_NE(message([] { priority_policy("premium=1", "", "gold"); }).find("DEFAULT_TIER: 'gold'"), std::string::npos);
   EXPECT_NE(message([] { priority_policy("", "alice=premium", ""); }).find("PRIORITY_TIERS is not"), std::string::npos);
+  // Named twice: which of the two was meant is not for the API to guess (an operator review).
+  EXPECT_NE(message([] { priority_policy("a=1,a=2", "", ""); }).find("'a' is named twice"), std::string::npos);
+  EXPECT_NE(message([] { priority_policy("a=1,b=2", "al=a, al=b", ""); }).find("'al' is named twice"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,13 +1,20 @@
 // http_client_test.cpp - where the Workers app's HTTP client looks names up: an IP address
 // never, a host name on the executor the request names (http_request::lookups), so that
-// users' webhook hosts whose DNS never answers hold up no other lookup.
+// users' webhook hosts whose DNS never answers hold up no other lookup; and what a hostile
+// receiver's answer can do (a user's webhookUrl names any server).
 #include "workers/http_client.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
 
 #include <chrono>
 #include <future>
@@ -59,6 +66,35 @@ TEST(http_client, a_host_name_is_looked_up_on_the_executor_the_request_names) {
     EXPECT_TRUE(e.timed_out());
     EXPECT_NE(std::string(e.what()).find("cannot resolve localhost: no answer in 300 ms"), std::string::npos)
         << e.what();
+  }
+}
+
+// The security review's crash, from the other side: Beast throws from inside its read on
+// a trailer field of 64 KiB, which would have ended the Workers app. The fetch fails.
+TEST(http_client, a_huge_trailer_fails_the_fetch) {
+  net::io_context io, lookups;
+  net::ip::tcp::acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), 0});
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        auto socket = co_await acceptor.async_accept(net::use_awaitable);
+        std::string request;
+        co_await net::async_read_until(socket, net::dynamic_buffer(request), "\r\n\r\n", net::use_awaitable);
+        const std::string answer =
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Big: " + std::string(70000, 'a') +
+            "\r\n\r\n";
+        boost::system::error_code ec;
+        co_await net::async_write(socket, net::buffer(answer), net::redirect_error(net::use_awaitable, ec));
+      },
+      net::detached);
+  const auto url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/hook";
+  auto done = net::co_spawn(io, fetch(io.get_executor(), request_to(url, lookups), {}), net::use_future);
+  io.run();
+  try {
+    done.get();
+    FAIL() << "a 70 kB trailer was read";
+  } catch (const transport_error& e) {
+    EXPECT_NE(std::string(e.what()).find("reading the body failed"), std::string::npos) << e.what();
   }
 }
 

@@ -81,6 +81,7 @@ TEST(redis_options, from_url_rejects) {
       {"", "URL"},
       {"redis://h:99999", "port"},
       {"redis://h:65536", "port"},
+      {"redis://h:0", "port"},
       {"redis://h:abc", "port"},
       {"redis://h:6379db", "port"},
       {"redis://h/x", "database"},
@@ -254,7 +255,7 @@ TEST(redis_options, from_env_empty_url_is_unset) {
 }
 
 TEST(redis_options, from_env_rejects_bad_values) {
-  for (const char* port : {"abc", "70000", "63 79", "-1"}) {
+  for (const char* port : {"abc", "70000", "63 79", "-1", "0"}) {  // 0: retried forever
     scoped_env env({{"REDIS_PORT", port}});
     try {
       redis_options::from_env();
