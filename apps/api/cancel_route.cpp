@@ -11,6 +11,7 @@
 #include <string>
 
 #include "api/chat_routes.hpp"
+#include "api/ended_job.hpp"
 #include "api/job_owner.hpp"
 
 namespace net = boost::asio;
@@ -27,6 +28,15 @@ net::awaitable<httpd::response> cancel_chat_job(api_context& app, route_request&
   if (j && r.who.owns(user_of_job_data(j->data))) {
     std::string reason = "cancelled through the API";
     outcome = co_await app.ai_queue.cancel(job_id, std::move(reason));
+  } else if (!j) {
+    // Gone from Redis: removed by an earlier cancel, or kept its hour after it ended.
+    // Its record says whether it finished (a second cancel was a 404, not the 409 the
+    // first one's end calls for).
+    auto reading = ended_chat_job(app, r.who, job_id);
+    auto ended = co_await std::move(reading);
+    if (ended && (ended->status == "completed" || ended->status == "failed")) {
+      outcome = cancel_outcome::already_finished;
+    }
   }
   json::object out;
   out["jobId"] = job_id;

@@ -42,7 +42,7 @@ namespace drover::api {
 
 namespace {
 
-constexpr std::size_t max_message_chars = 32 * 1024;
+constexpr std::size_t max_message_bytes = 32 * 1024;
 // Every send copies its webhookUrl into the job, its job_logs row and the delivery job:
 // without a bound one user could store megabytes per send. Browsers and proxies cap URLs
 // near this length too.
@@ -347,8 +347,8 @@ net::awaitable<response> send(api_context& app, route_request& r) {
     return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
   });
   if (control) throw bad_request("'message' must not contain control characters other than tab and line breaks");
-  if (message.size() > max_message_chars)
-    throw bad_request(fmt::format("'message' is longer than {} characters", max_message_chars));
+  if (message.size() > max_message_bytes)
+    throw bad_request(fmt::format("'message' is longer than {} bytes of UTF-8", max_message_bytes));
   job_options opts;
   opts.attempts = 3;
   opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
@@ -375,6 +375,13 @@ net::awaitable<response> send(api_context& app, route_request& r) {
     }
     if (w->get_string().size() > max_webhook_url_bytes) {
       throw bad_request(fmt::format("'webhookUrl' is longer than {} bytes", max_webhook_url_bytes));
+    }
+    // A user name and password in the URL would be stored with the job and shown with it
+    // (job_logs, the dashboard, the deliveries), and no delivery sends them: the receiver
+    // checks the signature instead (docs/webhooks.md).
+    if (parsed->has_userinfo()) {
+      throw bad_request(
+          "'webhookUrl' must not carry a user name or password; your receiver verifies each delivery's signature");
     }
     webhook.user_given = std::string(w->get_string());
   }

@@ -75,16 +75,18 @@ void print_job_detail(std::ostream& out, const job& j, std::optional<job_state> 
   if (j.repeat_job_key) t.add_row({"scheduler", *j.repeat_job_key});
   if (j.parent_key) t.add_row({"parent", *j.parent_key});
   t.print(out);
-  out << "\ndata:    " << drover::serialize_json(j.data) << '\n';
-  out << "options: " << drover::serialize_json(j.opts.to_json()) << '\n';
-  if (!j.returnvalue.is_null()) out << "return:  " << drover::serialize_json(j.returnvalue) << '\n';
+  // JSON escapes C0 controls but not C1 (U+009B is a CSI to some terminals).
+  out << "\ndata:    " << terminal_safe(drover::serialize_json(j.data)) << '\n';
+  out << "options: " << terminal_safe(drover::serialize_json(j.opts.to_json())) << '\n';
+  if (!j.returnvalue.is_null()) out << "return:  " << terminal_safe(drover::serialize_json(j.returnvalue)) << '\n';
   if (!j.stacktrace.empty()) {
     out << "\nstack trace (last attempt first):\n";
-    for (auto it = j.stacktrace.rbegin(); it != j.stacktrace.rend(); ++it) out << "  " << *it << '\n';
+    for (auto it = j.stacktrace.rbegin(); it != j.stacktrace.rend(); ++it)
+      out << "  " << terminal_safe(*it, true) << '\n';
   }
   if (!logs.empty()) {
     out << "\nlogs:\n";
-    for (const auto& l : logs) out << "  " << l << '\n';
+    for (const auto& l : logs) out << "  " << terminal_safe(l, true) << '\n';
   }
 }
 

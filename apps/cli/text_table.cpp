@@ -8,6 +8,8 @@
 #include <ctime>
 #include <stdexcept>
 
+#include <drover_app/utf8.hpp>
+
 namespace drover::cli {
 
 namespace {
@@ -30,6 +32,7 @@ void text_table::add_row(std::vector<std::string> cells) {
     throw std::invalid_argument(fmt::format("text_table: {} cells for {} columns", cells.size(), headers_.size()));
   }
   cells.resize(headers_.size());
+  for (auto& cell : cells) cell = terminal_safe(cell);
   rows_.push_back(std::move(cells));
 }
 
@@ -69,10 +72,31 @@ std::string format_duration(std::int64_t ms) {
   return fmt::format("{}d{:02}h", s / 86400, (s % 86400) / 3600);
 }
 
+std::string terminal_safe(std::string_view text, bool keep_lines) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = app::utf8_sequence(text, i);
+    if (n == 0) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));
+      ++i;
+      continue;
+    }
+    const char32_t c = app::utf8_code_point(text, i, n);
+    if (c == '\n' || c == '\t' || c == '\r') {
+      out += keep_lines && c != '\r' ? static_cast<char>(c) : ' ';
+    } else if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned>(c));
+    } else {
+      out.append(text.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
 std::string shorten(const std::string& text, std::size_t width) {
-  std::string flat = text;
-  std::replace(flat.begin(), flat.end(), '\n', ' ');
-  std::replace(flat.begin(), flat.end(), '\r', ' ');
+  std::string flat = terminal_safe(text);
   if (columns(flat) <= width) return flat;
   if (width == 0) return {};
   // Keep width-1 code points, then the ellipsis.

@@ -7,6 +7,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace drover::cli {
@@ -23,7 +24,7 @@ class text_table {
   std::size_t rows() const { return rows_.size(); }
 
   // Writes the header, then each row, one line each, columns two spaces apart and no
-  // trailing blanks.
+  // trailing blanks; every cell through terminal_safe.
   void print(std::ostream& out) const;
 
  private:
@@ -36,8 +37,15 @@ class text_table {
 std::string format_time(std::optional<std::int64_t> epoch_ms);
 // "850ms", "12.3s", "4m05s", "2h10m", "3d04h"; "-" for a negative duration.
 std::string format_duration(std::int64_t ms);
+// `text` safe to print on a terminal: control characters (C0 but tab, DEL, C1) and bytes
+// that are not UTF-8 written as "\x1b", so that text someone else stored (a job's name,
+// failure reason, stack trace or logs, from any producer) cannot set the terminal's
+// title, write its clipboard (OSC 52) or hide text. Newlines and tabs stay when
+// `keep_lines` (multi-line blocks), else become spaces.
+std::string terminal_safe(std::string_view text, bool keep_lines = false);
+
 // At most `width` characters (counted in bytes, UTF-8 sequences kept whole), with "…"
-// when cut; newlines become spaces.
+// when cut; newlines become spaces, and the rest is terminal_safe.
 std::string shorten(const std::string& text, std::size_t width);
 
 }  // namespace drover::cli

@@ -289,13 +289,16 @@ bool host_named_once(http::request_header<>& h) {
   return hosts == 1 || (hosts == 0 && h.version() < 11);
 }
 
-// The reply to a request the parser refused; the connection closes after it.
-response parse_error_reply(const boost::system::error_code& ec) {
+// The reply to a request the parser refused; the connection closes after it. `body_limit`:
+// the most its route takes, which a 413 names.
+response parse_error_reply(const boost::system::error_code& ec, std::size_t body_limit) {
   request dummy;
   dummy.version(11);
   dummy.keep_alive(false);
-  if (ec == http::error::body_limit)
-    return error_response(dummy, http::status::payload_too_large, "Request body too large");
+  if (ec == http::error::body_limit) {
+    return error_response(dummy, http::status::payload_too_large,
+                          fmt::format("Request body too large: this route takes at most {} bytes", body_limit));
+  }
   if (ec == http::error::header_limit) {
     return error_response(dummy, http::status::request_header_fields_too_large, "Request headers too large");
   }
@@ -417,6 +420,7 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     // An upload's bytes, held from before its read until the reply is written.
     upload_budget::reservation body_bytes;
     request_plan plan;
+    std::size_t limit = opts_.body_limit;  // the route's, once its plan is known
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (!ec && !framed_unambiguously(parser.get())) ec = http::error::bad_transfer_encoding;
     if (!ec && !host_named_once(parser.get())) {
@@ -454,7 +458,7 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     if (!ec) {
       // A stream or an upgrade takes no body: refused unread, before anyone is authenticated.
       const bool no_body = plan.no_body || takes != takeover::none;
-      const std::size_t limit = no_body ? 0 : plan.body_limit ? plan.body_limit : opts_.body_limit;
+      limit = no_body ? 0 : plan.body_limit ? plan.body_limit : opts_.body_limit;
       const std::string& client = plan.client_address.empty() ? client_address : plan.client_address;
       auto length = parser.content_length();
       const std::size_t wanted = parser.is_done() ? 0 : length ? *length : limit;
@@ -505,7 +509,7 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       // The client may still be sending what was refused: read it away, so that it
       // reads this answer rather than a reset.
       const bool too_large = ec == http::error::body_limit || ec == http::error::buffer_overflow;
-      auto res = parse_error_reply(ec);
+      auto res = parse_error_reply(ec, limit);
       stream.expires_after(opts_.read_timeout);
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
       if (too_large && !ec) co_await drain(stream);

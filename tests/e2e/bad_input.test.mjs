@@ -23,6 +23,8 @@ test('bad requests get 4xx JSON errors, never a crash', { timeout: 60000 }, asyn
     ['NUL in userId', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u\u0000' })), 400, /'userId'/],
     ['bad priority', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', priority: 0 })), 400, /'priority'/],
     ['bad webhookUrl', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: 'ftp://x' })), 400, /'webhookUrl'/],
+    ['message over 32 KiB of UTF-8', await send(JSON.stringify({ message: 'é'.repeat(16385), conversationId: 'c', userId: 'u' })), 400, /'message' is longer than 32768 bytes of UTF-8/],
+    ['webhookUrl with a password', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: 'https://me:secret@example.invalid/hook' })), 400, /must not carry a user name or password/],
     ['webhookUrl too long', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: `https://example.invalid/${'a'.repeat(3000)}` })), 400, /'webhookUrl' is longer than 2048 bytes/],
     ['NUL in an assessment', await fetch(`${sys.base}/api/users/u/assessment`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"level":{"x\\u0000":["\\u0000"]}}' }), 400, /'assessment' must not contain NUL/],
     ['assessment nested too deeply', await fetch(`${sys.base}/api/users/u/assessment`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: `{"a":${'['.repeat(40)}${']'.repeat(40)}}` }), 400, /nests deeper than 32 levels/],

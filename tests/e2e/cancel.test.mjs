@@ -7,6 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSystem, postJSON, getJSON, waitForJob, waitFor } from './system.mjs';
 import { bullmq, onCleanup } from '../interop/support.mjs';
+import { createRequire } from 'node:module';
+
+const { io } = createRequire(import.meta.url)('socket.io-client');
 
 async function del(base, path) {
   const res = await fetch(`${base}${path}`, { method: 'DELETE' });
@@ -73,6 +76,9 @@ test('DELETE on a waiting job removes it; with Redis away the API answers 503', 
   await waitFor(async () => (after = await getJSON(sys.base, `/api/chat/job/${id}`)).body?.status === 'failed',
     { what: `job ${id} to read failed after its removal (last: ${JSON.stringify(after?.body)})` });
   assert.match(after.body.error, /removed before it finished \(it was (waiting|paused)\)/);
+  // Cancelled once, it has ended: a second cancel is the 409 of a finished job, not a 404.
+  const again = await del(sys.base, `/api/chat/job/${id}`);
+  assert.equal(again.status, 409, JSON.stringify(again.body));
   await ai.close();
 
   await sys.redis.stop();
@@ -98,6 +104,30 @@ test('a waiting job removed by a drain, which sends no event per job, reads fail
     { timeout: 15000, what: `job ${id} to read failed after the drain (last: ${JSON.stringify(after?.body)})` });
   assert.match(after.body.error, /removed before it finished/);
   assert.equal(sys.db.query(`SELECT status FROM job_logs WHERE job_id = '${id}'`).trim(), 'failed');
+});
+
+test('a subscriber to a job removed by a drain hears job-failed when its record is made failed', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  const ai = queueOf(sys, 'ai-processing');
+  onCleanup(() => ai.close());
+  await ai.pause();
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-drained-live', userId: 'u', message: 'hi' });
+  const id = sent.body.jobId;
+  const socket = io(sys.base, { transports: ['websocket'], reconnection: false });
+  onCleanup(() => socket.close());
+  await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+  const failed = [];
+  socket.on('job-failed', (p) => failed.push(p));
+  assert.deepEqual(await socket.timeout(10000).emitWithAck('subscribe-job', id), { ok: true });
+  await waitFor(() => sys.db.query(`SELECT status FROM job_logs WHERE job_id = '${id}'`).trim() === 'pending',
+    { what: `the pending row of job ${id}` });
+  await ai.drain();
+  // What the chat page's slow poll does: a status read finds the job gone and says so.
+  await waitFor(async () => (await getJSON(sys.base, `/api/chat/job/${id}`)).body?.status === 'failed',
+    { timeout: 15000, what: `job ${id} to read failed after the drain` });
+  await waitFor(() => failed.length > 0, { timeout: 5000, what: 'job-failed on the socket' });
+  assert.equal(failed[0].jobId, id);
+  assert.match(failed[0].error, /removed before it finished/);
 });
 
 test('a chat job that fails for good is copied to ai-processing-dlq with its origin', { timeout: 90000 }, async () => {

@@ -48,5 +48,24 @@ TEST(text_table, shortens_with_an_ellipsis_and_flattens_lines) {
   EXPECT_EQ(shorten("ééééé", 3), "éé…");
 }
 
+// A Node user's review: a job name or failure reason with OSC 0 (the terminal's title),
+// OSC 52 (its clipboard) or ESC[8m (hidden text) reached the terminal as it was.
+TEST(text_table, control_characters_from_stored_text_never_reach_the_terminal) {
+  EXPECT_EQ(terminal_safe("\x1b]0;owned\x07name"), "\\x1b]0;owned\\x07name");
+  EXPECT_EQ(terminal_safe("a\xc2\x9b"
+                          "31mb"),
+            "a\\x9b31mb");  // C1's CSI, as UTF-8
+  EXPECT_EQ(terminal_safe("bad \xff byte"), "bad \\xff byte");
+  EXPECT_EQ(terminal_safe("line\nnext\ttab"), "line next tab");
+  EXPECT_EQ(terminal_safe("line\nnext\ttab", true), "line\nnext\ttab");
+  EXPECT_EQ(terminal_safe("é 山 ✓"), "é 山 ✓");
+  text_table t({"NAME"});
+  t.add_row({"\x1b[8mhidden"});
+  std::ostringstream out;
+  t.print(out);
+  EXPECT_EQ(out.str(), "NAME\n\\x1b[8mhidden\n");
+  EXPECT_EQ(shorten("\x1b]52;c;ZXZpbA==\x07", 40), "\\x1b]52;c;ZXZpbA==\\x07");
+}
+
 }  // namespace
 }  // namespace drover::cli
