@@ -69,7 +69,10 @@ class sharded_queue {
   boost::asio::awaitable<sharded_job> add(std::string name, boost::json::value data, job_options opts = {},
                                           std::optional<std::string> key = std::nullopt);
   // Adds many jobs, one pipeline per shard; returns them in the same order. `keys` is
-  // empty or gives each job's key (an empty string: none).
+  // empty or gives each job's key (an empty string: none). Shard by shard: when it throws,
+  // the shards before the failing one have stored their jobs (and the failing one may
+  // have, when its reply was lost), so a retry adds them again unless they carry a jobId
+  // or a deduplication id. add_bulk_to, per shard, fails one shard's batch alone.
   boost::asio::awaitable<std::vector<sharded_job>> add_bulk(std::vector<new_job> jobs,
                                                             std::vector<std::string> keys = {});
   // Adds many jobs to shard `index` (pick_shard's), in one pipeline: a producer that
@@ -99,7 +102,8 @@ class sharded_queue {
   redis_options redis_;  // for register_shards
   std::vector<std::unique_ptr<queue>> shards_;
   std::size_t next_ = 0;
-  std::vector<bool> registered_;  // by shard: its meta hash written (register_shard)
+  std::vector<bool> registered_;      // by shard: its meta hash written (register_shard)
+  std::vector<bool> register_tried_;  // by shard: register_shards tried it (once per handle)
   boost::asio::awaitable<void> register_shards();
   boost::asio::awaitable<void> register_shard(std::size_t index);
 };

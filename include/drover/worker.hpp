@@ -149,8 +149,9 @@ class blocking_job_context {
   // As job_context::extend_lock; waits for Redis's answer.
   virtual void extend_lock(std::chrono::milliseconds duration) = 0;
   // True once the attempt timed out, the job was cancelled or the worker closed; a long
-  // computation should check it and stop (the worker's close waits for the thread
-  // pool). Safe to call from any thread. After a shutdown, update_progress and log
+  // computation should check it and stop: close() waits for the processor to return
+  // before it hands the job back, however long that takes (it warns after 5 s). Safe to
+  // call from any thread. After a shutdown, update_progress and log
   // may return without waiting: the event loop may no longer run them.
   bool cancelled() const { return cancel_reason() != cancellation::none; }
   virtual cancellation cancel_reason() const = 0;
@@ -188,7 +189,9 @@ struct processor {
 //     with more jobs than cpu_threads the others wait for a thread (their locks
 //     renewed), and one cancelled while it waits never starts.
 //  3. close(grace): stop fetching, wait for running jobs up to `grace`, stop the rest
-//     (cancellation::shutdown) and hand them back to the wait list (waiting 2 s at most
+//     (cancellation::shutdown), wait for blocking processors to return (a thread cannot
+//     be stopped, and a job handed back while its processor ran would run twice at
+//     once), and hand them back to the wait list (waiting 2 s at most
 //     for Redis to take them: a job it did not take stays active until its lock expires
 //     and a stalled check moves it), release the connections. A close() while another runs waits for that one (whose
 //     grace applies) and reports nothing itself: `closed` comes once. Destroying a worker without close() stops its

@@ -11,6 +11,7 @@
 #include "drover/error.hpp"
 #include "drover/json.hpp"
 #include "core/js_number.hpp"
+#include "core/keys.hpp"
 
 namespace json = boost::json;
 
@@ -221,6 +222,12 @@ void job_options::validate() const {
     if (node_reads_as_integer(id)) bad("jobId", "Custom Id cannot be integers");
     if (id.find(':') != std::string::npos && std::count(id.begin(), id.end(), ':') != 2) {
       bad("jobId", "Custom Id cannot contain :");
+    }
+    // The job's hash would be one of the queue's own keys: "limiter" stopped every
+    // rate-limited worker for good, "meta" was answered as added and never stored (a
+    // library review; Node's BullMQ takes both).
+    if (detail::names_queue_key(id)) {
+      bad("jobId", fmt::format("'{}' is the name of one of the queue's own keys; choose another id", id));
     }
   }
   if (priority && (*priority < 0 || *priority > priority_limit)) {

@@ -47,6 +47,7 @@ sharded_queue::sharded_queue(net::any_io_executor ex, std::string name, std::siz
   check_prefix_for_shards(name_, opts);
   for (auto& n : names) shards_.push_back(std::make_unique<queue>(ex, std::move(n), opts));
   registered_.assign(shards_.size(), false);
+  register_tried_.assign(shards_.size(), false);
   next_ = std::random_device{}() % shards;
 }
 
@@ -75,8 +76,19 @@ std::size_t sharded_queue::pick_shard(const job_options& opts, const std::option
 // Node's Queue writes its meta hash when it is made; drover's queue does not, and a shard
 // that never got a job would then be missing from discover_queues, and the logical queue
 // from group_shards. HSETNX: a value set by anyone else stays.
+// The shards no add has used yet, so that `drover queue list` and the dashboard list every
+// shard from the first add on. After the add, and never failing it: a shard whose master
+// is away must not refuse adds that go to the others (a platform review: one master down
+// failed every sharded add of a new producer). Each is tried once per handle.
 net::awaitable<void> sharded_queue::register_shards() {
-  for (std::size_t i = 0; i < shards_.size(); ++i) co_await register_shard(i);
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    if (registered_.at(i) || register_tried_.at(i)) continue;
+    register_tried_[i] = true;
+    try {
+      co_await register_shard(i);
+    } catch (const error&) {
+    }
+  }
 }
 
 net::awaitable<void> sharded_queue::register_shard(std::size_t index) {
@@ -96,10 +108,11 @@ net::awaitable<void> sharded_queue::register_shard(std::size_t index) {
 
 net::awaitable<sharded_job> sharded_queue::add(std::string name, json::value data, job_options opts,
                                                std::optional<std::string> key) {
-  co_await register_shards();
   const auto s = pick_shard(opts, key);
+  co_await register_shard(s);
   auto add = shards_[s]->add(std::move(name), std::move(data), std::move(opts));
   auto j = co_await std::move(add);
+  co_await register_shards();
   co_return sharded_job{s, shards_[s]->name(), std::move(j)};
 }
 
@@ -109,7 +122,6 @@ net::awaitable<std::vector<sharded_job>> sharded_queue::add_bulk(std::vector<new
     throw error(errc::invalid_argument,
                 fmt::format("sharded queue '{}': {} keys for {} jobs", name_, keys.size(), jobs.size()));
   }
-  co_await register_shards();
   std::vector<std::vector<new_job>> per_shard(shards_.size());
   std::vector<std::vector<std::size_t>> positions(shards_.size());  // where each shard's jobs go back
   for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -122,6 +134,7 @@ net::awaitable<std::vector<sharded_job>> sharded_queue::add_bulk(std::vector<new
   std::vector<sharded_job> out(jobs.size());
   for (std::size_t s = 0; s < shards_.size(); ++s) {
     if (per_shard[s].empty()) continue;
+    co_await register_shard(s);
     auto add = shards_[s]->add_bulk(std::move(per_shard[s]));
     std::vector<job> added;
     try {
@@ -135,6 +148,7 @@ net::awaitable<std::vector<sharded_job>> sharded_queue::add_bulk(std::vector<new
       out[positions[s][k]] = sharded_job{s, shards_[s]->name(), std::move(added[k])};
     }
   }
+  co_await register_shards();
   co_return out;
 }
 

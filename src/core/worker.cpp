@@ -193,6 +193,18 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
   // a blocking one stops at its next check of cancelled(), so that the destructor's
   // wait for the pool ends (issue 13: SIGTERM during a PDF job hung).
   i->runner->stop_all(cancellation::shutdown);
+  // A blocking processor cannot be stopped, only told to: its job is handed back once it
+  // has returned, or it would run here and on the worker that takes it at once. Its lock
+  // is renewed meanwhile (it is still in the running table).
+  auto returning = i->runner->blocking_returned(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  if (!co_await std::move(returning)) {
+    spdlog::warn(
+        "queue {}: closing waits for {} blocking processor(s) told to stop that have not returned (they do not "
+        "check cancelled())",
+        s.keys.queue(), i->runner->blocking_running());
+    auto returned = i->runner->blocking_returned(std::chrono::steady_clock::time_point::max());
+    co_await std::move(returned);
+  }
   // A copy: a job that finishes during a hand-back's round trip leaves the table.
   const auto still_running = s.running.jobs();
   bool redis_answered = true;

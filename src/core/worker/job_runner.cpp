@@ -180,6 +180,7 @@ job_runner::job_runner(std::shared_ptr<worker_state> state, processor proc)
     const auto& o = state_->opts;
     unsigned n = o.cpu_threads ? o.cpu_threads : std::max(1u, std::thread::hardware_concurrency());
     pool_ = std::make_unique<net::thread_pool>(n);
+    on_pool_ = std::make_shared<pool_gauge>(state_->ex);
   }
 }
 
@@ -207,6 +208,17 @@ void job_runner::join_pool() {
   if (pool_) pool_->join();
 }
 
+std::size_t job_runner::blocking_running() const { return on_pool_ ? on_pool_->running : 0; }
+
+net::awaitable<bool> job_runner::blocking_returned(std::chrono::steady_clock::time_point deadline) {
+  auto gauge = on_pool_;
+  while (gauge && gauge->running > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) co_return false;
+    co_await gauge->returned.wait_until(deadline);
+  }
+  co_return true;
+}
+
 net::awaitable<json::value> job_runner::call_processor(std::shared_ptr<processor_run> run) {
   auto self = shared_from_this();  // a stopped processor may outlive its job's run()
   // Once stopped, only the wait in flight is cancelled: later awaits must not throw on
@@ -221,7 +233,18 @@ net::awaitable<json::value> job_runner::call_processor(std::shared_ptr<processor
   // A blocking job's clock starts when a pool thread takes it, not while it waits for
   // one behind other jobs (its lock is renewed meanwhile); one stopped while it waited
   // does not start at all.
-  auto on_pool = [fn = proc_.blocking_, state = state_, run]() -> json::value {
+  ++on_pool_->running;
+  auto on_pool = [fn = proc_.blocking_, state = state_, run, gauge = on_pool_]() -> json::value {
+    // However the processor ends: its return is counted on the executor.
+    struct counted_return {
+      const std::shared_ptr<worker_state>& state;
+      const std::shared_ptr<pool_gauge>& gauge;
+      ~counted_return() {
+        net::post(state->ex, [gauge = gauge] {
+          if (--gauge->running == 0) gauge->returned.notify_all();
+        });
+      }
+    } counted{state, gauge};
     if (run->why.load() != cancellation::none) throw std::runtime_error("stopped before a pool thread took it");
     net::post(state->ex, [run] { start_clock(*run); });
     pool_context ctx(state, run->j, run->why);

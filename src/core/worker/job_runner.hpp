@@ -20,6 +20,7 @@
 
 #include "core/scripts/move_to_active.hpp"
 #include "core/scripts/script_call.hpp"
+#include "core/worker/event.hpp"
 #include "core/worker/worker_state.hpp"
 #include "drover/worker.hpp"
 #include "redis/reply.hpp"
@@ -62,6 +63,12 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
 
   // Waits for blocking processors still on the thread pool (the worker's destructor).
   void join_pool();
+  // Returns once no blocking processor runs on the pool, or at `deadline` (then false).
+  // close() waits for them before it hands their jobs back: a processor thread cannot be
+  // stopped, only told to (cancelled()), and a job handed back while its processor still
+  // ran was taken and run by another worker at the same time (a library review).
+  boost::asio::awaitable<bool> blocking_returned(std::chrono::steady_clock::time_point deadline);
+  std::size_t blocking_running() const;
 
  private:
   // Asks a running processor to stop (timeout or cancellation); the first reason wins.
@@ -112,6 +119,14 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   processor proc_;
   std::shared_ptr<tracer> tracer_;                  // null: tracing off
   std::unique_ptr<boost::asio::thread_pool> pool_;  // blocking processors only
+  // Blocking processors between being handed to the pool and returning from it: counted
+  // on the executor, the pool thread posting its return there.
+  struct pool_gauge {
+    explicit pool_gauge(boost::asio::any_io_executor ex) : returned(std::move(ex)) {}
+    std::size_t running = 0;
+    event returned;
+  };
+  std::shared_ptr<pool_gauge> on_pool_;
   std::map<std::string, std::shared_ptr<processor_run>> runs_;
   std::uint64_t token_counter_ = 0;
   std::uint64_t processed_ = 0;

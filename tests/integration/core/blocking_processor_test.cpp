@@ -163,5 +163,37 @@ TEST_F(blocking_processor_test, a_timeout_counts_from_when_a_pool_thread_takes_t
   });
 }
 
+// A library review: close() handed back a job whose blocking processor still ran (it
+// looked at cancelled() only now and then), and another worker ran it at the same time.
+// close() now returns after the processor has, and only then hands the job back.
+TEST_F(blocking_processor_test, close_returns_after_a_blocking_processor_told_to_stop_has_returned) {
+  std::atomic<bool> returned{false};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto data = test::with_n(1);
+    auto adding = q.add("slow-to-stop", std::move(data));
+    auto j = co_await std::move(adding);
+    auto proc = processor::blocking([&](blocking_job_context& ctx) -> json::value {
+      std::this_thread::sleep_for(1200ms);  // work that looks at cancelled() only at its end
+      returned = true;
+      return ctx.cancelled() ? "stopped" : "done";
+    });
+    auto o = wopts();
+    o.cpu_threads = 1;
+    worker w(io.get_executor(), name, std::move(proc), o);
+    w.start();
+    auto running = [&]() -> net::awaitable<bool> { co_return w.running() == 1; };
+    EXPECT_TRUE(co_await eventually(running));
+    const auto started = std::chrono::steady_clock::now();
+    co_await w.close(100ms);
+    EXPECT_TRUE(returned.load()) << "close() returned while the processor still ran";
+    EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms);
+    // Handed back once its processor had returned: waiting, for the next worker.
+    auto state = co_await q.get_job_state(j.id);
+    EXPECT_EQ(state, job_state::waiting);
+    q.close();
+  });
+}
+
 }  // namespace
 }  // namespace drover

@@ -63,10 +63,18 @@ TEST_F(queue_operations_test, discovers_the_queues_under_a_prefix_whoever_wrote_
     other_prefix.prefix = "ops-elsewhere";
     queue elsewhere(io.get_executor(), name + "-c", other_prefix);
     co_await elsewhere.add("x", json::object());
-    // A job whose id looks like a key suffix is not a queue.
+    // A job whose id is one of a queue's key names is refused: its hash would be that key.
     job_options odd;
     odd.job_id = "meta";
-    co_await with_jobs.add("x", json::object(), odd);
+    bool refused = false;
+    try {
+      const json::value data = json::object();
+      auto adding = with_jobs.add("x", data, odd);
+      co_await std::move(adding);
+    } catch (const error& e) {
+      refused = e.is(errc::invalid_argument);
+    }
+    EXPECT_TRUE(refused);
 
     auto names = co_await discover_queues(io.get_executor(), redis(), "bull");
     EXPECT_TRUE(contains(names, name + "-a"));

@@ -201,6 +201,11 @@ TEST(job_options, from_json_rejects_with_the_option_named) {
       {R"({"jobId":"0"})", "jobId"},
       {R"({"jobId":"0:x"})", "jobId"},
       {R"({"jobId":"0:x:y"})", "jobId"},  // three parts, but still starts with "0:"
+      // The queue's own keys (a library review: "limiter" stopped rate-limited workers).
+      {R"({"jobId":"limiter"})", "jobId"},
+      {R"({"jobId":"meta"})", "jobId"},
+      {R"({"jobId":"stalled-check"})", "jobId"},
+      {R"({"jobId":"events"})", "jobId"},
       // Numbers.
       {R"({"priority":1.5})", "priority"},
       {R"({"priority":-1})", "priority"},
