@@ -19,6 +19,8 @@ std::string ai_failure_reason(ai_failure kind, unsigned status) {
       return "the AI provider timed out";
     case ai_failure::unreadable:
       return "the AI provider sent an answer that could not be read";
+    case ai_failure::too_long:
+      return "the AI provider's answer was longer than this service takes";
   }
   return "the AI provider failed";
 }

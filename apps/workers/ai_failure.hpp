@@ -17,6 +17,7 @@ enum class ai_failure {
   unreachable,  // DNS, connect, TLS, reset, or an unusable AI_BASE_URL
   timed_out,    // no answer, or the stream went silent, within AI_TIMEOUT_MS
   unreadable,   // a 2xx whose stream could not be read, or held no answer
+  too_long,     // the answer passed AI_MAX_ANSWER_BYTES, or a stream line passed its bound
 };
 
 // The short reason a user may see: "the AI provider refused the request (HTTP 401)",

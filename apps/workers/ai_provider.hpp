@@ -33,6 +33,11 @@ struct ai_settings {
   std::chrono::milliseconds retry_base{500};
   std::chrono::milliseconds retry_cap{10000};
   std::chrono::milliseconds read_timeout{20000};
+  // AI_MAX_ANSWER_BYTES: an answer's bound. Each progress update carries the text so far
+  // and lands in the events stream, and the answer's delivery must fit the API's
+  // BODY_LIMIT: a provider streaming without end put 1.8 GB into Redis (a review).
+  std::size_t max_answer_bytes = 128 * 1024;
+  static constexpr std::size_t max_answer_bytes_limit = 512 * 1024;
 
   static ai_settings from_env();
 };

@@ -192,6 +192,10 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       add_document_excerpts(prompt, hits, documents->max_chars);
     }
     std::function<void(const std::string&)> on_delta = [pump, ex](const std::string& piece) {
+      // A stopped attempt (timed out, cancelled, shut down) stops reading here too: a
+      // stream whose bytes are always there already completes every read at once, and
+      // no wait is left for the stop to cancel (a review saw three streams of one job).
+      if (pump->ctx.cancel_reason() != cancellation::none) throw ai_error("the attempt was stopped");
       pump->text += piece;
       ++pump->chunks;
       auto now = std::chrono::steady_clock::now();

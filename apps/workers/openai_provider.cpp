@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <drover/json.hpp>
@@ -27,16 +28,25 @@ using app::env;
 
 namespace {
 
-// Splits an SSE stream into `data:` payloads; lines may arrive split across reads.
+// Splits an SSE stream into `data:` payloads; lines may arrive split across reads. A line
+// is at most `max_line` bytes (false from feed past it): one delta is a few hundred, and
+// a provider that sent one line of 60 MB held a Workers thread rescanning it.
 class sse_reader {
  public:
+  explicit sse_reader(std::size_t max_line) : max_line_(max_line) {}
+
   template <class F>
-  void feed(std::string_view bytes, F&& on_data) {
+  bool feed(std::string_view bytes, F&& on_data) {
     buffer_.append(bytes);
     std::size_t start = 0;
     for (;;) {
-      auto nl = buffer_.find('\n', start);
-      if (nl == std::string::npos) break;
+      // Where the unfinished line's search stopped: each byte is looked at once.
+      auto nl = buffer_.find('\n', std::max(start, scanned_));
+      if (nl == std::string::npos) {
+        scanned_ = buffer_.size();
+        break;
+      }
+      scanned_ = 0;
       std::string_view line(buffer_.data() + start, nl - start);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.starts_with("data:")) {
@@ -47,10 +57,14 @@ class sse_reader {
       start = nl + 1;
     }
     buffer_.erase(0, start);
+    scanned_ = buffer_.size();
+    return buffer_.size() <= max_line_;
   }
 
  private:
+  std::size_t max_line_;
   std::string buffer_;
+  std::size_t scanned_ = 0;  // bytes of buffer_ known to hold no newline
 };
 
 std::string provider_message(const std::string& body) {
@@ -100,11 +114,12 @@ class openai_provider final : public ai_provider {
       completion out;
       out.provider = "openai-compatible";
       out.model = s_.model;
-      sse_reader sse;
+      // A delta's line is its text and an envelope of a few hundred bytes.
+      sse_reader sse(s_.max_answer_bytes + 64 * 1024);
       bool done = false;
       std::string bad_chunk;
       std::function<void(std::string_view)> on_data = [&](std::string_view bytes) {
-        sse.feed(bytes, [&](std::string_view data) {
+        const bool line_fits = sse.feed(bytes, [&](std::string_view data) {
           if (done || !bad_chunk.empty()) return;
           if (data == "[DONE]") {
             done = true;
@@ -135,9 +150,17 @@ class openai_provider final : public ai_provider {
             std::string piece = app::without_nul(delta->get_string());
             out.text += piece;
             ++out.chunks;
+            if (out.text.size() > s_.max_answer_bytes) {
+              throw ai_failed(ai_failure::too_long, 200, s_.base_url,
+                              fmt::format("the answer passed AI_MAX_ANSWER_BYTES ({} bytes)", s_.max_answer_bytes));
+            }
             on_delta(piece);
           }
         });
+        if (!line_fits) {
+          throw ai_failed(ai_failure::too_long, 200, s_.base_url,
+                          fmt::format("a stream line passed {} bytes without ending", s_.max_answer_bytes + 64 * 1024));
+        }
       };
       // What fails here is said to the user as a category only (ai_failure.hpp): the
       // provider's body, the URL and the transport's message go to the log.
@@ -205,6 +228,10 @@ ai_settings ai_settings::from_env() {
   if (const char* v = env("AI_API_KEY")) s.api_key = v;
   if (const char* v = env("AI_MODEL")) s.model = v;
   if (const char* v = env("AI_TIMEOUT_MS")) s.read_timeout = app::env_ms("AI_TIMEOUT_MS", v, 1);
+  if (const char* v = env("AI_MAX_ANSWER_BYTES")) {
+    s.max_answer_bytes =
+        app::env_number<std::size_t>("AI_MAX_ANSWER_BYTES", v, 1024, ai_settings::max_answer_bytes_limit);
+  }
   return s;
 }
 

@@ -11,6 +11,7 @@
 #include <random>
 
 #include <drover/json.hpp>
+#include <drover_app/utf8.hpp>
 #include <drover_app/app_job_id.hpp>
 #include <drover_app/clock.hpp>
 #include <drover_app/held_amounts.hpp>
@@ -169,7 +170,10 @@ processor webhook_delivery_processor(std::string secret, std::string user_secret
       throw std::runtime_error("webhook delivery failed: " + network_error);
     }
     const bool ok = res->status >= 200 && res->status < 300;
-    const auto& detail = res->body;
+    // Cut at a byte count, perhaps inside a character, or no text at all: as UTF-8, or
+    // the attempt's log line is no JSON its readers can parse (GET /api/webhooks/deliveries
+    // showed no attempts for a receiver's 300 bytes of "€").
+    const auto detail = app::valid_utf8(res->body);
     auto line = attempt_record(attempt, at, ms, res->status, ok ? std::string() : detail);
     co_await ctx.log(line);
     if (ok) {

@@ -71,3 +71,23 @@ test('a slow stream that never falls silent for AI_TIMEOUT_MS completes, its pro
   assert.equal(job.result.response, CHUNKS.join(''));
   assert.ok(new Set(partial).size >= 2, `progress while streaming: ${JSON.stringify([...new Set(partial)])}`);
 });
+
+// A security review's provider streamed ~5 MB/s without end: every progress update (the
+// text so far) went into the events stream, Redis grew to 1.8 GB, and an answer over the
+// API's body limit was lost. And one line of 60 MB held a Workers thread past the
+// attempt's timeout. An answer is bounded (AI_MAX_ANSWER_BYTES), a stream line too.
+test('an answer past AI_MAX_ANSWER_BYTES, or a stream line without end, fails the attempt and keeps Redis small', { timeout: 120000 }, async () => {
+  const sys = await startSystem({ env: { AI_MAX_ANSWER_BYTES: '16384' } });
+  const raw = await sys.redis.raw();
+  for (const message of ['flood [endless]', 'one line [longline]']) {
+    const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-big', userId: 'u', message });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    const done = await waitForJob(sys.base, sent.body.jobId, 60000);
+    assert.equal(done.status, 'failed', message);
+    assert.equal(done.error, "the AI provider's answer was longer than this service takes", message);
+  }
+  assert.match(sys.workers.output, /AI_MAX_ANSWER_BYTES \(16384 bytes\)/);
+  assert.match(sys.workers.output, /a stream line passed \d+ bytes without ending/);
+  const events = Number(await raw.memory('USAGE', 'bull:ai-processing:events'));
+  assert.ok(events < 4 * 1024 * 1024, `the events stream takes ${events} bytes`);
+});

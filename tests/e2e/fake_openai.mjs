@@ -8,6 +8,8 @@
 //   "[hang]"      accepts the request and never answers
 //   "[slow]"      first request of that message: 3 s between chunks (18 s in all), then normal
 //   "[trickle]"   always 400 ms between chunks (2.4 s in all): a slow model that never falls silent
+//   "[endless]"   streams 4 kB chunks without pause until the client goes away
+//   "[longline]"  one "data:" line that never ends, until the client goes away
 import http from 'node:http';
 
 export const CHUNKS = ['Hello', ' from', ' the', ' fake', ' model', '.'];
@@ -40,6 +42,16 @@ export async function startFakeOpenAI() {
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      if (last.includes('[endless]') || last.includes('[longline]')) {
+        const line = last.includes('[endless]');
+        if (!line) res.write('data: {"choices":[{"delta":{"content":"');
+        const piece = 'x'.repeat(4096);
+        const chunk = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: piece } }] })}\n\n`;
+        while (!res.destroyed && !res.writableEnded) {
+          if (!res.write(line ? chunk : piece)) await new Promise((r) => res.once('drain', r).once('close', r));
+        }
+        return;
+      }
       for (const piece of CHUNKS) {
         const chunk = { id: 'c1', object: 'chat.completion.chunk', model: parsed.model, choices: [{ index: 0, delta: { content: piece } }] };
         res.write(`data: ${JSON.stringify(chunk)}\n\n`);

@@ -30,5 +30,15 @@ TEST(utf8, nul_becomes_the_replacement_character) {
   EXPECT_EQ(without_nul("\xc3\xa9"), "\xc3\xa9");
 }
 
+// A receiver's 300 bytes of "€" cut at 200 ended inside a character, and the attempt's
+// log line was no JSON its reader could parse.
+TEST(utf8, bytes_that_start_no_character_become_the_replacement_character) {
+  const std::string euros = "\xe2\x82\xac\xe2\x82\xac";
+  EXPECT_EQ(valid_utf8(euros), euros);
+  EXPECT_EQ(valid_utf8(euros.substr(0, 4)), "\xe2\x82\xac\xEF\xBF\xBD");
+  EXPECT_EQ(valid_utf8("a\xffz"), "a\xEF\xBF\xBDz");
+  EXPECT_TRUE(is_utf8(valid_utf8("\xc3\x28\xa0\xa1\xed\xa0\x80")));
+}
+
 }  // namespace
 }  // namespace drover::app

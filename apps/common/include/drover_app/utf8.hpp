@@ -65,6 +65,25 @@ constexpr std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes
   return s.substr(0, end);
 }
 
+// `s` as UTF-8: each byte that starts no valid sequence becomes U+FFFD, the replacement
+// character (text from outside cut at a byte count, or not UTF-8 at all, before it goes
+// into JSON that others parse).
+inline std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = utf8_sequence(s, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
 // `s` with each NUL as U+FFFD, the replacement character: PostgreSQL stores no NUL in
 // text or jsonb, and text from outside (a model's answer) may hold one.
 inline std::string without_nul(std::string_view s) {
