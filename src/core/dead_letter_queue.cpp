@@ -135,6 +135,7 @@ net::awaitable<job> dead_letter_queue::requeue(std::string id) {
     auto original = detail::scripts::remove_job::of(source_keys, d.source_id);
     original.remove_children = false;
     call.failed_job_removal = std::move(original);
+    call.requeued_key = source_keys.key("drover:requeued");
   }
   using outcome = detail::scripts::requeue_dead_letter::outcome;
   auto requeued = co_await detail::scripts::run(*dlq_.impl_->conn, std::move(call));
@@ -143,6 +144,11 @@ net::awaitable<job> dead_letter_queue::requeue(std::string id) {
       break;
     case outcome::no_entry:  // requeued by someone else since it was read: it is in its queue once, by them
       throw error(errc::job_not_found, fmt::format("no dead letter {} in {}", id, dlq_.name()));
+    case outcome::requeued_already:
+      throw ran_again(fmt::format(
+          "dead letter {}: job {} of queue {} was requeued already, from this failure or a later one; requeueing "
+          "it again would run the job twice",
+          id, d.source_id, d.source_queue));
     case outcome::job_running_again:
     case outcome::job_finished_again:
       throw ran_again(fmt::format(

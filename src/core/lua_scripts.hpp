@@ -30,7 +30,7 @@ extern const script add_parent_job, move_to_waiting_children, get_dependency_cou
 // drover's own scripts (src/lua), for what BullMQ lacks.
 extern const script cancel_job;
 // A dead-letter entry back to its source queue, with BullMQ's add and removeJob inside
-// one call (src/lua/requeueDeadLetter-14.lua).
+// one call (src/lua/requeueDeadLetter-15.lua).
 extern const script requeue_dead_letter;
 // moveToFinished behind drover's guard (a pending cancellation request wins), with a
 // lean completion for the common case and BullMQ's moveToFinished, called inside, for

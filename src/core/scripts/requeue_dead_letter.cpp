@@ -15,13 +15,14 @@ requeue_dead_letter requeue_dead_letter::of(script_call add, const queue_keys& d
   }
   auto remove = remove_job::of(dead_letters, std::move(entry_id));
   remove.remove_children = false;
-  return {std::move(add), std::move(remove), {}, {}, std::nullopt};
+  return {std::move(add), std::move(remove), {}, {}, std::nullopt, {}};
 }
 
 script_call requeue_dead_letter::pack() && {
   const bool prioritized = add.script == &lua::add_prioritized_job;
   auto removal = std::move(remove).pack();
   std::string checked = failed_job_key.empty() ? add.args.at(0) : std::move(failed_job_key);
+  std::string requeued = requeued_key.empty() ? add.args.at(0) : std::move(requeued_key);
   // Without a failed job, keys in the source queue's slot all the same (a cluster).
   auto failed_removal = failed_job_removal ? std::move(*failed_job_removal).pack()
                                            : script_call{&lua::remove_job, {checked, checked, "", "0", ""}};
@@ -32,6 +33,7 @@ script_call requeue_dead_letter::pack() && {
       .key(std::move(checked))
       .arg(std::move(failed_finished_on))
       .call(std::move(failed_removal))
+      .key(std::move(requeued))
       .take();
 }
 
@@ -44,6 +46,8 @@ requeue_dead_letter::result requeue_dead_letter::parse(const redis::reply& r) co
         return {outcome::job_running_again, {}};
       case -101:
         return {outcome::job_finished_again, {}};
+      case -102:
+        return {outcome::requeued_already, {}};
       case 0:
         throw error(errc::not_in_state, fmt::format("dead letter {} is locked; not requeued", remove.job_id));
       default:

@@ -256,6 +256,48 @@ TEST_F(dead_letter_queue_test, an_entry_whose_job_ran_again_is_not_requeued) {
   });
 }
 
+// An operator's review: a job failed (entry A), was retried and failed again (entry B);
+// requeueing B took the failed job over and removed it, after which A, its job gone, was
+// requeued too and the job ran twice. A is refused now, alone and in requeue_all.
+TEST_F(dead_letter_queue_test, an_older_entry_of_a_job_whose_later_failure_was_requeued_is_not_requeued) {
+  std::atomic<int> runs{0};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    dead_letter_queue dlq(io.get_executor(), dlq_name, qopts());
+    auto opts = job_options::from_json(json::parse(R"({"attempts":1,"jobId":"twice-1"})"));
+    const json::value failing = json::parse(R"({"fail":true})");
+    auto adding = q.add("again", failing, opts);
+    co_await std::move(adding);
+    {
+      test::worker_thread w(name, judge(runs), wopts());
+      EXPECT_TRUE(co_await eventually([&] { return count_is(dlq, 1); }));
+      co_await q.retry_job("twice-1");
+      EXPECT_TRUE(co_await eventually([&] { return count_is(dlq, 2); }));
+    }
+    auto entries = co_await dlq.list();
+    DROVER_CO_ASSERT_TRUE(entries.size() == 2u);
+    // The later failure's entry has the later finishedOn.
+    auto finished = [](const job& e) { return e.data.at("deadLetter").at("finishedOn").to_number<std::int64_t>(); };
+    const auto& older = finished(entries[0]) < finished(entries[1]) ? entries[0] : entries[1];
+    const auto& later = finished(entries[0]) < finished(entries[1]) ? entries[1] : entries[0];
+    auto requeued = co_await dlq.requeue(later.id);
+    EXPECT_EQ(co_await q.get_job_state(requeued.id), job_state::waiting);
+    try {
+      co_await dlq.requeue(older.id);
+      ADD_FAILURE() << "requeued the older dead letter of a job requeued already";
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::not_in_state)) << e.what();
+      EXPECT_NE(std::string(e.what()).find("was requeued already"), std::string::npos) << e.what();
+    }
+    auto added = co_await dlq.requeue_all();
+    EXPECT_EQ(added.size(), 0u);
+    EXPECT_TRUE((co_await dlq.get(older.id)).has_value());
+    EXPECT_EQ((co_await q.get_job_counts())["waiting"], 1);
+    dlq.close();
+    q.close();
+  });
+}
+
 TEST_F(dead_letter_queue_test, requeue_sends_an_entry_back_to_its_source_queue) {
   std::atomic<int> runs{0};
   run_async([&](net::io_context& io) -> net::awaitable<void> {
