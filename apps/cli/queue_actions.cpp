@@ -5,12 +5,15 @@
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <iostream>
 
-#include <drover/json.hpp>
+#include <drover/discovery.hpp>
 #include <drover/error.hpp>
+#include <drover/json.hpp>
+#include <drover/shard_names.hpp>
 #include <drover_app/queue_presence.hpp>
 #include <drover_app/clock.hpp>
 
@@ -173,9 +176,13 @@ net::awaitable<int> retry_jobs(const queue_flags& f, queue& q) {
   auto state = f.state.empty() ? std::string("failed") : f.state;
   if (f.id.empty()) {
     co_await warn_if_unknown(q);
+    // Counted first ("every failed job moved back" with none failed told nothing); a
+    // job that fails meanwhile is moved too and not counted.
+    std::vector<std::string> states{state};  // named: GCC 12 and temporaries in co_await
+    const auto n = co_await jobs_in(q, std::move(states));
     co_await q.retry_jobs(state);
-    done(f, fmt::format("every {} job of queue {} moved back to wait", state, name),
-         {{"queue", name}, {"state", state}});
+    done(f, fmt::format("{} {} job(s) of queue {} moved back to wait", n, state, name),
+         {{"queue", name}, {"state", state}, {"moved", n}});
   } else {
     try {
       co_await q.retry_job(f.id, state);
@@ -386,11 +393,69 @@ net::awaitable<int> print_schedulers(const queue_flags& f, queue& q) {
   co_return 0;
 }
 
+namespace {
+
+// The actions that act on a whole queue, and so on every shard of a sharded one.
+bool acts_on_every_job(queue_action action, const queue_flags& f) {
+  if (action == pause_queue || action == resume_queue || action == drain_queue || action == clean_queue) return true;
+  return (action == retry_jobs || action == promote_jobs) && f.id.empty();
+}
+
+// The shards of the sharded queue f.common.queue names, when no plain queue has that name
+// under the prefix; none otherwise. An operator's review paused "ai-processing" on a
+// deployment that shards it: nothing was paused, and a plain queue of that name, paused,
+// appeared beside the shards and took the dashboard's actions from then on.
+// The scan of every queue is made only for a name with no keys of its own (on a cluster,
+// a name without a hash tag is none), so that acting on a plain queue costs no SCAN.
+std::vector<std::string> shards_of(const queue_flags& f) {
+  net::io_context io;
+  std::vector<std::string> names;
+  const auto opts = queue_opts(f.common);
+  run_to_end(io, [&]() -> net::awaitable<void> {
+    bool unknown = true;
+    try {
+      queue q(io.get_executor(), f.common.queue, opts);
+      auto asking = app::queue_looks_unknown(q);
+      unknown = co_await std::move(asking);
+      q.close();
+    } catch (const error& e) {
+      if (!e.is(errc::invalid_argument)) throw;  // a cluster's refusal of an untagged name
+    }
+    if (!unknown) co_return;
+    auto discovering = discover_queues(io.get_executor(), opts.redis, opts.prefix);
+    names = co_await std::move(discovering);
+  });
+  auto grouped = group_shards(names);
+  if (std::find(grouped.plain.begin(), grouped.plain.end(), f.common.queue) != grouped.plain.end()) return {};
+  for (auto& sharded : grouped.sharded) {
+    if (sharded.name == f.common.queue) return std::move(sharded.shards);
+  }
+  return {};
+}
+
+}  // namespace
+
 int run_queue_action(const queue_flags& f, queue_action action, queue_confirmation confirm) {
   if (f.common.shards > 0) {
     // Only `counts` takes --shards; the other actions act on one shard, named as a queue.
     if (action != print_counts) throw error(errc::invalid_argument, "--shards is only for add, worker and counts");
     return print_sharded_counts(f);
+  }
+  if (acts_on_every_job(action, f)) {
+    // On a sharded queue's name, the action acts on each shard in turn, as the
+    // dashboard's does; each shard is confirmed and reported as a queue of its own.
+    const auto shards = shards_of(f);
+    if (!shards.empty()) {
+      std::cerr << fmt::format("drover: queue '{}' is sharded: acting on its {} shards", f.common.queue, shards.size())
+                << std::endl;
+      int rc = 0;
+      for (const auto& shard : shards) {
+        auto one = f;
+        one.common.queue = shard;
+        rc = std::max(rc, run_queue_action(one, action, confirm));
+      }
+      return rc;
+    }
   }
   net::io_context io;
   if (confirm && asks_on_terminal(f.yes)) {

@@ -57,9 +57,12 @@ queue_overview sum_of_shards(const sharded_queue_info& info, std::map<std::strin
     const auto& o = by_name[shard];
     for (const auto& [state, n] : o.counts) sum.counts[state] += n;
     sum.paused = sum.paused && o.paused;
-    sum.workers += o.workers;
+    // A sharded worker (drover's, the Workers app's) serves every shard from one budget
+    // of slots and reports it on each: summed, a budget of 5 over 2 shards read 10 (an
+    // operator's review). The largest shard's is the logical queue's.
+    sum.workers = std::max(sum.workers, o.workers);
     sum.busy += o.busy;
-    sum.concurrency += o.concurrency;
+    sum.concurrency = std::max(sum.concurrency, o.concurrency);
     sum.completed_per_minute = add_optional(sum.completed_per_minute, o.completed_per_minute);
     sum.failed_per_minute = add_optional(sum.failed_per_minute, o.failed_per_minute);
   }

@@ -580,10 +580,29 @@ test('--shards: add by key, counts summed and per shard, one worker for every sh
   onCleanup(() => worker.kill('SIGKILL'));
   await waitFor(async () => JSON.parse(await ok(['counts', ...sharded])).counts.completed === 6,
     { what: 'the sharded worker to run every shard' });
+  // One budget of 3 slots over the 3 shards: the logical queue has 3 (it read 9, summed).
+  let logical;
+  await waitFor(async () => (logical = JSON.parse(await ok(['queue', 'list', ...where, '--json']))
+    .find((q) => q.name === 'mail' && q.shards))?.concurrency > 0, { what: 'the worker\'s report' });
+  assert.equal(logical.concurrency, 3, JSON.stringify(logical));
+  assert.equal(logical.workers, 1, JSON.stringify(logical));
   worker.kill('SIGTERM');
   const completedOn = () => printed.split('\n').filter(Boolean).map((l) => JSON.parse(l))
     .filter((e) => e.event === 'completed').map((e) => e.queue);
   await waitFor(() => completedOn().length === 6, { what: 'six completed events' });
   assert.deepEqual([...new Set(completedOn())].sort(), [...new Set(placed.map(([, q]) => q))].sort());
   events.kill('SIGTERM');
+
+  // A queue-wide action on the sharded queue's name acts on every shard (it paused a new,
+  // empty plain queue "mail" and no shard), and makes no plain queue of that name.
+  const paused = await runDrover(['queue', 'pause', '--queue', 'mail', ...where]);
+  assert.equal(paused.code, 0, paused.stderr);
+  assert.match(paused.stderr, /queue 'mail' is sharded: acting on its 3 shards/);
+  assert.equal(paused.stdout.trim().split('\n').length, 3, paused.stdout);
+  const afterPause = JSON.parse(await ok(['queue', 'list', ...where, '--json']));
+  assert.deepEqual(afterPause.filter((q) => q.shardOf === 'mail').map((q) => q.paused), [true, true, true]);
+  assert.ok(!afterPause.some((q) => q.name === 'mail' && !q.shards), 'no plain queue "mail"');
+  assert.equal((await runDrover(['queue', 'resume', '--queue', 'mail', ...where])).code, 0);
+  const afterResume = JSON.parse(await ok(['queue', 'list', ...where, '--json']));
+  assert.deepEqual(afterResume.filter((q) => q.shardOf === 'mail').map((q) => q.paused), [false, false, false]);
 });

@@ -344,8 +344,11 @@
         hidden: q.shardOf && !expandedShards.has(q.shardOf), onclick: () => (location.hash = qhref(q.name)) },
       el('td', {}, el('a', { href: qhref(q.name) }, q.name)), ...countCells(q));
     };
+    let unread = null;  // the overview's last failure, until a read succeeds
     const fill = (list) => {
-      put(body, ...(list.length ? list.map(row) : [el('tr', {}, el('td', { colspan: 11, class: 'muted' }, 'No queues under this prefix yet.'))]));
+      // Empty because it could not be read (Redis away) is not "no queues".
+      const none = unread && !list.length ? `Queues cannot be read now: ${unread}` : 'No queues under this prefix yet.';
+      put(body, ...(list.length ? list.map(row) : [el('tr', {}, el('td', { colspan: 11, class: unread ? 'warn' : 'muted' }, none))]));
       const colors = ['#2f5fd0', '#c0362c', '#1f8a4c', '#b7791f', '#7a3fc0', '#0f8b8d'];
       // Shards are drawn within their logical queue's line, not again on their own.
       const busiest = [...samples.entries()].filter(([key]) => !shardNames.has(key))
@@ -354,7 +357,8 @@
         name: key, color: colors[i % colors.length], points: arr.map((s) => ({ x: s.at, y: s.waiting })) }))));
     };
     fill(overview);
-    api('/api/admin/queues').then((r) => takeOverview(r.queues, r.at)).catch(handleError);
+    api('/api/admin/queues').then((r) => { unread = null; takeOverview(r.queues, r.at); })
+      .catch((err) => { unread = err.message; fill(overview); handleError(err); });
     loadAlerts(alertsCard);
     const timer = setInterval(() => loadAlerts(alertsCard), 10000);
     const off = onOverview(fill);
@@ -374,7 +378,11 @@
       }, el('strong', {}, a.rule || a.name || a.id || 'alert'), a.queue ? ` · ${a.queue}` : '',
       ` · ${a.message || a.summary || a.text || ''}`,
       a.since || a.startedAt ? el('span', { class: 'muted' }, ` since ${fmtTime(a.since || a.startedAt)}`) : null))
-        : [el('p', { class: 'muted' }, 'No alert is firing.')]));
+        // evaluatedAt null: no evaluator in the last minute (no rules, or no Workers app
+        // running), which is no all-clear (docs/alerts.md).
+        : [el('p', { class: json.evaluatedAt ? 'muted' : 'warn' }, json.evaluatedAt
+          ? 'No alert is firing.'
+          : 'Alerts are not being evaluated: no alert rules, or no Workers app running.')]));
     } catch { /* no alerts route: the panel stays hidden */ }
   }
 
