@@ -412,18 +412,23 @@ std::vector<std::string> shards_of(const queue_flags& f) {
   std::vector<std::string> names;
   const auto opts = queue_opts(f.common);
   run_to_end(io, [&]() -> net::awaitable<void> {
-    bool unknown = true;
+    // Advice, as warn_if_unknown's: what cannot be read (an ACL, a timeout) leaves the
+    // action to the name as given. A cluster refuses a name without a hash tag.
+    bool unknown = false;
     try {
       queue q(io.get_executor(), f.common.queue, opts);
       auto asking = app::queue_looks_unknown(q);
       unknown = co_await std::move(asking);
       q.close();
     } catch (const error& e) {
-      if (!e.is(errc::invalid_argument)) throw;  // a cluster's refusal of an untagged name
+      unknown = e.is(errc::invalid_argument);
     }
     if (!unknown) co_return;
-    auto discovering = discover_queues(io.get_executor(), opts.redis, opts.prefix);
-    names = co_await std::move(discovering);
+    try {
+      auto discovering = discover_queues(io.get_executor(), opts.redis, opts.prefix);
+      names = co_await std::move(discovering);
+    } catch (const error&) {
+    }
   });
   auto grouped = group_shards(names);
   if (std::find(grouped.plain.begin(), grouped.plain.end(), f.common.queue) != grouped.plain.end()) return {};

@@ -85,8 +85,10 @@ std::string terminal_safe(std::string_view text, bool keep_lines) {
     const char32_t c = app::utf8_code_point(text, i, n);
     if (c == '\n' || c == '\t' || c == '\r') {
       out += keep_lines && c != '\r' ? static_cast<char>(c) : ' ';
-    } else if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
+    } else if (c <= 0xFF && app::invisible(c)) {
       out += fmt::format("\\x{:02x}", static_cast<unsigned>(c));
+    } else if (app::invisible(c)) {
+      out += fmt::format("\\u{{{:04x}}}", static_cast<unsigned>(c));  // a bidirectional override, say
     } else {
       out.append(text.substr(i, n));
     }

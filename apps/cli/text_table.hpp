@@ -38,7 +38,8 @@ std::string format_time(std::optional<std::int64_t> epoch_ms);
 // "850ms", "12.3s", "4m05s", "2h10m", "3d04h"; "-" for a negative duration.
 std::string format_duration(std::int64_t ms);
 // `text` safe to print on a terminal: control characters (C0 but tab, DEL, C1) and bytes
-// that are not UTF-8 written as "\x1b", so that text someone else stored (a job's name,
+// that are not UTF-8 written as "\x1b", other invisible characters (bidirectional
+// overrides, zero-width ones) as "\u{202e}", so that text someone else stored (a job's name,
 // failure reason, stack trace or logs, from any producer) cannot set the terminal's
 // title, write its clipboard (OSC 52) or hide text. Newlines and tabs stay when
 // `keep_lines` (multi-line blocks), else become spaces.

@@ -277,6 +277,9 @@ bool host_named_once(http::request_header<>& h) {
     const auto authority =
         target.substr(authority_start,
                       path_start == beast::string_view::npos ? beast::string_view::npos : path_start - authority_start);
+    // A user name and password are no part of the host (RFC 9110 4.2.4 forbids them).
+    const auto at = authority.rfind('@');
+    if (at != beast::string_view::npos) return false;
     if (authority.empty()) return false;
     std::string path =
         path_start == beast::string_view::npos ? std::string("/") : std::string(target.substr(path_start));
@@ -296,6 +299,10 @@ response parse_error_reply(const boost::system::error_code& ec, std::size_t body
   dummy.version(11);
   dummy.keep_alive(false);
   if (ec == http::error::body_limit) {
+    if (body_limit == 0) {
+      return error_response(dummy, http::status::payload_too_large,
+                            "A request here takes no body; send it without one");
+    }
     return error_response(dummy, http::status::payload_too_large,
                           fmt::format("Request body too large: this route takes at most {} bytes", body_limit));
   }

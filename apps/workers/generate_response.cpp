@@ -24,6 +24,7 @@
 #include <drover_app/blocking_call.hpp>
 #include <drover_app/random_token.hpp>
 
+#include "workers/ai_failure.hpp"
 #include "workers/address_policy.hpp"
 #include "workers/infrastructure_failure.hpp"
 #include "workers/job_log_line.hpp"
@@ -116,7 +117,10 @@ void add_document_excerpts(std::vector<chat_message>& prompt, const std::vector<
 }
 
 // Progress updates while the answer streams in: at most one in flight and one per
-// interval, so that a fast model does not flood Redis; the last one carries the whole text.
+// interval, so that a fast model does not flood Redis. Each lands in the events stream
+// (BullMQ keeps ~10,000 entries), so the text so far goes with it only while it is short:
+// past text_kept an update says how far the answer is (`bytes`, `chunks`), and the answer
+// itself comes with the job's end (a review: 300 updates of up to 128 KiB per attempt).
 struct progress_pump {
   explicit progress_pump(job_context& c) : ctx(c) {}
   job_context& ctx;
@@ -125,10 +129,12 @@ struct progress_pump {
   bool in_flight = false;
   std::chrono::steady_clock::time_point last{};
   static constexpr std::chrono::milliseconds interval{100};
+  static constexpr std::size_t text_kept = 16 * 1024;
 
   json::value value() const {
     json::object o;
-    o["text"] = text;
+    if (text.size() <= text_kept) o["text"] = text;
+    o["bytes"] = text.size();
     o["chunks"] = chunks;
     return o;
   }
@@ -236,11 +242,18 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
         }
       } catch (...) {
       }
-      std::rethrow_exception(failed);
+      // Too long an answer is not worth asking for again: a retry pays for another one,
+      // which fails the same way.
+      try {
+        std::rethrow_exception(failed);
+      } catch (const ai_error& e) {
+        if (e.what() == ai_failure_reason(ai_failure::too_long)) throw unrecoverable_error(e.what());
+        throw;
+      }
     }
-    // The final progress holds the whole answer. Like the others it may be lost (Redis
-    // refusing writes at maxmemory): the answer itself is the job's result, and failing the
-    // attempt over it would ask the model again.
+    // The final progress holds the whole answer when it is short (progress_pump). Like the
+    // others it may be lost (Redis refusing writes at maxmemory): the answer itself is the
+    // job's result, and failing the attempt over it would ask the model again.
     pump->text = result.text;
     pump->in_flight = true;
     auto final_progress = send_progress(pump);  // named: GCC 12 and temporaries in co_await

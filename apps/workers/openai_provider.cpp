@@ -114,8 +114,10 @@ class openai_provider final : public ai_provider {
       completion out;
       out.provider = "openai-compatible";
       out.model = s_.model;
-      // A delta's line is its text and an envelope of a few hundred bytes.
-      sse_reader sse(s_.max_answer_bytes + 64 * 1024);
+      // A delta's line is its text, JSON-escaped (up to 6 bytes a byte, "\u00XX"), and an
+      // envelope of a few hundred bytes.
+      const std::size_t max_line = 6 * s_.max_answer_bytes + 64 * 1024;
+      sse_reader sse(max_line);
       bool done = false;
       std::string bad_chunk;
       std::function<void(std::string_view)> on_data = [&](std::string_view bytes) {
@@ -159,7 +161,7 @@ class openai_provider final : public ai_provider {
         });
         if (!line_fits) {
           throw ai_failed(ai_failure::too_long, 200, s_.base_url,
-                          fmt::format("a stream line passed {} bytes without ending", s_.max_answer_bytes + 64 * 1024));
+                          fmt::format("a stream line passed {} bytes without ending", max_line));
         }
       };
       // What fails here is said to the user as a category only (ai_failure.hpp): the

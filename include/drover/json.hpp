@@ -8,6 +8,9 @@
 // JSON.stringify writes for half of an emoji cut by String.slice). parse_json reads
 // every number exactly (correctly rounded, as JSON.parse does), allows nesting up to
 // max_json_depth, and reads a lone surrogate as U+FFFD, since UTF-8 cannot hold it.
+// One difference is kept: an integer beyond 2^53 (9007199254740993) is read exactly, as
+// a 64-bit integer, where JSON.parse rounds it to a double (9007199254740992); JSON.stringify
+// never writes such an integer, so only text from elsewhere holds one.
 //
 // Writing, Boost's serializer gives 1E-1 for 0.1 (valid JSON, but not the text Node
 // stores for the same job) and "Infinity" for an infinite double, which is not JSON at

@@ -146,8 +146,8 @@ net::awaitable<job> dead_letter_queue::requeue(std::string id) {
       throw error(errc::job_not_found, fmt::format("no dead letter {} in {}", id, dlq_.name()));
     case outcome::requeued_already:
       throw ran_again(fmt::format(
-          "dead letter {}: job {} of queue {} was requeued already, from this failure or a later one; requeueing "
-          "it again would run the job twice",
+          "dead letter {}: job {} of queue {} was requeued already, from this or another of its dead letters; "
+          "requeueing it again would run the job twice",
           id, d.source_id, d.source_queue));
     case outcome::job_running_again:
     case outcome::job_finished_again:

@@ -186,7 +186,8 @@ net::awaitable<void> queue::obliterate(bool force) {
   }
   // BullMQ's script knows nothing of drover's worker reports; a live worker writes its
   // report again at its next heartbeat, a dead one's would linger a minute.
-  redis::command forget_reports{"DEL", k.worker_statuses};
+  // Nor of the requeues of its dead letters (requeueDeadLetter-15.lua).
+  redis::command forget_reports{"DEL", k.worker_statuses, k.key("drover:requeued")};
   auto r = co_await impl_->conn->exec(std::move(forget_reports));
   redis::expect_no_error(r, "DEL " + k.worker_statuses);
 }

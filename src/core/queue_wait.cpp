@@ -37,8 +37,9 @@ net::awaitable<std::string> stream_end(redis::connection& conn, const std::strin
 // How job `id` ended, as the events stream says it, read back from its end: a job removed
 // as it finished (removeOnComplete, removeOnFail) is gone by the time it is asked about,
 // and only its "completed" or "failed" entry is left (a review: waits on such jobs failed
-// with "Missing key" for a third of them). Stops at the job's "added" entry, before
-// which no end of it can be; at most the ~10,000 entries BullMQ keeps.
+// with "Missing key" for a third of them). The newest of its entries decides: an end, or
+// else ("added", "waiting" after a retry, "removed" before it ended) it did not finish
+// as it is now; at most the ~10,000 entries BullMQ keeps.
 struct stream_end_of_job {
   bool completed = false;
   std::string value;  // the return value as stored, or the failure's reason
@@ -65,7 +66,7 @@ net::awaitable<std::optional<stream_end_of_job>> end_in_stream(redis::connection
       if (job != id) continue;
       if (event == "completed") co_return stream_end_of_job{true, std::move(returned)};
       if (event == "failed") co_return stream_end_of_job{false, std::move(reason)};
-      if (event == "added") co_return std::nullopt;
+      if (event == "added" || event == "waiting" || event == "removed") co_return std::nullopt;
     }
     if (r.elements.size() < page) co_return std::nullopt;
     before = "(" + std::string(r.elements.back().elements[0].as_string());

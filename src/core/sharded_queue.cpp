@@ -79,14 +79,15 @@ std::size_t sharded_queue::pick_shard(const job_options& opts, const std::option
 // The shards no add has used yet, so that `drover queue list` and the dashboard list every
 // shard from the first add on. After the add, and never failing it: a shard whose master
 // is away must not refuse adds that go to the others (a platform review: one master down
-// failed every sharded add of a new producer). Each is tried once per handle.
+// failed every sharded add of a new producer). Each is tried once per handle; a master
+// that is away costs the first add its connect or command timeout.
 net::awaitable<void> sharded_queue::register_shards() {
   for (std::size_t i = 0; i < shards_.size(); ++i) {
     if (registered_.at(i) || register_tried_.at(i)) continue;
     register_tried_[i] = true;
     try {
       co_await register_shard(i);
-    } catch (const error&) {
+    } catch (const std::exception&) {
     }
   }
 }

@@ -196,13 +196,16 @@ net::awaitable<void> worker::close(std::chrono::milliseconds grace) {
   // A blocking processor cannot be stopped, only told to: its job is handed back once it
   // has returned, or it would run here and on the worker that takes it at once. Its lock
   // is renewed meanwhile (it is still in the running table).
-  auto returning = i->runner->blocking_returned(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  std::vector<std::string> handed_back;
+  for (const auto& [id, r] : s.running.jobs()) handed_back.push_back(id);
+  auto returning =
+      i->runner->blocking_returned(handed_back, std::chrono::steady_clock::now() + std::chrono::seconds(5));
   if (!co_await std::move(returning)) {
     spdlog::warn(
         "queue {}: closing waits for {} blocking processor(s) told to stop that have not returned (they do not "
         "check cancelled())",
-        s.keys.queue(), i->runner->blocking_running());
-    auto returned = i->runner->blocking_returned(std::chrono::steady_clock::time_point::max());
+        s.keys.queue(), i->runner->blocking_running(handed_back));
+    auto returned = i->runner->blocking_returned(handed_back, std::chrono::steady_clock::time_point::max());
     co_await std::move(returned);
   }
   // A copy: a job that finishes during a hand-back's round trip leaves the table.

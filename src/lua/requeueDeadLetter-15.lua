@@ -8,10 +8,10 @@
   and a check before the call could miss a retry made in between. The failed job itself
   goes in the same call when it still holds that failure: the copy takes it over, and a
   later retry of the original (drover queue retry, Node's job.retry(), a retry of every
-  failed job) would run the job a second time. Taking a failure over is noted (KEYS[15],
-  the failed job's id -> that failure's finishedOn), so that an older entry of the same
-  job, whose failed job is then gone, is refused as well: it was requeued too, and ran
-  the job twice (an operator's review, after a retry that failed again left two entries).
+  failed job) would run the job a second time. Each requeue is noted (KEYS[15], the failed
+  job's id -> its copy's id), so that another entry of the same job, whose failed job is
+  then gone, is refused as well: it was requeued too, and ran the job twice (an
+  operator's review, after a retry that failed again left two entries).
 
   The add and the removal are BullMQ's own scripts, called as functions (the build puts
   them in front of this one, see scripts/embed-lua.mjs), so the new job and the
@@ -22,7 +22,7 @@
   KEYS[10]    the entry's job hash, KEYS[11] the dead-letter queue's repeat key
   KEYS[12]    the failed job's hash in the source queue
   KEYS[13..14] removeJob's keys for the failed job: its hash, the source queue's repeat key
-  KEYS[15]    the source queue's hash of failures taken over by requeues
+  KEYS[15]    the source queue's hash of jobs requeued from their dead letters
               (<prefix>:<queue>:drover:requeued; its ':' keeps it from every job id)
   ARGV[1]     "standard" or "prioritized"
   ARGV[2..4]  the add's own ARGV
@@ -33,8 +33,8 @@
 
   Returns the new job's id; -1 when there is no such entry, 0 when it is locked, -100
   when its job ran again and has not finished since, -101 when it ran again and
-  finished (nothing written in those cases), -102 when its job is gone because a
-  requeue of the same or a later failure of it took it over; an add's negative code as
+  finished (nothing written in those cases), -102 when its job is gone and was
+  requeued already, from any of its entries; an add's negative code as
   the add returns it.
 ]]
 -- drover:calls addStandardJob addPrioritizedJob removeJob
@@ -52,12 +52,11 @@ if recordedFinishedOn ~= "" then
     return job[1] and -101 or -100
   end
   failedJobHoldsIt = job[2] ~= false and job[2] ~= nil
-  if not failedJobHoldsIt then
-    local takenOver = redis.call("HGET", KEYS[15], ARGV[9])
-    if takenOver and tonumber(recordedFinishedOn) and tonumber(takenOver) and
-        tonumber(recordedFinishedOn) <= tonumber(takenOver) then
-      return -102
-    end
+  -- Gone, and a copy of it was made already (from this entry's failure or another's):
+  -- a second copy would run it twice. A requeued copy has an id of its own, so no later
+  -- failure of the job itself can come after it.
+  if not failedJobHoldsIt and redis.call("HEXISTS", KEYS[15], ARGV[9]) == 1 then
+    return -102
   end
 end
 if redis.call("EXISTS", entryKey .. ":lock") == 1 then
@@ -72,6 +71,8 @@ end
 bullmq_removeJob(slice(KEYS, 10, 11), slice(ARGV, 5, 7))
 if failedJobHoldsIt then
   bullmq_removeJob(slice(KEYS, 13, 14), slice(ARGV, 9, 11))
-  redis.call("HSET", KEYS[15], ARGV[9], recordedFinishedOn)
+end
+if recordedFinishedOn ~= "" then
+  redis.call("HSET", KEYS[15], ARGV[9], added)
 end
 return added

@@ -77,7 +77,9 @@ const char* subject_refusal(const json::value* sub) {
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t n = app::utf8_sequence(text, i);
     if (n == 0) return "subject is not UTF-8";
-    if (app::invisible(app::utf8_code_point(text, i, n))) return "subject with a control or invisible character";
+    // Joiners stay: they are part of emoji sequences and of some scripts' words.
+    const char32_t c = app::utf8_code_point(text, i, n);
+    if (app::invisible(c) && c != 0x200C && c != 0x200D) return "subject with a control or invisible character";
     i += n;
   }
   return nullptr;

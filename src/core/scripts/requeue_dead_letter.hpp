@@ -6,12 +6,11 @@
 // since, -101 finished again) or that is locked (0), writing nothing; otherwise runs
 // BullMQ's addStandardJob or addPrioritizedJob for the source queue, then BullMQ's
 // removeJob for the entry, and for the failed job when it still holds that failure (a
-// later retry of it would run the job twice), noting that failure as taken over; an
-// entry whose failed job is gone and whose failure is no newer than one taken over is
-// refused (-102: it was requeued already, through a later entry).
+// later retry of it would run the job twice), noting the requeue; an entry whose failed
+// job is gone and was requeued already (from any of its entries) is refused (-102).
 // KEYS (15): the add's 9 keys, the entry's hash, the dead-letter queue's repeat key, the
-// failed job's hash, the failed job's removal's 2, the source queue's hash of failures
-// taken over. ARGV (11): "standard" or
+// failed job's hash, the failed job's removal's 2, the source queue's hash of jobs
+// requeued from their dead letters. ARGV (11): "standard" or
 // "prioritized", the add's 3 arguments, removeJob's 3 for the entry, the failed job's
 // finishedOn as the entry records it ("": no check, no removal), removeJob's 3 for the
 // failed job.

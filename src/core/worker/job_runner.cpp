@@ -208,13 +208,20 @@ void job_runner::join_pool() {
   if (pool_) pool_->join();
 }
 
-std::size_t job_runner::blocking_running() const { return on_pool_ ? on_pool_->running : 0; }
+std::size_t job_runner::blocking_running(const std::vector<std::string>& ids) const {
+  std::size_t n = 0;
+  if (on_pool_) {
+    for (const auto& id : ids) n += on_pool_->jobs.count(id);
+  }
+  return n;
+}
 
-net::awaitable<bool> job_runner::blocking_returned(std::chrono::steady_clock::time_point deadline) {
-  auto gauge = on_pool_;
-  while (gauge && gauge->running > 0) {
+net::awaitable<bool> job_runner::blocking_returned(std::vector<std::string> ids,
+                                                   std::chrono::steady_clock::time_point deadline) {
+  auto self = shared_from_this();
+  while (blocking_running(ids) > 0) {
     if (std::chrono::steady_clock::now() >= deadline) co_return false;
-    co_await gauge->returned.wait_until(deadline);
+    co_await on_pool_->returned.wait_until(deadline);
   }
   co_return true;
 }
@@ -233,18 +240,20 @@ net::awaitable<json::value> job_runner::call_processor(std::shared_ptr<processor
   // A blocking job's clock starts when a pool thread takes it, not while it waits for
   // one behind other jobs (its lock is renewed meanwhile); one stopped while it waited
   // does not start at all.
-  ++on_pool_->running;
-  auto on_pool = [fn = proc_.blocking_, state = state_, run, gauge = on_pool_]() -> json::value {
+  on_pool_->jobs.insert(run->j.id);
+  auto on_pool = [fn = proc_.blocking_, state = state_, run, gauge = on_pool_, id = run->j.id]() -> json::value {
     // However the processor ends: its return is counted on the executor.
     struct counted_return {
       const std::shared_ptr<worker_state>& state;
       const std::shared_ptr<pool_gauge>& gauge;
+      const std::string& id;
       ~counted_return() {
-        net::post(state->ex, [gauge = gauge] {
-          if (--gauge->running == 0) gauge->returned.notify_all();
+        net::post(state->ex, [gauge = gauge, id = id] {
+          gauge->jobs.erase(gauge->jobs.find(id));
+          gauge->returned.notify_all();
         });
       }
-    } counted{state, gauge};
+    } counted{state, gauge, id};
     if (run->why.load() != cancellation::none) throw std::runtime_error("stopped before a pool thread took it");
     net::post(state->ex, [run] { start_clock(*run); });
     pool_context ctx(state, run->j, run->why);

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,12 +64,15 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
 
   // Waits for blocking processors still on the thread pool (the worker's destructor).
   void join_pool();
-  // Returns once no blocking processor runs on the pool, or at `deadline` (then false).
-  // close() waits for them before it hands their jobs back: a processor thread cannot be
-  // stopped, only told to (cancelled()), and a job handed back while its processor still
-  // ran was taken and run by another worker at the same time (a library review).
-  boost::asio::awaitable<bool> blocking_returned(std::chrono::steady_clock::time_point deadline);
-  std::size_t blocking_running() const;
+  // Returns once no blocking processor of the jobs `ids` runs on the pool, or at
+  // `deadline` (then false). close() waits for those of the jobs it is about to hand back:
+  // a processor thread cannot be stopped, only told to (cancelled()), and a job handed
+  // back while its processor still ran was taken and run by another worker at the same
+  // time (a library review). A processor of an attempt already ended (timed out) is not
+  // waited for: its job is no longer this worker's.
+  boost::asio::awaitable<bool> blocking_returned(std::vector<std::string> ids,
+                                                 std::chrono::steady_clock::time_point deadline);
+  std::size_t blocking_running(const std::vector<std::string>& ids) const;
 
  private:
   // Asks a running processor to stop (timeout or cancellation); the first reason wins.
@@ -123,7 +127,7 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   // on the executor, the pool thread posting its return there.
   struct pool_gauge {
     explicit pool_gauge(boost::asio::any_io_executor ex) : returned(std::move(ex)) {}
-    std::size_t running = 0;
+    std::multiset<std::string> jobs;  // by job id, once per processor on the pool
     event returned;
   };
   std::shared_ptr<pool_gauge> on_pool_;

@@ -59,6 +59,7 @@ TEST(text_table, control_characters_from_stored_text_never_reach_the_terminal) {
   EXPECT_EQ(terminal_safe("line\nnext\ttab"), "line next tab");
   EXPECT_EQ(terminal_safe("line\nnext\ttab", true), "line\nnext\ttab");
   EXPECT_EQ(terminal_safe("é 山 ✓"), "é 山 ✓");
+  EXPECT_EQ(terminal_safe("report\u202etxt.exe"), "report\\u{202e}txt.exe");
   text_table t({"NAME"});
   t.add_row({"\x1b[8mhidden"});
   std::ostringstream out;

@@ -510,6 +510,9 @@ TEST(HttpServer, AnHttp11RequestNamesItsHostOnce) {
   res = c.send("GET HTTPS://example.test HTTP/1.1\r\nHost: other\r\n\r\n");
   ASSERT_EQ(res.result(), http::status::ok);
   EXPECT_EQ(res["X-Target"], "/");
+  client userinfo(server.port());
+  EXPECT_EQ(userinfo.send("GET http://u:p@example.test/x HTTP/1.1\r\nHost: t\r\n\r\n").result(),
+            http::status::bad_request);
   EXPECT_EQ(c.send("GET ftp://example.test/x HTTP/1.1\r\nHost: t\r\n\r\n").result(), http::status::bad_request);
 }
 

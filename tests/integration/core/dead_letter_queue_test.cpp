@@ -271,7 +271,9 @@ TEST_F(dead_letter_queue_test, an_older_entry_of_a_job_whose_later_failure_was_r
     {
       test::worker_thread w(name, judge(runs), wopts());
       EXPECT_TRUE(co_await eventually([&] { return count_is(dlq, 1); }));
-      co_await q.retry_job("twice-1");
+      const std::string failed_id = "twice-1";  // named: GCC 12 and temporaries in co_await
+      auto retrying = q.retry_job(failed_id);
+      co_await std::move(retrying);
       EXPECT_TRUE(co_await eventually([&] { return count_is(dlq, 2); }));
     }
     auto entries = co_await dlq.list();
@@ -291,8 +293,12 @@ TEST_F(dead_letter_queue_test, an_older_entry_of_a_job_whose_later_failure_was_r
     }
     auto added = co_await dlq.requeue_all();
     EXPECT_EQ(added.size(), 0u);
-    EXPECT_TRUE((co_await dlq.get(older.id)).has_value());
-    EXPECT_EQ((co_await q.get_job_counts())["waiting"], 1);
+    auto kept = co_await dlq.get(older.id);
+    EXPECT_TRUE(kept.has_value());
+    std::vector<std::string> waiting{"waiting"};
+    auto counting = q.get_job_counts(std::move(waiting));
+    auto counts = co_await std::move(counting);
+    EXPECT_EQ(counts["waiting"], 1);
     dlq.close();
     q.close();
   });

@@ -296,6 +296,8 @@ TEST(JwtVerifier, TheSubjectIsTheUser) {
     expect_refused(v.verify(hs_token(payload), now), "subject with a control or invisible character");
   }
   expect_ok(v.verify(hs_token(claims({{"sub", "jos\u00e9-\u5c71\u7530"}})), now), "jos\u00e9-\u5c71\u7530");
+  // A zero-width joiner is part of an emoji sequence (a family, "\U0001F468\u200D\U0001F469").
+  expect_ok(v.verify(hs_token(claims({{"sub", "\U0001F468\u200D\U0001F469"}})), now), "\U0001F468\u200D\U0001F469");
   expect_refused(v.verify(hs_token(claims({{"sub", std::string(257, 'u')}})), now), "subject longer than 256 bytes");
 }
 
