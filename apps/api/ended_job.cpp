@@ -54,13 +54,7 @@ boost::asio::awaitable<std::optional<ended_job>> ended_chat_job(api_context& app
     app.backlog.ended(job_id);  // its sender's place, if this process accepted it
     // No event will say it: those following the job hear it from here (a chat page showed
     // "thinking..." for good after a drain).
-    json::object payload;
-    payload["jobId"] = job_id;
-    payload["error"] = u.error_message.value_or("");
-    json::array args;
-    args.push_back(std::move(payload));
-    app.sio.emit_to_room(job_room(job_id), "job-failed", std::move(args));
-    close_job_room(app.sio, job_id);
+    fail_job_room(app.sio, job_id, u.error_message.value_or(""));
   }
   ended_job out;
   out.status = row->status == "pending" ? std::string("waiting") : row->status == "processing" ? "active" : row->status;

@@ -62,17 +62,6 @@ void job_event_relay::stop() {
   reader_.close();
 }
 
-void job_event_relay::emit_failed(const std::string& room, const std::string& job_id, const std::string& reason) {
-  if (!sio_) return;
-  json::object payload;
-  payload["jobId"] = job_id;
-  payload["error"] = reason;
-  json::array args;
-  args.push_back(std::move(payload));
-  sio_->emit_to_room(room, "job-failed", std::move(args));
-  close_job_room(*sio_, job_id);
-}
-
 void job_event_relay::buffer(app::job_log_update u, const std::string& stream_id) {
   pending_.push_back(buffered_update{std::move(u), stream_id});
 }
@@ -257,12 +246,7 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     u.status = "completed";
     u.result_json = drover::serialize_json(payload["result"]);
     buffer(std::move(u), e.stream_id);
-    json::array args;
-    args.push_back(std::move(payload));
-    if (sio_) {
-      sio_->emit_to_room(room, "job-completed", std::move(args));
-      close_job_room(*sio_, id);
-    }
+    if (sio_) end_job_room(*sio_, id, "job-completed", std::move(payload));
     if (on_ended_) on_ended_(id);
   } else if (e.event == "failed") {
     std::string reason;
@@ -280,7 +264,7 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
       if (!j->stacktrace.empty()) u.error_stack = j->stacktrace.back();
     }
     buffer(std::move(u), e.stream_id);
-    emit_failed(room, id, reason);
+    if (sio_) fail_job_room(*sio_, id, reason);
     if (on_ended_) on_ended_(id);
   } else if (e.event == "removed") {
     // Removed before it finished (cancelled through the API or the CLI, replaced by a
@@ -296,7 +280,7 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     u.status = "failed";
     u.error_message = reason;
     buffer(std::move(u), e.stream_id);
-    emit_failed(room, id, reason);
+    if (sio_) fail_job_room(*sio_, id, reason);
     if (on_ended_) on_ended_(id);
   }
   while (pending_.size() > max_buffered) {

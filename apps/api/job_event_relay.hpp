@@ -81,8 +81,6 @@ class job_event_relay {
   };
   boost::asio::awaitable<added_read> added_job(const std::string& id);
   void buffer(app::job_log_update u, const std::string& stream_id);
-  // job-failed {jobId, error} to the job's Socket.IO room.
-  void emit_failed(const std::string& room, const std::string& job_id, const std::string& reason);
 
   boost::asio::any_io_executor ex_;
   app::queue_shard shard_;

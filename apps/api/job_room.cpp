@@ -1,7 +1,10 @@
 // job_room.cpp - see job_room.hpp.
 #include "api/job_room.hpp"
 
+#include <boost/json/array.hpp>
+
 #include <optional>
+#include <utility>
 
 namespace drover::api {
 
@@ -38,9 +41,19 @@ std::size_t keep_only_later_joiners(socketio::server& sio, std::string_view job_
   });
 }
 
-void close_job_room(socketio::server& sio, std::string_view job_id) {
+void end_job_room(socketio::server& sio, std::string_view job_id, std::string_view event, boost::json::object payload) {
   const auto room = job_room(job_id);
+  boost::json::array args;
+  args.push_back(std::move(payload));
+  sio.emit_to_room(room, event, std::move(args));
   for (const auto& member : sio.members(room)) sio.leave(member, room);
+}
+
+void fail_job_room(socketio::server& sio, std::string_view job_id, std::string reason) {
+  boost::json::object payload;
+  payload["jobId"] = job_id;
+  payload["error"] = std::move(reason);
+  end_job_room(sio, job_id, "job-failed", std::move(payload));
 }
 
 }  // namespace drover::api

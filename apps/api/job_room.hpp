@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
+
 #include "api/socketio/server.hpp"
 
 namespace drover::api {
@@ -30,11 +32,14 @@ std::size_t keep_only_the_owner(socketio::server& sio, std::string_view job_id, 
 // earlier job); those that joined after were checked against this one.
 std::size_t keep_only_later_joiners(socketio::server& sio, std::string_view job_id, std::int64_t added_at_ms);
 
-// Job <job_id> has ended and its final event (job-completed or job-failed) has gone to its
-// room: every member leaves it, so that a finished job holds none of a client's rooms
-// (SOCKETIO_MAX_ROOMS_PER_SOCKET; a chat page that subscribed to each of its answers was
-// refused from its 100th on). A job run again later (retried from the dashboard) is
-// subscribed to again; its id's record answers at once meanwhile.
-void close_job_room(socketio::server& sio, std::string_view job_id);
+// Job <job_id> has ended: its final event (`event`: job-completed or job-failed, with
+// `payload`, which names the job) goes to its room, and every member leaves it, so that a
+// finished job holds none of a client's rooms (SOCKETIO_MAX_ROOMS_PER_SOCKET; a chat page
+// that subscribed to each of its answers was refused from its 100th on). A job run again
+// later (retried from the dashboard) is subscribed to again; its id's record answers at
+// once meanwhile.
+void end_job_room(socketio::server& sio, std::string_view job_id, std::string_view event, boost::json::object payload);
+// end_job_room with job-failed {jobId, error: reason}.
+void fail_job_room(socketio::server& sio, std::string_view job_id, std::string reason);
 
 }  // namespace drover::api

@@ -181,7 +181,7 @@ void room_access::start_check(const std::string& client, const std::string& room
     if (v.allowed && !joined) v = verdict{};  // gone meanwhile
     reply(v);
     // A job's final event, sent to this client alone, is the room's last: it leaves it
-    // (close_job_room says why).
+    // (end_job_room says why).
     const bool final_event = !v.event.empty();
     if (joined && final_event) {
       sio->emit(client, v.event, std::move(v.args));
