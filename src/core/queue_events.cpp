@@ -8,6 +8,7 @@
 
 #include "core/keys.hpp"
 #include "core/queue_connection.hpp"
+#include "core/stream_entry.hpp"
 #include "drover/error.hpp"
 #include "drover/json.hpp"
 #include "redis/connection.hpp"
@@ -46,6 +47,30 @@ json::value typed(std::string_view event, std::string_view field, const std::str
 }
 
 }  // namespace
+
+namespace detail {
+
+std::optional<queue_event> stream_entry_event(const redis::reply& entry) {
+  if (entry.elements.size() < 2) return std::nullopt;
+  queue_event ev;
+  ev.stream_id = entry.elements[0].as_string();
+  const auto& fv = entry.elements[1].elements;
+  for (std::size_t k = 0; k + 1 < fv.size(); k += 2) {
+    if (fv[k].str == "event") ev.event = fv[k + 1].str;
+  }
+  for (std::size_t k = 0; k + 1 < fv.size(); k += 2) {
+    const auto& f = fv[k].str;
+    if (f == "event") continue;
+    if (f == "jobId") {
+      ev.job_id = fv[k + 1].str;
+      continue;
+    }
+    ev.fields[f] = typed(ev.event, f, fv[k + 1].str);
+  }
+  return ev;
+}
+
+}  // namespace detail
 
 json::object queue_event::to_json() const {
   json::object o;
@@ -98,25 +123,11 @@ net::awaitable<std::vector<queue_event>> queue_events::next() {
   if (!r.is_array() || r.elements.empty()) co_return out;
   auto& stream = r.elements[0];
   if (stream.elements.size() < 2) co_return out;
-  for (auto& entry : stream.elements[1].elements) {
-    if (entry.elements.size() < 2) continue;
-    queue_event ev;
-    ev.stream_id = entry.elements[0].as_string();
-    auto& fv = entry.elements[1].elements;
-    for (std::size_t k = 0; k + 1 < fv.size(); k += 2) {
-      if (fv[k].str == "event") ev.event = fv[k + 1].str;
-    }
-    for (std::size_t k = 0; k + 1 < fv.size(); k += 2) {
-      const auto& f = fv[k].str;
-      if (f == "event") continue;
-      if (f == "jobId") {
-        ev.job_id = fv[k + 1].str;
-        continue;
-      }
-      ev.fields[f] = typed(ev.event, f, fv[k + 1].str);
-    }
-    i.last_id = ev.stream_id;
-    out.push_back(std::move(ev));
+  for (const auto& entry : stream.elements[1].elements) {
+    auto ev = detail::stream_entry_event(entry);
+    if (!ev) continue;
+    i.last_id = ev->stream_id;
+    out.push_back(std::move(*ev));
   }
   co_return out;
 }

@@ -12,6 +12,7 @@
 
 #include "core/queue_impl.hpp"
 #include "core/scripts/is_finished.hpp"
+#include "core/stream_entry.hpp"
 #include "drover/json.hpp"
 #include "redis/command.hpp"
 
@@ -34,6 +35,17 @@ net::awaitable<std::string> stream_end(redis::connection& conn, const std::strin
   co_return "0-0";
 }
 
+// What a "completed" event says the job returned, and a "failed" event its reason: the
+// live wait and the look back read them alike.
+json::value completed_value(const queue_event& e) {
+  auto* v = e.fields.if_contains("returnvalue");
+  return v ? *v : json::value(nullptr);
+}
+std::string failure_reason(const queue_event& e) {
+  auto* reason = e.fields.if_contains("failedReason");
+  return reason && reason->is_string() ? std::string(reason->get_string()) : std::string();
+}
+
 // How job `id` ended, as the events stream says it, read back from its end: a job removed
 // as it finished (removeOnComplete, removeOnFail) is gone by the time it is asked about,
 // and only its "completed" or "failed" entry is left (a review: waits on such jobs failed
@@ -42,7 +54,8 @@ net::awaitable<std::string> stream_end(redis::connection& conn, const std::strin
 // as it is now; at most the ~10,000 entries BullMQ keeps.
 struct stream_end_of_job {
   bool completed = false;
-  std::string value;  // the return value as stored, or the failure's reason
+  json::value value;   // the return value, as a "completed" event carries it
+  std::string reason;  // the failure's
 };
 net::awaitable<std::optional<stream_end_of_job>> end_in_stream(redis::connection& conn, const std::string& stream,
                                                                const std::string& id) {
@@ -53,20 +66,11 @@ net::awaitable<std::optional<stream_end_of_job>> end_in_stream(redis::connection
     auto r = co_await conn.exec(std::move(read));
     if (!r.is_array() || r.elements.empty()) co_return std::nullopt;
     for (const auto& entry : r.elements) {
-      if (!entry.is_array() || entry.elements.size() < 2 || !entry.elements[1].is_array()) continue;
-      const auto& fields = entry.elements[1].elements;
-      std::string event, job, returned, reason;
-      for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
-        const auto name = fields[i].as_string();
-        if (name == "event") event = fields[i + 1].as_string();
-        if (name == "jobId") job = fields[i + 1].as_string();
-        if (name == "returnvalue") returned = fields[i + 1].as_string();
-        if (name == "failedReason") reason = fields[i + 1].as_string();
-      }
-      if (job != id) continue;
-      if (event == "completed") co_return stream_end_of_job{true, std::move(returned)};
-      if (event == "failed") co_return stream_end_of_job{false, std::move(reason)};
-      if (event == "added" || event == "waiting" || event == "removed") co_return std::nullopt;
+      auto e = detail::stream_entry_event(entry);
+      if (!e || e->job_id != id) continue;
+      if (e->event == "completed") co_return stream_end_of_job{true, completed_value(*e), {}};
+      if (e->event == "failed") co_return stream_end_of_job{false, nullptr, failure_reason(*e)};
+      if (e->event == "added" || e->event == "waiting" || e->event == "removed") co_return std::nullopt;
     }
     if (r.elements.size() < page) co_return std::nullopt;
     before = "(" + std::string(r.elements.back().elements[0].as_string());
@@ -101,8 +105,8 @@ net::awaitable<json::value> queue::wait_until_finished(std::string id, std::chro
       auto reading = end_in_stream(*q.conn, q.keys.events, id);
       auto ended = co_await std::move(reading);
       if (!ended) throw error(errc::job_not_found, fmt::format("Missing key for job {}. isFinished", id));
-      if (!ended->completed) throw job_failed(id, ended->value);
-      co_return return_value(ended->value);
+      if (!ended->completed) throw job_failed(id, ended->reason);
+      co_return std::move(ended->value);
     }
     case finish_status::kind::running:
       break;
@@ -156,13 +160,11 @@ net::awaitable<json::value> queue::wait_until_finished(std::string id, std::chro
     for (auto& e : batch) {
       if (e.job_id != id) continue;
       if (e.event == "completed") {
-        auto* v = e.fields.if_contains("returnvalue");
-        result = v ? std::move(*v) : json::value(nullptr);
+        result = completed_value(e);
         break;
       }
       if (e.event == "failed") {
-        auto* reason = e.fields.if_contains("failedReason");
-        failure = reason && reason->is_string() ? std::string(reason->get_string()) : std::string();
+        failure = failure_reason(e);
         break;
       }
     }
