@@ -15,6 +15,7 @@
 #include "api/blocking_call.hpp"
 #include "api/event_stream_ids.hpp"
 #include "api/job_log_reconciler.hpp"
+#include "api/job_log_rows.hpp"
 #include "api/job_room.hpp"
 #include "api/job_owner.hpp"
 #include "api/socketio/server.hpp"
@@ -226,16 +227,10 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
       }
     }
     if (!j) co_return;  // removed already: its later events, if any, write the row
-    u.status = "pending";
-    u.begins = true;
-    u.job_type = j->name;
-    u.user_id = user_of_job_data(j->data);
-    // Without the context (the previous messages and the assessment): the conversation
-    // holds those already, and a copy per job would grow the table with its square.
-    json::value payload = j->data;
-    if (payload.is_object()) payload.as_object().erase("context");
-    u.payload_json = drover::serialize_json(payload);
-    buffer(std::move(u), e.stream_id);
+    auto row = pending_job_log(u.queue, u.job_id, *j);
+    row.at_ms = u.at_ms;
+    row.begins = true;
+    buffer(std::move(row), e.stream_id);
   } else if (e.event == "active") {
     u.status = "processing";
     buffer(std::move(u), e.stream_id);
