@@ -10,10 +10,8 @@
 #include <optional>
 #include <iostream>
 
-#include <drover/discovery.hpp>
 #include <drover/error.hpp>
 #include <drover/json.hpp>
-#include <drover/shard_names.hpp>
 #include <drover_app/queue_presence.hpp>
 #include <drover_app/clock.hpp>
 
@@ -21,6 +19,7 @@
 #include "job_page.hpp"
 #include "job_view.hpp"
 #include "sharded_counts.hpp"
+#include "sharded_name.hpp"
 #include "text_table.hpp"
 
 namespace net = boost::asio;
@@ -401,43 +400,6 @@ bool acts_on_every_job(queue_action action, const queue_flags& f) {
   return (action == retry_jobs || action == promote_jobs) && f.id.empty();
 }
 
-// The shards of the sharded queue f.common.queue names, when no plain queue has that name
-// under the prefix; none otherwise. An operator's review paused "ai-processing" on a
-// deployment that shards it: nothing was paused, and a plain queue of that name, paused,
-// appeared beside the shards and took the dashboard's actions from then on.
-// The scan of every queue is made only for a name with no keys of its own (on a cluster,
-// a name without a hash tag is none), so that acting on a plain queue costs no SCAN.
-std::vector<std::string> shards_of(const queue_flags& f) {
-  net::io_context io;
-  std::vector<std::string> names;
-  const auto opts = queue_opts(f.common);
-  run_to_end(io, [&]() -> net::awaitable<void> {
-    // Advice, as warn_if_unknown's: what cannot be read (an ACL, a timeout) leaves the
-    // action to the name as given. A cluster refuses a name without a hash tag.
-    bool unknown = false;
-    try {
-      queue q(io.get_executor(), f.common.queue, opts);
-      auto asking = app::queue_looks_unknown(q);
-      unknown = co_await std::move(asking);
-      q.close();
-    } catch (const error& e) {
-      unknown = e.is(errc::invalid_argument);
-    }
-    if (!unknown) co_return;
-    try {
-      auto discovering = discover_queues(io.get_executor(), opts.redis, opts.prefix);
-      names = co_await std::move(discovering);
-    } catch (const error&) {
-    }
-  });
-  auto grouped = group_shards(names);
-  if (std::find(grouped.plain.begin(), grouped.plain.end(), f.common.queue) != grouped.plain.end()) return {};
-  for (auto& sharded : grouped.sharded) {
-    if (sharded.name == f.common.queue) return std::move(sharded.shards);
-  }
-  return {};
-}
-
 }  // namespace
 
 int run_queue_action(const queue_flags& f, queue_action action, queue_confirmation confirm) {
@@ -449,7 +411,7 @@ int run_queue_action(const queue_flags& f, queue_action action, queue_confirmati
   if (acts_on_every_job(action, f)) {
     // On a sharded queue's name, the action acts on each shard in turn, as the
     // dashboard's does; each shard is confirmed and reported as a queue of its own.
-    const auto shards = shards_of(f);
+    const auto shards = shards_named(f.common);
     if (!shards.empty()) {
       std::cerr << fmt::format("drover: queue '{}' is sharded: acting on its {} shards", f.common.queue, shards.size())
                 << std::endl;

@@ -605,4 +605,29 @@ test('--shards: add by key, counts summed and per shard, one worker for every sh
   assert.equal((await runDrover(['queue', 'resume', '--queue', 'mail', ...where])).code, 0);
   const afterResume = JSON.parse(await ok(['queue', 'list', ...where, '--json']));
   assert.deepEqual(afterResume.filter((q) => q.shardOf === 'mail').map((q) => q.paused), [false, false, false]);
+
+  // Dead letters of a sharded queue are in each shard's <shard>-dlq: on the sharded name,
+  // `dlq list` lists them all (it listed none), `requeue` takes an entry's id as listed.
+  for (let n = 0; n < 3; n++) {
+    await ok(['add', ...sharded, '--name', 'bad', '--key', `user-${n}`, '--data', '{}']);
+  }
+  const failing = spawn(DROVER_BIN, ['worker', ...sharded, '--processor', 'fail', '--dead-letter-queue', 'mail-dlq',
+    '--drain-delay', '200'], { stdio: 'ignore' });
+  onCleanup(() => failing.kill('SIGKILL'));
+  let letters;
+  await waitFor(async () => (letters = JSON.parse(await ok(['dlq', 'list', '--queue', 'mail', ...where]))).length === 3,
+    { what: `three dead letters over the shards (last: ${JSON.stringify(letters)})` });
+  failing.kill('SIGTERM');
+  await new Promise((r) => failing.once('exit', r));
+  assert.deepEqual([...new Set(letters.map((e) => e.deadLetterQueue))].sort(),
+    [...new Set(placed.map(([, q]) => `${q}-dlq`))].sort());
+  const requeued = await runDrover(['dlq', 'requeue', '--queue', 'mail', '--id', letters[0].id, ...where]);
+  assert.equal(requeued.code, 0, requeued.stderr);
+  assert.equal(JSON.parse(requeued.stdout).deadLetterId, letters[0].id);
+  const rest = JSON.parse(await ok(['dlq', 'requeue-all', '--queue', 'mail', ...where]));
+  assert.equal(rest.length, 2, JSON.stringify(rest));
+  for (const r of rest) assert.ok(placed.some(([, q]) => q === r.queue), JSON.stringify(r));
+  assert.deepEqual(JSON.parse(await ok(['dlq', 'list', '--queue', 'mail', ...where])), []);
+  const unknown = await runDrover(['dlq', 'show', '--queue', 'mail', '--id', 'nope', ...where]);
+  assert.equal(unknown.code, 3, unknown.stderr);
 });

@@ -1,0 +1,49 @@
+// sharded_name.cpp - see sharded_name.hpp.
+#include "sharded_name.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <algorithm>
+
+#include <drover/discovery.hpp>
+#include <drover/error.hpp>
+#include <drover/queue.hpp>
+#include <drover/shard_names.hpp>
+#include <drover_app/queue_presence.hpp>
+
+#include "cli_support.hpp"
+
+namespace net = boost::asio;
+
+namespace drover::cli {
+
+std::vector<std::string> shards_named(const common_options& c) {
+  net::io_context io;
+  std::vector<std::string> names;
+  const auto opts = queue_opts(c);
+  run_to_end(io, [&]() -> net::awaitable<void> {
+    bool unknown = false;
+    try {
+      queue q(io.get_executor(), c.queue, opts);
+      auto asking = app::queue_looks_unknown(q);
+      unknown = co_await std::move(asking);
+      q.close();
+    } catch (const error& e) {
+      unknown = e.is(errc::invalid_argument);  // a cluster refuses a name without a hash tag
+    }
+    if (!unknown) co_return;
+    try {
+      auto discovering = discover_queues(io.get_executor(), opts.redis, opts.prefix);
+      names = co_await std::move(discovering);
+    } catch (const error&) {
+    }
+  });
+  auto grouped = group_shards(names);
+  if (std::find(grouped.plain.begin(), grouped.plain.end(), c.queue) != grouped.plain.end()) return {};
+  for (auto& sharded : grouped.sharded) {
+    if (sharded.name == c.queue) return std::move(sharded.shards);
+  }
+  return {};
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,20 @@
+// sharded_name.hpp - the shards a queue name given to the CLI stands for, if any.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common_options.hpp"
+
+namespace drover::cli {
+
+// The shards of the sharded queue c.queue names, when no plain queue has that name under
+// the prefix; none otherwise. Queue-wide actions and dead-letter lists on a sharded name
+// act on each shard: an operator's review paused "ai-processing" on a deployment that
+// shards it, and nothing was paused. The scan of every queue is made only for a name
+// with no keys of its own (on a cluster, a name without a hash tag is none), so that
+// acting on a plain queue costs no SCAN. What cannot be read (an ACL, a timeout) leaves
+// the name as given.
+std::vector<std::string> shards_named(const common_options& c);
+
+}  // namespace drover::cli
