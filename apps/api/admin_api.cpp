@@ -548,6 +548,8 @@ void admin_api::add_routes(route_table& table) {
 net::awaitable<void> admin_api::stream_events(boost::beast::tcp_stream stream, request req,
                                               std::string client_address) {
   boost::system::error_code ec;
+  const auto started = std::chrono::steady_clock::now();
+  const auto method = req.method();
   std::optional<response> refusal;
   try {
     gate_.admit_operator(req, false, client_address);
@@ -560,6 +562,9 @@ net::awaitable<void> admin_api::stream_events(boost::beast::tcp_stream stream, r
     res.keep_alive(false);
     stream.expires_after(std::chrono::seconds(10));
     co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+    if (stream_stats_)
+      stream_stats_->observe(method, "/api/admin/events", res.result_int(), std::chrono::steady_clock::now() - started,
+                             true);
     co_return;
   }
   std::string name;
@@ -635,6 +640,9 @@ net::awaitable<void> admin_api::stream_events(boost::beast::tcp_stream stream, r
   }
   if (events) events->close();
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+  if (stream_stats_) {
+    stream_stats_->observe(method, "/api/admin/events", 200, std::chrono::steady_clock::now() - started, true);
+  }
 }
 
 }  // namespace drover::api

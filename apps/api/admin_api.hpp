@@ -20,6 +20,7 @@
 #include <drover_app/single_flight.hpp>
 
 #include "api/routing/route_table.hpp"
+#include "httpd/http_metrics.hpp"
 #include "httpd/http_types.hpp"
 
 namespace drover::api {
@@ -62,6 +63,9 @@ class admin_api {
   // through the gatekeeper first, its failed logins counted against `client_address` (the
   // address the routes see: behind a trusted proxy, the one it forwards for).
   boost::asio::awaitable<void> stream_events(boost::beast::tcp_stream stream, request req, std::string client_address);
+  // The event streams are counted in `m` when they end, as the routes are (the streams
+  // bypass the route table): a refused login there was in no series.
+  void count_streams_in(httpd::http_metrics& m) { stream_stats_ = &m; }
   void close();
 
   // How long a queue action (pause, drain, clean, ...) waits for Redis: longer than a read,
@@ -97,6 +101,7 @@ class admin_api {
   std::chrono::steady_clock::time_point overview_at_{};
   std::uint64_t overview_generation_ = 0;  // actions so far
   app::single_flight<std::pair<boost::json::array, std::uint64_t>> overview_flight_;
+  httpd::http_metrics* stream_stats_ = nullptr;
   bool closed_ = false;
 };
 

@@ -189,6 +189,7 @@ void api_server::start() {
   add_document_routes(table, *context_);
   add_webhook_routes(table, *context_);
   admin_->add_routes(table);
+  admin_->count_streams_in(http_stats_);
   router_ = std::make_unique<router>(std::move(table), *gate_, &http_stats_);
 
   httpd::server_options ho;

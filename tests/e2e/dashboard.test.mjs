@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startSystem, freePort } from './system.mjs';
+import { parsePrometheus, value } from './prometheus_text.mjs';
 import { onCleanup, repoRoot, newQueue, startDroverWorker, spawnDrover, runDrover, waitFor } from '../interop/support.mjs';
 
 const require = createRequire(import.meta.url);
@@ -219,6 +220,15 @@ test('the admin API refuses the unauthenticated, read-only acting and cross-site
   let text = '';
   while (!text.includes('event: counts')) text += new TextDecoder().decode((await reader.read()).value);
   await reader.cancel();
+  // The streams are counted with the routes once they end, the refused one too (they
+  // bypass the route table, and were in no series).
+  const streams = (m, status) =>
+    value(m, 'drover_http_requests_total', { method: 'GET', route: '/api/admin/events', status });
+  let scraped;
+  await waitFor(async () => {
+    scraped = parsePrometheus(await (await fetch(`${base}/metrics`)).text());
+    return streams(scraped, '200') >= 1 && streams(scraped, '401') >= 1;
+  }, { what: 'the event streams in drover_http_requests_total' });
 });
 
 test('without credentials the dashboard is refused and says how to configure it; drover dashboard runs alone', { timeout: 60000 }, async () => {
