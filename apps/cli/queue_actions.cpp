@@ -415,11 +415,18 @@ int run_queue_action(const queue_flags& f, queue_action action, queue_confirmati
     if (!shards.empty()) {
       std::cerr << fmt::format("drover: queue '{}' is sharded: acting on its {} shards", f.common.queue, shards.size())
                 << std::endl;
+      // A shard that fails (its master down) is said and the others are still acted on:
+      // stopping at the first left the rest as they were, whatever their state.
       int rc = 0;
       for (const auto& shard : shards) {
         auto one = f;
         one.common.queue = shard;
-        rc = std::max(rc, run_queue_action(one, action, confirm));
+        try {
+          rc = std::max(rc, run_queue_action(one, action, confirm));
+        } catch (const std::exception& e) {
+          std::cerr << fmt::format("drover: error: shard '{}': {}", shard, e.what()) << std::endl;
+          rc = std::max(rc, exit_code::failed);
+        }
       }
       return rc;
     }

@@ -630,4 +630,17 @@ test('--shards: add by key, counts summed and per shard, one worker for every sh
   assert.deepEqual(JSON.parse(await ok(['dlq', 'list', '--queue', 'mail', ...where])), []);
   const unknown = await runDrover(['dlq', 'show', '--queue', 'mail', '--id', 'nope', ...where]);
   assert.equal(unknown.code, 3, unknown.stderr);
+
+  // A shard that fails is said, and the others are still acted on (it stopped at the first).
+  const shardNames = [...new Set(placed.map(([, q]) => q))];
+  const raw = await redis.raw();
+  const broken = shardNames[0];
+  await raw.del(`${prefix}:${broken}:events`);
+  await raw.set(`${prefix}:${broken}:events`, 'not a stream');  // BullMQ's pause writes an event there
+  const partly = await runDrover(['queue', 'pause', '--queue', 'mail', '--json', ...where]);
+  assert.equal(partly.code, 1, partly.stderr);
+  assert.match(partly.stderr, new RegExp(`shard '${broken.replace(/[{}.]/g, '\\$&')}': .*WRONGTYPE`));
+  const answers = partly.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(answers.length, 2, partly.stdout);
+  for (const a of answers) assert.ok(a.paused && a.queue !== broken, JSON.stringify(a));
 });
