@@ -10,6 +10,7 @@
 #include <drover_app/blocking_call.hpp>
 #include <drover_app/db/database.hpp>
 #include <drover_app/logging/log_throttle.hpp>
+#include <drover_app/redis_refusal.hpp>
 
 #include "api/http_error.hpp"
 
@@ -66,6 +67,11 @@ httpd::response error_reply(const httpd::request& req, std::exception_ptr failur
       return error_response(req, http::status::service_unavailable, not_replicated_message);
     }
     warn_throttled(queue_outage_log, req, "queue unavailable", e.what());
+    // A refusal that lasts until the operator acts (an ACL, maxmemory, a replica) is named
+    // as such, not "try again shortly" (an operator's review of an ACL without CLIENT LIST).
+    if (auto why = app::redis_refusal(e)) {
+      return error_response(req, http::status::service_unavailable, fmt::format("Queue unavailable: {}", *why));
+    }
     return error_response(req, http::status::service_unavailable,
                           fmt::format("Queue unavailable: {}; try again shortly", redis_failure_text(e)));
   } catch (const app::database_error& e) {

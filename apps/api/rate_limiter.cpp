@@ -1,4 +1,4 @@
-// rate_limiter.cpp - the token-bucket script called through redis_client::eval, failing open.
+// rate_limiter.cpp - the token-bucket script called through redis_client::eval.
 #include "api/rate_limiter.hpp"
 
 #include <boost/json.hpp>
@@ -8,6 +8,7 @@
 #include <drover/json.hpp>
 #include <drover/error.hpp>
 #include <drover_app/address_key.hpp>
+#include <drover_app/redis_refusal.hpp>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -38,7 +39,7 @@ rate_decision decision_from(const json::value& v) {
   if (!a || a->size() != 2 || !(*a)[0].is_int64() || !(*a)[1].is_int64()) {
     throw error(errc::protocol_error, "token-bucket: unexpected reply " + drover::serialize_json(v));
   }
-  return rate_decision{(*a)[0].as_int64() == 1, std::chrono::milliseconds((*a)[1].as_int64())};
+  return rate_decision{(*a)[0].as_int64() == 1, std::chrono::milliseconds((*a)[1].as_int64()), {}};
 }
 
 }  // namespace
@@ -101,20 +102,44 @@ net::awaitable<rate_decision> rate_limiter::take(std::vector<bucket> buckets) {
   try {
     auto reply = co_await redis_.eval(token_bucket(), std::move(keys), std::move(args));
     co_return decision_from(reply);
-  } catch (const std::exception& e) {
-    // Fail open (see the header); say so, but not once per request.
+  } catch (const error& e) {
     ++failures_;
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_warning_ >= std::chrono::seconds(10)) {
-      last_warning_ = now;
+    const bool say = now - last_warning_ >= std::chrono::seconds(10);
+    if (say) last_warning_ = now;
+    if (e.is(errc::redis_error) || e.is(errc::script_error)) {
+      // Redis answered: refused until the operator acts (see the header).
+      if (say) {
+        spdlog::error(
+            "rate limiter: Redis refused the limiter's script, so limited requests are refused (503) until it is "
+            "mended ({} so far): {}. Its keys are drover:ratelimit:{}:*; an ACL user needs ~drover:* "
+            "(docs/deployment.md)",
+            failures_, e.what(), scope_);
+      }
+      rate_decision refused;
+      refused.allowed = false;
+      const auto why = app::redis_refusal(e);
+      refused.unchecked = fmt::format("Rate limits cannot be checked: {}", why ? *why : "Redis refused the limiter");
+      co_return refused;
+    }
+    // Fail open (see the header); say so, but not once per request.
+    if (say) {
       spdlog::warn("rate limiter: Redis did not answer, requests are not limited meanwhile ({} so far): {}", failures_,
                    e.what());
     }
+  } catch (const std::exception& e) {
+    ++failures_;
+    spdlog::warn("rate limiter: requests are not limited meanwhile: {}", e.what());
   }
   co_return rate_decision{};
 }
 
 void rate_limiter::close() { redis_.close(); }
+
+http_error refusal_of(const rate_decision& d) {
+  if (!d.unchecked.empty()) return http_error(httpd::http::status::service_unavailable, d.unchecked);
+  return too_many_requests(d.retry_after);
+}
 
 http_error too_many_requests(std::chrono::milliseconds retry_after) {
   const auto seconds = httpd::retry_after_seconds(retry_after);

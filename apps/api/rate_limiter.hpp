@@ -28,6 +28,8 @@ const char* to_string(limited_route r);
 struct rate_decision {
   bool allowed = true;
   std::chrono::milliseconds retry_after{0};  // when refused: until the next token is back
+  // When refused because Redis refused the limiter's script (see below): why, for the 503.
+  std::string unchecked;
 };
 
 // Token buckets in Redis, one per (route, user) and one per (route, client address); a
@@ -39,6 +41,11 @@ struct rate_decision {
 // (a send queues a job, an upload queues its processing), so they answer 503 anyway;
 // refusing with 429 would only blame the client for the outage, and the limits that keep
 // the server alive (connections, bytes in flight) do not depend on Redis.
+// When Redis answers but refuses the script (an ACL user without `~drover:*`, a key of
+// another type), the refusal lasts until the operator acts, while the routes themselves
+// may work: the request is refused (`unchecked`, a 503) and an error logged at most every
+// 10 s, rather than every limit being off for good behind a warning about an outage (an
+// operator's review).
 //
 // Thread safety: none; use it from coroutines on the executor it was made with (the
 // API's single-threaded io_context), like redis_client.
@@ -66,7 +73,8 @@ class rate_limiter {
   boost::asio::awaitable<rate_decision> take(std::vector<bucket> buckets);
 
   const rate_limits& limits() const { return limits_; }
-  // Requests let through because Redis did not answer, since construction.
+  // Requests let through because Redis did not answer, or refused because it refused the
+  // script, since construction.
   std::uint64_t failures() const { return failures_; }
   // Fails calls in flight (they are allowed) and refuses later ones.
   void close();
@@ -81,8 +89,11 @@ class rate_limiter {
   std::chrono::steady_clock::time_point last_warning_{};
 };
 
-// The 429 refusal of a request over a limit, with `Retry-After` in whole seconds
-// (rounded up, at least 1); thrown by the gatekeeper.
+// The refusal of a request `d` does not allow: 429 over a limit, with `Retry-After` in
+// whole seconds (rounded up, at least 1), or 503 when the limit could not be checked;
+// thrown by the gatekeeper.
+http_error refusal_of(const rate_decision& d);
+// The 429 of a request over a limit, waiting `retry_after`.
 http_error too_many_requests(std::chrono::milliseconds retry_after);
 
 }  // namespace drover::api

@@ -260,6 +260,11 @@ net::awaitable<room_access::verdict> room_access::conversation_verdict(const cal
     const auto route = limited_route::conversation;
     std::string no_address;
     auto decision = co_await app_.gate.spend(route, user, no_address);
+    if (!decision.allowed && !decision.unchecked.empty()) {
+      v.status = 503;
+      v.error = decision.unchecked;
+      co_return v;
+    }
     if (!decision.allowed) {
       v.status = 429;
       v.retry_after_s = httpd::retry_after_seconds(decision.retry_after);

@@ -76,7 +76,7 @@ void print_overview_table(std::ostream& out, const std::vector<queue_overview>& 
     t.add_row({label, q.paused ? "paused" : "running", fmt::format("{}", q.count("waiting") + q.count("paused")),
                fmt::format("{}", q.count("prioritized")), fmt::format("{}", q.count("delayed")),
                fmt::format("{}", q.count("active")), fmt::format("{}", q.count("completed")),
-               fmt::format("{}", q.count("failed")), fmt::format("{}", q.workers),
+               fmt::format("{}", q.count("failed")), q.workers ? fmt::format("{}", *q.workers) : std::string("?"),
                q.concurrency > 0 ? fmt::format("{}/{}", q.busy, q.concurrency) : std::string("-"),
                rate_cell(q.completed_per_minute, done), rate_cell(q.failed_per_minute, failed)});
   }

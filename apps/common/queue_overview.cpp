@@ -6,8 +6,10 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <string_view>
 #include <tuple>
 
+#include <drover/error.hpp>
 #include <drover/shard_names.hpp>
 #include <drover_app/clock.hpp>
 
@@ -60,7 +62,7 @@ queue_overview sum_of_shards(const sharded_queue_info& info, std::map<std::strin
     // A sharded worker (drover's, the Workers app's) serves every shard from one budget
     // of slots and reports it on each: summed, a budget of 5 over 2 shards read 10 (an
     // operator's review). The largest shard's is the logical queue's.
-    sum.workers = std::max(sum.workers, o.workers);
+    sum.workers = sum.workers && o.workers ? std::optional(std::max(*sum.workers, *o.workers)) : std::nullopt;
     sum.busy += o.busy;
     sum.concurrency = std::max(sum.concurrency, o.concurrency);
     sum.completed_per_minute = add_optional(sum.completed_per_minute, o.completed_per_minute);
@@ -87,7 +89,7 @@ json::object queue_overview::to_json() const {
   json::object o{{"name", name},
                  {"paused", paused},
                  {"counts", std::move(c)},
-                 {"workers", workers},
+                 {"workers", workers ? json::value(*workers) : json::value(nullptr)},
                  {"busy", busy},
                  {"concurrency", concurrency},
                  {"completedPerMinute", optional_json(completed_per_minute)},
@@ -102,8 +104,13 @@ net::awaitable<queue_overview> read_queue_overview(queue& q) {
   o.name = q.name();
   o.counts = co_await q.get_job_counts();
   o.paused = co_await q.is_paused();
-  auto clients = co_await q.get_workers();
-  o.workers = clients.size();
+  try {
+    auto clients = co_await q.get_workers();
+    o.workers = clients.size();
+  } catch (const error& e) {
+    if (!e.is(errc::redis_error) || std::string_view(e.what()).find("NOPERM") == std::string_view::npos) throw;
+    o.workers = std::nullopt;
+  }
   auto statuses = co_await q.get_worker_statuses();
   for (const auto& s : statuses) {
     o.busy += s.busy;

@@ -12,6 +12,10 @@ std::optional<std::string_view> redis_refusal(const drover::error& e) {
   if (says("MISCONF ")) return "Redis cannot write to its disk (MISCONF)";
   if (says("NOPERM ")) return "Redis's ACL does not allow drover's user the command (NOPERM)";
   if (says("READONLY ")) return "Redis answered from a read-only replica (READONLY)";
+  // The login was refused, so nothing after it ran: a wrong password, or a user missing on
+  // the server reached (a replica promoted without drover's ACL user; a failover review's
+  // sends were told "may still run").
+  if (says("WRONGPASS") || says("NOAUTH")) return "Redis refused drover's login (WRONGPASS or NOAUTH)";
   // Calls that were never written: no connection could be made (refused, TLS, every
   // sentinel away), or the connection was waiting to reconnect and refused them at once
   // (redis::connection's texts). A send's 503 said "may still run" of these (a cluster

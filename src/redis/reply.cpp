@@ -65,7 +65,8 @@ std::optional<std::string> explain_refusal(std::string_view message) {
   if (message.starts_with("WRONGPASS") || message.find("invalid password") != std::string_view::npos) {
     return fmt::format(
         "Redis refused the username or password ({}): check the password in the URL "
-        "(redis://[user]:PASSWORD@host:port, --redis or REDIS_URL), or REDIS_PASSWORD when no URL is given",
+        "(redis://[user]:PASSWORD@host:port, --redis or REDIS_URL), or REDIS_PASSWORD when no URL is given, and "
+        "that this server has the user (a replica promoted without it refuses it; docs/deployment.md)",
         message);
   }
   if (message.starts_with("NOAUTH") || message.find("unauthenticated") != std::string_view::npos) {

@@ -447,6 +447,17 @@ test('queue list and top: every queue under the prefix, with workers and paused 
   const live = await runDrover(['top', ...where]);
   assert.equal(live.code, 1);
   assert.match(live.stderr, /^drover: error: drover top needs a terminal; use --once or --json/);
+
+  // A user whose ACL refuses CLIENT LIST, which only the workers column needs: the rest is
+  // listed, the workers unknown (the whole list failed).
+  const raw = await redis.raw();
+  const user = `no-client-list-${prefix}`;
+  await raw.call('ACL', 'SETUSER', user, 'on', '>pw-1234', '~*', '&*', '+@all', '-client|list');
+  onCleanup(() => raw.call('ACL', 'DELUSER', user));
+  const restricted = ['--prefix', prefix, '--redis', `redis://${user}:pw-1234@127.0.0.1:${redis.port}`];
+  const partial = JSON.parse(await ok(['queue', 'list', ...restricted, '--json']));
+  assert.deepEqual(partial.map((q) => [q.name, q.workers, q.counts.completed]), [['orders', null, 2], ['reports', null, 0]]);
+  assert.match(await ok(['queue', 'list', ...restricted]), /^orders\s+running\s+0\s+0\s+0\s+0\s+2\s+0\s+\?\s/m);
 });
 
 /** Whether script(1) (util-linux) is here to run drover on a pseudo-terminal. */

@@ -59,7 +59,7 @@ net::awaitable<caller> gatekeeper::admit(const route& r, const httpd::request& r
         const auto route = r.budget == route_budget::send ? limited_route::send : limited_route::upload;
         std::string address(client_address);
         auto decision = co_await limiter_->take(route, who.user, address);
-        if (!decision.allowed) throw too_many_requests(decision.retry_after);
+        if (!decision.allowed) throw refusal_of(decision);
       }
       co_return who;
     }

@@ -327,7 +327,8 @@
         el('td', { class: `num${s === 'failed' && c[s] ? ' warn' : ''}`, 'data-count': s }, c[s] || 0)),
       el('td', { class: 'num' }, q.completedPerMinute ?? '–'),
       el('td', { class: `num${q.failedPerMinute ? ' warn' : ''}` }, q.failedPerMinute ?? '–'),
-      el('td', { class: `num${!q.workers && !q.deadLetter ? ' warn' : ''}` }, q.workers),
+      // null: Redis's ACL refuses drover's user CLIENT LIST, so nobody can tell.
+      el('td', { class: `num${q.workers === 0 && !q.deadLetter ? ' warn' : ''}` }, q.workers ?? '?'),
       el('td', {}, q.paused ? el('span', { class: 'badge paused' }, 'paused') : null,
         q.deadLetter ? el('span', { class: 'badge dlq' }, 'dead letters') : null)];
     };

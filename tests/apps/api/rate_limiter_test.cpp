@@ -160,3 +160,48 @@ TEST(RateLimiter, TooManyRequestsRefusal) {
     EXPECT_NE(std::string(refusal.what()).find("Too many requests"), std::string::npos);
   }
 }
+
+// Redis answers but refuses the script: an ACL user without the limiter's keys (an
+// operator's review had every limit off for good behind "Redis did not answer"), a key of
+// another type. The request is refused with a 503 saying so, not let through.
+TEST(RateLimiter, RefusesWhenRedisRefusesTheScript) {
+  auto& server = redis_server::shared();
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    const auto scope = unique_queue("rl");
+    const auto user = "limited-" + scope;
+    server.cli("ACL SETUSER " + user + " on '>pw-" + scope + "' '~bull:*' '&*' '+@all'");
+    auto opts = server.options();
+    opts.username = user;
+    opts.password = "pw-" + scope;
+    rate_limiter no_keys(io.get_executor(), opts, sends({10, 5}, {}), scope);
+    auto r = co_await no_keys.take(limited_route::send, "olga", "");
+    EXPECT_FALSE(r.allowed);
+    EXPECT_NE(r.unchecked.find("Rate limits cannot be checked"), std::string::npos) << r.unchecked;
+    EXPECT_NE(r.unchecked.find("NOPERM"), std::string::npos) << r.unchecked;
+    auto refusal = drover::api::refusal_of(r);
+    EXPECT_EQ(refusal.status(), drover::httpd::http::status::service_unavailable);
+    EXPECT_EQ(no_keys.failures(), 1u);
+    no_keys.close();
+    server.cli("ACL DELUSER " + user);
+
+    server.cli("SET drover:ratelimit:" + scope + ":send:user:pat not-a-bucket");
+    rate_limiter wrong_type(io.get_executor(), server.options(), sends({10, 5}, {}), scope);
+    auto w = co_await wrong_type.take(limited_route::send, "pat", "");
+    EXPECT_FALSE(w.allowed);
+    EXPECT_FALSE(w.unchecked.empty());
+    // Another user's bucket is as it was.
+    auto other = co_await wrong_type.take(limited_route::send, "quinn", "");
+    EXPECT_TRUE(other.allowed);
+    wrong_type.close();
+  });
+}
+
+TEST(RateLimiter, RefusalOfAnAllowanceOverALimitIs429) {
+  rate_decision d;
+  d.allowed = false;
+  d.retry_after = 1500ms;
+  auto refusal = drover::api::refusal_of(d);
+  EXPECT_EQ(refusal.status(), drover::httpd::http::status::too_many_requests);
+  ASSERT_EQ(refusal.headers().size(), 1u);
+  EXPECT_EQ(refusal.headers()[0].second, "2");
+}

@@ -42,10 +42,24 @@ TEST(redis_refusal, is_none_for_an_error_that_may_have_written) {
 TEST(redis_refusal, a_call_never_written_for_want_of_a_connection_is_one) {
   for (const char* text : {"redis at 10.0.0.7:6379: cannot connect: Connection refused",
                            "redis at 10.0.0.7:6379: unavailable (cannot connect: TLS certificate verify failed)",
-                           "redis at 10.0.0.7:6379: handshake refused: WRONGPASS invalid username-password pair"}) {
+                           "redis at 10.0.0.7:6379: handshake refused: ERR unknown command 'HELLO'"}) {
     auto refused = redis_refusal(drover::error(errc::redis_unavailable, text));
     ASSERT_TRUE(refused) << text;
     EXPECT_EQ(*refused, "Redis cannot be reached");
+  }
+}
+
+// A refused login ran nothing after it: a replica promoted without drover's ACL user
+// answers WRONGPASS (a failover review's sends were told "may still run").
+TEST(redis_refusal, a_refused_login_ran_nothing) {
+  for (const char* text :
+       {"redis at 10.0.0.7:6379: handshake refused: WRONGPASS invalid username-password pair",
+        "redis at 10.0.0.7:6379: Redis refused the username or password (WRONGPASS invalid username-password pair or "
+        "user is disabled.): check the password in the URL",
+        "redis at 10.0.0.7:6379: NOAUTH Authentication required."}) {
+    auto refused = redis_refusal(drover::error(errc::redis_unavailable, text));
+    ASSERT_TRUE(refused) << text;
+    EXPECT_EQ(*refused, "Redis refused drover's login (WRONGPASS or NOAUTH)");
   }
 }
 

@@ -26,7 +26,10 @@ struct queue_overview {
   std::string name;
   std::map<std::string, std::int64_t> counts;  // BullMQ's states, "waiting" included
   bool paused = false;
-  std::size_t workers = 0;       // connections named as a worker of this queue (Node or drover)
+  // Connections named as a worker of this queue (Node or drover); std::nullopt when
+  // Redis's ACL refuses drover's user CLIENT LIST, which only this needs (the rest of
+  // the overview is read as ever: one missing permission took the whole overview down).
+  std::optional<std::size_t> workers = 0;
   std::int64_t busy = 0;         // running jobs, over the drover workers' heartbeats
   std::int64_t concurrency = 0;  // their slots; 0 when no drover worker reports
   // Jobs in the newest minute of BullMQ's metrics; std::nullopt when the workers keep no
@@ -44,7 +47,7 @@ struct queue_overview {
   // plain queue may have the logical queue's name.
   std::string key() const;
   // {name, paused, counts, workers, busy, concurrency, completedPerMinute, failedPerMinute}
-  // (the per-minute fields null without metrics), and "shards" on a sharded queue's row,
+  // (the per-minute fields null without metrics, workers null when unknown), and "shards" on a sharded queue's row,
   // "shardOf" on its shards'.
   boost::json::object to_json() const;
 };
