@@ -312,6 +312,18 @@ redis_options redis_options::from_env() {
   fill(o.sentinel.master_name, "REDIS_SENTINEL_MASTER");
   fill(o.sentinel.username, "REDIS_SENTINEL_USERNAME");
   fill(o.sentinel.password, "REDIS_SENTINEL_PASSWORD");
+  // Sentinel settings without sentinels were ignored without a word: an operator who
+  // pointed REDIS_URL at one server (a replica, as it happened) and named the master got
+  // an app that never followed a failover.
+  if (o.sentinel.sentinels.empty()) {
+    for (const char* name : {"REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_USERNAME", "REDIS_SENTINEL_PASSWORD"}) {
+      if (!env(name)) continue;
+      throw error(errc::invalid_argument,
+                  fmt::format("{} is set but no sentinels are named: name them (REDIS_SENTINELS, or "
+                              "REDIS_URL=redis+sentinel://host:port,host:port/<master>) or unset {}",
+                              name, name));
+    }
+  }
   if (const char* v = env("REDIS_CLUSTER_NODES"); v && o.cluster.seeds.empty()) {
     o.cluster.seeds = parse_endpoints(v, "REDIS_CLUSTER_NODES", 6379);
     o.host = o.cluster.seeds.front().host;

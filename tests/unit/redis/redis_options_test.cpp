@@ -402,6 +402,20 @@ TEST(redis_options, from_env_reads_tls_and_sentinel_variables) {
       EXPECT_NE(std::string(e.what()).find(topology), std::string::npos) << e.what();
     }
   }
+  // Sentinel settings beside one server: refused, naming the variable (they were ignored,
+  // and the app never followed a failover).
+  for (const char* name : {"REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_USERNAME", "REDIS_SENTINEL_PASSWORD"}) {
+    for (const char* url : {"redis://one:6379", ""}) {
+      scoped_env env({{"REDIS_URL", url}, {name, "x"}});
+      try {
+        redis_options::from_env();
+        ADD_FAILURE() << name << " without sentinels was accepted (REDIS_URL '" << url << "')";
+      } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("no sentinels"), std::string::npos) << e.what();
+      }
+    }
+  }
   for (auto vars : {std::pair<const char*, const char*>{"REDIS_SENTINELS", "s1:1"},
                     std::pair<const char*, const char*>{"REDIS_TLS", "sometimes"},
                     std::pair<const char*, const char*>{"REDIS_TLS_KEY_FILE", "/k.pem"}}) {
