@@ -198,6 +198,9 @@ void api_server::start() {
   ho.body_limit = cfg_.body_limit;  // the upload route says its own (route::upload_limit)
   ho.read_timeout = cfg_.read_timeout;
   ho.idle_timeout = cfg_.idle_timeout;
+  // Without authentication any site's page could read the API through a name it points
+  // at 127.0.0.1 (DNS rebinding; a browser review read answers and sent messages).
+  ho.local_hosts_only = cfg_.auth == auth_mode::none;
   cfg_.limits.apply_to(ho, upload_body_limit(cfg_.document_limit));
   auto* sio = sio_.get();
   http_ = std::make_unique<httpd::http_server>(
@@ -233,6 +236,7 @@ void api_server::start() {
     mo.bind_setting = "METRICS_BIND";
     mo.port = cfg_.metrics_port;
     mo.body_limit = 4096;
+    mo.local_hosts_only = cfg_.auth == auth_mode::none;
     auto* mr = metrics_router_.get();
     metrics_http_ = std::make_unique<httpd::http_server>(
         ex_, mo, [mr](const request& header, std::string client) { return mr->plan(header, std::move(client)); });

@@ -292,6 +292,30 @@ bool host_named_once(http::request_header<>& h) {
   return hosts == 1 || (hosts == 0 && h.version() < 11);
 }
 
+}  // namespace
+
+bool names_no_rebindable_host(std::string_view host) {
+  std::string_view name = host;
+  if (name.starts_with('[')) {
+    const auto end = name.find(']');
+    if (end == std::string_view::npos) return false;
+    boost::system::error_code ec;
+    net::ip::make_address_v6(std::string(name.substr(1, end - 1)), ec);
+    return !ec && (end + 1 == name.size() || name[end + 1] == ':');
+  }
+  if (const auto colon = name.rfind(':'); colon != std::string_view::npos) name = name.substr(0, colon);
+  if (name.ends_with('.')) name.remove_suffix(1);  // "localhost." is localhost
+  if (beast::iequals(name, "localhost") ||
+      (name.size() > 10 && beast::iequals(name.substr(name.size() - 10), ".localhost"))) {
+    return true;
+  }
+  boost::system::error_code ec;
+  net::ip::make_address_v4(std::string(name), ec);
+  return !ec;
+}
+
+namespace {
+
 // The reply to a request the parser refused; the connection closes after it. `body_limit`:
 // the most its route takes, which a 413 names.
 response parse_error_reply(const boost::system::error_code& ec, std::size_t body_limit) {
@@ -432,6 +456,17 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     if (!ec && !framed_unambiguously(parser.get())) ec = http::error::bad_transfer_encoding;
     if (!ec && !host_named_once(parser.get())) {
       auto res = refusal(http::status::bad_request, "Malformed HTTP request: an HTTP/1.1 request names its Host once");
+      stream.expires_after(opts_.read_timeout);
+      co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+      if (!ec && !parser.is_done()) co_await drain(stream);
+      break;
+    }
+    if (!ec && opts_.local_hosts_only && parser.get().count(http::field::host) &&
+        !names_no_rebindable_host(std::string_view(parser.get()[http::field::host]))) {
+      auto res = refusal(http::status::forbidden,
+                         "This server has no authentication (AUTH_MODE=none) and answers only requests for an IP "
+                         "address or localhost: open it as http://127.0.0.1:<port> (a page of another name may be "
+                         "DNS rebinding)");
       stream.expires_after(opts_.read_timeout);
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
       if (!ec && !parser.is_done()) co_await drain(stream);

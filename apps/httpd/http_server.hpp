@@ -46,7 +46,16 @@ struct server_options {
   // What the uploads of one client address, and of one upload_owner (a user), may hold
   // of that at once; beyond it 429 with Retry-After. 0: no per-client limit.
   std::size_t max_body_bytes_per_client = 0;
+  // Serve only requests whose Host is an IP address or localhost (a name no DNS can point
+  // elsewhere: a "DNS rebinding" page, whose own name the attacker re-points at
+  // 127.0.0.1, is then refused with 403). For servers without authentication, which a
+  // browser's page on any site could otherwise read through.
+  bool local_hosts_only = false;
 };
+
+// Whether the authority `host` (a Host header's "name[:port]") is an IP address,
+// "localhost" or a name under ".localhost" (RFC 6761: always the loopback).
+bool names_no_rebindable_host(std::string_view host);
 
 // The address a listener's setting (BIND, WORKERS_BIND, METRICS_BIND) names: an IP
 // address or "localhost". Throws drover::error(invalid_argument) naming the setting for a

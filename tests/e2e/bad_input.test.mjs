@@ -44,7 +44,7 @@ test('bad requests get 4xx JSON errors, never a crash', { timeout: 60000 }, asyn
   // A connection that sends half a request and stalls is closed by the server's timeout;
   // meanwhile other requests are served.
   const stalled = net.connect(sys.apiPort, '127.0.0.1');
-  stalled.write('POST /api/chat/send HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"a"');
+  stalled.write('POST /api/chat/send HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{"a"');
   assert.equal((await getJSON(sys.base, '/healthz')).status, 200);
   stalled.destroy();
 

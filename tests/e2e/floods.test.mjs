@@ -149,7 +149,7 @@ function rawRequest(port, text, { from = '127.0.0.1', ms = 400 } = {}) {
   });
 }
 
-const uploadHead = (length, token) => `POST /api/documents?conversationId=hog&filename=a.txt HTTP/1.1\r\nHost: x\r\n`
+const uploadHead = (length, token) => `POST /api/documents?conversationId=hog&filename=a.txt HTTP/1.1\r\nHost: localhost\r\n`
   + `Content-Type: text/plain\r\n${token ? `Authorization: Bearer ${token}\r\n` : ''}Content-Length: ${length}\r\n\r\n`;
 
 function signedWebhook(secret, id, body) {
@@ -203,7 +203,7 @@ test('announced uploads: refused unread without a token, one share per client, c
   // 1. Without a token: 401 before a byte of the body is sent, and the connection closes.
   const hogs = await Promise.all(Array.from({ length: 40 }, () => rawRequest(port, uploadHead(2 * MiB), { ms: 3000 })));
   assert.deepEqual([...new Set(hogs.map((h) => h.status))], [401]);
-  const big = await rawRequest(port, 'POST /api/chat/send HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+  const big = await rawRequest(port, 'POST /api/chat/send HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n'
     + `Content-Length: ${20 * MiB}\r\n\r\n`, { ms: 3000 });
   assert.equal(big.status, 401, 'refused from its header, not read up to BODY_LIMIT (413)');
   await Promise.all([...hogs, big].map((h) => h.closed));

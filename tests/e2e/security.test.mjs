@@ -399,6 +399,28 @@ test('the development mode listens on loopback only by default; production on ev
   }
   // The README's quick start keeps working through localhost.
   assert.equal((await fetch(`http://localhost:${sys.apiPort}/healthz`)).status, 200);
+
+  // A page on any name the attacker points at 127.0.0.1 (DNS rebinding) gets nothing from
+  // the API without authentication: not a job's answer, a send, nor Socket.IO's handshake.
+  const asNamed = (host, method, route, body) => new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: sys.apiPort, method, path: route,
+      headers: { host, origin: `http://${host}`, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const rebound = `rebind.evil.test:${sys.apiPort}`;
+  for (const [method, route, body] of [['GET', '/api/chat/job/1'],
+    ['POST', '/api/chat/send', JSON.stringify({ conversationId: 'c', userId: 'u', message: 'hi' })],
+    ['GET', '/socket.io/?EIO=4&transport=polling']]) {
+    const res = await asNamed(rebound, method, route, body);
+    assert.equal(res.status, 403, `${method} ${route}: ${res.text}`);
+    assert.match(JSON.parse(res.text).error, /AUTH_MODE=none/);
+  }
+  assert.equal((await asNamed(`127.0.0.1:${sys.apiPort}`, 'GET', '/api/chat/job/1')).status, 404);
 });
 
 test('a listener that cannot start names its address and port', { timeout: 30000 }, async () => {

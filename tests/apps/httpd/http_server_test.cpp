@@ -516,6 +516,35 @@ TEST(HttpServer, AnHttp11RequestNamesItsHostOnce) {
   EXPECT_EQ(c.send("GET ftp://example.test/x HTTP/1.1\r\nHost: t\r\n\r\n").result(), http::status::bad_request);
 }
 
+// Without authentication, only a Host that no DNS can re-point: a browser review's page
+// on a rebound name read the development API's answers and sent messages.
+TEST(HttpServer, LocalHostsOnlyRefusesAnyOtherName) {
+  httpd::server_options o;
+  o.local_hosts_only = true;
+  running_server server(o);
+  for (const char* host : {"127.0.0.1", "127.0.0.1:5000", "localhost:5000", "LOCALHOST", "app.localhost:1",
+                           "localhost.", "[::1]:5000", "[::1]", "10.1.2.3"}) {
+    client c(server.port());
+    EXPECT_EQ(c.send(std::string("GET /x HTTP/1.1\r\nHost: ") + host + "\r\n\r\n").result(), http::status::ok) << host;
+  }
+  for (const char* host : {"rebind.evil.test:5000", "evil.test", "localhost.evil.test", "127.0.0.1.nip.io", "[::1",
+                           "[evil]:1", "notlocalhost"}) {
+    client c(server.port());
+    auto res = c.send(std::string("GET /x HTTP/1.1\r\nHost: ") + host + "\r\n\r\n");
+    EXPECT_EQ(res.result(), http::status::forbidden) << host;
+    EXPECT_NE(error_of(res).find("AUTH_MODE=none"), std::string::npos) << error_of(res);
+  }
+  client old(server.port());
+  EXPECT_EQ(old.send("GET /x HTTP/1.0\r\n\r\n").result(), http::status::ok);  // no Host to check
+  client absolute(server.port());
+  EXPECT_EQ(absolute.send("GET http://evil.test/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").result(),
+            http::status::forbidden);
+
+  running_server open({});
+  client c(open.port());
+  EXPECT_EQ(c.send("GET /x HTTP/1.1\r\nHost: any.name.test\r\n\r\n").result(), http::status::ok);
+}
+
 }  // namespace
 
 // --- Starting: errors that name the address and port, and what to change.
