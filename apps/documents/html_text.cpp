@@ -20,10 +20,17 @@ namespace {
 // Elements whose content is not shown as text.
 constexpr std::array skipped = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"};
 // Elements that start a new paragraph.
-constexpr std::array blocks = {"p",    "div",   "section", "article",    "header", "footer",   "nav",     "h1",
-                               "h2",   "h3",    "h4",      "h5",         "h6",     "li",       "ul",      "ol",
-                               "dl",   "dt",    "dd",      "blockquote", "pre",    "tr",       "table",   "hr",
-                               "main", "aside", "figure",  "figcaption", "form",   "fieldset", "address", "body"};
+constexpr std::array blocks = {"p",      "div",     "section", "article",    "header", "footer",   "nav",     "h1",
+                               "h2",     "h3",      "h4",      "h5",         "h6",     "li",       "ul",      "ol",
+                               "dl",     "dt",      "dd",      "blockquote", "pre",    "tr",       "table",   "hr",
+                               "main",   "aside",   "figure",  "figcaption", "form",   "fieldset", "address", "body",
+                               "option", "caption", "details", "summary",    "legend"};
+// Elements whose text is a word of its own: table cells ("ProductPrice" was one word, and
+// a search for the product found nothing).
+constexpr std::array cells = {"td", "th"};
+// Elements whose content is no part of the page's text wherever they are: a <title> in
+// an inline icon is not the page's.
+constexpr std::array foreign = {"svg", "math"};
 
 bool named(const xmlNode* n, const char* name) {
   return n->name && std::strcmp(reinterpret_cast<const char*>(n->name), name) == 0;
@@ -82,7 +89,8 @@ struct walker {
       append(reinterpret_cast<const char*>(n->content));
       return false;
     }
-    if (n->type != XML_ELEMENT_NODE || in(n, skipped)) return false;
+    if (n->type != XML_ELEMENT_NODE || in(n, skipped) || hidden(n)) return false;
+    if (in(n, cells) && !text.empty() && text.back() != ' ' && text.back() != '\n') text += ' ';
     if (named(n, "br")) {
       text += '\n';
       return false;
@@ -91,6 +99,20 @@ struct walker {
     if (!first_h1 && named(n, "h1")) first_h1 = clean_inline(node_text(n));
     pre_depth += named(n, "pre");
     return true;
+  }
+
+  // The hidden attribute, or an inline style of display: none: text no reader sees (a
+  // page's hidden "ignore previous instructions" reached the model's prompt).
+  static bool hidden(xmlNode* n) {
+    if (xmlHasProp(n, reinterpret_cast<const xmlChar*>("hidden"))) return true;
+    std::unique_ptr<xmlChar, decltype(xmlFree)> style(xmlGetProp(n, reinterpret_cast<const xmlChar*>("style")),
+                                                      xmlFree);
+    if (!style) return false;
+    std::string css;
+    for (const xmlChar* c = style.get(); *c; ++c) {
+      if (!std::isspace(*c)) css += static_cast<char>(std::tolower(*c));
+    }
+    return css.find("display:none") != std::string::npos;
   }
 
   void leave(xmlNode* n) {
@@ -116,16 +138,34 @@ struct walker {
   }
 };
 
+// The first element `name` outside <svg> and <math>.
 xmlNode* find_element(xmlNode* first, const char* name) {
   xmlNode* found = nullptr;
   walk_tree(
       first,
       [&](xmlNode* n) {
         if (!found && n->type == XML_ELEMENT_NODE && named(n, name)) found = n;
-        return !found;
+        return !found && !in(n, foreign);
       },
       [](xmlNode*) {});
   return found;
+}
+
+// An XHTML page's internal DTD subset (<!DOCTYPE html [ <!ENTITY ...> ]>), which the HTML
+// parser does not read: its declarations became body text, and the page's <title> with
+// them. Entities are never expanded either way (no XXE, no "billion laughs").
+std::string without_internal_subset(const std::string& bytes) {
+  std::string head = bytes.substr(0, 4096);
+  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+  const auto doctype = head.find("<!doctype");
+  if (doctype == std::string::npos) return bytes;
+  const auto open = bytes.find_first_of("[>", doctype);
+  if (open == std::string::npos || bytes[open] != '[') return bytes;
+  for (auto close = bytes.find(']', open); close != std::string::npos; close = bytes.find(']', close + 1)) {
+    const auto after = bytes.find_first_not_of(" \t\r\n", close + 1);
+    if (after != std::string::npos && bytes[after] == '>') return bytes.substr(0, open) + bytes.substr(close + 1);
+  }
+  return bytes;
 }
 
 // libxml2 assumes ISO-8859-1 when a page names no charset; uploads are UTF-8 unless
@@ -146,9 +186,10 @@ extracted_text extract_html(const std::string& bytes, html_encoding encoding) {
   // costs. HTML_PARSE_IGNORE_ENC keeps a meta charset from undoing a decoding already done.
   int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | XML_PARSE_HUGE;
   if (encoding == html_encoding::utf8) options |= HTML_PARSE_IGNORE_ENC;
+  const std::string page = without_internal_subset(bytes);
   std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
-      htmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr,
-                     encoding == html_encoding::utf8 ? "UTF-8" : assumed_encoding(bytes), options),
+      htmlReadMemory(page.data(), static_cast<int>(page.size()), nullptr,
+                     encoding == html_encoding::utf8 ? "UTF-8" : assumed_encoding(page), options),
       &xmlFreeDoc);
   if (!doc) throw unreadable_document("the HTML document could not be parsed");
   xmlNode* root = xmlDocGetRootElement(doc.get());

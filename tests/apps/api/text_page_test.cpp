@@ -58,6 +58,12 @@ TEST(TextPage, PagesAreBoundedByTheirJsonAndReadBackWhole) {
   auto page = page_of_text(std::string(100, '\x01'), 0, 60);
   EXPECT_EQ(page.text.size(), 10U);
   EXPECT_EQ(page.next_offset, 10U);
+  // Line breaks and tabs are written \n and \t, two bytes (counted as six, a page of
+  // lines held a third of what it could: a documents review).
+  const std::string breaks(100, '\n');  // the page is a view of it
+  auto lines = page_of_text(breaks, 0, 60);
+  EXPECT_EQ(lines.text.size(), 30U);
+  EXPECT_EQ(json_size(lines.text), 62U);
 }
 
 TEST(TextPage, APageEndsOnACharactersEnd) {
