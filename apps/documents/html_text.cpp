@@ -9,6 +9,9 @@
 #include <cctype>
 #include <cstring>
 #include <memory>
+#include <string_view>
+
+#include <fmt/format.h>
 
 #include "documents/extracted_text.hpp"
 #include "documents/text_cleanup.hpp"
@@ -16,6 +19,8 @@
 namespace drover::documents {
 
 namespace {
+
+constexpr std::size_t max_html_attributes = 1000;
 
 // Elements whose content is not shown as text.
 constexpr std::array skipped = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"};
@@ -176,6 +181,57 @@ const char* assumed_encoding(const std::string& bytes) {
   return head.find("charset") == std::string::npos ? "UTF-8" : nullptr;
 }
 
+// The most attributes one start tag has, counted as words outside quotes (an attribute
+// written "a = b" counts twice; a bound needs no more). The text of <script> and <style>
+// is no markup and is skipped.
+std::size_t most_attributes_in_a_tag(std::string_view page) {
+  const auto lower_equals = [](std::string_view s, std::string_view word) {
+    return s.size() == word.size() && std::equal(s.begin(), s.end(), word.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  };
+  std::size_t most = 0;
+  for (std::size_t i = page.find('<'); i != std::string_view::npos; i = page.find('<', i)) {
+    ++i;
+    if (i >= page.size() || !std::isalpha(static_cast<unsigned char>(page[i]))) continue;
+    const auto name_start = i;
+    while (i < page.size() && !std::isspace(static_cast<unsigned char>(page[i])) && page[i] != '>' && page[i] != '/')
+      ++i;
+    const auto name = page.substr(name_start, i - name_start);
+    std::size_t attributes = 0;
+    char quote = 0;
+    bool in_word = false;
+    for (; i < page.size(); ++i) {
+      const char c = page[i];
+      if (quote) {
+        if (c == quote) quote = 0;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '>') {
+        break;
+      } else if (std::isspace(static_cast<unsigned char>(c)) || c == '/') {
+        in_word = false;
+      } else if (c == '=') {
+        in_word = true;  // the value that follows is no attribute of its own
+      } else if (!in_word) {
+        ++attributes;
+        in_word = true;
+      }
+    }
+    most = std::max(most, attributes);
+    for (std::string_view raw : {"script", "style"}) {
+      if (!lower_equals(name, raw)) continue;
+      // To its end tag: "</script", whatever its case.
+      auto end = page.find("</", i);
+      while (end != std::string_view::npos && !lower_equals(page.substr(end + 2, raw.size()), raw)) {
+        end = page.find("</", end + 2);
+      }
+      i = end == std::string_view::npos ? page.size() : end;
+    }
+  }
+  return most;
+}
+
 }  // namespace
 
 extracted_text extract_html(const std::string& bytes, html_encoding encoding) {
@@ -187,6 +243,13 @@ extracted_text extract_html(const std::string& bytes, html_encoding encoding) {
   int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | XML_PARSE_HUGE;
   if (encoding == html_encoding::utf8) options |= HTML_PARSE_IGNORE_ENC;
   const std::string page = without_internal_subset(bytes);
+  // libxml2 checks each attribute of a tag against the ones before it: 40,000 attributes
+  // on one element took 11.5 s, and three such uploads of one user held both document
+  // workers for minutes (a documents review). No page has a thousand on one element.
+  if (most_attributes_in_a_tag(page) > max_html_attributes) {
+    throw unreadable_document(
+        fmt::format("an HTML element has more than {} attributes; no page needs that many", max_html_attributes));
+  }
   std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
       htmlReadMemory(page.data(), static_cast<int>(page.size()), nullptr,
                      encoding == html_encoding::utf8 ? "UTF-8" : assumed_encoding(page), options),

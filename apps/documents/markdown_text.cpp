@@ -16,8 +16,8 @@ extracted_text extract_markdown(const std::string& bytes) {
   // text: without it cmark writes a placeholder comment, and a page's own HTML (a table,
   // a <details>) would be lost.
   const int options = CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_UNSAFE;
-  std::unique_ptr<cmark_node, decltype(&cmark_node_free)> root(cmark_parse_document(bytes.data(), bytes.size(), options),
-                                                               &cmark_node_free);
+  std::unique_ptr<cmark_node, decltype(&cmark_node_free)> root(
+      cmark_parse_document(bytes.data(), bytes.size(), options), &cmark_node_free);
   if (!root) throw unreadable_document("the Markdown document could not be parsed");
   std::unique_ptr<char, decltype(&std::free)> html(cmark_render_html(root.get(), options), &std::free);
   if (!html) throw unreadable_document("the Markdown document could not be parsed");
