@@ -1,6 +1,7 @@
 // browser.test.mjs - the chat page in headless Chromium (Debian's, driven by playwright-core):
 // the answer streams in over Socket.IO, polling takes over when the socket is blocked, and a
-// failed job shows as a failure.
+// failed job shows as a failure; a message the API did not take is sent again until it does, and earlier
+// messages show on request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -155,4 +156,75 @@ test('with AUTH_MODE=jwt the chat page asks for a token, keeps it for the tab, a
   await page.reload();
   await page.waitForSelector('#conn.live', { timeout: 10000 });
   await page.waitForFunction(() => document.querySelectorAll('.msg.user').length >= 1, null, { timeout: 10000 });
+});
+
+// A browser review lost what the user typed: a send refused while Redis was away (or the
+// API, or with an expired token) was never sent again, and a reload forgot it. The page
+// keeps it with its Idempotency-Key and sends it until the API takes it, once.
+test('a message sent while Redis is away is sent again until it is answered, across a reload, once', { timeout: 120000 }, async () => {
+  const sys = await startSystem();
+  const browser = await openBrowser();
+  const page = await browser.newPage();
+  await page.goto(`${sys.base}/?conversation=outage-1&user=o1`);
+  await page.waitForSelector('#conn.live', { timeout: 10000 });
+  const lastAssistant = () => page.evaluate(() => {
+    const all = document.querySelectorAll('.msg.assistant');
+    const el = all[all.length - 1];
+    return el ? { text: el.textContent, status: el.dataset.status || '' } : null;
+  });
+
+  sys.redis.proc.kill('SIGSTOP');
+  onCleanup(() => sys.redis.proc.kill('SIGCONT'));
+  await ask(page, 'asked during the outage');
+  await page.waitForFunction(() => /^Not sent yet/.test([...document.querySelectorAll('.msg.assistant')].pop()?.textContent),
+    null, { timeout: 15000 });
+  // Still kept after a reload while Redis is away, shown once.
+  await page.reload();
+  await page.waitForFunction(() => /^(Not sent yet|sending)/.test([...document.querySelectorAll('.msg.assistant')].pop()?.textContent ?? ''),
+    null, { timeout: 15000 });
+  sys.redis.proc.kill('SIGCONT');
+  await page.waitForFunction((text) => {
+    const all = document.querySelectorAll('.msg.assistant');
+    const el = all[all.length - 1];
+    return el && el.dataset.status === 'completed' && el.textContent === text;
+  }, CHUNKS.join(''), { timeout: 40000 });
+  const texts = await page.locator('.msg').allTextContents();
+  assert.equal(texts.filter((t) => t === 'asked during the outage').length, 1, JSON.stringify(texts));
+  assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('drover-outbox:')).length), 0);
+  // Answered once: one answer in the stored history.
+  const history = await (await fetch(`${sys.base}/api/conversations/outage-1/messages`)).json();
+  assert.equal(history.messages.filter((m) => m.role === 'assistant').length, 1, JSON.stringify(history.messages));
+  assert.equal(history.messages.filter((m) => m.role === 'user').length, 1, JSON.stringify(history.messages));
+  assert.ok(await lastAssistant());
+});
+
+// A long conversation showed its newest page with no way to the rest.
+test('the chat page shows earlier messages on request', { timeout: 120000 }, async () => {
+  const sys = await startSystem();
+  for (const message of ['first', 'second', 'third']) {
+    const res = await fetch(`${sys.base}/api/chat/send`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ conversationId: 'long-1', userId: 'l1', message }),
+    });
+    assert.equal(res.status, 200);
+  }
+  const browser = await openBrowser();
+  const page = await browser.newPage();
+  // Pages of two messages, so that three questions and their answers take three pages.
+  await page.route('**/api/conversations/long-1/messages*', (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set('limit', '2');
+    route.continue({ url: url.toString() });
+  });
+  await page.waitForTimeout(0);
+  await page.goto(`${sys.base}/?conversation=long-1&user=l1`);
+  await page.waitForFunction(() => document.querySelectorAll('.msg').length >= 2, null, { timeout: 15000 });
+  await page.waitForSelector('#earlier:not([hidden])', { timeout: 10000 });
+  for (let i = 0; i < 5 && await page.isVisible('#earlier'); i++) {
+    await page.click('#earlier');
+    await page.waitForTimeout(300);
+  }
+  const users = await page.locator('.msg.user').allTextContents();
+  assert.deepEqual(users, ['first', 'second', 'third']);
+  assert.equal(await page.isVisible('#earlier'), false);
 });
