@@ -55,13 +55,13 @@ const std::set<std::string, std::less<>> job_states{"waiting",   "active", "dela
 
 const char* not_configured_page = R"(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>drover dashboard: not configured</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;color:#222}
-code,pre{background:#f3f3f3;padding:.1rem .3rem;border-radius:3px}pre{padding:.6rem}</style></head>
+<link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
 <body><h1>The dashboard is not configured</h1>
 <p>The dashboard can pause queues and remove jobs, so it needs credentials, and none are set.
 Set one or both of these in the environment of <code>drover api</code> (or <code>drover dashboard</code>) and restart it:</p>
 <pre>DASHBOARD_TOKEN=$(openssl rand -hex 24)          # bearer token, full access
-DASHBOARD_USERS='alice:s3cret:admin,bob:pw:viewer'  # basic auth; viewer = read only</pre>
+DASHBOARD_USERS="alice:$(openssl rand -hex 12):admin,bob:$(openssl rand -hex 12):viewer"
+                   # basic auth, passwords of 12 characters or more; viewer = read only</pre>
 <p>Then open <code>/dashboard#token=&lt;token&gt;</code>, or <code>/dashboard</code> and sign in.
 <code>make run</code> sets a random token and prints the address with it.</p>
 </body></html>
@@ -166,7 +166,9 @@ struct admin_api::routes {
     auto read = app::read_job_snapshot(q, job_id);
     auto [state, j] = co_await std::move(read);
     if (!j) throw http_error(http::status::not_found, fmt::format("No job {} in queue {}", id, name));
-    auto logs = co_await q.get_job_logs(job_id, 0, 999);
+    // The newest thousand lines: a job's last lines say how it ended (the oldest thousand
+    // of 50,000 showed none of that).
+    auto logs = co_await q.get_job_logs(job_id, -1000, -1);
     json::object out = j->to_json();
     out["queue"] = name;
     out["state"] = to_string(state);

@@ -159,6 +159,15 @@ test('the admin API refuses the unauthenticated, read-only acting and cross-site
   assert.equal(detail.body.state, 'completed');
   assert.ok(detail.body.processingTime >= 0 && detail.body.waitTime >= 0);
   assert.deepEqual(detail.body.returnvalue, { attempts: 1 });
+  // The newest thousand log lines of a long log (the oldest thousand showed no end).
+  const raw = await sys.redis.raw();
+  const logKey = `bull:reports:${page1.body.jobs[0].id}:logs`;
+  await raw.rpush(logKey, ...Array.from({ length: 1500 }, (_, i) => `line ${i}`));
+  const logged = await call(base, 'GET', `/api/admin/queues/reports/jobs/${page1.body.jobs[0].id}`, { auth });
+  assert.equal(logged.body.logCount, 1500);
+  assert.equal(logged.body.logs.length, 1000);
+  assert.equal(logged.body.logs.at(-1), 'line 1499');
+  assert.equal(logged.body.logs[0], 'line 500');
   // A finished job is not cancelled, and the answer says so (as the chat API's cancel).
   const lateCancel = await act(base, `/api/admin/queues/reports/jobs/${page1.body.jobs[0].id}/cancel`, auth);
   assert.equal(lateCancel.status, 409, JSON.stringify(lateCancel.body));
@@ -235,7 +244,11 @@ test('without credentials the dashboard is refused and says how to configure it;
   const sys = await startSystem();
   const page = await fetch(`${sys.base}/dashboard`);
   assert.equal(page.status, 401);
-  assert.match(await page.text(), /DASHBOARD_TOKEN/);
+  const advice = await page.text();
+  assert.match(advice, /DASHBOARD_TOKEN/);
+  // Nothing its own Content-Security-Policy blocks, and no example password too short to start with.
+  assert.doesNotMatch(advice, /<style|style=/);
+  assert.match(advice, /DASHBOARD_USERS="alice:\$\(openssl rand -hex 12\):admin/);
   assert.equal((await call(sys.base, 'GET', '/api/admin/queues', { auth: 'Bearer anything' })).status, 401);
 
   // `drover dashboard` alone: refused without credentials, serving with them.
@@ -408,6 +421,8 @@ test('the dashboard page: overview, queue, job, retry, pause, live counts, viewe
   await page.fill('#search', 'monthly-2');
   await page.click('#search-go');
   await page.waitForFunction(() => document.querySelectorAll('#jobs tbody tr[data-job]').length === 1, null, { timeout: 10000 });
+  // The search reads only the newest jobs of the state, and the page says so.
+  assert.match(await page.textContent('#page-info'), /searched the newest 1000/);
 
   // 6. A read-only user signs in with the form: sees everything, every action disabled.
   const viewer = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -412,6 +412,8 @@
     const drawHeader = () => {
       const logical = logicalRow();
       const q = logical || info();
+      // No row read for it (Redis away since the page opened): its counts are unknown, not 0.
+      const known = Boolean(logical || queueRow(name));
       put(title, name, q.paused ? el('span', { class: 'badge paused', id: 'paused-badge' }, 'paused') : null,
         q.deadLetter ? el('span', { class: 'badge dlq' }, 'dead letters') : null,
         q.shardOf ? el('a', { class: 'badge shards', id: 'shard-of', href: '#/', onclick: () => expandedShards.add(q.shardOf) },
@@ -441,7 +443,7 @@
           { body: { delayed: false }, confirm: `Delete every waiting job of ${of} (delayed ones stay)? This cannot be undone.`, after: reload }), { danger: true }));
       put(tabs, ...STATES.map((s) => el('a', {
         href: qhref(name, { state: s }), class: s === state ? 'active' : '', 'data-state': s,
-      }, s, el('span', { class: 'n' }, q.counts[s] || 0))));
+      }, s, el('span', { class: 'n' }, known ? q.counts[s] || 0 : '?'))));
     };
 
     let lastTotal = 0;
@@ -453,12 +455,22 @@
           el('td', {}, el('a', { href: jhref(name, j.id) }, j.id)), el('td', {}, j.name), el('td', {}, fmtTime(j.timestamp)),
           el('td', {}, fmtTime(j.finishedOn || j.processedOn)), el('td', { class: 'num' }, j.attemptsMade),
           el('td', {}, j.failedReason ? el('span', { class: 'warn' }, j.failedReason) : (typeof j.progress === 'number' ? `${j.progress}%` : pretty(j.progress))))) :
-          [el('tr', {}, el('td', { colspan: 6, class: 'muted' }, search ? `No ${state} job matches “${search}”.` : `No ${state} jobs.`))]));
+          [el('tr', {}, el('td', { colspan: 6, class: 'muted' }, search ? `No ${state} job matches “${search}”${r.searchWindow ? ` among the newest ${r.searchWindow}` : ''}.` : `No ${state} jobs.`))]));
         const pages = Math.max(1, Math.ceil(r.total / r.pageSize));
-        put(pager, el('span', { class: 'muted', id: 'page-info' }, `${r.total} job${r.total === 1 ? '' : 's'} · page ${r.page} of ${pages}`),
+        // A search reads only the newest jobs of the state: said, so that "no match" is not
+        // read as "none at all" (a search said none of 1,000 matches outside its window).
+        const within = search && r.searchWindow ? ` · searched the newest ${r.searchWindow}` : '';
+        put(pager, el('span', { class: 'muted', id: 'page-info' }, `${r.total} job${r.total === 1 ? '' : 's'} · page ${r.page} of ${pages}${within}`),
           el('button', { class: 'secondary', id: 'prev', disabled: r.page <= 1, onclick: () => go({ page: r.page - 1 }) }, '‹ Newer'),
           el('button', { class: 'secondary', id: 'next', disabled: r.page >= pages, onclick: () => go({ page: r.page + 1 }) }, 'Older ›'));
-      } catch (err) { handleError(err); }
+      } catch (err) {
+        // Redis away: the table says the jobs cannot be read, rather than show none.
+        if (!(err instanceof Unauthorized)) {
+          put(rows, el('tr', {}, el('td', { colspan: 6, class: 'error', id: 'jobs-unavailable' }, `Jobs cannot be read: ${err.message}`)));
+          put(pager);
+        }
+        handleError(err);
+      }
     }
 
     async function loadCharts() {
@@ -630,6 +642,7 @@
         el('div', { class: 'grid' },
           el('section', { class: 'card' }, el('h2', {}, 'Return value'), el('pre', { id: 'job-return' }, pretty(j.returnvalue))),
           el('section', { class: 'card' }, el('h2', {}, `Logs (${j.logCount})`),
+            j.logCount > j.logs.length ? el('p', { class: 'muted', id: 'job-logs-cut' }, `The newest ${j.logs.length} lines of ${j.logCount}.`) : null,
             j.logs.length ? el('pre', { id: 'job-logs' }, j.logs.join('\n')) : el('p', { class: 'muted' }, 'No log lines.'))));
     }
     load();
