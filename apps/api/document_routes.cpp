@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <drover/queue.hpp>
+#include <drover_app/redis_refusal.hpp>
 #include <drover_app/clock.hpp>
 #include <drover_app/held_amounts.hpp>
 #include <drover_app/job_snapshot.hpp>
@@ -224,14 +225,16 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
       queue_failure = e.what();
       const auto* engine_error = dynamic_cast<const error*>(&e);
       not_replicated = engine_error && engine_error->is(errc::not_replicated);
-      failure_text = redis_failure_text(e);
+      // A lasting refusal in its own words (out of memory, an ACL), as the chat send says it.
+      const auto refused = engine_error ? drover::app::redis_refusal(*engine_error) : std::nullopt;
+      failure_text = refused ? refused->data() : redis_failure_text(e);
     }
     if (!queue_failure.empty()) {
       // The upload is refused, so nothing of it is kept: its 503 names no document, and a
       // document kept "failed" counted against the user's quota with no way to delete it
       // (an operator's drill: three refused uploads filled the quota). A job Redis ran
       // after all (a reply lost, replicas that did not confirm) finds the document gone
-      // and fails for good; the uploader sends the file again.
+      // and ends with nothing to do; the uploader sends the file again.
       spdlog::warn("POST /api/documents: queueing document {} failed, the upload is dropped: {}", doc.id,
                    queue_failure);
       auto id = doc.id;

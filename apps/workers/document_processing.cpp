@@ -58,10 +58,23 @@ json::value process(app::database& db, const extraction_process& extractor, cons
                     blocking_job_context& ctx) {
   const auto& j = ctx.job();
   auto id = document_id_of(j);
+  // A document gone before its job ran (deleted by its owner, or its upload refused with a
+  // 503 while Redis ran the add after all) leaves nothing to do: the job ends done, saying
+  // so, rather than failing for good into the dead letters, which the alerts count (a
+  // fault-tolerance review's refused uploads raised the dead-letter alert).
+  const auto gone = [&id]() {
+    // Said, as a warning: many of them, with uploads answered 202, mean that this app
+    // reads another database than the API (DATABASE_URL).
+    spdlog::warn(
+        "document {}: no longer exists, nothing to process (deleted, or its upload answered 503); if uploads "
+        "answered 202 do this, the Workers app reads another database than the API (DATABASE_URL)",
+        id);
+    return json::object{{"skipped", fmt::format("document '{}' no longer exists: nothing to process", id)}};
+  };
   auto doc = db.get_document(id);
-  if (!doc) throw unrecoverable_error(fmt::format("document '{}' does not exist", id));
+  if (!doc) return gone();
   auto bytes = db.get_document_content(id);
-  if (!bytes) throw unrecoverable_error(fmt::format("document '{}' was deleted", id));
+  if (!bytes) return gone();
   db.set_document_status(id, "processing", std::nullopt);
 
   const auto text_allowed = std::max(min_text_allowed, bytes->size() * max_text_per_file_byte);
