@@ -108,7 +108,7 @@ upload_input read_upload(const route_request& r) {
     in.bytes = req.body();
     if (auto name = r.query("filename")) {
       in.filename = *name;
-    } else if (auto name = header_parameter(req[http::field::content_disposition], "filename")) {
+    } else if (auto name = filename_parameter(req[http::field::content_disposition])) {
       in.filename = *name;
     }
   }

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include <drover_app/ascii.hpp>
+#include <drover_app/utf8.hpp>
 
 namespace drover::api {
 
@@ -27,6 +28,12 @@ std::optional<std::string> header_parameter(std::string_view header, std::string
     auto rest = header.substr(pos + 1);
     auto eq = rest.find('=');
     if (eq == std::string_view::npos) return std::nullopt;
+    // A parameter without a value ("attachment; creation-date; filename=...") is passed
+    // over: the name after it was lost.
+    if (const auto semicolon = rest.find(';'); semicolon < eq) {
+      pos += 1 + semicolon;
+      continue;
+    }
     auto key = lower(trim_ows(rest.substr(0, eq)));
     auto value = rest.substr(eq + 1);
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
@@ -52,6 +59,51 @@ std::optional<std::string> header_parameter(std::string_view header, std::string
     pos = static_cast<std::size_t>(value.data() - header.data()) + next;
   }
   return std::nullopt;
+}
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+// RFC 8187's ext-value, charset'language'percent-encoded bytes, when its charset is UTF-8
+// (ISO-8859-1 is widened to UTF-8); std::nullopt when it is malformed or another charset.
+std::optional<std::string> ext_value(std::string_view v) {
+  const auto first = v.find('\'');
+  const auto second = first == std::string_view::npos ? first : v.find('\'', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  const auto charset = lower(v.substr(0, first));
+  if (charset != "utf-8" && charset != "iso-8859-1") return std::nullopt;
+  std::string out;
+  for (std::size_t i = second + 1; i < v.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(v[i]);
+    if (c == '%') {
+      if (i + 2 >= v.size() || hex_value(v[i + 1]) < 0 || hex_value(v[i + 2]) < 0) return std::nullopt;
+      c = static_cast<unsigned char>(hex_value(v[i + 1]) * 16 + hex_value(v[i + 2]));
+      i += 2;
+    }
+    if (charset == "iso-8859-1" && c >= 0x80) {
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> filename_parameter(std::string_view content_disposition) {
+  // filename* (RFC 6266 4.3) wins: it carries the name's own characters, and filename is
+  // then a fallback for old clients (a résumé uploaded as "upload").
+  if (auto extended = header_parameter(content_disposition, "filename*")) {
+    if (auto decoded = ext_value(*extended); decoded && app::is_utf8(*decoded)) return decoded;
+  }
+  return header_parameter(content_disposition, "filename");
 }
 
 std::optional<std::string> multipart_boundary(std::string_view content_type) {
@@ -101,7 +153,7 @@ std::vector<multipart_part> parse_multipart(std::string_view body, std::string_v
       auto value = trim_ows(line.substr(colon + 1));
       if (name == "content-disposition") {
         part.name = header_parameter(value, "name").value_or("");
-        part.filename = header_parameter(value, "filename");
+        part.filename = filename_parameter(value);
       } else if (name == "content-type") {
         part.content_type = std::string(value);
       }

@@ -26,6 +26,10 @@ struct multipart_part {
 // ("type; a=b; name=\"value\"", quoted or not), or std::nullopt.
 std::optional<std::string> header_parameter(std::string_view header, std::string_view name);
 
+// The file name a Content-Disposition gives: its filename* (RFC 8187, UTF-8 or
+// ISO-8859-1) when it has one that decodes, else its filename; std::nullopt for none.
+std::optional<std::string> filename_parameter(std::string_view content_disposition);
+
 // The boundary parameter of a multipart/form-data Content-Type, or std::nullopt when
 // the type is something else. Throws multipart_error when the type is multipart but
 // has no usable boundary.

@@ -29,8 +29,9 @@ extracted_text extract_plain_text(const std::string& bytes) {
 std::optional<std::string> readable_media_type(std::string_view content_type, std::string_view filename,
                                                std::string_view bytes) {
   auto type = lower(content_type.substr(0, content_type.find(';')));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
-  while (!type.empty() && type.front() == ' ') type.erase(0, 1);
+  // Spaces and tabs around it (HTTP's optional whitespace).
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.erase(0, 1);
   if (type == "application/pdf" || type == "application/x-pdf") return "application/pdf";
   if (type == "text/html" || type == "application/xhtml+xml") return "text/html";
   if (type == "text/markdown" || type == "text/x-markdown") return "text/markdown";

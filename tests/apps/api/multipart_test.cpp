@@ -34,6 +34,23 @@ TEST(parse_multipart, fields_and_files_in_order) {
   EXPECT_EQ(parts[1].body, std::string_view("%PDF-\r\n--not the boundary\r\n\0bytes", 33));
 }
 
+// A documents review: filename* was ignored (a résumé was stored as "upload", and a
+// .md whose extension only filename* gave was refused as octet-stream), and a parameter
+// without a value lost the name after it.
+TEST(filename_parameter, filename_star_wins_and_valueless_parameters_are_passed_over) {
+  EXPECT_EQ(filename_parameter("attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf"), "r\xC3\xA9sum\xC3\xA9.pdf");
+  EXPECT_EQ(filename_parameter("attachment; filename=\"resume.pdf\"; filename*=utf-8'en'r%C3%A9sum%C3%A9.pdf"),
+            "r\xC3\xA9sum\xC3\xA9.pdf");
+  EXPECT_EQ(filename_parameter("attachment; filename*=iso-8859-1''caf%E9.txt"), "caf\xC3\xA9.txt");
+  // Malformed, another charset, or not UTF-8 once decoded: the plain filename.
+  EXPECT_EQ(filename_parameter("attachment; filename=\"a.txt\"; filename*=UTF-8''bad%zz"), "a.txt");
+  EXPECT_EQ(filename_parameter("attachment; filename=\"a.txt\"; filename*=koi8-r''x"), "a.txt");
+  EXPECT_EQ(filename_parameter("attachment; filename=\"a.txt\"; filename*=UTF-8''%FF"), "a.txt");
+  EXPECT_EQ(filename_parameter("attachment; creation-date; filename=\"b.pdf\""), "b.pdf");
+  EXPECT_EQ(filename_parameter("attachment; size; x=1"), std::nullopt);
+  EXPECT_EQ(filename_parameter("attachment"), std::nullopt);
+}
+
 TEST(parse_multipart, malformed_bodies_are_refused) {
   EXPECT_THROW(parse_multipart("no delimiter at all", "b"), multipart_error);
   EXPECT_THROW(parse_multipart("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nno end", "b"),

@@ -195,6 +195,7 @@ TEST(readable_media_type, by_type_then_name_then_bytes) {
   EXPECT_EQ(readable_media_type("application/xhtml+xml", "", ""), "text/html");
   EXPECT_EQ(readable_media_type("text/x-markdown", "", ""), "text/markdown");
   EXPECT_EQ(readable_media_type("text/plain;charset=us-ascii", "", ""), "text/plain");
+  EXPECT_EQ(readable_media_type("text/plain\t; charset=utf-8", "", ""), "text/plain");  // tabs are whitespace too
   EXPECT_EQ(readable_media_type("image/png", "x.pdf", "%PDF-"), std::nullopt);
   EXPECT_EQ(readable_media_type("application/octet-stream", "Notes.MD", ""), "text/markdown");
   EXPECT_EQ(readable_media_type("", "page.htm", ""), "text/html");
