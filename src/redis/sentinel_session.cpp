@@ -56,6 +56,7 @@ void sentinel_session::failed(const std::string& what) {
 }
 
 net::awaitable<void> sentinel_session::open(const redis_endpoint& sentinel, const redis_options& opts) {
+  tls_ = opts.tls.enabled;
   tcp::resolver resolver(co_await net::this_coro::executor);
   boost::system::error_code ec;
   auto endpoints = co_await resolver.async_resolve(sentinel.host, std::to_string(sentinel.port),
@@ -84,6 +85,12 @@ net::awaitable<void> sentinel_session::send(std::vector<command> cmds) {
   for (const auto& c : cmds) encode(c, out);
   boost::system::error_code ec;
   co_await stream_->async_write(net::buffer(out), net::redirect_error(net::use_awaitable, ec));
+  if (ec && ec == net::error::connection_reset && tls_) {
+    // A TLS server that wants a client certificate ends the session after the handshake
+    // with an alert, then a reset that may arrive before we read the alert.
+    failed("write failed: " + describe_stream_error(ec) +
+           " (the TLS session was ended: does the server want a client certificate, REDIS_TLS_CERT_FILE?)");
+  }
   if (ec) failed("write failed: " + describe_stream_error(ec));
 }
 

@@ -53,7 +53,8 @@ class sentinel_session {
   boost::asio::steady_timer timer_;
   std::shared_ptr<bool> timed_out_;
   std::chrono::milliseconds limit_{0};
-  void* reader_;  // redisReader*
+  bool tls_ = false;  // whether the session is over TLS (open()'s options)
+  void* reader_;      // redisReader*
 };
 
 }  // namespace drover::redis

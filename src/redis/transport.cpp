@@ -141,7 +141,19 @@ void transport::close() {
 std::string describe_stream_error(const boost::system::error_code& ec) {
   if (ec == net::error::eof || ec == ssl::error::stream_truncated) return "connection closed by server";
   // An alert the server sent (a client certificate it wanted, a protocol it refused).
-  if (ec.category() == net::error::get_ssl_category()) return "TLS: " + ec.message();
+  if (ec.category() == net::error::get_ssl_category()) {
+    auto text = "TLS: " + ec.message();
+    // The server's words for our certificate: say whose CA is meant (an operator read
+    // "unknown ca" as their own REDIS_TLS_CA_FILE being wrong).
+    if (text.find("alert unknown ca") != std::string::npos || text.find("alert bad certificate") != std::string::npos) {
+      text +=
+          " (the server does not accept our client certificate, REDIS_TLS_CERT_FILE: it is not signed by a CA "
+          "the server trusts, tls-ca-cert-file)";
+    } else if (text.find("alert certificate required") != std::string::npos) {
+      text += " (the server wants a client certificate: give REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE)";
+    }
+    return text;
+  }
   return ec.message();
 }
 

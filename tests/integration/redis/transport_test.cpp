@@ -95,6 +95,7 @@ TEST(transport, mutual_tls_needs_the_client_certificate) {
   tls_redis_server server(true);
   auto why = ping_error(server.options());
   EXPECT_NE(why.find("TLS: tlsv13 alert certificate required"), std::string::npos) << why;
+  EXPECT_NE(why.find("give REDIS_TLS_CERT_FILE"), std::string::npos) << why;
   auto opts = server.options();
   opts.tls.cert_file = server.certs().client_cert;
   opts.tls.key_file = server.certs().client_key;
