@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -368,9 +369,12 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   opts.priority = app.cfg.priorities.priority_for(user_id, requested_priority);
   answer_targets webhook{app.cfg.own_webhook_url(), {}};
   if (const auto* w = body.if_contains("webhookUrl"); w && !w->is_null()) {
-    auto parsed =
-        w->is_string() ? boost::urls::parse_absolute_uri(w->get_string()) : boost::urls::parse_absolute_uri("");
-    if (!w->is_string() || !parsed || (parsed->scheme() != "http" && parsed->scheme() != "https")) {
+    // Any URI: a fragment is no part of what is sent (it is dropped), and a scheme's case
+    // does not matter (RFC 3986 3.1); both were refused as "not an http URL".
+    auto parsed = w->is_string() ? boost::urls::parse_uri(w->get_string()) : boost::urls::parse_uri("");
+    if (!w->is_string() || !parsed ||
+        (parsed->scheme_id() != boost::urls::scheme::http && parsed->scheme_id() != boost::urls::scheme::https) ||
+        parsed->encoded_host().empty()) {
       throw bad_request("'webhookUrl' must be an http or https URL");
     }
     if (w->get_string().size() > max_webhook_url_bytes) {
@@ -383,7 +387,9 @@ net::awaitable<response> send(api_context& app, route_request& r) {
       throw bad_request(
           "'webhookUrl' must not carry a user name or password; your receiver verifies each delivery's signature");
     }
-    webhook.user_given = std::string(w->get_string());
+    boost::urls::url given(*parsed);
+    given.remove_fragment();
+    webhook.user_given = std::string(given.buffer());
   }
 
   drover::app::user_message_to_save to_save{conversation_id, user_id, message, app.cfg.history_limit,

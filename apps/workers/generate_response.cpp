@@ -281,6 +281,10 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
         !given.empty() && (targets.empty() || given != targets[0].first)) {
       targets.emplace_back(given, "user-webhook");
     }
+    // The delivery to the send's own webhookUrl, which its sender may look up
+    // (GET /api/webhooks/deliveries/:id): its id was only in a request that may never
+    // have arrived (an API client's review could not learn why nothing came).
+    std::string user_delivery_id;
     for (const auto& target : targets) {
       const std::string& url = target.first;
       const std::string& dedup_prefix = target.second;
@@ -344,13 +348,15 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
       for (int tries = 1;; ++tries) {
         std::optional<drover::error> unconfirmed;
         try {
+          std::optional<job> added;
           if (own_shard) {
             auto add = webhooks.add_beside(delivery_name, delivery_value, opts, *own_shard, ai_shards);
-            co_await std::move(add);
+            added = co_await std::move(add);
           } else {
             auto add = webhooks.add(delivery_name, delivery_value, opts, dedup_id);
-            co_await std::move(add);
+            added = co_await std::move(add);
           }
+          if (dedup_prefix == "user-webhook") user_delivery_id = added->id;
         } catch (const drover::error& e) {
           const bool worth_again = e.is(errc::redis_unavailable) || e.is(errc::redis_timeout);
           const bool last = std::chrono::steady_clock::now() + pause + delivery_try_allowance > give_up_at ||
@@ -384,6 +390,8 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
         pause = std::min(pause * 2, std::chrono::milliseconds(2000));
       }
     }
+    if (!user_delivery_id.empty() && out_value.is_object())
+      out_value.as_object()["webhookDeliveryId"] = user_delivery_id;
     co_return out_value;
   };
   // Redis's and the database's errors name hosts: the user reads a category, the log the

@@ -23,6 +23,7 @@ test('bad requests get 4xx JSON errors, never a crash', { timeout: 60000 }, asyn
     ['NUL in userId', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u\u0000' })), 400, /'userId'/],
     ['bad priority', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', priority: 0 })), 400, /'priority'/],
     ['bad webhookUrl', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: 'ftp://x' })), 400, /'webhookUrl'/],
+    ['webhookUrl without a host', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: 'http:hook' })), 400, /'webhookUrl'/],
     ['message over 32 KiB of UTF-8', await send(JSON.stringify({ message: 'é'.repeat(16385), conversationId: 'c', userId: 'u' })), 400, /'message' is longer than 32768 bytes of UTF-8/],
     ['webhookUrl with a password', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: 'https://me:secret@example.invalid/hook' })), 400, /must not carry a user name or password/],
     ['webhookUrl too long', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: `https://example.invalid/${'a'.repeat(3000)}` })), 400, /'webhookUrl' is longer than 2048 bytes/],
@@ -40,6 +41,10 @@ test('bad requests get 4xx JSON errors, never a crash', { timeout: 60000 }, asyn
     const body = await res.json();
     assert.match(body.error, pattern, what);
   }
+  // A scheme in capitals and a fragment are a URL like any other (both were refused); the
+  // fragment, never sent, is dropped.
+  const odd = await send(JSON.stringify({ message: 'm', conversationId: 'c-odd-url', userId: 'u', webhookUrl: 'HTTP://example.invalid/hook#part' }));
+  assert.equal(odd.status, 200, await odd.text());
 
   // A connection that sends half a request and stalls is closed by the server's timeout;
   // meanwhile other requests are served.

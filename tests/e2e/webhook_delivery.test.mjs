@@ -267,6 +267,13 @@ test('a send\'s own webhookUrl keeps five attempts, behind the API\'s own delive
   const got = receiver.seen.find((s) => s.path === '/user-hook' && s.id === deliveryId);
   assert.ok(got, 'the delivery reached the user\'s receiver');
   assert.equal(got.signatureValid, false, 'not signed with WEBHOOK_SECRET');
+  // The chat job's result names the delivery, which its sender can look up (its id was
+  // only in the request to the receiver, which may never arrive).
+  const status = await waitForJob(sys.base, sent.body.jobId);
+  assert.equal(status.result.webhookDeliveryId, deliveryId, JSON.stringify(status));
+  const looked = await getJSON(sys.base, `/api/webhooks/deliveries/${encodeURIComponent(deliveryId)}`);
+  assert.equal(looked.status, 200, JSON.stringify(looked.body));
+  assert.equal(looked.body.url, receiver.url('/user-hook'));
   // Signed with this user's own key (one per user: with one for all, a user could sign
   // what another user's receiver accepts), which GET /api/webhooks/signing-key hands out.
   const usersSecret = createHmac('sha256', 'e2e-secret').update('drover user webhook deliveries').digest();
