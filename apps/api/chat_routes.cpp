@@ -129,6 +129,16 @@ std::string id_field(const json::object& o, const char* name, bool required = tr
   return std::move(*given);
 }
 
+// The conversation a request names, as every route accepts one (client_ids.hpp).
+std::string conversation_id_field(const json::object& o) {
+  auto id = id_field(o, "conversationId");
+  if (!valid_conversation_id(id)) {
+    throw bad_request("'conversationId' must be 1 to " + std::to_string(max_id_chars) +
+                      " bytes of UTF-8, without NUL, and not '.' or '..' (a URL cannot name them)");
+  }
+  return id;
+}
+
 // The user a request acts for. With a verified identity a userId the request names must
 // be that identity's (403: the caller knows who they are, so nothing leaks); the
 // development caller acts for whoever the request names.
@@ -335,7 +345,7 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   auto traced = start_request_span(req, "POST /api/chat/send");
   auto key = idempotency_key_of(req);
   auto body = json_object_body(req);
-  auto conversation_id = id_field(body, "conversationId");
+  auto conversation_id = conversation_id_field(body);
   auto user_id = acting_user(r.who, id_field(body, "userId", r.who.development));
   const auto* msg = body.if_contains("message");
   if (!msg || !msg->is_string() || msg->get_string().empty()) {
@@ -509,7 +519,7 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   }
   auto body = json_object_body(req);
   auto job_id = id_field(body, "jobId");
-  auto conversation_id = id_field(body, "conversationId");
+  auto conversation_id = conversation_id_field(body);
   std::string content;
   if (const auto* res = body.if_contains("result")) {
     if (res->is_object() && res->get_object().contains("response") && res->get_object().at("response").is_string()) {

@@ -18,8 +18,11 @@ inline constexpr std::size_t max_id_chars = 200;
 
 // Whether a client may name a conversation `id`: what POST /api/chat/send accepts as a
 // string, 1 to max_id_chars bytes of UTF-8 and no NUL (PostgreSQL cannot store either).
+// Nor "." or "..": a URL's path cannot name them (clients remove them as dot segments), so
+// the conversation's history could never be read.
 inline bool valid_conversation_id(std::string_view id) {
-  return !id.empty() && id.size() <= max_id_chars && id.find('\0') == std::string_view::npos && app::is_utf8(id);
+  return !id.empty() && id.size() <= max_id_chars && id.find('\0') == std::string_view::npos && app::is_utf8(id) &&
+         id != "." && id != "..";
 }
 
 // The text of an id a client sent as a JSON string or integer (clients send 4242 for

@@ -139,7 +139,8 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
     // take its documents too.
     if (in.conversation_id && !valid_conversation_id(*in.conversation_id)) {
       throw http_error(http::status::bad_request,
-                       fmt::format("'conversationId' must be 1 to {} bytes of UTF-8, without NUL", max_id_chars));
+                       fmt::format("'conversationId' must be 1 to {} bytes of UTF-8, without NUL, and not '.' or '..'",
+                                   max_id_chars));
     }
     auto type = documents::readable_media_type(in.content_type, in.filename, in.bytes);
     if (!type) {

@@ -44,9 +44,16 @@ room_access::room_access(api_context& app) : app_(app) {
     auto check = [this, job_id](const caller& who) { return job_verdict(who, job_id); };
     checked_join(id, std::move(ack), "subscribe-job", job_id, job_room(job_id), check);
   });
-  sio.on("unsubscribe-job", [&sio](socketio::client_id id, json::array args, auto) {
+  // Leaving needs no check; the ack says it is done.
+  sio.on("unsubscribe-job", [&sio](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
     auto given = args.empty() ? std::nullopt : id_text(args[0], false);
     if (given) sio.leave(id, job_room(*given));
+    if (ack) (*ack)(json::array{json::object{{"ok", true}}});
+  });
+  sio.on("leave-conversation", [&sio](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
+    auto given = args.empty() ? std::nullopt : id_text(args[0]);
+    if (given) sio.leave(id, "conversation:" + *given);
+    if (ack) (*ack)(json::array{json::object{{"ok", true}}});
   });
   for (const char* name : {"join-conversation", "join"}) {
     sio.on(name, [this, name](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
@@ -59,7 +66,7 @@ room_access::room_access(api_context& app) : app_(app) {
       if (!valid_conversation_id(conversation_id)) {
         verdict bad;
         bad.status = 400;
-        bad.error = fmt::format("A conversation id is 1 to {} bytes, without NUL", max_id_chars);
+        bad.error = fmt::format("A conversation id is 1 to {} bytes, without NUL, and not '.' or '..'", max_id_chars);
         answer(id, ack, name, conversation_id, bad);
         return;
       }

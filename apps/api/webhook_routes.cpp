@@ -57,6 +57,11 @@ net::awaitable<response> delivery(api_context& app, route_request& r) {
 net::awaitable<response> signing_key(api_context& app, route_request& r) {
   std::string user = r.who.development ? std::string(r.query("userId").value_or("")) : r.who.user;
   if (user.empty()) throw http_error(http::status::bad_request, "'userId' is required");
+  // Another user named: refused, as a send naming another userId is (the caller's own key
+  // came back, which its receiver would then use for the other user's deliveries).
+  if (auto named = r.query("userId"); !r.who.development && named && *named != user) {
+    throw http_error(http::status::forbidden, "'userId' must be your own user (the token's subject)");
+  }
   if (app.cfg.user_webhook_secret.empty()) {
     throw http_error(http::status::service_unavailable, "No webhook secret is configured (WEBHOOK_SECRET)");
   }

@@ -542,6 +542,34 @@ test('a job that has already finished sends its final event on subscribe-job; an
   assert.equal((await emitWithAck(socket, 'join-conversation', 'fresh-1')).status, 404);
   const taken = await call(sys.base, 'POST', '/api/chat/send', { token: frank, body: { conversationId: 'fresh-1', message: 'mine?' } });
   assert.equal(taken.status, 404);
+
+  // An API client's review: every event a client waits on answers. Leaving answers ok;
+  // an event nobody handles answers 400 (a client waiting for its ack waited for good).
+  assert.equal((await emitWithAck(grace, 'unsubscribe-job', sent.body.jobId)).ok, true);
+  assert.equal((await emitWithAck(grace, 'leave-conversation', 'fresh-1')).ok, true);
+  const unknown = await emitWithAck(grace, 'no-such-event', 'x');
+  assert.equal(unknown.status, 400);
+  assert.match(unknown.error, /Unknown event 'no-such-event'/);
+  // "." and ".." cannot be a conversation: no URL names them (the history was unreadable).
+  for (const conversationId of ['.', '..']) {
+    const dots = await call(sys.base, 'POST', '/api/chat/send', { token: frank, body: { conversationId, message: 'x' } });
+    assert.equal(dots.status, 400, JSON.stringify(dots.body));
+    assert.equal((await emitWithAck(socket, 'join-conversation', conversationId)).status, 400);
+  }
+  // Two Authorization headers are refused, not the first one taken.
+  const twice = await new Promise((resolve, reject) => {
+    const req = http.request(`${sys.base}/api/chat/job/${sent.body.jobId}`,
+      { headers: [['Authorization', `Bearer ${frank}`], ['Authorization', `Bearer ${hs.token('grace')}`]] }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(twice, 400);
+  // Another user's signing key is refused, not answered with the caller's own.
+  assert.equal((await call(sys.base, 'GET', '/api/webhooks/signing-key?userId=grace', { token: frank })).status, 403);
+  assert.equal((await call(sys.base, 'GET', '/api/webhooks/signing-key?userId=frank', { token: frank })).status, 200);
 });
 
 test('a Socket.IO session ends when its token expires, and the token cannot open another', { timeout: 60000 }, async () => {

@@ -49,6 +49,12 @@ void gatekeeper::close() {
 }
 
 net::awaitable<caller> gatekeeper::admit(const route& r, const httpd::request& req, std::string_view client_address) {
+  // Two sets of credentials are no credentials: the first of two tokens was taken, and an
+  // intermediary that appended its own would have chosen who the request acts as.
+  if (r.access != route_access::open && r.access != route_access::signed_hook &&
+      req.count(http::field::authorization) > 1) {
+    throw http_error(http::status::bad_request, "Send one Authorization header, not several");
+  }
   switch (r.access) {
     case route_access::open:
     case route_access::signed_hook:

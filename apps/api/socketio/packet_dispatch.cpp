@@ -147,6 +147,13 @@ void server_state::dispatch_event(const std::shared_ptr<session>& s, std::option
   auto handler = event_handlers.find(name);
   if (handler == event_handlers.end()) {
     spdlog::debug("socket.io: client {}: no handler for event '{}'", *s->client, excerpt(name));
+    // A client that waits for the ack of an event nobody handles is told so, not left
+    // waiting for good (an API client's review waited on leave-conversation).
+    if (ack_id) {
+      json::object refusal{{"status", 400}, {"error", fmt::format("Unknown event '{}'", excerpt(name))}};
+      sio::packet reply{sio::packet_type::ack, "/", *ack_id, json::array{std::move(refusal)}};
+      s->send(engineio::packet_type::message, encode_socketio(reply));
+    }
     return;
   }
   data.erase(data.begin());
