@@ -33,10 +33,16 @@ TEST(ErrorReply, AnOutageSaysRedisDidNotAnswer) {
 
 // NOPERM or OOM is Redis answering: "did not answer" sent operators looking for a network fault.
 TEST(ErrorReply, AnErrorReplySaysRedisRefusedWithoutItsWords) {
-  auto res = reply_to(std::make_exception_ptr(
-      error(errc::redis_error, "NOPERM this user has no permissions to run the 'client|list' command")));
+  auto res = reply_to(std::make_exception_ptr(error(errc::redis_error, "redis at 10.0.0.7:6379: ERR something odd")));
   EXPECT_EQ(res.result(), http::status::service_unavailable);
   EXPECT_EQ(error_text(res), "Queue unavailable: Redis refused the command; try again shortly");
+  // A refusal that lasts until the operator acts is named, not "try again shortly" (a
+  // deployment review's ACL without CLIENT LIST), still without Redis's own words.
+  auto acl = reply_to(std::make_exception_ptr(
+      error(errc::redis_error,
+            "redis at 10.0.0.7:6379: NOPERM this user has no permissions to run the 'client|list' command")));
+  EXPECT_EQ(acl.result(), http::status::service_unavailable);
+  EXPECT_EQ(error_text(acl), "Queue unavailable: Redis's ACL does not allow drover's user the command (NOPERM)");
   EXPECT_EQ(std::string(redis_failure_text(error(errc::script_error, "x"))), "Redis refused the command");
   EXPECT_EQ(std::string(redis_failure_text(std::runtime_error("x"))), "Redis did not answer");
 }
