@@ -3,6 +3,7 @@
 
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
+#include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -40,6 +41,14 @@ namespace drover::api {
 using httpd::json_response;
 
 namespace {
+
+// The host PUBLIC_URL names, unless it is one served anyway (an IP address, localhost).
+std::optional<std::string> public_host(const std::string& public_url) {
+  if (public_url.empty()) return std::nullopt;
+  auto u = boost::urls::parse_absolute_uri(public_url);
+  if (!u || u->host_type() != boost::urls::host_type::name) return std::nullopt;
+  return std::string(u->host());
+}
 
 // Every X-Forwarded-For line, joined: one list (RFC 9110 section 5.3). A proxy that adds
 // a line of its own, rather than appending to the client's, wrote the last one.
@@ -201,6 +210,7 @@ void api_server::start() {
   // Without authentication any site's page could read the API through a name it points
   // at 127.0.0.1 (DNS rebinding; a browser review read answers and sent messages).
   ho.local_hosts_only = cfg_.auth == auth_mode::none;
+  if (auto host = public_host(cfg_.public_url)) ho.also_served_hosts.push_back(*host);
   cfg_.limits.apply_to(ho, upload_body_limit(cfg_.document_limit));
   auto* sio = sio_.get();
   http_ = std::make_unique<httpd::http_server>(
@@ -237,6 +247,7 @@ void api_server::start() {
     mo.port = cfg_.metrics_port;
     mo.body_limit = 4096;
     mo.local_hosts_only = cfg_.auth == auth_mode::none;
+    mo.also_served_hosts = ho.also_served_hosts;
     auto* mr = metrics_router_.get();
     metrics_http_ = std::make_unique<httpd::http_server>(
         ex_, mo, [mr](const request& header, std::string client) { return mr->plan(header, std::move(client)); });

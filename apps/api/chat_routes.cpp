@@ -399,6 +399,7 @@ net::awaitable<response> send(api_context& app, route_request& r) {
     }
     boost::urls::url given(*parsed);
     given.remove_fragment();
+    given.normalize_scheme();  // "HTTPS://", stored as "https://": one spelling for every comparison
     webhook.user_given = std::string(given.buffer());
   }
 

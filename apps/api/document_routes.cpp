@@ -11,7 +11,6 @@
 #include <spdlog/spdlog.h>
 
 #include <drover/queue.hpp>
-#include <drover_app/redis_refusal.hpp>
 #include <drover_app/clock.hpp>
 #include <drover_app/held_amounts.hpp>
 #include <drover_app/job_snapshot.hpp>
@@ -219,16 +218,15 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
     std::string job_name = "process-document";
     std::string queue_failure;
     bool not_replicated = false;
-    const char* failure_text = "";
+    std::string failure_text;
     try {
       co_await app.documents_queue.add(job_name, job_data, opts);
     } catch (const std::exception& e) {
       queue_failure = e.what();
       const auto* engine_error = dynamic_cast<const error*>(&e);
       not_replicated = engine_error && engine_error->is(errc::not_replicated);
-      // A lasting refusal in its own words (out of memory, an ACL), as the chat send says it.
-      const auto refused = engine_error ? drover::app::redis_refusal(*engine_error) : std::nullopt;
-      failure_text = refused ? refused->data() : redis_failure_text(e);
+      // A lasting refusal in its own words (out of memory, an ACL), as every route says it.
+      failure_text = queue_unavailable_text(e);
     }
     if (!queue_failure.empty()) {
       // The upload is refused, so nothing of it is kept: its 503 names no document, and a
@@ -244,9 +242,7 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
       throw http_error(http::status::service_unavailable,
                        not_replicated ? "Queue not replicated: Redis's replicas did not confirm the job in time; the "
                                         "upload was not kept: send it again shortly"
-                                      : fmt::format("Queue unavailable: {}; the upload was not kept: send it again "
-                                                    "shortly",
-                                                    failure_text));
+                                      : fmt::format("{}; the upload was not kept: send it again", failure_text));
     }
 
     json::object out;

@@ -47,6 +47,18 @@ const char* redis_failure_text(const std::exception& failure) {
   return refused ? "Redis refused the command" : "Redis did not answer";
 }
 
+std::string queue_unavailable_text(const std::exception& failure) {
+  // A refusal that lasts until the operator acts (an ACL, maxmemory, a replica) is named
+  // as such, not "try again shortly" (an operator's review of an ACL without CLIENT LIST);
+  // one that passes is named too, with the advice.
+  const auto* e = dynamic_cast<const error*>(&failure);
+  if (const auto why = e ? app::redis_refusal(*e) : std::nullopt) {
+    return app::refusal_passes(*e) ? fmt::format("Queue unavailable: {}; try again shortly", *why)
+                                   : fmt::format("Queue unavailable: {}", *why);
+  }
+  return fmt::format("Queue unavailable: {}; try again shortly", redis_failure_text(failure));
+}
+
 httpd::response error_reply(const httpd::request& req, std::exception_ptr failure, error_reply_policy policy) {
   try {
     std::rethrow_exception(failure);
@@ -67,13 +79,7 @@ httpd::response error_reply(const httpd::request& req, std::exception_ptr failur
       return error_response(req, http::status::service_unavailable, not_replicated_message);
     }
     warn_throttled(queue_outage_log, req, "queue unavailable", e.what());
-    // A refusal that lasts until the operator acts (an ACL, maxmemory, a replica) is named
-    // as such, not "try again shortly" (an operator's review of an ACL without CLIENT LIST).
-    if (auto why = app::redis_refusal(e)) {
-      return error_response(req, http::status::service_unavailable, fmt::format("Queue unavailable: {}", *why));
-    }
-    return error_response(req, http::status::service_unavailable,
-                          fmt::format("Queue unavailable: {}; try again shortly", redis_failure_text(e)));
+    return error_response(req, http::status::service_unavailable, queue_unavailable_text(e));
   } catch (const app::database_error& e) {
     warn_throttled(database_outage_log, req, "database unavailable", e.what());
     return error_response(req, http::status::service_unavailable, "Database unavailable; try again shortly");

@@ -3,6 +3,7 @@
 
 #include <exception>
 #include <stdexcept>
+#include <string>
 
 #include "httpd/http_types.hpp"
 
@@ -26,6 +27,11 @@ inline constexpr const char* not_replicated_message =
 // ACL without the permission, a read-only replica): an operator told that Redis was away
 // looks for the wrong fault. The log line beside the answer has Redis's own words.
 const char* redis_failure_text(const std::exception& failure);
+
+// The 503 text of a queue call that failed: "Queue unavailable: " and a refusal that lasts
+// until the operator acts in its own words (out of memory, an ACL), else what went wrong
+// and "try again shortly". For the routes and for the upload's own answer.
+std::string queue_unavailable_text(const std::exception& failure);
 
 // The reply for `failure`: an http_error keeps its status; invalid arguments are 400;
 // Redis and database outages, and adds not replicated, are 503 with a message that names no host (details go to

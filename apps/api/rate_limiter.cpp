@@ -107,7 +107,12 @@ net::awaitable<rate_decision> rate_limiter::take(std::vector<bucket> buckets) {
     const auto now = std::chrono::steady_clock::now();
     const bool say = now - last_warning_ >= std::chrono::seconds(10);
     if (say) last_warning_ = now;
-    if (e.is(errc::redis_error) || e.is(errc::script_error)) {
+    // An outage that Redis answers (a cluster down or resharding) is no refusal of the
+    // limiter: it fails open as for no answer.
+    const std::string_view text = e.what();
+    const bool outage =
+        text.find("CLUSTERDOWN") != std::string_view::npos || text.find("TRYAGAIN") != std::string_view::npos;
+    if (!outage && (e.is(errc::redis_error) || e.is(errc::script_error))) {
       // Redis answered: refused until the operator acts (see the header).
       if (say) {
         spdlog::error(
@@ -129,7 +134,11 @@ net::awaitable<rate_decision> rate_limiter::take(std::vector<bucket> buckets) {
     }
   } catch (const std::exception& e) {
     ++failures_;
-    spdlog::warn("rate limiter: requests are not limited meanwhile: {}", e.what());
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_warning_ >= std::chrono::seconds(10)) {
+      last_warning_ = now;
+      spdlog::warn("rate limiter: requests are not limited meanwhile ({} so far): {}", failures_, e.what());
+    }
   }
   co_return rate_decision{};
 }

@@ -50,11 +50,13 @@ room_access::room_access(api_context& app) : app_(app) {
     if (given) sio.leave(id, job_room(*given));
     if (ack) (*ack)(json::array{json::object{{"ok", true}}});
   });
-  sio.on("leave-conversation", [&sio](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
-    auto given = args.empty() ? std::nullopt : id_text(args[0]);
-    if (given) sio.leave(id, "conversation:" + *given);
-    if (ack) (*ack)(json::array{json::object{{"ok", true}}});
-  });
+  for (const char* name : {"leave-conversation", "leave"}) {
+    sio.on(name, [&sio](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
+      auto given = args.empty() ? std::nullopt : id_text(args[0]);
+      if (given) sio.leave(id, "conversation:" + *given);
+      if (ack) (*ack)(json::array{json::object{{"ok", true}}});
+    });
+  }
   for (const char* name : {"join-conversation", "join"}) {
     sio.on(name, [this, name](socketio::client_id id, json::array args, std::optional<socketio::ack_fn> ack) {
       auto given = args.empty() ? std::nullopt : id_text(args[0]);
@@ -268,8 +270,9 @@ net::awaitable<room_access::verdict> room_access::conversation_verdict(const cal
     std::string no_address;
     auto decision = co_await app_.gate.spend(route, user, no_address);
     if (!decision.allowed && !decision.unchecked.empty()) {
-      v.status = 503;
-      v.error = decision.unchecked;
+      const auto refused = refusal_of(decision);  // the limits cannot be checked: 503
+      v.status = static_cast<int>(refused.status());
+      v.error = refused.what();
       co_return v;
     }
     if (!decision.allowed) {

@@ -39,4 +39,10 @@ std::optional<std::string_view> redis_refusal(const drover::error& e) {
   return std::nullopt;
 }
 
+bool refusal_passes(const drover::error& e) {
+  const auto why = redis_refusal(e);
+  return why && (*why == "Redis cannot be reached" || *why == "Redis refused the connection (maxclients)" ||
+                 *why == "a Redis Cluster slot is moving (a migration or a failover)");
+}
+
 }  // namespace drover::app

@@ -159,11 +159,27 @@ xmlNode* find_element(xmlNode* first, const char* name) {
 // An XHTML page's internal DTD subset (<!DOCTYPE html [ <!ENTITY ...> ]>), which the HTML
 // parser does not read: its declarations became body text, and the page's <title> with
 // them. Entities are never expanded either way (no XXE, no "billion laughs").
+// Only a DOCTYPE that is the page's first markup, after a byte order mark, white space,
+// an XML declaration and comments: one inside a comment or a script is no DTD.
 std::string without_internal_subset(const std::string& bytes) {
-  std::string head = bytes.substr(0, 4096);
-  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
-  const auto doctype = head.find("<!doctype");
-  if (doctype == std::string::npos) return bytes;
+  std::size_t i = bytes.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  for (;;) {
+    i = bytes.find_first_not_of(" \t\r\n", i);
+    if (i == std::string::npos) return bytes;
+    std::string_view end;
+    if (bytes.compare(i, 5, "<?xml") == 0) {
+      end = "?>";
+    } else if (bytes.compare(i, 4, "<!--") == 0) {
+      end = "-->";
+    } else {
+      break;
+    }
+    i = bytes.find(end, i);
+    if (i == std::string::npos) return bytes;
+    i += end.size();
+  }
+  if (ascii_lower(bytes.substr(i, 9)) != "<!doctype") return bytes;
+  const auto doctype = i;
   const auto open = bytes.find_first_of("[>", doctype);
   if (open == std::string::npos || bytes[open] != '[') return bytes;
   for (auto close = bytes.find(']', open); close != std::string::npos; close = bytes.find(']', close + 1)) {
@@ -176,9 +192,7 @@ std::string without_internal_subset(const std::string& bytes) {
 // libxml2 assumes ISO-8859-1 when a page names no charset; uploads are UTF-8 unless
 // they say otherwise.
 const char* assumed_encoding(const std::string& bytes) {
-  std::string head = bytes.substr(0, 2048);
-  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
-  return head.find("charset") == std::string::npos ? "UTF-8" : nullptr;
+  return ascii_lower(bytes.substr(0, 2048)).find("charset") == std::string::npos ? "UTF-8" : nullptr;
 }
 
 // The most attributes one start tag has, counted as words outside quotes (an attribute

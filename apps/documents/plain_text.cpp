@@ -10,12 +10,6 @@ namespace drover::documents {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 bool ends_with(const std::string& s, std::string_view suffix) { return s.ends_with(suffix); }
 
 }  // namespace
@@ -28,7 +22,7 @@ extracted_text extract_plain_text(const std::string& bytes) {
 
 std::optional<std::string> readable_media_type(std::string_view content_type, std::string_view filename,
                                                std::string_view bytes) {
-  auto type = lower(content_type.substr(0, content_type.find(';')));
+  auto type = ascii_lower(content_type.substr(0, content_type.find(';')));
   // Spaces and tabs around it (HTTP's optional whitespace).
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.erase(0, 1);
@@ -38,7 +32,7 @@ std::optional<std::string> readable_media_type(std::string_view content_type, st
   if (type == "text/plain") return "text/plain";
   if (!type.empty() && type != "application/octet-stream") return std::nullopt;
   // No useful type: the file name, then the bytes.
-  auto name = lower(filename);
+  auto name = ascii_lower(filename);
   if (ends_with(name, ".pdf")) return "application/pdf";
   if (ends_with(name, ".html") || ends_with(name, ".htm") || ends_with(name, ".xhtml")) return "text/html";
   if (ends_with(name, ".md") || ends_with(name, ".markdown")) return "text/markdown";

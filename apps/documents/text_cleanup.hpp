@@ -15,6 +15,9 @@ namespace drover::documents {
 // replies would carry them on. clean_inline and clean_block apply it first.
 std::string valid_utf8(std::string_view s);
 
+// `s` with its ASCII letters in lower case (media types, file names, tag names).
+std::string ascii_lower(std::string_view s);
+
 // One line: every run of whitespace (and control characters) becomes one space;
 // trimmed. For titles.
 std::string clean_inline(std::string_view s);

@@ -316,6 +316,15 @@ bool names_no_rebindable_host(std::string_view host) {
 
 namespace {
 
+// Whether the authority `host` ("name[:port]") names one of `names`, whatever its case.
+bool names_one_of(std::string_view host, const std::vector<std::string>& names) {
+  if (!host.starts_with('[')) {
+    if (const auto colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
+  }
+  return std::any_of(names.begin(), names.end(),
+                     [host](const std::string& name) { return beast::iequals(host, name); });
+}
+
 // The reply to a request the parser refused; the connection closes after it. `body_limit`:
 // the most its route takes, which a 413 names.
 response parse_error_reply(const boost::system::error_code& ec, std::size_t body_limit) {
@@ -462,11 +471,12 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       break;
     }
     if (!ec && opts_.local_hosts_only && parser.get().count(http::field::host) &&
-        !names_no_rebindable_host(std::string_view(parser.get()[http::field::host]))) {
+        !names_no_rebindable_host(std::string_view(parser.get()[http::field::host])) &&
+        !names_one_of(std::string_view(parser.get()[http::field::host]), opts_.also_served_hosts)) {
       auto res = refusal(http::status::forbidden,
                          "This server has no authentication (AUTH_MODE=none) and answers only requests for an IP "
-                         "address or localhost: open it as http://127.0.0.1:<port> (a page of another name may be "
-                         "DNS rebinding)");
+                         "address, localhost or PUBLIC_URL's host: open it as http://127.0.0.1:<port> (a page of "
+                         "another name may be DNS rebinding)");
       stream.expires_after(opts_.read_timeout);
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
       if (!ec && !parser.is_done()) co_await drain(stream);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <functional>
 #include <memory>
 
@@ -51,6 +52,9 @@ struct server_options {
   // 127.0.0.1, is then refused with 403). For servers without authentication, which a
   // browser's page on any site could otherwise read through.
   bool local_hosts_only = false;
+  // With local_hosts_only, these names are served too (the host of PUBLIC_URL, by which
+  // the Workers app reaches the API in a compose file): the operator's own, not a page's.
+  std::vector<std::string> also_served_hosts;
 };
 
 // Whether the authority `host` (a Host header's "name[:port]") is an IP address,

@@ -47,9 +47,11 @@ target parse_target(const std::string& url) {
   auto u = boost::urls::parse_absolute_uri(url);
   if (!u) throw bad_destination(fmt::format("invalid URL '{}'", url));
   target t;
-  if (u->scheme() == "https") {
+  // A scheme's case does not matter (RFC 3986 3.1): "HTTPS://" was refused here after the
+  // API took it.
+  if (u->scheme_id() == boost::urls::scheme::https) {
     t.tls = true;
-  } else if (u->scheme() != "http") {
+  } else if (u->scheme_id() != boost::urls::scheme::http) {
     throw bad_destination(fmt::format("unsupported URL scheme '{}' (http or https only)", std::string(u->scheme())));
   }
   switch (u->host_type()) {

@@ -44,7 +44,10 @@ test('bad requests get 4xx JSON errors, never a crash', { timeout: 60000 }, asyn
   // A scheme in capitals and a fragment are a URL like any other (both were refused); the
   // fragment, never sent, is dropped.
   const odd = await send(JSON.stringify({ message: 'm', conversationId: 'c-odd-url', userId: 'u', webhookUrl: 'HTTP://example.invalid/hook#part' }));
-  assert.equal(odd.status, 200, await odd.text());
+  const oddBody = await odd.json();
+  assert.equal(odd.status, 200, JSON.stringify(oddBody));
+  const stored = await (await sys.redis.raw()).hget(`bull:ai-processing:${oddBody.jobId}`, 'data');
+  assert.equal(JSON.parse(stored).userWebhookUrl, 'http://example.invalid/hook');
 
   // A connection that sends half a request and stalls is closed by the server's timeout;
   // meanwhile other requests are served.

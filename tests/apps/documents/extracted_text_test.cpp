@@ -246,6 +246,11 @@ TEST(extract_html, cells_apart_hidden_gone_title_from_the_page) {
   EXPECT_EQ(xhtml.text.find("The page"), std::string::npos) << xhtml.text;
   EXPECT_EQ(xhtml.text.find("root:"), std::string::npos) << xhtml.text;
   EXPECT_NE(xhtml.text.find("Body"), std::string::npos) << xhtml.text;
+  // Only the page's first markup is a DOCTYPE: one in a comment cuts nothing.
+  auto commented = extract_html("<p>one</p><!-- <!doctype x [ --><script>a[0]>b</script><p>two [x] > three</p>");
+  EXPECT_EQ(commented.text, "one\n\ntwo [x] > three");
+  auto after_comment = extract_html("<!-- c -->\n<!DOCTYPE html [ <!ENTITY e \"v\"> ]>\n<p>kept</p>");
+  EXPECT_EQ(after_comment.text, "kept");
 }
 
 // Markdown's raw HTML is read as HTML: its comments (a password in one reached the
@@ -260,6 +265,20 @@ TEST(extract_markdown, raw_html_is_read_as_html) {
   EXPECT_NE(out.text.find("a\nlinebreak and inline html"), std::string::npos) << out.text;
   EXPECT_NE(out.text.find("Widget 10"), std::string::npos) << out.text;
   EXPECT_EQ(extract_markdown(" \n").text, "");
+}
+
+// Prose that names a tag keeps every word after it (libxml2 took the rest of the page as
+// the script's, and the document read "Put the code in a"): a diff review.
+TEST(extract_markdown, a_tag_named_in_prose_hides_nothing) {
+  auto out = extract_markdown(
+      "Put the code in a <script> tag, like this.\n\nUse the <style> element.\n\n<title>\n\n# Heading\n\nMore text.\n"
+      "\n<script>var hidden = 1;</script>\n\nEnd.");
+  EXPECT_NE(out.text.find("Put the code in a <script> tag, like this."), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("Use the <style> element."), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("More text."), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("End."), std::string::npos) << out.text;
+  EXPECT_EQ(out.text.find("var hidden"), std::string::npos) << out.text;  // a whole script block is no text
+  EXPECT_EQ(out.title, "Heading");
 }
 
 // libxml2's check of each attribute against a tag's others is quadratic: 40,000 on one

@@ -543,6 +543,19 @@ TEST(HttpServer, LocalHostsOnlyRefusesAnyOtherName) {
   running_server open({});
   client c(open.port());
   EXPECT_EQ(c.send("GET /x HTTP/1.1\r\nHost: any.name.test\r\n\r\n").result(), http::status::ok);
+
+  // The operator's own name for it (PUBLIC_URL's host, a compose file's service) is served.
+  httpd::server_options named;
+  named.local_hosts_only = true;
+  named.also_served_hosts = {"api"};
+  running_server compose(named);
+  for (const char* host : {"api", "api:5000", "API:5000"}) {
+    client each(compose.port());
+    EXPECT_EQ(each.send(std::string("GET /x HTTP/1.1\r\nHost: ") + host + "\r\n\r\n").result(), http::status::ok)
+        << host;
+  }
+  client other(compose.port());
+  EXPECT_EQ(other.send("GET /x HTTP/1.1\r\nHost: api.evil.test\r\n\r\n").result(), http::status::forbidden);
 }
 
 }  // namespace

@@ -47,6 +47,17 @@ TEST(http_client, an_ip_address_is_never_looked_up) {
   EXPECT_GT(done.get().status, 0u);  // answered: the server was reached
 }
 
+// A scheme in capitals is the same scheme (a review's "HTTP://" delivery was refused).
+TEST(http_client, a_scheme_in_capitals_is_the_same_scheme) {
+  test::otlp_receiver server;
+  net::io_context io, lookups;
+  auto url = server.url() + "/v1/traces";
+  url.replace(0, 4, "HTTP");
+  auto done = net::co_spawn(io, fetch(io.get_executor(), request_to(url, lookups), {}), net::use_future);
+  io.run();
+  EXPECT_GT(done.get().status, 0u);
+}
+
 TEST(http_client, a_host_name_is_looked_up_on_the_executor_the_request_names) {
   test::otlp_receiver server;
   const std::string port = server.url().substr(server.url().rfind(':') + 1);

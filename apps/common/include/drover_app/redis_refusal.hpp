@@ -18,4 +18,9 @@ namespace drover::app {
 // std::nullopt for any other error, which may have written something.
 std::optional<std::string_view> redis_refusal(const drover::error& e);
 
+// Whether the refusal `e` passes without anyone acting: no connection could be made, Redis
+// at maxclients, a cluster slot moving. The others (memory, disk, ACL, a replica, a login,
+// a TLS refusal) last until the operator mends them, and "try again shortly" would mislead.
+bool refusal_passes(const drover::error& e);
+
 }  // namespace drover::app
