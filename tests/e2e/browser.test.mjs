@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startSystem } from './system.mjs';
-import { onCleanup, repoRoot } from '../interop/support.mjs';
+import { onCleanup, repoRoot, waitFor } from '../interop/support.mjs';
 import { CHUNKS } from './fake_openai.mjs';
 
 const require = createRequire(import.meta.url);
@@ -140,6 +140,11 @@ test('with AUTH_MODE=jwt the chat page asks for a token, keeps it for the tab, a
   assert.equal(new URL(page.url()).hash, '', 'the token is gone from the address');
   assert.match(await page.$eval('#offer', (el) => el.textContent), /signs you in as "paula"/);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('drover-token')), null, 'not used before it is chosen');
+  // A message typed before signing in waits (401), and is sent once she has: it was kept
+  // under no one's name and never sent (a browser review).
+  await ask(page, 'typed before signing in');
+  await page.waitForFunction(() => /^Not sent yet: sign in/.test([...document.querySelectorAll('.msg.assistant')].pop()?.textContent ?? ''),
+    null, { timeout: 10000 });
   await page.click('#signin button');
   await page.waitForSelector('#conn.live', { timeout: 10000 });
   assert.equal(await page.$eval('#who', (el) => el.textContent), 'signed in as paula');
@@ -152,6 +157,10 @@ test('with AUTH_MODE=jwt the chat page asks for a token, keeps it for the tab, a
   // The conversation is paula's: the API stored it under her token's subject.
   const owner = sys.db.query("SELECT user_id FROM conversations WHERE id = 'jwt-page-1'");
   assert.equal(owner, 'paula');
+  const count = (sql) => Number(sys.db.query(sql));
+  await waitFor(() => count("SELECT count(*) FROM messages WHERE conversation_id = 'jwt-page-1' AND role = 'assistant'") >= 2,
+    { what: 'both messages answered' });
+  assert.equal(count("SELECT count(*) FROM messages WHERE content = 'typed before signing in'"), 1);
   // A reload keeps the token (sessionStorage) and shows the history.
   await page.reload();
   await page.waitForSelector('#conn.live', { timeout: 10000 });
