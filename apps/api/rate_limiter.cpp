@@ -102,42 +102,36 @@ net::awaitable<rate_decision> rate_limiter::take(std::vector<bucket> buckets) {
   try {
     auto reply = co_await redis_.eval(token_bucket(), std::move(keys), std::move(args));
     co_return decision_from(reply);
-  } catch (const error& e) {
+  } catch (const std::exception& failure) {
     ++failures_;
     const auto now = std::chrono::steady_clock::now();
     const bool say = now - last_warning_ >= std::chrono::seconds(10);
     if (say) last_warning_ = now;
-    // An outage that Redis answers (a cluster down or resharding) is no refusal of the
-    // limiter: it fails open as for no answer.
-    const std::string_view text = e.what();
+    // Redis answered and refused the script (see the header): refused until the operator
+    // acts. An outage that Redis answers (a cluster down or resharding) is no refusal of
+    // the limiter: it fails open as for no answer.
+    const auto* e = dynamic_cast<const error*>(&failure);
+    const std::string_view text = failure.what();
     const bool outage =
         text.find("CLUSTERDOWN") != std::string_view::npos || text.find("TRYAGAIN") != std::string_view::npos;
-    if (!outage && (e.is(errc::redis_error) || e.is(errc::script_error))) {
-      // Redis answered: refused until the operator acts (see the header).
+    if (e && !outage && (e->is(errc::redis_error) || e->is(errc::script_error))) {
       if (say) {
         spdlog::error(
             "rate limiter: Redis refused the limiter's script, so limited requests are refused (503) until it is "
             "mended ({} so far): {}. Its keys are drover:ratelimit:{}:*; an ACL user needs ~drover:* "
             "(docs/deployment.md)",
-            failures_, e.what(), scope_);
+            failures_, failure.what(), scope_);
       }
       rate_decision refused;
       refused.allowed = false;
-      const auto why = app::redis_refusal(e);
+      const auto why = app::redis_refusal(*e);
       refused.unchecked = fmt::format("Rate limits cannot be checked: {}", why ? *why : "Redis refused the limiter");
       co_return refused;
     }
     // Fail open (see the header); say so, but not once per request.
     if (say) {
       spdlog::warn("rate limiter: Redis did not answer, requests are not limited meanwhile ({} so far): {}", failures_,
-                   e.what());
-    }
-  } catch (const std::exception& e) {
-    ++failures_;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_warning_ >= std::chrono::seconds(10)) {
-      last_warning_ = now;
-      spdlog::warn("rate limiter: requests are not limited meanwhile ({} so far): {}", failures_, e.what());
+                   failure.what());
     }
   }
   co_return rate_decision{};

@@ -138,16 +138,10 @@ int run_dlq(const dlq_flags& f) {
     std::cerr << fmt::format("drover: queue '{}' is sharded: its {} shards' dead letters", f.common.queue,
                              shards.size())
               << std::endl;
-    // A shard that fails is said, and the others are still read or requeued: what was
-    // requeued on the shards before it is printed all the same.
-    for (const auto& shard : shards) {
-      try {
-        rc = std::max(rc, run_dlq_on(f, dead_letter_queue::name_for(shard), out, shard));
-      } catch (const std::exception& e) {
-        std::cerr << fmt::format("drover: error: shard '{}': {}", shard, e.what()) << std::endl;
-        rc = std::max(rc, exit_code::failed);
-      }
-    }
+    // What was requeued on the shards before one that fails is printed all the same.
+    rc = on_each_shard(shards, [&](const std::string& shard) {
+      return run_dlq_on(f, dead_letter_queue::name_for(shard), out, shard);
+    });
   } else if (auto shard = shard_of_entry(shards, f.id)) {
     rc = run_dlq_on(f, dead_letter_queue::name_for(*shard), out, *shard);
   } else {

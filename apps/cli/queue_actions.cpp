@@ -415,20 +415,11 @@ int run_queue_action(const queue_flags& f, queue_action action, queue_confirmati
     if (!shards.empty()) {
       std::cerr << fmt::format("drover: queue '{}' is sharded: acting on its {} shards", f.common.queue, shards.size())
                 << std::endl;
-      // A shard that fails (its master down) is said and the others are still acted on:
-      // stopping at the first left the rest as they were, whatever their state.
-      int rc = 0;
-      for (const auto& shard : shards) {
+      return on_each_shard(shards, [&](const std::string& shard) {
         auto one = f;
         one.common.queue = shard;
-        try {
-          rc = std::max(rc, run_queue_action(one, action, confirm));
-        } catch (const std::exception& e) {
-          std::cerr << fmt::format("drover: error: shard '{}': {}", shard, e.what()) << std::endl;
-          rc = std::max(rc, exit_code::failed);
-        }
-      }
-      return rc;
+        return run_queue_action(one, action, confirm);
+      });
     }
   }
   net::io_context io;

@@ -3,7 +3,10 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <iostream>
 
 #include <drover/discovery.hpp>
 #include <drover/error.hpp>
@@ -12,6 +15,7 @@
 #include <drover_app/queue_presence.hpp>
 
 #include "cli_support.hpp"
+#include "command.hpp"
 
 namespace net = boost::asio;
 
@@ -44,6 +48,19 @@ std::vector<std::string> shards_named(const common_options& c) {
     if (sharded.name == c.queue) return std::move(sharded.shards);
   }
   return {};
+}
+
+int on_each_shard(const std::vector<std::string>& shards, const std::function<int(const std::string&)>& act) {
+  int rc = 0;
+  for (const auto& shard : shards) {
+    try {
+      rc = std::max(rc, act(shard));
+    } catch (const std::exception& e) {
+      std::cerr << fmt::format("drover: error: shard '{}': {}", shard, e.what()) << std::endl;
+      rc = std::max(rc, exit_code::failed);
+    }
+  }
+  return rc;
 }
 
 }  // namespace drover::cli

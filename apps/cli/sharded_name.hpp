@@ -1,6 +1,7 @@
 // sharded_name.hpp - the shards a queue name given to the CLI stands for, if any.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,5 +17,10 @@ namespace drover::cli {
 // acting on a plain queue costs no SCAN. What cannot be read (an ACL, a timeout) leaves
 // the name as given.
 std::vector<std::string> shards_named(const common_options& c);
+
+// Runs `act` on each shard in turn and returns the largest exit code: a shard that throws
+// (its master down) is said on stderr, exit code 1, and the others are still acted on
+// (stopping at the first left the rest as they were).
+int on_each_shard(const std::vector<std::string>& shards, const std::function<int(const std::string&)>& act);
 
 }  // namespace drover::cli

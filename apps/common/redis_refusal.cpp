@@ -3,6 +3,15 @@
 
 namespace drover::app {
 
+namespace {
+
+// The refusals that pass without anyone acting (refusal_passes), named once.
+constexpr std::string_view unreachable = "Redis cannot be reached";
+constexpr std::string_view at_maxclients = "Redis refused the connection (maxclients)";
+constexpr std::string_view slot_moving = "a Redis Cluster slot is moving (a migration or a failover)";
+
+}  // namespace
+
 std::optional<std::string_view> redis_refusal(const drover::error& e) {
   const std::string_view text = e.what();
   const auto says = [&](std::string_view word) { return text.find(word) != std::string_view::npos; };
@@ -21,7 +30,7 @@ std::optional<std::string_view> redis_refusal(const drover::error& e) {
   // (redis::connection's texts). A send's 503 said "may still run" of these (a cluster
   // review).
   if (says(": cannot connect: ") || says(": unavailable (") || says(": handshake refused: ")) {
-    return "Redis cannot be reached";
+    return unreachable;
   }
   // The server's TLS refused the session (OpenSSL's words for an alert it received: a
   // client certificate it does not trust, or none): calls pipelined behind the TLS
@@ -31,18 +40,17 @@ std::optional<std::string_view> redis_refusal(const drover::error& e) {
     return "Redis refused the TLS session (check the client certificate)";
   }
   // Redis turned the connection away before reading anything from it.
-  if (says("max number of clients reached")) return "Redis refused the connection (maxclients)";
+  if (says("max number of clients reached")) return at_maxclients;
   // Given up only when no node ran any of the call (redis::connection's follow_redirections).
   if (says("the cluster still redirected the call after ")) {
-    return "a Redis Cluster slot is moving (a migration or a failover)";
+    return slot_moving;
   }
   return std::nullopt;
 }
 
 bool refusal_passes(const drover::error& e) {
   const auto why = redis_refusal(e);
-  return why && (*why == "Redis cannot be reached" || *why == "Redis refused the connection (maxclients)" ||
-                 *why == "a Redis Cluster slot is moving (a migration or a failover)");
+  return why && (*why == unreachable || *why == at_maxclients || *why == slot_moving);
 }
 
 }  // namespace drover::app

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "documents/extracted_text.hpp"
+#include "documents/skipped_elements.hpp"
 #include "documents/text_cleanup.hpp"
 
 namespace drover::documents {
@@ -22,8 +23,6 @@ namespace {
 
 constexpr std::size_t max_html_attributes = 1000;
 
-// Elements whose content is not shown as text.
-constexpr std::array skipped = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"};
 // Elements that start a new paragraph.
 constexpr std::array blocks = {"p",      "div",     "section", "article",    "header", "footer",   "nav",     "h1",
                                "h2",     "h3",      "h4",      "h5",         "h6",     "li",       "ul",      "ol",
@@ -94,7 +93,7 @@ struct walker {
       append(reinterpret_cast<const char*>(n->content));
       return false;
     }
-    if (n->type != XML_ELEMENT_NODE || in(n, skipped) || hidden(n)) return false;
+    if (n->type != XML_ELEMENT_NODE || in(n, skipped_elements) || hidden(n)) return false;
     if (in(n, cells) && !text.empty() && text.back() != ' ' && text.back() != '\n') text += ' ';
     if (named(n, "br")) {
       text += '\n';

@@ -13,22 +13,24 @@
 #include <vector>
 
 #include "documents/extracted_text.hpp"
+#include "documents/skipped_elements.hpp"
 #include "documents/text_cleanup.hpp"
 
 namespace drover::documents {
 
 namespace {
 
-// Elements whose content extract_html does not read as text (its skipped ones, and those
-// whose content libxml2 takes as raw text or as the title).
-constexpr std::array hiding = {"script", "style",  "noscript", "template", "head",    "svg",
-                               "iframe", "object", "title",    "textarea", "noembed", "noframes"};
+// Besides the elements extract_html skips, those whose content libxml2 takes as raw text
+// or as the title: an unclosed one hides what follows it too.
+constexpr std::array raw_or_title = {"title", "textarea", "noembed", "noframes"};
 
-// The element a raw HTML literal opens with, if it is one of `hiding` and the literal does
+// The element a raw HTML literal opens with, if it is one of those and the literal does
 // not close it too: Markdown that names a tag in prose ("put it in a <script> tag") would
 // otherwise hide every word after it, without an error (a diff review).
 bool opens_unclosed_hiding_element(std::string_view literal) {
   const auto text = ascii_lower(literal);
+  std::vector<std::string_view> hiding(skipped_elements.begin(), skipped_elements.end());
+  hiding.insert(hiding.end(), raw_or_title.begin(), raw_or_title.end());
   for (std::string_view name : hiding) {
     const std::string open = "<" + std::string(name);
     const auto at = text.find(open);
