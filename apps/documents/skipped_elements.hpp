@@ -7,7 +7,7 @@
 
 namespace drover::documents {
 
-inline constexpr std::array skipped_elements = {"script", "style",  "noscript", "template",
-                                                "head",   "svg",    "iframe",   "object"};
+inline constexpr std::array skipped_elements = {"script", "style", "noscript", "template",
+                                                "head",   "svg",   "iframe",   "object"};
 
 }  // namespace drover::documents
