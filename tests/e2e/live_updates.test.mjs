@@ -28,6 +28,9 @@ for (const transports of [['websocket'], ['polling'], ['polling', 'websocket']])
     socket.emit('subscribe-job', sent.body.jobId);
 
     await waitFor(() => events.some((e) => e.name === 'ai-response'), { timeout: 20000, what: 'ai-response' });
+    // job-completed comes from the events relay, ai-response from the webhook receiver:
+    // either may come first (a clean-clone run saw ai-response first).
+    await waitFor(() => events.some((e) => e.name === 'job-completed'), { timeout: 20000, what: 'job-completed' });
     const completed = events.find((e) => e.name === 'job-completed');
     assert.ok(completed, JSON.stringify(events));
     assert.equal(completed.payload.jobId, sent.body.jobId);
