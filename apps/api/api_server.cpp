@@ -42,6 +42,11 @@ using httpd::json_response;
 
 namespace {
 
+// How many of the newest messages and job_logs rows are read for the job ids the API
+// keeps Redis's counter above: the highest id is among the newest rows, whatever order
+// concurrent sends were stored in.
+constexpr std::size_t recent_job_ids_read = 1000;
+
 // The host PUBLIC_URL names, unless it is one served anyway (an IP address, localhost).
 std::optional<std::string> public_host(const std::string& public_url) {
   if (public_url.empty()) return std::nullopt;
@@ -156,6 +161,11 @@ void api_server::start() {
     spdlog::info("database: applied {} migration(s)", applied.size());
   }
 
+  // BullMQ's id counter starts again at 1 when Redis loses its data, and a message's
+  // recorded job id would then name a later message's job: the ids this API adds stay
+  // above those recorded, those it gives and those the relays see others add.
+  ai_queue_.keep_ids_above(db_->recent_job_ids("ai-processing", recent_job_ids_read));
+
   socketio::options so;
   cfg_.limits.apply_to(so);
   if (gate_->mode() == auth_mode::jwt) {
@@ -175,6 +185,7 @@ void api_server::start() {
     app::queue_shard shard{"ai-processing", cfg_.shards.ai, s};
     relays_.push_back(std::make_unique<job_event_relay>(ex_, std::move(shard), eo, sio_.get(), db_.get(), db_pool_));
     relays_.back()->on_job_ended([this](const std::string& id) { backlog_.ended(id); });
+    relays_.back()->on_job_added([this](const std::string& id) { ai_queue_.keep_ids_above({id}); });
     relays_.back()->start();
   }
   connectivity_.watch_database(*db_, db_pool_);

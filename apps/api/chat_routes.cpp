@@ -280,6 +280,9 @@ net::awaitable<bool> still_this_messages_job(api_context& app, const std::string
     auto work = [db, job_id]() { return db->get_job_log("ai-processing", job_id); };
     auto row = co_await app.in_db(work);
     if (!row || !row->payload_json) co_return false;  // gone before the relay recorded it
+    // Gone from Redis before it finished: Redis lost it (a finished job stays an hour
+    // and its end is recorded long before it goes).
+    if (row->status == "pending" || row->status == "processing") co_return false;
     boost::system::error_code ec;
     const auto payload = drover::parse_json(*row->payload_json, ec);
     co_return ec || message_id_in(payload.if_object()).value_or(message_id) == message_id;
@@ -313,8 +316,8 @@ net::awaitable<response> send_once(api_context& app, route_request& r, const std
       co_return json_response(r.req, http::status::ok, accepted(*saved->job_id, true));
     }
     spdlog::warn(
-        "POST /api/chat/send: job {} of message {} is gone from Redis and its id names another job now (did "
-        "Redis lose its data?): the message is queued again",
+        "POST /api/chat/send: job {} of message {} is gone from Redis unfinished or its id names another job "
+        "now (did Redis lose its data?): the message is queued again",
         *saved->job_id, saved->saved.message_id);
   }
   // After the duplicate's answer, which takes no place: a retry of a send already queued
@@ -331,7 +334,9 @@ net::awaitable<response> send_once(api_context& app, route_request& r, const std
   // Lets a retry after the deduplication id's ttl find the job; the answer does not wait
   // for it to succeed, since a retry within the ttl finds the job through Redis.
   const auto message_id = saved->saved.message_id;
-  auto record_work = [db, message_id, job_id = j.id]() { db->set_message_job(message_id, job_id); };
+  auto record_work = [db, message_id, job_id = j.id, lost = saved->job_id]() {
+    db->set_message_job(message_id, job_id, lost);
+  };
   try {
     co_await app.in_db(record_work);
   } catch (const std::exception& e) {

@@ -212,6 +212,7 @@ net::awaitable<void> job_event_relay::on_event(const queue_event& e) {
     // The row of a sent job comes from its "added" entry, not from the API's memory: the
     // position is stored only with the rows of the entries before it, so an API killed
     // right after answering 200 reads the entry again on restart and writes the row.
+    if (on_added_) on_added_(id);
     auto read = co_await added_job(e.job_id);
     auto& j = read.found;
     // This id names a new job from now on: nobody but its owner may hear its events.

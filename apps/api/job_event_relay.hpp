@@ -52,6 +52,9 @@ class job_event_relay {
   // Called with a job's app id when it ends: completed, failed for good, or removed
   // before it finished. Set before start().
   void on_job_ended(std::function<void(const std::string&)> f) { on_ended_ = std::move(f); }
+  // Called with a job's app id when its "added" entry is read, whoever added it (another
+  // API instance, Node). Set before start().
+  void on_job_added(std::function<void(const std::string&)> f) { on_added_ = std::move(f); }
   void start();
   void stop();
   std::size_t buffered() const { return pending_.size(); }
@@ -96,6 +99,7 @@ class job_event_relay {
   std::string read_position_;    // the last event handled (its update, if any, is in pending_)
   std::string stored_position_;  // the last position written with its batch
   std::function<void(const std::string&)> on_ended_;
+  std::function<void(const std::string&)> on_added_;
   bool stopped_ = false;
   static constexpr std::size_t max_buffered = 100000;
 };

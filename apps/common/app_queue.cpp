@@ -35,6 +35,18 @@ std::optional<std::pair<queue*, std::string>> app_queue::locate(const std::strin
   return std::pair<queue*, std::string>{&sharded_->shard(ref->shard), std::move(ref->id)};
 }
 
+void app_queue::keep_ids_above(const std::vector<std::string>& app_ids) {
+  if (plain_) {
+    plain_->keep_ids_above(app_ids);
+    return;
+  }
+  std::vector<std::vector<std::string>> per_shard(shards_);
+  for (const auto& app_id : app_ids) {
+    if (auto ref = parse_sharded_job_id(app_id, shards_)) per_shard[ref->shard].push_back(std::move(ref->id));
+  }
+  for (std::size_t i = 0; i < shards_; ++i) sharded_->shard(i).keep_ids_above(per_shard[i]);
+}
+
 net::awaitable<job> app_queue::add(std::string name, json::value data, job_options opts,
                                    std::optional<std::string> key) {
   if (plain_) {

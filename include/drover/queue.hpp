@@ -150,6 +150,16 @@ class queue {
   // concerns every job of the call. Throws bulk_add_error when Redis refused some adds
   // and took others.
   boost::asio::awaitable<std::vector<job>> add_bulk(std::vector<new_job> jobs);
+  // Keeps the ids this queue's adds get above those in `ids` (ids it gave that the
+  // application recorded; custom ids are passed over) and above every id they got
+  // before: add() and add_bulk() first raise Redis's id counter to the highest, in their
+  // own pipeline, when it is lower, which happens only after Redis lost its data (a
+  // restart without persistence, a failover to a replica that lagged behind). For an
+  // application that records job ids elsewhere (a database): BullMQ's counter starts
+  // again at 1 and would give a recorded id to a second job. Off until called (Node's
+  // Queue does not do it); a later call never lowers the floor. Other producers of the
+  // queue (Node's) are not held to it: their adds count up from wherever the counter is.
+  void keep_ids_above(const std::vector<std::string>& ids);
 
   // std::nullopt when no job has this id, and for an id that is the name of one of the
   // queue's own keys ("meta", "failed", ...), which no job's hash can have.

@@ -49,6 +49,9 @@ extern const script active_locked_by;
 // marker sends first, so that the marker its own fetch put back does not wake it in
 // vain (src/lua/dropStaleMarker-3.lua).
 extern const script drop_stale_marker;
+// A queue's job id counter raised to a floor, in front of the adds of a queue that keeps
+// its ids above those an application recorded (src/lua/raiseIdCounter-1.lua).
+extern const script raise_id_counter;
 
 const std::vector<const script*>& all_scripts();
 

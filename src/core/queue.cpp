@@ -5,7 +5,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <string_view>
 
 #include "core/add_job.hpp"
 #include "core/dependency_reads.hpp"
@@ -16,6 +19,7 @@
 #include "core/scripts/get_counts.hpp"
 #include "core/scripts/get_jobs.hpp"
 #include "core/scripts/get_state.hpp"
+#include "core/scripts/raise_id_counter.hpp"
 #include "core/scripts/update_data.hpp"
 #include "core/scripts/update_progress.hpp"
 #include "core/tracing/job_spans.hpp"
@@ -72,6 +76,41 @@ net::awaitable<void> detail::write_version_once(queue::impl& q) {
   q.version_written = true;
 }
 
+namespace {
+
+// A job id BullMQ's counter gave (digits only), as a number; 0 for a custom id.
+std::int64_t numeric_id(std::string_view id) {
+  std::int64_t n = 0;
+  const auto* end = id.data() + id.size();
+  auto [at, ec] = std::from_chars(id.data(), end, n);
+  return (ec == std::errc() && at == end && !id.empty() && id.front() != '-') ? n : 0;
+}
+
+// raiseIdCounter's reply: the adds behind it have run whatever it said, so a refusal is
+// only reported; a raise means Redis lost ids, which an operator wants to hear of.
+void note_id_counter_raise(const std::string& queue, const scripts::raise_id_counter& call, const redis::reply& r) {
+  const auto floor = call.floor;
+  try {
+    if (auto before = call.parse(r)) {
+      spdlog::warn(
+          "queue {}: Redis's job id counter was {}, below {}, the highest id this queue gave or was told of: "
+          "raised to it, so that no id names two jobs (did Redis lose its data?)",
+          queue, *before, floor);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("queue {}: the job id counter could not be raised to {}: {}; an id may be given again", queue, floor,
+                  e.what());
+  }
+}
+
+}  // namespace
+
+void queue::keep_ids_above(const std::vector<std::string>& ids) {
+  auto floor = impl_->id_floor.value_or(0);
+  for (const auto& id : ids) floor = std::max(floor, numeric_id(id));
+  impl_->id_floor = floor;
+}
+
 net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
   co_await detail::write_version_once(*impl_);
   std::vector<prepared_add> prepared;
@@ -84,7 +123,15 @@ net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
     prepared.push_back(prepare_add(impl_->keys, std::move(nj), detail::scripts::standard_add::lean));
   }
   std::vector<std::pair<const detail::lua::script*, detail::script_args>> calls;
-  calls.reserve(prepared.size());
+  calls.reserve(prepared.size() + 1);
+  // In front, in the same pipeline: a reconnect between the raise and the adds would
+  // otherwise let them meet a counter that went back.
+  std::optional<scripts::raise_id_counter> raise;
+  if (impl_->id_floor) {
+    raise = scripts::raise_id_counter::of(impl_->keys, *impl_->id_floor);
+    auto packed = scripts::raise_id_counter(*raise).pack();
+    calls.emplace_back(packed.script, std::move(packed.args));
+  }
   for (auto& p : prepared) calls.emplace_back(p.call.script, std::move(p.call.args));
   // An add that WAITs for replicas holds a lane of its own until the WAIT answers.
   std::optional<detail::replication_lanes::lease> lane;
@@ -95,6 +142,10 @@ net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
   }
   auto send = detail::send_adds(lane ? lane->connection() : *impl_->conn, std::move(calls), wanted);
   auto sent = co_await std::move(send);
+  if (raise) {
+    note_id_counter_raise(impl_->keys.queue(), *raise, sent.adds.front());
+    sent.adds.erase(sent.adds.begin());
+  }
   // Each add's reply on its own: Redis may refuse some of a pipeline's scripts and run the
   // others (maxmemory is checked script by script).
   std::vector<std::optional<job>> added(prepared.size());
@@ -110,6 +161,7 @@ net::awaitable<std::vector<job>> queue::add_bulk(std::vector<new_job> jobs) {
       continue;
     }
     traced[i].set_attribute("bullmq.job.id", prepared[i].j.id);
+    if (impl_->id_floor) impl_->id_floor = std::max(*impl_->id_floor, numeric_id(prepared[i].j.id));
     ids.push_back(prepared[i].j.id);
     added[i] = std::move(prepared[i].j);
   }

@@ -3,7 +3,9 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/keys.hpp"
@@ -31,6 +33,8 @@ struct queue::impl {
   detail::replication_lanes lanes;          // adds with a WAIT behind them, apart from conn
   std::shared_ptr<drover::tracer> tracing;  // null: tracing off
   bool version_written = false;             // meta.version, before the first add (queue.cpp)
+  // keep_ids_above's floor, raised with every numeric id an add gets; none: not kept.
+  std::optional<std::int64_t> id_floor;
   // The event readers of the wait_until_finished calls in progress, each on a connection
   // of its own: close() closes them too, or a wait without a ttl outlived it for good.
   // Shared with the waits, which may end after the queue is gone (~queue closes them).

@@ -1,10 +1,10 @@
 // redis_data_loss.test.mjs - what the apps say of work Redis forgot (its data lost while
 // they ran): a chat answered after the loss ends completed, a keyed send whose job was lost
-// is queued again when it is retried, and a document whose job is gone ends failed with
-// the reason instead of "processing" for good.
+// is queued again when it is retried, a document whose job is gone ends failed with the
+// reason instead of "processing" for good, and no job id is given to a second message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSystem, startWorkers, postJSON, getJSON, waitFor, waitForJob } from './system.mjs';
+import { startSystem, startWorkers, startApi, postJSON, getJSON, waitFor, waitForJob } from './system.mjs';
 
 test("after Redis lost its data, a running job's answer still completes its record", { timeout: 90000 }, async () => {
   const sys = await startSystem();
@@ -55,9 +55,11 @@ test("after Redis lost its data, a retried keyed send whose job was lost is queu
   assert.equal(first.status, 200, JSON.stringify(first.body));
   await (await sys.redis.raw()).flushall();
   sys.workers = await startWorkers(sys);
-  // Job ids start again: another message takes the lost job's id.
+  // BullMQ's counter starts again at 1; the API goes on above the ids it gave.
   const other = await postJSON(sys.base, '/api/chat/send', { conversationId: 'other-c', userId: 'u1', message: 'another one' });
-  assert.equal(other.body.jobId, first.body.jobId, 'the id was given again');
+  assert.equal(other.status, 200, JSON.stringify(other.body));
+  assert.ok(Number(other.body.jobId) > Number(first.body.jobId), `the id ${other.body.jobId} was given before`);
+  assert.match(sys.api.output, /Redis's job id counter was 0, below \d+/);
   await waitForJob(sys.base, other.body.jobId);
 
   const retried = await postJSON(sys.base, '/api/chat/send', { conversationId: 'keyed-c', userId: 'u1', message: 'the lost one' }, keyed);
@@ -74,5 +76,27 @@ test("after Redis lost its data, a retried keyed send whose job was lost is queu
     { what: 'the answer stored' });
   const history = await getJSON(sys.base, '/api/conversations/keyed-c/messages');
   assert.deepEqual(history.body.messages.map((m) => m.role), ['user', 'assistant']);
-  assert.match(sys.api.output, /is gone from Redis and its id names another job now/);
+  assert.match(sys.api.output, /is gone from Redis unfinished or its id names another job now/);
+});
+
+test('an API started after Redis lost its data gives no job id its database holds', { timeout: 90000 }, async () => {
+  const sys = await startSystem();
+  const ids = [];
+  for (const message of ['one', 'two', 'three']) {
+    const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'before-c', userId: 'u1', message });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    ids.push(Number(sent.body.jobId));
+    await waitForJob(sys.base, sent.body.jobId);
+  }
+  await sys.api.stop();
+  await (await sys.redis.raw()).flushall();
+  sys.api = await startApi(sys);
+  const after = await postJSON(sys.base, '/api/chat/send', { conversationId: 'after-c', userId: 'u1', message: 'four' });
+  assert.equal(after.status, 200, JSON.stringify(after.body));
+  assert.equal(Number(after.body.jobId), Math.max(...ids) + 1);
+  const done = await waitForJob(sys.base, after.body.jobId);
+  assert.equal(done.status, 'completed', JSON.stringify(done));
+  // The earlier messages' answers are still theirs.
+  const history = await getJSON(sys.base, '/api/conversations/before-c/messages');
+  assert.deepEqual(history.body.messages.map((m) => m.role), ['user', 'assistant', 'user', 'assistant', 'user', 'assistant']);
 });

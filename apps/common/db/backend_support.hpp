@@ -32,7 +32,9 @@
   std::vector<message> list_messages(const std::string& conversation_id, std::size_t limit,                            \
                                      std::optional<std::int64_t> before) override;                                     \
   std::optional<message> find_message_by_key(const std::string& idempotency_key) override;                             \
-  bool set_message_job(std::int64_t message_id, const std::string& job_id) override;                                   \
+  bool set_message_job(std::int64_t message_id, const std::string& job_id,                                             \
+                       const std::optional<std::string>& replacing) override;                                          \
+  std::vector<std::string> recent_job_ids(const std::string& queue, std::size_t limit) override;                       \
   void put_assessment(const std::string& user_id, const std::string& json) override;                                   \
   std::optional<std::string> get_assessment(const std::string& user_id) override;                                      \
   void record_job_logs(const std::vector<job_log_update>& batch) override;                                             \

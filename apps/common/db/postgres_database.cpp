@@ -125,7 +125,11 @@ const std::vector<statement>& statements() {
       {"find_message_by_key",
        "SELECT id, conversation_id, role, content, job_id, " DROVER_PG_MS("created_at") " FROM messages "
        "WHERE idempotency_key = $1"},
-      {"set_message_job", "UPDATE messages SET job_id = $2 WHERE id = $1::bigint AND job_id IS NULL RETURNING id"},
+      {"set_message_job",
+       "UPDATE messages SET job_id = $2 WHERE id = $1::bigint AND (job_id IS NULL OR job_id = $3) RETURNING id"},
+      {"recent_job_ids",
+       "SELECT job_id FROM (SELECT job_id FROM messages WHERE job_id IS NOT NULL ORDER BY id DESC LIMIT $2::bigint) m "
+       "UNION ALL SELECT job_id FROM (SELECT job_id FROM job_logs WHERE queue = $1 ORDER BY id DESC LIMIT $2::bigint) l"},
       {"put_assessment",
        "INSERT INTO user_assessments (user_id, data, updated_at) VALUES ($1, $2::jsonb, " DROVER_PG_TS("$3") ") "
        "ON CONFLICT (user_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"},
@@ -490,10 +494,22 @@ std::optional<message> postgres_database::find_message_by_key(const std::string&
 }
 
 // Idempotent (only a NULL is written), so run() may send it again after a lost connection.
-bool postgres_database::set_message_job(std::int64_t message_id, const std::string& job_id) {
+bool postgres_database::set_message_job(std::int64_t message_id, const std::string& job_id,
+                                        const std::optional<std::string>& replacing) {
   return run(fmt::format("recording job {} for message {}", job_id, message_id), [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    return !tx.exec_prepared("set_message_job", message_id, job_id).empty();
+    return !tx.exec_prepared("set_message_job", message_id, job_id, replacing).empty();
+  });
+}
+
+std::vector<std::string> postgres_database::recent_job_ids(const std::string& queue, std::size_t limit) {
+  return run(fmt::format("reading the newest job ids of {}", queue), [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    std::vector<std::string> out;
+    for (const auto& row : tx.exec_prepared("recent_job_ids", queue, clamp_limit(limit))) {
+      out.push_back(row[0].as<std::string>());
+    }
+    return out;
   });
 }
 

@@ -191,13 +191,28 @@ std::optional<message> sqlite_database::find_message_by_key(const std::string& i
   return message{q.int64(0), q.text(1), q.text(2), q.text(3), q.optional_text(4), q.int64(5)};
 }
 
-bool sqlite_database::set_message_job(std::int64_t message_id, const std::string& job_id) {
+bool sqlite_database::set_message_job(std::int64_t message_id, const std::string& job_id,
+                                      const std::optional<std::string>& replacing) {
   std::lock_guard lock(mutex_);
-  sqlite_query q(conn_, "UPDATE messages SET job_id = ?2 WHERE id = ?1 AND job_id IS NULL RETURNING id",
+  sqlite_query q(conn_,
+                 "UPDATE messages SET job_id = ?2 WHERE id = ?1 AND (job_id IS NULL OR job_id = ?3) RETURNING id",
                  fmt::format("recording job {} for message {}", job_id, message_id));
-  bool written = q.bind(message_id, job_id).next();
+  bool written = q.bind(message_id, job_id, replacing).next();
   q.run();
   return written;
+}
+
+std::vector<std::string> sqlite_database::recent_job_ids(const std::string& queue, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  sqlite_query q(
+      conn_,
+      "SELECT job_id FROM (SELECT job_id FROM messages WHERE job_id IS NOT NULL ORDER BY id DESC LIMIT ?2) "
+      "UNION ALL SELECT job_id FROM (SELECT job_id FROM job_logs WHERE queue = ?1 ORDER BY id DESC LIMIT ?2)",
+      fmt::format("reading the newest job ids of {}", queue));
+  q.bind(queue, clamp_limit(limit));
+  std::vector<std::string> out;
+  while (q.next()) out.push_back(q.text(0));
+  return out;
 }
 
 void sqlite_database::put_assessment(const std::string& user_id, const std::string& json) {

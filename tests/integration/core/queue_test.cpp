@@ -52,6 +52,45 @@ TEST_F(queue_test, add_writes_bullmq_layout) {
   EXPECT_NE(events.find("waiting"), std::string::npos);
 }
 
+// After Redis lost its data BullMQ's counter starts again at 1; a queue that keeps its
+// ids goes on above the highest it was told of (a custom id is none) and the ids it gave, whichever add script
+// runs (the lean standard add, BullMQ's prioritized and delayed adds), and a floor never
+// goes down.
+TEST_F(queue_test, keep_ids_above_goes_on_above_the_floor_and_its_own_ids_after_the_counter_is_lost) {
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    q.keep_ids_above({"12", "40", "doc-7", "39"});
+    auto first = co_await q.add("a", json::object());
+    EXPECT_EQ(first.id, "41");
+    EXPECT_EQ(cli("DEL " + key("id")), "1");  // as a restart without persistence leaves it
+    auto second = co_await q.add("b", json::object());
+    EXPECT_EQ(second.id, "42");
+    EXPECT_EQ(cli("SET " + key("id") + " 3"), "OK");  // a failover to a replica that lagged
+    q.keep_ids_above({"10"});
+    job_options prioritized;
+    prioritized.priority = 2;
+    auto third = co_await q.add("c", json::object(), prioritized);
+    EXPECT_EQ(third.id, "43");
+    job_options delayed;
+    delayed.delay = 60000;
+    auto fourth = co_await q.add("d", json::object(), delayed);
+    EXPECT_EQ(fourth.id, "44");
+    // A counter already above the floor (another producer added) is left as it is.
+    EXPECT_EQ(cli("SET " + key("id") + " 100"), "OK");
+    auto fifth = co_await q.add("e", json::object());
+    EXPECT_EQ(fifth.id, "101");
+  });
+}
+
+TEST_F(queue_test, a_queue_that_does_not_keep_its_ids_starts_again_as_bullmq_does) {
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    auto first = co_await q.add("a", json::object());
+    EXPECT_EQ(first.id, "1");
+    EXPECT_EQ(cli("DEL " + key("id")), "1");
+    auto second = co_await q.add("b", json::object());
+    EXPECT_EQ(second.id, "1");
+  });
+}
+
 // Redis runs a pipeline's scripts one by one and may refuse some (maxmemory, a missing
 // parent): the call says which jobs went in, so that a caller answering for each job
 // does not say "not added" of one that was (an operator's drill: a send told "not

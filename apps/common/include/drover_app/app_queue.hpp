@@ -70,6 +70,11 @@ class app_queue {
   // returns them in order, with their app ids. A producer that batches per shard is held
   // up by that shard's master alone.
   boost::asio::awaitable<std::vector<job>> add_bulk_to(std::size_t index, std::vector<new_job> jobs);
+  // Keeps the ids the queue gives above these app ids (the ones an app recorded) and
+  // above every id it gave, each shard above its own (queue::keep_ids_above): after Redis
+  // lost its data no recorded id names a second job. Ids that are not BullMQ's counted
+  // ones (custom, of no shard of this queue) are passed over.
+  void keep_ids_above(const std::vector<std::string>& app_ids);
   boost::asio::awaitable<std::optional<job>> get_job(std::string id);
   boost::asio::awaitable<std::optional<job_state>> get_job_state(std::string id);
   // The job's log lines and their count; none for an unknown id.

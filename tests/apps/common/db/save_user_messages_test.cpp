@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -173,12 +174,50 @@ TEST_P(save_user_messages_test, once_refuses_another_users_conversation_without_
 TEST_P(save_user_messages_test, once_records_the_first_job_only) {
   auto first = db_->save_user_message_once("send:k1", to("c1", "alice", "hello"));
   ASSERT_TRUE(first);
-  EXPECT_TRUE(db_->set_message_job(first->saved.message_id, "41"));
-  EXPECT_FALSE(db_->set_message_job(first->saved.message_id, "42"));
+  EXPECT_TRUE(db_->set_message_job(first->saved.message_id, "41", std::nullopt));
+  EXPECT_FALSE(db_->set_message_job(first->saved.message_id, "42", std::nullopt));
+  EXPECT_FALSE(db_->set_message_job(first->saved.message_id, "42", "40"));  // replaces only the job it names
   auto again = db_->save_user_message_once("send:k1", to("c1", "alice", "hello"));
   ASSERT_TRUE(again);
   EXPECT_EQ(again->job_id, std::optional<std::string>("41"));
-  EXPECT_FALSE(db_->set_message_job(123456, "1"));  // no such message
+  EXPECT_FALSE(db_->set_message_job(123456, "1", std::nullopt));  // no such message
+}
+
+// A message whose job Redis lost is queued again: its new job replaces the lost one.
+TEST_P(save_user_messages_test, a_job_queued_again_replaces_the_lost_one) {
+  auto first = db_->save_user_message_once("send:k1", to("c1", "alice", "hello"));
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(db_->set_message_job(first->saved.message_id, "41", std::nullopt));
+  EXPECT_TRUE(db_->set_message_job(first->saved.message_id, "57", "41"));
+  auto again = db_->save_user_message_once("send:k1", to("c1", "alice", "hello"));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->job_id, std::optional<std::string>("57"));
+}
+
+// What the API keeps Redis's id counter above: the newest messages' jobs and the newest
+// job_logs rows of the queue.
+TEST_P(save_user_messages_test, recent_job_ids_are_the_newest_messages_and_job_logs_of_the_queue) {
+  for (int i = 1; i <= 4; ++i) {
+    auto m = db_->save_user_message_once("send:k" + std::to_string(i), to("c1", "alice", "m" + std::to_string(i)));
+    ASSERT_TRUE(m);
+    if (i != 3) {
+      ASSERT_TRUE(db_->set_message_job(m->saved.message_id, std::to_string(10 * i), std::nullopt));
+    }
+  }
+  auto row = [](std::string queue, std::string id) {
+    job_log_update u;
+    u.queue = std::move(queue);
+    u.job_id = std::move(id);
+    u.job_type = "generate-response";
+    u.status = "pending";
+    u.at_ms = 1000;
+    return u;
+  };
+  db_->record_job_logs({row("ai-processing", "55"), row("ai-processing", "56"), row("documents", "99")});
+  auto ids = db_->recent_job_ids("ai-processing", 2);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"20", "40", "55", "56"}));  // a message without a job is none
+  EXPECT_TRUE(db_->recent_job_ids("nothing-yet", 0).empty());
 }
 
 }  // namespace

@@ -256,9 +256,17 @@ class database {
   // The message stored under the idempotency key, or std::nullopt.
   virtual std::optional<message> find_message_by_key(const std::string& idempotency_key) = 0;
 
-  // Records the job a user's message was sent to, unless one is recorded; returns
-  // whether it was written (false: none or another already there).
-  virtual bool set_message_job(std::int64_t message_id, const std::string& job_id) = 0;
+  // Records the job a user's message was sent to, unless one is recorded other than
+  // `replacing` (the job of the message that Redis lost, queued again); returns whether
+  // it was written (false: no such message, or another job already there).
+  virtual bool set_message_job(std::int64_t message_id, const std::string& job_id,
+                               const std::optional<std::string>& replacing) = 0;
+
+  // The job ids recorded most recently for the chat queue `queue`: those of the newest
+  // `limit` messages that have one and of its newest `limit` job_logs rows. The ids
+  // BullMQ's counter gave last are among them, which the API keeps Redis from giving
+  // again after it lost its data (app_queue::keep_ids_above).
+  virtual std::vector<std::string> recent_job_ids(const std::string& queue, std::size_t limit) = 0;
 
   // Stores the user's assessment (a JSON document), replacing an earlier one.
   virtual void put_assessment(const std::string& user_id, const std::string& json) = 0;
