@@ -25,6 +25,7 @@
 
 #include "api/client_ids.hpp"
 #include "api/ended_job.hpp"
+#include "api/ended_job_retention.hpp"
 #include "api/history_page.hpp"
 #include "api/http_error.hpp"
 #include "api/idempotency_key.hpp"
@@ -58,12 +59,6 @@ constexpr std::size_t max_assessment_bytes = 16 * 1024;
 // then made every chat job of its user unreadable, owner included. No assessment needs
 // more than a few levels.
 constexpr std::size_t max_assessment_depth = 32;
-// How long Redis keeps a chat job once it has ended. Its record lives on in the database
-// (job_logs, the answer in the conversation), which GET /api/chat/job/:id reads after
-// that; the count bounds what a burst leaves behind.
-constexpr std::int64_t completed_kept_s = 3600;
-constexpr std::int64_t failed_kept_s = 24 * 3600;
-constexpr std::int64_t ended_kept_count = 10000;
 
 http_error bad_request(const std::string& message) { return http_error(http::status::bad_request, message); }
 
@@ -370,8 +365,7 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
   opts.timeout = 30000;
   opts.replication = app.cfg.replication;
-  opts.remove_on_complete = json::object{{"age", completed_kept_s}, {"count", ended_kept_count}};
-  opts.remove_on_fail = json::object{{"age", failed_kept_s}, {"count", ended_kept_count}};
+  keep_ended_jobs_a_while(opts);                                  // GET /api/chat/job/:id reads job_logs after that
   if (auto ctx = traced.context()) set_trace_parent(opts, *ctx);  // the job's spans go under the request's
   std::optional<std::int64_t> requested_priority;
   if (const auto* p = body.if_contains("priority"); p && !p->is_null()) {

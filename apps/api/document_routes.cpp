@@ -17,6 +17,7 @@
 #include <drover_app/random_token.hpp>
 
 #include "api/client_ids.hpp"
+#include "api/ended_job_retention.hpp"
 #include "api/error_reply.hpp"
 #include "api/http_error.hpp"
 #include "api/text_page.hpp"
@@ -212,6 +213,7 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
     opts.backoff = backoff_options{"exponential", 2000, std::nullopt};
     opts.timeout = 300000;
     opts.replication = app.cfg.replication;
+    keep_ended_jobs_a_while(opts);  // the document's row says how it ended
     json::object data;
     data["documentId"] = doc.id;
     json::value job_data = std::move(data);

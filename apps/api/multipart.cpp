@@ -26,12 +26,14 @@ std::optional<std::string> header_parameter(std::string_view header, std::string
   std::size_t pos = header.find(';');
   while (pos != std::string_view::npos) {
     auto rest = header.substr(pos + 1);
-    auto eq = rest.find('=');
+    // The first of the two, not each on its own: a search for '=' past every ';' of a
+    // line of ';' made the parse quadratic (an 800 KB header held the API for 6 s).
+    const auto eq = rest.find_first_of(";=");
     if (eq == std::string_view::npos) return std::nullopt;
     // A parameter without a value ("attachment; creation-date; filename=...") is passed
     // over: the name after it was lost.
-    if (const auto semicolon = rest.find(';'); semicolon < eq) {
-      pos += 1 + semicolon;
+    if (rest[eq] == ';') {
+      pos += 1 + eq;
       continue;
     }
     auto key = lower(trim_ows(rest.substr(0, eq)));

@@ -178,6 +178,14 @@ int run_api(const app_flags& flags) {
   if (!flags.database_url.empty()) cfg.database_url = flags.database_url;
   if (!flags.prefix.empty()) cfg.prefix = flags.prefix;
   warn_of_default_database("api", flags, cfg.database_url);
+  if (!app::development_auth_mode() && cfg.public_url.empty()) {
+    // Each instance then names its own loopback address for the answers' delivery, which
+    // Workers on another machine (or guarding against loopback) cannot reach.
+    spdlog::warn(
+        "api: PUBLIC_URL is not set: answers are delivered to {} (this instance, on this machine); with "
+        "several instances or the Workers app elsewhere set PUBLIC_URL to the address they reach the API at",
+        cfg.own_webhook_url());
+  }
   net::io_context io(1);
   api::api_server server(io.get_executor(), cfg);
   server.start();

@@ -90,12 +90,17 @@ void run_to_end(boost::asio::io_context& io, F&& f) {
 // signal stops at once, whatever is still pending.
 template <class Stop>
 void run_until_signal(boost::asio::io_context& io, Stop stop) {
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  // SIGHUP too, which logrotate, `systemctl reload` and a closed terminal send: its
+  // default action ended the process at once, running jobs left locked until stalled.
+  // The apps log to stderr and hold no file to reopen, so it is noted and ignored.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   int received = 0;
   std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
                                                                              int sig) {
     if (ec) return;
-    if (++received == 1) {
+    if (sig == SIGHUP) {
+      spdlog::info("signal {} (SIGHUP): ignored; the logs go to stderr, there is nothing to reopen", sig);
+    } else if (++received == 1) {
       spdlog::info("signal {}: shutting down (again to stop at once)", sig);
       stop();
     } else {

@@ -149,3 +149,21 @@ test('SIGTERM to the API while sends arrive: every stored message has its job, a
   assert.equal(stored, accepted.length, `stored ${stored} user messages for ${accepted.length} sends answered 200`);
   for (const o of accepted) assert.ok(await ai.getJob(o.body.jobId), `job ${o.body.jobId} of a 200`);
 });
+
+// logrotate, `systemctl reload` and a closed terminal send SIGHUP, whose default action
+// ended both apps at once (a running job stayed locked until found stalled).
+test('SIGHUP leaves the API and the Workers app running, a job in flight completes', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'hup-c', userId: 'u1', message: 'slow one [trickle]' });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  await waitFor(() => sys.db.query(`select status from job_logs where job_id = '${sent.body.jobId}'`) === 'processing',
+    { what: 'the job running' });
+  sys.api.proc.kill('SIGHUP');
+  sys.workers.proc.kill('SIGHUP');
+  await waitFor(() => /SIGHUP\): ignored/.test(sys.api.output) && /SIGHUP\): ignored/.test(sys.workers.output),
+    { what: 'both apps to note the SIGHUP' });
+  assert.ok(!sys.api.hasExited() && !sys.workers.hasExited());
+  await waitFor(() => sys.db.query(`select status from job_logs where job_id = '${sent.body.jobId}'`) === 'completed',
+    { timeout: 30000, what: 'the job completed' });
+  assert.doesNotMatch(sys.workers.output, /stalled/);
+});

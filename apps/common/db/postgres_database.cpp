@@ -396,9 +396,14 @@ std::vector<int> postgres_database::migrate() {
       pqxx::work tx(c);
       tx.exec("SET LOCAL statement_timeout = 0");
       tx.exec_params("SELECT pg_advisory_xact_lock($1)", migration_lock_key);
-      tx.exec(
-          "CREATE TABLE IF NOT EXISTS schema_migrations "
-          "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+      // Only when it is missing: CREATE TABLE IF NOT EXISTS needs CREATE on the schema
+      // even when the table is there, and an app whose role may only read and write the
+      // tables of a database migrated by its owner could not start.
+      if (tx.exec("SELECT to_regclass('schema_migrations') IS NULL")[0][0].as<bool>()) {
+        tx.exec(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+      }
       tx.commit();
     }
     std::vector<int> applied;

@@ -1,6 +1,9 @@
 // sqlite_connection.cpp - opening, configuring and closing one sqlite3 handle.
 #include "db/sqlite_connection.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <utility>
 
@@ -21,6 +24,12 @@ sqlite_connection::sqlite_connection(std::string path) : path_(std::move(path)) 
       throw database_error(
           fmt::format("opening SQLite database {}: cannot create directory {}: {}", path_, dir.string(), ec.message()));
     }
+    // A new file is its owner's alone: it holds every message, upload and assessment, and
+    // SQLite would make it with the process's umask (world-readable under the usual 022).
+    // Its -wal and -shm files take the same mode from it. An existing file is left as the
+    // operator set it.
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
   }
   int rc =
       ::sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

@@ -7,12 +7,14 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -117,6 +119,25 @@ TEST(postgres_database, a_statement_past_statement_timeout_fails) {
   EXPECT_LT(ms_since(start), 3000);
   lock.release();
   EXPECT_NO_THROW(db->list_messages("c1"));
+}
+
+// An operator runs the migrations as the database's owner and the apps as a role that
+// may only read and write its tables: their start migrates nothing and needs no CREATE.
+TEST(postgres_database, starts_with_a_role_that_may_only_read_and_write_the_tables) {
+  test::postgres_server& server = test::postgres_server::shared();
+  auto url = server.create_database();
+  open_database(url)->migrate();
+  const std::string role = "rw_" + std::to_string(::getpid()) + "_" + url.substr(url.rfind('_') + 1);
+  test::postgres_server::query(url, "CREATE ROLE " + role + " LOGIN");
+  test::postgres_server::query(url, "REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+  test::postgres_server::query(url, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role);
+  test::postgres_server::query(url, "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + role);
+  auto as_role = url;
+  as_role.replace(as_role.find("postgres@"), std::string("postgres@").size(), role + "@");
+  auto db = open_database(as_role);
+  EXPECT_TRUE(db->migrate().empty());
+  db->ensure_conversation("c1", "alice");
+  EXPECT_EQ(db->conversation_owner("c1"), std::optional<std::string>("alice"));
 }
 
 TEST(postgres_database, has_a_statement_timeout_by_default) {

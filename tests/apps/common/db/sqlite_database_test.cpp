@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,6 +74,29 @@ TEST(sqlite_database, file_is_in_wal_mode) {
   auto db = open_database(dir / "x.db");
   db->migrate();
   EXPECT_EQ(pragma(dir / "x.db", "PRAGMA journal_mode"), "wal");  // WAL is a property of the file
+}
+
+// The file holds every message and upload: a new one, and the WAL files beside it, are
+// readable by their owner alone whatever the umask; an existing file keeps its mode.
+TEST(sqlite_database, a_new_file_is_its_owners_alone) {
+  test::temp_dir dir;
+  const auto old_mask = ::umask(022);
+  {
+    auto db = open_database(dir / "x.db");
+    db->migrate();
+    db->ensure_conversation("c1", "alice");
+    for (const char* name : {"x.db", "x.db-wal", "x.db-shm"}) {
+      struct stat st {};
+      ASSERT_EQ(::stat((dir / name).c_str(), &st), 0) << name;
+      EXPECT_EQ(st.st_mode & 0777, 0600u) << name;
+    }
+  }
+  ASSERT_EQ(::chmod((dir / "x.db").c_str(), 0640), 0);
+  open_database(dir / "x.db")->migrate();
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "x.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+  ::umask(old_mask);
 }
 
 // Two apps started together on a new file (an operator review: `drover api` and
