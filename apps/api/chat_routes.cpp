@@ -540,6 +540,11 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   if (const auto* ts = body.if_contains("timestamp"); ts && (ts->is_int64() || ts->is_uint64())) {
     idempotency_key += ":" + drover::serialize_json(*ts);
   }
+  const auto answered = message_id_in(&body);
+  // One answer per message: two jobs of one message both run when a keyed retry meets a
+  // master that never had the first attempt's deduplication id (a failover while the
+  // first add went unconfirmed), and the second answer is not stored.
+  if (answered) idempotency_key = fmt::format("answer-to-message:{}", *answered);
   // The job's row says completed too when the events relay cannot say it: Redis forgets
   // the job an hour after its end, and after an API outage that long the relay's
   // reconciler, finding it gone, records it failed; the answer, first delivered after
@@ -556,7 +561,6 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   if (const auto* u = body.if_contains("userId"); u && u->is_string()) completed.user_id = std::string(u->get_string());
   if (const auto* res = body.if_contains("result")) completed.result_json = drover::serialize_json(*res);
   auto* db = &app.db;
-  const auto answered = message_id_in(&body);
   auto work = [db, idempotency_key, job_id, conversation_id, content, completed,
                answered]() -> std::optional<drover::app::message> {
     auto id = db->add_message_once(idempotency_key, conversation_id, "assistant", content, job_id);

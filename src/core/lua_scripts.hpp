@@ -15,6 +15,10 @@ struct script {
   int num_keys;             // how many KEYS the caller passes
   std::string_view sha1;    // what EVALSHA calls it
   std::string_view source;  // with every include resolved
+  // Sent with EVAL and its source, never EVALSHA (src/lua's `-- drover:eval`): a script of
+  // a few lines sent in front of others cannot meet NOSCRIPT, so a pipeline of it and one
+  // other script needs no SCRIPT EXISTS round trip first (script_runner.cpp).
+  bool sent_whole = false;
 };
 
 extern const script add_delayed_job, add_job_scheduler, get_job_scheduler, remove_job_scheduler, update_job_scheduler,

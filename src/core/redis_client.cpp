@@ -127,7 +127,7 @@ net::awaitable<void> redis_client::del(std::string key) {
 net::awaitable<json::value> redis_client::eval(const redis_script& script, std::vector<std::string> keys,
                                                std::vector<std::string> args) {
   // The engine's runner, with a description of this script in its terms.
-  const detail::lua::script s{script.name(), static_cast<int>(keys.size()), script.sha1(), script.source()};
+  const detail::lua::script s{script.name(), static_cast<int>(keys.size()), script.sha1(), script.source(), false};
   // A script's keys must share a slot on a cluster anyway: the first one routes it.
   auto& conn = keys.empty() ? *impl_->conn : impl_->for_key(keys.front());
   detail::script_args keys_and_args = std::move(keys);

@@ -37,18 +37,31 @@ void expect_loaded(const std::vector<const lua::script*>& loaded, const std::vec
 
 }  // namespace
 
-redis::command script_command(const lua::script& s, const script_args& args) {
+namespace {
+
+// EVALSHA <sha1> <numkeys>, or EVAL <source> <numkeys> for a script sent whole.
+redis::command script_head(const lua::script& s, std::size_t args) {
   redis::command cmd;
-  cmd.reserve(3 + args.size()).push("EVALSHA").push(std::string_view(s.sha1));
+  cmd.reserve(3 + args);
+  if (s.sent_whole) {
+    cmd.push("EVAL").push(s.source);
+  } else {
+    cmd.push("EVALSHA").push(std::string_view(s.sha1));
+  }
   cmd.push(static_cast<std::int64_t>(s.num_keys));
+  return cmd;
+}
+
+}  // namespace
+
+redis::command script_command(const lua::script& s, const script_args& args) {
+  auto cmd = script_head(s, args.size());
   for (const auto& a : args) cmd.push(std::string_view(a));
   return cmd;
 }
 
 redis::command script_command(const lua::script& s, script_args&& args) {
-  redis::command cmd;
-  cmd.reserve(3 + args.size()).push("EVALSHA").push(std::string_view(s.sha1));
-  cmd.push(static_cast<std::int64_t>(s.num_keys));
+  auto cmd = script_head(s, args.size());
   for (auto& a : args) cmd.push(std::move(a));
   return cmd;
 }
@@ -157,9 +170,18 @@ boost::asio::awaitable<std::vector<redis::reply>> run_calls(
     cmds.push_back(script_command(*s, std::move(args)));
   }
   // Most pipelines hold one script (a bulk add of one kind, the fetcher's drop): no list.
-  if (std::any_of(scripts.begin(), scripts.end(), [&](const auto* s) { return s != scripts.front(); })) {
+  // A script sent whole cannot meet NOSCRIPT, so it counts for none.
+  const lua::script* first = nullptr;
+  const bool several = std::any_of(scripts.begin(), scripts.end(), [&](const auto* s) {
+    if (s->sent_whole) return false;
+    if (!first) first = s;
+    return s != first;
+  });
+  if (several) {
     std::vector<const lua::script*> distinct;
-    for (const auto* s : scripts) add_once(distinct, s);
+    for (const auto* s : scripts) {
+      if (!s->sent_whole) add_once(distinct, s);
+    }
     auto check = load_absent(conn, distinct);
     co_await std::move(check);
   }

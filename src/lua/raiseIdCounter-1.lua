@@ -13,7 +13,11 @@
 
   Returns the counter's value before (0 when there was none) when it raised it; -1 when
   it was at the floor or above, and nothing was written.
+
+  Sent whole (EVAL), being this short: a pipeline of it and the adds then holds one
+  script that may be missing from Redis's cache, and needs no SCRIPT EXISTS first.
 ]]
+-- drover:eval
 local current = tonumber(redis.call("GET", KEYS[1]) or "0")
 if current >= tonumber(ARGV[1]) then
   return -1

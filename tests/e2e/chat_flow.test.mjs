@@ -150,6 +150,28 @@ test('what a send stores is bounded, and an ended job Redis dropped still answer
   assert.equal((await getJSON(sys.base, '/api/chat/job/999999')).status, 404);
 });
 
+// Two jobs of one message can both run (a keyed retry after a failover whose new master
+// never had the first attempt's deduplication id): the message is answered once.
+test('a second job answering the same message is not stored as a second answer', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-twice', userId: 'u1', message: 'once please' });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  await waitFor(async () => (await getJSON(sys.base, '/api/conversations/c-twice/messages')).body.messages.length === 2,
+    { what: 'the answer stored' });
+  const [question] = (await getJSON(sys.base, '/api/conversations/c-twice/messages')).body.messages;
+  const text = JSON.stringify({ jobId: '999998', timestamp: Date.now(), conversationId: 'c-twice', userId: 'u1',
+    messageId: question.id, status: 'completed', result: { response: 'a second answer' } });
+  const at = String(Math.floor(Date.now() / 1000));
+  const signature = createHmac('sha256', 'e2e-secret').update(`second.${at}.${text}`).digest('base64');
+  const res = await fetch(`${sys.base}/api/webhooks/job-completed`, { method: 'POST', body: text, headers: {
+    'content-type': 'application/json', 'webhook-id': 'second', 'webhook-timestamp': at, 'webhook-signature': `v1,${signature}` } });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).duplicate, true);
+  const history = (await getJSON(sys.base, '/api/conversations/c-twice/messages')).body.messages;
+  assert.deepEqual(history.map((m) => m.role), ['user', 'assistant']);
+  assert.ok(!history.some((m) => m.content === 'a second answer'));
+});
+
 test('a failing model fails the job with a category (the provider\'s message goes to the log), after the seed\'s 3 attempts', { timeout: 90000 }, async () => {
   const sys = await startSystem();
   const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'c-fail', userId: 'u2', message: 'please [500]' });
