@@ -22,6 +22,13 @@ namespace {
 void check_options(const worker_options& o) {
   if (o.concurrency < 1) throw error(errc::invalid_argument, "worker concurrency must be at least 1");
   if (o.lock_duration.count() < 1) throw error(errc::invalid_argument, "lock duration must be positive");
+  // A lock renewed no sooner than it lapses lapses: the worker's own stalled check then
+  // takes back the jobs it runs, and runs them again beside themselves.
+  if (o.lock_renew_time.count() < 0 || o.lock_renew_time >= o.lock_duration) {
+    throw error(errc::invalid_argument,
+                fmt::format("lock renew time ({} ms) must be below the lock duration ({} ms); 0 renews at half of it",
+                            o.lock_renew_time.count(), o.lock_duration.count()));
+  }
   if (o.heartbeat_interval.count() < 0) throw error(errc::invalid_argument, "heartbeat interval must not be negative");
   if (o.stalled_interval.count() < 1) throw error(errc::invalid_argument, "stalled interval must be positive");
   if (o.max_stalled_count < 0) throw error(errc::invalid_argument, "max stalled count must not be negative");

@@ -438,6 +438,10 @@ net::awaitable<std::optional<redis::reply>> job_runner::record(const job& j, con
           : *recorded ? "it was recorded"
                       : "it was not recorded (its lock expired while Redis was away); the stalled check will run "
                         "the job again");
+      // Recorded: the outcome is the job's as if answered (counted, its event emitted),
+      // with no reply to read; a next job it may have fetched is the caller's to hand back
+      // (`unanswered` says so).
+      if (recorded && *recorded) co_return redis::reply{};
     } else {
       spdlog::error("queue {}: job {} (attempt {}): cannot record {}: {}", state_->keys.queue(), j.id,
                     j.attempts_made + 1, what, r.last_error->what());
@@ -493,11 +497,11 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
     auto next = co_await fail(j, token, reason, false, fetch_next);
     co_return next;
   }
-  if (!r) {
+  if (!r || unanswered) {
     auto hand_back = hand_back_if_fetched(j, token, fetch_next, unanswered);
     co_await std::move(hand_back);
-    co_return std::nullopt;
   }
+  if (!r) co_return std::nullopt;
   auto outcome = finish.parse(*r);
   // The guard's answer: a cancellation request was waiting, and nothing was recorded.
   if (outcome.cancel_request) {
@@ -565,11 +569,11 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
     auto call = std::move(finish).pack();
     bool unanswered = false;
     auto recorded = co_await record(j, "failure", std::move(call), &unanswered);
-    if (!recorded) {
+    if (!recorded || unanswered) {
       auto hand_back = hand_back_if_fetched(j, token, fetch_next, unanswered);
       co_await std::move(hand_back);
-      co_return std::nullopt;
     }
+    if (!recorded) co_return std::nullopt;
     ++failed_;
     notify(*state_, "failed", state_->events.failed, j, reason, false);
     if (dead_letter) {

@@ -108,9 +108,11 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   boost::asio::awaitable<std::optional<std::string>> find_cancel_request(std::string id, std::int64_t attempts_made);
   // Runs a finishing script (moveToFinished, moveToDelayed, retryJob): its reply, or
   // nothing when the outcome could not be recorded (logged). A negative code counts as
-  // not recorded. When it returns nothing, `unanswered` (if given) says whether an
-  // attempt lost its reply to a Redis failure: Redis may have run that one, and
-  // `refusal` (if given) the script's own refusal (a negative code), when that was why.
+  // not recorded. `unanswered` (if given) says whether an attempt lost its reply to a
+  // Redis failure: with nothing returned, Redis may have run that one; with a nil reply,
+  // Redis holds the outcome (outcome_recorded) but no reply was read, so a job the call
+  // may have fetched is unknown. `refusal` (if given) is the script's own refusal (a
+  // negative code), when that was why nothing was recorded.
   boost::asio::awaitable<std::optional<redis::reply>> record(const job& j, const char* what, scripts::script_call call,
                                                              bool* unanswered = nullptr,
                                                              std::optional<error>* refusal = nullptr);

@@ -7,6 +7,8 @@
 
 #include <drover/error.hpp>
 
+#include <drover_app/blocking_call.hpp>
+
 #include "api/http_error.hpp"
 
 namespace drover::api {
@@ -45,6 +47,16 @@ TEST(ErrorReply, AnErrorReplySaysRedisRefusedWithoutItsWords) {
   EXPECT_EQ(error_text(acl), "Queue unavailable: Redis's ACL does not allow drover's user the command (NOPERM)");
   EXPECT_EQ(std::string(redis_failure_text(error(errc::script_error, "x"))), "Redis refused the command");
   EXPECT_EQ(std::string(redis_failure_text(std::runtime_error("x"))), "Redis did not answer");
+}
+
+// The statement goes on after the deadline: an operator's review retried a send told
+// "unavailable" without its key and the message was stored twice.
+TEST(ErrorReply, ADatabaseThatDidNotAnswerInTimeMayStillDoWhatWasAsked) {
+  auto res = reply_to(std::make_exception_ptr(app::deadline_exceeded("saving a message")));
+  EXPECT_EQ(res.result(), http::status::service_unavailable);
+  EXPECT_EQ(error_text(res),
+            "Database unavailable: no answer in time, and what was asked may still be done; retry a send with the "
+            "same Idempotency-Key header, which stores its message once");
 }
 
 TEST(ErrorReply, BadInputIsA400AndAnHttpErrorKeepsItsStatus) {

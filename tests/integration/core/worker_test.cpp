@@ -103,6 +103,27 @@ std::int64_t command_calls(const test::queue_fixture& t, const std::string& comm
   return std::stoll(stats.substr(at + command.size() + 15));
 }
 
+// A C++ user's review: a lock renewed no sooner than it lapses was taken, and one job ran
+// five times at once inside one worker.
+TEST_F(worker_test, a_lock_renew_time_not_below_the_lock_duration_is_refused) {
+  net::io_context io;
+  auto opts = wopts();
+  opts.lock_duration = 1000ms;
+  opts.lock_renew_time = 1000ms;
+  auto noop = processor::async([](job_context&) -> net::awaitable<json::value> { co_return nullptr; });
+  try {
+    worker w(io.get_executor(), name, noop, opts);
+    ADD_FAILURE() << "accepted";
+  } catch (const error& e) {
+    EXPECT_TRUE(e.is(errc::invalid_argument));
+    EXPECT_NE(std::string(e.what()).find("lock renew time (1000 ms) must be below the lock duration (1000 ms)"),
+              std::string::npos)
+        << e.what();
+  }
+  opts.lock_renew_time = 999ms;
+  EXPECT_NO_THROW(worker(io.get_executor(), name, noop, opts));
+}
+
 // Plain completions with a next job waiting take drover's lean finish
 // (src/lua/moveToFinishedLean-14.lua), not BullMQ's script inside it: BullMQ's makes a
 // SCARD and two HINCRBYs per job, the lean one no SCARD and one HINCRBY. Guards the
