@@ -44,8 +44,9 @@ namespace {
 
 // How many of the newest messages and job_logs rows are read for the job ids the API
 // keeps Redis's counter above: the highest id is among the newest rows, whatever order
-// concurrent sends were stored in.
-constexpr std::size_t recent_job_ids_read = 1000;
+// concurrent sends were stored in; each shard's, for a sharded queue, when the rows read
+// cover every shard many times over (sends go round the shards in turn).
+std::size_t recent_job_ids_read(std::size_t shards) { return std::max<std::size_t>(1000, 32 * shards); }
 
 // The host PUBLIC_URL names, unless it is one served anyway (an IP address, localhost).
 std::optional<std::string> public_host(const std::string& public_url) {
@@ -164,7 +165,7 @@ void api_server::start() {
   // BullMQ's id counter starts again at 1 when Redis loses its data, and a message's
   // recorded job id would then name a later message's job: the ids this API adds stay
   // above those recorded, those it gives and those the relays see others add.
-  ai_queue_.keep_ids_above(db_->recent_job_ids("ai-processing", recent_job_ids_read));
+  ai_queue_.keep_ids_above(db_->recent_job_ids("ai-processing", recent_job_ids_read(cfg_.shards.ai)));
 
   socketio::options so;
   cfg_.limits.apply_to(so);

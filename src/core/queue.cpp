@@ -78,12 +78,16 @@ net::awaitable<void> detail::write_version_once(queue::impl& q) {
 
 namespace {
 
-// A job id BullMQ's counter gave (digits only), as a number; 0 for a custom id.
+// A job id BullMQ's counter gave, as a number; 0 for any other. The counter's ids are
+// canonical decimals, which a custom id cannot be (BullMQ refuses one that reads back as
+// an integer); one with a leading zero can ("09223372036854775807" raised the counter to
+// its end, and every add after failed on INCR's overflow).
 std::int64_t numeric_id(std::string_view id) {
+  if (id.empty() || (id.front() == '0' && id.size() > 1)) return 0;
   std::int64_t n = 0;
   const auto* end = id.data() + id.size();
   auto [at, ec] = std::from_chars(id.data(), end, n);
-  return (ec == std::errc() && at == end && !id.empty() && id.front() != '-') ? n : 0;
+  return (ec == std::errc() && at == end && n > 0) ? n : 0;
 }
 
 // raiseIdCounter's reply: the adds behind it have run whatever it said, so a refusal is

@@ -58,7 +58,9 @@ TEST_F(queue_test, add_writes_bullmq_layout) {
 // goes down.
 TEST_F(queue_test, keep_ids_above_goes_on_above_the_floor_and_its_own_ids_after_the_counter_is_lost) {
   with_queue([&](queue& q) -> net::awaitable<void> {
-    q.keep_ids_above({"12", "40", "doc-7", "39"});
+    // A custom id is none: "doc-7", and one with a leading zero, which BullMQ takes as a
+    // custom id although it is all digits.
+    q.keep_ids_above({"12", "40", "doc-7", "39", "09223372036854775807", "0041", "-50", "1e9"});
     auto first = co_await q.add("a", json::object());
     EXPECT_EQ(first.id, "41");
     EXPECT_EQ(cli("DEL " + key("id")), "1");  // as a restart without persistence leaves it
