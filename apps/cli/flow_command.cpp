@@ -17,6 +17,7 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include "text_table.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -52,8 +53,12 @@ void add_flow_add_options(CLI::App& s, flow_flags& f) {
 void add_flow_show_options(CLI::App& s, flow_flags& f) {
   add_common(&s, f.common);
   s.add_option("--id", f.id, "the job at the top of the tree")->required()->check(non_empty());
-  s.add_option("--depth", f.depth, "levels to read, the job's own included")->capture_default_str();
-  s.add_option("--max-children", f.max_children, "children of each kind to read per parent")->capture_default_str();
+  s.add_option("--depth", f.depth, "levels to read, the job's own included")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  s.add_option("--max-children", f.max_children, "children of each kind to read per parent")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   add_json_flag(&s, f.json);
 }
 
@@ -127,8 +132,9 @@ struct tree_printer {
       waits = fmt::format("  (children: {} pending, {} processed, {} failed, {} ignored)", counts.unprocessed,
                           counts.processed, counts.failed, counts.ignored);
     }
-    std::cout << fmt::format("{:{}}{:<16} {}/{}  {}{}", "", level * 2, to_string(state), n.queue, n.job.id, n.job.name,
-                             waits)
+    // Names and ids are any producer's: through terminal_safe, as every other view.
+    std::cout << fmt::format("{:{}}{:<16} {}/{}  {}{}", "", level * 2, to_string(state), terminal_safe(n.queue),
+                             terminal_safe(n.job.id), terminal_safe(n.job.name), waits)
               << "\n";
     for (const auto& c : n.children) co_await print(c, level + 1);
   }
