@@ -490,6 +490,11 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       break;
     }
     const auto takes = ec ? takeover::none : taken_over(parser.get());
+    // Counted from its header until its reply is written, however it ends: stopping waits
+    // for it, a body still arriving included, which then gets the 503 below (an operator's
+    // review: a send whose body trickled in at SIGTERM was cut without an answer).
+    std::optional<answering_count> counted;
+    if (!ec && takes == takeover::none) counted.emplace(*this);
     if (!ec && takes == takeover::none) {
       // Who calls, and whether they may, from the header alone: the body waits.
       auto planning = planner_(parser.get(), client_address);
@@ -587,14 +592,6 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     const bool wants_keep_alive = req.keep_alive();
     const auto version = req.version();
     const bool head = req.method() == http::verb::head;
-    // Counted until the reply is written, however the handler ends: stopping waits for it.
-    struct answering_count {
-      http_server& server;
-      explicit answering_count(http_server& s) : server(s) { ++server.answering_; }
-      ~answering_count() {
-        if (--server.answering_ == 0 && server.answers_finished_) server.answers_finished_->cancel();
-      }
-    } counted(*this);
     auto answering = plan.respond(std::move(req));
     response res = co_await std::move(answering);
     // Once stopping, this reply is the connection's last.

@@ -115,8 +115,9 @@ class http_server {
   // Stops accepting; requests being answered go on, and their replies close their
   // connections.
   void stop();
-  // After stop(): returns once every request being answered has its reply written, or
-  // at `deadline`. Whatever the handlers need (queues, the database) must stay open
+  // After stop(): returns once every request being read or answered has its reply
+  // written (a request whose body was still arriving gets 503 "shutting down"), or at
+  // `deadline`. Whatever the handlers need (queues, the database) must stay open
   // until then.
   boost::asio::awaitable<void> finish_answers(std::chrono::steady_clock::time_point deadline);
   std::uint16_t port() const;
@@ -126,6 +127,17 @@ class http_server {
   std::size_t body_bytes_in_flight() const { return uploads_.used(); }
 
  private:
+  // A request being read or answered, for finish_answers() to wait for.
+  struct answering_count {
+    http_server& server;
+    explicit answering_count(http_server& s) : server(s) { ++server.answering_; }
+    answering_count(const answering_count&) = delete;
+    answering_count& operator=(const answering_count&) = delete;
+    ~answering_count() {
+      if (--server.answering_ == 0 && server.answers_finished_) server.answers_finished_->cancel();
+    }
+  };
+
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, connection_limits::slot slot,
                                        std::string client_address);
@@ -147,7 +159,7 @@ class http_server {
   connection_limits connections_;
   upload_budget uploads_;
   std::size_t refusing_ = 0;                               // refuse() coroutines running
-  std::size_t answering_ = 0;                              // requests in a handler or having their reply written
+  std::size_t answering_ = 0;                              // requests being read, answered or replied to
   boost::asio::steady_timer* answers_finished_ = nullptr;  // finish_answers()'s wait
   bool stopped_ = false;
 };

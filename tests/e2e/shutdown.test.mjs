@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { startSystem, startWorkers, postJSON, freePort, waitFor } from './system.mjs';
 import { bullmq, onCleanup } from '../interop/support.mjs';
 import { makePdf } from './pdf_maker.mjs';
@@ -166,4 +167,26 @@ test('SIGHUP leaves the API and the Workers app running, a job in flight complet
   await waitFor(() => sys.db.query(`select status from job_logs where job_id = '${sent.body.jobId}'`) === 'completed',
     { timeout: 30000, what: 'the job completed' });
   assert.doesNotMatch(sys.workers.output, /stalled/);
+});
+
+// An operator's review: a send whose body was still arriving at SIGTERM was cut without
+// an answer (the wait for answers counted only requests in a handler).
+test('SIGTERM to the API while a body arrives: the request gets 503 "shutting down", not a cut', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  const body = JSON.stringify({ conversationId: 'slow-body', userId: 'u1', message: 'arriving slowly' });
+  const socket = net.connect(sys.apiPort, '127.0.0.1');
+  await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+  let reply = '';
+  socket.on('data', (d) => (reply += d));
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  socket.write(`POST /api/chat/send HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+  socket.write(body.slice(0, 10));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  sys.api.proc.kill('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  socket.write(body.slice(10));
+  await closed;
+  assert.match(reply, /^HTTP\/1\.1 503/, reply);
+  assert.match(reply, /shutting down/);
+  assert.equal(sys.db.query("select count(*) from messages where content = 'arriving slowly'"), '0');
 });
