@@ -544,7 +544,13 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   // One answer per message: two jobs of one message both run when a keyed retry meets a
   // master that never had the first attempt's deduplication id (a failover while the
   // first add went unconfirmed), and the second answer is not stored.
-  if (answered) idempotency_key = fmt::format("answer-to-message:{}", *answered);
+  // With its conversation and user: SQLite gives a deleted message's id again, and a late
+  // answer to an erased user's message must not take the key of another's.
+  if (answered) {
+    const auto* u = body.if_contains("userId");
+    const std::string user = u && u->is_string() ? std::string(u->get_string()) : std::string();
+    idempotency_key = fmt::format("answer-to-message:{}:{}:{}", *answered, conversation_id, user);
+  }
   // The job's row says completed too when the events relay cannot say it: Redis forgets
   // the job an hour after its end, and after an API outage that long the relay's
   // reconciler, finding it gone, records it failed; the answer, first delivered after

@@ -89,8 +89,8 @@ httpd::response error_reply(const httpd::request& req, std::exception_ptr failur
     // statement_timeout is longer): a send it was storing may be stored after all
     // (an operator's review: a retry without a key stored the message twice).
     return error_response(req, http::status::service_unavailable,
-                          "Database unavailable: no answer in time, and what was asked may still be done; retry a "
-                          "send with the same Idempotency-Key header, which stores its message once");
+                          "Database unavailable: no answer in time, and what was asked may still be done: check "
+                          "before sending it again (a send retried with its Idempotency-Key header is stored once)");
   } catch (const std::exception& e) {
     spdlog::error("{}: {}", route_of(req), e.what());
     return error_response(req, http::status::internal_server_error, "Internal error");

@@ -17,6 +17,7 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include "flag_checks.hpp"
 #include "text_table.hpp"
 
 namespace net = boost::asio;
@@ -55,10 +56,10 @@ void add_flow_show_options(CLI::App& s, flow_flags& f) {
   s.add_option("--id", f.id, "the job at the top of the tree")->required()->check(non_empty());
   s.add_option("--depth", f.depth, "levels to read, the job's own included")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive<int>());
   s.add_option("--max-children", f.max_children, "children of each kind to read per parent")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive<int>());
   add_json_flag(&s, f.json);
 }
 

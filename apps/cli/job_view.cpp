@@ -16,14 +16,16 @@ namespace {
 // How long the job ran, or has waited/run so far when it has not finished. A job that
 // ran and is not active now (handed back at a shutdown, waiting for a retry) keeps the
 // processedOn of its last start: it is not running.
-// A job promoted before its delay ran out keeps its delay, so only a delayed one is due
-// later (an operator's review: promoted jobs read "in 1h59m" while they waited).
-std::string elapsed(const job& j, bool active, bool delayed, std::int64_t now_ms) {
+// A job promoted with the rest of its queue keeps its delay (promoting one job sets it to
+// 0): one waiting to run before its delay ran out was promoted, and is due now (an
+// operator's review: such jobs read "in 1h59m" while they waited). `waiting`: the job is
+// waiting (a paused queue's too) or prioritized.
+std::string elapsed(const job& j, bool active, bool waiting, std::int64_t now_ms) {
   if (j.processed_on && j.finished_on) return format_duration(*j.finished_on - *j.processed_on);
   if (j.processed_on && active) return format_duration(now_ms - *j.processed_on) + " running";
   if (j.processed_on) return format_duration(now_ms - *j.processed_on) + " since its last start";
   auto due = j.timestamp + j.delay;
-  if (due > now_ms) return delayed ? "in " + format_duration(due - now_ms) : "now (promoted)";
+  if (due > now_ms) return waiting ? "now (promoted)" : "in " + format_duration(due - now_ms);
   return format_duration(now_ms - due) + " waiting";
 }
 
@@ -46,7 +48,8 @@ void print_job_table(std::ostream& out, const std::vector<listed_job>& jobs, std
                {a::left, a::left, a::left, a::right, a::left, a::right, a::left});
   for (const auto& [j, state] : jobs) {
     t.add_row({shorten(j.id, 36), shorten(j.name, 30), state, attempts(j), format_time(j.timestamp),
-               elapsed(j, state == "active", state == "delayed", now_ms), shorten(detail(j), 60)});
+               elapsed(j, state == "active", state == "waiting" || state == "prioritized" || state == "paused", now_ms),
+               shorten(detail(j), 60)});
   }
   t.print(out);
 }
@@ -69,7 +72,8 @@ void print_job_detail(std::ostream& out, const job& j, std::optional<job_state> 
   if (j.processed_on) t.add_row({"wait time", format_duration(*j.processed_on - due)});
   const bool active = state == job_state::active;
   const char* time_label = !j.processed_on ? "due" : j.finished_on || active ? "run time" : "last started";
-  t.add_row({time_label, elapsed(j, active, state == job_state::delayed, now_ms)});
+  const bool waiting = state == job_state::waiting || state == job_state::prioritized;
+  t.add_row({time_label, elapsed(j, active, waiting, now_ms)});
   if (j.processed_by) t.add_row({"processed by", *j.processed_by});
   if (j.stalled_counter > 0) t.add_row({"stalled", fmt::format("{} time(s)", j.stalled_counter)});
   if (j.failed_reason) t.add_row({"failed reason", shorten(*j.failed_reason, 200)});

@@ -191,13 +191,14 @@ struct processor {
 //  3. close(grace): stop fetching, wait for running jobs up to `grace`, stop the rest
 //     (cancellation::shutdown), wait for blocking processors to return (a thread cannot
 //     be stopped, and a job handed back while its processor ran would run twice at
-//     once), and hand them back to the wait list. An async processor is stopped by the
+//     once), and hand them back to the wait list (waiting 2 s at most for Redis to take
+//     them: a job it did not take stays active until its lock expires and a stalled
+//     check moves it), release the connections. An async processor is stopped by the
 //     cancellation of the operation it awaits: one that awaits something that ignores
 //     cancellation (a timer of its own, another library's call) goes on after close()
 //     while its job is back in wait, and may run beside another worker's run of it; such
-//     a processor should check job_context::cancelled() or await cancellable operations (waiting 2 s at most
-//     for Redis to take them: a job it did not take stays active until its lock expires
-//     and a stalled check moves it), release the connections. A close() while another runs waits for that one (whose
+//     a processor should check job_context::cancelled() or await cancellable
+//     operations. A close() while another runs waits for that one (whose
 //     grace applies) and reports nothing itself: `closed` comes once. Destroying a worker without close() stops its
 //     running processors as close(0) does (cancellation::shutdown), but cannot hand their jobs back: they stay active
 //     until the stalled check moves them. Await close() first to hand them back. The

@@ -510,6 +510,9 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
   }
   ++completed_;
   notify(s, "completed", s.events.completed, j, result);
+  // A recorded finish whose reply was lost fetched nothing this worker knows of (what it
+  // may have fetched went back above): no next job, and no "drained" either.
+  if (unanswered) co_return std::nullopt;
   co_return std::move(outcome.next);
 }
 
@@ -580,6 +583,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
       spdlog::info("queue {}: job {} (attempt {}) copied to dead-letter queue {} as {}", k.queue(), j.id,
                    j.attempts_made + 1, opts.dead_letter_queue, detail::dead_letter_id(k.queue(), j.id, finished_on));
     }
+    if (unanswered) co_return std::nullopt;  // as in complete()
     co_return finish.parse(*recorded).next;
   }
   co_return std::nullopt;

@@ -55,8 +55,8 @@ TEST(ErrorReply, ADatabaseThatDidNotAnswerInTimeMayStillDoWhatWasAsked) {
   auto res = reply_to(std::make_exception_ptr(app::deadline_exceeded("saving a message")));
   EXPECT_EQ(res.result(), http::status::service_unavailable);
   EXPECT_EQ(error_text(res),
-            "Database unavailable: no answer in time, and what was asked may still be done; retry a send with the "
-            "same Idempotency-Key header, which stores its message once");
+            "Database unavailable: no answer in time, and what was asked may still be done: check before sending it "
+            "again (a send retried with its Idempotency-Key header is stored once)");
 }
 
 TEST(ErrorReply, BadInputIsA400AndAnHttpErrorKeepsItsStatus) {

@@ -58,12 +58,16 @@ TEST_F(lost_fetch_test, issue13_a_lost_reply_after_a_fetching_finish_hands_the_f
     // too (a C++ user's review: no event, and stats one short of Redis's count).
     std::vector<std::string> completed_events;
     w.events().completed = [&](const job& j, const json::value&) { completed_events.push_back(j.id); };
+    // Nor is the queue drained while the job that finish fetched goes back to wait.
+    bool drained_before_second = false;
+    w.events().drained = [&] { drained_before_second = drained_before_second || runs[second.id] == 0; };
     w.start();
     EXPECT_TRUE(co_await eventually([&] { return count_is(q, "completed", 2); }, 10s));
     co_await w.close();
     EXPECT_TRUE(proxy.reply_lost());
     EXPECT_EQ(completed_events, (std::vector<std::string>{first.id, second.id}));
     EXPECT_EQ(w.stats().completed, 2u);
+    EXPECT_FALSE(drained_before_second);
     auto fetched = co_await q.get_job(second.id);
     DROVER_CO_ASSERT_TRUE(fetched.has_value());
     EXPECT_EQ(fetched->stalled_counter, 0);
