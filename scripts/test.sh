@@ -83,6 +83,14 @@ recap() {
   grep -E '^[a-z_]+ +FAILED \(log' "$log"
 } 2>/dev/null
 
+# What node --test said of its first failing tests (the YAML block under each `not ok`,
+# where a failed assertion's diff is): CI may keep only the end of the output, and a
+# flaky failure cannot be run again to see it.
+failure_details() {
+  awk '/^[[:space:]]*not ok / { if (++shown > 2) exit; n = 0; on = 1 }
+       on { print; if (++n >= 80 || /^[[:space:]]*\.\.\.$/) on = 0 }' "$1"
+} 2>/dev/null
+
 free_port() {
   node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
@@ -196,6 +204,7 @@ fi
 for i in "${!failed[@]}"; do
   echo "==> failed: ${failed[$i]}"
   recap "${failed_logs[$i]}" | head -n 40
+  failure_details "${failed_logs[$i]}"
 done
 echo "failed steps: ${failed[*]}"
 exit 1

@@ -519,6 +519,11 @@ const addPhases = [
 async function addRun(kind) {
   const name = queueName();
   const queue = newQueue(redis, name);
+  // Node's Queue writes its meta (opts.maxLenEvents, then version) once connected, and
+  // drover's first add writes meta.version: had drover's add come first, as it could on a
+  // loaded machine, the meta hash's field order would differ between the runs (seen once
+  // in CI). Both runs start from a queue Node has made.
+  await queue.getVersion();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'identity-add-'));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const snapshots = [];
