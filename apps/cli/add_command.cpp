@@ -14,6 +14,7 @@
 #include "bulk_add.hpp"
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include "sharded_name.hpp"
 
 namespace net = boost::asio;
 
@@ -86,6 +87,7 @@ int run_add(const add_flags& f) {
   f.replication.apply_to(opts);
   net::io_context io;
   if (f.common.shards > 0) {
+    warn_on_other_shard_count(f.common, "adds to");
     sharded_queue q(io.get_executor(), f.common.queue, f.common.shards, queue_opts(f.common));
     run_to_end(io, [&]() -> net::awaitable<void> {
       std::optional<std::string> key;

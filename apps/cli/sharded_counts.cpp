@@ -17,6 +17,7 @@
 
 #include "cli_support.hpp"
 #include "job_page.hpp"
+#include "sharded_name.hpp"
 #include "text_table.hpp"
 
 namespace net = boost::asio;
@@ -35,6 +36,7 @@ json::object counts_object(const std::map<std::string, std::int64_t>& counts) {
 }  // namespace
 
 int print_sharded_counts(const queue_flags& f) {
+  warn_on_other_shard_count(f.common, "counts");
   net::io_context io;
   sharded_queue q(io.get_executor(), f.common.queue, f.common.shards, queue_opts(f.common));
   // Shard by shard: a master that is away (a failover, a partition) leaves its shards'

@@ -50,6 +50,17 @@ std::vector<std::string> shards_named(const common_options& c) {
   return {};
 }
 
+void warn_on_other_shard_count(const common_options& c, std::string_view what) {
+  if (c.shards == 0) return;
+  const auto found = shards_named(c);
+  if (found.empty() || found.size() == c.shards) return;
+  std::cerr << fmt::format(
+                   "drover: warning: Redis holds {} shards of '{}' ({} ... {}), not the {} that --shards gives: shard "
+                   "names depend on their number, so this {} other queues than those; give --shards {}",
+                   found.size(), c.queue, found.front(), found.back(), c.shards, what, found.size())
+            << std::endl;
+}
+
 int on_each_shard(const std::vector<std::string>& shards, const std::function<int(const std::string&)>& act) {
   int rc = 0;
   for (const auto& shard : shards) {

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common_options.hpp"
@@ -17,6 +18,13 @@ namespace drover::cli {
 // acting on a plain queue costs no SCAN. What cannot be read (an ACL, a timeout) leaves
 // the name as given.
 std::vector<std::string> shards_named(const common_options& c);
+
+// With --shards N: a warning on stderr when Redis holds another number of shards of
+// c.queue. Shard names depend on N (their hash tags are spread over N parts of the slot
+// space), so a worker or a count given the wrong N reads other queues than the
+// producers' and said nothing: a worker with --shards 4 on a queue of 8 worked none of
+// its jobs. `what` is the command's verb ("works", "counts", "adds to").
+void warn_on_other_shard_count(const common_options& c, std::string_view what);
 
 // Runs `act` on each shard in turn and returns the largest exit code: a shard that throws
 // (its master down) is said on stderr, exit code 1, and the others are still acted on

@@ -16,6 +16,7 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "processors.hpp"
+#include "sharded_name.hpp"
 
 namespace net = boost::asio;
 
@@ -151,6 +152,7 @@ int run_worker(const worker_flags& c) {
 
   net::io_context io(1);
   if (c.common.shards > 0) {
+    warn_on_other_shard_count(c.common, "works");
     sharded_worker w(io.get_executor(), c.common.queue, c.common.shards, std::move(*proc), o, c.per_shard);
     return serve_until_signal(io, w, c);
   }

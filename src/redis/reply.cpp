@@ -19,7 +19,7 @@ void expect_no_error(const reply& r, std::string_view what) {
 }
 
 bool is_passing_refusal(std::string_view message) {
-  for (std::string_view code : {"OOM ", "LOADING ", "BUSY ", "MASTERDOWN "}) {
+  for (std::string_view code : {"OOM ", "LOADING ", "BUSY ", "MASTERDOWN ", "CLUSTERDOWN ", "TRYAGAIN "}) {
     if (message.starts_with(code)) return true;
   }
   return false;

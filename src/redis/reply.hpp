@@ -40,7 +40,10 @@ void expect_no_error(const reply& r, std::string_view what);
 
 // Whether Redis's error `message` refuses the command for a while only, as an outage
 // does: OOM (writes refused at maxmemory until memory is freed), LOADING (a restart
-// reading its data), BUSY (a long script), MASTERDOWN (a replica that lost its master).
+// reading its data), BUSY (a long script), MASTERDOWN (a replica that lost its master),
+// CLUSTERDOWN and TRYAGAIN (a cluster's failover or slot migration; a cluster connection
+// waits these out itself when nothing of a pipeline ran, so they reach a caller only in a
+// pipeline part of which ran).
 // Callers that wait out an outage wait these out too, rather than failing what they do
 // for good (a job's attempt, an answer already paid for).
 bool is_passing_refusal(std::string_view message);

@@ -574,6 +574,11 @@ test('--shards: add by key, counts summed and per shard, one worker for every sh
   assert.equal(counts.shards.length, 3);
   assert.equal(counts.shards.reduce((sum, s) => sum + s.counts.waiting, 0), 6);
   assert.match(await ok(['queue', 'counts', ...sharded]), /^waiting\s+6\s+\d+\s+\d+\s+\d+$/m);
+  // Shard names depend on their number: another --shards reads other queues, and says so
+  // (a worker given 2 here worked nothing, silently).
+  const wrong = await runDrover(['counts', '--queue', 'mail', '--shards', '2', ...where]);
+  assert.match(wrong.stderr, /Redis holds 3 shards of 'mail' \(.*\), not the 2 that --shards gives.*give --shards 3/);
+  assert.equal((await runDrover(['counts', ...sharded])).stderr, '');
 
   const list = JSON.parse(await ok(['queue', 'list', ...where, '--json']));
   assert.deepEqual(list[0].shards, counts.shards.map((s) => s.queue));

@@ -223,6 +223,9 @@ TEST(expect_no_error, a_refusal_that_passes_is_an_outage) {
   EXPECT_TRUE(is_passing_refusal("LOADING Redis is loading the dataset in memory"));
   EXPECT_TRUE(is_passing_refusal("BUSY Redis is busy running a script."));
   EXPECT_TRUE(is_passing_refusal("MASTERDOWN Link with MASTER is down"));
+  EXPECT_TRUE(is_passing_refusal("CLUSTERDOWN The cluster is down"));
+  EXPECT_TRUE(is_passing_refusal("TRYAGAIN Multiple keys request during rehashing of slot"));
+  EXPECT_FALSE(is_passing_refusal("CROSSSLOT Keys in request don't hash to the same slot"));
   EXPECT_FALSE(is_passing_refusal("WRONGTYPE Operation against a key holding the wrong kind of value"));
   try {
     expect_no_error(error_reply("OOM command not allowed when used memory > 'maxmemory'."), "SET k");
