@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -132,9 +133,14 @@ net::awaitable<void> live_view(const top_flags& f, overview_reader& reader, net:
   auto current = previous;
   while (!quit) {
     auto frame = render_top_frame(current, f.common.prefix, endpoint, app::now_ms(), rates);
-    std::string redraw = "\x1b[H\x1b[2J" + frame;
-    if (!problem.empty()) redraw += "\n" + problem + "\n";
-    redraw += "\npress q to quit\n";
+    if (!problem.empty()) frame += "\n" + problem + "\n";
+    // Read each frame: the terminal may have been resized since the last.
+    winsize size{};
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0) size = {};
+    // Two lines for the footer below.
+    const std::size_t rows = size.ws_row > 2 ? size.ws_row - 2u : 0u;
+    std::string redraw = "\x1b[H\x1b[2J" + fit_frame(frame, rows, size.ws_col);
+    redraw += "\npress q to quit";
     std::cout << redraw << std::flush;
 
     tick.expires_after(std::chrono::milliseconds(f.interval_ms));
@@ -211,6 +217,38 @@ std::string render_top_frame(const std::vector<queue_overview>& queues, const st
     print_overview_table(out, queues, rates);
   }
   return out.str();
+}
+
+std::string fit_frame(std::string_view frame, std::size_t rows, std::size_t cols) {
+  std::vector<std::string_view> lines;
+  while (!frame.empty()) {
+    const auto end = frame.find('\n');
+    lines.push_back(frame.substr(0, end));
+    frame = end == std::string_view::npos ? std::string_view{} : frame.substr(end + 1);
+  }
+  std::size_t shown = lines.size();
+  if (rows > 0 && lines.size() > rows) shown = rows - 1;
+  std::string out;
+  for (std::size_t i = 0; i < shown; ++i) {
+    std::string_view line = lines[i];
+    if (cols > 0) {
+      // Cut before the (cols + 1)-th character: a byte that does not continue a sequence.
+      std::size_t chars = 0;
+      for (std::size_t at = 0; at < line.size(); ++at) {
+        if ((static_cast<unsigned char>(line[at]) & 0xC0) != 0x80 && ++chars > cols) {
+          line = line.substr(0, at);
+          break;
+        }
+      }
+    }
+    out.append(line).push_back('\n');
+  }
+  if (shown < lines.size()) {
+    auto more = fmt::format("... {} more lines: a taller terminal shows them, drover queue list prints them all",
+                            lines.size() - shown);
+    out += fit_frame(more, 0, cols);
+  }
+  return out;
 }
 
 namespace {

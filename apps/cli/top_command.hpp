@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "queue_overview.hpp"
@@ -17,5 +18,12 @@ namespace drover::cli {
 std::string render_top_frame(const std::vector<queue_overview>& queues, const std::string& prefix,
                              const std::string& endpoint, std::int64_t now_ms,
                              const std::map<std::string, measured_rate>& rates = {});
+
+// `frame` cut to a terminal of `rows` lines of `cols` columns: each line to `cols`
+// characters (UTF-8 sequences kept whole), and when there are more lines than `rows`,
+// the first rows - 1 and a last line that says how many are not shown (a live view
+// taller than its terminal scrolled its title and header away on every redraw).
+// 0 for either: no limit on it.
+std::string fit_frame(std::string_view frame, std::size_t rows, std::size_t cols);
 
 }  // namespace drover::cli

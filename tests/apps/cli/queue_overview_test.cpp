@@ -198,5 +198,18 @@ TEST_F(queue_overview_test, prints_a_frame_without_terminal_codes) {
             "drover top - redis h:1 - prefix bull - 0 queue(s) - - UTC\n\nno queues yet\n");
 }
 
+// An operator's review: on a terminal shorter than the table, every redraw scrolled the
+// title and the header away; lines wider than it wrapped into the next row.
+TEST(fit_frame, keeps_the_top_of_a_tall_frame_says_what_is_cut_and_cuts_wide_lines_whole) {
+  EXPECT_EQ(fit_frame("a\nb\nc\n", 0, 0), "a\nb\nc\n");
+  EXPECT_EQ(fit_frame("a\nb\nc\n", 3, 0), "a\nb\nc\n");
+  EXPECT_EQ(fit_frame("a\nb\nc\nd\n", 3, 0),
+            "a\nb\n... 2 more lines: a taller terminal shows them, drover queue list prints them all\n");
+  EXPECT_EQ(fit_frame("abcdef\nxy\n", 0, 4), "abcd\nxy\n");
+  // "é" and "✓" are one column each, cut before or after, never inside.
+  EXPECT_EQ(fit_frame("\u00e9\u00e9\u2713z\n", 0, 3), "\u00e9\u00e9\u2713\n");
+  EXPECT_EQ(fit_frame("a\nb\nc\n", 2, 5), "a\n... 2\n");
+}
+
 }  // namespace
 }  // namespace drover::cli
