@@ -154,14 +154,17 @@ std::string cross_site_refusal(const action_request& r) {
   if (r.action_header.empty() && !json_body) {
     return "actions need the header X-Drover-Action or a JSON body (Content-Type: application/json)";
   }
-  if (!r.sec_fetch_site.empty() && r.sec_fetch_site != "same-origin" && r.sec_fetch_site != "none") {
-    return "cross-site request refused (Sec-Fetch-Site: " + std::string(r.sec_fetch_site) + ")";
+  return cross_origin_refusal(r.host, r.origin, r.sec_fetch_site);
+}
+
+std::string cross_origin_refusal(std::string_view host, std::string_view origin, std::string_view sec_fetch_site) {
+  if (!sec_fetch_site.empty() && sec_fetch_site != "same-origin" && sec_fetch_site != "none") {
+    return "cross-site request refused (Sec-Fetch-Site: " + std::string(sec_fetch_site) + ")";
   }
-  if (!r.origin.empty()) {
-    auto origin = r.origin;
+  if (!origin.empty()) {
     auto scheme_end = origin.find("://");
     auto authority = scheme_end == std::string_view::npos ? std::string_view{} : origin.substr(scheme_end + 3);
-    if (authority.empty() || !iequals(authority, trim_space(r.host))) {
+    if (authority.empty() || !iequals(authority, trim_space(host))) {
       return "cross-site request refused (Origin " + std::string(origin) + " is not this server)";
     }
   }

@@ -88,6 +88,11 @@ struct action_request {
 // same origin. Credentials never travel in cookies, so a forged form carries none anyway.
 std::string cross_site_refusal(const action_request& r);
 
+// Why a request from a browser's page of another site is refused, or an empty string:
+// Sec-Fetch-Site present and not same-origin (or none: typed by the user), or Origin
+// present and not this server (its Host). Requests without either (curl, servers) pass.
+std::string cross_origin_refusal(std::string_view host, std::string_view origin, std::string_view sec_fetch_site);
+
 bool constant_time_equal(std::string_view a, std::string_view b);
 
 }  // namespace drover::api

@@ -491,11 +491,15 @@ void admin_api::add_routes(route_table& table) {
   };
   table.add(v::get, "/dashboard", route_access::open, page);
   table.add(v::get, "/dashboard/", route_access::open, page);
-  table.add(v::get, "/dashboard/assets/:name", route_access::open, [](route_request& r) -> net::awaitable<response> {
-    const auto& name = r.param("name");
-    if (name != "dashboard.js" && name != "dashboard.css") throw http_error(http::status::not_found, "Not found");
-    co_return static_asset(r.req, name, page_policy::strict);
-  });
+  table.add(v::get, "/dashboard/assets/:name", route_access::open,
+            [this](route_request& r) -> net::awaitable<response> {
+              const auto& name = r.param("name");
+              if (name != "dashboard.js" && name != "dashboard.css")
+                throw http_error(http::status::not_found, "Not found");
+              if (!gate_.dashboard().configured())
+                throw http_error(http::status::not_found, "Not found: the dashboard is off");
+              co_return static_asset(r.req, name, page_policy::strict);
+            });
   table.add(v::get, "/api/admin/session", route_access::operator_read,
             [this](route_request& r) -> net::awaitable<response> {
               json::object out;

@@ -149,18 +149,7 @@ void api_server::start() {
   httpd::listen_address(cfg_.bind, "BIND");
   httpd::listen_address(cfg_.metrics_bind, "METRICS_BIND");
   db_ = app::open_database(cfg_.database_url);
-  auto applied = db_->migrate();
-  if (!applied.empty() && applied.front() == 1) {
-    // Every table made now: a first start, or a database lost or moved away (a drill moved
-    // the SQLite file and the restarted API began a new one, apart from the Workers app).
-    spdlog::warn(
-        "database: {} was empty; created its tables ({} migrations). On a first start that is "
-        "expected; otherwise the apps' database is gone, and the API and the Workers app may now use "
-        "different ones",
-        app::redact_url(cfg_.database_url), applied.size());
-  } else if (!applied.empty()) {
-    spdlog::info("database: applied {} migration(s)", applied.size());
-  }
+  app::migrate_and_say(*db_, cfg_.database_url);
 
   // BullMQ's id counter starts again at 1 when Redis loses its data, and a message's
   // recorded job id would then name a later message's job: the ids this API adds stay
@@ -223,6 +212,7 @@ void api_server::start() {
   // at 127.0.0.1 (DNS rebinding; a browser review read answers and sent messages).
   ho.local_hosts_only = cfg_.auth == auth_mode::none;
   if (auto host = public_host(cfg_.public_url)) ho.also_served_hosts.push_back(*host);
+  ho.metrics = &http_stats_;
   cfg_.limits.apply_to(ho, upload_body_limit(cfg_.document_limit));
   auto* sio = sio_.get();
   http_ = std::make_unique<httpd::http_server>(
@@ -281,8 +271,14 @@ void api_server::add_own_routes(route_table& table) {
   using v = http::verb;
   table.add(v::get, "/", route_access::open,
             [](route_request& r) -> net::awaitable<response> { co_return static_asset(r.req, "index.html"); });
-  table.add(v::get, "/assets/:name", route_access::open,
-            [](route_request& r) -> net::awaitable<response> { co_return static_asset(r.req, r.param("name")); });
+  // The chat page's assets. The dashboard's are the dashboard's own routes', under its
+  // stricter policy and only when it is configured: here they were served under the
+  // chat page's (an HTTP review).
+  table.add(v::get, "/assets/:name", route_access::open, [](route_request& r) -> net::awaitable<response> {
+    const auto& name = r.param("name");
+    if (name.starts_with("dashboard.")) throw http_error(http::status::not_found, "Not found");
+    co_return static_asset(r.req, name);
+  });
   table.add(v::get, "/healthz", route_access::open, [](route_request& r) -> net::awaitable<response> {
     json::object ok;
     ok["status"] = "ok";

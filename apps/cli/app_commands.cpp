@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -56,8 +57,13 @@ void add_log_options(CLI::App* cmd, app_flags& flags) {
   cmd->add_option("--log-format", flags.log_format, "text (default) or json, one object per line (default: LOG_FORMAT)")
       ->check(one_of({"text", "json"}));
   cmd->add_option("--log-level", flags.log_level,
-                  "trace, debug, info (default), warn, error, critical or off (default: LOG_LEVEL)")
-      ->check(one_of({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}));
+                  "trace, debug, info (default), warn, error, critical or off, in either case (default: LOG_LEVEL)")
+      ->check(one_of({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}))
+      // Before the check (CLI11 runs transforms first): INFO as LOG_LEVEL takes it.
+      ->transform([](std::string level) {
+        for (auto& c : level) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return level;
+      });
 }
 
 // Waits (up to a deadline) for the API's buffered job_logs to reach the database.

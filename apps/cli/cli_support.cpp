@@ -23,7 +23,11 @@ namespace drover::cli {
 constexpr std::chrono::milliseconds cli_command_timeout{5000};
 
 void add_connection(CLI::App* cmd, common_options& c) {
-  cmd->add_option("--prefix", c.prefix, "key prefix")->capture_default_str();
+  // From QUEUE_PREFIX as the apps read it: an operator with the deployment's environment
+  // exported read an empty system under "bull" (an observability review).
+  cmd->add_option("--prefix", c.prefix, "key prefix (default: QUEUE_PREFIX, or bull)")
+      ->envname("QUEUE_PREFIX")
+      ->capture_default_str();
   cmd->add_option(
          "--redis", c.redis_url,
          "redis://[user:password@]host:port/db, rediss://... (TLS), "

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include <drover/error.hpp>
+#include <drover_app/utf8.hpp>
 
 namespace drover::cli {
 
@@ -68,6 +69,8 @@ CLI::Validator queue_name() {
       [](std::string& input) -> std::string {
         if (input.empty()) return "must not be empty";
         if (input.find(':') != std::string::npos) return "a queue name cannot contain ':' (BullMQ's key separator)";
+        // Node's names are always UTF-8, and one that is not broke every /metrics scrape.
+        if (!app::is_utf8(input)) return "a queue name must be UTF-8 text";
         return "";
       },
       "", "queue-name");

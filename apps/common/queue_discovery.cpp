@@ -4,6 +4,9 @@
 #include <algorithm>
 
 #include <drover/discovery.hpp>
+#include <spdlog/spdlog.h>
+
+#include "drover_app/utf8.hpp"
 
 namespace net = boost::asio;
 
@@ -26,6 +29,21 @@ net::awaitable<std::vector<std::string>> queue_discovery::scan() {
   const auto started = clock::now();
   auto discover = discover_queues(ex_, redis_, prefix_);
   auto found = co_await std::move(discover);
+  // A name that is not UTF-8 (only a producer writing raw bytes makes one; Node's are
+  // always UTF-8, and drover's CLI refuses them) would break what the names go into:
+  // Prometheus refuses a whole scrape over one label, JSON readers the dashboard's reply.
+  // Left out, and said once per name.
+  auto not_text = [this](const std::string& name) {
+    if (is_utf8(name)) return false;
+    if (not_text_.insert(name).second) {
+      spdlog::warn(
+          "queue discovery: a queue under prefix '{}' whose name is not UTF-8 ('{}') is left out of the "
+          "dashboard and the metrics",
+          prefix_, valid_utf8(name));
+    }
+    return true;
+  };
+  found.erase(std::remove_if(found.begin(), found.end(), not_text), found.end());
   const auto ended = clock::now();
   ++scans_;
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(ended - started);

@@ -118,6 +118,11 @@ net::awaitable<queue_overview> read_queue_overview(queue& q) {
   }
   o.completed_per_minute = co_await newest_minute(q, "completed");
   o.failed_per_minute = co_await newest_minute(q, "failed");
+  // BullMQ makes a type's metrics key at the first job of that type: a queue whose workers
+  // keep metrics and that never failed a job has no "failed" key, and failed none (it
+  // read null, "no metrics kept", on every healthy queue: a scale-out review).
+  if (o.completed_per_minute && !o.failed_per_minute) o.failed_per_minute = 0;
+  if (o.failed_per_minute && !o.completed_per_minute) o.completed_per_minute = 0;
   co_return o;
 }
 

@@ -1,6 +1,8 @@
 // http_server.cpp - the Beast listener and session loop; the only file that reads and writes HTTP.
 #include "httpd/http_server.hpp"
 
+#include "httpd/http_metrics.hpp"
+
 #include "httpd/file_limit.hpp"
 
 #include <algorithm>
@@ -242,6 +244,8 @@ net::awaitable<void> drain(beast::tcp_stream& stream, std::chrono::milliseconds 
 // one unauthenticated request could hold a gigabyte, or stop the server. A body passes
 // through in pieces of this size.
 constexpr std::size_t max_unparsed_bytes = 32 * 1024;
+// Bytes a second a body must keep arriving at, past the read timeout (256 kbit/s).
+constexpr std::size_t min_body_rate = 32 * 1024;
 
 // Whether the request's body is framed in a way both this server and any proxy in front
 // of it read alike: no Transfer-Encoding, or exactly "chunked", over HTTP/1.1. Beast reads
@@ -325,6 +329,12 @@ bool names_one_of(std::string_view host, const std::vector<std::string>& names) 
                      [host](const std::string& name) { return beast::iequals(host, name); });
 }
 
+// Whether the client waits for "100 Continue" before it sends the body (RFC 9110
+// 10.1.1: only an HTTP/1.1 request, and only that expectation).
+bool expects_continue(const request& header) {
+  return header.version() >= 11 && beast::iequals(header[http::field::expect], "100-continue");
+}
+
 // The reply to a request the parser refused; the connection closes after it. `body_limit`:
 // the most its route takes, which a 413 names.
 response parse_error_reply(const boost::system::error_code& ec, std::size_t body_limit) {
@@ -373,6 +383,7 @@ response refusal(http::status status, const std::string& message) {
 // (2 s to read, 2 s to write, 1 s to drain) and bytes; beyond max_refusing() of them
 // at once, accept_loop closes new ones without an answer.
 net::awaitable<void> http_server::refuse(tcp::socket socket, connection_limits::verdict why) {
+  const auto started = std::chrono::steady_clock::now();
   ++refusing_;
   struct done_guard {
     std::size_t& count;
@@ -390,10 +401,17 @@ net::awaitable<void> http_server::refuse(tcp::socket socket, connection_limits::
   co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
   auto res = total ? refusal(http::status::service_unavailable, "Too many connections; retry later")
                    : refusal(http::status::too_many_requests, "Too many connections from your address");
+  count_own_reply(parser.is_header_done() ? parser.get().method() : http::verb::unknown, res, started);
   stream.expires_after(std::chrono::seconds(2));
   co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
   const std::chrono::milliseconds linger{1000};
   if (!ec) co_await drain(stream, linger, 64 * 1024);
+}
+
+void http_server::count_own_reply(http::verb method, const response& res,
+                                  std::chrono::steady_clock::time_point started) const {
+  if (opts_.metrics)
+    opts_.metrics->observe(method, "refused", res.result_int(), std::chrono::steady_clock::now() - started);
 }
 
 http_server::takeover http_server::taken_over(const request& header) const {
@@ -406,9 +424,12 @@ http_server::takeover http_server::taken_over(const request& header) const {
 namespace {
 
 // The answer to a request that arrives while the server stops; the connection closes.
-net::awaitable<void> write_shutting_down(beast::tcp_stream& stream, std::chrono::milliseconds timeout) {
+// `count` is told of it before it is written.
+net::awaitable<void> write_shutting_down(beast::tcp_stream& stream, std::chrono::milliseconds timeout,
+                                         const std::function<void(const response&)>& count) {
   auto res = refusal(http::status::service_unavailable, "The server is shutting down; send the request again");
   res.set(http::field::retry_after, "1");
+  count(res);
   stream.expires_after(timeout);
   boost::system::error_code ec;
   co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
@@ -456,6 +477,7 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       buffer.commit(got);
     }
     stream.expires_after(opts_.read_timeout);
+    const auto started = std::chrono::steady_clock::now();
     first = false;
     // An upload's bytes, held from before its read until the reply is written.
     upload_budget::reservation body_bytes;
@@ -465,6 +487,7 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     if (!ec && !framed_unambiguously(parser.get())) ec = http::error::bad_transfer_encoding;
     if (!ec && !host_named_once(parser.get())) {
       auto res = refusal(http::status::bad_request, "Malformed HTTP request: an HTTP/1.1 request names its Host once");
+      count_own_reply(parser.get().method(), res, started);
       stream.expires_after(opts_.read_timeout);
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
       if (!ec && !parser.is_done()) co_await drain(stream);
@@ -477,6 +500,7 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
                          "This server has no authentication (AUTH_MODE=none) and answers only requests for an IP "
                          "address, localhost or PUBLIC_URL's host: open it as http://127.0.0.1:<port> (a page of "
                          "another name may be DNS rebinding)");
+      count_own_reply(parser.get().method(), res, started);
       stream.expires_after(opts_.read_timeout);
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
       if (!ec && !parser.is_done()) co_await drain(stream);
@@ -485,7 +509,9 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     if (!ec && stopped_) {
       // A request read after stop() (on a kept-alive connection) is refused untouched:
       // what it needs may be closing, and a client can send it again elsewhere.
-      auto refusing = write_shutting_down(stream, opts_.read_timeout);
+      auto refusing = write_shutting_down(stream, opts_.read_timeout, [&](const response& res) {
+        count_own_reply(parser.get().method(), res, started);
+      });
       co_await std::move(refusing);
       break;
     }
@@ -546,6 +572,7 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
         }
       }
       if (refused) {
+        count_own_reply(parser.get().method(), *refused, started);
         stream.expires_after(opts_.read_timeout);
         co_await http::async_write(stream, *refused, net::redirect_error(net::use_awaitable, ec));
         if (!ec) co_await drain(stream);
@@ -553,8 +580,22 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       }
       if (!ec) {
         parser.body_limit(limit);
-        if (!parser.is_done()) {
-          co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+        if (!parser.is_done() && expects_continue(parser.get())) {
+          // The client waits for this before it sends the body (curl for one over 1 MiB,
+          // a second; Node's client until its timeout): the request was let through.
+          http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
+          co_await http::async_write(stream, go_on, net::redirect_error(net::use_awaitable, ec));
+        }
+        // The body has the read timeout plus a second per min_body_rate bytes of what has
+        // arrived: one deadline for all of a 20 MiB upload cut any slower than 11 Mbit/s
+        // (an HTTP review), and a client still has to keep sending to keep its connection.
+        const auto body_started = std::chrono::steady_clock::now();
+        std::size_t arrived = 0;
+        while (!ec && !parser.is_done()) {
+          stream.expires_at(body_started + opts_.read_timeout +
+                            std::chrono::milliseconds(arrived * 1000 / min_body_rate));
+          arrived +=
+              co_await http::async_read_some(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
         }
       }
     }
@@ -567,6 +608,7 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       // reads this answer rather than a reset.
       const bool too_large = ec == http::error::body_limit || ec == http::error::buffer_overflow;
       auto res = parse_error_reply(ec, limit);
+      count_own_reply(parser.is_header_done() ? parser.get().method() : http::verb::unknown, res, started);
       stream.expires_after(opts_.read_timeout);
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
       if (too_large && !ec) co_await drain(stream);
@@ -585,7 +627,9 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     if (stopped_) {
       // Stopped while this request was planned or its body read: whatever its handler
       // needs may be closing by now (the wait for answers did not count it).
-      auto refusing = write_shutting_down(stream, opts_.read_timeout);
+      const auto method = req.method();
+      auto refusing = write_shutting_down(stream, opts_.read_timeout,
+                                          [&](const response& res) { count_own_reply(method, res, started); });
       co_await std::move(refusing);
       break;
     }

@@ -23,6 +23,8 @@
 
 namespace drover::httpd {
 
+class http_metrics;
+
 struct server_options {
   // An IP address (IPv4 or IPv6), or "localhost", taken as 127.0.0.1.
   std::string bind = "0.0.0.0";
@@ -31,7 +33,10 @@ struct server_options {
   std::uint16_t port = 0;
   // Larger bodies get 413; a request_plan may set another limit for its request.
   std::size_t body_limit = 1024 * 1024;
-  std::chrono::milliseconds read_timeout{15000};  // a request must arrive within this
+  // A request's header must arrive within this, and its body within this plus a second
+  // for each 32 KiB of it that has arrived (so a large upload on a slow link is not cut,
+  // and a body that stops coming is).
+  std::chrono::milliseconds read_timeout{15000};
   std::chrono::milliseconds idle_timeout{60000};  // idle keep-alive connections close
   // Connections served at once (WebSockets and streams included), in total and from
   // one client address. Beyond them a new connection gets 503 (total) or 429 (its
@@ -55,6 +60,11 @@ struct server_options {
   // With local_hosts_only, these names are served too (the host of PUBLIC_URL, by which
   // the Workers app reaches the API in a compose file): the operator's own, not a page's.
   std::vector<std::string> also_served_hosts;
+  // Counts the replies the server writes itself, before or instead of the application's
+  // (a malformed request, a Host refused, a body too large or refused unread, the
+  // connection caps, shutting down), under the route "refused". Optional; it must
+  // outlive the server.
+  http_metrics* metrics = nullptr;
 };
 
 // Whether the authority `host` (a Host header's "name[:port]") is an IP address,
@@ -76,7 +86,8 @@ std::string peer_address(const boost::beast::tcp_stream& stream);
 //  2. unless the upgrade or stream hook wants it, ask the planner for its plan
 //     (request_plan.hpp). A refusal is answered at once: the body is never read, and
 //     when one was announced the connection closes;
-//  3. read the body, limited to the plan's body limit; beyond it 413. The hooks'
+//  3. read the body, limited to the plan's body limit; beyond it 413; within read_timeout
+//     plus a second per 32 KiB that has arrived. The hooks'
 //     requests take none: one announced is refused 413 unread. An upload first reserves its bytes (upload_budget.hpp):
 //     503 when the budget is full, 429 when its client's share is;
 //  4. a WebSocket upgrade the upgrade hook accepts, or a request the stream hook
@@ -145,6 +156,8 @@ class http_server {
   // Whether the upgrade or the stream hook takes this request over.
   enum class takeover { none, upgrade, stream };
   takeover taken_over(const request& header) const;
+  // A reply the server wrote itself, counted in opts_.metrics.
+  void count_own_reply(http::verb method, const response& res, std::chrono::steady_clock::time_point started) const;
   // Refusals answered at once; beyond, refused connections are closed unanswered.
   std::size_t max_refusing() const { return std::max<std::size_t>(opts_.max_connections, 64); }
 

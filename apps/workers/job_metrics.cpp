@@ -44,8 +44,10 @@ job_metrics::job_metrics(m::registry& r)
                             queue_labels)) {}
 
 void job_metrics::observe_start(const job& j, const labels& queue) {
-  // The first attempt only: a retry's wait is its backoff, which is not queueing.
-  if (j.attempts_made > 0) return;
+  // The first attempt only: a retry's wait is its backoff, which is not queueing; nor is a
+  // stalled job's run again (taken before, `ats` counted it, by a worker that died): its
+  // time since was the crash and the lock's expiry, and its first run was counted then.
+  if (j.attempts_made > 0 || j.attempts_started > 1) return;
   const auto taken = j.processed_on.value_or(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());

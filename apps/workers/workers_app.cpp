@@ -261,6 +261,14 @@ struct workers_app::impl {
   net::awaitable<httpd::response> health(httpd::request req, std::string client_address) {
     std::string target(req.target());
     target = target.substr(0, target.find('?'));
+    const bool known = target == "/metrics" || target == "/healthz" || target == "/readyz";
+    if (known && req.method() != httpd::http::verb::get && req.method() != httpd::http::verb::head) {
+      // As the API's route table answers: these pages are read, never written.
+      auto res = httpd::error_response(req, httpd::http::status::method_not_allowed,
+                                       fmt::format("Method not allowed: {} takes GET and HEAD", target));
+      res.set(httpd::http::field::allow, "GET, HEAD");
+      co_return res;
+    }
     if (target == "/metrics") {
       if (!metrics_open) {
         co_return httpd::error_response(req, httpd::http::status::forbidden, std::string(httpd::metrics_token_missing));
@@ -352,7 +360,7 @@ workers_app::~workers_app() = default;
 void workers_app::start() {
   auto& i = *impl_;
   i.documents_db = app::open_database(i.cfg.database_url);
-  i.documents_db->migrate();  // safe beside the API doing the same
+  app::migrate_and_say(*i.documents_db, i.cfg.database_url);  // safe beside the API doing the same
   i.search_db = app::open_database(i.cfg.database_url);
   i.search = std::make_unique<document_search>(document_search{*i.search_db, i.search_pool});
   i.add("ai-processing",
@@ -380,6 +388,7 @@ void workers_app::start() {
   ho.bind = i.cfg.bind;
   ho.bind_setting = "WORKERS_BIND";
   ho.port = i.cfg.port;
+  ho.metrics = &i.http_stats;
   i.http = std::make_unique<httpd::http_server>(
       i.ex, ho, [&i](httpd::request req, std::string peer) { return i.handle(std::move(req), std::move(peer)); });
   i.http->start();

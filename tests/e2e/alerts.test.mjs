@@ -187,6 +187,8 @@ test('a firing stalled rule stays firing across a restart of the Workers app: th
   assert.equal(about('Restarted').length, 1, JSON.stringify(about('Restarted')));
   const open = await getAlerts();
   assert.ok(JSON.stringify(open.body).includes('Restarted'), JSON.stringify(open.body));
+  // With its value (an observability review: an adopted incident read 0 beside its message).
+  assert.equal(open.body.incidents.find((i) => i.rule === 'Restarted')?.value, 1, JSON.stringify(open.body));
 });
 
 test('an incident outlives a stop longer than its state\'s minute: adopted, not posted again; once its rule is removed it is resolved', { timeout: 60000 }, async () => {

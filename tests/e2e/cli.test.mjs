@@ -660,3 +660,15 @@ test('--shards: add by key, counts summed and per shard, one worker for every sh
   assert.equal(answers.length, 2, partly.stdout);
   for (const a of answers) assert.ok(a.paused && a.queue !== broken, JSON.stringify(a));
 });
+
+// An observability review: with the deployment's environment exported (REDIS_URL and
+// QUEUE_PREFIX, as the apps read them) the CLI took REDIS_URL but read the queues under
+// "bull", and showed an empty system.
+test('the prefix comes from QUEUE_PREFIX as the apps read it, and --prefix wins over it', async () => {
+  const prefix = `env-${randomBytes(4).toString('hex')}`;
+  await ok(['add', ...on('mail'), '--prefix', prefix, '--name', 'm', '--data', '{}']);
+  const env = { ...process.env, QUEUE_PREFIX: prefix };
+  const counts = (args) => JSON.parse(execFileSync(DROVER_BIN, ['counts', ...on('mail'), ...args], { env, encoding: 'utf8' }));
+  assert.equal(counts([]).waiting, 1);
+  assert.equal(counts(['--prefix', `${prefix}-other`]).waiting, 0);
+});

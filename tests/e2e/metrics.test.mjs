@@ -3,6 +3,7 @@
 // parser's own rules are tested first.)
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startSystem, postJSON, getJSON, waitFor, waitForJob } from './system.mjs';
 import { parsePrometheus, samples, value } from './prometheus_text.mjs';
 import { runDrover } from '../interop/support.mjs';
@@ -91,6 +92,42 @@ test('both apps expose valid metrics that move when jobs run', { timeout: 90000 
   assert.ok(value(workers, 'drover_http_requests_total', { method: 'GET', route: '/readyz', status: '200' }) >= 1);
 });
 
+// An observability review: a queue a producer named with raw bytes put them in a label,
+// and Prometheus refused every scrape of both apps; replies the server wrote itself
+// (413, 403, the caps) were in no count; the Workers app's pages answered POST with 200.
+test('every scrape is UTF-8 whatever a queue is named, and what the server refuses itself is counted', { timeout: 60000 }, async () => {
+  const raw = await sys.redis.raw();
+  await raw.hset(Buffer.from('bull:caf\xe9:meta', 'latin1'), 'opts.maxLenEvents', '10000');
+  await raw.hset('bull:caf\u00e9-ok:meta', 'opts.maxLenEvents', '10000');
+  const workersBase = `http://127.0.0.1:${sys.workersPort}`;
+  const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+  for (const base of [sys.base, workersBase]) {
+    let text;
+    await waitFor(async () => {
+      const res = await fetch(`${base}/metrics`);
+      text = strictUtf8.decode(await res.arrayBuffer());  // throws on a byte that is not UTF-8
+      return text.includes('queue="caf\u00e9-ok"');
+    }, { timeout: 20000, what: `${base}: the new queues in the metrics` });
+    parsePrometheus(text);
+  }
+
+  // A body on a route that takes none: refused by the server before any route runs.
+  const refused = await new Promise((resolve, reject) => {
+    const req = http.request(`${sys.base}/api/chat/job/1`, { method: 'GET', headers: { 'content-length': '5' } },
+      (res) => { res.resume(); resolve(res.statusCode); });
+    req.on('error', reject);
+    req.end('hello');
+  });
+  assert.equal(refused, 413);
+  await waitFor(async () => value(await scrape(sys.base), 'drover_http_requests_total',
+    { method: 'GET', route: 'refused', status: '413' }) >= 1, { what: 'the 413 counted under route "refused"' });
+
+  const posted = await fetch(`${workersBase}/metrics`, { method: 'POST' });
+  assert.equal(posted.status, 405);
+  assert.equal(posted.headers.get('allow'), 'GET, HEAD');
+  assert.match((await posted.json()).error, /takes GET and HEAD/);
+});
+
 test('each queue\'s series name its logical queue: a shard\'s its sharded queue, a plain queue\'s itself', { timeout: 60000 }, async () => {
   const where = ['--queue', 'metrics-sharded', '--shards', '3', '--redis', sys.redis.url];
   const perShard = new Map();  // shard queue -> jobs added to it
@@ -126,6 +163,15 @@ test('each queue\'s series name its logical queue: a shard\'s its sharded queue,
   for (const shard of shards) {
     assert.equal(samples(api, 'drover_queue_jobs_completed_total', { queue: shard, logical_queue: 'metrics-sharded' }).length, 1);
   }
+
+  // A shard's dead-letter queue counts with its sharded queue's dead letters (an
+  // observability review: each was a logical queue of its own).
+  const dlq = `${shards[0]}-dlq`;
+  const lettered = await runDrover(['add', '--queue', dlq, '--redis', sys.redis.url, '--name', 'dead', '--data', '{}']);
+  assert.equal(lettered.code, 0, lettered.stderr);
+  await waitFor(async () => value(await scrape(sys.base), 'drover_queue_jobs',
+    { queue: dlq, logical_queue: 'metrics-sharded-dlq', state: 'waiting' }) === 1,
+  { timeout: 10000, what: `${dlq} under logical_queue="metrics-sharded-dlq"` });
 });
 
 test('the example Grafana dashboard only queries series the apps expose', { timeout: 30000 }, async () => {

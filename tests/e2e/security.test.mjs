@@ -421,6 +421,23 @@ test('the development mode listens on loopback only by default; production on ev
     assert.match(JSON.parse(res.text).error, /AUTH_MODE=none/);
   }
   assert.equal((await asNamed(`127.0.0.1:${sys.apiPort}`, 'GET', '/api/chat/job/1')).status, 404);
+
+  // A page of another site, on the right Host: a form or a text upload needs no CORS
+  // preflight (an HTTP review uploaded documents from https://evil.example). Refused
+  // when the browser names another site; the API's own page and curl (neither header) pass.
+  const upload = (headers) => fetch(`${sys.base}/api/documents?conversationId=c1&filename=n.txt`, {
+    method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body: 'some notes',
+  });
+  for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' },
+    { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }]) {
+    const res = await upload(headers);
+    assert.equal(res.status, 403, JSON.stringify(headers));
+    assert.match((await res.json()).error, /cross-site request refused/);
+  }
+  const own = await upload({ origin: `http://127.0.0.1:${sys.apiPort}`, 'sec-fetch-site': 'same-origin' });
+  assert.equal(own.status, 202, await own.text());
+  const tool = await upload({});
+  assert.equal(tool.status, 202, await tool.text());
 });
 
 test('a listener that cannot start names its address and port', { timeout: 30000 }, async () => {

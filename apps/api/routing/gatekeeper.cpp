@@ -100,6 +100,17 @@ caller gatekeeper::verify_token(std::string_view authorization, std::string& ref
 
 caller gatekeeper::admit_user(const httpd::request& req) const {
   if (mode_ == auth_mode::none) {
+    // With no credential to forge, a page of any site a developer visits could write
+    // here: a JSON body needs a CORS preflight (never granted), but a form or text
+    // upload does not (an HTTP review uploaded documents from another origin). Writes
+    // from another site's page are refused; reads it could not see anyway.
+    const auto method = req.method();
+    if (method != http::verb::get && method != http::verb::head && method != http::verb::options) {
+      auto refusal =
+          cross_origin_refusal(std::string_view(req[http::field::host]), std::string_view(req[http::field::origin]),
+                               std::string_view(req["Sec-Fetch-Site"]));
+      if (!refusal.empty()) throw http_error(http::status::forbidden, refusal);
+    }
     caller c;
     c.development = true;
     return c;

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include <drover_app/logging/redact.hpp>
+#include <spdlog/spdlog.h>
 
 #include "db/backends.hpp"
 
@@ -157,6 +158,21 @@ std::unique_ptr<database> open_database(const std::string& url) {
         "postgresql://..., sqlite:///path/to/file.db, or a file path)");
   }
   return detail::open_sqlite(url);
+}
+
+void migrate_and_say(database& db, const std::string& url) {
+  auto applied = db.migrate();
+  if (!applied.empty() && applied.front() == 1) {
+    // A drill moved the SQLite file and the restarted API began a new one, apart from
+    // the Workers app; a Workers app pointed at a new database made its tables silently.
+    spdlog::warn(
+        "database: {} was empty; created its tables ({} migrations). On a first start that is "
+        "expected; otherwise the apps' database is gone, and the API and the Workers app may now use "
+        "different ones",
+        redact_url(url), applied.size());
+  } else if (!applied.empty()) {
+    spdlog::info("database: applied {} migration(s)", applied.size());
+  }
 }
 
 }  // namespace drover::app

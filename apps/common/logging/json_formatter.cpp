@@ -149,8 +149,13 @@ std::string one_line_text(std::string_view text) {
       out += "\\t";
     } else if (c < 0x20 || c == 0x7f) {
       out += fmt::format("\\x{:02x}", c);
+    } else if (const auto n = utf8_sequence(text, i); n == 0) {
+      // Not UTF-8 (an upstream's error body, say): written as its value, as a control
+      // is, so that a log reader that decodes UTF-8 strictly takes the line.
+      out += fmt::format("\\x{:02x}", c);
     } else {
-      out += static_cast<char>(c);
+      out.append(text.substr(i, n));
+      i += n - 1;
     }
   }
   return out;

@@ -30,8 +30,9 @@ spdlog::level::level_enum parse_log_level(std::string_view name) {
     auto n = spdlog::level::to_string_view(l);
     if (iequals(name, std::string_view(n.data(), n.size()))) return l;
   }
-  throw error(errc::invalid_argument,
-              fmt::format("log level must be trace, debug, info, warn, error, critical or off, got '{}'", name));
+  throw error(
+      errc::invalid_argument,
+      fmt::format("log level must be trace, debug, info, warn (or warning), error, critical or off, got '{}'", name));
 }
 
 void configure_logging(log_format format, spdlog::level::level_enum level) {
@@ -39,9 +40,10 @@ void configure_logging(log_format format, spdlog::level::level_enum level) {
   if (format == log_format::json) {
     f = std::make_unique<json_formatter>();
   } else {
-    // Time, level, message; the message on one line, scrubbed.
+    // Time (UTC, as JSON lines write it: a local time without its offset could not be
+    // lined up with other logs), level, message; the message on one line, scrubbed.
     f = std::make_unique<scrubbing_formatter>(
-        std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v"));
+        std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc));
   }
   spdlog::set_formatter(std::move(f));
   spdlog::set_level(level);

@@ -76,6 +76,14 @@ net::awaitable<void> queue_collector::refresh() {
   for (const auto& name : names) {
     if (auto where = configured_.locate(name); where.shards > 0) logical[name] = where.logical;
   }
+  // A shard's dead-letter queue ("<shard>-dlq") with its sharded queue's ("<logical>-dlq"),
+  // so that the dead letters of one queue sum up as one (each was a queue of its own).
+  constexpr std::string_view dlq_suffix = "-dlq";
+  for (const auto& name : names) {
+    if (!name.ends_with(dlq_suffix)) continue;
+    const auto of = logical.find(name.substr(0, name.size() - dlq_suffix.size()));
+    if (of != logical.end()) logical.emplace(name, of->second + std::string(dlq_suffix));
+  }
   // A queue read before and not listed now is read too: its master may be away (the
   // listing reaches only the masters that answer), and then it says so; a queue that is
   // gone reads empty and its series go.

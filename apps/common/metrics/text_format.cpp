@@ -5,23 +5,33 @@
 
 #include <cmath>
 
+#include "drover_app/utf8.hpp"
+
 namespace drover::app::metrics {
 
 namespace {
 
+// Prometheus refuses a whole scrape over one label value or help text that is not UTF-8
+// (a queue a producer named with raw bytes): a byte that starts no valid sequence is
+// written as the text \xe9 (its backslash escaped), as the CLI shows it.
 std::string escape(std::string_view text, bool quote) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    if (c == '\\') {
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    const std::size_t n = app::utf8_sequence(text, i);
+    if (n == 0) {
+      out += fmt::format("\\\\x{:02x}", static_cast<unsigned char>(c));
+    } else if (c == '\\') {
       out += "\\\\";
     } else if (c == '\n') {
       out += "\\n";
     } else if (quote && c == '"') {
       out += "\\\"";
     } else {
-      out += c;
+      out.append(text.substr(i, n));
     }
+    i += n == 0 ? 1 : n;
   }
   return out;
 }

@@ -48,6 +48,8 @@ alert_evaluator::incident stored_incident(const json::object& o, std::string_vie
   if (auto* id = o.if_contains("id"); id && id->is_string()) inc.id = std::string(id->get_string());
   if (auto* since = o.if_contains("since"); since && since->is_int64()) inc.since = since->get_int64();
   if (auto* m = o.if_contains("message"); m && m->is_string()) inc.message = std::string(m->get_string());
+  // Its value with its message (a taken-over incident read "value": 0 beside "25%").
+  if (auto* v = o.if_contains("value"); v && v->is_number()) inc.value = v->to_number<double>();
   if (inc.id.empty()) inc.id = fmt::format("{}-{}", slug(rule), inc.since);
   return inc;
 }

@@ -119,6 +119,39 @@ TEST_F(queue_overview_test, reads_every_queue_with_counts_paused_and_workers) {
   });
 }
 
+// A scale-out review: a queue whose workers keep metrics and that never failed a job has
+// no metrics:failed key yet (BullMQ makes it at the first failure), and read "failed per
+// minute: null", which says no metrics are kept.
+TEST_F(queue_overview_test, a_queue_that_keeps_metrics_and_never_failed_fails_none_a_minute) {
+  test::run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue kept(io.get_executor(), "kept", qopts());
+    boost::json::value data = boost::json::object();
+    co_await kept.add("k", data);
+    worker_options wo;
+    wo.prefix = prefix;
+    wo.redis = server.options();
+    wo.drain_delay = 200ms;
+    wo.metrics_max_data_points = 60;
+    auto done = processor::async([](job_context&) -> net::awaitable<boost::json::value> { co_return nullptr; });
+    worker w(io.get_executor(), "kept", done, wo);
+    w.start();
+    overview_reader reader(io.get_executor(), where());
+    std::vector<queue_overview> seen;
+    auto completed = [&]() -> net::awaitable<bool> {
+      seen = co_await reader.read();
+      auto* o = find(seen, "kept");
+      co_return o && o->count("completed") == 1 && o->completed_per_minute.has_value();
+    };
+    EXPECT_TRUE(co_await test::eventually(completed));
+    auto* o = find(seen, "kept");
+    DROVER_CO_ASSERT_TRUE(o != nullptr);
+    EXPECT_EQ(o->failed_per_minute, std::optional<std::int64_t>(0));
+    reader.close();
+    co_await w.close(0ms);
+    kept.close();
+  });
+}
+
 TEST_F(queue_overview_test, groups_a_sharded_queue_into_a_logical_row_followed_by_its_shards) {
   test::run_async([&](net::io_context& io) -> net::awaitable<void> {
     sharded_queue mail(io.get_executor(), "mail", 3, qopts());

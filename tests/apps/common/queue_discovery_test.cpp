@@ -48,6 +48,19 @@ TEST(queue_discovery, finds_queues_and_shares_one_scan_between_callers) {
   });
 }
 
+// An observability review: a queue a producer named with raw bytes ("caf\xe9") made every
+// /metrics scrape invalid (Prometheus refuses it whole) and the dashboard's JSON too.
+TEST(queue_discovery, leaves_out_a_name_that_is_not_utf8) {
+  test::redis_server redis;
+  // Lua's decimal escapes: 233 is 0xE9 alone, 195 169 is "é" in UTF-8.
+  redis.cli("EVAL \"redis.call('SET', 'bull:caf\\233:id', 1) redis.call('SET', 'bull:ok\\195\\169:id', 1)\" 0");
+  test::run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue_discovery discovery(io.get_executor(), redis.options(), "bull");
+    auto names = co_await discovery.names();
+    EXPECT_EQ(names, (std::vector<std::string>{"ok\xc3\xa9"}));
+  });
+}
+
 // On a keyspace of 200,000 other keys a scan takes long enough that its names are kept: a
 // queue made just after it is not seen by names(), and is by rescan().
 TEST(queue_discovery, keeps_a_long_scans_names_for_ten_times_its_duration) {

@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/json/parse.hpp>
 #include <functional>
@@ -267,6 +268,26 @@ TEST(HttpServer, ARefusedRequestIsAnsweredBeforeItsBodyAndClosed) {
   EXPECT_EQ(keep.send(get_request).result(), http::status::ok);
 }
 
+// An HTTP review: curl waits a second for "100 Continue" before a body over 1 MiB, and
+// Node's client until its timeout; the server sent none. A request its plan refuses gets
+// its final answer instead, and sends no body.
+TEST(HttpServer, AnExpectedContinueIsSentBeforeTheBodyAndNotForARefusal) {
+  running_server server({});
+  client c(server.port());
+  c.write("POST /x HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  http::response_parser<http::empty_body> p;
+  http::read_header(c.socket, c.buffer, p);
+  EXPECT_EQ(p.get().result(), http::status::continue_);
+  auto res = c.send("hello");
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(boost::json::parse(res.body()).at("size").as_int64(), 5);
+
+  client refused(server.port());
+  auto no =
+      refused.send("POST /x HTTP/1.1\r\nHost: t\r\nX-Refuse: yes\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  EXPECT_EQ(no.result(), http::status::unauthorized);
+}
+
 // One address, or one user, holds at most its share of the budget; the rest is left to
 // the others.
 TEST(HttpServer, OneClientHoldsAtMostItsShareOfTheUploadBudget) {
@@ -367,6 +388,33 @@ TEST(HttpServer, ASlowLorisRequestIsCutAtTheReadTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
   for (int i = 0; i < 100 && server.connections() != 0; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(server.connections(), 0u);
+}
+
+// An HTTP review: a 3 MB upload at 150 KB/s was cut at the read timeout without an
+// answer. A body has the read timeout plus a second per 32 KiB that has arrived: one that
+// keeps coming is read whole, one that stops is cut.
+TEST(HttpServer, ABodyThatKeepsArrivingOutlivesTheReadTimeoutAndOneThatStopsDoesNot) {
+  httpd::server_options o;
+  o.read_timeout = 300ms;
+  running_server server(o);
+  client slow(server.port());
+  slow.write(post_header(64 * 1024));
+  const std::string piece(8 * 1024, 'x');
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 8; ++i) {
+    std::this_thread::sleep_for(150ms);
+    slow.write(piece);
+  }
+  EXPECT_GT(std::chrono::steady_clock::now() - started, 1s);  // well past the read timeout
+  auto res = slow.read();
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(boost::json::parse(res.body()).at("size").as_int64(), 64 * 1024);
+
+  client stalled(server.port());
+  stalled.write(post_header(1000) + "only ten b");
+  const auto stalled_at = std::chrono::steady_clock::now();
+  EXPECT_TRUE(stalled.closed_by_server());
+  EXPECT_LT(std::chrono::steady_clock::now() - stalled_at, 2s);
 }
 
 // A kept-alive connection may wait idle_timeout for its next request, but that request,

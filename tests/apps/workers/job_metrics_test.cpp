@@ -30,7 +30,9 @@ using test::run_async;
 
 // Runs one job through a worker of `where` whose processor is timed, then samples the
 // worker; returns the registry's exposition.
-std::string metrics_after_one_job(const app::queue_shard& where, processor p) {
+// `started_before`: the job's `ats` before the worker takes it, as a worker that took
+// it and died leaves it.
+std::string metrics_after_one_job(const app::queue_shard& where, processor p, int started_before = 0) {
   app::metrics::registry registry;
   workers::job_metrics jobs(registry);
   run_async([&](net::io_context& io) -> net::awaitable<void> {
@@ -41,6 +43,10 @@ std::string metrics_after_one_job(const app::queue_shard& where, processor p) {
     std::string name = "j";
     json::value data = json::object{};
     auto added = co_await q.add(std::move(name), std::move(data), o);
+    if (started_before > 0) {
+      test::redis_server::shared().cli("HSET bull:" + where.queue_name() + ":" + added.id + " ats " +
+                                       std::to_string(started_before));
+    }
     worker_options wo;
     wo.redis = qo.redis;
     wo.drain_delay = 200ms;
@@ -92,6 +98,19 @@ TEST(job_metrics, a_plain_queue_is_its_own_logical_queue_and_a_blocking_failure_
   const auto labels = "queue=\"" + name + "\",logical_queue=\"" + name + "\"";
   EXPECT_TRUE(has(text, "drover_job_processing_seconds_count{" + labels + ",outcome=\"failed\"} 1")) << text;
   EXPECT_TRUE(has(text, "drover_worker_jobs_failed_total{" + labels + "} 1")) << text;
+}
+
+// An observability review: a job run again after its worker was killed was counted a
+// second time, with the crash and the lock's expiry as its wait (43 s each).
+TEST(job_metrics, a_stalled_job_run_again_is_not_counted_as_waiting_again) {
+  const auto name = test::unique_queue("metrics");
+  const auto text = metrics_after_one_job(
+      app::queue_shard{name, 0, 0},
+      processor::async([](job_context&) -> net::awaitable<json::value> { co_return json::value("ok"); }), 1);
+  const auto labels = "queue=\"" + name + "\",logical_queue=\"" + name + "\"";
+  EXPECT_TRUE(has(text, "drover_job_processing_seconds_count{" + labels + ",outcome=\"completed\"} 1")) << text;
+  // No wait observed (a series with none is not written at all).
+  EXPECT_EQ(text.find("drover_job_wait_seconds_count{" + labels + "} 1"), std::string::npos) << text;
 }
 
 }  // namespace

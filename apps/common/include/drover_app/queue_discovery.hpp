@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,8 +35,8 @@ class queue_discovery {
 
   queue_discovery(boost::asio::any_io_executor ex, redis_options redis, std::string prefix);
 
-  // The queue names (sorted), from the last scan while it is recent enough, else from a
-  // new one; a call during a scan waits for it. Throws what discover_queues throws.
+  // The queue names (sorted; those that are not UTF-8 left out), from the last scan while it is recent enough, else
+  // from a new one; a call during a scan waits for it. Throws what discover_queues throws.
   boost::asio::awaitable<std::vector<std::string>> names();
   // The names from a scan begun now, or from the one in flight: for a name asked for that
   // the last names do not hold (a queue made since).
@@ -56,6 +57,7 @@ class queue_discovery {
   clock::time_point next_scan_{};
   std::chrono::milliseconds interval_{0};
   std::int64_t scans_ = 0;
+  std::set<std::string> not_text_;  // names left out for not being UTF-8, each said once
 };
 
 }  // namespace drover::app

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/captured_log.hpp"
 #include "support/temp_dir.hpp"
 
 namespace drover::app::detail {
@@ -46,6 +47,19 @@ TEST(migrations, a_schema_newer_than_this_build_is_said_in_the_log) {
 }
 
 // Version 6 cuts the titles stored before extraction cut them to max_title_bytes.
+// A scale-out review: a Workers app started on an empty database made its tables and
+// said nothing (only the API warned). migrate_and_say is what both apps call.
+TEST(migrations, tables_made_in_an_empty_database_are_said_as_a_warning_then_nothing) {
+  test::temp_dir dir;
+  const auto url = "sqlite://" + (dir / "new.db");
+  auto db = open_database(url);
+  test::captured_log log;
+  migrate_and_say(*db, url);
+  EXPECT_EQ(log.count("was empty; created its tables"), 1) << log.text();
+  migrate_and_say(*db, url);
+  EXPECT_EQ(log.count("database:"), 1) << log.text();  // nothing to apply, nothing said
+}
+
 TEST(migrations, version_6_cuts_a_title_stored_whole) {
   test::temp_dir dir;
   const auto path = dir / "drover.db";

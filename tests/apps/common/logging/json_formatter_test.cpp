@@ -94,6 +94,9 @@ TEST(OneLineText, EscapesLineBreaksAndControlCharacters) {
   EXPECT_EQ(one_line_text("x\xc2\x85y\xe2\x80\xa8z\xe2\x80\xa9"), "x\\u0085y\\u2028z\\u2029");
   EXPECT_EQ(one_line_text("caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac"),
             "caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac");  // text stays
+  // Bytes that are not UTF-8 (an upstream's error body) as their values, as JSON lines
+  // replace them: a reader that decodes strictly takes the line.
+  EXPECT_EQ(one_line_text("caf\xe9 \xff\xc3"), "caf\\xe9 \\xff\\xc3");
 }
 
 TEST(ScrubbingFormatter, WritesEachMessageOnOneLine) {

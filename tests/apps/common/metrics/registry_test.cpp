@@ -16,6 +16,9 @@ TEST(MetricsTextFormat, EscapesHelpAndLabelValues) {
   EXPECT_EQ(m::escape_label_value("a\\b\nc \"q\""), "a\\\\b\\nc \\\"q\\\"");
   EXPECT_EQ(m::format_labels({"a", "b"}, {"x\"", "y"}), "{a=\"x\\\"\",b=\"y\"}");
   EXPECT_EQ(m::format_labels({}, {}), "");
+  // Not UTF-8 (Prometheus refuses the whole scrape): each such byte as the text \xe9.
+  EXPECT_EQ(m::escape_label_value("caf\xe9 ok\xc3\xa9 \xff"), "caf\\\\xe9 ok\xc3\xa9 \\\\xff");
+  EXPECT_EQ(m::escape_help("\xc3"), "\\\\xc3");
 }
 
 TEST(MetricsTextFormat, FormatsValues) {

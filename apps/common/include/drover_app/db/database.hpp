@@ -364,6 +364,12 @@ class database {
 // database cannot be opened or reached.
 std::unique_ptr<database> open_database(const std::string& url);
 
+// db.migrate(), said in the log: a warning when every table was made now (a first start,
+// or the apps' database gone or moved away, so that the API and the Workers app may now
+// use different ones: whichever app starts on the empty database says so), else how many
+// migrations were applied. `url` names the database (redacted).
+void migrate_and_say(database& db, const std::string& url);
+
 // The URL the apps use when none is configured.
 inline constexpr std::string_view default_database_url = "sqlite://var/drover.db";
 
