@@ -45,7 +45,10 @@ net::awaitable<response> delivery(api_context& app, route_request& r) {
   out["attemptsMade"] = j->attempts_made;
   out["maxAttempts"] = std::max<std::int64_t>(1, j->opts.attempts.value_or(1));
   out["attempts"] = std::move(attempts);
-  if (j->failed_reason) out["failedReason"] = *j->failed_reason;
+  // BullMQ keeps the last failed attempt's reason on a job that then succeeded: shown for
+  // a delivery that failed (or is to be retried), a completed one's attempts say the rest
+  // (a client reading the field as failure misread a success).
+  if (j->failed_reason && state != job_state::completed) out["failedReason"] = *j->failed_reason;
   if (state == job_state::completed) out["result"] = j->returnvalue;
   out["createdAt"] = j->timestamp;
   if (j->finished_on) out["finishedAt"] = *j->finished_on;

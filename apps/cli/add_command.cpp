@@ -87,7 +87,6 @@ int run_add(const add_flags& f) {
   f.replication.apply_to(opts);
   net::io_context io;
   if (f.common.shards > 0) {
-    warn_on_other_shard_count(f.common, "adds to");
     sharded_queue q(io.get_executor(), f.common.queue, f.common.shards, queue_opts(f.common));
     run_to_end(io, [&]() -> net::awaitable<void> {
       std::optional<std::string> key;
@@ -96,6 +95,9 @@ int run_add(const add_flags& f) {
       auto j = co_await std::move(add);
       print_added(j.job.id, j.queue, f.bulk.json, true);  // ids are unique per shard: name it
     });
+    // After the add, which it must not hold up (the scan of every queue waits for a master
+    // that is away).
+    warn_on_other_shard_count(f.common, "adds to");
     return 0;
   }
   queue q(io.get_executor(), f.common.queue, queue_opts(f.common));

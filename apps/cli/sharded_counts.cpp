@@ -36,7 +36,6 @@ json::object counts_object(const std::map<std::string, std::int64_t>& counts) {
 }  // namespace
 
 int print_sharded_counts(const queue_flags& f) {
-  warn_on_other_shard_count(f.common, "counts");
   net::io_context io;
   sharded_queue q(io.get_executor(), f.common.queue, f.common.shards, queue_opts(f.common));
   // Shard by shard: a master that is away (a failover, a partition) leaves its shards'
@@ -64,6 +63,9 @@ int print_sharded_counts(const queue_flags& f) {
   }
   if (unreadable.size() == q.shards())
     throw error(errc::redis_unavailable, "no shard of " + q.name() + " could be read");
+  // After the counts, and only when every shard answered: with a master away the scan of
+  // every queue waits for it, and sees only some shards anyway.
+  if (unreadable.empty()) warn_on_other_shard_count(f.common, "counts");
   if (f.json) {
     json::array listed;
     for (std::size_t s = 0; s < q.shards(); ++s) {

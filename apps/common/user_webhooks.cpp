@@ -12,21 +12,27 @@
 
 namespace drover::app {
 
-std::string user_webhook_secret_from_env(const std::string& webhook_secret, bool development) {
-  const char* v = env("USER_WEBHOOK_SECRET");
-  if (!v) return derived_webhook_secret(webhook_secret, user_webhooks_purpose);
+std::string own_webhook_secret_from_env(const char* name, const std::string& webhook_secret, bool development,
+                                        std::string_view purpose) {
+  const char* v = env(name);
+  if (!v) return derived_webhook_secret(webhook_secret, purpose);
   std::string secret = v;
   try {
-    require_usable_webhook_secret(secret, "USER_WEBHOOK_SECRET", development);
+    require_usable_webhook_secret(secret, name, development);
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, e.what());
   }
   if (webhook_key(secret) == webhook_key(webhook_secret)) {
     throw error(errc::invalid_argument,
-                "USER_WEBHOOK_SECRET is the key of WEBHOOK_SECRET: users' receivers would hold the key the API's "
-                "receiver trusts; give it a secret of its own");
+                fmt::format("{} is the key of WEBHOOK_SECRET: its receivers would hold the key the API's receiver "
+                            "trusts; give it a secret of its own",
+                            name));
   }
   return secret;
+}
+
+std::string user_webhook_secret_from_env(const std::string& webhook_secret, bool development) {
+  return own_webhook_secret_from_env("USER_WEBHOOK_SECRET", webhook_secret, development, user_webhooks_purpose);
 }
 
 std::string user_webhook_key(std::string_view webhook_secret, std::string_view user_secret, std::string_view user_id) {

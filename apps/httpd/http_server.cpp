@@ -424,9 +424,11 @@ http_server::takeover http_server::taken_over(const request& header) const {
 namespace {
 
 // The answer to a request that arrives while the server stops; the connection closes.
-// `count` is told of it before it is written.
+// `count` is told of it before it is written. By value: the coroutine starts when
+// awaited, after the caller's temporaries are gone (a reference here crashed the API at
+// SIGTERM).
 net::awaitable<void> write_shutting_down(beast::tcp_stream& stream, std::chrono::milliseconds timeout,
-                                         const std::function<void(const response&)>& count) {
+                                         std::function<void(const response&)> count) {
   auto res = refusal(http::status::service_unavailable, "The server is shutting down; send the request again");
   res.set(http::field::retry_after, "1");
   count(res);

@@ -65,9 +65,22 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
 // gave, whose hosts are looked up on `user_lookups` when given (http_request::lookups). An alert message names no URL
 // ({"alert": true, "payload"}): it goes to `alert_url` (ALERT_WEBHOOK_URL), a credential that must not sit in the job's
 // data, which the dashboard's viewers, `drover queue job` and the dead letters show.
-processor webhook_delivery_processor(std::string secret, std::string user_secret, const address_policy& destinations,
-                                     const address_policy& user_destinations, std::size_t user_slots = 1,
-                                     std::string alert_url = {}, boost::asio::any_io_executor user_lookups = {});
+// The secrets deliveries are signed from: WEBHOOK_SECRET for the API's own receiver (by
+// the delivery's apiReceiver mark, or its URL being the receiver's, `api_receiver`), each
+// user's own key from USER_WEBHOOK_SECRET for a URL a user gave, OPERATOR_WEBHOOK_SECRET
+// for the rest (alert messages, deliveries queued by hand).
+struct delivery_keys {
+  std::string api;
+  std::string users;
+  std::string operators;
+};
+// What derived_webhook_secret is given for OPERATOR_WEBHOOK_SECRET when it is unset.
+inline constexpr std::string_view operator_webhooks_purpose = "drover operator webhook deliveries";
+
+processor webhook_delivery_processor(delivery_keys keys, const api_receiver_address& api_receiver,
+                                     const address_policy& destinations, const address_policy& user_destinations,
+                                     std::size_t user_slots = 1, std::string alert_url = {},
+                                     boost::asio::any_io_executor user_lookups = {});
 
 class extraction_process;
 

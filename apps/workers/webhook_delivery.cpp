@@ -83,12 +83,12 @@ std::string attempt_record(int attempt, std::int64_t at_ms, std::int64_t duratio
 
 }  // namespace
 
-processor webhook_delivery_processor(std::string secret, std::string user_secret, const address_policy& destinations,
-                                     const address_policy& user_destinations, std::size_t user_slots,
-                                     std::string alert_url, net::any_io_executor user_lookups) {
+processor webhook_delivery_processor(delivery_keys keys, const api_receiver_address& api_receiver,
+                                     const address_policy& destinations, const address_policy& user_destinations,
+                                     std::size_t user_slots, std::string alert_url, net::any_io_executor user_lookups) {
   // The processor runs on the Workers app's one executor.
   auto users_in_flight = std::make_shared<app::held_amounts>();
-  return processor::async([secret, user_secret, &destinations, &user_destinations, user_slots, users_in_flight,
+  return processor::async([keys, &api_receiver, &destinations, &user_destinations, user_slots, users_in_flight,
                            alert_url, user_lookups](job_context& ctx) -> net::awaitable<json::value> {
     const auto& j = ctx.job();
     // A user's URL (delivery_policy.hpp gives those a priority): within the users' share
@@ -124,8 +124,15 @@ processor webhook_delivery_processor(std::string secret, std::string user_secret
     req.headers.emplace_back("webhook-timestamp", std::to_string(timestamp));
     // A user's receiver gets a signature of its user's own key (GET
     // /api/webhooks/signing-key), which neither the API's receiver nor another user's
-    // accepts (a delivery that names no user: the key of user "", no one's).
-    const auto signing = !user_slot ? secret : app::user_webhook_key(secret, user_secret, user);
+    // accepts (a delivery that names no user: the key of user "", no one's). Only the
+    // API's receiver gets WEBHOOK_SECRET's: a receiver of alerts verifying with it could
+    // replay what it got into the API (a webhook review stored a forged answer that way).
+    const auto* api_mark = data.if_contains("apiReceiver");
+    const bool to_api = !to_alert_receiver && ((api_mark && api_mark->is_bool() && api_mark->get_bool()) ||
+                                               api_receiver.receiver_of(req.url) == webhook_receiver::configured);
+    const auto signing = user_slot ? app::user_webhook_key(keys.api, keys.users, user)
+                         : to_api  ? keys.api
+                                   : keys.operators;
     req.headers.emplace_back("webhook-signature", app::sign_webhook(signing, webhook_id, timestamp, req.body));
     req.connect_timeout = std::chrono::seconds(5);
     req.read_timeout = std::chrono::seconds(10);

@@ -88,6 +88,8 @@ workers_config workers_config::from_env() {
     throw error(errc::invalid_argument, e.what());
   }
   c.user_webhook_secret = app::user_webhook_secret_from_env(c.webhook_secret, development);
+  c.operator_webhook_secret = app::own_webhook_secret_from_env("OPERATOR_WEBHOOK_SECRET", c.webhook_secret, development,
+                                                               operator_webhooks_purpose);
   // The API's own receiver, as the API derives its URL, is a destination by
   // configuration, so it is always allowed.
   const char* port = env("PORT");
@@ -371,9 +373,10 @@ void workers_app::start() {
   // Users' URLs share half the slots (at least one), the API's and alerts' the rest.
   const auto user_slots = std::max<std::size_t>(1, static_cast<std::size_t>(i.cfg.webhook_concurrency) / 2);
   i.add("webhook-delivery",
-        webhook_delivery_processor(i.cfg.webhook_secret, i.cfg.user_webhook_secret, i.cfg.webhook_destinations,
-                                   i.cfg.user_webhook_destinations, user_slots, i.cfg.alerts.webhook_url,
-                                   i.user_lookups.get_executor()),
+        webhook_delivery_processor(
+            delivery_keys{i.cfg.webhook_secret, i.cfg.user_webhook_secret, i.cfg.operator_webhook_secret},
+            i.cfg.api_receiver, i.cfg.webhook_destinations, i.cfg.user_webhook_destinations, user_slots,
+            i.cfg.alerts.webhook_url, i.user_lookups.get_executor()),
         i.cfg.webhook_concurrency);
   for (auto& w : i.workers) w->start();
   for (auto& w : i.sharded) w->start();

@@ -39,9 +39,15 @@ struct workers_config {
   // AUTH_MODE=none. Outside it, /metrics without METRICS_TOKEN is served on a loopback
   // WORKERS_BIND only (httpd::metrics_open_without_token).
   bool development = false;
-  // WEBHOOK_SECRET: signs every delivery. Required, and not the development one, unless
-  // AUTH_MODE=none (the development mode, where it defaults to "dev-webhook-secret").
+  // WEBHOOK_SECRET: signs the deliveries to the API's own receiver, which trusts its key.
+  // Required, and not the development one, unless AUTH_MODE=none (the development mode,
+  // where it defaults to "dev-webhook-secret").
   std::string webhook_secret;
+  // OPERATOR_WEBHOOK_SECRET: signs the other deliveries that no user's URL gets (alert
+  // messages, deliveries queued by hand), so that their receivers hold no key the API's
+  // receiver trusts (a receiver of alerts replayed a forged answer into the API). Unset:
+  // one derived from webhook_secret, which no receiver knows; set it to verify them.
+  std::string operator_webhook_secret;
   // USER_WEBHOOK_SECRET: signs the deliveries to URLs users gave with their sends, so that
   // a user's receiver cannot pass what it got on to the API's receiver, which verifies
   // with webhook_secret. Unset: one derived from webhook_secret (derived_webhook_secret),

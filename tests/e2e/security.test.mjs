@@ -273,6 +273,12 @@ test('a production start refuses unsafe settings; make run opts into development
   assert.match(sameKey.stderr + sameKey.stdout, /USER_WEBHOOK_SECRET is the key of WEBHOOK_SECRET/);
   const weakUserSecret = workers({ WEBHOOK_SECRET: realSecret, USER_WEBHOOK_SECRET: 'short' });
   assert.match(weakUserSecret.stderr + weakUserSecret.stdout, /USER_WEBHOOK_SECRET is too short/);
+  // Nor the receivers of alerts and hand-queued deliveries.
+  const operatorSameKey = workers({ WEBHOOK_SECRET: realSecret, OPERATOR_WEBHOOK_SECRET: realSecret });
+  assert.notEqual(operatorSameKey.status, 0);
+  assert.match(operatorSameKey.stderr + operatorSameKey.stdout, /OPERATOR_WEBHOOK_SECRET is the key of WEBHOOK_SECRET/);
+  const weakOperatorSecret = workers({ WEBHOOK_SECRET: realSecret, OPERATOR_WEBHOOK_SECRET: 'short' });
+  assert.match(weakOperatorSecret.stderr + weakOperatorSecret.stdout, /OPERATOR_WEBHOOK_SECRET is too short/);
   // Redis over TLS that accepts any certificate: whoever sits on the path reads every job
   // and the password. Refused outside the development mode, by every app, however it is said.
   const insecure = /certificate verification is off .*refused outside the development mode/;

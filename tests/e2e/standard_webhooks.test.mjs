@@ -14,12 +14,13 @@ const require = createRequire(import.meta.url);
 const { Webhook } = require('standardwebhooks');
 
 const secret = `whsec_${randomBytes(24).toString('base64')}`;
+const operatorSecret = `whsec_${randomBytes(24).toString('base64')}`;
 let sys, deliveries, receiver;
 
 // A receiver that verifies every request with the reference library.
 async function startVerifyingReceiver() {
   const seen = [];
-  const wh = new Webhook(secret);
+  const wh = new Webhook(operatorSecret);
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
@@ -43,7 +44,10 @@ async function startVerifyingReceiver() {
 
 before(async () => {
   receiver = await startVerifyingReceiver();
-  sys = await startSystem({ env: { WEBHOOK_SECRET: secret, WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}` } });
+  // A delivery queued by hand goes to no API and no user: OPERATOR_WEBHOOK_SECRET signs it.
+  sys = await startSystem({
+    env: { WEBHOOK_SECRET: secret, OPERATOR_WEBHOOK_SECRET: operatorSecret, WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}` },
+  });
   deliveries = new bullmq.Queue('webhook-delivery', { connection: sys.redis.connection });
   onCleanup(() => deliveries.close());
 });

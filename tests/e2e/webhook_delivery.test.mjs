@@ -82,12 +82,20 @@ async function deliveryOf(jobId, kind = 'job-completed') {
   return deliveryId;
 }
 
+// Deliveries that go neither to the API's receiver nor to a URL a user gave (these, queued
+// by hand, and alert messages) are signed with OPERATOR_WEBHOOK_SECRET, not WEBHOOK_SECRET,
+// whose key the API's receiver trusts.
+const operatorSecret = 'e2e-operator-secret';
+
 before(async () => {
-  receiver = await startReceiver('e2e-secret');
+  receiver = await startReceiver(operatorSecret);
   tlsPort = await startSelfSignedServer();
   closedPort = await freePort();
   sys = await startSystem({
-    env: { WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port},127.0.0.1:${tlsPort} 127.0.0.1:${closedPort}` },
+    env: {
+      WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port},127.0.0.1:${tlsPort} 127.0.0.1:${closedPort}`,
+      OPERATOR_WEBHOOK_SECRET: operatorSecret,
+    },
   });
   deliveries = new bullmq.Queue('webhook-delivery', { connection: sys.redis.connection });
   chats = new bullmq.Queue('ai-processing', { connection: sys.redis.connection });
@@ -121,11 +129,21 @@ test('5xx and 429 are retried with backoff until a 2xx; every attempt is signed 
     assert.ok(a.at > Date.now() - 60000);
   }
   assert.match(d.attempts[0].error, /503/);
+  assert.equal(d.failedReason, undefined, 'a completed delivery shows no failure (its attempts do)');
   assert.equal(d.url, receiver.url('/flaky'));
   const got = receiver.seen.filter((s) => s.path === '/flaky');
   assert.equal(got.length, 3);
   assert.ok(got.every((s) => s.id === 'd-flaky' && s.signatureValid), JSON.stringify(got));
   assert.deepEqual(JSON.parse(got[0].body), { hello: 'd-flaky' });
+  // Its receiver cannot pass it on to the API's receiver (a webhook review stored a
+  // forged answer through a delivery signed with WEBHOOK_SECRET).
+  const last = got.at(-1);
+  const replay = await fetch(`${sys.base}/api/webhooks/job-completed`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'webhook-id': last.id, 'webhook-timestamp': last.ts, 'webhook-signature': last.signature },
+    body: last.body,
+  });
+  assert.equal(replay.status, 401, await replay.text());
 });
 
 test('408, 401 and 403 are retried; another 4xx fails the delivery at once', { timeout: 60000 }, async () => {

@@ -65,8 +65,8 @@ void add_secrets_from_env() {
     }
   }
   for (const char* var : {"REDIS_PASSWORD", "REDIS_SENTINEL_PASSWORD", "AI_API_KEY", "WEBHOOK_SECRET",
-                          "USER_WEBHOOK_SECRET", "ALERT_WEBHOOK_URL", "API_TOKEN", "DASHBOARD_TOKEN",
-                          "DASHBOARD_PASSWORD", "AUTH_JWT_SECRET", "METRICS_TOKEN"}) {
+                          "USER_WEBHOOK_SECRET", "OPERATOR_WEBHOOK_SECRET", "ALERT_WEBHOOK_URL", "API_TOKEN",
+                          "DASHBOARD_TOKEN", "DASHBOARD_PASSWORD", "AUTH_JWT_SECRET", "METRICS_TOKEN"}) {
     if (const char* v = env(var)) add_secret(v);
   }
   // DASHBOARD_USERS: name:password:role, comma-separated.

@@ -167,7 +167,11 @@ net::awaitable<void> alert_evaluator::loop(std::shared_ptr<run_state> s) {
         co_await adopt_stored_incidents();
       }
     } catch (const std::exception& e) {
-      spdlog::debug("alerts: cannot take the evaluators' lock: {}", e.what());
+      spdlog::debug("alerts: cannot take the evaluators' lock or read the open incidents: {}", e.what());
+      // Not leading this round: without the stored incidents, the open ones would fire
+      // again as new (a new process posted a second [FIRING] when its read of them
+      // failed); the next round, holding the lock, reads them again.
+      lead = false;
     }
     if (s->stopped) break;
     leader_ = lead;

@@ -10,6 +10,14 @@
 
 namespace drover::app {
 
+// A secret of its own for deliveries that must not be signed with WEBHOOK_SECRET (whose
+// key the API's receiver trusts): the variable `name`, checked as WEBHOOK_SECRET is (the
+// production rules unless `development`) and refused when it is WEBHOOK_SECRET's key;
+// unset, a secret made from `webhook_secret` for `purpose`, which no receiver knows.
+// Throws drover::error(invalid_argument) naming the variable.
+std::string own_webhook_secret_from_env(const char* name, const std::string& webhook_secret, bool development,
+                                        std::string_view purpose);
+
 // USER_WEBHOOK_SECRET: the variable, checked as WEBHOOK_SECRET is (the production rules
 // unless `development`) and refused when it is WEBHOOK_SECRET's key; unset, a secret made
 // from `webhook_secret` that no receiver knows. The Workers app signs each user's
