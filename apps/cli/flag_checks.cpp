@@ -10,7 +10,6 @@
 #include <optional>
 
 #include <drover/error.hpp>
-#include <drover_app/utf8.hpp>
 
 namespace drover::cli {
 
@@ -69,8 +68,6 @@ CLI::Validator queue_name() {
       [](std::string& input) -> std::string {
         if (input.empty()) return "must not be empty";
         if (input.find(':') != std::string::npos) return "a queue name cannot contain ':' (BullMQ's key separator)";
-        // Node's names are always UTF-8, and one that is not broke every /metrics scrape.
-        if (!app::is_utf8(input)) return "a queue name must be UTF-8 text";
         return "";
       },
       "", "queue-name");

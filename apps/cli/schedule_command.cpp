@@ -2,6 +2,7 @@
 // (repeatable job). Exit codes: 0 done, 3 no such scheduler, 1 an error.
 #include <boost/asio/io_context.hpp>
 #include <boost/json/serialize.hpp>
+#include <fmt/format.h>
 
 #include <iostream>
 
@@ -85,6 +86,17 @@ int run_schedule(const schedule_flags& c) {
       t.opts = job_options::from_json(parse_json(c.opts, "--opts"));
       auto next = co_await q.upsert_job_scheduler(c.id, std::move(repeat), std::move(t));
       std::cout << (next ? drover::serialize_json(next->to_json()) : std::string("null")) << std::endl;
+      if (!next) {
+        // As Node's upsertJobScheduler, nothing is written then; said, and not exit 0 (a
+        // schedules review took the old scheduler, still running, for replaced).
+        std::cerr << fmt::format(
+                         "drover: error: job scheduler {} has no next run (its limit, endDate or pattern leaves "
+                         "none): nothing was written; a scheduler of that id already there runs on as it was "
+                         "(drover schedule remove --queue {} --id {} removes it)",
+                         c.id, c.common.queue, c.id)
+                  << std::endl;
+        rc = exit_code::failed;
+      }
     } else if (c.action == "remove") {
       auto removed = co_await q.remove_job_scheduler(c.id);
       std::cout << (removed ? "true" : "false") << std::endl;

@@ -133,13 +133,15 @@ net::awaitable<void> live_view(const top_flags& f, overview_reader& reader, net:
   auto current = previous;
   while (!quit) {
     auto frame = render_top_frame(current, f.common.prefix, endpoint, app::now_ms(), rates);
-    if (!problem.empty()) frame += "\n" + problem + "\n";
     // Read each frame: the terminal may have been resized since the last.
     winsize size{};
     if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0) size = {};
-    // Two lines for the footer below.
-    const std::size_t rows = size.ws_row > 2 ? size.ws_row - 2u : 0u;
+    // Two lines for the footer below, two more for a failed read's line, which the cut
+    // must not take (a stale table would show with no sign that reads fail).
+    const std::size_t reserved = problem.empty() ? 2u : 4u;
+    const std::size_t rows = size.ws_row > reserved ? size.ws_row - reserved : 0u;
     std::string redraw = "\x1b[H\x1b[2J" + fit_frame(frame, rows, size.ws_col);
+    if (!problem.empty()) redraw += "\n" + fit_frame(problem, 0, size.ws_col);
     redraw += "\npress q to quit";
     std::cout << redraw << std::flush;
 

@@ -30,15 +30,15 @@ net::awaitable<std::vector<std::string>> queue_discovery::scan() {
   auto discover = discover_queues(ex_, redis_, prefix_);
   auto found = co_await std::move(discover);
   // A name that is not UTF-8 (only a producer writing raw bytes makes one; Node's are
-  // always UTF-8, and drover's CLI refuses them) would break what the names go into:
-  // Prometheus refuses a whole scrape over one label, JSON readers the dashboard's reply.
-  // Left out, and said once per name.
+  // always UTF-8) would break what the names go into: Prometheus refuses a whole scrape
+  // over one label, JSON readers the dashboard's reply. Left out of the listings, and
+  // said once per name; the CLI still reaches it by its name.
   auto not_text = [this](const std::string& name) {
     if (is_utf8(name)) return false;
     if (not_text_.insert(name).second) {
       spdlog::warn(
           "queue discovery: a queue under prefix '{}' whose name is not UTF-8 ('{}') is left out of the "
-          "dashboard and the metrics",
+          "listings (the dashboard, the metrics, drover queue list); drover's commands still reach it by name",
           prefix_, valid_utf8(name));
     }
     return true;

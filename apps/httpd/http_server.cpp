@@ -590,12 +590,15 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
         }
         // The body has the read timeout plus a second per min_body_rate bytes of what has
         // arrived: one deadline for all of a 20 MiB upload cut any slower than 11 Mbit/s
-        // (an HTTP review), and a client still has to keep sending to keep its connection.
+        // (an HTTP review).
         const auto body_started = std::chrono::steady_clock::now();
         std::size_t arrived = 0;
         while (!ec && !parser.is_done()) {
-          stream.expires_at(body_started + opts_.read_timeout +
-                            std::chrono::milliseconds(arrived * 1000 / min_body_rate));
+          // And each read within the read timeout: a body sent early and then held back
+          // kept its connection and upload reservation for the credit it had earned.
+          const auto earned =
+              body_started + opts_.read_timeout + std::chrono::milliseconds(arrived * 1000 / min_body_rate);
+          stream.expires_at(std::min(earned, std::chrono::steady_clock::now() + opts_.read_timeout));
           arrived +=
               co_await http::async_read_some(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
         }

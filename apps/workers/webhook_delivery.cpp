@@ -127,9 +127,9 @@ processor webhook_delivery_processor(delivery_keys keys, const api_receiver_addr
     // accepts (a delivery that names no user: the key of user "", no one's). Only the
     // API's receiver gets WEBHOOK_SECRET's: a receiver of alerts verifying with it could
     // replay what it got into the API (a webhook review stored a forged answer that way).
-    const auto* api_mark = data.if_contains("apiReceiver");
-    const bool to_api = !to_alert_receiver && ((api_mark && api_mark->is_bool() && api_mark->get_bool()) ||
-                                               api_receiver.receiver_of(req.url) == webhook_receiver::configured);
+    // By the URL alone: the apiReceiver mark is a job's word, which any producer can give
+    // a delivery to its own URL (a diff review got WEBHOOK_SECRET's signature that way).
+    const bool to_api = !to_alert_receiver && api_receiver.receiver_of(req.url) == webhook_receiver::configured;
     const auto signing = user_slot ? app::user_webhook_key(keys.api, keys.users, user)
                          : to_api  ? keys.api
                                    : keys.operators;

@@ -31,9 +31,10 @@ namespace drover {
 // recursively.
 inline constexpr std::size_t max_json_depth = 1000;
 
-// The value of one JSON document (whitespace around it allowed). On malformed text,
-// sets ec and returns null. Thread safety: any thread.
-boost::json::value parse_json(std::string_view text, boost::system::error_code& ec);
+// The value of one JSON document (whitespace around it allowed). On malformed text, or
+// nesting deeper than `max_depth`, sets ec and returns null. Thread safety: any thread.
+boost::json::value parse_json(std::string_view text, boost::system::error_code& ec,
+                              std::size_t max_depth = max_json_depth);
 
 // The same, throwing boost::system::system_error on malformed text.
 boost::json::value parse_json(std::string_view text);

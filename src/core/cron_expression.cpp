@@ -157,6 +157,19 @@ void check_chars(std::string_view raw, std::string_view extra, const parse_error
   }
 }
 
+// Adds one list item's values to its field. cron-parser refuses a value that two items
+// give ("0,7" and "SUN,7" are Sunday twice, "*/2,10" has 10 twice): with drover taking
+// the pattern, Node's worker could not plan its next job and never ran it. One item's own
+// range repeats nothing ("0-7" holds Sunday once).
+template <std::size_t N>
+void add_item(std::bitset<N>& field, const std::bitset<N>& item, const parse_error_at& fail) {
+  const auto twice = field & item;
+  for (std::size_t v = 0; v < N; ++v) {
+    if (twice.test(v)) fail(fmt::format("duplicate values found: {}", v));
+  }
+  field |= item;
+}
+
 template <std::size_t N>
 void parse_simple(std::string_view raw, const field_spec& f, std::string_view expression, std::bitset<N>& bits) {
   parse_error_at fail(expression, f);
@@ -165,9 +178,11 @@ void parse_simple(std::string_view raw, const field_spec& f, std::string_view ex
   text = with_ranges_for_wildcards(text, f);
   for (auto item : split(text, ',')) {
     if (item.empty()) fail("empty list item");
-    if (!expand_item(item, f, fail, [&](int v) { bits.set(static_cast<std::size_t>(v)); })) {
+    std::bitset<N> values;
+    if (!expand_item(item, f, fail, [&](int v) { values.set(static_cast<std::size_t>(v)); })) {
       fail(fmt::format("invalid value '{}'", item));
     }
+    add_item(bits, values, fail);
   }
 }
 
@@ -214,9 +229,11 @@ cron_expression cron_expression::parse(std::string_view expression) {
         c.last_day_ = true;
         continue;
       }
-      if (!expand_item(item, day_f, fail, [&](int v) { c.days_.set(static_cast<std::size_t>(v)); })) {
+      decltype(c.days_) values;
+      if (!expand_item(item, day_f, fail, [&](int v) { values.set(static_cast<std::size_t>(v)); })) {
         fail(fmt::format("invalid value '{}'", item));
       }
+      add_item(c.days_, values, fail);
     }
     // cron-parser refuses explicit days that no chosen month has (February counts 29 days).
     if (!c.any_day_of_month_ && !c.last_day_) {
@@ -255,9 +272,11 @@ cron_expression cron_expression::parse(std::string_view expression) {
           continue;
         }
         if (item.find('L') != std::string_view::npos) fail(fmt::format("'L' must follow one weekday, got '{}'", item));
-        if (!expand_item(item, weekday_f, fail, [&](int v) { c.weekdays_.set(static_cast<std::size_t>(v % 7)); })) {
+        decltype(c.weekdays_) values;
+        if (!expand_item(item, weekday_f, fail, [&](int v) { values.set(static_cast<std::size_t>(v % 7)); })) {
           fail(fmt::format("invalid value '{}'", item));
         }
+        add_item(c.weekdays_, values, fail);
       }
     }
   }

@@ -104,9 +104,9 @@ class value_builder {
   std::string number_;
 };
 
-json::value parse_once(std::string_view text, error_code& ec) {
+json::value parse_once(std::string_view text, error_code& ec, std::size_t max_depth) {
   json::parse_options opts;
-  opts.max_depth = max_json_depth;
+  opts.max_depth = max_depth;
   // Invalid UTF-8 stays refused, as Boost does: JSON.stringify never writes it, and text
   // that holds it (an HTTP body) must get its 400, not reach a database that refuses it.
   json::basic_parser<value_builder> p(opts);
@@ -193,12 +193,12 @@ bool has_surrogate_escape(std::string_view text) {
 
 }  // namespace
 
-json::value parse_json(std::string_view text, error_code& ec) {
+json::value parse_json(std::string_view text, error_code& ec, std::size_t max_depth) {
   ec.clear();
-  auto v = parse_once(text, ec);
+  auto v = parse_once(text, ec, max_depth);
   if (ec && has_surrogate_escape(text)) {
     ec.clear();
-    v = parse_once(without_lone_surrogates(text), ec);
+    v = parse_once(without_lone_surrogates(text), ec, max_depth);
   }
   return v;
 }

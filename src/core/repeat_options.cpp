@@ -1,7 +1,9 @@
 // repeat_options.cpp - a job scheduler's options and its description, with BullMQ's names.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "core/clock.hpp"
@@ -21,29 +23,66 @@ namespace {
 
 std::int64_t repeat_integer(const json::value& v, std::string_view name) {
   if (v.is_int64()) return v.get_int64();
-  if (v.is_uint64()) return static_cast<std::int64_t>(v.get_uint64());
-  if (v.is_double() && std::floor(v.get_double()) == v.get_double()) return static_cast<std::int64_t>(v.get_double());
+  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    return static_cast<std::int64_t>(v.get_uint64());
+  }
+  // Within int64 before the cast, which is undefined beyond it (1e20 became INT64_MIN).
+  if (v.is_double() && std::floor(v.get_double()) == v.get_double() && std::fabs(v.get_double()) < 9.2e18) {
+    return static_cast<std::int64_t>(v.get_double());
+  }
   bad_repeat_option(name, "expected an integer, got " + drover::serialize_json(v));
 }
 
-// A date as Node's `new Date(x)` takes it: ms since the epoch, or "YYYY-MM-DDTHH:MM:SS[.mmm]Z".
-std::int64_t need_date(const json::value& v, std::string_view name) {
-  if (!v.is_string()) return repeat_integer(v, name);
-  std::string s(v.get_string());
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, ms = 0, used = 0;
-  bool ok = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &y, &mo, &d, &h, &mi, &sec, &ms, &used) == 7 &&
-            used == static_cast<int>(s.size());
-  if (!ok) {
-    ms = 0;
-    ok = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &used) == 6 &&
-         used == static_cast<int>(s.size());
+// JavaScript's Date holds ms within this of the epoch; Node refuses a date beyond it.
+constexpr std::int64_t js_date_limit_ms = 8'640'000'000'000'000;
+
+// The digits text[at, at + n) as a number, or -1 when one is not a digit.
+int digits_at(std::string_view text, std::size_t at, std::size_t n) {
+  if (at + n > text.size()) return -1;
+  int v = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (text[i] < '0' || text[i] > '9') return -1;
+    v = v * 10 + (text[i] - '0');
   }
-  if (!ok || mo < 1 || mo > 12 || d < 1 || d > 31)
-    bad_repeat_option(name, "expected ms since the epoch or an ISO 8601 UTC time, got " + s);
+  return v;
+}
+
+// A date as Node's `new Date(x)` takes it: ms since the epoch, or
+// "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (a fraction of any number of digits, read as a
+// fraction: ".5" is 500 ms). Beyond JavaScript's date range, or a time of day out of its
+// range ("T99:99:99Z"), it is refused, as Node's Invalid Date is (a nanosecond timestamp
+// was taken, and made a daily schedule fire at once).
+std::int64_t need_date(const json::value& v, std::string_view name) {
+  if (!v.is_string()) {
+    const auto ms = repeat_integer(v, name);
+    if (ms > js_date_limit_ms || ms < -js_date_limit_ms) {
+      bad_repeat_option(name, fmt::format("{} ms is beyond the dates JavaScript can hold (8.64e15 ms from 1970: a "
+                                          "timestamp in ms, not ns?)",
+                                          ms));
+    }
+    return ms;
+  }
+  const std::string_view s = v.get_string();
+  const int y = digits_at(s, 0, 4), mo = digits_at(s, 5, 2), d = digits_at(s, 8, 2);
+  const int h = digits_at(s, 11, 2), mi = digits_at(s, 14, 2), sec = digits_at(s, 17, 2);
+  bool ok = s.size() >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' &&
+            s.back() == 'Z' && y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 &&
+            mi <= 59 && sec >= 0 && sec <= 59;
+  int ms = 0;
+  if (ok && s.size() > 20) {
+    // ".<digits>Z": the first three digits are the ms, padded on the right.
+    const auto fraction = s.substr(20, s.size() - 21);
+    ok = s[19] == '.' && !fraction.empty() &&
+         std::all_of(fraction.begin(), fraction.end(), [](char c) { return c >= '0' && c <= '9'; });
+    for (std::size_t i = 0; ok && i < 3; ++i) ms = ms * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+  } else if (ok) {
+    ok = s[19] == 'Z';
+  }
+  if (!ok) bad_repeat_option(name, "expected ms since the epoch or an ISO 8601 UTC time, got " + std::string(s));
   // Days from civil (proleptic Gregorian), then to ms.
-  y -= mo <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
+  const int yy = y - (mo <= 2);
+  const int era = (yy >= 0 ? yy : yy - 399) / 400;
+  const int yoe = yy - era * 400;
   const int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;

@@ -205,6 +205,25 @@ test('drover refuses a bad cron expression and writes nothing', async () => {
   assert.equal(await newQueue(redis, name).getJobSchedulersCount(), 0);
 });
 
+// A schedules review: an upsert that leaves no next run printed null with exit 0, and the
+// scheduler of that id already there ran on, taken for replaced. Node writes nothing
+// either; drover says so, and exits 1. Duplicate values in a pattern are refused as
+// cron-parser refuses them (a Node worker could not plan the next job of one).
+test('an upsert with no next run exits 1 and says the old scheduler runs on; a pattern cron-parser refuses is refused', async () => {
+  const name = queueName();
+  await droverSchedule(name, 'upsert', 's', '--repeat', JSON.stringify({ every: 60000 }));
+  const r = await runDrover(['schedule', 'upsert', '--queue', name, '--redis', redis.url, '--id', 's',
+    '--repeat', JSON.stringify({ every: 1000, limit: 0 })]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout.trim(), 'null');
+  assert.match(r.stderr, /job scheduler s has no next run .*nothing was written; a scheduler of that id already there runs on/);
+  assert.equal((await newQueue(redis, name).getJobScheduler('s')).every, 60000, 'the old one, as it was');
+  const dup = await runDrover(['schedule', 'upsert', '--queue', name, '--redis', redis.url, '--id', 'd',
+    '--repeat', JSON.stringify({ pattern: '0 0 * * SUN,7' })]);
+  assert.equal(dup.code, 1);
+  assert.match(dup.stderr, /duplicate values found: 0/);
+});
+
 test('drover upsert on a new queue writes the version Node\'s Queue writes, and prints the template\'s priority', async () => {
   const name = queueName();
   const printed = JSON.parse(await droverSchedule(name, 'upsert', 'p', '--repeat', JSON.stringify({ every: 60000 }),

@@ -2,7 +2,7 @@
 // decodeString and isPayloadValid.
 #include "api/socketio/socketio_packet.hpp"
 
-#include <boost/json/parse.hpp>
+#include <drover/json.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -12,6 +12,10 @@ namespace drover::api::socketio::sio {
 namespace json = boost::json;
 
 namespace {
+
+// How deep a packet's arguments may nest: Boost.JSON's default, which bounds the stack a
+// client's packet costs to parse.
+constexpr std::size_t packet_json_depth = 32;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -96,7 +100,10 @@ std::optional<packet> decode_packet(std::string_view text) {
   const bool has_data = !text.empty();
   if (has_data) {
     boost::system::error_code ec;
-    p.data = json::parse(text, ec);
+    // As JSON.parse reads it (half an emoji, "\ud83d", from a String.slice, is U+FFFD: Boost
+    // refused the packet and closed the connection, and a client that sends it again on
+    // connect looped), with Boost's default nesting bound for the parser's stack.
+    p.data = drover::parse_json(text, ec, packet_json_depth);
     if (ec || !finite_numbers(p.data)) return std::nullopt;
   }
   if (!valid_data(p, has_data)) return std::nullopt;

@@ -73,15 +73,6 @@ TEST(flag_checks, stream_id_takes_what_xread_takes) {
   EXPECT_EQ(verdict(check, ""), wanted + "nothing");
 }
 
-// A queue named with raw bytes made every /metrics scrape invalid: the CLI makes none.
-TEST(flag_checks, queue_name_is_utf8_text_without_a_colon) {
-  auto check = queue_name();
-  EXPECT_EQ(verdict(check, "caf\xc3\xa9"), "");
-  EXPECT_EQ(verdict(check, "caf\xe9"), "a queue name must be UTF-8 text");
-  EXPECT_EQ(verdict(check, "a:b"), "a queue name cannot contain ':' (BullMQ's key separator)");
-  EXPECT_EQ(verdict(check, ""), "must not be empty");
-}
-
 TEST(flag_checks, cli11_names_the_flag_before_the_phrase) {
   CLI::App app{"t"};
   int concurrency = 1;

@@ -71,3 +71,21 @@ TEST(cron_expression, refusals_name_the_field) {
     EXPECT_NE(std::string(e.what()).find("not supported"), std::string::npos) << e.what();
   }
 }
+
+// A schedules review: cron-parser refuses a value two list items give, and a Node worker
+// then never ran the job a drover-made scheduler planned; one item's own range repeats
+// nothing.
+TEST(cron_expression, a_value_two_list_items_give_is_refused_as_cron_parser_does) {
+  for (const char* twice : {"0 0 * * 0,7", "0 0 * * SUN,7", "0 0 * * 5-7,0", "0 0 * * 1-5,MON", "0 9,9 * * *",
+                            "*/2,10 * * * * *", "0 0 1,1-3 * *", "0 0 * JAN,1 *"}) {
+    try {
+      drover::detail::cron_expression::parse(twice);
+      ADD_FAILURE() << twice << " was taken";
+    } catch (const drover::error& e) {
+      EXPECT_NE(std::string(e.what()).find("duplicate values found"), std::string::npos) << e.what();
+    }
+  }
+  for (const char* once : {"0 0 * * 0-7", "0 0 * * 5-7", "0 0 * * 1-5,0", "0 0 1,15 * *", "*/15 * * * * *"}) {
+    EXPECT_NO_THROW(drover::detail::cron_expression::parse(once)) << once;
+  }
+}

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "drover/error.hpp"
+#include "drover/job_scheduler.hpp"
 
 namespace json = boost::json;
 using drover::detail::has_legacy_repeat_key_shape;
@@ -112,4 +113,22 @@ TEST(job_scheduler, legacy_repeat_keys_are_told_apart) {
               {"my-scheduler", false},       {"a:b:c:d:", false},          {"a:b:notdigits:d:5000", false},
               {"a:b:c:d:e", false}};
   for (const auto& r : rows) EXPECT_EQ(has_legacy_repeat_key_shape(r.key), r.legacy) << r.key;
+}
+
+// A schedules review: a nanosecond timestamp as startDate was taken (beyond JavaScript's
+// dates, which Node refuses) and made a daily schedule fire at once; ".5Z" read as 5 ms
+// and "T99:99:99Z" as four days later.
+TEST(job_scheduler, dates_are_read_as_javascript_reads_them_or_refused) {
+  auto start = [](const char* repeat) { return drover::repeat_options::from_json(json::parse(repeat)).start_date; };
+  EXPECT_EQ(start(R"({"every":1000,"startDate":1767225600000})"), jan_1_2026);
+  EXPECT_EQ(start(R"({"every":1000,"startDate":"2026-01-01T00:00:00Z"})"), jan_1_2026);
+  EXPECT_EQ(start(R"({"every":1000,"startDate":"2026-01-01T00:00:00.5Z"})"), jan_1_2026 + 500);
+  EXPECT_EQ(start(R"({"every":1000,"startDate":"2026-01-01T00:00:00.05Z"})"), jan_1_2026 + 50);
+  EXPECT_EQ(start(R"({"every":1000,"startDate":"2026-01-01T00:00:00.123456Z"})"), jan_1_2026 + 123);
+  for (const char* bad : {R"({"every":1000,"startDate":1796600701000000000})", R"({"every":1000,"startDate":1e20})",
+                          R"({"every":1000,"startDate":"2026-01-01T99:99:99Z"})",
+                          R"({"every":1000,"startDate":"2026-01-01T00:00:00.-5Z"})",
+                          R"({"every":1000,"startDate":"2026-01-01T00:00:00.Z"})", R"({"every":1e20})"}) {
+    EXPECT_THROW(drover::repeat_options::from_json(json::parse(bad)), drover::error) << bad;
+  }
 }

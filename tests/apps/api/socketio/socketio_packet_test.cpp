@@ -98,6 +98,14 @@ TEST(socketio_packet, refuses_malformed_input) {
   for (const auto& text : cases) EXPECT_FALSE(decode_packet(text)) << "text: " << text;
 }
 
+// A Socket.IO review: half an emoji (what String.slice leaves, which JSON.stringify writes
+// as "\ud83d") closed the connection; Node's socket.io reads it as JSON.parse does.
+TEST(socketio_packet, a_lone_surrogate_reads_as_the_replacement_character) {
+  const auto p = decode_packet(R"(2["join-conversation","Trip \ud83d"])");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->data.as_array().at(1).as_string(), "Trip \xef\xbf\xbd");
+}
+
 TEST(socketio_packet, refuses_nesting_deeper_than_the_json_parser_allows) {
   // Boost.JSON stops at depth 32 by default, which bounds the parser's stack.
   const std::string deep = "2[\"a\"," + std::string(100, '[') + std::string(100, ']') + "]";
