@@ -2,9 +2,12 @@
 // produced them and whichever side consumes them (concurrency 1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   startRedis, queueName, newQueue, newWorker, newQueueEvents, recordQueueEvents, startDroverWorker,
-  droverAdd, waitFor,
+  drover, droverAdd, waitFor, onCleanup,
 } from './support.mjs';
 
 const redis = await startRedis();
@@ -86,7 +89,7 @@ test('delayed jobs (Node-added) are taken by a drover worker when due, in due or
 
 // ---- drover produces, Node consumes -----------------------------------------------------
 
-async function nodeConsumes(jobs, { startWorkerFirst }) {
+async function nodeConsumes(jobs, { startWorkerFirst, oneAdd = false }) {
   const name = queueName();
   newQueue(redis, name);
   const order = [];
@@ -101,9 +104,22 @@ async function nodeConsumes(jobs, { startWorkerFirst }) {
     await w.waitUntilReady();
   }
   const addedAt = new Map();
-  for (const [jobName, opts] of jobs) {
-    addedAt.set(jobName, Date.now());
-    await droverAdd(redis, name, jobName, { jobName }, opts);
+  if (oneAdd) {
+    // One process adds them all: delays then count from one moment. Added one process
+    // each, the processes' start-up on a loaded machine set d600 due after d900 (seen in
+    // a run beside a build).
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ordering-'));
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'jobs.jsonl');
+    writeFileSync(file, jobs.map(([jobName, opts]) => JSON.stringify({ name: jobName, data: { jobName }, opts })).join('\n') + '\n');
+    const at = Date.now();
+    for (const [jobName] of jobs) addedAt.set(jobName, at);
+    await drover(redis, name, 'add', '--file', file);
+  } else {
+    for (const [jobName, opts] of jobs) {
+      addedAt.set(jobName, Date.now());
+      await droverAdd(redis, name, jobName, { jobName }, opts);
+    }
   }
   if (!startWorkerFirst) start();
   await waitFor(() => order.length === jobs.length, { timeout: 15000, what: `${jobs.length} jobs processed by Node` });
@@ -121,11 +137,11 @@ test('lifo jobs (drover-added) are taken by a Node worker in BullMQ order', asyn
 });
 
 test('delayed jobs (drover-added) are taken by a Node worker when due, in due order', async () => {
-  const { order, times, addedAt } = await nodeConsumes(DELAYED_JOBS, { startWorkerFirst: true });
+  const { order, times, addedAt } = await nodeConsumes(DELAYED_JOBS, { startWorkerFirst: true, oneAdd: true });
   assert.deepEqual(order, DELAYED_ORDER);
   for (const [jobName, opts] of DELAYED_JOBS) {
     if (!opts.delay) continue;
-    // drover add runs as one process per job: measure from the start of that job's add.
+    // Measured from the start of the add's process.
     const at = times.get(jobName) - addedAt.get(jobName);
     assert.ok(at >= opts.delay - 50, `${jobName} processed ${at} ms after its add, before its delay`);
     assert.ok(at < opts.delay + 1500, `${jobName} processed ${at} ms after its add: too late for delay ${opts.delay}`);
