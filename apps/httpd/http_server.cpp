@@ -401,17 +401,23 @@ net::awaitable<void> http_server::refuse(tcp::socket socket, connection_limits::
   co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
   auto res = total ? refusal(http::status::service_unavailable, "Too many connections; retry later")
                    : refusal(http::status::too_many_requests, "Too many connections from your address");
-  count_own_reply(parser.is_header_done() ? parser.get().method() : http::verb::unknown, res, started);
-  stream.expires_after(std::chrono::seconds(2));
-  co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
-  const std::chrono::milliseconds linger{1000};
-  if (!ec) co_await drain(stream, linger, 64 * 1024);
+  const auto method = parser.is_header_done() ? parser.get().method() : http::verb::unknown;
+  auto writing = write_own_reply(stream, method, std::move(res), started,
+                                 {.drain = true,
+                                  .write_time = std::chrono::seconds(2),
+                                  .linger = std::chrono::seconds(1),
+                                  .drain_bytes = 64 * 1024});
+  co_await std::move(writing);
 }
 
-void http_server::count_own_reply(http::verb method, const response& res,
-                                  std::chrono::steady_clock::time_point started) const {
+net::awaitable<void> http_server::write_own_reply(beast::tcp_stream& stream, http::verb method, response res,
+                                                  std::chrono::steady_clock::time_point started, own_reply_rule rule) {
   if (opts_.metrics)
     opts_.metrics->observe(method, "refused", res.result_int(), std::chrono::steady_clock::now() - started);
+  stream.expires_after(rule.write_time.count() > 0 ? rule.write_time : opts_.read_timeout);
+  boost::system::error_code ec;
+  co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+  if (!ec && rule.drain) co_await drain(stream, rule.linger, rule.drain_bytes);
 }
 
 http_server::takeover http_server::taken_over(const request& header) const {
@@ -424,17 +430,10 @@ http_server::takeover http_server::taken_over(const request& header) const {
 namespace {
 
 // The answer to a request that arrives while the server stops; the connection closes.
-// `count` is told of it before it is written. By value: the coroutine starts when
-// awaited, after the caller's temporaries are gone (a reference here crashed the API at
-// SIGTERM).
-net::awaitable<void> write_shutting_down(beast::tcp_stream& stream, std::chrono::milliseconds timeout,
-                                         std::function<void(const response&)> count) {
+response shutting_down_reply() {
   auto res = refusal(http::status::service_unavailable, "The server is shutting down; send the request again");
   res.set(http::field::retry_after, "1");
-  count(res);
-  stream.expires_after(timeout);
-  boost::system::error_code ec;
-  co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+  return res;
 }
 
 // Writes the reply to a request of `version` (to a HEAD, the length without the body);
@@ -488,11 +487,11 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (!ec && !framed_unambiguously(parser.get())) ec = http::error::bad_transfer_encoding;
     if (!ec && !host_named_once(parser.get())) {
-      auto res = refusal(http::status::bad_request, "Malformed HTTP request: an HTTP/1.1 request names its Host once");
-      count_own_reply(parser.get().method(), res, started);
-      stream.expires_after(opts_.read_timeout);
-      co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
-      if (!ec && !parser.is_done()) co_await drain(stream);
+      auto refusing = write_own_reply(
+          stream, parser.get().method(),
+          refusal(http::status::bad_request, "Malformed HTTP request: an HTTP/1.1 request names its Host once"),
+          started, {.drain = !parser.is_done()});
+      co_await std::move(refusing);
       break;
     }
     if (!ec && opts_.local_hosts_only && parser.get().count(http::field::host) &&
@@ -502,18 +501,15 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
                          "This server has no authentication (AUTH_MODE=none) and answers only requests for an IP "
                          "address, localhost or PUBLIC_URL's host: open it as http://127.0.0.1:<port> (a page of "
                          "another name may be DNS rebinding)");
-      count_own_reply(parser.get().method(), res, started);
-      stream.expires_after(opts_.read_timeout);
-      co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
-      if (!ec && !parser.is_done()) co_await drain(stream);
+      auto refusing =
+          write_own_reply(stream, parser.get().method(), std::move(res), started, {.drain = !parser.is_done()});
+      co_await std::move(refusing);
       break;
     }
     if (!ec && stopped_) {
       // A request read after stop() (on a kept-alive connection) is refused untouched:
       // what it needs may be closing, and a client can send it again elsewhere.
-      auto refusing = write_shutting_down(stream, opts_.read_timeout, [&](const response& res) {
-        count_own_reply(parser.get().method(), res, started);
-      });
+      auto refusing = write_own_reply(stream, parser.get().method(), shutting_down_reply(), started, {});
       co_await std::move(refusing);
       break;
     }
@@ -574,10 +570,8 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
         }
       }
       if (refused) {
-        count_own_reply(parser.get().method(), *refused, started);
-        stream.expires_after(opts_.read_timeout);
-        co_await http::async_write(stream, *refused, net::redirect_error(net::use_awaitable, ec));
-        if (!ec) co_await drain(stream);
+        auto refusing = write_own_reply(stream, parser.get().method(), std::move(*refused), started, {.drain = true});
+        co_await std::move(refusing);
         break;
       }
       if (!ec) {
@@ -612,11 +606,9 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
       // The client may still be sending what was refused: read it away, so that it
       // reads this answer rather than a reset.
       const bool too_large = ec == http::error::body_limit || ec == http::error::buffer_overflow;
-      auto res = parse_error_reply(ec, limit);
-      count_own_reply(parser.is_header_done() ? parser.get().method() : http::verb::unknown, res, started);
-      stream.expires_after(opts_.read_timeout);
-      co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
-      if (too_large && !ec) co_await drain(stream);
+      const auto method = parser.is_header_done() ? parser.get().method() : http::verb::unknown;
+      auto refusing = write_own_reply(stream, method, parse_error_reply(ec, limit), started, {.drain = too_large});
+      co_await std::move(refusing);
       break;
     }
     request req = parser.release();
@@ -632,9 +624,7 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     if (stopped_) {
       // Stopped while this request was planned or its body read: whatever its handler
       // needs may be closing by now (the wait for answers did not count it).
-      const auto method = req.method();
-      auto refusing = write_shutting_down(stream, opts_.read_timeout,
-                                          [&](const response& res) { count_own_reply(method, res, started); });
+      auto refusing = write_own_reply(stream, req.method(), shutting_down_reply(), started, {});
       co_await std::move(refusing);
       break;
     }

@@ -156,8 +156,20 @@ class http_server {
   // Whether the upgrade or the stream hook takes this request over.
   enum class takeover { none, upgrade, stream };
   takeover taken_over(const request& header) const;
-  // A reply the server wrote itself, counted in opts_.metrics.
-  void count_own_reply(http::verb method, const response& res, std::chrono::steady_clock::time_point started) const;
+  // How a reply the server makes itself is written: `drain` reads away what the client
+  // still sends after it (so that it reads the answer rather than a reset), for at most
+  // `linger` and `drain_bytes`; a zero `write_time` is the read timeout.
+  struct own_reply_rule {
+    bool drain = false;
+    std::chrono::milliseconds write_time{0};
+    std::chrono::milliseconds linger{std::chrono::seconds(2)};
+    std::size_t drain_bytes = 64 * 1024 * 1024;
+  };
+  // Writes a reply no route made (a refusal, a parse error, shutting down), counted in
+  // opts_.metrics under route "refused"; the connection closes after it. Its arguments
+  // are values: the coroutine runs when awaited, after the caller's temporaries are gone.
+  boost::asio::awaitable<void> write_own_reply(boost::beast::tcp_stream& stream, http::verb method, response res,
+                                               std::chrono::steady_clock::time_point started, own_reply_rule rule);
   // Refusals answered at once; beyond, refused connections are closed unanswered.
   std::size_t max_refusing() const { return std::max<std::size_t>(opts_.max_connections, 64); }
 
