@@ -83,9 +83,24 @@ bool user_given_delivery(const job& j);
 // 100 % of that at random (`unit`, in [0, 1), picks where).
 std::int64_t webhook_retry_delay(std::int64_t attempts_made, std::int64_t first, double unit);
 
-// The webhook-delivery worker's backoff_strategy: webhook_retry_delay for the "webhook"
-// type, std::nullopt (fail for good) for any other type it does not know.
+// The wait a receiver's Retry-After asks for (RFC 9110: a number of seconds, or an HTTP
+// date, read against `now`), at most webhook_longest_wait; std::nullopt when it reads as
+// neither. A date in the past asks for no wait.
+std::optional<std::chrono::milliseconds> retry_after_wait(std::string_view value,
+                                                          std::chrono::system_clock::time_point now);
+
+// How a failed attempt's reason says the wait its receiver asked for, and the wait read
+// back from a reason: the backoff strategy sees only the reason, and a user reading the
+// failure sees why the next attempt came later than the backoff says.
+std::string retry_after_note(std::chrono::milliseconds wait);
+std::optional<std::chrono::milliseconds> retry_after_in(std::string_view reason);
+
+// The webhook-delivery worker's backoff_strategy: for the "webhook" type,
+// webhook_retry_delay, or the wait the receiver asked for in `reason` when that is
+// longer; std::nullopt (fail for good) for any other type it does not know. A user's URL
+// keeps its five attempts over 15 s (an exponential backoff, whatever it asks): the
+// design that keeps a user's receiver from holding the queue's slots for long.
 std::optional<std::int64_t> webhook_backoff_strategy(std::int64_t attempts_made, const std::string& type,
-                                                     std::int64_t first);
+                                                     std::int64_t first, std::string_view reason = {});
 
 }  // namespace drover::workers

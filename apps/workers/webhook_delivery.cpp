@@ -193,7 +193,15 @@ processor webhook_delivery_processor(delivery_keys keys, const api_receiver_addr
     // until both sides agree (security.md, "Rotating keys"), and the answer it refused
     // must not be lost meanwhile. Other 4xx say the request itself is wrong.
     if (res->status == 401 || res->status == 403 || res->status == 408 || res->status == 429 || res->status >= 500) {
-      throw std::runtime_error(fmt::format("webhook answered {}: {}", res->status, detail));
+      // A receiver that says when to come back (a rate limit, a deploy behind a load
+      // balancer) is asked again no sooner: retrying earlier spends attempts it refuses.
+      std::string asked;
+      if (auto it = res->headers.find("retry-after"); it != res->headers.end()) {
+        if (auto wait = retry_after_wait(it->second, std::chrono::system_clock::now())) {
+          asked = retry_after_note(*wait);
+        }
+      }
+      throw std::runtime_error(fmt::format("webhook answered {}: {}{}", res->status, detail, asked));
     }
     throw unrecoverable_error(fmt::format("webhook answered {}: {}", res->status, detail));
   });

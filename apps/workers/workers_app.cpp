@@ -196,8 +196,9 @@ struct workers_app::impl {
       // A receiver a user gave is that user's to fix; failures they can cause at will
       // must not push the answers that the API's own receiver missed out of the queue.
       o.dead_letter_if = [](const job& j) { return !user_given_delivery(j); };
-      o.backoff_strategy = [](std::int64_t attempts_made, const std::string& type, const std::string&, const job& j) {
-        return webhook_backoff_strategy(attempts_made, type, j.opts.backoff ? j.opts.backoff->delay : 0);
+      o.backoff_strategy = [](std::int64_t attempts_made, const std::string& type, const std::string& reason,
+                              const job& j) {
+        return webhook_backoff_strategy(attempts_made, type, j.opts.backoff ? j.opts.backoff->delay : 0, reason);
       };
     }
     return o;

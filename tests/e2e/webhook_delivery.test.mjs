@@ -37,8 +37,10 @@ async function startReceiver(secret) {
         res.on('close', () => clearInterval(timer));
         return;
       }
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status }));
+      // { status, headers }: a status with headers of its own (Retry-After).
+      const { status: code, headers = {} } = typeof status === 'object' ? status : { status };
+      res.writeHead(code, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify({ status: code }));
     });
   };
   const server = http.createServer(handler);
@@ -361,6 +363,21 @@ test('the "webhook" backoff (doubling, at most five minutes apart) is the delive
   // 80-100 % of 100 ms, then of 200 ms.
   assert.ok(d.attempts[1].at - d.attempts[0].at >= 80, JSON.stringify(d.attempts));
   assert.ok(d.attempts[2].at - d.attempts[1].at >= 160, JSON.stringify(d.attempts));
+});
+
+test('a configured receiver\'s Retry-After (seconds or a date) is waited out before the next attempt', { timeout: 60000 }, async () => {
+  const date = new Date(Date.now() + 6000).toUTCString();  // in whole seconds: 5-6 s ahead
+  receiver.script('/busy', [{ status: 429, headers: { 'retry-after': '2' } }, { status: 503, headers: { 'retry-after': date } }, 200]);
+  await deliveries.add('test-hook', { url: receiver.url('/busy'), payload: { hello: 'busy' } },
+    { jobId: 'd-busy', attempts: 100, backoff: { type: 'webhook', delay: 100 } });
+  const d = await finished('d-busy');
+  assert.equal(d.state, 'completed', JSON.stringify(d));
+  assert.deepEqual(d.attempts.map((a) => a.status), [429, 503, 200]);
+  // Not 80-100 ms and 160-200 ms as the backoff alone gives: 2 s, then until the date
+  // (5-6 s after the delivery was queued: at least 1 s after the second attempt, even if
+  // the first came 2 s late).
+  assert.ok(d.attempts[1].at - d.attempts[0].at >= 1900, JSON.stringify(d.attempts));
+  assert.ok(d.attempts[2].at - d.attempts[1].at >= 1000, JSON.stringify(d.attempts));
 });
 
 test('receivers users gave that hang hold at most half the delivery slots: the API still gets its answers', { timeout: 90000 }, async () => {
