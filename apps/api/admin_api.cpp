@@ -500,6 +500,15 @@ void admin_api::add_routes(route_table& table) {
                 throw http_error(http::status::not_found, "Not found: the dashboard is off");
               co_return static_asset(r.req, name, page_policy::strict);
             });
+  // GET is the event stream, which stream_events takes over before the table is asked;
+  // this entry answers its HEAD and gives other methods 405 with Allow, as elsewhere.
+  table.add(v::get, "/api/admin/events", route_access::operator_read, [](route_request& r) -> net::awaitable<response> {
+    response res{http::status::ok, r.req.version()};
+    res.set(http::field::content_type, "text/event-stream");
+    res.set(http::field::cache_control, "no-store");
+    res.keep_alive(r.req.keep_alive());
+    co_return res;
+  });
   table.add(v::get, "/api/admin/session", route_access::operator_read,
             [this](route_request& r) -> net::awaitable<response> {
               json::object out;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <drover/error.hpp>
+#include <drover_app/ascii.hpp>
 #include <drover_app/user_webhooks.hpp>
 #include <drover_app/env.hpp>
 #include <drover_app/job_completed_receiver.hpp>
@@ -104,7 +105,9 @@ api_config api_config::from_env() {
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
   if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
   c.shards = app::queue_shards::from_env();
-  if (const char* v = env("METRICS_TOKEN")) c.metrics_token = v;
+  // Trimmed, as DASHBOARD_TOKEN is: a secret mounted from a file ends in a newline,
+  // which no bearer header can carry (every scrape got 401).
+  if (const char* v = env("METRICS_TOKEN")) c.metrics_token = std::string(app::trim_space(v));
   if (const char* v = env("METRICS_BIND")) c.metrics_bind = v;
   if (const char* v = env("METRICS_PORT")) c.metrics_port = app::env_number<std::uint16_t>("METRICS_PORT", v, 1);
   c.auth = app::development_auth_mode() ? auth_mode::none : auth_mode::jwt;  // as the Workers app reads it
@@ -169,6 +172,11 @@ std::string api_config::shared_secret() const {
     secrets.push_back({"WEBHOOK_SECRET", {webhook_secret, app::webhook_key(webhook_secret)}});
   }
   if (!metrics_token.empty()) secrets.push_back({"METRICS_TOKEN", {metrics_token}});
+  // Set, it is a key users' receivers verify with (their keys are made from it): it must
+  // not be one that mints a user's token either.
+  if (app::env("USER_WEBHOOK_SECRET") && !user_webhook_secret.empty()) {
+    secrets.push_back({"USER_WEBHOOK_SECRET", {user_webhook_secret, app::webhook_key(user_webhook_secret)}});
+  }
   for (auto& [name, value] : dashboard.named_secrets()) secrets.push_back({std::move(name), {std::move(value)}});
   const auto same = [](const secret& a, const secret& b) {
     return std::any_of(a.forms.begin(), a.forms.end(), [&](const std::string& f) {

@@ -22,6 +22,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <drover_app/ascii.hpp>
 #include <drover_app/secret_strength.hpp>
 #include <drover_app/db/database.hpp>
 
@@ -67,7 +68,9 @@ workers_config workers_config::from_env() {
   if (const char* v = env("DOCUMENT_CONCURRENCY")) c.document_concurrency = positive("DOCUMENT_CONCURRENCY", v);
   if (const char* v = env("WEBHOOK_CONCURRENCY")) c.webhook_concurrency = positive("WEBHOOK_CONCURRENCY", v);
   if (const char* v = env("WORKERS_PORT")) c.port = app::env_number<std::uint16_t>("WORKERS_PORT", v, 1);
-  if (const char* v = env("METRICS_TOKEN")) c.metrics_token = v;
+  // Trimmed, as DASHBOARD_TOKEN is: a secret mounted from a file ends in a newline,
+  // which no bearer header can carry (every scrape got 401).
+  if (const char* v = env("METRICS_TOKEN")) c.metrics_token = std::string(app::trim_space(v));
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
   // As the API: a receiver cannot trust a signature made with a secret everyone knows or
   // can guess, so outside the development mode there is no default.

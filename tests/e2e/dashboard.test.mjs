@@ -229,6 +229,15 @@ test('the admin API refuses the unauthenticated, read-only acting and cross-site
   let text = '';
   while (!text.includes('event: counts')) text += new TextDecoder().decode((await reader.read()).value);
   await reader.cancel();
+  // Its path answers other methods as every other path does: HEAD with the stream's
+  // headers (no stream), POST 405 naming GET (they were 404).
+  const head = await fetch(`${base}/api/admin/events`, { method: 'HEAD', headers: { Authorization: auth } });
+  assert.equal(head.status, 200);
+  assert.match(head.headers.get('content-type'), /text\/event-stream/);
+  assert.equal((await fetch(`${base}/api/admin/events`, { method: 'HEAD' })).status, 401);
+  const posted = await fetch(`${base}/api/admin/events`, { method: 'POST', headers: { Authorization: auth } });
+  assert.equal(posted.status, 405);
+  assert.equal(posted.headers.get('allow'), 'GET, HEAD');
   // The streams are counted with the routes once they end, the refused one too (they
   // bypass the route table, and were in no series).
   const streams = (m, status) =>

@@ -246,6 +246,10 @@ test('a production start refuses unsafe settings; make run opts into development
   uniform.push([{ ...good, DASHBOARD_TOKEN: dashboardToken, METRICS_TOKEN: dashboardToken }, /METRICS_TOKEN and DASHBOARD_TOKEN are the same secret/]);
   uniform.push([{ ...good, DASHBOARD_USERS: `ops:${JWT_SECRET}:viewer` }, /AUTH_JWT_SECRET and the DASHBOARD_USERS password of ops are the same secret/]);
   uniform.push([{ ...good, METRICS_TOKEN: 'abc' }, /METRICS_TOKEN is too easy to guess/]);
+  // Read trimmed (a secret mounted from a file ends in a newline), so compared trimmed too;
+  // and USER_WEBHOOK_SECRET, when set, is a secret of its own (a JWT review).
+  uniform.push([{ ...good, METRICS_TOKEN: ` ${JWT_SECRET}\n` }, /AUTH_JWT_SECRET and METRICS_TOKEN are the same secret/]);
+  uniform.push([{ ...good, USER_WEBHOOK_SECRET: JWT_SECRET }, /AUTH_JWT_SECRET and USER_WEBHOOK_SECRET are the same secret/]);
   for (const [env, said] of uniform) {
     const r = start(env);
     assert.notEqual(r.status, 0, JSON.stringify(env));
@@ -583,9 +587,10 @@ test('a job that has already finished sends its final event on subscribe-job; an
     assert.equal(dots.status, 400, JSON.stringify(dots.body));
     assert.equal((await emitWithAck(socket, 'join-conversation', conversationId)).status, 400);
   }
-  // Two Authorization headers are refused, not the first one taken.
-  const twice = await new Promise((resolve, reject) => {
-    const req = http.request(`${sys.base}/api/chat/job/${sent.body.jobId}`,
+  // Two Authorization headers are refused, not the first one taken: on a route, and on a
+  // Socket.IO handshake, which no route admits (it took the first).
+  const twice = (target) => new Promise((resolve, reject) => {
+    const req = http.request(`${sys.base}${target}`,
       { headers: [['Authorization', `Bearer ${frank}`], ['Authorization', `Bearer ${hs.token('grace')}`]] }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode));
@@ -593,7 +598,8 @@ test('a job that has already finished sends its final event on subscribe-job; an
     req.on('error', reject);
     req.end();
   });
-  assert.equal(twice, 400);
+  assert.equal(await twice(`/api/chat/job/${sent.body.jobId}`), 400);
+  assert.equal(await twice('/socket.io/?EIO=4&transport=polling'), 400);
   // Another user's signing key is refused, not answered with the caller's own.
   assert.equal((await call(sys.base, 'GET', '/api/webhooks/signing-key?userId=grace', { token: frank })).status, 403);
   assert.equal((await call(sys.base, 'GET', '/api/webhooks/signing-key?userId=frank', { token: frank })).status, 200);
@@ -676,6 +682,18 @@ test("the dashboard's event stream throttles failed logins per client behind a t
   assert.deepEqual(guesses.slice(10), [429, 429], String(guesses));
   // Another client behind the same proxy is not locked out by the guesser.
   assert.equal(await events('198.51.100.10', token), 200);
+  // Two Authorization headers are refused, as on every route (the stream took the first).
+  const twice = await new Promise((resolve, reject) => {
+    const req = http.request(`${sys.base}/api/admin/events`,
+      { headers: [['Authorization', `Bearer ${token}`], ['Authorization', 'Bearer other']] }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+        req.destroy();
+      });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(twice, 400);
 });
 
 test("each user's uploads fit in DOCUMENT_QUOTA_BYTES; deleting a document frees its share, and only its owner can", { timeout: 60000 }, async () => {

@@ -48,13 +48,20 @@ void gatekeeper::close() {
   if (limiter_) limiter_->close();
 }
 
-net::awaitable<caller> gatekeeper::admit(const route& r, const httpd::request& req, std::string_view client_address) {
-  // Two sets of credentials are no credentials: the first of two tokens was taken, and an
-  // intermediary that appended its own would have chosen who the request acts as.
-  if (r.access != route_access::open && r.access != route_access::signed_hook &&
-      req.count(http::field::authorization) > 1) {
+namespace {
+
+// Two sets of credentials are no credentials: the first of two tokens was taken, and an
+// intermediary that appended its own would have chosen who the request acts as.
+void want_one_authorization(const httpd::request& req) {
+  if (req.count(http::field::authorization) > 1) {
     throw http_error(http::status::bad_request, "Send one Authorization header, not several");
   }
+}
+
+}  // namespace
+
+net::awaitable<caller> gatekeeper::admit(const route& r, const httpd::request& req, std::string_view client_address) {
+  if (r.access != route_access::open && r.access != route_access::signed_hook) want_one_authorization(req);
   switch (r.access) {
     case route_access::open:
     case route_access::signed_hook:
@@ -134,6 +141,7 @@ void gatekeeper::admit_metrics(const httpd::request& req, std::string_view clien
 }
 
 caller gatekeeper::admit_operator(const httpd::request& req, bool act, std::string_view client_address) {
+  want_one_authorization(req);  // also for the event stream, which no route admits
   if (!dashboard_.configured()) {
     throw http_error(http::status::unauthorized,
                      "The dashboard is not configured: set DASHBOARD_TOKEN or DASHBOARD_USERS (see docs/dashboard.md)");

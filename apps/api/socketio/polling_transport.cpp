@@ -59,7 +59,12 @@ polling_target check(const detail::server_state& st, const request& req) {
     return t;
   }
   if (query->sid.empty()) {
-    if (req.method() != http::verb::get) t.error = engineio_error::bad_handshake_method;
+    if (req.method() != http::verb::get) {
+      t.error = engineio_error::bad_handshake_method;
+    } else if (req.count(http::field::authorization) > 1) {
+      // Two sets of credentials are none, as on every route (gatekeeper.cpp).
+      t.error = engineio_error::bad_request;
+    }
     return t;
   }
   t.session = st.find_session(query->sid);

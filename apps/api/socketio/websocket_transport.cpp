@@ -48,6 +48,8 @@ std::optional<engineio_error> check(const detail::server_state& st, const reques
     return query->transport == "polling" ? engineio_error::bad_request : engineio_error::unknown_transport;
   }
   if (query->eio != "4") return engineio_error::unsupported_protocol_version;
+  // Two sets of credentials are none, as on every route (gatekeeper.cpp).
+  if (query->sid.empty() && req.count(http::field::authorization) > 1) return engineio_error::bad_request;
   if (!query->sid.empty()) {
     const auto s = st.find_session(query->sid);
     if (!s) return engineio_error::unknown_sid;

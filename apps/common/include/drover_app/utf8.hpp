@@ -34,14 +34,18 @@ constexpr char32_t utf8_code_point(std::string_view s, std::size_t i, std::size_
 }
 
 // Characters that change how the text around them shows without showing themselves:
-// controls (C1's U+0085 is a line break), the line and paragraph separators, zero-width
-// and format characters (a soft hyphen, joiners, tags), and the bidirectional marks and
-// overrides (U+202E shows "report\u202Etxt.exe" as "reportexe.txt"). Text shown to
-// people as a name (a file's, a user's) must hold none.
+// controls (C1's U+0085 is a line break), the line and paragraph separators, the
+// bidirectional marks and overrides (U+202E shows "report\u202Etxt.exe" as
+// "reportexe.txt"), and every character Unicode says a renderer may show as nothing
+// (Default_Ignorable_Code_Point: the soft hyphen, joiners, the Mongolian vowel separator,
+// the Hangul fillers, variation selectors, tags; "alice\u180E" shows as "alice"). Text
+// shown to people as a name (a file's, a user's) must hold none.
 constexpr bool invisible(char32_t c) {
-  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0xAD || c == 0x61C || (c >= 0x200B && c <= 0x200F) ||
-         (c >= 0x2028 && c <= 0x202E) || (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF ||
-         (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0xE0000 && c <= 0xE007F);
+  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0xAD || c == 0x34F || c == 0x61C ||
+         (c >= 0x115F && c <= 0x1160) || (c >= 0x17B4 && c <= 0x17B5) || (c >= 0x180B && c <= 0x180F) ||
+         (c >= 0x200B && c <= 0x200F) || (c >= 0x2028 && c <= 0x202E) || (c >= 0x2060 && c <= 0x206F) || c == 0x3164 ||
+         (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || c == 0xFFA0 || (c >= 0xFFF0 && c <= 0xFFFB) ||
+         (c >= 0x1BCA0 && c <= 0x1BCA3) || (c >= 0x1D173 && c <= 0x1D17A) || (c >= 0xE0000 && c <= 0xE0FFF);
 }
 
 constexpr bool is_utf8(std::string_view s) {

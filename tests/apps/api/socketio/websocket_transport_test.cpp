@@ -78,8 +78,9 @@ struct handshake_answer {
   std::shared_ptr<tcp::socket> socket;
 };
 
-// Sends a fresh WebSocket handshake to `endpoint`.
-handshake_answer handshake(polling_harness& h, ws_endpoint& endpoint) {
+// Sends a fresh WebSocket handshake to `endpoint`, with an Authorization header for each
+// of `authorizations`.
+handshake_answer handshake(polling_harness& h, ws_endpoint& endpoint, std::vector<std::string> authorizations = {}) {
   http::response<http::string_body> res;
   bool answered = false;
   auto socket = std::make_shared<tcp::socket>(h.io);
@@ -93,6 +94,7 @@ handshake_answer handshake(polling_harness& h, ws_endpoint& endpoint) {
         req.set(http::field::connection, "Upgrade");
         req.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
         req.set(http::field::sec_websocket_version, "13");
+        for (const auto& a : authorizations) req.insert(http::field::authorization, a);
         co_await http::async_write(*socket, req, net::use_awaitable);
         beast::flat_buffer buffer;
         http::response_parser<http::string_body> parser;
@@ -122,6 +124,16 @@ TEST(websocket_transport, refuses_a_fresh_websocket_beyond_max_sessions) {
   EXPECT_EQ(res.result(), http::status::service_unavailable);
   EXPECT_EQ(res.body(), R"({"code":4,"message":"Server full"})");
   EXPECT_EQ(h.server.session_count(), 1u);
+}
+
+TEST(websocket_transport, refuses_a_handshake_with_two_authorization_headers) {
+  polling_harness h(quiet_options());
+  ws_endpoint endpoint(h);
+  // Two sets of credentials are none: the first was taken as the session's user.
+  const auto res = handshake(h, endpoint, {"Bearer first", "Bearer second"}).res;
+  ASSERT_TRUE(run_until(h, [&] { return endpoint.finished; }));
+  EXPECT_EQ(res.result(), http::status::bad_request);
+  EXPECT_EQ(h.server.session_count(), 0u);
 }
 
 TEST(websocket_transport, refuses_a_fresh_websocket_beyond_the_addresss_sessions_and_takes_another_addresss) {
