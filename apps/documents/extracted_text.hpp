@@ -41,7 +41,12 @@ extracted_text extract_pdf(const std::string& bytes, const page_progress& progre
 // How extract_html learns the page's encoding: from the page (its meta charset; UTF-8
 // when it names none), or UTF-8 whatever the page says (the caller decoded it already).
 enum class html_encoding { as_declared, utf8 };
-extracted_text extract_html(const std::string& bytes, html_encoding encoding = html_encoding::as_declared);
+// Where the title comes from: the page's <title>, else its first <h1>; or only the first
+// <h1> (a Markdown document's, whose raw HTML may hold a <title> too).
+enum class html_title { title_element, first_h1 };
+// By value: the page is let go once parsed, so that a large one fits the extraction's memory.
+extracted_text extract_html(std::string page, html_encoding encoding = html_encoding::as_declared,
+                            html_title title_from = html_title::title_element);
 extracted_text extract_markdown(const std::string& bytes);
 extracted_text extract_plain_text(const std::string& bytes);
 

@@ -142,29 +142,36 @@ struct walker {
   }
 };
 
-// The first element `name` outside <svg> and <math>.
-xmlNode* find_element(xmlNode* first, const char* name) {
+// The page's <title>: the first outside what no reader sees (hidden, <noscript>, <svg>;
+// <head> holds it). One inside a hidden <div> became the title, and the title goes into
+// the model's prompt with every chunk (a documents review).
+xmlNode* find_title(xmlNode* first) {
   xmlNode* found = nullptr;
   walk_tree(
       first,
       [&](xmlNode* n) {
-        if (!found && n->type == XML_ELEMENT_NODE && named(n, name)) found = n;
-        return !found && !in(n, foreign);
+        if (found || n->type != XML_ELEMENT_NODE) return false;
+        if (named(n, "title")) {
+          found = n;
+          return false;
+        }
+        if (in(n, foreign) || walker::hidden(n)) return false;
+        return named(n, "head") || !in(n, skipped_elements);
       },
       [](xmlNode*) {});
   return found;
 }
 
-// An XHTML page's internal DTD subset (<!DOCTYPE html [ <!ENTITY ...> ]>), which the HTML
+// Drops an XHTML page's internal DTD subset (<!DOCTYPE html [ <!ENTITY ...> ]>), which the HTML
 // parser does not read: its declarations became body text, and the page's <title> with
 // them. Entities are never expanded either way (no XXE, no "billion laughs").
 // Only a DOCTYPE that is the page's first markup, after a byte order mark, white space,
 // an XML declaration and comments: one inside a comment or a script is no DTD.
-std::string without_internal_subset(const std::string& bytes) {
+void drop_internal_subset(std::string& bytes) {
   std::size_t i = bytes.starts_with("\xEF\xBB\xBF") ? 3 : 0;
   for (;;) {
     i = bytes.find_first_not_of(" \t\r\n", i);
-    if (i == std::string::npos) return bytes;
+    if (i == std::string::npos) return;
     std::string_view end;
     if (bytes.compare(i, 5, "<?xml") == 0) {
       end = "?>";
@@ -174,18 +181,21 @@ std::string without_internal_subset(const std::string& bytes) {
       break;
     }
     i = bytes.find(end, i);
-    if (i == std::string::npos) return bytes;
+    if (i == std::string::npos) return;
     i += end.size();
   }
-  if (ascii_lower(bytes.substr(i, 9)) != "<!doctype") return bytes;
+  if (ascii_lower(bytes.substr(i, 9)) != "<!doctype") return;
   const auto doctype = i;
   const auto open = bytes.find_first_of("[>", doctype);
-  if (open == std::string::npos || bytes[open] != '[') return bytes;
+  if (open == std::string::npos || bytes[open] != '[') return;
   for (auto close = bytes.find(']', open); close != std::string::npos; close = bytes.find(']', close + 1)) {
     const auto after = bytes.find_first_not_of(" \t\r\n", close + 1);
-    if (after != std::string::npos && bytes[after] == '>') return bytes.substr(0, open) + bytes.substr(close + 1);
+    if (after != std::string::npos && bytes[after] == '>') {
+      bytes.erase(open, close + 1 - open);
+      return;
+    }
   }
-  return bytes;
+  return;
 }
 
 // libxml2 assumes ISO-8859-1 when a page names no charset; uploads are UTF-8 unless
@@ -247,15 +257,15 @@ std::size_t most_attributes_in_a_tag(std::string_view page) {
 
 }  // namespace
 
-extracted_text extract_html(const std::string& bytes, html_encoding encoding) {
-  if (bytes.find_first_not_of(" \t\r\n") == std::string::npos) throw unreadable_document("the HTML document is empty");
+extracted_text extract_html(std::string page, html_encoding encoding, html_title title_from) {
+  if (page.find_first_not_of(" \t\r\n") == std::string::npos) throw unreadable_document("the HTML document is empty");
   // XML_PARSE_HUGE (which the HTML parser honours too): without it libxml2 stops at 256
   // levels of nesting and keeps what it had, so a page of unclosed tags lost its text
   // past that line with no error. The extraction's memory limit bounds what a deeper page
   // costs. HTML_PARSE_IGNORE_ENC keeps a meta charset from undoing a decoding already done.
   int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | XML_PARSE_HUGE;
   if (encoding == html_encoding::utf8) options |= HTML_PARSE_IGNORE_ENC;
-  const std::string page = without_internal_subset(bytes);
+  drop_internal_subset(page);
   // libxml2 checks each attribute of a tag against the ones before it: 40,000 attributes
   // on one element took 11.5 s, and three such uploads of one user held both document
   // workers for minutes (a documents review). No page has a thousand on one element.
@@ -268,15 +278,22 @@ extracted_text extract_html(const std::string& bytes, html_encoding encoding) {
                      encoding == html_encoding::utf8 ? "UTF-8" : assumed_encoding(page), options),
       &xmlFreeDoc);
   if (!doc) throw unreadable_document("the HTML document could not be parsed");
+  // What is held at once bounds the pages that fit in the extraction's memory (a 19 MiB
+  // table of cells is a tree 30 times its size): the page goes once parsed, the tree once
+  // walked.
+  std::string().swap(page);
   xmlNode* root = xmlDocGetRootElement(doc.get());
   extracted_text out;
   walker w;
   w.walk(root);
-  out.text = clean_block(w.text);
-  if (xmlNode* title = find_element(root, "title")) {
-    if (auto t = clean_inline(node_text(title)); !t.empty()) out.title = t;
+  if (title_from == html_title::title_element) {
+    if (xmlNode* title = find_title(root)) {
+      if (auto t = clean_inline(node_text(title)); !t.empty()) out.title = t;
+    }
   }
+  doc.reset();
   if (!out.title && w.first_h1 && !w.first_h1->empty()) out.title = w.first_h1;
+  out.text = clean_block(w.text);
   return out;
 }
 

@@ -84,11 +84,15 @@ extracted_text extract_markdown(const std::string& bytes) {
   raw_hiding_html_as_text(root.get());
   std::unique_ptr<char, decltype(&std::free)> html(cmark_render_html(root.get(), options), &std::free);
   if (!html) throw unreadable_document("the Markdown document could not be parsed");
-  const std::string page(html.get());
+  // The tree (ten times the document) and the rendering go before the page is parsed
+  // again: held together, a 12 MiB document passed 512 MiB (a documents review).
+  root.reset();
+  std::string page(html.get());
+  html.reset();
   if (page.find_first_not_of(" \t\r\n") == std::string::npos) return {};
-  // The first level-1 heading is the title, as extract_html takes a page's first <h1>
-  // when it has no <title> (a raw <title> left open is text, above).
-  return extract_html(page, html_encoding::utf8);
+  // The first level-1 heading is the title, never a <title> in the document's raw HTML
+  // (it may be hidden; a raw <title> left open is text, above).
+  return extract_html(std::move(page), html_encoding::utf8, html_title::first_h1);
 }
 
 }  // namespace drover::documents

@@ -300,7 +300,10 @@ documents::extracted_text extraction_process::extract(const std::string& media_t
   }
   if (code == exit_unreadable && reader.unreadable()) throw documents::unreadable_document(*reader.unreadable());
   if (code == exit_out_of_memory)
-    throw extraction_failed(fmt::format("extraction exceeded {} MiB", limits_.memory_mib));
+    throw extraction_failed(
+        fmt::format("extraction exceeded {} MiB (EXTRACT_MEMORY_MB; an HTML page of many small elements takes up to "
+                    "40 times its size)",
+                    limits_.memory_mib));
   throw extraction_failed(fmt::format("extraction failed: exit status {}", code));
 }
 

@@ -17,7 +17,7 @@ namespace drover::workers {
 // What one extraction may use. The helper sets the first two on itself (RLIMIT_AS,
 // RLIMIT_CPU); the parent enforces the wall-clock deadline with SIGKILL.
 struct extraction_limits {
-  long memory_mib = 512;              // EXTRACT_MEMORY_MB: address space
+  long memory_mib = 1024;             // EXTRACT_MEMORY_MB: address space
   long cpu_seconds = 60;              // EXTRACT_CPU_SECONDS
   std::chrono::seconds timeout{120};  // EXTRACT_TIMEOUT_SECONDS: wall clock
 
