@@ -38,6 +38,11 @@ struct redis_sentinel_options {
   std::string master_name{};
   std::string username{};  // the sentinels' own AUTH (not the master's); empty: none
   std::string password{};
+  // The name the sentinels' certificates must carry (over TLS); empty: each sentinel's
+  // host as written. tls.server_name is the master's and replicas': ioredis keeps the
+  // two apart too (sentinelTLS), and a name only the data nodes hold failed every
+  // sentinel (an operator's review).
+  std::string tls_server_name{};
 };
 
 // Redis Cluster: drover reads the slot map from any node it can reach (the seeds, then
@@ -56,7 +61,7 @@ struct redis_options {
   std::string username{};  // empty: AUTH with the password alone
   std::string password{};  // empty: no AUTH
   int db = 0;
-  redis_tls_options tls{};            // to Redis and to the sentinels alike
+  redis_tls_options tls{};            // to Redis and to the sentinels (but server_name: see sentinel)
   redis_sentinel_options sentinel{};  // when set, host and port are the last master found
   redis_cluster_options cluster{};    // when set, host and port are the first seed
 

@@ -49,10 +49,13 @@ std::string_view url_password(std::string_view url) {
   auto authority =
       url.substr(authority_start, authority_end == std::string_view::npos ? url.npos : authority_end - authority_start);
   auto at = authority.rfind('@');
-  if (at == std::string_view::npos) {
-    // "redis://:ab#cd@host", "redis://:ab/cd@host": a '/', '?' or '#' of the password's
-    // ended the authority before its '@'.
-    auto last_at = url.rfind('@');
+  const auto last_at = url.rfind('@');
+  const bool at_after_authority =
+      authority_end != std::string_view::npos && last_at != std::string_view::npos && last_at > authority_end;
+  if (at == std::string_view::npos || at_after_authority) {
+    // "redis://:ab#cd@host", "redis://:ab/cd@host", "redis://u:a@b/c@host": a '/', '?'
+    // or '#' of the password's ended the authority before its last '@' (only the part
+    // before the first '@' was masked).
     if (last_at == std::string_view::npos || last_at < authority_start) return {};
     return after_colon(url, authority_start, last_at);
   }

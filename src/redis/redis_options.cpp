@@ -121,10 +121,14 @@ void apply_param(redis_options& o, std::string_view name, std::string value, std
     o.sentinel.username = std::move(value);
   } else if (name == "sentinel_password") {
     o.sentinel.password = std::move(value);
+  } else if (name == "sentinel_tls_server_name" && o.tls.enabled) {
+    o.sentinel.tls_server_name = std::move(value);
+  } else if (name == "sentinel_tls_server_name") {
+    invalid("Redis URL parameter 'sentinel_tls_server_name' needs a TLS Sentinel URL (rediss+sentinel://)");
   } else {
     invalid(
         fmt::format("unknown parameter '{}' in Redis URL '{}' (known: tls_ca, tls_cert, tls_key, "
-                    "tls_server_name, tls_verify, sentinel_username, sentinel_password)",
+                    "tls_server_name, tls_verify, sentinel_username, sentinel_password, sentinel_tls_server_name)",
                     name, redact_url(url)));
   }
 }
@@ -254,6 +258,7 @@ void fill_tls_files(redis_options& o) {
   fill(o.tls.cert_file, "REDIS_TLS_CERT_FILE");
   fill(o.tls.key_file, "REDIS_TLS_KEY_FILE");
   fill(o.tls.server_name, "REDIS_TLS_SERVER_NAME");
+  if (!o.sentinel.sentinels.empty()) fill(o.sentinel.tls_server_name, "REDIS_SENTINEL_TLS_SERVER_NAME");
 }
 
 }  // namespace
@@ -312,11 +317,13 @@ redis_options redis_options::from_env() {
   fill(o.sentinel.master_name, "REDIS_SENTINEL_MASTER");
   fill(o.sentinel.username, "REDIS_SENTINEL_USERNAME");
   fill(o.sentinel.password, "REDIS_SENTINEL_PASSWORD");
+  fill(o.sentinel.tls_server_name, "REDIS_SENTINEL_TLS_SERVER_NAME");
   // Sentinel settings without sentinels were ignored without a word: an operator who
   // pointed REDIS_URL at one server (a replica, as it happened) and named the master got
   // an app that never followed a failover.
   if (o.sentinel.sentinels.empty()) {
-    for (const char* name : {"REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_USERNAME", "REDIS_SENTINEL_PASSWORD"}) {
+    for (const char* name : {"REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_USERNAME", "REDIS_SENTINEL_PASSWORD",
+                             "REDIS_SENTINEL_TLS_SERVER_NAME"}) {
       if (!env(name)) continue;
       throw error(errc::invalid_argument,
                   fmt::format("{} is set but no sentinels are named: name them (REDIS_SENTINELS, or "
@@ -349,7 +356,8 @@ void redis_options::refuse_tls_variables_without_tls(const redis_options& resolv
   if (resolved.tls.enabled) return;
   // The operator meant TLS: a plain connection would carry the password and the jobs in
   // the clear without a word.
-  for (const char* name : {"REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE", "REDIS_TLS_SERVER_NAME"}) {
+  for (const char* name : {"REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE", "REDIS_TLS_SERVER_NAME",
+                           "REDIS_SENTINEL_TLS_SERVER_NAME"}) {
     if (env(name)) {
       throw error(errc::invalid_argument,
                   fmt::format("{} is set but the connection to Redis is not TLS: use a rediss:// URL (or "

@@ -69,6 +69,15 @@ std::optional<std::string> explain_refusal(std::string_view message) {
         "that this server has the user (a replica promoted without it refuses it; docs/deployment.md)",
         message);
   }
+  // AUTH with a password alone goes to the default user: with ACL users and the default
+  // one off, the password was given and the user name was not (the NOAUTH replies that
+  // follow said "Redis needs a password", an operator's review).
+  if (message.find("without any password configured for the default user") != std::string_view::npos) {
+    return fmt::format(
+        "Redis refused a password given without a user name ({}): give the ACL user's name too "
+        "(redis://USER:PASSWORD@host:port, --redis or REDIS_URL)",
+        message);
+  }
   if (message.starts_with("NOAUTH") || message.find("unauthenticated") != std::string_view::npos) {
     return fmt::format(
         "Redis needs a password ({}): put it in the URL (redis://:PASSWORD@host:port, --redis or REDIS_URL), "

@@ -66,7 +66,10 @@ net::awaitable<void> sentinel_session::open(const redis_endpoint& sentinel, cons
   if (ec) failed(ec.message());
   std::string tls_failure;
   try {
-    co_await stream_->handshake(opts.tls, sentinel.host);
+    // The sentinels' own name, never the data nodes' (redis_sentinel_options).
+    auto tls = opts.tls;
+    tls.server_name = opts.sentinel.tls_server_name;
+    co_await stream_->handshake(tls, sentinel.host, "REDIS_SENTINEL_TLS_SERVER_NAME, sentinel_tls_server_name");
   } catch (const std::exception& e) {
     tls_failure = e.what();
   }

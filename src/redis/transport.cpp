@@ -98,7 +98,8 @@ transport::tcp::socket& transport::socket() {
   return std::get<tcp::socket>(stream_);
 }
 
-net::awaitable<void> transport::handshake(const redis_tls_options& tls, const std::string& host) {
+net::awaitable<void> transport::handshake(const redis_tls_options& tls, const std::string& host,
+                                          std::string_view setting) {
   auto* s = std::get_if<tls_stream>(&stream_);
   if (!s) co_return;
   SSL* handle = s->native_handle();
@@ -123,8 +124,10 @@ net::awaitable<void> transport::handshake(const redis_tls_options& tls, const st
     // review's apps stayed down until restarted), so the refusal says what to set.
     const bool mismatch = verified == X509_V_ERR_HOSTNAME_MISMATCH || verified == X509_V_ERR_IP_ADDRESS_MISMATCH;
     const std::string hint = mismatch && tls.server_name.empty()
-                                 ? "; the certificate does not name it: set the name it holds as the TLS server name "
-                                   "(REDIS_TLS_SERVER_NAME, --redis-tls-server-name), or give it this one"
+                                 ? fmt::format(
+                                       "; the certificate does not name it: set the name it holds as the TLS "
+                                       "server name ({}), or give it this one",
+                                       setting)
                                  : "";
     throw std::runtime_error(fmt::format(
         "TLS certificate verify failed: {} (expected name '{}'{}){}", X509_verify_cert_error_string(verified), name,

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "drover/redis_options.hpp"
@@ -50,7 +51,9 @@ class transport {
   // plain TCP. `host` is the name connected to; tls.server_name overrides it. Throws
   // std::runtime_error saying what failed: the certificate and why ("certificate verify
   // failed: hostname mismatch"), or the handshake and OpenSSL's reason.
-  boost::asio::awaitable<void> handshake(const redis_tls_options& tls, const std::string& host);
+  // `setting` is where the name is set, for the refusal's hint.
+  boost::asio::awaitable<void> handshake(const redis_tls_options& tls, const std::string& host,
+                                         std::string_view setting = "REDIS_TLS_SERVER_NAME, --redis-tls-server-name");
 
   // Closes the socket: pending operations complete with an error.
   void close();

@@ -258,6 +258,29 @@ TEST(connection, works_without_a_client_id_where_an_acl_refuses_client_id) {
   });
 }
 
+// An operator's review: with ACL users and the default one off, a password given without
+// its user name was told "Redis needs a password" (the NOAUTH that followed AUTH's reply).
+TEST(connection, a_password_without_its_user_name_is_said_so) {
+  redis_server server;
+  server.cli("ACL SETUSER app on '>pw' '~*' '&*' '+@all'");
+  server.cli("ACL SETUSER default off");
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto opts = server.options();
+    opts.password = "pw";
+    opts.connect_timeout = std::chrono::milliseconds(500);
+    auto conn = connection::create(io.get_executor(), opts, "drover-test-client");
+    try {
+      command ping{"PING"};
+      co_await conn->exec(ping);
+      ADD_FAILURE() << "PING answered";
+    } catch (const error& e) {
+      EXPECT_NE(std::string(e.what()).find("given without a user name"), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find("needs a password"), std::string::npos) << e.what();
+    }
+    conn->close();
+  });
+}
+
 TEST(connection, authenticates_and_selects_the_database) {
   redis_server server;
   server.cli("CONFIG SET requirepass s3cret");

@@ -112,6 +112,11 @@ TEST(redis_options, from_url_errors_redact_the_password) {
       {"redis://:hunter22@h:99999", "'redis://:***@h:99999'"},
       {"nonsense", "invalid Redis URL 'nonsense': no scheme (expected redis://"},
       {"redis://h:/0", "invalid port in Redis URL 'redis://h:/0': a port is a number"},
+      // An '@' of the password's before a '/', '?' or '#' of it (a TLS review: "Qr7vZ"
+      // was printed, only "K9x" masked).
+      {"redis://app:hunter22@Lm2/Qr7vZ@10.0.0.5:6379", "'redis://app:***@10.0.0.5:6379'"},
+      {"redis://app:hunter22@Lm2?Qr7vZ@10.0.0.5:6379", "'redis://app:***@10.0.0.5:6379'"},
+      {"redis+sentinel://app:hunter22@Lm2/Qr7vZ@s1/m", "'redis+sentinel://app:***@s1/m'"},
   };
   for (const auto& c : cases) {
     try {
@@ -315,6 +320,14 @@ TEST(redis_options, from_url_reads_sentinels) {
   EXPECT_TRUE(tls.tls.enabled);
   EXPECT_EQ(tls.tls.ca_file, "/ca.pem");
   EXPECT_EQ(tls.db, 0);
+  EXPECT_EQ(tls.sentinel.tls_server_name, "");
+  // The sentinels' certificates' name apart from the data nodes' (an operator's review).
+  auto named = redis_options::from_url(
+      "rediss+sentinel://s1/m?tls_server_name=redis.internal&sentinel_tls_server_name=sentinel.internal");
+  EXPECT_EQ(named.tls.server_name, "redis.internal");
+  EXPECT_EQ(named.sentinel.tls_server_name, "sentinel.internal");
+  EXPECT_THROW(redis_options::from_url("redis+sentinel://s1/m?sentinel_tls_server_name=x"), error);
+  EXPECT_THROW(redis_options::from_url("rediss://h?sentinel_tls_server_name=x"), error);
 }
 
 TEST(redis_options, from_env_reads_tls_and_sentinel_variables) {
