@@ -94,7 +94,7 @@ net::awaitable<rate_decision> rate_limiter::take(std::vector<bucket> buckets) {
   std::vector<std::string> args{"1"};  // the cost
   for (auto& b : buckets) {
     if (!b.limit.enabled()) continue;
-    keys.push_back(std::move(b.key));
+    keys.push_back(b.key);
     args.push_back(std::to_string(b.limit.burst));
     args.push_back(fmt::format("{:.17g}", b.limit.per_second));
   }
@@ -128,13 +128,20 @@ net::awaitable<rate_decision> rate_limiter::take(std::vector<bucket> buckets) {
       refused.unchecked = fmt::format("Rate limits cannot be checked: {}", why ? *why : "Redis refused the limiter");
       co_return refused;
     }
-    // Fail open (see the header); say so, but not once per request.
+    // Counted here meanwhile (see the header); said, but not once per request.
     if (say) {
-      spdlog::warn("rate limiter: Redis did not answer, requests are not limited meanwhile ({} so far): {}", failures_,
-                   failure.what());
+      spdlog::warn(
+          "rate limiter: Redis cannot count requests now, so this process limits them by itself meanwhile ({} so "
+          "far): {}",
+          failures_, failure.what());
     }
   }
-  co_return rate_decision{};
+  rate_decision local;
+  if (auto wait = local_.take(buckets, local_token_buckets::clock::now())) {
+    local.allowed = false;
+    local.retry_after = *wait;
+  }
+  co_return local;
 }
 
 void rate_limiter::close() { redis_.close(); }

@@ -15,6 +15,7 @@
 #include <drover/redis_options.hpp>
 
 #include "api/http_error.hpp"
+#include "api/local_token_buckets.hpp"
 #include "api/rate_limit.hpp"
 #include "httpd/http_types.hpp"
 
@@ -36,11 +37,11 @@ struct rate_decision {
 // request spends one token from both or from neither, in one script call that reads
 // Redis's clock, so that any number of API processes enforce one limit together.
 //
-// When Redis does not answer, the limiter lets the request through (fails open), within
-// 250 ms, and logs a warning at most every 10 s. The limited routes need Redis themselves
-// (a send queues a job, an upload queues its processing), so they answer 503 anyway;
-// refusing with 429 would only blame the client for the outage, and the limits that keep
-// the server alive (connections, bytes in flight) do not depend on Redis.
+// When Redis does not answer, or answers that it cannot write now (out of memory, a
+// cluster resharding), the limiter holds each request to the same limits in this process
+// (local_token_buckets.hpp), within 250 ms, and logs a warning at most every 10 s: no
+// 503 for everyone over an outage that the routes may ride out, and no unbounded rows
+// from a client whose sends store their message before their add fails.
 // When Redis answers but refuses the script (an ACL user without `~drover:*`, a key of
 // another type), the refusal lasts until the operator acts, while the routes themselves
 // may work: the request is refused (`unchecked`, a 503) and an error logged at most every
@@ -51,10 +52,7 @@ struct rate_decision {
 // API's single-threaded io_context), like redis_client.
 class rate_limiter {
  public:
-  struct bucket {
-    std::string key;   // the Redis key
-    rate_limit limit;  // a disabled limit is skipped
-  };
+  using bucket = local_token_buckets::bucket;
 
   // `scope` separates deployments sharing a Redis (the queue prefix): keys are
   // "drover:ratelimit:<scope>:<route>:<user|address>:<id>". One script call touches a
@@ -73,8 +71,8 @@ class rate_limiter {
   boost::asio::awaitable<rate_decision> take(std::vector<bucket> buckets);
 
   const rate_limits& limits() const { return limits_; }
-  // Requests let through because Redis did not answer, or refused because it refused the
-  // script, since construction.
+  // Requests counted in this process because Redis did not answer, or refused because it
+  // refused the script, since construction.
   std::uint64_t failures() const { return failures_; }
   // Fails calls in flight (they are allowed) and refuses later ones.
   void close();
@@ -85,6 +83,7 @@ class rate_limiter {
   rate_limits limits_;
   std::string scope_;
   redis_client redis_;
+  local_token_buckets local_;  // while Redis cannot keep the buckets
   std::uint64_t failures_ = 0;
   std::chrono::steady_clock::time_point last_warning_{};
 };

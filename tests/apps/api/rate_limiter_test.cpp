@@ -111,22 +111,50 @@ TEST(RateLimiter, DisabledLimitsAndEmptyIdsCostNothing) {
   });
 }
 
-TEST(RateLimiter, FailsOpenQuicklyWhenRedisDoesNotAnswer) {
+// A send stores its message before its add fails: with the limits off while Redis could
+// not count, one client wrote a row per request (a review). This process counts meanwhile.
+TEST(RateLimiter, CountsInThisProcessQuicklyWhenRedisDoesNotAnswer) {
   redis_server frozen;
   run_async([&](net::io_context& io) -> net::awaitable<void> {
-    rate_limiter limiter(io.get_executor(), frozen.options(), sends({0.001, 1}, {}), unique_queue("rl"));
+    rate_limiter limiter(io.get_executor(), frozen.options(), sends({0.001, 2}, {}), unique_queue("rl"));
     auto warm = co_await limiter.take(limited_route::send, "hank", "");
     EXPECT_TRUE(warm.allowed);
     frozen.freeze();
+    std::vector<bool> allowed;
     for (int i = 0; i < 3; ++i) {
       auto started = std::chrono::steady_clock::now();
       auto r = co_await limiter.take(limited_route::send, "hank", "");
       auto took = std::chrono::steady_clock::now() - started;
-      EXPECT_TRUE(r.allowed) << "fails open";
+      allowed.push_back(r.allowed);
       EXPECT_LT(took, 1s);
+      if (!r.allowed) {
+        EXPECT_TRUE(r.unchecked.empty()) << "a 429, not a 503";
+        EXPECT_GT(r.retry_after, 900s);  // a token in 1,000 s
+      }
     }
-    EXPECT_EQ(limiter.failures(), 3u);
+    EXPECT_EQ(allowed, (std::vector<bool>{true, true, false})) << "the burst of 2, then refused";
+    auto other = co_await limiter.take(limited_route::send, "iris", "");
+    EXPECT_TRUE(other.allowed) << "another user's own bucket";
+    EXPECT_EQ(limiter.failures(), 4u);
     frozen.thaw();
+    limiter.close();
+  });
+}
+
+// Redis out of memory answers, and refuses the script's writes: counted here too (a review
+// sent 40 in a burst, all let through to store their message and fail).
+TEST(RateLimiter, CountsInThisProcessWhileRedisIsOutOfMemory) {
+  redis_server full;
+  full.cli("CONFIG SET maxmemory 1");
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    rate_limiter limiter(io.get_executor(), full.options(), sends({0.001, 3}, {}), unique_queue("rl"));
+    int allowed = 0;
+    for (int i = 0; i < 10; ++i) {
+      auto r = co_await limiter.take(limited_route::send, "jack", "");
+      allowed += r.allowed;
+    }
+    EXPECT_EQ(allowed, 3);
+    EXPECT_EQ(limiter.failures(), 10u);
     limiter.close();
   });
 }
