@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <unordered_map>
@@ -16,6 +18,7 @@
 #include <drover_app/job_snapshot.hpp>
 #include <drover_app/random_token.hpp>
 
+#include "api/blocking_call.hpp"
 #include "api/client_ids.hpp"
 #include "api/ended_job_retention.hpp"
 #include "api/error_reply.hpp"
@@ -46,6 +49,50 @@ struct upload_input {
   std::string content_type;
   std::string_view bytes;
   std::optional<std::string> conversation_id;
+};
+
+// An upload's row, written on the database pool under a deadline that its request may
+// give up at: the 503 says the upload was not kept, so it must not be, however late the
+// pool gets to it (a database review: rows kept with no job, counted against the quota
+// and against the unfinished documents, and 77 MB held by queued writes).
+class upload_store {
+ public:
+  upload_store(std::string bytes) : bytes_(std::make_shared<std::string>(std::move(bytes))) {}
+
+  // The work for the pool: writes the document unless its request gave up first, and
+  // takes it back out when the request gave up while it was written.
+  std::function<void()> work(drover::app::database* db, drover::app::document doc) {
+    return [db, doc = std::move(doc), bytes = bytes_, step = step_]() {
+      auto expected = pending;
+      if (!step->compare_exchange_strong(expected, writing)) return;  // given up: nothing written
+      try {
+        db->add_document(doc, *bytes);
+      } catch (...) {
+        step->store(done);
+        throw;
+      }
+      expected = writing;
+      if (!step->compare_exchange_strong(expected, done)) db->delete_document(doc.id);
+    };
+  }
+
+  // At the request's deadline: true when the row was written all the same (the upload
+  // goes on); else it is not, or will be taken back out, and the bytes are let go now
+  // when no write holds them.
+  bool give_up() {
+    const auto was = step_->exchange(abandoned);
+    if (was == done) {
+      step_->store(done);
+      return true;
+    }
+    if (was == pending) std::string().swap(*bytes_);  // never read now: only the pool's copy of the pointer stays
+    return false;
+  }
+
+ private:
+  enum step_t { pending, writing, done, abandoned };
+  std::shared_ptr<std::string> bytes_;
+  std::shared_ptr<std::atomic<step_t>> step_ = std::make_shared<std::atomic<step_t>>(pending);
 };
 
 // Document ids: we hand out hex; anything printable is looked up (and not found).
@@ -200,9 +247,22 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
     // The job's own id, and the app id that names it (its shard's, when sharded).
     const std::string custom_job_id = "doc-" + doc.id;
     doc.job_id = app.documents_queue.id_for_custom(custom_job_id);
-    std::string bytes(in.bytes);
-    auto store = [db, doc, bytes = std::move(bytes)]() { db->add_document(doc, bytes); };
-    co_await app.in_db(std::move(store), upload_deadline);  // no copy of the bytes
+    upload_store stored{std::string(in.bytes)};
+    auto store = stored.work(db, doc);
+    bool late = false;
+    try {
+      co_await app.in_db(std::move(store), upload_deadline);  // no copy of the bytes
+    } catch (const deadline_exceeded&) {
+      late = true;
+    }
+    if (late && !stored.give_up()) {
+      spdlog::warn("POST /api/documents: storing document {} took over {} s, the upload is dropped", doc.id,
+                   upload_deadline.count() / 1000);
+      throw http_error(http::status::service_unavailable,
+                       fmt::format("Database unavailable: no answer in {} s; the upload was not kept: send it again "
+                                   "shortly",
+                                   upload_deadline.count() / 1000));
+    }
 
     job_options opts;
     opts.job_id = custom_job_id;  // one job per document, and the document names it before it exists

@@ -6,7 +6,7 @@
 // child process) fails that document only, and the Workers go on serving.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSystem, postJSON, getJSON, waitForJob, waitFor } from './system.mjs';
+import { startSystem, startApi, postJSON, getJSON, waitForJob, waitFor } from './system.mjs';
 import { makePdf, encryptPdf } from './pdf_maker.mjs';
 import { spawn } from 'node:child_process';
 import { bullmq, newWorker, newQueueEvents, recordQueueEvents, onCleanup, sleep, DROVER_BIN } from '../interop/support.mjs';
@@ -355,4 +355,33 @@ test('an upload waits in the database and the queue while no worker runs, then i
   assert.equal(doc.status, 'ready', JSON.stringify(doc));
   assert.equal(doc.title, 'Patient Handbook');
   assert.equal(doc.pageCount, 3);
+});
+
+// A database review: an upload refused 503 at the 15 s database deadline was stored all
+// the same once the database came back, with no job (counted against the quota and the
+// unfinished documents for good). Its write is let go, or taken back out, instead.
+test('an upload refused at the database deadline is not kept when the database comes back', { timeout: 90000 }, async () => {
+  const sys = await startSystem({ database: 'postgres' });
+  // No statement timeout, so that the insert waits on the lock past the API's deadline.
+  await sys.api.stop();
+  sys.env.DATABASE_URL = `${sys.db.url}?statement_timeout=0`;
+  sys.api = await startApi(sys);
+  const locked = spawn('psql', [sys.db.url, '-c',
+    'BEGIN; LOCK TABLE documents IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(18); COMMIT;'], { stdio: 'ignore' });
+  const unlocked = new Promise((r) => locked.on('exit', r));
+  onCleanup(() => { if (locked.exitCode === null) locked.kill('SIGKILL'); });
+  await waitFor(() => sys.db.query("SELECT count(*) FROM pg_locks WHERE relation = 'documents'::regclass AND mode = 'AccessExclusiveLock' AND granted") === '1',
+    { what: 'the lock on documents' });
+  const started = Date.now();
+  const refused = await upload(sys.base, Buffer.from('a text that waits for a locked table'), 'text/plain', '?filename=late.txt');
+  assert.equal(refused.status, 503, JSON.stringify(refused.body));
+  assert.match(refused.body.error, /the upload was not kept/);
+  assert.ok(Date.now() - started >= 14000, `refused after ${Date.now() - started} ms`);
+  await unlocked;
+  await sleep(1500);  // the insert, then its undoing, once the lock is gone
+  assert.equal(sys.db.query('SELECT count(*) FROM documents'), '0');
+  // And the next upload is stored and processed as any.
+  const sent = await upload(sys.base, Buffer.from('a text after the lock'), 'text/plain', '?filename=after.txt');
+  assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  assert.equal((await waitForDocument(sys.base, sent.body.documentId)).status, 'ready');
 });

@@ -23,6 +23,22 @@ std::chrono::milliseconds parse_ms(std::string_view name, std::string_view value
   return std::chrono::milliseconds(ms);
 }
 
+// The last '@' of the authority ends the user info, as WHATWG URLs (Node's) and drover's
+// Redis URLs read it: libpq took the first, so an unescaped '@' in a password made the
+// rest of it a host name, which its error then printed (a database review).
+std::string with_userinfo_ats_escaped(std::string base) {
+  const auto scheme_end = base.find("://");
+  if (scheme_end == std::string::npos) return base;
+  const auto start = scheme_end + 3;
+  const auto end = std::min(base.find('/', start), base.size());
+  const auto last_at = base.rfind('@', end == 0 ? 0 : end - 1);
+  if (last_at == std::string::npos || last_at < start) return base;
+  std::string out = base.substr(0, start);
+  for (auto i = start; i < last_at; ++i) out += base[i] == '@' ? std::string("%40") : std::string(1, base[i]);
+  out += base.substr(last_at);
+  return out;
+}
+
 }  // namespace
 
 postgres_settings read_postgres_url(const std::string& url) {
@@ -76,7 +92,7 @@ postgres_settings read_postgres_url(const std::string& url) {
   for (const auto& [key, value] : defaults) {
     if (!has(key)) kept.push_back(std::string(key) + "=" + value);
   }
-  out.libpq_url = base;
+  out.libpq_url = with_userinfo_ats_escaped(base);
   for (std::size_t i = 0; i < kept.size(); ++i) out.libpq_url += (i == 0 ? "?" : "&") + kept[i];
   out.libpq_url += fragment;
   return out;

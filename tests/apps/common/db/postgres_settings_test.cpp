@@ -47,6 +47,18 @@ TEST(postgres_settings, reads_and_adds_parameters) {
   }
 }
 
+// A database review: libpq ended the user info at the first '@', so the rest of a
+// password with an '@' became the host name its error printed. The last one ends it.
+TEST(postgres_settings, an_unescaped_at_in_the_password_stays_in_the_password) {
+  const std::string d = libpq_defaults;
+  EXPECT_EQ(read_postgres_url("postgres://app:Tr0ub@dor&3xyz@127.0.0.1:5432/db").libpq_url,
+            "postgres://app:Tr0ub%40dor&3xyz@127.0.0.1:5432/db?" + d);
+  EXPECT_EQ(read_postgres_url("postgres://app:pw@h/db?application_name=a@b").libpq_url,
+            "postgres://app:pw@h/db?application_name=a@b&" + d);
+  EXPECT_EQ(read_postgres_url("postgres://h/db").libpq_url, "postgres://h/db?" + d);
+  EXPECT_EQ(read_postgres_url("postgres://app:p%40w@h").libpq_url, "postgres://app:p%40w@h?" + d);
+}
+
 TEST(postgres_settings, refuses_a_timeout_that_is_not_milliseconds) {
   EXPECT_THROW(read_postgres_url("postgres://h/db?statement_timeout=5s"), std::invalid_argument);
   EXPECT_THROW(read_postgres_url("postgres://h/db?pool_timeout=-1"), std::invalid_argument);
