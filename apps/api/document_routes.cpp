@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <drover/queue.hpp>
+#include <drover_app/ascii.hpp>
 #include <drover_app/clock.hpp>
 #include <drover_app/held_amounts.hpp>
 #include <drover_app/job_snapshot.hpp>
@@ -107,6 +108,8 @@ std::string new_document_id() { return drover::app::random_hex(16); }
 
 // Only the last path component, without invisible characters, at most 255 bytes cut on
 // a character's end; 400 for a name that is not UTF-8 (a database storing text refuses it).
+constexpr std::size_t max_filename_bytes = 255;
+
 std::string safe_filename(std::string_view given) {
   if (!drover::app::is_utf8(given)) throw http_error(http::status::bad_request, "The file name is not valid UTF-8");
   if (auto slash = given.find_last_of("/\\"); slash != std::string_view::npos) given.remove_prefix(slash + 1);
@@ -116,12 +119,28 @@ std::string safe_filename(std::string_view given) {
     if (!drover::app::invisible(drover::app::utf8_code_point(given, i, n))) name.append(given.substr(i, n));
     i += n;
   }
-  name = std::string(drover::app::utf8_prefix(name, 255));
+  if (name.size() > max_filename_bytes) {
+    // Cut before the extension, which says the type when the Content-Type does not (a
+    // Japanese name of 93 characters lost ".md" and the upload got 415).
+    const auto dot = name.rfind('.');
+    const bool extension = dot != std::string::npos && dot > 0 && name.size() - dot <= 16;
+    const std::string ext = extension ? name.substr(dot) : std::string();
+    const std::string stem = extension ? name.substr(0, dot) : name;
+    name = std::string(drover::app::utf8_prefix(stem, max_filename_bytes - ext.size())) + ext;
+  }
   return name.empty() ? "upload" : name;
 }
 
 upload_input read_upload(const route_request& r) {
   const request& req = r.req;
+  // A compressed body read as the file stored gzip's bytes as the document's text (a
+  // documents review): refused, as no readable type.
+  if (const auto coding = drover::app::trim_ows(std::string_view(req[http::field::content_encoding]));
+      !coding.empty() && !drover::app::iequals(coding, "identity")) {
+    throw http_error(http::status::unsupported_media_type,
+                     fmt::format("Content-Encoding '{}' is not read here: send the file itself, uncompressed",
+                                 drover::app::valid_utf8(coding)));
+  }
   upload_input in;
   std::string content_type(req[http::field::content_type]);
   std::optional<std::string> boundary;

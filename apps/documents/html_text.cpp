@@ -3,6 +3,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include <algorithm>
 #include <array>
@@ -255,9 +256,25 @@ std::size_t most_attributes_in_a_tag(std::string_view page) {
   return most;
 }
 
+// libxml2 writes some complaints to stderr whatever the parse options say (a charset it
+// cannot convert: "encoding error : input conversion failed"), which reached the Workers
+// log as raw lines: the document's outcome says what went wrong. Its handlers are per
+// thread.
+void ignore_generic_error(void*, const char*, ...) {}
+void ignore_structured_error(void*, xmlErrorPtr) {}
+
+void quiet_libxml2() {
+  thread_local bool quiet = false;
+  if (quiet) return;
+  xmlSetGenericErrorFunc(nullptr, &ignore_generic_error);
+  xmlSetStructuredErrorFunc(nullptr, &ignore_structured_error);
+  quiet = true;
+}
+
 }  // namespace
 
 extracted_text extract_html(std::string page, html_encoding encoding, html_title title_from) {
+  quiet_libxml2();
   if (page.find_first_not_of(" \t\r\n") == std::string::npos) throw unreadable_document("the HTML document is empty");
   // XML_PARSE_HUGE (which the HTML parser honours too): without it libxml2 stops at 256
   // levels of nesting and keeps what it had, so a page of unclosed tags lost its text

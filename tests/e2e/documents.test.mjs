@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { startSystem, startApi, postJSON, getJSON, waitForJob, waitFor } from './system.mjs';
 import { makePdf, encryptPdf } from './pdf_maker.mjs';
 import { spawn } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
 import { bullmq, newWorker, newQueueEvents, recordQueueEvents, onCleanup, sleep, DROVER_BIN } from '../interop/support.mjs';
 
 async function upload(base, body, contentType, query = '') {
@@ -282,6 +283,22 @@ test('refusals: 415, 404, 400 with JSON errors', { timeout: 60000 }, async () =>
   assert.equal(spaced.status, 202, JSON.stringify(spaced.body));
   const wrongMethod = await fetch(`${sys.base}/api/documents`);
   assert.equal(wrongMethod.status, 405);
+  // A compressed body is no document (gzip's bytes were stored as the text).
+  const gzipped = await fetch(`${sys.base}/api/documents?filename=page.html`, {
+    method: 'POST', headers: { 'content-type': 'text/html', 'content-encoding': 'gzip' }, body: gzipSync('<p>Hello</p>'),
+  });
+  assert.equal(gzipped.status, 415);
+  assert.match((await gzipped.json()).error, /Content-Encoding 'gzip'/);
+  // A name cut to 255 bytes keeps its extension, which says the type (93 Japanese
+  // characters lost ".md" and got 415).
+  const longName = `${'議事録'.repeat(31)}.md`;
+  const named = await upload(sys.base, '# 議事録\n\n本文です。', 'application/octet-stream',
+    `?filename=${encodeURIComponent(longName)}`);
+  assert.equal(named.status, 202, JSON.stringify(named.body));
+  const stored = await waitForDocument(sys.base, named.body.documentId);
+  assert.equal(stored.status, 'ready', JSON.stringify(stored));
+  assert.ok(stored.filename.endsWith('.md'), stored.filename);
+  assert.ok(Buffer.byteLength(stored.filename) <= 255, stored.filename);
 });
 
 test('damaged and encrypted PDFs fail at once with a reason, not retried', { timeout: 90000 }, async () => {

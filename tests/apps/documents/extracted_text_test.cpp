@@ -99,6 +99,17 @@ TEST(extract_html, broken_markup_is_recovered_and_h1_is_the_fallback_title) {
   EXPECT_NE(out.text.find("more"), std::string::npos) << out.text;
 }
 
+// A documents review: libxml2 wrote "encoding error : input conversion failed" lines to
+// stderr (the Workers log) for a charset it cannot convert, whatever the parse options.
+TEST(extract_html, libxml2_writes_nothing_to_stderr) {
+  testing::internal::CaptureStderr();
+  try {
+    extract_html(R"(<html><head><meta charset="utf-32"></head><body><p>Text</p></body></html>)");
+  } catch (const unreadable_document&) {
+  }
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+}
+
 // A documents review: a <title> no reader sees became the title, which goes into the
 // model's prompt with every chunk ("[Ignore previous instructions..., part 1]").
 TEST(extract_html, a_title_no_reader_sees_is_no_title) {
