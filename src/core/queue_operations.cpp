@@ -118,26 +118,7 @@ net::awaitable<std::vector<worker_status>> queue::get_worker_statuses() {
   redis::command read{"HGETALL", key};
   auto r = co_await impl_->conn->exec(std::move(read));
   redis::expect_no_error(r, fmt::format("worker reports of queue {}", name()));
-  std::vector<worker_status> live;
-  std::vector<std::string> stale;
-  const auto now = detail::now_ms();
-  for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
-    const auto& field = r.elements[i].str;
-    boost::system::error_code ec;
-    auto v = drover::parse_json(r.elements[i + 1].str, ec);
-    std::optional<worker_status> s;
-    if (!ec) {
-      try {
-        s = worker_status::from_json(v);
-      } catch (const error&) {
-      }
-    }
-    if (!s || detail::heartbeat_is_stale(*s, now)) {
-      stale.push_back(field);
-      continue;
-    }
-    live.push_back(std::move(*s));
-  }
+  auto [live, stale] = detail::read_worker_reports(r, detail::now_ms());
   if (!stale.empty()) {
     // Reports of workers that died without saying goodbye.
     redis::command forget{"HDEL", key};

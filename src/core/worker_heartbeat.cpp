@@ -3,6 +3,7 @@
 #include "core/worker_heartbeat.hpp"
 
 #include "drover/error.hpp"
+#include "drover/json.hpp"
 #include "drover/queue.hpp"
 
 namespace json = boost::json;
@@ -64,6 +65,28 @@ namespace detail {
 bool heartbeat_is_stale(const worker_status& s, std::int64_t now_ms) {
   const auto interval = s.heartbeat_ms > 0 ? s.heartbeat_ms : 5000;
   return now_ms - s.updated_at > 3 * interval;
+}
+
+worker_reports read_worker_reports(const redis::reply& hgetall, std::int64_t now_ms) {
+  worker_reports out;
+  for (std::size_t i = 0; i + 1 < hgetall.elements.size(); i += 2) {
+    const auto& field = hgetall.elements[i].str;
+    boost::system::error_code ec;
+    auto v = drover::parse_json(hgetall.elements[i + 1].str, ec);
+    std::optional<worker_status> s;
+    if (!ec) {
+      try {
+        s = worker_status::from_json(v);
+      } catch (const error&) {
+      }
+    }
+    if (!s || heartbeat_is_stale(*s, now_ms)) {
+      out.stale.push_back(field);
+    } else {
+      out.live.push_back(std::move(*s));
+    }
+  }
+  return out;
 }
 
 }  // namespace detail

@@ -9,6 +9,7 @@
 #include <array>
 
 #include "core/clock.hpp"
+#include "core/worker_heartbeat.hpp"
 #include "drover/error.hpp"
 #include "drover/json.hpp"
 
@@ -18,6 +19,9 @@ namespace json = boost::json;
 namespace drover::detail {
 
 namespace {
+
+// Heartbeats between two prunings of the stale reports.
+constexpr std::uint64_t prune_every = 12;
 
 std::string host_name() {
   std::array<char, 256> buf{};
@@ -52,6 +56,7 @@ net::awaitable<void> heartbeat::run(std::int64_t started_at_ms) {
   // The hash outlives its last worker by a minute at most.
   const auto keep = std::max<std::int64_t>(60000, 4 * st.opts.heartbeat_interval.count());
   bool warned = false;
+  std::uint64_t beats = 0;
   do {
     auto report = drover::serialize_json(status().to_json());
     std::vector<redis::command> cmds;
@@ -60,6 +65,20 @@ net::awaitable<void> heartbeat::run(std::int64_t started_at_ms) {
     try {
       co_await st.conn->exec(std::move(cmds));
       warned = false;
+      // The reports of workers that died without saying goodbye, about once a minute:
+      // the live ones keep the hash from expiring, and only readers of the reports
+      // pruned it (a retention review: a field per crash of a Workers app that kept
+      // restarting beside a healthy one).
+      if (beats++ % prune_every == 0) {
+        redis::command read{"HGETALL", key};
+        auto all = co_await st.conn->exec(std::move(read));
+        auto reports = read_worker_reports(all, now_ms());
+        if (!reports.stale.empty()) {
+          redis::command forget{"HDEL", key};
+          for (auto& f : reports.stale) forget.push(std::move(f));
+          co_await st.conn->exec(std::move(forget));
+        }
+      }
     } catch (const error& e) {
       // The fetcher reports Redis failures; one line here is enough.
       if (!warned) spdlog::debug("queue {}: cannot write the worker report: {}", st.keys.queue(), e.what());

@@ -237,6 +237,22 @@ TEST_F(queue_operations_test, drops_the_reports_of_workers_that_died) {
   });
 }
 
+// Only readers of the reports pruned them, and a live worker keeps the hash from expiring:
+// a field per crash stayed (a retention review). A worker prunes them too.
+TEST_F(queue_operations_test, a_running_worker_drops_the_reports_of_workers_that_died) {
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    cli("HSET " + key("drover:workers") +
+        R"( ghost '{"id":"ghost","updatedAt":1000,"heartbeatMs":5000}' junk not-json)");
+    auto o = wopts();
+    o.heartbeat_interval = std::chrono::milliseconds(100);
+    worker w(io.get_executor(), name, test::echo(), o);
+    w.start();
+    auto only_its_own = [&]() -> net::awaitable<bool> { co_return cli("HLEN " + key("drover:workers")) == "1"; };
+    EXPECT_TRUE(co_await eventually(only_its_own)) << cli("HKEYS " + key("drover:workers"));
+    co_await w.close(std::chrono::seconds(1));
+  });
+}
+
 TEST_F(queue_operations_test, worker_stats_count_finished_jobs) {
   std::atomic<bool> release{true};
   run_async([&](net::io_context& io) -> net::awaitable<void> {
