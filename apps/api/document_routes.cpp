@@ -69,11 +69,20 @@ class upload_store {
       try {
         db->add_document(doc, *bytes);
       } catch (...) {
-        step->store(done);
+        step->store(failed);  // nothing written: a request that gave up meanwhile has no row to keep
         throw;
       }
       expected = writing;
-      if (!step->compare_exchange_strong(expected, done)) db->delete_document(doc.id);
+      if (step->compare_exchange_strong(expected, done)) return;
+      try {
+        db->delete_document(doc.id);
+      } catch (const std::exception& e) {
+        // Left as "queued" with no job: it reads as failed once past its lifetime.
+        spdlog::error(
+            "POST /api/documents: document {} was refused (503) but stored late, and could not be taken "
+            "back out: {}",
+            doc.id, e.what());
+      }
     };
   }
 
@@ -91,7 +100,7 @@ class upload_store {
   }
 
  private:
-  enum step_t { pending, writing, done, abandoned };
+  enum step_t { pending, writing, done, failed, abandoned };
   std::shared_ptr<std::string> bytes_;
   std::shared_ptr<std::atomic<step_t>> step_ = std::make_shared<std::atomic<step_t>>(pending);
 };
@@ -114,9 +123,14 @@ std::string safe_filename(std::string_view given) {
   if (!drover::app::is_utf8(given)) throw http_error(http::status::bad_request, "The file name is not valid UTF-8");
   if (auto slash = given.find_last_of("/\\"); slash != std::string_view::npos) given.remove_prefix(slash + 1);
   std::string name;
+  char32_t previous = 0;
   for (std::size_t i = 0; i < given.size();) {
     const std::size_t n = drover::app::utf8_sequence(given, i);
-    if (!drover::app::invisible(drover::app::utf8_code_point(given, i, n))) name.append(given.substr(i, n));
+    const char32_t c = drover::app::utf8_code_point(given, i, n);
+    if (!drover::app::invisible_after(c, previous)) {
+      name.append(given.substr(i, n));
+      if (!drover::app::joins_or_varies(c)) previous = c;
+    }
     i += n;
   }
   if (name.size() > max_filename_bytes) {

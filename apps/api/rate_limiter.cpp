@@ -109,7 +109,7 @@ net::awaitable<rate_decision> rate_limiter::take(std::vector<bucket> buckets) {
     if (say) last_warning_ = now;
     // Redis answered and refused the script (see the header): refused until the operator
     // acts. An outage that Redis answers (a cluster down or resharding) is no refusal of
-    // the limiter: it fails open as for no answer.
+    // the limiter: it is counted in this process, as for no answer.
     const auto* e = dynamic_cast<const error*>(&failure);
     const std::string_view text = failure.what();
     const bool outage =

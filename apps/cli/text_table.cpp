@@ -75,19 +75,23 @@ std::string format_duration(std::int64_t ms) {
 std::string terminal_safe(std::string_view text, bool keep_lines) {
   std::string out;
   out.reserve(text.size());
+  char32_t previous = 0;
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t n = app::utf8_sequence(text, i);
     if (n == 0) {
+      previous = 0;
       out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));
       ++i;
       continue;
     }
     const char32_t c = app::utf8_code_point(text, i, n);
+    const char32_t before = previous;
+    if (!app::joins_or_varies(c)) previous = c;
     if (c == '\n' || c == '\t' || c == '\r') {
       out += keep_lines && c != '\r' ? static_cast<char>(c) : ' ';
     } else if (c <= 0xFF && app::invisible(c)) {
       out += fmt::format("\\x{:02x}", static_cast<unsigned>(c));
-    } else if (app::invisible(c)) {
+    } else if (app::invisible_after(c, before)) {
       out += fmt::format("\\u{{{:04x}}}", static_cast<unsigned>(c));  // a bidirectional override, say
     } else {
       out.append(text.substr(i, n));

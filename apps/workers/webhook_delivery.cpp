@@ -196,7 +196,8 @@ processor webhook_delivery_processor(delivery_keys keys, const api_receiver_addr
       // A receiver that says when to come back (a rate limit, a deploy behind a load
       // balancer) is asked again no sooner: retrying earlier spends attempts it refuses.
       std::string asked;
-      if (auto it = res->headers.find("retry-after"); it != res->headers.end()) {
+      // Only where the backoff reads it: a user's URL keeps its 15 s of attempts.
+      if (auto it = res->headers.find("retry-after"); !user_slot && it != res->headers.end()) {
         if (auto wait = retry_after_wait(it->second, std::chrono::system_clock::now())) {
           asked = retry_after_note(*wait);
         }

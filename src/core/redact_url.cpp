@@ -66,13 +66,9 @@ std::string_view url_password(std::string_view url) {
 }
 
 std::string redact_url(std::string_view url) {
+  // Query parameters named like secrets first (?password=x&token=y): an '@' in one of
+  // them was taken for the end of the user info, and its tail printed (a diff review).
   std::string out(url);
-  auto pw = url_password(url);
-  if (!pw.empty()) {
-    auto pos = static_cast<std::size_t>(pw.data() - url.data());
-    out.replace(pos, pw.size(), redacted);
-  }
-  // Query parameters named like secrets: ?password=x&token=y.
   auto q = out.find('?');
   while (q != std::string::npos) {
     auto name_start = q + 1;
@@ -90,6 +86,12 @@ std::string redact_url(std::string_view url) {
       if (value_end >= out.size()) value_end = std::string::npos;
     }
     q = value_end != std::string::npos && out[value_end] == '&' ? value_end : std::string::npos;
+  }
+  const std::string_view masked(out);
+  auto pw = url_password(masked);
+  if (!pw.empty()) {
+    auto pos = static_cast<std::size_t>(pw.data() - masked.data());
+    out.replace(pos, pw.size(), redacted);
   }
   return out;
 }

@@ -433,7 +433,7 @@ net::awaitable<void> connection::do_connect(std::uint64_t gen) {
     tcp_connected = true;
     // Caught, not thrown: the timer above must be cancelled before this frame ends.
     try {
-      co_await stream->handshake(opts_.tls, opts_.host);
+      co_await stream->handshake(opts_.tls, opts_.host, "REDIS_TLS_SERVER_NAME, --redis-tls-server-name");
     } catch (const std::exception& e) {
       tls_failure = e.what();
     }

@@ -69,12 +69,14 @@ std::optional<std::string> explain_refusal(std::string_view message) {
         "that this server has the user (a replica promoted without it refuses it; docs/deployment.md)",
         message);
   }
-  // AUTH with a password alone goes to the default user: with ACL users and the default
-  // one off, the password was given and the user name was not (the NOAUTH replies that
-  // follow said "Redis needs a password", an operator's review).
+  // AUTH with a password alone goes to the default user, which has none: either this
+  // Redis wants no password, or the password is an ACL user's and the name was left out
+  // (with the default user off, the NOAUTH replies that followed said "Redis needs a
+  // password": an operator's review).
   if (message.find("without any password configured for the default user") != std::string_view::npos) {
     return fmt::format(
-        "Redis refused a password given without a user name ({}): give the ACL user's name too "
+        "Redis refused a password given without a user name ({}): its default user has no password, so either "
+        "this Redis wants none (leave it out of the URL) or it is an ACL user's, whose name goes with it "
         "(redis://USER:PASSWORD@host:port, --redis or REDIS_URL)",
         message);
   }

@@ -55,7 +55,18 @@ void sentinel_session::failed(const std::string& what) {
   throw std::runtime_error(what);
 }
 
-net::awaitable<void> sentinel_session::open(const redis_endpoint& sentinel, const redis_options& opts) {
+std::vector<std::string> sentinel_tls_names(const redis_options& opts) {
+  if (!opts.sentinel.tls_server_name.empty()) return {opts.sentinel.tls_server_name};
+  if (!opts.tls.server_name.empty()) return {std::string(), opts.tls.server_name};
+  return {std::string()};
+}
+
+bool is_name_mismatch(std::string_view failure) {
+  return failure.find("mismatch (expected name") != std::string_view::npos;
+}
+
+net::awaitable<void> sentinel_session::open(const redis_endpoint& sentinel, const redis_options& opts,
+                                            std::string tls_name) {
   tls_ = opts.tls.enabled;
   tcp::resolver resolver(co_await net::this_coro::executor);
   boost::system::error_code ec;
@@ -66,9 +77,9 @@ net::awaitable<void> sentinel_session::open(const redis_endpoint& sentinel, cons
   if (ec) failed(ec.message());
   std::string tls_failure;
   try {
-    // The sentinels' own name, never the data nodes' (redis_sentinel_options).
+    // The name asked for, never the data nodes' alone (sentinel_tls_names).
     auto tls = opts.tls;
-    tls.server_name = opts.sentinel.tls_server_name;
+    tls.server_name = std::move(tls_name);
     co_await stream_->handshake(tls, sentinel.host, "REDIS_SENTINEL_TLS_SERVER_NAME, sentinel_tls_server_name");
   } catch (const std::exception& e) {
     tls_failure = e.what();

@@ -21,6 +21,15 @@ namespace drover::redis {
 // "host:port", "[v6]:port" for messages.
 std::string endpoint_text(const redis_endpoint& e);
 
+// The names a sentinel's certificate may carry, tried in turn ("" is the sentinel's host
+// as written): REDIS_SENTINEL_TLS_SERVER_NAME when it is set; else the host, then
+// REDIS_TLS_SERVER_NAME, which sentinels were checked against before they had a name of
+// their own (a certificate shared with the data nodes, which an upgrade must not refuse).
+std::vector<std::string> sentinel_tls_names(const redis_options& opts);
+
+// Whether a failed open() was the certificate naming another host (another name may fit).
+bool is_name_mismatch(std::string_view failure);
+
 // A short-lived client of one sentinel, for a question (ask_sentinels) or a subscription
 // (sentinel_watch). Every failure throws std::runtime_error saying what failed.
 // Thread safety: none; use it from one coroutine.
@@ -36,8 +45,9 @@ class sentinel_session {
   void arm(std::chrono::milliseconds limit);
   void disarm();
 
-  // Connects (TLS as opts.tls says) and authenticates with the sentinel password if any.
-  boost::asio::awaitable<void> open(const redis_endpoint& sentinel, const redis_options& opts);
+  // Connects (TLS as opts.tls says, the certificate checked against `tls_name`, or the
+  // sentinel's host when it is empty) and authenticates with the sentinel password if any.
+  boost::asio::awaitable<void> open(const redis_endpoint& sentinel, const redis_options& opts, std::string tls_name);
   // Sends `cmds` and returns their replies (errors as values).
   boost::asio::awaitable<std::vector<reply>> call(std::vector<command> cmds);
   // Sends `cmds` only; their replies come from next().

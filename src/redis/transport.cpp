@@ -98,8 +98,7 @@ transport::tcp::socket& transport::socket() {
   return std::get<tcp::socket>(stream_);
 }
 
-net::awaitable<void> transport::handshake(const redis_tls_options& tls, const std::string& host,
-                                          std::string_view setting) {
+net::awaitable<void> transport::handshake(const redis_tls_options& tls, const std::string& host, const char* setting) {
   auto* s = std::get_if<tls_stream>(&stream_);
   if (!s) co_return;
   SSL* handle = s->native_handle();

@@ -51,9 +51,9 @@ class transport {
   // plain TCP. `host` is the name connected to; tls.server_name overrides it. Throws
   // std::runtime_error saying what failed: the certificate and why ("certificate verify
   // failed: hostname mismatch"), or the handshake and OpenSSL's reason.
-  // `setting` is where the name is set, for the refusal's hint.
-  boost::asio::awaitable<void> handshake(const redis_tls_options& tls, const std::string& host,
-                                         std::string_view setting = "REDIS_TLS_SERVER_NAME, --redis-tls-server-name");
+  // `setting` is where the name is set, for the refusal's hint (a pointer to static text:
+  // no default and no temporary, the GCC 12 rules of docs/contributing.md).
+  boost::asio::awaitable<void> handshake(const redis_tls_options& tls, const std::string& host, const char* setting);
 
   // Closes the socket: pending operations complete with an error.
   void close();

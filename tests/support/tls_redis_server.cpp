@@ -42,12 +42,15 @@ test_certificates::test_certificates() : dir(make_temp_dir("certs")) {
   make_ca(dir, "other-ca");
   make_leaf(dir, "server", "DNS:localhost,IP:127.0.0.1");
   make_leaf(dir, "client", "");
+  make_leaf(dir, "named-server", "DNS:redis.internal");
   ca_cert = dir + "/ca.crt";
   other_ca_cert = dir + "/other-ca.crt";
   server_cert = dir + "/server.crt";
   server_key = dir + "/server.key";
   client_cert = dir + "/client.crt";
   client_key = dir + "/client.key";
+  named_server_cert = dir + "/named-server.crt";
+  named_server_key = dir + "/named-server.key";
 }
 
 test_certificates::~test_certificates() {

@@ -22,6 +22,8 @@ struct test_certificates {
 
   std::string dir;
   std::string ca_cert, server_cert, server_key, client_cert, client_key, other_ca_cert;
+  // A server certificate that names only redis.internal (not the address it is reached at).
+  std::string named_server_cert, named_server_key;
 };
 
 // redis-server with a TLS port beside its plain one (the plain port serves the tests'

@@ -7,6 +7,7 @@
 #include <shared_mutex>
 #include <vector>
 
+#include "drover_app/ascii.hpp"
 #include "drover_app/env.hpp"
 
 namespace drover::app {
@@ -49,8 +50,14 @@ void add_secret(std::string value) {
 void add_secrets_from_env() {
   for (const char* url_var : {"REDIS_URL", "DATABASE_URL"}) {
     if (const char* v = env(url_var)) {
-      add_secret(std::string(url_password(v)));
-      add_secret(percent_decoded(url_password(v)));
+      // As url_password reads it (to the last '@', whatever a password's unescaped '/',
+      // '?' or '#' split off), and as the user info before any query: a query value
+      // holding an '@' makes the first reading span into the query.
+      const std::string_view url(v);
+      for (auto pw : {url_password(url), url_password(url.substr(0, url.find('?')))}) {
+        add_secret(std::string(pw));
+        add_secret(percent_decoded(pw));
+      }
     }
   }
   // A Sentinel URL may carry the sentinels' password as a parameter (?sentinel_password=).
@@ -67,7 +74,10 @@ void add_secrets_from_env() {
   for (const char* var : {"REDIS_PASSWORD", "REDIS_SENTINEL_PASSWORD", "AI_API_KEY", "WEBHOOK_SECRET",
                           "USER_WEBHOOK_SECRET", "OPERATOR_WEBHOOK_SECRET", "ALERT_WEBHOOK_URL", "API_TOKEN",
                           "DASHBOARD_TOKEN", "DASHBOARD_PASSWORD", "AUTH_JWT_SECRET", "METRICS_TOKEN"}) {
-    if (const char* v = env(var)) add_secret(v);
+    if (const char* v = env(var)) {
+      add_secret(v);
+      add_secret(std::string(trim_space(v)));  // as the apps read a token (METRICS_TOKEN, DASHBOARD_TOKEN)
+    }
   }
   // DASHBOARD_USERS: name:password:role, comma-separated.
   if (const char* v = env("DASHBOARD_USERS")) {

@@ -60,6 +60,10 @@ TEST(text_table, control_characters_from_stored_text_never_reach_the_terminal) {
   EXPECT_EQ(terminal_safe("line\nnext\ttab", true), "line\nnext\ttab");
   EXPECT_EQ(terminal_safe("é 山 ✓"), "é 山 ✓");
   EXPECT_EQ(terminal_safe("report\u202etxt.exe"), "report\\u{202e}txt.exe");
+  // Variation selectors and joiners of emoji show as the emoji; after ASCII they are escaped.
+  EXPECT_EQ(terminal_safe("I \u2764\uFE0F it \U0001F3F3\uFE0F\u200D\U0001F308"),
+            "I \u2764\uFE0F it \U0001F3F3\uFE0F\u200D\U0001F308");
+  EXPECT_EQ(terminal_safe("alice\uFE0F"), "alice\\u{fe0f}");
   text_table t({"NAME"});
   t.add_row({"\x1b[8mhidden"});
   std::ostringstream out;

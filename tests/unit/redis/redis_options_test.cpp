@@ -117,6 +117,10 @@ TEST(redis_options, from_url_errors_redact_the_password) {
       {"redis://app:hunter22@Lm2/Qr7vZ@10.0.0.5:6379", "'redis://app:***@10.0.0.5:6379'"},
       {"redis://app:hunter22@Lm2?Qr7vZ@10.0.0.5:6379", "'redis://app:***@10.0.0.5:6379'"},
       {"redis+sentinel://app:hunter22@Lm2/Qr7vZ@s1/m", "'redis+sentinel://app:***@s1/m'"},
+      // An '@' in a secret query value is no end of the user info (a diff review printed
+      // "retTail"), nor is one in another value.
+      {"redis+sentinel://u:pw@s1/m?sentinel_password=hunter22@retTail&bogus=1",
+       "'redis+sentinel://u:***@s1/m?sentinel_password=***&bogus=1'"},
   };
   for (const auto& c : cases) {
     try {

@@ -48,6 +48,22 @@ constexpr bool invisible(char32_t c) {
          (c >= 0x1BCA0 && c <= 0x1BCA3) || (c >= 0x1D173 && c <= 0x1D17A) || (c >= 0xE0000 && c <= 0xE0FFF);
 }
 
+// Joiners and variation selectors build what one sees after a character of another
+// script: an emoji sequence ("\u2764\uFE0F", a rainbow flag joined with U+200D), a
+// variant of a CJK ideograph (U+845B U+E0100), a word of a script that joins. After
+// ASCII, or at the start, they change nothing one sees ("alice\uFE0F" shows as "alice").
+constexpr bool joins_or_varies(char32_t c) {
+  return c == 0x200C || c == 0x200D || (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0xE0100 && c <= 0xE01EF);
+}
+
+// invisible(c), where `previous` is the last code point before it that is neither a
+// joiner nor a variation selector (0 at the start): a joiner or variation selector after
+// a visible character beyond ASCII is part of what shows.
+constexpr bool invisible_after(char32_t c, char32_t previous) {
+  if (joins_or_varies(c) && previous >= 0x80 && !invisible(previous)) return false;
+  return invisible(c);
+}
+
 constexpr bool is_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     auto n = utf8_sequence(s, i);

@@ -300,8 +300,13 @@ TEST(JwtVerifier, TheSubjectIsTheUser) {
     expect_refused(v.verify(hs_token(payload), now), "subject with a control or invisible character");
   }
   expect_ok(v.verify(hs_token(claims({{"sub", "jos\u00e9-\u5c71\u7530"}})), now), "jos\u00e9-\u5c71\u7530");
-  // A zero-width joiner is part of an emoji sequence (a family, "\U0001F468\u200D\U0001F469").
-  expect_ok(v.verify(hs_token(claims({{"sub", "\U0001F468\u200D\U0001F469"}})), now), "\U0001F468\u200D\U0001F469");
+  // A zero-width joiner is part of an emoji sequence (a family, "\U0001F468\u200D\U0001F469"),
+  // and a variation selector of an emoji or an ideograph's variant (a diff review: "bob❤️",
+  // a rainbow flag and 葛 with U+E0100 were refused).
+  for (const char* sub :
+       {"\U0001F468\u200D\U0001F469", "bob\u2764\uFE0F", "\U0001F3F3\uFE0F\u200D\U0001F308", "\u845B\U000E0100"}) {
+    expect_ok(v.verify(hs_token(claims({{"sub", sub}})), now), sub);
+  }
   expect_refused(v.verify(hs_token(claims({{"sub", std::string(257, 'u')}})), now), "subject longer than 256 bytes");
 }
 

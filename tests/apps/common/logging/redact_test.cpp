@@ -71,6 +71,17 @@ TEST(ScrubSecrets, RegistersTheSentinelPasswords) {
   EXPECT_EQ(drover::app::scrub_secrets("a from-url-1 b from-env-22"), "a *** b ***");
 }
 
+// A diff review: with an '@' in a query value the URL's password was read as reaching into
+// the query, and the password itself was not registered.
+TEST(ScrubSecrets, RegistersTheUrlPasswordBeforeAQueryHoldingAnAt) {
+  ::setenv("DATABASE_URL", "postgres://app:pw-in-url-66@db/drover?application_name=me@host", 1);
+  ::setenv("DASHBOARD_TOKEN", " token-with-space-77\n", 1);
+  drover::app::add_secrets_from_env();
+  ::unsetenv("DATABASE_URL");
+  ::unsetenv("DASHBOARD_TOKEN");
+  EXPECT_EQ(drover::app::scrub_secrets("a pw-in-url-66 b token-with-space-77 c"), "a *** b *** c");
+}
+
 TEST(ScrubSecrets, RegistersTheSigningKeysAndTokens) {
   ::setenv("AUTH_JWT_SECRET", "jwt-secret-33", 1);
   ::setenv("METRICS_TOKEN", "metrics-token-44", 1);
