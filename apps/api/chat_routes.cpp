@@ -353,10 +353,16 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   }
   std::string message(msg->get_string());
   reject_nul("message", message);
-  // Control characters serve no chat and cost six bytes each in the job's JSON.
-  const bool control = std::any_of(message.begin(), message.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
-  });
+  // Control characters serve no chat and cost six bytes each in the job's JSON: C0 but
+  // tab and line breaks, DEL, and C1 (U+0080 to U+009F, C2 80 to C2 9F in UTF-8; an i18n
+  // review found them let through).
+  bool control = false;
+  for (std::size_t i = 0; i < message.size() && !control; ++i) {
+    const auto c = static_cast<unsigned char>(message[i]);
+    control = (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F ||
+              (c == 0xC2 && i + 1 < message.size() && static_cast<unsigned char>(message[i + 1]) <= 0x9F &&
+               static_cast<unsigned char>(message[i + 1]) >= 0x80);
+  }
   if (control) throw bad_request("'message' must not contain control characters other than tab and line breaks");
   if (message.size() > max_message_bytes)
     throw bad_request(fmt::format("'message' is longer than {} bytes of UTF-8", max_message_bytes));

@@ -28,6 +28,7 @@
 #include "api/user_reads.hpp"
 #include "api/multipart.hpp"
 #include "api/rate_limiter.hpp"
+#include "documents/declared_charset.hpp"
 #include "documents/extracted_text.hpp"
 
 namespace net = boost::asio;
@@ -227,6 +228,21 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
       throw http_error(http::status::unsupported_media_type,
                        fmt::format("Cannot read documents of type '{}'; send PDF, HTML, Markdown or plain text",
                                    in.content_type.empty() ? std::string("unknown") : in.content_type));
+    }
+    // Text in a charset its Content-Type declares is stored decoded (declared_charset.hpp);
+    // a byte order mark in the text outranks the declaration.
+    std::string decoded;
+    const auto charset = documents::charset_parameter(in.content_type);
+    const bool marked =
+        in.bytes.starts_with("\xEF\xBB\xBF") || in.bytes.starts_with("\xFF\xFE") || in.bytes.starts_with("\xFE\xFF");
+    if (type->starts_with("text/") && charset && documents::needs_decoding(*charset) && !marked) {
+      try {
+        decoded = documents::utf8_from_declared_charset(in.bytes, *charset);
+      } catch (const std::invalid_argument& e) {
+        throw http_error(http::status::unsupported_media_type,
+                         fmt::format("Cannot read the upload in the charset its Content-Type declares: {}", e.what()));
+      }
+      in.bytes = decoded;
     }
 
     auto* db = &app.db;

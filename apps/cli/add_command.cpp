@@ -14,6 +14,7 @@
 #include "bulk_add.hpp"
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include "flag_checks.hpp"
 #include "sharded_name.hpp"
 
 namespace net = boost::asio;
@@ -40,7 +41,7 @@ void add_add_options(CLI::App& a, add_flags& f) {
                "with --shards: put the job on this key's shard, so that one key's jobs keep their order "
                "(default: round robin)")
       ->needs("--shards");
-  auto* name = a.add_option("--name,-n", f.name, "job name");
+  auto* name = a.add_option("--name,-n", f.name, "job name")->check(utf8_text());
   a.add_option("--data,-d", f.data, "job data, JSON")->capture_default_str();
   a.add_option("--opts,-o", f.opts,
                "job options, JSON with BullMQ's names (jobId, delay, priority, attempts, "

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include <drover/error.hpp>
+#include <drover_app/utf8.hpp>
 
 namespace drover::cli {
 
@@ -47,6 +48,14 @@ CLI::Validator port_number() { return integer_in(1, 65535, "a port number from 1
 CLI::Validator non_empty() {
   return CLI::Validator([](std::string& input) -> std::string { return input.empty() ? "must not be empty" : ""; }, "",
                         "non-empty");
+}
+
+CLI::Validator utf8_text() {
+  return CLI::Validator(
+      [](std::string& input) -> std::string {
+        return app::is_utf8(input) ? "" : "must be UTF-8 text (check the terminal's encoding)";
+      },
+      "", "UTF-8");
 }
 
 CLI::Validator redis_url() {

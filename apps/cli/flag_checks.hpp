@@ -46,6 +46,11 @@ CLI::Validator port_number();
 // as "no id", which for some actions means "every job".
 CLI::Validator non_empty();
 
+// Text in UTF-8: what a job stores as text (its name) must be, as Node's strings always
+// are (a Latin-1 terminal's "Größe" was stored as raw bytes, which `drover job` and the
+// dashboard then printed as invalid JSON).
+CLI::Validator utf8_text();
+
 // A Redis URL redis_options::from_url reads (a usage error, exit 2, rather than a
 // failure to connect, exit 1: `--redis http://foo`).
 CLI::Validator redis_url();

@@ -61,14 +61,43 @@ void split_sentences(std::string_view para, std::size_t max, std::vector<unit>& 
     }
     first = false;
   };
+  // What may close a sentence after its mark: quotes and brackets, ASCII and CJK, and more
+  // marks ("本当？！", "Really?!").
+  const auto closer_at = [&](std::size_t j) -> std::size_t {
+    const char c = para[j];
+    if (c == '"' || c == '\'' || c == ')' || c == ']' || c == '.' || c == '!' || c == '?') return 1;
+    for (std::string_view closer : {"\u300D", "\u300F", "\uFF09", "\u201D", "\u2019", "\u3002", "\uFF01", "\uFF1F"}) {
+      if (para.substr(j).starts_with(closer)) return closer.size();
+    }
+    return 0;
+  };
   for (std::size_t i = 0; i < para.size(); ++i) {
-    char c = para[i];
-    if (c != '.' && c != '!' && c != '?') continue;
-    std::size_t j = i + 1;
-    while (j < para.size() && (para[j] == '"' || para[j] == '\'' || para[j] == ')' || para[j] == ']')) ++j;
-    if (j == para.size() || is_space(para[j])) {
+    std::size_t mark = 0;
+    bool needs_space = true;
+    if (para[i] == '.' || para[i] == '!' || para[i] == '?') {
+      mark = 1;
+    } else {
+      // The full stops of scripts that write none of ASCII's (a review found Japanese,
+      // Chinese and Hindi cut at the size limit only, mid-word): 。！？ need no space
+      // after them, as none is written there; । ॥ ؟ ۔ are ends whatever follows.
+      for (std::string_view end : {"\u3002", "\uFF01", "\uFF1F", "\u0964", "\u0965", "\u061F", "\u06D4"}) {
+        if (para.substr(i).starts_with(end)) {
+          mark = end.size();
+          needs_space = false;
+          break;
+        }
+      }
+    }
+    if (mark == 0) continue;
+    std::size_t j = i + mark;
+    while (j < para.size()) {
+      const auto n = closer_at(j);
+      if (n == 0) break;
+      j += n;
+    }
+    if (j == para.size() || !needs_space || is_space(para[j])) {
       emit(j);
-      i = j;
+      i = j - 1;
     }
   }
   emit(para.size());

@@ -78,6 +78,13 @@ test('what a send stores is bounded, and an ended job Redis dropped still answer
   const ctl = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u1', message: 'bell \u0007' });
   assert.equal(ctl.status, 400, JSON.stringify(ctl.body));
   assert.match(ctl.body.error, /control characters/);
+  // DEL and C1 too (NEL, CSI); not the marks of mixed right-to-left text.
+  for (const message of ['del \u007f', 'nel \u0085', 'csi \u009b31m']) {
+    const refused = await postJSON(sys.base, '/api/chat/send', { conversationId, userId: 'u1', message });
+    assert.equal(refused.status, 400, message);
+  }
+  const marked = await postJSON(sys.base, '/api/chat/send', { conversationId: 'rtl', userId: 'u1', message: 'كم \u200fعمرك؟ é' });
+  assert.equal(marked.status, 200, JSON.stringify(marked.body));
 
   const ids = [];
   for (const letter of ['a', 'b', 'c', 'd']) {

@@ -110,7 +110,8 @@ for (const database of ['sqlite', 'postgres']) {
     assert.doesNotMatch(sys.ai.requests.at(-1).body.messages[0].content, /Zeppelin/);
 
     // Names and ids that are not UTF-8 are a 400 (the database stores text), and a long
-    // name is cut on a character's end: 127 'é' are 254 bytes.
+    // name is cut on a character's end before its extension: 125 'é' are 250 bytes, and
+    // ".txt" 4 more.
     for (const query of ['?filename=%FF.txt', '?conversationId=%FFconv', '?filename=a.txt&conversationId=%C3']) {
       const refused = await upload(sys.base, 'text', 'text/plain', query);
       assert.equal(refused.status, 400, `${query}: ${JSON.stringify(refused.body)}`);
@@ -120,7 +121,7 @@ for (const database of ['sqlite', 'postgres']) {
     assert.equal((await getJSON(sys.base, '/api/chat/job/a%00b')).status, 400, 'NUL, which PostgreSQL cannot store');
     const long = await upload(sys.base, 'Long names.', 'text/plain', `?filename=${'%C3%A9'.repeat(200)}.txt`);
     assert.equal(long.status, 202, JSON.stringify(long.body));
-    assert.equal((await getJSON(sys.base, `/api/documents/${long.body.documentId}`)).body.filename, 'é'.repeat(127));
+    assert.equal((await getJSON(sys.base, `/api/documents/${long.body.documentId}`)).body.filename, `${'é'.repeat(125)}.txt`);
 
     // A browser's Windows path keeps its last part (its backslashes are not escapes), and
     // characters that hide or reorder the text around them are dropped from a name.
@@ -143,6 +144,24 @@ test('Markdown and plain text uploads, file type from the name', { timeout: 9000
   assert.equal(mdDoc.text, 'Release Guide\n\nShip carefully with make test.');
   assert.equal(mdDoc.conversationId, null);
   assert.equal(mdDoc.wordCount, 7);
+
+  // Text in the charset its Content-Type declares is read in it (an i18n review: Shift_JIS
+  // and windows-1256 came back "ready" as replacement characters); a page's meta charset
+  // does not undo the header's. An unknown charset, or bytes not in it, get 415.
+  const sjis = await upload(sys.base, Buffer.from([0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea]), 'text/plain; charset=Shift_JIS');
+  assert.equal(sjis.status, 202, JSON.stringify(sjis.body));
+  const arabicPage = Buffer.concat([Buffer.from('<html><head><meta charset="iso-8859-1"></head><body><p>'),
+    Buffer.from([0xd3, 0xe1, 0xc7, 0xe3]), Buffer.from('</p></body></html>')]);
+  const cp1256 = await upload(sys.base, arabicPage, 'text/html; charset=windows-1256');
+  assert.equal(cp1256.status, 202, JSON.stringify(cp1256.body));
+  assert.equal((await waitForDocument(sys.base, sjis.body.documentId)).text, '日本語');
+  assert.equal((await waitForDocument(sys.base, cp1256.body.documentId)).text, 'سلام');
+  const unknown = await upload(sys.base, 'text', 'text/plain; charset=klingon');
+  assert.equal(unknown.status, 415);
+  assert.match(unknown.body.error, /charset 'klingon'/);
+  const notInIt = await upload(sys.base, Buffer.from([0x6f, 0x6b, 0x81]), 'text/plain; charset=Shift_JIS');
+  assert.equal(notInIt.status, 415);
+  assert.match(notInIt.body.error, /not Shift_JIS from byte 2/);
 
   // application/octet-stream with a .txt name in Content-Disposition: plain text.
   const res = await fetch(`${sys.base}/api/documents`, {

@@ -59,6 +59,16 @@ TEST(flag_checks, one_of_lists_the_words_and_describes_them_for_the_completion) 
   EXPECT_EQ(check.get_description(), "{list,show}");
 }
 
+// An i18n review: `drover add --name $'bad\xff'` stored raw bytes that `drover job` and the
+// dashboard printed as invalid JSON.
+TEST(flag_checks, utf8_text_refuses_bytes_that_are_not_utf8) {
+  EXPECT_EQ(verdict(utf8_text(), "Größe 名前 ❤️"), "");
+  EXPECT_EQ(verdict(utf8_text(),
+                    "Gr\xf6\xdf"
+                    "e"),
+            "must be UTF-8 text (check the terminal's encoding)");
+}
+
 // `drover events --from`: what XREAD takes, checked before Redis says "Invalid stream ID".
 TEST(flag_checks, stream_id_takes_what_xread_takes) {
   auto check = stream_id();

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <string>
 
 namespace drover::documents {
@@ -115,6 +117,33 @@ TEST(chunking, sentence_ends_after_closing_quotes_and_other_marks) {
   ASSERT_EQ(chunks.size(), 2u);
   EXPECT_EQ(chunks[0], "He said \"stop.\" Then what?");
   EXPECT_EQ(chunks[1], "Nothing at all! The end came next.");
+}
+
+// An i18n review: Japanese, Chinese and Hindi were cut at the size limit only, mid-word and
+// with no overlap, their sentence ends not being ASCII's.
+TEST(chunking, sentences_end_at_the_full_stops_of_other_scripts) {
+  chunking_options o{150, 200, 60};
+  std::string japanese;
+  for (int i = 0; i < 20; ++i) japanese += "これは第" + std::to_string(i) + "番目の文です。";
+  auto chunks = split_into_chunks(japanese, o);
+  ASSERT_GT(chunks.size(), 3u);
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    EXPECT_TRUE(chunks[i].starts_with("これは第")) << chunks[i];
+    EXPECT_TRUE(chunks[i].ends_with("です。")) << chunks[i];
+  }
+  for (std::size_t i = 1; i < chunks.size(); ++i) {
+    auto last = chunks[i - 1].substr(chunks[i - 1].rfind("これは第"));
+    EXPECT_TRUE(chunks[i].starts_with(last)) << chunks[i - 1] << " | " << chunks[i];
+  }
+  // Each chunk ends at a sentence's end: after "？！" (both), "。」" (its bracket) and "।".
+  chunking_options small{10, 80, 0};
+  const auto mixed = split_into_chunks("本当？！「はい。」दिल्ली भारत की राजधानी है। ठीक है।", small);
+  for (const auto& c : mixed) {
+    EXPECT_TRUE(c.ends_with("？！") || c.ends_with("。」") || c.ends_with("।")) << c;
+  }
+  EXPECT_TRUE(std::any_of(mixed.begin(), mixed.end(), [](const std::string& c) {
+    return c.find("दिल्ली भारत की राजधानी है।") != std::string::npos;
+  }));
 }
 
 TEST(chunking, refuses_inconsistent_options) {
