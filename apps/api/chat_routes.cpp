@@ -387,6 +387,15 @@ net::awaitable<response> send(api_context& app, route_request& r) {
     // Any URI: a fragment is no part of what is sent (it is dropped), and a scheme's case
     // does not matter (RFC 3986 3.1); both were refused as "not an http URL".
     auto parsed = w->is_string() ? boost::urls::parse_uri(w->get_string()) : boost::urls::parse_uri("");
+    const bool ascii = w->is_string() && std::all_of(w->get_string().begin(), w->get_string().end(),
+                                                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (w->is_string() && !ascii) {
+      // An IRI, as a browser's address bar shows one (an i18n review was told "not an http
+      // URL"): the URL it stands for is what a client must send.
+      throw bad_request(
+          "'webhookUrl' must be written in ASCII: percent-encode the path's other characters (as "
+          "new URL(...).href does) and write the host in punycode (xn--...)");
+    }
     if (!w->is_string() || !parsed ||
         (parsed->scheme_id() != boost::urls::scheme::http && parsed->scheme_id() != boost::urls::scheme::https) ||
         parsed->encoded_host().empty()) {

@@ -14,13 +14,39 @@ namespace drover::cli {
 
 namespace {
 
-// Display width of a UTF-8 string: one column per code point (no wide characters here).
-std::size_t columns(const std::string& s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+std::size_t columns_of(char32_t c) {
+  const auto in = [c](char32_t from, char32_t to) { return c >= from && c <= to; };
+  if (in(0x0300, 0x036F) || in(0x1AB0, 0x1AFF) || in(0x1DC0, 0x1DFF) || in(0x20D0, 0x20FF) || in(0xFE20, 0xFE2F) ||
+      c == 0x200B || app::joins_or_varies(c)) {
+    return 0;
+  }
+  if (in(0x1100, 0x115F) || in(0x2E80, 0x303E) || in(0x3041, 0x33FF) || in(0x3400, 0x4DBF) || in(0x4E00, 0x9FFF) ||
+      in(0xA000, 0xA4CF) || in(0xAC00, 0xD7A3) || in(0xF900, 0xFAFF) || in(0xFE30, 0xFE4F) || in(0xFF00, 0xFF60) ||
+      in(0xFFE0, 0xFFE6) || in(0x1F300, 0x1F64F) || in(0x1F900, 0x1F9FF) || in(0x20000, 0x2FFFD) ||
+      in(0x30000, 0x3FFFD)) {
+    return 2;
+  }
+  return 1;
 }
 
+std::size_t columns(const std::string& s) { return display_width(s); }
+
 }  // namespace
+
+std::size_t display_width(std::string_view text) {
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = app::utf8_sequence(text, i);
+    if (n == 0) {
+      ++width;
+      ++i;
+      continue;
+    }
+    width += columns_of(app::utf8_code_point(text, i, n));
+    i += n;
+  }
+  return width;
+}
 
 text_table::text_table(std::vector<std::string> headers, std::vector<align> aligns)
     : headers_(std::move(headers)), aligns_(std::move(aligns)) {
@@ -105,11 +131,13 @@ std::string shorten(const std::string& text, std::size_t width) {
   std::string flat = terminal_safe(text);
   if (columns(flat) <= width) return flat;
   if (width == 0) return {};
-  // Keep width-1 code points, then the ellipsis.
-  std::size_t kept = 0, i = 0;
-  for (; i < flat.size(); ++i) {
-    bool starts_code_point = (static_cast<unsigned char>(flat[i]) & 0xC0) != 0x80;
-    if (starts_code_point && ++kept > width - 1) break;
+  // Keep what fits in width-1 columns, then the ellipsis.
+  std::size_t used = 0, i = 0;
+  while (i < flat.size()) {
+    const std::size_t n = std::max<std::size_t>(1, app::utf8_sequence(flat, i));
+    used += display_width(std::string_view(flat).substr(i, n));
+    if (used > width - 1) break;
+    i += n;
   }
   return flat.substr(0, i) + "…";
 }

@@ -45,6 +45,13 @@ std::string format_duration(std::int64_t ms);
 // `keep_lines` (multi-line blocks), else become spaces.
 std::string terminal_safe(std::string_view text, bool keep_lines = false);
 
+// The terminal columns `text` (UTF-8, terminal_safe) takes: two for each wide character
+// (CJK ideographs, kana, Hangul, full-width forms, emoji), none for combining marks,
+// joiners and variation selectors, one for the rest. A table of them stayed aligned only
+// for Latin text (an i18n review's rows after "キュー" were shifted). Unicode's East Asian
+// Width, by its main ranges: a rare character may be off by one column.
+std::size_t display_width(std::string_view text);
+
 // At most `width` characters (counted in bytes, UTF-8 sequences kept whole), with "…"
 // when cut; newlines become spaces, and the rest is terminal_safe.
 std::string shorten(const std::string& text, std::size_t width);

@@ -28,6 +28,7 @@
 #include <drover/json.hpp>
 #include <drover/error.hpp>
 #include <drover_app/clock.hpp>
+#include <drover_app/utf8.hpp>
 
 #include "cli_support.hpp"
 #include "commands.hpp"
@@ -234,13 +235,16 @@ std::string fit_frame(std::string_view frame, std::size_t rows, std::size_t cols
   for (std::size_t i = 0; i < shown; ++i) {
     std::string_view line = lines[i];
     if (cols > 0) {
-      // Cut before the (cols + 1)-th character: a byte that does not continue a sequence.
-      std::size_t chars = 0;
-      for (std::size_t at = 0; at < line.size(); ++at) {
-        if ((static_cast<unsigned char>(line[at]) & 0xC0) != 0x80 && ++chars > cols) {
+      // Cut before the character that would pass the last column (a wide one takes two).
+      std::size_t used = 0;
+      for (std::size_t at = 0; at < line.size();) {
+        const std::size_t n = std::max<std::size_t>(1, app::utf8_sequence(line, at));
+        used += display_width(line.substr(at, n));
+        if (used > cols) {
           line = line.substr(0, at);
           break;
         }
+        at += n;
       }
     }
     out.append(line).push_back('\n');

@@ -23,6 +23,7 @@ test('bad requests get 4xx JSON errors, never a crash', { timeout: 60000 }, asyn
     ['NUL in userId', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u\u0000' })), 400, /'userId'/],
     ['bad priority', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', priority: 0 })), 400, /'priority'/],
     ['bad webhookUrl', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: 'ftp://x' })), 400, /'webhookUrl'/],
+    ['webhookUrl as an IRI', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: 'http://例え.jp/フック' })), 400, /'webhookUrl' must be written in ASCII: percent-encode/],
     ['webhookUrl without a host', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: 'http:hook' })), 400, /'webhookUrl'/],
     ['message over 32 KiB of UTF-8', await send(JSON.stringify({ message: 'é'.repeat(16385), conversationId: 'c', userId: 'u' })), 400, /'message' is longer than 32768 bytes of UTF-8/],
     ['webhookUrl with a password', await send(JSON.stringify({ message: 'm', conversationId: 'c', userId: 'u', webhookUrl: 'https://me:secret@example.invalid/hook' })), 400, /must not carry a user name or password/],

@@ -242,6 +242,8 @@ TEST(fit_frame, keeps_the_top_of_a_tall_frame_says_what_is_cut_and_cuts_wide_lin
   // "é" and "✓" are one column each, cut before or after, never inside.
   EXPECT_EQ(fit_frame("\u00e9\u00e9\u2713z\n", 0, 3), "\u00e9\u00e9\u2713\n");
   EXPECT_EQ(fit_frame("a\nb\nc\n", 2, 5), "a\n... 2\n");
+  // A wide character takes two columns: four fit in eight (an i18n review's lines ran over).
+  EXPECT_EQ(fit_frame("日本語のキュー\n", 0, 8), "日本語の\n");
 }
 
 }  // namespace

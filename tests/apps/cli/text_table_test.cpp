@@ -29,6 +29,20 @@ TEST(text_table, counts_utf8_as_one_column_and_fills_missing_cells) {
   EXPECT_THROW(t.add_row({"1", "2", "3", "4"}), std::invalid_argument);
 }
 
+// An i18n review: rows after a name in kana, or an NFD "café", were shifted.
+TEST(text_table, wide_characters_take_two_columns_and_combining_marks_none) {
+  EXPECT_EQ(display_width("キュー"), 6u);
+  EXPECT_EQ(display_width("cafe\u0301"), 4u);
+  EXPECT_EQ(display_width("I \u2764\uFE0F \U0001F600"), 6u);
+  text_table t({"QUEUE", "N"});
+  t.add_row({"キュー", "1"});
+  t.add_row({"cafe\u0301", "2"});
+  std::ostringstream out;
+  t.print(out);
+  EXPECT_EQ(out.str(), "QUEUE   N\nキュー  1\ncafe\u0301    2\n");
+  EXPECT_EQ(shorten("日本語のキュー", 5), "日本…");
+}
+
 TEST(text_table, formats_times_and_durations) {
   EXPECT_EQ(format_time(std::nullopt), "-");
   EXPECT_EQ(format_time(0), "-");
