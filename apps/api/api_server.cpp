@@ -158,6 +158,7 @@ void api_server::start() {
 
   socketio::options so;
   cfg_.limits.apply_to(so);
+  so.unknown_event_refusal = "subscribe-failed";  // as room_access refuses the others
   if (gate_->mode() == auth_mode::jwt) {
     so.authenticate = [gate = gate_.get()](const json::value& auth, std::string_view authorization) {
       auto admitted = gate->admit_socket(auth, authorization);

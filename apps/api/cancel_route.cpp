@@ -29,9 +29,11 @@ namespace {
 // A job removed before it ran has ended: its record says so at once, so that a second
 // click of cancel is a 409 and the status route reads failed, where both waited for the
 // relay to read the removal (a 404 within the first half second). Dated after the
-// removal, the row is not replaced by the relay's update from the removal's event (on
-// one clock; it says "removed before it finished" either way). A database away leaves
-// the row to the relay.
+// removal, the row is not replaced by the relay's update from the removal's event, which
+// says "(it was waiting)" where this says "(cancelled)": a millisecond past now, as the
+// removal's event is most often dated within the same millisecond, and an equal date
+// lets the later writer win (a contract review read "(it was waiting)" in 5 polls of 6).
+// A database away leaves the row to the relay.
 net::awaitable<void> record_removal(api_context& app, const std::string& job_id, const job& j) {
   // Its start too, as the relay writes it from the job's "added" entry: the relay may not
   // have read that yet, and a row of an earlier job of this id (ids restart when Redis
@@ -43,7 +45,7 @@ net::awaitable<void> record_removal(api_context& app, const std::string& job_id,
   ended.begins = false;
   ended.status = "failed";
   ended.error_message = "removed before it finished (cancelled)";
-  ended.at_ms = app::now_ms();
+  ended.at_ms = app::now_ms() + 1;
   auto* db = &app.db;
   auto record = [db, rows = std::vector{std::move(started), std::move(ended)}]() { db->record_job_logs(rows); };
   try {

@@ -28,6 +28,7 @@
 #include "api/user_reads.hpp"
 #include "api/multipart.hpp"
 #include "api/rate_limiter.hpp"
+#include "documents/byte_order_mark.hpp"
 #include "documents/declared_charset.hpp"
 #include "documents/extracted_text.hpp"
 
@@ -124,14 +125,10 @@ std::string safe_filename(std::string_view given) {
   if (!drover::app::is_utf8(given)) throw http_error(http::status::bad_request, "The file name is not valid UTF-8");
   if (auto slash = given.find_last_of("/\\"); slash != std::string_view::npos) given.remove_prefix(slash + 1);
   std::string name;
-  char32_t previous = 0;
+  drover::app::shown_code_points seen;
   for (std::size_t i = 0; i < given.size();) {
     const std::size_t n = drover::app::utf8_sequence(given, i);
-    const char32_t c = drover::app::utf8_code_point(given, i, n);
-    if (!drover::app::invisible_after(c, previous)) {
-      name.append(given.substr(i, n));
-      if (!drover::app::joins_or_varies(c)) previous = c;
-    }
+    if (seen.shows(drover::app::utf8_code_point(given, i, n))) name.append(given.substr(i, n));
     i += n;
   }
   if (name.size() > max_filename_bytes) {
@@ -233,9 +230,8 @@ net::awaitable<response> upload(api_context& app, route_request& r) {
     // a byte order mark in the text outranks the declaration.
     std::string decoded;
     const auto charset = documents::charset_parameter(in.content_type);
-    const bool marked =
-        in.bytes.starts_with("\xEF\xBB\xBF") || in.bytes.starts_with("\xFF\xFE") || in.bytes.starts_with("\xFE\xFF");
-    if (type->starts_with("text/") && charset && documents::needs_decoding(*charset) && !marked) {
+    if (type->starts_with("text/") && charset && documents::needs_decoding(*charset) &&
+        !documents::has_byte_order_mark(in.bytes)) {
       try {
         decoded = documents::utf8_from_declared_charset(in.bytes, *charset);
       } catch (const std::invalid_argument& e) {

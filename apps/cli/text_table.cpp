@@ -29,8 +29,6 @@ std::size_t columns_of(char32_t c) {
   return 1;
 }
 
-std::size_t columns(const std::string& s) { return display_width(s); }
-
 }  // namespace
 
 std::size_t display_width(std::string_view text) {
@@ -65,13 +63,13 @@ void text_table::add_row(std::vector<std::string> cells) {
 void text_table::print(std::ostream& out) const {
   std::vector<std::size_t> widths(headers_.size());
   for (std::size_t c = 0; c < headers_.size(); ++c) {
-    widths[c] = columns(headers_[c]);
-    for (const auto& row : rows_) widths[c] = std::max(widths[c], columns(row[c]));
+    widths[c] = display_width(headers_[c]);
+    for (const auto& row : rows_) widths[c] = std::max(widths[c], display_width(row[c]));
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string text;
     for (std::size_t c = 0; c < cells.size(); ++c) {
-      std::string pad(widths[c] - columns(cells[c]), ' ');
+      std::string pad(widths[c] - display_width(cells[c]), ' ');
       if (c > 0) text += "  ";
       text += aligns_[c] == align::right ? pad + cells[c] : cells[c] + pad;
     }
@@ -101,23 +99,22 @@ std::string format_duration(std::int64_t ms) {
 std::string terminal_safe(std::string_view text, bool keep_lines) {
   std::string out;
   out.reserve(text.size());
-  char32_t previous = 0;
+  app::shown_code_points seen;
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t n = app::utf8_sequence(text, i);
     if (n == 0) {
-      previous = 0;
+      seen.restart();
       out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));
       ++i;
       continue;
     }
     const char32_t c = app::utf8_code_point(text, i, n);
-    const char32_t before = previous;
-    if (!app::joins_or_varies(c)) previous = c;
+    const bool shows = seen.shows(c);
     if (c == '\n' || c == '\t' || c == '\r') {
       out += keep_lines && c != '\r' ? static_cast<char>(c) : ' ';
     } else if (c <= 0xFF && app::invisible(c)) {
       out += fmt::format("\\x{:02x}", static_cast<unsigned>(c));
-    } else if (app::invisible_after(c, before)) {
+    } else if (!shows) {
       out += fmt::format("\\u{{{:04x}}}", static_cast<unsigned>(c));  // a bidirectional override, say
     } else {
       out.append(text.substr(i, n));
@@ -129,7 +126,7 @@ std::string terminal_safe(std::string_view text, bool keep_lines) {
 
 std::string shorten(const std::string& text, std::size_t width) {
   std::string flat = terminal_safe(text);
-  if (columns(flat) <= width) return flat;
+  if (display_width(flat) <= width) return flat;
   if (width == 0) return {};
   // Keep what fits in width-1 columns, then the ellipsis.
   std::size_t used = 0, i = 0;

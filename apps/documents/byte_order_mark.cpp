@@ -56,4 +56,8 @@ std::optional<std::string> utf8_from_byte_order_mark(std::string_view bytes) {
   return std::nullopt;
 }
 
+bool has_byte_order_mark(std::string_view bytes) {
+  return bytes.starts_with(utf8_mark) || bytes.starts_with(utf16le_mark) || bytes.starts_with(utf16be_mark);
+}
+
 }  // namespace drover::documents

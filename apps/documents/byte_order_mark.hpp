@@ -14,4 +14,7 @@ namespace drover::documents {
 // charset), as in browsers: a program that wrote the mark knew the encoding it wrote.
 std::optional<std::string> utf8_from_byte_order_mark(std::string_view bytes);
 
+// Whether `bytes` begin with one of those marks (which then outranks a declared charset).
+bool has_byte_order_mark(std::string_view bytes);
+
 }  // namespace drover::documents

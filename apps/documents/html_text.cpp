@@ -79,9 +79,23 @@ void walk_tree(xmlNode* first, Enter enter, Leave leave) {
 }
 
 struct walker {
-  std::string text;
+  std::string text;  // since the last edge of a <pre>: cleaned as one piece there
+  std::string done;  // the cleaned pieces before it, paragraphs apart
   std::optional<std::string> first_h1;
   int pre_depth = 0;
+
+  // The page's text: each <pre> cleaned keeping its lines' spaces, the rest as running text.
+  std::string finish() {
+    close_piece(clean_block(text));
+    return std::move(done);
+  }
+
+  void close_piece(std::string cleaned) {
+    text.clear();
+    if (cleaned.empty()) return;
+    if (!done.empty()) done += "\n\n";
+    done += cleaned;
+  }
 
   void walk(xmlNode* first) {
     walk_tree(
@@ -102,7 +116,7 @@ struct walker {
     }
     if (in(n, blocks)) text += "\n\n";
     if (!first_h1 && named(n, "h1")) first_h1 = clean_inline(node_text(n));
-    pre_depth += named(n, "pre");
+    if (named(n, "pre") && pre_depth++ == 0) close_piece(clean_block(text));
     return true;
   }
 
@@ -121,11 +135,12 @@ struct walker {
   }
 
   void leave(xmlNode* n) {
-    pre_depth -= named(n, "pre");
+    if (named(n, "pre") && --pre_depth == 0) close_piece(clean_preformatted(text));
     if (in(n, blocks)) text += "\n\n";
   }
 
-  // Inside <pre> line breaks are kept; elsewhere whitespace collapses as browsers do.
+  // Inside <pre> spaces and line breaks are kept; elsewhere whitespace collapses as
+  // browsers do.
   void append(const char* s) {
     if (!s) return;
     if (pre_depth > 0) {
@@ -310,7 +325,7 @@ extracted_text extract_html(std::string page, html_encoding encoding, html_title
   }
   doc.reset();
   if (!out.title && w.first_h1 && !w.first_h1->empty()) out.title = w.first_h1;
-  out.text = clean_block(w.text);
+  out.text = w.finish();
   return out;
 }
 

@@ -44,15 +44,24 @@ extracted_text extract_pdf(const std::string& bytes, const page_progress& progre
   if (pages <= 0) throw unreadable_document("the PDF has no pages");
   out.page_count = pages;
   if (auto title = clean_inline(utf8(doc->get_title())); !title.empty()) out.title = title;
+  int damaged = 0;
   for (int i = 0; i < pages; ++i) {
     std::unique_ptr<poppler::page> page(doc->create_page(i));
-    if (!page) throw unreadable_document(fmt::format("page {} of the PDF is damaged", i + 1));
-    auto text = clean_block(utf8(page->text(poppler::rectf(), poppler::page::non_raw_non_physical_layout)));
+    // A page the page tree names but cannot give (a missing object, a /Count above the
+    // pages there are: common faults of PDF tools) is said where it stood; the readable
+    // pages are kept (they were all lost with it).
+    auto text = page ? clean_block(utf8(page->text(poppler::rectf(), poppler::page::non_raw_non_physical_layout)))
+                     : fmt::format("[page {} of the PDF is damaged and could not be read]", i + 1);
+    if (!page) ++damaged;
     if (!text.empty()) {
       if (!out.text.empty()) out.text += "\n\n";
       out.text += text;
     }
     if (progress) progress(i + 1, pages);
+  }
+  if (damaged == pages) {
+    throw unreadable_document(pages == 1 ? std::string("the PDF's only page is damaged")
+                                         : fmt::format("all {} pages of the PDF are damaged", pages));
   }
   return out;
 }

@@ -82,11 +82,15 @@ std::string cut_title(std::string title) {
   return title;
 }
 
-std::string clean_block(std::string_view text) {
+namespace {
+
+// clean_block and clean_preformatted: one walk, told whether a line keeps its spaces.
+std::string cleaned(std::string_view text, bool keep_spaces) {
   const std::string valid = valid_utf8(text);
   const std::string_view s = valid;
   std::string out;
   int newlines = 0;  // line breaks since the last visible character
+  std::string gap;   // what the spaces since the last visible character on this line become
   for (std::size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c == '\r') {
@@ -94,21 +98,32 @@ std::string clean_block(std::string_view text) {
       c = '\n';
     }
     if (c == '\n') {
-      trim_back(out, false);
+      gap.clear();
       ++newlines;
       continue;
     }
     if (is_space(c) || is_control(c)) {
-      if (newlines == 0 && !out.empty() && out.back() != ' ') out += ' ';
+      if (keep_spaces) {
+        gap += c == '\t' ? '\t' : ' ';
+      } else if (newlines == 0 && !out.empty() && gap.empty()) {
+        gap.push_back(' ');  // one, for a run (not `gap = " "`: GCC 12 warns falsely of an overlap)
+      }
       continue;
     }
     if (newlines > 0 && !out.empty()) out += newlines >= 2 ? "\n\n" : "\n";
     newlines = 0;
+    out += gap;
+    gap.clear();
     out += static_cast<char>(c);
   }
-  trim_back(out, true);
   return out;
 }
+
+}  // namespace
+
+std::string clean_block(std::string_view text) { return cleaned(text, false); }
+
+std::string clean_preformatted(std::string_view text) { return cleaned(text, true); }
 
 std::int64_t count_words(std::string_view s) {
   std::int64_t words = 0;

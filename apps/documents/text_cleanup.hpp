@@ -37,6 +37,13 @@ std::string cut_title(std::string title);
 // paragraph break. Trimmed.
 std::string clean_block(std::string_view s);
 
+// Preformatted text (an HTML <pre>, a Markdown code block): as clean_block, but each line
+// keeps its indentation and its runs of spaces and tabs (code without them loses its
+// meaning: a review's Python came out flat). Spaces at line ends, blank lines at the start
+// and the end, and more than one blank line in a row go; other control characters become
+// spaces.
+std::string clean_preformatted(std::string_view s);
+
 // Words: runs of characters that are not ASCII whitespace.
 std::int64_t count_words(std::string_view s);
 

@@ -83,12 +83,6 @@ bool user_given_delivery(const job& j);
 // 100 % of that at random (`unit`, in [0, 1), picks where).
 std::int64_t webhook_retry_delay(std::int64_t attempts_made, std::int64_t first, double unit);
 
-// The wait a receiver's Retry-After asks for (RFC 9110: a number of seconds, or an HTTP
-// date, read against `now`), at most webhook_longest_wait; std::nullopt when it reads as
-// neither. A date in the past asks for no wait.
-std::optional<std::chrono::milliseconds> retry_after_wait(std::string_view value,
-                                                          std::chrono::system_clock::time_point now);
-
 // How a failed attempt's reason says the wait its receiver asked for, and the wait read
 // back from a reason: the backoff strategy sees only the reason, and a user reading the
 // failure sees why the next attempt came later than the backoff says.

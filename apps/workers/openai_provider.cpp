@@ -8,7 +8,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstdlib>
 
 #include <drover/json.hpp>
 #include <drover_app/env.hpp>
@@ -18,6 +17,7 @@
 #include "workers/ai_failure.hpp"
 #include "workers/ai_provider.hpp"
 #include "workers/http_client.hpp"
+#include "workers/retry_after.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -193,12 +193,7 @@ class openai_provider final : public ai_provider {
       }
       auto wait = std::min(s_.retry_cap, s_.retry_base * (1 << (attempt - 1)));
       if (auto it = res.headers.find("retry-after"); it != res.headers.end()) {
-        char* end = nullptr;
-        double secs = std::strtod(it->second.c_str(), &end);
-        if (end && *end == '\0' && secs >= 0) {
-          double capped = std::min(secs * 1000.0, static_cast<double>(s_.retry_cap.count()));
-          wait = std::chrono::milliseconds(static_cast<long>(capped));
-        }
+        if (auto asked = retry_after_wait(it->second, std::chrono::system_clock::now(), s_.retry_cap)) wait = *asked;
       }
       spdlog::warn("ai: the model server answered {} ({}); try {} of {} in {} ms", res.status,
                    app::scrub_secrets(message), attempt + 1, s_.max_tries, wait.count());

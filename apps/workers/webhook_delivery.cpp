@@ -22,6 +22,7 @@
 #include "workers/delivery_policy.hpp"
 #include "workers/http_client.hpp"
 #include "workers/processors.hpp"
+#include "workers/retry_after.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -198,7 +199,7 @@ processor webhook_delivery_processor(delivery_keys keys, const api_receiver_addr
       std::string asked;
       // Only where the backoff reads it: a user's URL keeps its 15 s of attempts.
       if (auto it = res->headers.find("retry-after"); !user_slot && it != res->headers.end()) {
-        if (auto wait = retry_after_wait(it->second, std::chrono::system_clock::now())) {
+        if (auto wait = retry_after_wait(it->second, std::chrono::system_clock::now(), webhook_longest_wait)) {
           asked = retry_after_note(*wait);
         }
       }

@@ -345,6 +345,7 @@ void connection::submit(std::unique_ptr<op> o, std::string payload) {
 
 void connection::start_connect() {
   state_ = state::connecting;
+  heard_ = false;
   auto gen = ++generation_;
   net::co_spawn(ex_, do_connect(gen), [self = shared_from_this(), gen](std::exception_ptr e) {
     if (!e || self->generation_ != gen) return;
@@ -556,11 +557,19 @@ void connection::start_write() {
     self->writing_ = false;
     if (self->generation_ != gen) return;
     if (ec) {
-      self->fail(errc::redis_unavailable, "write failed: " + describe_stream_error(ec), true);
+      self->fail(errc::redis_unavailable, "write failed: " + describe_stream_error(ec) + self->unheard_hint(ec), true);
       return;
     }
     self->start_write();
   });
+}
+
+// Why a stream may have ended before the server said anything, read or write alike (which
+// of the two fails first is the kernel's race): a TLS server wanting a client certificate,
+// or a server that takes TLS only, which drops a plain client at its first bytes.
+std::string connection::unheard_hint(const boost::system::error_code& ec) const {
+  if (opts_.tls.enabled) return missing_client_certificate_hint(ec, true, heard_);
+  return heard_ ? "" : " before any reply (if the server takes TLS only, use rediss://)";
 }
 
 // Reading never throws: every failure ends in fail(), which fails the callers.
@@ -568,7 +577,6 @@ net::awaitable<void> connection::read_loop(std::uint64_t gen) {
   auto self = shared_from_this();
   auto stream = transport_;  // outlives a reconnect while this read is pending
   char buf[16384];
-  bool heard = false;  // a byte from the server on this connection
   for (;;) {
     boost::system::error_code ec;
     auto n = co_await stream->async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
@@ -576,8 +584,7 @@ net::awaitable<void> connection::read_loop(std::uint64_t gen) {
     if (ec) {
       auto why = describe_stream_error(ec);
       if (why != "connection closed by server") why = "read failed: " + why;
-      // A server that takes TLS only drops a plain client at its first bytes.
-      if (!heard && !opts_.tls.enabled) why += " before any reply (if the server takes TLS only, use rediss://)";
+      why += unheard_hint(ec);
       // A server that turns a client away (maxclients) answers with an error and closes:
       // its words say why, where "connection closed" sent operators to the network. Only
       // that refusal: another error in the batch (NOSCRIPT, WRONGTYPE) is not why a
@@ -593,7 +600,7 @@ net::awaitable<void> connection::read_loop(std::uint64_t gen) {
       fail(errc::redis_unavailable, why, true);
       co_return;
     }
-    heard = true;
+    heard_ = true;
     auto* reader = as_reader(reader_);
     if (redisReaderFeed(reader, buf, n) != REDIS_OK) {
       fail(errc::protocol_error, std::string("bad reply: ") + reader->errstr, true);

@@ -129,6 +129,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void start_write();
   void on_ready(std::uint64_t gen);
   void fail(errc code, const std::string& why, bool back_off);
+  std::string unheard_hint(const boost::system::error_code& ec) const;
   std::exception_ptr make_error(errc code, const std::string& why) const;
 
   executor_type ex_;
@@ -155,6 +156,7 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::steady_timer* watchdog_timer_ = nullptr;  // the running watchdog's: fail() ends its wait
   std::string writing_buf_;
   bool writing_ = false;
+  bool heard_ = false;      // a byte from the server since this connection was made
   void* reader_ = nullptr;  // redisReader*
   clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_;

@@ -16,22 +16,8 @@ namespace {
 
 net::awaitable<redis_endpoint> ask_one(net::any_io_executor ex, const redis_endpoint& sentinel,
                                        const redis_options& opts, std::shared_ptr<net::ssl::context> tls) {
-  // Each name the certificate may carry, in turn, while it names another.
-  const auto names = sentinel_tls_names(opts);
-  std::unique_ptr<sentinel_session> opened;
-  for (std::size_t n = 0; !opened; ++n) {
-    auto candidate = std::make_unique<sentinel_session>(ex, tls);
-    candidate->arm(opts.connect_timeout);
-    std::string mismatch;
-    try {
-      auto opening = candidate->open(sentinel, opts, names[n]);  // named: GCC 12 and temporaries in co_await
-      co_await std::move(opening);
-    } catch (const std::exception& e) {
-      if (n + 1 >= names.size() || !is_name_mismatch(e.what())) throw;
-      mismatch = e.what();
-    }
-    if (mismatch.empty()) opened = std::move(candidate);
-  }
+  auto opening = open_sentinel_session(ex, tls, sentinel, opts);  // named: GCC 12 and temporaries in co_await
+  auto opened = co_await std::move(opening);
   auto& session = *opened;
   std::vector<command> cmds;
   cmds.push_back(command{"SENTINEL", "get-master-addr-by-name"}.push(opts.sentinel.master_name));

@@ -55,14 +55,19 @@ void sentinel_session::failed(const std::string& what) {
   throw std::runtime_error(what);
 }
 
+namespace {
+
+// Whether a failed open() was the certificate naming another host (another name may fit).
+bool is_name_mismatch(std::string_view failure) {
+  return failure.find("mismatch (expected name") != std::string_view::npos;
+}
+
+}  // namespace
+
 std::vector<std::string> sentinel_tls_names(const redis_options& opts) {
   if (!opts.sentinel.tls_server_name.empty()) return {opts.sentinel.tls_server_name};
   if (!opts.tls.server_name.empty()) return {std::string(), opts.tls.server_name};
   return {std::string()};
-}
-
-bool is_name_mismatch(std::string_view failure) {
-  return failure.find("mismatch (expected name") != std::string_view::npos;
 }
 
 net::awaitable<void> sentinel_session::open(const redis_endpoint& sentinel, const redis_options& opts,
@@ -99,13 +104,7 @@ net::awaitable<void> sentinel_session::send(std::vector<command> cmds) {
   for (const auto& c : cmds) encode(c, out);
   boost::system::error_code ec;
   co_await stream_->async_write(net::buffer(out), net::redirect_error(net::use_awaitable, ec));
-  if (ec && ec == net::error::connection_reset && tls_) {
-    // A TLS server that wants a client certificate ends the session after the handshake
-    // with an alert, then a reset that may arrive before we read the alert.
-    failed("write failed: " + describe_stream_error(ec) +
-           " (the TLS session was ended: does the server want a client certificate, REDIS_TLS_CERT_FILE?)");
-  }
-  if (ec) failed("write failed: " + describe_stream_error(ec));
+  if (ec) failed("write failed: " + describe_stream_error(ec) + missing_client_certificate_hint(ec, tls_, heard_));
 }
 
 net::awaitable<std::vector<reply>> sentinel_session::call(std::vector<command> cmds) {
@@ -130,8 +129,29 @@ net::awaitable<reply> sentinel_session::next() {
     }
     boost::system::error_code ec;
     auto n = co_await stream_->async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
-    if (ec) failed("read failed: " + describe_stream_error(ec));
+    if (ec) failed("read failed: " + describe_stream_error(ec) + missing_client_certificate_hint(ec, tls_, heard_));
+    heard_ = true;
     if (redisReaderFeed(reader, buf, n) != REDIS_OK) failed("bad reply");
+  }
+}
+
+net::awaitable<std::unique_ptr<sentinel_session>> open_sentinel_session(net::any_io_executor ex,
+                                                                        std::shared_ptr<net::ssl::context> tls,
+                                                                        const redis_endpoint& sentinel,
+                                                                        const redis_options& opts) {
+  const auto names = sentinel_tls_names(opts);
+  for (std::size_t n = 0;; ++n) {
+    auto session = std::make_unique<sentinel_session>(ex, tls);
+    session->arm(opts.connect_timeout);
+    std::string mismatch;
+    try {
+      auto opening = session->open(sentinel, opts, names[n]);  // named: GCC 12 and temporaries in co_await
+      co_await std::move(opening);
+    } catch (const std::exception& e) {
+      if (n + 1 >= names.size() || !is_name_mismatch(e.what())) throw;
+      mismatch = e.what();  // no co_await in a handler: the next name is tried below
+    }
+    if (mismatch.empty()) co_return session;
   }
 }
 

@@ -27,9 +27,6 @@ std::string endpoint_text(const redis_endpoint& e);
 // their own (a certificate shared with the data nodes, which an upgrade must not refuse).
 std::vector<std::string> sentinel_tls_names(const redis_options& opts);
 
-// Whether a failed open() was the certificate naming another host (another name may fit).
-bool is_name_mismatch(std::string_view failure);
-
 // A short-lived client of one sentinel, for a question (ask_sentinels) or a subscription
 // (sentinel_watch). Every failure throws std::runtime_error saying what failed.
 // Thread safety: none; use it from one coroutine.
@@ -63,8 +60,16 @@ class sentinel_session {
   boost::asio::steady_timer timer_;
   std::shared_ptr<bool> timed_out_;
   std::chrono::milliseconds limit_{0};
-  bool tls_ = false;  // whether the session is over TLS (open()'s options)
-  void* reader_;      // redisReader*
+  bool tls_ = false;    // whether the session is over TLS (open()'s options)
+  bool heard_ = false;  // a byte from the sentinel: an ended session is no longer the handshake's
+  void* reader_;        // redisReader*
 };
+
+// A session open to `sentinel` and armed with opts.connect_timeout: its certificate is
+// checked against each of sentinel_tls_names in turn while it names another; the last
+// failure is thrown. The one way ask_sentinels and sentinel_watch connect.
+boost::asio::awaitable<std::unique_ptr<sentinel_session>> open_sentinel_session(
+    boost::asio::any_io_executor ex, std::shared_ptr<boost::asio::ssl::context> tls, const redis_endpoint& sentinel,
+    const redis_options& opts);
 
 }  // namespace drover::redis

@@ -104,18 +104,13 @@ net::awaitable<void> subscribe(std::shared_ptr<sentinel_watch::state> s, std::si
   std::shared_ptr<net::ssl::context> tls;
   net::steady_timer pause(ex);
   bool told_refusal = false;
-  // The certificate's name to check next (sentinel_tls_names): the next one after a
-  // mismatch, kept once one fits.
-  const auto names = sentinel_tls_names(opts);
-  std::size_t name = 0;
   while (!s->is_stopped()) {
     std::string failure;
     try {
       if (opts.tls.enabled && !tls) tls = make_tls_context(opts.tls);
-      sentinel_session session(ex, tls);
-      session.arm(opts.connect_timeout);
-      auto opening = session.open(sentinel, opts, names[name]);  // named: GCC 12 and temporaries in co_await
-      co_await std::move(opening);
+      auto opening = open_sentinel_session(ex, tls, sentinel, opts);  // named: GCC 12 and temporaries in co_await
+      auto opened = co_await std::move(opening);
+      auto& session = *opened;
       std::vector<command> subscribe_cmd;
       subscribe_cmd.push_back(command{"SUBSCRIBE", "+switch-master"});
       auto replies = co_await session.call(std::move(subscribe_cmd));
@@ -156,7 +151,6 @@ net::awaitable<void> subscribe(std::shared_ptr<sentinel_watch::state> s, std::si
       failure = e.what();
     }
     if (s->is_stopped()) break;
-    if (is_name_mismatch(failure)) name = (name + 1) % names.size();
     spdlog::debug("redis: watching the sentinel {} for failovers: {}", endpoint_text(sentinel), failure);
     pause.expires_after(std::chrono::seconds(1));
     boost::system::error_code ignored;

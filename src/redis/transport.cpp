@@ -159,4 +159,13 @@ std::string describe_stream_error(const boost::system::error_code& ec) {
   return ec.message();
 }
 
+std::string missing_client_certificate_hint(const boost::system::error_code& ec, bool tls, bool heard) {
+  if (!tls || heard) return "";
+  const bool ended = ec == net::error::connection_reset || ec == net::error::eof ||
+                     ec == ssl::error::stream_truncated || ec == net::error::broken_pipe;
+  if (!ended) return "";
+  return " (the TLS session ended before any reply: if the server wants a client certificate, give "
+         "REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE)";
+}
+
 }  // namespace drover::redis

@@ -78,4 +78,10 @@ class transport {
 // reason.
 std::string describe_stream_error(const boost::system::error_code& ec);
 
+// What to add to a read or write error on a TLS session that ended before the server said
+// anything: a server that wants a client certificate sends its alert after the handshake
+// and closes, and a reset may reach us before the alert does (the test of it failed in CI
+// one run in many, with only "Connection reset by peer"). "" when that cannot be the cause.
+std::string missing_client_certificate_hint(const boost::system::error_code& ec, bool tls, bool heard);
+
 }  // namespace drover::redis

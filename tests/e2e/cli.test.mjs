@@ -585,12 +585,13 @@ test('--shards: add by key, counts summed and per shard, one worker for every sh
   assert.deepEqual(list.slice(1).map((q) => q.shardOf), ['mail', 'mail', 'mail']);
   assert.match(await ok(['queue', 'list', ...where]), /^mail \(3 shards\)\s+running\s+6\s/m);
 
-  // `events --shards` reads every shard's stream and names the shard in each event.
-  const events = spawn(DROVER_BIN, ['events', ...sharded], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // `events --shards` reads every shard's stream and names the shard in each event; from
+  // the streams' start (no job has completed yet), as from "$" it could miss the first
+  // completions when it started slowly.
+  const events = spawn(DROVER_BIN, ['events', ...sharded, '--from', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
   onCleanup(() => events.kill('SIGKILL'));
   let printed = '';
   events.stdout.on('data', (d) => { printed += d; });
-  await new Promise((r) => setTimeout(r, 500));
   const worker = spawn(DROVER_BIN, ['worker', ...sharded, '--processor', 'echo', '--concurrency', '3',
     '--drain-delay', '200'], { stdio: 'ignore' });
   onCleanup(() => worker.kill('SIGKILL'));

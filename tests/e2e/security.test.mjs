@@ -581,6 +581,12 @@ test('a job that has already finished sends its final event on subscribe-job; an
   const unknown = await emitWithAck(grace, 'no-such-event', 'x');
   assert.equal(unknown.status, 400);
   assert.match(unknown.error, /Unknown event 'no-such-event'/);
+  // Without an ack it comes as subscribe-failed, as the other refusals do (a contract
+  // review's mistyped 'subscribe-jobs' met silence).
+  const told = new Promise((resolve) => grace.once('subscribe-failed', resolve));
+  grace.emit('subscribe-jobs', 'x');
+  const refusal = await told;
+  assert.deepEqual(refusal, { status: 400, error: "Unknown event 'subscribe-jobs'", event: 'subscribe-jobs' });
   // "." and ".." cannot be a conversation: no URL names them (the history was unreadable).
   for (const conversationId of ['.', '..']) {
     const dots = await call(sys.base, 'POST', '/api/chat/send', { token: frank, body: { conversationId, message: 'x' } });

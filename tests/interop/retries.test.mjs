@@ -16,8 +16,9 @@ const streamMs = (id) => Number(String(id).split('-')[0]);
 function assertGaps(gaps, what) {
   assert.equal(gaps.length, 2, `${what}: two gaps between three attempts`);
   assert.ok(gaps[0] >= 150 && gaps[0] < 2000, `${what}: first gap ${gaps[0]} ms should be ~200 ms`);
+  // At least 350 ms where a fixed backoff waits 200: it grew. (Not "longer than the first
+  // gap": a first retry taken late on a loaded machine made that one fail.)
   assert.ok(gaps[1] >= 350 && gaps[1] < 2000, `${what}: second gap ${gaps[1]} ms should be ~400 ms`);
-  assert.ok(gaps[1] > gaps[0], `${what}: exponential backoff grows (${gaps.join(', ')})`);
 }
 
 test('drover worker (fail) with attempts 3 / exponential 200: Node sees 3 attempts and retries-exhausted', async () => {

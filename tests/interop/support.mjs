@@ -448,10 +448,15 @@ export async function startDroverWorker(redis, queue, opts = {}) {
   return w;
 }
 
-/** Starts `drover events` on `queue` and gives it time to block on XREAD from "$". */
+/**
+ * Starts `drover events` on `queue` from the events stream's last entry (its start when it
+ * has none yet): read from "$", it missed what came before its first XREAD blocked, which a
+ * slow start under load let happen.
+ */
 export async function startDroverEvents(redis, queue) {
-  const ev = spawnDrover(['events', ...common(redis, queue)]);
-  await sleep(400);
+  const last = await (await redis.raw()).xrevrange(`bull:${queue}:events`, '+', '-', 'COUNT', 1);
+  const ev = spawnDrover(['events', ...common(redis, queue), '--from', last.length ? last[0][0] : '0']);
+  await sleep(100);
   if (!ev.running) throw new Error(`drover events exited at start:\n${ev.describe()}`);
   return ev;
 }

@@ -58,7 +58,8 @@ test_certificates::~test_certificates() {
   std::filesystem::remove_all(dir, ec);
 }
 
-tls_redis_server::tls_redis_server(bool require_client_cert) {
+tls_redis_server::tls_redis_server(bool require_client_cert, server_certificate certificate) {
+  const bool named = certificate == server_certificate::named;
   // redis_server starts again on another plain port when its own was taken meanwhile; the
   // TLS port, found free here, can be taken the same way, and the server then exits.
   for (int attempt = 1;; ++attempt) {
@@ -66,7 +67,8 @@ tls_redis_server::tls_redis_server(bool require_client_cert) {
     try {
       server_ = std::make_unique<redis_server>(
           false, std::vector<std::string>{"--tls-port", std::to_string(tls_port_), "--tls-cert-file",
-                                          certs_.server_cert, "--tls-key-file", certs_.server_key, "--tls-ca-cert-file",
+                                          named ? certs_.named_server_cert : certs_.server_cert, "--tls-key-file",
+                                          named ? certs_.named_server_key : certs_.server_key, "--tls-ca-cert-file",
                                           certs_.ca_cert, "--tls-auth-clients", require_client_cert ? "yes" : "no"});
       return;
     } catch (const std::exception&) {

@@ -28,10 +28,13 @@ struct test_certificates {
 
 // redis-server with a TLS port beside its plain one (the plain port serves the tests'
 // setup and checks through redis_server::cli). With `require_client_cert`, TLS clients
-// must show a certificate of the CA (--tls-auth-clients yes).
+// must show a certificate of the CA (--tls-auth-clients yes); with `certificate` named,
+// the server shows the one naming only redis.internal.
+enum class server_certificate { local, named };
 class tls_redis_server {
  public:
-  explicit tls_redis_server(bool require_client_cert = false);
+  explicit tls_redis_server(bool require_client_cert = false,
+                            server_certificate certificate = server_certificate::local);
 
   std::uint16_t tls_port() const { return tls_port_; }
   const test_certificates& certs() const { return certs_; }

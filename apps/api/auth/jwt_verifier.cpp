@@ -74,14 +74,12 @@ const char* subject_refusal(const json::value* sub) {
   // A user's name is shown (logs, the dashboard, job data): nothing in it may hide or
   // reorder what follows it (U+202E, a right-to-left override; C1's U+0085).
   const std::string_view text(s.data(), s.size());
-  char32_t previous = 0;
+  app::shown_code_points seen;
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t n = app::utf8_sequence(text, i);
     if (n == 0) return "subject is not UTF-8";
     // Joiners and variation selectors stay where they build an emoji or a variant.
-    const char32_t c = app::utf8_code_point(text, i, n);
-    if (app::invisible_after(c, previous)) return "subject with a control or invisible character";
-    if (!app::joins_or_varies(c)) previous = c;
+    if (!seen.shows(app::utf8_code_point(text, i, n))) return "subject with a control or invisible character";
     i += n;
   }
   return nullptr;

@@ -149,10 +149,15 @@ void server_state::dispatch_event(const std::shared_ptr<session>& s, std::option
     spdlog::debug("socket.io: client {}: no handler for event '{}'", *s->client, excerpt(name));
     // A client that waits for the ack of an event nobody handles is told so, not left
     // waiting for good (an API client's review waited on leave-conversation).
+    json::object refusal{{"status", 400}, {"error", fmt::format("Unknown event '{}'", excerpt(name))}};
     if (ack_id) {
-      json::object refusal{{"status", 400}, {"error", fmt::format("Unknown event '{}'", excerpt(name))}};
       sio::packet reply{sio::packet_type::ack, "/", *ack_id, json::array{std::move(refusal)}};
       s->send(engineio::packet_type::message, encode_socketio(reply));
+    } else if (!opts.unknown_event_refusal.empty()) {
+      refusal["event"] = excerpt(name);
+      sio::packet told{sio::packet_type::event, "/", std::nullopt,
+                       json::array{json::value(opts.unknown_event_refusal), std::move(refusal)}};
+      s->send(engineio::packet_type::message, encode_socketio(told));
     }
     return;
   }

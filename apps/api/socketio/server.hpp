@@ -100,6 +100,11 @@ struct options {
   // Web origins allowed besides the server's own, e.g. "https://app.example.com";
   // "*" allows any. Requests from other browsers' origins get 403 (see cors.hpp).
   std::vector<std::string> cors_origins;
+  // The event that answers an event no handler takes when it came without an ack (with
+  // one, the ack is {status: 400, error}): [{event, status: 400, error}]. Empty: none.
+  // The application names the event its other refusals come as, so that a mistyped
+  // name is told as they are, not met with silence.
+  std::string unknown_event_refusal;
 };
 
 // The Socket.IO endpoint under /socket.io/. The HTTP server hands it requests; the

@@ -40,5 +40,27 @@ TEST(utf8, bytes_that_start_no_character_become_the_replacement_character) {
   EXPECT_TRUE(is_utf8(valid_utf8("\xc3\x28\xa0\xa1\xed\xa0\x80")));
 }
 
+// A joiner or variation selector shows only after a visible character beyond ASCII, and
+// the character it follows is the last that is neither, shown or not.
+TEST(utf8, joiners_show_only_after_a_visible_character_beyond_ascii) {
+  const auto shown = [](std::u32string_view text) {
+    shown_code_points seen;
+    std::u32string out;
+    for (char32_t c : text)
+      if (seen.shows(c)) out += c;
+    return out;
+  };
+  EXPECT_EQ(shown(U"bob\u2764\uFE0F"), U"bob\u2764\uFE0F");
+  EXPECT_EQ(shown(U"alice\uFE0F"), U"alice");
+  EXPECT_EQ(shown(U"\u200Dx"), U"x") << "at the start";
+  EXPECT_EQ(shown(U"\u00E9\u202E\u200Dx"), U"\u00E9x") << "after a hidden override";
+  EXPECT_EQ(shown(U"\U0001F3F3\uFE0F\u200D\U0001F308"), U"\U0001F3F3\uFE0F\u200D\U0001F308") << "a rainbow flag";
+  EXPECT_EQ(shown(U"a\u180Eb"), U"ab");
+  shown_code_points seen;
+  EXPECT_TRUE(seen.shows(U'\u00E9'));
+  seen.restart();
+  EXPECT_FALSE(seen.shows(U'\u200D')) << "after a byte that is no code point";
+}
+
 }  // namespace
 }  // namespace drover::app

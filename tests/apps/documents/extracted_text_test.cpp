@@ -55,6 +55,36 @@ TEST(extract_pdf, a_damaged_pdf_is_refused_with_a_reason) {
   EXPECT_THROW(extract_pdf(pdf.substr(0, 40), {}), unreadable_document);
 }
 
+// A page the page tree names but cannot give lost the whole document's text (a files
+// review): the readable pages are kept, the damaged one said where it stood.
+TEST(extract_pdf, a_damaged_page_is_said_and_the_others_are_kept) {
+  auto pdf = pdf_three_pages();
+  const auto kids = pdf.find("7 0 R ]");  // page 3's entry, to an object that is not there
+  ASSERT_NE(kids, std::string::npos);
+  pdf.replace(kids, 7, "77 0 R]");
+  auto out = extract_pdf(pdf, {});
+  EXPECT_EQ(out.page_count, 3);
+  EXPECT_NE(out.text.find("zeppelins"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("[page 3 of the PDF is damaged and could not be read]"), std::string::npos) << out.text;
+
+  // A page tree counting more pages than it holds.
+  auto over = test::make_pdf({{"Only text."}});
+  over.replace(over.find("/Count 1"), 8, "/Count 2");
+  out = extract_pdf(over, {});
+  EXPECT_NE(out.text.find("Only text."), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("[page 2 of the PDF is damaged"), std::string::npos) << out.text;
+
+  // Nothing readable at all is still refused.
+  auto none = test::make_pdf({{"Only text."}});
+  none.replace(none.find("3 0 R ]"), 7, "33 0 R]");
+  try {
+    extract_pdf(none, {});
+    FAIL() << "no exception";
+  } catch (const unreadable_document& e) {
+    EXPECT_STREQ(e.what(), "the PDF's only page is damaged");
+  }
+}
+
 TEST(extract_pdf, an_encrypted_pdf_is_refused_with_a_reason) {
   // qpdf (a test dependency, scripts/install-deps.sh test) encrypts a PDF we wrote.
   if (std::system("command -v qpdf >/dev/null 2>&1") != 0) GTEST_SKIP() << "qpdf is not installed";
@@ -88,7 +118,7 @@ TEST(extract_html, visible_text_without_scripts_and_styles) {
   EXPECT_EQ(out.text.find("color"), std::string::npos) << out.text;
   EXPECT_EQ(out.text.find("no script"), std::string::npos) << out.text;
   EXPECT_NE(out.text.find("Heading\n\nFirst paragraph with bold text.\n\nSecond\nline"), std::string::npos) << out.text;
-  EXPECT_NE(out.text.find("keep\nthis"), std::string::npos) << out.text;  // line breaks kept, indentation not
+  EXPECT_NE(out.text.find("keep\n  this"), std::string::npos) << out.text;  // line breaks and indentation kept
   EXPECT_NE(out.text.find("item one\n\nitem & two"), std::string::npos) << out.text;
 }
 
@@ -184,6 +214,18 @@ TEST(extract_markdown, plain_text_without_markup) {
   EXPECT_EQ(out.text,
             "Guide to queues\n\nSome bold and code with a link. Soft break here.\n\nitem one\n\nitem two\n\n"
             "int main() {}\n\nLater");
+}
+
+// Code lost its indentation and its runs of spaces (a files review): Python came out flat.
+TEST(extract_markdown, code_blocks_keep_their_indentation) {
+  auto out = extract_markdown(
+      "Run this:\n\n```python\ndef f(x):\n    if x:\n        return  x\n```\n\n"
+      "Or this:\n\n    indented   block\n      deeper\n\nAfter   it.\n");
+  EXPECT_EQ(out.text,
+            "Run this:\n\ndef f(x):\n    if x:\n        return  x\n\nOr this:\n\nindented   block\n  deeper\n\n"
+            "After it.");
+  auto html = extract_html("<p>Before   <pre>\n  a  b\n    c  </pre>after  <b>it</b></p>");
+  EXPECT_EQ(html.text, "Before\n\n  a  b\n    c\n\nafter it");
 }
 
 TEST(extract_markdown, the_title_is_the_first_level_one_heading_never_a_raw_title) {

@@ -17,6 +17,13 @@ TEST(text_cleanup, block_keeps_paragraphs_and_lines) {
   EXPECT_EQ(clean_block(std::string("a\0b", 3)), "a b");
 }
 
+TEST(text_cleanup, preformatted_keeps_each_lines_spaces) {
+  EXPECT_EQ(clean_preformatted("\n  \ndef f(x):\r\n    return  x \n\n\n\tdone\f here  \n\n"),
+            "def f(x):\n    return  x\n\n\tdone  here");
+  EXPECT_EQ(clean_preformatted("   \n\t\n"), "");
+  EXPECT_EQ(clean_preformatted("  indented first"), "  indented first");
+}
+
 // Issue 13 (fuzzing): the HTML extractor passed invalid UTF-8 through to titles and text,
 // and plain text let surrogates, overlong forms and code points past U+10FFFF through.
 TEST(text_cleanup, issue13_invalid_utf8_becomes_the_replacement_character) {

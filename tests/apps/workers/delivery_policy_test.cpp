@@ -108,21 +108,6 @@ TEST(delivery_policy, bounds_what_failed_deliveries_keep_and_marks_users_ones) {
   EXPECT_FALSE(user_given_delivery(j));
 }
 
-TEST(delivery_policy, a_retry_after_is_read_in_seconds_or_as_a_date_and_capped) {
-  const auto now = std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
-  EXPECT_EQ(retry_after_wait("120", now), std::chrono::seconds(120));
-  EXPECT_EQ(retry_after_wait(" 0 ", now), std::chrono::milliseconds(0));
-  EXPECT_EQ(retry_after_wait("99999999999999999999999", now), webhook_longest_wait);
-  EXPECT_EQ(retry_after_wait("Sun, 06 Nov 1994 08:50:07 GMT", now), std::chrono::seconds(30));
-  EXPECT_EQ(retry_after_wait("Sun, 06 Nov 1994 08:00:00 GMT", now), std::chrono::milliseconds(0));  // past
-  EXPECT_EQ(retry_after_wait("Mon, 06 Nov 1995 08:49:37 GMT", now), webhook_longest_wait);
-  EXPECT_EQ(retry_after_wait("", now), std::nullopt);
-  EXPECT_EQ(retry_after_wait("-5", now), std::nullopt);
-  EXPECT_EQ(retry_after_wait("1.5", now), std::nullopt);
-  EXPECT_EQ(retry_after_wait("soon", now), std::nullopt);
-  EXPECT_EQ(retry_after_wait("Sunday, 06-Nov-94 08:49:37 GMT", now), std::nullopt);  // obsolete form
-}
-
 TEST(delivery_policy, the_wait_a_receiver_asked_for_travels_in_the_reason_to_the_backoff) {
   const auto reason = "webhook answered 429: {\"busy\":true}" + retry_after_note(std::chrono::seconds(30));
   EXPECT_EQ(retry_after_in(reason), std::chrono::seconds(30));

@@ -101,6 +101,9 @@ void cancels_an_active_job(cancellation_test& t, const std::string& name, bool b
     auto j = co_await q.add("long", json::parse(R"({"n":1})"), opts);
     auto o = t.wopts();
     o.cpu_threads = 1;
+    // The promise rests on this interval (250 ms by default); a shorter one leaves the
+    // second's margin to a slow sanitized build.
+    o.cancel_check_interval = std::chrono::milliseconds(50);
     test::worker_thread w(name, proc, o);
     EXPECT_TRUE(co_await eventually([&] { return t.state_is(q, j.id, job_state::active); }));
     EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> { co_return started.load() == 1; }));

@@ -104,8 +104,9 @@ TEST_F(lost_fetch_test, a_slot_freed_while_the_blocking_connection_connects_is_u
     co_await w.close();
     auto j = co_await q.get_job(second.id);
     DROVER_CO_ASSERT_TRUE(j && j->processed_on);
-    // A wake-up takes milliseconds; the lost one waited out the rest of the second.
-    EXPECT_LT(*j->processed_on - j->timestamp, 300);
+    // A wake-up takes milliseconds; the lost one waited out the rest of the second (the
+    // bound leaves a loaded machine its margin and still tells the two apart).
+    EXPECT_LT(*j->processed_on - j->timestamp, 500);
     q.close();
   });
 }

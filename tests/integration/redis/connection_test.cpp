@@ -87,10 +87,14 @@ TEST(connection, close_leaves_the_event_loop_nothing_to_wait_for) {
         closed_at = clock::now();
       },
       net::detached);
-  io.run_for(5s);
+  const auto deadline = clock::now() + 5s;
+  while (!closed_at && clock::now() < deadline) io.run_one_for(100ms);
   ASSERT_TRUE(closed_at.has_value());
-  EXPECT_TRUE(io.stopped());
-  EXPECT_LT(clock::now() - *closed_at, 60ms);
+  // What close() cancelled completes at once: polling (never waiting) runs it out. A timer
+  // still pending (the watchdog's next tick) would keep the context from stopping; a
+  // bound on the wall time (60 ms) failed on a loaded machine instead.
+  for (int i = 0; i < 1000 && !io.stopped(); ++i) io.poll();
+  EXPECT_TRUE(io.stopped()) << "something still waits after close()";
 }
 
 TEST(connection, fails_fast_with_a_clear_error_when_redis_is_away) {

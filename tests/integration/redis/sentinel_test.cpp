@@ -112,15 +112,11 @@ TEST(sentinel, the_sentinels_certificates_are_checked_against_their_host_or_the_
   EXPECT_NE(why.find("hostname mismatch (expected name 'sentinel.internal'"), std::string::npos) << why;
 
   // A sentinel whose certificate names only redis.internal, the data nodes' name.
-  test::test_certificates certs;
-  const auto tls_port = test::free_loopback_port();
-  redis_server shared(
-      false, {"--tls-port", std::to_string(tls_port), "--tls-cert-file", certs.named_server_cert, "--tls-key-file",
-              certs.named_server_key, "--tls-ca-cert-file", certs.ca_cert, "--tls-auth-clients", "no"});
+  test::tls_redis_server shared(false, test::server_certificate::named);
   auto upgraded = opts;
-  upgraded.tls.ca_file = certs.ca_cert;
+  upgraded.tls.ca_file = shared.certs().ca_cert;
   upgraded.sentinel.tls_server_name.clear();
-  upgraded.sentinel.sentinels = {redis_endpoint{"127.0.0.1", tls_port}};
+  upgraded.sentinel.sentinels = {redis_endpoint{"127.0.0.1", shared.tls_port()}};
   why = ask_error(upgraded);
   EXPECT_NE(why.find("unknown command 'SENTINEL'"), std::string::npos) << why;
   upgraded.tls.server_name.clear();  // nothing names it: refused, saying what to set

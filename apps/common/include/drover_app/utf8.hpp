@@ -64,6 +64,23 @@ constexpr bool invisible_after(char32_t c, char32_t previous) {
   return invisible(c);
 }
 
+// invisible_after over a text read code point by code point: shows(c) says whether the
+// next code point `c` shows, remembering the last one that is neither a joiner nor a
+// variation selector, shown or not (a joiner after a hidden override stays hidden).
+class shown_code_points {
+ public:
+  constexpr bool shows(char32_t c) {
+    const bool hidden = invisible_after(c, previous_);
+    if (!joins_or_varies(c)) previous_ = c;
+    return !hidden;
+  }
+  // After what is no code point (a byte that is not UTF-8), as at the start.
+  constexpr void restart() { previous_ = 0; }
+
+ private:
+  char32_t previous_ = 0;
+};
+
 constexpr bool is_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     auto n = utf8_sequence(s, i);

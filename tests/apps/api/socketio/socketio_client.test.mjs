@@ -33,8 +33,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Starts the demo; resolves once it prints "listening <port>". Its other output
 // lines ("connect <id>", "disconnect <id> <reason>") are collected in `lines`.
-async function startDemo(port = 0, pingMs = PING_MS, extra = []) {
-  const proc = spawn(demoPath, [String(port), String(pingMs), String(pingMs), ...extra.map(String)], {
+async function startDemo(port = 0, pingMs = PING_MS, extra = [], pingTimeoutMs = pingMs) {
+  const proc = spawn(demoPath, [String(port), String(pingMs), String(pingTimeoutMs), ...extra.map(String)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = [];
@@ -471,23 +471,34 @@ async function slowReaderFlood(t) {
 }
 
 test('limits: 500 idle sockets stay connected and an honest client is still served', async (t) => {
+  // A demo of its own whose pings come often but may be answered late: 500 sockets of one
+  // Node process answering each 300 ms ping within 300 ms, beside a sanitized build on two
+  // busy cores, is a test of the machine, not of the server.
+  const shared = demo;
+  const pingMs = 500;
+  demo = await startDemo(0, pingMs, [], 5000);
   const idle = [];
-  for (let batch = 0; batch < 10; batch++) {
-    const opening = [];
-    for (let i = 0; i < 50; i++) opening.push(connect({ transports: ['websocket'], timeout: 10000 }));
-    idle.push(...(await within(15000, Promise.all(opening), `batch ${batch} of 50 idle sockets`)));
+  try {
+    for (let batch = 0; batch < 10; batch++) {
+      const opening = [];
+      for (let i = 0; i < 50; i++) opening.push(connect({ transports: ['websocket'], timeout: 10000 }));
+      idle.push(...(await within(15000, Promise.all(opening), `batch ${batch} of 50 idle sockets`)));
+    }
+    const honest = await connect();
+    await sleep(4 * pingMs); // several heartbeats for all of them
+    assert.deepEqual(await request(honest, 'echo', 'served'), ['served']);
+    assert.ok(idle.every((s) => s.connected), 'every idle socket is still connected');
+    const s = await stats(honest);
+    assert.ok(s.connections >= 501, `${s.connections} connections`);
+    const rss = await demoRssKb();
+    t.diagnostic(`demo RSS ${rss} kB with 501 clients`);
+    assert.ok(rss < RSS_BOUND_KB, `demo RSS ${rss} kB with 500 idle sockets`);
+    honest.disconnect();
+  } finally {
+    for (const socket of idle) socket.disconnect();
+    await demo.stop();
+    demo = shared;
   }
-  const honest = await connect();
-  await sleep(4 * PING_MS); // several heartbeats for all of them
-  assert.deepEqual(await request(honest, 'echo', 'served'), ['served']);
-  assert.ok(idle.every((s) => s.connected), 'every idle socket is still connected');
-  const s = await stats(honest);
-  assert.ok(s.connections >= 501, `${s.connections} connections`);
-  const rss = await demoRssKb();
-  t.diagnostic(`demo RSS ${rss} kB with 501 clients`);
-  assert.ok(rss < RSS_BOUND_KB, `demo RSS ${rss} kB with 500 idle sockets`);
-  for (const socket of idle) socket.disconnect();
-  honest.disconnect();
 });
 
 // A polling GET from `localAddress` on a connection of its own, which it closes (a kept-alive
