@@ -336,11 +336,17 @@ bool expects_continue(const request& header) {
 }
 
 // The reply to a request the parser refused; the connection closes after it. `body_limit`:
-// the most its route takes, which a 413 names.
-response parse_error_reply(const boost::system::error_code& ec, std::size_t body_limit) {
+// the most its route takes, which a 413 names; `unparsed`: the bytes the parser left,
+// where a header over the limit with no line end is a request line over it (414, not 431:
+// a client told its headers are too large looks at its cookies, not its URL).
+response parse_error_reply(const boost::system::error_code& ec, std::size_t body_limit, std::string_view unparsed) {
   request dummy;
   dummy.version(11);
   dummy.keep_alive(false);
+  if (ec == http::error::header_limit && unparsed.find('\n') == std::string_view::npos) {
+    return error_response(dummy, http::status::uri_too_long,
+                          "Request line too long: send the data in a request body, not the URL");
+  }
   if (ec == http::error::body_limit) {
     if (body_limit == 0) {
       return error_response(dummy, http::status::payload_too_large,
@@ -605,9 +611,12 @@ net::awaitable<void> http_server::session(tcp::socket socket, [[maybe_unused]] c
     if (ec) {
       // The client may still be sending what was refused: read it away, so that it
       // reads this answer rather than a reset.
-      const bool too_large = ec == http::error::body_limit || ec == http::error::buffer_overflow;
+      const bool too_large =
+          ec == http::error::body_limit || ec == http::error::buffer_overflow || ec == http::error::header_limit;
       const auto method = parser.is_header_done() ? parser.get().method() : http::verb::unknown;
-      auto refusing = write_own_reply(stream, method, parse_error_reply(ec, limit), started, {.drain = too_large});
+      const std::string_view unparsed(static_cast<const char*>(buffer.data().data()), buffer.data().size());
+      auto reply = parse_error_reply(ec, limit, unparsed);
+      auto refusing = write_own_reply(stream, method, std::move(reply), started, {.drain = too_large});
       co_await std::move(refusing);
       break;
     }

@@ -536,6 +536,20 @@ TEST(HttpServer, ChunkedOverHttp10IsRefusedAndClosed) {
 
 // RFC 9112 section 3.2: an HTTP/1.1 request without a Host, or with two, is a 400; one in
 // absolute form ("http://host/path") is served as its path, the host taken from it.
+// A URL over the header limit is 414, headers over it 431 (both were 431).
+TEST(HttpServer, ALongRequestLineIs414AndLongHeadersAre431) {
+  running_server server({});
+  {
+    client c(server.port());
+    auto res = c.send("GET /x?q=" + std::string(20 * 1024, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_EQ(res.result(), http::status::uri_too_long);
+    EXPECT_NE(error_of(res).find("Request line too long"), std::string::npos) << error_of(res);
+  }
+  client c(server.port());
+  auto res = c.send("GET /x HTTP/1.1\r\nHost: t\r\nCookie: " + std::string(20 * 1024, 'c') + "\r\n\r\n");
+  EXPECT_EQ(res.result(), http::status::request_header_fields_too_large);
+}
+
 TEST(HttpServer, AnHttp11RequestNamesItsHostOnce) {
   running_server server({});
   {
