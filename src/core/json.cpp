@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_string.hpp"
+
 namespace json = boost::json;
 using boost::system::error_code;
 
@@ -259,10 +261,14 @@ void write_double(std::string& out, double x) {
   }
 }
 
-void write_string(std::string& out, std::string_view s) {
+}  // namespace
+
+void detail::append_json_string(std::string& out, std::string_view s, json_escapes escapes) {
   static constexpr char hex[] = "0123456789abcdef";
+  const bool cjson = escapes == json_escapes::cjson;
   out += '"';
   for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
     switch (c) {
       case '"':
         out += "\\\"";
@@ -286,16 +292,24 @@ void write_string(std::string& out, std::string_view s) {
         out += "\\t";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
+        if (cjson && c == '/') {
+          out += "\\/";
+        } else if (u < 0x20 || (cjson && u == 0x7f)) {
           out += "\\u00";
-          out += hex[(c >> 4) & 0xF];
-          out += hex[c & 0xF];
+          out += hex[u >> 4];
+          out += hex[u & 0xF];
         } else {
           out += c;
         }
     }
   }
   out += '"';
+}
+
+namespace {
+
+void write_string(std::string& out, std::string_view s) {
+  detail::append_json_string(out, s, detail::json_escapes::standard);
 }
 
 void write_array(std::string& out, const json::array& a);

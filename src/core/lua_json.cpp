@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json_string.hpp"
+
 namespace json = boost::json;
 
 namespace drover::detail {
@@ -123,46 +125,7 @@ class lua_hash_part {
 
 // cjson's escapes: the control characters, '"', '\\', '/' and DEL; other bytes as they are.
 void append_string(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '/':
-        out += "\\/";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          out += "\\u00";
-          out.push_back(hex[u >> 4]);
-          out.push_back(hex[u & 0xf]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
+  detail::append_json_string(out, s, detail::json_escapes::cjson);
 }
 
 // cjson prints numbers with "%.14g": an integer below 10^14 as its digits.
