@@ -64,6 +64,23 @@ std::size_t api_limits::upload_bytes_per_client(std::size_t largest_upload) cons
   return std::min(total, std::max(total / 4, largest_upload));
 }
 
+std::string api_limits::refuses_uploads_of(std::size_t document_limit) const {
+  const std::size_t largest = upload_body_limit(document_limit);
+  if (max_upload_bytes_in_flight != 0 && max_upload_bytes_in_flight < largest) {
+    return fmt::format(
+        "MAX_UPLOAD_BYTES_IN_FLIGHT ({}) holds no upload of DOCUMENT_MAX_BYTES ({}) and its 64 KiB of framing: "
+        "every such upload would get 503 for ever; raise it to at least {} or lower DOCUMENT_MAX_BYTES",
+        max_upload_bytes_in_flight, document_limit, largest);
+  }
+  if (max_upload_bytes_per_client && *max_upload_bytes_per_client != 0 && *max_upload_bytes_per_client < largest) {
+    return fmt::format(
+        "MAX_UPLOAD_BYTES_PER_CLIENT ({}) holds no upload of DOCUMENT_MAX_BYTES ({}) and its 64 KiB of framing: "
+        "every such upload would get 429 for ever; raise it to at least {} or lower DOCUMENT_MAX_BYTES",
+        *max_upload_bytes_per_client, document_limit, largest);
+  }
+  return {};
+}
+
 void api_limits::apply_to(httpd::server_options& http, std::size_t largest_upload) const {
   http.max_connections = max_connections;
   http.max_connections_per_address = max_connections_per_ip;
@@ -89,8 +106,10 @@ api_config api_config::from_env() {
   // No 0 for "no limit" here, as some neighbours have: 0 refused every send or upload
   // (an operator review). A send of one short message takes about 100 bytes.
   if (const char* v = env("BODY_LIMIT")) c.body_limit = app::env_number<std::size_t>("BODY_LIMIT", v, 1024);
+  // At most 4 GiB: an upload is held in memory whole, and the largest number overflowed
+  // the body limit (DOCUMENT_MAX_BYTES + 64 KiB) into 64 KiB (a configuration review).
   if (const char* v = env("DOCUMENT_MAX_BYTES"))
-    c.document_limit = app::env_number<std::size_t>("DOCUMENT_MAX_BYTES", v, 1);
+    c.document_limit = app::env_number<std::size_t>("DOCUMENT_MAX_BYTES", v, 1, std::size_t{4} << 30);
   if (const char* v = env("DOCUMENT_QUOTA_BYTES"))
     c.document_quota = app::env_number<std::int64_t>("DOCUMENT_QUOTA_BYTES", v);
   if (const char* v = env("DATABASE_URL")) c.database_url = v;
@@ -115,6 +134,7 @@ api_config api_config::from_env() {
   if (const char* v = env("BIND")) c.bind = v;
   if (c.auth == auth_mode::none && c.webhook_secret.empty()) c.webhook_secret = app::development_webhook_secret;
   c.limits = api_limits::from_env();
+  if (auto why = c.limits.refuses_uploads_of(c.document_limit); !why.empty()) throw error(errc::invalid_argument, why);
   c.replication = app::replication_from_env(c.redis, api_command_timeout);
   try {
     c.jwt = auth::jwt_settings::from_env();
@@ -178,9 +198,12 @@ std::string api_config::shared_secret() const {
     secrets.push_back({"USER_WEBHOOK_SECRET", {user_webhook_secret, app::webhook_key(user_webhook_secret)}});
   }
   for (auto& [name, value] : dashboard.named_secrets()) secrets.push_back({std::move(name), {std::move(value)}});
+  // Trimmed: a secret mounted from a file ends in a newline, and one with it passed as
+  // another (a configuration review).
   const auto same = [](const secret& a, const secret& b) {
     return std::any_of(a.forms.begin(), a.forms.end(), [&](const std::string& f) {
-      return std::find(b.forms.begin(), b.forms.end(), f) != b.forms.end();
+      return std::any_of(b.forms.begin(), b.forms.end(),
+                         [&](const std::string& g) { return app::trim_space(f) == app::trim_space(g); });
     });
   };
   for (std::size_t i = 0; i < secrets.size(); ++i) {

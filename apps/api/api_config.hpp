@@ -28,6 +28,10 @@ struct options;
 
 namespace drover::api {
 
+// The body limit the HTTP layer applies to an upload: the document limit plus room for
+// multipart framing.
+constexpr std::size_t upload_body_limit(std::size_t document_limit) { return document_limit + 64 * 1024; }
+
 // What one client may hold of the server; 0 means no limit for the connection and
 // upload caps. Defaults hold on a 2-core machine (docs/configuration.md, "Limits").
 struct api_limits {
@@ -56,6 +60,9 @@ struct api_limits {
   // setting, or else a quarter of the budget but at least one upload of
   // `largest_upload` bytes (and never more than the budget). 0: no per-client limit.
   std::size_t upload_bytes_per_client(std::size_t largest_upload) const;
+  // Why these limits would refuse every upload of DOCUMENT_MAX_BYTES (a budget smaller
+  // than one such upload), or "" when they take one.
+  std::string refuses_uploads_of(std::size_t document_limit) const;
   // Copies the limits into the HTTP server's and the Socket.IO server's options;
   // `largest_upload` is the largest upload body the server takes.
   void apply_to(httpd::server_options& http, std::size_t largest_upload) const;

@@ -1,9 +1,13 @@
 // client_address.cpp - the client behind X-Forwarded-For, believed from trusted proxies only.
 #include "api/client_address.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <drover_app/ascii.hpp>
 
@@ -12,6 +16,25 @@ namespace drover::api {
 namespace {
 
 using app::trim_ows;
+
+// Whether the IPv4 ranges together hold every IPv4 address (0.0.0.0/1 and 128.0.0.0/1
+// passed where 0.0.0.0/0 was refused: a configuration review).
+bool cover_every_ipv4_address(const std::vector<app::ip_range>& ranges) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;  // [first, last]
+  for (const auto& r : ranges) {
+    if (!r.base.is_v4()) continue;
+    const std::uint64_t size = std::uint64_t{1} << (32 - r.prefix);
+    const std::uint64_t first = r.base.to_v4().to_uint() & ~(size - 1) & 0xFFFFFFFFu;
+    spans.emplace_back(first, first + size - 1);
+  }
+  std::sort(spans.begin(), spans.end());
+  std::uint64_t next = 0;  // the first address not covered yet
+  for (const auto& [first, last] : spans) {
+    if (first > next) return false;
+    next = std::max(next, last + 1);
+  }
+  return next > 0xFFFFFFFFu;
+}
 
 }  // namespace
 
@@ -37,6 +60,11 @@ client_address_policy::client_address_policy(std::string_view trusted) {
                                   "X-Forwarded-For; list your proxies' addresses or ranges instead");
     }
     trusted_.push_back(range);
+  }
+  if (cover_every_ipv4_address(trusted_)) {
+    throw std::invalid_argument(
+        "TRUSTED_PROXIES trusts every IPv4 address together, so any client could name its own address in "
+        "X-Forwarded-For; list your proxies' addresses or ranges instead");
   }
 }
 

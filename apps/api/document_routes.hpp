@@ -19,8 +19,4 @@ namespace drover::api {
 //     extracted text, and the job's state.
 void add_document_routes(route_table& table, api_context& app);
 
-// The body limit the HTTP layer applies to an upload: the document limit plus room for
-// multipart framing.
-constexpr std::size_t upload_body_limit(std::size_t document_limit) { return document_limit + 64 * 1024; }
-
 }  // namespace drover::api

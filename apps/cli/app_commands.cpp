@@ -269,7 +269,7 @@ void add_workers_options(CLI::App& workers, app_flags& flags) {
                   "webhook-delivery jobs at once (default: WEBHOOK_CONCURRENCY or 10)")
       ->check(positive<int>());
   workers.add_option("--shutdown-grace", flags.shutdown_grace_ms, "on SIGTERM, wait this long for running jobs, ms")
-      ->check(non_negative<long>())
+      ->check(duration_ms(0))
       ->capture_default_str();
   add_log_options(&workers, flags);
 }

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include <drover/error.hpp>
+#include <drover_app/env.hpp>
 #include <drover_app/utf8.hpp>
 
 namespace drover::cli {
@@ -41,6 +42,11 @@ CLI::Validator integer_in(std::int64_t min, std::int64_t max, std::string kind, 
   return CLI::Validator(
       [min, max, kind, type_limit](std::string& input) { return check_integer(input, min, max, kind, type_limit); }, "",
       kind);
+}
+
+CLI::Validator duration_ms(std::int64_t min) {
+  return integer_in(min, app::max_setting_ms,
+                    fmt::format("a number of milliseconds from {} to {} (30 days)", min, app::max_setting_ms));
 }
 
 CLI::Validator port_number() { return integer_in(1, 65535, "a port number from 1 to 65535"); }

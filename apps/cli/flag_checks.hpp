@@ -38,6 +38,11 @@ CLI::Validator non_negative() {
   return integer_in(0, max_of<T>(), "a non-negative integer", true);
 }
 
+// A duration in milliseconds from `min` to 30 days (drover_app/env.hpp's max_setting_ms,
+// as for the apps' variables): a larger one overflowed its deadline into the past (a
+// shutdown grace of 10^13 ms handed the jobs back at once: a configuration review).
+CLI::Validator duration_ms(std::int64_t min);
+
 // A TCP port to listen on, 1 to 65535 (0, "any free port", is refused: the apps print
 // the port they listen on only in their log).
 CLI::Validator port_number();

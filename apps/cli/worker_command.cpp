@@ -60,17 +60,18 @@ void add_worker_options(CLI::App& w, worker_flags& f) {
       ->check(one_of(builtin_processor_names()))
       ->capture_default_str();
   w.add_option("--name", f.name, "worker name (processedBy, CLIENT LIST)");
+  // At least 100 ms: renewed every half of it, a lock of 1 ms spun a core and was lost.
   w.add_option("--lock-duration", f.lock_duration_ms, "lock duration, ms")
-      ->check(positive<long>())
+      ->check(duration_ms(100))
       ->capture_default_str();
   w.add_option("--stalled-interval", f.stalled_interval_ms, "stalled check interval, ms")
-      ->check(positive<long>())
+      ->check(duration_ms(1))
       ->capture_default_str();
   w.add_option("--max-stalled", f.max_stalled, "stalls before a job fails")
       ->check(non_negative<int>())
       ->capture_default_str();
   w.add_option("--drain-delay", f.drain_delay_ms, "longest wait on an empty queue, ms")
-      ->check(positive<long>())
+      ->check(duration_ms(1))
       ->capture_default_str();
   auto* limit_max =
       w.add_option("--limit-max", f.limit_max, "rate limit: jobs per window (0: none)")->check(non_negative<long>());
@@ -90,7 +91,7 @@ void add_worker_options(CLI::App& w, worker_flags& f) {
       ->check(non_negative<long>())
       ->capture_default_str();
   w.add_option("--shutdown-grace", f.shutdown_grace_ms, "on SIGTERM/SIGINT, wait this long for running jobs, ms")
-      ->check(non_negative<long>())
+      ->check(duration_ms(0))
       ->capture_default_str();
   // A rate limit needs its window; --limit-max 0 (no limit) needs none.
   w.callback([&f, limit_max, limit_duration, dead_letters] {

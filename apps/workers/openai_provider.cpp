@@ -3,7 +3,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -11,6 +10,7 @@
 
 #include <drover/json.hpp>
 #include <drover_app/env.hpp>
+#include <drover_app/http_url.hpp>
 #include <drover_app/logging/redact.hpp>
 #include <drover_app/utf8.hpp>
 
@@ -213,12 +213,11 @@ ai_settings ai_settings::from_env() {
   ai_settings s;
   if (const char* v = env("AI_BASE_URL")) {
     // Checked here: an app that started with a typo would fail every chat job three times.
-    auto u = boost::urls::parse_absolute_uri(v);
-    if (!u || (u->scheme_id() != boost::urls::scheme::http && u->scheme_id() != boost::urls::scheme::https) ||
-        u->host().empty()) {
-      throw error(
-          errc::invalid_argument,
-          fmt::format("AI_BASE_URL must be an http or https URL such as https://api.openai.com/v1, got '{}'", v));
+    if (!app::http_url(v)) {
+      throw error(errc::invalid_argument,
+                  fmt::format("AI_BASE_URL must be an http or https URL with a host (and a port, if any, from 1 to "
+                              "65535) such as https://api.openai.com/v1, got '{}'",
+                              v));
     }
     s.base_url = v;
   }

@@ -154,6 +154,9 @@ test('a bad command line: one line "drover: error: ..." and exit 2', async () =>
     [['worker', '--queue', 'q', '--concurrency', '0'], /^drover: error: --concurrency: must be a positive integer, got 0 /],
     [['queue', 'jobs', '--queue', 'q', '--state', 'bogus'], /^drover: error: --state: must be one of active, waiting, .*failed; got 'bogus'/],
     [['workers', '--port', '0'], /^drover: error: --port: must be a port number from 1 to 65535, got 0 /],
+    // A duration past 30 days overflowed its deadline (a grace of 10^13 ms handed jobs back at once).
+    [['workers', '--shutdown-grace', '10000000000000'], /^drover: error: --shutdown-grace: must be a number of milliseconds from 0 to 2592000000 \(30 days\), got 10000000000000 /],
+    [['worker', '--queue', 'q', '--lock-duration', '1'], /^drover: error: --lock-duration: must be a number of milliseconds from 100 to 2592000000/],
     [['dashboard', '--port', '70000'], /^drover: error: --port: must be a port number from 1 to 65535, got 70000 /],
     [['queue', 'counts'], /^drover: error: --queue is required \(see drover queue counts --help\)\n$/],
     // An empty id (an unset shell variable) is no "every job": retry and promote would act on all.

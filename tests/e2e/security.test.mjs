@@ -250,6 +250,16 @@ test('a production start refuses unsafe settings; make run opts into development
   // and USER_WEBHOOK_SECRET, when set, is a secret of its own (a JWT review).
   uniform.push([{ ...good, METRICS_TOKEN: ` ${JWT_SECRET}\n` }, /AUTH_JWT_SECRET and METRICS_TOKEN are the same secret/]);
   uniform.push([{ ...good, USER_WEBHOOK_SECRET: JWT_SECRET }, /AUTH_JWT_SECRET and USER_WEBHOOK_SECRET are the same secret/]);
+  // Settings that started and then failed every upload or every answer (a configuration review).
+  uniform.push([{ ...good, DOCUMENT_MAX_BYTES: '300000000' }, /MAX_UPLOAD_BYTES_IN_FLIGHT \(268435456\) holds no upload of DOCUMENT_MAX_BYTES/]);
+  uniform.push([{ ...good, DOCUMENT_MAX_BYTES: '18446744073709551615' }, /DOCUMENT_MAX_BYTES must be a number from 1 to 4294967296/]);
+  uniform.push([{ ...good, MAX_UPLOAD_BYTES_PER_CLIENT: '1000' }, /MAX_UPLOAD_BYTES_PER_CLIENT \(1000\) holds no upload/]);
+  uniform.push([{ ...good, PUBLIC_URL: 'http://127.0.0.1:5000?x=1' }, /PUBLIC_URL has a query/]);
+  uniform.push([{ ...good, PUBLIC_URL: 'http://127.0.0.1:99999' }, /PUBLIC_URL has a port outside 1-65535/]);
+  uniform.push([{ ...good, REDIS_URL: 'redis://:6380' }, /missing host in Redis URL/]);
+  uniform.push([{ ...good, DATABASE_URL: 'sqlite:///tmp/x.db?mode=ro' }, /has a query/]);
+  // Any secret with a newline added is still the same one (a configuration review).
+  uniform.push([{ ...good, WEBHOOK_SECRET: `${JWT_SECRET}\n` }, /AUTH_JWT_SECRET and WEBHOOK_SECRET are the same secret/]);
   for (const [env, said] of uniform) {
     const r = start(env);
     assert.notEqual(r.status, 0, JSON.stringify(env));
@@ -281,6 +291,9 @@ test('a production start refuses unsafe settings; make run opts into development
   const operatorSameKey = workers({ WEBHOOK_SECRET: realSecret, OPERATOR_WEBHOOK_SECRET: realSecret });
   assert.notEqual(operatorSameKey.status, 0);
   assert.match(operatorSameKey.stderr + operatorSameKey.stdout, /OPERATOR_WEBHOOK_SECRET is the key of WEBHOOK_SECRET/);
+  const operatorWithNewline = workers({ WEBHOOK_SECRET: realSecret, OPERATOR_WEBHOOK_SECRET: `${realSecret}\n` });
+  assert.notEqual(operatorWithNewline.status, 0);
+  assert.match(operatorWithNewline.stderr + operatorWithNewline.stdout, /OPERATOR_WEBHOOK_SECRET is the key of WEBHOOK_SECRET/);
   const weakOperatorSecret = workers({ WEBHOOK_SECRET: realSecret, OPERATOR_WEBHOOK_SECRET: 'short' });
   assert.match(weakOperatorSecret.stderr + weakOperatorSecret.stdout, /OPERATOR_WEBHOOK_SECRET is too short/);
   // Redis over TLS that accepts any certificate: whoever sits on the path reads every job

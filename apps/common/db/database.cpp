@@ -29,6 +29,11 @@ std::string lowercase(std::string s) {
 
 std::unique_ptr<database> open_sqlite_path(const std::string& url, std::string path) {
   if (path.empty()) throw std::invalid_argument("open_database: no file path in SQLite URL '" + url + "'");
+  // SQLite's URI parameters are not read: "x.db?mode=ro" was a new, empty file of that name.
+  if (path.find('?') != std::string::npos) {
+    throw std::invalid_argument("open_database: SQLite URL '" + url +
+                                "' has a query ('?...'): drover reads no SQLite URI parameters; give the file's path");
+  }
   if (path == "memory:") path = ":memory:";  // sqlite::memory: after its "sqlite:"
   return detail::open_sqlite(path);
 }
@@ -138,6 +143,12 @@ bool looks_like_a_url(std::string_view text) {
 
 std::unique_ptr<database> open_database(const std::string& url) {
   if (url.empty()) throw std::invalid_argument("open_database: the database URL is empty");
+  // A space copied in around the value made another file, and the app started on a new,
+  // empty database (a configuration review).
+  if (std::isspace(static_cast<unsigned char>(url.front())) || std::isspace(static_cast<unsigned char>(url.back()))) {
+    throw std::invalid_argument("open_database: the database URL '" + redact_url(url) +
+                                "' begins or ends with white space; remove it");
+  }
   if (auto sep = url.find("://"); sep != std::string::npos) {
     std::string scheme = lowercase(url.substr(0, sep));
     if (!valid_scheme(scheme)) throw std::invalid_argument("open_database: malformed database URL (bad scheme)");

@@ -2,7 +2,6 @@
 #include "workers/alerts/alert_rules.hpp"
 
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -14,6 +13,7 @@
 #include <drover/json.hpp>
 #include <drover/error.hpp>
 #include <drover_app/env.hpp>
+#include <drover_app/http_url.hpp>
 
 namespace json = boost::json;
 
@@ -50,7 +50,13 @@ std::optional<double> number(const json::object& o, const char* key, std::size_t
   return d;
 }
 
-std::chrono::milliseconds seconds(double s) { return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000)); }
+// A duration of the rule's: at most 30 days (max_setting_ms), as every duration setting; a
+// forSeconds of 10^10 overflowed and the rule fired at once (a configuration review).
+std::chrono::milliseconds seconds(double s, const char* key, std::size_t index) {
+  constexpr double longest = app::max_setting_ms / 1000.0;
+  if (s > longest) bad(index, fmt::format("\"{}\" must be at most {} (30 days)", key, app::max_setting_ms / 1000));
+  return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
+}
 
 alert_kind kind_of(std::string_view type, std::size_t index) {
   for (auto k : {alert_kind::failure_rate, alert_kind::waiting, alert_kind::stalled, alert_kind::dead_letter_growing,
@@ -86,9 +92,9 @@ alert_rule parse_rule(const json::value& v, std::size_t index) {
   if (r.kind == alert_kind::failure_rate && r.threshold > 1) bad(index, "a failure rate threshold is from 0 to 1");
   if (auto w = number(o, "windowSeconds", index)) {
     if (*w == 0) bad(index, "\"windowSeconds\" must be above 0");
-    r.window = seconds(*w);
+    r.window = seconds(*w, "windowSeconds", index);
   }
-  if (auto f = number(o, "forSeconds", index)) r.for_duration = seconds(*f);
+  if (auto f = number(o, "forSeconds", index)) r.for_duration = seconds(*f, "forSeconds", index);
   if (auto m = number(o, "minJobs", index)) r.min_jobs = std::max<std::int64_t>(1, static_cast<std::int64_t>(*m));
   return r;
 }
@@ -144,12 +150,10 @@ alert_settings alert_settings::from_env() {
   if (const char* v = app::env("ALERT_WEBHOOK_URL")) {
     // Checked at start: a typo otherwise lost the first alert, with the URL masked in the
     // log as the credential it is (an operator's drill). Not shown here either.
-    auto u = boost::urls::parse_absolute_uri(v);
-    if (!u || (u->scheme_id() != boost::urls::scheme::http && u->scheme_id() != boost::urls::scheme::https) ||
-        u->host().empty()) {
+    if (!app::http_url(v)) {
       throw error(errc::invalid_argument,
-                  "ALERT_WEBHOOK_URL must be an http or https URL such as https://hooks.slack.com/services/... (the "
-                  "value is not shown: it is a credential)");
+                  "ALERT_WEBHOOK_URL must be an http or https URL with a host (and a port, if any, from 1 to 65535) "
+                  "such as https://hooks.slack.com/services/... (the value is not shown: it is a credential)");
     }
     s.webhook_url = v;
   }

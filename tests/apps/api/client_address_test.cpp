@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <utility>
 
 using drover::api::client_address_policy;
 
@@ -55,15 +56,25 @@ TEST(ClientAddress, RefusesEntriesItCannotRead) {
   EXPECT_THROW(client_address_policy("10.0.0.0/"), std::invalid_argument);
 }
 
-// Trusting every address lets each request name its own (an operator review): refused.
+// Trusting every address lets each request name its own (an operator review): refused,
+// in one range or in pieces (a configuration review forged X-Forwarded-For through them).
 TEST(ClientAddress, RefusesARangeOfEveryAddress) {
-  for (const char* all : {"0.0.0.0/0", "::/0", "10.0.0.1, 0.0.0.0/0"}) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"0.0.0.0/0", "trusts every address"},
+      {"::/0", "trusts every address"},
+      {"10.0.0.1, 0.0.0.0/0", "trusts every address"},
+      {"0.0.0.0/1,128.0.0.0/1", "trusts every IPv4 address together"},
+      {"128.0.0.0/1 0.0.0.0/2 64.0.0.0/2", "trusts every IPv4 address together"},
+      {"0.0.0.0/1,128.0.0.0/2,192.0.0.0/2", "trusts every IPv4 address together"},
+  };
+  for (const auto& [all, said] : cases) {
     try {
       client_address_policy policy(all);
       ADD_FAILURE() << all << " accepted";
     } catch (const std::invalid_argument& e) {
-      EXPECT_NE(std::string(e.what()).find("trusts every address"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(said), std::string::npos) << e.what();
     }
   }
   EXPECT_NO_THROW(client_address_policy("0.0.0.0/1"));
+  EXPECT_NO_THROW(client_address_policy("0.0.0.0/1,128.0.0.0/2,10.0.0.0/8"));
 }

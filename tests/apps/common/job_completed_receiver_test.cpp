@@ -34,3 +34,22 @@ TEST(job_completed_receiver, public_url_must_be_an_http_url_with_a_host) {
     }
   }
 }
+
+// The receiver's path is appended: a query put it after "?x=1" (every answer refused 405).
+TEST(job_completed_receiver, public_url_has_no_query_fragment_user_info_or_impossible_port) {
+  for (const auto& [refused, what] :
+       std::initializer_list<std::pair<const char*, const char*>>{{"http://127.0.0.1:5000?x=1", "a query"},
+                                                                  {"http://127.0.0.1:5000/#top", "a fragment"},
+                                                                  {"http://u:p@127.0.0.1:5000", "user info"},
+                                                                  {"http://127.0.0.1:99999", "a port outside 1-65535"},
+                                                                  {"http://127.0.0.1:0", "a port outside 1-65535"},
+                                                                  {"http://127.0.0.1:", "a port outside 1-65535"}}) {
+    try {
+      parse_public_url(refused);
+      ADD_FAILURE() << "accepted PUBLIC_URL " << refused;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("PUBLIC_URL has ") + what), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_NO_THROW(parse_public_url("http://127.0.0.1:65535/a/b"));
+}

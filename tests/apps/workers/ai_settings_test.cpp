@@ -11,7 +11,8 @@ namespace drover::workers {
 namespace {
 
 TEST(ai_settings, a_base_url_must_be_an_http_or_https_url) {
-  for (const char* bad : {"notaurl", "ftp://models.example/v1", "https://"}) {
+  for (const char* bad :
+       {"notaurl", "ftp://models.example/v1", "https://", "http://127.0.0.1:99999/v1", "http://127.0.0.1:0/v1"}) {
     test::scoped_env env{{"AI_BASE_URL", bad}, {"AI_TIMEOUT_MS", nullptr}};
     EXPECT_THROW(ai_settings::from_env(), drover::error) << bad;
   }

@@ -53,6 +53,10 @@ TEST(AlertRules, RefusesMalformedRulesNamingThem) {
   EXPECT_NE(message(R"([{"type": "failure_rate", "queue": "q", "threshold": 2}])").find("from 0 to 1"),
             std::string::npos);
   EXPECT_NE(message(R"([{"type": "waiting", "queue": "q", "forSeconds": -1}])").find("at least 0"), std::string::npos);
+  // Past 30 days a duration overflowed, and the rule fired at once (a configuration review).
+  EXPECT_NE(message(R"([{"type": "waiting", "queue": "q", "forSeconds": 1e10}])")
+                .find("\"forSeconds\" must be at most 2592000 (30 days)"),
+            std::string::npos);
   EXPECT_NE(message(R"([{"type": "waiting", "queue": "q", "thresold": 5}])").find("unknown field \"thresold\""),
             std::string::npos);
   EXPECT_NE(message(R"([{"type": "stalled", "queue": "q"}, {"type": "stalled", "queue": "q"}])").find("used twice"),
@@ -62,8 +66,8 @@ TEST(AlertRules, RefusesMalformedRulesNamingThem) {
 // A typo in ALERT_WEBHOOK_URL stops the start (it lost the first alert), without showing
 // the value: a Slack hook's path is its token.
 TEST(AlertRules, ARefusedWebhookUrlStopsTheStartWithoutShowingIt) {
-  for (const char* bad :
-       {"htps//hooks.example.com/services/T000/SECRETPART", "ftp://hooks.example.com/x", "https://"}) {
+  for (const char* bad : {"htps//hooks.example.com/services/T000/SECRETPART", "ftp://hooks.example.com/x", "https://",
+                          "https://hooks.example.com:99999/SECRETPART", "https://hooks.example.com:0/SECRETPART"}) {
     drover::test::scoped_env env{{"ALERT_WEBHOOK_URL", bad}, {"ALERT_RULES", nullptr}, {"ALERT_RULES_FILE", nullptr}};
     try {
       drover::workers::alert_settings::from_env();

@@ -87,6 +87,11 @@ TEST(redis_options, from_url_rejects) {
       {"redis://h/x", "database"},
       {"redis://h/1/2", "database"},
       {"redis://h/2x", "database"},
+      // No host was this machine's Redis, whatever REDIS_HOST said: a configuration review.
+      {"redis://", "missing host"},
+      {"redis://:6380", "missing host"},
+      {"rediss://", "missing host"},
+      {"redis:///0", "missing host"},
   };
   for (const auto& c : cases) {
     try {

@@ -88,6 +88,11 @@ TEST(open_database, refuses_bad_urls_without_showing_passwords) {
       // The scheme forgotten: a host and port, not a file to make (an operator's drill).
       {"10.255.255.1:5432", "no known scheme"},
       {"db.internal:5432/app", "no known scheme"},
+      // Each of these opened a new, empty file (a configuration review).
+      {"/var/lib/drover/drover.db ", "white space"},
+      {" postgres://u:hunter2@host/db", "white space"},
+      {"  ", "white space"},
+      {"sqlite:///var/lib/drover/x.db?mode=ro", "has a query"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.url);
