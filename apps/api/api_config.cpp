@@ -122,7 +122,7 @@ api_config api_config::from_env() {
     c.public_url = v;
   }
   if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
-  if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
+  if (const char* v = app::env_exact("QUEUE_PREFIX")) c.prefix = v;
   c.shards = app::queue_shards::from_env();
   // Trimmed, as DASHBOARD_TOKEN is: a secret mounted from a file ends in a newline,
   // which no bearer header can carry (every scrape got 401).

@@ -222,7 +222,7 @@ ai_settings ai_settings::from_env() {
     s.base_url = v;
   }
   if (const char* v = env("AI_API_KEY")) s.api_key = v;
-  if (const char* v = env("AI_MODEL")) s.model = v;
+  if (const char* v = app::env_exact("AI_MODEL")) s.model = v;
   if (const char* v = env("AI_TIMEOUT_MS")) s.read_timeout = app::env_ms("AI_TIMEOUT_MS", v, 1);
   if (const char* v = env("AI_MAX_ANSWER_BYTES")) {
     s.max_answer_bytes =

@@ -109,7 +109,7 @@ workers_config workers_config::from_env() {
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, fmt::format("WEBHOOK_ALLOWED_HOSTS: {}", e.what()));
   }
-  if (const char* v = env("QUEUE_PREFIX")) c.prefix = v;
+  if (const char* v = app::env_exact("QUEUE_PREFIX")) c.prefix = v;
   c.shards = app::queue_shards::from_env();
   if (const char* v = env("DATABASE_URL")) c.database_url = v;
   if (const char* v = env("AI_JOB_TIMEOUT_MS")) c.ai_job_timeout = app::env_ms("AI_JOB_TIMEOUT_MS", v);

@@ -258,6 +258,8 @@ test('a production start refuses unsafe settings; make run opts into development
   uniform.push([{ ...good, PUBLIC_URL: 'http://127.0.0.1:99999' }, /PUBLIC_URL has a port outside 1-65535/]);
   uniform.push([{ ...good, REDIS_URL: 'redis://:6380' }, /missing host in Redis URL/]);
   uniform.push([{ ...good, DATABASE_URL: 'sqlite:///tmp/x.db?mode=ro' }, /has a query/]);
+  uniform.push([{ ...good, AUTH_JWT_ISSUER: 'https://issuer.example ' }, /AUTH_JWT_ISSUER begins or ends with white space/]);
+  uniform.push([{ ...good, QUEUE_PREFIX: ' ' }, /QUEUE_PREFIX begins or ends with white space/]);
   // Any secret with a newline added is still the same one (a configuration review).
   uniform.push([{ ...good, WEBHOOK_SECRET: `${JWT_SECRET}\n` }, /AUTH_JWT_SECRET and WEBHOOK_SECRET are the same secret/]);
   for (const [env, said] of uniform) {

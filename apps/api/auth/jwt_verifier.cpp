@@ -33,6 +33,16 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
+// A value used exactly as written, as app::env_exact reads one: white space around it is
+// refused (with a space in AUTH_JWT_ISSUER every token got 401: a configuration review).
+std::string exact_env(const char* name) {
+  std::string v = env(name);
+  if (app::trim_space(v) != v) {
+    throw std::invalid_argument(std::string(name) + " begins or ends with white space ('" + v + "'); remove it");
+  }
+  return v;
+}
+
 // A base64url part that must decode to a JSON object.
 std::optional<json::object> json_part(std::string_view part) {
   auto text = drover::app::base64url_decode(part);
@@ -128,8 +138,8 @@ jwt_settings jwt_settings::from_env() {
   s.hs256_secret = env("AUTH_JWT_SECRET");
   s.public_key_file = env("AUTH_JWT_PUBLIC_KEY_FILE");
   s.jwks_file = env("AUTH_JWKS_FILE");
-  s.issuer = env("AUTH_JWT_ISSUER");
-  s.audience = env("AUTH_JWT_AUDIENCE");
+  s.issuer = exact_env("AUTH_JWT_ISSUER");
+  s.audience = exact_env("AUTH_JWT_AUDIENCE");
   const auto leeway = env("AUTH_JWT_LEEWAY_S");
   if (const auto text = trim_ows(leeway); !text.empty()) {
     std::int64_t v = -1;

@@ -11,12 +11,29 @@
 
 #include <drover/error.hpp>
 
+#include "drover_app/ascii.hpp"
+
 namespace drover::app {
 
 // The variable's value, or nullptr when it is unset or empty (empty means "default").
 inline const char* env(const char* name) {
   const char* v = std::getenv(name);
   return (v && *v) ? v : nullptr;
+}
+
+// env(name) for a value used exactly as written (an issuer, an audience, a key prefix, a
+// model's name): one that begins or ends with white space is refused, naming the setting.
+// A stray space made every token 401, or started the apps on other queues, with nothing
+// said (a configuration review).
+inline const char* env_exact(const char* name) {
+  const char* v = env(name);
+  if (!v) return v;
+  const std::string_view text(v);
+  if (trim_space(text) != text) {
+    throw error(errc::invalid_argument,
+                fmt::format("{} begins or ends with white space ('{}'); remove it", name, text));
+  }
+  return v;
 }
 
 // `text` as a whole number in [min, max]; throws drover::error(invalid_argument) naming
