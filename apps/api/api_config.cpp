@@ -111,7 +111,7 @@ api_config api_config::from_env() {
   if (const char* v = env("DOCUMENT_MAX_BYTES"))
     c.document_limit = app::env_number<std::size_t>("DOCUMENT_MAX_BYTES", v, 1, std::size_t{4} << 30);
   if (const char* v = env("DOCUMENT_QUOTA_BYTES"))
-    c.document_quota = app::env_number<std::int64_t>("DOCUMENT_QUOTA_BYTES", v);
+    c.document_quota = app::env_number<std::int64_t>("DOCUMENT_QUOTA_BYTES", v, 0);  // -1 read as no limit
   if (const char* v = env("DATABASE_URL")) c.database_url = v;
   if (const char* v = env("PUBLIC_URL")) {
     try {
