@@ -44,21 +44,36 @@ extracted_text extract_pdf(const std::string& bytes, const page_progress& progre
   if (pages <= 0) throw unreadable_document("the PDF has no pages");
   out.page_count = pages;
   if (auto title = clean_inline(utf8(doc->get_title())); !title.empty()) out.title = title;
+  const auto add = [&out](const std::string& text) {
+    if (text.empty()) return;
+    if (!out.text.empty()) out.text += "\n\n";
+    out.text += text;
+  };
+  // A page the page tree names but cannot give (a missing object, a /Count above the
+  // pages there are: common faults of PDF tools) is said where it stood, a run of them in
+  // one line (a /Count of thousands must not become thousands of lines); the readable
+  // pages are kept (they were all lost with it).
   int damaged = 0;
+  int run_from = 0;  // the first page of the current run of damaged pages, 1-based; 0: none
+  const auto end_run = [&](int last) {
+    if (run_from == 0) return;
+    add(run_from == last
+            ? fmt::format("[page {} of the PDF is damaged and could not be read]", last)
+            : fmt::format("[pages {} to {} of the PDF are damaged and could not be read]", run_from, last));
+    run_from = 0;
+  };
   for (int i = 0; i < pages; ++i) {
     std::unique_ptr<poppler::page> page(doc->create_page(i));
-    // A page the page tree names but cannot give (a missing object, a /Count above the
-    // pages there are: common faults of PDF tools) is said where it stood; the readable
-    // pages are kept (they were all lost with it).
-    auto text = page ? clean_block(utf8(page->text(poppler::rectf(), poppler::page::non_raw_non_physical_layout)))
-                     : fmt::format("[page {} of the PDF is damaged and could not be read]", i + 1);
-    if (!page) ++damaged;
-    if (!text.empty()) {
-      if (!out.text.empty()) out.text += "\n\n";
-      out.text += text;
+    if (page) {
+      end_run(i);
+      add(clean_block(utf8(page->text(poppler::rectf(), poppler::page::non_raw_non_physical_layout))));
+    } else {
+      ++damaged;
+      if (run_from == 0) run_from = i + 1;
     }
     if (progress) progress(i + 1, pages);
   }
+  end_run(pages);
   if (damaged == pages) {
     throw unreadable_document(pages == 1 ? std::string("the PDF's only page is damaged")
                                          : fmt::format("all {} pages of the PDF are damaged", pages));

@@ -67,12 +67,15 @@ TEST(extract_pdf, a_damaged_page_is_said_and_the_others_are_kept) {
   EXPECT_NE(out.text.find("zeppelins"), std::string::npos) << out.text;
   EXPECT_NE(out.text.find("[page 3 of the PDF is damaged and could not be read]"), std::string::npos) << out.text;
 
-  // A page tree counting more pages than it holds.
+  // A page tree counting more pages than it holds: the missing ones in one line.
   auto over = test::make_pdf({{"Only text."}});
   over.replace(over.find("/Count 1"), 8, "/Count 2");
   out = extract_pdf(over, {});
   EXPECT_NE(out.text.find("Only text."), std::string::npos) << out.text;
   EXPECT_NE(out.text.find("[page 2 of the PDF is damaged"), std::string::npos) << out.text;
+  over.replace(over.find("/Count 2"), 8, "/Count 5");
+  out = extract_pdf(over, {});
+  EXPECT_EQ(out.text, "Only text.\n\n[pages 2 to 5 of the PDF are damaged and could not be read]");
 
   // Nothing readable at all is still refused.
   auto none = test::make_pdf({{"Only text."}});
