@@ -31,10 +31,12 @@ inline bool valid_utf8(std::string_view s) {
   return true;
 }
 
-// Text as clean_block leaves it (cleaning it again changes nothing), a title as
-// clean_inline leaves it, both valid UTF-8.
+// Text as the extractors' cleaning leaves it: cleaning it again, keeping each line's
+// spaces as preformatted text does, changes nothing (running text has no runs of spaces to
+// lose, and a <pre>'s indentation is kept on purpose); a title as clean_inline leaves it;
+// both valid UTF-8.
 inline void check_extracted(const documents::extracted_text& out) {
-  if (!valid_utf8(out.text) || documents::clean_block(out.text) != out.text) std::abort();
+  if (!valid_utf8(out.text) || documents::clean_preformatted(out.text) != out.text) std::abort();
   if (out.title &&
       (out.title->empty() || !valid_utf8(*out.title) || documents::clean_inline(*out.title) != *out.title)) {
     std::abort();
