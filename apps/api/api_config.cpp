@@ -66,17 +66,21 @@ std::size_t api_limits::upload_bytes_per_client(std::size_t largest_upload) cons
 
 std::string api_limits::refuses_uploads_of(std::size_t document_limit) const {
   const std::size_t largest = upload_body_limit(document_limit);
-  if (max_upload_bytes_in_flight != 0 && max_upload_bytes_in_flight < largest) {
+  struct budget {
+    const char* name;
+    std::size_t bytes;  // 0: no limit
+    int status;         // what every such upload would get
+  };
+  const budget budgets[] = {
+      {"MAX_UPLOAD_BYTES_IN_FLIGHT", max_upload_bytes_in_flight, 503},
+      {"MAX_UPLOAD_BYTES_PER_CLIENT", max_upload_bytes_per_client.value_or(0), 429},
+  };
+  for (const auto& b : budgets) {
+    if (b.bytes == 0 || b.bytes >= largest) continue;
     return fmt::format(
-        "MAX_UPLOAD_BYTES_IN_FLIGHT ({}) holds no upload of DOCUMENT_MAX_BYTES ({}) and its 64 KiB of framing: "
-        "every such upload would get 503 for ever; raise it to at least {} or lower DOCUMENT_MAX_BYTES",
-        max_upload_bytes_in_flight, document_limit, largest);
-  }
-  if (max_upload_bytes_per_client && *max_upload_bytes_per_client != 0 && *max_upload_bytes_per_client < largest) {
-    return fmt::format(
-        "MAX_UPLOAD_BYTES_PER_CLIENT ({}) holds no upload of DOCUMENT_MAX_BYTES ({}) and its 64 KiB of framing: "
-        "every such upload would get 429 for ever; raise it to at least {} or lower DOCUMENT_MAX_BYTES",
-        *max_upload_bytes_per_client, document_limit, largest);
+        "{} ({}) holds no upload of DOCUMENT_MAX_BYTES ({}) and its 64 KiB of framing: every such upload would get "
+        "{} for ever; raise it to at least {} or lower DOCUMENT_MAX_BYTES",
+        b.name, b.bytes, document_limit, b.status, largest);
   }
   return {};
 }
@@ -129,6 +133,13 @@ api_config api_config::from_env() {
   if (const char* v = env("METRICS_TOKEN")) c.metrics_token = std::string(app::trim_space(v));
   if (const char* v = env("METRICS_BIND")) c.metrics_bind = v;
   if (const char* v = env("METRICS_PORT")) c.metrics_port = app::env_number<std::uint16_t>("METRICS_PORT", v, 1);
+  // METRICS_BIND alone was ignored without a word, /metrics staying on the API's port (a
+  // configuration review), as the sentinel settings without sentinels were.
+  if (env("METRICS_BIND") && !c.metrics_port) {
+    throw error(errc::invalid_argument,
+                "METRICS_BIND is set but METRICS_PORT is not: /metrics is served on the API's port unless METRICS_PORT "
+                "names one of its own; set METRICS_PORT, or unset METRICS_BIND");
+  }
   c.auth = app::development_auth_mode() ? auth_mode::none : auth_mode::jwt;  // as the Workers app reads it
   c.bind = app::default_bind(c.auth == auth_mode::none);
   if (const char* v = env("BIND")) c.bind = v;

@@ -110,6 +110,19 @@ std::unique_ptr<gatekeeper> make_gatekeeper(net::any_io_executor ex, const api_c
                                       std::move(limiter));
 }
 
+// METRICS_PORT equal to PORT on an overlapping address failed the start as "address in
+// use", blaming another process (a configuration review); on distinct addresses it works.
+void refuse_metrics_on_the_api_port(const api_config& c) {
+  if (c.metrics_port == 0 || c.metrics_port != c.port) return;
+  const auto api = httpd::listen_address(c.bind, "BIND");
+  const auto metrics = httpd::listen_address(c.metrics_bind, "METRICS_BIND");
+  if (api != metrics && !api.is_unspecified() && !metrics.is_unspecified()) return;
+  throw error(errc::invalid_argument,
+              fmt::format("METRICS_PORT ({}) is the API's own port on {} (PORT or --port): give /metrics a port of "
+                          "its own, or unset METRICS_PORT to serve /metrics on the API's port",
+                          c.metrics_port, c.bind));
+}
+
 }  // namespace
 
 api_server::api_server(net::any_io_executor ex, api_config cfg)
@@ -148,6 +161,7 @@ void api_server::start() {
   // A host name for an address fails the start before the database is opened or migrated.
   httpd::listen_address(cfg_.bind, "BIND");
   httpd::listen_address(cfg_.metrics_bind, "METRICS_BIND");
+  refuse_metrics_on_the_api_port(cfg_);
   db_ = app::open_database(cfg_.database_url);
   app::migrate_and_say(*db_, cfg_.database_url);
 

@@ -199,10 +199,12 @@ void room_access::start_check(const std::string& client, const std::string& room
     if (!joined || v.settled) co_return;
     // The job finished between the check and the join: its final event went to the room
     // before this client was in it. Read once more, now that every later event reaches it.
+    // A client no longer in the room got the final event from it meanwhile (end_job_room
+    // makes every member leave), or left: sent again, it came twice (an outside review).
     try {
       auto call = check(who);
       auto again = co_await std::move(call);
-      if (!again.event.empty()) {
+      if (!again.event.empty() && sio->joined_at(client, room)) {
         sio->emit(client, again.event, std::move(again.args));
         sio->leave(client, room);
       }

@@ -54,16 +54,20 @@ struct app_flags {
 };
 
 void add_log_options(CLI::App* cmd, app_flags& flags) {
-  cmd->add_option("--log-format", flags.log_format, "text (default) or json, one object per line (default: LOG_FORMAT)")
-      ->check(one_of({"text", "json"}));
+  // Before the checks (CLI11 runs transforms first): JSON and INFO are taken in either
+  // case, as LOG_FORMAT and LOG_LEVEL take them.
+  auto lower_case = [](std::string text) {
+    for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  cmd->add_option("--log-format", flags.log_format,
+                  "text (default) or json, one object per line, in either case (default: LOG_FORMAT)")
+      ->check(one_of({"text", "json"}))
+      ->transform(lower_case);
   cmd->add_option("--log-level", flags.log_level,
                   "trace, debug, info (default), warn, error, critical or off, in either case (default: LOG_LEVEL)")
       ->check(one_of({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}))
-      // Before the check (CLI11 runs transforms first): INFO as LOG_LEVEL takes it.
-      ->transform([](std::string level) {
-        for (auto& c : level) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return level;
-      });
+      ->transform(lower_case);
 }
 
 // Waits (up to a deadline) for the API's buffered job_logs to reach the database.

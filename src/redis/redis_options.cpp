@@ -369,6 +369,13 @@ void redis_options::refuse_tls_variables_without_tls(const redis_options& resolv
                               name, name));
     }
   }
+  // As insecure as it gets, and certainly not what was meant: the operator asked for TLS
+  // without verification and would get no TLS at all (a configuration review).
+  if (const char* v = env("REDIS_TLS_INSECURE"); v && parse_yes_no(v, "REDIS_TLS_INSECURE")) {
+    throw error(errc::invalid_argument,
+                "REDIS_TLS_INSECURE is set but the connection to Redis is not TLS: use a rediss:// URL (or "
+                "REDIS_TLS=yes), or unset REDIS_TLS_INSECURE");
+  }
 }
 
 std::string redis_options::endpoint() const {

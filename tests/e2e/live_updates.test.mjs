@@ -181,6 +181,51 @@ test('a job id sent as a number is subscribed to; an argument of the wrong type 
   }
 });
 
+test('a job subscribed to as it finishes gets its final event once', { timeout: 60000 }, async () => {
+  // A second socket subscribes to each job at its last progress update (which the first
+  // one follows), moments before the job finishes, so that its end falls between the
+  // join's check and the join now and then: the final event then reached the client
+  // twice, from the room and from the join's second look. The race is narrow; this holds
+  // the contract over many such joins.
+  const sys = await startSystem();
+  const connect = async () => {
+    const socket = io(sys.base, { transports: ['websocket'], reconnection: false });
+    onCleanup(() => socket.close());
+    await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+    return socket;
+  };
+  const follower = await connect();
+  const late = await connect();
+  const finals = new Map();
+  for (const name of ['job-completed', 'job-failed']) {
+    late.on(name, (p) => finals.set(p.jobId, (finals.get(p.jobId) ?? 0) + 1));
+  }
+  const subscribed = new Set();  // once each: a join after the end gets the final event again, by design
+  follower.on('job-progress', (p) => {
+    if (p.progress?.text !== CHUNKS.join('') || subscribed.has(p.jobId)) return;
+    subscribed.add(p.jobId);
+    late.emit('subscribe-job', p.jobId);
+  });
+  // A job whose last update came before the follower was in its room: joined at its end.
+  for (const name of ['job-completed', 'job-failed']) {
+    follower.on(name, (p) => {
+      if (subscribed.has(p.jobId)) return;
+      subscribed.add(p.jobId);
+      late.emit('subscribe-job', p.jobId);
+    });
+  }
+  const ids = [];
+  for (let i = 0; i < 24; i += 1) {
+    const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'finishing-joins', userId: 'u', message: `finish ${i}` });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    follower.emit('subscribe-job', sent.body.jobId);
+    ids.push(sent.body.jobId);
+  }
+  await waitFor(() => ids.every((id) => finals.has(id)), { timeout: 30000, what: 'every final event' });
+  await new Promise((r) => setTimeout(r, 500));  // a second one would come within this
+  for (const id of ids) assert.equal(finals.get(id), 1, `job ${id}: ${finals.get(id)} final events`);
+});
+
 test('many joins in one polling request are all answered: past the checks that run at once they wait their turn, and a flood is told to retry (429), never "not found"', { timeout: 60000 }, async () => {
   // Rooms enough that the flood meets the waiting checks' bound, not the rooms'.
   const sys = await startSystem({ env: { SOCKETIO_MAX_ROOMS_PER_SOCKET: '1000' } });

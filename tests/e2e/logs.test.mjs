@@ -32,7 +32,8 @@ before(async () => {
       LOG_LEVEL: 'debug',
     },
     apiArgs: ['--log-format', 'json'],
-    workersArgs: ['--log-format', 'json', '--log-level', 'debug'],
+    // In capitals: the flags take either case, as LOG_FORMAT and LOG_LEVEL do.
+    workersArgs: ['--log-format', 'JSON', '--log-level', 'DEBUG'],
   });
 });
 

@@ -260,6 +260,10 @@ test('a production start refuses unsafe settings; make run opts into development
   uniform.push([{ ...good, DATABASE_URL: 'sqlite:///tmp/x.db?mode=ro' }, /has a query/]);
   uniform.push([{ ...good, AUTH_JWT_ISSUER: 'https://issuer.example ' }, /AUTH_JWT_ISSUER begins or ends with white space/]);
   uniform.push([{ ...good, QUEUE_PREFIX: ' ' }, /QUEUE_PREFIX begins or ends with white space/]);
+  // Settings ignored without a word, or refused by a misleading error (a configuration review).
+  uniform.push([{ ...good, METRICS_BIND: '127.0.0.1' }, /METRICS_BIND is set but METRICS_PORT is not/]);
+  uniform.push([{ ...good, METRICS_PORT: port }, /METRICS_PORT \(\d+\) is the API's own port/]);
+  uniform.push([{ ...good, REDIS_TLS_INSECURE: 'yes' }, /REDIS_TLS_INSECURE is set but the connection to Redis is not TLS/]);
   // Any secret with a newline added is still the same one (a configuration review).
   uniform.push([{ ...good, WEBHOOK_SECRET: `${JWT_SECRET}\n` }, /AUTH_JWT_SECRET and WEBHOOK_SECRET are the same secret/]);
   for (const [env, said] of uniform) {

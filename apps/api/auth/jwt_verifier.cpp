@@ -33,13 +33,11 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
-// A value used exactly as written, as app::env_exact reads one: white space around it is
-// refused (with a space in AUTH_JWT_ISSUER every token got 401: a configuration review).
+// A value used exactly as written, as app::env_exact reads one (which this unit, compiled
+// without the engine's headers, cannot include).
 std::string exact_env(const char* name) {
   std::string v = env(name);
-  if (app::trim_space(v) != v) {
-    throw std::invalid_argument(std::string(name) + " begins or ends with white space ('" + v + "'); remove it");
-  }
+  if (auto why = app::surrounding_space_refusal(name, v); !why.empty()) throw std::invalid_argument(why);
   return v;
 }
 

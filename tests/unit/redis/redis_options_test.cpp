@@ -388,6 +388,15 @@ TEST(redis_options, from_env_reads_tls_and_sentinel_variables) {
     expect_refused("REDIS_TLS_SERVER_NAME is set");
   }
   {
+    scoped_env env({{"REDIS_URL", "redis://h:6380"}, {"REDIS_TLS_INSECURE", "yes"}});
+    expect_refused("REDIS_TLS_INSECURE is set but the connection to Redis is not TLS");
+  }
+  {
+    // "no" asks for nothing a plain connection fails to give.
+    scoped_env env({{"REDIS_URL", "redis://h:6380"}, {"REDIS_TLS_INSECURE", "no"}});
+    EXPECT_NO_THROW(redis_options::refuse_tls_variables_without_tls(redis_options::from_env()));
+  }
+  {
     scoped_env env(
         {{"REDIS_URL", "redis://h:6380"}, {"REDIS_TLS_CERT_FILE", "/c.pem"}, {"REDIS_TLS_KEY_FILE", "/k.pem"}});
     expect_refused("REDIS_TLS_CERT_FILE is set");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <string>
 #include <string_view>
 
 namespace drover::app {
@@ -32,6 +33,15 @@ constexpr std::string_view trim_space(std::string_view s) {
   const auto first = s.find_first_not_of(space);
   if (first == std::string_view::npos) return {};
   return s.substr(first, s.find_last_not_of(space) - first + 1);
+}
+
+// Why a setting used exactly as written (an issuer, an audience, a key prefix, a model's
+// name) is refused, or empty when it is not: white space around it. A stray space made
+// every token 401, or started the apps on other queues, with nothing said (a
+// configuration review).
+inline std::string surrounding_space_refusal(std::string_view name, std::string_view value) {
+  if (trim_space(value) == value) return {};
+  return std::string(name) + " begins or ends with white space ('" + std::string(value) + "'); remove it";
 }
 
 }  // namespace drover::app

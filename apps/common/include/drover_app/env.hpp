@@ -21,18 +21,12 @@ inline const char* env(const char* name) {
   return (v && *v) ? v : nullptr;
 }
 
-// env(name) for a value used exactly as written (an issuer, an audience, a key prefix, a
-// model's name): one that begins or ends with white space is refused, naming the setting.
-// A stray space made every token 401, or started the apps on other queues, with nothing
-// said (a configuration review).
+// env(name) for a value used exactly as written: one that begins or ends with white space
+// is refused, naming the setting (surrounding_space_refusal).
 inline const char* env_exact(const char* name) {
   const char* v = env(name);
   if (!v) return v;
-  const std::string_view text(v);
-  if (trim_space(text) != text) {
-    throw error(errc::invalid_argument,
-                fmt::format("{} begins or ends with white space ('{}'); remove it", name, text));
-  }
+  if (auto why = surrounding_space_refusal(name, v); !why.empty()) throw error(errc::invalid_argument, why);
   return v;
 }
 
