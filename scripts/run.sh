@@ -105,7 +105,9 @@ local_address() {
   case $1 in '' | 0.0.0.0) echo 127.0.0.1 ;; :: | '[::]') echo ::1 ;; *) echo "$1" ;; esac
 }
 url_host() { case $1 in *:*) echo "[$1]" ;; *) echo "$1" ;; esac; }
-hide_password() { sed -E 's#^([a-z+]+://[^:/@]*):[^@]*@#\1:***@#'; }
+# Up to the last '@', as drover reads a URL (a password may hold an unencoded '@'), and
+# the passwords a query may give (?sentinel_password=): an ACL review saw the rest of one.
+hide_password() { sed -E -e 's#^([a-z+]+://[^:/@]*):.*@#\1:***@#' -e 's#([?&][a-z_]*password=)[^&]*#\1***#g'; }
 
 port=${PORT:-5000}
 workers_port=${WORKERS_PORT:-5001}
@@ -157,7 +159,7 @@ redis_shown=$(hide_password <<<"$REDIS_URL")
 
 export DATABASE_URL="${DATABASE_URL:-sqlite://$var/drover.db}"
 "$drover" migrate >/dev/null
-echo "database: ${DATABASE_URL%%\?*}" | sed -E 's#(postgres(ql)?://[^:/@]*):[^@]*@#\1:***@#'
+echo "database: ${DATABASE_URL%%\?*}" | hide_password
 
 # `make run` is the development mode, and says so: no authentication on the chat API
 # (every caller is one development user). A production start (`drover api` alone) wants a

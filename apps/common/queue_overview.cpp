@@ -99,18 +99,24 @@ json::object queue_overview::to_json() const {
   return o;
 }
 
+net::awaitable<std::optional<std::vector<worker_client>>> listed_workers(queue& q) {
+  try {
+    auto clients = co_await q.get_workers();
+    co_return clients;
+  } catch (const error& e) {
+    if (!e.is(errc::redis_error) || std::string_view(e.what()).find("NOPERM") == std::string_view::npos) throw;
+  }
+  co_return std::nullopt;
+}
+
 net::awaitable<queue_overview> read_queue_overview(queue& q) {
   queue_overview o;
   o.name = q.name();
   o.counts = co_await q.get_job_counts();
   o.paused = co_await q.is_paused();
-  try {
-    auto clients = co_await q.get_workers();
-    o.workers = clients.size();
-  } catch (const error& e) {
-    if (!e.is(errc::redis_error) || std::string_view(e.what()).find("NOPERM") == std::string_view::npos) throw;
-    o.workers = std::nullopt;
-  }
+  auto listing = listed_workers(q);  // named: GCC 12 and temporaries in co_await
+  auto clients = co_await std::move(listing);
+  o.workers = clients ? std::optional<std::size_t>(clients->size()) : std::nullopt;
   auto statuses = co_await q.get_worker_statuses();
   for (const auto& s : statuses) {
     o.busy += s.busy;

@@ -19,7 +19,18 @@ std::optional<std::string_view> redis_refusal(const drover::error& e) {
   // names and ids.
   if (says("OOM command not allowed") || says("> 'maxmemory'")) return "Redis is out of memory (maxmemory)";
   if (says("MISCONF ")) return "Redis cannot write to its disk (MISCONF)";
-  if (says("NOPERM ")) return "Redis's ACL does not allow drover's user the command (NOPERM)";
+  // Which grant is missing: a key refusal told as a command's sent an operator looking
+  // at the commands (an ACL review). Redis's words at the call and inside a script.
+  if (says("keys used as arguments") || says("can't access at least one of the keys")) {
+    return "Redis's ACL does not allow drover's user the queue's keys (NOPERM): grant ~bull:* (or ~<QUEUE_PREFIX>:*) "
+           "and ~drover:*, as docs/deployment.md shows";
+  }
+  if (says("channels used as arguments") || says("publish to the channel")) {
+    return "Redis's ACL does not allow drover's user the channels (NOPERM): grant &*, as docs/deployment.md shows";
+  }
+  if (says("NOPERM ") || says("can't run this command")) {
+    return "Redis's ACL does not allow drover's user a command (NOPERM): grant the commands docs/deployment.md lists";
+  }
   if (says("READONLY ")) return "Redis answered from a read-only replica (READONLY)";
   // The login was refused, so nothing after it ran: a wrong password, or a user missing on
   // the server reached (a replica promoted without drover's ACL user; a failover review's

@@ -153,12 +153,17 @@ struct flow_insert {
       calls.push_back(scripts::release_parent{p.key(), p.key() + ":dependencies", p.queue, p.id, now}.pack());
     }
     std::vector<redis::command> cmds;
+    // Where SCRIPT LOAD is refused (an ACL), each script goes whole inside the transaction.
+    const bool whole = detail::script_load_refused();
     std::set<const detail::lua::script*> loaded;
     for (const auto& c : calls) {
-      if (loaded.insert(c.script).second) cmds.push_back(redis::command{"SCRIPT", "LOAD", c.script->source});
+      if (!whole && loaded.insert(c.script).second) cmds.push_back(redis::command{"SCRIPT", "LOAD", c.script->source});
     }
     cmds.push_back(redis::command{"MULTI"});
-    for (const auto& c : calls) cmds.push_back(detail::script_command(*c.script, c.args));
+    for (const auto& c : calls) {
+      auto call = detail::script_command(*c.script, c.args);
+      cmds.push_back(whole ? detail::eval_command(*c.script, call) : std::move(call));
+    }
     cmds.push_back(redis::command{"EXEC"});
     if (wanted.min_replicas > 0) cmds.push_back(detail::wait_command(wanted, command_timeout));
     return cmds;
@@ -167,10 +172,16 @@ struct flow_insert {
 
 // Each reply before EXEC is SCRIPT LOAD's or QUEUED; EXEC's holds one answer per call.
 // A call that could not be queued aborts the transaction (nothing written); a script
-// that failed inside it fails the add (the others ran, as in Node).
+// that failed inside it fails the add (the others ran, as in Node). A refused SCRIPT
+// LOAD is noted (the next flows send their scripts whole) and judged by EXEC's answers:
+// a script Redis had cached ran all the same.
 void check_transaction(const std::vector<redis::reply>& replies, std::size_t calls) {
-  for (const auto& r : replies) {
-    if (r.is_error()) throw detail::script_reply_error("flow add", r.str);
+  // The loads come first, then MULTI's OK, a QUEUED per call and EXEC's answer.
+  const std::size_t loads = replies.size() >= calls + 2 ? replies.size() - calls - 2 : 0;
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    const auto& r = replies[i];
+    if (!r.is_error() || (i < loads && detail::note_if_load_refused(r))) continue;
+    throw detail::script_reply_error("flow add", r.str);
   }
   const auto& exec = replies.back();
   if (!exec.is_array() || exec.elements.size() != calls) {

@@ -3,8 +3,10 @@
 
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <optional>
 #include <span>
 
@@ -18,6 +20,29 @@ bool is_noscript(const redis::reply& r) { return r.is_error() && r.str.starts_wi
 
 redis::command load_command(const lua::script& s) { return redis::command{"SCRIPT", "LOAD", s.source}; }
 
+// Whether Redis refused a SCRIPT LOAD itself (an ACL without script|load, a renamed or
+// disabled SCRIPT), as opposed to a script it could not compile.
+bool is_load_refusal(const redis::reply& r) {
+  if (!r.is_error()) return false;
+  const std::string_view text = r.str;
+  return text.starts_with("NOPERM") || text.find("unknown command") != std::string_view::npos ||
+         text.find("unknown subcommand") != std::string_view::npos;
+}
+
+// Set once a SCRIPT LOAD was refused: from then on a script Redis lacks is sent whole
+// (EVAL, which also caches it for the EVALSHAs after it), as BullMQ's client does for
+// every script. For the process: a deployment that refuses it refuses it to every
+// connection, and elsewhere EVAL only costs the script's bytes once per missing script.
+std::atomic<bool> load_refused{false};
+
+void note_load_refused(const redis::reply& refusal) {
+  if (load_refused.exchange(true)) return;
+  spdlog::warn(
+      "redis: SCRIPT LOAD refused ({}); scripts Redis lacks are sent whole (EVAL) instead, as BullMQ's client sends "
+      "them: grant script|load to spare the bytes",
+      refusal.str);
+}
+
 // Adds `s` to `scripts` unless it is there already; whether it added it.
 bool add_once(std::vector<const lua::script*>& scripts, const lua::script* s) {
   if (std::find(scripts.begin(), scripts.end(), s) != scripts.end()) return false;
@@ -26,16 +51,39 @@ bool add_once(std::vector<const lua::script*>& scripts, const lua::script* s) {
 }
 
 // Throws when one of the SCRIPT LOADs of `loaded` (their replies first in `replies`)
-// was refused.
-void expect_loaded(const std::vector<const lua::script*>& loaded, const std::vector<redis::reply>& replies) {
+// failed for another reason than a refusal of SCRIPT LOAD itself; returns whether one
+// was refused so (then noted for the process).
+bool expect_loaded(const std::vector<const lua::script*>& loaded, const std::vector<redis::reply>& replies) {
+  bool refused = false;
   for (std::size_t k = 0; k < loaded.size(); ++k) {
-    if (replies[k].is_error()) {
+    if (is_load_refusal(replies[k])) {
+      note_load_refused(replies[k]);
+      refused = true;
+    } else if (replies[k].is_error()) {
       throw script_reply_error(fmt::format("{} (loading it)", loaded[k]->name), replies[k].str);
     }
   }
+  return refused;
 }
 
 }  // namespace
+
+bool script_load_refused() { return load_refused; }
+
+bool note_if_load_refused(const redis::reply& r) {
+  if (!is_load_refusal(r)) return false;
+  note_load_refused(r);
+  return true;
+}
+
+redis::command eval_command(const lua::script& s, const redis::command& call) {
+  redis::command cmd;
+  const auto& args = call.args();
+  cmd.reserve(args.size());
+  cmd.push("EVAL").push(std::string_view(s.source));
+  for (std::size_t i = 2; i < args.size(); ++i) cmd.push(std::string_view(args[i]));
+  return cmd;
+}
 
 namespace {
 
@@ -91,27 +139,34 @@ boost::asio::awaitable<std::vector<redis::reply>> load_missing(
   for (std::size_t i = 0; i < replies.size(); ++i) {
     if (is_noscript(replies[i])) missing.push_back(i);
   }
-  if (!missing.empty()) {
-    // Load each missing script once, then resend only the calls that did not run.
+  const bool resend = policy == after_noscript::resend;
+  // Without SCRIPT LOAD a script is loaded only by running it: with load_only there is
+  // nothing to do (the NOSCRIPT replies stay, as they would after a load).
+  for (int round = 0; !missing.empty() && round < 2 && (resend || !load_refused); ++round) {
+    // Load each missing script once, then resend only the calls that did not run; where
+    // SCRIPT LOAD is refused, send them whole instead (one more round when the refusal
+    // is met here: the calls behind the refused loads met NOSCRIPT again, unrun).
+    const bool whole = load_refused;
     std::vector<redis::command> retry;
     std::vector<const lua::script*> loaded;
     for (auto i : missing) {
-      if (add_once(loaded, scripts[i])) retry.push_back(load_command(*scripts[i]));
+      if (!whole && add_once(loaded, scripts[i])) retry.push_back(load_command(*scripts[i]));
     }
-    const bool resend = policy == after_noscript::resend;
     if (resend) {
-      for (auto i : missing) retry.push_back(cmds[i]);
+      for (auto i : missing) retry.push_back(whole ? eval_command(*scripts[i], cmds[i]) : cmds[i]);
       if (has_then) retry.push_back(cmds.back());
     }
     // A load alone does not block: no extra time for it.
     const auto timeout = resend ? extra_timeout : std::chrono::milliseconds{0};
     auto resent = conn.exec(std::move(retry), timeout);  // named: GCC 12 and temporaries in co_await
     auto again = co_await std::move(resent);
-    expect_loaded(loaded, again);
+    const bool refused = expect_loaded(loaded, again);
     if (resend) {
       for (std::size_t k = 0; k < missing.size(); ++k) replies[missing[k]] = std::move(again[loaded.size() + k]);
       if (has_then) then_replies.push_back(std::move(again.back()));
     }
+    if (!refused) break;
+    std::erase_if(missing, [&](std::size_t i) { return !is_noscript(replies[i]); });
   }
   for (auto& r : then_replies) replies.push_back(std::move(r));
   co_return replies;
@@ -132,23 +187,36 @@ boost::asio::awaitable<std::vector<redis::reply>> run_pipelined(redis::connectio
 // them all: SCRIPT EXISTS, then SCRIPT LOAD for the missing ones. Where SCRIPT EXISTS
 // is refused (an ACL, a proxy) it does nothing: the calls then take the NOSCRIPT path,
 // in order unless a script is missing.
-boost::asio::awaitable<void> load_absent(redis::connection& conn, const std::vector<const lua::script*>& scripts) {
+// Returns the scripts Redis lacks and would not load (SCRIPT LOAD refused): their calls
+// go whole (EVAL), so that none meets NOSCRIPT either.
+boost::asio::awaitable<std::vector<const lua::script*>> load_absent(redis::connection& conn,
+                                                                    const std::vector<const lua::script*>& scripts) {
+  std::vector<const lua::script*> unloaded;
   redis::command exists{"SCRIPT", "EXISTS"};
   for (const auto* s : scripts) exists.push(std::string_view(s->sha1));
   auto asked = conn.exec(std::move(exists));  // named: GCC 12 and temporaries in co_await
   auto found = co_await std::move(asked);
-  if (!found.is_array() || found.elements.size() != scripts.size()) co_return;
+  if (!found.is_array() || found.elements.size() != scripts.size()) co_return unloaded;
   std::vector<redis::command> loads;
   std::vector<const lua::script*> loading;
   for (std::size_t i = 0; i < scripts.size(); ++i) {
     if (found.elements[i].as_int().value_or(0) == 1) continue;
+    if (load_refused) {
+      unloaded.push_back(scripts[i]);
+      continue;
+    }
     loads.push_back(load_command(*scripts[i]));
     loading.push_back(scripts[i]);
   }
-  if (loads.empty()) co_return;
+  if (loads.empty()) co_return unloaded;
   auto sent = conn.exec(std::move(loads));
   auto loaded = co_await std::move(sent);
-  expect_loaded(loading, loaded);
+  if (expect_loaded(loading, loaded)) {
+    for (std::size_t k = 0; k < loading.size(); ++k) {
+      if (loaded[k].is_error()) unloaded.push_back(loading[k]);
+    }
+  }
+  co_return unloaded;
 }
 
 // The calls' EVALSHAs (their arguments moved in) and `then` behind them.
@@ -183,7 +251,12 @@ boost::asio::awaitable<std::vector<redis::reply>> run_calls(
       if (!s->sent_whole) add_once(distinct, s);
     }
     auto check = load_absent(conn, distinct);
-    co_await std::move(check);
+    const auto unloaded = co_await std::move(check);
+    for (std::size_t i = 0; i < scripts.size(); ++i) {
+      if (std::find(unloaded.begin(), unloaded.end(), scripts[i]) != unloaded.end()) {
+        cmds[i] = eval_command(*scripts[i], cmds[i]);
+      }
+    }
   }
   const bool has_then = then.has_value();
   if (then) cmds.push_back(std::move(*then));

@@ -20,8 +20,9 @@ redis::command script_command(const lua::script& s, const script_args& keys_and_
 redis::command script_command(const lua::script& s, script_args&& keys_and_args);
 
 // Runs one script: EVALSHA, and after NOSCRIPT (a restarted or flushed Redis)
-// SCRIPT LOAD and once more. Throws drover::error(script_error) naming the script
-// when it raises a Lua error.
+// SCRIPT LOAD and once more; where SCRIPT LOAD is refused (an ACL without script|load, a
+// renamed SCRIPT), EVAL with the script's source, as BullMQ's client does. Throws
+// drover::error(script_error) naming the script when it raises a Lua error.
 boost::asio::awaitable<redis::reply> run_script(redis::connection& conn, const lua::script& s,
                                                 script_args keys_and_args);
 
@@ -58,10 +59,20 @@ enum class after_noscript {
 
 // As run_scripts, with `then` sent behind the calls in the same pipeline. Returns the
 // calls' replies, then `then`'s: one `then` reply per pipeline sent (two after a
-// NOSCRIPT with after_noscript::resend). `extra_timeout` extends the command timeout
+// NOSCRIPT with after_noscript::resend, three when that meets the first refusal of
+// SCRIPT LOAD). `extra_timeout` extends the command timeout
 // for a `then` that blocks.
 boost::asio::awaitable<std::vector<redis::reply>> run_scripts_then(
     redis::connection& conn, std::vector<std::pair<const lua::script*, script_args>> calls, redis::command then,
     std::chrono::milliseconds extra_timeout, after_noscript policy = after_noscript::resend);
+
+// Whether a SCRIPT LOAD was refused in this process (then scripts Redis lacks are sent
+// whole): for a transaction, inside which EVALSHA cannot load a missing script.
+bool script_load_refused();
+// Notes `r`, the reply to a SCRIPT LOAD, when it is a refusal of SCRIPT LOAD itself;
+// whether it was one.
+bool note_if_load_refused(const redis::reply& r);
+// The EVALSHA `call` of `s` as an EVAL of its source, the same keys and arguments.
+redis::command eval_command(const lua::script& s, const redis::command& call);
 
 }  // namespace drover::detail

@@ -183,6 +183,17 @@ redis_options redis_options::from_url(std::string_view text) {
     userinfo += '@';
   }
   const auto hosts = at == std::string_view::npos ? authority : authority.substr(at + 1);
+  // An '@' past the authority's end: most likely a password with an unencoded '#', '/' or
+  // '?', which ends the authority early and leaves a "port" of the password's letters (an
+  // ACL review was told "invalid port" of a URL whose port was fine).
+  const std::string encode_hint =
+      at == std::string_view::npos && rest.substr(authority.size()).find('@') != std::string_view::npos
+          ? "; if the password holds '#', '/' or '?', percent-encode them (%23, %2F, %3F)"
+          : "";
+  const auto bad_port = [&] {
+    invalid(fmt::format("invalid port in Redis URL '{}': a port is a number from 1 to 65535{}", redact_url(text),
+                        encode_hint));
+  };
   std::string plain = fmt::format("{}://{}{}{}", scheme, userinfo, hosts, rest.substr(authority.size()));
   if (sentinel || cluster) {
     if (sentinel) {
@@ -219,6 +230,7 @@ redis_options redis_options::from_url(std::string_view text) {
   }
   if (!cluster && u.host_type() == boost::urls::host_type::ipv6) o.host = u.host_ipv6_address().to_string();
   if (!cluster && u.has_port() && !u.port().empty()) {
+    if (u.port().find_first_not_of("0123456789") != std::string_view::npos) bad_port();
     o.port = parse_port(u.port(), fmt::format("Redis URL '{}'", redact_url(text)));
   }
   if (u.has_userinfo()) {
@@ -228,11 +240,9 @@ redis_options redis_options::from_url(std::string_view text) {
   std::string path = u.path();
   if (!path.empty() && path.front() != '/') {
     // Boost.URL reads "host:12x" as port "12" and path "x": the port was not a number.
-    invalid(fmt::format("invalid port in Redis URL '{}': a port is a number from 1 to 65535", redact_url(text)));
+    bad_port();
   }
-  if (u.has_port() && u.port().empty()) {
-    invalid(fmt::format("invalid port in Redis URL '{}': a port is a number from 1 to 65535", redact_url(text)));
-  }
+  if (u.has_port() && u.port().empty()) bad_port();
   std::string_view db_text = path.empty() ? std::string_view() : std::string_view(path).substr(1);
   if (!o.sentinel.sentinels.empty()) {
     // /master[/db]

@@ -295,6 +295,27 @@ test('without credentials the dashboard is refused and says how to configure it;
   assert.equal(listed.status, 200);
   assert.equal(listed.body.queues.find((q) => q.name === 'alone-check')?.counts.waiting, 1);
   assert.equal((await act(served, '/api/admin/queues/alone-check/pause', `Bearer ${TOKEN}`)).status, 200);
+
+  // A user whose ACL refuses CLIENT LIST: a queue's workers view still answers, its
+  // connections unknown (the whole view was 503: an ACL review).
+  const raw = await sys.redis.raw();
+  const user = 'dashboard-no-client-list';
+  await raw.call('ACL', 'SETUSER', user, 'on', '>pw-1234', '~*', '&*', '+@all', '-client|list');
+  onCleanup(() => raw.call('ACL', 'DELUSER', user));
+  const port3 = await freePort();
+  process.env.DASHBOARD_TOKEN = TOKEN;
+  try {
+    spawnDrover(['dashboard', '--port', String(port3), '--redis', `redis://${user}:pw-1234@127.0.0.1:${sys.redis.port}`]);
+  } finally {
+    delete process.env.DASHBOARD_TOKEN;
+  }
+  const restricted = `http://127.0.0.1:${port3}`;
+  await waitFor(async () => { try { return (await fetch(`${restricted}/healthz`)).ok; } catch { return false; } },
+    { timeout: 10000, what: 'drover dashboard as a restricted user to listen' });
+  const workers = await call(restricted, 'GET', '/api/admin/queues/alone-check/workers', { auth: `Bearer ${TOKEN}` });
+  assert.equal(workers.status, 200, JSON.stringify(workers.body));
+  assert.equal(workers.body.connections, null);
+  assert.deepEqual(workers.body.drover, []);
 });
 
 test('the dashboard page: overview, queue, job, retry, pause, live counts, viewer', { timeout: 150000 }, async () => {

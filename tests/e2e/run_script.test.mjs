@@ -133,6 +133,14 @@ async function squat() {
   return port;
 }
 
+test('the banner hides a Redis password that holds an @, and one given in the query', { timeout: 30000 }, async () => {
+  // Nothing listens on port 1: the line comes before anything connects.
+  const run = await startRunScript({ REDIS_URL: 'redis://svc:p@ssW0rd@127.0.0.1:1/5?sentinel_password=SentPw123' });
+  await waitFor(() => /^redis: /m.test(run.output), { timeout: 10000, what: 'the redis line' });
+  const line = run.output.match(/^redis: .*$/m)[0];
+  assert.equal(line, 'redis:   redis://svc:***@127.0.0.1:1/5?sentinel_password=***');
+});
+
 test('a taken API port stops run.sh before it starts anything, with a message and no banner', { timeout: 30000 }, async () => {
   const port = await squat();
   const run = await startRunScript({ PORT: String(port) });

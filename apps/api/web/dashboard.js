@@ -514,7 +514,7 @@
         const conns = w.connections.map((c) => el('tr', {}, el('td', {}, c.name || '–'), el('td', {}, c.addr),
           el('td', { class: 'num' }, fmtDuration((c.age ?? c.ageSeconds ?? 0) * 1000)), el('td', { class: 'num' }, fmtDuration((c.idle ?? c.idleSeconds ?? 0) * 1000))));
         put(charts.workers, 
-          el('p', {}, `${w.connections.length} connection${w.connections.length === 1 ? '' : 's'}; drover workers: ${w.busy} busy of ${w.concurrency} slots`),
+          el('p', {}, `${w.connections === null ? '? connections (Redis\'s ACL refuses CLIENT LIST)' : `${w.connections.length} connection${w.connections.length === 1 ? '' : 's'}`}; drover workers: ${w.busy} busy of ${w.concurrency} slots`),
           drover.length ? el('table', { id: 'drover-workers' }, el('thead', {}, el('tr', {}, ...['worker', 'host', 'busy', '', 'completed', 'failed'].map((h) => el('th', {}, h)))), el('tbody', {}, drover)) : null,
           conns.length ? el('table', { id: 'worker-connections', style: 'margin-top:10px' }, el('thead', {}, el('tr', {}, ...['client name', 'address', 'age', 'idle'].map((h) => el('th', {}, h)))), el('tbody', {}, conns)) : el('p', { class: 'muted' }, 'No worker is connected to this queue.'));
       } catch (err) { put(charts.workers, el('p', { class: 'muted' }, err.message)); }

@@ -44,7 +44,9 @@ TEST(ErrorReply, AnErrorReplySaysRedisRefusedWithoutItsWords) {
       error(errc::redis_error,
             "redis at 10.0.0.7:6379: NOPERM this user has no permissions to run the 'client|list' command")));
   EXPECT_EQ(acl.result(), http::status::service_unavailable);
-  EXPECT_EQ(error_text(acl), "Queue unavailable: Redis's ACL does not allow drover's user the command (NOPERM)");
+  EXPECT_EQ(error_text(acl),
+            "Queue unavailable: Redis's ACL does not allow drover's user a command (NOPERM): grant the commands "
+            "docs/deployment.md lists");
   EXPECT_EQ(std::string(redis_failure_text(error(errc::script_error, "x"))), "Redis refused the command");
   EXPECT_EQ(std::string(redis_failure_text(std::runtime_error("x"))), "Redis did not answer");
 }

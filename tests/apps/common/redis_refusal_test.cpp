@@ -18,7 +18,8 @@ TEST(redis_refusal, names_each_refusal_without_the_host) {
   const drover::error noperm(errc::redis_error,
                              "redis at 10.0.0.7:6379: NOPERM User drover has no permissions to run the 'evalsha' "
                              "command");
-  EXPECT_EQ(redis_refusal(noperm), "Redis's ACL does not allow drover's user the command (NOPERM)");
+  EXPECT_EQ(redis_refusal(noperm),
+            "Redis's ACL does not allow drover's user a command (NOPERM): grant the commands docs/deployment.md lists");
   const drover::error replica(errc::script_error,
                               "redis at 10.0.0.8:6379: READONLY You can't write against a read "
                               "only replica.");
@@ -26,6 +27,29 @@ TEST(redis_refusal, names_each_refusal_without_the_host) {
   for (const drover::error* e : {&full, &misconf, &noperm, &replica}) {
     EXPECT_EQ(redis_refusal(*e)->find("10.0.0"), std::string_view::npos);
   }
+}
+
+// A key or channel refusal names the grant it wants, at the call and inside a script.
+TEST(redis_refusal, says_which_grant_an_acl_refusal_wants) {
+  for (const char* text :
+       {"redis at h:1: script moveToActive failed: NOPERM this user has no permissions to access one of the keys used "
+        "as arguments",
+        "redis at h:1: ERR Error running script: NOPERM The user executing the script can't access at least one of the "
+        "keys mentioned in the command"}) {
+    auto refused = redis_refusal(drover::error(errc::script_error, text));
+    ASSERT_TRUE(refused) << text;
+    EXPECT_NE(refused->find("the queue's keys (NOPERM): grant ~bull:*"), std::string_view::npos) << *refused;
+  }
+  auto channel = redis_refusal(
+      drover::error(errc::redis_error,
+                    "redis at h:1: NOPERM this user has no permissions to access one of the channels used as "
+                    "arguments"));
+  ASSERT_TRUE(channel);
+  EXPECT_NE(channel->find("the channels (NOPERM): grant &*"), std::string_view::npos) << *channel;
+  auto command = redis_refusal(drover::error(
+      errc::script_error, "redis at h:1: ERR The user executing the script can't run this command or subcommand"));
+  ASSERT_TRUE(command);
+  EXPECT_NE(command->find("a command (NOPERM)"), std::string_view::npos) << *command;
 }
 
 TEST(redis_refusal, is_none_for_an_error_that_may_have_written) {

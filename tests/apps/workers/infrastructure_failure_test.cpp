@@ -27,7 +27,8 @@ TEST(infrastructure_failure, names_no_host_for_redis_and_database_errors) {
   EXPECT_EQ(infrastructure_failure(drover::error(errc::redis_error,
                                                  "redis at 10.0.0.7:6379: NOPERM User drover has "
                                                  "no permissions to run the 'evalsha' command")),
-            "Redis's ACL does not allow drover's user the command (NOPERM)");
+            "Redis's ACL does not allow drover's user a command (NOPERM): grant the commands docs/deployment.md "
+            "lists");
   EXPECT_EQ(infrastructure_failure(drover::error(errc::redis_error, "MOVED 3999 10.0.0.8:6379")),
             "Redis refused a command");
   EXPECT_EQ(infrastructure_failure(drover::error(errc::not_replicated, "1 of 2 replicas at 10.0.0.9")),

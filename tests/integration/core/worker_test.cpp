@@ -1,5 +1,6 @@
 // worker_test.cpp - the worker against Redis: results, retries, concurrency, locks, stalls,
 // rate limits, pause, close, and a Redis restart under load.
+#include <drover/flow.hpp>
 #include <drover/queue.hpp>
 #include <drover/worker.hpp>
 
@@ -279,6 +280,50 @@ TEST_F(worker_test, delayed_jobs_still_run_where_an_acl_refuses_client_unblock) 
   });
   // The worker did try, and Redis refused it.
   EXPECT_NE(cli("ACL LOG").find("client|unblock"), std::string::npos);
+}
+
+// An ACL without script|load (BullMQ's client needs none: it sends a script Redis lacks
+// whole): adds, a flow, the worker's fetches and finishes all run, the scripts sent with
+// EVAL (an ACL review found every call refused at "loading it").
+TEST_F(worker_test, jobs_and_flows_run_where_an_acl_refuses_script_load) {
+  DROVER_SKIP_ON_CLUSTER("ACL users are each node's own; the test makes one on one server");
+  cli("ACL SETUSER no-script-load on '>pw' '~*' '&*' '+@all' '-script|load'");
+  EXPECT_EQ(cli("SCRIPT FLUSH"), "OK");
+  test::captured_log log;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto restricted = [&](auto o) {
+      o.redis.username = "no-script-load";
+      o.redis.password = "pw";
+      return o;
+    };
+    queue q(io.get_executor(), name, restricted(qopts()));
+    // Named: GCC 12 and temporaries in co_await.
+    auto adding = q.add("first", json::object{{"n", 1}});
+    co_await std::move(adding);
+    std::vector<new_job> bulk;
+    for (int i = 0; i < 3; ++i) bulk.push_back(new_job{"bulk", json::object{{"n", i}}, {}});
+    auto adding_bulk = q.add_bulk(std::move(bulk));
+    co_await std::move(adding_bulk);
+    flow_producer flows(io.get_executor(), restricted(flow_producer_options{"bull", redis()}));
+    flow_job tree;
+    tree.name = "parent";
+    tree.queue = name;
+    flow_job child;
+    child.name = "child";
+    child.queue = name;
+    tree.children.push_back(std::move(child));
+    auto adding_flow = flows.add(std::move(tree));
+    auto added = co_await std::move(adding_flow);
+    EXPECT_FALSE(added.job.id.empty());
+    worker w(io.get_executor(), name, echo(), restricted(wopts()));
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "completed", 6); }));
+    co_await w.close();
+    flows.close();
+    q.close();
+  });
+  EXPECT_NE(cli("ACL LOG").find("script|load"), std::string::npos) << "the loads were tried and refused";
+  EXPECT_NE(log.text().find("SCRIPT LOAD refused"), std::string::npos) << log.text();
 }
 
 TEST_F(worker_test, runs_up_to_concurrency_jobs_at_once) {

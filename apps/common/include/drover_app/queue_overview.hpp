@@ -52,6 +52,11 @@ struct queue_overview {
   boost::json::object to_json() const;
 };
 
+// The connections named as a worker of `q` (CLIENT LIST), or std::nullopt when Redis's ACL
+// refuses drover's user the command: the rest of what a view shows needs no CLIENT LIST,
+// and one missing permission must not take it all down. Throws drover::error otherwise.
+boost::asio::awaitable<std::optional<std::vector<worker_client>>> listed_workers(queue& q);
+
 // Reads one queue's overview: its counts, paused, workers, the drover workers' heartbeats
 // and the newest minute of its metrics. Throws drover::error when Redis fails.
 boost::asio::awaitable<queue_overview> read_queue_overview(queue& q);
