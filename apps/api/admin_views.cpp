@@ -22,12 +22,14 @@ json::object job_row(const job& j) {
   std::string reason = j.failed_reason.value_or("");
   if (reason.size() > 300) reason = reason.substr(0, 300) + "...";
   o["failedReason"] = reason.empty() ? json::value(nullptr) : json::value(reason);
+  const auto waited = j.first_wait_ms();  // the dashboard's waiting percentiles
+  o["waitTime"] = waited ? json::value(*waited) : json::value(nullptr);
   return o;
 }
 
 void add_durations(json::object& o, const job& j) {
-  o["waitTime"] = j.processed_on ? json::value(std::max<std::int64_t>(0, *j.processed_on - j.timestamp - j.delay))
-                                 : json::value(nullptr);
+  const auto waited = j.first_wait_ms();
+  o["waitTime"] = waited ? json::value(*waited) : json::value(nullptr);
   o["processingTime"] =
       j.processed_on && j.finished_on ? json::value(*j.finished_on - *j.processed_on) : json::value(nullptr);
 }

@@ -11,11 +11,12 @@
 namespace drover::api {
 
 // One row of a jobs list: what a table shows, without data, options or stack traces
-// (a failed reason is cut at 300 characters).
+// (a failed reason is cut at 300 characters), with the first attempt's waitTime.
 boost::json::object job_row(const job& j);
 
-// waitTime (created, or due when delayed -> picked up) and processingTime (picked up ->
-// finished), in ms; null when the job has not reached that point.
+// waitTime (the first attempt's, job::first_wait_ms) and processingTime (picked up ->
+// finished), in ms; null when the job has not reached that point (or, for waitTime, a
+// later attempt started).
 void add_durations(boost::json::object& o, const job& j);
 
 // Whether a job's id or name contains `needle_lower` (already lower-case).

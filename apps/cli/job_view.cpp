@@ -24,7 +24,9 @@ std::string elapsed(const job& j, bool active, bool waiting, std::int64_t now_ms
   if (j.processed_on && j.finished_on) return format_duration(*j.finished_on - *j.processed_on);
   if (j.processed_on && active) return format_duration(now_ms - *j.processed_on) + " running";
   if (j.processed_on) return format_duration(now_ms - *j.processed_on) + " since its last start";
-  auto due = j.timestamp + j.delay;
+  // Due since the delay it was added with ran out (the stored delay is 0 once it came
+  // due), not since its creation.
+  auto due = j.first_due_ms();
   if (due > now_ms) return waiting ? "now (promoted)" : "in " + format_duration(due - now_ms);
   return format_duration(now_ms - due) + " waiting";
 }
@@ -68,8 +70,7 @@ void print_job_detail(std::ostream& out, const job& j, std::optional<job_state> 
   if (j.priority > 0) t.add_row({"priority", fmt::format("{}", j.priority)});
   t.add_row({"processed", format_time(j.processed_on)});
   t.add_row({"finished", format_time(j.finished_on)});
-  auto due = j.timestamp + j.delay;
-  if (j.processed_on) t.add_row({"wait time", format_duration(*j.processed_on - due)});
+  if (auto waited = j.first_wait_ms()) t.add_row({"wait time", format_duration(*waited)});
   const bool active = state == job_state::active;
   const char* time_label = !j.processed_on ? "due" : j.finished_on || active ? "run time" : "last started";
   const bool waiting = state == job_state::waiting || state == job_state::prioritized;

@@ -51,7 +51,7 @@ void job_metrics::observe_start(const job& j, const labels& queue) {
   const auto taken = j.processed_on.value_or(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
-  const auto ready = j.timestamp + j.delay;
+  const auto ready = j.first_due_ms();
   const auto waited_ms = taken > ready ? taken - ready : 0;
   wait_.with(queue).observe(static_cast<double>(waited_ms) / 1000.0);
 }

@@ -47,6 +47,14 @@ struct job {
 
   // The job as Node's job.toJSON() shows it (camelCase names).
   boost::json::object to_json() const;
+
+  // When the first attempt could first run: its creation plus the delay it was added with
+  // (BullMQ sets the stored delay to 0 once a delayed job comes due; its opts keep it).
+  std::int64_t first_due_ms() const;
+  // How long the first attempt waited past first_due_ms() to start; std::nullopt before
+  // it started, and once a later attempt started (a retry's or a stalled job's due time is
+  // not kept: counting from creation made a scheduled or retried job's wait its delay).
+  std::optional<std::int64_t> first_wait_ms() const;
 };
 
 }  // namespace drover

@@ -54,6 +54,12 @@ net::awaitable<std::optional<job>> read_job(redis::connection& conn, const queue
   if (r.is_error() && r.str.starts_with("WRONGTYPE")) co_return std::nullopt;
   redis::expect_no_error(r, "HGETALL " + k.job(id));
   if (r.elements.empty()) co_return std::nullopt;
+  // A hash of the queue's that is no job's: a scheduler's ("repeat:<id>"), the metrics'.
+  // Every job's hash has its creation time (an outside review read, and deleted, the
+  // metrics hash as job "metrics:completed").
+  bool has_timestamp = false;
+  for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) has_timestamp |= r.elements[i].str == "timestamp";
+  if (!has_timestamp) co_return std::nullopt;
   co_return job::from_hash(std::move(id), strings(r));
 }
 

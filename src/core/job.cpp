@@ -1,6 +1,8 @@
 // job.cpp - reading a job hash and showing a job as Node's toJSON() does.
 #include "drover/job.hpp"
 
+#include <algorithm>
+
 #include <boost/json/value.hpp>
 
 #include <charconv>
@@ -102,6 +104,13 @@ job job::from_hash(std::string id, const std::vector<std::string>& fv) {
     j.opts.extra.erase("repeatJobKey");
   }
   return j;
+}
+
+std::int64_t job::first_due_ms() const { return timestamp + std::max(delay, opts.delay.value_or(0)); }
+
+std::optional<std::int64_t> job::first_wait_ms() const {
+  if (!processed_on || attempts_started > 1) return std::nullopt;
+  return std::max<std::int64_t>(0, *processed_on - first_due_ms());
 }
 
 json::object job::to_json() const {

@@ -65,11 +65,13 @@ net::awaitable<bool> queue::remove(std::string id) {
   const auto& k = impl_->keys;
   if (detail::names_queue_key(id)) co_return false;  // the queue's own key, no job's
   // removeJob answers 1 for a job that does not exist too; say "not removed" instead. A
-  // key of another type is none of a job's hashes (job 1's ":logs" list, say).
-  redis::command type{"TYPE", k.job(id)};
-  auto found = co_await impl_->conn->exec(std::move(type));
-  redis::expect_no_error(found, "TYPE " + k.job(id));
-  if (found.str != "hash") co_return false;
+  // key of another type is none of a job's hashes (job 1's ":logs" list, say), nor a hash
+  // without a creation time (a scheduler's, the metrics': read_job says why).
+  redis::command has_timestamp{"HEXISTS", k.job(id), "timestamp"};
+  auto found = co_await impl_->conn->exec(std::move(has_timestamp));
+  if (found.is_error() && found.str.starts_with("WRONGTYPE")) co_return false;
+  redis::expect_no_error(found, "HEXISTS " + k.job(id));
+  if (found.as_int().value_or(0) != 1) co_return false;
   auto call = scripts::remove_job::of(k, std::move(id));
   co_return co_await scripts::run(*impl_->conn, std::move(call));
 }

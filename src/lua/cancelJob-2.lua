@@ -16,8 +16,11 @@
 
   Returns -1 no such job, 1 already finished, 2 locked by a worker (request left),
   3 not locked (request left; the caller removes the job with removeJob).
+
+  A key that is no job's hash is no job: another type, or a hash without the creation
+  time every job's has (a scheduler's "repeat:<id>", the metrics' "metrics:completed").
 ]]
-if redis.call("EXISTS", KEYS[1]) == 0 then
+if redis.call("TYPE", KEYS[1])["ok"] ~= "hash" or redis.call("HEXISTS", KEYS[1], "timestamp") == 0 then
   return -1
 end
 if redis.call("HEXISTS", KEYS[1], "finishedOn") == 1 then

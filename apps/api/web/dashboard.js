@@ -495,7 +495,8 @@
       try {
         const r = await api(`/api/admin/queues/${encodeURIComponent(name)}/jobs?state=completed&pageSize=100`);
         const proc = r.jobs.filter((j) => j.processedOn && j.finishedOn).map((j) => j.finishedOn - j.processedOn).sort((a, b) => a - b);
-        const wait = r.jobs.filter((j) => j.processedOn).map((j) => Math.max(0, j.processedOn - j.timestamp - (j.delay || 0))).sort((a, b) => a - b);
+        // The first attempts' waits, from when each could run (the server's waitTime).
+        const wait = r.jobs.filter((j) => j.waitTime != null).map((j) => j.waitTime).sort((a, b) => a - b);
         const line = (label, arr) => el('tr', {}, el('td', {}, label),
           ...[0.5, 0.9, 0.95, 0.99].map((p) => el('td', { class: 'num' }, fmtDuration(percentile(arr, p)))),
           el('td', { class: 'num' }, fmtDuration(arr.length ? arr.at(-1) : null)));

@@ -58,5 +58,28 @@ TEST(job_view, a_promoted_job_is_due_now_and_a_delayed_one_later) {
   EXPECT_NE(promoted.find("now (promoted)"), std::string::npos) << promoted;
 }
 
+// A delayed job (a scheduler's) that came due and started at once waited nothing: BullMQ
+// zeroes its stored delay then, and its wait was read from its creation (an outside
+// review read "wait time 4.0s" of an every-4-s scheduler's jobs). A retried job's wait is
+// not known, so not shown.
+TEST(job_view, the_wait_counts_from_when_the_first_attempt_was_due) {
+  job j;
+  j.id = "repeat:hb:1";
+  j.name = "hb";
+  j.timestamp = now - 10'000;
+  j.opts.delay = 4'000;
+  j.delay = 0;  // as promoteDelayedJobs leaves it
+  j.processed_on = now - 5'998;
+  j.finished_on = now - 5'990;
+  j.attempts_started = 1;
+  std::ostringstream first;
+  print_job_detail(first, j, job_state::completed, {}, now);
+  EXPECT_NE(first.str().find("wait time  2ms"), std::string::npos) << first.str();
+  j.attempts_started = 3;
+  std::ostringstream retried;
+  print_job_detail(retried, j, job_state::completed, {}, now);
+  EXPECT_EQ(retried.str().find("wait time"), std::string::npos) << retried.str();
+}
+
 }  // namespace
 }  // namespace drover::cli

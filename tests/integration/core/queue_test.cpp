@@ -386,6 +386,28 @@ TEST_F(queue_test, ids_naming_the_queues_own_keys_are_no_jobs) {
   EXPECT_EQ(cli("HGET " + key("meta") + " paused"), "1");
 }
 
+// Hashes of the queue's that are no job's: the metrics' and a scheduler's. Read as jobs
+// they were "unknown" jobs, and removing or cancelling one deleted it (an outside review
+// deleted a queue's completed metrics and a scheduler through the API).
+TEST_F(queue_test, the_queues_other_hashes_are_no_jobs) {
+  cli("HSET " + key("metrics:completed") + " count 3 prevTS 1 prevCount 2");
+  cli("HSET " + key("repeat:nightly") + " name nightly every 3600000 ic 1");
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    for (std::string id : {"metrics:completed", "repeat:nightly"}) {
+      auto j = co_await q.get_job(id);
+      EXPECT_FALSE(j) << id;
+      auto removed = co_await q.remove(id);
+      EXPECT_FALSE(removed) << id;
+      std::string reason = "test";
+      auto cancelled = co_await q.cancel(id, reason);
+      EXPECT_EQ(cancelled, cancel_outcome::not_found) << id;
+    }
+  });
+  EXPECT_EQ(cli("HGET " + key("metrics:completed") + " count"), "3");
+  EXPECT_EQ(cli("HGET " + key("repeat:nightly") + " every"), "3600000");
+  EXPECT_EQ(cli("HEXISTS " + key("repeat:nightly") + " drover:cancel"), "0");
+}
+
 TEST_F(queue_test, remove_promote_change_delay_and_drain) {
   with_queue([&](queue& q) -> net::awaitable<void> {
     co_await q.add("a", json::object());
