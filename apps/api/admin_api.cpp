@@ -24,6 +24,7 @@
 #include <drover_app/clock.hpp>
 #include <drover_app/job_snapshot.hpp>
 #include <drover_app/queue_overview.hpp>
+#include <drover_app/utf8.hpp>
 #include <drover_app/queue_presence.hpp>
 
 #include "api/admin_views.hpp"
@@ -81,10 +82,16 @@ std::int64_t int_param(const boost::urls::url_view& url, std::string_view name, 
   return v;
 }
 
+// As every route reads a query parameter: text, or a 400 (a search of %ff%fe was echoed
+// into the reply's JSON and sent on to Redis).
 std::string str_param(const boost::urls::url_view& url, std::string_view name) {
   auto it = url.params().find(name);
   if (it == url.params().end() || !(*it).has_value) return {};
-  return (*it).value;
+  std::string value = (*it).value;
+  if (!app::is_utf8(value) || value.find('\0') != std::string::npos) {
+    throw http_error(http::status::bad_request, fmt::format("'{}' must be UTF-8 text without NUL", name));
+  }
+  return value;
 }
 
 std::string sse_event(std::string_view name, const json::value& data) {
@@ -245,12 +252,18 @@ struct admin_api::routes {
       throw http_error(http::status::bad_request, "Bad queue name");
     }
     auto body = json_object_body(req, body_presence::optional);
+    // A value of the wrong type is refused, not read as the default: {"state": true}
+    // cleaned completed jobs, {"delayed": "yes"} drained without them (an outside review).
     const auto* d = body.if_contains("delayed");
+    if (d && !d->is_null() && !d->is_bool()) throw http_error(http::status::bad_request, "'delayed' must be a boolean");
     const bool delayed = d && d->is_bool() && d->get_bool();
     std::string state = "completed";
     std::int64_t grace = 0, limit = 0;
     if (action == "clean") {
-      if (const auto* s = body.if_contains("state"); s && s->is_string()) state = std::string(s->get_string());
+      if (const auto* s = body.if_contains("state"); s && !s->is_null()) {
+        if (!s->is_string()) throw http_error(http::status::bad_request, "'state' must be a string");
+        state = std::string(s->get_string());
+      }
       if (state == "waiting") state = "wait";
       static const std::set<std::string, std::less<>> cleanable{"completed", "failed", "delayed",    "wait",
                                                                 "active",    "paused", "prioritized"};

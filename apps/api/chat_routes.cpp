@@ -23,6 +23,7 @@
 #include <drover_app/redis_refusal.hpp>
 #include <drover_app/webhook_signature.hpp>
 
+#include "api/auth/jwt_verifier.hpp"
 #include "api/client_ids.hpp"
 #include "api/ended_job.hpp"
 #include "api/ended_job_retention.hpp"
@@ -111,7 +112,8 @@ bool assessment_too_deep(const json::value& assessment) {
 }
 
 // An id given as a string or an integer (id_text), checked as every route checks one.
-std::string id_field(const json::object& o, const char* name, bool required = true) {
+std::string id_field(const json::object& o, const char* name, bool required = true,
+                     std::size_t longest = max_id_chars) {
   const auto* v = o.if_contains(name);
   if (!v || v->is_null()) {
     if (!required) return {};
@@ -120,7 +122,7 @@ std::string id_field(const json::object& o, const char* name, bool required = tr
   auto given = id_text(*v);
   if (!given || given->empty()) throw bad_request(fmt::format("'{}' must be a non-empty string or an integer", name));
   reject_nul(name, *given);
-  if (given->size() > max_id_chars) throw bad_request(fmt::format("'{}' is longer than {} bytes", name, max_id_chars));
+  if (given->size() > longest) throw bad_request(fmt::format("'{}' is longer than {} bytes", name, longest));
   return std::move(*given);
 }
 
@@ -346,7 +348,9 @@ net::awaitable<response> send(api_context& app, route_request& r) {
   auto key = idempotency_key_of(req);
   auto body = json_object_body(req);
   auto conversation_id = conversation_id_field(body);
-  auto user_id = acting_user(r.who, id_field(body, "userId", r.who.development));
+  // As long as a token's subject may be: a user with a long one names themselves (it was
+  // refused past the ids' 200 bytes).
+  auto user_id = acting_user(r.who, id_field(body, "userId", r.who.development, auth::jwt_verifier::max_subject_bytes));
   const auto* msg = body.if_contains("message");
   if (!msg || !msg->is_string() || msg->get_string().empty()) {
     throw bad_request("'message' is required and must be a non-empty string");
@@ -546,6 +550,11 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
     }
   }
   if (content.empty()) throw bad_request("'result' with the AI response is required");
+  // A model's answer may hold U+0000, which PostgreSQL's text cannot: it cut the stored
+  // answer there (an outside review). Kept visible as U+FFFD, the same on either database.
+  for (auto nul = content.find('\0'); nul != std::string::npos; nul = content.find('\0', nul)) {
+    content.replace(nul, 1, "\xEF\xBF\xBD");
+  }
 
   // Job ids start again at 1 when Redis loses its data, so the id alone would take a new
   // answer for a duplicate of an old one and drop it (issue 13). The job's creation time

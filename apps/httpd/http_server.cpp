@@ -29,6 +29,7 @@
 #include <drover/json.hpp>
 #include <drover/error.hpp>
 #include <drover_app/address_key.hpp>
+#include <drover_app/utf8.hpp>
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -51,7 +52,9 @@ response json_response(const request& req, http::status status, const json::valu
 
 response error_response(const request& req, http::status status, const std::string& message) {
   json::object o;
-  o["error"] = message;
+  // A message may quote what the client sent (an Origin, a Content-Type, a search): bytes
+  // that are not UTF-8 would make the reply JSON no strict parser reads (an outside review).
+  o["error"] = app::valid_utf8(message);
   return json_response(req, status, o);
 }
 
@@ -416,8 +419,22 @@ net::awaitable<void> http_server::refuse(tcp::socket socket, connection_limits::
   co_await std::move(writing);
 }
 
+namespace {
+
+// A HEAD reply announces the body's length but must not carry it (RFC 9110, 9.3.2).
+void without_body_for_head(response& res) {
+  auto length = res.body().size();
+  res.body().clear();
+  res.content_length(length);
+}
+
+}  // namespace
+
 net::awaitable<void> http_server::write_own_reply(beast::tcp_stream& stream, http::verb method, response res,
                                                   std::chrono::steady_clock::time_point started, own_reply_rule rule) {
+  // The server's own refusals too (a HEAD with a body, a bad Host): an outside review read
+  // their bodies after a HEAD.
+  if (method == http::verb::head) without_body_for_head(res);
   if (opts_.metrics)
     opts_.metrics->observe(method, "refused", res.result_int(), std::chrono::steady_clock::now() - started);
   stream.expires_after(rule.write_time.count() > 0 ? rule.write_time : opts_.read_timeout);
@@ -448,12 +465,7 @@ net::awaitable<boost::system::error_code> write_reply(beast::tcp_stream& stream,
                                                       bool keep_alive, bool head, std::chrono::milliseconds timeout) {
   res.version(version);
   if (!keep_alive) res.keep_alive(false);
-  if (head) {
-    // A HEAD reply announces the body's length but must not carry it.
-    auto length = res.body().size();
-    res.body().clear();
-    res.content_length(length);
-  }
+  if (head) without_body_for_head(res);
   stream.expires_after(timeout);
   boost::system::error_code ec;
   co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));

@@ -14,6 +14,7 @@ test('bad requests get 4xx JSON errors, never a crash', { timeout: 60000 }, asyn
     ['malformed JSON', await send('{"conversationId": '), 400, /Malformed JSON/],
     ['not an object', await send('[1,2]'), 400, /JSON object/],
     ['wrong content type', await send('conversationId=1', { 'content-type': 'application/x-www-form-urlencoded' }), 415, /application\/json/],
+    ['a type that only begins as JSON\'s', await send('{}', { 'content-type': 'application/jsonx' }), 415, /application\/json/],
     ['missing message', await send(JSON.stringify({ conversationId: 'c', userId: 'u' })), 400, /'message'/],
     ['missing conversationId', await send(JSON.stringify({ message: 'm', userId: 'u' })), 400, /'conversationId'/],
     ['missing userId', await send(JSON.stringify({ message: 'm', conversationId: 'c' })), 400, /'userId'/],

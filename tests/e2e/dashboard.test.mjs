@@ -131,6 +131,17 @@ test('the admin API refuses the unauthenticated, read-only acting and cross-site
   await waitFor(() => /dashboard: POST \/api\/admin\/queues\/reports\/pause by ops: 200/.test(sys.api.output),
     { what: "the pause's audit line" });
   assert.match(sys.api.output, /dashboard: POST \/api\/admin\/queues\/reports\/resume by token: 200/);
+  // A value of the wrong type is a 400, not the default ({"state": true} cleaned the
+  // completed jobs): nothing is removed.
+  for (const [action, body, said] of [['clean', { state: true }, /'state' must be a string/],
+    ['clean', { state: ['failed'] }, /'state' must be a string/], ['drain', { delayed: 'yes' }, /'delayed' must be a boolean/]]) {
+    const refused = await call(base, 'POST', `/api/admin/queues/reports/${action}`, {
+      auth: `Bearer ${TOKEN}`, headers: { 'Content-Type': 'application/json', 'X-Drover-Action': '1' }, body: JSON.stringify(body),
+    });
+    assert.equal(refused.status, 400, `${action} ${JSON.stringify(body)}: ${JSON.stringify(refused.body)}`);
+    assert.match(refused.body.error, said);
+  }
+  assert.equal((await reports.getJobCounts('completed')).completed, 5, 'nothing cleaned');
   // A misspelt queue is a 404, not a new paused queue in the overview.
   const typo = await act(base, '/api/admin/queues/reprots/pause', `Bearer ${TOKEN}`);
   assert.equal(typo.status, 404);
@@ -149,6 +160,19 @@ test('the admin API refuses the unauthenticated, read-only acting and cross-site
   // Search by name, paging newest first, a job's detail.
   const search = await call(base, 'GET', '/api/admin/queues/reports/jobs?state=completed&search=MONTHLY-3', { auth });
   assert.deepEqual(search.body.jobs.map((j) => j.name), ['monthly-3']);
+  // Bytes that are not UTF-8 are refused, not echoed into the JSON; a refusal quoting what
+  // the client sent is UTF-8 whatever it sent.
+  const junk = await call(base, 'GET', '/api/admin/queues/reports/jobs?state=completed&search=%ff%fe', { auth });
+  assert.equal(junk.status, 400);
+  assert.match(junk.body.error, /'search' must be UTF-8/);
+  const origin = await fetch(`${base}/api/admin/queues/reports/pause`, {
+    method: 'POST', body: '{}',
+    headers: { Authorization: auth, 'Content-Type': 'application/json', 'X-Drover-Action': '1', 'Sec-Fetch-Site': 'cross-\xffsite' },
+  });
+  assert.equal(origin.status, 403);
+  const bytes = Buffer.from(await origin.arrayBuffer());
+  assert.ok(!bytes.includes(0xff), `raw bytes echoed: ${bytes.toString('latin1')}`);
+  assert.match(JSON.parse(bytes.toString('utf8')).error, /cross-\ufffdsite/);
   const page1 = await call(base, 'GET', '/api/admin/queues/reports/jobs?state=completed&pageSize=2&page=1', { auth });
   const page3 = await call(base, 'GET', '/api/admin/queues/reports/jobs?state=completed&pageSize=2&page=3', { auth });
   assert.equal(page1.body.total, 5);

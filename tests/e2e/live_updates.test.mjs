@@ -99,6 +99,12 @@ test('the job-completed webhook verifies its Standard Webhooks signature and sav
   const history = await (await fetch(`${sys.base}/api/conversations/hook/messages`)).json();
   assert.equal(history.messages.length, 1);
   assert.equal(history.messages[0].content, 'hi there');
+
+  // An answer holding U+0000 (PostgreSQL's text cannot) is stored whole, the NUL as U+FFFD.
+  const nul = { jobId: 'manual-nul', conversationId: 'hook-nul', userId: 'u', status: 'completed', result: { response: 'a\u0000b' } };
+  assert.equal((await post(signed('e2e-secret', 'msg-5', nul))).status, 200);
+  const kept = await (await fetch(`${sys.base}/api/conversations/hook-nul/messages`)).json();
+  assert.equal(kept.messages[0].content, 'a\ufffdb');
 });
 
 // Issue 13: job ids start again at 1 after Redis loses its data, so the receiver keys a

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <drover/json.hpp>
+#include <drover_app/ascii.hpp>
 
 #include "api/http_error.hpp"
 
@@ -20,7 +21,10 @@ namespace {
 bool is_json_content(const httpd::request& req) {
   auto ct = std::string(req[http::field::content_type]);
   std::transform(ct.begin(), ct.end(), ct.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ct.starts_with("application/json");
+  // The media type itself, before any parameter: application/jsonx and
+  // application/json-seq are other types (an outside review's were taken as JSON).
+  const std::string_view type = app::trim_ows(std::string_view(ct).substr(0, ct.find(';')));
+  return type == "application/json";
 }
 
 }  // namespace

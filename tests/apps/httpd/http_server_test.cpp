@@ -580,6 +580,27 @@ TEST(HttpServer, AnHttp11RequestNamesItsHostOnce) {
   EXPECT_EQ(c.send("GET ftp://example.test/x HTTP/1.1\r\nHost: t\r\n\r\n").result(), http::status::bad_request);
 }
 
+// The server's own refusals of a HEAD carry no body either (an outside review read a
+// JSON error after the headers of a HEAD's 400 and 413).
+TEST(HttpServer, ARefusedHeadGetsHeadersOnly) {
+  running_server server({});
+  for (const char* request : {"HEAD /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "HEAD /x HTTP/1.1\r\n\r\n"}) {
+    client c(server.port());
+    c.write(request);
+    std::string raw;
+    boost::system::error_code ec;
+    for (;;) {
+      char chunk[1024];
+      const auto n = c.socket.read_some(net::buffer(chunk), ec);
+      if (ec) break;
+      raw.append(chunk, n);
+    }
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 400")) << raw;
+    EXPECT_TRUE(raw.ends_with("\r\n\r\n")) << raw;
+    EXPECT_NE(raw.find("Content-Length: "), std::string::npos) << raw;
+  }
+}
+
 // Without authentication, only a Host that no DNS can re-point: a browser review's page
 // on a rebound name read the development API's answers and sent messages.
 TEST(HttpServer, LocalHostsOnlyRefusesAnyOtherName) {
