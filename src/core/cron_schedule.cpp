@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 
 #include "drover/error.hpp"
 
@@ -119,7 +120,8 @@ class search_position {
   }
 
  private:
-  seconds offset_at(date::sys_seconds t) const { return zone_->get_info(t).offset; }
+  // No zone is UTC (find_time_zone's answer for it, which needs no time zone database).
+  seconds offset_at(date::sys_seconds t) const { return zone_ ? zone_->get_info(t).offset : seconds(0); }
 
   // A wall-clock time as an instant, as luxon resolves it from a guessed offset: the guess
   // wins when valid (so an ambiguous time keeps the current side), and a time in a gap
@@ -173,6 +175,12 @@ bool hour_may_run(const cron_expression& expr, search_position& p) {
   return false;
 }
 
+bool same_letters(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
 // Node's BullMQ takes zone names in any letter case (luxon asks Intl, which does):
 // "europe/berlin" is Europe/Berlin there, and a Node scheduler so written stopped for good
 // after one run on a drover worker (a Node user's review).
@@ -183,11 +191,7 @@ const date::time_zone* locate_zone_any_case(std::string_view name) {
   } catch (const std::exception&) {
     // not under that exact name: its case, then
   }
-  const auto same = [name](std::string_view other) {
-    return std::equal(name.begin(), name.end(), other.begin(), other.end(), [](char a, char b) {
-      return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-    });
-  };
+  const auto same = [name](std::string_view other) { return same_letters(name, other); };
   for (const auto& zone : db.zones) {
     if (same(zone.name())) return &zone;
   }
@@ -201,20 +205,69 @@ const date::time_zone* locate_zone_any_case(std::string_view name) {
 
 }  // namespace
 
-const date::time_zone* find_time_zone(std::string_view name) {
-  try {
-    if (name.empty()) {
-      // Node (luxon) takes the local zone from TZ first; date::current_zone() reads only
-      // /etc/localtime.
-      const char* env = std::getenv("TZ");
-      std::string_view tz = env ? env : "";
-      if (!tz.empty() && tz.front() == ':') tz.remove_prefix(1);
-      return tz.empty() ? date::current_zone() : date::locate_zone(tz);
+namespace {
+
+// UTC by any of its names, and TZ's POSIX spellings of it ("UTC0"): no database needed, so
+// that a machine without tzdata (a slim container) still runs UTC and tz-less schedulers.
+bool names_utc(std::string_view name) {
+  for (std::string_view utc : {"UTC", "Etc/UTC", "GMT", "Etc/GMT", "UCT", "Etc/UCT", "Universal", "Etc/Universal",
+                               "Zulu", "Etc/Zulu", "Z", "UTC0", "GMT0", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0"}) {
+    if (same_letters(name, utc)) return true;
+  }
+  return false;
+}
+
+// What a failed lookup says: that the machine has no time zone database, when it has none
+// (the name itself was fine: an outside review was told to use the name it gave).
+std::string lookup_failure(std::string_view what, const std::exception& e) {
+  std::error_code ec;
+  if (!std::filesystem::exists("/usr/share/zoneinfo", ec)) {
+    return fmt::format(
+        "{} cannot be read: this machine has no time zone database (/usr/share/zoneinfo; install the tzdata "
+        "package). Only UTC works without it",
+        what);
+  }
+  return fmt::format("{} is unknown ({}); use an IANA name such as Europe/Berlin", what, e.what());
+}
+
+// The process's local zone, as Node (luxon) takes it: TZ first (":Area/City", or a path
+// into the zone database), then /etc/localtime; UTC when neither names one.
+const date::time_zone* local_zone() {
+  const char* env = std::getenv("TZ");
+  std::string_view tz = env ? env : "";
+  if (!tz.empty() && tz.front() == ':') tz.remove_prefix(1);
+  if (const auto at = tz.find("/zoneinfo/"); !tz.empty() && tz.front() == '/' && at != std::string_view::npos) {
+    tz.remove_prefix(at + std::string_view("/zoneinfo/").size());
+  }
+  if (names_utc(tz)) return nullptr;
+  if (tz.empty()) {
+    try {
+      return date::current_zone();
+    } catch (const std::exception&) {
+      return nullptr;  // no /etc/localtime (or no database to read it with): UTC, as Node
     }
-    return locate_zone_any_case(name);
+  }
+  try {
+    return locate_zone_any_case(tz);
   } catch (const std::exception& e) {
     throw error(errc::invalid_argument,
-                fmt::format("unknown time zone '{}' ({}); use an IANA name such as Europe/Berlin", name, e.what()));
+                lookup_failure(fmt::format("the local time zone (TZ='{}'; POSIX rules such as EST+5 are not read, set "
+                                           "TZ to an IANA name such as America/New_York, or give the scheduler a tz)",
+                                           tz),
+                               e));
+  }
+}
+
+}  // namespace
+
+const date::time_zone* find_time_zone(std::string_view name) {
+  // luxon's names for the local zone.
+  if (name.empty() || same_letters(name, "system") || same_letters(name, "local")) return local_zone();
+  if (names_utc(name)) return nullptr;
+  try {
+    return locate_zone_any_case(name);
+  } catch (const std::exception& e) {
+    throw error(errc::invalid_argument, lookup_failure(fmt::format("time zone '{}'", name), e));
   }
 }
 

@@ -14,10 +14,11 @@ class time_zone;
 
 namespace drover::detail {
 
-// An IANA zone from the system's tz database (Debian's tzdata); an empty name is the
-// process's local zone (TZ, else /etc/localtime), as cron-parser uses when bullmq is given
-// no `tz`. Throws
-// drover::error(invalid_argument) for an unknown name.
+// An IANA zone from the system's tz database (Debian's tzdata); an empty name (or luxon's
+// "system", "local") is the process's local zone (TZ, else /etc/localtime, else UTC), as
+// cron-parser uses when bullmq is given no `tz`. nullptr is UTC, which needs no database.
+// Throws drover::error(invalid_argument) for an unknown name, saying when the machine has
+// no database at all.
 const date::time_zone* find_time_zone(std::string_view name);
 
 // The first run strictly after `after_ms` (ms since the epoch; runs fall on whole seconds),
