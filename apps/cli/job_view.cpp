@@ -46,7 +46,7 @@ std::string attempts(const job& j) {
 
 void print_job_table(std::ostream& out, const std::vector<listed_job>& jobs, std::int64_t now_ms) {
   using a = text_table::align;
-  text_table t({"ID", "NAME", "STATE", "ATTEMPTS", "CREATED", "TIME", "DETAIL"},
+  text_table t({"ID", "NAME", "STATE", "ATTEMPTS", "CREATED (UTC)", "TIME", "DETAIL"},
                {a::left, a::left, a::left, a::right, a::left, a::right, a::left});
   for (const auto& [j, state] : jobs) {
     t.add_row({shorten(j.id, 36), shorten(j.name, 30), state, attempts(j), format_time(j.timestamp),
@@ -59,7 +59,7 @@ void print_job_table(std::ostream& out, const std::vector<listed_job>& jobs, std
 void print_job_detail(std::ostream& out, const job& j, std::optional<job_state> state,
                       const std::vector<std::string>& logs, std::int64_t now_ms) {
   using a = text_table::align;
-  text_table t({"FIELD", "VALUE"}, {a::left, a::left});
+  text_table t({"FIELD", "VALUE (times in UTC)"}, {a::left, a::left});
   t.add_row({"id", j.id});
   t.add_row({"name", j.name});
   t.add_row({"state", to_string(state)});

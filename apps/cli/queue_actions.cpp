@@ -316,8 +316,13 @@ net::awaitable<int> print_jobs(const queue_flags& f, queue& q) {
   print_job_table(std::cout, page.jobs, app::now_ms());
   auto first = (f.page - 1) * f.per_page + 1;
   auto last = first + static_cast<long>(page.jobs.size()) - 1;
-  std::cout << fmt::format("jobs {}-{} of {}, {}newest first{}\n", first, last, page.total,
-                           f.state.empty() ? "state by state, " : "",
+  // BullMQ's order: delayed jobs by when they are due, not by when they were made (a time
+  // review read "newest first" over 6, 5, 7, 4, 3); times are UTC, as the header says.
+  const char* order = f.state == "delayed"       ? "latest due first"
+                      : f.state == "prioritized" ? "in BullMQ's priority order"
+                      : f.state.empty()          ? "state by state, newest first"
+                                                 : "newest first";
+  std::cout << fmt::format("jobs {}-{} of {}, {}{}\n", first, last, page.total, order,
                            last < page.total ? fmt::format(" (--page {} for more)", f.page + 1) : "");
   std::cout.flush();
   co_return 0;
@@ -381,11 +386,25 @@ net::awaitable<int> print_schedulers(const queue_flags& f, queue& q) {
     co_return 0;
   }
   // JOBS MADE: BullMQ's iteration count, which counts the next job, pending, too.
-  text_table t({"ID", "JOB NAME", "REPEAT", "NEXT", "JOBS MADE"});
+  // NEXT in UTC, said in its header: beside a pattern in another zone an unlabelled time
+  // read as that zone's (a time review). A scheduler that ended (its limit reached, its
+  // end date passed) says so: its NEXT, in the past, read as a run to come.
+  text_table t({"ID", "JOB NAME", "REPEAT", "NEXT (UTC)", "JOBS MADE"});
+  const auto now = app::now_ms();
   for (const auto& s : schedulers) {
     auto repeat = s.pattern ? *s.pattern + (s.tz ? " " + *s.tz : "")
                             : (s.every ? "every " + format_duration(*s.every) : std::string("-"));
-    t.add_row({s.key, s.name, repeat, format_time(s.next), fmt::format("{}", s.iteration_count.value_or(0))});
+    // The iteration count counts the last job while it is pending: ended once it is due.
+    const bool last_made = (s.limit && s.iteration_count && *s.iteration_count >= *s.limit) ||
+                           (s.end_date && s.next && *s.next > *s.end_date);
+    const bool past = s.next && *s.next <= now;
+    std::string next = format_time(s.next);
+    if (last_made && past) {
+      next += " (ended)";
+    } else if (s.next && *s.next < now - 60'000) {
+      next += " (overdue: no worker has taken it)";
+    }
+    t.add_row({s.key, s.name, repeat, next, fmt::format("{}", s.iteration_count.value_or(0))});
   }
   t.print(std::cout);
   std::cout.flush();

@@ -370,7 +370,9 @@ job_options job_options::from_stored(const json::object& stored) {
     } else if (k == "sizeLimit") {
       o.size_limit = as_exact_integer(val);
     } else if (k == "timeout") {
-      o.timeout = as_exact_integer(val);
+      // As Node's arithmetic takes a computed 300.5 or a "700" (a time review's Node jobs
+      // ran without their timeout, unsaid): made whole upwards, never to 0.
+      o.timeout = as_loose_integer(val, [](double d) { return std::ceil(d); });
     } else if (k == "de" && val.is_object()) {
       o.deduplication = val.get_object();
     } else if (k == "tm" || k == "omc") {

@@ -71,7 +71,7 @@ test('queue counts, jobs and job: tables for people, --json for scripts', async 
 
   const jobs = await ok(['queue', 'jobs', ...on(name)]);
   const lines = jobs.trim().split('\n');
-  assert.match(lines[0], /^ID\s+NAME\s+STATE\s+ATTEMPTS\s+CREATED\s+TIME\s+DETAIL$/);
+  assert.match(lines[0], /^ID\s+NAME\s+STATE\s+ATTEMPTS\s+CREATED \(UTC\)\s+TIME\s+DETAIL$/);
   assert.deepEqual(lines.slice(1, 4).map((l) => l.split(/\s+/)[0]), ['img-2', 'img-1', 'mail-1'],
     'state by state, newest first');
   assert.match(lines[3], /mail-1\s+email\s+delayed/);
@@ -269,6 +269,18 @@ test('a failed job shows its reason in the table and its stack trace in the deta
   const detail = await ok(['queue', 'job', ...on(name), '--id', 'b-1']);
   assert.match(detail, /^failed reason\s+disk full$/m);
   assert.match(detail, /stack trace \(last attempt first\):\n {2}Error: disk full/);
+});
+
+test('schedulers: NEXT in UTC says so, and an ended scheduler says it ended', async () => {
+  const name = queueName();
+  await ok(['schedule', 'upsert', ...on(name), '--id', 'once', '--repeat', '{"every":600000,"limit":1}']);
+  await ok(['schedule', 'upsert', ...on(name), '--id', 'hourly', '--repeat', '{"pattern":"0 0 * * * *","tz":"Europe/Berlin"}']);
+  // The one job of `once` is due at once; taken or not, nothing follows it.
+  await new Promise((r) => setTimeout(r, 50));
+  const table = await ok(['queue', 'schedulers', ...on(name)]);
+  assert.match(table, /^ID\s+JOB NAME\s+REPEAT\s+NEXT \(UTC\)\s+JOBS MADE$/m);
+  assert.match(table, /^once\s.*\(ended\)\s+1$/m);
+  assert.match(table, /^hourly\s+hourly\s+0 0 \* \* \* \* Europe\/Berlin\s+\d{4}-\d\d-\d\d \d\d:00:00\s+1$/m);
 });
 
 test('add --file adds every line in chunks and says how many', async () => {

@@ -504,6 +504,12 @@ TEST(job_options, from_stored_is_lenient) {
   EXPECT_FALSE(o.job_id.has_value());
   EXPECT_TRUE(o.deduplication.empty());
   EXPECT_EQ(o.extra.at("backoff"), json::value("weird"));
+  // A timeout Node computed (300.5) or wrote as text is honoured, made whole upwards (it
+  // was dropped without a word: a time review).
+  for (const auto& [stored, ms] : std::vector<std::pair<const char*, std::int64_t>>{
+           {R"({"timeout":300.5})", 301}, {R"({"timeout":0.7})", 1}, {R"({"timeout":"700"})", 700}}) {
+    EXPECT_EQ(job_options::from_stored(parse_object(stored)).timeout, ms) << stored;
+  }
   // A missing attempts is 0 to Node, and is written back as 0.
   EXPECT_EQ(json::value(job_options::from_stored({}).to_stored()), json::parse(R"({"attempts":0})"));
 }
