@@ -11,6 +11,7 @@
 #include <utility>
 
 #include <drover_app/app_queue.hpp>
+#include <drover_app/readiness_queues.hpp>
 #include <drover_app/db/database.hpp>
 
 #include "api/api_config.hpp"
@@ -41,9 +42,8 @@ struct api_context {
   send_batches& sends;    // POST /api/chat/send's group commits
   user_backlog& backlog;  // each user's sends not yet answered
   user_reads& reads;      // each user's reads that grow with what they return (documents, history)
-  // ai-processing on a connection of its own, for /readyz: on the sends' connection a
-  // probe waits behind their replication WAITs and times out while Redis is fine.
-  app::app_queue& readiness;
+  // The queues the API adds to, for /readyz (readiness_queues.hpp).
+  app::readiness_queues& readiness;
   // Whether the event relay of the chat job `app_id`'s queue has written every event it
   // has read (job_event_relay::settled); false when none follows it.
   std::function<bool(const std::string& app_id)> relay_settled = {};

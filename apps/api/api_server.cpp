@@ -141,7 +141,8 @@ api_server::api_server(net::any_io_executor ex, api_config cfg)
       ai_queue_(ex, "ai-processing", cfg_.shards.ai, queue_options_for(cfg_)),
       webhook_queue_(ex, "webhook-delivery", cfg_.shards.webhooks, queue_options_for(cfg_)),
       documents_queue_(ex, "document-processing", cfg_.shards.documents, queue_options_for(cfg_)),
-      readiness_queue_(ex, "ai-processing", cfg_.shards.ai, queue_options_for(cfg_)),
+      readiness_queues_(ex, {{"ai-processing", cfg_.shards.ai}, {"document-processing", cfg_.shards.documents}},
+                        queue_options_for(cfg_)),
       backlog_(cfg_.limits.max_unanswered_sends_per_user),
       gate_(make_gatekeeper(ex, cfg_)),
       admin_(std::make_unique<admin_api>(ex, queue_options_for(cfg_), *gate_, discovery_)) {}
@@ -199,7 +200,7 @@ void api_server::start() {
   send_batches_ = std::make_unique<send_batches>(ex_, *db_, db_pool_, ai_queue_);
   context_ = std::unique_ptr<api_context>(new api_context{ex_, cfg_, *db_, db_pool_, ai_queue_, webhook_queue_,
                                                           documents_queue_, *sio_, *gate_, *send_batches_, backlog_,
-                                                          reads_, readiness_queue_});
+                                                          reads_, readiness_queues_});
   context_->relay_settled = [this](const std::string& app_id) {
     for (const auto& r : relays_) {
       if (r->follows(app_id)) return r->settled();
@@ -349,7 +350,7 @@ void api_server::close_connections() {
   ai_queue_.close();
   webhook_queue_.close();
   documents_queue_.close();
-  readiness_queue_.close();
+  readiness_queues_.close();
 }
 
 std::uint16_t api_server::port() const { return http_ ? http_->port() : 0; }

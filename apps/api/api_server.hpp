@@ -15,6 +15,7 @@
 #include <drover_app/app_queue.hpp>
 #include <drover_app/connectivity_monitor.hpp>
 #include <drover_app/queue_discovery.hpp>
+#include <drover_app/readiness_queues.hpp>
 #include <drover_app/db/database.hpp>
 #include <drover_app/metrics/queue_collector.hpp>
 #include <drover_app/metrics/registry.hpp>
@@ -95,8 +96,8 @@ class api_server {
   app::app_queue ai_queue_;
   app::app_queue webhook_queue_;  // read only: deliveries and their attempts
   app::app_queue documents_queue_;
-  app::app_queue readiness_queue_;  // /readyz's: a connection of its own (api_context)
-  user_backlog backlog_;            // before the relays, which tell it the jobs' ends
+  app::readiness_queues readiness_queues_;  // /readyz's: connections of their own (api_context)
+  user_backlog backlog_;                    // before the relays, which tell it the jobs' ends
   user_reads reads_;
   std::unique_ptr<gatekeeper> gate_;
   std::unique_ptr<socketio::server> sio_;

@@ -635,6 +635,8 @@ net::awaitable<response> ready(api_context& app, route_request& r) {
   try {
     auto probe = app.readiness.probe();  // named: GCC 12 and temporaries in co_await
     co_await std::move(probe);
+    auto limits = app.gate.probe_limits();
+    co_await std::move(limits);
   } catch (const std::exception& e) {
     ok = false;
     redis_state = "unavailable";

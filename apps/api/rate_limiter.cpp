@@ -146,6 +146,11 @@ net::awaitable<rate_decision> rate_limiter::take(std::vector<bucket> buckets) {
 
 void rate_limiter::close() { redis_.close(); }
 
+net::awaitable<void> rate_limiter::probe() {
+  auto read = redis_.get(fmt::format("drover:ratelimit:{}:readiness", scope_));  // named: GCC 12
+  co_await std::move(read);
+}
+
 http_error refusal_of(const rate_decision& d) {
   if (!d.unchecked.empty()) return http_error(httpd::http::status::service_unavailable, d.unchecked);
   return too_many_requests(d.retry_after);

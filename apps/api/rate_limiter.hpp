@@ -71,6 +71,10 @@ class rate_limiter {
   boost::asio::awaitable<rate_decision> take(std::vector<bucket> buckets);
 
   const rate_limits& limits() const { return limits_; }
+  // One read of a key under the limiter's prefix, for /readyz: an ACL without ~drover:*
+  // refused every limited request while the API said it was ready (an ACL review).
+  // Throws drover::error when Redis refuses it or does not answer.
+  boost::asio::awaitable<void> probe();
   // Requests counted in this process because Redis did not answer, or refused because it
   // refused the script, since construction.
   std::uint64_t failures() const { return failures_; }

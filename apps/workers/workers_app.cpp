@@ -23,6 +23,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <drover_app/ascii.hpp>
+#include <drover_app/readiness_queues.hpp>
 #include <drover_app/secret_strength.hpp>
 #include <drover_app/db/database.hpp>
 
@@ -179,7 +180,11 @@ struct workers_app::impl {
         cfg(checked(std::move(c))),
         ai(make_ai_provider(ex, cfg.ai)),
         webhooks(ex, "webhook-delivery", cfg.shards.webhooks, queue_options{cfg.prefix, cfg.redis}),
-        readiness(ex, "webhook-delivery", cfg.shards.webhooks, queue_options{cfg.prefix, app::fast_fail(cfg.redis)}) {}
+        readiness(ex,
+                  {{"ai-processing", cfg.shards.ai},
+                   {"document-processing", cfg.shards.documents},
+                   {"webhook-delivery", cfg.shards.webhooks}},
+                  queue_options{cfg.prefix, app::fast_fail(cfg.redis)}) {}
 
   // The options of the worker of the app queue `name` (a sharded worker gives each shard
   // its own dead-letter queue, in the shard's slot: sharded_worker.hpp).
@@ -340,7 +345,7 @@ struct workers_app::impl {
   std::unique_ptr<ai_provider> ai;
   app::app_queue webhooks;
   // Answers /readyz within about two seconds when Redis hangs (webhooks' commands wait 10 s).
-  app::app_queue readiness;
+  app::readiness_queues readiness;  // each queue it works (readiness_queues.hpp)
   std::unique_ptr<alert_evaluator> alerts;
   // One connection each: document processing writes chunks in long transactions that
   // prompt searches should not queue behind.

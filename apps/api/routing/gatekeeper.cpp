@@ -48,6 +48,12 @@ void gatekeeper::close() {
   if (limiter_) limiter_->close();
 }
 
+net::awaitable<void> gatekeeper::probe_limits() {
+  if (!limiter_) co_return;
+  auto read = limiter_->probe();  // named: GCC 12 and temporaries in co_await
+  co_await std::move(read);
+}
+
 namespace {
 
 // Two sets of credentials are no credentials: the first of two tokens was taken, and an

@@ -79,6 +79,9 @@ class gatekeeper {
   boost::asio::awaitable<rate_decision> spend(limited_route route, std::string user, std::string address);
 
   auth_mode mode() const { return mode_; }
+  // For /readyz: one read of the rate limiter's keys (rate_limiter::probe); nothing
+  // without a limiter. Throws drover::error when Redis refuses it or does not answer.
+  boost::asio::awaitable<void> probe_limits();
   // Stops the rate limiter's Redis connection (at shutdown).
   void close();
   const admin_access& dashboard() const { return dashboard_; }

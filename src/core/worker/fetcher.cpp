@@ -165,7 +165,7 @@ net::awaitable<void> fetcher::run() {
       if (is_redis_failure(e)) {
         redis_failed(e);
       } else {
-        spdlog::error("queue {}: fetching failed: {}", s.keys.queue(), e.what());
+        fetch_refused(e);
       }
       notify(s, "error", s.events.error, e);
       failed = true;
@@ -206,10 +206,32 @@ void fetcher::redis_failed(const error& e) {
   spdlog::warn("queue {}: Redis still cannot be reached after {} s: {}", state_->keys.queue(), away.count(), e.what());
 }
 
+// A refusal that repeats (an ACL without the queue's keys lasts until the operator acts)
+// is logged once and then every half minute with how many were left unsaid, as an outage
+// is: each back-off's line buried the log (an ACL review counted 90 a minute per app).
+void fetcher::fetch_refused(const error& e) {
+  const auto now = clock::now();
+  const std::string_view text = e.what();
+  if (text == last_refusal_ && now - last_refusal_log_ < outage_log_interval) {
+    ++refusals_unlogged_;
+    return;
+  }
+  if (text == last_refusal_ && refusals_unlogged_ > 0) {
+    spdlog::error("queue {}: fetching failed: {} ({} more times since the last line)", state_->keys.queue(), text,
+                  refusals_unlogged_);
+  } else {
+    spdlog::error("queue {}: fetching failed: {}", state_->keys.queue(), text);
+  }
+  last_refusal_ = std::string(text);
+  last_refusal_log_ = now;
+  refusals_unlogged_ = 0;
+}
+
 // After an outage, says so once: the warnings that it goes on stop, and an operator
 // watching the log wants to see that it ended.
 void fetcher::redis_answers() {
   error_backoff_ = {};
+  last_refusal_.clear();
   if (!lost_since_) return;
   const auto away = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - *lost_since_);
   lost_since_.reset();

@@ -66,7 +66,8 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
   boost::asio::awaitable<void> run_slot(job first, std::string token, budget_slot held);
   void leave_line();
   void redis_failed(const error& e);
-  void redis_answers();  // a fetch or a marker wait succeeded
+  void fetch_refused(const error& e);  // Redis answered with an error (an ACL, a script's)
+  void redis_answers();                // a fetch or a marker wait succeeded
   // Connects the blocking connection (named, for getWorkers) when it is not: a PING;
   // Redis away is not an error here.
   boost::asio::awaitable<void> keep_listed();
@@ -91,6 +92,9 @@ class fetcher : public std::enable_shared_from_this<fetcher> {
   std::chrono::milliseconds error_backoff_{0};
   std::optional<clock::time_point> lost_since_;  // the first failure of an outage that goes on
   clock::time_point last_outage_log_{};
+  std::string last_refusal_;  // the last refusal logged, while it repeats
+  clock::time_point last_refusal_log_{};
+  std::uint64_t refusals_unlogged_ = 0;
   static constexpr std::chrono::seconds outage_log_interval{30};
 };
 

@@ -66,6 +66,14 @@ class worker_test : public test::queue_fixture {
   }
 };
 
+// `o` for the ACL user `user` (password "pw") that a test made.
+template <class Options>
+Options as_acl_user(Options o, const char* user) {
+  o.redis.username = user;
+  o.redis.password = "pw";
+  return o;
+}
+
 TEST_F(worker_test, completes_jobs_and_records_what_bullmq_records) {
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
@@ -261,10 +269,7 @@ TEST_F(worker_test, delayed_jobs_still_run_where_an_acl_refuses_client_unblock) 
   cli("ACL SETUSER no-unblock on '>pw' '~*' '&*' '+@all' '-client|unblock'");
   run_async([&](net::io_context& io) -> net::awaitable<void> {
     queue q(io.get_executor(), name, qopts());
-    auto o = wopts();
-    o.redis.username = "no-unblock";
-    o.redis.password = "pw";
-    worker w(io.get_executor(), name, echo(), o);
+    worker w(io.get_executor(), name, echo(), as_acl_user(wopts(), "no-unblock"));
     w.start();
     co_await test::sleep_ms(300);
     // The first due timer meets the refusal (the wait is ended by dropping the blocking
@@ -291,11 +296,7 @@ TEST_F(worker_test, jobs_and_flows_run_where_an_acl_refuses_script_load) {
   EXPECT_EQ(cli("SCRIPT FLUSH"), "OK");
   test::captured_log log;
   run_async([&](net::io_context& io) -> net::awaitable<void> {
-    auto restricted = [&](auto o) {
-      o.redis.username = "no-script-load";
-      o.redis.password = "pw";
-      return o;
-    };
+    auto restricted = [](auto o) { return as_acl_user(std::move(o), "no-script-load"); };
     queue q(io.get_executor(), name, restricted(qopts()));
     // Named: GCC 12 and temporaries in co_await.
     auto adding = q.add("first", json::object{{"n", 1}});
@@ -324,6 +325,26 @@ TEST_F(worker_test, jobs_and_flows_run_where_an_acl_refuses_script_load) {
   });
   EXPECT_NE(cli("ACL LOG").find("script|load"), std::string::npos) << "the loads were tried and refused";
   EXPECT_NE(log.text().find("SCRIPT LOAD refused"), std::string::npos) << log.text();
+}
+
+// A refusal that lasts (an ACL without the queue's keys) is logged once, not at every
+// back-off (an ACL review counted 27 lines in 35 s per queue).
+TEST_F(worker_test, a_lasting_refusal_to_fetch_is_logged_once_in_a_while) {
+  DROVER_SKIP_ON_CLUSTER("ACL users are each node's own; the test makes one on one server");
+  cli("ACL SETUSER no-queue-keys on '>pw' '~elsewhere:*' '&*' '+@all'");
+  test::captured_log log;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    worker w(io.get_executor(), name, echo(), as_acl_user(wopts(), "no-queue-keys"));
+    w.start();
+    co_await test::sleep_ms(1500);
+    co_await w.close();
+  });
+  EXPECT_EQ(log.count("fetching failed"), 1) << log.text();
+  // It did try again and again: Redis counts its refusals of one key in one entry.
+  const auto acl = cli("ACL LOG 1");
+  const auto at = acl.find("count\n");
+  ASSERT_NE(at, std::string::npos) << acl;
+  EXPECT_GE(std::stoi(acl.substr(at + 6)), 3) << acl;
 }
 
 TEST_F(worker_test, runs_up_to_concurrency_jobs_at_once) {
