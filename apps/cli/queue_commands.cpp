@@ -49,7 +49,8 @@ void add_clean_flags(CLI::App& cmd, queue_flags& f) {
   add_yes(cmd, f);
   cmd.add_option("--state", f.state, "completed (default), failed, wait, delayed, prioritized, paused, active")
       ->check(one_of({"completed", "failed", "wait", "waiting", "delayed", "prioritized", "paused", "active"}));
-  cmd.add_option("--grace", f.grace_ms, "only jobs older than this, ms")->check(non_negative<long>());
+  cmd.add_option("--grace", f.grace_ms, "only jobs older than this, ms (default 0: of any age)")
+      ->check(non_negative<long>());
   cmd.add_option("--limit", f.limit, "at most this many jobs (0: all)")->check(non_negative<long>());
 }
 

@@ -226,7 +226,8 @@ redis_options redis_options::from_url(std::string_view text) {
   } else if (!sentinel) {
     // "redis://", "redis://:6380": silently this machine's Redis, whatever REDIS_HOST said
     // (a configuration review), where a production start should say what it lacks.
-    invalid(fmt::format("missing host in Redis URL '{}' (redis://127.0.0.1:6379 is this machine's)", redact_url(text)));
+    invalid(fmt::format("missing host in Redis URL '{}' (redis://127.0.0.1:6379 is this machine's){}", redact_url(text),
+                        encode_hint));
   }
   if (!cluster && u.host_type() == boost::urls::host_type::ipv6) o.host = u.host_ipv6_address().to_string();
   if (!cluster && u.has_port() && !u.port().empty()) {

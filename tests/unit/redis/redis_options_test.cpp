@@ -121,6 +121,9 @@ TEST(redis_options, from_url_errors_redact_the_password) {
       // the password's letters, and the message says how to write it (an ACL review).
       {"redis://svc:Secr3tX#Y@127.0.0.1:6379/2", "if the password holds '#', '/' or '?', percent-encode them"},
       {"redis://svc:Secr3tX/Y@127.0.0.1:6379/2", "percent-encode them (%23, %2F, %3F)"},
+      {"redis://:p#w@127.0.0.1:6379",
+       "missing host in Redis URL 'redis://:***@127.0.0.1:6379' (redis://127.0.0.1:6379 "
+       "is this machine's); if the password holds '#', '/' or '?', percent-encode"},
       // An '@' of the password's before a '/', '?' or '#' of it (a TLS review: "Qr7vZ"
       // was printed, only "K9x" masked).
       {"redis://app:hunter22@Lm2/Qr7vZ@10.0.0.5:6379", "'redis://app:***@10.0.0.5:6379'"},
