@@ -265,6 +265,14 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
     out["model"] = result.model;
     json::value out_value = out;
 
+    // A cancel made since the worker last looked (every cancel_check_interval) is asked
+    // for now: once the delivery is queued the answer reaches the conversation, and a
+    // cancel answered "signalled" after the worker's last look failed the job "cancelled"
+    // with its answer stored (a SQLite review, in the last quarter second of an answer).
+    // What remains is the moment between this look and the finish, which checks again.
+    auto looking = ctx.check_cancelled();  // named: GCC 12 and temporaries in co_await
+    if (co_await std::move(looking)) throw ai_error("the attempt was stopped");
+
     // Option C of the seed: tell the API through a webhook, queued so that it survives an
     // API restart. The delivery's id (also its webhook-id) is 128 random bits, so nobody can
     // guess another user's delivery (issue 12); BullMQ's deduplication on

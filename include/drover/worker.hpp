@@ -124,6 +124,13 @@ class job_context {
   bool cancelled() const { return cancel_reason() != cancellation::none; }
   // Why it is asked to stop, or cancellation::none.
   virtual cancellation cancel_reason() const = 0;
+  // Asks Redis now whether the job was cancelled (queue::cancel), rather than waiting for
+  // the worker's next look (cancel_check_interval), and stops the attempt as that look
+  // would; returns cancelled(). For the moment before a side effect that cannot be taken
+  // back (an answer delivered, a payment made): a cancel answered "signalled" after it
+  // still fails the job "cancelled", with the effect done. Throws drover::error when Redis
+  // does not answer.
+  virtual boost::asio::awaitable<bool> check_cancelled() = 0;
 
   // Flows (flow.hpp). The job's queue qualified by its prefix ("<prefix>:<queue>"): with
   // the job's id, what its children name as their parent (drover::as_parent(ctx) in flow.hpp).

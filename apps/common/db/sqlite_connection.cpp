@@ -39,6 +39,14 @@ sqlite_connection::sqlite_connection(std::string path) : path_(std::move(path)) 
     throw database_error(fmt::format("opening SQLite database {}: {}", path_, msg));
   }
   try {
+    // SQLite opens a file it may not write read-only without a word: the apps started,
+    // said they were ready, and answered every write 503 until restarted (a SQLite review).
+    if (::sqlite3_db_readonly(db_, "main") == 1) {
+      throw database_error(
+          fmt::format("opening SQLite database {}: the file cannot be written by this process (its permissions, or its "
+                      "directory's): drover writes to it",
+                      path_));
+    }
     ::sqlite3_extended_result_codes(db_, 1);
     // busy_timeout first: switching to WAL needs a lock another connection may hold.
     // SQLite does not always wait, though: two connections switching a new file at once
@@ -46,6 +54,10 @@ sqlite_connection::sqlite_connection(std::string path) : path_(std::move(path)) 
     ::sqlite3_busy_timeout(db_, 5000);
     retry_while_locked([this] { exec("PRAGMA journal_mode = WAL", "enabling WAL"); });
     exec("PRAGMA foreign_keys = ON", "enabling foreign keys");
+    // The WAL file keeps its largest size otherwise: one big upload left 35 MB of it for
+    // good, and on a small disk the whole disk (a SQLite review). Cut back to 16 MiB after
+    // each checkpoint.
+    exec("PRAGMA journal_size_limit = 16777216", "limiting the WAL file");
   } catch (...) {
     ::sqlite3_close(db_);
     throw;

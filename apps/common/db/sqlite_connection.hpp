@@ -152,7 +152,9 @@ class sqlite_query {
 
   sqlite_connection& conn_;
   sqlite3_stmt* stmt_;
-  std::string_view what_;
+  // Owned: callers build it with fmt::format in the constructor's call, a temporary gone
+  // by the time a step fails (a SQLite review's disk-full errors logged freed memory).
+  std::string what_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back unless committed. IMMEDIATE takes the

@@ -68,10 +68,18 @@ net::awaitable<void> run_while_redis_away(worker_state& w, Call call) {
 
 class async_context final : public job_context {
  public:
-  async_context(worker_state& w, const drover::job& j, const std::atomic<cancellation>& why)
-      : w_(w), job_(j), why_(why) {}
+  async_context(worker_state& w, job_runner& runner, const drover::job& j, const std::atomic<cancellation>& why)
+      : w_(w), runner_(runner), job_(j), why_(why) {}
   const drover::job& job() const override { return job_; }
   cancellation cancel_reason() const override { return why_.load(); }
+  net::awaitable<bool> check_cancelled() override {
+    if (cancelled()) co_return true;
+    redis::command ask{"HGET", w_.keys.job(job_.id), std::string(cancel_field)};
+    auto request = co_await w_.conn->exec(std::move(ask));
+    redis::expect_no_error(request, "HGET " + w_.keys.job(job_.id));
+    if (request.is_string()) runner_.cancel(job_.id, std::move(request.str));
+    co_return cancelled();
+  }
   net::awaitable<void> update_progress(json::value progress) override {
     auto call = scripts::update_progress::of(w_.keys, job_.id, drover::serialize_json(progress));
     co_await run_while_redis_away(w_, std::move(call));
@@ -95,6 +103,7 @@ class async_context final : public job_context {
 
  private:
   worker_state& w_;
+  job_runner& runner_;
   const drover::job& job_;
   const std::atomic<cancellation>& why_;
 };
@@ -234,7 +243,7 @@ net::awaitable<json::value> job_runner::call_processor(std::shared_ptr<processor
   auto keep_going = net::this_coro::throw_if_cancelled(false);
   co_await keep_going;
   if (proc_.async_) {
-    async_context ctx(*state_, run->j, run->why);
+    async_context ctx(*state_, *this, run->j, run->why);
     co_return co_await proc_.async_(ctx);
   }
   // A blocking job's clock starts when a pool thread takes it, not while it waits for

@@ -200,6 +200,39 @@ TEST_F(cancellation_test, a_request_made_after_the_last_check_still_wins_at_the_
   release = true;
 }
 
+// A processor about to do what cannot be taken back asks at once (check_cancelled), not
+// at the watcher's next look: here the watcher never looks (a 60 s interval), and the
+// processor sees the cancel and stops before its "side effect".
+TEST_F(cancellation_test, a_processor_asks_for_a_cancel_before_a_side_effect) {
+  std::atomic<bool> release{false}, side_effect{false};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto j = co_await q.add("w", json::object());
+    auto proc = processor::async([&](job_context& ctx) -> net::awaitable<json::value> {
+      while (!release) co_await test::sleep_ms(5);
+      EXPECT_FALSE(ctx.cancelled()) << "the watcher looked";
+      auto asking = ctx.check_cancelled();  // named: GCC 12 and temporaries in co_await
+      if (co_await std::move(asking)) co_return "stopped";
+      side_effect = true;
+      co_return "done";
+    });
+    auto o = wopts();
+    o.cancel_check_interval = 60s;
+    worker w(io.get_executor(), name, proc, o);
+    w.start();
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::active); }));
+    EXPECT_EQ(co_await q.cancel(j.id), cancel_outcome::signalled);
+    release = true;
+    EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::failed); }));
+    auto failed = co_await q.get_job(j.id);
+    DROVER_CO_ASSERT_TRUE(failed.has_value());
+    EXPECT_EQ(failed->failed_reason, "cancelled");
+    co_await w.close();
+    q.close();
+  });
+  EXPECT_FALSE(side_effect);
+}
+
 // A request that lands after the failure's check but before its retry is recorded names
 // the attempt that ended; the worker carries it to the retry (here the job, delayed by its
 // backoff and unlocked, is removed as queue::cancel removes one) instead of letting it lapse.

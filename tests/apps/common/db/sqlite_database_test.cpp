@@ -99,6 +99,53 @@ TEST(sqlite_database, a_new_file_is_its_owners_alone) {
   ::umask(old_mask);
 }
 
+// The WAL file is cut back after a big write (it kept its largest size: 35 MB after one
+// upload, the whole of a small disk).
+TEST(sqlite_database, the_wal_file_shrinks_after_a_big_write) {
+  test::temp_dir dir;
+  auto db = open_database(dir / "x.db");
+  db->migrate();
+  job_log_update u;
+  u.queue = "q";
+  u.job_id = "1";
+  u.status = "pending";
+  u.payload_json = "\"" + std::string(30 * 1024 * 1024, 'x') + "\"";
+  db->record_job_logs({u});
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "x.db-wal").c_str(), &st), 0);
+  EXPECT_GT(st.st_size, 16 * 1024 * 1024) << "the big write went through the WAL";
+  for (int i = 0; i < 5; ++i) db->ensure_conversation("c" + std::to_string(i), "alice");
+  ASSERT_EQ(::stat((dir / "x.db-wal").c_str(), &st), 0);
+  EXPECT_LE(st.st_size, 16 * 1024 * 1024);
+}
+
+// A file the process may not write is refused at the start (SQLite opened it read-only
+// without a word: the apps said they were ready and answered every write 503). In a child
+// process that is not root, to which file modes do not apply.
+TEST(sqlite_database, a_file_it_cannot_write_is_refused_at_the_start) {
+  test::temp_dir dir;
+  open_database(dir / "x.db")->migrate();
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  ASSERT_EQ(::chmod((dir / "x.db").c_str(), 0444), 0);
+  const pid_t child = ::fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    if (::getuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
+    try {
+      open_database(dir / "x.db");
+    } catch (const database_error& e) {
+      ::_exit(std::string(e.what()).find("cannot be written by this process") != std::string::npos ? 0 : 2);
+    } catch (...) {
+      ::_exit(2);
+    }
+    ::_exit(1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: opened, 2: another error, 3: could not drop root";
+}
+
 // Two apps started together on a new file (an operator review: `drover api` and
 // `drover workers`, one died with "enabling WAL: database is locked" in 3 of 6 runs):
 // processes opening and migrating it at once all come up, and each version is applied once.
