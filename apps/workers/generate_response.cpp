@@ -270,8 +270,17 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
     // cancel answered "signalled" after the worker's last look failed the job "cancelled"
     // with its answer stored (a SQLite review, in the last quarter second of an answer).
     // What remains is the moment between this look and the finish, which checks again.
-    auto looking = ctx.check_cancelled();  // named: GCC 12 and temporaries in co_await
-    if (co_await std::move(looking)) throw ai_error("the attempt was stopped");
+    // Redis not answering is no cancel: the delivery's add below waits for it, and the
+    // finish checks again (failing the attempt here would ask the model again).
+    bool stopped = false;
+    try {
+      auto looking = ctx.check_cancelled();  // named: GCC 12 and temporaries in co_await
+      stopped = co_await std::move(looking);
+    } catch (const drover::error& e) {
+      spdlog::warn("{}: cannot ask whether it was cancelled before queueing its answer ({}); going on",
+                   job_log_line(ctx), e.what());
+    }
+    if (stopped) throw ai_error("the attempt was stopped");
 
     // Option C of the seed: tell the API through a webhook, queued so that it survives an
     // API restart. The delivery's id (also its webhook-id) is 128 random bits, so nobody can
