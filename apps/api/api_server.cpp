@@ -112,10 +112,9 @@ std::unique_ptr<gatekeeper> make_gatekeeper(net::any_io_executor ex, const api_c
 
 // METRICS_PORT equal to PORT on an overlapping address failed the start as "address in
 // use", blaming another process (a configuration review); on distinct addresses it works.
-void refuse_metrics_on_the_api_port(const api_config& c) {
+// `api` and `metrics` are BIND's and METRICS_BIND's addresses, read already.
+void refuse_metrics_on_the_api_port(const api_config& c, const net::ip::address& api, const net::ip::address& metrics) {
   if (c.metrics_port == 0 || c.metrics_port != c.port) return;
-  const auto api = httpd::listen_address(c.bind, "BIND");
-  const auto metrics = httpd::listen_address(c.metrics_bind, "METRICS_BIND");
   if (api != metrics && !api.is_unspecified() && !metrics.is_unspecified()) return;
   throw error(errc::invalid_argument,
               fmt::format("METRICS_PORT ({}) is the API's own port on {} (PORT or --port): give /metrics a port of "
@@ -160,9 +159,9 @@ void api_server::start() {
         "for development only");
   }
   // A host name for an address fails the start before the database is opened or migrated.
-  httpd::listen_address(cfg_.bind, "BIND");
-  httpd::listen_address(cfg_.metrics_bind, "METRICS_BIND");
-  refuse_metrics_on_the_api_port(cfg_);
+  const auto api_address = httpd::listen_address(cfg_.bind, "BIND");
+  const auto metrics_address = httpd::listen_address(cfg_.metrics_bind, "METRICS_BIND");
+  refuse_metrics_on_the_api_port(cfg_, api_address, metrics_address);
   db_ = app::open_database(cfg_.database_url);
   app::migrate_and_say(*db_, cfg_.database_url);
 
