@@ -562,7 +562,9 @@ TEST_F(worker_test, close_gives_up_on_hand_backs_a_silent_redis_does_not_answer)
     worker w(io.get_executor(), name, sleeping(30000), wo);
     w.start();
     EXPECT_TRUE(co_await eventually([&] { return counts_are(q, "active", 3); }));
-    own.cli("CLIENT PAUSE 20000 ALL");
+    // Past the 5 s the close may take, no longer: the UNPAUSE below, a new client, waits
+    // for the pause to end, and so does the test.
+    own.cli("CLIENT PAUSE 6000 ALL");
     const auto started = clock::now();
     co_await w.close(200ms);
     close_took = clock::now() - started;
@@ -587,7 +589,9 @@ TEST_F(worker_test, an_idle_worker_closes_soon_though_redis_is_silent) {
     worker w(io.get_executor(), name, echo(), wo);
     w.start();
     co_await test::sleep_ms(300);  // on the marker, its report written
-    own.cli("CLIENT PAUSE 20000 ALL");
+    // Past the 5 s the close may take, no longer: the UNPAUSE below, a new client, waits
+    // for the pause to end, and so does the test.
+    own.cli("CLIENT PAUSE 6000 ALL");
     const auto started = clock::now();
     co_await w.close(200ms);
     close_took = clock::now() - started;
