@@ -27,9 +27,11 @@
 #include "api/client_ids.hpp"
 #include "api/ended_job.hpp"
 #include "api/ended_job_retention.hpp"
+#include "api/gone_job.hpp"
 #include "api/history_page.hpp"
 #include "api/http_error.hpp"
 #include "api/idempotency_key.hpp"
+#include "api/job_room.hpp"
 #include "api/job_owner.hpp"
 #include "api/request_span.hpp"
 #include "api/send_batches.hpp"
@@ -278,8 +280,10 @@ net::awaitable<bool> still_this_messages_job(api_context& app, const std::string
     auto row = co_await app.in_db(work);
     if (!row || !row->payload_json) co_return false;  // gone before the relay recorded it
     // Gone from Redis before it finished: Redis lost it (a finished job stays an hour
-    // and its end is recorded long before it goes).
-    if (row->status == "pending" || row->status == "processing") co_return false;
+    // and its end is recorded long before it goes), or a drain removed it; whether its
+    // row still says it waits or was made failed for it already (a review's retry after
+    // the reconciler had done so was answered with the lost job, and never queued).
+    if (left_redis_unanswered(*row)) co_return false;
     boost::system::error_code ec;
     const auto payload = drover::parse_json(*row->payload_json, ec);
     co_return ec || message_id_in(payload.if_object()).value_or(message_id) == message_id;
@@ -524,6 +528,28 @@ bool webhook_mismatch_warning_due() {
   return now - last >= 60'000 && last_warned_ms.compare_exchange_strong(last, now);
 }
 
+// An answer that completed its job's row (job_completed_webhook): when Redis no longer has the job, it
+// lost it while it ran, the worker's completion was refused and no event will come, so
+// its subscribers hear the end from here and its sender's place is freed (a review's
+// subscribe-job clients waited for ever). A job Redis still has ends by its own event,
+// whose result may hold more than the answer (webhookDeliveryId). Redis not answering
+// leaves it to the relay, as before.
+net::awaitable<void> tell_end_of_lost_job(api_context& app, const std::string& job_id, const json::object& body) {
+  try {
+    auto read = app::read_job_snapshot(app.ai_queue, job_id);
+    auto [state, j] = co_await std::move(read);
+    if (j) co_return;
+  } catch (const std::exception& e) {
+    spdlog::debug("job {}: not told ended by its answer: {}", job_id, e.what());
+    co_return;
+  }
+  json::object ended;
+  ended["jobId"] = job_id;
+  ended["result"] = body.contains("result") ? body.at("result") : json::value(nullptr);
+  end_job_room(app.sio, job_id, "job-completed", std::move(ended));
+  app.backlog.ended(job_id);
+}
+
 net::awaitable<response> job_completed_webhook(api_context& app, route_request& r) {
   const auto& req = r.req;
   auto check = drover::app::verify_webhook(app.cfg.webhook_secret, req["webhook-id"], req["webhook-timestamp"],
@@ -591,10 +617,15 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   if (const auto* u = body.if_contains("userId"); u && u->is_string()) completed.user_id = std::string(u->get_string());
   if (const auto* res = body.if_contains("result")) completed.result_json = drover::serialize_json(*res);
   auto* db = &app.db;
-  auto work = [db, idempotency_key, job_id, conversation_id, content, completed,
-               answered]() -> std::optional<drover::app::message> {
+  // What the database call did: the answer as stored (none when it was a duplicate), and
+  // whether its completion of the row is the job's end (no event will say it then).
+  struct stored_answer {
+    std::optional<drover::app::message> message;
+    bool ended_row = false;
+  };
+  auto work = [db, idempotency_key, job_id, conversation_id, content, completed, answered]() -> stored_answer {
     auto id = db->add_message_once(idempotency_key, conversation_id, "assistant", content, job_id);
-    if (!id) return std::nullopt;
+    if (!id) return {};
     auto row = db->get_job_log(completed.queue, completed.job_id);
     // A row still "processing" is completed here too when it is this job's (the message
     // it answers is the row's): when Redis lost its data while the job ran, the answer is
@@ -606,12 +637,17 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
       const auto payload = drover::parse_json(*row->payload_json, ec);
       this_jobs = !ec && message_id_in(payload.if_object()) == answered;
     }
-    const bool ending = row && (row->status == "failed" || this_jobs);
-    if (ending && row->user_id == completed.user_id) db->record_job_logs({completed});
+    const bool ending = row && (row->status == "failed" || this_jobs) && row->user_id == completed.user_id;
+    if (ending) db->record_job_logs({completed});
     // As stored, with its creation time, so that the ai-response event and the history agree.
-    return db->find_message_by_key(idempotency_key);
+    return {db->find_message_by_key(idempotency_key), ending};
   };
-  auto saved = co_await app.in_db(work);
+  auto stored = co_await app.in_db(work);
+  auto& saved = stored.message;
+  if (stored.ended_row) {
+    auto telling = tell_end_of_lost_job(app, job_id, body);  // named: GCC 12 and temporaries in co_await
+    co_await std::move(telling);
+  }
   if (saved) {
     json::object payload;
     payload["conversationId"] = conversation_id;

@@ -6,6 +6,7 @@
 #include <drover/json.hpp>
 #include <drover_app/clock.hpp>
 
+#include "api/gone_job.hpp"
 #include "api/job_room.hpp"
 #include "api/user_backlog.hpp"
 
@@ -41,7 +42,7 @@ boost::asio::awaitable<std::optional<ended_job>> ended_chat_job(api_context& app
     u.queue = row->queue;
     u.job_id = row->job_id;
     u.status = "failed";
-    u.error_message = "removed before it finished (the job is no longer in Redis)";
+    u.error_message = std::string(gone_unfinished_reason);
     u.at_ms = row->updated_at_ms + 1;
     auto record = [db, u]() { db->record_job_logs({u}); };
     try {

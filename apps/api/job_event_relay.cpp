@@ -88,17 +88,29 @@ net::awaitable<std::string> job_event_relay::resume_position() {
         auto read = [db = db_, stream = stream_]() { return db->event_stream_position(stream); };
         stored = co_await blocking_call(ex_, db_pool_, read, std::chrono::seconds(5));
       }
-      // The whole stream from its start (BullMQ trims it to about 10,000 entries): its
-      // first and last ids.
+      // The stream's first entry, alone: the whole stream (BullMQ keeps about 10,000
+      // entries, an answer's progress up to 16 KiB each) in one reply passed an
+      // operator's client-output-buffer-limit, and Redis closed every attempt.
       // In events_, so that stop() interrupts it as it does the reading that follows.
       auto probe_opts = opts_;
       probe_opts.last_event_id = "0";
       probe_opts.block = std::chrono::milliseconds(1);
+      probe_opts.max_batch = 1;
       events_ = std::make_unique<queue_events>(ex_, queue_name_, probe_opts);
       auto entries = co_await events_->next();
       events_->close();
       const bool lost = !stored || entries.empty() || stream_id_before(*stored, entries.front().stream_id);
-      start = stored ? *stored : (entries.empty() || db_) ? std::string("0-0") : entries.back().stream_id;
+      if (stored || db_) {
+        start = stored ? *stored : std::string("0-0");
+      } else {
+        // Without a database, from the stream's last entry ("$" fixed now).
+        probe_opts.last_event_id = "$";
+        events_ = std::make_unique<queue_events>(ex_, queue_name_, probe_opts);
+        auto pinning = events_->wait_until_ready();  // named: GCC 12 and temporaries in co_await
+        co_await std::move(pinning);
+        start = events_->last_event_id();
+        events_->close();
+      }
       if (lost && db_) {
         if (stored) {
           spdlog::warn("relay {}: the events after {} are gone from the stream; reconciling job_logs", queue_name_,

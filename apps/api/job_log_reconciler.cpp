@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "api/blocking_call.hpp"
+#include "api/gone_job.hpp"
 #include <drover/json.hpp>
 #include <drover_app/job_snapshot.hpp>
 
@@ -26,7 +27,7 @@ std::optional<app::job_log_update> final_update(const std::string& queue_name, c
   u.job_id = id;
   if (!j) {
     u.status = "failed";
-    u.error_message = "the job is no longer in Redis; its outcome was not recorded";
+    u.error_message = std::string(gone_unrecorded_reason);
     return u;
   }
   if (state != job_state::completed && state != job_state::failed) return std::nullopt;

@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,12 @@ struct queue_events_options {
   // of the stream; a stream entry id: after that entry.
   std::string last_event_id = "$";
   std::chrono::milliseconds block{10000};  // longest wait of one read; at least 1 ms
+  // Most events one next() returns (XREAD's COUNT); at least 1. A reply bigger than the
+  // server's client-output-buffer-limit makes Redis close the connection, and asking
+  // for the same reply again would close it again: after a read whose connection was
+  // lost the next asks for half as many, and for this many again once a read finds fewer
+  // than it asked for (caught up).
+  std::size_t max_batch = 1000;
 };
 
 // Reads a queue's events in order. After a lost connection it resumes from the

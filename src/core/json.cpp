@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/json_string.hpp"
+#include "drover/error.hpp"
 
 namespace json = boost::json;
 using boost::system::error_code;
@@ -312,10 +313,13 @@ void write_string(std::string& out, std::string_view s) {
   detail::append_json_string(out, s, detail::json_escapes::standard);
 }
 
-void write_array(std::string& out, const json::array& a);
-void write_object(std::string& out, const json::object& o);
+void write_array(std::string& out, const json::array& a, std::size_t depth);
+void write_object(std::string& out, const json::object& o, std::size_t depth);
 
-void write_value(std::string& out, const json::value& v) {
+// `depth`: the arrays and objects around `v`. Deeper than max_json_depth is refused:
+// the writing recurses (a processor's 50,000-deep result overflowed the worker's stack),
+// and parse_json, Node's reader alike, would not read it back.
+void write_value(std::string& out, const json::value& v, std::size_t depth) {
   switch (v.kind()) {
     case json::kind::null:
       out += "null";
@@ -340,21 +344,27 @@ void write_value(std::string& out, const json::value& v) {
       write_string(out, v.get_string());
       break;
     case json::kind::array:
-      write_array(out, v.get_array());
-      break;
     case json::kind::object:
-      write_object(out, v.get_object());
+      if (depth >= max_json_depth) {
+        throw error(errc::invalid_argument,
+                    "a JSON value nested deeper than " + std::to_string(max_json_depth) + " levels cannot be written");
+      }
+      if (v.is_array()) {
+        write_array(out, v.get_array(), depth + 1);
+      } else {
+        write_object(out, v.get_object(), depth + 1);
+      }
       break;
   }
 }
 
-void write_array(std::string& out, const json::array& a) {
+void write_array(std::string& out, const json::array& a, std::size_t depth) {
   out += '[';
   bool first = true;
   for (const auto& e : a) {
     if (!first) out += ',';
     first = false;
-    write_value(out, e);
+    write_value(out, e, depth);
   }
   out += ']';
 }
@@ -373,15 +383,15 @@ std::optional<std::uint32_t> array_index_of(std::string_view key) {
   return static_cast<std::uint32_t>(n);
 }
 
-void write_member(std::string& out, const json::key_value_pair& kv, bool& first) {
+void write_member(std::string& out, const json::key_value_pair& kv, bool& first, std::size_t depth) {
   if (!first) out += ',';
   first = false;
   write_string(out, kv.key());
   out += ':';
-  write_value(out, kv.value());
+  write_value(out, kv.value(), depth);
 }
 
-void write_object(std::string& out, const json::object& o) {
+void write_object(std::string& out, const json::object& o, std::size_t depth) {
   out += '{';
   bool first = true;
   // JSON.stringify writes the index-like keys first, ascending, then the others in the
@@ -393,10 +403,10 @@ void write_object(std::string& out, const json::object& o) {
   }
   if (!indexed.empty()) {
     std::sort(indexed.begin(), indexed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [index, kv] : indexed) write_member(out, *kv, first);
+    for (const auto& [index, kv] : indexed) write_member(out, *kv, first, depth);
   }
   for (const auto& kv : o) {
-    if (indexed.empty() || !array_index_of(kv.key())) write_member(out, kv, first);
+    if (indexed.empty() || !array_index_of(kv.key())) write_member(out, kv, first, depth);
   }
   out += '}';
 }
@@ -405,7 +415,7 @@ void write_object(std::string& out, const json::object& o) {
 
 std::string serialize_json(const json::value& v) {
   std::string out;
-  write_value(out, v);
+  write_value(out, v, 0);
   return out;
 }
 

@@ -4,6 +4,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/keys.hpp"
@@ -23,11 +25,13 @@ struct queue_events::impl {
       : opts(std::move(o)),
         keys(opts.prefix, std::move(queue)),
         conn(detail::queue_connection(ex, opts.redis, keys, detail::client_name(opts.prefix, keys.queue(), ":qe"))),
-        last_id(opts.last_event_id) {}
+        last_id(opts.last_event_id),
+        batch(opts.max_batch) {}
   queue_events_options opts;
   detail::queue_keys keys;
   std::shared_ptr<redis::connection> conn;
   std::string last_id;
+  std::size_t batch;  // the COUNT of the next read (queue_events_options::max_batch)
 };
 
 namespace {
@@ -89,6 +93,7 @@ queue_events::queue_events(net::any_io_executor ex, std::string queue, queue_eve
                             "wait for ever)",
                             opts.block.count()));
   }
+  if (opts.max_batch < 1) throw error(errc::invalid_argument, "queue_events_options::max_batch must be at least 1");
   impl_ = std::make_unique<impl>(std::move(ex), std::move(queue), std::move(opts));
 }
 queue_events::~queue_events() {
@@ -114,12 +119,26 @@ net::awaitable<void> queue_events::wait_until_ready() {
 net::awaitable<std::vector<queue_event>> queue_events::next() {
   auto& i = *impl_;
   co_await wait_until_ready();
-  redis::command cmd{"XREAD", "BLOCK"};
-  cmd.push(static_cast<std::int64_t>(i.opts.block.count())).push("STREAMS").push(i.keys.events).push(i.last_id);
-  auto r = co_await i.conn->exec(std::move(cmd), i.opts.block + std::chrono::seconds(1));
+  redis::command cmd{"XREAD", "COUNT"};
+  cmd.push(static_cast<std::int64_t>(i.batch)).push("BLOCK").push(static_cast<std::int64_t>(i.opts.block.count()));
+  cmd.push("STREAMS").push(i.keys.events).push(i.last_id);
+  redis::reply r;
+  const bool sent = !i.conn->fails_unsent();
+  try {
+    r = co_await i.conn->exec(std::move(cmd), i.opts.block + std::chrono::seconds(1));
+  } catch (const error& e) {
+    // Perhaps a reply over the output buffer's limit (an operator's 1 MB limit closed an
+    // API's reading of a backlog of answers for good); a lost connection alike.
+    if (sent && e.is(errc::redis_unavailable)) i.batch = std::max<std::size_t>(1, i.batch / 2);
+    throw;
+  }
   redis::expect_no_error(r, "XREAD " + i.keys.events);
   std::vector<queue_event> out;
   // [[stream, [[id, [field, value, ...]], ...]]]
+  if (!r.is_array() || r.elements.empty() || r.elements[0].elements.size() < 2 ||
+      r.elements[0].elements[1].elements.size() < i.batch) {
+    i.batch = i.opts.max_batch;  // caught up
+  }
   if (!r.is_array() || r.elements.empty()) co_return out;
   auto& stream = r.elements[0];
   if (stream.elements.size() < 2) co_return out;

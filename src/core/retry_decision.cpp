@@ -29,6 +29,12 @@ std::optional<std::int64_t> retry_delay(const job& j, const std::string& reason,
     } catch (const std::exception& e) {
       spdlog::error("queue {}: job {} (attempt {}): the backoff strategy threw: {}; failing it", queue, j.id,
                     j.attempts_made + 1, e.what());
+      delay.reset();
+    } catch (...) {
+      // Not an std::exception (throw 42): it left the worker's io_context::run() before.
+      spdlog::error("queue {}: job {} (attempt {}): the backoff strategy threw an unknown exception; failing it", queue,
+                    j.id, j.attempts_made + 1);
+      delay.reset();
     }
     return delay;
   }

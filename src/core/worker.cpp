@@ -21,7 +21,17 @@ namespace {
 
 void check_options(const worker_options& o) {
   if (o.concurrency < 1) throw error(errc::invalid_argument, "worker concurrency must be at least 1");
-  if (o.lock_duration.count() < 1) throw error(errc::invalid_argument, "lock duration must be positive");
+  // Shorter locks lapse before a round trip renews them: a 2 ms lock let no job complete,
+  // and a 1 ms one (or a 1 ms renew time) renewed in a busy loop (a C++ user's review).
+  if (o.lock_duration < std::chrono::milliseconds(100)) {
+    throw error(errc::invalid_argument,
+                fmt::format("lock duration ({} ms) must be at least 100 ms", o.lock_duration.count()));
+  }
+  if (o.lock_renew_time.count() != 0 && o.lock_renew_time < std::chrono::milliseconds(10)) {
+    throw error(errc::invalid_argument,
+                fmt::format("lock renew time ({} ms) must be 0 (half the lock duration) or at least 10 ms",
+                            o.lock_renew_time.count()));
+  }
   // A lock renewed no sooner than it lapses lapses: the worker's own stalled check then
   // takes back the jobs it runs, and runs them again beside themselves.
   if (o.lock_renew_time.count() < 0 || o.lock_renew_time >= o.lock_duration) {

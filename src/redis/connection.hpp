@@ -93,6 +93,11 @@ class connection : public std::enable_shared_from_this<connection> {
   void on_master_switched(std::function<void()> fn) { on_master_switched_ = std::move(fn); }
 
   bool is_connected() const { return state_ == state::ready; }
+  // Whether a call made now fails at once, unsent: closed, or backing off after a lost
+  // connection until the next attempt to connect is due.
+  bool fails_unsent() const {
+    return state_ == state::closed || (state_ == state::backoff && clock::now() < retry_at_);
+  }
   // After close(): every call fails at once.
   bool is_closed() const { return state_ == state::closed; }
   // This connection's CLIENT ID on the server (asked in the handshake), or 0 while

@@ -13,7 +13,7 @@ import path from 'node:path';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import {
-  startRedis, queueName, newQueue, newWorker, runDrover, onCleanup, waitFor, DROVER_BIN,
+  startRedis, startRedisServer, queueName, newQueue, newWorker, runDrover, onCleanup, waitFor, DROVER_BIN,
 } from '../interop/support.mjs';
 
 const redis = await startRedis();
@@ -299,6 +299,28 @@ test('add --file adds every line in chunks and says how many', async () => {
 
   const again = JSON.parse(await ok(['add', ...on(queueName()), '--file', file, '--json']));
   assert.equal(again.sent, 121);
+});
+
+// A review at maxmemory: the message said 1,000 and "some may have been added" where
+// 1,135 were; resuming from either line lost or repeated jobs. Redis refuses each add on
+// its own, and the message says exactly which went in.
+test('add --file cut short by a full Redis says exactly how many jobs went in', async () => {
+  const full = await startRedisServer();
+  const cli = (...args) => execFileSync('redis-cli', ['-p', String(full.port), ...args]).toString();
+  const used = Number(/used_memory:(\d+)/.exec(cli('INFO', 'memory'))[1]);
+  cli('CONFIG', 'SET', 'maxmemory', String(used + 3000000));
+  const lines = [];
+  for (let i = 1; i <= 3000; i++) lines.push(JSON.stringify({ name: 'j', data: { i, pad: 'y'.repeat(2000) } }));
+  const file = jobsFile('too-many.jsonl', lines);
+  const name = queueName();
+  const r = await runDrover(['add', '--queue', name, '--redis', full.url, '--file', file, '--chunk', '500']);
+  assert.equal(r.code, 1, r.stderr);
+  const said = /^drover: error: added (\d+) of 3000 jobs to queue \S+; (every line before line (\d+) was added and none from it on|of lines .* these were not added)/.exec(r.stderr);
+  assert.ok(said, r.stderr);
+  assert.match(r.stderr, /OOM/);
+  const waiting = JSON.parse((await runDrover(['counts', '--queue', name, '--redis', full.url])).stdout).waiting;
+  assert.equal(waiting, Number(said[1]), r.stderr);
+  if (said[3]) assert.equal(Number(said[3]), Number(said[1]) + 1, r.stderr);
 });
 
 test('add --json prints one JSON object for one job, sharded or not (it printed a bare id)', async () => {

@@ -4,7 +4,12 @@
 // reason instead of "processing" for good, and no job id is given to a second message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { startSystem, startWorkers, startApi, postJSON, getJSON, waitFor, waitForJob } from './system.mjs';
+import { onCleanup } from '../interop/support.mjs';
+
+const require = createRequire(import.meta.url);
+const { io } = require('socket.io-client');
 
 test("after Redis lost its data, a running job's answer still completes its record", { timeout: 90000 }, async () => {
   const sys = await startSystem();
@@ -12,6 +17,13 @@ test("after Redis lost its data, a running job's answer still completes its reco
   const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'lost-c', userId: 'u1', message: 'slow one [trickle]' });
   assert.equal(sent.status, 200, JSON.stringify(sent.body));
   const id = sent.body.jobId;
+  // A subscriber hears the end though no event will say it (a review's waited for ever).
+  const socket = io(sys.base, { transports: ['websocket'], reconnection: false });
+  onCleanup(() => socket.close());
+  await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+  const ends = [];
+  for (const name of ['job-completed', 'job-failed']) socket.on(name, (payload) => ends.push({ name, payload }));
+  assert.deepEqual(await socket.timeout(10000).emitWithAck('subscribe-job', id), { ok: true });
   await waitFor(() => sys.db.query(`select status from job_logs where job_id = '${id}'`) === 'processing',
     { what: 'the job recorded as processing' });
   await (await sys.redis.raw()).flushall();
@@ -24,6 +36,32 @@ test("after Redis lost its data, a running job's answer still completes its reco
     { timeout: 15000, what: 'the record completed' });
   const status = await getJSON(sys.base, `/api/chat/job/${id}`);
   assert.equal(status.body.status, 'completed', JSON.stringify(status.body));
+  await waitFor(() => ends.length > 0, { timeout: 10000, what: 'the end told to the subscriber' });
+  assert.equal(ends.length, 1, JSON.stringify(ends));
+  assert.equal(ends[0].name, 'job-completed');
+  assert.equal(ends[0].payload.jobId, id);
+  assert.ok(ends[0].payload.result?.response, JSON.stringify(ends[0].payload));
+});
+
+test('after Redis lost its data, a keyed send retried once its record says so is queued again', { timeout: 90000 }, async () => {
+  const sys = await startSystem();
+  await sys.workers.stop();
+  const keyed = { 'Idempotency-Key': 'lost-message-2' };
+  const first = await postJSON(sys.base, '/api/chat/send', { conversationId: 'keyed-d', userId: 'u1', message: 'lost and told' }, keyed);
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  await waitFor(() => sys.db.query(`select status from job_logs where job_id = '${first.body.jobId}'`) === 'pending',
+    { what: 'the job recorded as waiting' });
+  await (await sys.redis.raw()).flushall();
+  sys.workers = await startWorkers(sys);
+  // The record is made failed first (a review's retry came after that, and was answered
+  // with the lost job for good).
+  await waitFor(async () => (await getJSON(sys.base, `/api/chat/job/${first.body.jobId}`)).body.status === 'failed',
+    { timeout: 20000, what: 'the lost job recorded failed' });
+  const retried = await postJSON(sys.base, '/api/chat/send', { conversationId: 'keyed-d', userId: 'u1', message: 'lost and told' }, keyed);
+  assert.equal(retried.status, 200, JSON.stringify(retried.body));
+  assert.notEqual(retried.body.jobId, first.body.jobId, 'answered with the lost job');
+  const done = await waitForJob(sys.base, retried.body.jobId);
+  assert.equal(done.status, 'completed', JSON.stringify(done));
 });
 
 test('after Redis lost its data, a document whose job is gone is failed with the reason', { timeout: 90000 }, async () => {

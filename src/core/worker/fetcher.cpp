@@ -203,7 +203,8 @@ void fetcher::redis_failed(const error& e) {
   if (now - last_outage_log_ < outage_log_interval) return;
   last_outage_log_ = now;
   const auto away = std::chrono::duration_cast<std::chrono::seconds>(now - *lost_since_);
-  spdlog::warn("queue {}: Redis still cannot be reached after {} s: {}", state_->keys.queue(), away.count(), e.what());
+  // Not "cannot be reached": a full Redis (OOM) answers, and refuses.
+  spdlog::warn("queue {}: Redis still failing after {} s: {}", state_->keys.queue(), away.count(), e.what());
 }
 
 // A refusal that repeats (an ACL without the queue's keys lasts until the operator acts)

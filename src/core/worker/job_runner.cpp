@@ -143,6 +143,10 @@ class pool_context final : public blocking_job_context {
   // loop may stop before it runs the call, and the job is back in wait anyway: the
   // wait then ends without it instead of never.
   void hop(net::awaitable<void> call) {
+    // Not even posted once shut down: with the worker destroyed, its event loop is
+    // blocked joining this pool, and each call waited out a 50 ms slice (a processor's
+    // 100,000 progress calls kept a destructor for over an hour).
+    if (why_.load() == cancellation::shutdown) return;
     auto done = net::co_spawn(w_->ex, std::move(call), net::use_future);
     while (done.wait_for(std::chrono::milliseconds(50)) == std::future_status::timeout) {
       if (why_.load() == cancellation::shutdown) return;
@@ -179,6 +183,23 @@ namespace {
 void start_clock(processor_run& run) {
   if (run.done || run.why.load() != cancellation::none || run.timeout.count() <= 0) return;
   run.finished.expires_after(run.timeout);
+}
+
+// The owner's dead_letter_if, guarded: one that threw left the job failed for good but
+// unrecorded, to stall and fail again for ever (and anything but an std::exception left
+// io_context::run()). A predicate that cannot answer keeps the copy: nothing is lost.
+bool wants_dead_letter(const worker_options& opts, const job& j, std::string_view queue) {
+  if (!opts.dead_letter_if) return true;
+  try {
+    return opts.dead_letter_if(j);
+  } catch (const std::exception& e) {
+    spdlog::error("queue {}: job {}: dead_letter_if threw: {}; copying it to {} all the same", queue, j.id, e.what(),
+                  opts.dead_letter_queue);
+  } catch (...) {
+    spdlog::error("queue {}: job {}: dead_letter_if threw an unknown exception; copying it to {} all the same", queue,
+                  j.id, opts.dead_letter_queue);
+  }
+  return true;
 }
 
 }  // namespace
@@ -381,8 +402,18 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
   traced.processor_ended(failure);
   traced.finishing();
   if (!cancel_request && !failure && !delayed_until && !limited_for && !waits_for_children) {
-    const bool fetch = fetch_next();
-    next = co_await complete(j, token, result, fetch, cancel_request);
+    // A result that cannot be written fails the attempt, as a JSON.stringify that throws
+    // fails Node's (a C++ user's 50,000-deep result overflowed the stack).
+    std::string result_text;
+    try {
+      result_text = drover::serialize_json(result);
+    } catch (const std::exception& e) {
+      failure = fmt::format("the result cannot be stored: {}", e.what());
+    }
+    if (!failure) {
+      const bool fetch = fetch_next();
+      next = co_await complete(j, token, result, std::move(result_text), fetch, cancel_request);
+    }
   }
   if (cancel_request) {
     co_await fail_cancelled(j, token, *cancel_request);
@@ -488,11 +519,12 @@ net::awaitable<std::optional<bool>> job_runner::outcome_recorded(const job& j) {
 }
 
 net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& j, const std::string& token,
-                                                                     const json::value& result, bool fetch_next,
+                                                                     const json::value& result, std::string result_text,
+                                                                     bool fetch_next,
                                                                      std::optional<std::string>& cancel_request) {
   const auto& s = *state_;
-  auto finish = scripts::move_to_finished::of(s.keys, j, token, true, drover::serialize_json(result), "", fetch_next,
-                                              s.opts, now_ms());
+  auto finish =
+      scripts::move_to_finished::of(s.keys, j, token, true, std::move(result_text), "", fetch_next, s.opts, now_ms());
   finish.unless_cancelled = true;
   auto call = std::move(finish).pack();
   bool unanswered = false;
@@ -571,7 +603,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
         scripts::move_to_finished::of(k, j, token, false, reason, std::move(fields), fetch_next, opts, finished_on);
     // The copy goes in the same atomic call as the failure: a crash cannot keep one
     // without the other, and a repeated call finds the failure recorded and adds nothing.
-    const bool dead_letter = !opts.dead_letter_queue.empty() && (!opts.dead_letter_if || opts.dead_letter_if(j));
+    const bool dead_letter = !opts.dead_letter_queue.empty() && wants_dead_letter(opts, j, k.queue());
     if (dead_letter) {
       const detail::queue_keys dead_letters(opts.prefix, opts.dead_letter_queue);
       auto entry = detail::dead_letter_entry(j, k.queue(), opts.name, reason, std::move(traces), finished_on);

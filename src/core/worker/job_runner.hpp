@@ -82,8 +82,10 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   boost::asio::awaitable<boost::json::value> call_processor(std::shared_ptr<processor_run> run);
   // Returns what the finish fetched when fetch_next. When a cancellation request was
   // waiting in the job's hash, records nothing and sets cancel_request instead.
+  // `result_text` is `result` as JSON.
   boost::asio::awaitable<std::optional<scripts::fetched>> complete(const job& j, const std::string& token,
-                                                                   const boost::json::value& result, bool fetch_next,
+                                                                   const boost::json::value& result,
+                                                                   std::string result_text, bool fetch_next,
                                                                    std::optional<std::string>& cancel_request);
   // A failure for good fetches the next job when fetch_next, as a completion does, and
   // returns what it fetched; a retried attempt returns nothing.

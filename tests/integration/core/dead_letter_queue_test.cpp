@@ -219,6 +219,35 @@ TEST_F(dead_letter_queue_test, keeps_the_newest_entries_and_only_the_jobs_it_is_
   });
 }
 
+// A C++ user's review: a dead_letter_if that threw left the job failed for good but
+// unrecorded, to stall and fail again for ever; one that threw 42 left io_context::run().
+// A predicate that cannot answer keeps the copy.
+TEST_F(dead_letter_queue_test, a_dead_letter_if_that_throws_copies_the_job_and_fails_it) {
+  std::atomic<int> runs{0};
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    dead_letter_queue dlq(io.get_executor(), dlq_name, qopts());
+    const json::value failing = json::parse(R"({"fail":true})");  // named: no temporaries in co_await (GCC 12)
+    auto with_std = co_await q.add("std", failing);
+    auto with_int = co_await q.add("int", failing);
+    auto o = wopts();
+    o.dead_letter_if = [](const job& j) -> bool {
+      if (j.name == "std") throw std::runtime_error("predicate broke");
+      throw 42;
+    };
+    {
+      test::worker_thread w(name, judge(runs), o);
+      EXPECT_TRUE(co_await eventually([&] { return state_is(q, with_std.id, job_state::failed); }));
+      EXPECT_TRUE(co_await eventually([&] { return state_is(q, with_int.id, job_state::failed); }));
+    }
+    auto entries = co_await dlq.list();
+    EXPECT_EQ(entries.size(), 2u);
+    dlq.close();
+    q.close();
+  });
+  EXPECT_EQ(runs.load(), 2);  // each ran once: no stall, no second run
+}
+
 // A failed job retried since ran again: its dead letter is not requeued (an operator ran
 // `queue retry`, then `dlq requeue-all`, and every message was answered twice).
 TEST_F(dead_letter_queue_test, an_entry_whose_job_ran_again_is_not_requeued) {

@@ -117,6 +117,59 @@ TEST_F(processor_outcomes_test, a_custom_backoff_strategy_sets_the_delay_or_ends
   EXPECT_EQ(asked, (std::vector<std::int64_t>{1, 2}));
 }
 
+// A C++ user's review: a strategy that threw anything but an std::exception left the
+// worker's io_context::run(). It fails the job for good, as one that throws
+// std::runtime_error does.
+TEST_F(processor_outcomes_test, a_backoff_strategy_that_throws_fails_the_job_for_good) {
+  std::atomic<int> runs{0};
+  auto o = wopts();
+  o.backoff_strategy = [](std::int64_t, const std::string&, const std::string&,
+                          const job&) -> std::optional<std::int64_t> { throw 7; };
+  auto proc = processor::async([&](job_context&) -> net::awaitable<json::value> {
+    ++runs;
+    throw std::runtime_error("boom");
+  });
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto opts = job_options::from_json(json::parse(R"({"attempts":3,"backoff":{"type":"custom"}})"));
+    auto j = co_await q.add("custom", json::object{}, opts);
+    {
+      test::worker_thread w(name, proc, o);
+      EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::failed); }));
+    }
+    q.close();
+  });
+  EXPECT_EQ(runs.load(), 1);
+}
+
+// A C++ user's review: a 50,000-deep result overflowed the worker's stack. A result that
+// cannot be written fails the attempt, as a JSON.stringify that throws fails Node's.
+TEST_F(processor_outcomes_test, a_result_too_deep_to_store_fails_the_attempt) {
+  auto proc = processor::async([](job_context&) -> net::awaitable<json::value> {
+    json::value v = json::array();
+    for (int k = 0; k < 5000; ++k) {  // deep enough; destroying it recurses
+      json::array outer;
+      outer.push_back(std::move(v));
+      v = std::move(outer);
+    }
+    co_return v;
+  });
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto j = co_await q.add("deep", json::object{});
+    {
+      test::worker_thread w(name, proc, wopts());
+      EXPECT_TRUE(co_await eventually([&] { return state_is(q, j.id, job_state::failed); }));
+    }
+    auto failed = co_await q.get_job(j.id);
+    DROVER_CO_ASSERT_TRUE(failed.has_value());
+    EXPECT_NE(failed->failed_reason.value_or("").find("the result cannot be stored: a JSON value nested deeper than"),
+              std::string::npos)
+        << failed->failed_reason.value_or("");
+    q.close();
+  });
+}
+
 TEST_F(processor_outcomes_test, a_job_started_too_often_fails_without_running) {
   std::atomic<int> runs{0};
   auto o = wopts();

@@ -125,5 +125,42 @@ TEST(queue_events, resumes_from_the_last_event_after_an_outage) {
   });
 }
 
+// An operator's client-output-buffer-limit of 1 MB closed every read of a backlog bigger
+// than that (an API reading answers' progress from the stream's start), again and again.
+// Reads are bounded, and halved after a lost connection until one fits.
+TEST(queue_events, reads_a_backlog_bigger_than_the_output_buffer_limit) {
+  DROVER_SKIP_ON_CLUSTER("sets a limit on a redis-server of its own");
+  redis_server server;
+  auto name = test::unique_queue("events-backlog");
+  // 300 entries of 4 KiB: 1.2 MB in one reply, over a 512 kB hard limit.
+  server.cli(
+      "EVAL \"for i = 1, 300 do redis.call('XADD', KEYS[1], '*', 'event', 'progress', 'jobId', i, 'data', "
+      "string.rep('x', 4096)) end\" 1 bull:" +
+      name + ":events");
+  server.cli("CONFIG SET client-output-buffer-limit \"normal 512kb 0 0\"");
+  std::size_t read = 0;
+  int lost = 0;
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    auto o = events_options(server.options());
+    o.last_event_id = "0";
+    queue_events events(io.get_executor(), name, o);
+    for (int tries = 0; tries < 50 && read < 300; ++tries) {
+      bool failed = false;
+      try {
+        auto batch = co_await events.next();
+        read += batch.size();
+      } catch (const error& e) {
+        EXPECT_TRUE(e.is(errc::redis_unavailable)) << e.what();
+        failed = true;
+        ++lost;
+      }
+      if (failed) co_await test::sleep_ms(100);  // as a reader waits after a failure
+    }
+    events.close();
+  });
+  EXPECT_EQ(read, 300u);  // asking for the same reply again would have failed for ever
+  EXPECT_GE(lost, 1);     // the first read (up to 1,000 entries) was over the limit
+}
+
 }  // namespace
 }  // namespace drover

@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include <drover/error.hpp>
 #include <drover/json.hpp>
 
 namespace json = boost::json;
@@ -161,6 +162,36 @@ TEST(serialize_json, what_it_writes_reads_back_as_the_same_value) {
        {R"({"x":0.9814678925280975,"y":[1e-7,1e21,123456789.12345679]})", R"("\u0000\ud83d\ude00")"}) {
     const auto v = parse_json(text);
     EXPECT_EQ(parse_json(serialize_json(v)), v) << text;
+  }
+}
+
+// A C++ user's review: a processor's 50,000-deep result overflowed the worker's stack.
+// As deep as parse_json reads is written; deeper is refused, without recursing further.
+TEST(serialize_json, refuses_values_nested_deeper_than_parse_json_reads) {
+  const std::string deepest = std::string(max_json_depth, '[') + std::string(max_json_depth, ']');
+  boost::system::error_code ec;
+  const auto read = parse_json(deepest, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(serialize_json(read), deepest);
+  for (const std::size_t depth : {max_json_depth + 1, std::size_t{50000}}) {
+    json::value v = json::array();
+    for (std::size_t k = 1; k < depth; ++k) {
+      json::array outer;
+      outer.push_back(std::move(v));
+      v = std::move(outer);
+    }
+    try {
+      (void)serialize_json(v);
+      ADD_FAILURE() << "written at depth " << depth;
+    } catch (const error& e) {
+      EXPECT_TRUE(e.is(errc::invalid_argument)) << e.what();
+      EXPECT_NE(std::string(e.what()).find("nested deeper than 1000 levels"), std::string::npos) << e.what();
+    }
+    // Taken apart a level at a time: destroying a value may recurse (json.hpp).
+    while (v.is_array() && !v.get_array().empty()) {
+      json::value inner = std::move(v.get_array()[0]);
+      v = std::move(inner);
+    }
   }
 }
 
