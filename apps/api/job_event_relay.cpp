@@ -147,7 +147,10 @@ net::awaitable<void> job_event_relay::follow() {
   opts.last_event_id = start;
   events_ = std::make_unique<queue_events>(ex_, queue_name_, opts);
   read_position_ = stored_position_ = start;
-  bool warned = false;  // as in resume_position: one line per outage
+  bool warned = false;  // as in resume_position: one line when an outage starts
+  // And one a minute while it lasts: live updates and job records wait on this reader,
+  // and an outage only it has (a reply over an output buffer limit) showed nowhere else.
+  std::chrono::steady_clock::time_point failing_since, last_told;
   while (!stopped_) {
     std::vector<queue_event> batch;
     bool failed = false;
@@ -155,10 +158,16 @@ net::awaitable<void> job_event_relay::follow() {
       batch = co_await events_->next();
     } catch (const std::exception& e) {
       if (stopped_) break;
-      if (warned) {
-        spdlog::debug("relay {}: reading events failed: {}; retrying", queue_name_, e.what());
-      } else {
+      const auto now = std::chrono::steady_clock::now();
+      if (!warned) {
         spdlog::warn("relay {}: reading events failed: {}; retrying until it can", queue_name_, e.what());
+        failing_since = last_told = now;
+      } else if (now - last_told >= std::chrono::minutes(1)) {
+        spdlog::warn("relay {}: still cannot read events after {} s (live updates and job_logs wait): {}", queue_name_,
+                     std::chrono::duration_cast<std::chrono::seconds>(now - failing_since).count(), e.what());
+        last_told = now;
+      } else {
+        spdlog::debug("relay {}: reading events failed: {}; retrying", queue_name_, e.what());
       }
       warned = true;
       failed = true;

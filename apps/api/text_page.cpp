@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "api/http_error.hpp"
+#include <drover_app/utf8.hpp>
 
 namespace drover::api {
 
@@ -23,16 +24,15 @@ std::size_t json_cost(char c) {
   return u < 0x20 ? 6 : 1;
 }
 
-// `offset`, or the start of the next character when it falls inside one (a lead byte at
-// most three bytes before it). In text that is not UTF-8 it stays, so that no byte is
-// skipped.
+// `offset`, or the start of the next character when it falls inside a well-formed one.
+// Elsewhere (text that is not UTF-8) it stays, so that no byte is skipped.
 std::size_t character_start(std::string_view text, std::size_t offset) {
   if (offset >= text.size() || !continuation(text[offset])) return offset;
   for (std::size_t back = 1; back <= 3 && back <= offset; ++back) {
     if (continuation(text[offset - back])) continue;
     const std::size_t lead = offset - back;
-    while (offset < text.size() && offset - lead < 4 && continuation(text[offset])) ++offset;
-    return offset;
+    const std::size_t end = lead + app::utf8_sequence(text, lead);
+    return end > offset ? end : offset;
   }
   return offset;
 }
@@ -60,17 +60,17 @@ text_page page_of_text(std::string_view text, std::size_t offset, std::size_t ma
   std::size_t end = offset;
   std::size_t cost = 0;
   while (end < text.size()) {
-    // One whole character at a time: its lead byte and its continuation bytes (at most
-    // three: text that is not UTF-8 still pages in bounded steps).
-    std::size_t next = end + 1;
-    std::size_t char_cost = json_cost(text[end]);
-    while (next < text.size() && next - end < 4 && continuation(text[next])) {
-      ++next;
-      ++char_cost;
+    // One whole character at a time. A byte that starts none is one step, and written as
+    // U+FFFD (three bytes), as serialize_json writes it.
+    std::size_t length = app::utf8_sequence(text, end);
+    std::size_t char_cost = length == 1 ? json_cost(text[end]) : length;
+    if (length == 0) {
+      length = 1;
+      char_cost = 3;
     }
     if (end > offset && cost + char_cost > max_json_bytes) break;
     cost += char_cost;
-    end = next;
+    end += length;
   }
   text_page page;
   page.text = text.substr(offset, end - offset);

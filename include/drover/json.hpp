@@ -42,7 +42,8 @@ boost::json::value parse_json(std::string_view text);
 // The text JSON.stringify writes for `v`, byte for byte for any value Node wrote (read
 // back with parse_json): numbers as JavaScript prints them (0.1, 1e+21, 1.5e-7, 100), a
 // NaN or infinite double as null, strings escaped as JSON.stringify escapes them (", \\, \b \f \n \r \t, other control
-// characters as \u00xx; everything else, non-ASCII included, as it is), no whitespace, an object's keys in
+// characters as \u00xx; a byte that starts no UTF-8 character as U+FFFD, since JSON.stringify writes only UTF-8;
+// everything else, non-ASCII included, as it is), no whitespace, an object's keys in
 // JavaScript's order (array-index keys such as "2" first, ascending; the others as added). One difference for values
 // built in C++: integers beyond 2^53 are written exactly (JavaScript would round them). Thread safety: any thread.
 std::string serialize_json(const boost::json::value& v);

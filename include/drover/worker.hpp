@@ -115,8 +115,10 @@ class job_context {
   virtual boost::asio::awaitable<void> log(std::string line) = 0;
   // Renews the job's lock for `duration` from now (Node's job.extendLock(token, duration)):
   // for a step known to outlast lock_duration. The worker's own renewal then waits until
-  // the extended lock has lock_duration left, so it does not shorten it. Throws
-  // drover::error(lock_missing) when the lock is gone or another worker's.
+  // the extended lock has lock_duration left, so it does not shorten it; this call does,
+  // as Node's, when `duration` is less than the lock has left (ask for at least
+  // lock_duration). Throws drover::error(lock_missing) when the lock is gone or another
+  // worker's.
   virtual boost::asio::awaitable<void> extend_lock(std::chrono::milliseconds duration) = 0;
   // True once the processor is asked to stop: the attempt timed out or the job was
   // cancelled. The attempt has already failed and whatever the processor returns is

@@ -29,9 +29,12 @@ struct worker_events {
   std::function<void(const job&)> active;
   // The processor set the job's progress.
   std::function<void(const std::string& job_id, const boost::json::value& progress)> progress;
-  // The job completed with this result.
+  // The job completed with this result. The job as Node's listeners get it: this attempt
+  // counted in attempts_made, its returnvalue and finished_on set.
   std::function<void(const job&, const boost::json::value& result)> completed;
   // An attempt failed; `will_retry` false when the job failed for good (or was cancelled).
+  // The job as Node's listeners get it: this attempt counted in attempts_made, its
+  // failed_reason and stack trace this attempt's, finished_on set once it failed for good.
   std::function<void(const job&, const std::string& reason, bool will_retry)> failed;
   // The stalled check found the job's worker gone and moved the job back to wait.
   std::function<void(const std::string& job_id)> stalled;

@@ -264,12 +264,57 @@ void write_double(std::string& out, double x) {
 
 }  // namespace
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at s[i], whose first byte is 0x80 or
+// more, or 0 when there is none there (Unicode's table of well-formed byte sequences: no
+// overlong form, no surrogate, nothing past U+10FFFF).
+std::size_t utf8_sequence_at(std::string_view s, std::size_t i) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  std::size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    low = lead == 0xE0 ? 0xA0 : low;
+    high = lead == 0xED ? 0x9F : high;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    low = lead == 0xF0 ? 0x90 : low;
+    high = lead == 0xF4 ? 0x8F : high;
+  }
+  if (length == 0 || i + length > s.size()) return 0;
+  const auto second = static_cast<unsigned char>(s[i + 1]);
+  if (second < low || second > high) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
 void detail::append_json_string(std::string& out, std::string_view s, json_escapes escapes) {
   static constexpr char hex[] = "0123456789abcdef";
   const bool cjson = escapes == json_escapes::cjson;
   out += '"';
-  for (const char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80 && !cjson) {
+      // JSON.stringify writes only UTF-8: a byte that starts no character is U+FFFD, as
+      // Node reads it from Redis (a C++ processor's result of raw bytes read back as a
+      // string, not the object it was, and its stack trace lost its history).
+      const auto length = utf8_sequence_at(s, i);
+      if (length == 0) {
+        out += "\xEF\xBF\xBD";
+      } else {
+        out.append(s.substr(i, length));
+        i += length - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";

@@ -8,8 +8,8 @@
 namespace drover::detail {
 
 enum class json_escapes {
-  standard,  // '"', '\\', the control characters; every other byte as it is
-  cjson,     // and '/' and DEL too, as Redis's cjson escapes them
+  standard,  // '"', '\\', the control characters; a byte that starts no UTF-8 character as U+FFFD
+  cjson,     // and '/' and DEL too, as Redis's cjson escapes them; every other byte as it is
 };
 
 void append_json_string(std::string& out, std::string_view s, json_escapes escapes);

@@ -185,6 +185,30 @@ void start_clock(processor_run& run) {
   run.finished.expires_after(run.timeout);
 }
 
+// The job as Node's worker hands it to its listeners: this attempt counted, its outcome
+// in it (a C++ user's review: a ported `attemptsMade >= attempts` check was one off, and
+// failed_reason the previous attempt's). Made only for a callback that is set.
+job after_failed_attempt(const job& j, const std::string& reason, const json::array& traces,
+                         std::optional<std::int64_t> finished_on) {
+  job out = j;
+  out.attempts_made += 1;
+  out.failed_reason = reason;
+  out.stacktrace.clear();
+  for (const auto& t : traces) {
+    if (t.is_string()) out.stacktrace.emplace_back(t.get_string());
+  }
+  if (finished_on) out.finished_on = finished_on;
+  return out;
+}
+
+job after_completion(const job& j, const json::value& result, std::int64_t finished_on) {
+  job out = j;
+  out.attempts_made += 1;
+  out.returnvalue = result;
+  out.finished_on = finished_on;
+  return out;
+}
+
 // The owner's dead_letter_if, guarded: one that threw left the job failed for good but
 // unrecorded, to stall and fail again for ever (and anything but an std::exception left
 // io_context::run()). A predicate that cannot answer keeps the copy: nothing is lost.
@@ -523,8 +547,9 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
                                                                      bool fetch_next,
                                                                      std::optional<std::string>& cancel_request) {
   const auto& s = *state_;
-  auto finish =
-      scripts::move_to_finished::of(s.keys, j, token, true, std::move(result_text), "", fetch_next, s.opts, now_ms());
+  const auto finished_on = now_ms();
+  auto finish = scripts::move_to_finished::of(s.keys, j, token, true, std::move(result_text), "", fetch_next, s.opts,
+                                              finished_on);
   finish.unless_cancelled = true;
   auto call = std::move(finish).pack();
   bool unanswered = false;
@@ -550,7 +575,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::complete(const job& 
     co_return std::nullopt;
   }
   ++completed_;
-  notify(s, "completed", s.events.completed, j, result);
+  if (s.events.completed) notify(s, "completed", s.events.completed, after_completion(j, result, finished_on), result);
   // A recorded finish whose reply was lost fetched nothing this worker knows of (what it
   // may have fetched went back above): no next job, and no "drained" either.
   if (unanswered) co_return std::nullopt;
@@ -585,7 +610,10 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
                  reason, *delay);
     auto call = scripts::move_to_delayed::of(k, j.id, token, *delay, std::move(fields), now).pack();
     if (co_await record(j, "retry", std::move(call))) {
-      notify(*state_, "failed", state_->events.failed, j, reason, true);
+      if (state_->events.failed) {
+        notify(*state_, "failed", state_->events.failed, after_failed_attempt(j, reason, traces, std::nullopt), reason,
+               true);
+      }
       co_await carry_cancel_request(j);
     }
   } else if (delay) {
@@ -593,7 +621,10 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
                  reason);
     auto call = scripts::retry_job::of(k, j.id, token, j.opts.lifo.value_or(false), std::move(fields), now).pack();
     if (co_await record(j, "retry", std::move(call))) {
-      notify(*state_, "failed", state_->events.failed, j, reason, true);
+      if (state_->events.failed) {
+        notify(*state_, "failed", state_->events.failed, after_failed_attempt(j, reason, traces, std::nullopt), reason,
+               true);
+      }
       co_await carry_cancel_request(j);
     }
   } else {
@@ -603,6 +634,8 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
         scripts::move_to_finished::of(k, j, token, false, reason, std::move(fields), fetch_next, opts, finished_on);
     // The copy goes in the same atomic call as the failure: a crash cannot keep one
     // without the other, and a repeated call finds the failure recorded and adds nothing.
+    std::optional<job> told;  // as the failed callback gets it
+    if (state_->events.failed) told = after_failed_attempt(j, reason, traces, finished_on);
     const bool dead_letter = !opts.dead_letter_queue.empty() && wants_dead_letter(opts, j, k.queue());
     if (dead_letter) {
       const detail::queue_keys dead_letters(opts.prefix, opts.dead_letter_queue);
@@ -619,7 +652,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::fail(const job& j, c
     }
     if (!recorded) co_return std::nullopt;
     ++failed_;
-    notify(*state_, "failed", state_->events.failed, j, reason, false);
+    if (told) notify(*state_, "failed", state_->events.failed, *told, reason, false);
     if (dead_letter) {
       spdlog::info("queue {}: job {} (attempt {}) copied to dead-letter queue {} as {}", k.queue(), j.id,
                    j.attempts_made + 1, opts.dead_letter_queue, detail::dead_letter_id(k.queue(), j.id, finished_on));
@@ -706,11 +739,15 @@ net::awaitable<void> job_runner::fail_cancelled(const job& j, const std::string&
   auto fields = scripts::job_fields({"failedReason", reason, "stacktrace", drover::serialize_json(traces)});
   spdlog::info("queue {}: job {} (attempt {}) cancelled{}{}", state_->keys.queue(), j.id, j.attempts_made + 1,
                why.empty() ? "" : ": ", why);
+  const auto finished_on = now_ms();
   auto call =
-      scripts::move_to_finished::of(s.keys, j, token, false, reason, std::move(fields), false, s.opts, now_ms()).pack();
+      scripts::move_to_finished::of(s.keys, j, token, false, reason, std::move(fields), false, s.opts, finished_on)
+          .pack();
   if (!co_await record(j, "cancellation", std::move(call))) co_return;
   ++failed_;
-  notify(s, "failed", s.events.failed, j, reason, false);
+  if (s.events.failed) {
+    notify(s, "failed", s.events.failed, after_failed_attempt(j, reason, traces, finished_on), reason, false);
+  }
   redis::command forget{"HDEL", s.keys.job(j.id), std::string(cancel_field)};
   std::string problem;
   try {

@@ -7,6 +7,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <fmt/format.h>
 
 #include <mutex>
 #include <thread>
@@ -109,6 +110,51 @@ TEST_F(worker_events_test, a_callback_that_throws_harms_neither_the_job_nor_the_
     test::worker_thread w(name, proc, wopts(), e);
     EXPECT_TRUE(co_await eventually([&] { return state_is(q, a.id, job_state::completed); }));
     EXPECT_TRUE(co_await eventually([&] { return state_is(q, b.id, job_state::completed); }));
+    q.close();
+  });
+}
+
+// A C++ user's review: the callbacks had the job as it was before the attempt, where
+// Node's listeners have it after: a ported `attemptsMade >= attempts` check was one off,
+// and failed_reason the previous attempt's.
+TEST_F(worker_events_test, the_callbacks_get_the_job_with_the_attempt_counted_and_its_outcome) {
+  event_log log;
+  worker_events e;
+  e.completed = [&log](const job& j, const json::value&) {
+    log.add(fmt::format("completed {} made {} returned {} finished {}", j.id, j.attempts_made,
+                        json::serialize(j.returnvalue), j.finished_on.has_value()));
+  };
+  e.failed = [&log](const job& j, const std::string&, bool) {
+    log.add(fmt::format("failed {} made {} reason {} traces {} finished {}", j.id, j.attempts_made,
+                        j.failed_reason.value_or("-"), j.stacktrace.size(), j.finished_on.has_value()));
+  };
+  // Lines of one job (log.of would take "made 1" for job 1's).
+  auto of = [&log](const std::string& id) {
+    std::vector<std::string> out;
+    for (const auto& l : log.snapshot()) {
+      if (l.rfind("completed " + id + " ", 0) == 0 || l.rfind("failed " + id + " ", 0) == 0) out.push_back(l);
+    }
+    return out;
+  };
+  auto proc = processor::async([](job_context& ctx) -> net::awaitable<json::value> {
+    if (ctx.job().name == "bad") throw std::runtime_error("boom " + std::to_string(ctx.job().attempts_made + 1));
+    co_return json::object{{"x", 1}};
+  });
+  run_async([&](net::io_context& io) -> net::awaitable<void> {
+    queue q(io.get_executor(), name, qopts());
+    auto good = co_await q.add("good", json::object{});
+    auto two_tries = job_options::from_json(json::parse(R"({"attempts":2})"));
+    auto bad = co_await q.add("bad", json::object{}, two_tries);
+    {
+      test::worker_thread w(name, proc, wopts(), e);
+      EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> { co_return of(bad.id).size() == 2; }));
+      EXPECT_TRUE(co_await eventually([&]() -> net::awaitable<bool> { co_return of(good.id).size() == 1; }));
+    }
+    EXPECT_EQ(of(good.id),
+              (std::vector<std::string>{"completed " + good.id + " made 1 returned {\"x\":1} finished true"}));
+    EXPECT_EQ(of(bad.id),
+              (std::vector<std::string>{"failed " + bad.id + " made 1 reason boom 1 traces 1 finished false",
+                                        "failed " + bad.id + " made 2 reason boom 2 traces 2 finished true"}));
     q.close();
   });
 }

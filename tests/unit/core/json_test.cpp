@@ -165,6 +165,24 @@ TEST(serialize_json, what_it_writes_reads_back_as_the_same_value) {
   }
 }
 
+// A C++ user's review: a result string of raw bytes was stored as it was, which Node read
+// with U+FFFD in their place and drover's own reader refused (the result came back as a
+// string, and a stack trace lost its history). Written as Node would read it.
+TEST(serialize_json, writes_bytes_that_start_no_utf8_character_as_the_replacement_character) {
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(serialize_json(json::value("a\xff\xfe"
+                                       "b\xc3")),
+            "\"a" + fffd + fffd + "b" + fffd + "\"");
+  // An encoded surrogate and an overlong '/' are no characters either: each byte goes.
+  EXPECT_EQ(serialize_json(json::value("\xed\xa0\x80|\xc0\xaf")), "\"" + fffd + fffd + fffd + "|" + fffd + fffd + "\"");
+  // Every well-formed character stays as it is, up to U+10FFFF.
+  const std::string kept = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf";
+  EXPECT_EQ(serialize_json(json::value(kept)), "\"" + kept + "\"");
+  boost::system::error_code ec;
+  (void)parse_json(serialize_json(json::value("x\xff")), ec);
+  EXPECT_FALSE(ec) << ec.message();
+}
+
 // A C++ user's review: a processor's 50,000-deep result overflowed the worker's stack.
 // As deep as parse_json reads is written; deeper is refused, without recursing further.
 TEST(serialize_json, refuses_values_nested_deeper_than_parse_json_reads) {
