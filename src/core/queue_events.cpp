@@ -134,15 +134,12 @@ net::awaitable<std::vector<queue_event>> queue_events::next() {
   }
   redis::expect_no_error(r, "XREAD " + i.keys.events);
   std::vector<queue_event> out;
-  // [[stream, [[id, [field, value, ...]], ...]]]
-  if (!r.is_array() || r.elements.empty() || r.elements[0].elements.size() < 2 ||
-      r.elements[0].elements[1].elements.size() < i.batch) {
-    i.batch = i.opts.max_batch;  // caught up
-  }
-  if (!r.is_array() || r.elements.empty()) co_return out;
-  auto& stream = r.elements[0];
-  if (stream.elements.size() < 2) co_return out;
-  for (const auto& entry : stream.elements[1].elements) {
+  // [[stream, [[id, [field, value, ...]], ...]]]; nil when the wait ended with none.
+  const bool any = r.is_array() && !r.elements.empty() && r.elements[0].elements.size() >= 2;
+  const auto* entries = any ? &r.elements[0].elements[1].elements : nullptr;
+  if (!entries || entries->size() < i.batch) i.batch = i.opts.max_batch;  // caught up
+  if (!entries) co_return out;
+  for (const auto& entry : *entries) {
     auto ev = detail::stream_entry_event(entry);
     if (!ev) continue;
     i.last_id = ev->stream_id;
