@@ -36,7 +36,7 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 
 # AddressSanitizer and UBSan: the library, the apps and every C++ test.
 $(ASAN_DIR)/CMakeCache.txt:
-	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1" -DDROVER_SANITIZE=ON $(CMAKE_UNITY)
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1" -DDROVER_SANITIZE=ON -DDROVER_TEST_SHARDS=ON $(CMAKE_UNITY)
 
 build-asan: deps $(ASAN_DIR)/CMakeCache.txt
 	cmake --build $(ASAN_DIR) -j $(JOBS)
@@ -49,7 +49,7 @@ build-asan: deps $(ASAN_DIR)/CMakeCache.txt
 # building the rest would take 40 % more. -O1: TSan slows code 5 to 15 times, and
 # unoptimized code twice more.
 $(TSAN_DIR)/CMakeCache.txt:
-	cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DDROVER_SANITIZE=thread $(CMAKE_UNITY)
+	cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DDROVER_SANITIZE=thread -DDROVER_TEST_SHARDS=ON $(CMAKE_UNITY)
 
 build-tsan: deps $(TSAN_DIR)/CMakeCache.txt
 	cmake --build $(TSAN_DIR) -j $(JOBS) --target drover_thread_checked_tests

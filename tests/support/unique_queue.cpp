@@ -11,8 +11,9 @@
 
 namespace drover::test {
 
-// Every test is a process of its own and the suite cluster keeps every key for the whole run,
-// so a name must differ from every earlier process's too: a counter starts at 1 in each, and
+// A test is a process of its own (or one of a shard's, in the sanitizer trees) and the suite
+// cluster keeps every key for the whole run, so a name must differ from every earlier
+// process's too: a counter starts at 1 in each, and
 // a run number of 100,000 values met an earlier process's leftover jobs about once a run.
 // The pid tells apart the processes alive at once; 64 random bits tell apart those that
 // reuse a pid.
