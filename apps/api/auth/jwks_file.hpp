@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "api/auth/jwt_key.hpp"
@@ -19,9 +20,12 @@ namespace drover::api::auth {
 //      no usable key, throws, so that a wrong setting stops the API at start.
 //   2. keys() looks at the file's stamp (mtime, size, inode) at most once per
 //      check_interval and, when it changed, loads the file again.
-//   3. A new version that cannot be used (unreadable, bad JSON, no usable key: say an
-//      editor caught mid-write) leaves the previous keys in place and logs one warning;
-//      the next change of the file is tried again.
+//   3. A new version that cannot be read or parsed (say an editor caught mid-write)
+//      leaves the previous keys in place and logs one warning; the next change of the
+//      file is tried again. A new version that parses is the list of valid key ids: a key
+//      it no longer names is revoked even when none of its keys can be used (a typo in
+//      the key that stays kept a removed key valid, in a security review); a key it names
+//      but cannot use keeps its previous version, said in the warning.
 // Keys without a `kid`, with a duplicate `kid`, of another type (oct, OKP, other curves),
 // or meant for encryption are skipped with a warning: identity providers publish such keys
 // beside their signing keys.
@@ -37,12 +41,20 @@ class jwks_file {
   // Throws std::invalid_argument naming AUTH_JWKS_FILE, the path and the reason.
   jwks_file(std::string path, std::chrono::milliseconds check_interval);
 
-  // The current keys (never null, never empty).
+  // The current keys (never null; empty once the file revokes every key).
   std::shared_ptr<const key_map> keys();
 
  private:
-  // Throws std::runtime_error with the reason.
-  static std::shared_ptr<const key_map> load(const std::string& path, file_stamp& stamp);
+  // One version of the file: the keys it names (by kid, usable or not) and those usable.
+  struct version {
+    std::set<std::string, std::less<>> named;
+    std::shared_ptr<key_map> usable;
+  };
+  // Throws std::runtime_error with the reason when the file cannot be read or is not a
+  // JWKS document.
+  static version load(const std::string& path, file_stamp& stamp);
+  // REQUIRES: mutex_ is held. `v` holds no usable key: keeps the previous keys it names.
+  void keep_named(const version& v);
   // REQUIRES: mutex_ is held.
   void reload_if_changed();
 

@@ -94,6 +94,35 @@ TEST(JwksFile, ReloadWhileOtherThreadsVerify) {
   EXPECT_EQ(failures, 0);
 }
 
+// A new version whose keys cannot be used still says which key ids are valid: an operator
+// retiring one key with a typo in the key that stays kept the retired key working.
+TEST(JwksFile, AKeyTheFileNoLongerNamesIsRevokedEvenWhenNoneOfItsKeysCanBeUsed) {
+  temp_dir dir;
+  jwt_settings s;
+  s.jwks_check_interval = std::chrono::milliseconds(0);
+  s.jwks_file = dir.write("jwks.json", jwks_of({jwk_of(k().rsa1.get(), "k1"), jwk_of(k().ec1.get(), "k2")}));
+  set_mtime(s.jwks_file, now);
+  jwt_verifier v(s);
+  const auto t1 = pk_token(k().rsa1.get(), claims(), "k1");
+  const auto t2 = pk_token(k().ec1.get(), claims(), "k2");
+  expect_ok(v.verify(t1, now));
+
+  // k1 retired; k2 mistyped: k1 is refused, k2's previous version stays.
+  auto mistyped = jwk_of(k().ec1.get(), "k2");
+  mistyped["crv"] = "P256";
+  dir.write("jwks.json", jwks_of({mistyped}));
+  set_mtime(s.jwks_file, now + 10);
+  expect_refused(v.verify(t1, now), "unknown key id");
+  expect_ok(v.verify(t2, now));
+
+  // A version naming none of the previous keys, usable or not, revokes them all.
+  auto other = jwk_of(k().rsa1.get(), "k3");
+  other["kty"] = "oct";
+  dir.write("jwks.json", jwks_of({other}));
+  set_mtime(s.jwks_file, now + 20);
+  expect_refused(v.verify(t2, now), "unknown key id");
+}
+
 // --- Keys that cannot be used.
 
 TEST(JwksFile, KeysThatCannotBeUsedAreSkipped) {

@@ -19,10 +19,10 @@ using drover::redacted;
 // Thread safety: may be called from any thread.
 void add_secret(std::string value);
 
-// Reads the secrets of the apps' environment: the passwords in REDIS_URL, REDIS_PASSWORD
-// and DATABASE_URL, AI_API_KEY, WEBHOOK_SECRET, ALERT_WEBHOOK_URL (a Slack webhook URL is
-// itself a credential), API_TOKEN / DASHBOARD_TOKEN / DASHBOARD_PASSWORD and the passwords
-// of DASHBOARD_USERS (name:password:role,...).
+// Reads the secrets of the apps' environment: the passwords in REDIS_URL, REDIS_PASSWORD,
+// REDIS_SENTINEL_PASSWORD and DATABASE_URL, AI_API_KEY, the webhook secrets, ALERT_WEBHOOK_URL
+// (a Slack webhook URL is itself a credential), DASHBOARD_TOKEN, AUTH_JWT_SECRET,
+// METRICS_TOKEN and the passwords of DASHBOARD_USERS (name:password:role,...).
 void add_secrets_from_env();
 
 // `text` with every registered secret replaced by the mask.
