@@ -12,7 +12,6 @@
 
 #include <drover/error.hpp>
 #include <drover_app/ascii.hpp>
-#include <drover_app/user_webhooks.hpp>
 #include <drover_app/env.hpp>
 #include <drover_app/job_completed_receiver.hpp>
 #include <drover_app/replicated_adds.hpp>
@@ -125,7 +124,8 @@ api_config api_config::from_env() {
     }
     c.public_url = v;
   }
-  if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
+  std::string webhook_secret;
+  if (const char* v = env("WEBHOOK_SECRET")) webhook_secret = v;
   if (const char* v = app::env_exact("QUEUE_PREFIX")) c.prefix = v;
   c.shards = app::queue_shards::from_env();
   // Trimmed, as DASHBOARD_TOKEN is: a secret mounted from a file ends in a newline,
@@ -143,7 +143,7 @@ api_config api_config::from_env() {
   c.auth = app::development_auth_mode() ? auth_mode::none : auth_mode::jwt;  // as the Workers app reads it
   c.bind = app::default_bind(c.auth == auth_mode::none);
   if (const char* v = env("BIND")) c.bind = v;
-  if (c.auth == auth_mode::none && c.webhook_secret.empty()) c.webhook_secret = app::development_webhook_secret;
+  if (c.auth == auth_mode::none && webhook_secret.empty()) webhook_secret = app::development_webhook_secret;
   c.limits = api_limits::from_env();
   if (auto why = c.limits.refuses_uploads_of(c.document_limit); !why.empty()) throw error(errc::invalid_argument, why);
   c.replication = app::replication_from_env(c.redis, api_command_timeout);
@@ -152,15 +152,15 @@ api_config api_config::from_env() {
     c.rates = rate_limits::from_env();
     if (const char* v = env("TRUSTED_PROXIES")) c.proxies = client_address_policy(v);
     // A malformed whsec_ secret stops the start, not every webhook later.
-    if (!c.webhook_secret.empty()) {
+    if (!webhook_secret.empty()) {
       try {
-        drover::app::webhook_key(c.webhook_secret);
+        drover::app::webhook_key(webhook_secret);
       } catch (const std::invalid_argument& e) {
         throw std::invalid_argument(std::string("WEBHOOK_SECRET: ") + e.what());
       }
-    }
-    if (!c.webhook_secret.empty()) {
-      c.user_webhook_secret = app::user_webhook_secret_from_env(c.webhook_secret, c.auth == auth_mode::none);
+      const bool development = c.auth == auth_mode::none;
+      c.webhooks = app::webhook_secrets_from_env(std::move(webhook_secret), development);
+      c.previous_webhooks = app::previous_webhook_secrets_from_env(c.webhooks, development);
     }
     const char* tiers = env("PRIORITY_TIERS");
     const char* users = env("USER_TIERS");
@@ -176,7 +176,7 @@ api_config api_config::from_env() {
 void api_config::check_safe() const {
   if (auth == auth_mode::none) return;
   try {
-    app::require_production_webhook_secret(webhook_secret);
+    app::require_production_webhook_secret(webhooks.api);
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, e.what());
   }
@@ -199,14 +199,20 @@ std::string api_config::shared_secret() const {
   };
   std::vector<secret> secrets;
   if (!jwt.hs256_secret.empty()) secrets.push_back({"AUTH_JWT_SECRET", {jwt.hs256_secret}});
-  if (!webhook_secret.empty()) {
-    secrets.push_back({"WEBHOOK_SECRET", {webhook_secret, app::webhook_key(webhook_secret)}});
-  }
+  // Set, a secret of the webhooks' is one some receiver verifies with (users' keys are
+  // made from USER_WEBHOOK_SECRET's, and both WEBHOOK_SECRETs are the API receiver's during
+  // a rotation): it must not be one that mints a user's token either.
+  const auto webhook = [&](const char* name, const std::string& value) {
+    if (app::env(name) && !value.empty()) secrets.push_back({name, {value, app::webhook_key(value)}});
+  };
+  if (!webhooks.api.empty()) secrets.push_back({"WEBHOOK_SECRET", {webhooks.api, app::webhook_key(webhooks.api)}});
   if (!metrics_token.empty()) secrets.push_back({"METRICS_TOKEN", {metrics_token}});
-  // Set, it is a key users' receivers verify with (their keys are made from it): it must
-  // not be one that mints a user's token either.
-  if (app::env("USER_WEBHOOK_SECRET") && !user_webhook_secret.empty()) {
-    secrets.push_back({"USER_WEBHOOK_SECRET", {user_webhook_secret, app::webhook_key(user_webhook_secret)}});
+  webhook("USER_WEBHOOK_SECRET", webhooks.users);
+  webhook("OPERATOR_WEBHOOK_SECRET", webhooks.operators);
+  if (previous_webhooks) {
+    webhook("WEBHOOK_SECRET_PREVIOUS", previous_webhooks->api);
+    webhook("USER_WEBHOOK_SECRET_PREVIOUS", previous_webhooks->users);
+    webhook("OPERATOR_WEBHOOK_SECRET_PREVIOUS", previous_webhooks->operators);
   }
   for (auto& [name, value] : dashboard.named_secrets()) secrets.push_back({std::move(name), {std::move(value)}});
   // Trimmed: a secret mounted from a file ends in a newline, and one with it passed as

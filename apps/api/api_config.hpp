@@ -11,6 +11,7 @@
 #include <drover/redis_options.hpp>
 #include <drover_app/fast_fail.hpp>
 #include <drover_app/queue_shards.hpp>
+#include <drover_app/webhook_secrets.hpp>
 
 #include "api/admin_access.hpp"
 #include "api/auth/jwt_verifier.hpp"
@@ -97,12 +98,14 @@ struct api_config {
   std::string database_url = "sqlite://var/drover.db";  // DATABASE_URL
   // Where workers deliver the job-completed webhook by default (the API's own receiver).
   std::string public_url;  // PUBLIC_URL; default http://127.0.0.1:<port>
-  // WEBHOOK_SECRET: signs job-completed webhooks (Standard Webhooks). No default outside
-  // AUTH_MODE=none: the development one would let anyone forge answers.
-  std::string webhook_secret;
-  // USER_WEBHOOK_SECRET (unset: made from WEBHOOK_SECRET), as the Workers app reads it:
-  // GET /api/webhooks/signing-key hands each user the key made from it for that user.
-  std::string user_webhook_secret;
+  // As the Workers app reads them. WEBHOOK_SECRET signs job-completed webhooks (Standard
+  // Webhooks); no default outside AUTH_MODE=none: the development one would let anyone
+  // forge answers. GET /api/webhooks/signing-key hands each user its key, made from it
+  // and USER_WEBHOOK_SECRET. All empty when WEBHOOK_SECRET is unset (check_safe refuses).
+  app::webhook_secrets webhooks;
+  // The *_PREVIOUS settings during a rotation: the receiver accepts the previous
+  // WEBHOOK_SECRET's signature too, and the signing-key route gives the previous key.
+  std::optional<app::webhook_secrets> previous_webhooks;
   std::size_t history_limit = 20;  // previous messages put into the AI context
   unsigned db_threads = 4;
   priority_policy priorities;       // PRIORITY_TIERS, USER_TIERS, DEFAULT_TIER

@@ -552,8 +552,14 @@ net::awaitable<void> tell_end_of_lost_job(api_context& app, const std::string& j
 
 net::awaitable<response> job_completed_webhook(api_context& app, route_request& r) {
   const auto& req = r.req;
-  auto check = drover::app::verify_webhook(app.cfg.webhook_secret, req["webhook-id"], req["webhook-timestamp"],
+  auto check = drover::app::verify_webhook(app.cfg.webhooks.api, req["webhook-id"], req["webhook-timestamp"],
                                            req["webhook-signature"], req.body());
+  // During a rotation a Workers app not yet given the new WEBHOOK_SECRET signs with the
+  // previous one only.
+  if (check == drover::app::webhook_check::bad_signature && app.cfg.previous_webhooks) {
+    check = drover::app::verify_webhook(app.cfg.previous_webhooks->api, req["webhook-id"], req["webhook-timestamp"],
+                                        req["webhook-signature"], req.body());
+  }
   if (check != drover::app::webhook_check::ok) {
     if (check == drover::app::webhook_check::bad_signature && webhook_mismatch_warning_due()) {
       spdlog::warn(

@@ -65,12 +65,18 @@ net::awaitable<response> signing_key(api_context& app, route_request& r) {
   if (auto named = r.query("userId"); !r.who.development && named && *named != user) {
     throw http_error(http::status::forbidden, "'userId' must be your own user (the token's subject)");
   }
-  if (app.cfg.user_webhook_secret.empty()) {
+  if (app.cfg.webhooks.api.empty()) {
     throw http_error(http::status::service_unavailable, "No webhook secret is configured (WEBHOOK_SECRET)");
   }
   json::object out;
   out["userId"] = user;
-  out["key"] = app::user_webhook_key(app.cfg.webhook_secret, app.cfg.user_webhook_secret, user);
+  out["key"] = app.cfg.webhooks.user_key(user);
+  // During a rotation the deliveries carry both keys' signatures: a receiver moves to
+  // `key` at its own pace, and drops previousKey when it is gone from here.
+  if (app.cfg.previous_webhooks) {
+    auto previous = app.cfg.previous_webhooks->user_key(user);
+    if (previous != out["key"].as_string()) out["previousKey"] = std::move(previous);
+  }
   co_return json_response(r.req, http::status::ok, out);
 }
 

@@ -1,6 +1,7 @@
 // processors.hpp - the processors of the seed's queues.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <drover/queue.hpp>
@@ -11,6 +12,7 @@
 
 #include <drover_app/app_queue.hpp>
 #include <drover_app/db/database.hpp>
+#include <drover_app/webhook_secrets.hpp>
 
 #include "documents/chunking.hpp"
 #include "workers/ai_provider.hpp"
@@ -69,13 +71,12 @@ processor generate_response_processor(ai_provider& ai, app::app_queue& webhooks,
 // the delivery's apiReceiver mark, or its URL being the receiver's, `api_receiver`), each
 // user's own key from USER_WEBHOOK_SECRET for a URL a user gave, OPERATOR_WEBHOOK_SECRET
 // for the rest (alert messages, deliveries queued by hand).
+// During a rotation (the *_PREVIOUS settings) each delivery also carries the signature of
+// the previous key, which a receiver not yet given the new one verifies.
 struct delivery_keys {
-  std::string api;
-  std::string users;
-  std::string operators;
+  app::webhook_secrets current;
+  std::optional<app::webhook_secrets> previous;
 };
-// What derived_webhook_secret is given for OPERATOR_WEBHOOK_SECRET when it is unset.
-inline constexpr std::string_view operator_webhooks_purpose = "drover operator webhook deliveries";
 
 processor webhook_delivery_processor(delivery_keys keys, const api_receiver_address& api_receiver,
                                      const address_policy& destinations, const address_policy& user_destinations,

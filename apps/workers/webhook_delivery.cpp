@@ -16,7 +16,7 @@
 #include <drover_app/clock.hpp>
 #include <drover_app/held_amounts.hpp>
 #include <drover_app/user_webhooks.hpp>
-#include <drover_app/webhook_signature.hpp>
+#include <drover_app/webhook_secrets.hpp>
 
 #include "workers/address_policy.hpp"
 #include "workers/delivery_policy.hpp"
@@ -131,10 +131,13 @@ processor webhook_delivery_processor(delivery_keys keys, const api_receiver_addr
     // By the URL alone: the apiReceiver mark is a job's word, which any producer can give
     // a delivery to its own URL (a diff review got WEBHOOK_SECRET's signature that way).
     const bool to_api = !to_alert_receiver && api_receiver.receiver_of(req.url) == webhook_receiver::configured;
-    const auto signing = user_slot ? app::user_webhook_key(keys.api, keys.users, user)
-                         : to_api  ? keys.api
-                                   : keys.operators;
-    req.headers.emplace_back("webhook-signature", app::sign_webhook(signing, webhook_id, timestamp, req.body));
+    const auto signing_key = [&](const app::webhook_secrets& s) {
+      return user_slot ? s.user_key(user) : to_api ? s.api : s.operators;
+    };
+    const auto key = signing_key(keys.current);
+    const auto previous = keys.previous ? signing_key(*keys.previous) : std::string();
+    req.headers.emplace_back("webhook-signature",
+                             app::sign_webhook_with(key, previous, webhook_id, timestamp, req.body));
     req.connect_timeout = std::chrono::seconds(5);
     req.read_timeout = std::chrono::seconds(10);
     req.total_timeout = std::chrono::seconds(10);

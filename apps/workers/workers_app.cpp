@@ -28,7 +28,6 @@
 #include <drover_app/db/database.hpp>
 
 #include <drover_app/connectivity_monitor.hpp>
-#include <drover_app/user_webhooks.hpp>
 #include <drover_app/env.hpp>
 #include <drover_app/fast_fail.hpp>
 #include <drover_app/logging/redact.hpp>
@@ -72,7 +71,8 @@ workers_config workers_config::from_env() {
   // Trimmed, as DASHBOARD_TOKEN is: a secret mounted from a file ends in a newline,
   // which no bearer header can carry (every scrape got 401).
   if (const char* v = env("METRICS_TOKEN")) c.metrics_token = std::string(app::trim_space(v));
-  if (const char* v = env("WEBHOOK_SECRET")) c.webhook_secret = v;
+  std::string webhook_secret;
+  if (const char* v = env("WEBHOOK_SECRET")) webhook_secret = v;
   // As the API: a receiver cannot trust a signature made with a secret everyone knows or
   // can guess, so outside the development mode there is no default.
   const bool development = app::development_auth_mode();  // refuses what the API refuses
@@ -85,15 +85,14 @@ workers_config workers_config::from_env() {
   // As the API: the development mode listens on loopback unless told otherwise.
   c.bind = app::default_bind(development);
   if (const char* v = env("WORKERS_BIND")) c.bind = v;
-  if (development && c.webhook_secret.empty()) c.webhook_secret = app::development_webhook_secret;
+  if (development && webhook_secret.empty()) webhook_secret = app::development_webhook_secret;
   try {
-    app::require_usable_webhook_secret(c.webhook_secret, "WEBHOOK_SECRET", development);
+    app::require_usable_webhook_secret(webhook_secret, "WEBHOOK_SECRET", development);
   } catch (const std::invalid_argument& e) {
     throw error(errc::invalid_argument, e.what());
   }
-  c.user_webhook_secret = app::user_webhook_secret_from_env(c.webhook_secret, development);
-  c.operator_webhook_secret = app::own_webhook_secret_from_env("OPERATOR_WEBHOOK_SECRET", c.webhook_secret, development,
-                                                               operator_webhooks_purpose);
+  c.webhooks = app::webhook_secrets_from_env(std::move(webhook_secret), development);
+  c.previous_webhooks = app::previous_webhook_secrets_from_env(c.webhooks, development);
   // The API's own receiver, as the API derives its URL, is a destination by
   // configuration, so it is always allowed.
   const char* port = env("PORT");
@@ -382,10 +381,9 @@ void workers_app::start() {
   // Users' URLs share half the slots (at least one), the API's and alerts' the rest.
   const auto user_slots = std::max<std::size_t>(1, static_cast<std::size_t>(i.cfg.webhook_concurrency) / 2);
   i.add("webhook-delivery",
-        webhook_delivery_processor(
-            delivery_keys{i.cfg.webhook_secret, i.cfg.user_webhook_secret, i.cfg.operator_webhook_secret},
-            i.cfg.api_receiver, i.cfg.webhook_destinations, i.cfg.user_webhook_destinations, user_slots,
-            i.cfg.alerts.webhook_url, i.user_lookups.get_executor()),
+        webhook_delivery_processor(delivery_keys{i.cfg.webhooks, i.cfg.previous_webhooks}, i.cfg.api_receiver,
+                                   i.cfg.webhook_destinations, i.cfg.user_webhook_destinations, user_slots,
+                                   i.cfg.alerts.webhook_url, i.user_lookups.get_executor()),
         i.cfg.webhook_concurrency);
   for (auto& w : i.workers) w->start();
   for (auto& w : i.sharded) w->start();

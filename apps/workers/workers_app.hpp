@@ -6,11 +6,13 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <drover/job_options.hpp>
 #include <drover/redis_options.hpp>
 #include <drover_app/queue_shards.hpp>
+#include <drover_app/webhook_secrets.hpp>
 
 #include "workers/address_policy.hpp"
 #include "workers/delivery_policy.hpp"
@@ -39,20 +41,17 @@ struct workers_config {
   // AUTH_MODE=none. Outside it, /metrics without METRICS_TOKEN is served on a loopback
   // WORKERS_BIND only (httpd::metrics_open_without_token).
   bool development = false;
-  // WEBHOOK_SECRET: signs the deliveries to the API's own receiver, which trusts its key.
-  // Required, and not the development one, unless AUTH_MODE=none (the development mode,
-  // where it defaults to "dev-webhook-secret").
-  std::string webhook_secret;
-  // OPERATOR_WEBHOOK_SECRET: signs the other deliveries that no user's URL gets (alert
-  // messages, deliveries queued by hand), so that their receivers hold no key the API's
-  // receiver trusts (a receiver of alerts replayed a forged answer into the API). Unset:
-  // one derived from webhook_secret, which no receiver knows; set it to verify them.
-  std::string operator_webhook_secret;
-  // USER_WEBHOOK_SECRET: signs the deliveries to URLs users gave with their sends, so that
-  // a user's receiver cannot pass what it got on to the API's receiver, which verifies
-  // with webhook_secret. Unset: one derived from webhook_secret (derived_webhook_secret),
-  // which no receiver knows; set it to let users' receivers verify.
-  std::string user_webhook_secret;
+  // WEBHOOK_SECRET (required, and not the development one, unless AUTH_MODE=none, the
+  // development mode, where it defaults to "dev-webhook-secret") signs the deliveries to
+  // the API's own receiver, which trusts its key. USER_WEBHOOK_SECRET signs those to URLs
+  // users gave with their sends (each user's key made from it), OPERATOR_WEBHOOK_SECRET the
+  // others (alert messages, deliveries queued by hand), so that their receivers hold no
+  // key the API's receiver trusts (a receiver of alerts replayed a forged answer into the
+  // API). Unset, each is made from WEBHOOK_SECRET, and no receiver knows it.
+  app::webhook_secrets webhooks;
+  // The *_PREVIOUS settings during a rotation: each delivery carries a signature of the
+  // previous key too, which receivers not yet given the new one verify.
+  std::optional<app::webhook_secrets> previous_webhooks;
   // Destinations the SSRF guard lets through although they are loopback or private (see
   // address_policy.hpp): for the API's own deliveries, the API's address, from PUBLIC_URL
   // or PORT as the API derives it (so the dev setup works as is), and

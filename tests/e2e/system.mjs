@@ -149,9 +149,9 @@ export async function startWorkers(sys, args = [], env = {}) {
 }
 
 // Starts another `drover api` for a running system (after the first one stopped or was
-// killed), with the same environment; resolves when it is ready.
-export async function startApi(sys, args = []) {
-  const api = new AppProcess('api', ['api', ...args], sys.env);
+// killed), with the same environment but for `env`; resolves when it is ready.
+export async function startApi(sys, args = [], env = {}) {
+  const api = new AppProcess('api', ['api', ...args], { ...sys.env, ...env });
   await api.waitUntilReady(`${sys.base}/readyz`, 'the new API to be ready');
   return api;
 }

@@ -71,9 +71,10 @@ void add_secrets_from_env() {
       add_secret(percent_decoded(value));
     }
   }
-  for (const char* var :
-       {"REDIS_PASSWORD", "REDIS_SENTINEL_PASSWORD", "AI_API_KEY", "WEBHOOK_SECRET", "USER_WEBHOOK_SECRET",
-        "OPERATOR_WEBHOOK_SECRET", "ALERT_WEBHOOK_URL", "DASHBOARD_TOKEN", "AUTH_JWT_SECRET", "METRICS_TOKEN"}) {
+  for (const char* var : {"REDIS_PASSWORD", "REDIS_SENTINEL_PASSWORD", "AI_API_KEY", "WEBHOOK_SECRET",
+                          "USER_WEBHOOK_SECRET", "OPERATOR_WEBHOOK_SECRET", "WEBHOOK_SECRET_PREVIOUS",
+                          "USER_WEBHOOK_SECRET_PREVIOUS", "OPERATOR_WEBHOOK_SECRET_PREVIOUS", "ALERT_WEBHOOK_URL",
+                          "DASHBOARD_TOKEN", "AUTH_JWT_SECRET", "METRICS_TOKEN"}) {
     if (const char* v = env(var)) {
       add_secret(v);
       add_secret(std::string(trim_space(v)));  // as the apps read a token (METRICS_TOKEN, DASHBOARD_TOKEN)

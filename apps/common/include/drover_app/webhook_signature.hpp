@@ -34,6 +34,8 @@ std::string derived_webhook_secret(std::string_view secret, std::string_view pur
 
 // What derived_webhook_secret is given for the deliveries to URLs users chose.
 inline constexpr std::string_view user_webhooks_purpose = "drover user webhook deliveries";
+// And for the deliveries to no user's URL (alerts, deliveries queued by hand).
+inline constexpr std::string_view operator_webhooks_purpose = "drover operator webhook deliveries";
 
 // The secret drover api and drover workers sign with in the development mode
 // (AUTH_MODE=none) when WEBHOOK_SECRET is unset. Everyone knows it.

@@ -86,9 +86,12 @@ TEST(ScrubSecrets, RegistersTheSigningKeysAndTokens) {
   ::setenv("AUTH_JWT_SECRET", "jwt-secret-33", 1);
   ::setenv("METRICS_TOKEN", "metrics-token-44", 1);
   ::setenv("USER_WEBHOOK_SECRET", "user-hooks-55", 1);
+  ::setenv("WEBHOOK_SECRET_PREVIOUS", "retired-hooks-88", 1);  // a rotation's: still a key
   drover::app::add_secrets_from_env();
   ::unsetenv("AUTH_JWT_SECRET");
   ::unsetenv("METRICS_TOKEN");
   ::unsetenv("USER_WEBHOOK_SECRET");
-  EXPECT_EQ(drover::app::scrub_secrets("a jwt-secret-33 b metrics-token-44 c user-hooks-55"), "a *** b *** c ***");
+  ::unsetenv("WEBHOOK_SECRET_PREVIOUS");
+  EXPECT_EQ(drover::app::scrub_secrets("a jwt-secret-33 b metrics-token-44 c user-hooks-55 d retired-hooks-88"),
+            "a *** b *** c *** d ***");
 }
