@@ -263,6 +263,25 @@ std::optional<std::int64_t> message_id_in(const json::object* o) {
   return std::nullopt;
 }
 
+// Whether message `message_id` of the conversation is another than the one job `job_id`
+// answers: a database restored from a backup gives the ids of the messages it lost to new
+// ones, and the lost message's late answer took the new one's place (its one answer per
+// message), while the new message's own answer was dropped (an operator's restore). A
+// message is stored before its job is added, by the same API, so one stored after the job
+// was made (`job_created_ms`, with a second for the clocks of two APIs, one of which
+// retried a keyed send) is another; so is one whose recorded job (a keyed send's) is
+// another job. A message not in the conversation (deleted, or lost with the backup)
+// leaves the answer taken as its.
+bool answers_another_message(drover::app::database& db, const std::string& conversation_id, std::int64_t message_id,
+                             const std::string& job_id, std::optional<std::int64_t> job_created_ms) {
+  constexpr std::int64_t clock_skew_ms = 1000;
+  const auto found = db.list_messages(conversation_id, 1, message_id + 1);
+  if (found.empty() || found.front().id != message_id) return false;
+  const auto& m = found.front();
+  return m.role != "user" || (m.job_id && *m.job_id != job_id) ||
+         (job_created_ms && m.created_at_ms > *job_created_ms + clock_skew_ms);
+}
+
 // Whether `job_id`, stored on message `message_id` by its first send, still names that
 // message's job. Job ids start again at 1 when Redis loses its data: the id may name
 // another message's job then, or nothing, and this message's job is lost (an operator's
@@ -628,8 +647,21 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   struct stored_answer {
     std::optional<drover::app::message> message;
     bool ended_row = false;
+    bool stale = false;  // its message's id now names another message
   };
-  auto work = [db, idempotency_key, job_id, conversation_id, content, completed, answered]() -> stored_answer {
+  std::optional<std::int64_t> job_created_ms;
+  if (const auto* ts = body.if_contains("timestamp"); ts && ts->is_int64()) job_created_ms = ts->get_int64();
+  auto work = [db, idempotency_key, job_id, conversation_id, content, completed, answered,
+               job_created_ms]() -> stored_answer {
+    if (answered && answers_another_message(*db, conversation_id, *answered, job_id, job_created_ms)) {
+      stored_answer stale;
+      stale.stale = true;
+      return stale;
+    }
+    // A conversation the database no longer has (restored from a backup older than the
+    // send) is made again as its user's: made by the answer alone it belonged to no one,
+    // and its user could neither read it nor send to it again (an operator's restore).
+    if (completed.user_id && !completed.user_id->empty()) db->ensure_conversation(conversation_id, *completed.user_id);
     auto id = db->add_message_once(idempotency_key, conversation_id, "assistant", content, job_id);
     if (!id) return {};
     auto row = db->get_job_log(completed.queue, completed.job_id);
@@ -650,6 +682,12 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   };
   auto stored = co_await app.in_db(work);
   auto& saved = stored.message;
+  if (stored.stale) {
+    spdlog::warn(
+        "webhook receiver: job {} answers message {} of conversation '{}', which now holds another message (a database "
+        "restored from a backup gives the ids of the messages it lost again): the answer is not stored",
+        job_id, *answered, conversation_id);
+  }
   if (stored.ended_row) {
     auto telling = tell_end_of_lost_job(app, job_id, body);  // named: GCC 12 and temporaries in co_await
     co_await std::move(telling);
@@ -666,6 +704,7 @@ net::awaitable<response> job_completed_webhook(api_context& app, route_request& 
   json::object out;
   out["status"] = "ok";
   out["duplicate"] = !saved.has_value();
+  if (stored.stale) out["stale"] = true;
   co_return json_response(req, http::status::ok, out);
 }
 

@@ -2,6 +2,7 @@
 #include "api/event_stream_ids.hpp"
 
 #include <charconv>
+#include <cstdint>
 
 namespace drover::api {
 
@@ -22,6 +23,13 @@ bool stream_id_before(std::string_view a, std::string_view b) {
   auto y = parse_stream_id(b);
   if (!x || !y) return !x && y;
   return *x < *y;
+}
+
+std::optional<std::string> stream_id_predecessor(std::string_view id) {
+  auto x = parse_stream_id(id);
+  if (!x || (x->first == 0 && x->second == 0)) return std::nullopt;
+  if (x->second > 0) return std::to_string(x->first) + "-" + std::to_string(x->second - 1);
+  return std::to_string(x->first - 1) + "-" + std::to_string(UINT64_MAX);
 }
 
 std::int64_t stream_id_ms(std::string_view id) {

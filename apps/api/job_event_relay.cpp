@@ -67,6 +67,50 @@ void job_event_relay::buffer(app::job_log_update u, const std::string& stream_id
   pending_.push_back(buffered_update{std::move(u), stream_id});
 }
 
+// Whether entry `id` is in the stream: an XREAD from the id before it, for one entry.
+// "0-0", no entry, is not: a relay that read nothing may have missed anything. Replaces
+// events_. Throws when Redis is away.
+net::awaitable<bool> job_event_relay::stream_holds(std::string id) {
+  const auto before = stream_id_predecessor(id);
+  // One entry: the whole stream (BullMQ keeps about 10,000 entries, an answer's progress
+  // up to 16 KiB each) in one reply passed an operator's client-output-buffer-limit, and
+  // Redis closed every attempt. In events_, so that stop() interrupts it.
+  auto probe_opts = opts_;
+  probe_opts.last_event_id = before.value_or("0-0");  // read all the same: it waits for Redis
+  probe_opts.block = std::chrono::milliseconds(1);
+  probe_opts.max_batch = 1;
+  events_ = std::make_unique<queue_events>(ex_, queue_name_, probe_opts);
+  auto entries = co_await events_->next();
+  events_->close();
+  co_return before && !entries.empty() && entries.front().stream_id == id;
+}
+
+// After an outage: a Redis back from one may have been restored from an older snapshot,
+// without the entry at `position` (the last one read before it) and the jobs added since
+// it, whose rows no event would make final (an operator's restore, with the API running).
+// Leaves events_ to be made again. Not checked when Redis is away again.
+net::awaitable<void> job_event_relay::reconcile_if_rolled_back(std::string position) {
+  try {
+    auto holding = stream_holds(position);  // named: GCC 12 and temporaries in co_await
+    if (co_await std::move(holding)) co_return;
+    spdlog::warn(
+        "relay {}: the entry at {} is gone from the stream after Redis's outage (Redis restored from an older "
+        "snapshot?); reconciling job_logs",
+        queue_name_, position);
+    auto reconciling = reconcile();
+    co_await std::move(reconciling);
+  } catch (const std::exception& e) {
+    spdlog::debug("relay {}: not checked for a rollback: {}", queue_name_, e.what());
+  }
+}
+
+// The unfinished job_logs rows made final from the jobs, after events were lost.
+net::awaitable<void> job_event_relay::reconcile() {
+  auto reconciling = reconcile_job_logs(ex_, reader_, *db_, db_pool_, shard_);  // named: GCC 12
+  const auto made_final = co_await std::move(reconciling);
+  if (made_final > 0) spdlog::info("relay {}: {} job_logs rows made final from the jobs", queue_name_, made_final);
+}
+
 // Where to follow from: the stored position, or, when there is none, the stream's first
 // entry: an API killed before its first write must still write the rows of the jobs it
 // accepted, and rows are idempotent, so reading again what an earlier API saw does no
@@ -88,22 +132,18 @@ net::awaitable<std::string> job_event_relay::resume_position() {
         auto read = [db = db_, stream = stream_]() { return db->event_stream_position(stream); };
         stored = co_await blocking_call(ex_, db_pool_, read, std::chrono::seconds(5));
       }
-      // The stream's first entry, alone: the whole stream (BullMQ keeps about 10,000
-      // entries, an answer's progress up to 16 KiB each) in one reply passed an
-      // operator's client-output-buffer-limit, and Redis closed every attempt.
-      // In events_, so that stop() interrupts it as it does the reading that follows.
-      auto probe_opts = opts_;
-      probe_opts.last_event_id = "0";
-      probe_opts.block = std::chrono::milliseconds(1);
-      probe_opts.max_batch = 1;
-      events_ = std::make_unique<queue_events>(ex_, queue_name_, probe_opts);
-      auto entries = co_await events_->next();
-      events_->close();
-      const bool lost = !stored || entries.empty() || stream_id_before(*stored, entries.front().stream_id);
+      // Whether the entry at the stored position is still there: gone, the events after
+      // it may be too, trimmed away (BullMQ keeps about 10,000 entries) or rolled back
+      // with a Redis restored from an older snapshot, whose jobs added since are gone and
+      // whose rows would wait for ever (an operator's restore).
+      // Asked of Redis even without a position: the start waits for Redis.
+      auto holding = stream_holds(stored.value_or("0-0"));  // named: GCC 12 and temporaries in co_await
+      const bool lost = !(co_await std::move(holding));
       if (stored || db_) {
         start = stored ? *stored : std::string("0-0");
       } else {
         // Without a database, from the stream's last entry ("$" fixed now).
+        auto probe_opts = opts_;
         probe_opts.last_event_id = "$";
         events_ = std::make_unique<queue_events>(ex_, queue_name_, probe_opts);
         auto pinning = events_->wait_until_ready();  // named: GCC 12 and temporaries in co_await
@@ -113,13 +153,12 @@ net::awaitable<std::string> job_event_relay::resume_position() {
       }
       if (lost && db_) {
         if (stored) {
-          spdlog::warn("relay {}: the events after {} are gone from the stream; reconciling job_logs", queue_name_,
-                       *stored);
+          spdlog::warn(
+              "relay {}: the entry at {} is gone from the stream (trimmed, or Redis restored from an older snapshot): "
+              "the events after it may be too; reconciling job_logs",
+              queue_name_, *stored);
         }
-        auto made_final = co_await reconcile_job_logs(ex_, reader_, *db_, db_pool_, shard_);
-        if (made_final > 0) {
-          spdlog::info("relay {}: {} job_logs rows made final from the jobs", queue_name_, made_final);
-        }
+        co_await reconcile();
       }
     } catch (const std::exception& e) {
       if (stopped_) co_return "";
@@ -172,7 +211,8 @@ net::awaitable<void> job_event_relay::follow() {
       warned = true;
       failed = true;
     }
-    if (!failed && warned) {
+    const bool recovered = !failed && warned;
+    if (recovered) {
       spdlog::info("relay {}: reading events again", queue_name_);
       warned = false;
     }
@@ -181,9 +221,18 @@ net::awaitable<void> job_event_relay::follow() {
       co_await t.async_wait(net::use_awaitable);
       continue;
     }
+    const std::string position = read_position_;  // before this batch
     for (const auto& e : batch) {
       co_await on_event(e);
       read_position_ = e.stream_id;  // after its update is buffered, never before
+    }
+    if (recovered && db_) {
+      auto checking = reconcile_if_rolled_back(position);  // named: GCC 12 and temporaries in co_await
+      co_await std::move(checking);
+      if (stopped_) break;
+      auto reading = opts_;
+      reading.last_event_id = read_position_;
+      events_ = std::make_unique<queue_events>(ex_, queue_name_, reading);
     }
   }
 }

@@ -28,9 +28,10 @@ class server;
 // Lifecycle:
 //  1. run(): reads the position it stored in the database (event_stream_positions) and
 //     follows the queue's event stream from there (from its first entry when none was
-//     stored), resuming after Redis outages; when the stream no longer holds the entries
-//     after that position (trimmed while the API was down) or there was none, the
-//     queue's unfinished job_logs rows are reconciled from the jobs themselves;
+//     stored), resuming after Redis outages; when the stream no longer holds the entry
+//     at that position (trimmed while the API was down, or Redis restored from an older
+//     snapshot, at the start or after an outage) or there was none, the queue's
+//     unfinished job_logs rows are reconciled from the jobs themselves;
 //  2. each progress/completed/failed event is pushed at once to the Socket.IO room
 //     "job:<id>" as job-progress / job-completed / job-failed (after a restart, the
 //     events since the stored position are pushed again: at least once);
@@ -75,6 +76,8 @@ class job_event_relay {
   boost::asio::awaitable<void> follow();
   boost::asio::awaitable<std::string> resume_position();
   boost::asio::awaitable<void> reconcile();
+  boost::asio::awaitable<void> reconcile_if_rolled_back(std::string position);
+  boost::asio::awaitable<bool> stream_holds(std::string id);
   boost::asio::awaitable<void> flush_loop();
   boost::asio::awaitable<void> on_event(const queue_event& e);
   // What reading the job of an "added" entry found.

@@ -138,3 +138,47 @@ test('an API started after Redis lost its data gives no job id its database hold
   const history = await getJSON(sys.base, '/api/conversations/before-c/messages');
   assert.deepEqual(history.body.messages.map((m) => m.role), ['user', 'assistant', 'user', 'assistant', 'user', 'assistant']);
 });
+
+// Every key with its value and time to live: what an RDB snapshot keeps.
+async function snapshotOf(raw) {
+  const keys = await raw.keys('*');
+  return Promise.all(keys.map(async (key) => ({ key, value: await raw.dumpBuffer(key), ttl: await raw.pttl(key) })));
+}
+
+// Redis restored from `snapshot`: whatever came after it is gone.
+async function restore(raw, snapshot) {
+  await raw.flushall();
+  for (const { key, value, ttl } of snapshot) await raw.restore(key, ttl > 0 ? ttl : 0, value);
+}
+
+test('after Redis was restored from an older snapshot, the rows of the jobs it lost are made failed, the API running or restarted', { timeout: 90000 }, async () => {
+  const sys = await startSystem();
+  await sys.workers.stop();
+  const raw = await sys.redis.raw();
+  const row = (id) => sys.db.query(`select status from job_logs where job_id = '${id}'`);
+  const send = async (message) => {
+    const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'snapshot-c', userId: 'u1', message });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    await waitFor(() => row(sent.body.jobId) === 'pending', { what: `job ${sent.body.jobId} recorded as waiting` });
+    return sent.body.jobId;
+  };
+  const kept = await send('in the snapshot');
+  let snapshot = await snapshotOf(raw);
+  const lostRunning = await send('after the snapshot, the API running');
+  // The restore, and the apps' connections cut as a restart of Redis cuts them.
+  await restore(raw, snapshot);
+  await raw.client('KILL', 'TYPE', 'normal');
+  await waitFor(() => row(lostRunning) === 'failed', { timeout: 20000, what: 'the lost job recorded failed' });
+  assert.match(sys.api.output, /is gone from the stream after Redis's outage/);
+
+  snapshot = await snapshotOf(raw);
+  const lostStopped = await send('after the snapshot, the API restarted');
+  await sys.api.stop();
+  await restore(raw, snapshot);
+  sys.api = await startApi(sys);
+  await waitFor(() => row(lostStopped) === 'failed', { timeout: 20000, what: 'the lost job recorded failed' });
+  assert.equal(row(kept), 'pending', 'a job the snapshot kept still waits');
+  // And it runs when workers come.
+  sys.workers = await startWorkers(sys);
+  assert.equal((await waitForJob(sys.base, kept)).status, 'completed');
+});

@@ -24,5 +24,13 @@ TEST(event_stream_ids, parse_and_time) {
   EXPECT_EQ(stream_id_ms("$"), 0);
 }
 
+TEST(event_stream_ids, the_predecessor_is_the_greatest_id_before) {
+  EXPECT_EQ(stream_id_predecessor("5-1"), "5-0");
+  EXPECT_EQ(stream_id_predecessor("5-0"), "4-18446744073709551615");
+  EXPECT_TRUE(stream_id_before(*stream_id_predecessor("1700000000000-0"), "1700000000000-0"));
+  EXPECT_EQ(stream_id_predecessor("0-0"), std::nullopt);
+  EXPECT_EQ(stream_id_predecessor("$"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace drover::api
