@@ -9,6 +9,9 @@
 
 #include <algorithm>
 
+#include <drover_app/clock.hpp>
+#include <drover_app/logging/log_throttle.hpp>
+
 #include "documents/chunking.hpp"
 #include "documents/extracted_text.hpp"
 #include "documents/text_cleanup.hpp"
@@ -33,6 +36,24 @@ std::string document_id_of(const job& j) {
     throw unrecoverable_error("process-document needs data.documentId (a string)");
   }
   return std::string(id->get_string());
+}
+
+// While the database does not answer (down, or refusing this app's password during a
+// rotation), every document would fail alike and spend its attempts, ending in the dead
+// letters after ~30 s: each is put off this long instead, without using one, as a worker
+// stops fetching while Redis is away.
+constexpr std::int64_t database_away_pause_ms = 5000;
+
+// A plain global: one line every 30 s while the database is away, whatever the jobs.
+app::log_throttle database_away_log{std::chrono::seconds(30)};
+
+bool database_answers(app::database& db) {
+  try {
+    db.ping();
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 // Marks the document failed; a database that fails here must not hide the real reason.
@@ -158,6 +179,12 @@ processor document_processing_processor(app::database& db, const extraction_proc
       // Redis's and the database's errors name hosts: the user reads a category, the log
       // the detail (infrastructure_failure.hpp).
       const auto& j = ctx.job();
+      if (dynamic_cast<const app::database_error*>(&e) && ctx.cancel_reason() != cancellation::shutdown &&
+          !database_answers(db)) {
+        database_away_log.warn("{}: the database does not answer ({}); documents wait for it without using attempts",
+                               job_log_line("document-processing", j), e.what());
+        throw move_to_delayed(app::now_ms() + database_away_pause_ms);
+      }
       const auto category = infrastructure_failure(e);
       if (category) spdlog::warn("{}: {}", job_log_line("document-processing", j), e.what());
       const std::string reason = category ? *category : std::string(e.what());

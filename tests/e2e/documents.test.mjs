@@ -421,3 +421,26 @@ test('an upload refused at the database deadline is not kept when the database c
   assert.equal(sent.status, 202, JSON.stringify(sent.body));
   assert.equal((await waitForDocument(sys.base, sent.body.documentId)).status, 'ready');
 });
+
+// The rotation review: a Workers app whose database refused it spent every document's
+// attempts in ~30 s, and they ended in the dead letters. They wait for it instead.
+test('documents wait without using attempts while the Workers app\'s database does not answer', { timeout: 90000 }, async () => {
+  const sys = await startSystem({ database: 'postgres' });
+  const docs = new bullmq.Queue('document-processing', { connection: sys.redis.connection });
+  onCleanup(() => docs.close());
+  await docs.pause();
+  const sent = await upload(sys.base, Buffer.from('a text queued before the database went away'), 'text/plain', '?filename=away.txt');
+  assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  const jobId = `doc-${sent.body.documentId}`;
+  await sys.db.stop();
+  await docs.resume();
+  await waitFor(() => /documents wait for it without using attempts/.test(sys.workers.output),
+    { what: 'the Workers app to say the documents wait' });
+  await sleep(6000);  // past one pause: taken again, and put off again
+  const waiting = await docs.getJob(jobId);
+  assert.equal(waiting.attemptsMade, 0, JSON.stringify(waiting));
+  assert.equal(await waiting.getState(), 'delayed');
+  await sys.db.restart();
+  assert.equal((await waitForDocument(sys.base, sent.body.documentId)).status, 'ready');
+  assert.equal((await docs.getJob(jobId)).attemptsMade, 1, 'one attempt, the one that succeeded');
+});

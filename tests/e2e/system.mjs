@@ -60,9 +60,18 @@ export async function startPostgres() {
   const data = path.join(dir, 'data');
   execFileSync(exe('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], { stdio: 'pipe', ...ids });
   const port = await freePort();
-  const proc = spawn(exe('postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'fsync=off'], { stdio: 'ignore', ...ids });
+  const launch = () => spawn(exe('postgres'), ['-D', data, '-p', String(port), '-k', dir,
+    '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], { stdio: 'ignore', ...ids });
+  let proc = launch();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const ready = () => waitFor(() => {
+    try { execFileSync('psql', [url, '-tAc', 'select 1'], { stdio: 'pipe' }); return true; } catch { return false; }
+  }, { timeout: 20000, what: 'PostgreSQL accepting connections' });
+  // Started again on its data and port, after stop().
+  const restart = async () => {
+    proc = launch();
+    await ready();
+  };
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       const gone = new Promise((r) => proc.once('exit', r));
@@ -76,10 +85,8 @@ export async function startPostgres() {
     await stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  await waitFor(() => {
-    try { execFileSync('psql', [url, '-tAc', 'select 1'], { stdio: 'pipe' }); return true; } catch { return false; }
-  }, { timeout: 20000, what: 'PostgreSQL accepting connections' });
-  return { url, port, stop, psql: (sql) => execFileSync('psql', [url, '-tAc', sql], { encoding: 'utf8' }).trim() };
+  await ready();
+  return { url, port, stop, restart, psql: (sql) => execFileSync('psql', [url, '-tAc', sql], { encoding: 'utf8' }).trim() };
 }
 
 // Starts Redis, the fake model, the API and the workers. `database`: 'sqlite' or 'postgres'.
@@ -105,7 +112,7 @@ export async function startSystem({ database = 'sqlite', env = {}, secrets = nul
     const pg = await startPostgres();
     const url = secrets?.databasePassword
       ? pg.url.replace('postgres@', `postgres:${encodeURIComponent(secrets.databasePassword)}@`) : pg.url;
-    db = { url, query: pg.psql, stop: pg.stop };
+    db = { url, query: pg.psql, stop: pg.stop, restart: pg.restart };
   } else {
     const file = path.join(dir, 'drover.db');
     db = { url: `sqlite://${file}`, query: (sql) => execFileSync('sqlite3', [file, sql], { encoding: 'utf8' }).trim() };
