@@ -38,8 +38,10 @@ ON CONFLICT (queue, job_id) DO UPDATE SET
   status = excluded.status,
   payload = COALESCE(excluded.payload, job_logs.payload),
   result = COALESCE(excluded.result, job_logs.result),
-  error_message = COALESCE(excluded.error_message, job_logs.error_message),
-  error_stack = COALESCE(excluded.error_stack, job_logs.error_stack),
+  error_message = CASE WHEN excluded.status = 'completed' THEN excluded.error_message
+                       ELSE COALESCE(excluded.error_message, job_logs.error_message) END,
+  error_stack = CASE WHEN excluded.status = 'completed' THEN excluded.error_stack
+                     ELSE COALESCE(excluded.error_stack, job_logs.error_stack) END,
   attempts = COALESCE(?10, job_logs.attempts),
   started_at = COALESCE(excluded.started_at, job_logs.started_at),
   completed_at = COALESCE(excluded.completed_at, job_logs.completed_at),

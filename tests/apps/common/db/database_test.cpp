@@ -512,6 +512,25 @@ TEST_P(database_test, job_log_failure_keeps_the_error) {
   EXPECT_EQ(row->result_json, std::nullopt);
 }
 
+// A failed job retried by hand that then completes: the row says completed and keeps no
+// error of the earlier failure (an operator's restore review read "completed" beside "the
+// AI provider could not be reached").
+TEST_P(database_test, job_log_completion_drops_an_earlier_failures_error) {
+  auto failed = update("10", "failed", 5'000);
+  failed.error_message = "the AI provider could not be reached";
+  failed.error_stack = "at call_model (ai.cpp:42)";
+  db_->record_job_logs({failed});
+  auto completed = update("10", "completed", 9'000);
+  completed.result_json = R"({"response":"hi"})";
+  db_->record_job_logs({completed});
+  auto row = db_->get_job_log("ai", "10");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->status, "completed");
+  EXPECT_EQ(row->error_message, std::nullopt);
+  EXPECT_EQ(row->error_stack, std::nullopt);
+  EXPECT_TRUE(row->result_json);
+}
+
 // The no-going-backwards rule, as (status, at) sequences and the row they leave.
 TEST_P(database_test, job_log_never_moves_backwards) {
   struct step {

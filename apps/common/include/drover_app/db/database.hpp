@@ -283,7 +283,9 @@ class database {
   //   3. a row never moves backwards (pending < processing < completed|failed): an
   //      update whose status ranks below the stored one is dropped whole, so a late
   //      "processing" cannot undo "completed". Equal ranks apply (a retry's second
-  //      "processing", or "completed" after "failed").
+  //      "processing", or "completed" after "failed");
+  //   4. fields an update leaves empty keep their stored values, but for "completed",
+  //      which keeps no error of an earlier failure.
   // An unknown status throws std::invalid_argument before anything is written.
   virtual void record_job_logs(const std::vector<job_log_update>& batch) = 0;
 
