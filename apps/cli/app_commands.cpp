@@ -32,6 +32,7 @@
 #include "httpd/http_server.hpp"
 #include "workers/workers_app.hpp"
 
+#include "cli_support.hpp"
 #include "commands.hpp"
 #include "flag_checks.hpp"
 
@@ -84,6 +85,7 @@ net::awaitable<void> drain_logs(api::api_server& server) {
 // Outside the development mode a TLS connection that accepts any certificate is refused:
 // anyone on the path could read every job and the Redis password (a security review).
 redis_options app_redis(const std::string& flag_url, redis_options from_environment) {
+  warn_of_password_in_flag(flag_url);
   redis_options chosen = flag_url.empty() ? std::move(from_environment) : redis_options::from_env(flag_url);
   if (flag_url.empty()) redis_options::refuse_tls_variables_without_tls(chosen);
   if (chosen.tls.enabled && !chosen.tls.verify && !app::development_auth_mode()) {

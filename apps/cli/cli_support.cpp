@@ -2,6 +2,7 @@
 #include "cli_support.hpp"
 
 #include <boost/json/value.hpp>
+#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
 #include <unistd.h>
@@ -122,6 +123,18 @@ error without_script_name(const error& e) {
   return error(static_cast<errc>(e.code().value()), without_script_name(std::string_view(e.what())));
 }
 
+void warn_of_password_in_flag(std::string_view flag_url) {
+  static bool warned = false;
+  if (warned || flag_url.empty()) return;
+  const auto url = boost::urls::parse_uri(flag_url);
+  if (!url) return;  // the connection refuses it, with the reason
+  const bool in_user_part = url->has_password() && !url->password().empty();
+  if (!in_user_part && !url->params().contains("sentinel_password")) return;
+  warned = true;
+  std::cerr << "drover: warning: the password in --redis can be read by other local users (ps); give the URL in "
+               "REDIS_URL, or the password in REDIS_PASSWORD, instead\n";
+}
+
 queue_options queue_opts(const common_options& c) {
   queue_options o;
   o.prefix = c.prefix;
@@ -130,6 +143,7 @@ queue_options queue_opts(const common_options& c) {
 }
 
 redis_options common_options::redis() const {
+  warn_of_password_in_flag(redis_url);
   auto o = redis_options::from_env(redis_url);  // the variables fill in what --redis leaves out
   if (redis_url.empty()) redis_options::refuse_tls_variables_without_tls(o);
   const bool tls_flags =

@@ -71,6 +71,10 @@ std::string without_script_name(std::string_view message);
 // The same error with its message so.
 error without_script_name(const error& e);
 
+// Says on stderr, once per process, when `flag_url` (a --redis value) holds a password
+// (its user part, or sentinel_password=): other local users read it in `ps`.
+void warn_of_password_in_flag(std::string_view flag_url);
+
 // The queue options (prefix, Redis with a short command timeout) of the common flags.
 queue_options queue_opts(const common_options& c);
 

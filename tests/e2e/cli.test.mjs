@@ -495,6 +495,11 @@ test('queue list and top: every queue under the prefix, with workers and paused 
   const partial = JSON.parse(await ok(['queue', 'list', ...restricted, '--json']));
   assert.deepEqual(partial.map((q) => [q.name, q.workers, q.counts.completed]), [['orders', null, 2], ['reports', null, 0]]);
   assert.match(await ok(['queue', 'list', ...restricted]), /^orders\s+running\s+0\s+0\s+0\s+0\s+2\s+0\s+\?\s/m);
+  // The password is on the command line, where `ps` shows it: said once, on stderr.
+  const told = await runDrover(['queue', 'list', ...restricted]);
+  assert.equal(told.stderr.match(/drover: warning: the password in --redis can be read by other local users/g)?.length, 1, told.stderr);
+  const untold = await runDrover(['queue', 'list', '--redis', redis.url]);
+  assert.doesNotMatch(untold.stderr, /password in --redis/);
 });
 
 /** Whether script(1) (util-linux) is here to run drover on a pseudo-terminal. */
