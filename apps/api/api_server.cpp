@@ -176,8 +176,13 @@ void api_server::start() {
   if (gate_->mode() == auth_mode::jwt) {
     so.authenticate = [gate = gate_.get()](const json::value& auth, std::string_view authorization) {
       auto admitted = gate->admit_socket(auth, authorization);
-      return admitted.who ? socketio::auth_result::accept(admitted.who->user, admitted.who->valid_until)
-                          : socketio::auth_result::refuse(admitted.refusal);
+      if (!admitted.who) return socketio::auth_result::refuse(admitted.refusal);
+      // The same token asked again: a key removed from the JWKS file since ends the
+      // session within seconds, not at the token's expiry (a rotation review).
+      auto again = [gate, auth, authorization = std::string(authorization)] {
+        return gate->admit_socket(auth, authorization).who.has_value();
+      };
+      return socketio::auth_result::accept(admitted.who->user, admitted.who->valid_until, std::move(again));
     };
   }
   sio_ = std::make_unique<socketio::server>(ex_, so);

@@ -187,9 +187,19 @@ test('RS256 from a PEM file and ES256 from a JWKS file, rotated while the API ru
   const sys = await startSystem({ env: { AUTH_MODE: 'jwt', AUTH_JWKS_FILE: jwks, WEBHOOK_SECRET: 'es-secret-not-dev-0123456789abcdef0123456789' } });
   assert.equal((await send(sys.base, first.token('dave'))).status, 200);
   assert.equal((await send(sys.base, second.token('dave'))).status, 401, 'unknown kid');
+  // A Socket.IO session opened with the key that is then retired.
+  const { socket, error } = await connect(sys.base, { token: first.token('dave') });
+  assert.equal(error, null);
+  const closed = new Promise((r) => socket.once('disconnect', r));
   writeFileSync(jwks, JSON.stringify({ keys: [second.jwk()] }));
   await waitFor(async () => (await send(sys.base, second.token('dave'))).status === 200, { timeout: 10000, what: 'the rotated key' });
   assert.equal((await send(sys.base, first.token('dave'))).status, 401, 'the retired key');
+  // It ends at its next event once its identity is asked again (every 5 s at most), not at
+  // the token's expiry.
+  await new Promise((r) => setTimeout(r, 5500));
+  socket.emit('subscribe-job', 'none');
+  await waitFor(() => socket.disconnected, { timeout: 5000, what: 'the session of the retired key to end' });
+  await closed;
 });
 
 test('a production start refuses unsafe settings; make run opts into development explicitly', { timeout: 30000 }, async () => {

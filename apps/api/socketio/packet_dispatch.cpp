@@ -30,6 +30,7 @@ void server_state::on_engine_packet(const std::shared_ptr<session>& s, engineio:
   switch (p.type) {
     case packet_type::pong:
       s->on_pong();
+      identity_holds(s);
       return;
     case packet_type::message:
       on_socketio_packet(s, p.data);
@@ -135,14 +136,28 @@ void server_state::connect_client(const std::shared_ptr<session>& s, const json:
   }
   s->on_connected();
   if (verdict.valid_until) s->end_at(*verdict.valid_until);
+  s->still_valid = std::move(verdict.still_valid);
+  s->identity_checked_at = std::chrono::steady_clock::now();
   clients.emplace(id, s);
   sio::packet accepted{sio::packet_type::connect, "/", std::nullopt, json::object{{"sid", id}}};
   s->send(engineio::packet_type::message, encode_socketio(accepted));
   if (connect_hook) run_hook("on_connect", [&] { connect_hook(id); });
 }
 
+bool server_state::identity_holds(const std::shared_ptr<session>& s) {
+  if (!s->client || !s->still_valid) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - s->identity_checked_at < opts.identity_recheck) return true;
+  s->identity_checked_at = now;
+  bool holds = false;
+  run_hook("still_valid", [&] { holds = s->still_valid(); });
+  if (!holds) close_session(s, "credentials no longer accepted");
+  return holds;
+}
+
 void server_state::dispatch_event(const std::shared_ptr<session>& s, std::optional<std::uint64_t> ack_id,
                                   json::array data) {
+  if (!identity_holds(s)) return;
   const std::string name(data.front().as_string());  // decode_packet checked the shape
   auto handler = event_handlers.find(name);
   if (handler == event_handlers.end()) {

@@ -40,10 +40,16 @@ struct auth_result {
   // When the accepted identity lapses (a token's expiry): the session is closed then, and
   // a reconnect with the same token is refused.
   std::optional<std::chrono::system_clock::time_point> valid_until = {};
+  // Asked again while the session lasts (when the client sends an event or answers a
+  // ping, at most every `identity_recheck` of the options): false ends the session, as a
+  // request with the same credentials would now be refused (its token's key revoked
+  // from a JWKS file). Unset: the identity holds until valid_until.
+  std::function<bool()> still_valid = {};
 
   static auth_result accept(std::string user,
-                            std::optional<std::chrono::system_clock::time_point> valid_until = std::nullopt) {
-    return {std::move(user), {}, valid_until};
+                            std::optional<std::chrono::system_clock::time_point> valid_until = std::nullopt,
+                            std::function<bool()> still_valid = {}) {
+    return {std::move(user), {}, valid_until, std::move(still_valid)};
   }
   static auth_result refuse(std::string reason) { return {std::nullopt, std::move(reason)}; }
 };
@@ -70,6 +76,10 @@ struct options {
   // never joins must not be cheap to hold. socket.io-client sends its CONNECT right
   // after the handshake; a refused CONNECT does not extend the deadline.
   std::chrono::milliseconds connect_timeout{10000};
+  // How often, at most, a connected client's identity is asked again
+  // (auth_result::still_valid): each asking checks a token's signature, which a client
+  // sending events must not be able to make it do at its own rate.
+  std::chrono::milliseconds identity_recheck{5000};
   // Largest POST body and WebSocket message a client may send (maxHttpBufferSize).
   // Also announced to the client, which splits its polling POSTs to fit.
   std::size_t max_payload = 1'000'000;

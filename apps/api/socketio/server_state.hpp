@@ -44,6 +44,9 @@ class server_state {
   // Ends a session: closes it (its transport says goodbye), forgets it, and
   // disconnects its client with `reason`. Idempotent.
   void close_session(const std::shared_ptr<session>& s, std::string_view reason);
+  // Whether the connected client's identity still holds (auth_result::still_valid, asked
+  // at most every opts.identity_recheck); when not, the session is closed and false.
+  bool identity_holds(const std::shared_ptr<session>& s);
   // Forgets the session's Socket.IO client: rooms first, then on_disconnect.
   void disconnect_client(session& s, std::string_view reason);
 

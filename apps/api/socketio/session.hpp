@@ -115,6 +115,9 @@ class session : public std::enable_shared_from_this<session> {
   std::optional<client_id> client;
   // The user the authenticator accepted the client as, while connected.
   std::optional<std::string> user;
+  // The authenticator's still_valid for the connected client, and when it last said so.
+  std::function<bool()> still_valid;
+  std::chrono::steady_clock::time_point identity_checked_at;
   // CONNECTs the authenticator refused in this session.
   unsigned refused_connects = 0;
   // The Authorization header of the request that opened the session, for the
