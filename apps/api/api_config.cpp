@@ -189,49 +189,18 @@ void api_config::check_safe() const {
 
 // One secret per purpose: the Workers app holds WEBHOOK_SECRET, Prometheus the metrics
 // token and operators the dashboard's credentials, and none of them should be able to
-// mint a user's JWT or act as another with it. Compared as they are written and as the
-// keys they become (a whsec_ secret is its decoded bytes), so that neither the same text
-// nor another encoding of one key passes.
+// mint a user's JWT or act as another with it. Compared in every form (distinct_secrets.hpp):
+// as written, as the keys they become, and as HMAC uses those keys.
 std::string api_config::shared_secret() const {
-  struct secret {
-    std::string name;
-    std::vector<std::string> forms;
-  };
-  std::vector<secret> secrets;
-  if (!jwt.hs256_secret.empty()) secrets.push_back({"AUTH_JWT_SECRET", {jwt.hs256_secret}});
-  // Set, a secret of the webhooks' is one some receiver verifies with (users' keys are
-  // made from USER_WEBHOOK_SECRET's, and both WEBHOOK_SECRETs are the API receiver's during
-  // a rotation): it must not be one that mints a user's token either.
-  const auto webhook = [&](const char* name, const std::string& value) {
-    if (app::env(name) && !value.empty()) secrets.push_back({name, {value, app::webhook_key(value)}});
-  };
-  if (!webhooks.api.empty()) secrets.push_back({"WEBHOOK_SECRET", {webhooks.api, app::webhook_key(webhooks.api)}});
-  if (!metrics_token.empty()) secrets.push_back({"METRICS_TOKEN", {metrics_token}});
-  webhook("USER_WEBHOOK_SECRET", webhooks.users);
-  webhook("OPERATOR_WEBHOOK_SECRET", webhooks.operators);
-  if (previous_webhooks) {
-    webhook("WEBHOOK_SECRET_PREVIOUS", previous_webhooks->api);
-    webhook("USER_WEBHOOK_SECRET_PREVIOUS", previous_webhooks->users);
-    webhook("OPERATOR_WEBHOOK_SECRET_PREVIOUS", previous_webhooks->operators);
-  }
-  for (auto& [name, value] : dashboard.named_secrets()) secrets.push_back({std::move(name), {std::move(value)}});
-  // Trimmed: a secret mounted from a file ends in a newline, and one with it passed as
-  // another (a configuration review).
-  const auto same = [](const secret& a, const secret& b) {
-    return std::any_of(a.forms.begin(), a.forms.end(), [&](const std::string& f) {
-      return std::any_of(b.forms.begin(), b.forms.end(),
-                         [&](const std::string& g) { return app::trim_space(f) == app::trim_space(g); });
-    });
-  };
-  for (std::size_t i = 0; i < secrets.size(); ++i) {
-    for (std::size_t j = i + 1; j < secrets.size(); ++j) {
-      if (!same(secrets[i], secrets[j])) continue;
-      return fmt::format(
-          "{} and {} are the same secret: whoever holds one must not hold the other's powers; give each its own",
-          secrets[i].name, secrets[j].name);
-    }
-  }
-  return {};
+  std::vector<app::named_secret> secrets;
+  if (!jwt.hs256_secret.empty()) secrets.push_back(app::plain_secret("AUTH_JWT_SECRET", jwt.hs256_secret));
+  // Set, a webhook secret is one some receiver verifies with (users' keys are made from
+  // USER_WEBHOOK_SECRET's, and both WEBHOOK_SECRETs are the API receiver's during a
+  // rotation): it must not be one that mints a user's token either.
+  for (auto& s : app::named_webhook_secrets(webhooks, previous_webhooks)) secrets.push_back(std::move(s));
+  if (!metrics_token.empty()) secrets.push_back(app::plain_secret("METRICS_TOKEN", metrics_token));
+  for (auto& [name, value] : dashboard.named_secrets()) secrets.push_back(app::plain_secret(std::move(name), value));
+  return app::shared_secret_among(secrets);
 }
 
 std::string api_config::own_webhook_url() const {

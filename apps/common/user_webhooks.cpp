@@ -7,7 +7,6 @@
 
 #include <drover/error.hpp>
 
-#include "drover_app/ascii.hpp"
 #include "drover_app/env.hpp"
 #include "drover_app/webhook_signature.hpp"
 
@@ -25,7 +24,7 @@ std::string own_webhook_secret_from_env(const char* name, const std::string& web
   }
   // Trimmed too: a secret mounted from a file ends in a newline, and WEBHOOK_SECRET with
   // one added passed as another secret (a configuration review).
-  if (webhook_key(secret) == webhook_key(webhook_secret) || trim_space(secret) == trim_space(webhook_secret)) {
+  if (same_webhook_key(secret, webhook_secret)) {
     throw error(errc::invalid_argument,
                 fmt::format("{} is the key of WEBHOOK_SECRET: its receivers would hold the key the API's receiver "
                             "trusts; give it a secret of its own",

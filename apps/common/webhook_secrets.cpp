@@ -8,7 +8,6 @@
 
 #include <drover/error.hpp>
 
-#include "drover_app/ascii.hpp"
 #include "drover_app/env.hpp"
 #include "drover_app/user_webhooks.hpp"
 #include "drover_app/webhook_signature.hpp"
@@ -24,16 +23,6 @@ webhook_secrets webhook_secrets_from_env(std::string api, bool development) {
   s.api = std::move(api);
   return s;
 }
-
-namespace {
-
-// As written, trimmed (a secret mounted from a file ends in a newline), or as the key it
-// becomes (a whsec_ secret is its decoded bytes): one key in any of its forms.
-bool same_key(const std::string& a, const std::string& b) {
-  return trim_space(a) == trim_space(b) || webhook_key(a) == webhook_key(b);
-}
-
-}  // namespace
 
 std::optional<webhook_secrets> previous_webhook_secrets_from_env(const webhook_secrets& current, bool development) {
   const char* api = env("WEBHOOK_SECRET_PREVIOUS");
@@ -73,7 +62,7 @@ std::optional<webhook_secrets> previous_webhook_secrets_from_env(const webhook_s
       {"OPERATOR_WEBHOOK_SECRET_PREVIOUS", &previous.operators}};
   for (const auto& [trusted_name, trusted_secret] : trusted) {
     for (const auto& [name, secret] : others) {
-      if (!same_key(*trusted_secret, *secret)) continue;
+      if (!same_webhook_key(*trusted_secret, *secret)) continue;
       throw error(errc::invalid_argument,
                   fmt::format("{} is the key of {}: its receivers would hold a key the API's receiver trusts; give "
                               "it a secret of its own",
@@ -82,6 +71,24 @@ std::optional<webhook_secrets> previous_webhook_secrets_from_env(const webhook_s
   }
   if (previous == current) return std::nullopt;
   return previous;
+}
+
+std::vector<named_secret> named_webhook_secrets(const webhook_secrets& current,
+                                                const std::optional<webhook_secrets>& previous) {
+  std::vector<named_secret> out;
+  if (!current.api.empty()) out.push_back(webhook_secret("WEBHOOK_SECRET", current.api));
+  const auto add = [&](const char* name, const std::string& value, const std::string* now) {
+    if (!env(name) || value.empty() || (now && same_webhook_key(value, *now))) return;
+    out.push_back(webhook_secret(name, value));
+  };
+  add("USER_WEBHOOK_SECRET", current.users, nullptr);
+  add("OPERATOR_WEBHOOK_SECRET", current.operators, nullptr);
+  if (previous) {
+    add("WEBHOOK_SECRET_PREVIOUS", previous->api, &current.api);
+    add("USER_WEBHOOK_SECRET_PREVIOUS", previous->users, &current.users);
+    add("OPERATOR_WEBHOOK_SECRET_PREVIOUS", previous->operators, &current.operators);
+  }
+  return out;
 }
 
 std::string sign_webhook_with(std::string_view key, std::string_view previous, std::string_view id,

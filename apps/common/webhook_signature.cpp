@@ -4,6 +4,7 @@
 
 #include "drover_app/secret_strength.hpp"
 
+#include "drover_app/ascii.hpp"
 #include "drover_app/base64.hpp"
 
 #include <openssl/crypto.h>
@@ -91,6 +92,25 @@ std::string sign_webhook(std::string_view secret, std::string_view id, std::int6
   message.reserve(id.size() + body.size() + 24);
   message.append(id).append(".").append(std::to_string(timestamp)).append(".").append(body);
   return "v1," + base64_encode(hmac_sha256(key, message));
+}
+
+std::string hmac_key_identity(std::string_view key) {
+  constexpr std::size_t block = 64;  // SHA-256's
+  std::string k;
+  if (key.size() > block) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(key.data(), key.size(), digest, &len, EVP_sha256(), nullptr);
+    k.assign(reinterpret_cast<const char*>(digest), len);
+  } else {
+    k.assign(key);
+  }
+  while (!k.empty() && k.back() == '\0') k.pop_back();
+  return k;
+}
+
+bool same_webhook_key(std::string_view a, std::string_view b) {
+  return trim_space(a) == trim_space(b) || hmac_key_identity(webhook_key(a)) == hmac_key_identity(webhook_key(b));
 }
 
 std::string derived_webhook_secret(std::string_view secret, std::string_view purpose) {

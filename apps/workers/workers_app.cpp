@@ -93,6 +93,14 @@ workers_config workers_config::from_env() {
   }
   c.webhooks = app::webhook_secrets_from_env(std::move(webhook_secret), development);
   c.previous_webhooks = app::previous_webhook_secrets_from_env(c.webhooks, development);
+  // One secret per purpose, as the API checks its own: whoever scrapes /metrics must not
+  // hold a key the API's receiver or a user's trusts, nor a receiver the scraper's token
+  // (a rotation review started this app with METRICS_TOKEN = OPERATOR_WEBHOOK_SECRET_PREVIOUS).
+  if (!development) {
+    auto secrets = app::named_webhook_secrets(c.webhooks, c.previous_webhooks);
+    if (!c.metrics_token.empty()) secrets.push_back(app::plain_secret("METRICS_TOKEN", c.metrics_token));
+    if (auto shared = app::shared_secret_among(secrets); !shared.empty()) throw error(errc::invalid_argument, shared);
+  }
   // The API's own receiver, as the API derives its URL, is a destination by
   // configuration, so it is always allowed.
   const char* port = env("PORT");

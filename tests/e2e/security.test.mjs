@@ -303,6 +303,12 @@ test('a production start refuses unsafe settings; make run opts into development
   assert.match(sameKey.stderr + sameKey.stdout, /USER_WEBHOOK_SECRET is the key of WEBHOOK_SECRET/);
   const weakUserSecret = workers({ WEBHOOK_SECRET: realSecret, USER_WEBHOOK_SECRET: 'short' });
   assert.match(weakUserSecret.stderr + weakUserSecret.stdout, /USER_WEBHOOK_SECRET is too short/);
+  // Whoever scrapes /metrics holds no webhook key, current or being retired.
+  const scraperHoldsKey = workers({ WEBHOOK_SECRET: realSecret, METRICS_TOKEN: 'metrics-token-0123456789abcdefghijkl',
+    OPERATOR_WEBHOOK_SECRET_PREVIOUS: 'metrics-token-0123456789abcdefghijkl' });
+  assert.notEqual(scraperHoldsKey.status, 0);
+  assert.match(scraperHoldsKey.stderr + scraperHoldsKey.stdout,
+    /OPERATOR_WEBHOOK_SECRET_PREVIOUS and METRICS_TOKEN are the same secret/);
   // Nor the receivers of alerts and hand-queued deliveries.
   const operatorSameKey = workers({ WEBHOOK_SECRET: realSecret, OPERATOR_WEBHOOK_SECRET: realSecret });
   assert.notEqual(operatorSameKey.status, 0);

@@ -1,8 +1,8 @@
 // Rotating WEBHOOK_SECRET with WEBHOOK_SECRET_PREVIOUS (security.md, "Rotating keys"): the
-// API restarted first accepts the answers of a Workers app still on the old secret; the
-// Workers app restarted then signs each delivery with both keys, so that a user's receiver
-// still on its old key (verifying with npm's standardwebhooks) loses nothing; the end of
-// the rotation leaves the old key refused.
+// Workers app restarted first signs each delivery with both keys, which the API still on
+// the old secret accepts and a user's receiver on either key verifies (with npm's
+// standardwebhooks); the API restarted then hands out the new key, with which every
+// delivery already verifies; the end of the rotation leaves the old key refused.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -72,23 +72,25 @@ test('a rotation of WEBHOOK_SECRET loses no answer and no user\'s delivery, and 
   assert.deepEqual(Object.keys(before.body).sort(), ['key', 'userId'], 'no previousKey without a rotation');
   const oldKey = before.body.key;
 
-  // 1. The API first: it trusts both secrets, and hands out both keys.
+  // 1. The Workers app first: each delivery carries the new key's signature and the old.
+  await sys.workers.stop();
+  sys.workers = await startWorkers(sys, [], { WEBHOOK_SECRET: newSecret, WEBHOOK_SECRET_PREVIOUS: oldSecret });
+  // The API, still on the old secret alone, takes the answer by its old signature.
+  const first = await answered('rotation-1', 'Hi');
+  assert.equal(first.headers['webhook-signature'].split(' ').length, 2, first.headers['webhook-signature']);
+  assert.ok(verifies(oldKey, first), 'a receiver still on the old key verifies it');
+
+  // 2. The API: it trusts both secrets, and hands out both keys.
   await sys.api.stop();
   sys.api = await startApi(sys, [], { WEBHOOK_SECRET: newSecret, WEBHOOK_SECRET_PREVIOUS: oldSecret });
   const during = await getJSON(sys.base, '/api/webhooks/signing-key?userId=u1');
   assert.equal(during.body.previousKey, oldKey);
   assert.notEqual(during.body.key, oldKey);
   const newKey = during.body.key;
-  // The Workers app, still on the old secret, signs with it alone: the API takes its answer.
-  const first = await answered('rotation-1', 'Hi');
-  assert.ok(verifies(oldKey, first), 'signed with the old key');
-  assert.ok(!verifies(newKey, first), 'the Workers app has no new key yet');
-
-  // 2. The Workers app: each delivery carries both signatures.
-  await sys.workers.stop();
-  sys.workers = await startWorkers(sys, [], { WEBHOOK_SECRET: newSecret, WEBHOOK_SECRET_PREVIOUS: oldSecret });
+  // A receiver that takes its new key at once loses nothing: the deliveries were already
+  // signed with it.
+  assert.ok(verifies(newKey, first), 'the delivery before the API\'s restart verifies with the new key');
   const second = await answered('rotation-2', 'Hi again');
-  assert.equal(second.headers['webhook-signature'].split(' ').length, 2, second.headers['webhook-signature']);
   assert.ok(verifies(oldKey, second), 'a receiver still on the old key verifies it');
   assert.ok(verifies(newKey, second), 'a receiver given the new key verifies it');
 

@@ -6,6 +6,8 @@
 #include <string>
 
 #include <drover/error.hpp>
+#include <drover_app/base64.hpp>
+#include <drover_app/distinct_secrets.hpp>
 #include <drover_app/webhook_secrets.hpp>
 #include <drover_app/webhook_signature.hpp>
 
@@ -98,6 +100,29 @@ TEST(WebhookSecrets, ACurrentUsersSecretThatIsTheRetiredApiKeyIsRefused) {
   auto env = settings(old_api, old_api, nullptr);
   const auto current = webhook_secrets_from_env(new_api, false);
   EXPECT_THROW(previous_webhook_secrets_from_env(current, false), error);
+}
+
+TEST(WebhookSecrets, AKeyHmacUsesAsTheRetiredApiKeyIsRefusedToo) {
+  // The retired key with a zero byte after it signs as the retired key does.
+  const auto padded = "whsec_" + base64_encode(webhook_key(old_api) + std::string(1, '\0'));
+  auto env = settings(old_api, nullptr, padded.c_str());
+  const auto current = webhook_secrets_from_env(new_api, false);
+  EXPECT_THROW(previous_webhook_secrets_from_env(current, false), error);
+}
+
+TEST(WebhookSecrets, NoTwoSettingsHoldOneKey) {
+  auto env = settings(old_api, users_secret, nullptr);
+  scoped_env operators({{"OPERATOR_WEBHOOK_SECRET_PREVIOUS", "metrics-token-of-the-scraper-0123456789"}});
+  const auto current = webhook_secrets_from_env(new_api, false);
+  const auto previous = previous_webhook_secrets_from_env(current, false);
+  auto secrets = named_webhook_secrets(current, previous);
+  EXPECT_EQ(shared_secret_among(secrets), "");
+  // USER_WEBHOOK_SECRET_PREVIOUS unset is the current one: not a setting of its own.
+  for (const auto& s : secrets) EXPECT_NE(s.name, "USER_WEBHOOK_SECRET_PREVIOUS");
+  secrets.push_back(plain_secret("METRICS_TOKEN", "metrics-token-of-the-scraper-0123456789\n"));
+  EXPECT_EQ(shared_secret_among(secrets),
+            "OPERATOR_WEBHOOK_SECRET_PREVIOUS and METRICS_TOKEN are the same secret: whoever holds one must not hold "
+            "the other's powers; give each its own");
 }
 
 TEST(WebhookSecrets, APreviousSecretIsHeldToTheProductionRules) {

@@ -32,6 +32,22 @@ TEST(webhook_signature, whsec_secrets_use_the_decoded_key) {
   EXPECT_EQ(webhook_key("whsec_dGVzdC1zZWNyZXQ"), "test-secret");
 }
 
+// HMAC pads a key with zero bytes to its block and hashes one longer than the block: keys
+// that differ only so sign alike, and are one key wherever secrets are compared.
+TEST(webhook_signature, keys_that_hmac_uses_alike_have_one_identity) {
+  const std::string key = "test-secret";
+  const std::string padded = key + std::string(3, '\0');
+  EXPECT_EQ(sign_webhook(key, "msg_1", 1700000000, "{}"), sign_webhook(padded, "msg_1", 1700000000, "{}"));
+  EXPECT_EQ(hmac_key_identity(padded), hmac_key_identity(key));
+  const std::string long_key(65, 'k');
+  const auto hashed = hmac_key_identity(long_key);
+  EXPECT_EQ(hashed.size(), 32u);
+  EXPECT_EQ(sign_webhook(long_key, "msg_1", 1700000000, "{}"), sign_webhook(hashed, "msg_1", 1700000000, "{}"));
+  EXPECT_NE(hmac_key_identity("test-secreT"), hmac_key_identity(key));
+  EXPECT_TRUE(same_webhook_key("whsec_" + base64_encode(padded), key));
+  EXPECT_FALSE(same_webhook_key("whsec_" + base64_encode("other-secret"), key));
+}
+
 TEST(webhook_signature, a_derived_secret_is_a_key_of_its_own) {
   // Computed independently with Node's crypto: 'whsec_' + createHmac('sha256',
   // 'test-secret').update('drover user webhook deliveries').digest('base64').

@@ -6,6 +6,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "drover_app/distinct_secrets.hpp"
 
 namespace drover::app {
 
@@ -35,6 +38,12 @@ webhook_secrets webhook_secrets_from_env(std::string api, bool development);
 // WEBHOOK_SECRET) held by any other receiver is refused, as it is between the current ones.
 // Throws drover::error(invalid_argument) naming the variable.
 std::optional<webhook_secrets> previous_webhook_secrets_from_env(const webhook_secrets& current, bool development);
+
+// The webhook secrets the settings hold, for shared_secret_among (distinct_secrets.hpp):
+// WEBHOOK_SECRET, and each other one whose variable is set (one made from WEBHOOK_SECRET
+// is no setting's), but a previous one that is its current one.
+std::vector<named_secret> named_webhook_secrets(const webhook_secrets& current,
+                                                const std::optional<webhook_secrets>& previous);
 
 // The webhook-signature header's value: the signature made with `key` and, when a
 // rotation gives a `previous` key that differs, the one made with it, space-separated as

@@ -20,6 +20,16 @@ namespace drover::app {
 // malformed WEBHOOK_SECRET before the first delivery.
 std::string webhook_key(std::string_view secret);
 
+// `key` as HMAC-SHA256 uses it: hashed when longer than 64 bytes, then padded with zero
+// bytes, so that K and K followed by zero bytes sign alike. Two keys sign alike exactly
+// when their identities are equal: what "the same key" means when secrets are compared.
+std::string hmac_key_identity(std::string_view key);
+
+// Whether two webhook secrets stand for keys that sign alike (hmac_key_identity of their
+// webhook_key), or are the same text but for surrounding white space. Throws
+// std::invalid_argument as webhook_key does.
+bool same_webhook_key(std::string_view a, std::string_view b);
+
 // "v1," + base64(HMAC-SHA256(webhook_key(secret), id + "." + timestamp + "." + body)): the
 // value of the `webhook-signature` header. `timestamp` is in seconds since the epoch.
 // Throws std::invalid_argument as webhook_key does.
