@@ -25,8 +25,7 @@ TEST(JwksFile, FileIsReloadedWhenItChanges) {
   temp_dir dir;
   jwt_settings s;
   s.jwks_check_interval = std::chrono::milliseconds(0);
-  s.jwks_file = dir.write("jwks.json", jwks_of({jwk_of(k().rsa1.get(), "old")}));
-  set_mtime(s.jwks_file, now);
+  s.jwks_file = write_version(dir, "jwks.json", jwks_of({jwk_of(k().rsa1.get(), "old")}), now);
   jwt_verifier v(s);
   const auto old_token = pk_token(k().rsa1.get(), claims(), "old");
   const auto new_token = pk_token(k().ec2.get(), claims(), "new");
@@ -34,27 +33,23 @@ TEST(JwksFile, FileIsReloadedWhenItChanges) {
   expect_refused(v.verify(new_token, now), "unknown key id");
 
   // Rotation: the old key is gone, the new one works.
-  dir.write("jwks.json", jwks_of({jwk_of(k().ec2.get(), "new")}));
-  set_mtime(s.jwks_file, now + 10);
+  write_version(dir, "jwks.json", jwks_of({jwk_of(k().ec2.get(), "new")}), now + 10);
   expect_ok(v.verify(new_token, now));
   expect_refused(v.verify(old_token, now), "unknown key id");
 
   // A broken or a missing file keeps the keys there were (a half-written file, a rename
   // in progress).
-  dir.write("jwks.json", "{\"keys\": [");
-  set_mtime(s.jwks_file, now + 20);
+  write_version(dir, "jwks.json", "{\"keys\": [", now + 20);
   expect_ok(v.verify(new_token, now));
   std::filesystem::remove(s.jwks_file);
   expect_ok(v.verify(new_token, now));
   // An empty key list revokes every key: an operator's emergency revocation (it kept them
   // all, silently, in a security review).
-  dir.write("jwks.json", R"({"keys":[]})");
-  set_mtime(s.jwks_file, now + 30);
+  write_version(dir, "jwks.json", R"({"keys":[]})", now + 30);
   expect_refused(v.verify(new_token, now), "unknown key id");
 
   // And a good file after that is taken again.
-  dir.write("jwks.json", jwks_of({jwk_of(k().rsa1.get(), "old")}));
-  set_mtime(s.jwks_file, now + 40);
+  write_version(dir, "jwks.json", jwks_of({jwk_of(k().rsa1.get(), "old")}), now + 40);
   expect_ok(v.verify(old_token, now));
 }
 
@@ -64,8 +59,7 @@ TEST(JwksFile, FileIsLookedAtOncePerInterval) {
   s.jwks_check_interval = std::chrono::hours(1);
   s.jwks_file = dir.write("jwks.json", jwks_of({jwk_of(k().rsa1.get(), "old")}));
   jwt_verifier v(s);
-  dir.write("jwks.json", jwks_of({jwk_of(k().ec2.get(), "new")}));
-  set_mtime(s.jwks_file, now + 10);
+  write_version(dir, "jwks.json", jwks_of({jwk_of(k().ec2.get(), "new")}), now + 10);
   expect_ok(v.verify(pk_token(k().rsa1.get(), claims(), "old"), now));
   expect_refused(v.verify(pk_token(k().ec2.get(), claims(), "new"), now), "unknown key id");
 }
@@ -100,8 +94,8 @@ TEST(JwksFile, AKeyTheFileNoLongerNamesIsRevokedEvenWhenNoneOfItsKeysCanBeUsed) 
   temp_dir dir;
   jwt_settings s;
   s.jwks_check_interval = std::chrono::milliseconds(0);
-  s.jwks_file = dir.write("jwks.json", jwks_of({jwk_of(k().rsa1.get(), "k1"), jwk_of(k().ec1.get(), "k2")}));
-  set_mtime(s.jwks_file, now);
+  s.jwks_file =
+      write_version(dir, "jwks.json", jwks_of({jwk_of(k().rsa1.get(), "k1"), jwk_of(k().ec1.get(), "k2")}), now);
   jwt_verifier v(s);
   const auto t1 = pk_token(k().rsa1.get(), claims(), "k1");
   const auto t2 = pk_token(k().ec1.get(), claims(), "k2");
@@ -110,16 +104,14 @@ TEST(JwksFile, AKeyTheFileNoLongerNamesIsRevokedEvenWhenNoneOfItsKeysCanBeUsed) 
   // k1 retired; k2 mistyped: k1 is refused, k2's previous version stays.
   auto mistyped = jwk_of(k().ec1.get(), "k2");
   mistyped["crv"] = "P256";
-  dir.write("jwks.json", jwks_of({mistyped}));
-  set_mtime(s.jwks_file, now + 10);
+  write_version(dir, "jwks.json", jwks_of({mistyped}), now + 10);
   expect_refused(v.verify(t1, now), "unknown key id");
   expect_ok(v.verify(t2, now));
 
   // A version naming none of the previous keys, usable or not, revokes them all.
   auto other = jwk_of(k().rsa1.get(), "k3");
   other["kty"] = "oct";
-  dir.write("jwks.json", jwks_of({other}));
-  set_mtime(s.jwks_file, now + 20);
+  write_version(dir, "jwks.json", jwks_of({other}), now + 20);
   expect_refused(v.verify(t2, now), "unknown key id");
 }
 

@@ -186,6 +186,15 @@ inline void set_mtime(const std::string& path, std::int64_t seconds) {
   ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
 }
 
+// A reload test's step: the file `name` in `dir` written anew and stamped `seconds` (its
+// mtime); returns its path.
+inline std::string write_version(const temp_dir& dir, const std::string& name, std::string_view text,
+                                 std::int64_t seconds) {
+  auto path = dir.write(name, text);
+  set_mtime(path, seconds);
+  return path;
+}
+
 inline jwt_settings with_secret() {
   jwt_settings s;
   s.hs256_secret = secret;
