@@ -135,7 +135,9 @@ struct admin_api::routes {
       auto counts = co_await q.get_job_counts(types);
       total = counts[state];
       const std::int64_t start = (page - 1) * size;
-      auto list = co_await q.get_jobs(types, start, start + size - 1);
+      // Rows need no data, result or stack trace, which may be megabytes a job.
+      auto reading = q.get_job_summaries(types, start, start + size - 1);
+      auto list = co_await std::move(reading);
       for (const auto& j : list) rows.push_back(job_row(j));
     } else {
       // The exact id first, then ids and names containing the text among the newest jobs.
@@ -145,7 +147,8 @@ struct admin_api::routes {
       std::optional<job_state> exact_state;
       if (exact) exact_state = co_await q.get_job_state(exact_id);
       if (exact_state && exact_state == parse_job_state(state)) found.push_back(job_row(*exact));
-      auto list = co_await q.get_jobs(types, 0, search_window - 1);
+      auto reading = q.get_job_summaries(types, 0, search_window - 1);
+      auto list = co_await std::move(reading);
       const std::string needle = lower(search);
       for (const auto& j : list) {
         if (exact && j.id == exact->id) continue;

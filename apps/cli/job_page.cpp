@@ -42,7 +42,9 @@ net::awaitable<job_page> read_job_page(queue& q, job_page_request r) {
       const auto to = std::min(end, offset + n);
       if (from < to) {
         std::vector<std::string> one{state};
-        auto jobs = co_await q.get_jobs(one, from - offset, to - offset - 1);
+        auto read = r.whole_jobs ? q.get_jobs(one, from - offset, to - offset - 1)
+                                 : q.get_job_summaries(one, from - offset, to - offset - 1);
+        auto jobs = co_await std::move(read);
         for (auto& j : jobs) out.jobs.push_back({std::move(j), state});
       }
       offset += n;
@@ -53,13 +55,22 @@ net::awaitable<job_page> read_job_page(queue& q, job_page_request r) {
   for (const auto& state : r.states) {
     std::vector<std::string> one{state};
     for (std::int64_t start = 0;; start += search_chunk) {
-      auto chunk = co_await q.get_jobs(one, start, start + search_chunk - 1);
+      // The search reads ids and names only; the page's jobs are read whole after, for --json.
+      auto reading = q.get_job_summaries(one, start, start + search_chunk - 1);
+      auto chunk = co_await std::move(reading);
       for (auto& j : chunk) {
         if (!matches(j, r.search)) continue;
         if (out.total >= first && out.total < end) out.jobs.push_back({std::move(j), state});
         ++out.total;
       }
       if (static_cast<std::int64_t>(chunk.size()) < search_chunk) break;
+    }
+  }
+  if (r.whole_jobs) {
+    for (auto& listed : out.jobs) {
+      auto reading = q.get_job(listed.j.id);
+      auto whole = co_await std::move(reading);
+      if (whole) listed.j = std::move(*whole);
     }
   }
   co_return out;

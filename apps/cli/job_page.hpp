@@ -19,6 +19,10 @@ struct job_page_request {
   std::string search;               // empty: every job; else a substring of the id or the name
   std::int64_t page = 1;            // 1-based
   std::int64_t per_page = 20;
+  // Each job whole (--json: what scripts read), or without its data, returnvalue and
+  // stacktrace (the table, which shows none of them: jobs of several MB each, read whole,
+  // held Redis for seconds).
+  bool whole_jobs = false;
 };
 
 struct listed_job {

@@ -294,6 +294,7 @@ net::awaitable<int> print_jobs(const queue_flags& f, queue& q) {
   r.search = f.search;
   r.page = f.page;
   r.per_page = f.per_page;
+  r.whole_jobs = f.json;
   auto page = co_await read_job_page(q, std::move(r));
   if (f.json) {
     json::array out;

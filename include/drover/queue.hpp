@@ -174,6 +174,12 @@ class queue {
   // takes their counts (get_job_counts) to know where each begins. Newest first unless asc.
   boost::asio::awaitable<std::vector<job>> get_jobs(std::vector<std::string> types, std::int64_t start = 0,
                                                     std::int64_t end = -1, bool asc = false);
+  // As get_jobs, each job without its data, returnvalue and stacktrace: for lists of
+  // jobs, which need none of them (a page of jobs of several MB each, read whole in one
+  // script, held Redis for seconds and every other client with it). A job removed between
+  // the ids and its fields is left out, so a page may hold fewer.
+  boost::asio::awaitable<std::vector<job>> get_job_summaries(std::vector<std::string> types, std::int64_t start = 0,
+                                                             std::int64_t end = -1, bool asc = false);
   // Log lines of a job, oldest first, and how many there are in all.
   boost::asio::awaitable<std::pair<std::vector<std::string>, std::int64_t>> get_job_logs(std::string id,
                                                                                          std::int64_t start = 0,

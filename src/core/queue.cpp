@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include "core/scripts/add_log.hpp"
 #include "core/scripts/get_counts.hpp"
 #include "core/scripts/get_jobs.hpp"
+#include "core/scripts/get_ranges.hpp"
 #include "core/scripts/get_state.hpp"
 #include "core/scripts/raise_id_counter.hpp"
 #include "core/scripts/update_data.hpp"
@@ -204,6 +206,46 @@ net::awaitable<std::vector<job>> queue::get_jobs(std::vector<std::string> types,
   if (types.empty()) types = {"active", "completed", "delayed", "failed", "prioritized", "waiting", "waiting-children"};
   auto call = scripts::get_jobs::of(impl_->keys, types, start, end, asc);
   co_return co_await scripts::run(*impl_->conn, std::move(call));
+}
+
+namespace {
+
+// Every field of a job's hash that lists show, or that their rows are made from: all but
+// data, returnvalue and stacktrace, which may be megabytes each.
+constexpr std::array summary_fields{"name", "timestamp", "delay",    "priority",     "processedOn", "finishedOn", "atm",
+                                    "ats",  "stc",       "progress", "failedReason", "opts",        "parentKey",  "rjk",
+                                    "defa", "deid",      "pb"};
+
+}  // namespace
+
+net::awaitable<std::vector<job>> queue::get_job_summaries(std::vector<std::string> types, std::int64_t start,
+                                                          std::int64_t end, bool asc) {
+  if (types.empty()) types = {"active", "completed", "delayed", "failed", "prioritized", "waiting", "waiting-children"};
+  auto call = scripts::get_ranges::of(impl_->keys, types, start, end, asc);
+  const auto ids = co_await scripts::run(*impl_->conn, std::move(call));
+  std::vector<job> out;
+  if (ids.empty()) co_return out;
+  std::vector<redis::command> reads;
+  reads.reserve(ids.size());
+  for (const auto& id : ids) {
+    redis::command read{"HMGET", impl_->keys.job(id)};
+    for (const char* f : summary_fields) read.push(f);
+    reads.push_back(std::move(read));
+  }
+  auto replies = co_await impl_->conn->exec(std::move(reads));
+  for (std::size_t i = 0; i < ids.size() && i < replies.size(); ++i) {
+    redis::expect_no_error(replies[i], "HMGET " + impl_->keys.job(ids[i]));
+    std::vector<std::string> fields_and_values;
+    const auto& values = replies[i].elements;
+    for (std::size_t f = 0; f < summary_fields.size() && f < values.size(); ++f) {
+      if (values[f].is_nil()) continue;
+      fields_and_values.emplace_back(summary_fields[f]);
+      fields_and_values.push_back(values[f].as_string());
+    }
+    if (fields_and_values.empty()) continue;  // removed meanwhile
+    out.push_back(job::from_hash(ids[i], fields_and_values));
+  }
+  co_return out;
 }
 
 net::awaitable<std::pair<std::vector<std::string>, std::int64_t>> queue::get_job_logs(std::string id,

@@ -1,18 +1,15 @@
 // get_jobs.cpp - see get_jobs.hpp.
 #include "core/scripts/get_jobs.hpp"
 
+#include "core/scripts/get_ranges.hpp"
+
 #include <algorithm>
 
 namespace drover::detail::scripts {
 
 get_jobs get_jobs::of(const queue_keys& k, const std::vector<std::string>& types, std::int64_t start, std::int64_t end,
                       bool asc) {
-  get_jobs g{k.base(), start, end, asc, 5, {}};
-  for (const auto& t : types) {
-    auto name = t == "waiting" ? std::string("wait") : t;
-    if (std::find(g.states.begin(), g.states.end(), name) == g.states.end()) g.states.push_back(std::move(name));
-  }
-  return g;
+  return get_jobs{k.base(), start, end, asc, 5, state_key_names(types)};
 }
 
 script_call get_jobs::pack() && {

@@ -268,7 +268,7 @@ net::awaitable<void> fetcher::run_slot(job first, std::string token, budget_slot
           "queue {}: job {}: the worker could not run or record it ({}); its lock is left to expire, for "
           "the stalled check",
           s.keys.queue(), id, e.what());
-      s.running.remove(id);
+      s.running.remove(id, token);
       break;
     }
     if (fetched) next = take_fetched(std::move(*fetched));

@@ -458,7 +458,7 @@ net::awaitable<std::optional<scripts::fetched>> job_runner::run(job j, const std
                : waits_for_children ? "waiting_children"
                                     : "completed",
                cancel_request ? std::optional<std::string>("cancelled") : failure);
-  state_->running.remove(j.id);
+  state_->running.remove(j.id, token);
   ++processed_;
   co_return next;
 }

@@ -10,8 +10,10 @@ void running_jobs::add(const std::string& id, running_job r) {
   changed();
 }
 
-void running_jobs::remove(const std::string& id) {
-  jobs_.erase(id);
+void running_jobs::remove(const std::string& id, const std::string& token) {
+  auto it = jobs_.find(id);
+  if (it == jobs_.end() || it->second.token != token) return;
+  jobs_.erase(it);
   changed();
 }
 

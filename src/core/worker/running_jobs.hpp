@@ -32,8 +32,12 @@ class running_jobs {
   explicit running_jobs(boost::asio::any_io_executor ex) : emptied_(std::move(ex)) {}
 
   void add(const std::string& id, running_job r);
-  // Forgets a job, and tells wait_until_empty() when it was the last.
-  void remove(const std::string& id);
+  // Forgets a job's run locked with `token`, and tells wait_until_empty() when it was the
+  // last. Another run of the same job (this worker took it again after a stall of its own,
+  // with another slot's token) is left alone: a stale run that ended removed the live
+  // run's entry, whose lock was then no longer renewed, and the job failed for stalling
+  // twice (a review of long jobs).
+  void remove(const std::string& id, const std::string& token);
   void clear();
   // nullptr when the job is not running (any more).
   running_job* find(const std::string& id);

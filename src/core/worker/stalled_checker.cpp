@@ -28,17 +28,30 @@ net::awaitable<void> stalled_checker::check() {
     // The attempt that stalled, numbered as the job runner numbers them (attempts made,
     // plus one; a stall is not an attempt): one more round trip, only when a job stalled.
     // Not "ats": another worker may already have started the job again.
-    std::string attempt = "?";
+    // With the reason BullMQ's script left for a job that stalled too often ("defa"): it
+    // is moved back to wait all the same, and fails when a worker next takes it; the line
+    // said "recovered" then (a review of long jobs).
+    std::string attempt = "?", failing;
     try {
-      redis::command made{"HGET", k.job(id), "atm"};
-      auto atm = co_await conn->exec(std::move(made));
-      attempt = std::to_string(atm.as_int().value_or(0) + 1);
+      redis::command read{"HMGET", k.job(id), "atm", "defa"};
+      auto fields = co_await conn->exec(std::move(read));
+      if (fields.is_array() && fields.elements.size() == 2) {
+        attempt = std::to_string(fields.elements[0].as_int().value_or(0) + 1);
+        if (fields.elements[1].is_string()) failing = fields.elements[1].as_string();
+      }
     } catch (const error&) {
     }
-    spdlog::warn(
-        "queue {}: job {} (attempt {}) stalled (its worker stopped renewing the lock); recovered: moved back "
-        "to wait",
-        k.queue(), id, attempt);
+    if (failing.empty()) {
+      spdlog::warn(
+          "queue {}: job {} (attempt {}) stalled (its worker stopped renewing the lock); recovered: moved back "
+          "to wait",
+          k.queue(), id, attempt);
+    } else {
+      spdlog::warn(
+          "queue {}: job {} (attempt {}) stalled (its worker stopped renewing the lock) more often than allowed: "
+          "moved back to wait to fail when next taken ({})",
+          k.queue(), id, attempt, failing);
+    }
     notify(*state_, "stalled", state_->events.stalled, id);
   }
 }

@@ -299,6 +299,37 @@ TEST_F(queue_test, reads_jobs_states_counts_and_listings) {
   });
 }
 
+// Lists read summaries: the same jobs in the same order as getJobs, without the data that
+// may be megabytes a job.
+TEST_F(queue_test, job_summaries_are_get_jobs_without_data) {
+  with_queue([&](queue& q) -> net::awaitable<void> {
+    json::object big;
+    big["blob"] = std::string(1 << 20, 'x');
+    for (int i = 0; i < 3; ++i) co_await q.add("w" + std::to_string(i), big);
+    job_options delayed;
+    delayed.delay = 60'000;
+    co_await q.add("later", big, delayed);
+    for (bool asc : {false, true}) {
+      std::vector<std::string> states{"waiting", "delayed"};
+      auto whole = co_await q.get_jobs(states, 0, -1, asc);
+      auto summaries = co_await q.get_job_summaries(states, 0, -1, asc);
+      DROVER_CO_ASSERT_TRUE(summaries.size() == whole.size());
+      for (std::size_t i = 0; i < whole.size(); ++i) {
+        EXPECT_EQ(summaries[i].id, whole[i].id);
+        EXPECT_EQ(summaries[i].name, whole[i].name);
+        EXPECT_EQ(summaries[i].timestamp, whole[i].timestamp);
+        EXPECT_EQ(summaries[i].delay, whole[i].delay);
+        EXPECT_TRUE(summaries[i].data.is_null() ||
+                    (summaries[i].data.is_object() && summaries[i].data.get_object().empty()));
+      }
+    }
+    std::vector<std::string> waiting{"waiting"};
+    auto page = co_await q.get_job_summaries(waiting, 1, 1);
+    DROVER_CO_ASSERT_TRUE(page.size() == 1);
+    EXPECT_EQ(page[0].id, "2");  // newest first: 3, 2, 1
+  });
+}
+
 TEST_F(queue_test, add_bulk_adds_in_order) {
   with_queue([&](queue& q) -> net::awaitable<void> {
     std::vector<new_job> batch;
