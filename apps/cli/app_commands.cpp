@@ -110,6 +110,7 @@ net::awaitable<void> stop_api(api::api_server& server) {
 
 // `drover dashboard`: the admin_api on its own listener, nothing else.
 int run_dashboard(const app_flags& flags) {
+  outlive_a_lost_log_reader();
   auto access = api::dashboard_access_from_env();
   if (!app::development_auth_mode()) {
     auto weak = access.production_weakness();
@@ -182,6 +183,7 @@ void warn_of_default_database(const char* app, const app_flags& flags, const std
 
 // The bodies of the four app commands: each runs until a signal (migrate: once).
 int run_api(const app_flags& flags) {
+  outlive_a_lost_log_reader();
   app::configure_logging_from(flags.log_format, flags.log_level);
   auto cfg = api::api_config::from_env();
   if (flags.port) cfg.port = static_cast<std::uint16_t>(flags.port);
@@ -208,6 +210,7 @@ int run_api(const app_flags& flags) {
 }
 
 int run_workers(const app_flags& flags) {
+  outlive_a_lost_log_reader();
   app::configure_logging_from(flags.log_format, flags.log_level);
   auto cfg = workers::workers_config::from_env();
   cfg.redis = app_redis(flags.redis_url, std::move(cfg.redis));

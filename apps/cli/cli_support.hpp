@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/json/value.hpp>
 
+#include <csignal>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -92,6 +93,12 @@ void run_to_end(boost::asio::io_context& io, F&& f) {
 
 // Runs until SIGINT/SIGTERM, then calls stop (which ends by stopping io); a second
 // signal stops at once, whatever is still pending.
+// For the long-running commands (the apps, `drover worker`): a log pipe whose reader went
+// away (a killed tee, a restarted log shipper) must not end the process, which SIGPIPE did
+// at its next log line (a disk-full review). Such writes fail (EPIPE) and are lost; the
+// sockets never raise it (Asio sends with MSG_NOSIGNAL).
+inline void outlive_a_lost_log_reader() { std::signal(SIGPIPE, SIG_IGN); }
+
 template <class Stop>
 void run_until_signal(boost::asio::io_context& io, Stop stop) {
   // SIGHUP too, which logrotate, `systemctl reload` and a closed terminal send: its

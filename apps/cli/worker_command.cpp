@@ -118,6 +118,7 @@ void add_worker_options(CLI::App& w, worker_flags& f) {
 // Runs `w` (a worker or a sharded_worker) until SIGINT/SIGTERM, then closes it.
 template <class Worker>
 int serve_until_signal(net::io_context& io, Worker& w, const worker_flags& c) {
+  outlive_a_lost_log_reader();
   w.start();
   spdlog::info("worker of queue {}{} started: processor {}, concurrency {}", c.common.queue,
                c.common.shards > 0 ? fmt::format(" ({} shards)", c.common.shards) : "", c.processor, c.concurrency);

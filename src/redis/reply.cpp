@@ -19,7 +19,10 @@ void expect_no_error(const reply& r, std::string_view what) {
 }
 
 bool is_passing_refusal(std::string_view message) {
-  for (std::string_view code : {"OOM ", "LOADING ", "BUSY ", "MASTERDOWN ", "CLUSTERDOWN ", "TRYAGAIN "}) {
+  // MISCONF: writes refused while Redis cannot persist (its disk full), until a save or
+  // an AOF write succeeds again, which Redis retries on its own (a disk-full review: taken
+  // for a hard error, a finished answer was dropped and the model asked again).
+  for (std::string_view code : {"OOM ", "MISCONF ", "LOADING ", "BUSY ", "MASTERDOWN ", "CLUSTERDOWN ", "TRYAGAIN "}) {
     if (message.starts_with(code)) return true;
   }
   return false;

@@ -169,6 +169,25 @@ test('SIGHUP leaves the API and the Workers app running, a job in flight complet
   assert.doesNotMatch(sys.workers.output, /stalled/);
 });
 
+// A disk-full review: the apps log to a pipe (make run's tee, a log shipper); when its
+// reader went away, SIGPIPE ended them at their next log line.
+test('the apps outlive the reader of their log pipe', { timeout: 60000 }, async () => {
+  const sys = await startSystem();
+  for (const app of [sys.api, sys.workers]) {
+    app.proc.stdout.destroy();
+    app.proc.stderr.destroy();
+    app.proc.kill('SIGHUP');  // logged: "signal 1 (SIGHUP): ignored"
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.ok(!sys.api.hasExited(), `the API exited: ${JSON.stringify(sys.api.proc.signalCode)}`);
+  assert.ok(!sys.workers.hasExited(), `the Workers app exited: ${JSON.stringify(sys.workers.proc.signalCode)}`);
+  const sent = await postJSON(sys.base, '/api/chat/send', { conversationId: 'pipe-c', userId: 'u1', message: 'Hi' });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  await waitFor(() => sys.db.query(`select status from job_logs where job_id = '${sent.body.jobId}'`) === 'completed',
+    { timeout: 30000, what: 'the job completed, logged by both apps' });
+  assert.ok(!sys.api.hasExited() && !sys.workers.hasExited());
+});
+
 // An operator's review: a send whose body was still arriving at SIGTERM was cut without
 // an answer (the wait for answers counted only requests in a handler).
 test('SIGTERM to the API while a body arrives: the request gets 503 "shutting down", not a cut', { timeout: 60000 }, async () => {

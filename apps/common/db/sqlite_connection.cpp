@@ -58,6 +58,10 @@ sqlite_connection::sqlite_connection(std::string path) : path_(std::move(path)) 
     // good, and on a small disk the whole disk (a SQLite review). Cut back to 16 MiB after
     // each checkpoint.
     exec("PRAGMA journal_size_limit = 16777216", "limiting the WAL file");
+    // Statement journals and sorts in memory, not in files under TMPDIR: a full /tmp
+    // failed storing and deleting large documents with "database or disk is full" naming
+    // the database's volume, which had room (a disk-full review).
+    exec("PRAGMA temp_store = MEMORY", "keeping temporary files in memory");
   } catch (...) {
     ::sqlite3_close(db_);
     throw;

@@ -225,6 +225,7 @@ TEST(expect_no_error, a_refusal_that_passes_is_an_outage) {
   EXPECT_TRUE(is_passing_refusal("MASTERDOWN Link with MASTER is down"));
   EXPECT_TRUE(is_passing_refusal("CLUSTERDOWN The cluster is down"));
   EXPECT_TRUE(is_passing_refusal("TRYAGAIN Multiple keys request during rehashing of slot"));
+  EXPECT_TRUE(is_passing_refusal("MISCONF Errors writing to the AOF file: No space left on device"));
   EXPECT_FALSE(is_passing_refusal("CROSSSLOT Keys in request don't hash to the same slot"));
   EXPECT_FALSE(is_passing_refusal("WRONGTYPE Operation against a key holding the wrong kind of value"));
   try {
