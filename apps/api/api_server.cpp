@@ -29,6 +29,7 @@
 #include "api/routing/gatekeeper.hpp"
 #include "api/routing/router.hpp"
 #include "api/routing/static_asset.hpp"
+#include "api/socketio/auth_token.hpp"
 #include "api/socketio/server.hpp"
 #include "api/webhook_routes.hpp"
 #include "httpd/bearer_token.hpp"
@@ -178,9 +179,12 @@ void api_server::start() {
       auto admitted = gate->admit_socket(auth, authorization);
       if (!admitted.who) return socketio::auth_result::refuse(admitted.refusal);
       // The same token asked again: a key removed from the JWKS file since ends the
-      // session within seconds, not at the token's expiry (a rotation review).
-      auto again = [gate, auth, authorization = std::string(authorization)] {
-        return gate->admit_socket(auth, authorization).who.has_value();
+      // session within seconds, not at the token's expiry (a rotation review). The token
+      // alone is kept (8 KiB at most, once verified), not the CONNECT payload it came in,
+      // which may be up to the payload limit for each session.
+      auto again = [gate, token = socketio::bearer_token(auth, authorization).value_or("")] {
+        const json::value kept = json::object{{"token", token}};
+        return gate->admit_socket(kept, "").who.has_value();
       };
       return socketio::auth_result::accept(admitted.who->user, admitted.who->valid_until, std::move(again));
     };
