@@ -169,7 +169,10 @@ test('after Redis was restored from an older snapshot, the rows of the jobs it l
   await restore(raw, snapshot);
   await raw.client('KILL', 'TYPE', 'normal');
   await waitFor(() => row(lostRunning) === 'failed', { timeout: 20000, what: 'the lost job recorded failed' });
-  assert.match(sys.api.output, /is gone from the stream after Redis's outage/);
+  // Its line reaches this process's copy of the API's output only once the event loop
+  // runs: the polls above read the database synchronously.
+  await waitFor(() => /is gone from the stream after Redis's outage/.test(sys.api.output),
+    { timeout: 30000, what: 'the relay to see the rollback' });
 
   snapshot = await snapshotOf(raw);
   const lostStopped = await send('after the snapshot, the API restarted');
