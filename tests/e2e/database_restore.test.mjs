@@ -40,7 +40,8 @@ test('answers after a database restore: a lost message\'s answer does not take i
   assert.equal(answers.length, 2, `the first message's answer and the new one's: ${answers}`);
   assert.ok(answers.includes(again.jobId), `the new message's own answer is stored: ${answers}`);
   assert.ok(!answers.includes(lost.jobId), `the lost message's answer took no place: ${answers}`);
-  assert.match(sys.api.output, /answers message \d+ of conversation 'restored-c', which now holds another message/);
+  await waitFor(() => /answers message \d+ of conversation 'restored-c', which now holds another message/.test(sys.api.output),
+    { what: 'the API to say it kept the lost message\'s answer out' });
   // The lost conversation's answer is stored, in a conversation of its user.
   assert.equal(q("select user_id from conversations where id = 'lost-c'"), 'u1');
   assert.equal(q(`select count(*) from messages where conversation_id = 'lost-c' and job_id = '${lostConversation.jobId}'`), '1');
