@@ -46,8 +46,9 @@ std::vector<named_secret> named_webhook_secrets(const webhook_secrets& current,
                                                 const std::optional<webhook_secrets>& previous);
 
 // The webhook-signature header's value: the signature made with `key` and, when a
-// rotation gives a `previous` key that differs, the one made with it, space-separated as
-// Standard Webhooks lists several: a receiver holding either key verifies the delivery.
+// rotation gives a `previous` key that differs (same_webhook_key), the one made with it,
+// space-separated as Standard Webhooks lists several: a receiver holding either key
+// verifies the delivery.
 std::string sign_webhook_with(std::string_view key, std::string_view previous, std::string_view id,
                               std::int64_t timestamp, std::string_view body);
 
